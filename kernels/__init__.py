@@ -1,0 +1,74 @@
+"""minidl.kernels: the hot loops of conv nets, one dispatch function per kernel.
+
+Each public function looks at the module of its array argument and calls the
+implementation for it: NumPy arrays go to the CPU kernels, CuPy arrays to the
+GPU kernels. Heavy dependencies (Numba, the CUDA pieces) are imported on first
+use, so ``import minidl.kernels`` stays quick.
+
+Shapes (all arrays float32 or float64; outputs keep the input dtype):
+
+- ``im2col(x (N,C,H,W), kernel, stride, padding, dilation) -> (C*kh*kw, N*OH*OW)``
+- ``col2im(cols, x_shape, kernel, stride, padding, dilation) -> (N,C,H,W)``
+- ``maxpool2d_forward(x, kernel, stride, padding, ceil_mode) -> (out, argmax)``
+- ``maxpool2d_backward(dy, argmax, x_shape) -> dx``
+- ``avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)``
+- ``avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad)``
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.backend import get_array_module
+
+from . import reference
+from .shapes import conv_output_size, pool_output_size
+
+__all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
+           "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",
+           "avgpool2d_backward"]
+
+
+def _impl(name, array):
+    """The implementation of kernel ``name`` for the module that owns ``array``."""
+    return getattr(reference, name)
+
+
+def im2col(x, kernel, stride, padding, dilation, out=None):
+    """Unfold x (N, C, H, W) into cols (C*kh*kw, N*OH*OW), C-contiguous.
+
+    ``cols[(c*kh+i)*kw+j, (n*OH+oy)*OW+ox] = xpad[n, c, oy*sh+i*dh, ox*sw+j*dw]``
+    (zero padding). ``kernel``/``stride``/``padding``/``dilation`` are ints or
+    (h, w) pairs. ``out``: optional C-contiguous buffer of that shape and dtype.
+    """
+    return _impl("im2col", x)(x, kernel, stride, padding, dilation, out=out)
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """Adjoint of :func:`im2col`: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape`` (N, C, H, W)."""
+    return _impl("col2im", cols)(cols, x_shape, kernel, stride, padding, dilation)
+
+
+def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
+    """Max pooling, x (N, C, H, W) -> (out, argmax), both (N, C, OH, OW).
+
+    PyTorch semantics (implicit -inf padding, padding <= kernel // 2, first max
+    wins); ``argmax`` is int64, the flat index ``h*W + w`` in the unpadded plane.
+    ``stride=None`` means stride = kernel.
+    """
+    return _impl("maxpool2d_forward", x)(x, kernel, stride, padding, ceil_mode)
+
+
+def maxpool2d_backward(dy, argmax, x_shape):
+    """Scatter-add dy (N, C, OH, OW) to ``argmax`` positions -> dx of ``x_shape``."""
+    return _impl("maxpool2d_backward", dy)(dy, argmax, x_shape)
+
+
+def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Average pooling, x (N, C, H, W) -> (N, C, OH, OW), with PyTorch's divisor rule."""
+    return _impl("avgpool2d_forward", x)(x, kernel, stride, padding, ceil_mode, count_include_pad)
+
+
+def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Gradient of average pooling: dy (N, C, OH, OW) -> dx of ``x_shape``."""
+    return _impl("avgpool2d_backward", dy)(dy, x_shape, kernel, stride, padding, ceil_mode,
+                                           count_include_pad)

@@ -1,0 +1,132 @@
+"""Direct-loop references: one output element (or one window) at a time.
+
+Deliberately naive and slow; only the tests use them, on tiny inputs, to check
+the vectorised, Numba and CUDA kernels against code that is obviously right.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .shapes import conv_geometry, pool_geometry
+
+__all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
+           "avgpool2d_forward", "avgpool2d_backward"]
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    """Loop version of ``kernels.im2col``: x (N, C, H, W) -> cols (C*kh*kw, N*OH*OW)."""
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "im2col", x.shape, kernel, stride, padding, dilation)
+    cols = np.zeros((c * kh * kw, n * oh * ow), dtype=x.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for oy in range(oh):
+                        for ox in range(ow):
+                            y, xx = oy * sh + i * dh - ph, ox * sw + j * dw - pw
+                            if 0 <= y < h and 0 <= xx < w:
+                                cols[(ch * kh + i) * kw + j, (b * oh + oy) * ow + ox] = x[b, ch, y, xx]
+    return cols
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """Loop version of ``kernels.col2im``: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape``."""
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "col2im", x_shape, kernel, stride, padding, dilation)
+    dx = np.zeros(x_shape, dtype=cols.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for oy in range(oh):
+                        for ox in range(ow):
+                            y, xx = oy * sh + i * dh - ph, ox * sw + j * dw - pw
+                            if 0 <= y < h and 0 <= xx < w:
+                                dx[b, ch, y, xx] += cols[(ch * kh + i) * kw + j, (b * oh + oy) * ow + ox]
+    return dx
+
+
+def _clipped_window(o, s, p, k, size):
+    """PyTorch's window bounds: (start, end) clipped to [0, size), and end clipped to size + p."""
+    start = o * s - p
+    end_pad = min(start + k, size + p)
+    return start, end_pad, max(start, 0), min(end_pad, size)
+
+
+def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
+    """Loop version of ``kernels.maxpool2d_forward`` -> (out, argmax)."""
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "maxpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    arg = np.empty((n, c, oh, ow), dtype=np.int64)
+    for b in range(n):
+        for ch in range(c):
+            for oy in range(oh):
+                _, _, y0, y1 = _clipped_window(oy, sh, ph, kh, h)
+                for ox in range(ow):
+                    _, _, x0, x1 = _clipped_window(ox, sw, pw, kw, w)
+                    best, best_i = -math.inf, y0 * w + x0
+                    for y in range(y0, y1):
+                        for xx in range(x0, x1):
+                            v = x[b, ch, y, xx]
+                            if v > best or math.isnan(v):
+                                best, best_i = v, y * w + xx
+                    out[b, ch, oy, ox], arg[b, ch, oy, ox] = best, best_i
+    return out, arg
+
+
+def maxpool2d_backward(dy, argmax, x_shape):
+    """Loop version of ``kernels.maxpool2d_backward``."""
+    n, c, h, w = x_shape
+    dx = np.zeros(x_shape, dtype=dy.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for oy in range(dy.shape[2]):
+                for ox in range(dy.shape[3]):
+                    a = int(argmax[b, ch, oy, ox])
+                    dx[b, ch, a // w, a % w] += dy[b, ch, oy, ox]
+    return dx
+
+
+def _divisor(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad):
+    ys, ye, y0, y1 = _clipped_window(oy, sh, ph, kh, h)
+    xs, xe, x0, x1 = _clipped_window(ox, sw, pw, kw, w)
+    if count_include_pad:
+        return (ye - ys) * (xe - xs)
+    return (y1 - y0) * (x1 - x0)
+
+
+def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Loop version of ``kernels.avgpool2d_forward``."""
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for oy in range(oh):
+                _, _, y0, y1 = _clipped_window(oy, sh, ph, kh, h)
+                for ox in range(ow):
+                    _, _, x0, x1 = _clipped_window(ox, sw, pw, kw, w)
+                    total = x[b, ch, y0:y1, x0:x1].sum()
+                    out[b, ch, oy, ox] = total / _divisor(oy, ox, h, w, kh, kw, sh, sw, ph, pw,
+                                                          count_include_pad)
+    return out
+
+
+def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Loop version of ``kernels.avgpool2d_backward``."""
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_backward", x_shape, kernel, stride, padding, ceil_mode)
+    dx = np.zeros(x_shape, dtype=dy.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for oy in range(oh):
+                _, _, y0, y1 = _clipped_window(oy, sh, ph, kh, h)
+                for ox in range(ow):
+                    _, _, x0, x1 = _clipped_window(ox, sw, pw, kw, w)
+                    d = _divisor(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad)
+                    dx[b, ch, y0:y1, x0:x1] += dy[b, ch, oy, ox] / d
+    return dx

@@ -1,0 +1,179 @@
+"""Vectorised NumPy/CuPy reference implementations of the kernels.
+
+Each function loops in Python only over the kernel positions (kh*kw of them)
+and moves whole (N, C, OH, OW) blocks per position through strided slices, so
+it is simple enough to trust and fast enough to be the fallback. The code is
+written against ``xp`` (numpy or cupy, from the input array), so it also runs
+on CuPy arrays unchanged.
+"""
+from __future__ import annotations
+
+from minidl.backend import get_array_module
+
+from .shapes import check_float, check_nchw, conv_geometry, pool_geometry
+
+__all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
+           "avgpool2d_forward", "avgpool2d_backward", "avgpool_divisor"]
+
+
+def _window(start, stride, count):
+    """Slice picking ``count`` elements from ``start`` every ``stride``."""
+    return slice(start, start + stride * (count - 1) + 1, stride)
+
+
+def check_cols_out(name, out, shape, dtype):
+    """Raise ValueError unless ``out`` is a C-contiguous buffer of ``shape`` and ``dtype``."""
+    if tuple(out.shape) != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{name}: out= must be a C-contiguous {dtype} array of shape {tuple(shape)}, "
+                         f"got {out.dtype} {tuple(out.shape)} (contiguous={out.flags.c_contiguous})")
+
+
+def im2col(x, kernel, stride, padding, dilation, out=None):
+    """Unfold conv windows of ``x`` (N, C, H, W) into cols (C*kh*kw, N*OH*OW).
+
+    ``cols[(c*kh+i)*kw+j, (n*OH+oy)*OW+ox] = xpad[n, c, oy*sh + i*dh, ox*sw + j*dw]``
+    with zero padding. ``out`` may be a buffer of that shape and dtype to reuse.
+    """
+    check_nchw("im2col", x)
+    check_float("im2col", x)
+    xp = get_array_module(x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "im2col", x.shape, kernel, stride, padding, dilation)
+    shape = (c * kh * kw, n * oh * ow)
+    if out is None:
+        out = xp.empty(shape, dtype=x.dtype)
+    else:
+        check_cols_out("im2col", out, shape, x.dtype)
+    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x
+    cols6 = out.reshape(c, kh, kw, n, oh, ow)
+    for i in range(kh):
+        for j in range(kw):
+            block = xpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)]
+            cols6[:, i, j] = block.transpose(1, 0, 2, 3)
+    return out
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """Adjoint of :func:`im2col`: scatter-add cols (C*kh*kw, N*OH*OW) into dx of ``x_shape``."""
+    check_float("col2im", cols)
+    xp = get_array_module(cols)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "col2im", x_shape, kernel, stride, padding, dilation)
+    if tuple(cols.shape) != (c * kh * kw, n * oh * ow):
+        raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
+                         f"{tuple(x_shape)} (expected {(c * kh * kw, n * oh * ow)})")
+    dxpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    cols6 = cols.reshape(c, kh, kw, n, oh, ow)
+    for i in range(kh):
+        for j in range(kw):
+            dxpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)] += \
+                cols6[:, i, j].transpose(1, 0, 2, 3)
+    return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])
+
+
+def _pool_pad(xp, x, fill, ph, pw, kh, kw, sh, sw, oh, ow):
+    """Pad ``x`` with ``fill``: ``ph``/``pw`` before, and after as far as the last window reaches."""
+    n, c, h, w = x.shape
+    hp = max(h + ph, (oh - 1) * sh + kh)
+    wp = max(w + pw, (ow - 1) * sw + kw)
+    xpad = xp.full((n, c, hp, wp), fill, dtype=x.dtype)
+    xpad[:, :, ph:ph + h, pw:pw + w] = x
+    return xpad
+
+
+def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
+    """Max pooling of ``x`` (N, C, H, W) -> ``(out, argmax)``, both (N, C, OH, OW).
+
+    PyTorch semantics: implicit -inf padding; ``argmax`` (int64) is the flat index
+    ``h*W + w`` of the max in the unpadded plane; the first max wins on ties, a NaN
+    is taken as the max.
+    """
+    check_nchw("maxpool2d_forward", x)
+    check_float("maxpool2d_forward", x)
+    xp = get_array_module(x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "maxpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    xpad = _pool_pad(xp, x, -xp.inf, ph, pw, kh, kw, sh, sw, oh, ow)
+    index = xp.full(xpad.shape[2:], -1, dtype=xp.int64)
+    index[ph:ph + h, pw:pw + w] = xp.arange(h * w, dtype=xp.int64).reshape(h, w)
+    # PyTorch starts from the first real element of each window with value -inf.
+    y0 = xp.maximum(xp.arange(oh) * sh - ph, 0)
+    x0 = xp.maximum(xp.arange(ow) * sw - pw, 0)
+    argmax = xp.broadcast_to(y0[:, None] * w + x0[None, :], (n, c, oh, ow)).astype(xp.int64)
+    out = xp.full((n, c, oh, ow), -xp.inf, dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = _window(i, sh, oh), _window(j, sw, ow)
+            v = xpad[:, :, rows, cols]
+            take = (v > out) | xp.isnan(v)
+            out = xp.where(take, v, out)
+            argmax = xp.where(take, index[rows, cols], argmax)
+    return out, argmax
+
+
+def maxpool2d_backward(dy, argmax, x_shape):
+    """Scatter-add ``dy`` (N, C, OH, OW) to the ``argmax`` positions: dx of ``x_shape``."""
+    check_nchw("maxpool2d_backward", dy)
+    check_float("maxpool2d_backward", dy)
+    xp = get_array_module(dy)
+    if tuple(argmax.shape) != tuple(dy.shape):
+        raise ValueError(f"maxpool2d_backward: argmax shape {tuple(argmax.shape)} != dy shape {tuple(dy.shape)}")
+    n, c, h, w = (int(v) for v in x_shape)
+    if (n, c) != tuple(dy.shape[:2]):
+        raise ValueError(f"maxpool2d_backward: dy shape {tuple(dy.shape)} does not match x_shape {tuple(x_shape)}")
+    plane = xp.arange(n * c, dtype=xp.int64).reshape(n, c, 1, 1) * (h * w)
+    flat = (argmax.astype(xp.int64) + plane).ravel()
+    # bincount sums repeated indices (overlapping windows) without np.add.at.
+    dx = xp.bincount(flat, weights=dy.ravel(), minlength=n * c * h * w)
+    return dx.astype(dy.dtype, copy=False).reshape(n, c, h, w)
+
+
+def avgpool_divisor(xp, h, w, kh, kw, sh, sw, ph, pw, oh, ow, count_include_pad, dtype):
+    """Divisor of each (OH, OW) window with PyTorch's rule.
+
+    The window end is clipped to ``size + pad`` first (this count is the divisor
+    when ``count_include_pad``), then the window is clipped to the input (the
+    count of real elements is the divisor otherwise).
+    """
+    def counts(size, k, s, p, o):
+        start = xp.arange(o) * s - p
+        end = xp.minimum(start + k, size + p)
+        if count_include_pad:
+            return end - start
+        return xp.minimum(end, size) - xp.maximum(start, 0)
+    return (counts(h, kh, sh, ph, oh)[:, None] * counts(w, kw, sw, pw, ow)[None, :]).astype(dtype)
+
+
+def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Average pooling of ``x`` (N, C, H, W) -> (N, C, OH, OW), PyTorch's divisor rule."""
+    check_nchw("avgpool2d_forward", x)
+    check_float("avgpool2d_forward", x)
+    xp = get_array_module(x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    xpad = _pool_pad(xp, x, 0, ph, pw, kh, kw, sh, sw, oh, ow)
+    total = xp.zeros((n, c, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            total += xpad[:, :, _window(i, sh, oh), _window(j, sw, ow)]
+    return total / avgpool_divisor(xp, h, w, kh, kw, sh, sw, ph, pw, oh, ow, count_include_pad, x.dtype)
+
+
+def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Gradient of :func:`avgpool2d_forward`: dy (N, C, OH, OW) -> dx of ``x_shape``."""
+    check_nchw("avgpool2d_backward", dy)
+    check_float("avgpool2d_backward", dy)
+    xp = get_array_module(dy)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_backward", x_shape, kernel, stride, padding, ceil_mode)
+    if tuple(dy.shape) != (n, c, oh, ow):
+        raise ValueError(f"avgpool2d_backward: dy shape {tuple(dy.shape)} != expected {(n, c, oh, ow)} "
+                         f"for x_shape {tuple(x_shape)}")
+    g = dy / avgpool_divisor(xp, h, w, kh, kw, sh, sw, ph, pw, oh, ow, count_include_pad, dy.dtype)
+    hp = max(h + ph, (oh - 1) * sh + kh)
+    wp = max(w + pw, (ow - 1) * sw + kw)
+    dxpad = xp.zeros((n, c, hp, wp), dtype=dy.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxpad[:, :, _window(i, sh, oh), _window(j, sw, ow)] += g
+    return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])

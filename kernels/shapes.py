@@ -1,0 +1,103 @@
+"""Output-size rules and argument checks shared by every kernel implementation."""
+from __future__ import annotations
+
+__all__ = ["conv_output_size", "pool_output_size", "pair", "check_nchw",
+           "check_float", "pool_geometry", "conv_geometry"]
+
+
+def pair(value, name="argument"):
+    """Return ``value`` as a ``(h, w)`` tuple of Python ints (an int means both)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def conv_output_size(size, kernel, stride, padding, dilation) -> int:
+    """Output length of a convolution along one axis.
+
+    ``floor((size + 2*padding - dilation*(kernel-1) - 1) / stride) + 1``; raises
+    ValueError when that is < 1 or an argument is out of range.
+    """
+    size, kernel, stride, padding, dilation = (int(v) for v in (size, kernel, stride, padding, dilation))
+    if kernel < 1 or stride < 1 or dilation < 1 or padding < 0:
+        raise ValueError(f"conv: need kernel >= 1, stride >= 1, dilation >= 1, padding >= 0; got "
+                         f"kernel={kernel}, stride={stride}, dilation={dilation}, padding={padding}")
+    out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError(f"conv: input size {size} with padding {padding} is smaller than the "
+                         f"dilated kernel {dilation * (kernel - 1) + 1} (output size would be {out})")
+    return out
+
+
+def pool_output_size(size, kernel, stride, padding, ceil_mode) -> int:
+    """Output length of a pooling window along one axis, with PyTorch's rule.
+
+    ``floor`` (or ``ceil`` when ``ceil_mode``) of ``(size + 2*padding - kernel) / stride``
+    plus 1; in ceil mode the last window must start inside the input or the left
+    padding, else it is dropped. Requires ``padding <= kernel // 2``.
+    """
+    size, kernel, stride, padding = (int(v) for v in (size, kernel, stride, padding))
+    if kernel < 1 or stride < 1 or padding < 0:
+        raise ValueError(f"pool: need kernel >= 1, stride >= 1, padding >= 0; got "
+                         f"kernel={kernel}, stride={stride}, padding={padding}")
+    if padding > kernel // 2:
+        raise ValueError(f"pool: padding ({padding}) should be at most half the kernel size ({kernel})")
+    span = size + 2 * padding - kernel
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    if out < 1:
+        raise ValueError(f"pool: input size {size} with padding {padding} is smaller than the "
+                         f"kernel {kernel} (output size would be {out})")
+    return out
+
+
+def check_nchw(name, x):
+    """Raise ValueError unless ``x`` is a 4-D (N, C, H, W) array."""
+    if getattr(x, "ndim", None) != 4:
+        raise ValueError(f"{name}: expected a 4-D (N, C, H, W) array, got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+
+
+def check_float(name, x):
+    """Raise ValueError unless ``x`` is float32 or float64."""
+    if x.dtype.kind != "f" or x.dtype.itemsize not in (4, 8):
+        raise ValueError(f"{name}: expected float32 or float64, got {x.dtype}")
+
+
+def conv_geometry(name, x_shape, kernel, stride, padding, dilation):
+    """Validate conv arguments; return ``(N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW)``."""
+    if len(x_shape) != 4:
+        raise ValueError(f"{name}: expected a 4-D (N, C, H, W) shape, got {tuple(x_shape)}")
+    n, c, h, w = (int(v) for v in x_shape)
+    kh, kw = pair(kernel, "kernel")
+    sh, sw = pair(stride, "stride")
+    ph, pw = pair(padding, "padding")
+    dh, dw = pair(dilation, "dilation")
+    try:
+        oh = conv_output_size(h, kh, sh, ph, dh)
+        ow = conv_output_size(w, kw, sw, pw, dw)
+    except ValueError as exc:
+        raise ValueError(f"{name} on input {tuple(x_shape)}, kernel {(kh, kw)}: {exc}") from None
+    return n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow
+
+
+def pool_geometry(name, x_shape, kernel, stride, padding, ceil_mode):
+    """Validate pool arguments; return ``(N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW)``.
+
+    ``stride=None`` means stride = kernel, as in PyTorch.
+    """
+    if len(x_shape) != 4:
+        raise ValueError(f"{name}: expected a 4-D (N, C, H, W) shape, got {tuple(x_shape)}")
+    n, c, h, w = (int(v) for v in x_shape)
+    kh, kw = pair(kernel, "kernel")
+    sh, sw = pair(kernel if stride is None else stride, "stride")
+    ph, pw = pair(padding, "padding")
+    try:
+        oh = pool_output_size(h, kh, sh, ph, ceil_mode)
+        ow = pool_output_size(w, kw, sw, pw, ceil_mode)
+    except ValueError as exc:
+        raise ValueError(f"{name} on input {tuple(x_shape)}, kernel {(kh, kw)}: {exc}") from None
+    return n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow

@@ -1,0 +1,255 @@
+"""CPU kernels (vectorised NumPy reference, Numba, dispatch) against direct loops.
+
+Inputs are tiny, random (never zero) and odd-sized; every implementation is
+checked against ``minidl.kernels.naive`` (direct loops, obviously correct).
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+import minidl.kernels as K
+from minidl.kernels import naive, reference
+
+IMPLS = {"reference": reference, "dispatch": K}
+
+# (x shape, kernel, stride, padding, dilation): every kernel size, stride 1/2/3,
+# padding 0/1/2 and dilation 1/2 appear, mixed across h and w.
+CONV_CASES = [
+    ((2, 3, 7, 9), (1, 1), (1, 1), (0, 0), (1, 1)),
+    ((2, 3, 7, 9), (1, 1), (2, 3), (1, 2), (1, 1)),
+    ((2, 3, 7, 9), (2, 1), (1, 2), (0, 1), (1, 1)),
+    ((3, 2, 8, 5), (1, 2), (3, 1), (2, 0), (2, 2)),
+    ((2, 3, 7, 9), (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((2, 3, 7, 9), (3, 3), (2, 2), (1, 1), (2, 2)),
+    ((2, 2, 11, 9), (3, 3), (3, 2), (2, 0), (1, 2)),
+    ((2, 2, 9, 11), (5, 5), (1, 1), (2, 2), (1, 1)),
+    ((2, 2, 9, 11), (5, 5), (2, 3), (1, 2), (2, 1)),
+    ((2, 2, 13, 11), (7, 7), (1, 2), (0, 2), (1, 1)),
+    ((2, 2, 15, 13), (7, 7), (3, 3), (2, 1), (2, 2)),
+    ((1, 3, 6, 6), (3, 5), (2, 1), (1, 2), (1, 1)),
+]
+
+# (x shape, kernel, stride, padding) for pooling; padding <= kernel // 2.
+POOL_CASES = [
+    ((2, 3, 7, 9), (1, 1), (1, 1), (0, 0)),
+    ((2, 3, 7, 9), (2, 1), (2, 1), (1, 0)),
+    ((2, 3, 7, 9), (1, 2), (1, 2), (0, 1)),
+    ((2, 3, 7, 9), (2, 2), (2, 2), (0, 0)),
+    ((2, 3, 7, 9), (3, 3), (2, 2), (1, 1)),
+    ((2, 3, 8, 7), (3, 3), (1, 3), (1, 0)),
+    ((2, 2, 9, 11), (5, 5), (3, 2), (2, 1)),
+    ((2, 2, 9, 11), (3, 2), (3, 3), (1, 1)),
+    ((2, 2, 11, 9), (7, 7), (2, 3), (2, 3)),
+    ((3, 2, 5, 6), (3, 3), (3, 3), (1, 1)),
+]
+
+DTYPES = [np.float32, np.float64]
+
+
+def rand(shape, dtype, seed=0):
+    """Random values bounded away from zero."""
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    return v.astype(dtype)
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture(params=list(IMPLS), scope="module")
+def impl(request):
+    return IMPLS[request.param]
+
+
+# --- output sizes -------------------------------------------------------------
+
+@pytest.mark.parametrize("args, expected", [
+    ((32, 3, 1, 1, 1), 32), ((32, 5, 1, 0, 1), 28), ((7, 3, 2, 1, 1), 4),
+    ((7, 3, 2, 0, 2), 2), ((224, 7, 2, 3, 1), 112), ((5, 5, 3, 0, 1), 1),
+])
+def test_conv_output_size(args, expected):
+    assert K.conv_output_size(*args) == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    # (size, kernel, stride, padding, ceil_mode): values from torch.nn.MaxPool2d
+    ((32, 2, 2, 0, False), 16), ((7, 2, 2, 0, False), 3), ((7, 2, 2, 0, True), 4),
+    ((6, 3, 2, 1, True), 4), ((5, 3, 2, 1, True), 3), ((5, 2, 2, 1, True), 3),
+    ((6, 2, 2, 1, True), 4), ((112, 3, 2, 1, False), 56), ((1, 1, 1, 0, False), 1),
+    ((4, 3, 3, 1, True), 2), ((10, 3, 3, 0, True), 4),
+])
+def test_pool_output_size(args, expected):
+    assert K.pool_output_size(*args) == expected
+
+
+def test_output_size_errors():
+    with pytest.raises(ValueError, match="smaller than"):
+        K.conv_output_size(2, 3, 1, 0, 1)
+    with pytest.raises(ValueError, match="smaller than"):
+        K.conv_output_size(5, 3, 1, 0, 3)
+    with pytest.raises(ValueError, match="smaller than"):
+        K.pool_output_size(2, 3, 1, 0, False)
+    with pytest.raises(ValueError, match="half the kernel"):
+        K.pool_output_size(8, 3, 1, 2, False)
+    with pytest.raises(ValueError, match="stride"):
+        K.conv_output_size(8, 3, 0, 0, 1)
+
+
+# --- im2col / col2im ----------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_im2col_col2im_against_loops(impl, case, dtype):
+    shape, k, s, p, d = case
+    x = rand(shape, dtype)
+    want = naive.im2col(x, k, s, p, d)
+    got = impl.im2col(x, k, s, p, d)
+    assert got.dtype == dtype and got.flags.c_contiguous
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+    cols = rand(want.shape, dtype, seed=1)
+    dx_want = naive.col2im(cols, shape, k, s, p, d)
+    dx = impl.col2im(cols, shape, k, s, p, d)
+    assert dx.dtype == dtype and dx.shape == shape and dx.flags.c_contiguous
+    np.testing.assert_allclose(dx, dx_want, **tol(dtype))
+    # col2im is the adjoint of im2col: <im2col(x), c> == <x, col2im(c)>
+    lhs = np.vdot(got.astype(np.float64), cols.astype(np.float64))
+    rhs = np.vdot(x.astype(np.float64), dx.astype(np.float64))
+    assert lhs == pytest.approx(rhs, rel=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_im2col_out_buffer(impl):
+    x = rand((2, 3, 7, 9), np.float32)
+    want = naive.im2col(x, (3, 3), (2, 1), (1, 1), (1, 1))
+    buf = np.full(want.shape, np.nan, dtype=np.float32)
+    got = impl.im2col(x, (3, 3), (2, 1), (1, 1), (1, 1), out=buf)
+    assert got is buf
+    np.testing.assert_array_equal(buf, want)
+    with pytest.raises(ValueError, match="out="):
+        impl.im2col(x, (3, 3), (2, 1), (1, 1), (1, 1), out=np.empty(want.shape, np.float64))
+    with pytest.raises(ValueError, match="out="):
+        impl.im2col(x, (3, 3), (2, 1), (1, 1), (1, 1), out=np.empty((1,) + want.shape, np.float32))
+
+
+def test_int_arguments_mean_square(impl):
+    x = rand((1, 2, 6, 7), np.float64)
+    np.testing.assert_array_equal(impl.im2col(x, 3, 2, 1, 1), naive.im2col(x, (3, 3), (2, 2), (1, 1), (1, 1)))
+
+
+def test_conv_bad_input(impl):
+    with pytest.raises(ValueError, match=r"im2col.*4-D.*\(3, 7, 9\)"):
+        impl.im2col(rand((3, 7, 9), np.float32), 3, 1, 0, 1)
+    with pytest.raises(ValueError, match="im2col.*float32 or float64"):
+        impl.im2col(np.ones((1, 1, 5, 5), np.int64), 3, 1, 0, 1)
+    with pytest.raises(ValueError, match=r"im2col.*\(1, 1, 2, 5\)"):
+        impl.im2col(rand((1, 1, 2, 5), np.float32), 3, 1, 0, 1)
+    with pytest.raises(ValueError, match="col2im.*does not match"):
+        impl.col2im(rand((9, 10), np.float32), (1, 1, 5, 5), 3, 1, 0, 1)
+
+
+# --- pooling ------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_maxpool_against_loops(impl, case, ceil_mode, dtype):
+    shape, k, s, p = case
+    x = rand(shape, dtype)
+    out_want, arg_want = naive.maxpool2d_forward(x, k, s, p, ceil_mode)
+    out, arg = impl.maxpool2d_forward(x, k, s, p, ceil_mode)
+    assert out.dtype == dtype and out.shape == out_want.shape
+    assert arg.dtype in (np.int64, np.int32)
+    np.testing.assert_array_equal(out, out_want)
+    np.testing.assert_array_equal(arg, arg_want)
+
+    dy = rand(out.shape, dtype, seed=2)
+    dx = impl.maxpool2d_backward(dy, arg, shape)
+    assert dx.dtype == dtype and dx.shape == shape
+    np.testing.assert_allclose(dx, naive.maxpool2d_backward(dy, arg_want, shape), **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ceil_mode, count_include_pad", list(itertools.product([False, True], repeat=2)))
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_avgpool_against_loops(impl, case, ceil_mode, count_include_pad, dtype):
+    shape, k, s, p = case
+    x = rand(shape, dtype)
+    want = naive.avgpool2d_forward(x, k, s, p, ceil_mode, count_include_pad)
+    out = impl.avgpool2d_forward(x, k, s, p, ceil_mode, count_include_pad)
+    assert out.dtype == dtype and out.shape == want.shape
+    np.testing.assert_allclose(out, want, **tol(dtype))
+
+    dy = rand(out.shape, dtype, seed=3)
+    dx = impl.avgpool2d_backward(dy, shape, k, s, p, ceil_mode, count_include_pad)
+    assert dx.dtype == dtype and dx.shape == shape
+    np.testing.assert_allclose(dx, naive.avgpool2d_backward(dy, shape, k, s, p, ceil_mode, count_include_pad),
+                               **tol(dtype))
+
+
+def test_avgpool_divisor_rule(impl):
+    # Values checked against torch.nn.functional.avg_pool2d.
+    # W=5, k=3, s=2, p=1, ceil mode: windows start at -1, 1, 3; the last covers
+    # x[3], x[4] and one pad element: divisor 3 with count_include_pad, else 2.
+    x = np.ones((1, 1, 1, 5), np.float64)
+    inc = impl.avgpool2d_forward(x, (1, 3), (1, 2), (0, 1), True, True)
+    exc = impl.avgpool2d_forward(x, (1, 3), (1, 2), (0, 1), True, False)
+    np.testing.assert_allclose(inc.ravel(), [2 / 3, 1.0, 2 / 3])
+    np.testing.assert_allclose(exc.ravel(), [1.0, 1.0, 1.0])
+    # ceil mode adds a window that overhangs the right padding: W=6, k=3, s=2, p=1
+    # -> windows at -1, 1, 3, 5; the last covers x[5], one pad element and one
+    # element beyond the padding, which is clipped away first: divisor 2.
+    x = np.ones((1, 1, 1, 6), np.float64)
+    inc = impl.avgpool2d_forward(x, (1, 3), (1, 2), (0, 1), True, True)
+    np.testing.assert_allclose(inc.ravel(), [2 / 3, 1.0, 1.0, 1 / 2])
+
+
+def test_maxpool_ties_and_nan(impl):
+    x = np.array([[[[1.0, 3.0, 3.0],
+                    [3.0, 2.0, np.nan],
+                    [0.0, 3.0, 1.0]]]])
+    out, arg = impl.maxpool2d_forward(x, 2, 1, 0, False)
+    # first max in row-major window order wins; a NaN is taken as the max
+    np.testing.assert_array_equal(arg.ravel(), [1, 5, 3, 5])
+    assert out[0, 0, 0, 0] == 3.0 and np.isnan(out[0, 0, 0, 1]) and np.isnan(out[0, 0, 1, 1])
+    # all -inf window: the argmax is the first real element, like PyTorch
+    x = np.full((1, 1, 3, 3), -np.inf)
+    out, arg = impl.maxpool2d_forward(x, 3, 2, 1, False)
+    np.testing.assert_array_equal(arg.ravel(), [0, 1, 3, 4])
+
+
+def test_maxpool_backward_accumulates_overlaps(impl):
+    x = np.zeros((1, 1, 3, 3))
+    x[0, 0, 1, 1] = 5.0
+    out, arg = impl.maxpool2d_forward(x, 3, 1, 1, False)
+    assert (arg == 4).all()
+    dx = impl.maxpool2d_backward(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), arg, x.shape)
+    assert dx[0, 0, 1, 1] == 45.0 and dx.sum() == 45.0
+
+
+def test_pool_bad_input(impl):
+    with pytest.raises(ValueError, match=r"maxpool2d_forward.*4-D"):
+        impl.maxpool2d_forward(rand((7, 9), np.float32), 2, 2, 0, False)
+    with pytest.raises(ValueError, match="half the kernel"):
+        impl.avgpool2d_forward(rand((1, 1, 7, 9), np.float32), 2, 2, 2, False, True)
+    with pytest.raises(ValueError, match="avgpool2d_backward.*dy shape"):
+        impl.avgpool2d_backward(rand((1, 1, 3, 3), np.float32), (1, 1, 7, 9), 2, 2, 0, False, True)
+    with pytest.raises(ValueError, match="maxpool2d_backward.*argmax shape"):
+        impl.maxpool2d_backward(rand((1, 1, 3, 3), np.float32), np.zeros((1, 1, 3, 2), np.int64), (1, 1, 6, 6))
+
+
+def test_stride_none_means_kernel(impl):
+    x = rand((1, 2, 6, 7), np.float32)
+    a, _ = impl.maxpool2d_forward(x, 2, None, 0, False)
+    b, _ = impl.maxpool2d_forward(x, 2, 2, 0, False)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+    code = "import sys, minidl.kernels; print('numba' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "False"
