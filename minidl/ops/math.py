@@ -1,0 +1,330 @@
+"""Elementwise arithmetic and matrix products, with NumPy broadcasting.
+
+Each Function states its local derivative next to its forward pass; the
+autograd engine sums gradients back over broadcast dimensions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor, as_tensor
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs",
+           "clip", "maximum", "minimum"]
+
+
+def _check_broadcast(name, a, b):
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
+                         f"together") from None
+
+
+def _binary(cls, name, a, b):
+    like = a if isinstance(a, Tensor) else b
+    a = as_tensor(a, like=like)
+    b = as_tensor(b, like=like)
+    _check_broadcast(name, a, b)
+    return cls.apply(a, b)
+
+
+class Add(Function):
+    """a + b; d/da = 1, d/db = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """a - b; d/da = 1, d/db = -1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """a * b; d/da = b, d/db = a."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        ga = g * self.b if self.needs_input_grad[0] else None
+        gb = g * self.a if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """a / b; d/da = 1/b, d/db = -a/b**2."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        ga = g / self.b if self.needs_input_grad[0] else None
+        gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    """-a; d/da = -1."""
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class PowScalar(Function):
+    """a ** c for a constant c; d/da = c * a**(c-1)."""
+
+    def forward(self, a, exponent):
+        self.a, self.c = a, exponent
+        return a ** exponent
+
+    def backward(self, g):
+        c = self.c
+        return g * (c * self.a ** (c - 1))
+
+
+class Pow(Function):
+    """a ** b; d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        ga = g * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * self.out * xp.log(xp.where(self.a > 0, self.a, 1))
+        return ga, gb
+
+
+class Exp(Function):
+    """exp(a); d/da = exp(a)."""
+
+    def forward(self, a):
+        self.out = get_array_module(a).exp(a)
+        return self.out
+
+    def backward(self, g):
+        return g * self.out
+
+
+class Log(Function):
+    """log(a); d/da = 1/a."""
+
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).log(a)
+
+    def backward(self, g):
+        return g / self.a
+
+
+class Sqrt(Function):
+    """sqrt(a); d/da = 1 / (2 sqrt(a))."""
+
+    def forward(self, a):
+        self.out = get_array_module(a).sqrt(a)
+        return self.out
+
+    def backward(self, g):
+        return g / (2 * self.out)
+
+
+class Abs(Function):
+    """|a|; d/da = sign(a) (0 at 0)."""
+
+    def forward(self, a):
+        self.a = a
+        return get_array_module(a).abs(a)
+
+    def backward(self, g):
+        return g * get_array_module(g).sign(self.a)
+
+
+class Clip(Function):
+    """clip(a, lo, hi); d/da = 1 inside [lo, hi], 0 where clipped."""
+
+    def forward(self, a, lo=None, hi=None):
+        xp = get_array_module(a)
+        self.mask = xp.ones(a.shape, dtype=bool)
+        if lo is not None:
+            self.mask &= a >= lo
+        if hi is not None:
+            self.mask &= a <= hi
+        return xp.clip(a, lo, hi)
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class Maximum(Function):
+    """max(a, b) elementwise; the gradient goes to the larger (to a on ties)."""
+
+    def forward(self, a, b):
+        self.a_wins = a >= b
+        return get_array_module(a).maximum(a, b)
+
+    def backward(self, g):
+        return g * self.a_wins, g * ~self.a_wins
+
+
+class Minimum(Function):
+    """min(a, b) elementwise; the gradient goes to the smaller (to a on ties)."""
+
+    def forward(self, a, b):
+        self.a_wins = a <= b
+        return get_array_module(a).minimum(a, b)
+
+    def backward(self, g):
+        return g * self.a_wins, g * ~self.a_wins
+
+
+class Cast(Function):
+    """a.astype(dtype); the gradient is cast back to a's dtype."""
+
+    def forward(self, a, dtype=None):
+        self.src = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.src)
+
+
+class MatMul(Function):
+    """a @ b with ``np.matmul`` semantics (1-D operands, broadcast batch dims).
+
+    d/da = g @ b^T, d/db = a^T @ g (batch dims are summed by the engine).
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        xp = get_array_module(g)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if self.needs_input_grad[1]:
+            gb = xp.swapaxes(a2, -1, -2) @ g2
+            if b.ndim == 1:
+                gb = gb[..., :, 0]
+        return ga, gb
+
+
+def add(a, b):
+    """a + b with broadcasting."""
+    return _binary(Add, "add", a, b)
+
+
+def sub(a, b):
+    """a - b with broadcasting."""
+    return _binary(Sub, "sub", a, b)
+
+
+def mul(a, b):
+    """a * b with broadcasting."""
+    return _binary(Mul, "mul", a, b)
+
+
+def div(a, b):
+    """a / b with broadcasting."""
+    return _binary(Div, "div", a, b)
+
+
+def neg(a):
+    """-a."""
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    """a ** b; a constant Python exponent uses the cheaper scalar rule."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
+        return PowScalar.apply(a, exponent=b)
+    return _binary(Pow, "pow", a, b)
+
+
+def matmul(a, b):
+    """Matrix product following ``np.matmul`` (1-D operands, broadcast batch dims).
+
+    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).
+    """
+    like = a if isinstance(a, Tensor) else b
+    a, b = as_tensor(a, like=like), as_tensor(b, like=like)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{ka} (last dim of the first) != {kb} (contracted dim of the second)")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
+    return MatMul.apply(a, b)
+
+
+def exp(a):
+    """Elementwise e**a."""
+    return Exp.apply(a)
+
+
+def log(a):
+    """Elementwise natural logarithm."""
+    return Log.apply(a)
+
+
+def sqrt(a):
+    """Elementwise square root."""
+    return Sqrt.apply(a)
+
+
+def abs(a):
+    """Elementwise absolute value."""
+    return Abs.apply(a)
+
+
+def clip(a, min=None, max=None):
+    """Clamp into [min, max]."""
+    return Clip.apply(a, lo=min, hi=max)
+
+
+def maximum(a, b):
+    """Elementwise maximum with broadcasting."""
+    return _binary(Maximum, "maximum", a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum with broadcasting."""
+    return _binary(Minimum, "minimum", a, b)
