@@ -1,0 +1,167 @@
+"""Weight initialisation, in place, with PyTorch's ``torch.nn.init`` names and defaults.
+
+Every function draws from :func:`minidl.backend.rng` (reset by
+``mdl.manual_seed``) on the CPU, then writes the values into the tensor's
+own array, keeping its dtype and device, and returns the tensor.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minidl import backend
+from minidl.tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+]
+
+
+def _array(tensor):
+    return tensor.data if isinstance(tensor, Tensor) else tensor
+
+
+def _fill(tensor, values):
+    """Write the NumPy array (or scalar) ``values`` into ``tensor`` in place."""
+    target = _array(tensor)
+    if isinstance(values, np.ndarray):
+        values = backend.to_device(values.astype(target.dtype, copy=False),
+                                   backend.device_of(target))
+    target[...] = values
+    return tensor
+
+
+def _generator(generator):
+    return generator if generator is not None else backend.rng()
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended gain for ``nonlinearity`` (PyTorch's table).
+
+    linear / conv* / sigmoid: 1; tanh: 5/3; relu: sqrt(2);
+    leaky_relu: sqrt(2 / (1 + negative_slope**2)) with ``param`` the slope
+    (default 0.01); selu: 3/4.
+    """
+    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                  "conv_transpose2d", "conv_transpose3d"]
+    if nonlinearity in linear_fns or nonlinearity == "sigmoid":
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            negative_slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+            negative_slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """``(fan_in, fan_out)`` of a weight: (out, in, *kernel) -> (in*k, out*k).
+
+    Linear weight (out, in): (in, out). Conv weight (out, in/groups, kh, kw):
+    (in/groups * kh * kw, out * kh * kw). Needs at least 2 dimensions.
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
+                         f"2 dimensions (got shape {shape})")
+    receptive_field_size = 1
+    for s in shape[2:]:
+        receptive_field_size *= s
+    return shape[1] * receptive_field_size, shape[0] * receptive_field_size
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    """Fill ``tensor`` with U(a, b)."""
+    return _fill(tensor, _generator(generator).uniform(a, b, size=tuple(tensor.shape)))
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    """Fill ``tensor`` with N(mean, std**2)."""
+    return _fill(tensor, _generator(generator).normal(mean, std, size=tuple(tensor.shape)))
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None):
+    """Fill ``tensor`` with N(mean, std**2) truncated to [a, b] (by resampling)."""
+    gen = _generator(generator)
+    shape = tuple(tensor.shape)
+    values = gen.normal(mean, std, size=shape)
+    bad = (values < a) | (values > b)
+    while bad.any():
+        values[bad] = gen.normal(mean, std, size=int(bad.sum()))
+        bad = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def constant_(tensor, val: float):
+    """Fill ``tensor`` with ``val``."""
+    return _fill(tensor, val)
+
+
+def ones_(tensor):
+    """Fill ``tensor`` with ones."""
+    return _fill(tensor, 1)
+
+
+def zeros_(tensor):
+    """Fill ``tensor`` with zeros."""
+    return _fill(tensor, 0)
+
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
+    """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
+    """Glorot normal: N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", generator=None):
+    """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan).
+
+    ``a``: negative slope of the leaky ReLU after this layer; ``mode``:
+    "fan_in" keeps the forward variance, "fan_out" the backward one.
+    """
+    if 0 in tuple(tensor.shape):
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", generator=None):
+    """He normal: N(0, std**2), std = gain / sqrt(fan)."""
+    if 0 in tuple(tensor.shape):
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)

@@ -1,0 +1,149 @@
+"""``Conv2d``: 2-D cross-correlation over NCHW inputs (PyTorch's ``nn.Conv2d``)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import minidl.nn.functional as F
+from minidl.nn import init
+from minidl.nn.module import Module, Parameter
+from minidl.nn.layers._utils import _factory, _pair, _place, _shape
+
+__all__ = ["Conv2d"]
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in every DL framework).
+
+    Args:
+        in_channels, out_channels: channel counts (both divisible by ``groups``).
+        kernel_size, stride, dilation: int or (h, w).
+        padding: int, (h, w), ``"valid"`` (no padding) or ``"same"`` (output
+            size = input size; stride 1 only; an odd total pads one more on the
+            bottom/right, as PyTorch does).
+        groups: split channels into ``groups`` independent convolutions.
+        bias: learn a per-output-channel bias (default True).
+        padding_mode: only ``"zeros"``.
+        device, dtype: where and in which floating type to create the parameters.
+
+    Shapes: input (N, C_in, H, W) or (C_in, H, W) -> (N, C_out, H_out, W_out),
+    ``H_out = floor((H + 2*pad_h - dil_h*(k_h - 1) - 1) / stride_h) + 1``.
+    Attributes: ``weight`` (out_channels, in_channels/groups, k_h, k_w) ~
+    kaiming_uniform_(a=sqrt(5)); ``bias`` (out_channels,) ~ U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), fan_in = in_channels/groups * k_h * k_w.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        dev, dt = _factory(device, dtype)
+        if groups <= 0:
+            raise ValueError(f"Conv2d: groups must be a positive integer, got {groups}")
+        if in_channels % groups != 0:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) must be divisible by "
+                             f"groups ({groups})")
+        if out_channels % groups != 0:
+            raise ValueError(f"Conv2d: out_channels ({out_channels}) must be divisible by "
+                             f"groups ({groups})")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported "
+                                      "(only 'zeros')")
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride = _pair(stride, "stride")
+        self.dilation = _pair(dilation, "dilation")
+        self.groups = int(groups)
+        self.padding_mode = padding_mode
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: invalid padding string {padding!r}, "
+                                 "should be one of 'valid', 'same'")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "padding")
+        if min(self.kernel_size) <= 0 or min(self.stride) <= 0 or min(self.dilation) <= 0:
+            raise ValueError(f"Conv2d: kernel_size, stride and dilation must be positive, got "
+                             f"{self.kernel_size}, {self.stride}, {self.dilation}")
+        self.weight = Parameter(np.empty(
+            (self.out_channels, self.in_channels // self.groups) + self.kernel_size, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        _place(self, dev)
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def _padding_amounts(self):
+        """((top, bottom), (left, right)) zero padding on H and W."""
+        if self.padding == "valid":
+            return (0, 0), (0, 0)
+        if self.padding == "same":
+            out = []
+            for d, k in zip(self.dilation, self.kernel_size):
+                total = d * (k - 1)
+                out.append((total // 2, total - total // 2))
+            return tuple(out)
+        (ph, pw) = self.padding
+        return (ph, ph), (pw, pw)
+
+    def _check_input(self, input):
+        shape = _shape(input)
+        if len(shape) not in (3, 4):
+            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W) "
+                             f"with {self.in_channels} channels, got input of shape {shape}")
+        channels = shape[-3]
+        if channels != self.in_channels:
+            raise ValueError(f"{self!r}: expected input with {self.in_channels} channels "
+                             f"(dimension {len(shape) - 3}), got {channels} channels in input "
+                             f"of shape {shape}")
+        (pt, pb), (pl, pr) = self._padding_amounts()
+        padded = (shape[-2] + pt + pb, shape[-1] + pl + pr)
+        span = tuple(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel_size))
+        if padded[0] < span[0] or padded[1] < span[1]:
+            raise ValueError(f"{self!r}: input of shape {shape} is too small: padded spatial "
+                             f"size {padded} is smaller than the (dilated) kernel {span}")
+
+    def forward(self, input):
+        """(N, C_in, H, W) -> (N, C_out, H_out, W_out); a 3-D input gives a 3-D output."""
+        self._check_input(input)
+        unbatched = input.ndim == 3
+        if unbatched:
+            input = input.reshape((1,) + tuple(input.shape))
+        (pt, pb), (pl, pr) = self._padding_amounts()
+        if pt == pb and pl == pr:
+            padding = (pt, pl)
+        else:  # asymmetric "same" padding
+            input = F.pad(input, (pl, pr, pt, pb))
+            padding = (0, 0)
+        out = F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                       self.groups)
+        if unbatched:
+            out = out.reshape(tuple(out.shape)[1:])
+        return out
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
+            f"stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

@@ -1,0 +1,564 @@
+"""``Module`` and ``Parameter``: the building blocks of every network.
+
+A :class:`Module` owns three ordered registries, filled by plain attribute
+assignment after ``super().__init__()``:
+
+* ``_parameters``: name -> :class:`Parameter` (or ``None``),
+* ``_buffers``: name -> Tensor (or ``None``), state that is not trained
+  (batch-norm running statistics); non-persistent ones stay out of the
+  state dict,
+* ``_modules``: name -> sub-:class:`Module` (or ``None``).
+
+State-dict keys are PyTorch's dotted names (``features.0.weight``,
+``bn1.running_mean``). Every in-place operation (``to``, ``load_state_dict``)
+keeps the identity of each Parameter, so an optimiser built before the call
+still updates the same objects.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+import itertools
+
+import numpy as np
+
+from minidl import backend
+from minidl.tensor import Tensor
+
+__all__ = ["Parameter", "Module", "RemovableHandle"]
+
+
+def _as_array(data):
+    """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        return data
+    arr = np.asarray(data)
+    if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:
+        arr = arr.astype(np.float32)  # Python floats default to float32, as in mdl.tensor
+    return arr
+
+
+class Parameter(Tensor):
+    """A Tensor that a :class:`Module` registers as trainable.
+
+    Args:
+        data: an array (NumPy or CuPy), a Tensor, or nested lists; wrapped
+            without a copy when it is already an array or a Tensor.
+        requires_grad: defaults to True.
+    """
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = np.empty((0,), dtype=np.float32)
+        super().__init__(_as_array(data), requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        xp = backend.get_array_module(self.data)
+        out = type(self)(xp.array(self.data, copy=True), requires_grad=self.requires_grad)
+        if self.grad is not None:
+            out.grad = Tensor(xp.array(self.grad.data, copy=True))
+        memo[id(self)] = out
+        return out
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        """Unregister the hook (idempotent)."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: ``(missing_keys, unexpected_keys)``."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+
+_FLOAT_KINDS = "f"
+
+
+def _parse_to_args(device, dtype):
+    """Accept ``to("gpu")``, ``to(np.float64)``, ``to("float64")``, ``to(device, dtype)``."""
+    if device is not None and dtype is None and not isinstance(device, backend.Device):
+        is_device_name = isinstance(device, str) and (
+            device.lower() in ("cpu", "gpu", "cuda") or device.lower().startswith(("cuda:", "gpu:")))
+        if not is_device_name:
+            try:
+                dtype = np.dtype(device)
+                device = None
+            except TypeError:
+                pass
+    dev = backend.Device(device) if device is not None else None
+    dt = np.dtype(dtype) if dtype is not None else None
+    if dt is not None and dt.kind not in _FLOAT_KINDS:
+        raise TypeError(f"Module.to only accepts floating dtypes, got {dt}")
+    return dev, dt
+
+
+def _convert_array(array, dev, dt):
+    """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
+    if dev is not None and backend.device_of(array) != dev:
+        array = backend.to_device(array, dev)
+    if dt is not None and array.dtype.kind in _FLOAT_KINDS and array.dtype != dt:
+        array = array.astype(dt)
+    return array
+
+
+class Module:
+    """Base class of every layer and network, as in PyTorch.
+
+    Subclasses call ``super().__init__()``, assign Parameters, sub-Modules and
+    buffers as attributes, and implement ``forward``. Calling the module runs
+    forward pre-hooks, ``forward`` and forward hooks.
+    """
+
+    _version = 1
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, *args, **kwargs):
+        """Compute the output; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward() defined")
+
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """``hook(module, inputs, output)`` runs after each forward; may return a new output."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+        """``hook(module, inputs)`` runs before each forward; may return new inputs."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if "_parameters" not in d:
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(
+                    f"cannot assign {type(value).__name__} '{name}' before Module.__init__() call")
+            object.__setattr__(self, name, value)
+            return
+        params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
+        if isinstance(value, Parameter):
+            self._remove_from(name, d, modules, buffers)
+            self.register_parameter(name, value)
+        elif name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
+                                "(an nn.Parameter or None is expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._remove_from(name, d, params, buffers)
+            modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
+                                "(a Module or None is expected)")
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' "
+                                "(a Tensor or None is expected)")
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _remove_from(name, *dicts):
+        for d in dicts:
+            d.pop(name, None)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: search the registries.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            reg = d.get(registry)
+            if reg is not None and name in reg:
+                return reg[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for registry in ("_parameters", "_buffers", "_modules"):
+            reg = self.__dict__.get(registry)
+            if reg is not None and name in reg:
+                del reg[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        keys = list(super().__dir__())
+        keys += list(self._parameters) + list(self._buffers) + list(self._modules)
+        return sorted(set(keys))
+
+    @staticmethod
+    def _check_name(kind, name, owner):
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name can't contain '.' or be empty: {name!r}")
+        if hasattr(owner, name) and name not in owner._parameters and name not in owner._buffers \
+                and name not in owner._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name: str, param) -> None:
+        """Register ``param`` (a :class:`Parameter` or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name("parameter", name, self)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__} object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register ``tensor`` (a Tensor or None) as a buffer: saved in the state
+        dict when ``persistent``, moved by ``to()``, never trained."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name("buffer", name, self)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__} object to buffer '{name}' "
+                            "(a Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module) -> None:
+        """Register the sub-module ``module`` (or None) under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"module name can't contain '.' or be empty: {name!r}")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at dotted path ``target`` (``""`` is self)."""
+        mod = self
+        if target == "":
+            return mod
+        for item in target.split("."):
+            if item not in mod._modules or mod._modules[item] is None:
+                raise AttributeError(f"{type(mod).__name__} has no submodule `{item}` (in '{target}')")
+            mod = mod._modules[item]
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target``."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}` (in '{target}')")
+        return mod._parameters[name]
+
+    # --------------------------------------------------------------- iteration
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """Yield ``(dotted_name, module)`` for self and every descendant, depth first."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from module.named_modules(memo, sub, remove_duplicate)
+
+    def modules(self):
+        """Yield self and every descendant module."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        """Yield ``(name, module)`` for the direct sub-modules."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        """Yield the direct sub-modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, getter, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, value in getter(module):
+                if value is None:
+                    continue
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield mod_prefix + ("." if mod_prefix else "") + name, value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """Yield ``(dotted_name, Parameter)``; a shared parameter is yielded once."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                       remove_duplicate)
+
+    def parameters(self, recurse: bool = True):
+        """Yield every Parameter (each once)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """Yield ``(dotted_name, Tensor)`` for every buffer (persistent or not)."""
+        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                       remove_duplicate)
+
+    def buffers(self, recurse: bool = True):
+        """Yield every buffer Tensor."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ---------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode on self and every descendant; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode (``train(False)``); returns self."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set ``requires_grad`` on every parameter; returns self."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient (``None``, or zeros in place)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    def apply(self, fn) -> "Module":
+        """Call ``fn(module)`` on every descendant (children first) and self; returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------- device and dtype
+    def to(self, device=None, dtype=None) -> "Module":
+        """Move every parameter and buffer (and their ``.grad``) in place.
+
+        ``device``: "cpu", "gpu"/"cuda" or a Device. ``dtype``: a floating
+        dtype; integer tensors (``num_batches_tracked``) keep theirs. The
+        Parameter objects stay the same, so optimisers keep working.
+        Returns self.
+        """
+        dev, dt = _parse_to_args(device, dtype)
+        if dev is None and dt is None:
+            return self
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is None:
+                    continue
+                p.data = _convert_array(p.data, dev, dt)
+                if p.grad is not None:
+                    g = p.grad
+                    g.data = _convert_array(g.data, dev, dt)
+            for b in module._buffers.values():
+                if b is not None:
+                    b.data = _convert_array(b.data, dev, dt)
+        return self
+
+    def cpu(self) -> "Module":
+        """``to("cpu")``."""
+        return self.to(device="cpu")
+
+    def cuda(self) -> "Module":
+        """``to("cuda")``; raises ``DeviceError`` where no GPU is usable."""
+        return self.to(device="cuda")
+
+    gpu = cuda
+
+    def float(self) -> "Module":
+        """Cast floating parameters and buffers to float32."""
+        return self.to(dtype=np.float32)
+
+    def double(self) -> "Module":
+        """Cast floating parameters and buffers to float64."""
+        return self.to(dtype=np.float64)
+
+    # ------------------------------------------------------------ state dict
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An ordered dict of dotted name -> Tensor: every parameter and persistent buffer.
+
+        Values share memory with the module (as in PyTorch); copy them if the
+        module trains on. ``keep_vars=True`` returns the Parameter objects.
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else Tensor(p.data)
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = b if keep_vars else Tensor(b.data)
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination, prefix + name + ".", keep_vars)
+        return destination
+
+    def _own_state(self):
+        """dotted name -> (owner module, local name, Tensor) for every state-dict entry."""
+        out = OrderedDict()
+        for mod_prefix, module in self.named_modules(remove_duplicate=False):
+            p = mod_prefix + "." if mod_prefix else ""
+            for name, t in module._parameters.items():
+                if t is not None:
+                    out[p + name] = (module, name, t)
+            for name, t in module._buffers.items():
+                if t is not None and name not in module._non_persistent_buffers:
+                    out[p + name] = (module, name, t)
+        return out
+
+    # Keys the loader tolerates when absent (old checkpoints, Keras ports).
+    _OPTIONAL_STATE = ("num_batches_tracked",)
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy ``state_dict`` (name -> Tensor or array) into this module, in place.
+
+        Each value is moved to its parameter's device and cast to its dtype.
+        A missing ``num_batches_tracked`` is tolerated. Shape mismatches
+        always raise (as in PyTorch); missing and unexpected keys raise when
+        ``strict``. Nothing is copied unless every check passes.
+
+        Returns:
+            ``(missing_keys, unexpected_keys)`` (a namedtuple).
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+        own = self._own_state()
+        missing = [k for k in own if k not in state_dict
+                   and k.rsplit(".", 1)[-1] not in self._OPTIONAL_STATE]
+        unexpected = [k for k in state_dict if k not in own]
+        errors, copies = [], []
+        for key, (_, _, target) in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = _as_array(value) if value is not None else None
+            if array is None:
+                errors.append(f"load_state_dict: value for {key} is None")
+                continue
+            if tuple(array.shape) != tuple(target.shape):
+                errors.append(f"load_state_dict: size mismatch for {key}: checkpoint "
+                              f"{tuple(array.shape)} vs model {tuple(target.shape)}")
+                continue
+            copies.append((target, array))
+        if strict:
+            if missing:
+                errors.insert(0, "load_state_dict: missing key(s) in state_dict: "
+                              + ", ".join(missing))
+            if unexpected:
+                errors.insert(len(missing) > 0, "load_state_dict: unexpected key(s) in "
+                              "state_dict: " + ", ".join(unexpected))
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
+                               + "\n  ".join(errors))
+        for target, array in copies:
+            array = backend.to_device(array, target.device)
+            xp = backend.get_array_module(target.data)
+            target.data[...] = xp.asarray(array).astype(target.dtype, copy=False)
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr (override in layers)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        for name, module in self._modules.items():
+            mod_str = repr(module).replace("\n", "\n  ")
+            lines.append(f"({name}): {mod_str}")
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    # --------------------------------------------------------------- pickling
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
