@@ -1,0 +1,315 @@
+"""``Optimizer``: parameter groups, per-parameter state, state dicts.
+
+Subclasses implement ``_update(p, grad, state, group)`` on raw backend arrays
+(``p.data`` in place). The base class walks the groups, skips parameters
+without a gradient, and keeps each parameter's state arrays on the
+parameter's device and dtype, so a model moved with ``.to()`` after the
+optimiser was built keeps training.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import no_grad
+from minidl.tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _Required:
+    """Marker for a hyper-parameter with no default (``SGD``'s lr in old PyTorch)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class _ParamState:
+    """A dict keyed by parameter *identity* (``opt.state[p]``), creating empty state on demand."""
+
+    def __init__(self):
+        self._keys = {}
+        self._values = {}
+
+    def __getitem__(self, p):
+        key = id(p)
+        if key not in self._values:
+            self._keys[key] = p
+            self._values[key] = {}
+        return self._values[key]
+
+    def __setitem__(self, p, value):
+        self._keys[id(p)] = p
+        self._values[id(p)] = value
+
+    def __contains__(self, p):
+        return id(p) in self._values and bool(self._values[id(p)])
+
+    def __len__(self):
+        return sum(1 for v in self._values.values() if v)
+
+    def __iter__(self):
+        return (self._keys[k] for k, v in self._values.items() if v)
+
+    def items(self):
+        """``(parameter, state dict)`` pairs of parameters that have state."""
+        return [(self._keys[k], v) for k, v in self._values.items() if v]
+
+    def values(self):
+        """The non-empty per-parameter state dicts."""
+        return [v for v in self._values.values() if v]
+
+    def get(self, p, default=None):
+        """The state of ``p``, or ``default`` when it has none."""
+        return self._values.get(id(p), default)
+
+    def clear(self):
+        """Forget all state."""
+        self._keys.clear()
+        self._values.clear()
+
+
+def _is_array(v):
+    return isinstance(v, np.ndarray) or hasattr(v, "__cuda_array_interface__")
+
+
+def _grad_array(p):
+    g = p.grad
+    return g.data if isinstance(g, Tensor) else g
+
+
+class Optimizer:
+    """Base class of the optimisers.
+
+    Args:
+        params: an iterable of Parameters / Tensors, or of dicts each with a
+            ``"params"`` entry and optional per-group hyper-parameters.
+        defaults: the hyper-parameters of groups that do not set them.
+
+    Attributes: ``param_groups`` (list of dicts: ``"params"`` plus every
+    hyper-parameter, e.g. ``"lr"``), ``state`` (parameter -> dict of state),
+    ``defaults``.
+    """
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = dict(defaults)
+        self.state = _ParamState()
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor")
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Append a group (``{"params": [...], "lr": ...}``); missing hyper-parameters take
+        the defaults; a parameter may belong to one group only."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs")
+        else:
+            params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("optimizer parameter group contains duplicate parameters")
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    # -------------------------------------------------------------- stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient (``None``, or zeros in place)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def _sync_state(self, p, state: dict) -> None:
+        """Move ``state``'s arrays to ``p``'s device and floating dtype (after ``model.to``)."""
+        xp = backend.get_array_module(p.data)
+        for key, value in state.items():
+            if not _is_array(value):
+                continue
+            if backend.get_array_module(value) is not xp:
+                value = backend.to_device(value, p.device)
+            if value.dtype != p.data.dtype and value.dtype.kind == "f":
+                value = value.astype(p.data.dtype)
+            state[key] = value
+
+    def step(self, closure=None):
+        """One update of every parameter with a gradient.
+
+        ``closure``: optional callable that re-evaluates the model and returns
+        the loss (it runs with gradients enabled); its result is returned.
+        """
+        loss = None
+        if closure is not None:
+            loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    grad = _grad_array(p)
+                    if grad.shape != p.data.shape:
+                        raise ValueError(f"{type(self).__name__}.step: gradient of shape "
+                                         f"{tuple(grad.shape)} for a parameter of shape "
+                                         f"{tuple(p.data.shape)}")
+                    if backend.get_array_module(grad) is not backend.get_array_module(p.data):
+                        raise backend.DeviceError(
+                            f"{type(self).__name__}.step: gradient on {backend.device_of(grad)} "
+                            f"for a parameter on {p.device}")
+                    if grad.dtype != p.data.dtype:
+                        grad = grad.astype(p.data.dtype)
+                    state = self.state[p]
+                    if state:
+                        self._sync_state(p, state)
+                    self._update(p.data, grad, state, group)
+        return loss
+
+    def _update(self, param, grad, state: dict, group: dict) -> None:
+        """Update the array ``param`` in place from ``grad`` (same shape, dtype and device)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ state dict
+    def state_dict(self) -> dict:
+        """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [indices]}]}``.
+
+        Parameters are numbered across groups in order, as in PyTorch. State
+        arrays are copied (on their device); scalars (``step``) are ints.
+        """
+        index_of, next_index = {}, 0
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                if id(p) not in index_of:
+                    index_of[id(p)] = next_index
+                    next_index += 1
+                ids.append(index_of[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if id(p) in index_of:
+                state[index_of[id(p)]] = {k: (v.copy() if _is_array(v) else v) for k, v in s.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyper-parameters and state saved by :meth:`state_dict`.
+
+        Accepts what a file round trip gives back (string indices, arrays for
+        lists and scalars). Raises ``ValueError`` naming the group, the
+        parameter index and both shapes when the checkpoint does not fit.
+        """
+        name = type(self).__name__
+        if "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             f"'param_groups', got keys {sorted(state_dict)}")
+        saved_groups = state_dict["param_groups"]
+        if isinstance(saved_groups, dict):  # {"0": group, ...} after some file round trips
+            saved_groups = [saved_groups[k] for k in sorted(saved_groups, key=int)]
+        saved_groups = list(saved_groups)
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the checkpoint has {len(saved_groups)} "
+                             f"parameter group(s), the optimizer has {len(self.param_groups)}")
+        index_to_param = {}
+        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            saved_ids = [int(i) for i in np.asarray(saved["params"]).reshape(-1).tolist()]
+            if len(saved_ids) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {gi} has "
+                                 f"{len(saved_ids)} parameter(s) in the checkpoint but "
+                                 f"{len(group['params'])} in the optimizer")
+            for i, p in zip(saved_ids, group["params"]):
+                index_to_param[i] = p
+        new_state = []
+        for key, saved in dict(state_dict["state"]).items():
+            index = int(key)
+            if index not in index_to_param:
+                raise ValueError(f"{name}.load_state_dict: state for parameter index {index}, "
+                                 f"which no parameter group holds")
+            p = index_to_param[index]
+            entry = {}
+            for k, v in dict(saved).items():
+                if isinstance(v, Tensor):
+                    v = v.data
+                if _is_array(v) and v.ndim == 0 and k == "step":
+                    v = v.item()
+                if _is_array(v):
+                    if tuple(v.shape) != tuple(p.shape):
+                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter "
+                                         f"{index} has shape {tuple(v.shape)} in the checkpoint "
+                                         f"but the parameter has shape {tuple(p.shape)}")
+                    v = backend.to_device(v, p.device).astype(p.dtype, copy=True)
+                entry[k] = v
+            new_state.append((p, entry))
+        for saved, group in zip(saved_groups, self.param_groups):
+            for k, v in saved.items():
+                if k == "params":
+                    continue
+                group[k] = _restore_hyper(v, group.get(k))
+        self.state.clear()
+        for p, entry in new_state:
+            self.state[p] = entry
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _restore_hyper(value, current):
+    """A hyper-parameter from a checkpoint, with Python types (HDF5 gives arrays back)."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.ndim == 0 else value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(current, tuple) and isinstance(value, list):
+        value = tuple(value)
+    if isinstance(current, bool) and not isinstance(value, bool) and value in (0, 1):
+        value = bool(value)
+    if isinstance(value, bytes):
+        value = value.decode()
+    return value

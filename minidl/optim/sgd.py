@@ -1,0 +1,54 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+
+from minidl.optim._validate import check_non_negative
+from minidl.optim.optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD. For each parameter p with gradient g, at step t:
+
+        g = g + weight_decay * p                           (if weight_decay != 0)
+        b_1 = g;  b_t = momentum * b_{t-1} + (1 - dampening) * g   (if momentum != 0)
+        g = g + momentum * b_t if nesterov else b_t
+        p = p - lr * g
+
+    (with ``maximize``, g is negated first). The momentum buffer starts as
+    the first gradient, without dampening.
+
+    Args: params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+    nesterov=False (PyTorch's positional order), maximize=False (keyword).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+        check_non_negative("learning rate", lr)
+        check_non_negative("momentum", momentum)
+        check_non_negative("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _update(self, param, grad, state, group):
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * param
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = grad.copy()
+                state["momentum_buffer"] = buf
+            else:
+                buf *= momentum
+                buf += (1 - dampening) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param -= lr * grad
