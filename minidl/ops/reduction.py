@@ -1,6 +1,8 @@
 """Reductions: sum, mean, max over an axis, an axis tuple, or everything."""
 from __future__ import annotations
 
+import builtins
+
 from ..autograd import Function
 from ..backend import get_array_module
 
@@ -12,7 +14,7 @@ def _norm_axis(axis, ndim):
         return None
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dims")
     return tuple(sorted(a % ndim for a in axes)) if ndim else ()
 
@@ -47,7 +49,7 @@ class Mean(Function):
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
         out = x.mean(axis=axes, keepdims=keepdims)
-        self.count = x.size // max(out.size, 1) if x.size else 1
+        self.count = x.size // builtins.max(out.size, 1) if x.size else 1
         return out
 
     def backward(self, g):
