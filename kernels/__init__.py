@@ -16,6 +16,9 @@ Shapes (all arrays float32 or float64; outputs keep the input dtype):
 """
 from __future__ import annotations
 
+import importlib
+import os
+
 import numpy as np
 
 from minidl.backend import get_array_module
@@ -25,12 +28,42 @@ from .shapes import conv_output_size, pool_output_size
 
 __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",
-           "avgpool2d_backward"]
+           "avgpool2d_backward", "set_cpu_kernels", "cpu_kernels"]
+
+# Which implementation NumPy arrays go to: "numba" (kernels.cpu) or "numpy"
+# (the vectorised kernels.reference). The environment variable
+# MINIDL_CPU_KERNELS sets the default; set_cpu_kernels changes it at run time.
+_CPU_CHOICES = {"numba": "cpu", "numpy": "reference"}
+_cpu_choice = os.environ.get("MINIDL_CPU_KERNELS", "numba").lower()
+if _cpu_choice not in _CPU_CHOICES:
+    raise ValueError(f"MINIDL_CPU_KERNELS must be one of {sorted(_CPU_CHOICES)}, got {_cpu_choice!r}")
+
+
+def set_cpu_kernels(name):
+    """Choose the kernels NumPy arrays use: ``"numba"`` (default) or ``"numpy"``."""
+    global _cpu_choice
+    name = str(name).lower()
+    if name not in _CPU_CHOICES:
+        raise ValueError(f"set_cpu_kernels: expected one of {sorted(_CPU_CHOICES)}, got {name!r}")
+    _cpu_choice = name
+
+
+def cpu_kernels():
+    """The name of the kernels NumPy arrays use now: ``"numba"`` or ``"numpy"``."""
+    return _cpu_choice
 
 
 def _impl(name, array):
-    """The implementation of kernel ``name`` for the module that owns ``array``."""
-    return getattr(reference, name)
+    """The implementation of kernel ``name`` for the module that owns ``array``.
+
+    The implementation modules are imported here, on first use, so that
+    ``import minidl.kernels`` does not pay for importing Numba.
+    """
+    if get_array_module(array) is np:
+        module = importlib.import_module(f"{__name__}.{_CPU_CHOICES[_cpu_choice]}")
+    else:
+        module = reference
+    return getattr(module, name)
 
 
 def im2col(x, kernel, stride, padding, dilation, out=None):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import minidl.kernels as K
-from minidl.kernels import naive, reference
+from minidl.kernels import cpu, naive, reference
 
-IMPLS = {"reference": reference, "dispatch": K}
+IMPLS = {"reference": reference, "numba": cpu, "dispatch": K}
 
 # (x shape, kernel, stride, padding, dilation): every kernel size, stride 1/2/3,
 # padding 0/1/2 and dilation 1/2 appear, mixed across h and w.
@@ -253,3 +253,30 @@ def test_import_is_light():
     code = "import sys, minidl.kernels; print('numba' in sys.modules)"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "False"
+
+
+def test_dispatch_picks_cpu_kernels():
+    x = np.ones((1, 1, 3, 3), np.float32)
+    assert K.cpu_kernels() == "numba"
+    assert K._impl("im2col", x) is cpu.im2col
+    try:
+        K.set_cpu_kernels("numpy")
+        assert K._impl("col2im", x) is reference.col2im
+    finally:
+        K.set_cpu_kernels("numba")
+    assert K._impl("maxpool2d_forward", x) is cpu.maxpool2d_forward
+    with pytest.raises(ValueError, match="set_cpu_kernels"):
+        K.set_cpu_kernels("fortran")
+
+
+def test_maxpool_backward_rejects_bad_argmax():
+    dy = rand((1, 1, 2, 2), np.float64)
+    with pytest.raises(ValueError, match="outside"):
+        cpu.maxpool2d_backward(dy, np.full((1, 1, 2, 2), 9, np.int64), (1, 1, 3, 3))
+
+
+def test_non_contiguous_input(impl):
+    x = rand((2, 3, 9, 14), np.float32)[:, :, :, ::2]
+    np.testing.assert_array_equal(impl.im2col(x, 3, 1, 1, 1), naive.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1)))
+    out, arg = impl.maxpool2d_forward(x, 2, 2, 0, True)
+    np.testing.assert_array_equal(out, naive.maxpool2d_forward(x, 2, 2, 0, True)[0])

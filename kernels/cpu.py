@@ -1,0 +1,315 @@
+"""Numba CPU kernels (``@njit(parallel=True, cache=True)``), compiled lazily.
+
+Every kernel splits its work with ``prange`` over a dimension whose writes do
+not overlap: im2col over rows of the column matrix, everything else over
+(n, c) planes, so no two threads touch the same output element. Inner loops run
+along the last axis, which keeps reads and writes contiguous when stride is 1.
+
+The Python wrappers validate arguments (through :mod:`.shapes`), allocate the
+outputs and hand C-contiguous arrays to the kernels; their signatures match
+:mod:`.reference`.
+"""
+from __future__ import annotations
+
+import os
+
+# A conv net alternates these kernels with BLAS GEMMs on the same cores. An
+# OpenMP pool that spins after each parallel region (libgomp's default) steals
+# the cores the next GEMM needs; measured on 2 cores, an im2col + 3 GEMM +
+# col2im step took 60 ms with spinning workers and 50 ms with passive ones
+# (36 ms when OpenBLAS is also told not to spin, OPENBLAS_THREAD_TIMEOUT=4,
+# which must be set before NumPy loads). libgomp reads this when Numba first
+# starts its OpenMP pool, which happens after this import; a value the user
+# set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange, uint64  # noqa: E402
+
+from .reference import check_cols_out
+from .shapes import check_float, check_nchw, conv_geometry, pool_geometry
+
+__all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
+           "avgpool2d_forward", "avgpool2d_backward"]
+
+
+@njit(cache=True)
+def _valid_range(offset, stride, count, size):
+    """Range [lo, hi) of o in [0, count) with 0 <= o*stride + offset < size (lo <= hi)."""
+    lo = 0
+    if offset < 0:
+        lo = (-offset + stride - 1) // stride
+    hi = 0
+    if size - 1 - offset >= 0:
+        hi = (size - 1 - offset) // stride + 1
+    hi = min(hi, count)
+    lo = min(lo, hi)
+    return lo, hi
+
+
+# The inner loops below index with unsigned integers: Numba's signed indexing
+# adds a negative-index wraparound branch that stops LLVM from vectorising the
+# loop (measured 3x slower on im2col). Every caller guarantees the indices are
+# in range and the counts non-negative.
+
+@njit(cache=True)
+def _fill(dst, d0, count, value):
+    """dst[d0:d0+count] = value."""
+    d0 = uint64(d0)
+    for t in range(uint64(count)):
+        dst[d0 + t] = value
+
+
+@njit(cache=True)
+def _gather(dst, d0, src, s0, step, count):
+    """dst[d0 + t] = src[s0 + t*step] for t in range(count)."""
+    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t] = src[s0 + t * step]
+
+
+@njit(cache=True)
+def _gather_add(dst, d0, src, s0, step, count):
+    """dst[d0 + t] += src[s0 + t*step] for t in range(count)."""
+    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t] += src[s0 + t * step]
+
+
+@njit(cache=True)
+def _scatter_add(dst, d0, step, src, s0, count):
+    """dst[d0 + t*step] += src[s0 + t] for t in range(count)."""
+    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t * step] += src[s0 + t]
+
+
+@njit(parallel=True, cache=True)
+def _im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    for r in prange(c * kh * kw):
+        ch = r // (kh * kw)
+        i = (r // kw) % kh
+        j = r % kw
+        xoff = j * dw - pw
+        ox0, ox1 = _valid_range(xoff, sw, ow, w)
+        oy0, oy1 = _valid_range(i * dh - ph, sh, oh, h)
+        row = cols[r]
+        for b in range(n):
+            plane = x[b, ch]
+            for oy in range(oh):
+                base = (b * oh + oy) * ow
+                if oy < oy0 or oy >= oy1:
+                    _fill(row, base, ow, 0)
+                    continue
+                _fill(row, base, ox0, 0)
+                _gather(row, base + ox0, plane[oy * sh + i * dh - ph], ox0 * sw + xoff, sw, ox1 - ox0)
+                _fill(row, base + ox1, ow - ox1, 0)
+
+
+@njit(parallel=True, cache=True)
+def _col2im(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c, h, w = dx.shape
+    for p in prange(n * c):
+        b = p // c
+        ch = p % c
+        plane = dx[b, ch]
+        for y in range(h):
+            _fill(plane[y], 0, w, 0)
+        for i in range(kh):
+            oy0, oy1 = _valid_range(i * dh - ph, sh, oh, h)
+            for j in range(kw):
+                row = cols[(ch * kh + i) * kw + j]
+                xoff = j * dw - pw
+                ox0, ox1 = _valid_range(xoff, sw, ow, w)
+                for oy in range(oy0, oy1):
+                    _scatter_add(plane[oy * sh + i * dh - ph], ox0 * sw + xoff, sw,
+                                 row, (b * oh + oy) * ow + ox0, ox1 - ox0)
+
+
+@njit(parallel=True, cache=True)
+def _maxpool_fwd(x, out, arg, kh, kw, sh, sw, ph, pw):
+    n, c, h, w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for p in prange(n * c):
+        b = p // c
+        ch = p % c
+        plane = x[b, ch]
+        for oy in range(oh):
+            ys = oy * sh - ph
+            y0, y1 = max(ys, 0), min(ys + kh, h)
+            best = out[b, ch, oy]
+            best_i = arg[b, ch, oy]
+            # PyTorch's rule: start at -inf on the first real element of the
+            # window, visit it row-major, take v when v > best or v is NaN.
+            for ox in range(ow):
+                best[ox] = -np.inf
+                best_i[ox] = y0 * w + max(ox * sw - pw, 0)
+            # Rows of outputs at once: for kernel offset (y, j), output ox sees
+            # x[y, ox*sw + j - pw] when that column lies in the input.
+            for y in range(y0, y1):
+                src = plane[y]
+                for j in range(kw):
+                    xoff = j - pw
+                    ox0, ox1 = _valid_range(xoff, sw, ow, w)
+                    for ox in range(ox0, ox1):
+                        xx = ox * sw + xoff
+                        v = src[xx]
+                        if v > best[ox] or v != v:
+                            best[ox] = v
+                            best_i[ox] = y * w + xx
+
+
+@njit(parallel=True, cache=True)
+def _maxpool_bwd(dy, arg, dx, bad):
+    # dy, arg: (planes, OH*OW); dx: (planes, H*W)
+    planes, size = dx.shape
+    for p in prange(planes):
+        row = dx[p]
+        _fill(row, 0, size, 0)
+        for o in range(dy.shape[1]):
+            a = arg[p, o]
+            if a < 0 or a >= size:
+                bad[p] = True
+            else:
+                row[a] += dy[p, o]
+
+
+@njit(cache=True)
+def _divisor_count(o, s, p, k, size, count_include_pad):
+    """PyTorch's divisor count of window o along one axis."""
+    start = o * s - p
+    end = min(start + k, size + p)
+    if count_include_pad:
+        return end - start
+    return min(end, size) - max(start, 0)
+
+
+@njit(parallel=True, cache=True)
+def _avgpool_fwd(x, out, kh, kw, sh, sw, ph, pw, count_include_pad):
+    n, c, h, w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for p in prange(n * c):
+        b = p // c
+        ch = p % c
+        plane = x[b, ch]
+        for oy in range(oh):
+            ys = oy * sh - ph
+            y0, y1 = max(ys, 0), min(ys + kh, h)
+            acc = out[b, ch, oy]
+            _fill(acc, 0, ow, 0)
+            for y in range(y0, y1):
+                for j in range(kw):
+                    xoff = j - pw
+                    ox0, ox1 = _valid_range(xoff, sw, ow, w)
+                    _gather_add(acc, ox0, plane[y], ox0 * sw + xoff, sw, ox1 - ox0)
+            cy = _divisor_count(oy, sh, ph, kh, h, count_include_pad)
+            for ox in range(ow):
+                acc[ox] /= cy * _divisor_count(ox, sw, pw, kw, w, count_include_pad)
+
+
+@njit(parallel=True, cache=True)
+def _avgpool_bwd(dy, dx, kh, kw, sh, sw, ph, pw, count_include_pad):
+    n, c, h, w = dx.shape
+    oh, ow = dy.shape[2], dy.shape[3]
+    for p in prange(n * c):
+        b = p // c
+        ch = p % c
+        plane = dx[b, ch]
+        for y in range(h):
+            _fill(plane[y], 0, w, 0)
+        g = np.empty(ow, dtype=dx.dtype)
+        for oy in range(oh):
+            cy = _divisor_count(oy, sh, ph, kh, h, count_include_pad)
+            for ox in range(ow):
+                g[ox] = dy[b, ch, oy, ox] / (cy * _divisor_count(ox, sw, pw, kw, w, count_include_pad))
+            ys = oy * sh - ph
+            for y in range(max(ys, 0), min(ys + kh, h)):
+                for j in range(kw):
+                    xoff = j - pw
+                    ox0, ox1 = _valid_range(xoff, sw, ow, w)
+                    _scatter_add(plane[y], ox0 * sw + xoff, sw, g, ox0, ox1 - ox0)
+
+
+def im2col(x, kernel, stride, padding, dilation, out=None):
+    """Numba im2col: x (N, C, H, W) -> cols (C*kh*kw, N*OH*OW); see ``minidl.kernels.im2col``."""
+    check_nchw("im2col", x)
+    check_float("im2col", x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "im2col", x.shape, kernel, stride, padding, dilation)
+    shape = (c * kh * kw, n * oh * ow)
+    if out is None:
+        out = np.empty(shape, dtype=x.dtype)
+    else:
+        check_cols_out("im2col", out, shape, x.dtype)
+    _im2col(np.ascontiguousarray(x), out, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    return out
+
+
+def col2im(cols, x_shape, kernel, stride, padding, dilation):
+    """Numba col2im: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape``; the adjoint of im2col."""
+    check_float("col2im", cols)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+        "col2im", x_shape, kernel, stride, padding, dilation)
+    if tuple(cols.shape) != (c * kh * kw, n * oh * ow):
+        raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
+                         f"{tuple(x_shape)} (expected {(c * kh * kw, n * oh * ow)})")
+    dx = np.empty((n, c, h, w), dtype=cols.dtype)
+    _col2im(np.ascontiguousarray(cols), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    return dx
+
+
+def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
+    """Numba max pooling: x (N, C, H, W) -> (out, argmax int64), both (N, C, OH, OW)."""
+    check_nchw("maxpool2d_forward", x)
+    check_float("maxpool2d_forward", x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "maxpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    arg = np.empty((n, c, oh, ow), dtype=np.int64)
+    _maxpool_fwd(np.ascontiguousarray(x), out, arg, kh, kw, sh, sw, ph, pw)
+    return out, arg
+
+
+def maxpool2d_backward(dy, argmax, x_shape):
+    """Numba max-pool backward: scatter-add dy (N, C, OH, OW) to argmax -> dx of ``x_shape``."""
+    check_nchw("maxpool2d_backward", dy)
+    check_float("maxpool2d_backward", dy)
+    if tuple(argmax.shape) != tuple(dy.shape):
+        raise ValueError(f"maxpool2d_backward: argmax shape {tuple(argmax.shape)} != dy shape {tuple(dy.shape)}")
+    n, c, h, w = (int(v) for v in x_shape)
+    if (n, c) != tuple(dy.shape[:2]):
+        raise ValueError(f"maxpool2d_backward: dy shape {tuple(dy.shape)} does not match x_shape {tuple(x_shape)}")
+    dx = np.empty((n * c, h * w), dtype=dy.dtype)
+    bad = np.zeros(n * c, dtype=np.bool_)
+    _maxpool_bwd(np.ascontiguousarray(dy).reshape(n * c, -1),
+                 np.ascontiguousarray(argmax, dtype=np.int64).reshape(n * c, -1), dx, bad)
+    if bad.any():
+        raise ValueError(f"maxpool2d_backward: argmax holds indices outside [0, {h * w}) "
+                         f"for x_shape {tuple(x_shape)}")
+    return dx.reshape(n, c, h, w)
+
+
+def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Numba average pooling: x (N, C, H, W) -> (N, C, OH, OW), PyTorch's divisor rule."""
+    check_nchw("avgpool2d_forward", x)
+    check_float("avgpool2d_forward", x)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    _avgpool_fwd(np.ascontiguousarray(x), out, kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+    return out
+
+
+def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
+    """Numba average-pool backward: dy (N, C, OH, OW) -> dx of ``x_shape``."""
+    check_nchw("avgpool2d_backward", dy)
+    check_float("avgpool2d_backward", dy)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+        "avgpool2d_backward", x_shape, kernel, stride, padding, ceil_mode)
+    if tuple(dy.shape) != (n, c, oh, ow):
+        raise ValueError(f"avgpool2d_backward: dy shape {tuple(dy.shape)} != expected {(n, c, oh, ow)} "
+                         f"for x_shape {tuple(x_shape)}")
+    dx = np.empty((n, c, h, w), dtype=dy.dtype)
+    _avgpool_bwd(np.ascontiguousarray(dy), dx, kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+    return dx
