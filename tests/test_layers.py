@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl.tensor import Tensor
 from minidl.nn.layers.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout

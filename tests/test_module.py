@@ -13,7 +13,7 @@ from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout
 from minidl.nn.layers.flatten import Flatten
 from minidl.nn.layers.linear import Linear
-from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d
+from minidl.nn.layers.normalization import BatchNorm2d
 
 
 class Net(Module):

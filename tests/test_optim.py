@@ -429,3 +429,5 @@ def test_state_follows_module_to_gpu():
     from minidl.backend import device_of
     assert device_of(opt.state[lin.weight]["exp_avg"]).type == "gpu"
     assert lin.weight.device.type == "gpu" and lin.weight.dtype == np.float32
+    saved = opt.state_dict()["state"][0]["exp_avg"]
+    assert isinstance(saved, np.ndarray)  # state dicts come back as NumPy, ready for a file

@@ -78,6 +78,12 @@ def _is_array(v):
     return isinstance(v, np.ndarray) or hasattr(v, "__cuda_array_interface__")
 
 
+def _to_numpy_copy(array):
+    """A NumPy copy of a NumPy or CuPy array."""
+    out = backend.to_device(array, "cpu")
+    return out.copy() if out is array else out
+
+
 def _grad_array(p):
     g = p.grad
     return g.data if isinstance(g, Tensor) else g
@@ -207,7 +213,9 @@ class Optimizer:
         """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [indices]}]}``.
 
         Parameters are numbered across groups in order, as in PyTorch. State
-        arrays are copied (on their device); scalars (``step``) are ints.
+        arrays are NumPy copies (off the GPU if needed, ready for a file);
+        ``load_state_dict`` moves them back to each parameter's device.
+        Scalars (``step``) are ints.
         """
         index_of, next_index = {}, 0
         groups = []
@@ -224,7 +232,8 @@ class Optimizer:
         state = {}
         for p, s in self.state.items():
             if id(p) in index_of:
-                state[index_of[id(p)]] = {k: (v.copy() if _is_array(v) else v) for k, v in s.items()}
+                state[index_of[id(p)]] = {k: (_to_numpy_copy(v) if _is_array(v) else v)
+                                          for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
