@@ -359,3 +359,15 @@ def test_moduledict():
     md = ModuleDict({"a": Linear(2, 2), "b": ReLU()})
     assert list(md.keys()) == ["a", "b"] and "a" in md and len(md) == 2
     assert list(md.state_dict()) == ["a.weight", "a.bias"]
+
+
+def test_public_surface_wired():
+    import minidl.nn as nn
+    import minidl.optim as optim
+    assert nn.Module is Module and nn.Parameter is Parameter and nn.Sequential is Sequential
+    assert nn.Linear is Linear and nn.init.kaiming_uniform_ is not None
+    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adadelta", "Optimizer"):
+        assert hasattr(optim, name)
+    for name in ("StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau",
+                 "InverseTimeDecay", "LRScheduler"):
+        assert hasattr(optim.lr_scheduler, name)
