@@ -1,0 +1,271 @@
+"""Training-step benchmark of the reference nets N1-N6, minidl vs PyTorch CPU when installed.
+
+For each net it measures, in a fresh child process per (net, framework):
+the median time of a training step (forward, cross-entropy, backward, Adam
+step) after warm-up, the median inference time (eval mode, no graph),
+images/s, and the peak resident memory of the process.
+
+PyTorch is never a dependency: it is only timed when importable, with
+``torch.set_num_threads(2)``, in the same run, and printed side by side.
+
+The machines this project is developed on set OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE, which slow NumPy's BLAS; this benchmark removes both from
+its children's environment (a user's machine has neither) and says so.
+
+Usage::
+
+    python benchmarks/bench_train.py                      # all nets, cpu
+    python benchmarks/bench_train.py --nets N2 N6 --steps 10
+    python benchmarks/bench_train.py --device gpu
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+# name: (input shape per image, batch size, classes, description)
+NETS = {
+    "N1": ((3, 32, 32), 64, 10, "PyTorch-tutorial LeNet"),
+    "N2": ((3, 32, 32), 64, 10, "CIFAR deep CNN (32,32,64,64,128,128 + fc512)"),
+    "N3": ((3, 64, 64), 32, 10, "TinyVGG (CNN Explainer)"),
+    "N4": ((3, 64, 64), 32, 200, "Tiny-ImageNet CNN with batch norm"),
+    "N5": ((3, 32, 32), 128, 10, "MLP 3072-512-10"),
+    "N6": ((3, 32, 32), 32, 10, "CIFAR ResNet-18"),
+}
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def build(net, nn, F):
+    """Build reference net ``net`` with a PyTorch-style ``nn``/``F`` namespace (minidl's or torch's)."""
+    def convs(cin, widths):
+        layers = []
+        for w in widths:
+            layers += [nn.Conv2d(cin, w, 3, padding=1), nn.ReLU()]
+            cin = w
+        return layers, cin
+
+    if net == "N1":
+        return nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(),
+                             nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    if net == "N2":
+        layers, cin = [], 3
+        for w in (32, 64, 128):
+            block, cin = convs(cin, (w, w))
+            layers += block + [nn.MaxPool2d(2), nn.Dropout(0.25)]
+        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 4 * 4, 512), nn.ReLU(), nn.Dropout(0.5),
+                             nn.Linear(512, 10))
+    if net == "N3":
+        return nn.Sequential(nn.Conv2d(3, 10, 3), nn.ReLU(), nn.Conv2d(10, 10, 3), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(10, 10, 3), nn.ReLU(), nn.Conv2d(10, 10, 3), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(13 * 13 * 10, 10))
+    if net == "N4":
+        def c(i, o):
+            return [nn.Conv2d(i, o, 3, padding=1), nn.ReLU()]
+        return nn.Sequential(*c(3, 32), *c(32, 32), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.Dropout(0.5),
+                             *c(32, 32), *c(32, 64), nn.MaxPool2d(2), nn.BatchNorm2d(64), nn.Dropout(0.5),
+                             *c(64, 128), nn.MaxPool2d(2),
+                             *c(128, 128), nn.MaxPool2d(2), nn.BatchNorm2d(128),
+                             nn.Flatten(), nn.Dropout(0.5), nn.Linear(128 * 4 * 4, 512), nn.ReLU(),
+                             nn.Linear(512, 1024), nn.ReLU(), nn.Linear(1024, 200))
+    if net == "N5":
+        return nn.Sequential(nn.Flatten(), nn.Linear(3072, 512), nn.ReLU(), nn.Linear(512, 10))
+    if net == "N6":
+        return _resnet18_cifar(nn, F)
+    raise ValueError(f"unknown net {net!r}; choose from {sorted(NETS)}")
+
+
+def _resnet18_cifar(nn, F):
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or cin != cout:
+                self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                              nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+    blocks, cin = [], 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        blocks += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+        cin = cout
+    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), *blocks,
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_minidl(net, steps, warmup, device):
+    import minidl as mdl
+    import minidl.nn as nn
+    import minidl.nn.functional as F
+    import minidl.optim as optim
+    shape, batch, classes, _ = NETS[net]
+    mdl.manual_seed(0)
+    rng = np.random.default_rng(0)
+    base_rss = _peak_rss_mb()
+    model = build(net, nn, F).to(device)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    x = mdl.tensor(rng.standard_normal((batch,) + shape).astype(np.float32), device=device)
+    y = mdl.tensor(rng.integers(0, classes, batch), device=device)
+    sync = _sync_fn(device)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        sync()
+
+    def infer():
+        with mdl.no_grad():
+            model(x)
+        sync()
+    model.train()
+    train_times = _time(step, steps, warmup)
+    model.eval()
+    infer_times = _time(infer, steps, warmup)
+    return _result(net, "minidl", device, batch, train_times, infer_times, base_rss)
+
+
+def run_torch(net, steps, warmup):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.set_num_threads(2)
+    shape, batch, classes, _ = NETS[net]
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    base_rss = _peak_rss_mb()
+    model = build(net, nn, F)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.from_numpy(rng.standard_normal((batch,) + shape).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, classes, batch))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad():
+            model(x)
+    model.train()
+    train_times = _time(step, steps, warmup)
+    model.eval()
+    infer_times = _time(infer, steps, warmup)
+    return _result(net, f"torch {torch.__version__}", "cpu", batch, train_times, infer_times, base_rss)
+
+
+def _sync_fn(device):
+    if str(device) == "cpu":
+        return lambda: None
+    import cupy
+    return cupy.cuda.Device().synchronize
+
+
+def _time(fn, steps, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _result(net, framework, device, batch, train_times, infer_times, base_rss):
+    step = statistics.median(train_times)
+    return {"net": net, "framework": framework, "device": str(device), "batch": batch,
+            "train_step_ms": 1e3 * step, "train_step_min_ms": 1e3 * min(train_times),
+            "infer_ms": 1e3 * statistics.median(infer_times), "images_per_s": batch / step,
+            "peak_rss_mb": _peak_rss_mb(), "rss_before_model_mb": base_rss}
+
+
+def child_main(args):
+    if args.framework == "torch":
+        res = run_torch(args.nets[0], args.steps, args.warmup)
+    else:
+        res = run_minidl(args.nets[0], args.steps, args.warmup, args.device)
+    print("RESULT " + json.dumps(res))
+
+
+def _spawn(net, framework, args):
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
+    cmd = [sys.executable, __file__, "--child", "--framework", framework, "--nets", net,
+           "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    print(f"[{net} {framework}] failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nets", nargs="+", default=sorted(NETS))
+    ap.add_argument("--steps", type=int, default=10, help="timed steps per measurement (median reported)")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--framework", default="minidl", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child_main(args)
+
+    removed = [v for v in OPENBLAS_VARS if v in os.environ]
+    print(f"note: children run without {', '.join(OPENBLAS_VARS)}"
+          + (f" (unset here: {', '.join(removed)})" if removed else " (neither was set)"))
+    try:
+        import importlib.util
+        have_torch = importlib.util.find_spec("torch") is not None and not args.no_torch and args.device == "cpu"
+    except Exception:
+        have_torch = False
+    rows = []
+    header = (f"{'net':4} {'framework':14} {'batch':>5} {'step ms':>9} {'infer ms':>9} {'img/s':>8} "
+              f"{'peak MB':>8} {'ratio step':>10} {'ratio mem':>9}")
+    print(header)
+    print("-" * len(header))
+    for net in args.nets:
+        ours = _spawn(net, "minidl", args)
+        theirs = _spawn(net, "torch", args) if have_torch else None
+        for res in (ours, theirs):
+            if res is None:
+                continue
+            ratio_t = ratio_m = ""
+            if res is ours and theirs is not None:
+                ratio_t = f"{ours['train_step_ms'] / theirs['train_step_ms']:.2f}x"
+                ratio_m = f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:.2f}x"
+            print(f"{res['net']:4} {res['framework'][:14]:14} {res['batch']:5d} {res['train_step_ms']:9.1f} "
+                  f"{res['infer_ms']:9.1f} {res['images_per_s']:8.0f} {res['peak_rss_mb']:8.0f} "
+                  f"{ratio_t:>10} {ratio_m:>9}", flush=True)
+            rows.append(res)
+    if args.json:
+        with open(args.json + ".tmp", "w") as fh:
+            json.dump(rows, fh, indent=1)
+        os.replace(args.json + ".tmp", args.json)
+
+
+if __name__ == "__main__":
+    main()
