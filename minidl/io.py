@@ -1,0 +1,403 @@
+"""Saving and loading weights and checkpoints: HDF5 (``.h5``/``.hdf5``) or NumPy (``.npz``).
+
+What can be saved:
+
+* a :class:`~minidl.nn.Module`: its state dict (name -> array), plus its
+  ``config`` (``{"name": ..., "kwargs": {...}}``) when it is a zoo model, so
+  :func:`load_model` can rebuild it;
+* a state dict (name -> Tensor or array);
+* a checkpoint: nested dicts / lists / tuples of arrays, Tensors, numbers,
+  strings, booleans and None (an optimiser's state dict with its int keys,
+  a History's lists, ...).
+
+File layout (both formats): every array is one dataset (HDF5) or archive
+member (npz), named by its path of keys joined with ``/`` (``model/conv1.weight``;
+a plain state dict's arrays sit at the top: ``conv1.weight``), so the file
+is readable with h5py or ``np.load`` alone. The structure (dict keys with
+their int/str types, lists vs tuples, scalars, strings) and the metadata
+(``minidl_version``, ``format``, ``created``, ``config``) are kept as one JSON
+document: the dataset/member ``__minidl__``. HDF5 files also carry the
+metadata as root attributes.
+
+:func:`load` gives plain data back: NumPy arrays, Python scalars, dicts with
+their original key types, lists and tuples.
+
+Writes are atomic: the data goes to a temporary file in the target's
+directory, which replaces the target (``os.replace``) only once complete;
+a failure leaves no partial file and any previous file intact.
+
+>>> import os, tempfile, numpy as np
+>>> path = os.path.join(tempfile.mkdtemp(), "ckpt.h5")
+>>> _ = save({"epoch": 3, "state": {0: {"step": 7}}, "w": np.ones(2, np.float32)}, path)
+>>> ck = load(path)
+>>> ck["epoch"], ck["state"][0]["step"], ck["w"].tolist()
+(3, 7, [1.0, 1.0])
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+__all__ = ["save", "load", "load_model", "load_weights", "read_metadata", "atomic_path",
+           "FileFormatError"]
+
+_META_KEY = "__minidl__"
+_FORMATS = {".h5": "hdf5", ".hdf5": "hdf5", ".npz": "npz"}
+
+
+class FileFormatError(ValueError):
+    """A file that is missing pieces, truncated, or not in the format its name says."""
+
+
+def _version() -> str:
+    try:
+        from minidl import __version__
+        return __version__
+    except Exception:  # pragma: no cover - partial installs
+        return "unknown"
+
+
+def _kind(path) -> str:
+    ext = os.path.splitext(str(path))[1].lower()
+    if ext not in _FORMATS:
+        raise ValueError(f"{path}: unknown file type {ext!r}; use .h5 / .hdf5 (HDF5) or .npz (NumPy)")
+    return _FORMATS[ext]
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
+
+    On an exception the temporary file is removed and ``path`` is untouched.
+
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(target) as tmp:
+    ...     _ = open(tmp, "w").write("done")
+    >>> open(target).read()
+    'done'
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    base = os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+# ----------------------------------------------------------------- encoding
+def _as_numpy_array(value):
+    """NumPy array for a Tensor / NumPy / CuPy array, else None."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "numpy") and hasattr(value, "requires_grad"):  # minidl Tensor
+        return np.asarray(value.numpy())
+    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):  # CuPy
+        return value.get()
+    return None
+
+
+class _Encoder:
+    """Turns a nested object into (JSON-able structure, {name: array})."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def _name(self, path):
+        parts = []
+        for p in path:
+            s = str(p).replace("/", "%2F")
+            parts.append(s if s not in ("", ".", "..") else f"%{s or 'empty'}")
+        name = "/".join(parts) or "__root__"
+        if name == _META_KEY or name in self.arrays or any(
+                k.startswith(name + "/") or name.startswith(k + "/") for k in self.arrays):
+            name = f"__arrays__/{len(self.arrays)}"
+        return name
+
+    def encode(self, obj, path=()):
+        arr = _as_numpy_array(obj)
+        where = "/".join(map(str, path)) or "<root>"
+        if arr is not None:
+            if arr.dtype.hasobject:
+                raise TypeError(f"cannot save object array at '{where}'")
+            name = self._name(path)
+            self.arrays[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")
+            return {"t": "array", "ref": name}
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return float(obj)
+        if isinstance(obj, np.generic):
+            if obj.dtype.kind not in "biuf":
+                raise TypeError(f"cannot save NumPy scalar of dtype {obj.dtype} at '{where}'")
+            return {"t": "np", "dtype": obj.dtype.str, "v": obj.item()}
+        if isinstance(obj, dict):
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, (bool, np.bool_)) or not isinstance(k, (str, int, np.integer)):
+                    raise TypeError(f"cannot save dict key {k!r} ({type(k).__name__}) at '{where}': "
+                                    "keys must be str or int")
+                k = int(k) if isinstance(k, np.integer) else k
+                items.append([k, self.encode(v, path + (k,))])
+            return {"t": "dict", "items": items}
+        if isinstance(obj, (list, tuple)):
+            kind = "tuple" if isinstance(obj, tuple) else "list"
+            return {"t": kind, "items": [self.encode(v, path + (i,)) for i, v in enumerate(obj)]}
+        raise TypeError(f"cannot save a {type(obj).__name__} at '{where}'; supported: arrays, "
+                        "Tensors, dicts, lists, tuples, numbers, strings, None")
+
+
+def _decode(node, arrays, path):
+    if not isinstance(node, dict):
+        return node
+    t = node.get("t")
+    if t == "array":
+        return arrays(node["ref"], path)
+    if t == "np":
+        return np.dtype(node["dtype"]).type(node["v"])
+    if t == "dict":
+        return {k: _decode(v, arrays, f"{path}/{k}") for k, v in node["items"]}
+    if t in ("list", "tuple"):
+        items = [_decode(v, arrays, f"{path}/{i}") for i, v in enumerate(node["items"])]
+        return tuple(items) if t == "tuple" else items
+    raise FileFormatError(f"{path}: unknown node type {t!r}")
+
+
+def _is_module(obj) -> bool:
+    return hasattr(obj, "state_dict") and hasattr(obj, "named_parameters")
+
+
+def _classify(obj) -> str:
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj) and all(
+            _as_numpy_array(v) is not None for v in obj.values()):
+        return "state_dict"
+    return "checkpoint" if isinstance(obj, dict) else "object"
+
+
+# ------------------------------------------------------------------- save
+def save(obj, path):
+    """Save a Module, a state dict or a checkpoint dict to ``path`` (``.h5``/``.hdf5``/``.npz``).
+
+    Args:
+        obj: an ``nn.Module`` (state dict + ``config`` when it has one), a
+            state dict (name -> Tensor/array), or a nested checkpoint dict
+            (arrays, Tensors, numbers, strings, None, lists, tuples, dicts
+            with str or int keys).
+        path: destination; its extension picks the format. Parent folders
+            are created.
+
+    Returns the path (str). The write is atomic. Raises ``TypeError`` naming
+    the key path of anything that cannot be stored (nothing is written then).
+
+    Example::
+
+        minidl.save(model, "tinyvgg.h5")
+        minidl.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                     "epoch": 5, "history": history.history}, "ckpt.h5")
+    """
+    path = os.fspath(path)
+    kind = _kind(path)
+    config = None
+    if _is_module(obj):
+        config = getattr(obj, "config", None)
+        obj, fmt = obj.state_dict(), "module"
+    else:
+        fmt = _classify(obj)
+    enc = _Encoder()
+    structure = enc.encode(obj)
+    meta = {
+        "minidl_version": _version(),
+        "format": fmt,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "config": enc.encode(config, ("__config__",)) if config is not None else None,
+        "structure": structure,
+    }
+    text = json.dumps(meta, allow_nan=True)
+    with atomic_path(path) as tmp:
+        if kind == "hdf5":
+            _write_h5(tmp, enc.arrays, text, meta)
+        else:
+            _write_npz(tmp, enc.arrays, text)
+    return path
+
+
+def _write_h5(tmp, arrays, text, meta):
+    import h5py
+    with h5py.File(tmp, "w") as f:
+        for key in ("minidl_version", "format", "created"):
+            f.attrs[key] = meta[key]
+        f.create_dataset(_META_KEY, data=text, dtype=h5py.string_dtype("utf-8"))
+        for name, arr in arrays.items():
+            f.create_dataset(name, data=arr)
+
+
+def _write_npz(tmp, arrays, text):
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **{_META_KEY: np.array(text)}, **arrays)
+
+
+# ------------------------------------------------------------------- load
+def _open_error(path, exc, kind):
+    what = "HDF5" if kind == "hdf5" else "NumPy .npz (zip)"
+    size = os.path.getsize(path)
+    return FileFormatError(f"{path}: cannot read as {what} ({size} bytes): the file is truncated, "
+                           f"corrupt or not a {what} file ({type(exc).__name__}: {exc})")
+
+
+def _read(path):
+    """(meta or None, array getter, raw tree for foreign files)."""
+    path = os.fspath(path)
+    kind = _kind(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    if kind == "hdf5":
+        import h5py
+        try:
+            f = h5py.File(path, "r")
+        except OSError as exc:
+            raise _open_error(path, exc, kind) from exc
+        try:
+            return _read_h5(f, path)
+        except (OSError, KeyError, RuntimeError) as exc:
+            raise FileFormatError(f"{path}: truncated or corrupt HDF5 data ({exc})") from exc
+        finally:
+            f.close()
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            names = set(z.files)
+            meta = json.loads(str(z[_META_KEY][()])) if _META_KEY in names else None
+            arrays = {n: z[n] for n in names if n != _META_KEY}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _open_error(path, exc, kind) from exc
+    return meta, arrays
+
+
+def _read_h5(f, path):
+    import h5py
+    meta = None
+    if _META_KEY in f:
+        raw = f[_META_KEY][()]
+        meta = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+    arrays = {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and name != _META_KEY:
+            arrays[name] = obj[()]
+    f.visititems(visit)
+    return meta, arrays
+
+
+def _nest(flat):
+    """Foreign files: ``{"a/b": x}`` -> ``{"a": {"b": x}}``."""
+    out = {}
+    for name, arr in flat.items():
+        d = out
+        *parents, leaf = name.split("/")
+        for p in parents:
+            d = d.setdefault(p, {})
+        d[leaf] = np.asarray(arr)
+    return out
+
+
+def _load_all(path):
+    """(meta, decoded object, decoded config)."""
+    meta, arrays = _read(path)
+    if meta is None:  # not written by minidl: give back its arrays
+        return None, _nest(arrays), None
+
+    def get(ref, where):
+        if ref not in arrays:
+            raise FileFormatError(f"{path}: missing array '{ref}' (key {where or '<root>'}); "
+                                  "the file is incomplete or was edited")
+        return np.asarray(arrays[ref])
+    try:
+        obj = _decode(meta["structure"], get, "")
+        config = _decode(meta.get("config"), get, "__config__")
+    except KeyError as exc:
+        raise FileFormatError(f"{path}: malformed minidl metadata (missing {exc})") from exc
+    return meta, obj, config
+
+
+def load(path):
+    """Load what :func:`save` wrote, as plain data.
+
+    A Module's or a state dict's file gives its state dict (name -> NumPy
+    array); a checkpoint gives its dict back (int keys, tuples, scalars
+    restored; arrays as NumPy arrays). A foreign HDF5/npz file gives its
+    arrays, nested by group.
+
+    Raises ``FileNotFoundError``, or :class:`FileFormatError` (a ValueError)
+    naming the file for a truncated/corrupt/wrong-format file or a missing array.
+    """
+    return _load_all(path)[1]
+
+
+def read_metadata(path) -> dict:
+    """The file's metadata: ``minidl_version``, ``format`` (``"module"``,
+    ``"state_dict"``, ``"checkpoint"``, ``"object"``), ``created`` (ISO time)
+    and ``config`` (None unless saved from a zoo model)."""
+    meta, _, config = _load_all(path)
+    if meta is None:
+        raise FileFormatError(f"{path}: not written by minidl (no '{_META_KEY}' entry)")
+    return {k: meta.get(k) for k in ("minidl_version", "format", "created")} | {"config": config}
+
+
+def _state_and_config(path):
+    meta, obj, config = _load_all(path)
+    if isinstance(obj, dict) and isinstance(obj.get("model"), dict) and (
+            meta is None or meta.get("format") in ("checkpoint", "object")):
+        config = config or obj.get("config")
+        obj = obj["model"]
+    if not isinstance(obj, dict):
+        raise FileFormatError(f"{path}: holds no state dict (found {type(obj).__name__})")
+    return obj, config
+
+
+def load_weights(model, path, strict: bool = True):
+    """Load the weights in ``path`` (a Module/state-dict file, or a checkpoint's
+    ``"model"`` entry) into ``model`` in place; returns ``model``.
+
+    Errors name the file and the offending keys and shapes.
+    """
+    state, _ = _state_and_config(path)
+    try:
+        model.load_state_dict(state, strict=strict)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
+    return model
+
+
+def load_model(path, strict: bool = True):
+    """Rebuild a zoo model saved with :func:`save` (or by ``ModelCheckpoint``) with its weights.
+
+    The model's ``config`` (``{"name": ..., "kwargs": {...}}``) goes to
+    ``minidl.models.build(name, **kwargs)``; the weights are then loaded
+    strictly. Raises ``ValueError`` when the file holds no config (the model
+    was not a zoo model: build it yourself and use :func:`load_weights`).
+    """
+    state, config = _state_and_config(path)
+    if not isinstance(config, dict) or "name" not in config:
+        raise ValueError(f"{path}: no model config saved (only zoo models record one); build the "
+                         "model yourself and call minidl.io.load_weights(model, path)")
+    from minidl import models
+    model = models.build(config["name"], **dict(config.get("kwargs") or {}))
+    try:
+        model.load_state_dict(state, strict=strict)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
+    return model
