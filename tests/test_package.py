@@ -1,0 +1,45 @@
+"""Packaging and layering rules: every package is installed, CuPy stays inside backend.py, import is quick."""
+import configparser
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _declared_packages():
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    return {p.strip() for p in cfg["options"]["packages"].split() if p.strip()}
+
+
+def test_setup_cfg_lists_every_package():
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "minidl").rglob("__init__.py")}
+    found |= {"minidl.kernels." + ".".join(p.parent.relative_to(REPO / "kernels").parts)
+              for p in (REPO / "kernels").rglob("__init__.py") if p.parent != REPO / "kernels"}
+    found.add("minidl.kernels")
+    found = {f for f in found if "__pycache__" not in f}
+    missing = found - _declared_packages()
+    assert not missing, f"setup.cfg [options] packages is missing {sorted(missing)}"
+
+
+def test_only_backend_imports_cupy():
+    pattern = re.compile(r"^\s*(import cupy|from cupy|import cupyx|from cupyx)", re.M)
+    offenders = []
+    for path in list((REPO / "minidl").rglob("*.py")) + list((REPO / "kernels").rglob("*.py")):
+        if path.name == "backend.py" and path.parent.name == "minidl":
+            continue
+        if pattern.search(path.read_text()):
+            offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, f"only minidl/backend.py may import CuPy; found imports in {offenders}"
+
+
+def test_import_minidl_is_quick_and_does_not_load_cupy_or_numba():
+    code = ("import sys, time; t = time.perf_counter(); import minidl; dt = time.perf_counter() - t; "
+            "print(dt, 'cupy' in sys.modules, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    seconds, cupy_loaded, numba_loaded = float(out[0]), out[1] == "True", out[2] == "True"
+    assert not cupy_loaded, "import minidl must not import CuPy"
+    assert not numba_loaded, "import minidl must not import Numba (kernels compile lazily)"
+    assert seconds < 5.0, f"import minidl took {seconds:.2f} s"
