@@ -1,9 +1,11 @@
 """minidl.kernels: the hot loops of conv nets, one dispatch function per kernel.
 
 Each public function looks at the module of its array argument and calls the
-implementation for it: NumPy arrays go to the CPU kernels, CuPy arrays to the
-GPU kernels. Heavy dependencies (Numba, the CUDA pieces) are imported on first
-use, so ``import minidl.kernels`` stays quick.
+implementation for it: NumPy arrays go to the Numba CPU kernels (``kernels.cpu``,
+or the vectorised ``kernels.reference`` after ``set_cpu_kernels("numpy")``),
+CuPy arrays to the Numba CUDA kernels (``kernels.cuda``). Heavy dependencies
+(Numba, the CUDA pieces) are imported on first use, so ``import minidl.kernels``
+stays quick.
 
 Shapes (all arrays float32 or float64; outputs keep the input dtype):
 
@@ -62,8 +64,34 @@ def _impl(name, array):
     if get_array_module(array) is np:
         module = importlib.import_module(f"{__name__}.{_CPU_CHOICES[_cpu_choice]}")
     else:
-        module = reference
+        module = _gpu_module()
     return getattr(module, name)
+
+
+_gpu = None
+
+
+def _gpu_module():
+    """kernels.cuda when Numba can launch CUDA kernels, else the CuPy-vectorised reference.
+
+    The fallback keeps CuPy arrays working where Numba's CUDA support is broken
+    (e.g. no NVVM in the CUDA install); it warns once.
+    """
+    global _gpu
+    if _gpu is None:
+        try:
+            from . import cuda
+            ok, why = cuda.usable(), "numba.cuda.is_available() is False"
+        except Exception as exc:  # ImportError or a broken CUDA toolkit
+            ok, why = False, f"{type(exc).__name__}: {exc}"
+        if ok:
+            _gpu = cuda
+        else:
+            import warnings
+            warnings.warn(f"minidl.kernels: Numba CUDA kernels unavailable ({why}); "
+                          "using the slower CuPy-vectorised reference kernels", RuntimeWarning)
+            _gpu = reference
+    return _gpu
 
 
 def im2col(x, kernel, stride, padding, dilation, out=None):

@@ -1,0 +1,275 @@
+"""GPU kernels (kernels.cuda) without and with a GPU.
+
+* Under Numba's CUDA simulator: every kernel runs against the direct-loop
+  references. NUMBA_ENABLE_CUDASIM must be set before numba is imported, and
+  other test modules import numba first in the same pytest process, so this
+  module runs the simulator checks in a subprocess (this file run as a script
+  with ``--simulate``), which reports one result per case as JSON.
+* With NVVM (a CUDA toolkit) but no GPU: every kernel is compiled to PTX for
+  sm_90 with Numba's real typing (the simulator runs plain Python and would
+  not catch a typing error), and the PTX is assembled with ptxas when present.
+* With a GPU and CuPy (``@pytest.mark.gpu``): the dispatch on CuPy arrays
+  against the NumPy results.
+"""
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+# Tiny cases: the simulator runs every GPU thread in Python.
+CONV_CASES = [
+    ((2, 2, 5, 6), (1, 1), (1, 1), (0, 0), (1, 1)),
+    ((2, 2, 5, 6), (2, 1), (2, 1), (1, 0), (1, 1)),
+    ((2, 2, 5, 6), (1, 2), (1, 3), (0, 2), (1, 2)),
+    ((2, 3, 7, 6), (3, 3), (2, 2), (1, 1), (2, 1)),
+    ((1, 2, 9, 8), (5, 5), (3, 1), (2, 1), (1, 1)),
+    ((2, 1, 9, 9), (7, 7), (1, 3), (2, 2), (1, 1)),
+    ((1, 2, 14, 13), (7, 7), (2, 1), (0, 1), (2, 2)),
+]
+POOL_CASES = [
+    ((2, 2, 5, 6), (1, 1), (1, 1), (0, 0)),
+    ((2, 2, 5, 6), (2, 1), (2, 1), (1, 0)),
+    ((2, 2, 5, 7), (1, 2), (1, 2), (0, 1)),
+    ((2, 3, 7, 6), (3, 3), (2, 2), (1, 1)),
+    ((1, 2, 9, 8), (5, 5), (3, 2), (2, 2)),
+    ((2, 1, 9, 8), (7, 7), (2, 3), (3, 1)),
+    ((2, 2, 5, 5), (3, 3), (3, 3), (1, 1)),
+]
+DTYPES = ["float32", "float64"]
+
+
+def rand(shape, dtype, seed=0):
+    """Random values bounded away from zero."""
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)).astype(dtype)
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+
+
+def case_ids():
+    """Every (kernel family, case, options, dtype) the simulator run checks."""
+    ids = []
+    for dtype in DTYPES:
+        ids += [f"conv-{i}-{dtype}" for i in range(len(CONV_CASES))]
+        for i, ceil in itertools.product(range(len(POOL_CASES)), [False, True]):
+            ids.append(f"maxpool-{i}-ceil{int(ceil)}-{dtype}")
+            ids += [f"avgpool-{i}-ceil{int(ceil)}-pad{int(cip)}-{dtype}" for cip in (False, True)]
+    ids += ["maxpool-ties-nan", "maxpool-overlap"]
+    return ids
+
+
+# --- the checks, run inside the simulator subprocess --------------------------
+
+def _check(impl, naive, case_id):
+    """Run one case of ``impl`` (kernels.cuda) against ``naive``; raise on mismatch."""
+    parts = case_id.split("-")
+    if case_id == "maxpool-ties-nan":
+        x = np.array([[[[1.0, 3.0, 3.0], [3.0, 2.0, np.nan], [0.0, 3.0, 1.0]]]])
+        out, arg = impl.maxpool2d_forward(x, 2, 1, 0, False)
+        np.testing.assert_array_equal(arg.ravel(), [1, 5, 3, 5])
+        np.testing.assert_array_equal(np.isnan(out.ravel()), [False, True, False, True])
+        return
+    if case_id == "maxpool-overlap":
+        x = np.zeros((1, 1, 3, 3))
+        x[0, 0, 1, 1] = 5.0
+        out, arg = impl.maxpool2d_forward(x, 3, 1, 1, False)
+        dx = impl.maxpool2d_backward(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), arg, x.shape)
+        assert dx[0, 0, 1, 1] == 45.0 and dx.sum() == 45.0
+        return
+    dtype = parts[-1]
+    if parts[0] == "conv":
+        shape, k, s, p, d = CONV_CASES[int(parts[1])]
+        x = rand(shape, dtype)
+        cols = impl.im2col(x, k, s, p, d)
+        assert cols.dtype == dtype
+        np.testing.assert_array_equal(cols, naive.im2col(x, k, s, p, d))
+        buf = np.full(cols.shape, np.nan, dtype)
+        assert impl.im2col(x, k, s, p, d, out=buf) is buf
+        np.testing.assert_array_equal(buf, cols)
+        c = rand(cols.shape, dtype, seed=1)
+        dx = impl.col2im(c, shape, k, s, p, d)
+        assert dx.dtype == dtype and dx.shape == shape
+        np.testing.assert_allclose(dx, naive.col2im(c, shape, k, s, p, d), **tol(dtype))
+        return
+    shape, k, s, p = POOL_CASES[int(parts[1])]
+    ceil = parts[2] == "ceil1"
+    x = rand(shape, dtype)
+    if parts[0] == "maxpool":
+        out, arg = impl.maxpool2d_forward(x, k, s, p, ceil)
+        want, want_arg = naive.maxpool2d_forward(x, k, s, p, ceil)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(arg, want_arg)
+        dy = rand(out.shape, dtype, seed=2)
+        dx = impl.maxpool2d_backward(dy, arg, shape)
+        assert dx.dtype == dtype
+        np.testing.assert_allclose(dx, naive.maxpool2d_backward(dy, want_arg, shape), **tol(dtype))
+        return
+    cip = parts[3] == "pad1"
+    out = impl.avgpool2d_forward(x, k, s, p, ceil, cip)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, naive.avgpool2d_forward(x, k, s, p, ceil, cip), **tol(dtype))
+    dy = rand(out.shape, dtype, seed=3)
+    dx = impl.avgpool2d_backward(dy, shape, k, s, p, ceil, cip)
+    assert dx.dtype == dtype
+    np.testing.assert_allclose(dx, naive.avgpool2d_backward(dy, shape, k, s, p, ceil, cip), **tol(dtype))
+
+
+def _simulate():
+    """Entry point of the subprocess: run every case, print {case_id: "ok" | error}."""
+    from numba import config
+    assert config.ENABLE_CUDASIM, "run with NUMBA_ENABLE_CUDASIM=1"
+    from minidl.kernels import cuda as impl, naive
+    results = {}
+    for case_id in case_ids():
+        try:
+            _check(impl, naive, case_id)
+            results[case_id] = "ok"
+        except Exception as exc:  # reported per case by the parent test
+            results[case_id] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps(results))
+
+
+@pytest.fixture(scope="module")
+def simulator_results():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--simulate"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, f"simulator run failed:\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case_id", case_ids())
+def test_cuda_kernel_under_simulator(simulator_results, case_id):
+    assert simulator_results.get(case_id) == "ok", simulator_results.get(case_id, "case did not run")
+
+
+# --- compiled for a real GPU, without one -------------------------------------
+
+def _nvvm_problem():
+    """Why NVVM is unusable here (None when it is usable)."""
+    from numba import config
+    if config.ENABLE_CUDASIM:
+        return "the CUDA simulator is enabled in this process"
+    try:
+        from numba.cuda.cudadrv.nvvm import NVVM
+        NVVM()
+    except Exception as exc:
+        return f"NVVM (CUDA toolkit) not found: {exc}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def ptx():
+    problem = _nvvm_problem()
+    if problem:
+        pytest.skip(problem)
+    from minidl.kernels import cuda
+    return cuda.compile_ptx_all(cc=(9, 0))
+
+
+def test_cuda_kernels_compile_to_ptx(ptx):
+    names = {"im2col", "col2im", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd"}
+    assert set(ptx) == {(n, d) for n in names for d in DTYPES}
+    for (name, dtype), text in ptx.items():
+        assert ".target sm_90" in text and ".entry" in text, name
+        # float32 kernels must not compute in float64 (no silent upcasts)
+        if dtype == "float32":
+            assert ".f64" not in text, f"{name} float32 kernel uses float64 arithmetic"
+
+
+def _ptxas():
+    found = shutil.which("ptxas")
+    if found:
+        return found
+    nvcc = shutil.which("nvcc")
+    if nvcc:
+        # /usr/local/bin/nvcc may be a wrapper script: ask nvcc where its tools are.
+        res = subprocess.run([nvcc, "--dryrun", "--version"], capture_output=True, text=True)
+        for line in (res.stdout + res.stderr).splitlines():
+            if "_NVVM_BRANCH_" in line or "TOP=" in line:
+                top = line.split("=", 1)[1].strip()
+                cand = os.path.join(top, "bin", "ptxas")
+                if os.path.exists(cand):
+                    return cand
+    for root in (os.environ.get("CUDA_HOME"), "/usr/local/cuda"):
+        if root and os.path.exists(os.path.join(root, "bin", "ptxas")):
+            return os.path.join(root, "bin", "ptxas")
+    return None
+
+
+def test_cuda_ptx_assembles(ptx, tmp_path):
+    ptxas = _ptxas()
+    if ptxas is None:
+        pytest.skip("ptxas (CUDA toolkit) not found")
+    for (name, dtype), text in ptx.items():
+        src = tmp_path / f"{name}_{dtype}.ptx"
+        src.write_text(text)
+        res = subprocess.run([ptxas, "-arch=sm_90", str(src), "-o", str(tmp_path / "k.cubin")],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, f"ptxas failed on {name} {dtype}:\n{res.stderr}"
+
+
+# --- on a real GPU ------------------------------------------------------------
+
+def _cupy():
+    from minidl.backend import cupy_or_none, gpu_available
+    if not gpu_available():
+        pytest.skip("needs a CUDA device and CuPy")
+    return cupy_or_none()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gpu_dispatch_matches_cpu(dtype):
+    cp = _cupy()
+    import minidl.kernels as K
+    from minidl.kernels import cuda
+    assert K._gpu_module() is cuda
+    for i, (shape, k, s, p, d) in enumerate(CONV_CASES):
+        x = rand(shape, dtype, seed=i)
+        cols = K.im2col(cp.asarray(x), k, s, p, d)
+        assert isinstance(cols, cp.ndarray) and cols.dtype == dtype
+        np.testing.assert_array_equal(cp.asnumpy(cols), K.im2col(x, k, s, p, d))
+        c = rand(cols.shape, dtype, seed=i + 1)
+        np.testing.assert_allclose(cp.asnumpy(K.col2im(cp.asarray(c), shape, k, s, p, d)),
+                                   K.col2im(c, shape, k, s, p, d), **tol(dtype))
+    for i, (shape, k, s, p) in enumerate(POOL_CASES):
+        x = rand(shape, dtype, seed=i)
+        for ceil in (False, True):
+            out, arg = K.maxpool2d_forward(cp.asarray(x), k, s, p, ceil)
+            want, want_arg = K.maxpool2d_forward(x, k, s, p, ceil)
+            np.testing.assert_array_equal(cp.asnumpy(out), want)
+            np.testing.assert_array_equal(cp.asnumpy(arg), want_arg)
+            dy = rand(want.shape, dtype, seed=7)
+            np.testing.assert_allclose(cp.asnumpy(K.maxpool2d_backward(cp.asarray(dy), arg, shape)),
+                                       K.maxpool2d_backward(dy, want_arg, shape), **tol(dtype))
+            for cip in (False, True):
+                np.testing.assert_allclose(cp.asnumpy(K.avgpool2d_forward(cp.asarray(x), k, s, p, ceil, cip)),
+                                           K.avgpool2d_forward(x, k, s, p, ceil, cip), **tol(dtype))
+                np.testing.assert_allclose(
+                    cp.asnumpy(K.avgpool2d_backward(cp.asarray(dy), shape, k, s, p, ceil, cip)),
+                    K.avgpool2d_backward(dy, shape, k, s, p, ceil, cip), **tol(dtype))
+
+
+@pytest.mark.gpu
+def test_gpu_large_input_and_stream_order():
+    cp = _cupy()
+    import minidl.kernels as K
+    x = rand((16, 32, 33, 31), "float32")
+    with cp.cuda.Stream(non_blocking=True):
+        cols = K.im2col(cp.asarray(x), 3, 1, 1, 1)
+        dx = K.col2im(cols, x.shape, 3, 1, 1, 1)
+        host = cp.asnumpy(dx)
+    np.testing.assert_allclose(host, K.col2im(K.im2col(x, 3, 1, 1, 1), x.shape, 3, 1, 1, 1), rtol=1e-5, atol=1e-5)
+
+
+if __name__ == "__main__" and "--simulate" in sys.argv:
+    _simulate()
