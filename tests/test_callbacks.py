@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-import minidl as mdl
 import minidl.nn as nn
 import minidl.optim as optim
 from minidl.io import load
@@ -275,3 +274,32 @@ def test_hook_order_and_logs():
     assert {"loss", "accuracy", "images_per_sec", "batch", "size"} <= set(seen["batch"])
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr"} <= set(seen["epoch"])
     assert cb.params["epochs"] == 1 and cb.params["steps"] == 2 and cb.optimizer is opt
+
+
+def test_lr_scheduler_wraps_plateau_scheduler():
+    def cb_for(opt):
+        return LearningRateScheduler(optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0))
+    x, y = toy_data()
+    model, opt = make(lr=0.1)
+    hist = fit(model, (x, y), epochs=3, optimizer=opt, loss="cross_entropy", val_data=(x, y),
+               batch_size=8, callbacks=[Script("val_loss", [1.0, 1.0, 1.0]), cb_for(opt)], verbose=0)
+    # epoch 0 sets the best; epoch 1 is bad (> patience 0): reduced for epoch 2
+    assert hist.history["lr"] == pytest.approx([0.1, 0.1, 0.05])
+
+
+def test_scheduler_state_resumes_from_checkpoint(tmp_path):
+    x, y = toy_data()
+
+    def setup():
+        model, opt = make(lr=0.1)
+        return model, opt, LearningRateScheduler(optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    kw = dict(loss="cross_entropy", batch_size=8, verbose=0, seed=3)
+    model, opt, cb = setup()
+    full = fit(model, (x, y), epochs=3, optimizer=opt, callbacks=[cb], **kw)
+    model, opt, cb = setup()
+    fit(model, (x, y), epochs=2, optimizer=opt, callbacks=[cb, ModelCheckpoint(tmp_path / "c.h5")], **kw)
+    model, opt, cb = setup()
+    ck = load_checkpoint(tmp_path / "c.h5", model, opt, callbacks=[cb])
+    resumed = fit(model, (x, y), epochs=3, initial_epoch=ck["epoch"], optimizer=opt, callbacks=[cb], **kw)
+    assert resumed.history["lr"] == full.history["lr"][2:] == [0.025]
+    assert cb.scheduler.last_epoch == 3

@@ -218,3 +218,22 @@ def test_same_seed_same_run_and_dropout_matters():
     a, b, c = run(5), run(5), run(6)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert not all(np.array_equal(a[k], c[k]) for k in a)
+
+
+@pytest.mark.gpu
+def test_fit_on_gpu_matches_api(tmp_path):
+    x, y = toy_data(n=32)
+    model = mlp(dropout=0.2)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    path = tmp_path / "gpu.h5"
+    hist = fit(model, (x, y), epochs=2, optimizer=opt, loss="cross_entropy", val_data=(x, y),
+               device="gpu", verbose=0, seed=0, callbacks=[ModelCheckpoint(path)])
+    assert next(model.parameters()).device == mdl.device("gpu")
+    assert len(hist.history["val_loss"]) == 2
+    logits = predict(model, x)
+    assert isinstance(logits, np.ndarray) and logits.shape == (32, 3)
+    ev = evaluate(model, (x, y), loss="cross_entropy")
+    assert ev["loss"] == pytest.approx(hist.history["val_loss"][-1], rel=1e-4)
+    cpu_model = mlp(dropout=0.2)
+    load_checkpoint(path, cpu_model)
+    np.testing.assert_allclose(predict(cpu_model, x), logits, rtol=1e-4, atol=1e-5)

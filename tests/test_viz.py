@@ -4,7 +4,6 @@ import os
 import numpy as np
 import pytest
 
-import minidl as mdl
 import minidl.nn as nn
 import minidl.optim as optim
 from minidl import viz

@@ -1,7 +1,13 @@
 """The Keras-style training workflow: ``fit``, ``evaluate``, ``predict``, callbacks,
 checkpoints and hyper-parameter search.
 
->>> from minidl.train import fit, EarlyStopping, ModelCheckpoint   # doctest: +SKIP
+Typical use::
+
+    from minidl.train import fit, EarlyStopping, ModelCheckpoint
+    hist = fit(model, train_loader, epochs=20, optimizer=opt, loss="cross_entropy",
+               val_data=val_loader, metrics=("accuracy", "top5_accuracy"), seed=0,
+               callbacks=[EarlyStopping(patience=3, restore_best_weights=True),
+                          ModelCheckpoint("best.h5", save_best_only=True)])
 """
 from minidl.train.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping,
                                     LambdaCallback, LearningRateScheduler, ModelCheckpoint,
