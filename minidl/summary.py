@@ -49,7 +49,14 @@ def layer_table(model, inputs):
         original = module.forward
 
         def wrapper(*args, _m=module, _name=name, _orig=original, **kwargs):
-            out = _orig(*args, **kwargs)
+            try:
+                out = _orig(*args, **kwargs)
+            except Exception as exc:
+                if hasattr(exc, "add_note") and not getattr(exc, "_summary_noted", False):
+                    exc.add_note(f"summary: the probe forward failed in layer "
+                                 f"'{_name}' ({type(_m).__name__}); check input_shape")
+                    exc._summary_noted = True
+                raise
             own = list(_m.parameters(recurse=False))
             rows.append({"name": _name or type(_m).__name__.lower(), "type": type(_m).__name__,
                          "shapes": _shape_of(out),

@@ -57,6 +57,7 @@ def plot_history(history, path, title=None) -> str:
         history: a :class:`~minidl.train.History` or its ``.history`` dict.
         path: PNG file to write.
     """
+    from matplotlib.ticker import MaxNLocator
     h = _history_dict(history)
     skip = {"lr", "time", "images_per_sec"}
     bases = [k for k in h if not k.startswith("val_") and k not in skip]
@@ -87,6 +88,7 @@ def plot_history(history, path, title=None) -> str:
             ax.set_yscale("log")
         ax.set_title(name.replace("_", " "))
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
