@@ -72,3 +72,12 @@ def test_nested_names_prints_and_custom_modules(capsys):
     assert "block (Block) [-1, 3] 3" in r  # the root's own parameter
     assert "Total params: 18" in r
     assert "forward" not in net.features[0].__dict__  # wrappers removed
+
+
+def test_wrong_input_shape_names_the_layer():
+    import pytest
+    net = conv_net()
+    with pytest.raises(ValueError) as info:
+        summary(net, (3, 16, 16), print_fn=None)
+    assert "'6' (Linear)" in " ".join(getattr(info.value, "__notes__", []))
+    assert "forward" not in net[6].__dict__
