@@ -14,6 +14,9 @@ from .ops.math import abs, clip, exp, log, maximum, minimum, sqrt
 from .ops.shape import concat, flatten, pad, reshape, stack, transpose
 from .gradcheck import GradcheckError, gradcheck
 from . import nn, optim  # noqa: E402
+from . import data, metrics, models, train, viz, io  # noqa: E402
+from .summary import summary  # noqa: E402
+from .io import load, load_model, save  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -22,4 +25,5 @@ __all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "n
            "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange", "float32",
            "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",
            "minimum", "concat", "stack", "reshape", "transpose", "flatten", "pad", "gradcheck",
-           "GradcheckError", "nn", "optim"]
+           "GradcheckError", "nn", "optim", "data", "metrics", "models", "train", "viz", "io",
+           "summary", "save", "load", "load_model"]
