@@ -13,7 +13,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 __all__ = ["CorruptImageError", "IMAGE_EXTENSIONS", "decode_image", "decode_images",
            "as_size"]
@@ -45,6 +45,21 @@ def _name(source):
     return source[0] if isinstance(source, tuple) else os.fspath(source)
 
 
+_FORMAT_HINTS = {".jpg": ("JPEG",), ".jpeg": ("JPEG",), ".png": ("PNG",)}
+
+
+def _open(fp, name):
+    """Image.open, trying the format the extension suggests first (skips Pillow's probing)."""
+    hint = _FORMAT_HINTS.get(os.path.splitext(name)[1].lower())
+    if hint is not None:
+        try:
+            return Image.open(fp, formats=hint)
+        except UnidentifiedImageError:  # misnamed file: let Pillow probe every format
+            if hasattr(fp, "seek"):
+                fp.seek(0)
+    return Image.open(fp)
+
+
 def decode_image(source, size=None) -> np.ndarray:
     """Decode one image to uint8 (H, W, 3) RGB, resized (bilinear) to ``size`` = (h, w) if given.
 
@@ -53,7 +68,7 @@ def decode_image(source, size=None) -> np.ndarray:
     name = _name(source)
     try:
         fp = io.BytesIO(source[1]) if isinstance(source, tuple) else source
-        with Image.open(fp) as im:
+        with _open(fp, name) as im:
             im.load()  # decode now, so truncation errors surface here
             if im.mode != "RGB":
                 im = im.convert("RGB")
