@@ -15,6 +15,11 @@ Shapes (all arrays float32 or float64; outputs keep the input dtype):
 - ``maxpool2d_backward(dy, argmax, x_shape) -> dx``
 - ``avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)``
 - ``avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad)``
+
+Fused helpers (x (N, C) or (N, C, H, W), per-channel vectors (C,)):
+``bias_relu_forward`` (in place), ``bias_relu_backward -> (dx, dbias)``,
+``channel_mean_var -> (mean, var)``, ``channel_sum_dot -> (sum a, sum a*b)``,
+``channel_affine`` and ``channel_combine`` (batch-norm forward/backward apply).
 """
 from __future__ import annotations
 
@@ -30,7 +35,9 @@ from .shapes import conv_output_size, pool_output_size
 
 __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",
-           "avgpool2d_backward", "set_cpu_kernels", "cpu_kernels"]
+           "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
+           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
+           "set_cpu_kernels", "cpu_kernels"]
 
 # Which implementation NumPy arrays go to: "numba" (kernels.cpu) or "numpy"
 # (the vectorised kernels.reference). The environment variable
@@ -133,3 +140,53 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
     """Gradient of average pooling: dy (N, C, OH, OW) -> dx of ``x_shape``."""
     return _impl("avgpool2d_backward", dy)(dy, x_shape, kernel, stride, padding, ceil_mode,
                                            count_include_pad)
+
+
+# --- fused helpers: x is (N, C) or (N, C, H, W), per-channel vectors are (C,) --
+
+def bias_relu_forward(y, bias):
+    """In place ``y = max(y + bias[c], 0)`` (conv/linear bias then ReLU in one pass); returns y.
+
+    y: C-contiguous (N, C) or (N, C, H, W); bias: (C,) of y's dtype. NaN stays NaN.
+    """
+    return _impl("bias_relu_forward", y)(y, bias)
+
+
+def bias_relu_backward(dy, y):
+    """Gradient through ReLU and the bias, given the forward output ``y``: ``(dx, dbias)``.
+
+    dx (shape of dy) = dy where y > 0 else 0; dbias (C,) = dx summed over all axes
+    but the channel axis. One pass over dy and y.
+    """
+    return _impl("bias_relu_backward", dy)(dy, y)
+
+
+def channel_mean_var(x):
+    """Per-channel mean and biased variance of x (N, C) or (N, C, H, W): two (C,) arrays.
+
+    One pass (shifted sums, float64 accumulation on the CPU); batch-norm
+    training statistics. The unbiased variance is ``var * M / (M - 1)``,
+    M = N*H*W.
+    """
+    return _impl("channel_mean_var", x)(x)
+
+
+def channel_sum_dot(a, b):
+    """Per-channel ``sum(a)`` and ``sum(a * b)`` of two (N, C[, H, W]) arrays, (C,) each.
+
+    The two reductions of batch-norm backward (a = dy, b = x_hat), in one pass.
+    """
+    return _impl("channel_sum_dot", a)(a, b)
+
+
+def channel_affine(x, scale, shift, out=None):
+    """``x * scale[c] + shift[c]`` for x (N, C[, H, W]) in one pass; ``out`` may be x itself."""
+    return _impl("channel_affine", x)(x, scale, shift, out=out)
+
+
+def channel_combine(a, b, alpha, beta, gamma, out=None):
+    """``alpha[c] * a + beta[c] * b + gamma[c]`` for a, b (N, C[, H, W]) in one pass.
+
+    With a = dy and b = x_hat this is batch-norm's input gradient. ``out`` may be a or b.
+    """
+    return _impl("channel_combine", a)(a, b, alpha, beta, gamma, out=out)

@@ -26,11 +26,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange, uint64  # noqa: E402
 
-from .reference import check_cols_out
-from .shapes import check_float, check_nchw, conv_geometry, pool_geometry
+from .reference import check_cols_out, check_out
+from .shapes import (channel_view_shape, check_float, check_nchw, check_same, conv_geometry,
+                     pool_geometry)
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward"]
+           "avgpool2d_forward", "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
+           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
 
 
 @njit(cache=True)
@@ -313,3 +315,161 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
     dx = np.empty((n, c, h, w), dtype=dy.dtype)
     _avgpool_bwd(np.ascontiguousarray(dy), dx, kh, kw, sh, sw, ph, pw, bool(count_include_pad))
     return dx
+
+
+# --- fused helpers on (N, C, HW) views ---------------------------------------
+
+@njit(parallel=True, cache=True)
+def _bias_relu_fwd(y, bias):
+    n, c, hw = y.shape
+    for p in prange(n * c):
+        row = y[p // c, p % c]
+        b = bias[p % c]
+        for k in range(uint64(hw)):
+            t = row[k] + b
+            row[k] = 0 if t < 0 else t  # NaN stays NaN
+
+
+@njit(parallel=True, cache=True)
+def _bias_relu_bwd(dy, y, dx, dbias):
+    n, c, hw = dy.shape
+    for ch in prange(c):
+        total = 0.0
+        for b in range(n):
+            g, yr, out = dy[b, ch], y[b, ch], dx[b, ch]
+            for k in range(uint64(hw)):
+                v = g[k] if yr[k] > 0 else 0
+                out[k] = v
+                total += v
+        dbias[ch] = total
+
+
+@njit(parallel=True, cache=True)
+def _mean_var(x, mean, var):
+    n, c, hw = x.shape
+    count = n * hw
+    for ch in prange(c):
+        # Shifted sums: subtracting a sample of the channel (the pivot) keeps
+        # sum(d^2)/M - (sum(d)/M)^2 free of catastrophic cancellation.
+        pivot = np.float64(x[0, ch, 0])
+        s1 = 0.0
+        s2 = 0.0
+        for b in range(n):
+            row = x[b, ch]
+            for k in range(uint64(hw)):
+                d = row[k] - pivot
+                s1 += d
+                s2 += d * d
+        m = s1 / count
+        mean[ch] = pivot + m
+        var[ch] = max(s2 / count - m * m, 0.0)
+
+
+@njit(parallel=True, cache=True)
+def _sum_dot(a, b, s, d):
+    n, c, hw = a.shape
+    for ch in prange(c):
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(n):
+            ra, rb = a[i, ch], b[i, ch]
+            for k in range(uint64(hw)):
+                va = np.float64(ra[k])
+                s1 += va
+                s2 += va * rb[k]
+        s[ch] = s1
+        d[ch] = s2
+
+
+@njit(parallel=True, cache=True)
+def _affine(x, scale, shift, out):
+    n, c, hw = x.shape
+    for p in prange(n * c):
+        ch = p % c
+        src, dst = x[p // c, ch], out[p // c, ch]
+        sc, sh = scale[ch], shift[ch]
+        for k in range(uint64(hw)):
+            dst[k] = src[k] * sc + sh
+
+
+@njit(parallel=True, cache=True)
+def _combine(a, b, alpha, beta, gamma, out):
+    n, c, hw = a.shape
+    for p in prange(n * c):
+        ch = p % c
+        ra, rb, dst = a[p // c, ch], b[p // c, ch], out[p // c, ch]
+        al, be, ga = alpha[ch], beta[ch], gamma[ch]
+        for k in range(uint64(hw)):
+            dst[k] = al * ra[k] + be * rb[k] + ga
+
+
+def _view3(x, n, c, hw):
+    """The (N, C, HW) view of a C-contiguous array."""
+    return x.reshape(n, c, hw)
+
+
+def bias_relu_forward(y, bias):
+    """Numba: in place ``y = max(y + bias[c], 0)`` on C-contiguous y (N, C[, H, W]); returns y."""
+    n, c, hw = channel_view_shape("bias_relu_forward", y, bias)
+    if not y.flags.c_contiguous:
+        raise ValueError("bias_relu_forward: y must be C-contiguous (it is updated in place)")
+    _bias_relu_fwd(_view3(y, n, c, hw), np.ascontiguousarray(bias))
+    return y
+
+
+def bias_relu_backward(dy, y):
+    """Numba: ``(dx, dbias)`` with dx = dy where y > 0 else 0 and dbias (C,) its channel sums."""
+    n, c, hw = channel_view_shape("bias_relu_backward", dy)
+    check_same("bias_relu_backward", dy, y)
+    dy, y = np.ascontiguousarray(dy), np.ascontiguousarray(y)
+    dx = np.empty_like(dy)
+    dbias = np.empty(c, dtype=dy.dtype)
+    _bias_relu_bwd(_view3(dy, n, c, hw), _view3(y, n, c, hw), _view3(dx, n, c, hw), dbias)
+    return dx, dbias
+
+
+def channel_mean_var(x):
+    """Numba, one pass: per-channel mean and biased variance of x (N, C[, H, W]), (C,) each."""
+    n, c, hw = channel_view_shape("channel_mean_var", x)
+    if n * hw == 0:
+        raise ValueError(f"channel_mean_var: no elements per channel in x {tuple(x.shape)}")
+    mean = np.empty(c, dtype=x.dtype)
+    var = np.empty(c, dtype=x.dtype)
+    _mean_var(_view3(np.ascontiguousarray(x), n, c, hw), mean, var)
+    return mean, var
+
+
+def channel_sum_dot(a, b):
+    """Numba, one pass: per-channel ``sum(a)`` and ``sum(a * b)``, (C,) each."""
+    n, c, hw = channel_view_shape("channel_sum_dot", a)
+    check_same("channel_sum_dot", a, b)
+    s = np.empty(c, dtype=a.dtype)
+    d = np.empty(c, dtype=a.dtype)
+    _sum_dot(_view3(np.ascontiguousarray(a), n, c, hw), _view3(np.ascontiguousarray(b), n, c, hw), s, d)
+    return s, d
+
+
+def channel_affine(x, scale, shift, out=None):
+    """Numba: ``x * scale[c] + shift[c]``; ``out`` may be x itself."""
+    n, c, hw = channel_view_shape("channel_affine", x, scale, shift)
+    if out is None:
+        out = np.empty(x.shape, dtype=x.dtype)
+    else:
+        check_out("channel_affine", out, x)
+    _affine(_view3(np.ascontiguousarray(x), n, c, hw), np.ascontiguousarray(scale),
+            np.ascontiguousarray(shift), _view3(out, n, c, hw))
+    return out
+
+
+def channel_combine(a, b, alpha, beta, gamma, out=None):
+    """Numba: ``alpha[c] * a + beta[c] * b + gamma[c]``; ``out`` may be a or b."""
+    n, c, hw = channel_view_shape("channel_combine", a, alpha, beta, gamma)
+    check_same("channel_combine", a, b)
+    if out is None:
+        out = np.empty(a.shape, dtype=a.dtype)
+    else:
+        check_out("channel_combine", out, a)
+    _combine(_view3(np.ascontiguousarray(a), n, c, hw), _view3(np.ascontiguousarray(b), n, c, hw),
+             np.ascontiguousarray(alpha), np.ascontiguousarray(beta), np.ascontiguousarray(gamma),
+             _view3(out, n, c, hw))
+    return out

@@ -31,14 +31,20 @@ from numba import config, cuda, types
 
 from minidl.backend import cupy_or_none, get_array_module
 
-from .reference import check_cols_out
-from .shapes import check_float, check_nchw, conv_geometry, pool_geometry
+from .reference import check_cols_out, check_out
+from .shapes import (channel_view_shape, check_float, check_nchw, check_same, conv_geometry,
+                     pool_geometry)
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "usable", "compile_ptx_all"]
+           "avgpool2d_forward", "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
+           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
+           "usable", "compile_ptx_all"]
 
 THREADS = 256
 MAX_BLOCKS = 65535 * 8
+# Threads per block of the per-channel reductions (a power of two); small under
+# the simulator, where every thread is a Python thread.
+RED_THREADS = 8 if config.ENABLE_CUDASIM else 256
 
 
 def _kernel_sources(ftype):
@@ -176,8 +182,112 @@ def _kernel_sources(ftype):
                     acc += dy[base + oy * ow + ox] / ftype(cy * cx)
             dx[t] = acc
 
+    # --- fused helpers on flat (N, C, HW) data -------------------------------
+    # Elementwise ones: one thread per element, channel = (t // hw) % c.
+
+    def bias_relu_fwd(y, bias, c, hw, total):
+        for t in range(cuda.grid(1), total, cuda.gridsize(1)):
+            v = y[t] + bias[(t // hw) % c]
+            y[t] = zero if v < zero else v  # NaN stays NaN
+
+    def affine(x, scale, shift, out, c, hw, total):
+        for t in range(cuda.grid(1), total, cuda.gridsize(1)):
+            ch = (t // hw) % c
+            out[t] = x[t] * scale[ch] + shift[ch]
+
+    def combine(a, b, alpha, beta, gamma, out, c, hw, total):
+        for t in range(cuda.grid(1), total, cuda.gridsize(1)):
+            ch = (t // hw) % c
+            out[t] = alpha[ch] * a[t] + beta[ch] * b[t] + gamma[ch]
+
+    # Per-channel reductions: one block per channel (grid-stride over channels),
+    # each thread sums a strided share, then a shared-memory tree reduction.
+    # The block must have exactly RED_THREADS threads (a power of two).
+
+    def bias_relu_bwd(dy, y, dx, dbias, n, c, hw):
+        part = cuda.shared.array(RED_THREADS, ftype)
+        tid = cuda.threadIdx.x
+        for ch in range(cuda.blockIdx.x, c, cuda.gridDim.x):
+            s = zero
+            for k in range(tid, n * hw, RED_THREADS):
+                t = ((k // hw) * c + ch) * hw + k % hw
+                v = dy[t] if y[t] > zero else zero
+                dx[t] = v
+                s += v
+            part[tid] = s
+            cuda.syncthreads()
+            step = RED_THREADS // 2
+            while step > 0:
+                if tid < step:
+                    part[tid] += part[tid + step]
+                cuda.syncthreads()
+                step //= 2
+            if tid == 0:
+                dbias[ch] = part[0]
+            cuda.syncthreads()
+
+    def mean_var(x, mean, var, n, c, hw):
+        p1 = cuda.shared.array(RED_THREADS, ftype)
+        p2 = cuda.shared.array(RED_THREADS, ftype)
+        tid = cuda.threadIdx.x
+        count = ftype(n * hw)
+        for ch in range(cuda.blockIdx.x, c, cuda.gridDim.x):
+            # Shifted sums around a sample of the channel avoid cancellation
+            # in sum(d^2)/M - (sum(d)/M)^2.
+            pivot = x[ch * hw]
+            s1 = zero
+            s2 = zero
+            for k in range(tid, n * hw, RED_THREADS):
+                d = x[((k // hw) * c + ch) * hw + k % hw] - pivot
+                s1 += d
+                s2 += d * d
+            p1[tid] = s1
+            p2[tid] = s2
+            cuda.syncthreads()
+            step = RED_THREADS // 2
+            while step > 0:
+                if tid < step:
+                    p1[tid] += p1[tid + step]
+                    p2[tid] += p2[tid + step]
+                cuda.syncthreads()
+                step //= 2
+            if tid == 0:
+                m = p1[0] / count
+                v = p2[0] / count - m * m
+                mean[ch] = pivot + m
+                var[ch] = v if v > zero else zero
+            cuda.syncthreads()
+
+    def sum_dot(a, b, out_s, out_d, n, c, hw):
+        p1 = cuda.shared.array(RED_THREADS, ftype)
+        p2 = cuda.shared.array(RED_THREADS, ftype)
+        tid = cuda.threadIdx.x
+        for ch in range(cuda.blockIdx.x, c, cuda.gridDim.x):
+            s1 = zero
+            s2 = zero
+            for k in range(tid, n * hw, RED_THREADS):
+                t = ((k // hw) * c + ch) * hw + k % hw
+                s1 += a[t]
+                s2 += a[t] * b[t]
+            p1[tid] = s1
+            p2[tid] = s2
+            cuda.syncthreads()
+            step = RED_THREADS // 2
+            while step > 0:
+                if tid < step:
+                    p1[tid] += p1[tid + step]
+                    p2[tid] += p2[tid + step]
+                cuda.syncthreads()
+                step //= 2
+            if tid == 0:
+                out_s[ch] = p1[0]
+                out_d[ch] = p2[0]
+            cuda.syncthreads()
+
     return dict(im2col=im2col, col2im=col2im, maxpool_fwd=maxpool_fwd, maxpool_bwd=maxpool_bwd,
-                avgpool_fwd=avgpool_fwd, avgpool_bwd=avgpool_bwd)
+                avgpool_fwd=avgpool_fwd, avgpool_bwd=avgpool_bwd, bias_relu_fwd=bias_relu_fwd,
+                affine=affine, combine=combine, bias_relu_bwd=bias_relu_bwd, mean_var=mean_var,
+                sum_dot=sum_dot)
 
 
 def _signatures(ftype):
@@ -192,6 +302,12 @@ def _signatures(ftype):
         maxpool_bwd=(f, i64, f) + (n,) * 3,
         avgpool_fwd=(f, f) + (n,) * 11 + (types.boolean,),
         avgpool_bwd=(f, f) + (n,) * 11 + (types.boolean,),
+        bias_relu_fwd=(f, f, n, n, n),
+        affine=(f, f, f, f, n, n, n),
+        combine=(f, f, f, f, f, f, n, n, n),
+        bias_relu_bwd=(f, f, f, f, n, n, n),
+        mean_var=(f, f, f, n, n, n),
+        sum_dot=(f, f, f, f, n, n, n),
     )
 
 
@@ -363,3 +479,97 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
     _launch(_kernels(dy.dtype.name).avgpool_bwd, dx.size, _stream_for(dy),
             _dev(dy), _dev(dx), n * c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, bool(count_include_pad))
     return dx
+
+
+# --- fused helpers ------------------------------------------------------------
+
+def _launch_reduction(kernel, channels, stream, *args):
+    """Launch a per-channel reduction ``kernel``: blocks over channels, RED_THREADS each."""
+    if channels <= 0:
+        return
+    blocks = 2 if config.ENABLE_CUDASIM else min(channels, MAX_BLOCKS)
+    kernel[blocks, RED_THREADS, stream](*args)
+
+
+def _contig(xp, *arrays):
+    return [xp.ascontiguousarray(a) for a in arrays]
+
+
+def bias_relu_forward(y, bias):
+    """GPU: in place ``y = max(y + bias[c], 0)`` on C-contiguous y (N, C[, H, W]); returns y."""
+    n, c, hw = channel_view_shape("bias_relu_forward", y, bias)
+    if not y.flags.c_contiguous:
+        raise ValueError("bias_relu_forward: y must be C-contiguous (it is updated in place)")
+    xp = get_array_module(y)
+    (bias,) = _contig(xp, bias)
+    _launch(_kernels(y.dtype.name).bias_relu_fwd, y.size, _stream_for(y), _dev(y), _dev(bias), c, hw, y.size)
+    return y
+
+
+def bias_relu_backward(dy, y):
+    """GPU: ``(dx, dbias)`` with dx = dy where y > 0 else 0 and dbias (C,) its channel sums."""
+    n, c, hw = channel_view_shape("bias_relu_backward", dy)
+    check_same("bias_relu_backward", dy, y)
+    xp = get_array_module(dy)
+    dy, y = _contig(xp, dy, y)
+    dx = xp.empty_like(dy)
+    dbias = xp.empty(c, dtype=dy.dtype)
+    _launch_reduction(_kernels(dy.dtype.name).bias_relu_bwd, c, _stream_for(dy),
+                      _dev(dy), _dev(y), _dev(dx), _dev(dbias), n, c, hw)
+    return dx, dbias
+
+
+def channel_mean_var(x):
+    """GPU, one pass: per-channel mean and biased variance of x (N, C[, H, W]), (C,) each."""
+    n, c, hw = channel_view_shape("channel_mean_var", x)
+    if n * hw == 0:
+        raise ValueError(f"channel_mean_var: no elements per channel in x {tuple(x.shape)}")
+    xp = get_array_module(x)
+    (x,) = _contig(xp, x)
+    mean = xp.empty(c, dtype=x.dtype)
+    var = xp.empty(c, dtype=x.dtype)
+    _launch_reduction(_kernels(x.dtype.name).mean_var, c, _stream_for(x), _dev(x), _dev(mean), _dev(var),
+                      n, c, hw)
+    return mean, var
+
+
+def channel_sum_dot(a, b):
+    """GPU, one pass: per-channel ``sum(a)`` and ``sum(a * b)``, (C,) each."""
+    n, c, hw = channel_view_shape("channel_sum_dot", a)
+    check_same("channel_sum_dot", a, b)
+    xp = get_array_module(a)
+    a, b = _contig(xp, a, b)
+    s = xp.empty(c, dtype=a.dtype)
+    d = xp.empty(c, dtype=a.dtype)
+    _launch_reduction(_kernels(a.dtype.name).sum_dot, c, _stream_for(a), _dev(a), _dev(b), _dev(s), _dev(d),
+                      n, c, hw)
+    return s, d
+
+
+def channel_affine(x, scale, shift, out=None):
+    """GPU: ``x * scale[c] + shift[c]``; ``out`` may be x itself."""
+    n, c, hw = channel_view_shape("channel_affine", x, scale, shift)
+    xp = get_array_module(x)
+    x, scale, shift = _contig(xp, x, scale, shift)
+    if out is None:
+        out = xp.empty_like(x)
+    else:
+        check_out("channel_affine", out, x)
+    _launch(_kernels(x.dtype.name).affine, x.size, _stream_for(x),
+            _dev(x), _dev(scale), _dev(shift), _dev(out), c, hw, x.size)
+    return out
+
+
+def channel_combine(a, b, alpha, beta, gamma, out=None):
+    """GPU: ``alpha[c] * a + beta[c] * b + gamma[c]``; ``out`` may be a or b."""
+    n, c, hw = channel_view_shape("channel_combine", a, alpha, beta, gamma)
+    check_same("channel_combine", a, b)
+    xp = get_array_module(a)
+    a, b, alpha, beta, gamma = _contig(xp, a, b, alpha, beta, gamma)
+    if out is None:
+        out = xp.empty_like(a)
+    else:
+        check_out("channel_combine", out, a)
+    _launch(_kernels(a.dtype.name).combine, a.size, _stream_for(a),
+            _dev(a), _dev(b), _dev(alpha), _dev(beta), _dev(gamma), _dev(out), c, hw, a.size)
+    return out

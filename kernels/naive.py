@@ -12,7 +12,8 @@ import numpy as np
 from .shapes import conv_geometry, pool_geometry
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward"]
+           "avgpool2d_forward", "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
+           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
 
 
 def im2col(x, kernel, stride, padding, dilation):
@@ -130,3 +131,84 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
                     d = _divisor(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad)
                     dx[b, ch, y0:y1, x0:x1] += dy[b, ch, oy, ox] / d
     return dx
+
+
+# --- fused helpers (x is (N, C) or (N, C, H, W); vectors are (C,)) -------------
+
+def _chan(x):
+    """(N, C, HW) view of a 2-D or 4-D array."""
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def bias_relu_forward(y, bias):
+    """Loop version: max(y + bias[c], 0) (NaN stays NaN), into a copy."""
+    out = y.copy()
+    v = _chan(out)
+    for b in range(v.shape[0]):
+        for c in range(v.shape[1]):
+            for k in range(v.shape[2]):
+                t = v[b, c, k] + bias[c]
+                v[b, c, k] = 0 if t < 0 else t
+    return out
+
+
+def bias_relu_backward(dy, y):
+    """Loop version: dx = dy where y > 0 else 0; dbias[c] = sum of dx over (N, H, W)."""
+    dx = np.zeros_like(dy)
+    dv, yv, gv = _chan(dx), _chan(y), _chan(dy)
+    dbias = np.zeros(dy.shape[1], dtype=np.float64)
+    for b in range(gv.shape[0]):
+        for c in range(gv.shape[1]):
+            for k in range(gv.shape[2]):
+                if yv[b, c, k] > 0:
+                    dv[b, c, k] = gv[b, c, k]
+                    dbias[c] += gv[b, c, k]
+    return dx, dbias.astype(dy.dtype)
+
+
+def channel_mean_var(x):
+    """Loop version: per-channel mean and biased variance (two passes, float64)."""
+    v = _chan(x)
+    c = v.shape[1]
+    mean, var = np.zeros(c), np.zeros(c)
+    for ch in range(c):
+        vals = [float(t) for t in v[:, ch, :].ravel()]
+        m = sum(vals) / len(vals)
+        mean[ch] = m
+        var[ch] = sum((t - m) ** 2 for t in vals) / len(vals)
+    return mean.astype(x.dtype), var.astype(x.dtype)
+
+
+def channel_sum_dot(a, b):
+    """Loop version: per-channel sum(a) and sum(a * b) (float64)."""
+    av, bv = _chan(a), _chan(b)
+    c = av.shape[1]
+    s, d = np.zeros(c), np.zeros(c)
+    for ch in range(c):
+        for i in range(av.shape[0]):
+            for k in range(av.shape[2]):
+                s[ch] += float(av[i, ch, k])
+                d[ch] += float(av[i, ch, k]) * float(bv[i, ch, k])
+    return s.astype(a.dtype), d.astype(a.dtype)
+
+
+def channel_affine(x, scale, shift):
+    """Loop version: x * scale[c] + shift[c]."""
+    out = np.empty_like(x)
+    ov, xv = _chan(out), _chan(x)
+    for i in range(xv.shape[0]):
+        for c in range(xv.shape[1]):
+            for k in range(xv.shape[2]):
+                ov[i, c, k] = xv[i, c, k] * scale[c] + shift[c]
+    return out
+
+
+def channel_combine(a, b, alpha, beta, gamma):
+    """Loop version: alpha[c] * a + beta[c] * b + gamma[c]."""
+    out = np.empty_like(a)
+    ov, av, bv = _chan(out), _chan(a), _chan(b)
+    for i in range(av.shape[0]):
+        for c in range(av.shape[1]):
+            for k in range(av.shape[2]):
+                ov[i, c, k] = alpha[c] * av[i, c, k] + beta[c] * bv[i, c, k] + gamma[c]
+    return out

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from minidl.backend import get_array_module
 
-from .shapes import check_float, check_nchw, conv_geometry, pool_geometry
+from .shapes import (channel_view_shape, check_float, check_nchw, check_same, conv_geometry,
+                     pool_geometry)
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "avgpool_divisor"]
+           "avgpool2d_forward", "avgpool2d_backward", "avgpool_divisor",
+           "bias_relu_forward", "bias_relu_backward", "channel_mean_var", "channel_sum_dot",
+           "channel_affine", "channel_combine"]
 
 
 def _window(start, stride, count):
@@ -177,3 +180,102 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
         for j in range(kw):
             dxpad[:, :, _window(i, sh, oh), _window(j, sw, ow)] += g
     return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])
+
+
+# --- fused helpers: x is (N, C) or (N, C, H, W), vectors are (C,) --------------
+
+def _per_channel(v, ndim):
+    """Reshape a (C,) vector to broadcast against an (N, C, ...) array of ``ndim`` dims."""
+    return v.reshape((v.shape[0],) + (1,) * (ndim - 2))
+
+
+def check_out(name, out, like):
+    """Raise ValueError unless ``out`` is a C-contiguous array shaped and typed like ``like``."""
+    if tuple(out.shape) != tuple(like.shape) or out.dtype != like.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{name}: out= must be a C-contiguous {like.dtype} array of shape "
+                         f"{tuple(like.shape)}, got {out.dtype} {tuple(out.shape)}")
+
+
+def bias_relu_forward(y, bias):
+    """In place ``y = max(y + bias[c], 0)`` on y (N, C) or (N, C, H, W) C-contiguous; returns y.
+
+    NaN stays NaN, as in PyTorch's relu.
+    """
+    channel_view_shape("bias_relu_forward", y, bias)
+    if not y.flags.c_contiguous:
+        raise ValueError("bias_relu_forward: y must be C-contiguous (it is updated in place)")
+    xp = get_array_module(y)
+    y += _per_channel(bias, y.ndim)
+    xp.maximum(y, 0, out=y)
+    return y
+
+
+def bias_relu_backward(dy, y):
+    """Gradient of :func:`bias_relu_forward` given its output ``y``: ``(dx, dbias)``.
+
+    ``dx = dy where y > 0 else 0`` (shape of dy); ``dbias`` (C,) sums dx over all
+    axes but the channel axis.
+    """
+    channel_view_shape("bias_relu_backward", dy)
+    check_same("bias_relu_backward", dy, y)
+    xp = get_array_module(dy)
+    dx = xp.where(y > 0, dy, 0).astype(dy.dtype, copy=False)
+    axes = (0,) + tuple(range(2, dy.ndim))
+    return dx, dx.sum(axis=axes, dtype=xp.float64).astype(dy.dtype)
+
+
+def channel_mean_var(x):
+    """Per-channel mean and biased variance of x (N, C) or (N, C, H, W): two (C,) arrays.
+
+    Accumulates in float64; returns x's dtype.
+    """
+    channel_view_shape("channel_mean_var", x)
+    xp = get_array_module(x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    mean = x.mean(axis=axes, dtype=xp.float64)
+    var = ((x - _per_channel(mean, x.ndim)) ** 2).mean(axis=axes)
+    return mean.astype(x.dtype), var.astype(x.dtype)
+
+
+def channel_sum_dot(a, b):
+    """Per-channel ``sum(a)`` and ``sum(a * b)`` of two (N, C[, H, W]) arrays: two (C,) arrays.
+
+    The two reductions of batch-norm backward (a = dy, b = x_hat); float64 accumulation.
+    """
+    channel_view_shape("channel_sum_dot", a)
+    check_same("channel_sum_dot", a, b)
+    xp = get_array_module(a)
+    axes = (0,) + tuple(range(2, a.ndim))
+    s = a.sum(axis=axes, dtype=xp.float64)
+    d = (a.astype(xp.float64) * b).sum(axis=axes)
+    return s.astype(a.dtype), d.astype(a.dtype)
+
+
+def channel_affine(x, scale, shift, out=None):
+    """``x * scale[c] + shift[c]`` for x (N, C[, H, W]); ``out`` may be x itself."""
+    channel_view_shape("channel_affine", x, scale, shift)
+    xp = get_array_module(x)
+    if out is None:
+        out = xp.empty_like(x)
+    else:
+        check_out("channel_affine", out, x)
+    xp.multiply(x, _per_channel(scale, x.ndim), out=out)
+    out += _per_channel(shift, x.ndim)
+    return out
+
+
+def channel_combine(a, b, alpha, beta, gamma, out=None):
+    """``alpha[c] * a + beta[c] * b + gamma[c]`` for a, b (N, C[, H, W]) (e.g. batch-norm dx)."""
+    channel_view_shape("channel_combine", a, alpha, beta, gamma)
+    check_same("channel_combine", a, b)
+    xp = get_array_module(a)
+    if out is None:
+        out = xp.empty_like(a)
+    else:
+        check_out("channel_combine", out, a)
+    nd = a.ndim
+    tmp = b * _per_channel(beta, nd)
+    xp.multiply(a, _per_channel(alpha, nd), out=out)
+    out += tmp
+    out += _per_channel(gamma, nd)
+    return out

@@ -1,7 +1,7 @@
 """Output-size rules and argument checks shared by every kernel implementation."""
 from __future__ import annotations
 
-__all__ = ["conv_output_size", "pool_output_size", "pair", "check_nchw",
+__all__ = ["conv_output_size", "pool_output_size", "pair", "check_nchw", "channel_view_shape", "check_same",
            "check_float", "pool_geometry", "conv_geometry"]
 
 
@@ -101,3 +101,30 @@ def pool_geometry(name, x_shape, kernel, stride, padding, ceil_mode):
     except ValueError as exc:
         raise ValueError(f"{name} on input {tuple(x_shape)}, kernel {(kh, kw)}: {exc}") from None
     return n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow
+
+
+def channel_view_shape(name, x, *vectors):
+    """Validate a (N, C) or (N, C, H, W) float array and per-channel (C,) vectors.
+
+    Returns ``(N, C, HW)``, the shape of the (N, C, H*W) view the fused kernels
+    work on (HW = 1 for 2-D input).
+    """
+    if getattr(x, "ndim", None) not in (2, 4):
+        raise ValueError(f"{name}: expected a (N, C) or (N, C, H, W) array, got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    check_float(name, x)
+    n, c = int(x.shape[0]), int(x.shape[1])
+    hw = int(x.shape[2] * x.shape[3]) if x.ndim == 4 else 1
+    for v in vectors:
+        if tuple(v.shape) != (c,):
+            raise ValueError(f"{name}: per-channel vector of shape {tuple(v.shape)} does not match "
+                             f"{c} channels of x {tuple(x.shape)}")
+        if v.dtype != x.dtype:
+            raise ValueError(f"{name}: per-channel vector dtype {v.dtype} != x dtype {x.dtype}")
+    return n, c, hw
+
+
+def check_same(name, a, b):
+    """Raise ValueError unless arrays ``a`` and ``b`` have the same shape and dtype."""
+    if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+        raise ValueError(f"{name}: arrays differ: {a.dtype} {tuple(a.shape)} vs {b.dtype} {tuple(b.shape)}")

@@ -283,3 +283,86 @@ def test_non_contiguous_input(impl):
     np.testing.assert_array_equal(impl.im2col(x, 3, 1, 1, 1), naive.im2col(x, (3, 3), (1, 1), (1, 1), (1, 1)))
     out, arg = impl.maxpool2d_forward(x, 2, 2, 0, True)
     np.testing.assert_array_equal(out, naive.maxpool2d_forward(x, 2, 2, 0, True)[0])
+
+
+# --- fused helpers ------------------------------------------------------------
+
+FUSED_SHAPES = [(3, 4, 5, 7), (5, 3), (2, 1, 3, 3)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", FUSED_SHAPES, ids=str)
+def test_bias_relu_against_loops(impl, shape, dtype):
+    y = rand(shape, dtype)
+    bias = rand(shape[1:2], dtype, seed=4) * 0.5
+    want = naive.bias_relu_forward(y, bias)
+    assert (want == 0).any() and (want > 0).any()
+    got = impl.bias_relu_forward(y, bias)
+    assert got is y  # in place
+    np.testing.assert_allclose(got, want, **tol(dtype))
+    dy = rand(shape, dtype, seed=5)
+    dx, dbias = impl.bias_relu_backward(dy, got)
+    dx_want, dbias_want = naive.bias_relu_backward(dy, want)
+    assert dx.dtype == dtype and dbias.dtype == dtype and dbias.shape == shape[1:2]
+    np.testing.assert_array_equal(dx, dx_want)
+    np.testing.assert_allclose(dbias, dbias_want, **tol(dtype))
+
+
+def test_bias_relu_keeps_nan(impl):
+    y = np.array([[np.nan, -1.0, 2.0]]).reshape(1, 3)
+    out = impl.bias_relu_forward(y, np.zeros(3))
+    assert np.isnan(out[0, 0]) and out[0, 1] == 0 and out[0, 2] == 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", FUSED_SHAPES, ids=str)
+def test_channel_reductions_against_loops(impl, shape, dtype):
+    x = rand(shape, dtype) + 3  # an offset mean: the variance must not cancel
+    b = rand(shape, dtype, seed=6)
+    mean, var = impl.channel_mean_var(x)
+    mean_want, var_want = naive.channel_mean_var(x)
+    assert mean.dtype == dtype and var.dtype == dtype and mean.shape == shape[1:2]
+    np.testing.assert_allclose(mean, mean_want, **tol(dtype))
+    np.testing.assert_allclose(var, var_want, **tol(dtype))
+    s, d = impl.channel_sum_dot(x, b)
+    s_want, d_want = naive.channel_sum_dot(x, b)
+    np.testing.assert_allclose(s, s_want, **tol(dtype))
+    np.testing.assert_allclose(d, d_want, **tol(dtype))
+
+
+def test_channel_mean_var_is_stable(impl):
+    # float32 data with a large mean and a small spread: E[x^2] - E[x]^2 in
+    # float32 would lose every digit of the variance.
+    rng = np.random.default_rng(7)
+    x = (1000.0 + rng.standard_normal((4, 2, 8, 8))).astype(np.float32)
+    _, var = impl.channel_mean_var(x)
+    want = x.astype(np.float64).var(axis=(0, 2, 3))
+    np.testing.assert_allclose(var, want, rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", FUSED_SHAPES, ids=str)
+def test_channel_affine_combine_against_loops(impl, shape, dtype):
+    a, b = rand(shape, dtype), rand(shape, dtype, seed=8)
+    al, be, ga = (rand(shape[1:2], dtype, seed=s) for s in (9, 10, 11))
+    np.testing.assert_allclose(impl.channel_affine(a, al, be), naive.channel_affine(a, al, be), **tol(dtype))
+    np.testing.assert_allclose(impl.channel_combine(a, b, al, be, ga), naive.channel_combine(a, b, al, be, ga),
+                               **tol(dtype))
+    want = naive.channel_affine(a, al, be)
+    out = impl.channel_affine(a, al, be, out=a)  # in place
+    assert out is a
+    np.testing.assert_allclose(a, want, **tol(dtype))
+
+
+def test_fused_bad_input(impl):
+    x = rand((2, 3, 4, 4), np.float32)
+    with pytest.raises(ValueError, match=r"channel_mean_var.*\(N, C\) or \(N, C, H, W\)"):
+        impl.channel_mean_var(x[0])
+    with pytest.raises(ValueError, match="bias_relu_forward.*does not match 3 channels"):
+        impl.bias_relu_forward(x, np.zeros(4, np.float32))
+    with pytest.raises(ValueError, match="bias_relu_forward.*dtype"):
+        impl.bias_relu_forward(x, np.zeros(3, np.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        impl.bias_relu_forward(x[:, :, :, ::2], np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="channel_sum_dot: arrays differ"):
+        impl.channel_sum_dot(x, x[:1])

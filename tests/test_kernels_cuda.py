@@ -40,6 +40,7 @@ POOL_CASES = [
     ((2, 1, 9, 8), (7, 7), (2, 3), (3, 1)),
     ((2, 2, 5, 5), (3, 3), (3, 3), (1, 1)),
 ]
+FUSED_SHAPES = [(3, 4, 5, 7), (5, 3), (2, 1, 3, 3), (2, 5, 1, 1)]
 DTYPES = ["float32", "float64"]
 
 
@@ -61,7 +62,8 @@ def case_ids():
         for i, ceil in itertools.product(range(len(POOL_CASES)), [False, True]):
             ids.append(f"maxpool-{i}-ceil{int(ceil)}-{dtype}")
             ids += [f"avgpool-{i}-ceil{int(ceil)}-pad{int(cip)}-{dtype}" for cip in (False, True)]
-    ids += ["maxpool-ties-nan", "maxpool-overlap"]
+        ids += [f"fused-{i}-{dtype}" for i in range(len(FUSED_SHAPES))]
+    ids += ["maxpool-ties-nan", "maxpool-overlap", "meanvar-stable", "bias-relu-nan"]
     return ids
 
 
@@ -83,7 +85,19 @@ def _check(impl, naive, case_id):
         dx = impl.maxpool2d_backward(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), arg, x.shape)
         assert dx[0, 0, 1, 1] == 45.0 and dx.sum() == 45.0
         return
+    if case_id == "meanvar-stable":
+        x = (1000.0 + np.random.default_rng(7).standard_normal((4, 2, 8, 8))).astype(np.float32)
+        _, var = impl.channel_mean_var(x)
+        np.testing.assert_allclose(var, x.astype(np.float64).var(axis=(0, 2, 3)), rtol=1e-3)
+        return
+    if case_id == "bias-relu-nan":
+        out = impl.bias_relu_forward(np.array([[np.nan, -1.0, 2.0]]), np.zeros(3))
+        assert np.isnan(out[0, 0]) and out[0, 1] == 0 and out[0, 2] == 2
+        return
     dtype = parts[-1]
+    if parts[0] == "fused":
+        _check_fused(impl, naive, FUSED_SHAPES[int(parts[1])], dtype)
+        return
     if parts[0] == "conv":
         shape, k, s, p, d = CONV_CASES[int(parts[1])]
         x = rand(shape, dtype)
@@ -120,6 +134,30 @@ def _check(impl, naive, case_id):
     dx = impl.avgpool2d_backward(dy, shape, k, s, p, ceil, cip)
     assert dx.dtype == dtype
     np.testing.assert_allclose(dx, naive.avgpool2d_backward(dy, shape, k, s, p, ceil, cip), **tol(dtype))
+
+
+def _check_fused(impl, naive, shape, dtype):
+    y = rand(shape, dtype)
+    bias = rand(shape[1:2], dtype, seed=4) * 0.5
+    want = naive.bias_relu_forward(y, bias)
+    assert impl.bias_relu_forward(y, bias) is y
+    np.testing.assert_allclose(y, want, **tol(dtype))
+    dy = rand(shape, dtype, seed=5)
+    dx, dbias = impl.bias_relu_backward(dy, y)
+    dx_want, dbias_want = naive.bias_relu_backward(dy, want)
+    assert dx.dtype == dtype and dbias.dtype == dtype
+    np.testing.assert_array_equal(dx, dx_want)
+    np.testing.assert_allclose(dbias, dbias_want, **tol(dtype))
+    x = rand(shape, dtype, seed=6) + 3
+    for got, exp in zip(impl.channel_mean_var(x), naive.channel_mean_var(x)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, exp, **tol(dtype))
+    for got, exp in zip(impl.channel_sum_dot(x, dy), naive.channel_sum_dot(x, dy)):
+        np.testing.assert_allclose(got, exp, **tol(dtype))
+    al, be, ga = (rand(shape[1:2], dtype, seed=s) for s in (9, 10, 11))
+    np.testing.assert_allclose(impl.channel_affine(x, al, be), naive.channel_affine(x, al, be), **tol(dtype))
+    np.testing.assert_allclose(impl.channel_combine(x, dy, al, be, ga), naive.channel_combine(x, dy, al, be, ga),
+                               **tol(dtype))
 
 
 def _simulate():
@@ -176,7 +214,8 @@ def ptx():
 
 
 def test_cuda_kernels_compile_to_ptx(ptx):
-    names = {"im2col", "col2im", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd"}
+    names = {"im2col", "col2im", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
+             "bias_relu_fwd", "bias_relu_bwd", "mean_var", "sum_dot", "affine", "combine"}
     assert set(ptx) == {(n, d) for n in names for d in DTYPES}
     for (name, dtype), text in ptx.items():
         assert ".target sm_90" in text and ".entry" in text, name
@@ -257,6 +296,31 @@ def test_gpu_dispatch_matches_cpu(dtype):
                 np.testing.assert_allclose(
                     cp.asnumpy(K.avgpool2d_backward(cp.asarray(dy), shape, k, s, p, ceil, cip)),
                     K.avgpool2d_backward(dy, shape, k, s, p, ceil, cip), **tol(dtype))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gpu_fused_match_cpu(dtype):
+    cp = _cupy()
+    import minidl.kernels as K
+    for shape in FUSED_SHAPES + [(8, 64, 17, 19)]:
+        x, dy = rand(shape, dtype, seed=1) + 3, rand(shape, dtype, seed=2)
+        v = rand(shape[1:2], dtype, seed=3)
+        y = K.bias_relu_forward(x - 3, v)
+        y_gpu = K.bias_relu_forward(cp.asarray(x - 3), cp.asarray(v))
+        np.testing.assert_allclose(cp.asnumpy(y_gpu), y, **tol(dtype))
+        for got, want in zip(K.bias_relu_backward(cp.asarray(dy), y_gpu), K.bias_relu_backward(dy, y)):
+            np.testing.assert_allclose(cp.asnumpy(got), want, **tol(dtype))
+        for got, want in zip(K.channel_mean_var(cp.asarray(x)), K.channel_mean_var(x)):
+            np.testing.assert_allclose(cp.asnumpy(got), want, rtol=1e-4 if dtype == "float32" else 1e-10)
+        for got, want in zip(K.channel_sum_dot(cp.asarray(x), cp.asarray(dy)), K.channel_sum_dot(x, dy)):
+            np.testing.assert_allclose(cp.asnumpy(got), want, rtol=1e-4 if dtype == "float32" else 1e-10,
+                                       atol=1e-3 if dtype == "float32" else 1e-9)
+        gv = [cp.asarray(v) for _ in range(3)]
+        np.testing.assert_allclose(cp.asnumpy(K.channel_affine(cp.asarray(x), gv[0], gv[1])),
+                                   K.channel_affine(x, v, v), **tol(dtype))
+        np.testing.assert_allclose(cp.asnumpy(K.channel_combine(cp.asarray(x), cp.asarray(dy), *gv)),
+                                   K.channel_combine(x, dy, v, v, v), **tol(dtype))
 
 
 @pytest.mark.gpu
