@@ -5,13 +5,15 @@ Usage (unset OpenBLAS tuning variables so every run sees the same library setup)
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_kernels.py [--repeat 9]
 
 For each kernel on layer shapes taken from the reference nets of issue 5
-(float32), prints the median time over ``--repeat`` runs after one warm-up
-call of each implementation (so Numba compilation is not timed), and the ratio
+(float32), prints the median time over ``--repeat`` runs of each
+implementation (runs alternate between the two; one warm-up call each, so
+Numba compilation is not timed) and the median of the paired ratios
 NumPy / Numba (> 1 means Numba is faster).
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 
@@ -34,14 +36,26 @@ POOL_LAYERS = [
 ]
 
 
-def median_time(fn, repeat):
-    fn()  # warm-up (compiles Numba kernels)
-    times = []
+def _timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def compare(fn, repeat):
+    """Median times of ``fn(reference)`` and ``fn(cpu)``, and the median of paired ratios.
+
+    Runs alternate between the two implementations so both see the same
+    machine load; one warm-up call each first (Numba compilation not timed).
+    """
+    fn(reference)
+    fn(cpu)
+    t_ref, t_nb = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        t_ref.append(_timed(lambda: fn(reference)))
+        t_nb.append(_timed(lambda: fn(cpu)))
+    ratio = statistics.median(r / n for r, n in zip(t_ref, t_nb))
+    return statistics.median(t_ref), statistics.median(t_nb), ratio
 
 
 def cases(rng):
@@ -63,6 +77,29 @@ def cases(rng):
             m.avgpool2d_backward(dy, sh, k, s, p, False, True)
 
 
+FUSED_LAYERS = [
+    ("N2 conv1 out", (64, 32, 32, 32)),
+    ("N4 bn1 in", (32, 32, 32, 32)),
+]
+
+
+def fused_cases(rng):
+    for name, shape in FUSED_LAYERS:
+        x = rng.standard_normal(shape, dtype=np.float32)
+        y = np.maximum(x, 0)
+        dy = rng.standard_normal(shape, dtype=np.float32)
+        v = rng.standard_normal(shape[1], dtype=np.float32)
+        buf = np.empty_like(x)
+        # bias_relu_forward works in place: time it on a scratch copy each call
+        # for both implementations alike (the copy is part of both timings).
+        yield "bias+relu fwd", name, lambda m, x=x, b=buf, v=v: m.bias_relu_forward(np.copyto(b, x) or b, v)
+        yield "bias+relu bwd", name, lambda m, dy=dy, y=y: m.bias_relu_backward(dy, y)
+        yield "chan mean/var", name, lambda m, x=x: m.channel_mean_var(x)
+        yield "chan sum/dot", name, lambda m, dy=dy, x=x: m.channel_sum_dot(dy, x)
+        yield "chan affine", name, lambda m, x=x, v=v, b=buf: m.channel_affine(x, v, v, out=b)
+        yield "chan combine", name, lambda m, x=x, dy=dy, v=v, b=buf: m.channel_combine(dy, x, v, v, v, out=b)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
@@ -70,13 +107,13 @@ def main():
     import numba
     print(f"numba {numba.__version__}, {numba.get_num_threads()} threads, numpy {np.__version__}, "
           f"median of {args.repeat}, float32")
-    print(f"{'kernel':<12} {'layer':<15} {'numpy ms':>9} {'numba ms':>9} {'ratio':>6}")
+    print(f"{'kernel':<13} {'layer':<15} {'numpy ms':>9} {'numba ms':>9} {'ratio':>6}")
     ratios = []
-    for kernel, name, fn in cases(np.random.default_rng(0)):
-        t_ref = median_time(lambda: fn(reference), args.repeat)
-        t_nb = median_time(lambda: fn(cpu), args.repeat)
-        ratios.append(t_ref / t_nb)
-        print(f"{kernel:<12} {name:<15} {t_ref * 1e3:9.2f} {t_nb * 1e3:9.2f} {t_ref / t_nb:6.2f}x", flush=True)
+    rng = np.random.default_rng(0)
+    for kernel, name, fn in itertools.chain(cases(rng), fused_cases(rng)):
+        t_ref, t_nb, ratio = compare(fn, args.repeat)
+        ratios.append(ratio)
+        print(f"{kernel:<13} {name:<15} {t_ref * 1e3:9.2f} {t_nb * 1e3:9.2f} {ratio:6.2f}x", flush=True)
     print(f"geometric mean ratio numpy/numba: {statistics.geometric_mean(ratios):.2f}x")
 
 

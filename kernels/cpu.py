@@ -319,32 +319,39 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
 
 # --- fused helpers on (N, C, HW) views ---------------------------------------
 
+# Reductions may be reassociated so LLVM vectorises the sums (the order of a
+# float sum changes in the last bits); NaN/inf semantics stay IEEE.
+_REDUCE_MATH = {"reassoc", "contract"}
+
+
 @njit(parallel=True, cache=True)
-def _bias_relu_fwd(y, bias):
+def _bias_relu_fwd(y, bias, zero):
+    # ``zero`` is a scalar of y's dtype, so the select below stays in that dtype
+    # (a literal 0 would promote float32 to float64 and stop vectorisation).
     n, c, hw = y.shape
     for p in prange(n * c):
         row = y[p // c, p % c]
         b = bias[p % c]
         for k in range(uint64(hw)):
             t = row[k] + b
-            row[k] = 0 if t < 0 else t  # NaN stays NaN
+            row[k] = zero if t < zero else t  # NaN stays NaN
 
 
-@njit(parallel=True, cache=True)
-def _bias_relu_bwd(dy, y, dx, dbias):
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
+def _bias_relu_bwd(dy, y, dx, dbias, zero):
     n, c, hw = dy.shape
     for ch in prange(c):
         total = 0.0
         for b in range(n):
             g, yr, out = dy[b, ch], y[b, ch], dx[b, ch]
             for k in range(uint64(hw)):
-                v = g[k] if yr[k] > 0 else 0
+                v = g[k] if yr[k] > zero else zero
                 out[k] = v
                 total += v
         dbias[ch] = total
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
 def _mean_var(x, mean, var):
     n, c, hw = x.shape
     count = n * hw
@@ -365,7 +372,7 @@ def _mean_var(x, mean, var):
         var[ch] = max(s2 / count - m * m, 0.0)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=_REDUCE_MATH)
 def _sum_dot(a, b, s, d):
     n, c, hw = a.shape
     for ch in prange(c):
@@ -413,7 +420,7 @@ def bias_relu_forward(y, bias):
     n, c, hw = channel_view_shape("bias_relu_forward", y, bias)
     if not y.flags.c_contiguous:
         raise ValueError("bias_relu_forward: y must be C-contiguous (it is updated in place)")
-    _bias_relu_fwd(_view3(y, n, c, hw), np.ascontiguousarray(bias))
+    _bias_relu_fwd(_view3(y, n, c, hw), np.ascontiguousarray(bias), y.dtype.type(0))
     return y
 
 
@@ -424,7 +431,7 @@ def bias_relu_backward(dy, y):
     dy, y = np.ascontiguousarray(dy), np.ascontiguousarray(y)
     dx = np.empty_like(dy)
     dbias = np.empty(c, dtype=dy.dtype)
-    _bias_relu_bwd(_view3(dy, n, c, hw), _view3(y, n, c, hw), _view3(dx, n, c, hw), dbias)
+    _bias_relu_bwd(_view3(dy, n, c, hw), _view3(y, n, c, hw), _view3(dx, n, c, hw), dbias, dy.dtype.type(0))
     return dx, dbias
 
 
