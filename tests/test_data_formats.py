@@ -330,6 +330,26 @@ def test_tiny_imagenet_missing_files_name_expected_paths(tmp_path):
         TinyImageNet(tmp_path / "nothing")
 
 
+def test_tiny_imagenet_download_unzips_official_layout(tmp_path, monkeypatch):
+    import zipfile
+    src = tmp_path / "src" / "tiny-imagenet-200"
+    make_tiny_imagenet(src, n_train=2, n_val=1)
+    archive = tmp_path / "tiny-imagenet-200.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in sorted(src.rglob("*")):
+            if p.is_file():
+                z.write(p, f"tiny-imagenet-200/{p.relative_to(src).as_posix()}")
+    monkeypatch.setattr(TinyImageNet, "url", archive.as_uri())
+    monkeypatch.setattr(TinyImageNet, "archive", ("tiny-imagenet-200.zip", md5(archive)))
+    va = TinyImageNet(split="val", download=True)
+    root = data_home() / "tiny-imagenet"
+    assert len(va) == 3 and (root / "wnids.txt").is_file() and not (root / "tiny-imagenet-200.zip").exists()
+    monkeypatch.setattr(TinyImageNet, "archive", ("tiny-imagenet-200.zip", "1" * 32))
+    with pytest.raises(ChecksumError):
+        TinyImageNet(tmp_path / "elsewhere", download=True)
+    assert not list((tmp_path / "elsewhere").iterdir())
+
+
 # --- ImageFolder -----------------------------------------------------------------------
 
 def fruit_tree(root):

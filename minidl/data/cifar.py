@@ -195,7 +195,8 @@ class CIFAR10(ArrayImageDataset):
         for fname, _ in self.files[split]:
             batch = load_cifar_pickle(folder / fname)
             x, y = _batch_arrays(batch, folder / fname, self.label_key)
-            images.append(x), labels.append(y)
+            images.append(x)
+            labels.append(y)
             self._extra_labels(batch, extra)
         for k, v in extra.items():
             setattr(self, k, np.concatenate(v))

@@ -261,7 +261,9 @@ class ConcatDataset(Dataset):
             local = indices[sel] - starts[d]
             getter = getattr(ds, "get_batch", None)
             x, y = getter(local, rng=rng) if getter else collate([ds[int(i)] for i in local])
-            xs.append(x), ys.append(y), pos.append(sel)
+            xs.append(x)
+            ys.append(y)
+            pos.append(sel)
         order = np.argsort(np.concatenate(pos), kind="stable")
         return np.concatenate(xs)[order], np.concatenate(ys)[order]
 

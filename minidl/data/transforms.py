@@ -73,6 +73,7 @@ class Transform:
                          f"got shape {x.shape}")
 
     def apply(self, x, rng):  # pragma: no cover - abstract
+        """Transform the batch ``x`` (N, C, H, W) with per-image draws from ``rng``."""
         raise NotImplementedError
 
     def __repr__(self):
