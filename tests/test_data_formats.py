@@ -127,6 +127,7 @@ def test_download_reports_every_failed_mirror(tmp_path):
     with pytest.raises(DownloadError) as err:
         download_url(["file:///no/such/a.gz", "file:///no/such/b.gz"], tmp_path / "x.gz")
     assert "file:///no/such/a.gz" in str(err.value) and "file:///no/such/b.gz" in str(err.value)
+    assert f"put it at {tmp_path / 'x.gz'}" in str(err.value)
     assert not (tmp_path / "x.gz").exists() and not (tmp_path / "x.gz.part").exists()
 
 

@@ -97,7 +97,8 @@ def download_url(urls, dest, md5: str | None = None, sha256: str | None = None) 
         os.replace(part, dest)
         return dest
     raise DownloadError(f"could not download {dest.name} into {dest.parent}:\n  "
-                        + "\n  ".join(errors))
+                        + "\n  ".join(errors)
+                        + f"\nWhen offline, fetch it elsewhere from one of these URLs and put it at {dest}")
 
 
 def missing_files_error(dataset: str, root, files, urls=()) -> FileNotFoundError:
