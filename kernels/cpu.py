@@ -1,9 +1,10 @@
 """Numba CPU kernels (``@njit(parallel=True, cache=True)``), compiled lazily.
 
 Every kernel splits its work with ``prange`` over a dimension whose writes do
-not overlap: im2col over rows of the column matrix, everything else over
-(n, c) planes, so no two threads touch the same output element. Inner loops run
-along the last axis, which keeps reads and writes contiguous when stride is 1.
+not overlap: im2col over rows of the column matrix, the per-channel
+reductions over channels, everything else over (n, c) planes, so no two
+threads touch the same output element. Inner loops run along the last axis,
+which keeps reads and writes contiguous when stride is 1.
 
 The Python wrappers validate arguments (through :mod:`.shapes`), allocate the
 outputs and hand C-contiguous arrays to the kernels; their signatures match
@@ -65,7 +66,12 @@ def _fill(dst, d0, count, value):
 @njit(cache=True)
 def _gather(dst, d0, src, s0, step, count):
     """dst[d0 + t] = src[s0 + t*step] for t in range(count)."""
-    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    d0, s0 = uint64(d0), uint64(s0)
+    if step == 1:  # the common case: a contiguous copy LLVM turns into vector moves
+        for t in range(uint64(count)):
+            dst[d0 + t] = src[s0 + t]
+        return
+    step = uint64(step)
     for t in range(uint64(count)):
         dst[d0 + t] = src[s0 + t * step]
 
