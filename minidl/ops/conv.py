@@ -89,13 +89,12 @@ class Conv2d(Function):
         Og, Kg = O // groups, Cg * kh * kw
         gx = gw = gb = None
         if self.needs_input_grad[1]:
-            if groups == 1:
-                gw = (g2 @ cols.T).reshape(w.shape)
-            else:
-                gw = xp.empty((O, Kg), dtype=g.dtype)
-                for k in range(groups):
-                    xp.matmul(g2[k * Og:(k + 1) * Og], cols[k * Kg:(k + 1) * Kg].T, out=gw[k * Og:(k + 1) * Og])
-                gw = gw.reshape(w.shape)
+            # dW^T = cols @ dy2^T: OpenBLAS runs this long-K product several times faster
+            # than dy2 @ cols^T (measured in benchmarks/bench_gemm_layout.py)
+            gw_t = xp.empty((Kg * groups, Og), dtype=g.dtype)
+            for k in range(groups):
+                xp.matmul(cols[k * Kg:(k + 1) * Kg], g2[k * Og:(k + 1) * Og].T, out=gw_t[k * Kg:(k + 1) * Kg])
+            gw = xp.ascontiguousarray(gw_t.reshape(groups, Kg, Og).transpose(0, 2, 1)).reshape(w.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             gb = g3.sum(axis=(0, 2))
         if self.needs_input_grad[0]:
