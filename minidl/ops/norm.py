@@ -10,6 +10,7 @@ with the unbiased batch variance var * M / (M - 1).
 """
 from __future__ import annotations
 
+from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 
@@ -21,55 +22,76 @@ def _channel_view(a, ndim):
     return a.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _as_4d(a):
+    """(N, C, L) inputs are viewed as (N, C, L, 1) for the channel kernels."""
+    return a.reshape(a.shape + (1,)) if a.ndim == 3 else a
+
+
 class BatchNorm(Function):
-    """Batch norm with optional affine weight/bias; running stats are updated outside the graph."""
+    """Batch norm with optional affine weight/bias; running stats are updated outside the graph.
+
+    The per-channel passes run as fused kernels (``minidl.kernels.channel_*``):
+    one pass for the statistics, one for the normalisation, one for the two
+    backward reductions and one for the input gradient.
+    """
 
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
         xp = get_array_module(x)
-        axes = (0,) + tuple(range(2, x.ndim))
-        self.axes, self.ndim = axes, x.ndim
-        use_batch = training or running_mean is None
-        if use_batch:
-            mean = x.mean(axis=axes)
-            centred = x - _channel_view(mean, x.ndim)
-            var = (centred * centred).mean(axis=axes)
+        x4 = xp.ascontiguousarray(_as_4d(x))
+        dt = x.dtype.type
+        self.use_batch = training or running_mean is None
+        if self.use_batch:
+            mean, var = kernels.channel_mean_var(x4)
+            mean, var = mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
             if training and running_mean is not None:
                 m = x.size // x.shape[1]
                 if m < 2:
                     raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                                      f"got input of shape {x.shape}")
-                mom = x.dtype.type(momentum)
+                mom = running_mean.dtype.type(momentum)
                 running_mean *= 1 - mom
                 running_mean += mom * mean.astype(running_mean.dtype, copy=False)
                 running_var *= 1 - mom
-                running_var += mom * (var * (m / (m - 1))).astype(running_var.dtype, copy=False)
+                running_var += mom * (var * dt(m / (m - 1))).astype(running_var.dtype, copy=False)
         else:
             mean, var = running_mean.astype(x.dtype, copy=False), running_var.astype(x.dtype, copy=False)
-            centred = x - _channel_view(mean, x.ndim)
-        invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
-        xhat = centred * _channel_view(invstd, x.ndim)
-        self.xhat, self.invstd, self.weight, self.use_batch = xhat, invstd, weight, use_batch
-        y = xhat if weight is None else xhat * _channel_view(weight, x.ndim)
-        if bias is not None:
-            y = y + _channel_view(bias, x.ndim)
-        return y
+        invstd = 1 / xp.sqrt(var + dt(eps))
+        scale = invstd if weight is None else invstd * weight
+        shift = -mean * scale if bias is None else bias - mean * scale
+        y = kernels.channel_affine(x4, scale, shift)
+        self.scale, self.shape = scale, x.shape
+        if self.use_batch:
+            # x_hat = (x - mean) * invstd, kept for backward
+            self.xhat = kernels.channel_affine(x4, invstd, -mean * invstd)
+        else:  # eval: x_hat is only needed for dweight; keep x and the constants instead
+            self.x4, self.mean, self.invstd = x4, mean, invstd
+        return y.reshape(x.shape)
 
     def backward(self, g):
-        xhat, axes, nd = self.xhat, self.axes, self.ndim
-        gw = (g * xhat).sum(axis=axes) if self.needs_input_grad[1] else None
-        gb = g.sum(axis=axes) if self.needs_input_grad[2] else None
-        gx = None
-        if self.needs_input_grad[0]:
-            scale = self.invstd if self.weight is None else self.invstd * self.weight
-            if self.use_batch:
+        xp = get_array_module(g)
+        g4 = xp.ascontiguousarray(_as_4d(g))
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        if self.use_batch:
+            xhat = self.xhat
+            sum_g, sum_gx = kernels.channel_sum_dot(g4, xhat)
+            sum_g, sum_gx = sum_g.astype(g.dtype, copy=False), sum_gx.astype(g.dtype, copy=False)
+            if need_x:
                 m = g.size // g.shape[1]
-                sum_g = g.sum(axis=axes)
-                sum_gx = (g * xhat).sum(axis=axes) if gw is None else gw
-                gx = (g - _channel_view(sum_g / m, nd) - xhat * _channel_view(sum_gx / m, nd)) \
-                    * _channel_view(scale, nd)
-            else:  # statistics are constants in eval mode
-                gx = g * _channel_view(scale, nd)
+                # dx = scale * (g - sum(g)/M - x_hat * sum(g * x_hat)/M)
+                gx = kernels.channel_combine(g4, xhat, self.scale, -self.scale * sum_gx / m,
+                                             -self.scale * sum_g / m).reshape(self.shape)
+        else:  # statistics are constants in eval mode: dx = g * scale
+            sum_g, sum_gxraw = kernels.channel_sum_dot(g4, self.x4)
+            sum_g = sum_g.astype(g.dtype, copy=False)
+            sum_gx = self.invstd * (sum_gxraw.astype(g.dtype, copy=False) - self.mean * sum_g)
+            if need_x:
+                gx = kernels.channel_affine(g4, self.scale, xp.zeros_like(self.scale)).reshape(self.shape)
+        if need_w:
+            gw = sum_gx
+        if need_b:
+            gb = sum_g
         return gx, gw, gb
 
 
