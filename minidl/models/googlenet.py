@@ -26,7 +26,18 @@ from minidl.models.registry import register_model
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "BasicConv2d",
            "googlenet", "googlenet_loss", "GoogLeNetLoss"]
 
-GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux1", "aux2"])
+class GoogLeNetOutputs(namedtuple("GoogLeNetOutputs", ["logits", "aux1", "aux2"])):
+    """The training-mode output ``(logits, aux1, aux2)``, each a Tensor (N, num_classes).
+
+    ``detach()`` gives the detached main logits, so code that reads a model's
+    output as logits (metrics in a fit loop) sees the main classifier.
+    """
+
+    __slots__ = ()
+
+    def detach(self):
+        """The main logits, detached from the graph."""
+        return self.logits.detach()
 
 
 class BasicConv2d(Module):

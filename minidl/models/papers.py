@@ -12,40 +12,17 @@ script.
 from __future__ import annotations
 
 import minidl.nn.functional as F
-from minidl.nn import init
 from minidl.nn.containers import Sequential
-from minidl.nn.layers import (BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear,
+from minidl.nn.layers import (BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Linear,
                               MaxPool2d, ReLU)
 from minidl.nn.module import Module
+from minidl.models._init import keras_init_
 from minidl.models._shapes import check_size, conv_out
 from minidl.models.lenet import LeNet
 from minidl.models.registry import register_model
 
 __all__ = ["PaperNet", "wells_cnn", "kth_vgg", "wallace_cnn", "idler_cnn", "PAPER_HPARAMS",
            "KTH_CONFIGS", "keras_init_"]
-
-
-def keras_init_(model: Module, scheme: str = "glorot_uniform") -> Module:
-    """Re-initialise every Conv2d/Linear of ``model`` in place, Keras-style; returns it.
-
-    scheme: ``"glorot_uniform"`` (Keras' default), ``"he_normal"`` (kaiming normal,
-    fan_in, ReLU gain) or ``"random_uniform"`` (Keras' RandomUniform: U(-0.05, 0.05)).
-    Biases become zero.
-    """
-    for m in model.modules():
-        if not isinstance(m, (Conv2d, Linear)):
-            continue
-        if scheme == "glorot_uniform":
-            init.xavier_uniform_(m.weight)
-        elif scheme == "he_normal":
-            init.kaiming_normal_(m.weight, nonlinearity="relu")
-        elif scheme == "random_uniform":
-            init.uniform_(m.weight, -0.05, 0.05)
-        else:
-            raise ValueError(f"unknown init scheme {scheme!r}")
-        if m.bias is not None:
-            init.zeros_(m.bias)
-    return model
 
 
 def _bn2d(c):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
+from minidl.models._init import keras_init_
 from minidl.models._shapes import check_size
 from minidl.models.registry import register_model
 
@@ -39,8 +40,8 @@ def tiny_vgg(num_classes: int = 10, in_channels: int = 3, image_size: int = 64,
     """
     s = check_size("tiny_vgg", ((image_size - 4) // 2 - 4) // 2, image_size)
     f = int(filters)
-    return Sequential(
+    return keras_init_(Sequential(
         Conv2d(in_channels, f, 3), ReLU(), Conv2d(f, f, 3), ReLU(), MaxPool2d(2),
         Conv2d(f, f, 3), ReLU(), Conv2d(f, f, 3), ReLU(), MaxPool2d(2),
         Flatten(), Linear(f * s * s, num_classes),
-    )
+    ))

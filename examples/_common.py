@@ -1,0 +1,348 @@
+"""Plumbing shared by the example scripts: flags, device, data sets, the training run
+and its outputs. Each script only builds its model and picks its defaults.
+
+Outputs of every run (in ``--out``, default ``runs/<name>/``):
+
+* ``log.csv``: one row per epoch (loss, accuracy, val_*, lr, time);
+* ``best.h5``: the checkpoint of the epoch with the best ``val_accuracy``
+  (model state dict + config, optimiser, epoch, history); reload the model with
+  ``minidl.load_model("runs/<name>/best.h5")``;
+* ``curves.png``, ``confusion_matrix.png``, ``worst_errors.png``;
+* ``summary.json``: ``test_accuracy`` (a fraction), ``test_top5_accuracy`` (more
+  than 5 classes), ``epochs``, ``wall_time_s``, ``device``, ``dataset`` and the
+  run's settings.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import minidl
+import minidl.nn.functional as F
+from minidl import data, metrics, optim, viz
+from minidl import io as mio
+from minidl.train import (CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, fit,
+                          predict)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+DATASETS = ("shapes", "mnist", "fashion-mnist", "cifar10", "tiny-imagenet", "imagefolder")
+
+# Where each data set is looked for when --data-dir is not given (the project's
+# shared copies; otherwise minidl's default $MINIDL_DATA/<name>).
+_SHARED = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "cifar10": "cifar10-jpeg.tar.gz",
+           "tiny-imagenet": "tiny-imagenet-200"}
+
+
+# ----------------------------------------------------------------- flags
+def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> argparse.ArgumentParser:
+    """The flags every example shares, with the script's ``defaults`` (the paper's recipe).
+
+    Scripts add their own flags to the returned parser.
+    """
+    p = argparse.ArgumentParser(prog=f"{name}.py", description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--device", default="cpu", choices=("cpu", "gpu", "cuda"),
+                   help="where to train; gpu/cuda needs CuPy and a CUDA device")
+    p.add_argument("--dataset", default=datasets[0], choices=datasets)
+    p.add_argument("--data-dir", default=None,
+                   help="the data set's folder (or archive); default: ../shared/data/<name> "
+                        "when present, else $MINIDL_DATA/<name>")
+    p.add_argument("--image-size", type=int, default=None,
+                   help="resize images to this size (default: the data set's own / the model's)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3, help="initial learning rate")
+    p.add_argument("--optimizer", default="adam", choices=("sgd", "adam", "adamw", "rmsprop", "adadelta"))
+    p.add_argument("--momentum", type=float, default=0.0, help="SGD/RMSprop momentum")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="optimiser weight decay")
+    p.add_argument("--decay", type=float, default=0.0,
+                   help="Keras' legacy lr decay per batch: lr = lr0 / (1 + decay * iterations)")
+    p.add_argument("--schedule", default="none", choices=("none", "cosine"),
+                   help="epoch-wise lr schedule (cosine: anneal to 0 over --epochs)")
+    p.add_argument("--patience", type=int, default=0,
+                   help="early stopping patience on --monitor (0: off); restores the best weights")
+    p.add_argument("--monitor", default="val_accuracy", help="metric for early stopping and best.h5")
+    p.add_argument("--val-split", type=float, default=0.1,
+                   help="fraction of the training set held out for validation (0: validate on the "
+                        "test set)")
+    p.add_argument("--augment", action="store_true", help="random crops (4 px) and horizontal flips")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit-train", type=int, default=None, metavar="N",
+                   help="use only N training images (a quick smoke run)")
+    p.add_argument("--limit-test", type=int, default=None, metavar="N", help="use only N test images")
+    p.add_argument("--out", default=str(Path("runs") / name), help="output folder")
+    p.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2),
+                   help="0 quiet, 1 progress bar, 2 one line per epoch")
+    p.set_defaults(**defaults)
+    return p
+
+
+def run_main(main) -> None:
+    """Run ``main()``; a missing GPU (``minidl.DeviceError``) ends the process with
+    status 2 and a one-line reason on stderr instead of a traceback."""
+    try:
+        main()
+    except minidl.DeviceError as exc:
+        print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def check_device(name: str) -> str:
+    """``"cpu"`` or ``"gpu"``; raises ``minidl.DeviceError`` when the GPU is not usable."""
+    if name in ("gpu", "cuda"):
+        minidl.device("gpu")  # raises DeviceError with the reason
+        return "gpu"
+    return "cpu"
+
+
+# ------------------------------------------------------------------ data
+def data_root(dataset: str, data_dir):
+    """``data_dir``, else the shared copy of ``dataset`` when present, else None (minidl's default)."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    shared = SHARED_DATA / _SHARED.get(dataset, "_none_")
+    return shared if shared.exists() else None
+
+
+def load_datasets(args, shapes_n=(5000, 1000), shapes_size=32):
+    """``(train, test)`` datasets for ``args.dataset`` (each with ``.classes``, ``.targets``).
+
+    Shapes is generated (train seed ``args.seed``, test seed ``args.seed + 1000``);
+    ImageFolder is split 80/20 per class unless ``data_dir`` has ``train/`` and
+    ``test/`` sub-folders; Tiny ImageNet's labelled ``val`` split is the test set.
+    """
+    name, root = args.dataset, data_root(args.dataset, args.data_dir)
+    if name == "shapes":
+        size = args.image_size or shapes_size
+        n_train = args.limit_train or shapes_n[0]
+        n_test = args.limit_test or shapes_n[1]
+        train = data.Shapes(n_train, image_size=size, seed=args.seed)
+        test = data.Shapes(n_test, image_size=size, seed=args.seed + 1000)
+    elif name in ("mnist", "fashion-mnist"):
+        cls = data.MNIST if name == "mnist" else data.FashionMNIST
+        train, test = cls(root, train=True), cls(root, train=False)
+    elif name == "cifar10":
+        train, test = data.CIFAR10(root, train=True), data.CIFAR10(root, train=False)
+    elif name == "tiny-imagenet":
+        train, test = data.TinyImageNet(root, split="train"), data.TinyImageNet(root, split="val")
+    elif name == "imagefolder":
+        if root is None:
+            raise SystemExit("error: --dataset imagefolder needs --data-dir <root>/<class>/<images>")
+        size = args.image_size
+        if (root / "train").is_dir() and (root / "test").is_dir():
+            train = data.ImageFolder(root / "train", image_size=size, skip_corrupt=True)
+            test = data.ImageFolder(root / "test", image_size=size, skip_corrupt=True)
+        else:
+            full = data.ImageFolder(root, image_size=size, skip_corrupt=True)
+            train, test = data.stratified_split(full, (0.8, 0.2), seed=args.seed)
+    else:
+        raise SystemExit(f"error: unknown dataset {name!r}")
+    return limit(train, args.limit_train, args.seed), limit(test, args.limit_test, args.seed + 1)
+
+
+def resize_for(args, dataset):
+    """``(transform, size)``: a Resize to ``--image-size`` when it differs from the
+    data set's own size (else None), and the size the model sees."""
+    _, h, _ = image_shape(dataset)
+    size = args.image_size or h
+    return (data.transforms.Resize(size) if size != h else None), size
+
+
+def limit(dataset, n, seed):
+    """A random subset of ``n`` samples of ``dataset`` (all of it when n is None or larger)."""
+    if n is None or n >= len(dataset):
+        return dataset
+    idx = np.sort(np.random.default_rng(seed).permutation(len(dataset))[:n])
+    return data.Subset(dataset, idx)
+
+
+def split_validation(train, fraction, seed):
+    """``(train, val)``: a class-balanced hold-out of ``fraction`` (val None when 0)."""
+    if not fraction:
+        return train, None
+    part_train, part_val = data.stratified_split(train, (1.0 - fraction, fraction), seed=seed)
+    return part_train, part_val
+
+
+def image_shape(dataset):
+    """(C, H, W) of one sample."""
+    x, _ = dataset[0]
+    return tuple(np.asarray(x).shape)
+
+
+def loaders(args, train, val, test, train_transform=None, eval_transform=None):
+    """DataLoaders: shuffled, seeded training batches; fixed-order val/test batches."""
+    train_dl = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                               transform=train_transform)
+    eval_bs = max(args.batch_size, 256)
+    val_dl = (data.DataLoader(val, batch_size=eval_bs, transform=eval_transform)
+              if val is not None else None)
+    test_dl = data.DataLoader(test, batch_size=eval_bs, transform=eval_transform)
+    return train_dl, val_dl, test_dl
+
+
+def augmentation(args, image_size):
+    """Random 4-px-padded crops + horizontal flips when ``--augment``, else None."""
+    if not args.augment:
+        return None
+    T = data.transforms
+    return T.Compose([T.RandomCrop(image_size, padding=4), T.RandomHorizontalFlip()])
+
+
+def compose(*transforms):
+    """Compose the non-None transforms (None when there are none)."""
+    ts = [t for t in transforms if t is not None]
+    if not ts:
+        return None
+    return ts[0] if len(ts) == 1 else data.transforms.Compose(ts)
+
+
+# ------------------------------------------------------------- optimiser
+def make_optimizer(args, params):
+    """The optimiser named by ``--optimizer`` with ``--lr``, ``--momentum``, ``--weight-decay``."""
+    params = list(params)
+    name, lr, wd = args.optimizer, args.lr, args.weight_decay
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=wd)
+    if name == "adam":
+        return optim.Adam(params, lr=lr, weight_decay=wd)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr, weight_decay=wd or 1e-2)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, momentum=args.momentum, weight_decay=wd)
+    if name == "adadelta":
+        return optim.Adadelta(params, lr=lr, weight_decay=wd)
+    raise SystemExit(f"error: unknown optimizer {name!r}")
+
+
+def lr_callbacks(args, optimizer):
+    """LearningRateScheduler callbacks for ``--decay`` (per batch) and ``--schedule``."""
+    cbs = []
+    if args.decay:
+        cbs.append(LearningRateScheduler(optim.lr_scheduler.InverseTimeDecay(optimizer, args.decay)))
+    if args.schedule == "cosine":
+        cbs.append(LearningRateScheduler(
+            optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(args.epochs, 1))))
+    return cbs
+
+
+# ------------------------------------------------------------------- run
+def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimizer=None,
+                     train_transform=None, eval_transform=None, callbacks=(), extra=None,
+                     val=None):
+    """Train ``model``, evaluate it on ``test`` and write every output to ``args.out``.
+
+    ``val``: a validation set; default: ``--val-split`` of ``train`` (or the
+    test set when that is 0). The best epoch by ``--monitor`` is saved to
+    ``best.h5`` and its weights are the ones tested. Returns the summary dict.
+    """
+    start = time.perf_counter()
+    device = check_device(args.device)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    minidl.manual_seed(args.seed)
+    if val is None:
+        train, val = split_validation(train, args.val_split, args.seed)
+    val_is_test = val is None
+    if val_is_test:
+        val = test
+    classes = list(getattr(test, "classes", None) or range(int(np.max(test.targets)) + 1))
+    if optimizer is None:
+        optimizer = make_optimizer(args, model.parameters())
+    train_dl, val_dl, test_dl = loaders(args, train, val, test, train_transform, eval_transform)
+
+    n_params = sum(int(np.prod(p.shape)) for p in model.parameters())
+    print(f"{args.dataset}: {len(train)} train / {len(val)} "
+          f"{'val (= test)' if val_is_test else 'val'} / {len(test)} test images of "
+          f"{image_shape(test)}, {len(classes)} classes; model "
+          f"{getattr(model, 'config', {}).get('name', type(model).__name__)} "
+          f"({n_params:,} parameters) on {device}", flush=True)
+
+    best_path = out / "best.h5"
+    mode = "min" if "loss" in args.monitor else "max"
+    cbs = [CSVLogger(out / "log.csv"),
+           ModelCheckpoint(best_path, monitor=args.monitor, mode=mode, save_best_only=True)]
+    cbs += lr_callbacks(args, optimizer)
+    if args.patience:
+        cbs.append(EarlyStopping(monitor=args.monitor, mode=mode, patience=args.patience,
+                                 restore_best_weights=True))
+    cbs += list(callbacks)
+    metric_names = ["accuracy"] + (["top5_accuracy"] if len(classes) > 5 else [])
+    train_start = time.perf_counter()
+    history = fit(model, train_dl, epochs=args.epochs, optimizer=optimizer, loss=loss,
+                  val_data=val_dl, metrics=metric_names, callbacks=cbs, device=device,
+                  verbose=args.verbose, seed=args.seed)
+    train_time = time.perf_counter() - train_start
+    epochs_run = len(history.history.get("loss", []))
+    if best_path.exists():
+        mio.load_weights(model, best_path)
+
+    logits = predict(model, test_dl, device=device)
+    y_true = np.asarray(test.targets)
+    y_pred = logits.argmax(axis=1)
+    summary = {
+        "test_accuracy": float(metrics.accuracy(logits, y_true)),
+        "test_loss": float(F.cross_entropy(minidl.tensor(logits), minidl.tensor(y_true)).item()),
+        "epochs": epochs_run,
+        "wall_time_s": None,
+        "train_time_s": round(train_time, 2),
+        "device": device,
+        "dataset": args.dataset,
+    }
+    if len(classes) > 5:
+        summary["test_top5_accuracy"] = float(metrics.top_k_accuracy(logits, y_true, k=5))
+    hist = history.history
+    values = hist.get(args.monitor) or []
+    if values:
+        best = int(np.argmax(values) if mode == "max" else np.argmin(values))
+        summary["best_epoch"] = best + 1
+        summary["best_" + args.monitor] = float(values[best])
+    summary.update({
+        "model": getattr(model, "config", None),
+        "parameters": n_params,
+        "n_train": len(train), "n_val": len(val), "n_test": len(test),
+        "val_is_test": val_is_test,
+        "images_per_sec": float(np.mean(hist["images_per_sec"])) if hist.get("images_per_sec") else None,
+        "args": {k: v for k, v in vars(args).items()},
+        "python": platform.python_version(), "numpy": np.__version__,
+        "threads": os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS"),
+    })
+    if extra:
+        summary.update(extra)
+    write_plots(out, history, y_true, y_pred, logits, test, classes)
+    summary["wall_time_s"] = round(time.perf_counter() - start, 2)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    top5 = f", top-5 {summary['test_top5_accuracy']:.2%}" if "test_top5_accuracy" in summary else ""
+    print(f"test accuracy {summary['test_accuracy']:.2%}{top5} after {epochs_run} epochs, "
+          f"{summary['wall_time_s']:.0f} s; outputs in {out}/", flush=True)
+    return summary
+
+
+def write_plots(out, history, y_true, y_pred, logits, test, classes, n_worst=16):
+    """curves.png, confusion_matrix.png, worst_errors.png (and classification_report.txt)."""
+    names = [str(c) for c in classes]
+    viz.plot_history(history, out / "curves.png")
+    cm = metrics.confusion_matrix(y_true, y_pred, num_classes=len(classes))
+    viz.plot_confusion_matrix(cm, out / "confusion_matrix.png", class_names=names)
+    (out / "classification_report.txt").write_text(
+        metrics.classification_report(y_true, y_pred, class_names=names) + "\n")
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    wrong = np.flatnonzero(y_pred != y_true)
+    worst = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n_worst]
+    if not len(worst):  # nothing wrong: the plot says so
+        worst = np.arange(min(4, len(y_true)))
+    images = np.stack([np.asarray(test[int(i)][0]) for i in worst])
+    viz.plot_worst_errors(images, y_true[worst], y_pred[worst], probs[worst],
+                          out / "worst_errors.png", class_names=names, n=n_worst)

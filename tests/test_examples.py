@@ -1,0 +1,118 @@
+"""Smoke runs of the example scripts with tiny limits (seconds each), their outputs,
+and the exit status 2 of ``--device gpu`` without a usable GPU."""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minidl
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO_ROOT / "examples"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+OUTPUTS = ("log.csv", "best.h5", "curves.png", "confusion_matrix.png", "worst_errors.png",
+           "summary.json")
+TINY = ["--limit-train", "64", "--limit-test", "32", "--epochs", "1", "--batch-size", "16",
+        "--verbose", "0"]
+
+
+def load_example(name):
+    """The example script ``examples/<name>.py`` as a module (its ``main(argv)`` callable)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_outputs(out, dataset, top5):
+    for name in OUTPUTS:
+        assert (out / name).is_file(), f"{name} missing in {out}"
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("test_accuracy", "epochs", "wall_time_s", "device", "dataset"):
+        assert key in summary, key
+    assert 0.0 <= summary["test_accuracy"] <= 1.0
+    assert summary["epochs"] == 1 and summary["device"] == "cpu"
+    assert summary["dataset"] == dataset
+    assert ("test_top5_accuracy" in summary) == top5
+    return summary
+
+
+def test_tiny_vgg_headline_smoke(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "tiny_vgg.py"), "--limit-train", "300", "--limit-test",
+         "100", "--epochs", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "test accuracy" in proc.stdout
+    summary = check_outputs(out, "shapes", top5=True)
+    assert summary["model"]["name"] == "tiny_vgg"
+    model = minidl.load_model(out / "best.h5")  # the checkpoint rebuilds the zoo model
+    assert model.config == summary["model"]
+
+
+@pytest.mark.skipif(minidl.gpu_available(), reason="a GPU is usable here")
+def test_device_gpu_without_gpu_exits_2(tmp_path):
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "tiny_vgg.py"), "--device", "gpu",
+                           "--out", str(tmp_path / "run")],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("name, flags, top5", [
+    ("cifar10_wallace", ["--dataset", "shapes", "--base-filters", "4", "--dense", "16"], True),
+    ("tiny_imagenet_wells", ["--dataset", "shapes", "--image-size", "48", "--model", "1"], True),
+    ("tiny_imagenet_kth", ["--dataset", "shapes", "--image-size", "32", "--config", "F"], True),
+])
+def test_paper_examples_run_offline(name, flags, top5, tmp_path):
+    out = tmp_path / name
+    load_example(name).main(flags + TINY + ["--out", str(out)])
+    summary = check_outputs(out, "shapes", top5)
+    assert summary["model"]["name"] in ("wallace_cnn", "wells_cnn", "kth_vgg")
+
+
+def test_imagefolder_classifier_on_a_folder(tmp_path, monkeypatch):
+    from PIL import Image
+    monkeypatch.setenv("MINIDL_DATA", str(tmp_path / "cache"))  # the decoded-image cache
+    from minidl.data import Shapes
+    shapes = Shapes(60, image_size=24, num_classes=3, seed=5)
+    root = tmp_path / "images"
+    for i, (img, label) in enumerate(zip(shapes.data, shapes.targets)):
+        folder = root / shapes.classes[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(folder / f"{i:03d}.png")
+    out = tmp_path / "run"
+    load_example("imagefolder_classifier").main(
+        ["--data-dir", str(root), "--image-size", "24", "--epochs", "1", "--verbose", "0",
+         "--out", str(out)])
+    summary = check_outputs(out, "imagefolder", top5=False)
+    assert summary["n_test"] == 12 and summary["model"]["kwargs"]["image_size"] == 24
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason=f"MNIST not found at {SHARED_DATA}")
+def test_mnist_seed_nets_smoke(tmp_path):
+    out = tmp_path / "run"
+    load_example("mnist_seed_nets").main(
+        ["--model", "lenet", "--lenet-channels", "4", "8", "--lenet-hidden", "16"] + TINY
+        + ["--out", str(out)])
+    summary = check_outputs(out, "mnist", top5=True)
+    assert summary["model"]["kwargs"]["in_channels"] == 1
+
+
+def test_googlenet_trains_through_fit():
+    from minidl import models, optim
+    from minidl.train import fit
+    net = models.googlenet(num_classes=3, in_channels=1)
+    x = np.random.default_rng(0).random((8, 1, 28, 28), dtype=np.float32)
+    y = np.arange(8) % 3
+    hist = fit(net, (x, y), epochs=1, optimizer=optim.SGD(net.parameters(), lr=0.01),
+               loss=models.googlenet_loss(), val_data=(x, y), batch_size=4, verbose=0)
+    assert len(hist.history["loss"]) == 1 and "val_accuracy" in hist.history
