@@ -543,9 +543,12 @@ def nb02():
         """),
         md(r"""
         Now the whole backward pass by hand with NumPy, compared with minidl's autograd
-        (`Conv2d.backward` in `minidl/ops/conv.py` does exactly these steps) and with the
-        backward of the direct loop (each window's input gradient is $dy \cdot w_o$,
-        added into place).
+        and with the backward of the direct loop (each window's input gradient is
+        $dy \cdot w_o$, added into place). `Conv2d.backward` in `minidl/ops/conv.py`
+        does these steps, with one twist: it computes the transpose
+        $dW_2^\top = \mathrm{cols}\,dY_2^\top$ and transposes the small result back, the
+        same numbers, because OpenBLAS runs that operand order faster for these long
+        inner dimensions (`benchmarks/bench_gemm_layout.py` measures it).
         """),
         code("""
         stride, pad = 2, 1

@@ -1,0 +1,390 @@
+"""Generate ``docs/api.md``, the API reference, from minidl's docstrings and signatures.
+
+    .venv/bin/python tools/make_api_reference.py          # rewrite docs/api.md
+    .venv/bin/python tools/make_api_reference.py --check  # exit 1 if a signature in it is stale
+
+Every public name (each module's ``__all__`` in ``SECTIONS`` below, plus the
+methods of the core classes in ``MEMBERS``) gets a heading ``### `qualified.name```,
+its signature and its docstring, lightly converted from reST/Google style to
+Markdown. ``tests/test_docs.py`` checks that every public name has such an
+entry and a docstring, and that the signatures written here are current.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "api.md"
+
+# (module, title, names or None for the module's __all__, names to leave out)
+SECTIONS = [
+    ("minidl", "Tensors, autograd and devices (`import minidl as mdl`)", None, set()),
+    ("minidl.autograd", "Autograd internals (`minidl.autograd`)", None, set()),
+    ("minidl.backend", "Backends and devices (`minidl.backend`)", None, set()),
+    ("minidl.nn", "Modules and layers (`import minidl.nn as nn`)", None, set()),
+    ("minidl.nn.functional", "Functional ops (`import minidl.nn.functional as F`)", None, set()),
+    ("minidl.nn.init", "Initialisers (`minidl.nn.init`)", None, set()),
+    ("minidl.optim", "Optimisers (`import minidl.optim as optim`)", None, set()),
+    ("minidl.optim.lr_scheduler", "Learning-rate schedules (`minidl.optim.lr_scheduler`)", None, set()),
+    ("minidl.data", "Data (`minidl.data`)", None, set()),
+    ("minidl.data.transforms", "Transforms (`minidl.data.transforms`)", None, set()),
+    ("minidl.train", "Training (`minidl.train`)", None, set()),
+    ("minidl.metrics", "Metrics (`minidl.metrics`)", None, set()),
+    ("minidl.summary", "Model summary (`minidl.summary`)", None, set()),
+    ("minidl.io", "Saving and loading (`minidl.io`)", None, set()),
+    ("minidl.viz", "Plots (`minidl.viz`)", None, set()),
+    ("minidl.models", "Model zoo (`minidl.models`)", None, set()),
+    ("minidl.kernels", "Kernels (`minidl.kernels`)", None, set()),
+]
+
+# Classes whose public methods and properties get their own entries.
+MEMBERS = [
+    "minidl.Tensor", "minidl.Device", "minidl.autograd.Function",
+    "minidl.nn.Module", "minidl.nn.Sequential", "minidl.nn.ModuleList", "minidl.nn.ModuleDict",
+    "minidl.optim.Optimizer", "minidl.optim.lr_scheduler.LRScheduler",
+    "minidl.optim.lr_scheduler.ReduceLROnPlateau",
+    "minidl.data.Dataset", "minidl.data.DataLoader",
+    "minidl.train.Callback", "minidl.train.History",
+]
+
+# Tensor attributes that are plain instance attributes (no property to read a docstring from).
+INSTANCE_ATTRIBUTES = {
+    "minidl.Tensor": {
+        "data": "The backend array: a `numpy.ndarray` on the CPU, a `cupy.ndarray` on the GPU.",
+        "grad": "The accumulated gradient, a `Tensor` of the same shape, or `None` before any "
+                "`backward()`. May be assigned directly.",
+        "requires_grad": "Whether operations on this tensor are recorded for `backward()`.",
+        "creator": "The `Function` that produced this tensor, `None` for leaves.",
+    },
+}
+
+# Data (not callables): what the docstring would say.
+CONSTANTS = {
+    "minidl.float32": "`numpy.dtype('float32')`, the default float type.",
+    "minidl.float64": "`numpy.dtype('float64')`; gradient checks use it.",
+    "minidl.int32": "`numpy.dtype('int32')`.",
+    "minidl.int64": "`numpy.dtype('int64')`, the type of class labels.",
+    "minidl.bool_": "`numpy.dtype('bool')`.",
+}
+
+INTRO = """\
+# API reference
+
+Generated from the docstrings by `tools/make_api_reference.py`; do not edit by
+hand (run the script after changing a public signature or docstring). Shapes
+use PyTorch's conventions: images are NCHW, conv weights `(out_ch, in_ch, kH,
+kW)`, linear weights `(out_features, in_features)`, labels int64 class ids.
+The contract these names implement is `../shared/API.md`; how they fit
+together is in [architecture.md](architecture.md).
+
+Examples marked `>>>` are doctests: `tests/test_doctests.py` runs them.
+"""
+
+
+# --- docstring -> Markdown -------------------------------------------------------------------
+
+_ROLE = re.compile(r":(?:class|func|meth|attr|mod|data|exc|obj):`~?([^`]+)`")
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Return|Raises|Attributes|Yields|Shapes?|"
+                      r"Examples?|Notes?|Keyword Args|Keyword Arguments):\s*(.*)$")
+_ITEM = re.compile(r"^([\w\*][\w\*, .\[\]]*?)(\s*\([^)]*\))?:\s+(.*)$")
+
+
+def _inline(text):
+    """reST inline markup -> Markdown; escape * outside code spans."""
+    text = _ROLE.sub(lambda m: "`" + m.group(1).split(".")[-1] + "`"
+                     if "." in m.group(1) and m.group(0).startswith(":") and "~" in m.group(0)
+                     else "`" + m.group(1) + "`", text)
+    text = text.replace("``", "`")
+    bullet = ""
+    m = re.match(r"^(\s*)\* ", text)
+    if m:                                   # a reST bullet stays a Markdown bullet
+        bullet, text = m.group(1) + "* ", text[m.end():]
+    parts = re.split(r"(`[^`]*`)", text)
+    return bullet + "".join(p if p.startswith("`") and p.endswith("`") and len(p) > 1
+                            else p.replace("*", r"\*") for p in parts)
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def docstring_to_markdown(doc):
+    """A cleaned docstring as Markdown: doctests and indented blocks fenced, Args as lists."""
+    lines = inspect.cleandoc(doc).splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith(">>>"):                       # a doctest block
+            block = []
+            while i < len(lines) and lines[i].strip():
+                block.append(lines[i][_indent(line):] if _indent(lines[i]) >= _indent(line) else lines[i])
+                i += 1
+            out += ["```pycon", *block, "```"]
+            continue
+        if stripped.startswith("====") or stripped.startswith("----") and set(stripped) <= {"-", " "}:
+            block = []                                      # a reST simple table
+            rules = 0
+            while i < len(lines) and (lines[i].strip() or rules < 3):
+                if lines[i].strip().startswith("===") or set(lines[i].strip()) <= {"-", " "} and lines[i].strip():
+                    rules += 1
+                block.append(lines[i])
+                i += 1
+                if rules >= 3:
+                    break
+            out += ["```text", *block, "```"]
+            continue
+        m = _SECTION.match(stripped) if _indent(line) == 0 else None
+        if m:
+            out += ["", f"**{m.group(1)}:** {_inline(m.group(2))}".rstrip()]
+            if not m.group(2).strip():
+                out.append("")
+            i += 1
+            base = None
+            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > 0):
+                sub = lines[i]
+                if not sub.strip():
+                    i += 1
+                    continue
+                ind = _indent(sub)
+                base = ind if base is None else base
+                item = _ITEM.match(sub.strip()) if ind == base else None
+                if item and m.group(1) not in ("Returns", "Return", "Shapes", "Shape", "Notes", "Note",
+                                                "Example", "Examples", "Yields"):
+                    kind = item.group(2) or ""
+                    if out[-1].strip() and not out[-1].startswith("- "):
+                        out.append("")
+                    out.append(f"- `{item.group(1)}`{_inline(kind)}: {_inline(item.group(3))}")
+                elif sub.strip().startswith(">>>"):
+                    block = []
+                    while i < len(lines) and lines[i].strip():
+                        block.append(lines[i][ind:])
+                        i += 1
+                    out += ["", "```pycon", *block, "```"]
+                    continue
+                elif out and out[-1].startswith("- ") and ind > base:
+                    out[-1] += " " + _inline(sub.strip())
+                else:
+                    out.append(_inline(sub.strip()))
+                i += 1
+            if base is not None or not m.group(2).strip():
+                out.append("")
+            continue
+        if _indent(line) >= 4 and stripped:                  # an indented (formula/code) block
+            block = []
+            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) >= 4):
+                block.append(lines[i][4:])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out += ["```text", *block, "```", ""]
+            continue
+        out.append(_inline(line))
+        i += 1
+    text = "\n".join(out)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# --- entries ---------------------------------------------------------------------------------
+
+class _Annotation:
+    """Shows a string annotation (``from __future__ import annotations``) without quotes."""
+
+    def __init__(self, text):
+        self.text = text.strip("\"'")
+
+    def __repr__(self):
+        return self.text
+
+
+def _unquote(annotation):
+    return _Annotation(annotation) if isinstance(annotation, str) else annotation
+
+
+def signature_of(obj, name):
+    """``name(args)`` for callables (classes: their constructor), '' when unknown."""
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return ""
+    sig = sig.replace(parameters=[p.replace(annotation=_unquote(p.annotation)) for p in sig.parameters.values()],
+                      return_annotation=_unquote(sig.return_annotation))
+    text = str(sig)
+    if inspect.isclass(obj) or (len(sig.parameters) and next(iter(sig.parameters)) == "self"):
+        text = re.sub(r"^\(self,?\s*", "(", text)
+    return f"{name}{text}"
+
+
+def kind_of(obj):
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj):
+        return "exception" if issubclass(obj, BaseException) else "class"
+    if isinstance(obj, property):
+        return "property"
+    if callable(obj):
+        return "function"
+    return "constant"
+
+
+def public_names(modname, names=None, skip=()):
+    """The documented names of a module: its ``__all__`` (or ``names``) minus ``skip``."""
+    mod = importlib.import_module(modname)
+    names = list(getattr(mod, "__all__", [])) if names is None else list(names)
+    return [n for n in names if n not in skip]
+
+
+def member_names(cls):
+    """Public methods/properties defined in ``cls`` itself (inherited ones are under the base)."""
+    out = []
+    for name, value in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if callable(value) or isinstance(value, property):
+            out.append(name)
+    return sorted(out)
+
+
+def resolve(qualname):
+    """The object a dotted public name refers to."""
+    parts = qualname.split(".")
+    for k in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        for attr in parts[k:]:
+            obj = inspect.getattr_static(obj, attr) if inspect.isclass(obj) else getattr(obj, attr)
+        return obj
+    raise ImportError(qualname)
+
+
+def all_entries():
+    """[(module, section title, [(qualname, obj, signature)])] in document order.
+
+    A function or class exported under several names is described at its first
+    name; later ones get an empty signature and point back to it.
+    """
+    sections = []
+    first = {}
+    for modname, title, names, skip in SECTIONS:
+        entries = []
+        module = importlib.import_module(modname)
+        for name in public_names(modname, names, skip):
+            qual = f"{modname}.{name}"
+            obj = getattr(module, name)
+            sig = "" if inspect.ismodule(obj) else signature_of(obj, qual)
+            if kind_of(obj) in ("function", "class", "exception"):
+                if id(obj) in first:
+                    sig = ""
+                first.setdefault(id(obj), qual)
+            entries.append((qual, obj, sig))
+            if qual in MEMBERS:
+                for attr, text in INSTANCE_ATTRIBUTES.get(qual, {}).items():
+                    entries.append((f"{qual}.{attr}", text, ""))
+                for member in member_names(obj):
+                    value = inspect.getattr_static(obj, member)
+                    if isinstance(value, (staticmethod, classmethod)):
+                        value = value.__func__
+                    msig = "" if isinstance(value, property) else signature_of(value, f"{qual}.{member}")
+                    entries.append((f"{qual}.{member}", value, msig))
+        sections.append((modname, title, entries))
+    return sections
+
+
+def signatures():
+    """{qualname: signature} of every entry with a signature (what --check compares)."""
+    return {q: s for _, _, entries in all_entries() for q, _, s in entries if s}
+
+
+def doc_of(obj):
+    """The docstring of ``obj`` (a method's may come from the base class it overrides), or None."""
+    target = obj.fget if isinstance(obj, property) else obj
+    if inspect.ismodule(target):
+        return target.__doc__
+    return inspect.getdoc(target)
+
+
+def _anchor(qual):
+    """An HTML id for a name; case is kept (``minidl.Device`` and ``minidl.device`` differ)."""
+    return re.sub(r"[^A-Za-z0-9_\-]", "-", qual)
+
+
+def render():
+    sections = all_entries()
+    lines = [INTRO, "## Contents", ""]
+    for modname, title, _ in sections:
+        lines.append(f"- [{title}](#{_anchor('mod-' + modname)})")
+    lines.append("")
+    first_seen = {}
+    for modname, title, entries in sections:
+        mod = importlib.import_module(modname)
+        lines += [f'<a id="{_anchor("mod-" + modname)}"></a>', "", f"## {title}", ""]
+        if mod.__doc__:
+            lines += [docstring_to_markdown(mod.__doc__), ""]
+        for qual, obj, sig in entries:
+            depth = "####" if qual.count(".") > modname.count(".") + 1 else "###"
+            lines += [f"{depth} `{qual}`", ""]
+            if isinstance(obj, str):                           # an instance attribute
+                lines += [f"*attribute.* {obj}", ""]
+                continue
+            if qual in CONSTANTS:
+                lines += [f"*constant.* {CONSTANTS[qual]}", ""]
+                continue
+            key = id(obj)
+            kind = kind_of(obj)
+            if kind == "module":
+                lines += [f"*module.* See [{obj.__name__}](#{_anchor('mod-' + obj.__name__)})"
+                          if any(m == obj.__name__ for m, _, _ in sections)
+                          else f"*module.* {(obj.__doc__ or '').strip().splitlines()[0]}", ""]
+                continue
+            if key in first_seen and kind in ("function", "class", "exception") and not sig:
+                lines += [f"*{kind}.* The same object as [`{first_seen[key]}`](#{_anchor(first_seen[key])}).", ""]
+                continue
+            first_seen.setdefault(key, qual)
+            if sig:
+                lines += [f"`{sig}`", ""]
+            body = docstring_to_markdown(doc_of(obj)) if kind != "constant" and doc_of(obj) \
+                else "*(no docstring)*"
+            lines += [f"*{kind}.* " + body if not body.startswith("```") else f"*{kind}.*\n\n" + body, ""]
+    text = "\n".join(lines)
+    text = text.replace("\n\n\n", "\n\n")
+    # anchors for headings, so "same object as" links resolve
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^#{3,4} `([^`]+)`$", line)
+        if m:
+            out.append(f'<a id="{_anchor(m.group(1))}"></a>')
+            out.append("")
+        out.append(line)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when docs/api.md lacks an entry or a current signature")
+    args = parser.parse_args(argv)
+    if args.check:
+        text = OUT.read_text() if OUT.is_file() else ""
+        stale = [q for q, s in signatures().items() if f"`{s}`" not in text]
+        missing = [q for _, _, es in all_entries() for q, _, _ in es if f"`{q}`" not in text]
+        for q in missing:
+            print("no entry:", q)
+        for q in stale:
+            print("stale signature:", q)
+        return 1 if (stale or missing) else 0
+    OUT.write_text(render())
+    print("wrote", OUT.relative_to(REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
