@@ -28,13 +28,13 @@ from minidl import models  # noqa: E402
 
 # Shapes: how many images to generate for training (10% is held out for
 # validation) and testing; sized so the default run fits in a few minutes.
-SHAPES_N = (6000, 2000)
+SHAPES_N = (5000, 2000)
 
 
 def main(argv=None):
     parser = common.make_parser(
         "tiny_vgg", __doc__.splitlines()[0],
-        epochs=12, batch_size=32, lr=2e-3, optimizer="adam", schedule="cosine")
+        epochs=10, batch_size=32, lr=2e-3, optimizer="adam", schedule="cosine")
     parser.add_argument("--filters", type=int, default=10, help="filters per conv (CNN Explainer: 10)")
     args = parser.parse_args(argv)
     common.check_device(args.device)  # fail fast, before loading data
