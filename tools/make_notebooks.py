@@ -811,6 +811,8 @@ def nb03():
           - \hat x_i \sum_j \frac{\partial \ell}{\partial \hat x_j}\,\hat x_j \Big).
         $$
 
+        (minidl computes the two sums in one fused pass over the data,
+        `kernels.channel_sum_dot`, and the final combination in another.)
         It says the input gradient is the upstream gradient with its mean and its
         component along $\hat x$ removed (per channel), then rescaled: so per channel
         $\sum_i \partial\ell/\partial x_i = 0$ and $\sum_i \hat x_i\,\partial\ell/\partial x_i = 0$.
@@ -1103,8 +1105,9 @@ def nb05():
         | `im2col`, `col2im` | `F.conv2d` forward / backward | `kernels/cpu.py` (Numba, parallel) | `kernels/cuda.py` (Numba CUDA) |
         | `maxpool2d_forward/backward` | `F.max_pool2d` | same | same |
         | `avgpool2d_forward/backward` | `F.avg_pool2d` | same | same |
+        | `channel_mean_var`, `channel_affine`, `channel_sum_dot`, `channel_combine` | `F.batch_norm` (one fused pass each for the statistics, the normalisation, the two backward sums, the input gradient) | same | same |
 
-        Two plainer implementations stay alongside as references:
+        (`bias_relu_forward/backward`, a fused bias + ReLU pass, is there too.) Two plainer implementations stay alongside as references:
         `kernels/reference.py` (vectorised NumPy: a Python loop over the $k_h k_w$ kernel
         taps, whole-array slices inside) and `kernels/naive.py` (one output element at a
         time, obviously correct, used only by tests).
@@ -1179,6 +1182,8 @@ def nb05():
             "max-pool bwd 2x2":   lambda m: m.maxpool2d_backward(dy, argmax, shape),
             "avg-pool fwd 2x2":   lambda m: m.avgpool2d_forward(xs, 2, 2, 0, False, True),
             "avg-pool bwd 2x2":   lambda m: m.avgpool2d_backward(dy, shape, 2, 2, 0, False, True),
+            "BN stats":           lambda m: m.channel_mean_var(xs),
+            "BN backward sums":   lambda m: m.channel_sum_dot(xs, xs),
         }
         rows = []
         for name, run in cases.items():
