@@ -191,6 +191,13 @@ class Tensor:
 
         ``grad`` (Tensor or array of ``self.shape``) is required when ``self``
         is not a scalar. The graph is freed afterwards unless ``retain_graph``.
+
+        >>> import minidl as mdl
+        >>> x = mdl.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.backward(mdl.tensor([1.0, 0.5]))   # vector-Jacobian product for a non-scalar
+        >>> x.grad.numpy()
+        array([3. , 1.5], dtype=float32)
         """
         from .autograd import backward
         backward(self, grad, retain_graph=retain_graph)

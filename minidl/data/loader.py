@@ -49,6 +49,13 @@ class DataLoader:
             background thread when ``prefetch > 0``). NumPy and Pillow release the
             GIL in their heavy loops, so threads help; batches come out in order
             and are identical for any number of workers.
+
+    >>> from minidl.data import DataLoader, Shapes
+    >>> from minidl.data.transforms import RandomHorizontalFlip
+    >>> loader = DataLoader(Shapes(100, image_size=16), batch_size=32, shuffle=True, seed=0,
+    ...                     transform=RandomHorizontalFlip())
+    >>> [(x.shape, x.dtype.name, y.dtype.name) for x, y in loader][-1]   # the last, partial batch
+    ((4, 3, 16, 16), 'float32', 'int64')
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,

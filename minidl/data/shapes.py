@@ -99,6 +99,12 @@ class Shapes(ArrayImageDataset):
     (n, image_size, image_size, 3); ``ds[i]`` -> (float32 (3, S, S) in [0, 1],
     label). Deterministic from ``seed``: use different seeds for train and test
     sets (e.g. ``Shapes(5000, seed=0)`` and ``Shapes(1000, seed=1)``).
+
+    >>> from minidl.data import Shapes
+    >>> ds = Shapes(20, image_size=32, seed=0)
+    >>> x, y = ds[0]
+    >>> len(ds), x.shape, x.dtype, ds.data.shape, ds.classes[:3]
+    (20, (3, 32, 32), dtype('float32'), (20, 32, 32, 3), ['circle', 'square', 'triangle'])
     """
 
     def __init__(self, n, image_size=32, num_classes=10, seed=0, transform=None):

@@ -132,6 +132,19 @@ class Module:
     Subclasses call ``super().__init__()``, assign Parameters, sub-Modules and
     buffers as attributes, and implement ``forward``. Calling the module runs
     forward pre-hooks, ``forward`` and forward hooks.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc1, self.fc2 = nn.Linear(4, 8), nn.Linear(8, 2)
+    ...     def forward(self, x):
+    ...         return self.fc2(self.fc1(x).relu())
+    >>> net = TwoLayer()
+    >>> net(mdl.ones(3, 4)).shape
+    (3, 2)
+    >>> list(net.state_dict())
+    ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """
 
     _version = 1

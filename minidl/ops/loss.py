@@ -106,6 +106,11 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy: logits (N, C), target int class ids (N,).
 
     ``reduction``: "mean" | "sum" | "none" (per-sample losses (N,)).
+
+    >>> import numpy as np, minidl as mdl, minidl.nn.functional as F
+    >>> logits = mdl.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> round(F.cross_entropy(logits, np.array([0, 2])).item(), 4)   # mean of 0.2395 and log(3)
+    0.6691
     """
     t = _check_classification("cross_entropy", logits, target, reduction)
     if not 0.0 <= label_smoothing <= 1.0:

@@ -102,6 +102,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     ``running_mean``/``running_var`` (C,) Tensors (or None) are updated in place
     when ``training``; in eval mode they normalise the input. ``weight``/``bias``
     (C,) are the affine parameters.
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> rm, rv = mdl.zeros(2), mdl.ones(2)
+    >>> x = mdl.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> F.batch_norm(x, rm, rv, training=True).numpy().round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> rm.numpy()                       # running_mean moved 10% towards the batch mean
+    array([0.2, 2. ], dtype=float32)
     """
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape {x.shape}")

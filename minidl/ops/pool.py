@@ -98,13 +98,27 @@ def _pool_args(name, x, kernel_size, stride, padding):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Max pooling: x (N, C, H, W) -> (N, C, OH, OW), OH = floor or ceil((H + 2p - k)/s) + 1."""
+    """Max pooling: x (N, C, H, W) -> (N, C, OH, OW), OH = floor or ceil((H + 2p - k)/s) + 1.
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> x = mdl.arange(16, dtype=mdl.float32).reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2).numpy()[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    """
     kernel, stride, padding = _pool_args("max_pool2d", x, kernel_size, stride, padding)
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Average pooling: x (N, C, H, W) -> (N, C, OH, OW) with PyTorch's divisor rule."""
+    """Average pooling: x (N, C, H, W) -> (N, C, OH, OW) with PyTorch's divisor rule.
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> x = mdl.arange(16, dtype=mdl.float32).reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2).numpy()[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    """
     kernel, stride, padding = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
     return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                            count_include_pad=count_include_pad)

@@ -25,6 +25,14 @@ class Adam(Optimizer):
     Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     amsgrad=False; keywords maximize=False, decoupled_weight_decay=False
     (True makes it AdamW).
+
+    >>> import minidl as mdl, minidl.optim as optim
+    >>> w = mdl.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()                      # the first Adam step moves each weight by about lr
+    >>> w.numpy().round(3)
+    array([ 0.9, -1.9], dtype=float32)
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -20,6 +20,14 @@ class SGD(Optimizer):
 
     Args: params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
     nesterov=False (PyTorch's positional order), maximize=False (keyword).
+
+    >>> import minidl as mdl, minidl.optim as optim
+    >>> w = mdl.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> (w * w).sum().backward()        # gradient 2w = [2, -4]
+    >>> opt.step()
+    >>> w.numpy()
+    array([ 0.8, -1.6], dtype=float32)
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,

@@ -310,6 +310,14 @@ def evaluate(model, data, loss=None, metrics=("accuracy",), batch_size=32, devic
     ``data``: a DataLoader / iterable of ``(x, y)`` batches or an ``(x, y)``
     tuple. Runs in eval mode under ``no_grad`` (the model's mode is restored).
     Returns e.g. ``{"loss": 0.31, "accuracy": 0.9}`` (sample-weighted means).
+
+    >>> import numpy as np, minidl as mdl, minidl.nn as nn
+    >>> from minidl.train import evaluate
+    >>> model = nn.Linear(2, 2)
+    >>> model.weight.data[...] = [[1, 0], [0, 1]]; model.bias.data[...] = 0
+    >>> x = np.array([[2.0, 0.0], [0.0, 3.0], [1.0, 0.0]], np.float32); y = np.array([0, 1, 1])
+    >>> evaluate(model, (x, y), metrics=("accuracy",))["accuracy"]    # the third is wrong
+    0.6666666666666666
     """
     dev, dtype = _setup_device(model, device)
     metric_fns = [resolve_metric(m) for m in (metrics or ())]
@@ -325,6 +333,11 @@ def predict(model, data, batch_size=32, device=None) -> np.ndarray:
 
     ``data``: an array ``x`` (N, ...), an ``(x, y)`` tuple, or an iterable of
     ``(x, y)`` / ``x`` batches. Eval mode, ``no_grad``; the mode is restored.
+
+    >>> import numpy as np, minidl.nn as nn
+    >>> from minidl.train import predict
+    >>> predict(nn.Linear(3, 5), np.zeros((10, 3), np.float32), batch_size=4).shape
+    (10, 5)
     """
     dev, dtype = _setup_device(model, device)
     batches = as_batches(data, batch_size, False, allow_bare=True)

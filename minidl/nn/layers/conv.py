@@ -32,6 +32,11 @@ class Conv2d(Module):
     Attributes: ``weight`` (out_channels, in_channels/groups, k_h, k_w) ~
     kaiming_uniform_(a=sqrt(5)); ``bias`` (out_channels,) ~ U(-1/sqrt(fan_in),
     1/sqrt(fan_in)), fan_in = in_channels/groups * k_h * k_w.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> conv = nn.Conv2d(3, 16, kernel_size=(2, 1), stride=2, padding=1)
+    >>> conv(mdl.randn(4, 3, 32, 32)).shape
+    (4, 16, 17, 17)
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,

@@ -36,6 +36,11 @@ class Linear(Module):
     Attributes: ``weight`` (out_features, in_features) ~ kaiming_uniform_(a=sqrt(5)),
     i.e. U(-1/sqrt(in_features), 1/sqrt(in_features)); ``bias`` (out_features,) ~
     the same uniform.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> fc = nn.Linear(20, 30)
+    >>> fc(mdl.randn(128, 20)).shape
+    (128, 30)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

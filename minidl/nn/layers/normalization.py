@@ -119,7 +119,16 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over a (N, C, H, W) input, per channel; see :class:`BatchNorm1d`."""
+    """Batch norm over a (N, C, H, W) input, per channel; see :class:`BatchNorm1d`.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> bn = nn.BatchNorm2d(3)
+    >>> y = bn(mdl.randn(8, 3, 5, 5) * 4 + 2)        # training mode: batch statistics
+    >>> bool(abs(y.mean().item()) < 1e-5), bn.num_batches_tracked.item()
+    (True, 1)
+    >>> bn.eval()(mdl.randn(2, 3, 5, 5)).shape     # eval mode: running statistics
+    (2, 3, 5, 5)
+    """
 
     _valid_ndims = (4,)
     _layout = "(N, C, H, W)"
