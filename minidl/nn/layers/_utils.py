@@ -4,15 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-
-
-def _pair(value, name="argument"):
-    """``3`` -> ``(3, 3)``; a 2-sequence -> a tuple of two ints."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-        return int(value[0]), int(value[1])
-    return int(value), int(value)
+from minidl.kernels.shapes import pair as _pair  # noqa: F401  (re-exported for the layers)
 
 
 def _factory(device, dtype):
