@@ -5,7 +5,7 @@ Usage (unset OpenBLAS tuning variables so every run sees the same library setup)
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_kernels.py [--repeat 9]
 
 For each kernel on layer shapes taken from the reference nets of issue 5
-(float32), prints the median time over ``--repeat`` runs of each
+(float32; im2col/col2im in the (N*OH*OW, C*kh*kw) column layout), prints the median time over ``--repeat`` runs of each
 implementation (runs alternate between the two; one warm-up call each, so
 Numba compilation is not timed) and the median of the paired ratios
 NumPy / Numba (> 1 means Numba is faster).
@@ -25,9 +25,11 @@ from minidl.kernels import cpu, reference
 CONV_LAYERS = [
     ("N1 conv1 5x5", (64, 3, 32, 32), 5, 1, 0),
     ("N2 conv2 3x3", (64, 32, 32, 32), 3, 1, 1),
+    ("N2 conv6 3x3", (64, 128, 8, 8), 3, 1, 1),
     ("N3 conv2 3x3", (32, 10, 62, 62), 3, 1, 0),
     ("N6 layer1 3x3", (32, 64, 32, 32), 3, 1, 1),
     ("N6 layer2 s2", (32, 64, 32, 32), 3, 2, 1),
+    ("N6 layer4 3x3", (32, 512, 4, 4), 3, 1, 1),
 ]
 POOL_LAYERS = [
     ("N2 pool 2x2", (64, 32, 32, 32), 2, 2, 0),

@@ -9,8 +9,10 @@ stays quick.
 
 Shapes (all arrays float32 or float64; outputs keep the input dtype):
 
-- ``im2col(x (N,C,H,W), kernel, stride, padding, dilation) -> (C*kh*kw, N*OH*OW)``
-- ``col2im(cols, x_shape, kernel, stride, padding, dilation) -> (N,C,H,W)``
+- ``im2col(x (N,C,H,W), kernel, stride, padding, dilation) -> (N*OH*OW, C*kh*kw)``
+  (one row per output pixel, one column per weight element: ``cols @ W.reshape(O, -1).T``
+  is the convolution)
+- ``col2im(cols (N*OH*OW, C*kh*kw), x_shape, kernel, stride, padding, dilation) -> (N,C,H,W)``
 - ``maxpool2d_forward(x, kernel, stride, padding, ceil_mode) -> (out, argmax)``
 - ``maxpool2d_backward(dy, argmax, x_shape) -> dx``
 - ``avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)``
@@ -102,17 +104,24 @@ def _gpu_module():
 
 
 def im2col(x, kernel, stride, padding, dilation, out=None):
-    """Unfold x (N, C, H, W) into cols (C*kh*kw, N*OH*OW), C-contiguous.
+    """Unfold x (N, C, H, W) into cols (N*OH*OW, C*kh*kw), C-contiguous.
 
-    ``cols[(c*kh+i)*kw+j, (n*OH+oy)*OW+ox] = xpad[n, c, oy*sh+i*dh, ox*sw+j*dw]``
-    (zero padding). ``kernel``/``stride``/``padding``/``dilation`` are ints or
-    (h, w) pairs. ``out``: optional C-contiguous buffer of that shape and dtype.
+    ``cols[(n*OH+oy)*OW+ox, (c*kh+i)*kw+j] = xpad[n, c, oy*sh+i*dh, ox*sw+j*dw]``
+    (zero padding): rows are output pixels (n, oy, ox), columns are weight
+    elements (c, i, j) in the order of ``w.reshape(O, C*kh*kw)``, so the
+    convolution is ``cols @ w2.T`` -> (N*OH*OW, O). ``kernel``/``stride``/
+    ``padding``/``dilation`` are ints or (h, w) pairs. ``out``: optional
+    C-contiguous buffer of that shape and dtype.
     """
     return _impl("im2col", x)(x, kernel, stride, padding, dilation, out=out)
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """Adjoint of :func:`im2col`: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape`` (N, C, H, W)."""
+    """Adjoint of :func:`im2col`: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape`` (N, C, H, W).
+
+    Every entry of ``cols`` is added to the input pixel im2col read it from
+    (entries that came from padding are dropped).
+    """
     return _impl("col2im", cols)(cols, x_shape, kernel, stride, padding, dilation)
 
 

@@ -1,10 +1,13 @@
 """Numba CPU kernels (``@njit(parallel=True, cache=True)``), compiled lazily.
 
 Every kernel splits its work with ``prange`` over a dimension whose writes do
-not overlap: im2col over rows of the column matrix, the per-channel
-reductions over channels, everything else over (n, c) planes, so no two
-threads touch the same output element. Inner loops run along the last axis,
-which keeps reads and writes contiguous when stride is 1.
+not overlap: im2col over blocks of rows of the column matrix (one batch item,
+a few output rows), col2im over (batch item, channel block) pieces of dx, the
+per-channel reductions over channels, everything else over (n, c) planes, so
+no two threads touch the same output element. Inner loops run along the last
+axis, which keeps reads and writes contiguous when stride is 1; the conv
+kernels go through a small channels-last staging buffer so that their inner
+loops run over channels (see ``_im2col``).
 
 The Python wrappers validate arguments (through :mod:`.shapes`), allocate the
 outputs and hand C-contiguous arrays to the kernels; their signatures match
@@ -92,47 +95,106 @@ def _scatter_add(dst, d0, step, src, s0, count):
         dst[d0 + t * step] += src[s0 + t]
 
 
-@njit(parallel=True, cache=True)
-def _im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
-    n, c, h, w = x.shape
-    for r in prange(c * kh * kw):
-        ch = r // (kh * kw)
-        i = (r // kw) % kh
-        j = r % kw
-        xoff = j * dw - pw
-        ox0, ox1 = _valid_range(xoff, sw, ow, w)
-        oy0, oy1 = _valid_range(i * dh - ph, sh, oh, h)
-        row = cols[r]
-        for b in range(n):
-            plane = x[b, ch]
-            for oy in range(oh):
-                base = (b * oh + oy) * ow
-                if oy < oy0 or oy >= oy1:
-                    _fill(row, base, ow, 0)
-                    continue
-                _fill(row, base, ox0, 0)
-                _gather(row, base + ox0, plane[oy * sh + i * dh - ph], ox0 * sw + xoff, sw, ox1 - ox0)
-                _fill(row, base + ox1, ow - ox1, 0)
+@njit(cache=True)
+def _stage_rows(x, b, ya, nrows, wp, pw, buf):
+    """buf[r, t, ch] = xpad[b, ch, ya + r, t - pw] (zero outside x) for r < nrows, t < wp.
+
+    The input rows one block of output rows reads, channels last, so that the
+    channels of one (row, column) are contiguous.
+    """
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    uc = uint64(c)
+    x0 = min(pw, wp)           # staged columns [x0, x1) come from the input
+    x1 = min(w + pw, wp)
+    for r in range(nrows):
+        y = ya + r
+        base = uint64(r * wp * c)
+        if y < 0 or y >= h:
+            _fill(buf, base, wp * c, 0)
+            continue
+        _fill(buf, base, x0 * c, 0)
+        _fill(buf, base + uint64(x1 * c), (wp - x1) * c, 0)
+        for ch in range(uc):
+            src = x[b, ch, y]
+            d0 = base + uint64(x0) * uc + ch
+            s0 = uint64(x0 - pw)
+            for t in range(uint64(x1 - x0)):
+                buf[d0 + t * uc] = src[s0 + t]
 
 
 @njit(parallel=True, cache=True)
-def _col2im(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+def _im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block):
+    # cols: flat (N*OH*OW) x (C*kh*kw). Work item q = (b, block of ``block``
+    # output rows): its rows of cols are one contiguous range, written once.
+    # The input rows the block reads are first staged channels-last in a small
+    # buffer; then each cols row is kh*kw runs over channels, read contiguous
+    # from the buffer and written with stride kh*kw.
+    n, c = x.shape[0], x.shape[1]
+    k = c * kh * kw
+    khw = uint64(kh * kw)
+    uc = uint64(c)
+    wp = (ow - 1) * sw + (kw - 1) * dw + 1      # padded columns the windows reach
+    nblk = (oh + block - 1) // block
+    for q in prange(n * nblk):
+        b = q // nblk
+        oy0 = (q % nblk) * block
+        oy1 = min(oy0 + block, oh)
+        ya = oy0 * sh - ph                       # first input row read (may be padding)
+        nrows = (oy1 - 1 - oy0) * sh + (kh - 1) * dh + 1
+        buf = np.empty(nrows * wp * c, dtype=x.dtype)
+        _stage_rows(x, b, ya, nrows, wp, pw, buf)
+        for oy in range(oy0, oy1):
+            for ox in range(ow):
+                d0 = uint64(((b * oh + oy) * ow + ox) * k)
+                for i in range(kh):
+                    for j in range(kw):
+                        s = uint64((((oy - oy0) * sh + i * dh) * wp + ox * sw + j * dw) * c)
+                        d = d0 + uint64(i * kw + j)
+                        for ch in range(uc):
+                            cols[d + ch * khw] = buf[s + ch]
+
+
+@njit(parallel=True, cache=True)
+def _col2im(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock):
+    # Work item q = (b, block of ``cblock`` channels): it alone writes
+    # dx[b, c0:c1], from cols rows of batch item b, columns of channels c0:c1,
+    # so items never race. The sums gather in a channels-last buffer over the
+    # padded plane the windows reach (contiguous adds over channels), then are
+    # copied out to NCHW.
     n, c, h, w = dx.shape
-    for p in prange(n * c):
-        b = p // c
-        ch = p % c
-        plane = dx[b, ch]
-        for y in range(h):
-            _fill(plane[y], 0, w, 0)
-        for i in range(kh):
-            oy0, oy1 = _valid_range(i * dh - ph, sh, oh, h)
-            for j in range(kw):
-                row = cols[(ch * kh + i) * kw + j]
-                xoff = j * dw - pw
-                ox0, ox1 = _valid_range(xoff, sw, ow, w)
-                for oy in range(oy0, oy1):
-                    _scatter_add(plane[oy * sh + i * dh - ph], ox0 * sw + xoff, sw,
-                                 row, (b * oh + oy) * ow + ox0, ox1 - ox0)
+    k = c * kh * kw
+    khw = kh * kw
+    hs = (oh - 1) * sh + (kh - 1) * dh + 1      # padded rows the windows reach
+    ws = (ow - 1) * sw + (kw - 1) * dw + 1
+    ncb = (c + cblock - 1) // cblock
+    for q in prange(n * ncb):
+        b = q // ncb
+        c0 = (q % ncb) * cblock
+        cc = min(cblock, c - c0)
+        ucc = uint64(cc)
+        acc = np.zeros(hs * ws * cc, dtype=dx.dtype)
+        for oy in range(oh):
+            for ox in range(ow):
+                s0 = ((b * oh + oy) * ow + ox) * k + c0 * khw
+                for i in range(kh):
+                    for j in range(kw):
+                        a = uint64(((oy * sh + i * dh) * ws + ox * sw + j * dw) * cc)
+                        s = uint64(s0 + i * kw + j)
+                        for ch in range(ucc):
+                            acc[a + ch] += cols[s + ch * uint64(khw)]
+        # back to NCHW: dx[b, c0 + ch, y, xx] = acc[y + ph, xx + pw, ch]; pixels
+        # right of or below the last window (xx + pw >= ws, y + ph >= hs) get 0
+        nx = max(0, min(w, ws - pw))
+        for ch in range(cc):
+            plane = dx[b, c0 + ch]
+            for y in range(h):
+                row = plane[y]
+                ry = y + ph
+                if ry >= hs or nx == 0:
+                    _fill(row, 0, w, 0)
+                    continue
+                _gather(row, 0, acc, (ry * ws + pw) * cc + ch, cc, nx)
+                _fill(row, nx, w - nx, 0)
 
 
 @njit(parallel=True, cache=True)
@@ -239,31 +301,67 @@ def _avgpool_bwd(dy, dx, kh, kw, sh, sw, ph, pw, count_include_pad):
                     _scatter_add(plane[y], ox0 * sw + xoff, sw, g, ox0, ox1 - ox0)
 
 
+# Work-block sizes of the conv kernels. An im2col block stages about
+# _IM2COL_BLOCK_BYTES of input rows; a col2im block sums about
+# _COL2IM_BLOCK_BYTES of channels-last gradient (both stay in L2). col2im's
+# inner loop runs over the channels of a block, so it keeps at least
+# _COL2IM_MIN_CHANNELS of them (measured: 4 channels per block ran 4x slower
+# than 32). Both leave at least _MIN_ITEMS_PER_THREAD blocks per thread so
+# prange can balance them.
+_IM2COL_BLOCK_BYTES = 128 * 1024
+_COL2IM_BLOCK_BYTES = 512 * 1024
+_COL2IM_MIN_CHANNELS = 16
+_MIN_ITEMS_PER_THREAD = 4
+
+
+def _im2col_block(n, c, oh, sh, wp, itemsize):
+    """Output rows per im2col work item."""
+    from numba import get_num_threads
+    block = max(1, min(oh, _IM2COL_BLOCK_BYTES // max(1, sh * wp * c * itemsize)))
+    while block > 1 and n * -(-oh // block) < _MIN_ITEMS_PER_THREAD * get_num_threads():
+        block = (block + 1) // 2
+    return -(-oh // -(-oh // block))      # the same number of blocks, evened out
+
+
+def _col2im_cblock(n, c, hs, ws, itemsize):
+    """Channels per col2im work item."""
+    from numba import get_num_threads
+    cblock = max(min(c, _COL2IM_MIN_CHANNELS), min(c, _COL2IM_BLOCK_BYTES // max(1, hs * ws * itemsize)))
+    while cblock > 1 and n * -(-c // cblock) < _MIN_ITEMS_PER_THREAD * get_num_threads():
+        cblock = (cblock + 1) // 2
+    return -(-c // -(-c // cblock))       # the same number of blocks, evened out
+
+
 def im2col(x, kernel, stride, padding, dilation, out=None):
-    """Numba im2col: x (N, C, H, W) -> cols (C*kh*kw, N*OH*OW); see ``minidl.kernels.im2col``."""
+    """Numba im2col: x (N, C, H, W) -> cols (N*OH*OW, C*kh*kw); see ``minidl.kernels.im2col``."""
     check_nchw("im2col", x)
     check_float("im2col", x)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "im2col", x.shape, kernel, stride, padding, dilation)
-    shape = (c * kh * kw, n * oh * ow)
+    shape = (n * oh * ow, c * kh * kw)
     if out is None:
         out = np.empty(shape, dtype=x.dtype)
     else:
         check_cols_out("im2col", out, shape, x.dtype)
-    _im2col(np.ascontiguousarray(x), out, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    wp = (ow - 1) * sw + (kw - 1) * dw + 1
+    block = _im2col_block(n, c, oh, sh, wp, x.dtype.itemsize)
+    _im2col(np.ascontiguousarray(x), out.reshape(-1), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block)
     return out
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """Numba col2im: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape``; the adjoint of im2col."""
+    """Numba col2im: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape``; the adjoint of im2col."""
     check_float("col2im", cols)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "col2im", x_shape, kernel, stride, padding, dilation)
-    if tuple(cols.shape) != (c * kh * kw, n * oh * ow):
+    if tuple(cols.shape) != (n * oh * ow, c * kh * kw):
         raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
-                         f"{tuple(x_shape)} (expected {(c * kh * kw, n * oh * ow)})")
+                         f"{tuple(x_shape)} (expected {(n * oh * ow, c * kh * kw)})")
     dx = np.empty((n, c, h, w), dtype=cols.dtype)
-    _col2im(np.ascontiguousarray(cols), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    hs = (oh - 1) * sh + (kh - 1) * dh + 1
+    ws = (ow - 1) * sw + (kw - 1) * dw + 1
+    cblock = _col2im_cblock(n, c, hs, ws, cols.dtype.itemsize)
+    _col2im(np.ascontiguousarray(cols).reshape(-1), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock)
     return dx
 
 

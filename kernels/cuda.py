@@ -9,7 +9,10 @@ run.
 
 Each kernel is a grid-stride loop over flat, C-contiguous 1-D views, one
 thread per output element; consecutive threads handle consecutive elements of
-the fastest axis, so global reads and writes coalesce. col2im and avg-pool
+the fastest axis, so global writes coalesce, and so do most reads. (The
+column matrix is (N*OH*OW, C*kh*kw): im2col's reads of x come in kw-long
+runs, and col2im, one thread per pixel, reads a row of cols per window
+position; both lean on the caches.) col2im and avg-pool
 backward gather (each input pixel sums the windows that cover it: no atomics,
 deterministic); max-pool backward scatters with ``cuda.atomic.add`` because
 the argmax alone does not say which windows cover a pixel. Kernels are built
@@ -55,16 +58,18 @@ def _kernel_sources(ftype):
     # type those overloads for the CUDA target; plain conditionals compile.
 
     def im2col(x, cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
-        ncols = n * oh * ow
-        for t in range(cuda.grid(1), c * kh * kw * ncols, cuda.gridsize(1)):
-            r = t // ncols
-            col = t - r * ncols
-            j = r % kw
-            i = (r // kw) % kh
-            ch = r // (kw * kh)
-            ox = col % ow
-            oy = (col // ow) % oh
-            b = col // (ow * oh)
+        # cols (N*OH*OW, C*kh*kw): consecutive threads write consecutive
+        # columns of a row (coalesced); their reads hit kw-long runs of x.
+        k = c * kh * kw
+        for t in range(cuda.grid(1), n * oh * ow * k, cuda.gridsize(1)):
+            row = t // k
+            col = t - row * k
+            j = col % kw
+            i = (col // kw) % kh
+            ch = col // (kw * kh)
+            ox = row % ow
+            oy = (row // ow) % oh
+            b = row // (ow * oh)
             y = oy * sh + i * dh - ph
             xx = ox * sw + j * dw - pw
             if y >= 0 and y < h and xx >= 0 and xx < w:
@@ -73,7 +78,7 @@ def _kernel_sources(ftype):
                 cols[t] = zero
 
     def col2im(cols, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
-        ncols = n * oh * ow
+        k = c * kh * kw
         for t in range(cuda.grid(1), n * c * h * w, cuda.gridsize(1)):
             xx = t % w
             y = (t // w) % h
@@ -95,7 +100,7 @@ def _kernel_sources(ftype):
                         break
                     if tx % sw != 0 or tx // sw >= ow:
                         continue
-                    acc += cols[((ch * kh + i) * kw + j) * ncols + (b * oh + oy) * ow + tx // sw]
+                    acc += cols[((b * oh + oy) * ow + tx // sw) * k + (ch * kh + i) * kw + j]
             dx[t] = acc
 
     def maxpool_fwd(x, out, arg, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow):
@@ -380,13 +385,13 @@ def _launch(kernel, total, stream, *args):
 
 
 def im2col(x, kernel, stride, padding, dilation, out=None):
-    """GPU im2col: x (N, C, H, W) -> cols (C*kh*kw, N*OH*OW); see ``minidl.kernels.im2col``."""
+    """GPU im2col: x (N, C, H, W) -> cols (N*OH*OW, C*kh*kw); see ``minidl.kernels.im2col``."""
     check_nchw("im2col", x)
     check_float("im2col", x)
     xp = get_array_module(x)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "im2col", x.shape, kernel, stride, padding, dilation)
-    shape = (c * kh * kw, n * oh * ow)
+    shape = (n * oh * ow, c * kh * kw)
     if out is None:
         out = xp.empty(shape, dtype=x.dtype)
     else:
@@ -398,14 +403,14 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """GPU col2im: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape``; the adjoint of im2col."""
+    """GPU col2im: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape``; the adjoint of im2col."""
     check_float("col2im", cols)
     xp = get_array_module(cols)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "col2im", x_shape, kernel, stride, padding, dilation)
-    if tuple(cols.shape) != (c * kh * kw, n * oh * ow):
+    if tuple(cols.shape) != (n * oh * ow, c * kh * kw):
         raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
-                         f"{tuple(x_shape)} (expected {(c * kh * kw, n * oh * ow)})")
+                         f"{tuple(x_shape)} (expected {(n * oh * ow, c * kh * kw)})")
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty((n, c, h, w), dtype=cols.dtype)
     _launch(_kernels(cols.dtype.name).col2im, dx.size, _stream_for(cols),

@@ -17,10 +17,10 @@ __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """Loop version of ``kernels.im2col``: x (N, C, H, W) -> cols (C*kh*kw, N*OH*OW)."""
+    """Loop version of ``kernels.im2col``: x (N, C, H, W) -> cols (N*OH*OW, C*kh*kw)."""
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "im2col", x.shape, kernel, stride, padding, dilation)
-    cols = np.zeros((c * kh * kw, n * oh * ow), dtype=x.dtype)
+    cols = np.zeros((n * oh * ow, c * kh * kw), dtype=x.dtype)
     for b in range(n):
         for ch in range(c):
             for i in range(kh):
@@ -29,12 +29,12 @@ def im2col(x, kernel, stride, padding, dilation):
                         for ox in range(ow):
                             y, xx = oy * sh + i * dh - ph, ox * sw + j * dw - pw
                             if 0 <= y < h and 0 <= xx < w:
-                                cols[(ch * kh + i) * kw + j, (b * oh + oy) * ow + ox] = x[b, ch, y, xx]
+                                cols[(b * oh + oy) * ow + ox, (ch * kh + i) * kw + j] = x[b, ch, y, xx]
     return cols
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """Loop version of ``kernels.col2im``: cols (C*kh*kw, N*OH*OW) -> dx of ``x_shape``."""
+    """Loop version of ``kernels.col2im``: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape``."""
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "col2im", x_shape, kernel, stride, padding, dilation)
     dx = np.zeros(x_shape, dtype=cols.dtype)
@@ -46,7 +46,7 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
                         for ox in range(ow):
                             y, xx = oy * sh + i * dh - ph, ox * sw + j * dw - pw
                             if 0 <= y < h and 0 <= xx < w:
-                                dx[b, ch, y, xx] += cols[(ch * kh + i) * kw + j, (b * oh + oy) * ow + ox]
+                                dx[b, ch, y, xx] += cols[(b * oh + oy) * ow + ox, (ch * kh + i) * kw + j]
     return dx
 
 

@@ -32,9 +32,9 @@ def check_cols_out(name, out, shape, dtype):
 
 
 def im2col(x, kernel, stride, padding, dilation, out=None):
-    """Unfold conv windows of ``x`` (N, C, H, W) into cols (C*kh*kw, N*OH*OW).
+    """Unfold conv windows of ``x`` (N, C, H, W) into cols (N*OH*OW, C*kh*kw).
 
-    ``cols[(c*kh+i)*kw+j, (n*OH+oy)*OW+ox] = xpad[n, c, oy*sh + i*dh, ox*sw + j*dw]``
+    ``cols[(n*OH+oy)*OW+ox, (c*kh+i)*kw+j] = xpad[n, c, oy*sh + i*dh, ox*sw + j*dw]``
     with zero padding. ``out`` may be a buffer of that shape and dtype to reuse.
     """
     check_nchw("im2col", x)
@@ -42,35 +42,35 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
     xp = get_array_module(x)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "im2col", x.shape, kernel, stride, padding, dilation)
-    shape = (c * kh * kw, n * oh * ow)
+    shape = (n * oh * ow, c * kh * kw)
     if out is None:
         out = xp.empty(shape, dtype=x.dtype)
     else:
         check_cols_out("im2col", out, shape, x.dtype)
     xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x
-    cols6 = out.reshape(c, kh, kw, n, oh, ow)
+    cols6 = out.reshape(n, oh, ow, c, kh, kw)
     for i in range(kh):
         for j in range(kw):
-            block = xpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)]
-            cols6[:, i, j] = block.transpose(1, 0, 2, 3)
+            block = xpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)]   # (N, C, OH, OW)
+            cols6[:, :, :, :, i, j] = block.transpose(0, 2, 3, 1)
     return out
 
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
-    """Adjoint of :func:`im2col`: scatter-add cols (C*kh*kw, N*OH*OW) into dx of ``x_shape``."""
+    """Adjoint of :func:`im2col`: scatter-add cols (N*OH*OW, C*kh*kw) into dx of ``x_shape``."""
     check_float("col2im", cols)
     xp = get_array_module(cols)
     n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
         "col2im", x_shape, kernel, stride, padding, dilation)
-    if tuple(cols.shape) != (c * kh * kw, n * oh * ow):
+    if tuple(cols.shape) != (n * oh * ow, c * kh * kw):
         raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
-                         f"{tuple(x_shape)} (expected {(c * kh * kw, n * oh * ow)})")
+                         f"{tuple(x_shape)} (expected {(n * oh * ow, c * kh * kw)})")
     dxpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    cols6 = cols.reshape(c, kh, kw, n, oh, ow)
+    cols6 = cols.reshape(n, oh, ow, c, kh, kw)
     for i in range(kh):
         for j in range(kw):
             dxpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)] += \
-                cols6[:, i, j].transpose(1, 0, 2, 3)
+                cols6[:, :, :, :, i, j].transpose(0, 3, 1, 2)
     return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])
 
 

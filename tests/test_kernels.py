@@ -28,6 +28,12 @@ CONV_CASES = [
     ((2, 2, 13, 11), (7, 7), (1, 2), (0, 2), (1, 1)),
     ((2, 2, 15, 13), (7, 7), (3, 3), (2, 1), (2, 2)),
     ((1, 3, 6, 6), (3, 5), (2, 1), (1, 2), (1, 1)),
+    # the last windows stop short of the bottom rows and right columns
+    ((1, 2, 7, 8), (2, 2), (3, 3), (0, 0), (1, 1)),
+    # the only window lies in the padding: all-zero columns, no gradient
+    ((1, 2, 1, 2), (1, 1), (10, 10), (3, 3), (1, 1)),
+    # big enough for the Numba kernels to split rows and channels into blocks
+    ((4, 8, 20, 19), (3, 3), (1, 1), (1, 1), (1, 1)),
 ]
 
 # (x shape, kernel, stride, padding) for pooling; padding <= kernel // 2.
@@ -119,6 +125,42 @@ def test_im2col_col2im_against_loops(impl, case, dtype):
     lhs = np.vdot(got.astype(np.float64), cols.astype(np.float64))
     rhs = np.vdot(x.astype(np.float64), dx.astype(np.float64))
     assert lhs == pytest.approx(rhs, rel=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_im2col_layout(impl):
+    # rows are output pixels (n, oy, ox), columns weight elements (c, i, j):
+    # with a 1x1 kernel, cols is x in NHWC order
+    x = rand((2, 3, 4, 5), np.float32)
+    np.testing.assert_array_equal(impl.im2col(x, 1, 1, 0, 1), x.transpose(0, 2, 3, 1).reshape(-1, 3))
+    # and cols @ w.reshape(O, -1).T is the convolution, a row per output pixel
+    w = rand((4, 3, 2, 3), np.float64, seed=2)
+    x = rand((2, 3, 5, 6), np.float64)
+    y = impl.im2col(x, (2, 3), 1, 0, 1) @ w.reshape(4, -1).T          # (N*OH*OW, O)
+    want = np.zeros((2, 4, 4, 4))
+    for i in range(2):
+        for j in range(3):
+            want += np.einsum("nchw,oc->nohw", x[:, :, i:i + 4, j:j + 4], w[:, :, i, j])
+    np.testing.assert_allclose(y.reshape(2, 4, 4, 4).transpose(0, 3, 1, 2), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_numba_conv_blocks(case):
+    # every split of the Numba conv kernels into work items gives the same result:
+    # im2col by blocks of output rows, col2im by blocks of channels
+    shape, k, s, p, d = case
+    x = rand(shape, np.float32)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = K.shapes.conv_geometry("t", shape, k, s, p, d)
+    want = naive.im2col(x, k, s, p, d)
+    for block in sorted({1, 2, 3, max(1, oh - 1), oh}):
+        got = np.full(want.shape, np.nan, np.float32)
+        cpu._im2col(x, got.reshape(-1), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block)
+        np.testing.assert_array_equal(got, want, err_msg=f"block={block}")
+    cols = rand(want.shape, np.float32, seed=1)
+    dx_want = naive.col2im(cols, shape, k, s, p, d)
+    for cblock in sorted({1, 2, 3, max(1, c - 1), c}):
+        dx = np.full(shape, np.nan, np.float32)
+        cpu._col2im(cols.reshape(-1), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock)
+        np.testing.assert_allclose(dx, dx_want, **tol(np.float32), err_msg=f"cblock={cblock}")
 
 
 def test_im2col_out_buffer(impl):

@@ -1,14 +1,21 @@
 """Linear layers and 2-D convolution by im2col + one GEMM per group.
 
 Convolution (cross-correlation, like PyTorch) of x (N, C, H, W) with
-w (O, C/g, kh, kw):
+w (O, C/g, kh, kw), P = OH*OW output pixels per image, K = C/g*kh*kw:
 
-    cols = im2col(x)                      (C*kh*kw, N*OH*OW)
-    y    = w.reshape(O, -1) @ cols        (O, N*OH*OW), one GEMM per group
-    dW   = dy2 @ cols.T,  dcols = W.T @ dy2,  dx = col2im(dcols)
+    cols = im2col(x)                 (N*P, C*kh*kw): one row per output pixel
+    y_t  = cols @ W2.T               (N*P, O), W2 = w.reshape(O, K), one GEMM per group
+    y    = y_t as (N, O, OH, OW)     one transposing copy, which also adds the bias
+    gT   = dy as (N*P, O)            one transposing copy
+    dW   = (cols.T @ gT).T,  dcols = gT @ W2  (N*P, C*kh*kw),  dx = col2im(dcols)
 
-where dy2 is dy laid out as (O, N*OH*OW). ``minidl.kernels`` provides
-im2col/col2im for the array's device.
+Group g uses the column slices cols[:, g*K:(g+1)*K] and gT[:, g*Og:(g+1)*Og]
+(strided views BLAS reads in place). With pixels as rows every GEMM result is
+tall (N*P or K rows, never just O): with two OpenBLAS threads the forward and
+column-gradient GEMMs ran 1.5-3x faster than in the transposed layout
+(C*kh*kw, N*P), with one thread 0.9-1.5x, at the price of 1-4 ms more for the
+transposing copies on 32x32 layers (``benchmarks/bench_gemm_layout.py``).
+``minidl.kernels`` provides im2col/col2im for the array's device.
 """
 from __future__ import annotations
 
@@ -58,19 +65,23 @@ class Conv2d(Function):
         kernel = (kh, kw)
         OH = kernels.conv_output_size(H, kh, stride[0], padding[0], dilation[0])
         OW = kernels.conv_output_size(W, kw, stride[1], padding[1], dilation[1])
+        P = OH * OW
         x = xp.ascontiguousarray(x)
-        cols = kernels.im2col(x, kernel, stride, padding, dilation)   # (C*kh*kw, N*P)
+        cols = kernels.im2col(x, kernel, stride, padding, dilation)   # (N*P, C*kh*kw)
         w2 = w.reshape(O, Cg * kh * kw)
         if groups == 1:
-            y2 = w2 @ cols
+            y_t = cols @ w2.T                                          # (N*P, O)
         else:
+            # Group g fills columns g*Og:(g+1)*Og of y_t: NumPy's BLAS writes the
+            # strided slice in place, CuPy goes through a temporary.
             Og, Kg = O // groups, Cg * kh * kw
-            y2 = xp.empty((O, cols.shape[1]), dtype=x.dtype)
+            y_t = xp.empty((cols.shape[0], O), dtype=x.dtype)
             for g in range(groups):
-                xp.matmul(w2[g * Og:(g + 1) * Og], cols[g * Kg:(g + 1) * Kg], out=y2[g * Og:(g + 1) * Og])
-        # (O, N, P) -> (N, O, P), adding the bias in the same pass
-        y = xp.empty((N, O, OH * OW), dtype=x.dtype)
-        src = y2.reshape(O, N, OH * OW).transpose(1, 0, 2)
+                xp.matmul(cols[:, g * Kg:(g + 1) * Kg], w2[g * Og:(g + 1) * Og].T,
+                          out=y_t[:, g * Og:(g + 1) * Og])
+        # (N, P, O) -> (N, O, P), adding the bias in the same pass
+        y = xp.empty((N, O, P), dtype=x.dtype)
+        src = y_t.reshape(N, P, O).transpose(0, 2, 1)
         if b is None:
             y[...] = src
         else:
@@ -83,27 +94,31 @@ class Conv2d(Function):
         xp = get_array_module(g)
         w, cols, groups = self.w, self.cols, self.groups
         O, Cg, kh, kw = w.shape
-        g3 = g.reshape(g.shape[0], O, -1)
-        g2 = xp.ascontiguousarray(g3.transpose(1, 0, 2)).reshape(O, -1)   # (O, N*P)
+        N = g.shape[0]
+        g3 = g.reshape(N, O, -1)                                       # (N, O, P)
         w2 = w.reshape(O, -1)
         Og, Kg = O // groups, Cg * kh * kw
         gx = gw = gb = None
+        if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            gT = xp.ascontiguousarray(g3.transpose(0, 2, 1)).reshape(-1, O)   # (N*P, O)
         if self.needs_input_grad[1]:
-            # dW^T = cols @ dy2^T: OpenBLAS runs this long-K product several times faster
-            # than dy2 @ cols^T (measured in benchmarks/bench_gemm_layout.py)
-            gw_t = xp.empty((Kg * groups, Og), dtype=g.dtype)
+            # dW^T = cols.T @ gT (K, O) per group, then a small transpose: with two
+            # OpenBLAS threads the (O, K) orientation gT.T @ cols ran 1.2-70x slower
+            # (benchmarks/bench_gemm_layout.py)
+            gw_t = xp.empty((groups, Kg, Og), dtype=g.dtype)
             for k in range(groups):
-                xp.matmul(cols[k * Kg:(k + 1) * Kg], g2[k * Og:(k + 1) * Og].T, out=gw_t[k * Kg:(k + 1) * Kg])
-            gw = xp.ascontiguousarray(gw_t.reshape(groups, Kg, Og).transpose(0, 2, 1)).reshape(w.shape)
+                xp.matmul(cols[:, k * Kg:(k + 1) * Kg].T, gT[:, k * Og:(k + 1) * Og], out=gw_t[k])
+            gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             gb = g3.sum(axis=(0, 2))
         if self.needs_input_grad[0]:
             if groups == 1:
-                gcols = w2.T @ g2
+                gcols = gT @ w2                                        # (N*P, C*kh*kw)
             else:
                 gcols = xp.empty(cols.shape, dtype=g.dtype)
                 for k in range(groups):
-                    xp.matmul(w2[k * Og:(k + 1) * Og].T, g2[k * Og:(k + 1) * Og], out=gcols[k * Kg:(k + 1) * Kg])
+                    xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
+                              out=gcols[:, k * Kg:(k + 1) * Kg])
             gx = kernels.col2im(gcols, self.x_shape, *self.geometry)
         return gx, gw, gb
 
