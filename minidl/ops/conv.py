@@ -20,20 +20,11 @@ transposing copies on 32x32 layers (``benchmarks/bench_gemm_layout.py``).
 from __future__ import annotations
 
 from .. import kernels
+from ..kernels.shapes import pair
 from ..autograd import Function
 from ..backend import get_array_module
 
-__all__ = ["linear", "conv2d", "pair"]
-
-
-def pair(v, name="argument"):
-    """``v`` as an (h, w) pair of ints (an int is used for both)."""
-    if isinstance(v, int):
-        return (v, v)
-    v = tuple(int(i) for i in v)
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v}")
-    return v
+__all__ = ["linear", "conv2d"]
 
 
 class Linear(Function):
@@ -124,7 +115,13 @@ class Conv2d(Function):
 
 
 def linear(x, weight, bias=None):
-    """y = x @ weight.T + bias; x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+    """y = x @ weight.T + bias; x (..., in), weight (out, in), bias (out,) -> (..., out).
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> F.linear(mdl.ones(2, 3), mdl.ones(4, 3), mdl.zeros(4)).numpy()
+    array([[3., 3., 3., 3.],
+           [3., 3., 3., 3.]], dtype=float32)
+    """
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
                          f"expects {weight.shape[1]} (weight shape {weight.shape})")
@@ -135,6 +132,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution: x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) -> (N, O, OH, OW).
 
     OH = floor((H + 2*ph - dh*(kh-1) - 1) / sh) + 1, likewise OW (PyTorch's formula).
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> x, w = mdl.ones(1, 1, 4, 4), mdl.ones(2, 1, 3, 3)
+    >>> y = F.conv2d(x, w, stride=1, padding=1)
+    >>> y.shape, float(y[0, 0, 0, 0].item()), float(y[0, 0, 1, 1].item())   # a corner sees 4 ones, the centre 9
+    ((1, 2, 4, 4), 4.0, 9.0)
     """
     stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
     if x.ndim != 4:

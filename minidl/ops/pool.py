@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
-from .conv import pair
+from ..kernels.shapes import pair
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
