@@ -112,6 +112,15 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
     convolution is ``cols @ w2.T`` -> (N*OH*OW, O). ``kernel``/``stride``/
     ``padding``/``dilation`` are ints or (h, w) pairs. ``out``: optional
     C-contiguous buffer of that shape and dtype.
+
+    >>> import numpy as np
+    >>> from minidl import kernels
+    >>> x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    >>> kernels.im2col(x, (2, 2), 1, 0, 1)          # one row per 2x2 window
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]], dtype=float32)
     """
     return _impl("im2col", x)(x, kernel, stride, padding, dilation, out=out)
 
@@ -121,6 +130,13 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
 
     Every entry of ``cols`` is added to the input pixel im2col read it from
     (entries that came from padding are dropped).
+
+    >>> import numpy as np
+    >>> from minidl import kernels
+    >>> kernels.col2im(np.ones((4, 4), np.float32), (1, 1, 3, 3), (2, 2), 1, 0, 1)[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]], dtype=float32)
     """
     return _impl("col2im", cols)(cols, x_shape, kernel, stride, padding, dilation)
 
