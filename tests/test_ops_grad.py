@@ -187,3 +187,25 @@ def test_dropout_gradient_uses_the_same_mask(rng, device):
         mdl.manual_seed(7)
         return F.dropout(a, 0.4, training=True)
     check(fn, x)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_conv2d_chunked_over_the_batch_matches_unchunked(rng, monkeypatch, groups):
+    """A tiny im2col budget forces one image per chunk; values and gradients must not change."""
+    import minidl.ops.conv as conv_ops
+    x = t(rng, 5, 4, 7, 6)
+    w = t(rng, 6, 4 // groups, 3, 2)
+    b = t(rng, 6)
+
+    def run():
+        for p in (x, w, b):
+            p.grad = None
+        y = F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=groups)
+        (y * mdl.tensor(np.arange(y.size, dtype=np.float64).reshape(y.shape))).sum().backward()
+        return y.numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()
+    full = run()
+    monkeypatch.setattr(conv_ops, "IM2COL_BUDGET_BYTES", 1)
+    chunked = run()
+    for a, c in zip(full, chunked):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    check(lambda a, ww, bb: F.conv2d(a, ww, bb, 1, 1, 1, groups), x, w, b)

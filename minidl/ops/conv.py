@@ -19,6 +19,8 @@ transposing copies on 32x32 layers (``benchmarks/bench_gemm_layout.py``).
 """
 from __future__ import annotations
 
+import os
+
 from .. import kernels
 from ..kernels.shapes import pair
 from ..autograd import Function
@@ -46,72 +48,118 @@ class Linear(Function):
         return gx, gw, gb
 
 
+# Largest im2col buffer built at once; a bigger batch is processed in chunks of
+# images, and the backward pass rebuilds each chunk's columns instead of keeping
+# them (trading one extra im2col for memory). MINIDL_IM2COL_BUDGET_MB overrides it.
+IM2COL_BUDGET_BYTES = int(float(os.environ.get("MINIDL_IM2COL_BUDGET_MB", "512")) * 2 ** 20)
+
+
 class Conv2d(Function):
-    """2-D cross-correlation through im2col and one GEMM per group."""
+    """2-D cross-correlation through im2col and one GEMM per group (per chunk of images)."""
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         xp = get_array_module(x)
         N, C, H, W = x.shape
         O, Cg, kh, kw = w.shape
-        kernel = (kh, kw)
         OH = kernels.conv_output_size(H, kh, stride[0], padding[0], dilation[0])
         OW = kernels.conv_output_size(W, kw, stride[1], padding[1], dilation[1])
         P = OH * OW
         x = xp.ascontiguousarray(x)
-        cols = kernels.im2col(x, kernel, stride, padding, dilation)   # (N*P, C*kh*kw)
+        self.w, self.groups, self.P = w, groups, P
+        self.geometry = ((kh, kw), stride, padding, dilation)
+        bytes_per_image = P * C * kh * kw * x.dtype.itemsize
+        self.chunk = max(1, min(N, IM2COL_BUDGET_BYTES // max(bytes_per_image, 1)))
+        y = xp.empty((N, O, P), dtype=x.dtype)
+        if self.chunk >= N:
+            self.cols = kernels.im2col(x, *self.geometry)              # (N*P, C*kh*kw)
+            self._forward_gemm(self.cols, b, y)
+        else:
+            self.x, self.cols = x, None
+            buf = None
+            for n0 in range(0, N, self.chunk):
+                xs = x[n0:n0 + self.chunk]
+                reuse = buf is not None and buf.shape[0] == xs.shape[0] * P
+                buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None)
+                self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
+        self.x_shape = x.shape
+        return y.reshape(N, O, OH, OW)
+
+    def _forward_gemm(self, cols, b, y_out):
+        """y_out (n, O, P) = (cols @ W2.T) laid out channel-first, plus the bias."""
+        xp = get_array_module(cols)
+        w, groups = self.w, self.groups
+        O, Cg, kh, kw = w.shape
         w2 = w.reshape(O, Cg * kh * kw)
         if groups == 1:
-            y_t = cols @ w2.T                                          # (N*P, O)
+            y_t = cols @ w2.T                                          # (n*P, O)
         else:
             # Group g fills columns g*Og:(g+1)*Og of y_t: NumPy's BLAS writes the
             # strided slice in place, CuPy goes through a temporary.
             Og, Kg = O // groups, Cg * kh * kw
-            y_t = xp.empty((cols.shape[0], O), dtype=x.dtype)
+            y_t = xp.empty((cols.shape[0], O), dtype=cols.dtype)
             for g in range(groups):
                 xp.matmul(cols[:, g * Kg:(g + 1) * Kg], w2[g * Og:(g + 1) * Og].T,
                           out=y_t[:, g * Og:(g + 1) * Og])
-        # (N, P, O) -> (N, O, P), adding the bias in the same pass
-        y = xp.empty((N, O, P), dtype=x.dtype)
-        src = y_t.reshape(N, P, O).transpose(0, 2, 1)
+        # (n, P, O) -> (n, O, P), adding the bias in the same pass
+        src = y_t.reshape(y_out.shape[0], self.P, O).transpose(0, 2, 1)
         if b is None:
-            y[...] = src
+            y_out[...] = src
         else:
-            xp.add(src, b.reshape(1, O, 1), out=y)
-        self.cols, self.w, self.groups = cols, w, groups
-        self.x_shape, self.geometry = x.shape, (kernel, stride, padding, dilation)
-        return y.reshape(N, O, OH, OW)
+            xp.add(src, b.reshape(1, O, 1), out=y_out)
 
     def backward(self, g):
         xp = get_array_module(g)
-        w, cols, groups = self.w, self.cols, self.groups
+        w, groups = self.w, self.groups
         O, Cg, kh, kw = w.shape
         N = g.shape[0]
         g3 = g.reshape(N, O, -1)                                       # (N, O, P)
-        w2 = w.reshape(O, -1)
+        need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
+        need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
+        gb = g3.sum(axis=(0, 2)) if need_b else None
+        if not (need_x or need_w):
+            return None, None, gb
+        gw_t = xp.empty((groups, Cg * kh * kw, O // groups), dtype=g.dtype) if need_w else None
+        gx = xp.empty(self.x_shape, dtype=g.dtype) if need_x and self.cols is None else None
+        for n0 in range(0, N, self.chunk):
+            n1 = min(N, n0 + self.chunk)
+            cols = self.cols if self.cols is not None else kernels.im2col(self.x[n0:n1], *self.geometry)
+            gx_chunk = self._backward_gemm(cols, g3[n0:n1], gw_t, accumulate=n0 > 0,
+                                           x_shape=(n1 - n0,) + self.x_shape[1:], need_x=need_x)
+            if gx is None:
+                gx = gx_chunk
+            elif need_x:
+                gx[n0:n1] = gx_chunk
+        gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
+        return gx, gw, gb
+
+    def _backward_gemm(self, cols, g3, gw_t, accumulate, x_shape, need_x):
+        """Add this chunk's dW^T into ``gw_t`` and return its dx (or None)."""
+        xp = get_array_module(cols)
+        w, groups = self.w, self.groups
+        O, Cg, kh, kw = w.shape
         Og, Kg = O // groups, Cg * kh * kw
-        gx = gw = gb = None
-        if self.needs_input_grad[0] or self.needs_input_grad[1]:
-            gT = xp.ascontiguousarray(g3.transpose(0, 2, 1)).reshape(-1, O)   # (N*P, O)
-        if self.needs_input_grad[1]:
+        gT = xp.ascontiguousarray(g3.transpose(0, 2, 1)).reshape(-1, O)   # (n*P, O)
+        if gw_t is not None:
             # dW^T = cols.T @ gT (K, O) per group, then a small transpose: with two
             # OpenBLAS threads the (O, K) orientation gT.T @ cols ran 1.2-70x slower
             # (benchmarks/bench_gemm_layout.py)
-            gw_t = xp.empty((groups, Kg, Og), dtype=g.dtype)
             for k in range(groups):
-                xp.matmul(cols[:, k * Kg:(k + 1) * Kg].T, gT[:, k * Og:(k + 1) * Og], out=gw_t[k])
-            gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape)
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            gb = g3.sum(axis=(0, 2))
-        if self.needs_input_grad[0]:
-            if groups == 1:
-                gcols = gT @ w2                                        # (N*P, C*kh*kw)
-            else:
-                gcols = xp.empty(cols.shape, dtype=g.dtype)
-                for k in range(groups):
-                    xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
-                              out=gcols[:, k * Kg:(k + 1) * Kg])
-            gx = kernels.col2im(gcols, self.x_shape, *self.geometry)
-        return gx, gw, gb
+                part = cols[:, k * Kg:(k + 1) * Kg].T @ gT[:, k * Og:(k + 1) * Og]
+                if accumulate:
+                    gw_t[k] += part
+                else:
+                    gw_t[k] = part
+        if not need_x:
+            return None
+        w2 = w.reshape(O, -1)
+        if groups == 1:
+            gcols = gT @ w2                                            # (n*P, C*kh*kw)
+        else:
+            gcols = xp.empty(cols.shape, dtype=cols.dtype)
+            for k in range(groups):
+                xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
+                          out=gcols[:, k * Kg:(k + 1) * Kg])
+        return kernels.col2im(gcols, x_shape, *self.geometry)
 
 
 def linear(x, weight, bias=None):
