@@ -387,8 +387,8 @@ def nb02():
 
         1. pictures im2col on a tiny input;
         2. computes the forward pass as one GEMM and checks it against a direct loop;
-        3. derives the backward pass ($dW = dY_2\,\mathrm{cols}^\top$,
-           $d\mathrm{cols} = W_2^\top dY_2$, then col2im), and checks it three ways.
+        3. derives the backward pass (a weight-gradient GEMM, an input-gradient GEMM,
+           then col2im), and checks it three ways.
 
         Shapes follow PyTorch: input $x$ is $(N, C, H, W)$, weight $w$ is
         $(O, C, k_h, k_w)$, output $(N, O, OH, OW)$ with
@@ -409,10 +409,13 @@ def nb02():
         ## 1. im2col on a 1×1×4×4 input
 
         With a 2×2 kernel, stride 1 and no padding, the output is 3×3: nine window
-        positions. im2col copies each window into one **column**; the rows are the
-        kernel taps. minidl's layout is `cols[(c*kh + i)*kw + j, (n*OH + oy)*OW + ox] =
-        xpad[n, c, oy*s + i*d, ox*s + j*d]`: rows $(c, i, j)$, columns $(n, o_y, o_x)$,
-        shape $(C k_h k_w,\ N \cdot OH \cdot OW) = (4, 9)$.
+        positions. im2col copies each window, flattened, into one **row** of a matrix;
+        the columns are the kernel taps. minidl's layout is
+        `cols[(n*OH + oy)*OW + ox, (c*kh + i)*kw + j] = xpad[n, c, oy*s + i*d, ox*s + j*d]`:
+        rows $(n, o_y, o_x)$, one per output pixel, and columns $(c, i, j)$, in the order
+        of `w.reshape(O, C*kh*kw)`. Its shape is $(N \cdot OH \cdot OW,\ C k_h k_w) = (9, 4)$.
+        (Many texts store the transpose, $(C k_h k_w,\ N \cdot OH \cdot OW)$, and call
+        the windows "columns", hence the name.)
         """),
         code("""
         x = np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4)
@@ -421,12 +424,13 @@ def nb02():
         print("cols", cols.shape, "=\\n", cols)
         """),
         md(r"""
-        Column 5 is output position $(o_y, o_x) = (1, 2)$: the window whose top-left
-        pixel is `x[0, 0, 1, 2] = 6`. Row 0 holds the top-left tap of every window, so
-        it reads the input's top-left 3×3 block: $0,1,2,4,5,6,8,9,10$.
+        Row 5 is output position $(o_y, o_x) = (1, 2)$: the window whose top-left
+        pixel is `x[0, 0, 1, 2] = 6`, read row by row: $6, 7, 10, 11$. Column 0 holds
+        the top-left tap of every window, so it reads the input's top-left 3×3 block:
+        $0,1,2,4,5,6,8,9,10$.
         """),
         code("""
-        fig, (a0, a1) = plt.subplots(1, 2, figsize=(8.5, 2.6), gridspec_kw={"width_ratios": [1, 2.2]})
+        fig, (a0, a1) = plt.subplots(1, 2, figsize=(6.5, 3.4), gridspec_kw={"width_ratios": [1, 1]})
         a0.imshow(np.zeros((4, 4)), cmap="Greys", vmin=0, vmax=1)
         for (r, c), v in np.ndenumerate(x[0, 0]):
             a0.text(c, r, int(v), ha="center", va="center")
@@ -434,9 +438,9 @@ def nb02():
         a0.set_title("input 4x4, window (1, 2)")
         a1.imshow(np.zeros(cols.shape), cmap="Greys", vmin=0, vmax=1)
         for (r, c), v in np.ndenumerate(cols):
-            a1.text(c, r, int(v), ha="center", va="center")
-        a1.add_patch(plt.Rectangle((4.5, -0.5), 1, 4, fill=False, ec="tab:red", lw=2.5))
-        a1.set_title("cols (C*kh*kw, N*OH*OW): column 5")
+            a1.text(c, r, int(v), ha="center", va="center", fontsize=9)
+        a1.add_patch(plt.Rectangle((-0.5, 4.5), 4, 1, fill=False, ec="tab:red", lw=2.5))
+        a1.set_title("cols (N*OH*OW, C*kh*kw)\\nrow 5 = window (1, 2)", fontsize=10)
         for a in (a0, a1):
             a.set_xticks([]); a.set_yticks([])
         plt.tight_layout(); plt.show()
@@ -445,20 +449,21 @@ def nb02():
         ## 2. The forward pass is one GEMM
 
         Reshape the weight to $W_2 = w$`.reshape(O, C*kh*kw)` (free: the weight is
-        contiguous). Then
+        contiguous, and its $(c, i, j)$ order is the column order of cols). Then
 
-        $$Y_2 = W_2 \cdot \mathrm{cols} \qquad (O,\ N\,OH\,OW)$$
+        $$Y = \mathrm{cols} \cdot W_2^\top \qquad (N\,OH\,OW,\ O)$$
 
-        holds output channel $o$ in row $o$; reshaping to $(O, N, OH, OW)$ and moving
-        $N$ first gives the usual NCHW output. Two filters on our tiny input: a diagonal
-        difference and a 2×2 mean.
+        holds, in row $p$, all $O$ outputs at output pixel $p$: a dot product of the
+        window with each filter. Reshaping to $(N, OH, OW, O)$ and moving the channel
+        axis second gives the usual NCHW output. Two filters on our tiny input: a
+        diagonal difference and a 2×2 mean.
         """),
         code("""
         w = np.array([[[[1.0, 0.0], [0.0, -1.0]]],         # x[i, j] - x[i+1, j+1]
                       [[[0.25, 0.25], [0.25, 0.25]]]])     # window mean
         O = w.shape[0]
-        Y2 = w.reshape(O, -1) @ cols                       # (2, 4) @ (4, 9) -> (2, 9)
-        y = Y2.reshape(O, 1, 3, 3).transpose(1, 0, 2, 3)   # (N, O, OH, OW)
+        Y = cols @ w.reshape(O, -1).T                      # (9, 4) @ (4, 2) -> (9, 2)
+        y = Y.reshape(1, 3, 3, O).transpose(0, 3, 1, 2)   # (N, O, OH, OW)
         print(y[0])
         print("matches F.conv2d:", np.allclose(y, F.conv2d(mdl.tensor(x), mdl.tensor(w)).numpy()))
         """),
@@ -493,36 +498,38 @@ def nb02():
         """),
         md(r"""
         **Why this layout.** minidl keeps activations NCHW and builds
-        $\mathrm{cols}$ as $(C k_h k_w,\ N\,OH\,OW)$:
+        $\mathrm{cols}$ as $(N\,OH\,OW,\ C k_h k_w)$:
 
-        * $W_2$ is a free reshape of the PyTorch weight layout, and the same two
-          matrices serve all three products of the layer (forward, $dW$, $d\mathrm{cols}$);
-        * each row of $\mathrm{cols}$ is one kernel tap $(c, i, j)$ across all output
-          positions, and for stride 1 its $OW$ entries per output row are a contiguous
-          slice of one input row: long, contiguous, vectorisable copies straight from the
-          NCHW input. The Numba kernel gives each thread whole rows, so no two threads
-          write the same memory.
+        * the columns follow the PyTorch weight layout, so $W_2$ is a free reshape and
+          one matrix serves all three products of the layer (forward, $dW$,
+          $d\mathrm{cols}$);
+        * with the output pixels as rows, every GEMM result is tall ($N \cdot P$ or
+          $C k_h k_w$ rows, never just $O$), a shape OpenBLAS handles well: on the
+          reference networks' layers the forward and column-gradient products ran
+          1.5-3× faster with two threads than in the transposed layout
+          $(C k_h k_w,\ N \cdot P)$ (`benchmarks/bench_gemm_layout.py` measures both).
 
-        The price is one transpose of the GEMM output from $(O, N, \cdot)$ to
-        $(N, O, \cdot)$, which minidl fuses with the bias addition. (An NHWC column layout
-        $(N\,OH\,OW,\ k_h k_w C)$ gives longer copies only if the activations themselves
-        are NHWC.)
+        The price is one transposing copy of the GEMM output from $(N, P, O)$ to
+        $(N, O, P)$, $P = OH \cdot OW$, which minidl fuses with the bias addition, and
+        one of the output gradient in the backward pass.
 
         ## 3. The backward pass, derived
 
-        Write $dA$ for $\partial L/\partial A$ and let $dY_2$ be the output gradient laid
-        out like $Y_2$, i.e. $(O,\ N\,OH\,OW)$. From
-        $Y_2[o,p] = \sum_r W_2[o,r]\,\mathrm{cols}[r,p]$:
+        Write $dA$ for $\partial L/\partial A$ and let $dY$ be the output gradient laid
+        out like $Y$, i.e. $(N\,OH\,OW,\ O)$. From
+        $Y[p,o] = \sum_r \mathrm{cols}[p,r]\,W_2[o,r]$:
 
         $$
-        dW_2[o,r] = \sum_p dY_2[o,p]\,\mathrm{cols}[r,p] \;\Rightarrow\; dW_2 = dY_2\,\mathrm{cols}^\top,
+        dW_2[o,r] = \sum_p dY[p,o]\,\mathrm{cols}[p,r] \;\Rightarrow\; dW_2 = dY^\top \mathrm{cols},
         \qquad
-        d\mathrm{cols}[r,p] = \sum_o W_2[o,r]\,dY_2[o,p] \;\Rightarrow\; d\mathrm{cols} = W_2^\top dY_2,
+        d\mathrm{cols}[p,r] = \sum_o dY[p,o]\,W_2[o,r] \;\Rightarrow\; d\mathrm{cols} = dY\,W_2,
         $$
 
-        and $db_o = \sum_{n, o_y, o_x} dy[n,o,o_y,o_x]$. im2col itself is linear,
-        $\mathrm{cols} = A\,x$ with $A$ a 0/1 matrix that copies pixels, so
-        $dx = A^\top d\mathrm{cols}$: **col2im**, which adds every entry of
+        and $db_o = \sum_{n, o_y, o_x} dy[n,o,o_y,o_x]$. (With the transposed layout,
+        $\mathrm{cols}' = \mathrm{cols}^\top$ and $dY_2 = dY^\top$, the same formulas read
+        $dW_2 = dY_2\,\mathrm{cols}'^\top$ and $d\mathrm{cols}' = W_2^\top dY_2$.)
+        im2col itself is linear, $\mathrm{cols} = A\,x$ with $A$ a 0/1 matrix that copies
+        pixels, so $dx = A^\top d\mathrm{cols}$: **col2im**, which adds every entry of
         $d\mathrm{cols}$ back onto the pixel it was copied from. A pixel covered by several
         windows collects several contributions; col2im of all-ones counts them:
         """),
@@ -545,20 +552,19 @@ def nb02():
         Now the whole backward pass by hand with NumPy, compared with minidl's autograd
         and with the backward of the direct loop (each window's input gradient is
         $dy \cdot w_o$, added into place). `Conv2d.backward` in `minidl/ops/conv.py`
-        does these steps, with one twist: it computes the transpose
-        $dW_2^\top = \mathrm{cols}\,dY_2^\top$ and transposes the small result back, the
-        same numbers, because OpenBLAS runs that operand order faster for these long
-        inner dimensions (`benchmarks/bench_gemm_layout.py` measures it).
+        does these steps; it forms $dW_2^\top = \mathrm{cols}^\top dY$ and transposes the
+        small result back, the same numbers in the operand order OpenBLAS runs fastest
+        for these long inner dimensions.
         """),
         code("""
         stride, pad = 2, 1
         O, C, kh, kw = wb.shape
-        cols_b = kernels.im2col(xb, (kh, kw), stride, pad, 1)
+        cols_b = kernels.im2col(xb, (kh, kw), stride, pad, 1)      # (N*OH*OW, C*kh*kw)
         dy = rng.standard_normal(y_slow.shape)                     # some upstream gradient
-        dY2 = dy.transpose(1, 0, 2, 3).reshape(O, -1)              # (O, N*OH*OW)
+        dY = dy.transpose(0, 2, 3, 1).reshape(-1, O)               # (N*OH*OW, O)
         W2 = wb.reshape(O, -1)
-        dW = (dY2 @ cols_b.T).reshape(wb.shape)
-        dx = kernels.col2im(W2.T @ dY2, xb.shape, (kh, kw), stride, pad, 1)
+        dW = (dY.T @ cols_b).reshape(wb.shape)
+        dx = kernels.col2im(dY @ W2, xb.shape, (kh, kw), stride, pad, 1)
         db = dy.sum(axis=(0, 2, 3))
 
         # minidl autograd: L = sum(y * dy) has dL/dy = dy
