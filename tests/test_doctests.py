@@ -13,6 +13,7 @@ page as one session in order, so a page can build on its earlier blocks.
 """
 from __future__ import annotations
 
+import contextlib
 import doctest
 import importlib
 import pkgutil
@@ -93,6 +94,18 @@ def _pycon_blocks(text):
 @pytest.mark.parametrize("page", _markdown_pages(), ids=lambda p: p.name)
 def test_markdown_examples(page):
     text = "\n".join(_pycon_blocks(page.read_text()))
+    # quickstart.md trains a small CNN; on a busy machine OpenBLAS's spinning
+    # threads make that several times slower, so use one thread when we can.
+    try:
+        from threadpoolctl import threadpool_limits
+        limits = threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        limits = contextlib.nullcontext()
+    with limits:
+        _run_page(page, text)
+
+
+def _run_page(page, text):
     test = doctest.DocTestParser().get_doctest(text, {"__name__": page.stem}, page.name, str(page), 0)
     _run.report.clear()
     result = _run([test], page.name)
