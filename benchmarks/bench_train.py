@@ -6,7 +6,8 @@ step) after warm-up, the median inference time (eval mode, no graph),
 images/s, and the peak resident memory of the process.
 
 PyTorch is never a dependency: it is only timed when importable, with
-``torch.set_num_threads(2)``, in the same run, and printed side by side.
+``torch.set_num_threads(2)`` (``--threads``), in the same run, and printed
+side by side; minidl gets the same number of BLAS and Numba threads.
 
 The machines this project is developed on set OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE, which slow NumPy's BLAS; this benchmark removes both from
@@ -112,7 +113,19 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_minidl(net, steps, warmup, device):
+def _limit_minidl_threads(threads):
+    """Pin BLAS (threadpoolctl, when installed) and Numba to ``threads`` threads."""
+    import numba
+    numba.set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads)
+    except ImportError:
+        pass
+
+
+def run_minidl(net, steps, warmup, device, threads=2):
+    _limit_minidl_threads(threads)
     import minidl as mdl
     import minidl.nn as nn
     import minidl.nn.functional as F
@@ -145,11 +158,11 @@ def run_minidl(net, steps, warmup, device):
     return _result(net, "minidl", device, batch, train_times, infer_times, base_rss)
 
 
-def run_torch(net, steps, warmup):
+def run_torch(net, steps, warmup, threads=2):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     shape, batch, classes, _ = NETS[net]
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -202,16 +215,18 @@ def _result(net, framework, device, batch, train_times, infer_times, base_rss):
 
 def child_main(args):
     if args.framework == "torch":
-        res = run_torch(args.nets[0], args.steps, args.warmup)
+        res = run_torch(args.nets[0], args.steps, args.warmup, args.threads)
     else:
-        res = run_minidl(args.nets[0], args.steps, args.warmup, args.device)
+        res = run_minidl(args.nets[0], args.steps, args.warmup, args.device, args.threads)
+    res["threads"] = args.threads
     print("RESULT " + json.dumps(res))
 
 
 def _spawn(net, framework, args):
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
     cmd = [sys.executable, __file__, "--child", "--framework", framework, "--nets", net,
-           "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device]
+           "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device,
+           "--threads", str(args.threads)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -226,6 +241,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=10, help="timed steps per measurement (median reported)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads for both frameworks (torch.set_num_threads; BLAS and Numba for minidl)")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
