@@ -30,9 +30,10 @@ CATEGORIES = [
     ("im2col", lambda f, n: "kernels" in f and "im2col" in n),
     ("col2im", lambda f, n: "kernels" in f and "col2im" in n),
     ("conv GEMMs + layout copies", lambda f, n: f.endswith("ops/conv.py") and "gemm" in n),
-    ("linear (GEMM)", lambda f, n: f.endswith("ops/conv.py")),
+    ("linear layers + other conv.py code", lambda f, n: f.endswith("ops/conv.py")),
     ("pooling", lambda f, n: "pool" in n or f.endswith("ops/pool.py")),
-    ("batch norm", lambda f, n: "channel_" in n or f.endswith("ops/norm.py")),
+    ("batch norm", lambda f, n: "channel_" in n or f.endswith("ops/norm.py")
+     or ("kernels" in f and n in ("_affine", "_sum_dot", "_mean_var", "_combine"))),
     ("activations + dropout", lambda f, n: f.endswith(("ops/activation.py", "ops/dropout.py"))
      or "random" in n),
     ("loss", lambda f, n: f.endswith("ops/loss.py")),
@@ -40,16 +41,28 @@ CATEGORIES = [
 ]
 
 
+OTHER = "autograd + Python overhead + other"
+
+
+def _category(filename, func):
+    for name, match in CATEGORIES:
+        if match(filename, func):
+            return name
+    return OTHER
+
+
 def categorise(stats):
+    """Sum own time per category; a NumPy builtin's time goes to its callers' categories."""
     totals = {name: 0.0 for name, _ in CATEGORIES}
-    totals["autograd + Python overhead + other"] = 0.0
-    for (filename, _, func), (_, _, tottime, _, _) in stats.stats.items():
-        for name, match in CATEGORIES:
-            if match(filename, func):
-                totals[name] += tottime
-                break
+    totals[OTHER] = 0.0
+    for (filename, _, func), (_, _, tottime, _, callers) in stats.stats.items():
+        if filename == "~" and callers:  # a builtin (e.g. a transposing copy): split by caller
+            weights = {key: value[2] for key, value in callers.items()}
+            total = sum(weights.values()) or 1.0
+            for (cfile, _, cfunc), w in weights.items():
+                totals[_category(cfile, cfunc)] += tottime * w / total
         else:
-            totals["autograd + Python overhead + other"] += tottime
+            totals[_category(filename, func)] += tottime
     return totals
 
 
