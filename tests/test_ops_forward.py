@@ -105,6 +105,11 @@ def test_adaptive_and_global_pooling(rng):
     # PyTorch bins for 7 -> 3: [0,3), [2,5), [4,7); for 5 -> 2: [0,3), [2,5)
     np.testing.assert_allclose(out[:, :, 1, 0], x[:, :, 2:5, 0:3].mean(axis=(2, 3)))
     np.testing.assert_allclose(out[:, :, 2, 1], x[:, :, 4:7, 2:5].mean(axis=(2, 3)))
+    # equal bins go through the average-pool kernels; identity when the size already matches
+    y = rng.standard_normal((2, 3, 8, 6))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(mdl.tensor(y), (4, 3)).numpy(),
+                               y.reshape(2, 3, 4, 2, 3, 2).mean(axis=(3, 5)))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(mdl.tensor(y), (8, 6)).numpy(), y)
 
 
 def test_batch_norm_training_updates_running_stats_like_pytorch(rng):

@@ -157,7 +157,7 @@ def test_avg_pool2d(rng, device, kernel, stride, padding, ceil_mode, count_inclu
     check(lambda a: F.avg_pool2d(a, kernel, stride, padding, ceil_mode, count_include_pad), x)
 
 
-@pytest.mark.parametrize("output_size", [1, 2, (3, 2), (7, 5)])
+@pytest.mark.parametrize("output_size", [1, 2, (3, 2), (7, 5), (7, 1)])
 def test_adaptive_avg_pool2d(rng, device, output_size):
     check(lambda a: F.adaptive_avg_pool2d(a, output_size), t(rng, 2, 3, 7, 5, device=device))
 

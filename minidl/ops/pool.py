@@ -55,7 +55,11 @@ def _adaptive_bins(size, out):
 
 
 class AdaptiveAvgPool2d(Function):
-    """Mean over PyTorch's adaptive bins: bin i spans [floor(i*H/OH), ceil((i+1)*H/OH))."""
+    """Mean over PyTorch's adaptive bins: bin i spans [floor(i*H/OH), ceil((i+1)*H/OH)).
+
+    Used only when the bins differ in size (H not a multiple of OH): one
+    vectorised mean per output cell, OH*OW Python steps for the whole batch.
+    """
 
     def forward(self, x, output_size=(1, 1)):
         xp = get_array_module(x)
@@ -132,4 +136,8 @@ def adaptive_avg_pool2d(x, output_size):
         raise ValueError(f"adaptive_avg_pool2d: output_size {output_size} must be >= 1")
     if (oh, ow) == (1, 1):
         return GlobalAvgPool2d.apply(x)
+    H, W = x.shape[2:]
+    if H % oh == 0 and W % ow == 0:  # equal bins: a plain average pool, on the kernels
+        k = (H // oh, W // ow)
+        return x if k == (1, 1) else avg_pool2d(x, k, k)
     return AdaptiveAvgPool2d.apply(x, output_size=(oh, ow))
