@@ -1,14 +1,12 @@
 """``Conv2d``: 2-D cross-correlation over NCHW inputs (PyTorch's ``nn.Conv2d``)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.nn import init
 from minidl.nn.module import Module, Parameter
-from minidl.nn.layers._utils import _factory, _pair, _place, _shape
+from minidl.nn.layers._utils import _factory, _pair, _place, _shape, default_init_
 
 __all__ = ["Conv2d"]
 
@@ -85,12 +83,7 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def _padding_amounts(self):
         """((top, bottom), (left, right)) zero padding on H and W."""

@@ -1,14 +1,12 @@
 """``Linear`` (y = x W^T + b) and ``Identity``."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.nn import init
 from minidl.nn.module import Module, Parameter
-from minidl.nn.layers._utils import _factory, _place, _shape
+from minidl.nn.layers._utils import _factory, _place, _shape, default_init_
 
 __all__ = ["Identity", "Linear"]
 
@@ -59,11 +57,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        default_init_(self.weight, self.bias)
 
     def forward(self, input):
         """(*, in_features) -> (*, out_features)."""
