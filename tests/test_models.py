@@ -68,6 +68,18 @@ def test_torchvision_state_dict_names():
     assert {"conv1.conv.weight", "inception3a.branch2.1.bn.weight", "fc.weight"} <= keys
 
 
+def test_torchvision_initialisation():
+    vgg = models.vgg16(num_classes=10, image_size=32)
+    w = vgg.features[2].weight.numpy()  # 64 -> 64, 3x3: std sqrt(2 / (64 * 9))
+    assert abs(w.std() - np.sqrt(2 / (64 * 9))) < 0.1 * np.sqrt(2 / (64 * 9))
+    big_head = models.VGG(models.vgg.make_vgg_features((8, "M")), 10, pool_size=1, hidden=64)
+    assert abs(big_head.classifier[0].weight.numpy().std() - 0.01) < 0.002
+    assert not vgg.features[0].bias.numpy().any()
+    res = models.resnet18(num_classes=10)
+    w = res.layer1[0].conv1.weight.numpy()
+    assert abs(w.std() - np.sqrt(2 / (64 * 9))) < 0.1 * np.sqrt(2 / (64 * 9))
+
+
 # ------------------------------------------------------------------ shapes
 @pytest.mark.parametrize("name, kwargs, shape, classes", [
     ("mlp", dict(in_features=3 * 8 * 8, hidden=(16, 8), num_classes=4), (2, 3, 8, 8), 4),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl.nn import init
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, ReLU
 from minidl.nn.module import Module
@@ -45,6 +46,7 @@ class ResNet(Module):
 
     ``cifar_stem``: conv1 is 3x3 stride 1 and ``maxpool`` an Identity, so a
     32x32 input keeps its resolution until layer2 (the usual CIFAR ResNet).
+    Convs are initialised He-normal (fan_out), as torchvision does.
     """
 
     def __init__(self, layers=(2, 2, 2, 2), num_classes=1000, in_channels=3, cifar_stem=False):
@@ -66,6 +68,9 @@ class ResNet(Module):
         self.layer1, self.layer2, self.layer3, self.layer4 = blocks
         self.avgpool = AdaptiveAvgPool2d((1, 1))
         self.fc = Linear(512, num_classes)
+        for m in self.modules():
+            if isinstance(m, Conv2d):
+                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, x):
         """(N, C, H, W) -> logits (N, num_classes)."""

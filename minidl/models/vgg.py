@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl.nn import init
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import (AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Identity, Linear,
                               MaxPool2d, ReLU)
@@ -37,10 +38,14 @@ class VGG(Module):
     ``pool_size`` is the side of the map entering the classifier (7 at 224 px
     through AdaptiveAvgPool2d(7); ``image_size // 32`` and an Identity for the
     small variant); ``hidden`` the width of the two hidden FC layers.
+    Initialised as torchvision does: convs He-normal (fan_out), biases 0, and,
+    in the 224 px layout, linears N(0, 0.01). The small classifier keeps
+    PyTorch's default Linear init: N(0, 0.01) over 512 inputs makes the
+    logits ~1e-3 and the plain 16-layer net sits at chance for epochs.
     """
 
     def __init__(self, features, num_classes=1000, pool_size=7, hidden=4096, dropout=0.5,
-                 adaptive=True):
+                 adaptive=True, small_linear_init=False):
         super().__init__()
         self.features = features
         self.avgpool = AdaptiveAvgPool2d((pool_size, pool_size)) if adaptive else Identity()
@@ -49,6 +54,13 @@ class VGG(Module):
             Linear(hidden, hidden), ReLU(), Dropout(dropout),
             Linear(hidden, num_classes),
         )
+        for m in self.modules():
+            if isinstance(m, Conv2d):
+                init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                init.zeros_(m.bias)
+            elif isinstance(m, Linear) and not small_linear_init:
+                init.normal_(m.weight, 0.0, 0.01)
+                init.zeros_(m.bias)
 
     def forward(self, x):
         """(N, C, H, W) -> logits (N, num_classes)."""
@@ -80,4 +92,5 @@ def vgg16(num_classes: int = 1000, in_channels: int = 3, image_size: int = 224,
     else:
         pool, adaptive = check_size("vgg16", image_size // 32, image_size), False
     hidden = hidden if hidden is not None else (4096 if large else 512)
-    return VGG(features, num_classes, pool, int(hidden), dropout, adaptive)
+    return VGG(features, num_classes, pool, int(hidden), dropout, adaptive,
+               small_linear_init=not large)
