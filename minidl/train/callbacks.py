@@ -81,6 +81,15 @@ def _get_lr(optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
 
+
+def _monitored(callback, logs):
+    """The value of ``callback.monitor`` in ``logs``, or None with a warning naming what is there."""
+    current = (logs or {}).get(callback.monitor)
+    if current is None:
+        warnings.warn(f"{type(callback).__name__}: '{callback.monitor}' is not in the logs "
+                      f"(available: {sorted(logs or {})})", RuntimeWarning, stacklevel=3)
+    return current
+
 class Callback:
     """Base class of callbacks: every hook is a no-op (see the module docstring)."""
 
@@ -296,10 +305,8 @@ class EarlyStopping(Callback):
         self._restored = False
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = _monitored(self, logs)
         if current is None:
-            warnings.warn(f"EarlyStopping: '{self.monitor}' is not in the logs "
-                          f"(available: {sorted(logs or {})})", RuntimeWarning, stacklevel=2)
             return
         if epoch < self.start_from_epoch:
             return
@@ -658,10 +665,8 @@ class ReduceLROnPlateau(Callback):
         self._restored = False
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = _monitored(self, logs)
         if current is None:
-            warnings.warn(f"ReduceLROnPlateau: '{self.monitor}' is not in the logs "
-                          f"(available: {sorted(logs or {})})", RuntimeWarning, stacklevel=2)
             return
         current = float(current)
         if self.in_cooldown():
