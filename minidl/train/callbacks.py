@@ -81,7 +81,6 @@ def _get_lr(optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
 
-
 def _monitored(callback, logs):
     """The value of ``callback.monitor`` in ``logs``, or None with a warning naming what is there."""
     current = (logs or {}).get(callback.monitor)
@@ -89,6 +88,7 @@ def _monitored(callback, logs):
         warnings.warn(f"{type(callback).__name__}: '{callback.monitor}' is not in the logs "
                       f"(available: {sorted(logs or {})})", RuntimeWarning, stacklevel=3)
     return current
+
 
 class Callback:
     """Base class of callbacks: every hook is a no-op (see the module docstring)."""
