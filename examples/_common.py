@@ -73,7 +73,10 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
     p.add_argument("--val-split", type=float, default=0.1,
                    help="fraction of the training set held out for validation (0: validate on the "
                         "test set)")
-    p.add_argument("--augment", action="store_true", help="random crops (4 px) and horizontal flips")
+    p.add_argument("--augment", nargs="?", const="crop-flip", default="none",
+                   choices=("none", "flip", "crop-flip"),
+                   help="training augmentation: horizontal flips, or random 4-px-padded crops + "
+                        "flips (--augment alone)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit-train", type=int, default=None, metavar="N",
                    help="use only N training images (a quick smoke run)")
@@ -193,11 +196,14 @@ def loaders(args, train, val, test, train_transform=None, eval_transform=None):
 
 
 def augmentation(args, image_size):
-    """Random 4-px-padded crops + horizontal flips when ``--augment``, else None."""
-    if not args.augment:
-        return None
+    """The ``--augment`` transform: horizontal flips ("flip"), random 4-px-padded
+    crops + flips ("crop-flip"), or None."""
     T = data.transforms
-    return T.Compose([T.RandomCrop(image_size, padding=4), T.RandomHorizontalFlip()])
+    if args.augment == "flip":
+        return T.RandomHorizontalFlip()
+    if args.augment == "crop-flip":
+        return T.Compose([T.RandomCrop(image_size, padding=4), T.RandomHorizontalFlip()])
+    return None
 
 
 def compose(*transforms):

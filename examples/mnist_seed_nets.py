@@ -66,7 +66,7 @@ def run_one(args, train, test):
     resize = data.transforms.Resize(size) if size != native else None
     norm = data.transforms.Normalize((mean,), (std,))
     augment = (data.transforms.RandomAffine(degrees=10, translate=(0.1, 0.1))
-               if args.augment else None)
+               if args.augment != "none" else None)
     loss = models.googlenet_loss() if args.model == "googlenet" else F.cross_entropy
     paper = PAPER.get((args.model, args.optimizer, args.lr))
     return common.train_and_report(

@@ -48,7 +48,7 @@ def main(argv=None):
                              in_channels=common.image_shape(test)[0], image_size=size,
                              dropout=dropout)
     augment = None
-    if args.augment:  # Keras' ImageDataGenerator-style shifts, rotations, zoom and flips
+    if args.augment != "none":  # Keras' ImageDataGenerator-style shifts, rotations, zoom and flips
         T = data.transforms
         augment = T.Compose([T.RandomAffine(degrees=20, translate=(0.1, 0.1), scale=(0.9, 1.1)),
                              T.RandomHorizontalFlip()])
