@@ -13,6 +13,9 @@ Shapes (all arrays float32 or float64; outputs keep the input dtype):
   (one row per output pixel, one column per weight element: ``cols @ W.reshape(O, -1).T``
   is the convolution)
 - ``col2im(cols (N*OH*OW, C*kh*kw), x_shape, kernel, stride, padding, dilation) -> (N,C,H,W)``
+- ``conv2d_direct_forward(x (N,C,H,W), w (O,C/g,kh,kw), padding, dilation, groups) -> (N,O,OH,OW)``
+  and ``conv2d_direct_backward(dy, x, w, ...) -> (dx, dw)``: stride-1 convolution
+  without a column matrix, for layers with few channels (``direct_conv_suited``)
 - ``maxpool2d_forward(x, kernel, stride, padding, ceil_mode) -> (out, argmax)``
 - ``maxpool2d_backward(dy, argmax, x_shape) -> dx``
 - ``avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad)``
@@ -36,6 +39,7 @@ from . import reference
 from .shapes import conv_output_size, pool_output_size
 
 __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
+           "conv2d_direct_forward", "conv2d_direct_backward", "direct_conv_suited",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",
            "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
            "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
@@ -64,16 +68,17 @@ def cpu_kernels():
     return _cpu_choice
 
 
-def _impl(name, array):
+def _impl(name, array, gpu=None):
     """The implementation of kernel ``name`` for the module that owns ``array``.
 
     The implementation modules are imported here, on first use, so that
-    ``import minidl.kernels`` does not pay for importing Numba.
+    ``import minidl.kernels`` does not pay for importing Numba. ``gpu``: the
+    module to use for CuPy arrays instead of the CUDA kernels.
     """
     if get_array_module(array) is np:
         module = importlib.import_module(f"{__name__}.{_CPU_CHOICES[_cpu_choice]}")
     else:
-        module = _gpu_module()
+        module = gpu if gpu is not None else _gpu_module()
     return getattr(module, name)
 
 
@@ -139,6 +144,52 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
            [1., 2., 1.]], dtype=float32)
     """
     return _impl("col2im", cols)(cols, x_shape, kernel, stride, padding, dilation)
+
+
+def conv2d_direct_forward(x, w, padding, dilation, groups):
+    """Stride-1 convolution without a column matrix: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, OH, OW).
+
+    ``y[n, o, oy, ox] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*C/groups + c, oy + i*dh, ox + j*dw]``
+    with o in group g. Meant for layers with few channels (see
+    :func:`direct_conv_suited`); CuPy arrays use the vectorised reference.
+    """
+    return _impl("conv2d_direct_forward", x, gpu=reference)(x, w, padding, dilation, groups)
+
+
+def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True, need_weight=True):
+    """Gradients of :func:`conv2d_direct_forward`: dy (N, O, OH, OW) -> ``(dx, dw)``.
+
+    dx has x's shape, dw w's shape; either is None when not asked for.
+    """
+    return _impl("conv2d_direct_backward", dy, gpu=reference)(dy, x, w, padding, dilation, groups,
+                                                              need_input=need_input, need_weight=need_weight)
+
+
+# The direct kernels beat im2col + GEMM on CPU only while the GEMMs would be
+# thin (few input and output channels) and the planes long enough for the
+# vectorised loops (measured in benchmarks/bench_kernels.py --conv: 2-3x faster
+# on LeNet's and TinyVGG's 3-16-channel layers, 1.2-3x slower from 32
+# channels on, or on 10x10 planes).
+DIRECT_MAX_CHANNELS = 16
+DIRECT_MIN_PLANE = 256
+
+
+def direct_conv_suited(x, w_shape, stride, padding, dilation, groups):
+    """Whether :func:`conv2d_direct_forward` is the faster convolution for this layer.
+
+    True for NumPy arrays with the Numba kernels, stride 1, at most
+    ``DIRECT_MAX_CHANNELS`` output and per-group input channels and an output
+    plane (OH rows of the padded width) of at least ``DIRECT_MIN_PLANE`` elements.
+    GPU arrays always use im2col + cuBLAS GEMMs.
+    """
+    if get_array_module(x) is not np or _cpu_choice != "numba" or tuple(stride) != (1, 1):
+        return False
+    o, cg, kh, kw = (int(v) for v in w_shape)
+    if o > DIRECT_MAX_CHANNELS or cg > DIRECT_MAX_CHANNELS:
+        return False
+    h, wd = int(x.shape[2]), int(x.shape[3])
+    oh = h + 2 * int(padding[0]) - int(dilation[0]) * (kh - 1)
+    return oh * (wd + 2 * int(padding[1])) >= DIRECT_MIN_PLANE
 
 
 def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):

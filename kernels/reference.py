@@ -11,9 +11,9 @@ from __future__ import annotations
 from minidl.backend import get_array_module
 
 from .shapes import (channel_view_shape, check_float, check_nchw, check_same, conv_geometry,
-                     pool_geometry)
+                     direct_conv_geometry, pool_geometry)
 
-__all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
+__all__ = ["im2col", "col2im", "conv2d_direct_forward", "conv2d_direct_backward", "maxpool2d_forward", "maxpool2d_backward",
            "avgpool2d_forward", "avgpool2d_backward", "avgpool_divisor",
            "bias_relu_forward", "bias_relu_backward", "channel_mean_var", "channel_sum_dot",
            "channel_affine", "channel_combine"]
@@ -72,6 +72,62 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
             dxpad[:, :, _window(i * dh, sh, oh), _window(j * dw, sw, ow)] += \
                 cols6[:, :, :, :, i, j].transpose(0, 3, 1, 2)
     return xp.ascontiguousarray(dxpad[:, :, ph:ph + h, pw:pw + w])
+
+
+def conv2d_direct_forward(x, w, padding, dilation, groups):
+    """Stride-1 convolution without im2col: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, OH, OW).
+
+    ``y[n, o] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*Cg + c, i*dh : i*dh+OH, j*dw : j*dw+OW]``
+    for o in group g, one tensordot per (group, kernel position).
+    """
+    check_nchw("conv2d_direct_forward", x)
+    check_float("conv2d_direct_forward", x)
+    xp = get_array_module(x)
+    n, c, h, wd, o, cg, kh, kw, ph, pw, dh, dw, oh, ow = direct_conv_geometry(
+        "conv2d_direct_forward", x.shape, w.shape, padding, dilation, groups)
+    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x
+    og = o // groups
+    y = xp.zeros((n, o, oh, ow), dtype=x.dtype)
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                block = xpad[:, g * cg:(g + 1) * cg, i * dh:i * dh + oh, j * dw:j * dw + ow]  # (N, Cg, OH, OW)
+                part = xp.tensordot(w[g * og:(g + 1) * og, :, i, j], block, axes=([1], [1]))  # (Og, N, OH, OW)
+                y[:, g * og:(g + 1) * og] += part.transpose(1, 0, 2, 3)
+    return y
+
+
+def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True, need_weight=True):
+    """Gradients of :func:`conv2d_direct_forward` given dy (N, O, OH, OW): ``(dx or None, dw or None)``.
+
+    ``dw[o, c, i, j] = sum_{n, oy, ox} dy[n, o, oy, ox] * xpad[n, g*Cg + c, oy + i*dh, ox + j*dw]``;
+    dx is the matching scatter of ``w[o, c, i, j] * dy`` into the padded input, cropped.
+    """
+    check_nchw("conv2d_direct_backward", dy)
+    check_float("conv2d_direct_backward", dy)
+    xp = get_array_module(dy)
+    n, c, h, wd, o, cg, kh, kw, ph, pw, dh, dw, oh, ow = direct_conv_geometry(
+        "conv2d_direct_backward", x.shape, w.shape, padding, dilation, groups)
+    if tuple(dy.shape) != (n, o, oh, ow):
+        raise ValueError(f"conv2d_direct_backward: dy shape {tuple(dy.shape)} != expected {(n, o, oh, ow)} "
+                         f"for input {tuple(x.shape)} and weight {tuple(w.shape)}")
+    xpad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if (ph or pw) else x
+    og = o // groups
+    gw = xp.zeros(w.shape, dtype=dy.dtype) if need_weight else None
+    dxpad = xp.zeros(xpad.shape, dtype=dy.dtype) if need_input else None
+    for g in range(groups):
+        dyg = dy[:, g * og:(g + 1) * og]                                  # (N, Og, OH, OW)
+        for i in range(kh):
+            for j in range(kw):
+                rows, cols = slice(i * dh, i * dh + oh), slice(j * dw, j * dw + ow)
+                if need_weight:
+                    block = xpad[:, g * cg:(g + 1) * cg, rows, cols]      # (N, Cg, OH, OW)
+                    gw[g * og:(g + 1) * og, :, i, j] = xp.tensordot(dyg, block, axes=([0, 2, 3], [0, 2, 3]))
+                if need_input:
+                    part = xp.tensordot(dyg, w[g * og:(g + 1) * og, :, i, j], axes=([1], [0]))  # (N, OH, OW, Cg)
+                    dxpad[:, g * cg:(g + 1) * cg, rows, cols] += part.transpose(0, 3, 1, 2)
+    dx = dxpad[:, :, ph:ph + h, pw:pw + wd] if need_input else None
+    return (xp.ascontiguousarray(dx) if dx is not None else None), gw
 
 
 def _pool_pad(xp, x, fill, ph, pw, kh, kw, sh, sw, oh, ow):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __all__ = ["conv_output_size", "pool_output_size", "pair", "check_nchw", "channel_view_shape", "check_same",
-           "check_float", "pool_geometry", "conv_geometry"]
+           "check_float", "pool_geometry", "conv_geometry", "direct_conv_geometry"]
 
 
 def pair(value, name="argument"):
@@ -82,6 +82,23 @@ def conv_geometry(name, x_shape, kernel, stride, padding, dilation):
     except ValueError as exc:
         raise ValueError(f"{name} on input {tuple(x_shape)}, kernel {(kh, kw)}: {exc}") from None
     return n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow
+
+
+def direct_conv_geometry(name, x_shape, w_shape, padding, dilation, groups):
+    """Validate a stride-1 convolution; return ``(N, C, H, W, O, Cg, kh, kw, ph, pw, dh, dw, OH, OW)``.
+
+    ``w_shape`` is (O, C/groups, kh, kw); O must be divisible by ``groups``.
+    """
+    if len(w_shape) != 4:
+        raise ValueError(f"{name}: expected a 4-D (O, C/groups, kh, kw) weight shape, got {tuple(w_shape)}")
+    o, cg, kh, kw = (int(v) for v in w_shape)
+    groups = int(groups)
+    n, c, h, w, kh, kw, _, _, ph, pw, dh, dw, oh, ow = conv_geometry(
+        name, x_shape, (kh, kw), 1, padding, dilation)
+    if groups < 1 or o % groups or c != cg * groups:
+        raise ValueError(f"{name}: input {tuple(x_shape)} and weight {tuple(w_shape)} do not fit "
+                         f"groups={groups} (need C == C/groups * groups and O divisible by groups)")
+    return n, c, h, w, o, cg, kh, kw, ph, pw, dh, dw, oh, ow
 
 
 def pool_geometry(name, x_shape, kernel, stride, padding, ceil_mode):

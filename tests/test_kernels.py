@@ -408,3 +408,93 @@ def test_fused_bad_input(impl):
         impl.bias_relu_forward(x[:, :, :, ::2], np.zeros(3, np.float32))
     with pytest.raises(ValueError, match="channel_sum_dot: arrays differ"):
         impl.channel_sum_dot(x, x[:1])
+
+
+# --- direct stride-1 convolution ---------------------------------------------
+
+# (x shape, (O, kh, kw), padding, dilation, groups): kernel shapes 1x1 to 5x5,
+# 2x1 and 1x2, padding 0-2, dilation 1-2, grouped and depthwise.
+DIRECT_CASES = [
+    ((2, 3, 7, 9), (4, 3, 3), (0, 0), (1, 1), 1),
+    ((2, 3, 7, 9), (4, 3, 3), (1, 1), (1, 1), 1),
+    ((3, 2, 8, 5), (5, 2, 1), (1, 0), (2, 1), 1),
+    ((1, 3, 6, 11), (2, 1, 2), (0, 2), (1, 2), 1),
+    ((2, 4, 9, 7), (6, 5, 5), (2, 2), (1, 1), 2),
+    ((2, 6, 5, 8), (6, 3, 3), (1, 2), (1, 1), 6),
+    ((1, 3, 13, 11), (7, 1, 1), (0, 0), (1, 1), 1),
+    ((2, 3, 32, 29), (6, 5, 5), (0, 0), (1, 1), 1),   # LeNet's first layer, odd width
+]
+
+
+def _conv_loops(x, w, padding, dilation, groups):
+    """Direct-loop convolution and its gradients for dy = 1 + (index mod 7) / 7, per group."""
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    ys, dxs, dws = [], [], []
+    for g in range(groups):
+        xg = x[:, g * cg:(g + 1) * cg]
+        wg = w[g * og:(g + 1) * og].reshape(og, -1)
+        cols = naive.im2col(xg, (kh, kw), 1, padding, dilation)
+        ys.append(cols @ wg.T)                                   # (N*OH*OW, Og)
+    n, _, h, wd = x.shape
+    oh = h + 2 * padding[0] - dilation[0] * (kh - 1)
+    ow = wd + 2 * padding[1] - dilation[1] * (kw - 1)
+    y = np.concatenate(ys, axis=1).reshape(n, oh * ow, o).transpose(0, 2, 1).reshape(n, o, oh, ow)
+    dy = (1 + (np.arange(y.size) % 7) / 7).astype(x.dtype).reshape(y.shape)
+    dyt = dy.reshape(n, o, -1).transpose(0, 2, 1).reshape(-1, o)
+    for g in range(groups):
+        xg = x[:, g * cg:(g + 1) * cg]
+        cols = naive.im2col(xg, (kh, kw), 1, padding, dilation)
+        dg = dyt[:, g * og:(g + 1) * og]
+        dws.append((dg.T @ cols).reshape(og, cg, kh, kw))
+        dxs.append(naive.col2im(dg @ w[g * og:(g + 1) * og].reshape(og, -1), xg.shape, (kh, kw), 1,
+                                padding, dilation))
+    return y, dy, np.concatenate(dxs, axis=1), np.concatenate(dws, axis=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", DIRECT_CASES, ids=str)
+def test_direct_conv_against_loops(impl, case, dtype):
+    x_shape, (o, kh, kw), padding, dilation, groups = case
+    x = rand(x_shape, dtype, seed=1)
+    w = rand((o, x_shape[1] // groups, kh, kw), dtype, seed=2)
+    y_ref, dy, dx_ref, dw_ref = _conv_loops(x, w, padding, dilation, groups)
+    y = impl.conv2d_direct_forward(x, w, padding, dilation, groups)
+    assert y.dtype == dtype and y.flags.c_contiguous
+    np.testing.assert_allclose(y, y_ref, **tol(dtype))
+    dx, dw = impl.conv2d_direct_backward(dy, x, w, padding, dilation, groups)
+    np.testing.assert_allclose(dx, dx_ref, **tol(dtype))
+    big = dict(rtol=1e-4, atol=1e-3) if dtype == np.float32 else tol(dtype)   # sums of up to 1,700 terms
+    np.testing.assert_allclose(dw, dw_ref, **big)
+    only_w = impl.conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=False)
+    only_x = impl.conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_weight=False)
+    assert only_w[0] is None and only_x[1] is None
+    np.testing.assert_allclose(only_w[1], dw, **big)
+    np.testing.assert_allclose(only_x[0], dx, **tol(dtype))
+
+
+def test_direct_conv_bad_input(impl):
+    x = rand((2, 4, 6, 6), np.float32)
+    w = rand((3, 2, 3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"groups=2"):          # 3 outputs do not split into 2 groups
+        impl.conv2d_direct_forward(x, w, 0, 1, 2)
+    with pytest.raises(ValueError, match=r"\(2, 4, 6, 6\)"):
+        impl.conv2d_direct_forward(x, rand((3, 4, 9, 9), np.float32), 0, 1, 1)
+    w1 = rand((3, 4, 3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"dy shape \(2, 3, 5, 5\) != expected \(2, 3, 4, 4\)"):
+        impl.conv2d_direct_backward(rand((2, 3, 5, 5), np.float32), x, w1, 0, 1, 1)
+
+
+def test_direct_conv_suited_rule():
+    """Direct only for stride 1, few channels and planes of at least 256 elements (Numba kernels)."""
+    x = np.zeros((64, 3, 32, 32), np.float32)
+    assert K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)        # LeNet conv1
+    assert not K.direct_conv_suited(x, (6, 3, 5, 5), (2, 2), (0, 0), (1, 1), 1)    # stride 2
+    assert not K.direct_conv_suited(x, (32, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1)   # 32 outputs
+    x2 = np.zeros((64, 6, 14, 14), np.float32)
+    assert not K.direct_conv_suited(x2, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)  # 10x14 plane
+    K.set_cpu_kernels("numpy")
+    try:
+        assert not K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)
+    finally:
+        K.set_cpu_kernels("numba")

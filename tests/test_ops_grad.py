@@ -140,6 +140,40 @@ def test_conv2d(rng, device, case):
     check(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
 
 
+DIRECT_CONV_CASES = [c for c in CONV_CASES if c[2] == 1]
+
+
+@pytest.mark.parametrize("case", DIRECT_CONV_CASES, ids=[str(i) for i in range(len(DIRECT_CONV_CASES))])
+def test_conv2d_direct_algorithm(rng, device, monkeypatch, case):
+    """The direct stride-1 path: finite-difference gradients, and the same values as im2col."""
+    import minidl.ops.conv as conv_ops
+    xs, (o, kh, kw), stride, padding, dilation, groups = case
+    x = t(rng, *xs, device=device)
+    w = t(rng, o, xs[1] // groups, kh, kw, device=device)
+    b = t(rng, o, device=device)
+
+    def run():
+        for p in (x, w, b):
+            p.grad = None
+        y = F.conv2d(x, w, b, stride, padding, dilation, groups)
+        (y * y).sum().backward()
+        return [v.numpy() for v in (y, x.grad, w.grad, b.grad)]
+    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "im2col")
+    by_im2col = run()
+    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "direct")
+    by_direct = run()
+    for a, c in zip(by_im2col, by_direct):
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-10)
+    check(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
+
+
+def test_conv2d_algorithm_setting_is_checked(rng, monkeypatch):
+    import minidl.ops.conv as conv_ops
+    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "winograd")
+    with pytest.raises(ValueError, match="'winograd'"):
+        F.conv2d(t(rng, 1, 2, 5, 5), t(rng, 3, 2, 3, 3))
+
+
 POOL_CASES = [c for c in itertools.product([(2, 2), (3, 3), (2, 1), (3, 2)], [None, 1, 2], [0, 1], [False, True])
               if c[2] <= min(c[0]) // 2]  # PyTorch allows padding up to half the kernel
 

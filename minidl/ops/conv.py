@@ -16,6 +16,12 @@ column-gradient GEMMs ran 1.5-3x faster than in the transposed layout
 (C*kh*kw, N*P), with one thread 0.9-1.5x, at the price of 1-4 ms more for the
 transposing copies on 32x32 layers (``benchmarks/bench_gemm_layout.py``).
 ``minidl.kernels`` provides im2col/col2im for the array's device.
+
+Layers with few channels and stride 1 (LeNet's and TinyVGG's) skip the column
+matrix: there the GEMMs would be thin and memory-bound, and
+``kernels.conv2d_direct_forward``/``_backward`` compute the same sums directly,
+2-3x faster. ``kernels.direct_conv_suited`` decides; ``CONV_ALGORITHM`` (or the
+environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``.
 """
 from __future__ import annotations
 
@@ -54,10 +60,32 @@ class Linear(Function):
 IM2COL_BUDGET_BYTES = int(float(os.environ.get("MINIDL_IM2COL_BUDGET_MB", "512")) * 2 ** 20)
 
 
+# "auto" (kernels.direct_conv_suited decides), "im2col" or "direct" (stride 1 only).
+CONV_ALGORITHM = os.environ.get("MINIDL_CONV_ALGORITHM", "auto").lower()
+
+
+def _use_direct(x, w, stride, padding, dilation, groups):
+    """Whether this convolution goes through the direct stride-1 kernels."""
+    if CONV_ALGORITHM not in ("auto", "im2col", "direct"):
+        raise ValueError(f"conv2d: CONV_ALGORITHM / MINIDL_CONV_ALGORITHM must be 'auto', 'im2col' or "
+                         f"'direct', got {CONV_ALGORITHM!r}")
+    if CONV_ALGORITHM == "im2col" or tuple(stride) != (1, 1):
+        return False
+    return CONV_ALGORITHM == "direct" or kernels.direct_conv_suited(x, w.shape, stride, padding,
+                                                                    dilation, groups)
+
+
 class Conv2d(Function):
-    """2-D cross-correlation through im2col and one GEMM per group (per chunk of images)."""
+    """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), or direct."""
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+        self.direct = _use_direct(x, w, stride, padding, dilation, groups)
+        if self.direct:
+            self.x, self.w, self.args = x, w, (padding, dilation, groups)
+            y = kernels.conv2d_direct_forward(x, w, padding, dilation, groups)
+            if b is not None:
+                y += b.reshape(1, -1, 1, 1)
+            return y
         xp = get_array_module(x)
         N, C, H, W = x.shape
         O, Cg, kh, kw = w.shape
@@ -108,6 +136,13 @@ class Conv2d(Function):
             xp.add(src, b.reshape(1, O, 1), out=y_out)
 
     def backward(self, g):
+        if self.direct:
+            need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
+            gb = g.sum(axis=(0, 2, 3)) if need_b else None
+            gx, gw = kernels.conv2d_direct_backward(g, self.x, self.w, *self.args,
+                                                    need_input=self.needs_input_grad[0],
+                                                    need_weight=self.needs_input_grad[1])
+            return gx, gw, gb
         xp = get_array_module(g)
         w, groups = self.w, self.groups
         O, Cg, kh, kw = w.shape
