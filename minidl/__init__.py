@@ -6,6 +6,7 @@
 >>> x.grad.numpy()
 array([2., 4., 6.], dtype=float32)
 """
+from .allocator import tune_malloc as _tune_malloc
 from .backend import Device, DeviceError, device, gpu_available, manual_seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (Tensor, arange, as_tensor, bool_, float32, float64, int32, int64, ones, ones_like,
@@ -19,6 +20,8 @@ from .summary import summary  # noqa: E402
 from .io import load, load_model, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+_tune_malloc()
 
 __all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad",
            "enable_grad", "is_grad_enabled", "set_grad_enabled", "Tensor", "tensor", "as_tensor",

@@ -43,3 +43,22 @@ def test_import_minidl_is_quick_and_does_not_load_cupy_or_numba():
     assert not cupy_loaded, "import minidl must not import CuPy"
     assert not numba_loaded, "import minidl must not import Numba (kernels compile lazily)"
     assert seconds < 5.0, f"import minidl took {seconds:.2f} s"
+
+
+def _malloc_tuned(env_extra):
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "MINIDL_MALLOC_TUNING"}
+    env.update(env_extra)
+    code = "import minidl, minidl.allocator as a; print(a._tuned)"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=env).stdout.strip()
+
+
+def test_import_tunes_glibc_malloc_unless_told_not_to():
+    import platform
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        import pytest
+        pytest.skip("malloc tuning applies to glibc only")
+    assert _malloc_tuned({}) == "True"
+    assert _malloc_tuned({"MINIDL_MALLOC_TUNING": "0"}) == "False"
+    assert _malloc_tuned({"MALLOC_TRIM_THRESHOLD_": "1000000"}) == "False"   # the user's own setting wins
