@@ -2,7 +2,7 @@
 
 Runs a few training steps (forward, cross-entropy, backward, Adam) of a net
 from ``bench_train.py`` under cProfile and sums each function's own time into
-categories: im2col, col2im, convolution GEMMs (with their layout copies),
+categories: direct convolution, im2col, col2im, convolution GEMMs (with their layout copies),
 linear layers, pooling, batch norm, activations/dropout, loss, optimiser, and
 everything else (autograd bookkeeping and Python overhead).
 
@@ -27,6 +27,7 @@ import bench_train  # noqa: E402
 
 # (category, predicate on (file, function name)), first match wins
 CATEGORIES = [
+    ("direct conv kernels", lambda f, n: "kernels" in f and ("direct" in n or n == "_pad_planes")),
     ("im2col", lambda f, n: "kernels" in f and "im2col" in n),
     ("col2im", lambda f, n: "kernels" in f and "col2im" in n),
     ("conv GEMMs + layout copies", lambda f, n: f.endswith("ops/conv.py") and "gemm" in n),
@@ -71,6 +72,7 @@ def main(argv=None):
     ap.add_argument("net", choices=sorted(bench_train.NETS))
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
     args = ap.parse_args(argv)
     bench_train._limit_minidl_threads(args.threads)
     import minidl as mdl
@@ -100,12 +102,15 @@ def main(argv=None):
     for _ in range(args.steps):
         step()
     prof.disable()
-    totals = categorise(pstats.Stats(prof))
+    stats = pstats.Stats(prof)
+    totals = categorise(stats)
     whole = sum(totals.values())
     print(f"{args.net} ({desc}), batch {batch}, {args.threads} thread(s): "
           f"{1e3 * plain:.1f} ms per step without the profiler")
     for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"  {name:38s} {1e3 * seconds / args.steps:8.1f} ms  {100 * seconds / whole:5.1f}%")
+    if args.top:
+        stats.sort_stats("tottime").print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -167,7 +167,7 @@ def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True,
 
 # The direct kernels beat im2col + GEMM on CPU only while the GEMMs would be
 # thin (few input and output channels) and the planes long enough for the
-# vectorised loops (measured in benchmarks/bench_kernels.py --conv: 2-3x faster
+# vectorised loops (measured by benchmarks/bench_conv_algorithm.py: 2-3x faster
 # on LeNet's and TinyVGG's 3-16-channel layers, 1.2-3x slower from 32
 # channels on, or on 10x10 planes).
 DIRECT_MAX_CHANNELS = 16
