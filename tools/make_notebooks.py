@@ -1155,6 +1155,29 @@ def nb05():
         print("max-pool values and argmax agree:", np.array_equal(out_n, out_r), np.array_equal(arg_n, arg_r))
         """),
         md(r"""
+        ### A second way to convolve, for thin layers
+
+        im2col turns a convolution into one big GEMM, which pays off when the GEMM is
+        big in every dimension. LeNet's first layer has 3 input and 6 output channels:
+        its column matrix is 75 values wide for every output pixel, and the GEMM has
+        only 6 columns of output, so the time goes into writing and reading the
+        column matrix. For such layers (stride 1, at most 16 channels in and out)
+        `kernels.conv2d_direct_forward` sums $w[o,c,i,j] \cdot x[c, y+i, x+j]$
+        directly, one kernel position at a time over a whole output plane, and
+        `F.conv2d` picks it by itself through `kernels.direct_conv_suited`. Both
+        algorithms give the same numbers:
+        """),
+        code("""
+        xl = rng.standard_normal((4, 3, 32, 32)).astype(np.float32)
+        wl = rng.standard_normal((6, 3, 5, 5)).astype(np.float32)
+        direct = kernels.conv2d_direct_forward(xl, wl, (0, 0), (1, 1), 1)
+        cols = kernels.im2col(xl, (5, 5), 1, 0, 1)                       # (4*28*28, 75)
+        via_gemm = (cols @ wl.reshape(6, -1).T).reshape(4, 28 * 28, 6).transpose(0, 2, 1).reshape(direct.shape)
+        print("direct == im2col + GEMM:", np.allclose(direct, via_gemm, atol=1e-4))
+        print("LeNet conv1 goes direct:", kernels.direct_conv_suited(xl, wl.shape, (1, 1), (0, 0), (1, 1), 1))
+        print("a 32-channel layer does not:", kernels.direct_conv_suited(xl, (32, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1))
+        """),
+        md(r"""
         ## 2. How much faster: a timing table
 
         Median of several runs after a warm-up, float32, on one small layer (batch 32,
