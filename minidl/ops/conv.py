@@ -21,7 +21,8 @@ Layers with few channels and stride 1 (LeNet's and TinyVGG's) skip the column
 matrix: there the GEMMs would be thin and memory-bound, and
 ``kernels.conv2d_direct_forward``/``_backward`` compute the same sums directly,
 2-3x faster. ``kernels.direct_conv_suited`` decides; ``CONV_ALGORITHM`` (or the
-environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``.
+environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``
+(the latter for stride-1 layers; strided ones always use im2col).
 """
 from __future__ import annotations
 
