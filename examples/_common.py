@@ -78,6 +78,9 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
                    help="training augmentation: horizontal flips, or random 4-px-padded crops + "
                         "flips (--augment alone)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init-weights", default=None, metavar="H5",
+                   help="start from the weights in this checkpoint (e.g. an earlier run's best.h5, "
+                        "same model flags) instead of a fresh initialisation")
     p.add_argument("--limit-train", type=int, default=None, metavar="N",
                    help="use only N training images (a quick smoke run)")
     p.add_argument("--limit-test", type=int, default=None, metavar="N", help="use only N test images")
@@ -264,6 +267,13 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
     if val_is_test:
         val = test
     classes = list(getattr(test, "classes", None) or range(int(np.max(test.targets)) + 1))
+    if getattr(args, "init_weights", None):
+        try:
+            mio.load_weights(model, args.init_weights)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # missing file, other model
+            print(f"error: --init-weights: {exc}", file=sys.stderr)
+            sys.exit(2)
+        print(f"initial weights from {args.init_weights}", flush=True)
     if optimizer is None:
         optimizer = make_optimizer(args, model.parameters())
     train_dl, val_dl, test_dl = loaders(args, train, val, test, train_transform, eval_transform)

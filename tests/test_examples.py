@@ -116,3 +116,23 @@ def test_googlenet_trains_through_fit():
     hist = fit(net, (x, y), epochs=1, optimizer=optim.SGD(net.parameters(), lr=0.01),
                loss=models.googlenet_loss(), val_data=(x, y), batch_size=4, verbose=0)
     assert len(hist.history["loss"]) == 1 and "val_accuracy" in hist.history
+
+
+def test_init_weights_starts_from_a_checkpoint(tmp_path):
+    """--init-weights loads an earlier run's best.h5; a checkpoint of another model is refused by name."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    base = [sys.executable, str(EXAMPLES / "tiny_vgg.py"), "--limit-train", "200", "--limit-test", "50",
+            "--epochs", "1", "--verbose", "0"]
+    assert subprocess.run(base + ["--out", str(first)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path).returncode == 0
+    proc = subprocess.run(base + ["--out", str(second), "--init-weights", str(first / "best.h5")],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"initial weights from {first / 'best.h5'}" in proc.stdout
+    summary = json.loads((second / "summary.json").read_text())
+    assert summary["args"]["init_weights"] == str(first / "best.h5")
+    other = subprocess.run([sys.executable, str(EXAMPLES / "cifar10_wallace.py"), "--dataset", "shapes",
+                            *TINY, "--out", str(tmp_path / "other"), "--init-weights", str(first / "best.h5")],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert other.returncode == 2
+    assert "best.h5" in other.stderr and "Traceback" not in other.stderr
