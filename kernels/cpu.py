@@ -28,6 +28,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
+import numba  # noqa: E402
 from numba import njit, prange, uint64  # noqa: E402
 
 from .reference import check_cols_out, check_out
@@ -305,6 +306,29 @@ def _avgpool_bwd(dy, dx, kh, kw, sh, sw, ph, pw, count_include_pad):
                     xoff = j - pw
                     ox0, ox1 = _valid_range(xoff, sw, ow, w)
                     _scatter_add(plane[y], ox0 * sw + xoff, sw, g, ox0, ox1 - ox0)
+
+
+# The other way round, OpenBLAS's idle threads spin for about 2^28 cycles
+# (0.1 s) after every GEMM unless OPENBLAS_THREAD_TIMEOUT says otherwise, and a
+# conv net calls a GEMM every few milliseconds, so a second Numba thread always
+# shares its core with a spinning BLAS thread. Measured on 2 cores (LeNet N1 /
+# CIFAR CNN N2 training steps): 2 Numba + 2 BLAS threads 36 / 325 ms; 1 Numba
+# + 2 BLAS 9.3 / 188 ms; 2 + 2 with OPENBLAS_THREAD_TIMEOUT=4 5.7 / 202 ms;
+# 1 + 1 8.3 / 210 ms. So while BLAS may run several threads and nobody chose
+# otherwise, the kernels run on one thread.
+def _one_thread_beside_spinning_blas():
+    """Use one Numba thread unless BLAS is single-threaded, told not to spin, or the user chose.
+
+    Returns the number of Numba threads in effect.
+    """
+    chosen = ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "MINIDL_KEEP_NUMBA_THREADS")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    if not any(name in os.environ for name in chosen) and blas_threads != "1":
+        numba.set_num_threads(1)
+    return numba.get_num_threads()
+
+
+_one_thread_beside_spinning_blas()
 
 
 # --- direct stride-1 convolution for layers with few channels ---------------

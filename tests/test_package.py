@@ -62,3 +62,24 @@ def test_import_tunes_glibc_malloc_unless_told_not_to():
     assert _malloc_tuned({}) == "True"
     assert _malloc_tuned({"MINIDL_MALLOC_TUNING": "0"}) == "False"
     assert _malloc_tuned({"MALLOC_TRIM_THRESHOLD_": "1000000"}) == "False"   # the user's own setting wins
+
+
+def _numba_threads_after_import(env_extra):
+    import os
+    drop = ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "MINIDL_KEEP_NUMBA_THREADS",
+            "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_extra)
+    code = "import numba, minidl.kernels.cpu; print(numba.get_num_threads(), numba.config.NUMBA_NUM_THREADS)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+def test_numba_kernels_take_one_thread_beside_a_spinning_blas():
+    in_effect, available = _numba_threads_after_import({})
+    assert in_effect == 1
+    if available > 1:   # the user's choices are kept
+        assert _numba_threads_after_import({"OPENBLAS_NUM_THREADS": "1"})[0] == available
+        assert _numba_threads_after_import({"OPENBLAS_THREAD_TIMEOUT": "4"})[0] == available
+        assert _numba_threads_after_import({"MINIDL_KEEP_NUMBA_THREADS": "1"})[0] == available
