@@ -57,12 +57,13 @@ class Linear(Function):
 
 # Largest im2col buffer built at once; a bigger batch is processed in chunks of
 # images, and the backward pass rebuilds each chunk's columns instead of keeping
-# them (trading one extra im2col for memory). At 32 MB, the largest block
-# glibc serves from its heap once minidl.allocator has raised the mmap
-# threshold, the buffer is reused instead of page-faulted in afresh each step; measured against 512 MB (bench_train.py, 1 thread, two
-# rounds): peak RSS of N4 766 -> 420 MB, N6 1172 -> 776 MB, N2 475 -> 363 MB,
-# step times within the run-to-run noise. MINIDL_IM2COL_BUDGET_MB overrides it.
-IM2COL_BUDGET_BYTES = int(float(os.environ.get("MINIDL_IM2COL_BUDGET_MB", "32")) * 2 ** 20)
+# them (one extra im2col, traded for memory). At 4 MB a chunk's columns are still
+# in cache when its GEMMs read them, which more than pays for the rebuild:
+# against 32 MB, in-process A/B on an idle 2-core machine, step time of N4 0.69x
+# / N2 0.80x / N6 0.92x with two threads and N4 0.79x / N6 0.94x with one; against
+# 512 MB, peak RSS of N4 766 -> 363 MB and N6 1172 -> 677 MB
+# (docs/performance.md). MINIDL_IM2COL_BUDGET_MB overrides it.
+IM2COL_BUDGET_BYTES = int(float(os.environ.get("MINIDL_IM2COL_BUDGET_MB", "4")) * 2 ** 20)
 
 
 # "auto" (kernels.direct_conv_suited decides), "im2col" or "direct" (stride 1 only).
