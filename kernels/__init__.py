@@ -187,9 +187,8 @@ def direct_conv_suited(x, w_shape, stride, padding, dilation, groups):
     o, cg, kh, kw = (int(v) for v in w_shape)
     if o > DIRECT_MAX_CHANNELS or cg > DIRECT_MAX_CHANNELS:
         return False
-    h, wd = int(x.shape[2]), int(x.shape[3])
-    oh = h + 2 * int(padding[0]) - int(dilation[0]) * (kh - 1)
-    return oh * (wd + 2 * int(padding[1])) >= DIRECT_MIN_PLANE
+    oh = conv_output_size(x.shape[2], kh, 1, padding[0], dilation[0])
+    return oh * (int(x.shape[3]) + 2 * int(padding[1])) >= DIRECT_MIN_PLANE
 
 
 def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
