@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 from minidl import models  # noqa: E402
 
 
@@ -38,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--dropout", type=float, nargs=2, default=(0.25, 0.5), metavar="P",
                         help="after each conv pair, after the dense layer")
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)
     train, test = common.load_datasets(args)
     resize, size = common.resize_for(args, test)

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 from minidl import data, models  # noqa: E402
 from minidl.models.papers import PAPER_HPARAMS  # noqa: E402
 
@@ -41,6 +42,7 @@ def main(argv=None):
     parser.add_argument("--no-augment", dest="paper_augment", action="store_false",
                         help="turn off the paper's flips + scale + rotation augmentation")
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)
     train, test = common.load_datasets(args, shapes_size=args.image_size)
     resize, size = common.resize_for(args, test)

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 import minidl.nn.functional as F  # noqa: E402
 from minidl import data, models  # noqa: E402
 
@@ -60,6 +61,7 @@ def build_model(args, num_classes):
 
 def run_one(args, train, test):
     """Train and test one configuration; returns its summary dict."""
+    minidl.manual_seed(args.seed)  # each grid run starts from the same random state
     model, size = build_model(args, len(test.classes))
     native = common.image_shape(test)[1]
     mean, std = MNIST_STATS[args.dataset]
@@ -95,6 +97,7 @@ def main(argv=None):
                         help="--model lenet: hidden FC widths (tutorial: 120 84)")
     parser.add_argument("--dropout", type=float, default=0.25, help="--model lenet: dropout")
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)
     train, test = common.load_datasets(args)
     if not args.grid:

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 import minidl.nn.functional as F  # noqa: E402
 from minidl import data, models  # noqa: E402
 from minidl.models.papers import PAPER_HPARAMS  # noqa: E402
@@ -38,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--config", default="D", choices=tuple("ABCDEF"))
     parser.add_argument("--padding", default="valid", choices=("valid", "same"))
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     hp = PAPER_HPARAMS["kth_vgg"][args.config]
     for key in ("epochs", "lr", "optimizer", "decay"):  # the configuration's recipe
         if getattr(args, key) is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 from minidl import data, models  # noqa: E402
 from minidl.models.papers import PAPER_HPARAMS  # noqa: E402
 
@@ -38,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--dropout", type=float, nargs="+", default=None,
                         help="Model 1: one rate (0.5); Model 2: three (0.5 0.5 0.75)")
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)
     train, test = common.load_datasets(args, shapes_size=64)
     resize, size = common.resize_for(args, test)

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+import minidl  # noqa: E402
 from minidl import models  # noqa: E402
 
 # Shapes: how many images to generate for training (10% is held out for
@@ -39,6 +40,7 @@ def main(argv=None):
         epochs=10, batch_size=32, lr=2e-3, optimizer="adam", schedule="cosine")
     parser.add_argument("--filters", type=int, default=10, help="filters per conv (CNN Explainer: 10)")
     args = parser.parse_args(argv)
+    minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)  # fail fast, before loading data
     train, test = common.load_datasets(args, shapes_n=SHAPES_N, shapes_size=32)
     resize, size = common.resize_for(args, test)

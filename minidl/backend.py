@@ -7,6 +7,7 @@ quick and works where CuPy is not installed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import random
 import threading
@@ -15,7 +16,7 @@ import numpy as np
 
 __all__ = [
     "DeviceError", "Device", "device", "gpu_available", "get_array_module",
-    "to_device", "device_of", "manual_seed", "rng", "new_rng", "cupy_or_none",
+    "to_device", "device_of", "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
 ]
 
 
@@ -147,6 +148,7 @@ def to_device(array, dev):
 # One NumPy Generator drives initialisation, dropout masks, shuffling and
 # augmentation seeds; ``manual_seed`` resets it (and CuPy's, when loaded).
 _rng = np.random.default_rng()
+_thread_rng = threading.local()  # per-thread override set by ``rng_scope``
 
 
 def manual_seed(seed: int) -> None:
@@ -161,21 +163,39 @@ def manual_seed(seed: int) -> None:
 
 
 def rng() -> np.random.Generator:
-    """The global NumPy Generator seeded by :func:`manual_seed`."""
-    return _rng
+    """The global NumPy Generator seeded by :func:`manual_seed` (or, inside
+    :func:`rng_scope` in this thread, the scope's generator)."""
+    return getattr(_thread_rng, "generator", None) or _rng
+
+
+@contextlib.contextmanager
+def rng_scope(generator: np.random.Generator):
+    """Within the block, :func:`rng` in the calling thread returns ``generator``.
+
+    The DataLoader prepares each batch inside a scope with a generator derived
+    from (seed, epoch, batch), so a transform drawing from minidl's global
+    generator gets the same numbers whichever thread prepares the batch and in
+    whatever order, and never advances the main generator (dropout's).
+    """
+    previous = getattr(_thread_rng, "generator", None)
+    _thread_rng.generator = generator
+    try:
+        yield generator
+    finally:
+        _thread_rng.generator = previous
 
 
 def new_rng(seed=None) -> np.random.Generator:
     """A fresh Generator: from ``seed`` when given, else drawn from the global one."""
     if seed is None:
-        seed = int(_rng.integers(0, 2 ** 63 - 1))
+        seed = int(rng().integers(0, 2 ** 63 - 1))
     return np.random.default_rng(seed)
 
 
 def random_uniform(xp, shape, dtype=np.float32):
     """Uniform [0, 1) samples of ``dtype`` on the device of ``xp``, from the seeded generators."""
     if xp is np:
-        return _rng.random(shape, dtype=np.dtype(dtype))
+        return rng().random(shape, dtype=np.dtype(dtype))
     return xp.random.random_sample(shape, dtype=dtype)
 
 

@@ -119,7 +119,8 @@ class DataLoader:
 
         def job(b):
             rng = np.random.default_rng(np.random.SeedSequence(base, spawn_key=(epoch, 1, b)))
-            return self._make_batch(batches[b], rng)
+            with backend.rng_scope(rng):  # transforms that draw from minidl's generator get this one
+                return self._make_batch(batches[b], rng)
 
         if self.prefetch == 0 and self.num_workers == 0:
             return (job(b) for b in range(len(batches)))
