@@ -39,13 +39,15 @@ import contextlib
 import datetime
 import json
 import os
-import tempfile
+import re
+import secrets
+import signal
 import zipfile
 
 import numpy as np
 
 __all__ = ["save", "load", "load_model", "load_weights", "read_metadata", "atomic_path",
-           "FileFormatError"]
+           "remove_stale_temps", "FileFormatError"]
 
 _META_KEY = "__minidl__"
 _FORMATS = {".h5": "hdf5", ".hdf5": "hdf5", ".npz": "npz"}
@@ -70,11 +72,106 @@ def _kind(path) -> str:
     return _FORMATS[ext]
 
 
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_pattern(base):
+    """Matches the temp files :func:`atomic_path` names for ``base``: ``.{base}.{pid}-{token}.tmp``."""
+    return re.compile(rf"^\.{re.escape(base)}\.(\d+)-[0-9a-f]+{re.escape(_TEMP_SUFFIX)}$")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: keep its file
+    return True
+
+
+def remove_stale_temps(path) -> list:
+    """Remove the temp files that killed saves to ``path`` left beside it (their
+    process is gone); returns the removed paths. Files of live processes stay."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    pattern = _temp_pattern(os.path.basename(path))
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        m = pattern.match(name)
+        if m and not _pid_alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(directory, name))
+                removed.append(os.path.join(directory, name))
+    return removed
+
+
+def _new_temp(directory, base):
+    """Create an empty temp file for ``base`` in ``directory``, mode 0666 & ~umask (as ``open``)."""
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}.{os.getpid()}-{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f"{directory}: cannot create a temporary file for {base}")
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold SIGINT back while the block runs, then deliver it (KeyboardInterrupt).
+
+    A Ctrl-C landing inside a write would otherwise raise in the middle of h5py's
+    or zipfile's cleanup, where it can be swallowed ("Exception ignored in ...")
+    and the run would go on. Deferred, the write completes (or fails and is
+    rolled back) and the interrupt is raised right after. Outside the main
+    thread signals cannot be handled, and nothing is deferred.
+    """
+    received = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # runs the restored handler: KeyboardInterrupt
+
+
+def _write_error(path, exc):
+    """An ``OSError`` naming ``path`` and the cause (errno text) of a failed write."""
+    code = getattr(exc, "errno", None)
+    if code is None:
+        m = re.search(r"errno = (\d+)", str(exc))
+        code = int(m.group(1)) if m else None
+    reason = os.strerror(code) if code else f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    err = OSError(code, f"{path}: cannot write the file ({reason}); the previous file, if any, is kept")
+    return err
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
 
-    On an exception the temporary file is removed and ``path`` is untouched.
+    The temp file is ``.{name}.{pid}-{token}.tmp`` in the same folder, created
+    with mode ``0666 & ~umask`` (so the saved file follows the umask, as
+    ``open`` does); temp files of earlier saves to ``path`` whose process is
+    gone (killed mid-write) are removed first. SIGINT is deferred while the
+    block runs (main thread): the write completes or is rolled back, then
+    ``KeyboardInterrupt`` propagates. On an exception the temporary file is
+    removed and ``path`` is untouched; an ``OSError`` (disk full, ...) is
+    re-raised naming ``path``.
 
     >>> import os, tempfile
     >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
@@ -86,16 +183,18 @@ def atomic_path(path):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    remove_stale_temps(path)
+    with _sigint_deferred():
+        tmp = _new_temp(directory, os.path.basename(path))
+        try:
+            yield tmp
+            os.replace(tmp, path)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            if isinstance(exc, OSError) and path not in str(exc):
+                raise _write_error(path, exc) from exc
+            raise
 
 
 # ----------------------------------------------------------------- encoding
@@ -175,7 +274,8 @@ def _decode(node, arrays, path):
     if t in ("list", "tuple"):
         items = [_decode(v, arrays, f"{path}/{i}") for i, v in enumerate(node["items"])]
         return tuple(items) if t == "tuple" else items
-    raise FileFormatError(f"{path}: unknown node type {t!r}")
+    raise FileFormatError(f"entry '{path.lstrip('/') or '<root>'}' has an unknown node type {t!r} "
+                          "(written by a newer minidl, or edited)")
 
 
 def _is_module(obj) -> bool:
@@ -229,10 +329,13 @@ def save(obj, path):
     }
     text = json.dumps(meta, allow_nan=True)
     with atomic_path(path) as tmp:
-        if kind == "hdf5":
-            _write_h5(tmp, enc.arrays, text, meta)
-        else:
-            _write_npz(tmp, enc.arrays, text)
+        try:
+            if kind == "hdf5":
+                _write_h5(tmp, enc.arrays, text, meta)
+            else:
+                _write_npz(tmp, enc.arrays, text)
+        except (OSError, RuntimeError) as exc:  # h5py reports a full disk as either
+            raise _write_error(path, exc) from exc
     return path
 
 
@@ -280,8 +383,10 @@ def _read(path):
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
-            meta = json.loads(str(z[_META_KEY][()])) if _META_KEY in names else None
+            meta = _parse_meta(str(z[_META_KEY][()]), path) if _META_KEY in names else None
             arrays = {n: z[n] for n in names if n != _META_KEY}
+    except FileFormatError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise _open_error(path, exc, kind) from exc
     return meta, arrays
@@ -292,7 +397,7 @@ def _read_h5(f, path):
     meta = None
     if _META_KEY in f:
         raw = f[_META_KEY][()]
-        meta = json.loads(raw.decode() if isinstance(raw, bytes) else str(raw))
+        meta = _parse_meta(raw.decode() if isinstance(raw, bytes) else str(raw), path)
     arrays = {}
 
     def visit(name, obj):
@@ -300,6 +405,20 @@ def _read_h5(f, path):
             arrays[name] = obj[()]
     f.visititems(visit)
     return meta, arrays
+
+
+def _parse_meta(text, path):
+    """The JSON metadata document; a :class:`FileFormatError` naming the file when it is not JSON."""
+    try:
+        meta = json.loads(text)
+    except ValueError as exc:
+        detail = f"{exc.msg} at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise FileFormatError(f"{path}: the metadata entry '{_META_KEY}' is not valid JSON ({detail}); "
+                              "the file is corrupt or was not written by minidl") from None
+    if not isinstance(meta, dict):
+        raise FileFormatError(f"{path}: the metadata entry '{_META_KEY}' is a JSON "
+                              f"{type(meta).__name__}, expected an object")
+    return meta
 
 
 def _nest(flat):
@@ -330,6 +449,10 @@ def _load_all(path):
         config = _decode(meta.get("config"), get, "__config__")
     except KeyError as exc:
         raise FileFormatError(f"{path}: malformed minidl metadata (missing {exc})") from exc
+    except FileFormatError as exc:
+        if str(exc).startswith(os.fspath(path)):
+            raise
+        raise FileFormatError(f"{path}: {exc}") from None
     return meta, obj, config
 
 
@@ -395,7 +518,14 @@ def load_model(path, strict: bool = True):
         raise ValueError(f"{path}: no model config saved (only zoo models record one); build the "
                          "model yourself and call minidl.io.load_weights(model, path)")
     from minidl import models
-    model = models.build(config["name"], **dict(config.get("kwargs") or {}))
+    name = config["name"]
+    try:
+        model = models.build(name, **dict(config.get("kwargs") or {}))
+    except KeyError:
+        raise ValueError(f"{path}: the file names zoo model {name!r}, which this minidl does not know "
+                         f"(known: {', '.join(models.list_models())})") from None
+    except TypeError as exc:
+        raise ValueError(f"{path}: cannot rebuild zoo model {name!r} from the saved arguments ({exc})") from exc
     try:
         model.load_state_dict(state, strict=strict)
     except (RuntimeError, ValueError, KeyError) as exc:
