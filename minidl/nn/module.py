@@ -22,6 +22,7 @@ import itertools
 import numpy as np
 
 from minidl import backend
+from minidl.nn._layer_path import label_error
 from minidl.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "RemovableHandle"]
@@ -170,7 +171,11 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
+        try:
+            out = self.forward(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError) as exc:
+            label_error(self, exc)  # name the sub-module that raised it: "features.3 (Conv2d): ..."
+            raise
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:

@@ -32,6 +32,7 @@ from .. import kernels
 from ..kernels.shapes import pair
 from ..autograd import Function
 from ..backend import get_array_module
+from ._guards import check_float_input, empty_batch
 
 __all__ = ["linear", "conv2d"]
 
@@ -211,6 +212,7 @@ def linear(x, weight, bias=None):
     array([[3., 3., 3., 3.],
            [3., 3., 3., 3.]], dtype=float32)
     """
+    check_float_input("linear", x)
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
                          f"expects {weight.shape[1]} (weight shape {weight.shape})")
@@ -231,6 +233,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
     if x.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    check_float_input("conv2d", x)
+    check_float_input("conv2d", weight, "weight")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got shape {weight.shape}")
     O, Cg = weight.shape[:2]
@@ -247,4 +251,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"conv2d: input {x.shape} padded by {padding} is smaller than the "
                              f"dilated kernel {tuple(weight.shape[2:])} (dilation {dilation})")
+    if x.shape[0] == 0:  # an empty batch: empty output, zero parameter gradients
+        out = [kernels.conv_output_size(size, k, s, p, d) for size, k, s, p, d in
+               zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)]
+        return empty_batch((0, O, *out), x, weight, bias)
     return Conv2d.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)

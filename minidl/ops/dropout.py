@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
+from ._guards import check_float_input
 
 __all__ = ["dropout"]
 
@@ -26,6 +27,7 @@ def dropout(x, p=0.5, training=True):
         raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    check_float_input("dropout", x)
     if p == 1.0:
         return x * 0.0
     return Dropout.apply(x, p=p)

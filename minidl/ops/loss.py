@@ -20,6 +20,11 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _reduce(loss, reduction):
     if reduction == "mean":
+        if isinstance(loss, Tensor):
+            if loss.data.size == 0:  # the mean of an empty batch is NaN (PyTorch), without NumPy's warning
+                return loss.sum() * float("nan")
+        elif loss.size == 0:
+            return get_array_module(loss).full((), float("nan"), dtype=loss.dtype)
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
@@ -32,7 +37,7 @@ def _scale_grad(g, n, reduction, dtype):
     if reduction == "none":
         return g.reshape(-1, 1).astype(dtype, copy=False)
     g = g.astype(dtype, copy=False)
-    if reduction == "mean":
+    if reduction == "mean" and n:
         g = g / n
     return xp.broadcast_to(g.reshape(1, 1), (n, 1))
 

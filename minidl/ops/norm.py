@@ -13,6 +13,7 @@ from __future__ import annotations
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ._guards import check_float_input, empty_batch
 
 __all__ = ["batch_norm"]
 
@@ -46,7 +47,7 @@ class BatchNorm(Function):
             mean, var = mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
             if training and running_mean is not None:
                 m = x.size // x.shape[1]
-                if m < 2:
+                if m == 1:
                     raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                                      f"got input of shape {x.shape}")
                 mom = running_mean.dtype.type(momentum)
@@ -114,12 +115,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     """
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape {x.shape}")
+    check_float_input("batch_norm", x)
     C = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (C,):
             raise ValueError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input {x.shape} "
                              f"has {C} channels")
+    if x.shape[0] == 0:  # PyTorch: an empty result, running statistics untouched
+        return empty_batch(x.shape, x, weight, bias)
     rm = None if running_mean is None else running_mean.data
     rv = None if running_var is None else running_var.data
     return BatchNorm.apply(x, weight, bias, running_mean=rm, running_var=rv,

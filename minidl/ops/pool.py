@@ -5,6 +5,7 @@ from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels.shapes import pair
+from ._guards import check_float_input, empty_batch
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -87,6 +88,17 @@ class AdaptiveAvgPool2d(Function):
 def _check_4d(name, x):
     if x.ndim != 4:
         raise ValueError(f"{name}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    check_float_input(name, x)
+
+
+def _pool_output(name, x, kernel, stride, padding, ceil_mode):
+    """(OH, OW), or a ValueError naming ``name`` when the window does not fit the input."""
+    try:
+        return tuple(kernels.pool_output_size(size, k, s, p, ceil_mode)
+                     for size, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    except ValueError:
+        raise ValueError(f"{name}: input of shape {tuple(x.shape)} padded by {padding} is smaller than "
+                         f"the kernel {kernel}") from None
 
 
 def _pool_args(name, x, kernel_size, stride, padding):
@@ -111,6 +123,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
            [13., 15.]], dtype=float32)
     """
     kernel, stride, padding = _pool_args("max_pool2d", x, kernel_size, stride, padding)
+    out = _pool_output("max_pool2d", x, kernel, stride, padding, ceil_mode)
+    if x.shape[0] == 0:
+        return empty_batch(tuple(x.shape[:2]) + out, x)
     return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
 
 
@@ -124,6 +139,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
            [10.5, 12.5]], dtype=float32)
     """
     kernel, stride, padding = _pool_args("avg_pool2d", x, kernel_size, stride, padding)
+    out = _pool_output("avg_pool2d", x, kernel, stride, padding, ceil_mode)
+    if x.shape[0] == 0:
+        return empty_batch(tuple(x.shape[:2]) + out, x)
     return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                            count_include_pad=count_include_pad)
 
@@ -134,6 +152,8 @@ def adaptive_avg_pool2d(x, output_size):
     oh, ow = pair(output_size, "output_size")
     if oh < 1 or ow < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size {output_size} must be >= 1")
+    if x.shape[0] == 0:
+        return empty_batch(tuple(x.shape[:2]) + (oh, ow), x)
     if (oh, ow) == (1, 1):
         return GlobalAvgPool2d.apply(x)
     H, W = x.shape[2:]

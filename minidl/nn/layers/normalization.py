@@ -79,7 +79,7 @@ class _BatchNorm(Module):
             for i, s in enumerate(shape):
                 if i != 1:
                     per_channel *= s
-            if per_channel <= 1:
+            if per_channel == 1:  # (an empty batch is fine, as in PyTorch)
                 raise ValueError(f"{self!r}: expected more than 1 value per channel when "
                                  f"training, got input of shape {shape}")
 
