@@ -301,3 +301,39 @@ def test_sigint_handler_untouched_outside_main_thread(tmp_path):
     t.join()
     assert not errors and load(tmp_path / "t.h5")["w"].tolist() == [1.0, 1.0]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ------------------------------------------------------------------ ImageFolder
+def _tree(root, classes):
+    from PIL import Image
+    for cls, n in classes.items():
+        (root / cls).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (6, 5), (40 * i, 80, 120)).save(root / cls / f"{i}.png")
+    return root
+
+
+def test_image_folder_empty_class_raises_like_torchvision(tmp_path):
+    from minidl.data import ImageFolder
+    root = _tree(tmp_path / "fruit", {"apple": 2, "banana": 0, "cherry": 1})
+    (root / "banana" / "notes.txt").write_text("not an image")
+    with pytest.raises(FileNotFoundError, match=r"^Found no valid file for the classes banana under "
+                                                rf"{root}\. Supported extensions are: .*\.png"):
+        ImageFolder(root, cache=False)
+
+
+def test_image_folder_allow_empty_keeps_label_and_warns(tmp_path):
+    from minidl.data import ImageFolder
+    root = _tree(tmp_path / "fruit", {"apple": 2, "banana": 0, "cherry": 1})
+    with pytest.warns(UserWarning, match=r"no valid file for the classes banana"):
+        ds = ImageFolder(root, cache=False, allow_empty=True)
+    assert ds.classes == ["apple", "banana", "cherry"] and len(ds) == 3
+    assert ds.targets.tolist() == [0, 0, 2]
+
+
+def test_image_folder_class_emptied_by_skipped_corrupt_files_raises(tmp_path):
+    from minidl.data import ImageFolder
+    root = _tree(tmp_path / "fruit", {"apple": 2, "banana": 0})
+    (root / "banana" / "broken.jpg").write_bytes(b"\x00garbage" * 20)
+    with pytest.raises(FileNotFoundError, match="classes banana"):
+        ImageFolder(root, cache=False, skip_corrupt=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -85,12 +86,17 @@ class ImageFolder(ArrayImageDataset):
     naming it; with ``skip_corrupt=True`` it is left out and counted in
     ``.skipped`` (its path in ``.skipped_files``). ``.samples`` lists the kept
     ``(path, label)`` pairs.
+
+    A class folder without any image (or whose images were all skipped as
+    corrupt) raises ``FileNotFoundError`` naming it, as torchvision does; with
+    ``allow_empty=True`` the class keeps its label (so labels still follow the
+    sorted folder names) with no samples, and a warning names it.
     """
 
     name = "imagefolder"
 
     def __init__(self, root, image_size=None, transform=None, skip_corrupt=False, cache=True,
-                 extensions=IMAGE_EXTENSIONS):
+                 extensions=IMAGE_EXTENSIONS, allow_empty=False):
         self.root = Path(root).expanduser()
         classes, samples = scan_tree(self.root, extensions=extensions)
         if not samples:
@@ -99,7 +105,23 @@ class ImageFolder(ArrayImageDataset):
         paths, labels = zip(*samples)
         arrays = decode_files(self.name, "all", list(paths), labels, image_size, skip_corrupt,
                               cache, key_parts=[str(self.root.resolve())])
+        _check_empty_classes(self.root, classes, arrays["targets"], extensions, allow_empty)
         _set_from_arrays(self, arrays, classes, transform)
+
+
+def _check_empty_classes(root, classes, targets, extensions, allow_empty):
+    """Raise (or warn, with ``allow_empty``) about classes left with no sample."""
+    counts = np.bincount(np.asarray(targets, dtype=np.int64), minlength=len(classes))
+    empty = [c for c, n in zip(classes, counts) if n == 0]
+    if not empty:
+        return
+    names = ", ".join(empty)
+    if not allow_empty:
+        raise FileNotFoundError(f"Found no valid file for the classes {names} under {root}. Supported "
+                                f"extensions are: {', '.join(extensions)} (pass allow_empty=True to "
+                                "keep empty classes)")
+    warnings.warn(f"ImageFolder {root}: no valid file for the classes {names}; they keep their labels "
+                  "with 0 samples", UserWarning, stacklevel=3)
 
 
 def _set_from_arrays(ds, arrays, classes, transform):
