@@ -7,6 +7,10 @@ Outputs of every run (in ``--out``, default ``runs/<name>/``):
 * ``best.h5``: the checkpoint of the epoch with the best ``val_accuracy``
   (model state dict + config, optimiser, epoch, history); reload the model with
   ``minidl.load_model("runs/<name>/best.h5")``;
+* ``last.h5``: the checkpoint of the last finished epoch (weights, optimiser,
+  lr schedule, early-stopping state, epoch, history); ``--resume
+  runs/<name>/last.h5`` with the same flags continues an interrupted run, and
+  gives the same weights and metrics as a run that was never interrupted;
 * ``curves.png``, ``confusion_matrix.png``, ``worst_errors.png``;
 * ``summary.json``: ``test_accuracy`` (a fraction), ``test_top5_accuracy`` (more
   than 5 classes), ``epochs``, ``wall_time_s``, ``device``, ``dataset`` and the
@@ -15,6 +19,7 @@ Outputs of every run (in ``--out``, default ``runs/<name>/``):
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -28,8 +33,8 @@ import minidl
 import minidl.nn.functional as F
 from minidl import data, metrics, optim, viz
 from minidl import io as mio
-from minidl.train import (CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, fit,
-                          predict)
+from minidl.train import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
+                          fit, load_checkpoint, predict)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -81,6 +86,10 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
     p.add_argument("--init-weights", default=None, metavar="H5",
                    help="start from the weights in this checkpoint (e.g. an earlier run's best.h5, "
                         "same model flags) instead of a fresh initialisation")
+    p.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue an interrupted run from its checkpoint (e.g. runs/<name>/last.h5, "
+                        "written after every epoch): weights, optimiser, lr schedule, early stopping "
+                        "and epoch are restored; pass the same flags as the interrupted run")
     p.add_argument("--limit-train", type=int, default=None, metavar="N",
                    help="use only N training images (a quick smoke run)")
     p.add_argument("--limit-test", type=int, default=None, metavar="N", help="use only N test images")
@@ -268,11 +277,12 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         val = test
     classes = list(getattr(test, "classes", None) or range(int(np.max(test.targets)) + 1))
     if getattr(args, "init_weights", None):
+        if getattr(args, "resume", None):
+            fail("--init-weights and --resume exclude each other (--resume restores the weights too)")
         try:
             mio.load_weights(model, args.init_weights)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # missing file, other model
-            print(f"error: --init-weights: {exc}", file=sys.stderr)
-            sys.exit(2)
+            fail(f"--init-weights: {exc}")
         print(f"initial weights from {args.init_weights}", flush=True)
     if optimizer is None:
         optimizer = make_optimizer(args, model.parameters())
@@ -287,18 +297,24 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
 
     best_path = out / "best.h5"
     mode = "min" if "loss" in args.monitor else "max"
-    cbs = [CSVLogger(out / "log.csv"),
+    resume = getattr(args, "resume", None)
+    cbs = [CSVLogger(out / "log.csv", append=bool(resume)),
            ModelCheckpoint(best_path, monitor=args.monitor, mode=mode, save_best_only=True)]
     cbs += lr_callbacks(args, optimizer)
     if args.patience:
         cbs.append(EarlyStopping(monitor=args.monitor, mode=mode, patience=args.patience,
                                  restore_best_weights=True))
     cbs += list(callbacks)
+    cbs.append(ModelCheckpoint(out / "last.h5"))  # last: saved after every other callback's epoch end
+    initial_epoch = 0
+    if resume:
+        initial_epoch, previous = resume_from(resume, model, optimizer, cbs, out / "log.csv")
+        cbs.insert(0, _PreviousEpochs(previous))
     metric_names = ["accuracy"] + (["top5_accuracy"] if len(classes) > 5 else [])
     train_start = time.perf_counter()
     history = fit(model, train_dl, epochs=args.epochs, optimizer=optimizer, loss=loss,
                   val_data=val_dl, metrics=metric_names, callbacks=cbs, device=device,
-                  verbose=args.verbose, seed=args.seed)
+                  verbose=args.verbose, seed=args.seed, initial_epoch=initial_epoch)
     train_time = time.perf_counter() - train_start
     epochs_run = len(history.history.get("loss", []))
     if best_path.exists():
@@ -316,6 +332,8 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         "device": device,
         "dataset": args.dataset,
     }
+    if resume:
+        summary["resumed_from"] = {"checkpoint": str(resume), "epoch": initial_epoch}
     if len(classes) > 5:
         summary["test_top5_accuracy"] = float(metrics.top_k_accuracy(logits, y_true, k=5))
     hist = history.history
@@ -338,11 +356,56 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         summary.update(extra)
     write_plots(out, history, y_true, y_pred, logits, test, classes)
     summary["wall_time_s"] = round(time.perf_counter() - start, 2)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    with mio.atomic_path(out / "summary.json") as tmp:
+        Path(tmp).write_text(json.dumps(summary, indent=2, default=str) + "\n")
     top5 = f", top-5 {summary['test_top5_accuracy']:.2%}" if "test_top5_accuracy" in summary else ""
     print(f"test accuracy {summary['test_accuracy']:.2%}{top5} after {epochs_run} epochs, "
           f"{summary['wall_time_s']:.0f} s; outputs in {out}/", flush=True)
     return summary
+
+
+def fail(message: str) -> None:
+    """End the run with status 2 and a one-line ``error: message`` on stderr."""
+    print(f"error: {message}".splitlines()[0], file=sys.stderr)
+    sys.exit(2)
+
+
+class _PreviousEpochs(Callback):
+    """Puts the epochs of the interrupted run back in front of the resumed run's History,
+    so that its plots, summary and the next checkpoints cover the whole run."""
+
+    def __init__(self, previous):
+        super().__init__()
+        self.history, self.epochs = previous
+
+    def on_train_begin(self, logs=None):
+        record = self.trainer.history
+        record.history = {k: list(v) for k, v in self.history.items()}
+        record.epoch = list(self.epochs)
+
+
+def resume_from(path, model, optimizer, callbacks, csv_path) -> tuple:
+    """Restore ``model``, ``optimizer`` and the callbacks' state (lr schedule, early
+    stopping, best value) from the checkpoint ``path``; rewrite ``csv_path`` with the
+    checkpoint's epochs (a log row written after the checkpoint is dropped, as that
+    epoch runs again). Returns ``(epoch to resume at, (history dict, epoch list) so far)``."""
+    try:
+        ckpt = load_checkpoint(path, model, optimizer, callbacks=callbacks)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        fail(f"--resume: {exc}")
+    epoch = int(ckpt["epoch"])
+    history = {k: list(v) for k, v in (ckpt.get("history") or {}).items()}
+    epochs = list(ckpt.get("history_epochs") or range(epoch))
+    keys = sorted(history)
+    with mio.atomic_path(csv_path) as tmp:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["epoch"] + keys)
+            for i, e in enumerate(epochs):
+                writer.writerow([e] + [repr(float(history[k][i])) if isinstance(history[k][i], float)
+                                       else history[k][i] for k in keys])
+    print(f"resuming from {path} after epoch {epoch}", flush=True)
+    return epoch, (history, epochs)
 
 
 def write_plots(out, history, y_true, y_pred, logits, test, classes, n_worst=16):

@@ -72,6 +72,15 @@ def _model_weights(model) -> dict:
     return {k: np.array(v.numpy(), copy=True) for k, v in model.state_dict().items()}
 
 
+def _non_finite_entry(model):
+    """The name of the first parameter or buffer of ``model`` holding NaN or inf, else None."""
+    for name, value in model.state_dict().items():
+        arr = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            return name
+    return None
+
+
 def _set_lr(optimizer, lr) -> None:
     for group in optimizer.param_groups:
         group["lr"] = lr
@@ -336,13 +345,17 @@ class EarlyStopping(Callback):
             self.model.load_state_dict(self.best_weights)
 
     def state_dict(self):
-        """Counters and best value (not the weights)."""
-        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                "stopped_epoch": self.stopped_epoch}
+        """Counters and best value, and the best weights with ``restore_best_weights``
+        (so a resumed run restores the same weights at its end)."""
+        state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                 "stopped_epoch": self.stopped_epoch}
+        if self.restore_best_weights and self.best_weights is not None:
+            state["best_weights"] = self.best_weights
+        return state
 
     def load_state_dict(self, state):
         """Restore :meth:`state_dict`'s values."""
-        for k in ("wait", "best", "best_epoch", "stopped_epoch"):
+        for k in ("wait", "best", "best_epoch", "stopped_epoch", "best_weights"):
             if k in state:
                 setattr(self, k, state[k])
         self._restored = True  # the next on_train_begin keeps these
@@ -416,6 +429,12 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
+        bad = _non_finite_entry(self.model)
+        if bad is not None:  # never overwrite a good checkpoint with diverged weights
+            kept = f"the last good checkpoint {self.last_path} is kept" if self.last_path else "nothing saved"
+            warnings.warn(f"ModelCheckpoint: epoch {epoch + 1} not saved: '{bad}' holds NaN or inf; {kept}",
+                          RuntimeWarning, stacklevel=2)
+            return
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
