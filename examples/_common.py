@@ -47,6 +47,22 @@ _SHARED = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "cifar10": "cifar
 
 
 # ----------------------------------------------------------------- flags
+def _number(kind, low, inclusive=True, high=None):
+    """An argparse ``type``: ``kind`` (int/float) >= low (> low unless inclusive), < high."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        if (value < low if inclusive else value <= low) or (high is not None and value >= high):
+            bound = f"{'>=' if inclusive else '>'} {low}" + (f" and < {high}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> argparse.ArgumentParser:
     """The flags every example shares, with the script's ``defaults`` (the paper's recipe).
 
@@ -60,29 +76,29 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
     p.add_argument("--data-dir", default=None,
                    help="the data set's folder (or archive); default: ../shared/data/<name> "
                         "when present, else $MINIDL_DATA/<name>")
-    p.add_argument("--image-size", type=int, default=None,
+    p.add_argument("--image-size", type=_number(int, 1), default=None,
                    help="resize images to this size (default: the data set's own / the model's)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3, help="initial learning rate")
+    p.add_argument("--epochs", type=_number(int, 0), default=10)
+    p.add_argument("--batch-size", type=_number(int, 1), default=32)
+    p.add_argument("--lr", type=_number(float, 0, inclusive=False), default=1e-3, help="initial learning rate")
     p.add_argument("--optimizer", default="adam", choices=("sgd", "adam", "adamw", "rmsprop", "adadelta"))
-    p.add_argument("--momentum", type=float, default=0.0, help="SGD/RMSprop momentum")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="optimiser weight decay")
-    p.add_argument("--decay", type=float, default=0.0,
+    p.add_argument("--momentum", type=_number(float, 0), default=0.0, help="SGD/RMSprop momentum")
+    p.add_argument("--weight-decay", type=_number(float, 0), default=0.0, help="optimiser weight decay")
+    p.add_argument("--decay", type=_number(float, 0), default=0.0,
                    help="Keras' legacy lr decay per batch: lr = lr0 / (1 + decay * iterations)")
     p.add_argument("--schedule", default="none", choices=("none", "cosine"),
                    help="epoch-wise lr schedule (cosine: anneal to 0 over --epochs)")
-    p.add_argument("--patience", type=int, default=0,
+    p.add_argument("--patience", type=_number(int, 0), default=0,
                    help="early stopping patience on --monitor (0: off); restores the best weights")
     p.add_argument("--monitor", default="val_accuracy", help="metric for early stopping and best.h5")
-    p.add_argument("--val-split", type=float, default=0.1,
+    p.add_argument("--val-split", type=_number(float, 0, high=1), default=0.1,
                    help="fraction of the training set held out for validation (0: validate on the "
                         "test set)")
     p.add_argument("--augment", nargs="?", const="crop-flip", default="none",
                    choices=("none", "flip", "crop-flip"),
                    help="training augmentation: horizontal flips, or random 4-px-padded crops + "
                         "flips (--augment alone)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_number(int, 0), default=0)
     p.add_argument("--init-weights", default=None, metavar="H5",
                    help="start from the weights in this checkpoint (e.g. an earlier run's best.h5, "
                         "same model flags) instead of a fresh initialisation")
@@ -90,9 +106,9 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
                    help="continue an interrupted run from its checkpoint (e.g. runs/<name>/last.h5, "
                         "written after every epoch): weights, optimiser, lr schedule, early stopping "
                         "and epoch are restored; pass the same flags as the interrupted run")
-    p.add_argument("--limit-train", type=int, default=None, metavar="N",
+    p.add_argument("--limit-train", type=_number(int, 1), default=None, metavar="N",
                    help="use only N training images (a quick smoke run)")
-    p.add_argument("--limit-test", type=int, default=None, metavar="N", help="use only N test images")
+    p.add_argument("--limit-test", type=_number(int, 1), default=None, metavar="N", help="use only N test images")
     p.add_argument("--out", default=str(Path("runs") / name), help="output folder")
     p.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2),
                    help="0 quiet, 1 progress bar, 2 one line per epoch")

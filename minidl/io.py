@@ -358,8 +358,9 @@ def _write_npz(tmp, arrays, text):
 def _open_error(path, exc, kind):
     what = "HDF5" if kind == "hdf5" else "NumPy .npz (zip)"
     size = os.path.getsize(path)
+    detail = " ".join(str(exc).split())  # h5py's messages span lines
     return FileFormatError(f"{path}: cannot read as {what} ({size} bytes): the file is truncated, "
-                           f"corrupt or not a {what} file ({type(exc).__name__}: {exc})")
+                           f"corrupt or not a {what} file ({type(exc).__name__}: {detail})")
 
 
 def _read(path):
@@ -368,6 +369,8 @@ def _read(path):
     kind = _kind(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not a file")
     if kind == "hdf5":
         import h5py
         try:
@@ -377,7 +380,7 @@ def _read(path):
         try:
             return _read_h5(f, path)
         except (OSError, KeyError, RuntimeError) as exc:
-            raise FileFormatError(f"{path}: truncated or corrupt HDF5 data ({exc})") from exc
+            raise FileFormatError(f"{path}: truncated or corrupt HDF5 data ({' '.join(str(exc).split())})") from exc
         finally:
             f.close()
     try:

@@ -217,6 +217,30 @@ class Trainer:
         return logs
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_fit_args(epochs, initial_epoch, optimizer, verbose, seed):
+    """One-line errors naming the ``fit`` argument and its value."""
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if not _is_int(value):
+            raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
+        if value < 0:
+            raise ValueError(f"fit: {name} must be >= 0, got {value}")
+    if epochs < initial_epoch:
+        raise ValueError(f"fit: epochs ({epochs}) must be >= initial_epoch ({initial_epoch}); epochs is "
+                         "the index of the last epoch + 1, as in Keras")
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad") and hasattr(optimizer, "param_groups")):
+        raise TypeError(f"fit: optimizer must be a minidl.optim optimizer (e.g. optim.SGD(model.parameters(), "
+                        f"lr=0.01)), got {type(optimizer).__name__}")
+    if verbose not in (0, 1, 2) or isinstance(verbose, float):
+        raise ValueError(f"fit: verbose must be 0 (quiet), 1 (progress bar) or 2 (one line per epoch), "
+                         f"got {verbose!r}")
+    if seed is not None and (not _is_int(seed) or seed < 0):
+        raise ValueError(f"fit: seed must be a non-negative int or None, got {seed!r}")
+
+
 def fit(model, train_data, *, epochs, optimizer, loss, val_data=None, metrics=("accuracy",),
         callbacks=(), device=None, verbose=1, initial_epoch=0, batch_size=32, shuffle=True,
         seed=None) -> History:
@@ -241,8 +265,8 @@ def fit(model, train_data, *, epochs, optimizer, loss, val_data=None, metrics=("
         callbacks: :class:`~minidl.train.callbacks.Callback` objects.
         device: "cpu" / "gpu" / "cuda": moves the model there; batches follow.
             None keeps the model where it is.
-        verbose: 0 quiet, 1 a progress bar per epoch, 2 a line per epoch
-            (adds a :class:`ProgressBar` unless one is given).
+        verbose: 0 quiet, 1 (or Keras' ``"auto"``) a progress bar per epoch, 2 a
+            line per epoch (adds a :class:`ProgressBar` unless one is given).
         initial_epoch: the epoch to start at (resuming).
         batch_size, shuffle: for ``(x, y)`` arrays.
         seed: makes each epoch's randomness depend only on ``(seed, epoch)``
@@ -255,10 +279,8 @@ def fit(model, train_data, *, epochs, optimizer, loss, val_data=None, metrics=("
         training), ``time`` (epoch seconds, incl. validation) and
         ``images_per_sec`` (training samples / training seconds).
     """
-    if int(epochs) < int(initial_epoch):
-        raise ValueError(f"epochs ({epochs}) must be >= initial_epoch ({initial_epoch})")
-    if seed is not None and int(seed) < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed}")
+    verbose = 1 if isinstance(verbose, str) and verbose == "auto" else verbose  # Keras' default
+    _check_fit_args(epochs, initial_epoch, optimizer, verbose, seed)
     dev, dtype = _setup_device(model, device)
     metric_fns = [resolve_metric(m) for m in (metrics or ())]
     trainer = Trainer(model, optimizer, resolve_loss(loss), metric_fns, dev, dtype)

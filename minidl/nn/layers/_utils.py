@@ -23,6 +23,25 @@ def _place(module, device):
         module.to(device=device)
 
 
+def _count(layer: str, name: str, value) -> int:
+    """``value`` as a size (an int >= 0); a one-line TypeError / ValueError naming
+    ``layer`` and ``name`` otherwise (``Linear: out_features must be >= 0, got -2``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
+    return int(value)
+
+
+def _int_pair(layer: str, name: str, value) -> tuple:
+    """An int or a pair of ints as ``(h, w)``; TypeError naming ``layer`` and ``name`` otherwise."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(items) not in (1, 2) or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))
+                                       for v in items):
+        raise TypeError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
+    return _pair(value, name)
+
+
 def _shape(x):
     return tuple(x.shape)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl.nn.module import Module, Parameter
-from minidl.nn.layers._utils import _factory, _pair, _place, _shape, default_init_
+from minidl.nn.layers._utils import _count, _factory, _int_pair, _place, _shape, default_init_
 
 __all__ = ["Conv2d"]
 
@@ -42,6 +42,8 @@ class Conv2d(Module):
                  device=None, dtype=None):
         super().__init__()
         dev, dt = _factory(device, dtype)
+        in_channels = _count("Conv2d", "in_channels", in_channels)
+        out_channels = _count("Conv2d", "out_channels", out_channels)
         if groups <= 0:
             raise ValueError(f"Conv2d: groups must be a positive integer, got {groups}")
         if in_channels % groups != 0:
@@ -53,11 +55,11 @@ class Conv2d(Module):
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported "
                                       "(only 'zeros')")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.dilation = _pair(dilation, "dilation")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _int_pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = _int_pair("Conv2d", "stride", stride)
+        self.dilation = _int_pair("Conv2d", "dilation", dilation)
         self.groups = int(groups)
         self.padding_mode = padding_mode
         if isinstance(padding, str):
@@ -68,7 +70,9 @@ class Conv2d(Module):
                 raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
-            self.padding = _pair(padding, "padding")
+            self.padding = _int_pair("Conv2d", "padding", padding)
+            if min(self.padding) < 0:
+                raise ValueError(f"Conv2d: padding must be >= 0, got {padding}")
         if min(self.kernel_size) <= 0 or min(self.stride) <= 0 or min(self.dilation) <= 0:
             raise ValueError(f"Conv2d: kernel_size, stride and dilation must be positive, got "
                              f"{self.kernel_size}, {self.stride}, {self.dilation}")

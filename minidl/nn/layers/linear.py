@@ -6,7 +6,7 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl.nn.module import Module, Parameter
-from minidl.nn.layers._utils import _factory, _place, _shape, default_init_
+from minidl.nn.layers._utils import _count, _factory, _place, _shape, default_init_
 
 __all__ = ["Identity", "Linear"]
 
@@ -45,8 +45,8 @@ class Linear(Module):
                  device=None, dtype=None):
         super().__init__()
         dev, dt = _factory(device, dtype)
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = _count("Linear", "in_features", in_features)
+        self.out_features = _count("Linear", "out_features", out_features)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         if bias:
             self.bias = Parameter(np.empty((self.out_features,), dtype=dt))

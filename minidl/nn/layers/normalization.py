@@ -6,7 +6,7 @@ import numpy as np
 import minidl.nn.functional as F
 from minidl.nn import init
 from minidl.nn.module import Module, Parameter
-from minidl.nn.layers._utils import _factory, _place, _shape
+from minidl.nn.layers._utils import _count, _factory, _place, _shape
 from minidl.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
@@ -30,7 +30,7 @@ class _BatchNorm(Module):
                  track_running_stats: bool = True, device=None, dtype=None):
         super().__init__()
         dev, dt = _factory(device, dtype)
-        self.num_features = int(num_features)
+        self.num_features = _count(type(self).__name__, "num_features", num_features)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
