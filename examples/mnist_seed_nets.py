@@ -97,6 +97,9 @@ def main(argv=None):
                         help="--model lenet: hidden FC widths (tutorial: 120 84)")
     parser.add_argument("--dropout", type=float, default=0.25, help="--model lenet: dropout")
     args = parser.parse_args(argv)
+    if args.grid and args.resume:
+        parser.error("--resume continues one run: resume a grid run with its --model, --optimizer, --lr "
+                     "and --out <grid out>/<model>_<optimizer>_<lr>")
     minidl.manual_seed(args.seed)  # before anything random: data, model init
     common.check_device(args.device)
     train, test = common.load_datasets(args)

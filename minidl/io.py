@@ -81,6 +81,7 @@ def _temp_pattern(base):
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running (this one, or one we cannot rule out)."""
     if pid == os.getpid():
         return True
     try:
@@ -141,6 +142,8 @@ def _sigint_deferred():
     except ValueError:  # not the main thread
         yield
         return
+    if previous is None:  # a handler not installed from Python: restore Python's default
+        previous = signal.default_int_handler
     try:
         yield
     finally:
@@ -155,9 +158,9 @@ def _write_error(path, exc):
     if code is None:
         m = re.search(r"errno = (\d+)", str(exc))
         code = int(m.group(1)) if m else None
-    reason = os.strerror(code) if code else f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    err = OSError(code, f"{path}: cannot write the file ({reason}); the previous file, if any, is kept")
-    return err
+    first_line = (str(exc).splitlines() or [""])[0]
+    reason = os.strerror(code) if code else f"{type(exc).__name__}: {first_line}"
+    return OSError(code, f"{path}: cannot write the file ({reason}); the previous file, if any, is kept")
 
 
 @contextlib.contextmanager
