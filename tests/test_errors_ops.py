@@ -178,3 +178,16 @@ def test_pool_window_larger_than_input_named_after_op():
         F.max_pool2d(mdl.ones(1, 1, 2, 2), 3)
     with pytest.raises(ValueError, match=r"^avg_pool2d: input of shape"):
         F.avg_pool2d(mdl.ones(1, 1, 2, 2), 3)
+
+
+@pytest.mark.parametrize("fn, x_shape, params", [
+    (lambda x, w, b: F.conv2d(x, w, b, padding=1), (0, 2, 5, 5), [(3, 2, 3, 3), (3,)]),
+    (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (0, 3, 4, 4), [(3,), (3,)]),
+    (lambda x: F.max_pool2d(x, 2), (0, 2, 4, 4), []),
+])
+def test_empty_batch_gradcheck(fn, x_shape, params):
+    """float64 finite differences agree with the (zero) gradients of the empty-batch path."""
+    rng = np.random.default_rng(0)
+    inputs = [mdl.tensor(np.zeros(x_shape), dtype="float64", requires_grad=True)]
+    inputs += [mdl.tensor(rng.normal(size=s), dtype="float64", requires_grad=True) for s in params]
+    assert mdl.gradcheck(lambda *t: fn(*t).sum() + sum((p * p).sum() for p in t[1:]), inputs)
