@@ -117,7 +117,7 @@ def test_reprs_match_pytorch():
     assert repr(Identity()) == "Identity()"
     assert repr(ReLU()) == "ReLU()"
     assert repr(BatchNorm1d(4)) == (
-        "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
+        "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)")
 
 
 # ------------------------------------------------------------ error messages

@@ -132,8 +132,8 @@ def _class_targets(name, input, target, ignore_index):
     if t.size:
         bad = t[valid & ((t < 0) | (t >= n_classes))]
         if bad.size:
-            raise TargetOutOfRangeError(f"{name}: target {int(bad.reshape(-1)[0])} is out of bounds for "
-                                        f"{n_classes} classes (input shape {tuple(input.shape)})")
+            raise TargetOutOfRangeError(f"{name}: target class {int(bad.reshape(-1)[0])} is out of range "
+                                        f"for {n_classes} classes (input shape {tuple(input.shape)})")
     return t, valid
 
 
