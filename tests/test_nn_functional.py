@@ -281,7 +281,8 @@ def test_avg_pool2d_divisor_override(rng):
     x = rng.standard_normal((1, 1, 4, 4))
     got = F.avg_pool2d(t64(x, grad=False), 2, divisor_override=3).numpy()
     np.testing.assert_allclose(got, x.reshape(1, 1, 2, 2, 2, 2).sum(axis=(3, 5)) / 3)
-    check(lambda a: F.avg_pool2d(a, 3, 2, 1, ceil_mode=True, divisor_override=2), t64(rng.standard_normal((1, 2, 6, 5))))
+    check(lambda a: F.avg_pool2d(a, 3, 2, 1, ceil_mode=True, divisor_override=2),
+          t64(rng.standard_normal((1, 2, 6, 5))))
 
 
 # ---------------------------------------------------- dropout2d and conv same

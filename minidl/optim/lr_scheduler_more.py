@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 from minidl.optim.lr_scheduler import LRScheduler
 
@@ -301,7 +302,9 @@ class SequentialLR(LRScheduler):
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler.step(0)
+            with warnings.catch_warnings():  # PyTorch restarts the next scheduler silently
+                warnings.simplefilter("ignore", UserWarning)
+                scheduler.step(0)
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
