@@ -228,5 +228,9 @@ class ModuleDict(Module):
         """Remove ``key`` and return its module."""
         return self._modules.pop(key)
 
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict is a container and has no forward()")
