@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import random
 import threading
 
@@ -206,3 +207,27 @@ def index_add(target, index, values):
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)
+
+
+_erf_ufunc = None
+
+
+def _erf_scalar(v):
+    return math.erf(v)
+
+
+def erf(array):
+    """The error function, elementwise, on a NumPy or CuPy floating array (same dtype).
+
+    CuPy arrays use ``cupyx.scipy.special.erf``; NumPy arrays a Numba ufunc
+    over ``math.erf`` (compiled on first use), so values are exact to the
+    last bit or two in float32 and float64.
+    """
+    global _erf_ufunc
+    if get_array_module(array) is not np:
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erf(array)
+    if _erf_ufunc is None:
+        import numba
+        _erf_ufunc = numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(_erf_scalar)
+    return _erf_ufunc(array)

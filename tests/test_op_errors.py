@@ -24,7 +24,8 @@ def test_conv2d_channel_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"conv2d: input has 4 channels \(shape \(1, 4, 8, 8\)\).*\(6, 3, 3, 3\)"):
         F.conv2d(mdl.ones(1, 4, 8, 8), mdl.ones(6, 3, 3, 3))
     with pytest.raises(ValueError, match=r"4-D input"):
-        F.conv2d(mdl.ones(4, 8, 8), mdl.ones(6, 4, 3, 3))
+        F.conv2d(mdl.ones(8, 8), mdl.ones(6, 4, 3, 3))
+    assert F.conv2d(mdl.ones(4, 8, 8), mdl.ones(6, 4, 3, 3)).shape == (6, 6, 6)  # unbatched, as PyTorch
     with pytest.raises(ValueError, match="smaller than the dilated kernel"):
         F.conv2d(mdl.ones(1, 1, 2, 2), mdl.ones(1, 1, 3, 3))
     with pytest.raises(ValueError, match="divisible by groups"):
@@ -56,8 +57,11 @@ def test_cross_entropy_bad_targets(target, match):
 
 
 def test_cross_entropy_wrong_logits_dims():
-    with pytest.raises(ValueError, match=r"expected input of shape \(N, C\), got \(2, 3, 4\)"):
+    # (N, C, d1) input takes (N, d1) targets, as PyTorch
+    with pytest.raises(ValueError, match=r"target must be class ids of shape \(2, 4\) for input of shape \(2, 3, 4\)"):
         F.cross_entropy(mdl.ones(2, 3, 4), np.array([0, 1]))
+    with pytest.raises(ValueError, match="class dimension"):
+        F.cross_entropy(mdl.tensor(1.0), np.array(0))
     with pytest.raises(ValueError, match="reduction"):
         F.cross_entropy(mdl.ones(2, 3), np.array([0, 1]), reduction="avg")
 
@@ -70,7 +74,7 @@ def test_batch_norm_channel_mismatch():
 def test_reshape_and_mse_errors():
     with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\)"):
         mdl.ones(2, 3).reshape(4, 2)
-    with pytest.raises(ValueError, match=r"mse_loss: input shape \(2, 3\) and target shape \(3, 2\)"):
+    with pytest.raises(ValueError, match=r"mse_loss: target shape \(3, 2\) cannot be broadcast to the input shape"):
         F.mse_loss(mdl.ones(2, 3), mdl.ones(3, 2))
 
 

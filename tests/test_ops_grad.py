@@ -181,7 +181,7 @@ POOL_CASES = [c for c in itertools.product([(2, 2), (3, 3), (2, 1), (3, 2)], [No
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode", POOL_CASES)
 def test_max_pool2d(rng, device, kernel, stride, padding, ceil_mode):
     x = t(rng, 2, 2, 7, 6, device=device)
-    check(lambda a: F.max_pool2d(a, kernel, stride, padding, ceil_mode), x)
+    check(lambda a: F.max_pool2d(a, kernel, stride, padding, ceil_mode=ceil_mode), x)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode", POOL_CASES)

@@ -1,12 +1,16 @@
-"""Neural-network building blocks (``import minidl.nn as nn``): Module, layers, functional, init."""
-from . import functional, init  # noqa: F401
+"""Neural-network building blocks (``import minidl.nn as nn``): Module, layers, functional, init, utils."""
+from . import functional, init, utils  # noqa: F401
 from .module import Module, Parameter
 from .containers import ModuleDict, ModuleList, Sequential
-from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss,
-                     Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss,
-                     NLLLoss, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss,
+                     BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Dropout2d, ELU, Flatten, GELU,
+                     HuberLoss, Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss,
+                     ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Tanh, Upsample, UpsamplingBilinear2d,
+                     UpsamplingNearest2d)
 
-__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-           "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d",
-           "BatchNorm2d", "Dropout", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "LogSoftmax", "Identity", "CrossEntropyLoss", "MSELoss", "NLLLoss"]
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+           "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+           "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Flatten", "ReLU", "LeakyReLU", "ELU",
+           "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss"]

@@ -16,28 +16,18 @@ still updates the same objects.
 """
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 import itertools
 
 import numpy as np
 
 from minidl import backend
 from minidl.nn._layer_path import label_error
+from minidl.nn import _state_dict
+from minidl.nn._state_dict import _as_array
 from minidl.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "RemovableHandle"]
-
-
-def _as_array(data):
-    """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
-    if isinstance(data, Tensor):
-        return data.data
-    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
-        return data
-    arr = np.asarray(data)
-    if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:
-        arr = arr.astype(np.float32)  # Python floats default to float32, as in mdl.tensor
-    return arr
 
 
 class Parameter(Tensor):
@@ -86,15 +76,6 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: ``(missing_keys, unexpected_keys)``."""
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
 
 
 _FLOAT_KINDS = "f"
@@ -427,15 +408,32 @@ class Module:
         return self
 
     # ------------------------------------------------------- device and dtype
-    def to(self, device=None, dtype=None) -> "Module":
+    def to(self, *args, **kwargs) -> "Module":
         """Move every parameter and buffer (and their ``.grad``) in place.
 
-        ``device``: "cpu", "gpu"/"cuda" or a Device. ``dtype``: a floating
-        dtype; integer tensors (``num_batches_tracked``) keep theirs. The
-        Parameter objects stay the same, so optimisers keep working.
-        Returns self.
+        PyTorch's forms: ``to(device=None, dtype=None, non_blocking=False)``,
+        ``to(dtype)``, ``to(tensor)`` (its device and dtype). ``device``:
+        "cpu", "gpu"/"cuda" or a Device. ``dtype``: a floating dtype; integer
+        tensors (``num_batches_tracked``) keep theirs. The Parameter objects
+        stay the same, so optimisers keep working. Returns self.
         """
-        dev, dt = _parse_to_args(device, dtype)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if args and isinstance(args[0], Tensor):
+            kwargs.setdefault("device", args[0].device)
+            kwargs.setdefault("dtype", args[0].dtype)
+            args = ()
+        if len(args) > 2 or (len(args) == 2 and isinstance(args[1], bool)):
+            args = args[:1]  # to(dtype, non_blocking) / to(device, dtype, non_blocking)
+        names = ("device", "dtype")
+        for name, value in zip(names, args):
+            if name in kwargs:
+                raise TypeError(f"Module.to() got multiple values for argument '{name}'")
+            kwargs[name] = value
+        unknown = set(kwargs) - set(names)
+        if unknown:
+            raise TypeError(f"Module.to() got unexpected keyword argument(s) {sorted(unknown)}")
+        dev, dt = _parse_to_args(kwargs.get("device"), kwargs.get("dtype"))
         if dev is None and dt is None:
             return self
         for module in self.modules():
@@ -455,9 +453,11 @@ class Module:
         """``to("cpu")``."""
         return self.to(device="cpu")
 
-    def cuda(self) -> "Module":
-        """``to("cuda")``; raises ``DeviceError`` where no GPU is usable."""
-        return self.to(device="cuda")
+    def cuda(self, device=None) -> "Module":
+        """``to("cuda")`` (or ``"cuda:<device>"``); raises ``DeviceError`` where no GPU is usable."""
+        if device is None:
+            return self.to(device="cuda")
+        return self.to(device=device if not isinstance(device, int) else f"cuda:{device}")
 
     gpu = cuda
 
@@ -469,88 +469,35 @@ class Module:
         """Cast floating parameters and buffers to float64."""
         return self.to(dtype=np.float64)
 
+    def type(self, dst_type) -> "Module":
+        """Cast floating parameters and buffers to ``dst_type``; returns self."""
+        return self.to(dtype=dst_type)
+
     # ------------------------------------------------------------ state dict
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of dotted name -> Tensor: every parameter and persistent buffer.
 
         Values share memory with the module (as in PyTorch); copy them if the
         module trains on. ``keep_vars=True`` returns the Parameter objects.
         """
-        if destination is None:
-            destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor(p.data)
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers:
-                destination[prefix + name] = b if keep_vars else Tensor(b.data)
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination, prefix + name + ".", keep_vars)
-        return destination
+        if args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
+            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
+        return _state_dict.state_dict(self, destination, prefix, keep_vars)
 
-    def _own_state(self):
-        """dotted name -> (owner module, local name, Tensor) for every state-dict entry."""
-        out = OrderedDict()
-        for mod_prefix, module in self.named_modules(remove_duplicate=False):
-            p = mod_prefix + "." if mod_prefix else ""
-            for name, t in module._parameters.items():
-                if t is not None:
-                    out[p + name] = (module, name, t)
-            for name, t in module._buffers.items():
-                if t is not None and name not in module._non_persistent_buffers:
-                    out[p + name] = (module, name, t)
-        return out
-
-    # Keys the loader tolerates when absent (old checkpoints, Keras ports).
-    _OPTIONAL_STATE = ("num_batches_tracked",)
-
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy ``state_dict`` (name -> Tensor or array) into this module, in place.
 
         Each value is moved to its parameter's device and cast to its dtype.
         A missing ``num_batches_tracked`` is tolerated. Shape mismatches
         always raise (as in PyTorch); missing and unexpected keys raise when
-        ``strict``. Nothing is copied unless every check passes.
+        ``strict``. Nothing is copied unless every check passes. ``assign=True``
+        makes the module hold the given tensors (as Parameters where it had
+        Parameters) instead of copying into its own.
 
         Returns:
             ``(missing_keys, unexpected_keys)`` (a namedtuple).
         """
-        if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
-        own = self._own_state()
-        missing = [k for k in own if k not in state_dict
-                   and k.rsplit(".", 1)[-1] not in self._OPTIONAL_STATE]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, copies = [], []
-        for key, (_, _, target) in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            array = _as_array(value) if value is not None else None
-            if array is None:
-                errors.append(f"load_state_dict: value for {key} is None")
-                continue
-            if tuple(array.shape) != tuple(target.shape):
-                errors.append(f"load_state_dict: size mismatch for {key}: checkpoint "
-                              f"{tuple(array.shape)} vs model {tuple(target.shape)}")
-                continue
-            copies.append((target, array))
-        if strict:
-            if missing:
-                errors.insert(0, "load_state_dict: missing key(s) in state_dict: "
-                              + ", ".join(missing))
-            if unexpected:
-                errors.insert(len(missing) > 0, "load_state_dict: unexpected key(s) in "
-                              "state_dict: " + ", ".join(unexpected))
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
-                               + "\n  ".join(errors))
-        for target, array in copies:
-            array = backend.to_device(array, target.device)
-            xp = backend.get_array_module(target.data)
-            target.data[...] = xp.asarray(array).astype(target.dtype, copy=False)
-        return _IncompatibleKeys(missing, unexpected)
+        return _state_dict.load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -1,10 +1,16 @@
 """Activations and the softmax family, computed in a numerically stable way."""
 from __future__ import annotations
 
-from ..autograd import Function
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..backend import erf as _erf_array
 from ..backend import get_array_module
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+__all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
 
 
 class ReLU(Function):
@@ -54,6 +60,19 @@ class Tanh(Function):
         return g * (1 - self.out * self.out)
 
 
+class Erf(Function):
+    """erf(x); d/dx = 2/sqrt(pi) * exp(-x**2)."""
+
+    def forward(self, x):
+        self.x = x
+        return _erf_array(x)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        x = self.x
+        return g * (x.dtype.type(2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x)))
+
+
 def _log_softmax(x, axis):
     xp = get_array_module(x)
     z = x - x.max(axis=axis, keepdims=True)
@@ -86,31 +105,127 @@ class LogSoftmax(Function):
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
 
 
-def relu(x):
-    """Rectified linear unit, any shape."""
-    return ReLU.apply(x)
+def _in_place(name, x, out):
+    """PyTorch's ``inplace=True``: write ``out`` into ``x`` and return ``x``.
+
+    Only when no graph is being recorded through ``x``; a leaf that requires
+    grad raises as in PyTorch, and an inner node of the graph gets the result
+    as a new Tensor (``x`` keeps its values, which the graph may still need).
+    """
+    if x.requires_grad and is_grad_enabled():
+        if x.creator is None:
+            raise RuntimeError(f"{name}(inplace=True): a leaf Tensor that requires grad is being used "
+                               "in an in-place operation")
+        return out
+    x.data[...] = out.data
+    return x
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """Leaky ReLU with slope ``negative_slope`` for x < 0, any shape."""
-    return LeakyReLU.apply(x, slope=negative_slope)
+def relu(input, inplace=False):
+    """Rectified linear unit max(0, x), any shape: (*) -> (*).
+
+    ``inplace=True`` overwrites ``input`` when no graph is recorded through it.
+    """
+    out = ReLU.apply(input)
+    return _in_place("relu", input, out) if inplace else out
 
 
-def sigmoid(x):
-    """Logistic sigmoid, any shape."""
-    return Sigmoid.apply(x)
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """Leaky ReLU: x if x > 0 else ``negative_slope`` * x, any shape: (*) -> (*)."""
+    out = LeakyReLU.apply(input, slope=negative_slope)
+    return _in_place("leaky_relu", input, out) if inplace else out
 
 
-def tanh(x):
+def elu(input, alpha=1.0, inplace=False):
+    """Exponential linear unit: x if x > 0 else alpha * (exp(x) - 1), any shape.
+
+    Built from differentiable primitives as relu(x) + alpha * (exp(min(x, 0)) - 1),
+    so higher-order gradients come for free; d/dx at 0 is alpha, as in PyTorch.
+    """
+    from .math import exp, minimum
+    out = relu(input) + (exp(minimum(input, 0.0)) - 1.0) * float(alpha)
+    return _in_place("elu", input, out) if inplace else out
+
+
+def erf(input):
+    """The error function, elementwise (differentiable)."""
+    return Erf.apply(input)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit x * Phi(x), any shape: (*) -> (*).
+
+    ``approximate="none"``: Phi(x) = (1 + erf(x / sqrt(2))) / 2 (exact);
+    ``"tanh"``: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
+    """
+    if approximate == "none":
+        return input * (erf(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (input + input ** 3 * 0.044715) * _SQRT_2_OVER_PI
+        return input * (tanh(inner) + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
+    out = input * sigmoid(input)
+    return _in_place("silu", input, out) if inplace else out
+
+
+def sigmoid(input):
+    """Logistic sigmoid 1 / (1 + exp(-x)), any shape."""
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
     """Hyperbolic tangent, any shape."""
-    return Tanh.apply(x)
+    return Tanh.apply(input)
 
 
-def softmax(x, axis=-1):
-    """Softmax along ``axis`` (stable: the max is subtracted first)."""
-    return Softmax.apply(x, axis=axis)
+def _implicit_softmax_dim(ndim):
+    # PyTorch's legacy choice when dim is None: 0 for 0-, 1- and 3-D inputs, else 1.
+    return 0 if ndim in (0, 1, 3) else 1
 
 
-def log_softmax(x, axis=-1):
-    """Log-softmax along ``axis`` via log-sum-exp."""
-    return LogSoftmax.apply(x, axis=axis)
+def _softmax_args(name, input, dim, dtype, axis):
+    """Resolve ``dim``/``axis`` and ``dtype`` of the softmax family; returns (input, dim)."""
+    if axis is not None:
+        if dim is not None and dim != axis:
+            raise TypeError(f"{name}: got both dim={dim} and axis={axis}")
+        dim = axis
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                      "include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = _implicit_softmax_dim(input.ndim)
+    ndim = max(input.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for an input of shape {tuple(input.shape)}")
+    if dtype is not None and np.dtype(dtype) != input.dtype:
+        from .math import Cast
+        input = Cast.apply(input, dtype=np.dtype(dtype))
+    return input, dim % ndim if input.ndim else None
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """Softmax along ``dim`` (stable: the max is subtracted first); (*) -> (*).
+
+    ``dtype``: cast the input to it first. ``axis`` is accepted as an alias of ``dim``.
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> F.softmax(mdl.tensor([[0.0, 0.0]]), dim=1).numpy()
+    array([[0.5, 0.5]], dtype=float32)
+    """
+    input, dim = _softmax_args("softmax", input, dim, dtype, axis)
+    return Softmax.apply(input, axis=dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """log(softmax(x)) along ``dim``, computed via log-sum-exp; (*) -> (*).
+
+    ``dtype``: cast the input to it first. ``axis`` is accepted as an alias of ``dim``.
+    """
+    input, dim = _softmax_args("log_softmax", input, dim, dtype, axis)
+    return LogSoftmax.apply(input, axis=dim)

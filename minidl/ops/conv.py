@@ -204,14 +204,15 @@ class Conv2d(Function):
         return kernels.col2im(gcols, x_shape, *self.geometry)
 
 
-def linear(x, weight, bias=None):
-    """y = x @ weight.T + bias; x (..., in), weight (out, in), bias (out,) -> (..., out).
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias; input (..., in), weight (out, in), bias (out,) -> (..., out).
 
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> F.linear(mdl.ones(2, 3), mdl.ones(4, 3), mdl.zeros(4)).numpy()
     array([[3., 3., 3., 3.],
            [3., 3., 3., 3.]], dtype=float32)
     """
+    x = input
     check_float_input("linear", x)
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
@@ -219,10 +220,33 @@ def linear(x, weight, bias=None):
     return Linear.apply(x, weight, bias)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution: x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) -> (N, O, OH, OW).
+def _string_padding(padding, weight, stride, dilation):
+    """PyTorch's ``padding="valid"|"same"`` as ((top, bottom), (left, right)).
+
+    "same" pads dilation*(k-1) in total per dimension, the odd one on the
+    bottom/right, and needs stride 1.
+    """
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise ValueError(f"conv2d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
+    if tuple(stride) != (1, 1):
+        raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride {stride})")
+    out = []
+    for d, k in zip(dilation, weight.shape[2:]):
+        total = d * (k - 1)
+        out.append((total // 2, total - total // 2))
+    return tuple(out)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution: input (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw), bias (O,)
+    -> (N, O, OH, OW).
 
     OH = floor((H + 2*ph - dh*(kh-1) - 1) / sh) + 1, likewise OW (PyTorch's formula).
+    ``padding``: int, pair, ``"valid"`` (none) or ``"same"`` (output size = input
+    size, stride 1 only; an odd total padding puts the extra row/column at the
+    bottom/right, as PyTorch does).
 
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> x, w = mdl.ones(1, 1, 4, 4), mdl.ones(2, 1, 3, 3)
@@ -230,11 +254,25 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> y.shape, float(y[0, 0, 0, 0].item()), float(y[0, 0, 1, 1].item())   # a corner sees 4 ones, the centre 9
     ((1, 2, 4, 4), 4.0, 9.0)
     """
-    stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding"), pair(dilation, "dilation")
+    x = input
+    if x.ndim == 3:
+        out = conv2d(x.reshape((1,) + tuple(x.shape)), weight, bias, stride, padding, dilation, groups)
+        return out.reshape(tuple(out.shape)[1:])
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if x.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
     check_float_input("conv2d", x)
     check_float_input("conv2d", weight, "weight")
+    if isinstance(padding, str):
+        if weight.ndim != 4:
+            raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got shape {weight.shape}")
+        (pt, pb), (pl, pr) = _string_padding(padding, weight, stride, dilation)
+        if pt != pb or pl != pr:
+            from .shape import pad
+            x = pad(x, (pl, pr, pt, pb))
+            pt = pl = 0
+        padding = (pt, pl)
+    padding = pair(padding, "padding")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got shape {weight.shape}")
     O, Cg = weight.shape[:2]

@@ -1,11 +1,14 @@
 """Inverted dropout: zero each value with probability p and scale the rest by 1/(1-p)."""
 from __future__ import annotations
 
+import warnings
+
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
 from ._guards import check_float_input
+from ..tensor import Tensor
 
-__all__ = ["dropout"]
+__all__ = ["dropout", "dropout2d"]
 
 
 class Dropout(Function):
@@ -21,13 +24,65 @@ class Dropout(Function):
         return g * self.scale
 
 
-def dropout(x, p=0.5, training=True):
-    """Inverted dropout on any shape; identity when not ``training`` or p == 0."""
+def _check_p(name, p):
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout on any shape: zero each element with probability ``p`` and scale the
+    rest by 1/(1-p); the identity when not ``training`` or p == 0.
+
+    ``inplace=True`` overwrites ``input`` when no graph is recorded through it.
+    """
+    _check_p("dropout", p)
     if not training or p == 0.0:
-        return x
-    check_float_input("dropout", x)
+        return input
+    check_float_input("dropout", input)
+    out = input * 0.0 if p == 1.0 else Dropout.apply(input, p=p)
+    if inplace:
+        from .activation import _in_place
+        return _in_place("dropout", input, out)
+    return out
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: zero whole channels (N, C) of an (N, C, H, W) input with probability ``p``
+    and scale the others by 1/(1-p); the identity when not ``training``.
+
+    A 3-D input is read as (N, C, L), as PyTorch does (with its warning). The
+    output is ``input * mask`` with a constant (N, C, 1, 1) mask, so the
+    gradient is the same mask.
+    """
+    _check_p("dropout2d", p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead. Note that dropout2d exists to "
+                      "provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+                      "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                      UserWarning, stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                      "is the channel dim. This behavior will change in a future release to interpret "
+                      "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+                      "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+                      UserWarning, stacklevel=2)
+    if not training or p == 0.0:
+        return input
+    if input.ndim < 2:
+        raise ValueError(f"dropout2d: expected an input with a channel dimension, got shape "
+                         f"{tuple(input.shape)}")
+    xp = input.xp
+    dt = input.dtype
+    mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     if p == 1.0:
-        return x * 0.0
-    return Dropout.apply(x, p=p)
+        scale = xp.zeros(mask_shape, dtype=dt)
+    else:
+        scale = (random_uniform(xp, mask_shape, dt) >= dt.type(p)) * dt.type(1.0 / (1.0 - p))
+    out = input * Tensor(scale.astype(dt, copy=False))
+    if inplace:
+        from .activation import _in_place
+        return _in_place("dropout2d", input, out)
+    return out

@@ -1,19 +1,31 @@
-"""Losses: cross-entropy (with label smoothing), negative log-likelihood, mean squared error.
+"""Classification losses with PyTorch's signatures: ``cross_entropy`` and ``nll_loss``.
 
-Cross-entropy with smoothing eps over C classes (Szegedy et al. 2016, sec. 7):
-    loss_i = -(1 - eps) * logp[i, t_i] - (eps / C) * sum_c logp[i, c]
-and its gradient with respect to the logits is softmax - (1 - eps) * onehot - eps / C.
+Cross-entropy with smoothing eps over C classes (Szegedy et al. 2016, sec. 7),
+class weights w and targets t (PyTorch's definition):
+
+    loss_i = -(1 - eps) * w[t_i] * logp[i, t_i] - (eps / C) * sum_c w[c] * logp[i, c]
+
+and "mean" divides the sum over the non-ignored targets by sum_i w[t_i] (the
+count of non-ignored targets without weights). Both terms are one weighted
+sum ``-(logp * K).sum(class_dim)`` with a constant K = (1 - eps) * w[t] *
+onehot(t) + eps / C * w, zero on ignored targets, so the general case is a
+composition of differentiable primitives (log_softmax, multiply, sum). The
+plain case (2-D input, no weights, no ignored target) keeps the fused
+``CrossEntropy`` function, whose gradient with respect to the logits is
+softmax - (1 - eps) * onehot - eps / C.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, to_device
 from ..tensor import Tensor, as_tensor
-from .activation import _log_softmax
+from .activation import _log_softmax, log_softmax
 
-__all__ = ["cross_entropy", "nll_loss", "mse_loss"]
+__all__ = ["cross_entropy", "nll_loss", "reduction_arg"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -82,59 +94,185 @@ class NLLLoss(Function):
         return grad * _scale_grad(g, n, self.reduction, self.dtype)
 
 
-def _check_classification(name, logits, target, reduction):
+class TargetOutOfRangeError(IndexError, ValueError):
+    """A class-id target outside [0, C) (PyTorch raises IndexError; minidl's older API ValueError)."""
+
+
+def reduction_arg(name, size_average, reduce, reduction):
+    """The reduction string, honouring PyTorch's deprecated ``size_average``/``reduce`` flags."""
+    if size_average is not None or reduce is not None:
+        warnings.warn(f"{name}: size_average and reduce args will be deprecated, please use "
+                      "reduction instead.", UserWarning, stacklevel=3)
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if logits.ndim != 2:
-        raise ValueError(f"{name}: expected input of shape (N, C), got {logits.shape}")
-    t = target.data if isinstance(target, Tensor) else target
-    xp = logits.xp
-    t = xp.asarray(t) if not hasattr(t, "__cuda_array_interface__") else t
-    if t.ndim != 1 or t.shape[0] != logits.shape[0]:
-        raise ValueError(f"{name}: target must be class ids of shape ({logits.shape[0]},) "
-                         f"for input {logits.shape}, got shape {tuple(t.shape)}")
+    return reduction
+
+
+def _raw(value, like):
+    """``value`` (Tensor, array, list, scalar) as a backend array on ``like``'s device."""
+    if isinstance(value, Tensor):
+        return value.data
+    arr = value if hasattr(value, "__cuda_array_interface__") else np.asarray(value)
+    return to_device(arr, like.device) if like.device.type != "cpu" else arr
+
+
+def _class_targets(name, input, target, ignore_index):
+    """Validate class-id targets for input (N, C, d1...) or (C,); returns int64 targets (N, d1...)."""
+    t = _raw(target, input)
+    expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+    if tuple(t.shape) != expected:
+        raise ValueError(f"{name}: target must be class ids of shape {expected} for input of shape "
+                         f"{tuple(input.shape)}, got shape {tuple(t.shape)}")
     if t.dtype.kind not in "iu":
         if t.dtype.kind == "f" and bool((t == t.astype(np.int64)).all()):
             t = t.astype(np.int64)
         else:
             raise ValueError(f"{name}: target must hold integer class ids, got dtype {t.dtype}")
+    t = t.astype(np.int64, copy=False)
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    valid = t != ignore_index
     if t.size:
-        lo, hi = int(t.min()), int(t.max())
-        if lo < 0 or hi >= logits.shape[1]:
-            bad = lo if lo < 0 else hi
-            raise ValueError(f"{name}: target class {bad} is out of range for {logits.shape[1]} classes "
-                             f"(input shape {logits.shape})")
-    return t.astype(np.int64, copy=False)
+        bad = t[valid & ((t < 0) | (t >= n_classes))]
+        if bad.size:
+            raise TargetOutOfRangeError(f"{name}: target class {int(bad.reshape(-1)[0])} is out of range "
+                                        f"for {n_classes} classes (input shape {tuple(input.shape)})")
+    return t, valid
 
 
-def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy: logits (N, C), target int class ids (N,).
+def _class_weight(name, weight, input, n_classes):
+    """``weight`` as an array (C,) of the input's dtype and device, or None."""
+    if weight is None:
+        return None
+    w = _raw(weight, input)
+    if tuple(w.shape) != (n_classes,):
+        raise ValueError(f"{name}: weight must have shape ({n_classes},) for {n_classes} classes, "
+                         f"got {tuple(w.shape)}")
+    return w.astype(input.dtype, copy=False)
 
-    ``reduction``: "mean" | "sum" | "none" (per-sample losses (N,)).
+
+def _weighted_class_sum(name, logp, t, valid, weight, reduction, smoothing):
+    """-(logp * K).sum(class dim), reduced; K as in the module docstring.
+
+    logp (N, C, d1...); t, valid (N, d1...) from :func:`_class_targets`.
+    """
+    xp = logp.xp
+    c = logp.shape[1]
+    w = _class_weight(name, weight, logp, c)
+    dt = logp.dtype.type
+    safe_t = xp.where(valid, t, 0)
+    bshape = (1, c) + (1,) * (logp.ndim - 2)
+    classes = xp.arange(c).reshape(bshape)
+    valid_b = xp.expand_dims(valid, 1)
+    k = ((classes == xp.expand_dims(safe_t, 1)) & valid_b).astype(logp.dtype)
+    w_b = w.reshape(bshape) if w is not None else None
+    if w_b is not None:
+        k *= w_b
+    if smoothing:
+        k *= dt(1 - smoothing)
+        k += (w_b if w_b is not None else dt(1)) * valid_b * dt(smoothing / c)
+    per_item = -(logp * k).sum(axis=1)
+    if reduction == "none":
+        return per_item
+    total = per_item.sum()
+    if reduction == "sum":
+        return total
+    denom = float((w[safe_t] * valid).sum()) if w is not None else float(valid.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / denom
+
+
+def _plain(input, t, valid, weight):
+    """Whether the fused 2-D functions apply: no class weights, no ignored target."""
+    return input.ndim == 2 and weight is None and bool(valid.all())
+
+
+def _batched(input, target):
+    """An unbatched (C,) input and its target as a batch of one; (input, target, was_unbatched)."""
+    if input.ndim != 1:
+        return input, target, False
+    t = _raw(target, input) if not isinstance(target, Tensor) else target
+    return input.reshape(1, input.shape[0]), t.reshape((1,) + tuple(t.shape)), True
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy between logits and class ids or class probabilities (PyTorch's).
+
+    Shapes: input (N, C), (N, C, d1, ...) or (C,) logits; target either class
+    ids (N,), (N, d1, ...) or () (int64), or probabilities of the input's shape
+    (floating). ``weight``: per-class weights (C,). ``ignore_index``: class-id
+    targets equal to it add nothing and are not counted. ``reduction``: "mean"
+    (weighted mean over the counted targets; over N*d1*... for probabilities),
+    "sum" or "none" (per-item losses of the target's shape).
+    ``label_smoothing`` in [0, 1] mixes the target with the uniform distribution.
 
     >>> import numpy as np, minidl as mdl, minidl.nn.functional as F
     >>> logits = mdl.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     >>> round(F.cross_entropy(logits, np.array([0, 2])).item(), 4)   # mean of 0.2395 and log(3)
     0.6691
     """
-    t = _check_classification("cross_entropy", logits, target, reduction)
+    reduction = reduction_arg("cross_entropy", size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropy.apply(logits, target=t, reduction=reduction, smoothing=float(label_smoothing))
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
+    target_shape = tuple(target.shape) if hasattr(target, "shape") else np.shape(target)
+    probabilities = target_shape == tuple(input.shape) and np.dtype(
+        target.dtype if hasattr(target, "dtype") else np.asarray(target).dtype).kind == "f"
+    input, target, unbatched = _batched(input, target)
+    if probabilities:
+        out = _probability_cross_entropy(input, target, weight, reduction, float(label_smoothing))
+    else:
+        t, valid = _class_targets("cross_entropy", input, target, ignore_index)
+        if _plain(input, t, valid, weight):
+            out = CrossEntropy.apply(input, target=t, reduction=reduction, smoothing=float(label_smoothing))
+        else:
+            out = _weighted_class_sum("cross_entropy", log_softmax(input, 1), t, valid, weight,
+                                      reduction, float(label_smoothing))
+    return out.reshape(()) if unbatched and reduction == "none" else out
 
 
-def nll_loss(log_probs, target, reduction="mean"):
-    """Negative log-likelihood of log-probabilities (N, C) at int targets (N,)."""
-    t = _check_classification("nll_loss", log_probs, target, reduction)
-    return NLLLoss.apply(log_probs, target=t, reduction=reduction)
+def _probability_cross_entropy(input, target, weight, reduction, smoothing):
+    """-(sum_c w_c * p_c * logp_c), p the (smoothed) target probabilities; mean over N*d1*..."""
+    c = input.shape[1]
+    p = as_tensor(target, like=input) if isinstance(target, Tensor) else Tensor(_raw(target, input))
+    if p.dtype != input.dtype:
+        from .math import Cast
+        p = Cast.apply(p, dtype=input.dtype)
+    if smoothing:
+        p = p * (1.0 - smoothing) + smoothing / c
+    w = _class_weight("cross_entropy", weight, input, c)
+    if w is not None:
+        p = p * Tensor(w.reshape((1, c) + (1,) * (input.ndim - 2)))
+    per_item = -(log_softmax(input, 1) * p).sum(axis=1)
+    if reduction == "none":
+        return per_item
+    total = per_item.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / float(input.data.size // c if c else 0)
 
 
-def mse_loss(input, target, reduction="mean"):
-    """Mean squared error between same-shaped tensors."""
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    target = as_tensor(target, like=input)
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities at class-id targets (PyTorch's).
+
+    Shapes: input (N, C), (N, C, d1, ...) or (C,); target (N,), (N, d1, ...)
+    or () int64. ``weight``, ``ignore_index`` and ``reduction`` as in
+    :func:`cross_entropy` ("mean" divides by the summed weights of the
+    counted targets).
+    """
+    reduction = reduction_arg("nll_loss", size_average, reduce, reduction)
+    if input.ndim == 0:
+        raise ValueError("nll_loss: input must have a class dimension, got a 0-d tensor")
+    input, target, unbatched = _batched(input, target)
+    t, valid = _class_targets("nll_loss", input, target, ignore_index)
+    if _plain(input, t, valid, weight):
+        out = NLLLoss.apply(input, target=t, reduction=reduction)
+    else:
+        out = _weighted_class_sum("nll_loss", input, t, valid, weight, reduction, 0.0)
+    return out.reshape(()) if unbatched and reduction == "none" else out

@@ -8,6 +8,7 @@ from minidl.optim.sgd import SGD
 from minidl.optim.adam import Adam, AdamW
 from minidl.optim.rmsprop import RMSprop
 from minidl.optim.adadelta import Adadelta
+from minidl.optim.adagrad import Adagrad
 from minidl.optim import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adadelta", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adadelta", "Adagrad", "lr_scheduler"]

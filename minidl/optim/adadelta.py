@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minidl import backend
-from minidl.optim._validate import check_non_negative
+from minidl.optim._validate import check_non_negative, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["Adadelta"]
@@ -19,18 +19,22 @@ class Adadelta(Optimizer):
 
     State: ``step``, ``square_avg`` (v), ``acc_delta`` (u); both start at zero.
 
-    Args: params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0; maximize=False (keyword).
+    Args: params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None;
+    keywords capturable=False, maximize=False, differentiable=False (False only).
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False):
+                 weight_decay: float = 0, foreach=None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False):
         check_non_negative("learning rate", lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_non_negative("epsilon", eps)
         check_non_negative("weight_decay", weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **implementation_flags("Adadelta", ("foreach", "capturable", "differentiable"),
+                                                             foreach, differentiable, capturable=capturable)))
 
     def _update(self, param, grad, state, group):
         xp = backend.get_array_module(param)

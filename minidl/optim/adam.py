@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from minidl import backend
-from minidl.optim._validate import check_non_negative, check_unit_interval
+from minidl.optim._validate import check_non_negative, check_unit_interval, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -24,7 +24,8 @@ class Adam(Optimizer):
 
     Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     amsgrad=False; keywords maximize=False, decoupled_weight_decay=False
-    (True makes it AdamW).
+    (True makes it AdamW), and PyTorch's kernel switches foreach, capturable,
+    differentiable (False only), fused.
 
     >>> import minidl as mdl, minidl.optim as optim
     >>> w = mdl.tensor([1.0, -2.0], requires_grad=True)
@@ -36,7 +37,8 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused=None,
                  decoupled_weight_decay: bool = False):
         check_non_negative("learning rate", lr)
         check_non_negative("epsilon", eps)
@@ -46,6 +48,9 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
+                                      **implementation_flags(type(self).__name__,
+                                                             ("foreach", "capturable", "differentiable", "fused"),
+                                                             foreach, differentiable, fused, capturable),
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, param, grad, state, group):
@@ -94,10 +99,13 @@ class AdamW(Adam):
     Adam step (no L2 term in the gradient). Default ``weight_decay=1e-2``.
 
     Args: params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-    amsgrad=False; keyword maximize=False.
+    amsgrad=False; keywords maximize=False, foreach, capturable, differentiable
+    (False only), fused.
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach=None, capturable: bool = False, differentiable: bool = False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)

@@ -16,7 +16,8 @@ from collections import Counter
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LambdaLR", "ReduceLROnPlateau", "InverseTimeDecay"]
+           "LambdaLR", "ReduceLROnPlateau", "InverseTimeDecay", "OneCycleLR", "LinearLR", "ConstantLR",
+           "MultiplicativeLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR"]
 
 
 class LRScheduler:
@@ -297,3 +298,8 @@ class ReduceLROnPlateau(LRScheduler):
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
+
+
+# More schedulers live in their own module (they need LRScheduler, defined above).
+from minidl.optim.lr_scheduler_more import (ConstantLR, CosineAnnealingWarmRestarts, LinearLR,  # noqa: E402
+                                            MultiplicativeLR, OneCycleLR, PolynomialLR, SequentialLR)

@@ -131,6 +131,10 @@ class Optimizer:
                             "but the ordering of tensors in sets will change between runs")
         else:
             params = list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
+            # named parameters, e.g. model.named_parameters(), as PyTorch 2.6+ accepts
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")

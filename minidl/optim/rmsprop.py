@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minidl import backend
-from minidl.optim._validate import check_non_negative
+from minidl.optim._validate import check_non_negative, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -22,19 +22,23 @@ class RMSprop(Optimizer):
     ``grad_avg`` (a, if centered); all start at zero.
 
     Args: params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False (PyTorch's positional order), maximize=False (keyword).
+    centered=False, capturable=False, foreach=None, maximize=False,
+    differentiable=False (False only), in PyTorch's positional order.
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False):
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False):
         check_non_negative("learning rate", lr)
         check_non_negative("epsilon", eps)
         check_non_negative("momentum", momentum)
         check_non_negative("weight_decay", weight_decay)
         check_non_negative("alpha", alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+                                      momentum=momentum, centered=centered, maximize=maximize,
+                                      **implementation_flags("RMSprop", ("capturable", "foreach", "differentiable"),
+                                                             foreach, differentiable, capturable=capturable)))
 
     def _update(self, param, grad, state, group):
         xp = backend.get_array_module(param)

@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from minidl.optim._validate import check_non_negative
+from minidl.optim._validate import check_non_negative, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -19,7 +19,8 @@ class SGD(Optimizer):
     the first gradient, without dampening.
 
     Args: params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-    nesterov=False (PyTorch's positional order), maximize=False (keyword).
+    nesterov=False (PyTorch's positional order); keywords maximize=False and
+    PyTorch's kernel switches foreach, differentiable (False only), fused.
 
     >>> import minidl as mdl, minidl.optim as optim
     >>> w = mdl.tensor([1.0, -2.0], requires_grad=True)
@@ -31,7 +32,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach=None, differentiable: bool = False, fused=None):
         check_non_negative("learning rate", lr)
         check_non_negative("momentum", momentum)
         check_non_negative("weight_decay", weight_decay)
@@ -39,7 +41,9 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **implementation_flags("SGD", ("foreach", "differentiable", "fused"),
+                                                             foreach, differentiable, fused)))
 
     def _update(self, param, grad, state, group):
         lr = float(group["lr"])

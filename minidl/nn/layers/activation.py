@@ -1,4 +1,5 @@
-"""Activation layers: ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``.
+"""Activation layers: ``ReLU``, ``LeakyReLU``, ``ELU``, ``GELU``, ``SiLU``, ``Sigmoid``, ``Tanh``,
+``Softmax``, ``LogSoftmax``.
 
 Each is elementwise (shape-preserving) except the softmaxes, which
 normalise along ``dim``.
@@ -8,7 +9,7 @@ from __future__ import annotations
 import minidl.nn.functional as F
 from minidl.nn.module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
+__all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
 
 
 class ReLU(Module):
@@ -16,11 +17,11 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        self.inplace = inplace  # accepted for PyTorch compatibility; never in place
+        self.inplace = inplace
 
     def forward(self, input):
-        """(*) -> (*)."""
-        return F.relu(input)
+        """(*) -> (*); with ``inplace`` the input is overwritten when no graph is recorded through it."""
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -36,10 +37,58 @@ class LeakyReLU(Module):
 
     def forward(self, input):
         """(*) -> (*)."""
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1). Shapes: (*) -> (*)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        """(*) -> (*)."""
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """x * Phi(x) (exact erf form, or ``approximate="tanh"``). Shapes: (*) -> (*)."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input):
+        """(*) -> (*)."""
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x) (swish). Shapes: (*) -> (*)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        """(*) -> (*)."""
+        return F.silu(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -58,13 +107,8 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-def _softmax_dim(ndim: int) -> int:
-    # PyTorch's legacy implicit dim for Softmax(dim=None).
-    return 0 if ndim in (0, 1, 3) else 1
-
-
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``dim`` (PyTorch's implicit choice when None:
+    """exp(x) / sum(exp(x)) along ``dim`` (PyTorch's implicit choice, with its warning, when None:
     0 for 0-, 1- and 3-D inputs, else 1). Shapes: (*) -> (*)."""
 
     def __init__(self, dim=None):
@@ -73,8 +117,7 @@ class Softmax(Module):
 
     def forward(self, input):
         """(*) -> (*), rows along ``dim`` summing to 1."""
-        dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
-        return F.softmax(input, dim)
+        return F.softmax(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -89,8 +132,7 @@ class LogSoftmax(Module):
 
     def forward(self, input):
         """(*) -> (*)."""
-        dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
-        return F.log_softmax(input, dim)
+        return F.log_softmax(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -22,7 +22,7 @@ class Conv2d(Module):
             bottom/right, as PyTorch does).
         groups: split channels into ``groups`` independent convolutions.
         bias: learn a per-output-channel bias (default True).
-        padding_mode: only ``"zeros"``.
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
         device, dtype: where and in which floating type to create the parameters.
 
     Shapes: input (N, C_in, H, W) or (C_in, H, W) -> (N, C_out, H_out, W_out),
@@ -52,11 +52,11 @@ class Conv2d(Module):
         if out_channels % groups != 0:
             raise ValueError(f"Conv2d: out_channels ({out_channels}) must be divisible by "
                              f"groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported "
-                                      "(only 'zeros')")
-        self.in_channels = in_channels
-        self.out_channels = out_channels
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"Conv2d: padding_mode must be one of 'zeros', 'reflect', 'replicate' or "
+                             f"'circular', got {padding_mode!r}")
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
         self.kernel_size = _int_pair("Conv2d", "kernel_size", kernel_size)
         self.stride = _int_pair("Conv2d", "stride", stride)
         self.dilation = _int_pair("Conv2d", "dilation", dilation)
@@ -126,7 +126,10 @@ class Conv2d(Module):
         if unbatched:
             input = input.reshape((1,) + tuple(input.shape))
         (pt, pb), (pl, pr) = self._padding_amounts()
-        if pt == pb and pl == pr:
+        if self.padding_mode != "zeros":
+            input = F.pad(input, (pl, pr, pt, pb), mode=self.padding_mode)
+            padding = (0, 0)
+        elif pt == pb and pl == pr:
             padding = (pt, pl)
         else:  # asymmetric "same" padding
             input = F.pad(input, (pl, pr, pt, pb))
@@ -148,4 +151,6 @@ class Conv2d(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s

@@ -1,4 +1,4 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (NCHW)."""
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d`` (NCHW)."""
 from __future__ import annotations
 
 import math
@@ -7,12 +7,12 @@ import minidl.nn.functional as F
 from minidl.nn.module import Module
 from minidl.nn.layers._utils import _pair, _shape
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
 
 
-def _pool_out(size, k, s, p, ceil_mode):
+def _pool_out(size, k, s, p, ceil_mode, d=1):
     """PyTorch's pooling output length for one spatial dimension."""
-    num = size + 2 * p - k
+    num = size + 2 * p - d * (k - 1) - 1
     out = (math.ceil(num / s) if ceil_mode else num // s) + 1
     if ceil_mode and (out - 1) * s >= size + p:
         out -= 1  # the last window must start inside the input or left padding
@@ -42,16 +42,14 @@ class _Pool2d(Module):
             raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
                              f"got input of shape {shape}")
         k, s, p = _pair(self.kernel_size), _pair(self.stride), _pair(self.padding)
-        out = [_pool_out(shape[-2 + i], k[i], s[i], p[i], self.ceil_mode) for i in range(2)]
+        d = _pair(getattr(self, "dilation", 1))
+        out = [_pool_out(shape[-2 + i], k[i], s[i], p[i], self.ceil_mode, d[i]) for i in range(2)]
         if min(out) < 1:
             raise ValueError(f"{self!r}: input of shape {shape} is too small for the kernel "
                              f"{k} (output size would be {tuple(out)})")
 
     def _apply(self, input, fn):
         self._check_input(input)
-        if input.ndim == 3:
-            out = fn(input.reshape((1,) + tuple(input.shape)))
-            return out.reshape(tuple(out.shape)[1:])
         return fn(input)
 
 
@@ -59,26 +57,25 @@ class MaxPool2d(_Pool2d):
     """Max over (kh, kw) windows.
 
     Args: ``kernel_size``, ``stride`` (default: kernel_size), ``padding``
-    (implicit -inf, at most half the kernel), ``dilation`` (only 1),
-    ``return_indices`` (only False), ``ceil_mode``.
-    Shapes: (N, C, H, W) -> (N, C, H_out, W_out),
-    ``H_out = floor((H + 2*pad - k) / stride) + 1`` (ceil with ``ceil_mode``).
+    (implicit -inf, at most half the kernel), ``dilation``, ``return_indices``
+    (also return the flat ``h*W + w`` index of each maximum), ``ceil_mode``.
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out),
+    ``H_out = floor((H + 2*pad - dil*(k-1) - 1) / stride) + 1`` (ceil with ``ceil_mode``).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
-        if _pair(dilation) != (1, 1):
-            raise NotImplementedError("MaxPool2d: dilation other than 1 is not supported")
-        if return_indices:
-            raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
         super().__init__(kernel_size, stride, padding, ceil_mode)
+        if min(_pair(dilation)) < 1:
+            raise ValueError(f"MaxPool2d: dilation must be >= 1, got {dilation}")
         self.dilation = dilation
-        self.return_indices = False
+        self.return_indices = bool(return_indices)
 
     def forward(self, input):
-        """(N, C, H, W) -> (N, C, H_out, W_out)."""
+        """(N, C, H, W) -> (N, C, H_out, W_out), or ``(values, indices)`` with ``return_indices``."""
         return self._apply(input, lambda x: F.max_pool2d(
-            x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode))
+            x, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices))
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -90,23 +87,22 @@ class AvgPool2d(_Pool2d):
 
     Args: ``kernel_size``, ``stride`` (default: kernel_size), ``padding``
     (zeros), ``ceil_mode``, ``count_include_pad`` (divide by the full window
-    including padding, default True), ``divisor_override`` (only None).
-    Shapes: (N, C, H, W) -> (N, C, H_out, W_out), same formula as MaxPool2d.
+    including padding, default True), ``divisor_override`` (divide every
+    window's sum by this instead).
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out), same formula as MaxPool2d.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
-        if divisor_override is not None:
-            raise NotImplementedError("AvgPool2d: divisor_override is not supported")
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = bool(count_include_pad)
-        self.divisor_override = None
+        self.divisor_override = divisor_override
 
     def forward(self, input):
         """(N, C, H, W) -> (N, C, H_out, W_out)."""
         return self._apply(input, lambda x: F.avg_pool2d(
             x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
-            count_include_pad=self.count_include_pad))
+            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override))
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -124,14 +120,37 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input):
         """(N, C, H, W) -> (N, C, *output_size)."""
-        shape = _shape(input)
-        if len(shape) not in (3, 4):
-            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
-                             f"got input of shape {shape}")
-        if len(shape) == 3:
-            out = F.adaptive_avg_pool2d(input.reshape((1,) + shape), self.output_size)
-            return out.reshape(tuple(out.shape)[1:])
+        _check_adaptive_input(self, input)
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+def _check_adaptive_input(module, input):
+    shape = _shape(input)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{module!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
+                         f"got input of shape {shape}")
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size (h, w) (int for square; None keeps that input size)
+    over PyTorch's adaptive bins, whatever the input size.
+
+    ``return_indices=True`` also returns the flat ``h*W + w`` index of each maximum.
+    Shapes: (N, C, H, W) -> (N, C, h, w).
+    """
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = bool(return_indices)
+
+    def forward(self, input):
+        """(N, C, H, W) -> (N, C, *output_size), or ``(values, indices)``."""
+        _check_adaptive_input(self, input)
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

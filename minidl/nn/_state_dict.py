@@ -1,0 +1,115 @@
+"""State dicts of :class:`~minidl.nn.module.Module`: saving and loading by dotted names.
+
+Keys are PyTorch's (``features.0.weight``, ``bn1.running_mean``,
+``bn1.num_batches_tracked``); loading copies in place, so an optimiser built
+before the load keeps updating the same Parameter objects.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from minidl import backend
+from minidl.tensor import Tensor
+
+__all__ = ["state_dict", "load_state_dict"]
+
+# Keys the loader tolerates when absent (old checkpoints, Keras ports).
+_OPTIONAL_STATE = ("num_batches_tracked",)
+
+
+def _as_array(data):
+    """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        return data
+    arr = np.asarray(data)
+    if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:
+        arr = arr.astype(np.float32)  # Python floats default to float32, as in mdl.tensor
+    return arr
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: ``(missing_keys, unexpected_keys)``."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+
+def state_dict(module, destination=None, prefix="", keep_vars=False):
+    """dotted name -> Tensor for every parameter and persistent buffer of ``module``."""
+    if destination is None:
+        destination = OrderedDict()
+    for name, p in module._parameters.items():
+        if p is not None:
+            destination[prefix + name] = p if keep_vars else Tensor(p.data)
+    for name, b in module._buffers.items():
+        if b is not None and name not in module._non_persistent_buffers:
+            destination[prefix + name] = b if keep_vars else Tensor(b.data)
+    for name, m in module._modules.items():
+        if m is not None:
+            state_dict(m, destination, prefix + name + ".", keep_vars)
+    return destination
+
+
+def _own_state(module):
+    """dotted name -> (owner module, local name, Tensor) for every state-dict entry."""
+    out = OrderedDict()
+    for mod_prefix, sub in module.named_modules(remove_duplicate=False):
+        p = mod_prefix + "." if mod_prefix else ""
+        for name, t in sub._parameters.items():
+            if t is not None:
+                out[p + name] = (sub, name, t)
+        for name, t in sub._buffers.items():
+            if t is not None and name not in sub._non_persistent_buffers:
+                out[p + name] = (sub, name, t)
+    return out
+
+
+def load_state_dict(module, state_dict, strict=True, assign=False):
+    """See :meth:`Module.load_state_dict`; returns ``(missing_keys, unexpected_keys)``."""
+    from minidl.nn.module import Parameter
+    if not hasattr(state_dict, "items"):
+        raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+    own = _own_state(module)
+    missing = [k for k in own if k not in state_dict and k.rsplit(".", 1)[-1] not in _OPTIONAL_STATE]
+    unexpected = [k for k in state_dict if k not in own]
+    errors, copies = [], []
+    for key, (owner, name, target) in own.items():
+        if key not in state_dict:
+            continue
+        value = state_dict[key]
+        array = _as_array(value) if value is not None else None
+        if array is None:
+            errors.append(f"load_state_dict: value for {key} is None")
+            continue
+        if tuple(array.shape) != tuple(target.shape):
+            errors.append(f"load_state_dict: size mismatch for {key}: checkpoint "
+                          f"{tuple(array.shape)} vs model {tuple(target.shape)}")
+            continue
+        copies.append((owner, name, target, value, array))
+    if strict:
+        if missing:
+            errors.insert(0, "load_state_dict: missing key(s) in state_dict: " + ", ".join(missing))
+        if unexpected:
+            errors.insert(len(missing) > 0, "load_state_dict: unexpected key(s) in state_dict: "
+                          + ", ".join(unexpected))
+    if errors:
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n  "
+                           + "\n  ".join(errors))
+    for owner, name, target, value, array in copies:
+        if assign:
+            if isinstance(target, Parameter):
+                new = value if isinstance(value, Parameter) else Parameter(array, target.requires_grad)
+                owner._parameters[name] = new
+            else:
+                owner._buffers[name] = value if isinstance(value, Tensor) else Tensor(array)
+            continue
+        array = backend.to_device(array, target.device)
+        xp = backend.get_array_module(target.data)
+        target.data[...] = xp.asarray(array).astype(target.dtype, copy=False)
+    return _IncompatibleKeys(missing, unexpected)

@@ -1,0 +1,142 @@
+"""``interpolate``: resizing (N, C, L) and (N, C, H, W) inputs, PyTorch's index and weight rules.
+
+Nearest and linear/bilinear resizing are linear maps applied separately along
+each spatial dimension: out = A_h @ x @ A_w^T with a constant (out, in)
+matrix per dimension holding the interpolation weights (one 1 per row for
+nearest, two weights per row for linear). So the op is a composition of two
+differentiable matrix products: its gradient A_h^T @ g @ A_w (and every
+higher-order gradient) comes from ``matmul``. Nearest resizing of an input
+holding inf or NaN gathers by indexing instead, since 0 * inf would spread
+NaN through the product. "area" is adaptive average pooling, as in PyTorch.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..tensor import Tensor
+from .math import matmul
+
+__all__ = ["interpolate"]
+
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+
+
+def _nearest_matrix(in_size, out_size, scale, exact):
+    """PyTorch's nearest source index of each output index, as a 0/1 (out, in) matrix and the index."""
+    if out_size == in_size and not exact:
+        src = np.arange(out_size)
+    elif out_size == 2 * in_size and not exact:
+        src = np.arange(out_size) >> 1
+    else:
+        # compute_scales_value<float>: 1/scale_factor when given, else in/out, in float32
+        s = np.float32(1.0 / scale) if scale else np.float32(in_size) / np.float32(out_size)
+        offset = np.float32(0.5) if exact else np.float32(0.0)
+        src = np.floor((np.arange(out_size, dtype=np.float32) + offset) * s).astype(np.int64)
+        src = np.minimum(src, in_size - 1)
+    m = np.zeros((out_size, in_size))
+    m[np.arange(out_size), src] = 1.0
+    return m, src
+
+
+def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's linear weights (two per output index) as an (out, in) matrix of ``dtype``."""
+    dt = np.dtype(dtype).type
+    dst = np.arange(out_size, dtype=dtype)
+    if align_corners:
+        ratio = dt((in_size - 1) / (out_size - 1)) if out_size > 1 else dt(0)
+        src = ratio * dst
+    else:
+        ratio = dt(1.0 / scale) if scale else dt(in_size / out_size)
+        src = np.maximum(ratio * (dst + dt(0.5)) - dt(0.5), dt(0))
+    i0 = np.minimum(src.astype(np.int64), in_size - 1)
+    i1 = np.minimum(i0 + 1, in_size - 1)
+    w1 = np.minimum(src - i0.astype(dtype), dt(1))
+    w0 = dt(1) - w1
+    m = np.zeros((out_size, in_size), dtype=dtype)
+    np.add.at(m, (np.arange(out_size), i0), w0)
+    np.add.at(m, (np.arange(out_size), i1), w1)
+    return m
+
+
+def _sizes(input, size, scale_factor, recompute_scale_factor):
+    """Output sizes and the scale factors the index rules use (None: use in/out)."""
+    spatial = tuple(input.shape[2:])
+    dims = len(spatial)
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: only one of size or scale_factor should be defined"
+                         if size is not None else "interpolate: either size or scale_factor should be defined")
+    if size is not None:
+        sizes = [int(size)] * dims if isinstance(size, numbers.Number) else [int(s) for s in size]
+        if len(sizes) != dims:
+            raise ValueError(f"interpolate: input with spatial size {spatial} expects size of {dims} "
+                             f"element(s), got {size}")
+        return sizes, [None] * dims
+    factors = [float(scale_factor)] * dims if isinstance(scale_factor, numbers.Number) \
+        else [float(f) for f in scale_factor]
+    if len(factors) != dims:
+        raise ValueError(f"interpolate: input with spatial size {spatial} expects scale_factor of "
+                         f"{dims} element(s), got {scale_factor}")
+    sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
+    return sizes, ([None] * dims if recompute_scale_factor else factors)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor`` (PyTorch's).
+
+    Modes: "nearest" (source index floor(dst * in/out)), "nearest-exact"
+    (floor((dst + 0.5) * in/out)), "linear" (3-D), "bilinear" (4-D) and
+    "area" (adaptive average pooling). ``align_corners`` (linear modes only,
+    default False) maps the corner pixels' centres onto each other. With
+    ``scale_factor`` the index rules use 1/scale_factor unless
+    ``recompute_scale_factor=True``, as in PyTorch.
+
+    >>> import minidl as mdl, minidl.nn.functional as F
+    >>> F.interpolate(mdl.tensor([[[1.0, 2.0]]]), scale_factor=2).numpy()
+    array([[[1., 1., 2., 2.]]], dtype=float32)
+    """
+    if mode not in _MODES:
+        raise ValueError(f"interpolate: mode {mode!r} is not supported; use one of {_MODES}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
+                         f"{tuple(input.shape)}")
+    if antialias:
+        raise ValueError("interpolate: antialias=True is only meaningful for downsampling with bilinear/"
+                         "bicubic and is not supported by minidl")
+    linear = mode in ("linear", "bilinear")
+    if (mode == "linear" and input.ndim != 3) or (mode == "bilinear" and input.ndim != 4):
+        raise ValueError(f"interpolate: mode {mode!r} expects a {3 if mode == 'linear' else 4}-D input, "
+                         f"got shape {tuple(input.shape)}")
+    if align_corners is not None and not linear:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
+    if min(sizes) < 1:
+        raise ValueError(f"interpolate: output size {tuple(sizes)} must be positive (input "
+                         f"{tuple(input.shape)})")
+    if mode == "area":
+        from .pool import adaptive_avg_pool2d
+        if input.ndim == 3:
+            out = adaptive_avg_pool2d(input.reshape(tuple(input.shape[:2]) + (1, input.shape[2])),
+                                      (1, sizes[0]))
+            return out.reshape(tuple(out.shape[:2]) + (sizes[0],))
+        return adaptive_avg_pool2d(input, tuple(sizes))
+    xp = input.xp
+    spatial = tuple(input.shape[2:])
+    if linear:
+        mats = [_linear_matrix(n, o, s, bool(align_corners), input.dtype)
+                for n, o, s in zip(spatial, sizes, scales)]
+    else:
+        pairs = [_nearest_matrix(n, o, s, mode == "nearest-exact") for n, o, s in zip(spatial, sizes, scales)]
+        if input.data.size and not bool(xp.isfinite(input.data).all()):
+            index = tuple(xp.asarray(src.reshape((-1,) + (1,) * (len(pairs) - 1 - d)))
+                          for d, (_, src) in enumerate(pairs))
+            return input[(slice(None), slice(None)) + index]
+        mats = [m.astype(input.dtype) for m, _ in pairs]
+    out = input
+    if len(mats) == 2:
+        out = matmul(Tensor(xp.asarray(mats[0])), out)                    # (N, C, OH, W)
+    return matmul(out, Tensor(xp.asarray(np.ascontiguousarray(mats[-1].T))))  # (..., OW)
