@@ -5,8 +5,9 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss,
                      Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss,
                      NLLLoss, ReLU, Sigmoid, Softmax, Tanh)
+from .parallel import SyncBatchNorm  # noqa: E402  (needs the layers above)
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d",
            "BatchNorm2d", "Dropout", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
-           "LogSoftmax", "Identity", "CrossEntropyLoss", "MSELoss", "NLLLoss"]
+           "LogSoftmax", "Identity", "CrossEntropyLoss", "MSELoss", "NLLLoss", "SyncBatchNorm"]
