@@ -84,10 +84,13 @@ class _Means:
         c = self.count or 1
         return {k: s / c for k, s in self.sums.items()}
 
-    def reduce_across_ranks(self) -> None:
-        """Replace the sums and count by their totals over every rank (no-op in one process)."""
-        keys = sorted(self.sums)
-        totals = dist.all_reduce_sums([self.sums[k] for k in keys] + [self.count])
+    def reduce_across_ranks(self, keys) -> None:
+        """Replace the sums and count by their totals over every rank (no-op in one process);
+        ``keys`` (the same list on every rank) are the values logged, 0 where a rank has none."""
+        if not dist.is_initialized() or dist.get_world_size() == 1:
+            return
+        keys = list(keys) + [k for k in self.sums if k not in keys]
+        totals = dist.all_reduce_sums([self.sums.get(k, 0.0) for k in keys] + [self.count])
         self.sums = {k: float(v) for k, v in zip(keys, totals[:-1])}
         self.count = int(totals[-1])
 
@@ -171,6 +174,10 @@ class Trainer:
         """True when a callback asked to stop (here or via ``model.stop_training``)."""
         return bool(self.stop_training or getattr(self.model, "stop_training", False))
 
+    def _log_keys(self, with_loss):
+        """The names of the values a pass logs: the loss (when computed), then the metrics."""
+        return (["loss"] if with_loss else []) + [key for key, _ in self.metrics]
+
     def _metric_values(self, out, y):
         if not self.metrics or y is None:
             return {}
@@ -208,7 +215,7 @@ class Trainer:
         if step < 0:
             raise ValueError("the training data yielded no batches")
         seconds = time.perf_counter() - start
-        means.reduce_across_ranks()
+        means.reduce_across_ranks(self._log_keys(True))
         logs = means.means()
         logs["_seconds"], logs["_samples"] = seconds, means.count
         return logs
@@ -239,7 +246,7 @@ class Trainer:
         finally:
             model.train(was_training)
         if across_ranks:
-            means.reduce_across_ranks()
+            means.reduce_across_ranks(self._log_keys(with_loss and self.loss_fn is not None))
         logs = means.means()
         cbs.on_test_end(logs)
         return logs
