@@ -7,8 +7,8 @@ on one thread (BLAS, Numba):
   in ``DistributedDataParallel``, SGD with momentum, the net's reference batch
   on every rank (so the global batch grows with the ranks: weak scaling);
   images/s = ranks x batch / median step time. With two ranks it is measured
-  with the gradient allreduce overlapped with backward (the default) and with
-  it deferred to the end of backward, to see what overlapping gains here.
+  with the gradient allreduce overlapped with backward and with it deferred
+  to the end of backward (the MPI default), to see what overlapping gains here.
 * **allreduce per step**: the gradient of each reference net (float32, in DDP's
   25 MB buckets, all started then all waited for, as DDP does) reduced over
   two ranks, with no training around it; median time and the bus bandwidth it

@@ -70,7 +70,8 @@ class DistributedDataParallel(Module):
     rank (the replicas start identical). Each ``backward()`` through the
     output of this wrapper averages the gradients of every trainable parameter
     over the ranks before it returns (bucketed allreduce started from
-    per-parameter hooks while backward is still running; see
+    per-parameter hooks while backward is still running, or once the last
+    gradient is ready: see ``overlap_communication`` and
     ``minidl/nn/parallel/reducer.py``), so an identical optimiser step on every
     rank keeps the replicas identical. Every rank must run the same number of
     forward/backward passes (the same number of batches).
@@ -99,8 +100,10 @@ class DistributedDataParallel(Module):
     >>> dist.destroy_process_group()
     """
 
-    #: start each bucket's allreduce as soon as its gradients are ready (False: all at the end)
-    overlap_communication = True
+    #: start each bucket's allreduce as soon as its gradients are ready (True), or all of them once
+    #: the last gradient is ready (False); None: True with NCCL, False with MPI, where the CPU cores
+    #: that run backward also do the reduction and overlapping did not pay (docs/distributed.md)
+    overlap_communication = None
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
                  process_group=None, bucket_cap_mb=25, find_unused_parameters=False):
@@ -142,7 +145,8 @@ class DistributedDataParallel(Module):
         out = self.module(*inputs, **kwargs)
         if (self.reducer is not None and self.training and autograd.is_grad_enabled()
                 and self.require_backward_grad_sync):
-            self.reducer.overlap = self.overlap_communication
+            overlap = self.overlap_communication
+            self.reducer.overlap = dist.get_backend() == "nccl" if overlap is None else bool(overlap)
             unused = ()
             if self.find_unused_parameters:
                 reached = _leaves_reached(list(_output_tensors(out)))
