@@ -404,6 +404,9 @@ def load_checkpoint(path, model, optimizer=None, callbacks=(), strict=True) -> d
             initial_epoch=ckpt["epoch"], seed=0, callbacks=[sched_cb])
     """
     from minidl import io
+    from minidl.nn.parallel import DistributedDataParallel
+    if isinstance(model, DistributedDataParallel):  # checkpoints hold the wrapped module's keys
+        model = model.module
     ckpt = io.load(path)
     if not isinstance(ckpt, dict) or "model" not in ckpt:
         raise ValueError(f"{path}: not a checkpoint (expected a dict with 'model'; "

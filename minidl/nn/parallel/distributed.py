@@ -87,6 +87,9 @@ class DistributedDataParallel(Module):
         find_unused_parameters: walk forward's graph to find the parameters
             it does not use, and reduce them as zero gradients (needed when
             some parameters get no gradient in an iteration).
+        output_device, dim, process_group: PyTorch's; with one device per
+            process only their defaults make sense (``dim=0``, the default
+            group), and other values raise.
 
     With a world size of 1 it does nothing at all: training is exactly as
     without the wrapper. ``state_dict()`` keys are ``module.``-prefixed, as
@@ -110,9 +113,15 @@ class DistributedDataParallel(Module):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be an nn.Module, got {type(module).__name__}")
+        if output_device is not None and device_ids is not None and output_device not in device_ids:
+            raise ValueError(f"DistributedDataParallel: output_device={output_device!r} is not in "
+                             f"device_ids={device_ids!r}")
         if device_ids is not None and len(device_ids) > 1:
             raise ValueError(f"DistributedDataParallel: device_ids={device_ids}: one device per process "
                              "(launch one process per device)")
+        if process_group is not None:
+            raise ValueError("DistributedDataParallel: only the default process group (process_group=None) "
+                             "is supported")
         if int(dim) != 0:
             raise ValueError(f"DistributedDataParallel: dim={dim}: the batch must be split along dim 0")
         if float(bucket_cap_mb) <= 0:
