@@ -284,3 +284,21 @@ def test_only_rank_zero_writes_logs_and_checkpoints(monkeypatch, tmp_path, capsy
     out = capsys.readouterr()
     assert "Epoch" not in out.out + out.err
     assert cbs[1].saved and cbs[1].best < float("inf")    # the same decisions as rank 0, without files
+
+
+def test_checkpoints_of_a_ddp_model_hold_the_bare_model(local_group, tmp_path):
+    from minidl.train import load_checkpoint
+    ddp = DistributedDataParallel(_net())
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 6)).astype(np.float32), rng.integers(0, 3, 16)
+    opt = optim.SGD(ddp.parameters(), lr=0.1)
+    fit(ddp, (x, y), epochs=1, optimizer=opt, loss="cross_entropy", verbose=0,
+        callbacks=[ModelCheckpoint(tmp_path / "ckpt.h5", monitor="loss")])
+    ckpt = mdl.io.load(tmp_path / "ckpt.h5")
+    assert list(ckpt["model"])[0] == "0.weight"
+    bare, again = _net(), DistributedDataParallel(_net())
+    load_checkpoint(tmp_path / "ckpt.h5", bare)
+    load_checkpoint(tmp_path / "ckpt.h5", again, optim.SGD(again.parameters(), lr=0.1))
+    for a, b in zip(bare.parameters(), again.module.parameters()):
+        assert np.array_equal(a.numpy(), b.numpy())
+    assert np.array_equal(bare[0].weight.numpy(), ddp.module[0].weight.numpy())
