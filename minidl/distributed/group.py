@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+import time
+import traceback
 
 from minidl.distributed.communicators import LocalCommunicator, MPICommunicator, import_mpi
 
@@ -34,6 +36,7 @@ class _Group:
 
 _group = None
 _previous_excepthook = None
+_ABORT_GRACE_S = 0.5  # seconds for a failing rank's traceback to reach mpiexec before MPI_Abort
 
 
 def launcher_world_size() -> int:
@@ -198,14 +201,18 @@ def is_main_process() -> bool:
 
 
 def _abort_on_uncaught(exc_type, exc, tb):
-    """sys.excepthook while distributed: show the error with the rank, then abort every rank."""
+    """sys.excepthook while distributed: show the error with the rank, then abort every rank.
+
+    The traceback is written in one piece and given a moment to reach the
+    launcher before ``MPI_Abort`` tears the job down (and its output pipes)."""
     group = _group
     rank = "?" if group is None else group.rank
     try:
-        print(f"[rank {rank}] uncaught {exc_type.__name__}; aborting all ranks", file=sys.stderr)
-        (_previous_excepthook or sys.__excepthook__)(exc_type, exc, tb)
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        sys.stderr.write(f"[rank {rank}] uncaught {exc_type.__name__}; aborting all ranks\n{text}")
         sys.stderr.flush()
         sys.stdout.flush()
+        time.sleep(_ABORT_GRACE_S)
     finally:
         if group is not None:
             group.comm.abort(1)
