@@ -170,7 +170,8 @@ def main(argv=None):
                   f"{r['min_ms']:8.2f} {busbw:10.2f}")
         print()
     if args.train_nets:
-        print(f"{'net':4} {'ranks':>5} {'overlap':>7} {'batch/rank':>10} {'step ms':>9} {'images/s':>9} {'speed-up':>8}")
+        print(f"{'net':4} {'ranks':>5} {'overlap':>7} {'batch/rank':>10} {'step ms':>9} {'images/s':>9} "
+              f"{'speed-up':>8}")
     for net in args.train_nets:
         base = None
         for ranks in args.ranks:
