@@ -18,14 +18,19 @@ from minidl.train import CSVLogger, ModelCheckpoint, fit
 from minidl.utils.data import DistributedSampler
 
 
-@pytest.fixture
-def local_group(monkeypatch):
-    """A world-size-1 default group without touching MPI (as where mpi4py is missing)."""
+def _without_mpi(monkeypatch):
+    """Make mpi4py unusable and the process look as if no MPI launcher had started it."""
     def no_mpi():
         raise ImportError("mpi4py blocked by the test")
     monkeypatch.setattr(group, "import_mpi", no_mpi)
-    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"):
+    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def local_group(monkeypatch):
+    """A world-size-1 default group without touching MPI (as where mpi4py is missing)."""
+    _without_mpi(monkeypatch)
     dist.init_process_group("mpi")
     yield
     dist.destroy_process_group()
@@ -69,9 +74,7 @@ def test_collective_argument_errors(local_group):
 
 
 def test_init_arguments_are_checked(monkeypatch):
-    monkeypatch.setattr(group, "import_mpi", lambda: (_ for _ in ()).throw(ImportError("blocked")))
-    monkeypatch.delenv("PMI_SIZE", raising=False)
-    monkeypatch.delenv("OMPI_COMM_WORLD_SIZE", raising=False)
+    _without_mpi(monkeypatch)
     with pytest.raises(ValueError, match="unknown backend 'gloo'"):
         dist.init_process_group("gloo")
     with pytest.raises(ValueError, match="init_method 'tcp://10.0.0.1:23456' is not supported"):
@@ -84,7 +87,7 @@ def test_init_arguments_are_checked(monkeypatch):
 
 
 def test_launched_by_mpiexec_without_mpi4py_is_an_error(monkeypatch):
-    monkeypatch.setattr(group, "import_mpi", lambda: (_ for _ in ()).throw(ImportError("No module named 'mpi4py'")))
+    _without_mpi(monkeypatch)
     monkeypatch.setenv("PMI_SIZE", "2")
     with pytest.raises(RuntimeError, match=r"one of 2 started by an MPI launcher.*pip install minidl\[distributed\]"):
         dist.init_process_group("mpi")
@@ -94,8 +97,7 @@ def test_launched_by_mpiexec_without_mpi4py_is_an_error(monkeypatch):
 def test_nccl_backend_without_gpu_says_why(monkeypatch):
     if mdl.gpu_available():
         pytest.skip("a GPU is usable here; the NCCL path is exercised by the gpu test")
-    monkeypatch.setattr(group, "import_mpi", lambda: (_ for _ in ()).throw(ImportError("blocked")))
-    monkeypatch.delenv("PMI_SIZE", raising=False)
+    _without_mpi(monkeypatch)
     assert not dist.is_nccl_available()
     with pytest.raises(RuntimeError, match="the nccl backend needs CuPy and a CUDA device"):
         dist.init_process_group("nccl")
@@ -104,8 +106,7 @@ def test_nccl_backend_without_gpu_says_why(monkeypatch):
 
 @pytest.mark.gpu
 def test_nccl_group_of_one_on_gpu(monkeypatch):
-    monkeypatch.setattr(group, "import_mpi", lambda: (_ for _ in ()).throw(ImportError("blocked")))
-    monkeypatch.delenv("PMI_SIZE", raising=False)
+    _without_mpi(monkeypatch)
     dist.init_process_group("nccl")
     try:
         x = mdl.tensor([1.0, 2.0], device="gpu")

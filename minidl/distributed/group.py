@@ -42,10 +42,10 @@ _ABORT_GRACE_S = 0.5  # seconds for a failing rank's traceback to reach mpiexec 
 def launcher_world_size() -> int:
     """How many processes the MPI launcher started (1 when not launched by one).
 
-    Read from the variables that MPICH/Hydra (``PMI_SIZE``), Open MPI
-    (``OMPI_COMM_WORLD_SIZE``), PMIx and Slurm set for each process.
+    Read from the variables that MPICH/Hydra and Slurm's ``srun`` (``PMI_SIZE``)
+    and Open MPI (``OMPI_COMM_WORLD_SIZE``) set for each process they start.
     """
-    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"):
+    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
         value = os.environ.get(key)
         if value and value.isdigit():
             return int(value)
