@@ -145,7 +145,11 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         raise ValueError(f"init_process_group: rank={rank} but MPI says this process is rank {comm.rank}")
     if backend == "nccl":
         from minidl.distributed.nccl import NCCLCommunicator
-        comm = NCCLCommunicator(comm)
+        try:
+            comm = NCCLCommunicator(comm)
+        except BaseException:
+            comm.free()
+            raise
     _group = _Group(comm, backend, seconds)
     if comm.size > 1:
         _install_abort_hook()
