@@ -13,7 +13,8 @@ Outputs of every run (in ``--out``, default ``runs/<name>/``):
   run's settings.
 
 Data-parallel: ``mpiexec -n N python examples/<script>.py ...`` trains on N
-processes (see docs/distributed.md). ``--batch-size`` is per rank, so the
+processes (see docs/distributed.md; with as many ranks as cores, run them with
+``OMP_NUM_THREADS=1``). ``--batch-size`` is per rank, so the
 global batch is N x ``--batch-size``; ``--lr`` is used as given (scale it
 yourself, e.g. linearly with N for SGD). Each rank trains on its
 ``DistributedSampler`` share and validates on every N-th validation image; the
