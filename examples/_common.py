@@ -14,7 +14,7 @@ Outputs of every run (in ``--out``, default ``runs/<name>/``):
 
 Data-parallel: ``mpiexec -n N python examples/<script>.py ...`` trains on N
 processes (see docs/distributed.md; with as many ranks as cores, run them with
-``OMP_NUM_THREADS=1``). ``--batch-size`` is per rank, so the
+``OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1``). ``--batch-size`` is per rank, so the
 global batch is N x ``--batch-size``; ``--lr`` is used as given (scale it
 yourself, e.g. linearly with N for SGD). Each rank trains on its
 ``DistributedSampler`` share and validates on every N-th validation image; the
