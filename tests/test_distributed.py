@@ -303,3 +303,14 @@ def test_checkpoints_of_a_ddp_model_hold_the_bare_model(local_group, tmp_path):
     for a, b in zip(bare.parameters(), again.module.parameters()):
         assert np.array_equal(a.numpy(), b.numpy())
     assert np.array_equal(bare[0].weight.numpy(), ddp.module[0].weight.numpy())
+
+
+def test_early_stopping_keeps_the_bare_models_weights_under_ddp(local_group):
+    from minidl.train import EarlyStopping
+    ddp = DistributedDataParallel(_net())
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 6)).astype(np.float32), rng.integers(0, 3, 16)
+    stop = EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)
+    fit(ddp, (x, y), epochs=2, optimizer=optim.SGD(ddp.parameters(), lr=0.1), loss="cross_entropy",
+        verbose=0, callbacks=[stop])
+    assert list(stop.best_weights)[0] == "0.weight"        # loadable into a run with any number of ranks

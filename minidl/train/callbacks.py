@@ -314,14 +314,14 @@ class EarlyStopping(Callback):
             return
         current = float(current)
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = _model_weights(self.model)  # if nothing ever improves
+            self.best_weights = _model_weights(_unwrap(self.model))  # if nothing ever improves
             self.best_epoch = epoch
         self.wait += 1
         if self._is_improvement(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = _model_weights(self.model)
+                self.best_weights = _model_weights(_unwrap(self.model))
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
@@ -335,7 +335,7 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-            self.model.load_state_dict(self.best_weights)
+            _unwrap(self.model).load_state_dict(self.best_weights)
 
     def state_dict(self):
         """Counters and best value (not the weights)."""
