@@ -48,7 +48,27 @@ def _launcher():
         if not found:
             pytest.skip(f"no libmpi in {own_lib} or {other_lib} for mpi4py to load")
         env["MPI4PY_LIBMPI"] = str(found[0])
+    problem = _mpi_problem(mpiexec, env)
+    if problem:
+        pytest.skip(f"MPI does not start here, so minidl is not what fails: {problem}")
     return mpiexec, env
+
+
+_MPI_PROBLEM = {}
+
+
+def _mpi_problem(mpiexec, env):
+    """Why ``mpiexec -n 2`` cannot run a bare mpi4py program here (None when it can); asked once."""
+    if mpiexec not in _MPI_PROBLEM:
+        code = "from mpi4py import MPI; assert MPI.COMM_WORLD.Get_size() == 2"
+        try:
+            proc = subprocess.run([mpiexec, "-n", "2", sys.executable, "-c", code], env=env,
+                                  capture_output=True, text=True, timeout=60)
+            problem = None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
+        except subprocess.TimeoutExpired:
+            problem = "a two-rank mpi4py program did not finish in 60 s"
+        _MPI_PROBLEM[mpiexec] = problem
+    return _MPI_PROBLEM[mpiexec]
 
 
 def _run(args, env, mpiexec):
