@@ -91,6 +91,9 @@ class Reducer:
             h.remove()
         self.handles = []
 
+    def __del__(self):  # a discarded DDP leaves no hooks on the parameters it wrapped
+        self.remove_hooks()
+
     # ---------------------------------------------------------------- iteration
     def prepare(self, unused=()):
         """Arm for the next backward; raise if the previous one did not finish its reduction."""
