@@ -179,5 +179,11 @@ class DistributedDataParallel(Module):
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["reducer"] = None  # hooks and communicators do not pickle
+        state["reducer"] = None  # hooks do not pickle; __setstate__ registers them again
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if self.world_size > 1:
+            trainable = [p for p in self.module.parameters() if p.requires_grad]
+            self.reducer = Reducer(trainable, self.bucket_cap_mb, self.world_size) if trainable else None
