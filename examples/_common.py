@@ -201,11 +201,14 @@ def image_shape(dataset):
 
 
 def init_distributed(args):
-    """Join the process group (world size 1 without ``mpiexec``); returns ``(rank, world size)``."""
-    if not dist.is_initialized():
+    """Join the process group (world size 1 without ``mpiexec``); returns ``(rank, world size,
+    joined)``, ``joined`` True when this call created the group (``train_and_report`` then leaves
+    it at the end, so that a script calling it twice in one process starts afresh)."""
+    joined = not dist.is_initialized()
+    if joined:
         gpu_ranks = args.device in ("gpu", "cuda") and dist.launcher_world_size() > 1
         dist.init_process_group("nccl" if gpu_ranks and dist.is_nccl_available() else "mpi")
-    return dist.get_rank(), dist.get_world_size()
+    return dist.get_rank(), dist.get_world_size(), joined
 
 
 def loaders(args, train, val, test, train_transform=None, eval_transform=None):
@@ -290,7 +293,7 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
     """
     start = time.perf_counter()
     device = check_device(args.device)
-    rank, world = init_distributed(args)
+    rank, world, joined = init_distributed(args)
     say = print if rank == 0 else (lambda *a, **k: None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -337,6 +340,8 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
                   verbose=args.verbose, seed=args.seed)
     train_time = time.perf_counter() - train_start
     epochs_run = len(history.history.get("loss", []))
+    if joined:
+        dist.destroy_process_group()
     if rank != 0:  # rank 0 alone tests the model and writes the outputs
         return None
     if best_path.exists():
