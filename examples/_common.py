@@ -15,6 +15,16 @@ Outputs of every run (in ``--out``, default ``runs/<name>/``):
 * ``summary.json``: ``test_accuracy`` (a fraction), ``test_top5_accuracy`` (more
   than 5 classes), ``epochs``, ``wall_time_s``, ``device``, ``dataset`` and the
   run's settings.
+
+Data-parallel: ``mpiexec -n N python examples/<script>.py ...`` trains on N
+processes (see docs/distributed.md; with as many ranks as cores, run them with
+``OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1``). ``--batch-size`` is per rank, so the
+global batch is N x ``--batch-size``; ``--lr`` is used as given (scale it
+yourself, e.g. linearly with N for SGD). Each rank trains on its
+``DistributedSampler`` share and validates on every N-th validation image; the
+logged metrics are means over all ranks, and rank 0 alone prints, writes the
+outputs and runs the final test. Checkpoints hold the bare model, so
+``--init-weights`` takes them whatever the number of ranks.
 """
 from __future__ import annotations
 
@@ -30,9 +40,12 @@ from pathlib import Path
 import numpy as np
 
 import minidl
+import minidl.distributed as dist
 import minidl.nn.functional as F
 from minidl import data, metrics, optim, viz
 from minidl import io as mio
+from minidl.nn.parallel import DistributedDataParallel
+from minidl.utils.data import DistributedSampler
 from minidl.train import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
                           fit, load_checkpoint, predict)
 
@@ -212,10 +225,31 @@ def image_shape(dataset):
     return tuple(np.asarray(x).shape)
 
 
+def init_distributed(args):
+    """Join the process group (world size 1 without ``mpiexec``); returns ``(rank, world size,
+    joined)``, ``joined`` True when this call created the group (``train_and_report`` then leaves
+    it at the end, so that a script calling it twice in one process starts afresh)."""
+    joined = not dist.is_initialized()
+    if joined:
+        gpu_ranks = args.device in ("gpu", "cuda") and dist.launcher_world_size() > 1
+        dist.init_process_group("nccl" if gpu_ranks and dist.is_nccl_available() else "mpi")
+    return dist.get_rank(), dist.get_world_size(), joined
+
+
 def loaders(args, train, val, test, train_transform=None, eval_transform=None):
-    """DataLoaders: shuffled, seeded training batches; fixed-order val/test batches."""
-    train_dl = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
-                               transform=train_transform)
+    """DataLoaders: shuffled, seeded training batches; fixed-order val/test batches.
+
+    With several ranks: this rank's DistributedSampler share of ``train`` (the
+    permutation seeded by ``--seed``, augmentation by ``--seed + rank``) and every
+    N-th image of ``val``."""
+    rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+    if world > 1:
+        train_dl = data.DataLoader(train, batch_size=args.batch_size, seed=args.seed + rank,
+                                   sampler=DistributedSampler(train, seed=args.seed), transform=train_transform)
+        val = data.Subset(val, np.arange(rank, len(val), world)) if val is not None else None
+    else:
+        train_dl = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                                   transform=train_transform)
     eval_bs = max(args.batch_size, 256)
     val_dl = (data.DataLoader(val, batch_size=eval_bs, transform=eval_transform)
               if val is not None else None)
@@ -279,10 +313,13 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
 
     ``val``: a validation set; default: ``--val-split`` of ``train`` (or the
     test set when that is 0). The best epoch by ``--monitor`` is saved to
-    ``best.h5`` and its weights are the ones tested. Returns the summary dict.
+    ``best.h5`` and its weights are the ones tested. Returns the summary dict (None on
+    ranks other than 0 of a data-parallel run).
     """
     start = time.perf_counter()
     device = check_device(args.device)
+    rank, world, joined = init_distributed(args)
+    say = print if rank == 0 else (lambda *a, **k: None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     minidl.manual_seed(args.seed)
@@ -299,17 +336,18 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
             mio.load_weights(model, args.init_weights)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # missing file, other model
             fail(f"--init-weights: {exc}")
-        print(f"initial weights from {args.init_weights}", flush=True)
+        say(f"initial weights from {args.init_weights}", flush=True)
     if optimizer is None:
         optimizer = make_optimizer(args, model.parameters())
     train_dl, val_dl, test_dl = loaders(args, train, val, test, train_transform, eval_transform)
 
     n_params = sum(int(np.prod(p.shape)) for p in model.parameters())
-    print(f"{args.dataset}: {len(train)} train / {len(val)} "
+    say(f"{args.dataset}: {len(train)} train / {len(val)} "
           f"{'val (= test)' if val_is_test else 'val'} / {len(test)} test images of "
           f"{image_shape(test)}, {len(classes)} classes; model "
           f"{getattr(model, 'config', {}).get('name', type(model).__name__)} "
-          f"({n_params:,} parameters) on {device}", flush=True)
+          f"({n_params:,} parameters) on {device}"
+        + (f", {world} ranks x batch {args.batch_size}" if world > 1 else ""), flush=True)
 
     best_path = out / "best.h5"
     mode = "min" if "loss" in args.monitor else "max"
@@ -328,11 +366,16 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         cbs.insert(0, _PreviousEpochs(previous))
     metric_names = ["accuracy"] + (["top5_accuracy"] if len(classes) > 5 else [])
     train_start = time.perf_counter()
-    history = fit(model, train_dl, epochs=args.epochs, optimizer=optimizer, loss=loss,
+    trained = DistributedDataParallel(model) if world > 1 else model
+    history = fit(trained, train_dl, epochs=args.epochs, optimizer=optimizer, loss=loss,
                   val_data=val_dl, metrics=metric_names, callbacks=cbs, device=device,
                   verbose=args.verbose, seed=args.seed, initial_epoch=initial_epoch)
     train_time = time.perf_counter() - train_start
     epochs_run = len(history.history.get("loss", []))
+    if joined:
+        dist.destroy_process_group()
+    if rank != 0:  # rank 0 alone tests the model and writes the outputs
+        return None
     if best_path.exists():
         mio.load_weights(model, best_path)
 
@@ -347,6 +390,8 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         "train_time_s": round(train_time, 2),
         "device": device,
         "dataset": args.dataset,
+        "world_size": world,
+        "global_batch_size": world * args.batch_size,
     }
     if resume:
         summary["resumed_from"] = {"checkpoint": str(resume), "epoch": initial_epoch}
@@ -413,14 +458,15 @@ def resume_from(path, model, optimizer, callbacks, csv_path) -> tuple:
     history = {k: list(v) for k, v in (ckpt.get("history") or {}).items()}
     epochs = list(ckpt.get("history_epochs") or range(epoch))
     keys = sorted(history)
-    with mio.atomic_path(csv_path) as tmp:
-        with open(tmp, "w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["epoch"] + keys)
-            for i, e in enumerate(epochs):
-                writer.writerow([e] + [repr(float(history[k][i])) if isinstance(history[k][i], float)
-                                       else history[k][i] for k in keys])
-    print(f"resuming from {path} after epoch {epoch}", flush=True)
+    if dist.is_main_process():  # under mpiexec, rank 0 alone rewrites the log and speaks
+        with mio.atomic_path(csv_path) as tmp:
+            with open(tmp, "w", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["epoch"] + keys)
+                for i, e in enumerate(epochs):
+                    writer.writerow([e] + [repr(float(history[k][i])) if isinstance(history[k][i], float)
+                                           else history[k][i] for k in keys])
+        print(f"resuming from {path} after epoch {epoch}", flush=True)
     return epoch, (history, epochs)
 
 

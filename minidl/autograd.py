@@ -18,7 +18,7 @@ from . import backend
 from .backend import DeviceError
 
 __all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
-           "backward", "unbroadcast"]
+           "backward", "unbroadcast", "register_post_accumulate_grad_hook"]
 
 _state = threading.local()
 
@@ -171,12 +171,14 @@ def backward(tensor, grad=None, retain_graph=False):
 
     if tensor.creator is None:  # a leaf: its gradient is the seed itself
         _accumulate_leaf(tensor, grad, set())
+        _run_post_accumulate_hooks(tensor)
         return
     root = tensor.creator
     if root.inputs is None:
         raise RuntimeError("backward(): the graph was already freed by an earlier backward(); "
                            "call backward(retain_graph=True) the first time to go through it twice")
     order = _topological_order(root)
+    hooked = _hooked_leaf_uses(order) if _hooked_leaves[0] else None
     pending = {id(root): grad}
     stored = set()
     for fn in reversed(order):
@@ -199,11 +201,17 @@ def backward(tensor, grad=None, retain_graph=False):
                 gi = gi.astype(t.dtype)
             if t.creator is None:
                 _accumulate_leaf(t, gi, stored)
+                if hooked and id(t) in hooked:
+                    _count_down(hooked, t)
             else:
                 key = id(t.creator)
                 pending[key] = gi if key not in pending else pending[key] + gi
         if not retain_graph:
             fn._release()
+    if hooked:  # a leaf some of whose uses brought no gradient: its hooks still run once
+        for t, left, total in list(hooked.values()):
+            if left < total:
+                _run_post_accumulate_hooks(t)
 
 
 def _accumulate_leaf(t, g, stored):
@@ -217,3 +225,66 @@ def _accumulate_leaf(t, g, stored):
         t.grad = Tensor(g)
     else:
         t.grad = Tensor(t.grad.data + g)
+
+
+# --- post-accumulate-grad hooks ----------------------------------------------
+# ``hook(tensor)`` runs once per backward walk, after a leaf's ``.grad`` has
+# received the last of that walk's contributions (PyTorch's
+# ``register_post_accumulate_grad_hook``); DistributedDataParallel starts its
+# gradient buckets' allreduce from them. ``_hooked_leaves[0]`` counts the
+# leaves with hooks, so a walk without any pays nothing.
+_hooked_leaves = [0]
+
+
+class _HookHandle:
+    """``remove()`` unregisters the hook (idempotent)."""
+
+    def __init__(self, tensor, key):
+        self._tensor, self._key = tensor, key
+
+    def remove(self):
+        """Unregister the hook."""
+        hooks = self._tensor.__dict__.get("_post_accumulate_grad_hooks")
+        if hooks is not None and hooks.pop(self._key, None) is not None and not hooks:
+            del self._tensor.__dict__["_post_accumulate_grad_hooks"]
+            _hooked_leaves[0] -= 1
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """Call ``hook(tensor)`` after each backward walk has finished accumulating into the leaf
+    ``tensor``'s ``.grad``; returns a handle whose ``remove()`` unregisters it."""
+    if tensor.creator is not None or not tensor.requires_grad:
+        raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors that require grad "
+                           "accumulate gradients")
+    hooks = tensor.__dict__.get("_post_accumulate_grad_hooks")
+    if hooks is None:
+        hooks = tensor.__dict__["_post_accumulate_grad_hooks"] = {}
+        _hooked_leaves[0] += 1
+    key = object()
+    hooks[key] = hook
+    return _HookHandle(tensor, key)
+
+
+def _run_post_accumulate_hooks(t):
+    for hook in list(t.__dict__.get("_post_accumulate_grad_hooks", {}).values()):
+        hook(t)
+
+
+def _hooked_leaf_uses(order):
+    """id(leaf) -> [leaf, edges still to bring it a gradient, edges in all], for hooked leaves."""
+    uses = {}
+    for fn in order:
+        for t, needed in zip(fn.inputs, fn.needs_input_grad):
+            if needed and t.creator is None and "_post_accumulate_grad_hooks" in t.__dict__:
+                entry = uses.setdefault(id(t), [t, 0, 0])
+                entry[1] += 1
+                entry[2] += 1
+    return uses
+
+
+def _count_down(hooked, t):
+    entry = hooked[id(t)]
+    entry[1] -= 1
+    if entry[1] == 0:
+        del hooked[id(t)]
+        _run_post_accumulate_hooks(t)

@@ -37,6 +37,9 @@ class DataLoader:
             a whole batch at a time (uint8 NHWC -> float32 NCHW in one pass).
         batch_size: samples per batch.
         shuffle: draw a new permutation each epoch (from (seed, epoch)).
+        sampler: an iterable of indices deciding the order instead (e.g. a
+            ``minidl.utils.data.DistributedSampler``: this rank's share);
+            excludes ``shuffle``. ``set_epoch`` is passed on to it.
         drop_last: drop the last, smaller batch.
         seed: int for reproducible order and augmentation; None draws from
             minidl's global generator.
@@ -59,12 +62,15 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 transform=None, prefetch=2, num_workers=0):
+                 transform=None, prefetch=2, num_workers=0, sampler=None):
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if int(prefetch) < 0 or int(num_workers) < 0:
             raise ValueError(f"prefetch and num_workers must be >= 0, got {prefetch}, {num_workers}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -75,14 +81,18 @@ class DataLoader:
         self.epoch = 0
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration epoch ``epoch`` (its order and augmentation)."""
         self.epoch = int(epoch)
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
 
     def _order(self, base_seed, epoch):
+        if self.sampler is not None:
+            return np.fromiter(self.sampler, dtype=np.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)

@@ -51,6 +51,8 @@ import warnings
 
 import numpy as np
 
+from minidl.distributed import is_main_process
+
 __all__ = ["Callback", "CallbackList", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN",
            "LambdaCallback", "resolve_mode"]
@@ -226,7 +228,7 @@ class ProgressBar(Callback):
         return out
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.verbose != 1:
+        if self.verbose != 1 or not is_main_process():
             return
         from tqdm.auto import tqdm
         epochs = self.params.get("epochs", "?")
@@ -244,7 +246,7 @@ class ProgressBar(Callback):
             self._bar.set_postfix(self._fmt(logs), refresh=True)
             self._bar.close()
             self._bar = None
-        elif self.verbose == 2:
+        elif self.verbose == 2 and is_main_process():
             parts = [f"{k}={v}" for k, v in self._fmt(logs).items()]
             t = logs.get("time")
             head = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
@@ -321,14 +323,14 @@ class EarlyStopping(Callback):
             return
         current = float(current)
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = _model_weights(self.model)  # if nothing ever improves
+            self.best_weights = _model_weights(_unwrap(self.model))  # if nothing ever improves
             self.best_epoch = epoch
         self.wait += 1
         if self._is_improvement(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = _model_weights(self.model)
+                self.best_weights = _model_weights(_unwrap(self.model))
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
@@ -342,7 +344,7 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-            self.model.load_state_dict(self.best_weights)
+            _unwrap(self.model).load_state_dict(self.best_weights)
 
     def state_dict(self):
         """Counters and best value, and the best weights with ``restore_best_weights``
@@ -400,6 +402,9 @@ class ModelCheckpoint(Callback):
 
     Attributes: ``best``, ``last_path`` (the last file written), ``saved``
     (list of ``(epoch, path)``).
+
+    In a data-parallel run only rank 0 writes, and a ``DistributedDataParallel``
+    model is saved as the module it wraps (keys without ``module.``).
     """
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto",
@@ -453,12 +458,15 @@ class ModelCheckpoint(Callback):
         self.saved.append((epoch, path))
 
     def _save(self, path, epoch, logs):
-        from minidl import io
-        config = getattr(self.model, "config", None)
-        if self.save_weights_only:
-            io.save(self.model, path)
+        if not is_main_process():  # rank 0 writes; every rank keeps the same `best`
             return
-        ckpt = {"model": _model_weights(self.model), "epoch": epoch + 1, "logs": logs,
+        from minidl import io
+        model = _unwrap(self.model)
+        config = getattr(model, "config", None)
+        if self.save_weights_only:
+            io.save(model, path)
+            return
+        ckpt = {"model": _model_weights(model), "epoch": epoch + 1, "logs": logs,
                 "monitor": self.monitor, "best": self.best}
         if self.optimizer is not None:
             ckpt["optimizer"] = self.optimizer.state_dict()
@@ -482,6 +490,13 @@ class ModelCheckpoint(Callback):
         self.best = state.get("best", self.best)
 
 
+def _unwrap(model):
+    """The model inside a ``DistributedDataParallel`` (checkpoints hold its un-prefixed keys, so
+    they load into a bare model and into a run with any number of ranks)."""
+    from minidl.nn.parallel import DistributedDataParallel
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
 def callback_states(callbacks) -> dict:
     """``{name: state}`` for every callback with ``state_dict`` (name: class, ``_1``... for repeats)."""
     out, seen = {}, {}
@@ -500,6 +515,8 @@ def callback_states(callbacks) -> dict:
 class CSVLogger(Callback):
     """Write one CSV row per epoch: ``epoch`` (0-based, as in Keras) then every logged key, sorted.
 
+    In a data-parallel run only rank 0 writes.
+
     The header is written when the file is new or empty (or ``append=False``);
     each row is flushed at once. Keys that are missing in an epoch are written
     as ``NA``. Floats are written with full precision (``repr``).
@@ -515,6 +532,8 @@ class CSVLogger(Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
+        if not is_main_process():
+            return
         parent = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(parent, exist_ok=True)
         has_content = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
@@ -524,6 +543,8 @@ class CSVLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        if not is_main_process():
+            return
         if self._file is None:
             self.on_train_begin()
         if self.keys is None:

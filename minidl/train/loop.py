@@ -10,6 +10,14 @@ a run stopped after epoch k and resumed from its checkpoint with
 ``initial_epoch=k`` computes exactly the same epoch k as an uninterrupted run.
 Without a seed nothing is reseeded.
 
+Data-parallel runs (``mpiexec -n N``, a model wrapped in
+``nn.parallel.DistributedDataParallel``, each rank's data a
+``DistributedSampler`` share): every rank runs ``fit``; the epoch logs
+(training and validation loss and metrics) are sample-weighted means over all
+ranks' samples, ``images_per_sec`` counts every rank's images, a stop asked
+for on any rank stops all of them, and only rank 0 shows progress and writes
+logs and checkpoints (``minidl.distributed.is_main_process``).
+
 >>> import numpy as np, minidl as mdl, minidl.nn as nn, minidl.optim as optim
 >>> mdl.manual_seed(0)
 >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
@@ -29,6 +37,7 @@ import time
 import numpy as np
 
 from minidl import backend
+from minidl import distributed as dist
 from minidl.autograd import no_grad
 from minidl.metrics import resolve_metric, to_numpy
 from minidl.tensor import Tensor
@@ -74,6 +83,23 @@ class _Means:
     def means(self) -> dict:
         c = self.count or 1
         return {k: s / c for k, s in self.sums.items()}
+
+    def reduce_across_ranks(self, keys) -> None:
+        """Replace the sums and count by their totals over every rank (no-op in one process);
+        ``keys`` (the same list on every rank) are the values logged, 0 where a rank has none."""
+        if not dist.is_initialized() or dist.get_world_size() == 1:
+            return
+        keys = list(keys) + [k for k in self.sums if k not in keys]
+        totals = dist.all_reduce_sums([self.sums.get(k, 0.0) for k in keys] + [self.count])
+        self.sums = {k: float(v) for k, v in zip(keys, totals[:-1])}
+        self.count = int(totals[-1])
+
+
+def _any_rank(flag) -> bool:
+    """True when ``flag`` is true on any rank (every rank must call it together)."""
+    if not dist.is_initialized() or dist.get_world_size() == 1:
+        return bool(flag)
+    return bool(dist.all_reduce_sums([1.0 if flag else 0.0])[0] > 0)
 
 
 def _first_param(model):
@@ -148,6 +174,10 @@ class Trainer:
         """True when a callback asked to stop (here or via ``model.stop_training``)."""
         return bool(self.stop_training or getattr(self.model, "stop_training", False))
 
+    def _log_keys(self, with_loss):
+        """The names of the values a pass logs: the loss (when computed), then the metrics."""
+        return (["loss"] if with_loss else []) + [key for key, _ in self.metrics]
+
     def _metric_values(self, out, y):
         if not self.metrics or y is None:
             return {}
@@ -179,17 +209,20 @@ class Trainer:
             logs.update(batch=step, size=n,
                         images_per_sec=seen / max(time.perf_counter() - start, 1e-9))
             callbacks.on_train_batch_end(step, logs)
-            if self.should_stop:
+            if _any_rank(self.should_stop):
+                self.stop_training = True
                 break
         if step < 0:
             raise ValueError("the training data yielded no batches")
         seconds = time.perf_counter() - start
+        means.reduce_across_ranks(self._log_keys(True))
         logs = means.means()
-        logs["_seconds"], logs["_samples"] = seconds, seen
+        logs["_seconds"], logs["_samples"] = seconds, means.count
         return logs
 
-    def evaluate(self, batches, callbacks=None, with_loss=True):
-        """Mean loss and metrics over ``batches`` in eval mode without gradients."""
+    def evaluate(self, batches, callbacks=None, with_loss=True, across_ranks=False):
+        """Mean loss and metrics over ``batches`` in eval mode without gradients (over every
+        rank's batches when ``across_ranks``: a collective, as in ``fit``)."""
         model = self.model
         was_training = getattr(model, "training", False)
         model.eval()
@@ -212,6 +245,8 @@ class Trainer:
                     cbs.on_test_batch_end(step, dict(means.means(), batch=step, size=n))
         finally:
             model.train(was_training)
+        if across_ranks:
+            means.reduce_across_ranks(self._log_keys(with_loss and self.loss_fn is not None))
         logs = means.means()
         cbs.on_test_end(logs)
         return logs
@@ -313,13 +348,13 @@ def fit(model, train_data, *, epochs, optimizer, loss, val_data=None, metrics=("
         seconds, samples = train_logs.pop("_seconds"), train_logs.pop("_samples")
         logs = dict(train_logs)
         if val is not None:
-            val_logs = trainer.evaluate(val, cbs)
+            val_logs = trainer.evaluate(val, cbs, across_ranks=True)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
         logs["lr"] = float(optimizer.param_groups[0]["lr"])
         logs["time"] = time.perf_counter() - start
         logs["images_per_sec"] = samples / max(seconds, 1e-9)
         cbs.on_epoch_end(epoch, logs)
-        if trainer.should_stop:
+        if _any_rank(trainer.should_stop):
             break
     cbs.on_train_end(logs)
     return history
@@ -391,6 +426,9 @@ def load_checkpoint(path, model, optimizer=None, callbacks=(), strict=True) -> d
             initial_epoch=ckpt["epoch"], seed=0, callbacks=[sched_cb])
     """
     from minidl import io
+    from minidl.nn.parallel import DistributedDataParallel
+    if isinstance(model, DistributedDataParallel):  # checkpoints hold the wrapped module's keys
+        model = model.module
     ckpt = io.load(path)
     if not isinstance(ckpt, dict) or "model" not in ckpt:
         raise ValueError(f"{path}: not a checkpoint (expected a dict with 'model'; "
