@@ -14,6 +14,7 @@ from .tensor import (Tensor, arange, as_tensor, bool_, float32, float64, int32, 
 from .ops.math import abs, clip, exp, log, maximum, minimum, sqrt
 from .ops.shape import concat, flatten, pad, reshape, stack, transpose
 from .gradcheck import GradcheckError, gradcheck
+from .generator import Generator
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
