@@ -262,22 +262,22 @@ class RandomCrop(Transform):
         """``(left, top, right, bottom)`` padding and the padded size for an input (height, width)."""
         p = self.padding
         if p is None:
-            l = t = r = b = 0
+            pl = pt = pr = pb = 0
         elif isinstance(p, numbers.Number):
-            l = t = r = b = int(p)
+            pl = pt = pr = pb = int(p)
         elif len(p) == 2:
-            l, t = r, b = int(p[0]), int(p[1])
+            pl, pt = pr, pb = int(p[0]), int(p[1])
         else:
-            l, t, r, b = (int(v) for v in p)
+            pl, pt, pr, pb = (int(v) for v in p)
         h, w = self.size
-        H, W = height + t + b, width + l + r
+        H, W = height + pt + pb, width + pl + pr
         if self.pad_if_needed:
-            r += max(0, w - W)
-            b += max(0, h - H)
+            pr += max(0, w - W)
+            pb += max(0, h - H)
             H, W = max(H, h), max(W, w)
         if h > H or w > W:
             raise ValueError(f"RandomCrop {self.size} is larger than the padded image {(H, W)}")
-        return (l, t, r, b), (H, W)
+        return (pl, pt, pr, pb), (H, W)
 
     def params(self, n, height, width, rng):
         """Per-image crop offsets in the padded image: ``{"top": (n,), "left": (n,)}``."""
@@ -287,9 +287,9 @@ class RandomCrop(Transform):
 
     def apply_params(self, x, params):
         """Pad ``x`` (any dtype), then crop each image at its offsets (one strided gather)."""
-        (l, t, r, b), _ = self.padded(x.shape[2], x.shape[3])
+        pads, _ = self.padded(x.shape[2], x.shape[3])
         h, w = self.size
-        x = self._pad(x, l, t, r, b)
+        x = self._pad(x, *pads)
         n = x.shape[0]
         windows = sliding_window_view(x, (h, w), axis=(2, 3))  # (N, C, H-h+1, W-w+1, h, w)
         return windows[np.arange(n), :, params["top"], params["left"]]  # (N, C, h, w)
