@@ -54,7 +54,7 @@ def save_safetensors(obj, path):
         if not isinstance(k, str) or arr is None:
             raise TypeError(f"{path}: .safetensors stores only str -> tensor entries; {k!r} holds "
                             f"a {type(v).__name__}; save checkpoints with numbers or nested dicts as .pt")
-        arrays[k] = np.ascontiguousarray(arr)
+        arrays[k] = arr if arr.flags.c_contiguous else arr.copy(order="C")  # keeps 0-d shapes
     blob = _package().save(arrays, metadata=metadata)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
@@ -121,7 +121,8 @@ def load_safetensors(path, map_location=None):
         raise format_error(path, f"safetensors could not read it ({type(exc).__name__}: {exc})") from exc
     dev = backend.Device("cpu" if map_location is None else map_location)
     names = [k for k in header if k != "__metadata__"]
-    out = {k: Tensor(backend.to_device(arrays[k], dev)) for k in names}
+    # the package gives 0-d tensors back as shape (1,); the header keeps the true shape
+    out = {k: Tensor(backend.to_device(arrays[k].reshape(header[k]["shape"]), dev)) for k in names}
     meta = header.get("__metadata__") or {}
     config = json.loads(meta[_CONFIG_KEY]) if _CONFIG_KEY in meta else None
     return out, config
