@@ -394,9 +394,12 @@ class ColorJitter(VisionTransform):
     def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
         self.brightness, self.contrast, self.saturation, self.hue = brightness, contrast, saturation, hue
         self._impl = T.ColorJitter(brightness, contrast, saturation, hue)
+        # one-channel images: saturation and hue leave gray unchanged, as in torchvision
+        self._gray = T.ColorJitter(brightness, contrast)
 
     def draw(self, rng, h, w):
         return self._impl.params(1, h, w, rng)
 
     def apply(self, x, params):
-        return _in_unit_range(x, lambda v: self._impl.apply_params(v, params))
+        impl = self._gray if x.shape[1] == 1 else self._impl
+        return _in_unit_range(x, lambda v: impl.apply_params(v, params))
