@@ -30,4 +30,4 @@ __all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "n
            "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",
            "minimum", "concat", "stack", "reshape", "transpose", "flatten", "pad", "gradcheck",
            "GradcheckError", "nn", "optim", "data", "metrics", "models", "train", "viz", "io",
-           "summary", "save", "load", "load_model"]
+           "summary", "save", "load", "load_model", "Generator"]
