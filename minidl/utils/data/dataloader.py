@@ -121,6 +121,8 @@ class DataLoader:
         worker_init_fn: called as ``fn(worker_id)`` in each worker at start.
         prefetch_factor: batches in flight per worker (default 2; only with workers).
         persistent_workers: keep the worker processes alive between epochs.
+        pin_memory_device, in_order: accepted for PyTorch compatibility (batches
+            always come out in order).
         generator: a ``minidl.Generator``; its ``initial_seed()`` is the base seed.
         seed: an int base seed (instead of ``generator``).
 
@@ -134,7 +136,8 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, seed=None):
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="", in_order=True,
+                 seed=None):
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              f"disable multiprocessing (got {num_workers!r})")
@@ -180,6 +183,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.num_workers = num_workers
         self.pin_memory = bool(pin_memory)
+        self.pin_memory_device = pin_memory_device
+        self.in_order = bool(in_order)
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
