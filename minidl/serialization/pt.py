@@ -319,8 +319,7 @@ def _materialise(obj, path, map_location):
         arr = np.array(arr, copy=True)
         if st.stype.name == "BFloat16Storage":
             arr = (arr.astype(np.uint32) << 16).view(np.float32)
-        if arr.dtype.byteorder == ">" or (arr.dtype.byteorder == "=" and np.little_endian is False):
-            arr = arr.astype(arr.dtype.newbyteorder("="))
+        arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # native order (no copy on LE)
         dev = _device_for(st.location, map_location, path)
         return Tensor(backend.to_device(arr, dev))
 
