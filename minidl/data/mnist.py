@@ -19,7 +19,7 @@ def read_idx(path) -> np.ndarray:
     Raises ValueError naming the file when the magic number or the length is wrong.
     """
     with open(path, "rb") as f:
-        compressed = f.read(2) == b"\x1f\x8b"
+        compressed = str(path).endswith(".gz") or f.read(2) == b"\x1f\x8b"
     try:
         with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
             raw = f.read()
