@@ -254,3 +254,27 @@ def test_loader_argument_errors(kwargs, match):
 def test_pin_memory_and_timeout_are_accepted():
     ds = TensorDataset(np.arange(4))
     assert len(list(DataLoader(ds, batch_size=2, pin_memory=True, timeout=30, num_workers=1))) == 2
+
+
+class Slow(Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        import time
+        time.sleep(2)
+        return i
+
+
+def test_worker_timeout_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.3 seconds"):
+        next(iter(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.3)))
+
+
+def test_subset_random_sampler_in_a_loader():
+    from minidl.utils.data import SubsetRandomSampler
+    ds = TensorDataset(np.arange(10))
+    loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler([1, 3, 5, 7]), seed=0)
+    got = [v for (b,) in loader for v in b.tolist()]
+    assert sorted(got) == [1, 3, 5, 7] and got == [v for (b,) in loader.__class__(
+        ds, batch_size=3, sampler=SubsetRandomSampler([1, 3, 5, 7]), seed=0) for v in b.tolist()]
