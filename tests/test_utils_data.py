@@ -278,3 +278,15 @@ def test_subset_random_sampler_in_a_loader():
     got = [v for (b,) in loader for v in b.tolist()]
     assert sorted(got) == [1, 3, 5, 7] and got == [v for (b,) in loader.__class__(
         ds, batch_size=3, sampler=SubsetRandomSampler([1, 3, 5, 7]), seed=0) for v in b.tolist()]
+
+
+def test_breaking_out_early_keeps_persistent_workers():
+    ds = Noisy()
+    loader = DataLoader(ds, batch_size=2, num_workers=2, persistent_workers=True, seed=1)
+    for _ in loader:
+        break
+    pool = loader._pool
+    assert pool is not None and all(p.is_alive() for p in pool.procs)
+    loader.set_epoch(0)
+    assert same(list(loader), list(DataLoader(ds, batch_size=2, seed=1)))
+    assert loader._pool is pool

@@ -150,15 +150,16 @@ class WorkerPool:
                 if timeout and waited >= timeout:
                     raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
 
-    def shutdown(self):
-        """Stop the workers (they finish their current task first)."""
+    def shutdown(self, wait=True):
+        """Stop the workers: they finish their current task first, unless ``wait`` is False
+        (then they are terminated at once)."""
         for q in self.tasks:
             try:
                 q.put(None)
             except (OSError, ValueError):
                 pass
         for p in self.procs:
-            p.join(timeout=5)
+            p.join(timeout=5 if wait else 0)
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=1)

@@ -311,8 +311,13 @@ class DataLoader:
                 if not exhausted:
                     send()
                 yield batch
+        except Exception:  # a worker failed or timed out: stop the workers at once
+            if pool is self._pool:
+                self._pool = None
+            pool.shutdown(wait=False)
+            raise
         finally:
-            if pool is not self._pool:
+            if pool is not self._pool and pool.procs:
                 pool.shutdown()
 
     def _iterable_from_workers(self, pool, token, base, epoch):
