@@ -506,36 +506,60 @@ class ColorJitter(Transform):
     def apply(self, x, rng):
         return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
+    STEPS = ("brightness", "contrast", "saturation", "hue")
+
     def apply_params(self, x, params):
-        """Apply each image's factors to float ``x`` in [0, 1]."""
-        n, c = x.shape[:2]
-        dt = x.dtype
-        b = params["brightness"].astype(dt)[:, None, None, None]
-        ct = params["contrast"].astype(dt)[:, None, None, None]
-        s = params["saturation"].astype(dt)[:, None, None, None]
-        hue = params["hue"]
+        """Apply each image's factors to float ``x`` in [0, 1].
+
+        ``params["order"]`` (optional, int (n, 4)): each image's order of the four
+        changes (indices into :attr:`STEPS`), as torchvision draws it; without it
+        the order is brightness, contrast, saturation, hue.
+        """
+        c = x.shape[1]
         if c != 3 and (self.saturation != (1.0, 1.0) or self.hue != (0.0, 0.0)):
             raise ValueError(f"ColorJitter saturation/hue need 3 channels, got {c}")
+        order = params.get("order")
+        if order is None:
+            return self._in_order(x, params, range(4))
+        order = np.asarray(order)
+        out = np.empty_like(x)
+        for perm in np.unique(order, axis=0):                    # images sharing an order
+            sel = np.nonzero((order == perm).all(axis=1))[0]
+            sub = {k: v[sel] for k, v in params.items() if k != "order"}
+            out[sel] = self._in_order(x[sel], sub, perm)
+        return out
 
-        def gray(v):
-            if c == 1:
-                return v
-            return np.tensordot(_GRAY.astype(dt), v, axes=([0], [1]))[:, None]  # (N, 1, H, W)
+    def _in_order(self, x, params, order):
+        dt = x.dtype
+        for step in order:
+            name = self.STEPS[int(step)]
+            factor = np.asarray(params[name])
+            if name == "brightness":
+                x = np.clip(x * factor.astype(dt)[:, None, None, None], 0, 1)
+            elif getattr(self, name) != ((0.0, 0.0) if name == "hue" else (1.0, 1.0)):
+                x = getattr(self, "_" + name)(x, factor)
+        return x.astype(dt, copy=False)
 
-        out = np.clip(x * b, 0, 1)
-        if self.contrast != (1.0, 1.0):
-            m = gray(out).mean(axis=(1, 2, 3), keepdims=True)
-            out = np.clip(m + ct * (out - m), 0, 1)
-        if self.saturation != (1.0, 1.0):
-            g = gray(out)
-            out = np.clip(g + s * (out - g), 0, 1)
-        if self.hue != (0.0, 0.0):
-            theta = 2 * np.pi * hue
-            cos, sin = np.cos(theta), np.sin(theta)
-            rot = np.zeros((n, 3, 3))
-            rot[:, 0, 0] = 1
-            rot[:, 1, 1], rot[:, 1, 2] = cos, -sin
-            rot[:, 2, 1], rot[:, 2, 2] = sin, cos
-            m = (_YIQ2RGB @ rot @ _RGB2YIQ).astype(dt)           # (N, 3, 3)
-            out = np.clip(np.einsum("nij,njhw->nihw", m, out), 0, 1)
-        return out.astype(dt, copy=False)
+    @staticmethod
+    def _gray(v):
+        if v.shape[1] == 1:
+            return v
+        return np.tensordot(_GRAY.astype(v.dtype), v, axes=([0], [1]))[:, None]  # (N, 1, H, W)
+
+    def _contrast(self, x, factor):
+        m = self._gray(x).mean(axis=(1, 2, 3), keepdims=True)
+        return np.clip(m + factor.astype(x.dtype)[:, None, None, None] * (x - m), 0, 1)
+
+    def _saturation(self, x, factor):
+        g = self._gray(x)
+        return np.clip(g + factor.astype(x.dtype)[:, None, None, None] * (x - g), 0, 1)
+
+    def _hue(self, x, hue):
+        theta = 2 * np.pi * hue
+        cos, sin = np.cos(theta), np.sin(theta)
+        rot = np.zeros((len(hue), 3, 3))
+        rot[:, 0, 0] = 1
+        rot[:, 1, 1], rot[:, 1, 2] = cos, -sin
+        rot[:, 2, 1], rot[:, 2, 2] = sin, cos
+        m = (_YIQ2RGB @ rot @ _RGB2YIQ).astype(x.dtype)           # (N, 3, 3)
+        return np.clip(np.einsum("nij,njhw->nihw", m, x), 0, 1)

@@ -17,9 +17,9 @@ image's parameters in the same order as image-by-image loading, so both give
 the same batches (see :mod:`minidl.vision.pipeline`).
 
 Differences from torchvision: interpolation is ``NEAREST`` or ``BILINEAR``
-(antialiased, Pillow's filter), not bicubic; ``ColorJitter`` applies
-brightness, contrast, saturation and hue in that fixed order, hue as a
-rotation in YIQ space; ``RandomRotation`` has no ``expand``/``center``.
+(antialiased, Pillow's filter), not bicubic; ``ColorJitter`` shifts hue by a
+rotation in YIQ space (a linear stand-in for the HSV shift); ``RandomRotation``
+has no ``expand``/``center``.
 """
 from __future__ import annotations
 
@@ -387,7 +387,8 @@ class RandomResizedCrop(VisionTransform):
 # --- colour -------------------------------------------------------------------------
 
 class ColorJitter(VisionTransform):
-    """Random brightness, contrast, saturation and hue (torchvision's arguments)."""
+    """Random brightness, contrast, saturation and hue (torchvision's arguments), applied in a
+    random order drawn per image, as torchvision does."""
 
     random = True
 
@@ -398,7 +399,8 @@ class ColorJitter(VisionTransform):
         self._gray = T.ColorJitter(brightness, contrast)
 
     def draw(self, rng, h, w):
-        return self._impl.params(1, h, w, rng)
+        order = rng.permutation(4)[None]          # torchvision: a random order of the four changes
+        return {"order": order, **self._impl.params(1, h, w, rng)}
 
     def apply(self, x, params):
         impl = self._gray if x.shape[1] == 1 else self._impl
