@@ -163,3 +163,18 @@ def test_real_mnist_through_torchvision_layout(tmp_path):
     assert len(ds) == 10000 and ds.targets[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     x, _ = ds[0]
     assert x.shape == (1, 28, 28) and 0.0 <= float(x.numpy().min()) and float(x.numpy().max()) <= 1.0
+
+
+def test_cifar10_download_from_a_local_archive(tmp_path, monkeypatch):
+    import tarfile
+    src = tmp_path / "src"
+    x, _ = fake_cifar10(src)
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(src / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    monkeypatch.setattr(datasets.CIFAR10, "url", archive.as_uri())
+    monkeypatch.setattr(datasets.CIFAR10, "tgz_md5", hashlib.md5(archive.read_bytes()).hexdigest())
+    ds = datasets.CIFAR10(tmp_path / "root", train=False, download=True)
+    assert (tmp_path / "root" / "cifar-10-batches-py" / "test_batch").is_file()
+    np.testing.assert_array_equal(ds.data, x)
+    assert len(datasets.CIFAR10(tmp_path / "root", train=False, download=True)) == 6  # no refetch
