@@ -178,3 +178,16 @@ def test_cifar10_download_from_a_local_archive(tmp_path, monkeypatch):
     assert (tmp_path / "root" / "cifar-10-batches-py" / "test_batch").is_file()
     np.testing.assert_array_equal(ds.data, x)
     assert len(datasets.CIFAR10(tmp_path / "root", train=False, download=True)) == 6  # no refetch
+
+
+def test_tiny_imagenet_and_cifar100(tmp_path, monkeypatch):
+    from fixtures_data import make_cifar100_pickles, make_tiny_imagenet
+    monkeypatch.setenv("MINIDL_DATA", str(tmp_path / "cache"))
+    make_tiny_imagenet(tmp_path / "tiny")
+    ds = datasets.TinyImageNet(tmp_path / "tiny", split="val", transform=T.ToTensor())
+    x, label = ds[0]
+    assert len(ds) == 6 and x.shape == (3, 64, 64) and isinstance(label, int)
+    make_cifar100_pickles(tmp_path / "c100" / "cifar-100-python")
+    c100 = datasets.CIFAR100(tmp_path / "c100", train=True)
+    img, label = c100[0]
+    assert isinstance(img, Image.Image) and img.size == (32, 32) and 0 <= label < 100
