@@ -290,3 +290,13 @@ def test_breaking_out_early_keeps_persistent_workers():
     loader.set_epoch(0)
     assert same(list(loader), list(DataLoader(ds, batch_size=2, seed=1)))
     assert loader._pool is pool
+
+
+def test_minidl_data_datasets_follow_the_loader_seed():
+    from minidl.data import Shapes
+    from minidl.data import transforms as DT
+    ds = Shapes(12, image_size=8, seed=0, transform=DT.RandomCrop(8, padding=2))
+    a = list(DataLoader(ds, batch_size=4, shuffle=True, seed=3))
+    mdl.manual_seed(99)
+    b = list(DataLoader(ds, batch_size=4, shuffle=True, seed=3, num_workers=2))
+    assert same(a, b) and a[0][0].shape == (4, 3, 8, 8) and a[0][0].dtype == np.float32

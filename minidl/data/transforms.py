@@ -8,7 +8,9 @@ Calling convention: ``t(x, rng=None)``.
   input's rank and dtype; the input is never modified.
 * ``rng``: a ``numpy.random.Generator``. The DataLoader passes one derived from
   (seed, epoch, batch index), so augmentation is reproducible; called alone,
-  ``rng=None`` draws from minidl's global generator (``minidl.manual_seed``).
+  ``rng=None`` draws from the current generator: minidl's global one
+  (``minidl.manual_seed``), or inside a ``minidl.utils.data.DataLoader`` the
+  stream of the batch being built.
 
 Names and arguments follow torchvision where it has the same transform.
 Augment before ``Normalize`` (``ColorJitter`` clips to [0, 1]).
@@ -21,7 +23,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import backend
+from ..generator import current_rng
 from .dataset import call_transform, image_source
 from .geometry import affine_sample, apply_separable, resize_matrices
 
@@ -70,7 +72,7 @@ class Transform:
             raise TypeError(f"{type(self).__name__} expects float images (e.g. uint8 / 255), "
                             f"got dtype {x.dtype}")
         if rng is None:
-            rng = backend.rng()
+            rng = current_rng()  # minidl's global generator, or a DataLoader's stream
         if x.ndim == 3:
             return self.apply(x[None], rng)[0]
         if x.ndim == 4:
