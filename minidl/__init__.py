@@ -14,6 +14,7 @@ from .tensor import (Tensor, arange, as_tensor, bool_, float32, float64, int32, 
 from .ops.math import abs, clip, exp, log, maximum, minimum, sqrt
 from .ops.shape import concat, flatten, pad, reshape, stack, transpose
 from .gradcheck import GradcheckError, gradcheck
+from .generator import Generator
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
@@ -29,4 +30,4 @@ __all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "n
            "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",
            "minimum", "concat", "stack", "reshape", "transpose", "flatten", "pad", "gradcheck",
            "GradcheckError", "nn", "optim", "data", "metrics", "models", "train", "viz", "io",
-           "summary", "save", "load", "load_model"]
+           "summary", "save", "load", "load_model", "Generator"]

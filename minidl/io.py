@@ -68,7 +68,8 @@ def _version() -> str:
 def _kind(path) -> str:
     ext = os.path.splitext(str(path))[1].lower()
     if ext not in _FORMATS:
-        raise ValueError(f"{path}: unknown file type {ext!r}; use .h5 / .hdf5 (HDF5) or .npz (NumPy)")
+        raise ValueError(f"{path}: unknown file type {ext!r}; use .pt / .pth (PyTorch), .safetensors, "
+                         ".h5 / .hdf5 (HDF5) or .npz (NumPy)")
     return _FORMATS[ext]
 
 
@@ -314,6 +315,9 @@ def save(obj, path):
                      "epoch": 5, "history": history.history}, "ckpt.h5")
     """
     path = os.fspath(path)
+    from . import serialization
+    if serialization.handles(path):  # .pt / .pth / .safetensors: minidl/serialization/
+        return serialization.save_file(obj, path)
     kind = _kind(path)
     config = None
     if _is_module(obj):
@@ -441,6 +445,10 @@ def _nest(flat):
 
 def _load_all(path):
     """(meta, decoded object, decoded config)."""
+    from . import serialization
+    if serialization.handles(path):  # PyTorch-style files carry no minidl metadata
+        obj, config = serialization.load_with_config(path)
+        return ({"format": "pt"} if config else None), obj, config
     meta, arrays = _read(path)
     if meta is None:  # not written by minidl: give back its arrays
         return None, _nest(arrays), None
@@ -462,8 +470,14 @@ def _load_all(path):
     return meta, obj, config
 
 
-def load(path):
-    """Load what :func:`save` wrote, as plain data.
+def load(path, map_location=None, weights_only=True):
+    """Load what :func:`save` wrote.
+
+    ``.pt``/``.pth`` (PyTorch's zip or legacy format) and ``.safetensors`` give
+    their object back with minidl Tensors, placed by ``map_location`` (None:
+    where they were saved); the pickle inside a ``.pt`` is read by a restricted
+    unpickler that never runs code, whatever ``weights_only`` says (accepted for
+    PyTorch compatibility). HDF5 and ``.npz`` files give plain data:
 
     A Module's or a state dict's file gives its state dict (name -> NumPy
     array); a checkpoint gives its dict back (int keys, tuples, scalars
@@ -473,6 +487,9 @@ def load(path):
     Raises ``FileNotFoundError``, or :class:`FileFormatError` (a ValueError)
     naming the file for a truncated/corrupt/wrong-format file or a missing array.
     """
+    from . import serialization
+    if serialization.handles(path):
+        return serialization.load_file(path, map_location)
     return _load_all(path)[1]
 
 

@@ -127,8 +127,8 @@ def test_wrong_format_error(tmp_path, ext):
 
 
 def test_unknown_extension_and_missing_file(tmp_path):
-    with pytest.raises(ValueError, match=r"\.pt"):
-        save({"w": np.ones(1)}, tmp_path / "w.pt")
+    with pytest.raises(ValueError, match=r"\.xyz"):  # .pt is PyTorch's format (test_files_pt.py)
+        save({"w": np.ones(1)}, tmp_path / "w.xyz")
     with pytest.raises(FileNotFoundError, match="nope.h5"):
         load(tmp_path / "nope.h5")
 

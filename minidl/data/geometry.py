@@ -48,12 +48,15 @@ def apply_separable(x: np.ndarray, wy: np.ndarray, wx: np.ndarray) -> np.ndarray
     return np.matmul(wy[:, None], t)                    # (N, C, h, w)
 
 
-def affine_sample(x: np.ndarray, inv: np.ndarray, out_hw=None, fill=0.0) -> np.ndarray:
-    """Bilinear sampling of ``x`` (N, C, H, W) at ``inv @ (col, row, 1)`` per output pixel.
+def affine_sample(x: np.ndarray, inv: np.ndarray, out_hw=None, fill=0.0,
+                  mode="bilinear") -> np.ndarray:
+    """Bilinear (or ``mode="nearest"``) sampling of ``x`` (N, C, H, W) at
+    ``inv @ (col, row, 1)`` per output pixel.
 
     inv: (N, 2, 3) maps output pixel coordinates (x right, y down, pixel centres
     at integers) to input coordinates. Points outside the input blend towards
-    ``fill``. Returns (N, C, h, w) with (h, w) = ``out_hw`` (default (H, W)).
+    ``fill`` (nearest: take ``fill``). Returns (N, C, h, w) with (h, w) =
+    ``out_hw`` (default (H, W)).
     """
     n, c, hh, ww = x.shape
     h, w = out_hw if out_hw is not None else (hh, ww)
@@ -62,6 +65,8 @@ def affine_sample(x: np.ndarray, inv: np.ndarray, out_hw=None, fill=0.0) -> np.n
     inv = inv.astype(np.float32)
     sx = inv[:, 0, 0, None, None] * cols + inv[:, 0, 1, None, None] * rows + inv[:, 0, 2, None, None]
     sy = inv[:, 1, 0, None, None] * cols + inv[:, 1, 1, None, None] * rows + inv[:, 1, 2, None, None]
+    if mode == "nearest":  # the nearest pixel centre, with zero blending weights below
+        sx, sy = np.floor(sx + 0.5), np.floor(sy + 0.5)
     x0 = np.floor(sx)
     y0 = np.floor(sy)
     fx = (sx - x0).astype(dtype)[..., None]

@@ -14,12 +14,14 @@ __all__ = ["MNIST", "FashionMNIST", "read_idx"]
 
 
 def read_idx(path) -> np.ndarray:
-    """Read a gzip-compressed IDX file: images -> uint8 (N, rows, cols), labels -> uint8 (N,).
+    """Read an IDX file, gzip-compressed or not: images -> uint8 (N, rows, cols), labels -> uint8 (N,).
 
     Raises ValueError naming the file when the magic number or the length is wrong.
     """
+    with open(path, "rb") as f:
+        compressed = str(path).endswith(".gz") or f.read(2) == b"\x1f\x8b"
     try:
-        with gzip.open(path, "rb") as f:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
             raw = f.read()
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: not a readable gzip file ({exc})") from exc

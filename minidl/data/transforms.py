@@ -8,7 +8,9 @@ Calling convention: ``t(x, rng=None)``.
   input's rank and dtype; the input is never modified.
 * ``rng``: a ``numpy.random.Generator``. The DataLoader passes one derived from
   (seed, epoch, batch index), so augmentation is reproducible; called alone,
-  ``rng=None`` draws from minidl's global generator (``minidl.manual_seed``).
+  ``rng=None`` draws from the current generator: minidl's global one
+  (``minidl.manual_seed``), or inside a ``minidl.utils.data.DataLoader`` the
+  stream of the batch being built.
 
 Names and arguments follow torchvision where it has the same transform.
 Augment before ``Normalize`` (``ColorJitter`` clips to [0, 1]).
@@ -21,7 +23,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .. import backend
+from ..generator import current_rng
 from .dataset import call_transform, image_source
 from .geometry import affine_sample, apply_separable, resize_matrices
 
@@ -54,7 +56,13 @@ def _range(v, name, centre=0.0, lower=None):
 
 
 class Transform:
-    """Base class. Subclasses implement ``apply(batch (N, C, H, W), rng) -> batch``."""
+    """Base class. Subclasses implement ``apply(batch (N, C, H, W), rng) -> batch``.
+
+    Random transforms split ``apply`` into ``params(n, h, w, rng)`` (a dict of
+    per-image arrays, first dimension n) and ``apply_params(x, params)``, so
+    that :mod:`minidl.vision` can draw parameters image by image, as
+    torchvision does, and still transform a whole batch in one pass.
+    """
 
     accepts_rng = True
 
@@ -64,7 +72,7 @@ class Transform:
             raise TypeError(f"{type(self).__name__} expects float images (e.g. uint8 / 255), "
                             f"got dtype {x.dtype}")
         if rng is None:
-            rng = backend.rng()
+            rng = current_rng()  # minidl's global generator, or a DataLoader's stream
         if x.ndim == 3:
             return self.apply(x[None], rng)[0]
         if x.ndim == 4:
@@ -221,7 +229,8 @@ class CenterCrop(Transform):
         H, W = x.shape[2:]
         if h > H or w > W:
             raise ValueError(f"CenterCrop {self.size} is larger than the image {(H, W)}")
-        top, left = (H - h) // 2, (W - w) // 2
+        # torchvision's rounding: round((H - h) / 2), halves to even
+        top, left = int(round((H - h) / 2.0)), int(round((W - w) / 2.0))
         return x[:, :, top:top + h, left:left + w].copy()
 
 
@@ -251,30 +260,44 @@ class RandomCrop(Transform):
             return np.pad(x, widths, constant_values=self.fill)
         return np.pad(x, widths, mode=self.padding_mode)
 
-    def apply(self, x, rng):
+    def padded(self, height, width):
+        """``(left, top, right, bottom)`` padding and the padded size for an input (height, width)."""
         p = self.padding
         if p is None:
-            l = t = r = b = 0
+            pl = pt = pr = pb = 0
         elif isinstance(p, numbers.Number):
-            l = t = r = b = int(p)
+            pl = pt = pr = pb = int(p)
         elif len(p) == 2:
-            l, t = r, b = int(p[0]), int(p[1])
+            pl, pt = pr, pb = int(p[0]), int(p[1])
         else:
-            l, t, r, b = (int(v) for v in p)
+            pl, pt, pr, pb = (int(v) for v in p)
         h, w = self.size
-        H, W = x.shape[2] + t + b, x.shape[3] + l + r
+        H, W = height + pt + pb, width + pl + pr
         if self.pad_if_needed:
-            r += max(0, w - W)
-            b += max(0, h - H)
+            pr += max(0, w - W)
+            pb += max(0, h - H)
             H, W = max(H, h), max(W, w)
         if h > H or w > W:
             raise ValueError(f"RandomCrop {self.size} is larger than the padded image {(H, W)}")
-        x = self._pad(x, l, t, r, b)
+        return (pl, pt, pr, pb), (H, W)
+
+    def params(self, n, height, width, rng):
+        """Per-image crop offsets in the padded image: ``{"top": (n,), "left": (n,)}``."""
+        _, (H, W) = self.padded(height, width)
+        h, w = self.size
+        return {"top": rng.integers(0, H - h + 1, n), "left": rng.integers(0, W - w + 1, n)}
+
+    def apply_params(self, x, params):
+        """Pad ``x`` (any dtype), then crop each image at its offsets (one strided gather)."""
+        pads, _ = self.padded(x.shape[2], x.shape[3])
+        h, w = self.size
+        x = self._pad(x, *pads)
         n = x.shape[0]
-        oy = rng.integers(0, H - h + 1, n)
-        ox = rng.integers(0, W - w + 1, n)
         windows = sliding_window_view(x, (h, w), axis=(2, 3))  # (N, C, H-h+1, W-w+1, h, w)
-        return windows[np.arange(n), :, oy, ox]                # (N, C, h, w)
+        return windows[np.arange(n), :, params["top"], params["left"]]  # (N, C, h, w)
+
+    def apply(self, x, rng):
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
 
 class RandomHorizontalFlip(Transform):
@@ -283,11 +306,19 @@ class RandomHorizontalFlip(Transform):
     def __init__(self, p=0.5):
         self.p = float(p)
 
-    def apply(self, x, rng):
-        flip = rng.random(x.shape[0]) < self.p
+    def params(self, n, height, width, rng):
+        """``{"flip": bool (n,)}``."""
+        return {"flip": rng.random(n) < self.p}
+
+    def apply_params(self, x, params):
+        """Mirror the images whose ``flip`` is set."""
+        flip = params["flip"]
         out = x.copy()
         out[flip] = x[flip][..., ::-1]
         return out
+
+    def apply(self, x, rng):
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
 
 class RandomVerticalFlip(Transform):
@@ -296,11 +327,19 @@ class RandomVerticalFlip(Transform):
     def __init__(self, p=0.5):
         self.p = float(p)
 
-    def apply(self, x, rng):
-        flip = rng.random(x.shape[0]) < self.p
+    def params(self, n, height, width, rng):
+        """``{"flip": bool (n,)}``."""
+        return {"flip": rng.random(n) < self.p}
+
+    def apply_params(self, x, params):
+        """Mirror the images whose ``flip`` is set."""
+        flip = params["flip"]
         out = x.copy()
         out[flip] = x[flip][:, :, ::-1, :]
         return out
+
+    def apply(self, x, rng):
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
 
 class RandomAffine(Transform):
@@ -313,7 +352,8 @@ class RandomAffine(Transform):
     from outside the image are ``fill``. Bilinear sampling, one gather per batch.
     """
 
-    def __init__(self, degrees=0.0, translate=None, scale=None, shear=None, fill=0.0):
+    def __init__(self, degrees=0.0, translate=None, scale=None, shear=None, fill=0.0,
+                 interpolation="bilinear"):
         self.degrees = _range(degrees, "degrees")
         self.translate = translate
         self.scale = scale
@@ -324,6 +364,9 @@ class RandomAffine(Transform):
         else:
             self.shear = tuple(float(s) for s in shear)
         self.fill = float(fill)
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        self.interpolation = interpolation
 
     def matrices(self, n, h, w, rng):
         """Per-sample (N, 2, 3) maps from output pixel to input pixel coordinates."""
@@ -353,16 +396,23 @@ class RandomAffine(Transform):
         offset = np.array([cx, cy])[None, :, None] - inv_lin @ shift
         return np.concatenate([inv_lin, offset], axis=2)
 
+    def params(self, n, height, width, rng):
+        """``{"inv": (n, 2, 3)}`` output-to-input pixel maps."""
+        return {"inv": self.matrices(n, height, width, rng)}
+
+    def apply_params(self, x, params):
+        """Resample each image through its map (float ``x``)."""
+        return affine_sample(x, params["inv"], fill=self.fill, mode=self.interpolation)
+
     def apply(self, x, rng):
-        n, _, h, w = x.shape
-        return affine_sample(x, self.matrices(n, h, w, rng), fill=self.fill)
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
 
 class RandomRotation(RandomAffine):
     """Rotate by a random angle: ``degrees`` d -> (-d, d), or (min, max); counter-clockwise > 0."""
 
-    def __init__(self, degrees, fill=0.0):
-        super().__init__(degrees=degrees, fill=fill)
+    def __init__(self, degrees, fill=0.0, interpolation="bilinear"):
+        super().__init__(degrees=degrees, fill=fill, interpolation=interpolation)
 
 
 class RandomResizedCrop(Transform):
@@ -405,12 +455,20 @@ class RandomResizedCrop(Transform):
             top[bad], left[bad] = (h - bh[bad]) // 2, (w - bw[bad]) // 2
         return top, left, bh, bw
 
-    def apply(self, x, rng):
-        n, _, h, w = x.shape
-        top, left, bh, bw = self.boxes(n, h, w, rng)
-        wy = resize_matrices(h, self.size[0], top, bh, x.dtype)
-        wx = resize_matrices(w, self.size[1], left, bw, x.dtype)
+    def params(self, n, height, width, rng):
+        """``{"top", "left", "height", "width"}``, each int (n,)."""
+        top, left, bh, bw = self.boxes(n, height, width, rng)
+        return {"top": top, "left": left, "height": bh, "width": bw}
+
+    def apply_params(self, x, params):
+        """Crop each image's box and resize it to ``size`` (float ``x``)."""
+        h, w = x.shape[2:]
+        wy = resize_matrices(h, self.size[0], params["top"], params["height"], x.dtype)
+        wx = resize_matrices(w, self.size[1], params["left"], params["width"], x.dtype)
         return apply_separable(x, wy, wx)
+
+    def apply(self, x, rng):
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
 
 
 # --- colour ------------------------------------------------------------------
@@ -440,35 +498,70 @@ class ColorJitter(Transform):
         if not -0.5 <= self.hue[0] <= self.hue[1] <= 0.5:
             raise ValueError(f"hue must lie in [-0.5, 0.5], got {hue!r}")
 
+    def params(self, n, height, width, rng):
+        """Per-image factors ``{"brightness", "contrast", "saturation", "hue"}``, each (n,)."""
+        return {"brightness": rng.uniform(*self.brightness, n),
+                "contrast": rng.uniform(*self.contrast, n),
+                "saturation": rng.uniform(*self.saturation, n),
+                "hue": rng.uniform(*self.hue, n)}
+
     def apply(self, x, rng):
-        n, c = x.shape[:2]
-        dt = x.dtype
-        b = rng.uniform(*self.brightness, n).astype(dt)[:, None, None, None]
-        ct = rng.uniform(*self.contrast, n).astype(dt)[:, None, None, None]
-        s = rng.uniform(*self.saturation, n).astype(dt)[:, None, None, None]
-        hue = rng.uniform(*self.hue, n)
+        return self.apply_params(x, self.params(x.shape[0], x.shape[2], x.shape[3], rng))
+
+    STEPS = ("brightness", "contrast", "saturation", "hue")
+
+    def apply_params(self, x, params):
+        """Apply each image's factors to float ``x`` in [0, 1].
+
+        ``params["order"]`` (optional, int (n, 4)): each image's order of the four
+        changes (indices into :attr:`STEPS`), as torchvision draws it; without it
+        the order is brightness, contrast, saturation, hue.
+        """
+        c = x.shape[1]
         if c != 3 and (self.saturation != (1.0, 1.0) or self.hue != (0.0, 0.0)):
             raise ValueError(f"ColorJitter saturation/hue need 3 channels, got {c}")
+        order = params.get("order")
+        if order is None:
+            return self._in_order(x, params, range(4))
+        order = np.asarray(order)
+        out = np.empty_like(x)
+        for perm in np.unique(order, axis=0):                    # images sharing an order
+            sel = np.nonzero((order == perm).all(axis=1))[0]
+            sub = {k: v[sel] for k, v in params.items() if k != "order"}
+            out[sel] = self._in_order(x[sel], sub, perm)
+        return out
 
-        def gray(v):
-            if c == 1:
-                return v
-            return np.tensordot(_GRAY.astype(dt), v, axes=([0], [1]))[:, None]  # (N, 1, H, W)
+    def _in_order(self, x, params, order):
+        dt = x.dtype
+        for step in order:
+            name = self.STEPS[int(step)]
+            factor = np.asarray(params[name])
+            if name == "brightness":
+                x = np.clip(x * factor.astype(dt)[:, None, None, None], 0, 1)
+            elif getattr(self, name) != ((0.0, 0.0) if name == "hue" else (1.0, 1.0)):
+                x = getattr(self, "_" + name)(x, factor)
+        return x.astype(dt, copy=False)
 
-        out = np.clip(x * b, 0, 1)
-        if self.contrast != (1.0, 1.0):
-            m = gray(out).mean(axis=(1, 2, 3), keepdims=True)
-            out = np.clip(m + ct * (out - m), 0, 1)
-        if self.saturation != (1.0, 1.0):
-            g = gray(out)
-            out = np.clip(g + s * (out - g), 0, 1)
-        if self.hue != (0.0, 0.0):
-            theta = 2 * np.pi * hue
-            cos, sin = np.cos(theta), np.sin(theta)
-            rot = np.zeros((n, 3, 3))
-            rot[:, 0, 0] = 1
-            rot[:, 1, 1], rot[:, 1, 2] = cos, -sin
-            rot[:, 2, 1], rot[:, 2, 2] = sin, cos
-            m = (_YIQ2RGB @ rot @ _RGB2YIQ).astype(dt)           # (N, 3, 3)
-            out = np.clip(np.einsum("nij,njhw->nihw", m, out), 0, 1)
-        return out.astype(dt, copy=False)
+    @staticmethod
+    def _gray(v):
+        if v.shape[1] == 1:
+            return v
+        return np.tensordot(_GRAY.astype(v.dtype), v, axes=([0], [1]))[:, None]  # (N, 1, H, W)
+
+    def _contrast(self, x, factor):
+        m = self._gray(x).mean(axis=(1, 2, 3), keepdims=True)
+        return np.clip(m + factor.astype(x.dtype)[:, None, None, None] * (x - m), 0, 1)
+
+    def _saturation(self, x, factor):
+        g = self._gray(x)
+        return np.clip(g + factor.astype(x.dtype)[:, None, None, None] * (x - g), 0, 1)
+
+    def _hue(self, x, hue):
+        theta = 2 * np.pi * hue
+        cos, sin = np.cos(theta), np.sin(theta)
+        rot = np.zeros((len(hue), 3, 3))
+        rot[:, 0, 0] = 1
+        rot[:, 1, 1], rot[:, 1, 2] = cos, -sin
+        rot[:, 2, 1], rot[:, 2, 2] = sin, cos
+        m = (_YIQ2RGB @ rot @ _RGB2YIQ).astype(x.dtype)           # (N, 3, 3)
+        return np.clip(np.einsum("nij,njhw->nihw", m, x), 0, 1)

@@ -16,8 +16,9 @@ from minidl.train.history import History
 from minidl.train.loop import Trainer, evaluate, fit, load_checkpoint, predict
 from minidl.train.lr_finder import lr_range_test
 from minidl.train.search import grid_search, random_search
+from minidl.train.tensorboard import TensorBoard
 
 __all__ = ["fit", "evaluate", "predict", "History", "Trainer", "load_checkpoint",
            "Callback", "CallbackList", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN",
-           "LambdaCallback", "lr_range_test", "grid_search", "random_search"]
+           "LambdaCallback", "TensorBoard", "lr_range_test", "grid_search", "random_search"]

@@ -1,4 +1,18 @@
-"""Data utilities under PyTorch's names (``torch.utils.data``)."""
-from minidl.utils.data.distributed import DistributedSampler
+"""``minidl.utils.data``: PyTorch's ``torch.utils.data`` on minidl Tensors.
 
-__all__ = ["DistributedSampler"]
+``from minidl.utils.data import DataLoader, TensorDataset, random_split`` works
+as the PyTorch import does; batches are minidl Tensors collated by
+:func:`default_collate`. minidl's own NumPy pipeline (uint8 arrays, batched
+seeded augmentation, prefetching) stays in :mod:`minidl.data`.
+"""
+from ._collate import default_collate, default_convert
+from ._worker import WorkerInfo, get_worker_info
+from .dataloader import DataLoader
+from .distributed import DistributedSampler
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
+           "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "BatchSampler", "DistributedSampler", "default_collate", "default_convert",
+           "DataLoader", "get_worker_info", "WorkerInfo"]

@@ -1,0 +1,477 @@
+"""PyTorch's ``.pt`` / ``.pth`` files: the zip format of ``torch.save`` (read and write) and
+the legacy pre-1.6 format (read).
+
+Zip layout (``<name>`` is the file's stem)::
+
+    <name>/data.pkl          protocol-2 pickle of the object; each tensor is
+                             torch._utils._rebuild_tensor_v2(<persistent id>, offset,
+                             size, stride, requires_grad, OrderedDict())
+                             with persistent id ('storage', torch.FloatStorage, key,
+                             location, numel)
+    <name>/.format_version   "1"
+    <name>/.storage_alignment "64"
+    <name>/byteorder         "little"
+    <name>/data/<key>        raw little-endian bytes of storage <key>
+    <name>/version           "3\\n"
+    <name>/.data/serialization_id
+
+Every entry is stored uncompressed and its data starts at a multiple of 64
+bytes (padding in the local header's extra field, as PyTorch does).
+
+Reading never runs code from the file: the unpickler resolves only tensor
+rebuilding, storage types, ``collections.OrderedDict`` and ``torch.Size``;
+anything else (``os.system``, ``builtins.exec``, a pickled class...) is
+refused with a :class:`~minidl.io.FileFormatError` naming the file and the
+global it asked for.
+"""
+from __future__ import annotations
+
+import collections
+import io
+import json
+import os
+import pickle
+import secrets
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ._common import as_array, chmod_for_umask, format_error, is_module
+from ._pickle_writer import Call, Global, PersistentId, PickleWriter
+
+__all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
+
+#: PyTorch storage class name -> NumPy dtype ("BFloat16Storage" is read into float32)
+STORAGE_DTYPES = {
+    "FloatStorage": np.dtype("<f4"), "DoubleStorage": np.dtype("<f8"),
+    "HalfStorage": np.dtype("<f2"), "BFloat16Storage": np.dtype("<u2"),
+    "LongStorage": np.dtype("<i8"), "IntStorage": np.dtype("<i4"),
+    "ShortStorage": np.dtype("<i2"), "CharStorage": np.dtype("i1"),
+    "ByteStorage": np.dtype("u1"), "BoolStorage": np.dtype("?"),
+    "ComplexFloatStorage": np.dtype("<c8"), "ComplexDoubleStorage": np.dtype("<c16"),
+}
+_WRITE_NAMES = {dt.str if dt.itemsize > 1 else dt.char: name for name, dt in STORAGE_DTYPES.items()
+                if name != "BFloat16Storage"}
+_TORCH_DTYPES = {"float32": "f4", "float": "f4", "float64": "f8", "double": "f8",
+                 "float16": "f2", "half": "f2", "int64": "i8", "long": "i8", "int32": "i4",
+                 "int": "i4", "int16": "i2", "int8": "i1", "uint8": "u1", "bool": "?",
+                 "complex64": "c8", "complex128": "c16", "bfloat16": "f4"}
+FORMAT_VERSIONS = (1, 6)  # the range of "version" records PyTorch's reader accepts
+_LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
+_LEGACY_PROTOCOL = 1001
+_ALIGN = 64
+_CONFIG_RECORD = "minidl/config.json"
+
+
+# ------------------------------------------------------------------ writing
+def _storage_name(arr, where):
+    key = arr.dtype.str if arr.dtype.itemsize > 1 else arr.dtype.char
+    key = key.replace(">", "<").replace("=", "<").replace("|", "")
+    if arr.dtype.itemsize > 1 and not key.startswith("<"):
+        key = "<" + key
+    name = _WRITE_NAMES.get(key)
+    if name is None:
+        raise TypeError(f"cannot save a {arr.dtype} tensor at '{where}' in a .pt file "
+                        f"(PyTorch has no such storage type); cast it first")
+    return name
+
+
+class _Converter:
+    """Object tree -> writer values, collecting each tensor's storage bytes."""
+
+    def __init__(self):
+        self.storages = []           # (key, bytes)
+        self._by_id = {}
+
+    def tensor(self, arr, where):
+        name = _storage_name(arr, where)
+        ident = id(arr)
+        if ident in self._by_id:
+            key = self._by_id[ident]
+        else:
+            key = str(len(self.storages))
+            data = np.ascontiguousarray(arr)
+            if data.dtype.byteorder == ">":
+                data = data.astype(data.dtype.newbyteorder("<"))
+            self.storages.append((key, data.tobytes()))
+            self._by_id[ident] = key
+            self._keep = getattr(self, "_keep", []) + [arr]  # ids stay unique while writing
+        shape = tuple(int(s) for s in arr.shape)
+        strides, acc = [], 1
+        for s in reversed(shape):
+            strides.append(acc)
+            acc *= s
+        pid = PersistentId(("storage", Global("torch", name), key, "cpu", int(arr.size)))
+        return Call(Global("torch._utils", "_rebuild_tensor_v2"),
+                    (pid, 0, shape, tuple(reversed(strides)), False,
+                     Call(Global("collections", "OrderedDict"), ())))
+
+    def convert(self, obj, where="<root>"):
+        arr = as_array(obj)
+        if arr is not None:
+            if arr.dtype.hasobject:
+                raise TypeError(f"cannot save an object array at '{where}'")
+            return self.tensor(arr, where)
+        if obj is None or isinstance(obj, (bool, int, float, str)):
+            return obj
+        if isinstance(obj, np.generic):
+            if obj.dtype.kind not in "biuf":
+                raise TypeError(f"cannot save a NumPy {obj.dtype} scalar at '{where}'")
+            return obj.item()
+        if isinstance(obj, dict):
+            items = {}
+            for k, v in obj.items():
+                if isinstance(k, np.generic):
+                    k = k.item()
+                if not isinstance(k, (str, int, float, bool, type(None))):
+                    raise TypeError(f"cannot save dict key {k!r} ({type(k).__name__}) at "
+                                    f"'{where}': keys must be str, int, float, bool or None")
+                items[k] = self.convert(v, f"{where}/{k}" if where != "<root>" else str(k))
+            if isinstance(obj, collections.OrderedDict):
+                return Call(Global("collections", "OrderedDict"), (), items)
+            return items
+        if isinstance(obj, (list, tuple)):
+            vals = [self.convert(v, f"{where}/{i}") for i, v in enumerate(obj)]
+            return tuple(vals) if isinstance(obj, tuple) else vals
+        raise TypeError(f"cannot save a {type(obj).__name__} at '{where}' in a .pt file; "
+                        "supported: Tensors, arrays, dicts, lists, tuples, numbers, strings, None")
+
+
+def _write_aligned(zf, name, data):
+    offset = zf.fp.tell()
+    header = 30 + len(name.encode("utf-8")) + 4
+    pad = (-(offset + header)) % _ALIGN
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def save_pt(obj, path):
+    """Write ``obj`` to ``path`` in PyTorch's zip format (readable by ``torch.load``).
+
+    A Module is saved as its state dict (an ``OrderedDict``), with the zoo
+    ``config`` in an extra record that PyTorch ignores; dicts of Tensors become
+    ``OrderedDict`` state dicts when they are a plain state dict. Raises
+    ``TypeError`` naming the key path of anything that cannot be stored.
+    """
+    from ..io import atomic_path
+    path = os.fspath(path)
+    config = None
+    if is_module(obj):
+        config = getattr(obj, "config", None)
+        obj = obj.state_dict()
+    if (isinstance(obj, dict) and obj and not isinstance(obj, collections.OrderedDict)
+            and all(isinstance(k, str) and as_array(v) is not None for k, v in obj.items())):
+        obj = collections.OrderedDict(obj)
+    conv = _Converter()
+    payload = PickleWriter().dumps(conv.convert(obj))
+    name = Path(path).stem or "archive"
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+            _write_aligned(zf, f"{name}/data.pkl", payload)
+            _write_aligned(zf, f"{name}/.format_version", b"1")
+            _write_aligned(zf, f"{name}/.storage_alignment", b"64")
+            _write_aligned(zf, f"{name}/byteorder", b"little")
+            for key, data in conv.storages:
+                _write_aligned(zf, f"{name}/data/{key}", data)
+            if config is not None:
+                _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
+            _write_aligned(zf, f"{name}/version", b"3\n")
+            _write_aligned(zf, f"{name}/.data/serialization_id",
+                           str(secrets.randbits(128)).encode())
+        chmod_for_umask(tmp)
+    return path
+
+
+# ------------------------------------------------------------------ reading
+class _StorageType:
+    def __init__(self, name):
+        self.name = name
+        self.dtype = STORAGE_DTYPES[name]
+
+
+class _Storage:
+    """One storage: its dtype, element count and (once read) its flat array."""
+
+    def __init__(self, stype, numel, location, key):
+        self.stype, self.numel, self.location, self.key = stype, int(numel), str(location), key
+        self.array = None
+
+
+class _Pending:
+    """A tensor whose storage may not be read yet (legacy files store data after the pickle)."""
+
+    def __init__(self, storage, offset, size, stride):
+        self.storage, self.offset, self.size, self.stride = storage, int(offset), tuple(size), tuple(stride)
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None):
+    return _Pending(storage, storage_offset, size, stride)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    return _Pending(storage, storage_offset, size, stride)
+
+
+def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=None):
+    return data
+
+
+def _torch_dtype(name):
+    return lambda: np.dtype(_TORCH_DTYPES[name])
+
+
+_SAFE_GLOBALS = {
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("torch", "Size"): tuple,
+    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+    ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+    ("torch", "device"): str,
+}
+for _name in STORAGE_DTYPES:
+    _SAFE_GLOBALS[("torch", _name)] = _StorageType(_name)
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only :data:`_SAFE_GLOBALS`; every other global is refused."""
+
+    def __init__(self, file, path, persistent_load):
+        super().__init__(file, encoding="utf-8")
+        self._path = path
+        self._persistent = persistent_load
+
+    def find_class(self, module, name):
+        found = _SAFE_GLOBALS.get((module, name))
+        if found is None and module == "torch" and name in _TORCH_DTYPES:
+            return np.dtype(_TORCH_DTYPES[name])
+        if found is None:
+            raise format_error(self._path, f"refusing to load {module}.{name}: the pickle may run "
+                                           "code; minidl reads only tensors, numbers, strings and "
+                                           "plain containers (dict, list, tuple, OrderedDict)")
+        return found
+
+    def persistent_load(self, pid):
+        return self._persistent(pid)
+
+
+def _unpickle(data_or_file, path, persistent_load):
+    fh = io.BytesIO(data_or_file) if isinstance(data_or_file, bytes) else data_or_file
+    try:
+        return _RestrictedUnpickler(fh, path, persistent_load).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            IndexError, KeyError, struct.error) as exc:
+        from ..io import FileFormatError
+        if isinstance(exc, FileFormatError):
+            raise
+        raise format_error(path, f"corrupt pickle data ({type(exc).__name__}: {exc})") from exc
+
+
+def _device_for(location, map_location, path):
+    from .. import backend
+    if map_location is None:
+        target = "cpu" if str(location).startswith("cpu") else "gpu"
+    elif isinstance(map_location, dict):
+        target = map_location.get(location, location)
+        target = "cpu" if str(target).startswith("cpu") else str(target)
+    elif callable(map_location) and not isinstance(map_location, (str, backend.Device)):
+        raise TypeError("map_location as a function is not supported; pass 'cpu', 'cuda', a "
+                        "minidl device or a dict of locations")
+    else:
+        target = map_location
+    try:
+        return backend.Device(target)
+    except backend.DeviceError as exc:
+        raise backend.DeviceError(f"{path}: tensors saved on {location!r} cannot be placed on "
+                                  f"{target!r} ({exc}); pass map_location='cpu'") from None
+
+
+def _materialise(obj, path, map_location):
+    """Replace every _Pending in ``obj`` by a minidl Tensor on its device."""
+    from .. import backend
+    from ..tensor import Tensor
+
+    def tensor(p):
+        st = p.storage
+        if not isinstance(st, _Storage):
+            raise format_error(path, f"tensor storage is a {type(st).__name__}, expected a storage record")
+        flat = st.array
+        if flat is None:
+            raise format_error(path, f"storage {st.key} was never read (file truncated?)")
+        if any(s < 0 for s in p.size) or len(p.size) != len(p.stride):
+            raise format_error(path, f"tensor of size {p.size} with stride {p.stride} is malformed")
+        extent = p.offset + sum((s - 1) * t for s, t in zip(p.size, p.stride)) + 1 if all(p.size) else 0
+        if p.offset < 0 or extent > flat.size:
+            raise format_error(path, f"a tensor of size {p.size} (offset {p.offset}, stride "
+                                     f"{p.stride}) reaches past storage {st.key} of {flat.size} elements")
+        item = flat.itemsize
+        if all(p.size):
+            arr = np.lib.stride_tricks.as_strided(flat[p.offset:], p.size,
+                                                  tuple(t * item for t in p.stride))
+        else:
+            arr = np.zeros(p.size, flat.dtype)
+        arr = np.array(arr, copy=True)
+        if st.stype.name == "BFloat16Storage":
+            arr = (arr.astype(np.uint32) << 16).view(np.float32)
+        arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # native order (no copy on LE)
+        dev = _device_for(st.location, map_location, path)
+        return Tensor(backend.to_device(arr, dev))
+
+    def walk(o):
+        if isinstance(o, _Pending):
+            return tensor(o)
+        if isinstance(o, dict):
+            for k in list(o):
+                o[k] = walk(o[k])
+            return o
+        if isinstance(o, list):
+            return [walk(v) for v in o]
+        if isinstance(o, tuple) and not hasattr(o, "_fields"):
+            return tuple(walk(v) for v in o)
+        if isinstance(o, (_Storage, _StorageType)):
+            raise format_error(path, "holds a bare storage object; minidl reads tensors only")
+        return o
+
+    return walk(obj)
+
+
+def _read_zip(path, map_location):
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise format_error(path, f"truncated or corrupt zip archive ({exc}); expected a PyTorch "
+                                 ".pt file as torch.save writes") from exc
+    with zf:
+        names = zf.namelist()
+        pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
+        if not pkl:
+            raise format_error(path, "zip archive without '<name>/data.pkl'; expected a PyTorch .pt "
+                                     "file as torch.save writes")
+        prefix = pkl[0][:-len("data.pkl")]
+
+        def read(name):
+            try:
+                return zf.read(prefix + name)
+            except KeyError:
+                raise format_error(path, f"missing record {prefix + name} (file incomplete)") from None
+            except (zipfile.BadZipFile, OSError, EOFError, zlib_error()) as exc:
+                raise format_error(path, f"truncated or corrupt record {prefix + name} ({exc})") from exc
+
+        if prefix + "version" in names:
+            text = read("version").decode("ascii", "replace").strip()
+            try:
+                version = int(text)
+            except ValueError:
+                raise format_error(path, f"format version {text!r} is not a number") from None
+            lo, hi = FORMAT_VERSIONS
+            if not lo <= version <= hi:
+                raise format_error(path, f"PyTorch zip format version {version} is not supported "
+                                         f"(expected {lo} to {hi}); re-save it with torch.save from a "
+                                         "PyTorch release this reader knows")
+        byteorder = read("byteorder").decode().strip() if prefix + "byteorder" in names else "little"
+        if byteorder not in ("little", "big"):
+            raise format_error(path, f"byteorder record says {byteorder!r}, expected 'little' or 'big'")
+        storages = {}
+
+        def persistent_load(pid):
+            if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
+                raise format_error(path, f"unknown persistent id {pid!r:.60}")
+            _, stype, key, location, numel = pid[:5]
+            if not isinstance(stype, _StorageType):
+                raise format_error(path, f"storage type {stype!r:.60} is not a tensor storage")
+            if key not in storages:
+                st = _Storage(stype, numel, location, key)
+                raw = read(f"data/{key}")
+                dtype = stype.dtype.newbyteorder(">" if byteorder == "big" else "<")
+                if len(raw) != st.numel * dtype.itemsize:
+                    raise format_error(path, f"storage data/{key} holds {len(raw)} bytes, expected "
+                                             f"{st.numel} x {dtype.itemsize} = {st.numel * dtype.itemsize}")
+                st.array = np.frombuffer(raw, dtype)
+                storages[key] = st
+            return storages[key]
+
+        obj = _unpickle(read("data.pkl"), path, persistent_load)
+        config = None
+        if prefix + _CONFIG_RECORD in names:
+            config = json.loads(read(_CONFIG_RECORD).decode())
+    return _materialise(obj, path, map_location), config
+
+
+def zlib_error():
+    import zlib
+    return zlib.error
+
+
+def _read_legacy(path, map_location):
+    with open(path, "rb") as f:
+        def load_one():
+            return _unpickle(f, path, persistent_load)
+
+        storages = {}
+
+        def persistent_load(pid):
+            if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
+                raise format_error(path, f"unknown persistent id {pid!r:.60}")
+            _, stype, key, location, numel = pid[:5]
+            if not isinstance(stype, _StorageType):
+                raise format_error(path, f"storage type {stype!r:.60} is not a tensor storage")
+            if len(pid) > 5 and pid[5] is not None:
+                raise format_error(path, "storage views of the oldest PyTorch format are not supported")
+            if key not in storages:
+                storages[key] = _Storage(stype, numel, location, key)
+            return storages[key]
+
+        magic = load_one()
+        if magic != _LEGACY_MAGIC:
+            raise format_error(path, "not a PyTorch file (expected a zip archive from torch.save, "
+                                     "or the legacy format's magic number)")
+        protocol = load_one()
+        if protocol != _LEGACY_PROTOCOL:
+            raise format_error(path, f"legacy format protocol {protocol!r} is not supported "
+                                     f"(expected {_LEGACY_PROTOCOL})")
+        sys_info = load_one()
+        little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
+        obj = load_one()
+        keys = load_one()
+        if not isinstance(keys, list):
+            raise format_error(path, "legacy storage key list is missing")
+        for key in keys:
+            st = storages.get(key)
+            if st is None:
+                raise format_error(path, f"storage {key!r} listed but never used")
+            head = f.read(8)
+            if len(head) != 8:
+                raise format_error(path, f"file ends before storage {key} (truncated)")
+            numel = struct.unpack("<q" if little else ">q", head)[0]
+            dtype = st.stype.dtype.newbyteorder("<" if little else ">")
+            raw = f.read(numel * dtype.itemsize)
+            if len(raw) != numel * dtype.itemsize:
+                raise format_error(path, f"storage {key} is cut short: {len(raw)} of "
+                                         f"{numel * dtype.itemsize} bytes (truncated file)")
+            st.array = np.frombuffer(raw, dtype)
+    return _materialise(obj, path, map_location), None
+
+
+def load_pt(path, map_location=None):
+    """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
+
+    Tensors come back as minidl Tensors (bfloat16 as float32) on the device
+    ``map_location`` says (None: where they were saved, CPU or GPU).
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] == b"PK":
+        return _read_zip(path, map_location)
+    if head[:1] == b"\x80":
+        return _read_legacy(path, map_location)
+    raise format_error(path, "not a PyTorch file: expected a zip archive (torch.save) or a "
+                             "legacy pickle stream")

@@ -1,0 +1,118 @@
+"""Samplers: which dataset indices a DataLoader visits, and in which groups (PyTorch's classes)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...generator import as_numpy_generator
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+
+
+class Sampler:
+    """Base class: an iterable of dataset indices (or, for batch samplers, of index lists).
+
+    Subclasses implement ``__iter__`` and usually ``__len__``.
+    """
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """``0, 1, ..., len(data_source) - 1``."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random order of ``data_source``'s indices (a fresh one per iteration).
+
+    replacement: draw ``num_samples`` indices with replacement. num_samples:
+    default ``len(data_source)``. generator: a ``minidl.Generator`` (or NumPy
+    Generator / int seed); None draws from minidl's current generator
+    (``minidl.manual_seed``, or the DataLoader's per-epoch stream).
+    """
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = bool(replacement)
+        self._num_samples = num_samples
+        self.generator = generator
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        """How many indices one iteration yields."""
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        rng = as_numpy_generator(self.generator)
+        if self.replacement:
+            return iter(rng.integers(0, n, self.num_samples).tolist())
+        reps, rest = divmod(self.num_samples, n)
+        order = [rng.permutation(n) for _ in range(reps)] + [rng.permutation(n)[:rest]]
+        return iter(np.concatenate(order).tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a random order (a fresh one per iteration)."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = list(indices)
+        self.generator = generator
+
+    def __iter__(self):
+        rng = as_numpy_generator(self.generator)
+        return iter([self.indices[i] for i in rng.permutation(len(self.indices))])
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one
+    shorter unless ``drop_last``).
+
+    >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        batch = []
+        for idx in self.sampler:
+            batch.append(int(idx))
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -1,0 +1,104 @@
+"""``SummaryWriter`` (PyTorch's ``torch.utils.tensorboard``) writing TensorBoard event files.
+
+The event files are written by the ``tensorboardX`` package, an optional
+dependency (``pip install minidl[tensorboard]``); minidl Tensors are turned
+into NumPy arrays on the way. View the logs with ``tensorboard --logdir runs``.
+
+>>> import tempfile
+>>> with SummaryWriter(tempfile.mkdtemp()) as w:    # doctest: +SKIP
+...     w.add_scalar("loss", 0.5, global_step=1)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SummaryWriter"]
+
+
+def _tensorboardx():
+    try:
+        import tensorboardX
+    except ImportError as exc:
+        raise ImportError("minidl.utils.tensorboard needs the tensorboardX package: "
+                          "pip install minidl[tensorboard] (or pip install tensorboardX)") from exc
+    return tensorboardX
+
+
+def _numpy(value):
+    from .. import backend
+    from ..tensor import Tensor
+    if isinstance(value, Tensor):
+        value = value.data
+    if hasattr(value, "__cuda_array_interface__"):
+        value = backend.to_device(value, "cpu")
+    return np.asarray(value)
+
+
+def _scalar(value) -> float:
+    arr = _numpy(value)
+    if arr.size != 1:
+        raise ValueError(f"a scalar needs one value, got shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+class SummaryWriter:
+    """Write scalars, images and histograms for TensorBoard into ``log_dir``.
+
+    log_dir: the run's folder (None: ``runs/<date>_<host><comment>``, as
+    PyTorch). Values may be minidl Tensors, NumPy arrays or numbers. Usable as
+    a context manager (closed on exit).
+    """
+
+    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
+                 filename_suffix=""):
+        tbx = _tensorboardx()
+        self._writer = tbx.SummaryWriter(logdir=None if log_dir is None else str(log_dir),
+                                         comment=comment, purge_step=purge_step,
+                                         max_queue=max_queue, flush_secs=flush_secs,
+                                         filename_suffix=filename_suffix)
+        self.log_dir = self._writer.logdir
+
+    def get_logdir(self) -> str:
+        """The folder the event files go to."""
+        return self.log_dir
+
+    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None):
+        """Log one number (a Python number, 1-element array or Tensor) under ``tag``."""
+        self._writer.add_scalar(tag, _scalar(scalar_value), global_step, walltime)
+
+    def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
+        """Log several related numbers ``{name: value}`` under ``main_tag`` (one sub-run each)."""
+        values = {k: _scalar(v) for k, v in tag_scalar_dict.items()}
+        self._writer.add_scalars(main_tag, values, global_step, walltime)
+
+    def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
+        """Log an image: float values in [0, 1] or uint8, laid out as ``dataformats``."""
+        self._writer.add_image(tag, _numpy(img_tensor), global_step, walltime, dataformats)
+
+    def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
+        """Log a batch of images as one grid."""
+        self._writer.add_images(tag, _numpy(img_tensor), global_step, walltime, dataformats)
+
+    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
+                      max_bins=None):
+        """Log the distribution of ``values`` (any shape)."""
+        self._writer.add_histogram(tag, _numpy(values).astype(np.float64).ravel(), global_step,
+                                   bins, walltime, max_bins)
+
+    def add_text(self, tag, text_string, global_step=None, walltime=None):
+        """Log a piece of text (Markdown)."""
+        self._writer.add_text(tag, text_string, global_step, walltime)
+
+    def flush(self):
+        """Write pending events to disk."""
+        self._writer.flush()
+
+    def close(self):
+        """Flush and close the event files."""
+        self._writer.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

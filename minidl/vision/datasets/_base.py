@@ -1,0 +1,85 @@
+"""The base of the torchvision-style datasets: items are ``(PIL image, int)`` before transforms."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...data.dataset import Dataset
+from ...generator import current_rng
+from ...tensor import Tensor
+from .._image import array_to_pil
+from ..pipeline import batch_plan, run_plan
+
+__all__ = ["VisionDataset", "ArrayVisionDataset"]
+
+
+class VisionDataset(Dataset):
+    """torchvision's ``VisionDataset``: ``root``, ``transform`` (on the image),
+    ``target_transform`` (on the label), or ``transforms`` (on both)."""
+
+    def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
+        self.root = root
+        has_separate = transform is not None or target_transform is not None
+        if transforms is not None and has_separate:
+            raise ValueError("Only transforms or transform/target_transform can be passed as argument")
+        self.transform = transform
+        self.target_transform = target_transform
+        self.transforms = transforms
+
+    def _apply(self, img, target):
+        if self.transforms is not None:
+            return self.transforms(img, target)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    @property
+    def class_to_idx(self):
+        """{class name: label}."""
+        return {c: i for i, c in enumerate(self.classes)}
+
+    def __repr__(self):
+        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(self)}"]
+        if self.root is not None:
+            lines.append(f"    Root location: {self.root}")
+        if self.transform is not None:
+            lines.append(f"    Transform: {self.transform!r}")
+        return "\n".join(lines)
+
+
+class ArrayVisionDataset(VisionDataset):
+    """Images held as one uint8 array (N, H, W) or (N, H, W, C), labels as int64 (N,).
+
+    ``ds[i]`` -> ``(PIL image, int label)``, then the transforms. A DataLoader
+    with the default collation builds whole batches through :meth:`_fast_batch`
+    when the transform can run batched (see :mod:`minidl.vision.pipeline`).
+    """
+
+    def _set_arrays(self, images, labels, classes):
+        self._images = images
+        self._labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+        self.classes = list(classes)
+
+    def __len__(self):
+        return len(self._labels)
+
+    def __getitem__(self, index):
+        arr = self._images[index]
+        chw = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+        return self._apply(array_to_pil(chw), int(self._labels[index]))
+
+    def _nchw(self, indices):
+        block = self._images[indices]
+        return block[:, None] if block.ndim == 3 else block.transpose(0, 3, 1, 2)
+
+    def _fast_batch(self, indices):
+        """``[images Tensor, labels Tensor]`` for ``indices`` in one pass, or None when the
+        transforms cannot run batched (they then run image by image)."""
+        if self.transforms is not None or self.target_transform is not None:
+            return None
+        steps = batch_plan(self.transform)
+        if steps is None:
+            return None
+        x = run_plan(steps, self._nchw(np.asarray(indices, dtype=np.intp)), current_rng())
+        return [Tensor(np.ascontiguousarray(x)), Tensor(self._labels[indices])]
