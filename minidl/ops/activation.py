@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax"]
 
@@ -17,6 +18,9 @@ class ReLU(Function):
     def backward(self, g):
         return g * self.mask
 
+    def backward_graph(self, g):
+        return g * Tensor(self.mask)
+
 
 class LeakyReLU(Function):
     """x if x > 0 else slope*x; d/dx = 1 or slope."""
@@ -28,6 +32,9 @@ class LeakyReLU(Function):
 
     def backward(self, g):
         return g * self.scale
+
+    def backward_graph(self, g):
+        return g * Tensor(self.scale)
 
 
 class Sigmoid(Function):
@@ -42,6 +49,10 @@ class Sigmoid(Function):
     def backward(self, g):
         return g * self.out * (1 - self.out)
 
+    def backward_graph(self, g):
+        s = Sigmoid.apply(self.inputs[0])
+        return g * s * (1 - s)
+
 
 class Tanh(Function):
     """t = tanh(x); dt/dx = 1 - t**2."""
@@ -52,6 +63,10 @@ class Tanh(Function):
 
     def backward(self, g):
         return g * (1 - self.out * self.out)
+
+    def backward_graph(self, g):
+        t = Tanh.apply(self.inputs[0])
+        return g * (1 - t * t)
 
 
 def _log_softmax(x, axis):
@@ -72,6 +87,10 @@ class Softmax(Function):
         p = self.out
         return p * (g - (g * p).sum(axis=self.axis, keepdims=True))
 
+    def backward_graph(self, g):
+        p = Softmax.apply(self.inputs[0], axis=self.axis)
+        return p * (g - (g * p).sum(axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x); dx = g - softmax(x) * sum(g)."""
@@ -84,6 +103,10 @@ class LogSoftmax(Function):
     def backward(self, g):
         xp = get_array_module(g)
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, g):
+        p = Softmax.apply(self.inputs[0], axis=self.axis)
+        return g - p * g.sum(axis=self.axis, keepdims=True)
 
 
 def relu(x):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
+from ..tensor import Tensor
 
 __all__ = ["dropout"]
 
@@ -18,6 +19,9 @@ class Dropout(Function):
 
     def backward(self, g):
         return g * self.scale
+
+    def backward_graph(self, g):
+        return g * Tensor(self.scale)
 
 
 def dropout(x, p=0.5, training=True):
