@@ -415,12 +415,16 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def backward_graph(self, grad):
         """Tensor-level entry under ``create_graph=True``: the user's backward is recorded."""
-        grads = self._grad_tensors(grad)
+        from ..tensor import Tensor
+        # A gradient that does not require grad is passed on as a stand-in that does: a backward written
+        # in Tensor ops then always returns results that require grad (they are linear in it), and one that
+        # left the graph (NumPy inside) is recognised and guarded instead of silently treated as constant.
+        grads = [g if g is None or g.requires_grad else Tensor(g.data, requires_grad=True)
+                 for g in self._grad_tensors(grad)]
         with enable_grad():
             result = self._call_backward(grads)
-        wants_graph = any(g is not None and g.requires_grad for g in grads)
-        return tuple(r if r is None or r.requires_grad or not wants_graph
-                     else _not_twice_differentiable(self, r, grads) for r in result)
+        return tuple(r if r is None or r.requires_grad else _not_twice_differentiable(self, r, grads)
+                     for r in result)
 
 
 def _reducible(grad_shape, input_shape):
