@@ -147,7 +147,7 @@ def test_conv2d_chunked_over_the_batch(rng, monkeypatch):
 
 def test_conv2d_third_order(rng):
     """The double-backward ops are differentiable themselves: a third derivative through conv2d."""
-    x, w = t(rng, 1, 2, 5, 4), t(rng, 3, 2, 3, 3)
+    x, w = t(rng, 1, 2, 4, 4), t(rng, 2, 2, 2, 2)
 
     def fn(a, ww):
         y = F.conv2d(a, ww, None, 1, 1)
@@ -313,3 +313,26 @@ def test_a_graph_of_raw_ops_under_create_graph_stays_float32():
     x = mdl.tensor(np.ones((2, 3), np.float32), requires_grad=True)
     g, = grad((x.exp() * x).sum(), x, create_graph=True)
     assert g.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "global_avg_pool", "getitem",
+                                  "sum", "softmax", "cross_entropy", "batch_norm", "linear"])
+def test_third_order(rng, name):
+    """The ops that only the gradients use (scatter/gather, pooling adjoints, broadcasts) are differentiable
+    too: gradgradcheck of a first derivative checks third derivatives."""
+    fn = {"max_pool2d": lambda a: F.max_pool2d(a, 2, 1) ** 3,
+          "avg_pool2d": lambda a: F.avg_pool2d(a, 3, 2, 1) ** 3,
+          "adaptive_avg_pool2d": lambda a: F.adaptive_avg_pool2d(a, (3, 2)) ** 3,
+          "global_avg_pool": lambda a: F.adaptive_avg_pool2d(a, 1) ** 3,
+          "getitem": lambda a: a[:, [1, 0, 1]] ** 3,
+          "sum": lambda a: a.sum(axis=1) ** 3,
+          "softmax": lambda a: F.softmax(a.reshape(2, -1), 1),
+          "cross_entropy": lambda a: F.cross_entropy(a.reshape(2, -1), np.array([1, 4])),
+          "batch_norm": lambda a: F.batch_norm(a, None, None, training=True) ** 2,
+          "linear": lambda a: F.linear(a.reshape(2, -1), a.reshape(-1, 15)[:, :15]) ** 2}[name]
+    x = t(rng, 1, 2, 5, 3)
+
+    def first(a):
+        g, = grad(fn(a).sum(), a, create_graph=True)
+        return g
+    assert gradgradcheck(first, (x,))

@@ -235,8 +235,8 @@ class Conv2d(Function):
 def _grad_rows(g):
     """dy (N, O, OH, OW) as the contiguous (N*OH*OW, O) matrix the GEMMs use."""
     xp = get_array_module(g)
-    N, O = g.shape[:2]
-    return xp.ascontiguousarray(g.reshape(N, O, -1).transpose(0, 2, 1)).reshape(-1, O)
+    n, out_ch = g.shape[:2]
+    return xp.ascontiguousarray(g.reshape(n, out_ch, -1).transpose(0, 2, 1)).reshape(-1, out_ch)
 
 
 def _conv_raw(x, w, params):
@@ -249,10 +249,10 @@ def _conv_input_grad_raw(g, w, x_shape, params):
     """dx = col2im(dy_rows @ W2): the input gradient of conv2d, i.e. the transposed convolution of g."""
     xp = get_array_module(g)
     stride, padding, dilation, groups = params
-    O, Cg, kh, kw = w.shape
-    Og, Kg = O // groups, Cg * kh * kw
+    out_ch, Cg, kh, kw = w.shape
+    Og, Kg = out_ch // groups, Cg * kh * kw
     gT = _grad_rows(g)
-    w2 = xp.ascontiguousarray(w).reshape(O, -1)
+    w2 = xp.ascontiguousarray(w).reshape(out_ch, -1)
     gcols = xp.empty((gT.shape[0], groups * Kg), dtype=g.dtype)
     for k in range(groups):
         gcols[:, k * Kg:(k + 1) * Kg] = gT[:, k * Og:(k + 1) * Og] @ w2[k * Og:(k + 1) * Og]
@@ -263,11 +263,11 @@ def _conv_weight_grad_raw(x, g, w_shape, params):
     """dW[g-th group] = (cols_g.T @ dy_rows_g).T: the weight gradient of conv2d."""
     xp = get_array_module(g)
     stride, padding, dilation, groups = params
-    O, Cg, kh, kw = w_shape
-    Og, Kg = O // groups, Cg * kh * kw
+    out_ch, Cg, kh, kw = w_shape
+    Og, Kg = out_ch // groups, Cg * kh * kw
     cols = kernels.im2col(xp.ascontiguousarray(x), (kh, kw), stride, padding, dilation)
     gT = _grad_rows(g)
-    gw = xp.empty((O, Kg), dtype=g.dtype)
+    gw = xp.empty((out_ch, Kg), dtype=g.dtype)
     for k in range(groups):
         gw[k * Og:(k + 1) * Og] = (cols[:, k * Kg:(k + 1) * Kg].T @ gT[:, k * Og:(k + 1) * Og]).T
     return gw.reshape(w_shape)
