@@ -336,3 +336,53 @@ def test_third_order(rng, name):
         g, = grad(fn(a).sum(), a, create_graph=True)
         return g
     assert gradgradcheck(first, (x,))
+
+
+def test_fast_path_never_builds_a_differentiable_backward(monkeypatch):
+    """Without create_graph the array backward alone runs: no backward_graph, no Tensor per gradient."""
+    from minidl.autograd.function import Function
+
+    def refuse(self, g):
+        raise AssertionError(f"{type(self).__name__}.backward_graph ran on the fast path")
+    import minidl.ops.activation as act
+    import minidl.ops.conv as conv
+    import minidl.ops.math as math_ops
+    for cls in (math_ops.Mul, math_ops.Add, conv.Conv2d, conv.Linear, act.ReLU, Function):
+        monkeypatch.setattr(cls, "backward_graph", refuse)
+    x = mdl.randn(2, 3, 6, 6, requires_grad=True)
+    w = mdl.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.relu(F.conv2d(x, w, None, 1, 1)).reshape(2, -1)
+    loss = (F.linear(y, mdl.randn(5, 144, requires_grad=True)) * 2 + 1).sum()
+    loss.backward()
+    assert x.grad is not None and w.grad is not None
+
+
+def test_double_backprop_through_nn_layers(rng):
+    """A gradient penalty on a small CNN built from nn layers (conv, batch norm, pooling, dropout, linear)."""
+    import minidl.nn as nn
+    mdl.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Dropout(0.3), nn.Flatten(), nn.Linear(12, 2), nn.Tanh()).double()
+    x = mdl.tensor(rng.standard_normal((3, 2, 4, 4)), requires_grad=True)
+    params = list(model.parameters())
+
+    def penalty():
+        mdl.manual_seed(1)                     # the same dropout mask each time
+        out = model(x).sum()
+        gx, = grad(out, x, create_graph=True)
+        return (gx * gx).sum()
+    p = penalty()
+    grads = grad(p, params)
+    direction = [rng.standard_normal(q.shape) for q in params]
+    analytic = sum(float((g.numpy() * d).sum()) for g, d in zip(grads, direction))
+    eps = 1e-6
+    values = []
+    for sign in (1, -1):
+        with mdl.no_grad():
+            for q, d in zip(params, direction):
+                q.data += sign * eps * d
+        values.append(penalty().item())
+        with mdl.no_grad():
+            for q, d in zip(params, direction):
+                q.data -= sign * eps * d
+    assert analytic == pytest.approx((values[0] - values[1]) / (2 * eps), rel=1e-5, abs=1e-8)
