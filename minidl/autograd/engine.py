@@ -206,7 +206,9 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
 
     capture = run = None
     if targets is not None:
-        target_ids = {id(t): k for k, t in enumerate(targets)}
+        target_ids = {}
+        for k, t in enumerate(targets):
+            target_ids.setdefault(id(t), []).append(k)
         capture = {}    # node -> [(output index, target position)] for non-leaf targets
         for k, t in enumerate(targets):
             if t.creator is not None:
@@ -236,7 +238,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
             if accumulate:
                 _accumulate_leaf(t, g, stored, create_graph)
             else:
-                results[target_ids[id(t)]] = _wrap(_unshared(g, stored, create_graph), create_graph)
+                for k in target_ids[id(t)]:
+                    results[k] = _wrap(_unshared(g, stored, create_graph), create_graph)
     if not accumulate:
         return results
     if captured:  # backward(inputs=[non-leaf]) accumulates into their .grad too
