@@ -361,3 +361,13 @@ def test_array_style_op_without_backward_graph_refuses_a_second_derivative():
     assert g.item() == 12.0
     with pytest.raises(RuntimeError, match="CubeBackward0.*backward_graph"):
         grad(g.sum(), x)
+
+
+def test_forgotten_staticmethod_is_named_at_class_creation():
+    with pytest.raises(TypeError, match="Forgot.forward takes ctx but is not a @staticmethod"):
+        class Forgot(Function):
+            def forward(ctx, x):
+                return x
+
+            def backward(ctx, g):
+                return g

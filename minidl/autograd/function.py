@@ -178,7 +178,12 @@ class Function(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
+        forward = inspect.getattr_static(cls, "forward", None)
+        cls._ctx_style = isinstance(forward, staticmethod)
+        first_arg = next(iter(inspect.signature(forward).parameters), None) if callable(forward) else None
+        if not cls._ctx_style and first_arg == "ctx":
+            raise TypeError(f"{cls.__qualname__}.forward takes ctx but is not a @staticmethod: decorate forward and "
+                            "backward with @staticmethod (PyTorch's custom Function style)")
         if cls._ctx_style:
             cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
                                      {"_forward_cls": cls, "__module__": cls.__module__,
