@@ -186,6 +186,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     """One backward pass; returns the gradients of ``targets`` when not ``accumulate``."""
     from ..tensor import Tensor
     pending, root_nodes, leaf_seeds = {}, [], []
+    stored = set()   # ids of arrays that a result must not alias (the caller's gradients, stored results)
     for i, (r, s) in enumerate(zip(roots, seeds)):
         if not isinstance(r, Tensor):
             raise TypeError(f"backward: output {i} is a {type(r).__name__}, not a Tensor")
@@ -193,6 +194,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn: "
                                "create the inputs with requires_grad=True (and not under no_grad())")
         seed = _seed(r, s, i, create_graph)
+        if s is not None:
+            stored.add(id(seed))
         node = r.creator
         if node is None:
             leaf_seeds.append((r, seed))
@@ -229,8 +232,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         results = [None] * len(targets) if targets is not None else None
         if captured:
             for k, g in captured.items():
-                results[k] = _wrap(g, create_graph)
-        stored = set()
+                results[k] = _wrap(_unshared(g, stored, create_graph), create_graph)
         for t, g in leaf_grads.values():
             if target_ids is not None and id(t) not in target_ids:
                 continue
