@@ -89,10 +89,12 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def name(self):
+        """``"AccumulateGrad"``, as in PyTorch."""
         return "AccumulateGrad"
 
     @property
     def next_functions(self):
+        """Empty: a leaf is where the walk ends."""
         return ()
 
     def __eq__(self, other):
@@ -290,6 +292,7 @@ class NotTwiceDifferentiable(Node):
                          "Tensor operations (docs/architecture.md, 'Higher-order gradients')")
 
     def name(self):
+        """``NotTwiceDifferentiable[<op>]``."""
         return f"NotTwiceDifferentiable[{self.op}]"
 
     def _fail(self):
@@ -297,9 +300,11 @@ class NotTwiceDifferentiable(Node):
                            f"create_graph=True cannot be differentiated through it again; {self.hint}")
 
     def backward(self, grad):
+        """Raises: the gradient below this node was not recorded."""
         self._fail()
 
     def backward_graph(self, grad):
+        """Raises: the gradient below this node was not recorded."""
         self._fail()
 
     def _release(self):
@@ -361,6 +366,7 @@ class BackwardCFunction(FunctionCtx, Node):
         self._output_meta = ()
 
     def name(self):
+        """The class name, ``<Function name>Backward``."""
         return type(self).__name__
 
     def _release(self):
