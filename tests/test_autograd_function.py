@@ -134,7 +134,7 @@ class ScaleShift(Function):
         ctx.tag = tag
         ctx.save_for_backward(x, shift)
         y = x * scale + shift
-        positive = (y > 0).astype("float64")
+        positive = mdl.tensor((y.numpy() > 0).astype(np.float64))
         ctx.mark_non_differentiable(positive)
         return y, y * y, positive
 
