@@ -207,10 +207,11 @@ class Function(Node):
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *inputs, **params):
+    def apply(cls, *args, **kwargs):
         """Run the function and record it in the graph; returns what ``forward`` returns."""
         if cls._ctx_style:
-            return _apply_ctx_style(cls, inputs, params)
+            return _apply_ctx_style(cls, args, kwargs)
+        inputs, params = args, kwargs
         from ..tensor import Tensor, as_tensor
         tensors = []
         ref = None
