@@ -127,8 +127,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if len(seeds) != len(roots):
         raise RuntimeError(f"backward: got {len(roots)} tensors but {len(seeds)} gradients")
     targets = None if inputs is None else _as_sequence(inputs)
-    if targets is not None and not targets:
-        raise RuntimeError("backward: inputs= was given but is empty")
+    if targets is not None:
+        if not targets:
+            raise RuntimeError("backward: inputs= was given but is empty")
+        for i, t in enumerate(targets):
+            if t is None or not t.requires_grad:
+                raise RuntimeError(f"backward: inputs[{i}] does not require grad; only tensors with "
+                                   "requires_grad=True can receive gradients")
     retain = create_graph if retain_graph is None else retain_graph
     _run(roots, seeds, retain, create_graph, targets, accumulate=True)
 
