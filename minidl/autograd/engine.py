@@ -93,16 +93,17 @@ def _as_sequence(x):
 def _seed(tensor, gradient, index, create_graph):
     """The starting gradient of one output: an array (fast path) or a Tensor (graph path)."""
     from ..tensor import Tensor
+    made_by = "a leaf" if tensor.creator is None else _op_name(tensor.creator)
     if gradient is None:
         if tensor.data.size != 1:
-            raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {index} has shape "
-                               f"{tuple(tensor.shape)}; pass gradient= (or grad_outputs=) of that shape")
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {index} (made by "
+                               f"{made_by}) has shape {tuple(tensor.shape)}; pass gradient= (or grad_outputs=) "
+                               "of that shape, or reduce the output first (e.g. .sum())")
         seed = tensor.xp.ones(tensor.shape, dtype=tensor.dtype)
         return Tensor(seed) if create_graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor(tensor.xp.asarray(gradient))
     if tuple(gradient.shape) != tuple(tensor.shape):
-        made_by = "a leaf" if tensor.creator is None else _op_name(tensor.creator)
         raise RuntimeError(f"Mismatch in shape: gradient {index} has shape {tuple(gradient.shape)} but output "
                            f"{index} (made by {made_by}) has shape {tuple(tensor.shape)}")
     if gradient.dtype != tensor.dtype:
