@@ -8,7 +8,8 @@ array([2., 4., 6.], dtype=float32)
 """
 from .allocator import tune_malloc as _tune_malloc
 from .backend import Device, DeviceError, device, gpu_available, manual_seed
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
 from .tensor import (Tensor, arange, as_tensor, bool_, float32, float64, int32, int64, ones, ones_like,
                      rand, randn, tensor, zeros, zeros_like)
 from .ops.math import abs, clip, exp, log, maximum, minimum, sqrt
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 
 _tune_malloc()
 
-__all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad",
+__all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "inference_mode", "autograd",
            "enable_grad", "is_grad_enabled", "set_grad_enabled", "Tensor", "tensor", "as_tensor",
            "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange", "float32",
            "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",

@@ -186,11 +186,15 @@ class Tensor:
         return Cast.apply(self, dtype=_resolve_dtype(dtype))
 
     # --- autograd -------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's ``Tensor.backward``).
 
-        ``grad`` (Tensor or array of ``self.shape``) is required when ``self``
-        is not a scalar. The graph is freed afterwards unless ``retain_graph``.
+        ``gradient`` (Tensor or array of ``self.shape``) is required when ``self``
+        is not a scalar: the result is then the vector-Jacobian product.
+        ``retain_graph`` (default: ``create_graph``) keeps the saved values for
+        another backward pass; ``create_graph=True`` records the backward pass, so
+        the gradients can be differentiated again; ``inputs`` restricts the
+        accumulation to those Tensors.
 
         >>> import minidl as mdl
         >>> x = mdl.tensor([1.0, 2.0], requires_grad=True)
@@ -200,22 +204,76 @@ class Tensor:
         array([3. , 1.5], dtype=float32)
         """
         from .autograd import backward
-        backward(self, grad, retain_graph=retain_graph)
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def zero_grad(self):
         """Reset ``.grad`` to None."""
         self.grad = None
 
     def retain_grad(self):
-        """Keep ``.grad`` on this non-leaf tensor after backward (for inspection)."""
-        import weakref
-        if self.creator is not None:
-            self.creator._retained_output = weakref.ref(self)
+        """Keep ``.grad`` on this non-leaf tensor after backward (a leaf keeps it anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
+        if self.creator is None or self.retains_grad:
+            return
+        self.retains_grad = True
+        self._watch()
 
-    def requires_grad_(self, flag=True):
-        """Set ``requires_grad`` in place and return self."""
-        self.requires_grad = bool(flag)
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (leaves only) and return self."""
+        if self.creator is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use t.detach() to get "
+                               "a tensor outside the graph")
+        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
         return self
+
+    # hooks registered with register_hook ({handle id: fn}); retain_grad() sets retains_grad
+    _backward_hooks = None
+    retains_grad = False
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever this tensor's gradient is computed; a Tensor it returns replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+
+        >>> import minidl as mdl
+        >>> x = mdl.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad.numpy()
+        array([20., 40.], dtype=float32)
+        >>> handle.remove()
+        """
+        from .autograd.function import RemovableHandle, _HookDict
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._backward_hooks is None:
+            self._backward_hooks = _HookDict()
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if self.creator is not None:
+            self._watch()
+        return handle
+
+    def _watch(self):
+        """Tell this non-leaf tensor's node to run its hooks / retain its gradient during backward."""
+        import weakref
+        from .autograd.function import output_index
+        node = self.creator
+        watched = node.__dict__.setdefault("_watched", [])
+        if not any(ref() is self for _, ref in watched):
+            watched.append((output_index(self), weakref.ref(self)))
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves), e.g. ``<MulBackward0 object>``.
+
+        ``grad_fn.name()`` is its name and ``grad_fn.next_functions`` the
+        ``(node, index)`` pairs of its inputs, so a graph can be walked and printed.
+        """
+        return self.creator
 
     # --- operators --------------------------------------------------------------
     def __add__(self, other):

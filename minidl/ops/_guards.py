@@ -33,6 +33,10 @@ class EmptyBatch(Function):
         xp = get_array_module(g)
         return tuple(None if s is None else xp.zeros(s[0], dtype=s[1]) for s in self.shapes)
 
+    def backward_graph(self, g):
+        from ..tensor import Tensor  # zeros whatever g is: every higher derivative is zero too
+        return tuple(None if grad is None else Tensor(grad) for grad in self.backward(g.data))
+
 
 def empty_batch(shape, x, *params):
     """``EmptyBatch.apply(x, *params, shape=shape)``: the graph still links ``x`` and

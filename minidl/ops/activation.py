@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..backend import erf as _erf_array
 from ..backend import get_array_module
+from ..tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
 
@@ -23,6 +24,9 @@ class ReLU(Function):
     def backward(self, g):
         return g * self.mask
 
+    def backward_graph(self, g):
+        return g * Tensor(self.mask)
+
 
 class LeakyReLU(Function):
     """x if x > 0 else slope*x; d/dx = 1 or slope."""
@@ -34,6 +38,9 @@ class LeakyReLU(Function):
 
     def backward(self, g):
         return g * self.scale
+
+    def backward_graph(self, g):
+        return g * Tensor(self.scale)
 
 
 class Sigmoid(Function):
@@ -48,6 +55,10 @@ class Sigmoid(Function):
     def backward(self, g):
         return g * self.out * (1 - self.out)
 
+    def backward_graph(self, g):
+        s = Sigmoid.apply(self.inputs[0])
+        return g * s * (1 - s)
+
 
 class Tanh(Function):
     """t = tanh(x); dt/dx = 1 - t**2."""
@@ -58,6 +69,10 @@ class Tanh(Function):
 
     def backward(self, g):
         return g * (1 - self.out * self.out)
+
+    def backward_graph(self, g):
+        t = Tanh.apply(self.inputs[0])
+        return g * (1 - t * t)
 
 
 class Erf(Function):
@@ -71,6 +86,10 @@ class Erf(Function):
         xp = get_array_module(g)
         x = self.x
         return g * (x.dtype.type(2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x)))
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        return g * ((-(x * x)).exp() * (2.0 / math.sqrt(math.pi)))
 
 
 def _log_softmax(x, axis):
@@ -91,6 +110,10 @@ class Softmax(Function):
         p = self.out
         return p * (g - (g * p).sum(axis=self.axis, keepdims=True))
 
+    def backward_graph(self, g):
+        p = Softmax.apply(self.inputs[0], axis=self.axis)
+        return p * (g - (g * p).sum(axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x); dx = g - softmax(x) * sum(g)."""
@@ -103,6 +126,10 @@ class LogSoftmax(Function):
     def backward(self, g):
         xp = get_array_module(g)
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, g):
+        p = Softmax.apply(self.inputs[0], axis=self.axis)
+        return g - p * g.sum(axis=self.axis, keepdims=True)
 
 
 def _in_place(name, x, out):

@@ -55,6 +55,16 @@ class Linear(Function):
         gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
         return gx, gw, gb
 
+    def backward_graph(self, g):
+        from .shape import Reshape, Transpose
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = g @ w if need[0] else None
+        g2 = Reshape.apply(g, shape=(-1, g.shape[-1]))
+        gw = Transpose.apply(g2, axes=(1, 0)) @ Reshape.apply(x, shape=(-1, x.shape[-1])) if need[1] else None
+        gb = g2.sum(axis=0) if len(need) > 2 and need[2] else None
+        return gx, gw, gb
+
 
 # Largest im2col buffer built at once; a bigger batch is processed in chunks of
 # images, and the backward pass rebuilds each chunk's columns instead of keeping
@@ -202,6 +212,118 @@ class Conv2d(Function):
                 xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
                           out=gcols[:, k * Kg:(k + 1) * Kg])
         return kernels.col2im(gcols, x_shape, *self.geometry)
+
+    def _params(self):
+        """(stride, padding, dilation, groups) of this convolution, from either path's saved state."""
+        if self.direct:
+            padding, dilation, groups = self.args
+            return (1, 1), tuple(padding), tuple(dilation), groups
+        _, stride, padding, dilation = self.geometry
+        return tuple(stride), tuple(padding), tuple(dilation), self.groups
+
+    def backward_graph(self, g):
+        # dx and dW as differentiable ops: each of conv2d, its input gradient and its weight gradient is
+        # bilinear, and the derivatives of each are the other two (see Conv2dInputGrad / Conv2dWeightGrad)
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        params = self._params()
+        gx = Conv2dInputGrad.apply(g, w, x_shape=tuple(x.shape), params=params) if need[0] else None
+        gw = Conv2dWeightGrad.apply(x, g, w_shape=tuple(w.shape), params=params) if need[1] else None
+        gb = g.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
+        return gx, gw, gb
+
+
+def _grad_rows(g):
+    """dy (N, O, OH, OW) as the contiguous (N*OH*OW, O) matrix the GEMMs use."""
+    xp = get_array_module(g)
+    n, out_ch = g.shape[:2]
+    return xp.ascontiguousarray(g.reshape(n, out_ch, -1).transpose(0, 2, 1)).reshape(-1, out_ch)
+
+
+def _conv_raw(x, w, params):
+    """conv2d(x, w) on arrays (no bias), through the same paths as the op."""
+    stride, padding, dilation, groups = params
+    return Conv2d().forward(x, w, None, stride, padding, dilation, groups)
+
+
+def _conv_input_grad_raw(g, w, x_shape, params):
+    """dx = col2im(dy_rows @ W2): the input gradient of conv2d, i.e. the transposed convolution of g."""
+    xp = get_array_module(g)
+    stride, padding, dilation, groups = params
+    out_ch, Cg, kh, kw = w.shape
+    Og, Kg = out_ch // groups, Cg * kh * kw
+    gT = _grad_rows(g)
+    w2 = xp.ascontiguousarray(w).reshape(out_ch, -1)
+    gcols = xp.empty((gT.shape[0], groups * Kg), dtype=g.dtype)
+    for k in range(groups):
+        gcols[:, k * Kg:(k + 1) * Kg] = gT[:, k * Og:(k + 1) * Og] @ w2[k * Og:(k + 1) * Og]
+    return kernels.col2im(gcols, tuple(x_shape), (kh, kw), stride, padding, dilation)
+
+
+def _conv_weight_grad_raw(x, g, w_shape, params):
+    """dW[g-th group] = (cols_g.T @ dy_rows_g).T: the weight gradient of conv2d."""
+    xp = get_array_module(g)
+    stride, padding, dilation, groups = params
+    out_ch, Cg, kh, kw = w_shape
+    Og, Kg = out_ch // groups, Cg * kh * kw
+    cols = kernels.im2col(xp.ascontiguousarray(x), (kh, kw), stride, padding, dilation)
+    gT = _grad_rows(g)
+    gw = xp.empty((out_ch, Kg), dtype=g.dtype)
+    for k in range(groups):
+        gw[k * Og:(k + 1) * Og] = (cols[:, k * Kg:(k + 1) * Kg].T @ gT[:, k * Og:(k + 1) * Og]).T
+    return gw.reshape(w_shape)
+
+
+class Conv2dInputGrad(Function):
+    """dx = conv2d's input gradient for dy (N, O, OH, OW) and w, as an op (used under create_graph).
+
+    With V the incoming gradient (x's shape): d/d(dy) = conv2d(V, w), d/dw = weight_grad(V, dy).
+    """
+
+    def forward(self, g, w, x_shape=None, params=None):
+        self.g, self.w, self.params = g, w, params
+        return _conv_input_grad_raw(g, w, x_shape, params)
+
+    def backward(self, v):
+        need = self.needs_input_grad
+        dg = _conv_raw(v, self.w, self.params) if need[0] else None
+        dw = _conv_weight_grad_raw(v, self.g, self.w.shape, self.params) if need[1] else None
+        return dg, dw
+
+    def backward_graph(self, v):
+        g, w = self.inputs
+        need = self.needs_input_grad
+        stride, padding, dilation, groups = self.params
+        dg = Conv2d.apply(v, w, None, stride=stride, padding=padding, dilation=dilation,
+                          groups=groups) if need[0] else None
+        dw = Conv2dWeightGrad.apply(v, g, w_shape=tuple(w.shape), params=self.params) if need[1] else None
+        return dg, dw
+
+
+class Conv2dWeightGrad(Function):
+    """dW = conv2d's weight gradient for x and dy, as an op (used under create_graph).
+
+    With V the incoming gradient (w's shape): d/dx = input_grad(dy, V), d/d(dy) = conv2d(x, V).
+    """
+
+    def forward(self, x, g, w_shape=None, params=None):
+        self.x, self.g, self.params = x, g, params
+        return _conv_weight_grad_raw(x, g, w_shape, params)
+
+    def backward(self, v):
+        need = self.needs_input_grad
+        dx = _conv_input_grad_raw(self.g, v, self.x.shape, self.params) if need[0] else None
+        dg = _conv_raw(self.x, v, self.params) if need[1] else None
+        return dx, dg
+
+    def backward_graph(self, v):
+        x, g = self.inputs
+        need = self.needs_input_grad
+        stride, padding, dilation, groups = self.params
+        dx = Conv2dInputGrad.apply(g, v, x_shape=tuple(x.shape), params=self.params) if need[0] else None
+        dg = Conv2d.apply(x, v, None, stride=stride, padding=padding, dilation=dilation,
+                          groups=groups) if need[1] else None
+        return dx, dg
 
 
 def linear(input, weight, bias=None):

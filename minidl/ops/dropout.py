@@ -23,6 +23,9 @@ class Dropout(Function):
     def backward(self, g):
         return g * self.scale
 
+    def backward_graph(self, g):
+        return g * Tensor(self.scale)
+
 
 def _check_p(name, p):
     if not 0.0 <= p <= 1.0:

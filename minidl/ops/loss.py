@@ -54,6 +54,24 @@ def _scale_grad(g, n, reduction, dtype):
     return xp.broadcast_to(g.reshape(1, 1), (n, 1))
 
 
+def _scale_grad_tensor(g, n, reduction):
+    """:func:`_scale_grad` for a Tensor gradient: (N, 1) for "none", else (1, 1) (broadcast by the product)."""
+    from .shape import Reshape
+    if reduction == "none":
+        return Reshape.apply(g, shape=(-1, 1))
+    if reduction == "mean":
+        g = g / n
+    return Reshape.apply(g, shape=(1, 1))
+
+
+def _target_weights(xp, shape, target, smoothing, dtype):
+    """(1 - eps) * onehot(target) + eps / C: the constant part of the cross-entropy gradient."""
+    n, c = shape
+    w = xp.full(shape, smoothing / c, dtype=dtype)
+    w[xp.arange(n), target] += dtype.type(1 - smoothing)
+    return w
+
+
 class CrossEntropy(Function):
     """Softmax cross-entropy on logits (N, C) and int targets (N,)."""
 
@@ -77,6 +95,14 @@ class CrossEntropy(Function):
         grad[xp.arange(n), self.target] -= dt(1 - self.smoothing)
         return grad * _scale_grad(g, n, self.reduction, self.logp.dtype)
 
+    def backward_graph(self, g):
+        from .activation import Softmax
+        xp = get_array_module(self.logp)
+        n = self.logp.shape[0]
+        p = Softmax.apply(self.inputs[0], axis=1)
+        onehot = Tensor(_target_weights(xp, self.logp.shape, self.target, self.smoothing, self.logp.dtype))
+        return (p - onehot) * _scale_grad_tensor(g, n, self.reduction)
+
 
 class NLLLoss(Function):
     """-log_probs[i, target_i]; d/dlog_probs = -onehot."""
@@ -92,6 +118,11 @@ class NLLLoss(Function):
         grad = xp.zeros(self.shape, dtype=self.dtype)
         grad[xp.arange(n), self.target] = -1
         return grad * _scale_grad(g, n, self.reduction, self.dtype)
+
+    def backward_graph(self, g):
+        xp = get_array_module(g.data)
+        minus_onehot = -_target_weights(xp, self.shape, self.target, 0.0, self.dtype)
+        return Tensor(minus_onehot) * _scale_grad_tensor(g, self.shape[0], self.reduction)
 
 
 class TargetOutOfRangeError(IndexError, ValueError):

@@ -11,6 +11,11 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor, as_tensor
 
+
+def _const(array):
+    """A constant (non-differentiable) Tensor for the backward_graph methods."""
+    return Tensor(array)
+
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs",
            "clip", "maximum", "minimum"]
 
@@ -40,6 +45,9 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    def backward_graph(self, g):
+        return g, g
+
 
 class Sub(Function):
     """a - b; d/da = 1, d/db = -1."""
@@ -48,6 +56,9 @@ class Sub(Function):
         return a - b
 
     def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, g):
         return g, (-g if self.needs_input_grad[1] else None)
 
 
@@ -63,6 +74,10 @@ class Mul(Function):
         gb = g * self.a if self.needs_input_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        return (g * b if self.needs_input_grad[0] else None), (g * a if self.needs_input_grad[1] else None)
+
 
 class Div(Function):
     """a / b; d/da = 1/b, d/db = -a/b**2."""
@@ -76,6 +91,12 @@ class Div(Function):
         gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = g / b if self.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if self.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Neg(Function):
     """-a; d/da = -1."""
@@ -84,6 +105,9 @@ class Neg(Function):
         return -a
 
     def backward(self, g):
+        return -g
+
+    def backward_graph(self, g):
         return -g
 
 
@@ -97,6 +121,10 @@ class PowScalar(Function):
     def backward(self, g):
         c = self.c
         return g * (c * self.a ** (c - 1))
+
+    def backward_graph(self, g):
+        a, = self.inputs
+        return g * (self.c * a ** (self.c - 1))
 
 
 class Pow(Function):
@@ -116,6 +144,15 @@ class Pow(Function):
                 gb = g * self.out * xp.log(xp.where(self.a > 0, self.a, 1))
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            positive = _const((self.a > 0).astype(self.a.dtype))
+            gb = g * a ** b * log(a * positive + (1 - positive))   # log(a) where a > 0, else 0
+        return ga, gb
+
 
 class Exp(Function):
     """exp(a); d/da = exp(a)."""
@@ -126,6 +163,9 @@ class Exp(Function):
 
     def backward(self, g):
         return g * self.out
+
+    def backward_graph(self, g):
+        return g * exp(self.inputs[0])
 
 
 class Log(Function):
@@ -138,6 +178,9 @@ class Log(Function):
     def backward(self, g):
         return g / self.a
 
+    def backward_graph(self, g):
+        return g / self.inputs[0]
+
 
 class Sqrt(Function):
     """sqrt(a); d/da = 1 / (2 sqrt(a))."""
@@ -149,6 +192,9 @@ class Sqrt(Function):
     def backward(self, g):
         return g / (2 * self.out)
 
+    def backward_graph(self, g):
+        return g / (2 * sqrt(self.inputs[0]))
+
 
 class Abs(Function):
     """|a|; d/da = sign(a) (0 at 0)."""
@@ -159,6 +205,9 @@ class Abs(Function):
 
     def backward(self, g):
         return g * get_array_module(g).sign(self.a)
+
+    def backward_graph(self, g):
+        return g * _const(get_array_module(self.a).sign(self.a))
 
 
 class Clip(Function):
@@ -176,6 +225,9 @@ class Clip(Function):
     def backward(self, g):
         return g * self.mask
 
+    def backward_graph(self, g):
+        return g * _const(self.mask)
+
 
 class Maximum(Function):
     """max(a, b) elementwise; the gradient goes to the larger (to a on ties)."""
@@ -186,6 +238,9 @@ class Maximum(Function):
 
     def backward(self, g):
         return g * self.a_wins, g * ~self.a_wins
+
+    def backward_graph(self, g):
+        return g * _const(self.a_wins), g * _const(~self.a_wins)
 
 
 class Minimum(Function):
@@ -198,6 +253,9 @@ class Minimum(Function):
     def backward(self, g):
         return g * self.a_wins, g * ~self.a_wins
 
+    def backward_graph(self, g):
+        return g * _const(self.a_wins), g * _const(~self.a_wins)
+
 
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
@@ -208,6 +266,9 @@ class Cast(Function):
 
     def backward(self, g):
         return g.astype(self.src)
+
+    def backward_graph(self, g):
+        return Cast.apply(g, dtype=self.src)
 
 
 class MatMul(Function):
@@ -241,6 +302,36 @@ class MatMul(Function):
             gb = xp.swapaxes(a2, -1, -2) @ g2
             if b.ndim == 1:
                 gb = gb[..., :, 0]
+        return ga, gb
+
+    def backward_graph(self, g):
+        from .shape import Reshape, Transpose
+
+        def swap(t):  # swap the last two axes
+            axes = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+            return Transpose.apply(t, axes=axes)
+
+        def reshape(t, shape):
+            return Reshape.apply(t, shape=tuple(shape))
+        a, b = self.inputs
+        if a.ndim == 1 and b.ndim == 1:
+            return g * b, g * a
+        a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+        b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
+        if b.ndim == 1:
+            g2 = reshape(g2, g2.shape + (1,))
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = g2 @ swap(b2)
+            if a.ndim == 1:
+                ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
+        if self.needs_input_grad[1]:
+            gb = swap(a2) @ g2
+            if b.ndim == 1:
+                gb = reshape(gb, gb.shape[:-1])
         return ga, gb
 
 

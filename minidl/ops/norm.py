@@ -61,7 +61,7 @@ class BatchNorm(Function):
         scale = invstd if weight is None else invstd * weight
         shift = -mean * scale if bias is None else bias - mean * scale
         y = kernels.channel_affine(x4, scale, shift)
-        self.scale, self.shape = scale, x.shape
+        self.scale, self.shape, self.eps = scale, x.shape, eps
         if self.use_batch:
             # x_hat = (x - mean) * invstd, kept for backward
             self.xhat = kernels.channel_affine(x4, invstd, -mean * invstd)
@@ -93,6 +93,36 @@ class BatchNorm(Function):
             gw = sum_gx
         if need_b:
             gb = sum_g
+        return gx, gw, gb
+
+    def backward_graph(self, g):
+        # the same formulas as backward, in Tensor operations (recomputing the batch statistics
+        # from x so that their dependence on x is differentiated too)
+        from ..tensor import Tensor
+        from .shape import Reshape
+        x, weight, _ = self.inputs
+        need_x, need_w, need_b = self.needs_input_grad
+        axes = (0,) + tuple(range(2, x.ndim))
+        view = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if self.use_batch:
+            centred = x - x.mean(axis=axes, keepdims=True)
+            invstd = ((centred * centred).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
+            xhat = centred * invstd
+        else:
+            invstd = Tensor(self.invstd.reshape(view))
+            xhat = (x - Tensor(self.mean.reshape(view))) * invstd
+        gx = gw = gb = None
+        if need_x:
+            scale = invstd if weight is None else invstd * Reshape.apply(weight, shape=view)
+            if self.use_batch:
+                gx = scale * (g - g.mean(axis=axes, keepdims=True)
+                              - xhat * (g * xhat).mean(axis=axes, keepdims=True))
+            else:
+                gx = g * scale
+        if need_w:
+            gw = (g * xhat).sum(axis=axes)
+        if need_b:
+            gb = g.sum(axis=axes)
         return gx, gw, gb
 
 

@@ -34,6 +34,48 @@ class MaxPool2d(Function):
         g = get_array_module(g).ascontiguousarray(g)
         return kernels.maxpool2d_backward(g, self.argmax, self.x_shape)
 
+    def backward_graph(self, g):
+        return MaxPoolScatter.apply(g, argmax=self.argmax, x_shape=self.x_shape)
+
+
+def _gather_at(x, argmax):
+    """x (N, C, H, W) read at the flat per-plane indices ``argmax`` (N, C, OH, OW)."""
+    xp = get_array_module(x)
+    N, C = argmax.shape[:2]
+    picked = xp.take_along_axis(x.reshape(N, C, -1), argmax.reshape(N, C, -1), axis=2)
+    return picked.reshape(argmax.shape)
+
+
+class MaxPoolScatter(Function):
+    """Max-pool's input gradient as an op: dy scattered to the arg-max positions (linear in dy).
+
+    Its own gradient gathers at the same positions (:class:`MaxPoolGather`).
+    """
+
+    def forward(self, g, argmax=None, x_shape=None):
+        self.argmax, self.x_shape = argmax, x_shape
+        return kernels.maxpool2d_backward(get_array_module(g).ascontiguousarray(g), argmax, x_shape)
+
+    def backward(self, v):
+        return _gather_at(v, self.argmax)
+
+    def backward_graph(self, v):
+        return MaxPoolGather.apply(v, argmax=self.argmax, x_shape=self.x_shape)
+
+
+class MaxPoolGather(Function):
+    """x read at max-pool's arg-max positions: the adjoint of :class:`MaxPoolScatter`."""
+
+    def forward(self, x, argmax=None, x_shape=None):
+        self.argmax, self.x_shape = argmax, x_shape
+        return _gather_at(x, argmax)
+
+    def backward(self, g):
+        return kernels.maxpool2d_backward(get_array_module(g).ascontiguousarray(g), self.argmax, self.x_shape)
+
+    def backward_graph(self, g):
+        return MaxPoolScatter.apply(g, argmax=self.argmax, x_shape=self.x_shape)
+
 
 class AvgPool2d(Function):
     """Window means; each input gets g / divisor from every window that covers it."""
@@ -48,6 +90,25 @@ class AvgPool2d(Function):
         g = get_array_module(g).ascontiguousarray(g)
         return kernels.avgpool2d_backward(g, self.x_shape, *self.args)
 
+    def backward_graph(self, g):
+        return AvgPoolAdjoint.apply(g, x_shape=self.x_shape, args=self.args)
+
+
+class AvgPoolAdjoint(Function):
+    """Average pooling's input gradient as an op; pooling is linear, so its gradient is the pooling itself."""
+
+    def forward(self, g, x_shape=None, args=None):
+        self.args = args
+        return kernels.avgpool2d_backward(get_array_module(g).ascontiguousarray(g), x_shape, *args)
+
+    def backward(self, v):
+        return kernels.avgpool2d_forward(get_array_module(v).ascontiguousarray(v), *self.args)
+
+    def backward_graph(self, v):
+        kernel, stride, padding, ceil_mode, count_include_pad = self.args
+        return AvgPool2d.apply(v, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                               count_include_pad=count_include_pad)
+
 
 class GlobalAvgPool2d(Function):
     """Mean over H and W, keeping (N, C, 1, 1); d/dx = g / (H*W)."""
@@ -59,6 +120,11 @@ class GlobalAvgPool2d(Function):
     def backward(self, g):
         H, W = self.x_shape[2:]
         return get_array_module(g).broadcast_to(g / (H * W), self.x_shape)
+
+    def backward_graph(self, g):
+        from .shape import BroadcastTo
+        H, W = self.x_shape[2:]
+        return BroadcastTo.apply(g / (H * W), shape=self.x_shape)
 
 
 def _adaptive_bins(size, out):
@@ -94,6 +160,26 @@ class AdaptiveAvgPool2d(Function):
             for j, (w0, w1) in enumerate(cols):
                 gx[:, :, h0:h1, w0:w1] += (g[:, :, i, j] / ((h1 - h0) * (w1 - w0)))[:, :, None, None]
         return gx
+
+    def backward_graph(self, g):
+        return AdaptiveAvgPoolAdjoint.apply(g, x_shape=self.x_shape, output_size=tuple(g.shape[2:]))
+
+
+class AdaptiveAvgPoolAdjoint(Function):
+    """Adaptive average pooling's input gradient as an op; its gradient is the pooling itself."""
+
+    def forward(self, g, x_shape=None, output_size=None):
+        self.output_size = output_size
+        pool = AdaptiveAvgPool2d()
+        pool.x_shape = x_shape
+        pool.bins = _adaptive_bins(x_shape[2], output_size[0]), _adaptive_bins(x_shape[3], output_size[1])
+        return pool.backward(g)
+
+    def backward(self, v):
+        return AdaptiveAvgPool2d().forward(v, output_size=self.output_size)
+
+    def backward_graph(self, v):
+        return AdaptiveAvgPool2d.apply(v, output_size=self.output_size)
 
 
 def _check_4d(name, x):

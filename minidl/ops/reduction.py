@@ -5,6 +5,7 @@ import builtins
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..tensor import Tensor
 
 __all__ = ["sum", "mean", "max"]
 
@@ -31,6 +32,16 @@ def _expand(g, in_shape, axes, keepdims):
     return g
 
 
+def _expand_tensor(g, in_shape, axes, keepdims):
+    """:func:`_expand` for a Tensor gradient (differentiable reshape)."""
+    if keepdims:
+        return g
+    from .shape import Reshape
+    axes = tuple(range(len(in_shape))) if axes is None else axes
+    shape = tuple(1 if i in axes else n for i, n in enumerate(in_shape))
+    return Reshape.apply(g, shape=shape)
+
+
 class Sum(Function):
     """sum(x, axes); d/dx = 1 broadcast back over the reduced axes."""
 
@@ -41,6 +52,10 @@ class Sum(Function):
     def backward(self, g):
         g = _expand(g, self.in_shape, self.axes, self.keepdims)
         return get_array_module(g).broadcast_to(g, self.in_shape)
+
+    def backward_graph(self, g):
+        from .shape import BroadcastTo
+        return BroadcastTo.apply(_expand_tensor(g, self.in_shape, self.axes, self.keepdims), shape=self.in_shape)
 
 
 class Mean(Function):
@@ -56,6 +71,11 @@ class Mean(Function):
         g = _expand(g, self.in_shape, self.axes, self.keepdims) / self.count
         return get_array_module(g).broadcast_to(g, self.in_shape)
 
+    def backward_graph(self, g):
+        from .shape import BroadcastTo
+        g = _expand_tensor(g, self.in_shape, self.axes, self.keepdims) / self.count
+        return BroadcastTo.apply(g, shape=self.in_shape)
+
 
 class Max(Function):
     """max(x, axes); the gradient is shared equally between tied maxima."""
@@ -70,6 +90,12 @@ class Max(Function):
         mask = self.x == out
         count = mask.sum(axis=self.axes, keepdims=True)
         return mask * (_expand(g, self.x.shape, self.axes, self.keepdims) / count)
+
+    def backward_graph(self, g):
+        out = _expand(self.out, self.x.shape, self.axes, self.keepdims)
+        mask = self.x == out
+        share = mask / mask.sum(axis=self.axes, keepdims=True)      # constant: 1/ties at the maxima
+        return _expand_tensor(g, self.x.shape, self.axes, self.keepdims) * Tensor(share.astype(self.x.dtype))
 
 
 def sum(x, axis=None, keepdims=False):

@@ -24,6 +24,9 @@ class Reshape(Function):
     def backward(self, g):
         return g.reshape(self.in_shape)
 
+    def backward_graph(self, g):
+        return Reshape.apply(g, shape=tuple(self.in_shape))
+
 
 class Transpose(Function):
     """x.transpose(axes); the gradient takes the inverse permutation."""
@@ -36,6 +39,10 @@ class Transpose(Function):
         if self.axes is None:
             return g.transpose()
         return g.transpose(np.argsort(self.axes))
+
+    def backward_graph(self, g):
+        axes = None if self.axes is None else tuple(int(a) for a in np.argsort(self.axes))
+        return Transpose.apply(g, axes=axes)
 
 
 def _is_advanced(index):
@@ -51,13 +58,51 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g):
-        xp = get_array_module(g)
-        gx = xp.zeros(self.in_shape, dtype=g.dtype)
-        if _is_advanced(self.index):
-            index_add(gx, self.index, g)
-        else:
-            gx[self.index] = g
-        return gx
+        return _scatter(g, self.in_shape, self.index)
+
+    def backward_graph(self, g):
+        return IndexScatter.apply(g, in_shape=self.in_shape, index=self.index)
+
+
+def _scatter(g, in_shape, index):
+    """Zeros of ``in_shape`` with ``g`` added at ``index`` (repeated integer indices accumulate)."""
+    xp = get_array_module(g)
+    gx = xp.zeros(in_shape, dtype=g.dtype)
+    if _is_advanced(index):
+        index_add(gx, index, g)
+    else:
+        gx[index] = g
+    return gx
+
+
+class IndexScatter(Function):
+    """The gradient of ``x[index]`` as an op (zeros with g added at index); its own gradient is ``gg[index]``."""
+
+    def forward(self, g, in_shape=None, index=None):
+        self.index = index
+        return _scatter(g, in_shape, index)
+
+    def backward(self, gg):
+        return gg[self.index]
+
+    def backward_graph(self, gg):
+        return GetItem.apply(gg, index=self.index)
+
+
+class BroadcastTo(Function):
+    """x broadcast to ``shape`` (a read-only view); the gradient is summed back over the broadcast axes."""
+
+    def forward(self, x, shape=None):
+        self.in_shape = x.shape
+        return get_array_module(x).broadcast_to(x, shape)
+
+    def backward(self, g):
+        from ..autograd import unbroadcast
+        return unbroadcast(g, self.in_shape)
+
+    def backward_graph(self, g):
+        from ..autograd.engine import _unbroadcast_tensor
+        return _unbroadcast_tensor(g, self.in_shape)
 
 
 class Concat(Function):
@@ -71,6 +116,11 @@ class Concat(Function):
     def backward(self, g):
         return tuple(get_array_module(g).split(g, self.bounds, axis=self.axis))
 
+    def backward_graph(self, g):
+        edges = [0] + [int(b) for b in self.bounds] + [g.shape[self.axis]]
+        lead = (slice(None),) * self.axis
+        return tuple(GetItem.apply(g, index=lead + (slice(lo, hi),)) for lo, hi in zip(edges[:-1], edges[1:]))
+
 
 class Stack(Function):
     """stack(xs, axis); the gradient is unstacked along that axis."""
@@ -83,6 +133,11 @@ class Stack(Function):
         xp = get_array_module(g)
         return tuple(xp.take(g, i, axis=self.axis) for i in range(g.shape[self.axis]))
 
+    def backward_graph(self, g):
+        axis = self.axis % g.ndim
+        lead = (slice(None),) * axis
+        return tuple(GetItem.apply(g, index=lead + (i,)) for i in range(g.shape[axis]))
+
 
 class Pad(Function):
     """Constant padding; the gradient is the un-padded centre."""
@@ -93,6 +148,9 @@ class Pad(Function):
 
     def backward(self, g):
         return g[self.slices]
+
+    def backward_graph(self, g):
+        return GetItem.apply(g, index=self.slices)
 
 
 def _shape_arg(shape):

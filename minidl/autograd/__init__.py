@@ -1,0 +1,34 @@
+"""Reverse-mode automatic differentiation, with PyTorch's interface.
+
+* :func:`backward` and :func:`grad` run a backward pass (``create_graph=True``
+  records it, for higher-order gradients);
+* :class:`Function` defines custom differentiable operations
+  (``@staticmethod forward(ctx, ...)`` / ``backward(ctx, ...)``, ``.apply``);
+* :class:`no_grad`, :class:`enable_grad`, :class:`set_grad_enabled`,
+  :class:`inference_mode` switch graph recording;
+* :func:`gradcheck` and :func:`gradgradcheck` compare first and second
+  derivatives with finite differences.
+
+The engine is in ``engine.py``, the graph nodes in ``function.py``, grad mode in
+``grad_mode.py``; ``docs/architecture.md`` explains the design.
+"""
+from __future__ import annotations
+
+from . import function
+from .engine import _topological_order, backward, grad, register_post_accumulate_grad_hook, unbroadcast
+from .function import AccumulateGrad, Function, FunctionCtx, Node, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                        set_grad_enabled)
+
+__all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad", "once_differentiable", "backward", "grad",
+           "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled", "register_post_accumulate_grad_hook", "gradcheck", "gradgradcheck", "GradcheckError", "unbroadcast",
+           "function", "_topological_order"]
+
+
+def __getattr__(name):
+    # gradcheck lives in minidl/gradcheck.py, which imports Tensor: loaded on first use
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
+        import importlib
+        return getattr(importlib.import_module("minidl.gradcheck"), name)
+    raise AttributeError(f"module 'minidl.autograd' has no attribute {name!r}")

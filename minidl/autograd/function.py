@@ -1,0 +1,517 @@
+"""Graph nodes: ``Function`` (custom ops, PyTorch's style and minidl's array style), ``AccumulateGrad``.
+
+Every Tensor made by a recorded operation has a node as ``creator`` (public
+name ``grad_fn``). Nodes share one small interface the engine relies on:
+``inputs`` (the input Tensors, ``None`` for non-Tensor arguments, itself
+``None`` once the graph is freed), ``needs_input_grad``, ``_nout`` (number of
+outputs), ``backward(grad)`` on raw arrays (the fast path) and
+``backward_graph(grad)`` on Tensors (used under ``create_graph=True``, so that
+gradients are recorded and can be differentiated again).
+
+``Function`` subclasses come in two styles, told apart by whether ``forward``
+is a ``@staticmethod``:
+
+* **PyTorch's style** (the public one): ``forward(ctx, *args)`` and
+  ``backward(ctx, *grads)`` are static methods on Tensors; ``ctx`` is a node
+  object of a class named after the function (``MyReLUBackward``).
+* **minidl's array style** (its own ops in ``minidl/ops``): ``forward(self,
+  *arrays, **params)`` and ``backward(self, grad)`` are instance methods on raw
+  NumPy/CuPy arrays, and an optional ``backward_graph(self, grad)`` gives the same
+  gradients as differentiable Tensor operations for higher-order derivatives.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from ..backend import DeviceError
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+
+__all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
+           "RemovableHandle", "NotTwiceDifferentiable"]
+
+
+class Node:
+    """The common face of graph nodes: a readable name and the edges to the next nodes."""
+
+    __slots__ = ()
+    _nout = 1
+
+    def name(self) -> str:
+        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming)."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self):
+        """One ``(node, output_index)`` pair per input: the node that made it,
+        ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` otherwise.
+
+        Empty once the graph has been freed by a backward pass.
+        """
+        inputs = self.inputs
+        if inputs is None:
+            return ()
+        edges = []
+        for t in inputs:
+            if t is None or not t.requires_grad:
+                edges.append((None, 0))
+            elif t.creator is None:
+                edges.append((AccumulateGrad(t), 0))
+            else:
+                edges.append((t.creator, output_index(t)))
+        return tuple(edges)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def output_index(t):
+    """Which output of ``t.creator`` the Tensor ``t`` is (0 for single-output nodes)."""
+    node = t.creator
+    if node._nout == 1:
+        return 0
+    for i, ref in enumerate(node._output_refs):
+        if ref is not None and ref() is t:
+            return i
+    return 0
+
+
+class AccumulateGrad(Node):
+    """The node standing for a leaf Tensor in ``next_functions``: its gradient is summed into ``.grad``."""
+
+    __slots__ = ("variable",)
+    inputs = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        """``"AccumulateGrad"``, as in PyTorch."""
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        """Empty: a leaf is where the walk ends."""
+        return ()
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return hash(id(self.variable))
+
+
+class RemovableHandle:
+    """Returned by ``Tensor.register_hook``: ``remove()`` takes the hook off again."""
+
+    _next_id = 0
+
+    def __init__(self, hooks_dict):
+        self._hooks_ref = weakref.ref(hooks_dict) if hooks_dict is not None else None
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        """Unregister the hook (removing twice is harmless)."""
+        hooks = self._hooks_ref() if self._hooks_ref is not None else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced (hooks registered on one Tensor, by handle id)."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _op_name(node):
+    return node.name() if isinstance(node, Node) else type(node).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Function: both styles
+
+
+class Function(Node):
+    """Base class of custom differentiable operations, PyTorch's way.
+
+    Subclass it with two static methods and call ``.apply``::
+
+        class MyReLU(mdl.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                x, = ctx.saved_tensors
+                return grad_output * (x > 0)
+
+        y = MyReLU.apply(x)
+
+    ``forward`` runs without recording a graph and may take non-Tensor
+    arguments (their gradient is ``None``) and return a Tensor or a tuple of
+    Tensors. ``backward`` gets one gradient per output and returns one gradient
+    (or ``None``) per argument of ``forward``. Written with Tensor operations,
+    it is itself differentiable, so ``create_graph=True`` gives higher-order
+    gradients through the function. ``ctx`` offers ``save_for_backward``,
+    ``saved_tensors``, ``needs_input_grad``, ``mark_non_differentiable``,
+    ``set_materialize_grads`` and free attributes for anything else.
+    An optional ``setup_context(ctx, inputs, output)`` static method lets
+    ``forward`` omit ``ctx``, as in PyTorch 2.
+
+    (minidl's own ops use an older array style, ``forward(self, *arrays)`` /
+    ``backward(self, grad)`` as instance methods; see ``minidl/autograd/function.py``.)
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "__dict__")
+    _ctx_style = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        forward = inspect.getattr_static(cls, "forward", None)
+        cls._ctx_style = isinstance(forward, staticmethod)
+        first_arg = next(iter(inspect.signature(forward).parameters), None) if callable(forward) else None
+        if not cls._ctx_style and first_arg == "ctx":
+            raise TypeError(f"{cls.__qualname__}.forward takes ctx but is not a @staticmethod: decorate forward and "
+                            "backward with @staticmethod (PyTorch's custom Function style)")
+        if cls._ctx_style:
+            cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
+                                     {"_forward_cls": cls, "__module__": cls.__module__,
+                                      "__doc__": f"Backward node of {cls.__qualname__}."})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        """Compute the outputs from the inputs (Tensors or anything else); override it."""
+        raise NotImplementedError("subclasses of minidl.autograd.Function must define a static forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """Return one gradient (or None) per ``forward`` argument, given one per output; override it."""
+        raise NotImplementedError("subclasses of minidl.autograd.Function must define a static backward(ctx, ...)")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Optional: save what backward needs when ``forward`` does not take ``ctx``."""
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the function and record it in the graph; returns what ``forward`` returns."""
+        if cls._ctx_style:
+            return _apply_ctx_style(cls, args, kwargs)
+        inputs, params = args, kwargs
+        from ..tensor import Tensor, as_tensor
+        tensors = []
+        ref = None
+        for item in inputs:
+            if isinstance(item, Tensor):
+                ref = item if ref is None else ref
+        dev = None
+        for item in inputs:
+            if item is None:
+                tensors.append(None)
+                continue
+            if not isinstance(item, Tensor):
+                item = as_tensor(item, like=ref)
+            elif dev is None:
+                dev = item.device
+            elif item.device != dev:
+                raise DeviceError(f"{cls.__name__}: inputs are on different devices "
+                                  f"({dev} and {item.device}); move them with .to(device) first")
+            tensors.append(item)
+        fn = cls()
+        arrays = [None if t is None else t.data for t in tensors]
+        out_data = fn.forward(*arrays, **params)
+        requires = is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+        out = Tensor(out_data, requires_grad=requires)
+        if requires:
+            fn.inputs = tensors
+            fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
+            out.creator = fn
+        return out
+
+    # --- array style: the differentiable fallback ----------------------------------------------
+    def backward_graph(self, grad):
+        """Gradients as Tensors for ``create_graph=True``; array-style ops override this.
+
+        The default runs the array ``backward`` and marks its results as not
+        differentiable again: using them in a second backward pass raises an
+        error naming this op, never a silently wrong second derivative.
+        """
+        from ..tensor import Tensor
+        grads = self.backward(grad.data)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        return tuple(None if g is None else _not_twice_differentiable(self, Tensor(g), (grad,))
+                     for g in grads)
+
+    def _release(self):
+        """Drop the saved arrays and inputs so their memory can be freed."""
+        self.__dict__.clear()
+        self.inputs = None
+
+
+def _not_twice_differentiable(node, value, grads):
+    """``value`` (a gradient computed outside the graph), attached to a node that refuses a second backward."""
+    from ..tensor import Tensor
+    sources = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+    sources += [t for t in (node.inputs or ()) if t is not None and t.requires_grad]
+    if not sources or not is_grad_enabled():
+        return value
+    guard = NotTwiceDifferentiable(_op_name(node), node)
+    guard.inputs = sources
+    guard.needs_input_grad = tuple(True for _ in sources)
+    value.requires_grad = True
+    value.creator = guard
+    return value
+
+
+class NotTwiceDifferentiable(Node):
+    """Stands for a gradient whose computation was not recorded; a backward pass through it raises."""
+
+    __slots__ = ("op", "hint", "inputs", "needs_input_grad", "__dict__")
+
+    def __init__(self, op, node=None):
+        self.op = op
+        if isinstance(node, BackwardCFunction):
+            self.hint = (f"write {node._forward_cls.__qualname__}.backward with minidl Tensor operations "
+                         "(not .numpy()/.data or @once_differentiable) so that it can be recorded")
+        else:
+            self.hint = (f"give {type(node).__name__} a backward_graph method that computes its gradients with "
+                         "Tensor operations (docs/architecture.md, 'Higher-order gradients')")
+
+    def name(self):
+        """``NotTwiceDifferentiable[<op>]``."""
+        return f"NotTwiceDifferentiable[{self.op}]"
+
+    def _fail(self):
+        raise RuntimeError(f"{self.op}: its backward is not differentiable, so a gradient computed with "
+                           f"create_graph=True cannot be differentiated through it again; {self.hint}")
+
+    def backward(self, grad):
+        """Raises: the gradient below this node was not recorded."""
+        self._fail()
+
+    def backward_graph(self, grad):
+        """Raises: the gradient below this node was not recorded."""
+        self._fail()
+
+    def _release(self):
+        self.inputs = None
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch's style: the ctx node
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` receive as ``ctx`` (the backward node itself)."""
+
+    def save_for_backward(self, *tensors):
+        """Keep Tensors (inputs or outputs, or None) for ``backward``; read them via ``saved_tensors``."""
+        from ..tensor import Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward: argument {i} is a {type(t).__name__}, not a Tensor or None; "
+                                "keep other values as ctx attributes (ctx.name = value)")
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        """The tuple given to ``save_for_backward``."""
+        if self._freed:
+            raise RuntimeError(f"{self.name()}: trying to backward through the graph a second time (or to read "
+                               "saved_tensors after they were freed): saved values are freed by backward(); "
+                               "specify retain_graph=True in the first backward() or autograd.grad() call")
+        return tuple(self._saved)
+
+    def mark_non_differentiable(self, *tensors):
+        """Mark outputs that have no gradient (integer indices, masks): they do not require grad."""
+        self._non_differentiable = self._non_differentiable + tensors
+
+    def set_materialize_grads(self, value: bool):
+        """With False, ``backward`` gets None (not zeros) for outputs that received no gradient."""
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors):
+        """Accepted for PyTorch compatibility: in-place outputs need no special handling in minidl."""
+        self._dirty = tensors
+
+
+class BackwardCFunction(FunctionCtx, Node):
+    """The node of one call of a PyTorch-style Function (one subclass per Function, e.g. ``MyReLUBackward``)."""
+
+    _forward_cls = None
+    _saved = ()
+    _freed = False
+    _materialize = True
+    _non_differentiable = ()
+
+    def __init__(self):
+        self.inputs = None
+        self.needs_input_grad = ()
+        self._nout = 1
+        self._output_refs = ()
+        self._output_meta = ()
+
+    def name(self):
+        """The class name, ``<Function name>Backward``."""
+        return type(self).__name__
+
+    def _release(self):
+        self._saved = ()
+        self._freed = True
+        self.inputs = None
+
+    # --- called by the engine ---------------------------------------------------------------
+    def _grad_tensors(self, grads):
+        from ..tensor import Tensor
+        grads = list(grads) if self._nout > 1 else [grads]
+        out = []
+        for g, meta in zip(grads, self._output_meta):
+            if g is not None and not isinstance(g, Tensor):
+                g = Tensor(g)
+            if g is None and self._materialize and meta is not None:
+                shape, dtype, xp = meta
+                g = Tensor(xp.zeros(shape, dtype=dtype))
+            out.append(g)
+        return out
+
+    def _call_backward(self, grads):
+        result = self._forward_cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n = len(self.inputs)
+        if len(result) < n or any(r is not None for r in result[n:]):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected {n}, "
+                               f"got {len(result)}): backward must return one gradient (or None) per argument "
+                               f"of {self._forward_cls.__qualname__}.forward")
+        from ..tensor import Tensor
+        checked = []
+        for i, (r, t) in enumerate(zip(result, self.inputs)):
+            if r is None or not self.needs_input_grad[i]:
+                if r is not None and t is None:
+                    raise RuntimeError(f"function {self.name()} returned a gradient for argument {i}, which is "
+                                       f"not a Tensor ({self._forward_cls.__qualname__}.forward got a non-Tensor "
+                                       "there); return None at that position")
+                checked.append(None)
+                continue
+            if not isinstance(r, Tensor):
+                raise RuntimeError(f"function {self.name()} returned a {type(r).__name__} as gradient {i}; "
+                                   "backward must return Tensors (or None)")
+            if r.shape != t.shape and not _reducible(r.shape, t.shape):
+                raise RuntimeError(f"function {self.name()} returned an invalid gradient at index {i}: got shape "
+                                   f"{tuple(r.shape)} but expected a shape compatible with the input's "
+                                   f"{tuple(t.shape)}")
+            checked.append(r)
+        return tuple(checked)
+
+    def backward(self, grad):
+        """Array-level entry of the fast path: run the user's backward on Tensors without recording."""
+        grads = self._grad_tensors(grad)
+        with no_grad():
+            result = self._call_backward(grads)
+        return tuple(None if r is None else r.data for r in result)
+
+    def backward_graph(self, grad):
+        """Tensor-level entry under ``create_graph=True``: the user's backward is recorded."""
+        from ..tensor import Tensor
+        # A gradient that does not require grad is passed on as a stand-in that does: a backward written
+        # in Tensor ops then always returns results that require grad (they are linear in it), and one that
+        # left the graph (NumPy inside) is recognised and guarded instead of silently treated as constant.
+        grads = [g if g is None or g.requires_grad else Tensor(g.data, requires_grad=True)
+                 for g in self._grad_tensors(grad)]
+        with enable_grad():
+            result = self._call_backward(grads)
+        return tuple(r if r is None or r.requires_grad else _not_twice_differentiable(self, r, grads)
+                     for r in result)
+
+
+def _reducible(grad_shape, input_shape):
+    """Whether a gradient of ``grad_shape`` sums back to ``input_shape`` (the input was broadcast)."""
+    try:
+        return np.broadcast_shapes(tuple(input_shape), tuple(grad_shape)) == tuple(grad_shape)
+    except ValueError:
+        return False
+
+
+def _apply_ctx_style(cls, args, kwargs):
+    from ..tensor import Tensor
+    ctx = cls._backward_cls()
+    inputs = [a if isinstance(a, Tensor) else None for a in args]
+    needs = tuple(t is not None and t.requires_grad for t in inputs)
+    ctx.needs_input_grad = needs
+    record = is_grad_enabled() and any(needs)
+    with no_grad():
+        if "setup_context" in _own_statics(cls):
+            output = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, output)
+        else:
+            output = cls.forward(ctx, *args, **kwargs)
+    if not record:
+        return output
+    is_tuple = isinstance(output, tuple)
+    outputs = list(output) if is_tuple else [output]
+    non_diff = ctx._non_differentiable
+    refs, meta = [], []
+    for i, o in enumerate(outputs):
+        if not isinstance(o, Tensor):
+            refs.append(None)
+            meta.append(None)
+            continue
+        marked = any(o is t for t in non_diff)
+        if any(o is a for a in args) or o.creator is not None or o.requires_grad:
+            o = Tensor(o.data)  # an input (or graph tensor) returned as is: a new output sharing its data
+            outputs[i] = o
+        if marked or o.dtype.kind not in "fc":
+            refs.append(None)
+            meta.append(None)
+            continue
+        o.requires_grad = True
+        o.creator = ctx
+        refs.append(weakref.ref(o))
+        meta.append((o.shape, o.dtype, o.xp))
+    ctx.inputs = inputs
+    ctx._nout = len(outputs)
+    ctx._output_refs = tuple(refs)
+    ctx._output_meta = tuple(meta)
+    return tuple(outputs) if is_tuple else outputs[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _own_statics_cached(cls):
+    names = set()
+    for klass in cls.__mro__:
+        if klass is Function:
+            break
+        names.update(name for name, v in vars(klass).items() if isinstance(v, staticmethod))
+    return frozenset(names)
+
+
+def _own_statics(cls):
+    return _own_statics_cached(cls)
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that is not written in differentiable Tensor ops (NumPy inside, say).
+
+    It runs without recording; a second derivative through the function then
+    raises an error naming it instead of coming out silently wrong.
+    """
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            return backward(ctx, *grads)
+    return wrapper
