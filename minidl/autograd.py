@@ -119,6 +119,9 @@ class Function:
             fn.inputs = tensors
             fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
             out.creator = fn
+            for t in tensors:  # an in-place op on a used non-leaf must refuse (Tensor._inplace)
+                if t is not None and t.creator is not None:
+                    t._used = True
         return out
 
     def _release(self):
@@ -159,7 +162,7 @@ def backward(tensor, grad=None, retain_graph=False):
                            "create the inputs with requires_grad=True")
     xp = tensor.xp
     if grad is None:
-        if tensor.size != 1:
+        if tensor.data.size != 1:
             raise RuntimeError(f"backward(): grad can be implicitly created only for scalar outputs; "
                                f"this output has shape {tensor.shape}, pass grad= of that shape")
         grad = xp.ones(tensor.shape, dtype=tensor.dtype)
