@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
            "half", "float", "double", "short", "int", "long", "get_default_dtype", "as_dtype", "to_numpy_dtype",
-           "result_type"]
+           "result_type", "promote_types"]
 
 
 class dtype:
@@ -164,6 +164,15 @@ def _scalar_dtype(value):
     return np.dtype(np.float32)
 
 
+def promote_types(a, b):
+    """PyTorch's ``promote_types`` on NumPy dtypes: across categories the higher category's type wins
+    (int64 with float32 gives float32, where NumPy gives float64); within one, NumPy's rule."""
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
 def _combine(higher, lower):
     """PyTorch's ``combine_categories``: ``lower`` only matters when of a higher category."""
     if higher is None:
@@ -173,7 +182,7 @@ def _combine(higher, lower):
     if _category(higher) == 2:
         return higher
     if _category(higher) == 0 or _category(lower) == 2:
-        return np.promote_types(higher, lower)
+        return promote_types(higher, lower)
     return higher
 
 
@@ -198,10 +207,10 @@ def result_type(*operands):
             arr_dtype, ndim = item.dtype, item.ndim
         else:
             sd = _scalar_dtype(item)
-            wrapped = sd if wrapped is None else np.promote_types(wrapped, sd)
+            wrapped = sd if wrapped is None else promote_types(wrapped, sd)
             continue
         if ndim:
-            dims = arr_dtype if dims is None else np.promote_types(dims, arr_dtype)
+            dims = arr_dtype if dims is None else promote_types(dims, arr_dtype)
         else:
-            zeros = arr_dtype if zeros is None else np.promote_types(zeros, arr_dtype)
+            zeros = arr_dtype if zeros is None else promote_types(zeros, arr_dtype)
     return _combine(dims, _combine(zeros, wrapped))

@@ -20,6 +20,8 @@ class _LazyOps:
     """
 
     def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
         module = importlib.import_module(f"minidl.ops.{name}")
         setattr(self, name, module)
         return module
