@@ -197,9 +197,9 @@ def backward(tensor, grad=None, retain_graph=False):
         for t, gi, needed in zip(fn.inputs, input_grads, fn.needs_input_grad):
             if not needed or gi is None:
                 continue
-            gi = unbroadcast(gi, t.shape)
-            if gi.dtype != t.dtype:
-                gi = gi.astype(t.dtype)
+            gi = unbroadcast(gi, t.data.shape)
+            if gi.dtype != t.data.dtype:
+                gi = gi.astype(t.data.dtype)
             if t.creator is None:
                 _accumulate_leaf(t, gi, stored)
             else:

@@ -78,9 +78,17 @@ reshape = _shape.reshape
 eq, ne, lt, le, gt, ge = _compare.eq, _compare.ne, _compare.lt, _compare.le, _compare.gt, _compare.ge
 equal, allclose, isclose = _compare.equal, _compare.allclose, _compare.isclose
 isnan, isfinite = _compare.isnan, _compare.isfinite
-sigmoid = _activation.sigmoid
-tanh = _activation.tanh
 relu = _activation.relu
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input)), computed without overflow (integer tensors in float32)."""
+    return _activation.sigmoid(_math._float(input))
+
+
+def tanh(input):
+    """Hyperbolic tangent (integer tensors in float32)."""
+    return _activation.tanh(_math._float(input))
 
 
 def pow(input, exponent):

@@ -305,12 +305,12 @@ class MathMixin:
         return ops.activation.relu(self)
 
     def sigmoid(self):
-        """1 / (1 + exp(-x))."""
-        return ops.activation.sigmoid(self)
+        """1 / (1 + exp(-x)) (integer tensors are computed in float32)."""
+        return ops.activation.sigmoid(ops.math._float(self))
 
     def tanh(self):
-        """Hyperbolic tangent."""
-        return ops.activation.tanh(self)
+        """Hyperbolic tangent (integer tensors are computed in float32)."""
+        return ops.activation.tanh(ops.math._float(self))
 
     def softmax(self, dim, dtype=None):
         """Softmax along ``dim``."""

@@ -200,6 +200,11 @@ def where(condition, input=None, other=None):
         return tuple(Tensor(i.astype(np.int64)) for i in get_array_module(cond).nonzero(cond))
     if input is None or other is None:
         raise TypeError("where() takes the condition alone or the condition, input and other")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        from ..tensor import tensor
+        input = tensor(input)  # two Python numbers: the first becomes a 0-d tensor of its default dtype
+        if cond.__class__ is not np.ndarray:
+            input = input.to(condition.device)
     a, b = promote("where", input, other)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
