@@ -10,6 +10,7 @@ from .ops import activation as _activation
 from .ops import compare as _compare
 from .ops import elementwise as _elementwise
 from .ops import extrema as _extrema
+from .ops import layout as _layout
 from .ops import math as _math
 from .ops import reduction as _reduction
 from .ops import shape as _shape
@@ -22,7 +23,7 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "pro
            "concat", "stack", "chunk", "split", "softmax", "log_softmax", "sigmoid", "tanh", "relu", "numel",
            "is_tensor", "is_floating_point", "pow", "add", "sub", "mul", "div", "neg", "eq", "ne", "lt", "le", "gt",
            "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort", "argsort",
-           "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide", "remainder"]
+           "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide", "remainder", "flip"]
 
 max = _extrema.max
 min = _extrema.min
@@ -79,6 +80,7 @@ eq, ne, lt, le, gt, ge = _compare.eq, _compare.ne, _compare.lt, _compare.le, _co
 equal, allclose, isclose = _compare.equal, _compare.allclose, _compare.isclose
 isnan, isfinite = _compare.isnan, _compare.isfinite
 relu = _activation.relu
+flip = _layout.flip
 
 
 def sigmoid(input):

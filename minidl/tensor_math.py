@@ -193,6 +193,14 @@ class MathMixin:
         """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient."""
         return ops.elementwise.divide(self, other, rounding_mode)
 
+    def floor_divide(self, other):
+        """``self // other``, rounding down."""
+        return ops.elementwise.floor_divide(self, other)
+
+    def remainder(self, other):
+        """``self % other`` with the sign of ``other``."""
+        return ops.elementwise.remainder(self, other)
+
     def neg(self):
         """``-self``."""
         return ops.math.neg(self)

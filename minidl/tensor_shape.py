@@ -88,5 +88,9 @@ class ShapeMixin:
         """The slices along ``dim`` as a tuple."""
         return ops.shape.unbind(self, dim)
 
+    def flip(self, *dims):
+        """The elements reversed along ``dims`` (varargs or a tuple)."""
+        return ops.layout.flip(self, dims[0] if len(dims) == 1 else dims)
+
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import device_of, get_array_module, to_device
 
-__all__ = ["Expand", "Repeat", "Clone", "ToDevice"]
+__all__ = ["Expand", "Repeat", "Clone", "ToDevice", "Flip", "flip"]
 
 
 class Expand(Function):
@@ -58,3 +58,21 @@ class ToDevice(Function):
 
     def backward(self, g):
         return to_device(g, self.source)
+
+
+class Flip(Function):
+    """x reversed along ``dims``; the gradient is reversed the same way."""
+
+    def forward(self, x, dims=()):
+        self.dims = dims
+        return get_array_module(x).flip(x, axis=dims).copy()
+
+    def backward(self, g):
+        return get_array_module(g).flip(g, axis=self.dims)
+
+
+def flip(input, dims):
+    """``input`` with the order of elements reversed along each of ``dims`` (an int or a tuple)."""
+    from .shape import _dim
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, dims=tuple(_dim(d, input.data.ndim) for d in dims))
