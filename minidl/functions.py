@@ -22,8 +22,9 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "pro
            "where", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "cat",
            "concat", "stack", "chunk", "split", "softmax", "log_softmax", "sigmoid", "tanh", "relu", "numel",
            "is_tensor", "is_floating_point", "pow", "add", "sub", "mul", "div", "neg", "eq", "ne", "lt", "le", "gt",
-           "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort", "argsort",
-           "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide", "remainder", "flip"]
+           "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort",
+           "argsort", "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide",
+           "remainder", "flip"]
 
 max = _extrema.max
 min = _extrema.min

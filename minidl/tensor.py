@@ -18,7 +18,7 @@ import numpy as np
 
 from . import backend
 from .backend import Device, DeviceError  # noqa: F401  (re-exported for older imports)
-from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, float32, to_numpy_dtype
+from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, to_numpy_dtype
 from .size import Size
 from .tensor_convert import ConvertMixin
 from .tensor_inplace import InplaceMixin
