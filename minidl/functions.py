@@ -24,7 +24,7 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "pro
            "is_tensor", "is_floating_point", "pow", "add", "sub", "mul", "div", "neg", "eq", "ne", "lt", "le", "gt",
            "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort",
            "argsort", "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide",
-           "remainder", "flip"]
+           "remainder", "flip", "cumsum", "index_select", "nonzero", "masked_select"]
 
 max = _extrema.max
 min = _extrema.min
@@ -45,6 +45,7 @@ std = _statistics.std
 var = _statistics.var
 logsumexp = _statistics.logsumexp
 norm = _statistics.norm
+cumsum = _statistics.cumsum
 exp = _math.exp
 log = _math.log
 sqrt = _math.sqrt
@@ -76,6 +77,9 @@ stack = _shape.stack
 chunk = _shape.chunk
 split = _shape.split
 unbind = _shape.unbind
+index_select = _shape.index_select
+nonzero = _shape.nonzero
+masked_select = _shape.masked_select
 reshape = _shape.reshape
 eq, ne, lt, le, gt, ge = _compare.eq, _compare.ne, _compare.lt, _compare.le, _compare.gt, _compare.ge
 equal, allclose, isclose = _compare.equal, _compare.allclose, _compare.isclose

@@ -41,6 +41,10 @@ class ReduceMixin:
         """The p-norm (2 by default) over ``dim`` or all elements."""
         return ops.statistics.norm(self, p, dim, keepdim, dtype)
 
+    def cumsum(self, dim, *, dtype=None):
+        """Running sums along ``dim``."""
+        return ops.statistics.cumsum(self, dim, dtype=dtype)
+
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Maximum: 0-d tensor; ``(values, indices)`` along ``dim``; elementwise when given a tensor."""
         return ops.extrema.max(self, dim, keepdim, axis=axis, keepdims=keepdims)

@@ -92,5 +92,17 @@ class ShapeMixin:
         """The elements reversed along ``dims`` (varargs or a tuple)."""
         return ops.layout.flip(self, dims[0] if len(dims) == 1 else dims)
 
+    def index_select(self, dim, index):
+        """Entries at ``index`` along ``dim``."""
+        return ops.shape.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` is True, as a 1-D tensor."""
+        return ops.shape.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the non-zero elements, (n, ndim) int64."""
+        return ops.shape.nonzero(self, as_tuple=as_tuple)
+
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

@@ -45,6 +45,9 @@ SHAPE_OPS = {
     "index_bool_mask": lambda x: x[x > 0],
     "index_mixed": lambda x: x[:, [0, 2, 2], 1],
     "gather": lambda x: x.gather(2, mdl.tensor(np.array([[[0, 3, 3]] * 3] * 2), device=x.device)),
+    "index_select": lambda x: x.index_select(1, mdl.tensor([2, 0, 2], device=x.device)),
+    "masked_select": lambda x: x.masked_select(x > 0.1),
+    "cumsum": lambda x: x.cumsum(1),
     "to_copy": lambda x: x.to(x.device, copy=True) * 2,  # (float32 round trips are too coarse for finite differences)
 }
 

@@ -109,3 +109,16 @@ def test_module_level_reductions():
     assert mdl.prod(mdl.tensor([1.0, 2.0, 3.0])).item() == 6.0
     assert mdl.var(x).item() == pytest.approx(np.var([1, 2, 3, 5], ddof=1))
     assert mdl.all(mdl.tensor([1, 1])).item() and mdl.any(mdl.tensor([0, 0])).item() is False
+
+
+def test_module_functions_accept_the_array_behind_data():
+    outputs = mdl.tensor([[0.1, 0.9], [0.8, 0.2]])
+    _, predicted = mdl.max(outputs.data, 1)        # the CIFAR-10 tutorial's spelling
+    assert predicted.tolist() == [1, 0] and (predicted == mdl.tensor([1, 1])).sum().item() == 1
+    assert mdl.sum(np.ones(3)).item() == 3.0 and mdl.argmax(np.array([1, 3, 2])).item() == 1
+
+
+def test_cumsum():
+    x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.cumsum(1).tolist() == [[1.0, 3.0], [3.0, 7.0]] and mdl.cumsum(x, dim=0).tolist() == [[1, 2], [4, 6]]
+    assert mdl.tensor([1, 2, 3], dtype=mdl.int32).cumsum(0).dtype == mdl.int64

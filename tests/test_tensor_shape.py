@@ -123,3 +123,13 @@ def test_cat_stack():
 def test_flip():
     assert mdl.tensor([[1, 2], [3, 4]]).flip(0).tolist() == [[3, 4], [1, 2]]
     assert mdl.flip(mdl.tensor([[1, 2], [3, 4]]), (0, 1)).tolist() == [[4, 3], [2, 1]]
+
+
+def test_index_select_nonzero_masked_select():
+    x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.index_select(0, mdl.tensor([1, 1, 0])).tolist() == [[3, 4], [3, 4], [1, 2]]
+    assert mdl.index_select(x, 1, mdl.tensor([1])).tolist() == [[2.0], [4.0]]
+    assert x.nonzero().tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and x.nonzero().dtype == mdl.int64
+    assert [t.tolist() for t in mdl.nonzero(mdl.tensor([0, 1, 1]), as_tuple=True)] == [[1, 2]]
+    assert x.masked_select(x > 1.5).tolist() == [2.0, 3.0, 4.0]
+    assert mdl.masked_select(x, mdl.tensor([True, False])).tolist() == [1.0, 3.0]   # the mask broadcasts

@@ -47,6 +47,12 @@ class Min(Function):
         return -self.max.backward(-g)
 
 
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
 def _dim(dim, ndim):
     from .shape import _dim as check
     return check(dim, ndim)
@@ -54,6 +60,7 @@ def _dim(dim, ndim):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): values picked along ``dim``."""
+    input = _coerce(input)
     d = _dim(dim, input.data.ndim)
     idx = index.data if isinstance(index, Tensor) else get_array_module(input.data).asarray(index)
     if idx.dtype.kind not in "iu":
@@ -100,6 +107,7 @@ def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     >>> v.tolist(), i.tolist()
     ([5.0, 3.0], [1, 0])
     """
+    input = _coerce(input)
     from .math import maximum
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     xp = get_array_module(input.data)
@@ -108,6 +116,7 @@ def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
 
 def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     """The minimum: of everything (0-d tensor), along ``dim`` (``(values, indices)``), or elementwise with a tensor."""
+    input = _coerce(input)
     from .math import minimum
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     xp = get_array_module(input.data)
@@ -125,6 +134,7 @@ def _aliases(dim, keepdim, axis, keepdims):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
+    input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
     if input.data.size == 0:
@@ -134,6 +144,7 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Minimum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
+    input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
     if input.data.size == 0:
@@ -157,11 +168,13 @@ def _arg(fn, name, input, dim, keepdim, axis, keepdims):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the maximum (of the flattened tensor without ``dim``), int64, first one on ties."""
+    input = _coerce(input)
     return _arg(get_array_module(input.data).argmax, "argmax", input, dim, keepdim, axis, keepdims)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the minimum (of the flattened tensor without ``dim``), int64, first one on ties."""
+    input = _coerce(input)
     return _arg(get_array_module(input.data).argmin, "argmin", input, dim, keepdim, axis, keepdims)
 
 
@@ -174,16 +187,19 @@ def _logical(fn, input, dim, keepdim, axis, keepdims):
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (along ``dim``) is non-zero; a bool tensor."""
+    input = _coerce(input)
     return _logical(get_array_module(input.data).all, input, dim, keepdim, axis, keepdims)
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (along ``dim``) is non-zero; a bool tensor."""
+    input = _coerce(input)
     return _logical(get_array_module(input.data).any, input, dim, keepdim, axis, keepdims)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (ascending unless ``descending``); values differentiable."""
+    input = _coerce(input)
     x = input.data
     xp = get_array_module(x)
     if x.ndim == 0:
@@ -207,6 +223,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
+    input = _coerce(input)
     x = input.data
     d = _dim(dim, builtins.max(x.ndim, 1))
     n = x.shape[d] if x.ndim else 1

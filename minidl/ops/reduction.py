@@ -17,6 +17,12 @@ from ..backend import get_array_module
 __all__ = ["sum", "mean", "max"]
 
 
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
 def _norm_axis(axis, ndim):
     """``axis`` (int, tuple or list of ints, or None) as a sorted tuple of non-negative dims."""
     if axis is None:
@@ -101,6 +107,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     >>> x.sum(), x.sum(dim=1), x.sum(0, keepdim=True)
     (tensor(10.), tensor([3., 7.]), tensor([[4., 6.]]))
     """
+    input = _coerce(input)
     from .math import cast
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     if dtype is not None:
@@ -113,6 +120,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over ``dim`` (int, tuple, or None for all); floating-point tensors only, as in PyTorch."""
+    input = _coerce(input)
     from .math import cast
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     if dtype is not None:

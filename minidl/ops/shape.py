@@ -13,7 +13,8 @@ from ..backend import get_array_module, index_add
 from ..tensor import Tensor, as_tensor
 
 __all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", "repeat", "chunk", "split",
-           "unbind", "getitem", "cat", "concat", "stack", "flatten", "pad"]
+           "unbind", "getitem", "cat", "concat", "stack", "flatten", "pad", "index_select", "nonzero",
+           "masked_select"]
 
 
 class Reshape(Function):
@@ -38,6 +39,12 @@ class Transpose(Function):
         if self.axes is None:
             return g.transpose()
         return g.transpose(np.argsort(self.axes))
+
+
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
 
 
 def _is_advanced(index):
@@ -105,6 +112,7 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     """Reshape to ``shape`` (varargs or a tuple, one -1 allowed)."""
+    x = _coerce(x)
     shape = _shape_arg(shape)
     size = x.data.size
     known = int(np.prod([s for s in shape if s != -1]))
@@ -131,6 +139,7 @@ def transpose(input, dim0, dim1):
     >>> mdl.zeros(2, 3, 4).transpose(0, 2).shape
     minidl.Size([4, 3, 2])
     """
+    input = _coerce(input)
     nd = input.data.ndim
     if nd == 0:
         _dim(dim0, 0), _dim(dim1, 0)
@@ -143,6 +152,7 @@ def transpose(input, dim0, dim1):
 
 def permute(input, *dims):
     """Reorder the dimensions: output dim i is input dim ``dims[i]`` (varargs or a tuple)."""
+    input = _coerce(input)
     dims = _shape_arg(dims)
     nd = input.data.ndim
     if len(dims) != nd:
@@ -156,6 +166,7 @@ def permute(input, *dims):
 
 def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
+    input = _coerce(input)
     nd = input.data.ndim
     d = _dim(dim, nd + 1)
     shape = tuple(input.data.shape)
@@ -164,6 +175,7 @@ def unsqueeze(input, dim):
 
 def squeeze(input, dim=None):
     """Drop dimensions of size 1: all of them, or only ``dim`` (an int or a tuple) when it has size 1."""
+    input = _coerce(input)
     shape = tuple(input.data.shape)
     nd = len(shape)
     if dim is None:
@@ -176,6 +188,7 @@ def squeeze(input, dim=None):
 
 def expand(input, *sizes):
     """A broadcast view with ``sizes`` (-1 keeps a dimension; new dimensions go in front)."""
+    input = _coerce(input)
     from .layout import Expand
     sizes = _shape_arg(sizes)
     shape = tuple(input.data.shape)
@@ -204,6 +217,7 @@ def expand(input, *sizes):
 
 def repeat(input, *sizes):
     """Tile the tensor ``sizes[i]`` times along each dimension (at least ``ndim`` sizes)."""
+    input = _coerce(input)
     from .layout import Repeat
     sizes = _shape_arg(sizes)
     if len(sizes) < input.data.ndim:
@@ -219,6 +233,7 @@ def _slice_along(input, d, start, stop):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    tensor = _coerce(tensor)
     d = _dim(dim, tensor.data.ndim)
     n = tensor.data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -238,6 +253,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (PyTorch's rule; maybe fewer)."""
+    input = _coerce(input)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.data.shape[_dim(dim, input.data.ndim)]
@@ -247,6 +263,7 @@ def chunk(input, chunks, dim=0):
 
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
+    input = _coerce(input)
     d = _dim(dim, input.data.ndim)
     return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.data.shape[d]))
 
@@ -278,6 +295,38 @@ def _normalise_index(x, index):
 def getitem(x, index):
     """``x[index]``: basic slicing, integer arrays/Tensors, boolean masks; gradients add up over repeats."""
     return GetItem.apply(x, index=_normalise_index(x, index))
+
+
+def index_select(input, dim, index):
+    """The entries of ``input`` at ``index`` (a 1-D integer tensor) along ``dim``; repeats add up in backward."""
+    input = _coerce(input)
+    d = _dim(dim, input.data.ndim)
+    idx = _index_part(index, input)
+    if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
+    idx = idx.reshape(-1) if hasattr(idx, "reshape") else np.asarray([idx])
+    return GetItem.apply(input, index=(slice(None),) * d + (idx,))
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim with ``as_tuple``."""
+    input = _coerce(input)
+    xp = get_array_module(input.data)
+    parts = xp.nonzero(input.data.reshape(1) if input.data.ndim == 0 else input.data)
+    if as_tuple:
+        return tuple(Tensor(p.astype(np.int64)) for p in parts)
+    return Tensor(xp.stack(parts, axis=1).astype(np.int64) if parts else xp.zeros((0, 0), np.int64))
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` (bool, broadcast) is True, as a 1-D tensor."""
+    input = _coerce(input)
+    cond = _index_part(mask, input)
+    shape = np.broadcast_shapes(tuple(cond.shape), tuple(input.data.shape))
+    if tuple(shape) != tuple(input.data.shape):
+        from .layout import Expand
+        input = Expand.apply(input, shape=tuple(shape))
+    return getitem(input, get_array_module(cond).broadcast_to(cond, shape))
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
@@ -332,6 +381,7 @@ def flatten(x, start_dim=1, end_dim=-1):
     This is ``F.flatten``'s convention (batch kept); ``minidl.flatten`` and
     ``Tensor.flatten`` are PyTorch's, with ``start_dim=0``.
     """
+    x = _coerce(x)
     nd = x.data.ndim
     if nd == 0:
         return reshape(x, 1)

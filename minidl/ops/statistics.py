@@ -7,7 +7,13 @@ from ..autograd import Function
 from ..backend import get_array_module
 from .reduction import _expand, _norm_axis
 
-__all__ = ["prod", "var", "std", "logsumexp", "var_mean", "std_mean", "norm"]
+__all__ = ["prod", "var", "std", "logsumexp", "var_mean", "std_mean", "norm", "cumsum"]
+
+
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
 
 
 def _count(shape, axes):
@@ -82,6 +88,18 @@ class LogSumExp(Function):
         return g * xp.exp(self.x - self.out)
 
 
+class CumSum(Function):
+    """Running sum along ``axis``; the gradient is the reversed running sum of g."""
+
+    def forward(self, x, axis=0):
+        self.axis = axis
+        return get_array_module(x).cumsum(x, axis=axis)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, axis=self.axis), axis=self.axis), axis=self.axis)
+
+
 def _aliases(dim, keepdim, axis, keepdims):
     if axis is not None:
         dim = axis
@@ -98,6 +116,7 @@ def _floating(name, input):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements, or along one ``dim``; integers and bools give int64 (as PyTorch)."""
+    input = _coerce(input)
     from .math import cast
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     if dtype is not None:
@@ -134,6 +153,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     >>> round(x.var().item(), 4), round(x.var(unbiased=False).item(), 4)
     (1.6667, 1.25)
     """
+    input = _coerce(input)
     _floating("var", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.data.ndim)
@@ -142,6 +162,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation over ``dim`` with Bessel's correction by default (see :func:`var`)."""
+    input = _coerce(input)
     _floating("std", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.data.ndim)
@@ -162,6 +183,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(input))) over ``dim``, computed stably (an int or a tuple; required, as in PyTorch)."""
+    input = _coerce(input)
     from .math import _float
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     input = _float(input)
@@ -170,6 +192,7 @@ def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm over ``dim`` (all elements by default): 2 ("fro"), 1, inf, -inf, 0 or any p > 0."""
+    input = _coerce(input)
     from . import math as m
     from .extrema import amax, amin
     from .reduction import sum as _sum
@@ -186,3 +209,19 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == 0:
         return _sum(m.cast(input.ne(0), input.data.dtype), dim, keepdim)
     return m.pow(_sum(m.pow(m.abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``; integer and bool tensors give int64, as PyTorch."""
+    from .math import cast
+    from .shape import _dim
+    input = _coerce(input)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = cast(input, to_numpy_dtype(dtype))
+    elif input.data.dtype.kind in "iub":
+        input = cast(input, np.dtype(np.int64))
+    if input.data.ndim == 0:
+        from .layout import Clone
+        return Clone.apply(input)
+    return CumSum.apply(input, axis=_dim(dim, input.data.ndim))
