@@ -15,13 +15,14 @@ from .size import Size
 from .tensor import Tensor, as_tensor, tensor
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
-from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat,  # noqa: A004
-                        ceil, cumsum, index_select, masked_select, nonzero, chunk, clamp, clip, concat, cos, div, divide, eq, equal, exp, flatten, flip, floor,
-                        floor_divide, gather, ge, gt, is_floating_point, is_tensor, isclose, isfinite, isnan, le,
-                        log, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne,
-                        neg, norm, numel, permute, pow, prod, relu, remainder, reshape, round, sigmoid, sign, sin,
-                        softmax, sort, split, sqrt, square, squeeze, stack, std, sub, sum, t, tanh, topk,
-                        transpose, unbind, unsqueeze, var, where)
+from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat, ceil,
+                        chunk, clamp, clip, concat, cos, cumsum, div, divide, eq, equal, exp, flatten, flip,
+                        floor, floor_divide, gather, ge, gt, index_select, is_floating_point, is_tensor,
+                        isclose, isfinite, isnan, le, log, log_softmax, logsumexp, lt, masked_select, matmul,
+                        max, maximum, mean, min, minimum, mm, mul, ne, neg, nonzero, norm, numel, permute, pow,
+                        prod, relu, remainder, reshape, round, sigmoid, sign, sin, softmax, sort, split, sqrt,
+                        square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
+                        var, where)  # noqa: A004
 from .ops.shape import pad
 from .gradcheck import GradcheckError, gradcheck
 from . import return_types  # noqa: E402
@@ -48,7 +49,8 @@ __all__ = [
     "clamp", "clip", "where", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
     "reshape", "t", "cat", "concat", "stack", "chunk", "split", "unbind", "gather", "topk", "sort", "argsort",
     "softmax", "log_softmax", "sigmoid", "tanh", "relu", "maximum", "minimum", "pow", "square", "add", "sub",
-    "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select", "masked_select", "nonzero", "eq", "ne", "lt", "le", "gt", "ge", "equal",
+    "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select",
+    "masked_select", "nonzero", "eq", "ne", "lt", "le", "gt", "ge", "equal",
     "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
