@@ -204,8 +204,9 @@ class ConvertMixin:
 
     # --- copies -----------------------------------------------------------------
     def detach(self):
-        """A new leaf Tensor sharing ``data``, cut from the graph."""
-        return type(self)(self.data, requires_grad=False)
+        """A new leaf Tensor sharing ``data``, cut from the graph (a plain Tensor, also for a Parameter)."""
+        from .tensor import Tensor
+        return Tensor(self.data, requires_grad=False)
 
     def detach_(self):
         """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
@@ -234,7 +235,8 @@ class ConvertMixin:
         np_dtype = to_numpy_dtype(dtype) or self.data.dtype
         dev = backend.Device(device) if device is not None else self.device
         data = fill(dev.xp, _size_arg(size), np_dtype)
-        return type(self)(data, requires_grad=requires_grad)
+        from .tensor import Tensor
+        return Tensor(data, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         """Zeros of ``size`` with this tensor's dtype and device (unless given)."""

@@ -37,8 +37,12 @@ def _category(np_dtype):
 class InplaceMixin:
     """In-place methods of :class:`minidl.Tensor`."""
 
-    def _inplace(self, name, compute, inputs=()):
-        """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules."""
+    def _inplace(self, name, compute, inputs=(), direct=None):
+        """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.
+
+        ``direct``, when given, writes the new values into ``self.data`` itself
+        and is used instead of ``compute`` when nothing is recorded.
+        """
         from .autograd import is_grad_enabled, no_grad
         from .tensor import Tensor
         grad_on = is_grad_enabled()
@@ -56,6 +60,9 @@ class InplaceMixin:
             if result.data.dtype != self.data.dtype:
                 result = ops.math.cast(result, self.data.dtype)
             self.data, self.creator, self.requires_grad = result.data, result.creator, result.requires_grad
+            return self
+        if direct is not None:
+            direct()
             return self
         with no_grad():
             result = self._checked(name, compute(self))
@@ -207,7 +214,13 @@ class InplaceMixin:
             value = value.to(self.device)
         if value.data.dtype != self.data.dtype:
             value = ops.math.cast(value, self.data.dtype)
-        self._inplace("__setitem__", lambda t: ops.inplace.SetItem.apply(t, value, index=index), (value,))
+        def write():
+            try:
+                self.data[index] = value.data
+            except ValueError as exc:
+                raise RuntimeError(f"__setitem__: {exc}") from None
+
+        self._inplace("__setitem__", lambda t: ops.inplace.SetItem.apply(t, value, index=index), (value,), write)
 
 
 def _copy_result(old, src):

@@ -128,6 +128,9 @@ class MathMixin:
     def __ge__(self, other):
         return ops.compare.ge(self, other)
 
+    def __contains__(self, value):
+        return bool((self == value).data.any())
+
     def eq(self, other):
         """Elementwise ``self == other`` as a bool tensor."""
         return ops.compare.eq(self, other)
