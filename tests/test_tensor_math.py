@@ -136,3 +136,18 @@ def test_softmax_family_functions():
 def test_broadcasting_errors_are_clear():
     with pytest.raises(ValueError, match=r"add: shapes \(2,\) and \(3,\) cannot be broadcast"):
         mdl.ones(2) + mdl.ones(3)
+
+
+def test_tie_gradients_as_torch():
+    # torch.maximum / minimum / max(a, b) split the gradient of a tie in half ...
+    a = mdl.tensor([1.0, 1.0, 3.0], requires_grad=True)
+    b = mdl.tensor([1.0, 0.0, 3.0], requires_grad=True)
+    mdl.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 1.0, 0.5] and b.grad.tolist() == [0.5, 0.0, 0.5]
+    a.grad = b.grad = None
+    mdl.min(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 0.0, 0.5] and b.grad.tolist() == [0.5, 1.0, 0.5]
+    # ... while clamp with tensor bounds counts a tie as not clamped
+    a.grad = b.grad = None
+    a.clamp(min=b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0, 1.0] and b.grad.tolist() == [0.0, 0.0, 0.0]

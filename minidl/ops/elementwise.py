@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..dtypes import result_type
 from ..tensor import Tensor, as_tensor
-from .math import _float, cast, maximum, minimum, promote
+from .math import _float, cast, promote
 
 __all__ = ["sin", "cos", "sign", "floor", "ceil", "round", "trunc", "clamp", "where", "floor_divide",
            "remainder", "divide"]
@@ -178,11 +178,13 @@ def clamp(input, min=None, max=None):
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     input = as_tensor(input)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # ties count as "not clamped": Maximum/Minimum send them to the input
+        from .math import Maximum, Minimum, _binary
         out = input
         if min is not None:
-            out = maximum(out, min)
+            out = _binary(Maximum, "clamp", out, min)
         if max is not None:
-            out = minimum(out, max)
+            out = _binary(Minimum, "clamp", out, max)
         return out
     target = result_type(input, *(b for b in (min, max) if b is not None))
     input = cast(input, target)

@@ -225,6 +225,28 @@ class Minimum(Function):
         return g * self.a_wins, g * ~self.a_wins
 
 
+class MaximumSplit(Function):
+    """maximum(a, b) as ``torch.maximum``: the gradient goes to the larger, split in half on ties."""
+
+    def forward(self, a, b):
+        self.a_share = (a > b) + (a == b) * a.dtype.type(0.5)
+        return get_array_module(a).maximum(a, b)
+
+    def backward(self, g):
+        return g * self.a_share, g * (1 - self.a_share)
+
+
+class MinimumSplit(Function):
+    """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
+
+    def forward(self, a, b):
+        self.a_share = (a < b) + (a == b) * a.dtype.type(0.5)
+        return get_array_module(a).minimum(a, b)
+
+    def backward(self, g):
+        return g * self.a_share, g * (1 - self.a_share)
+
+
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
 
@@ -379,10 +401,10 @@ def clip(a, min=None, max=None):
 
 
 def maximum(a, b):
-    """Elementwise maximum with broadcasting."""
-    return _binary(Maximum, "maximum", a, b)
+    """Elementwise maximum with broadcasting; ties share the gradient equally, as ``torch.maximum``."""
+    return _binary(MaximumSplit, "maximum", a, b)
 
 
 def minimum(a, b):
-    """Elementwise minimum with broadcasting."""
-    return _binary(Minimum, "minimum", a, b)
+    """Elementwise minimum with broadcasting; ties share the gradient equally, as ``torch.minimum``."""
+    return _binary(MinimumSplit, "minimum", a, b)
