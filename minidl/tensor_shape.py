@@ -19,7 +19,8 @@ class ShapeMixin:
     def view(self, *shape):
         """As :meth:`reshape` (minidl copies when a view is impossible instead of raising)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__index__"):
-            return self.to(dtype=shape[0])  # view(dtype)
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is not supported; "
+                            f"use .to(dtype) to convert the values")
         return ops.shape.reshape(self, *shape)
 
     def view_as(self, other):
