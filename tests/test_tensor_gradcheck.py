@@ -72,6 +72,7 @@ ELEMENTWISE = {
     "masked_fill": lambda x: x.masked_fill(x > 0.5, 0.0),
     "rsqrt": lambda x: (x * x + 1).rsqrt(),
     "sign_floor_round": lambda x: x.sign() + x.floor() + x.round() + x,
+    "div_rounding_modes": lambda x: x.div(0.3, rounding_mode="floor") + x.div(0.3, rounding_mode="trunc") + x,
 }
 
 
@@ -131,6 +132,7 @@ def test_cat_stack_with_dim(rng, device):
 
 def test_maximum_of_two_tensors_via_max(rng, device):
     check(lambda u, v: mdl.max(u, v), t(rng, 3, 4, device=device), t(rng, 4, device=device))
+    check(lambda u, v: mdl.minimum(u, v), t(rng, 3, 4, device=device), t(rng, 4, device=device))
 
 
 INPLACE = {
