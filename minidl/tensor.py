@@ -243,7 +243,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         arr = backend.get_array_module(data).array(data, dtype=np_dtype, copy=True)
     else:
         leaf = _leaf_dtype(data)
-        python_number = isinstance(leaf, numbers.Number) and not isinstance(leaf, np.generic)
+        python_number = not isinstance(leaf, (np.generic, np.ndarray, Tensor))  # also [] (float32, as torch)
         arr = _to_array(data, np_dtype)
         if np_dtype is None and python_number and arr.dtype == np.float64:
             arr = arr.astype(np.float32)
