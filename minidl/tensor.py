@@ -33,8 +33,10 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(array, requires_grad=False)`` wraps a NumPy/CuPy array without
-    copying (lists and numbers become float32, as ``torch.Tensor`` does); use
-    :func:`tensor` to build one with a dtype/device.
+    copying; lists and numbers become float32, and ``Tensor(2, 3)`` (sizes,
+    or a :class:`minidl.Size`) a float32 tensor of that shape, as
+    ``torch.Tensor`` does (filled with zeros, where PyTorch leaves the memory
+    uninitialised). Use :func:`tensor` to build one with a dtype/device.
 
     >>> import minidl as mdl
     >>> x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -47,9 +49,12 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
 
     __array_priority__ = 100  # so ndarray + Tensor defers to Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False):
+    def __init__(self, data=None, *sizes, requires_grad=False):
         if type(data) is not np.ndarray:
-            if isinstance(data, Tensor):
+            if data is None or sizes or isinstance(data, Size) or (
+                    isinstance(data, numbers.Integral) and not isinstance(data, (bool, np.generic))):
+                data = _zeros_of(data, sizes)
+            elif isinstance(data, Tensor):
                 data = data.data
             elif isinstance(data, np.generic):
                 data = np.asarray(data)
@@ -191,6 +196,16 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = bool(flag)
         return self
+
+
+def _zeros_of(first, sizes):
+    """``torch.Tensor(*sizes)``: a float32 array of that shape (empty for ``Tensor()``)."""
+    if first is None:
+        return np.zeros((0,), dtype=np.float32)
+    shape = tuple(first) if isinstance(first, Size) else (first,) + sizes
+    if not all(isinstance(n, numbers.Integral) for n in shape):
+        raise TypeError(f"Tensor(): expected sizes (ints) after the first argument, got {shape!r}")
+    return np.zeros(tuple(int(n) for n in shape), dtype=np.float32)
 
 
 def _check_dim(dim, ndim):

@@ -122,3 +122,14 @@ def test_size_is_a_tuple_subclass_like_torch_size():
     a, b, c = s
     assert (a, b, c) == (2, 3, 4)
     assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_tensor_class_constructor_like_torch_tensor():
+    assert mdl.Tensor(2, 3).shape == (2, 3) and mdl.Tensor(2, 3).dtype == mdl.float32
+    assert mdl.Tensor(3).shape == (3,) and mdl.Tensor().shape == (0,)
+    assert mdl.Tensor(mdl.Size([2, 2])).shape == (2, 2)
+    assert mdl.Tensor([1, 2]).dtype == mdl.float32 and mdl.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    a = np.arange(3)
+    assert mdl.Tensor(a).data is a                     # arrays are wrapped as they are
+    w = mdl.nn.Parameter(mdl.Tensor(4, 3))             # the older custom-layer idiom
+    assert w.shape == (4, 3) and w.requires_grad
