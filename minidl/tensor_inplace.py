@@ -9,9 +9,9 @@ Mixed into :class:`minidl.Tensor`. Every in-place op keeps the tensor object:
   RuntimeError (a hand-written SGD step belongs under ``no_grad``);
 - on a tensor inside a graph it is recorded: the tensor's old value becomes
   the input of the op, and the tensor is rebound to the result (new data,
-  new ``creator``), so gradients stay right. When an op recorded earlier
-  already used the old value, rebinding would send that op's gradient the
-  wrong way, so this case raises instead (use the out-of-place form).
+  new ``creator``), so gradients stay right. Ops recorded earlier that used
+  the old value are redirected to it (see ``_redirect_consumers``), so
+  ``x[i] += v`` and ``h[:, t] = f(h[:, t - 1])`` differentiate as in PyTorch.
 """
 from __future__ import annotations
 
@@ -49,13 +49,10 @@ class InplaceMixin:
         if grad_on and self.requires_grad and self.creator is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
-            if self.requires_grad and self.__dict__.get("_used"):
-                raise RuntimeError(
-                    f"{name}: this tensor was already used by an operation recorded for backward, so modifying "
-                    f"it in place would make those gradients wrong; use the out-of-place form (y = y + ...) or "
-                    f"clone() it first")
             old = Tensor(self.data, requires_grad=False)
             old.creator, old.requires_grad = self.creator, self.requires_grad
+            if self.requires_grad and self.__dict__.pop("_used", False):
+                _redirect_consumers(name, self, old)
             result = self._checked(name, compute(old))
             if result.data.dtype != self.data.dtype:
                 result = ops.math.cast(result, self.data.dtype)
@@ -221,6 +218,38 @@ class InplaceMixin:
                 raise RuntimeError(f"__setitem__: {exc}") from None
 
         self._inplace("__setitem__", lambda t: ops.inplace.SetItem.apply(t, value, index=index), (value,), write)
+
+
+def _redirect_consumers(name, tensor, old):
+    """Make the recorded ops that used ``tensor`` use ``old`` (its value before this in-place op).
+
+    Each Function keeps its inputs as Tensor objects and the backward walk
+    follows ``input.creator``; once ``tensor`` is rebound to the in-place op,
+    those earlier consumers must point at the tensor standing for the old
+    value, or their gradients would go through the new op. They are found with
+    ``gc.get_referrers`` (a scan of the heap, paid only on this rare path:
+    an in-place op on a non-leaf that an earlier op already used, such as
+    ``h[:, t] = f(h[:, t - 1])``).
+    """
+    import gc
+
+    from .autograd import Function
+    holders = [ref for ref in gc.get_referrers(tensor) if type(ref) in (list, tuple)]
+    found = 0
+    if holders:
+        for owner in gc.get_referrers(*holders):
+            inputs = getattr(owner, "inputs", None) if isinstance(owner, Function) else None
+            if inputs is None or not any(inputs is h for h in holders):
+                continue
+            replaced = [old if item is tensor else item for item in inputs]
+            if isinstance(inputs, list):
+                inputs[:] = replaced
+            else:
+                owner.inputs = type(inputs)(replaced)
+            found += 1
+    if not found and getattr(tensor.creator, "inputs", None) is None and tensor.creator is not None:
+        raise RuntimeError(f"{name}: this tensor was used by an operation recorded for backward and the graph "
+                           f"cannot be followed to keep its gradients right; use the out-of-place form or clone()")
 
 
 def _copy_result(old, src):

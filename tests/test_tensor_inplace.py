@@ -95,14 +95,32 @@ def test_inplace_on_non_leaf_is_recorded():
     assert x.grad.tolist() == [5.0, 9.0, 13.0]
 
 
-def test_inplace_on_a_non_leaf_that_was_already_used_refuses():
-    x = mdl.tensor([1.0, 2.0], requires_grad=True)
+def test_inplace_on_a_non_leaf_that_was_already_used():
+    # ops recorded before the in-place update keep differentiating the old value
+    x = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
-    z = y * y
-    with pytest.raises(RuntimeError, match="already used by an operation recorded for backward"):
-        y.add_(1)
-    z.sum().backward()      # the graph is intact
-    assert x.grad.tolist() == [8.0, 16.0]
+    z = y * 5 + 1              # dz/dx = 10
+    y.add_(1)                  # y = 2x + 1, (y * y)' = 4 (2x + 1)
+    (z.sum() + (y * y).sum()).backward()
+    assert x.grad.tolist() == [22.0, 30.0, 38.0]
+
+
+def test_indexed_iadd_and_a_buffer_filled_step_by_step():
+    x = mdl.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = x * 2
+    y[:, 1] += y[:, 0] * 3     # reads y, then writes into it
+    (y * mdl.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+    # d/dx of y[:, 0] = 2 (own weight) + 3 * 2 * weight of column 1
+    assert x.grad.tolist() == [[2 * 1 + 6 * 2, 4.0, 6.0], [2 * 4 + 6 * 5, 10.0, 12.0]]
+    w = mdl.tensor([0.5, -0.3], dtype=mdl.float64, requires_grad=True)
+
+    def unrolled(w):
+        h = mdl.zeros(2, 4, dtype=mdl.float64)
+        h[:, 0] = w
+        for t in range(1, 4):
+            h[:, t] = mdl.tanh(h[:, t - 1] * 1.5 + w)
+        return (h * h).sum()
+    assert mdl.gradcheck(unrolled, (w,))
 
 
 def test_plain_tensor_updated_with_a_tensor_that_requires_grad():
