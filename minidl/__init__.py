@@ -1,4 +1,4 @@
-"""minidl: a readable deep-learning framework on NumPy (CPU) and CuPy (GPU).
+"""minidl: a readable deep-learning framework on NumPy (CPU) and CuPy (GPU), with PyTorch's API.
 
 >>> import minidl as mdl
 >>> x = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -10,12 +10,25 @@ from .allocator import tune_malloc as _tune_malloc
 from .backend import Device, DeviceError, device, gpu_available, manual_seed
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
-from .tensor import (Tensor, arange, as_tensor, bool_, float32, float64, int32, int64, ones, ones_like,
-                     rand, randn, tensor, zeros, zeros_like)
-from .ops.math import abs, clip, exp, log, maximum, minimum, sqrt
-from .ops.shape import concat, flatten, pad, reshape, stack, transpose
+from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
+                     int8, int16, int32, int64, long, short, uint8)
+from .size import Size
+from .tensor import Tensor, as_tensor, tensor
+from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones,
+                       ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
+from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat, ceil,
+                        chunk, clamp, clip, concat, cos, cumsum, div, divide, eq, equal, exp, flatten, flip,
+                        floor, floor_divide, gather, ge, gt, index_select, is_floating_point, is_tensor,
+                        isclose, isfinite, isnan, le, log, log_softmax, logsumexp, lt, masked_select, matmul,
+                        max, maximum, mean, min, minimum, mm, mul, ne, neg, nonzero, norm, numel, permute, pow,
+                        prod, relu, remainder, reshape, round, sigmoid, sign, sin, softmax, sort, split, sqrt,
+                        square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
+                        var, where)  # noqa: A004
+from .ops.shape import pad
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
+from . import return_types  # noqa: E402
+from . import accelerator, backends, cuda  # noqa: E402
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
@@ -23,12 +36,23 @@ from .io import load, load_model, save  # noqa: E402
 
 __version__ = "0.1.0"
 
+bool_ = bool  # NumPy's spelling, kept for older code
+
 _tune_malloc()
 
-__all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "inference_mode", "autograd",
-           "enable_grad", "is_grad_enabled", "set_grad_enabled", "Tensor", "tensor", "as_tensor",
-           "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange", "float32",
-           "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",
-           "minimum", "concat", "stack", "reshape", "transpose", "flatten", "pad", "gradcheck",
-           "GradcheckError", "nn", "optim", "data", "metrics", "models", "train", "viz", "io",
-           "summary", "save", "load", "load_model", "Generator"]
+__all__ = [
+    "Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+    "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+    "full_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",
+    "logspace", "eye", "max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var",
+    "logsumexp", "norm", "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round",
+    "clamp", "clip", "where", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
+    "reshape", "t", "cat", "concat", "stack", "chunk", "split", "unbind", "gather", "topk", "sort", "argsort",
+    "softmax", "log_softmax", "sigmoid", "tanh", "relu", "maximum", "minimum", "pow", "square", "add", "sub",
+    "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select",
+    "masked_select", "nonzero", "eq", "ne", "lt", "le", "gt", "ge", "equal",
+    "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
+    "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
+    "models", "train", "viz", "io", "summary", "save", "load", "load_model"]

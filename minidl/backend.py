@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "DeviceError", "Device", "device", "gpu_available", "get_array_module",
     "to_device", "device_of", "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
+    "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
 ]
 
 
@@ -66,29 +67,65 @@ def gpu_available() -> bool:
     return cupy_or_none() is not None
 
 
-class Device:
-    """A compute device: ``Device("cpu")`` (NumPy) or ``Device("gpu")`` (CuPy).
+def gpu_problem():
+    """Why no GPU is usable (a sentence), or None when one is."""
+    _probe_cupy()
+    return None if _cupy is not None else _cupy_problem
 
-    ``"cuda"`` and ``"cuda:0"`` are accepted as names for the GPU. Building a GPU
-    device where none is usable raises :class:`DeviceError` at once.
+
+def gpu_device_count() -> int:
+    """Number of usable CUDA devices (0 without CuPy or a driver)."""
+    cp = cupy_or_none()
+    return 0 if cp is None else int(cp.cuda.runtime.getDeviceCount())
+
+
+def gpu_device_name(index=0) -> str:
+    """The name of CUDA device ``index``, e.g. 'NVIDIA H200'."""
+    cp = cupy_or_none()
+    if cp is None:
+        raise DeviceError(f"no GPU is usable: {_cupy_problem}")
+    name = cp.cuda.runtime.getDeviceProperties(int(index))["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def gpu_synchronize():
+    """Wait for the work queued on the current CUDA device (no-op without a GPU)."""
+    if _cupy is not None:
+        _cupy.cuda.Device().synchronize()
+
+
+def gpu_empty_cache():
+    """Give CuPy's cached, unused GPU memory back to the driver (no-op without a GPU)."""
+    if _cupy is not None:
+        _cupy.get_default_memory_pool().free_all_blocks()
+
+
+class Device:
+    """A compute device: ``Device("cpu")`` (NumPy) or ``Device("cuda")`` (CuPy), like ``torch.device``.
+
+    ``"gpu"``, ``"cuda:0"`` and ``Device("cuda", 0)`` name the GPU too; its
+    ``type`` is ``"cuda"`` and ``index`` the number given (None if none was).
+    Building a GPU device where none is usable raises :class:`DeviceError`
+    at once, saying what is missing.
     """
 
-    __slots__ = ("type",)
+    __slots__ = ("type", "index")
 
-    def __init__(self, name="cpu"):
+    def __init__(self, name="cpu", index=None):
         if isinstance(name, Device):
-            self.type = name.type
+            self.type, self.index = name.type, name.index
             return
         key = str(name).lower().strip()
         if key == "cpu":
-            self.type = "cpu"
+            self.type, self.index = "cpu", None
         elif key in ("gpu", "cuda") or key.startswith("cuda:") or key.startswith("gpu:"):
             _probe_cupy()
             if _cupy is None:
                 raise DeviceError(f"device {name!r} requested but no GPU is usable: {_cupy_problem}")
-            self.type = "gpu"
+            self.type = "cuda"
+            self.index = int(key.split(":")[1]) if ":" in key else (None if index is None else int(index))
         else:
-            raise DeviceError(f"unknown device {name!r}; use 'cpu', 'gpu' or 'cuda'")
+            raise DeviceError(f"unknown device {name!r}; use 'cpu', 'cuda' (or 'gpu')")
 
     @property
     def xp(self):
@@ -107,18 +144,20 @@ class Device:
         return hash(self.type)
 
     def __repr__(self):
-        return f"device({self.type!r})"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type={self.type!r}{index})"
 
     def __str__(self):
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
 
 CPU = Device("cpu")
+_GPU = None  # Device("cuda"), built on first use (building it needs CuPy)
 
 
-def device(name="cpu") -> Device:
-    """Return the :class:`Device` called ``name`` ("cpu", "gpu" or "cuda")."""
-    return Device(name)
+def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's argument name)
+    """Return the :class:`Device` called ``type`` ("cpu", "cuda" or "gpu"; "cuda:1" or ``index`` for a GPU)."""
+    return Device(type, index)
 
 
 def get_array_module(array):
@@ -130,9 +169,12 @@ def get_array_module(array):
 
 def device_of(array) -> Device:
     """The :class:`Device` that holds ``array``."""
+    global _GPU
     if isinstance(array, np.ndarray) or _cupy is None or not isinstance(array, _cupy.ndarray):
         return CPU
-    return Device("gpu")
+    if _GPU is None:
+        _GPU = Device("cuda")
+    return _GPU
 
 
 def to_device(array, dev):

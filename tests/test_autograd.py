@@ -126,7 +126,7 @@ def test_tensor_dtype_rules():
     assert mdl.tensor(np.zeros(2, np.float64)).dtype == np.float64
     assert mdl.tensor([1, 2], dtype=mdl.float64).dtype == np.float64
     assert mdl.tensor([1, 2], dtype="float32").dtype == np.float32
-    with pytest.raises(TypeError, match="floating-point"):
+    with pytest.raises(RuntimeError, match="floating point"):
         mdl.tensor([1, 2], requires_grad=True)
 
 
@@ -173,7 +173,7 @@ def test_tensor_basics():
     assert x.shape == (2, 2) and x.ndim == 2 and x.device == "cpu"
     assert x.T.numpy()[0, 1] == 3.0
     assert x.sum().item() == 10.0
-    assert x.max(axis=1).tolist() == [2.0, 4.0]
+    assert x.max(axis=1).values.tolist() == [2.0, 4.0]
     assert x.argmax(axis=1).tolist() == [1, 1]
     assert (x > 2).numpy().tolist() == [[False, False], [True, True]]
     assert mdl.zeros(2, 3).shape == (2, 3) and mdl.ones((2,)).dtype == np.float32

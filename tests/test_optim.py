@@ -427,7 +427,7 @@ def test_state_follows_module_to_gpu():
     lin(mdl.ones(4, 3, device="gpu")).sum().backward()
     opt.step()
     from minidl.backend import device_of
-    assert device_of(opt.state[lin.weight]["exp_avg"]).type == "gpu"
-    assert lin.weight.device.type == "gpu" and lin.weight.dtype == np.float32
+    assert device_of(opt.state[lin.weight]["exp_avg"]).type == "cuda"
+    assert lin.weight.device.type == "cuda" and lin.weight.dtype == np.float32
     saved = opt.state_dict()["state"][0]["exp_avg"]
     assert isinstance(saved, np.ndarray)  # state dicts come back as NumPy, ready for a file

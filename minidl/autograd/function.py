@@ -240,6 +240,9 @@ class Function(Node):
             fn.inputs = tensors
             fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
             out.creator = fn
+            for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
+                if t is not None and t.creator is not None:
+                    t._used = True
         return out
 
     # --- array style: the differentiable fallback ----------------------------------------------
@@ -484,6 +487,9 @@ def _apply_ctx_style(cls, args, kwargs):
         refs.append(weakref.ref(o))
         meta.append((o.shape, o.dtype, o.xp))
     ctx.inputs = inputs
+    for t in inputs:  # as in Function.apply: in-place ops on used non-leaves re-point their users
+        if isinstance(t, Tensor) and t.creator is not None:
+            t._used = True
     ctx._nout = len(outputs)
     ctx._output_refs = tuple(refs)
     ctx._output_meta = tuple(meta)

@@ -42,7 +42,7 @@ def tiny_vgg(num_classes: int = 10, in_channels: int = 3, image_size: int = 64,
     >>> from minidl.models import tiny_vgg
     >>> net = tiny_vgg(num_classes=10)
     >>> net(mdl.zeros(2, 3, 64, 64)).shape, net[11].in_features, net.config["name"]
-    ((2, 10), 1690, 'tiny_vgg')
+    (minidl.Size([2, 10]), 1690, 'tiny_vgg')
     """
     s = check_size("tiny_vgg", ((image_size - 4) // 2 - 4) // 2, image_size)
     f = int(filters)

@@ -29,7 +29,7 @@ class Sequential(Module):
     >>> import minidl as mdl, minidl.nn as nn
     >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
     >>> net(mdl.ones(2, 1, 8, 8)).shape, len(net), type(net[-1]).__name__
-    ((2, 10), 4, 'Linear')
+    (minidl.Size([2, 10]), 4, 'Linear')
     """
 
     def __init__(self, *args):

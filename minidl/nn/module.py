@@ -124,7 +124,7 @@ class Module:
     ...         return self.fc2(self.fc1(x).relu())
     >>> net = TwoLayer()
     >>> net(mdl.ones(3, 4)).shape
-    (3, 2)
+    minidl.Size([3, 2])
     >>> list(net.state_dict())
     ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """

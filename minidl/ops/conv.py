@@ -374,7 +374,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> x, w = mdl.ones(1, 1, 4, 4), mdl.ones(2, 1, 3, 3)
     >>> y = F.conv2d(x, w, stride=1, padding=1)
     >>> y.shape, float(y[0, 0, 0, 0].item()), float(y[0, 0, 1, 1].item())   # a corner sees 4 ones, the centre 9
-    ((1, 2, 4, 4), 4.0, 9.0)
+    (minidl.Size([1, 2, 4, 4]), 4.0, 9.0)
     """
     x = input
     if x.ndim == 3:

@@ -1,7 +1,9 @@
-"""Elementwise arithmetic and matrix products, with NumPy broadcasting.
+"""Elementwise arithmetic and matrix products, with broadcasting and PyTorch's dtype promotion.
 
 Each Function states its local derivative next to its forward pass; the
-autograd engine sums gradients back over broadcast dimensions.
+autograd engine sums gradients back over broadcast dimensions. The public
+wrappers bring both operands to the dtype PyTorch would compute in
+(:func:`minidl.dtypes.result_type`) before the Function sees them.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..dtypes import result_type
 from ..tensor import Tensor, as_tensor
 
 
@@ -17,22 +20,45 @@ def _const(array):
     return Tensor(array)
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs",
-           "clip", "maximum", "minimum"]
+           "clip", "maximum", "minimum", "promote", "cast"]
 
 
-def _check_broadcast(name, a, b):
+def _check_broadcast(name, a_shape, b_shape):
     try:
-        np.broadcast_shapes(a.shape, b.shape)
+        np.broadcast_shapes(a_shape, b_shape)
     except ValueError:
-        raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
+        raise ValueError(f"{name}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
                          f"together") from None
 
 
+def cast(t, np_dtype):
+    """``t`` with dtype ``np_dtype``: a recorded Cast when ``t`` requires grad, else a plain copy."""
+    if t.data.dtype == np_dtype:
+        return t
+    if t.requires_grad:
+        return Cast.apply(t, dtype=np_dtype)
+    return Tensor(t.data.astype(np_dtype))
+
+
+def promote(name, a, b):
+    """``a`` and ``b`` as Tensors of PyTorch's result dtype, on one device, checked to broadcast."""
+    if isinstance(a, Tensor):
+        ta = a
+        tb = b if isinstance(b, Tensor) else as_tensor(b, like=a)
+    else:
+        tb = b
+        ta = as_tensor(a, like=b)
+    da, db = ta.data, tb.data
+    if da.dtype != db.dtype:
+        target = result_type(a, b)  # the original operands: Python numbers count as "wrapped"
+        ta, tb = cast(ta, target), cast(tb, target)
+    if da.shape != db.shape:
+        _check_broadcast(name, da.shape, db.shape)
+    return ta, tb
+
+
 def _binary(cls, name, a, b):
-    like = a if isinstance(a, Tensor) else b
-    a = as_tensor(a, like=like)
-    b = as_tensor(b, like=like)
-    _check_broadcast(name, a, b)
+    a, b = promote(name, a, b)
     return cls.apply(a, b)
 
 
@@ -257,6 +283,28 @@ class Minimum(Function):
         return g * _const(self.a_wins), g * _const(~self.a_wins)
 
 
+class MaximumSplit(Function):
+    """maximum(a, b) as ``torch.maximum``: the gradient goes to the larger, split in half on ties."""
+
+    def forward(self, a, b):
+        self.a_share = (a > b) + (a == b) * a.dtype.type(0.5)
+        return get_array_module(a).maximum(a, b)
+
+    def backward(self, g):
+        return g * self.a_share, g * (1 - self.a_share)
+
+
+class MinimumSplit(Function):
+    """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
+
+    def forward(self, a, b):
+        self.a_share = (a < b) + (a == b) * a.dtype.type(0.5)
+        return get_array_module(a).minimum(a, b)
+
+    def backward(self, g):
+        return g * self.a_share, g * (1 - self.a_share)
+
+
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
 
@@ -351,8 +399,11 @@ def mul(a, b):
 
 
 def div(a, b):
-    """a / b with broadcasting."""
-    return _binary(Div, "div", a, b)
+    """a / b with broadcasting; true division, so integers give float32 (as PyTorch)."""
+    a, b = promote("div", a, b)
+    if a.data.dtype.kind not in "fc":
+        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
+    return Div.apply(a, b)
 
 
 def neg(a):
@@ -361,8 +412,16 @@ def neg(a):
 
 
 def pow(a, b):
-    """a ** b; a constant Python exponent uses the cheaper scalar rule."""
+    """a ** b; a constant Python exponent uses the cheaper scalar rule.
+
+    Dtypes as PyTorch: an integer tensor to an integer power stays integer,
+    to a float power becomes float32.
+    """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
+        if a.data.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
+            a = cast(a, np.dtype(np.float32))
+        elif a.data.dtype.kind == "b":
+            a = cast(a, np.dtype(np.int64))
         return PowScalar.apply(a, exponent=b)
     return _binary(Pow, "pow", a, b)
 
@@ -372,8 +431,7 @@ def matmul(a, b):
 
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).
     """
-    like = a if isinstance(a, Tensor) else b
-    a, b = as_tensor(a, like=like), as_tensor(b, like=like)
+    a, b = promote_matmul(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
     ka = a.shape[-1]
@@ -388,19 +446,38 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
+def promote_matmul(a, b):
+    """Both operands as Tensors of one dtype (no broadcast check: matmul checks its own shapes)."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = as_tensor(a, like=like), as_tensor(b, like=like)
+    if a.data.dtype != b.data.dtype:
+        target = result_type(a, b)
+        a, b = cast(a, target), cast(b, target)
+    return a, b
+
+
+def _float(a):
+    """``a`` as a Tensor, integer and bool tensors cast to float32 (as PyTorch's float-only functions)."""
+    if not isinstance(a, Tensor):
+        a = as_tensor(a)
+    if a.data.dtype.kind not in "fc":
+        a = cast(a, np.dtype(np.float32))
+    return a
+
+
 def exp(a):
     """Elementwise e**a."""
-    return Exp.apply(a)
+    return Exp.apply(_float(a))
 
 
 def log(a):
     """Elementwise natural logarithm."""
-    return Log.apply(a)
+    return Log.apply(_float(a))
 
 
 def sqrt(a):
     """Elementwise square root."""
-    return Sqrt.apply(a)
+    return Sqrt.apply(_float(a))
 
 
 def abs(a):
@@ -409,15 +486,16 @@ def abs(a):
 
 
 def clip(a, min=None, max=None):
-    """Clamp into [min, max]."""
-    return Clip.apply(a, lo=min, hi=max)
+    """Clamp into [min, max] (numbers; see :func:`minidl.clamp` for tensor bounds)."""
+    from .elementwise import clamp
+    return clamp(a, min, max)
 
 
 def maximum(a, b):
-    """Elementwise maximum with broadcasting."""
-    return _binary(Maximum, "maximum", a, b)
+    """Elementwise maximum with broadcasting; ties share the gradient equally, as ``torch.maximum``."""
+    return _binary(MaximumSplit, "maximum", a, b)
 
 
 def minimum(a, b):
-    """Elementwise minimum with broadcasting."""
-    return _binary(Minimum, "minimum", a, b)
+    """Elementwise minimum with broadcasting; ties share the gradient equally, as ``torch.minimum``."""
+    return _binary(MinimumSplit, "minimum", a, b)

@@ -1,7 +1,15 @@
-"""Reductions: sum, mean, max over an axis, an axis tuple, or everything."""
+"""Reductions: sum, mean, max over a dimension, a tuple of them, or everything.
+
+The wrappers take PyTorch's ``dim``/``keepdim`` (and NumPy's ``axis``/
+``keepdims`` as aliases). ``max`` with a ``dim`` returns ``(values, indices)``
+(see :mod:`minidl.ops.extrema`); more reductions are in
+:mod:`minidl.ops.statistics`.
+"""
 from __future__ import annotations
 
 import builtins
+
+import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
@@ -10,14 +18,24 @@ from ..tensor import Tensor
 __all__ = ["sum", "mean", "max"]
 
 
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
 def _norm_axis(axis, ndim):
+    """``axis`` (int, tuple or list of ints, or None) as a sorted tuple of non-negative dims."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
+    lo, hi = -builtins.max(ndim, 1), builtins.max(ndim, 1) - 1
     for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dims")
-    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+        if not isinstance(a, int) and not hasattr(a, "__index__") or not lo <= a <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {a})")
+    if len(set(a % builtins.max(ndim, 1) for a in axes)) != len(axes):
+        raise RuntimeError(f"dim {axes} appears multiple times in the list of dims")
+    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
 
 
 def _expand(g, in_shape, axes, keepdims):
@@ -98,18 +116,49 @@ class Max(Function):
         return _expand_tensor(g, self.x.shape, self.axes, self.keepdims) * Tensor(share.astype(self.x.dtype))
 
 
-def sum(x, axis=None, keepdims=False):
-    """Sum over ``axis`` (int, tuple, or None for all)."""
-    return Sum.apply(x, axes=_norm_axis(axis, x.ndim), keepdims=keepdims)
+def _aliases(dim, keepdim, axis, keepdims):
+    """Accept NumPy's ``axis``/``keepdims`` for PyTorch's ``dim``/``keepdim``."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (int, tuple, or None for all)."""
-    return Mean.apply(x, axes=_norm_axis(axis, x.ndim), keepdims=keepdims)
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Sum over ``dim`` (int, tuple, or None for all); integer and bool tensors sum to int64.
+
+    >>> import minidl as mdl
+    >>> x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum(), x.sum(dim=1), x.sum(0, keepdim=True)
+    (tensor(10.), tensor([3., 7.]), tensor([[4., 6.]]))
+    """
+    input = _coerce(input)
+    from .math import cast
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = cast(input, to_numpy_dtype(dtype))
+    elif input.data.dtype.kind in "iub" and input.data.dtype != np.int64:
+        input = cast(input, np.dtype(np.int64))
+    return Sum.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
 
 
-def max(x, axis=None, keepdims=False):
-    """Maximum values over ``axis``."""
-    if x.size == 0:
-        raise ValueError(f"max: cannot reduce an empty tensor of shape {x.shape}")
-    return Max.apply(x, axes=_norm_axis(axis, x.ndim), keepdims=keepdims)
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Mean over ``dim`` (int, tuple, or None for all); floating-point tensors only, as in PyTorch."""
+    input = _coerce(input)
+    from .math import cast
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = cast(input, to_numpy_dtype(dtype))
+    if input.data.dtype.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {input.dtype}")
+    return Mean.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
+
+
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+    """The maximum: a 0-d tensor without ``dim``, ``(values, indices)`` with one (see :func:`extrema.max`)."""
+    from .extrema import max as _max
+    return _max(input, dim, keepdim, other=other, axis=axis, keepdims=keepdims)

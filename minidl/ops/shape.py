@@ -1,7 +1,8 @@
-"""Shape ops: reshape, transpose, indexing, concatenation, stacking, flatten, pad.
+"""Shape ops: reshape, transpose/permute, (un)squeeze, expand, repeat, split, indexing, cat, stack, pad.
 
 None of these changes values, so each backward only moves the gradient back
-into the input's layout.
+into the input's layout. Dimensions follow PyTorch: ``transpose(x, d0, d1)``
+swaps two dimensions, ``permute(x, dims)`` reorders them all.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from ..autograd import Function
 from ..backend import get_array_module, index_add
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["reshape", "transpose", "getitem", "concat", "stack", "flatten", "pad"]
+__all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", "repeat", "chunk", "split",
+           "unbind", "getitem", "cat", "concat", "stack", "flatten", "pad", "index_select", "nonzero",
+           "masked_select"]
 
 
 class Reshape(Function):
@@ -43,6 +46,12 @@ class Transpose(Function):
     def backward_graph(self, g):
         axes = None if self.axes is None else tuple(int(a) for a in np.argsort(self.axes))
         return Transpose.apply(g, axes=axes)
+
+
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
 
 
 def _is_advanced(index):
@@ -161,71 +170,285 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     """Reshape to ``shape`` (varargs or a tuple, one -1 allowed)."""
+    x = _coerce(x)
     shape = _shape_arg(shape)
+    size = x.data.size
     known = int(np.prod([s for s in shape if s != -1]))
     free = sum(1 for s in shape if s == -1)
-    fits = (free == 0 and known == x.size) or (free == 1 and known > 0 and x.size % known == 0)
+    fits = (free == 0 and known == size) or (free == 1 and known > 0 and size % known == 0)
     if not fits or free > 1:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
-                         f"into {shape}")
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size} "
+                           f"(reshape of a tensor of shape {tuple(x.data.shape)})")
     return Reshape.apply(x, shape=shape)
 
 
-def transpose(x, *axes):
-    """Permute axes like ``numpy.transpose`` (no axes: reverse them)."""
-    axes = _shape_arg(axes) if axes else None
-    if axes is not None and sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} dims of shape {x.shape}")
-    if axes is not None:
-        axes = tuple(a % x.ndim for a in axes)
-    return Transpose.apply(x, axes=axes)
+def _dim(dim, ndim, name="dim"):
+    """``dim`` wrapped into [0, ndim), or PyTorch's IndexError."""
+    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+    if not isinstance(dim, (int, np.integer)) or not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+def transpose(input, dim0, dim1):
+    """Swap dimensions ``dim0`` and ``dim1`` (PyTorch's ``transpose``, not NumPy's permutation).
+
+    >>> import minidl as mdl
+    >>> mdl.zeros(2, 3, 4).transpose(0, 2).shape
+    minidl.Size([4, 3, 2])
+    """
+    input = _coerce(input)
+    nd = input.data.ndim
+    if nd == 0:
+        _dim(dim0, 0), _dim(dim1, 0)
+        return Reshape.apply(input, shape=())
+    d0, d1 = _dim(dim0, nd), _dim(dim1, nd)
+    axes = list(range(nd))
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return Transpose.apply(input, axes=tuple(axes))
+
+
+def permute(input, *dims):
+    """Reorder the dimensions: output dim i is input dim ``dims[i]`` (varargs or a tuple)."""
+    input = _coerce(input)
+    dims = _shape_arg(dims)
+    nd = input.data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(): number of dims don't match: the tensor has {nd} dims "
+                           f"(shape {tuple(input.data.shape)}) but {len(dims)} were given ({dims})")
+    axes = tuple(_dim(d, nd) for d in dims)
+    if len(set(axes)) != nd:
+        raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
+    return Transpose.apply(input, axes=axes)
+
+
+def unsqueeze(input, dim):
+    """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
+    input = _coerce(input)
+    nd = input.data.ndim
+    d = _dim(dim, nd + 1)
+    shape = tuple(input.data.shape)
+    return Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:])
+
+
+def squeeze(input, dim=None):
+    """Drop dimensions of size 1: all of them, or only ``dim`` (an int or a tuple) when it has size 1."""
+    input = _coerce(input)
+    shape = tuple(input.data.shape)
+    nd = len(shape)
+    if dim is None:
+        dims = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        dims = {_dim(d, nd) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
+        dims = {d for d in dims if nd and shape[d] == 1}
+    return Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims))
+
+
+def expand(input, *sizes):
+    """A broadcast view with ``sizes`` (-1 keeps a dimension; new dimensions go in front)."""
+    input = _coerce(input)
+    from .layout import Expand
+    sizes = _shape_arg(sizes)
+    shape = tuple(input.data.shape)
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension ({i})")
+            target.append(s)
+        else:
+            have = shape[i - lead]
+            if s == -1 or s == have:
+                target.append(have)
+            elif have == 1:
+                target.append(s)
+            else:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({have}) "
+                                   f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                                   f"Tensor sizes: {list(shape)}")
+    return Expand.apply(input, shape=tuple(target))
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes[i]`` times along each dimension (at least ``ndim`` sizes)."""
+    input = _coerce(input)
+    from .layout import Repeat
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           "of tensor")
+    return Repeat.apply(input, reps=sizes)
+
+
+def _slice_along(input, d, start, stop):
+    index = (slice(None),) * d + (slice(start, stop),)
+    return GetItem.apply(input, index=index)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    tensor = _coerce(tensor)
+    d = _dim(dim, tensor.data.ndim)
+    n = tensor.data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        bounds = [(i, min(i + step, n)) for i in range(0, n, step)] or [(0, 0)]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                               f"at dimension {dim}), but got split_sizes={sizes}")
+        starts = np.cumsum([0] + sizes[:-1])
+        bounds = [(int(s), int(s) + k) for s, k in zip(starts, sizes)]
+    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+
+
+def chunk(input, chunks, dim=0):
+    """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (PyTorch's rule; maybe fewer)."""
+    input = _coerce(input)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.data.shape[_dim(dim, input.data.ndim)]
+    step = max(-(-n // chunks), 1)
+    return split(input, step, dim)
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim``, that dimension removed, as a tuple."""
+    input = _coerce(input)
+    d = _dim(dim, input.data.ndim)
+    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.data.shape[d]))
+
+
+def _index_part(item, x):
+    """One element of an index as NumPy/CuPy understands it (Tensors and lists become arrays)."""
+    if isinstance(item, Tensor):
+        return item.data
+    if isinstance(item, list):
+        return x.xp.asarray(np.asarray(item)) if x.device.type != "cpu" else np.asarray(item)
+    return item
+
+
+def _normalise_index(x, index):
+    """``index`` with Tensors/lists as arrays and boolean masks as integer arrays (for the scatter-add)."""
+    items = index if isinstance(index, tuple) else (index,)
+    parts = []
+    for item in items:
+        item = _index_part(item, x)
+        if getattr(item, "dtype", None) == np.bool_ and getattr(item, "ndim", 0) > 0:
+            parts.extend(get_array_module(item).nonzero(item))
+        else:
+            parts.append(item)
+    if len(parts) == 1 and not isinstance(index, tuple):
+        return parts[0]
+    return tuple(parts)
 
 
 def getitem(x, index):
-    """``x[index]``: basic slicing and integer-array indexing."""
-    def raw(i):
-        if isinstance(i, Tensor):
-            return i.data
-        if isinstance(i, list):
-            return np.asarray(i) if x.device.type == "cpu" else x.xp.asarray(i)
-        return i
-    index = tuple(raw(i) for i in index) if isinstance(index, tuple) else raw(index)
-    return GetItem.apply(x, index=index)
+    """``x[index]``: basic slicing, integer arrays/Tensors, boolean masks; gradients add up over repeats."""
+    return GetItem.apply(x, index=_normalise_index(x, index))
 
 
-def concat(tensors, axis=0):
-    """Join tensors along an existing axis; shapes must agree elsewhere."""
+def index_select(input, dim, index):
+    """The entries of ``input`` at ``index`` (a 1-D integer tensor) along ``dim``; repeats add up in backward."""
+    input = _coerce(input)
+    d = _dim(dim, input.data.ndim)
+    idx = _index_part(index, input)
+    if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
+    idx = idx.reshape(-1) if hasattr(idx, "reshape") else np.asarray([idx])
+    return GetItem.apply(input, index=(slice(None),) * d + (idx,))
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim with ``as_tuple``."""
+    input = _coerce(input)
+    xp = get_array_module(input.data)
+    parts = xp.nonzero(input.data.reshape(1) if input.data.ndim == 0 else input.data)
+    if as_tuple:
+        return tuple(Tensor(p.astype(np.int64)) for p in parts)
+    return Tensor(xp.stack(parts, axis=1).astype(np.int64) if parts else xp.zeros((0, 0), np.int64))
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` (bool, broadcast) is True, as a 1-D tensor."""
+    input = _coerce(input)
+    cond = _index_part(mask, input)
+    shape = np.broadcast_shapes(tuple(cond.shape), tuple(input.data.shape))
+    if tuple(shape) != tuple(input.data.shape):
+        from .layout import Expand
+        input = Expand.apply(input, shape=tuple(shape))
+    return getitem(input, get_array_module(cond).broadcast_to(cond, shape))
+
+
+def cat(tensors, dim=0, *, axis=None, out=None):
+    """Join tensors along an existing dimension ``dim`` (``axis`` is accepted as NumPy's name for it).
+
+    Dtypes promote as in PyTorch; shapes must agree outside ``dim``.
+    """
+    from ..dtypes import result_type
+    from .math import cast
+    if axis is not None:
+        dim = axis
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("concat: needs at least one tensor")
-    ref = tensors[0].shape
-    ax = axis % len(ref)
+        raise ValueError("cat(): expected a non-empty list of Tensors")
+    ref = tuple(tensors[0].data.shape)
+    ax = _dim(dim, len(ref))
     for t in tensors[1:]:
         if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != ax):
-            raise ValueError(f"concat: shapes {ref} and {t.shape} differ outside axis {axis}")
+            raise ValueError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
+    if any(t.data.dtype != tensors[0].data.dtype for t in tensors):
+        target = result_type(*tensors)
+        tensors = [cast(t, target) for t in tensors]
     return Concat.apply(*tensors, axis=ax)
 
 
-def stack(tensors, axis=0):
-    """Join same-shaped tensors along a new axis."""
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0, *, axis=None, out=None):
+    """Join same-shaped tensors along a new dimension ``dim`` (``axis`` accepted as an alias)."""
+    from ..dtypes import result_type
+    from .math import cast
+    if axis is not None:
+        dim = axis
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("stack: needs at least one tensor")
+        raise ValueError("stack expects a non-empty TensorList")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: all tensors need the same shape, got {tensors[0].shape} and {t.shape}")
-    return Stack.apply(*tensors, axis=axis)
+            raise ValueError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
+                             f"and {tuple(t.shape)}")
+    if any(t.data.dtype != tensors[0].data.dtype for t in tensors):
+        target = result_type(*tensors)
+        tensors = [cast(t, target) for t in tensors]
+    return Stack.apply(*tensors, axis=_dim(dim, tensors[0].data.ndim + 1))
 
 
 def flatten(x, start_dim=1, end_dim=-1):
-    """Merge dimensions ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default."""
-    nd = x.ndim
+    """Merge dimensions ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default.
+
+    This is ``F.flatten``'s convention (batch kept); ``minidl.flatten`` and
+    ``Tensor.flatten`` are PyTorch's, with ``start_dim=0``.
+    """
+    x = _coerce(x)
+    nd = x.data.ndim
     if nd == 0:
         return reshape(x, 1)
-    s, e = start_dim % nd, end_dim % nd
+    s, e = _dim(start_dim, nd), _dim(end_dim, nd)
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
-    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
+        raise RuntimeError(f"flatten() has invalid args: start_dim cannot come after end_dim "
+                           f"(start_dim={start_dim}, end_dim={end_dim}, shape {tuple(x.data.shape)})")
+    shape = tuple(x.data.shape)
+    shape = shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
     return Reshape.apply(x, shape=shape)
 
 

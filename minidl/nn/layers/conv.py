@@ -34,7 +34,7 @@ class Conv2d(Module):
     >>> import minidl as mdl, minidl.nn as nn
     >>> conv = nn.Conv2d(3, 16, kernel_size=(2, 1), stride=2, padding=1)
     >>> conv(mdl.randn(4, 3, 32, 32)).shape
-    (4, 16, 17, 17)
+    minidl.Size([4, 16, 17, 17])
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,

@@ -38,7 +38,7 @@ class Linear(Module):
     >>> import minidl as mdl, minidl.nn as nn
     >>> fc = nn.Linear(20, 30)
     >>> fc(mdl.randn(128, 20)).shape
-    (128, 30)
+    minidl.Size([128, 30])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

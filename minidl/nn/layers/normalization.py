@@ -132,7 +132,7 @@ class BatchNorm2d(_BatchNorm):
     >>> bool(abs(y.mean().item()) < 1e-5), bn.num_batches_tracked.item()
     (True, 1)
     >>> bn.eval()(mdl.randn(2, 3, 5, 5)).shape     # eval mode: running statistics
-    (2, 3, 5, 5)
+    minidl.Size([2, 3, 5, 5])
     """
 
     _valid_ndims = (4,)

@@ -1,0 +1,220 @@
+"""Tensor creation functions with PyTorch's signatures: ``zeros``, ``full``, ``randn``, ``arange``, ``eye``, ...
+
+Sizes are given as varargs or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``,
+or ``size=``); every function takes ``dtype=``, ``device=`` and
+``requires_grad=``. The default dtype is float32 (int64 for ``randint``,
+``randperm`` and integer ``arange``). Random values come from minidl's
+seeded generator (:func:`minidl.manual_seed`), drawn on the CPU and moved, so
+the same seed gives the same values on every device.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+
+import numpy as np
+
+from . import backend
+from .dtypes import _scalar_dtype, to_numpy_dtype
+from .tensor import Tensor
+
+__all__ = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "rand",
+           "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "logspace", "eye",
+           "from_numpy"]
+
+
+def _size_arg(size):
+    """Varargs sizes or one tuple/list/Size as a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    try:
+        out = tuple(int(s.__index__()) if not isinstance(s, builtins.int) else s for s in size)
+    except (AttributeError, TypeError):
+        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+    if any(s < 0 for s in out):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(out)}")
+    return out
+
+
+def _finish(array, device, requires_grad):
+    if device is not None:
+        array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _filled(fill, size, kwargs, name):
+    """Shared body of zeros/ones/empty: ``fill(xp, shape, np_dtype)`` on the requested device."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    requires_grad = kwargs.pop("requires_grad", False)
+    if "size" in kwargs:
+        size = (kwargs.pop("size"),)
+    for ignored in ("out", "layout", "pin_memory", "memory_format"):
+        kwargs.pop(ignored, None)
+    if kwargs:
+        raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
+    dev = backend.Device(device) if device is not None else backend.CPU
+    data = fill(dev.xp, _size_arg(size), to_numpy_dtype(dtype) or np.dtype(np.float32))
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def zeros(*size, **kwargs):
+    """A tensor of zeros. ``zeros(*size, dtype=None, device=None, requires_grad=False)``."""
+    return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, kwargs, "zeros")
+
+
+def ones(*size, **kwargs):
+    """A tensor of ones. ``ones(*size, dtype=None, device=None, requires_grad=False)``."""
+    return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, kwargs, "ones")
+
+
+def empty(*size, **kwargs):
+    """An uninitialised tensor. ``empty(*size, dtype=None, device=None, requires_grad=False)``."""
+    return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, kwargs, "empty")
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+         pin_memory=False):
+    """``fill_value`` everywhere; the dtype follows the value (bool, int64, float32) unless given."""
+    if dtype is None:
+        dtype = _scalar_dtype(fill_value.item() if hasattr(fill_value, "item") else fill_value)
+    np_dtype = to_numpy_dtype(dtype)
+    dev = backend.Device(device) if device is not None else backend.CPU
+    size = _size_arg((size,) if not isinstance(size, numbers.Integral) else (size,))
+    return Tensor(dev.xp.full(size, fill_value, dtype=np_dtype), requires_grad=requires_grad)
+
+
+def _like(input, dtype, device):
+    np_dtype = to_numpy_dtype(dtype) or input.data.dtype
+    dev = backend.Device(device) if device is not None else input.device
+    return tuple(input.data.shape), np_dtype, dev
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    """Zeros with ``input``'s shape, and its dtype and device unless given."""
+    shape, d, dev = _like(input, dtype, device)
+    return Tensor(dev.xp.zeros(shape, dtype=d), requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    """Ones with ``input``'s shape, and its dtype and device unless given."""
+    shape, d, dev = _like(input, dtype, device)
+    return Tensor(dev.xp.ones(shape, dtype=d), requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
+    """An uninitialised tensor with ``input``'s shape, and its dtype and device unless given."""
+    shape, d, dev = _like(input, dtype, device)
+    return Tensor(dev.xp.empty(shape, dtype=d), requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+              memory_format=None):
+    """``fill_value`` everywhere, with ``input``'s shape, and its dtype and device unless given."""
+    shape, d, dev = _like(input, dtype, device)
+    return Tensor(dev.xp.full(shape, fill_value, dtype=d), requires_grad=requires_grad)
+
+
+def _random(draw, size, dtype, device, requires_grad, name):
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    if np_dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point dtype, got {np_dtype}")
+    return _finish(draw(_size_arg(size)).astype(np_dtype), device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+         pin_memory=False):
+    """Uniform samples from [0, 1), from minidl's seeded generator."""
+    return _random(lambda s: backend.rng().random(s), size, dtype, device, requires_grad, "rand")
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          pin_memory=False):
+    """Standard-normal samples, from minidl's seeded generator."""
+    return _random(lambda s: backend.rng().standard_normal(s), size, dtype, device, requires_grad, "randn")
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Uniform [0, 1) samples with ``input``'s shape, dtype and device (unless given)."""
+    shape, d, dev = _like(input, dtype, device)
+    return rand(shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Standard-normal samples with ``input``'s shape, dtype and device (unless given)."""
+    shape, d, dev = _like(input, dtype, device)
+    return randn(shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+            layout=None, pin_memory=False):
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64."""
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if size is None:
+        raise TypeError("randint() missing 1 required positional argument: 'size'")
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() takes (high, size) or (low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.int64)
+    data = backend.rng().integers(int(low), int(high), size=_size_arg((size,))).astype(np_dtype)
+    return _finish(data, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+             pin_memory=False):
+    """A random permutation of 0..n-1 (int64 by default)."""
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.int64)
+    return _finish(backend.rng().permutation(int(n)).astype(np_dtype), device, requires_grad)
+
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 if all are ints, else float32."""
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if hasattr(v, "item") else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        integral = all(isinstance(v, numbers.Integral) for v in values)
+        dtype = np.int64 if integral else np.float32
+    np_dtype = to_numpy_dtype(dtype)
+    lo, hi, st = values
+    count = builtins.max(math.ceil((hi - lo) / st), 0)
+    data = (lo + np.arange(count, dtype=np.float64) * st) if np_dtype.kind == "f" else \
+        np.arange(lo, hi, st, dtype=np.int64)
+    return _finish(data.astype(np_dtype), device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (float32 by default)."""
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    data = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
+    return _finish(data.astype(np_dtype), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)`` (float32 by default)."""
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    data = np.power(float(base), np.linspace(float(start), float(end), int(steps)))
+    return _finish(data.astype(np_dtype), device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """An ``n`` x ``m`` (square by default) matrix with ones on the diagonal."""
+    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    return _finish(np.eye(int(n), None if m is None else int(m), dtype=np_dtype), device, requires_grad)
+
+
+def from_numpy(ndarray):
+    """A Tensor sharing memory with the NumPy array ``ndarray`` (writes show in both)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor(ndarray)

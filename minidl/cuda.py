@@ -1,0 +1,77 @@
+"""``minidl.cuda``: what PyTorch's ``torch.cuda`` answers, backed by CuPy through :mod:`minidl.backend`.
+
+On a machine without a usable GPU, ``is_available()`` is False,
+``device_count()`` is 0, and the functions that need a GPU raise
+:class:`minidl.DeviceError` saying what is missing (CuPy, a driver, a device).
+"""
+from __future__ import annotations
+
+from . import backend
+from .backend import DeviceError
+
+__all__ = ["is_available", "device_count", "current_device", "set_device", "get_device_name", "synchronize",
+           "empty_cache", "manual_seed", "manual_seed_all", "is_initialized", "device"]
+
+
+def is_available() -> bool:
+    """True when CuPy imports and a CUDA device answers."""
+    return backend.gpu_available()
+
+
+def device_count() -> int:
+    """Number of usable CUDA devices (0 without a GPU)."""
+    return backend.gpu_device_count()
+
+
+def is_initialized() -> bool:
+    """True once a GPU has been found usable."""
+    return backend.gpu_available()
+
+
+def _require():
+    problem = backend.gpu_problem()
+    if problem is not None:
+        raise DeviceError(f"no GPU is usable: {problem}")
+
+
+def current_device() -> int:
+    """The index of the current CUDA device (minidl uses device 0)."""
+    _require()
+    return 0
+
+
+def set_device(device) -> None:
+    """Select the CUDA device; minidl drives device 0 only, so other indices are refused."""
+    _require()
+    index = device if isinstance(device, int) else backend.Device(device).index or 0
+    if index != 0:
+        raise DeviceError(f"minidl uses CUDA device 0 only; set CUDA_VISIBLE_DEVICES={index} to use device {index}")
+
+
+def get_device_name(device=None) -> str:
+    """The name of a CUDA device, e.g. 'NVIDIA H200'."""
+    index = 0 if device is None else device if isinstance(device, int) else backend.Device(device).index or 0
+    return backend.gpu_device_name(index)
+
+
+def synchronize(device=None) -> None:
+    """Wait until the GPU has finished the queued work (no-op without a GPU)."""
+    backend.gpu_synchronize()
+
+
+def empty_cache() -> None:
+    """Release cached, unused GPU memory (no-op without a GPU)."""
+    backend.gpu_empty_cache()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the random sources (minidl has one seed for all devices: :func:`minidl.manual_seed`)."""
+    backend.manual_seed(seed)
+
+
+manual_seed_all = manual_seed
+
+
+def device(index=0):
+    """The :class:`minidl.Device` for CUDA device ``index``."""
+    return backend.Device("cuda", index)

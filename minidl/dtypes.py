@@ -1,0 +1,216 @@
+"""Element types (``minidl.float32``, ``minidl.long``, ...) and PyTorch's type promotion.
+
+A :class:`dtype` wraps a NumPy dtype: it compares equal (and hashes equal) to
+that NumPy dtype, to its NumPy scalar type and to its name, and NumPy and
+CuPy accept it wherever they take a dtype (through its ``.dtype``
+attribute). ``Tensor.dtype`` returns these objects, so
+``x.dtype == minidl.float32``, ``x.dtype == np.float32`` and
+``x.dtype is minidl.float`` all hold for a float32 tensor.
+
+:func:`result_type` applies PyTorch's promotion rules, which differ from
+NumPy's: a Python float combined with an integer tensor gives the default
+float32 (not float64), and a 0-d tensor only changes the result's dtype when
+it is of a higher category (bool < integer < floating) than the dimensioned
+operands (``float32_vector * float64_scalar_tensor`` stays float32).
+"""
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+__all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+           "half", "float", "double", "short", "int", "long", "get_default_dtype", "as_dtype", "to_numpy_dtype",
+           "result_type", "promote_types"]
+
+
+class dtype:
+    """A tensor element type, e.g. ``minidl.float32``; equal to the matching NumPy dtype.
+
+    Attributes as PyTorch's: ``is_floating_point``, ``is_complex``,
+    ``is_signed``, ``itemsize``. ``numpy_dtype`` (also ``.dtype``, which is
+    what lets NumPy accept this object) is the NumPy dtype.
+
+    >>> import minidl as mdl, numpy as np
+    >>> mdl.float32 == np.float32, mdl.float is mdl.float32, mdl.tensor([1, 2]).dtype
+    (True, True, minidl.int64)
+    """
+
+    __slots__ = ("dtype", "name")
+
+    def __init__(self, numpy_dtype, name):
+        self.dtype = np.dtype(numpy_dtype)
+        self.name = name
+
+    @property
+    def numpy_dtype(self):
+        """The NumPy dtype this type stands for."""
+        return self.dtype
+
+    @property
+    def is_floating_point(self):
+        """True for float16/32/64."""
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self):
+        """True for complex types (minidl has none; always False)."""
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self):
+        """True for the signed integer and floating types."""
+        return self.dtype.kind in "fic"
+
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    def __getattr__(self, attr):
+        # NumPy dtype attributes (kind, type, char, ...) for code written against NumPy
+        return getattr(object.__getattribute__(self, "dtype"), attr)
+
+    def __eq__(self, other):
+        if isinstance(other, dtype):
+            return other.dtype == self.dtype
+        if other is None:
+            return False
+        try:
+            return np.dtype(other) == self.dtype
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"minidl.{self.name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (as_dtype, (self.dtype.name,))
+
+
+float16 = dtype(np.float16, "float16")
+float32 = dtype(np.float32, "float32")
+float64 = dtype(np.float64, "float64")
+int8 = dtype(np.int8, "int8")
+int16 = dtype(np.int16, "int16")
+int32 = dtype(np.int32, "int32")
+int64 = dtype(np.int64, "int64")
+uint8 = dtype(np.uint8, "uint8")
+bool = dtype(np.bool_, "bool")
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+_BY_NUMPY = {t.dtype: t for t in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+_BY_NAME = {"half": half, "float": float, "double": double, "short": short, "int": int, "long": long}
+
+
+def get_default_dtype():
+    """The dtype Python floats and creation functions default to: float32."""
+    return float32
+
+
+def to_numpy_dtype(value):
+    """The NumPy dtype for a minidl dtype, NumPy dtype, scalar type or name; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dtype):
+        return value.dtype
+    if isinstance(value, str):
+        key = value.split(".")[-1]
+        if key in _BY_NAME:
+            return _BY_NAME[key].dtype
+        value = key
+    try:
+        return np.dtype(value)
+    except TypeError:
+        raise TypeError(f"dtype: {value!r} is not a data type; use e.g. minidl.float32 or minidl.long") from None
+
+
+def as_dtype(value):
+    """The minidl :class:`dtype` for a NumPy dtype, scalar type, name or minidl dtype."""
+    if isinstance(value, dtype):
+        return value
+    np_dtype = to_numpy_dtype(value)
+    found = _BY_NUMPY.get(np_dtype)
+    if found is None:
+        found = _BY_NUMPY[np_dtype] = dtype(np_dtype, np_dtype.name)
+    return found
+
+
+def _category(np_dtype):
+    """0 bool, 1 integer, 2 floating (PyTorch's promotion categories)."""
+    kind = np_dtype.kind
+    return 0 if kind == "b" else 2 if kind in "fc" else 1
+
+
+def _scalar_dtype(value):
+    """The dtype PyTorch gives a Python number: bool, int64 or the default float32."""
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, numbers.Integral):
+        return np.dtype(np.int64)
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        return np.dtype(np.complex64)
+    return np.dtype(np.float32)
+
+
+def promote_types(a, b):
+    """PyTorch's ``promote_types`` on NumPy dtypes: across categories the higher category's type wins
+    (int64 with float32 gives float32, where NumPy gives float64); within one, NumPy's rule."""
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def _combine(higher, lower):
+    """PyTorch's ``combine_categories``: ``lower`` only matters when of a higher category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if _category(higher) == 2:
+        return higher
+    if _category(higher) == 0 or _category(lower) == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """The NumPy dtype PyTorch gives an elementwise op on ``operands`` (Tensors, arrays, numbers).
+
+    Dimensioned tensors decide within a category; 0-d tensors and then Python
+    numbers only raise the category (a Python float makes an integer result
+    float32).
+
+    >>> import minidl as mdl
+    >>> from minidl.dtypes import result_type
+    >>> result_type(mdl.tensor([1, 2]), 0.5), result_type(mdl.ones(2), mdl.tensor(1.0, dtype=mdl.float64))
+    (dtype('float32'), dtype('float32'))
+    """
+    dims = zeros = wrapped = None
+    for item in operands:
+        data = getattr(item, "data", None)
+        if data is not None and hasattr(data, "dtype") and not isinstance(item, np.generic):
+            arr_dtype, ndim = data.dtype, data.ndim
+        elif hasattr(item, "dtype") and hasattr(item, "ndim") and not isinstance(item, np.generic):
+            arr_dtype, ndim = item.dtype, item.ndim
+        else:
+            sd = _scalar_dtype(item)
+            wrapped = sd if wrapped is None else promote_types(wrapped, sd)
+            continue
+        if ndim:
+            dims = arr_dtype if dims is None else promote_types(dims, arr_dtype)
+        else:
+            zeros = arr_dtype if zeros is None else promote_types(zeros, arr_dtype)
+    return _combine(dims, _combine(zeros, wrapped))

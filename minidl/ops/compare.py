@@ -1,0 +1,152 @@
+"""Comparisons and logical ops: bool (or integer) tensors outside the graph, as in PyTorch.
+
+None of these is differentiable, so they work on the arrays directly and
+return tensors that do not require grad.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..backend import DeviceError, get_array_module
+from ..tensor import Tensor
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "isinf",
+           "logical_not", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
+
+
+def _raw(value, like, name):
+    """The array or number behind ``value``, on ``like``'s device."""
+    if isinstance(value, Tensor):
+        if type(value.data) is not type(like.data) and value.data.ndim:
+            raise DeviceError(f"{name}: tensors are on different devices ({like.device} and {value.device})")
+        return value.data
+    if isinstance(value, (list, tuple)):
+        return get_array_module(like.data).asarray(value)
+    return value
+
+
+def _compare(op, name, a, b):
+    if not isinstance(a, Tensor):  # reflected: number < tensor
+        a, b = b, a
+        op = {operator.lt: operator.gt, operator.gt: operator.lt,
+              operator.le: operator.ge, operator.ge: operator.le}.get(op, op)
+    other = _raw(b, a, name)
+    try:
+        return Tensor(op(a.data, other))
+    except ValueError:
+        raise RuntimeError(f"{name}: shapes {tuple(a.data.shape)} and {tuple(np.shape(other))} cannot be "
+                           f"broadcast together") from None
+
+
+def eq(input, other):
+    """``input == other`` elementwise, a bool tensor (``== None`` is False, as in PyTorch)."""
+    if other is None:
+        return False
+    return _compare(operator.eq, "eq", input, other)
+
+
+def ne(input, other):
+    """``input != other`` elementwise, a bool tensor (``!= None`` is True)."""
+    if other is None:
+        return True
+    return _compare(operator.ne, "ne", input, other)
+
+
+def lt(input, other):
+    """``input < other`` elementwise, a bool tensor."""
+    return _compare(operator.lt, "lt", input, other)
+
+
+def le(input, other):
+    """``input <= other`` elementwise, a bool tensor."""
+    return _compare(operator.le, "le", input, other)
+
+
+def gt(input, other):
+    """``input > other`` elementwise, a bool tensor."""
+    return _compare(operator.gt, "gt", input, other)
+
+
+def ge(input, other):
+    """``input >= other`` elementwise, a bool tensor."""
+    return _compare(operator.ge, "ge", input, other)
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and the same elements (a Python bool)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool((input.data == _raw(other, input, "equal")).all())
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor."""
+    xp = get_array_module(input.data)
+    return Tensor(xp.isclose(input.data, _raw(other, input, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when :func:`isclose` holds everywhere (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def isnan(input):
+    """Elementwise NaN test, a bool tensor."""
+    return Tensor(get_array_module(input.data).isnan(input.data))
+
+
+def isinf(input):
+    """Elementwise infinity test, a bool tensor."""
+    return Tensor(get_array_module(input.data).isinf(input.data))
+
+
+def isfinite(input):
+    """Elementwise finiteness test, a bool tensor."""
+    return Tensor(get_array_module(input.data).isfinite(input.data))
+
+
+def logical_not(input):
+    """Elementwise logical not, a bool tensor."""
+    return Tensor(get_array_module(input.data).logical_not(input.data))
+
+
+def logical_and(input, other):
+    """Elementwise logical and, a bool tensor."""
+    return Tensor(get_array_module(input.data).logical_and(input.data, _raw(other, input, "logical_and")))
+
+
+def logical_or(input, other):
+    """Elementwise logical or, a bool tensor."""
+    return Tensor(get_array_module(input.data).logical_or(input.data, _raw(other, input, "logical_or")))
+
+
+def _bitwise(op, name, a, b):
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    if a.data.dtype.kind not in "iub":
+        raise TypeError(f"{name}: only integer and bool tensors are supported, got dtype {a.dtype}")
+    return Tensor(op(a.data, _raw(b, a, name)))
+
+
+def bitwise_and(input, other):
+    """``input & other`` (logical and for bool tensors)."""
+    return _bitwise(operator.and_, "bitwise_and", input, other)
+
+
+def bitwise_or(input, other):
+    """``input | other`` (logical or for bool tensors)."""
+    return _bitwise(operator.or_, "bitwise_or", input, other)
+
+
+def bitwise_xor(input, other):
+    """``input ^ other`` (logical xor for bool tensors)."""
+    return _bitwise(operator.xor, "bitwise_xor", input, other)
+
+
+def bitwise_not(input):
+    """``~input`` for integer tensors (logical not for bool)."""
+    if input.data.dtype.kind not in "iub":
+        raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got dtype {input.dtype}")
+    return Tensor(~input.data)

@@ -1,0 +1,235 @@
+"""Maxima and minima: ``max``/``min`` with and without ``dim``, ``amax``, ``argmax``, ``gather``, ``topk``, ``sort``.
+
+``max(x)`` reduces everything to a 0-d tensor and shares the gradient evenly
+between tied maxima (as PyTorch's ``max()`` and ``amax``); ``max(x, dim)``
+returns ``(values, indices)`` and sends each gradient to the one element its
+index names, which is how PyTorch differentiates it.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import return_types
+from ..autograd import Function
+from ..backend import get_array_module, index_add
+from ..tensor import Tensor, as_tensor
+from .reduction import Max, _norm_axis
+
+__all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "sort", "argsort", "all", "any"]
+
+
+class Gather(Function):
+    """take_along_axis(x, index, dim); the gradient is scatter-added back (repeats add up)."""
+
+    def forward(self, x, index=None, dim=0):
+        self.in_shape, self.index, self.dim = x.shape, index, dim
+        return get_array_module(x).take_along_axis(x, index, axis=dim)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        gx = xp.zeros(self.in_shape, dtype=g.dtype)
+        grids = list(xp.ogrid[tuple(slice(0, n) for n in self.index.shape)])
+        grids[self.dim] = self.index
+        index_add(gx, tuple(grids), g)
+        return gx
+
+
+class Min(Function):
+    """min(x, axes); the gradient is shared equally between tied minima."""
+
+    def forward(self, x, axes=None, keepdims=False):
+        self.max = Max()
+        return -self.max.forward(-x, axes=axes, keepdims=keepdims)
+
+    def backward(self, g):
+        return -self.max.backward(-g)
+
+
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def _dim(dim, ndim):
+    from .shape import _dim as check
+    return check(dim, ndim)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): values picked along ``dim``."""
+    input = _coerce(input)
+    d = _dim(dim, input.data.ndim)
+    idx = index.data if isinstance(index, Tensor) else get_array_module(input.data).asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
+    return Gather.apply(input, index=idx, dim=d)
+
+
+def _with_dim(name, input, dim, keepdim, argfn):
+    """(values, indices) along ``dim``, the values a Gather so the gradient reaches the chosen elements."""
+    x = input.data
+    d = _dim(dim, x.ndim)
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    if x.ndim == 0:
+        from .layout import Clone
+        return getattr(return_types, name)(Clone.apply(input), Tensor(np.zeros((), np.int64)))
+    idx = argfn(x, axis=d, keepdims=True).astype(np.int64, copy=False)
+    values = Gather.apply(input, index=idx, dim=d)
+    if not keepdim:
+        from .shape import squeeze
+        values = squeeze(values, d)
+        idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
+    return getattr(return_types, name)(values, Tensor(idx))
+
+
+def _reduce_or_pair(name, input, dim, keepdim, other, argfn, pairwise, full):
+    if isinstance(dim, Tensor):  # max(a, b): elementwise
+        dim, other = None, dim
+    if other is not None:
+        return pairwise(input, other)
+    if dim is None:
+        if input.data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return full.apply(input, axes=None, keepdims=False)
+    return _with_dim(name, input, dim, keepdim, argfn)
+
+
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+    """The maximum: of everything (0-d tensor), along ``dim`` (``(values, indices)``), or elementwise with a tensor.
+
+    >>> import minidl as mdl
+    >>> v, i = mdl.tensor([[1., 5.], [3., 2.]]).max(1)
+    >>> v.tolist(), i.tolist()
+    ([5.0, 3.0], [1, 0])
+    """
+    input = _coerce(input)
+    from .math import maximum
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    xp = get_array_module(input.data)
+    return _reduce_or_pair("max", input, dim, keepdim, other, xp.argmax, maximum, Max)
+
+
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+    """The minimum: of everything (0-d tensor), along ``dim`` (``(values, indices)``), or elementwise with a tensor."""
+    input = _coerce(input)
+    from .math import minimum
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    xp = get_array_module(input.data)
+    return _reduce_or_pair("min", input, dim, keepdim, other, xp.argmin, minimum, Min)
+
+
+def _aliases(dim, keepdim, axis, keepdims):
+    """Accept NumPy's ``axis``/``keepdims`` for PyTorch's ``dim``/``keepdim``."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """Maximum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
+    input = _coerce(input)
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
+    if input.data.size == 0:
+        raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.data.shape)}")
+    return Max.apply(input, axes=axes, keepdims=keepdim)
+
+
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """Minimum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
+    input = _coerce(input)
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
+    if input.data.size == 0:
+        raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.data.shape)}")
+    return Min.apply(input, axes=axes, keepdims=keepdim)
+
+
+def _arg(fn, name, input, dim, keepdim, axis, keepdims):
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    x = input.data
+    if x.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is None:
+        out = fn(x.reshape(-1), axis=0)
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+    else:
+        out = fn(x, axis=_dim(dim, x.ndim), keepdims=keepdim) if x.ndim else fn(x.reshape(1), axis=0)
+    return Tensor(get_array_module(x).asarray(out).astype(np.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the maximum (of the flattened tensor without ``dim``), int64, first one on ties."""
+    input = _coerce(input)
+    return _arg(get_array_module(input.data).argmax, "argmax", input, dim, keepdim, axis, keepdims)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the minimum (of the flattened tensor without ``dim``), int64, first one on ties."""
+    input = _coerce(input)
+    return _arg(get_array_module(input.data).argmin, "argmin", input, dim, keepdim, axis, keepdims)
+
+
+def _logical(fn, input, dim, keepdim, axis, keepdims):
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    x = input.data
+    axes = None if dim is None else _norm_axis(dim, x.ndim)
+    return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where every element (along ``dim``) is non-zero; a bool tensor."""
+    input = _coerce(input)
+    return _logical(get_array_module(input.data).all, input, dim, keepdim, axis, keepdims)
+
+
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where some element (along ``dim``) is non-zero; a bool tensor."""
+    input = _coerce(input)
+    return _logical(get_array_module(input.data).any, input, dim, keepdim, axis, keepdims)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` sorted along ``dim`` (ascending unless ``descending``); values differentiable."""
+    input = _coerce(input)
+    x = input.data
+    xp = get_array_module(x)
+    if x.ndim == 0:
+        from .layout import Clone
+        return return_types.sort(Clone.apply(input), Tensor(xp.zeros((), np.int64)))
+    d = _dim(dim, x.ndim)
+    if descending and x.dtype.kind in "fi":
+        idx = xp.argsort(-x, axis=d, kind="stable")
+    elif descending:  # bool / unsigned: negation would wrap around
+        idx = xp.flip(xp.argsort(x, axis=d, kind="stable"), axis=d)
+    else:
+        idx = xp.argsort(x, axis=d, kind="stable")
+    idx = idx.astype(np.int64, copy=False)
+    return return_types.sort(Gather.apply(input, index=idx, dim=d), Tensor(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort ``input`` along ``dim``."""
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
+    input = _coerce(input)
+    x = input.data
+    d = _dim(dim, builtins.max(x.ndim, 1))
+    n = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range: k={k} for dimension {dim} of size {n}")
+    values, indices = sort(input, d, descending=largest)
+    index = (slice(None),) * d + (slice(0, k),)
+    idx = indices.data[index]
+    return return_types.topk(Gather.apply(as_tensor(input), index=idx, dim=d), Tensor(idx))

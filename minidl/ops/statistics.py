@@ -1,0 +1,227 @@
+"""Reductions beyond sum/mean/max: ``prod``, ``var``, ``std`` (Bessel's correction), ``logsumexp``, ``norm``."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from .reduction import _expand, _norm_axis
+
+__all__ = ["prod", "var", "std", "logsumexp", "var_mean", "std_mean", "norm", "cumsum"]
+
+
+def _coerce(value):
+    """A Tensor for ``value`` (NumPy/CuPy arrays and lists are wrapped, as ``torch.max(outputs.data, 1)`` needs)."""
+    from ..tensor import Tensor, as_tensor
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def _count(shape, axes):
+    if axes is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[a] for a in axes]))
+
+
+class Prod(Function):
+    """prod(x, axis); d/dx_i = product of the other elements (exact with zeros: no division)."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.x, self.axis, self.keepdims = x, axis, keepdims
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        x = self.x
+        flat = x.reshape(-1) if self.axis is None else x
+        ax = 0 if self.axis is None else self.axis
+        n = flat.shape[ax]
+        ones = xp.ones_like(xp.take(flat, [0], axis=ax))
+        # exclusive products from the left and from the right of each element
+        left = xp.concatenate([ones, xp.cumprod(xp.take(flat, range(n - 1), axis=ax), axis=ax)], axis=ax)
+        rev = xp.flip(flat, axis=ax)
+        right = xp.concatenate([ones, xp.cumprod(xp.take(rev, range(n - 1), axis=ax), axis=ax)], axis=ax)
+        others = (left * xp.flip(right, axis=ax)).reshape(x.shape)
+        axes = None if self.axis is None else (self.axis,)
+        return others * _expand(g, x.shape, axes, self.keepdims)
+
+
+class Var(Function):
+    """var(x) = sum((x - mean)^2) / (n - correction); d/dx = 2 (x - mean) / (n - correction)."""
+
+    def forward(self, x, axes=None, correction=1, keepdims=False, root=False):
+        self.axes, self.keepdims, self.root = axes, keepdims, root
+        self.dev = x - x.mean(axis=axes, keepdims=True)
+        self.denom = max(_count(x.shape, axes) - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (self.dev * self.dev).sum(axis=axes, keepdims=keepdims) / x.dtype.type(self.denom)
+            if root:
+                out = get_array_module(x).sqrt(out)
+        self.out = out
+        return out
+
+    def backward(self, g):
+        g = _expand(g, self.dev.shape, self.axes, self.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.root:  # d std = d var / (2 std)
+                std = _expand(self.out, self.dev.shape, self.axes, self.keepdims)
+                return g * self.dev / (self.dev.dtype.type(self.denom) * std)
+            return g * (2 * self.dev) / self.dev.dtype.type(self.denom)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) computed from the maximum; d/dx = softmax(x) along the reduced dims."""
+
+    def forward(self, x, axes=None, keepdims=False):
+        xp = get_array_module(x)
+        self.x, self.axes, self.keepdims = x, axes, keepdims
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        self.out = out
+        if keepdims:
+            return out
+        return out.reshape(() if axes is None else tuple(n for i, n in enumerate(out.shape) if i not in axes))
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        g = _expand(g, self.x.shape, self.axes, self.keepdims)
+        return g * xp.exp(self.x - self.out)
+
+
+class CumSum(Function):
+    """Running sum along ``axis``; the gradient is the reversed running sum of g."""
+
+    def forward(self, x, axis=0):
+        self.axis = axis
+        return get_array_module(x).cumsum(x, axis=axis)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, axis=self.axis), axis=self.axis), axis=self.axis)
+
+
+def _aliases(dim, keepdim, axis, keepdims):
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def _floating(name, input):
+    if input.data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex dtypes. "
+                           f"Got {input.dtype} instead.")
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Product of all elements, or along one ``dim``; integers and bools give int64 (as PyTorch)."""
+    input = _coerce(input)
+    from .math import cast
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = cast(input, to_numpy_dtype(dtype))
+    elif input.data.dtype.kind in "iub":
+        input = cast(input, np.dtype(np.int64))
+    if dim is None:
+        return Prod.apply(input, axis=None, keepdims=False)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod(): dim must be a single int, got {dim!r}")
+    return Prod.apply(input, axis=_norm_axis(dim, input.data.ndim)[0] if input.data.ndim else None,
+                      keepdims=keepdim)
+
+
+def _var_args(dim, unbiased, keepdim, correction, axis, keepdims):
+    if isinstance(dim, bool):  # var(False): the legacy "unbiased" positional form
+        dim, unbiased = None, dim
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    elif unbiased is not None:
+        raise TypeError("var/std: give either unbiased= or correction=, not both")
+    return dim, keepdim, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Variance over ``dim`` with Bessel's correction by default (divide by n - 1).
+
+    ``unbiased=False`` or ``correction=0`` divides by n.
+
+    >>> import minidl as mdl
+    >>> x = mdl.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> round(x.var().item(), 4), round(x.var(unbiased=False).item(), 4)
+    (1.6667, 1.25)
+    """
+    input = _coerce(input)
+    _floating("var", input)
+    dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
+    axes = None if dim is None else _norm_axis(dim, input.data.ndim)
+    return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation over ``dim`` with Bessel's correction by default (see :func:`var`)."""
+    input = _coerce(input)
+    _floating("std", input)
+    dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
+    axes = None if dim is None else _norm_axis(dim, input.data.ndim)
+    return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``."""
+    from .reduction import mean
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``."""
+    from .reduction import mean
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(input))) over ``dim``, computed stably (an int or a tuple; required, as in PyTorch)."""
+    input = _coerce(input)
+    from .math import _float
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
+    input = _float(input)
+    return LogSumExp.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm over ``dim`` (all elements by default): 2 ("fro"), 1, inf, -inf, 0 or any p > 0."""
+    input = _coerce(input)
+    from . import math as m
+    from .extrema import amax, amin
+    from .reduction import sum as _sum
+    dim, keepdim = _aliases(dim, keepdim, None, None)
+    input = m._float(input)
+    if p in ("fro", 2, 2.0):
+        return m.sqrt(_sum(m.mul(input, input), dim, keepdim))
+    if p in (1, 1.0):
+        return _sum(m.abs(input), dim, keepdim)
+    if p == float("inf"):
+        return amax(m.abs(input), () if dim is None else dim, keepdim)
+    if p == float("-inf"):
+        return amin(m.abs(input), () if dim is None else dim, keepdim)
+    if p == 0:
+        return _sum(m.cast(input.ne(0), input.data.dtype), dim, keepdim)
+    return m.pow(_sum(m.pow(m.abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``; integer and bool tensors give int64, as PyTorch."""
+    from .math import cast
+    from .shape import _dim
+    input = _coerce(input)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = cast(input, to_numpy_dtype(dtype))
+    elif input.data.dtype.kind in "iub":
+        input = cast(input, np.dtype(np.int64))
+    if input.data.ndim == 0:
+        from .layout import Clone
+        return Clone.apply(input)
+    return CumSum.apply(input, axis=_dim(dim, input.data.ndim))

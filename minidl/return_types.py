@@ -1,0 +1,34 @@
+"""Named tuples that reductions return, as ``torch.return_types``: ``max``, ``min``, ``sort``, ``topk``, ...
+
+Each unpacks as a tuple (``values, indices = x.max(1)``), indexes as one
+(``x.max(1)[1]``) and has the fields ``.values`` and ``.indices``.
+"""
+from __future__ import annotations
+
+import collections
+
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "aminmax"]
+
+
+def _make(name, fields=("values", "indices")):
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"minidl.return_types.{name}(\n{body})"
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                               "__doc__": f"The result of ``{name}``: a named tuple {fields}."})
+    cls.__module__ = __name__
+    cls.__qualname__ = name
+    return cls
+
+
+max = _make("max")
+min = _make("min")
+sort = _make("sort")
+topk = _make("topk")
+kthvalue = _make("kthvalue")
+median = _make("median")
+mode = _make("mode")
+aminmax = _make("aminmax", ("min", "max"))

@@ -1,0 +1,43 @@
+"""``minidl.Size``: the shape of a Tensor, a tuple subclass like ``torch.Size``."""
+from __future__ import annotations
+
+import math
+
+__all__ = ["Size"]
+
+
+class Size(tuple):
+    """A tensor shape: a tuple of ints with ``numel()``; slicing and ``+`` give a Size again.
+
+    >>> import minidl as mdl
+    >>> s = mdl.zeros(2, 3, 4).shape
+    >>> s, s[1:], s.numel(), s == (2, 3, 4)
+    (minidl.Size([2, 3, 4]), minidl.Size([3, 4]), 24, True)
+    >>> f"shape {s}"   # formatted into text it reads as a plain tuple
+    'shape (2, 3, 4)'
+
+    """
+
+    __slots__ = ()
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        return math.prod(self)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Size(tuple.__getitem__(self, index))
+        return tuple.__getitem__(self, index)
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __repr__(self):
+        return f"minidl.Size({list(self)})"
+
+    def __format__(self, spec):
+        # inside f-strings (error messages) a shape reads as the plain tuple "(2, 3)"
+        return tuple.__repr__(self) if not spec else format(tuple(self), spec)
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))

@@ -1,0 +1,261 @@
+"""Tensor methods that convert: to Python numbers and NumPy, between dtypes and devices, copies.
+
+Mixed into :class:`minidl.Tensor`. The dtype and device moves (``.to``,
+``.float()``, ``.cuda()``, ...) are recorded in the graph as PyTorch's are,
+so ``x.double()`` of a tensor that requires grad passes gradients back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .dtypes import as_dtype, to_numpy_dtype
+
+__all__ = ["ConvertMixin"]
+
+# PyTorch's legacy type strings, as ``Tensor.type()`` returns them
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor"}
+_NAME_TYPES = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+def _is_device(value):
+    if isinstance(value, backend.Device):
+        return True
+    if isinstance(value, str):
+        key = value.lower().strip()
+        return key in ("cpu", "gpu", "cuda") or key.startswith(("cuda:", "gpu:"))
+    return False
+
+
+class ConvertMixin:
+    """Conversions of :class:`minidl.Tensor` (Python numbers, NumPy, dtypes, devices, copies)."""
+
+    # --- Python numbers and NumPy -------------------------------------------------
+    def numpy(self, force=False):
+        """The data as a NumPy array (shares memory on the CPU; copied off the GPU)."""
+        return backend.to_device(self.data, "cpu")
+
+    def item(self):
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers; a 0-d tensor gives a number."""
+        return self.numpy().tolist()
+
+    def _scalar(self):
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.numpy().reshape(()).item()
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._scalar())
+
+    def __float__(self):
+        return float(self._scalar())
+
+    def __int__(self):
+        return int(self._scalar())
+
+    def __complex__(self):
+        return complex(self._scalar())
+
+    def __index__(self):
+        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._scalar())
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __format__(self, spec):
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    # --- dtype and device moves -------------------------------------------------
+    def to(self, *args, **kwargs):
+        """A tensor on another device and/or with another dtype; ``self`` when nothing changes.
+
+        The forms of ``torch.Tensor.to``: ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(other_tensor)`` (its device and dtype), and
+        keywords ``device=``, ``dtype=``, ``non_blocking=`` (accepted; copies
+        are synchronous) and ``copy=`` (always copy). The move is recorded in
+        the graph, so gradients flow back to ``self``.
+
+        >>> import minidl as mdl
+        >>> x = mdl.ones(2)
+        >>> x.to(mdl.float64).dtype, x.to("cpu") is x, x.to(mdl.zeros(1, dtype=mdl.long)).dtype
+        (minidl.float64, True, minidl.int64)
+        """
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        copy = bool(kwargs.pop("copy", False))
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        flags = []
+        for arg in args:
+            if arg is None:
+                continue
+            if hasattr(arg, "data") and hasattr(arg, "creator"):  # another Tensor
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, bool):
+                flags.append(arg)  # non_blocking, copy given positionally
+            elif _is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        copy = copy or (len(flags) > 1 and flags[1])
+        from .ops.math import Cast
+        from .ops.layout import ToDevice
+        out = self
+        if device is not None and backend.Device(device) != self.device:
+            out = ToDevice.apply(out, device=backend.Device(device))
+        np_dtype = to_numpy_dtype(dtype)
+        if np_dtype is not None and np_dtype != out.data.dtype:
+            out = Cast.apply(out, dtype=np_dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        """This tensor on the CPU (``self`` when already there)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU; raises :class:`minidl.DeviceError` saying why when none is usable."""
+        return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+
+    def type(self, dtype=None, non_blocking=False):
+        """Without ``dtype``: PyTorch's type string (``'torch.FloatTensor'``); with one: ``self`` cast to it."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name)
+            return f"torch.{'cuda.' if self.is_cuda else ''}{name}"
+        if isinstance(dtype, str) and dtype.split(".")[-1] in _NAME_TYPES:
+            dtype = _NAME_TYPES[dtype.split(".")[-1]]
+        return self.to(dtype=dtype)
+
+    def type_as(self, other):
+        """``self`` cast to ``other``'s dtype."""
+        return self.to(dtype=other.dtype)
+
+    def float(self):
+        """Cast to float32."""
+        return self.to(dtype=np.float32)
+
+    def double(self):
+        """Cast to float64."""
+        return self.to(dtype=np.float64)
+
+    def half(self):
+        """Cast to float16."""
+        return self.to(dtype=np.float16)
+
+    def long(self):
+        """Cast to int64."""
+        return self.to(dtype=np.int64)
+
+    def int(self):
+        """Cast to int32."""
+        return self.to(dtype=np.int32)
+
+    def short(self):
+        """Cast to int16."""
+        return self.to(dtype=np.int16)
+
+    def byte(self):
+        """Cast to uint8."""
+        return self.to(dtype=np.uint8)
+
+    def bool(self):
+        """Cast to bool."""
+        return self.to(dtype=np.bool_)
+
+    def astype(self, dtype):
+        """Differentiable dtype cast (NumPy's spelling of ``to(dtype)``)."""
+        return self.to(dtype=dtype)
+
+    def is_floating_point(self):
+        """True for float16/32/64 tensors."""
+        return self.data.dtype.kind == "f"
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.data.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self.data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes held by the elements."""
+        return int(self.data.nbytes)
+
+    # --- copies -----------------------------------------------------------------
+    def detach(self):
+        """A new leaf Tensor sharing ``data``, cut from the graph (a plain Tensor, also for a Parameter)."""
+        from .tensor import Tensor
+        return Tensor(self.data, requires_grad=False)
+
+    def detach_(self):
+        """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
+        self.creator = None
+        self.requires_grad = False
+        return self
+
+    def clone(self, memory_format=None):
+        """A copy of the data, recorded in the graph (the gradient passes through unchanged)."""
+        from .ops.layout import Clone
+        return Clone.apply(self)
+
+    def contiguous(self, memory_format=None):
+        """``self`` when its data is C-contiguous, else a contiguous copy (recorded in the graph)."""
+        if self.data.flags.c_contiguous:
+            return self
+        return self.clone()
+
+    def is_contiguous(self, memory_format=None):
+        """True when the data is laid out C-contiguously."""
+        return bool(self.data.flags.c_contiguous)
+
+    # --- new tensors like this one ------------------------------------------------
+    def _new(self, fill, size, dtype, device, requires_grad):
+        from .creation import _size_arg
+        np_dtype = to_numpy_dtype(dtype) or self.data.dtype
+        dev = backend.Device(device) if device is not None else self.device
+        data = fill(dev.xp, _size_arg(size), np_dtype)
+        from .tensor import Tensor
+        return Tensor(data, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` everywhere, of ``size``, with this tensor's dtype and device (unless given)."""
+        return self._new(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,), dtype, device, requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A copy of ``data`` with this tensor's dtype and device (unless given)."""
+        from .tensor import tensor
+        return tensor(data, dtype=dtype if dtype is not None else as_dtype(self.data.dtype),
+                      device=device if device is not None else self.device, requires_grad=requires_grad)

@@ -1,0 +1,280 @@
+"""In-place updates (``add_``, ``zero_``, ``copy_``, ``+=``, ``x[i] = v``, ...), with PyTorch's rules.
+
+Mixed into :class:`minidl.Tensor`. Every in-place op keeps the tensor object:
+
+- outside the graph (under ``no_grad``, or when nothing involved requires
+  grad) the new values are written into the same array, so views and other
+  holders of that array see them;
+- on a leaf that requires grad, with grad mode on, it raises PyTorch's
+  RuntimeError (a hand-written SGD step belongs under ``no_grad``);
+- on a tensor inside a graph it is recorded: the tensor's old value becomes
+  the input of the op, and the tensor is rebound to the result (new data,
+  new ``creator``), so gradients stay right. Ops recorded earlier that used
+  the old value are redirected to it (see ``_redirect_consumers``), so
+  ``x[i] += v`` and ``h[:, t] = f(h[:, t - 1])`` differentiate as in PyTorch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .tensor_math import ops
+
+__all__ = ["InplaceMixin"]
+
+_TORCH_NAMES = {"f2": "Half", "f4": "Float", "f8": "Double", "i1": "Char", "i2": "Short", "i4": "Int",
+                "i8": "Long", "u1": "Byte", "b1": "Bool"}
+
+
+def _torch_name(np_dtype):
+    return _TORCH_NAMES.get(np_dtype.str[1:], str(np_dtype))
+
+
+def _category(np_dtype):
+    return 0 if np_dtype.kind == "b" else 2 if np_dtype.kind in "fc" else 1
+
+
+class InplaceMixin:
+    """In-place methods of :class:`minidl.Tensor`."""
+
+    def _inplace(self, name, compute, inputs=(), direct=None):
+        """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.
+
+        ``direct``, when given, writes the new values into ``self.data`` itself
+        and is used instead of ``compute`` when nothing is recorded.
+        """
+        from .autograd import is_grad_enabled, no_grad
+        from .tensor import Tensor
+        grad_on = is_grad_enabled()
+        if grad_on and self.requires_grad and self.creator is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
+            old = Tensor(self.data, requires_grad=False)
+            old.creator, old.requires_grad = self.creator, self.requires_grad
+            if self.requires_grad and self.__dict__.pop("_used", False):
+                _redirect_consumers(name, self, old)
+            result = self._checked(name, compute(old))
+            if result.data.dtype != self.data.dtype:
+                result = ops.math.cast(result, self.data.dtype)
+            self.data, self.creator, self.requires_grad = result.data, result.creator, result.requires_grad
+            return self
+        if direct is not None:
+            direct()
+            return self
+        with no_grad():
+            result = self._checked(name, compute(self))
+        try:
+            self.data[...] = result.data
+        except ValueError as exc:
+            raise RuntimeError(f"{name}: cannot write into this tensor in place ({exc}); it is probably a "
+                               f"broadcast view from expand(): clone() it first") from None
+        return self
+
+    def _checked(self, name, result):
+        """``result`` if it fits into ``self`` (shape and dtype), else PyTorch's RuntimeError."""
+        if tuple(result.data.shape) != tuple(self.data.shape):
+            raise RuntimeError(f"{name}: output with shape {list(self.data.shape)} doesn't match the broadcast "
+                               f"shape {list(result.data.shape)}")
+        if _category(result.data.dtype) > _category(self.data.dtype):
+            raise RuntimeError(f"{name}: result type {_torch_name(result.data.dtype)} can't be cast to the desired "
+                               f"output type {_torch_name(self.data.dtype)}")
+        if backend.device_of(result.data) != backend.device_of(self.data):
+            result = result.to(self.device)
+        return result
+
+    # --- arithmetic -------------------------------------------------------------------
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place."""
+        other = other if alpha == 1 else ops.math.mul(other, alpha)
+        return self._inplace("add_", lambda t: ops.math.add(t, other), (other,))
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place."""
+        other = other if alpha == 1 else ops.math.mul(other, alpha)
+        return self._inplace("sub_", lambda t: ops.math.sub(t, other), (other,))
+
+    def mul_(self, other):
+        """``self *= other`` in place."""
+        return self._inplace("mul_", lambda t: ops.math.mul(t, other), (other,))
+
+    def div_(self, other, *, rounding_mode=None):
+        """``self /= other`` in place (an integer tensor needs a ``rounding_mode``)."""
+        return self._inplace("div_", lambda t: ops.elementwise.divide(t, other, rounding_mode), (other,))
+
+    def pow_(self, exponent):
+        """``self **= exponent`` in place."""
+        return self._inplace("pow_", lambda t: ops.math.pow(t, exponent), (exponent,))
+
+    def neg_(self):
+        """Negate in place."""
+        return self._inplace("neg_", ops.math.neg)
+
+    def abs_(self):
+        """Absolute value in place."""
+        return self._inplace("abs_", ops.math.abs)
+
+    def sqrt_(self):
+        """Square root in place."""
+        return self._inplace("sqrt_", ops.math.sqrt)
+
+    def exp_(self):
+        """e**x in place."""
+        return self._inplace("exp_", ops.math.exp)
+
+    def log_(self):
+        """Natural logarithm in place."""
+        return self._inplace("log_", ops.math.log)
+
+    def relu_(self):
+        """max(x, 0) in place."""
+        return self._inplace("relu_", ops.activation.relu)
+
+    def sigmoid_(self):
+        """Sigmoid in place."""
+        return self._inplace("sigmoid_", ops.activation.sigmoid)
+
+    def tanh_(self):
+        """tanh in place."""
+        return self._inplace("tanh_", ops.activation.tanh)
+
+    def clamp_(self, min=None, max=None):
+        """Clamp into [min, max] in place."""
+        return self._inplace("clamp_", lambda t: ops.elementwise.clamp(t, min, max), (min, max))
+
+    clip_ = clamp_
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # --- overwriting -------------------------------------------------------------------
+    def _fill(self, name, value):
+        return self._inplace(name, lambda t: ops.inplace.Fill.apply(t, value=value))
+
+    def zero_(self):
+        """Set every element to 0 in place."""
+        return self._fill("zero_", 0)
+
+    def fill_(self, value):
+        """Set every element to ``value`` (a number or a one-element tensor) in place."""
+        if hasattr(value, "creator"):
+            if value.numel() != 1:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.dim()} dimensions.")
+            value = value.item()
+        return self._fill("fill_", value)
+
+    def copy_(self, src, non_blocking=False):
+        """Overwrite with ``src`` (broadcast to this shape, cast to this dtype, moved to this device)."""
+        from .tensor import Tensor, as_tensor
+        src = src if isinstance(src, Tensor) else as_tensor(src)
+        if src.device != self.device:
+            src = src.to(self.device)
+        try:
+            np.broadcast_shapes(tuple(src.data.shape), tuple(self.data.shape))
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {list(src.data.shape)} cannot be broadcast to "
+                               f"{list(self.data.shape)}") from None
+        return self._inplace("copy_", lambda t: _copy_result(t, src), (src,))
+
+    def uniform_(self, a=0, b=1, *, generator=None):
+        """Fill with samples from U(a, b) drawn from minidl's seeded generator."""
+        draw = backend.rng().uniform(a, b, size=self.data.shape).astype(self.data.dtype)
+        return self._fill("uniform_", backend.to_device(draw, self.device))
+
+    def normal_(self, mean=0, std=1, *, generator=None):
+        """Fill with samples from N(mean, std**2) drawn from minidl's seeded generator."""
+        draw = backend.rng().normal(mean, std, size=self.data.shape).astype(self.data.dtype)
+        return self._fill("normal_", backend.to_device(draw, self.device))
+
+    def masked_fill_(self, mask, value):
+        """Set the elements where ``mask`` (bool, broadcast) is True to ``value``, in place."""
+        return self._inplace("masked_fill_", lambda t: _masked(t, mask, value), (value,))
+
+    def masked_fill(self, mask, value):
+        """A copy with the elements where ``mask`` (bool, broadcast) is True set to ``value``."""
+        return _masked(self, mask, value)
+
+    def __setitem__(self, index, value):
+        from .tensor import Tensor, as_tensor
+        index = ops.shape._normalise_index(self, index)
+        value = value if isinstance(value, Tensor) else as_tensor(value, like=self)
+        if value.device != self.device:
+            value = value.to(self.device)
+        if value.data.dtype != self.data.dtype:
+            value = ops.math.cast(value, self.data.dtype)
+        def write():
+            try:
+                self.data[index] = value.data
+            except ValueError as exc:
+                raise RuntimeError(f"__setitem__: {exc}") from None
+
+        self._inplace("__setitem__", lambda t: ops.inplace.SetItem.apply(t, value, index=index), (value,), write)
+
+
+def _redirect_consumers(name, tensor, old):
+    """Make the recorded ops that used ``tensor`` use ``old`` (its value before this in-place op).
+
+    Each Function keeps its inputs as Tensor objects and the backward walk
+    follows ``input.creator``; once ``tensor`` is rebound to the in-place op,
+    those earlier consumers must point at the tensor standing for the old
+    value, or their gradients would go through the new op. They are found with
+    ``gc.get_referrers`` (a scan of the heap, paid only on this rare path:
+    an in-place op on a non-leaf that an earlier op already used, such as
+    ``h[:, t] = f(h[:, t - 1])``).
+    """
+    import gc
+
+    from .autograd import Function
+    holders = [ref for ref in gc.get_referrers(tensor) if type(ref) in (list, tuple)]
+    found = 0
+    if holders:
+        for owner in gc.get_referrers(*holders):
+            inputs = getattr(owner, "inputs", None) if isinstance(owner, Function) else None
+            if inputs is None or not any(inputs is h for h in holders):
+                continue
+            replaced = [old if item is tensor else item for item in inputs]
+            if isinstance(inputs, list):
+                inputs[:] = replaced
+            else:
+                owner.inputs = type(inputs)(replaced)
+            found += 1
+    if not found and getattr(tensor.creator, "inputs", None) is None and tensor.creator is not None:
+        raise RuntimeError(f"{name}: this tensor was used by an operation recorded for backward and the graph "
+                           f"cannot be followed to keep its gradients right; use the out-of-place form or clone()")
+
+
+def _copy_result(old, src):
+    """``src`` broadcast over ``old``, as the recorded CopyFrom (or a plain copy outside the graph)."""
+    if src.data.dtype != old.data.dtype:
+        src = ops.math.cast(src, old.data.dtype)
+    return ops.inplace.CopyFrom.apply(old, src)
+
+
+def _masked(t, mask, value):
+    cond = mask.data if hasattr(mask, "data") else mask
+    if getattr(cond, "dtype", None) != np.bool_:
+        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                           f"{getattr(cond, 'dtype', type(cond).__name__)}")
+    if hasattr(value, "creator"):
+        value = value.to(dtype=t.data.dtype)
+    else:
+        from .tensor import as_tensor
+        value = as_tensor(value, like=t)
+        if value.data.dtype != t.data.dtype:
+            value = ops.math.cast(value, t.data.dtype)
+    return ops.elementwise.Where.apply(value, t, cond=cond) if tuple(
+        np.broadcast_shapes(cond.shape, t.data.shape)) == tuple(t.data.shape) else _bad_mask(t, cond)
+
+
+def _bad_mask(t, cond):
+    raise RuntimeError(f"masked_fill: the mask of shape {list(cond.shape)} does not broadcast to the tensor's "
+                       f"shape {list(t.data.shape)}")

@@ -1,0 +1,334 @@
+"""Tensor arithmetic: operators, comparisons and elementwise methods (mixed into ``Tensor``).
+
+Operators follow PyTorch: ``/`` is true division (integers give float32),
+``//`` floors, ``%`` takes the sign of the divisor, comparisons return bool
+tensors outside the graph, and dtypes promote as PyTorch's do (see
+:func:`minidl.dtypes.result_type`).
+"""
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["MathMixin", "ops"]
+
+
+class _LazyOps:
+    """``ops.math``, ``ops.shape``, ...: the :mod:`minidl.ops` modules, imported on first use.
+
+    The ops modules import ``Tensor``, so ``tensor.py`` cannot import them at
+    the top; after the first access each module is a plain attribute here.
+    """
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        module = importlib.import_module(f"minidl.ops.{name}")
+        setattr(self, name, module)
+        return module
+
+
+ops = _LazyOps()
+
+
+class MathMixin:
+    """Arithmetic, comparisons and elementwise functions of :class:`minidl.Tensor`."""
+
+    # --- operators ------------------------------------------------------------------
+    def __add__(self, other):
+        return ops.math.add(self, other)
+
+    def __radd__(self, other):
+        return ops.math.add(other, self)
+
+    def __sub__(self, other):
+        return ops.math.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.math.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.math.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.math.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.math.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.math.div(other, self)
+
+    def __floordiv__(self, other):
+        return ops.elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.elementwise.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.elementwise.remainder(other, self)
+
+    def __pow__(self, other):
+        return ops.math.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.math.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.math.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.math.matmul(other, self)
+
+    def __neg__(self):
+        return ops.math.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.math.abs(self)
+
+    def __invert__(self):
+        return ops.compare.logical_not(self) if self.data.dtype.kind == "b" else ops.compare.bitwise_not(self)
+
+    def __and__(self, other):
+        return ops.compare.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return ops.compare.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return ops.compare.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    # --- comparisons: bool tensors outside the graph --------------------------------
+    def __eq__(self, other):
+        return ops.compare.eq(self, other)
+
+    def __ne__(self, other):
+        return ops.compare.ne(self, other)
+
+    def __lt__(self, other):
+        return ops.compare.lt(self, other)
+
+    def __le__(self, other):
+        return ops.compare.le(self, other)
+
+    def __gt__(self, other):
+        return ops.compare.gt(self, other)
+
+    def __ge__(self, other):
+        return ops.compare.ge(self, other)
+
+    def __contains__(self, value):
+        return bool((self == value).data.any())
+
+    def eq(self, other):
+        """Elementwise ``self == other`` as a bool tensor."""
+        return ops.compare.eq(self, other)
+
+    def ne(self, other):
+        """Elementwise ``self != other`` as a bool tensor."""
+        return ops.compare.ne(self, other)
+
+    def lt(self, other):
+        """Elementwise ``self < other`` as a bool tensor."""
+        return ops.compare.lt(self, other)
+
+    def le(self, other):
+        """Elementwise ``self <= other`` as a bool tensor."""
+        return ops.compare.le(self, other)
+
+    def gt(self, other):
+        """Elementwise ``self > other`` as a bool tensor."""
+        return ops.compare.gt(self, other)
+
+    def ge(self, other):
+        """Elementwise ``self >= other`` as a bool tensor."""
+        return ops.compare.ge(self, other)
+
+    def equal(self, other):
+        """True when ``other`` has the same shape and elements (a Python bool)."""
+        return ops.compare.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when every element is within ``atol + rtol * |other|`` of ``other`` (a Python bool)."""
+        return ops.compare.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise closeness to ``other`` as a bool tensor."""
+        return ops.compare.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def isnan(self):
+        """Elementwise NaN test as a bool tensor."""
+        return ops.compare.isnan(self)
+
+    def isfinite(self):
+        """Elementwise finiteness test as a bool tensor."""
+        return ops.compare.isfinite(self)
+
+    def logical_not(self):
+        """Elementwise logical not as a bool tensor."""
+        return ops.compare.logical_not(self)
+
+    # --- arithmetic methods -----------------------------------------------------------
+    def add(self, other, alpha=1):
+        """``self + alpha * other``."""
+        return ops.math.add(self, other if alpha == 1 else ops.math.mul(other, alpha))
+
+    def sub(self, other, alpha=1):
+        """``self - alpha * other``."""
+        return ops.math.sub(self, other if alpha == 1 else ops.math.mul(other, alpha))
+
+    def mul(self, other):
+        """``self * other``."""
+        return ops.math.mul(self, other)
+
+    def div(self, other, rounding_mode=None):
+        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient."""
+        return ops.elementwise.divide(self, other, rounding_mode)
+
+    def floor_divide(self, other):
+        """``self // other``, rounding down."""
+        return ops.elementwise.floor_divide(self, other)
+
+    def remainder(self, other):
+        """``self % other`` with the sign of ``other``."""
+        return ops.elementwise.remainder(self, other)
+
+    def neg(self):
+        """``-self``."""
+        return ops.math.neg(self)
+
+    def pow(self, exponent):
+        """``self ** exponent`` (a number or a tensor)."""
+        return ops.math.pow(self, exponent)
+
+    def matmul(self, other):
+        """Matrix product ``self @ other`` (``torch.matmul`` rules)."""
+        return ops.math.matmul(self, other)
+
+    def mm(self, other):
+        """Product of two matrices."""
+        if self.data.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise RuntimeError(f"mm: both arguments must be matrices, got shapes {tuple(self.data.shape)} "
+                               f"and {tuple(getattr(other, 'shape', ()))}")
+        return ops.math.matmul(self, other)
+
+    def bmm(self, other):
+        """Batched product of (b, n, m) and (b, m, p) tensors."""
+        if self.data.ndim != 3 or getattr(other, "ndim", 0) != 3:
+            raise RuntimeError(f"bmm: both arguments must be 3-D, got shapes {tuple(self.data.shape)} "
+                               f"and {tuple(getattr(other, 'shape', ()))}")
+        return ops.math.matmul(self, other)
+
+    def dot(self, other):
+        """Inner product of two 1-D tensors."""
+        if self.data.ndim != 1 or getattr(other, "ndim", 0) != 1:
+            raise RuntimeError("dot: 1D tensors expected")
+        return ops.math.matmul(self, other)
+
+    def maximum(self, other):
+        """Elementwise maximum with ``other``."""
+        return ops.math.maximum(self, other)
+
+    def minimum(self, other):
+        """Elementwise minimum with ``other``."""
+        return ops.math.minimum(self, other)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
+        return ops.elementwise.where(condition, self, other)
+
+    # --- elementwise functions -----------------------------------------------------------
+    def exp(self):
+        """Elementwise e**x."""
+        return ops.math.exp(self)
+
+    def log(self):
+        """Elementwise natural logarithm."""
+        return ops.math.log(self)
+
+    def sqrt(self):
+        """Elementwise square root."""
+        return ops.math.sqrt(self)
+
+    def rsqrt(self):
+        """Elementwise 1 / sqrt(x)."""
+        return ops.math.div(1.0, ops.math.sqrt(self))
+
+    def square(self):
+        """Elementwise x**2."""
+        return ops.math.mul(self, self)
+
+    def reciprocal(self):
+        """Elementwise 1 / x."""
+        return ops.math.div(1.0, self)
+
+    def abs(self):
+        """Elementwise absolute value."""
+        return ops.math.abs(self)
+
+    def sin(self):
+        """Elementwise sine."""
+        return ops.elementwise.sin(self)
+
+    def cos(self):
+        """Elementwise cosine."""
+        return ops.elementwise.cos(self)
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of each element (zero gradient)."""
+        return ops.elementwise.sign(self)
+
+    def floor(self):
+        """Round down (zero gradient)."""
+        return ops.elementwise.floor(self)
+
+    def ceil(self):
+        """Round up (zero gradient)."""
+        return ops.elementwise.ceil(self)
+
+    def round(self, decimals=0):
+        """Round half to even, to ``decimals`` places (zero gradient)."""
+        return ops.elementwise.round(self, decimals=decimals)
+
+    def trunc(self):
+        """Round toward zero (zero gradient)."""
+        return ops.elementwise.trunc(self)
+
+    def clamp(self, min=None, max=None):
+        """Clamp into [min, max] (numbers or tensors); the gradient flows where not clamped."""
+        return ops.elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def relu(self):
+        """max(x, 0)."""
+        return ops.activation.relu(self)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-x)) (integer tensors are computed in float32)."""
+        return ops.activation.sigmoid(ops.math._float(self))
+
+    def tanh(self):
+        """Hyperbolic tangent (integer tensors are computed in float32)."""
+        return ops.activation.tanh(ops.math._float(self))
+
+    def softmax(self, dim, dtype=None):
+        """Softmax along ``dim``."""
+        from .functions import softmax
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        """Log-softmax along ``dim``."""
+        from .functions import log_softmax
+        return log_softmax(self, dim, dtype=dtype)

@@ -1,0 +1,109 @@
+"""Tensor shape methods, PyTorch's: view/reshape, transpose(d0, d1), permute, squeeze, expand, split, indexing.
+
+Mixed into :class:`minidl.Tensor`; the work is done by :mod:`minidl.ops.shape`.
+"""
+from __future__ import annotations
+
+from .tensor_math import ops
+
+__all__ = ["ShapeMixin"]
+
+
+class ShapeMixin:
+    """Shape methods of :class:`minidl.Tensor`."""
+
+    def reshape(self, *shape):
+        """The same elements in a new shape (varargs or a tuple; one -1 is inferred)."""
+        return ops.shape.reshape(self, *shape)
+
+    def view(self, *shape):
+        """As :meth:`reshape` (minidl copies when a view is impossible instead of raising)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__index__"):
+            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is not supported; "
+                            f"use .to(dtype) to convert the values")
+        return ops.shape.reshape(self, *shape)
+
+    def view_as(self, other):
+        """``self`` viewed with ``other``'s shape."""
+        return ops.shape.reshape(self, tuple(other.shape))
+
+    def reshape_as(self, other):
+        """``self`` reshaped to ``other``'s shape."""
+        return ops.shape.reshape(self, tuple(other.shape))
+
+    def transpose(self, dim0, dim1):
+        """Swap dimensions ``dim0`` and ``dim1`` (PyTorch's meaning, not NumPy's permutation)."""
+        return ops.shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def permute(self, *dims):
+        """Reorder all dimensions: output dim i is input dim ``dims[i]`` (varargs or a tuple)."""
+        return ops.shape.permute(self, *dims)
+
+    def t(self):
+        """The transpose of a matrix; 0-d and 1-D tensors are returned as they are."""
+        if self.data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
+        return ops.shape.transpose(self, 0, 1) if self.data.ndim == 2 else ops.shape.reshape(self, self.shape)
+
+    def unsqueeze(self, dim):
+        """Insert a dimension of size 1 at ``dim``."""
+        return ops.shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        """Drop dimensions of size 1 (all, or ``dim`` when it has size 1)."""
+        return ops.shape.squeeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dimensions ``start_dim..end_dim`` into one (all of them by default)."""
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        """Split dimension ``dim`` into ``sizes``."""
+        shape = list(self.shape)
+        d = ops.shape._dim(dim, len(shape))
+        return ops.shape.reshape(self, tuple(shape[:d]) + tuple(sizes) + tuple(shape[d + 1:]))
+
+    def expand(self, *sizes):
+        """A broadcast view with ``sizes`` (-1 keeps a dimension)."""
+        return ops.shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        """``self`` expanded to ``other``'s shape."""
+        return ops.shape.expand(self, tuple(other.shape))
+
+    def repeat(self, *sizes):
+        """Tile ``sizes[i]`` times along each dimension."""
+        return ops.shape.repeat(self, *sizes)
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` equal pieces along ``dim`` (the last may be smaller)."""
+        return ops.shape.chunk(self, chunks, dim)
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` (an int, or a list of sizes) along ``dim``."""
+        return ops.shape.split(self, split_size, dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim`` as a tuple."""
+        return ops.shape.unbind(self, dim)
+
+    def flip(self, *dims):
+        """The elements reversed along ``dims`` (varargs or a tuple)."""
+        return ops.layout.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def index_select(self, dim, index):
+        """Entries at ``index`` along ``dim``."""
+        return ops.shape.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` is True, as a 1-D tensor."""
+        return ops.shape.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the non-zero elements, (n, ndim) int64."""
+        return ops.shape.nonzero(self, as_tuple=as_tuple)
+
+    def __getitem__(self, index):
+        return ops.shape.getitem(self, index)
