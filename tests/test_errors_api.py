@@ -135,7 +135,7 @@ def fit_args(**overrides):
      r"^the data is a one-shot iterator"),
     ({"data": (np.ones((4, 3), np.float32), np.zeros(4, np.int64))}, ValueError,
      r"expected input with in_features=2 in its last dimension, got input of shape \(4, 3\)$"),
-    ({"device": "tpu"}, mdl.DeviceError, r"^unknown device 'tpu'; use 'cpu', 'gpu' or 'cuda'$"),
+    ({"device": "tpu"}, mdl.DeviceError, r"^unknown device 'tpu'; use 'cpu', 'cuda' \(or 'gpu'\)$"),
 ])
 def test_fit_bad_argument(overrides, exc, pattern):
     expect(exc, pattern, fit_args(**overrides))
@@ -206,7 +206,7 @@ def test_data_bad_argument(make, exc, pattern):
 
 # ------------------------------------------------------------------ files
 def test_io_bad_paths(tmp_path):
-    expect(ValueError, rf"^{tmp_path / 'w.pkl'}: unknown file type '\.pkl'; use \.h5 / \.hdf5 \(HDF5\) or \.npz",
+    expect(ValueError, rf"^{tmp_path / 'w.pkl'}: unknown file type '\.pkl'; use \.pt / \.pth \(PyTorch\), \.safetensors, \.h5 / \.hdf5 \(HDF5\) or \.npz",
            lambda: save({"a": np.ones(1)}, tmp_path / "w.pkl"))
     expect(TypeError, r"^cannot save a object at 'a/b'; supported: arrays",
            lambda: save({"a": {"b": object()}}, tmp_path / "w.h5"))

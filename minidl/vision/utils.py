@@ -33,7 +33,7 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
 
     >>> import minidl as mdl
     >>> make_grid(mdl.zeros(5, 1, 4, 4), nrow=3).shape
-    (3, 14, 20)
+    minidl.Size([3, 14, 20])
     """
     x = _as_array(tensor).astype(np.float32, copy=True) if not np.issubdtype(
         _as_array(tensor).dtype, np.floating) else _as_array(tensor).copy()

@@ -100,7 +100,7 @@ class SyncBatchNorm(_BatchNorm):
     >>> import minidl as mdl, minidl.nn as nn
     >>> bn = nn.SyncBatchNorm(3)                  # one process: plain batch norm
     >>> bn(mdl.randn(4, 3, 5, 5)).shape
-    (4, 3, 5, 5)
+    minidl.Size([4, 3, 5, 5])
     """
 
     _valid_ndims = (2, 3, 4)

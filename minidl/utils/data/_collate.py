@@ -51,7 +51,7 @@ def default_collate(batch):
     >>> import numpy as np
     >>> x, y = default_collate([(np.zeros(2, np.float32), 1), (np.ones(2, np.float32), 0)])
     >>> x.shape, y.dtype.name, y.tolist()
-    ((2, 2), 'int64', [1, 0])
+    (minidl.Size([2, 2]), 'int64', [1, 0])
     """
     if not isinstance(batch, (list, tuple)) or not batch:
         raise TypeError(f"default_collate expects a non-empty list of samples, got {batch!r}")

@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
     >>> ds = TensorDataset(mdl.zeros(4, 2), mdl.tensor([0, 1, 0, 1]))
     >>> x, y = ds[1]
     >>> x.shape, int(y.item()), len(ds)
-    ((2,), 1, 4)
+    (minidl.Size([2]), 1, 4)
     """
 
     def __init__(self, *tensors):
