@@ -179,7 +179,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(targets, found)):
         if g is None:
             if materialize_grads:
-                from ..tensor import zeros_like
+                from ..creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
                 raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) appears not to have been used in the "

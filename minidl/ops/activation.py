@@ -166,11 +166,13 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """Exponential linear unit: x if x > 0 else alpha * (exp(x) - 1), any shape.
 
-    Built from differentiable primitives as relu(x) + alpha * (exp(min(x, 0)) - 1),
-    so higher-order gradients come for free; d/dx at 0 is alpha, as in PyTorch.
+    Built from differentiable primitives as relu(x) + alpha * (exp(clamp(x, max=0)) - 1),
+    so higher-order gradients come for free; d/dx at 0 is alpha, as in PyTorch (clamp
+    passes the gradient at its bound, where ``minimum`` would split it in half).
     """
-    from .math import exp, minimum
-    out = relu(input) + (exp(minimum(input, 0.0)) - 1.0) * float(alpha)
+    from .elementwise import clamp
+    from .math import exp
+    out = relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha)
     return _in_place("elu", input, out) if inplace else out
 
 

@@ -18,6 +18,20 @@ __all__ = ["sin", "cos", "sign", "floor", "ceil", "round", "trunc", "clamp", "wh
            "remainder", "divide"]
 
 
+def _zeros_like(g, shape):
+    """A constant zero gradient of ``shape`` (a piecewise-constant op's: no dependence on anything)."""
+    return Tensor(get_array_module(g.data).zeros(shape, dtype=g.dtype))
+
+
+def _masked_grad(g, mask, keep=True):
+    """``g`` where ``mask`` (a constant bool array) is ``keep``, else 0, recorded (linear in ``g``).
+
+    A Where rather than a product by the mask, so that an infinite ``g`` at a masked-out place gives 0, not NaN.
+    """
+    zero = Tensor(get_array_module(g.data).zeros((), dtype=g.dtype))
+    return Where.apply(g, zero, cond=mask) if keep else Where.apply(zero, g, cond=mask)
+
+
 class Sin(Function):
     """sin(x); d/dx = cos(x)."""
 
@@ -27,6 +41,9 @@ class Sin(Function):
 
     def backward(self, g):
         return g * get_array_module(g).cos(self.x)
+
+    def backward_graph(self, g):
+        return g * Cos.apply(self.inputs[0])
 
 
 class Cos(Function):
@@ -39,6 +56,9 @@ class Cos(Function):
     def backward(self, g):
         return -g * get_array_module(g).sin(self.x)
 
+    def backward_graph(self, g):
+        return -g * Sin.apply(self.inputs[0])
+
 
 class Piecewise(Function):
     """A piecewise-constant function (sign, floor, ceil, round, trunc): zero gradient almost everywhere."""
@@ -49,6 +69,9 @@ class Piecewise(Function):
 
     def backward(self, g):
         return get_array_module(g).zeros(self.shape, dtype=g.dtype)
+
+    def backward_graph(self, g):
+        return _zeros_like(g, self.shape)
 
 
 class ClampScalar(Function):
@@ -67,6 +90,9 @@ class ClampScalar(Function):
     def backward(self, g):
         return g if self.mask is None else g * self.mask
 
+    def backward_graph(self, g):
+        return g if self.mask is None else _masked_grad(g, self.mask)
+
 
 class Where(Function):
     """where(cond, a, b); d/da = cond, d/db = not cond."""
@@ -82,6 +108,11 @@ class Where(Function):
         gb = xp.where(self.cond, zero, g) if self.needs_input_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        ga = _masked_grad(g, self.cond) if self.needs_input_grad[0] else None
+        gb = _masked_grad(g, self.cond, keep=False) if self.needs_input_grad[1] else None
+        return ga, gb
+
 
 class FloorDivide(Function):
     """a // b, flooring; like PyTorch, its derivative is not implemented (backward raises)."""
@@ -92,6 +123,9 @@ class FloorDivide(Function):
     def backward(self, g):
         raise RuntimeError("the derivative for 'floor_divide' is not implemented (as in PyTorch); "
                            "use torch.div(a, b, rounding_mode='floor') for a zero gradient, or a / b")
+
+    def backward_graph(self, g):
+        return self.backward(g.data)   # raises, as the array path does
 
 
 class RoundedDivide(Function):
@@ -111,6 +145,9 @@ class RoundedDivide(Function):
         xp = get_array_module(g)
         return xp.zeros(self.shapes[0], g.dtype), xp.zeros(self.shapes[1], g.dtype)
 
+    def backward_graph(self, g):
+        return _zeros_like(g, self.shapes[0]), _zeros_like(g, self.shapes[1])
+
 
 class Remainder(Function):
     """a % b with the sign of b (Python's and PyTorch's); d/da = 1, d/db = -floor(a / b)."""
@@ -123,6 +160,12 @@ class Remainder(Function):
         gb = None
         if self.needs_input_grad[1]:
             gb = -g * get_array_module(g).floor_divide(self.a, self.b)
+        return g, gb
+
+    def backward_graph(self, g):
+        gb = None
+        if self.needs_input_grad[1]:   # floor(a / b) is piecewise constant: a constant factor
+            gb = -g * Tensor(get_array_module(self.a).floor_divide(self.a, self.b))
         return g, gb
 
 

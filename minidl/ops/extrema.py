@@ -35,6 +35,15 @@ class Gather(Function):
         index_add(gx, tuple(grids), g)
         return gx
 
+    def backward_graph(self, g):
+        # gathering along dim is x[grids] with open grids for the other dims: its gradient is the
+        # recorded scatter-add IndexScatter, whose own gradient is that indexing again (GetItem)
+        from .shape import IndexScatter
+        xp = get_array_module(g.data)
+        grids = list(xp.ogrid[tuple(slice(0, n) for n in self.index.shape)])
+        grids[self.dim] = self.index
+        return IndexScatter.apply(g, in_shape=self.in_shape, index=tuple(grids))
+
 
 class Min(Function):
     """min(x, axes); the gradient is shared equally between tied minima."""
@@ -45,6 +54,9 @@ class Min(Function):
 
     def backward(self, g):
         return -self.max.backward(-g)
+
+    def backward_graph(self, g):
+        return -self.max.backward_graph(-g)
 
 
 def _coerce(value):

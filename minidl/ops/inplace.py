@@ -12,6 +12,12 @@ from ..backend import get_array_module
 __all__ = ["Fill", "CopyFrom", "SetItem"]
 
 
+def _zeros(g, shape):
+    """A constant zero gradient of ``shape`` (the overwritten value's: it no longer affects anything)."""
+    from ..tensor import Tensor
+    return Tensor(get_array_module(g.data).zeros(shape, dtype=g.dtype))
+
+
 class Fill(Function):
     """old overwritten by ``value`` (a number or an array broadcast to old's shape); zero gradient."""
 
@@ -24,6 +30,9 @@ class Fill(Function):
 
     def backward(self, g):
         return get_array_module(g).zeros(self.shape, dtype=g.dtype)
+
+    def backward_graph(self, g):
+        return _zeros(g, self.shape)
 
 
 class CopyFrom(Function):
@@ -39,6 +48,9 @@ class CopyFrom(Function):
     def backward(self, g):
         g_old = get_array_module(g).zeros(self.shape, dtype=g.dtype) if self.needs_input_grad[0] else None
         return g_old, g
+
+    def backward_graph(self, g):
+        return (_zeros(g, self.shape) if self.needs_input_grad[0] else None), g
 
 
 class SetItem(Function):
@@ -56,4 +68,12 @@ class SetItem(Function):
             g_old = g.copy()
             g_old[self.index] = 0
         g_value = g[self.index] if self.needs_input_grad[1] else None
+        return g_old, g_value
+
+    def backward_graph(self, g):
+        from .shape import GetItem
+        g_old = None
+        if self.needs_input_grad[0]:   # g with zeros written at index: this op itself, linear in g
+            g_old = SetItem.apply(g, _zeros(g, ()), index=self.index)
+        g_value = GetItem.apply(g, index=self.index) if self.needs_input_grad[1] else None
         return g_old, g_value

@@ -21,6 +21,9 @@ class Expand(Function):
     def backward(self, g):
         return g
 
+    def backward_graph(self, g):
+        return g   # summed back to x's shape by the engine (a recorded unbroadcast)
+
 
 class Repeat(Function):
     """tile(x, reps) with len(reps) >= x.ndim; the gradient is the sum over the tiles."""
@@ -38,6 +41,15 @@ class Repeat(Function):
         summed = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
         return summed
 
+    def backward_graph(self, g):
+        from .reduction import Sum
+        from .shape import Reshape
+        split = []
+        for r, s in zip(self.reps, self.in_shape):
+            split += [r, s]
+        tiles = Reshape.apply(g, shape=tuple(split))
+        return Sum.apply(tiles, axes=tuple(range(0, len(split), 2)), keepdims=False)
+
 
 class Clone(Function):
     """A copy of x; the gradient passes through unchanged."""
@@ -46,6 +58,9 @@ class Clone(Function):
         return x.copy()
 
     def backward(self, g):
+        return g
+
+    def backward_graph(self, g):
         return g
 
 
@@ -59,6 +74,9 @@ class ToDevice(Function):
     def backward(self, g):
         return to_device(g, self.source)
 
+    def backward_graph(self, g):
+        return ToDevice.apply(g, device=self.source)
+
 
 class Flip(Function):
     """x reversed along ``dims``; the gradient is reversed the same way."""
@@ -69,6 +87,9 @@ class Flip(Function):
 
     def backward(self, g):
         return get_array_module(g).flip(g, axis=self.dims)
+
+    def backward_graph(self, g):
+        return Flip.apply(g, dims=self.dims)
 
 
 def flip(input, dims):

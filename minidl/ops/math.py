@@ -293,6 +293,9 @@ class MaximumSplit(Function):
     def backward(self, g):
         return g * self.a_share, g * (1 - self.a_share)
 
+    def backward_graph(self, g):
+        return g * _const(self.a_share), g * _const(1 - self.a_share)
+
 
 class MinimumSplit(Function):
     """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
@@ -303,6 +306,9 @@ class MinimumSplit(Function):
 
     def backward(self, g):
         return g * self.a_share, g * (1 - self.a_share)
+
+    def backward_graph(self, g):
+        return g * _const(self.a_share), g * _const(1 - self.a_share)
 
 
 class Cast(Function):

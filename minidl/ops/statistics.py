@@ -44,12 +44,39 @@ class Prod(Function):
         axes = None if self.axis is None else (self.axis,)
         return others * _expand(g, x.shape, axes, self.keepdims)
 
+    def backward_graph(self, g):
+        # the product of the others as a recorded Prod: row k of an (n, ..., n) stack holds the
+        # elements along the axis with the k-th replaced by 1 (exact with zeros, no division)
+        from ..tensor import Tensor
+        from .elementwise import Where
+        from .reduction import _expand_tensor
+        from .shape import BroadcastTo, Reshape, Transpose
+        x, = self.inputs
+        flat = Reshape.apply(x, shape=(-1,)) if self.axis is None else x
+        ax = 0 if self.axis is None else self.axis
+        nd = flat.ndim
+        to_last = tuple(i for i in range(nd) if i != ax) + (ax,)
+        moved = Transpose.apply(flat, axes=to_last)                       # (..., n)
+        n = moved.shape[-1]
+        stacked = BroadcastTo.apply(Reshape.apply(moved, shape=(1,) + tuple(moved.shape)),
+                                    shape=(n,) + tuple(moved.shape))     # (n, ..., n)
+        xp = get_array_module(x.data)
+        diagonal = xp.eye(n, dtype=bool).reshape((n,) + (1,) * (nd - 1) + (n,))
+        one = Tensor(xp.ones((), dtype=x.dtype))
+        others = Prod.apply(Where.apply(one, stacked, cond=diagonal), axis=nd, keepdims=False)   # (n, ...)
+        back = tuple(range(1, nd)) + (0,)                                 # (..., n): the moved layout
+        others = Transpose.apply(others, axes=back)
+        others = Transpose.apply(others, axes=tuple(int(i) for i in np.argsort(to_last)))
+        others = Reshape.apply(others, shape=tuple(x.shape))
+        axes = None if self.axis is None else (self.axis,)
+        return others * _expand_tensor(g, tuple(x.shape), axes, self.keepdims)
+
 
 class Var(Function):
     """var(x) = sum((x - mean)^2) / (n - correction); d/dx = 2 (x - mean) / (n - correction)."""
 
     def forward(self, x, axes=None, correction=1, keepdims=False, root=False):
-        self.axes, self.keepdims, self.root = axes, keepdims, root
+        self.axes, self.keepdims, self.root, self.correction = axes, keepdims, root, correction
         self.dev = x - x.mean(axis=axes, keepdims=True)
         self.denom = max(_count(x.shape, axes) - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -66,6 +93,18 @@ class Var(Function):
                 std = _expand(self.out, self.dev.shape, self.axes, self.keepdims)
                 return g * self.dev / (self.dev.dtype.type(self.denom) * std)
             return g * (2 * self.dev) / self.dev.dtype.type(self.denom)
+
+    def backward_graph(self, g):
+        from .reduction import Mean, _expand_tensor
+        x, = self.inputs
+        g = _expand_tensor(g, tuple(x.shape), self.axes, self.keepdims)
+        dev = x - Mean.apply(x, axes=self.axes, keepdims=True)
+        denom = float(self.denom)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.root:
+                std = Var.apply(x, axes=self.axes, correction=self.correction, keepdims=True, root=True)
+                return g * dev / (std * denom)
+            return g * (2 * dev) / denom
 
 
 class LogSumExp(Function):
@@ -87,6 +126,13 @@ class LogSumExp(Function):
         g = _expand(g, self.x.shape, self.axes, self.keepdims)
         return g * xp.exp(self.x - self.out)
 
+    def backward_graph(self, g):
+        from .math import exp
+        from .reduction import _expand_tensor
+        x, = self.inputs
+        g = _expand_tensor(g, tuple(x.shape), self.axes, self.keepdims)
+        return g * exp(x - LogSumExp.apply(x, axes=self.axes, keepdims=True))
+
 
 class CumSum(Function):
     """Running sum along ``axis``; the gradient is the reversed running sum of g."""
@@ -98,6 +144,11 @@ class CumSum(Function):
     def backward(self, g):
         xp = get_array_module(g)
         return xp.flip(xp.cumsum(xp.flip(g, axis=self.axis), axis=self.axis), axis=self.axis)
+
+    def backward_graph(self, g):
+        from .layout import Flip
+        dims = (self.axis,)
+        return Flip.apply(CumSum.apply(Flip.apply(g, dims=dims), axis=self.axis), dims=dims)
 
 
 def _aliases(dim, keepdim, axis, keepdims):
