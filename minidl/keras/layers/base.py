@@ -265,8 +265,13 @@ class Layer(Module):
 
     @property
     def weights(self) -> list:
-        """All weights (:class:`Variable`), trainable first, in Keras' order."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights (:class:`Variable`) in Keras' order: each layer's in creation order
+        (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance),
+        layer after layer."""
+        out = [var for var, _ in self._weight_specs]
+        for sub in self._sublayers():
+            out += sub.weights
+        return out
 
     @property
     def trainable_weights(self) -> list:

@@ -92,6 +92,7 @@ class Sequential(Model):
             else:
                 self._input_layer = InputLayer(batch_shape=input_shape,
                                                name=self._input_layer.name)
+        unique_name("functional")  # Keras builds a Functional behind a Sequential: same name count
         x = self._input_layer._symbolic_output
         for layer in self._layers:
             x = layer(x)

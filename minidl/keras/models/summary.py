@@ -57,7 +57,9 @@ def column_widths(line_length, positions):
 def _cells(text, width, align):
     lines = []
     for part in str(text).split("\n"):
-        lines += textwrap.wrap(part, width, break_long_words=True, break_on_hyphens=False) or [""]
+        wrapped = textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or [""]
+        # rich's default overflow: a word longer than the column is cut with an ellipsis
+        lines += [w if len(w) <= width else w[:width - 1] + "…" for w in wrapped]
     pad = {"left": str.ljust, "right": str.rjust, "center": str.center}[align]
     return [pad(line, width) for line in lines]
 
