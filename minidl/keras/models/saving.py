@@ -272,10 +272,15 @@ def model_config(model, compile_config=True) -> dict:
         config["layers"] = entries
         config["input_layers"] = [_history(t, node_index) for t in ins]
         config["output_layers"] = [_history(t, node_index) for t in outs]
+        for key in ("input_layers", "output_layers"):  # Keras writes a lone triple for one tensor
+            if len(config[key]) == 1:
+                config[key] = config[key][0]
     else:
         raise NotImplementedError(f"Saving the architecture of a subclassed model ({type(model).__name__}) "
                                   "is not supported; use save_weights")
-    out = {"module": "keras", "class_name": class_name, "config": config, "registered_name": None}
+    module = "keras.src.models.functional" if class_name == "Functional" else "keras"
+    out = {"module": module, "class_name": class_name, "config": config,
+           "registered_name": "Functional" if class_name == "Functional" else None}
     if model.built and model._build_shape is not None:
         out["build_config"] = {"input_shape": _json_value(model._build_shape)}
     if compile_config and getattr(model, "compiled", False):
@@ -375,8 +380,10 @@ def model_from_config(config, custom_objects=None):
             parents = [outputs_of[(r["config"]["keras_history"][0], r["config"]["keras_history"][1])]
                        for r in refs]
             outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
-    ins = [outputs_of[(n, i)] for n, i, _ in cfg["input_layers"]]
-    outs = [outputs_of[(n, i)] for n, i, _ in cfg["output_layers"]]
+    def refs(items):  # Keras writes one [name, node, tensor] triple for a single input/output
+        return [items] if items and isinstance(items[0], str) else items
+    ins = [outputs_of[(n, i)] for n, i, _ in refs(cfg["input_layers"])]
+    outs = [outputs_of[(n, i)] for n, i, _ in refs(cfg["output_layers"])]
     return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
 
 

@@ -77,8 +77,9 @@ class TrainingMixin:
         self._metric_objs = None
         self._outputs_checked = False
         self.compiled = True
-        self._compile_args = {"optimizer": _config_of(self.optimizer), "loss": _config_of(loss),
-                              "metrics": [_config_of(m) for m in self._metric_ids]}
+        self._compile_args = {"optimizer": _config_of(self.optimizer, "keras.optimizers"),
+                              "loss": _config_of(loss, "keras.losses"),
+                              "metrics": [_config_of(m, "keras.metrics") for m in self._metric_ids]}
         self._check_output_activation()
 
     @property
@@ -365,12 +366,13 @@ class TrainingMixin:
         return values[0] if len(values) == 1 else values
 
 
-def _config_of(obj):
-    """A JSON-able description of a compile argument (names stay names)."""
+def _config_of(obj, module):
+    """A JSON-able description of a compile argument (names stay names), as Keras writes it."""
     if obj is None or isinstance(obj, (str, int, float)):
         return obj
     if hasattr(obj, "get_config"):
-        return {"class_name": type(obj).__name__, "config": _jsonable(obj.get_config())}
+        return {"module": module, "class_name": type(obj).__name__,
+                "config": _jsonable(obj.get_config()), "registered_name": None}
     return getattr(obj, "__name__", None)
 
 
