@@ -22,7 +22,7 @@ from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
 
-__all__ = ["Layer", "Variable", "KerasTensor", "InputLayer", "Input", "standardize_shape",
+__all__ = ["Layer", "Variable", "BufferVariable", "VariableView", "KerasTensor", "InputLayer", "Input", "standardize_shape",
            "training_context"]
 
 
@@ -36,20 +36,13 @@ def standardize_shape(shape, what="shape"):
         raise TypeError(f"Cannot convert {what} {shape!r} to a shape tuple") from None
 
 
-class Variable:
-    """A layer weight seen in Keras' layout (what ``layer.weights`` lists).
+class _KerasVariableAPI:
+    """Keras' Variable interface: ``name``, ``path``, ``shape`` (Keras' layout), ``dtype``,
+    ``trainable``, ``numpy()`` (a copy in Keras' layout), ``assign(value)``, ``value``."""
 
-    Attributes: ``name`` (``"kernel"``), ``path`` (``"dense/kernel"``),
-    ``shape`` (Keras' layout), ``dtype``, ``trainable``. ``numpy()`` returns a
-    copy in Keras' layout; ``assign(value)`` writes one.
-    """
-
-    def __init__(self, layer, name, attr, to_keras=None, from_keras=None):
-        self._layer = layer
-        self.name = name
-        self._attr = attr
-        self._to_keras = to_keras
-        self._from_keras = from_keras
+    def _setup(self, layer, name, attr, to_keras=None, from_keras=None):
+        self._layer, self.name, self._attr = layer, name, attr
+        self._to_keras, self._from_keras = to_keras, from_keras
 
     @property
     def tensor(self) -> Tensor:
@@ -67,14 +60,9 @@ class Variable:
         return self._attr in self._layer._parameters and self._layer.trainable
 
     @property
-    def dtype(self) -> str:
-        """The dtype name, e.g. ``"float32"``."""
-        return str(np.dtype(self.tensor.dtype))
-
-    @property
-    def shape(self) -> tuple:
+    def keras_shape(self) -> tuple:
         """The shape in Keras' layout."""
-        s = tuple(self.tensor.shape)
+        s = tuple(self.tensor.data.shape)
         return tuple(s[i] for i in self._to_keras) if self._to_keras else s
 
     @property
@@ -94,23 +82,80 @@ class Variable:
 
     def assign(self, value) -> None:
         """Overwrite the values with ``value`` (Keras' layout and shape)."""
-        arr = numpy_of(value.data if isinstance(value, Tensor) else value)
-        arr = np.asarray(arr)
-        if tuple(arr.shape) != self.shape:
-            raise ValueError(f"Layer {self._layer.name} weight shape {self.shape} is not compatible "
-                             f"with provided weight shape {tuple(arr.shape)}.")
+        arr = np.asarray(numpy_of(value.data if isinstance(value, Tensor) else value))
+        if tuple(arr.shape) != self.keras_shape:
+            raise ValueError(f"Layer {self._layer.name} weight shape {self.keras_shape} is not "
+                             f"compatible with provided weight shape {tuple(arr.shape)}.")
         if self._from_keras:
             arr = arr.transpose(self._from_keras)
         target = self.tensor.data
         target[...] = _to_backend_like(arr.astype(target.dtype), target)
+
+    def _describe(self):
+        return (f"<Variable path={self.path}, shape={self.keras_shape}, dtype="
+                f"{np.dtype(self.tensor.dtype)}, value={self.numpy()!r}>")
+
+
+class Variable(_KerasVariableAPI, Parameter):
+    """A trainable layer weight stored in Keras' layout: a minidl Parameter with Keras'
+    Variable interface, usable directly in Tensor arithmetic (``inputs @ self.kernel``)."""
+
+    def __init__(self, values, layer, name, attr, requires_grad=True):
+        Parameter.__init__(self, values, requires_grad=requires_grad)
+        self._setup(layer, name, attr)
+
+    @property
+    def tensor(self):
+        return self
+
+    def numpy(self):
+        return np.array(numpy_of(self.data), copy=True)
+
+    def __repr__(self):
+        return self._describe()
+
+
+class BufferVariable(_KerasVariableAPI, Tensor):
+    """A non-trainable layer weight in Keras' layout (e.g. batch-norm moving statistics)."""
+
+    def __init__(self, values, layer, name, attr):
+        Tensor.__init__(self, values)
+        self._setup(layer, name, attr)
+
+    @property
+    def tensor(self):
+        return self
+
+    def numpy(self):
+        return np.array(numpy_of(self.data), copy=True)
+
+    def __repr__(self):
+        return self._describe()
+
+
+class VariableView(_KerasVariableAPI):
+    """A Keras-layout view of a weight that minidl stores in another layout (the Conv2D kernel,
+    stored (out, in, kh, kw), seen as (kh, kw, in, out))."""
+
+    def __init__(self, layer, name, attr, to_keras, from_keras):
+        self._setup(layer, name, attr, to_keras, from_keras)
+
+    @property
+    def shape(self) -> tuple:
+        """The shape in Keras' layout."""
+        return self.keras_shape
+
+    @property
+    def dtype(self):
+        """The dtype of the values."""
+        return self.tensor.dtype
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)
 
     def __repr__(self):
-        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
-                f"value={self.numpy()!r}>")
+        return self._describe()
 
 
 def _to_backend_like(arr, like):
@@ -217,22 +262,31 @@ class Layer(Module):
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, name=None, attr=None, layout=None):
-        """Create a weight of Keras-layout ``shape`` drawn from ``initializer``; returns its
-        :class:`Variable`. ``attr``/``layout`` (internal use) store it under another attribute
-        name in minidl's layout: ``layout`` is the permutation from Keras' layout to minidl's."""
+        """Create a weight of Keras-layout ``shape`` drawn from ``initializer`` and return it: a
+        :class:`Variable` (a minidl Parameter), or for ``trainable=False`` a
+        :class:`BufferVariable`. It is registered under ``name`` (default ``weight_<i>``).
+        ``attr``/``layout`` (internal use) store it under another attribute in minidl's
+        layout (``layout``: the permutation from Keras' layout to minidl's) and return a
+        :class:`VariableView`."""
         shape = standardize_shape(shape or (), "weight shape")
         name = name or f"weight_{len(self._weight_specs)}"
         attr = attr or name
         values = _init.get(initializer)(shape, dtype=dtype or "float32")
         values = np.asarray(values, dtype=np.dtype(dtype or "float32"))
         if layout is not None:
-            values = np.ascontiguousarray(values.transpose(layout))
-        if trainable:
-            setattr(self, attr, Parameter(values, requires_grad=self._trainable))
+            internal = np.ascontiguousarray(values.transpose(layout))
+            if trainable:
+                setattr(self, attr, Parameter(internal, requires_grad=self._trainable))
+            else:
+                self.register_buffer(attr, Tensor(internal))
+            var = VariableView(self, name, attr, tuple(int(i) for i in np.argsort(layout)),
+                               tuple(int(i) for i in layout))
+        elif trainable:
+            var = Variable(values, self, name, attr, requires_grad=self._trainable)
+            setattr(self, attr, var)
         else:
-            self.register_buffer(attr, Tensor(values))
-        to_keras = tuple(int(i) for i in np.argsort(layout)) if layout is not None else None
-        var = Variable(self, name, attr, to_keras, tuple(layout) if layout is not None else None)
+            var = BufferVariable(values, self, name, attr)
+            self.register_buffer(attr, var)
         self._weight_specs.append((var, bool(trainable)))
         reg = _reg.get(regularizer)
         if reg is not None:

@@ -123,7 +123,7 @@ class Conv2D(Layer):
                                       regularizer=self.kernel_regularizer, layout=_KERNEL_TO_INTERNAL)
         if self.use_bias:
             self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                        attr="_bias", regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -154,7 +154,7 @@ class Conv2D(Layer):
                 padding = (t, lf)
             else:
                 x = F.pad(x, (lf, r, t, b))
-        out = F.conv2d(x, self._kernel, self._bias if self.use_bias else None, self.strides, padding,
+        out = F.conv2d(x, self._kernel, self.bias if self.use_bias else None, self.strides, padding,
                        self.dilation_rate, self.groups)
         return _activations.apply(self.activation, out)
 

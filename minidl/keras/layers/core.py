@@ -73,25 +73,25 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name}: the last dimension of the input shape "
                              f"{tuple(input_shape)} must be known")
         self.kernel = self.add_weight((in_dim, self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, attr="_kernel")
+                                      regularizer=self.kernel_regularizer)
         if self.use_bias:
             self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer, attr="_bias")
+                                        regularizer=self.bias_regularizer)
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        _check_last_dim(self, input_shape, self._kernel.shape[0] if self.built else None)
+        _check_last_dim(self, input_shape, self.kernel.shape[0] if self.built else None)
         return tuple(input_shape[:-1]) + (self.units,)
 
     def _forward(self, x, training=False):
-        in_dim = self._kernel.shape[0]
+        in_dim = self.kernel.shape[0]
         channels = x.shape[1] if x.ndim == 4 else x.shape[-1]
         if channels != in_dim:
             shape = (None,) + tuple(x.shape[1:]) if x.ndim != 4 else (None,) + tuple(x.shape[2:]) + (x.shape[1],)
             _check_last_dim(self, shape, in_dim)
-        out = _last_axis_matmul(x, self._kernel)
+        out = _last_axis_matmul(x, self.kernel)
         if self.use_bias:
-            out = out + (_shape.reshape(self._bias, (-1, 1, 1)) if out.ndim == 4 else self._bias)
+            out = out + (_shape.reshape(self.bias, (-1, 1, 1)) if out.ndim == 4 else self.bias)
         return _activations.apply(self.activation, out)
 
     def get_config(self):

@@ -53,29 +53,28 @@ class BatchNormalization(Layer):
         c = input_shape[-1]
         beta_init, gamma_init, mean_init, var_init = self._initializers
         if self.scale:
-            self.gamma = self.add_weight((c,), gamma_init, name="gamma", attr="_gamma",
+            self.gamma = self.add_weight((c,), gamma_init, name="gamma",
                                          regularizer=self.gamma_regularizer)
         if self.center:
-            self.beta = self.add_weight((c,), beta_init, name="beta", attr="_beta",
+            self.beta = self.add_weight((c,), beta_init, name="beta",
                                         regularizer=self.beta_regularizer)
-        self.moving_mean = self.add_weight((c,), mean_init, name="moving_mean", trainable=False,
-                                           attr="_moving_mean")
+        self.moving_mean = self.add_weight((c,), mean_init, name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight((c,), var_init, name="moving_variance",
-                                               trainable=False, attr="_moving_variance")
+                                               trainable=False)
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        if self.built and input_shape[-1] not in (None, self._moving_mean.shape[0]):
+        if self.built and input_shape[-1] not in (None, self.moving_mean.shape[0]):
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
-                             f"axis -1 of input shape to have value {self._moving_mean.shape[0]}, "
+                             f"axis -1 of input shape to have value {self.moving_mean.shape[0]}, "
                              f"but received input with shape {tuple(input_shape)}")
         return input_shape
 
     def _forward(self, x, training=False):
-        gamma = self._gamma if self.scale else None
-        beta = self._beta if self.center else None
+        gamma = self.gamma if self.scale else None
+        beta = self.beta if self.center else None
         if not (training and self.trainable):
-            return F.batch_norm(x, self._moving_mean, self._moving_variance, gamma, beta,
+            return F.batch_norm(x, self.moving_mean, self.moving_variance, gamma, beta,
                                 training=False, eps=self.epsilon)
         out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=self.epsilon)
         self._update_moving(x.data)
@@ -85,7 +84,7 @@ class BatchNormalization(Layer):
         """Keras' moving-average update with the biased batch statistics."""
         mean, var = kernels.channel_mean_var(get_array_module(data).ascontiguousarray(data))
         m = np.float32(self.momentum)
-        for buf, stat in ((self._moving_mean.data, mean), (self._moving_variance.data, var)):
+        for buf, stat in ((self.moving_mean.data, mean), (self.moving_variance.data, var)):
             buf *= m
             buf += (1 - m) * stat.astype(buf.dtype, copy=False)
 
