@@ -258,6 +258,8 @@ class TrainingMixin:
                                  what="validation_data")
         if isinstance(data, ArrayData) and not self.built:
             self._build_from_data(data.x)
+        if self.built:
+            self._ensure_ready(None, None)  # the optimiser exists before the callbacks run
         verbose = _verbosity(verbose)
         params = {"verbose": verbose, "epochs": int(epochs), "steps": data.steps}
         state = _FitState(self)
