@@ -53,7 +53,7 @@ def _atomic(path, overwrite=True):
 def _write_layer_weights(group, layer):
     from minidl.keras.models.model import Model
     if isinstance(layer, Model):
-        sub = group.create_group("layers")
+        sub = group.create_group("layers", track_order=True)
         for child in layer.layers:
             _write_layer_weights(sub.create_group(child.name), child)
         group.create_group("vars").attrs["name"] = layer.name
@@ -83,7 +83,7 @@ def _write_optimizer(group, optimizer):
 def _write_weights_file(model, path):
     import h5py
     with h5py.File(path, "w") as f:
-        layers = f.create_group("layers")
+        layers = f.create_group("layers", track_order=True)  # position matching needs the order
         for layer in model.layers:
             _write_layer_weights(layers.create_group(layer.name), layer)
         opt = getattr(model, "optimizer", None)
@@ -146,15 +146,8 @@ def _assign_layers(layers, group, skip_mismatch, where):
 
 
 def _saved_order(group, names):
-    """Saved layer names in the order they were written (HDF5 lists them alphabetically)."""
-    try:
-        order = group.attrs.get("order")
-        if order is not None:
-            order = [o.decode() if isinstance(o, bytes) else str(o) for o in order]
-            return [n for n in order if n in names]
-    except (TypeError, ValueError):
-        pass
-    return names
+    """Saved layer names in writing order (minidl's files track it; Keras' list alphabetically)."""
+    return [name for name in group if name in names]
 
 
 def _restore_optimizer(model, f):
