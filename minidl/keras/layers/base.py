@@ -22,8 +22,8 @@ from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
 
-__all__ = ["Layer", "Variable", "BufferVariable", "VariableView", "KerasTensor", "InputLayer", "Input", "standardize_shape",
-           "training_context"]
+__all__ = ["Layer", "Variable", "BufferVariable", "VariableView", "KerasTensor", "InputLayer", "Input",
+           "standardize_shape", "training_context"]
 
 
 def standardize_shape(shape, what="shape"):

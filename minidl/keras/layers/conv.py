@@ -12,7 +12,6 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl.ops import reduction as _red
-from minidl.ops import shape as _shape
 
 from minidl.keras import activations as _activations
 from minidl.keras.layers.base import Layer
