@@ -19,7 +19,7 @@ Data: ``keras.datasets.cifar10.load_data()`` reads Keras' cache
 (``~/.keras/datasets``, ``$KERAS_HOME``) or downloads; ``--data-dir`` points
 it at another folder holding ``cifar-10-batches-py`` or a
 ``cifar10-jpeg.tar.gz`` re-encoding (e.g. the repository's ``../shared/data``).
-``--train-subset``/``--test-subset`` take the first N images, for short runs.
+``--train-subset``/``--test-subset`` take N random images (seeded), for short runs.
 
     python examples/keras_wallace_cifar10.py --epochs 300                     # Set 4b
     python examples/keras_wallace_cifar10.py --model mlp --epochs 500
@@ -82,8 +82,8 @@ def main(argv=None):
     parser.add_argument("--kernel", type=int, default=2, choices=(2, 3))
     parser.add_argument("--patience", type=int, default=10, help="EarlyStopping patience on val_loss")
     parser.add_argument("--data-dir", default=None, help="folder with CIFAR-10 in Keras' cache layout")
-    parser.add_argument("--train-subset", type=int, default=None, help="use the first N training images")
-    parser.add_argument("--test-subset", type=int, default=None, help="use the first N test images")
+    parser.add_argument("--train-subset", type=int, default=None, help="use N random training images")
+    parser.add_argument("--test-subset", type=int, default=None, help="use N random test images")
     parser.add_argument("--out", default="runs/keras_wallace", help="checkpoint and log folder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
@@ -95,8 +95,13 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     num_classes = 10
     (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-    x_train, y_train = x_train[:args.train_subset], y_train[:args.train_subset]
-    x_test, y_test = x_test[:args.test_subset], y_test[:args.test_subset]
+    rng = np.random.default_rng(args.seed)  # random subsets: a re-encoded copy may be sorted by class
+    if args.train_subset:
+        keep = rng.permutation(len(x_train))[:args.train_subset]
+        x_train, y_train = x_train[keep], y_train[keep]
+    if args.test_subset:
+        keep = rng.permutation(len(x_test))[:args.test_subset]
+        x_test, y_test = x_test[keep], y_test[keep]
     print("x_train shape:", x_train.shape, x_train.shape[0], "train samples,", x_test.shape[0], "test samples")
     y_train = keras.utils.to_categorical(y_train, num_classes)
     y_test = keras.utils.to_categorical(y_test, num_classes)

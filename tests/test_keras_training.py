@@ -315,3 +315,37 @@ def test_to_categorical_is_keras_3():
     np.testing.assert_array_equal(keras.utils.to_categorical(np.array([[1], [0]]), 3),
                                   [[0, 1, 0], [1, 0, 0]])
     assert keras.utils.to_categorical(np.zeros((2, 4), int), 5).shape == (2, 4, 5)
+
+
+# ------------------------------------------------- gradients of the composites
+def _gradcheck_cases():
+    from minidl.keras import activations, losses, regularizers
+    rng = np.random.default_rng(3)
+    onehot = np.eye(4)[rng.integers(0, 4, 5)]
+    binary = rng.integers(0, 2, (5, 3)).astype(np.float64)
+    soft = np.abs(rng.normal(size=(5, 4))) + 0.05
+    return [
+        ("cce_probs", lambda p: losses.categorical_crossentropy(onehot, p).sum(), soft / soft.sum(1, keepdims=True)),
+        ("cce_logits", lambda z: losses.categorical_crossentropy(onehot, z, from_logits=True).sum(),
+         rng.normal(size=(5, 4))),
+        ("sparse_probs", lambda p: losses.sparse_categorical_crossentropy(np.arange(5) % 4, p).sum(),
+         soft / soft.sum(1, keepdims=True)),
+        ("bce_probs", lambda p: losses.binary_crossentropy(binary, p).sum(), rng.uniform(0.1, 0.9, (5, 3))),
+        ("bce_logits", lambda z: losses.binary_crossentropy(binary, z, from_logits=True).sum(),
+         rng.normal(size=(5, 3))),
+        ("huber", lambda p: losses.huber(binary, p).sum(), rng.normal(size=(5, 3)) * 2),
+        ("kld", lambda p: losses.kl_divergence(soft / soft.sum(1, keepdims=True), p).sum(),
+         rng.uniform(0.1, 0.9, (5, 4))),
+        ("l1_l2", lambda w: regularizers.L1L2(0.3, 0.2)(w), rng.normal(size=(4, 3)) + 0.5),
+        ("elu", lambda x: activations.elu(x).sum(), rng.normal(size=(7,)) + 0.01),
+        ("softplus", lambda x: (activations.softplus(x) * activations.swish(x)).sum(), rng.normal(size=(7,))),
+    ]
+
+
+@pytest.mark.parametrize("case", _gradcheck_cases(), ids=lambda c: c[0])
+def test_composite_losses_and_activations_gradcheck(case):
+    import minidl
+    from minidl.tensor import Tensor
+    _, fn, value = case
+    x = Tensor(np.asarray(value, np.float64), requires_grad=True)
+    assert minidl.gradcheck(fn, (x,))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl import backend
 from minidl.autograd import no_grad
+from minidl.tensor import Tensor
 
 from minidl.keras import callbacks as _callbacks
 from minidl.keras import losses as _losses
@@ -121,9 +123,19 @@ class TrainingMixin:
 
     # ------------------------------------------------------------------ pieces
     def _input_tensors(self, x):
-        if isinstance(x, list):
-            return [to_internal(as_tensor(v)) for v in x]
-        return to_internal(as_tensor(x))
+        """Input arrays as internal-layout Tensors on the model's device (``model.to("cuda")``
+        moves the model; the batches follow)."""
+        device = None
+        for p in self.parameters():
+            device = p.device
+            break
+
+        def place(v):
+            t = as_tensor(v)
+            if device is not None and t.device != device:
+                t = Tensor(backend.to_device(t.data, device))
+            return to_internal(t)
+        return [place(v) for v in x] if isinstance(x, list) else place(x)
 
     def _ensure_ready(self, x, y):
         """Build the model (from ``x``), the optimiser and the metrics before a first step."""
