@@ -294,3 +294,20 @@ def test_summary_of_unbuilt_model_and_optimizer_line(capsys):
     model.summary(line_length=60)
     # Adam: iterations + learning rate + two slots per weight value (8 weights) = 18
     assert " Optimizer params: 18 (72.00 B)" in capsys.readouterr().out
+
+
+def test_normalization_adapt_and_random_flip(rng):
+    x = rng.normal(3, 2, size=(10, 4, 4, 3)).astype(np.float32)
+    norm = layers.Normalization()
+    norm.adapt(x)
+    assert [w.name for w in norm.weights] == ["mean", "variance", "count"]
+    mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(norm(x).numpy(), (x - mean) / np.sqrt(var), atol=1e-5)
+    assert float(layers.Normalization(mean=3.0, variance=4.0)(np.array([[5.0]])).numpy()[0, 0]) == 1.0
+    images = rng.normal(size=(64, 3, 4, 2)).astype(np.float32)
+    flip = layers.RandomFlip("horizontal")
+    np.testing.assert_array_equal(flip(images).numpy(), images)  # inference: identity
+    out = flip(images, training=True).numpy()
+    flipped = [np.array_equal(b, a[:, ::-1]) for a, b in zip(images, out)]
+    kept = [np.array_equal(b, a) for a, b in zip(images, out)]
+    assert all(f or k for f, k in zip(flipped, kept)) and 10 < sum(flipped) < 54

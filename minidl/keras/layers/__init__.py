@@ -8,6 +8,7 @@ from minidl.keras.layers.merging import (Add, Average, Concatenate, Maximum, Min
                                          Subtract, add, average, concatenate, maximum, minimum,
                                          multiply, subtract)
 from minidl.keras.layers.normalization import BatchNormalization
+from minidl.keras.layers.preprocessing import Normalization, RandomFlip
 
 # Keras' aliases
 Convolution2D = Conv2D
@@ -20,6 +21,6 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU", "Softmax", "Identity", "Conv2D",
            "Convolution2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
-           "ZeroPadding2D", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
+           "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract", "Multiply", "Average", "Maximum",
            "Minimum", "Concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
            "concatenate"]
