@@ -21,6 +21,6 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU", "Softmax", "Identity", "Conv2D",
            "Convolution2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
-           "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract", "Multiply", "Average", "Maximum",
-           "Minimum", "Concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
-           "concatenate"]
+           "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract",
+           "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
+           "average", "maximum", "minimum", "concatenate"]
