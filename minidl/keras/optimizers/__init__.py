@@ -31,7 +31,7 @@ from minidl.autograd import no_grad
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
 
-from minidl.keras import schedules
+from minidl.keras.optimizers import schedules
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adadelta", "Adagrad",
            "get", "serialize", "schedules"]
