@@ -349,3 +349,26 @@ def test_composite_losses_and_activations_gradcheck(case):
     _, fn, value = case
     x = Tensor(np.asarray(value, np.float64), requires_grad=True)
     assert minidl.gradcheck(fn, (x,))
+
+
+def test_freezing_a_layer_and_sharing_an_optimizer():
+    x = np.random.default_rng(2).normal(size=(16, 3)).astype(np.float32)
+    y = keras.utils.to_categorical(np.arange(16) % 2, 2)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4, activation="relu"),
+                              layers.Dense(2, activation="softmax")])
+    opt = keras.optimizers.SGD(0.1)
+    model.compile(optimizer=opt, loss="categorical_crossentropy")
+    model.fit(x, y, verbose=0)
+    model.layers[0].trainable = False
+    frozen = model.layers[0].get_weights()
+    head = model.layers[1].get_weights()
+    model.fit(x, y, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(head[0], model.layers[1].get_weights()[0])
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    other = linear_model()
+    other.compile(optimizer=opt, loss="categorical_crossentropy")  # the same optimiser object
+    before = other.get_weights()[0].copy()
+    other.fit(x, y, verbose=0)
+    assert not np.allclose(before, other.get_weights()[0])

@@ -141,11 +141,18 @@ class TrainingMixin:
         """Build the model (from ``x``), the optimiser and the metrics before a first step."""
         if not self.built:
             self._build_from_data(x)
-        if self.optimizer is not None and not self.optimizer.built:
-            params = [p for p in self.parameters() if p.requires_grad]
-            if not params:
-                raise ValueError("The model has no trainable weights; nothing to train")
-            self.optimizer.build(params)
+        if self.optimizer is None:
+            return
+        params = [p for p in self.parameters() if p.requires_grad]
+        if self.optimizer.built:
+            current = {id(p) for g in self.optimizer.param_groups for p in g["params"]}
+            if current == {id(p) for p in params}:
+                return
+            # built for another model, or layers were (un)frozen since: start a fresh state
+            self.optimizer.iterations = 0
+        if not params:
+            raise ValueError("The model has no trainable weights; nothing to train")
+        self.optimizer.build(params)
 
     def _resolve_metrics(self, y, y_pred):
         if self._metric_objs is not None or y is None:

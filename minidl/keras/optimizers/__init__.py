@@ -85,7 +85,10 @@ class Optimizer(_MinidlOptimizer):
     def build(self, variables) -> None:
         """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
         params = [v for v in variables]
-        lr = self._lr if self._lr is not None else float(self._schedule(0))
+        if self._schedule is not None:
+            lr = float(self._schedule(self.iterations))
+        else:
+            lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
         self.built = True
 
