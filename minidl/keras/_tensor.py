@@ -29,9 +29,7 @@ def numpy_of(x) -> np.ndarray:
         x = x.data
     if isinstance(x, np.ndarray):
         return x
-    if hasattr(x, "__cuda_array_interface__"):
-        return np.asarray(backend.to_device(x, "cpu"))
-    return np.asarray(x)
+    return np.asarray(backend.to_device(x, "cpu"))
 
 
 def as_tensor(x, dtype=np.float32) -> Tensor:
@@ -40,7 +38,7 @@ def as_tensor(x, dtype=np.float32) -> Tensor:
         if dtype is not None and x.dtype != dtype and np.dtype(x.dtype).kind in "fiub":
             return Tensor(x.data.astype(dtype))
         return x
-    if not hasattr(x, "__cuda_array_interface__"):
+    if backend.device_of(x).type == "cpu":
         x = np.asarray(x)
     if dtype is not None and x.dtype != dtype:
         x = x.astype(dtype)

@@ -24,8 +24,8 @@ __all__ = ["is_array", "to_arrays", "num_samples", "ArrayData", "IterableData", 
 
 def is_array(x) -> bool:
     """True for NumPy/CuPy arrays, Tensors and (nested) lists of numbers."""
-    return isinstance(x, np.ndarray) or hasattr(x, "creator") or hasattr(x, "__cuda_array_interface__") \
-        or isinstance(x, (np.generic,))
+    return isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "creator") or \
+        backend.device_of(x).type != "cpu"
 
 
 def to_arrays(x):
