@@ -372,3 +372,4 @@ def test_freezing_a_layer_and_sharing_an_optimizer():
     before = other.get_weights()[0].copy()
     other.fit(x, y, verbose=0)
     assert not np.allclose(before, other.get_weights()[0])
+
