@@ -52,13 +52,14 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
         for arg, value in (("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint),
-                           ("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank)):
+                           ("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank),
+                           ("quantization_config", quantization_config)):
             if value is not None:
                 raise NotImplementedError(f"Dense: {arg} is not supported by minidl.keras")
         self.units = int(units)

@@ -31,8 +31,11 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError("BatchNormalization: renorm=True is not supported by minidl.keras")
         if beta_constraint is not None or gamma_constraint is not None:
             raise NotImplementedError("BatchNormalization: constraints are not supported by minidl.keras")
         self.axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis

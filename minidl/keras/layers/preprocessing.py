@@ -74,8 +74,10 @@ class RandomFlip(Layer):
     """During training, flip each image left-right (``"horizontal"``), up-down (``"vertical"``)
     or both, each with probability 1/2; the identity at inference."""
 
-    def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise NotImplementedError("RandomFlip: only data_format='channels_last' is supported")
         if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
             raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument {mode}")
         self.mode, self.seed = mode, seed
