@@ -1,0 +1,278 @@
+"""Keras' callbacks (``keras.callbacks``) on top of minidl's own.
+
+EarlyStopping, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, ModelCheckpoint
+and LearningRateScheduler are minidl's callbacks
+(:mod:`minidl.train.callbacks`) under Keras' names and arguments; only the
+Keras-specific edges live here: ``ModelCheckpoint`` writes ``model.save``
+(``.keras``) or ``model.save_weights`` (``.weights.h5``) files, the
+learning-rate callbacks log ``learning_rate`` as Keras 3 does, and
+``LearningRateScheduler`` accepts ``schedule(epoch)`` or ``schedule(epoch, lr)``.
+"""
+from __future__ import annotations
+
+import os
+
+from minidl.train import callbacks as _cb
+from minidl.train.history import History as _History
+
+from minidl.keras.progbar import Progbar
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
+           "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
+           "LambdaCallback"]
+
+
+class Callback(_cb.Callback):
+    """Base class of Keras callbacks: every hook (training, test, predict, batch) is a no-op.
+
+    ``self.model`` is the Keras model (``self.model.stop_training = True``
+    stops training), ``self.params`` holds ``verbose``, ``epochs``, ``steps``.
+    """
+
+    def on_batch_begin(self, batch, logs=None):
+        """Alias of ``on_train_batch_begin`` (Keras 2)."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Alias of ``on_train_batch_end`` (Keras 2)."""
+
+    def on_predict_begin(self, logs=None):
+        """Before ``predict``."""
+
+    def on_predict_end(self, logs=None):
+        """After ``predict``."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Before each ``predict`` batch."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """After each ``predict`` batch."""
+
+
+class CallbackList:
+    """Dispatches every hook to each callback (Keras' order: the user's, then History, then the
+    progress bar); ``on_train_batch_*`` also calls the Keras-2 ``on_batch_*`` aliases."""
+
+    def __init__(self, callbacks=None, model=None, params=None, trainer=None, add_history=False,
+                 add_progbar=False):
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not hasattr(cb, "on_epoch_end"):
+                raise TypeError(f"callbacks must be keras.callbacks.Callback instances, got "
+                                f"{type(cb).__name__}")
+        self.history = next((cb for cb in self.callbacks if isinstance(cb, _History)), None)
+        if self.history is None and add_history:
+            self.history = History()
+            self.callbacks.append(self.history)
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        for cb in self.callbacks:
+            if trainer is not None and hasattr(cb, "set_trainer"):
+                cb.set_trainer(trainer)
+            if model is not None:
+                cb.set_model(model)
+            if params is not None:
+                cb.set_params(params)
+
+    def _call(self, name, *args):
+        for cb in self.callbacks:
+            fn = getattr(cb, name, None)
+            if fn is not None:
+                fn(*args)
+
+    def __getattr__(self, name):
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def call(*args):
+            self._call(name, *args)
+            if name.startswith("on_train_batch_"):
+                self._call(name.replace("on_train_batch_", "on_batch_"), *args)
+        return call
+
+
+class History(_History, Callback):
+    """Records the epoch logs: ``history.history`` (key -> list per epoch), ``history.epoch``,
+    ``history.params``; ``model.fit`` returns it."""
+
+    def set_model(self, model):
+        super().set_model(model)
+        model.history = self
+
+
+class ProgbarLogger(Callback):
+    """Prints Keras' progress bar (``verbose=1``) or one line per epoch (``verbose=2``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.progbar, self.seen, self.target = None, 0, None
+        self.verbose, self.epochs, self._in_fit = 1, 1, False
+
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else int(verbose)
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _start(self):
+        self.seen = 0
+        self.progbar = Progbar(self.target, verbose=self.verbose)
+
+    def _update(self, batch, logs):
+        if self.progbar is None:
+            self._start()
+        self.seen = batch + 1
+        if self.verbose == 1:
+            self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def _finalize(self, logs):
+        if self.progbar is None:
+            self._start()
+        if self.target is None:
+            self.target = self.progbar.target = self.seen
+        self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
+
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finalize(logs)
+
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._start()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._finalize(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._start()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, None)
+
+    def on_predict_end(self, logs=None):
+        self._finalize(None)
+
+
+class EarlyStopping(_cb.EarlyStopping, Callback):
+    """Keras' EarlyStopping(monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+    baseline=None, restore_best_weights=False, start_from_epoch=0): minidl's rule."""
+
+
+class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
+    """Stop training when the loss becomes NaN or infinite."""
+
+
+class CSVLogger(_cb.CSVLogger, Callback):
+    """Keras' CSVLogger(filename, separator=",", append=False): one row per epoch."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__(filename, separator=separator, append=append)
+
+
+def _log_learning_rate(callback, logs):
+    if logs is not None and callback.model is not None and getattr(callback.model, "optimizer", None):
+        logs["learning_rate"] = float(callback.model.optimizer.learning_rate)
+
+
+class ReduceLROnPlateau(_cb.ReduceLROnPlateau, Callback):
+    """Keras' ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+    min_delta=1e-4, cooldown=0, min_lr=0.0): minidl's rule; logs ``learning_rate``."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        if "epsilon" in kwargs:  # Keras 2 name of min_delta
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise TypeError(f"ReduceLROnPlateau: unexpected arguments {sorted(kwargs)}")
+        super().__init__(monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr)
+
+    def on_epoch_end(self, epoch, logs=None):
+        _log_learning_rate(self, logs)
+        super().on_epoch_end(epoch, logs)
+
+
+class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
+    """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the learning rate
+    becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``); logs ``learning_rate``."""
+
+    def __init__(self, schedule, verbose=0):
+        self.schedule = schedule
+
+        def two_args(epoch, lr):
+            try:
+                value = schedule(epoch, lr)
+            except TypeError:
+                value = schedule(epoch)
+            if not isinstance(value, (float, int)) and not hasattr(value, "__float__"):
+                raise ValueError(f"The output of the `schedule` function should be a float. "
+                                 f"Got: {value}")
+            return float(value)
+        super().__init__(two_args, per="epoch", verbose=verbose)
+
+    def on_epoch_end(self, epoch, logs=None):
+        _log_learning_rate(self, logs)
+        super().on_epoch_end(epoch, logs)
+
+
+class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
+    """Keras' ModelCheckpoint(filepath, monitor="val_loss", verbose=0, save_best_only=False,
+    save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None).
+
+    ``filepath`` may hold ``{epoch:02d}``/``{val_loss:.2f}`` fields; it must end in ``.keras``
+    (``model.save``) or, with ``save_weights_only``, in ``.weights.h5`` (``model.save_weights``).
+    When to save (``save_best_only``, ``mode``) is minidl's rule.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+        path = os.fspath(filepath)
+        if save_freq != "epoch":
+            raise NotImplementedError("ModelCheckpoint: only save_freq='epoch' is supported")
+        if save_weights_only and not path.endswith(".weights.h5"):
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                             f"provided must end in `.weights.h5` (Keras weights format). "
+                             f"Received: filepath={path}")
+        if not save_weights_only and not path.endswith((".keras", ".h5")):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={path}")
+        super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
+                         save_weights_only=save_weights_only, verbose=verbose,
+                         initial_value_threshold=initial_value_threshold)
+
+    def _save(self, path, epoch, logs):
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``
+    (also ``on_epoch_begin``, ``on_train_batch_*``/``on_batch_*``, ``on_train_begin/end``)."""
+
+    def __init__(self, **hooks):
+        super().__init__()
+        for name, fn in hooks.items():
+            if not name.startswith("on_") or not hasattr(Callback, name):
+                raise TypeError(f"LambdaCallback: unknown hook {name!r}")
+            setattr(self, name, fn)
+
+

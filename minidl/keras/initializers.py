@@ -1,0 +1,320 @@
+"""Keras' weight initialisers (``keras.initializers``), drawing NumPy arrays in Keras' layout.
+
+Shapes are Keras': a Dense kernel is (in, out), a Conv2D kernel (kh, kw, in,
+out); ``fan_in = in * kh * kw`` and ``fan_out = out * kh * kw``, as Keras
+computes them. Randomness comes from minidl's generator
+(``minidl.manual_seed``), or from ``seed=`` when given.
+
+>>> import numpy as np
+>>> w = GlorotUniform(seed=0)((3, 3, 16, 32))
+>>> bool(np.abs(w).max() <= np.sqrt(6 / (9 * 16 + 9 * 32)))
+True
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minidl import backend
+
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
+           "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
+           "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "Identity", "get", "serialize"]
+
+# std of a unit normal truncated to [-2, 2]: Keras divides by it so the truncated draw keeps the variance
+_TRUNCATED_STD = 0.87962566103423978
+
+
+def compute_fans(shape):
+    """``(fan_in, fan_out)`` of a Keras-layout weight shape."""
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: ``init(shape, dtype=None) -> np.ndarray`` (float32 by default)."""
+
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def _rng(self):
+        return backend.rng() if self.seed is None else np.random.default_rng(self.seed)
+
+    def __call__(self, shape, dtype=None):
+        """A new array of ``shape``."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The constructor arguments."""
+        return {"seed": self.seed} if self.seed is not None else {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config`."""
+        return cls(**config)
+
+
+def _out(values, dtype):
+    return np.asarray(values, dtype=np.dtype(dtype or np.float32))
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape, dtype=None):
+        return np.zeros(shape, dtype=np.dtype(dtype or np.float32))
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, dtype=None):
+        return np.ones(shape, dtype=np.dtype(dtype or np.float32))
+
+
+class Constant(Initializer):
+    """All ``value``."""
+
+    def __init__(self, value=0.0):
+        super().__init__()
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return np.full(shape, self.value, dtype=np.dtype(dtype or np.float32))
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    """N(mean, stddev**2); Keras' defaults mean=0, stddev=0.05."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype=None):
+        return _out(self._rng().normal(self.mean, self.stddev, size=shape), dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), mean=self.mean, stddev=self.stddev)
+
+
+class RandomUniform(Initializer):
+    """U(minval, maxval); Keras' defaults -0.05, 0.05."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, dtype=None):
+        return _out(self._rng().uniform(self.minval, self.maxval, size=shape), dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), minval=self.minval, maxval=self.maxval)
+
+
+def _truncated_normal(rng, shape, mean, stddev):
+    """N(mean, stddev) redrawn until inside mean +- 2 stddev."""
+    values = rng.normal(size=shape)
+    bad = np.abs(values) > 2
+    while bad.any():
+        values[bad] = rng.normal(size=int(bad.sum()))
+        bad = np.abs(values) > 2
+    return mean + stddev * values
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, stddev) truncated at two standard deviations; defaults 0, 0.05."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype=None):
+        return _out(_truncated_normal(self._rng(), shape, self.mean, self.stddev), dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), mean=self.mean, stddev=self.stddev)
+
+
+class VarianceScaling(Initializer):
+    """Keras' VarianceScaling: ``n`` = fan_in, fan_out or their mean (``mode``);
+    ``truncated_normal``: stddev sqrt(scale/n)/0.8796 truncated at 2 stddev,
+    ``untruncated_normal``: stddev sqrt(scale/n), ``uniform``: U(+-sqrt(3*scale/n))."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0:
+            raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: invalid mode {mode!r} (fan_in, fan_out, fan_avg)")
+        distribution = distribution.lower()
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(f"VarianceScaling: invalid distribution {distribution!r}")
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        rng = self._rng()
+        if self.distribution == "truncated_normal":
+            values = _truncated_normal(rng, shape, 0.0, math.sqrt(scale) / _TRUNCATED_STD)
+        elif self.distribution == "untruncated_normal":
+            values = rng.normal(0.0, math.sqrt(scale), size=shape)
+        else:
+            limit = math.sqrt(3.0 * scale)
+            values = rng.uniform(-limit, limit, size=shape)
+        return _out(values, dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), scale=self.scale, mode=self.mode,
+                    distribution=self.distribution)
+
+
+class GlorotUniform(VarianceScaling):
+    """U(+-sqrt(6 / (fan_in + fan_out))): Keras' default kernel initialiser."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+    def get_config(self):
+        return Initializer.get_config(self)
+
+
+class GlorotNormal(VarianceScaling):
+    """Truncated normal with stddev sqrt(2 / (fan_in + fan_out))."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+    get_config = GlorotUniform.get_config
+
+
+class HeUniform(VarianceScaling):
+    """U(+-sqrt(6 / fan_in))."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+    get_config = GlorotUniform.get_config
+
+
+class HeNormal(VarianceScaling):
+    """Truncated normal with stddev sqrt(2 / fan_in)."""
+
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+    get_config = GlorotUniform.get_config
+
+
+class LecunUniform(VarianceScaling):
+    """U(+-sqrt(3 / fan_in))."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
+
+    get_config = GlorotUniform.get_config
+
+
+class LecunNormal(VarianceScaling):
+    """Truncated normal with stddev sqrt(1 / fan_in)."""
+
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+    get_config = GlorotUniform.get_config
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain``, over the flattened (prod(shape[:-1]), shape[-1])."""
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal needs a shape of rank >= 2, got {tuple(shape)}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return _out(self.gain * q.reshape(shape), dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), gain=self.gain)
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (2-D shapes only)."""
+
+    def __init__(self, gain=1.0):
+        super().__init__()
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity needs a 2-D shape, got {tuple(shape)}")
+        return _out(self.gain * np.eye(*shape), dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+_ALIASES = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
+    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
+    "identity": Identity,
+}
+for _cls in list(_ALIASES.values()):
+    _ALIASES[_cls.__name__.lower()] = _cls
+# Keras' lower-case function-style names
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+orthogonal, identity = Orthogonal, Identity
+
+
+def get(identifier) -> Initializer:
+    """An initialiser from a name (``"glorot_uniform"``, ``"he_normal"``, ...), a config dict,
+    an :class:`Initializer`, or a callable ``fn(shape, dtype=None)``."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if isinstance(identifier, dict):
+        cls = _ALIASES.get(str(identifier.get("class_name", "")).lower())
+        if cls is None:
+            raise ValueError(f"unknown initializer config {identifier!r}")
+        return cls(**identifier.get("config", {}))
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret initializer identifier: {identifier!r} "
+                             f"(known: {sorted(k for k in _ALIASES if '_' in k or k.islower())})")
+        return cls()
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def serialize(initializer) -> dict:
+    """``{"class_name": ..., "config": ...}`` of an initialiser."""
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}

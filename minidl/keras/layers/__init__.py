@@ -1,0 +1,26 @@
+"""``keras.layers``: the layers of the Keras facade (``from minidl.keras import layers``)."""
+from minidl.keras.layers.base import Input, InputLayer, KerasTensor, Layer, Variable
+from minidl.keras.layers.conv import (AveragePooling2D, Conv2D, GlobalAveragePooling2D,
+                                      GlobalMaxPooling2D, MaxPooling2D, ZeroPadding2D)
+from minidl.keras.layers.core import (Activation, Dense, Dropout, Flatten, Identity, LeakyReLU, ReLU,
+                                      Rescaling, Reshape, Softmax)
+from minidl.keras.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
+                                         Subtract, add, average, concatenate, maximum, minimum,
+                                         multiply, subtract)
+from minidl.keras.layers.normalization import BatchNormalization
+from minidl.keras.layers.preprocessing import Normalization, RandomFlip
+
+# Keras' aliases
+Convolution2D = Conv2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
+
+__all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "Activation", "Dropout",
+           "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU", "Softmax", "Identity", "Conv2D",
+           "Convolution2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
+           "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
+           "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract",
+           "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
+           "average", "maximum", "minimum", "concatenate"]

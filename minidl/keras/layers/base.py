@@ -1,0 +1,544 @@
+"""``Layer``, ``Variable``, ``KerasTensor``, ``InputLayer`` and ``Input``: the Keras layer protocol.
+
+A Keras layer here is a minidl :class:`~minidl.nn.Module` whose weights are
+minidl Parameters/buffers in minidl's layout (a Conv2D kernel is stored
+(out, in, kh, kw)); :attr:`Layer.weights` shows them in Keras' layout (the
+same kernel as (kh, kw, in, out)), and ``get_weights``/``set_weights``
+convert. Calling a layer on a :class:`KerasTensor` (from :func:`Input`)
+records a graph node and returns a new symbolic tensor; calling it on an
+array or Tensor runs it at once (channels-last in and out). Models run the
+internal ``_forward`` on channels-first tensors and convert only at their
+edge (see :mod:`minidl.keras._tensor`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.nn.module import Module, Parameter
+from minidl.tensor import Tensor
+
+from minidl.keras import initializers as _init
+from minidl.keras import regularizers as _reg
+from minidl.keras._naming import to_snake_case, unique_name
+from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
+
+__all__ = ["Layer", "Variable", "BufferVariable", "VariableView", "KerasTensor", "InputLayer", "Input",
+           "standardize_shape", "training_context"]
+
+
+def standardize_shape(shape, what="shape"):
+    """A tuple of ints/None from an int, a tuple or a list (``None`` dims allowed)."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        return tuple(None if d is None else int(d) for d in shape)
+    except TypeError:
+        raise TypeError(f"Cannot convert {what} {shape!r} to a shape tuple") from None
+
+
+class _KerasVariableAPI:
+    """Keras' Variable interface: ``name``, ``path``, ``shape`` (Keras' layout), ``dtype``,
+    ``trainable``, ``numpy()`` (a copy in Keras' layout), ``assign(value)``, ``value``."""
+
+    def _setup(self, layer, name, attr, to_keras=None, from_keras=None):
+        self._layer, self.name, self._attr = layer, name, attr
+        self._to_keras, self._from_keras = to_keras, from_keras
+
+    @property
+    def tensor(self) -> Tensor:
+        """The minidl Parameter/buffer holding the values (minidl's layout)."""
+        return getattr(self._layer, self._attr)
+
+    @property
+    def path(self) -> str:
+        """``layer_name/weight_name``."""
+        return f"{self._layer.name}/{self.name}"
+
+    @property
+    def trainable(self) -> bool:
+        """True for weights the optimiser updates."""
+        return self._attr in self._layer._parameters and self._layer.trainable
+
+    @property
+    def keras_shape(self) -> tuple:
+        """The shape in Keras' layout."""
+        s = tuple(self.tensor.data.shape)
+        return tuple(s[i] for i in self._to_keras) if self._to_keras else s
+
+    @property
+    def value(self):
+        """The values as a NumPy array (Keras' layout)."""
+        return self.numpy()
+
+    def numpy(self) -> np.ndarray:
+        """A NumPy copy in Keras' layout."""
+        a = numpy_of(self.tensor.data)
+        return np.array(a.transpose(self._to_keras) if self._to_keras else a, copy=True)
+
+    def keras_tensor(self) -> Tensor:
+        """The weight as a differentiable Tensor in Keras' layout (for regularisers)."""
+        t = self.tensor
+        return permute(t, self._to_keras) if self._to_keras else t
+
+    def assign(self, value) -> None:
+        """Overwrite the values with ``value`` (Keras' layout and shape)."""
+        arr = np.asarray(numpy_of(value.data if isinstance(value, Tensor) else value))
+        if tuple(arr.shape) != self.keras_shape:
+            raise ValueError(f"Layer {self._layer.name} weight shape {self.keras_shape} is not "
+                             f"compatible with provided weight shape {tuple(arr.shape)}.")
+        if self._from_keras:
+            arr = arr.transpose(self._from_keras)
+        target = self.tensor.data
+        target[...] = _to_backend_like(arr.astype(target.dtype), target)
+
+    def _describe(self):
+        return (f"<Variable path={self.path}, shape={self.keras_shape}, dtype="
+                f"{np.dtype(self.tensor.dtype)}, value={self.numpy()!r}>")
+
+
+class Variable(_KerasVariableAPI, Parameter):
+    """A trainable layer weight stored in Keras' layout: a minidl Parameter with Keras'
+    Variable interface, usable directly in Tensor arithmetic (``inputs @ self.kernel``)."""
+
+    def __init__(self, values, layer, name, attr, requires_grad=True):
+        Parameter.__init__(self, values, requires_grad=requires_grad)
+        self._setup(layer, name, attr)
+
+    @property
+    def tensor(self):
+        return self
+
+    def numpy(self):
+        return np.array(numpy_of(self.data), copy=True)
+
+    def __repr__(self):
+        return self._describe()
+
+
+class BufferVariable(_KerasVariableAPI, Tensor):
+    """A non-trainable layer weight in Keras' layout (e.g. batch-norm moving statistics)."""
+
+    def __init__(self, values, layer, name, attr):
+        Tensor.__init__(self, values)
+        self._setup(layer, name, attr)
+
+    @property
+    def tensor(self):
+        return self
+
+    def numpy(self):
+        return np.array(numpy_of(self.data), copy=True)
+
+    def __repr__(self):
+        return self._describe()
+
+
+class VariableView(_KerasVariableAPI):
+    """A Keras-layout view of a weight that minidl stores in another layout (the Conv2D kernel,
+    stored (out, in, kh, kw), seen as (kh, kw, in, out))."""
+
+    def __init__(self, layer, name, attr, to_keras, from_keras):
+        self._setup(layer, name, attr, to_keras, from_keras)
+
+    @property
+    def shape(self) -> tuple:
+        """The shape in Keras' layout."""
+        return self.keras_shape
+
+    @property
+    def dtype(self):
+        """The dtype of the values."""
+        return self.tensor.dtype
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self):
+        return self._describe()
+
+
+def _to_backend_like(arr, like):
+    """``arr`` on the device of ``like``."""
+    from minidl import backend
+    return backend.to_device(arr, backend.device_of(like))
+
+
+class KerasTensor:
+    """A symbolic tensor: the output of :func:`Input` or of a layer called on one.
+
+    Attributes: ``shape`` (Keras' layout, ``None`` batch), ``dtype``, ``name``;
+    ``_layer`` and ``_parents`` link it into the graph a functional
+    :class:`~minidl.keras.Model` runs.
+    """
+
+    def __init__(self, shape, dtype="float32", layer=None, parents=(), name=None, call_kwargs=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self._layer = layer
+        self._parents = tuple(parents)
+        self._call_kwargs = dict(call_kwargs or {})
+        self.name = name or (layer.name if layer is not None else "keras_tensor")
+
+    @property
+    def ndim(self) -> int:
+        """Rank including the batch dimension."""
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def _contains_symbolic(x) -> bool:
+    if isinstance(x, KerasTensor):
+        return True
+    return isinstance(x, (list, tuple)) and any(isinstance(v, KerasTensor) for v in x)
+
+
+def _shape_of_input(x):
+    if isinstance(x, (list, tuple)):
+        return [tuple(v.shape) for v in x]
+    return tuple(x.shape)
+
+
+_TRAINING = [False]  # the training flag of the running model call, for layers called inside it
+
+
+class training_context:
+    """Sets the training flag that nested layer calls without ``training=`` use."""
+
+    def __init__(self, training):
+        self.training = bool(training)
+
+    def __enter__(self):
+        self.previous = _TRAINING[0]
+        _TRAINING[0] = self.training
+
+    def __exit__(self, *exc):
+        _TRAINING[0] = self.previous
+
+
+_KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "name",
+                      "trainable", "dtype", "autocast", "activity_regularizer"}
+
+
+class Layer(Module):
+    """Base class of the Keras layers.
+
+    Subclasses implement ``build(input_shape)`` (create weights with
+    :meth:`add_weight`), ``compute_output_shape(input_shape)`` and
+    ``_forward(x, training)`` on internal-layout Tensors. A user layer may
+    instead implement Keras' ``call(inputs)`` on channels-last Tensors.
+
+    Args (as Keras): ``name`` (default: the snake-cased class name made
+    unique: ``dense``, ``dense_1``, ...), ``trainable``, ``dtype``,
+    ``input_shape`` / ``input_dim`` (for the first layer of a Sequential).
+    """
+
+    def __init__(self, name=None, trainable=True, dtype=None, **kwargs):
+        unknown = set(kwargs) - _KNOWN_BASE_KWARGS
+        if unknown:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        super().__init__()
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.built = False
+        self._trainable = bool(trainable)
+        self.dtype = dtype or "float32"
+        self._weight_specs = []
+        self._regularized = []
+        self._build_shape = None
+        self._output_shape = None
+        shape = kwargs.get("batch_input_shape")
+        if shape is not None:
+            self._input_shape_arg = standardize_shape(shape)
+        elif kwargs.get("input_shape") is not None:
+            self._input_shape_arg = (kwargs.get("batch_size"),) + standardize_shape(kwargs["input_shape"])
+        elif kwargs.get("input_dim") is not None:
+            self._input_shape_arg = (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+        else:
+            self._input_shape_arg = None
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   regularizer=None, name=None, attr=None, layout=None):
+        """Create a weight of Keras-layout ``shape`` drawn from ``initializer`` and return it: a
+        :class:`Variable` (a minidl Parameter), or for ``trainable=False`` a
+        :class:`BufferVariable`. It is registered under ``name`` (default ``weight_<i>``).
+        ``attr``/``layout`` (internal use) store it under another attribute in minidl's
+        layout (``layout``: the permutation from Keras' layout to minidl's) and return a
+        :class:`VariableView`."""
+        shape = standardize_shape(shape or (), "weight shape")
+        name = name or f"weight_{len(self._weight_specs)}"
+        attr = attr or name
+        values = _init.get(initializer)(shape, dtype=dtype or "float32")
+        values = np.asarray(values, dtype=np.dtype(dtype or "float32"))
+        if layout is not None:
+            internal = np.ascontiguousarray(values.transpose(layout))
+            if trainable:
+                setattr(self, attr, Parameter(internal, requires_grad=self._trainable))
+            else:
+                self.register_buffer(attr, Tensor(internal))
+            var = VariableView(self, name, attr, tuple(int(i) for i in np.argsort(layout)),
+                               tuple(int(i) for i in layout))
+        elif trainable:
+            var = Variable(values, self, name, attr, requires_grad=self._trainable)
+            setattr(self, attr, var)
+        else:
+            var = BufferVariable(values, self, name, attr)
+            self.register_buffer(attr, var)
+        self._weight_specs.append((var, bool(trainable)))
+        reg = _reg.get(regularizer)
+        if reg is not None:
+            self._regularized.append((var, reg))
+        return var
+
+    @property
+    def trainable(self) -> bool:
+        """Whether ``fit`` updates this layer's trainable weights (settable, as in Keras)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for p in self.parameters():
+            p.requires_grad = self._trainable
+        for child in self.children():
+            if isinstance(child, Layer):
+                child.trainable = value
+
+    def _own_weights(self, trainable=None):
+        out = []
+        for var, is_param in self._weight_specs:
+            if trainable is None or (is_param and self._trainable) == trainable:
+                out.append(var)
+        return out
+
+    def _sublayers(self):
+        return [m for m in self.children() if isinstance(m, Layer)]
+
+    @property
+    def weights(self) -> list:
+        """All weights (:class:`Variable`) in Keras' order: each layer's in creation order
+        (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance),
+        layer after layer."""
+        out = [var for var, _ in self._weight_specs]
+        for sub in self._sublayers():
+            out += sub.weights
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        """The weights the optimiser updates."""
+        out = self._own_weights(True)
+        for sub in self._sublayers():
+            out += sub.trainable_weights
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """The weights it does not update (batch-norm moving statistics, frozen layers)."""
+        out = self._own_weights(False)
+        for sub in self._sublayers():
+            out += sub.non_trainable_weights
+        return out
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        """Same as :attr:`weights`."""
+        return self.weights
+
+    def get_weights(self) -> list:
+        """The weights as NumPy arrays in Keras' layout (e.g. Conv2D kernel (kh, kw, in, out))."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from NumPy arrays in Keras' layout and order (as :meth:`get_weights`)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight "
+                             f"list of length {len(weights)}, but the layer was expecting "
+                             f"{len(own)} weights.")
+        for var, value in zip(own, weights):
+            var.assign(value)
+
+    def count_params(self) -> int:
+        """Number of weight values (trainable and not)."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             "layer isn't built. You can build it manually via: "
+                             f"`{self.name}.build(input_shape)`.")
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """The regularisation penalties of this layer and its sublayers (scalar Tensors)."""
+        out = [reg(var.keras_tensor()) for var, reg in self._regularized]
+        for sub in self._sublayers():
+            out += sub.losses
+        return out
+
+    # ------------------------------------------------------------------- shapes
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of Keras-layout ``input_shape`` (batch first)."""
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """The Keras-layout output shape for ``input_shape`` (default: unchanged)."""
+        return input_shape
+
+    def _ensure_built(self, input_shape):
+        if not self.built:
+            self._build_shape = input_shape
+            self.build(input_shape)
+            self.built = True
+        if self._output_shape is None:
+            self._output_shape = self.compute_output_shape(input_shape)
+
+    @property
+    def output_shape(self):
+        """The Keras-layout output shape once the layer is built."""
+        if self._output_shape is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 "defined output shape.")
+        return self._output_shape
+
+    @property
+    def input_shape(self):
+        """The Keras-layout input shape the layer was built with."""
+        if self._build_shape is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 "defined input shape.")
+        return self._build_shape
+
+    # ------------------------------------------------------------------ running
+    def _forward(self, x, training=False):
+        """The computation on internal-layout Tensors (override); default: the user's ``call``."""
+        if type(self).call is Layer.call:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+        ext = [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
+        with training_context(training):
+            out = self._call_user(ext, training)
+        return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
+
+    def _call_user(self, inputs, training):
+        import inspect
+        params = inspect.signature(self.call).parameters
+        if "training" in params:
+            return self.call(inputs, training=training)
+        return self.call(inputs)
+
+    def call(self, inputs, *args, **kwargs):
+        """Keras' ``call`` on channels-last Tensors (for user-defined layers)."""
+        raise NotImplementedError
+
+    def forward(self, x, training=False):
+        """minidl's entry point: ``_forward`` on an internal-layout Tensor."""
+        return self._forward(x, training)
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if _contains_symbolic(inputs):
+            return self._call_symbolic(inputs, **kwargs)
+        training = _TRAINING[0] if training is None else bool(training)
+        if isinstance(inputs, (list, tuple)):
+            tensors = [as_tensor(v) for v in inputs]
+            self._ensure_built([(None,) + tuple(t.shape[1:]) for t in tensors])
+            out = self._forward([to_internal(t) for t in tensors], bool(training))
+        else:
+            t = as_tensor(inputs)
+            self._ensure_built((None,) + tuple(t.shape[1:]))
+            out = self._forward(to_internal(t), bool(training))
+        return to_external(out)
+
+    def _call_symbolic(self, inputs, **kwargs):
+        parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        for p in parents:
+            if not isinstance(p, KerasTensor):
+                raise TypeError(f"Layer {self.name}: mixing symbolic (Input) and concrete inputs is "
+                                f"not supported, got {type(p).__name__}")
+        shape = _shape_of_input(inputs)
+        self._ensure_built(shape)
+        out_shape = self.compute_output_shape(shape)
+        out = KerasTensor(out_shape, layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
+        out._list_input = isinstance(inputs, (list, tuple))
+        self._symbolic_input, self._symbolic_output = inputs, out
+        return out
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's last call on a symbolic input."""
+        out = getattr(self, "_symbolic_output", None)
+        if out is None:
+            raise AttributeError(f"Layer {self.name} has no defined output (it was never called on "
+                                 "a keras.Input)")
+        return out
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's last call on a symbolic input."""
+        inp = getattr(self, "_symbolic_input", None)
+        if inp is None:
+            raise AttributeError(f"Layer {self.name} has no defined input (it was never called on "
+                                 "a keras.Input)")
+        return inp
+
+    # ------------------------------------------------------------------- config
+    def get_config(self) -> dict:
+        """The constructor arguments (Keras' ``get_config``)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = self._input_shape_arg
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from :meth:`get_config`'s dict."""
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class InputLayer(Layer):
+    """The layer behind :func:`Input`; holds the Keras shape (batch first)."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, name=None, input_shape=None, **kwargs):
+        if shape is None and input_shape is not None:
+            shape = input_shape
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument to InputLayer/Input.")
+            batch_shape = (batch_size,) + standardize_shape(shape)
+        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        self.batch_shape = standardize_shape(batch_shape)
+        self.built = True
+        self._build_shape = self._output_shape = self.batch_shape
+        self._symbolic_output = KerasTensor(self.batch_shape, dtype=self.dtype, layer=self, name=self.name)
+        self._symbolic_output._list_input = False
+
+    def _forward(self, x, training=False):
+        return x
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input of per-sample ``shape`` (channels-last), as ``keras.Input``.
+
+    >>> x = Input(shape=(28, 28, 1))
+    >>> x.shape
+    (None, 28, 28, 1)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                       name=name)
+    return layer._symbolic_output

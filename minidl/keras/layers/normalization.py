@@ -1,0 +1,96 @@
+"""``BatchNormalization`` with Keras' defaults and update rule.
+
+Training: normalise with the batch mean and (biased) variance, then
+``moving_mean = momentum * moving_mean + (1 - momentum) * batch_mean`` and
+the same for ``moving_variance`` with the biased batch variance (Keras;
+PyTorch uses the unbiased one and the opposite momentum convention).
+Inference, or ``trainable=False``: normalise with the moving statistics.
+``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``; defaults
+``momentum=0.99``, ``epsilon=1e-3``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import minidl.nn.functional as F
+from minidl import kernels
+from minidl.backend import get_array_module
+
+from minidl.keras.layers.base import Layer
+
+__all__ = ["BatchNormalization"]
+
+
+class BatchNormalization(Layer):
+    """Per-channel normalisation of the last axis (``axis=-1``) of 2-D or 4-D inputs.
+
+    Weights (Keras' order): ``gamma``, ``beta`` (trainable), ``moving_mean``,
+    ``moving_variance`` (not trainable).
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
+                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError("BatchNormalization: renorm=True is not supported by minidl.keras")
+        if beta_constraint is not None or gamma_constraint is not None:
+            raise NotImplementedError("BatchNormalization: constraints are not supported by minidl.keras")
+        self.axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self._initializers = (beta_initializer, gamma_initializer, moving_mean_initializer,
+                              moving_variance_initializer)
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if not isinstance(self.axis, int) or self.axis not in (-1, rank - 1):
+            raise NotImplementedError(f"BatchNormalization {self.name}: only the channel axis "
+                                      f"(axis=-1) is supported, got axis={self.axis} for rank {rank}")
+        if rank not in (2, 4):
+            raise NotImplementedError(f"BatchNormalization {self.name}: inputs must be 2-D or 4-D, "
+                                      f"got shape {tuple(input_shape)}")
+        c = input_shape[-1]
+        beta_init, gamma_init, mean_init, var_init = self._initializers
+        if self.scale:
+            self.gamma = self.add_weight((c,), gamma_init, name="gamma",
+                                         regularizer=self.gamma_regularizer)
+        if self.center:
+            self.beta = self.add_weight((c,), beta_init, name="beta",
+                                        regularizer=self.beta_regularizer)
+        self.moving_mean = self.add_weight((c,), mean_init, name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight((c,), var_init, name="moving_variance",
+                                               trainable=False)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        if self.built and input_shape[-1] not in (None, self.moving_mean.shape[0]):
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                             f"axis -1 of input shape to have value {self.moving_mean.shape[0]}, "
+                             f"but received input with shape {tuple(input_shape)}")
+        return input_shape
+
+    def _forward(self, x, training=False):
+        gamma = self.gamma if self.scale else None
+        beta = self.beta if self.center else None
+        if not (training and self.trainable):
+            return F.batch_norm(x, self.moving_mean, self.moving_variance, gamma, beta,
+                                training=False, eps=self.epsilon)
+        out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=self.epsilon)
+        self._update_moving(x.data)
+        return out
+
+    def _update_moving(self, data):
+        """Keras' moving-average update with the biased batch statistics."""
+        mean, var = kernels.channel_mean_var(get_array_module(data).ascontiguousarray(data))
+        m = np.float32(self.momentum)
+        for buf, stat in ((self.moving_mean.data, mean), (self.moving_variance.data, var)):
+            buf *= m
+            buf += (1 - m) * stat.astype(buf.dtype, copy=False)
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis, momentum=self.momentum,
+                    epsilon=self.epsilon, center=self.center, scale=self.scale)

@@ -1,0 +1,288 @@
+"""Keras' metrics (``keras.metrics``), computed in NumPy on each batch's outputs.
+
+A metric object accumulates a weighted mean over the batches of an epoch
+(``update_state``, ``result``, ``reset_state``). ``"accuracy"`` in
+``compile(metrics=...)`` becomes binary, sparse categorical or categorical
+accuracy from the target and output shapes, as Keras decides
+(:func:`resolve`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.keras._tensor import numpy_of
+
+__all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
+           "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+           "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "BinaryCrossentropy", "Precision", "Recall",
+           "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "get", "resolve"]
+
+
+def _np(x):
+    return np.asarray(numpy_of(x.data if hasattr(x, "creator") else x))
+
+
+def _match_rank(y_true, y_pred):
+    if y_true.ndim == y_pred.ndim - 1:
+        y_true = y_true[..., None]
+    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    return y_true
+
+
+# ------------------------------------------------------------ per-sample functions
+def accuracy(y_true, y_pred):
+    """1.0 where ``y_true == y_pred`` exactly."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return (_match_rank(y_true, y_pred) == y_pred).astype(np.float32)
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Mean over the last axis of ``(y_pred > threshold) == y_true``."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _match_rank(y_true, y_pred)
+    return np.mean((y_pred > threshold).astype(np.float32) == y_true.astype(np.float32), axis=-1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where ``argmax(y_true) == argmax(y_pred)`` (one-hot targets)."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float32)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where the class id ``y_true`` equals ``argmax(y_pred)``."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    return (np.argmax(y_pred, axis=-1) == y_true.astype(np.int64)).astype(np.float32)
+
+
+def _in_top_k(pred, labels, k):
+    k = min(k, pred.shape[-1])
+    target = pred[np.arange(len(pred)), labels]
+    # Keras (in_top_k) counts a hit when fewer than k classes score strictly higher
+    return ((pred > target[:, None]).sum(axis=-1) < k).astype(np.float32)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 where the target class is among the ``k`` highest outputs (one-hot targets)."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return _in_top_k(y_pred, np.argmax(y_true, axis=-1), k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """As :func:`top_k_categorical_accuracy` with class-id targets."""
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return _in_top_k(y_pred, y_true.reshape(len(y_pred)).astype(np.int64), k)
+
+
+def _mse(y_true, y_pred):
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return np.mean((y_pred - _match_rank(y_true, y_pred)) ** 2, axis=-1)
+
+
+def _mae(y_true, y_pred):
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    return np.mean(np.abs(y_pred - _match_rank(y_true, y_pred)), axis=-1)
+
+
+# ---------------------------------------------------------------------- objects
+class Metric:
+    """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
+    ``reset_state()``; ``name``."""
+
+    def __init__(self, name=None, dtype=None):
+        from minidl.keras._naming import to_snake_case
+        self.name = name or to_snake_case(type(self).__name__)
+        self.reset_state()
+
+    def reset_state(self):
+        """Forget the accumulated values."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate one batch."""
+        raise NotImplementedError
+
+    def result(self) -> float:
+        """The metric over everything accumulated."""
+        raise NotImplementedError
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def get_config(self):
+        """The constructor arguments."""
+        return {"name": self.name}
+
+
+class Mean(Metric):
+    """Weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(_np(values), dtype=np.float64)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += float(values.size)
+            return
+        w = np.asarray(_np(sample_weight), dtype=np.float64)
+        w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+        self.total += float((values * w).sum())
+        self.count += float(w.sum())
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The weighted mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        self._fn, self._fn_kwargs = fn, kwargs
+        super().__init__(name=name or getattr(fn, "__name__", "metric"))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+
+def _wrapper(fn, default_name, **defaults):
+    class _Wrapped(MeanMetricWrapper):
+        def __init__(self, name=default_name, dtype=None, **kwargs):
+            super().__init__(fn, name=name, **dict(defaults, **kwargs))
+    return _Wrapped
+
+
+class Accuracy(_wrapper(accuracy, "accuracy")):
+    """How often predictions equal targets exactly."""
+
+
+class BinaryAccuracy(_wrapper(binary_accuracy, "binary_accuracy", threshold=0.5)):
+    """How often ``(y_pred > threshold)`` equals the 0/1 target."""
+
+
+class CategoricalAccuracy(_wrapper(categorical_accuracy, "categorical_accuracy")):
+    """How often ``argmax(y_pred)`` equals ``argmax(y_true)`` (one-hot targets)."""
+
+
+class SparseCategoricalAccuracy(_wrapper(sparse_categorical_accuracy, "sparse_categorical_accuracy")):
+    """How often ``argmax(y_pred)`` equals the class id."""
+
+
+class TopKCategoricalAccuracy(_wrapper(top_k_categorical_accuracy, "top_k_categorical_accuracy", k=5)):
+    """How often the target is among the top ``k`` outputs (one-hot targets)."""
+
+
+class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
+                                             "sparse_top_k_categorical_accuracy", k=5)):
+    """How often the class id is among the top ``k`` outputs."""
+
+
+class MeanSquaredError(_wrapper(_mse, "mean_squared_error")):
+    """Mean squared error."""
+
+
+class MeanAbsoluteError(_wrapper(_mae, "mean_absolute_error")):
+    """Mean absolute error."""
+
+
+def _loss_metric(loss_fn_name, default_name):
+    def fn(y_true, y_pred, **kwargs):
+        from minidl.keras import losses
+        return _np(getattr(losses, loss_fn_name)(y_true, y_pred, **kwargs))
+    return _wrapper(fn, default_name)
+
+
+class CategoricalCrossentropy(_loss_metric("categorical_crossentropy", "categorical_crossentropy")):
+    """Mean categorical cross-entropy (``from_logits=`` as the loss)."""
+
+
+class SparseCategoricalCrossentropy(_loss_metric("sparse_categorical_crossentropy",
+                                                 "sparse_categorical_crossentropy")):
+    """Mean sparse categorical cross-entropy."""
+
+
+class BinaryCrossentropy(_loss_metric("binary_crossentropy", "binary_crossentropy")):
+    """Mean binary cross-entropy."""
+
+
+class _Counts(Metric):
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        self.threshold = 0.5 if thresholds is None else float(thresholds)
+        super().__init__(name)
+
+    def reset_state(self):
+        self.tp = self.fp = self.fn = 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _np(y_true), _np(y_pred)
+        t = _match_rank(y_true, y_pred).astype(bool)
+        p = y_pred > self.threshold
+        w = 1.0 if sample_weight is None else _np(sample_weight).reshape(
+            _np(sample_weight).shape + (1,) * (p.ndim - _np(sample_weight).ndim))
+        self.tp += float(np.sum((t & p) * w))
+        self.fp += float(np.sum((~t & p) * w))
+        self.fn += float(np.sum((t & ~p) * w))
+
+
+class Precision(_Counts):
+    """tp / (tp + fp) of thresholded (default 0.5) binary predictions."""
+
+    def result(self):
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+
+class Recall(_Counts):
+    """tp / (tp + fn) of thresholded (default 0.5) binary predictions."""
+
+    def result(self):
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+
+_BY_NAME = {
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy, "precision": Precision, "recall": Recall,
+}
+
+
+def get(identifier) -> Metric:
+    """A metric object from a name, a Metric, or a per-sample function ``fn(y_true, y_pred)``."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret metric identifier: {identifier!r} "
+                             f"(known: 'accuracy', {sorted(_BY_NAME)})")
+        metric = cls()
+        metric.name = identifier
+        return metric
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
+    """A metric for ``compile(metrics=[identifier])``: ``"accuracy"``/``"acc"`` becomes binary
+    accuracy when the output has one unit, sparse categorical accuracy when the targets have
+    a lower rank (or one column) than the outputs, else categorical accuracy (Keras' rule)."""
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        binary = y_pred_shape[-1] == 1
+        sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1)
+        cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
+        return cls(name=identifier)
+    return get(identifier)

@@ -1,0 +1,171 @@
+"""What ``fit``/``evaluate``/``predict`` accept, turned into batches of NumPy arrays.
+
+* NumPy arrays (or lists of arrays for several inputs, or Tensors): batched
+  with ``batch_size`` (default 32) and reshuffled every epoch when ``shuffle``;
+* a ``keras.utils.PyDataset``/``Sequence`` (``__len__`` + ``__getitem__``
+  returning batches);
+* any other iterable of batches (a minidl DataLoader, a generator): items
+  ``x``, ``(x, y)`` or ``(x, y, sample_weight)``; an iterator that cannot be
+  restarted needs ``steps_per_epoch``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minidl import backend
+
+from minidl.keras._tensor import numpy_of
+
+__all__ = ["is_array", "to_arrays", "num_samples", "ArrayData", "IterableData", "make_data",
+           "train_validation_split", "class_weights_to_sample_weights"]
+
+
+def is_array(x) -> bool:
+    """True for NumPy/CuPy arrays, Tensors and (nested) lists of numbers."""
+    return isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "creator") or \
+        backend.device_of(x).type != "cpu"
+
+
+def to_arrays(x):
+    """NumPy array(s) of ``x`` (a list/tuple of arrays stays a list)."""
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)) and x and all(is_array(v) for v in x):
+        return [np.asarray(numpy_of(v)) for v in x]
+    if isinstance(x, dict):
+        raise NotImplementedError("dict inputs are not supported by minidl.keras; pass arrays")
+    return np.asarray(numpy_of(x))
+
+
+def num_samples(x) -> int:
+    """Number of samples of an array or a list of arrays."""
+    return len(x[0]) if isinstance(x, list) else len(x)
+
+
+def _take(x, idx):
+    if x is None:
+        return None
+    return [v[idx] for v in x] if isinstance(x, list) else x[idx]
+
+
+def train_validation_split(arrays, validation_split):
+    """Keras' split: the **last** ``validation_split`` fraction (``floor(n * (1 - split))`` onwards),
+    taken before any shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"`validation_split` must be between 0 and 1, received: {validation_split}")
+    n = num_samples(arrays[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it "
+                         f"into a validation and training set as specified by "
+                         f"`validation_split={validation_split}`. Either provide more data, or a "
+                         "different value for the `validation_split` argument.")
+    train = tuple(_take(a, slice(0, split_at)) for a in arrays)
+    val = tuple(_take(a, slice(split_at, n)) for a in arrays)
+    return train, val
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-sample weights ``class_weight[class of y]`` (class ids, or argmax of one-hot rows)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        ids = np.argmax(y, axis=1)
+    else:
+        ids = y.reshape(len(y)).astype(np.int64)
+    try:
+        return np.array([class_weight[int(c)] for c in ids], dtype=np.float32)
+    except KeyError as exc:
+        raise ValueError(f"class_weight has no entry for class {exc.args[0]} "
+                         f"(given classes: {sorted(class_weight)})") from None
+
+
+class ArrayData:
+    """Batches of in-memory arrays; ``shuffle`` draws a new order each epoch from minidl's RNG."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None):
+        self.x, self.y, self.sw = x, y, sample_weight
+        n = num_samples(x)
+        for name, arr in (("y", y), ("sample_weight", sample_weight)):
+            if arr is not None and num_samples(arr) != n:
+                raise ValueError(f"Data cardinality is ambiguous: x sizes: {n}, {name} sizes: "
+                                 f"{num_samples(arr)}. Make sure all arrays contain the same number "
+                                 "of samples.")
+        self.n, self.batch_size, self.shuffle = n, int(batch_size), shuffle
+        full = -(-n // self.batch_size)
+        self.steps = full if steps is None else min(int(steps), full)
+
+    def __len__(self):
+        return self.steps
+
+    def epoch(self):
+        """The batches of one epoch: ``(x, y, sample_weight)`` tuples."""
+        order = backend.rng().permutation(self.n) if self.shuffle else None
+        for i in range(self.steps):
+            sl = slice(i * self.batch_size, (i + 1) * self.batch_size)
+            idx = sl if order is None else order[sl]
+            yield _take(self.x, idx), _take(self.y, idx), _take(self.sw, idx)
+
+
+def _unpack(batch):
+    if isinstance(batch, (tuple, list)) and not (batch and is_array(batch[0]) and len(batch) > 3):
+        items = list(batch) + [None] * (3 - len(batch))
+        if len(batch) == 1:
+            return to_arrays(items[0]), None, None
+        return to_arrays(items[0]), to_arrays(items[1]), to_arrays(items[2])
+    return to_arrays(batch), None, None
+
+
+class IterableData:
+    """Batches from a PyDataset/Sequence, a re-iterable (DataLoader) or an iterator."""
+
+    def __init__(self, data, steps=None, shuffle=False):
+        self.data, self.shuffle = data, shuffle
+        self.indexable = hasattr(data, "__getitem__") and hasattr(data, "__len__") and \
+            not hasattr(data, "__next__") and not hasattr(data, "dataset")
+        self.one_shot = iter(data) is data if not self.indexable else False
+        if steps is None:
+            steps = len(data) if hasattr(data, "__len__") else None
+        if self.one_shot and steps is None:
+            raise ValueError("When passing an infinitely repeating dataset or a generator, you must "
+                             "specify the `steps_per_epoch` argument.")
+        self.steps = None if steps is None else int(steps)
+
+    def __len__(self):
+        return self.steps
+
+    def epoch(self):
+        """The batches of one epoch: ``(x, y, sample_weight)`` tuples."""
+        if self.indexable:
+            order = range(len(self.data))
+            for i, k in enumerate(order):
+                if self.steps is not None and i >= self.steps:
+                    break
+                yield _unpack(self.data[k])
+            if hasattr(self.data, "on_epoch_end"):
+                self.data.on_epoch_end()
+            return
+        source = self.data if self.one_shot else iter(self.data)
+        for i, batch in enumerate(source):
+            yield _unpack(batch)
+            if self.steps is not None and i + 1 >= self.steps:
+                break
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None, what="x"):
+    """An :class:`ArrayData` or :class:`IterableData` for ``x`` (see the module docstring)."""
+    if x is None:
+        raise ValueError(f"Unrecognized data type: {what}=None")
+    if is_array(x) or (isinstance(x, (list, tuple)) and x and all(is_array(v) for v in x)):
+        return ArrayData(to_arrays(x), to_arrays(y), to_arrays(sample_weight),
+                         32 if batch_size is None else batch_size, shuffle, steps)
+    if y is not None:
+        raise ValueError(f"`y` argument is not supported when using a dataset or generator as {what}; "
+                         "the batches must hold (x, y)")
+    if batch_size is not None and not isinstance(x, (list, tuple)):
+        raise ValueError("The `batch_size` argument must not be specified for the given input type "
+                         "(a dataset or generator yields batches)")
+    if not hasattr(x, "__iter__") and not hasattr(x, "__getitem__"):
+        raise ValueError(f"Unrecognized data type: {what}={x!r} (of type {type(x).__name__})")
+    return IterableData(x, steps, shuffle)

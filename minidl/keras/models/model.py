@@ -1,0 +1,236 @@
+"""``keras.Model``: functional models (``Model(inputs, outputs)``) and subclassed models.
+
+A functional model runs the graph recorded by calling layers on
+``keras.Input`` tensors (chains and DAGs: shared inputs, ``Add``,
+``Concatenate``). A subclass of ``Model`` defines ``call(inputs)`` on
+channels-last Tensors, as in Keras; its layers are built on the first call.
+"""
+from __future__ import annotations
+
+from minidl.autograd import no_grad
+
+from minidl.keras._naming import to_snake_case, unique_name
+from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, training_context
+from minidl.keras.models.training import TrainingMixin
+
+__all__ = ["Model", "Functional"]
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _topological_nodes(outputs, inputs):
+    """The non-input KerasTensors needed for ``outputs``, each after its parents."""
+    input_ids = {id(t) for t in inputs}
+    order, done, stack = [], set(), [(t, False) for t in reversed(outputs)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        if id(node) in input_ids:
+            done.add(id(node))
+            continue
+        if expanded:
+            done.add(id(node))
+            order.append(node)
+            continue
+        if node._layer is None or isinstance(node._layer, InputLayer):
+            raise ValueError(f"Graph disconnected: cannot obtain value for {node} at layer "
+                             f"'{getattr(node._layer, 'name', '?')}'. The following previous layers "
+                             f"were accessed without issue: {[n._layer.name for n in order]}")
+        stack.append((node, True))
+        for parent in reversed(node._parents):
+            if id(parent) not in done:
+                stack.append((parent, False))
+    return order
+
+
+class Model(TrainingMixin, Layer):
+    """A Keras model: ``Model(inputs=..., outputs=...)`` (functional) or a subclass with ``call``.
+
+    Besides the training API (``compile``, ``fit``, ``evaluate``, ``predict``)
+    it has ``layers``, ``get_layer``, ``summary``, ``save``, ``save_weights``,
+    ``load_weights``, ``get_weights``/``set_weights``, ``count_params``.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if (inputs is None) != (outputs is None):
+            raise ValueError("A functional Model needs both `inputs` and `outputs`")
+        default = "functional" if inputs is not None else to_snake_case(type(self).__name__)
+        Layer.__init__(self, name=name or unique_name(default), trainable=trainable, **kwargs)
+        self._graph = None
+        self._layers = []
+        if inputs is not None:
+            self._init_graph(inputs, outputs)
+
+    # ------------------------------------------------------------------- graph
+    def _register(self, layer):
+        key = layer.name if not hasattr(type(self), layer.name) and "." not in layer.name \
+            else f"layer_{len(self._modules)}"
+        if key in self._modules and self._modules[key] is not layer:
+            raise ValueError(f"The name '{layer.name}' is used 2 times in the model. "
+                             "All layer names should be unique.")
+        self.add_module(key, layer)
+
+    def _init_graph(self, inputs, outputs):
+        ins, outs = _as_list(inputs), _as_list(outputs)
+        for t in ins + outs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Model inputs and outputs must be keras tensors (from keras.Input and "
+                                f"layer calls), got {type(t).__name__}")
+        nodes = _topological_nodes(outs, ins)
+        self._graph = (ins, outs, nodes, isinstance(inputs, (list, tuple)),
+                       isinstance(outputs, (list, tuple)))
+        layers = [t._layer for t in ins]
+        for node in nodes:
+            if node._layer not in layers:
+                layers.append(node._layer)
+        self._layers = layers
+        for layer in layers:
+            self._register(layer)
+        self.built = True
+        shapes = [t.shape for t in ins]
+        self._build_shape = shapes if self._graph[3] else shapes[0]
+        out_shapes = [t.shape for t in outs]
+        self._output_shape = out_shapes if self._graph[4] else out_shapes[0]
+
+    @property
+    def layers(self) -> list:
+        """The layers, in order (a functional model lists its InputLayers first)."""
+        if self._graph is None and not self._layers:
+            return [m for m in self.children() if isinstance(m, Layer)]
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index``)."""
+        if index is not None:
+            if index >= len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    @property
+    def inputs(self):
+        """The symbolic inputs (functional / built Sequential models)."""
+        return list(self._graph[0]) if self._graph is not None else None
+
+    @property
+    def outputs(self):
+        """The symbolic outputs."""
+        return list(self._graph[1]) if self._graph is not None else None
+
+    @property
+    def input(self):
+        """The symbolic input (a list for several)."""
+        if self._graph is None:
+            raise AttributeError(f"Model {self.name} has no symbolic input (not built from an Input)")
+        return self._graph[0] if self._graph[3] else self._graph[0][0]
+
+    @property
+    def output(self):
+        """The symbolic output (a list for several)."""
+        if self._graph is None:
+            raise AttributeError(f"Model {self.name} has no symbolic output")
+        return self._graph[1] if self._graph[4] else self._graph[1][0]
+
+    def _output_layer(self):
+        if self._graph is not None:
+            return self._graph[1][0]._layer
+        return None
+
+    # ------------------------------------------------------------------ running
+    def _forward(self, x, training=False):
+        if self._graph is None:
+            return Layer._forward(self, x, training)
+        ins, outs, nodes, _, multi_out = self._graph
+        xs = x if isinstance(x, (list, tuple)) else [x]
+        if len(xs) != len(ins):
+            raise ValueError(f"Model {self.name} expects {len(ins)} input(s) but received {len(xs)}")
+        values = {id(t): v for t, v in zip(ins, xs)}
+        with training_context(training):
+            for node in nodes:
+                args = [values[id(p)] for p in node._parents]
+                values[id(node)] = node._layer._forward(args if node._list_input else args[0], training)
+        results = [values[id(t)] for t in outs]
+        return results if multi_out else results[0]
+
+    def build(self, input_shape):
+        """Build a subclassed model by running it once on zeros of ``input_shape``."""
+        if self._graph is not None or self.built:
+            self.built = True
+            return
+        import numpy as np
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        zeros = [np.zeros((1,) + tuple(s[1:]), dtype=np.float32) for s in shapes]
+        self._build_from_data(zeros if isinstance(input_shape, list) else zeros[0])
+
+    def compute_output_shape(self, input_shape):
+        """The output shape once built (models keep the shape they were built for)."""
+        if self._output_shape is not None:
+            return self._output_shape
+        return Layer.compute_output_shape(self, input_shape)
+
+    def _build_from_data(self, x):
+        """Build from a batch of data (only the per-sample shape matters)."""
+        if self.built:
+            return
+        sample = [v[:1] for v in x] if isinstance(x, list) else x[:1]
+        with no_grad():
+            self._forward(self._input_tensors(sample), training=False)
+        self.built = True
+
+    def call(self, inputs, training=None):
+        """Subclasses define the computation here (channels-last Tensors)."""
+        raise NotImplementedError(f"Model {type(self).__name__} must implement call() or be built "
+                                  "from inputs/outputs")
+
+    # ------------------------------------------------------------------- extras
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras' table of layers, output shapes and parameter counts."""
+        from minidl.keras.models.summary import print_summary
+        print_summary(self, line_length, positions, print_fn, show_trainable, layer_range)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save architecture, weights and compile arguments to a ``.keras`` file."""
+        from minidl.keras.models.saving import save_model
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to a ``.weights.h5`` file (Keras' HDF5 layout)."""
+        from minidl.keras.models.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a ``.weights.h5`` or ``.keras`` file."""
+        from minidl.keras.models.saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def get_config(self):
+        """The architecture as a dict (see :mod:`minidl.keras.models.saving`)."""
+        from minidl.keras.models.saving import model_config
+        return model_config(self)["config"]
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config`."""
+        from minidl.keras.models.saving import model_from_config
+        return model_from_config({"class_name": cls.__name__, "config": config}, custom_objects)
+
+    def to_json(self, **kwargs) -> str:
+        """:meth:`get_config` as JSON."""
+        import json
+        from minidl.keras.models.saving import model_config
+        return json.dumps(model_config(self), **kwargs)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+Functional = Model

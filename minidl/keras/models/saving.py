@@ -1,0 +1,448 @@
+"""Saving and loading Keras models: ``model.save("m.keras")``, ``keras.models.load_model``,
+``save_weights("w.weights.h5")`` / ``load_weights``.
+
+Layout (as Keras 3 writes it, so the two can read each other's weight files
+for the same architecture):
+
+* ``.weights.h5``: HDF5 with ``layers/<layer name>/vars/<i>`` = the layer's
+  weights in Keras' layout and order (nested models recurse under
+  ``layers/<model name>/layers/...``), and ``optimizer/vars/<i>`` =
+  iterations, learning rate, then each trainable weight's slots;
+* ``.keras``: a zip of ``config.json`` (Keras-style ``class_name``/``config``
+  per layer, functional ``inbound_nodes``, the compile arguments),
+  ``metadata.json`` and ``model.weights.h5``.
+
+Files are written to a temporary name and renamed, with the user's umask.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import inspect
+import io as _pyio
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from minidl import backend
+from minidl import io as _io
+
+from minidl.keras._tensor import numpy_of
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_config",
+           "model_from_config", "KERAS_VERSION"]
+
+KERAS_VERSION = "3.0.0 (minidl)"
+
+
+@contextlib.contextmanager
+def _atomic(path, overwrite=True):
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists and overwrite=False")
+    with _io.atomic_path(path) as tmp:
+        yield tmp
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+
+
+# ------------------------------------------------------------------- weights
+def _write_layer_weights(group, layer):
+    from minidl.keras.models.model import Model
+    if isinstance(layer, Model):
+        sub = group.create_group("layers", track_order=True)
+        for child in layer.layers:
+            _write_layer_weights(sub.create_group(child.name), child)
+        group.create_group("vars").attrs["name"] = layer.name
+        return
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = layer.name
+    for i, value in enumerate(layer.get_weights()):
+        vars_group.create_dataset(str(i), data=value)
+
+
+def _write_optimizer(group, optimizer):
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = optimizer.name
+    values = [np.asarray(optimizer.iterations, dtype=np.int64),
+              np.asarray(optimizer.learning_rate, dtype=np.float32)]
+    for group_ in optimizer.param_groups:
+        for p in group_["params"]:
+            state = optimizer.state.get(p) or {}
+            for slot in optimizer._active_slots():
+                arr = state.get(slot)
+                values.append(np.zeros(tuple(p.shape), np.float32) if arr is None
+                              else np.asarray(numpy_of(arr)))
+    for i, v in enumerate(values):
+        vars_group.create_dataset(str(i), data=v)
+
+
+def _write_weights_file(model, path):
+    import h5py
+    with h5py.File(path, "w") as f:
+        layers = f.create_group("layers", track_order=True)  # position matching needs the order
+        for layer in model.layers:
+            _write_layer_weights(layers.create_group(layer.name), layer)
+        opt = getattr(model, "optimizer", None)
+        if opt is not None and getattr(opt, "built", False):
+            _write_optimizer(f.create_group("optimizer"), opt)
+        f.create_group("vars").attrs["name"] = model.name
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Write ``model``'s weights to ``filepath`` (must end in ``.weights.h5``)."""
+    path = os.fspath(filepath)
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
+    with _atomic(path, overwrite) as tmp:
+        _write_weights_file(model, tmp)
+
+
+def _read_vars(group):
+    if group is None or "vars" not in group:
+        return []
+    vars_group = group["vars"]
+    return [np.asarray(vars_group[k]) for k in sorted(vars_group, key=int)]
+
+
+def _assign_layer(layer, group, skip_mismatch, where):
+    from minidl.keras.models.model import Model
+    if isinstance(layer, Model):
+        sub = group["layers"] if group is not None and "layers" in group else None
+        _assign_layers(layer.layers, sub, skip_mismatch, f"{where}/{layer.name}")
+        return
+    values = _read_vars(group)
+    expected = [tuple(v.shape) for v in layer.weights]
+    got = [tuple(v.shape) for v in values]
+    if expected != got:
+        if skip_mismatch:
+            return
+        raise ValueError(f"{where}: layer '{layer.name}' expects {len(expected)} weight(s) of shapes "
+                         f"{expected}, the file has {len(got)} of shapes {got}")
+    if values:
+        layer.set_weights(values)
+
+
+def _assign_layers(layers, group, skip_mismatch, where):
+    names = list(group) if group is not None else []
+    by_name = all(layer.name in names for layer in layers)
+    if by_name:
+        for layer in layers:
+            _assign_layer(layer, group[layer.name], skip_mismatch, where)
+        return
+    # different names (e.g. dense_3 vs dense): match the layers that hold weights in order
+    with_weights = [layer for layer in layers if layer.weights]
+    saved = [name for name in names if _read_vars(group[name]) or "layers" in group[name]]
+    if len(saved) != len(with_weights):
+        raise ValueError(f"{where}: the file has weights for {len(saved)} layer(s) {saved}, the "
+                         f"model has {len(with_weights)} layer(s) with weights "
+                         f"{[layer.name for layer in with_weights]}")
+    order = _saved_order(group, saved)
+    for layer, name in zip(with_weights, order):
+        _assign_layer(layer, group[name], skip_mismatch, where)
+
+
+def _saved_order(group, names):
+    """Saved layer names in writing order (minidl's files track it; Keras' list alphabetically)."""
+    return [name for name in group if name in names]
+
+
+def _restore_optimizer(model, f):
+    opt = getattr(model, "optimizer", None)
+    if opt is None or "optimizer" not in f:
+        return
+    values = _read_vars(f["optimizer"])
+    if not opt.built:
+        opt.build([p for p in model.parameters() if p.requires_grad])
+    slots = opt._active_slots()
+    params = [p for g in opt.param_groups for p in g["params"]]
+    if len(values) != 2 + len(params) * len(slots):
+        return  # a different optimiser: keep a fresh state, as Keras warns and does
+    opt.iterations = int(values[0])
+    it = iter(values[2:])
+    for p in params:
+        state = opt.state[p]
+        for slot in slots:
+            arr = next(it)
+            state[slot] = backend.to_device(arr.astype(p.dtype), p.device)
+
+
+def _load_weights_h5(model, f, skip_mismatch, where, with_optimizer=False):
+    _assign_layers(model.layers, f["layers"] if "layers" in f else None, skip_mismatch, where)
+    if with_optimizer:
+        _restore_optimizer(model, f)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights saved by :func:`save_weights` or :func:`save_model` (or by Keras 3)."""
+    import h5py
+    path = os.fspath(filepath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"File not found: filepath={path}")
+    if not model.built:
+        raise ValueError(f"Model {model.name} must be built before loading weights (give it an "
+                         "Input or call it once)")
+    if path.endswith(".keras"):
+        with zipfile.ZipFile(path) as z, h5py.File(_pyio.BytesIO(z.read("model.weights.h5")), "r") as f:
+            _load_weights_h5(model, f, skip_mismatch, path)
+        return
+    if not path.endswith(".h5"):
+        raise ValueError(f"File format not supported: filepath={path}. Keras 3 only supports V3 "
+                         "`.keras` and `.weights.h5` files")
+    with h5py.File(path, "r") as f:
+        _load_weights_h5(model, f, skip_mismatch, path)
+
+
+# -------------------------------------------------------------------- config
+def _json_value(value):
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return value
+
+
+def _layer_entry(layer):
+    from minidl.keras.models.model import Model
+    if isinstance(layer, Model):
+        entry = model_config(layer, compile_config=False)
+    else:
+        entry = {"module": "keras.layers", "class_name": type(layer).__name__,
+                 "config": _json_value(layer.get_config()), "registered_name": None}
+    if layer.built and layer._build_shape is not None:
+        entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
+    return entry
+
+
+def _history(tensor, calls):
+    layer = tensor._layer
+    return [layer.name, calls.get(id(tensor), 0), 0]
+
+
+def model_config(model, compile_config=True) -> dict:
+    """Keras-style ``{"module", "class_name", "config", ...}`` description of ``model``."""
+    from minidl.keras.models.sequential import Sequential
+    config = {"name": model.name, "trainable": model.trainable, "dtype": "float32"}
+    if isinstance(model, Sequential):
+        class_name = "Sequential"
+        entries = []
+        if model._input_layer is not None:
+            entries.append({"module": "keras.layers", "class_name": "InputLayer",
+                            "config": _json_value(model._input_layer.get_config()),
+                            "registered_name": None})
+        entries += [_layer_entry(layer) for layer in model.layers]
+        config["layers"] = entries
+        if model.built:
+            config["build_input_shape"] = _json_value(model._build_shape)
+    elif model._graph is not None:
+        class_name = "Functional"
+        ins, outs, nodes, _, _ = model._graph
+        node_index, counts = {}, {}
+        for node in nodes:
+            node_index[id(node)] = counts.get(id(node._layer), 0)
+            counts[id(node._layer)] = node_index[id(node)] + 1
+        entries = []
+        for layer in model.layers:
+            entry = _layer_entry(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = []
+            for node in nodes:
+                if node._layer is not layer:
+                    continue
+                args = [{"class_name": "__keras_tensor__",
+                         "config": {"shape": _json_value(p.shape), "dtype": "float32",
+                                    "keras_history": _history(p, node_index)}} for p in node._parents]
+                entry["inbound_nodes"].append({"args": [args] if node._list_input else args,
+                                               "kwargs": {}})
+            entries.append(entry)
+        config["layers"] = entries
+        config["input_layers"] = [_history(t, node_index) for t in ins]
+        config["output_layers"] = [_history(t, node_index) for t in outs]
+        for key in ("input_layers", "output_layers"):  # Keras writes a lone triple for one tensor
+            if len(config[key]) == 1:
+                config[key] = config[key][0]
+    else:
+        raise NotImplementedError(f"Saving the architecture of a subclassed model ({type(model).__name__}) "
+                                  "is not supported; use save_weights")
+    module = "keras.src.models.functional" if class_name == "Functional" else "keras"
+    out = {"module": module, "class_name": class_name, "config": config,
+           "registered_name": "Functional" if class_name == "Functional" else None}
+    if model.built and model._build_shape is not None:
+        out["build_config"] = {"input_shape": _json_value(model._build_shape)}
+    if compile_config and getattr(model, "compiled", False):
+        out["compile_config"] = _json_value(model._compile_args)
+    return out
+
+
+def _clean_kwargs(cls, config):
+    """Drop config keys ``cls`` does not take (Keras writes more than minidl needs) and turn
+    Keras' nested dicts (dtype policies, initialisers) into what the constructors accept."""
+    from minidl.keras.layers.base import _KNOWN_BASE_KWARGS
+    params = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            params |= set(inspect.signature(init).parameters)
+    params |= _KNOWN_BASE_KWARGS | {"batch_shape"}
+    out = {}
+    for key, value in config.items():
+        if key not in params or value is None and key in ("kernel_constraint", "bias_constraint",
+                                                          "activity_regularizer"):
+            continue
+        if key == "dtype" and isinstance(value, dict):
+            value = value.get("config", {}).get("name", "float32")
+        elif isinstance(value, dict) and "class_name" in value:
+            value = _clean_object(key, value)
+        elif isinstance(value, list) and key in ("kernel_size", "strides", "dilation_rate", "pool_size",
+                                                 "batch_input_shape", "batch_shape", "target_shape"):
+            value = tuple(value)
+        out[key] = value
+    if "padding" in out and isinstance(out["padding"], list):
+        out["padding"] = tuple(tuple(p) if isinstance(p, list) else p for p in out["padding"])
+    return out
+
+
+def _clean_object(key, value):
+    from minidl.keras import initializers, regularizers
+    module = initializers if "initializer" in key else regularizers if "regularizer" in key else None
+    if module is None:
+        return value
+    name = value["class_name"]
+    table = getattr(module, "_ALIASES", None) or {}
+    cls = table.get(name.lower()) if table else None
+    if cls is None and hasattr(module, name):
+        cls = getattr(module, name)
+    if cls is None:
+        return module.get(value)
+    params = set(inspect.signature(cls.__init__).parameters)
+    return cls(**{k: v for k, v in value.get("config", {}).items() if k in params})
+
+
+def _layer_from_entry(entry, custom_objects):
+    from minidl.keras import layers as layers_module
+    name = entry["class_name"]
+    if name in ("Sequential", "Functional", "Model"):
+        return model_from_config(entry, custom_objects)
+    cls = (custom_objects or {}).get(name) or getattr(layers_module, name, None)
+    if cls is None:
+        raise ValueError(f"Unknown layer class {name!r} in the saved config; pass it in custom_objects")
+    layer = cls(**_clean_kwargs(cls, entry.get("config", {})))
+    return layer
+
+
+def model_from_config(config, custom_objects=None):
+    """Rebuild a model from :func:`model_config`'s dict (or a Keras 3 ``config.json``)."""
+    from minidl.keras.layers.base import Input
+    from minidl.keras.models.model import Model
+    from minidl.keras.models.sequential import Sequential
+    class_name, cfg = config["class_name"], config["config"]
+    if class_name == "Sequential":
+        layers = [_layer_from_entry(e, custom_objects) for e in cfg["layers"]]
+        model = Sequential(name=cfg.get("name"))
+        for layer in layers:
+            model.add(layer, rebuild=False)
+        shape = cfg.get("build_input_shape") or (config.get("build_config") or {}).get("input_shape")
+        if shape is not None and not model.built:
+            model.build(tuple(shape))
+        else:
+            model._maybe_build()
+        return model
+    if class_name not in ("Functional", "Model"):
+        raise ValueError(f"Unknown model class {class_name!r}")
+    created, outputs_of = {}, {}
+    for entry in cfg["layers"]:
+        if entry["class_name"] == "InputLayer":
+            c = entry["config"]
+            shape = c.get("batch_shape") or c.get("batch_input_shape")
+            created[entry["name"]] = None
+            outputs_of[(entry["name"], 0)] = Input(batch_shape=tuple(shape), name=entry["name"])
+            continue
+        layer = _layer_from_entry(entry, custom_objects)
+        created[entry["name"]] = layer
+        for i, node in enumerate(entry.get("inbound_nodes", [])):
+            args = node["args"]
+            is_list = len(args) == 1 and isinstance(args[0], list)
+            refs = args[0] if is_list else args
+            parents = [outputs_of[(r["config"]["keras_history"][0], r["config"]["keras_history"][1])]
+                       for r in refs]
+            outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
+    def refs(items):  # Keras writes one [name, node, tensor] triple for a single input/output
+        return [items] if items and isinstance(items[0], str) else items
+    ins = [outputs_of[(n, i)] for n, i, _ in refs(cfg["input_layers"])]
+    outs = [outputs_of[(n, i)] for n, i, _ in refs(cfg["output_layers"])]
+    return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
+
+
+# --------------------------------------------------------------------- model
+def save_model(model, filepath, overwrite=True):
+    """Write ``model`` (architecture, weights, compile arguments, optimiser state) to ``.keras``."""
+    path = os.fspath(filepath)
+    if not path.endswith((".keras", ".h5")):
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` "
+                         f"extension for the native Keras format (recommended) or a `.h5` extension. "
+                         f"Received: filepath={path}.")
+    config = json.dumps(model_config(model))
+    metadata = json.dumps({"keras_version": KERAS_VERSION,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    with _atomic(path, overwrite) as tmp:
+        weights_tmp = tmp + ".weights.h5"
+        try:
+            _write_weights_file(model, weights_tmp)
+            with zipfile.ZipFile(tmp, "w") as z:
+                z.writestr("metadata.json", metadata)
+                z.writestr("config.json", config)
+                z.write(weights_tmp, "model.weights.h5")
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(weights_tmp)
+
+
+def _compile_from(model, compile_config, custom_objects):
+    from minidl.keras import losses, metrics, optimizers
+    loss = compile_config.get("loss")
+    if isinstance(loss, dict):
+        loss = losses.get({"class_name": loss["class_name"],
+                           "config": {k: v for k, v in loss["config"].items() if k != "name"}})
+    elif isinstance(loss, str) and custom_objects and loss in custom_objects:
+        loss = custom_objects[loss]
+    mets = []
+    for m in compile_config.get("metrics") or []:
+        mets.append(metrics.get(m["class_name"].lower()) if isinstance(m, dict) else m)
+    opt = compile_config.get("optimizer") or "rmsprop"
+    if isinstance(opt, dict):
+        cfg = {k: v for k, v in opt.get("config", {}).items() if v is not None}
+        cls = optimizers._BY_NAME.get(opt["class_name"].lower())
+        params = set(inspect.signature(cls.__init__).parameters) | {"learning_rate", "weight_decay",
+                                                                    "clipnorm", "clipvalue",
+                                                                    "global_clipnorm", "name"}
+        opt = cls.from_config({k: v for k, v in cfg.items() if k in params})
+    model.compile(optimizer=opt, loss=loss, metrics=mets)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model written by ``model.save`` (``.keras``): architecture, weights, and (with
+    ``compile``) the compile arguments and optimiser state."""
+    import h5py
+    path = os.fspath(filepath)
+    if not os.path.exists(path):
+        raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible "
+                         "`.keras` zip file.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"File format not supported: filepath={path}. minidl.keras loads `.keras` "
+                         "files written by model.save")
+    with zipfile.ZipFile(path) as z:
+        config = json.loads(z.read("config.json"))
+        weights = z.read("model.weights.h5")
+    model = model_from_config(config, custom_objects)
+    if compile and config.get("compile_config"):
+        _compile_from(model, config["compile_config"], custom_objects)
+    with h5py.File(_pyio.BytesIO(weights), "r") as f:
+        _load_weights_h5(model, f, False, path, with_optimizer=compile)
+    return model

@@ -1,0 +1,452 @@
+"""Keras 3's optimisers (``keras.optimizers``) with Keras' defaults and update rules.
+
+They are minidl :class:`~minidl.optim.Optimizer` objects built lazily: a
+Keras optimiser is created without parameters (``Adam(learning_rate=1e-3)``)
+and gets them when ``model.compile``/``fit`` builds it. ``param_groups[0]["lr"]``
+holds the learning rate, so minidl's learning-rate callbacks drive it.
+
+Update rules, with ``t`` the 1-based step (Keras 3's formulas, which differ
+from PyTorch's in where epsilon goes):
+
+* SGD: ``m = momentum * m - lr * g; p += m`` (``nesterov``: ``p += momentum * m - lr * g``);
+  without momentum ``p -= lr * g``.
+* Adam: ``m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+  p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``.
+* RMSprop: ``v = rho v + (1 - rho) g^2; p -= lr * g / sqrt(v + eps)`` (eps inside the root).
+* Adadelta: ``a = rho a + (1 - rho) g^2; d = -sqrt(s + eps) / sqrt(a + eps) * g;
+  s = rho s + (1 - rho) d^2; p += lr * d``.
+* Adagrad: ``a += g^2; p -= lr * g / sqrt(a + eps)`` (a starts at 0.1).
+* AdamW: Adam after the decoupled decay ``p -= p * weight_decay * lr``
+  (any optimiser with ``weight_decay`` applies that decay first).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from minidl import backend
+from minidl.autograd import no_grad
+from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
+from minidl.tensor import Tensor
+
+from minidl.keras.optimizers import schedules
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adadelta", "Adagrad",
+           "get", "serialize", "schedules"]
+
+
+def _grad(p):
+    g = p.grad
+    return g.data if isinstance(g, Tensor) else g
+
+
+class Optimizer(_MinidlOptimizer):
+    """Base class of the Keras optimisers.
+
+    Args (Keras' base arguments): ``learning_rate`` (a float or a
+    ``keras.optimizers.schedules`` schedule), ``weight_decay``,
+    ``clipnorm`` (per-gradient norm), ``clipvalue``, ``global_clipnorm``,
+    ``name``. Attributes: ``iterations`` (steps taken), ``learning_rate``.
+    """
+
+    _slots = ()  # per-parameter state arrays, in Keras' variable order
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        if "lr" in kwargs:
+            warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.",
+                          DeprecationWarning, stacklevel=3)
+            learning_rate = kwargs.pop("lr")
+        if "decay" in kwargs:  # Keras 2's per-step inverse-time decay
+            decay = float(kwargs.pop("decay"))
+            if decay:
+                learning_rate = schedules.InverseTimeDecay(learning_rate, 1, decay)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if use_ema or gradient_accumulation_steps or loss_scale_factor:
+            raise NotImplementedError("use_ema, gradient_accumulation_steps and loss_scale_factor are "
+                                      "not supported by minidl.keras")
+        if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        self.name = name or type(self).__name__.lower()
+        self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
+        self._lr = None if self._schedule is not None else float(learning_rate)
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.iterations = 0
+        self.built = False
+        self.param_groups = []
+        self.defaults = {}
+
+    # ------------------------------------------------------------ construction
+    def build(self, variables) -> None:
+        """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
+        params = [v for v in variables]
+        if self._schedule is not None:
+            lr = float(self._schedule(self.iterations))
+        else:
+            lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
+        _MinidlOptimizer.__init__(self, params, dict(lr=lr))
+        self.built = True
+
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate (a schedule's value at the current step)."""
+        if self._schedule is not None:
+            return float(self._schedule(self.iterations))
+        return float(self.param_groups[0]["lr"]) if self.built else self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule):
+            self._schedule, self._lr = value, None
+            return
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not "
+                            "settable.")
+        self._lr = float(value)
+        for group in self.param_groups:
+            group["lr"] = self._lr
+
+    lr = learning_rate
+
+    @property
+    def variables(self) -> list:
+        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, slots)."""
+        shapes = [(), ()]
+        for group in self.param_groups:
+            for p in group["params"]:
+                shapes += [tuple(p.shape)] * len(self._active_slots())
+        return shapes
+
+    def _active_slots(self):
+        return self._slots
+
+    def count_params(self) -> int:
+        """Number of scalars in the optimiser's state (Keras' ``Optimizer params`` line)."""
+        return int(sum(int(np.prod(s)) for s in self.variables))
+
+    # -------------------------------------------------------------------- step
+    def _clip(self, grads):
+        xp = backend.get_array_module(grads[0]) if grads else np
+        if self.clipnorm:
+            out = []
+            for g in grads:
+                norm = float(xp.sqrt((g * g).sum()))
+                out.append(g * (self.clipnorm / max(norm, self.clipnorm)) if norm > 0 else g)
+            return out
+        if self.global_clipnorm:
+            total = math.sqrt(sum(float((g * g).sum()) for g in grads))
+            scale = self.global_clipnorm / max(total, self.global_clipnorm)
+            return [g * g.dtype.type(scale) for g in grads]
+        if self.clipvalue:
+            return [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def step(self, closure=None):
+        """One Keras update of every parameter that has a gradient."""
+        loss = closure() if closure is not None else None
+        if not self.built:
+            raise RuntimeError(f"optimizer {self.name} is not built; compile and fit a model first")
+        lr = self.learning_rate
+        for group in self.param_groups:
+            group["lr"] = lr if self._schedule is not None else group["lr"]
+        with no_grad():
+            pairs = [(p, _grad(p), group) for group in self.param_groups for p in group["params"]
+                     if p.grad is not None and p.requires_grad]
+            grads = self._clip([g for _, g, _ in pairs])
+            self._before_step()
+            for (p, _, group), g in zip(pairs, grads):
+                glr = float(group["lr"])
+                data = p.data
+                if self.weight_decay:
+                    data -= data * data.dtype.type(self.weight_decay * glr)
+                state = self.state[p]
+                if not state:
+                    xp = backend.get_array_module(data)
+                    for slot in self._active_slots():
+                        state[slot] = xp.full_like(data, self._initial_value(slot))
+                self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
+        self.iterations += 1
+        return loss
+
+    def _initial_value(self, slot) -> float:
+        return 0.0
+
+    def _before_step(self):
+        """Per-step (not per-parameter) state updates (Nadam's momentum product)."""
+
+    def _update_step(self, p, g, state, lr):
+        raise NotImplementedError
+
+    def apply_gradients(self, grads_and_vars):
+        """Keras' ``apply_gradients([(grad, variable), ...])`` for minidl Parameters."""
+        pairs = list(grads_and_vars)
+        if not self.built:
+            self.build([v for _, v in pairs])
+        for g, v in pairs:
+            v.grad = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
+        self.step()
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Keras-style config (name, learning_rate, clipping, hyper-parameters)."""
+        lr = self._schedule.get_config() if self._schedule is not None else self.learning_rate
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                "global_clipnorm": self.global_clipnorm, **self._hyper()}
+
+    def _hyper(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config`."""
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = schedules.deserialize(lr)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<keras.optimizers.{type(self).__name__} learning_rate={self.learning_rate}>"
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum; Keras' default lr 0.01."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if not 0 <= float(momentum) <= 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _active_slots(self):
+        return ("momentum",) if self.momentum else ()
+
+    def _update_step(self, p, g, state, lr):
+        if not self.momentum:
+            p -= g * p.dtype.type(lr)
+            return
+        m = state["momentum"]
+        m *= p.dtype.type(self.momentum)
+        m -= g * p.dtype.type(lr)
+        if self.nesterov:
+            p += m * p.dtype.type(self.momentum) - g * p.dtype.type(lr)
+        else:
+            p += m
+
+    def _hyper(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam with Keras' defaults (lr 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def _active_slots(self):
+        return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
+
+    def _update_step(self, p, g, state, lr):
+        t = self.iterations + 1
+        dt = p.dtype.type
+        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        m, v = state["momentum"], state["velocity"]
+        m += (g - m) * dt(1 - self.beta_1)
+        v += (g * g - v) * dt(1 - self.beta_2)
+        if self.amsgrad:
+            vh = state["velocity_hat"]
+            backend.get_array_module(p).maximum(vh, v, out=vh)
+            v = vh
+        p -= (m * dt(alpha)) / (backend.get_array_module(p).sqrt(v) + dt(self.epsilon))
+
+    def _hyper(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Keras' default weight_decay 0.004)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay,
+                         **kwargs)
+
+
+class Adamax(Adam):
+    """Adamax: ``u = max(beta_2 u, |g|); p -= lr / (1 - beta_1^t) * m / (u + eps)``; lr 1e-3."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+
+    def _active_slots(self):
+        return ("m", "norm")
+
+    def _update_step(self, p, g, state, lr):
+        xp, dt = backend.get_array_module(p), p.dtype.type
+        m, u = state["m"], state["norm"]
+        m += (g - m) * dt(1 - self.beta_1)
+        xp.maximum(u * dt(self.beta_2), xp.abs(g), out=u)
+        p -= (m * dt(lr / (1 - self.beta_1 ** (self.iterations + 1)))) / (u + dt(self.epsilon))
+
+
+class Nadam(Adam):
+    """Nesterov Adam with Keras' momentum schedule ``u_t = beta_1 (1 - 0.5 * 0.96^t)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        self._u_product = 1.0
+
+    @property
+    def variables(self):
+        """As :attr:`Optimizer.variables`, plus Nadam's momentum product."""
+        return super().variables + [()]
+
+    def _before_step(self):
+        t = self.iterations + 1
+        self._u_product *= self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+
+    def _update_step(self, p, g, state, lr):
+        xp, dt = backend.get_array_module(p), p.dtype.type
+        t = self.iterations + 1
+        u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+        u_t1 = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        u_prod_t = self._u_product
+        u_prod_t1 = u_prod_t * u_t1
+        m, v = state["momentum"], state["velocity"]
+        m += (g - m) * dt(1 - self.beta_1)
+        v += (g * g - v) * dt(1 - self.beta_2)
+        m_hat = m * dt(u_t1 / (1 - u_prod_t1)) + g * dt((1 - u_t) / (1 - u_prod_t))
+        v_hat = v / dt(1 - self.beta_2 ** t)
+        p -= (m_hat * dt(lr)) / (xp.sqrt(v_hat) + dt(self.epsilon))
+
+
+class RMSprop(Optimizer):
+    """RMSprop with Keras' defaults (lr 1e-3, rho 0.9, epsilon 1e-7 inside the square root)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+
+    def _active_slots(self):
+        slots = ["velocity"]
+        if self.momentum > 0:
+            slots.append("momentum")
+        if self.centered:
+            slots.append("average_gradient")
+        return tuple(slots)
+
+    def _update_step(self, p, g, state, lr):
+        xp, dt = backend.get_array_module(p), p.dtype.type
+        v = state["velocity"]
+        v *= dt(self.rho)
+        v += dt(1 - self.rho) * (g * g)
+        if self.centered:
+            a = state["average_gradient"]
+            a *= dt(self.rho)
+            a += dt(1 - self.rho) * g
+            denominator = v - a * a + dt(self.epsilon)
+        else:
+            denominator = v + dt(self.epsilon)
+        increment = (g * dt(lr)) / xp.sqrt(denominator)
+        if self.momentum > 0:
+            mom = state["momentum"]
+            mom *= dt(self.momentum)
+            mom += increment
+            p -= mom
+        else:
+            p -= increment
+
+    def _hyper(self):
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
+class Adadelta(Optimizer):
+    """Adadelta with Keras' defaults (lr 1e-3, rho 0.95, epsilon 1e-7)."""
+
+    _slots = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _update_step(self, p, g, state, lr):
+        xp, dt = backend.get_array_module(p), p.dtype.type
+        acc_g, acc_d = state["accumulated_grad"], state["accumulated_delta_var"]
+        acc_g *= dt(self.rho)
+        acc_g += dt(1 - self.rho) * (g * g)
+        delta = -(xp.sqrt(acc_d + dt(self.epsilon)) * g) / xp.sqrt(acc_g + dt(self.epsilon))
+        acc_d *= dt(self.rho)
+        acc_d += dt(1 - self.rho) * (delta * delta)
+        p += delta * dt(lr)
+
+    def _hyper(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adagrad(Optimizer):
+    """Adagrad with Keras' defaults (lr 1e-3, initial accumulator 0.1, epsilon 1e-7)."""
+
+    _slots = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _initial_value(self, slot):
+        return self.initial_accumulator_value
+
+    def _update_step(self, p, g, state, lr):
+        xp, dt = backend.get_array_module(p), p.dtype.type
+        acc = state["accumulator"]
+        acc += g * g
+        p -= (g * dt(lr)) / xp.sqrt(acc + dt(self.epsilon))
+
+    def _hyper(self):
+        return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
+            "rmsprop": RMSprop, "adadelta": Adadelta, "adagrad": Adagrad}
+
+
+def get(identifier) -> Optimizer:
+    """An optimiser from a name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...; Keras' defaults),
+    a config dict, or an :class:`Optimizer` (returned as is)."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, _MinidlOptimizer):
+        raise TypeError("minidl.keras needs a keras optimizer (a name such as 'adam', or "
+                        "keras.optimizers.Adam(...)); a minidl.optim optimizer was given")
+    if isinstance(identifier, dict):
+        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+        return cls.from_config(identifier.get("config", {}))
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r} "
+                             f"(known: {sorted(_BY_NAME)})")
+        return cls()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+def serialize(optimizer) -> dict:
+    """``{"class_name": ..., "config": ...}`` of an optimiser."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}

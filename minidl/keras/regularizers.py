@@ -1,0 +1,129 @@
+"""Keras' weight regularisers (``keras.regularizers``): penalties added to the training loss.
+
+``l2(0.01)(w)`` is ``0.01 * sum(w**2)`` (Keras' convention, no factor 1/2);
+``l1(0.01)(w)`` is ``0.01 * sum(|w|)``. A layer's ``kernel_regularizer``
+penalty is computed on the kernel every training step and added to the loss
+that ``fit`` minimises and reports.
+"""
+from __future__ import annotations
+
+from minidl.ops import math as _math
+
+from minidl.keras._tensor import square, tsum
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "get",
+           "serialize"]
+
+
+class Regularizer:
+    """Base class: ``reg(weight_tensor) -> scalar Tensor``."""
+
+    def __call__(self, x):
+        """The penalty of ``x``."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The constructor arguments."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config`."""
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """``l1 * sum(|x|) + l2 * sum(x**2)`` (defaults 0, 0)."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+        for name, v in (("l1", self.l1), ("l2", self.l2)):
+            if v < 0:
+                raise ValueError(f"{type(self).__name__}: {name} must be >= 0, got {v}")
+
+    def __call__(self, x):
+        total = None
+        if self.l1:
+            total = tsum(_math.abs(x)) * self.l1
+        if self.l2:
+            term = tsum(square(x)) * self.l2
+            total = term if total is None else total + term
+        return total if total is not None else tsum(x) * 0.0
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(L1L2):
+    """``l1 * sum(|x|)``; Keras' default l1=0.01."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """``l2 * sum(x**2)``; Keras' default l2=0.01."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class OrthogonalRegularizer(Regularizer):
+    """``factor * mean(|off-diagonal of W^T W|)`` over rows (``mode="rows"``) of the 2-D kernel."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        import numpy as np
+        from minidl.keras._tensor import permute
+        if x.ndim != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D kernel, got shape {x.shape}")
+        if self.mode == "columns":
+            x = permute(x, (1, 0))
+        norm = _math.sqrt(tsum(square(x), axis=1, keepdims=True))
+        x = x / norm
+        prod = _math.matmul(x, permute(x, (1, 0)))
+        n = x.shape[0]
+        mask = 1.0 - np.eye(n, dtype=np.float32)
+        return tsum(_math.abs(prod * mask)) * (self.factor / (n * (n - 1)))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+l1, l2, l1_l2 = L1, L2, L1L2
+
+
+def get(identifier):
+    """A regulariser from a name (``"l1"``, ``"l2"``, ``"l1_l2"``), config dict, object or callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Regularizer) or callable(identifier) and not isinstance(identifier, type):
+        return identifier
+    if isinstance(identifier, dict):
+        name = str(identifier.get("class_name", "")).lower()
+        cls = {"l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2,
+               "orthogonalregularizer": OrthogonalRegularizer}.get(name)
+        if cls is None:
+            raise ValueError(f"unknown regularizer config {identifier!r}")
+        return cls(**identifier.get("config", {}))
+    if isinstance(identifier, str):
+        cls = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+        return cls()
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+
+
+def serialize(regularizer) -> dict:
+    """``{"class_name": ..., "config": ...}`` of a regulariser."""
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}

@@ -1,0 +1,98 @@
+"""``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed``, ``PyDataset``/``Sequence``,
+``Progbar``, ``get_file``."""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.keras.datasets._cache import get_file
+from minidl.keras.progbar import Progbar
+
+__all__ = ["to_categorical", "normalize", "set_random_seed", "PyDataset", "Sequence", "Progbar",
+           "get_file", "split_dataset"]
+
+
+def to_categorical(x, num_classes=None):
+    """One-hot rows of the class ids ``x`` (any shape; a trailing 1 is dropped), as Keras 3:
+    float64 for NumPy input, ``num_classes`` defaulting to ``max(x) + 1``.
+
+    >>> to_categorical([0, 2], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
+    x = np.array(x, dtype="int64")
+    input_shape = x.shape
+    if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+        input_shape = tuple(input_shape[:-1])
+    x = x.reshape(-1)
+    if not num_classes:
+        num_classes = int(np.max(x)) + 1 if x.size else 0
+    if x.size and (x.min() < 0 or x.max() >= num_classes):
+        raise ValueError(f"to_categorical: class ids must be in [0, {num_classes - 1}], got values in "
+                         f"[{x.min()}, {x.max()}]")
+    categorical = np.zeros((x.shape[0], num_classes))
+    categorical[np.arange(x.shape[0]), x] = 1
+    return np.reshape(categorical, input_shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its L-``order`` norm along ``axis`` (zero norms stay zero)."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def set_random_seed(seed):
+    """Seed Python's, NumPy's and minidl's generators (``minidl.manual_seed``)."""
+    import random
+    from minidl import backend
+    if not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "
+                         f"(of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    backend.manual_seed(int(seed))
+
+
+class PyDataset:
+    """Base class of batch datasets: implement ``__len__`` (number of batches) and
+    ``__getitem__(index)`` returning ``(x, y)`` (or ``(x, y, sample_weight)``) for one batch;
+    ``on_epoch_end`` runs after each epoch."""
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers, self.use_multiprocessing, self.max_queue_size = workers, use_multiprocessing, \
+            max_queue_size
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        """Called after each epoch (e.g. to reshuffle)."""
+
+    @property
+    def num_batches(self):
+        """``len(self)``."""
+        return len(self)
+
+
+Sequence = PyDataset
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    """Split a tuple of arrays in two by fraction or count (``left_size``/``right_size``)."""
+    arrays = dataset if isinstance(dataset, tuple) else (dataset,)
+    n = len(arrays[0])
+    if left_size is None and right_size is None:
+        raise ValueError("you must specify either `left_size` or `right_size`")
+    if left_size is not None:
+        left = int(left_size * n) if isinstance(left_size, float) else int(left_size)
+    else:
+        right = int(right_size * n) if isinstance(right_size, float) else int(right_size)
+        left = n - right
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    a = tuple(np.asarray(arr)[order[:left]] for arr in arrays)
+    b = tuple(np.asarray(arr)[order[left:]] for arr in arrays)
+    return (a if isinstance(dataset, tuple) else a[0]), (b if isinstance(dataset, tuple) else b[0])
