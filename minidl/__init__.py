@@ -6,6 +6,13 @@
 >>> x.grad.numpy()
 array([2., 4., 6.], dtype=float32)
 """
+import importlib.util as _importlib_util
+
+if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is installed as minidl.kernels
+    raise ImportError("minidl.kernels not found: minidl is not installed; run `pip install -e .` "
+                      "in the repository (setup.cfg maps kernels/ to minidl.kernels)")
+from . import config
+from .config import using_config
 from .allocator import tune_malloc as _tune_malloc
 from .backend import Device, DeviceError, device, gpu_available, manual_seed
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -23,7 +30,7 @@ __version__ = "0.1.0"
 
 _tune_malloc()
 
-__all__ = ["Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad",
+__all__ = ["config", "using_config", "Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad",
            "enable_grad", "is_grad_enabled", "set_grad_enabled", "Tensor", "tensor", "as_tensor",
            "zeros", "ones", "zeros_like", "ones_like", "randn", "rand", "arange", "float32",
            "float64", "int32", "int64", "bool_", "exp", "log", "sqrt", "abs", "clip", "maximum",

@@ -50,7 +50,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False):
         if isinstance(data, Tensor):
             data = data.data
-        elif not hasattr(data, "__array_interface__") and not hasattr(data, "__cuda_array_interface__"):
+        elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data):
             data = np.asarray(data)
         elif isinstance(data, np.generic):
             data = np.asarray(data)
@@ -89,7 +89,7 @@ class Tensor:
 
     @property
     def xp(self):
-        """The array module (numpy or cupy) of ``data``."""
+        """The array module (NumPy or CuPy) of ``data``."""
         return backend.get_array_module(self.data)
 
     @property
@@ -112,7 +112,7 @@ class Tensor:
         extra = ""
         if self.dtype != float32 and self.dtype != int64:
             extra += f", dtype={self.dtype}"
-        if self.device.type != "cpu":
+        if backend.is_device_array(self.data):
             extra += f", device='{self.device}'"
         if self.requires_grad:
             extra += ", requires_grad=True"
@@ -138,7 +138,7 @@ class Tensor:
     # --- conversion -----------------------------------------------------------
     def numpy(self):
         """The data as a NumPy array (copied off the GPU if needed; shares memory on CPU)."""
-        return backend.to_device(self.data, "cpu")
+        return backend.to_numpy(self.data)
 
     def item(self):
         """The single element as a Python number."""
@@ -395,7 +395,7 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     dtype = _resolve_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
-    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+    if hasattr(data, "__array_interface__") or backend.is_device_array(data):
         xp = backend.get_array_module(data)
         arr = xp.array(data, dtype=dtype, copy=True)
         if isinstance(data, np.generic) and dtype is None and arr.dtype == np.float64:
@@ -421,9 +421,9 @@ def as_tensor(value, like=None):
             dtype = float32
         return Tensor(like.xp.asarray(value, dtype=dtype))
     if like is not None and hasattr(value, "__array_interface__"):
-        return Tensor(backend.to_device(np.asarray(value), like.device) if like.device.type != "cpu"
+        return Tensor(backend.to_device(np.asarray(value), like.device) if backend.is_device_array(like.data)
                       else np.asarray(value))
-    if hasattr(value, "__cuda_array_interface__"):
+    if backend.is_device_array(value):
         return Tensor(value)
     return tensor(value)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, is_device_array
 from ..tensor import Tensor, as_tensor
 from .activation import _log_softmax
 
@@ -84,7 +84,7 @@ def _check_classification(name, logits, target, reduction):
         raise ValueError(f"{name}: expected input of shape (N, C), got {logits.shape}")
     t = target.data if isinstance(target, Tensor) else target
     xp = logits.xp
-    t = xp.asarray(t) if not hasattr(t, "__cuda_array_interface__") else t
+    t = xp.asarray(t) if not is_device_array(t) else t
     if t.ndim != 1 or t.shape[0] != logits.shape[0]:
         raise ValueError(f"{name}: target must be class ids of shape ({logits.shape[0]},) "
                          f"for input {logits.shape}, got shape {tuple(t.shape)}")

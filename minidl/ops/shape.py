@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, index_add
+from ..backend import get_array_module, index_add, is_device_array
 from ..tensor import Tensor, as_tensor
 
 __all__ = ["reshape", "transpose", "getitem", "concat", "stack", "flatten", "pad"]
@@ -40,7 +40,7 @@ class Transpose(Function):
 
 def _is_advanced(index):
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__") for i in items)
+    return any(isinstance(i, (list, np.ndarray)) or is_device_array(i) for i in items)
 
 
 class GetItem(Function):
@@ -129,7 +129,7 @@ def getitem(x, index):
         if isinstance(i, Tensor):
             return i.data
         if isinstance(i, list):
-            return np.asarray(i) if x.device.type == "cpu" else x.xp.asarray(i)
+            return x.xp.asarray(i)
         return i
     index = tuple(raw(i) for i in index) if isinstance(index, tuple) else raw(index)
     return GetItem.apply(x, index=index)

@@ -103,7 +103,7 @@ def _to_tensor(a, dev, float_dtype):
         return None
     if isinstance(a, Tensor):
         a = a.data
-    if not hasattr(a, "__cuda_array_interface__"):
+    if not backend.is_device_array(a):
         a = np.asarray(a)
     if a.dtype.kind == "f" and a.dtype != float_dtype:
         a = a.astype(float_dtype)

@@ -19,7 +19,7 @@ def _factory(device, dtype):
 
 def _place(module, device):
     """Move a freshly initialised (CPU) module to ``device`` when one was asked for."""
-    if device is not None and device.type != "cpu":
+    if device is not None and backend.is_gpu(device):
         module.to(device=device)
 
 
