@@ -131,7 +131,7 @@ def using(**changes):
     checked = {}
     for name, value in changes.items():
         if name not in _BY_NAME:
-            raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
+            raise TypeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
         checked[name] = _BY_NAME[name].check(value)
     saved = {name: module._values[name] for name in checked}
     module._values.update(checked)
@@ -156,8 +156,10 @@ class _ConfigModule(types.ModuleType):
     def __setattr__(self, name, value):
         if name in _BY_NAME:
             self._values[name] = _BY_NAME[name].check(value)
-        else:
+        elif name.startswith("_") or name in self.__dict__:
             super().__setattr__(name, value)
+        else:  # a typo must not pass silently
+            raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(_BY_NAME))
