@@ -33,6 +33,7 @@ from minidl.autograd import no_grad
 from minidl.metrics import resolve_metric, to_numpy
 from minidl.tensor import Tensor
 from minidl.train.callbacks import CallbackList, ProgressBar
+from minidl.train.checkpoint import state_keys
 from minidl.train.data import as_batches, epoch_seed, num_samples
 from minidl.train.history import History
 
@@ -385,14 +386,7 @@ def load_checkpoint(path, model, optimizer=None, callbacks=(), strict=True) -> d
         except (ValueError, KeyError) as exc:
             raise type(exc)(f"{path}: {exc}") from exc
     saved = ckpt.get("callbacks") or {}
-    names = {}
-    for cb in callbacks:
-        if not hasattr(cb, "load_state_dict"):
-            continue
-        name = type(cb).__name__
-        n = names.get(name, 0)
-        names[name] = n + 1
-        key = name if n == 0 else f"{name}_{n}"
+    for key, cb in state_keys(callbacks, "load_state_dict"):
         if key in saved:
             cb.load_state_dict(saved[key])
     return ckpt
