@@ -83,7 +83,7 @@ def images_per_second(loader, epochs):
     for _ in range(epochs):
         n = 0
         t0 = time.perf_counter()
-        for x, y in loader:
+        for _x, y in loader:
             n += len(y)
         rates.append(n / (time.perf_counter() - t0))
     return statistics.median(rates), min(rates), max(rates)
@@ -152,8 +152,10 @@ def main():
     bs = args.batch_size
     configs = [
         ("crop+flip, prefetch=2 (default)", DataLoader(ds, bs, shuffle=True, seed=0, transform=aug), args.epochs),
-        ("crop+flip, prefetch=0 (no thread)", DataLoader(ds, bs, shuffle=True, seed=0, transform=aug, prefetch=0), args.epochs),
-        ("crop+flip, num_workers=2", DataLoader(ds, bs, shuffle=True, seed=0, transform=aug, num_workers=2), args.epochs),
+        ("crop+flip, prefetch=0 (no thread)",
+         DataLoader(ds, bs, shuffle=True, seed=0, transform=aug, prefetch=0), args.epochs),
+        ("crop+flip, num_workers=2",
+         DataLoader(ds, bs, shuffle=True, seed=0, transform=aug, num_workers=2), args.epochs),
         ("no augmentation, prefetch=2", DataLoader(ds, bs, shuffle=True, seed=0), args.epochs),
         ("no augmentation, per-sample (10k)", DataLoader(PerSample(ds, 10000), bs, shuffle=True, seed=0), 3),
         ("crop+flip, per-sample (10k)", DataLoader(PerSample(ds, 10000), bs, shuffle=True, seed=0, transform=aug), 3),

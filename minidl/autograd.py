@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from . import backend
 from .backend import DeviceError
 
 __all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",

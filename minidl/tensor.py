@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from .backend import Device, DeviceError
+from .backend import Device
 
 __all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange",
            "zeros_like", "ones_like", "float32", "float64", "int64", "int32", "bool_"]

@@ -15,7 +15,8 @@ import numpy as np
 from minidl.kernels.shapes import ConvGeometry, PoolGeometry
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
+           "avgpool2d_forward", "avgpool2d_backward", "channel_mean_var", "channel_sum_dot", "channel_affine",
+           "channel_combine"]
 
 
 def im2col(x, kernel, stride, padding, dilation):

@@ -225,7 +225,7 @@ def test_cifar10_image_tree_and_its_cache(tmp_path, data_dir, monkeypatch):
     tr = CIFAR10(tmp_path / "tree")
     assert len(tr) == 12 and tr.classes == CLASSES
     np.testing.assert_array_equal(tr.targets, [0] * 4 + [1] * 4 + [2] * 4)
-    for k, (path, label, _) in enumerate(train):
+    for k, (path, _label, _) in enumerate(train):
         np.testing.assert_array_equal(tr.data[k], pillow_rgb(path))
     te = CIFAR10(tmp_path / "tree", train=False)
     assert len(te) == 6

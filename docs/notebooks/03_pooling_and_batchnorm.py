@@ -112,8 +112,8 @@ ya = F.avg_pool2d(ta, 2)                           # 2x2 windows, stride 2
 ya.backward(dy)
 print("dy / 4 spread over each window:\n", ta.grad.numpy()[0, 0])
 for cip in (True, False):
-    ok = mdl.gradcheck(lambda t: F.avg_pool2d(t, 3, stride=2, padding=1, ceil_mode=True,
-                                              count_include_pad=cip), (xg,))
+    ok = mdl.gradcheck(lambda t, cip=cip: F.avg_pool2d(t, 3, stride=2, padding=1, ceil_mode=True,
+                                                       count_include_pad=cip), (xg,))
     print(f"gradcheck avg_pool2d (count_include_pad={cip}):", ok)
 
 # %% [markdown]
@@ -252,7 +252,7 @@ print("by the formula:    ", 0.1 * mu, 0.9 * 1.0 + 0.1 * var * m / (m - 1))
 
 # %%
 true_mean, true_std = np.array([2.0, -1.0, 0.5]), np.array([3.0, 1.0, 0.2])
-for step in range(60):
+for _step in range(60):
     batch = rng.standard_normal((16, 3, 4, 4)) * view(true_std) + view(true_mean)
     bn(mdl.tensor(batch))
 print("running mean:", bn.running_mean.numpy(), " true:", true_mean)

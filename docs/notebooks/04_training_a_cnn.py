@@ -54,7 +54,6 @@ print("repository:", REPO.name if REPO else None, "| shared data present:",
 import tempfile
 import numpy as np
 from IPython.display import Image, display
-import minidl as mdl
 import minidl.nn as nn
 import minidl.optim as optim
 from minidl import metrics, viz

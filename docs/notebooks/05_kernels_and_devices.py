@@ -36,11 +36,15 @@
 # sends NumPy arrays to the vectorised reference instead of Numba.
 
 # %%
-import os, statistics, subprocess, sys, time
+import os
+import statistics
+import subprocess
+import sys
+import time
+
 import numpy as np
 import minidl as mdl
 import minidl.nn as nn
-import minidl.nn.functional as F
 from minidl import kernels
 
 print("NumPy arrays go to:", mdl.config.cpu_kernels)

@@ -147,8 +147,6 @@ class Module:
     ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """
 
-    _version = 1
-
     def __init__(self, *args, **kwargs):
         if args or kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")

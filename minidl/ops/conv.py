@@ -235,7 +235,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {bias.shape} does not match out_channels {O}")
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ValueError(f"conv2d: stride {stride} and dilation {dilation} must be >= 1, padding {padding} >= 0")
-    for dim, (size, k, s, p, d) in enumerate(zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)):
+    for size, k, p, d in zip(x.shape[2:], weight.shape[2:], padding, dilation):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"conv2d: input {x.shape} padded by {padding} is smaller than the "
                              f"dilated kernel {tuple(weight.shape[2:])} (dilation {dilation})")

@@ -59,7 +59,7 @@ class LRScheduler:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning)
+            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning, stacklevel=2)
             self.last_epoch = epoch
             if hasattr(self, "_get_closed_form_lr"):
                 values = self._get_closed_form_lr()
