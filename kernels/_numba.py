@@ -153,6 +153,8 @@ def compile_kernels(namespace, kernels):
     ``namespace``: the family module's ``globals()``; ``kernels``: ``{name: njit options}``.
     Does nothing the second time.
     """
+    if namespace.get("_numba_compiled"):
+        return
     with _lock:
         if namespace.get("_numba_compiled"):
             return

@@ -125,9 +125,13 @@ _NUMBA_KERNELS = {"_mean_var": dict(parallel=True, cache=True, fastmath=REDUCE_M
                   "_combine": dict(parallel=True, cache=True)}
 
 
+_numba_compiled = False
+
+
 def compile_numba():
     """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _view3(x, g):

@@ -160,9 +160,13 @@ _NUMBA_KERNELS = {"_direct_fwd": dict(parallel=True, cache=True),
                   "_direct_dx": dict(parallel=True, cache=True)}
 
 
+_numba_compiled = False
+
+
 def compile_numba():
     """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _pad_planes(x, ph, pw):

@@ -217,9 +217,13 @@ _NUMBA_KERNELS = {"_maxpool_plane": dict(cache=True), "_maxpool_fwd": dict(paral
                   "_avgpool_fwd": dict(parallel=True, cache=True), "_avgpool_bwd": dict(parallel=True, cache=True)}
 
 
+_numba_compiled = False
+
+
 def compile_numba():
     """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _maxpool_forward_numba(x, g):

@@ -184,9 +184,13 @@ def col2im_cblock(n, c, hs, ws, itemsize):
     return -(-c // -(-c // cblock))       # the same number of blocks, evened out
 
 
+_numba_compiled = False
+
+
 def compile_numba():
     """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _im2col_numba(x, g, out):

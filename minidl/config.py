@@ -133,37 +133,34 @@ def using(**changes):
         if name not in _BY_NAME:
             raise TypeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
         checked[name] = _BY_NAME[name].check(value)
-    saved = {name: module._values[name] for name in checked}
-    module._values.update(checked)
+    saved = {name: module.__dict__[name] for name in checked}
+    module.__dict__.update(checked)
     try:
         yield module
     finally:
-        module._values.update(saved)
+        module.__dict__.update(saved)
 
 
 using_config = using
 
 
 class _ConfigModule(types.ModuleType):
-    """This module's type: field reads and writes go through the :class:`Field` checks."""
+    """This module's type: field writes go through the :class:`Field` checks.
+
+    The values are plain module attributes, so reading one (on every convolution
+    and kernel call) costs no more than reading any module global.
+    """
 
     def __getattr__(self, name):
-        values = self.__dict__.get("_values", {})
-        if name in values:
-            return values[name]
         raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
 
     def __setattr__(self, name, value):
         if name in _BY_NAME:
-            self._values[name] = _BY_NAME[name].check(value)
+            self.__dict__[name] = _BY_NAME[name].check(value)
         elif name.startswith("_") or name in self.__dict__:
             super().__setattr__(name, value)
         else:  # a typo must not pass silently
             raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
 
-    def __dir__(self):
-        return sorted(set(super().__dir__()) | set(_BY_NAME))
-
-
-_values = {f.name: f.from_environment() for f in _FIELDS}
+globals().update({f.name: f.from_environment() for f in _FIELDS})
 sys.modules[__name__].__class__ = _ConfigModule
