@@ -6,7 +6,7 @@ the command unsets them)::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv_algorithm.py --threads 1
 
 Part 1 times one convolution's forward and backward (dx, dW, db) through the op
-with ``minidl.ops.conv.CONV_ALGORITHM`` set to ``"im2col"`` and to
+with ``minidl.config.conv_algorithm`` set to ``"im2col"`` and to
 ``"direct"``, on layer shapes from the reference nets of issue 5. Part 2 times
 whole training steps of the nets with ``"im2col"`` and ``"auto"`` (the rule in
 ``minidl.kernels.direct_conv_suited``). Both parts alternate the two settings
@@ -64,7 +64,6 @@ def main(argv=None):
     import minidl as mdl
     import minidl.nn as nn
     import minidl.nn.functional as F
-    from minidl.ops import conv
     print(f"threads={args.threads}; OPENBLAS_CORETYPE/L2_SIZE "
           f"{'unset' if not any(v in os.environ for v in bench_train.OPENBLAS_VARS) else 'SET (slow BLAS)'}")
 
@@ -77,8 +76,8 @@ def main(argv=None):
 
         def fwd_bwd(algorithm):
             def run():
-                conv.CONV_ALGORITHM = algorithm
-                F.conv2d(x, w, b, padding=pad).sum().backward()
+                with mdl.using_config(conv_algorithm=algorithm):
+                    F.conv2d(x, w, b, padding=pad).sum().backward()
             return run
         med, ratio = _alternate({"im2col": fwd_bwd("im2col"), "direct": fwd_bwd("direct")}, args.repeat)
         print(f"{name:22s} {med['im2col'] * 1e3:10.2f} {med['direct'] * 1e3:10.2f} {ratio['direct']:13.2f}x")
@@ -93,14 +92,13 @@ def main(argv=None):
 
         def step(algorithm):
             def run():
-                conv.CONV_ALGORITHM = algorithm
-                opt.zero_grad()
-                F.cross_entropy(net(x), y).backward()
-                opt.step()
+                with mdl.using_config(conv_algorithm=algorithm):
+                    opt.zero_grad()
+                    F.cross_entropy(net(x), y).backward()
+                    opt.step()
             return run
         med, ratio = _alternate({"im2col": step("im2col"), "auto": step("auto")}, args.repeat)
         print(f"{net_name:22s} {med['im2col'] * 1e3:10.2f} {med['auto'] * 1e3:10.2f} {ratio['auto']:13.2f}x")
-    conv.CONV_ALGORITHM = "auto"
 
 
 if __name__ == "__main__":

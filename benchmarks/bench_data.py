@@ -64,7 +64,8 @@ sys.path.insert(0, str(REPO))
 from minidl.data import CIFAR10, DataLoader, Dataset, Shapes  # noqa: E402
 from minidl.data import transforms as T  # noqa: E402
 from minidl.utils import data as tud  # noqa: E402
-from minidl.vision import datasets as vds, transforms as VT  # noqa: E402
+from minidl.vision import datasets as vds  # noqa: E402
+from minidl.vision import transforms as VT  # noqa: E402
 
 N2_IMAGES_PER_SEC = 424  # docs/performance.md, two threads, batch 64
 
@@ -99,7 +100,7 @@ def images_per_second(loader, epochs):
     for _ in range(epochs):
         n = 0
         t0 = time.perf_counter()
-        for x, y in loader:
+        for _x, y in loader:
             n += y.shape[0]
         rates.append(n / (time.perf_counter() - t0))
     return statistics.median(rates), min(rates), max(rates)

@@ -19,7 +19,8 @@ import time
 
 import numpy as np
 
-from minidl.kernels import cpu, reference
+import minidl
+from minidl import kernels
 
 # name, x shape, kernel, stride, padding
 CONV_LAYERS = [
@@ -44,18 +45,24 @@ def _timed(fn):
     return time.perf_counter() - t0
 
 
+def _run(fn, choice):
+    """``fn(minidl.kernels)`` with NumPy arrays sent to implementation ``choice``; returns seconds."""
+    with minidl.using_config(cpu_kernels=choice):
+        return _timed(lambda: fn(kernels))
+
+
 def compare(fn, repeat):
-    """Median times of ``fn(reference)`` and ``fn(cpu)``, and the median of paired ratios.
+    """Median times of ``fn`` on the NumPy references and on the Numba kernels, and the median of paired ratios.
 
     Runs alternate between the two implementations so both see the same
     machine load; one warm-up call each first (Numba compilation not timed).
     """
-    fn(reference)
-    fn(cpu)
+    _run(fn, "numpy")
+    _run(fn, "numba")
     t_ref, t_nb = [], []
     for _ in range(repeat):
-        t_ref.append(_timed(lambda: fn(reference)))
-        t_nb.append(_timed(lambda: fn(cpu)))
+        t_ref.append(_run(fn, "numpy"))
+        t_nb.append(_run(fn, "numba"))
     ratio = statistics.median(r / n for r, n in zip(t_ref, t_nb))
     return statistics.median(t_ref), statistics.median(t_nb), ratio
 
@@ -63,14 +70,14 @@ def compare(fn, repeat):
 def cases(rng):
     for name, shape, k, s, p in CONV_LAYERS:
         x = rng.standard_normal(shape, dtype=np.float32)
-        cols = reference.im2col(x, k, s, p, 1)
+        cols = kernels.im2col(x, k, s, p, 1)
         dcols = rng.standard_normal(cols.shape, dtype=np.float32)
         buf = np.empty_like(cols)
         yield "im2col", name, lambda m, x=x, k=k, s=s, p=p, b=buf: m.im2col(x, k, s, p, 1, out=b)
         yield "col2im", name, lambda m, d=dcols, sh=shape, k=k, s=s, p=p: m.col2im(d, sh, k, s, p, 1)
     for name, shape, k, s, p in POOL_LAYERS:
         x = rng.standard_normal(shape, dtype=np.float32)
-        out, arg = reference.maxpool2d_forward(x, k, s, p, False)
+        out, arg = kernels.maxpool2d_forward(x, k, s, p, False)
         dy = rng.standard_normal(out.shape, dtype=np.float32)
         yield "maxpool fwd", name, lambda m, x=x, k=k, s=s, p=p: m.maxpool2d_forward(x, k, s, p, False)
         yield "maxpool bwd", name, lambda m, dy=dy, a=arg, sh=shape: m.maxpool2d_backward(dy, a, sh)
@@ -88,14 +95,9 @@ FUSED_LAYERS = [
 def fused_cases(rng):
     for name, shape in FUSED_LAYERS:
         x = rng.standard_normal(shape, dtype=np.float32)
-        y = np.maximum(x, 0)
         dy = rng.standard_normal(shape, dtype=np.float32)
         v = rng.standard_normal(shape[1], dtype=np.float32)
         buf = np.empty_like(x)
-        # bias_relu_forward works in place: time it on a scratch copy each call
-        # for both implementations alike (the copy is part of both timings).
-        yield "bias+relu fwd", name, lambda m, x=x, b=buf, v=v: m.bias_relu_forward(np.copyto(b, x) or b, v)
-        yield "bias+relu bwd", name, lambda m, dy=dy, y=y: m.bias_relu_backward(dy, y)
         yield "chan mean/var", name, lambda m, x=x: m.channel_mean_var(x)
         yield "chan sum/dot", name, lambda m, dy=dy, x=x: m.channel_sum_dot(dy, x)
         yield "chan affine", name, lambda m, x=x, v=v, b=buf: m.channel_affine(x, v, v, out=b)
@@ -107,6 +109,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
     import numba
+    kernels.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1)    # loads Numba with minidl's thread policy
     print(f"numba {numba.__version__}, {numba.get_num_threads()} threads, numpy {np.__version__}, "
           f"median of {args.repeat}, float32")
     print(f"{'kernel':<13} {'layer':<15} {'numpy ms':>9} {'numba ms':>9} {'ratio':>6}")

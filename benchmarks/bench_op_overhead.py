@@ -27,7 +27,7 @@ import minidl as mdl  # noqa: E402
 def chain(x, w, n_ops):
     """Apply ``n_ops`` cheap elementwise ops to ``x`` and return the sum of the result."""
     y = x
-    for k in range(n_ops // 4):
+    for _ in range(n_ops // 4):
         y = y + 0.5
         y = y * w
         y = y - x

@@ -44,10 +44,19 @@ import minidl.distributed as dist
 import minidl.nn.functional as F
 from minidl import data, metrics, optim, viz
 from minidl import io as mio
+from minidl.monitor import resolve_mode
 from minidl.nn.parallel import DistributedDataParallel
+from minidl.train import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    fit,
+    load_checkpoint,
+    predict,
+)
 from minidl.utils.data import DistributedSampler
-from minidl.train import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
-                          fit, load_checkpoint, predict)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -350,7 +359,7 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         + (f", {world} ranks x batch {args.batch_size}" if world > 1 else ""), flush=True)
 
     best_path = out / "best.h5"
-    mode = "min" if "loss" in args.monitor else "max"
+    mode = resolve_mode("auto", args.monitor)
     resume = getattr(args, "resume", None)
     cbs = [CSVLogger(out / "log.csv", append=bool(resume)),
            ModelCheckpoint(best_path, monitor=args.monitor, mode=mode, save_best_only=True)]
@@ -478,8 +487,7 @@ def write_plots(out, history, y_true, y_pred, logits, test, classes, n_worst=16)
     viz.plot_confusion_matrix(cm, out / "confusion_matrix.png", class_names=names)
     (out / "classification_report.txt").write_text(
         metrics.classification_report(y_true, y_pred, class_names=names) + "\n")
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    probs = F.softmax(minidl.tensor(logits), 1).numpy()
     wrong = np.flatnonzero(y_pred != y_true)
     worst = wrong[np.argsort(-probs[wrong, y_pred[wrong]], kind="stable")][:n_worst]
     if not len(worst):  # nothing wrong: the plot says so

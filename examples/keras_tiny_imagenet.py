@@ -38,6 +38,7 @@ import numpy as np
 def make_standin(root, classes=10, per_class=60, val_per_class=15, seed=0):
     """Write a Tiny-ImageNet-layout tree of generated 64x64 JPEGs (class = shape)."""
     from PIL import Image
+
     from minidl.data import Shapes
     root = Path(root)
     wnids = [f"n{9000000 + k:08d}" for k in range(classes)]

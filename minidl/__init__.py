@@ -6,6 +6,15 @@
 >>> x.grad.numpy()
 array([2., 4., 6.], dtype=float32)
 """
+# The imports follow the package's layers, lowest first: keep this order.
+# isort: off
+import importlib.util as _importlib_util
+
+if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is installed as minidl.kernels
+    raise ImportError("minidl.kernels not found: minidl is not installed; run `pip install -e .` "
+                      "in the repository (setup.cfg maps kernels/ to minidl.kernels)")
+from . import config
+from .config import using_config
 from .allocator import tune_malloc as _tune_malloc
 from .backend import Device, DeviceError, device, gpu_available, manual_seed
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -33,6 +42,9 @@ from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
 from .io import load, load_model, save  # noqa: E402
+from . import utils  # noqa: E402  (minidl.utils.data, as torch.utils.data)
+from . import distributed  # noqa: E402  (minidl.distributed, as torch.distributed)
+# isort: on
 
 __version__ = "0.1.0"
 
@@ -41,8 +53,10 @@ bool_ = bool  # NumPy's spelling, kept for older code
 _tune_malloc()
 
 __all__ = [
+    "config", "using_config", "utils", "distributed",
     "Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled",
-    "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+    "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64",
+    "int8", "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",

@@ -14,12 +14,14 @@ blocks up to ``MMAP_THRESHOLD_BYTES`` from the heap and to keep up to
 (the same arrays are live at the peak); the process may hold on to up to
 ``TRIM_THRESHOLD_BYTES`` more after a step. It does nothing on other C
 libraries, when the user has set glibc's own ``MALLOC_*_`` variables, or when
-``MINIDL_MALLOC_TUNING=0``.
+``minidl.config.malloc_tuning`` is False (``MINIDL_MALLOC_TUNING=0``).
 """
 from __future__ import annotations
 
 import os
 import platform
+
+from . import config
 
 __all__ = ["tune_malloc", "MMAP_THRESHOLD_BYTES", "TRIM_THRESHOLD_BYTES"]
 
@@ -42,7 +44,7 @@ def tune_malloc():
     if _tuned is not None:
         return _tuned
     _tuned = False
-    if os.environ.get("MINIDL_MALLOC_TUNING", "1") == "0":
+    if not config.malloc_tuning:
         return _tuned
     if any(name in os.environ for name in _GLIBC_VARIABLES):
         return _tuned                               # the user tuned glibc already

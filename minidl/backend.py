@@ -1,9 +1,17 @@
 """Devices, array modules and random state: the one place that knows about CuPy.
 
-Every other module asks this one for the array module of an array
-(``get_array_module``) instead of branching on the device itself. CuPy is
-imported lazily, the first time a GPU is asked for, so ``import minidl`` stays
-quick and works where CuPy is not installed.
+Every other module under ``minidl/`` asks this one instead of branching on the
+device itself (``tests/test_package.py`` fails when another one mentions CuPy
+or the CUDA array interface):
+
+- ``get_array_module(a)`` (alias ``array_module``): ``numpy`` or ``cupy``;
+- ``is_device_array(a)``, ``is_array(a)``: what kind of array ``a`` is;
+- ``to_numpy(a)``, ``to_device(a, dev)``, ``device_of(a)``: moving between devices;
+- ``Device``, ``is_gpu(dev)``, ``gpu_available()``, ``DeviceError``;
+- ``manual_seed``, ``rng``, ``random_uniform``, ``index_add``.
+
+CuPy is imported lazily, the first time a GPU is asked for, so ``import
+minidl`` stays quick and works where CuPy is not installed.
 """
 from __future__ import annotations
 
@@ -16,8 +24,10 @@ import threading
 import numpy as np
 
 __all__ = [
-    "DeviceError", "Device", "device", "gpu_available", "get_array_module",
-    "to_device", "device_of", "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
+    "DeviceError", "Device", "device", "gpu_available", "get_array_module", "array_module",
+    "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
+    "nccl_module",
+    "manual_seed", "rng", "rng_scope", "cupy_or_none",
     "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
 ]
 
@@ -167,6 +177,51 @@ def get_array_module(array):
     return _cupy.get_array_module(array)
 
 
+array_module = get_array_module
+
+
+def is_device_array(value) -> bool:
+    """True for an array in GPU memory (a CuPy array, or anything exposing ``__cuda_array_interface__``)."""
+    return hasattr(value, "__cuda_array_interface__")
+
+
+def is_array(value) -> bool:
+    """True for a NumPy array or a device array (not for lists, scalars or Tensors)."""
+    return isinstance(value, np.ndarray) or is_device_array(value)
+
+
+def is_gpu(dev) -> bool:
+    """True when ``dev`` (a :class:`Device` or a name) is the GPU."""
+    return Device(dev).type == "cuda"
+
+
+def to_numpy(value) -> np.ndarray:
+    """``value`` (a NumPy or device array, or array-like) as a NumPy array; copies device arrays to the host.
+
+    A NumPy array comes back as it is (no copy).
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    if is_device_array(value):
+        if _cupy is not None and isinstance(value, _cupy.ndarray):
+            return _cupy.asnumpy(value)
+        return value.get()
+    return np.asarray(value)
+
+
+def nccl_module():
+    """CuPy's NCCL bindings (``cupy.cuda.nccl``); ImportError when CuPy was built without NCCL."""
+    import importlib
+    return importlib.import_module("cupy.cuda.nccl")
+
+
+def current_stream_pointer(array):
+    """The raw pointer of CuPy's current CUDA stream when ``array`` is a CuPy array, else None."""
+    if _cupy is None or not isinstance(array, _cupy.ndarray):
+        return None
+    return _cupy.cuda.get_current_stream().ptr
+
+
 def device_of(array) -> Device:
     """The :class:`Device` that holds ``array``."""
     global _GPU
@@ -226,13 +281,6 @@ def rng_scope(generator: np.random.Generator):
         yield generator
     finally:
         _thread_rng.generator = previous
-
-
-def new_rng(seed=None) -> np.random.Generator:
-    """A fresh Generator: from ``seed`` when given, else drawn from the global one."""
-    if seed is None:
-        seed = int(rng().integers(0, 2 ** 63 - 1))
-    return np.random.default_rng(seed)
 
 
 def random_uniform(xp, shape, dtype=np.float32):

@@ -67,7 +67,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
 
 def _check(func, inputs, eps, atol, rtol, seed, numeric_no_grad):
-    from .autograd import grad, no_grad, enable_grad
+    from .autograd import enable_grad, grad, no_grad
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)

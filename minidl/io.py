@@ -46,6 +46,8 @@ import zipfile
 
 import numpy as np
 
+from minidl import backend
+
 __all__ = ["save", "load", "load_model", "load_weights", "read_metadata", "atomic_path",
            "remove_stale_temps", "FileFormatError"]
 
@@ -208,8 +210,8 @@ def _as_numpy_array(value):
         return value
     if hasattr(value, "numpy") and hasattr(value, "requires_grad"):  # minidl Tensor
         return np.asarray(value.numpy())
-    if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):  # CuPy
-        return value.get()
+    if backend.is_device_array(value):
+        return backend.to_numpy(value)
     return None
 
 

@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 
+from minidl import backend
+
 __all__ = ["accuracy", "top_k_accuracy", "confusion_matrix", "precision_recall_f1",
            "classification_report", "resolve_metric", "to_numpy"]
 
@@ -27,9 +29,7 @@ def to_numpy(a) -> np.ndarray:
     """``a`` (a Tensor, NumPy/CuPy array, list or number) as a NumPy array."""
     if hasattr(a, "numpy") and callable(a.numpy):  # minidl Tensor
         return np.asarray(a.numpy())
-    if hasattr(a, "get") and hasattr(a, "__cuda_array_interface__"):  # CuPy array
-        return a.get()
-    return np.asarray(a)
+    return backend.to_numpy(a)
 
 
 def _labels(y, name="y") -> np.ndarray:

@@ -58,7 +58,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
                 data = data.data
             elif isinstance(data, np.generic):
                 data = np.asarray(data)
-            elif not hasattr(data, "__array_interface__") and not hasattr(data, "__cuda_array_interface__"):
+            elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data):
                 data = np.asarray(data, dtype=np.float32)
         self.data = data
         self.grad = None
@@ -121,7 +121,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
 
     @property
     def xp(self):
-        """The array module (numpy or cupy) of ``data``."""
+        """The array module (NumPy or CuPy) of ``data``."""
         return backend.get_array_module(self.data)
 
     @property
@@ -155,7 +155,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
         kind = self.data.dtype
         if kind != np.float32 and kind != np.int64 and kind != np.bool_:
             extra += f", dtype={self.dtype}"
-        if self.device.type != "cpu":
+        if backend.is_device_array(self.data):
             extra += f", device='{self.device}'"
         if self.creator is not None:
             extra += f", grad_fn=<{self.creator.name()}>"
@@ -240,6 +240,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
     def _watch(self):
         """Tell this non-leaf tensor's node to run its hooks / retain its gradient during backward."""
         import weakref
+
         from .autograd.function import output_index
         node = self.creator
         watched = node.__dict__.setdefault("_watched", [])
@@ -312,7 +313,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     np_dtype = to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
-    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+    if hasattr(data, "__array_interface__") or backend.is_device_array(data):
         arr = backend.get_array_module(data).array(data, dtype=np_dtype, copy=True)
     else:
         leaf = _leaf_dtype(data)
@@ -353,7 +354,7 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
             return data
         return data.to(device=device, dtype=dtype)
     np_dtype = to_numpy_dtype(dtype)
-    if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+    if hasattr(data, "__array_interface__") or backend.is_device_array(data):
         if isinstance(data, np.generic):
             data = np.asarray(data)
         arr = data if np_dtype is None or data.dtype == np_dtype else data.astype(np_dtype)

@@ -115,8 +115,8 @@ class ConvertMixin:
             else:
                 dtype = arg
         copy = copy or (len(flags) > 1 and flags[1])
-        from .ops.math import Cast
         from .ops.layout import ToDevice
+        from .ops.math import Cast
         out = self
         if device is not None and backend.Device(device) != self.device:
             out = ToDevice.apply(out, device=backend.Device(device))

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-import minidl as torch          # the PyTorch tutorials below run with only this import changed
 import minidl as mdl
+import minidl as torch  # the PyTorch tutorials below run with only this import changed
 from minidl.autograd import Function, grad, gradcheck, gradgradcheck
 
 
@@ -39,7 +39,7 @@ def test_legendre_tutorial_trains():
     c = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
     d = torch.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
     learning_rate = 5e-6
-    for t in range(2000):
+    for _ in range(2000):
         P3 = LegendrePolynomial3.apply
         y_pred = a + b * P3(c + d * x)
         loss = (y_pred - y).pow(2).sum()

@@ -137,21 +137,19 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("algorithm", ["im2col", "direct"])
 @pytest.mark.parametrize("case", CONV_CASES, ids=[str(i) for i in range(len(CONV_CASES))])
-def test_conv2d(rng, device, monkeypatch, case, algorithm):
-    import minidl.ops.conv as conv_ops
+def test_conv2d(rng, device, case, algorithm):
     xs, (o, kh, kw), stride, padding, dilation, groups = case
-    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", algorithm)   # direct applies to stride-1 layers
     x = t(rng, *xs, device=device)
     w = t(rng, o, xs[1] // groups, kh, kw, device=device)
     b = t(rng, o, device=device)
-    check2(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
+    with mdl.using_config(conv_algorithm=algorithm):   # direct applies to stride-1 layers
+        check2(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
 
 
-def test_conv2d_chunked_over_the_batch(rng, monkeypatch):
-    import minidl.ops.conv as conv_ops
-    monkeypatch.setattr(conv_ops, "IM2COL_BUDGET_BYTES", 1)
+def test_conv2d_chunked_over_the_batch(rng):
     x, w = t(rng, 3, 2, 5, 5), t(rng, 3, 2, 3, 3)
-    check2(lambda a, ww: F.conv2d(a, ww, None, 2, 1), x, w)
+    with mdl.using_config(im2col_budget_mb=1e-6):   # one image's columns per chunk
+        check2(lambda a, ww: F.conv2d(a, ww, None, 2, 1), x, w)
 
 
 def test_conv2d_third_order(rng):

@@ -11,7 +11,8 @@ import pytest
 import minidl as mdl
 import minidl.ops as ops
 from minidl.autograd import Function, grad, gradgradcheck
-from minidl.ops import elementwise, extrema, inplace, layout, math as math_ops, statistics
+from minidl.ops import elementwise, extrema, inplace, layout, statistics
+from minidl.ops import math as math_ops
 
 DEVICES = ["cpu", pytest.param("gpu", marks=pytest.mark.gpu)]
 

@@ -18,7 +18,6 @@ import pytest
 
 import minidl as mdl
 import minidl.nn as nn
-from minidl import kernels
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_distributed_worker.py"
@@ -115,13 +114,9 @@ def test_collectives(ranks):
 
 @pytest.mark.parametrize("config", ["sgd", "momentum_wd", "momentum_wd_no_overlap"])
 def test_two_ranks_of_batch_b_match_one_process_of_batch_2b(ranks, worker, config):
-    previous = kernels._cpu_choice
-    kernels.set_cpu_kernels("numpy")                  # the ranks' kernels (MINIDL_CPU_KERNELS=numpy)
-    try:
+    with mdl.using_config(cpu_kernels="numpy"):   # the ranks' kernels (MINIDL_CPU_KERNELS=numpy)
         opt_kwargs = worker.CONFIGS[config][0]
         reference, history = worker.train(worker.build_model(), 1, 0, 2 * worker.PER_RANK_BATCH, opt_kwargs)
-    finally:
-        kernels.set_cpu_kernels(previous)
     if config != "sgd":
         assert int(ranks[0][f"{config}/buckets"]) > 1    # small buckets: several allreduces per step
     for key, expected in reference.items():

@@ -132,8 +132,7 @@ def test_optimizer_strings_have_keras_defaults():
 
 
 def test_accuracy_resolves_like_keras():
-    from minidl.keras.metrics import (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                      resolve)
+    from minidl.keras.metrics import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, resolve
     assert isinstance(resolve("accuracy", (8, 3), (8, 3)), CategoricalAccuracy)
     assert isinstance(resolve("accuracy", (8,), (8, 3)), SparseCategoricalAccuracy)
     assert isinstance(resolve("acc", (8, 1), (8, 3)), SparseCategoricalAccuracy)

@@ -1,17 +1,21 @@
-"""CPU kernels (vectorised NumPy reference, Numba, dispatch) against direct loops.
+"""CPU kernels (vectorised NumPy reference, Numba) against direct loops.
 
 Inputs are tiny, random (never zero) and odd-sized; every implementation is
-checked against ``minidl.kernels.naive`` (direct loops, obviously correct).
+checked, through the public dispatch functions with ``minidl.config.cpu_kernels``
+set to each choice, against ``tests/kernel_references.py`` (direct loops,
+obviously correct).
 """
 import itertools
 
+import kernel_references as naive
 import numpy as np
 import pytest
 
+import minidl
 import minidl.kernels as K
-from minidl.kernels import cpu, naive, reference
+from minidl.kernels import unfold
 
-IMPLS = {"reference": reference, "numba": cpu, "dispatch": K}
+IMPLS = ["numpy", "numba"]
 
 # (x shape, kernel, stride, padding, dilation): every kernel size, stride 1/2/3,
 # padding 0/1/2 and dilation 1/2 appear, mixed across h and w.
@@ -64,9 +68,11 @@ def tol(dtype):
     return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
 
 
-@pytest.fixture(params=list(IMPLS), scope="module")
+@pytest.fixture(params=IMPLS)
 def impl(request):
-    return IMPLS[request.param]
+    """The kernels module, with NumPy arrays going to the implementation under test."""
+    with minidl.using_config(cpu_kernels=request.param):
+        yield K
 
 
 # --- output sizes -------------------------------------------------------------
@@ -149,17 +155,18 @@ def test_numba_conv_blocks(case):
     # im2col by blocks of output rows, col2im by blocks of channels
     shape, k, s, p, d = case
     x = rand(shape, np.float32)
-    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = K.shapes.conv_geometry("t", shape, k, s, p, d)
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = K.shapes.ConvGeometry.of("t", shape, k, s, p, d)
     want = naive.im2col(x, k, s, p, d)
+    unfold.compile_numba()
     for block in sorted({1, 2, 3, max(1, oh - 1), oh}):
         got = np.full(want.shape, np.nan, np.float32)
-        cpu._im2col(x, got.reshape(-1), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block)
+        unfold._im2col_rows(x, got.reshape(-1), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block)
         np.testing.assert_array_equal(got, want, err_msg=f"block={block}")
     cols = rand(want.shape, np.float32, seed=1)
     dx_want = naive.col2im(cols, shape, k, s, p, d)
     for cblock in sorted({1, 2, 3, max(1, c - 1), c}):
         dx = np.full(shape, np.nan, np.float32)
-        cpu._col2im(cols.reshape(-1), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock)
+        unfold._col2im_blocks(cols.reshape(-1), dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock)
         np.testing.assert_allclose(dx, dx_want, **tol(np.float32), err_msg=f"cblock={cblock}")
 
 
@@ -301,23 +308,31 @@ def test_import_is_light():
 
 
 def test_dispatch_picks_cpu_kernels():
+    from minidl.kernels._dispatch import implementation
     x = np.ones((1, 1, 3, 3), np.float32)
-    assert K.cpu_kernels() == "numba"
-    assert K._impl("im2col", x) is cpu.im2col
-    try:
-        K.set_cpu_kernels("numpy")
-        assert K._impl("col2im", x) is reference.col2im
-    finally:
-        K.set_cpu_kernels("numba")
-    assert K._impl("maxpool2d_forward", x) is cpu.maxpool2d_forward
-    with pytest.raises(ValueError, match="set_cpu_kernels"):
+    assert K.cpu_kernels() == "numba" == minidl.config.cpu_kernels
+    assert implementation(x) == "numba"
+    with minidl.using_config(cpu_kernels="numpy"):
+        assert implementation(x) == "numpy" and K.cpu_kernels() == "numpy"
+    assert implementation(x) == "numba"
+    with pytest.raises(ValueError, match="set_cpu_kernels.*cpu_kernels.*'fortran'"):
         K.set_cpu_kernels("fortran")
+    assert K.cpu_kernels() == "numba"
+
+
+def test_cudasim_choice_needs_the_simulator():
+    from numba import config as numba_config
+    if numba_config.ENABLE_CUDASIM:
+        pytest.skip("this process runs the CUDA simulator")
+    with minidl.using_config(cpu_kernels="cudasim"):
+        with pytest.raises(ValueError, match="NUMBA_ENABLE_CUDASIM=1"):
+            K.im2col(np.ones((1, 1, 3, 3), np.float32), 1, 1, 0, 1)
 
 
 def test_maxpool_backward_rejects_bad_argmax():
     dy = rand((1, 1, 2, 2), np.float64)
-    with pytest.raises(ValueError, match="outside"):
-        cpu.maxpool2d_backward(dy, np.full((1, 1, 2, 2), 9, np.int64), (1, 1, 3, 3))
+    with minidl.using_config(cpu_kernels="numba"), pytest.raises(ValueError, match="outside"):
+        K.maxpool2d_backward(dy, np.full((1, 1, 2, 2), 9, np.int64), (1, 1, 3, 3))
 
 
 def test_non_contiguous_input(impl):
@@ -330,30 +345,6 @@ def test_non_contiguous_input(impl):
 # --- fused helpers ------------------------------------------------------------
 
 FUSED_SHAPES = [(3, 4, 5, 7), (5, 3), (2, 1, 3, 3)]
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", FUSED_SHAPES, ids=str)
-def test_bias_relu_against_loops(impl, shape, dtype):
-    y = rand(shape, dtype)
-    bias = rand(shape[1:2], dtype, seed=4) * 0.5
-    want = naive.bias_relu_forward(y, bias)
-    assert (want == 0).any() and (want > 0).any()
-    got = impl.bias_relu_forward(y, bias)
-    assert got is y  # in place
-    np.testing.assert_allclose(got, want, **tol(dtype))
-    dy = rand(shape, dtype, seed=5)
-    dx, dbias = impl.bias_relu_backward(dy, got)
-    dx_want, dbias_want = naive.bias_relu_backward(dy, want)
-    assert dx.dtype == dtype and dbias.dtype == dtype and dbias.shape == shape[1:2]
-    np.testing.assert_array_equal(dx, dx_want)
-    np.testing.assert_allclose(dbias, dbias_want, **tol(dtype))
-
-
-def test_bias_relu_keeps_nan(impl):
-    y = np.array([[np.nan, -1.0, 2.0]]).reshape(1, 3)
-    out = impl.bias_relu_forward(y, np.zeros(3))
-    assert np.isnan(out[0, 0]) and out[0, 1] == 0 and out[0, 2] == 2
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -400,12 +391,12 @@ def test_fused_bad_input(impl):
     x = rand((2, 3, 4, 4), np.float32)
     with pytest.raises(ValueError, match=r"channel_mean_var.*\(N, C\) or \(N, C, H, W\)"):
         impl.channel_mean_var(x[0])
-    with pytest.raises(ValueError, match="bias_relu_forward.*does not match 3 channels"):
-        impl.bias_relu_forward(x, np.zeros(4, np.float32))
-    with pytest.raises(ValueError, match="bias_relu_forward.*dtype"):
-        impl.bias_relu_forward(x, np.zeros(3, np.float64))
-    with pytest.raises(ValueError, match="C-contiguous"):
-        impl.bias_relu_forward(x[:, :, :, ::2], np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="channel_affine.*does not match 3 channels"):
+        impl.channel_affine(x, np.zeros(4, np.float32), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="channel_combine.*dtype"):
+        impl.channel_combine(x, x, np.zeros(3, np.float32), np.zeros(3, np.float64), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="channel_affine: out= must be a C-contiguous"):
+        impl.channel_affine(x, np.zeros(3, np.float32), np.zeros(3, np.float32), out=x[:, :, :, ::2])
     with pytest.raises(ValueError, match="channel_sum_dot: arrays differ"):
         impl.channel_sum_dot(x, x[:1])
 
@@ -493,8 +484,5 @@ def test_direct_conv_suited_rule():
     assert not K.direct_conv_suited(x, (32, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1)   # 32 outputs
     x2 = np.zeros((64, 6, 14, 14), np.float32)
     assert not K.direct_conv_suited(x2, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)  # 10x14 plane
-    K.set_cpu_kernels("numpy")
-    try:
+    with minidl.using_config(cpu_kernels="numpy"):
         assert not K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)
-    finally:
-        K.set_cpu_kernels("numba")

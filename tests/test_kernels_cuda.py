@@ -1,7 +1,8 @@
-"""GPU kernels (kernels.cuda) without and with a GPU.
+"""GPU kernels (the CUDA sections of the kernel families) without and with a GPU.
 
 * Under Numba's CUDA simulator: every kernel runs against the direct-loop
-  references. NUMBA_ENABLE_CUDASIM must be set before numba is imported, and
+  references (``tests/kernel_references.py``), through the public dispatch
+  with ``minidl.config.cpu_kernels = "cudasim"``. NUMBA_ENABLE_CUDASIM must be set before numba is imported, and
   other test modules import numba first in the same pytest process, so this
   module runs the simulator checks in a subprocess (this file run as a script
   with ``--simulate``), which reports one result per case as JSON.
@@ -65,14 +66,14 @@ def case_ids():
             ids.append(f"maxpool-{i}-ceil{int(ceil)}-{dtype}")
             ids += [f"avgpool-{i}-ceil{int(ceil)}-pad{int(cip)}-{dtype}" for cip in (False, True)]
         ids += [f"fused-{i}-{dtype}" for i in range(len(FUSED_SHAPES))]
-    ids += ["maxpool-ties-nan", "maxpool-overlap", "meanvar-stable", "bias-relu-nan"]
+    ids += ["maxpool-ties-nan", "maxpool-overlap", "meanvar-stable"]
     return ids
 
 
 # --- the checks, run inside the simulator subprocess --------------------------
 
 def _check(impl, naive, case_id):
-    """Run one case of ``impl`` (kernels.cuda) against ``naive``; raise on mismatch."""
+    """Run one case of ``impl`` (minidl.kernels on the CUDA kernels) against ``naive``; raise on mismatch."""
     parts = case_id.split("-")
     if case_id == "maxpool-ties-nan":
         x = np.array([[[[1.0, 3.0, 3.0], [3.0, 2.0, np.nan], [0.0, 3.0, 1.0]]]])
@@ -91,10 +92,6 @@ def _check(impl, naive, case_id):
         x = (1000.0 + np.random.default_rng(7).standard_normal((4, 2, 8, 8))).astype(np.float32)
         _, var = impl.channel_mean_var(x)
         np.testing.assert_allclose(var, x.astype(np.float64).var(axis=(0, 2, 3)), rtol=1e-3)
-        return
-    if case_id == "bias-relu-nan":
-        out = impl.bias_relu_forward(np.array([[np.nan, -1.0, 2.0]]), np.zeros(3))
-        assert np.isnan(out[0, 0]) and out[0, 1] == 0 and out[0, 2] == 2
         return
     dtype = parts[-1]
     if parts[0] == "fused":
@@ -139,17 +136,7 @@ def _check(impl, naive, case_id):
 
 
 def _check_fused(impl, naive, shape, dtype):
-    y = rand(shape, dtype)
-    bias = rand(shape[1:2], dtype, seed=4) * 0.5
-    want = naive.bias_relu_forward(y, bias)
-    assert impl.bias_relu_forward(y, bias) is y
-    np.testing.assert_allclose(y, want, **tol(dtype))
     dy = rand(shape, dtype, seed=5)
-    dx, dbias = impl.bias_relu_backward(dy, y)
-    dx_want, dbias_want = naive.bias_relu_backward(dy, want)
-    assert dx.dtype == dtype and dbias.dtype == dtype
-    np.testing.assert_array_equal(dx, dx_want)
-    np.testing.assert_allclose(dbias, dbias_want, **tol(dtype))
     x = rand(shape, dtype, seed=6) + 3
     for got, exp in zip(impl.channel_mean_var(x), naive.channel_mean_var(x)):
         assert got.dtype == dtype
@@ -166,14 +153,20 @@ def _simulate():
     """Entry point of the subprocess: run every case, print {case_id: "ok" | error}."""
     from numba import config
     assert config.ENABLE_CUDASIM, "run with NUMBA_ENABLE_CUDASIM=1"
-    from minidl.kernels import cuda as impl, naive
+    import kernel_references as naive
+
+    import minidl
+    import minidl.kernels as impl
+    from minidl.kernels._dispatch import implementation
     results = {}
-    for case_id in case_ids():
-        try:
-            _check(impl, naive, case_id)
-            results[case_id] = "ok"
-        except Exception as exc:  # reported per case by the parent test
-            results[case_id] = f"{type(exc).__name__}: {exc}"
+    with minidl.using_config(cpu_kernels="cudasim"):
+        assert implementation(np.zeros(1)) == "cuda"
+        for case_id in case_ids():
+            try:
+                _check(impl, naive, case_id)
+                results[case_id] = "ok"
+            except Exception as exc:  # reported per case by the parent test
+                results[case_id] = f"{type(exc).__name__}: {exc}"
     print(json.dumps(results))
 
 
@@ -211,13 +204,13 @@ def ptx():
     problem = _nvvm_problem()
     if problem:
         pytest.skip(problem)
-    from minidl.kernels import cuda
-    return cuda.compile_ptx_all(cc=(9, 0))
+    from minidl.kernels import _cuda
+    return _cuda.compile_ptx_all(cc=(9, 0))
 
 
 def test_cuda_kernels_compile_to_ptx(ptx):
     names = {"im2col", "col2im", "maxpool_fwd", "maxpool_bwd", "avgpool_fwd", "avgpool_bwd",
-             "bias_relu_fwd", "bias_relu_bwd", "mean_var", "sum_dot", "affine", "combine"}
+             "mean_var", "sum_dot", "affine", "combine"}
     assert set(ptx) == {(n, d) for n in names for d in DTYPES}
     for (name, dtype), text in ptx.items():
         assert ".target sm_90" in text and ".entry" in text, name
@@ -272,8 +265,8 @@ def _cupy():
 def test_gpu_dispatch_matches_cpu(dtype):
     cp = _cupy()
     import minidl.kernels as K
-    from minidl.kernels import cuda
-    assert K._gpu_module() is cuda
+    from minidl.kernels._dispatch import gpu_implementation
+    assert gpu_implementation() == "cuda"
     for i, (shape, k, s, p, d) in enumerate(CONV_CASES):
         x = rand(shape, dtype, seed=i)
         cols = K.im2col(cp.asarray(x), k, s, p, d)
@@ -308,11 +301,6 @@ def test_gpu_fused_match_cpu(dtype):
     for shape in FUSED_SHAPES + [(8, 64, 17, 19)]:
         x, dy = rand(shape, dtype, seed=1) + 3, rand(shape, dtype, seed=2)
         v = rand(shape[1:2], dtype, seed=3)
-        y = K.bias_relu_forward(x - 3, v)
-        y_gpu = K.bias_relu_forward(cp.asarray(x - 3), cp.asarray(v))
-        np.testing.assert_allclose(cp.asnumpy(y_gpu), y, **tol(dtype))
-        for got, want in zip(K.bias_relu_backward(cp.asarray(dy), y_gpu), K.bias_relu_backward(dy, y)):
-            np.testing.assert_allclose(cp.asnumpy(got), want, **tol(dtype))
         for got, want in zip(K.channel_mean_var(cp.asarray(x)), K.channel_mean_var(x)):
             np.testing.assert_allclose(cp.asnumpy(got), want, rtol=1e-4 if dtype == "float32" else 1e-10)
         for got, want in zip(K.channel_sum_dot(cp.asarray(x), cp.asarray(dy)), K.channel_sum_dot(x, dy)):

@@ -1,4 +1,9 @@
-"""The teaching notebooks in docs/notebooks/: committed without outputs, and each one runs.
+"""The teaching notebooks in docs/notebooks/: code in .py, paired .ipynb in sync without outputs, each one runs.
+
+Each notebook's source is a jupytext py:percent file ``docs/notebooks/NN_name.py``
+(linted and edited like any module); its ``.ipynb`` twin is generated from it
+with ``jupytext --to ipynb NN_name.py`` and committed without outputs. Every
+notebook found in the folder is checked, so a new one is picked up.
 
 Every notebook is executed top to bottom with nbclient on the ``python3`` kernel
 (jupyter_client starts it with this interpreter, ``sys.executable``, so it sees
@@ -14,8 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,20 +26,43 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
+jupytext = pytest.importorskip("jupytext")
 pytest.importorskip("ipykernel")
 
 REPO = Path(__file__).resolve().parents[1]
 NB_DIR = REPO / "docs" / "notebooks"
 SHARED_DATA = REPO.parent / "shared" / "data"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
-EXPECTED = ["01_autograd_from_scratch.ipynb", "02_im2col_convolution.ipynb",
-            "03_pooling_and_batchnorm.ipynb", "04_training_a_cnn.ipynb",
-            "05_kernels_and_devices.ipynb"]
+SOURCES = sorted(NB_DIR.glob("*.py"))
+EXPECTED = ["01_autograd_from_scratch", "02_im2col_convolution", "03_pooling_and_batchnorm",
+            "04_training_a_cnn", "05_kernels_and_devices"]
 CELL_TIMEOUT = 300  # seconds per cell; the whole set takes well under a minute
 
 
-def test_every_notebook_is_present():
-    assert [p.name for p in NOTEBOOKS] == EXPECTED
+def test_every_notebook_is_present_with_its_source():
+    stems = [p.stem for p in NOTEBOOKS]
+    assert set(EXPECTED) <= set(stems), f"missing notebooks: {sorted(set(EXPECTED) - set(stems))}"
+    assert stems == [p.stem for p in SOURCES], "every .ipynb needs its py:percent source .py and vice versa"
+
+
+def _cells(path):
+    """(cell type, source, tags) of every cell, as jupytext reads the file."""
+    nb = jupytext.read(path)
+    return [(c.cell_type, c.source.strip(), tuple(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_notebook_matches_its_source(path):
+    """The .ipynb holds the cells of the .py; regenerate with ``jupytext --to ipynb`` after editing."""
+    twin = path.with_suffix(".ipynb")
+    assert twin.is_file(), f"{twin.name} is missing: run `jupytext --to ipynb {path.name}`"
+    text = jupytext.read(path)
+    assert text.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent", \
+        f"{path.name} is not paired (jupytext --set-formats ipynb,py:percent)"
+    got, want = _cells(twin), _cells(path)
+    for i, (a, b) in enumerate(zip(got, want)):
+        assert a == b, f"{twin.name} cell {i} differs from {path.name}: run `jupytext --to ipynb {path.name}`"
+    assert len(got) == len(want), f"{twin.name} has {len(got)} cells, {path.name} {len(want)}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -45,7 +71,7 @@ def test_committed_notebook_has_no_outputs(path):
     dirty = [i for i, c in enumerate(raw["cells"]) if c["cell_type"] == "code"
              and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, f"{path.name}: cells {dirty} carry outputs or execution counts; strip them " \
-                      "(regenerate with tools/make_notebooks.py)"
+                      f"(regenerate with `jupytext --to ipynb {path.stem}.py`)"
     assert raw["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -55,13 +81,6 @@ def test_notebook_has_no_absolute_paths(path):
         src = "".join(cell["source"])
         for marker in ("/work/", "/home/", "/Users/", "C:\\\\"):
             assert marker not in src, f"{path.name}: absolute path {marker!r} in a cell"
-
-
-def test_notebooks_match_their_generator():
-    """docs/notebooks/*.ipynb are written by tools/make_notebooks.py; edit the source there."""
-    res = subprocess.run([sys.executable, str(REPO / "tools" / "make_notebooks.py"), "--check"],
-                         capture_output=True, text=True, cwd=REPO)
-    assert res.returncode == 0, res.stdout + res.stderr
 
 
 @pytest.fixture(autouse=True)

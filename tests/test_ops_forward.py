@@ -123,7 +123,8 @@ def test_batch_norm_training_updates_running_stats_like_pytorch(rng):
     np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * var * m / (m - 1))   # unbiased running variance
     # eval mode normalises with the running statistics
     z = F.batch_norm(mdl.tensor(x), rm, rv, training=False).numpy()
-    np.testing.assert_allclose(z, (x - rm.numpy()[None, :, None, None]) / np.sqrt(rv.numpy()[None, :, None, None] + 1e-5))
+    np.testing.assert_allclose(z, (x - rm.numpy()[None, :, None, None])
+                               / np.sqrt(rv.numpy()[None, :, None, None] + 1e-5))
 
 
 def test_dropout_is_inverted_and_identity_in_eval(rng):

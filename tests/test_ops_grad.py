@@ -148,9 +148,8 @@ DIRECT_CONV_CASES = [c for c in CONV_CASES if c[2] == 1]
 
 
 @pytest.mark.parametrize("case", DIRECT_CONV_CASES, ids=[str(i) for i in range(len(DIRECT_CONV_CASES))])
-def test_conv2d_direct_algorithm(rng, device, monkeypatch, case):
+def test_conv2d_direct_algorithm(rng, device, case):
     """The direct stride-1 path: finite-difference gradients, and the same values as im2col."""
-    import minidl.ops.conv as conv_ops
     xs, (o, kh, kw), stride, padding, dilation, groups = case
     x = t(rng, *xs, device=device)
     w = t(rng, o, xs[1] // groups, kh, kw, device=device)
@@ -162,20 +161,20 @@ def test_conv2d_direct_algorithm(rng, device, monkeypatch, case):
         y = F.conv2d(x, w, b, stride, padding, dilation, groups)
         (y * y).sum().backward()
         return [v.numpy() for v in (y, x.grad, w.grad, b.grad)]
-    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "im2col")
-    by_im2col = run()
-    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "direct")
-    by_direct = run()
+    with mdl.using_config(conv_algorithm="im2col"):
+        by_im2col = run()
+    with mdl.using_config(conv_algorithm="direct"):
+        by_direct = run()
     for a, c in zip(by_im2col, by_direct):
         np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-10)
     check(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
 
 
-def test_conv2d_algorithm_setting_is_checked(rng, monkeypatch):
-    import minidl.ops.conv as conv_ops
-    monkeypatch.setattr(conv_ops, "CONV_ALGORITHM", "winograd")
-    with pytest.raises(ValueError, match="'winograd'"):
-        F.conv2d(t(rng, 1, 2, 5, 5), t(rng, 3, 2, 3, 3))
+def test_conv2d_algorithm_setting_is_checked():
+    with pytest.raises(ValueError, match="conv_algorithm.*'auto', 'im2col', 'direct'.*'winograd'"):
+        with mdl.using_config(conv_algorithm="winograd"):
+            pass
+    assert mdl.config.conv_algorithm in ("auto", "im2col", "direct")
 
 
 POOL_CASES = [c for c in itertools.product([(2, 2), (3, 3), (2, 1), (3, 2)], [None, 1, 2], [0, 1], [False, True])
@@ -228,9 +227,8 @@ def test_dropout_gradient_uses_the_same_mask(rng, device):
 
 
 @pytest.mark.parametrize("groups", [1, 2])
-def test_conv2d_chunked_over_the_batch_matches_unchunked(rng, monkeypatch, groups):
+def test_conv2d_chunked_over_the_batch_matches_unchunked(rng, groups):
     """A tiny im2col budget forces one image per chunk; values and gradients must not change."""
-    import minidl.ops.conv as conv_ops
     x = t(rng, 5, 4, 7, 6)
     w = t(rng, 6, 4 // groups, 3, 2)
     b = t(rng, 6)
@@ -242,8 +240,8 @@ def test_conv2d_chunked_over_the_batch_matches_unchunked(rng, monkeypatch, group
         (y * mdl.tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape))).sum().backward()
         return y.numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()
     full = run()
-    monkeypatch.setattr(conv_ops, "IM2COL_BUDGET_BYTES", 1)
-    chunked = run()
+    with mdl.using_config(im2col_budget_mb=1e-6):      # one image per chunk
+        chunked = run()
     for a, c in zip(full, chunked):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
     check(lambda a, ww, bb: F.conv2d(a, ww, bb, 1, 1, 1, groups), x, w, b)

@@ -1,9 +1,13 @@
 """Packaging and layering rules: every package is installed, CuPy stays inside backend.py, import is quick."""
 import configparser
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,6 +37,34 @@ def test_only_backend_imports_cupy():
         if pattern.search(path.read_text()):
             offenders.append(str(path.relative_to(REPO)))
     assert not offenders, f"only minidl/backend.py may import CuPy; found imports in {offenders}"
+
+
+def test_only_backend_knows_about_cupy():
+    """No file under minidl/ but backend.py names ``cupy`` or the CUDA array interface (prose may say "CuPy")."""
+    pattern = re.compile(r"\bcupyx?\b|__cuda_array_interface__")
+    offenders = []
+    for path in sorted((REPO / "minidl").rglob("*.py")):
+        if path == REPO / "minidl" / "backend.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert not offenders, "use minidl.backend's helpers instead:\n" + "\n".join(offenders)
+
+
+def test_plain_checkout_says_to_install(tmp_path):
+    """Without the editable install, ``import minidl`` fails with one line that says ``pip install -e .``."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(REPO / "minidl", copy / "minidl", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "kernels", copy / "kernels", ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+            f"sys.path.insert(0, {str(copy)!r})\n"
+            "import minidl\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert res.returncode != 0
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError:") and "pip install -e ." in last, res.stderr
 
 
 def test_import_minidl_is_quick_and_does_not_load_cupy_or_numba():
@@ -70,7 +102,8 @@ def _numba_threads_after_import(env_extra):
             "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(env_extra)
-    code = "import numba, minidl.kernels.cpu; print(numba.get_num_threads(), numba.config.NUMBA_NUM_THREADS)"
+    code = ("import numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
+            "import numba; print(numba.get_num_threads(), numba.config.NUMBA_NUM_THREADS)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
     return int(out[0]), int(out[1])
@@ -83,3 +116,30 @@ def test_numba_kernels_take_one_thread_beside_a_spinning_blas():
         assert _numba_threads_after_import({"OPENBLAS_NUM_THREADS": "1"})[0] == available
         assert _numba_threads_after_import({"OPENBLAS_THREAD_TIMEOUT": "4"})[0] == available
         assert _numba_threads_after_import({"MINIDL_KEEP_NUMBA_THREADS": "1"})[0] == available
+        assert _numba_threads_after_import({"MINIDL_KEEP_NUMBA_THREADS": "0"})[0] == 1
+
+
+def _omp_wait_policy(env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "MINIDL_OMP_PASSIVE_WAIT")}
+    env.update(env_extra)
+    code = ("import os, numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
+            "print(os.environ.get('OMP_WAIT_POLICY'))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=env).stdout.strip()
+
+
+def test_numba_pool_waits_passively_unless_told_not_to():
+    assert _omp_wait_policy({}) == "PASSIVE"
+    assert _omp_wait_policy({"MINIDL_OMP_PASSIVE_WAIT": "0"}) == "None"
+    assert _omp_wait_policy({"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE"     # the user's own setting wins
+
+
+SOURCE_DIRS = ("minidl", "kernels", "examples", "benchmarks", "tools")
+MAX_LINES = 600
+
+
+@pytest.mark.parametrize("folder", SOURCE_DIRS)
+def test_no_source_file_over_600_lines(folder):
+    long = [f"{p.relative_to(REPO)} ({n} lines)" for p in sorted((REPO / folder).rglob("*.py"))
+            if "__pycache__" not in p.parts and (n := len(p.read_text().splitlines())) > MAX_LINES]
+    assert not long, f"split these into modules of at most {MAX_LINES} lines: {long}"

@@ -7,9 +7,20 @@ import pytest
 
 import minidl as mdl
 from minidl.generator import current_rng
-from minidl.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset,
-                               RandomSampler, SequentialSampler, Subset, TensorDataset,
-                               default_collate, get_worker_info, random_split)
+from minidl.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    get_worker_info,
+    random_split,
+)
 
 
 def arrays(batch):

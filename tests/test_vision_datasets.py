@@ -10,7 +10,8 @@ from PIL import Image
 
 import minidl as mdl
 from minidl.data.download import ChecksumError
-from minidl.vision import datasets, transforms as T
+from minidl.vision import datasets
+from minidl.vision import transforms as T
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

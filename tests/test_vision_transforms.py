@@ -5,7 +5,8 @@ from PIL import Image
 
 import minidl as mdl
 from minidl.utils.data import DataLoader, Subset, default_collate, random_split
-from minidl.vision import datasets, transforms as T
+from minidl.vision import datasets
+from minidl.vision import transforms as T
 
 CIFAR_TRAIN = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
                          T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])

@@ -17,12 +17,19 @@ from __future__ import annotations
 from . import function
 from .engine import _topological_order, backward, grad, register_post_accumulate_grad_hook, unbroadcast
 from .function import AccumulateGrad, Function, FunctionCtx, Node, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-                        set_grad_enabled)
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 __all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad", "once_differentiable", "backward", "grad",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "register_post_accumulate_grad_hook", "gradcheck", "gradgradcheck", "GradcheckError", "unbroadcast",
+           "is_inference_mode_enabled", "register_post_accumulate_grad_hook", "gradcheck", "gradgradcheck",
+           "GradcheckError", "unbroadcast",
            "function", "_topological_order"]
 
 

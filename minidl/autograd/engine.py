@@ -253,7 +253,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     if not accumulate:
         return results
     if captured:  # backward(inputs=[non-leaf]) accumulates into their .grad too
-        for k, g in captured.items():
+        for k in captured:
             t = targets[k]
             t.grad = results[k] if t.grad is None else Tensor(t.grad.data + results[k].data) \
                 if not create_graph else t.grad + results[k]

@@ -103,7 +103,7 @@ def decode_images(sources, size=None, skip_corrupt=False):
     skipped = []
     kept = np.ones(n, dtype=bool)
     if size is None:  # the first decodable image fixes the size
-        for i, src in enumerate(sources):
+        for _i, src in enumerate(sources):
             try:
                 first = decode_image(src)
             except CorruptImageError:

@@ -14,11 +14,20 @@ size 1 and trains exactly as before. See ``docs/distributed.md``::
     sampler = DistributedSampler(train_set, seed=0)
     loader = minidl.data.DataLoader(train_set, batch_size=32, sampler=sampler)
 """
-from minidl.distributed.collectives import (ReduceOp, Work, all_gather, all_reduce, all_reduce_sums, barrier,
-                                            broadcast)
-from minidl.distributed.group import (destroy_process_group, get_backend, get_rank, get_world_size,
-                                      init_process_group, is_available, is_initialized, is_main_process,
-                                      is_mpi_available, is_nccl_available, launcher_world_size)
+from minidl.distributed.collectives import ReduceOp, Work, all_gather, all_reduce, all_reduce_sums, barrier, broadcast
+from minidl.distributed.group import (
+                                            destroy_process_group,
+                                            get_backend,
+                                            get_rank,
+                                            get_world_size,
+                                            init_process_group,
+                                            is_available,
+                                            is_initialized,
+                                            is_main_process,
+                                            is_mpi_available,
+                                            is_nccl_available,
+                                            launcher_world_size,
+)
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size", "get_backend",

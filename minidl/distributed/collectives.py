@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl import backend
 from minidl.distributed.communicators import ReduceOp
 from minidl.distributed.group import default_group
 from minidl.tensor import Tensor
@@ -39,7 +40,7 @@ class Work:
 def _array_of(tensor, what):
     if isinstance(tensor, Tensor):
         return tensor.data
-    if isinstance(tensor, np.ndarray) or hasattr(tensor, "__cuda_array_interface__"):
+    if isinstance(tensor, np.ndarray) or backend.is_device_array(tensor):
         return tensor
     raise TypeError(f"{what}: expected a Tensor or a NumPy/CuPy array, got {type(tensor).__name__}")
 

@@ -10,8 +10,6 @@ group's timeout applies to the MPI side only.
 """
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from minidl import backend
@@ -25,7 +23,7 @@ def _nccl_module():
     if cp is None:
         raise RuntimeError("the nccl backend needs CuPy and a CUDA device (minidl.gpu_available() is False)")
     try:
-        return cp, importlib.import_module("cupy.cuda.nccl")
+        return cp, backend.nccl_module()
     except ImportError as exc:
         raise RuntimeError(f"CuPy has no NCCL support ({exc}); install NCCL (e.g. `pip install "
                            "nvidia-nccl-cu12`) or use backend='mpi'") from exc

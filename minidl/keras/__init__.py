@@ -22,8 +22,21 @@ run them. Weights read and written through ``get_weights``/``set_weights``
 are in Keras' layout (Conv2D kernel (kh, kw, in, out), Dense kernel (in, out)).
 See ``docs/keras_users.md``.
 """
-from minidl.keras import (activations, backend, callbacks, datasets, initializers, layers, losses,
-                          metrics, models, optimizers, regularizers, saving, utils)
+from minidl.keras import (
+                          activations,
+                          backend,
+                          callbacks,
+                          datasets,
+                          initializers,
+                          layers,
+                          losses,
+                          metrics,
+                          models,
+                          optimizers,
+                          regularizers,
+                          saving,
+                          utils,
+)
 from minidl.keras.layers import Input, InputLayer, KerasTensor, Layer, Variable
 from minidl.keras.models import Model, Sequential, load_model
 

@@ -6,10 +6,9 @@ through :func:`apply`, which maps the channel axis.
 """
 from __future__ import annotations
 
+from minidl.keras._tensor import as_tensor, to_internal_axis
 from minidl.ops import activation as _act
 from minidl.ops import math as _math
-
-from minidl.keras._tensor import as_tensor, to_internal_axis
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "leaky_relu", "relu6", "hard_sigmoid", "exponential",

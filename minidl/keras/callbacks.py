@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 
+from minidl.keras.progbar import Progbar
 from minidl.train import callbacks as _cb
 from minidl.train.history import History as _History
-
-from minidl.keras.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.keras._tensor import as_tensor, clip, log, numpy_of, tmean, tsum
 from minidl.ops import activation as _act
 from minidl.ops import math as _math
-
-from minidl.keras._tensor import as_tensor, clip, log, numpy_of, tmean, tsum
 
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
            "MeanSquaredError", "MeanAbsoluteError", "Huber", "KLDivergence", "categorical_crossentropy",

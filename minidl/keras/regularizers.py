@@ -7,9 +7,8 @@ that ``fit`` minimises and reports.
 """
 from __future__ import annotations
 
-from minidl.ops import math as _math
-
 from minidl.keras._tensor import square, tsum
+from minidl.ops import math as _math
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "get",
            "serialize"]
@@ -84,6 +83,7 @@ class OrthogonalRegularizer(Regularizer):
 
     def __call__(self, x):
         import numpy as np
+
         from minidl.keras._tensor import permute
         if x.ndim != 2:
             raise ValueError(f"OrthogonalRegularizer needs a 2-D kernel, got shape {x.shape}")

@@ -45,6 +45,7 @@ def normalize(x, axis=-1, order=2):
 def set_random_seed(seed):
     """Seed Python's, NumPy's and minidl's generators (``minidl.manual_seed``)."""
     import random
+
     from minidl import backend
     if not isinstance(seed, (int, np.integer)):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "

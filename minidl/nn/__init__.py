@@ -1,12 +1,41 @@
 """Neural-network building blocks (``import minidl.nn as nn``): Module, layers, functional, init, utils."""
 from . import functional, init, utils  # noqa: F401
-from .module import Module, Parameter
 from .containers import ModuleDict, ModuleList, Sequential
-from .layers import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss,
-                     BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Dropout2d, ELU, Flatten, GELU,
-                     HuberLoss, Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss,
-                     ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Tanh, Upsample, UpsamplingBilinear2d,
-                     UpsamplingNearest2d)
+from .layers import (
+                     ELU,
+                     GELU,
+                     AdaptiveAvgPool2d,
+                     AdaptiveMaxPool2d,
+                     AvgPool2d,
+                     BatchNorm1d,
+                     BatchNorm2d,
+                     BCELoss,
+                     BCEWithLogitsLoss,
+                     Conv2d,
+                     CrossEntropyLoss,
+                     Dropout,
+                     Dropout2d,
+                     Flatten,
+                     HuberLoss,
+                     Identity,
+                     L1Loss,
+                     LeakyReLU,
+                     Linear,
+                     LogSoftmax,
+                     MaxPool2d,
+                     MSELoss,
+                     NLLLoss,
+                     ReLU,
+                     Sigmoid,
+                     SiLU,
+                     SmoothL1Loss,
+                     Softmax,
+                     Tanh,
+                     Upsample,
+                     UpsamplingBilinear2d,
+                     UpsamplingNearest2d,
+)
+from .module import Module, Parameter
 from .parallel import SyncBatchNorm  # noqa: E402  (needs the layers above)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",

@@ -23,7 +23,7 @@ def _as_array(data):
     """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
     if isinstance(data, Tensor):
         return data.data
-    if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+    if isinstance(data, np.ndarray) or backend.is_device_array(data):
         return data
     arr = np.asarray(data)
     if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:

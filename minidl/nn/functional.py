@@ -11,8 +11,14 @@ from ..ops.dropout import dropout, dropout2d
 from ..ops.encoding import one_hot
 from ..ops.interpolate import interpolate
 from ..ops.loss import cross_entropy, nll_loss
-from ..ops.loss_elementwise import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss,
-                                    l1_loss, mse_loss, smooth_l1_loss)
+from ..ops.loss_elementwise import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    smooth_l1_loss,
+)
 from ..ops.norm import batch_norm
 from ..ops.padding import pad
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d

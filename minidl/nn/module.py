@@ -16,14 +16,14 @@ still updates the same objects.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 import itertools
+from collections import OrderedDict
 
 import numpy as np
 
 from minidl import backend
-from minidl.nn._layer_path import label_error
 from minidl.nn import _state_dict
+from minidl.nn._layer_path import label_error
 from minidl.nn._state_dict import _as_array
 from minidl.tensor import Tensor
 
@@ -128,8 +128,6 @@ class Module:
     >>> list(net.state_dict())
     ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
     """
-
-    _version = 1
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:

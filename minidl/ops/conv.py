@@ -20,18 +20,16 @@ transposing copies on 32x32 layers (``benchmarks/bench_gemm_layout.py``).
 Layers with few channels and stride 1 (LeNet's and TinyVGG's) skip the column
 matrix: there the GEMMs would be thin and memory-bound, and
 ``kernels.conv2d_direct_forward``/``_backward`` compute the same sums directly,
-2-3x faster. ``kernels.direct_conv_suited`` decides; ``CONV_ALGORITHM`` (or the
-environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``
+2-3x faster. ``kernels.direct_conv_suited`` decides; ``minidl.config.conv_algorithm``
+(environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``
 (the latter for stride-1 layers; strided ones always use im2col).
 """
 from __future__ import annotations
 
-import os
-
-from .. import kernels
-from ..kernels.shapes import pair
+from .. import config, kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ..kernels.shapes import pair
 from ._guards import check_float_input, empty_batch
 
 __all__ = ["linear", "conv2d"]
@@ -73,23 +71,17 @@ class Linear(Function):
 # against 32 MB, in-process A/B on an idle 2-core machine, step time of N4 0.69x
 # / N2 0.80x / N6 0.92x with two threads and N4 0.79x / N6 0.94x with one; against
 # 512 MB, peak RSS of N4 766 -> 363 MB and N6 1172 -> 677 MB
-# (docs/performance.md). MINIDL_IM2COL_BUDGET_MB overrides it.
-IM2COL_BUDGET_BYTES = int(float(os.environ.get("MINIDL_IM2COL_BUDGET_MB", "4")) * 2 ** 20)
-
-
-# "auto" (kernels.direct_conv_suited decides), "im2col" or "direct" (stride 1 only).
-CONV_ALGORITHM = os.environ.get("MINIDL_CONV_ALGORITHM", "auto").lower()
+# (docs/performance.md). minidl.config.im2col_budget_mb (MINIDL_IM2COL_BUDGET_MB) sets it.
+def _im2col_budget_bytes():
+    return int(config.im2col_budget_mb * 2 ** 20)
 
 
 def _use_direct(x, w, stride, padding, dilation, groups):
-    """Whether this convolution goes through the direct stride-1 kernels."""
-    if CONV_ALGORITHM not in ("auto", "im2col", "direct"):
-        raise ValueError(f"conv2d: CONV_ALGORITHM / MINIDL_CONV_ALGORITHM must be 'auto', 'im2col' or "
-                         f"'direct', got {CONV_ALGORITHM!r}")
-    if CONV_ALGORITHM == "im2col" or tuple(stride) != (1, 1):
+    """Whether this convolution goes through the direct stride-1 kernels (minidl.config.conv_algorithm)."""
+    algorithm = config.conv_algorithm      # "auto", "im2col" or "direct" (stride 1 only)
+    if algorithm == "im2col" or tuple(stride) != (1, 1):
         return False
-    return CONV_ALGORITHM == "direct" or kernels.direct_conv_suited(x, w.shape, stride, padding,
-                                                                    dilation, groups)
+    return algorithm == "direct" or kernels.direct_conv_suited(x, w.shape, stride, padding, dilation, groups)
 
 
 class Conv2d(Function):
@@ -113,7 +105,7 @@ class Conv2d(Function):
         self.w, self.groups, self.P = w, groups, P
         self.geometry = ((kh, kw), stride, padding, dilation)
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
-        self.chunk = max(1, min(N, IM2COL_BUDGET_BYTES // max(bytes_per_image, 1)))
+        self.chunk = max(1, min(N, _im2col_budget_bytes() // max(bytes_per_image, 1)))
         y = xp.empty((N, O, P), dtype=x.dtype)
         if self.chunk >= N:
             self.cols = kernels.im2col(x, *self.geometry)              # (N*P, C*kh*kw)
@@ -407,7 +399,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {bias.shape} does not match out_channels {O}")
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
         raise ValueError(f"conv2d: stride {stride} and dilation {dilation} must be >= 1, padding {padding} >= 0")
-    for dim, (size, k, s, p, d) in enumerate(zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)):
+    for size, k, p, d in zip(x.shape[2:], weight.shape[2:], padding, dilation):
         if size + 2 * p < d * (k - 1) + 1:
             raise ValueError(f"conv2d: input {x.shape} padded by {padding} is smaller than the "
                              f"dilated kernel {tuple(weight.shape[2:])} (dilation {dilation})")

@@ -5,8 +5,8 @@ import warnings
 
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
-from ._guards import check_float_input
 from ..tensor import Tensor
+from ._guards import check_float_input
 
 __all__ = ["dropout", "dropout2d"]
 

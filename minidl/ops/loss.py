@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, to_device
+from ..backend import get_array_module, is_device_array, to_device
 from ..tensor import Tensor, as_tensor
 from .activation import _log_softmax, log_softmax
 
@@ -146,7 +146,7 @@ def _raw(value, like):
     """``value`` (Tensor, array, list, scalar) as a backend array on ``like``'s device."""
     if isinstance(value, Tensor):
         return value.data
-    arr = value if hasattr(value, "__cuda_array_interface__") else np.asarray(value)
+    arr = value if is_device_array(value) else np.asarray(value)
     return to_device(arr, like.device) if like.device.type != "cpu" else arr
 
 

@@ -18,11 +18,6 @@ from ._guards import check_float_input, empty_batch
 __all__ = ["batch_norm"]
 
 
-def _channel_view(a, ndim):
-    """Shape a per-channel vector (C,) to broadcast against (N, C) or (N, C, H, W)."""
-    return a.reshape((1, -1) + (1,) * (ndim - 2))
-
-
 def _as_4d(a):
     """(N, C, L) inputs are viewed as (N, C, L, 1) for the channel kernels."""
     return a.reshape(a.shape + (1,)) if a.ndim == 3 else a

@@ -13,8 +13,8 @@ from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels.shapes import pair
-from ._guards import check_float_input, empty_batch
 from ..tensor import Tensor
+from ._guards import check_float_input, empty_batch
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, index_add
+from ..backend import get_array_module, index_add, is_device_array
 from ..tensor import Tensor, as_tensor
 
 __all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", "repeat", "chunk", "split",
@@ -56,7 +56,7 @@ def _coerce(value):
 
 def _is_advanced(index):
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__") for i in items)
+    return any(isinstance(i, (list, np.ndarray)) or is_device_array(i) for i in items)
 
 
 class GetItem(Function):

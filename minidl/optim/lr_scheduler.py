@@ -13,6 +13,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
+from minidl.monitor import improves, initial_best
 from minidl.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
@@ -59,7 +60,7 @@ class LRScheduler:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning)
+            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning, stacklevel=2)
             self.last_epoch = epoch
             if hasattr(self, "_get_closed_form_lr"):
                 values = self._get_closed_form_lr()
@@ -252,21 +253,15 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = cooldown
         self.eps = eps
         self.cooldown_counter = 0
-        self.best = math.inf if mode == "min" else -math.inf
+        self.best = initial_best(mode)
         self.num_bad_epochs = 0
         self.last_epoch = 0
         self._step_count = 0
         self._last_lr = self._group_lrs()
 
     def is_better(self, a: float, best: float) -> bool:
-        """Whether ``a`` improves on ``best`` by more than the threshold."""
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
+        """Whether ``a`` improves on ``best`` by more than the threshold (:func:`minidl.monitor.improves`)."""
+        return improves(a, best, self.mode, self.threshold, self.threshold_mode)
 
     @property
     def in_cooldown(self) -> bool:
@@ -301,5 +296,12 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 # More schedulers live in their own module (they need LRScheduler, defined above).
-from minidl.optim.lr_scheduler_more import (ConstantLR, CosineAnnealingWarmRestarts, LinearLR,  # noqa: E402
-                                            MultiplicativeLR, OneCycleLR, PolynomialLR, SequentialLR)
+from minidl.optim.lr_scheduler_more import (  # noqa: E402
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    LinearLR,
+    MultiplicativeLR,
+    OneCycleLR,
+    PolynomialLR,
+    SequentialLR,
+)

@@ -75,12 +75,12 @@ class _ParamState:
 
 
 def _is_array(v):
-    return isinstance(v, np.ndarray) or hasattr(v, "__cuda_array_interface__")
+    return backend.is_array(v)
 
 
 def _to_numpy_copy(array):
     """A NumPy copy of a NumPy or CuPy array."""
-    out = backend.to_device(array, "cpu")
+    out = backend.to_numpy(array)
     return out.copy() if out is array else out
 
 

@@ -15,9 +15,9 @@ def as_array(value):
         value = value.data
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "__cuda_array_interface__"):
-        from .. import backend
-        return backend.to_device(value, "cpu")
+    from .. import backend
+    if backend.is_device_array(value):
+        return backend.to_numpy(value)
     return None
 
 

@@ -101,7 +101,7 @@ def check_header(path) -> dict:
                                      f"offsets [{begin}, {end}) span {end - begin}")
         spans.append((begin, end, name))
     spans.sort()
-    for (b0, e0, n0), (b1, e1, n1) in zip(spans, spans[1:]):
+    for (_b0, e0, n0), (b1, _e1, n1) in zip(spans, spans[1:]):
         if b1 < e0:
             raise format_error(path, f"tensors {n0!r} and {n1!r} overlap in the data section")
     return header

@@ -44,10 +44,8 @@ A callback with ``state_dict()`` / ``load_state_dict(d)`` has its state saved in
 from __future__ import annotations
 
 import csv
-import math
 import os
 import sys
-import warnings
 
 import numpy as np
 
@@ -55,50 +53,19 @@ from minidl.distributed import is_main_process
 
 __all__ = ["Callback", "CallbackList", "ProgressBar", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN",
-           "LambdaCallback", "resolve_mode"]
+           "LambdaCallback", "resolve_mode", "model_weights", "unwrap_model"]
 
 
-def resolve_mode(mode: str, monitor: str) -> str:
-    """``"min"`` or ``"max"``; ``"auto"`` is ``"max"`` for accuracy-like names
-    (containing ``acc``, or ending in ``auc``/``f1``), else ``"min"``."""
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode != "auto":
-        return mode
-    name = monitor.lower()
-    return "max" if "acc" in name or name.endswith(("auc", "f1")) else "min"
-
-
-def _model_weights(model) -> dict:
+def model_weights(model) -> dict:
     """A NumPy copy of ``model``'s state dict (parameters and buffers)."""
     return {k: np.array(v.numpy(), copy=True) for k, v in model.state_dict().items()}
 
 
-def _non_finite_entry(model):
-    """The name of the first parameter or buffer of ``model`` holding NaN or inf, else None."""
-    for name, value in model.state_dict().items():
-        arr = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
-        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-            return name
-    return None
-
-
-def _set_lr(optimizer, lr) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-
-
-def _get_lr(optimizer) -> float:
-    return float(optimizer.param_groups[0]["lr"])
-
-
-def _monitored(callback, logs):
-    """The value of ``callback.monitor`` in ``logs``, or None with a warning naming what is there."""
-    current = (logs or {}).get(callback.monitor)
-    if current is None:
-        warnings.warn(f"{type(callback).__name__}: '{callback.monitor}' is not in the logs "
-                      f"(available: {sorted(logs or {})})", RuntimeWarning, stacklevel=3)
-    return current
+def unwrap_model(model):
+    """The model inside a ``DistributedDataParallel`` (checkpoints hold its un-prefixed keys, so
+    they load into a bare model and into a run with any number of ranks); else ``model``."""
+    from minidl.nn.parallel import DistributedDataParallel
+    return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 class Callback:
@@ -197,7 +164,6 @@ class CallbackList:
         return call
 
 
-# --------------------------------------------------------------------- progress
 class ProgressBar(Callback):
     """A tqdm bar per epoch, with the running loss, metrics and images/s.
 
@@ -261,256 +227,6 @@ class ProgressBar(Callback):
 
 
 # ------------------------------------------------------------------- stopping
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has stopped improving (Keras semantics).
-
-    Each epoch the wait counter goes up by one; an improvement (``current``
-    better than the best by more than ``min_delta``, in the direction of
-    ``mode``) records the new best and resets the counter to 0 (if ``baseline``
-    is set, only when ``current`` also beats the baseline). When the counter
-    reaches ``patience`` (and this is not the first epoch), training stops and
-    ``stopped_epoch`` records the epoch. With ``restore_best_weights``, the
-    model gets the weights of the best epoch back at the end of training.
-
-    Args:
-        monitor: key of the epoch logs, e.g. ``"val_loss"``, ``"val_accuracy"``.
-        min_delta: minimum change that counts as an improvement (>= 0).
-        patience: epochs without improvement before stopping.
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy-like names).
-        baseline: a value the monitor must beat for the counter to reset.
-        restore_best_weights: restore the best epoch's weights at the end.
-        start_from_epoch: epochs to wait before monitoring starts.
-
-    Attributes: ``best``, ``best_epoch``, ``wait``, ``stopped_epoch`` (0 when
-    it did not stop).
-    """
-
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self.monitor = monitor
-        self.patience = int(patience)
-        self.verbose = verbose
-        self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = int(start_from_epoch)
-        self.mode = resolve_mode(mode, monitor)
-        self.min_delta = abs(float(min_delta)) * (1 if self.mode == "max" else -1)
-        self._reset()
-
-    def _reset(self):
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = -math.inf if self.mode == "max" else math.inf
-        self.best_weights = None
-        self.best_epoch = 0
-
-    def _is_improvement(self, value, reference):
-        if self.mode == "max":
-            return value - self.min_delta > reference
-        return value - self.min_delta < reference
-
-    def on_train_begin(self, logs=None):
-        if not getattr(self, "_restored", False):
-            self._reset()
-        self._restored = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        current = _monitored(self, logs)
-        if current is None:
-            return
-        if epoch < self.start_from_epoch:
-            return
-        current = float(current)
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = _model_weights(_unwrap(self.model))  # if nothing ever improves
-            self.best_epoch = epoch
-        self.wait += 1
-        if self._is_improvement(current, self.best):
-            self.best = current
-            self.best_epoch = epoch
-            if self.restore_best_weights:
-                self.best_weights = _model_weights(_unwrap(self.model))
-            if self.baseline is None or self._is_improvement(current, self.baseline):
-                self.wait = 0
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.request_stop()
-
-    def on_train_end(self, logs=None):
-        if self.stopped_epoch > 0 and self.verbose:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
-            _unwrap(self.model).load_state_dict(self.best_weights)
-
-    def state_dict(self):
-        """Counters and best value, and the best weights with ``restore_best_weights``
-        (so a resumed run restores the same weights at its end)."""
-        state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                 "stopped_epoch": self.stopped_epoch}
-        if self.restore_best_weights and self.best_weights is not None:
-            state["best_weights"] = self.best_weights
-        return state
-
-    def load_state_dict(self, state):
-        """Restore :meth:`state_dict`'s values."""
-        for k in ("wait", "best", "best_epoch", "stopped_epoch", "best_weights"):
-            if k in state:
-                setattr(self, k, state[k])
-        self._restored = True  # the next on_train_begin keeps these
-
-
-class TerminateOnNaN(Callback):
-    """Stop training as soon as the loss becomes NaN or infinite."""
-
-    def __init__(self):
-        super().__init__()
-        self.stopped_batch = None
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            print(f"Batch {batch}: invalid loss, terminating training", file=sys.stderr)
-            self.stopped_batch = batch
-            self.request_stop()
-
-
-# ---------------------------------------------------------------- checkpoints
-class ModelCheckpoint(Callback):
-    """Save a checkpoint at the end of each epoch (or only when ``monitor`` improves).
-
-    The file (written atomically with :func:`minidl.io.save`, HDF5 or npz by
-    extension) holds the dict::
-
-        {"model": state dict, "optimizer": optimizer state dict,
-         "epoch": number of epochs completed (the ``initial_epoch`` to resume from),
-         "history": the History dict so far, "logs": this epoch's logs,
-         "monitor": monitor, "best": best value, "config": model.config (zoo models),
-         "callbacks": {name: state} of callbacks with a state_dict}
-
-    Args:
-        path: file name; may hold format fields filled from the epoch
-            (1-based, as in Keras) and the logs: ``"ckpt-{epoch:02d}-{val_loss:.3f}.h5"``.
-        monitor: logged key deciding "best" (for ``save_best_only``).
-        save_best_only: save only when ``monitor`` improves on the best so far.
-        mode: ``"min"``, ``"max"`` or ``"auto"``.
-        save_weights_only: write just the model's state dict (+ config).
-        initial_value_threshold: a value the first saved epoch must beat.
-
-    Attributes: ``best``, ``last_path`` (the last file written), ``saved``
-    (list of ``(epoch, path)``).
-
-    In a data-parallel run only rank 0 writes, and a ``DistributedDataParallel``
-    model is saved as the module it wraps (keys without ``module.``).
-    """
-
-    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto",
-                 save_weights_only=False, verbose=0, initial_value_threshold=None):
-        super().__init__()
-        self.path = os.fspath(path)
-        self.monitor = monitor
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
-        self.verbose = verbose
-        self.mode = resolve_mode(mode, monitor)
-        self.initial_value_threshold = initial_value_threshold
-        self.best = (initial_value_threshold if initial_value_threshold is not None
-                     else (-math.inf if self.mode == "max" else math.inf))
-        self.last_path = None
-        self.saved = []
-
-    def _better(self, current):
-        return current > self.best if self.mode == "max" else current < self.best
-
-    def _file_path(self, epoch, logs):
-        try:
-            return self.path.format(epoch=epoch + 1, **logs)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise KeyError(f"ModelCheckpoint: cannot fill the path {self.path!r} from epoch and "
-                           f"logs {sorted(logs)} ({exc!r})") from exc
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        bad = _non_finite_entry(self.model)
-        if bad is not None:  # never overwrite a good checkpoint with diverged weights
-            kept = f"the last good checkpoint {self.last_path} is kept" if self.last_path else "nothing saved"
-            warnings.warn(f"ModelCheckpoint: epoch {epoch + 1} not saved: '{bad}' holds NaN or inf; {kept}",
-                          RuntimeWarning, stacklevel=2)
-            return
-        if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                warnings.warn(f"ModelCheckpoint: '{self.monitor}' is not in the logs "
-                              f"(available: {sorted(logs)}); skipping", RuntimeWarning, stacklevel=2)
-                return
-            if not self._better(float(current)):
-                return
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
-                      f"{float(current):.5f}, saving model")
-            self.best = float(current)
-        path = self._file_path(epoch, logs)
-        self._save(path, epoch, logs)
-        self.last_path = path
-        self.saved.append((epoch, path))
-
-    def _save(self, path, epoch, logs):
-        if not is_main_process():  # rank 0 writes; every rank keeps the same `best`
-            return
-        from minidl import io
-        model = _unwrap(self.model)
-        config = getattr(model, "config", None)
-        if self.save_weights_only:
-            io.save(model, path)
-            return
-        ckpt = {"model": _model_weights(model), "epoch": epoch + 1, "logs": logs,
-                "monitor": self.monitor, "best": self.best}
-        if self.optimizer is not None:
-            ckpt["optimizer"] = self.optimizer.state_dict()
-        history = getattr(self.trainer, "history", None)
-        if history is not None:
-            ckpt["history"] = {k: list(v) for k, v in history.history.items()}
-            ckpt["history_epochs"] = list(history.epoch)
-        if config is not None:
-            ckpt["config"] = config
-        states = callback_states(getattr(self.trainer, "callbacks", ()))
-        if states:
-            ckpt["callbacks"] = states
-        io.save(ckpt, path)
-
-    def state_dict(self):
-        """The best value so far."""
-        return {"best": self.best}
-
-    def load_state_dict(self, state):
-        """Restore the best value."""
-        self.best = state.get("best", self.best)
-
-
-def _unwrap(model):
-    """The model inside a ``DistributedDataParallel`` (checkpoints hold its un-prefixed keys, so
-    they load into a bare model and into a run with any number of ranks)."""
-    from minidl.nn.parallel import DistributedDataParallel
-    return model.module if isinstance(model, DistributedDataParallel) else model
-
-
-def callback_states(callbacks) -> dict:
-    """``{name: state}`` for every callback with ``state_dict`` (name: class, ``_1``... for repeats)."""
-    out, seen = {}, {}
-    for cb in callbacks:
-        fn = getattr(cb, "state_dict", None)
-        if fn is None:
-            continue
-        name = type(cb).__name__
-        n = seen.get(name, 0)
-        seen[name] = n + 1
-        out[name if n == 0 else f"{name}_{n}"] = fn()
-    return out
-
-
 # --------------------------------------------------------------------- logging
 class CSVLogger(Callback):
     """Write one CSV row per epoch: ``epoch`` (0-based, as in Keras) then every logged key, sorted.
@@ -542,9 +258,9 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
         if not is_main_process():
             return
+        logs = logs or {}
         if self._file is None:
             self.on_train_begin()
         if self.keys is None:
@@ -580,165 +296,8 @@ class LambdaCallback(Callback):
             setattr(self, name, fn)
 
 
-# ------------------------------------------------------------------ lr control
-def _is_plateau(scheduler) -> bool:
-    return type(scheduler).__name__ == "ReduceLROnPlateau" and hasattr(scheduler, "num_bad_epochs")
-
-
-class LearningRateScheduler(Callback):
-    """Drive a learning-rate schedule from the fit loop.
-
-    Args:
-        scheduler: an ``optim.lr_scheduler`` object (stepped with ``.step()``;
-            ``optim.lr_scheduler.ReduceLROnPlateau`` with ``.step(logs[monitor])``),
-            or a Keras-style function ``schedule(epoch, lr) -> new lr`` applied
-            to every group at the start of each epoch.
-        per: ``"epoch"`` (step once after each epoch, PyTorch's convention) or
-            ``"batch"`` (after each optimiser step). Default: ``"batch"`` for
-            ``InverseTimeDecay`` (Keras' per-iteration ``decay``), else ``"epoch"``.
-        monitor: the logged value fed to a plateau scheduler.
-
-    >>> import minidl.nn as nn, minidl.optim as optim
-    >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
-    >>> LearningRateScheduler(optim.lr_scheduler.InverseTimeDecay(opt, decay=0.01)).per
-    'batch'
-    """
-
-    def __init__(self, scheduler, per=None, monitor="val_loss", verbose=0):
-        super().__init__()
-        self.scheduler = scheduler
-        self.monitor = monitor
-        self.verbose = verbose
-        self.is_function = not hasattr(scheduler, "step")
-        if per is None:
-            per = "batch" if type(scheduler).__name__ == "InverseTimeDecay" else "epoch"
-        if per not in ("epoch", "batch"):
-            raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
-        if self.is_function and per != "epoch":
-            raise ValueError("a schedule function is applied per epoch")
-        if _is_plateau(scheduler) and per != "epoch":
-            raise ValueError("ReduceLROnPlateau steps once per epoch")
-        self.per = per
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if self.is_function:
-            lr = float(self.scheduler(epoch, _get_lr(self.optimizer)))
-            if not math.isfinite(lr):
-                raise ValueError(f"the schedule returned lr={lr} for epoch {epoch}")
-            _set_lr(self.optimizer, lr)
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.per == "batch":
-            self.scheduler.step()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.is_function or self.per != "epoch":
-            return
-        if _is_plateau(self.scheduler):
-            value = (logs or {}).get(self.monitor)
-            if value is None:
-                warnings.warn(f"LearningRateScheduler: '{self.monitor}' is not in the logs",
-                              RuntimeWarning, stacklevel=2)
-                return
-            self.scheduler.step(float(value))
-        else:
-            self.scheduler.step()
-
-    def state_dict(self):
-        """The scheduler's state (empty for a schedule function)."""
-        fn = getattr(self.scheduler, "state_dict", None)
-        return fn() if fn is not None else {}
-
-    def load_state_dict(self, state):
-        """Restore the scheduler's state."""
-        fn = getattr(self.scheduler, "load_state_dict", None)
-        if fn is not None and state:
-            fn(dict(state))
-
-
-class ReduceLROnPlateau(Callback):
-    """Multiply every group's lr by ``factor`` once ``monitor`` has not improved for
-    ``patience`` epochs (Keras semantics).
-
-    An improvement is ``current < best - min_delta`` (mode min) or
-    ``current > best + min_delta`` (mode max). After a reduction, ``cooldown``
-    epochs pass during which the wait counter stays at 0. The lr never goes
-    below ``min_lr``; no reduction happens once it is there.
-
-    Attributes: ``best``, ``wait``, ``cooldown_counter``.
-    """
-
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
-        super().__init__()
-        if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0")
-        self.monitor = monitor
-        self.factor = float(factor)
-        self.patience = int(patience)
-        self.verbose = verbose
-        self.mode = resolve_mode(mode, monitor)
-        self.min_delta = float(min_delta)
-        self.cooldown = int(cooldown)
-        self.min_lr = float(min_lr)
-        self._reset()
-
-    def _reset(self):
-        self.best = -math.inf if self.mode == "max" else math.inf
-        self.wait = 0
-        self.cooldown_counter = 0
-
-    def _improved(self, current):
-        if self.mode == "max":
-            return current > self.best + self.min_delta
-        return current < self.best - self.min_delta
-
-    def in_cooldown(self) -> bool:
-        """True during the cooldown epochs after a reduction."""
-        return self.cooldown_counter > 0
-
-    def on_train_begin(self, logs=None):
-        if not getattr(self, "_restored", False):
-            self._reset()
-        self._restored = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        current = _monitored(self, logs)
-        if current is None:
-            return
-        current = float(current)
-        if self.in_cooldown():
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self._improved(current):
-            self.best = current
-            self.wait = 0
-        elif not self.in_cooldown():
-            self.wait += 1
-            if self.wait >= self.patience:
-                reduced = False
-                for group in self.optimizer.param_groups:
-                    old = float(group["lr"])
-                    if old > np.float32(self.min_lr):
-                        group["lr"] = max(old * self.factor, self.min_lr)
-                        reduced = True
-                if reduced:
-                    if self.verbose:
-                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
-                              f"to {_get_lr(self.optimizer)}.")
-                    self.cooldown_counter = self.cooldown
-                    self.wait = 0
-
-    def state_dict(self):
-        """Counters and best value."""
-        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
-
-    def load_state_dict(self, state):
-        """Restore :meth:`state_dict`'s values."""
-        for k in ("best", "wait", "cooldown_counter"):
-            if k in state:
-                setattr(self, k, state[k])
-        self._restored = True  # the next on_train_begin keeps these
-
+# The other callback families live in modules of their own; they are importable from here too.
+from minidl.monitor import resolve_mode  # noqa: E402
+from minidl.train.checkpoint import ModelCheckpoint, callback_states  # noqa: E402,F401
+from minidl.train.early_stopping import EarlyStopping, TerminateOnNaN  # noqa: E402
+from minidl.train.lr_callbacks import LearningRateScheduler, ReduceLROnPlateau  # noqa: E402

@@ -69,7 +69,7 @@ def as_batches(data, batch_size=32, shuffle=False, seed=None, allow_bare=False):
     if isinstance(data, tuple) and len(data) == 2 and not hasattr(data, "_fields"):
         return ArrayBatches(data[0], data[1], batch_size, shuffle, seed)
     if allow_bare and (isinstance(data, np.ndarray) or hasattr(data, "requires_grad")
-                       or hasattr(data, "__cuda_array_interface__")):
+                       or backend.is_device_array(data)):
         return ArrayBatches(data, None, batch_size, False, None)
     if isinstance(data, (list, tuple)) and data and isinstance(data[0], np.ndarray) and not allow_bare:
         raise TypeError("pass arrays as a 2-tuple (x, y)")

@@ -42,6 +42,7 @@ from minidl.autograd import no_grad
 from minidl.metrics import resolve_metric, to_numpy
 from minidl.tensor import Tensor
 from minidl.train.callbacks import CallbackList, ProgressBar
+from minidl.train.checkpoint import state_keys
 from minidl.train.data import as_batches, epoch_seed, num_samples
 from minidl.train.history import History
 
@@ -129,7 +130,7 @@ def _to_tensor(a, dev, float_dtype):
         return None
     if isinstance(a, Tensor):
         a = a.data
-    if not hasattr(a, "__cuda_array_interface__"):
+    if not backend.is_device_array(a):
         a = np.asarray(a)
     if a.dtype.kind == "f" and a.dtype != float_dtype:
         a = a.astype(float_dtype)
@@ -445,14 +446,7 @@ def load_checkpoint(path, model, optimizer=None, callbacks=(), strict=True) -> d
         except (ValueError, KeyError) as exc:
             raise type(exc)(f"{path}: {exc}") from exc
     saved = ckpt.get("callbacks") or {}
-    names = {}
-    for cb in callbacks:
-        if not hasattr(cb, "load_state_dict"):
-            continue
-        name = type(cb).__name__
-        n = names.get(name, 0)
-        names[name] = n + 1
-        key = name if n == 0 else f"{name}_{n}"
+    for key, cb in state_keys(callbacks, "load_state_dict"):
         if key in saved:
             cb.load_state_dict(saved[key])
     return ckpt

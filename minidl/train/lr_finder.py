@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from minidl import backend
-from minidl.train.callbacks import _model_weights
+from minidl.train.callbacks import model_weights as _model_weights
 from minidl.train.data import as_batches, epoch_seed
 from minidl.train.loop import Trainer, _setup_device, _split_batch, _to_tensor, resolve_loss
 

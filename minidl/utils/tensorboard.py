@@ -29,9 +29,7 @@ def _numpy(value):
     from ..tensor import Tensor
     if isinstance(value, Tensor):
         value = value.data
-    if hasattr(value, "__cuda_array_interface__"):
-        value = backend.to_device(value, "cpu")
-    return np.asarray(value)
+    return backend.to_numpy(value)
 
 
 def _scalar(value) -> float:

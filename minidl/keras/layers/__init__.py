@@ -1,12 +1,41 @@
 """``keras.layers``: the layers of the Keras facade (``from minidl.keras import layers``)."""
 from minidl.keras.layers.base import Input, InputLayer, KerasTensor, Layer, Variable
-from minidl.keras.layers.conv import (AveragePooling2D, Conv2D, GlobalAveragePooling2D,
-                                      GlobalMaxPooling2D, MaxPooling2D, ZeroPadding2D)
-from minidl.keras.layers.core import (Activation, Dense, Dropout, Flatten, Identity, LeakyReLU, ReLU,
-                                      Rescaling, Reshape, Softmax)
-from minidl.keras.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply,
-                                         Subtract, add, average, concatenate, maximum, minimum,
-                                         multiply, subtract)
+from minidl.keras.layers.conv import (
+                                      AveragePooling2D,
+                                      Conv2D,
+                                      GlobalAveragePooling2D,
+                                      GlobalMaxPooling2D,
+                                      MaxPooling2D,
+                                      ZeroPadding2D,
+)
+from minidl.keras.layers.core import (
+                                      Activation,
+                                      Dense,
+                                      Dropout,
+                                      Flatten,
+                                      Identity,
+                                      LeakyReLU,
+                                      ReLU,
+                                      Rescaling,
+                                      Reshape,
+                                      Softmax,
+)
+from minidl.keras.layers.merging import (
+                                      Add,
+                                      Average,
+                                      Concatenate,
+                                      Maximum,
+                                      Minimum,
+                                      Multiply,
+                                      Subtract,
+                                      add,
+                                      average,
+                                      concatenate,
+                                      maximum,
+                                      minimum,
+                                      multiply,
+                                      subtract,
+)
 from minidl.keras.layers.normalization import BatchNormalization
 from minidl.keras.layers.preprocessing import Normalization, RandomFlip
 

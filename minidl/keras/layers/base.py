@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from minidl.nn.module import Module, Parameter
-from minidl.tensor import Tensor
-
 from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
+from minidl.nn.module import Module, Parameter
+from minidl.tensor import Tensor
 
 __all__ = ["Layer", "Variable", "BufferVariable", "VariableView", "KerasTensor", "InputLayer", "Input",
            "standardize_shape", "training_context"]

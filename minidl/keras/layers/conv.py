@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.ops import reduction as _red
-
 from minidl.keras import activations as _activations
 from minidl.keras.layers.base import Layer
+from minidl.ops import reduction as _red
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "ZeroPadding2D", "conv_output_length", "same_padding"]

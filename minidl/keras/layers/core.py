@@ -10,12 +10,11 @@ import math
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.ops import math as _math
-from minidl.ops import shape as _shape
-
 from minidl.keras import activations as _activations
 from minidl.keras._tensor import NCHW_TO_NHWC, NHWC_TO_NCHW, permute, to_internal_axis
 from minidl.keras.layers.base import Layer, standardize_shape
+from minidl.ops import math as _math
+from minidl.ops import shape as _shape
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU",
            "Softmax", "Identity"]

@@ -1,11 +1,10 @@
 """Merging layers for functional models: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate."""
 from __future__ import annotations
 
-from minidl.ops import math as _math
-from minidl.ops import shape as _shape
-
 from minidl.keras._tensor import to_internal_axis
 from minidl.keras.layers.base import Layer
+from minidl.ops import math as _math
+from minidl.ops import shape as _shape
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add",
            "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]

@@ -15,7 +15,6 @@ import numpy as np
 import minidl.nn.functional as F
 from minidl import kernels
 from minidl.backend import get_array_module
-
 from minidl.keras.layers.base import Layer
 
 __all__ = ["BatchNormalization"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import backend
-from minidl.ops import shape as _shape
-
 from minidl.keras._tensor import numpy_of
 from minidl.keras.layers.base import Layer
+from minidl.ops import shape as _shape
 
 __all__ = ["Normalization", "RandomFlip"]
 

@@ -15,7 +15,6 @@ import math
 import numpy as np
 
 from minidl import backend
-
 from minidl.keras._tensor import numpy_of
 
 __all__ = ["is_array", "to_arrays", "num_samples", "ArrayData", "IterableData", "make_data",

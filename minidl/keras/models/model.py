@@ -8,7 +8,6 @@ channels-last Tensors, as in Keras; its layers are built on the first call.
 from __future__ import annotations
 
 from minidl.autograd import no_grad
-
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, training_context
 from minidl.keras.models.training import TrainingMixin
@@ -226,6 +225,7 @@ class Model(TrainingMixin, Layer):
     def to_json(self, **kwargs) -> str:
         """:meth:`get_config` as JSON."""
         import json
+
         from minidl.keras.models.saving import model_config
         return json.dumps(model_config(self), **kwargs)
 

@@ -28,7 +28,6 @@ import numpy as np
 
 from minidl import backend
 from minidl import io as _io
-
 from minidl.keras._tensor import numpy_of
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_config",

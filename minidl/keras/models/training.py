@@ -12,15 +12,20 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
-from minidl.tensor import Tensor
-
 from minidl.keras import callbacks as _callbacks
 from minidl.keras import losses as _losses
 from minidl.keras import metrics as _metrics
 from minidl.keras import optimizers as _optimizers
 from minidl.keras._tensor import as_tensor, numpy_of, to_external, to_internal
-from minidl.keras.models.data import (ArrayData, class_weights_to_sample_weights, is_array, make_data,
-                                      to_arrays, train_validation_split)
+from minidl.keras.models.data import (
+    ArrayData,
+    class_weights_to_sample_weights,
+    is_array,
+    make_data,
+    to_arrays,
+    train_validation_split,
+)
+from minidl.tensor import Tensor
 
 __all__ = ["TrainingMixin"]
 

@@ -28,10 +28,9 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
+from minidl.keras.optimizers import schedules
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
-
-from minidl.keras.optimizers import schedules
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adadelta", "Adagrad",
            "get", "serialize", "schedules"]

@@ -4,8 +4,16 @@ from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.dropout import Dropout, Dropout2d
 from minidl.nn.layers.flatten import Flatten
 from minidl.nn.layers.linear import Identity, Linear
-from minidl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
-                                   NLLLoss, SmoothL1Loss)
+from minidl.nn.layers.loss import (
+                                   BCELoss,
+                                   BCEWithLogitsLoss,
+                                   CrossEntropyLoss,
+                                   HuberLoss,
+                                   L1Loss,
+                                   MSELoss,
+                                   NLLLoss,
+                                   SmoothL1Loss,
+)
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from minidl.nn.layers.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

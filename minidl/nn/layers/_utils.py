@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from minidl import backend
-from minidl.nn import init
 from minidl.kernels.shapes import pair as _pair  # noqa: F401  (re-exported for the layers)
+from minidl.nn import init
 
 
 def _factory(device, dtype):
@@ -19,7 +19,7 @@ def _factory(device, dtype):
 
 def _place(module, device):
     """Move a freshly initialised (CPU) module to ``device`` when one was asked for."""
-    if device is not None and device.type != "cpu":
+    if device is not None and backend.is_gpu(device):
         module.to(device=device)
 
 

@@ -13,8 +13,8 @@ gradients stay local (``DistributedDataParallel`` averages them).
 """
 from __future__ import annotations
 
-from minidl import kernels
 from minidl import distributed as dist
+from minidl import kernels
 from minidl.autograd import Function
 from minidl.backend import get_array_module
 from minidl.distributed.communicators import ReduceOp

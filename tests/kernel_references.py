@@ -1,7 +1,10 @@
-"""Direct-loop references: one output element (or one window) at a time.
+"""Direct-loop references of the kernels: one output element (or one window) at a time.
 
 Deliberately naive and slow; only the tests use them, on tiny inputs, to check
-the vectorised, Numba and CUDA kernels against code that is obviously right.
+the vectorised, Numba and CUDA kernels of ``minidl.kernels`` against code that
+is obviously right. They live with the tests, not in the package: they are
+test oracles, never a fallback (the vectorised reference at the top of each
+kernel family is that).
 """
 from __future__ import annotations
 
@@ -9,16 +12,16 @@ import math
 
 import numpy as np
 
-from .shapes import conv_geometry, pool_geometry
+from minidl.kernels.shapes import ConvGeometry, PoolGeometry
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "bias_relu_forward", "bias_relu_backward",
-           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
+           "avgpool2d_forward", "avgpool2d_backward", "channel_mean_var", "channel_sum_dot", "channel_affine",
+           "channel_combine"]
 
 
 def im2col(x, kernel, stride, padding, dilation):
     """Loop version of ``kernels.im2col``: x (N, C, H, W) -> cols (N*OH*OW, C*kh*kw)."""
-    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = ConvGeometry.of(
         "im2col", x.shape, kernel, stride, padding, dilation)
     cols = np.zeros((n * oh * ow, c * kh * kw), dtype=x.dtype)
     for b in range(n):
@@ -35,7 +38,7 @@ def im2col(x, kernel, stride, padding, dilation):
 
 def col2im(cols, x_shape, kernel, stride, padding, dilation):
     """Loop version of ``kernels.col2im``: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape``."""
-    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = conv_geometry(
+    n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = ConvGeometry.of(
         "col2im", x_shape, kernel, stride, padding, dilation)
     dx = np.zeros(x_shape, dtype=cols.dtype)
     for b in range(n):
@@ -59,7 +62,7 @@ def _clipped_window(o, s, p, k, size):
 
 def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
     """Loop version of ``kernels.maxpool2d_forward`` -> (out, argmax)."""
-    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = PoolGeometry.of(
         "maxpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
     arg = np.empty((n, c, oh, ow), dtype=np.int64)
@@ -102,7 +105,7 @@ def _divisor(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad):
 
 def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
     """Loop version of ``kernels.avgpool2d_forward``."""
-    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = PoolGeometry.of(
         "avgpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
     for b in range(n):
@@ -119,7 +122,7 @@ def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):
 
 def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad):
     """Loop version of ``kernels.avgpool2d_backward``."""
-    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = pool_geometry(
+    n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow = PoolGeometry.of(
         "avgpool2d_backward", x_shape, kernel, stride, padding, ceil_mode)
     dx = np.zeros(x_shape, dtype=dy.dtype)
     for b in range(n):
@@ -138,32 +141,6 @@ def avgpool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_in
 def _chan(x):
     """(N, C, HW) view of a 2-D or 4-D array."""
     return x.reshape(x.shape[0], x.shape[1], -1)
-
-
-def bias_relu_forward(y, bias):
-    """Loop version: max(y + bias[c], 0) (NaN stays NaN), into a copy."""
-    out = y.copy()
-    v = _chan(out)
-    for b in range(v.shape[0]):
-        for c in range(v.shape[1]):
-            for k in range(v.shape[2]):
-                t = v[b, c, k] + bias[c]
-                v[b, c, k] = 0 if t < 0 else t
-    return out
-
-
-def bias_relu_backward(dy, y):
-    """Loop version: dx = dy where y > 0 else 0; dbias[c] = sum of dx over (N, H, W)."""
-    dx = np.zeros_like(dy)
-    dv, yv, gv = _chan(dx), _chan(y), _chan(dy)
-    dbias = np.zeros(dy.shape[1], dtype=np.float64)
-    for b in range(gv.shape[0]):
-        for c in range(gv.shape[1]):
-            for k in range(gv.shape[2]):
-                if yv[b, c, k] > 0:
-                    dv[b, c, k] = gv[b, c, k]
-                    dbias[c] += gv[b, c, k]
-    return dx, dbias.astype(dy.dtype)
 
 
 def channel_mean_var(x):

@@ -1,0 +1,138 @@
+"""What the CUDA kernels of every family share: compiling per dtype, launching, streams, PTX.
+
+Why ``numba.cuda`` rather than CuPy ``RawKernel`` (CUDA C): the very same
+kernel source runs under Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``),
+so CI machines without a GPU execute every kernel against the NumPy
+references, and ``compile_ptx`` type-checks and compiles every kernel for a
+real architecture (sm_90) without a device. A CUDA C kernel could only be
+compiled there, never run.
+
+Each family writes its kernels as closures over the float type
+(``_cuda_sources(ftype)``), so float32 inputs accumulate in float32; they are
+grid-stride loops over flat, C-contiguous 1-D views, one thread per output
+element, so consecutive threads handle consecutive elements of the fastest
+axis and global writes coalesce. Device arrays are handed over through the
+CUDA array interface (``cuda.as_cuda_array(..., sync=False)``), and kernels
+launch on the array library's current stream, which keeps them ordered with
+the work around them without a synchronisation per call. Under the simulator
+the same code takes NumPy arrays.
+
+This module imports ``numba.cuda``; the families import it only when a CUDA
+kernel is about to run.
+"""
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+import numpy as np
+from numba import config, cuda, types
+
+from minidl import backend
+
+__all__ = ["usable", "simulating", "kernels", "launch", "launch_reduction", "dev", "stream_for",
+           "compile_ptx_all", "THREADS", "MAX_BLOCKS", "RED_THREADS"]
+
+THREADS = 256
+MAX_BLOCKS = 65535 * 8
+# Threads per block of the per-channel reductions (a power of two); small under
+# the simulator, where every thread is a Python thread.
+RED_THREADS = 8 if config.ENABLE_CUDASIM else 256
+
+
+def simulating() -> bool:
+    """True when Numba's CUDA simulator runs the kernels (``NUMBA_ENABLE_CUDASIM=1``)."""
+    return bool(config.ENABLE_CUDASIM)
+
+
+def usable() -> bool:
+    """True when kernels can launch: a CUDA device that Numba sees, or the simulator."""
+    if config.ENABLE_CUDASIM:
+        return True
+    try:
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+def signature_types(ftype):
+    """``(float array, int64 array, int64 scalar)`` Numba types for float type ``ftype``."""
+    f = types.Array(types.float32 if ftype is np.float32 else types.float64, 1, "C")
+    return f, types.Array(types.int64, 1, "C"), types.int64
+
+
+def _bind(sources):
+    """Make ``cuda`` in the family module of ``sources`` the real ``numba.cuda``.
+
+    The kernels use ``cuda`` as a module global (not a closure variable), since
+    the simulator runs a kernel with that global swapped for its fake module.
+    """
+    sources.__globals__["cuda"] = cuda
+    return sources
+
+
+@functools.lru_cache(maxsize=None)
+def kernels(sources, dtype_name):
+    """The ``cuda.jit`` kernels of one family (``sources(ftype) -> {name: fn}``) for one dtype."""
+    ftype = np.dtype(dtype_name).type
+    return SimpleNamespace(**{name: cuda.jit(fn) for name, fn in _bind(sources)(ftype).items()})
+
+
+def compile_ptx_all(cc=(9, 0)):
+    """Compile every family's kernels for float32 and float64 to PTX for compute capability ``cc``.
+
+    Needs no GPU (only NVVM from a CUDA toolkit); returns ``{(name, dtype): ptx}``.
+    Raises on any typing or compilation error, which is what the tests check.
+    """
+    from . import channel_stats, pooling, unfold
+    out = {}
+    for family in (unfold, pooling, channel_stats):
+        for ftype in (np.float32, np.float64):
+            sigs = family._cuda_signatures(ftype)
+            for name, fn in _bind(family._cuda_sources)(ftype).items():
+                ptx, _ = cuda.compile_ptx(fn, sigs[name], cc=cc)
+                out[(name, np.dtype(ftype).name)] = ptx
+    return out
+
+
+_streams = {}
+
+
+def stream_for(array):
+    """The Numba stream matching the array library's current stream (0 = default, e.g. NumPy in the simulator)."""
+    ptr = backend.current_stream_pointer(array)
+    if ptr is None:
+        return 0
+    if ptr not in _streams:
+        _streams[ptr] = cuda.external_stream(ptr) if ptr else cuda.default_stream()
+    return _streams[ptr]
+
+
+def dev(array):
+    """A flat 1-D device view of a C-contiguous array (no copy, no stream sync)."""
+    flat = array.reshape(-1)
+    if backend.is_device_array(flat) and not config.ENABLE_CUDASIM:
+        return cuda.as_cuda_array(flat, sync=False)
+    return flat
+
+
+def launch(kernel, total, stream, *args):
+    """Launch a grid-stride ``kernel`` over ``total`` elements."""
+    if total <= 0:
+        return
+    if config.ENABLE_CUDASIM:
+        # The simulator runs each thread in Python: a tiny grid, still > 1 block
+        # so the grid-stride loop is exercised.
+        blocks, threads = 2, 4
+    else:
+        threads = THREADS
+        blocks = min((total + threads - 1) // threads, MAX_BLOCKS)
+    kernel[blocks, threads, stream](*args)
+
+
+def launch_reduction(kernel, channels, stream, *args):
+    """Launch a per-channel reduction ``kernel``: blocks over channels, RED_THREADS threads each."""
+    if channels <= 0:
+        return
+    blocks = 2 if config.ENABLE_CUDASIM else min(channels, MAX_BLOCKS)
+    kernel[blocks, RED_THREADS, stream](*args)

@@ -1,0 +1,171 @@
+"""Numba, loaded on first use: the process settings that go with it, the shared loop helpers, the compiler.
+
+The CPU kernels of each family are written as plain Python functions at
+module level (they run, slowly, without Numba too). The first call of a
+family's Numba implementation calls :func:`compile_kernels`, which imports
+Numba (once per process, see :func:`numba_module`), puts Numba's ``prange``
+and ``uint64`` and the compiled helpers below into the family's namespace and
+replaces each kernel there by its ``njit`` version (``cache=True``: the
+machine code is kept in ``__pycache__`` between runs).
+
+Every kernel splits its work with ``prange`` over a dimension whose writes do
+not overlap, so no two threads touch the same output element. Inner loops run
+along the last axis, which keeps reads and writes contiguous when stride is 1.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from minidl import config
+
+__all__ = ["numba_module", "compile_kernels", "prange", "uint64", "fill", "gather", "gather_add",
+           "scatter_add", "valid_range", "REDUCE_MATH"]
+
+# Placeholders until Numba is loaded: the kernels are valid (slow) Python with these.
+prange = range
+uint64 = int
+
+# Reductions may be reassociated so LLVM vectorises the sums (the order of a
+# float sum changes in the last bits); NaN/inf semantics stay IEEE.
+REDUCE_MATH = {"reassoc", "contract"}
+
+_numba = None
+_helpers = None
+_lock = threading.RLock()
+
+
+def numba_module():
+    """Import Numba once, applying the two process settings minidl makes for it.
+
+    1. ``OMP_WAIT_POLICY=PASSIVE`` unless the user set it (``config.omp_passive_wait``):
+       a conv net alternates these kernels with BLAS GEMMs on the same cores,
+       and an OpenMP pool that spins after each parallel region (libgomp's
+       default) steals the cores the next GEMM needs. Measured on 2 cores, an
+       im2col + 3 GEMM + col2im step took 60 ms with spinning workers and 50 ms
+       with passive ones. libgomp reads it when Numba first starts its pool,
+       which happens after this import.
+    2. One Numba thread while BLAS may run several (see :func:`_one_thread_beside_spinning_blas`).
+    """
+    global _numba
+    if _numba is None:
+        if config.omp_passive_wait:
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import numba
+        _one_thread_beside_spinning_blas(numba)
+        _numba = numba
+    return _numba
+
+
+# OpenBLAS's idle threads spin for about 2^28 cycles (0.1 s) after every GEMM
+# unless OPENBLAS_THREAD_TIMEOUT says otherwise, and a conv net calls a GEMM
+# every few milliseconds, so a second Numba thread always shares its core with
+# a spinning BLAS thread. Measured on 2 cores (LeNet N1 / CIFAR CNN N2 training
+# steps): 2 Numba + 2 BLAS threads 36 / 325 ms; 1 Numba + 2 BLAS 9.3 / 188 ms;
+# 2 + 2 with OPENBLAS_THREAD_TIMEOUT=4 5.7 / 202 ms; 1 + 1 8.3 / 210 ms.
+def _one_thread_beside_spinning_blas(numba):
+    """Use one Numba thread unless BLAS is single-threaded, told not to spin, or the user chose.
+
+    The user chooses with ``NUMBA_NUM_THREADS``, ``OPENBLAS_THREAD_TIMEOUT`` or
+    ``config.keep_numba_threads`` (``MINIDL_KEEP_NUMBA_THREADS=1``). Returns the
+    number of Numba threads in effect.
+    """
+    chosen = any(name in os.environ for name in ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT"))
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    if not chosen and not config.keep_numba_threads and blas_threads != "1":
+        numba.set_num_threads(1)
+    return numba.get_num_threads()
+
+
+# --- loop helpers shared by the families ------------------------------------
+# They index with unsigned integers: Numba's signed indexing adds a
+# negative-index wraparound branch that stops LLVM from vectorising the loop
+# (measured 3x slower on im2col). Every caller guarantees the indices are in
+# range and the counts non-negative.
+
+def valid_range(offset, stride, count, size):
+    """Range [lo, hi) of o in [0, count) with 0 <= o*stride + offset < size (lo <= hi)."""
+    lo = 0
+    if offset < 0:
+        lo = (-offset + stride - 1) // stride
+    hi = 0
+    if size - 1 - offset >= 0:
+        hi = (size - 1 - offset) // stride + 1
+    hi = min(hi, count)
+    lo = min(lo, hi)
+    return lo, hi
+
+
+def fill(dst, d0, count, value):
+    """dst[d0:d0+count] = value."""
+    d0 = uint64(d0)
+    for t in range(uint64(count)):
+        dst[d0 + t] = value
+
+
+def gather(dst, d0, src, s0, step, count):
+    """dst[d0 + t] = src[s0 + t*step] for t in range(count)."""
+    d0, s0 = uint64(d0), uint64(s0)
+    if step == 1:  # the common case: a contiguous copy LLVM turns into vector moves
+        for t in range(uint64(count)):
+            dst[d0 + t] = src[s0 + t]
+        return
+    step = uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t] = src[s0 + t * step]
+
+
+def gather_add(dst, d0, src, s0, step, count):
+    """dst[d0 + t] += src[s0 + t*step] for t in range(count)."""
+    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t] += src[s0 + t * step]
+
+
+def scatter_add(dst, d0, step, src, s0, count):
+    """dst[d0 + t*step] += src[s0 + t] for t in range(count)."""
+    d0, s0, step = uint64(d0), uint64(s0), uint64(step)
+    for t in range(uint64(count)):
+        dst[d0 + t * step] += src[s0 + t]
+
+
+_HELPERS = ("valid_range", "fill", "gather", "gather_add", "scatter_add")
+
+
+def _compiled_helpers():
+    """The helpers above as Numba functions (compiled once per process)."""
+    global _helpers
+    with _lock:
+        if _helpers is not None:
+            return _helpers
+        numba = numba_module()
+        names = globals()
+        names.update(prange=numba.prange, uint64=numba.uint64)
+        for name in _HELPERS:
+            names[name] = numba.njit(cache=True)(names[name])
+        _helpers = {name: names[name] for name in _HELPERS}
+        return _helpers
+
+
+def compile_kernels(namespace, kernels):
+    """Replace the plain kernels of a family by Numba's compiled versions, in place.
+
+    ``namespace``: the family module's ``globals()``; ``kernels``: ``{name: njit options}``.
+    Does nothing the second time.
+    """
+    if namespace.get("_numba_compiled"):
+        return
+    with _lock:
+        if namespace.get("_numba_compiled"):
+            return
+        numba = numba_module()
+        namespace.update(_compiled_helpers())
+        namespace.update(prange=numba.prange, uint64=numba.uint64)
+        for name, options in kernels.items():
+            namespace[name] = numba.njit(**options)(namespace[name])
+        namespace["_numba_compiled"] = True
+
+
+def num_threads() -> int:
+    """Numba's thread count in effect (imports Numba)."""
+    return numba_module().get_num_threads()

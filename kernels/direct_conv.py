@@ -1,0 +1,264 @@
+"""Stride-1 convolution without a column matrix, for layers with few channels: reference, Numba, dispatch.
+
+``conv2d_direct_forward(x (N,C,H,W), w (O,C/g,kh,kw), padding, dilation, groups) -> (N,O,OH,OW)``
+and ``conv2d_direct_backward(dy, x, w, ...) -> (dx, dw)``. There is no CUDA
+kernel: device arrays take the vectorised reference, and ``F.conv2d`` sends
+them to im2col + cuBLAS anyway (:func:`direct_conv_suited` is False for them).
+
+Im2col pays for a column matrix C*kh*kw times the size of the input; when the
+channel counts are small the GEMMs on it are thin and memory-bound, and
+building, reading and scattering the matrix costs more than the arithmetic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl import config
+from minidl.backend import get_array_module
+
+from . import _numba
+from ._dispatch import implementation
+from ._numba import REDUCE_MATH, fill, prange, uint64
+from .shapes import DirectConvGeometry, check_float, check_nchw, conv_output_size
+
+__all__ = ["conv2d_direct_forward", "conv2d_direct_backward", "direct_conv_suited",
+           "DIRECT_MAX_CHANNELS", "DIRECT_MIN_PLANE"]
+
+
+# --- 1. NumPy reference (vectorised; written against xp) ------------------------
+
+def _pad(xp, x, g):
+    return xp.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw))) if (g.ph or g.pw) else x
+
+
+def _forward_numpy(x, w, g):
+    # y[n, o] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*Cg + c, i*dh : i*dh+OH, j*dw : j*dw+OW]
+    # for o in group k, one tensordot per (group, kernel position).
+    xp = get_array_module(x)
+    xpad = _pad(xp, x, g)
+    og, cg = g.o // g.groups, g.cg
+    y = xp.zeros(g.y_shape, dtype=x.dtype)
+    for k in range(g.groups):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                block = xpad[:, k * cg:(k + 1) * cg, i * g.dh:i * g.dh + g.oh, j * g.dw:j * g.dw + g.ow]
+                part = xp.tensordot(w[k * og:(k + 1) * og, :, i, j], block, axes=([1], [1]))  # (Og, N, OH, OW)
+                y[:, k * og:(k + 1) * og] += part.transpose(1, 0, 2, 3)
+    return y
+
+
+def _backward_numpy(dy, x, w, g, need_input, need_weight):
+    # dw[o, c, i, j] = sum_{n, oy, ox} dy[n, o, oy, ox] * xpad[n, k*Cg + c, oy + i*dh, ox + j*dw];
+    # dx is the matching scatter of w[o, c, i, j] * dy into the padded input, cropped.
+    xp = get_array_module(dy)
+    xpad = _pad(xp, x, g)
+    og, cg = g.o // g.groups, g.cg
+    gw = xp.zeros(w.shape, dtype=dy.dtype) if need_weight else None
+    dxpad = xp.zeros(xpad.shape, dtype=dy.dtype) if need_input else None
+    for k in range(g.groups):
+        dyk = dy[:, k * og:(k + 1) * og]                                  # (N, Og, OH, OW)
+        for i in range(g.kh):
+            for j in range(g.kw):
+                rows, cols = slice(i * g.dh, i * g.dh + g.oh), slice(j * g.dw, j * g.dw + g.ow)
+                if need_weight:
+                    block = xpad[:, k * cg:(k + 1) * cg, rows, cols]      # (N, Cg, OH, OW)
+                    gw[k * og:(k + 1) * og, :, i, j] = xp.tensordot(dyk, block, axes=([0, 2, 3], [0, 2, 3]))
+                if need_input:
+                    part = xp.tensordot(dyk, w[k * og:(k + 1) * og, :, i, j], axes=([1], [0]))  # (N, OH, OW, Cg)
+                    dxpad[:, k * cg:(k + 1) * cg, rows, cols] += part.transpose(0, 3, 1, 2)
+    dx = xp.ascontiguousarray(dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]) if need_input else None
+    return dx, gw
+
+
+# --- 2. Numba CPU kernels ---------------------------------------------------------
+# They work on a "wide" layout: every output plane is stored with the padded
+# input's row length Wp (columns OW..Wp-1 are junk, or zeros for gradients), so
+# output element t = oy*Wp + ox reads padded input element t + i*dh*Wp + j*dw
+# for kernel position (i, j). Each (i, j) is then one long contiguous loop over
+# t that LLVM vectorises, instead of OH short rows. L = OH*Wp - (kw-1)*dw is
+# the last t whose reads stay in the plane.
+
+def _direct_fwd(xpad, w, yw, dh, dw, groups, zero):
+    # yw[n, o] (OH*Wp, flat) = sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]
+    n, c, hp, wp = xpad.shape
+    o_, cg, kh, kw = w.shape
+    oh = yw.shape[2]
+    og = o_ // groups
+    length = uint64(oh * wp - (kw - 1) * dw)
+    for q in prange(n * o_):
+        b = q // o_
+        o = q % o_
+        acc = yw[b, o].reshape(-1)
+        fill(acc, 0, oh * wp, zero)
+        c0 = (o // og) * cg
+        for ci in range(cg):
+            src = xpad[b, c0 + ci].reshape(-1)
+            for i in range(kh):
+                for j in range(kw):
+                    wv = w[o, ci, i, j]
+                    off = uint64(i * dh * wp + j * dw)
+                    for t in range(length):
+                        acc[t] += wv * src[t + off]
+
+
+def _direct_dw(xpad, dyw, gw, dh, dw, groups, zero):
+    # gw[o, c, i, j] = sum over n, t of dyw[n, o, t] * xpad[n, g*Cg + c, t + i*dh*Wp + j*dw];
+    # one (o, c) pair per work item, batch item outermost so that the two
+    # planes stay in L1 across the kh*kw dot products.
+    n, c, hp, wp = xpad.shape
+    o_, cg, kh, kw = gw.shape
+    oh = dyw.shape[2]
+    og = o_ // groups
+    length = uint64(oh * wp - (kw - 1) * dw)
+    for q in prange(o_ * cg):
+        o = q // cg
+        ci = q % cg
+        c0 = (o // og) * cg
+        sums = np.zeros(kh * kw, dtype=np.float64)
+        for b in range(n):
+            g = dyw[b, o].reshape(-1)
+            src = xpad[b, c0 + ci].reshape(-1)
+            for i in range(kh):
+                for j in range(kw):
+                    off = uint64(i * dh * wp + j * dw)
+                    part = zero
+                    for t in range(length):
+                        part += g[t] * src[t + off]
+                    sums[i * kw + j] += part
+        for i in range(kh):
+            for j in range(kw):
+                gw[o, ci, i, j] = sums[i * kw + j]
+
+
+def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
+    # dxpad[n, c] (Hp*Wp, flat) gets w[o, c - g*Cg, i, j] * dyw[n, o] shifted by
+    # i*dh*Wp + j*dw, for every o of c's group g; one (n, c) plane per work item.
+    n, c, hp, wp = dxpad.shape
+    o_, cg, kh, kw = w.shape
+    oh = dyw.shape[2]
+    og = o_ // groups
+    length = uint64(oh * wp - (kw - 1) * dw)
+    for q in prange(n * c):
+        b = q // c
+        ci = q % c
+        g0 = (ci // cg) * og
+        cl = ci % cg
+        acc = dxpad[b, ci].reshape(-1)
+        fill(acc, 0, hp * wp, zero)
+        for o in range(g0, g0 + og):
+            g = dyw[b, o].reshape(-1)
+            for i in range(kh):
+                for j in range(kw):
+                    wv = w[o, cl, i, j]
+                    off = uint64(i * dh * wp + j * dw)
+                    for t in range(length):
+                        acc[t + off] += wv * g[t]
+
+
+_NUMBA_KERNELS = {"_direct_fwd": dict(parallel=True, cache=True),
+                  "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
+                  "_direct_dx": dict(parallel=True, cache=True)}
+
+
+_numba_compiled = False
+
+
+def compile_numba():
+    """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+
+
+def _pad_planes(x, ph, pw):
+    """x (N, C, H, W) zero-padded by ph rows and pw columns on each side, C-contiguous."""
+    if not (ph or pw):
+        return np.ascontiguousarray(x)
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def _forward_numba(x, w, g):
+    compile_numba()
+    xpad = _pad_planes(x, g.ph, g.pw)
+    wp = g.w + 2 * g.pw
+    yw = np.empty((g.n, g.o, g.oh, wp), dtype=x.dtype)
+    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), yw, g.dh, g.dw, g.groups, x.dtype.type(0))
+    return np.ascontiguousarray(yw[:, :, :, :g.ow])
+
+
+def _backward_numba(dy, x, w, g, need_input, need_weight):
+    compile_numba()
+    wp = g.w + 2 * g.pw
+    dyw = np.zeros((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns stay 0
+    dyw[:, :, :, :g.ow] = dy
+    zero = dy.dtype.type(0)
+    gw = dx = None
+    if need_weight:
+        gw = np.empty(w.shape, dtype=dy.dtype)
+        _direct_dw(_pad_planes(x.astype(dy.dtype, copy=False), g.ph, g.pw), dyw, gw, g.dh, g.dw, g.groups, zero)
+    if need_input:
+        dxpad = np.empty((g.n, g.c, g.h + 2 * g.ph, wp), dtype=dy.dtype)
+        _direct_dx(dyw, np.ascontiguousarray(w, dtype=dy.dtype), dxpad, g.dh, g.dw, g.groups, zero)
+        dx = np.ascontiguousarray(dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w])
+    return dx, gw
+
+
+# --- 3. dispatch (no CUDA kernel: device arrays take the reference) ----------------
+
+_FORWARD = {"numpy": _forward_numpy, "numba": _forward_numba, "cuda": _forward_numpy}
+_BACKWARD = {"numpy": _backward_numpy, "numba": _backward_numba, "cuda": _backward_numpy}
+
+
+def conv2d_direct_forward(x, w, padding, dilation, groups):
+    """Stride-1 convolution without a column matrix: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, OH, OW).
+
+    ``y[n, o, oy, ox] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*C/groups + c, oy + i*dh, ox + j*dw]``
+    with o in group g. Meant for layers with few channels (see
+    :func:`direct_conv_suited`); CuPy arrays use the vectorised reference.
+    """
+    check_nchw("conv2d_direct_forward", x)
+    check_float("conv2d_direct_forward", x)
+    g = DirectConvGeometry.of("conv2d_direct_forward", x.shape, w.shape, padding, dilation, groups)
+    return _FORWARD[implementation(x)](x, w, g)
+
+
+def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True, need_weight=True):
+    """Gradients of :func:`conv2d_direct_forward`: dy (N, O, OH, OW) -> ``(dx, dw)``.
+
+    dx has x's shape, dw w's shape; either is None when not asked for.
+    """
+    check_nchw("conv2d_direct_backward", dy)
+    check_float("conv2d_direct_backward", dy)
+    g = DirectConvGeometry.of("conv2d_direct_backward", x.shape, w.shape, padding, dilation, groups)
+    if tuple(dy.shape) != g.y_shape:
+        raise ValueError(f"conv2d_direct_backward: dy shape {tuple(dy.shape)} != expected {g.y_shape} "
+                         f"for input {tuple(x.shape)} and weight {tuple(w.shape)}")
+    return _BACKWARD[implementation(dy)](dy, x, w, g, need_input, need_weight)
+
+
+# The direct kernels beat im2col + GEMM on CPU only while the GEMMs would be
+# thin (few input and output channels) and the planes long enough for the
+# vectorised loops (measured by benchmarks/bench_conv_algorithm.py: 2-3x faster
+# on LeNet's and TinyVGG's 3-16-channel layers, 1.2-3x slower from 32
+# channels on, or on 10x10 planes).
+DIRECT_MAX_CHANNELS = 16
+DIRECT_MIN_PLANE = 256
+
+
+def direct_conv_suited(x, w_shape, stride, padding, dilation, groups):
+    """Whether :func:`conv2d_direct_forward` is the faster convolution for this layer.
+
+    True for NumPy arrays with the Numba kernels, stride 1, at most
+    ``DIRECT_MAX_CHANNELS`` output and per-group input channels and an output
+    plane (OH rows of the padded width) of at least ``DIRECT_MIN_PLANE`` elements.
+    GPU arrays always use im2col + cuBLAS GEMMs.
+    """
+    if get_array_module(x) is not np or config.cpu_kernels != "numba" or tuple(stride) != (1, 1):
+        return False
+    o, cg, kh, kw = (int(v) for v in w_shape)
+    if o > DIRECT_MAX_CHANNELS or cg > DIRECT_MAX_CHANNELS:
+        return False
+    oh = conv_output_size(x.shape[2], kh, 1, padding[0], dilation[0])
+    return oh * (int(x.shape[3]) + 2 * int(padding[1])) >= DIRECT_MIN_PLANE

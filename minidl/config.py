@@ -1,0 +1,166 @@
+"""``minidl.config``: every tunable of minidl in one place, validated.
+
+Each field starts from its environment variable (read once, when minidl is
+imported) and can be changed at run time, for the whole process or for a
+``with`` block::
+
+    import minidl
+    minidl.config.conv_algorithm = "im2col"          # from now on
+    with minidl.using_config(conv_algorithm="direct", im2col_budget_mb=1):
+        ...                                          # only inside the block
+
+A bad value raises a one-line ``ValueError`` that names the field and the
+allowed values. The table of fields, with their environment variables, is in
+``docs/architecture.md`` ("Configuration"); :func:`describe` prints it.
+
+This module is itself the configuration object: its fields are module
+attributes guarded by :class:`_ConfigModule`, so ``minidl.config.x``,
+``import minidl.config as cfg`` and ``from minidl.config import using`` all
+see the same values.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import types
+
+__all__ = ["using", "using_config", "fields", "describe", "Field"]
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+class Field:
+    """One setting: its name, environment variable, default and rule."""
+
+    def __init__(self, name, env, default, kind, doc, choices=None):
+        self.name, self.env, self.default, self.kind, self.doc = name, env, default, kind, doc
+        self.choices = choices
+
+    def allowed(self) -> str:
+        """The allowed values, in words."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "bool":
+            return "True or False (environment: 1/0, true/false, yes/no, on/off)"
+        return "a number > 0"
+
+    def check(self, value, source=None):
+        """``value`` converted to the field's type; ValueError naming the field otherwise."""
+        where = f"minidl.config.{self.name}" + (f" (from ${source})" if source else "")
+        if self.kind == "choice":
+            key = str(value).strip().lower() if isinstance(value, str) else value
+            if key not in self.choices:
+                raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
+            return key
+        if self.kind == "bool":
+            if isinstance(value, str):
+                key = value.strip().lower()
+                if key in _TRUE:
+                    return True
+                if key in _FALSE:
+                    return False
+            elif isinstance(value, (bool, int)) and value in (0, 1):
+                return bool(value)
+            raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not number > 0 or number == float("inf"):
+            raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
+        return number
+
+    def from_environment(self, environ=None):
+        """The value set by the environment variable, else the default."""
+        environ = os.environ if environ is None else environ
+        raw = environ.get(self.env)
+        if raw is None or raw.strip() == "":
+            return self.default
+        return self.check(raw, source=self.env)
+
+
+_FIELDS = [
+    Field("conv_algorithm", "MINIDL_CONV_ALGORITHM", "auto", "choice",
+          "convolution algorithm: 'auto' lets kernels.direct_conv_suited pick, 'im2col' forces "
+          "im2col + GEMM, 'direct' forces the direct kernels for stride-1 layers",
+          choices=("auto", "im2col", "direct")),
+    Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
+          "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
+    Field("cpu_kernels", "MINIDL_CPU_KERNELS", "numba", "choice",
+          "kernels for NumPy arrays: 'numba' (compiled), 'numpy' (the vectorised references) or "
+          "'cudasim' (the CUDA kernels under Numba's simulator, NUMBA_ENABLE_CUDASIM=1 only)",
+          choices=("numba", "numpy", "cudasim")),
+    Field("keep_numba_threads", "MINIDL_KEEP_NUMBA_THREADS", False, "bool",
+          "keep Numba's thread count when its CPU kernels load (otherwise one thread while BLAS "
+          "may spin on several)"),
+    Field("omp_passive_wait", "MINIDL_OMP_PASSIVE_WAIT", True, "bool",
+          "set OMP_WAIT_POLICY=PASSIVE (when unset) before Numba's thread pool starts"),
+    Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",
+          "at import, ask glibc to keep freed array memory in the process (minidl.allocator)"),
+]
+_BY_NAME = {f.name: f for f in _FIELDS}
+
+
+def fields():
+    """The :class:`Field` records, in table order."""
+    return list(_FIELDS)
+
+
+def describe() -> str:
+    """The fields as a Markdown table: field, environment variable, allowed values, default, meaning."""
+    rows = ["| field | environment variable | allowed | default | what it sets |", "|---|---|---|---|---|"]
+    for f in _FIELDS:
+        rows.append(f"| `{f.name}` | `{f.env}` | {f.allowed()} | `{f.default!r}` | {f.doc} |")
+    return "\n".join(rows)
+
+
+@contextlib.contextmanager
+def using(**changes):
+    """Set fields for the duration of a ``with`` block, then restore them (also on error).
+
+    >>> import minidl
+    >>> with minidl.config.using(conv_algorithm="im2col"):
+    ...     minidl.config.conv_algorithm
+    'im2col'
+    >>> minidl.config.conv_algorithm == minidl.config.fields()[0].from_environment()
+    True
+    """
+    module = sys.modules[__name__]
+    checked = {}
+    for name, value in changes.items():
+        if name not in _BY_NAME:
+            raise TypeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
+        checked[name] = _BY_NAME[name].check(value)
+    saved = {name: module.__dict__[name] for name in checked}
+    module.__dict__.update(checked)
+    try:
+        yield module
+    finally:
+        module.__dict__.update(saved)
+
+
+using_config = using
+
+
+class _ConfigModule(types.ModuleType):
+    """This module's type: field writes go through the :class:`Field` checks.
+
+    The values are plain module attributes, so reading one (on every convolution
+    and kernel call) costs no more than reading any module global.
+    """
+
+    def __getattr__(self, name):
+        raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
+
+    def __setattr__(self, name, value):
+        if name in _BY_NAME:
+            self.__dict__[name] = _BY_NAME[name].check(value)
+        elif name.startswith("_") or name in self.__dict__:
+            super().__setattr__(name, value)
+        else:  # a typo must not pass silently
+            raise AttributeError(f"minidl.config has no field {name!r}; fields: {', '.join(_BY_NAME)}")
+
+globals().update({f.name: f.from_environment() for f in _FIELDS})
+sys.modules[__name__].__class__ = _ConfigModule
