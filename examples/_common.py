@@ -27,10 +27,9 @@ import numpy as np
 import minidl
 import minidl.nn.functional as F
 from minidl import data, metrics, optim, viz
-from minidl.monitor import resolve_mode
 from minidl import io as mio
-from minidl.train import (CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, fit,
-                          predict)
+from minidl.monitor import resolve_mode
+from minidl.train import CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, fit, predict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

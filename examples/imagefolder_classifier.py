@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+
 from minidl import data, models  # noqa: E402
 from minidl.models.papers import PAPER_HPARAMS  # noqa: E402
 

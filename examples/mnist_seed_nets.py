@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+
 import minidl.nn.functional as F  # noqa: E402
 from minidl import data, models  # noqa: E402
 

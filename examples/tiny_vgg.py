@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
+
 from minidl import models  # noqa: E402
 
 # Shapes: how many images to generate for training (10% is held out for

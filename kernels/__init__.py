@@ -25,8 +25,13 @@ from __future__ import annotations
 from minidl import config
 
 from .channel_stats import channel_affine, channel_combine, channel_mean_var, channel_sum_dot
-from .direct_conv import (DIRECT_MAX_CHANNELS, DIRECT_MIN_PLANE, conv2d_direct_backward, conv2d_direct_forward,
-                          direct_conv_suited)
+from .direct_conv import (
+    DIRECT_MAX_CHANNELS,
+    DIRECT_MIN_PLANE,
+    conv2d_direct_backward,
+    conv2d_direct_forward,
+    direct_conv_suited,
+)
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .shapes import conv_output_size, pool_output_size
 from .unfold import col2im, im2col

@@ -6,6 +6,8 @@
 >>> x.grad.numpy()
 array([2., 4., 6.], dtype=float32)
 """
+# The imports follow the package's layers, lowest first: keep this order.
+# isort: off
 import importlib.util as _importlib_util
 
 if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is installed as minidl.kernels
@@ -25,6 +27,7 @@ from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
 from .io import load, load_model, save  # noqa: E402
+# isort: on
 
 __version__ = "0.1.0"
 

@@ -102,9 +102,9 @@ def summary(model, input_shape, batch_size: int = -1, device=None, dtypes=None,
     separately. Sizes: input; forward/backward pass = 2 x (every layer's output)
     (activations and their gradients); parameters; in MB (2**20 bytes).
     """
+    from minidl import backend
     from minidl.autograd import no_grad
     from minidl.tensor import Tensor
-    from minidl import backend
 
     shapes = [tuple(input_shape)] if not input_shape or not isinstance(input_shape[0], (tuple, list)) \
         else [tuple(s) for s in input_shape]

@@ -9,9 +9,17 @@ import pytest
 import minidl.nn as nn
 import minidl.optim as optim
 from minidl.io import load
-from minidl.train.callbacks import (Callback, CSVLogger, EarlyStopping, LambdaCallback,
-                                    LearningRateScheduler, ModelCheckpoint, ProgressBar,
-                                    ReduceLROnPlateau, TerminateOnNaN)
+from minidl.train.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from minidl.train.loop import fit, load_checkpoint
 
 

@@ -5,8 +5,17 @@ import numpy as np
 import pytest
 
 import minidl.backend as backend
-from minidl.data import (ArrayImageDataset, ConcatDataset, DataLoader, Dataset, Subset,
-                         TensorDataset, augment_with_flips, random_split, stratified_split)
+from minidl.data import (
+    ArrayImageDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    augment_with_flips,
+    random_split,
+    stratified_split,
+)
 from minidl.data import transforms as T
 
 

@@ -8,17 +8,36 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures_data import (
+    MNIST_FILES,
+    make_cifar10_pickles,
+    make_cifar100_pickles,
+    make_image_tree,
+    make_mnist,
+    make_tiny_imagenet,
+    save_image,
+    smooth_image,
+    tar_tree,
+    write_idx_gz,
+)
 from PIL import Image
 
 import minidl.data.decode as decode_mod
-from minidl.data import (CIFAR10, CIFAR100, MNIST, ChecksumError, CorruptImageError, DataLoader,
-                         DownloadError, FashionMNIST, ImageFolder, TinyImageNet, data_home)
+from minidl.data import (
+    CIFAR10,
+    CIFAR100,
+    MNIST,
+    ChecksumError,
+    CorruptImageError,
+    DataLoader,
+    DownloadError,
+    FashionMNIST,
+    ImageFolder,
+    TinyImageNet,
+    data_home,
+)
 from minidl.data.cache import atomic_write
 from minidl.data.download import download_url, extract_archive
-
-from fixtures_data import (MNIST_FILES, make_cifar10_pickles, make_cifar100_pickles,
-                           make_image_tree, make_mnist, make_tiny_imagenet, save_image,
-                           smooth_image, tar_tree, write_idx_gz)
 
 
 @pytest.fixture(autouse=True)
@@ -133,6 +152,7 @@ def test_download_reports_every_failed_mirror(tmp_path):
 
 def test_download_through_monkeypatched_fetch(tmp_path, monkeypatch):
     import io
+
     import minidl.data.download as dl
     payload = b"hello dataset"
     monkeypatch.setattr(dl, "open_url", lambda url, timeout=60.0: io.BytesIO(payload))

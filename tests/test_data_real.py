@@ -11,11 +11,10 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
+from fixtures_data import SHARED_DATA
 
 from minidl.data import CIFAR10, MNIST, DataLoader, FashionMNIST, channel_stats
 from minidl.data import transforms as T
-
-from fixtures_data import SHARED_DATA
 
 pytestmark = pytest.mark.data
 

@@ -3,8 +3,14 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl.metrics import (accuracy, classification_report, confusion_matrix,
-                            precision_recall_f1, resolve_metric, top_k_accuracy)
+from minidl.metrics import (
+    accuracy,
+    classification_report,
+    confusion_matrix,
+    precision_recall_f1,
+    resolve_metric,
+    top_k_accuracy,
+)
 
 LOGITS = np.array([
     [0.1, 0.9, 0.0, 0.3, 0.2, 0.5],   # true 0: rank 4 (0.9, 0.3, 0.2, 0.5 above) -> top-5 yes, top-1 no

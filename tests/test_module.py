@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl.tensor import Tensor
-from minidl.nn.module import Module, Parameter
 from minidl.nn.containers import ModuleDict, ModuleList, Sequential
 from minidl.nn.layers.activation import ReLU
 from minidl.nn.layers.conv import Conv2d
@@ -14,6 +12,8 @@ from minidl.nn.layers.dropout import Dropout
 from minidl.nn.layers.flatten import Flatten
 from minidl.nn.layers.linear import Linear
 from minidl.nn.layers.normalization import BatchNorm2d
+from minidl.nn.module import Module, Parameter
+from minidl.tensor import Tensor
 
 
 class Net(Module):

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl.tensor import Tensor
-from minidl.nn.module import Parameter
 from minidl.nn.layers.linear import Linear
 from minidl.nn.layers.loss import MSELoss
+from minidl.nn.module import Parameter
 from minidl.optim import SGD, Adadelta, Adam, AdamW, Optimizer, RMSprop
+from minidl.tensor import Tensor
 
 GRADS = [np.array([[0.5, -1.0, 2.0], [0.1, 0.0, -3.0]]),
          np.array([[-0.2, 0.3, 1.0], [0.4, -0.5, 0.6]]),

@@ -6,8 +6,7 @@ import pytest
 
 import minidl.nn as nn
 import minidl.optim as optim
-from minidl.train.search import (grid_search, kfold_indices, load_search_space, random_search,
-                                 sample_params)
+from minidl.train.search import grid_search, kfold_indices, load_search_space, random_search, sample_params
 
 
 def toy_data(n=48, seed=0):

@@ -31,7 +31,9 @@
 
 # %%
 import math
+
 import numpy as np
+
 import minidl as mdl
 
 np.set_printoptions(precision=6, suppress=True)
@@ -151,7 +153,8 @@ order = topological_order(Out.creator)
 print("topological order:", [names[id(fn)] for fn in order])
 print("backward visits:  ", [names[id(fn)] for fn in reversed(order)])
 
-from minidl.autograd import _topological_order   # the engine's iterative version
+from minidl.autograd import _topological_order  # the engine's iterative version
+
 print("engine's order:   ", [names[id(fn)] for fn in _topological_order(Out.creator)])
 
 # %% [markdown]
@@ -294,6 +297,7 @@ print(mdl.gradcheck(lambda t: (t * t).exp() / (1 + t.abs()), (A,)))
 
 # %%
 from minidl.autograd import Function
+
 
 class Square(Function):
     def forward(self, a):

@@ -33,8 +33,10 @@
 
 # %%
 import time
-import numpy as np
+
 import matplotlib.pyplot as plt
+import numpy as np
+
 import minidl as mdl
 import minidl.nn.functional as F
 from minidl import kernels

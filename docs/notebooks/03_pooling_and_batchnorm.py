@@ -24,6 +24,7 @@
 
 # %%
 import numpy as np
+
 import minidl as mdl
 import minidl.nn as nn
 import minidl.nn.functional as F

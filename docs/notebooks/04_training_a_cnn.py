@@ -34,7 +34,9 @@ EPOCHS = 10
 
 # %%
 from pathlib import Path
+
 import minidl as mdl
+
 
 def find_repo():
     """The checkout holding this notebook (docs/notebooks/ -> repo root), or None."""
@@ -52,14 +54,16 @@ print("repository:", REPO.name if REPO else None, "| shared data present:",
 
 # %%
 import tempfile
+
 import numpy as np
 from IPython.display import Image, display
+
 import minidl.nn as nn
 import minidl.optim as optim
 from minidl import metrics, viz
-from minidl.data import DataLoader, MNIST, Shapes, Subset
-from minidl.train import fit, evaluate, predict, LearningRateScheduler
+from minidl.data import MNIST, DataLoader, Shapes, Subset
 from minidl.summary import summary
+from minidl.train import LearningRateScheduler, evaluate, fit, predict
 
 mdl.manual_seed(0)
 OUT = Path(tempfile.mkdtemp(prefix="minidl-nb04-"))   # plots go here, not into the repo
@@ -95,6 +99,7 @@ print(f"{len(train_ds)} training and {len(test_ds)} test images; one image: {x0.
 
 # %%
 import matplotlib.pyplot as plt
+
 fig, axes = plt.subplots(2, 10, figsize=(10, 2.4))
 for k, ax in enumerate(axes.flat):
     x, y = train_ds[k]

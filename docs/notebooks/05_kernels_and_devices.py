@@ -43,6 +43,7 @@ import sys
 import time
 
 import numpy as np
+
 import minidl as mdl
 import minidl.nn as nn
 from minidl import kernels

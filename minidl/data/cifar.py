@@ -32,9 +32,11 @@ from .folder import _set_from_arrays, decode_files, scan_tree
 __all__ = ["CIFAR10", "CIFAR100", "load_cifar_pickle"]
 
 try:  # NumPy 2 moved the array reconstructor; py2-era pickles name the old module
-    from numpy._core.multiarray import _reconstruct, scalar as _scalar
+    from numpy._core.multiarray import _reconstruct
+    from numpy._core.multiarray import scalar as _scalar
 except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core.multiarray import _reconstruct, scalar as _scalar
+    from numpy.core.multiarray import _reconstruct
+    from numpy.core.multiarray import scalar as _scalar
 
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl.models.registry import register_model
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import AdaptiveAvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU
 from minidl.nn.module import Module
-from minidl.models.registry import register_model
 
 __all__ = ["AlexNet", "alexnet"]
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections import namedtuple
 
 import minidl.nn.functional as F
+from minidl.models.registry import register_model
 from minidl.nn import init
 from minidl.nn.containers import Sequential
-from minidl.nn.layers import (AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d,
-                              ReLU)
+from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU
 from minidl.nn.module import Module
 from minidl.ops.shape import concat
-from minidl.models.registry import register_model
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "BasicConv2d",
            "googlenet", "googlenet_loss", "GoogLeNetLoss"]

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl.models._shapes import check_size, conv_out
+from minidl.models.registry import register_model
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import Conv2d, Dropout, Linear, MaxPool2d, ReLU
 from minidl.nn.module import Module
-from minidl.models._shapes import check_size, conv_out
-from minidl.models.registry import register_model
 
 __all__ = ["LeNet", "lenet"]
 

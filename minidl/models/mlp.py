@@ -1,9 +1,9 @@
 """``mlp``: a fully connected classifier (flatten, hidden Linear+ReLU layers, Linear)."""
 from __future__ import annotations
 
+from minidl.models.registry import register_model
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import Dropout, Flatten, Linear, ReLU
-from minidl.models.registry import register_model
 
 __all__ = ["mlp"]
 

@@ -12,14 +12,13 @@ script.
 from __future__ import annotations
 
 import minidl.nn.functional as F
-from minidl.nn.containers import Sequential
-from minidl.nn.layers import (BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Linear,
-                              MaxPool2d, ReLU)
-from minidl.nn.module import Module
 from minidl.models._init import keras_init_
 from minidl.models._shapes import check_size, conv_out
 from minidl.models.lenet import LeNet
 from minidl.models.registry import register_model
+from minidl.nn.containers import Sequential
+from minidl.nn.layers import BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU
+from minidl.nn.module import Module
 
 __all__ = ["PaperNet", "wells_cnn", "kth_vgg", "wallace_cnn", "idler_cnn", "PAPER_HPARAMS",
            "KTH_CONFIGS", "keras_init_"]

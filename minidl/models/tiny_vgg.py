@@ -1,11 +1,11 @@
 """``tiny_vgg``: CNN Explainer's TinyVGG (Wang et al., 2020, poloclub/cnn-explainer)."""
 from __future__ import annotations
 
-from minidl.nn.containers import Sequential
-from minidl.nn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
 from minidl.models._init import keras_init_
 from minidl.models._shapes import check_size
 from minidl.models.registry import register_model
+from minidl.nn.containers import Sequential
+from minidl.nn.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
 
 __all__ = ["tiny_vgg"]
 

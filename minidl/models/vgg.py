@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
-from minidl.nn import init
-from minidl.nn.containers import Sequential
-from minidl.nn.layers import (AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Identity, Linear,
-                              MaxPool2d, ReLU)
-from minidl.nn.module import Module
 from minidl.models._shapes import check_size
 from minidl.models.registry import register_model
+from minidl.nn import init
+from minidl.nn.containers import Sequential
+from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Identity, Linear, MaxPool2d, ReLU
+from minidl.nn.module import Module
 
 __all__ = ["VGG", "vgg16", "VGG16_CFG", "make_vgg_features"]
 

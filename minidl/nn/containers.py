@@ -1,8 +1,8 @@
 """Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``, as in PyTorch."""
 from __future__ import annotations
 
-from collections import OrderedDict
 import operator
+from collections import OrderedDict
 
 from minidl.nn.module import Module
 

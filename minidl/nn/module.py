@@ -16,8 +16,8 @@ still updates the same objects.
 """
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
 import itertools
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 

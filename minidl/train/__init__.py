@@ -9,9 +9,18 @@ Typical use::
                callbacks=[EarlyStopping(patience=3, restore_best_weights=True),
                           ModelCheckpoint("best.h5", save_best_only=True)])
 """
-from minidl.train.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping,
-                                    LambdaCallback, LearningRateScheduler, ModelCheckpoint,
-                                    ProgressBar, ReduceLROnPlateau, TerminateOnNaN)
+from minidl.train.callbacks import (
+                                    Callback,
+                                    CallbackList,
+                                    CSVLogger,
+                                    EarlyStopping,
+                                    LambdaCallback,
+                                    LearningRateScheduler,
+                                    ModelCheckpoint,
+                                    ProgressBar,
+                                    ReduceLROnPlateau,
+                                    TerminateOnNaN,
+)
 from minidl.train.history import History
 from minidl.train.loop import Trainer, evaluate, fit, load_checkpoint, predict
 from minidl.train.lr_finder import lr_range_test

@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from minidl import backend
-from minidl.nn import init
 from minidl.kernels.shapes import pair as _pair  # noqa: F401  (re-exported for the layers)
+from minidl.nn import init
 
 
 def _factory(device, dtype):

@@ -1,12 +1,11 @@
 """``Conv2d``: 2-D cross-correlation over NCHW inputs (PyTorch's ``nn.Conv2d``)."""
 from __future__ import annotations
 
-
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.nn.module import Module, Parameter
 from minidl.nn.layers._utils import _factory, _pair, _place, _shape, default_init_
+from minidl.nn.module import Module, Parameter
 
 __all__ = ["Conv2d"]
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
-from minidl.nn.module import Module
 from minidl.nn.layers._utils import _shape
+from minidl.nn.module import Module
 
 __all__ = ["Flatten"]
 

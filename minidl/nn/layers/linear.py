@@ -1,12 +1,11 @@
 """``Linear`` (y = x W^T + b) and ``Identity``."""
 from __future__ import annotations
 
-
 import numpy as np
 
 import minidl.nn.functional as F
-from minidl.nn.module import Module, Parameter
 from minidl.nn.layers._utils import _factory, _place, _shape, default_init_
+from minidl.nn.module import Module, Parameter
 
 __all__ = ["Identity", "Linear"]
 

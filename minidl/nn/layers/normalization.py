@@ -5,8 +5,8 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl.nn import init
-from minidl.nn.module import Module, Parameter
 from minidl.nn.layers._utils import _factory, _place, _shape
+from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]

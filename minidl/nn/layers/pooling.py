@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 import minidl.nn.functional as F
-from minidl.nn.module import Module
 from minidl.nn.layers._utils import _pair, _shape
+from minidl.nn.module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 
