@@ -40,6 +40,28 @@ SECTIONS = [
     ("minidl.viz", "Plots (`minidl.viz`)", None, set()),
     ("minidl.models", "Model zoo (`minidl.models`)", None, set()),
     ("minidl.kernels", "Kernels (`minidl.kernels`)", None, set()),
+    ("minidl.config", "Configuration (`minidl.config`)", None, set()),
+    ("minidl.cuda", "CUDA queries (`minidl.cuda`)", None, set()),
+    ("minidl.accelerator", "Accelerator queries (`minidl.accelerator`)", None, set()),
+    ("minidl.backends.cudnn", "cuDNN flags (`minidl.backends.cudnn`)", None, set()),
+    ("minidl.backends.mps", "MPS queries (`minidl.backends.mps`)", None, set()),
+    ("minidl.nn.utils", "Module utilities (`minidl.nn.utils`)", None, set()),
+    ("minidl.nn.parallel", "Data parallelism (`minidl.nn.parallel`)", None, set()),
+    ("minidl.distributed", "Distributed (`minidl.distributed`)", None, set()),
+    ("minidl.utils.data", "PyTorch-style data (`minidl.utils.data`)", None, set()),
+    ("minidl.utils.tensorboard", "TensorBoard (`minidl.utils.tensorboard`)", None, set()),
+    ("minidl.vision.datasets", "torchvision-style datasets (`minidl.vision.datasets`)", None, set()),
+    ("minidl.vision.transforms", "torchvision-style transforms (`minidl.vision.transforms`)", None, set()),
+    ("minidl.vision.utils", "Image grids (`minidl.vision.utils`)", None, set()),
+    ("minidl.vision.models", "torchvision-style models (`minidl.vision.models`)", None, set()),
+    ("minidl.keras", "Keras facade (`from minidl import keras`)", None, set()),
+    ("minidl.keras.layers", "Keras layers (`minidl.keras.layers`)", None, set()),
+    ("minidl.keras.optimizers", "Keras optimizers (`minidl.keras.optimizers`)", None, set()),
+    ("minidl.keras.losses", "Keras losses (`minidl.keras.losses`)", None, set()),
+    ("minidl.keras.metrics", "Keras metrics (`minidl.keras.metrics`)", None, set()),
+    ("minidl.keras.callbacks", "Keras callbacks (`minidl.keras.callbacks`)", None, set()),
+    ("minidl.keras.utils", "Keras utilities (`minidl.keras.utils`)", None, set()),
+    ("minidl.keras.datasets", "Keras datasets (`minidl.keras.datasets`)", None, set()),
 ]
 
 # Classes whose public methods and properties get their own entries.
@@ -65,11 +87,22 @@ INSTANCE_ATTRIBUTES = {
 
 # Data (not callables): what the docstring would say.
 CONSTANTS = {
-    "minidl.float32": "`numpy.dtype('float32')`, the default float type.",
-    "minidl.float64": "`numpy.dtype('float64')`; gradient checks use it.",
-    "minidl.int32": "`numpy.dtype('int32')`.",
-    "minidl.int64": "`numpy.dtype('int64')`, the type of class labels.",
-    "minidl.bool_": "`numpy.dtype('bool')`.",
+    "minidl.float32": "`minidl.float32` (alias `minidl.float`), equal to `numpy.dtype('float32')`: the default.",
+    "minidl.float64": "`minidl.float64` (alias `minidl.double`), equal to `numpy.dtype('float64')`.",
+    "minidl.float16": "`minidl.float16` (alias `minidl.half`), equal to `numpy.dtype('float16')`.",
+    "minidl.int8": "`minidl.int8`, equal to `numpy.dtype('int8')`.",
+    "minidl.int16": "`minidl.int16` (alias `minidl.short`), equal to `numpy.dtype('int16')`.",
+    "minidl.int32": "`minidl.int32` (alias `minidl.int`), equal to `numpy.dtype('int32')`.",
+    "minidl.int64": "`minidl.int64` (alias `minidl.long`), equal to `numpy.dtype('int64')`: class labels.",
+    "minidl.uint8": "`minidl.uint8`, equal to `numpy.dtype('uint8')`: image bytes.",
+    "minidl.bool": "`minidl.bool`, equal to `numpy.dtype('bool')`: comparison results.",
+    "minidl.bool_": "NumPy's spelling of `minidl.bool`.",
+    "minidl.float": "Alias of `minidl.float32`, as `torch.float`.",
+    "minidl.double": "Alias of `minidl.float64`, as `torch.double`.",
+    "minidl.half": "Alias of `minidl.float16`, as `torch.half`.",
+    "minidl.short": "Alias of `minidl.int16`, as `torch.short`.",
+    "minidl.int": "Alias of `minidl.int32`, as `torch.int`.",
+    "minidl.long": "Alias of `minidl.int64`, as `torch.long`.",
 }
 
 INTRO = """\
@@ -214,7 +247,7 @@ def signature_of(obj, name):
         return ""
     sig = sig.replace(parameters=[p.replace(annotation=_unquote(p.annotation)) for p in sig.parameters.values()],
                       return_annotation=_unquote(sig.return_annotation))
-    text = str(sig)
+    text = re.sub(r"<function (\S+) at 0x[0-9a-f]+>", r"\1", str(sig))  # a function default, not its address
     if inspect.isclass(obj) or (len(sig.parameters) and next(iter(sig.parameters)) == "self"):
         text = re.sub(r"^\(self,?\s*", "(", text)
     return f"{name}{text}"
@@ -239,10 +272,21 @@ def public_names(modname, names=None, skip=()):
     return [n for n in names if n not in skip]
 
 
+def _own_namespace(cls):
+    """``cls``'s attributes, with those of its private mixins (``minidl.tensor_*``'s ``*Mixin``
+    classes, which exist only to split ``Tensor`` into files) counted as its own."""
+    merged = {}
+    for base in reversed(cls.__mro__[1:]):
+        if base.__name__.endswith("Mixin"):
+            merged.update(vars(base))
+    merged.update(vars(cls))
+    return merged
+
+
 def member_names(cls):
-    """Public methods/properties defined in ``cls`` itself (inherited ones are under the base)."""
+    """Public methods/properties defined in ``cls`` itself or its mixins (inherited ones are under the base)."""
     out = []
-    for name, value in vars(cls).items():
+    for name, value in _own_namespace(cls).items():
         if name.startswith("_"):
             continue
         if isinstance(value, (staticmethod, classmethod)):
