@@ -347,8 +347,31 @@ def _watched(fn, g, create_graph):
     return g
 
 
+def _cast_array(g, dtype):
+    return g.astype(dtype)
+
+
+def _cast_tensor(g, dtype):
+    from ..ops.math import Cast
+    return Cast.apply(g, dtype=dtype)
+
+
 def _walk_arrays(order, pending, retain_graph, capture, run):
     """The fast path: array gradients, array backward methods, nothing recorded."""
+    return _walk(order, pending, retain_graph, capture, run, False)
+
+
+def _walk_graph(order, pending, retain_graph, capture, run):
+    """The graph path: Tensor gradients from ``backward_graph``, recorded for higher-order derivatives."""
+    return _walk(order, pending, retain_graph, capture, run, True)
+
+
+def _walk(order, pending, retain_graph, capture, run, graph):
+    """Visit the nodes in reverse topological order, turning each one's output gradient(s) into its
+    inputs' (``backward`` on arrays, or ``backward_graph`` on Tensors when ``graph``), summed per
+    input and reduced to the input's shape and dtype; returns ``(leaf gradients, captured)``."""
+    reduce_to = _unbroadcast_tensor if graph else unbroadcast
+    cast = _cast_tensor if graph else _cast_array
     leaf_grads = {}
     captured = {}
     for fn in reversed(order):
@@ -356,7 +379,7 @@ def _walk_arrays(order, pending, retain_graph, capture, run):
         if g is None:
             continue
         if "_watched" in fn.__dict__:
-            g = _watched(fn, g, False)
+            g = _watched(fn, g, graph)
         if capture is not None:
             for index, k in capture.get(fn, ()):
                 gk = g[index] if fn._nout > 1 else g
@@ -364,7 +387,7 @@ def _walk_arrays(order, pending, retain_graph, capture, run):
                     captured[k] = gk
             if fn not in run:
                 continue
-        input_grads = fn.backward(g)
+        input_grads = fn.backward_graph(g) if graph else fn.backward(g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         inputs = fn.inputs
@@ -374,9 +397,9 @@ def _walk_arrays(order, pending, retain_graph, capture, run):
             if gi.shape != t.shape:
                 if not _reducible(gi.shape, t.shape):
                     raise _bad_shape(fn, i, gi.shape, t.shape)
-                gi = unbroadcast(gi, t.shape)
+                gi = reduce_to(gi, t.shape)
             if gi.dtype != t.dtype:
-                gi = gi.astype(t.dtype)
+                gi = cast(gi, t.dtype)
             c = t.creator
             if c is None:
                 _add_leaf(leaf_grads, t, gi)
@@ -387,51 +410,7 @@ def _walk_arrays(order, pending, retain_graph, capture, run):
         if len(input_grads) < len(inputs) and any(fn.needs_input_grad[len(input_grads):]):
             raise RuntimeError(f"{_op_name(fn)} returned {len(input_grads)} gradients for {len(inputs)} inputs; "
                                "its backward must return one gradient (or None) per input")
-        if not retain_graph:
-            fn._release()
-    return leaf_grads, captured
-
-
-def _walk_graph(order, pending, retain_graph, capture, run):
-    """The graph path: Tensor gradients from ``backward_graph``, recorded for higher-order derivatives."""
-    from ..ops.math import Cast
-    leaf_grads = {}
-    captured = {}
-    for fn in reversed(order):
-        g = pending.pop(fn, None)
-        if g is None:
-            continue
-        if "_watched" in fn.__dict__:
-            g = _watched(fn, g, True)
-        if capture is not None:
-            for index, k in capture.get(fn, ()):
-                gk = g[index] if fn._nout > 1 else g
-                if gk is not None:
-                    captured[k] = gk
-            if fn not in run:
-                continue
-        input_grads = fn.backward_graph(g)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        inputs = fn.inputs
-        for i, (t, gi, needed) in enumerate(zip(inputs, input_grads, fn.needs_input_grad)):
-            if not needed or gi is None:
-                continue
-            if gi.shape != t.shape:
-                if not _reducible(gi.shape, t.shape):
-                    raise _bad_shape(fn, i, gi.shape, t.shape)
-                gi = _unbroadcast_tensor(gi, t.shape)
-            if gi.dtype != t.dtype:
-                gi = Cast.apply(gi, dtype=t.dtype)
-            c = t.creator
-            if c is None:
-                _add_leaf(leaf_grads, t, gi)
-            else:
-                _add_pending(pending, c, output_index(t), gi)
-        if len(input_grads) < len(inputs) and any(fn.needs_input_grad[len(input_grads):]):
-            raise RuntimeError(f"{_op_name(fn)} returned {len(input_grads)} gradients for {len(inputs)} inputs; "
-                               "its backward must return one gradient (or None) per input")
-        if not retain_graph and not isinstance(fn, NotTwiceDifferentiable):
+        if not retain_graph and not (graph and isinstance(fn, NotTwiceDifferentiable)):
             fn._release()
     return leaf_grads, captured
 
