@@ -7,7 +7,8 @@
 array([2., 4., 6.], dtype=float32)
 """
 from .allocator import tune_malloc as _tune_malloc
-from .backend import Device, DeviceError, device, gpu_available, manual_seed
+from .backend import (Device, DeviceError, device, get_default_device, gpu_available, manual_seed,
+                      set_default_device)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
@@ -41,7 +42,8 @@ bool_ = bool  # NumPy's spelling, kept for older code
 _tune_malloc()
 
 __all__ = [
-    "Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled",
+    "Device", "DeviceError", "device", "gpu_available", "manual_seed", "set_default_device", "get_default_device",
+    "no_grad", "enable_grad", "is_grad_enabled",
     "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",

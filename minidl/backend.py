@@ -160,6 +160,25 @@ def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's arg
     return Device(type, index)
 
 
+_default_device = None  # set by set_default_device; None means the CPU
+
+
+def set_default_device(device) -> None:
+    """Make ``device`` the one tensor factories use when no ``device=`` is given (None: back to the CPU)."""
+    global _default_device
+    _default_device = None if device is None else Device(device)
+
+
+def get_default_device() -> Device:
+    """The device tensor factories use when no ``device=`` is given (the CPU unless set)."""
+    return CPU if _default_device is None else _default_device
+
+
+def device_or_default(device) -> Device:
+    """``device`` as a :class:`Device`, or the default device when it is None."""
+    return Device(device) if device is not None else get_default_device()
+
+
 def get_array_module(array):
     """Return ``numpy`` or ``cupy``: the module that owns ``array``."""
     if isinstance(array, np.ndarray) or _cupy is None:
