@@ -32,6 +32,7 @@ from . import return_types  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: E402
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
+from . import utils  # noqa: E402  (minidl.utils.data after a bare `import minidl`, as torch.utils.data)
 from .summary import summary  # noqa: E402
 from .io import load, load_model, save  # noqa: E402
 
@@ -57,4 +58,4 @@ __all__ = [
     "masked_select", "nonzero", "eq", "ne", "lt", "le", "gt", "ge", "equal",
     "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
-    "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
+    "models", "train", "viz", "io", "utils", "summary", "save", "load", "load_model"]

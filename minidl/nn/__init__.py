@@ -7,11 +7,11 @@ from .layers import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1
                      HuberLoss, Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss,
                      ReLU, Sigmoid, SiLU, SmoothL1Loss, Softmax, Tanh, Upsample, UpsamplingBilinear2d,
                      UpsamplingNearest2d)
-from .parallel import SyncBatchNorm  # noqa: E402  (needs the layers above)
+from .parallel import DataParallel, SyncBatchNorm  # noqa: E402  (needs the layers above)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Flatten", "ReLU", "LeakyReLU", "ELU",
            "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
-           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "SyncBatchNorm"]
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "DataParallel", "SyncBatchNorm"]

@@ -1,0 +1,2 @@
+from .lenet import *
+from .resnet import *
