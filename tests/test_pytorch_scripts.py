@@ -1,0 +1,159 @@
+"""Well-known public PyTorch scripts run on minidl with only their import lines rewritten.
+
+``tests/pytorch_scripts/`` holds local copies, written in the idiom of the public scripts
+(PyTorch's tutorials, pytorch/examples' MNIST, kuangliu/pytorch-cifar), whose only change is
+``torch`` -> ``minidl`` and ``torchvision`` -> ``minidl.vision`` in their imports. Each runs in
+a subprocess through ``_run_script.py`` (which shortens long loops by monkeypatching minidl,
+never the script), in a temporary folder whose dataset roots hold torchvision's on-disk layout
+cut down from ``shared/data`` (``_layouts.py``; random pixels stand in when that is absent).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import minidl
+
+SCRIPTS = Path(__file__).resolve().parent / "pytorch_scripts"
+sys.path.insert(0, str(SCRIPTS))
+import _layouts  # noqa: E402
+
+TIMEOUT = 300
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory):
+    """torchvision's layouts: MNIST/raw, FashionMNIST/raw (128 train / 64 test), cifar-10-batches-py."""
+    return _layouts.build(tmp_path_factory.mktemp("torchvision_data"))
+
+
+@pytest.fixture(scope="module")
+def small_cifar_root(tmp_path_factory):
+    """CIFAR-10 with 2 images per training batch and 10 test images, for ResNet-18 on the CPU."""
+    return _layouts.build(tmp_path_factory.mktemp("small_cifar"), mnist_sizes={"train": 8, "test": 8},
+                          cifar_per_batch=2, cifar_test=10)
+
+
+def run_script(script, cwd, *args, env=None):
+    """Run ``script`` through the wrapper in ``cwd``; returns stdout (asserting exit status 0)."""
+    full_env = dict(os.environ, MPLBACKEND="Agg", **(env or {}))
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "_run_script.py"), str(script), *args],
+                          cwd=cwd, env=full_env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return proc.stdout
+
+
+def last_result(out):
+    """The numbers printed on the final ``Result: ...`` line."""
+    line = [ln for ln in out.splitlines() if ln.startswith("Result:")][-1]
+    return [float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", line)]
+
+
+def logged_losses(out):
+    """The losses printed as ``<t> <loss>`` every 100 steps."""
+    return [float(m.group(2)) for m in re.finditer(r"^(\d+) (\S+)$", out, flags=re.M)]
+
+
+@pytest.mark.parametrize("name", ["polynomial_tensor", "polynomial_autograd", "polynomial_custom_function",
+                                  "polynomial_nn", "polynomial_module", "polynomial_optim"])
+def test_polynomial_tutorials_fit_sine(tmp_path, name):
+    """2000 steps on sin(x): the loss falls and the cubic coefficient approaches sin's -1/6 Taylor term."""
+    out = run_script(SCRIPTS / f"{name}.py", tmp_path)
+    losses = logged_losses(out)
+    assert len(losses) == 20 and losses[-1] < losses[0]
+    assert losses[-1] < 50
+    coefficients = last_result(out)
+    assert len(coefficients) == 4
+    if name == "polynomial_custom_function":
+        # y = a + b P3(c + d x), P3 the Legendre polynomial: b * 2.5 * d^3 is the x^3 coefficient
+        a, b, c, d = coefficients
+        assert abs(b * 2.5 * d ** 3 - (-0.09)) < 0.03
+    else:
+        assert abs(coefficients[3] - (-0.09)) < 0.03  # the least-squares cubic fit of sin on [-pi, pi]
+
+
+def test_dynamic_net_runs_with_sgd_momentum(tmp_path):
+    """The weight-sharing module with a random depth; cut to 300 optimizer steps by the wrapper."""
+    out = run_script(SCRIPTS / "dynamic_net.py", tmp_path, env={"MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "300"})
+    assert "stopped after 300 optimizer steps" in out
+
+
+def test_cifar10_blitz_tutorial(tmp_path, data_root):
+    """The 60-minute blitz classifier: 2 epochs at batch 4, save/load the .pth, per-class accuracy."""
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    out = run_script(SCRIPTS / "cifar10_tutorial.py", tmp_path)
+    assert "Finished Training" in out
+    assert re.search(r"^GroundTruth: +(\w+ *){4}$", out, flags=re.M)
+    assert re.search(r"^Predicted: +(\w+ *){4}$", out, flags=re.M)
+    assert re.search(r"Accuracy of the network on the 10000 test images: \d+ %", out)
+    assert len(re.findall(r"Accuracy for class: \w+ +is \d+\.\d %", out)) == 10
+    assert out.rstrip().splitlines()[-1] == "cpu"
+    state = minidl.load(tmp_path / "cifar_net.pth")
+    assert list(state) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias",
+                           "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"]
+
+
+def test_fashion_mnist_quickstart(tmp_path, data_root):
+    """The basics quickstart: 5 epochs of an MLP on FashionMNIST, model.pth saved, reloaded, one prediction."""
+    shutil.copytree(data_root / "FashionMNIST", tmp_path / "data" / "FashionMNIST")
+    out = run_script(SCRIPTS / "quickstart_tutorial.py", tmp_path)
+    assert "Shape of X [N, C, H, W]: (64, 1, 28, 28)" in out or "Size([64, 1, 28, 28])" in out
+    assert "int64" in out
+    assert "Using cpu device" in out
+    assert "(linear_relu_stack): Sequential(" in out
+    losses = [float(v) for v in re.findall(r"^loss: +(\d+\.\d{6}) +\[ +64/ +128\]$", out, flags=re.M)]
+    assert len(losses) == 5 and losses[-1] < losses[0]
+    assert len(re.findall(r"Accuracy: \d+\.\d%, Avg loss: \d+\.\d{6}", out)) == 5
+    assert re.search(r'Predicted: "[^"]+", Actual: "Ankle boot"', out) or not _layouts.SHARED_DATA.is_dir()
+    assert (tmp_path / "model.pth").is_file()
+
+
+def test_pytorch_examples_mnist(tmp_path, data_root):
+    """pytorch/examples mnist/main.py with argparse flags: Adadelta + StepLR, 2 epochs, --save-model."""
+    work = tmp_path / "mnist"
+    work.mkdir()
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)  # the script reads '../data'
+    out = run_script(SCRIPTS / "mnist_main.py", work, "--epochs", "2", "--log-interval", "1", "--save-model")
+    assert re.findall(r"^Train Epoch: (\d) \[(\d+)/128 \((\d+)%\)\]\tLoss: \d+\.\d{6}$", out, flags=re.M) == [
+        ("1", "0", "0"), ("1", "64", "50"), ("2", "0", "0"), ("2", "64", "50")]
+    tests = re.findall(r"Test set: Average loss: (\d+\.\d{4}), Accuracy: (\d+)/64 \(\d+%\)", out)
+    assert len(tests) == 2
+    state = minidl.load(work / "mnist_cnn.pt")
+    assert state["fc1.weight"].shape == (128, 9216)
+
+
+def test_pytorch_examples_mnist_dry_run_is_seeded(tmp_path, data_root):
+    """--dry-run stops each epoch after its first logged batch; --seed makes two runs print the same."""
+    work = tmp_path / "mnist"
+    work.mkdir()
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    first = run_script(SCRIPTS / "mnist_main.py", work, "--epochs", "1", "--dry-run", "--seed", "3")
+    second = run_script(SCRIPTS / "mnist_main.py", work, "--epochs", "1", "--dry-run", "--seed", "3")
+    assert first == second
+    assert first.count("Train Epoch:") == 1
+
+
+def test_pytorch_cifar_resnet18_train_checkpoint_resume(tmp_path, small_cifar_root):
+    """kuangliu/pytorch-cifar: ResNet18 one epoch (progress bar, checkpoint dict), then --resume from it."""
+    work = tmp_path / "pytorch-cifar"
+    shutil.copytree(SCRIPTS / "pytorch_cifar", work, ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "data").symlink_to(small_cifar_root, target_is_directory=True)
+    env = {"MINIDL_SCRIPT_MAX_SCHEDULER_STEPS": "1", "MINIDL_SCRIPT_SEED": "0"}
+    out = run_script(work / "main.py", work, env=env)
+    assert "==> Building model.." in out and "Epoch: 0" in out
+    assert re.search(r"Loss: \d+\.\d{3} \| Acc: \d+\.\d{3}% \(\d+/10\) 1/1", out)
+    assert "stopped after 1 scheduler steps" in out
+    if "Saving.." not in out:
+        pytest.skip("the first epoch scored 0% on the 10 test images, so the script saved no checkpoint")
+    checkpoint = minidl.load(work / "checkpoint" / "ckpt.pth")
+    assert set(checkpoint) == {"net", "acc", "epoch"} and checkpoint["epoch"] == 0
+    assert "layer4.1.bn2.num_batches_tracked" in checkpoint["net"]
+    resumed = run_script(work / "main.py", work, "--resume", "--lr", "0.01", env=env)
+    assert "==> Resuming from checkpoint.." in resumed
+    assert "Epoch: 0" in resumed
