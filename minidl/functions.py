@@ -15,6 +15,7 @@ from .ops import math as _math
 from .ops import reduction as _reduction
 from .ops import shape as _shape
 from .ops import statistics as _statistics
+from ._out_arg import with_out as _with_out
 from .tensor import Tensor, as_tensor
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "logsumexp",
@@ -164,3 +165,12 @@ def is_tensor(obj):
 def is_floating_point(input):
     """True for float16/32/64 tensors."""
     return input.data.dtype.kind == "f"
+
+
+# PyTorch's ``out=`` keyword on the functions that take one (elementwise math, products, joins).
+for _name in ("exp", "log", "sqrt", "abs", "matmul", "maximum", "minimum", "add", "sub", "mul", "neg", "sin", "cos",
+              "sign", "floor", "ceil", "round", "clamp", "clip", "floor_divide", "remainder", "div", "cat",
+              "concat", "stack", "sigmoid", "tanh", "pow", "square", "mm", "bmm"):
+    globals()[_name] = _with_out(globals()[_name], _name)
+divide = div
+del _name
