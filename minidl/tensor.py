@@ -150,7 +150,8 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
         return (self[i] for i in range(self.data.shape[0]))
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        from .tensor_str import format_array
+        body = format_array(self.numpy())
         extra = ""
         kind = self.data.dtype
         if kind != np.float32 and kind != np.int64 and kind != np.bool_:

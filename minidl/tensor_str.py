@@ -1,0 +1,99 @@
+"""How a Tensor prints: PyTorch's layout (``tensor([1.5000, 2.0000])``), 4 decimals, shared width.
+
+The rules are PyTorch's printer's with its default print options: floats
+show 4 decimals, or ``2.`` when every value is integral, or scientific
+notation when the finite non-zero magnitudes span more than 1000x, exceed
+1e8 or (non-integral) go below 1e-4; every element is padded to the widest
+finite non-zero one; rows wrap at 80 columns; beyond 1000 elements only the
+first and last 3 of each dimension are shown, around ``...``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["format_array"]
+
+PRECISION = 4
+LINEWIDTH = 80
+THRESHOLD = 1000
+EDGEITEMS = 3
+
+
+def _summarized(array, summarize):
+    """The values the printer will show (the edges of each dimension when summarizing)."""
+    if not summarize or array.ndim == 0:
+        return array.ravel()
+    if array.shape[0] > 2 * EDGEITEMS:
+        parts = [array[:EDGEITEMS], array[-EDGEITEMS:]]
+    else:
+        parts = [array]
+    return np.concatenate([_summarized(row, summarize) for part in parts for row in part]) if array.ndim > 1 else \
+        np.concatenate(parts)
+
+
+class _Formatter:
+    """Formats one element as PyTorch does for this whole (summarized) set of values."""
+
+    def __init__(self, values):
+        self.floating = np.issubdtype(values.dtype, np.floating)
+        self.int_mode, self.sci_mode, self.max_width = True, False, 1
+        if not self.floating:
+            self.max_width = max((len(self._plain(v)) for v in values.tolist()), default=1)
+            return
+        flat = values.astype(np.float64)
+        nonzero_finite = flat[np.isfinite(flat) & (flat != 0)]
+        if nonzero_finite.size == 0:
+            return
+        magnitudes = np.abs(nonzero_finite)
+        vmax, vmin = float(magnitudes.max()), float(magnitudes.min())
+        self.int_mode = bool(np.all(nonzero_finite == np.ceil(nonzero_finite)))
+        self.sci_mode = vmax / vmin > 1000.0 or vmax > 1.0e8 or (not self.int_mode and vmin < 1.0e-4)
+        self.max_width = max(len(self._plain(v)) for v in nonzero_finite.tolist())
+
+    def _plain(self, value):
+        if not self.floating:
+            return str(value)
+        if self.sci_mode:
+            return f"{value:.{PRECISION}e}"
+        if self.int_mode:
+            return f"{value:.0f}" + ("" if math.isnan(value) or math.isinf(value) else ".")
+        return f"{value:.{PRECISION}f}"
+
+    def format(self, value):
+        """``value`` padded on the left to the shared width."""
+        return self._plain(value).rjust(self.max_width)
+
+
+def _vector(array, indent, summarize, formatter):
+    per_line = max(1, int(math.floor((LINEWIDTH - indent) / (formatter.max_width + 2))))
+    if summarize and array.shape[0] > 2 * EDGEITEMS:
+        data = ([formatter.format(v) for v in array[:EDGEITEMS].tolist()] + [" ..."]
+                + [formatter.format(v) for v in array[-EDGEITEMS:].tolist()])
+    else:
+        data = [formatter.format(v) for v in array.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(array, indent, summarize, formatter):
+    if array.ndim == 0:
+        return formatter.format(array.item())
+    if array.ndim == 1:
+        return _vector(array, indent, summarize, formatter)
+    rows = range(array.shape[0])
+    if summarize and array.shape[0] > 2 * EDGEITEMS:
+        parts = ([_nested(array[i], indent + 1, summarize, formatter) for i in rows[:EDGEITEMS]] + ["..."]
+                 + [_nested(array[i], indent + 1, summarize, formatter) for i in rows[-EDGEITEMS:]])
+    else:
+        parts = [_nested(array[i], indent + 1, summarize, formatter) for i in rows]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def format_array(array, prefix="tensor("):
+    """The body of a Tensor's repr for a NumPy ``array``, indented to follow ``prefix``."""
+    if array.size == 0:
+        return "[]"
+    summarize = array.size > THRESHOLD
+    return _nested(array, len(prefix), summarize, _Formatter(_summarized(array, summarize)))
