@@ -1,3 +1,4 @@
+# ruff: noqa: E402, F401, F403, F405  (the public script's own import style, kept as it is)
 """Build the neural network: nn.Module subclass, layers one by one, parameters listing.
 
 Local copy, in the idiom of PyTorch's ``beginner_source/basics/buildmodel_tutorial.py``, with only

@@ -1,3 +1,4 @@
+# ruff: noqa: E402, F401, F403, F405  (the public script's own import style, kept as it is)
 # -*- coding: utf-8 -*-
 """Training a classifier on CIFAR-10: load and normalise, define a CNN, a loss, train, test.
 

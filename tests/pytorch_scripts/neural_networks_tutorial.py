@@ -1,3 +1,4 @@
+# ruff: noqa: E402, F401, F403, F405  (the public script's own import style, kept as it is)
 # -*- coding: utf-8 -*-
 """Neural networks: define a LeNet, process inputs, compute a loss, backprop, update the weights.
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E402, F401, F403, F405  (the public script's own import style, kept as it is)
 '''Train CIFAR10 with PyTorch (ResNet18, SGD + cosine schedule, checkpoint on best accuracy).
 
 Local copy, in the idiom of kuangliu/pytorch-cifar ``main.py``, with only the import lines

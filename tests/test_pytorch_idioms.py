@@ -1,0 +1,145 @@
+"""PyTorch idioms the public scripts of tests/test_pytorch_scripts.py rely on (values checked against
+PyTorch 2.13's documented behaviour by hand: torch is not a dependency of the tests)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import minidl as torch
+import minidl.nn as nn
+
+
+def test_utils_data_is_reachable_after_a_bare_import():
+    """``import torch`` then ``torch.utils.data.DataLoader`` (the blitz and pytorch-cifar scripts)."""
+    code = "import minidl as torch; print(torch.utils.data.DataLoader.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "DataLoader"
+
+
+def test_set_default_device_cpu_and_reset():
+    """``torch.set_default_device(device)`` as in the autograd tutorial; None goes back to the CPU."""
+    try:
+        torch.set_default_device("cpu")
+        assert torch.get_default_device() == torch.device("cpu")
+        for made in (torch.zeros(2), torch.randn(()), torch.linspace(0, 1, 3), torch.tensor([1.0]),
+                     torch.full((2,), 3.0), torch.arange(3)):
+            assert made.device.type == "cpu"
+    finally:
+        torch.set_default_device(None)
+    assert repr(torch.get_default_device()) == "device(type='cpu')"
+
+
+@pytest.mark.skipif(torch.gpu_available(), reason="checks the error without a GPU")
+def test_set_default_device_cuda_without_gpu_raises():
+    with pytest.raises(torch.DeviceError, match="no GPU is usable"):
+        torch.set_default_device("cuda")
+    assert torch.get_default_device().type == "cpu"
+
+
+@pytest.mark.skipif(not torch.gpu_available(), reason="needs a usable GPU")
+def test_set_default_device_cuda_moves_factories():
+    try:
+        torch.set_default_device("cuda")
+        assert torch.zeros(2).device.type == "cuda" and torch.tensor([1.0]).device.type == "cuda"
+        assert torch.randn(3, requires_grad=True).is_cuda
+    finally:
+        torch.set_default_device(None)
+    assert torch.zeros(2).device.type == "cpu"
+
+
+def test_data_parallel_is_transparent_without_gpu():
+    """On the CPU PyTorch's DataParallel calls the module unchanged, with ``device_ids == []``."""
+    torch.manual_seed(0)
+    inner = nn.Linear(3, 2)
+    net = nn.DataParallel(inner)
+    assert net.module is inner
+    x = torch.randn(4, 3)
+    np.testing.assert_array_equal(net(x).numpy(), inner(x).numpy())
+    assert list(net.state_dict()) == ["module.weight", "module.bias"]
+    assert repr(net).startswith("DataParallel(\n  (module): Linear(in_features=3")
+    if not torch.gpu_available():
+        assert net.device_ids == []
+    with pytest.raises(RuntimeError, match="missing key"):
+        net.load_state_dict(nn.Linear(3, 2).state_dict())
+    net.load_state_dict(net.state_dict())
+    assert nn.parallel.DataParallel is nn.DataParallel
+    with pytest.raises(TypeError, match="nn.Module"):
+        nn.DataParallel(lambda t: t)
+
+
+def test_data_parallel_backward_reaches_the_wrapped_parameters():
+    net = nn.DataParallel(nn.Linear(3, 1))
+    net(torch.ones(2, 3)).sum().backward()
+    np.testing.assert_allclose(net.module.weight.grad.numpy(), [[2.0, 2.0, 2.0]])
+
+
+def test_out_argument_writes_into_and_returns_out():
+    a = torch.ones(2, 2)
+    out = torch.empty(2, 2)
+    assert torch.matmul(a, a, out=out) is out
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 2), 2.0))
+    z = torch.rand_like(a)
+    torch.mul(a, a * 3, out=z)
+    np.testing.assert_array_equal(z.numpy(), np.full((2, 2), 3.0))
+    joined = torch.empty(0)
+    torch.cat([torch.ones(1), torch.zeros(2)], out=joined)  # an empty out is resized silently
+    assert joined.tolist() == [1.0, 0.0, 0.0]
+    assert torch.add(torch.ones(2, dtype=torch.long), 1, out=torch.zeros(2)).dtype == torch.float32
+
+
+def test_out_argument_errors_as_pytorch():
+    a = torch.ones(2, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resized = torch.matmul(a, a, out=torch.zeros(3))
+    assert resized.shape == (2, 2) and "resized since it had shape [3]" in str(caught[0].message)
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        torch.mul(a, a, out=torch.zeros(2, 2, dtype=torch.long))
+    with pytest.raises(RuntimeError, match=r"mul\(\): functions with out=\.\.\. arguments don't support"):
+        torch.mul(torch.ones(2, requires_grad=True), 2.0, out=torch.zeros(2))
+    with torch.no_grad():
+        torch.mul(torch.ones(2, requires_grad=True), 2.0, out=torch.zeros(2))
+    with pytest.raises(TypeError, match="argument 'out' must be Tensor, not list"):
+        torch.matmul(a, a, out=[1])
+
+
+@pytest.mark.parametrize("values, dtype, expected", [
+    ([1.5, 2.0], None, "tensor([1.5000, 2.0000])"),
+    ([1.0, 2.0], None, "tensor([1., 2.])"),
+    ([0.0, 0.0], None, "tensor([0., 0.])"),
+    ([1e-5, 1.0], None, "tensor([1.0000e-05, 1.0000e+00])"),
+    ([1e9, 1.0], None, "tensor([1.0000e+09, 1.0000e+00])"),
+    ([float("nan"), 1.5, float("inf")], None, "tensor([   nan, 1.5000,    inf])"),
+    ([1.0, float("nan")], None, "tensor([1., nan])"),
+    ([[-0.5, 12.25], [3.0, 4.0]], None, "tensor([[-0.5000, 12.2500],\n        [ 3.0000,  4.0000]])"),
+    ([0.1, 0.2], "float64", "tensor([0.1000, 0.2000], dtype=minidl.float64)"),
+    ([1, -20], None, "tensor([  1, -20])"),
+    ([True, False], None, "tensor([ True, False])"),
+    (3.25, None, "tensor(3.2500)"),
+    (1e-6, None, "tensor(1.0000e-06)"),
+])
+def test_tensor_repr_follows_pytorch(values, dtype, expected):
+    """Strings PyTorch 2.13 prints for the same tensors (default print options)."""
+    assert repr(torch.tensor(values, dtype=getattr(torch, dtype) if dtype else None)) == expected
+
+
+def test_tensor_repr_wraps_and_summarises_as_pytorch():
+    wide = repr(torch.tensor([[1.123456] * 12] * 2))
+    assert wide.splitlines()[0] == "tensor([[" + ", ".join(["1.1235"] * 9) + ","
+    assert wide.splitlines()[1] == "         " + ", ".join(["1.1235"] * 3) + "],"
+    long = repr(torch.arange(2000.0))
+    assert long == ("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n"
+                    "        1.9990e+03])")
+    assert repr(torch.zeros(0)) == "tensor([])"
+    assert repr(torch.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
+
+
+def test_relu_gives_positive_zero_and_keeps_nan():
+    out = torch.relu(torch.tensor([-0.5, 2.0, float("nan")]))
+    assert not np.signbit(out.numpy()[0]) and np.isnan(out.numpy()[2])
+    assert repr(nn.ReLU()(torch.tensor([-1.5, 1.0]))) == "tensor([0., 1.])"
