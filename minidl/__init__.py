@@ -23,7 +23,7 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         isclose, isfinite, isnan, le, log, log_softmax, logsumexp, lt, masked_select, matmul,
                         max, maximum, mean, min, minimum, mm, mul, ne, neg, nonzero, norm, numel, permute, pow,
                         prod, relu, remainder, reshape, round, sigmoid, sign, sin, softmax, sort, split, sqrt,
-                        square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
+                        scatter, square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
                         var, where)  # noqa: A004
 from .ops.shape import pad
 from .gradcheck import GradcheckError, gradcheck
@@ -51,7 +51,7 @@ __all__ = [
     "full_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",
     "logspace", "eye", "max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var",
     "logsumexp", "norm", "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round",
-    "clamp", "clip", "where", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
+    "clamp", "clip", "where", "scatter", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
     "reshape", "t", "cat", "concat", "stack", "chunk", "split", "unbind", "gather", "topk", "sort", "argsort",
     "softmax", "log_softmax", "sigmoid", "tanh", "relu", "maximum", "minimum", "pow", "square", "add", "sub",
     "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select",

@@ -17,6 +17,7 @@ from .ops import shape as _shape
 from .ops import statistics as _statistics
 from ._out_arg import with_out as _with_out
 from .tensor import Tensor, as_tensor
+from .tensor_scatter import scatter
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "logsumexp",
            "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round", "clamp",
@@ -25,7 +26,7 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "pro
            "is_tensor", "is_floating_point", "pow", "add", "sub", "mul", "div", "neg", "eq", "ne", "lt", "le", "gt",
            "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort",
            "argsort", "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide",
-           "remainder", "flip", "cumsum", "index_select", "nonzero", "masked_select"]
+           "remainder", "flip", "cumsum", "index_select", "nonzero", "masked_select", "scatter"]
 
 max = _extrema.max
 min = _extrema.min

@@ -185,6 +185,16 @@ class InplaceMixin:
                                f"{list(self.data.shape)}") from None
         return self._inplace("copy_", lambda t: _copy_result(t, src), (src,))
 
+    def scatter_(self, dim, index, src=None, *, value=None):
+        """In place, ``self[..., index[i][j], ...] = src[i][j]`` along ``dim`` (see :func:`minidl.scatter`)."""
+        from .tensor_scatter import scatter
+        return self._inplace("scatter_", lambda t: scatter(t, dim, index, src, value=value), (src,))
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        """A copy with ``src`` (Tensor or number) written at ``index`` along ``dim`` (``torch.scatter``)."""
+        from .tensor_scatter import scatter
+        return scatter(self, dim, index, src, value=value)
+
     def uniform_(self, a=0, b=1, *, generator=None):
         """Fill with samples from U(a, b) drawn from minidl's seeded generator."""
         draw = backend.rng().uniform(a, b, size=self.data.shape).astype(self.data.dtype)
