@@ -17,7 +17,7 @@ from .ops import shape as _shape
 from .ops import statistics as _statistics
 from ._out_arg import with_out as _with_out
 from .tensor import Tensor, as_tensor
-from .tensor_scatter import scatter
+from .tensor_scatter import scatter  # noqa: F401  (re-exported as minidl.scatter)
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "logsumexp",
            "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round", "clamp",

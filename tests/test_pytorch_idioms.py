@@ -143,3 +143,64 @@ def test_relu_gives_positive_zero_and_keeps_nan():
     out = torch.relu(torch.tensor([-0.5, 2.0, float("nan")]))
     assert not np.signbit(out.numpy()[0]) and np.isnan(out.numpy()[2])
     assert repr(nn.ReLU()(torch.tensor([-1.5, 1.0]))) == "tensor([0., 1.])"
+
+
+def test_scatter_values_as_pytorch():
+    """The examples of PyTorch's ``Tensor.scatter_`` documentation."""
+    src = torch.arange(1, 11).reshape((2, 5))
+    out = torch.zeros(3, 5, dtype=src.dtype).scatter_(0, torch.tensor([[0, 1, 2, 0]]), src)
+    assert out.tolist() == [[1, 0, 0, 4, 0], [0, 2, 0, 0, 0], [0, 0, 3, 0, 0]]
+    out = torch.zeros(3, 5, dtype=src.dtype).scatter_(1, torch.tensor([[0, 1, 2], [0, 1, 4]]), src)
+    assert out.tolist() == [[1, 2, 3, 0, 0], [6, 7, 0, 0, 8], [0, 0, 0, 0, 0]]
+    out = torch.full((2, 4), 2.0).scatter_(1, torch.tensor([[2], [3]]), 1.23)
+    np.testing.assert_allclose(out.numpy(), [[2, 2, 1.23, 2], [2, 2, 2, 1.23]], rtol=1e-6)
+    one_hot = torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(3), value=1)  # 0-d index
+    assert one_hot.tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    base = torch.zeros(2, 3)
+    assert base.scatter(1, torch.tensor([[1], [2]]), 5.0).tolist() == [[0, 5, 0], [0, 0, 5]]
+    assert base.tolist() == [[0, 0, 0], [0, 0, 0]]  # scatter (no underscore) copies
+    assert torch.scatter(base, 0, torch.tensor([[1, 0, 1]]), value=-1.0).tolist() == [[0, -1, 0], [-1, 0, -1]]
+
+
+def test_scatter_errors():
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 3"):
+        torch.zeros(3).scatter_(0, torch.tensor([5]), 1.0)
+    with pytest.raises(RuntimeError, match="Expected dtype int64 for index"):
+        torch.zeros(3).scatter_(0, torch.tensor([0.5]), 1.0)
+    with pytest.raises(TypeError, match="exactly one of src"):
+        torch.zeros(3).scatter(0, torch.tensor([0]))
+
+
+def test_scatter_gradcheck_float64():
+    index = torch.tensor([[0, 1, 2], [0, 1, 4]])
+    base = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+    src = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda b, s: b.scatter(1, index, s), (base, src))
+    out = base.scatter(1, index, src)
+    out.sum().backward()
+    expected = np.ones((3, 5))
+    expected[[0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 4]] = 0  # overwritten positions give base no gradient
+    np.testing.assert_array_equal(base.grad.numpy(), expected)
+    np.testing.assert_array_equal(src.grad.numpy(), np.ones((2, 3)))
+
+
+def test_vision_io_round_trip(tmp_path):
+    import minidl.vision.io as vio
+    from minidl.vision.io import ImageReadMode
+    img = torch.tensor(np.arange(3 * 6 * 5, dtype=np.uint8).reshape(3, 6, 5))
+    vio.write_png(img, tmp_path / "x.png")
+    back = vio.read_image(tmp_path / "x.png")
+    assert back.dtype == torch.uint8 and back.shape == (3, 6, 5)
+    np.testing.assert_array_equal(back.numpy(), img.numpy())
+    assert vio.read_image(str(tmp_path / "x.png"), mode=ImageReadMode.GRAY).shape == (1, 6, 5)
+    assert vio.read_image(tmp_path / "x.png", ImageReadMode.RGB_ALPHA).shape == (4, 6, 5)
+    raw = vio.read_file(tmp_path / "x.png")
+    assert raw.dtype == torch.uint8 and raw.ndim == 1 and raw[:4].tolist() == [0x89, 0x50, 0x4E, 0x47]
+    np.testing.assert_array_equal(vio.decode_image(raw).numpy(), img.numpy())
+    vio.write_jpeg(img, tmp_path / "x.jpg", quality=95)
+    assert vio.read_image(tmp_path / "x.jpg").shape == (3, 6, 5)
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(RuntimeError, match="bad.png.*cannot decode|cannot decode.*bad.png"):
+        vio.read_image(tmp_path / "bad.png")
+    with pytest.raises(ValueError, match=r"uint8 tensor of shape \(1 or 3, H, W\)"):
+        vio.write_png(torch.zeros(3, 4, 4), tmp_path / "f.png")

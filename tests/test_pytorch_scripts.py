@@ -203,3 +203,27 @@ def test_neural_networks_tutorial(tmp_path):
         if "'numpy.ndarray' object has no attribute 'sub_'" in str(failure):
             raise AttributeError(str(failure)[-300:]) from None
         raise
+
+
+def test_data_tutorial(tmp_path, data_root):
+    """basics/data: indexing a dataset, matplotlib on Tensors, a custom Dataset with decode_image, a batch."""
+    shutil.copytree(data_root / "FashionMNIST", tmp_path / "data" / "FashionMNIST")
+    images = tmp_path / "custom_images"
+    images.mkdir()
+    import minidl.vision.io as vision_io
+    vision_io.write_png(minidl.zeros(3, 5, 4, dtype=minidl.uint8), images / "blank.png")
+    (images / "labels.csv").write_text("blank.png,7\n")
+    out = run_script(SCRIPTS / "data_tutorial.py", tmp_path)
+    assert "Feature batch shape: (64, 1, 28, 28)" in out or "Size([64, 1, 28, 28])" in out
+    assert re.search(r"^Label: \d$", out, flags=re.MULTILINE)
+    assert "Custom image: (3, 5, 4) minidl.uint8 label 7" in out
+
+
+def test_transforms_tutorial_one_hot_target(tmp_path, data_root):
+    """basics/transforms: ``Lambda(lambda y: torch.zeros(10).scatter_(0, torch.tensor(y), value=1))``."""
+    shutil.copytree(data_root / "FashionMNIST", tmp_path / "data" / "FashionMNIST")
+    out = run_script(SCRIPTS / "transforms_tutorial.py", tmp_path)
+    lines = out.strip().splitlines()
+    assert lines[0].endswith("minidl.float32 0.0 1.0") and "[1, 28, 28]" in lines[0].replace("(", "[")
+    assert lines[1].startswith("tensor([") and lines[1].count("1.") == 1 and lines[1].count("0.") == 9
+    assert lines[2] == "tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0.])"
