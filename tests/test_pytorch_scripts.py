@@ -227,3 +227,28 @@ def test_transforms_tutorial_one_hot_target(tmp_path, data_root):
     assert lines[0].endswith("minidl.float32 0.0 1.0") and "[1, 28, 28]" in lines[0].replace("(", "[")
     assert lines[1].startswith("tensor([") and lines[1].count("1.") == 1 and lines[1].count("0.") == 9
     assert lines[2] == "tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0.])"
+
+
+def test_pytorch_examples_vae(tmp_path, data_root):
+    """pytorch/examples vae/main.py: Adam, BCE(sum) + KL, randn_like, save_image of reconstructions and samples."""
+    work = tmp_path / "vae"
+    (work / "results").mkdir(parents=True)  # the example's repository ships this folder
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    out = run_script(SCRIPTS / "vae_main.py", work, "--epochs", "2", "--batch-size", "32", "--log-interval", "2")
+    averages = [float(v) for v in re.findall(r"^====> Epoch: \d Average loss: (\d+\.\d{4})$", out, flags=re.M)]
+    assert len(averages) == 2 and averages[1] < averages[0] < 600
+    assert len(re.findall(r"^====> Test set loss: \d+\.\d{4}$", out, flags=re.M)) == 2
+    from PIL import Image
+    for name in ("reconstruction_1.png", "reconstruction_2.png", "sample_1.png", "sample_2.png"):
+        with Image.open(work / "results" / name) as img:
+            assert img.size == ((8 * 30 + 2, 2 * 30 + 2) if name.startswith("rec") else (8 * 30 + 2, 8 * 30 + 2))
+
+
+def test_pytorch_examples_mnist_legacy(tmp_path, data_root):
+    """The older mnist/main.py: Dropout2d, F.dropout(training=...), SGD momentum, output.max(1, keepdim=True)[1]."""
+    work = tmp_path / "mnist"
+    work.mkdir()
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    out = run_script(SCRIPTS / "mnist_legacy.py", work, "--epochs", "2", "--log-interval", "1")
+    assert len(re.findall(r"^Train Epoch: \d \[\d+/128 \(\d+%\)\]\tLoss: \d+\.\d{6}$", out, flags=re.M)) == 4
+    assert len(re.findall(r"Test set: Average loss: \d+\.\d{4}, Accuracy: \d+/64 \(\d+%\)", out)) == 2
