@@ -252,3 +252,17 @@ def test_pytorch_examples_mnist_legacy(tmp_path, data_root):
     out = run_script(SCRIPTS / "mnist_legacy.py", work, "--epochs", "2", "--log-interval", "1")
     assert len(re.findall(r"^Train Epoch: \d \[\d+/128 \(\d+%\)\]\tLoss: \d+\.\d{6}$", out, flags=re.M)) == 4
     assert len(re.findall(r"Test set: Average loss: \d+\.\d{4}, Accuracy: \d+/64 \(\d+%\)", out)) == 2
+
+
+def test_custom_function_tutorial_matches_pytorch(tmp_path):
+    """The Legendre tutorial starts from fixed weights, so its run is deterministic: the last lines PyTorch
+    2.13 (CPU) prints for the same script with ``import torch`` were
+    ``1999 8.943641662597656`` and
+    ``Result: y = -6.71270206087371e-10 + -2.208526849746704 * P3(-3.392665037793563e-10 + 0.2554861009120941 x)``;
+    minidl agrees to float32 rounding (its sums run in another order)."""
+    out = run_script(SCRIPTS / "polynomial_custom_function.py", tmp_path)
+    assert logged_losses(out)[-1] == pytest.approx(8.943641662597656, rel=1e-5)
+    a, b, c, d = last_result(out)
+    assert abs(a) < 1e-7 and abs(c) < 1e-7
+    assert b == pytest.approx(-2.208526849746704, rel=1e-6)
+    assert d == pytest.approx(0.2554861009120941, rel=1e-6)
