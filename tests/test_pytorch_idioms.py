@@ -204,3 +204,22 @@ def test_vision_io_round_trip(tmp_path):
         vio.read_image(tmp_path / "bad.png")
     with pytest.raises(ValueError, match=r"uint8 tensor of shape \(1 or 3, H, W\)"):
         vio.write_png(torch.zeros(3, 4, 4), tmp_path / "f.png")
+
+
+def test_set_printoptions_as_pytorch():
+    """Outputs PyTorch 2.13 prints for the same calls."""
+    x = torch.tensor([1.23456, 2.5, 100.0])
+    try:
+        torch.set_printoptions(precision=2)
+        assert repr(x) == "tensor([  1.23,   2.50, 100.00])"
+        torch.set_printoptions(sci_mode=True)
+        assert repr(x) == "tensor([1.23e+00, 2.50e+00, 1.00e+02])"
+        torch.set_printoptions(threshold=5, edgeitems=1)
+        assert repr(torch.arange(12.0).reshape(3, 4)) == "tensor([[ 0.,  ...,  3.],\n        ...,\n        [ 8.,  ..., 11.]])"
+        torch.set_printoptions(profile="full")
+        assert "..." not in repr(torch.arange(1500))
+        with pytest.raises(ValueError, match="unknown profile"):
+            torch.set_printoptions(profile="long")
+    finally:
+        torch.set_printoptions(profile="default")
+    assert repr(x) == "tensor([  1.2346,   2.5000, 100.0000])"
