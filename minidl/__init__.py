@@ -45,15 +45,15 @@ _tune_malloc()
 
 __all__ = [
     "Device", "DeviceError", "device", "gpu_available", "manual_seed", "set_default_device", "get_default_device",
-    "set_printoptions",
-    "no_grad", "enable_grad", "is_grad_enabled",
+    "set_printoptions", "no_grad", "enable_grad", "is_grad_enabled",
     "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",
     "logspace", "eye", "max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var",
     "logsumexp", "norm", "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round",
-    "clamp", "clip", "where", "scatter", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
+    "clamp", "clip", "where", "scatter", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze",
+    "squeeze",
     "reshape", "t", "cat", "concat", "stack", "chunk", "split", "unbind", "gather", "topk", "sort", "argsort",
     "softmax", "log_softmax", "sigmoid", "tanh", "relu", "maximum", "minimum", "pow", "square", "add", "sub",
     "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select",

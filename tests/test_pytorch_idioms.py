@@ -215,7 +215,8 @@ def test_set_printoptions_as_pytorch():
         torch.set_printoptions(sci_mode=True)
         assert repr(x) == "tensor([1.23e+00, 2.50e+00, 1.00e+02])"
         torch.set_printoptions(threshold=5, edgeitems=1)
-        assert repr(torch.arange(12.0).reshape(3, 4)) == "tensor([[ 0.,  ...,  3.],\n        ...,\n        [ 8.,  ..., 11.]])"
+        assert repr(torch.arange(12.0).reshape(3, 4)) == ("tensor([[ 0.,  ...,  3.],\n        ...,\n"
+                                                          "        [ 8.,  ..., 11.]])")
         torch.set_printoptions(profile="full")
         assert "..." not in repr(torch.arange(1500))
         with pytest.raises(ValueError, match="unknown profile"):
