@@ -16,6 +16,8 @@ from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_
 from .size import Size
 from .tensor import Tensor, as_tensor, tensor
 from .tensor_str import set_printoptions
+from .random import get_rng_state, initial_seed, seed, set_rng_state
+from . import random  # noqa: F401  (minidl.random, as torch.random)
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
 from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat, ceil,
@@ -45,7 +47,7 @@ _tune_malloc()
 
 __all__ = [
     "Device", "DeviceError", "device", "gpu_available", "manual_seed", "set_default_device", "get_default_device",
-    "set_printoptions", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_printoptions", "seed", "initial_seed", "get_rng_state", "set_rng_state", "random", "no_grad", "enable_grad", "is_grad_enabled",
     "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",

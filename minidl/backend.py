@@ -8,6 +8,7 @@ quick and works where CuPy is not installed.
 from __future__ import annotations
 
 import contextlib
+import json
 import importlib
 import math
 import random
@@ -209,19 +210,50 @@ def to_device(array, dev):
 # --- random state -----------------------------------------------------------
 # One NumPy Generator drives initialisation, dropout masks, shuffling and
 # augmentation seeds; ``manual_seed`` resets it (and CuPy's, when loaded).
-_rng = np.random.default_rng()
+_initial_seed = int(np.random.SeedSequence().entropy) % (2 ** 63)  # a fresh seed per process, as PyTorch
+_rng = np.random.default_rng(_initial_seed)
 _thread_rng = threading.local()  # per-thread override set by ``rng_scope``
 
 
 def manual_seed(seed: int) -> None:
     """Seed every random source minidl uses (init, dropout, shuffling, augmentation)."""
-    global _rng
+    global _rng, _initial_seed
     seed = int(seed)
+    _initial_seed = seed
     _rng = np.random.default_rng(seed)
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     if _cupy is not None:
         _cupy.random.seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed of the global generator: the last :func:`manual_seed`, or the one drawn at start-up."""
+    return _initial_seed
+
+
+def seed() -> int:
+    """Seed the global generator with a fresh non-deterministic number and return it (``torch.seed``)."""
+    fresh = int(np.random.SeedSequence().entropy) % (2 ** 63)
+    manual_seed(fresh)
+    return fresh
+
+
+def get_rng_state() -> bytes:
+    """The global generator's state, serialised (JSON of NumPy's bit-generator state) as bytes."""
+    return json.dumps(_rng.bit_generator.state).encode("ascii")
+
+
+def set_rng_state(state: bytes) -> None:
+    """Restore a state from :func:`get_rng_state`; the draws that follow repeat those made after it."""
+    try:
+        parsed = json.loads(bytes(state).decode("ascii"))
+        generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
+        generator.bit_generator.state = parsed
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"set_rng_state: not a state made by get_rng_state ({exc})") from None
+    global _rng
+    _rng = generator
 
 
 def rng() -> np.random.Generator:

@@ -224,3 +224,20 @@ def test_set_printoptions_as_pytorch():
     finally:
         torch.set_printoptions(profile="default")
     assert repr(x) == "tensor([  1.2346,   2.5000, 100.0000])"
+
+
+def test_seed_and_rng_state_as_torch_random():
+    torch.manual_seed(7)
+    assert torch.initial_seed() == 7 and torch.random.initial_seed() == 7
+    state = torch.get_rng_state()
+    assert state.dtype == torch.uint8 and state.ndim == 1
+    first = torch.randn(5).tolist()
+    torch.set_rng_state(state)
+    assert torch.randn(5).tolist() == first
+    fresh = torch.seed()
+    assert isinstance(fresh, int) and torch.initial_seed() == fresh
+    with pytest.raises(RuntimeError, match="not a state made by get_rng_state"):
+        torch.set_rng_state(torch.zeros(3, dtype=torch.uint8))
+    with pytest.raises(TypeError, match="1-D uint8 tensor"):
+        torch.set_rng_state(torch.zeros(3))
+    torch.manual_seed(0)
