@@ -47,7 +47,8 @@ _tune_malloc()
 
 __all__ = [
     "Device", "DeviceError", "device", "gpu_available", "manual_seed", "set_default_device", "get_default_device",
-    "set_printoptions", "seed", "initial_seed", "get_rng_state", "set_rng_state", "random", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_printoptions", "seed", "initial_seed", "get_rng_state", "set_rng_state", "random", "no_grad", "enable_grad",
+    "is_grad_enabled",
     "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
