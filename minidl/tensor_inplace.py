@@ -143,6 +143,14 @@ class InplaceMixin:
 
     clip_ = clamp_
 
+    def clamp_min_(self, min):
+        """``clamp_(min=min)`` in place."""
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        """``clamp_(max=max)`` in place."""
+        return self.clamp_(max=max)
+
     def __iadd__(self, other):
         return self.add_(other)
 

@@ -241,3 +241,13 @@ def test_seed_and_rng_state_as_torch_random():
     with pytest.raises(TypeError, match="1-D uint8 tensor"):
         torch.set_rng_state(torch.zeros(3))
     torch.manual_seed(0)
+
+
+def test_clamp_min_and_clamp_max():
+    x = torch.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    assert x.clamp_min(0).tolist() == [0.0, 0.5, 3.0]
+    assert x.clamp_max(1).tolist() == [-2.0, 0.5, 1.0]
+    x.clamp_min(0).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0]
+    y = torch.tensor([-2.0, 0.5, 3.0])
+    assert y.clamp_min_(-1) is y and y.clamp_max_(2).tolist() == [-1.0, 0.5, 2.0]
