@@ -251,3 +251,78 @@ def test_clamp_min_and_clamp_max():
     assert x.grad.tolist() == [0.0, 1.0, 1.0]
     y = torch.tensor([-2.0, 0.5, 3.0])
     assert y.clamp_min_(-1) is y and y.clamp_max_(2).tolist() == [-1.0, 0.5, 2.0]
+
+
+# Embedding and LayerNorm: expected numbers printed by PyTorch 2.13 for the same weights and inputs.
+_TABLE = np.arange(15, dtype=np.float32).reshape(5, 3) / 10 - 0.5
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, [[12, 14, 16], [15, 16, 17], [9, 11, 13], [0, 0, 0], [9, 10, 11]]),
+    ({"padding_idx": 2}, [[12, 14, 16], [15, 16, 17], [0, 0, 0], [0, 0, 0], [9, 10, 11]]),
+    ({"scale_grad_by_freq": True}, [[6, 7, 8], [15, 16, 17], [4.5, 5.5, 6.5], [0, 0, 0], [9, 10, 11]]),
+    ({"padding_idx": -1, "scale_grad_by_freq": True}, [[6, 7, 8], [15, 16, 17], [4.5, 5.5, 6.5], [0, 0, 0],
+                                                       [0, 0, 0]]),
+])
+def test_embedding_gradients_as_pytorch(kwargs, expected):
+    emb = nn.Embedding.from_pretrained(torch.tensor(_TABLE), freeze=False, **kwargs)
+    out = emb(torch.tensor([[0, 2, 2], [4, 0, 1]]))
+    assert out.shape == (2, 3, 3)
+    np.testing.assert_array_equal(out.detach().numpy(), _TABLE[[[0, 2, 2], [4, 0, 1]]])
+    (out * torch.arange(18.0).reshape(2, 3, 3)).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad.numpy(), expected)
+
+
+def test_embedding_layer_defaults_and_max_norm():
+    torch.manual_seed(0)
+    emb = nn.Embedding(10, 3, padding_idx=1)
+    assert repr(emb) == "Embedding(10, 3, padding_idx=1)"
+    assert emb.weight.shape == (10, 3) and emb.weight[1].tolist() == [0.0, 0.0, 0.0]
+    assert list(emb.state_dict()) == ["weight"]
+    frozen = nn.Embedding.from_pretrained(torch.tensor(_TABLE * 10), max_norm=1.0)
+    assert not frozen.weight.requires_grad
+    out = frozen(torch.tensor([1, 3]))
+    np.testing.assert_allclose(np.linalg.norm(out.numpy(), axis=1), [1.0, 1.0], rtol=1e-5)
+    np.testing.assert_allclose(frozen.weight.numpy()[0], _TABLE[0] * 10)  # rows not looked up are unchanged
+    with pytest.raises(RuntimeError, match="'indices' to have one of the following scalar types: Long, Int"):
+        nn.Embedding(3, 2)(torch.tensor([1.0]))
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 embeddings"):
+        nn.Embedding(3, 2)(torch.tensor([3]))
+
+
+def test_embedding_gradcheck_float64():
+    table = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    ids = torch.tensor([[0, 2, 2], [4, 0, 1]])
+    # (padding_idx and scale_grad_by_freq change the gradient on purpose, so only the plain lookup is checked)
+    assert torch.autograd.gradcheck(lambda w: nn.functional.embedding(ids, w), (table,))
+    assert torch.autograd.gradgradcheck(lambda w: nn.functional.embedding(ids, w) ** 2, (table,))
+
+
+def test_layer_norm_as_pytorch():
+    x = torch.tensor(np.linspace(-2, 3, 24, dtype=np.float32).reshape(2, 3, 4), requires_grad=True)
+    ln = nn.LayerNorm([3, 4])
+    assert repr(ln) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True, bias=True)"
+    assert list(ln.state_dict()) == ["weight", "bias"]
+    with torch.no_grad():
+        ln.weight.copy_(torch.tensor(np.linspace(0.5, 1.5, 12, dtype=np.float32).reshape(3, 4)))
+    y = ln(x)
+    (y ** 3).sum().backward()
+    np.testing.assert_allclose(ln.weight.grad.numpy().ravel()[:4],
+                               [-6.0665, -4.6407, -2.9070, -1.3608], atol=1e-4)  # PyTorch's, to 4 decimals
+    np.testing.assert_allclose(y.detach().numpy().ravel()[:6], [-0.7966, -0.7703, -0.6913, -0.5596, -0.3753, -0.1383],
+                               atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy().ravel()[:6], [6.5955, 4.6503, 2.4729, 0.0595, -2.5, -4.9916], atol=1e-3)
+    np.testing.assert_allclose(nn.functional.layer_norm(x, (4,)).detach().numpy().ravel()[:4],
+                               [-1.3415, -0.4472, 0.4472, 1.3415], atol=1e-4)
+    assert repr(nn.LayerNorm(4, elementwise_affine=False)) == ("LayerNorm((4,), eps=1e-05, elementwise_affine=False, "
+                                                               "bias=False)")
+    with pytest.raises(RuntimeError, match=r"expected input with shape \[\*, 5\], but got input of size \[2, 3, 4\]"):
+        nn.functional.layer_norm(x, (5,))
+
+
+def test_layer_norm_gradcheck_float64():
+    x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w, b: nn.functional.layer_norm(x, (4,), w, b), (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda x, w, b: nn.functional.layer_norm(x, (4,), w, b), (x, w, b))
