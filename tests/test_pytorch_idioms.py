@@ -326,3 +326,58 @@ def test_layer_norm_gradcheck_float64():
     b = torch.randn(4, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x, w, b: nn.functional.layer_norm(x, (4,), w, b), (x, w, b))
     assert torch.autograd.gradgradcheck(lambda x, w, b: nn.functional.layer_norm(x, (4,), w, b), (x, w, b))
+
+
+# (shape, sum(y), sum(y*y), sum(dL/dx), sum(dL/dw ** 2)) for L = sum(y*y), printed by PyTorch 2.13 for the same
+# float64 inputs drawn from numpy's default_rng(0) in this order (x (2,4,5,4), w (4,3,3,2), b, [w again if groups])
+_CONV_T_CASES = [
+    ({}, (2, 3, 7, 5), 66.723159, 3211.718531, -187.134833, 580882.156937),
+    ({"stride": 2}, (2, 3, 11, 8), -196.503647, 3533.955783, -826.338359, 713369.105777),
+    ({"stride": 2, "padding": 1}, (2, 3, 9, 6), -290.087608, 2642.359931, -1125.229305, 279111.827561),
+    ({"stride": 2, "padding": 1, "output_padding": 1}, (2, 3, 10, 7), -186.96821, 1760.904451, 114.962593,
+     188701.08633),
+    ({"stride": (2, 3), "padding": (1, 0), "dilation": (1, 2), "output_padding": (1, 0)}, (2, 3, 10, 12),
+     53.652921, 2953.929648, -350.652618, 400214.071055),
+    ({"groups": 2, "stride": 2}, (2, 6, 11, 8), -360.157749, 3573.10292, 883.497143, 498932.013964),
+    ({"padding": 3, "stride": 3}, (2, 3, 9, 5), 26.703369, 1106.357729, -84.076569, 81955.753964),
+]
+
+
+def test_conv_transpose2d_matches_pytorch():
+    rng = np.random.default_rng(0)
+    for kwargs, shape, total, energy, grad_x, grad_w in _CONV_T_CASES:
+        x = torch.tensor(rng.standard_normal((2, 4, 5, 4)), requires_grad=True)
+        w = torch.tensor(rng.standard_normal((4, 3, 3, 2)), requires_grad=True)
+        b = torch.tensor(rng.standard_normal(3 * kwargs.get("groups", 1)), requires_grad=True)
+        if kwargs.get("groups"):
+            w = torch.tensor(rng.standard_normal((4, 3, 3, 2)), requires_grad=True)
+        y = nn.functional.conv_transpose2d(x, w, b, **kwargs)
+        (y * y).sum().backward()
+        assert y.shape == shape, kwargs
+        np.testing.assert_allclose([float(y.sum()), float((y * y).sum()), float(x.grad.sum()),
+                                    float((w.grad ** 2).sum())], [total, energy, grad_x, grad_w], rtol=1e-6,
+                                   atol=1e-5, err_msg=str(kwargs))
+
+
+def test_conv_transpose2d_layer_as_pytorch():
+    layer = nn.ConvTranspose2d(8, 4, 4, 2, 1, bias=False)
+    assert repr(layer) == "ConvTranspose2d(8, 4, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False)"
+    assert layer.weight.shape == (8, 4, 4, 4) and list(layer.state_dict()) == ["weight"]
+    assert layer(torch.zeros(1, 8, 4, 4)).shape == (1, 4, 8, 8)
+    assert layer(torch.zeros(1, 8, 4, 4), output_size=[9, 9]).shape == (1, 4, 9, 9)
+    assert nn.ConvTranspose2d(100, 64, 4, 1, 0)(torch.zeros(2, 100, 1, 1)).shape == (2, 64, 4, 4)
+    bound = 1 / np.sqrt(4 * 4 * 4)  # PyTorch's fan_in for ConvTranspose2d: weight.size(1) * kH * kW
+    assert float(layer.weight.abs().max()) <= bound
+    with pytest.raises(ValueError, match="valid sizes range from 8 to 9"):
+        layer(torch.zeros(1, 8, 4, 4), output_size=[10, 10])
+    with pytest.raises(RuntimeError, match="output_padding"):
+        nn.functional.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 1, 3, 3), output_padding=1)
+
+
+def test_conv_transpose2d_gradcheck_float64():
+    x = torch.randn(1, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, 2, 3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(2, dtype=torch.float64, requires_grad=True)
+    fn = lambda x, w, b: nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (x, w, b))
+    assert torch.autograd.gradgradcheck(fn, (x, w, b))

@@ -1,6 +1,7 @@
 """The layers of ``minidl.nn``, one small module per kind."""
 from minidl.nn.layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minidl.nn.layers.conv import Conv2d
+from minidl.nn.layers.conv_transpose import ConvTranspose2d
 from minidl.nn.layers.dropout import Dropout, Dropout2d
 from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.flatten import Flatten
@@ -14,7 +15,8 @@ from minidl.nn.layers.upsample import Upsample, UpsamplingBilinear2d, Upsampling
 
 __all__ = [
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
-    "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Embedding", "Flatten", "GELU",
+    "BatchNorm2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Embedding",
+    "Flatten", "GELU",
     "HuberLoss", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
     "NLLLoss", "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
