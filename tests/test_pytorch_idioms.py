@@ -381,3 +381,24 @@ def test_conv_transpose2d_gradcheck_float64():
     fn = lambda x, w, b: nn.functional.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)  # noqa: E731
     assert torch.autograd.gradcheck(fn, (x, w, b))
     assert torch.autograd.gradgradcheck(fn, (x, w, b))
+
+
+def test_fake_data_as_torchvision():
+    from minidl.vision import datasets, transforms
+    data = datasets.FakeData(size=5, image_size=(3, 8, 6), num_classes=4, transform=transforms.ToTensor())
+    assert len(data) == 5
+    image, label = data[2]
+    assert image.shape == (3, 8, 6) and image.dtype == torch.float32 and 0 <= label < 4 and isinstance(label, int)
+    np.testing.assert_array_equal(data[2][0].numpy(), image.numpy())  # item i depends only on i
+    assert not np.array_equal(data[3][0].numpy(), image.numpy())
+    raw, _ = datasets.FakeData(size=2, image_size=(1, 4, 4))[0]
+    assert raw.mode == "L" and raw.size == (4, 4)
+    with pytest.raises(IndexError):
+        data[5]
+
+
+def test_functional_data_parallel():
+    layer = nn.Linear(2, 3)
+    x = torch.ones(4, 2)
+    np.testing.assert_array_equal(nn.parallel.data_parallel(layer, x, range(1)).detach().numpy(),
+                                  layer(x).detach().numpy())

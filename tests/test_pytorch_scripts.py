@@ -266,3 +266,19 @@ def test_custom_function_tutorial_matches_pytorch(tmp_path):
     assert abs(a) < 1e-7 and abs(c) < 1e-7
     assert b == pytest.approx(-2.208526849746704, rel=1e-6)
     assert d == pytest.approx(0.2554861009120941, rel=1e-6)
+
+
+def test_pytorch_examples_dcgan_fake_dry_run(tmp_path):
+    """dcgan/main.py as its CI runs it (``--dataset fake --dry-run``): ConvTranspose2d generator, BCELoss, Adam,
+    weights_init through Module.apply, save_image(normalize=True), state-dict checkpoints."""
+    out = run_script(SCRIPTS / "dcgan_main.py", tmp_path, "--dataset", "fake", "--dry-run", "--batchSize", "4",
+                     "--outf", "out", "--manualSeed", "1")
+    assert "Random Seed:  1" in out
+    assert "(0): ConvTranspose2d(100, 512, kernel_size=(4, 4), stride=(1, 1), bias=False)" in out
+    assert re.search(r"^\[0/1\]\[0/250\] Loss_D: \d+\.\d{4} Loss_G: \d+\.\d{4} D\(x\): 0\.\d{4} "
+                     r"D\(G\(z\)\): 0\.\d{4} / 0\.\d{4}$", out, flags=re.MULTILINE)
+    from PIL import Image
+    with Image.open(tmp_path / "out" / "fake_samples_epoch_000.png") as img:
+        assert img.size == (4 * 66 + 2, 66 + 2)
+    state = minidl.load(tmp_path / "out" / "netG_epoch_0.pth")
+    assert state["main.0.weight"].shape == (100, 512, 4, 4) and "main.1.running_mean" in state

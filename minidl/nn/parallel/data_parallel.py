@@ -5,7 +5,7 @@ from minidl import backend
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
 
-__all__ = ["DataParallel"]
+__all__ = ["DataParallel", "data_parallel"]
 
 
 def _device_index(device, name):
@@ -81,3 +81,13 @@ class DataParallel(Module):
         if not self.device_ids:
             return self.module(*inputs, **kwargs)
         return self.module(*_to_device(inputs, self.src_device_obj), **_to_device(kwargs, self.src_device_obj))
+
+
+def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0, module_kwargs=None):
+    """The functional form of :class:`DataParallel`: ``module(*inputs, **module_kwargs)`` (see its notes).
+
+    ``inputs`` is one input or a tuple of them. Without a usable GPU the module
+    is called as it is; with one, on the first of ``device_ids``.
+    """
+    inputs = inputs if isinstance(inputs, tuple) else (inputs,)
+    return DataParallel(module, device_ids, output_device, dim)(*inputs, **(module_kwargs or {}))
