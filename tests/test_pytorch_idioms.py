@@ -402,3 +402,30 @@ def test_functional_data_parallel():
     x = torch.ones(4, 2)
     np.testing.assert_array_equal(nn.parallel.data_parallel(layer, x, range(1)).detach().numpy(),
                                   layer(x).detach().numpy())
+
+
+def test_more_torchvision_transforms():
+    """Values from torchvision's formulas: ToPILImage (x * 255 truncated), Grayscale (0.2989 R + 0.587 G +
+    0.114 B), Pad (left, top, right, bottom), ConvertImageDtype (x * (255 + 1 - 1e-3) truncated)."""
+    from minidl.vision import transforms as T
+    x = torch.tensor(np.linspace(0, 1, 60, dtype=np.float32).reshape(3, 4, 5))
+    pil = T.ToPILImage()(x)
+    assert pil.mode == "RGB" and pil.size == (5, 4)
+    np.testing.assert_array_equal(np.asarray(pil)[1, 0], np.trunc(x.numpy()[:, 1, 0] * 255).astype(np.uint8))
+    assert T.ToPILImage()(torch.zeros(1, 4, 5, dtype=torch.uint8)).mode == "L"
+    with pytest.raises(ValueError, match="Only modes"):
+        T.ToPILImage(mode="RGBA")(x)
+    grey = T.Grayscale()(x)
+    r, g, b = x.numpy()[:, 0, 0]
+    assert grey.shape == (1, 4, 5) and float(grey[0, 0, 0]) == pytest.approx(0.2989 * r + 0.587 * g + 0.114 * b)
+    assert T.Grayscale(3)(pil).mode == "RGB" and T.Grayscale()(pil).mode == "L"
+    padded = T.Pad((1, 0, 2, 1), fill=7)(torch.ones(1, 2, 2, dtype=torch.uint8))
+    assert padded.shape == (1, 3, 5) and padded[0].tolist() == [[7, 1, 1, 7, 7], [7, 1, 1, 7, 7], [7, 7, 7, 7, 7]]
+    assert T.Pad((1, 2), padding_mode="reflect")(x).shape == (3, 8, 7) and T.Pad(2)(pil).size == (9, 8)
+    as_bytes = T.ConvertImageDtype(torch.uint8)(x)
+    assert as_bytes.dtype == torch.uint8 and as_bytes[0, 0].tolist() == [0, 4, 8, 13, 17]
+    back = T.ConvertImageDtype(torch.float32)(as_bytes)
+    np.testing.assert_allclose(back.numpy(), as_bytes.numpy() / 255.0, rtol=1e-6)
+    assert T.RandomApply([T.Pad(1)], p=1.0)(x).shape == (3, 6, 7)
+    assert T.RandomApply([T.Pad(1)], p=0.0)(x).shape == (3, 4, 5)
+    assert T.RandomGrayscale(p=1.0)(pil).mode == "RGB"
