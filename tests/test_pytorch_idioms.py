@@ -429,3 +429,52 @@ def test_more_torchvision_transforms():
     assert T.RandomApply([T.Pad(1)], p=1.0)(x).shape == (3, 6, 7)
     assert T.RandomApply([T.Pad(1)], p=0.0)(x).shape == (3, 4, 5)
     assert T.RandomGrayscale(p=1.0)(pil).mode == "RGB"
+
+
+_CONV1D_CASES = [  # kwargs, shape, sum(y), sum(dL/dx), sum(dL/dw ** 2) with L = sum(y*y): PyTorch 2.13's values
+    ({}, (2, 6, 7), -18.58639, -30.206681, 80867.6126),
+    ({"stride": 2, "padding": 1}, (2, 6, 5), -19.215601, 96.787171, 50131.7367),
+    ({"dilation": 2, "padding": 2}, (2, 6, 9), -32.69706, -192.747212, 43272.2956),
+    ({"padding": "same"}, (2, 6, 9), 77.077655, 357.427099, 92686.5842),
+    ({"groups": 2}, (2, 6, 7), 17.925933, -230.658723, 103173.6024),
+]
+
+
+# PyTorch 2.13's pooling of x = arange(10) % 4 (as (1, 1, 10)): max (3, 2, 1), indices of max (2), avg (3, 2, 1)
+MAX_POOL1D = [1.0, 3.0, 3.0, 3.0, 3.0]
+MAX_POOL1D_INDICES = [1, 3, 5, 7, 9]
+AVG_POOL1D_EXCLUDING_PAD = [0.5, 2.0, 4 / 3, 2.0, 4 / 3]
+AVG_POOL1D = [1 / 3, 2.0, 4 / 3, 2.0, 4 / 3]
+
+
+def test_conv1d_and_1d_pooling_match_pytorch():
+    """Inputs from numpy's default_rng(1): x (2, 4, 9) then w (6, 4/groups, 3) for each case, in order."""
+    rng = np.random.default_rng(1)
+    for kwargs, shape, total, grad_x, grad_w in _CONV1D_CASES:
+        x = torch.tensor(rng.standard_normal((2, 4, 9)), requires_grad=True)
+        w = torch.tensor(rng.standard_normal((6, 4 // kwargs.get("groups", 1), 3)), requires_grad=True)
+        y = nn.functional.conv1d(x, w, None, **kwargs)
+        (y * y).sum().backward()
+        assert y.shape == shape, kwargs
+        np.testing.assert_allclose([float(y.sum()), float(x.grad.sum()), float((w.grad ** 2).sum())],
+                                   [total, grad_x, grad_w], rtol=1e-6, atol=1e-4, err_msg=str(kwargs))
+    x = torch.tensor(np.arange(10.0).reshape(1, 1, 10) % 4)
+    assert nn.functional.max_pool1d(x, 3, 2, 1)[0, 0].tolist() == MAX_POOL1D
+    assert nn.functional.max_pool1d(x, 2, return_indices=True)[1][0, 0].tolist() == MAX_POOL1D_INDICES
+    np.testing.assert_allclose(nn.functional.avg_pool1d(x, 3, 2, 1, count_include_pad=False)[0, 0].numpy(),
+                               AVG_POOL1D_EXCLUDING_PAD)
+    np.testing.assert_allclose(nn.functional.avg_pool1d(x, 3, 2, 1)[0, 0].numpy(), AVG_POOL1D)
+
+
+def test_conv1d_layers_as_pytorch():
+    assert nn.Conv1d(16, 33, 3, stride=2)(torch.randn(20, 16, 50)).shape == (20, 33, 24)
+    assert repr(nn.Conv1d(4, 4, 3, padding=1, padding_mode="circular", bias=False)) == (
+        "Conv1d(4, 4, kernel_size=(3,), stride=(1,), padding=(1,), bias=False, padding_mode=circular)")
+    assert repr(nn.Conv1d(2, 3, 2, padding="same")) == "Conv1d(2, 3, kernel_size=(2,), stride=(1,), padding=same)"
+    assert nn.Conv1d(2, 2, 4, padding="same", padding_mode="reflect")(torch.randn(1, 2, 7)).shape == (1, 2, 7)
+    assert repr(nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert repr(nn.AvgPool1d(3, 2)) == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(0,))"
+    assert nn.Conv1d(2, 3, 5).weight.shape == (3, 2, 5)
+    x = torch.randn(2, 3, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 3, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w: nn.functional.conv1d(x, w, stride=2, padding=1), (x, w))

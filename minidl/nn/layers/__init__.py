@@ -2,6 +2,7 @@
 from minidl.nn.layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minidl.nn.layers.conv import Conv2d
 from minidl.nn.layers.conv_transpose import ConvTranspose2d
+from minidl.nn.layers.conv1d import AvgPool1d, Conv1d, MaxPool1d
 from minidl.nn.layers.dropout import Dropout, Dropout2d
 from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.flatten import Flatten
@@ -14,6 +15,7 @@ from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPo
 from minidl.nn.layers.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
+    "Conv1d", "MaxPool1d", "AvgPool1d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
     "BatchNorm2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Embedding",
     "Flatten", "GELU",
