@@ -478,3 +478,55 @@ def test_conv1d_layers_as_pytorch():
     x = torch.randn(2, 3, 8, dtype=torch.float64, requires_grad=True)
     w = torch.randn(4, 3, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x, w: nn.functional.conv1d(x, w, stride=2, padding=1), (x, w))
+
+
+# kind, kwargs, out shape, h_n shape, sum(out), sum(h_n), sum(dL/dx), sum of squared parameter gradients, for
+# L = sum(out ** 2) + sum(h_n ** 3): PyTorch 2.13's values with the same float64 weights and inputs (numpy
+# default_rng(3): every state-dict entry * 0.5 in state-dict order, then x (2, 5, 3), for each case in turn).
+_RNN_CASES = [
+    ("LSTM", {"num_layers": 2, "batch_first": True}, (2, 5, 4), (2, 2, 4),
+     (-3.39418, -1.256569, 0.114682, 5.399845)),
+    ("GRU", {"bidirectional": True}, (2, 5, 8), (2, 5, 4), (5.051499, 1.276003, -6.438536, 117.721527)),
+    ("RNN", {"nonlinearity": "relu", "num_layers": 2, "bidirectional": True}, (2, 5, 8), (4, 5, 4),
+     (34.283448, 34.995544, -1.456031, 129776.15096)),
+    ("LSTM", {"bias": False}, (2, 5, 4), (1, 5, 4), (-1.637862, -1.076391, -1.17353, 1.366233)),
+    ("GRU", {"batch_first": True, "num_layers": 2}, (2, 5, 4), (2, 2, 4), (-4.44252, -3.113531, 4.86287, 307.695712)),
+]
+
+
+def test_recurrent_layers_match_pytorch():
+    rng = np.random.default_rng(3)
+    for kind, kwargs, out_shape, h_shape, numbers in _RNN_CASES:
+        layer = getattr(nn, kind)(3, 4, **kwargs).double()
+        layer.load_state_dict({k: torch.tensor(rng.standard_normal(tuple(v.shape)) * 0.5)
+                               for k, v in layer.state_dict().items()})
+        x = torch.tensor(rng.standard_normal((2, 5, 3)), requires_grad=True)
+        out, hidden = layer(x)
+        h = hidden[0] if kind == "LSTM" else hidden
+        ((out ** 2).sum() + (h ** 3).sum()).backward()
+        assert out.shape == out_shape and h.shape == h_shape, (kind, kwargs)
+        got = [float(out.sum()), float(h.sum()), float(x.grad.sum()),
+               float(sum((p.grad ** 2).sum() for p in layer.parameters()))]
+        np.testing.assert_allclose(got, numbers, rtol=1e-6, atol=1e-5, err_msg=kind)
+
+
+def test_recurrent_layers_api():
+    lstm = nn.LSTM(10, 20, 2, batch_first=True)
+    assert repr(lstm) == "LSTM(10, 20, num_layers=2, batch_first=True)"
+    out, (h, c) = lstm(torch.randn(3, 5, 10))
+    assert out.shape == (3, 5, 20) and h.shape == (2, 3, 20) and c.shape == (2, 3, 20)
+    out, (h, c) = nn.LSTM(3, 4)(torch.zeros(5, 3))  # unbatched
+    assert out.shape == (5, 4) and h.shape == (1, 4)
+    assert list(nn.GRU(3, 4, bidirectional=True).state_dict())[4:] == [
+        "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]
+    assert repr(nn.RNN(3, 4, nonlinearity="relu", bias=False, dropout=0.5, num_layers=2)) == (
+        "RNN(3, 4, num_layers=2, bias=False, dropout=0.5)")
+    bound = 1 / np.sqrt(20)
+    assert all(float(p.abs().max()) <= bound for p in lstm.parameters())
+    with pytest.raises(RuntimeError, match="expected hidden size"):
+        nn.GRU(3, 4)(torch.zeros(5, 2, 3), torch.zeros(1, 3, 4))
+    with pytest.raises(ValueError, match="proj_size"):
+        nn.LSTM(3, 4, proj_size=2)
+    x = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
+    gru = nn.GRU(3, 2).double()
+    assert torch.autograd.gradcheck(lambda x: gru(x)[0], (x,))

@@ -6,11 +6,11 @@ from .layers import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,
                      BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d, ConvTranspose2d, CrossEntropyLoss, Dropout,
                      Dropout2d, ELU, Embedding, Flatten, GELU, HuberLoss, Identity, L1Loss, LayerNorm, LeakyReLU,
                      Linear, LogSoftmax, MaxPool1d, MaxPool2d, MSELoss, NLLLoss, ReLU, Sigmoid, SiLU, SmoothL1Loss,
-                     Softmax, Tanh, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d)
+                     Softmax, Tanh, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d, RNN, LSTM, GRU)
 from .parallel import DataParallel, SyncBatchNorm  # noqa: E402  (needs the layers above)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-           "Linear", "Conv1d", "MaxPool1d", "AvgPool1d", "Conv2d", "ConvTranspose2d",
+           "Linear", "RNN", "LSTM", "GRU", "Conv1d", "MaxPool1d", "AvgPool1d", "Conv2d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Embedding", "LayerNorm", "Flatten", "ReLU",
            "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",

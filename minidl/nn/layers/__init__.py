@@ -12,10 +12,11 @@ from minidl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss,
 from minidl.nn.layers.layer_norm import LayerNorm
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from minidl.nn.layers.rnn import GRU, LSTM, RNN
 from minidl.nn.layers.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "Conv1d", "MaxPool1d", "AvgPool1d",
+    "Conv1d", "MaxPool1d", "AvgPool1d", "RNN", "LSTM", "GRU",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
     "BatchNorm2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Embedding",
     "Flatten", "GELU",
