@@ -16,13 +16,17 @@ if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is inst
 from . import config
 from .config import using_config
 from .allocator import tune_malloc as _tune_malloc
-from .backend import Device, DeviceError, device, gpu_available, manual_seed
+from .backend import (Device, DeviceError, device, get_default_device, gpu_available, manual_seed,
+                      set_default_device)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
                      int8, int16, int32, int64, long, short, uint8)
 from .size import Size
 from .tensor import Tensor, as_tensor, tensor
+from .tensor_str import set_printoptions
+from .random import get_rng_state, initial_seed, seed, set_rng_state
+from . import random  # noqa: F401  (minidl.random, as torch.random)
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, zeros, zeros_like)
 from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat, ceil,
@@ -31,7 +35,7 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         isclose, isfinite, isnan, le, log, log_softmax, logsumexp, lt, masked_select, matmul,
                         max, maximum, mean, min, minimum, mm, mul, ne, neg, nonzero, norm, numel, permute, pow,
                         prod, relu, remainder, reshape, round, sigmoid, sign, sin, softmax, sort, split, sqrt,
-                        square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
+                        scatter, square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
                         var, where)  # noqa: A004
 from .ops.shape import pad
 from .gradcheck import GradcheckError, gradcheck
@@ -54,15 +58,18 @@ _tune_malloc()
 
 __all__ = [
     "config", "using_config", "utils", "distributed",
-    "Device", "DeviceError", "device", "gpu_available", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled",
-    "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64",
-    "int8", "int16", "int32", "int64", "uint8",
+    "Device", "DeviceError", "device", "gpu_available", "manual_seed", "set_default_device", "get_default_device",
+    "set_printoptions", "seed", "initial_seed", "get_rng_state", "set_rng_state", "random", "no_grad", "enable_grad",
+    "is_grad_enabled",
+    "set_grad_enabled", "inference_mode", "autograd", "Generator", "dtype", "float16", "float32", "float64", "int8",
+    "int16", "int32", "int64", "uint8",
     "bool", "bool_", "half", "float", "double", "short", "int", "long", "get_default_dtype", "Size", "Tensor",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",
     "logspace", "eye", "max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var",
     "logsumexp", "norm", "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round",
-    "clamp", "clip", "where", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze", "squeeze",
+    "clamp", "clip", "where", "scatter", "matmul", "mm", "bmm", "flatten", "transpose", "permute", "unsqueeze",
+    "squeeze",
     "reshape", "t", "cat", "concat", "stack", "chunk", "split", "unbind", "gather", "topk", "sort", "argsort",
     "softmax", "log_softmax", "sigmoid", "tanh", "relu", "maximum", "minimum", "pow", "square", "add", "sub",
     "mul", "div", "divide", "neg", "floor_divide", "remainder", "flip", "cumsum", "index_select",

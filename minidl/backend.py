@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import math
 import random
 import threading
@@ -27,7 +28,7 @@ __all__ = [
     "DeviceError", "Device", "device", "gpu_available", "get_array_module", "array_module",
     "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
     "nccl_module",
-    "manual_seed", "rng", "rng_scope", "cupy_or_none",
+    "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
     "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
 ]
 
@@ -170,6 +171,25 @@ def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's arg
     return Device(type, index)
 
 
+_default_device = None  # set by set_default_device; None means the CPU
+
+
+def set_default_device(device) -> None:
+    """Make ``device`` the one tensor factories use when no ``device=`` is given (None: back to the CPU)."""
+    global _default_device
+    _default_device = None if device is None else Device(device)
+
+
+def get_default_device() -> Device:
+    """The device tensor factories use when no ``device=`` is given (the CPU unless set)."""
+    return CPU if _default_device is None else _default_device
+
+
+def device_or_default(device) -> Device:
+    """``device`` as a :class:`Device`, or the default device when it is None."""
+    return Device(device) if device is not None else get_default_device()
+
+
 def get_array_module(array):
     """Return ``numpy`` or ``cupy``: the module that owns ``array``."""
     if isinstance(array, np.ndarray) or _cupy is None:
@@ -245,19 +265,50 @@ def to_device(array, dev):
 # --- random state -----------------------------------------------------------
 # One NumPy Generator drives initialisation, dropout masks, shuffling and
 # augmentation seeds; ``manual_seed`` resets it (and CuPy's, when loaded).
-_rng = np.random.default_rng()
+_initial_seed = int(np.random.SeedSequence().entropy) % (2 ** 63)  # a fresh seed per process, as PyTorch
+_rng = np.random.default_rng(_initial_seed)
 _thread_rng = threading.local()  # per-thread override set by ``rng_scope``
 
 
 def manual_seed(seed: int) -> None:
     """Seed every random source minidl uses (init, dropout, shuffling, augmentation)."""
-    global _rng
+    global _rng, _initial_seed
     seed = int(seed)
+    _initial_seed = seed
     _rng = np.random.default_rng(seed)
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     if _cupy is not None:
         _cupy.random.seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed of the global generator: the last :func:`manual_seed`, or the one drawn at start-up."""
+    return _initial_seed
+
+
+def seed() -> int:
+    """Seed the global generator with a fresh non-deterministic number and return it (``torch.seed``)."""
+    fresh = int(np.random.SeedSequence().entropy) % (2 ** 63)
+    manual_seed(fresh)
+    return fresh
+
+
+def get_rng_state() -> bytes:
+    """The global generator's state, serialised (JSON of NumPy's bit-generator state) as bytes."""
+    return json.dumps(_rng.bit_generator.state).encode("ascii")
+
+
+def set_rng_state(state: bytes) -> None:
+    """Restore a state from :func:`get_rng_state`; the draws that follow repeat those made after it."""
+    try:
+        parsed = json.loads(bytes(state).decode("ascii"))
+        generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
+        generator.bit_generator.state = parsed
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"set_rng_state: not a state made by get_rng_state ({exc})") from None
+    global _rng
+    _rng = generator
 
 
 def rng() -> np.random.Generator:
@@ -281,6 +332,13 @@ def rng_scope(generator: np.random.Generator):
         yield generator
     finally:
         _thread_rng.generator = previous
+
+
+def new_rng(seed=None) -> np.random.Generator:
+    """A fresh Generator: from ``seed`` when given, else drawn from :func:`rng`."""
+    if seed is None:
+        seed = int(rng().integers(0, 2 ** 63 - 1))
+    return np.random.default_rng(seed)
 
 
 def random_uniform(xp, shape, dtype=np.float32):

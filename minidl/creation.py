@@ -38,8 +38,9 @@ def _size_arg(size):
 
 
 def _finish(array, device, requires_grad):
-    if device is not None:
-        array = backend.to_device(array, device)
+    dev = backend.device_or_default(device)
+    if dev.type != "cpu":
+        array = backend.to_device(array, dev)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -54,7 +55,7 @@ def _filled(fill, size, kwargs, name):
         kwargs.pop(ignored, None)
     if kwargs:
         raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
-    dev = backend.Device(device) if device is not None else backend.CPU
+    dev = backend.device_or_default(device)
     data = fill(dev.xp, _size_arg(size), to_numpy_dtype(dtype) or np.dtype(np.float32))
     return Tensor(data, requires_grad=requires_grad)
 
@@ -80,7 +81,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if dtype is None:
         dtype = _scalar_dtype(fill_value.item() if hasattr(fill_value, "item") else fill_value)
     np_dtype = to_numpy_dtype(dtype)
-    dev = backend.Device(device) if device is not None else backend.CPU
+    dev = backend.device_or_default(device)
     size = _size_arg((size,) if not isinstance(size, numbers.Integral) else (size,))
     return Tensor(dev.xp.full(size, fill_value, dtype=np_dtype), requires_grad=requires_grad)
 

@@ -6,6 +6,7 @@ elementwise maximum.
 """
 from __future__ import annotations
 
+from ._out_arg import with_out as _with_out
 from .ops import activation as _activation
 from .ops import compare as _compare
 from .ops import elementwise as _elementwise
@@ -16,6 +17,7 @@ from .ops import reduction as _reduction
 from .ops import shape as _shape
 from .ops import statistics as _statistics
 from .tensor import Tensor, as_tensor
+from .tensor_scatter import scatter  # noqa: F401  (re-exported as minidl.scatter)
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "prod", "std", "var", "logsumexp",
            "all", "any", "exp", "log", "sin", "cos", "sqrt", "abs", "sign", "floor", "ceil", "round", "clamp",
@@ -24,7 +26,7 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "sum", "mean", "pro
            "is_tensor", "is_floating_point", "pow", "add", "sub", "mul", "div", "neg", "eq", "ne", "lt", "le", "gt",
            "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "gather", "topk", "sort",
            "argsort", "norm", "t", "reshape", "square", "maximum", "minimum", "clip", "unbind", "floor_divide",
-           "remainder", "flip", "cumsum", "index_select", "nonzero", "masked_select"]
+           "remainder", "flip", "cumsum", "index_select", "nonzero", "masked_select", "scatter"]
 
 max = _extrema.max
 min = _extrema.min
@@ -164,3 +166,12 @@ def is_tensor(obj):
 def is_floating_point(input):
     """True for float16/32/64 tensors."""
     return input.data.dtype.kind == "f"
+
+
+# PyTorch's ``out=`` keyword on the functions that take one (elementwise math, products, joins).
+for _name in ("exp", "log", "sqrt", "abs", "matmul", "maximum", "minimum", "add", "sub", "mul", "neg", "sin", "cos",
+              "sign", "floor", "ceil", "round", "clamp", "clip", "floor_divide", "remainder", "div", "cat",
+              "concat", "stack", "sigmoid", "tanh", "pow", "square", "mm", "bmm"):
+    globals()[_name] = _with_out(globals()[_name], _name)
+divide = div
+del _name

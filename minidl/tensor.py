@@ -150,7 +150,8 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
         return (self[i] for i in range(self.data.shape[0]))
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        from .tensor_str import format_array
+        body = format_array(self.numpy())
         extra = ""
         kind = self.data.dtype
         if kind != np.float32 and kind != np.int64 and kind != np.bool_:
@@ -321,8 +322,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         arr = _to_array(data, np_dtype)
         if np_dtype is None and python_number and arr.dtype == np.float64:
             arr = arr.astype(np.float32)
-    if device is not None:
-        arr = backend.to_device(arr, device)
+    if device is not None or backend.get_default_device().type != "cpu":
+        arr = backend.to_device(arr, backend.device_or_default(device))
     return Tensor(arr, requires_grad=requires_grad)
 
 

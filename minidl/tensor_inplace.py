@@ -143,6 +143,14 @@ class InplaceMixin:
 
     clip_ = clamp_
 
+    def clamp_min_(self, min):
+        """``clamp_(min=min)`` in place."""
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        """``clamp_(max=max)`` in place."""
+        return self.clamp_(max=max)
+
     def __iadd__(self, other):
         return self.add_(other)
 
@@ -184,6 +192,16 @@ class InplaceMixin:
             raise RuntimeError(f"copy_: the source of shape {list(src.data.shape)} cannot be broadcast to "
                                f"{list(self.data.shape)}") from None
         return self._inplace("copy_", lambda t: _copy_result(t, src), (src,))
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        """In place, ``self[..., index[i][j], ...] = src[i][j]`` along ``dim`` (see :func:`minidl.scatter`)."""
+        from .tensor_scatter import scatter
+        return self._inplace("scatter_", lambda t: scatter(t, dim, index, src, value=value), (src,))
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        """A copy with ``src`` (Tensor or number) written at ``index`` along ``dim`` (``torch.scatter``)."""
+        from .tensor_scatter import scatter
+        return scatter(self, dim, index, src, value=value)
 
     def uniform_(self, a=0, b=1, *, generator=None):
         """Fill with samples from U(a, b) drawn from minidl's seeded generator."""

@@ -311,6 +311,14 @@ class MathMixin:
 
     clip = clamp
 
+    def clamp_min(self, min):
+        """``clamp(min=min)``: values below ``min`` (a number or tensor) become ``min``."""
+        return ops.elementwise.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        """``clamp(max=max)``: values above ``max`` (a number or tensor) become ``max``."""
+        return ops.elementwise.clamp(self, None, max)
+
     def relu(self):
         """max(x, 0)."""
         return ops.activation.relu(self)

@@ -4,24 +4,33 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
                      ELU,
                      GELU,
+                     GRU,
+                     LSTM,
+                     RNN,
                      AdaptiveAvgPool2d,
                      AdaptiveMaxPool2d,
+                     AvgPool1d,
                      AvgPool2d,
                      BatchNorm1d,
                      BatchNorm2d,
                      BCELoss,
                      BCEWithLogitsLoss,
+                     Conv1d,
                      Conv2d,
+                     ConvTranspose2d,
                      CrossEntropyLoss,
                      Dropout,
                      Dropout2d,
+                     Embedding,
                      Flatten,
                      HuberLoss,
                      Identity,
                      L1Loss,
+                     LayerNorm,
                      LeakyReLU,
                      Linear,
                      LogSoftmax,
+                     MaxPool1d,
                      MaxPool2d,
                      MSELoss,
                      NLLLoss,
@@ -36,11 +45,12 @@ from .layers import (
                      UpsamplingNearest2d,
 )
 from .module import Module, Parameter
-from .parallel import SyncBatchNorm  # noqa: E402  (needs the layers above)
+from .parallel import DataParallel, SyncBatchNorm  # noqa: E402  (needs the layers above)
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-           "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-           "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Flatten", "ReLU", "LeakyReLU", "ELU",
-           "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",
+           "Linear", "RNN", "LSTM", "GRU", "Conv1d", "MaxPool1d", "AvgPool1d", "Conv2d", "ConvTranspose2d",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+           "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d", "Embedding", "LayerNorm", "Flatten", "ReLU",
+           "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
-           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "SyncBatchNorm"]
+           "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "DataParallel", "SyncBatchNorm"]

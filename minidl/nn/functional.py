@@ -23,12 +23,16 @@ from ..ops.norm import batch_norm
 from ..ops.padding import pad
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from ..ops.shape import flatten as _flatten
+from ._composite import embedding, layer_norm
+from ._conv1d import avg_pool1d, conv1d, max_pool1d
+from ._conv_transpose import conv_transpose2d
 
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
            "batch_norm", "dropout", "dropout2d", "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid",
            "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "one_hot", "flatten", "pad", "interpolate"]
+           "one_hot", "flatten", "pad", "interpolate", "embedding", "layer_norm", "conv_transpose2d",
+           "conv1d", "max_pool1d", "avg_pool1d"]
 
 
 def flatten(input, start_dim=0, end_dim=-1):

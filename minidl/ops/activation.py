@@ -19,7 +19,7 @@ class ReLU(Function):
 
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return get_array_module(x).maximum(x, 0)  # not x * mask: that makes -0.0 of negatives
 
     def backward(self, g):
         return g * self.mask

@@ -405,3 +405,8 @@ class ColorJitter(VisionTransform):
     def apply(self, x, params):
         impl = self._gray if x.shape[1] == 1 else self._impl
         return _in_unit_range(x, lambda v: impl.apply_params(v, params))
+
+
+from .transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
+
+__all__ += ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]

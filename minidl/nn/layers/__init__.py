@@ -1,8 +1,12 @@
 """The layers of ``minidl.nn``, one small module per kind."""
 from minidl.nn.layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from minidl.nn.layers.conv import Conv2d
+from minidl.nn.layers.conv1d import AvgPool1d, Conv1d, MaxPool1d
+from minidl.nn.layers.conv_transpose import ConvTranspose2d
 from minidl.nn.layers.dropout import Dropout, Dropout2d
+from minidl.nn.layers.embedding import Embedding
 from minidl.nn.layers.flatten import Flatten
+from minidl.nn.layers.layer_norm import LayerNorm
 from minidl.nn.layers.linear import Identity, Linear
 from minidl.nn.layers.loss import (
                                    BCELoss,
@@ -16,12 +20,15 @@ from minidl.nn.layers.loss import (
 )
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d
 from minidl.nn.layers.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from minidl.nn.layers.rnn import GRU, LSTM, RNN
 from minidl.nn.layers.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
+    "Conv1d", "MaxPool1d", "AvgPool1d", "RNN", "LSTM", "GRU",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
-    "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Flatten", "GELU",
-    "HuberLoss", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
+    "BatchNorm2d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Dropout2d", "ELU", "Embedding",
+    "Flatten", "GELU",
+    "HuberLoss", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
     "NLLLoss", "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]

@@ -11,9 +11,9 @@ from minidl.nn import init
 
 
 def _factory(device, dtype):
-    """Resolve the ``device=``/``dtype=`` constructor keywords (defaults: cpu, float32)."""
+    """Resolve the ``device=``/``dtype=`` constructor keywords (defaults: the default device, float32)."""
     dt = np.dtype(dtype) if dtype is not None else np.dtype(np.float32)
-    dev = backend.Device(device) if device is not None else None
+    dev = backend.device_or_default(device)
     return dev, dt
 
 

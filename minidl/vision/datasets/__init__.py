@@ -5,8 +5,9 @@ Items are ``(PIL image, int)`` before ``transform`` / ``target_transform``.
 from ._base import ArrayVisionDataset, VisionDataset
 from .cifar import CIFAR10, CIFAR100
 from .extra import Shapes, TinyImageNet
+from .fake import FakeData
 from .folder import IMG_EXTENSIONS, ImageFolder, default_loader
 from .mnist import MNIST, FashionMNIST
 
 __all__ = ["VisionDataset", "ArrayVisionDataset", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100",
-           "ImageFolder", "TinyImageNet", "Shapes", "default_loader", "IMG_EXTENSIONS"]
+           "ImageFolder", "FakeData", "TinyImageNet", "Shapes", "default_loader", "IMG_EXTENSIONS"]

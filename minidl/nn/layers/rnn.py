@@ -1,0 +1,213 @@
+"""Recurrent layers ``RNN``, ``LSTM`` and ``GRU`` with PyTorch's arguments, parameter names and equations.
+
+Each time step is written with differentiable Tensor operations (matmul,
+sigmoid, tanh, chunk), so backpropagation through time, and gradients of
+higher order, come from those operations. Gate order in the stacked weights
+is PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import minidl.nn.functional as F
+from minidl import functions
+from minidl.nn import init
+from minidl.nn.layers._utils import _count, _factory, _place
+from minidl.nn.module import Module, Parameter
+from minidl.tensor import Tensor
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """Shared construction and the layer/direction loop of RNN, LSTM and GRU."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        dev, dt = _factory(device, dtype)
+        self.mode = mode
+        self.input_size = _count(name, "input_size", input_size)
+        self.hidden_size = _count(name, "hidden_size", hidden_size)
+        self.num_layers = _count(name, "num_layers", num_layers)
+        if self.hidden_size <= 0 or self.num_layers <= 0:
+            raise ValueError(f"{name}: hidden_size and num_layers must be greater than 0, got {hidden_size} and "
+                             f"{num_layers}")
+        if not 0 <= float(dropout) <= 1:
+            raise ValueError(f"{name}: dropout should be a number in range [0, 1], got {dropout}")
+        if proj_size:
+            raise ValueError(f"{name}: proj_size={proj_size} (LSTM projections) is not supported by minidl")
+        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
+        self.bidirectional, self.proj_size = bool(bidirectional), 0
+        gates = _GATES[mode] * self.hidden_size
+        directions = 2 if self.bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes = [("weight_ih", (gates, layer_input)), ("weight_hh", (gates, self.hidden_size))]
+                if self.bias:
+                    shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
+                for stem, shape in shapes:
+                    setattr(self, stem + suffix, Parameter(np.empty(shape, dtype=dt)))
+                    self._flat_weights_names.append(stem + suffix)
+        self.reset_parameters()
+        _place(self, dev)
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound)
+
+    def _cell(self, x, state, layer, suffix):
+        """One time step: input (N, in), state -> new state (h, or (h, c) for LSTM)."""
+        w_ih, w_hh = getattr(self, f"weight_ih_l{layer}{suffix}"), getattr(self, f"weight_hh_l{layer}{suffix}")
+        b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
+        b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else None
+        h = state[0] if self.mode == "LSTM" else state
+        from_input, from_hidden = F.linear(x, w_ih, b_ih), F.linear(h, w_hh, b_hh)
+        if self.mode == "LSTM":
+            i, f, g, o = (from_input + from_hidden).chunk(4, 1)
+            c = f.sigmoid() * state[1] + i.sigmoid() * g.tanh()
+            return o.sigmoid() * c.tanh(), c
+        if self.mode == "GRU":
+            ir, iz, in_ = from_input.chunk(3, 1)
+            hr, hz, hn = from_hidden.chunk(3, 1)
+            r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
+            n = (in_ + r * hn).tanh()
+            return (1 - z) * n + z * h
+        pre = from_input + from_hidden
+        return pre.tanh() if self.mode == "RNN_TANH" else pre.relu()
+
+    def _initial_state(self, input, hx, batch):
+        directions = 2 if self.bidirectional else 1
+        shape = (self.num_layers * directions, batch, self.hidden_size)
+        zeros = Tensor(input.xp.zeros(shape, dtype=input.data.dtype))
+        if hx is None:
+            return (zeros, zeros) if self.mode == "LSTM" else zeros
+        states = hx if self.mode == "LSTM" else (hx,)
+        if self.mode == "LSTM" and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise RuntimeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0)")
+        for s in states:
+            if tuple(s.shape) != shape:
+                raise RuntimeError(f"{type(self).__name__}: expected hidden size {list(shape)}, got {list(s.shape)}")
+        return tuple(states) if self.mode == "LSTM" else states[0]
+
+    def forward(self, input, hx=None):
+        """input (L, N, H_in) ((N, L, H_in) with batch_first, or (L, H_in)) -> (output, h_n) ((h_n, c_n) for LSTM).
+
+        output (L, N, D*H_out); h_n and c_n (D*num_layers, N, H_out), D = 2 if bidirectional.
+        """
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor (PackedSequence is not supported by minidl), "
+                            f"got {type(input).__name__}")
+        unbatched = input.ndim == 2
+        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{self!r}: expected input of shape (L, N, {self.input_size}) (or batch_first, or "
+                             f"unbatched (L, {self.input_size})), got {list(input.shape)}")
+        if unbatched:
+            input = input.unsqueeze(1)
+            if hx is not None:
+                hx = tuple(s.unsqueeze(1) for s in hx) if self.mode == "LSTM" else hx.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        steps, batch = input.shape[0], input.shape[1]
+        state0 = self._initial_state(input, hx, batch)
+        directions = 2 if self.bidirectional else 1
+        layer_input, finals = input, []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                state = (state0[0][k], state0[1][k]) if self.mode == "LSTM" else state0[k]
+                order = range(steps - 1, -1, -1) if direction else range(steps)
+                hs = [None] * steps
+                for t in order:
+                    state = self._cell(layer_input[t], state, layer, "_reverse" if direction else "")
+                    hs[t] = state[0] if self.mode == "LSTM" else state
+                outputs.append(functions.stack(hs, 0))
+                finals.append(state)
+            layer_input = outputs[0] if directions == 1 else functions.cat(outputs, 2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, training=True)
+        output = layer_input
+        if self.mode == "LSTM":
+            hidden = (functions.stack([s[0] for s in finals], 0), functions.stack([s[1] for s in finals], 0))
+        else:
+            hidden = functions.stack(finals, 0)
+        if unbatched:
+            output = output.squeeze(1)
+            hidden = tuple(s.squeeze(1) for s in hidden) if self.mode == "LSTM" else hidden.squeeze(1)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, hidden
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu), PyTorch's ``nn.RNN``.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> out, h = nn.RNN(10, 20, 2)(mdl.randn(5, 3, 10))
+    >>> out.shape, h.shape
+    (minidl.Size([5, 3, 20]), minidl.Size([2, 3, 20]))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, PyTorch's ``nn.LSTM``: ``forward(input, (h_0, c_0)) -> output, (h_n, c_n)``.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> out, (h, c) = nn.LSTM(10, 20, 2, batch_first=True)(mdl.randn(3, 5, 10))
+    >>> out.shape, h.shape, c.shape
+    (minidl.Size([3, 5, 20]), minidl.Size([2, 3, 20]), minidl.Size([2, 3, 20]))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, PyTorch's ``nn.GRU`` (gates r, z, n; h' = (1 - z) * n + z * h).
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> out, h = nn.GRU(10, 20)(mdl.randn(5, 3, 10))
+    >>> out.shape, h.shape
+    (minidl.Size([5, 3, 20]), minidl.Size([1, 3, 20]))
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         0, device, dtype)

@@ -1,0 +1,73 @@
+"""``scatter`` / ``Tensor.scatter_`` (PyTorch's): write values into a tensor at positions given along a dim.
+
+Built from differentiable pieces (indexing and ``where``), so gradients, also
+of higher order, flow to ``input`` (except at the overwritten positions) and
+to ``src`` (from the positions it was written to).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .ops import elementwise
+
+__all__ = ["scatter"]
+
+
+def _positions(shape, dim, index, src_shape):
+    """Flat target positions written, and the flat ``src`` position each one comes from."""
+    idx = backend.to_device(index.data if hasattr(index, "data") else np.asarray(index), "cpu")
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise RuntimeError(f"scatter(): Expected dtype int64 for index, got {idx.dtype}")
+    if idx.ndim == 0:  # a 0-d index counts as one element in every dim, as in PyTorch
+        idx = idx.reshape((1,) * len(shape))
+    if idx.ndim != len(shape):
+        raise RuntimeError(f"scatter(): index has {idx.ndim} dims but self has {len(shape)}; "
+                           "they must have the same number of dimensions")
+    for d, size in enumerate(idx.shape):
+        limit = src_shape[d] if src_shape is not None else size
+        if size > limit or (d != dim and size > shape[d]):
+            raise RuntimeError(f"scatter(): index of shape {list(idx.shape)} is larger than self "
+                               f"{list(shape)} (or src) in dimension {d} other than {dim}")
+    if idx.size and (idx.min() < -shape[dim] or idx.max() >= shape[dim]):
+        bad = int(idx.max() if idx.max() >= shape[dim] else idx.min())
+        raise RuntimeError(f"scatter(): index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
+    grids = list(np.indices(idx.shape))
+    source = grids if src_shape is None else np.ravel_multi_index(grids, src_shape)
+    target = list(grids)
+    target[dim] = idx % shape[dim]
+    return np.ravel_multi_index(target, shape).ravel(), (None if src_shape is None else source.ravel())
+
+
+def scatter(input, dim, index, src=None, *, value=None):
+    """A copy of ``input`` with ``out[..., index[i][j], ...] = src[i][j]`` along ``dim`` (``torch.scatter``).
+
+    ``src`` is a Tensor (read at the same multi-index as ``index``) or a number;
+    ``value=`` is PyTorch's keyword for a number. ``index`` is an int64
+    tensor with ``input``'s number of dims. Where an index repeats, one of the
+    written values wins (unspecified in PyTorch too).
+    """
+    from .tensor import Tensor
+    if (src is None) == (value is None):
+        raise TypeError("scatter() takes exactly one of src (a Tensor or number) and value=")
+    if src is None:
+        src = value
+    shape = tuple(input.shape)
+    if not shape:
+        raise RuntimeError("scatter(): input must have at least one dimension")
+    dim = dim + len(shape) if dim < 0 else dim
+    src_shape = tuple(src.shape) if isinstance(src, Tensor) else None
+    target, source = _positions(shape, dim, index, src_shape)
+    numel = int(np.prod(shape))
+    mask = np.zeros(numel, dtype=bool)
+    mask[target] = True
+    xp = input.xp
+    condition = Tensor(xp.asarray(mask.reshape(shape)))
+    if source is None:
+        return elementwise.where(condition, Tensor(xp.asarray(src, dtype=input.data.dtype)), input)
+    from_src = np.zeros(numel, dtype=np.int64)
+    from_src[target] = source
+    picked = src.reshape(-1)[xp.asarray(from_src)].reshape(shape)
+    if picked.data.dtype != input.data.dtype:
+        picked = picked.to(input.dtype)
+    return elementwise.where(condition, picked, input)
