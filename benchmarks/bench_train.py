@@ -272,6 +272,9 @@ def child_main(args):
 
 def _spawn(net, framework, args):
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
+    if framework != "torch" and "OPENBLAS_NUM_THREADS" not in os.environ:
+        # NumPy's OpenBLAS reads this when it loads; threadpoolctl may not be installed to pin it later
+        env["OPENBLAS_NUM_THREADS"] = str(args.threads)
     python = sys.executable if framework == "minidl" else args.peer_python
     cmd = [python, __file__, "--child", "--framework", framework, "--nets", net,
            "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device,
