@@ -64,10 +64,7 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    if os.environ.get("OPENBLAS_NUM_THREADS") != str(args.threads):
-        # OpenBLAS reads its thread count when NumPy loads (threadpoolctl may be absent): start again with it set
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
-        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
+    bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
     print(f"load average at start: {os.getloadavg()[0]:.1f}; {args.threads} thread(s); "
           f"OPENBLAS_CORETYPE {'set' if 'OPENBLAS_CORETYPE' in os.environ else 'unset'}")

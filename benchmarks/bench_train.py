@@ -123,6 +123,18 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def reexec_with_blas_threads(threads):
+    """Restart this script with OPENBLAS_NUM_THREADS=threads unless it is already so.
+
+    OpenBLAS reads its thread count when NumPy loads, and threadpoolctl (which
+    could change it later) is not a dependency, so in-process benchmarks that
+    pin BLAS's threads start again with the variable set.
+    """
+    if os.environ.get("OPENBLAS_NUM_THREADS") != str(threads):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+        os.execve(sys.executable, [sys.executable, os.path.abspath(sys.argv[0])] + sys.argv[1:], env)
+
+
 def _limit_minidl_threads(threads):
     """Pin BLAS (threadpoolctl, when installed) and Numba to ``threads`` threads."""
     import numba
