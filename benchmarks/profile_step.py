@@ -74,6 +74,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
     args = ap.parse_args(argv)
+    bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
     import minidl as mdl
     import minidl.nn as nn

@@ -1,7 +1,12 @@
 """Stride-1 convolution without a column matrix, for layers with few channels: reference, Numba, dispatch.
 
-``conv2d_direct_forward(x (N,C,H,W), w (O,C/g,kh,kw), padding, dilation, groups) -> (N,O,OH,OW)``
-and ``conv2d_direct_backward(dy, x, w, ...) -> (dx, dw)``. There is no CUDA
+``conv2d_direct_forward(x (N,C,H,W), w (O,C/g,kh,kw), padding, dilation, groups, bias=None) -> (N,O,OH,OW)``
+and ``conv2d_direct_backward(dy, x, w, ...) -> (dx, dw)`` (``(dx, dw, db)`` with
+``need_bias=True``). The Numba kernels fuse the bias into the passes that
+already touch the data: the forward kernel starts each output plane at the
+bias instead of at zero, and the weight-gradient kernel sums each output
+channel's gradient plane (for ``db``) while it is in cache for the weight
+gradient, instead of a separate ``y += b`` and ``dy.sum((0, 2, 3))``. There is no CUDA
 kernel: device arrays take the vectorised reference, and ``F.conv2d`` sends
 them to im2col + cuBLAS anyway (:func:`direct_conv_suited` is False for them).
 
@@ -31,7 +36,7 @@ def _pad(xp, x, g):
     return xp.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw))) if (g.ph or g.pw) else x
 
 
-def _forward_numpy(x, w, g):
+def _forward_numpy(x, w, g, bias=None):
     # y[n, o] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*Cg + c, i*dh : i*dh+OH, j*dw : j*dw+OW]
     # for o in group k, one tensordot per (group, kernel position).
     xp = get_array_module(x)
@@ -44,10 +49,12 @@ def _forward_numpy(x, w, g):
                 block = xpad[:, k * cg:(k + 1) * cg, i * g.dh:i * g.dh + g.oh, j * g.dw:j * g.dw + g.ow]
                 part = xp.tensordot(w[k * og:(k + 1) * og, :, i, j], block, axes=([1], [1]))  # (Og, N, OH, OW)
                 y[:, k * og:(k + 1) * og] += part.transpose(1, 0, 2, 3)
+    if bias is not None:
+        y += bias.reshape(1, -1, 1, 1)
     return y
 
 
-def _backward_numpy(dy, x, w, g, need_input, need_weight):
+def _backward_numpy(dy, x, w, g, need_input, need_weight, need_bias=False):
     # dw[o, c, i, j] = sum_{n, oy, ox} dy[n, o, oy, ox] * xpad[n, k*Cg + c, oy + i*dh, ox + j*dw];
     # dx is the matching scatter of w[o, c, i, j] * dy into the padded input, cropped.
     xp = get_array_module(dy)
@@ -67,6 +74,8 @@ def _backward_numpy(dy, x, w, g, need_input, need_weight):
                     part = xp.tensordot(dyk, w[k * og:(k + 1) * og, :, i, j], axes=([1], [0]))  # (N, OH, OW, Cg)
                     dxpad[:, k * cg:(k + 1) * cg, rows, cols] += part.transpose(0, 3, 1, 2)
     dx = xp.ascontiguousarray(dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]) if need_input else None
+    if need_bias:
+        return dx, gw, dy.sum(axis=(0, 2, 3))
     return dx, gw
 
 
@@ -78,8 +87,8 @@ def _backward_numpy(dy, x, w, g, need_input, need_weight):
 # t that LLVM vectorises, instead of OH short rows. L = OH*Wp - (kw-1)*dw is
 # the last t whose reads stay in the plane.
 
-def _direct_fwd(xpad, w, yw, dh, dw, groups, zero):
-    # yw[n, o] (OH*Wp, flat) = sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]
+def _direct_fwd(xpad, w, bias, yw, dh, dw, groups):
+    # yw[n, o] (OH*Wp, flat) = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = w.shape
     oh = yw.shape[2]
@@ -89,7 +98,7 @@ def _direct_fwd(xpad, w, yw, dh, dw, groups, zero):
         b = q // o_
         o = q % o_
         acc = yw[b, o].reshape(-1)
-        fill(acc, 0, oh * wp, zero)
+        fill(acc, 0, oh * wp, bias[o])
         c0 = (o // og) * cg
         for ci in range(cg):
             src = xpad[b, c0 + ci].reshape(-1)
@@ -101,10 +110,11 @@ def _direct_fwd(xpad, w, yw, dh, dw, groups, zero):
                         acc[t] += wv * src[t + off]
 
 
-def _direct_dw(xpad, dyw, gw, dh, dw, groups, zero):
+def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
     # gw[o, c, i, j] = sum over n, t of dyw[n, o, t] * xpad[n, g*Cg + c, t + i*dh*Wp + j*dw];
     # one (o, c) pair per work item, batch item outermost so that the two
-    # planes stay in L1 across the kh*kw dot products.
+    # planes stay in L1 across the kh*kw dot products. With want_bias, the item
+    # with c = 0 also sums dyw[n, o] (junk columns are 0) into gb[o].
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = gw.shape
     oh = dyw.shape[2]
@@ -115,9 +125,15 @@ def _direct_dw(xpad, dyw, gw, dh, dw, groups, zero):
         ci = q % cg
         c0 = (o // og) * cg
         sums = np.zeros(kh * kw, dtype=np.float64)
+        bias_sum = 0.0
         for b in range(n):
             g = dyw[b, o].reshape(-1)
             src = xpad[b, c0 + ci].reshape(-1)
+            if want_bias and ci == 0:
+                part = zero
+                for t in range(g.shape[0]):
+                    part += g[t]
+                bias_sum += part
             for i in range(kh):
                 for j in range(kw):
                     off = uint64(i * dh * wp + j * dw)
@@ -128,6 +144,8 @@ def _direct_dw(xpad, dyw, gw, dh, dw, groups, zero):
         for i in range(kh):
             for j in range(kw):
                 gw[o, ci, i, j] = sums[i * kw + j]
+        if want_bias and ci == 0:
+            gb[o] = bias_sum
 
 
 def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
@@ -179,30 +197,36 @@ def _pad_planes(x, ph, pw):
     return out
 
 
-def _forward_numba(x, w, g):
+def _forward_numba(x, w, g, bias=None):
     compile_numba()
     xpad = _pad_planes(x, g.ph, g.pw)
     wp = g.w + 2 * g.pw
     yw = np.empty((g.n, g.o, g.oh, wp), dtype=x.dtype)
-    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), yw, g.dh, g.dw, g.groups, x.dtype.type(0))
+    start = np.zeros(g.o, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
+    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), start, yw, g.dh, g.dw, g.groups)
     return np.ascontiguousarray(yw[:, :, :, :g.ow])
 
 
-def _backward_numba(dy, x, w, g, need_input, need_weight):
+def _backward_numba(dy, x, w, g, need_input, need_weight, need_bias=False):
     compile_numba()
     wp = g.w + 2 * g.pw
     dyw = np.zeros((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns stay 0
     dyw[:, :, :, :g.ow] = dy
     zero = dy.dtype.type(0)
-    gw = dx = None
+    gw = dx = gb = None
+    if need_bias:
+        gb = np.empty(g.o, dtype=dy.dtype)
     if need_weight:
         gw = np.empty(w.shape, dtype=dy.dtype)
-        _direct_dw(_pad_planes(x.astype(dy.dtype, copy=False), g.ph, g.pw), dyw, gw, g.dh, g.dw, g.groups, zero)
+        _direct_dw(_pad_planes(x.astype(dy.dtype, copy=False), g.ph, g.pw), dyw, gw,
+                   gb if need_bias else np.empty(0, dtype=dy.dtype), need_bias, g.dh, g.dw, g.groups, zero)
+    elif need_bias:
+        gb = dy.sum(axis=(0, 2, 3))
     if need_input:
         dxpad = np.empty((g.n, g.c, g.h + 2 * g.ph, wp), dtype=dy.dtype)
         _direct_dx(dyw, np.ascontiguousarray(w, dtype=dy.dtype), dxpad, g.dh, g.dw, g.groups, zero)
         dx = np.ascontiguousarray(dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w])
-    return dx, gw
+    return (dx, gw, gb) if need_bias else (dx, gw)
 
 
 # --- 3. dispatch (no CUDA kernel: device arrays take the reference) ----------------
@@ -211,23 +235,30 @@ _FORWARD = {"numpy": _forward_numpy, "numba": _forward_numba, "cuda": _forward_n
 _BACKWARD = {"numpy": _backward_numpy, "numba": _backward_numba, "cuda": _backward_numpy}
 
 
-def conv2d_direct_forward(x, w, padding, dilation, groups):
+def conv2d_direct_forward(x, w, padding, dilation, groups, bias=None):
     """Stride-1 convolution without a column matrix: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, OH, OW).
 
-    ``y[n, o, oy, ox] = sum_{c, i, j} w[o, c, i, j] * xpad[n, g*C/groups + c, oy + i*dh, ox + j*dw]``
-    with o in group g. Meant for layers with few channels (see
-    :func:`direct_conv_suited`); CuPy arrays use the vectorised reference.
+    ``y[n, o, oy, ox] = bias[o] + sum_{c, i, j} w[o, c, i, j] * xpad[n, g*C/groups + c, oy + i*dh, ox + j*dw]``
+    with o in group g; ``bias`` (O,) is optional (the Numba kernel starts each
+    output plane at it, so it costs no extra pass). Meant for layers with few
+    channels (see :func:`direct_conv_suited`); CuPy arrays use the vectorised reference.
     """
     check_nchw("conv2d_direct_forward", x)
     check_float("conv2d_direct_forward", x)
     g = DirectConvGeometry.of("conv2d_direct_forward", x.shape, w.shape, padding, dilation, groups)
-    return _FORWARD[implementation(x)](x, w, g)
+    if bias is not None and tuple(bias.shape) != (g.o,):
+        raise ValueError(f"conv2d_direct_forward: bias shape {tuple(bias.shape)} != ({g.o},) for weight "
+                         f"{tuple(w.shape)}")
+    return _FORWARD[implementation(x)](x, w, g, bias)
 
 
-def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True, need_weight=True):
-    """Gradients of :func:`conv2d_direct_forward`: dy (N, O, OH, OW) -> ``(dx, dw)``.
+def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True, need_weight=True,
+                           need_bias=False):
+    """Gradients of :func:`conv2d_direct_forward`: dy (N, O, OH, OW) -> ``(dx, dw)``, or ``(dx, dw, db)``.
 
-    dx has x's shape, dw w's shape; either is None when not asked for.
+    dx has x's shape, dw w's shape; either is None when not asked for. With
+    ``need_bias`` the bias gradient db (O,) = dy summed over (N, OH, OW) comes
+    third (the Numba kernel sums it inside the weight-gradient pass).
     """
     check_nchw("conv2d_direct_backward", dy)
     check_float("conv2d_direct_backward", dy)
@@ -235,7 +266,7 @@ def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True,
     if tuple(dy.shape) != g.y_shape:
         raise ValueError(f"conv2d_direct_backward: dy shape {tuple(dy.shape)} != expected {g.y_shape} "
                          f"for input {tuple(x.shape)} and weight {tuple(w.shape)}")
-    return _BACKWARD[implementation(dy)](dy, x, w, g, need_input, need_weight)
+    return _BACKWARD[implementation(dy)](dy, x, w, g, need_input, need_weight, need_bias)
 
 
 # The direct kernels beat im2col + GEMM on CPU only while the GEMMs would be

@@ -88,6 +88,9 @@ _FIELDS = [
           choices=("auto", "im2col", "direct")),
     Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
           "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
+    Field("fuse_conv_bias", "MINIDL_FUSE_CONV_BIAS", True, "bool",
+          "direct-convolution layers add the bias, and sum its gradient, inside their kernels' passes "
+          "(otherwise a separate y += b and dy.sum((0, 2, 3)))"),
     Field("cpu_kernels", "MINIDL_CPU_KERNELS", "numba", "choice",
           "kernels for NumPy arrays: 'numba' (compiled), 'numpy' (the vectorised references) or "
           "'cudasim' (the CUDA kernels under Numba's simulator, NUMBA_ENABLE_CUDASIM=1 only)",

@@ -486,3 +486,31 @@ def test_direct_conv_suited_rule():
     assert not K.direct_conv_suited(x2, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)  # 10x14 plane
     with minidl.using_config(cpu_kernels="numpy"):
         assert not K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", DIRECT_CASES, ids=str)
+def test_direct_conv_fused_bias_against_reference(impl, case, dtype):
+    """The bias added inside the direct forward kernel, and db summed inside the dW pass, match y + b and dy.sum."""
+    x_shape, (o, kh, kw), padding, dilation, groups = case
+    x = rand(x_shape, dtype, seed=3)
+    w = rand((o, x_shape[1] // groups, kh, kw), dtype, seed=4)
+    bias = rand((o,), dtype, seed=5)
+    plain = impl.conv2d_direct_forward(x, w, padding, dilation, groups)
+    fused = impl.conv2d_direct_forward(x, w, padding, dilation, groups, bias=bias)
+    assert fused.dtype == dtype and fused.flags.c_contiguous
+    np.testing.assert_allclose(fused, plain + bias.reshape(1, -1, 1, 1), **tol(dtype))
+    dy = rand(plain.shape, dtype, seed=6)
+    dx, dw = impl.conv2d_direct_backward(dy, x, w, padding, dilation, groups)
+    sums = dict(rtol=1e-4, atol=1e-3) if dtype == np.float32 else tol(dtype)
+    for need_input, need_weight in ((True, True), (False, True), (True, False), (False, False)):
+        gx, gw, gb = impl.conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=need_input,
+                                                 need_weight=need_weight, need_bias=True)
+        np.testing.assert_allclose(gb, dy.astype(np.float64).sum(axis=(0, 2, 3)), **sums)
+        assert (gx is None) != need_input and (gw is None) != need_weight
+        if need_input:
+            np.testing.assert_allclose(gx, dx, **tol(dtype))
+        if need_weight:
+            np.testing.assert_allclose(gw, dw, **sums)
+    with pytest.raises(ValueError, match=r"bias shape \(1,\)"):
+        impl.conv2d_direct_forward(x, w, padding, dilation, groups, bias=bias[:1])

@@ -170,6 +170,16 @@ def test_conv2d_direct_algorithm(rng, device, case):
     check(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-bias", "separate-bias"])
+@pytest.mark.parametrize("case", DIRECT_CONV_CASES[:4], ids=[str(i) for i in range(4)])
+def test_conv2d_direct_bias_fusion_gradcheck(rng, case, fused):
+    """float64 finite differences through the direct kernels, bias fused into them (config.fuse_conv_bias) or not."""
+    xs, (o, kh, kw), stride, padding, dilation, groups = case
+    x, w, b = t(rng, *xs), t(rng, o, xs[1] // groups, kh, kw), t(rng, o)
+    with mdl.using_config(conv_algorithm="direct", fuse_conv_bias=fused):
+        check(lambda a, ww, bb: F.conv2d(a, ww, bb, stride, padding, dilation, groups), x, w, b)
+
+
 def test_conv2d_algorithm_setting_is_checked():
     with pytest.raises(ValueError, match="conv_algorithm.*'auto', 'im2col', 'direct'.*'winograd'"):
         with mdl.using_config(conv_algorithm="winograd"):

@@ -22,7 +22,9 @@ matrix: there the GEMMs would be thin and memory-bound, and
 ``kernels.conv2d_direct_forward``/``_backward`` compute the same sums directly,
 2-3x faster. ``kernels.direct_conv_suited`` decides; ``minidl.config.conv_algorithm``
 (environment variable MINIDL_CONV_ALGORITHM) forces ``"im2col"`` or ``"direct"``
-(the latter for stride-1 layers; strided ones always use im2col).
+(the latter for stride-1 layers; strided ones always use im2col). On the
+direct path the kernels also add the bias and sum its gradient inside their
+own passes (``minidl.config.fuse_conv_bias``, default on).
 """
 from __future__ import annotations
 
@@ -91,6 +93,9 @@ class Conv2d(Function):
         self.direct = _use_direct(x, w, stride, padding, dilation, groups)
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
+            self.fused_bias = config.fuse_conv_bias
+            if self.fused_bias:
+                return kernels.conv2d_direct_forward(x, w, padding, dilation, groups, bias=b)
             y = kernels.conv2d_direct_forward(x, w, padding, dilation, groups)
             if b is not None:
                 y += b.reshape(1, -1, 1, 1)
@@ -147,6 +152,10 @@ class Conv2d(Function):
     def backward(self, g):
         if self.direct:
             need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
+            if self.fused_bias and need_b:
+                return kernels.conv2d_direct_backward(g, self.x, self.w, *self.args,
+                                                      need_input=self.needs_input_grad[0],
+                                                      need_weight=self.needs_input_grad[1], need_bias=True)
             gb = g.sum(axis=(0, 2, 3)) if need_b else None
             gx, gw = kernels.conv2d_direct_backward(g, self.x, self.w, *self.args,
                                                     need_input=self.needs_input_grad[0],
