@@ -84,8 +84,9 @@ def test_refuses_existing_non_empty_folder_and_bad_counts(tmp_path):
     assert len(list((tmp_path / "empty").glob("*/*.jpg"))) == 3
     with pytest.raises(ValueError, match="num_classes"):
         standins.make_tiny_imagenet(tmp_path / "t", num_classes=0)
-    with pytest.raises(ValueError, match="per_class"):
-        standins.make_fruit(tmp_path / "f", per_class=2.5)
+    for bad in (2.5, "3", None, float("nan"), True):
+        with pytest.raises(ValueError, match="per_class"):
+            standins.make_fruit(tmp_path / "f", per_class=bad)
     assert not (tmp_path / "t").exists() and not (tmp_path / "f").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial folder left
 

@@ -96,7 +96,12 @@ def render_class_images(labels, image_size=64, seed=0, shapes=None):
 
 # ------------------------------------------------------------------- writing
 def _check_count(name, value, low=1):
-    if int(value) != value or value < low:
+    """``value`` as an int, or a ValueError naming ``name`` unless it is an integer >= ``low``."""
+    try:
+        ok = isinstance(value, (int, np.integer, float)) and int(value) == value and value >= low
+    except (TypeError, ValueError, OverflowError):  # inf, nan
+        ok = False
+    if not ok or isinstance(value, bool):
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
 
