@@ -14,6 +14,8 @@ scale 0.8-1.0 + rotation up to 15 degrees, seed 2342.
 
 ``--data-dir`` holding ``train/`` and ``test/`` sub-folders uses them as the
 split; otherwise 20% of each class is the test set. Corrupt files are skipped.
+``python -m minidl.data.standins fruit /tmp/fruit`` writes a generated stand-in
+(three classes of mostly 300x300 JPEGs) to try the script without the real images.
 """
 from __future__ import annotations
 

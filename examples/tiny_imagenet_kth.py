@@ -13,7 +13,9 @@ A 17/37, B 22/45, C 6/20, D 29/55, E 25/50, F 24/48 (%).
     python examples/tiny_imagenet_kth.py --data-dir ~/data/tiny-imagenet-200 --config D
     python examples/tiny_imagenet_kth.py --dataset shapes --image-size 64 --config F --epochs 3
 
-Tiny ImageNet is not in ``../shared/data``: give ``--data-dir``.
+Tiny ImageNet is not in ``../shared/data``: give ``--data-dir``. Without it,
+``python -m minidl.data.standins tiny-imagenet /tmp/tin`` writes a generated
+stand-in in the same layout (``--data-dir /tmp/tin`` then runs end to end).
 """
 from __future__ import annotations
 

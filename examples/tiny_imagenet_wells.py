@@ -13,7 +13,11 @@ val_loss with patience 30, optional augmentation; the paper's validation set
 
 Tiny ImageNet is not in ``../shared/data``; give ``--data-dir`` (the
 ``tiny-imagenet-200`` folder) or put it in ``$MINIDL_DATA/tiny-imagenet``.
-``--dataset shapes --image-size 64`` runs the same pipeline offline.
+``--dataset shapes --image-size 64`` runs the same pipeline offline, and a
+generated stand-in in Tiny ImageNet's own layout runs the real reading path:
+
+    python -m minidl.data.standins tiny-imagenet /tmp/tin --classes 200
+    python examples/tiny_imagenet_wells.py --data-dir /tmp/tin --epochs 2
 """
 from __future__ import annotations
 
