@@ -337,3 +337,15 @@ def test_image_folder_class_emptied_by_skipped_corrupt_files_raises(tmp_path):
     (root / "banana" / "broken.jpg").write_bytes(b"\x00garbage" * 20)
     with pytest.raises(FileNotFoundError, match="classes banana"):
         ImageFolder(root, cache=False, skip_corrupt=True)
+
+
+@pytest.mark.parametrize("mask,expected", [(0o022, 0o644), (0o077, 0o600)])
+def test_dataset_cache_follows_the_umask(tmp_path, mask, expected):
+    from minidl.data.cache import save_npz_atomic
+    old = os.umask(mask)
+    try:
+        path = save_npz_atomic(tmp_path / "cache.npz", x=np.arange(3))
+    finally:
+        os.umask(old)
+    assert (os.stat(path).st_mode & 0o777) == expected
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

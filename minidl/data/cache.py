@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -44,23 +43,15 @@ def dataset_dir(name: str, root=None) -> Path:
 def atomic_write(path, write) -> Path:
     """Call ``write(fileobj)`` on a temporary file next to ``path``, then move it into place.
 
-    The temporary file lives in the same folder (same filesystem), so the final
-    ``os.replace`` is atomic; on any error the temporary file is removed.
+    The same atomic save as every other file minidl writes
+    (:func:`minidl.io.atomic_path`): temp file in the same folder, created
+    under the user's umask, removed on any error, ``os.replace`` at the end.
     """
+    from minidl.io import atomic_path  # minidl.io imports the data package: deferred
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
             write(f)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; caches are shareable
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return path
 
 
