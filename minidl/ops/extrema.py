@@ -15,7 +15,7 @@ from .. import return_types
 from ..autograd import Function
 from ..backend import get_array_module, index_add
 from ..tensor import Tensor, as_tensor
-from .reduction import Max, _norm_axis
+from .reduction import Max, _aliases, _norm_axis
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "sort", "argsort", "all", "any"]
 
@@ -133,15 +133,6 @@ def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     xp = get_array_module(input.data)
     return _reduce_or_pair("min", input, dim, keepdim, other, xp.argmin, minimum, Min)
-
-
-def _aliases(dim, keepdim, axis, keepdims):
-    """Accept NumPy's ``axis``/``keepdims`` for PyTorch's ``dim``/``keepdim``."""
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    return dim, bool(keepdim)
 
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):

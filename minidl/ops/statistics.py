@@ -5,7 +5,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
-from .reduction import _expand, _norm_axis
+from .reduction import _aliases, _expand, _norm_axis
 
 __all__ = ["prod", "var", "std", "logsumexp", "var_mean", "std_mean", "norm", "cumsum"]
 
@@ -149,14 +149,6 @@ class CumSum(Function):
         from .layout import Flip
         dims = (self.axis,)
         return Flip.apply(CumSum.apply(Flip.apply(g, dims=dims), axis=self.axis), dims=dims)
-
-
-def _aliases(dim, keepdim, axis, keepdims):
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
-    return dim, bool(keepdim)
 
 
 def _floating(name, input):
