@@ -31,9 +31,10 @@ moved), so it does not depend on the weights' magnitude and is 0 for exact
 arithmetic. In the first steps it is dominated by the rounding of the float32
 weights themselves (an update of 1e-4 on a weight of 0.1 keeps only about 3
 digits), later by the amplification; ``grad_rel`` isolates the kernels: it
-grows linearly with their error (random relative noise of 2 float32 ulps on
-the direct convolutions' outputs raised it 1.5x, of 5 ulps 2.6x, of 16 ulps
-4-8x). A flipped ReLU or max-pool choice moves a whole unit's gradient at once,
+grows linearly with their error (random relative noise of 1, 2.5 and 8
+float32 epsilons put on the direct convolutions' outputs and gradients raised
+the step-1 ``grad_rel`` 1.2-1.5x, 1.7-2.8x and 5-9x on these nets).
+A flipped ReLU or max-pool choice moves a whole unit's gradient at once,
 so single runs jump by orders of magnitude at random steps; the summary is
 therefore the median over a few seeds (initial weights and batches) of each
 run's maximum over steps, which one such event does not move.

@@ -1,0 +1,117 @@
+"""Float32 training fidelity per conv algorithm (issue 17 item 3): a short version of
+``benchmarks/trajectory_fidelity.py`` must stay within bounds set from the baseline.
+
+The measure (the benchmark's docstring has the reasoning): TinyVGG at 32 px and a
+ResNet basic-block net at 16 px are trained for 4 steps in float32 and in float64
+from the same weights on the same Shapes batches (batch 8), with SGD+momentum and
+with Adam, for every choice of ``minidl.config.conv_algorithm``; over seeds 0, 1, 2
+we take the median of each run's maximum over the steps of
+
+* ``param_rel`` = ||theta32 - theta64|| / ||theta64 - theta0||,
+* ``grad_rel``  = max over parameter tensors of ||g32 - g64|| / ||g64||,
+* ``loss_rel``  = |L32 - L64| / |L64|.
+
+How the bounds were chosen: ``BASELINE`` holds the values measured on 2026-11-30
+(commit after b40b894, before the issue-17 round-3 kernels were merged), identical
+with 1 and 2 BLAS threads. ``grad_rel`` is the kernels' own error and grows
+linearly with it: random relative noise of 2.5 float32 epsilons on the direct
+convolutions' results raised it 1.7-2.8x, of 8 epsilons 5-9x. So a bound of
+``GRAD_MARGIN`` = 4 times the baseline passes a reordered sum of the same
+precision and fails a kernel that loses about 3 bits or more (the last test here
+checks that such noise is caught). ``param_rel`` over 4 steps is mostly the
+rounding of the float32 weights themselves and moves with the kernels only through
+discrete events (a ReLU or max-pool choice that flips); ``PARAM_MARGIN`` = 3 lets
+one seed have an event (the median ignores it) and fails when most do. ``loss_rel``
+was at most 1.1e-7 (one float32 epsilon); ``LOSS_BOUND`` = 1e-6.
+
+An algorithm added to ``conv_algorithm``'s choices later (say Winograd) has no
+baseline of its own and is held to the margin times the largest baseline of today's
+algorithms for that net and optimizer (no worse than the least precise of today's).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minidl
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import trajectory_fidelity as tf  # noqa: E402
+
+SETUP = {"tinyvgg": 32, "resblock": 16}          # net: image size
+SHORT = dict(steps=4, batch_size=8, num_batches=2)
+SEEDS = (0, 1, 2)
+GRAD_MARGIN, PARAM_MARGIN, LOSS_BOUND = 4.0, 3.0, 1e-6
+
+# (net, optimizer): {algorithm: (param_rel, grad_rel)} measured with SHORT and SEEDS
+BASELINE = {
+    ("tinyvgg", "sgd"): {"auto": (1.63e-5, 4.90e-7), "im2col": (1.63e-5, 4.91e-7), "direct": (1.63e-5, 4.53e-7)},
+    ("tinyvgg", "adam"): {"auto": (2.68e-6, 5.95e-7), "im2col": (2.68e-6, 6.07e-7), "direct": (2.68e-6, 6.12e-7)},
+    ("resblock", "sgd"): {"auto": (9.62e-6, 2.75e-7), "im2col": (9.63e-6, 1.01e-6), "direct": (9.62e-6, 2.75e-7)},
+    ("resblock", "adam"): {"auto": (3.61e-6, 2.92e-7), "im2col": (3.61e-6, 1.08e-6), "direct": (3.61e-6, 2.92e-7)},
+}
+
+
+def bounds(net, optimizer, algorithm):
+    """(param_rel bound, grad_rel bound) for this case: margin times its baseline, or the worst baseline."""
+    base = BASELINE[(net, optimizer)]
+    param, grad = base.get(algorithm, (max(v[0] for v in base.values()), max(v[1] for v in base.values())))
+    return PARAM_MARGIN * param, GRAD_MARGIN * grad
+
+
+def short_fidelity(net, optimizer, algorithm):
+    return tf.fidelity(net, optimizer, seeds=SEEDS, image_size=SETUP[net],
+                       config={"conv_algorithm": algorithm}, **SHORT)
+
+
+def violations(result, net, optimizer, algorithm):
+    param_bound, grad_bound = bounds(net, optimizer, algorithm)
+    found = []
+    if not result["param_rel"] <= param_bound:
+        found.append(f"param_rel {result['param_rel']:.3g} > {param_bound:.3g}")
+    if not result["grad_rel"] <= grad_bound:
+        found.append(f"grad_rel {result['grad_rel']:.3g} > {grad_bound:.3g}")
+    if not result["loss_rel"] <= LOSS_BOUND:
+        found.append(f"loss_rel {result['loss_rel']:.3g} > {LOSS_BOUND:.3g}")
+    return found
+
+
+@pytest.mark.parametrize("algorithm", tf.conv_algorithms())
+@pytest.mark.parametrize("net, optimizer", sorted(BASELINE))
+def test_float32_trajectory_stays_near_float64(net, optimizer, algorithm):
+    result = short_fidelity(net, optimizer, algorithm)
+    found = violations(result, net, optimizer, algorithm)
+    assert not found, (f"{net}/{optimizer} with conv_algorithm={algorithm!r} lost float32 fidelity: "
+                       + "; ".join(found) + " (see benchmarks/trajectory_fidelity.py)")
+
+
+def test_every_conv_algorithm_is_measured():
+    choices = {f.name: f for f in minidl.config.fields()}["conv_algorithm"].choices
+    assert tf.conv_algorithms() == tuple(choices) and {"auto", "im2col", "direct"} <= set(choices)
+
+
+def test_measure_is_deterministic_and_starts_from_the_same_weights():
+    first = tf.measure("resblock", "adam", steps=2, batch_size=4, image_size=16, num_batches=1, seed=3)
+    second = tf.measure("resblock", "adam", steps=2, batch_size=4, image_size=16, num_batches=1, seed=3)
+    assert first["param_rel"] == second["param_rel"] and first["grad_rel"] == second["grad_rel"]
+    assert first["loss_rel"] == second["loss_rel"] and first["loss64"] == second["loss64"]
+    assert all(0 < v < 1e-4 for v in first["param_rel"] + first["grad_rel"])
+
+
+def test_a_kernel_that_loses_precision_fails_the_bounds(monkeypatch):
+    """Relative noise of 1e-6 (8 float32 epsilons) on every float32 convolution result is caught."""
+    from minidl.ops.conv import Conv2d
+    rng = np.random.default_rng(0)
+
+    def noisy(a):
+        if isinstance(a, np.ndarray) and a.dtype == np.float32:
+            return (a * (1 + 1e-6 * rng.standard_normal(a.shape))).astype(np.float32)
+        return a
+
+    forward, backward = Conv2d.forward, Conv2d.backward
+    monkeypatch.setattr(Conv2d, "forward", lambda self, *a, **k: noisy(forward(self, *a, **k)))
+    monkeypatch.setattr(Conv2d, "backward", lambda self, g: tuple(noisy(v) for v in backward(self, g)))
+    result = short_fidelity("tinyvgg", "adam", "direct")
+    assert violations(result, "tinyvgg", "adam", "direct")
