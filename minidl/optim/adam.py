@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from minidl import backend
+from minidl.optim import _fused
 from minidl.optim._validate import check_non_negative, check_unit_interval, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
@@ -65,6 +66,11 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = xp.zeros_like(param)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = xp.zeros_like(param)
+        if _fused.adam_applies(param, grad, state, group["amsgrad"]):
+            state["step"] += 1      # one pass, same results as the NumPy code below (minidl/optim/_fused.py)
+            _fused.adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay,
+                             group["decoupled_weight_decay"], group["maximize"])
+            return
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:

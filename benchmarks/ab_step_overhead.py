@@ -1,0 +1,105 @@
+"""In-process A/B of the training step's Python-side changes (issue 17, "less Python per layer").
+
+Like ``ab_config.py`` (one process, one model per net, the two variants
+alternating step by step so that both see the same load), but the variants are
+code paths rather than a ``minidl.config`` field: variant "old" swaps in the
+code a change replaced, variant "new" is the checkout as it is. Prints the
+median step time of each variant and the median of the paired new/old ratios.
+
+Changes that can be A/B-ed:
+
+* ``fused_adam``: Adam's one-pass Numba update (``minidl/optim/_fused.py``)
+  against the NumPy operators it replaces (old: ``_fused.adam_applies`` says no).
+
+Run::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/ab_step_overhead.py \\
+        --change fused_adam --nets N5 N1 --steps 60 --threads 1
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import bench_train  # noqa: E402
+
+
+def _swap(owner, name, replacement):
+    """(use old, use new) callables that set ``owner.name`` to ``replacement`` or back to the current value."""
+    current = getattr(owner, name)
+    return (lambda: setattr(owner, name, replacement)), (lambda: setattr(owner, name, current))
+
+
+def change_fused_adam():
+    """Old: Adam's NumPy update for every parameter."""
+    from minidl.optim import _fused
+    return _swap(_fused, "adam_applies", lambda *args, **kwargs: False)
+
+
+CHANGES = {"fused_adam": change_fused_adam}
+
+
+def ab_net(net, use_old, use_new, steps, warmup):
+    """Alternate old/new step by step on ``net``; return {"old": [s], "new": [s]}."""
+    import minidl as mdl
+    import minidl.nn as nn
+    import minidl.nn.functional as F
+    import minidl.optim as optim
+    shape, batch, classes, _ = bench_train.NETS[net]
+    mdl.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = bench_train.build(net, nn, F)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    x = mdl.tensor(rng.standard_normal((batch,) + shape).astype(np.float32))
+    y = mdl.tensor(rng.integers(0, classes, batch))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    times = {"old": [], "new": []}
+    try:
+        for i in range(warmup + steps):
+            for label, use in (("old", use_old), ("new", use_new)) if i % 2 == 0 else \
+                    (("new", use_new), ("old", use_old)):
+                use()
+                t0 = time.perf_counter()
+                step()
+                if i >= warmup:
+                    times[label].append(time.perf_counter() - t0)
+    finally:
+        use_new()
+    return times
+
+
+def main(argv=None):
+    """Command line: the change, the nets, steps, threads."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--change", required=True, choices=sorted(CHANGES))
+    ap.add_argument("--nets", nargs="+", default=["N1", "N5"], choices=sorted(bench_train.NETS))
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    bench_train.reexec_with_blas_threads(args.threads)
+    bench_train._limit_minidl_threads(args.threads)
+    use_old, use_new = CHANGES[args.change]()
+    print(f"{args.change}: {args.steps} alternating pairs, {args.threads} thread(s), load {os.getloadavg()[0]:.1f}")
+    for net in args.nets:
+        t = ab_net(net, use_old, use_new, args.steps, args.warmup)
+        old, new = statistics.median(t["old"]), statistics.median(t["new"])
+        paired = statistics.median(b / a for a, b in zip(t["old"], t["new"]))
+        print(f"{net}: old {old * 1e3:.2f} ms, new {new * 1e3:.2f} ms, ratio of medians {new / old:.3f}, "
+              f"median paired new/old {paired:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
