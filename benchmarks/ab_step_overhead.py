@@ -10,6 +10,7 @@ Changes that can be A/B-ed:
 
 * ``fused_adam``: Adam's one-pass Numba update (``minidl/optim/_fused.py``)
   against the NumPy operators it replaces (old: ``_fused.adam_applies`` says no).
+* ``fused_sgd``: the same for SGD with momentum 0.9 (the step uses SGD instead of Adam).
 
 Run::
 
@@ -43,10 +44,17 @@ def change_fused_adam():
     return _swap(_fused, "adam_applies", lambda *args, **kwargs: False)
 
 
-CHANGES = {"fused_adam": change_fused_adam}
+def change_fused_sgd():
+    """Old: SGD's NumPy update for every parameter."""
+    from minidl.optim import _fused
+    return _swap(_fused, "sgd_momentum_applies", lambda *args, **kwargs: False)
 
 
-def ab_net(net, use_old, use_new, steps, warmup):
+CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd}
+OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
+
+
+def ab_net(net, use_old, use_new, steps, warmup, optimizer="adam"):
     """Alternate old/new step by step on ``net``; return {"old": [s], "new": [s]}."""
     import minidl as mdl
     import minidl.nn as nn
@@ -56,7 +64,8 @@ def ab_net(net, use_old, use_new, steps, warmup):
     mdl.manual_seed(0)
     rng = np.random.default_rng(0)
     model = bench_train.build(net, nn, F)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
+    opt = optim.SGD(model.parameters(), lr=1e-3, momentum=0.9) if optimizer == "sgd" else \
+        optim.Adam(model.parameters(), lr=1e-3)
     x = mdl.tensor(rng.standard_normal((batch,) + shape).astype(np.float32))
     y = mdl.tensor(rng.integers(0, classes, batch))
 
@@ -94,7 +103,7 @@ def main(argv=None):
     use_old, use_new = CHANGES[args.change]()
     print(f"{args.change}: {args.steps} alternating pairs, {args.threads} thread(s), load {os.getloadavg()[0]:.1f}")
     for net in args.nets:
-        t = ab_net(net, use_old, use_new, args.steps, args.warmup)
+        t = ab_net(net, use_old, use_new, args.steps, args.warmup, OPTIMIZER.get(args.change, "adam"))
         old, new = statistics.median(t["old"]), statistics.median(t["new"])
         paired = statistics.median(b / a for a, b in zip(t["old"], t["new"]))
         print(f"{net}: old {old * 1e3:.2f} ms, new {new * 1e3:.2f} ms, ratio of medians {new / old:.3f}, "

@@ -36,6 +36,12 @@ CASES = {
     "adamw": lambda ps: optim.AdamW(ps, lr=1e-2),
     "adamw_maximize": lambda ps: optim.AdamW(ps, lr=1e-2, weight_decay=0.3, maximize=True),
 }
+SGD_CASES = {
+    "momentum": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+    "dampening_l2": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.01),
+    "nesterov": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "maximize": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.5, maximize=True, weight_decay=0.2),
+}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -56,6 +62,31 @@ def test_fused_adam_is_bitwise_the_numpy_update(case, dtype, monkeypatch):
         assert s_f["step"] == s_r["step"] == 4
         np.testing.assert_array_equal(s_f["exp_avg"], s_r["exp_avg"])
         np.testing.assert_array_equal(s_f["exp_avg_sq"], s_r["exp_avg_sq"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(SGD_CASES))
+def test_fused_sgd_momentum_is_bitwise_the_numpy_update(case, dtype, monkeypatch):
+    calls = []
+    step = _fused.sgd_momentum_step
+    monkeypatch.setattr(_fused, "sgd_momentum_step", lambda *a, **k: calls.append(1) or step(*a, **k))
+    fused, opt_fused = _run(SGD_CASES[case], dtype, "numba")
+    assert len(calls) == 4 * len(SHAPES)
+    reference, opt_ref = _run(SGD_CASES[case], dtype, "numpy")
+    assert len(calls) == 4 * len(SHAPES)
+    for a, b in zip(fused, reference):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+    for p_f, p_r in zip(opt_fused.param_groups[0]["params"], opt_ref.param_groups[0]["params"]):
+        np.testing.assert_array_equal(opt_fused.state[p_f]["momentum_buffer"],
+                                      opt_ref.state[p_r]["momentum_buffer"])
+
+
+def test_sgd_without_momentum_keeps_the_numpy_update():
+    p = np.zeros(5, np.float32)
+    assert not _fused.sgd_momentum_applies(p, p.copy(), {}, momentum=0.0)
+    assert _fused.sgd_momentum_applies(p, p.copy(), {}, momentum=0.9)
+    assert not _fused.sgd_momentum_applies(p, p.copy(), {"momentum_buffer": np.zeros(5)}, momentum=0.9)
 
 
 def test_fused_adam_is_taken_only_where_it_applies():

@@ -4,18 +4,20 @@ Adam's update written with NumPy operators makes about a dozen passes over
 arrays of the parameter's size and five temporaries (``(1 - beta1) * grad``,
 ``grad * grad``, ``sqrt(v)``, ``m / denom``, ``step * ...``); on N5 (an MLP with
 1.6 M parameters) that was a third of the training step. The kernel here reads
-``p``, ``g``, ``m``, ``v`` once and writes ``p``, ``m``, ``v`` once.
+``p``, ``g``, ``m``, ``v`` once and writes ``p``, ``m``, ``v`` once. SGD with
+momentum gets the same treatment (``p``, ``g``, the momentum buffer).
 
 The kernels do the same float operations in the same order as the NumPy code
-in ``adam.py`` (each hyper-parameter cast to the array's dtype first, as NumPy
+in ``adam.py`` and ``sgd.py`` (each hyper-parameter cast to the array's dtype first, as NumPy
 does with a Python float, and without fast-math contraction or reassociation),
 so their results are bitwise equal to it: ``tests/test_optim_fused.py`` checks
-that on odd sizes, float32 and float64, with weight decay (L2 and decoupled)
-and ``maximize``.
+that on odd sizes, float32 and float64, with weight decay (L2 and decoupled),
+dampening, Nesterov and ``maximize``.
 
 They are used for NumPy arrays when ``minidl.config.cpu_kernels`` is
-``"numba"`` (the default); with ``"numpy"``, for CuPy arrays, amsgrad or
-arrays that are not contiguous, the NumPy code (the reference) runs.
+``"numba"`` (the default); with ``"numpy"``, for CuPy arrays, amsgrad, SGD
+without momentum or arrays that are not contiguous, the NumPy code (the
+reference) runs.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import numpy as np
 from minidl import kernels as _kernels_pkg  # noqa: F401  (loads the kernels package)
 from minidl.kernels import _dispatch, _numba
 
-__all__ = ["adam_applies", "adam_step"]
+__all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
 
 _numba_compiled = False
 
@@ -58,10 +60,41 @@ def _adam_kernel(p, g, m, v, b1, omb1, b2, omb2, bc2_sqrt, eps, step_size, sign,
         p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
 
 
+def _sgd_momentum_kernel(p, g, buf, momentum, omd, lr, sign, l2, first, nesterov):
+    """p, g, buf: 1-D arrays of one dtype; the scalars are of that dtype too.
+
+    Per element, in sgd.py's order: g = sign * g; g = g + l2 * p (skipped when
+    l2 == 0); buf = g on the first step, else buf = buf*momentum + omd*g;
+    d = g + momentum*buf with Nesterov, else buf; p = p - lr * d.
+    """
+    negate = sign < 0
+    use_l2 = l2 != 0
+    for i in range(p.shape[0]):
+        gi = g[i]
+        if negate:
+            gi = -gi
+        pi = p[i]
+        if use_l2:
+            gi = gi + l2 * pi
+        if first:
+            bi = gi
+        else:
+            bi = buf[i] * momentum + omd * gi
+        buf[i] = bi
+        if nesterov:
+            bi = gi + momentum * bi
+        p[i] = pi - lr * bi
+
+
+# error_model="numpy": a division by zero gives inf/nan as NumPy does, instead of a
+# Python exception, whose check kept LLVM from vectorising the loop (8x slower)
+_NUMBA_KERNELS = {"_adam_kernel": {"cache": True, "error_model": "numpy"},
+                  "_sgd_momentum_kernel": {"cache": True, "error_model": "numpy"}}
+
+
 def _compile():
-    global _numba_compiled
     if not _numba_compiled:
-        _numba.compile_kernels(globals(), {"_adam_kernel": {"cache": True, "error_model": "numpy"}})
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _flat(a):
@@ -71,13 +104,17 @@ def _flat(a):
 
 def adam_applies(param, grad, state, amsgrad) -> bool:
     """Whether :func:`adam_step` can update ``param`` (NumPy, Numba kernels on, one float dtype, contiguous)."""
-    if amsgrad or type(param) is not np.ndarray or _dispatch.implementation(param) != "numba":
+    return not amsgrad and _fusable(param, grad, state["exp_avg"], state["exp_avg_sq"])
+
+
+def _fusable(param, *arrays) -> bool:
+    """NumPy float32/float64 arrays of one dtype, C-contiguous, the Numba kernels on."""
+    if type(param) is not np.ndarray or _dispatch.implementation(param) != "numba":
         return False
     dtype = param.dtype
     if dtype != np.float32 and dtype != np.float64:
         return False
-    m, v = state["exp_avg"], state["exp_avg_sq"]
-    for a in (grad, m, v):
+    for a in arrays:
         if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
             return False
     return param.flags.c_contiguous and param.flags.writeable
@@ -97,3 +134,26 @@ def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay, decoupled
                  cast(beta1), cast(1 - beta1), cast(beta2), cast(1 - beta2),
                  cast(math.sqrt(1 - beta2 ** step)), cast(eps), cast(lr / (1 - beta1 ** step)),
                  cast(-1.0 if maximize else 1.0), cast(l2), cast(decay))
+
+
+def sgd_momentum_applies(param, grad, state, momentum) -> bool:
+    """Whether :func:`sgd_momentum_step` can update ``param`` (momentum != 0, as :func:`adam_applies`)."""
+    if momentum == 0:
+        return False
+    buf = state.get("momentum_buffer")
+    return _fusable(param, grad) if buf is None else _fusable(param, grad, buf)
+
+
+def sgd_momentum_step(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """SGD with momentum: ``param`` and ``state["momentum_buffer"]`` updated in place, in one pass.
+
+    The buffer is created (as the first gradient) when ``state`` has none. Same results as sgd.py's NumPy code.
+    """
+    _compile()
+    cast = param.dtype.type
+    buf = state.get("momentum_buffer")
+    first = buf is None
+    if first:
+        buf = state["momentum_buffer"] = np.empty_like(param)
+    _sgd_momentum_kernel(_flat(param), _flat(grad), _flat(buf), cast(momentum), cast(1 - dampening), cast(lr),
+                         cast(-1.0 if maximize else 1.0), cast(weight_decay), first, bool(nesterov))

@@ -1,6 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
+from minidl.optim import _fused
 from minidl.optim._validate import check_non_negative, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
@@ -50,6 +51,10 @@ class SGD(Optimizer):
         momentum = float(group["momentum"])
         dampening = float(group["dampening"])
         weight_decay = float(group["weight_decay"])
+        if _fused.sgd_momentum_applies(param, grad, state, momentum):   # one pass, same results as below
+            _fused.sgd_momentum_step(param, grad, state, lr, momentum, dampening, weight_decay,
+                                     group["nesterov"], group["maximize"])
+            return
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0:
