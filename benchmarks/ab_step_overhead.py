@@ -11,6 +11,9 @@ Changes that can be A/B-ed:
 * ``fused_adam``: Adam's one-pass Numba update (``minidl/optim/_fused.py``)
   against the NumPy operators it replaces (old: ``_fused.adam_applies`` says no).
 * ``fused_sgd``: the same for SGD with momentum 0.9 (the step uses SGD instead of Adam).
+* ``function_apply``: ``Function.apply``'s one-pass argument check; old: the
+  method as it was at ``--base`` (default b40b894, before these changes),
+  loaded from git into a copy of its module that imports from this checkout.
 
 Run::
 
@@ -22,8 +25,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 
@@ -38,19 +43,50 @@ def _swap(owner, name, replacement):
     return (lambda: setattr(owner, name, replacement)), (lambda: setattr(owner, name, current))
 
 
-def change_fused_adam():
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASE = "b40b894"
+
+
+def old_module(path, base):
+    """The module at ``path`` (e.g. ``minidl/autograd/function.py``) as it was at commit ``base``,
+    executed as a sibling of the current one (its relative imports load this checkout's modules)."""
+    source = subprocess.run(["git", "show", f"{base}:{path}"], cwd=REPO, check=True, capture_output=True,
+                            text=True).stdout
+    package = path[:-3].replace("/", ".").rsplit(".", 1)[0]
+    module = types.ModuleType(f"{package}._ab_old_{os.path.basename(path)[:-3]}")
+    module.__package__ = package
+    module.__file__ = f"{base}:{path}"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    return module
+
+
+def change_function_apply(base):
+    """Old: ``Function.apply`` from ``base``."""
+    from minidl.autograd.function import Function
+    old = old_module("minidl/autograd/function.py", base)
+    return _swap_attr(Function, "apply", old.Function.__dict__["apply"])
+
+
+def _swap_attr(owner, name, replacement):
+    """As :func:`_swap` for a class attribute (a classmethod, a function) read from ``owner.__dict__``."""
+    current = owner.__dict__[name]
+    return (lambda: setattr(owner, name, replacement)), (lambda: setattr(owner, name, current))
+
+
+def change_fused_adam(base=None):
     """Old: Adam's NumPy update for every parameter."""
     from minidl.optim import _fused
     return _swap(_fused, "adam_applies", lambda *args, **kwargs: False)
 
 
-def change_fused_sgd():
+def change_fused_sgd(base=None):
     """Old: SGD's NumPy update for every parameter."""
     from minidl.optim import _fused
     return _swap(_fused, "sgd_momentum_applies", lambda *args, **kwargs: False)
 
 
-CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd}
+CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd,
+           "function_apply": change_function_apply}
 OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
 
 
@@ -97,10 +133,11 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--base", default=BASE, help="the commit whose code is 'old' (for the code swaps)")
     args = ap.parse_args(argv)
     bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
-    use_old, use_new = CHANGES[args.change]()
+    use_old, use_new = CHANGES[args.change](args.base)
     print(f"{args.change}: {args.steps} alternating pairs, {args.threads} thread(s), load {os.getloadavg()[0]:.1f}")
     for net in args.nets:
         t = ab_net(net, use_old, use_new, args.steps, args.warmup, OPTIMIZER.get(args.change, "adam"))

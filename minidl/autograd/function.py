@@ -211,34 +211,25 @@ class Function(Node):
         """Run the function and record it in the graph; returns what ``forward`` returns."""
         if cls._ctx_style:
             return _apply_ctx_style(cls, args, kwargs)
-        inputs, params = args, kwargs
-        from ..tensor import Tensor, as_tensor
-        tensors = []
-        ref = None
-        for item in inputs:
+        Tensor = _tensor_class()
+        # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays?
+        # That is every call in a CPU training step; the rest takes the general path below.
+        plain = on_cpu = True
+        for item in args:
             if isinstance(item, Tensor):
-                ref = item if ref is None else ref
-        dev = None
-        for item in inputs:
-            if item is None:
-                tensors.append(None)
-                continue
-            if not isinstance(item, Tensor):
-                item = as_tensor(item, like=ref)
-            elif dev is None:
-                dev = item.device
-            elif item.device != dev:
-                raise DeviceError(f"{cls.__name__}: inputs are on different devices "
-                                  f"({dev} and {item.device}); move them with .to(device) first")
-            tensors.append(item)
+                if type(item.data) is not np.ndarray:
+                    on_cpu = False
+            elif item is not None:
+                plain = False
+        tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
-        arrays = [None if t is None else t.data for t in tensors]
-        out_data = fn.forward(*arrays, **params)
-        requires = is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+        out_data = fn.forward(*[None if t is None else t.data for t in tensors], **kwargs)
+        needs = tuple([t is not None and t.requires_grad for t in tensors])
+        requires = True in needs and is_grad_enabled()
         out = Tensor(out_data, requires_grad=requires)
         if requires:
-            fn.inputs = tensors
-            fn.needs_input_grad = tuple(t is not None and t.requires_grad for t in tensors)
+            fn.inputs = list(tensors)
+            fn.needs_input_grad = needs
             out.creator = fn
             for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
                 if t is not None and t.creator is not None:
@@ -264,6 +255,38 @@ class Function(Node):
         """Drop the saved arrays and inputs so their memory can be freed."""
         self.__dict__.clear()
         self.inputs = None
+
+
+_TENSOR = []
+
+
+def _tensor_class():
+    """``minidl.tensor.Tensor`` (imported on first use: the tensor module imports this one)."""
+    if not _TENSOR:
+        from ..tensor import Tensor
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
+
+
+def _checked_inputs(cls, args, Tensor):
+    """``args`` as a list of Tensors (or None): other values wrapped like the first Tensor,
+    and a DeviceError naming ``cls`` when the Tensors are on different devices."""
+    from ..tensor import as_tensor
+    ref = next((item for item in args if isinstance(item, Tensor)), None)
+    tensors, dev = [], None
+    for item in args:
+        if item is None:
+            tensors.append(None)
+            continue
+        if not isinstance(item, Tensor):
+            item = as_tensor(item, like=ref)
+        elif dev is None:
+            dev = item.device
+        elif item.device != dev:
+            raise DeviceError(f"{cls.__name__}: inputs are on different devices "
+                              f"({dev} and {item.device}); move them with .to(device) first")
+        tensors.append(item)
+    return tensors
 
 
 def _not_twice_differentiable(node, value, grads):
