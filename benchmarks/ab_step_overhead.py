@@ -14,6 +14,8 @@ Changes that can be A/B-ed:
 * ``function_apply``: ``Function.apply``'s one-pass argument check; old: the
   method as it was at ``--base`` (default b40b894, before these changes),
   loaded from git into a copy of its module that imports from this checkout.
+* ``engine_walk``: the backward walk comparing shapes and dtypes on the arrays
+  (old: ``engine._run`` from ``--base``, which calls the old walk).
 
 Run::
 
@@ -67,6 +69,13 @@ def change_function_apply(base):
     return _swap_attr(Function, "apply", old.Function.__dict__["apply"])
 
 
+def change_engine_walk(base):
+    """Old: the backward pass (``engine._run`` and what it calls) from ``base``."""
+    from minidl.autograd import engine
+    old = old_module("minidl/autograd/engine.py", base)
+    return _swap(engine, "_run", old._run)
+
+
 def _swap_attr(owner, name, replacement):
     """As :func:`_swap` for a class attribute (a classmethod, a function) read from ``owner.__dict__``."""
     current = owner.__dict__[name]
@@ -86,7 +95,7 @@ def change_fused_sgd(base=None):
 
 
 CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd,
-           "function_apply": change_function_apply}
+           "function_apply": change_function_apply, "engine_walk": change_engine_walk}
 OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
 
 

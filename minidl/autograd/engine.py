@@ -99,7 +99,8 @@ def _seed(tensor, gradient, index, create_graph):
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {index} (made by "
                                f"{made_by}) has shape {tuple(tensor.shape)}; pass gradient= (or grad_outputs=) "
                                "of that shape, or reduce the output first (e.g. .sum())")
-        seed = tensor.xp.ones(tensor.shape, dtype=tensor.dtype)
+        data = tensor.data
+        seed = tensor.xp.ones(data.shape, dtype=data.dtype)
         return Tensor(seed) if create_graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor(tensor.xp.asarray(gradient))
@@ -394,12 +395,16 @@ def _walk(order, pending, retain_graph, capture, run, graph):
         for i, (t, gi, needed) in enumerate(zip(inputs, input_grads, fn.needs_input_grad)):
             if not needed or gi is None:
                 continue
-            if gi.shape != t.shape:
-                if not _reducible(gi.shape, t.shape):
-                    raise _bad_shape(fn, i, gi.shape, t.shape)
-                gi = reduce_to(gi, t.shape)
-            if gi.dtype != t.dtype:
-                gi = cast(gi, t.dtype)
+            # shapes and dtypes compared on the arrays: Tensor.shape builds a Size and
+            # Tensor.dtype a minidl.dtype, whose comparison with a NumPy dtype is slow
+            data, garray = t.data, gi.data if graph else gi
+            if garray.shape != data.shape:
+                if not _reducible(garray.shape, data.shape):
+                    raise _bad_shape(fn, i, garray.shape, data.shape)
+                gi = reduce_to(gi, data.shape)
+                garray = gi.data if graph else gi
+            if garray.dtype != data.dtype:
+                gi = cast(gi, data.dtype)
             c = t.creator
             if c is None:
                 _add_leaf(leaf_grads, t, gi)
