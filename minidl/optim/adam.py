@@ -55,12 +55,13 @@ class Adam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, param, grad, state, group):
-        xp = backend.get_array_module(param)
         lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
+        beta1, beta2 = group["betas"]
+        beta1, beta2 = float(beta1), float(beta2)
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         if not state:
+            xp = backend.get_array_module(param)
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(param)
             state["exp_avg_sq"] = xp.zeros_like(param)
@@ -89,12 +90,13 @@ class Adam(Optimizer):
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
         if group["amsgrad"]:
             if "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = xp.zeros_like(param)
+                state["max_exp_avg_sq"] = backend.get_array_module(param).zeros_like(param)
             max_sq = state["max_exp_avg_sq"]
+            xp = backend.get_array_module(param)
             xp.maximum(max_sq, exp_avg_sq, out=max_sq)
             denom = xp.sqrt(max_sq)
         else:
-            denom = xp.sqrt(exp_avg_sq)
+            denom = backend.get_array_module(param).sqrt(exp_avg_sq)
         denom /= bias_correction2_sqrt
         denom += eps
         param -= (lr / bias_correction1) * (exp_avg / denom)

@@ -167,6 +167,17 @@ class Optimizer:
 
     def _sync_state(self, p, state: dict) -> None:
         """Move ``state``'s arrays to ``p``'s device and floating dtype (after ``model.to``)."""
+        data = p.data
+        if type(data) is np.ndarray:   # the common case, checked without the backend calls: nothing to move
+            dtype = data.dtype
+            for value in state.values():
+                if type(value) is np.ndarray:
+                    if value.dtype != dtype and value.dtype.kind == "f":
+                        break
+                elif type(value) is not int and _is_array(value):
+                    break
+            else:
+                return
         xp = backend.get_array_module(p.data)
         for key, value in state.items():
             if not _is_array(value):
@@ -191,17 +202,18 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = _grad_array(p)
-                    if grad.shape != p.data.shape:
+                    grad, data = _grad_array(p), p.data
+                    if grad.shape != data.shape:
                         raise ValueError(f"{type(self).__name__}.step: gradient of shape "
                                          f"{tuple(grad.shape)} for a parameter of shape "
-                                         f"{tuple(p.data.shape)}")
-                    if backend.get_array_module(grad) is not backend.get_array_module(p.data):
+                                         f"{tuple(data.shape)}")
+                    if (type(grad) is not np.ndarray or type(data) is not np.ndarray) and \
+                            backend.get_array_module(grad) is not backend.get_array_module(data):
                         raise backend.DeviceError(
                             f"{type(self).__name__}.step: gradient on {backend.device_of(grad)} "
                             f"for a parameter on {p.device}")
-                    if grad.dtype != p.data.dtype:
-                        grad = grad.astype(p.data.dtype)
+                    if grad.dtype != data.dtype:
+                        grad = grad.astype(data.dtype)
                     state = self.state[p]
                     if state:
                         self._sync_state(p, state)
