@@ -14,6 +14,8 @@ Changes that can be A/B-ed:
 * ``function_apply``: ``Function.apply``'s one-pass argument check; old: the
   method as it was at ``--base`` (default b40b894, before these changes),
   loaded from git into a copy of its module that imports from this checkout.
+* ``module_call``: ``Module.__call__`` going straight to ``forward`` when no
+  hooks are registered (old: ``Module.__call__`` from ``--base``).
 * ``engine_walk``: the backward walk comparing shapes and dtypes on the arrays
   (old: ``engine._run`` from ``--base``, which calls the old walk).
 
@@ -76,6 +78,13 @@ def change_engine_walk(base):
     return _swap(engine, "_run", old._run)
 
 
+def change_module_call(base):
+    """Old: ``Module.__call__`` from ``base``."""
+    from minidl.nn.module import Module
+    old = old_module("minidl/nn/module.py", base)
+    return _swap_attr(Module, "__call__", old.Module.__dict__["__call__"])
+
+
 def _swap_attr(owner, name, replacement):
     """As :func:`_swap` for a class attribute (a classmethod, a function) read from ``owner.__dict__``."""
     current = owner.__dict__[name]
@@ -95,7 +104,8 @@ def change_fused_sgd(base=None):
 
 
 CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd,
-           "function_apply": change_function_apply, "engine_walk": change_engine_walk}
+           "function_apply": change_function_apply, "engine_walk": change_engine_walk,
+           "module_call": change_module_call}
 OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
 
 

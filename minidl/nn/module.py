@@ -146,6 +146,16 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() defined")
 
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError) as exc:
+            label_error(self, exc)  # name the sub-module that raised it: "features.3 (Conv2d): ..."
+            raise
+
+    def _call_with_hooks(self, args, kwargs):
+        """``__call__`` when hooks are registered: pre-hooks, forward, forward hooks."""
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
