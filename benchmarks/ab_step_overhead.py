@@ -16,6 +16,9 @@ Changes that can be A/B-ed:
   loaded from git into a copy of its module that imports from this checkout.
 * ``module_call``: ``Module.__call__`` going straight to ``forward`` when no
   hooks are registered (old: ``Module.__call__`` from ``--base``).
+* ``optimizer_step``: ``Optimizer.step``/``_sync_state`` and ``Adam._update``
+  (and with it the fused kernel) as they were at ``--base``.
+* ``all``: every swap above at once: this checkout's step against ``--base``'s.
 * ``engine_walk``: the backward walk comparing shapes and dtypes on the arrays
   (old: ``engine._run`` from ``--base``, which calls the old walk).
 
@@ -85,6 +88,29 @@ def change_module_call(base):
     return _swap_attr(Module, "__call__", old.Module.__dict__["__call__"])
 
 
+def change_optimizer_step(base):
+    """Old: ``Optimizer.step``, ``Optimizer._sync_state`` and ``Adam._update`` from ``base``."""
+    from minidl.optim.adam import Adam
+    from minidl.optim.optimizer import Optimizer
+    old_opt = old_module("minidl/optim/optimizer.py", base)
+    old_adam = old_module("minidl/optim/adam.py", base)
+    swaps = [_swap_attr(Optimizer, "step", old_opt.Optimizer.__dict__["step"]),
+             _swap_attr(Optimizer, "_sync_state", old_opt.Optimizer.__dict__["_sync_state"]),
+             _swap_attr(Adam, "_update", old_adam.Adam.__dict__["_update"])]
+    return _combine(swaps)
+
+
+def change_all(base):
+    """Old: every code swap of this script at once."""
+    return _combine([change_function_apply(base), change_engine_walk(base), change_module_call(base),
+                     change_optimizer_step(base)])
+
+
+def _combine(swaps):
+    """One (use old, use new) pair for several."""
+    return (lambda: [old() for old, _ in swaps]), (lambda: [new() for _, new in swaps])
+
+
 def _swap_attr(owner, name, replacement):
     """As :func:`_swap` for a class attribute (a classmethod, a function) read from ``owner.__dict__``."""
     current = owner.__dict__[name]
@@ -105,17 +131,23 @@ def change_fused_sgd(base=None):
 
 CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd,
            "function_apply": change_function_apply, "engine_walk": change_engine_walk,
-           "module_call": change_module_call}
+           "module_call": change_module_call, "optimizer_step": change_optimizer_step, "all": change_all}
 OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
 
 
-def ab_net(net, use_old, use_new, steps, warmup, optimizer="adam"):
-    """Alternate old/new step by step on ``net``; return {"old": [s], "new": [s]}."""
+def ab_net(net, use_old, use_new, steps, warmup, optimizer="adam", part="step", batch=None):
+    """Alternate old/new step by step on ``net``; return {"old": [s], "new": [s]}.
+
+    ``part``: what is timed: "step" (zero_grad, forward, loss, backward, optimizer
+    step), or "optimizer" (only ``opt.step()``, on the gradients of one backward pass).
+    ``batch``: instead of the net's batch size (batch 1 leaves mostly the fixed, per-layer cost).
+    """
     import minidl as mdl
     import minidl.nn as nn
     import minidl.nn.functional as F
     import minidl.optim as optim
-    shape, batch, classes, _ = bench_train.NETS[net]
+    shape, net_batch, classes, _ = bench_train.NETS[net]
+    batch = batch or net_batch
     mdl.manual_seed(0)
     rng = np.random.default_rng(0)
     model = bench_train.build(net, nn, F)
@@ -129,6 +161,9 @@ def ab_net(net, use_old, use_new, steps, warmup, optimizer="adam"):
         F.cross_entropy(model(x), y).backward()
         opt.step()
 
+    if part == "optimizer":
+        step()
+        step = opt.step      # noqa: F811  (the gradients stay; only the update is timed)
     times = {"old": [], "new": []}
     try:
         for i in range(warmup + steps):
@@ -152,17 +187,22 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--part", choices=("step", "optimizer"), default="step",
+                    help="time the whole training step or only the optimizer's step()")
+    ap.add_argument("--batch", type=int, default=None, help="batch size instead of the net's")
     ap.add_argument("--base", default=BASE, help="the commit whose code is 'old' (for the code swaps)")
     args = ap.parse_args(argv)
     bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
     use_old, use_new = CHANGES[args.change](args.base)
-    print(f"{args.change}: {args.steps} alternating pairs, {args.threads} thread(s), load {os.getloadavg()[0]:.1f}")
+    print(f"{args.change}: {args.part}, {args.steps} alternating pairs, {args.threads} thread(s)"
+          + (f", batch {args.batch}" if args.batch else "") + f", load {os.getloadavg()[0]:.1f}")
     for net in args.nets:
-        t = ab_net(net, use_old, use_new, args.steps, args.warmup, OPTIMIZER.get(args.change, "adam"))
+        t = ab_net(net, use_old, use_new, args.steps, args.warmup, OPTIMIZER.get(args.change, "adam"), args.part,
+                   args.batch)
         old, new = statistics.median(t["old"]), statistics.median(t["new"])
         paired = statistics.median(b / a for a, b in zip(t["old"], t["new"]))
-        print(f"{net}: old {old * 1e3:.2f} ms, new {new * 1e3:.2f} ms, ratio of medians {new / old:.3f}, "
+        print(f"{net}: old {old * 1e3:.3f} ms, new {new * 1e3:.3f} ms, ratio of medians {new / old:.3f}, "
               f"median paired new/old {paired:.3f}", flush=True)
 
 
