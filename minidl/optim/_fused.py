@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 
-from minidl import kernels as _kernels_pkg  # noqa: F401  (loads the kernels package)
 from minidl.kernels import _dispatch, _numba
 
 __all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
