@@ -214,3 +214,24 @@ def test_lbfgs_stops_at_once_when_the_gradient_is_tiny():
         return loss
     assert opt.step(closure).item() == 0.0
     assert len(calls) == 1 and w.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["NAdam", "LBFGS"])
+def test_resumes_from_a_state_dict_saved_by_pytorch(name):
+    """fixtures/optim_state_torch.pt: torch.save of PyTorch's own state dicts (written by
+    fixtures/make_optim_state_fixture.py); minidl continues exactly where PyTorch would."""
+    from pathlib import Path
+    saved = mdl.load(Path(__file__).parent / "fixtures" / "optim_state_torch.pt")[name]
+    w = nn.Parameter(saved["w"].numpy().copy())
+    kwargs = {"line_search_fn": "strong_wolfe", "max_iter": 2} if name == "LBFGS" else {"lr": 0.05}
+    opt = getattr(optim, name)([w], **kwargs)
+    opt.load_state_dict(saved["state_dict"])
+
+    def closure():
+        opt.zero_grad()
+        loss = (w ** 4 / 4 + w).sum()
+        loss.backward()
+        return loss
+    for _ in range(2):
+        opt.step(closure)
+    np.testing.assert_allclose(w.numpy(), saved["w_after"].numpy(), rtol=1e-12, atol=1e-14)
