@@ -27,7 +27,7 @@ def _build(spec, optimizer):
         kwargs["schedulers"] = [_build(s, optimizer) for s in kwargs["schedulers"]]
     if isinstance(kwargs.get("scale_fn"), str):
         kwargs["scale_fn"] = SCALE_FNS[kwargs["scale_fn"]]
-    cls = getattr(lr_scheduler, name)
+    cls = getattr(lr_scheduler, name, None) or getattr(optim.swa_utils, name)
     if name == "ChainedScheduler":
         return cls(kwargs["schedulers"], optimizer)
     return cls(optimizer, **kwargs)

@@ -21,3 +21,6 @@ from minidl.optim.nadam import NAdam, RAdam  # noqa: E402
 from minidl.optim.rprop import Rprop  # noqa: E402
 
 __all__ += ["NAdam", "RAdam", "Adamax", "Rprop", "ASGD", "LBFGS"]
+from minidl.optim import swa_utils  # noqa: E402
+
+__all__ += ["swa_utils"]

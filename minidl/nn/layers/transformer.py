@@ -44,11 +44,11 @@ def clones(module, n):
 
 
 def generate_square_subsequent_mask(sz, device=None, dtype=None):
-    """The (sz, sz) causal float mask: 0 on and below the diagonal, -inf above."""
-    from minidl import creation
-    dt = np.dtype(dtype) if dtype is not None else np.dtype(np.float32)
-    mask = np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1)
-    return creation.tensor(mask, device=device) if device is not None else Tensor(mask)
+    """The (sz, sz) causal float mask (default dtype): 0 on and below the diagonal, -inf above."""
+    from minidl import get_default_dtype
+    from minidl.tensor import tensor
+    dt = np.dtype(dtype if dtype is not None else get_default_dtype())
+    return tensor(np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1), device=device)
 
 
 def seq_len(src, batch_first):
