@@ -27,7 +27,7 @@ FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "optim_trajectories_t
 def test_trajectories_match_torch_optim(config):
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in config["kwargs"].items()}
     use_closure = kwargs.pop("closure", False)
-    w = nn.Parameter(np.array(FIXTURE["w0"], dtype=np.float64))
+    w = nn.Parameter(np.array(config.get("w0", FIXTURE["w0"]), dtype=np.float64))
     opt = getattr(optim, config["optimizer"])([w], **kwargs)
 
     def closure():                      # LBFGS: loss sum(w**4/4 + w), gradient w**3 + 1

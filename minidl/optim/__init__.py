@@ -24,3 +24,6 @@ __all__ += ["NAdam", "RAdam", "Adamax", "Rprop", "ASGD", "LBFGS"]
 from minidl.optim import swa_utils  # noqa: E402
 
 __all__ += ["swa_utils"]
+from minidl.optim.adafactor import Adafactor  # noqa: E402
+
+__all__ += ["Adafactor"]
