@@ -257,3 +257,25 @@ def test_resumes_from_a_state_dict_saved_by_pytorch(name):
     for _ in range(2):
         opt.step(closure)
     np.testing.assert_allclose(w.numpy(), saved["w_after"].numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_muon_defaults_matrix_only_and_orthogonalised_steps(rng):
+    from minidl.optim.muon import newton_schulz, round_to_bfloat16
+    w = nn.Parameter(rng.standard_normal((6, 4)))
+    opt = optim.Muon([w])
+    assert (opt.defaults["lr"], opt.defaults["weight_decay"], opt.defaults["momentum"], opt.defaults["nesterov"],
+            opt.defaults["ns_coefficients"], opt.defaults["eps"], opt.defaults["ns_steps"],
+            opt.defaults["adjust_lr_fn"]) == (1e-3, 0.1, 0.95, True, (3.4445, -4.775, 2.0315), 1e-7, 5, None)
+    with pytest.raises(ValueError, match="2D parameters"):
+        optim.Muon([_param()])
+    with pytest.raises(ValueError, match="not supported"):
+        optim.Muon([w], adjust_lr_fn="sqrt")
+    w.grad = mdl.tensor(rng.standard_normal((6, 4)))
+    opt.step()
+    assert set(opt.state[w]) == {"momentum_buffer"}
+    # bfloat16 rounding: ties go to the even mantissa
+    rounded = round_to_bfloat16(np.array([1.00390625, 1.01171875, -3.0]), np)
+    np.testing.assert_array_equal(rounded, [1.0, 1.015625, -3.0])
+    ortho = newton_schulz(rng.standard_normal((9, 5)), (3.4445, -4.775, 2.0315), 5, 1e-7, np)
+    singular = np.linalg.svd(ortho.astype(np.float64), compute_uv=False)
+    assert ortho.shape == (9, 5) and np.all((singular > 0.5) & (singular < 1.3))

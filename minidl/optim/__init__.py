@@ -27,3 +27,6 @@ __all__ += ["swa_utils"]
 from minidl.optim.adafactor import Adafactor  # noqa: E402
 
 __all__ += ["Adafactor"]
+from minidl.optim.muon import Muon  # noqa: E402
+
+__all__ += ["Muon"]
