@@ -47,15 +47,14 @@ def canonical_mask(mask, mask_name, other, other_name, like, check_other=True):
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
     """True for batched (3-D) inputs, False for unbatched (2-D); AssertionError otherwise (PyTorch's checks)."""
-    dims = lambda t: None if t is None else t.ndim  # noqa: E731
     if query.ndim == 3:
         if key.ndim != 3 or value.ndim != 3:
             raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
                                  f"{key.ndim}-D and {value.ndim}-D tensors respectively")
-        if key_padding_mask is not None and dims(key_padding_mask) != 2:
+        if key_padding_mask is not None and key_padding_mask.ndim != 2:
             raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
                                  f"found {key_padding_mask.ndim}-D tensor instead")
-        if attn_mask is not None and dims(attn_mask) not in (2, 3):
+        if attn_mask is not None and attn_mask.ndim not in (2, 3):
             raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
                                  f"found {attn_mask.ndim}-D tensor instead")
         return True
@@ -63,11 +62,11 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
         if key.ndim != 2 or value.ndim != 2:
             raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
                                  f"{key.ndim}-D and {value.ndim}-D tensors respectively")
-        if key_padding_mask is not None and dims(key_padding_mask) != 1:
+        if key_padding_mask is not None and key_padding_mask.ndim != 1:
             raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D "
                                  f"but found {key_padding_mask.ndim}-D tensor instead")
         if attn_mask is not None:
-            if dims(attn_mask) not in (2, 3):
+            if attn_mask.ndim not in (2, 3):
                 raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
                                      f"but found {attn_mask.ndim}-D tensor instead")
             expected = (num_heads, query.shape[0], key.shape[0])
