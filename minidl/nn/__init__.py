@@ -54,3 +54,17 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Identity", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "DataParallel", "SyncBatchNorm"]
+
+from .layers import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
+from .layers import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
+            "Transformer"]

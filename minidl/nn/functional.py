@@ -39,3 +39,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim..end_dim`` into one, as ``torch.flatten`` (whose defaults,
     start_dim=0, flatten everything): (N, C, H, W) -> (N, C*H*W) with ``start_dim=1``."""
     return _flatten(input, start_dim, end_dim)
+
+# attention (composites of matmul, softmax, dropout and linear)
+from ._attention import scaled_dot_product_attention  # noqa: E402
+from ._mha import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]

@@ -12,3 +12,15 @@ from minidl.optim.rmsprop import RMSprop
 from minidl.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adadelta", "Adagrad", "lr_scheduler"]
+
+# PyTorch's further optimisers and the weight-averaging utilities
+from minidl.optim import swa_utils  # noqa: E402
+from minidl.optim.adafactor import Adafactor  # noqa: E402
+from minidl.optim.adamax import Adamax  # noqa: E402
+from minidl.optim.asgd import ASGD  # noqa: E402
+from minidl.optim.lbfgs import LBFGS  # noqa: E402
+from minidl.optim.muon import Muon  # noqa: E402
+from minidl.optim.nadam import NAdam, RAdam  # noqa: E402
+from minidl.optim.rprop import Rprop  # noqa: E402
+
+__all__ += ["NAdam", "RAdam", "Adamax", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon", "swa_utils"]

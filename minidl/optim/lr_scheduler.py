@@ -296,6 +296,7 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 # More schedulers live in their own module (they need LRScheduler, defined above).
+from minidl.optim.lr_scheduler_cyclic import ChainedScheduler, CyclicLR  # noqa: E402
 from minidl.optim.lr_scheduler_more import (  # noqa: E402
     ConstantLR,
     CosineAnnealingWarmRestarts,
@@ -305,3 +306,5 @@ from minidl.optim.lr_scheduler_more import (  # noqa: E402
     PolynomialLR,
     SequentialLR,
 )
+
+__all__ += ["CyclicLR", "ChainedScheduler"]

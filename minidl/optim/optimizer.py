@@ -286,19 +286,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for parameter index {index}, "
                                  f"which no parameter group holds")
             p = index_to_param[index]
-            entry = {}
-            for k, v in dict(saved).items():
-                if isinstance(v, Tensor):
-                    v = v.data
-                if _is_array(v) and v.ndim == 0 and k == "step":
-                    v = v.item()
-                if _is_array(v):
-                    if tuple(v.shape) != tuple(p.shape):
-                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter "
-                                         f"{index} has shape {tuple(v.shape)} in the checkpoint "
-                                         f"but the parameter has shape {tuple(p.shape)}")
-                    v = backend.to_device(v, p.device).astype(p.dtype, copy=True)
-                entry[k] = v
+            entry = {k: self._restore_state_value(k, v, p, index) for k, v in dict(saved).items()}
             new_state.append((p, entry))
         for saved, group in zip(saved_groups, self.param_groups):
             for k, v in saved.items():
@@ -308,6 +296,27 @@ class Optimizer:
         self.state.clear()
         for p, entry in new_state:
             self.state[p] = entry
+
+    # state entries that are scalars (PyTorch keeps them as 0-d tensors); subclasses extend it
+    _scalar_state_keys = frozenset({"step"})
+
+    def _restore_state_value(self, key, value, p, index):
+        """One saved state entry of parameter ``p`` (number ``index``), on ``p``'s device and dtype.
+
+        Scalar entries (``_scalar_state_keys``) become Python numbers; arrays
+        must have ``p``'s shape.
+        """
+        if isinstance(value, Tensor):
+            value = value.data
+        if _is_array(value) and value.ndim == 0 and key in self._scalar_state_keys:
+            value = value.item()
+        if _is_array(value):
+            if tuple(value.shape) != tuple(p.shape):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: state '{key}' of parameter "
+                                 f"{index} has shape {tuple(value.shape)} in the checkpoint "
+                                 f"but the parameter has shape {tuple(p.shape)}")
+            value = backend.to_device(value, p.device).astype(p.dtype, copy=True)
+        return value
 
     def __getstate__(self):
         return self.__dict__.copy()

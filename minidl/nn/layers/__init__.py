@@ -32,3 +32,16 @@ __all__ = [
     "NLLLoss", "ReLU", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
+
+from minidl.nn.layers.attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
+from minidl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
+from minidl.nn.layers.transformer_decoder import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+)
+
+__all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
+            "Transformer"]
