@@ -38,6 +38,15 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         scatter, square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
                         var, where)  # noqa: A004
 from .ops.shape import pad
+from .ops.einsum import einsum
+from .functions_math import *  # noqa: F401,F403  (log1p, addmm, outer, xlogy, cumprod, isin, ...)
+from .functions_math import __all__ as _math_names
+from .functions_shape import *  # noqa: F401,F403  (tril, diagonal, roll, movedim, tile, hstack, ...)
+from .functions_shape import __all__ as _shape_names
+from .functions_stats import *  # noqa: F401,F403  (median, quantile, unique, searchsorted, cdist, ...)
+from .functions_stats import __all__ as _stats_names
+from .functions_random import *  # noqa: F401,F403  (bernoulli, multinomial, normal, ...)
+from .functions_random import __all__ as _random_names
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
 from . import return_types  # noqa: E402
@@ -77,3 +86,4 @@ __all__ = [
     "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
+__all__ += ["einsum"] + [n for n in _math_names + _shape_names + _stats_names + _random_names if n not in __all__]
