@@ -47,6 +47,8 @@ from .functions_stats import *  # noqa: F401,F403  (median, quantile, unique, se
 from .functions_stats import __all__ as _stats_names
 from .functions_random import *  # noqa: F401,F403  (bernoulli, multinomial, normal, ...)
 from .functions_random import __all__ as _random_names
+from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
+from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
 from . import return_types  # noqa: E402
@@ -64,6 +66,7 @@ __version__ = "0.1.0"
 bool_ = bool  # NumPy's spelling, kept for older code
 
 _tune_malloc()
+_install_more_methods()   # Tensor.log1p, .tril, .median, ...: the method forms of the functions above
 
 __all__ = [
     "config", "using_config", "utils", "distributed",
@@ -86,4 +89,5 @@ __all__ = [
     "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
-__all__ += ["einsum"] + [n for n in _math_names + _shape_names + _stats_names + _random_names if n not in __all__]
+__all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
+__all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names if n not in __all__]

@@ -252,6 +252,13 @@ def device_of(array) -> Device:
     return _GPU
 
 
+def data_pointer(array) -> int:
+    """The address of ``array``'s first element (host or device memory)."""
+    if isinstance(array, np.ndarray):
+        return int(array.__array_interface__["data"][0])
+    return int(array.data.ptr)
+
+
 def to_device(array, dev):
     """Copy ``array`` to device ``dev`` (no copy when it is already there)."""
     dev = Device(dev)
