@@ -47,6 +47,9 @@ from .functions_stats import *  # noqa: F401,F403  (median, quantile, unique, se
 from .functions_stats import __all__ as _stats_names
 from .functions_random import *  # noqa: F401,F403  (bernoulli, multinomial, normal, ...)
 from .functions_random import __all__ as _random_names
+from . import linalg  # noqa: F401  (minidl.linalg, as torch.linalg)
+from .functions_linalg import *  # noqa: F401,F403  (inverse, det, logdet, svd, qr, cholesky, ...)
+from .functions_linalg import __all__ as _linalg_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
 from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
@@ -90,4 +93,5 @@ __all__ = [
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
-__all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names if n not in __all__]
+__all__ += ["linalg"] + [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
+                         if n not in __all__]

@@ -9,7 +9,7 @@ import collections
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "aminmax",
            "cummax", "cummin", "slogdet", "qr", "svd", "eigh", "linalg_slogdet", "linalg_qr",
-           "linalg_svd", "linalg_eigh"]
+           "linalg_svd", "linalg_eigh", "linalg_inv_ex", "linalg_cholesky_ex"]
 
 
 def _make(name, fields=("values", "indices")):
@@ -44,3 +44,5 @@ linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
 linalg_qr = _make("linalg_qr", ("Q", "R"))
 linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
 linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
+linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))

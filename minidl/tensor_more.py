@@ -70,6 +70,8 @@ _METHODS = {
                         "unique_consecutive", "bincount", "histc", "argwhere", "aminmax"],
     "tensor_index_add": ["scatter_add", "index_add", "index_fill", "index_copy"],
     "functions_random": ["bernoulli"],
+    "functions_linalg": ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power",
+                         "pinverse"],
 }
 
 # in-place forms: name_ -> (module, function)
