@@ -144,7 +144,8 @@ def _logaddexp(input, other, log_fn, exp_fn):
     with np.errstate(invalid="ignore"):
         m = xp.maximum(a.data, b.data)
         m = _const(xp.where(xp.isfinite(m), m, 0).astype(a.data.dtype))   # a constant shift: the result does not
-    return m + log_fn(exp_fn(a - m) + exp_fn(b - m))                        # depend on it, so neither does the grad
+    with np.errstate(divide="ignore"):                                      # depend on it, so neither does the grad
+        return m + log_fn(exp_fn(a - m) + exp_fn(b - m))
 
 
 def logaddexp(input, other):

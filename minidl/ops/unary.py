@@ -24,6 +24,11 @@ __all__ = ["log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", "ac
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
+def _in_double(fn, x):
+    """``fn(x)`` computed in float64 and rounded back (NumPy's float32 log10(1000) is 3.0000002)."""
+    return fn(x.astype(np.float64)).astype(x.dtype) if x.dtype.itemsize < 8 else fn(x)
+
+
 class Unary(Function):
     """f(x) for one of the subclasses below; d/dx given by ``deriv`` (arrays) and ``deriv_graph`` (Tensors)."""
 
@@ -50,9 +55,9 @@ Log1p = _unary("Log1p", "log(1 + x); d/dx = 1 / (1 + x).",
 Expm1 = _unary("Expm1", "exp(x) - 1; d/dx = exp(x).",
                lambda xp, x: xp.expm1(x), lambda xp, x: xp.exp(x), lambda x: x.exp())
 Log2 = _unary("Log2", "log2(x); d/dx = 1 / (x ln 2).",
-              lambda xp, x: xp.log2(x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)), lambda x: 1 / (x * _LN2))
+              lambda xp, x: _in_double(xp.log2, x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)), lambda x: 1 / (x * _LN2))
 Log10 = _unary("Log10", "log10(x); d/dx = 1 / (x ln 10).",
-               lambda xp, x: xp.log10(x), lambda xp, x: 1 / (x * x.dtype.type(_LN10)), lambda x: 1 / (x * _LN10))
+               lambda xp, x: _in_double(xp.log10, x), lambda xp, x: 1 / (x * x.dtype.type(_LN10)), lambda x: 1 / (x * _LN10))
 Tan = _unary("Tan", "tan(x); d/dx = 1 + tan(x)**2.",
              lambda xp, x: xp.tan(x), lambda xp, x: 1 + xp.tan(x) ** 2, lambda x: 1 + tan(x) ** 2)
 Sinh = _unary("Sinh", "sinh(x); d/dx = cosh(x).",
