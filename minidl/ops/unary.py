@@ -55,9 +55,11 @@ Log1p = _unary("Log1p", "log(1 + x); d/dx = 1 / (1 + x).",
 Expm1 = _unary("Expm1", "exp(x) - 1; d/dx = exp(x).",
                lambda xp, x: xp.expm1(x), lambda xp, x: xp.exp(x), lambda x: x.exp())
 Log2 = _unary("Log2", "log2(x); d/dx = 1 / (x ln 2).",
-              lambda xp, x: _in_double(xp.log2, x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)), lambda x: 1 / (x * _LN2))
+              lambda xp, x: _in_double(xp.log2, x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)),
+              lambda x: 1 / (x * _LN2))
 Log10 = _unary("Log10", "log10(x); d/dx = 1 / (x ln 10).",
-               lambda xp, x: _in_double(xp.log10, x), lambda xp, x: 1 / (x * x.dtype.type(_LN10)), lambda x: 1 / (x * _LN10))
+               lambda xp, x: _in_double(xp.log10, x), lambda xp, x: 1 / (x * x.dtype.type(_LN10)),
+               lambda x: 1 / (x * _LN10))
 Tan = _unary("Tan", "tan(x); d/dx = 1 + tan(x)**2.",
              lambda xp, x: xp.tan(x), lambda xp, x: 1 + xp.tan(x) ** 2, lambda x: 1 + tan(x) ** 2)
 Sinh = _unary("Sinh", "sinh(x); d/dx = cosh(x).",
