@@ -25,6 +25,7 @@ from .ops import elementwise as _elementwise
 from .ops import math as _math
 from .ops import reduction as _reduction
 from .ops import shape as _shape
+from .ops import special as _special
 from .ops import unary as _unary
 from .ops.einsum import LETTERS, einsum
 from .ops.elementwise import Where
@@ -38,12 +39,13 @@ __all__ = ["log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", "ac
            "multiply", "subtract", "negative", "true_divide", "clamp_min", "clamp_max", "clone", "masked_fill",
            "isinf", "isposinf", "isneginf", "isreal", "isin", "logical_and", "logical_or", "logical_not",
            "logical_xor", "nan_to_num", "count_nonzero", "nansum", "nanmean", "cumprod", "cummax", "cummin",
-           "logcumsumexp"]
+           "logcumsumexp", "lgamma", "digamma", "polygamma", "mvlgamma"]
 
 log1p, expm1, log2, log10, tan, sinh, cosh = (_unary.log1p, _unary.expm1, _unary.log2, _unary.log10, _unary.tan,
                                                _unary.sinh, _unary.cosh)
 asin, acos, atan, asinh, acosh, atanh = _unary.asin, _unary.acos, _unary.atan, _unary.asinh, _unary.acosh, _unary.atanh
 erfinv, atan2, fmod = _unary.erfinv, _unary.atan2, _unary.fmod
+lgamma, digamma, polygamma = _special.lgamma, _special.digamma, _special.polygamma
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
 trunc = fix = _elementwise.trunc
 isinf = _compare.isinf
@@ -490,6 +492,17 @@ def logcumsumexp(input, dim):
     return _math.log(cumsum(_math.exp(input - m), d)) + m
 
 
+def mvlgamma(input, p):
+    """The multivariate log-gamma of dimension ``p``: sum_i lgamma(x - i/2) + p(p-1)/4 log(pi); needs x > (p-1)/2."""
+    x = _math._float(_t(input))
+    if x.data.size and float(x.data.min()) <= (p - 1) / 2:
+        raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2}")
+    total = lgamma(x)
+    for i in range(1, p):
+        total = total + lgamma(x - i / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
 # PyTorch's ``out=`` keyword on the elementwise functions and products.
 from ._out_arg import with_out as _with_out  # noqa: E402
 
@@ -497,7 +510,7 @@ for _name in ("log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", 
               "atanh", "erf", "erfc", "erfinv", "atan2", "fmod", "reciprocal", "rsqrt", "frac", "exp2", "hypot",
               "xlogy", "logaddexp", "logaddexp2", "lerp", "addcmul", "addcdiv", "addmm", "addmv", "baddbmm",
               "addbmm", "outer", "inner", "dot", "mv", "tensordot", "kron", "multiply", "subtract", "clamp_min",
-              "clamp_max", "nan_to_num", "nansum", "cumprod", "logical_xor"):
+              "clamp_max", "nan_to_num", "nansum", "cumprod", "logical_xor", "lgamma", "digamma", "polygamma"):
     globals()[_name] = _with_out(globals()[_name], _name)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
 ger, vdot = outer, dot

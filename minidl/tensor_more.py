@@ -61,7 +61,7 @@ _METHODS = {
                        "addmv", "baddbmm", "addbmm", "outer", "ger", "inner", "mv", "kron", "multiply",
                        "subtract", "negative", "true_divide", "isinf", "isposinf", "isneginf", "isreal",
                        "logical_and", "logical_or", "logical_xor", "nan_to_num", "count_nonzero", "nansum",
-                       "nanmean", "cumprod", "cummax", "cummin", "logcumsumexp"],
+                       "nanmean", "cumprod", "cummax", "cummin", "logcumsumexp", "lgamma", "digamma", "mvlgamma"],
     "functions_shape": ["broadcast_to", "roll", "fliplr", "flipud", "rot90", "narrow", "select", "movedim",
                         "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "repeat_interleave", "tensor_split",
                         "hsplit", "vsplit", "take_along_dim", "take", "tril", "triu", "diag", "diagonal",
@@ -80,7 +80,7 @@ _INPLACE = {f"{n}_": ("functions_math", n) for n in (
     "arcsin", "arccos", "arctan", "arctan2", "erf", "erfc", "erfinv", "atan2", "fmod", "frac", "fix", "exp2",
     "hypot", "deg2rad", "rad2deg", "xlogy", "lerp", "addcmul", "addcdiv", "addmm", "addmv", "baddbmm", "addbmm",
     "multiply", "subtract", "negative", "true_divide", "logical_and", "logical_or", "logical_xor", "nan_to_num",
-    "cumprod", "reciprocal", "rsqrt", "trunc", "logical_not")}
+    "cumprod", "reciprocal", "rsqrt", "trunc", "logical_not", "lgamma", "digamma", "mvlgamma")}
 _INPLACE.update({f"{n}_": ("functions_shape", n) for n in ("tril", "triu")})
 _INPLACE.update({f"{n}_": ("tensor_index_add", n) for n in ("scatter_add", "index_add", "index_fill",
                                                               "index_copy")})
@@ -201,6 +201,16 @@ class MoreMixin:
         from .generator import as_numpy_generator
         rng = as_numpy_generator(generator)
         return self._draw("cauchy_", lambda shape: median + sigma * rng.standard_cauchy(size=tuple(shape)))
+
+    def polygamma(self, n):
+        """``minidl.polygamma(n, self)``: the ``n``-th derivative of digamma."""
+        from .functions_math import polygamma
+        return polygamma(n, self)
+
+    def polygamma_(self, n):
+        """In-place ``polygamma``."""
+        from .functions_math import polygamma
+        return self._inplace("polygamma_", lambda t: polygamma(n, t))
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         """``minidl.multinomial(self, ...)``: category indices drawn with these weights."""

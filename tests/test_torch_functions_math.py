@@ -238,3 +238,34 @@ def test_aliases_and_simple_wrappers(rng):
     out = mdl.empty(3)
     mdl.log1p(mdl.tensor([0.0, 1.0, 2.0]), out=out)
     np.testing.assert_allclose(out.numpy(), np.log1p([0.0, 1.0, 2.0]), rtol=1e-6)
+
+
+def test_lgamma_digamma_polygamma_values(rng):
+    x = rng.uniform(0.05, 30, 41)
+    np.testing.assert_allclose(mdl.lgamma(mdl.tensor(x, dtype=mdl.float64)).numpy(), [math.lgamma(v) for v in x],
+                               rtol=1e-13, atol=1e-13)
+    neg = np.array([-0.5, -2.3, -7.7])
+    np.testing.assert_allclose(mdl.lgamma(mdl.tensor(neg, dtype=mdl.float64)).numpy(),
+                               [math.lgamma(v) for v in neg], rtol=1e-12)
+    one = mdl.tensor([1.0, 0.5], dtype=mdl.float64)
+    euler = 0.5772156649015329
+    np.testing.assert_allclose(mdl.digamma(one).numpy(), [-euler, -euler - 2 * math.log(2)], rtol=1e-14)
+    np.testing.assert_allclose(mdl.polygamma(1, one).numpy(), [math.pi ** 2 / 6, math.pi ** 2 / 2], rtol=1e-14)
+    np.testing.assert_allclose(mdl.polygamma(2, one[:1]).item(), -2 * 1.2020569031595942, rtol=1e-14)
+    # psi(x + 1) = psi(x) + 1/x, also for negative non-integers
+    y = mdl.tensor(rng.uniform(-5, 5, 23), dtype=mdl.float64)
+    np.testing.assert_allclose((mdl.digamma(y + 1) - mdl.digamma(y)).numpy(), 1 / y.numpy(), rtol=1e-9)
+    assert mdl.lgamma(mdl.tensor([0.0, -1.0])).tolist() == [math.inf, math.inf]
+    assert mdl.digamma(mdl.tensor([0.0])).item() == -math.inf
+    assert mdl.tensor([3.0]).lgamma().item() == pytest.approx(math.log(2.0))
+    assert mdl.tensor([1.0]).polygamma(1).item() == pytest.approx(math.pi ** 2 / 6)
+    np.testing.assert_allclose(mdl.mvlgamma(mdl.tensor([2.5]), 2).item(),
+                               math.lgamma(2.5) + math.lgamma(2.0) + 0.5 * math.log(math.pi), rtol=1e-6)
+
+
+def test_lgamma_family_derivatives(rng):
+    x = t(rng, 3, 4, low=0.3, high=6)
+    check(mdl.lgamma, x)
+    check(mdl.digamma, x)
+    check(lambda a: mdl.polygamma(2, a), x)
+    check(lambda a: mdl.lgamma(-a - 0.5), t(rng, 5, low=0.1, high=0.4))
