@@ -27,7 +27,8 @@ from .tensor import Tensor, as_tensor
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "svd",
            "svdvals", "qr", "eigh", "eigvalsh", "cholesky", "cholesky_ex", "cross", "pinv", "matrix_power",
-           "matrix_rank", "multi_dot", "matmul", "vecdot", "diagonal"]
+           "matrix_rank", "multi_dot", "matmul", "vecdot", "diagonal", "solve_ex", "solve_triangular", "lstsq", "cond",
+           "matrix_exp", "vander", "tensorinv", "tensorsolve"]
 
 
 class LinAlgError(RuntimeError):
@@ -355,3 +356,110 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """The diagonals of the matrices in the last two dims (as ``minidl.diagonal`` with other defaults)."""
     from .functions_shape import diagonal as _diagonal
     return _diagonal(A, offset, dim1, dim2)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: as ``solve``, ``info`` 0 where it succeeded."""
+    x = solve(A, B, left=left)
+    a = _t(A)
+    info = Tensor(get_array_module(x.data).zeros(a.data.shape[:-2], dtype=np.int32))
+    return return_types.linalg_solve_ex(x, info)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with ``A @ X = B`` (``X @ A = B`` if not ``left``) reading only the ``upper`` or lower triangle of A
+    (its diagonal taken as ones when ``unitriangular``)."""
+    from .functions_shape import tril, triu
+    a = _float_matrices("solve_triangular", A)
+    tri = triu(a) if upper else tril(a)
+    if unitriangular:
+        xp = get_array_module(a.data)
+        n = a.data.shape[-1]
+        eye = xp.eye(n, dtype=a.data.dtype)
+        tri = Where.apply(Tensor(eye), tri, cond=xp.eye(n, dtype=bool))
+    b = _t(B)
+    if b.data.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
+                           f"{b.data.ndim}")
+    return solve(tri, b, left=left)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of ``A @ X = B`` (via the pseudo-inverse), as ``(solution, residuals, rank,
+    singular_values)``; the last three are filled as PyTorch's default driver "gelsy" does (empty)."""
+    a = _float_matrices("lstsq", A, square=False)
+    b = _t(B)
+    vector = b.data.ndim == a.data.ndim - 1
+    if vector:
+        b = _shape.unsqueeze(b, -1)
+    x = pinv(a, rtol=rcond).matmul(b if b.data.dtype == a.data.dtype else _math.cast(b, a.data.dtype))
+    xp = get_array_module(a.data)
+    empty = Tensor(xp.zeros((0,), dtype=a.data.dtype))
+    rank = matrix_rank(a)
+    return return_types.linalg_lstsq(_shape.squeeze(x, -1) if vector else x, empty, rank, empty)
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number ``norm(A, p) * norm(inv(A), p)`` (for ``p`` None or 2: the ratio of the largest to the
+    smallest singular value)."""
+    a = _t(A)
+    if p is None or p in (2, -2):
+        from .ops.extrema import amax, amin
+        s = svdvals(a)
+        big, small = amax(s, -1), amin(s, -1)
+        return big / small if p != -2 else small / big
+    return matrix_norm(a, p) * matrix_norm(inv(a), p)
+
+
+def matrix_exp(A):
+    """The matrix exponential sum_k A**k / k!, by scaling and squaring a degree-18 Taylor polynomial (all
+    products recorded, so it is differentiable)."""
+    a = _float_matrices("matrix_exp", A)
+    xp = get_array_module(a.data)
+    n = a.data.shape[-1]
+    norm1 = float(xp.abs(a.data).sum(axis=-2).max()) if a.data.size else 0.0
+    squarings = max(0, int(np.ceil(np.log2(norm1))) + 1) if norm1 > 0.5 else 0
+    scaled = a * (0.5 ** squarings) if squarings else a
+    eye = Tensor(xp.broadcast_to(xp.eye(n, dtype=a.data.dtype), a.data.shape).copy())
+    result, term = eye, eye
+    for k in range(1, 19):
+        term = term.matmul(scaled) * (1.0 / k)
+        result = result + term
+    for _ in range(squarings):
+        result = result.matmul(result)
+    return result
+
+
+def vander(x, N=None):
+    """The Vandermonde matrix with columns ``x**0, x**1, ..., x**(N-1)`` (increasing powers, as PyTorch's)."""
+    x = _t(x)
+    n = x.data.shape[-1] if N is None else int(N)
+    if n <= 1 and N is not None and n < 1:
+        raise RuntimeError(f"N must be greater than 1, got {N}")
+    cols = [_math.pow(x, 0) if x.data.dtype.kind != "f" else x * 0 + 1] + [x ** k for k in range(1, n)]
+    return _shape.stack(cols[:n], -1)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of ``A`` seen as a matrix from its first ``ind`` dims to the rest (result shape:
+    ``A.shape[ind:] + A.shape[:ind]``)."""
+    a = _t(A)
+    front, back = a.data.shape[:ind], a.data.shape[ind:]
+    rows, cols = int(np.prod(front)), int(np.prod(back))
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return _shape.reshape(inv(_shape.reshape(a, rows, cols)), *(back + front))
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with ``tensordot(A, X, X.ndim) == B``: A reshaped to a (B.numel(), X.numel()) matrix."""
+    a, b = _t(A), _t(B)
+    if dims is not None:
+        from .functions_shape import movedim
+        dims = [d % a.data.ndim for d in dims]
+        a = movedim(a, dims, list(range(a.data.ndim - len(dims), a.data.ndim)))
+    x_shape = a.data.shape[b.data.ndim:]
+    rows = int(np.prod(b.data.shape))
+    x = solve(_shape.reshape(a, rows, int(np.prod(x_shape))), _shape.reshape(b, rows))
+    return _shape.reshape(x, *x_shape)

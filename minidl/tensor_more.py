@@ -67,7 +67,7 @@ _METHODS = {
                         "hsplit", "vsplit", "take_along_dim", "take", "tril", "triu", "diag", "diagonal",
                         "diag_embed", "diagflat", "trace", "diff", "cross", "unfold"],
     "functions_stats": ["median", "nanmedian", "quantile", "nanquantile", "mode", "kthvalue", "unique",
-                        "unique_consecutive", "bincount", "histc", "argwhere", "aminmax"],
+                        "unique_consecutive", "bincount", "histc", "argwhere", "aminmax", "dist"],
     "tensor_index_add": ["scatter_add", "index_add", "index_fill", "index_copy"],
     "functions_random": ["bernoulli"],
     "functions_linalg": ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power",

@@ -159,3 +159,41 @@ def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
     assert issubclass(L.LinAlgError, RuntimeError)
+
+
+def test_more_linalg_functions(rng):
+    a = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((3, 2))
+    got = L.solve_triangular(mdl.tensor(a), mdl.tensor(b), upper=True)
+    np.testing.assert_allclose(got.numpy(), np.linalg.solve(np.triu(a), b), rtol=1e-5)
+    unit = L.solve_triangular(mdl.tensor(a), mdl.tensor(b), upper=False, unitriangular=True)
+    np.testing.assert_allclose(unit.numpy(), np.linalg.solve(np.tril(a, -1) + np.eye(3), b), rtol=1e-5)
+    x = t(rng, 3, 3)
+    check(lambda m: L.solve_triangular(m + 3 * mdl.eye(3, dtype=mdl.float64), m[:, :2], upper=False), x)
+    A, B = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    sol = L.lstsq(mdl.tensor(A), mdl.tensor(B))
+    np.testing.assert_allclose(sol.solution.numpy(), np.linalg.lstsq(A, B, rcond=None)[0], rtol=1e-4, atol=1e-5)
+    assert sol.rank.item() == 3
+    np.testing.assert_allclose(L.cond(mdl.tensor(a)).item(), np.linalg.cond(a), rtol=1e-5)
+    np.testing.assert_allclose(L.cond(mdl.tensor(a), 1).item(), np.linalg.cond(a, 1), rtol=1e-5)
+    assert L.solve_ex(mdl.tensor(a), mdl.tensor(b)).info.item() == 0
+
+
+def test_matrix_exp(rng):
+    m = rng.standard_normal((4, 4)) * 2
+    w, v = np.linalg.eig(m)
+    ref = (v @ np.diag(np.exp(w)) @ np.linalg.inv(v)).real
+    np.testing.assert_allclose(L.matrix_exp(mdl.tensor(m, dtype=mdl.float64)).numpy(), ref, rtol=1e-10)
+    np.testing.assert_allclose(L.matrix_exp(mdl.zeros(2, 3, 3)).numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)))
+    check(L.matrix_exp, t(rng, 3, 3))
+
+
+def test_vander_tensorinv_tensorsolve(rng):
+    assert L.vander(mdl.tensor([1, 2, 3])).tolist() == [[1, 1, 1], [1, 2, 4], [1, 3, 9]]
+    assert L.vander(mdl.tensor([1.0, 2.0]), N=3).tolist() == [[1, 1, 1], [1, 2, 4]]
+    T = rng.standard_normal((6, 2, 3))
+    np.testing.assert_allclose(L.tensorinv(mdl.tensor(T), 1).numpy(), np.linalg.tensorinv(T, 1), rtol=1e-4,
+                               atol=1e-5)
+    T, B = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 3))
+    np.testing.assert_allclose(L.tensorsolve(mdl.tensor(T), mdl.tensor(B)).numpy(), np.linalg.tensorsolve(T, B),
+                               rtol=1e-4, atol=1e-5)
