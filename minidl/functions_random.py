@@ -73,10 +73,15 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         total = row.sum()
         if total <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not replacement and num_samples > np.count_nonzero(row):
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
-                               "category to sample)")
-        out_rows.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / total))
+        if replacement:
+            out_rows.append(rng.choice(row.size, size=num_samples, replace=True, p=row / total))
+            continue
+        # without replacement, as PyTorch: the categories of non-zero weight first (drawn in order), then
+        # those of zero weight, highest index first
+        nonzero = np.flatnonzero(row)
+        drawn = rng.choice(nonzero, size=min(num_samples, nonzero.size), replace=False, p=row[nonzero] / total)
+        zeros = np.flatnonzero(row == 0)[::-1]
+        out_rows.append(np.concatenate([drawn, zeros])[:num_samples])
     result = np.stack(out_rows).astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
     return _on(result, input.device)
 

@@ -100,7 +100,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     x = _t(input).data
     n = x.shape[_shape._dim(dim, builtins.max(x.ndim, 1))] if x.ndim else 1
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
 
     def rank(s, d):
         return get_array_module(s).full(s.shape[:d] + (1,) + s.shape[d + 1:], k - 1, dtype=np.int64)
@@ -309,15 +309,14 @@ def argwhere(input):
 
 
 def unravel_index(indices, shape):
-    """Flat indices as a tuple of coordinate tensors for ``shape`` (one per dimension)."""
+    """Flat indices as a tuple of coordinate tensors for ``shape`` (one per dimension); indices outside
+    [-numel, numel) wrap around, as PyTorch's do."""
     idx = _t(indices)
     if idx.data.dtype.kind not in "iu":
         raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
     total = int(np.prod(shape))
-    flat = idx.data
-    if flat.size and (int(flat.min()) < -total or int(flat.max()) >= total):
-        raise RuntimeError(f"unravel_index: 'indices' must be in range [{-total}, {total - 1}] for shape {shape}")
+    flat = idx.data   # out-of-range indices wrap around, as in PyTorch
     xp = get_array_module(flat)
     parts = xp.unravel_index(flat % builtins.max(total, 1), shape)
     return tuple(Tensor(xp.asarray(p, dtype=np.int64)) for p in parts)

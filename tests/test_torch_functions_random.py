@@ -45,8 +45,10 @@ def test_multinomial_rules():
     assert out.dtype == mdl.int64 and sorted(out.tolist()) == [1, 3]     # without replacement: each once
     counts = np.bincount(mdl.multinomial(mdl.tensor([1.0, 3.0]), 4000, replacement=True).numpy(), minlength=2)
     assert abs(counts[1] / 4000 - 0.75) < 0.03
-    with pytest.raises(RuntimeError, match="without replacement|not enough"):
-        mdl.multinomial(mdl.tensor([0.0, 1.0]), 2)
+    # PyTorch: zero-weight categories come last, highest index first
+    assert mdl.multinomial(mdl.tensor([1.0, 0.0, 0.0, 2.0]), 4).tolist()[2:] == [2, 1]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        mdl.multinomial(mdl.tensor([0.0, 1.0]), 3)
     with pytest.raises(RuntimeError, match="< 0"):
         mdl.multinomial(mdl.tensor([-1.0, 1.0]), 1)
 

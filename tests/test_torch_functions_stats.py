@@ -47,7 +47,7 @@ def test_kthvalue_and_mode():
     assert r.values.item() == 1 and r.indices.item() == 3            # smallest of the most frequent, last index
     r = mdl.mode(mdl.tensor([[1.0, 1.0, 2.0], [3.0, 2.0, 2.0]]), 1)
     assert r.values.tolist() == [1.0, 2.0] and r.indices.tolist() == [1, 2]
-    with pytest.raises(IndexError, match="out of range"):
+    with pytest.raises(RuntimeError, match="out of range"):
         mdl.kthvalue(mdl.ones(3), 4)
 
 
@@ -118,6 +118,8 @@ def test_index_helpers():
     assert mdl.argwhere(mdl.tensor([[0, 1], [2, 0]])).tolist() == [[0, 1], [1, 0]]
     rows, cols = mdl.unravel_index(mdl.tensor([4, 5]), (2, 3))
     assert rows.tolist() == [1, 1] and cols.tolist() == [1, 2]
+    rows, cols = mdl.unravel_index(mdl.tensor([9, -1]), (2, 4))       # PyTorch wraps around
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 3]
     assert mdl.tril_indices(3, 3).tolist() == [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
     assert mdl.triu_indices(3, 3, 1).tolist() == [[0, 0, 1], [1, 2, 2]]
     assert mdl.tril_indices(3, 4, -1).shape == (2, 3)
