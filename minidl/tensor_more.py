@@ -37,7 +37,21 @@ def _method(module, name, target=None):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
+    method.__signature__ = _as_method_signature(fn)
     return method
+
+
+def _as_method_signature(fn):
+    """``fn``'s signature with its first parameter (the tensor) named ``self``."""
+    import inspect
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    if params:
+        params[0] = params[0].replace(name="self")
+    return sig.replace(parameters=params)
 
 
 def _inplace_method(module, name, target):
@@ -49,6 +63,7 @@ def _inplace_method(module, name, target):
         inputs = tuple(a for a in tuple(args) + tuple(kwargs.values()) if isinstance(a, Tensor))
         return self._inplace(name, lambda t: fn(t, *args, **kwargs), inputs)
     method.__name__ = method.__qualname__ = name
+    method.__signature__ = _as_method_signature(fn)
     method.__doc__ = f"In-place ``{target}``: {(fn.__doc__ or '').strip().splitlines()[0]}"
     return method
 
