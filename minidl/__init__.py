@@ -48,6 +48,8 @@ from .functions_stats import __all__ as _stats_names
 from .functions_random import *  # noqa: F401,F403  (bernoulli, multinomial, normal, ...)
 from .functions_random import __all__ as _random_names
 from . import linalg  # noqa: F401  (minidl.linalg, as torch.linalg)
+from . import special  # noqa: F401  (minidl.special, as torch.special)
+from .special import copysign, float_power, heaviside, i0, logit, signbit, sinc
 from .functions_linalg import *  # noqa: F401,F403  (inverse, det, logdet, svd, qr, cholesky, ...)
 from .functions_linalg import __all__ as _linalg_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
@@ -93,5 +95,6 @@ __all__ = [
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
-__all__ += ["linalg"] + [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
+__all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
+__all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          if n not in __all__]

@@ -78,8 +78,8 @@ def erf(input):
 
 
 def erfc(input):
-    """The complementary error function 1 - erf(input)."""
-    return 1 - erf(input)
+    """The complementary error function 1 - erf(input), accurate in the tail."""
+    return _unary.erfc(input)
 
 
 def reciprocal(input):

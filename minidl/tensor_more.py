@@ -85,6 +85,7 @@ _METHODS = {
                         "unique_consecutive", "bincount", "histc", "argwhere", "aminmax", "dist"],
     "tensor_index_add": ["scatter_add", "index_add", "index_fill", "index_copy"],
     "functions_random": ["bernoulli"],
+    "special": ["logit", "sinc", "copysign", "heaviside", "float_power", "signbit", "i0"],
     "functions_linalg": ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power",
                          "pinverse"],
 }
@@ -99,6 +100,7 @@ _INPLACE = {f"{n}_": ("functions_math", n) for n in (
 _INPLACE.update({f"{n}_": ("functions_shape", n) for n in ("tril", "triu")})
 _INPLACE.update({f"{n}_": ("tensor_index_add", n) for n in ("scatter_add", "index_add", "index_fill",
                                                               "index_copy")})
+_INPLACE.update({f"{n}_": ("special", n) for n in ("logit", "sinc", "copysign", "float_power", "i0")})
 _INPLACE["fill_diagonal_"] = ("tensor_index_add", "fill_diagonal")
 
 

@@ -14,12 +14,13 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import erf as _erf_array
+from ..backend import erfc as _erfc_array
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .math import _float, promote
 
 __all__ = ["log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh",
-           "atanh", "erfinv", "atan2", "fmod"]
+           "atanh", "erfinv", "erfc", "atan2", "fmod"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -109,6 +110,12 @@ Erfinv = _unary("Erfinv", "erfinv(y); d/dy = sqrt(pi)/2 * exp(erfinv(y)**2).",
                 lambda xp, x: _erfinv_array(x),
                 lambda xp, x: x.dtype.type(math.sqrt(math.pi) / 2) * xp.exp(_erfinv_array(x) ** 2),
                 lambda x: (erfinv(x) ** 2).exp() * (math.sqrt(math.pi) / 2))
+
+
+Erfc = _unary("Erfc", "erfc(x) = 1 - erf(x), accurate in the tail; d/dx = -2/sqrt(pi) exp(-x**2).",
+              lambda xp, x: _erfc_array(x),
+              lambda xp, x: x.dtype.type(-2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x)),
+              lambda x: (-(x * x)).exp() * (-2.0 / math.sqrt(math.pi)))
 
 
 class Atan2(Function):
@@ -223,6 +230,11 @@ def atanh(input):
 def erfinv(input):
     """The inverse error function: erfinv(erf(x)) == x; +-inf at +-1, NaN outside [-1, 1]."""
     return Erfinv.apply(_float(input))
+
+
+def erfc(input):
+    """The complementary error function 1 - erf(input), without cancellation for large inputs."""
+    return Erfc.apply(_float(input))
 
 
 def atan2(input, other):
