@@ -52,6 +52,8 @@ from . import special  # noqa: F401  (minidl.special, as torch.special)
 from .special import copysign, float_power, heaviside, i0, logit, signbit, sinc
 from .functions_linalg import *  # noqa: F401,F403  (inverse, det, logdet, svd, qr, cholesky, ...)
 from .functions_linalg import __all__ as _linalg_names
+from .functions_more import *  # noqa: F401,F403  (fmax, gcd, scatter_reduce, trapezoid, pdist, ...)
+from .functions_more import __all__ as _more_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
 from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
@@ -97,4 +99,4 @@ __all__ = [
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
 __all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
-                         if n not in __all__]
+                         + _more_names if n not in __all__]

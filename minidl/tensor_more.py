@@ -85,6 +85,11 @@ _METHODS = {
                         "unique_consecutive", "bincount", "histc", "argwhere", "aminmax", "dist"],
     "tensor_index_add": ["scatter_add", "index_add", "index_fill", "index_copy"],
     "functions_random": ["bernoulli"],
+    "functions_more": ["absolute", "fmax", "fmin", "greater", "greater_equal", "less", "less_equal", "not_equal",
+                       "positive", "sgn", "is_nonzero", "is_same_size", "is_complex", "is_signed", "gcd", "lcm",
+                       "ldexp", "nextafter", "scatter_reduce", "select_scatter", "slice_scatter", "diagonal_scatter",
+                       "index_put", "masked_scatter", "matrix_exp", "cholesky_solve", "cholesky_inverse", "addr",
+                       "dsplit", "histogram", "renorm", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"],
     "special": ["logit", "sinc", "copysign", "heaviside", "float_power", "signbit", "i0"],
     "functions_linalg": ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power",
                          "pinverse"],
@@ -101,6 +106,10 @@ _INPLACE.update({f"{n}_": ("functions_shape", n) for n in ("tril", "triu")})
 _INPLACE.update({f"{n}_": ("tensor_index_add", n) for n in ("scatter_add", "index_add", "index_fill",
                                                               "index_copy")})
 _INPLACE.update({f"{n}_": ("special", n) for n in ("logit", "sinc", "copysign", "float_power", "i0")})
+_INPLACE.update({f"{n}_": ("functions_more", n) for n in (
+    "absolute", "greater", "greater_equal", "less", "less_equal", "not_equal", "sgn", "gcd", "lcm", "ldexp",
+    "nextafter", "scatter_reduce", "index_put", "masked_scatter", "addr", "renorm", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not")})
 _INPLACE["fill_diagonal_"] = ("tensor_index_add", "fill_diagonal")
 
 
