@@ -3,7 +3,7 @@ elementwise extras PyTorch also has at the top level (``logit``, ``sinc``, ``cop
 ``float_power``, ``signbit``). All are built from differentiable minidl ops.
 
 >>> import minidl as mdl
->>> round(mdl.special.expit(mdl.tensor([0.0])).item(), 4), round(mdl.special.ndtr(mdl.tensor([0.0])).item(), 4)
+>>> mdl.special.expit(mdl.tensor([0.0])).item(), mdl.special.ndtr(mdl.tensor([0.0])).item()
 (0.5, 0.5)
 """
 from __future__ import annotations
