@@ -419,19 +419,15 @@ def triu(input, diagonal=0):
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal ``offset`` of the planes (dim1, dim2), as a new last dimension."""
+    """The diagonal ``offset`` of the planes (dim1, dim2), as a new last dimension; a view, as in PyTorch
+    (``x.diagonal().fill_(0)`` writes into ``x``)."""
+    from .ops.diagonal import Diagonal
     input = _t(input)
     nd = input.data.ndim
     d1, d2 = _shape._dim(dim1, nd), _shape._dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    moved = movedim(input, (d1, d2), (nd - 2, nd - 1))
-    rows, cols = moved.data.shape[-2:]
-    n = builtins.max(0, builtins.min(rows + builtins.min(offset, 0), cols - builtins.max(offset, 0)))
-    r = np.arange(n) - builtins.min(offset, 0)
-    c = np.arange(n) + builtins.max(offset, 0)
-    xp = get_array_module(input.data)
-    return _shape.GetItem.apply(moved, index=(Ellipsis, _index(xp, r), _index(xp, c)))
+    return Diagonal.apply(input, offset=int(offset), dim1=d1, dim2=d2)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):

@@ -178,3 +178,17 @@ def test_unfold_windows():
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_diagonal_is_a_view_as_in_pytorch():
+    x = mdl.zeros(3, 4)
+    x.diagonal().fill_(1)
+    x.diagonal(1).add_(2)
+    x.diagonal(-2).fill_(7)
+    assert x.tolist() == [[1, 2, 0, 0], [0, 1, 2, 0], [7, 0, 1, 2]]
+    a = np.arange(60.0).reshape(3, 4, 5)
+    for offset, d1, d2 in [(0, 0, 1), (1, 0, 2), (-1, 2, 1), (3, 1, 2), (-5, 0, 1), (0, -1, -2)]:
+        np.testing.assert_array_equal(mdl.diagonal(mdl.tensor(a), offset, d1, d2).numpy(),
+                                      np.diagonal(a, offset, d1, d2))
+    np.testing.assert_array_equal(mdl.tensor(a).transpose(0, 2).diagonal(1).numpy(),
+                                  np.diagonal(a.transpose(2, 1, 0), 1))
