@@ -230,9 +230,9 @@ def outer(input, vec2):
 ger = outer
 
 
-def dot(input, other):
+def dot(input, tensor):
     """The inner product of two 1-D tensors of the same dtype and length, a 0-d tensor."""
-    a, b = _t(input), _t(other)
+    a, b = _t(input), _t(tensor)
     if a.data.ndim != 1 or b.data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D tensors")
     if a.data.dtype != b.data.dtype:

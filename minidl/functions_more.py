@@ -35,7 +35,7 @@ __all__ = ["absolute", "fmax", "fmin", "greater", "greater_equal", "less", "less
            "combinations", "scatter_reduce", "select_scatter", "slice_scatter", "diagonal_scatter", "index_put",
            "masked_scatter", "matrix_exp", "chain_matmul", "cholesky_solve", "cholesky_inverse", "addr", "dsplit",
            "histogram", "trapezoid", "trapz", "cumulative_trapezoid", "pdist", "cosine_similarity",
-           "pairwise_distance", "renorm"]
+           "pairwise_distance", "renorm", "vander"]
 
 greater, greater_equal, less, less_equal, not_equal = _compare.gt, _compare.ge, _compare.lt, _compare.le, _compare.ne
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (_compare.bitwise_and, _compare.bitwise_or, _compare.bitwise_xor,
@@ -467,3 +467,18 @@ def renorm(input, p, dim, maxnorm):
     factor = Where.apply(maxnorm / (norms + 1e-7), Tensor(get_array_module(norms.data).ones((), norms.data.dtype)),
                          cond=over)
     return input * factor
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D ``x``: columns ``x**(N-1), ..., x**0`` (``x**0, ...`` if ``increasing``)."""
+    from .linalg import vander as _vander
+    from .ops.layout import flip
+    x = _t(x)
+    if x.data.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor, got shape {list(x.data.shape)}")
+    if N is not None and N < 0:
+        raise RuntimeError(f"N must be non-negative, got {N}")
+    if N == 0:
+        return Tensor(get_array_module(x.data).zeros((x.data.shape[0], 0), dtype=x.data.dtype))
+    out = _vander(x, N)
+    return out if increasing else flip(out, (1,))

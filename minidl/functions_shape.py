@@ -558,3 +558,12 @@ def block_diag(*tensors):
         rows.append(pad(m, (left, cols - left - w)))
         left += w
     return _shape.cat(rows, 0)
+
+
+# PyTorch's ``out=`` keyword on the functions that take one.
+from ._out_arg import with_out as _with_out  # noqa: E402
+
+for _name in ("take_along_dim", "cross", "hstack", "vstack", "dstack", "column_stack", "concatenate", "tril", "triu"):
+    globals()[_name] = _with_out(globals()[_name], _name)
+row_stack = vstack
+del _name

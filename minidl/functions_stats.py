@@ -427,3 +427,11 @@ def aminmax(input, *, dim=None, keepdim=False):
     if dim is None:
         return return_types.aminmax(amin(input, (), keepdim), amax(input, (), keepdim))
     return return_types.aminmax(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+# PyTorch's ``out=`` keyword on the functions that take one.
+from ._out_arg import with_out as _with_out  # noqa: E402
+
+for _name in ("quantile", "nanquantile", "bucketize", "searchsorted", "histc", "dist"):
+    globals()[_name] = _with_out(globals()[_name], _name)
+del _name

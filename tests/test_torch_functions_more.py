@@ -171,3 +171,14 @@ def test_distances_and_renorm(rng):
     out = mdl.renorm(mdl.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
     np.testing.assert_allclose(out.numpy(), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-5)
     check(lambda v: mdl.renorm(v, 2, 1, 1.0), t(rng, 3, 4))
+
+
+def test_vander_and_out_arguments():
+    assert mdl.vander(mdl.tensor([1, 2, 3]), 3).tolist() == [[1, 1, 1], [4, 2, 1], [9, 3, 1]]
+    assert mdl.vander(mdl.tensor([1.0, 2.0]), increasing=True).tolist() == [[1, 1], [1, 2]]
+    out = mdl.empty(2, 2)
+    assert mdl.tril(mdl.ones(2, 2), out=out) is out and out.tolist() == [[1, 0], [1, 1]]
+    out = mdl.empty(2)
+    mdl.quantile(mdl.tensor([[0.0, 1.0], [2.0, 3.0]]), 0.5, dim=1, out=out)
+    assert out.tolist() == [0.5, 2.5]
+    assert mdl.dot(mdl.tensor([1, 2]), tensor=mdl.tensor([3, 4])).item() == 11
