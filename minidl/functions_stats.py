@@ -49,8 +49,8 @@ def _pick(name, input, dim, keepdim, position_fn):
     xp = get_array_module(x)
     if dim is None:
         flat = _shape.reshape(input, -1)
-        if flat.data.size == 0:
-            raise IndexError(f"{name}(): input tensor must have at least one element")
+        if flat.data.size == 0:   # PyTorch: the median of nothing is NaN
+            return Tensor(xp.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f" else np.float32))
         result = _pick(name, flat, 0, False, position_fn)
         return result.values
     nd = builtins.max(x.ndim, 1)
@@ -68,7 +68,7 @@ def _pick(name, input, dim, keepdim, position_fn):
     if not keepdim or scalar:
         values = _shape.squeeze(values, d)
         idx = idx.squeeze(axis=d)
-    return getattr(return_types, name if name in ("median", "kthvalue", "mode") else "median")(values, Tensor(idx))
+    return getattr(return_types, name)(values, Tensor(idx))
 
 
 def _lower_median_rank(skip_nan):
@@ -92,7 +92,7 @@ def median(input, dim=None, keepdim=False):
 
 def nanmedian(input, dim=None, keepdim=False):
     """As ``median``, ignoring NaN (NaN only where a row is all NaN)."""
-    return _pick("median", input, dim, keepdim, _lower_median_rank(True))
+    return _pick("nanmedian", input, dim, keepdim, _lower_median_rank(True))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):

@@ -10,7 +10,7 @@ import collections
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "aminmax",
            "cummax", "cummin", "slogdet", "qr", "svd", "eigh", "linalg_slogdet", "linalg_qr",
            "linalg_svd", "linalg_eigh", "linalg_inv_ex", "linalg_cholesky_ex",
-           "linalg_solve_ex", "linalg_lstsq", "histogram"]
+           "linalg_solve_ex", "linalg_lstsq", "histogram", "nanmedian"]
 
 
 def _make(name, fields=("values", "indices")):
@@ -50,3 +50,4 @@ linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
 linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
 linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 histogram = _make("histogram", ("hist", "bin_edges"))
+nanmedian = _make("nanmedian")
