@@ -38,6 +38,24 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         scatter, square, squeeze, stack, std, sub, sum, t, tanh, topk, transpose, unbind, unsqueeze,
                         var, where)  # noqa: A004
 from .ops.shape import pad
+from .ops.einsum import einsum
+from .functions_math import *  # noqa: F401,F403  (log1p, addmm, outer, xlogy, cumprod, isin, ...)
+from .functions_math import __all__ as _math_names
+from .functions_shape import *  # noqa: F401,F403  (tril, diagonal, roll, movedim, tile, hstack, ...)
+from .functions_shape import __all__ as _shape_names
+from .functions_stats import *  # noqa: F401,F403  (median, quantile, unique, searchsorted, cdist, ...)
+from .functions_stats import __all__ as _stats_names
+from .functions_random import *  # noqa: F401,F403  (bernoulli, multinomial, normal, ...)
+from .functions_random import __all__ as _random_names
+from . import linalg  # noqa: F401  (minidl.linalg, as torch.linalg)
+from . import special  # noqa: F401  (minidl.special, as torch.special)
+from .special import copysign, float_power, heaviside, i0, logit, signbit, sinc
+from .functions_linalg import *  # noqa: F401,F403  (inverse, det, logdet, svd, qr, cholesky, ...)
+from .functions_linalg import __all__ as _linalg_names
+from .functions_more import *  # noqa: F401,F403  (fmax, gcd, scatter_reduce, trapezoid, pdist, ...)
+from .functions_more import __all__ as _more_names
+from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
+from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
 from . import return_types  # noqa: E402
@@ -55,6 +73,7 @@ __version__ = "0.1.0"
 bool_ = bool  # NumPy's spelling, kept for older code
 
 _tune_malloc()
+_install_more_methods()   # Tensor.log1p, .tril, .median, ...: the method forms of the functions above
 
 __all__ = [
     "config", "using_config", "utils", "distributed",
@@ -77,3 +96,7 @@ __all__ = [
     "allclose", "isclose", "isnan", "isfinite", "numel", "is_tensor", "is_floating_point", "pad", "gradcheck",
     "GradcheckError", "return_types", "cuda", "accelerator", "backends", "nn", "optim", "data", "metrics",
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
+__all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
+__all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
+__all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
+                         + _more_names if n not in __all__]

@@ -252,6 +252,13 @@ def device_of(array) -> Device:
     return _GPU
 
 
+def data_pointer(array) -> int:
+    """The address of ``array``'s first element (host or device memory)."""
+    if isinstance(array, np.ndarray):
+        return int(array.__array_interface__["data"][0])
+    return int(array.data.ptr)
+
+
 def to_device(array, dev):
     """Copy ``array`` to device ``dev`` (no copy when it is already there)."""
     dev = Device(dev)
@@ -379,3 +386,25 @@ def erf(array):
         import numba
         _erf_ufunc = numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(_erf_scalar)
     return _erf_ufunc(array)
+
+
+_erfc_ufunc = None
+
+
+def _erfc_scalar(v):
+    return math.erfc(v)
+
+
+def erfc(array):
+    """The complementary error function 1 - erf, elementwise and accurate in the tail (same dtype as ``array``).
+
+    CuPy arrays use ``cupyx.scipy.special.erfc``; NumPy arrays a Numba ufunc over ``math.erfc``.
+    """
+    global _erfc_ufunc
+    if get_array_module(array) is not np:
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erfc(array)
+    if _erfc_ufunc is None:
+        import numba
+        _erfc_ufunc = numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(_erfc_scalar)
+    return _erfc_ufunc(array)

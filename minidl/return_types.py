@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import collections
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "aminmax"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "mode", "aminmax",
+           "cummax", "cummin", "slogdet", "qr", "svd", "eigh", "linalg_slogdet", "linalg_qr",
+           "linalg_svd", "linalg_eigh", "linalg_inv_ex", "linalg_cholesky_ex",
+           "linalg_solve_ex", "linalg_lstsq", "histogram", "nanmedian"]
 
 
 def _make(name, fields=("values", "indices")):
@@ -32,3 +35,19 @@ kthvalue = _make("kthvalue")
 median = _make("median")
 mode = _make("mode")
 aminmax = _make("aminmax", ("min", "max"))
+cummax = _make("cummax")
+cummin = _make("cummin")
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+qr = _make("qr", ("Q", "R"))
+svd = _make("svd", ("U", "S", "V"))
+eigh = _make("eigh", ("eigenvalues", "eigenvectors"))
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+linalg_qr = _make("linalg_qr", ("Q", "R"))
+linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
+linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
+linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
+linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
+linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+histogram = _make("histogram", ("hist", "bin_edges"))
+nanmedian = _make("nanmedian")

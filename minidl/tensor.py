@@ -23,13 +23,14 @@ from .size import Size
 from .tensor_convert import ConvertMixin
 from .tensor_inplace import InplaceMixin
 from .tensor_math import MathMixin
+from .tensor_more import MoreMixin
 from .tensor_reduce import ReduceMixin
 from .tensor_shape import ShapeMixin
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
 
-class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin):
+class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, MoreMixin):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(array, requires_grad=False)`` wraps a NumPy/CuPy array without

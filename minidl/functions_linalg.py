@@ -1,0 +1,74 @@
+"""The matrix functions PyTorch also has at the top level (``torch.inverse``, ``torch.det``, ``torch.svd``,
+...), in their ``torch.*`` forms; they are built on :mod:`minidl.linalg`.
+
+>>> import minidl as mdl
+>>> mdl.inverse(mdl.tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+[[0.5, 0.0], [0.0, 0.25]]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import linalg as _linalg
+from . import return_types
+from .backend import get_array_module
+from .ops.elementwise import Where
+from .tensor import Tensor
+
+__all__ = ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power", "pinverse"]
+
+
+def inverse(input, *, out=None):
+    """The inverse of each square matrix (``linalg.inv``)."""
+    return _linalg.inv(input)
+
+
+def det(input):
+    """The determinant of each square matrix (``linalg.det``)."""
+    return _linalg.det(input)
+
+
+def slogdet(input):
+    """``(sign, logabsdet)`` of the determinant (``linalg.slogdet``)."""
+    sign, logabsdet = _linalg.slogdet(input)
+    return return_types.slogdet(sign, logabsdet)
+
+
+def logdet(input):
+    """log(det(input)): NaN where the determinant is negative, -inf where it is 0."""
+    sign, logabsdet = _linalg.slogdet(input)
+    xp = get_array_module(logabsdet.data)
+    nan = Tensor(xp.asarray(np.nan, dtype=logabsdet.data.dtype))
+    return Where.apply(nan, logabsdet, cond=sign.data < 0)
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """``(U, S, V)`` with ``input = U @ diag(S) @ V.mT`` (note V, not Vh); ``some=False`` gives full U and V;
+    without ``compute_uv``, U and V are zeros."""
+    U, S, Vh = _linalg.svd(input, full_matrices=not some)
+    if not compute_uv:
+        xp = get_array_module(S.data)
+        return return_types.svd(Tensor(xp.zeros(U.data.shape, U.data.dtype)), S,
+                                Tensor(xp.zeros(Vh.data.shape, Vh.data.dtype)))
+    return return_types.svd(U, S, Vh.mT)
+
+
+def qr(input, some=True, *, out=None):
+    """``(Q, R)`` with ``input = Q @ R``; ``some=False`` gives the complete Q."""
+    Q, R = _linalg.qr(input, "reduced" if some else "complete")
+    return return_types.qr(Q, R)
+
+
+def cholesky(input, upper=False, *, out=None):
+    """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite matrices."""
+    return _linalg.cholesky(input, upper=upper)
+
+
+def matrix_power(input, n):
+    """``input`` to the integer power ``n`` (``linalg.matrix_power``)."""
+    return _linalg.matrix_power(input, n)
+
+
+def pinverse(input, rcond=1e-15):
+    """The Moore-Penrose pseudo-inverse (singular values below ``rcond`` times the largest count as 0)."""
+    return _linalg.pinv(input, rtol=rcond)

@@ -1,0 +1,484 @@
+"""Further ``torch.*`` functions: comparison aliases (``greater``, ``less_equal``, ...), NaN-ignoring extrema
+(``fmax``/``fmin``), integer helpers (``gcd``, ``lcm``), dtype queries (``result_type``, ``can_cast``), the
+``*_scatter`` family and ``scatter_reduce``/``index_put``/``masked_scatter``, integration (``trapezoid``),
+distances (``pdist``, ``cosine_similarity``), ``histogram``, ``combinations``, ``renorm`` and a few matrix
+helpers (``addr``, ``chain_matmul``, ``cholesky_solve``, ``cholesky_inverse``).
+
+All are built from differentiable minidl ops where PyTorch's are differentiable.
+
+>>> import minidl as mdl
+>>> mdl.fmax(mdl.tensor([1.0, float("nan")]), mdl.tensor([2.0, 0.0])).tolist()
+[2.0, 0.0]
+>>> mdl.trapezoid(mdl.tensor([1.0, 2.0, 3.0])).item()
+4.0
+"""
+from __future__ import annotations
+
+import builtins
+import itertools
+
+import numpy as np
+
+from . import backend, return_types
+from .backend import get_array_module
+from .dtypes import as_dtype, to_numpy_dtype
+from .ops import compare as _compare
+from .ops import math as _math
+from .ops import reduction as _reduction
+from .ops import shape as _shape
+from .ops.elementwise import Where
+from .tensor import Tensor, as_tensor
+
+__all__ = ["absolute", "fmax", "fmin", "greater", "greater_equal", "less", "less_equal", "not_equal", "positive",
+           "sgn", "rsub", "is_nonzero", "is_same_size", "is_complex", "is_signed", "result_type", "promote_types",
+           "can_cast", "gcd", "lcm", "ldexp", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+           "combinations", "scatter_reduce", "select_scatter", "slice_scatter", "diagonal_scatter", "index_put",
+           "masked_scatter", "matrix_exp", "chain_matmul", "cholesky_solve", "cholesky_inverse", "addr", "dsplit",
+           "histogram", "trapezoid", "trapz", "cumulative_trapezoid", "pdist", "cosine_similarity",
+           "pairwise_distance", "renorm", "vander"]
+
+greater, greater_equal, less, less_equal, not_equal = _compare.gt, _compare.ge, _compare.lt, _compare.le, _compare.ne
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (_compare.bitwise_and, _compare.bitwise_or, _compare.bitwise_xor,
+                                                     _compare.bitwise_not)
+
+
+def _t(value, like=None):
+    if isinstance(value, Tensor):
+        return value
+    return as_tensor(value, like=like) if like is not None else as_tensor(value)
+
+
+def absolute(input):
+    """|input| (as ``abs``)."""
+    return _math.abs(input)
+
+
+def _fextreme(name, input, other, pick_first):
+    a, b = _math.promote(name, input, other)
+    xp = get_array_module(a.data)
+    shape = np.broadcast_shapes(a.data.shape, b.data.shape)
+    a = a if a.data.shape == shape else _shape.expand(a, *shape)
+    b = b if b.data.shape == shape else _shape.expand(b, *shape)
+    with np.errstate(invalid="ignore"):
+        first = pick_first(a.data, b.data) | xp.isnan(b.data)
+    return Where.apply(a, b, cond=first)
+
+
+def fmax(input, other):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    return _fextreme("fmax", input, other, lambda x, y: x >= y)
+
+
+def fmin(input, other):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    return _fextreme("fmin", input, other, lambda x, y: x <= y)
+
+
+def positive(input):
+    """``input`` itself (refused for bool tensors, as in PyTorch)."""
+    input = _t(input)
+    if input.data.dtype == np.bool_:
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def sgn(input):
+    """The sign of each element (for real tensors, as ``sign``)."""
+    from .ops.elementwise import sign
+    return sign(input)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    return _math.sub(other, input if alpha == 1 else _t(input) * alpha)
+
+
+def is_nonzero(input):
+    """True when the single element of ``input`` is not zero (RuntimeError for other sizes)."""
+    input = _t(input)
+    n = input.numel()
+    if n != 1:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if n == 0 else
+                           "Boolean value of Tensor with more than one value is ambiguous")
+    return builtins.bool(input.item() != 0)
+
+
+def is_same_size(input, other):
+    """True when both tensors have the same shape."""
+    return tuple(_t(input).data.shape) == tuple(_t(other).data.shape)
+
+
+def is_complex(input):
+    """True for complex dtypes."""
+    return _t(input).data.dtype.kind == "c"
+
+
+def is_signed(input):
+    """True for signed dtypes (floats and signed integers)."""
+    return _t(input).data.dtype.kind in "fic"
+
+
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's promotion gives an operation on these two (tensors or numbers)."""
+    from .dtypes import result_type as _rt
+    return as_dtype(_rt(tensor1, tensor2))
+
+
+def promote_types(type1, type2):
+    """The dtype PyTorch promotes tensors of ``type1`` and ``type2`` to (int32 and float32 give float32)."""
+    from .dtypes import result_type as _rt
+    a, b = (Tensor(np.zeros((1,), to_numpy_dtype(t))) for t in (type1, type2))
+    return as_dtype(_rt(a, b))
+
+
+def can_cast(from_, to):
+    """True when PyTorch's casting rules allow ``from_`` -> ``to`` (no float -> integer, nothing -> bool)."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    a, b = to_numpy_dtype(from_), to_numpy_dtype(to)
+    return order[a.kind] <= order[b.kind]
+
+
+def _integers(name, input, other):
+    a, b = _t(input), _t(other, like=_t(input))
+    if a.data.dtype.kind not in "iub" or b.data.dtype.kind not in "iub":
+        raise RuntimeError(f"{name}: expected integer tensors, got {a.dtype} and {b.dtype}")
+    return a.data, b.data
+
+
+def gcd(input, other):
+    """Elementwise greatest common divisor of integer tensors."""
+    a, b = _integers("gcd", input, other)
+    return Tensor(get_array_module(a).gcd(a, b))
+
+
+def lcm(input, other):
+    """Elementwise least common multiple of integer tensors."""
+    a, b = _integers("lcm", input, other)
+    return Tensor(get_array_module(a).lcm(a, b))
+
+
+def ldexp(input, other):
+    """``input * 2 ** other``."""
+    return _math._float(_t(input)) * _math.pow(2.0, _math._float(_t(other)))
+
+
+def nextafter(input, other):
+    """The next representable floating-point value after ``input`` toward ``other``."""
+    a, b = _math.promote("nextafter", input, other)
+    return Tensor(get_array_module(a.data).nextafter(a.data, b.data))
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of a 1-D tensor, as rows (itertools' order)."""
+    input = _t(input)
+    if input.data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.data.shape)}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(range(input.data.shape[0]), r))
+    if not rows:
+        return Tensor(get_array_module(input.data).zeros((0,) if r else (0,), dtype=input.data.dtype))
+    idx = backend.to_device(np.asarray(rows, dtype=np.int64), input.device)
+    return _shape.GetItem.apply(input, index=idx)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """``input`` with the ``src`` values at ``index`` (along ``dim``) reduced into it by ``reduce``: "sum",
+    "prod", "mean", "amax" or "amin" (``include_self=False``: the old values at written positions are left out).
+    Gradients: to the written and kept elements (ties of amax/amin share it evenly, as in PyTorch); "prod" needs
+    non-zero values for its gradient."""
+    from .tensor_index_add import scatter_add
+    from .tensor_scatter import _positions
+    input, src = _t(input), _t(src)
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    shape = tuple(input.data.shape)
+    d = _shape._dim(dim, len(shape))
+    target, source = _positions(shape, d, index, tuple(src.data.shape))
+    xp = get_array_module(input.data)
+    n = int(np.prod(shape))
+    written = np.zeros(n, dtype=bool)
+    written[target] = True
+    count = np.bincount(target, minlength=n).reshape(shape)
+    written = written.reshape(shape)
+    keep_self = backend.to_device(~written | include_self, input.device)
+    src = src if src.data.dtype == input.data.dtype else src.to(dtype=input.dtype)
+    zero = Tensor(xp.zeros((), input.data.dtype))
+    if reduce in ("sum", "mean"):
+        out = scatter_add(Where.apply(input, zero, cond=keep_self), d, index, src)
+        if reduce == "mean":
+            total = count + (~written | include_self)
+            out = out / Tensor(backend.to_device(total.astype(input.data.dtype), input.device))
+            if input.data.dtype.kind in "iub":
+                out = Tensor(xp.floor(out.data).astype(input.data.dtype))
+        return out
+    flat_src = backend.to_numpy(src.data).reshape(-1)[source]
+    if reduce == "prod":
+        with np.errstate(divide="ignore"):
+            logs = scatter_add(Where.apply(_math.log(_math.abs(input)), zero, cond=keep_self), d, index,
+                               _math.log(_math.abs(src)))
+        negatives = np.zeros(n, dtype=np.int64)
+        np.add.at(negatives, target, (flat_src < 0).astype(np.int64))
+        negatives = negatives.reshape(shape) + ((backend.to_numpy(input.data) < 0) & backend.to_numpy(keep_self))
+        sign = np.where(negatives % 2, -1, 1).astype(input.data.dtype)
+        out = _math.exp(logs) * Tensor(backend.to_device(sign, input.device))
+        if input.data.dtype.kind in "iub":
+            out = Tensor(xp.rint(out.data).astype(input.data.dtype))
+        return out
+    # amax / amin: every tied element gets weight 1/ties, so the weighted sum is the extreme value
+    base = backend.to_numpy(input.data).reshape(-1).astype(np.float64)
+    best = np.where(backend.to_numpy(keep_self).reshape(-1), base, np.inf if reduce == "amin" else -np.inf)
+    (np.minimum if reduce == "amin" else np.maximum).at(best, target, flat_src.astype(np.float64))
+    ties = np.zeros(n)
+    self_tie = backend.to_numpy(keep_self).reshape(-1) & (base == best)
+    ties += self_tie
+    src_tie = flat_src == best[target]
+    np.add.at(ties, target, src_tie)
+    w_self = np.where(written.reshape(-1), self_tie / np.maximum(ties, 1), 1.0).reshape(shape)
+    w_src = np.zeros(src.data.size)
+    w_src[source] = src_tie / ties[target]
+    w_self_t = Tensor(backend.to_device(w_self.astype(input.data.dtype), input.device))
+    w_src_t = Tensor(backend.to_device(w_src.reshape(src.data.shape).astype(input.data.dtype), input.device))
+    return scatter_add(input * w_self_t, d, index, src * w_src_t)
+
+
+def select_scatter(input, src, dim, index):
+    """``input`` with the slice ``select(dim, index)`` replaced by ``src``."""
+    from .tensor_index_add import index_copy
+    input = _t(input)
+    d = _shape._dim(dim, input.data.ndim)
+    return index_copy(input, d, Tensor(np.asarray([index % input.data.shape[d]])), _shape.unsqueeze(_t(src), d))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with the slice ``start:end:step`` of dimension ``dim`` replaced by ``src``."""
+    from .tensor_index_add import index_copy
+    input = _t(input)
+    d = _shape._dim(dim, input.data.ndim)
+    positions = np.arange(input.data.shape[d])[slice(start, end, step)]
+    return index_copy(input, d, Tensor(positions), _t(src))
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with its diagonal ``offset`` in the planes (dim1, dim2) replaced by ``src`` (diagonal's layout)."""
+    from .functions_shape import diagonal, movedim
+    input = _t(input)
+    nd = input.data.ndim
+    d1, d2 = _shape._dim(dim1, nd), _shape._dim(dim2, nd)
+    moved = movedim(input, (d1, d2), (nd - 2, nd - 1))
+    expected = tuple(diagonal(input.detach(), offset, d1, d2).data.shape)
+    src = _t(src)
+    if tuple(src.data.shape) != expected:
+        raise RuntimeError(f"diagonal_scatter: src must have shape {list(expected)}, got {list(src.data.shape)}")
+    rows, cols = moved.data.shape[-2:]
+    k = expected[-1]
+    r = np.arange(k) - builtins.min(offset, 0)
+    c = np.arange(k) + builtins.max(offset, 0)
+    xp = get_array_module(input.data)
+    index = (Ellipsis, backend.to_device(r, input.device), backend.to_device(c, input.device))
+    placed = _shape.IndexScatter.apply(src if src.data.dtype == input.data.dtype else src.to(dtype=input.dtype),
+                                       in_shape=tuple(moved.data.shape), index=index)
+    mask = np.zeros((rows, cols), dtype=bool)
+    mask[r, c] = True
+    out = Where.apply(placed, moved, cond=xp.asarray(mask) if xp is not np else mask)
+    return movedim(out, (nd - 2, nd - 1), (d1, d2))
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` (broadcast) written at ``input[indices]`` (a tuple of index tensors), or added
+    there with ``accumulate=True`` (repeated indices add up)."""
+    input = _t(input)
+    index = _shape._normalise_index(input, tuple(indices))
+    target_shape = input.data[index].shape
+    values = _t(values, like=input)
+    if values.data.dtype != input.data.dtype:
+        values = values.to(dtype=input.dtype)
+    if tuple(values.data.shape) != tuple(target_shape):
+        values = _shape.expand(values, *target_shape)
+    placed = _shape.IndexScatter.apply(values, in_shape=tuple(input.data.shape), index=index)
+    if accumulate:
+        return input + placed
+    mask = get_array_module(input.data).zeros(input.data.shape, dtype=bool)
+    mask[index] = True
+    return Where.apply(placed, input, cond=mask)
+
+
+def masked_scatter(input, mask, source):
+    """``input`` with the elements where ``mask`` (bool, broadcast) is True replaced, in order, by the first
+    elements of ``source``."""
+    input = _t(input)
+    cond = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    xp = get_array_module(input.data)
+    cond = xp.broadcast_to(cond, input.data.shape)
+    k = int(cond.sum())
+    source = _t(source)
+    if source.numel() < k:
+        raise RuntimeError(f"masked_scatter: expected source to have at least {k} elements, got {source.numel()}")
+    picked = _shape.GetItem.apply(_shape.reshape(source, -1), index=slice(0, k))
+    if picked.data.dtype != input.data.dtype:
+        picked = picked.to(dtype=input.dtype)
+    flat_positions = xp.flatnonzero(cond)
+    placed = _shape.IndexScatter.apply(picked, in_shape=(input.numel(),), index=flat_positions)
+    return Where.apply(_shape.reshape(placed, *input.data.shape), input, cond=cond)
+
+
+def matrix_exp(input):
+    """The matrix exponential (``linalg.matrix_exp``)."""
+    from .linalg import matrix_exp as _matrix_exp
+    return _matrix_exp(input)
+
+
+def chain_matmul(*matrices, out=None):
+    """The product of a chain of 2-D matrices (``linalg.multi_dot``)."""
+    from .linalg import multi_dot
+    if len(matrices) == 1:
+        return _t(matrices[0])
+    return multi_dot(matrices)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with ``(L @ L.mT) @ X = B`` for the Cholesky factor ``L`` (``L.mT @ L`` when ``upper``)."""
+    from .linalg import solve
+    L = _t(L)
+    lower = L.mT if upper else L
+    return solve(lower.mT, solve(lower, B))
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """The inverse of ``L @ L.mT`` (``L.mT @ L`` when ``upper``) from its Cholesky factor."""
+    from .linalg import inv
+    L = _t(L)
+    lower = L.mT if upper else L
+    inv_l = inv(lower)
+    return inv_l.mT.matmul(inv_l)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    from .functions_math import _scaled, outer
+    return _scaled(beta, input, alpha, outer(vec1, vec2))
+
+
+def dsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 2 (an int must divide the size evenly)."""
+    from .functions_shape import _even_split
+    input = _t(input)
+    if input.data.ndim < 3:
+        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
+                           f"{input.data.ndim} dimensions!")
+    return _even_split(input, indices_or_sections, 2, "dsplit")
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
+    """``(hist, bin_edges)`` of a float tensor: ``bins`` equal bins (over ``range`` or the data's range) or the
+    given edges (a 1-D tensor)."""
+    input = _t(input)
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, got "
+                           f"{input.dtype}")
+    x = backend.to_numpy(input.data).reshape(-1)
+    edges = backend.to_numpy(bins.data) if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else backend.to_numpy(_t(weight).data).reshape(-1)
+    hist, bin_edges = np.histogram(x, bins=edges, range=range, weights=w, density=density)
+    dt = input.data.dtype
+    return return_types.histogram(Tensor(backend.to_device(hist.astype(dt), input.device)),
+                                  Tensor(backend.to_device(bin_edges.astype(dt), input.device)))
+
+
+def _spacing(y, x, dx, d):
+    if x is None:
+        return 1.0 if dx is None else dx
+    x = _t(x)
+    if x.data.ndim == 1:
+        diffs = x[1:] - x[:-1]
+        shape = [1] * y.data.ndim
+        shape[d] = diffs.data.shape[0]
+        return _shape.reshape(diffs, *shape)
+    from .functions_shape import diff
+    return diff(x, dim=d)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoid rule, with sample points ``x`` or spacing ``dx``."""
+    y = _math._float(_t(y))
+    d = _shape._dim(dim, y.data.ndim)
+    n = y.data.shape[d]
+    if n == 0:
+        return _reduction.sum(y, d)
+    left = _shape.getitem(y, (slice(None),) * d + (slice(0, n - 1),))
+    right = _shape.getitem(y, (slice(None),) * d + (slice(1, n),))
+    return _reduction.sum((left + right) * _spacing(y, x, dx, d), d) * 0.5
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of ``trapezoid``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral of ``y`` along ``dim`` (one element shorter than ``y``)."""
+    from .ops.statistics import cumsum
+    y = _math._float(_t(y))
+    d = _shape._dim(dim, y.data.ndim)
+    n = y.data.shape[d]
+    left = _shape.getitem(y, (slice(None),) * d + (slice(0, builtins.max(n - 1, 0)),))
+    right = _shape.getitem(y, (slice(None),) * d + (slice(1, n),))
+    return cumsum((left + right) * _spacing(y, x, dx, d) * 0.5, d)
+
+
+def pdist(input, p=2):
+    """The p-norm distances between all pairs of rows of an (N, M) tensor, as the N(N-1)/2 upper-triangle
+    entries in row order."""
+    from .functions_stats import _pnorm
+    input = _t(input)
+    if input.data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.data.ndim}D")
+    n = input.data.shape[0]
+    i, j = np.triu_indices(n, 1)
+    a = _shape.GetItem.apply(input, index=backend.to_device(i, input.device))
+    b = _shape.GetItem.apply(input, index=backend.to_device(j, input.device))
+    return _pnorm(a - b, float(p), -1)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped below by ``eps``)."""
+    from .ops.elementwise import clamp
+    a, b = _t(x1), _t(x2)
+    dot = _reduction.sum(a * b, dim)
+    na = clamp(_math.sqrt(_reduction.sum(a * a, dim)), eps, None)
+    nb = clamp(_math.sqrt(_reduction.sum(b * b, dim)), eps, None)
+    return dot / (na * nb)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
+    from .linalg import vector_norm
+    diff = _t(x1) - x2 + eps
+    return vector_norm(diff, p, -1, keepdim)
+
+
+def renorm(input, p, dim, maxnorm):
+    """``input`` with each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    from .linalg import vector_norm
+    input = _t(input)
+    d = _shape._dim(dim, input.data.ndim)
+    others = tuple(i for i in builtins.range(input.data.ndim) if i != d)
+    norms = vector_norm(input, p, others, True)
+    over = norms.data > maxnorm
+    factor = Where.apply(maxnorm / (norms + 1e-7), Tensor(get_array_module(norms.data).ones((), norms.data.dtype)),
+                         cond=over)
+    return input * factor
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D ``x``: columns ``x**(N-1), ..., x**0`` (``x**0, ...`` if ``increasing``)."""
+    from .linalg import vander as _vander
+    from .ops.layout import flip
+    x = _t(x)
+    if x.data.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor, got shape {list(x.data.shape)}")
+    if N is not None and N < 0:
+        raise RuntimeError(f"N must be non-negative, got {N}")
+    if N == 0:
+        return Tensor(get_array_module(x.data).zeros((x.data.shape[0], 0), dtype=x.data.dtype))
+    out = _vander(x, N)
+    return out if increasing else flip(out, (1,))

@@ -1,0 +1,145 @@
+"""Random sampling functions: ``bernoulli``, ``multinomial``, ``normal``, ``poisson``, ``randint_like``.
+
+Samples come from minidl's seeded generator (:func:`minidl.manual_seed`), or
+from ``generator=`` (a :class:`minidl.Generator`), drawn on the CPU and moved
+to the input's device, so the same seed gives the same numbers everywhere.
+Samples carry no gradient.
+
+>>> import minidl as mdl
+>>> _ = mdl.manual_seed(0)
+>>> a = mdl.multinomial(mdl.tensor([0.1, 0.0, 0.9]), 4, replacement=True)
+>>> _ = mdl.manual_seed(0)
+>>> bool((a == mdl.multinomial(mdl.tensor([0.1, 0.0, 0.9]), 4, replacement=True)).all())
+True
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import backend
+from .dtypes import get_default_dtype, to_numpy_dtype
+from .generator import as_numpy_generator
+from .tensor import Tensor, as_tensor
+
+__all__ = ["bernoulli", "multinomial", "normal", "poisson", "randint_like"]
+
+
+def _t(value):
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def _on(array, like_device):
+    return Tensor(backend.to_device(array, like_device) if like_device.type != "cpu" else array)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples, 1 with probability ``input`` (elementwise, in [0, 1]) or ``p``; ``input``'s dtype."""
+    input = _t(input)
+    probs = backend.to_numpy(input.data) if p is None else np.full(input.data.shape, float(p))
+    if ((probs < 0) | (probs > 1)).any() or np.isnan(probs).any():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                           "be improved?  If so, please report an enhancement request to PyTorch.)")
+    draw = as_numpy_generator(generator).random(input.data.shape) < probs
+    dtype = input.data.dtype if input.data.dtype.kind == "f" else np.dtype(np.float32)
+    result = _on(draw.astype(dtype), input.device)
+    if out is not None:
+        out.data = result.data
+        return out
+    return result
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """``num_samples`` category indices per row of the non-negative weights ``input`` (1-D or 2-D), int64.
+
+    Without ``replacement`` each category is drawn at most once (so ``num_samples`` may not exceed the number
+    of non-zero weights).
+    """
+    input = _t(input)
+    w = backend.to_numpy(input.data).astype(np.float64)
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got shape {list(w.shape)}")
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples, got {num_samples}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = w.reshape(-1, w.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = as_numpy_generator(generator)
+    out_rows = []
+    for row in rows:
+        total = row.sum()
+        if total <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if replacement:
+            out_rows.append(rng.choice(row.size, size=num_samples, replace=True, p=row / total))
+            continue
+        # without replacement, as PyTorch: the categories of non-zero weight first (drawn in order), then
+        # those of zero weight, highest index first
+        nonzero = np.flatnonzero(row)
+        drawn = rng.choice(nonzero, size=min(num_samples, nonzero.size), replace=False, p=row[nonzero] / total)
+        zeros = np.flatnonzero(row == 0)[::-1]
+        out_rows.append(np.concatenate([drawn, zeros])[:num_samples])
+    result = np.stack(out_rows).astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
+    return _on(result, input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           pin_memory=False, requires_grad=False):
+    """Samples of N(mean, std**2): ``mean``/``std`` tensors (broadcast) or numbers (then ``size`` is needed)."""
+    rng = as_numpy_generator(generator)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if tensors:
+        like = tensors[0]
+        m = backend.to_numpy(mean.data) if isinstance(mean, Tensor) else np.asarray(mean)
+        s = backend.to_numpy(std.data) if isinstance(std, Tensor) else np.asarray(std)
+        if (s < 0).any():
+            raise RuntimeError(f"normal expects all elements of std >= 0.0, got {s.min()}")
+        shape = np.broadcast_shapes(m.shape, s.shape) if size is None else tuple(size)
+        kind = np.result_type(*[t.data.dtype for t in tensors])
+        kind = kind if kind.kind == "f" else np.dtype(np.float32)
+        draw = (m + s * rng.standard_normal(shape)).astype(kind)
+        result = _on(draw, like.device)
+    else:
+        if size is None:
+            raise TypeError("normal() with a number mean and std needs size=")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        size = (size,) if isinstance(size, numbers.Integral) else tuple(size)
+        np_dtype = to_numpy_dtype(dtype) or to_numpy_dtype(get_default_dtype())
+        draw = (mean + std * rng.standard_normal(size)).astype(np_dtype)
+        result = Tensor(backend.to_device(draw, backend.device_or_default(device)))
+    if requires_grad:
+        result.requires_grad_(True)
+    if out is not None:
+        out.data = result.data.astype(out.data.dtype)
+        return out
+    return result
+
+
+def poisson(input, generator=None):
+    """Poisson samples with the rates ``input`` (elementwise), in ``input``'s dtype."""
+    input = _t(input)
+    rates = backend.to_numpy(input.data)
+    if (rates < 0).any():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return _on(as_numpy_generator(generator).poisson(rates).astype(input.data.dtype), input.device)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None, generator=None):
+    """Integers uniform in [low, high) with ``input``'s shape (``randint_like(input, high)`` for low 0)."""
+    input = _t(input)
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    np_dtype = to_numpy_dtype(dtype) or input.data.dtype
+    draw = as_numpy_generator(generator).integers(int(low), int(high), size=input.data.shape).astype(np_dtype)
+    target = backend.device_or_default(device) if device is not None else input.device
+    result = Tensor(backend.to_device(draw, target) if target.type != "cpu" else draw)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result

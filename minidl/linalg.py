@@ -1,0 +1,465 @@
+"""``minidl.linalg``, as ``torch.linalg``: norms, inverse, determinants, solve, and the Cholesky, symmetric
+eigen-, singular value and QR decompositions, differentiable where PyTorch's are (batched over leading dims).
+
+>>> import minidl as mdl
+>>> a = mdl.tensor([[2.0, 1.0], [1.0, 3.0]])
+>>> round(mdl.linalg.det(a).item(), 4)
+5.0
+>>> mdl.linalg.solve(a, mdl.tensor([3.0, 4.0])).tolist()
+[1.0, 1.0]
+>>> round(mdl.linalg.norm(mdl.tensor([3.0, 4.0])).item(), 4)
+5.0
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import return_types
+from .backend import get_array_module
+from .ops import linalg as _ops
+from .ops import math as _math
+from .ops import reduction as _reduction
+from .ops import shape as _shape
+from .ops.elementwise import Where
+from .tensor import Tensor, as_tensor
+
+__all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve", "svd",
+           "svdvals", "qr", "eigh", "eigvalsh", "cholesky", "cholesky_ex", "cross", "pinv", "matrix_power",
+           "matrix_rank", "multi_dot", "matmul", "vecdot", "diagonal", "solve_ex", "solve_triangular", "lstsq", "cond",
+           "matrix_exp", "vander", "tensorinv", "tensorsolve"]
+
+
+class LinAlgError(RuntimeError):
+    """A matrix function could not be computed (a singular matrix, one not positive-definite, ...)."""
+
+
+def _t(value):
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def _float_matrices(name, a, square=True):
+    a = _math._float(_t(a))
+    if a.data.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if square and a.data.shape[-1] != a.data.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{a.data.shape[-2]} by {a.data.shape[-1]} matrices")
+    return a
+
+
+def _run(name, what, fn, *args, **kwargs):
+    """``fn(*args)`` with NumPy's LinAlgError turned into minidl's, naming the function."""
+    try:
+        return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as exc:
+        raise LinAlgError(f"linalg.{name}: {what} ({exc})") from None
+
+
+def _singular(name):
+    return f"the input matrix is singular, so the {name} could not be completed"
+
+
+def inv(A, *, out=None):
+    """The inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
+    a = _float_matrices("inv", A)
+    return _run("inv", _singular("inversion"), _ops.Inv.apply, a)
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: as ``inv``, with ``info`` 0 for each invertible matrix (raises on a singular one)."""
+    result = inv(A)
+    info = Tensor(get_array_module(result.data).zeros(result.data.shape[:-2], dtype=np.int32))
+    return return_types.linalg_inv_ex(result, info)
+
+
+def det(A, *, out=None):
+    """The determinant of each square matrix (..., n, n)."""
+    return _ops.Det.apply(_float_matrices("det", A))
+
+
+def slogdet(A, *, out=None):
+    """``(sign, logabsdet)``: the sign of the determinant and the log of its absolute value (stable for large or
+    tiny determinants); ``logabsdet`` is differentiable."""
+    a = _float_matrices("slogdet", A)
+    xp = get_array_module(a.data)
+    sign = Tensor(xp.linalg.slogdet(a.data)[0].astype(a.data.dtype))
+    return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``); ``B`` is (..., n, k) or a vector (..., n)."""
+    a = _float_matrices("solve", A)
+    b = _t(B)
+    if b.data.dtype != a.data.dtype:
+        b = _math.cast(_math._float(b), a.data.dtype)
+    if not left:
+        return solve(a.mT, b.mT).mT
+    vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])
+    if vector:
+        b = _shape.unsqueeze(b, -1)
+    if b.data.shape[-2] != a.data.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({a.data.shape[-2]}x{a.data.shape[-1]} and {b.data.shape[-2]}x{b.data.shape[-1]})")
+    batch = tuple(np.broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2]))
+    if a.data.shape[:-2] != batch:
+        a = _shape.expand(a, *(batch + a.data.shape[-2:]))
+    if b.data.shape[:-2] != batch:
+        b = _shape.expand(b, *(batch + b.data.shape[-2:]))
+    x = _run("solve", _singular("solve"), _ops.Solve.apply, a, b)
+    return _shape.squeeze(x, -1) if vector else x
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The lower-triangular L with ``A = L @ L.mT`` (the upper ``L.mT`` when ``upper``), for symmetric
+    positive-definite A; LinAlgError otherwise."""
+    a = _float_matrices("cholesky", A)
+    lo = _run("cholesky", "The factorization could not be completed because the input is not positive-definite",
+              _ops.Cholesky.apply, a)
+    return lo.mT if upper else lo
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``(L, info)``: as ``cholesky``, ``info`` 0 where the factorization succeeded."""
+    lo = cholesky(A, upper=upper)
+    info = Tensor(get_array_module(lo.data).zeros(lo.data.shape[:-2], dtype=np.int32))
+    return return_types.linalg_cholesky_ex(lo, info)
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """``(eigenvalues, eigenvectors)`` of symmetric matrices (only the ``UPLO`` triangle is read): eigenvalues
+    ascending, eigenvectors in the columns. Gradients need distinct eigenvalues."""
+    a = _float_matrices("eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    xp = get_array_module(a.data)
+    w, v = _run("eigh", "the eigendecomposition failed to converge", xp.linalg.eigh, a.data, UPLO=UPLO)
+    result = (w, v)
+    return return_types.linalg_eigh(_ops.EighPart.apply(a, part="L", result=result),
+                                    _ops.EighPart.apply(a, part="V", result=result))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    """The eigenvalues of symmetric matrices, ascending."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """``(U, S, Vh)`` with ``A = U @ diag(S) @ Vh``, S descending. Gradients flow through the first
+    min(m, n) columns (use ``full_matrices=False`` for rectangular A, as PyTorch advises)."""
+    a = _float_matrices("svd", A, square=False)
+    xp = get_array_module(a.data)
+    u, s, vh = _run("svd", "the SVD failed to converge", xp.linalg.svd, a.data, full_matrices=False)
+    result = (u, s, vh)
+    U, S, Vh = (_ops.SvdPart.apply(a, part=p, result=result) for p in ("U", "S", "Vh"))
+    m, n = a.data.shape[-2:]
+    if full_matrices and m != n:
+        uf, _, vhf = xp.linalg.svd(a.data, full_matrices=True)
+        k = min(m, n)
+        if m > n:
+            U = _shape.cat([U, Tensor(uf[..., :, k:])], -1)
+        else:
+            Vh = _shape.cat([Vh, Tensor(vhf[..., k:, :])], -2)
+    return return_types.linalg_svd(U, S, Vh)
+
+
+def svdvals(A, *, driver=None, out=None):
+    """The singular values, descending."""
+    return svd(A, full_matrices=False).S
+
+
+def qr(A, mode="reduced", *, out=None):
+    """``(Q, R)`` with ``A = Q @ R``, Q orthonormal columns, R upper triangular. ``mode``: "reduced",
+    "complete" or "r" (Q empty). Differentiable for m >= n (and "complete" only for square A)."""
+    a = _float_matrices("qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           f"or 'complete'")
+    xp = get_array_module(a.data)
+    m, n = a.data.shape[-2:]
+    q, r = xp.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+    if not a.requires_grad:
+        if mode == "r":
+            return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.data.dtype)), Tensor(r))
+        return return_types.linalg_qr(Tensor(q), Tensor(r))
+    if m < n or (mode == "complete" and m > n):
+        raise RuntimeError(f"The derivative of linalg.qr is implemented for m >= n in mode 'reduced' (and square "
+                           f"matrices in mode 'complete'); got {m} x {n} in mode '{mode}'")
+    result = (q, r)
+    Q, R = _ops.QrPart.apply(a, part="Q", result=result), _ops.QrPart.apply(a, part="R", result=result)
+    if mode == "r":
+        Q = Tensor(xp.zeros((0,), dtype=a.data.dtype))
+    return return_types.linalg_qr(Q, R)
+
+
+def _zero_safe_root(s, p):
+    """``s ** (1/p)`` with a zero gradient (not NaN) where ``s`` is 0."""
+    xp = get_array_module(s.data)
+    zero = s.data == 0
+    safe = Where.apply(Tensor(xp.ones((), dtype=s.data.dtype)), s, cond=zero)
+    root = _math.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return Where.apply(Tensor(xp.zeros((), dtype=s.data.dtype)), root, cond=zero)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """The ``ord``-norm of vectors: over ``dim`` (an int or a tuple), or all elements when None.
+
+    ``ord``: a number, ``inf`` (max |x|), ``-inf`` (min |x|) or 0 (the count of non-zeros).
+    """
+    from .ops.extrema import amax, amin
+    x = _math._float(_t(x))
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    if dim is None:
+        if keepdim:
+            return _shape.reshape(vector_norm(x, ord), *((1,) * x.data.ndim))
+        x, dim = _shape.reshape(x, -1), 0
+    a = _math.abs(x)
+    ord = float(ord)
+    if ord == float("inf"):
+        return amax(a, dim, keepdim)
+    if ord == float("-inf"):
+        return amin(a, dim, keepdim)
+    if ord == 0:
+        return _reduction.sum(Tensor((x.data != 0).astype(x.data.dtype)), dim, keepdim)
+    powered = a * a if ord == 2 else a if ord == 1 else a ** ord
+    s = _reduction.sum(powered, dim, keepdim)
+    return s if ord == 1 else _zero_safe_root(s, ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """The ``ord``-norm of matrices in dims ``dim``: "fro", "nuc" (sum of singular values), 2 / -2 (largest /
+    smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf (max / min row sum)."""
+    from .ops.extrema import amax, amin
+    a = _math._float(_t(A))
+    if dtype is not None:
+        a = a.to(dtype=dtype)
+    nd = a.data.ndim
+    if nd < 2:
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got {nd}")
+    d0, d1 = (_shape._dim(d, nd) for d in dim)
+    if ord == "fro":
+        return vector_norm(a, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        from .functions_shape import movedim
+        s = svdvals(movedim(a, (d0, d1), (-2, -1)))
+        r = _reduction.sum(s, -1) if ord == "nuc" else amax(s, -1) if ord == 2 else amin(s, -1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = _shape.unsqueeze(r, d)
+        return r
+    if ord in (1, -1, float("inf"), float("-inf")):
+        summed_dim, pick_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = _reduction.sum(_math.abs(a), summed_dim, True)
+        pick = amax if ord in (1, float("inf")) else amin
+        r = pick(sums, pick_dim, True)
+        return r if keepdim else _shape.squeeze(r, (d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """A vector norm (1-D input, an int ``dim``, or ``ord`` None with ``dim`` None: all elements) or a matrix
+    norm (2-D input or a 2-tuple ``dim``), as ``torch.linalg.norm``."""
+    a = _t(A)
+    if isinstance(dim, numbers.Integral) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
+        return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if dim is None and ord is None:
+        return vector_norm(a, 2, None, keepdim, dtype=dtype)
+    if dim is None:
+        if a.data.ndim == 1:
+            return vector_norm(a, ord, None, keepdim, dtype=dtype)
+        if a.data.ndim != 2:
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{a.data.ndim}D.")
+        dim = (-2, -1)
+    return matrix_norm(a, "fro" if ord is None else ord, tuple(dim), keepdim, dtype=dtype)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    """The cross product of 3-vectors along ``dim`` (default: the last), broadcast."""
+    from .functions_shape import cross as _cross
+    return _cross(input, other, dim)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The Moore-Penrose pseudo-inverse, through the SVD (singular values below the tolerance count as 0)."""
+    a = _float_matrices("pinv", A, square=False)
+    u, s, vh = svd(a, full_matrices=False)
+    xp = get_array_module(a.data)
+    m, n = a.data.shape[-2:]
+    smax = s.data.max(axis=-1, keepdims=True) if s.data.size else xp.zeros(s.data.shape[:-1] + (1,))
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.data.dtype).eps
+    tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
+    keep = s.data > tol
+    one = Tensor(xp.ones((), dtype=s.data.dtype))
+    inv_s = Where.apply(1 / Where.apply(s, one, cond=keep), Tensor(xp.zeros((), dtype=s.data.dtype)), cond=keep)
+    return (vh.mT * inv_s.unsqueeze(-2)).matmul(u.mT)
+
+
+def matrix_power(A, n, *, out=None):
+    """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for negative n)."""
+    a = _t(A)
+    if a.data.ndim < 2 or a.data.shape[-1] != a.data.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{list(a.data.shape[-2:])} matrices")
+    if n == 0:
+        xp = get_array_module(a.data)
+        return Tensor(xp.broadcast_to(xp.eye(a.data.shape[-1], dtype=a.data.dtype), a.data.shape).copy())
+    base = inv(a) if n < 0 else a
+    result, power, k = None, base, abs(int(n))
+    while k:
+        if k & 1:
+            result = power if result is None else result.matmul(power)
+        k >>= 1
+        if k:
+            power = power.matmul(power)
+    return result
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """The number of singular values above the tolerance (int64)."""
+    a = _float_matrices("matrix_rank", A, square=False)
+    xp = get_array_module(a.data)
+    s = xp.linalg.svd(a.data, compute_uv=False)
+    m, n = a.data.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.data.dtype).eps
+    smax = s.max(axis=-1, keepdims=True) if s.size else s
+    tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
+    return Tensor((s > tol).sum(axis=-1).astype(np.int64))
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of a chain of matrices (the first may be 1-D, a row; the last 1-D, a column)."""
+    tensors = [_t(t) for t in tensors]
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = result.matmul(t)
+    return result
+
+
+def matmul(input, other, *, out=None):
+    """The matrix product (as ``minidl.matmul``)."""
+    return _math.matmul(input, other)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """The dot product of vectors along ``dim``, broadcast."""
+    return _reduction.sum(_t(x) * y, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonals of the matrices in the last two dims (as ``minidl.diagonal`` with other defaults)."""
+    from .functions_shape import diagonal as _diagonal
+    return _diagonal(A, offset, dim1, dim2)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: as ``solve``, ``info`` 0 where it succeeded."""
+    x = solve(A, B, left=left)
+    a = _t(A)
+    info = Tensor(get_array_module(x.data).zeros(a.data.shape[:-2], dtype=np.int32))
+    return return_types.linalg_solve_ex(x, info)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with ``A @ X = B`` (``X @ A = B`` if not ``left``) reading only the ``upper`` or lower triangle of A
+    (its diagonal taken as ones when ``unitriangular``)."""
+    from .functions_shape import tril, triu
+    a = _float_matrices("solve_triangular", A)
+    tri = triu(a) if upper else tril(a)
+    if unitriangular:
+        xp = get_array_module(a.data)
+        n = a.data.shape[-1]
+        eye = xp.eye(n, dtype=a.data.dtype)
+        tri = Where.apply(Tensor(eye), tri, cond=xp.eye(n, dtype=bool))
+    b = _t(B)
+    if b.data.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
+                           f"{b.data.ndim}")
+    return solve(tri, b, left=left)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of ``A @ X = B`` (via the pseudo-inverse), as ``(solution, residuals, rank,
+    singular_values)``; the last three are filled as PyTorch's default driver "gelsy" does (empty)."""
+    a = _float_matrices("lstsq", A, square=False)
+    b = _t(B)
+    vector = b.data.ndim == a.data.ndim - 1
+    if vector:
+        b = _shape.unsqueeze(b, -1)
+    x = pinv(a, rtol=rcond).matmul(b if b.data.dtype == a.data.dtype else _math.cast(b, a.data.dtype))
+    xp = get_array_module(a.data)
+    empty = Tensor(xp.zeros((0,), dtype=a.data.dtype))
+    rank = matrix_rank(a)
+    return return_types.linalg_lstsq(_shape.squeeze(x, -1) if vector else x, empty, rank, empty)
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number ``norm(A, p) * norm(inv(A), p)`` (for ``p`` None or 2: the ratio of the largest to the
+    smallest singular value)."""
+    a = _t(A)
+    if p is None or p in (2, -2):
+        from .ops.extrema import amax, amin
+        s = svdvals(a)
+        big, small = amax(s, -1), amin(s, -1)
+        return big / small if p != -2 else small / big
+    return matrix_norm(a, p) * matrix_norm(inv(a), p)
+
+
+def matrix_exp(A):
+    """The matrix exponential sum_k A**k / k!, by scaling and squaring a degree-18 Taylor polynomial (all
+    products recorded, so it is differentiable)."""
+    a = _float_matrices("matrix_exp", A)
+    xp = get_array_module(a.data)
+    n = a.data.shape[-1]
+    norm1 = float(xp.abs(a.data).sum(axis=-2).max()) if a.data.size else 0.0
+    squarings = max(0, int(np.ceil(np.log2(norm1))) + 1) if norm1 > 0.5 else 0
+    scaled = a * (0.5 ** squarings) if squarings else a
+    eye = Tensor(xp.broadcast_to(xp.eye(n, dtype=a.data.dtype), a.data.shape).copy())
+    result, term = eye, eye
+    for k in range(1, 19):
+        term = term.matmul(scaled) * (1.0 / k)
+        result = result + term
+    for _ in range(squarings):
+        result = result.matmul(result)
+    return result
+
+
+def vander(x, N=None):
+    """The Vandermonde matrix with columns ``x**0, x**1, ..., x**(N-1)`` (increasing powers, as PyTorch's)."""
+    x = _t(x)
+    n = x.data.shape[-1] if N is None else int(N)
+    if n <= 1 and N is not None and n < 1:
+        raise RuntimeError(f"N must be greater than 1, got {N}")
+    cols = [_math.pow(x, 0) if x.data.dtype.kind != "f" else x * 0 + 1] + [x ** k for k in range(1, n)]
+    return _shape.stack(cols[:n], -1)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The inverse of ``A`` seen as a matrix from its first ``ind`` dims to the rest (result shape:
+    ``A.shape[ind:] + A.shape[:ind]``)."""
+    a = _t(A)
+    front, back = a.data.shape[:ind], a.data.shape[ind:]
+    rows, cols = int(np.prod(front)), int(np.prod(back))
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return _shape.reshape(inv(_shape.reshape(a, rows, cols)), *(back + front))
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with ``tensordot(A, X, X.ndim) == B``: A reshaped to a (B.numel(), X.numel()) matrix."""
+    a, b = _t(A), _t(B)
+    if dims is not None:
+        from .functions_shape import movedim
+        dims = [d % a.data.ndim for d in dims]
+        a = movedim(a, dims, list(range(a.data.ndim - len(dims), a.data.ndim)))
+    x_shape = a.data.shape[b.data.ndim:]
+    rows = int(np.prod(b.data.shape))
+    x = solve(_shape.reshape(a, rows, int(np.prod(x_shape))), _shape.reshape(b, rows))
+    return _shape.reshape(x, *x_shape)

@@ -1,0 +1,174 @@
+"""``minidl.special``, as ``torch.special``: the error, gamma and logistic families and friends, plus the
+elementwise extras PyTorch also has at the top level (``logit``, ``sinc``, ``copysign``, ``heaviside``,
+``float_power``, ``signbit``). All are built from differentiable minidl ops.
+
+>>> import minidl as mdl
+>>> mdl.special.expit(mdl.tensor([0.0])).item(), mdl.special.ndtr(mdl.tensor([0.0])).item()
+(0.5, 0.5)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import functions_math as _fm
+from .backend import get_array_module
+from .ops import math as _math
+from .ops.elementwise import Where
+from .tensor import Tensor, as_tensor
+
+__all__ = ["erf", "erfc", "erfinv", "erfcx", "expit", "logit", "gammaln", "digamma", "psi", "polygamma",
+           "multigammaln", "log1p", "expm1", "exp2", "xlogy", "xlog1py", "logsumexp", "softmax", "log_softmax",
+           "ndtr", "ndtri", "log_ndtr", "sinc", "round", "entr", "i0", "copysign", "heaviside", "float_power",
+           "signbit"]
+
+erf, erfc, erfinv = _fm.erf, _fm.erfc, _fm.erfinv
+gammaln, digamma, polygamma, multigammaln = _fm.lgamma, _fm.digamma, _fm.polygamma, _fm.mvlgamma
+psi = digamma
+log1p, expm1, exp2, xlogy = _fm.log1p, _fm.expm1, _fm.exp2, _fm.xlogy
+
+
+def _t(value):
+    return value if isinstance(value, Tensor) else as_tensor(value)
+
+
+def erfcx(input):
+    """The scaled complementary error function exp(x**2) * erfc(x)."""
+    x = _math._float(_t(input))
+    return _math.exp(x * x) * erfc(x)
+
+
+def expit(input):
+    """The logistic sigmoid 1 / (1 + exp(-x))."""
+    from .functions import sigmoid
+    return sigmoid(input)
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)), with ``p`` clamped into [eps, 1 - eps] when ``eps`` is given."""
+    p = _math._float(_t(input))
+    if eps is not None:
+        from .ops.elementwise import clamp
+        p = clamp(p, eps, 1 - eps)
+    with np.errstate(divide="ignore"):
+        return _math.log(p / (1 - p))
+
+
+def xlog1py(input, other):
+    """``input * log1p(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN)."""
+    x, y = _math.promote("xlog1py", _t(input) if not isinstance(other, Tensor) else input,
+                         other if isinstance(other, Tensor) else as_tensor(other, like=_t(input)))
+    x, y = _math._float(x), _math._float(y)
+    xp = get_array_module(x.data)
+    mask = (x.data == 0) & ~xp.isnan(y.data)
+    safe = Where.apply(Tensor(xp.zeros((), y.data.dtype)), y, cond=xp.broadcast_to(mask, y.data.shape)) \
+        if mask.shape == y.data.shape else y
+    return x * log1p(safe)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over ``dim``, computed stably."""
+    from .functions import logsumexp as _lse
+    return _lse(input, dim, keepdim)
+
+
+def softmax(input, dim, *, dtype=None):
+    """Softmax along ``dim``."""
+    from .functions import softmax as _softmax
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    """Log-softmax along ``dim``."""
+    from .functions import log_softmax as _log_softmax
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+def ndtr(input):
+    """The standard normal cumulative distribution function erfc(-x / sqrt(2)) / 2."""
+    x = _math._float(_t(input))
+    return 0.5 * erfc(x * (-1 / math.sqrt(2)))
+
+
+def ndtri(input):
+    """The inverse of ``ndtr``: the standard normal quantile function."""
+    p = _math._float(_t(input))
+    return erfinv(2 * p - 1) * math.sqrt(2)
+
+
+def log_ndtr(input):
+    """log(ndtr(x)) = log(erfc(-x / sqrt(2)) / 2), accurate far into the left tail."""
+    x = _math._float(_t(input))
+    with np.errstate(divide="ignore"):
+        return _math.log(erfc(x * (-1 / math.sqrt(2))) * 0.5)
+
+
+def sinc(input):
+    """The normalised sinc sin(pi x) / (pi x), 1 at 0."""
+    x = _math._float(_t(input))
+    xp = get_array_module(x.data)
+    zero = x.data == 0
+    safe = Where.apply(Tensor(xp.ones((), x.data.dtype)), x, cond=zero) * math.pi
+    from .ops.elementwise import sin
+    return Where.apply(Tensor(xp.ones((), x.data.dtype)), sin(safe) / safe, cond=zero)
+
+
+def round(input, *, decimals=0):
+    """Round half to even, to ``decimals`` places."""
+    from .ops.elementwise import round as _round
+    return _round(input, decimals)
+
+
+def entr(input):
+    """The elementwise entropy -x log(x) (0 at 0, -inf below 0)."""
+    x = _math._float(_t(input))
+    xp = get_array_module(x.data)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 0 - xlogy(x, x)   # 0 - 0 is +0.0, as PyTorch
+    return Where.apply(Tensor(xp.asarray(-np.inf, x.data.dtype)), out, cond=x.data < 0)
+
+
+def i0(input):
+    """The modified Bessel function of the first kind, order 0 (power series)."""
+    x = _math._float(_t(input))
+    q = x * x * 0.25
+    term, total = q * 0 + 1, q * 0 + 1
+    for k in range(1, 60):
+        term = term * q / (k * k)
+        total = total + term
+    return total
+
+
+def copysign(input, other):
+    """|input| with the sign of ``other`` (broadcast); the gradient flows to ``input``."""
+    a = _math._float(_t(input))
+    b = other.data if isinstance(other, Tensor) else np.asarray(other)
+    xp = get_array_module(a.data)
+    sign = xp.where(xp.signbit(xp.asarray(b)), -1.0, 1.0).astype(a.data.dtype)
+    return _math.abs(a) * Tensor(sign)
+
+
+def heaviside(input, values):
+    """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    x, v = _t(input), _t(values)
+    xp = get_array_module(x.data)
+    if x.data.dtype != v.data.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes: {x.dtype} and "
+                           f"{v.dtype}")
+    out = xp.where(x.data == 0, v.data, (x.data > 0).astype(x.data.dtype))
+    return Tensor(out.astype(x.data.dtype))
+
+
+def float_power(input, exponent):
+    """``input ** exponent`` computed in float64."""
+    a = _t(input) if isinstance(input, Tensor) else input
+    a = a.to(dtype=np.float64) if isinstance(a, Tensor) else float(a)
+    b = exponent.to(dtype=np.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return _math.pow(a, b)
+
+
+def signbit(input):
+    """True where the sign bit is set (negative numbers and -0.0)."""
+    x = _t(input).data
+    return Tensor(get_array_module(x).signbit(x))
