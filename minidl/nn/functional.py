@@ -39,3 +39,71 @@ def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim..end_dim`` into one, as ``torch.flatten`` (whose defaults,
     start_dim=0, flatten everything): (N, C, H, W) -> (N, C*H*W) with ``start_dim=1``."""
     return _flatten(input, start_dim, end_dim)
+
+
+# ---- more activations (PyTorch's names), and the in-place forms ----
+from ..ops.activation_more import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    rrelu,
+    selu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+
+__all__ += ["relu6", "hardtanh", "softplus", "selu", "celu", "mish", "hardswish", "hardsigmoid", "logsigmoid",
+            "softmin", "softsign", "tanhshrink", "threshold", "glu", "prelu", "rrelu", "softshrink", "hardshrink",
+            "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "rrelu_", "celu_", "selu_"]
+
+
+def relu_(input):
+    """In-place ``relu``: ``input`` itself, overwritten (recorded in the graph when it needs grad)."""
+    return input._inplace("relu_", relu)
+
+
+def elu_(input, alpha=1.0):
+    """In-place ``elu``; returns ``input``."""
+    return input._inplace("elu_", lambda x: elu(x, alpha))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place ``leaky_relu``; returns ``input``."""
+    return input._inplace("leaky_relu_", lambda x: leaky_relu(x, negative_slope))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place ``hardtanh``; returns ``input``."""
+    return input._inplace("hardtanh_", lambda x: hardtanh(x, min_val, max_val))
+
+
+def threshold_(input, threshold, value):
+    """In-place ``threshold``; returns ``input``."""
+    from ..ops.activation_more import threshold as _threshold
+    return input._inplace("threshold_", lambda x: _threshold(x, threshold, value))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place ``rrelu``; returns ``input``."""
+    return input._inplace("rrelu_", lambda x: rrelu(x, lower, upper, training))
+
+
+def celu_(input, alpha=1.0):
+    """In-place ``celu``; returns ``input``."""
+    return input._inplace("celu_", lambda x: celu(x, alpha))
+
+
+def selu_(input):
+    """In-place ``selu``; returns ``input``."""
+    return input._inplace("selu_", selu)
