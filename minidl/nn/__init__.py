@@ -80,3 +80,9 @@ from .layers.activation_more import (  # noqa: E402
 __all__ += ["Hardtanh", "ReLU6", "Softplus", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid",
             "Softmin", "Softsign", "Tanhshrink", "Threshold", "GLU", "PReLU", "RReLU", "Softshrink", "Hardshrink",
             "Softmax2d"]
+from .layers.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .layers.group_norm import GroupNorm, LocalResponseNorm, RMSNorm  # noqa: E402
+from .layers.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+
+__all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "CosineSimilarity", "PairwiseDistance"]

@@ -107,3 +107,10 @@ def celu_(input, alpha=1.0):
 def selu_(input):
     """In-place ``selu``; returns ``input``."""
     return input._inplace("selu_", selu)
+
+# ---- normalisation within a sample, distances ----
+from ._distance import cosine_similarity, pairwise_distance  # noqa: E402
+from ._normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm  # noqa: E402
+
+__all__ += ["group_norm", "instance_norm", "local_response_norm", "rms_norm", "normalize", "cosine_similarity",
+            "pairwise_distance"]

@@ -58,3 +58,9 @@ from minidl.nn.layers.activation_more import (  # noqa: E402
 __all__ += ["Hardtanh", "ReLU6", "Softplus", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid",
             "Softmin", "Softsign", "Tanhshrink", "Threshold", "GLU", "PReLU", "RReLU", "Softshrink", "Hardshrink",
             "Softmax2d"]
+from minidl.nn.layers.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from minidl.nn.layers.group_norm import GroupNorm, LocalResponseNorm, RMSNorm  # noqa: E402
+from minidl.nn.layers.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+
+__all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "CosineSimilarity", "PairwiseDistance"]
