@@ -86,3 +86,6 @@ from .layers.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 __all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
             "CosineSimilarity", "PairwiseDistance"]
+from .layers.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]

@@ -64,3 +64,6 @@ from minidl.nn.layers.instance_norm import InstanceNorm1d, InstanceNorm2d, Insta
 
 __all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
             "CosineSimilarity", "PairwiseDistance"]
+from minidl.nn.layers.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
