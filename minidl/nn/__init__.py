@@ -89,3 +89,31 @@ __all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "Inst
 from .layers.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+from .layers.dropout_more import AlphaDropout, Dropout1d  # noqa: E402
+from .layers.padding import (  # noqa: E402
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from .layers.pool1d_adaptive import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
+from .layers.reshape import PixelShuffle, PixelUnshuffle, Unflatten  # noqa: E402
+
+__all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "PixelShuffle", "PixelUnshuffle",
+            "Unflatten", "Dropout1d", "AlphaDropout", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"]
+from .containers_params import ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ParameterList", "ParameterDict"]

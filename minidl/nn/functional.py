@@ -114,3 +114,17 @@ from ._normalization import group_norm, instance_norm, local_response_norm, norm
 
 __all__ += ["group_norm", "instance_norm", "local_response_norm", "rms_norm", "normalize", "cosine_similarity",
             "pairwise_distance"]
+
+# ---- channel shuffles, more dropouts, 1-D adaptive pools ----
+from ._dropout_more import alpha_dropout, dropout1d  # noqa: E402
+from ._pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
+from ._pool1d_adaptive import adaptive_avg_pool1d, adaptive_max_pool1d  # noqa: E402
+
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "alpha_dropout", "adaptive_avg_pool1d",
+            "adaptive_max_pool1d", "max_pool2d_with_indices"]
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """``max_pool2d`` returning ``(values, indices)``: indices are flat positions ``h * W + w`` in each plane."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)

@@ -67,3 +67,28 @@ __all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "Inst
 from minidl.nn.layers.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+from minidl.nn.layers.dropout_more import AlphaDropout, Dropout1d  # noqa: E402
+from minidl.nn.layers.padding import (  # noqa: E402
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from minidl.nn.layers.pool1d_adaptive import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
+from minidl.nn.layers.reshape import PixelShuffle, PixelUnshuffle, Unflatten  # noqa: E402
+
+__all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "PixelShuffle", "PixelUnshuffle",
+            "Unflatten", "Dropout1d", "AlphaDropout", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"]
