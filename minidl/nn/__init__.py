@@ -132,3 +132,9 @@ from .layers.loss_more import (  # noqa: E402
 
 __all__ += ["KLDivLoss", "MarginRankingLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+from .layers.fold import Fold, Unfold  # noqa: E402
+
+__all__ += ["Unfold", "Fold"]
+from .layers.unpool_bilinear import Bilinear, MaxUnpool2d  # noqa: E402
+
+__all__ += ["MaxUnpool2d", "Bilinear"]

@@ -146,3 +146,14 @@ from ._losses_more import (  # noqa: E402
 __all__ += ["kl_div", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
             "multilabel_soft_margin_loss", "multi_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
             "poisson_nll_loss", "gaussian_nll_loss"]
+
+# ---- sliding blocks ----
+from ..ops.unfold import fold, unfold  # noqa: E402
+
+__all__ += ["unfold", "fold"]
+
+# ---- unpooling, bilinear ----
+from ..ops.unpool import max_unpool2d  # noqa: E402
+from ._bilinear import bilinear  # noqa: E402
+
+__all__ += ["max_unpool2d", "bilinear"]

@@ -107,3 +107,9 @@ from minidl.nn.layers.loss_more import (  # noqa: E402
 
 __all__ += ["KLDivLoss", "MarginRankingLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+from minidl.nn.layers.fold import Fold, Unfold  # noqa: E402
+
+__all__ += ["Unfold", "Fold"]
+from minidl.nn.layers.unpool_bilinear import Bilinear, MaxUnpool2d  # noqa: E402
+
+__all__ += ["MaxUnpool2d", "Bilinear"]
