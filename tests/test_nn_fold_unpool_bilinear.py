@@ -86,8 +86,9 @@ def test_max_unpool2d(rng, shape, k, s):
     x = t64(rng, *shape)
     values, indices = F.max_pool2d(x, k, s, return_indices=True)
     stride = k if s is None else s
-    size = tuple((n - 1) * stride + k for n in values.shape[-2:])
-    out = F.max_unpool2d(values, indices, k, s)
+    default = tuple((n - 1) * stride + k for n in values.shape[-2:])
+    size = tuple(shape[-2:])  # the indices address the input's planes: unpool to its size
+    out = F.max_unpool2d(values, indices, k, s, output_size=None if default == size else size)
     assert out.shape == tuple(shape[:-2]) + size
     ref = np.zeros(out.shape).reshape(-1, size[0] * size[1])
     np.put_along_axis(ref, indices.numpy().reshape(ref.shape[0], -1), values.detach().numpy().reshape(
