@@ -100,7 +100,7 @@ def test_max_unpool2d(rng, shape, k, s):
     distinct = np.tile(np.arange(flat.shape[1]) * (size[0] * size[1] // flat.shape[1]), (flat.shape[0], 1))
     distinct = mdl.tensor(distinct.reshape(indices.shape))
     v = values.detach().requires_grad_()
-    fn = lambda t: F.max_unpool2d(t, distinct, k, s)  # noqa: E731
+    fn = lambda t: F.max_unpool2d(t, distinct, k, s, output_size=size)  # noqa: E731
     assert gradcheck(fn, (v,)) and gradgradcheck(fn, (v,))
 
 
