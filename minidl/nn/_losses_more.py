@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from minidl.backend import to_numpy
 from minidl.nn._distance import pairwise_distance
 from minidl.ops.activation import relu
 from minidl.ops.activation_more import Softplus, logsigmoid
@@ -151,18 +152,19 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     ids = (target.data if isinstance(target, Tensor) else np.asarray(target)).reshape(-1)
     if input.ndim > 2 or ids.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(np.shape(ids))}")
-    ids = np.asarray(ids.get() if hasattr(ids, "get") else ids).astype(np.int64)
+    ids = to_numpy(ids).astype(np.int64)
     if ids.size and (ids.min() < 0 or ids.max() >= c):
         raise IndexError(f"multi_margin_loss: target {int(ids.max() if ids.max() >= c else ids.min())} is out "
                          f"of bounds for {c} classes")
     rows = np.arange(n)
-    picked = x[rows, ids].reshape(n, 1)
+    rows_on_device, ids_on_device = input.xp.asarray(rows), input.xp.asarray(ids)
+    picked = x[rows_on_device, ids_on_device].reshape(n, 1)
     z = relu(x - picked + margin)
     if p == 2:
         z = z * z
     if weight is not None:
         w = _operand(weight, input)
-        z = z * w[ids].reshape(n, 1)
+        z = z * w[ids_on_device].reshape(n, 1)
     not_target = np.ones((n, c), dtype=bool)
     not_target[rows, ids] = False
     z = _where(input.xp.asarray(not_target), z, _zero(input))
