@@ -157,3 +157,26 @@ from ..ops.unpool import max_unpool2d  # noqa: E402
 from ._bilinear import bilinear  # noqa: E402
 
 __all__ += ["max_unpool2d", "bilinear"]
+
+# ---- further functions ----
+from ._functional_extra import (  # noqa: E402
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    channel_shuffle,
+    conv_transpose1d,
+    dropout3d,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d_with_indices,
+    max_unpool1d,
+    multilabel_margin_loss,
+    pdist,
+    triplet_margin_with_distance_loss,
+)
+
+__all__ += ["dropout3d", "feature_alpha_dropout", "channel_shuffle", "lp_pool1d", "lp_pool2d", "gumbel_softmax",
+            "pdist", "max_unpool1d", "max_pool1d_with_indices", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "conv_transpose1d", "triplet_margin_with_distance_loss",
+            "multilabel_margin_loss"]

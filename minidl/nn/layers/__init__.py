@@ -113,3 +113,17 @@ __all__ += ["Unfold", "Fold"]
 from minidl.nn.layers.unpool_bilinear import Bilinear, MaxUnpool2d  # noqa: E402
 
 __all__ += ["MaxUnpool2d", "Bilinear"]
+from minidl.nn.layers.extra import (  # noqa: E402
+    ChannelShuffle,
+    ConvTranspose1d,
+    Dropout3d,
+    FeatureAlphaDropout,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MultiLabelMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+
+__all__ += ["Dropout3d", "FeatureAlphaDropout", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxUnpool1d",
+            "ConvTranspose1d", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss"]
