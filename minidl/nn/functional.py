@@ -180,3 +180,8 @@ __all__ += ["dropout3d", "feature_alpha_dropout", "channel_shuffle", "lp_pool1d"
             "pdist", "max_unpool1d", "max_pool1d_with_indices", "adaptive_max_pool1d_with_indices",
             "adaptive_max_pool2d_with_indices", "conv_transpose1d", "triplet_margin_with_distance_loss",
             "multilabel_margin_loss"]
+
+# ---- attention ----
+from ._attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]

@@ -127,3 +127,14 @@ from minidl.nn.layers.extra import (  # noqa: E402
 
 __all__ += ["Dropout3d", "FeatureAlphaDropout", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxUnpool1d",
             "ConvTranspose1d", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss"]
+from minidl.nn.layers.transformer import (  # noqa: E402
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]
