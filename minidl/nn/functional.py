@@ -185,3 +185,32 @@ __all__ += ["dropout3d", "feature_alpha_dropout", "channel_shuffle", "lp_pool1d"
 from ._attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+
+# ---- embedding bags, the deprecated upsample names ----
+from ._embedding_bag import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of :func:`interpolate` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", UserWarning,
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode="nearest")`` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode="bilinear", align_corners=True)`` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
