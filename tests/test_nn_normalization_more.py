@@ -78,6 +78,8 @@ def test_instance_norm_modules(rng):
         m(mdl.randn(3))
     with pytest.raises(ValueError, match="num_features"):
         nn.InstanceNorm1d(4, affine=True)(mdl.randn(2, 3, 5))
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+        F.instance_norm(mdl.randn(2, 3, 1))
 
 
 def _lrn_reference(a, size, alpha, beta, k):

@@ -73,12 +73,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          f"{list(input.shape)}")
     dims = tuple(range(2, input.ndim))
     if use_input_stats:
+        if int(np.prod(input.shape[2:])) <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"{list(input.shape)}")
         out = _standardise(input, dims, eps)
         if running_mean is not None or running_var is not None:
-            count = int(np.prod(input.shape[2:]))
             with no_grad():
                 mean = input.mean(dim=dims)
-                var = input.var(dim=dims, unbiased=count > 1) if count > 1 else input.var(dim=dims, unbiased=False)
+                var = input.var(dim=dims, unbiased=True)
             if running_mean is not None:
                 _update_running(running_mean, mean.mean(dim=0), momentum)
             if running_var is not None:
