@@ -55,6 +55,103 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "DataParallel", "SyncBatchNorm"]
 
+from .layers.activation_more import (  # noqa: E402
+    CELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    RReLU,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
+
+__all__ += ["Hardtanh", "ReLU6", "Softplus", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid",
+            "Softmin", "Softsign", "Tanhshrink", "Threshold", "GLU", "PReLU", "RReLU", "Softshrink", "Hardshrink",
+            "Softmax2d"]
+from .layers.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .layers.group_norm import GroupNorm, LocalResponseNorm, RMSNorm  # noqa: E402
+from .layers.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+
+__all__ += ["GroupNorm", "RMSNorm", "LocalResponseNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "CosineSimilarity", "PairwiseDistance"]
+from .layers.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+from .layers.dropout_more import AlphaDropout, Dropout1d  # noqa: E402
+from .layers.padding import (  # noqa: E402
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from .layers.pool1d_adaptive import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
+from .layers.reshape import PixelShuffle, PixelUnshuffle, Unflatten  # noqa: E402
+
+__all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "PixelShuffle", "PixelUnshuffle",
+            "Unflatten", "Dropout1d", "AlphaDropout", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"]
+from .containers_params import ParameterDict, ParameterList  # noqa: E402
+
+__all__ += ["ParameterList", "ParameterDict"]
+from .layers.loss_more import (  # noqa: E402
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+
+__all__ += ["KLDivLoss", "MarginRankingLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
+            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+from .layers.fold import Fold, Unfold  # noqa: E402
+
+__all__ += ["Unfold", "Fold"]
+from .layers.unpool_bilinear import Bilinear, MaxUnpool2d  # noqa: E402
+
+__all__ += ["MaxUnpool2d", "Bilinear"]
+from .layers.extra import (  # noqa: E402
+    ChannelShuffle,
+    ConvTranspose1d,
+    Dropout3d,
+    FeatureAlphaDropout,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MultiLabelMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+
+__all__ += ["Dropout3d", "FeatureAlphaDropout", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxUnpool1d",
+            "ConvTranspose1d", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss"]
 from .layers import MultiheadAttention  # noqa: E402
 
 __all__ += ["MultiheadAttention"]
@@ -68,3 +165,6 @@ from .layers import (  # noqa: E402
 
 __all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder",
             "Transformer"]
+from .layers.embedding_bag import EmbeddingBag  # noqa: E402
+
+__all__ += ["EmbeddingBag"]

@@ -53,26 +53,30 @@ def attention_bias(attn_mask, is_causal, L, S, like):
     """The additive bias (a Tensor broadcastable to (..., L, S)) for a mask, or None.
 
     ``attn_mask``: bool (True = may attend) or float (added); ``is_causal``:
-    position i may attend keys 0..i (the mask is then ignored, as in
-    PyTorch's implementation). ``like``: the query, whose dtype and
-    device the bias takes.
+    position i may attend keys 0..i. Given both, PyTorch 2.13's CPU kernel
+    applies both (a bool mask AND the causal mask; a float mask plus -inf
+    above the diagonal), and so does this. ``like``: the query, whose dtype
+    and device the bias takes.
     """
     xp = like.xp
     dtype = like.data.dtype
+    causal = None
     if is_causal:
         allowed = xp.tril(xp.ones((L, S), dtype=bool))
-        return Tensor(xp.where(allowed, 0.0, -xp.inf).astype(dtype))
+        causal = Tensor(xp.where(allowed, 0.0, -xp.inf).astype(dtype))
     if attn_mask is None:
-        return None
+        return causal
     mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(xp.asarray(attn_mask))
     if mask.data.dtype == np.bool_:
-        return Tensor(xp.where(mask.data, 0.0, -xp.inf).astype(dtype))
-    if mask.data.dtype.kind != "f":
+        bias = Tensor(xp.where(mask.data, 0.0, -xp.inf).astype(dtype))
+    elif mask.data.dtype.kind != "f":
         raise RuntimeError(f"scaled_dot_product_attention(): attn_mask must be bool or floating, got {mask.dtype}")
-    if mask.data.dtype != dtype:
+    elif mask.data.dtype != dtype:
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {mask.dtype} and query.dtype: {like.dtype} instead.")
-    return mask
+    else:
+        bias = mask
+    return bias if causal is None else bias + causal
 
 
 def masked_softmax(scores, bias):

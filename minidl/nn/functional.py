@@ -45,3 +45,173 @@ from ._attention import scaled_dot_product_attention  # noqa: E402
 from ._mha import multi_head_attention_forward  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+# ---- more activations (PyTorch's names), and the in-place forms ----
+from ..ops.activation_more import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    rrelu,
+    selu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+
+__all__ += ["relu6", "hardtanh", "softplus", "selu", "celu", "mish", "hardswish", "hardsigmoid", "logsigmoid",
+            "softmin", "softsign", "tanhshrink", "threshold", "glu", "prelu", "rrelu", "softshrink", "hardshrink",
+            "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "rrelu_", "celu_", "selu_"]
+
+
+def relu_(input):
+    """In-place ``relu``: ``input`` itself, overwritten (recorded in the graph when it needs grad)."""
+    return input._inplace("relu_", relu)
+
+
+def elu_(input, alpha=1.0):
+    """In-place ``elu``; returns ``input``."""
+    return input._inplace("elu_", lambda x: elu(x, alpha))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place ``leaky_relu``; returns ``input``."""
+    return input._inplace("leaky_relu_", lambda x: leaky_relu(x, negative_slope))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place ``hardtanh``; returns ``input``."""
+    return input._inplace("hardtanh_", lambda x: hardtanh(x, min_val, max_val))
+
+
+def threshold_(input, threshold, value):
+    """In-place ``threshold``; returns ``input``."""
+    from ..ops.activation_more import threshold as _threshold
+    return input._inplace("threshold_", lambda x: _threshold(x, threshold, value))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place ``rrelu``; returns ``input``."""
+    return input._inplace("rrelu_", lambda x: rrelu(x, lower, upper, training))
+
+
+def celu_(input, alpha=1.0):
+    """In-place ``celu``; returns ``input``."""
+    return input._inplace("celu_", lambda x: celu(x, alpha))
+
+
+def selu_(input):
+    """In-place ``selu``; returns ``input``."""
+    return input._inplace("selu_", selu)
+
+# ---- normalisation within a sample, distances ----
+from ._distance import cosine_similarity, pairwise_distance  # noqa: E402
+from ._normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm  # noqa: E402
+
+__all__ += ["group_norm", "instance_norm", "local_response_norm", "rms_norm", "normalize", "cosine_similarity",
+            "pairwise_distance"]
+
+# ---- channel shuffles, more dropouts, 1-D adaptive pools ----
+from ._dropout_more import alpha_dropout, dropout1d  # noqa: E402
+from ._pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
+from ._pool1d_adaptive import adaptive_avg_pool1d, adaptive_max_pool1d  # noqa: E402
+
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "dropout1d", "alpha_dropout", "adaptive_avg_pool1d",
+            "adaptive_max_pool1d", "max_pool2d_with_indices"]
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """``max_pool2d`` returning ``(values, indices)``: indices are flat positions ``h * W + w`` in each plane."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+# ---- more losses ----
+from ._losses_more import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    kl_div,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+
+__all__ += ["kl_div", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+            "multilabel_soft_margin_loss", "multi_margin_loss", "cosine_embedding_loss", "triplet_margin_loss",
+            "poisson_nll_loss", "gaussian_nll_loss"]
+
+# ---- sliding blocks ----
+from ..ops.unfold import fold, unfold  # noqa: E402
+
+__all__ += ["unfold", "fold"]
+
+# ---- unpooling, bilinear ----
+from ..ops.unpool import max_unpool2d  # noqa: E402
+from ._bilinear import bilinear  # noqa: E402
+
+__all__ += ["max_unpool2d", "bilinear"]
+
+# ---- further functions ----
+from ._functional_extra import (  # noqa: E402
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    channel_shuffle,
+    conv_transpose1d,
+    dropout3d,
+    feature_alpha_dropout,
+    gumbel_softmax,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d_with_indices,
+    max_unpool1d,
+    multilabel_margin_loss,
+    pdist,
+    triplet_margin_with_distance_loss,
+)
+
+__all__ += ["dropout3d", "feature_alpha_dropout", "channel_shuffle", "lp_pool1d", "lp_pool2d", "gumbel_softmax",
+            "pdist", "max_unpool1d", "max_pool1d_with_indices", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "conv_transpose1d", "triplet_margin_with_distance_loss",
+            "multilabel_margin_loss"]
+
+
+# ---- embedding bags, the deprecated upsample names ----
+from ._embedding_bag import embedding_bag  # noqa: E402
+
+__all__ += ["embedding_bag", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of :func:`interpolate` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", UserWarning,
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode="nearest")`` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode="bilinear", align_corners=True)`` (with PyTorch's warning)."""
+    import warnings
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
