@@ -215,7 +215,7 @@ def _threads_for_launch():
     once it no longer does: that count again. Numba is called only on a change.
     """
     state = _thread_state
-    want = _threads.intra_op_threads()
+    want = min(_threads.intra_op_threads(), _numba.config.NUMBA_NUM_THREADS)
     saved = getattr(state, "saved", None)
     if want > 1:
         if saved is None:
