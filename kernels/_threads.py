@@ -68,8 +68,16 @@ class _Blas:
         # An OpenMP-threaded BLAS keeps its limit per thread: each worker sets its own.
         self.per_thread = any(getattr(lib, "threading_layer", "") == "openmp" for lib in self.libs)
 
+        self.get_count = self.libs[0].get_num_threads if self.libs else None
+        getter = getattr(self.libs[0], "_get_symbol", None) if self.libs else None
+        if getter is not None and getattr(self.libs[0], "internal_api", "") == "openblas" and not self.per_thread:
+            try:       # the C function itself: threadpoolctl's method looks it up on every call
+                self.get_count = getter("openblas_get_num_threads") or self.get_count
+            except Exception:
+                pass
+
     def get(self) -> int:
-        return max(1, int(self.libs[0].get_num_threads() or 1))
+        return max(1, int(self.get_count() or 1))
 
     def set(self, count):
         for lib in self.libs:
@@ -89,15 +97,20 @@ def _blas_control():
     return _blas
 
 
-_numba_max = None
+_thread_cap = None
 
 
-def _numba_max_threads() -> int:
-    global _numba_max
-    if _numba_max is None:
+def _max_threads() -> int:
+    """Numba's maximum thread count (``NUMBA_NUM_THREADS``), at most the CPUs this process may run on.
+
+    Read once (``os.cpu_count`` alone costs tens of microseconds).
+    """
+    global _thread_cap
+    if _thread_cap is None:
         from numba import config as numba_config
-        _numba_max = max(1, int(numba_config.NUMBA_NUM_THREADS))
-    return _numba_max
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        _thread_cap = max(1, min(int(numba_config.NUMBA_NUM_THREADS), cpus))
+    return _thread_cap
 
 
 def intra_op_threads(array=None) -> int:
@@ -113,7 +126,7 @@ def intra_op_threads(array=None) -> int:
     blas = _blas_control()
     if not blas.usable:
         return 1
-    return min(blas.get(), _numba_max_threads(), os.cpu_count() or 1)
+    return min(blas.get(), _max_threads())
 
 
 def parts_of(count, parts):
