@@ -194,3 +194,24 @@ def test_config_field_validated(monkeypatch):
     assert field.from_environment({"MINIDL_INTRA_OP_PARALLEL": "1"}) is True
     with pytest.raises(ValueError, match="MINIDL_INTRA_OP_PARALLEL"):
         field.from_environment({"MINIDL_INTRA_OP_PARALLEL": "maybe"})
+
+
+def test_numba_threads_follow_blas_under_the_scheme():
+    """In a fresh process: a kernel launched under the scheme runs on T Numba threads (T = BLAS's count,
+    capped by the CPUs); off again, the rule of kernels/_numba.py (one thread beside BLAS) is back."""
+    import os
+    import subprocess
+    import sys
+    drop = ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "MINIDL_KEEP_NUMBA_THREADS", "OMP_NUM_THREADS",
+            "MINIDL_INTRA_OP_PARALLEL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    code = ("import numpy as np, numba, minidl, minidl.kernels as K; from minidl.kernels import _threads; "
+            "x = np.ones((1, 1, 2, 2), np.float32); K.im2col(x, 1, 1, 0, 1); on = numba.get_num_threads(); "
+            "minidl.config.intra_op_parallel = False; K.im2col(x, 1, 1, 0, 1); "
+            "print(on, numba.get_num_threads(), _threads.intra_op_threads(x), _threads._max_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    on, off, intra_off, cap = map(int, out)
+    assert intra_off == 1 and off == 1
+    assert on == min(2, cap)
