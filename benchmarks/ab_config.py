@@ -25,8 +25,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_train  # noqa: E402
 
 
-def ab_net(net, field, values, steps, warmup):
-    """Alternate ``field`` over ``values`` step by step on ``net``; return {value: [seconds per step]}."""
+def ab_net(net, field, values, steps, warmup, settle=0.0):
+    """Alternate ``field`` over ``values`` step by step on ``net``; return {value: [seconds per step]}.
+
+    ``settle``: seconds to sleep, untimed, before each step, so that threads a
+    step left busy (OpenBLAS's workers spin for about 0.1 s after a GEMM) do
+    not run into the next one, which may be the other value's.
+    """
     import minidl as mdl
     import minidl.nn as nn
     import minidl.nn.functional as F
@@ -48,6 +53,8 @@ def ab_net(net, field, values, steps, warmup):
     for i in range(warmup + steps):
         for value in values:
             with mdl.using_config(**{field: value}):
+                if settle:
+                    time.sleep(settle)
                 t0 = time.perf_counter()
                 step()
                 if i >= warmup:
@@ -63,14 +70,17 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="untimed sleep before each step, in s (0.2 lets OpenBLAS's spinning workers stop; "
+                         "use it for fields that change how many threads run)")
     args = ap.parse_args(argv)
     bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
-    print(f"load average at start: {os.getloadavg()[0]:.1f}; {args.threads} thread(s); "
+    print(f"load average at start: {os.getloadavg()[0]:.1f}; {args.threads} thread(s); settle {args.settle} s; "
           f"OPENBLAS_CORETYPE {'set' if 'OPENBLAS_CORETYPE' in os.environ else 'unset'}")
     a, b = args.values
     for net in args.nets:
-        times = ab_net(net, args.field, (a, b), args.steps, args.warmup)
+        times = ab_net(net, args.field, (a, b), args.steps, args.warmup, args.settle)
         med_a, med_b = statistics.median(times[a]), statistics.median(times[b])
         paired = statistics.median(tb / ta for ta, tb in zip(times[a], times[b]))
         print(f"{net}: {args.field}={a} {1e3 * med_a:.1f} ms, {args.field}={b} {1e3 * med_b:.1f} ms, "

@@ -136,7 +136,15 @@ def reexec_with_blas_threads(threads):
 
 
 def _limit_minidl_threads(threads):
-    """Pin BLAS (threadpoolctl, when installed) and Numba to ``threads`` threads."""
+    """Pin BLAS (threadpoolctl, when installed) and Numba to ``threads`` threads.
+
+    Numba's OpenMP pool starts here, before minidl loads Numba, so minidl's
+    ``OMP_WAIT_POLICY=PASSIVE`` (``config.omp_passive_wait``) is set first, as
+    minidl would: libgomp reads it once, and its default lets idle workers spin.
+    """
+    from minidl import config
+    if config.omp_passive_wait:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numba
     numba.set_num_threads(threads)
     try:

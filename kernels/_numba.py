@@ -11,13 +11,24 @@ machine code is kept in ``__pycache__`` between runs).
 Every kernel splits its work with ``prange`` over a dimension whose writes do
 not overlap, so no two threads touch the same output element. Inner loops run
 along the last axis, which keeps reads and writes contiguous when stride is 1.
+
+Every compiled kernel releases the GIL (``nogil=True``). A ``parallel=True``
+kernel also gets a serial twin (the same source compiled without ``parallel``,
+cached under its own name): a thread running one part of a
+``kernels._threads`` section calls the twin, so parts run side by side without
+nesting Numba's thread pool (which its ``workqueue`` layer does not allow);
+other callers get the parallel kernel, on ``T`` threads while the intra-op
+scheme of ``kernels._threads`` applies.
 """
 from __future__ import annotations
 
 import os
 import threading
+import types
 
 from minidl import config
+
+from . import _threads
 
 __all__ = ["numba_module", "compile_kernels", "prange", "uint64", "fill", "gather", "gather_add",
            "scatter_add", "valid_range", "REDUCE_MATH"]
@@ -33,6 +44,7 @@ REDUCE_MATH = {"reassoc", "contract"}
 _numba = None
 _helpers = None
 _lock = threading.RLock()
+_thread_state = threading.local()   # .saved/.current: this thread's Numba count before/under the scheme
 
 
 def numba_module():
@@ -162,10 +174,63 @@ def compile_kernels(namespace, kernels):
         namespace.update(_compiled_helpers())
         namespace.update(prange=numba.prange, uint64=numba.uint64)
         for name, options in kernels.items():
-            namespace[name] = numba.njit(**options)(namespace[name])
+            source = namespace[name]
+            options = dict(options, nogil=True)
+            compiled = numba.njit(**options)(source)
+            if options.get("parallel"):
+                serial = numba.njit(**dict(options, parallel=False))(_renamed(source, name + "__serial"))
+                compiled = _parallel_or_serial(compiled, serial)
+            namespace[name] = compiled
         namespace["_numba_compiled"] = True
 
 
+def _renamed(function, qualname):
+    """A copy of ``function`` under another ``__qualname__``: Numba's cache names its files by it,
+    and its index does not tell a ``parallel`` build from a serial one of the same source."""
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__ = qualname
+    copy.__module__ = function.__module__
+    return copy
+
+
+def _parallel_or_serial(parallel, serial):
+    """The kernel the caller gets: the serial twin inside a parallel section, else the ``prange``
+    version, on ``T`` Numba threads while the intra-op scheme applies (``kernels._threads``)."""
+    def kernel(*args):
+        if _threads.in_section():
+            return serial(*args)
+        _threads_for_launch()
+        return parallel(*args)
+    kernel.parallel, kernel.serial = parallel, serial
+    kernel.__name__ = kernel.__qualname__ = parallel.py_func.__name__
+    kernel.__doc__ = parallel.py_func.__doc__
+    return kernel
+
+
+def _threads_for_launch():
+    """Set this thread's Numba thread count (a per-thread setting) for the next launch.
+
+    While the intra-op scheme applies: ``T``, remembering the count it replaces;
+    once it no longer does: that count again. Numba is called only on a change.
+    """
+    state = _thread_state
+    want = min(_threads.intra_op_threads(), _numba.config.NUMBA_NUM_THREADS)
+    saved = getattr(state, "saved", None)
+    if want > 1:
+        if saved is None:
+            state.saved, state.current = _numba.get_num_threads(), None
+        if state.current != want:
+            _numba.set_num_threads(want)
+            state.current = want
+    elif saved is not None:
+        _numba.set_num_threads(saved)
+        state.saved = None
+
+
 def num_threads() -> int:
-    """Numba's thread count in effect (imports Numba)."""
-    return numba_module().get_num_threads()
+    """Threads a ``prange`` kernel launched now by this thread runs on (imports Numba); 1 in a section."""
+    if _threads.in_section():
+        return 1
+    threads = _threads.intra_op_threads()
+    return threads if threads > 1 else numba_module().get_num_threads()

@@ -101,6 +101,7 @@ def _numba_threads_after_import(env_extra):
     drop = ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "MINIDL_KEEP_NUMBA_THREADS",
             "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
     env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["MINIDL_INTRA_OP_PARALLEL"] = "0"       # the scheme's thread counts: tests/test_intra_op_threads.py
     env.update(env_extra)
     code = ("import numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
             "import numba; print(numba.get_num_threads(), numba.config.NUMBA_NUM_THREADS)")

@@ -28,9 +28,12 @@ own passes (``minidl.config.fuse_conv_bias``, default on).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import config, kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from ..kernels import _threads
 from ..kernels.shapes import pair
 from ._guards import check_float_input, empty_batch
 
@@ -41,17 +44,18 @@ class Linear(Function):
     """y = x @ W^T + b for x (..., in); dx = g @ W, dW = g^T x, db = sum(g)."""
 
     def forward(self, x, w, b=None):
+        # _threads.matmul: rows split over minidl's threads under config.intra_op_parallel, else x @ w.T
         self.x, self.w = x, w
-        y = x @ w.T
+        y = _threads.matmul(x, w.T)
         if b is not None:
             y += b
         return y
 
     def backward(self, g):
         x = self.x
-        gx = g @ self.w if self.needs_input_grad[0] else None
+        gx = _threads.matmul(g, self.w) if self.needs_input_grad[0] else None
         g2 = g.reshape(-1, g.shape[-1])
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
+        gw = _threads.matmul(g2.T, x.reshape(-1, x.shape[-1])) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
         return gx, gw, gb
 
@@ -112,7 +116,13 @@ class Conv2d(Function):
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
         self.chunk = max(1, min(N, _im2col_budget_bytes() // max(bytes_per_image, 1)))
         y = xp.empty((N, O, P), dtype=x.dtype)
-        if self.chunk >= N:
+        self.parts = _threads.parts_of(N, _threads.intra_op_threads(x))
+        if len(self.parts) > 1:
+            # one contiguous range of images per thread (kernels/_threads.py); a range that fits the
+            # budget keeps its columns for the backward pass
+            self.x, self.cols = x, None
+            self.part_cols = _threads.run(lambda i: self._forward_range(x, b, y, *self.parts[i]), len(self.parts))
+        elif self.chunk >= N:
             self.cols = kernels.im2col(x, *self.geometry)              # (N*P, C*kh*kw)
             self._forward_gemm(self.cols, b, y)
         else:
@@ -125,6 +135,16 @@ class Conv2d(Function):
                 self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
         self.x_shape = x.shape
         return y.reshape(N, O, OH, OW)
+
+    def _forward_range(self, x, b, y, lo, hi):
+        """y[lo:hi] for images lo:hi, in chunks of ``self.chunk``; their columns when one chunk held them."""
+        cols = None
+        for n0 in range(lo, hi, self.chunk):
+            n1 = min(hi, n0 + self.chunk)
+            reuse = cols is not None and cols.shape[0] == (n1 - n0) * self.P
+            cols = kernels.im2col(x[n0:n1], *self.geometry, out=cols if reuse else None)
+            self._forward_gemm(cols, b, y[n0:n1])
+        return cols if hi - lo <= self.chunk else None
 
     def _forward_gemm(self, cols, b, y_out):
         """y_out (n, O, P) = (cols @ W2.T) laid out channel-first, plus the bias."""
@@ -171,6 +191,10 @@ class Conv2d(Function):
         gb = g3.sum(axis=(0, 2)) if need_b else None
         if not (need_x or need_w):
             return None, None, gb
+        if len(self.parts) > 1:
+            gx, gw_t = self._backward_ranges(g3, need_x, need_w)
+            gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
+            return gx, gw, gb
         gw_t = xp.empty((groups, Cg * kh * kw, O // groups), dtype=g.dtype) if need_w else None
         gx = xp.empty(self.x_shape, dtype=g.dtype) if need_x and self.cols is None else None
         for n0 in range(0, N, self.chunk):
@@ -184,6 +208,36 @@ class Conv2d(Function):
                 gx[n0:n1] = gx_chunk
         gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
         return gx, gw, gb
+
+    def _backward_ranges(self, g3, need_x, need_w):
+        """(dx, dW^T) with each thread on the images of its forward range (kernels/_threads.py).
+
+        Each range sums its own dW^T; the partial sums are added in range order,
+        so the result does not depend on timing.
+        """
+        O, Cg, kh, kw = self.w.shape
+        gx = np.empty(self.x_shape, dtype=g3.dtype) if need_x else None
+        wt_shape = (self.groups, Cg * kh * kw, O // self.groups)
+
+        def one_range(i):
+            lo, hi = self.parts[i]
+            gw_t = np.empty(wt_shape, dtype=g3.dtype) if need_w else None
+            for n0 in range(lo, hi, self.chunk):
+                n1 = min(hi, n0 + self.chunk)
+                cols = self.part_cols[i]
+                if cols is None:
+                    cols = kernels.im2col(self.x[n0:n1], *self.geometry)
+                gx_chunk = self._backward_gemm(cols, g3[n0:n1], gw_t, accumulate=n0 > lo,
+                                               x_shape=(n1 - n0,) + self.x_shape[1:], need_x=need_x)
+                if need_x:
+                    gx[n0:n1] = gx_chunk
+            return gw_t
+
+        partial = _threads.run(one_range, len(self.parts))
+        gw_t = partial[0]
+        for more in partial[1:] if need_w else ():
+            gw_t += more
+        return gx, gw_t
 
     def _backward_gemm(self, cols, g3, gw_t, accumulate, x_shape, need_x):
         """Add this chunk's dW^T into ``gw_t`` and return its dx (or None)."""

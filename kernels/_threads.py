@@ -1,0 +1,248 @@
+"""Intra-op parallelism on the CPU: a small persistent thread pool, and BLAS held at one thread beside it.
+
+With ``minidl.config.intra_op_parallel`` on and BLAS allowed ``T > 1`` threads,
+minidl splits its own work into ``T`` parts instead of leaving the GEMMs to
+BLAS's threads and everything else to one core:
+
+- a convolution splits its batch into ``T`` contiguous ranges of images; each
+  thread runs im2col -> GEMM -> layout copy (and, backward, the gradient GEMMs
+  and col2im) for its own images, with BLAS single-threaded and the Numba
+  kernels in their serial, GIL-free form (:func:`run`);
+- a linear layer's GEMMs split the rows of their left operand (:func:`matmul`);
+- the other Numba kernels (pooling, batch-norm statistics, the direct
+  convolutions) run their ``prange`` loops on ``T`` Numba threads
+  (``kernels._numba`` sets the count per launch).
+
+So OpenBLAS's own worker threads, which spin for about 0.1 s after every
+multi-threaded GEMM, are never woken by minidl's layers and never compete with
+minidl's threads. ``T`` follows the user's BLAS thread count
+(``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``),
+read at every op, capped by Numba's maximum (``NUMBA_NUM_THREADS``). With one
+BLAS thread, no ``threadpoolctl``, a device array, or the field off, nothing
+here runs and the ops take their single-threaded paths.
+
+Process-wide effects: BLAS is set to one thread (through ``threadpoolctl``)
+while a parallel section runs and restored to its previous count when it
+ends, also on error; ``T - 1`` daemon worker threads are started on first use
+and kept. Results do not depend on timing: parts are fixed ranges, and partial
+sums are combined in part order.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+
+import numpy as np
+
+from minidl import config
+
+__all__ = ["intra_op_threads", "parts_of", "run", "matmul", "in_section"]
+
+# Below this many multiply-adds a GEMM is left to one BLAS call (OpenBLAS itself
+# stays on one thread below 4 * 65536).
+MATMUL_SPLIT_MIN = 1 << 18
+
+_local = threading.local()      # .section: this thread runs one part of a parallel section
+
+
+def in_section() -> bool:
+    """Whether the calling thread is running one part of a parallel section."""
+    return getattr(_local, "section", False)
+
+
+# --- BLAS's thread count (threadpoolctl) ----------------------------------------
+
+class _Blas:
+    """The BLAS libraries NumPy may call, through ``threadpoolctl``; ``usable`` is False without it."""
+
+    def __init__(self):
+        try:
+            from threadpoolctl import ThreadpoolController
+            libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:      # ImportError, or a library threadpoolctl cannot read
+            libs = []
+        numpy_libs = [lib for lib in libs if "numpy" in str(getattr(lib, "filepath", ""))]
+        self.libs = numpy_libs or libs
+        self.usable = bool(self.libs)
+        # An OpenMP-threaded BLAS keeps its limit per thread: each worker sets its own.
+        self.per_thread = any(getattr(lib, "threading_layer", "") == "openmp" for lib in self.libs)
+
+        self.get_count = self.libs[0].get_num_threads if self.libs else None
+        getter = getattr(self.libs[0], "_get_symbol", None) if self.libs else None
+        if getter is not None and getattr(self.libs[0], "internal_api", "") == "openblas" and not self.per_thread:
+            try:       # the C function itself: threadpoolctl's method looks it up on every call
+                self.get_count = getter("openblas_get_num_threads") or self.get_count
+            except Exception:
+                pass
+
+    def get(self) -> int:
+        return max(1, int(self.get_count() or 1))
+
+    def set(self, count):
+        for lib in self.libs:
+            lib.set_num_threads(count)
+
+
+_blas = None
+_blas_lock = threading.Lock()
+
+
+def _blas_control():
+    global _blas
+    if _blas is None:
+        with _blas_lock:
+            if _blas is None:
+                _blas = _Blas()
+    return _blas
+
+
+_thread_cap = None
+
+
+def _max_threads() -> int:
+    """Numba's maximum thread count (``NUMBA_NUM_THREADS``), at most the CPUs this process may run on.
+
+    Read once (``os.cpu_count`` alone costs tens of microseconds).
+    """
+    global _thread_cap
+    if _thread_cap is None:
+        from numba import config as numba_config
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        _thread_cap = max(1, min(int(numba_config.NUMBA_NUM_THREADS), cpus))
+    return _thread_cap
+
+
+def intra_op_threads(array=None) -> int:
+    """Threads an op on ``array`` splits its work over: 1 unless the scheme applies.
+
+    The scheme applies to NumPy arrays, with ``config.intra_op_parallel`` on,
+    outside a parallel section, when BLAS may use more than one thread.
+    """
+    if not config.intra_op_parallel or in_section():
+        return 1
+    if array is not None and not isinstance(array, np.ndarray):
+        return 1
+    blas = _blas_control()
+    if not blas.usable:
+        return 1
+    return min(blas.get(), _max_threads())
+
+
+def parts_of(count, parts):
+    """``count`` items in ``min(parts, count)`` contiguous ranges ``(lo, hi)`` as even as possible."""
+    parts = max(1, min(parts, count))
+    return [(count * i // parts, count * (i + 1) // parts) for i in range(parts)]
+
+
+# --- the pool ---------------------------------------------------------------------
+
+class _Pool:
+    """Daemon threads, each waiting on its own queue for ``(task, index)``; results come back on ``done``."""
+
+    def __init__(self):
+        self.inboxes = []
+        self.done = queue.SimpleQueue()
+        self.busy = threading.Lock()
+
+    def grow(self, workers):
+        while len(self.inboxes) < workers:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._work, args=(inbox,), name=f"minidl-intra-op-{len(self.inboxes) + 1}",
+                             daemon=True).start()
+            self.inboxes.append(inbox)
+
+    def _work(self, inbox):
+        _local.section = True            # workers only ever run parts of sections
+        blas = _blas_control()
+        if blas.per_thread:
+            blas.set(1)
+        while True:
+            task, index = inbox.get()
+            try:
+                self.done.put((index, task(index), None))
+            except BaseException as exc:     # handed to the caller, raised there
+                self.done.put((index, None, exc))
+
+
+_pool = _Pool()
+
+
+def _reset_after_fork():
+    global _pool
+    _pool = _Pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def run(task, parts):
+    """``[task(i) for i in range(parts)]``, the parts run concurrently, BLAS on one thread meanwhile.
+
+    Part 0 runs on the calling thread. Inside a section (nested), or while
+    another thread holds the pool, the parts run one after the other here.
+    The first exception, in part order, is raised once every part has ended.
+    """
+    if parts <= 1 or in_section():
+        return _sequential(task, parts)
+    pool = _pool
+    if not pool.busy.acquire(blocking=False):
+        return _sequential(task, parts)
+    blas = _blas_control()
+    try:
+        saved = blas.get()
+        blas.set(1)
+        try:
+            pool.grow(parts - 1)
+            for index in range(1, parts):
+                pool.inboxes[index - 1].put((task, index))
+            results, errors = [None] * parts, [None] * parts
+            _local.section = True
+            try:
+                results[0] = task(0)
+            except BaseException as exc:
+                errors[0] = exc
+            finally:
+                _local.section = False
+            for _ in range(1, parts):
+                index, result, exc = pool.done.get()
+                results[index], errors[index] = result, exc
+        finally:
+            blas.set(saved)
+    finally:
+        pool.busy.release()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
+
+
+def _sequential(task, parts):
+    was = in_section()
+    _local.section = True
+    try:
+        return [task(i) for i in range(parts)]
+    finally:
+        _local.section = was
+
+
+def matmul(a, b):
+    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N); under the scheme the rows of ``a`` are split.
+
+    Each thread writes its rows of the result with a single-threaded GEMM, so
+    the result does not depend on timing; other shapes, small products and
+    device arrays are a plain ``a @ b``.
+    """
+    threads = intra_op_threads(a)
+    if threads <= 1 or a.ndim != 2 or b.ndim != 2 or a.shape[0] < 2 * threads \
+            or a.shape[0] * a.shape[1] * b.shape[1] < MATMUL_SPLIT_MIN:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    ranges = parts_of(a.shape[0], threads)
+
+    def rows(i):
+        lo, hi = ranges[i]
+        np.matmul(a[lo:hi], b, out=out[lo:hi])
+    run(rows, len(ranges))
+    return out

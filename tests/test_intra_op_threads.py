@@ -1,0 +1,217 @@
+"""config.intra_op_parallel (kernels/_threads.py): convolutions split their batch and linear layers their
+GEMM rows over minidl's own threads, BLAS on one thread meanwhile, the prange kernels' serial twins in
+each part. The threaded paths must give the results of the single-threaded ones (to rounding: 1e-12
+in float64), pass gradcheck, be the same bit for bit from run to run, and leave BLAS's thread count as
+they found it.
+
+The part count is forced to 3 (``force_parts``) so the pool runs on any machine, also a 1-core one.
+"""
+import threading
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+import minidl.nn.functional as F
+from minidl import config
+from minidl.kernels import _numba, _threads, im2col
+
+PARTS = 3
+
+
+@pytest.fixture
+def force_parts(monkeypatch):
+    """The scheme on with PARTS threads, whatever BLAS's count here."""
+    def forced(array=None):
+        if not config.intra_op_parallel or _threads.in_section():
+            return 1
+        return 1 if array is not None and not isinstance(array, np.ndarray) else PARTS
+    monkeypatch.setattr(_threads, "intra_op_threads", forced)
+    with mdl.using_config(intra_op_parallel=True):
+        yield
+
+
+# (N, C, H, W, O, kernel, stride, padding, dilation, groups, im2col budget MB)
+CASES = [
+    (1, 3, 7, 9, 5, 3, 1, 1, 1, 1, 4),        # one image: fewer images than threads
+    (2, 4, 9, 7, 6, 3, 2, 1, 1, 2, 4),        # two images, strided, grouped
+    (5, 3, 11, 9, 7, 3, 1, 1, 1, 1, 4),       # odd batch, whole ranges kept for backward
+    (7, 5, 13, 11, 3, 5, 2, 2, 1, 1, 0.004),  # odd sizes, sub-chunks inside each range (cols rebuilt)
+    (9, 6, 10, 10, 9, 3, 1, 2, 2, 3, 0.002),  # dilation, groups, several chunks per range
+    (4, 7, 5, 5, 4, 1, 1, 0, 1, 1, 4),        # 1x1
+]
+
+
+def _conv_run(x, w, b, cotangent, case, threaded):
+    _, _, _, _, _, _, stride, padding, dilation, groups, budget = case
+    with mdl.using_config(intra_op_parallel=threaded, conv_algorithm="im2col", im2col_budget_mb=budget):
+        xt, wt, bt = (mdl.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = F.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation, groups=groups)
+        (y * mdl.tensor(cotangent)).sum().backward()
+    return [y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
+
+
+def _case_arrays(case, dtype, seed=0):
+    n, c, h, w_, o, k, stride, padding, dilation, groups, _ = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
+    w = rng.standard_normal((o, c // groups, k, k)).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype)
+    oh = (h + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    ow = (w_ + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    return x, w, b, rng.standard_normal((n, o, oh, ow)).astype(dtype)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threaded_conv_matches_single_threaded(force_parts, case, dtype):
+    x, w, b, cot = _case_arrays(case, dtype)
+    single = _conv_run(x, w, b, cot, case, threaded=False)
+    threaded = _conv_run(x, w, b, cot, case, threaded=True)
+    # a GEMM over fewer rows may take another OpenBLAS kernel (its edge and small-matrix paths), so
+    # even y and dx agree to rounding only
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for name, got, want in zip(("y", "dx", "dw", "db"), threaded, single):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max(), err_msg=name)
+
+
+def test_threaded_conv_same_bits_every_run(force_parts):
+    case = CASES[4]
+    x, w, b, cot = _case_arrays(case, np.float32, seed=3)
+    first = _conv_run(x, w, b, cot, case, threaded=True)
+    for _ in range(3):
+        for got, want in zip(_conv_run(x, w, b, cot, case, threaded=True), first):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("case", [CASES[1], CASES[3], CASES[4]])
+def test_threaded_conv_gradcheck(force_parts, case):
+    _, _, _, _, _, _, stride, padding, dilation, groups, budget = case
+    x, w, b, _ = _case_arrays(case, np.float64, seed=1)
+    inputs = [mdl.tensor(a, requires_grad=True) for a in (x[:3], w, b)]
+    with mdl.using_config(conv_algorithm="im2col", im2col_budget_mb=budget):
+        assert mdl.gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride=stride, padding=padding,
+                                                         dilation=dilation, groups=groups), inputs)
+
+
+@pytest.mark.parametrize("rows", [1, 5, 67])
+def test_threaded_linear_matches_and_gradchecks(force_parts, monkeypatch, rows):
+    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1)      # split even these small products
+    rng = np.random.default_rng(rows)
+    x, w, b = rng.standard_normal((rows, 13)), rng.standard_normal((11, 13)), rng.standard_normal(11)
+    cot = rng.standard_normal((rows, 11))
+    results = {}
+    for threaded in (False, True):
+        with mdl.using_config(intra_op_parallel=threaded):
+            xt, wt, bt = (mdl.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = F.linear(xt, wt, bt)
+            (y * mdl.tensor(cot)).sum().backward()
+            results[threaded] = [y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
+    for got, want in zip(results[True], results[False]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    inputs = [mdl.tensor(a, requires_grad=True) for a in (x, w, b)]
+    assert mdl.gradcheck(F.linear, inputs)
+
+
+def test_matmul_splits_rows_exactly(force_parts, monkeypatch):
+    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1)
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((31, 17)), rng.standard_normal((17, 9))
+    np.testing.assert_allclose(_threads.matmul(a, b), a @ b, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(_threads.matmul(a.T.copy().T, b), a @ b, rtol=1e-13, atol=1e-13)
+
+
+def test_run_orders_results_and_raises_first_error(force_parts):
+    seen = []
+
+    def task(i):
+        seen.append((i, _threads.in_section()))
+        return i * i
+    assert _threads.run(task, 4) == [0, 1, 4, 9]
+    assert sorted(seen) == [(i, True) for i in range(4)]
+    assert not _threads.in_section()
+
+    def failing(i):
+        if i >= 1:
+            raise ValueError(f"part {i}")
+        return i
+    with pytest.raises(ValueError, match="part 1"):
+        _threads.run(failing, 3)
+    assert _threads.run(lambda i: i, 2) == [0, 1]        # the pool still works after an error
+
+
+def test_nested_sections_run_in_the_calling_thread(force_parts):
+    def outer(i):
+        thread = threading.get_ident()
+        return _threads.run(lambda j: threading.get_ident() == thread, 2)
+    assert _threads.run(outer, 2) == [[True, True], [True, True]]
+
+
+def test_blas_thread_count_restored():
+    blas = _threads._blas_control()
+    if not blas.usable:
+        pytest.skip("threadpoolctl cannot see a BLAS library here")
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(2, user_api="blas"):
+        inside = []
+        _threads.run(lambda i: inside.append(blas.get()), 2)
+        assert inside and set(inside) == {1}
+        assert blas.get() == 2
+        with pytest.raises(RuntimeError):
+            _threads.run(lambda i: (_ for _ in ()).throw(RuntimeError("x")), 2)
+        assert blas.get() == 2
+
+
+def test_one_blas_thread_means_no_threads():
+    blas = _threads._blas_control()
+    if not blas.usable:
+        pytest.skip("threadpoolctl cannot see a BLAS library here")
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1, user_api="blas"), mdl.using_config(intra_op_parallel=True):
+        assert _threads.intra_op_threads(np.ones(3)) == 1
+    with mdl.using_config(intra_op_parallel=False):
+        assert _threads.intra_op_threads(np.ones(3)) == 1
+
+
+def test_serial_twin_inside_a_section_equals_parallel_kernel(force_parts):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 5, 9, 7))
+    want = im2col(x, (3, 3), 1, 1, 1)
+    got = _threads.run(lambda i: im2col(x, (3, 3), 1, 1, 1), 2)
+    for cols in got:
+        np.testing.assert_array_equal(cols, want)
+    from minidl.kernels import unfold
+    assert hasattr(unfold._im2col_rows, "serial") and unfold._im2col_rows.serial.py_func.__qualname__.endswith(
+        "__serial")
+    assert _numba.num_threads() >= 1
+
+
+def test_config_field_validated(monkeypatch):
+    with pytest.raises(ValueError, match="intra_op_parallel"):
+        config.intra_op_parallel = "sometimes"
+    field = {f.name: f for f in config.fields()}["intra_op_parallel"]
+    assert field.env == "MINIDL_INTRA_OP_PARALLEL"
+    assert field.from_environment({"MINIDL_INTRA_OP_PARALLEL": "1"}) is True
+    with pytest.raises(ValueError, match="MINIDL_INTRA_OP_PARALLEL"):
+        field.from_environment({"MINIDL_INTRA_OP_PARALLEL": "maybe"})
+
+
+def test_numba_threads_follow_blas_under_the_scheme():
+    """In a fresh process: a kernel launched under the scheme runs on T Numba threads (T = BLAS's count,
+    capped by the CPUs); off again, the rule of kernels/_numba.py (one thread beside BLAS) is back."""
+    import os
+    import subprocess
+    import sys
+    drop = ("NUMBA_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT", "MINIDL_KEEP_NUMBA_THREADS", "OMP_NUM_THREADS",
+            "MINIDL_INTRA_OP_PARALLEL")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    code = ("import numpy as np, numba, minidl, minidl.kernels as K; from minidl.kernels import _threads; "
+            "x = np.ones((1, 1, 2, 2), np.float32); K.im2col(x, 1, 1, 0, 1); on = numba.get_num_threads(); "
+            "minidl.config.intra_op_parallel = False; K.im2col(x, 1, 1, 0, 1); "
+            "print(on, numba.get_num_threads(), _threads.intra_op_threads(x), _threads._max_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
+    on, off, intra_off, cap = map(int, out)
+    assert intra_off == 1 and off == 1
+    assert on == min(2, cap)
