@@ -29,7 +29,8 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.metrics", "minidl.models", "minidl.viz", "minidl.autograd", "minidl.config", "minidl.cuda",
            "minidl.accelerator", "minidl.backends.cudnn", "minidl.nn.utils", "minidl.nn.parallel",
            "minidl.distributed", "minidl.utils.data", "minidl.vision.datasets", "minidl.vision.transforms",
-           "minidl.vision.utils", "minidl.vision.models", "minidl.keras", "minidl.keras.layers",
+           "minidl.vision.utils", "minidl.vision.models", "minidl.keras", "minidl.keras.layers", "minidl.linalg",
+           "minidl.special", "minidl.optim.swa_utils",
            "minidl.keras.callbacks", "minidl.keras.utils"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.
