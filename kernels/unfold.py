@@ -53,7 +53,7 @@ def _col2im_numpy(cols, g, channels_last):
 
 # --- 2. Numba CPU kernels -------------------------------------------------------
 
-def _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last):
+def _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last=False):
     """buf[r, t, ch] = xpad[b, ch, ya + r, t - pw] (zero outside x) for r < nrows, t < wp.
 
     The input rows one block of output rows reads, channels last, so that the
@@ -87,7 +87,7 @@ def _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last):
                 buf[d0 + t * uc] = src[s0 + t]
 
 
-def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channels_last):
+def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channels_last=False):
     # x: (N, C, H, W), or (N, H, W, C) when channels_last.
     # cols: flat (N*OH*OW) x (C*kh*kw). Work item q = (b, block of ``block``
     # output rows): its rows of cols are one contiguous range, written once.
@@ -119,7 +119,7 @@ def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channel
                             cols[d + ch * khw] = buf[s + ch]
 
 
-def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, channels_last):
+def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, channels_last=False):
     # Work item q = (b, block of ``cblock`` channels): it alone writes
     # dx[b, c0:c1], from cols rows of batch item b, columns of channels c0:c1,
     # so items never race. The sums gather in a channels-last buffer over the
