@@ -4,10 +4,21 @@ Convolution (cross-correlation, like PyTorch) of x (N, C, H, W) with
 w (O, C/g, kh, kw), P = OH*OW output pixels per image, K = C/g*kh*kw:
 
     cols = im2col(x)                 (N*P, C*kh*kw): one row per output pixel
-    y_t  = cols @ W2.T               (N*P, O), W2 = w.reshape(O, K), one GEMM per group
-    y    = y_t as (N, O, OH, OW)     one transposing copy, which also adds the bias
-    gT   = dy as (N*P, O)            one transposing copy
+    y_t  = cols @ W2.T               (N*P, O), W2 = w.reshape(O, K), one GEMM per group, + bias
+    y    = y_t as (N, O, OH, OW)     a view of NHWC memory (no copy), see below
+    gT   = dy as (N*P, O)            a free reshape when dy is NHWC too, else a transposing copy
     dW   = (cols.T @ gT).T,  dcols = gT @ W2  (N*P, C*kh*kw),  dx = col2im(dcols)
+
+Channels last: y_t already holds the output in NHWC order, so with
+``minidl.config.channels_last`` (MINIDL_CHANNELS_LAST, default on, CPU arrays
+only) the op returns it as an (N, O, OH, OW) view with channels-last strides,
+PyTorch's ``channels_last`` memory format; the shape and every value a user
+sees are NCHW's. ReLU and the other elementwise ops, max pooling and batch norm
+keep the layout, the next im2col reads it in place, and the gradient flowing
+back arrives NHWC, so gT is a reshape; dx is written in x's layout
+(``kernels.col2im(..., channels_last=...)``). Off, y_t is copied, transposed,
+into C-contiguous NCHW memory as before (one extra pass over the output each
+way, measured in docs/performance.md, "Channels-last conv output").
 
 Group g uses the column slices cols[:, g*K:(g+1)*K] and gT[:, g*Og:(g+1)*Og]
 (strided views BLAS reads in place). With pixels as rows every GEMM result is
@@ -30,7 +41,7 @@ from __future__ import annotations
 
 from .. import config, kernels
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, is_device_array
 from ..kernels.shapes import pair
 from ._guards import check_float_input, empty_batch
 
@@ -107,7 +118,9 @@ class Conv2d(Function):
         OW = kernels.conv_output_size(W, kw, stride[1], padding[1], dilation[1])
         P = OH * OW
         x = _conv_input(x)
-        self.channels_last, self.x_channels_last = config.channels_last, kernels.is_channels_last(x)
+        # NHWC output on the CPU only: the CUDA kernels read NCHW and would copy it back
+        self.channels_last = config.channels_last and not is_device_array(x)
+        self.x_channels_last = kernels.is_channels_last(x)
         self.w, self.groups, self.P = w, groups, P
         self.geometry = ((kh, kw), stride, padding, dilation)
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
