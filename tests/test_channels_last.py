@@ -227,3 +227,22 @@ def test_training_trajectory_same_with_and_without():
     off, on = run(False), run(True)
     assert off[-1] < off[0]
     np.testing.assert_allclose(on, off, rtol=2e-4)
+
+
+@pytest.mark.parametrize("algorithm", ["direct", "im2col"])
+def test_other_consumers_of_channels_last_input(algorithm):
+    # a direct-path conv, average pooling and adaptive pooling fed NHWC memory: NCHW's values and gradients
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 5, 9, 8))
+    w = rng.standard_normal((4, 5, 3, 3))
+
+    def run(src):
+        xt, wt = mdl.tensor(src, requires_grad=True), mdl.tensor(w, requires_grad=True)
+        with mdl.using_config(conv_algorithm=algorithm):
+            y = F.conv2d(xt, wt, padding=1)
+        z = F.avg_pool2d(F.relu(y), 3, 2, 1) + F.adaptive_avg_pool2d(y, (5, 4))
+        (z * z).sum().backward()
+        return z.numpy(), xt.grad.numpy(), wt.grad.numpy()
+
+    for got, want in zip(run(nhwc(x)), run(x)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
