@@ -7,6 +7,7 @@ module                 kernels
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``, ``channel_combine``
+``layout``             ``is_channels_last``, ``to_channels_last``, ``empty_in_layout`` (NCHW vs NHWC memory)
 ``shapes``             output sizes, argument checks and the geometry records they share
 =====================  =====================================================================
 
@@ -32,6 +33,7 @@ from .direct_conv import (
     conv2d_direct_forward,
     direct_conv_suited,
 )
+from .layout import empty_in_layout, is_channels_last, to_channels_last
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .shapes import conv_output_size, pool_output_size
 from .unfold import col2im, im2col
@@ -41,6 +43,7 @@ __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "DIRECT_MAX_CHANNELS", "DIRECT_MIN_PLANE",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
            "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
+           "is_channels_last", "to_channels_last", "empty_in_layout",
            "set_cpu_kernels", "cpu_kernels"]
 
 

@@ -14,9 +14,10 @@ import numpy as np
 
 from minidl.backend import get_array_module
 
-from . import _numba
+from . import _numba, nhwc
 from ._dispatch import implementation
 from ._numba import REDUCE_MATH, prange, uint64
+from .layout import empty_in_layout, is_channels_last, to_channels_last
 from .shapes import ChannelGeometry, check_out, check_same
 
 __all__ = ["channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
@@ -314,12 +315,33 @@ _AFFINE = {"numpy": _affine_numpy, "numba": _affine_numba, "cuda": _affine_cuda}
 _COMBINE = {"numpy": _combine_numpy, "numba": _combine_numba, "cuda": _combine_cuda}
 
 
-def _output(name, out, like):
-    """``out`` checked against ``like``, or a new C-contiguous array shaped and typed like it."""
+def _output(name, out, like, channels_last):
+    """``out`` checked against ``like``, or a new array shaped and typed like it, NHWC if ``channels_last``."""
     if out is None:
-        return get_array_module(like).empty(like.shape, dtype=like.dtype)
-    check_out(name, out, like.shape, like.dtype)
+        return empty_in_layout(like.shape, channels_last, like)
+    if is_channels_last(out):
+        check_out(name, nhwc.nhwc(out), nhwc.nhwc(like).shape, like.dtype)
+    else:
+        check_out(name, out, like.shape, like.dtype)
     return out
+
+
+# Channels-last (NHWC) arrays: the Numba kernels of kernels/nhwc.py work on their
+# (N*H*W, C) rows; the other implementations see those rows as an (N*H*W, C, 1, 1)
+# NCHW array, which holds the same per-channel values.
+
+def _channels_last(*arrays):
+    """True when any of the arrays is channels-last (the others are then brought to that layout)."""
+    return any(is_channels_last(a) for a in arrays)
+
+
+def _rows(x):
+    """The (N*H*W, C) rows of x in channels-last memory (copied into that layout if needed)."""
+    return nhwc.rows(x if is_channels_last(x) else to_channels_last(x))
+
+
+def _rows4(x):
+    return _rows(x)[:, :, None, None]
 
 
 def channel_mean_var(x):
@@ -332,7 +354,13 @@ def channel_mean_var(x):
     g = ChannelGeometry.of("channel_mean_var", x)
     if g.n * g.hw == 0:
         raise ValueError(f"channel_mean_var: no elements per channel in x {tuple(x.shape)}")
-    return _MEAN_VAR[implementation(x)](x, g)
+    impl = implementation(x)
+    if _channels_last(x):
+        if impl == "numba":
+            return nhwc.mean_var(_rows(x))
+        x = _rows4(x)
+        g = ChannelGeometry.of("channel_mean_var", x)
+    return _MEAN_VAR[impl](x, g)
 
 
 def channel_sum_dot(a, b):
@@ -342,14 +370,28 @@ def channel_sum_dot(a, b):
     """
     g = ChannelGeometry.of("channel_sum_dot", a)
     check_same("channel_sum_dot", a, b)
-    return _SUM_DOT[implementation(a)](a, b, g)
+    impl = implementation(a)
+    if _channels_last(a, b):
+        if impl == "numba":
+            return nhwc.sum_dot(_rows(a), _rows(b))
+        a, b = _rows4(a), _rows4(b)
+        g = ChannelGeometry.of("channel_sum_dot", a)
+    return _SUM_DOT[impl](a, b, g)
 
 
 def channel_affine(x, scale, shift, out=None):
     """``x * scale[c] + shift[c]`` for x (N, C[, H, W]) in one pass; ``out`` may be x itself."""
     g = ChannelGeometry.of("channel_affine", x, scale, shift)
-    out = _output("channel_affine", out, x)
-    return _AFFINE[implementation(x)](x, scale, shift, out, g)
+    out = _output("channel_affine", out, x, _channels_last(x))
+    impl = implementation(x)
+    if is_channels_last(out):
+        if impl == "numba":
+            nhwc.affine(_rows(x), scale, shift, _rows(out))
+        else:
+            x4, o4 = _rows4(x), _rows4(out)
+            _AFFINE[impl](x4, scale, shift, o4, ChannelGeometry.of("channel_affine", x4))
+        return out
+    return _AFFINE[impl](x, scale, shift, out, g)
 
 
 def channel_combine(a, b, alpha, beta, gamma, out=None):
@@ -359,5 +401,13 @@ def channel_combine(a, b, alpha, beta, gamma, out=None):
     """
     g = ChannelGeometry.of("channel_combine", a, alpha, beta, gamma)
     check_same("channel_combine", a, b)
-    out = _output("channel_combine", out, a)
-    return _COMBINE[implementation(a)](a, b, alpha, beta, gamma, out, g)
+    out = _output("channel_combine", out, a, _channels_last(a, b))
+    impl = implementation(a)
+    if is_channels_last(out):
+        if impl == "numba":
+            nhwc.combine(_rows(a), _rows(b), alpha, beta, gamma, _rows(out))
+        else:
+            a4, b4, o4 = _rows4(a), _rows4(b), _rows4(out)
+            _COMBINE[impl](a4, b4, alpha, beta, gamma, o4, ChannelGeometry.of("channel_combine", a4))
+        return out
+    return _COMBINE[impl](a, b, alpha, beta, gamma, out, g)

@@ -15,9 +15,10 @@ import numpy as np
 
 from minidl.backend import get_array_module
 
-from . import _numba
+from . import _numba, nhwc
 from ._dispatch import implementation
 from ._numba import fill, gather_add, prange, scatter_add, uint64, valid_range
+from .layout import is_channels_last
 from .shapes import PoolGeometry, check_float, check_nchw
 
 __all__ = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
@@ -436,12 +437,16 @@ def maxpool2d_forward(x, kernel, stride, padding, ceil_mode):
 
     PyTorch semantics (implicit -inf padding, padding <= kernel // 2, first max
     wins, a NaN is the max); ``argmax`` is int64, the flat index ``h*W + w`` in
-    the unpadded plane. ``stride=None`` means stride = kernel.
+    the unpadded plane. ``stride=None`` means stride = kernel. A channels-last
+    x (NHWC memory) gives channels-last results on the CPU.
     """
     check_nchw("maxpool2d_forward", x)
     check_float("maxpool2d_forward", x)
     g = PoolGeometry.of("maxpool2d_forward", x.shape, kernel, stride, padding, ceil_mode)
-    return _MAX_FORWARD[implementation(x)](x, g)
+    impl = implementation(x)
+    if impl == "numba" and is_channels_last(x):   # NHWC in, NHWC out (kernels/nhwc.py)
+        return nhwc.maxpool_forward(x, g)
+    return _MAX_FORWARD[impl](x, g)
 
 
 def maxpool2d_backward(dy, argmax, x_shape):
@@ -457,7 +462,10 @@ def maxpool2d_backward(dy, argmax, x_shape):
     n, c, h, w = (int(v) for v in x_shape)
     if (n, c) != tuple(dy.shape[:2]):
         raise ValueError(f"maxpool2d_backward: dy shape {tuple(dy.shape)} does not match x_shape {tuple(x_shape)}")
-    return _MAX_BACKWARD[implementation(dy)](dy, argmax, n, c, h, w)
+    impl = implementation(dy)
+    if impl == "numba" and is_channels_last(argmax):   # the forward ran channels-last: dx is too
+        return nhwc.maxpool_backward(dy, argmax, n, c, h, w)
+    return _MAX_BACKWARD[impl](dy, argmax, n, c, h, w)
 
 
 def avgpool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad):

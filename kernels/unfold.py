@@ -13,6 +13,7 @@ from minidl.backend import get_array_module
 from . import _numba
 from ._dispatch import implementation
 from ._numba import fill, gather, prange, uint64
+from .layout import is_channels_last, to_channels_last
 from .shapes import ConvGeometry, check_float, check_nchw, check_out
 
 __all__ = ["im2col", "col2im"]
@@ -38,7 +39,7 @@ def _im2col_numpy(x, g, out):
     return out
 
 
-def _col2im_numpy(cols, g):
+def _col2im_numpy(cols, g, channels_last):
     xp = get_array_module(cols)
     dxpad = xp.zeros((g.n, g.c, g.h + 2 * g.ph, g.w + 2 * g.pw), dtype=cols.dtype)
     cols6 = cols.reshape(g.n, g.oh, g.ow, g.c, g.kh, g.kw)
@@ -46,18 +47,23 @@ def _col2im_numpy(cols, g):
         for j in range(g.kw):
             dxpad[:, :, _window(i * g.dh, g.sh, g.oh), _window(j * g.dw, g.sw, g.ow)] += \
                 cols6[:, :, :, :, i, j].transpose(0, 3, 1, 2)
-    return xp.ascontiguousarray(dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w])
+    dx = dxpad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]
+    return to_channels_last(dx) if channels_last else xp.ascontiguousarray(dx)
 
 
 # --- 2. Numba CPU kernels -------------------------------------------------------
 
-def _stage_rows(x, b, ya, nrows, wp, pw, buf):
+def _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last=False):
     """buf[r, t, ch] = xpad[b, ch, ya + r, t - pw] (zero outside x) for r < nrows, t < wp.
 
     The input rows one block of output rows reads, channels last, so that the
-    channels of one (row, column) are contiguous.
+    channels of one (row, column) are contiguous. ``x`` is (N, C, H, W), or
+    (N, H, W, C) when ``channels_last`` (then each row is one contiguous copy).
     """
-    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    if channels_last:
+        h, w, c = x.shape[1], x.shape[2], x.shape[3]
+    else:
+        c, h, w = x.shape[1], x.shape[2], x.shape[3]
     uc = uint64(c)
     x0 = min(pw, wp)           # staged columns [x0, x1) come from the input
     x1 = min(w + pw, wp)
@@ -69,6 +75,10 @@ def _stage_rows(x, b, ya, nrows, wp, pw, buf):
             continue
         fill(buf, base, x0 * c, 0)
         fill(buf, base + uint64(x1 * c), (wp - x1) * c, 0)
+        if channels_last:
+            src = x[b, y].reshape(-1)
+            gather(buf, base + uint64(x0) * uc, src, uint64(x0 - pw) * uc, 1, uint64(x1 - x0) * uc)
+            continue
         for ch in range(uc):
             src = x[b, ch, y]
             d0 = base + uint64(x0) * uc + ch
@@ -77,13 +87,14 @@ def _stage_rows(x, b, ya, nrows, wp, pw, buf):
                 buf[d0 + t * uc] = src[s0 + t]
 
 
-def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block):
+def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channels_last=False):
+    # x: (N, C, H, W), or (N, H, W, C) when channels_last.
     # cols: flat (N*OH*OW) x (C*kh*kw). Work item q = (b, block of ``block``
     # output rows): its rows of cols are one contiguous range, written once.
     # The input rows the block reads are first staged channels-last in a small
     # buffer; then each cols row is kh*kw runs over channels, read contiguous
     # from the buffer and written with stride kh*kw.
-    n, c = x.shape[0], x.shape[1]
+    n, c = x.shape[0], x.shape[3] if channels_last else x.shape[1]
     k = c * kh * kw
     khw = uint64(kh * kw)
     uc = uint64(c)
@@ -96,7 +107,7 @@ def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block):
         ya = oy0 * sh - ph                       # first input row read (may be padding)
         nrows = (oy1 - 1 - oy0) * sh + (kh - 1) * dh + 1
         buf = np.empty(nrows * wp * c, dtype=x.dtype)
-        _stage_rows(x, b, ya, nrows, wp, pw, buf)
+        _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last)
         for oy in range(oy0, oy1):
             for ox in range(ow):
                 d0 = uint64(((b * oh + oy) * ow + ox) * k)
@@ -108,13 +119,16 @@ def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block):
                             cols[d + ch * khw] = buf[s + ch]
 
 
-def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock):
+def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, channels_last=False):
     # Work item q = (b, block of ``cblock`` channels): it alone writes
     # dx[b, c0:c1], from cols rows of batch item b, columns of channels c0:c1,
     # so items never race. The sums gather in a channels-last buffer over the
     # padded plane the windows reach (contiguous adds over channels), then are
-    # copied out to NCHW.
-    n, c, h, w = dx.shape
+    # copied out to NCHW (or, when channels_last, to dx of shape (N, H, W, C)).
+    if channels_last:
+        n, h, w, c = dx.shape
+    else:
+        n, c, h, w = dx.shape
     k = c * kh * kw
     khw = kh * kw
     hs = (oh - 1) * sh + (kh - 1) * dh + 1      # padded rows the windows reach
@@ -135,9 +149,20 @@ def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock):
                         s = uint64(s0 + i * kw + j)
                         for ch in range(ucc):
                             acc[a + ch] += cols[s + ch * uint64(khw)]
+        nx = max(0, min(w, ws - pw))
+        if channels_last:
+            # dx[b, y, xx, c0:c1] = acc[y + ph, xx + pw, :]: one contiguous run per pixel
+            for y in range(h):
+                ry = y + ph
+                for xx in range(w):
+                    d = dx[b, y, xx]
+                    if ry >= hs or xx >= nx:
+                        fill(d, c0, cc, 0)
+                    else:
+                        gather(d, c0, acc, (ry * ws + xx + pw) * cc, 1, cc)
+            continue
         # back to NCHW: dx[b, c0 + ch, y, xx] = acc[y + ph, xx + pw, ch]; pixels
         # right of or below the last window (xx + pw >= ws, y + ph >= hs) get 0
-        nx = max(0, min(w, ws - pw))
         for ch in range(cc):
             plane = dx[b, c0 + ch]
             for y in range(h):
@@ -197,19 +222,23 @@ def _im2col_numba(x, g, out):
     compile_numba()
     wp = g.reach[1]
     block = im2col_block(g.n, g.c, g.oh, g.sh, wp, x.dtype.itemsize)
-    _im2col_rows(np.ascontiguousarray(x), out.reshape(-1), g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                 g.oh, g.ow, block)
+    nhwc = is_channels_last(x)           # read the NHWC memory as it is, no copy
+    src = x.transpose(0, 2, 3, 1) if nhwc else np.ascontiguousarray(x)
+    _im2col_rows(src, out.reshape(-1), g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, block, nhwc)
     return out
 
 
-def _col2im_numba(cols, g):
+def _col2im_numba(cols, g, channels_last):
     compile_numba()
-    dx = np.empty(g.x_shape, dtype=cols.dtype)
     hs, ws = g.reach
     cblock = col2im_cblock(g.n, g.c, hs, ws, cols.dtype.itemsize)
+    if channels_last:
+        dx = np.empty((g.n, g.h, g.w, g.c), dtype=cols.dtype)
+    else:
+        dx = np.empty(g.x_shape, dtype=cols.dtype)
     _col2im_blocks(np.ascontiguousarray(cols).reshape(-1), dx, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                   g.oh, g.ow, cblock)
-    return dx
+                   g.oh, g.ow, cblock, channels_last)
+    return dx.transpose(0, 3, 1, 2) if channels_last else dx
 
 
 # --- 3. CUDA kernels (numba.cuda, see kernels/_cuda.py) -----------------------
@@ -288,14 +317,14 @@ def _im2col_cuda(x, g, out):
     return out
 
 
-def _col2im_cuda(cols, g):
+def _col2im_cuda(cols, g, channels_last):
     from . import _cuda
     xp = get_array_module(cols)
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty(g.x_shape, dtype=cols.dtype)
     _cuda.launch(_cuda.kernels(_cuda_sources, cols.dtype.name).col2im, dx.size, _cuda.stream_for(cols),
                  _cuda.dev(cols), _cuda.dev(dx), *g)
-    return dx
+    return to_channels_last(dx) if channels_last else dx
 
 
 # --- 4. dispatch ------------------------------------------------------------------
@@ -306,6 +335,9 @@ _COL2IM = {"numpy": _col2im_numpy, "numba": _col2im_numba, "cuda": _col2im_cuda}
 
 def im2col(x, kernel, stride, padding, dilation, out=None):
     """Unfold x (N, C, H, W) into cols (N*OH*OW, C*kh*kw), C-contiguous.
+
+    x may have any strides; channels-last memory (NHWC, see
+    :func:`~.shapes.is_channels_last`) is read in place by the CPU kernel.
 
     ``cols[(n*OH+oy)*OW+ox, (c*kh+i)*kw+j] = xpad[n, c, oy*sh+i*dh, ox*sw+j*dw]``
     (zero padding): rows are output pixels (n, oy, ox), columns are weight
@@ -333,11 +365,13 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
     return _IM2COL[implementation(x)](x, g, out)
 
 
-def col2im(cols, x_shape, kernel, stride, padding, dilation):
+def col2im(cols, x_shape, kernel, stride, padding, dilation, channels_last=False):
     """Adjoint of :func:`im2col`: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape`` (N, C, H, W).
 
     Every entry of ``cols`` is added to the input pixel im2col read it from
-    (entries that came from padding are dropped).
+    (entries that came from padding are dropped). dx is C-contiguous, or with
+    ``channels_last`` an (N, C, H, W) view of NHWC memory (PyTorch's
+    ``channels_last`` memory format).
 
     >>> import numpy as np
     >>> from minidl import kernels
@@ -351,4 +385,4 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation):
     if tuple(cols.shape) != g.cols_shape:
         raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
                          f"{tuple(x_shape)} (expected {g.cols_shape})")
-    return _COL2IM[implementation(cols)](cols, g)
+    return _COL2IM[implementation(cols)](cols, g, bool(channels_last))

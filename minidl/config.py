@@ -91,6 +91,10 @@ _FIELDS = [
     Field("fuse_conv_bias", "MINIDL_FUSE_CONV_BIAS", True, "bool",
           "direct-convolution layers add the bias, and sum its gradient, inside their kernels' passes "
           "(otherwise a separate y += b and dy.sum((0, 2, 3)))"),
+    Field("channels_last", "MINIDL_CHANNELS_LAST", True, "bool",
+          "im2col convolutions return their output as an (N, C, H, W) view of NHWC memory (PyTorch's "
+          "channels_last memory format: no transposing copy), and pooling, batch norm and the next "
+          "convolution keep that layout; off: every convolution output is C-contiguous NCHW"),
     Field("cpu_kernels", "MINIDL_CPU_KERNELS", "numba", "choice",
           "kernels for NumPy arrays: 'numba' (compiled), 'numpy' (the vectorised references) or "
           "'cudasim' (the CUDA kernels under Numba's simulator, NUMBA_ENABLE_CUDASIM=1 only)",

@@ -4,10 +4,21 @@ Convolution (cross-correlation, like PyTorch) of x (N, C, H, W) with
 w (O, C/g, kh, kw), P = OH*OW output pixels per image, K = C/g*kh*kw:
 
     cols = im2col(x)                 (N*P, C*kh*kw): one row per output pixel
-    y_t  = cols @ W2.T               (N*P, O), W2 = w.reshape(O, K), one GEMM per group
-    y    = y_t as (N, O, OH, OW)     one transposing copy, which also adds the bias
-    gT   = dy as (N*P, O)            one transposing copy
+    y_t  = cols @ W2.T               (N*P, O), W2 = w.reshape(O, K), one GEMM per group, + bias
+    y    = y_t as (N, O, OH, OW)     a view of NHWC memory (no copy), see below
+    gT   = dy as (N*P, O)            a free reshape when dy is NHWC too, else a transposing copy
     dW   = (cols.T @ gT).T,  dcols = gT @ W2  (N*P, C*kh*kw),  dx = col2im(dcols)
+
+Channels last: y_t already holds the output in NHWC order, so with
+``minidl.config.channels_last`` (MINIDL_CHANNELS_LAST, default on, CPU arrays
+only) the op returns it as an (N, O, OH, OW) view with channels-last strides,
+PyTorch's ``channels_last`` memory format; the shape and every value a user
+sees are NCHW's. ReLU and the other elementwise ops, max pooling and batch norm
+keep the layout, the next im2col reads it in place, and the gradient flowing
+back arrives NHWC, so gT is a reshape; dx is written in x's layout
+(``kernels.col2im(..., channels_last=...)``). Off, y_t is copied, transposed,
+into C-contiguous NCHW memory as before (one extra pass over the output each
+way, measured in docs/performance.md, "Channels-last conv output").
 
 Group g uses the column slices cols[:, g*K:(g+1)*K] and gT[:, g*Og:(g+1)*Og]
 (strided views BLAS reads in place). With pixels as rows every GEMM result is
@@ -32,7 +43,7 @@ import numpy as np
 
 from .. import config, kernels
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, is_device_array
 from ..kernels import _threads
 from ..kernels.shapes import pair
 from ._guards import check_float_input, empty_batch
@@ -110,12 +121,15 @@ class Conv2d(Function):
         OH = kernels.conv_output_size(H, kh, stride[0], padding[0], dilation[0])
         OW = kernels.conv_output_size(W, kw, stride[1], padding[1], dilation[1])
         P = OH * OW
-        x = xp.ascontiguousarray(x)
+        x = _conv_input(x)
+        # NHWC output on the CPU only: the CUDA kernels read NCHW and would copy it back
+        self.channels_last = config.channels_last and not is_device_array(x)
+        self.x_channels_last = kernels.is_channels_last(x)
         self.w, self.groups, self.P = w, groups, P
         self.geometry = ((kh, kw), stride, padding, dilation)
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
         self.chunk = max(1, min(N, _im2col_budget_bytes() // max(bytes_per_image, 1)))
-        y = xp.empty((N, O, P), dtype=x.dtype)
+        y = xp.empty((N, P, O) if self.channels_last else (N, O, P), dtype=x.dtype)
         self.parts = _threads.parts_of(N, _threads.intra_op_threads(x))
         if len(self.parts) > 1:
             # one contiguous range of images per thread (kernels/_threads.py); a range that fits the
@@ -134,6 +148,8 @@ class Conv2d(Function):
                 buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None)
                 self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
         self.x_shape = x.shape
+        if self.channels_last:      # (N, P, O) memory seen as (N, O, OH, OW): PyTorch's channels_last
+            return y.reshape(N, OH, OW, O).transpose(0, 3, 1, 2)
         return y.reshape(N, O, OH, OW)
 
     def _forward_range(self, x, b, y, lo, hi):
@@ -147,11 +163,27 @@ class Conv2d(Function):
         return cols if hi - lo <= self.chunk else None
 
     def _forward_gemm(self, cols, b, y_out):
-        """y_out (n, O, P) = (cols @ W2.T) laid out channel-first, plus the bias."""
+        """y_out = (cols @ W2.T) plus the bias: y_out is (n, P, O) with channels_last, else (n, O, P).
+
+        Channels last, the GEMM writes straight into y_out; otherwise its (n*P, O)
+        result is copied, transposed, into y_out.
+        """
         xp = get_array_module(cols)
         w, groups = self.w, self.groups
         O, Cg, kh, kw = w.shape
         w2 = w.reshape(O, Cg * kh * kw)
+        if self.channels_last:
+            y_rows = y_out.reshape(-1, O)                              # (n*P, O), a view
+            if groups == 1:
+                xp.matmul(cols, w2.T, out=y_rows)
+            else:
+                Og, Kg = O // groups, Cg * kh * kw
+                for g in range(groups):
+                    xp.matmul(cols[:, g * Kg:(g + 1) * Kg], w2[g * Og:(g + 1) * Og].T,
+                              out=y_rows[:, g * Og:(g + 1) * Og])
+            if b is not None:
+                y_rows += b
+            return
         if groups == 1:
             y_t = cols @ w2.T                                          # (n*P, O)
         else:
@@ -196,7 +228,9 @@ class Conv2d(Function):
             gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
             return gx, gw, gb
         gw_t = xp.empty((groups, Cg * kh * kw, O // groups), dtype=g.dtype) if need_w else None
-        gx = xp.empty(self.x_shape, dtype=g.dtype) if need_x and self.cols is None else None
+        gx = None
+        if need_x and self.cols is None:
+            gx = kernels.empty_in_layout(self.x_shape, self.x_channels_last, g)
         for n0 in range(0, N, self.chunk):
             n1 = min(N, n0 + self.chunk)
             cols = self.cols if self.cols is not None else kernels.im2col(self.x[n0:n1], *self.geometry)
@@ -216,7 +250,7 @@ class Conv2d(Function):
         so the result does not depend on timing.
         """
         O, Cg, kh, kw = self.w.shape
-        gx = np.empty(self.x_shape, dtype=g3.dtype) if need_x else None
+        gx = kernels.empty_in_layout(self.x_shape, self.x_channels_last, g3) if need_x else None
         wt_shape = (self.groups, Cg * kh * kw, O // self.groups)
 
         def one_range(i):
@@ -266,7 +300,7 @@ class Conv2d(Function):
             for k in range(groups):
                 xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
                           out=gcols[:, k * Kg:(k + 1) * Kg])
-        return kernels.col2im(gcols, x_shape, *self.geometry)
+        return kernels.col2im(gcols, x_shape, *self.geometry, channels_last=self.x_channels_last)
 
     def _params(self):
         """(stride, padding, dilation, groups) of this convolution, from either path's saved state."""
@@ -286,6 +320,11 @@ class Conv2d(Function):
         gw = Conv2dWeightGrad.apply(x, g, w_shape=tuple(w.shape), params=params) if need[1] else None
         gb = g.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
         return gx, gw, gb
+
+
+def _conv_input(x):
+    """x as im2col reads it without a copy: C-contiguous NCHW or channels-last NHWC (else a NCHW copy)."""
+    return x if kernels.is_channels_last(x) else get_array_module(x).ascontiguousarray(x)
 
 
 def _grad_rows(g):
@@ -321,7 +360,7 @@ def _conv_weight_grad_raw(x, g, w_shape, params):
     stride, padding, dilation, groups = params
     out_ch, Cg, kh, kw = w_shape
     Og, Kg = out_ch // groups, Cg * kh * kw
-    cols = kernels.im2col(xp.ascontiguousarray(x), (kh, kw), stride, padding, dilation)
+    cols = kernels.im2col(_conv_input(x), (kh, kw), stride, padding, dilation)
     gT = _grad_rows(g)
     gw = xp.empty((out_ch, Kg), dtype=g.dtype)
     for k in range(groups):

@@ -23,6 +23,11 @@ def _as_4d(a):
     return a.reshape(a.shape + (1,)) if a.ndim == 3 else a
 
 
+def _nchw_or_channels_last(a):
+    """a unchanged when C-contiguous or channels-last (NHWC memory, which the channel kernels keep), else a copy."""
+    return a if kernels.is_channels_last(a) else get_array_module(a).ascontiguousarray(a)
+
+
 class BatchNorm(Function):
     """Batch norm with optional affine weight/bias; running stats are updated outside the graph.
 
@@ -34,7 +39,7 @@ class BatchNorm(Function):
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
         xp = get_array_module(x)
-        x4 = xp.ascontiguousarray(_as_4d(x))
+        x4 = _nchw_or_channels_last(_as_4d(x))
         dt = x.dtype.type
         self.use_batch = training or running_mean is None
         if self.use_batch:
@@ -66,7 +71,7 @@ class BatchNorm(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        g4 = xp.ascontiguousarray(_as_4d(g))
+        g4 = _nchw_or_channels_last(_as_4d(g))
         need_x, need_w, need_b = self.needs_input_grad
         gx = gw = gb = None
         if self.use_batch:

@@ -19,11 +19,16 @@ from ._guards import check_float_input, empty_batch
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
+def _nchw_or_channels_last(x):
+    """x unchanged when C-contiguous or channels-last (NHWC memory, which the CPU kernels keep), else a copy."""
+    return x if kernels.is_channels_last(x) else get_array_module(x).ascontiguousarray(x)
+
+
 class MaxPool2d(Function):
     """Window maxima; the gradient goes to the (first) arg-max of each window."""
 
     def forward(self, x, kernel=None, stride=None, padding=None, ceil_mode=False, indices_out=None):
-        x = get_array_module(x).ascontiguousarray(x)
+        x = _nchw_or_channels_last(x)
         out, self.argmax = kernels.maxpool2d_forward(x, kernel, stride, padding, ceil_mode)
         self.x_shape = x.shape
         if indices_out is not None:  # return_indices=True: hand the arg-max to the caller
@@ -31,7 +36,6 @@ class MaxPool2d(Function):
         return out
 
     def backward(self, g):
-        g = get_array_module(g).ascontiguousarray(g)
         return kernels.maxpool2d_backward(g, self.argmax, self.x_shape)
 
     def backward_graph(self, g):
@@ -54,7 +58,7 @@ class MaxPoolScatter(Function):
 
     def forward(self, g, argmax=None, x_shape=None):
         self.argmax, self.x_shape = argmax, x_shape
-        return kernels.maxpool2d_backward(get_array_module(g).ascontiguousarray(g), argmax, x_shape)
+        return kernels.maxpool2d_backward(g, argmax, x_shape)
 
     def backward(self, v):
         return _gather_at(v, self.argmax)
@@ -71,7 +75,7 @@ class MaxPoolGather(Function):
         return _gather_at(x, argmax)
 
     def backward(self, g):
-        return kernels.maxpool2d_backward(get_array_module(g).ascontiguousarray(g), self.argmax, self.x_shape)
+        return kernels.maxpool2d_backward(g, self.argmax, self.x_shape)
 
     def backward_graph(self, g):
         return MaxPoolScatter.apply(g, argmax=self.argmax, x_shape=self.x_shape)
