@@ -1,0 +1,464 @@
+"""Winograd F(2x2, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: reference, Numba, dispatch.
+
+``conv2d_winograd_forward(x (N,C,H,W), w (O,C,3,3), padding, bias=None) -> (N,O,OH,OW)`` and
+``conv2d_winograd_backward(dy, x, w, padding, need_input, need_weight) -> (dx, dw)``.
+
+The output is cut into 2x2 tiles, tile t reading the 4x4 patch d of the
+padded input at (2*ty, 2*tx). With Lavin & Gray's matrices (``BT``, ``G``,
+``AT`` below) one tile of one output channel is::
+
+    y_tile = AT [ sum_c (G w[o, c] G^T) * (BT d[c] BT^T) ] AT^T     (* elementwise, 4x4)
+
+so for each of the 16 frequencies k = (a, b) the channel sum is one matrix
+product. With V (16, C, T) the transformed input tiles of T tiles and
+U (16, C, O) the transformed weights, M[k] = V[k]^T @ U[k] (T, O): 16 GEMMs
+with the tiles as rows, 16*T*C*O multiply-adds where im2col needs 36*T*C*O
+(2.25x fewer). The backward pass is this algorithm's exact adjoint: with
+dM[k] = A dy_tile A^T (the output transform transposed),
+
+    dU[k] = V[k] @ dM[k]                (C, O)  ->  dw = G^T dU G
+    dV[k] = U[k] @ dM[k]^T              (C, T)  ->  dx = sum over tiles of B dV B^T (overlapping 4x4 tiles)
+
+(the input gradient is the transposed Winograd convolution; both gradients
+reuse the transformed dy). Images go in chunks so that the transformed
+arrays of one chunk stay within ``budget_bytes``; the backward pass rebuilds
+each chunk's V instead of keeping it.
+
+Rounding: the transforms add and subtract up to 9 values (and halve), so the
+result is less accurate than a direct sum. Measured in float32 against a
+float64 evaluation (tests/test_winograd.py), with scale = max|x| * max|w| * 9C,
+max |error| / scale stays below 3e-7 for forward, dx and dw at C up to 256
+(direct im2col: about 1e-7); the tests assert :data:`FLOAT32_ERROR_BOUND`
+(1e-6, i.e. about 8 float32 epsilons) on random odd-sized inputs.
+
+The Numba kernels are the tile transforms (one image plane per work item,
+contiguous reads and writes); the GEMMs are ``xp.matmul`` on the stacked
+frequencies, so CuPy arrays run the vectorised reference transforms and
+cuBLAS (no CUDA kernel of its own).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.backend import get_array_module
+
+from . import _numba
+from ._dispatch import implementation
+from ._numba import prange, uint64
+from .shapes import DirectConvGeometry, check_float, check_nchw
+
+__all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable",
+           "FLOAT32_ERROR_BOUND"]
+
+# F(2x2, 3x3): y = AT [(G g G^T) * (BT d BT^T)] AT^T
+BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
+G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
+AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
+
+# max |y_float32 - y_float64| / (max|x| * max|w| * 9 * C), asserted by the tests (see the module docstring)
+FLOAT32_ERROR_BOUND = 1e-6
+
+
+def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
+    """Whether this convolution is one Winograd F(2x2, 3x3) computes: 3x3, stride 1, dilation 1, groups 1."""
+    return (tuple(int(v) for v in w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1)
+            and tuple(dilation) == (1, 1) and int(groups) == 1 and len(x_shape) == 4)
+
+
+def _tiles(g):
+    """(TH, TW): 2x2 output tiles per column and row."""
+    return (g.oh + 1) // 2, (g.ow + 1) // 2
+
+
+# --- 1. NumPy reference transforms (vectorised; written against xp) -------------------
+
+def _input_numpy(x, ph, pw, th, tw, v):
+    # v (16, C, n*TH*TW): v[4a+b, c, t] = (BT d BT^T)[a, b] for tile t's 4x4 patch d of plane c
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    xpad = xp.zeros((n, c, 2 * th + 2, 2 * tw + 2), dtype=x.dtype)
+    xpad[:, :, ph:ph + h, pw:pw + w] = x
+    d = xp.stack([xp.stack([xpad[:, :, i:i + 2 * th:2, j:j + 2 * tw:2] for j in range(4)]) for i in range(4)])
+    bt = xp.asarray(BT, dtype=x.dtype)
+    tv = xp.einsum("ai,ijnctu,bj->abcntu", bt, d, bt)
+    v[...] = tv.reshape(16, c, -1)
+
+
+def _output_numpy(m, y, bias, th, tw):
+    # y (n, O, OH, OW) = AT M AT^T per tile, cropped; m (16, n*TH*TW, O)
+    xp = get_array_module(m)
+    n, o, oh, ow = y.shape
+    at = xp.asarray(AT, dtype=m.dtype)
+    full = xp.einsum("ra,abntuo,sb->notrus", at, m.reshape(4, 4, n, th, tw, o), at)
+    y[...] = full.reshape(n, o, 2 * th, 2 * tw)[:, :, :oh, :ow]
+    if bias is not None:
+        y += bias.reshape(1, -1, 1, 1)
+
+
+def _grad_output_numpy(dy, th, tw, dm):
+    # dm (16, O, n*TH*TW) = AT^T dy_tile AT (the output transform transposed), dy zero-extended to whole tiles
+    xp = get_array_module(dy)
+    n, o, oh, ow = dy.shape
+    full = xp.zeros((n, o, 2 * th, 2 * tw), dtype=dy.dtype)
+    full[:, :, :oh, :ow] = dy
+    at = xp.asarray(AT, dtype=dy.dtype)
+    tm = xp.einsum("ra,notrus,sb->abontu", at, full.reshape(n, o, th, 2, tw, 2), at)
+    dm[...] = tm.reshape(16, o, -1)
+
+
+def _grad_input_numpy(dv, dx, ph, pw, th, tw):
+    # dx (n, C, H, W) = the padded-plane sum over tiles of BT^T dV BT, cropped; dv (16, C, n*TH*TW)
+    xp = get_array_module(dv)
+    n, c, h, w = dx.shape
+    bt = xp.asarray(BT, dtype=dv.dtype)
+    dd = xp.einsum("ai,abcntu,bj->ijnctu", bt, dv.reshape(4, 4, c, n, th, tw), bt)
+    dxpad = xp.zeros((n, c, 2 * th + 2, 2 * tw + 2), dtype=dv.dtype)
+    for i in range(4):
+        for j in range(4):
+            dxpad[:, :, i:i + 2 * th:2, j:j + 2 * tw:2] += dd[i, j]
+    dx[...] = dxpad[:, :, ph:ph + h, pw:pw + w]
+
+
+# --- 2. Numba CPU kernels -------------------------------------------------------------
+# One (image, channel) plane per work item: the plane is copied into a zeroed
+# scratch of whole tiles ((2TH+2) x (2TW+2)), so the tile loops need no bounds
+# checks; each tile row is one loop over tx that reads the scratch with step 2
+# and writes the 16 frequency rows contiguously.
+
+def _wino_input(x, ph, pw, th, tw, v):
+    n, c, h, w = x.shape
+    tiles = th * tw
+    for q in prange(n * c):
+        b = q // c
+        ci = q % c
+        pad = np.zeros((2 * th + 2, 2 * tw + 2), dtype=x.dtype)
+        for yy in range(h):
+            for xx in range(w):
+                pad[ph + yy, pw + xx] = x[b, ci, yy, xx]
+        for ty in range(th):
+            y0 = 2 * ty
+            r0 = pad[y0]
+            r1 = pad[y0 + 1]
+            r2 = pad[y0 + 2]
+            r3 = pad[y0 + 3]
+            t0 = uint64(b * tiles + ty * tw)
+            for tx in range(uint64(tw)):
+                x0 = 2 * tx
+                # rows of BT d: s_a[j]
+                s00 = r0[x0] - r2[x0]
+                s01 = r0[x0 + 1] - r2[x0 + 1]
+                s02 = r0[x0 + 2] - r2[x0 + 2]
+                s03 = r0[x0 + 3] - r2[x0 + 3]
+                s10 = r1[x0] + r2[x0]
+                s11 = r1[x0 + 1] + r2[x0 + 1]
+                s12 = r1[x0 + 2] + r2[x0 + 2]
+                s13 = r1[x0 + 3] + r2[x0 + 3]
+                s20 = r2[x0] - r1[x0]
+                s21 = r2[x0 + 1] - r1[x0 + 1]
+                s22 = r2[x0 + 2] - r1[x0 + 2]
+                s23 = r2[x0 + 3] - r1[x0 + 3]
+                s30 = r1[x0] - r3[x0]
+                s31 = r1[x0 + 1] - r3[x0 + 1]
+                s32 = r1[x0 + 2] - r3[x0 + 2]
+                s33 = r1[x0 + 3] - r3[x0 + 3]
+                t = t0 + tx
+                v[0, ci, t] = s00 - s02
+                v[1, ci, t] = s01 + s02
+                v[2, ci, t] = s02 - s01
+                v[3, ci, t] = s01 - s03
+                v[4, ci, t] = s10 - s12
+                v[5, ci, t] = s11 + s12
+                v[6, ci, t] = s12 - s11
+                v[7, ci, t] = s11 - s13
+                v[8, ci, t] = s20 - s22
+                v[9, ci, t] = s21 + s22
+                v[10, ci, t] = s22 - s21
+                v[11, ci, t] = s21 - s23
+                v[12, ci, t] = s30 - s32
+                v[13, ci, t] = s31 + s32
+                v[14, ci, t] = s32 - s31
+                v[15, ci, t] = s31 - s33
+
+
+def _wino_output(m, bias, th, tw, y):
+    # y[b, o] = AT M AT^T per tile (+ bias[o]); m[k, t, o] (any strides)
+    n, o_, oh, ow = y.shape
+    tiles = th * tw
+    for q in prange(n * o_):
+        b = q // o_
+        o = q % o_
+        full = np.empty((2 * th, 2 * tw), dtype=y.dtype)
+        bo = bias[o]
+        for ty in range(th):
+            f0 = full[2 * ty]
+            f1 = full[2 * ty + 1]
+            t0 = uint64(b * tiles + ty * tw)
+            for tx in range(uint64(tw)):
+                t = t0 + tx
+                # AT M: rows u0 = M0 + M1 + M2, u1 = M1 - M2 - M3 (M_a the a-th row of the 4x4 tile)
+                u00 = m[0, t, o] + m[4, t, o] + m[8, t, o]
+                u01 = m[1, t, o] + m[5, t, o] + m[9, t, o]
+                u02 = m[2, t, o] + m[6, t, o] + m[10, t, o]
+                u03 = m[3, t, o] + m[7, t, o] + m[11, t, o]
+                u10 = m[4, t, o] - m[8, t, o] - m[12, t, o]
+                u11 = m[5, t, o] - m[9, t, o] - m[13, t, o]
+                u12 = m[6, t, o] - m[10, t, o] - m[14, t, o]
+                u13 = m[7, t, o] - m[11, t, o] - m[15, t, o]
+                x0 = 2 * tx
+                f0[x0] = bo + u00 + u01 + u02
+                f0[x0 + 1] = bo + u01 - u02 - u03
+                f1[x0] = bo + u10 + u11 + u12
+                f1[x0 + 1] = bo + u11 - u12 - u13
+        for yy in range(oh):
+            for xx in range(ow):
+                y[b, o, yy, xx] = full[yy, xx]
+
+
+def _wino_grad_output(dy, th, tw, dm):
+    # dm[k, o, t] = (AT^T g AT)[a, b] for the 2x2 tile g of dy[b, o] (zero beyond the plane)
+    n, o_, oh, ow = dy.shape
+    tiles = th * tw
+    for q in prange(n * o_):
+        b = q // o_
+        o = q % o_
+        full = np.zeros((2 * th, 2 * tw), dtype=dy.dtype)
+        for yy in range(oh):
+            for xx in range(ow):
+                full[yy, xx] = dy[b, o, yy, xx]
+        for ty in range(th):
+            g0 = full[2 * ty]
+            g1 = full[2 * ty + 1]
+            t0 = uint64(b * tiles + ty * tw)
+            for tx in range(uint64(tw)):
+                x0 = 2 * tx
+                a00 = g0[x0]
+                a01 = g0[x0 + 1]
+                a10 = g1[x0]
+                a11 = g1[x0 + 1]
+                # columns of AT^T g: (g0, g0 + g1, g0 - g1, -g1) per tile column
+                c00 = a00
+                c01 = a01
+                c10 = a00 + a10
+                c11 = a01 + a11
+                c20 = a00 - a10
+                c21 = a01 - a11
+                c30 = -a10
+                c31 = -a11
+                t = t0 + tx
+                dm[0, o, t] = c00
+                dm[1, o, t] = c00 + c01
+                dm[2, o, t] = c00 - c01
+                dm[3, o, t] = -c01
+                dm[4, o, t] = c10
+                dm[5, o, t] = c10 + c11
+                dm[6, o, t] = c10 - c11
+                dm[7, o, t] = -c11
+                dm[8, o, t] = c20
+                dm[9, o, t] = c20 + c21
+                dm[10, o, t] = c20 - c21
+                dm[11, o, t] = -c21
+                dm[12, o, t] = c30
+                dm[13, o, t] = c30 + c31
+                dm[14, o, t] = c30 - c31
+                dm[15, o, t] = -c31
+
+
+def _wino_grad_input(dv, ph, pw, th, tw, dx):
+    # dx[b, c] = sum over tiles of BT^T dV BT added at the tile's 4x4 patch, cropped by the padding
+    n, c, h, w = dx.shape
+    tiles = th * tw
+    for q in prange(n * c):
+        b = q // c
+        ci = q % c
+        pad = np.zeros((2 * th + 2, 2 * tw + 2), dtype=dx.dtype)
+        for ty in range(th):
+            y0 = 2 * ty
+            r0 = pad[y0]
+            r1 = pad[y0 + 1]
+            r2 = pad[y0 + 2]
+            r3 = pad[y0 + 3]
+            t0 = uint64(b * tiles + ty * tw)
+            for tx in range(uint64(tw)):
+                t = t0 + tx
+                # BT^T acting on a 4-vector v: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3); first along b (columns)
+                e00 = dv[0, ci, t]
+                e01 = dv[1, ci, t] - dv[2, ci, t] + dv[3, ci, t]
+                e02 = -dv[0, ci, t] + dv[1, ci, t] + dv[2, ci, t]
+                e03 = -dv[3, ci, t]
+                e10 = dv[4, ci, t]
+                e11 = dv[5, ci, t] - dv[6, ci, t] + dv[7, ci, t]
+                e12 = -dv[4, ci, t] + dv[5, ci, t] + dv[6, ci, t]
+                e13 = -dv[7, ci, t]
+                e20 = dv[8, ci, t]
+                e21 = dv[9, ci, t] - dv[10, ci, t] + dv[11, ci, t]
+                e22 = -dv[8, ci, t] + dv[9, ci, t] + dv[10, ci, t]
+                e23 = -dv[11, ci, t]
+                e30 = dv[12, ci, t]
+                e31 = dv[13, ci, t] - dv[14, ci, t] + dv[15, ci, t]
+                e32 = -dv[12, ci, t] + dv[13, ci, t] + dv[14, ci, t]
+                e33 = -dv[15, ci, t]
+                x0 = 2 * tx
+                # then along a (rows): row0 += e0, row1 += e1 - e2 + e3, row2 += -e0 + e1 + e2, row3 -= e3
+                r0[x0] += e00
+                r0[x0 + 1] += e01
+                r0[x0 + 2] += e02
+                r0[x0 + 3] += e03
+                r1[x0] += e10 - e20 + e30
+                r1[x0 + 1] += e11 - e21 + e31
+                r1[x0 + 2] += e12 - e22 + e32
+                r1[x0 + 3] += e13 - e23 + e33
+                r2[x0] += -e00 + e10 + e20
+                r2[x0 + 1] += -e01 + e11 + e21
+                r2[x0 + 2] += -e02 + e12 + e22
+                r2[x0 + 3] += -e03 + e13 + e23
+                r3[x0] -= e30
+                r3[x0 + 1] -= e31
+                r3[x0 + 2] -= e32
+                r3[x0 + 3] -= e33
+        for yy in range(h):
+            for xx in range(w):
+                dx[b, ci, yy, xx] = pad[ph + yy, pw + xx]
+
+
+_NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
+                  for name in ("_wino_input", "_wino_output", "_wino_grad_output", "_wino_grad_input")}
+
+_numba_compiled = False
+
+
+def compile_numba():
+    """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
+    if not _numba_compiled:
+        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+
+
+def _input_numba(x, ph, pw, th, tw, v):
+    compile_numba()
+    _wino_input(x, ph, pw, th, tw, v)
+
+
+def _output_numba(m, y, bias, th, tw):
+    compile_numba()
+    start = np.zeros(y.shape[1], dtype=y.dtype) if bias is None else np.ascontiguousarray(bias, dtype=y.dtype)
+    _wino_output(m, start, th, tw, y)
+
+
+def _grad_output_numba(dy, th, tw, dm):
+    compile_numba()
+    _wino_grad_output(dy, th, tw, dm)
+
+
+def _grad_input_numba(dv, dx, ph, pw, th, tw):
+    compile_numba()
+    _wino_grad_input(dv, ph, pw, th, tw, dx)
+
+
+# (input, output, grad_output, grad_input) transforms per implementation
+_TRANSFORMS = {"numpy": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy),
+               "numba": (_input_numba, _output_numba, _grad_output_numba, _grad_input_numba),
+               "cuda": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy)}
+
+
+# --- 3. driver: weight transforms, chunks of images, the 16 GEMMs ----------------------
+
+def _weight_transform(w):
+    """U (16, C, O) = G w[o, c] G^T for w (O, C, 3, 3)."""
+    xp = get_array_module(w)
+    g = xp.asarray(G, dtype=w.dtype)
+    o, c = w.shape[:2]
+    return xp.ascontiguousarray(xp.einsum("ai,ocij,bj->abco", g, w, g).reshape(16, c, o))
+
+
+def _weight_grad_transform(du, w_shape):
+    """dw (O, C, 3, 3) = G^T dU G from dU (16, C, O)."""
+    xp = get_array_module(du)
+    g = xp.asarray(G, dtype=du.dtype)
+    o, c = w_shape[:2]
+    return xp.ascontiguousarray(xp.einsum("ai,abco,bj->ocij", g, du.reshape(4, 4, c, o), g))
+
+
+def _chunk(g, th, tw, itemsize, budget_bytes):
+    """Images per chunk: the chunk's V, M (or dM) and dV stay within ``budget_bytes``."""
+    per_image = 16 * th * tw * (2 * g.c + g.o) * itemsize
+    return max(1, min(g.n, int(budget_bytes) // max(per_image, 1)))
+
+
+def _geometry(name, x_shape, w_shape, padding):
+    g = DirectConvGeometry.of(name, x_shape, w_shape, padding, (1, 1), 1)
+    if (g.kh, g.kw) != (3, 3):
+        raise ValueError(f"{name}: Winograd F(2x2, 3x3) needs a 3x3 kernel, got weight {tuple(w_shape)}")
+    return g
+
+
+def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
+    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): x (N, C, H, W), w (O, C, 3, 3) -> (N, O, OH, OW).
+
+    ``y[n, o, oy, ox] = bias[o] + sum_{c, i, j} w[o, c, i, j] * xpad[n, c, oy + i, ox + j]``
+    (PyTorch's cross-correlation), ``padding`` an int pair, ``bias`` (O,) optional.
+    Images go in chunks whose transformed tiles fit ``budget_bytes``.
+    """
+    check_nchw("conv2d_winograd_forward", x)
+    check_float("conv2d_winograd_forward", x)
+    g = _geometry("conv2d_winograd_forward", x.shape, w.shape, padding)
+    if bias is not None and tuple(bias.shape) != (g.o,):
+        raise ValueError(f"conv2d_winograd_forward: bias shape {tuple(bias.shape)} != ({g.o},) for weight "
+                         f"{tuple(w.shape)}")
+    xp = get_array_module(x)
+    to_tiles, from_tiles, _, _ = _TRANSFORMS[implementation(x)]
+    th, tw = _tiles(g)
+    u = _weight_transform(w.astype(x.dtype, copy=False))
+    y = xp.empty(g.y_shape, dtype=x.dtype)
+    chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes)
+    v = m = None
+    for n0 in range(0, g.n, chunk):
+        xs = x[n0:n0 + chunk]
+        t = xs.shape[0] * th * tw
+        if v is None or v.shape[2] != t:
+            v = xp.empty((16, g.c, t), dtype=x.dtype)
+            m = xp.empty((16, t, g.o), dtype=x.dtype)
+        to_tiles(xs, g.ph, g.pw, th, tw, v)
+        xp.matmul(v.transpose(0, 2, 1), u, out=m)                      # (16, T, O): tiles as rows
+        from_tiles(m, y[n0:n0 + chunk], bias, th, tw)
+    return y
+
+
+def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20):
+    """Gradients of :func:`conv2d_winograd_forward` (without the bias): dy (N, O, OH, OW) -> ``(dx, dw)``.
+
+    The exact adjoint of the forward algorithm (see the module docstring); dx
+    has x's shape, dw w's shape, either None when not asked for.
+    """
+    check_nchw("conv2d_winograd_backward", dy)
+    check_float("conv2d_winograd_backward", dy)
+    g = _geometry("conv2d_winograd_backward", x.shape, w.shape, padding)
+    if tuple(dy.shape) != g.y_shape:
+        raise ValueError(f"conv2d_winograd_backward: dy shape {tuple(dy.shape)} != expected {g.y_shape} "
+                         f"for input {tuple(x.shape)} and weight {tuple(w.shape)}")
+    if not (need_input or need_weight):
+        return None, None
+    xp = get_array_module(dy)
+    to_tiles, _, grad_from_tiles, grad_to_tiles = _TRANSFORMS[implementation(dy)]
+    th, tw = _tiles(g)
+    dtype = dy.dtype
+    u = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
+    du = xp.zeros((16, g.c, g.o), dtype=dtype) if need_weight else None
+    dx = xp.empty((g.n, g.c, g.h, g.w), dtype=dtype) if need_input else None
+    chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes)
+    v = dm = dv = part = None
+    for n0 in range(0, g.n, chunk):
+        n1 = min(g.n, n0 + chunk)
+        t = (n1 - n0) * th * tw
+        if dm is None or dm.shape[2] != t:
+            dm = xp.empty((16, g.o, t), dtype=dtype)
+            v = xp.empty((16, g.c, t), dtype=dtype) if need_weight else None
+            dv = xp.empty((16, g.c, t), dtype=dtype) if need_input else None
+        grad_from_tiles(dy[n0:n1], th, tw, dm)
+        if need_weight:
+            to_tiles(x[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
+            part = xp.matmul(v, dm.transpose(0, 2, 1), out=part)      # (16, C, O)
+            du += part
+        if need_input:
+            xp.matmul(u, dm, out=dv)                                   # (16, C, T)
+            grad_to_tiles(dv, dx[n0:n1], g.ph, g.pw, th, tw)
+    dw = _weight_grad_transform(du, w.shape) if need_weight else None
+    return dx, dw
