@@ -40,15 +40,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl import config
 from minidl.backend import get_array_module
 
 from . import _numba
 from ._dispatch import implementation
-from ._numba import prange, uint64
+from ._numba import gather, prange, uint64
 from .shapes import DirectConvGeometry, check_float, check_nchw
 
-__all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable",
-           "FLOAT32_ERROR_BOUND"]
+__all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
+           "FLOAT32_ERROR_BOUND", "WINOGRAD_MIN_CHANNELS"]
 
 # F(2x2, 3x3): y = AT [(G g G^T) * (BT d BT^T)] AT^T
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
@@ -63,6 +64,24 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
     """Whether this convolution is one Winograd F(2x2, 3x3) computes: 3x3, stride 1, dilation 1, groups 1."""
     return (tuple(int(v) for v in w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1)
             and tuple(dilation) == (1, 1) and int(groups) == 1 and len(x_shape) == 4)
+
+
+# Measured (benchmarks/bench_winograd.py, docs/performance.md): see winograd_suited.
+WINOGRAD_MIN_CHANNELS = 32
+
+
+def winograd_suited(x, w_shape, stride, padding, dilation, groups):
+    """Whether Winograd is the faster convolution for this layer under ``conv_algorithm="auto"``.
+
+    True for NumPy arrays with the Numba kernels, where :func:`winograd_applicable`
+    holds and both channel counts are at least ``WINOGRAD_MIN_CHANNELS``.
+    GPU arrays always use im2col + cuBLAS GEMMs.
+    """
+    if get_array_module(x) is not np or config.cpu_kernels != "numba":
+        return False
+    if not winograd_applicable(x.shape, w_shape, stride, padding, dilation, groups):
+        return False
+    return min(int(w_shape[0]), int(w_shape[1])) >= WINOGRAD_MIN_CHANNELS
 
 
 def _tiles(g):
@@ -85,11 +104,11 @@ def _input_numpy(x, ph, pw, th, tw, v):
 
 
 def _output_numpy(m, y, bias, th, tw):
-    # y (n, O, OH, OW) = AT M AT^T per tile, cropped; m (16, n*TH*TW, O)
+    # y (n, O, OH, OW) = AT M AT^T per tile, cropped; m (16, O, n*TH*TW)
     xp = get_array_module(m)
     n, o, oh, ow = y.shape
     at = xp.asarray(AT, dtype=m.dtype)
-    full = xp.einsum("ra,abntuo,sb->notrus", at, m.reshape(4, 4, n, th, tw, o), at)
+    full = xp.einsum("ra,abontu,sb->notrus", at, m.reshape(4, 4, o, n, th, tw), at)
     y[...] = full.reshape(n, o, 2 * th, 2 * tw)[:, :, :oh, :ow]
     if bias is not None:
         y += bias.reshape(1, -1, 1, 1)
@@ -126,96 +145,85 @@ def _grad_input_numpy(dv, dx, ph, pw, th, tw):
 # and writes the 16 frequency rows contiguously.
 
 def _wino_input(x, ph, pw, th, tw, v):
+    # v[k, c, b*TH*TW + t] = (BT d BT^T)[k // 4, k % 4] for the 4x4 patch d of tile t of plane (b, c)
     n, c, h, w = x.shape
     tiles = th * tw
+    wp = 2 * tw + 2
     for q in prange(n * c):
         b = q // c
         ci = q % c
-        pad = np.zeros((2 * th + 2, 2 * tw + 2), dtype=x.dtype)
+        pad = np.zeros((2 * th + 2, wp), dtype=x.dtype)
         for yy in range(h):
-            for xx in range(w):
-                pad[ph + yy, pw + xx] = x[b, ci, yy, xx]
+            gather(pad[ph + yy], pw, x[b, ci, yy], 0, 1, w)
+        rows = np.empty((4, wp), dtype=x.dtype)
+        local = np.empty((16, tiles), dtype=x.dtype)
         for ty in range(th):
-            y0 = 2 * ty
-            r0 = pad[y0]
-            r1 = pad[y0 + 1]
-            r2 = pad[y0 + 2]
-            r3 = pad[y0 + 3]
-            t0 = uint64(b * tiles + ty * tw)
-            for tx in range(uint64(tw)):
-                x0 = 2 * tx
-                # rows of BT d: s_a[j]
-                s00 = r0[x0] - r2[x0]
-                s01 = r0[x0 + 1] - r2[x0 + 1]
-                s02 = r0[x0 + 2] - r2[x0 + 2]
-                s03 = r0[x0 + 3] - r2[x0 + 3]
-                s10 = r1[x0] + r2[x0]
-                s11 = r1[x0 + 1] + r2[x0 + 1]
-                s12 = r1[x0 + 2] + r2[x0 + 2]
-                s13 = r1[x0 + 3] + r2[x0 + 3]
-                s20 = r2[x0] - r1[x0]
-                s21 = r2[x0 + 1] - r1[x0 + 1]
-                s22 = r2[x0 + 2] - r1[x0 + 2]
-                s23 = r2[x0 + 3] - r1[x0 + 3]
-                s30 = r1[x0] - r3[x0]
-                s31 = r1[x0 + 1] - r3[x0 + 1]
-                s32 = r1[x0 + 2] - r3[x0 + 2]
-                s33 = r1[x0 + 3] - r3[x0 + 3]
-                t = t0 + tx
-                v[0, ci, t] = s00 - s02
-                v[1, ci, t] = s01 + s02
-                v[2, ci, t] = s02 - s01
-                v[3, ci, t] = s01 - s03
-                v[4, ci, t] = s10 - s12
-                v[5, ci, t] = s11 + s12
-                v[6, ci, t] = s12 - s11
-                v[7, ci, t] = s11 - s13
-                v[8, ci, t] = s20 - s22
-                v[9, ci, t] = s21 + s22
-                v[10, ci, t] = s22 - s21
-                v[11, ci, t] = s21 - s23
-                v[12, ci, t] = s30 - s32
-                v[13, ci, t] = s31 + s32
-                v[14, ci, t] = s32 - s31
-                v[15, ci, t] = s31 - s33
+            r0 = pad[2 * ty]
+            r1 = pad[2 * ty + 1]
+            r2 = pad[2 * ty + 2]
+            r3 = pad[2 * ty + 3]
+            for j in range(uint64(wp)):            # BT d, along whole rows
+                rows[0, j] = r0[j] - r2[j]
+                rows[1, j] = r1[j] + r2[j]
+                rows[2, j] = r2[j] - r1[j]
+                rows[3, j] = r1[j] - r3[j]
+            base = uint64(ty * tw)
+            for a in range(4):                     # (BT d) BT^T, tile by tile
+                s = rows[a]
+                l0 = local[4 * a]
+                l1 = local[4 * a + 1]
+                l2 = local[4 * a + 2]
+                l3 = local[4 * a + 3]
+                for tx in range(uint64(tw)):
+                    x0 = tx + tx
+                    l0[base + tx] = s[x0] - s[x0 + 2]
+                    l1[base + tx] = s[x0 + 1] + s[x0 + 2]
+                    l2[base + tx] = s[x0 + 2] - s[x0 + 1]
+                    l3[base + tx] = s[x0 + 1] - s[x0 + 3]
+        for k in range(16):
+            gather(v[k, ci], b * tiles, local[k], 0, 1, tiles)
 
 
 def _wino_output(m, bias, th, tw, y):
-    # y[b, o] = AT M AT^T per tile (+ bias[o]); m[k, t, o] (any strides)
+    # y[b, o] = bias[o] + AT M AT^T per tile, cropped to (OH, OW); m (16, O, n*TH*TW)
     n, o_, oh, ow = y.shape
     tiles = th * tw
     for q in prange(n * o_):
         b = q // o_
         o = q % o_
-        full = np.empty((2 * th, 2 * tw), dtype=y.dtype)
         bo = bias[o]
+        pair = np.empty((2, 2 * tw), dtype=y.dtype)
+        p0 = pair[0]
+        p1 = pair[1]
+        m0, m1, m2, m3 = m[0, o], m[1, o], m[2, o], m[3, o]
+        m4, m5, m6, m7 = m[4, o], m[5, o], m[6, o], m[7, o]
+        m8, m9, m10, m11 = m[8, o], m[9, o], m[10, o], m[11, o]
+        m12, m13, m14, m15 = m[12, o], m[13, o], m[14, o], m[15, o]
         for ty in range(th):
-            f0 = full[2 * ty]
-            f1 = full[2 * ty + 1]
-            t0 = uint64(b * tiles + ty * tw)
+            base = uint64(b * tiles + ty * tw)
             for tx in range(uint64(tw)):
-                t = t0 + tx
+                t = base + tx
                 # AT M: rows u0 = M0 + M1 + M2, u1 = M1 - M2 - M3 (M_a the a-th row of the 4x4 tile)
-                u00 = m[0, t, o] + m[4, t, o] + m[8, t, o]
-                u01 = m[1, t, o] + m[5, t, o] + m[9, t, o]
-                u02 = m[2, t, o] + m[6, t, o] + m[10, t, o]
-                u03 = m[3, t, o] + m[7, t, o] + m[11, t, o]
-                u10 = m[4, t, o] - m[8, t, o] - m[12, t, o]
-                u11 = m[5, t, o] - m[9, t, o] - m[13, t, o]
-                u12 = m[6, t, o] - m[10, t, o] - m[14, t, o]
-                u13 = m[7, t, o] - m[11, t, o] - m[15, t, o]
-                x0 = 2 * tx
-                f0[x0] = bo + u00 + u01 + u02
-                f0[x0 + 1] = bo + u01 - u02 - u03
-                f1[x0] = bo + u10 + u11 + u12
-                f1[x0 + 1] = bo + u11 - u12 - u13
-        for yy in range(oh):
-            for xx in range(ow):
-                y[b, o, yy, xx] = full[yy, xx]
+                u00 = m0[t] + m4[t] + m8[t]
+                u01 = m1[t] + m5[t] + m9[t]
+                u02 = m2[t] + m6[t] + m10[t]
+                u03 = m3[t] + m7[t] + m11[t]
+                u10 = m4[t] - m8[t] - m12[t]
+                u11 = m5[t] - m9[t] - m13[t]
+                u12 = m6[t] - m10[t] - m14[t]
+                u13 = m7[t] - m11[t] - m15[t]
+                x0 = tx + tx
+                p0[x0] = bo + u00 + u01 + u02
+                p0[x0 + 1] = bo + u01 - u02 - u03
+                p1[x0] = bo + u10 + u11 + u12
+                p1[x0 + 1] = bo + u11 - u12 - u13
+            gather(y[b, o, 2 * ty], 0, p0, 0, 1, ow)
+            if 2 * ty + 1 < oh:
+                gather(y[b, o, 2 * ty + 1], 0, p1, 0, 1, ow)
 
 
 def _wino_grad_output(dy, th, tw, dm):
-    # dm[k, o, t] = (AT^T g AT)[a, b] for the 2x2 tile g of dy[b, o] (zero beyond the plane)
+    # dm[k, o, b*TH*TW + t] = (AT^T g AT)[k // 4, k % 4] for the 2x2 tile g of dy[b, o] (zero beyond the plane)
     n, o_, oh, ow = dy.shape
     tiles = th * tw
     for q in prange(n * o_):
@@ -223,44 +231,42 @@ def _wino_grad_output(dy, th, tw, dm):
         o = q % o_
         full = np.zeros((2 * th, 2 * tw), dtype=dy.dtype)
         for yy in range(oh):
-            for xx in range(ow):
-                full[yy, xx] = dy[b, o, yy, xx]
+            gather(full[yy], 0, dy[b, o, yy], 0, 1, ow)
+        local = np.empty((16, tiles), dtype=dy.dtype)
         for ty in range(th):
             g0 = full[2 * ty]
             g1 = full[2 * ty + 1]
-            t0 = uint64(b * tiles + ty * tw)
+            base = uint64(ty * tw)
             for tx in range(uint64(tw)):
-                x0 = 2 * tx
+                x0 = tx + tx
                 a00 = g0[x0]
                 a01 = g0[x0 + 1]
                 a10 = g1[x0]
                 a11 = g1[x0 + 1]
-                # columns of AT^T g: (g0, g0 + g1, g0 - g1, -g1) per tile column
-                c00 = a00
-                c01 = a01
+                # AT^T g: each tile column (g0, g1) becomes (g0, g0 + g1, g0 - g1, -g1)
                 c10 = a00 + a10
                 c11 = a01 + a11
                 c20 = a00 - a10
                 c21 = a01 - a11
-                c30 = -a10
-                c31 = -a11
-                t = t0 + tx
-                dm[0, o, t] = c00
-                dm[1, o, t] = c00 + c01
-                dm[2, o, t] = c00 - c01
-                dm[3, o, t] = -c01
-                dm[4, o, t] = c10
-                dm[5, o, t] = c10 + c11
-                dm[6, o, t] = c10 - c11
-                dm[7, o, t] = -c11
-                dm[8, o, t] = c20
-                dm[9, o, t] = c20 + c21
-                dm[10, o, t] = c20 - c21
-                dm[11, o, t] = -c21
-                dm[12, o, t] = c30
-                dm[13, o, t] = c30 + c31
-                dm[14, o, t] = c30 - c31
-                dm[15, o, t] = -c31
+                t = base + tx
+                local[0, t] = a00
+                local[1, t] = a00 + a01
+                local[2, t] = a00 - a01
+                local[3, t] = -a01
+                local[4, t] = c10
+                local[5, t] = c10 + c11
+                local[6, t] = c10 - c11
+                local[7, t] = -c11
+                local[8, t] = c20
+                local[9, t] = c20 + c21
+                local[10, t] = c20 - c21
+                local[11, t] = -c21
+                local[12, t] = -a10
+                local[13, t] = -a10 - a11
+                local[14, t] = a11 - a10
+                local[15, t] = a11
+        for k in range(16):
+            gather(dm[k, o], b * tiles, local[k], 0, 1, tiles)
 
 
 def _wino_grad_input(dv, ph, pw, th, tw, dx):
@@ -362,19 +368,18 @@ _TRANSFORMS = {"numpy": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_
 # --- 3. driver: weight transforms, chunks of images, the 16 GEMMs ----------------------
 
 def _weight_transform(w):
-    """U (16, C, O) = G w[o, c] G^T for w (O, C, 3, 3)."""
+    """U^T (16, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // 4, k % 4] for w (O, C, 3, 3); one GEMM with kron(G, G)."""
     xp = get_array_module(w)
-    g = xp.asarray(G, dtype=w.dtype)
     o, c = w.shape[:2]
-    return xp.ascontiguousarray(xp.einsum("ai,ocij,bj->abco", g, w, g).reshape(16, c, o))
+    gg = xp.asarray(np.kron(G, G), dtype=w.dtype)                        # (16, 9)
+    return (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(16, o, c)
 
 
-def _weight_grad_transform(du, w_shape):
-    """dw (O, C, 3, 3) = G^T dU G from dU (16, C, O)."""
-    xp = get_array_module(du)
-    g = xp.asarray(G, dtype=du.dtype)
-    o, c = w_shape[:2]
-    return xp.ascontiguousarray(xp.einsum("ai,abco,bj->ocij", g, du.reshape(4, 4, c, o), g))
+def _weight_grad_transform(dut, w_shape):
+    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (16, O, C)."""
+    xp = get_array_module(dut)
+    gg = xp.asarray(np.kron(G, G), dtype=dut.dtype)                      # (16, 9)
+    return xp.ascontiguousarray(dut.reshape(16, -1).T @ gg).reshape(w_shape)
 
 
 def _chunk(g, th, tw, itemsize, budget_bytes):
@@ -406,7 +411,7 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
     xp = get_array_module(x)
     to_tiles, from_tiles, _, _ = _TRANSFORMS[implementation(x)]
     th, tw = _tiles(g)
-    u = _weight_transform(w.astype(x.dtype, copy=False))
+    ut = _weight_transform(w.astype(x.dtype, copy=False))
     y = xp.empty(g.y_shape, dtype=x.dtype)
     chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes)
     v = m = None
@@ -415,9 +420,9 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
         t = xs.shape[0] * th * tw
         if v is None or v.shape[2] != t:
             v = xp.empty((16, g.c, t), dtype=x.dtype)
-            m = xp.empty((16, t, g.o), dtype=x.dtype)
+            m = xp.empty((16, g.o, t), dtype=x.dtype)
         to_tiles(xs, g.ph, g.pw, th, tw, v)
-        xp.matmul(v.transpose(0, 2, 1), u, out=m)                      # (16, T, O): tiles as rows
+        xp.matmul(ut, v, out=m)                                        # (16, O, T)
         from_tiles(m, y[n0:n0 + chunk], bias, th, tw)
     return y
 
@@ -440,8 +445,8 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     to_tiles, _, grad_from_tiles, grad_to_tiles = _TRANSFORMS[implementation(dy)]
     th, tw = _tiles(g)
     dtype = dy.dtype
-    u = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
-    du = xp.zeros((16, g.c, g.o), dtype=dtype) if need_weight else None
+    ut = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
+    dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
     dx = xp.empty((g.n, g.c, g.h, g.w), dtype=dtype) if need_input else None
     chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes)
     v = dm = dv = part = None
@@ -455,10 +460,10 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
         grad_from_tiles(dy[n0:n1], th, tw, dm)
         if need_weight:
             to_tiles(x[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
-            part = xp.matmul(v, dm.transpose(0, 2, 1), out=part)      # (16, C, O)
-            du += part
+            part = xp.matmul(dm, v.transpose(0, 2, 1), out=part)      # (16, O, C)
+            dut += part
         if need_input:
-            xp.matmul(u, dm, out=dv)                                   # (16, C, T)
+            xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)               # (16, C, T)
             grad_to_tiles(dv, dx[n0:n1], g.ph, g.pw, th, tw)
-    dw = _weight_grad_transform(du, w.shape) if need_weight else None
+    dw = _weight_grad_transform(dut, w.shape) if need_weight else None
     return dx, dw
