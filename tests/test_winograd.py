@@ -5,6 +5,7 @@ sizes (float64, tight), the float32 error against the bound stated in the
 kernel's docstring, finite differences (gradcheck, gradgradcheck) through
 ``F.conv2d``, and the algorithm rule's choices and fallbacks.
 """
+import kernel_references as ref
 import numpy as np
 import pytest
 
@@ -14,8 +15,6 @@ from minidl import kernels
 from minidl.autograd import gradgradcheck
 from minidl.kernels import winograd
 from minidl.ops.conv import choose_algorithm
-
-import kernel_references as ref
 
 # (N, C, O, H, W, padding): odd sizes, odd and even planes, paddings 0..3 (3 pads more than the kernel reaches)
 CASES = [(3, 5, 7, 9, 11, (1, 1)), (1, 3, 5, 7, 7, (0, 0)), (3, 7, 3, 6, 5, (2, 2)), (2, 3, 3, 5, 8, (0, 2)),
@@ -53,7 +52,7 @@ def test_forward_and_gradients_match_the_direct_loops(rng, case, impl, budget):
 
 
 def _scaled_errors(x, wt, dy, padding):
-    """max |float32 - float64| / scale for y, dx, dw (scale: the largest possible magnitude of a sum, see kernel doc)."""
+    """max |float32 - float64| / scale for y, dx, dw (scale: the largest magnitude a sum can reach)."""
     y64 = kernels.conv2d_winograd_forward(x, wt, padding)
     dx64, dw64 = kernels.conv2d_winograd_backward(dy, x, wt, padding)
     f32 = [a.astype(np.float32) for a in (x, wt, dy)]
