@@ -389,8 +389,13 @@ def _weight_grad_transform(dut, w_shape):
 
 
 def _chunk(g, th, tw, itemsize, budget_bytes):
-    """Images per chunk: the chunk's V, M (or dM) and dV stay within ``budget_bytes``."""
-    per_image = 16 * th * tw * (2 * g.c + g.o) * itemsize
+    """Images per chunk: the chunk's transformed input tiles V (16, C, T) stay within ``budget_bytes``.
+
+    V is Winograd's column matrix (im2col's is bounded the same way); M, dM and
+    dV are of the same order. Counting all of them made 4x more, smaller GEMM
+    calls for the same speed with one thread (docs/performance.md).
+    """
+    per_image = 16 * th * tw * g.c * itemsize
     return max(1, min(g.n, int(budget_bytes) // max(per_image, 1)))
 
 
