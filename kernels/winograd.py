@@ -44,6 +44,8 @@ cuBLAS (no CUDA kernel of its own).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from minidl import config
@@ -55,6 +57,7 @@ from ._numba import gather, prange, uint64
 from .shapes import DirectConvGeometry, check_float, check_nchw
 
 __all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
+           "blas_single_threaded",
            "FLOAT32_ERROR_BOUND", "WINOGRAD_MIN_CHANNELS"]
 
 # F(2x2, 3x3): y = AT [(G g G^T) * (BT d BT^T)] AT^T
@@ -72,18 +75,28 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
             and tuple(dilation) == (1, 1) and int(groups) == 1 and len(x_shape) == 4)
 
 
-# Measured (benchmarks/bench_winograd.py, docs/performance.md): see winograd_suited.
+# Measured (benchmarks/bench_winograd.py, benchmarks/ab_config.py; docs/performance.md "Winograd"): with one
+# BLAS thread Winograd took 0.64-0.98x im2col's time on the 3x3 stride-1 layers of N2, N4 and N6 with at
+# least 32 input and output channels (3-channel first layers: 1.6-3.4x); with two BLAS threads on the
+# loaded 2-core machine it took 1.4-7x, its 16 GEMM calls per chunk waiting on the second thread.
 WINOGRAD_MIN_CHANNELS = 32
+
+
+def blas_single_threaded():
+    """Whether BLAS runs one thread: ``OPENBLAS_NUM_THREADS`` (else ``OMP_NUM_THREADS``) is 1, or one CPU."""
+    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    return threads == "1" or os.cpu_count() == 1
 
 
 def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     """Whether Winograd is the faster convolution for this layer under ``conv_algorithm="auto"``.
 
-    True for NumPy arrays with the Numba kernels, where :func:`winograd_applicable`
-    holds and both channel counts are at least ``WINOGRAD_MIN_CHANNELS``.
-    GPU arrays always use im2col + cuBLAS GEMMs.
+    True for NumPy arrays with the Numba kernels and one BLAS thread
+    (:func:`blas_single_threaded`), where :func:`winograd_applicable` holds and
+    both channel counts are at least ``WINOGRAD_MIN_CHANNELS``. GPU arrays
+    always use im2col + cuBLAS GEMMs.
     """
-    if get_array_module(x) is not np or config.cpu_kernels != "numba":
+    if get_array_module(x) is not np or config.cpu_kernels != "numba" or not blas_single_threaded():
         return False
     if not winograd_applicable(x.shape, w_shape, stride, padding, dilation, groups):
         return False

@@ -125,7 +125,9 @@ def test_forced_winograd_falls_back_to_im2col_where_it_does_not_apply(rng, kwarg
         np.testing.assert_allclose(F.conv2d(x, w, padding=1, **kwargs).numpy(), y.numpy(), rtol=1e-12)
 
 
-def test_auto_rule_picks_winograd_only_where_it_measured_faster():
+def test_auto_rule_picks_winograd_only_where_it_measured_faster(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+
     def pick(c, o, h=16, kernel=3, stride=(1, 1), cpu="numba"):
         x = np.zeros((2, c, h, h), np.float32)
         with mdl.using_config(conv_algorithm="auto", cpu_kernels=cpu):
@@ -137,6 +139,8 @@ def test_auto_rule_picks_winograd_only_where_it_measured_faster():
     assert pick(wide, wide, kernel=5) == "im2col"
     assert pick(wide, wide, stride=(2, 2)) == "im2col"
     assert pick(wide, wide, cpu="numpy") == "im2col"       # the Numba transforms are what made it faster
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert pick(wide, wide) == "im2col" or winograd.blas_single_threaded()   # two BLAS threads: im2col
 
 
 def test_bad_arguments_raise_one_line_errors(rng):

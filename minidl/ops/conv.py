@@ -26,7 +26,7 @@ matrix: there the GEMMs would be thin and memory-bound, and
 direct path the kernels also add the bias and sum its gradient inside their
 own passes (``minidl.config.fuse_conv_bias``, default on).
 
-3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
+With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
 (``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
 in 16 batched GEMMs between Numba tile transforms). :func:`choose_algorithm`
 is the one rule that picks among the three; ``"winograd"`` forces Winograd
@@ -96,8 +96,9 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
       (``kernels.winograd_applicable``), im2col otherwise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
       (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
-      faster than im2col (``kernels.winograd_suited``, NumPy arrays only); everything else,
-      and every CuPy array, im2col + GEMM.
+      faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
+      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
+      array, im2col + GEMM.
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
