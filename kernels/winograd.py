@@ -65,7 +65,7 @@ BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
 AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 
-# max |y_float32 - y_float64| / (max|x| * max|w| * 9 * C), asserted by the tests (see the module docstring)
+# max |float32 - float64| / scale for y, dx and dw (the scales are in the module docstring), asserted by the tests
 FLOAT32_ERROR_BOUND = 1e-6
 
 
