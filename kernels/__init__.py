@@ -5,6 +5,7 @@ module                 kernels
 =====================  =====================================================================
 ``unfold``             ``im2col``, ``col2im``
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
+``winograd``           ``conv2d_winograd_forward``, ``conv2d_winograd_backward``, ``winograd_suited``
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``, ``channel_combine``
 ``layout``             ``is_channels_last``, ``to_channels_last``, ``empty_in_layout`` (NCHW vs NHWC memory)
@@ -37,10 +38,19 @@ from .layout import empty_in_layout, is_channels_last, to_channels_last
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .shapes import conv_output_size, pool_output_size
 from .unfold import col2im, im2col
+from .winograd import (
+    WINOGRAD_MIN_CHANNELS,
+    conv2d_winograd_backward,
+    conv2d_winograd_forward,
+    winograd_applicable,
+    winograd_suited,
+)
 
 __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "conv2d_direct_forward", "conv2d_direct_backward", "direct_conv_suited",
            "DIRECT_MAX_CHANNELS", "DIRECT_MIN_PLANE",
+           "conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
+           "WINOGRAD_MIN_CHANNELS",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
            "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
            "is_channels_last", "to_channels_last", "empty_in_layout",

@@ -83,9 +83,11 @@ class Field:
 
 _FIELDS = [
     Field("conv_algorithm", "MINIDL_CONV_ALGORITHM", "auto", "choice",
-          "convolution algorithm: 'auto' lets kernels.direct_conv_suited pick, 'im2col' forces "
-          "im2col + GEMM, 'direct' forces the direct kernels for stride-1 layers",
-          choices=("auto", "im2col", "direct")),
+          "convolution algorithm: 'auto' picks per layer (minidl.ops.conv.choose_algorithm: "
+          "kernels.direct_conv_suited, then kernels.winograd_suited, else im2col), 'im2col' forces "
+          "im2col + GEMM, 'direct' the direct kernels for stride-1 layers, 'winograd' Winograd "
+          "F(2x2,3x3) for 3x3 stride-1 ungrouped layers (others fall back to im2col)",
+          choices=("auto", "im2col", "direct", "winograd")),
     Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
           "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
     Field("fuse_conv_bias", "MINIDL_FUSE_CONV_BIAS", True, "bool",

@@ -16,7 +16,7 @@ from minidl.kernels.shapes import ConvGeometry, PoolGeometry
 
 __all__ = ["im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
            "avgpool2d_forward", "avgpool2d_backward", "channel_mean_var", "channel_sum_dot", "channel_affine",
-           "channel_combine"]
+           "channel_combine", "conv2d_forward", "conv2d_backward"]
 
 
 def im2col(x, kernel, stride, padding, dilation):
@@ -189,3 +189,46 @@ def channel_combine(a, b, alpha, beta, gamma):
             for k in range(av.shape[2]):
                 ov[i, c, k] = alpha[c] * av[i, c, k] + beta[c] * bv[i, c, k] + gamma[c]
     return out
+
+
+def conv2d_forward(x, w, padding):
+    """Loop version of a stride-1, dilation-1, ungrouped convolution: x (N, C, H, W), w (O, C, kh, kw) -> y."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    ph, pw = padding
+    oh, ow = h + 2 * ph - kh + 1, wd + 2 * pw - kw + 1
+    y = np.zeros((n, o, oh, ow), dtype=np.float64)
+    for b in range(n):
+        for oc in range(o):
+            for oy in range(oh):
+                for ox in range(ow):
+                    acc = 0.0
+                    for ch in range(c):
+                        for i in range(kh):
+                            for j in range(kw):
+                                yy, xx = oy + i - ph, ox + j - pw
+                                if 0 <= yy < h and 0 <= xx < wd:
+                                    acc += float(x[b, ch, yy, xx]) * float(w[oc, ch, i, j])
+                    y[b, oc, oy, ox] = acc
+    return y
+
+
+def conv2d_backward(dy, x, w, padding):
+    """Loop version of the gradients of :func:`conv2d_forward`: (dx, dw) for dy (N, O, OH, OW)."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    ph, pw = padding
+    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    for b in range(n):
+        for oc in range(o):
+            for oy in range(dy.shape[2]):
+                for ox in range(dy.shape[3]):
+                    g = float(dy[b, oc, oy, ox])
+                    for ch in range(c):
+                        for i in range(kh):
+                            for j in range(kw):
+                                yy, xx = oy + i - ph, ox + j - pw
+                                if 0 <= yy < h and 0 <= xx < wd:
+                                    dx[b, ch, yy, xx] += g * float(w[oc, ch, i, j])
+                                    dw[oc, ch, i, j] += g * float(x[b, ch, yy, xx])
+    return dx, dw

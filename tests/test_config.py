@@ -41,7 +41,7 @@ def test_a_bad_environment_value_fails_at_import_naming_field_and_variable():
 
 
 @pytest.mark.parametrize("field, bad, allowed", [
-    ("conv_algorithm", "winograd", "'auto', 'im2col', 'direct'"),
+    ("conv_algorithm", "fft", "'auto', 'im2col', 'direct', 'winograd'"),
     ("cpu_kernels", "fortran", "'numba', 'numpy', 'cudasim'"),
     ("im2col_budget_mb", -1, "a number > 0"),
     ("im2col_budget_mb", float("inf"), "a number > 0"),
