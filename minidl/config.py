@@ -104,7 +104,7 @@ _FIELDS = [
     Field("keep_numba_threads", "MINIDL_KEEP_NUMBA_THREADS", False, "bool",
           "keep Numba's thread count when its CPU kernels load (otherwise one thread while BLAS "
           "may spin on several)"),
-    Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", True, "bool",
+    Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", False, "bool",
           "with BLAS allowed T > 1 threads: convolutions split their batch and linear layers their GEMM rows "
           "over T threads of minidl's own (BLAS on one thread meanwhile), and the Numba kernels run on T "
           "threads (kernels/_threads.py); otherwise BLAS alone uses the threads"),

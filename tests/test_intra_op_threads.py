@@ -206,6 +206,7 @@ def test_numba_threads_follow_blas_under_the_scheme():
             "MINIDL_INTRA_OP_PARALLEL")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["OPENBLAS_NUM_THREADS"] = "2"
+    env["MINIDL_INTRA_OP_PARALLEL"] = "1"     # the scheme is off by default
     code = ("import numpy as np, numba, minidl, minidl.kernels as K; from minidl.kernels import _threads; "
             "x = np.ones((1, 1, 2, 2), np.float32); K.im2col(x, 1, 1, 0, 1); on = numba.get_num_threads(); "
             "minidl.config.intra_op_parallel = False; K.im2col(x, 1, 1, 0, 1); "
