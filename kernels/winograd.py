@@ -79,7 +79,10 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
 # BLAS thread Winograd took 0.64-0.98x im2col's time on the 3x3 stride-1 layers of N2, N4 and N6 with at
 # least 32 input and output channels (3-channel first layers: 1.6-3.4x); with two BLAS threads on the
 # loaded 2-core machine it took 1.4-7x, its 16 GEMM calls per chunk waiting on the second thread.
-WINOGRAD_MIN_CHANNELS = 32
+# Re-measured on the quiet machine (in-process A/B of the training step, one thread, auto with and
+# without Winograd): from 32 channels N2 1.13x and N4 1.25x slower, N6 0.94x; from 128 channels
+# N2 1.04x, N4 1.02x, N6 0.95x; from 256 channels N2 and N4 unchanged (1.00x), N6 0.93x. So 256.
+WINOGRAD_MIN_CHANNELS = 256
 
 
 def blas_single_threaded():
