@@ -427,33 +427,23 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 def pdist(input, p=2):
     """The p-norm distances between all pairs of rows of an (N, M) tensor, as the N(N-1)/2 upper-triangle
-    entries in row order."""
-    from .functions_stats import _pnorm
-    input = _t(input)
-    if input.data.ndim != 2:
-        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.data.ndim}D")
-    n = input.data.shape[0]
-    i, j = np.triu_indices(n, 1)
-    a = _shape.GetItem.apply(input, index=backend.to_device(i, input.device))
-    b = _shape.GetItem.apply(input, index=backend.to_device(j, input.device))
-    return _pnorm(a - b, float(p), -1)
+    entries in row order: ``torch.pdist``, the same function as ``nn.functional.pdist``."""
+    from .nn._functional_extra import pdist as _pdist
+    return _pdist(_t(input), p)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped below by ``eps``)."""
-    from .ops.elementwise import clamp
-    a, b = _t(x1), _t(x2)
-    dot = _reduction.sum(a * b, dim)
-    na = clamp(_math.sqrt(_reduction.sum(a * a, dim)), eps, None)
-    nb = clamp(_math.sqrt(_reduction.sum(b * b, dim)), eps, None)
-    return dot / (na * nb)
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (norms clamped below by ``eps``):
+    ``torch.cosine_similarity``, the same function as ``nn.functional.cosine_similarity``."""
+    from .nn._distance import cosine_similarity as _cosine_similarity
+    return _cosine_similarity(_t(x1), _t(x2), dim, eps)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
-    from .linalg import vector_norm
-    diff = _t(x1) - x2 + eps
-    return vector_norm(diff, p, -1, keepdim)
+    """The p-norm of ``x1 - x2 + eps`` along the last dimension: ``torch.pairwise_distance``, the same
+    function as ``nn.functional.pairwise_distance``."""
+    from .nn._distance import pairwise_distance as _pairwise_distance
+    return _pairwise_distance(_t(x1), _t(x2), p, eps, keepdim)
 
 
 def renorm(input, p, dim, maxnorm):
