@@ -55,6 +55,7 @@ from .functions_linalg import __all__ as _linalg_names
 from .functions_more import *  # noqa: F401,F403  (fmax, gcd, scatter_reduce, trapezoid, pdist, ...)
 from .functions_more import __all__ as _more_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
+from .threads import get_num_threads, set_num_threads
 from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
@@ -98,5 +99,6 @@ __all__ = [
     "models", "train", "viz", "io", "summary", "save", "load", "load_model"]
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
 __all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
+__all__ += ["set_num_threads", "get_num_threads"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]
