@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from minidl.nn._normalization import instance_norm
-from minidl.nn.layers._utils import _count, _factory, _place
-from minidl.nn.module import Module, Parameter
-from minidl.tensor import Tensor
+from minidl.nn.layers.normalization import _NormBase
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Shared state and forward. ``affine``: weight (ones) and bias (zeros, unless ``bias=False``) of shape (C,);
     ``track_running_stats``: buffers ``running_mean``, ``running_var``, ``num_batches_tracked``,
     updated in training and used in eval."""
@@ -23,44 +19,7 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
-        super().__init__()
-        dev, dt = _factory(device, dtype)
-        self.num_features = _count(type(self).__name__, "num_features", num_features)
-        self.eps, self.momentum, self.affine = eps, momentum, affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones((self.num_features,), dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros((self.num_features,), dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros((self.num_features,), dtype=dt)))
-            self.register_buffer("running_var", Tensor(np.ones((self.num_features,), dtype=dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-        _place(self, dev)
-
-    def reset_running_stats(self) -> None:
-        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
-        if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
-
-    def reset_parameters(self) -> None:
-        """Reset the running statistics, weight = 1, bias = 0."""
-        self.reset_running_stats()
-        if self.affine:
-            self.weight.data[...] = 1
-            if self.bias is not None:
-                self.bias.data[...] = 0
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         """(N, C, *spatial) or unbatched (C, *spatial) -> the same shape."""

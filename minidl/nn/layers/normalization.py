@@ -9,22 +9,17 @@ from minidl.nn.layers._utils import _count, _factory, _place, _shape
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d"]  # and _NormBase, shared with instance_norm.py
 
 
-class _BatchNorm(Module):
-    """Shared state and forward of the batch-norm layers.
+class _NormBase(Module):
+    """State shared by the batch- and instance-norm layers (PyTorch's ``_NormBase``).
 
-    In training, normalises with the batch statistics over every dimension
-    but the channel one and updates the running statistics
-    ``running = (1 - momentum) * running + momentum * batch_stat`` (unbiased
-    variance; ``momentum=None`` means a cumulative average,
-    ``1 / num_batches_tracked``). In eval, normalises with the running
-    statistics. ``y = (x - mean) / sqrt(var + eps) * weight + bias``.
+    ``affine``: ``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros),
+    both of shape (C,); ``track_running_stats``: the buffers ``running_mean``
+    (zeros), ``running_var`` (ones) and ``num_batches_tracked``; otherwise the
+    three are registered as None.
     """
-
-    _valid_ndims = ()
-    _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
@@ -68,6 +63,21 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
             if self.bias is not None:
                 init.zeros_(self.bias)
+
+
+class _BatchNorm(_NormBase):
+    """Shared state and forward of the batch-norm layers.
+
+    In training, normalises with the batch statistics over every dimension
+    but the channel one and updates the running statistics
+    ``running = (1 - momentum) * running + momentum * batch_stat`` (unbiased
+    variance; ``momentum=None`` means a cumulative average,
+    ``1 / num_batches_tracked``). In eval, normalises with the running
+    statistics. ``y = (x - mean) / sqrt(var + eps) * weight + bias``.
+    """
+
+    _valid_ndims = ()
+    _layout = ""
 
     def _check_input(self, input):
         shape = _shape(input)
