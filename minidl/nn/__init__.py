@@ -168,3 +168,9 @@ __all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoder
 from .layers.embedding_bag import EmbeddingBag  # noqa: E402
 
 __all__ += ["EmbeddingBag"]
+from .layers.conv3d import Conv3d, ConvTranspose3d  # noqa: E402
+from .layers.normalization import BatchNorm3d  # noqa: E402
+from .layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d  # noqa: E402
+
+__all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d"]

@@ -128,7 +128,7 @@ class BatchNorm(Function):
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Batch normalisation of x (N, C) or (N, C, H, W) per channel C.
+    """Batch normalisation of x (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W) per channel C.
 
     ``running_mean``/``running_var`` (C,) Tensors (or None) are updated in place
     when ``training``; in eval mode they normalise the input. ``weight``/``bias``
@@ -143,8 +143,16 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     >>> rm.numpy()                       # running_mean moved 10% towards the batch mean
     array([0.2, 2. ], dtype=float32)
     """
+    if x.ndim > 4:   # (N, C, D, ..., W) -> (N, C, D*...*H, W): the same per-channel statistics
+        middle = 1
+        for size in x.shape[2:-1]:
+            middle *= size
+        out = batch_norm(x.reshape(tuple(x.shape[:2]) + (middle, x.shape[-1])), running_mean, running_var,
+                         weight, bias, training, momentum, eps)
+        return out.reshape(tuple(x.shape))
     if x.ndim not in (2, 3, 4):
-        raise ValueError(f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape {x.shape}")
+        raise ValueError(f"batch_norm: expected a (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W) input, got "
+                         f"shape {x.shape}")
     check_float_input("batch_norm", x)
     C = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),

@@ -142,3 +142,9 @@ __all__ += ["Dropout3d", "FeatureAlphaDropout", "ChannelShuffle", "LPPool1d", "L
 from minidl.nn.layers.embedding_bag import EmbeddingBag  # noqa: E402
 
 __all__ += ["EmbeddingBag"]
+from minidl.nn.layers.conv3d import Conv3d, ConvTranspose3d  # noqa: E402
+from minidl.nn.layers.normalization import BatchNorm3d  # noqa: E402
+from minidl.nn.layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d  # noqa: E402
+
+__all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d"]

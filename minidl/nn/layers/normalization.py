@@ -1,4 +1,4 @@
-"""Batch normalisation: ``BatchNorm1d`` and ``BatchNorm2d`` (PyTorch semantics)."""
+"""Batch normalisation: ``BatchNorm1d``, ``BatchNorm2d`` and ``BatchNorm3d`` (PyTorch semantics)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ from minidl.nn.layers._utils import _count, _factory, _place, _shape
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]  # and _NormBase, shared with instance_norm.py
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]  # and _NormBase, shared with instance_norm.py
 
 
 class _NormBase(Module):
@@ -83,8 +83,9 @@ class _BatchNorm(_NormBase):
         shape = _shape(input)
         if len(shape) not in self._valid_ndims:
             dims = " or ".join(f"{n}-D" for n in self._valid_ndims)
-            raise ValueError(f"{self!r}: expected a {dims} input {self._layout}, "
-                             f"got input of shape {shape}")
+            torch_dims = " or ".join(f"{n}D" for n in self._valid_ndims)
+            raise ValueError(f"{self!r}: expected {torch_dims} input (got {len(shape)}D input): expected a {dims} "
+                             f"input {self._layout}, got input of shape {shape}")
         if shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input with num_features={self.num_features} "
                              f"in dimension 1, got {shape[1]} in input of shape {shape}")
@@ -108,11 +109,16 @@ class _BatchNorm(_NormBase):
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
         shape = _shape(input)
-        x = input.reshape(shape + (1,)) if len(shape) == 3 else input  # (N, C, L) -> (N, C, L, 1)
+        if len(shape) == 3:      # (N, C, L) -> (N, C, L, 1)
+            x = input.reshape(shape + (1,))
+        elif len(shape) == 5:    # (N, C, D, H, W) -> (N, C, D*H, W): the same statistics per channel
+            x = input.reshape(shape[:2] + (shape[2] * shape[3], shape[4]))
+        else:
+            x = input
         out = F.batch_norm(x, self.running_mean if track else None,
                            self.running_var if track else None, self.weight, self.bias,
                            use_batch_stats, factor, self.eps)
-        return out.reshape(shape) if len(shape) == 3 else out
+        return out.reshape(shape) if len(shape) in (3, 5) else out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -147,3 +153,15 @@ class BatchNorm2d(_BatchNorm):
 
     _valid_ndims = (4,)
     _layout = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over a (N, C, D, H, W) input, per channel; see :class:`BatchNorm1d`.
+
+    >>> import minidl as mdl, minidl.nn as nn
+    >>> nn.BatchNorm3d(3)(mdl.randn(2, 3, 4, 5, 6)).shape
+    minidl.Size([2, 3, 4, 5, 6])
+    """
+
+    _valid_ndims = (5,)
+    _layout = "(N, C, D, H, W)"
