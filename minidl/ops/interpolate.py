@@ -1,11 +1,12 @@
-"""``interpolate``: resizing (N, C, L) and (N, C, H, W) inputs, PyTorch's index and weight rules.
+"""``interpolate``: resizing (N, C, L), (N, C, H, W) and (N, C, D, H, W) inputs, PyTorch's index and weight rules.
 
 Nearest and linear/bilinear resizing are linear maps applied separately along
 each spatial dimension: out = A_h @ x @ A_w^T with a constant (out, in)
 matrix per dimension holding the interpolation weights (one 1 per row for
 nearest, two weights per row for linear). So the op is a composition of two
 differentiable matrix products: its gradient A_h^T @ g @ A_w (and every
-higher-order gradient) comes from ``matmul``. Nearest resizing of an input
+higher-order gradient) comes from ``matmul``; a volume gets a third product
+along D (on the (N, C, D, OH*OW) view). Nearest resizing of an input
 holding inf or NaN gathers by indexing instead, since 0 * inf would spread
 NaN through the product. "area" is adaptive average pooling, as in PyTorch.
 """
@@ -21,7 +22,8 @@ from .math import matmul
 
 __all__ = ["interpolate"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_LINEAR_NDIM = {"linear": 3, "bilinear": 4, "trilinear": 5}
 
 
 def _nearest_matrix(in_size, out_size, scale, exact):
@@ -85,11 +87,11 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor`` (PyTorch's).
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor`` (PyTorch's).
 
     Modes: "nearest" (source index floor(dst * in/out)), "nearest-exact"
-    (floor((dst + 0.5) * in/out)), "linear" (3-D), "bilinear" (4-D) and
-    "area" (adaptive average pooling). ``align_corners`` (linear modes only,
+    (floor((dst + 0.5) * in/out)), "linear" (3-D), "bilinear" (4-D),
+    "trilinear" (5-D) and "area" (adaptive average pooling). ``align_corners`` (linear modes only,
     default False) maps the corner pixels' centres onto each other. With
     ``scale_factor`` the index rules use 1/scale_factor unless
     ``recompute_scale_factor=True``, as in PyTorch.
@@ -100,16 +102,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """
     if mode not in _MODES:
         raise ValueError(f"interpolate: mode {mode!r} is not supported; use one of {_MODES}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
-                         f"{tuple(input.shape)}")
+    if input.ndim not in (3, 4, 5):
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
+                         f"got shape {tuple(input.shape)}")
     if antialias:
         raise ValueError("interpolate: antialias=True is only meaningful for downsampling with bilinear/"
                          "bicubic and is not supported by minidl")
-    linear = mode in ("linear", "bilinear")
-    if (mode == "linear" and input.ndim != 3) or (mode == "bilinear" and input.ndim != 4):
-        raise ValueError(f"interpolate: mode {mode!r} expects a {3 if mode == 'linear' else 4}-D input, "
-                         f"got shape {tuple(input.shape)}")
+    linear = mode in _LINEAR_NDIM
+    if linear and input.ndim != _LINEAR_NDIM[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR_NDIM[mode]}D input "
+                                  f"(interpolate: input of shape {tuple(input.shape)})")
     if align_corners is not None and not linear:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
@@ -119,6 +121,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          f"{tuple(input.shape)})")
     if mode == "area":
         from .pool import adaptive_avg_pool2d
+        if input.ndim == 5:
+            from ..nn._pool3d import adaptive_avg_pool3d
+            return adaptive_avg_pool3d(input, tuple(sizes))
         if input.ndim == 3:
             out = adaptive_avg_pool2d(input.reshape(tuple(input.shape[:2]) + (1, input.shape[2])),
                                       (1, sizes[0]))
@@ -136,7 +141,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                           for d, (_, src) in enumerate(pairs))
             return input[(slice(None), slice(None)) + index]
         mats = [m.astype(input.dtype) for m, _ in pairs]
-    out = input
-    if len(mats) == 2:
-        out = matmul(Tensor(xp.asarray(mats[0])), out)                    # (N, C, OH, W)
-    return matmul(out, Tensor(xp.asarray(np.ascontiguousarray(mats[-1].T))))  # (..., OW)
+    out = matmul(input, Tensor(xp.asarray(np.ascontiguousarray(mats[-1].T))))  # (..., OW)
+    if len(mats) >= 2:
+        out = matmul(Tensor(xp.asarray(mats[-2])), out)                   # (..., OH, OW)
+    if len(mats) == 3:                                                    # along D on the (N, C, D, OH*OW) view
+        n, c, d, oh, ow = out.shape
+        out = matmul(Tensor(xp.asarray(mats[0])), out.reshape(n, c, d, oh * ow)).reshape(n, c, -1, oh, ow)
+    return out

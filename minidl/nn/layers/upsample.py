@@ -8,11 +8,11 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) inputs to ``size`` or by ``scale_factor``.
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs to ``size`` or by ``scale_factor``.
 
     Args: ``size`` (int or tuple), ``scale_factor`` (float or tuple; exactly
     one of the two), ``mode`` ("nearest", "nearest-exact", "linear",
-    "bilinear", "area"), ``align_corners`` (linear modes), and
+    "bilinear", "trilinear", "area"), ``align_corners`` (linear modes), and
     ``recompute_scale_factor``, as :func:`minidl.nn.functional.interpolate`.
     Shapes: (N, C, H, W) -> (N, C, H_out, W_out).
     """
