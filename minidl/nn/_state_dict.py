@@ -40,16 +40,23 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
 
+def _is_lazy(tensor):
+    """Whether ``tensor`` is a lazy module's not yet materialised parameter or buffer."""
+    from minidl.nn.parameter import is_lazy
+    return is_lazy(tensor)
+
+
 def state_dict(module, destination=None, prefix="", keep_vars=False):
-    """dotted name -> Tensor for every parameter and persistent buffer of ``module``."""
+    """dotted name -> Tensor for every parameter and persistent buffer of ``module`` (an uninitialised
+    parameter or buffer of a lazy module is kept as itself, as PyTorch does)."""
     if destination is None:
         destination = OrderedDict()
     for name, p in module._parameters.items():
         if p is not None:
-            destination[prefix + name] = p if keep_vars else Tensor(p.data)
+            destination[prefix + name] = p if keep_vars or _is_lazy(p) else Tensor(p.data)
     for name, b in module._buffers.items():
         if b is not None and name not in module._non_persistent_buffers:
-            destination[prefix + name] = b if keep_vars else Tensor(b.data)
+            destination[prefix + name] = b if keep_vars or _is_lazy(b) else Tensor(b.data)
     for name, m in module._modules.items():
         if m is not None:
             state_dict(m, destination, prefix + name + ".", keep_vars)
@@ -75,6 +82,9 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     from minidl.nn.module import Parameter
     if not hasattr(state_dict, "items"):
         raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+    for mod_prefix, sub in module.named_modules(remove_duplicate=False):
+        if sub.__dict__.get("_lazy_pending"):   # a lazy module not run yet: shape its parameters from the checkpoint
+            sub._lazy_load_hook(state_dict, mod_prefix + "." if mod_prefix else "")
     own = _own_state(module)
     missing = [k for k in own if k not in state_dict and k.rsplit(".", 1)[-1] not in _OPTIONAL_STATE]
     unexpected = [k for k in state_dict if k not in own]
@@ -83,6 +93,11 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if key not in state_dict:
             continue
         value = state_dict[key]
+        if _is_lazy(value) or _is_lazy(target):
+            if not (_is_lazy(value) and _is_lazy(target)):   # both lazy: nothing to copy, as in PyTorch
+                errors.append(f"load_state_dict: {key}: " + "Can't access the shape of an uninitialized "
+                              "parameter or buffer: run a forward pass to initialize it before loading")
+            continue
         array = _as_array(value) if value is not None else None
         if array is None:
             errors.append(f"load_state_dict: value for {key} is None")

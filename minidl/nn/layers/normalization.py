@@ -86,7 +86,8 @@ class _BatchNorm(_NormBase):
             torch_dims = " or ".join(f"{n}D" for n in self._valid_ndims)
             raise ValueError(f"{self!r}: expected {torch_dims} input (got {len(shape)}D input): expected a {dims} "
                              f"input {self._layout}, got input of shape {shape}")
-        if shape[1] != self.num_features:
+        has_per_channel_state = self.weight is not None or self.running_mean is not None
+        if shape[1] != self.num_features and has_per_channel_state:   # (PyTorch checks only against those)
             raise ValueError(f"{self!r}: expected input with num_features={self.num_features} "
                              f"in dimension 1, got {shape[1]} in input of shape {shape}")
         if self.training:
