@@ -164,3 +164,19 @@ def test_lazy_layers_grads(rng):
     layer(x)
     assert gradcheck(lambda a, w: F.conv3d(a, w, layer.bias) ** 2, (x, layer.weight))
     assert gradgradcheck(lambda a, w: F.conv3d(a, w, layer.bias) ** 2, (x, layer.weight))
+
+
+def test_lazy_instance_norms():
+    norm = nn.LazyInstanceNorm2d()
+    assert repr(norm) == ("LazyInstanceNorm2d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                          "track_running_stats=True)")
+    x = torch.arange(96.0).reshape(2, 3, 4, 4).sin()
+    y = norm(x)
+    assert type(norm) is nn.InstanceNorm2d and norm.num_features == 3 and norm.weight.shape == (3,)
+    xs = x.numpy()
+    mean, var = xs.mean(axis=(2, 3), keepdims=True), xs.var(axis=(2, 3), keepdims=True)
+    np.testing.assert_allclose(y.detach().numpy(), (xs - mean) / np.sqrt(var + 1e-5), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(norm.running_mean.numpy(), 0.1 * mean.mean(axis=0).ravel(), rtol=1e-5, atol=1e-7)
+    unbatched = nn.LazyInstanceNorm3d()
+    unbatched(torch.randn(3, 2, 2, 2))                 # (C, D, H, W): C from the channel dimension
+    assert unbatched.num_features == 3

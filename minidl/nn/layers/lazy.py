@@ -21,13 +21,15 @@ from minidl.nn.layers.conv1d import Conv1d
 from minidl.nn.layers.conv3d import Conv3d, ConvTranspose3d
 from minidl.nn.layers.conv_transpose import ConvTranspose2d
 from minidl.nn.layers.extra import ConvTranspose1d
+from minidl.nn.layers.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from minidl.nn.layers.linear import Linear
 from minidl.nn.layers.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from minidl.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from minidl.tensor import Tensor
 
 __all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
-           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+           "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 class LazyModuleMixin:
@@ -195,7 +197,7 @@ LazyConvTranspose3d = _lazy_conv("LazyConvTranspose3d", ConvTranspose3d, 3, True
 
 
 class _LazyNormMixin(LazyModuleMixin):
-    """Shared by the lazy batch norms: ``num_features`` from the first input's dimension 1."""
+    """Shared by the lazy batch and instance norms: ``num_features`` from the first input's channel dimension."""
 
     def _make_lazy(self, affine, track_running_stats, bias, device, dtype):
         self.affine = affine
@@ -220,7 +222,8 @@ class _LazyNormMixin(LazyModuleMixin):
     def initialize_parameters(self, input, *args, **kwargs) -> None:
         """num_features = ``input.shape[1]``; materialise the parameters and running statistics."""
         if self.has_uninitialized_params():
-            self.num_features = int(input.shape[1])
+            spatial = getattr(self, "_spatial", None)     # instance norms: the channel dim of a batched or not input
+            self.num_features = int(input.shape[1] if spatial is None else input.shape[-spatial - 1])
             for tensor in (self.weight, self.bias, self.running_mean, self.running_var):
                 if tensor is not None and is_lazy(tensor):
                     tensor.materialize((self.num_features,))
@@ -237,8 +240,9 @@ def _lazy_norm(name, base):
         self._lazy_pending = True
         self._make_lazy(affine, track_running_stats, bias, device, dtype)
     __init__.__doc__ = f"{base.__name__}'s arguments without ``num_features``."
-    doc = (f"``nn.{base.__name__}`` with ``num_features`` inferred from the first input's dimension 1; it becomes "
-           f"a :class:`~minidl.nn.{base.__name__}` after that call.")
+    doc = (f"``nn.{base.__name__}`` with ``num_features`` inferred from the first input's channel dimension; it "
+           f"becomes a :class:`~minidl.nn.{base.__name__}` after that call (affine and tracking running statistics "
+           f"by default, as PyTorch's lazy form).")
     return type(name, (_LazyNormMixin, base), {"__init__": __init__, "__doc__": doc, "cls_to_become": base,
                                                "__module__": __name__})
 
@@ -246,3 +250,6 @@ def _lazy_norm(name, base):
 LazyBatchNorm1d = _lazy_norm("LazyBatchNorm1d", BatchNorm1d)
 LazyBatchNorm2d = _lazy_norm("LazyBatchNorm2d", BatchNorm2d)
 LazyBatchNorm3d = _lazy_norm("LazyBatchNorm3d", BatchNorm3d)
+LazyInstanceNorm1d = _lazy_norm("LazyInstanceNorm1d", InstanceNorm1d)
+LazyInstanceNorm2d = _lazy_norm("LazyInstanceNorm2d", InstanceNorm2d)
+LazyInstanceNorm3d = _lazy_norm("LazyInstanceNorm3d", InstanceNorm3d)
