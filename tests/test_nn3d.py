@@ -423,3 +423,18 @@ def test_constructor_errors():
         nn.ConvTranspose3d(3, 4, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
         nn.Conv3d(3, 4, 3, padding="same", stride=2)
+
+
+def test_empty_batch_and_integer_inputs():
+    empty = torch.randn(0, 3, 4, 5, 6)
+    assert F.conv3d(empty, torch.randn(2, 3, 3, 3, 3)).shape == (0, 2, 2, 3, 4)
+    assert F.conv_transpose3d(empty, torch.randn(3, 2, 3, 3, 3)).shape == (0, 2, 6, 7, 8)
+    assert F.max_pool3d(empty, 2).shape == F.avg_pool3d(empty, 2).shape == (0, 3, 2, 2, 3)
+    assert F.adaptive_avg_pool3d(empty, 2).shape == F.adaptive_max_pool3d(empty, 2).shape == (0, 3, 2, 2, 2)
+    assert F.interpolate(empty, scale_factor=2, mode="trilinear").shape == (0, 3, 8, 10, 12)
+    ints = torch.arange(64).reshape(1, 1, 4, 4, 4)
+    out, idx = F.max_pool3d(ints, 2, padding=1, return_indices=True)
+    last = [0, 2, 3]             # windows {0}, {1, 2}, {3} along each dimension: their last (largest) element
+    assert out.dtype == torch.int64
+    assert out.flatten().tolist() == ints.numpy()[0, 0][np.ix_(last, last, last)].ravel().tolist()
+    assert idx.flatten().tolist() == out.flatten().tolist()

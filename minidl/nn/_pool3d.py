@@ -80,7 +80,7 @@ def _gather_volume(x, index):
     extra = (1,) * (index.ndim - 2)
     rows = xp.arange(n).reshape((n, 1) + extra)
     chans = xp.arange(c).reshape((1, c) + extra)
-    return x.reshape(n, c, -1)[rows, chans, index]
+    return x.reshape(n, c, x.shape[2] * x.shape[3] * x.shape[4])[rows, chans, index]
 
 
 def _first_valid(out, s, p, d):
@@ -98,12 +98,13 @@ def _max_indices(x, kernel, stride, padding, dilation, out):
     right = [max(0, (o - 1) * s + d * (k - 1) + 1 - (L + p))
              for o, s, d, k, L, p in zip(out, stride, dilation, kernel, size, padding)]
     widths = ((0, 0), (0, 0)) + tuple((p, r) for p, r in zip(padding, right))
-    xpad = xp.pad(x, widths, constant_values=-np.inf) if any(padding) or any(right) else x
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min   # what padding holds: never a maximum
+    xpad = xp.pad(x, widths, constant_values=lowest) if any(padding) or any(right) else x
     first = [_first_valid(o, s, p, d) for o, s, p, d in zip(out, stride, padding, dilation)]
     index = (first[0][:, None, None] * strides_flat[0] + first[1][None, :, None] * strides_flat[1]
              + first[2][None, None, :])
     index = xp.broadcast_to(xp.asarray(index, dtype=np.int64), (n, c) + tuple(out)).copy()
-    best = xp.full((n, c) + tuple(out), -np.inf, dtype=x.dtype)
+    best = xp.full((n, c) + tuple(out), lowest, dtype=x.dtype)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
             for m in range(kernel[2]):
@@ -255,11 +256,11 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     for i, (d0, d1) in enumerate(_bins(d, sizes[0])):
         for j, (h0, h1) in enumerate(_bins(h, sizes[1])):
             for k, (w0, w1) in enumerate(_bins(w, sizes[2])):
-                window = data[:, :, d0:d1, h0:h1, w0:w1].reshape(n, c, -1)
+                bh, bw = h1 - h0, w1 - w0
+                window = data[:, :, d0:d1, h0:h1, w0:w1].reshape(n, c, (d1 - d0) * bh * bw)
                 nan = xp.isnan(window)
                 last_nan = window.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
                 a = xp.where(nan.any(axis=-1), last_nan, xp.argmax(window, axis=-1))
-                bh, bw = h1 - h0, w1 - w0
                 index[:, :, i, j, k] = ((d0 + a // (bh * bw)) * h + h0 + (a // bw) % bh) * w + w0 + a % bw
     values = _gather_volume(x, index)
     if unbatched:

@@ -146,5 +146,5 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = matmul(Tensor(xp.asarray(mats[-2])), out)                   # (..., OH, OW)
     if len(mats) == 3:                                                    # along D on the (N, C, D, OH*OW) view
         n, c, d, oh, ow = out.shape
-        out = matmul(Tensor(xp.asarray(mats[0])), out.reshape(n, c, d, oh * ow)).reshape(n, c, -1, oh, ow)
+        out = matmul(Tensor(xp.asarray(mats[0])), out.reshape(n, c, d, oh * ow)).reshape(n, c, len(mats[0]), oh, ow)
     return out
