@@ -170,10 +170,10 @@ from .layers.embedding_bag import EmbeddingBag  # noqa: E402
 __all__ += ["EmbeddingBag"]
 from .layers.conv3d import Conv3d, ConvTranspose3d  # noqa: E402
 from .layers.normalization import BatchNorm3d  # noqa: E402
-from .layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d  # noqa: E402
+from .layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d, MaxUnpool3d  # noqa: E402
 
 __all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-            "AdaptiveMaxPool3d"]
+            "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool3d"]
 from . import parameter  # noqa: E402
 from .layers.lazy import (  # noqa: E402
     LazyBatchNorm1d,

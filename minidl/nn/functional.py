@@ -223,3 +223,11 @@ __all__ += ["conv3d", "conv_transpose3d"]
 from ._pool3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d  # noqa: E402
 
 __all__ += ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
+from ._pool3d_extra import (  # noqa: E402
+    adaptive_max_pool3d_with_indices,
+    lp_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
+
+__all__ += ["max_unpool3d", "lp_pool3d", "max_pool3d_with_indices", "adaptive_max_pool3d_with_indices"]

@@ -144,10 +144,10 @@ from minidl.nn.layers.embedding_bag import EmbeddingBag  # noqa: E402
 __all__ += ["EmbeddingBag"]
 from minidl.nn.layers.conv3d import Conv3d, ConvTranspose3d  # noqa: E402
 from minidl.nn.layers.normalization import BatchNorm3d  # noqa: E402
-from minidl.nn.layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d  # noqa: E402
+from minidl.nn.layers.pool3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d, MaxUnpool3d  # noqa: E402
 
 __all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-            "AdaptiveMaxPool3d"]
+            "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool3d"]
 from minidl.nn.layers.lazy import (  # noqa: E402
     LazyBatchNorm1d,
     LazyBatchNorm2d,
