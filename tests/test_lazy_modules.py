@@ -180,3 +180,13 @@ def test_lazy_instance_norms():
     unbatched = nn.LazyInstanceNorm3d()
     unbatched(torch.randn(3, 2, 2, 2))                 # (C, D, H, W): C from the channel dimension
     assert unbatched.num_features == 3
+
+
+def test_partial_load_keeps_the_loaded_tensor_and_initialises_the_rest():
+    layer = nn.LazyLinear(4)
+    loaded = torch.ones(4, 3)
+    result = layer.load_state_dict({"weight": loaded}, strict=False)
+    assert result.missing_keys == ["bias"] and nn.parameter.is_lazy(layer.bias)
+    layer(torch.randn(2, 3))
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones((4, 3), dtype=np.float32))
+    assert layer.bias.shape == (4,) and float(layer.bias.abs().max()) <= 1 / math.sqrt(3)

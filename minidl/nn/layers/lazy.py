@@ -7,7 +7,8 @@ objects, listed by ``parameters()`` and ``state_dict()``. The first call
 materialises them from the input's shape, initialises them as the regular
 layer does and turns the module into that layer (``cls_to_become``: a
 ``LazyLinear`` becomes a ``Linear``). Loading a state dict into a module not
-run yet shapes its parameters from the checkpoint. An optimiser may be built
+run yet shapes its parameters from the checkpoint (after a partial load the
+first call initialises only what the checkpoint did not hold). An optimiser may be built
 before the first call (it holds the same objects, materialised in place), as
 PyTorch allows; PyTorch's documentation still recommends a dry run first.
 """
@@ -69,6 +70,15 @@ class LazyModuleMixin:
                 value = state_dict[key]
                 if not is_lazy(value):
                     tensor.materialize(tuple(value.shape))
+                    tensor._lazy_loaded = True    # filled by this load: kept when the first call initialises
+
+    def _reset_keeping_loaded(self):
+        """``reset_parameters()``, then put back the tensors a partial ``load_state_dict`` had already filled."""
+        loaded = [(t, t.data.copy()) for t in list(self._parameters.values()) + list(self._buffers.values())
+                  if t is not None and getattr(t, "_lazy_loaded", False)]
+        self.reset_parameters()
+        for tensor, data in loaded:
+            tensor.data[...] = data
 
     def initialize_parameters(self, *args, **kwargs):
         """Materialise the parameters from the inputs of the first call (defined by each lazy module)."""
@@ -115,7 +125,7 @@ class LazyLinear(LazyModuleMixin, Linear):
                 self.weight.materialize((self.out_features, self.in_features))
             if self.bias is not None and is_lazy(self.bias):
                 self.bias.materialize((self.out_features,))
-            self.reset_parameters()
+            self._reset_keeping_loaded()
         if self.in_features == 0:   # loaded from a state dict before the first call
             if input.shape[-1] != self.weight.shape[-1]:
                 raise RuntimeError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
@@ -159,7 +169,7 @@ class _LazyConvMixin(LazyModuleMixin):
                 self.weight.materialize(first + tuple(self.kernel_size))
             if self.bias is not None and is_lazy(self.bias):
                 self.bias.materialize((self.out_channels,))
-            self.reset_parameters()
+            self._reset_keeping_loaded()
         if self.in_channels == 0:   # loaded from a state dict before the first call: the weight knows
             self.in_channels = int(self.weight.shape[0] if self._transposed else self.weight.shape[1] * self.groups)
 
@@ -227,7 +237,7 @@ class _LazyNormMixin(LazyModuleMixin):
             for tensor in (self.weight, self.bias, self.running_mean, self.running_var):
                 if tensor is not None and is_lazy(tensor):
                     tensor.materialize((self.num_features,))
-            self.reset_parameters()
+            self._reset_keeping_loaded()
         loaded = self.weight if self.weight is not None else self.running_mean
         if self.num_features == 0 and loaded is not None:   # loaded from a state dict before the first call
             self.num_features = int(loaded.shape[0])
