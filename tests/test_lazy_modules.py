@@ -190,3 +190,25 @@ def test_partial_load_keeps_the_loaded_tensor_and_initialises_the_rest():
     layer(torch.randn(2, 3))
     np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones((4, 3), dtype=np.float32))
     assert layer.bias.shape == (4,) and float(layer.bias.abs().max()) <= 1 / math.sqrt(3)
+
+
+def test_distributed_data_parallel_refuses_uninitialized_parameters(monkeypatch):
+    import minidl.distributed as dist
+    from minidl.distributed import group
+    from minidl.nn.parallel import DistributedDataParallel
+
+    def no_mpi():
+        raise ImportError("mpi4py blocked by the test")
+    monkeypatch.setattr(group, "import_mpi", no_mpi)       # a world-size-1 group without MPI
+    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(key, raising=False)
+    dist.init_process_group("mpi")
+    try:
+        with pytest.raises(RuntimeError, match="Modules with uninitialized parameters can't be used with "
+                                               "`DistributedDataParallel`"):
+            DistributedDataParallel(nn.Sequential(nn.LazyLinear(3)))
+        model = nn.Sequential(nn.LazyLinear(3))
+        model(torch.randn(2, 4))
+        assert DistributedDataParallel(model).module is model
+    finally:
+        dist.destroy_process_group()

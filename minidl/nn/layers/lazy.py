@@ -1,5 +1,5 @@
 """The lazy modules (PyTorch's ``nn.LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d/3d``,
-``LazyBatchNorm1d/2d/3d``): the input size is inferred at the first forward call.
+``LazyBatchNorm1d/2d/3d``, ``LazyInstanceNorm1d/2d/3d``): the input size is inferred at the first forward call.
 
 Until then ``weight``/``bias`` (and the batch norms' running statistics) are
 :class:`~minidl.nn.parameter.UninitializedParameter` / ``UninitializedBuffer``

@@ -127,6 +127,10 @@ class DistributedDataParallel(Module):
         if float(bucket_cap_mb) <= 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb}")
         group = dist.group.default_group("DistributedDataParallel")
+        from minidl.nn.parameter import is_lazy
+        if any(is_lazy(p) for p in module.parameters()):
+            raise RuntimeError("Modules with uninitialized parameters can't be used with `DistributedDataParallel`. "
+                               "Run a dummy forward pass to correctly initialize the modules")
         self.module = module
         self.device_ids = device_ids
         self.broadcast_buffers = bool(broadcast_buffers)
