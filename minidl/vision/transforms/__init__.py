@@ -28,10 +28,10 @@ import numbers
 
 import numpy as np
 
-from ..data import transforms as T
-from ..generator import current_rng
-from ..tensor import Tensor
-from ._image import is_pil, pil_to_array, to_batch
+from ...data import transforms as T
+from ...generator import current_rng
+from ...tensor import Tensor
+from .._image import is_pil, pil_to_array, to_batch
 
 __all__ = ["InterpolationMode", "Compose", "ToTensor", "PILToTensor", "Normalize", "Resize",
            "CenterCrop", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
@@ -407,6 +407,6 @@ class ColorJitter(VisionTransform):
         return _in_unit_range(x, lambda v: impl.apply_params(v, params))
 
 
-from .transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
+from ..transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
 
 __all__ += ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
