@@ -42,6 +42,7 @@ class InterpolationMode(enum.Enum):
     """Resampling filters (torchvision's names); NEAREST and BILINEAR are implemented."""
 
     NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
     BILINEAR = "bilinear"
     BICUBIC = "bicubic"
     BOX = "box"
@@ -410,3 +411,25 @@ class ColorJitter(VisionTransform):
 from ..transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
 
 __all__ += ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
+from . import functional  # noqa: E402
+from ._random_more import (  # noqa: E402
+    FiveCrop,
+    GaussianBlur,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomChoice,
+    RandomEqualize,
+    RandomErasing,
+    RandomInvert,
+    RandomOrder,
+    RandomPerspective,
+    RandomPosterize,
+    RandomSolarize,
+    TenCrop,
+)
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: E402
+
+__all__ += ["functional", "RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
+            "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
+            "RandomAutocontrast", "RandomEqualize", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
+            "TrivialAugmentWide"]

@@ -1,0 +1,16 @@
+"""``minidl.vision.transforms.v2``: torchvision's v2 transforms namespace.
+
+Holds the same transform classes as :mod:`minidl.vision.transforms` (they take
+one PIL image or Tensor image per call), ``functional`` (the same module), and
+the v2-only conversions :class:`ToImage` and :class:`ToDtype`. Unlike
+torchvision's v2, a transform here takes a single image, not a structure of
+images, boxes and labels.
+"""
+from __future__ import annotations
+
+from .. import *  # noqa: F401,F403
+from .. import __all__ as _v1_names
+from .. import functional
+from ._convert import ToDtype, ToImage
+
+__all__ = [n for n in _v1_names if n != "functional"] + ["functional", "ToImage", "ToDtype"]
