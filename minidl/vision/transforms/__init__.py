@@ -185,7 +185,7 @@ class PILToTensor(VisionTransform):
 
 
 class Normalize(VisionTransform):
-    """``(x - mean) / std`` per channel of a float Tensor (minidl.data's Normalize)."""
+    """``(x - mean) / std`` per channel of a float Tensor (:func:`functional.normalize`'s arithmetic)."""
 
     def __init__(self, mean, std, inplace=False):
         self.mean, self.std, self.inplace = mean, std, inplace
@@ -197,7 +197,11 @@ class Normalize(VisionTransform):
     def apply(self, x, params):
         if x.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {x.dtype}.")
-        return self._impl.apply(x, None)
+        from .functional import normalize_array
+        for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+            if v.size not in (1, x.shape[1]):
+                raise ValueError(f"Normalize has {v.size} {name} values for {x.shape[1]} channels")
+        return normalize_array(x, self._impl.mean, self._impl.std)
 
     def __call__(self, tensor):
         if not isinstance(tensor, Tensor):

@@ -42,7 +42,7 @@ def blend(img1, img2, ratio):
     """``ratio * img1 + (1 - ratio) * img2`` clipped to the image range, in ``img1``'s dtype."""
     ct = _compute_dtype(img1)
     r = ct.type(ratio)
-    out = r * img1.astype(ct) + (ct.type(1.0) - r) * np.asarray(img2).astype(ct)
+    out = r * img1.astype(ct) + ct.type(1.0 - ratio) * np.asarray(img2).astype(ct)
     return _cast_back(np.clip(out, 0, max_value(img1.dtype)), img1.dtype)
 
 
