@@ -97,6 +97,8 @@ class RandomErasing:
 
     def __call__(self, img):
         if float(current_rng().random()) < self.p:
+            if not isinstance(img, Tensor):
+                raise TypeError(f"img should be Tensor Image. Got {type(img)}")
             if isinstance(self.value, numbers.Number):
                 value = [float(self.value)]
             elif isinstance(self.value, str):
