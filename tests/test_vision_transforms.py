@@ -184,10 +184,10 @@ def test_loader_without_to_tensor_fails_like_pytorch():
 def test_color_jitter_applies_its_changes_in_a_random_order():
     x = mdl.tensor(np.random.default_rng(0).random((3, 6, 6), dtype=np.float32) * 0.6)
     cj = T.ColorJitter(brightness=(2.0, 2.0), contrast=(0.0, 0.0))
-    gray = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), x.numpy(), axes=([0], [0]))
+    luma = np.array([0.2989, 0.587, 0.114], np.float32)                 # torchvision's rgb_to_grayscale
+    gray = np.tensordot(luma, x.numpy(), axes=([0], [0]))
     b_then_c = np.clip(2 * x.numpy(), 0, 1)
-    b_then_c = np.full_like(b_then_c, np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), b_then_c,
-                                                   axes=([0], [0])).mean())
+    b_then_c = np.full_like(b_then_c, np.tensordot(luma, b_then_c, axes=([0], [0])).mean())
     c_then_b = np.full_like(b_then_c, min(1.0, 2 * gray.mean()))
     seen = set()
     mdl.manual_seed(0)

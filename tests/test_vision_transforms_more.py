@@ -169,3 +169,25 @@ def test_v2_namespace_and_conversions():
                            v2.Normalize([0.5] * 3, [0.5] * 3)])
     out = pipeline(img)
     assert out.dtype == mdl.float32 and -1.0 <= out.numpy().min() and out.numpy().max() <= 1.0
+
+
+def test_color_jitter_uses_functional_arithmetic():
+    x = tensor_u8()
+    np.testing.assert_array_equal(T.ColorJitter(brightness=(1.5, 1.5))(x).numpy(), F.adjust_brightness(x, 1.5).numpy())
+    np.testing.assert_array_equal(T.ColorJitter(hue=(0.2, 0.2))(x).numpy(), F.adjust_hue(x, 0.2).numpy())
+    xf = F.convert_image_dtype(x)
+    np.testing.assert_allclose(T.ColorJitter(saturation=(0.0, 0.0))(xf).numpy(),
+                               F.rgb_to_grayscale(xf, 3).numpy(), atol=1e-6)
+    cj = T.ColorJitter(0.4, 0.4, 0.0, 0.1)
+    assert cj.brightness == (0.6, 1.4) and cj.saturation is None and cj.hue == (-0.1, 0.1)
+    mdl.manual_seed(0)
+    order, b, c, s, h = T.ColorJitter.get_params(cj.brightness, cj.contrast, cj.saturation, cj.hue)
+    assert sorted(order.tolist()) == [0, 1, 2, 3] and 0.6 <= b <= 1.4 and s is None and -0.1 <= h <= 0.1
+    grey = mdl.tensor(np.full((1, 4, 4), 100, np.uint8))
+    assert T.ColorJitter(saturation=0.5, hue=0.3)(grey).numpy().tolist() == grey.numpy().tolist()
+    with pytest.raises(ValueError, match="If brightness is a single number, it must be non negative"):
+        T.ColorJitter(brightness=-1)
+    with pytest.raises(ValueError, match=r"hue values should be between \(-0.5, 0.5\)"):
+        T.ColorJitter(hue=0.7)
+    with pytest.raises(TypeError, match="list/tuple with length 2"):
+        T.ColorJitter(contrast=(1, 2, 3))

@@ -7,19 +7,23 @@ by all images of a Tensor batch. Randomness comes from minidl's current
 generator: ``minidl.manual_seed`` seeds it, and a ``minidl.utils.data.DataLoader``
 gives every batch its own stream derived from (seed, epoch, batch).
 
-The pixel work is :mod:`minidl.data.transforms`' (one implementation): crops,
-flips and padding act on the pixels directly; resampling (resize, rotation,
-affine) computes in float and rounds back to uint8 for PIL images; colour
-changes compute in [0, 1]. Every transform here except :class:`Lambda` also
-has a batched form: a ``minidl.vision`` dataset whose whole ``transform`` is
+The pixel work is :mod:`functional`'s kernels and :mod:`minidl.data.transforms`'
+(one implementation each): crops, flips and padding act on the pixels directly;
+resampling (resize, rotation, affine) computes in float and rounds back to uint8
+for PIL images; colour changes follow torchvision's Tensor arithmetic. The
+transforms defined here (and ``RandomAffine``, ``RandomRotation``, ``ColorJitter``)
+also have a batched form: a ``minidl.vision`` dataset whose whole ``transform`` is
 made of them builds a DataLoader batch in one vectorised pass, drawing each
 image's parameters in the same order as image-by-image loading, so both give
 the same batches (see :mod:`minidl.vision.pipeline`).
 
-Differences from torchvision: interpolation is ``NEAREST`` or ``BILINEAR``
-(antialiased, Pillow's filter), not bicubic; ``ColorJitter`` shifts hue by a
-rotation in YIQ space (a linear stand-in for the HSV shift); ``RandomRotation``
-has no ``expand``/``center``.
+Differences from torchvision: the batched PIL path resamples with NumPy kernels
+equal to Pillow's NEAREST and, up to a rounding step, BILINEAR; other filters
+(BICUBIC, LANCZOS, ...), ``expand`` and per-channel fills go image by image
+through :mod:`functional` (Pillow itself); Tensor images resize with NEAREST,
+NEAREST_EXACT or BILINEAR only. ``ColorJitter`` on PIL images uses the Tensor
+arithmetic (truncating uint8 casts) rather than ``ImageEnhance`` (a level apart
+in some pixels).
 """
 from __future__ import annotations
 
@@ -55,14 +59,6 @@ def _in_pixels(x, fn):
     if x.dtype != np.uint8:
         return fn(x)
     return np.clip(np.rint(fn(x.astype(np.float32))), 0, 255).astype(np.uint8)
-
-
-def _in_unit_range(x, fn):
-    """Run ``fn`` on ``x`` scaled to [0, 1]; uint8 images are scaled back and rounded."""
-    if x.dtype != np.uint8:
-        return fn(x)
-    y = fn(x.astype(np.float32) / np.float32(255))
-    return np.clip(np.rint(y * 255), 0, 255).astype(np.uint8)
 
 
 class VisionTransform:
@@ -380,32 +376,12 @@ class RandomResizedCrop(VisionTransform):
 
 # --- colour -------------------------------------------------------------------------
 
-class ColorJitter(VisionTransform):
-    """Random brightness, contrast, saturation and hue (torchvision's arguments), applied in a
-    random order drawn per image, as torchvision does."""
-
-    random = True
-
-    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
-        self.brightness, self.contrast, self.saturation, self.hue = brightness, contrast, saturation, hue
-        self._impl = T.ColorJitter(brightness, contrast, saturation, hue)
-        # one-channel images: saturation and hue leave gray unchanged, as in torchvision
-        self._gray = T.ColorJitter(brightness, contrast)
-
-    def draw(self, rng, h, w):
-        order = rng.permutation(4)[None]          # torchvision: a random order of the four changes
-        return {"order": order, **self._impl.params(1, h, w, rng)}
-
-    def apply(self, x, params):
-        impl = self._gray if x.shape[1] == 1 else self._impl
-        return _in_unit_range(x, lambda v: impl.apply_params(v, params))
-
-
 from ..transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
 
 __all__ += ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
 from . import functional  # noqa: E402
 from ._affine import RandomAffine, RandomRotation  # noqa: E402
+from ._color_jitter import ColorJitter  # noqa: E402
 from ._random_more import (  # noqa: E402
     FiveCrop,
     GaussianBlur,
