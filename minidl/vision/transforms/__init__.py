@@ -399,7 +399,7 @@ from ._random_more import (  # noqa: E402
 )
 from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: E402
 
-__all__ += ["functional", "RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
+__all__ += ["RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
             "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
             "RandomAutocontrast", "RandomEqualize", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
             "TrivialAugmentWide"]

@@ -13,4 +13,4 @@ from .. import __all__ as _v1_names
 from .. import functional
 from ._convert import ToDtype, ToImage
 
-__all__ = [n for n in _v1_names if n != "functional"] + ["functional", "ToImage", "ToDtype"]
+__all__ = list(_v1_names) + ["ToImage", "ToDtype"]
