@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import *  # noqa: F401,F403
 from .. import __all__ as _v1_names
-from .. import functional
+from .. import functional  # noqa: F401  (v2.functional: the same functions)
 from ._convert import ToDtype, ToImage
 
 __all__ = list(_v1_names) + ["ToImage", "ToDtype"]
