@@ -147,3 +147,17 @@ def test_tensor_inputs_must_be_uint8_for_equalize():
     x = mdl.tensor(np.random.default_rng(0).random((3, 8, 8), dtype=np.float32))
     with pytest.raises(TypeError, match="Only torch.uint8"):
         AA._apply_op(x, "Equalize", 0.0, F.InterpolationMode.NEAREST, None)
+
+
+def test_dataloader_runs_are_reproducible_with_a_seed():
+    from minidl.utils.data import DataLoader
+    from minidl.vision import datasets
+    transform = T.Compose([T.TrivialAugmentWide(), T.RandomErasing(p=0.0), T.ToTensor(),
+                           T.RandomErasing(p=0.5, value="random")])
+    ds = datasets.Shapes(12, image_size=16, seed=0, transform=transform)
+    first = [x.numpy() for x, _ in DataLoader(ds, batch_size=4, shuffle=True, seed=3)]
+    second = [x.numpy() for x, _ in DataLoader(ds, batch_size=4, shuffle=True, seed=3)]
+    other = [x.numpy() for x, _ in DataLoader(ds, batch_size=4, shuffle=True, seed=4)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert first[0].shape == (4, 3, 16, 16) and first[0].dtype == np.float32
