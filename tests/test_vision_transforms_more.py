@@ -153,7 +153,13 @@ def test_v2_namespace_and_conversions():
     for name in ["Compose", "RandomResizedCrop", "RandomErasing", "AutoAugment", "TrivialAugmentWide", "ToImage",
                  "ToDtype", "Normalize"]:
         assert name in v2.__all__ and hasattr(v2, name)
-    assert v2.functional is F and v2.RandomErasing is T.RandomErasing
+    assert v2.RandomErasing is T.RandomErasing and v2.functional.resize is F.resize
+    x = tensor_u8()
+    assert v2.functional.get_size(x) == [8, 10] and v2.functional.get_num_channels(x) == 3
+    np.testing.assert_array_equal(v2.functional.horizontal_flip(x).numpy(), x.numpy()[..., ::-1])
+    np.testing.assert_array_equal(v2.functional.vertical_flip(x).numpy(), x.numpy()[..., ::-1, :])
+    as_float = v2.functional.to_dtype(v2.functional.to_image(Image.fromarray(rgb())), scale=True)
+    assert as_float.dtype == mdl.float32 and float(as_float.numpy().max()) <= 1.0
     img = Image.fromarray(rgb())
     image = v2.ToImage()(img)
     assert image.dtype == mdl.uint8 and image.shape == (3, 8, 10)

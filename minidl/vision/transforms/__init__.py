@@ -97,7 +97,7 @@ class VisionTransform:
         return restore(self.apply(x, params))
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "batchable")
         return f"{type(self).__name__}({args})"
 
 
