@@ -149,6 +149,9 @@ def test_resize_sizes_and_tensor_values():
     np.testing.assert_allclose(F.resize(x, (4, 5), antialias=False).numpy(), FIXTURE["resize_noaa"], atol=2e-6)
     np.testing.assert_allclose(F.resize(x, (11, 13)).numpy(), FIXTURE["resize_up"], atol=2e-6)
     np.testing.assert_array_equal(F.resize(x, (4, 5), IM.NEAREST).numpy(), FIXTURE["resize_nearest"])
+    np.testing.assert_allclose(F.resize(x, (4, 5), IM.BICUBIC).numpy(), FIXTURE["resize_bicubic"], atol=2e-6)
+    np.testing.assert_allclose(F.resize(x, (11, 13), IM.BICUBIC, antialias=False).numpy(),
+                               FIXTURE["resize_bicubic_up_noaa"], atol=2e-6)
     np.testing.assert_array_equal(F.resize(mdl.tensor(FIXTURE["u8"]), (4, 5)).numpy(), FIXTURE["resize_u8"])
     # PIL images use Pillow's own filters, every mode
     pil = as_pil(rgb())
@@ -162,7 +165,7 @@ def test_resize_sizes_and_tensor_values():
     with pytest.raises(TypeError, match="inappropriate size"):
         F.resize(x, "5")
     with pytest.raises(ValueError, match="not implemented for Tensor"):
-        F.resize(x, 4, IM.BICUBIC)
+        F.resize(x, 4, IM.LANCZOS)
     with pytest.raises(TypeError, match="InterpolationMode"):
         F.resize(x, 4, "bilinear")
 

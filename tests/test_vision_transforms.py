@@ -128,8 +128,9 @@ def test_lambda_and_bad_arguments():
         T.Lambda(3)
     bicubic = T.Resize(4, interpolation=T.InterpolationMode.BICUBIC)       # PIL: Pillow's own filter
     np.testing.assert_array_equal(np.asarray(bicubic(pil())), np.asarray(pil().resize((4, 4), Image.BICUBIC)))
+    assert bicubic(T.ToTensor()(pil())).shape == (3, 4, 4)
     with pytest.raises(ValueError, match="not implemented for Tensor"):
-        bicubic(T.ToTensor()(pil()))
+        T.Resize(4, interpolation=T.InterpolationMode.LANCZOS)(T.ToTensor()(pil()))
     with pytest.raises(TypeError, match="Size should be int or sequence"):
         T.Resize("4")
     assert T.RandomRotation((90, 90), expand=True)(pil(4, 6)).size == (4, 6)

@@ -21,7 +21,7 @@ Differences from torchvision: the batched PIL path resamples with NumPy kernels
 equal to Pillow's NEAREST and, up to a rounding step, BILINEAR; other filters
 (BICUBIC, LANCZOS, ...), ``expand`` and per-channel fills go image by image
 through :mod:`functional` (Pillow itself); Tensor images resize with NEAREST,
-NEAREST_EXACT or BILINEAR only. ``ColorJitter`` on PIL images uses the Tensor
+NEAREST_EXACT, BILINEAR or BICUBIC (not BOX, HAMMING, LANCZOS). ``ColorJitter`` on PIL images uses the Tensor
 arithmetic (truncating uint8 casts) rather than ``ImageEnhance`` (a level apart
 in some pixels).
 """

@@ -128,10 +128,38 @@ def warp_perspective(x, coeffs, mode="bilinear", fill=None):
     return _sample(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
 
 
+def _cubic(d, a):
+    """Keys' cubic convolution kernel at distances ``d`` (>= 0) with parameter ``a``."""
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d < 1, near, np.where(d < 2, far, 0.0))
+
+
+def cubic_matrix(in_size, out_size, antialias=True):
+    """(out_size, in_size) bicubic resampling matrix, as PyTorch's ``interpolate(mode="bicubic",
+    align_corners=False)``: antialiased (a = -0.5, kernel widened when shrinking, rows renormalised at the
+    borders) or plain (a = -0.75, four taps with the indices clamped into the image)."""
+    scale = in_size / out_size
+    centres = (np.arange(out_size) + 0.5) * scale - 0.5
+    src = np.arange(in_size, dtype=np.float64)
+    if antialias:
+        support = max(scale, 1.0)
+        w = _cubic(np.abs(src[None, :] - centres[:, None]) / support, -0.5)
+        return w / w.sum(axis=1, keepdims=True)
+    base = np.floor(centres).astype(np.int64)
+    frac = centres - base
+    m = np.zeros((out_size, in_size))
+    rows = np.arange(out_size)
+    for tap in range(-1, 3):
+        idx = np.clip(base + tap, 0, in_size - 1)
+        np.add.at(m, (rows, idx), _cubic(np.abs(frac - tap), -0.75))
+    return m
+
+
 def resize_array(x, out_hw, mode="bilinear", antialias=True):
     """Resize ``x`` (N, C, H, W) to ``out_hw``: "nearest" (PyTorch's: source ``floor(i * in / out)``),
-    "nearest-exact" (pixel centres, Pillow's), or "bilinear" (antialiased when shrinking unless
-    ``antialias=False``); uint8 results are rounded."""
+    "nearest-exact" (pixel centres, Pillow's), "bilinear" (antialiased when shrinking unless
+    ``antialias=False``) or "bicubic" (see :func:`cubic_matrix`); uint8 results are rounded and clipped."""
     h, w = x.shape[2:]
     oh, ow = out_hw
     if mode in ("nearest", "nearest-exact"):
@@ -140,8 +168,12 @@ def resize_array(x, out_hw, mode="bilinear", antialias=True):
         cols = np.minimum(np.floor((np.arange(ow) + shift) * np.float32(w / ow)).astype(np.intp), w - 1)
         return x[:, :, rows][:, :, :, cols]
     xf = x.astype(np.float32) if x.dtype.kind != "f" else x
-    wy = resize_matrices(h, oh, [0.0], [h], xf.dtype, antialias=antialias)
-    wx = resize_matrices(w, ow, [0.0], [w], xf.dtype, antialias=antialias)
+    if mode == "bicubic":
+        wy = cubic_matrix(h, oh, antialias).astype(xf.dtype)[None]
+        wx = cubic_matrix(w, ow, antialias).astype(xf.dtype)[None]
+    else:
+        wy = resize_matrices(h, oh, [0.0], [h], xf.dtype, antialias=antialias)
+        wx = resize_matrices(w, ow, [0.0], [w], xf.dtype, antialias=antialias)
     out = apply_separable(xf, wy, wx)
     if x.dtype.kind == "f":
         return out

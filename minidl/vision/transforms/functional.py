@@ -11,7 +11,7 @@ float math cast back to the input dtype). Nothing here draws random numbers:
 the random transforms of :mod:`minidl.vision.transforms` draw the parameters
 and call these.
 
-Limits: Tensor resizing supports NEAREST, NEAREST_EXACT and BILINEAR; Tensor
+Limits: Tensor resizing supports NEAREST, NEAREST_EXACT, BILINEAR and BICUBIC; Tensor
 rotate/affine/perspective NEAREST and BILINEAR (as torchvision's tensors).
 """
 from __future__ import annotations
@@ -163,7 +163,7 @@ def resized_output_size(height, width, size, max_size=None):
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize to ``size``: (h, w), or an int / [int] for the smaller edge (aspect ratio kept, the
     longer edge capped at ``max_size``). PIL images use Pillow's filter of ``interpolation``; Tensor
-    images NEAREST, NEAREST_EXACT or BILINEAR (antialiased unless ``antialias=False``)."""
+    images NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC (antialiased unless ``antialias=False``)."""
     require_image(img)
     interpolation = interpolation_mode(interpolation)
     if isinstance(size, numbers.Number) and not isinstance(size, bool):
@@ -184,9 +184,9 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     if is_pil(img):
         return img.resize((out_hw[1], out_hw[0]), _PIL_FILTERS[interpolation.value])
     mode = interpolation.value
-    if mode not in ("nearest", "nearest-exact", "bilinear"):
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
         raise ValueError(f"resize: interpolation {interpolation} is not implemented for Tensor images in "
-                         "minidl; use NEAREST, NEAREST_EXACT or BILINEAR (PIL images take every mode)")
+                         "minidl; use NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC (PIL images take every mode)")
     return on_tensor(img, lambda x: G.resize_array(x, out_hw, mode, bool(antialias)))
 
 
