@@ -68,14 +68,16 @@ class ColorJitter(VisionTransform):
         return {"order": order[None], "factors": np.array([[np.nan if f is None else f for f in factors]])}
 
     def apply(self, x, params):
+        order, factors = np.asarray(params["order"]), np.asarray(params["factors"])
         out = np.empty_like(x)
-        for n in range(x.shape[0]):
-            img = x[n:n + 1]
-            for step in params["order"][n]:
-                factor = params["factors"][n, int(step)]
-                if not np.isnan(factor):
-                    img = _STEPS[int(step)](img, float(factor))
-            out[n] = img[0]
+        for perm in np.unique(order, axis=0):                   # images sharing an order, in one pass each
+            sel = np.nonzero((order == perm).all(axis=1))[0]
+            img = x[sel]
+            for step in perm:
+                f = factors[sel, int(step)]
+                if not np.isnan(f).any():                       # a change that is off has no factor
+                    img = _STEPS[int(step)](img, f)
+            out[sel] = img
         return out
 
     def __repr__(self):

@@ -38,11 +38,19 @@ def _cast_back(y, dtype):
     return y.astype(dtype)
 
 
+def _per_image(value, dtype):
+    """A scalar, or an (N,) array of per-image values shaped (N, 1, 1, 1), in ``dtype``."""
+    arr = np.asarray(value, np.float64)
+    return (arr.reshape(-1, 1, 1, 1) if arr.ndim else arr).astype(dtype)
+
+
 def blend(img1, img2, ratio):
-    """``ratio * img1 + (1 - ratio) * img2`` clipped to the image range, in ``img1``'s dtype."""
+    """``ratio * img1 + (1 - ratio) * img2`` clipped to the image range, in ``img1``'s dtype.
+
+    ratio: a number, or one per image (N,)."""
     ct = _compute_dtype(img1)
-    r = ct.type(ratio)
-    out = r * img1.astype(ct) + ct.type(1.0 - ratio) * np.asarray(img2).astype(ct)
+    out = _per_image(ratio, ct) * img1.astype(ct) + _per_image(1.0 - np.asarray(ratio, np.float64), ct) * \
+        np.asarray(img2).astype(ct)
     return _cast_back(np.clip(out, 0, max_value(img1.dtype)), img1.dtype)
 
 
@@ -129,12 +137,14 @@ def _hsv_to_rgb(hsv):
 
 
 def adjust_hue(x, hue_factor):
-    """Rotate the hue (HSV) by ``hue_factor`` of a turn; one-channel images are unchanged."""
+    """Rotate the hue (HSV) by ``hue_factor`` of a turn (a number or one per image); one-channel images are
+    unchanged."""
     check_channels(x, (1, 3))
     if x.shape[1] == 1:
         return x.copy()
     hsv = _rgb_to_hsv(to_float(x))
-    hsv[:, 0] = np.mod(hsv[:, 0] + np.float32(hue_factor), 1.0)
+    shift = _per_image(hue_factor, hsv.dtype)
+    hsv[:, 0] = np.mod(hsv[:, 0] + (shift[:, 0] if shift.ndim else shift), 1.0)
     return from_float(_hsv_to_rgb(hsv), x.dtype)
 
 
