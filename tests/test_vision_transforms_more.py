@@ -197,3 +197,20 @@ def test_color_jitter_uses_functional_arithmetic():
         T.ColorJitter(hue=0.7)
     with pytest.raises(TypeError, match="list/tuple with length 2"):
         T.ColorJitter(contrast=(1, 2, 3))
+
+
+def test_color_jitter_batch_equals_image_by_image():
+    cj = T.ColorJitter(0.4, 0.4, 0.4, 0.1)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (40, 3, 6, 7), dtype=np.uint8)
+    draws = [cj.draw(rng, 6, 7) for _ in range(40)]
+    params = {k: np.concatenate([d[k] for d in draws]) for k in draws[0]}
+    batched = cj.apply(x, params)
+    for n in range(40):
+        one = cj.apply(x[n:n + 1], draws[n])
+        np.testing.assert_array_equal(batched[n], one[0])
+        img = mdl.tensor(x[n])
+        for step in draws[n]["order"][0]:
+            factor = float(draws[n]["factors"][0, step])
+            img = [F.adjust_brightness, F.adjust_contrast, F.adjust_saturation, F.adjust_hue][step](img, factor)
+        np.testing.assert_array_equal(batched[n], img.numpy())             # functional, step by step
