@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 from PIL import Image
 
+from ... import backend
 from ...tensor import Tensor
 from .._image import is_pil
 from . import InterpolationMode
@@ -420,7 +421,9 @@ def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
     Tensor broadcastable to (..., C, h, w))."""
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
-    value = v.data if isinstance(v, Tensor) else v
+    value = backend.to_numpy(v.data) if isinstance(v, Tensor) else v
+    if not isinstance(value, numbers.Number):
+        value = backend.to_device(np.asarray(value), img.device)   # onto the image's device
     if inplace:
         img.data[..., i:i + h, j:j + w] = value
         return img
