@@ -214,3 +214,39 @@ def test_color_jitter_batch_equals_image_by_image():
             factor = float(draws[n]["factors"][0, step])
             img = [F.adjust_brightness, F.adjust_contrast, F.adjust_saturation, F.adjust_hue][step](img, factor)
         np.testing.assert_array_equal(batched[n], img.numpy())             # functional, step by step
+
+
+def test_v2_mixup_and_cutmix():
+    images = mdl.tensor(np.stack([np.full((3, 8, 10), float(i), np.float32) for i in range(4)]))
+    labels = mdl.tensor([0, 1, 2, 1])
+    mdl.manual_seed(0)
+    mixed, soft = v2.MixUp(alpha=0.5, num_classes=3)(images, labels)
+    lam = float(mixed.numpy()[1, 0, 0, 0])                              # lam * 1 + (1 - lam) * 0
+    np.testing.assert_allclose(mixed.numpy()[0], (1 - lam) * 3.0, rtol=1e-6)   # mixed with the last image
+    assert soft.shape == (4, 3) and soft.dtype == mdl.float32
+    np.testing.assert_allclose(soft.numpy()[1], [1 - lam, lam, 0.0], rtol=1e-6)       # own label weighs lam
+    np.testing.assert_allclose(soft.numpy().sum(axis=1), 1.0, rtol=1e-6)
+    mdl.manual_seed(1)
+    cut, soft = v2.CutMix(num_classes=3)((images, labels))
+    pasted = (cut.numpy()[1, 0] == 0.0)                                 # image 1 took a box of image 0
+    area = pasted.mean()
+    rows, cols = np.nonzero(pasted)
+    if area > 0:
+        assert pasted[rows.min():rows.max() + 1, cols.min():cols.max() + 1].all()
+    np.testing.assert_allclose(soft.numpy()[1], [area, 1 - area, 0.0], atol=1e-6)
+    mdl.manual_seed(1)
+    again, _ = v2.CutMix(num_classes=3)((images, labels))
+    assert np.array_equal(again.numpy(), cut.numpy())                   # seeded
+    choice = v2.RandomChoice([v2.CutMix(num_classes=3), v2.MixUp(num_classes=3)])
+    out_images, out_labels = choice(images, labels)
+    assert out_images.shape == (4, 3, 8, 10) and out_labels.shape == (4, 3)
+    with pytest.raises(ValueError, match="batched input with 4 dims"):
+        v2.MixUp(num_classes=3)(images[0], labels)
+    with pytest.raises(ValueError, match="does not match the batch size"):
+        v2.MixUp(num_classes=3)(images, mdl.tensor([0, 1]))
+    with pytest.raises(ValueError, match="Alpha should be greater than 0"):
+        v2.MixUp(alpha=0.0)
+    with pytest.raises(ValueError, match="num_classes must be passed"):
+        v2.CutMix()(images, labels)
+    with pytest.raises(ValueError, match="PIL"):
+        v2.MixUp(num_classes=3)(Image.fromarray(rgb()), labels)
