@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -63,7 +64,6 @@ class RandomErasing:
         if not isinstance(ratio, (tuple, list)):
             raise TypeError("Ratio should be a sequence")
         if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            import warnings
             warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
