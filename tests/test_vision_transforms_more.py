@@ -250,3 +250,16 @@ def test_v2_mixup_and_cutmix():
         v2.CutMix()(images, labels)
     with pytest.raises(ValueError, match="PIL"):
         v2.MixUp(num_classes=3)(Image.fromarray(rgb()), labels)
+
+
+def test_random_affine_batch_path_equals_functional_affine():
+    from minidl.vision.transforms._affine import _affine_params
+    x = tensor_u8(11, 13)
+    ra = T.RandomAffine(25, translate=(0.2, 0.1), scale=(0.8, 1.2), shear=(-10, 10, -5, 5),
+                        interpolation=T.InterpolationMode.BILINEAR)
+    for seed in range(4):
+        batched = ra.apply(x.numpy()[None], ra.draw(np.random.default_rng(seed), 11, 13))[0]
+        params = _affine_params(np.random.default_rng(seed), ra.degrees, ra.translate, ra.scale, ra.shear, [13, 11])
+        assert all(isinstance(t, int) for t in params[1])
+        np.testing.assert_array_equal(batched, F.affine(x, *params, interpolation=T.InterpolationMode.BILINEAR)
+                                      .numpy())
