@@ -263,3 +263,31 @@ def test_random_affine_batch_path_equals_functional_affine():
         assert all(isinstance(t, int) for t in params[1])
         np.testing.assert_array_equal(batched, F.affine(x, *params, interpolation=T.InterpolationMode.BILINEAR)
                                       .numpy())
+
+
+def test_elastic_transform():
+    x = tensor_u8(12, 14)
+    zero = mdl.tensor(np.zeros((1, 12, 14, 2), np.float32))
+    np.testing.assert_array_equal(F.elastic_transform(x, zero).numpy(), x.numpy())
+    shift = np.zeros((1, 12, 14, 2), np.float32)
+    shift[..., 0] = 2 / 14                                          # 1 pixel: half the width is 1.0
+    moved = F.elastic_transform(x, mdl.tensor(shift), T.InterpolationMode.NEAREST).numpy()
+    np.testing.assert_array_equal(moved[:, :, :-1], x.numpy()[:, :, 1:])
+    assert moved[:, :, -1].max() == 0
+    pil = Image.fromarray(rgb(12, 14))
+    np.testing.assert_array_equal(np.asarray(F.elastic_transform(pil, mdl.tensor(shift), T.InterpolationMode.NEAREST))
+                                  .transpose(2, 0, 1), moved)
+    mdl.manual_seed(0)
+    d = T.ElasticTransform.get_params([50.0, 50.0], [5.0, 5.0], [12, 14])
+    assert d.shape == (1, 12, 14, 2) and d.dtype == mdl.float32 and float(abs(d).max()) < 50 / 12
+    mdl.manual_seed(3)
+    out = T.ElasticTransform(alpha=20.0, sigma=2.0)(x)
+    mdl.manual_seed(3)
+    assert np.array_equal(T.ElasticTransform(alpha=20.0, sigma=2.0)(x).numpy(), out.numpy())
+    assert out.shape == x.shape and out.dtype == mdl.uint8 and not np.array_equal(out.numpy(), x.numpy())
+    with pytest.raises(ValueError, match="displacement shape"):
+        F.elastic_transform(x, mdl.tensor(np.zeros((1, 4, 4, 2), np.float32)))
+    with pytest.raises(TypeError, match="displacement should be a Tensor"):
+        F.elastic_transform(x, np.zeros((1, 12, 14, 2)))
+    with pytest.raises(TypeError, match="alpha should be float or a sequence"):
+        T.ElasticTransform(alpha="big")

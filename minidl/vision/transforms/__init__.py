@@ -383,6 +383,7 @@ from . import functional  # noqa: E402
 from ._affine import RandomAffine, RandomRotation  # noqa: E402
 from ._color_jitter import ColorJitter  # noqa: E402
 from ._random_more import (  # noqa: E402
+    ElasticTransform,
     FiveCrop,
     GaussianBlur,
     RandomAdjustSharpness,
@@ -399,7 +400,7 @@ from ._random_more import (  # noqa: E402
 )
 from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: E402
 
-__all__ += ["RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
+__all__ += ["ElasticTransform", "RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
             "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
             "RandomAutocontrast", "RandomEqualize", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
             "TrivialAugmentWide"]

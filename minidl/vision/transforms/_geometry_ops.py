@@ -18,7 +18,7 @@ import numpy as np
 from ...data.geometry import apply_separable, resize_matrices, sample_points
 
 __all__ = ["inverse_affine_matrix", "affine_output_size", "warp_affine", "perspective_coeffs",
-           "warp_perspective", "resize_array", "crop_array", "pad_array"]
+           "warp_perspective", "warp_elastic", "resize_array", "crop_array", "pad_array"]
 
 
 def inverse_affine_matrix(center, angle, translate, scale, shear):
@@ -154,6 +154,17 @@ def cubic_matrix(in_size, out_size, antialias=True):
         idx = np.clip(base + tap, 0, in_size - 1)
         np.add.at(m, (rows, idx), _cubic(np.abs(frac - tap), -0.75))
     return m
+
+
+def warp_elastic(x, displacement, mode="bilinear", fill=None):
+    """Resample ``x`` (N, C, H, W) at each pixel moved by ``displacement`` (H, W, 2): (dx, dy) in
+    ``grid_sample``'s normalised units (a shift of 1 is half the image width / height)."""
+    h, w = x.shape[2:]
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    sx = cols + displacement[..., 0] * (w / 2.0)
+    sy = rows + displacement[..., 1] * (h / 2.0)
+    n = x.shape[0]
+    return _sample(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
 
 
 def resize_array(x, out_hw, mode="bilinear", antialias=True):

@@ -18,7 +18,7 @@ from ...generator import current_rng
 from ...tensor import Tensor
 from . import functional as F
 
-__all__ = ["RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
+__all__ = ["ElasticTransform", "RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
            "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
            "RandomAutocontrast", "RandomEqualize"]
 
@@ -337,3 +337,53 @@ class RandomAdjustSharpness(_RandomOp):
 
     def __repr__(self):
         return f"{type(self).__name__}(sharpness_factor={self.sharpness_factor},p={self.p})"
+
+
+def _two_floats(value, name):
+    if isinstance(value, numbers.Number):
+        return [float(value), float(value)]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+    if len(value) == 1:
+        return [float(value[0]), float(value[0])]
+    if len(value) != 2:
+        raise ValueError(f"If {name} is a sequence its length should be 1 or 2. Got {len(value)}")
+    return [float(v) for v in value]
+
+
+class ElasticTransform:
+    """Elastic distortion (Simard et al., 2003): a random displacement field, uniform noise smoothed by a
+    Gaussian of ``sigma`` and scaled by ``alpha`` (pixels), warping the image; ``fill`` outside."""
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation=F.InterpolationMode.BILINEAR, fill=0):
+        self.alpha = _two_floats(alpha, "alpha")
+        self.sigma = _two_floats(sigma, "sigma")
+        self.interpolation = F.interpolation_mode(interpolation)
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(alpha, sigma, size):
+        """A displacement Tensor (1, H, W, 2) for an image of ``size`` [H, W]."""
+        rng = current_rng()
+        fields = []
+        for k in range(2):
+            d = Tensor((rng.random((1, 1, size[0], size[1])) * 2 - 1).astype(np.float32))
+            if sigma[k] > 0.0:
+                ksize = int(8 * sigma[k] + 1)
+                ksize += 1 - ksize % 2                          # odd
+                d = F.gaussian_blur(d, [ksize, ksize], list(sigma))
+            fields.append(d.numpy() * np.float32(alpha[k] / size[k]))
+        return Tensor(np.ascontiguousarray(np.concatenate(fields, axis=1).transpose(0, 2, 3, 1)))
+
+    def __call__(self, img):
+        _, height, width = F.get_dimensions(img)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(img, displacement, self.interpolation, _tensor_fill(self.fill, img))
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")

@@ -50,7 +50,7 @@ __all__ = ["InterpolationMode", "get_dimensions", "get_image_size", "get_image_n
            "resized_crop", "pad", "hflip", "vflip", "five_crop", "ten_crop", "rotate", "affine", "perspective",
            "erase", "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue", "adjust_sharpness",
            "adjust_gamma", "rgb_to_grayscale", "to_grayscale", "invert", "posterize", "solarize", "autocontrast",
-           "equalize", "gaussian_blur"]
+           "equalize", "gaussian_blur", "elastic_transform"]
 
 _PIL_FILTERS = {"nearest": 0, "nearest-exact": 0, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5,
                 "lanczos": 1}
@@ -414,6 +414,25 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
                              fillcolor=_pil_fill(fill, img))
     mode = _tensor_mode(interpolation, "perspective")
     return on_tensor(img, lambda x: G.warp_perspective(x, coeffs, mode, fill))
+
+
+def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Move every pixel by ``displacement`` (a Tensor (1, H, W, 2) of (dx, dy) in normalised units:
+    1 is half the width / height), as torchvision's; PIL images are warped as uint8 Tensors."""
+    require_image(img)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    _, height, width = get_dimensions(img)
+    if tuple(displacement.shape) != (1, height, width, 2):
+        raise ValueError(f"Argument displacement shape should be {[1, height, width, 2]}, but given "
+                         f"{list(displacement.shape)}")
+    _check_fill(fill)
+    mode = _tensor_mode(interpolation, "elastic_transform")
+    disp = backend.to_numpy(displacement.data)[0].astype(np.float64)
+    if is_pil(img):
+        out = elastic_transform(pil_to_tensor(img), displacement, interpolation, fill)
+        return to_pil_image(out, mode=img.mode)
+    return on_tensor(img, lambda x: G.warp_elastic(x, disp, mode, fill))
 
 
 def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
