@@ -79,6 +79,30 @@ def test_geometry_matches_exact_expectations():
     np.testing.assert_array_equal(np.asarray(same), arr)
 
 
+def test_affine_follows_torchvision_directions():
+    """RandomAffine's angle turns clockwise and RandomRotation's counter-clockwise, as torchvision's
+    functional.affine / functional.rotate; shifts are whole pixels."""
+    arr = np.asarray(pil(9, 9))
+    np.testing.assert_array_equal(np.asarray(T.RandomAffine((90, 90))(pil(9, 9))), np.rot90(arr, k=-1))
+    np.testing.assert_array_equal(np.asarray(T.RandomRotation((90, 90))(pil(9, 9))), np.rot90(arr, k=1))
+    sheared = T.RandomAffine(0, shear=(20, 20, 10, 10))(pil(9, 9))
+    from minidl.vision.transforms import functional as F
+    np.testing.assert_array_equal(np.asarray(sheared), np.asarray(F.affine(pil(9, 9), 0, [0, 0], 1.0, [20, 10])))
+    mdl.manual_seed(0)
+    angle, (tx, ty), scale, shear = T.RandomAffine.get_params([-5, 5], (0.2, 0.3), (0.9, 1.1), [-3, 3], [20, 10])
+    assert -5 <= angle <= 5 and isinstance(tx, int) and abs(tx) <= 4 and abs(ty) <= 3 and shear[1] == 0.0
+    x = T.ToTensor()(pil(9, 9))
+    expanded = T.RandomRotation((45, 45), expand=True, interpolation=T.InterpolationMode.BILINEAR)(x)
+    assert expanded.shape == (3, 13, 13)
+    with pytest.raises(ValueError, match="translation values should be between 0 and 1"):
+        T.RandomAffine(0, translate=(0.5, 1.5))
+    with pytest.raises(ValueError, match="shear should be a sequence of length 2 or 4"):
+        T.RandomAffine(0, shear=(1, 2, 3))
+    assert isinstance(T.RandomResizedCrop(5, interpolation=T.InterpolationMode.BICUBIC)(pil()), Image.Image)
+    top, left, h, w = T.RandomResizedCrop.get_params(pil(), (0.5, 1.0), (0.75, 1.333))
+    assert 0 <= top <= 10 - h and 0 <= left <= 12 - w and h * w >= 0.5 * 120 * 0.8
+
+
 def test_tensor_batch_shares_one_draw():
     mdl.manual_seed(0)
     x = mdl.tensor(np.random.default_rng(0).random((6, 3, 8, 8), dtype=np.float32))
@@ -102,10 +126,16 @@ def test_lambda_and_bad_arguments():
     assert T.Lambda(lambda im: im.size)(pil()) == (12, 10)
     with pytest.raises(TypeError, match="callable"):
         T.Lambda(3)
-    with pytest.raises(ValueError, match="bicubic"):
-        T.Resize(4, interpolation=T.InterpolationMode.BICUBIC)
-    with pytest.raises(ValueError, match="expand"):
-        T.RandomRotation(10, expand=True)
+    bicubic = T.Resize(4, interpolation=T.InterpolationMode.BICUBIC)       # PIL: Pillow's own filter
+    np.testing.assert_array_equal(np.asarray(bicubic(pil())), np.asarray(pil().resize((4, 4), Image.BICUBIC)))
+    assert bicubic(T.ToTensor()(pil())).shape == (3, 4, 4)
+    with pytest.raises(ValueError, match="not implemented for Tensor"):
+        T.Resize(4, interpolation=T.InterpolationMode.LANCZOS)(T.ToTensor()(pil()))
+    with pytest.raises(TypeError, match="Size should be int or sequence"):
+        T.Resize("4")
+    assert T.RandomRotation((90, 90), expand=True)(pil(4, 6)).size == (4, 6)
+    with pytest.raises(ValueError, match="If degrees is a single number, it must be positive"):
+        T.RandomRotation(-10)
     with pytest.raises(TypeError, match="PIL Image or a minidl Tensor"):
         T.RandomCrop(2)(np.zeros((3, 4, 4)))
 
@@ -155,10 +185,10 @@ def test_loader_without_to_tensor_fails_like_pytorch():
 def test_color_jitter_applies_its_changes_in_a_random_order():
     x = mdl.tensor(np.random.default_rng(0).random((3, 6, 6), dtype=np.float32) * 0.6)
     cj = T.ColorJitter(brightness=(2.0, 2.0), contrast=(0.0, 0.0))
-    gray = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), x.numpy(), axes=([0], [0]))
+    luma = np.array([0.2989, 0.587, 0.114], np.float32)                 # torchvision's rgb_to_grayscale
+    gray = np.tensordot(luma, x.numpy(), axes=([0], [0]))
     b_then_c = np.clip(2 * x.numpy(), 0, 1)
-    b_then_c = np.full_like(b_then_c, np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), b_then_c,
-                                                   axes=([0], [0])).mean())
+    b_then_c = np.full_like(b_then_c, np.tensordot(luma, b_then_c, axes=([0], [0])).mean())
     c_then_b = np.full_like(b_then_c, min(1.0, 2 * gray.mean()))
     seen = set()
     mdl.manual_seed(0)

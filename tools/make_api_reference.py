@@ -55,6 +55,8 @@ SECTIONS = [
     ("minidl.utils.tensorboard", "TensorBoard (`minidl.utils.tensorboard`)", None, set()),
     ("minidl.vision.datasets", "torchvision-style datasets (`minidl.vision.datasets`)", None, set()),
     ("minidl.vision.transforms", "torchvision-style transforms (`minidl.vision.transforms`)", None, set()),
+    ("minidl.vision.transforms.functional",
+     "torchvision-style functional transforms (`minidl.vision.transforms.functional`)", None, set()),
     ("minidl.vision.utils", "Image grids (`minidl.vision.utils`)", None, set()),
     ("minidl.vision.models", "torchvision-style models (`minidl.vision.models`)", None, set()),
     ("minidl.keras", "Keras facade (`from minidl import keras`)", None, set()),

@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["resize_matrices", "apply_separable", "affine_sample"]
+__all__ = ["resize_matrices", "apply_separable", "affine_sample", "sample_points"]
 
 
-def resize_matrices(in_size: int, out_size: int, start, length, dtype=np.float32):
+def resize_matrices(in_size: int, out_size: int, start, length, dtype=np.float32, antialias=True):
     """Per-sample resampling matrices (N, out_size, in_size).
 
     Output pixel ``i`` of sample ``n`` samples the source window
     ``[start[n], start[n] + length[n])`` (in pixels, may be fractional) at
     ``start + (i + 0.5) * length / out_size - 0.5``. Rows sum to 1.
+    ``antialias=False`` keeps the two-tap bilinear filter when shrinking
+    (PyTorch's ``interpolate(mode="bilinear", align_corners=False)``).
     """
     start = np.atleast_1d(np.asarray(start, dtype=np.float64))
     length = np.atleast_1d(np.asarray(length, dtype=np.float64))
     scale = length / out_size                                    # (N,)
-    support = np.maximum(scale, 1.0)                             # widen when shrinking
+    support = np.maximum(scale, 1.0) if antialias else np.ones_like(scale)  # widen when shrinking
     centres = start[:, None] + (np.arange(out_size) + 0.5) * scale[:, None] - 0.5  # (N, out)
     src = np.arange(in_size, dtype=np.float64)
     dist = np.abs(src[None, None, :] - centres[:, :, None]) / support[:, None, None]
@@ -58,13 +60,23 @@ def affine_sample(x: np.ndarray, inv: np.ndarray, out_hw=None, fill=0.0,
     ``fill`` (nearest: take ``fill``). Returns (N, C, h, w) with (h, w) =
     ``out_hw`` (default (H, W)).
     """
-    n, c, hh, ww = x.shape
+    hh, ww = x.shape[2:]
     h, w = out_hw if out_hw is not None else (hh, ww)
-    dtype = x.dtype
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     inv = inv.astype(np.float32)
     sx = inv[:, 0, 0, None, None] * cols + inv[:, 0, 1, None, None] * rows + inv[:, 0, 2, None, None]
     sy = inv[:, 1, 0, None, None] * cols + inv[:, 1, 1, None, None] * rows + inv[:, 1, 2, None, None]
+    return sample_points(x, sx, sy, fill, mode)
+
+
+def sample_points(x: np.ndarray, sx: np.ndarray, sy: np.ndarray, fill=0.0, mode="bilinear") -> np.ndarray:
+    """Bilinear (or ``mode="nearest"``) samples of ``x`` (N, C, H, W) at input pixel coordinates
+    ``(sx, sy)``, each (N, h, w) (x right, y down, pixel centres at integers) -> (N, C, h, w).
+
+    Points outside the input blend towards ``fill`` (nearest: take ``fill``).
+    """
+    n, c, hh, ww = x.shape
+    dtype = x.dtype
     if mode == "nearest":  # the nearest pixel centre, with zero blending weights below
         sx, sy = np.floor(sx + 0.5), np.floor(sy + 0.5)
     x0 = np.floor(sx)

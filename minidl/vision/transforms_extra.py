@@ -11,7 +11,7 @@ from .. import backend
 from ..dtypes import to_numpy_dtype
 from ..generator import current_rng
 from ..tensor import Tensor
-from ._image import is_pil, to_batch
+from ._image import is_pil
 
 __all__ = ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
 
@@ -62,18 +62,8 @@ class ToPILImage:
 
 
 def _to_grayscale(img, num_output_channels):
-    if is_pil(img):
-        grey = img.convert("L")
-        return grey if num_output_channels == 1 else Image.merge("RGB", (grey, grey, grey))
-    x, restore = to_batch(img, "Grayscale")
-    if x.shape[1] == 1:
-        grey = x
-    else:
-        if x.shape[1] != 3:
-            raise TypeError(f"Grayscale: the input must have 1 or 3 channels, got {x.shape[1]}")
-        weighted = 0.2989 * x[:, 0:1].astype(np.float32) + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-        grey = weighted.astype(x.dtype)  # uint8 truncates, as torchvision's .to(img.dtype)
-    return restore(np.repeat(grey, num_output_channels, axis=1))
+    from .transforms.functional import rgb_to_grayscale
+    return rgb_to_grayscale(img, num_output_channels)
 
 
 class Grayscale:
@@ -128,19 +118,8 @@ class Pad:
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def __call__(self, img):
-        x, restore = to_batch(img, "Pad")
-        left, top, right, bottom = self.padding
-        widths = ((0, 0), (0, 0), (top, bottom), (left, right))
-        if self.padding_mode == "constant":
-            fill = self.fill
-            if isinstance(fill, (tuple, list)):
-                out = np.stack([np.pad(x[:, c], widths[:1] + widths[2:], constant_values=fill[c])
-                                for c in range(x.shape[1])], axis=1)
-            else:
-                out = np.pad(x, widths, constant_values=fill)
-        else:
-            out = np.pad(x, widths, mode=_PAD_MODES[self.padding_mode])
-        return restore(out.astype(x.dtype, copy=False))
+        from .transforms.functional import pad
+        return pad(img, list(self.padding), self.fill, self.padding_mode)
 
     def __repr__(self):
         return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"

@@ -17,7 +17,7 @@ from ...generator import as_numpy_generator
 from ...tensor import Tensor, as_tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
-           "random_split"]
+           "random_split", "ChainDataset", "StackDataset"]
 
 
 class IterableDataset(Dataset):
@@ -35,8 +35,90 @@ class IterableDataset(Dataset):
                         "it has no indexing")
 
     def __add__(self, other):
-        raise TypeError("IterableDatasets cannot be concatenated with +; chain them with "
-                        "itertools.chain in your own IterableDataset")
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several IterableDatasets, one after another (what ``a + b`` gives).
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(self.n))
+    ...     def __len__(self):
+    ...         return self.n
+    >>> chained = ChainDataset([Count(2), Count(3)])
+    >>> list(chained), len(chained)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for d in self.datasets:
+            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
+            total += len(d)
+        return total
+
+
+class StackDataset(Dataset):
+    """Several datasets of the same length read side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``.
+
+    >>> StackDataset([1, 2], [3, 4])[1], StackDataset(x=[1, 2], y=[3, 4])[0]
+    ((2, 4), {'x': 1, 'y': 3})
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            if kwargs:
+                raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                                 "input/output, but both types are given.")
+            self._length = len(args[0])
+            if any(self._length != len(d) for d in args):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = args
+        elif kwargs:
+            lengths = [len(d) for d in kwargs.values()]
+            self._length = lengths[0]
+            if any(self._length != n for n in lengths):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list):
+        """The samples at ``indices`` (each dataset's own ``__getitems__`` is used when it has one)."""
+        def column(d):
+            getitems = getattr(d, "__getitems__", None)
+            if callable(getitems):
+                items = getitems(indices)
+                if len(items) != len(indices):
+                    raise ValueError("Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+                return list(items)
+            return [d[i] for i in indices]
+        if isinstance(self.datasets, dict):
+            cols = {k: column(d) for k, d in self.datasets.items()}
+            return [{k: cols[k][n] for k in cols} for n in range(len(indices))]
+        cols = [column(d) for d in self.datasets]
+        return [tuple(c[n] for c in cols) for n in range(len(indices))]
+
+    def __len__(self):
+        return self._length
 
 
 class TensorDataset(Dataset):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import backend
 from ...generator import as_numpy_generator
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+           "WeightedRandomSampler"]
 
 
 class Sampler:
@@ -116,3 +118,63 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool, rng) -> np.ndarray:
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (PyTorch's
+    ``multinomial``, with its errors); without replacement, an exponential race (zero weights last)."""
+    if not np.all(weights >= 0):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    if np.any(np.isinf(weights)):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    total = float(weights.sum())
+    if not total > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    n = weights.shape[0]
+    if replacement:
+        cumulative = np.cumsum(weights)
+        picks = np.searchsorted(cumulative, rng.random(num_samples) * cumulative[-1], side="right")
+        return np.minimum(picks, n - 1)
+    if num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    keys = weights / rng.exponential(size=n)          # larger key: drawn earlier
+    order = np.lexsort((rng.random(n), -keys))        # ties (zero weights) in a random order
+    return order[:num_samples]
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices in ``[0, len(weights))``, index i drawn with probability proportional
+    to ``weights[i]`` (a fresh draw per iteration).
+
+    weights: a 1-D sequence (need not sum to 1). replacement: draw with replacement (default);
+    without it each index appears at most once. generator: a ``minidl.Generator`` (or NumPy
+    Generator / int seed); None draws from minidl's current generator.
+
+    >>> from minidl import Generator
+    >>> s = WeightedRandomSampler([0.0, 1.0, 0.0], 4, generator=Generator().manual_seed(0))
+    >>> list(s), len(s)
+    ([1, 1, 1, 1], 4)
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if (not isinstance(num_samples, int) or isinstance(num_samples, bool)) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        from ...tensor import Tensor
+        values = backend.to_numpy(weights.data) if isinstance(weights, Tensor) else weights
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(values.shape)}")
+        self.weights = Tensor(values)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        rng = as_numpy_generator(self.generator)
+        picks = _multinomial(backend.to_numpy(self.weights.data), self.num_samples, self.replacement, rng)
+        return iter(picks.tolist())
+
+    def __len__(self):
+        return self.num_samples

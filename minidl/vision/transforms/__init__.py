@@ -7,19 +7,23 @@ by all images of a Tensor batch. Randomness comes from minidl's current
 generator: ``minidl.manual_seed`` seeds it, and a ``minidl.utils.data.DataLoader``
 gives every batch its own stream derived from (seed, epoch, batch).
 
-The pixel work is :mod:`minidl.data.transforms`' (one implementation): crops,
-flips and padding act on the pixels directly; resampling (resize, rotation,
-affine) computes in float and rounds back to uint8 for PIL images; colour
-changes compute in [0, 1]. Every transform here except :class:`Lambda` also
-has a batched form: a ``minidl.vision`` dataset whose whole ``transform`` is
+The pixel work is :mod:`functional`'s kernels and :mod:`minidl.data.transforms`'
+(one implementation each): crops, flips and padding act on the pixels directly;
+resampling (resize, rotation, affine) computes in float and rounds back to uint8
+for PIL images; colour changes follow torchvision's Tensor arithmetic. The
+transforms defined here (and ``RandomAffine``, ``RandomRotation``, ``ColorJitter``)
+also have a batched form: a ``minidl.vision`` dataset whose whole ``transform`` is
 made of them builds a DataLoader batch in one vectorised pass, drawing each
 image's parameters in the same order as image-by-image loading, so both give
 the same batches (see :mod:`minidl.vision.pipeline`).
 
-Differences from torchvision: interpolation is ``NEAREST`` or ``BILINEAR``
-(antialiased, Pillow's filter), not bicubic; ``ColorJitter`` shifts hue by a
-rotation in YIQ space (a linear stand-in for the HSV shift); ``RandomRotation``
-has no ``expand``/``center``.
+Differences from torchvision: the batched PIL path resamples with NumPy kernels
+equal to Pillow's NEAREST and, up to a rounding step, BILINEAR; other filters
+(BICUBIC, LANCZOS, ...), ``expand`` and per-channel fills go image by image
+through :mod:`functional` (Pillow itself); Tensor images resize with NEAREST,
+NEAREST_EXACT, BILINEAR or BICUBIC (not BOX, HAMMING, LANCZOS). ``ColorJitter`` on PIL images uses the Tensor
+arithmetic (truncating uint8 casts) rather than ``ImageEnhance`` (a level apart
+in some pixels).
 """
 from __future__ import annotations
 
@@ -28,10 +32,10 @@ import numbers
 
 import numpy as np
 
-from ..data import transforms as T
-from ..generator import current_rng
-from ..tensor import Tensor
-from ._image import is_pil, pil_to_array, to_batch
+from ...data import transforms as T
+from ...generator import current_rng
+from ...tensor import Tensor
+from .._image import is_pil, pil_to_array, to_batch
 
 __all__ = ["InterpolationMode", "Compose", "ToTensor", "PILToTensor", "Normalize", "Resize",
            "CenterCrop", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
@@ -42,6 +46,7 @@ class InterpolationMode(enum.Enum):
     """Resampling filters (torchvision's names); NEAREST and BILINEAR are implemented."""
 
     NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
     BILINEAR = "bilinear"
     BICUBIC = "bicubic"
     BOX = "box"
@@ -49,27 +54,11 @@ class InterpolationMode(enum.Enum):
     LANCZOS = "lanczos"
 
 
-def _mode(interpolation, who, allowed=("nearest", "bilinear")):
-    value = interpolation.value if isinstance(interpolation, InterpolationMode) else str(interpolation)
-    if value not in allowed:
-        raise ValueError(f"{who}: interpolation {value!r} is not implemented; use "
-                         + " or ".join(f"InterpolationMode.{a.upper()}" for a in allowed))
-    return value
-
-
 def _in_pixels(x, fn):
     """Run a float resampling ``fn`` on ``x``; uint8 images come back rounded to uint8."""
     if x.dtype != np.uint8:
         return fn(x)
     return np.clip(np.rint(fn(x.astype(np.float32))), 0, 255).astype(np.uint8)
-
-
-def _in_unit_range(x, fn):
-    """Run ``fn`` on ``x`` scaled to [0, 1]; uint8 images are scaled back and rounded."""
-    if x.dtype != np.uint8:
-        return fn(x)
-    y = fn(x.astype(np.float32) / np.float32(255))
-    return np.clip(np.rint(y * 255), 0, 255).astype(np.uint8)
 
 
 class VisionTransform:
@@ -108,7 +97,7 @@ class VisionTransform:
         return restore(self.apply(x, params))
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "batchable")
         return f"{type(self).__name__}({args})"
 
 
@@ -184,7 +173,7 @@ class PILToTensor(VisionTransform):
 
 
 class Normalize(VisionTransform):
-    """``(x - mean) / std`` per channel of a float Tensor (minidl.data's Normalize)."""
+    """``(x - mean) / std`` per channel of a float Tensor (:func:`functional.normalize`'s arithmetic)."""
 
     def __init__(self, mean, std, inplace=False):
         self.mean, self.std, self.inplace = mean, std, inplace
@@ -196,7 +185,11 @@ class Normalize(VisionTransform):
     def apply(self, x, params):
         if x.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {x.dtype}.")
-        return self._impl.apply(x, None)
+        from .functional import normalize_array
+        for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+            if v.size not in (1, x.shape[1]):
+                raise ValueError(f"Normalize has {v.size} {name} values for {x.shape[1]} channels")
+        return normalize_array(x, self._impl.mean, self._impl.std)
 
     def __call__(self, tensor):
         if not isinstance(tensor, Tensor):
@@ -223,36 +216,46 @@ def _size_arg(size, who):
 
 class Resize(VisionTransform):
     """Resize to ``size``: (h, w), or an int for the smaller edge (aspect kept; ``max_size``
-    caps the longer edge). BILINEAR is antialiased, as torchvision's default."""
+    caps the longer edge). BILINEAR is antialiased, as torchvision's default.
+
+    PIL images with NEAREST or BILINEAR are resampled by the batched kernels (Pillow's
+    filters); other filters (BICUBIC, LANCZOS, ...) and Tensor images go through
+    :func:`functional.resize`, as torchvision's.
+    """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        if not isinstance(size, (int, list, tuple)) or isinstance(size, bool):
+            raise TypeError(f"Size should be int or sequence. Got {type(size)}")
+        if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
+            raise ValueError("If size is a sequence, it should have 1 or 2 values")
         self.size = _size_arg(size, "Resize")
-        self.interpolation = interpolation
+        self.interpolation = functional.interpolation_mode(interpolation)
         self.max_size = max_size
         self.antialias = antialias
-        self._mode = _mode(interpolation, "Resize")
-        self._impl = T.Resize(self.size)
+        self.batchable = self.interpolation.value in ("nearest", "bilinear")
+
+    def _size_list(self):
+        return [self.size] if isinstance(self.size, int) else list(self.size)
 
     def out_size(self, h, w):
-        oh, ow = self._impl.out_size(h, w)
-        if isinstance(self.size, int) and self.max_size is not None and max(oh, ow) > self.max_size:
-            if oh >= ow:
-                oh, ow = self.max_size, max(1, int(self.max_size * ow / oh))
-            else:
-                oh, ow = max(1, int(self.max_size * oh / ow)), self.max_size
-        return oh, ow
+        return tuple(functional.resized_output_size(h, w, self._size_list(), self.max_size))
 
     def apply(self, x, params):
         h, w = x.shape[2:]
         oh, ow = self.out_size(h, w)
         if (oh, ow) == (h, w):
             return x.copy()
-        if self._mode == "nearest":  # Pillow's nearest: the source pixel under each output centre
+        if self.interpolation.value == "nearest":  # Pillow's nearest: the source pixel under each output centre
             rows = np.minimum(((np.arange(oh) + 0.5) * h / oh).astype(np.intp), h - 1)
             cols = np.minimum(((np.arange(ow) + 0.5) * w / ow).astype(np.intp), w - 1)
             return x[:, :, rows][:, :, :, cols]
         impl = T.Resize((oh, ow))
         return _in_pixels(x, lambda v: impl.apply(v, None))
+
+    def __call__(self, img):
+        if is_pil(img) and self.batchable:
+            return super().__call__(img)
+        return functional.resize(img, self._size_list(), self.interpolation, self.max_size, self.antialias)
 
 
 class CenterCrop(VisionTransform):
@@ -324,55 +327,35 @@ class RandomVerticalFlip(RandomHorizontalFlip):
         self._impl = T.RandomVerticalFlip(p)
 
 
-class RandomAffine(VisionTransform):
-    """Random rotation (``degrees``), shift (``translate`` fractions), zoom (``scale``
-    range) and ``shear`` about the centre; ``fill`` where no pixel maps (pixel units)."""
-
-    random = True
-
-    def __init__(self, degrees, translate=None, scale=None, shear=None,
-                 interpolation=InterpolationMode.NEAREST, fill=0, center=None):
-        if center is not None:
-            raise ValueError(f"{type(self).__name__}: center is not implemented (the image "
-                             "centre is used)")
-        if not isinstance(fill, numbers.Number):
-            raise ValueError(f"{type(self).__name__}: fill must be a number, got {fill!r}")
-        self.degrees, self.translate, self.scale, self.shear = degrees, translate, scale, shear
-        self.interpolation, self.fill, self.center = interpolation, fill, center
-        self._impl = T.RandomAffine(degrees, translate, scale, shear, fill,
-                                    _mode(interpolation, type(self).__name__))
-
-    def draw(self, rng, h, w):
-        return self._impl.params(1, h, w, rng)
-
-    def apply(self, x, params):
-        return _in_pixels(x, lambda v: self._impl.apply_params(v, params))
-
-
-class RandomRotation(RandomAffine):
-    """Rotate by an angle from ``degrees`` (d -> (-d, d)); counter-clockwise is positive."""
-
-    def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None,
-                 fill=0):
-        if expand:
-            raise ValueError("RandomRotation: expand=True is not implemented (the output keeps "
-                             "the input size)")
-        super().__init__(degrees, interpolation=interpolation, fill=fill, center=center)
-        self.expand = expand
-
-
 class RandomResizedCrop(VisionTransform):
-    """Crop a random area (``scale``) and aspect ratio (``ratio``), resize to ``size``."""
+    """Crop a random area (``scale``) and aspect ratio (``ratio``), resize to ``size``.
+
+    BILINEAR crops are resampled by the batched kernels; other filters go image by image
+    through :func:`functional.resized_crop`.
+    """
 
     random = True
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
         self.size = _size_arg(size, "RandomResizedCrop")
-        self.scale, self.ratio, self.interpolation, self.antialias = scale, ratio, interpolation, antialias
-        _mode(interpolation, "RandomResizedCrop", ("bilinear",))
+        if not isinstance(scale, (list, tuple)):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, (list, tuple)):
+            raise TypeError("Ratio should be a sequence")
+        self.scale, self.ratio, self.antialias = scale, ratio, antialias
+        self.interpolation = functional.interpolation_mode(interpolation)
         pair = (self.size, self.size) if isinstance(self.size, int) else self.size
         self._impl = T.RandomResizedCrop(pair, scale, ratio)
+        self.batchable = self.interpolation.value == "bilinear"
+
+    @staticmethod
+    def get_params(img, scale, ratio):
+        """``(top, left, height, width)`` of a random crop of ``img`` (torchvision's sampling: 10 tries
+        of area and log-uniform aspect ratio, then a centre crop)."""
+        _, height, width = functional.get_dimensions(img)
+        top, left, h, w = T.RandomResizedCrop((1, 1), scale, ratio).boxes(1, height, width, current_rng())
+        return int(top[0]), int(left[0]), int(h[0]), int(w[0])
 
     def out_size(self, h, w):
         return self._impl.size
@@ -383,30 +366,41 @@ class RandomResizedCrop(VisionTransform):
     def apply(self, x, params):
         return _in_pixels(x, lambda v: self._impl.apply_params(v, params))
 
+    def __call__(self, img):
+        if self.batchable:
+            return super().__call__(img)
+        top, left, h, w = self.get_params(img, self.scale, self.ratio)
+        return functional.resized_crop(img, top, left, h, w, list(self._impl.size), self.interpolation,
+                                       antialias=self.antialias)
+
 
 # --- colour -------------------------------------------------------------------------
 
-class ColorJitter(VisionTransform):
-    """Random brightness, contrast, saturation and hue (torchvision's arguments), applied in a
-    random order drawn per image, as torchvision does."""
-
-    random = True
-
-    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
-        self.brightness, self.contrast, self.saturation, self.hue = brightness, contrast, saturation, hue
-        self._impl = T.ColorJitter(brightness, contrast, saturation, hue)
-        # one-channel images: saturation and hue leave gray unchanged, as in torchvision
-        self._gray = T.ColorJitter(brightness, contrast)
-
-    def draw(self, rng, h, w):
-        order = rng.permutation(4)[None]          # torchvision: a random order of the four changes
-        return {"order": order, **self._impl.params(1, h, w, rng)}
-
-    def apply(self, x, params):
-        impl = self._gray if x.shape[1] == 1 else self._impl
-        return _in_unit_range(x, lambda v: impl.apply_params(v, params))
-
-
-from .transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
+from ..transforms_extra import ConvertImageDtype, Grayscale, Pad, RandomApply, RandomGrayscale, ToPILImage  # noqa: E402
 
 __all__ += ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
+from . import functional  # noqa: E402
+from ._affine import RandomAffine, RandomRotation  # noqa: E402
+from ._color_jitter import ColorJitter  # noqa: E402
+from ._random_more import (  # noqa: E402
+    ElasticTransform,
+    FiveCrop,
+    GaussianBlur,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomChoice,
+    RandomEqualize,
+    RandomErasing,
+    RandomInvert,
+    RandomOrder,
+    RandomPerspective,
+    RandomPosterize,
+    RandomSolarize,
+    TenCrop,
+)
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: E402
+
+__all__ += ["ElasticTransform", "RandomErasing", "GaussianBlur", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
+            "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
+            "RandomAutocontrast", "RandomEqualize", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
+            "TrivialAugmentWide"]

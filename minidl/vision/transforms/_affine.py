@@ -1,0 +1,157 @@
+"""torchvision's ``RandomAffine`` and ``RandomRotation``: parameters drawn as torchvision draws them,
+geometry of :func:`functional.affine` / :func:`functional.rotate`.
+
+A draw gives one image's output-to-input pixel map; a batch of maps is
+resampled in one pass (``minidl.data.geometry.affine_sample``), which is what
+lets a DataLoader build a batch of PIL images at once (see
+:mod:`minidl.vision.pipeline`). ``expand=True``, a resampling filter other
+than NEAREST/BILINEAR (PIL images only), or a sequence ``fill`` go image by
+image through :mod:`functional` instead.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ...data.geometry import affine_sample
+from ...generator import current_rng
+from .._image import is_pil
+from . import InterpolationMode, VisionTransform, _in_pixels
+from . import _geometry_ops as G
+from . import functional as F
+
+__all__ = ["RandomAffine", "RandomRotation"]
+
+
+def _check_sequence(x, name, req_sizes):
+    msg = req_sizes[0] if len(req_sizes) < 2 else " or ".join(str(s) for s in req_sizes)
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{name} should be a sequence of length {msg}.")
+    if len(x) not in req_sizes:
+        raise ValueError(f"{name} should be a sequence of length {msg}.")
+
+
+def _setup_angle(x, name, req_sizes=(2,)):
+    if isinstance(x, numbers.Number):
+        if x < 0:
+            raise ValueError(f"If {name} is a single number, it must be positive.")
+        x = [-x, x]
+    else:
+        _check_sequence(x, name, req_sizes)
+    return [float(d) for d in x]
+
+
+def _pixel_map(matrix, h, w):
+    """torchvision's tensor affine ``matrix`` (about the image centre) as a (2, 3) output-to-input
+    pixel map (pixel centres at integers)."""
+    a, b, c, d, e, f = matrix
+    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+    return np.array([[a, b, c + cx - a * cx - b * cy], [d, e, f + cy - d * cx - e * cy]])
+
+
+def _affine_params(rng, degrees, translate, scale_ranges, shears, img_size):
+    angle = float(rng.uniform(degrees[0], degrees[1]))
+    translations = (0, 0)
+    if translate is not None:
+        max_dx, max_dy = float(translate[0] * img_size[0]), float(translate[1] * img_size[1])
+        translations = (int(round(float(rng.uniform(-max_dx, max_dx)))),
+                        int(round(float(rng.uniform(-max_dy, max_dy)))))
+    scale = float(rng.uniform(scale_ranges[0], scale_ranges[1])) if scale_ranges is not None else 1.0
+    shear_x = shear_y = 0.0
+    if shears is not None:
+        shear_x = float(rng.uniform(shears[0], shears[1]))
+        if len(shears) == 4:
+            shear_y = float(rng.uniform(shears[2], shears[3]))
+    return angle, translations, scale, (shear_x, shear_y)
+
+
+class RandomAffine(VisionTransform):
+    """Random rotation (``degrees``, clockwise as :func:`functional.affine`), shift (``translate``
+    fractions of the size, rounded to whole pixels), zoom (``scale`` range) and ``shear`` (degrees:
+    a number or (min, max) for x, or (xmin, xmax, ymin, ymax)), about ``center`` (default the image
+    centre); ``fill`` where no pixel maps."""
+
+    random = True
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
+                 fill=0, center=None):
+        self.degrees = _setup_angle(degrees, "degrees", (2,))
+        if translate is not None:
+            _check_sequence(translate, "translate", (2,))
+            for t in translate:
+                if not 0.0 <= t <= 1.0:
+                    raise ValueError("translation values should be between 0 and 1")
+        if scale is not None:
+            _check_sequence(scale, "scale", (2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError("scale values should be positive")
+        self.translate, self.scale = translate, scale
+        self.shear = _setup_angle(shear, "shear", (2, 4)) if shear is not None else None
+        self.interpolation = F.interpolation_mode(interpolation)
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (numbers.Number, list, tuple)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+        if center is not None:
+            _check_sequence(center, "center", (2,))
+        self.center = center
+        self.batchable = (self.interpolation.value in ("nearest", "bilinear") and isinstance(fill, numbers.Number))
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, shears, img_size):
+        """``(angle, (tx, ty), scale, (shear_x, shear_y))`` for an image of ``img_size`` (width, height)."""
+        return _affine_params(current_rng(), degrees, translate, scale_ranges, shears, img_size)
+
+    def _matrix(self, params, h, w):
+        angle, translations, scale, shear = params
+        center = [0.0, 0.0] if self.center is None else [c - s * 0.5 for c, s in zip(self.center, [w, h])]
+        return G.inverse_affine_matrix(center, angle, [float(t) for t in translations], scale, list(shear))
+
+    def draw(self, rng, h, w):
+        params = _affine_params(rng, self.degrees, self.translate, self.scale, self.shear, [w, h])
+        return {"inv": _pixel_map(self._matrix(params, h, w), h, w)[None]}
+
+    def apply(self, x, params):
+        return _in_pixels(x, lambda v: affine_sample(v, params["inv"], fill=float(self.fill),
+                                                     mode=self.interpolation.value))
+
+    def __call__(self, img):
+        if self.batchable:
+            return super().__call__(img)
+        _, height, width = F.get_dimensions(img)
+        params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        fill = self.fill
+        if not is_pil(img) and isinstance(fill, numbers.Number):
+            fill = [float(fill)] * F.get_image_num_channels(img)
+        return F.affine(img, *params, interpolation=self.interpolation, fill=fill, center=self.center)
+
+
+class RandomRotation(RandomAffine):
+    """Rotate by an angle drawn from ``degrees`` (d -> (-d, d)), counter-clockwise, about ``center``;
+    ``expand`` grows the output to hold the whole rotated image."""
+
+    def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
+        super().__init__(degrees, interpolation=interpolation, fill=fill, center=center)
+        self.expand = expand
+        self.batchable = self.batchable and not expand
+
+    @staticmethod
+    def get_params(degrees):
+        """One angle drawn uniformly from ``degrees`` (min, max)."""
+        return float(current_rng().uniform(degrees[0], degrees[1]))
+
+    def draw(self, rng, h, w):
+        angle = float(rng.uniform(self.degrees[0], self.degrees[1]))
+        return {"inv": _pixel_map(self._matrix((-angle, (0, 0), 1.0, (0.0, 0.0)), h, w), h, w)[None]}
+
+    def __call__(self, img):
+        if self.batchable:
+            return VisionTransform.__call__(self, img)
+        angle = self.get_params(self.degrees)
+        fill = self.fill
+        if not is_pil(img) and isinstance(fill, numbers.Number):
+            fill = [float(fill)] * F.get_image_num_channels(img)
+        return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
