@@ -74,7 +74,7 @@ def _launch(ranks, child_args):
 def _gradient_numels():
     import minidl.nn as nn
     import minidl.nn.functional as F
-    return {net: sum(int(p.data.size) for p in bench_train.build(net, nn, F).parameters())
+    return {net: sum(p.numel() for p in bench_train.build(net, nn, F).parameters())
             for net in bench_train.NETS}
 
 

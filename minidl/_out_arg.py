@@ -41,14 +41,14 @@ def with_out(fn, name=None):
                                "differentiation, but one of the arguments requires grad.")
         with no_grad():
             result = fn(*args, **kwargs)
-        if not np.can_cast(result.data.dtype, out.data.dtype, casting="same_kind"):
+        if not np.can_cast(result.array.dtype, out.array.dtype, casting="same_kind"):
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {out.dtype}")
-        if tuple(out.data.shape) != tuple(result.data.shape):
-            if out.data.size:
+        if tuple(out.array.shape) != tuple(result.array.shape):
+            if out.array.size:
                 warnings.warn(f"{name}(): an output with one or more elements was resized since it had shape "
-                              f"{list(out.data.shape)}, which does not match the required output shape "
-                              f"{list(result.data.shape)}", UserWarning, stacklevel=2)
-            out.data = out.xp.empty(result.data.shape, dtype=out.data.dtype)
+                              f"{list(out.array.shape)}, which does not match the required output shape "
+                              f"{list(result.array.shape)}", UserWarning, stacklevel=2)
+            out.array = out.xp.empty(result.array.shape, dtype=out.array.dtype)
         with no_grad():
             out.copy_(result)
         return out

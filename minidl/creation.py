@@ -87,9 +87,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 
 def _like(input, dtype, device):
-    np_dtype = to_numpy_dtype(dtype) or input.data.dtype
+    np_dtype = to_numpy_dtype(dtype) or input.array.dtype
     dev = backend.Device(device) if device is not None else input.device
-    return tuple(input.data.shape), np_dtype, dev
+    return tuple(input.array.shape), np_dtype, dev
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):

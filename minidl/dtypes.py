@@ -200,7 +200,7 @@ def result_type(*operands):
     """
     dims = zeros = wrapped = None
     for item in operands:
-        data = getattr(item, "data", None)
+        data = getattr(item, "array", None)
         if data is not None and hasattr(data, "dtype") and not isinstance(item, np.generic):
             arr_dtype, ndim = data.dtype, data.ndim
         elif hasattr(item, "dtype") and hasattr(item, "ndim") and not isinstance(item, np.generic):

@@ -143,14 +143,14 @@ def softmax(input, dim=None, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along ``dim``, computed stably; ``dtype`` casts the input first."""
     dim = _dim_arg(dim, axis, "softmax")
     input = _math._float(input if dtype is None else as_tensor(input).to(dtype=dtype))
-    return _activation.Softmax.apply(input, axis=_shape._dim(dim, input.data.ndim))
+    return _activation.Softmax.apply(input, axis=_shape._dim(dim, input.array.ndim))
 
 
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim``, computed stably; ``dtype`` casts the input first."""
     dim = _dim_arg(dim, axis, "log_softmax")
     input = _math._float(input if dtype is None else as_tensor(input).to(dtype=dtype))
-    return _activation.LogSoftmax.apply(input, axis=_shape._dim(dim, input.data.ndim))
+    return _activation.LogSoftmax.apply(input, axis=_shape._dim(dim, input.array.ndim))
 
 
 def numel(input):
@@ -165,7 +165,7 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     """True for float16/32/64 tensors."""
-    return input.data.dtype.kind == "f"
+    return input.array.dtype.kind == "f"
 
 
 # PyTorch's ``out=`` keyword on the functions that take one (elementwise math, products, joins).

@@ -37,9 +37,9 @@ def slogdet(input):
 def logdet(input):
     """log(det(input)): NaN where the determinant is negative, -inf where it is 0."""
     sign, logabsdet = _linalg.slogdet(input)
-    xp = get_array_module(logabsdet.data)
-    nan = Tensor(xp.asarray(np.nan, dtype=logabsdet.data.dtype))
-    return Where.apply(nan, logabsdet, cond=sign.data < 0)
+    xp = get_array_module(logabsdet.array)
+    nan = Tensor(xp.asarray(np.nan, dtype=logabsdet.array.dtype))
+    return Where.apply(nan, logabsdet, cond=sign.array < 0)
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
@@ -47,9 +47,9 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     without ``compute_uv``, U and V are zeros."""
     U, S, Vh = _linalg.svd(input, full_matrices=not some)
     if not compute_uv:
-        xp = get_array_module(S.data)
-        return return_types.svd(Tensor(xp.zeros(U.data.shape, U.data.dtype)), S,
-                                Tensor(xp.zeros(Vh.data.shape, Vh.data.dtype)))
+        xp = get_array_module(S.array)
+        return return_types.svd(Tensor(xp.zeros(U.array.shape, U.array.dtype)), S,
+                                Tensor(xp.zeros(Vh.array.shape, Vh.array.dtype)))
     return return_types.svd(U, S, Vh.mT)
 
 

@@ -61,7 +61,7 @@ def _t(value, like=None):
 def _same_dtype(a, b):
     """``a`` and ``b`` cast to PyTorch's result dtype (shapes untouched)."""
     from .dtypes import result_type
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         target = result_type(a, b)
         a, b = _math.cast(a, target), _math.cast(b, target)
     return a, b
@@ -95,7 +95,7 @@ def rsqrt(input):
 def frac(input):
     """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
     input = _t(input)
-    if input.data.dtype.kind not in "fc":
+    if input.array.dtype.kind not in "fc":
         raise RuntimeError(f"frac: expected a floating point tensor, got {input.dtype}")
     return input - _elementwise.trunc(input)
 
@@ -129,23 +129,23 @@ def xlogy(input, other):
         raise TypeError("xlogy(): expected at least one Tensor argument")
     x, y = _math.promote("xlogy", input, other)
     x, y = _math._float(x), _math._float(y)
-    if x.data.dtype != y.data.dtype:
+    if x.array.dtype != y.array.dtype:
         x, y = _math.promote("xlogy", x, y)
-    xp = get_array_module(x.data)
-    shape = np.broadcast_shapes(x.data.shape, y.data.shape)
-    mask = xp.broadcast_to((x.data == 0) & ~xp.isnan(y.data), shape)
-    one = _const(xp.ones((), dtype=y.data.dtype))
-    safe_y = Where.apply(one, _shape.expand(y, *shape) if tuple(y.data.shape) != tuple(shape) else y, cond=mask)
+    xp = get_array_module(x.array)
+    shape = np.broadcast_shapes(x.array.shape, y.array.shape)
+    mask = xp.broadcast_to((x.array == 0) & ~xp.isnan(y.array), shape)
+    one = _const(xp.ones((), dtype=y.array.dtype))
+    safe_y = Where.apply(one, _shape.expand(y, *shape) if tuple(y.array.shape) != tuple(shape) else y, cond=mask)
     return x * _math.log(safe_y)
 
 
 def _logaddexp(input, other, log_fn, exp_fn):
     a, b = _math.promote("logaddexp", input, other)
     a, b = _math._float(a), _math._float(b)
-    xp = get_array_module(a.data)
+    xp = get_array_module(a.array)
     with np.errstate(invalid="ignore"):
-        m = xp.maximum(a.data, b.data)
-        m = _const(xp.where(xp.isfinite(m), m, 0).astype(a.data.dtype))   # a constant shift: the result does not
+        m = xp.maximum(a.array, b.array)
+        m = _const(xp.where(xp.isfinite(m), m, 0).astype(a.array.dtype))   # a constant shift: the result does not
     with np.errstate(divide="ignore"):                                      # depend on it, so neither does the grad
         return m + log_fn(exp_fn(a - m) + exp_fn(b - m))
 
@@ -173,7 +173,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``, broadcast (integer tensors are refused, as in PyTorch)."""
-    if _t(tensor1).data.dtype.kind in "iub" and _t(tensor2).data.dtype.kind in "iub":
+    if _t(tensor1).array.dtype.kind in "iub" and _t(tensor2).array.dtype.kind in "iub":
         raise RuntimeError("Integer division with addcdiv is no longer supported; use addcmul(input, tensor1, "
                            "1 / tensor2) or a floating point tensor")
     return _t(input) + value * (tensor1 / tensor2)
@@ -183,18 +183,18 @@ def _scaled(beta, input, alpha, product):
     """``beta * input + alpha * product``; beta == 0 ignores ``input``'s values (NaN and inf too), as PyTorch."""
     out = product if alpha == 1 else product * alpha
     input = _t(input, like=out)
-    shape = tuple(np.broadcast_shapes(tuple(input.data.shape), tuple(out.data.shape)))
-    if shape != tuple(out.data.shape):
-        raise RuntimeError(f"the input of shape {list(input.data.shape)} does not broadcast to the product's shape "
-                           f"{list(out.data.shape)}")
+    shape = tuple(np.broadcast_shapes(tuple(input.array.shape), tuple(out.array.shape)))
+    if shape != tuple(out.array.shape):
+        raise RuntimeError(f"the input of shape {list(input.array.shape)} does not broadcast to the product's shape "
+                           f"{list(out.array.shape)}")
     if beta == 0:
         return out
     return out + (input if beta == 1 else input * beta)
 
 
 def _check_ndim(name, what, t, ndim):
-    if _t(t).data.ndim != ndim:
-        raise RuntimeError(f"{name}: {what} must be a {ndim}-D tensor, got shape {list(_t(t).data.shape)}")
+    if _t(t).array.ndim != ndim:
+        raise RuntimeError(f"{name}: {what} must be a {ndim}-D tensor, got shape {list(_t(t).array.shape)}")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -233,14 +233,14 @@ ger = outer
 def dot(input, tensor):
     """The inner product of two 1-D tensors of the same dtype and length, a 0-d tensor."""
     a, b = _t(input), _t(tensor)
-    if a.data.ndim != 1 or b.data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D tensors")
-    if a.data.dtype != b.data.dtype:
+    if a.array.ndim != 1 or b.array.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.array.ndim}D and {b.array.ndim}D tensors")
+    if a.array.dtype != b.array.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype} and {b.dtype}")
-    if a.data.shape != b.data.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.data.shape[0]}] and src "
-                           f"[{b.data.shape[0]}] to have the same number of elements, but got {a.data.shape[0]} "
-                           f"and {b.data.shape[0]} elements respectively")
+    if a.array.shape != b.array.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src "
+                           f"[{b.array.shape[0]}] to have the same number of elements, but got {a.array.shape[0]} "
+                           f"and {b.array.shape[0]} elements respectively")
     return _math.matmul(a, b)
 
 
@@ -250,7 +250,7 @@ vdot = dot
 def inner(input, other):
     """Sum of products over the last dimension: (..., n) and (..., n) -> input.shape[:-1] + other.shape[:-1]."""
     a, b = _t(input), _t(other)
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a.array.ndim == 0 or b.array.ndim == 0:
         return a * b
     return tensordot(a, b, dims=([-1], [-1]))
 
@@ -268,7 +268,7 @@ def tensordot(a, b, dims=2):
     ``dims`` is an int or a pair of lists ``([dims of a], [dims of b])``.
     """
     a, b = _t(a), _t(b)
-    na, nb = a.data.ndim, b.data.ndim
+    na, nb = a.array.ndim, b.array.ndim
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, (int, np.integer)):
@@ -285,9 +285,9 @@ def tensordot(a, b, dims=2):
     da = [_shape._dim(d, na) for d in da]
     db = [_shape._dim(d, nb) for d in db]
     for i, j in zip(da, db):
-        if a.data.shape[i] != b.data.shape[j]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.data.shape[i]} in dim "
-                               f"{i} and second has size {b.data.shape[j]} in dim {j}")
+        if a.array.shape[i] != b.array.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.array.shape[i]} in dim "
+                               f"{i} and second has size {b.array.shape[j]} in dim {j}")
     ta = list(LETTERS[:na])
     tb = list(LETTERS[na:na + nb])
     for i, j in zip(da, db):
@@ -300,9 +300,9 @@ def tensordot(a, b, dims=2):
 def kron(input, other):
     """The Kronecker product: blocks ``input[i, j] * other``; shapes multiply dimension by dimension."""
     a, b = _same_dtype(_t(input), _t(other))
-    nd = builtins.max(a.data.ndim, b.data.ndim)
-    sa = (1,) * (nd - a.data.ndim) + tuple(a.data.shape)
-    sb = (1,) * (nd - b.data.ndim) + tuple(b.data.shape)
+    nd = builtins.max(a.array.ndim, b.array.ndim)
+    sa = (1,) * (nd - a.array.ndim) + tuple(a.array.shape)
+    sb = (1,) * (nd - b.array.ndim) + tuple(b.array.shape)
     ea = _shape.reshape(a, *[s for n in sa for s in (n, 1)])
     eb = _shape.reshape(b, *[s for n in sb for s in (1, n)])
     return _shape.reshape(ea * eb, *[x * y for x, y in zip(sa, sb)])
@@ -350,19 +350,19 @@ def masked_fill(input, mask, value):
 
 def isposinf(input):
     """True where ``input`` is +inf."""
-    x = _t(input).data
+    x = _t(input).array
     return Tensor(get_array_module(x).isposinf(x) if x.dtype.kind == "f" else get_array_module(x).zeros(x.shape, bool))
 
 
 def isneginf(input):
     """True where ``input`` is -inf."""
-    x = _t(input).data
+    x = _t(input).array
     return Tensor(get_array_module(x).isneginf(x) if x.dtype.kind == "f" else get_array_module(x).zeros(x.shape, bool))
 
 
 def isreal(input):
     """True where ``input`` has no imaginary part (always, for real dtypes)."""
-    x = _t(input).data
+    x = _t(input).array
     return Tensor(get_array_module(x).isreal(x))
 
 
@@ -372,14 +372,14 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError("isin(): expected at least one Tensor argument")
     e = _t(elements, like=test_elements if isinstance(test_elements, Tensor) else None)
     t = _t(test_elements, like=e)
-    xp = get_array_module(e.data)
-    return Tensor(xp.isin(e.data, t.data, assume_unique=assume_unique, invert=invert))
+    xp = get_array_module(e.array)
+    return Tensor(xp.isin(e.array, t.array, assume_unique=assume_unique, invert=invert))
 
 
 def logical_xor(input, other):
     """Elementwise logical exclusive or, a bool tensor."""
-    a = _t(input).data
-    b = other.data if isinstance(other, Tensor) else other
+    a = _t(input).array
+    b = other.array if isinstance(other, Tensor) else other
     return Tensor(get_array_module(a).logical_xor(a, b))
 
 
@@ -387,7 +387,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` (default: the dtype's largest) and ``neginf``
     (default: its lowest); the gradient is 0 at the replaced elements."""
     input = _t(input)
-    x = input.data
+    x = input.array
     if x.dtype.kind != "f":
         return input.clone()
     xp = get_array_module(x)
@@ -399,7 +399,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 def count_nonzero(input, dim=None):
     """Number of non-zero elements (along ``dim``, an int or a tuple), as int64."""
-    x = _t(input).data
+    x = _t(input).array
     axes = None if dim is None else _reduction._norm_axis(dim, x.ndim)
     return Tensor(get_array_module(x).asarray((x != 0).sum(axis=axes), dtype=np.int64))
 
@@ -407,7 +407,7 @@ def count_nonzero(input, dim=None):
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """The sum treating NaN as 0 (the gradient at NaN is 0)."""
     input = _t(input)
-    x = input.data
+    x = input.array
     if x.dtype.kind == "f":
         xp = get_array_module(x)
         input = Where.apply(_const(xp.zeros((), x.dtype)), input, cond=xp.isnan(x))
@@ -417,13 +417,13 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN where all are NaN)."""
     input = _t(input)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype}")
-    xp = get_array_module(input.data)
-    count = (~xp.isnan(input.data)).sum(axis=None if dim is None else _reduction._norm_axis(dim, input.data.ndim),
+    xp = get_array_module(input.array)
+    count = (~xp.isnan(input.array)).sum(axis=None if dim is None else _reduction._norm_axis(dim, input.array.ndim),
                                         keepdims=keepdim)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return nansum(input, dim, keepdim, dtype=dtype) / _const(xp.asarray(count, dtype=input.data.dtype))
+        return nansum(input, dim, keepdim, dtype=dtype) / _const(xp.asarray(count, dtype=input.array.dtype))
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -431,9 +431,9 @@ def cumprod(input, dim, *, dtype=None):
     input = _t(input)
     if dtype is not None:
         input = input.to(dtype=dtype)
-    elif input.data.dtype.kind in "bui" and input.data.dtype != np.int64:
+    elif input.array.dtype.kind in "bui" and input.array.dtype != np.int64:
         input = input.to(dtype=np.int64)
-    x = input.data
+    x = input.array
     if x.ndim == 0:
         return input.clone()
     d = _shape._dim(dim, x.ndim)
@@ -448,7 +448,7 @@ def cumprod(input, dim, *, dtype=None):
 
 def _cum_extreme(name, input, dim, better):
     input = _t(input)
-    x = input.data
+    x = input.array
     xp = get_array_module(x)
     if x.ndim == 0:
         return getattr(return_types, name)(input.clone(), Tensor(xp.zeros((), np.int64)))
@@ -485,17 +485,17 @@ def logcumsumexp(input, dim):
     """log(cumsum(exp(input))) along ``dim``, computed without overflow."""
     from .ops.statistics import cumsum
     input = _math._float(input)
-    xp = get_array_module(input.data)
-    d = _shape._dim(dim, builtins.max(input.data.ndim, 1))
-    m = input.data.max(axis=d, keepdims=True) if input.data.size else xp.zeros((1,) * input.data.ndim, np.float32)
-    m = _const(xp.where(xp.isfinite(m), m, 0).astype(input.data.dtype))
+    xp = get_array_module(input.array)
+    d = _shape._dim(dim, builtins.max(input.array.ndim, 1))
+    m = input.array.max(axis=d, keepdims=True) if input.array.size else xp.zeros((1,) * input.array.ndim, np.float32)
+    m = _const(xp.where(xp.isfinite(m), m, 0).astype(input.array.dtype))
     return _math.log(cumsum(_math.exp(input - m), d)) + m
 
 
 def mvlgamma(input, p):
     """The multivariate log-gamma of dimension ``p``: sum_i lgamma(x - i/2) + p(p-1)/4 log(pi); needs x > (p-1)/2."""
     x = _math._float(_t(input))
-    if x.data.size and float(x.data.min()) <= (p - 1) / 2:
+    if x.array.size and float(x.array.min()) <= (p - 1) / 2:
         raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2}")
     total = lgamma(x)
     for i in range(1, p):

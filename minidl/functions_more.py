@@ -55,12 +55,12 @@ def absolute(input):
 
 def _fextreme(name, input, other, pick_first):
     a, b = _math.promote(name, input, other)
-    xp = get_array_module(a.data)
-    shape = np.broadcast_shapes(a.data.shape, b.data.shape)
-    a = a if a.data.shape == shape else _shape.expand(a, *shape)
-    b = b if b.data.shape == shape else _shape.expand(b, *shape)
+    xp = get_array_module(a.array)
+    shape = np.broadcast_shapes(a.array.shape, b.array.shape)
+    a = a if a.array.shape == shape else _shape.expand(a, *shape)
+    b = b if b.array.shape == shape else _shape.expand(b, *shape)
     with np.errstate(invalid="ignore"):
-        first = pick_first(a.data, b.data) | xp.isnan(b.data)
+        first = pick_first(a.array, b.array) | xp.isnan(b.array)
     return Where.apply(a, b, cond=first)
 
 
@@ -77,7 +77,7 @@ def fmin(input, other):
 def positive(input):
     """``input`` itself (refused for bool tensors, as in PyTorch)."""
     input = _t(input)
-    if input.data.dtype == np.bool_:
+    if input.array.dtype == np.bool_:
         raise TypeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
@@ -105,17 +105,17 @@ def is_nonzero(input):
 
 def is_same_size(input, other):
     """True when both tensors have the same shape."""
-    return tuple(_t(input).data.shape) == tuple(_t(other).data.shape)
+    return tuple(_t(input).array.shape) == tuple(_t(other).array.shape)
 
 
 def is_complex(input):
     """True for complex dtypes."""
-    return _t(input).data.dtype.kind == "c"
+    return _t(input).array.dtype.kind == "c"
 
 
 def is_signed(input):
     """True for signed dtypes (floats and signed integers)."""
-    return _t(input).data.dtype.kind in "fic"
+    return _t(input).array.dtype.kind in "fic"
 
 
 def result_type(tensor1, tensor2):
@@ -140,9 +140,9 @@ def can_cast(from_, to):
 
 def _integers(name, input, other):
     a, b = _t(input), _t(other, like=_t(input))
-    if a.data.dtype.kind not in "iub" or b.data.dtype.kind not in "iub":
+    if a.array.dtype.kind not in "iub" or b.array.dtype.kind not in "iub":
         raise RuntimeError(f"{name}: expected integer tensors, got {a.dtype} and {b.dtype}")
-    return a.data, b.data
+    return a.array, b.array
 
 
 def gcd(input, other):
@@ -165,18 +165,18 @@ def ldexp(input, other):
 def nextafter(input, other):
     """The next representable floating-point value after ``input`` toward ``other``."""
     a, b = _math.promote("nextafter", input, other)
-    return Tensor(get_array_module(a.data).nextafter(a.data, b.data))
+    return Tensor(get_array_module(a.array).nextafter(a.array, b.array))
 
 
 def combinations(input, r=2, with_replacement=False):
     """All length-``r`` combinations of the elements of a 1-D tensor, as rows (itertools' order)."""
     input = _t(input)
-    if input.data.ndim != 1:
-        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.data.shape)}")
+    if input.array.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.array.shape)}")
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    rows = list(pick(range(input.data.shape[0]), r))
+    rows = list(pick(range(input.array.shape[0]), r))
     if not rows:
-        return Tensor(get_array_module(input.data).zeros((0,) if r else (0,), dtype=input.data.dtype))
+        return Tensor(get_array_module(input.array).zeros((0,) if r else (0,), dtype=input.array.dtype))
     idx = backend.to_device(np.asarray(rows, dtype=np.int64), input.device)
     return _shape.GetItem.apply(input, index=idx)
 
@@ -191,41 +191,41 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     input, src = _t(input), _t(src)
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    shape = tuple(input.data.shape)
+    shape = tuple(input.array.shape)
     d = _shape._dim(dim, len(shape))
-    target, source = _positions(shape, d, index, tuple(src.data.shape))
-    xp = get_array_module(input.data)
+    target, source = _positions(shape, d, index, tuple(src.array.shape))
+    xp = get_array_module(input.array)
     n = int(np.prod(shape))
     written = np.zeros(n, dtype=bool)
     written[target] = True
     count = np.bincount(target, minlength=n).reshape(shape)
     written = written.reshape(shape)
     keep_self = backend.to_device(~written | include_self, input.device)
-    src = src if src.data.dtype == input.data.dtype else src.to(dtype=input.dtype)
-    zero = Tensor(xp.zeros((), input.data.dtype))
+    src = src if src.array.dtype == input.array.dtype else src.to(dtype=input.dtype)
+    zero = Tensor(xp.zeros((), input.array.dtype))
     if reduce in ("sum", "mean"):
         out = scatter_add(Where.apply(input, zero, cond=keep_self), d, index, src)
         if reduce == "mean":
             total = count + (~written | include_self)
-            out = out / Tensor(backend.to_device(total.astype(input.data.dtype), input.device))
-            if input.data.dtype.kind in "iub":
-                out = Tensor(xp.floor(out.data).astype(input.data.dtype))
+            out = out / Tensor(backend.to_device(total.astype(input.array.dtype), input.device))
+            if input.array.dtype.kind in "iub":
+                out = Tensor(xp.floor(out.array).astype(input.array.dtype))
         return out
-    flat_src = backend.to_numpy(src.data).reshape(-1)[source]
+    flat_src = backend.to_numpy(src.array).reshape(-1)[source]
     if reduce == "prod":
         with np.errstate(divide="ignore"):
             logs = scatter_add(Where.apply(_math.log(_math.abs(input)), zero, cond=keep_self), d, index,
                                _math.log(_math.abs(src)))
         negatives = np.zeros(n, dtype=np.int64)
         np.add.at(negatives, target, (flat_src < 0).astype(np.int64))
-        negatives = negatives.reshape(shape) + ((backend.to_numpy(input.data) < 0) & backend.to_numpy(keep_self))
-        sign = np.where(negatives % 2, -1, 1).astype(input.data.dtype)
+        negatives = negatives.reshape(shape) + ((backend.to_numpy(input.array) < 0) & backend.to_numpy(keep_self))
+        sign = np.where(negatives % 2, -1, 1).astype(input.array.dtype)
         out = _math.exp(logs) * Tensor(backend.to_device(sign, input.device))
-        if input.data.dtype.kind in "iub":
-            out = Tensor(xp.rint(out.data).astype(input.data.dtype))
+        if input.array.dtype.kind in "iub":
+            out = Tensor(xp.rint(out.array).astype(input.array.dtype))
         return out
     # amax / amin: every tied element gets weight 1/ties, so the weighted sum is the extreme value
-    base = backend.to_numpy(input.data).reshape(-1).astype(np.float64)
+    base = backend.to_numpy(input.array).reshape(-1).astype(np.float64)
     best = np.where(backend.to_numpy(keep_self).reshape(-1), base, np.inf if reduce == "amin" else -np.inf)
     (np.minimum if reduce == "amin" else np.maximum).at(best, target, flat_src.astype(np.float64))
     ties = np.zeros(n)
@@ -234,10 +234,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     src_tie = flat_src == best[target]
     np.add.at(ties, target, src_tie)
     w_self = np.where(written.reshape(-1), self_tie / np.maximum(ties, 1), 1.0).reshape(shape)
-    w_src = np.zeros(src.data.size)
+    w_src = np.zeros(src.array.size)
     w_src[source] = src_tie / ties[target]
-    w_self_t = Tensor(backend.to_device(w_self.astype(input.data.dtype), input.device))
-    w_src_t = Tensor(backend.to_device(w_src.reshape(src.data.shape).astype(input.data.dtype), input.device))
+    w_self_t = Tensor(backend.to_device(w_self.astype(input.array.dtype), input.device))
+    w_src_t = Tensor(backend.to_device(w_src.reshape(src.array.shape).astype(input.array.dtype), input.device))
     return scatter_add(input * w_self_t, d, index, src * w_src_t)
 
 
@@ -245,16 +245,16 @@ def select_scatter(input, src, dim, index):
     """``input`` with the slice ``select(dim, index)`` replaced by ``src``."""
     from .tensor_index_add import index_copy
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    return index_copy(input, d, Tensor(np.asarray([index % input.data.shape[d]])), _shape.unsqueeze(_t(src), d))
+    d = _shape._dim(dim, input.array.ndim)
+    return index_copy(input, d, Tensor(np.asarray([index % input.array.shape[d]])), _shape.unsqueeze(_t(src), d))
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with the slice ``start:end:step`` of dimension ``dim`` replaced by ``src``."""
     from .tensor_index_add import index_copy
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    positions = np.arange(input.data.shape[d])[slice(start, end, step)]
+    d = _shape._dim(dim, input.array.ndim)
+    positions = np.arange(input.array.shape[d])[slice(start, end, step)]
     return index_copy(input, d, Tensor(positions), _t(src))
 
 
@@ -262,21 +262,21 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with its diagonal ``offset`` in the planes (dim1, dim2) replaced by ``src`` (diagonal's layout)."""
     from .functions_shape import diagonal, movedim
     input = _t(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     d1, d2 = _shape._dim(dim1, nd), _shape._dim(dim2, nd)
     moved = movedim(input, (d1, d2), (nd - 2, nd - 1))
-    expected = tuple(diagonal(input.detach(), offset, d1, d2).data.shape)
+    expected = tuple(diagonal(input.detach(), offset, d1, d2).array.shape)
     src = _t(src)
-    if tuple(src.data.shape) != expected:
-        raise RuntimeError(f"diagonal_scatter: src must have shape {list(expected)}, got {list(src.data.shape)}")
-    rows, cols = moved.data.shape[-2:]
+    if tuple(src.array.shape) != expected:
+        raise RuntimeError(f"diagonal_scatter: src must have shape {list(expected)}, got {list(src.array.shape)}")
+    rows, cols = moved.array.shape[-2:]
     k = expected[-1]
     r = np.arange(k) - builtins.min(offset, 0)
     c = np.arange(k) + builtins.max(offset, 0)
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     index = (Ellipsis, backend.to_device(r, input.device), backend.to_device(c, input.device))
-    placed = _shape.IndexScatter.apply(src if src.data.dtype == input.data.dtype else src.to(dtype=input.dtype),
-                                       in_shape=tuple(moved.data.shape), index=index)
+    placed = _shape.IndexScatter.apply(src if src.array.dtype == input.array.dtype else src.to(dtype=input.dtype),
+                                       in_shape=tuple(moved.array.shape), index=index)
     mask = np.zeros((rows, cols), dtype=bool)
     mask[r, c] = True
     out = Where.apply(placed, moved, cond=xp.asarray(mask) if xp is not np else mask)
@@ -288,16 +288,16 @@ def index_put(input, indices, values, accumulate=False):
     there with ``accumulate=True`` (repeated indices add up)."""
     input = _t(input)
     index = _shape._normalise_index(input, tuple(indices))
-    target_shape = input.data[index].shape
+    target_shape = input.array[index].shape
     values = _t(values, like=input)
-    if values.data.dtype != input.data.dtype:
+    if values.array.dtype != input.array.dtype:
         values = values.to(dtype=input.dtype)
-    if tuple(values.data.shape) != tuple(target_shape):
+    if tuple(values.array.shape) != tuple(target_shape):
         values = _shape.expand(values, *target_shape)
-    placed = _shape.IndexScatter.apply(values, in_shape=tuple(input.data.shape), index=index)
+    placed = _shape.IndexScatter.apply(values, in_shape=tuple(input.array.shape), index=index)
     if accumulate:
         return input + placed
-    mask = get_array_module(input.data).zeros(input.data.shape, dtype=bool)
+    mask = get_array_module(input.array).zeros(input.array.shape, dtype=bool)
     mask[index] = True
     return Where.apply(placed, input, cond=mask)
 
@@ -306,19 +306,19 @@ def masked_scatter(input, mask, source):
     """``input`` with the elements where ``mask`` (bool, broadcast) is True replaced, in order, by the first
     elements of ``source``."""
     input = _t(input)
-    cond = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    xp = get_array_module(input.data)
-    cond = xp.broadcast_to(cond, input.data.shape)
+    cond = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
+    xp = get_array_module(input.array)
+    cond = xp.broadcast_to(cond, input.array.shape)
     k = int(cond.sum())
     source = _t(source)
     if source.numel() < k:
         raise RuntimeError(f"masked_scatter: expected source to have at least {k} elements, got {source.numel()}")
     picked = _shape.GetItem.apply(_shape.reshape(source, -1), index=slice(0, k))
-    if picked.data.dtype != input.data.dtype:
+    if picked.array.dtype != input.array.dtype:
         picked = picked.to(dtype=input.dtype)
     flat_positions = xp.flatnonzero(cond)
     placed = _shape.IndexScatter.apply(picked, in_shape=(input.numel(),), index=flat_positions)
-    return Where.apply(_shape.reshape(placed, *input.data.shape), input, cond=cond)
+    return Where.apply(_shape.reshape(placed, *input.array.shape), input, cond=cond)
 
 
 def matrix_exp(input):
@@ -362,9 +362,9 @@ def dsplit(input, indices_or_sections):
     """``tensor_split`` along dim 2 (an int must divide the size evenly)."""
     from .functions_shape import _even_split
     input = _t(input)
-    if input.data.ndim < 3:
+    if input.array.ndim < 3:
         raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
-                           f"{input.data.ndim} dimensions!")
+                           f"{input.array.ndim} dimensions!")
     return _even_split(input, indices_or_sections, 2, "dsplit")
 
 
@@ -372,14 +372,14 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     """``(hist, bin_edges)`` of a float tensor: ``bins`` equal bins (over ``range`` or the data's range) or the
     given edges (a 1-D tensor)."""
     input = _t(input)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, got "
                            f"{input.dtype}")
-    x = backend.to_numpy(input.data).reshape(-1)
-    edges = backend.to_numpy(bins.data) if isinstance(bins, Tensor) else int(bins)
-    w = None if weight is None else backend.to_numpy(_t(weight).data).reshape(-1)
+    x = backend.to_numpy(input.array).reshape(-1)
+    edges = backend.to_numpy(bins.array) if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else backend.to_numpy(_t(weight).array).reshape(-1)
     hist, bin_edges = np.histogram(x, bins=edges, range=range, weights=w, density=density)
-    dt = input.data.dtype
+    dt = input.array.dtype
     return return_types.histogram(Tensor(backend.to_device(hist.astype(dt), input.device)),
                                   Tensor(backend.to_device(bin_edges.astype(dt), input.device)))
 
@@ -388,10 +388,10 @@ def _spacing(y, x, dx, d):
     if x is None:
         return 1.0 if dx is None else dx
     x = _t(x)
-    if x.data.ndim == 1:
+    if x.array.ndim == 1:
         diffs = x[1:] - x[:-1]
-        shape = [1] * y.data.ndim
-        shape[d] = diffs.data.shape[0]
+        shape = [1] * y.array.ndim
+        shape[d] = diffs.array.shape[0]
         return _shape.reshape(diffs, *shape)
     from .functions_shape import diff
     return diff(x, dim=d)
@@ -400,8 +400,8 @@ def _spacing(y, x, dx, d):
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The integral of ``y`` along ``dim`` by the trapezoid rule, with sample points ``x`` or spacing ``dx``."""
     y = _math._float(_t(y))
-    d = _shape._dim(dim, y.data.ndim)
-    n = y.data.shape[d]
+    d = _shape._dim(dim, y.array.ndim)
+    n = y.array.shape[d]
     if n == 0:
         return _reduction.sum(y, d)
     left = _shape.getitem(y, (slice(None),) * d + (slice(0, n - 1),))
@@ -418,8 +418,8 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoid-rule integral of ``y`` along ``dim`` (one element shorter than ``y``)."""
     from .ops.statistics import cumsum
     y = _math._float(_t(y))
-    d = _shape._dim(dim, y.data.ndim)
-    n = y.data.shape[d]
+    d = _shape._dim(dim, y.array.ndim)
+    n = y.array.shape[d]
     left = _shape.getitem(y, (slice(None),) * d + (slice(0, builtins.max(n - 1, 0)),))
     right = _shape.getitem(y, (slice(None),) * d + (slice(1, n),))
     return cumsum((left + right) * _spacing(y, x, dx, d) * 0.5, d)
@@ -450,11 +450,11 @@ def renorm(input, p, dim, maxnorm):
     """``input`` with each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
     from .linalg import vector_norm
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    others = tuple(i for i in builtins.range(input.data.ndim) if i != d)
+    d = _shape._dim(dim, input.array.ndim)
+    others = tuple(i for i in builtins.range(input.array.ndim) if i != d)
     norms = vector_norm(input, p, others, True)
-    over = norms.data > maxnorm
-    factor = Where.apply(maxnorm / (norms + 1e-7), Tensor(get_array_module(norms.data).ones((), norms.data.dtype)),
+    over = norms.array > maxnorm
+    factor = Where.apply(maxnorm / (norms + 1e-7), Tensor(get_array_module(norms.array).ones((), norms.array.dtype)),
                          cond=over)
     return input * factor
 
@@ -464,11 +464,11 @@ def vander(x, N=None, increasing=False):
     from .linalg import vander as _vander
     from .ops.layout import flip
     x = _t(x)
-    if x.data.ndim != 1:
-        raise RuntimeError(f"x must be a one-dimensional tensor, got shape {list(x.data.shape)}")
+    if x.array.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor, got shape {list(x.array.shape)}")
     if N is not None and N < 0:
         raise RuntimeError(f"N must be non-negative, got {N}")
     if N == 0:
-        return Tensor(get_array_module(x.data).zeros((x.data.shape[0], 0), dtype=x.data.dtype))
+        return Tensor(get_array_module(x.array).zeros((x.array.shape[0], 0), dtype=x.array.dtype))
     out = _vander(x, N)
     return out if increasing else flip(out, (1,))

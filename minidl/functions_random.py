@@ -37,15 +37,15 @@ def _on(array, like_device):
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples, 1 with probability ``input`` (elementwise, in [0, 1]) or ``p``; ``input``'s dtype."""
     input = _t(input)
-    probs = backend.to_numpy(input.data) if p is None else np.full(input.data.shape, float(p))
+    probs = backend.to_numpy(input.array) if p is None else np.full(input.array.shape, float(p))
     if ((probs < 0) | (probs > 1)).any() or np.isnan(probs).any():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
-    draw = as_numpy_generator(generator).random(input.data.shape) < probs
-    dtype = input.data.dtype if input.data.dtype.kind == "f" else np.dtype(np.float32)
+    draw = as_numpy_generator(generator).random(input.array.shape) < probs
+    dtype = input.array.dtype if input.array.dtype.kind == "f" else np.dtype(np.float32)
     result = _on(draw.astype(dtype), input.device)
     if out is not None:
-        out.data = result.data
+        out.array = result.array
         return out
     return result
 
@@ -57,7 +57,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     of non-zero weights).
     """
     input = _t(input)
-    w = backend.to_numpy(input.data).astype(np.float64)
+    w = backend.to_numpy(input.array).astype(np.float64)
     if w.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got shape {list(w.shape)}")
     if num_samples <= 0:
@@ -93,12 +93,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
     if tensors:
         like = tensors[0]
-        m = backend.to_numpy(mean.data) if isinstance(mean, Tensor) else np.asarray(mean)
-        s = backend.to_numpy(std.data) if isinstance(std, Tensor) else np.asarray(std)
+        m = backend.to_numpy(mean.array) if isinstance(mean, Tensor) else np.asarray(mean)
+        s = backend.to_numpy(std.array) if isinstance(std, Tensor) else np.asarray(std)
         if (s < 0).any():
             raise RuntimeError(f"normal expects all elements of std >= 0.0, got {s.min()}")
         shape = np.broadcast_shapes(m.shape, s.shape) if size is None else tuple(size)
-        kind = np.result_type(*[t.data.dtype for t in tensors])
+        kind = np.result_type(*[t.array.dtype for t in tensors])
         kind = kind if kind.kind == "f" else np.dtype(np.float32)
         draw = (m + s * rng.standard_normal(shape)).astype(kind)
         result = _on(draw, like.device)
@@ -114,7 +114,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if requires_grad:
         result.requires_grad_(True)
     if out is not None:
-        out.data = result.data.astype(out.data.dtype)
+        out.array = result.array.astype(out.array.dtype)
         return out
     return result
 
@@ -122,10 +122,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 def poisson(input, generator=None):
     """Poisson samples with the rates ``input`` (elementwise), in ``input``'s dtype."""
     input = _t(input)
-    rates = backend.to_numpy(input.data)
+    rates = backend.to_numpy(input.array)
     if (rates < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _on(as_numpy_generator(generator).poisson(rates).astype(input.data.dtype), input.device)
+    return _on(as_numpy_generator(generator).poisson(rates).astype(input.array.dtype), input.device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -136,8 +136,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    np_dtype = to_numpy_dtype(dtype) or input.data.dtype
-    draw = as_numpy_generator(generator).integers(int(low), int(high), size=input.data.shape).astype(np_dtype)
+    np_dtype = to_numpy_dtype(dtype) or input.array.dtype
+    draw = as_numpy_generator(generator).integers(int(low), int(high), size=input.array.shape).astype(np_dtype)
     target = backend.device_or_default(device) if device is not None else input.device
     result = Tensor(backend.to_device(draw, target) if target.type != "cpu" else draw)
     if requires_grad:

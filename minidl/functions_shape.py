@@ -72,8 +72,8 @@ def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     tensors = [_t(t) for t in tensors]
-    shape = tuple(broadcast_shapes(*[t.data.shape for t in tensors]))
-    return tuple(t if tuple(t.data.shape) == shape else _shape.expand(t, *shape) for t in tensors)
+    shape = tuple(broadcast_shapes(*[t.array.shape for t in tensors]))
+    return tuple(t if tuple(t.array.shape) == shape else _shape.expand(t, *shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -86,9 +86,9 @@ def meshgrid(*tensors, indexing=None):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     tensors = [_t(t) for t in tensors]
     for i, t in enumerate(tensors):
-        if t.data.ndim > 1:
+        if t.array.ndim > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got shape "
-                               f"{list(t.data.shape)} at position {i}")
+                               f"{list(t.array.shape)} at position {i}")
     sizes = [t.numel() for t in tensors]
     swap = indexing == "xy" and len(tensors) >= 2
     if swap:
@@ -109,16 +109,16 @@ def roll(input, shifts, dims=None):
         if not isinstance(shifts, numbers.Integral) and len(shifts) != 1:
             raise RuntimeError(f"roll: shifts {shifts} must have one element when dims is not given")
         shift = int(shifts) if isinstance(shifts, numbers.Integral) else int(shifts[0])
-        return _shape.reshape(roll(_shape.reshape(input, -1), shift, 0), *input.data.shape)
+        return _shape.reshape(roll(_shape.reshape(input, -1), shift, 0), *input.array.shape)
     shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
     dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     out = input
     for s, d in zip(shifts, dims):
-        d = _shape._dim(d, input.data.ndim)
-        n = input.data.shape[d]
+        d = _shape._dim(d, input.array.ndim)
+        n = input.array.shape[d]
         if n:
             out = _along(out, d, _index(xp, (np.arange(n) - int(s)) % n))
     return out
@@ -127,7 +127,7 @@ def roll(input, shifts, dims=None):
 def fliplr(input):
     """Reverse the columns (dim 1) of a tensor with at least 2 dims."""
     input = _t(input)
-    if input.data.ndim < 2:
+    if input.array.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return _layout.flip(input, (1,))
 
@@ -135,7 +135,7 @@ def fliplr(input):
 def flipud(input):
     """Reverse the rows (dim 0) of a tensor with at least 1 dim."""
     input = _t(input)
-    if input.data.ndim < 1:
+    if input.array.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return _layout.flip(input, (0,))
 
@@ -144,7 +144,7 @@ def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane of ``dims``, from the first dim toward the second."""
     input = _t(input)
     dims = tuple(dims)
-    nd = input.data.ndim
+    nd = input.array.ndim
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if nd < 2:
@@ -165,8 +165,8 @@ def rot90(input, k=1, dims=(0, 1)):
 def narrow(input, dim, start, length):
     """The slice ``start:start + length`` of dimension ``dim`` (``start`` may be negative or a 0-d tensor)."""
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = _shape._dim(dim, input.array.ndim)
+    n = input.array.shape[d]
     start = int(start.item() if isinstance(start, Tensor) else start)
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
@@ -180,11 +180,11 @@ def narrow(input, dim, start, length):
 def select(input, dim, index):
     """The slice at ``index`` of dimension ``dim``, which is removed."""
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = _shape._dim(dim, input.array.ndim)
+    n = input.array.shape[d]
     index = int(index)
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.data.shape)} at "
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.array.shape)} at "
                          f"dimension {dim}")
     return _shape.getitem(input, (slice(None),) * d + (index % n,))
 
@@ -192,7 +192,7 @@ def select(input, dim, index):
 def movedim(input, source, destination):
     """Move dimension(s) ``source`` to position(s) ``destination``; the others keep their order."""
     input = _t(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     src = (source,) if isinstance(source, numbers.Integral) else tuple(source)
     dst = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
     if len(src) != len(dst):
@@ -230,7 +230,7 @@ def tile(input, dims):
     """Repeat ``input`` ``dims[i]`` times along each dim; missing leading ``dims`` count as 1."""
     input = _t(input)
     dims = _ints((dims,)) if not isinstance(dims, numbers.Integral) else (int(dims),)
-    dims = (1,) * (input.data.ndim - len(dims)) + dims
+    dims = (1,) * (input.array.ndim - len(dims)) + dims
     return _shape.repeat(input, *dims)
 
 
@@ -239,17 +239,17 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     None). ``repeat_interleave(counts)`` alone gives ``arange(len(counts))`` repeated by the counts."""
     if repeats is None:
         counts = _t(input)
-        return repeat_interleave(Tensor(get_array_module(counts.data).arange(counts.numel(), dtype=np.int64)),
+        return repeat_interleave(Tensor(get_array_module(counts.array).arange(counts.numel(), dtype=np.int64)),
                                  counts)
     input = _t(input)
     if dim is None:
         input, d = _shape.reshape(input, -1), 0
     else:
-        d = _shape._dim(dim, input.data.ndim)
-    n = input.data.shape[d] if input.data.ndim else 1
-    if input.data.ndim == 0:
+        d = _shape._dim(dim, input.array.ndim)
+    n = input.array.shape[d] if input.array.ndim else 1
+    if input.array.ndim == 0:
         input = _shape.reshape(input, 1)
-    reps = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    reps = repeats.array if isinstance(repeats, Tensor) else np.asarray(repeats)
     reps = np.asarray(reps.get() if hasattr(reps, "get") else reps).reshape(-1)
     if reps.size == 1:
         reps = np.repeat(reps, n)
@@ -259,7 +259,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if (reps < 0).any():
         raise RuntimeError("repeats can not be negative")
     idx = np.repeat(np.arange(n), reps.astype(np.int64))
-    return _along(input, d, _index(get_array_module(input.data), idx))
+    return _along(input, d, _index(get_array_module(input.array), idx))
 
 
 def _atleast(n, tensors):
@@ -268,7 +268,7 @@ def _atleast(n, tensors):
     if len(tensors) > 1:
         return tuple(_atleast(n, (t,)) for t in tensors)
     t = _t(tensors[0])
-    shape = tuple(t.data.shape)
+    shape = tuple(t.array.shape)
     if len(shape) >= n:
         return t
     if n == 1 or len(shape) == 0:
@@ -296,7 +296,7 @@ def atleast_3d(*tensors):
 def hstack(tensors):
     """Concatenate horizontally: along dim 0 for 1-D tensors, else dim 1."""
     tensors = [atleast_1d(t) for t in tensors]
-    return _shape.cat(tensors, 0 if tensors and tensors[0].data.ndim == 1 else 1)
+    return _shape.cat(tensors, 0 if tensors and tensors[0].array.ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -314,7 +314,7 @@ def dstack(tensors):
 
 def column_stack(tensors):
     """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate along dim 1."""
-    cols = [_shape.reshape(_t(t), -1, 1) if _t(t).data.ndim <= 1 else _t(t) for t in tensors]
+    cols = [_shape.reshape(_t(t), -1, 1) if _t(t).array.ndim <= 1 else _t(t) for t in tensors]
     return _shape.cat(cols, 1)
 
 
@@ -326,11 +326,11 @@ def concatenate(tensors, axis=0):
 def tensor_split(input, indices_or_sections, dim=0):
     """Split into ``n`` nearly equal parts (an int: the first ``size % n`` one longer) or at the given indices."""
     input = _t(input)
-    d = _shape._dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = _shape._dim(dim, input.array.ndim)
+    n = input.array.shape[d]
     split = indices_or_sections
     if isinstance(split, Tensor):
-        split = split.item() if split.data.ndim == 0 else split.tolist()
+        split = split.item() if split.array.ndim == 0 else split.tolist()
     if isinstance(split, numbers.Integral):
         if split <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {split}")
@@ -345,7 +345,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 def hsplit(input, indices_or_sections):
     """``tensor_split`` along dim 1 (dim 0 for 1-D tensors); an int must divide the size evenly."""
     input = _t(input)
-    return _even_split(input, indices_or_sections, 0 if input.data.ndim == 1 else 1, "hsplit")
+    return _even_split(input, indices_or_sections, 0 if input.array.ndim == 1 else 1, "hsplit")
 
 
 def vsplit(input, indices_or_sections):
@@ -354,9 +354,9 @@ def vsplit(input, indices_or_sections):
 
 
 def _even_split(input, sections, dim, name):
-    if isinstance(sections, numbers.Integral) and input.data.shape[dim] % sections:
+    if isinstance(sections, numbers.Integral) and input.array.shape[dim] % sections:
         raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
-                           f"{input.data.shape[dim]} is not divisible by the split_size {sections}!")
+                           f"{input.array.shape[dim]} is not divisible by the split_size {sections}!")
     return tensor_split(input, sections, dim)
 
 
@@ -364,24 +364,24 @@ def take_along_dim(input, indices, dim=None):
     """Values of ``input`` at ``indices`` along ``dim`` (both broadcast in the other dims); flattened when None."""
     from .ops.extrema import gather
     input, indices = _t(input), _t(indices)
-    if indices.data.dtype.kind not in "iu":
+    if indices.array.dtype.kind not in "iu":
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {indices.dtype}")
     if dim is None:
         return gather(_shape.reshape(input, -1), 0, _shape.reshape(indices, -1))
-    nd = input.data.ndim
+    nd = input.array.ndim
     d = _shape._dim(dim, nd)
-    if indices.data.ndim != nd:
+    if indices.array.ndim != nd:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
-                           f"but got {nd} dimensions for input, and {indices.data.ndim} dimensions for indices")
-    ishape, jshape = list(input.data.shape), list(indices.data.shape)
+                           f"but got {nd} dimensions for input, and {indices.array.ndim} dimensions for indices")
+    ishape, jshape = list(input.array.shape), list(indices.array.shape)
     ishape[d] = jshape[d] = 1
     common = list(np.broadcast_shapes(tuple(ishape), tuple(jshape)))
     a_shape, b_shape = list(common), list(common)
-    a_shape[d], b_shape[d] = input.data.shape[d], indices.data.shape[d]
-    if list(input.data.shape) != a_shape:
+    a_shape[d], b_shape[d] = input.array.shape[d], indices.array.shape[d]
+    if list(input.array.shape) != a_shape:
         input = _shape.expand(input, *a_shape)
-    if list(indices.data.shape) != b_shape:
-        indices = Tensor(get_array_module(indices.data).broadcast_to(indices.data, tuple(b_shape)))
+    if list(indices.array.shape) != b_shape:
+        indices = Tensor(get_array_module(indices.array).broadcast_to(indices.array, tuple(b_shape)))
     return gather(input, d, indices)
 
 
@@ -389,7 +389,7 @@ def take(input, index):
     """The elements of ``input`` (read as 1-D) at ``index``; the result has ``index``'s shape."""
     input, index = _t(input), _t(index)
     n = input.numel()
-    idx = index.data
+    idx = index.array
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
         bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
@@ -399,7 +399,7 @@ def take(input, index):
 
 def _triangle(name, input, diagonal, lower):
     input = _t(input)
-    x = input.data
+    x = input.array
     if x.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     xp = get_array_module(x)
@@ -423,7 +423,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     (``x.diagonal().fill_(0)`` writes into ``x``)."""
     from .ops.diagonal import Diagonal
     input = _t(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     d1, d2 = _shape._dim(dim1, nd), _shape._dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -434,14 +434,14 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices with the last dim of ``input`` on their diagonal ``offset``, placed at dims (dim1, dim2)."""
     from .ops.einsum import einsum
     input = _t(input)
-    n = input.data.shape[-1]
+    n = input.array.shape[-1]
     size = n + builtins.abs(offset)
-    xp = get_array_module(input.data)
-    place = xp.zeros((n, size, size), dtype=input.data.dtype)
+    xp = get_array_module(input.array)
+    place = xp.zeros((n, size, size), dtype=input.array.dtype)
     k = np.arange(n)
     place[_index(xp, k), _index(xp, k - builtins.min(offset, 0)), _index(xp, k + builtins.max(offset, 0))] = 1
     out = einsum("...k,kab->...ab", input, Tensor(place))
-    nd = out.data.ndim
+    nd = out.array.ndim
     d1, d2 = _shape._dim(dim1, nd), _shape._dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -451,11 +451,11 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 def diag(input, diagonal=0):
     """A 1-D tensor becomes a square matrix with it on the ``diagonal``; a matrix gives that diagonal (1-D)."""
     input = _t(input)
-    if input.data.ndim == 1:
+    if input.array.ndim == 1:
         return diag_embed(input, diagonal)
-    if input.data.ndim == 2:
+    if input.array.ndim == 2:
         return globals()["diagonal"](input, diagonal)
-    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.data.ndim}D")
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.array.ndim}D")
 
 
 def diagflat(input, offset=0):
@@ -466,31 +466,31 @@ def diagflat(input, offset=0):
 def trace(input):
     """The sum of the main diagonal of a matrix."""
     input = _t(input)
-    if input.data.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.data.ndim}")
+    if input.array.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.array.ndim}")
     from .ops.reduction import sum as _sum
     d = diagonal(input)
-    return _sum(d, dtype=np.int64 if d.data.dtype.kind in "biu" else None)
+    return _sum(d, dtype=np.int64 if d.array.dtype.kind in "biu" else None)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim`` (bool: ``!=``), with
     ``prepend``/``append`` joined first."""
     input = _t(input)
-    if input.data.ndim == 0:
+    if input.array.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
-    d = _shape._dim(dim, input.data.ndim)
+    d = _shape._dim(dim, input.array.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
     if len(parts) > 1:
-        parts = [_t(p) if _t(p).data.ndim else _shape.expand(_t(p), *(
-            1 if i == d else s for i, s in enumerate(input.data.shape))) for p in parts]
+        parts = [_t(p) if _t(p).array.ndim else _shape.expand(_t(p), *(
+            1 if i == d else s for i, s in enumerate(input.array.shape))) for p in parts]
         input = _shape.cat(parts, d)
     for _ in range(n):
-        m = input.data.shape[d]
+        m = input.array.shape[d]
         hi = _shape.getitem(input, (slice(None),) * d + (slice(1, m),))
         lo = _shape.getitem(input, (slice(None),) * d + (slice(0, builtins.max(m - 1, 0)),))
-        if input.data.dtype == np.bool_:
-            input = Tensor(hi.data != lo.data)
+        if input.array.dtype == np.bool_:
+            input = Tensor(hi.array != lo.array)
         else:
             input = hi - lo
     return input
@@ -499,11 +499,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (default: the first dim of size 3), broadcast."""
     a, b = _t(input), _t(other)
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         from .dtypes import result_type
         target = result_type(a, b)
         a, b = _math.cast(a, target), _math.cast(b, target)
-    shape = tuple(np.broadcast_shapes(a.data.shape, b.data.shape))
+    shape = tuple(np.broadcast_shapes(a.array.shape, b.array.shape))
     a, b = broadcast_tensors(a, b)
     if dim is None:
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
@@ -522,9 +522,9 @@ def unfold(input, dimension, size, step):
     """All windows of ``size`` elements, ``step`` apart, along ``dimension``: that dim becomes the window count
     and a new last dim of ``size`` holds each window (``Tensor.unfold``)."""
     input = _t(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     d = _shape._dim(dimension, nd) if nd else 0
-    n = input.data.shape[d] if nd else 1
+    n = input.array.shape[d] if nd else 1
     if size > n:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
     if step <= 0:
@@ -533,7 +533,7 @@ def unfold(input, dimension, size, step):
         return _shape.reshape(input, 1)
     count = (n - size) // step + 1
     idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-    windows = _along(input, d, _index(get_array_module(input.data), idx))   # (..., count, size, ...)
+    windows = _along(input, d, _index(get_array_module(input.array), idx))   # (..., count, size, ...)
     return movedim(windows, d + 1, -1)
 
 
@@ -548,13 +548,13 @@ def cartesian_prod(*tensors):
 def block_diag(*tensors):
     """A block-diagonal matrix with the given (0-d, 1-D or 2-D) tensors as blocks."""
     from .ops.padding import pad
-    mats = [atleast_2d(_t(t)) if _t(t).data.ndim < 2 else _t(t) for t in tensors]
+    mats = [atleast_2d(_t(t)) if _t(t).array.ndim < 2 else _t(t) for t in tensors]
     if not mats:
         return Tensor(np.zeros((1, 0), np.float32))
-    cols = builtins.sum(m.data.shape[1] for m in mats)
+    cols = builtins.sum(m.array.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:
-        w = m.data.shape[1]
+        w = m.array.shape[1]
         rows.append(pad(m, (left, cols - left - w)))
         left += w
     return _shape.cat(rows, 0)

@@ -45,11 +45,11 @@ def _sorted_with_nan_last(x, d):
 def _pick(name, input, dim, keepdim, position_fn):
     """Gather, along ``dim``, the element of sorted rank ``position_fn(sorted values, counts)``."""
     input = _t(input)
-    x = input.data
+    x = input.array
     xp = get_array_module(x)
     if dim is None:
         flat = _shape.reshape(input, -1)
-        if flat.data.size == 0:   # PyTorch: the median of nothing is NaN
+        if flat.array.size == 0:   # PyTorch: the median of nothing is NaN
             return Tensor(xp.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f" else np.float32))
         result = _pick(name, flat, 0, False, position_fn)
         return result.values
@@ -58,7 +58,7 @@ def _pick(name, input, dim, keepdim, position_fn):
     scalar = x.ndim == 0
     if scalar:
         input = _shape.reshape(input, 1)
-        x = input.data
+        x = input.array
     if x.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     order = _sorted_with_nan_last(x, d)
@@ -97,7 +97,7 @@ def nanmedian(input, dim=None, keepdim=False):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)``: the ``k``-th smallest element (1-based) along ``dim``."""
-    x = _t(input).data
+    x = _t(input).array
     n = x.shape[_shape._dim(dim, builtins.max(x.ndim, 1))] if x.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
@@ -110,7 +110,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest of ties) and its last index."""
     input = _t(input)
-    x = input.data
+    x = input.array
     xp = get_array_module(x)
     nd = builtins.max(x.ndim, 1)
     d = _shape._dim(dim, nd)
@@ -132,14 +132,14 @@ def mode(input, dim=-1, keepdim=False):
 
 def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
     input = _t(input)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
                            f"Got {interpolation}")
-    xp = get_array_module(input.data)
-    scalar_q = isinstance(q, numbers.Number) or (isinstance(q, Tensor) and q.data.ndim == 0)
-    qs = np.atleast_1d(backend.to_numpy(q.data) if isinstance(q, Tensor) else np.asarray(q, dtype=np.float64))
+    xp = get_array_module(input.array)
+    scalar_q = isinstance(q, numbers.Number) or (isinstance(q, Tensor) and q.array.ndim == 0)
+    qs = np.atleast_1d(backend.to_numpy(q.array) if isinstance(q, Tensor) else np.asarray(q, dtype=np.float64))
     if qs.ndim > 1:
         raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
     if ((qs < 0) | (qs > 1)).any():
@@ -147,10 +147,10 @@ def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
     if dim is None:
         src, d = _shape.reshape(input, -1), 0
     else:
-        src, d = input, _shape._dim(dim, builtins.max(input.data.ndim, 1))
-    if src.data.ndim == 0:
+        src, d = input, _shape._dim(dim, builtins.max(input.array.ndim, 1))
+    if src.array.ndim == 0:
         src = _shape.reshape(src, 1)
-    x = src.data
+    x = src.array
     if x.shape[d] == 0:
         raise IndexError(f"{name}() input tensor must be non-empty")
     order = _sorted_with_nan_last(x, d)
@@ -173,7 +173,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
         bad = (valid == 0) if skip_nan else (nan_count > 0)
         value = Where.apply(Tensor(xp.asarray(np.nan, dtype=x.dtype)), value, cond=bad)
         if dim is None:
-            value = _shape.reshape(value, *((1,) * input.data.ndim if keepdim else ()))
+            value = _shape.reshape(value, *((1,) * input.array.ndim if keepdim else ()))
         elif not keepdim:
             value = _shape.squeeze(value, d)
         outs.append(value)
@@ -195,7 +195,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values (sorted), optionally with the inverse indices and the counts; with ``dim``, the
     distinct slices along it."""
     input = _t(input)
-    x = backend.to_numpy(input.data)
+    x = backend.to_numpy(input.array)
     res = np.unique(x, return_inverse=True, return_counts=True, axis=dim)
     values, inverse, counts = res
     inverse = inverse.reshape(x.shape if dim is None else (x.shape[dim],)).astype(np.int64)
@@ -211,7 +211,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapse runs of equal consecutive values (or slices along ``dim``) into one."""
     input = _t(input)
-    x = backend.to_numpy(input.data)
+    x = backend.to_numpy(input.array)
     moved = x.reshape(-1) if dim is None else np.moveaxis(x, dim, 0)
     n = moved.shape[0]
     if n == 0:
@@ -234,7 +234,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (the sums of ``weights`` there, if given)."""
     input = _t(input)
-    x = input.data
+    x = input.array
     if x.ndim != 1 or x.dtype.kind not in "iub":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got shape "
                            f"{list(x.shape)} and dtype {input.dtype}")
@@ -245,7 +245,7 @@ def bincount(input, weights=None, minlength=0):
     xp = get_array_module(x)
     if weights is None:
         return Tensor(xp.bincount(x, minlength=minlength).astype(np.int64))
-    w = _t(weights).data
+    w = _t(weights).array
     if w.shape != x.shape:
         raise RuntimeError(f"weights should be 1-d and have the same length as input, got {list(w.shape)}")
     out_dtype = w.dtype if w.dtype.kind == "f" else np.float64
@@ -255,14 +255,14 @@ def bincount(input, weights=None, minlength=0):
 def histc(input, bins=100, min=0, max=0):
     """A histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0)."""
     input = _t(input)
-    x = backend.to_numpy(input.data).astype(np.float64).reshape(-1)
+    x = backend.to_numpy(input.array).astype(np.float64).reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     counts, _ = np.histogram(x[(x >= lo) & (x <= hi)], bins=bins, range=(lo, hi))
-    return Tensor(backend.to_device(counts.astype(input.data.dtype), input.device))
+    return Tensor(backend.to_device(counts.astype(input.array.dtype), input.device))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -277,10 +277,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
                                "while right was True")
         right = side == "right"
-    s, v = seq.data, values.data
+    s, v = seq.array, values.array
     xp = get_array_module(s)
     if sorter is not None:
-        s = xp.take_along_axis(s, _t(sorter).data, axis=-1)
+        s = xp.take_along_axis(s, _t(sorter).array, axis=-1)
     how = "right" if right else "left"
     if s.ndim == 1:
         out = xp.searchsorted(s, v, side=how)
@@ -298,8 +298,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket index of each element of ``input`` for the sorted 1-D ``boundaries``:
     ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x < boundaries[i]``)."""
     b = _t(boundaries)
-    if b.data.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.data.ndim})")
+    if b.array.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.array.ndim})")
     return searchsorted(b, input, out_int32=out_int32, right=right)
 
 
@@ -312,11 +312,11 @@ def unravel_index(indices, shape):
     """Flat indices as a tuple of coordinate tensors for ``shape`` (one per dimension); indices outside
     [-numel, numel) wrap around, as PyTorch's do."""
     idx = _t(indices)
-    if idx.data.dtype.kind not in "iu":
+    if idx.array.dtype.kind not in "iu":
         raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
     total = int(np.prod(shape))
-    flat = idx.data   # out-of-range indices wrap around, as in PyTorch
+    flat = idx.array   # out-of-range indices wrap around, as in PyTorch
     xp = get_array_module(flat)
     parts = xp.unravel_index(flat % builtins.max(total, 1), shape)
     return tuple(Tensor(xp.asarray(p, dtype=np.int64)) for p in parts)
@@ -341,29 +341,29 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 def _pnorm(diff, p, dims):
     """The p-norm of ``diff`` over ``dims`` with a zero (not NaN) gradient where it is 0."""
-    xp = get_array_module(diff.data)
+    xp = get_array_module(diff.array)
     a = _math.abs(diff)
     if p == 0:
-        return _reduction.sum(Tensor((diff.data != 0).astype(diff.data.dtype)), dims)
+        return _reduction.sum(Tensor((diff.array != 0).astype(diff.array.dtype)), dims)
     if p == float("inf"):
         return _reduction.max(a, dims) if isinstance(dims, int) else _reduction.max(_shape.reshape(a, -1), 0)[0]
     powered = a * a if p == 2 else a ** p
     s = _reduction.sum(powered, dims)
-    zero = s.data == 0
-    one = Tensor(xp.ones((), dtype=s.data.dtype))
+    zero = s.array == 0
+    one = Tensor(xp.ones((), dtype=s.array.dtype))
     safe = Where.apply(one, s, cond=zero)
     root = _math.sqrt(safe) if p == 2 else safe ** (1.0 / p)
-    return Where.apply(Tensor(xp.zeros((), dtype=s.data.dtype)), root, cond=zero)
+    return Where.apply(Tensor(xp.zeros((), dtype=s.array.dtype)), root, cond=zero)
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of (..., P, M) and (..., R, M) tensors: (..., P, R)."""
     a, b = _t(x1), _t(x2)
-    if a.data.ndim < 2 or b.data.ndim < 2:
-        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {a.data.ndim}D")
-    if a.data.shape[-1] != b.data.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.data.shape[-1]} "
-                           f"X2: {b.data.shape[-1]}")
+    if a.array.ndim < 2 or b.array.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {a.array.ndim}D")
+    if a.array.shape[-1] != b.array.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.array.shape[-1]} "
+                           f"X2: {b.array.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
     diff = _shape.unsqueeze(a, -2) - _shape.unsqueeze(b, -3)
@@ -379,21 +379,21 @@ def dist(input, other, p=2):
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of ``input`` (observations in the columns)."""
     x = _t(input)
-    if x.data.ndim > 2:
+    if x.array.ndim > 2:
         raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with "
-                         f"{x.data.ndim} dimensions")
-    x = _shape.reshape(x, 1, -1) if x.data.ndim < 2 else x
+                         f"{x.array.ndim} dimensions")
+    x = _shape.reshape(x, 1, -1) if x.array.ndim < 2 else x
     x = _math._float(x)
-    xp = get_array_module(x.data)
-    n = x.data.shape[1]
+    xp = get_array_module(x.array)
+    n = x.array.shape[1]
     w = None
     if fweights is not None:
-        w = _t(fweights).data.astype(x.data.dtype)
+        w = _t(fweights).array.astype(x.array.dtype)
     if aweights is not None:
-        aw = _t(aweights).data.astype(x.data.dtype)
+        aw = _t(aweights).array.astype(x.array.dtype)
         w = aw if w is None else w * aw
     if w is None:
-        w = xp.ones(n, dtype=x.data.dtype)
+        w = xp.ones(n, dtype=x.array.dtype)
     wt = Tensor(w)
     total = float(w.sum())
     mean = _reduction.sum(x * wt, 1, True) / total
@@ -401,17 +401,17 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if aweights is None or correction == 0:
         denom = total - correction
     else:
-        denom = total - correction * float((w * xp.asarray(_t(aweights).data, dtype=w.dtype)).sum()) / total
+        denom = total - correction * float((w * xp.asarray(_t(aweights).array, dtype=w.dtype)).sum()) / total
     out = (centred * wt).matmul(_shape.transpose(centred, 0, 1)) / builtins.max(denom, 0)
-    return _shape.squeeze(out, None) if x.data.shape[0] == 1 else out
+    return _shape.squeeze(out, None) if x.array.shape[0] == 1 else out
 
 
 def corrcoef(input):
     """The Pearson correlation coefficients of the variables in the rows of ``input``."""
     c = cov(input)
-    if c.data.ndim == 0:
+    if c.array.ndim == 0:
         return c / c
-    d = _math.sqrt(_shape.GetItem.apply(c, index=(np.arange(c.data.shape[0]),) * 2))
+    d = _math.sqrt(_shape.GetItem.apply(c, index=(np.arange(c.array.shape[0]),) * 2))
     return _elementwise_clip(c / _shape.unsqueeze(d, 1) / _shape.unsqueeze(d, 0))
 
 

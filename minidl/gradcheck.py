@@ -95,11 +95,11 @@ def _check(func, inputs, eps, atol, rtol, seed, numeric_no_grad):
     mode = no_grad if numeric_no_grad else enable_grad
     for i, analytic_t in zip(checked, analytic_all):
         x = inputs[i]
-        if not x.data.flags.c_contiguous:
-            x.data = x.xp.ascontiguousarray(x.data)
+        if not x.array.flags.c_contiguous:
+            x.array = x.xp.ascontiguousarray(x.array)
         analytic = np.zeros(x.shape) if analytic_t is None else analytic_t.numpy().astype(np.float64)
         numeric = np.zeros(x.shape)
-        flat = x.data.reshape(-1)  # a view: perturb in place
+        flat = x.array.reshape(-1)  # a view: perturb in place
         for k in range(flat.size):
             orig = flat[k].item()
             with mode():

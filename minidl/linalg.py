@@ -41,11 +41,11 @@ def _t(value):
 
 def _float_matrices(name, a, square=True):
     a = _math._float(_t(a))
-    if a.data.ndim < 2:
+    if a.array.ndim < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
-    if square and a.data.shape[-1] != a.data.shape[-2]:
+    if square and a.array.shape[-1] != a.array.shape[-2]:
         raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
-                           f"{a.data.shape[-2]} by {a.data.shape[-1]} matrices")
+                           f"{a.array.shape[-2]} by {a.array.shape[-1]} matrices")
     return a
 
 
@@ -70,7 +70,7 @@ def inv(A, *, out=None):
 def inv_ex(A, *, check_errors=False, out=None):
     """``(inverse, info)``: as ``inv``, with ``info`` 0 for each invertible matrix (raises on a singular one)."""
     result = inv(A)
-    info = Tensor(get_array_module(result.data).zeros(result.data.shape[:-2], dtype=np.int32))
+    info = Tensor(get_array_module(result.array).zeros(result.array.shape[:-2], dtype=np.int32))
     return return_types.linalg_inv_ex(result, info)
 
 
@@ -83,8 +83,8 @@ def slogdet(A, *, out=None):
     """``(sign, logabsdet)``: the sign of the determinant and the log of its absolute value (stable for large or
     tiny determinants); ``logabsdet`` is differentiable."""
     a = _float_matrices("slogdet", A)
-    xp = get_array_module(a.data)
-    sign = Tensor(xp.linalg.slogdet(a.data)[0].astype(a.data.dtype))
+    xp = get_array_module(a.array)
+    sign = Tensor(xp.linalg.slogdet(a.array)[0].astype(a.array.dtype))
     return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
 
 
@@ -92,21 +92,21 @@ def solve(A, B, *, left=True, out=None):
     """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``); ``B`` is (..., n, k) or a vector (..., n)."""
     a = _float_matrices("solve", A)
     b = _t(B)
-    if b.data.dtype != a.data.dtype:
-        b = _math.cast(_math._float(b), a.data.dtype)
+    if b.array.dtype != a.array.dtype:
+        b = _math.cast(_math._float(b), a.array.dtype)
     if not left:
         return solve(a.mT, b.mT).mT
-    vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])
+    vector = b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1])
     if vector:
         b = _shape.unsqueeze(b, -1)
-    if b.data.shape[-2] != a.data.shape[-1]:
+    if b.array.shape[-2] != a.array.shape[-1]:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({a.data.shape[-2]}x{a.data.shape[-1]} and {b.data.shape[-2]}x{b.data.shape[-1]})")
-    batch = tuple(np.broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2]))
-    if a.data.shape[:-2] != batch:
-        a = _shape.expand(a, *(batch + a.data.shape[-2:]))
-    if b.data.shape[:-2] != batch:
-        b = _shape.expand(b, *(batch + b.data.shape[-2:]))
+                           f"({a.array.shape[-2]}x{a.array.shape[-1]} and {b.array.shape[-2]}x{b.array.shape[-1]})")
+    batch = tuple(np.broadcast_shapes(a.array.shape[:-2], b.array.shape[:-2]))
+    if a.array.shape[:-2] != batch:
+        a = _shape.expand(a, *(batch + a.array.shape[-2:]))
+    if b.array.shape[:-2] != batch:
+        b = _shape.expand(b, *(batch + b.array.shape[-2:]))
     x = _run("solve", _singular("solve"), _ops.Solve.apply, a, b)
     return _shape.squeeze(x, -1) if vector else x
 
@@ -123,7 +123,7 @@ def cholesky(A, *, upper=False, out=None):
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """``(L, info)``: as ``cholesky``, ``info`` 0 where the factorization succeeded."""
     lo = cholesky(A, upper=upper)
-    info = Tensor(get_array_module(lo.data).zeros(lo.data.shape[:-2], dtype=np.int32))
+    info = Tensor(get_array_module(lo.array).zeros(lo.array.shape[:-2], dtype=np.int32))
     return return_types.linalg_cholesky_ex(lo, info)
 
 
@@ -133,8 +133,8 @@ def eigh(A, UPLO="L", *, out=None):
     a = _float_matrices("eigh", A)
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    xp = get_array_module(a.data)
-    w, v = _run("eigh", "the eigendecomposition failed to converge", xp.linalg.eigh, a.data, UPLO=UPLO)
+    xp = get_array_module(a.array)
+    w, v = _run("eigh", "the eigendecomposition failed to converge", xp.linalg.eigh, a.array, UPLO=UPLO)
     result = (w, v)
     return return_types.linalg_eigh(_ops.EighPart.apply(a, part="L", result=result),
                                     _ops.EighPart.apply(a, part="V", result=result))
@@ -149,13 +149,13 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U @ diag(S) @ Vh``, S descending. Gradients flow through the first
     min(m, n) columns (use ``full_matrices=False`` for rectangular A, as PyTorch advises)."""
     a = _float_matrices("svd", A, square=False)
-    xp = get_array_module(a.data)
-    u, s, vh = _run("svd", "the SVD failed to converge", xp.linalg.svd, a.data, full_matrices=False)
+    xp = get_array_module(a.array)
+    u, s, vh = _run("svd", "the SVD failed to converge", xp.linalg.svd, a.array, full_matrices=False)
     result = (u, s, vh)
     U, S, Vh = (_ops.SvdPart.apply(a, part=p, result=result) for p in ("U", "S", "Vh"))
-    m, n = a.data.shape[-2:]
+    m, n = a.array.shape[-2:]
     if full_matrices and m != n:
-        uf, _, vhf = xp.linalg.svd(a.data, full_matrices=True)
+        uf, _, vhf = xp.linalg.svd(a.array, full_matrices=True)
         k = min(m, n)
         if m > n:
             U = _shape.cat([U, Tensor(uf[..., :, k:])], -1)
@@ -176,12 +176,12 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
                            f"or 'complete'")
-    xp = get_array_module(a.data)
-    m, n = a.data.shape[-2:]
-    q, r = xp.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+    xp = get_array_module(a.array)
+    m, n = a.array.shape[-2:]
+    q, r = xp.linalg.qr(a.array, mode="complete" if mode == "complete" else "reduced")
     if not a.requires_grad:
         if mode == "r":
-            return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.data.dtype)), Tensor(r))
+            return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.array.dtype)), Tensor(r))
         return return_types.linalg_qr(Tensor(q), Tensor(r))
     if m < n or (mode == "complete" and m > n):
         raise RuntimeError(f"The derivative of linalg.qr is implemented for m >= n in mode 'reduced' (and square "
@@ -189,17 +189,17 @@ def qr(A, mode="reduced", *, out=None):
     result = (q, r)
     Q, R = _ops.QrPart.apply(a, part="Q", result=result), _ops.QrPart.apply(a, part="R", result=result)
     if mode == "r":
-        Q = Tensor(xp.zeros((0,), dtype=a.data.dtype))
+        Q = Tensor(xp.zeros((0,), dtype=a.array.dtype))
     return return_types.linalg_qr(Q, R)
 
 
 def _zero_safe_root(s, p):
     """``s ** (1/p)`` with a zero gradient (not NaN) where ``s`` is 0."""
-    xp = get_array_module(s.data)
-    zero = s.data == 0
-    safe = Where.apply(Tensor(xp.ones((), dtype=s.data.dtype)), s, cond=zero)
+    xp = get_array_module(s.array)
+    zero = s.array == 0
+    safe = Where.apply(Tensor(xp.ones((), dtype=s.array.dtype)), s, cond=zero)
     root = _math.sqrt(safe) if p == 2 else safe ** (1.0 / p)
-    return Where.apply(Tensor(xp.zeros((), dtype=s.data.dtype)), root, cond=zero)
+    return Where.apply(Tensor(xp.zeros((), dtype=s.array.dtype)), root, cond=zero)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -213,7 +213,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         x = x.to(dtype=dtype)
     if dim is None:
         if keepdim:
-            return _shape.reshape(vector_norm(x, ord), *((1,) * x.data.ndim))
+            return _shape.reshape(vector_norm(x, ord), *((1,) * x.array.ndim))
         x, dim = _shape.reshape(x, -1), 0
     a = _math.abs(x)
     ord = float(ord)
@@ -222,7 +222,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if ord == float("-inf"):
         return amin(a, dim, keepdim)
     if ord == 0:
-        return _reduction.sum(Tensor((x.data != 0).astype(x.data.dtype)), dim, keepdim)
+        return _reduction.sum(Tensor((x.array != 0).astype(x.array.dtype)), dim, keepdim)
     powered = a * a if ord == 2 else a if ord == 1 else a ** ord
     s = _reduction.sum(powered, dim, keepdim)
     return s if ord == 1 else _zero_safe_root(s, ord)
@@ -235,7 +235,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     a = _math._float(_t(A))
     if dtype is not None:
         a = a.to(dtype=dtype)
-    nd = a.data.ndim
+    nd = a.array.ndim
     if nd < 2:
         raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got {nd}")
     d0, d1 = (_shape._dim(d, nd) for d in dim)
@@ -267,11 +267,11 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is None and ord is None:
         return vector_norm(a, 2, None, keepdim, dtype=dtype)
     if dim is None:
-        if a.data.ndim == 1:
+        if a.array.ndim == 1:
             return vector_norm(a, ord, None, keepdim, dtype=dtype)
-        if a.data.ndim != 2:
+        if a.array.ndim != 2:
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
-                               f"{a.data.ndim}D.")
+                               f"{a.array.ndim}D.")
         dim = (-2, -1)
     return matrix_norm(a, "fro" if ord is None else ord, tuple(dim), keepdim, dtype=dtype)
 
@@ -286,27 +286,27 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The Moore-Penrose pseudo-inverse, through the SVD (singular values below the tolerance count as 0)."""
     a = _float_matrices("pinv", A, square=False)
     u, s, vh = svd(a, full_matrices=False)
-    xp = get_array_module(a.data)
-    m, n = a.data.shape[-2:]
-    smax = s.data.max(axis=-1, keepdims=True) if s.data.size else xp.zeros(s.data.shape[:-1] + (1,))
+    xp = get_array_module(a.array)
+    m, n = a.array.shape[-2:]
+    smax = s.array.max(axis=-1, keepdims=True) if s.array.size else xp.zeros(s.array.shape[:-1] + (1,))
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.data.dtype).eps
+        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.array.dtype).eps
     tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
-    keep = s.data > tol
-    one = Tensor(xp.ones((), dtype=s.data.dtype))
-    inv_s = Where.apply(1 / Where.apply(s, one, cond=keep), Tensor(xp.zeros((), dtype=s.data.dtype)), cond=keep)
+    keep = s.array > tol
+    one = Tensor(xp.ones((), dtype=s.array.dtype))
+    inv_s = Where.apply(1 / Where.apply(s, one, cond=keep), Tensor(xp.zeros((), dtype=s.array.dtype)), cond=keep)
     return (vh.mT * inv_s.unsqueeze(-2)).matmul(u.mT)
 
 
 def matrix_power(A, n, *, out=None):
     """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for negative n)."""
     a = _t(A)
-    if a.data.ndim < 2 or a.data.shape[-1] != a.data.shape[-2]:
+    if a.array.ndim < 2 or a.array.shape[-1] != a.array.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
-                           f"{list(a.data.shape[-2:])} matrices")
+                           f"{list(a.array.shape[-2:])} matrices")
     if n == 0:
-        xp = get_array_module(a.data)
-        return Tensor(xp.broadcast_to(xp.eye(a.data.shape[-1], dtype=a.data.dtype), a.data.shape).copy())
+        xp = get_array_module(a.array)
+        return Tensor(xp.broadcast_to(xp.eye(a.array.shape[-1], dtype=a.array.dtype), a.array.shape).copy())
     base = inv(a) if n < 0 else a
     result, power, k = None, base, abs(int(n))
     while k:
@@ -321,11 +321,11 @@ def matrix_power(A, n, *, out=None):
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The number of singular values above the tolerance (int64)."""
     a = _float_matrices("matrix_rank", A, square=False)
-    xp = get_array_module(a.data)
-    s = xp.linalg.svd(a.data, compute_uv=False)
-    m, n = a.data.shape[-2:]
+    xp = get_array_module(a.array)
+    s = xp.linalg.svd(a.array, compute_uv=False)
+    m, n = a.array.shape[-2:]
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.data.dtype).eps
+        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.array.dtype).eps
     smax = s.max(axis=-1, keepdims=True) if s.size else s
     tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
     return Tensor((s > tol).sum(axis=-1).astype(np.int64))
@@ -362,7 +362,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     """``(result, info)``: as ``solve``, ``info`` 0 where it succeeded."""
     x = solve(A, B, left=left)
     a = _t(A)
-    info = Tensor(get_array_module(x.data).zeros(a.data.shape[:-2], dtype=np.int32))
+    info = Tensor(get_array_module(x.array).zeros(a.array.shape[:-2], dtype=np.int32))
     return return_types.linalg_solve_ex(x, info)
 
 
@@ -373,14 +373,14 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     a = _float_matrices("solve_triangular", A)
     tri = triu(a) if upper else tril(a)
     if unitriangular:
-        xp = get_array_module(a.data)
-        n = a.data.shape[-1]
-        eye = xp.eye(n, dtype=a.data.dtype)
+        xp = get_array_module(a.array)
+        n = a.array.shape[-1]
+        eye = xp.eye(n, dtype=a.array.dtype)
         tri = Where.apply(Tensor(eye), tri, cond=xp.eye(n, dtype=bool))
     b = _t(B)
-    if b.data.ndim < 2:
+    if b.array.ndim < 2:
         raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
-                           f"{b.data.ndim}")
+                           f"{b.array.ndim}")
     return solve(tri, b, left=left)
 
 
@@ -389,12 +389,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
     singular_values)``; the last three are filled as PyTorch's default driver "gelsy" does (empty)."""
     a = _float_matrices("lstsq", A, square=False)
     b = _t(B)
-    vector = b.data.ndim == a.data.ndim - 1
+    vector = b.array.ndim == a.array.ndim - 1
     if vector:
         b = _shape.unsqueeze(b, -1)
-    x = pinv(a, rtol=rcond).matmul(b if b.data.dtype == a.data.dtype else _math.cast(b, a.data.dtype))
-    xp = get_array_module(a.data)
-    empty = Tensor(xp.zeros((0,), dtype=a.data.dtype))
+    x = pinv(a, rtol=rcond).matmul(b if b.array.dtype == a.array.dtype else _math.cast(b, a.array.dtype))
+    xp = get_array_module(a.array)
+    empty = Tensor(xp.zeros((0,), dtype=a.array.dtype))
     rank = matrix_rank(a)
     return return_types.linalg_lstsq(_shape.squeeze(x, -1) if vector else x, empty, rank, empty)
 
@@ -415,12 +415,12 @@ def matrix_exp(A):
     """The matrix exponential sum_k A**k / k!, by scaling and squaring a degree-18 Taylor polynomial (all
     products recorded, so it is differentiable)."""
     a = _float_matrices("matrix_exp", A)
-    xp = get_array_module(a.data)
-    n = a.data.shape[-1]
-    norm1 = float(xp.abs(a.data).sum(axis=-2).max()) if a.data.size else 0.0
+    xp = get_array_module(a.array)
+    n = a.array.shape[-1]
+    norm1 = float(xp.abs(a.array).sum(axis=-2).max()) if a.array.size else 0.0
     squarings = max(0, int(np.ceil(np.log2(norm1))) + 1) if norm1 > 0.5 else 0
     scaled = a * (0.5 ** squarings) if squarings else a
-    eye = Tensor(xp.broadcast_to(xp.eye(n, dtype=a.data.dtype), a.data.shape).copy())
+    eye = Tensor(xp.broadcast_to(xp.eye(n, dtype=a.array.dtype), a.array.shape).copy())
     result, term = eye, eye
     for k in range(1, 19):
         term = term.matmul(scaled) * (1.0 / k)
@@ -433,10 +433,10 @@ def matrix_exp(A):
 def vander(x, N=None):
     """The Vandermonde matrix with columns ``x**0, x**1, ..., x**(N-1)`` (increasing powers, as PyTorch's)."""
     x = _t(x)
-    n = x.data.shape[-1] if N is None else int(N)
+    n = x.array.shape[-1] if N is None else int(N)
     if n <= 1 and N is not None and n < 1:
         raise RuntimeError(f"N must be greater than 1, got {N}")
-    cols = [_math.pow(x, 0) if x.data.dtype.kind != "f" else x * 0 + 1] + [x ** k for k in range(1, n)]
+    cols = [_math.pow(x, 0) if x.array.dtype.kind != "f" else x * 0 + 1] + [x ** k for k in range(1, n)]
     return _shape.stack(cols[:n], -1)
 
 
@@ -444,7 +444,7 @@ def tensorinv(A, ind=2, *, out=None):
     """The inverse of ``A`` seen as a matrix from its first ``ind`` dims to the rest (result shape:
     ``A.shape[ind:] + A.shape[:ind]``)."""
     a = _t(A)
-    front, back = a.data.shape[:ind], a.data.shape[ind:]
+    front, back = a.array.shape[:ind], a.array.shape[ind:]
     rows, cols = int(np.prod(front)), int(np.prod(back))
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
@@ -457,9 +457,9 @@ def tensorsolve(A, B, dims=None, *, out=None):
     a, b = _t(A), _t(B)
     if dims is not None:
         from .functions_shape import movedim
-        dims = [d % a.data.ndim for d in dims]
-        a = movedim(a, dims, list(range(a.data.ndim - len(dims), a.data.ndim)))
-    x_shape = a.data.shape[b.data.ndim:]
-    rows = int(np.prod(b.data.shape))
+        dims = [d % a.array.ndim for d in dims]
+        a = movedim(a, dims, list(range(a.array.ndim - len(dims), a.array.ndim)))
+    x_shape = a.array.shape[b.array.ndim:]
+    rows = int(np.prod(b.array.shape))
     x = solve(_shape.reshape(a, rows, int(np.prod(x_shape))), _shape.reshape(b, rows))
     return _shape.reshape(x, *x_shape)

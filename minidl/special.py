@@ -60,10 +60,10 @@ def xlog1py(input, other):
     x, y = _math.promote("xlog1py", _t(input) if not isinstance(other, Tensor) else input,
                          other if isinstance(other, Tensor) else as_tensor(other, like=_t(input)))
     x, y = _math._float(x), _math._float(y)
-    xp = get_array_module(x.data)
-    mask = (x.data == 0) & ~xp.isnan(y.data)
-    safe = Where.apply(Tensor(xp.zeros((), y.data.dtype)), y, cond=xp.broadcast_to(mask, y.data.shape)) \
-        if mask.shape == y.data.shape else y
+    xp = get_array_module(x.array)
+    mask = (x.array == 0) & ~xp.isnan(y.array)
+    safe = Where.apply(Tensor(xp.zeros((), y.array.dtype)), y, cond=xp.broadcast_to(mask, y.array.shape)) \
+        if mask.shape == y.array.shape else y
     return x * log1p(safe)
 
 
@@ -107,11 +107,11 @@ def log_ndtr(input):
 def sinc(input):
     """The normalised sinc sin(pi x) / (pi x), 1 at 0."""
     x = _math._float(_t(input))
-    xp = get_array_module(x.data)
-    zero = x.data == 0
-    safe = Where.apply(Tensor(xp.ones((), x.data.dtype)), x, cond=zero) * math.pi
+    xp = get_array_module(x.array)
+    zero = x.array == 0
+    safe = Where.apply(Tensor(xp.ones((), x.array.dtype)), x, cond=zero) * math.pi
     from .ops.elementwise import sin
-    return Where.apply(Tensor(xp.ones((), x.data.dtype)), sin(safe) / safe, cond=zero)
+    return Where.apply(Tensor(xp.ones((), x.array.dtype)), sin(safe) / safe, cond=zero)
 
 
 def round(input, *, decimals=0):
@@ -123,10 +123,10 @@ def round(input, *, decimals=0):
 def entr(input):
     """The elementwise entropy -x log(x) (0 at 0, -inf below 0)."""
     x = _math._float(_t(input))
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 0 - xlogy(x, x)   # 0 - 0 is +0.0, as PyTorch
-    return Where.apply(Tensor(xp.asarray(-np.inf, x.data.dtype)), out, cond=x.data < 0)
+    return Where.apply(Tensor(xp.asarray(-np.inf, x.array.dtype)), out, cond=x.array < 0)
 
 
 def i0(input):
@@ -143,21 +143,21 @@ def i0(input):
 def copysign(input, other):
     """|input| with the sign of ``other`` (broadcast); the gradient flows to ``input``."""
     a = _math._float(_t(input))
-    b = other.data if isinstance(other, Tensor) else np.asarray(other)
-    xp = get_array_module(a.data)
-    sign = xp.where(xp.signbit(xp.asarray(b)), -1.0, 1.0).astype(a.data.dtype)
+    b = other.array if isinstance(other, Tensor) else np.asarray(other)
+    xp = get_array_module(a.array)
+    sign = xp.where(xp.signbit(xp.asarray(b)), -1.0, 1.0).astype(a.array.dtype)
     return _math.abs(a) * Tensor(sign)
 
 
 def heaviside(input, values):
     """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
     x, v = _t(input), _t(values)
-    xp = get_array_module(x.data)
-    if x.data.dtype != v.data.dtype:
+    xp = get_array_module(x.array)
+    if x.array.dtype != v.array.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes: {x.dtype} and "
                            f"{v.dtype}")
-    out = xp.where(x.data == 0, v.data, (x.data > 0).astype(x.data.dtype))
-    return Tensor(out.astype(x.data.dtype))
+    out = xp.where(x.array == 0, v.array, (x.array > 0).astype(x.array.dtype))
+    return Tensor(out.astype(x.array.dtype))
 
 
 def float_power(input, exponent):
@@ -170,5 +170,5 @@ def float_power(input, exponent):
 
 def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
-    x = _t(input).data
+    x = _t(input).array
     return Tensor(get_array_module(x).signbit(x))

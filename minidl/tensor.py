@@ -1,9 +1,11 @@
 """The ``Tensor``: a backend array (NumPy or CuPy) plus what autograd needs.
 
-A Tensor holds ``data`` (the array), ``grad`` (a Tensor or ``None``),
-``requires_grad`` and ``creator`` (the :class:`~minidl.autograd.Function` that
-produced it, ``None`` for leaves). Every operator and method forwards to a
-Function in :mod:`minidl.ops`, which computes on ``data`` directly. The
+A Tensor holds ``array`` (the NumPy or CuPy array), ``grad`` (a Tensor or
+``None``), ``requires_grad`` and ``creator`` (the
+:class:`~minidl.autograd.Function` that produced it, ``None`` for leaves).
+``data`` is PyTorch's: another Tensor on the same array, outside the graph.
+Every operator and method forwards to a Function in :mod:`minidl.ops`, which
+computes on ``array`` directly. The
 methods are grouped by kind in mixins: conversions (``tensor_convert``),
 arithmetic and comparisons (``tensor_math``), shape ops (``tensor_shape``),
 reductions (``tensor_reduce``) and in-place updates (``tensor_inplace``);
@@ -56,12 +58,12 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
                     isinstance(data, numbers.Integral) and not isinstance(data, (bool, np.generic))):
                 data = _zeros_of(data, sizes)
             elif isinstance(data, Tensor):
-                data = data.data
+                data = data.array
             elif isinstance(data, np.generic):
                 data = np.asarray(data)
             elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data):
                 data = np.asarray(data, dtype=np.float32)
-        self.data = data
+        self.array = data
         self.grad = None
         self.creator = None
         self.requires_grad = requires_grad = bool(requires_grad)
@@ -71,9 +73,34 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
 
     # --- attributes -----------------------------------------------------------
     @property
+    def data(self) -> "Tensor":
+        """PyTorch's ``Tensor.data``: a Tensor on the same array, detached from the graph.
+
+        Its ``requires_grad`` is False and it has no ``grad_fn``; changing it in
+        place (``m.weight.data.normal_(0, 0.02)``, ``p.data.sub_(lr * p.grad)``)
+        changes this tensor without autograd recording it, as in PyTorch. The
+        backend array itself is :attr:`array` (``t.detach().numpy()`` for a
+        NumPy copy-free view on the CPU).
+        """
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other``: this tensor now holds ``other``'s array (shape and dtype may change).
+
+        ``other`` is a Tensor, as in PyTorch; a NumPy/CuPy array is accepted too.
+        """
+        if isinstance(value, Tensor):
+            self.array = value.array
+        elif isinstance(value, np.ndarray) or backend.is_device_array(value):
+            self.array = value
+        else:
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+
+    @property
     def shape(self):
         """The shape, a :class:`minidl.Size` (a tuple of ints)."""
-        return Size(self.data.shape)
+        return Size(self.array.shape)
 
     def size(self, dim=None):
         """The shape as a :class:`minidl.Size`, or the length of dimension ``dim``.
@@ -84,46 +111,46 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         (minidl.Size([2, 3]), 3, 3)
         """
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_check_dim(dim, self.data.ndim)]
+            return Size(self.array.shape)
+        return self.array.shape[_check_dim(dim, self.array.ndim)]
 
     @property
     def ndim(self):
         """Number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
         """Number of dimensions (as ``ndim``)."""
-        return self.data.ndim
+        return self.array.ndim
 
     ndimension = dim
 
     def numel(self):
         """Number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     nelement = numel
 
     @property
     def dtype(self):
         """The element type, a :class:`minidl.dtype` (equal to the NumPy dtype)."""
-        found = _BY_NUMPY.get(self.data.dtype)
-        return found if found is not None else as_dtype(self.data.dtype)
+        found = _BY_NUMPY.get(self.array.dtype)
+        return found if found is not None else as_dtype(self.array.dtype)
 
     @property
     def device(self) -> Device:
         """The :class:`~minidl.backend.Device` holding ``data``."""
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_cuda(self):
         """True when ``data`` lives on the GPU."""
-        return type(self.data) is not np.ndarray and self.device.type != "cpu"
+        return type(self.array) is not np.ndarray and self.device.type != "cpu"
 
     @property
     def xp(self):
         """The array module (NumPy or CuPy) of ``data``."""
-        return backend.get_array_module(self.data)
+        return backend.get_array_module(self.array)
 
     @property
     def is_leaf(self):
@@ -133,7 +160,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
     @property
     def T(self):
         """The transpose: all dimensions reversed (for a matrix, rows and columns swapped)."""
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        return self.permute(*range(self.array.ndim - 1, -1, -1))
 
     @property
     def mT(self):
@@ -141,23 +168,23 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         return self.transpose(-2, -1)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __repr__(self):
         from .tensor_str import format_array
         body = format_array(self.numpy())
         extra = ""
-        kind = self.data.dtype
+        kind = self.array.dtype
         if kind != np.float32 and kind != np.int64 and kind != np.bool_:
             extra += f", dtype={self.dtype}"
-        if backend.is_device_array(self.data):
+        if backend.is_device_array(self.array):
             extra += f", device='{self.device}'"
         if self.creator is not None:
             extra += f", grad_fn=<{self.creator.name()}>"
@@ -206,8 +233,8 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         if self.creator is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors; use t.detach() to get "
                                "a tensor outside the graph")
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
-            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad and not np.issubdtype(self.array.dtype, np.floating):
+            raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -314,7 +341,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """
     np_dtype = to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if hasattr(data, "__array_interface__") or backend.is_device_array(data):
         arr = backend.get_array_module(data).array(data, dtype=np_dtype, copy=True)
     else:
@@ -339,20 +366,20 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
     """
     if like is not None and dtype is None:
         if isinstance(data, numbers.Number):
-            ld = like.data.dtype
+            ld = like.array.dtype
             if ld.kind == "f" and not isinstance(data, complex):
                 target = ld
             else:
                 from .dtypes import _combine
                 target = _combine(ld, _scalar_dtype(data))
-            if type(like.data) is np.ndarray:
+            if type(like.array) is np.ndarray:
                 return Tensor(np.asarray(data, dtype=target))
             return Tensor(like.xp.asarray(data, dtype=target))
         if hasattr(data, "__array_interface__") and not isinstance(data, Tensor):
             return Tensor(backend.to_device(np.asarray(data), like.device))
     if isinstance(data, Tensor):
         np_dtype = to_numpy_dtype(dtype)
-        if (np_dtype is None or np_dtype == data.data.dtype) and (device is None or Device(device) == data.device):
+        if (np_dtype is None or np_dtype == data.array.dtype) and (device is None or Device(device) == data.device):
             return data
         return data.to(device=device, dtype=dtype)
     np_dtype = to_numpy_dtype(dtype)

@@ -35,12 +35,12 @@ class ConvertMixin:
     # --- Python numbers and NumPy -------------------------------------------------
     def numpy(self, force=False):
         """The data as a NumPy array (shares memory on the CPU; copied off the GPU)."""
-        return backend.to_device(self.data, "cpu")
+        return backend.to_device(self.array, "cpu")
 
     def item(self):
         """The single element as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
         return self.numpy().reshape(()).item()
 
     def tolist(self):
@@ -48,12 +48,12 @@ class ConvertMixin:
         return self.numpy().tolist()
 
     def _scalar(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self.numpy().reshape(()).item()
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._scalar())
 
@@ -67,7 +67,7 @@ class ConvertMixin:
         return complex(self._scalar())
 
     def __index__(self):
-        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._scalar())
 
@@ -76,7 +76,7 @@ class ConvertMixin:
         return arr if dtype is None else arr.astype(dtype)
 
     def __format__(self, spec):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             return format(self.item(), spec)
         return object.__format__(self, spec)
 
@@ -106,7 +106,7 @@ class ConvertMixin:
         for arg in args:
             if arg is None:
                 continue
-            if hasattr(arg, "data") and hasattr(arg, "creator"):  # another Tensor
+            if hasattr(arg, "array") and hasattr(arg, "creator"):  # another Tensor
                 device, dtype = arg.device, arg.dtype
             elif isinstance(arg, bool):
                 flags.append(arg)  # non_blocking, copy given positionally
@@ -121,7 +121,7 @@ class ConvertMixin:
         if device is not None and backend.Device(device) != self.device:
             out = ToDevice.apply(out, device=backend.Device(device))
         np_dtype = to_numpy_dtype(dtype)
-        if np_dtype is not None and np_dtype != out.data.dtype:
+        if np_dtype is not None and np_dtype != out.array.dtype:
             out = Cast.apply(out, dtype=np_dtype)
         if copy and out is self:
             out = self.clone()
@@ -138,7 +138,7 @@ class ConvertMixin:
     def type(self, dtype=None, non_blocking=False):
         """Without ``dtype``: PyTorch's type string (``'torch.FloatTensor'``); with one: ``self`` cast to it."""
         if dtype is None:
-            name = _TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name)
+            name = _TYPE_NAMES.get(self.array.dtype.name, self.array.dtype.name)
             return f"torch.{'cuda.' if self.is_cuda else ''}{name}"
         if isinstance(dtype, str) and dtype.split(".")[-1] in _NAME_TYPES:
             dtype = _NAME_TYPES[dtype.split(".")[-1]]
@@ -186,27 +186,27 @@ class ConvertMixin:
 
     def is_floating_point(self):
         """True for float16/32/64 tensors."""
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def element_size(self):
         """Bytes per element."""
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
 
     @property
     def itemsize(self):
         """Bytes per element."""
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
 
     @property
     def nbytes(self):
         """Bytes held by the elements."""
-        return int(self.data.nbytes)
+        return int(self.array.nbytes)
 
     # --- copies -----------------------------------------------------------------
     def detach(self):
         """A new leaf Tensor sharing ``data``, cut from the graph (a plain Tensor, also for a Parameter)."""
         from .tensor import Tensor
-        return Tensor(self.data, requires_grad=False)
+        return Tensor(self.array, requires_grad=False)
 
     def detach_(self):
         """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
@@ -221,18 +221,18 @@ class ConvertMixin:
 
     def contiguous(self, memory_format=None):
         """``self`` when its data is C-contiguous, else a contiguous copy (recorded in the graph)."""
-        if self.data.flags.c_contiguous:
+        if self.array.flags.c_contiguous:
             return self
         return self.clone()
 
     def is_contiguous(self, memory_format=None):
         """True when the data is laid out C-contiguously."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     # --- new tensors like this one ------------------------------------------------
     def _new(self, fill, size, dtype, device, requires_grad):
         from .creation import _size_arg
-        np_dtype = to_numpy_dtype(dtype) or self.data.dtype
+        np_dtype = to_numpy_dtype(dtype) or self.array.dtype
         dev = backend.Device(device) if device is not None else self.device
         data = fill(dev.xp, _size_arg(size), np_dtype)
         from .tensor import Tensor
@@ -257,5 +257,5 @@ class ConvertMixin:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A copy of ``data`` with this tensor's dtype and device (unless given)."""
         from .tensor import tensor
-        return tensor(data, dtype=dtype if dtype is not None else as_dtype(self.data.dtype),
+        return tensor(data, dtype=dtype if dtype is not None else as_dtype(self.array.dtype),
                       device=device if device is not None else self.device, requires_grad=requires_grad)

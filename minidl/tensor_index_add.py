@@ -26,18 +26,18 @@ def _t(value):
 
 
 def _cast(src, like):
-    return src if src.data.dtype == like.data.dtype else src.to(dtype=like.dtype)
+    return src if src.array.dtype == like.array.dtype else src.to(dtype=like.dtype)
 
 
 def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src[i][j]`` added at ``out[..., index[i][j], ...]`` along ``dim``
     (repeated indices add up); ``index`` is int64 with ``input``'s number of dims, no larger than ``src``."""
     input, src = _t(input), _t(src)
-    shape = tuple(input.data.shape)
+    shape = tuple(input.array.shape)
     if not shape:
         raise RuntimeError("scatter_add(): input must have at least one dimension")
     d = _shape._dim(dim, len(shape))
-    target, source = _positions(shape, d, index, tuple(src.data.shape))
+    target, source = _positions(shape, d, index, tuple(src.array.shape))
     xp = input.xp
     picked = _shape.GetItem.apply(_shape.reshape(_cast(src, input), -1), index=xp.asarray(source))
     added = _shape.IndexScatter.apply(picked, in_shape=(int(np.prod(shape)),), index=xp.asarray(target))
@@ -45,14 +45,14 @@ def scatter_add(input, dim, index, src):
 
 
 def _index_arg(name, input, dim, index):
-    d = _shape._dim(dim, max(input.data.ndim, 1))
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    d = _shape._dim(dim, max(input.array.ndim, 1))
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise IndexError(f"{name}(): Expected dtype int32/int64 for index but got {idx.dtype}")
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector, got shape {list(idx.shape)}")
     idx = idx.reshape(-1)
-    n = input.data.shape[d] if input.data.ndim else 1
+    n = input.array.shape[d] if input.array.ndim else 1
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
         raise IndexError(f"{name}(): index out of range in self: index {int(idx.max())} for dimension {d} of "
                          f"size {n}")
@@ -63,16 +63,16 @@ def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` slices added at positions ``index`` along ``dim``."""
     input, source = _t(input), _t(source)
     d, idx = _index_arg("index_add", input, dim, index)
-    expected = list(input.data.shape)
+    expected = list(input.array.shape)
     if expected:
         expected[d] = len(idx)
-    if list(source.data.shape) != expected:
-        raise RuntimeError(f"index_add(): source of shape {list(source.data.shape)} does not match the expected "
+    if list(source.array.shape) != expected:
+        raise RuntimeError(f"index_add(): source of shape {list(source.array.shape)} does not match the expected "
                            f"shape {expected}")
     source = _cast(source, input)
     if alpha != 1:
         source = source * alpha
-    added = _shape.IndexScatter.apply(source, in_shape=tuple(input.data.shape), index=(slice(None),) * d + (idx,))
+    added = _shape.IndexScatter.apply(source, in_shape=tuple(input.array.shape), index=(slice(None),) * d + (idx,))
     return input + added
 
 
@@ -80,15 +80,15 @@ def index_fill(input, dim, index, value):
     """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor)."""
     input = _t(input)
     d, idx = _index_arg("index_fill", input, dim, index)
-    mask = np.zeros(input.data.shape, dtype=bool)
+    mask = np.zeros(input.array.shape, dtype=bool)
     mask[(slice(None),) * d + (backend.to_numpy(idx),)] = True
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value.array.ndim != 0:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value.data.ndim} dimension(s).")
+                               f"{value.array.ndim} dimension(s).")
         fill = _cast(value, input)
     else:
-        fill = Tensor(input.xp.asarray(value, dtype=input.data.dtype))
+        fill = Tensor(input.xp.asarray(value, dtype=input.array.dtype))
     return Where.apply(fill, input, cond=backend.to_device(mask, input.device))
 
 
@@ -96,9 +96,9 @@ def index_copy(input, dim, index, source):
     """A copy of ``input`` with the slices of ``source`` written at positions ``index`` along ``dim``."""
     input, source = _t(input), _t(source)
     d, idx = _index_arg("index_copy", input, dim, index)
-    mask = np.zeros(input.data.shape, dtype=bool)
+    mask = np.zeros(input.array.shape, dtype=bool)
     mask[(slice(None),) * d + (backend.to_numpy(idx),)] = True
-    placed = _shape.IndexScatter.apply(_cast(source, input), in_shape=tuple(input.data.shape),
+    placed = _shape.IndexScatter.apply(_cast(source, input), in_shape=tuple(input.array.shape),
                                        index=(slice(None),) * d + (idx,))
     return Where.apply(placed, input, cond=backend.to_device(mask, input.device))
 
@@ -107,7 +107,7 @@ def fill_diagonal(input, fill_value, wrap=False):
     """A copy of ``input`` (>= 2-D, all dims equal unless 2-D) with ``fill_value`` on its main diagonal;
     ``wrap`` restarts the diagonal every ``cols + 1`` rows of a tall matrix."""
     input = _t(input)
-    shape = input.data.shape
+    shape = input.array.shape
     if len(shape) < 2:
         raise RuntimeError("dimensions must larger than 1")
     if len(shape) > 2 and len(set(shape)) != 1:
@@ -122,5 +122,5 @@ def fill_diagonal(input, fill_value, wrap=False):
             mask[start + k, k] = True
     else:
         mask[(np.arange(n),) * len(shape)] = True
-    fill = Tensor(input.xp.asarray(fill_value, dtype=input.data.dtype))
+    fill = Tensor(input.xp.asarray(fill_value, dtype=input.array.dtype))
     return Where.apply(fill, input, cond=backend.to_device(mask, input.device))

@@ -49,14 +49,14 @@ class InplaceMixin:
         if grad_on and self.requires_grad and self.creator is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
-            old = Tensor(self.data, requires_grad=False)
+            old = Tensor(self.array, requires_grad=False)
             old.creator, old.requires_grad = self.creator, self.requires_grad
             if self.requires_grad and self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
             result = self._checked(name, compute(old))
-            if result.data.dtype != self.data.dtype:
-                result = ops.math.cast(result, self.data.dtype)
-            self.data, self.creator, self.requires_grad = result.data, result.creator, result.requires_grad
+            if result.array.dtype != self.array.dtype:
+                result = ops.math.cast(result, self.array.dtype)
+            self.array, self.creator, self.requires_grad = result.array, result.creator, result.requires_grad
             return self
         if direct is not None:
             direct()
@@ -64,7 +64,7 @@ class InplaceMixin:
         with no_grad():
             result = self._checked(name, compute(self))
         try:
-            self.data[...] = result.data
+            self.array[...] = result.array
         except ValueError as exc:
             raise RuntimeError(f"{name}: cannot write into this tensor in place ({exc}); it is probably a "
                                f"broadcast view from expand(): clone() it first") from None
@@ -72,13 +72,13 @@ class InplaceMixin:
 
     def _checked(self, name, result):
         """``result`` if it fits into ``self`` (shape and dtype), else PyTorch's RuntimeError."""
-        if tuple(result.data.shape) != tuple(self.data.shape):
-            raise RuntimeError(f"{name}: output with shape {list(self.data.shape)} doesn't match the broadcast "
-                               f"shape {list(result.data.shape)}")
-        if _category(result.data.dtype) > _category(self.data.dtype):
-            raise RuntimeError(f"{name}: result type {_torch_name(result.data.dtype)} can't be cast to the desired "
-                               f"output type {_torch_name(self.data.dtype)}")
-        if backend.device_of(result.data) != backend.device_of(self.data):
+        if tuple(result.array.shape) != tuple(self.array.shape):
+            raise RuntimeError(f"{name}: output with shape {list(self.array.shape)} doesn't match the broadcast "
+                               f"shape {list(result.array.shape)}")
+        if _category(result.array.dtype) > _category(self.array.dtype):
+            raise RuntimeError(f"{name}: result type {_torch_name(result.array.dtype)} can't be cast to the desired "
+                               f"output type {_torch_name(self.array.dtype)}")
+        if backend.device_of(result.array) != backend.device_of(self.array):
             result = result.to(self.device)
         return result
 
@@ -187,10 +187,10 @@ class InplaceMixin:
         if src.device != self.device:
             src = src.to(self.device)
         try:
-            np.broadcast_shapes(tuple(src.data.shape), tuple(self.data.shape))
+            np.broadcast_shapes(tuple(src.array.shape), tuple(self.array.shape))
         except ValueError:
-            raise RuntimeError(f"copy_: the source of shape {list(src.data.shape)} cannot be broadcast to "
-                               f"{list(self.data.shape)}") from None
+            raise RuntimeError(f"copy_: the source of shape {list(src.array.shape)} cannot be broadcast to "
+                               f"{list(self.array.shape)}") from None
         return self._inplace("copy_", lambda t: _copy_result(t, src), (src,))
 
     def scatter_(self, dim, index, src=None, *, value=None):
@@ -205,12 +205,12 @@ class InplaceMixin:
 
     def uniform_(self, a=0, b=1, *, generator=None):
         """Fill with samples from U(a, b) drawn from minidl's seeded generator."""
-        draw = backend.rng().uniform(a, b, size=self.data.shape).astype(self.data.dtype)
+        draw = backend.rng().uniform(a, b, size=self.array.shape).astype(self.array.dtype)
         return self._fill("uniform_", backend.to_device(draw, self.device))
 
     def normal_(self, mean=0, std=1, *, generator=None):
         """Fill with samples from N(mean, std**2) drawn from minidl's seeded generator."""
-        draw = backend.rng().normal(mean, std, size=self.data.shape).astype(self.data.dtype)
+        draw = backend.rng().normal(mean, std, size=self.array.shape).astype(self.array.dtype)
         return self._fill("normal_", backend.to_device(draw, self.device))
 
     def masked_fill_(self, mask, value):
@@ -227,11 +227,11 @@ class InplaceMixin:
         value = value if isinstance(value, Tensor) else as_tensor(value, like=self)
         if value.device != self.device:
             value = value.to(self.device)
-        if value.data.dtype != self.data.dtype:
-            value = ops.math.cast(value, self.data.dtype)
+        if value.array.dtype != self.array.dtype:
+            value = ops.math.cast(value, self.array.dtype)
         def write():
             try:
-                self.data[index] = value.data
+                self.array[index] = value.array
             except ValueError as exc:
                 raise RuntimeError(f"__setitem__: {exc}") from None
 
@@ -272,27 +272,27 @@ def _redirect_consumers(name, tensor, old):
 
 def _copy_result(old, src):
     """``src`` broadcast over ``old``, as the recorded CopyFrom (or a plain copy outside the graph)."""
-    if src.data.dtype != old.data.dtype:
-        src = ops.math.cast(src, old.data.dtype)
+    if src.array.dtype != old.array.dtype:
+        src = ops.math.cast(src, old.array.dtype)
     return ops.inplace.CopyFrom.apply(old, src)
 
 
 def _masked(t, mask, value):
-    cond = mask.data if hasattr(mask, "data") else mask
+    cond = mask.array if hasattr(mask, "array") else mask
     if getattr(cond, "dtype", None) != np.bool_:
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
                            f"{getattr(cond, 'dtype', type(cond).__name__)}")
     if hasattr(value, "creator"):
-        value = value.to(dtype=t.data.dtype)
+        value = value.to(dtype=t.array.dtype)
     else:
         from .tensor import as_tensor
         value = as_tensor(value, like=t)
-        if value.data.dtype != t.data.dtype:
-            value = ops.math.cast(value, t.data.dtype)
+        if value.array.dtype != t.array.dtype:
+            value = ops.math.cast(value, t.array.dtype)
     return ops.elementwise.Where.apply(value, t, cond=cond) if tuple(
-        np.broadcast_shapes(cond.shape, t.data.shape)) == tuple(t.data.shape) else _bad_mask(t, cond)
+        np.broadcast_shapes(cond.shape, t.array.shape)) == tuple(t.array.shape) else _bad_mask(t, cond)
 
 
 def _bad_mask(t, cond):
     raise RuntimeError(f"masked_fill: the mask of shape {list(cond.shape)} does not broadcast to the tensor's "
-                       f"shape {list(t.data.shape)}")
+                       f"shape {list(t.array.shape)}")

@@ -92,7 +92,7 @@ class MathMixin:
         return ops.math.abs(self)
 
     def __invert__(self):
-        return ops.compare.logical_not(self) if self.data.dtype.kind == "b" else ops.compare.bitwise_not(self)
+        return ops.compare.logical_not(self) if self.array.dtype.kind == "b" else ops.compare.bitwise_not(self)
 
     def __and__(self, other):
         return ops.compare.bitwise_and(self, other)
@@ -129,7 +129,7 @@ class MathMixin:
         return ops.compare.ge(self, other)
 
     def __contains__(self, value):
-        return bool((self == value).data.any())
+        return bool((self == value).array.any())
 
     def eq(self, other):
         """Elementwise ``self == other`` as a bool tensor."""
@@ -218,21 +218,21 @@ class MathMixin:
 
     def mm(self, other):
         """Product of two matrices."""
-        if self.data.ndim != 2 or getattr(other, "ndim", 0) != 2:
-            raise RuntimeError(f"mm: both arguments must be matrices, got shapes {tuple(self.data.shape)} "
+        if self.array.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise RuntimeError(f"mm: both arguments must be matrices, got shapes {tuple(self.array.shape)} "
                                f"and {tuple(getattr(other, 'shape', ()))}")
         return ops.math.matmul(self, other)
 
     def bmm(self, other):
         """Batched product of (b, n, m) and (b, m, p) tensors."""
-        if self.data.ndim != 3 or getattr(other, "ndim", 0) != 3:
-            raise RuntimeError(f"bmm: both arguments must be 3-D, got shapes {tuple(self.data.shape)} "
+        if self.array.ndim != 3 or getattr(other, "ndim", 0) != 3:
+            raise RuntimeError(f"bmm: both arguments must be 3-D, got shapes {tuple(self.array.shape)} "
                                f"and {tuple(getattr(other, 'shape', ()))}")
         return ops.math.matmul(self, other)
 
     def dot(self, other):
         """Inner product of two 1-D tensors."""
-        if self.data.ndim != 1 or getattr(other, "ndim", 0) != 1:
+        if self.array.ndim != 1 or getattr(other, "ndim", 0) != 1:
             raise RuntimeError("dot: 1D tensors expected")
         return ops.math.matmul(self, other)
 

@@ -118,20 +118,20 @@ class MoreMixin:
 
     def stride(self, dim=None):
         """The step, in elements, between neighbours along each dim (a tuple), or along ``dim``."""
-        itemsize = self.data.dtype.itemsize
-        strides = tuple(int(s) // itemsize for s in self.data.strides)
+        itemsize = self.array.dtype.itemsize
+        strides = tuple(int(s) // itemsize for s in self.array.strides)
         if dim is None:
             return strides
         from .tensor import _check_dim
-        return strides[_check_dim(dim, self.data.ndim)]
+        return strides[_check_dim(dim, self.array.ndim)]
 
     def storage_offset(self):
         """The offset, in elements, of the first element in the memory it shares with the tensor it views."""
-        base = self.data
+        base = self.array
         while getattr(base, "base", None) is not None:
             base = base.base
-        offset = backend.data_pointer(self.data) - backend.data_pointer(base)
-        return int(offset) // self.data.dtype.itemsize
+        offset = backend.data_pointer(self.array) - backend.data_pointer(base)
+        return int(offset) // self.array.dtype.itemsize
 
     def _reshape_inplace(self, name, fn):
         """Rebind ``self`` to ``fn(self)`` (a view with another shape), recorded when it requires grad."""
@@ -141,15 +141,15 @@ class MoreMixin:
         if is_grad_enabled() and self.requires_grad:
             if self.creator is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            old = Tensor(self.data)
+            old = Tensor(self.array)
             old.creator, old.requires_grad = self.creator, True
             if self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
             result = fn(old)
-            self.data, self.creator = result.data, result.creator
+            self.array, self.creator = result.array, result.creator
             return self
         with no_grad():
-            self.data = fn(Tensor(self.data)).data
+            self.array = fn(Tensor(self.array)).array
         return self
 
     def squeeze_(self, dim=None):
@@ -176,13 +176,13 @@ class MoreMixin:
 
     def _draw(self, name, sample):
         """Fill ``self`` in place with ``sample(numpy_generator, shape)`` cast to its dtype (no gradient)."""
-        return self._fill(name, backend.to_device(np.asarray(sample(self.shape)).astype(self.data.dtype),
+        return self._fill(name, backend.to_device(np.asarray(sample(self.shape)).astype(self.array.dtype),
                                                   self.device))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 0/1 samples, 1 with probability ``p`` (a number or a tensor broadcast to this shape)."""
         from .generator import as_numpy_generator
-        probs = backend.to_numpy(p.data) if hasattr(p, "data") else float(p)
+        probs = backend.to_numpy(p.array) if hasattr(p, "array") else float(p)
         rng = as_numpy_generator(generator)
         return self._draw("bernoulli_", lambda shape: rng.random(tuple(shape)) < probs)
 
@@ -196,7 +196,7 @@ class MoreMixin:
         if to is None and from_ != 0:
             from_, to = 0, from_
         if to is None:
-            dt = self.data.dtype
+            dt = self.array.dtype
             to = 2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else (2 if dt.kind == "b" else
                                                                             int(np.iinfo(dt).max) + 1)
         if to <= from_:

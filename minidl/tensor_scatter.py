@@ -16,7 +16,7 @@ __all__ = ["scatter"]
 
 def _positions(shape, dim, index, src_shape):
     """Flat target positions written, and the flat ``src`` position each one comes from."""
-    idx = backend.to_device(index.data if hasattr(index, "data") else np.asarray(index), "cpu")
+    idx = backend.to_device(index.array if hasattr(index, "array") else np.asarray(index), "cpu")
     if not np.issubdtype(idx.dtype, np.integer):
         raise RuntimeError(f"scatter(): Expected dtype int64 for index, got {idx.dtype}")
     if idx.ndim == 0:  # a 0-d index counts as one element in every dim, as in PyTorch
@@ -64,10 +64,10 @@ def scatter(input, dim, index, src=None, *, value=None):
     xp = input.xp
     condition = Tensor(xp.asarray(mask.reshape(shape)))
     if source is None:
-        return elementwise.where(condition, Tensor(xp.asarray(src, dtype=input.data.dtype)), input)
+        return elementwise.where(condition, Tensor(xp.asarray(src, dtype=input.array.dtype)), input)
     from_src = np.zeros(numel, dtype=np.int64)
     from_src[target] = source
     picked = src.reshape(-1)[xp.asarray(from_src)].reshape(shape)
-    if picked.data.dtype != input.data.dtype:
+    if picked.array.dtype != input.array.dtype:
         picked = picked.to(input.dtype)
     return elementwise.where(condition, picked, input)

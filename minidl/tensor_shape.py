@@ -43,9 +43,9 @@ class ShapeMixin:
 
     def t(self):
         """The transpose of a matrix; 0-d and 1-D tensors are returned as they are."""
-        if self.data.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
-        return ops.shape.transpose(self, 0, 1) if self.data.ndim == 2 else ops.shape.reshape(self, self.shape)
+        if self.array.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.array.ndim}D")
+        return ops.shape.transpose(self, 0, 1) if self.array.ndim == 2 else ops.shape.reshape(self, self.shape)
 
     def unsqueeze(self, dim):
         """Insert a dimension of size 1 at ``dim``."""

@@ -85,7 +85,7 @@ def test_retain_graph_allows_second_backward_and_default_frees():
 def test_graph_memory_released_after_backward():
     x = mdl.tensor(np.ones((100, 100)), requires_grad=True)
     h = x * 2.0
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.array)
     y = (h * h).sum()
     del h
     gc.collect()
@@ -142,7 +142,7 @@ def test_shared_gradient_arrays_are_not_aliased():
     a = mdl.tensor([1.0], requires_grad=True)
     b = mdl.tensor([1.0], requires_grad=True)
     (a + b).sum().backward()
-    a.grad.data += 5
+    a.grad.array += 5
     assert b.grad.item() == 1.0
 
 

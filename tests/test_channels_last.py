@@ -149,9 +149,9 @@ def test_conv_chain_matches_nchw(case, budget):
             y, z = _conv_chain(*ts, stride, padding, dilation, groups)
             (z * z).sum().backward()
             results[layout] = [y.numpy(), z.numpy()] + [t.grad.numpy() for t in ts]
-            grads = [t.grad.data for t in ts]
+            grads = [t.grad.array for t in ts]
             if layout and ws[0] > 1:
-                assert is_channels_last(y.data)
+                assert is_channels_last(y.array)
                 assert is_channels_last(grads[0]) is False        # dx keeps x's NCHW layout
     for a, b in zip(results[False], results[True]):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-10)
@@ -166,7 +166,7 @@ def test_conv_output_is_pytorch_visible_nchw():
         want = F.conv2d(x, w, padding=1).numpy()
     with mdl.using_config(channels_last=True, conv_algorithm="im2col"):
         y = F.conv2d(x, w, padding=1)
-    assert tuple(y.shape) == (2, 4, 6, 5) and is_channels_last(y.data)
+    assert tuple(y.shape) == (2, 4, 6, 5) and is_channels_last(y.array)
     np.testing.assert_allclose(y.numpy(), want, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(y[1, 2].numpy(), want[1, 2], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(y.view(y.size(0), -1).numpy(), want.reshape(2, -1), rtol=1e-5, atol=1e-5)
@@ -180,7 +180,7 @@ def test_conv_output_saves_and_loads(tmp_path):
     rng = np.random.default_rng(2)
     with mdl.using_config(channels_last=True, conv_algorithm="im2col"):
         y = F.conv2d(mdl.tensor(rng.standard_normal((2, 3, 5, 5))), mdl.tensor(rng.standard_normal((4, 3, 3, 3))))
-    assert is_channels_last(y.data)
+    assert is_channels_last(y.array)
     mdl.save({"y": y}, tmp_path / "y.pt")
     back = mdl.load(tmp_path / "y.pt")["y"]
     np.testing.assert_array_equal(back.numpy(), y.numpy())

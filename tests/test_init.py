@@ -108,9 +108,9 @@ def test_trunc_normal_within_bounds():
 
 def test_in_place_keeps_object_dtype_and_float64():
     t = _t((50, 40), dtype=np.float64)
-    arr = t.data
+    arr = t.array
     out = init.kaiming_uniform_(t)
-    assert out is t and t.data is arr and t.dtype == np.float64
+    assert out is t and t.array is arr and t.dtype == np.float64
     t32 = _t((50, 40))
     init.normal_(t32)
     assert t32.dtype == np.float32

@@ -22,7 +22,7 @@ def run(optimizer, grads, p0):
     for g in grads:
         p.grad = Tensor(np.array(g, np.float64))
         optimizer.step()
-        out.append(p.data.copy())
+        out.append(p.array.copy())
     return out
 
 
@@ -129,7 +129,7 @@ def test_training_matches_real_keras(name):
         sys.argv = argv
     ref = np.load(FIXTURES / "reference.npz")
     keras.backend.clear_session()
-    x, y = gen.data()
+    x, y = gen.array()
     init = gen.unflatten(ref["init"], gen.build().get_weights())
     model = gen.build()
     model.set_weights(init)

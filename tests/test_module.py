@@ -44,7 +44,7 @@ def test_parameter_wraps_without_copy_and_requires_grad():
     a = np.ones((2, 3), dtype=np.float32)
     p = Parameter(a)
     assert isinstance(p, Tensor) and p.requires_grad
-    assert p.data is a
+    assert p.array is a
     q = Parameter(mdl.tensor([1.0, 2.0]))
     assert q.requires_grad and q.dtype == np.float32
     assert Parameter([1.0, 2.0]).dtype == np.float32
@@ -56,9 +56,9 @@ def test_parameter_deepcopy_is_independent():
     p.grad = Tensor(np.ones(3))
     q = copy.deepcopy(p)
     assert isinstance(q, Parameter) and q.requires_grad
-    q.data[0] = 9
-    assert p.data[0] == 0
-    np.testing.assert_array_equal(q.grad.data, np.ones(3))
+    q.array[0] = 9
+    assert p.array[0] == 0
+    np.testing.assert_array_equal(q.grad.array, np.ones(3))
 
 
 # -------------------------------------------------------------- registration
@@ -132,14 +132,14 @@ def test_state_dict_keys_and_values():
     assert sd["features.1.num_batches_tracked"].shape == ()
     assert not sd["fc.weight"].requires_grad
     # values share memory with the module, as in PyTorch
-    assert np.shares_memory(sd["fc.weight"].data, net.fc.weight.data)
+    assert np.shares_memory(sd["fc.weight"].array, net.fc.weight.array)
     assert net.state_dict(keep_vars=True)["fc.weight"] is net.fc.weight
 
 
 def test_load_state_dict_round_trip_keeps_identity_dtype():
     src, dst = Net(), Net()
-    src.features[1].num_batches_tracked.data[...] = 7
-    src.features[1].running_mean.data[:] = [1, 2, 3, 4]
+    src.features[1].num_batches_tracked.array[...] = 7
+    src.features[1].running_mean.array[:] = [1, 2, 3, 4]
     weight_obj = dst.fc.weight
     result = dst.load_state_dict({k: v.numpy().astype(np.float64) if v.dtype == np.float32
                                   else v.numpy() for k, v in src.state_dict().items()})
@@ -154,13 +154,13 @@ def test_load_state_dict_round_trip_keeps_identity_dtype():
 def test_load_state_dict_accepts_tensors_and_copies():
     src, dst = Linear(3, 2), Linear(3, 2)
     dst.load_state_dict(src.state_dict())
-    np.testing.assert_array_equal(dst.weight.data, src.weight.data)
-    assert not np.shares_memory(dst.weight.data, src.weight.data)
+    np.testing.assert_array_equal(dst.weight.array, src.weight.array)
+    assert not np.shares_memory(dst.weight.array, src.weight.array)
 
 
 def test_load_state_dict_tolerates_missing_num_batches_tracked():
     src, dst = Net(), Net()
-    dst.features[1].num_batches_tracked.data[...] = 3
+    dst.features[1].num_batches_tracked.array[...] = 3
     sd = src.state_dict()
     del sd["features.1.num_batches_tracked"]
     missing, unexpected = dst.load_state_dict(sd)
@@ -257,7 +257,7 @@ def test_zero_grad():
     lin = Linear(2, 2)
     lin.weight.grad = Tensor(np.ones((2, 2), dtype=np.float32))
     lin.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(lin.weight.grad.data, 0)
+    np.testing.assert_array_equal(lin.weight.grad.array, 0)
     lin.zero_grad()
     assert lin.weight.grad is None
 
@@ -298,8 +298,8 @@ def test_repr_like_pytorch():
 def test_deepcopy_module_is_independent():
     net = Net()
     twin = copy.deepcopy(net)
-    twin.fc.weight.data[...] = 0
-    assert np.abs(net.fc.weight.data).sum() > 0
+    twin.fc.weight.array[...] = 0
+    assert np.abs(net.fc.weight.array).sum() > 0
     assert twin.fc.weight is not net.fc.weight
     assert list(twin.state_dict()) == EXPECTED_KEYS
 

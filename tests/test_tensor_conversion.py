@@ -91,9 +91,9 @@ def test_casts():
 def test_detach_clone_contiguous():
     x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     d = x.detach()
-    assert not d.requires_grad and d.data is x.data
+    assert not d.requires_grad and d.array is x.array
     c = x.clone()
-    assert c.data is not x.data and not c.is_leaf
+    assert c.array is not x.array and not c.is_leaf
     (c * 2).sum().backward()
     assert x.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
     t = x.detach().t()

@@ -49,7 +49,7 @@ def test_as_tensor_and_from_numpy_share_memory():
     t = mdl.from_numpy(a)
     t[0] = 5.0
     assert a[0] == 5.0 and t.dtype == mdl.float32
-    assert mdl.as_tensor(a).data is a
+    assert mdl.as_tensor(a).array is a
     assert mdl.as_tensor(t) is t
     assert mdl.as_tensor(t, dtype=mdl.float64).dtype == mdl.float64
     assert mdl.as_tensor([1, 2]).dtype == mdl.int64
@@ -130,6 +130,6 @@ def test_tensor_class_constructor_like_torch_tensor():
     assert mdl.Tensor(mdl.Size([2, 2])).shape == (2, 2)
     assert mdl.Tensor([1, 2]).dtype == mdl.float32 and mdl.Tensor([1, 2]).tolist() == [1.0, 2.0]
     a = np.arange(3)
-    assert mdl.Tensor(a).data is a                     # arrays are wrapped as they are
+    assert mdl.Tensor(a).array is a                     # arrays are wrapped as they are
     w = mdl.nn.Parameter(mdl.Tensor(4, 3))             # the older custom-layer idiom
     assert w.shape == (4, 3) and w.requires_grad

@@ -95,11 +95,11 @@ def _seed(tensor, gradient, index, create_graph):
     from ..tensor import Tensor
     made_by = "a leaf" if tensor.creator is None else _op_name(tensor.creator)
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {index} (made by "
                                f"{made_by}) has shape {tuple(tensor.shape)}; pass gradient= (or grad_outputs=) "
                                "of that shape, or reduce the output first (e.g. .sum())")
-        data = tensor.data
+        data = tensor.array
         seed = tensor.xp.ones(data.shape, dtype=data.dtype)
         return Tensor(seed) if create_graph else seed
     if not isinstance(gradient, Tensor):
@@ -108,8 +108,8 @@ def _seed(tensor, gradient, index, create_graph):
         raise RuntimeError(f"Mismatch in shape: gradient {index} has shape {tuple(gradient.shape)} but output "
                            f"{index} (made by {made_by}) has shape {tuple(tensor.shape)}")
     if gradient.dtype != tensor.dtype:
-        gradient = gradient.astype(tensor.dtype) if create_graph else Tensor(gradient.data.astype(tensor.dtype))
-    return gradient if create_graph else gradient.data
+        gradient = gradient.astype(tensor.dtype) if create_graph else Tensor(gradient.array.astype(tensor.dtype))
+    return gradient if create_graph else gradient.array
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None, grad_variables=None):
@@ -256,7 +256,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     if captured:  # backward(inputs=[non-leaf]) accumulates into their .grad too
         for k in captured:
             t = targets[k]
-            t.grad = results[k] if t.grad is None else Tensor(t.grad.data + results[k].data) \
+            t.grad = results[k] if t.grad is None else Tensor(t.grad.array + results[k].array) \
                 if not create_graph else t.grad + results[k]
     return None
 
@@ -303,7 +303,7 @@ def _accumulate_leaf(t, g, stored, create_graph):
     elif t.grad is None:
         t.grad = Tensor(_unshared(g, stored, False))
     else:
-        t.grad = Tensor(t.grad.data + g)
+        t.grad = Tensor(t.grad.array + g)
 
 
 def _call_hooks(t, g, create_graph):
@@ -323,7 +323,7 @@ def _call_hooks(t, g, create_graph):
                 raise RuntimeError(f"a hook registered with register_hook returned a gradient of shape "
                                    f"{tuple(new.shape)} for a tensor of shape {tuple(gt.shape)}")
             gt = new
-    return gt if create_graph else gt.data
+    return gt if create_graph else gt.array
 
 
 def _watched(fn, g, create_graph):
@@ -340,7 +340,7 @@ def _watched(fn, g, create_graph):
         gi = _call_hooks(t, gi, create_graph)
         if t.retains_grad:
             value = gi if create_graph else Tensor(gi.copy())
-            t.grad = value if t.grad is None else (t.grad + value if create_graph else Tensor(t.grad.data + gi))
+            t.grad = value if t.grad is None else (t.grad + value if create_graph else Tensor(t.grad.array + gi))
         if multi:
             g[index] = gi
         else:
@@ -397,12 +397,12 @@ def _walk(order, pending, retain_graph, capture, run, graph):
                 continue
             # shapes and dtypes compared on the arrays: Tensor.shape builds a Size and
             # Tensor.dtype a minidl.dtype, whose comparison with a NumPy dtype is slow
-            data, garray = t.data, gi.data if graph else gi
+            data, garray = t.array, gi.array if graph else gi
             if garray.shape != data.shape:
                 if not _reducible(garray.shape, data.shape):
                     raise _bad_shape(fn, i, garray.shape, data.shape)
                 gi = reduce_to(gi, data.shape)
-                garray = gi.data if graph else gi
+                garray = gi.array if graph else gi
             if garray.dtype != data.dtype:
                 gi = cast(gi, data.dtype)
             c = t.creator

@@ -217,13 +217,13 @@ class Function(Node):
         plain = on_cpu = True
         for item in args:
             if isinstance(item, Tensor):
-                if type(item.data) is not np.ndarray:
+                if type(item.array) is not np.ndarray:
                     on_cpu = False
             elif item is not None:
                 plain = False
         tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
-        out_data = fn.forward(*[None if t is None else t.data for t in tensors], **kwargs)
+        out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
         needs = tuple([t is not None and t.requires_grad for t in tensors])
         requires = True in needs and is_grad_enabled()
         out = Tensor(out_data, requires_grad=requires)
@@ -245,7 +245,7 @@ class Function(Node):
         error naming this op, never a silently wrong second derivative.
         """
         from ..tensor import Tensor
-        grads = self.backward(grad.data)
+        grads = self.backward(grad.array)
         if not isinstance(grads, tuple):
             grads = (grads,)
         return tuple(None if g is None else _not_twice_differentiable(self, Tensor(g), (grad,))
@@ -449,7 +449,7 @@ class BackwardCFunction(FunctionCtx, Node):
         grads = self._grad_tensors(grad)
         with no_grad():
             result = self._call_backward(grads)
-        return tuple(None if r is None else r.data for r in result)
+        return tuple(None if r is None else r.array for r in result)
 
     def backward_graph(self, grad):
         """Tensor-level entry under ``create_graph=True``: the user's backward is recorded."""
@@ -457,7 +457,7 @@ class BackwardCFunction(FunctionCtx, Node):
         # A gradient that does not require grad is passed on as a stand-in that does: a backward written
         # in Tensor ops then always returns results that require grad (they are linear in it), and one that
         # left the graph (NumPy inside) is recognised and guarded instead of silently treated as constant.
-        grads = [g if g is None or g.requires_grad else Tensor(g.data, requires_grad=True)
+        grads = [g if g is None or g.requires_grad else Tensor(g.array, requires_grad=True)
                  for g in self._grad_tensors(grad)]
         with enable_grad():
             result = self._call_backward(grads)
@@ -499,7 +499,7 @@ def _apply_ctx_style(cls, args, kwargs):
             continue
         marked = any(o is t for t in non_diff)
         if any(o is a for a in args) or o.creator is not None or o.requires_grad:
-            o = Tensor(o.data)  # an input (or graph tensor) returned as is: a new output sharing its data
+            o = Tensor(o.array)  # an input (or graph tensor) returned as is: a new output sharing its data
             outputs[i] = o
         if marked or o.dtype.kind not in "fc":
             refs.append(None)

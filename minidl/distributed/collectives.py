@@ -39,7 +39,7 @@ class Work:
 
 def _array_of(tensor, what):
     if isinstance(tensor, Tensor):
-        return tensor.data
+        return tensor.array
     if isinstance(tensor, np.ndarray) or backend.is_device_array(tensor):
         return tensor
     raise TypeError(f"{what}: expected a Tensor or a NumPy/CuPy array, got {type(tensor).__name__}")

@@ -26,7 +26,7 @@ NCHW_TO_NHWC = (0, 2, 3, 1)
 def numpy_of(x) -> np.ndarray:
     """A NumPy view/copy of a Tensor, a CuPy array or anything array-like."""
     if isinstance(x, Tensor):
-        x = x.data
+        x = x.array
     if isinstance(x, np.ndarray):
         return x
     return np.asarray(backend.to_device(x, "cpu"))
@@ -36,7 +36,7 @@ def as_tensor(x, dtype=np.float32) -> Tensor:
     """``x`` as a Tensor; floating (and integer, for inputs) arrays cast to ``dtype``."""
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype and np.dtype(x.dtype).kind in "fiub":
-            return Tensor(x.data.astype(dtype))
+            return Tensor(x.array.astype(dtype))
         return x
     if backend.device_of(x).type == "cpu":
         x = np.asarray(x)

@@ -36,7 +36,7 @@ def _pred(y_pred):
 
 
 def _true(y_true, like):
-    arr = numpy_of(y_true.data if hasattr(y_true, "creator") else y_true)
+    arr = numpy_of(y_true.array if hasattr(y_true, "creator") else y_true)
     arr = np.asarray(arr, dtype=np.float32)
     if arr.ndim == like.ndim - 1:
         arr = arr[..., None]
@@ -68,7 +68,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def _one_hot(labels, y_pred, axis):
-    labels = numpy_of(labels.data if hasattr(labels, "creator") else labels)
+    labels = numpy_of(labels.array if hasattr(labels, "creator") else labels)
     labels = np.asarray(labels)
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]

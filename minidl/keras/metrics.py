@@ -21,7 +21,7 @@ __all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", 
 
 
 def _np(x):
-    return np.asarray(numpy_of(x.data if hasattr(x, "creator") else x))
+    return np.asarray(numpy_of(x.array if hasattr(x, "creator") else x))
 
 
 def _match_rank(y_true, y_pred):

@@ -32,7 +32,7 @@ def _check_inputs(query, key, value):
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
-    if query.data.dtype.kind != "f":
+    if query.array.dtype.kind != "f":
         raise RuntimeError(f"scaled_dot_product_attention(): expected floating query, key and value, "
                            f"got {query.dtype}")
     if query.shape[-1] != key.shape[-1]:
@@ -59,7 +59,7 @@ def attention_bias(attn_mask, is_causal, L, S, like):
     and device the bias takes.
     """
     xp = like.xp
-    dtype = like.data.dtype
+    dtype = like.array.dtype
     causal = None
     if is_causal:
         allowed = xp.tril(xp.ones((L, S), dtype=bool))
@@ -67,11 +67,11 @@ def attention_bias(attn_mask, is_causal, L, S, like):
     if attn_mask is None:
         return causal
     mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(xp.asarray(attn_mask))
-    if mask.data.dtype == np.bool_:
-        bias = Tensor(xp.where(mask.data, 0.0, -xp.inf).astype(dtype))
-    elif mask.data.dtype.kind != "f":
+    if mask.array.dtype == np.bool_:
+        bias = Tensor(xp.where(mask.array, 0.0, -xp.inf).astype(dtype))
+    elif mask.array.dtype.kind != "f":
         raise RuntimeError(f"scaled_dot_product_attention(): attn_mask must be bool or floating, got {mask.dtype}")
-    elif mask.data.dtype != dtype:
+    elif mask.array.dtype != dtype:
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {mask.dtype} and query.dtype: {like.dtype} instead.")
     else:
@@ -89,13 +89,13 @@ def masked_softmax(scores, bias):
         raise RuntimeError(f"attention mask of shape {tuple(bias.shape)} does not broadcast to the attention "
                            f"scores of shape {tuple(scores.shape)}: {exc}") from None
     xp = scores.xp
-    dead = xp.all(xp.isneginf(bias.data), axis=-1, keepdims=True)
+    dead = xp.all(xp.isneginf(bias.array), axis=-1, keepdims=True)
     if not bool(dead.any()):
         return softmax(scores, dim=-1)
     dead_rows = Tensor(xp.broadcast_to(dead, scores.shape[:-1] + (1,)))
     # give fully masked rows finite scores so neither values nor gradients become NaN, then zero them
     probs = softmax(where(dead_rows, 0.0, scores), dim=-1)
-    return probs * Tensor((~dead).astype(scores.data.dtype))
+    return probs * Tensor((~dead).astype(scores.array.dtype))
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,

@@ -18,7 +18,7 @@ def _indices(input, num_embeddings):
     """``input`` as an integer index array on its device; a clear error for floats or out-of-range ids."""
     if not isinstance(input, Tensor):
         raise TypeError(f"embedding(): argument 'input' must be Tensor, not {type(input).__name__}")
-    ids = input.data
+    ids = input.array
     if not np.issubdtype(ids.dtype, np.integer):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
@@ -32,10 +32,10 @@ def _renorm_(weight, ids, max_norm, norm_type):
     """PyTorch's ``max_norm``: rows looked up whose norm exceeds ``max_norm`` are rescaled in place."""
     rows = weight.xp.unique(ids.reshape(-1))
     with autograd.no_grad():
-        picked = weight.data[rows]
+        picked = weight.array[rows]
         norms = (weight.xp.abs(picked) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
-        scale = weight.xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.data.dtype)
-        weight.data[rows] = picked * scale[:, None]
+        scale = weight.xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.array.dtype)
+        weight.array[rows] = picked * scale[:, None]
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -63,12 +63,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is None and not scale_grad_by_freq:
         return out
     xp = weight.xp
-    scale = xp.ones(ids.shape, dtype=weight.data.dtype)
+    scale = xp.ones(ids.shape, dtype=weight.array.dtype)
     if scale_grad_by_freq:
         counts = xp.bincount(ids.reshape(-1), minlength=num_embeddings)
         scale = scale / counts[ids]
     if padding_idx is not None:
-        scale = xp.where(ids == padding_idx, 0, scale).astype(weight.data.dtype)
+        scale = xp.where(ids == padding_idx, 0, scale).astype(weight.array.dtype)
     # the value is ``out``; the gradient reaching ``weight`` is scaled by ``scale`` per looked-up position
     factor = Tensor(scale[..., None])
     return out * factor + (out * (1 - factor)).detach()

@@ -13,9 +13,9 @@ def _float_pair(name, x1, x2):
     for label, t in (("x1", x1), ("x2", x2)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(t).__name__}")
-    if x1.data.dtype.kind != "f":
-        x1 = x1.float() if x2.data.dtype.kind != "f" else x1.to(x2.dtype)
-    if x2.data.dtype.kind != "f":
+    if x1.array.dtype.kind != "f":
+        x1 = x1.float() if x2.array.dtype.kind != "f" else x1.to(x2.dtype)
+    if x2.array.dtype.kind != "f":
         x2 = x2.to(x1.dtype)
     return x1, x2
 

@@ -22,7 +22,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     if not training or p == 0.0:
         return input
-    dt = input.data.dtype
+    dt = input.array.dtype
     mask_shape = tuple(input.shape[:-1]) + (1,)
     if p == 1.0:
         scale = input.xp.zeros(mask_shape, dtype=dt)
@@ -45,7 +45,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     if p == 1.0:
         out = input * 0.0
     else:
-        dt = input.data.dtype
+        dt = input.array.dtype
         alpha = SELU_ALPHA * SELU_SCALE
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
         keep = (random_uniform(input.xp, tuple(input.shape), dt) >= dt.type(p)).astype(dt)

@@ -24,7 +24,7 @@ def _bags(ids, offsets, include_last_offset):
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {ids.ndim}")
     if offsets is None:
         raise ValueError("offsets has to be a 1D Tensor but got None")
-    offs = to_numpy(offsets.data if isinstance(offsets, Tensor) else np.asarray(offsets)).astype(np.int64)
+    offs = to_numpy(offsets.array if isinstance(offsets, Tensor) else np.asarray(offsets)).astype(np.int64)
     if offs.ndim != 1:
         raise ValueError("offsets has to be a 1D Tensor")
     bounds = np.append(offs, len(ids)) if not include_last_offset else offs
@@ -68,7 +68,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     for b, (a, z) in enumerate(zip(starts, stops)):
         position[b, :z - a] = np.arange(a, z)
         valid[b, :z - a] = keep[a:z]
-    xp, dt = weight.xp, weight.data.dtype
+    xp, dt = weight.xp, weight.array.dtype
     rows = weight[xp.asarray(flat[position.reshape(-1)] if len(flat) else np.zeros(position.size, np.int64))]
     rows = rows.reshape(bags, position.shape[1], weight.shape[1])
     if mode == "max":

@@ -32,7 +32,7 @@ __all__ = ["dropout3d", "feature_alpha_dropout", "channel_shuffle", "lp_pool1d",
 
 def _channel_mask(input, p, batched_ndim):
     """Bernoulli(1 - p) keep mask of shape (N, C, 1, ...) (or (C, 1, ...) unbatched), as input's dtype."""
-    dt = input.data.dtype
+    dt = input.array.dtype
     lead = 2 if input.ndim == batched_ndim else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
     return (random_uniform(input.xp, shape, dt) >= dt.type(p)).astype(dt)
@@ -51,9 +51,9 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        scale = input.xp.zeros((1,) * input.ndim, dtype=input.data.dtype)
+        scale = input.xp.zeros((1,) * input.ndim, dtype=input.array.dtype)
     else:
-        scale = _channel_mask(input, p, 5) * input.data.dtype.type(1.0 / (1.0 - p))
+        scale = _channel_mask(input, p, 5) * input.array.dtype.type(1.0 / (1.0 - p))
     out = input * Tensor(scale)
     return _in_place("dropout3d", input, out) if inplace else out
 
@@ -67,7 +67,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     if p == 1.0:
         out = input * 0.0
     else:
-        dt = input.data.dtype
+        dt = input.array.dtype
         alpha = SELU_ALPHA * SELU_SCALE
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
         keep = _channel_mask(input, p, input.ndim if input.ndim > 1 else 2)
@@ -118,15 +118,15 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     (straight-through). Shapes: (*, C) -> (*, C)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
-    u = random_uniform(logits.xp, tuple(logits.shape), logits.data.dtype)
+    u = random_uniform(logits.xp, tuple(logits.shape), logits.array.dtype)
     gumbels = -logits.xp.log(-logits.xp.log1p(-u))  # -log(Exponential(1))
-    y_soft = softmax((logits + Tensor(gumbels.astype(logits.data.dtype, copy=False))) / tau, dim)
+    y_soft = softmax((logits + Tensor(gumbels.astype(logits.array.dtype, copy=False))) / tau, dim)
     if not hard:
         return y_soft
     xp, d = logits.xp, dim % logits.ndim
-    index = xp.expand_dims(xp.argmax(y_soft.data, axis=d), d)
+    index = xp.expand_dims(xp.argmax(y_soft.array, axis=d), d)
     classes = xp.arange(logits.shape[d]).reshape([-1 if k == d else 1 for k in range(logits.ndim)])
-    hot = (classes == index).astype(logits.data.dtype)
+    hot = (classes == index).astype(logits.array.dtype)
     return Tensor(hot) - y_soft.detach() + y_soft
 
 
@@ -209,7 +209,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """
     reduction = reduction_arg("multilabel_margin_loss", size_average, reduce, reduction)
     x = input if input.ndim == 2 else input.reshape(1, -1)
-    ids = to_numpy(target.data if isinstance(target, Tensor) else np.asarray(target)).reshape(x.shape)
+    ids = to_numpy(target.array if isinstance(target, Tensor) else np.asarray(target)).reshape(x.shape)
     if tuple(np.shape(target)) != tuple(input.shape) or input.ndim > 2:
         raise RuntimeError(f"inconsistent target size: {list(np.shape(target))} for input of size: "
                            f"{list(input.shape)}")
@@ -225,7 +225,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     others = counts == 0
     weights = counts[:, :, None] * others[:, None, :]                      # (N, target j, other i)
     z = relu(1 - x.unsqueeze(2) + x.unsqueeze(1))
-    dt = input.data.dtype
+    dt = input.array.dtype
     z = Where.apply(z * Tensor(input.xp.asarray(weights.astype(dt))), Tensor(input.xp.zeros((), dtype=dt)),
                     cond=input.xp.asarray(weights > 0))
     loss = z.sum(dim=(1, 2)) / c

@@ -37,7 +37,7 @@ def _tensor(name, arg, value):
 
 
 def _zero(like):
-    return Tensor(like.xp.zeros((), dtype=like.data.dtype))
+    return Tensor(like.xp.zeros((), dtype=like.array.dtype))
 
 
 def _where(mask, a, b):
@@ -75,8 +75,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = exp(target) * (target - input)
     else:
-        positive = target.data > 0  # PyTorch's xlogy(target, target): 0 where target is 0
-        safe = _where(positive, target, Tensor(input.xp.ones((), dtype=input.data.dtype)))
+        positive = target.array > 0  # PyTorch's xlogy(target, target): 0 where target is 0
+        safe = _where(positive, target, Tensor(input.xp.ones((), dtype=input.array.dtype)))
         loss = _where(positive, target * log(safe), _zero(input)) - target * input
     if reduction == "batchmean":
         total = loss.sum()
@@ -103,7 +103,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     input = _tensor("hinge_embedding_loss", "input", input)
     target = _operand(target, input)
     _same_shape("hinge_embedding_loss", input, target)
-    t = target.data
+    t = target.array
     shape = np.broadcast_shapes(tuple(input.shape), tuple(t.shape))
     zeros = _zero(input)
     margin_part = _where(input.xp.broadcast_to(t != 1, shape), (margin - input).clamp(min=0), zeros)
@@ -149,7 +149,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     n, c = x.shape
-    ids = (target.data if isinstance(target, Tensor) else np.asarray(target)).reshape(-1)
+    ids = (target.array if isinstance(target, Tensor) else np.asarray(target)).reshape(-1)
     if input.ndim > 2 or ids.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(np.shape(ids))}")
     ids = to_numpy(ids).astype(np.int64)
@@ -194,7 +194,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     mag1 = (input1 * input1).sum(dim=dim) + eps
     mag2 = (input2 * input2).sum(dim=dim) + eps
     cos = prod / (mag1 * mag2).sqrt()
-    t = target.data
+    t = target.array
     zeros = _zero(input1)
     pos = _where(t == 1, 1 - cos, zeros)
     neg = _where(t == -1, (cos - margin).clamp(min=0), zeros)
@@ -232,9 +232,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * log(input + eps)
     if full:
-        t = target.data
+        t = target.array
         big = t > 1
-        safe = _where(big, target, Tensor(input.xp.full((), 2.0, dtype=input.data.dtype)))
+        safe = _where(big, target, Tensor(input.xp.full((), 2.0, dtype=input.array.dtype)))
         stirling = safe * log(safe) - safe + log(safe * (2 * math.pi)) * 0.5
         loss = loss + _where(big, stirling, _zero(input))
     return _reduce(loss, reduction)
@@ -249,10 +249,10 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = Tensor(input.xp.full(tuple(input.shape), float(var), dtype=input.data.dtype))
+        var = Tensor(input.xp.full(tuple(input.shape), float(var), dtype=input.array.dtype))
     else:
         var = _operand(var, input)
-        if bool((var.data < 0).any()):
+        if bool((var.array < 0).any()):
             raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
@@ -263,8 +263,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
     # PyTorch clamps a clone of var under no_grad: the value is clamped, the gradient passes unchanged
-    clamped = var.xp.maximum(var.data, var.data.dtype.type(eps))
-    var = var + Tensor(clamped - var.data)
+    clamped = var.xp.maximum(var.array, var.array.dtype.type(eps))
+    var = var + Tensor(clamped - var.array)
     diff = input - target
     loss = (log(var) + diff * diff / var) * 0.5
     if full:

@@ -32,17 +32,17 @@ def canonical_mask(mask, mask_name, other, other_name, like, check_other=True):
     mask = _as_tensor(mask, like)
     if mask is None:
         return None
-    kind = mask.data.dtype.kind
-    if mask.data.dtype != np.bool_ and kind != "f":
+    kind = mask.array.dtype.kind
+    if mask.array.dtype != np.bool_ and kind != "f":
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     other = _as_tensor(other, like)
-    if check_other and other is not None and other.data.dtype != mask.data.dtype:
+    if check_other and other is not None and other.array.dtype != mask.array.dtype:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       "Use same type for both instead.", UserWarning, stacklevel=3)
     if kind == "f":
         return mask
     xp = like.xp
-    return Tensor(xp.where(mask.data, -xp.inf, 0.0).astype(like.data.dtype))
+    return Tensor(xp.where(mask.array, -xp.inf, 0.0).astype(like.array.dtype))
 
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
@@ -91,7 +91,7 @@ def _project(query, key, value, in_proj_weight, in_proj_bias, separate):
 def _pad_last(mask):
     """One more (unmasked, 0) column at the end of a float mask."""
     xp = mask.xp
-    zeros = Tensor(xp.zeros(mask.shape[:-1] + (1,), dtype=mask.data.dtype))
+    zeros = Tensor(xp.zeros(mask.shape[:-1] + (1,), dtype=mask.array.dtype))
     return cat([mask, zeros], dim=-1)
 
 
@@ -189,8 +189,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                                                                        batch_heads, head_dim)
     if add_zero_attn:
         xp = q.xp
-        k = cat([k, Tensor(xp.zeros((batch_heads, 1, head_dim), dtype=k.data.dtype))], dim=1)
-        v = cat([v, Tensor(xp.zeros((batch_heads, 1, head_dim), dtype=v.data.dtype))], dim=1)
+        k = cat([k, Tensor(xp.zeros((batch_heads, 1, head_dim), dtype=k.array.dtype))], dim=1)
+        v = cat([v, Tensor(xp.zeros((batch_heads, 1, head_dim), dtype=v.array.dtype))], dim=1)
         attn_mask = None if attn_mask is None else _pad_last(attn_mask)
         key_padding_mask = None if key_padding_mask is None else _pad_last(key_padding_mask)
     src_len = k.shape[1]

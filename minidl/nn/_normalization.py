@@ -55,8 +55,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 def _update_running(running, batch_value, momentum):
     """running <- (1 - momentum) * running + momentum * batch_value, in place and outside the graph."""
     with no_grad():
-        value = batch_value.data.astype(running.data.dtype, copy=False)
-        running.data[...] = (1 - momentum) * running.data + momentum * value
+        value = batch_value.array.astype(running.array.dtype, copy=False)
+        running.array[...] = (1 - momentum) * running.array + momentum * value
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -137,7 +137,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
                            f"{list(input.shape)}")
     if eps is None:
-        eps = float(np.finfo(input.data.dtype).eps) if input.data.dtype.kind == "f" else float(np.finfo(np.float32).eps)
+        eps = float(np.finfo(input.array.dtype).eps) if input.array.dtype.kind == "f" else float(np.finfo(np.float32).eps)
     dims = tuple(range(input.ndim - n, input.ndim))
     out = input / ((input * input).mean(dim=dims, keepdim=True) + eps).sqrt()
     if weight is not None:

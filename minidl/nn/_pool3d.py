@@ -135,7 +135,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x, unbatched = _batched(input, "max_pool3d")
     kernel, stride, padding, dilation, out = _pool_geometry("max_pool3d", x, kernel_size, stride, padding,
                                                             dilation, ceil_mode)
-    index = _max_indices(x.data, kernel, stride, padding, dilation, out)
+    index = _max_indices(x.array, kernel, stride, padding, dilation, out)
     values = _gather_volume(x, index)
     if unbatched:
         values, index = values[0], index[0]
@@ -249,7 +249,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     """
     x, unbatched = _adaptive_input("adaptive_max_pool3d", input)
     sizes = _output_size("adaptive_max_pool3d", x, output_size)
-    data = x.data
+    data = x.array
     xp = x.xp
     n, c, d, h, w = data.shape
     index = xp.empty((n, c) + sizes, dtype=np.int64)

@@ -37,7 +37,7 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
                            f"but got indices tensor with shape: {list(indices.shape)}")
-    if indices.data.dtype != np.int64:
+    if indices.array.dtype != np.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
     k = _triple(kernel_size, "kernel_size", "max_unpool3d")
     s = k if stride is None else _triple(stride, "stride", "max_unpool3d")
@@ -50,7 +50,7 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
             raise ValueError(f"max_unpool3d: output_size must have 3 or more elements, got {output_size!r}")
     batched = input.ndim == 5
     x = input if batched else input.unsqueeze(0)
-    idx = indices.data if batched else indices.data[None]
+    idx = indices.array if batched else indices.array[None]
     n, c = x.shape[0], x.shape[1]
     total = math.prod(size)
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= total):

@@ -22,7 +22,7 @@ _OPTIONAL_STATE = ("num_batches_tracked",)
 def _as_array(data):
     """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     if isinstance(data, np.ndarray) or backend.is_device_array(data):
         return data
     arr = np.asarray(data)
@@ -53,10 +53,10 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
         destination = OrderedDict()
     for name, p in module._parameters.items():
         if p is not None:
-            destination[prefix + name] = p if keep_vars or _is_lazy(p) else Tensor(p.data)
+            destination[prefix + name] = p if keep_vars or _is_lazy(p) else Tensor(p.array)
     for name, b in module._buffers.items():
         if b is not None and name not in module._non_persistent_buffers:
-            destination[prefix + name] = b if keep_vars or _is_lazy(b) else Tensor(b.data)
+            destination[prefix + name] = b if keep_vars or _is_lazy(b) else Tensor(b.array)
     for name, m in module._modules.items():
         if m is not None:
             state_dict(m, destination, prefix + name + ".", keep_vars)
@@ -125,6 +125,6 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
                 owner._buffers[name] = value if isinstance(value, Tensor) else Tensor(array)
             continue
         array = backend.to_device(array, target.device)
-        xp = backend.get_array_module(target.data)
-        target.data[...] = xp.asarray(array).astype(target.dtype, copy=False)
+        xp = backend.get_array_module(target.array)
+        target.array[...] = xp.asarray(array).astype(target.dtype, copy=False)
     return _IncompatibleKeys(missing, unexpected)

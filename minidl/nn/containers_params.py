@@ -19,7 +19,7 @@ __all__ = ["ParameterList", "ParameterDict"]
 def _as_parameter(value):
     """A Tensor that is not yet a Parameter becomes one (sharing its array); anything else is kept."""
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
-        return Parameter(value.data)
+        return Parameter(value.array)
     return value
 
 

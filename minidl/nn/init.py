@@ -20,7 +20,7 @@ __all__ = [
 
 
 def _array(tensor):
-    return tensor.data if isinstance(tensor, Tensor) else tensor
+    return tensor.array if isinstance(tensor, Tensor) else tensor
 
 
 def _fill(tensor, values):

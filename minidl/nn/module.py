@@ -50,10 +50,10 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        xp = backend.get_array_module(self.data)
-        out = type(self)(xp.array(self.data, copy=True), requires_grad=self.requires_grad)
+        xp = backend.get_array_module(self.array)
+        out = type(self)(xp.array(self.array, copy=True), requires_grad=self.requires_grad)
         if self.grad is not None:
-            out.grad = Tensor(xp.array(self.grad.data, copy=True))
+            out.grad = Tensor(xp.array(self.grad.array, copy=True))
         memo[id(self)] = out
         return out
 
@@ -406,7 +406,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn) -> "Module":
         """Call ``fn(module)`` on every descendant (children first) and self; returns self."""
@@ -448,13 +448,13 @@ class Module:
             for p in module._parameters.values():
                 if p is None:
                     continue
-                p.data = _convert_array(p.data, dev, dt)
+                p.array = _convert_array(p.array, dev, dt)
                 if p.grad is not None:
                     g = p.grad
-                    g.data = _convert_array(g.data, dev, dt)
+                    g.array = _convert_array(g.array, dev, dt)
             for b in module._buffers.values():
                 if b is not None:
-                    b.data = _convert_array(b.data, dev, dt)
+                    b.array = _convert_array(b.array, dev, dt)
         return self
 
     def cpu(self) -> "Module":

@@ -59,12 +59,12 @@ class UninitializedTensorMixin:
     def materialize(self, shape, device=None, dtype=None) -> None:
         """Give the tensor an (uninitialised) array of ``shape`` on its device (or ``device``) in its dtype (or
         ``dtype``); the object then becomes its ``cls_to_become`` (Parameter or Tensor) in place."""
-        xp = backend.get_array_module(self.data)
-        dtype = self.data.dtype if dtype is None else np.dtype(dtype)
+        xp = backend.get_array_module(self.array)
+        dtype = self.array.dtype if dtype is None else np.dtype(dtype)
         array = xp.empty(tuple(int(s) for s in shape), dtype=dtype)
         if device is not None:
             array = backend.to_device(array, backend.device_or_default(device))
-        self.data = array
+        self.array = array
         self.__class__ = self.cls_to_become
 
     @property
@@ -92,12 +92,12 @@ class UninitializedTensorMixin:
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:
-            memo[id(self)] = type(self)(self.requires_grad, dtype=self.data.dtype)
-            memo[id(self)].data = self.data.copy()
+            memo[id(self)] = type(self)(self.requires_grad, dtype=self.array.dtype)
+            memo[id(self)].array = self.array.copy()
         return memo[id(self)]
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_uninitialized, (type(self), self.requires_grad, backend.to_numpy(self.data).dtype.str))
+        return (_rebuild_uninitialized, (type(self), self.requires_grad, backend.to_numpy(self.array).dtype.str))
 
 
 for _name in _BLOCKED:

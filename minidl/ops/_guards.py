@@ -15,7 +15,7 @@ __all__ = ["check_float_input", "EmptyBatch", "empty_batch"]
 
 def check_float_input(op: str, x, what: str = "input") -> None:
     """Raise ``TypeError`` naming ``op`` unless ``x`` (a Tensor) is float32 or float64."""
-    dtype = (x.data if hasattr(x, "requires_grad") else x).dtype  # the backend array's dtype
+    dtype = (x.array if hasattr(x, "requires_grad") else x).dtype  # the backend array's dtype
     if getattr(dtype, "kind", None) != "f" or dtype.itemsize not in (4, 8):
         raise TypeError(f"{op}: {what} must be float32 or float64, got {dtype}")
 
@@ -35,7 +35,7 @@ class EmptyBatch(Function):
 
     def backward_graph(self, g):
         from ..tensor import Tensor  # zeros whatever g is: every higher derivative is zero too
-        return tuple(None if grad is None else Tensor(grad) for grad in self.backward(g.data))
+        return tuple(None if grad is None else Tensor(grad) for grad in self.backward(g.array))
 
 
 def empty_batch(shape, x, *params):

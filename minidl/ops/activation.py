@@ -144,7 +144,7 @@ def _in_place(name, x, out):
             raise RuntimeError(f"{name}(inplace=True): a leaf Tensor that requires grad is being used "
                                "in an in-place operation")
         return out
-    x.data[...] = out.data
+    x.array[...] = out.array
     return x
 
 

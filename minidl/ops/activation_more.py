@@ -27,15 +27,15 @@ def _floating(name, input):
     """PyTorch's NotImplementedError (a RuntimeError) for an activation of a non-floating tensor."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         names = {"i8": "Long", "i4": "Int", "i2": "Short", "i1": "Char", "u1": "Byte", "b1": "Bool"}
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
-                                  f"'{names.get(input.data.dtype.str[1:], input.dtype)}'")
+                                  f"'{names.get(input.array.dtype.str[1:], input.dtype)}'")
 
 
 def _zero(x):
     """A constant 0-d zero of ``x``'s dtype and device (no gradient)."""
-    return Tensor(x.xp.zeros((), dtype=x.data.dtype))
+    return Tensor(x.xp.zeros((), dtype=x.array.dtype))
 
 
 def _where(mask, a, b):
@@ -124,7 +124,7 @@ def logsigmoid(input):
 def _elu_like(input, alpha, input_scale, scale):
     """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))`` with PyTorch's gradient at 0
     (``alpha * input_scale * scale``, the left limit)."""
-    positive = input.data > 0
+    positive = input.array > 0
     negative_part = (exp(_where(positive, _zero(input), input) * input_scale) - 1.0) * alpha
     out = _where(positive, input, negative_part)
     return out * scale if scale != 1.0 else out
@@ -157,7 +157,7 @@ def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6; (*) -> (*). Gradient 0 up to -3, x/3 + 1/2 strictly between, 1 from 3 on
     (PyTorch's)."""
     _floating("hardswish", input)
-    x = input.data
+    x = input.array
     middle = input * (input + 3.0) * (1.0 / 6.0)
     out = _where(x <= -3, _zero(input), _where(x < 3, middle, input))
     return _in_place("hardswish", input, out) if inplace else out
@@ -189,7 +189,7 @@ def tanhshrink(input):
 
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else ``value``; (*) -> (*). Gradient 1 where x > threshold, else 0."""
-    out = _where(input.data > threshold, input, Tensor(input.xp.full((), value, dtype=input.data.dtype)))
+    out = _where(input.array > threshold, input, Tensor(input.xp.full((), value, dtype=input.array.dtype)))
     return _in_place("threshold", input, out) if inplace else out
 
 
@@ -232,7 +232,7 @@ def prelu(input, weight):
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
     negative = input * weight
-    return _where(input.data > 0, input, negative)
+    return _where(input.array > 0, input, negative)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -240,11 +240,11 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     drawn from minidl's seeded generator; in eval by (lower + upper) / 2. (*) -> (*)."""
     _floating("rrelu_with_noise", input)
     if training:
-        u = random_uniform(input.xp, tuple(input.shape), input.data.dtype)
-        slope = (lower + (upper - lower) * u).astype(input.data.dtype, copy=False)
+        u = random_uniform(input.xp, tuple(input.shape), input.array.dtype)
+        slope = (lower + (upper - lower) * u).astype(input.array.dtype, copy=False)
     else:
-        slope = input.xp.full((), (lower + upper) / 2.0, dtype=input.data.dtype)
-    out = _where(input.data > 0, input, input * Tensor(slope))
+        slope = input.xp.full((), (lower + upper) / 2.0, dtype=input.array.dtype)
+    out = _where(input.array > 0, input, input * Tensor(slope))
     return _in_place("rrelu", input, out) if inplace else out
 
 
@@ -253,7 +253,7 @@ def softshrink(input, lambd=0.5):
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     _floating("softshrink", input)
-    x = input.data
+    x = input.array
     inner = _where(x < -lambd, input + lambd, _zero(input))
     return _where(x > lambd, input - lambd, inner)
 
@@ -261,6 +261,6 @@ def softshrink(input, lambd=0.5):
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0; (*) -> (*)."""
     _floating("hardshrink", input)
-    x = input.data
+    x = input.array
     return _where((x > lambd) | (x < -lambd), input, _zero(input))
 

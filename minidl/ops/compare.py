@@ -19,11 +19,11 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "
 def _raw(value, like, name):
     """The array or number behind ``value``, on ``like``'s device."""
     if isinstance(value, Tensor):
-        if type(value.data) is not type(like.data) and value.data.ndim:
+        if type(value.array) is not type(like.array) and value.array.ndim:
             raise DeviceError(f"{name}: tensors are on different devices ({like.device} and {value.device})")
-        return value.data
+        return value.array
     if isinstance(value, (list, tuple)):
-        return get_array_module(like.data).asarray(value)
+        return get_array_module(like.array).asarray(value)
     return value
 
 
@@ -34,9 +34,9 @@ def _compare(op, name, a, b):
               operator.le: operator.ge, operator.ge: operator.le}.get(op, op)
     other = _raw(b, a, name)
     try:
-        return Tensor(op(a.data, other))
+        return Tensor(op(a.array, other))
     except ValueError:
-        raise RuntimeError(f"{name}: shapes {tuple(a.data.shape)} and {tuple(np.shape(other))} cannot be "
+        raise RuntimeError(f"{name}: shapes {tuple(a.array.shape)} and {tuple(np.shape(other))} cannot be "
                            f"broadcast together") from None
 
 
@@ -78,56 +78,56 @@ def equal(input, other):
     """True when both tensors have the same shape and the same elements (a Python bool)."""
     if tuple(input.shape) != tuple(other.shape):
         return False
-    return bool((input.data == _raw(other, input, "equal")).all())
+    return bool((input.array == _raw(other, input, "equal")).all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor."""
-    xp = get_array_module(input.data)
-    return Tensor(xp.isclose(input.data, _raw(other, input, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    xp = get_array_module(input.array)
+    return Tensor(xp.isclose(input.array, _raw(other, input, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when :func:`isclose` holds everywhere (a Python bool)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
 def isnan(input):
     """Elementwise NaN test, a bool tensor."""
-    return Tensor(get_array_module(input.data).isnan(input.data))
+    return Tensor(get_array_module(input.array).isnan(input.array))
 
 
 def isinf(input):
     """Elementwise infinity test, a bool tensor."""
-    return Tensor(get_array_module(input.data).isinf(input.data))
+    return Tensor(get_array_module(input.array).isinf(input.array))
 
 
 def isfinite(input):
     """Elementwise finiteness test, a bool tensor."""
-    return Tensor(get_array_module(input.data).isfinite(input.data))
+    return Tensor(get_array_module(input.array).isfinite(input.array))
 
 
 def logical_not(input):
     """Elementwise logical not, a bool tensor."""
-    return Tensor(get_array_module(input.data).logical_not(input.data))
+    return Tensor(get_array_module(input.array).logical_not(input.array))
 
 
 def logical_and(input, other):
     """Elementwise logical and, a bool tensor."""
-    return Tensor(get_array_module(input.data).logical_and(input.data, _raw(other, input, "logical_and")))
+    return Tensor(get_array_module(input.array).logical_and(input.array, _raw(other, input, "logical_and")))
 
 
 def logical_or(input, other):
     """Elementwise logical or, a bool tensor."""
-    return Tensor(get_array_module(input.data).logical_or(input.data, _raw(other, input, "logical_or")))
+    return Tensor(get_array_module(input.array).logical_or(input.array, _raw(other, input, "logical_or")))
 
 
 def _bitwise(op, name, a, b):
     if not isinstance(a, Tensor):
         a, b = b, a
-    if a.data.dtype.kind not in "iub":
+    if a.array.dtype.kind not in "iub":
         raise TypeError(f"{name}: only integer and bool tensors are supported, got dtype {a.dtype}")
-    return Tensor(op(a.data, _raw(b, a, name)))
+    return Tensor(op(a.array, _raw(b, a, name)))
 
 
 def bitwise_and(input, other):
@@ -147,6 +147,6 @@ def bitwise_xor(input, other):
 
 def bitwise_not(input):
     """``~input`` for integer tensors (logical not for bool)."""
-    if input.data.dtype.kind not in "iub":
+    if input.array.dtype.kind not in "iub":
         raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got dtype {input.dtype}")
-    return Tensor(~input.data)
+    return Tensor(~input.array)

@@ -71,14 +71,14 @@ class Einsum(Function):
                 grads.append(None)
                 continue
             equation, extra = self._grad_equation(i)
-            others = [self.inputs[j].data for j in range(len(self.terms)) if j != i]
+            others = [self.inputs[j].array for j in range(len(self.terms)) if j != i]
             consts = [xp.eye(n, dtype=g.dtype) if kind == "eye" else xp.ones(n, dtype=g.dtype) for kind, n in extra]
             operands = [g] + others + consts
             grads.append(xp.einsum(equation, *operands, optimize=len(operands) > 1))
         return tuple(grads) if len(grads) > 1 else grads[0]
 
     def backward_graph(self, g):
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         grads = []
         for i in range(len(self.terms)):
             if not self.needs_input_grad[i]:
@@ -87,7 +87,7 @@ class Einsum(Function):
             equation, extra = self._grad_equation(i)
             lhs, target = equation.split("->")
             others = [self.inputs[j] for j in range(len(self.terms)) if j != i]
-            consts = [Tensor(xp.eye(n, dtype=g.data.dtype) if kind == "eye" else xp.ones(n, dtype=g.data.dtype))
+            consts = [Tensor(xp.eye(n, dtype=g.array.dtype) if kind == "eye" else xp.ones(n, dtype=g.array.dtype))
                       for kind, n in extra]
             operands = [g] + others + consts
             grads.append(Einsum.apply(*operands, terms=tuple(lhs.split(",")), out=target,
@@ -98,7 +98,7 @@ class Einsum(Function):
 def _sizes_of(terms, operands):
     sizes = {}
     for term, op in zip(terms, operands):
-        for c, n in zip(term, op.data.shape):
+        for c, n in zip(term, op.array.shape):
             sizes[c] = max(sizes.get(c, 1), int(n))
     return sizes
 
@@ -202,15 +202,15 @@ def einsum(*args):
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
     operands = [o if isinstance(o, Tensor) else as_tensor(o) for o in operands]
-    dtypes = {o.data.dtype for o in operands}
+    dtypes = {o.array.dtype for o in operands}
     if len(dtypes) > 1:
         raise RuntimeError(f"einsum(): expected all operands to have the same dtype, got "
                            f"{', '.join(sorted(str(d) for d in dtypes))}")
-    terms, out = _parse(equation, [o.data.shape for o in operands])
+    terms, out = _parse(equation, [o.array.shape for o in operands])
     sizes = {}
     for i, (term, op) in enumerate(zip(terms, operands)):
         own = {}
-        for c, n in zip(term, op.data.shape):
+        for c, n in zip(term, op.array.shape):
             if c in own and own[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't "
                                    f"match, {own[c]} != {n}")
@@ -223,6 +223,6 @@ def einsum(*args):
     from .shape import expand
     for i, (term, op) in enumerate(zip(terms, operands)):
         full = tuple(sizes[c] for c in term)
-        if tuple(op.data.shape) != full:   # a letter of size 1 here, larger elsewhere: broadcast
+        if tuple(op.array.shape) != full:   # a letter of size 1 here, larger elsewhere: broadcast
             operands[i] = expand(op, *full)
     return Einsum.apply(*operands, terms=tuple(terms), out=out, sizes=sizes)

@@ -20,7 +20,7 @@ __all__ = ["sin", "cos", "sign", "floor", "ceil", "round", "trunc", "clamp", "wh
 
 def _zeros_like(g, shape):
     """A constant zero gradient of ``shape`` (a piecewise-constant op's: no dependence on anything)."""
-    return Tensor(get_array_module(g.data).zeros(shape, dtype=g.dtype))
+    return Tensor(get_array_module(g.array).zeros(shape, dtype=g.dtype))
 
 
 def _masked_grad(g, mask, keep=True):
@@ -28,7 +28,7 @@ def _masked_grad(g, mask, keep=True):
 
     A Where rather than a product by the mask, so that an infinite ``g`` at a masked-out place gives 0, not NaN.
     """
-    zero = Tensor(get_array_module(g.data).zeros((), dtype=g.dtype))
+    zero = Tensor(get_array_module(g.array).zeros((), dtype=g.dtype))
     return Where.apply(g, zero, cond=mask) if keep else Where.apply(zero, g, cond=mask)
 
 
@@ -125,7 +125,7 @@ class FloorDivide(Function):
                            "use torch.div(a, b, rounding_mode='floor') for a zero gradient, or a / b")
 
     def backward_graph(self, g):
-        return self.backward(g.data)   # raises, as the array path does
+        return self.backward(g.array)   # raises, as the array path does
 
 
 class RoundedDivide(Function):
@@ -240,7 +240,7 @@ def where(condition, input=None, other=None):
     With ``condition`` alone: the indices of its non-zero elements, a tuple
     of int64 tensors (one per dimension), as ``torch.where(condition)``.
     """
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
         return tuple(Tensor(i.astype(np.int64)) for i in get_array_module(cond).nonzero(cond))
     if input is None or other is None:
@@ -254,10 +254,10 @@ def where(condition, input=None, other=None):
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     try:
-        np.broadcast_shapes(cond.shape, a.data.shape, b.data.shape)
+        np.broadcast_shapes(cond.shape, a.array.shape, b.array.shape)
     except ValueError:
-        raise ValueError(f"where: condition {tuple(cond.shape)}, input {tuple(a.data.shape)} and other "
-                         f"{tuple(b.data.shape)} cannot be broadcast together") from None
+        raise ValueError(f"where: condition {tuple(cond.shape)}, input {tuple(a.array.shape)} and other "
+                         f"{tuple(b.array.shape)} cannot be broadcast together") from None
     out = Where.apply(a, b, cond=cond)
     return out
 

@@ -17,7 +17,7 @@ def one_hot(tensor, num_classes=-1):
     >>> F.one_hot(mdl.tensor([0, 2]), 3).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    t = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensor (integer dtype), got dtype {t.dtype}")
     from ..backend import get_array_module

@@ -39,7 +39,7 @@ class Gather(Function):
         # gathering along dim is x[grids] with open grids for the other dims: its gradient is the
         # recorded scatter-add IndexScatter, whose own gradient is that indexing again (GetItem)
         from .shape import IndexScatter
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         grids = list(xp.ogrid[tuple(slice(0, n) for n in self.index.shape)])
         grids[self.dim] = self.index
         return IndexScatter.apply(g, in_shape=self.in_shape, index=tuple(grids))
@@ -73,8 +73,8 @@ def _dim(dim, ndim):
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): values picked along ``dim``."""
     input = _coerce(input)
-    d = _dim(dim, input.data.ndim)
-    idx = index.data if isinstance(index, Tensor) else get_array_module(input.data).asarray(index)
+    d = _dim(dim, input.array.ndim)
+    idx = index.array if isinstance(index, Tensor) else get_array_module(input.array).asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
     return Gather.apply(input, index=idx, dim=d)
@@ -82,7 +82,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def _with_dim(name, input, dim, keepdim, argfn):
     """(values, indices) along ``dim``, the values a Gather so the gradient reaches the chosen elements."""
-    x = input.data
+    x = input.array
     d = _dim(dim, x.ndim)
     if x.ndim and x.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
@@ -104,7 +104,7 @@ def _reduce_or_pair(name, input, dim, keepdim, other, argfn, pairwise, full):
     if other is not None:
         return pairwise(input, other)
     if dim is None:
-        if input.data.size == 0:
+        if input.array.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         return full.apply(input, axes=None, keepdims=False)
@@ -122,7 +122,7 @@ def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     input = _coerce(input)
     from .math import maximum
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     return _reduce_or_pair("max", input, dim, keepdim, other, xp.argmax, maximum, Max)
 
 
@@ -131,7 +131,7 @@ def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     input = _coerce(input)
     from .math import minimum
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    xp = get_array_module(input.data)
+    xp = get_array_module(input.array)
     return _reduce_or_pair("min", input, dim, keepdim, other, xp.argmin, minimum, Min)
 
 
@@ -139,9 +139,9 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
-    if input.data.size == 0:
-        raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.data.shape)}")
+    axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
+    if input.array.size == 0:
+        raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
     return Max.apply(input, axes=axes, keepdims=keepdim)
 
 
@@ -149,15 +149,15 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Minimum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    axes = None if dim is None or dim == () else _norm_axis(dim, input.data.ndim)
-    if input.data.size == 0:
-        raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.data.shape)}")
+    axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
+    if input.array.size == 0:
+        raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
     return Min.apply(input, axes=axes, keepdims=keepdim)
 
 
 def _arg(fn, name, input, dim, keepdim, axis, keepdims):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    x = input.data
+    x = input.array
     if x.size == 0:
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
@@ -172,18 +172,18 @@ def _arg(fn, name, input, dim, keepdim, axis, keepdims):
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the maximum (of the flattened tensor without ``dim``), int64, first one on ties."""
     input = _coerce(input)
-    return _arg(get_array_module(input.data).argmax, "argmax", input, dim, keepdim, axis, keepdims)
+    return _arg(get_array_module(input.array).argmax, "argmax", input, dim, keepdim, axis, keepdims)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the minimum (of the flattened tensor without ``dim``), int64, first one on ties."""
     input = _coerce(input)
-    return _arg(get_array_module(input.data).argmin, "argmin", input, dim, keepdim, axis, keepdims)
+    return _arg(get_array_module(input.array).argmin, "argmin", input, dim, keepdim, axis, keepdims)
 
 
 def _logical(fn, input, dim, keepdim, axis, keepdims):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
-    x = input.data
+    x = input.array
     axes = None if dim is None else _norm_axis(dim, x.ndim)
     return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
 
@@ -191,19 +191,19 @@ def _logical(fn, input, dim, keepdim, axis, keepdims):
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (along ``dim``) is non-zero; a bool tensor."""
     input = _coerce(input)
-    return _logical(get_array_module(input.data).all, input, dim, keepdim, axis, keepdims)
+    return _logical(get_array_module(input.array).all, input, dim, keepdim, axis, keepdims)
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (along ``dim``) is non-zero; a bool tensor."""
     input = _coerce(input)
-    return _logical(get_array_module(input.data).any, input, dim, keepdim, axis, keepdims)
+    return _logical(get_array_module(input.array).any, input, dim, keepdim, axis, keepdims)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (ascending unless ``descending``); values differentiable."""
     input = _coerce(input)
-    x = input.data
+    x = input.array
     xp = get_array_module(x)
     if x.ndim == 0:
         from .layout import Clone
@@ -227,12 +227,12 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
     input = _coerce(input)
-    x = input.data
+    x = input.array
     d = _dim(dim, builtins.max(x.ndim, 1))
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: k={k} for dimension {dim} of size {n}")
     values, indices = sort(input, d, descending=largest)
     index = (slice(None),) * d + (slice(0, k),)
-    idx = indices.data[index]
+    idx = indices.array[index]
     return return_types.topk(Gather.apply(as_tensor(input), index=idx, dim=d), Tensor(idx))

@@ -15,7 +15,7 @@ __all__ = ["Fill", "CopyFrom", "SetItem"]
 def _zeros(g, shape):
     """A constant zero gradient of ``shape`` (the overwritten value's: it no longer affects anything)."""
     from ..tensor import Tensor
-    return Tensor(get_array_module(g.data).zeros(shape, dtype=g.dtype))
+    return Tensor(get_array_module(g.array).zeros(shape, dtype=g.dtype))
 
 
 class Fill(Function):

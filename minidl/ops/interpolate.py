@@ -136,7 +136,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 for n, o, s in zip(spatial, sizes, scales)]
     else:
         pairs = [_nearest_matrix(n, o, s, mode == "nearest-exact") for n, o, s in zip(spatial, sizes, scales)]
-        if input.data.size and not bool(xp.isfinite(input.data).all()):
+        if input.array.size and not bool(xp.isfinite(input.array).all()):
             index = tuple(xp.asarray(src.reshape((-1,) + (1,) * (len(pairs) - 1 - d)))
                           for d, (_, src) in enumerate(pairs))
             return input[(slice(None), slice(None)) + index]

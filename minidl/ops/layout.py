@@ -96,4 +96,4 @@ def flip(input, dims):
     """``input`` with the order of elements reversed along each of ``dims`` (an int or a tuple)."""
     from .shape import _dim
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(input, dims=tuple(_dim(d, input.data.ndim) for d in dims))
+    return Flip.apply(input, dims=tuple(_dim(d, input.array.ndim) for d in dims))

@@ -116,10 +116,10 @@ class Cholesky(Function):
         return 0.5 * (s + _mT(s))
 
     def backward_graph(self, g):
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         lo = Cholesky.apply(self.inputs[0])
         n = lo.shape[-1]
-        p = lo.mT.matmul(g) * Tensor(xp.tri(n, dtype=g.data.dtype) - 0.5 * xp.eye(n, dtype=g.data.dtype))
+        p = lo.mT.matmul(g) * Tensor(xp.tri(n, dtype=g.array.dtype) - 0.5 * xp.eye(n, dtype=g.array.dtype))
         s = Solve.apply(lo.mT, Solve.apply(lo.mT, p).mT).mT
         return 0.5 * (s + s.mT)
 
@@ -153,14 +153,14 @@ class EighPart(Function):
 
     def backward_graph(self, g):
         from ..linalg import eigh
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         w, v = eigh(self.inputs[0])
         if self.part == "L":
             return v.matmul(_diag_tensor(g)).matmul(v.mT)
         vgv = v.mT.matmul(g)
         n = w.shape[-1]
-        off = Tensor(1 - xp.eye(n, dtype=g.data.dtype))
-        e = w.unsqueeze(-2) - w.unsqueeze(-1) + Tensor(xp.eye(n, dtype=g.data.dtype))
+        off = Tensor(1 - xp.eye(n, dtype=g.array.dtype))
+        e = w.unsqueeze(-2) - w.unsqueeze(-1) + Tensor(xp.eye(n, dtype=g.array.dtype))
         return v.matmul((vgv - vgv.mT) * 0.5 / e * off).matmul(v.mT)
 
 
@@ -206,14 +206,14 @@ class SvdPart(Function):
 
     def backward_graph(self, g):
         from ..linalg import svd
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         u, s, vh = svd(self.inputs[0], full_matrices=False)
         m, n, k = u.shape[-2], vh.shape[-1], s.shape[-1]
         if self.part == "S":
             return (u * g.unsqueeze(-2)).matmul(vh)
         s2 = s * s
-        e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + Tensor(xp.eye(k, dtype=g.data.dtype))
-        off = Tensor(1 - xp.eye(k, dtype=g.data.dtype))
+        e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + Tensor(xp.eye(k, dtype=g.array.dtype))
+        off = Tensor(1 - xp.eye(k, dtype=g.array.dtype))
         if self.part == "U":
             ugu = u.mT.matmul(g)
             out = u.matmul((ugu - ugu.mT) * s.unsqueeze(-2) / e * off).matmul(vh)
@@ -255,14 +255,14 @@ class QrPart(Function):
 
     def backward_graph(self, g):
         from ..linalg import qr
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         q, r = qr(self.inputs[0])
         n = r.shape[-1]
         if self.part == "Q":
             m, gq = -(g.mT.matmul(q)), g
         else:
             m, gq = r.matmul(g.mT), None
-        low = m * Tensor(xp.tri(n, k=-1, dtype=g.data.dtype))
-        sym = low + low.mT + m * Tensor(xp.eye(n, dtype=g.data.dtype))
+        low = m * Tensor(xp.tri(n, k=-1, dtype=g.array.dtype))
+        sym = low + low.mT + m * Tensor(xp.eye(n, dtype=g.array.dtype))
         x = q.matmul(sym) if gq is None else gq + q.matmul(sym)
         return Solve.apply(r, x.mT).mT

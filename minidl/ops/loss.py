@@ -33,7 +33,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _reduce(loss, reduction):
     if reduction == "mean":
         if isinstance(loss, Tensor):
-            if loss.data.size == 0:  # the mean of an empty batch is NaN (PyTorch), without NumPy's warning
+            if loss.array.size == 0:  # the mean of an empty batch is NaN (PyTorch), without NumPy's warning
                 return loss.sum() * float("nan")
         elif loss.size == 0:
             return get_array_module(loss).full((), float("nan"), dtype=loss.dtype)
@@ -120,7 +120,7 @@ class NLLLoss(Function):
         return grad * _scale_grad(g, n, self.reduction, self.dtype)
 
     def backward_graph(self, g):
-        xp = get_array_module(g.data)
+        xp = get_array_module(g.array)
         minus_onehot = -_target_weights(xp, self.shape, self.target, 0.0, self.dtype)
         return Tensor(minus_onehot) * _scale_grad_tensor(g, self.shape[0], self.reduction)
 
@@ -145,7 +145,7 @@ def reduction_arg(name, size_average, reduce, reduction):
 def _raw(value, like):
     """``value`` (Tensor, array, list, scalar) as a backend array on ``like``'s device."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     arr = value if is_device_array(value) else np.asarray(value)
     return to_device(arr, like.device) if like.device.type != "cpu" else arr
 
@@ -285,7 +285,7 @@ def _probability_cross_entropy(input, target, weight, reduction, smoothing):
     if reduction == "sum":
         return total
     with np.errstate(invalid="ignore", divide="ignore"):
-        return total / float(input.data.size // c if c else 0)
+        return total / float(input.array.size // c if c else 0)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

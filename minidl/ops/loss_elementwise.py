@@ -118,7 +118,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def _clamped_log(p):
     """max(log(p), -100) with a finite gradient everywhere (zero where the clamp is active)."""
-    x = p.data
+    x = p.array
     tiny = float(np.finfo(x.dtype).tiny)
     keep = x.astype(np.float64) >= _LOG_FLOOR
     if bool(keep.all()):
@@ -136,7 +136,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """
     reduction = reduction_arg("binary_cross_entropy", size_average, reduce, reduction)
     target = _target("binary_cross_entropy", input, target, same_shape=True)
-    x = input.data
+    x = input.array
     if x.size and bool(((x < 0) | (x > 1)).any()):
         raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
                          f"(input of shape {tuple(input.shape)} has min {float(x.min())}, "

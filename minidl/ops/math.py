@@ -33,11 +33,11 @@ def _check_broadcast(name, a_shape, b_shape):
 
 def cast(t, np_dtype):
     """``t`` with dtype ``np_dtype``: a recorded Cast when ``t`` requires grad, else a plain copy."""
-    if t.data.dtype == np_dtype:
+    if t.array.dtype == np_dtype:
         return t
     if t.requires_grad:
         return Cast.apply(t, dtype=np_dtype)
-    return Tensor(t.data.astype(np_dtype))
+    return Tensor(t.array.astype(np_dtype))
 
 
 def promote(name, a, b):
@@ -48,7 +48,7 @@ def promote(name, a, b):
     else:
         tb = b
         ta = as_tensor(a, like=b)
-    da, db = ta.data, tb.data
+    da, db = ta.array, tb.array
     if da.dtype != db.dtype:
         target = result_type(a, b)  # the original operands: Python numbers count as "wrapped"
         ta, tb = cast(ta, target), cast(tb, target)
@@ -407,7 +407,7 @@ def mul(a, b):
 def div(a, b):
     """a / b with broadcasting; true division, so integers give float32 (as PyTorch)."""
     a, b = promote("div", a, b)
-    if a.data.dtype.kind not in "fc":
+    if a.array.dtype.kind not in "fc":
         a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
     return Div.apply(a, b)
 
@@ -424,9 +424,9 @@ def pow(a, b):
     to a float power becomes float32.
     """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
-        if a.data.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
+        if a.array.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
             a = cast(a, np.dtype(np.float32))
-        elif a.data.dtype.kind == "b":
+        elif a.array.dtype.kind == "b":
             a = cast(a, np.dtype(np.int64))
         return PowScalar.apply(a, exponent=b)
     return _binary(Pow, "pow", a, b)
@@ -456,7 +456,7 @@ def promote_matmul(a, b):
     """Both operands as Tensors of one dtype (no broadcast check: matmul checks its own shapes)."""
     like = a if isinstance(a, Tensor) else b
     a, b = as_tensor(a, like=like), as_tensor(b, like=like)
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         target = result_type(a, b)
         a, b = cast(a, target), cast(b, target)
     return a, b
@@ -466,7 +466,7 @@ def _float(a):
     """``a`` as a Tensor, integer and bool tensors cast to float32 (as PyTorch's float-only functions)."""
     if not isinstance(a, Tensor):
         a = as_tensor(a)
-    if a.data.dtype.kind not in "fc":
+    if a.array.dtype.kind not in "fc":
         a = cast(a, np.dtype(np.float32))
     return a
 

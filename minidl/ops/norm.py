@@ -162,7 +162,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                              f"has {C} channels")
     if x.shape[0] == 0:  # PyTorch: an empty result, running statistics untouched
         return empty_batch(x.shape, x, weight, bias)
-    rm = None if running_mean is None else running_mean.data
-    rv = None if running_var is None else running_var.data
+    rm = None if running_mean is None else running_mean.array
+    rv = None if running_var is None else running_var.array
     return BatchNorm.apply(x, weight, bias, running_mean=rm, running_var=rv,
                            training=training, momentum=momentum, eps=eps)

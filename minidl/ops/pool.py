@@ -293,7 +293,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if min(dilation) < 1:
         raise ValueError(f"max_pool2d: dilation {dilation} must be >= 1")
     if dilation != (1, 1):
-        index = _dilated_max_indices(input.data, kernel, stride, padding, dilation, ceil_mode)
+        index = _dilated_max_indices(input.array, kernel, stride, padding, dilation, ceil_mode)
         out = _gather_plane(input, index)
         return (out, Tensor(index)) if return_indices else out
     out_hw = _pool_output("max_pool2d", input, kernel, stride, padding, ceil_mode)
@@ -392,7 +392,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         shape = tuple(input.shape[:2]) + (oh, ow)
         out = empty_batch(shape, input)
         return (out, Tensor(input.xp.zeros(shape, dtype=np.int64))) if return_indices else out
-    x = input.data
+    x = input.array
     xp = get_array_module(x)
     n, c, h, w = x.shape
     if h == 0 or w == 0:

@@ -139,9 +139,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    elif input.data.dtype.kind in "iub" and input.data.dtype != np.int64:
+    elif input.array.dtype.kind in "iub" and input.array.dtype != np.int64:
         input = cast(input, np.dtype(np.int64))
-    return Sum.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
+    return Sum.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -152,10 +152,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    if input.data.dtype.kind not in "fc":
+    if input.array.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {input.dtype}")
-    return Mean.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
+    return Mean.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):

@@ -172,13 +172,13 @@ def reshape(x, *shape):
     """Reshape to ``shape`` (varargs or a tuple, one -1 allowed)."""
     x = _coerce(x)
     shape = _shape_arg(shape)
-    size = x.data.size
+    size = x.array.size
     known = int(np.prod([s for s in shape if s != -1]))
     free = sum(1 for s in shape if s == -1)
     fits = (free == 0 and known == size) or (free == 1 and known > 0 and size % known == 0)
     if not fits or free > 1:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size} "
-                           f"(reshape of a tensor of shape {tuple(x.data.shape)})")
+                           f"(reshape of a tensor of shape {tuple(x.array.shape)})")
     return Reshape.apply(x, shape=shape)
 
 
@@ -198,7 +198,7 @@ def transpose(input, dim0, dim1):
     minidl.Size([4, 3, 2])
     """
     input = _coerce(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     if nd == 0:
         _dim(dim0, 0), _dim(dim1, 0)
         return Reshape.apply(input, shape=())
@@ -212,10 +212,10 @@ def permute(input, *dims):
     """Reorder the dimensions: output dim i is input dim ``dims[i]`` (varargs or a tuple)."""
     input = _coerce(input)
     dims = _shape_arg(dims)
-    nd = input.data.ndim
+    nd = input.array.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(): number of dims don't match: the tensor has {nd} dims "
-                           f"(shape {tuple(input.data.shape)}) but {len(dims)} were given ({dims})")
+                           f"(shape {tuple(input.array.shape)}) but {len(dims)} were given ({dims})")
     axes = tuple(_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
@@ -225,16 +225,16 @@ def permute(input, *dims):
 def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
     input = _coerce(input)
-    nd = input.data.ndim
+    nd = input.array.ndim
     d = _dim(dim, nd + 1)
-    shape = tuple(input.data.shape)
+    shape = tuple(input.array.shape)
     return Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:])
 
 
 def squeeze(input, dim=None):
     """Drop dimensions of size 1: all of them, or only ``dim`` (an int or a tuple) when it has size 1."""
     input = _coerce(input)
-    shape = tuple(input.data.shape)
+    shape = tuple(input.array.shape)
     nd = len(shape)
     if dim is None:
         dims = {i for i, n in enumerate(shape) if n == 1}
@@ -249,7 +249,7 @@ def expand(input, *sizes):
     input = _coerce(input)
     from .layout import Expand
     sizes = _shape_arg(sizes)
-    shape = tuple(input.data.shape)
+    shape = tuple(input.array.shape)
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(shape)})")
@@ -278,7 +278,7 @@ def repeat(input, *sizes):
     input = _coerce(input)
     from .layout import Repeat
     sizes = _shape_arg(sizes)
-    if len(sizes) < input.data.ndim:
+    if len(sizes) < input.array.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                            "of tensor")
     return Repeat.apply(input, reps=sizes)
@@ -292,8 +292,8 @@ def _slice_along(input, d, start, stop):
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the listed sizes."""
     tensor = _coerce(tensor)
-    d = _dim(dim, tensor.data.ndim)
-    n = tensor.data.shape[d]
+    d = _dim(dim, tensor.array.ndim)
+    n = tensor.array.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -314,7 +314,7 @@ def chunk(input, chunks, dim=0):
     input = _coerce(input)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input.data.shape[_dim(dim, input.data.ndim)]
+    n = input.array.shape[_dim(dim, input.array.ndim)]
     step = max(-(-n // chunks), 1)
     return split(input, step, dim)
 
@@ -322,14 +322,14 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
-    d = _dim(dim, input.data.ndim)
-    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.data.shape[d]))
+    d = _dim(dim, input.array.ndim)
+    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.array.shape[d]))
 
 
 def _index_part(item, x):
     """One element of an index as NumPy/CuPy understands it (Tensors and lists become arrays)."""
     if isinstance(item, Tensor):
-        return item.data
+        return item.array
     if isinstance(item, list):
         return x.xp.asarray(np.asarray(item)) if x.device.type != "cpu" else np.asarray(item)
     return item
@@ -358,7 +358,7 @@ def getitem(x, index):
 def index_select(input, dim, index):
     """The entries of ``input`` at ``index`` (a 1-D integer tensor) along ``dim``; repeats add up in backward."""
     input = _coerce(input)
-    d = _dim(dim, input.data.ndim)
+    d = _dim(dim, input.array.ndim)
     idx = _index_part(index, input)
     if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
@@ -369,8 +369,8 @@ def index_select(input, dim, index):
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim with ``as_tuple``."""
     input = _coerce(input)
-    xp = get_array_module(input.data)
-    parts = xp.nonzero(input.data.reshape(1) if input.data.ndim == 0 else input.data)
+    xp = get_array_module(input.array)
+    parts = xp.nonzero(input.array.reshape(1) if input.array.ndim == 0 else input.array)
     if as_tuple:
         return tuple(Tensor(p.astype(np.int64)) for p in parts)
     return Tensor(xp.stack(parts, axis=1).astype(np.int64) if parts else xp.zeros((0, 0), np.int64))
@@ -380,8 +380,8 @@ def masked_select(input, mask):
     """The elements of ``input`` where ``mask`` (bool, broadcast) is True, as a 1-D tensor."""
     input = _coerce(input)
     cond = _index_part(mask, input)
-    shape = np.broadcast_shapes(tuple(cond.shape), tuple(input.data.shape))
-    if tuple(shape) != tuple(input.data.shape):
+    shape = np.broadcast_shapes(tuple(cond.shape), tuple(input.array.shape))
+    if tuple(shape) != tuple(input.array.shape):
         from .layout import Expand
         input = Expand.apply(input, shape=tuple(shape))
     return getitem(input, get_array_module(cond).broadcast_to(cond, shape))
@@ -399,12 +399,12 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
-    ref = tuple(tensors[0].data.shape)
+    ref = tuple(tensors[0].array.shape)
     ax = _dim(dim, len(ref))
     for t in tensors[1:]:
         if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != ax):
             raise ValueError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
-    if any(t.data.dtype != tensors[0].data.dtype for t in tensors):
+    if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)
         tensors = [cast(t, target) for t in tensors]
     return Concat.apply(*tensors, axis=ax)
@@ -427,10 +427,10 @@ def stack(tensors, dim=0, *, axis=None, out=None):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
                              f"and {tuple(t.shape)}")
-    if any(t.data.dtype != tensors[0].data.dtype for t in tensors):
+    if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)
         tensors = [cast(t, target) for t in tensors]
-    return Stack.apply(*tensors, axis=_dim(dim, tensors[0].data.ndim + 1))
+    return Stack.apply(*tensors, axis=_dim(dim, tensors[0].array.ndim + 1))
 
 
 def flatten(x, start_dim=1, end_dim=-1):
@@ -440,14 +440,14 @@ def flatten(x, start_dim=1, end_dim=-1):
     ``Tensor.flatten`` are PyTorch's, with ``start_dim=0``.
     """
     x = _coerce(x)
-    nd = x.data.ndim
+    nd = x.array.ndim
     if nd == 0:
         return reshape(x, 1)
     s, e = _dim(start_dim, nd), _dim(end_dim, nd)
     if s > e:
         raise RuntimeError(f"flatten() has invalid args: start_dim cannot come after end_dim "
-                           f"(start_dim={start_dim}, end_dim={end_dim}, shape {tuple(x.data.shape)})")
-    shape = tuple(x.data.shape)
+                           f"(start_dim={start_dim}, end_dim={end_dim}, shape {tuple(x.array.shape)})")
+    shape = tuple(x.array.shape)
     shape = shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:]
     return Reshape.apply(x, shape=shape)
 

@@ -60,7 +60,7 @@ class Prod(Function):
         n = moved.shape[-1]
         stacked = BroadcastTo.apply(Reshape.apply(moved, shape=(1,) + tuple(moved.shape)),
                                     shape=(n,) + tuple(moved.shape))     # (n, ..., n)
-        xp = get_array_module(x.data)
+        xp = get_array_module(x.array)
         diagonal = xp.eye(n, dtype=bool).reshape((n,) + (1,) * (nd - 1) + (n,))
         one = Tensor(xp.ones((), dtype=x.dtype))
         others = Prod.apply(Where.apply(one, stacked, cond=diagonal), axis=nd, keepdims=False)   # (n, ...)
@@ -152,7 +152,7 @@ class CumSum(Function):
 
 
 def _floating(name, input):
-    if input.data.dtype.kind not in "fc":
+    if input.array.dtype.kind not in "fc":
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex dtypes. "
                            f"Got {input.dtype} instead.")
 
@@ -165,13 +165,13 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    elif input.data.dtype.kind in "iub":
+    elif input.array.dtype.kind in "iub":
         input = cast(input, np.dtype(np.int64))
     if dim is None:
         return Prod.apply(input, axis=None, keepdims=False)
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"prod(): dim must be a single int, got {dim!r}")
-    return Prod.apply(input, axis=_norm_axis(dim, input.data.ndim)[0] if input.data.ndim else None,
+    return Prod.apply(input, axis=_norm_axis(dim, input.array.ndim)[0] if input.array.ndim else None,
                       keepdims=keepdim)
 
 
@@ -199,7 +199,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     input = _coerce(input)
     _floating("var", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
-    axes = None if dim is None else _norm_axis(dim, input.data.ndim)
+    axes = None if dim is None else _norm_axis(dim, input.array.ndim)
     return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim)
 
 
@@ -208,7 +208,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     input = _coerce(input)
     _floating("std", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
-    axes = None if dim is None else _norm_axis(dim, input.data.ndim)
+    axes = None if dim is None else _norm_axis(dim, input.array.ndim)
     return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True)
 
 
@@ -230,7 +230,7 @@ def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
     from .math import _float
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     input = _float(input)
-    return LogSumExp.apply(input, axes=_norm_axis(dim, input.data.ndim), keepdims=keepdim)
+    return LogSumExp.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -250,7 +250,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == float("-inf"):
         return amin(m.abs(input), () if dim is None else dim, keepdim)
     if p == 0:
-        return _sum(m.cast(input.ne(0), input.data.dtype), dim, keepdim)
+        return _sum(m.cast(input.ne(0), input.array.dtype), dim, keepdim)
     return m.pow(_sum(m.pow(m.abs(input), p), dim, keepdim), 1.0 / p)
 
 
@@ -262,9 +262,9 @@ def cumsum(input, dim, *, dtype=None):
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    elif input.data.dtype.kind in "iub":
+    elif input.array.dtype.kind in "iub":
         input = cast(input, np.dtype(np.int64))
-    if input.data.ndim == 0:
+    if input.array.ndim == 0:
         from .layout import Clone
         return Clone.apply(input)
-    return CumSum.apply(input, axis=_dim(dim, input.data.ndim))
+    return CumSum.apply(input, axis=_dim(dim, input.array.ndim))

@@ -158,7 +158,7 @@ class Fmod(Function):
 
     def backward_graph(self, g):
         ga = g if self.needs_input_grad[0] else None
-        gb = -g * Tensor(self._quotient(get_array_module(g.data))) if self.needs_input_grad[1] else None
+        gb = -g * Tensor(self._quotient(get_array_module(g.array))) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -240,7 +240,7 @@ def erfc(input):
 def atan2(input, other):
     """The angle of the point (other, input) in radians, in (-pi, pi] (``torch.atan2(y, x)``), broadcast."""
     y, x = promote("atan2", input, other)
-    if y.data.dtype.kind not in "fc":
+    if y.array.dtype.kind not in "fc":
         y, x = _float(y), _float(x)
     return Atan2.apply(y, x)
 
@@ -251,6 +251,6 @@ def fmod(input, other):
     Integer division by zero raises, as in PyTorch (``remainder`` is the floored version).
     """
     a, b = promote("fmod", input, other)
-    if a.data.dtype.kind in "iub" and not get_array_module(b.data).all(b.data != 0):
+    if a.array.dtype.kind in "iub" and not get_array_module(b.array).all(b.array != 0):
         raise RuntimeError("fmod: ZeroDivisionError (integer division by zero)")
     return Fmod.apply(a, b)

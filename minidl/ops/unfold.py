@@ -68,7 +68,7 @@ class Fold(Function):
 def _float(name, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.data.dtype.kind != "f" or input.data.dtype.itemsize not in (4, 8):
+    if input.array.dtype.kind != "f" or input.array.dtype.itemsize not in (4, 8):
         raise RuntimeError(f"{name}: expected a float32 or float64 input, got {input.dtype}")
 
 

@@ -44,7 +44,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if input.ndim not in (3, 4) or tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(f"max_unpool2d: expected a 3D or 4D input and indices of the same shape, got "
                            f"{list(input.shape)} and {list(indices.shape)}")
-    if indices.data.dtype != np.int64:
+    if indices.array.dtype != np.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None else _pair(stride, "stride")
@@ -59,7 +59,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             raise ValueError(f"max_unpool2d: output_size must have 2 or more elements, got {output_size!r}")
     batched = input.ndim == 4
     x = input if batched else input.unsqueeze(0)
-    idx = indices.data if batched else indices.data[None]
+    idx = indices.array if batched else indices.array[None]
     n, c = x.shape[0], x.shape[1]
     total = size[0] * size[1]
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= total):

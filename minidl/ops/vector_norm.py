@@ -67,10 +67,10 @@ class VectorNorm(Function):
             local = sign(x)
         else:
             norm = VectorNorm.apply(x, p=p, dims=self.dims, keepdim=True)
-            safe = Where.apply(Tensor(x.xp.ones((), dtype=x.data.dtype)), norm, cond=zero)
+            safe = Where.apply(Tensor(x.xp.ones((), dtype=x.array.dtype)), norm, cond=zero)
             local = x / safe if p == 2.0 else sign(x) * x.abs() ** (p - 1) / safe ** (p - 1)
         full = g * local
-        return Where.apply(Tensor(x.xp.zeros((), dtype=x.data.dtype)), full,
+        return Where.apply(Tensor(x.xp.zeros((), dtype=x.array.dtype)), full,
                            cond=x.xp.broadcast_to(zero, full.shape))
 
 

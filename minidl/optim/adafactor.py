@@ -87,7 +87,7 @@ class Adafactor(Optimizer):
     def _restore_state_value(self, key, value, p, index):
         """``row_var``/``col_var`` have the parameter's shape with the last / second-to-last dim 1."""
         if key in ("row_var", "col_var"):
-            data = value.data if hasattr(value, "data") and not backend.is_array(value) else value
+            data = value.array if hasattr(value, "array") and not backend.is_array(value) else value
             data = np.asarray(data) if not backend.is_array(data) else data
             shape = list(p.shape)
             shape[-1 if key == "row_var" else -2] = 1

@@ -50,9 +50,9 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             state = self.state[p]
             if not state:
-                xp = backend.get_array_module(p.data)
+                xp = backend.get_array_module(p.array)
                 state["step"] = 0
-                state["sum"] = xp.full(p.data.shape, group["initial_accumulator_value"], dtype=p.data.dtype)
+                state["sum"] = xp.full(p.array.shape, group["initial_accumulator_value"], dtype=p.array.dtype)
 
     def add_param_group(self, param_group: dict) -> None:
         """Append a group; its parameters get their ``sum`` state at once, as in PyTorch."""

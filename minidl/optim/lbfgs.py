@@ -84,29 +84,29 @@ class LBFGS(Optimizer):
         parts = []
         for p in self._params:
             if p.grad is None:
-                parts.append(backend.get_array_module(p.data).zeros(p.data.size, dtype=p.data.dtype))
+                parts.append(backend.get_array_module(p.array).zeros(p.array.size, dtype=p.array.dtype))
             else:
-                parts.append(_grad_array(p).reshape(-1).astype(p.data.dtype, copy=False))
+                parts.append(_grad_array(p).reshape(-1).astype(p.array.dtype, copy=False))
         return backend.get_array_module(parts[0]).concatenate(parts)
 
     def _add_to_params(self, step_size, direction):
         """p += step_size * direction, slice by slice over the parameters."""
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += step_size * direction[offset:offset + n].reshape(p.data.shape)
+            n = p.array.size
+            p.array += step_size * direction[offset:offset + n].reshape(p.array.shape)
             offset += n
 
     def _evaluate_along(self, closure, direction):
         """``evaluate(t)`` for the line search: loss and flat gradient at x + t d, x left unchanged."""
         def evaluate(t):
-            saved = [p.data.copy() for p in self._params]
+            saved = [p.array.copy() for p in self._params]
             self._add_to_params(t, direction)
             with enable_grad():
                 loss = float(closure())
             flat_grad = self._flat_grad()
             for p, data in zip(self._params, saved):
-                p.data[...] = data
+                p.array[...] = data
             return loss, flat_grad
         return evaluate
 
@@ -234,12 +234,12 @@ class LBFGS(Optimizer):
 
     def _restore_state_value(self, key, value, p, index):
         """Flat vectors (of all parameters' size) and lists of them, on the parameters' device."""
-        numel = sum(q.data.size for q in self._params)
-        dtype = self._params[0].data.dtype
+        numel = sum(q.array.size for q in self._params)
+        dtype = self._params[0].array.dtype
 
         def flat(v):
             if isinstance(v, Tensor):
-                v = v.data
+                v = v.array
             v = np.asarray(v) if not backend.is_array(v) else v
             if v.shape != (numel,):
                 raise ValueError(f"LBFGS.load_state_dict: state '{key}' has shape {tuple(v.shape)} in the "
@@ -248,7 +248,7 @@ class LBFGS(Optimizer):
 
         def number(v):
             if isinstance(v, Tensor):
-                v = v.data
+                v = v.array
             return v.item() if backend.is_array(v) or isinstance(v, np.generic) else v
 
         if key in _FLAT_KEYS:

@@ -86,7 +86,7 @@ def _to_numpy_copy(array):
 
 def _grad_array(p):
     g = p.grad
-    return g.data if isinstance(g, Tensor) else g
+    return g.array if isinstance(g, Tensor) else g
 
 
 class Optimizer:
@@ -163,11 +163,11 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
 
     def _sync_state(self, p, state: dict) -> None:
         """Move ``state``'s arrays to ``p``'s device and floating dtype (after ``model.to``)."""
-        data = p.data
+        data = p.array
         if type(data) is np.ndarray:   # the common case, checked without the backend calls: nothing to move
             dtype = data.dtype
             for value in state.values():
@@ -178,14 +178,14 @@ class Optimizer:
                     break
             else:
                 return
-        xp = backend.get_array_module(p.data)
+        xp = backend.get_array_module(p.array)
         for key, value in state.items():
             if not _is_array(value):
                 continue
             if backend.get_array_module(value) is not xp:
                 value = backend.to_device(value, p.device)
-            if value.dtype != p.data.dtype and value.dtype.kind == "f":
-                value = value.astype(p.data.dtype)
+            if value.dtype != p.array.dtype and value.dtype.kind == "f":
+                value = value.astype(p.array.dtype)
             state[key] = value
 
     def step(self, closure=None):
@@ -202,7 +202,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad, data = _grad_array(p), p.data
+                    grad, data = _grad_array(p), p.array
                     if grad.shape != data.shape:
                         raise ValueError(f"{type(self).__name__}.step: gradient of shape "
                                          f"{tuple(grad.shape)} for a parameter of shape "
@@ -217,7 +217,7 @@ class Optimizer:
                     state = self.state[p]
                     if state:
                         self._sync_state(p, state)
-                    self._update(p.data, grad, state, group)
+                    self._update(p.array, grad, state, group)
         return loss
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
@@ -307,7 +307,7 @@ class Optimizer:
         must have ``p``'s shape.
         """
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         if _is_array(value) and value.ndim == 0 and key in self._scalar_state_keys:
             value = value.item()
         if _is_array(value):

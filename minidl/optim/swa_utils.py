@@ -39,10 +39,10 @@ def get_ema_multi_avg_fn(decay=0.999):
     def ema_update(ema_param_list, current_param_list, _):
         with autograd.no_grad():
             for ema, current in zip(ema_param_list, current_param_list):
-                if ema.data.dtype.kind in "fc":
-                    ema.data += (1 - decay) * (current.data - ema.data)
+                if ema.array.dtype.kind in "fc":
+                    ema.array += (1 - decay) * (current.array - ema.array)
                 else:
-                    ema.data[...] = ema.data * decay + current.data * (1 - decay)
+                    ema.array[...] = ema.array * decay + current.array * (1 - decay)
     return ema_update
 
 
@@ -53,7 +53,7 @@ def get_swa_multi_avg_fn():
         n = _number(num_averaged)
         with autograd.no_grad():
             for averaged, current in zip(averaged_param_list, current_param_list):
-                averaged.data[...] = averaged.data + (current.data - averaged.data) / (n + 1)
+                averaged.array[...] = averaged.array + (current.array - averaged.array) / (n + 1)
     return swa_update
 
 
@@ -114,23 +114,23 @@ class AveragedModel(Module):
             theirs = itertools.chain(model.parameters(), model.buffers())
         else:
             own, theirs = self.parameters(), model.parameters()
-        pairs = [(p, Tensor(backend.to_device(q.data, p.device))) for p, q in zip(own, theirs)]
+        pairs = [(p, Tensor(backend.to_device(q.array, p.device))) for p, q in zip(own, theirs)]
         n = int(self.n_averaged.item())
         with autograd.no_grad():
             if n == 0:
                 for p, q in pairs:
-                    p.data[...] = q.data
+                    p.array[...] = q.array
             elif self.avg_fn is not None:
                 for p, q in pairs:
                     new = self.avg_fn(p.detach(), q, self.n_averaged)
-                    p.data[...] = new.data if isinstance(new, Tensor) else new
+                    p.array[...] = new.array if isinstance(new, Tensor) else new
             else:
                 (self.multi_avg_fn or get_swa_multi_avg_fn())([p for p, _ in pairs], [q for _, q in pairs],
                                                               self.n_averaged)
             if not self.use_buffers:
                 for b_own, b_model in zip(self.module.buffers(), model.buffers()):
-                    b_own.data[...] = backend.to_device(b_model.data, b_own.device)
-        self.n_averaged.data += 1
+                    b_own.array[...] = backend.to_device(b_model.array, b_own.device)
+        self.n_averaged.array += 1
 
 
 def update_bn(loader, model, device=None):

@@ -12,7 +12,7 @@ def as_array(value):
     """A NumPy array for a minidl Tensor / NumPy array (CuPy arrays are copied), else None."""
     from ..tensor import Tensor
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray):
         return value
     from .. import backend

@@ -129,7 +129,7 @@ def _to_tensor(a, dev, float_dtype):
     if a is None:
         return None
     if isinstance(a, Tensor):
-        a = a.data
+        a = a.array
     if not backend.is_device_array(a):
         a = np.asarray(a)
     if a.dtype.kind == "f" and a.dtype != float_dtype:

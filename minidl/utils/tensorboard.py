@@ -28,7 +28,7 @@ def _numpy(value):
     from .. import backend
     from ..tensor import Tensor
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     return backend.to_numpy(value)
 
 

@@ -54,7 +54,7 @@ def to_batch(img, who: str):
         return x, lambda y: array_to_pil(y[0], mode)
     if isinstance(img, Tensor):
         dev = img.device
-        arr = backend.to_device(img.data, "cpu")
+        arr = backend.to_device(img.array, "cpu")
         if arr.ndim not in (3, 4):
             raise ValueError(f"{who} expects a Tensor image (C, H, W) or batch (N, C, H, W), "
                              f"got shape {tuple(arr.shape)}")

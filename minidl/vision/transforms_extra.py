@@ -31,7 +31,7 @@ class ToPILImage:
 
     def __call__(self, pic):
         if isinstance(pic, Tensor):
-            arr = backend.to_device(pic.data, "cpu")
+            arr = backend.to_device(pic.array, "cpu")
             if arr.ndim == 2:
                 arr = arr[None]
             if arr.ndim != 3:
@@ -154,7 +154,7 @@ class ConvertImageDtype:
         if not isinstance(image, Tensor):
             raise TypeError(f"ConvertImageDtype: expected a Tensor image, got {type(image).__name__}")
         target = to_numpy_dtype(self.dtype)
-        arr = image.data
+        arr = image.array
         if arr.dtype == target:
             return image
         src_float, dst_float = np.issubdtype(arr.dtype, np.floating), np.issubdtype(target, np.floating)

@@ -17,7 +17,7 @@ def _as_array(tensor):
     if isinstance(tensor, (list, tuple)):
         return np.stack([_as_array(t) for t in tensor])
     if isinstance(tensor, Tensor):
-        return np.asarray(backend.to_device(tensor.data, "cpu"))
+        return np.asarray(backend.to_device(tensor.array, "cpu"))
     if isinstance(tensor, np.ndarray):
         return tensor
     raise TypeError(f"tensor or list of tensors expected, got {type(tensor).__name__}")

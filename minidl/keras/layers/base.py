@@ -61,7 +61,7 @@ class _KerasVariableAPI:
     @property
     def keras_shape(self) -> tuple:
         """The shape in Keras' layout."""
-        s = tuple(self.tensor.data.shape)
+        s = tuple(self.tensor.array.shape)
         return tuple(s[i] for i in self._to_keras) if self._to_keras else s
 
     @property
@@ -71,7 +71,7 @@ class _KerasVariableAPI:
 
     def numpy(self) -> np.ndarray:
         """A NumPy copy in Keras' layout."""
-        a = numpy_of(self.tensor.data)
+        a = numpy_of(self.tensor.array)
         return np.array(a.transpose(self._to_keras) if self._to_keras else a, copy=True)
 
     def keras_tensor(self) -> Tensor:
@@ -81,13 +81,13 @@ class _KerasVariableAPI:
 
     def assign(self, value) -> None:
         """Overwrite the values with ``value`` (Keras' layout and shape)."""
-        arr = np.asarray(numpy_of(value.data if isinstance(value, Tensor) else value))
+        arr = np.asarray(numpy_of(value.array if isinstance(value, Tensor) else value))
         if tuple(arr.shape) != self.keras_shape:
             raise ValueError(f"Layer {self._layer.name} weight shape {self.keras_shape} is not "
                              f"compatible with provided weight shape {tuple(arr.shape)}.")
         if self._from_keras:
             arr = arr.transpose(self._from_keras)
-        target = self.tensor.data
+        target = self.tensor.array
         target[...] = _to_backend_like(arr.astype(target.dtype), target)
 
     def _describe(self):
@@ -108,7 +108,7 @@ class Variable(_KerasVariableAPI, Parameter):
         return self
 
     def numpy(self):
-        return np.array(numpy_of(self.data), copy=True)
+        return np.array(numpy_of(self.array), copy=True)
 
     def __repr__(self):
         return self._describe()
@@ -126,7 +126,7 @@ class BufferVariable(_KerasVariableAPI, Tensor):
         return self
 
     def numpy(self):
-        return np.array(numpy_of(self.data), copy=True)
+        return np.array(numpy_of(self.array), copy=True)
 
     def __repr__(self):
         return self._describe()

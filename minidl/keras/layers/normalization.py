@@ -79,14 +79,14 @@ class BatchNormalization(Layer):
             return F.batch_norm(x, self.moving_mean, self.moving_variance, gamma, beta,
                                 training=False, eps=self.epsilon)
         out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=self.epsilon)
-        self._update_moving(x.data)
+        self._update_moving(x.array)
         return out
 
     def _update_moving(self, data):
         """Keras' moving-average update with the biased batch statistics."""
         mean, var = kernels.channel_mean_var(get_array_module(data).ascontiguousarray(data))
         m = np.float32(self.momentum)
-        for buf, stat in ((self.moving_mean.data, mean), (self.moving_variance.data, var)):
+        for buf, stat in ((self.moving_mean.array, mean), (self.moving_variance.array, var)):
             buf *= m
             buf += (1 - m) * stat.astype(buf.dtype, copy=False)
 

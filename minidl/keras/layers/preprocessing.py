@@ -49,8 +49,8 @@ class Normalization(Layer):
         self.count.assign(np.asarray(int(np.prod(data.shape[:-1])), dtype=np.int64))
 
     def _forward(self, x, training=False):
-        mean = numpy_of(self.mean.data)
-        scale = 1.0 / np.maximum(np.sqrt(numpy_of(self.variance.data)), 1e-7)
+        mean = numpy_of(self.mean.array)
+        scale = 1.0 / np.maximum(np.sqrt(numpy_of(self.variance.array)), 1e-7)
         if x.ndim == 4 and np.ndim(mean):
             mean, scale = mean.reshape(-1, 1, 1), scale.reshape(-1, 1, 1)
         return (x - mean.astype(np.float32)) * scale.astype(np.float32)

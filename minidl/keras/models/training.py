@@ -138,7 +138,7 @@ class TrainingMixin:
         def place(v):
             t = as_tensor(v)
             if device is not None and t.device != device:
-                t = Tensor(backend.to_device(t.data, device))
+                t = Tensor(backend.to_device(t.array, device))
             return to_internal(t)
         return [place(v) for v in x] if isinstance(x, list) else place(x)
 
@@ -209,7 +209,7 @@ class TrainingMixin:
             raise ValueError("fit needs targets: pass y, or batches of (x, y)")
         self._ensure_ready(x, y)
         out = to_external(self._forward(self._input_tensors(x), training=True))
-        out_np = numpy_of(out.data)
+        out_np = numpy_of(out.array)
         self._first_batch_checks(y, out_np)
         loss = self._loss_value(y, out, sw)
         self.optimizer.zero_grad()
@@ -223,7 +223,7 @@ class TrainingMixin:
             self._build_from_data(x)
         with no_grad():
             out = to_external(self._forward(self._input_tensors(x), training=False))
-            out_np = numpy_of(out.data)
+            out_np = numpy_of(out.array)
             self._first_batch_checks(y, out_np)
             loss = float(self._loss_value(y, out, sw).item())
         n = len(x[0]) if isinstance(x, list) else len(x)
@@ -362,7 +362,7 @@ class TrainingMixin:
             self._build_from_data(x)
         with no_grad():
             out = to_external(self._forward(self._input_tensors(x), training=False))
-        return np.array(numpy_of(out.data), copy=True)
+        return np.array(numpy_of(out.array), copy=True)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimisation step on one batch; returns the loss (and metrics) of that batch."""

@@ -38,7 +38,7 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "A
 
 def _grad(p):
     g = p.grad
-    return g.data if isinstance(g, Tensor) else g
+    return g.array if isinstance(g, Tensor) else g
 
 
 class Optimizer(_MinidlOptimizer):
@@ -161,7 +161,7 @@ class Optimizer(_MinidlOptimizer):
             self._before_step()
             for (p, _, group), g in zip(pairs, grads):
                 glr = float(group["lr"])
-                data = p.data
+                data = p.array
                 if self.weight_decay:
                     data -= data * data.dtype.type(self.weight_decay * glr)
                 state = self.state[p]

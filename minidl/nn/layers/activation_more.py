@@ -227,7 +227,7 @@ class PReLU(Module):
 
     def reset_parameters(self) -> None:
         """Every slope back to ``init``."""
-        self.weight.data[...] = self.init
+        self.weight.array[...] = self.init
 
     def forward(self, input):
         """(N, C, *) -> (N, C, *)."""

@@ -48,7 +48,7 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            values = _weight.data if hasattr(_weight, "data") else np.asarray(_weight)
+            values = _weight.array if hasattr(_weight, "array") else np.asarray(_weight)
             if tuple(values.shape) != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: _weight has shape {list(values.shape)}, expected "
                                  f"[{self.num_embeddings}, {self.embedding_dim}]")

@@ -38,14 +38,14 @@ class EmbeddingBag(Module):
         else:
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
                 raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight.data if hasattr(_weight, "data") else np.asarray(_weight))
+            self.weight = Parameter(_weight.array if hasattr(_weight, "array") else np.asarray(_weight))
         _place(self, dev)
 
     def reset_parameters(self) -> None:
         """weight ~ N(0, 1); the padding row set to zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         """ids (B, N), or 1-D ids and offsets (B,) -> (B, embedding_dim)."""

@@ -41,9 +41,9 @@ class GroupNorm(Module):
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
         if self.affine:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
             if self.bias is not None:
-                self.bias.data[...] = 0
+                self.bias.array[...] = 0
 
     def forward(self, input):
         """(N, C, *) -> (N, C, *)."""
@@ -80,7 +80,7 @@ class RMSNorm(Module):
     def reset_parameters(self) -> None:
         """weight = 1."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
 
     def forward(self, input):
         """(*, *normalized_shape) -> the same shape."""

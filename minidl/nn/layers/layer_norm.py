@@ -46,9 +46,9 @@ class LayerNorm(Module):
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias.array[...] = 0
 
     def forward(self, input):
         """(*, *normalized_shape) -> the same shape."""

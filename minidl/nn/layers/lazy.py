@@ -74,11 +74,11 @@ class LazyModuleMixin:
 
     def _reset_keeping_loaded(self):
         """``reset_parameters()``, then put back the tensors a partial ``load_state_dict`` had already filled."""
-        loaded = [(t, t.data.copy()) for t in list(self._parameters.values()) + list(self._buffers.values())
+        loaded = [(t, t.array.copy()) for t in list(self._parameters.values()) + list(self._buffers.values())
                   if t is not None and getattr(t, "_lazy_loaded", False)]
         self.reset_parameters()
         for tensor, data in loaded:
-            tensor.data[...] = data
+            tensor.array[...] = data
 
     def initialize_parameters(self, *args, **kwargs):
         """Materialise the parameters from the inputs of the first call (defined by each lazy module)."""

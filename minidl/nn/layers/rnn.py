@@ -89,7 +89,7 @@ class RNNBase(Module):
     def _initial_state(self, input, hx, batch):
         directions = 2 if self.bidirectional else 1
         shape = (self.num_layers * directions, batch, self.hidden_size)
-        zeros = Tensor(input.xp.zeros(shape, dtype=input.data.dtype))
+        zeros = Tensor(input.xp.zeros(shape, dtype=input.array.dtype))
         if hx is None:
             return (zeros, zeros) if self.mode == "LSTM" else zeros
         states = hx if self.mode == "LSTM" else (hx,)

@@ -65,7 +65,7 @@ class RNNCellBase(Module):
         out = []
         for s in states:
             if s is None:
-                out.append(Tensor(x.xp.zeros((x.shape[0], self.hidden_size), dtype=x.data.dtype)))
+                out.append(Tensor(x.xp.zeros((x.shape[0], self.hidden_size), dtype=x.array.dtype)))
                 continue
             if s.ndim != input.ndim:
                 raise RuntimeError(f"{name}: Expected hidden to be {input.ndim}D for {input.ndim}D input, got "

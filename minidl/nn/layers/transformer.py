@@ -63,7 +63,7 @@ def detect_is_causal_mask(mask, is_causal=None, size=None):
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.shape[-2]
-        data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        data = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
         causal = np.triu(np.full((sz, sz), -np.inf), 1)
         if tuple(data.shape) == (sz, sz) and data.dtype.kind == "f":
             make_causal = bool((backend.to_numpy(data) == causal).all())
@@ -217,7 +217,7 @@ class TransformerEncoder(Module):
         mask = canonical_mask(mask, "mask", None, "", src, check_other=False)
         padding = None
         if src_key_padding_mask is not None:
-            data = src_key_padding_mask.data
+            data = src_key_padding_mask.array
             padding = np.isneginf(backend.to_numpy(data))
         zero_padding = self._zero_padding(src, mask, padding)
         is_causal = detect_is_causal_mask(mask, is_causal, seq_len(src, self.layers[0].self_attn.batch_first))
@@ -225,7 +225,7 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
         if zero_padding:
-            keep = (~padding).astype(output.data.dtype)[..., None]
+            keep = (~padding).astype(output.array.dtype)[..., None]
             output = output * Tensor(output.xp.asarray(keep))
         if self.norm is not None:
             output = self.norm(output)

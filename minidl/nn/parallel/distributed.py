@@ -16,15 +16,15 @@ def _broadcast_coalesced(tensors, src=0):
     """Broadcast ``tensors`` from ``src`` in place, one flat message per (dtype, device)."""
     groups = {}
     for t in tensors:
-        groups.setdefault((t.data.dtype, backend.device_of(t.data)), []).append(t)
+        groups.setdefault((t.array.dtype, backend.device_of(t.array)), []).append(t)
     for items in groups.values():
-        xp = backend.get_array_module(items[0].data)
-        flat = xp.concatenate([t.data.reshape(-1) for t in items])
+        xp = backend.get_array_module(items[0].array)
+        flat = xp.concatenate([t.array.reshape(-1) for t in items])
         dist.broadcast(flat, src)
         offset = 0
         for t in items:
-            n = t.data.size
-            t.data[...] = flat[offset:offset + n].reshape(t.data.shape)
+            n = t.array.size
+            t.array[...] = flat[offset:offset + n].reshape(t.array.shape)
             offset += n
 
 

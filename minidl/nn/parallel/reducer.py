@@ -30,7 +30,7 @@ class _Bucket:
 
     def __init__(self, params):
         self.params = params
-        self.sizes = [int(p.data.size) for p in params]
+        self.sizes = [int(p.array.size) for p in params]
         self.numel = sum(self.sizes)
         self.buffer = None
         self.work = None
@@ -73,8 +73,8 @@ class Reducer:
         buckets, current, size, key = [], [], 0, None
         limit = min(_FIRST_BUCKET_BYTES, cap_bytes)
         for p in reversed(list(params)):
-            p_key = (p.data.dtype, backend.device_of(p.data))
-            nbytes = int(p.data.nbytes)
+            p_key = (p.array.dtype, backend.device_of(p.array))
+            nbytes = int(p.array.nbytes)
             if current and (p_key != key or size + nbytes > limit):
                 buckets.append(_Bucket(current))
                 current, size, limit = [], 0, cap_bytes
@@ -141,7 +141,7 @@ class Reducer:
             self.next_bucket += 1
 
     def _launch(self, bucket):
-        first = bucket.params[0].data
+        first = bucket.params[0].array
         xp = backend.get_array_module(first)
         if bucket.buffer is None:
             bucket.buffer = xp.empty(bucket.numel, dtype=first.dtype)
@@ -151,7 +151,7 @@ class Reducer:
             if p.grad is None:
                 view[...] = 0
             else:
-                xp.multiply(p.grad.data.reshape(-1), 1.0 / self.world_size, out=view, casting="unsafe")
+                xp.multiply(p.grad.array.reshape(-1), 1.0 / self.world_size, out=view, casting="unsafe")
             offset += n
         bucket.work = all_reduce(bucket.buffer, ReduceOp.SUM, async_op=True)
 
@@ -169,4 +169,4 @@ class Reducer:
                         continue
                     p.grad = Tensor(averaged.copy())
                 else:
-                    p.grad.data[...] = averaged
+                    p.grad.array[...] = averaged

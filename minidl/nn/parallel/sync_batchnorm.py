@@ -120,13 +120,13 @@ class SyncBatchNorm(_BatchNorm):
         factor = 0.0 if self.momentum is None else self.momentum
         track = self.track_running_stats and self.running_mean is not None
         if track and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked.array)
         group = dist.group.default_group("SyncBatchNorm")
         return SyncBatchNormFunction.apply(
-            input, self.weight, self.bias, running_mean=self.running_mean.data if track else None,
-            running_var=self.running_var.data if track else None, momentum=factor, eps=self.eps,
+            input, self.weight, self.bias, running_mean=self.running_mean.array if track else None,
+            running_var=self.running_var.array if track else None, momentum=factor, eps=self.eps,
             comm=group.comm, timeout=group.timeout)
 
     @classmethod

@@ -15,7 +15,7 @@ def _grads(parameters):
     """The ``.grad`` arrays of ``parameters`` (a Tensor or an iterable of them) that have one."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad.data for p in parameters if p.grad is not None]
+    return [p.grad.array for p in parameters if p.grad is not None]
 
 
 def _vector_norm(xp, array, norm_type):

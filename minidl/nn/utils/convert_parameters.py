@@ -25,12 +25,12 @@ def vector_to_parameters(vec, parameters):
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected vec to be a Tensor, but got: {type(vec).__name__}")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    total = sum(int(p.data.size) for p in params)
+    total = sum(int(p.array.size) for p in params)
     if vec.ndim != 1 or vec.shape[0] != total:
         raise ValueError(f"vector_to_parameters: vec of shape {tuple(vec.shape)} does not hold the "
                          f"{total} values of the parameters")
     pointer = 0
     for p in params:
-        n = int(p.data.size)
-        p.data[...] = vec.data[pointer:pointer + n].reshape(p.data.shape).astype(p.data.dtype, copy=False)
+        n = int(p.array.size)
+        p.array[...] = vec.array[pointer:pointer + n].reshape(p.array.shape).astype(p.array.dtype, copy=False)
         pointer += n

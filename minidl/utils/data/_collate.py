@@ -57,7 +57,7 @@ def default_collate(batch):
         raise TypeError(f"default_collate expects a non-empty list of samples, got {batch!r}")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        arrays = [b.data for b in batch]
+        arrays = [b.array for b in batch]
         xp = elem.xp
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:

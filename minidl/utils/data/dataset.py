@@ -144,7 +144,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor(t.data[index]) for t in self.tensors)
+        return tuple(Tensor(t.array[index]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -152,7 +152,7 @@ class TensorDataset(Dataset):
     def _gather(self, indices):
         """The collated batch for ``indices``: a list of Tensors (N, ...)."""
         idx = np.asarray(indices, dtype=np.intp)
-        return [Tensor(t.data[idx]) for t in self.tensors]
+        return [Tensor(t.array[idx]) for t in self.tensors]
 
 
 def random_split(dataset, lengths, generator=None):

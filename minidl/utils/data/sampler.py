@@ -162,7 +162,7 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
         from ...tensor import Tensor
-        values = backend.to_numpy(weights.data) if isinstance(weights, Tensor) else weights
+        values = backend.to_numpy(weights.array) if isinstance(weights, Tensor) else weights
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(values.shape)}")
@@ -173,7 +173,7 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         rng = as_numpy_generator(self.generator)
-        picks = _multinomial(backend.to_numpy(self.weights.data), self.num_samples, self.replacement, rng)
+        picks = _multinomial(backend.to_numpy(self.weights.array), self.num_samples, self.replacement, rng)
         return iter(picks.tolist())
 
     def __len__(self):

@@ -196,7 +196,7 @@ class Normalize(VisionTransform):
             raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}")
         out = super().__call__(tensor)
         if self.inplace:
-            tensor.data[...] = out.data
+            tensor.array[...] = out.array
             return tensor
         return out
 

@@ -30,7 +30,7 @@ def require_image(img):
 def on_tensor(img, fn):
     """Apply the batch kernel ``fn`` ((N, C, H, W) -> (N, C', H', W')) to a Tensor image (..., C, H, W)
     or (H, W); returns a Tensor of the same leading shape on ``img``'s device."""
-    arr = backend.to_numpy(img.data)
+    arr = backend.to_numpy(img.array)
     if arr.ndim < 2:
         raise TypeError(f"Tensor is not a torch image: expected (..., C, H, W) or (H, W), got shape "
                         f"{tuple(arr.shape)}")

@@ -130,14 +130,14 @@ def normalize(tensor, mean, std, inplace=False):
     """Normalise a float Tensor image (..., C, H, W) per channel: ``(x - mean) / std``."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
-    if tensor.data.dtype.kind != "f":
+    if tensor.array.dtype.kind != "f":
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tuple(tensor.shape)}")
     out = on_tensor(tensor, lambda x: normalize_array(x, mean, std))
     if inplace:
-        tensor.data[...] = out.data
+        tensor.array[...] = out.array
         return tensor
     return out
 
@@ -428,7 +428,7 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
                          f"{list(displacement.shape)}")
     _check_fill(fill)
     mode = _tensor_mode(interpolation, "elastic_transform")
-    disp = backend.to_numpy(displacement.data)[0].astype(np.float64)
+    disp = backend.to_numpy(displacement.array)[0].astype(np.float64)
     if is_pil(img):
         out = elastic_transform(pil_to_tensor(img), displacement, interpolation, fill)
         return to_pil_image(out, mode=img.mode)
@@ -440,12 +440,12 @@ def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
     Tensor broadcastable to (..., C, h, w))."""
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
-    value = backend.to_numpy(v.data) if isinstance(v, Tensor) else v
+    value = backend.to_numpy(v.array) if isinstance(v, Tensor) else v
     if not isinstance(value, numbers.Number):
         value = backend.to_device(np.asarray(value), img.device)   # onto the image's device
     if inplace:
-        img.data[..., i:i + h, j:j + w] = value
+        img.array[..., i:i + h, j:j + w] = value
         return img
-    data = img.data.copy()
+    data = img.array.copy()
     data[..., i:i + h, j:j + w] = value
     return Tensor(data)

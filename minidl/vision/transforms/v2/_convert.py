@@ -54,7 +54,7 @@ class ToDtype:
         if not isinstance(inpt, Tensor):
             return inpt
         target = to_numpy_dtype(self.dtype)
-        arr = inpt.data
+        arr = inpt.array
         if not self.scale or arr.dtype == target:
             return Tensor(arr.astype(target))
         src_float, dst_float = arr.dtype.kind == "f", np.dtype(target).kind == "f"

@@ -48,7 +48,7 @@ class _BatchMix:
         return images, labels
 
     def _one_hot(self, labels):
-        arr = backend.to_numpy(labels.data)
+        arr = backend.to_numpy(labels.array)
         if arr.ndim == 2:                                      # already one-hot / soft labels
             return arr.astype(np.float32) if arr.dtype.kind != "f" else arr
         if arr.ndim != 1:
@@ -78,7 +78,7 @@ class MixUp(_BatchMix):
     def __call__(self, *inputs):
         images, labels = self._inputs(inputs)
         lam = self._lam()
-        x = backend.to_numpy(images.data)
+        x = backend.to_numpy(images.array)
         dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
         mixed = (np.roll(x, 1, axis=0).astype(dt) * dt.type(1.0 - lam) + x.astype(dt) * dt.type(lam)).astype(x.dtype)
         return Tensor(backend.to_device(mixed, images.device)), self._mix_labels(labels, lam)
@@ -99,7 +99,7 @@ class CutMix(_BatchMix):
         x1, y1 = max(r_x - r_w_half, 0), max(r_y - r_h_half, 0)
         x2, y2 = min(r_x + r_w_half, width), min(r_y + r_h_half, height)
         lam_adjusted = float(1.0 - (x2 - x1) * (y2 - y1) / (width * height))
-        x = backend.to_numpy(images.data)
+        x = backend.to_numpy(images.array)
         out = x.copy()
         out[..., y1:y2, x1:x2] = np.roll(x, 1, axis=0)[..., y1:y2, x1:x2]
         return Tensor(backend.to_device(out, images.device)), self._mix_labels(labels, lam_adjusted)
