@@ -137,7 +137,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
                            f"{list(input.shape)}")
     if eps is None:
-        eps = float(np.finfo(input.array.dtype).eps) if input.array.dtype.kind == "f" else float(np.finfo(np.float32).eps)
+        dtype = input.array.dtype
+        eps = float(np.finfo(dtype if dtype.kind == "f" else np.float32).eps)
     dims = tuple(range(input.ndim - n, input.ndim))
     out = input / ((input * input).mean(dim=dims, keepdim=True) + eps).sqrt()
     if weight is not None:
