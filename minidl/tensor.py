@@ -82,11 +82,6 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         backend array itself is :attr:`array` (``t.detach().numpy()`` for a
         NumPy copy-free view on the CPU).
         """
-        import sys as _sys  # TEMP-INSTRUMENT
-        _f = _sys._getframe(1).f_code.co_filename  # TEMP-INSTRUMENT
-        if "/dataprop/minidl/" in _f or "/dataprop/kernels/" in _f:  # TEMP-INSTRUMENT
-            with open("/tmp/dataprop_internal.txt", "a") as _o:  # TEMP-INSTRUMENT
-                _o.write(f"{_f}:{_sys._getframe(1).f_lineno}\n")  # TEMP-INSTRUMENT
         return Tensor(self.array)
 
     @data.setter
