@@ -40,7 +40,7 @@ class InplaceMixin:
     def _inplace(self, name, compute, inputs=(), direct=None):
         """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.
 
-        ``direct``, when given, writes the new values into ``self.data`` itself
+        ``direct``, when given, writes the new values into ``self.array`` itself
         and is used instead of ``compute`` when nothing is recorded.
         """
         from .autograd import is_grad_enabled, no_grad

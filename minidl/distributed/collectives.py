@@ -1,7 +1,7 @@
 """Collectives on Tensors or raw arrays: ``all_reduce``, ``broadcast``, ``all_gather``, ``barrier``.
 
 As in ``torch.distributed``, they act in place on the given Tensors (their
-``.data``; NumPy or CuPy arrays are accepted too) and every rank of the group
+``.array``; NumPy or CuPy arrays are accepted too) and every rank of the group
 must call the same collectives in the same order. With ``async_op=True`` they
 return a :class:`Work` whose ``wait()`` completes them; otherwise they return
 None once done.

@@ -1,7 +1,7 @@
 """``Optimizer``: parameter groups, per-parameter state, state dicts.
 
 Subclasses implement ``_update(p, grad, state, group)`` on raw backend arrays
-(``p.data`` in place). The base class walks the groups, skips parameters
+(``p.array`` in place). The base class walks the groups, skips parameters
 without a gradient, and keeps each parameter's state arrays on the
 parameter's device and dtype, so a model moved with ``.to()`` after the
 optimiser was built keeps training.
