@@ -129,7 +129,7 @@ def test_training_matches_real_keras(name):
         sys.argv = argv
     ref = np.load(FIXTURES / "reference.npz")
     keras.backend.clear_session()
-    x, y = gen.array()
+    x, y = gen.data()
     init = gen.unflatten(ref["init"], gen.build().get_weights())
     model = gen.build()
     model.set_weights(init)
