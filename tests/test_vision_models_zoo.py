@@ -73,7 +73,7 @@ def vgg_keys(cfg, batch_norm, num_classes=1000):
 def mobilenet_v2_keys(num_classes=1000):
     keys = conv("features.0.0", 32, 3, 3) + bn("features.0.1", 32)
     cin, idx = 32, 1
-    for t, c, n, s in [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
+    for t, c, n, _s in [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
                        [6, 160, 3, 2], [6, 320, 1, 1]]:
         for _ in range(n):
             p, hidden, j = f"features.{idx}.conv", cin * t, 0
@@ -99,7 +99,8 @@ def densenet_keys(growth, blocks, init_features, num_classes=1000):
         if i != len(blocks):
             keys += bn(f"features.transition{i}.norm", c) + conv(f"features.transition{i}.conv", c // 2, c, 1)
             c //= 2
-    return keys + bn("features.norm5", c) + [("classifier.weight", (num_classes, c)), ("classifier.bias", (num_classes,))]
+    keys += bn("features.norm5", c)
+    return keys + [("classifier.weight", (num_classes, c)), ("classifier.bias", (num_classes,))]
 
 
 def squeezenet_keys(version, num_classes=1000):

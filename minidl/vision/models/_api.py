@@ -203,7 +203,8 @@ def handle_legacy_interface(default_weights):
                                     f"arguments ({len(args)} given)")
                 moved = dict(zip(keyword_only, args))
                 warnings.warn(f"Using {_quoted_list(moved)} as positional parameter(s) is deprecated since "
-                              "0.13 and may be removed in the future. Please use keyword parameter(s) instead.")
+                              "0.13 and may be removed in the future. Please use keyword parameter(s) instead.",
+                              stacklevel=2)
                 kwargs.update(moved)
             weights_arg = kwargs.get("weights", inner)
             if not (("weights" not in kwargs and "pretrained" not in kwargs)
@@ -224,14 +225,14 @@ def handle_legacy_interface(default_weights):
                     default = None
                 if not positional:
                     warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the "
-                                  "future, please use 'weights' instead.")
+                                  "future, please use 'weights' instead.", stacklevel=2)
                 msg = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since "
                        "0.13 and may be removed in the future. The current behavior is equivalent to "
                        f"passing `weights={default}`.")
                 if pretrained:
                     msg += (f" You can also use `weights={type(default).__name__}.DEFAULT` to get the "
                             "most up-to-date weights.")
-                warnings.warn(msg)
+                warnings.warn(msg, stacklevel=2)
                 del kwargs["pretrained"]
                 kwargs["weights"] = default
             return builder(**kwargs)

@@ -3,8 +3,15 @@ from typing import Any, Optional
 
 from minidl.models.alexnet import AlexNet as _ZooAlexNet
 
-from ._api import (WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface, load_weights,
-                   register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 

@@ -13,8 +13,15 @@ from minidl.nn.layers import AvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, 
 from minidl.nn.module import Module
 from minidl.ops.shape import cat
 
-from ._api import (WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface, load_weights,
-                   register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["DenseNet", "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
            "densenet121", "densenet161", "densenet169", "densenet201"]

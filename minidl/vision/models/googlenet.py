@@ -8,8 +8,15 @@ import numpy as np
 from minidl.models.googlenet import GoogLeNet as _ZooGoogLeNet
 from minidl.models.googlenet import GoogLeNetOutputs
 
-from ._api import (WeightsEnum, classification_weights, handle_legacy_interface, load_weights,
-                   overwrite_named_param, register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    handle_legacy_interface,
+    load_weights,
+    overwrite_named_param,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet"]
 
@@ -67,5 +74,5 @@ def googlenet(*, weights: Optional[GoogLeNet_Weights] = None, progress: bool = T
             model.aux2 = None
         else:
             warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, so make sure "
-                          "to train them")
+                          "to train them", stacklevel=2)
     return model

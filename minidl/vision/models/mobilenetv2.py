@@ -9,8 +9,15 @@ from minidl.nn.containers import Sequential
 from minidl.nn.layers import BatchNorm2d, Conv2d, Dropout, GroupNorm, Linear, ReLU, ReLU6
 from minidl.nn.module import Module
 
-from ._api import (WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface, load_weights,
-                   register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2", "Conv2dNormActivation"]
 

@@ -14,8 +14,16 @@ from minidl.nn.containers import Sequential
 from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, GroupNorm, Linear, MaxPool2d, ReLU
 from minidl.nn.module import Module
 
-from ._api import (WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface, load_weights,
-                   overwrite_named_param, register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    overwrite_named_param,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
            "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights",

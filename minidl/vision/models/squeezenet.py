@@ -8,8 +8,15 @@ from minidl.nn.layers import AdaptiveAvgPool2d, Conv2d, Dropout, MaxPool2d, ReLU
 from minidl.nn.module import Module
 from minidl.ops.shape import cat
 
-from ._api import (WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface, load_weights,
-                   register_model, resolve_weights)
+from ._api import (
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    register_model,
+    resolve_weights,
+)
 
 __all__ = ["SqueezeNet", "Fire", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0",
            "squeezenet1_1"]

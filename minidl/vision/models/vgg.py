@@ -10,8 +10,16 @@ from minidl.nn.containers import Sequential
 from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, ReLU
 from minidl.nn.module import Module
 
-from ._api import (Weights, WeightsEnum, classification_weights, enum_kwargs, handle_legacy_interface,
-                   load_weights, register_model, resolve_weights)
+from ._api import (
+    Weights,
+    WeightsEnum,
+    classification_weights,
+    enum_kwargs,
+    handle_legacy_interface,
+    load_weights,
+    register_model,
+    resolve_weights,
+)
 from ._presets import ImageClassification
 
 __all__ = ["VGG", "make_layers", "cfgs", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights",
