@@ -77,7 +77,7 @@ class VGG(Module):
 
 def _vgg(cfg: str, batch_norm: bool, weights, progress: bool, **kwargs: Any) -> VGG:
     if weights is not None and not isinstance(weights, tuple):
-        kwargs["init_weights"] = False if kwargs.get("init_weights") is None else kwargs["init_weights"]
+        kwargs["init_weights"] = False
         if weights.meta["categories"] is not None:
             enum_kwargs(weights, kwargs)
     model = VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
