@@ -386,13 +386,37 @@ def test_deprecated_pretrained_keyword_warns_and_maps(tmp_path, monkeypatch):
                            "and may be removed in the future. The current behavior is equivalent to passing "
                            "`weights=None`.")
     assert net.num_classes == 3
-    with pytest.warns(UserWarning, match=r"equivalent to passing `weights=ResNet18_Weights.IMAGENET1K_V1`. You "
-                                         r"can also use `weights=ResNet18_Weights.DEFAULT`"):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         with pytest.raises(FileNotFoundError, match="resnet18-f37072fd.pth"):
             models.resnet18(pretrained=True)
-    with pytest.warns(UserWarning, match="Using 'weights' as positional parameter"):
+    assert str(record[1].message).endswith("equivalent to passing `weights=ResNet18_Weights.IMAGENET1K_V1`. You "
+                                           "can also use `weights=ResNet18_Weights.DEFAULT` to get the most "
+                                           "up-to-date weights.")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         models.squeezenet1_1(False)
+    assert str(record[0].message).startswith("Using 'weights' as positional parameter(s) is deprecated since 0.13")
+    assert "equivalent to passing `weights=None`" in str(record[1].message) and len(record) == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         models.squeezenet1_1(weights=None)
         models.squeezenet1_1()
+
+
+def test_enum_weights_load_the_checkpoint(monkeypatch):
+    """What a builder does with a member once its file is read (the reading itself is
+    tested above): ResNet keeps 1000 classes; GoogLeNet turns transform_input on and drops
+    the untrained aux heads, as torchvision does."""
+    states = {"resnet18": fake_state(resnet_keys(False, (2, 2, 2, 2))),
+              "googlenet": {k: v for k, v in models.googlenet(num_classes=1000).state_dict().items()}}
+    monkeypatch.setattr(models.ResNet18_Weights, "get_state_dict", lambda self, **kw: states["resnet18"])
+    monkeypatch.setattr(models.GoogLeNet_Weights, "get_state_dict", lambda self, **kw: states["googlenet"])
+    net = models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
+    np.testing.assert_array_equal(net.fc.weight.numpy(), states["resnet18"]["fc.weight"])
+    g = models.googlenet(weights="DEFAULT")
+    assert g.transform_input and not g.aux_logits and g.aux1 is None and g.aux2 is None
+    assert not any(k.startswith("aux") for k in g.state_dict())
+    with pytest.warns(UserWarning, match="auxiliary heads in the pretrained googlenet model are NOT pretrained"):
+        g2 = models.googlenet(weights=models.GoogLeNet_Weights.IMAGENET1K_V1, aux_logits=True)
+    assert g2.aux1 is not None
