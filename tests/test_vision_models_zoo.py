@@ -1,7 +1,7 @@
-"""minidl.vision.models: torchvision's ResNet/VGG/MobileNetV2/DenseNet/SqueezeNet builders.
+"""minidl.vision.models: torchvision's ResNet/VGG/MobileNet/DenseNet/SqueezeNet builders.
 
 The expected state-dict key/shape lists are written here from torchvision's source
-(torchvision/models/{resnet,vgg,mobilenetv2,densenet,squeezenet}.py: module names,
+(torchvision/models/{resnet,vgg,mobilenetv2,mobilenetv3,densenet,squeezenet}.py: module names,
 registration order, widths, BatchNorm buffers), independently of minidl's code; their
 parameter totals are the ``num_params`` torchvision publishes for each checkpoint (also in
 its docs' model tables), so a wrong shape cannot hide. Big nets are only built and counted.
@@ -87,6 +87,40 @@ def mobilenet_v2_keys(num_classes=1000):
     return keys + [("classifier.1.weight", (num_classes, 1280)), ("classifier.1.bias", (num_classes,))]
 
 
+def mobilenet_v3_keys(small, num_classes=1000):
+    def div8(v):  # torchvision's _make_divisible(v, 8)
+        new = max(8, int(v + 4) // 8 * 8)
+        return new + 8 if new < 0.9 * v else new
+
+    if small:
+        cfg = [(16, 3, 16, 16, True), (16, 3, 72, 24, False), (24, 3, 88, 24, False), (24, 5, 96, 40, True),
+               (40, 5, 240, 40, True), (40, 5, 240, 40, True), (40, 5, 120, 48, True), (48, 5, 144, 48, True),
+               (48, 5, 288, 96, True), (96, 5, 576, 96, True), (96, 5, 576, 96, True)]
+        last = 1024
+    else:
+        cfg = [(16, 3, 16, 16, False), (16, 3, 64, 24, False), (24, 3, 72, 24, False), (24, 5, 72, 40, True),
+               (40, 5, 120, 40, True), (40, 5, 120, 40, True), (40, 3, 240, 80, False), (80, 3, 200, 80, False),
+               (80, 3, 184, 80, False), (80, 3, 184, 80, False), (80, 3, 480, 112, True), (112, 3, 672, 112, True),
+               (112, 5, 672, 160, True), (160, 5, 960, 160, True), (160, 5, 960, 160, True)]
+        last = 1280
+    keys = conv("features.0.0", 16, 3, 3) + bn("features.0.1", 16)
+    for i, (cin, k, e, cout, se) in enumerate(cfg, start=1):
+        p, j = f"features.{i}.block", 0
+        if e != cin:
+            keys += conv(f"{p}.0.0", e, cin, 1) + bn(f"{p}.0.1", e)
+            j = 1
+        keys += [(f"{p}.{j}.0.weight", (e, 1, k, k))] + bn(f"{p}.{j}.1", e)
+        j += 1
+        if se:
+            keys += conv(f"{p}.{j}.fc1", div8(e // 4), e, 1, True) + conv(f"{p}.{j}.fc2", e, div8(e // 4), 1, True)
+            j += 1
+        keys += conv(f"{p}.{j}.0", cout, e, 1) + bn(f"{p}.{j}.1", cout)
+    n, c = len(cfg) + 1, cfg[-1][3]
+    keys += conv(f"features.{n}.0", 6 * c, c, 1) + bn(f"features.{n}.1", 6 * c)
+    return keys + [("classifier.0.weight", (last, 6 * c)), ("classifier.0.bias", (last,)),
+                   ("classifier.3.weight", (num_classes, last)), ("classifier.3.bias", (num_classes,))]
+
+
 def densenet_keys(growth, blocks, init_features, num_classes=1000):
     keys = conv("features.conv0", init_features, 3, 7) + bn("features.norm0", init_features)
     c = init_features
@@ -139,6 +173,8 @@ CASES = {
     "vgg19": (lambda nc=1000: vgg_keys("E", False, nc), 143_667_240),
     "vgg19_bn": (lambda nc=1000: vgg_keys("E", True, nc), 143_678_248),
     "mobilenet_v2": (mobilenet_v2_keys, 3_504_872),
+    "mobilenet_v3_large": (lambda nc=1000: mobilenet_v3_keys(False, nc), 5_483_032),
+    "mobilenet_v3_small": (lambda nc=1000: mobilenet_v3_keys(True, nc), 2_542_856),
     "densenet121": (lambda nc=1000: densenet_keys(32, (6, 12, 24, 16), 64, nc), 7_978_856),
     "densenet161": (lambda nc=1000: densenet_keys(48, (6, 12, 36, 24), 96, nc), 28_681_000),
     "densenet169": (lambda nc=1000: densenet_keys(32, (6, 12, 32, 32), 64, nc), 14_149_480),
@@ -149,7 +185,8 @@ CASES = {
 # Built in full here (keys, shapes, strict load); a few bigger ones are built once and
 # their parameters counted; VGG's features are checked alone (its 25088x4096 classifier
 # alone takes long to initialise; test_vision_models.py builds a whole vgg16).
-KEYED = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "mobilenet_v2", "densenet121", "densenet169",
+KEYED = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "mobilenet_v2", "mobilenet_v3_large",
+         "mobilenet_v3_small", "densenet121", "densenet169",
          "squeezenet1_0", "squeezenet1_1"]
 COUNTED = ["resnet101", "wide_resnet50_2", "densenet201"]
 
@@ -214,7 +251,7 @@ def test_forward_shape_eval_float32(name, size):
     np.testing.assert_array_equal(a, b)          # eval: no dropout, running statistics
 
 
-@pytest.mark.parametrize("name,size", [("mobilenet_v2", 32), ("squeezenet1_1", 24)])
+@pytest.mark.parametrize("name,size", [("mobilenet_v2", 32), ("mobilenet_v3_small", 32), ("squeezenet1_1", 24)])
 def test_train_forward_backward(name, size):
     mdl.manual_seed(0)
     model = models.get_model(name, num_classes=5)

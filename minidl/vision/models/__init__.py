@@ -4,7 +4,7 @@ Every builder has torchvision's signature, ``builder(*, weights=None, progress=T
 and torchvision's module structure, so ``state_dict()`` keys and shapes are those of
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``,
-``mobilenet_v2``, DenseNet (``densenet121/161/169/201``) and SqueezeNet
+``mobilenet_v2``, ``mobilenet_v3_large/small``, DenseNet (``densenet121/161/169/201``) and SqueezeNet
 (``squeezenet1_0/1_1``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
@@ -41,6 +41,13 @@ from .densenet import (
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
+from .mobilenetv3 import (
+                   MobileNet_V3_Large_Weights,
+                   MobileNet_V3_Small_Weights,
+                   MobileNetV3,
+                   mobilenet_v3_large,
+                   mobilenet_v3_small,
+)
 from .resnet import (
                    BasicBlock,
                    Bottleneck,
@@ -106,6 +113,8 @@ __all__ = [
     # the others
     "AlexNet_Weights", "GoogLeNet_Weights", "GoogLeNetOutputs",
     "MobileNetV2", "mobilenet_v2", "MobileNet_V2_Weights",
+    "MobileNetV3", "mobilenet_v3_large", "mobilenet_v3_small", "MobileNet_V3_Large_Weights",
+    "MobileNet_V3_Small_Weights",
     "DenseNet", "densenet121", "densenet161", "densenet169", "densenet201", "DenseNet121_Weights",
     "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
     "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
