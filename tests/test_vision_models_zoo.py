@@ -457,3 +457,13 @@ def test_enum_weights_load_the_checkpoint(monkeypatch):
     with pytest.warns(UserWarning, match="auxiliary heads in the pretrained googlenet model are NOT pretrained"):
         g2 = models.googlenet(weights=models.GoogLeNet_Weights.IMAGENET1K_V1, aux_logits=True)
     assert g2.aux1 is not None
+
+
+def test_densenet_enum_weights_with_old_key_names(monkeypatch):
+    state = fake_state(densenet_keys(32, (6, 12, 24, 16), 64))
+    old = {k.replace(".norm2.", ".norm.2.").replace(".conv1.", ".conv.1."): v for k, v in state.items()
+           if not k.endswith("num_batches_tracked")}
+    monkeypatch.setattr(models.DenseNet121_Weights, "get_state_dict", lambda self, **kw: old)
+    net = models.densenet121(weights=models.DenseNet121_Weights.IMAGENET1K_V1)
+    key = "features.denseblock4.denselayer16.norm2.running_var"
+    np.testing.assert_array_equal(net.state_dict()[key].numpy(), state[key])

@@ -66,10 +66,12 @@ class WeightsEnum(enum.Enum):
                                 f"{obj.__class__.__name__}.")
         return obj
 
-    def get_state_dict(self, progress: bool = True, check_hash: bool = True, model_dir=None,
-                       file_name=None, map_location=None, weights_only=True) -> dict:
-        """The checkpoint's state dict, read from torch hub's cache (see the module doc);
-        FileNotFoundError naming the URL and the expected path when it is not there."""
+    def get_state_dict(self, model_dir=None, map_location=None, progress: bool = True, check_hash: bool = False,
+                       file_name=None, weights_only=True) -> dict:
+        """The checkpoint's state dict, read from torch hub's cache (see the module doc; the
+        arguments are ``torch.hub.load_state_dict_from_url``'s, and the builders pass
+        ``check_hash=True``); FileNotFoundError naming the URL and the expected path when
+        the file is not there."""
         return load_state_dict_from_cache(self.url, model_dir=model_dir, check_hash=check_hash,
                                           file_name=file_name, map_location=map_location,
                                           who=repr(self))

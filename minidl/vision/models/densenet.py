@@ -138,38 +138,32 @@ def _renamed(state) -> dict:
     return out
 
 
-class _DenseNetWeights(WeightsEnum):
-    def get_state_dict(self, *args, **kwargs) -> dict:
-        """The checkpoint (see :meth:`WeightsEnum.get_state_dict`) with old ``norm.1`` keys renamed."""
-        return _renamed(super().get_state_dict(*args, **kwargs))
-
-
 def _w(file, n, acc1, acc5):
     return classification_weights(file, n, (29, 29), acc1, acc5, recipe="https://github.com/pytorch/vision/pull/116")
 
 
-class DenseNet121_Weights(_DenseNetWeights):
+class DenseNet121_Weights(WeightsEnum):
     """ImageNet-1K weights of :func:`densenet121`."""
 
     IMAGENET1K_V1 = _w("densenet121-a639ec97.pth", 7978856, 74.434, 91.972)
     DEFAULT = IMAGENET1K_V1
 
 
-class DenseNet161_Weights(_DenseNetWeights):
+class DenseNet161_Weights(WeightsEnum):
     """ImageNet-1K weights of :func:`densenet161`."""
 
     IMAGENET1K_V1 = _w("densenet161-8d451a50.pth", 28681000, 77.138, 93.560)
     DEFAULT = IMAGENET1K_V1
 
 
-class DenseNet169_Weights(_DenseNetWeights):
+class DenseNet169_Weights(WeightsEnum):
     """ImageNet-1K weights of :func:`densenet169`."""
 
     IMAGENET1K_V1 = _w("densenet169-b2777c0a.pth", 14149480, 75.600, 92.806)
     DEFAULT = IMAGENET1K_V1
 
 
-class DenseNet201_Weights(_DenseNetWeights):
+class DenseNet201_Weights(WeightsEnum):
     """ImageNet-1K weights of :func:`densenet201`."""
 
     IMAGENET1K_V1 = _w("densenet201-c1103571.pth", 20013928, 76.896, 93.370)
@@ -178,6 +172,8 @@ class DenseNet201_Weights(_DenseNetWeights):
 
 def _densenet(growth_rate, block_config, num_init_features, weights, progress, **kwargs) -> DenseNet:
     enum_kwargs(weights, kwargs)
+    if isinstance(weights, WeightsEnum):  # torchvision renames the keys of its files in the builder too
+        weights = ("local", weights.get_state_dict(progress=progress, check_hash=True))
     if isinstance(weights, tuple):
         weights = ("local", _renamed(weights[1]))
     return load_weights(DenseNet(growth_rate, block_config, num_init_features, **kwargs), weights, progress)
