@@ -1,7 +1,7 @@
 """minidl.vision.models: torchvision's ResNet/VGG/MobileNet/DenseNet/SqueezeNet builders.
 
 The expected state-dict key/shape lists are written here from torchvision's source
-(torchvision/models/{resnet,vgg,mobilenetv2,mobilenetv3,densenet,squeezenet}.py: module names,
+(torchvision/models/{resnet,vgg,mobilenetv2,mobilenetv3,inception,densenet,squeezenet}.py: module names,
 registration order, widths, BatchNorm buffers), independently of minidl's code; their
 parameter totals are the ``num_params`` torchvision publishes for each checkpoint (also in
 its docs' model tables), so a wrong shape cannot hide. Big nets are only built and counted.
@@ -121,6 +121,39 @@ def mobilenet_v3_keys(small, num_classes=1000):
                    ("classifier.3.weight", (num_classes, last)), ("classifier.3.bias", (num_classes,))]
 
 
+def inception_v3_keys(num_classes=1000):
+    def basic(p, cout, cin, kh, kw=None):
+        return [(f"{p}.conv.weight", (cout, cin, kh, kw or kh))] + bn(f"{p}.bn", cout)
+
+    keys = basic("Conv2d_1a_3x3", 32, 3, 3) + basic("Conv2d_2a_3x3", 32, 32, 3) + basic("Conv2d_2b_3x3", 64, 32, 3)
+    keys += basic("Conv2d_3b_1x1", 80, 64, 1) + basic("Conv2d_4a_3x3", 192, 80, 3)
+    for name, cin, pool in (("Mixed_5b", 192, 32), ("Mixed_5c", 256, 64), ("Mixed_5d", 288, 64)):
+        keys += basic(f"{name}.branch1x1", 64, cin, 1) + basic(f"{name}.branch5x5_1", 48, cin, 1)
+        keys += basic(f"{name}.branch5x5_2", 64, 48, 5) + basic(f"{name}.branch3x3dbl_1", 64, cin, 1)
+        keys += basic(f"{name}.branch3x3dbl_2", 96, 64, 3) + basic(f"{name}.branch3x3dbl_3", 96, 96, 3)
+        keys += basic(f"{name}.branch_pool", pool, cin, 1)
+    keys += basic("Mixed_6a.branch3x3", 384, 288, 3) + basic("Mixed_6a.branch3x3dbl_1", 64, 288, 1)
+    keys += basic("Mixed_6a.branch3x3dbl_2", 96, 64, 3) + basic("Mixed_6a.branch3x3dbl_3", 96, 96, 3)
+    for name, c7 in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)):
+        keys += basic(f"{name}.branch1x1", 192, 768, 1) + basic(f"{name}.branch7x7_1", c7, 768, 1)
+        keys += basic(f"{name}.branch7x7_2", c7, c7, 1, 7) + basic(f"{name}.branch7x7_3", 192, c7, 7, 1)
+        keys += basic(f"{name}.branch7x7dbl_1", c7, 768, 1) + basic(f"{name}.branch7x7dbl_2", c7, c7, 7, 1)
+        keys += basic(f"{name}.branch7x7dbl_3", c7, c7, 1, 7) + basic(f"{name}.branch7x7dbl_4", c7, c7, 7, 1)
+        keys += basic(f"{name}.branch7x7dbl_5", 192, c7, 1, 7) + basic(f"{name}.branch_pool", 192, 768, 1)
+    keys += basic("AuxLogits.conv0", 128, 768, 1) + basic("AuxLogits.conv1", 768, 128, 5)
+    keys += [("AuxLogits.fc.weight", (num_classes, 768)), ("AuxLogits.fc.bias", (num_classes,))]
+    keys += basic("Mixed_7a.branch3x3_1", 192, 768, 1) + basic("Mixed_7a.branch3x3_2", 320, 192, 3)
+    keys += basic("Mixed_7a.branch7x7x3_1", 192, 768, 1) + basic("Mixed_7a.branch7x7x3_2", 192, 192, 1, 7)
+    keys += basic("Mixed_7a.branch7x7x3_3", 192, 192, 7, 1) + basic("Mixed_7a.branch7x7x3_4", 192, 192, 3)
+    for name, cin in (("Mixed_7b", 1280), ("Mixed_7c", 2048)):
+        keys += basic(f"{name}.branch1x1", 320, cin, 1) + basic(f"{name}.branch3x3_1", 384, cin, 1)
+        keys += basic(f"{name}.branch3x3_2a", 384, 384, 1, 3) + basic(f"{name}.branch3x3_2b", 384, 384, 3, 1)
+        keys += basic(f"{name}.branch3x3dbl_1", 448, cin, 1) + basic(f"{name}.branch3x3dbl_2", 384, 448, 3)
+        keys += basic(f"{name}.branch3x3dbl_3a", 384, 384, 1, 3) + basic(f"{name}.branch3x3dbl_3b", 384, 384, 3, 1)
+        keys += basic(f"{name}.branch_pool", 192, cin, 1)
+    return keys + [("fc.weight", (num_classes, 2048)), ("fc.bias", (num_classes,))]
+
+
 def densenet_keys(growth, blocks, init_features, num_classes=1000):
     keys = conv("features.conv0", init_features, 3, 7) + bn("features.norm0", init_features)
     c = init_features
@@ -175,6 +208,7 @@ CASES = {
     "mobilenet_v2": (mobilenet_v2_keys, 3_504_872),
     "mobilenet_v3_large": (lambda nc=1000: mobilenet_v3_keys(False, nc), 5_483_032),
     "mobilenet_v3_small": (lambda nc=1000: mobilenet_v3_keys(True, nc), 2_542_856),
+    "inception_v3": (inception_v3_keys, 27_161_264),
     "densenet121": (lambda nc=1000: densenet_keys(32, (6, 12, 24, 16), 64, nc), 7_978_856),
     "densenet161": (lambda nc=1000: densenet_keys(48, (6, 12, 36, 24), 96, nc), 28_681_000),
     "densenet169": (lambda nc=1000: densenet_keys(32, (6, 12, 32, 32), 64, nc), 14_149_480),
@@ -186,7 +220,7 @@ CASES = {
 # their parameters counted; VGG's features are checked alone (its 25088x4096 classifier
 # alone takes long to initialise; test_vision_models.py builds a whole vgg16).
 KEYED = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "mobilenet_v2", "mobilenet_v3_large",
-         "mobilenet_v3_small", "densenet121", "densenet169",
+         "mobilenet_v3_small", "inception_v3", "densenet121", "densenet169",
          "squeezenet1_0", "squeezenet1_1"]
 COUNTED = ["resnet101", "wide_resnet50_2", "densenet201"]
 
@@ -467,3 +501,29 @@ def test_densenet_enum_weights_with_old_key_names(monkeypatch):
     net = models.densenet121(weights=models.DenseNet121_Weights.IMAGENET1K_V1)
     key = "features.denseblock4.denselayer16.norm2.running_var"
     np.testing.assert_array_equal(net.state_dict()[key].numpy(), state[key])
+
+
+def test_inception_v3_outputs_and_aux_head(monkeypatch):
+    mdl.manual_seed(0)
+    with pytest.warns(FutureWarning, match="default weight initialization of inception_v3"):
+        net = models.Inception3(num_classes=4)
+    assert float(net.AuxLogits.fc.weight.std()) < 0.01 < float(net.fc.weight.std())
+    x = mdl.randn(2, 3, 75, 75)                          # the smallest input (torchvision's min_size)
+    net.eval()
+    with mdl.no_grad():
+        assert net(x).shape == (2, 4)
+    aux = models.inception.InceptionAux(768, 4)        # in training it sees the 17x17 map of a 299 px input
+    assert aux(mdl.randn(2, 768, 17, 17)).shape == (2, 4)
+    plain = models.Inception3(num_classes=3, aux_logits=False, init_weights=True)
+    logits = plain(x)                                  # training without the aux head: a Tensor
+    assert isinstance(logits, mdl.Tensor) and logits.shape == (2, 3)
+    out = models.InceptionOutputs(logits, aux(mdl.randn(2, 768, 17, 17)))
+    main, side = out                                   # the tutorial's ``outputs, aux_outputs = model(x)``
+    assert main is logits and out.aux_logits is side
+    state = fake_state(inception_v3_keys())
+    monkeypatch.setattr(models.Inception_V3_Weights, "get_state_dict", lambda self, **kw: state)
+    pretrained = models.inception_v3(weights=models.Inception_V3_Weights.DEFAULT)
+    assert pretrained.transform_input and pretrained.aux_logits and pretrained.AuxLogits is not None
+    with pytest.raises(ValueError, match="The parameter 'aux_logits' expected value True but got False"):
+        models.inception_v3(weights="IMAGENET1K_V1", aux_logits=False)     # as torchvision
+    assert models.Inception_V3_Weights.DEFAULT.transforms().crop_size == [299]

@@ -3,7 +3,7 @@
 Every builder has torchvision's signature, ``builder(*, weights=None, progress=True, **kwargs)``,
 and torchvision's module structure, so ``state_dict()`` keys and shapes are those of
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
-``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``,
+``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, DenseNet (``densenet121/161/169/201``) and SqueezeNet
 (``squeezenet1_0/1_1``).
 
@@ -40,6 +40,7 @@ from .densenet import (
                    densenet201,
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
+from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
                    MobileNet_V3_Large_Weights,
@@ -112,6 +113,7 @@ __all__ = [
     "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights",
     # the others
     "AlexNet_Weights", "GoogLeNet_Weights", "GoogLeNetOutputs",
+    "Inception3", "InceptionOutputs", "inception_v3", "Inception_V3_Weights",
     "MobileNetV2", "mobilenet_v2", "MobileNet_V2_Weights",
     "MobileNetV3", "mobilenet_v3_large", "mobilenet_v3_small", "MobileNet_V3_Large_Weights",
     "MobileNet_V3_Small_Weights",
