@@ -1,7 +1,7 @@
-"""minidl.vision.models: torchvision's ResNet/VGG/MobileNet/DenseNet/SqueezeNet builders.
+"""minidl.vision.models: torchvision's ResNet/VGG/MobileNet/Inception/EfficientNet/DenseNet/SqueezeNet builders.
 
 The expected state-dict key/shape lists are written here from torchvision's source
-(torchvision/models/{resnet,vgg,mobilenetv2,mobilenetv3,inception,densenet,squeezenet}.py: module names,
+(torchvision/models/{resnet,vgg,mobilenetv2,mobilenetv3,inception,efficientnet,densenet,squeezenet}.py: module names,
 registration order, widths, BatchNorm buffers), independently of minidl's code; their
 parameter totals are the ``num_params`` torchvision publishes for each checkpoint (also in
 its docs' model tables), so a wrong shape cannot hide. Big nets are only built and counted.
@@ -154,6 +154,32 @@ def inception_v3_keys(num_classes=1000):
     return keys + [("fc.weight", (num_classes, 2048)), ("fc.bias", (num_classes,))]
 
 
+def efficientnet_keys(width, depth, num_classes=1000):
+    def div8(v):  # torchvision's _make_divisible(v, 8)
+        new = max(8, int(v + 4) // 8 * 8)
+        return new + 8 if new < 0.9 * v else new
+
+    stem = div8(32 * width)
+    keys = conv("features.0.0", stem, 3, 3) + bn("features.0.1", stem)
+    stages = [(1, 3, 32, 16, 1), (6, 3, 16, 24, 2), (6, 5, 24, 40, 2), (6, 3, 40, 80, 3), (6, 5, 80, 112, 3),
+              (6, 5, 112, 192, 4), (6, 3, 192, 320, 1)]
+    for s, (e, k, cin, cout, n) in enumerate(stages, start=1):
+        cin, cout = div8(cin * width), div8(cout * width)
+        for b in range(int(np.ceil(n * depth))):
+            i = cin if b == 0 else cout
+            exp, p, j = div8(i * e), f"features.{s}.{b}.block", 0
+            if exp != i:
+                keys += conv(f"{p}.0.0", exp, i, 1) + bn(f"{p}.0.1", exp)
+                j = 1
+            keys += [(f"{p}.{j}.0.weight", (exp, 1, k, k))] + bn(f"{p}.{j}.1", exp)
+            sq = max(1, i // 4)
+            keys += conv(f"{p}.{j + 1}.fc1", sq, exp, 1, True) + conv(f"{p}.{j + 1}.fc2", exp, sq, 1, True)
+            keys += conv(f"{p}.{j + 2}.0", cout, exp, 1) + bn(f"{p}.{j + 2}.1", cout)
+    last = div8(320 * width)
+    keys += conv("features.8.0", 4 * last, last, 1) + bn("features.8.1", 4 * last)
+    return keys + [("classifier.1.weight", (num_classes, 4 * last)), ("classifier.1.bias", (num_classes,))]
+
+
 def densenet_keys(growth, blocks, init_features, num_classes=1000):
     keys = conv("features.conv0", init_features, 3, 7) + bn("features.norm0", init_features)
     c = init_features
@@ -209,6 +235,14 @@ CASES = {
     "mobilenet_v3_large": (lambda nc=1000: mobilenet_v3_keys(False, nc), 5_483_032),
     "mobilenet_v3_small": (lambda nc=1000: mobilenet_v3_keys(True, nc), 2_542_856),
     "inception_v3": (inception_v3_keys, 27_161_264),
+    "efficientnet_b0": (lambda nc=1000: efficientnet_keys(1.0, 1.0, nc), 5_288_548),
+    "efficientnet_b1": (lambda nc=1000: efficientnet_keys(1.0, 1.1, nc), 7_794_184),
+    "efficientnet_b2": (lambda nc=1000: efficientnet_keys(1.1, 1.2, nc), 9_109_994),
+    "efficientnet_b3": (lambda nc=1000: efficientnet_keys(1.2, 1.4, nc), 12_233_232),
+    "efficientnet_b4": (lambda nc=1000: efficientnet_keys(1.4, 1.8, nc), 19_341_616),
+    "efficientnet_b5": (lambda nc=1000: efficientnet_keys(1.6, 2.2, nc), 30_389_784),
+    "efficientnet_b6": (lambda nc=1000: efficientnet_keys(1.8, 2.6, nc), 43_040_704),
+    "efficientnet_b7": (lambda nc=1000: efficientnet_keys(2.0, 3.1, nc), 66_347_960),
     "densenet121": (lambda nc=1000: densenet_keys(32, (6, 12, 24, 16), 64, nc), 7_978_856),
     "densenet161": (lambda nc=1000: densenet_keys(48, (6, 12, 36, 24), 96, nc), 28_681_000),
     "densenet169": (lambda nc=1000: densenet_keys(32, (6, 12, 32, 32), 64, nc), 14_149_480),
@@ -220,7 +254,7 @@ CASES = {
 # their parameters counted; VGG's features are checked alone (its 25088x4096 classifier
 # alone takes long to initialise; test_vision_models.py builds a whole vgg16).
 KEYED = ["resnet18", "resnet34", "resnet50", "resnext50_32x4d", "mobilenet_v2", "mobilenet_v3_large",
-         "mobilenet_v3_small", "inception_v3", "densenet121", "densenet169",
+         "mobilenet_v3_small", "inception_v3", "efficientnet_b0", "efficientnet_b3", "densenet121", "densenet169",
          "squeezenet1_0", "squeezenet1_1"]
 COUNTED = ["resnet101", "wide_resnet50_2", "densenet201"]
 
@@ -285,7 +319,8 @@ def test_forward_shape_eval_float32(name, size):
     np.testing.assert_array_equal(a, b)          # eval: no dropout, running statistics
 
 
-@pytest.mark.parametrize("name,size", [("mobilenet_v2", 32), ("mobilenet_v3_small", 32), ("squeezenet1_1", 24)])
+@pytest.mark.parametrize("name,size", [("mobilenet_v2", 32), ("mobilenet_v3_small", 32), ("efficientnet_b0", 32),
+                                       ("squeezenet1_1", 24)])
 def test_train_forward_backward(name, size):
     mdl.manual_seed(0)
     model = models.get_model(name, num_classes=5)
@@ -527,3 +562,27 @@ def test_inception_v3_outputs_and_aux_head(monkeypatch):
     with pytest.raises(ValueError, match="The parameter 'aux_logits' expected value True but got False"):
         models.inception_v3(weights="IMAGENET1K_V1", aux_logits=False)     # as torchvision
     assert models.Inception_V3_Weights.DEFAULT.transforms().crop_size == [299]
+
+
+def test_stochastic_depth_and_efficientnet_preset():
+    from minidl.vision.models.efficientnet import StochasticDepth
+    mdl.manual_seed(0)
+    x = mdl.ones(64, 2, 3, 3)
+    sd = StochasticDepth(0.25, "row")
+    y = sd(x).numpy()
+    rows = y.reshape(64, -1)
+    assert set(np.unique(rows).tolist()) <= {0.0, float(np.float32(1) / np.float32(0.75))}
+    assert all(len(np.unique(r)) == 1 for r in rows) and 0 < (rows[:, 0] == 0).sum() < 64
+    assert len(np.unique(StochasticDepth(0.5, "batch")(x).numpy())) == 1
+    assert float(StochasticDepth(1.0, "row")(x).abs().sum()) == 0.0
+    sd.eval()
+    np.testing.assert_array_equal(sd(x).numpy(), x.numpy())
+    with pytest.raises(ValueError, match="drop probability has to be between 0 and 1, but got 1.5"):
+        StochasticDepth(1.5, "row")
+    net = models.efficientnet_b0(num_classes=3)
+    probs = [m.stochastic_depth.p for m in net.modules() if hasattr(m, "stochastic_depth")]
+    assert probs[0] == 0.0 and len(probs) == 16 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12
+    # the published weights resize with BICUBIC, which minidl's transforms do not implement
+    with pytest.raises(ValueError, match="bicubic"):
+        models.EfficientNet_B0_Weights.DEFAULT.transforms()
+    assert models.EfficientNet_B1_Weights.DEFAULT.transforms().resize_size == [255]

@@ -4,8 +4,8 @@ Every builder has torchvision's signature, ``builder(*, weights=None, progress=T
 and torchvision's module structure, so ``state_dict()`` keys and shapes are those of
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
-``mobilenet_v2``, ``mobilenet_v3_large/small``, DenseNet (``densenet121/161/169/201``) and SqueezeNet
-(``squeezenet1_0/1_1``).
+``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
+(``densenet121/161/169/201``) and SqueezeNet (``squeezenet1_0/1_1``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -38,6 +38,25 @@ from .densenet import (
                    densenet161,
                    densenet169,
                    densenet201,
+)
+from .efficientnet import (
+                   EfficientNet,
+                   EfficientNet_B0_Weights,
+                   EfficientNet_B1_Weights,
+                   EfficientNet_B2_Weights,
+                   EfficientNet_B3_Weights,
+                   EfficientNet_B4_Weights,
+                   EfficientNet_B5_Weights,
+                   EfficientNet_B6_Weights,
+                   EfficientNet_B7_Weights,
+                   efficientnet_b0,
+                   efficientnet_b1,
+                   efficientnet_b2,
+                   efficientnet_b3,
+                   efficientnet_b4,
+                   efficientnet_b5,
+                   efficientnet_b6,
+                   efficientnet_b7,
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
@@ -119,5 +138,9 @@ __all__ = [
     "MobileNet_V3_Small_Weights",
     "DenseNet", "densenet121", "densenet161", "densenet169", "densenet201", "DenseNet121_Weights",
     "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
+    "EfficientNet", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
+    "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights",
+    "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
+    "EfficientNet_B6_Weights", "EfficientNet_B7_Weights",
     "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
 ]
