@@ -117,7 +117,7 @@ def test_vgg16_keys_and_num_classes():
     assert got == vgg16_keys(10)
 
 
-def test_weights_from_a_file_and_forward(tmp_path):
+def test_weights_from_a_file_and_forward(tmp_path, monkeypatch):
     state = {k: np.random.default_rng(0).normal(0, 0.05, s).astype(np.float32)
              if not k.endswith("num_batches_tracked") else np.array(0, np.int64)
              for k, s in resnet18_keys(5)}
@@ -129,8 +129,11 @@ def test_weights_from_a_file_and_forward(tmp_path):
     np.testing.assert_array_equal(model.state_dict()["fc.weight"].numpy(), state["fc.weight"])
     model.eval()
     assert model(mdl.randn(1, 3, 64, 64)).shape == (1, 5)
-    with pytest.raises(ValueError, match="does not download"):
-        models.resnet18(weights="IMAGENET1K_V1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    with pytest.raises(FileNotFoundError, match="does not download"):
+        models.resnet18(weights="IMAGENET1K_V1")             # a member of ResNet18_Weights, not in the cache
+    with pytest.raises(ValueError, match="Unknown value 'IMAGENET1K_V9' for ResNet18_Weights"):
+        models.resnet18(weights="IMAGENET1K_V9")
 
 
 def test_googlenet_transform_input_and_aux():

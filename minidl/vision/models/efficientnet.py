@@ -1,0 +1,335 @@
+"""torchvision's ``EfficientNet`` (B0-B7: MBConv blocks with squeeze-excitation, SiLU and
+stochastic depth), ``efficientnet_b0`` ... ``efficientnet_b7`` and their ``*_Weights`` enums;
+keys ``features.<stage>.<block>.block.<j>...`` and ``classifier.1.weight`` as torchvision's.
+
+The published weights expect BICUBIC resizing, which :mod:`minidl.vision.transforms` does not
+implement: ``weights.transforms()`` raises a one-line ValueError saying so (resize the images
+another way, e.g. with Pillow, and keep ``Normalize`` with the ImageNet mean/std).
+"""
+import copy
+import math
+from functools import partial
+from typing import Any, Callable, List, Optional, Sequence
+
+import minidl.nn.functional as F
+from minidl.creation import empty
+from minidl.nn import init
+from minidl.nn.containers import Sequential
+from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, GroupNorm, Linear, SiLU
+from minidl.nn.module import Module
+
+from ..transforms import InterpolationMode
+from ._api import (
+                   WeightsEnum,
+                   classification_weights,
+                   enum_kwargs,
+                   handle_legacy_interface,
+                   load_weights,
+                   register_model,
+                   resolve_weights,
+)
+from .mobilenetv2 import Conv2dNormActivation, _make_divisible
+from .mobilenetv3 import SqueezeExcitation
+
+__all__ = ["EfficientNet", "MBConvConfig", "StochasticDepth", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2",
+           "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+           "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights", "EfficientNet_B3_Weights",
+           "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights", "EfficientNet_B7_Weights"]
+
+
+class StochasticDepth(Module):
+    """torchvision.ops' stochastic depth: in training, zero the input with probability ``p``
+    per sample (``mode="row"``) or for the whole batch (``"batch"``) and scale the rest by
+    1 / (1 - p); the identity in eval mode or at p = 0. Same shape in and out."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        if p < 0.0 or p > 1.0:
+            raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
+        if mode not in ("batch", "row"):
+            raise ValueError(f"mode has to be either 'batch' or 'row', but got {mode}")
+        self.p = p
+        self.mode = mode
+
+    def forward(self, input):
+        """input * keep / (1 - p), keep ~ Bernoulli(1 - p) per row (or per batch)."""
+        if not self.training or self.p == 0.0:
+            return input
+        survival_rate = 1.0 - self.p
+        size = [input.shape[0]] + [1] * (input.ndim - 1) if self.mode == "row" else [1] * input.ndim
+        noise = empty(*size, dtype=input.dtype, device=input.device).bernoulli_(survival_rate)
+        if survival_rate > 0.0:
+            noise = noise / survival_rate
+        return input * noise
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(p={self.p}, mode={self.mode})"
+
+
+class MBConvConfig:
+    """One EfficientNet stage: ``num_layers`` MBConv blocks (scaled by ``depth_mult``, rounded
+    up) of ``kernel`` size; channels scaled by ``width_mult`` and rounded to multiples of 8."""
+
+    def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int, out_channels: int,
+                 num_layers: int, width_mult: float = 1.0, depth_mult: float = 1.0,
+                 block: Optional[Callable[..., Module]] = None) -> None:
+        self.expand_ratio = expand_ratio
+        self.kernel = kernel
+        self.stride = stride
+        self.input_channels = self.adjust_channels(input_channels, width_mult)
+        self.out_channels = self.adjust_channels(out_channels, width_mult)
+        self.num_layers = self.adjust_depth(num_layers, depth_mult)
+        self.block = MBConv if block is None else block
+
+    @staticmethod
+    def adjust_channels(channels: int, width_mult: float, min_value: Optional[int] = None) -> int:
+        """``channels * width_mult`` rounded to a multiple of 8."""
+        return _make_divisible(channels * width_mult, 8, min_value)
+
+    @staticmethod
+    def adjust_depth(num_layers: int, depth_mult: float) -> int:
+        """``ceil(num_layers * depth_mult)``."""
+        return int(math.ceil(num_layers * depth_mult))
+
+
+class MBConv(Module):
+    """1x1 expand (SiLU), depthwise conv (SiLU), squeeze-excitation, 1x1 projection; with the
+    residual connection the branch passes through stochastic depth before the add."""
+
+    def __init__(self, cnf: MBConvConfig, stochastic_depth_prob: float, norm_layer: Callable[..., Module],
+                 se_layer: Callable[..., Module] = SqueezeExcitation) -> None:
+        super().__init__()
+        if not (1 <= cnf.stride <= 2):
+            raise ValueError("illegal stride value")
+        self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
+        expanded = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
+        layers: List[Module] = []
+        if expanded != cnf.input_channels:
+            layers.append(Conv2dNormActivation(cnf.input_channels, expanded, kernel_size=1, norm_layer=norm_layer,
+                                               activation_layer=SiLU))
+        layers.append(Conv2dNormActivation(expanded, expanded, kernel_size=cnf.kernel, stride=cnf.stride,
+                                           groups=expanded, norm_layer=norm_layer, activation_layer=SiLU))
+        layers.append(se_layer(expanded, max(1, cnf.input_channels // 4), activation=partial(SiLU, inplace=True)))
+        layers.append(Conv2dNormActivation(expanded, cnf.out_channels, kernel_size=1, norm_layer=norm_layer,
+                                           activation_layer=None))
+        self.block = Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
+        self.out_channels = cnf.out_channels
+
+    def forward(self, input):
+        """block(input), plus input (after stochastic depth) with the residual connection."""
+        result = self.block(input)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result) + input
+        return result
+
+
+class EfficientNet(Module):
+    """EfficientNet (Tan & Le, 2019): ``features`` (SiLU stem conv, one Sequential of MBConv
+    blocks per stage, 1x1 conv to 4x the last width), global average pool, ``classifier``
+    (Dropout, Linear). Stochastic depth grows linearly to ``stochastic_depth_prob`` over the
+    blocks. (N, 3, H, W) -> (N, num_classes)."""
+
+    def __init__(self, inverted_residual_setting: List[MBConvConfig], dropout: float,
+                 stochastic_depth_prob: float = 0.2, num_classes: int = 1000,
+                 norm_layer: Optional[Callable[..., Module]] = None, last_channel: Optional[int] = None) -> None:
+        super().__init__()
+        if not inverted_residual_setting:
+            raise ValueError("The inverted_residual_setting should not be empty")
+        if not (isinstance(inverted_residual_setting, Sequence)
+                and all(isinstance(s, MBConvConfig) for s in inverted_residual_setting)):
+            raise TypeError("The inverted_residual_setting should be List[MBConvConfig]")
+        if norm_layer is None:
+            norm_layer = BatchNorm2d
+        layers: List[Module] = [Conv2dNormActivation(3, inverted_residual_setting[0].input_channels, kernel_size=3,
+                                                     stride=2, norm_layer=norm_layer, activation_layer=SiLU)]
+        total_blocks = sum(cnf.num_layers for cnf in inverted_residual_setting)
+        block_id = 0
+        for cnf in inverted_residual_setting:
+            stage: List[Module] = []
+            for _ in range(cnf.num_layers):
+                block_cnf = copy.copy(cnf)
+                if stage:
+                    block_cnf.input_channels = block_cnf.out_channels
+                    block_cnf.stride = 1
+                sd_prob = stochastic_depth_prob * float(block_id) / total_blocks
+                stage.append(block_cnf.block(block_cnf, sd_prob, norm_layer))
+                block_id += 1
+            layers.append(Sequential(*stage))
+        last_in = inverted_residual_setting[-1].out_channels
+        last_out = last_channel if last_channel is not None else 4 * last_in
+        layers.append(Conv2dNormActivation(last_in, last_out, kernel_size=1, norm_layer=norm_layer,
+                                           activation_layer=SiLU))
+        self.features = Sequential(*layers)
+        self.avgpool = AdaptiveAvgPool2d(1)
+        self.classifier = Sequential(Dropout(p=dropout, inplace=True), Linear(last_out, num_classes))
+        for m in self.modules():
+            if isinstance(m, Conv2d):
+                init.kaiming_normal_(m.weight, mode="fan_out")
+                if m.bias is not None:
+                    init.zeros_(m.bias)
+            elif isinstance(m, (BatchNorm2d, GroupNorm)):
+                init.ones_(m.weight)
+                init.zeros_(m.bias)
+            elif isinstance(m, Linear):
+                init_range = 1.0 / math.sqrt(m.out_features)
+                init.uniform_(m.weight, -init_range, init_range)
+                init.zeros_(m.bias)
+
+    def _forward_impl(self, x):
+        return self.classifier(F.flatten(self.avgpool(self.features(x)), 1))
+
+    def forward(self, x):
+        """(N, 3, H, W) -> logits (N, num_classes)."""
+        return self._forward_impl(x)
+
+
+def _setting(width_mult: float, depth_mult: float) -> List[MBConvConfig]:
+    c = partial(MBConvConfig, width_mult=width_mult, depth_mult=depth_mult)
+    return [c(1, 3, 1, 32, 16, 1), c(6, 3, 2, 16, 24, 2), c(6, 5, 2, 24, 40, 2), c(6, 3, 2, 40, 80, 3),
+            c(6, 5, 1, 80, 112, 3), c(6, 5, 2, 112, 192, 4), c(6, 3, 1, 192, 320, 1)]
+
+
+def _efficientnet(weights_enum, name, width_mult, depth_mult, dropout, weights, progress, kwargs,
+                  norm_layer=None) -> EfficientNet:
+    weights = resolve_weights(weights_enum, weights, name)
+    enum_kwargs(weights, kwargs)
+    if norm_layer is not None:
+        kwargs.setdefault("norm_layer", norm_layer)
+    model = EfficientNet(_setting(width_mult, depth_mult), kwargs.pop("dropout", dropout), last_channel=None,
+                         **kwargs)
+    return load_weights(model, weights, progress)
+
+
+def _w(file, n, crop, resize, acc1, acc5, interpolation=InterpolationMode.BICUBIC):
+    return classification_weights(file, n, (1, 1), acc1, acc5, resize_size=resize, crop_size=crop,
+                                  recipe="https://github.com/pytorch/vision/tree/main/references/classification"
+                                         "#efficientnet-v1", interpolation=interpolation)
+
+
+class EfficientNet_B0_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b0` (ported from timm)."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b0_rwightman-7f5810bc.pth", 5288548, 224, 256, 77.692, 93.532)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B1_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b1` (V2: torchvision's recipe, BILINEAR resize 255)."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b1_rwightman-bac287d4.pth", 7794184, 240, 256, 78.642, 94.186)
+    IMAGENET1K_V2 = _w("efficientnet_b1-c27df63c.pth", 7794184, 240, 255, 79.838, 94.934,
+                       InterpolationMode.BILINEAR)
+    DEFAULT = IMAGENET1K_V2
+
+
+class EfficientNet_B2_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b2`."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b2_rwightman-c35c1473.pth", 9109994, 288, 288, 80.608, 95.310)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B3_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b3`."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b3_rwightman-b3899882.pth", 12233232, 300, 320, 82.008, 96.054)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B4_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b4`."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b4_rwightman-23ab8bcd.pth", 19341616, 380, 384, 83.384, 96.594)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B5_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b5` (ported from lukemelas' EfficientNet-PyTorch)."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b5_lukemelas-1a07897c.pth", 30389784, 456, 456, 83.444, 96.628)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B6_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b6`."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b6_lukemelas-24a108a5.pth", 43040704, 528, 528, 84.008, 96.916)
+    DEFAULT = IMAGENET1K_V1
+
+
+class EfficientNet_B7_Weights(WeightsEnum):
+    """ImageNet-1K weights of :func:`efficientnet_b7`."""
+
+    IMAGENET1K_V1 = _w("efficientnet_b7_lukemelas-c5b4e57e.pth", 66347960, 600, 600, 84.122, 96.908)
+    DEFAULT = IMAGENET1K_V1
+
+
+_BN_B5_B7 = partial(BatchNorm2d, eps=0.001, momentum=0.01)
+
+
+@register_model(EfficientNet_B0_Weights)
+@handle_legacy_interface(EfficientNet_B0_Weights.IMAGENET1K_V1)
+def efficientnet_b0(*, weights: Optional[EfficientNet_B0_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B0 (5,288,548 parameters; dropout 0.2); ``**kwargs`` go to :class:`EfficientNet`."""
+    return _efficientnet(EfficientNet_B0_Weights, "efficientnet_b0", 1.0, 1.0, 0.2, weights, progress, kwargs)
+
+
+@register_model(EfficientNet_B1_Weights)
+@handle_legacy_interface(EfficientNet_B1_Weights.IMAGENET1K_V1)
+def efficientnet_b1(*, weights: Optional[EfficientNet_B1_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B1 (7,794,184 parameters; width 1.0, depth 1.1, dropout 0.2)."""
+    return _efficientnet(EfficientNet_B1_Weights, "efficientnet_b1", 1.0, 1.1, 0.2, weights, progress, kwargs)
+
+
+@register_model(EfficientNet_B2_Weights)
+@handle_legacy_interface(EfficientNet_B2_Weights.IMAGENET1K_V1)
+def efficientnet_b2(*, weights: Optional[EfficientNet_B2_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B2 (9,109,994 parameters; width 1.1, depth 1.2, dropout 0.3)."""
+    return _efficientnet(EfficientNet_B2_Weights, "efficientnet_b2", 1.1, 1.2, 0.3, weights, progress, kwargs)
+
+
+@register_model(EfficientNet_B3_Weights)
+@handle_legacy_interface(EfficientNet_B3_Weights.IMAGENET1K_V1)
+def efficientnet_b3(*, weights: Optional[EfficientNet_B3_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B3 (12,233,232 parameters; width 1.2, depth 1.4, dropout 0.3)."""
+    return _efficientnet(EfficientNet_B3_Weights, "efficientnet_b3", 1.2, 1.4, 0.3, weights, progress, kwargs)
+
+
+@register_model(EfficientNet_B4_Weights)
+@handle_legacy_interface(EfficientNet_B4_Weights.IMAGENET1K_V1)
+def efficientnet_b4(*, weights: Optional[EfficientNet_B4_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B4 (19,341,616 parameters; width 1.4, depth 1.8, dropout 0.4)."""
+    return _efficientnet(EfficientNet_B4_Weights, "efficientnet_b4", 1.4, 1.8, 0.4, weights, progress, kwargs)
+
+
+@register_model(EfficientNet_B5_Weights)
+@handle_legacy_interface(EfficientNet_B5_Weights.IMAGENET1K_V1)
+def efficientnet_b5(*, weights: Optional[EfficientNet_B5_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B5 (30,389,784 parameters; width 1.6, depth 2.2, dropout 0.4; BN eps 0.001)."""
+    return _efficientnet(EfficientNet_B5_Weights, "efficientnet_b5", 1.6, 2.2, 0.4, weights, progress, kwargs,
+                         _BN_B5_B7)
+
+
+@register_model(EfficientNet_B6_Weights)
+@handle_legacy_interface(EfficientNet_B6_Weights.IMAGENET1K_V1)
+def efficientnet_b6(*, weights: Optional[EfficientNet_B6_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B6 (43,040,704 parameters; width 1.8, depth 2.6, dropout 0.5; BN eps 0.001)."""
+    return _efficientnet(EfficientNet_B6_Weights, "efficientnet_b6", 1.8, 2.6, 0.5, weights, progress, kwargs,
+                         _BN_B5_B7)
+
+
+@register_model(EfficientNet_B7_Weights)
+@handle_legacy_interface(EfficientNet_B7_Weights.IMAGENET1K_V1)
+def efficientnet_b7(*, weights: Optional[EfficientNet_B7_Weights] = None, progress: bool = True,
+                    **kwargs: Any) -> EfficientNet:
+    """EfficientNet-B7 (66,347,960 parameters; width 2.0, depth 3.1, dropout 0.5; BN eps 0.001)."""
+    return _efficientnet(EfficientNet_B7_Weights, "efficientnet_b7", 2.0, 3.1, 0.5, weights, progress, kwargs,
+                         _BN_B5_B7)
