@@ -56,6 +56,11 @@ from .functions_more import *  # noqa: F401,F403  (fmax, gcd, scatter_reduce, tr
 from .functions_more import __all__ as _more_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
 from .threads import get_num_threads, set_num_threads
+from .dtypes import set_default_dtype
+from .type_info import finfo, iinfo
+from .determinism import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+                          is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                          use_deterministic_algorithms)
 from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
@@ -100,5 +105,8 @@ __all__ = [
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
 __all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
 __all__ += ["set_num_threads", "get_num_threads"]
+__all__ += ["set_default_dtype", "finfo", "iinfo", "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+            "set_deterministic_debug_mode", "get_deterministic_debug_mode"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]
