@@ -75,6 +75,7 @@ from .io import load, load_model, save  # noqa: E402
 from . import utils  # noqa: E402  (minidl.utils.data, as torch.utils.data)
 from . import distributed  # noqa: E402  (minidl.distributed, as torch.distributed)
 from . import testing  # noqa: E402  (minidl.testing, as torch.testing)
+from . import distributions  # noqa: E402  (minidl.distributions, as torch.distributions)
 # isort: on
 
 __version__ = "0.1.0"
@@ -113,5 +114,6 @@ __all__ += ["set_default_dtype", "finfo", "iinfo", "use_deterministic_algorithms
             "set_deterministic_debug_mode", "get_deterministic_debug_mode"]
 __all__ += ["testing"]
 __all__ += ["amp", "autocast", "is_autocast_enabled"]
+__all__ += ["distributions"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]
