@@ -168,3 +168,6 @@ __all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoder
 from .layers.embedding_bag import EmbeddingBag  # noqa: E402
 
 __all__ += ["EmbeddingBag"]
+from .layers.ctc_loss import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]

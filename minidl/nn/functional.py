@@ -215,3 +215,11 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.",
                   UserWarning, stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+# ---- CTC loss, spatial transformers ----
+from ._ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]
+from ._grid_sample import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
