@@ -16,6 +16,7 @@ from minidl.autograd import gradcheck, gradgradcheck
 from minidl.distributions import (
     Bernoulli,
     Categorical,
+    Independent,
     MultivariateNormal,
     Normal,
     Uniform,
@@ -132,6 +133,25 @@ def test_multivariate_normal_values(rng):
     mdl.manual_seed(0)
     draws = d.sample((40000,)).numpy()
     np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.15)
+
+
+def test_independent_sums_over_reinterpreted_dimensions(rng):
+    loc, scale, x = rng.standard_normal((3, 2)), rng.random((3, 2)) + 0.5, rng.standard_normal((3, 2))
+    base = Normal(mdl.tensor(loc), mdl.tensor(scale))
+    d = Independent(base, 1)
+    assert (d.batch_shape, d.event_shape, d.sample((4,)).shape) == ((3,), (2,), (4, 3, 2))
+    np.testing.assert_allclose(d.log_prob(mdl.tensor(x)).numpy(), base.log_prob(mdl.tensor(x)).numpy().sum(-1))
+    np.testing.assert_allclose(d.entropy().numpy(), base.entropy().numpy().sum(-1))
+    assert Independent(base, 2).batch_shape == () and Independent(base, 2).log_prob(mdl.tensor(x)).shape == ()
+    assert repr(Independent(Normal(mdl.zeros(3, 2), mdl.ones(3, 2)), 1)) == \
+        "Independent(Normal(loc: minidl.Size([3, 2]), scale: minidl.Size([3, 2])), 1)"
+    assert repr(d.support) == "IndependentConstraint(Real(), 1)" and d.has_rsample
+    assert d.expand((5, 3)).batch_shape == (5, 3)
+    other = Independent(Normal(mdl.tensor(loc) + 1, mdl.tensor(scale)), 1)
+    np.testing.assert_allclose(kl_divergence(d, other).numpy(),
+                               kl_divergence(base, other.base_dist).numpy().sum(-1))
+    with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= len"):
+        Independent(Normal(mdl.zeros(3), 1.0), 2)
 
 
 # --- KL ---------------------------------------------------------------------------------
@@ -272,6 +292,10 @@ GRAD_CASES = {
                        lambda r: (f64([[2.0, 0.3], [0.3, 1.0]]),)),
     "mvn_rsample": (_seeded(lambda loc, tril: MultivariateNormal(loc, scale_tril=tril.tril()).rsample((2,))),
                     lambda r: (f64(r.standard_normal(2)), f64([[1.5, 0.0], [0.4, 0.8]]))),
+    "independent": (lambda loc, scale, x: Independent(Normal(loc, scale), 1).log_prob(x)
+                    + Independent(Normal(loc, scale), 1).entropy(),
+                    lambda r: (f64(r.standard_normal((2, 3))), f64(r.random((2, 3)) + 0.5),
+                               f64(r.standard_normal((2, 3))))),
     "kl_normal": (lambda m0, s0, m1, s1: kl_divergence(Normal(m0, s0), Normal(m1, s1)),
                   lambda r: (f64(r.standard_normal(2)), f64(r.random(2) + 0.5), f64(r.standard_normal(2)),
                              f64(r.random(2) + 0.5))),

@@ -17,9 +17,10 @@ Bernoulli take ``probs`` or ``logits``. Every distribution has
 from . import constraints
 from .categorical import Bernoulli, Categorical
 from .distribution import Distribution
+from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
-           "kl_divergence", "register_kl", "constraints"]
+           "Independent", "kl_divergence", "register_kl", "constraints"]

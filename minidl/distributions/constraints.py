@@ -13,7 +13,7 @@ __all__ = ["Constraint", "is_dependent", "boolean", "dependent", "dependent_prop
            "greater_than_eq",
            "half_open_interval", "integer_interval", "interval", "less_than", "lower_cholesky",
            "nonnegative_integer", "positive", "positive_definite", "real", "real_vector", "simplex",
-           "unit_interval", "nonnegative"]
+           "unit_interval", "nonnegative", "independent"]
 
 
 def _t(value):
@@ -147,15 +147,23 @@ class _IntegerGreaterThan(_GreaterThan):
         return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
-class _IndependentReal(Constraint):
-    event_dim = 1
+class _IndependentConstraint(Constraint):
+    """``base_constraint`` holding on every element of the ``reinterpreted_batch_ndims`` rightmost dimensions."""
+
+    def __init__(self, base_constraint, reinterpreted_batch_ndims):
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = int(reinterpreted_batch_ndims)
+        self.event_dim = base_constraint.event_dim + self.reinterpreted_batch_ndims
+        self.is_discrete = base_constraint.is_discrete
 
     def check(self, value):
-        value = _t(value)
-        return (value == value).all(-1)
+        result = self.base_constraint.check(value)
+        for _ in range(self.reinterpreted_batch_ndims):
+            result = result.all(-1)
+        return result
 
     def __repr__(self):
-        return "IndependentConstraint(Real(), 1)"
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
 class _Simplex(Constraint):
@@ -192,7 +200,8 @@ dependent = _Dependent()
 dependent_property = _DependentProperty
 boolean = _Boolean()
 real = _Real()
-real_vector = _IndependentReal()
+real_vector = _IndependentConstraint(real, 1)
+independent = _IndependentConstraint
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 greater_than = _GreaterThan

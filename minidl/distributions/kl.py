@@ -5,6 +5,7 @@ from .. import functions as _functions
 from .. import linalg
 from .categorical import Bernoulli, Categorical
 from .distribution import Distribution
+from .independent import Independent, _sum_rightmost
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal, Uniform
 
@@ -38,8 +39,8 @@ def _dispatch(type_p, type_q):
 def kl_divergence(p, q):
     """KL(p || q) = E_p[log p(x) - log q(x)], one value per batch element.
 
-    Closed forms for Normal/Normal, Categorical/Categorical, Bernoulli/Bernoulli,
-    Uniform/Uniform and MultivariateNormal/MultivariateNormal; more through :func:`register_kl`.
+    Closed forms for Normal/Normal, Categorical/Categorical, Bernoulli/Bernoulli, Uniform/Uniform,
+    MultivariateNormal/MultivariateNormal and Independent/Independent; more through :func:`register_kl`.
 
     Raises:
         NotImplementedError: no KL is registered for the pair of types.
@@ -105,4 +106,8 @@ def _kl_mvn_mvn(p, q):
     return half_term1 + 0.5 * (term2 + term3 - n)
 
 
-
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independent distributions with different reinterpreted_batch_ndims")
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
