@@ -68,6 +68,7 @@ from . import return_types  # noqa: E402
 from . import amp  # noqa: E402  (minidl.amp, as torch.amp; before cuda, whose amp builds on it)
 from .amp import autocast, is_autocast_enabled  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: E402
+from . import cpu  # noqa: E402  (minidl.cpu, as torch.cpu)
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
@@ -114,6 +115,6 @@ __all__ += ["set_default_dtype", "finfo", "iinfo", "use_deterministic_algorithms
             "set_deterministic_debug_mode", "get_deterministic_debug_mode"]
 __all__ += ["testing"]
 __all__ += ["amp", "autocast", "is_autocast_enabled"]
-__all__ += ["distributions"]
+__all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]

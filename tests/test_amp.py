@@ -212,3 +212,16 @@ def test_autocast_bad_device_type():
         mdl.autocast(3)
     with pytest.raises(RuntimeError, match="device_type must be one of cpu, cuda"):
         mdl.autocast("xyz")
+
+
+def test_cpu_amp_spellings(monkeypatch):
+    monkeypatch.setattr(autocast_mode, "_warned", {"cpu"})
+    assert (mdl.cpu.is_available(), mdl.cpu.device_count(), mdl.cpu.current_device()) == (True, 1, "cpu")
+    with pytest.warns(FutureWarning, match="minidl.cpu.amp.autocast\\(args...\\)` is deprecated"):
+        with mdl.cpu.amp.autocast():
+            assert (mdl.ones(2) @ mdl.ones(2)).dtype == mdl.float32
+    with pytest.warns(FutureWarning, match="minidl.cpu.amp.GradScaler\\(args...\\)` is deprecated"):
+        scaler = mdl.cpu.amp.GradScaler(init_scale=8.0)
+    assert scaler.is_enabled() and scaler.get_scale() == 8.0         # the CPU scaler really scales
+    from minidl.cpu.amp import autocast
+    assert issubclass(autocast, mdl.amp.autocast)
