@@ -136,6 +136,24 @@ def _source(coord, size, padding, align_corners):
     return pixel
 
 
+def _cubic(distance, a=-0.75):
+    """The cubic-convolution kernel (Keys, a = -0.75) at ``distance`` from a tap."""
+    d = abs(distance)
+    if d <= 1:
+        return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+    if d < 2:
+        return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+    return 0.0
+
+
+def _source_pixel(pixel, size, padding, align_corners):
+    """A tap's pixel position moved into the image by the padding mode (unchanged for 'zeros')."""
+    if padding == "zeros":
+        return pixel
+    to_coord = (2 * pixel / (size - 1) - 1) if align_corners and size > 1 else (2 * pixel + 1) / size - 1
+    return _source(to_coord, size, padding, align_corners) if size > 1 or not align_corners else 0.0
+
+
 def _grid_sample_reference(image, grid, mode, padding, align_corners):
     n_batch, channels, height, width = image.shape
     out = np.zeros((n_batch, channels) + grid.shape[1:3])
@@ -147,6 +165,18 @@ def _grid_sample_reference(image, grid, mode, padding, align_corners):
             return image[n, :, r, c] if 0 <= r < height and 0 <= c < width else np.zeros(channels)
         if mode == "nearest":
             out[n, :, i, j] = pixel(int(np.rint(y)), int(np.rint(x)))
+        elif mode == "bicubic":    # taps at floor-1 .. floor+2, each moved by the padding mode
+            x = (grid[n, i, j, 0] + 1) / 2 * (width - 1) if align_corners else ((grid[n, i, j, 0] + 1) * width - 1) / 2
+            y = (grid[n, i, j, 1] + 1) / 2 * (height - 1) if align_corners else \
+                ((grid[n, i, j, 1] + 1) * height - 1) / 2
+            x0, y0 = math.floor(x), math.floor(y)
+            total = np.zeros(channels)
+            for a_row in range(-1, 3):
+                for a_col in range(-1, 3):
+                    r = round(_source_pixel(y0 + a_row, height, padding, align_corners))
+                    c = round(_source_pixel(x0 + a_col, width, padding, align_corners))
+                    total += _cubic(y - (y0 + a_row)) * _cubic(x - (x0 + a_col)) * pixel(r, c)
+            out[n, :, i, j] = total
         else:
             x0, y0 = math.floor(x), math.floor(y)
             fx, fy = x - x0, y - y0
@@ -165,7 +195,7 @@ def test_affine_grid_matches_reference(rng, align_corners):
     assert volume.shape == (1, 3, 4, 5, 3)
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [True, False])
 def test_grid_sample_matches_reference(rng, mode, padding_mode, align_corners):
@@ -202,8 +232,8 @@ def test_grid_sample_warnings_and_errors():
         F.grid_sample(image, grid, padding_mode="wrap", align_corners=False)
     with pytest.raises(ValueError, match="same dtype"):
         F.grid_sample(image, grid.double(), align_corners=False)
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.grid_sample(image, grid, mode="bicubic", align_corners=False)
+    with pytest.raises(NotImplementedError, match="volumetric"):
+        F.grid_sample(mdl.zeros(1, 1, 2, 2, 2), mdl.zeros(1, 1, 1, 1, 3), align_corners=False)
     with pytest.raises(ValueError, match="Expected a batch of 2D affine matrices of shape Nx2x3"):
         F.affine_grid(mdl.zeros(1, 3, 3), (1, 1, 3, 3), align_corners=False)
     with pytest.raises(NotImplementedError, match="affine_grid only supports 4D and 5D sizes"):
@@ -222,6 +252,18 @@ def test_grid_sample_bilinear_gradcheck(rng, padding_mode, align_corners):
 
     def sample(i, g):
         return F.grid_sample(i, g, padding_mode=padding_mode, align_corners=align_corners)
+
+    assert gradcheck(sample, (image, grid))
+    assert gradgradcheck(sample, (image, grid))
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
+def test_grid_sample_bicubic_gradcheck(rng, padding_mode):
+    image = _t(rng.standard_normal((1, 2, 3, 4)))
+    grid = _t(rng.uniform(-1.2, 1.2, (1, 2, 2, 2)))
+
+    def sample(i, g):
+        return F.grid_sample(i, g, mode="bicubic", padding_mode=padding_mode, align_corners=False)
 
     assert gradcheck(sample, (image, grid))
     assert gradgradcheck(sample, (image, grid))

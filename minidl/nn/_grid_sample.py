@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..backend import to_numpy as to_host
 from ..functions import stack, where
 from ..tensor import Tensor, as_tensor
 
@@ -137,16 +138,17 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
     Shapes: ``input`` (N, C, H, W), ``grid`` (N, Ho, Wo, 2) holding (x, y) in
     ``[-1, 1]`` (-1 the left/top edge) -> (N, C, Ho, Wo). ``mode``:
-    'bilinear' or 'nearest' (ties to even, as PyTorch); ``padding_mode``:
+    'bilinear', 'nearest' (ties to even, as PyTorch) or 'bicubic' (4 x 4 taps,
+    cubic convolution with A = -0.75, as PyTorch); ``padding_mode``:
     'zeros' (outside reads 0), 'border' (clamped to the edge) or
     'reflection' (mirrored at the edges). ``align_corners``: whether -1 and 1
     are the centres (True) or the outer edges (False) of the corner pixels;
-    None means False with PyTorch's warning. Volumetric (5-D) input and
-    'bicubic' are not implemented (a clear error says so).
+    None means False with PyTorch's warning. Volumetric (5-D) input is not
+    implemented (a clear error says so).
 
     Raises:
         ValueError: an unknown ``mode``/``padding_mode``, or mismatched shapes/dtypes.
-        NotImplementedError: 5-D input or ``mode='bicubic'``.
+        NotImplementedError: 5-D input.
 
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> image = mdl.arange(4.0).reshape(1, 1, 2, 2)
@@ -164,9 +166,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.dim() == 5:
         raise NotImplementedError("grid_sample: volumetric (5-D) input is not implemented in minidl; use 4-D "
                                   "(N, C, H, W) input")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in minidl; use 'bilinear' "
-                                  "or 'nearest'")
     if input.dim() != 4 or grid.dim() != 4 or grid.shape[-1] != 2:
         raise ValueError(f"grid_sample(): expected 4D input (N, C, H, W) and a grid of shape (N, Ho, Wo, 2), "
                          f"but got input of shape {tuple(input.shape)} and grid of shape {tuple(grid.shape)}")
@@ -178,6 +177,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                          f"{input.dtype} and grid has {grid.dtype}")
     n, channels, height, width = input.shape
     flat = input.reshape(n, channels, height * width)
+    if mode == "bicubic":
+        return _bicubic(flat, grid, height, width, channels, padding_mode, align_corners)
     x = _source_index(grid[..., 0], width, padding_mode, align_corners)
     y = _source_index(grid[..., 1], height, padding_mode, align_corners)
     xp = input.xp
@@ -194,4 +195,62 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         for cols, wx in ((x0, wx0), (x0 + 1, wx1)):
             inside = Tensor(_inside(rows, cols, height, width).astype(x.data.dtype))
             taps.append(_read(flat, rows, cols, height, width, channels) * (wy * wx * inside).unsqueeze(1))
+    return stack(taps, 0).sum(0)
+
+
+_CUBIC_A = -0.75   # the cubic convolution constant PyTorch (and OpenCV) use
+
+
+def _cubic_weights(t):
+    """The four cubic-convolution weights of the taps at -1, 0, 1, 2 for a fractional offset ``t``."""
+    a = _CUBIC_A
+
+    def near(x):          # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):           # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _tap_coordinate(index, size, padding_mode, align_corners):
+    """Integer tap positions (a NumPy array) moved into the image as the padding mode says (PyTorch's
+    compute_coordinates); with 'zeros' they stay, and the caller masks the ones outside."""
+    coord = index.astype(np.float64)
+    if padding_mode == "border":
+        coord = coord.clip(0, size - 1)
+    elif padding_mode == "reflection":
+        twice_low, twice_high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if twice_low == twice_high:
+            coord = np.zeros_like(coord)
+        else:
+            low, span = twice_low / 2, (twice_high - twice_low) / 2
+            distance = np.abs(coord - low)
+            flips = np.floor(distance / span)
+            extra = distance - flips * span
+            coord = np.where(flips % 2 == 0, extra + low, span - extra + low)
+        coord = coord.clip(0, size - 1)
+    return coord.astype(np.int64)
+
+
+def _bicubic(flat, grid, height, width, channels, padding_mode, align_corners):
+    """Bicubic sampling: 4 x 4 taps around each position, cubic-convolution weights (A = -0.75); the
+    padding mode applies to each tap, as in PyTorch."""
+    xp = flat.xp
+    coords = []
+    for g, size in ((grid[..., 0], width), (grid[..., 1], height)):
+        coords.append((g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2)
+    x, y = coords
+    x0, y0 = xp.floor(x.data).astype(np.int64), xp.floor(y.data).astype(np.int64)
+    wx = _cubic_weights(x - Tensor(x0.astype(x.data.dtype)))
+    wy = _cubic_weights(y - Tensor(y0.astype(y.data.dtype)))
+    taps = []
+    for j in range(4):
+        rows = _tap_coordinate(to_host(y0 + j - 1), height, padding_mode, align_corners)
+        for i in range(4):
+            cols = _tap_coordinate(to_host(x0 + i - 1), width, padding_mode, align_corners)
+            rows_d, cols_d = xp.asarray(rows), xp.asarray(cols)
+            inside = Tensor(_inside(rows_d, cols_d, height, width).astype(x.data.dtype))
+            taps.append(_read(flat, rows_d, cols_d, height, width, channels) * (wy[j] * wx[i] * inside).unsqueeze(1))
     return stack(taps, 0).sum(0)
