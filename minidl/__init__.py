@@ -57,7 +57,10 @@ from .functions_more import __all__ as _more_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
 from .threads import get_num_threads, set_num_threads
 from .dtypes import set_default_dtype
+from .legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                           LongTensor, ShortTensor, set_default_tensor_type)
 from .type_info import finfo, iinfo
+from .matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 from .determinism import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
                           is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
                           use_deterministic_algorithms)
@@ -114,6 +117,9 @@ __all__ += ["set_default_dtype", "finfo", "iinfo", "use_deterministic_algorithms
             "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
             "set_deterministic_debug_mode", "get_deterministic_debug_mode"]
 __all__ += ["testing"]
+__all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+            "ByteTensor", "BoolTensor", "set_default_tensor_type"]
+__all__ += ["set_float32_matmul_precision", "get_float32_matmul_precision"]
 __all__ += ["amp", "autocast", "is_autocast_enabled"]
 __all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names

@@ -174,6 +174,8 @@ def to_numpy_dtype(value):
         return None
     if isinstance(value, dtype):
         return value.dtype
+    if getattr(value, "_is_legacy_tensor_type", False):   # minidl.FloatTensor and the other legacy types
+        return value.dtype.dtype
     if isinstance(value, str):
         key = value.split(".")[-1]
         if key in _BY_NAME:
