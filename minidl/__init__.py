@@ -20,6 +20,7 @@ from .backend import (Device, DeviceError, device, get_default_device, gpu_avail
                       set_default_device)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
                      int8, int16, int32, int64, long, short, uint8)
 from .size import Size
@@ -120,6 +121,7 @@ __all__ += ["testing"]
 __all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
             "ByteTensor", "BoolTensor", "set_default_tensor_type"]
 __all__ += ["set_float32_matmul_precision", "get_float32_matmul_precision"]
+__all__ += ["is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 __all__ += ["amp", "autocast", "is_autocast_enabled"]
 __all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
