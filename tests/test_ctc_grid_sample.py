@@ -232,12 +232,46 @@ def test_grid_sample_warnings_and_errors():
         F.grid_sample(image, grid, padding_mode="wrap", align_corners=False)
     with pytest.raises(ValueError, match="same dtype"):
         F.grid_sample(image, grid.double(), align_corners=False)
-    with pytest.raises(NotImplementedError, match="volumetric"):
-        F.grid_sample(mdl.zeros(1, 1, 2, 2, 2), mdl.zeros(1, 1, 1, 1, 3), align_corners=False)
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(mdl.zeros(1, 1, 2, 2, 2), mdl.zeros(1, 1, 1, 1, 3), mode="bicubic", align_corners=False)
     with pytest.raises(ValueError, match="Expected a batch of 2D affine matrices of shape Nx2x3"):
         F.affine_grid(mdl.zeros(1, 3, 3), (1, 1, 3, 3), align_corners=False)
     with pytest.raises(NotImplementedError, match="affine_grid only supports 4D and 5D sizes"):
         F.affine_grid(mdl.zeros(1, 2, 3), (1, 3, 3), align_corners=False)
+
+
+def _volume_reference(volume, grid, mode, padding, align_corners):
+    n_batch, channels = volume.shape[:2]
+    sizes = volume.shape[2:]
+    out = np.zeros((n_batch, channels) + grid.shape[1:4])
+    for n, d, i, j in itertools.product(range(n_batch), *(range(k) for k in grid.shape[1:4])):
+        # grid holds (x, y, z): x indexes W (axis 2 of sizes), z indexes D (axis 0)
+        pos = [_source(grid[n, d, i, j, 2 - axis], sizes[axis], padding, align_corners) for axis in range(3)]
+
+        def voxel(idx, n=n):
+            return volume[n, :, idx[0], idx[1], idx[2]] if all(0 <= k < s for k, s in zip(idx, sizes)) \
+                else np.zeros(channels)
+        if mode == "nearest":
+            out[n, :, d, i, j] = voxel([int(np.rint(p)) for p in pos])
+            continue
+        lows = [math.floor(p) for p in pos]
+        for bits in itertools.product((0, 1), repeat=3):
+            weight = np.prod([(p - lo) if b else (1 - (p - lo)) for p, lo, b in zip(pos, lows, bits)])
+            out[n, :, d, i, j] += weight * voxel([lo + b for lo, b in zip(lows, bits)])
+    return out
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_volumetric_grid_sample_matches_reference(rng, mode, padding_mode, align_corners):
+    volume = rng.standard_normal((2, 2, 3, 4, 5))
+    grid = rng.uniform(-1.4, 1.4, (2, 2, 3, 2, 3))
+    out = F.grid_sample(mdl.tensor(volume), mdl.tensor(grid), mode=mode, padding_mode=padding_mode,
+                        align_corners=align_corners)
+    assert out.shape == (2, 2, 2, 3, 2)
+    np.testing.assert_allclose(out.numpy(), _volume_reference(volume, grid, mode, padding_mode, align_corners),
+                               rtol=1e-10, atol=1e-12)
 
 
 def _t(a):
@@ -278,6 +312,18 @@ def test_grid_sample_nearest_gradcheck(rng):
 
     assert gradcheck(sample, (image,))
     assert gradgradcheck(sample, (image,))
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
+def test_volumetric_grid_sample_gradcheck(rng, padding_mode):
+    volume = _t(rng.standard_normal((1, 1, 2, 3, 3)))
+    grid = _t(rng.uniform(-1.2, 1.2, (1, 1, 2, 2, 3)))
+
+    def sample(v, g):
+        return F.grid_sample(v, g, padding_mode=padding_mode, align_corners=True)
+
+    assert gradcheck(sample, (volume, grid))
+    assert gradgradcheck(sample, (volume, grid))
 
 
 def test_spatial_transformer_gradcheck_through_theta(rng):

@@ -143,12 +143,12 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     'zeros' (outside reads 0), 'border' (clamped to the edge) or
     'reflection' (mirrored at the edges). ``align_corners``: whether -1 and 1
     are the centres (True) or the outer edges (False) of the corner pixels;
-    None means False with PyTorch's warning. Volumetric (5-D) input is not
-    implemented (a clear error says so).
+    None means False with PyTorch's warning. Volumetric input (N, C, D, H, W)
+    with a grid (N, Do, Ho, Wo, 3) of (x, y, z) works too ('bilinear' is then
+    trilinear; 'bicubic' is 4-D only, as in PyTorch).
 
     Raises:
         ValueError: an unknown ``mode``/``padding_mode``, or mismatched shapes/dtypes.
-        NotImplementedError: 5-D input.
 
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> image = mdl.arange(4.0).reshape(1, 1, 2, 2)
@@ -164,8 +164,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                          f"'reflection', but got: '{padding_mode}'")
     align_corners = _align(align_corners)
     if input.dim() == 5:
-        raise NotImplementedError("grid_sample: volumetric (5-D) input is not implemented in minidl; use 4-D "
-                                  "(N, C, H, W) input")
+        return _sample_volume(input, grid, mode, padding_mode, align_corners)
     if input.dim() != 4 or grid.dim() != 4 or grid.shape[-1] != 2:
         raise ValueError(f"grid_sample(): expected 4D input (N, C, H, W) and a grid of shape (N, Ho, Wo, 2), "
                          f"but got input of shape {tuple(input.shape)} and grid of shape {tuple(grid.shape)}")
@@ -253,4 +252,50 @@ def _bicubic(flat, grid, height, width, channels, padding_mode, align_corners):
             rows_d, cols_d = xp.asarray(rows), xp.asarray(cols)
             inside = Tensor(_inside(rows_d, cols_d, height, width).astype(x.data.dtype))
             taps.append(_read(flat, rows_d, cols_d, height, width, channels) * (wy[j] * wx[i] * inside).unsqueeze(1))
+    return stack(taps, 0).sum(0)
+
+
+def _sample_volume(input, grid, mode, padding_mode, align_corners):
+    """5-D grid_sample: input (N, C, D, H, W), grid (N, Do, Ho, Wo, 3) holding (x, y, z): trilinear
+    ('bilinear', 8 taps) or nearest; 'bicubic' is 4-D only, as in PyTorch."""
+    if mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if grid.dim() != 5 or grid.shape[-1] != 3 or input.shape[0] != grid.shape[0]:
+        raise ValueError(f"grid_sample(): expected 5D input (N, C, D, H, W) and a grid of shape (N, Do, Ho, Wo, 3), "
+                         f"but got input of shape {tuple(input.shape)} and grid of shape {tuple(grid.shape)}")
+    if input.dtype != grid.dtype:
+        raise ValueError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
+                         f"{input.dtype} and grid has {grid.dtype}")
+    n, channels = input.shape[:2]
+    sizes = tuple(input.shape[2:])                                   # (D, H, W)
+    flat = input.reshape(n, channels, -1)
+    xp = input.xp
+    # coordinates per spatial axis, in (D, H, W) order: grid's z, y, x
+    coords = [_source_index(grid[..., 2 - axis], sizes[axis], padding_mode, align_corners) for axis in range(3)]
+    out_shape = tuple(grid.shape[1:4])
+
+    def read(indices):
+        inside = np.ones((), bool) if xp is np else xp.ones((), bool)
+        flat_index = 0
+        for axis, index in enumerate(indices):
+            inside = inside & (index >= 0) & (index < sizes[axis])
+            flat_index = flat_index * sizes[axis] + xp.clip(index, 0, sizes[axis] - 1)
+        gathered = xp.broadcast_to(flat_index.reshape(n, 1, -1), (n, channels, flat_index[0].size))
+        values = flat.gather(2, Tensor(xp.ascontiguousarray(gathered))).reshape(n, channels, *out_shape)
+        return values, inside
+
+    if mode == "nearest":
+        values, inside = read([xp.rint(c.data).astype(np.int64) for c in coords])
+        mask = Tensor(xp.broadcast_to(inside[:, None], values.shape))
+        return where(mask, values, 0.0) + (coords[0] * 0).unsqueeze(1)
+    lows = [xp.floor(c.data).astype(np.int64) for c in coords]
+    upper = [c - Tensor(low.astype(c.data.dtype)) for c, low in zip(coords, lows)]
+    taps = []
+    for corner in range(8):
+        bits = [(corner >> (2 - axis)) & 1 for axis in range(3)]
+        values, inside = read([low + bit for low, bit in zip(lows, bits)])
+        weight = Tensor(inside.astype(coords[0].data.dtype))
+        for axis, bit in enumerate(bits):
+            weight = weight * (upper[axis] if bit else 1 - upper[axis])
+        taps.append(values * weight.unsqueeze(1))
     return stack(taps, 0).sum(0)
