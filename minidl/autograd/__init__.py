@@ -33,6 +33,9 @@ __all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad", "once_differenti
            "GradcheckError", "unbroadcast",
            "function", "_topological_order"]
 __all__ += ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
+from . import functional  # noqa: E402  (minidl.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp)
+
+__all__ += ["functional"]
 
 
 def __getattr__(name):
