@@ -16,9 +16,12 @@ from minidl.autograd import gradcheck, gradgradcheck
 from minidl.distributions import (
     Bernoulli,
     Categorical,
+    Exponential,
     Independent,
+    Laplace,
     MultivariateNormal,
     Normal,
+    OneHotCategorical,
     Uniform,
     constraints,
     kl_divergence,
@@ -152,6 +155,45 @@ def test_independent_sums_over_reinterpreted_dimensions(rng):
                                kl_divergence(base, other.base_dist).numpy().sum(-1))
     with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= len"):
         Independent(Normal(mdl.zeros(3), 1.0), 2)
+
+
+def test_one_hot_categorical():
+    probs = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    d = OneHotCategorical(probs=mdl.tensor(probs))
+    assert (d.batch_shape, d.event_shape, d.sample((4,)).shape) == ((2,), (3,), (4, 2, 3))
+    draws = d.sample((50,)).numpy()
+    assert ((draws == 0) | (draws == 1)).all() and (draws.sum(-1) == 1).all()
+    np.testing.assert_allclose(d.log_prob(mdl.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])).numpy(),
+                               np.log([0.5, 0.1]), rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), -(probs * np.log(probs)).sum(-1), rtol=1e-12)
+    np.testing.assert_allclose(d.variance.numpy(), probs * (1 - probs))
+    assert d.mode.tolist() == [[0, 0, 1], [0, 0, 1]] and repr(d) == "OneHotCategorical()"
+    assert d.enumerate_support().shape == (3, 2, 3)
+    with pytest.raises(ValueError, match="support \\(OneHot\\(\\)\\)"):
+        d.log_prob(mdl.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]))
+
+
+def test_laplace_and_exponential(rng):
+    loc, scale, x = np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    d = Laplace(mdl.tensor(loc), mdl.tensor(scale))
+    np.testing.assert_allclose(d.log_prob(mdl.tensor(x)).numpy(), -np.log(2 * scale) - np.abs(x - loc) / scale)
+    np.testing.assert_allclose(d.entropy().numpy(), 1 + np.log(2 * scale))
+    np.testing.assert_allclose(d.icdf(d.cdf(mdl.tensor(x))).numpy(), x, rtol=1e-10)
+    np.testing.assert_allclose(d.variance.numpy(), 2 * scale ** 2)
+    rate = np.array([0.5, 2.0])
+    e = Exponential(mdl.tensor(rate))
+    np.testing.assert_allclose(e.log_prob(mdl.tensor(np.abs(x))).numpy(), np.log(rate) - rate * np.abs(x))
+    np.testing.assert_allclose(e.cdf(mdl.tensor(np.abs(x))).numpy(), 1 - np.exp(-rate * np.abs(x)))
+    np.testing.assert_allclose(e.entropy().numpy(), 1 - np.log(rate))
+    mdl.manual_seed(0)
+    draws = Exponential(mdl.tensor(2.0, dtype=mdl.float64)).sample((40000,)).numpy()
+    assert draws.min() >= 0 and abs(draws.mean() - 0.5) < 0.01
+    lap = Laplace(mdl.tensor(1.0, dtype=mdl.float64), mdl.tensor(2.0, dtype=mdl.float64)).sample((40000,)).numpy()
+    assert abs(np.median(lap) - 1.0) < 0.05 and abs(lap.var() - 8.0) < 0.4
+    kl = kl_divergence(Exponential(2.0), Exponential(1.0)).item()
+    assert kl == pytest.approx(np.log(2.0) + 1 / 2.0 - 1, rel=1e-6)
+    with pytest.raises(ValueError, match="GreaterThanEq\\(lower_bound=0.0\\)"):
+        e.log_prob(mdl.tensor([-1.0, 1.0]))
 
 
 # --- KL ---------------------------------------------------------------------------------
@@ -296,6 +338,20 @@ GRAD_CASES = {
                     + Independent(Normal(loc, scale), 1).entropy(),
                     lambda r: (f64(r.standard_normal((2, 3))), f64(r.random((2, 3)) + 0.5),
                                f64(r.standard_normal((2, 3))))),
+    "laplace": (lambda loc, scale, x: Laplace(loc, scale).log_prob(x) + Laplace(loc, scale).entropy(),
+                lambda r: (f64(r.standard_normal(3)), f64(r.random(3) + 0.5), f64(r.standard_normal(3)))),
+    "laplace_rsample": (_seeded(lambda loc, scale: Laplace(loc, scale).rsample((2,))),
+                        lambda r: (f64(r.standard_normal(3)), f64(r.random(3) + 0.5))),
+    "exponential": (lambda rate, x: Exponential(rate).log_prob(x) + Exponential(rate).entropy()
+                    + Exponential(rate).cdf(x), lambda r: (f64(r.random(3) + 0.5), f64(r.random(3) + 0.1))),
+    "exponential_rsample": (_seeded(lambda rate: Exponential(rate).rsample((2,))),
+                            lambda r: (f64(r.random(3) + 0.5),)),
+    "one_hot_categorical": (lambda logits: OneHotCategorical(logits=logits).log_prob(
+        mdl.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=mdl.float64)) + OneHotCategorical(logits=logits).entropy(),
+        lambda r: (f64(r.standard_normal((2, 3))),)),
+    "kl_laplace": (lambda m0, s0, m1, s1: kl_divergence(Laplace(m0, s0), Laplace(m1, s1)),
+                   lambda r: (f64(r.standard_normal(2)), f64(r.random(2) + 0.5), f64(r.standard_normal(2)),
+                              f64(r.random(2) + 0.5))),
     "kl_normal": (lambda m0, s0, m1, s1: kl_divergence(Normal(m0, s0), Normal(m1, s1)),
                   lambda r: (f64(r.standard_normal(2)), f64(r.random(2) + 0.5), f64(r.standard_normal(2)),
                              f64(r.random(2) + 0.5))),

@@ -19,8 +19,10 @@ from .categorical import Bernoulli, Categorical
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .laplace_exponential import Exponential, Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
+from .one_hot_categorical import OneHotCategorical
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
-           "Independent", "kl_divergence", "register_kl", "constraints"]
+           "Independent", "OneHotCategorical", "Laplace", "Exponential", "kl_divergence", "register_kl", "constraints"]

@@ -6,8 +6,10 @@ from .. import linalg
 from .categorical import Bernoulli, Categorical
 from .distribution import Distribution
 from .independent import Independent, _sum_rightmost
+from .laplace_exponential import Exponential, Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal, Uniform
+from .one_hot_categorical import OneHotCategorical
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -40,7 +42,8 @@ def kl_divergence(p, q):
     """KL(p || q) = E_p[log p(x) - log q(x)], one value per batch element.
 
     Closed forms for Normal/Normal, Categorical/Categorical, Bernoulli/Bernoulli, Uniform/Uniform,
-    MultivariateNormal/MultivariateNormal and Independent/Independent; more through :func:`register_kl`.
+    MultivariateNormal/MultivariateNormal, Independent/Independent, OneHotCategorical, Laplace and
+    Exponential pairs; more through :func:`register_kl`.
 
     Raises:
         NotImplementedError: no KL is registered for the pair of types.
@@ -111,3 +114,24 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError("KL between Independent distributions with different reinterpreted_batch_ndims")
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehot_onehot(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - 1 - rate_ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    t1 = -scale_ratio.log()
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * (-loc_abs_diff / p.scale).exp()
+    return t1 + t2 + t3 - 1
