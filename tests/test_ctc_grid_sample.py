@@ -84,6 +84,7 @@ def test_ctc_unbatched_empty_target_and_impossible(rng):
     ({"blank": 3}, "blank must be in label range"),
     ({"target_lengths": [4, 2]}, "Expected tensor to have size at least 4 at dimension 1, but got size 2"),
     ({"target_lengths": [1]}, "target_lengths must have 2 entries"),
+    ({"targets": mdl.tensor([[1, 3], [2, 2]])}, "target label 3 is out of range for 3 classes"),
 ])
 def test_ctc_errors(kwargs, message):
     args = {"log_probs": mdl.zeros(5, 2, 3), "targets": mdl.tensor([[1, 2], [2, 2]]), "input_lengths": [5, 5],

@@ -81,8 +81,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     their inputs) and their gradients into zeros.
 
     Raises:
-        RuntimeError: ``blank`` outside ``0..C-1``, an input length over T, targets shorter than a
-            target length, or lengths of the wrong count.
+        RuntimeError: ``blank`` outside ``0..C-1``, a target label outside ``0..C-1``, an input length
+            over T, targets shorter than a target length, or lengths of the wrong count.
 
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> lp = mdl.full((2, 1, 2), 0.5).log()                  # T=2, N=1, C=2: every frame 50/50
@@ -109,6 +109,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                            f"{int(input_lengths.max())} (while checking arguments for ctc_loss)")
     labels = _padded_targets(targets, target_lengths, batch)
     longest = labels.shape[1]
+    used = np.arange(longest)[None, :] < target_lengths[:, None]
+    if used.any() and (labels[used].min() < 0 or labels[used].max() >= classes):
+        bad = labels[used][(labels[used] < 0) | (labels[used] >= classes)][0]
+        raise RuntimeError(f"ctc_loss: target label {int(bad)} is out of range for {classes} classes "
+                           f"(log_probs has shape {tuple(log_probs.shape)})")
 
     # extended targets l' (N, 2S+1) and where the s-2 transition is allowed
     width = 2 * longest + 1
