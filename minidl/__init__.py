@@ -20,6 +20,7 @@ from .backend import (Device, DeviceError, device, get_default_device, gpu_avail
                       set_default_device)
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd  # noqa: F401  (minidl.autograd.grad, .Function, ...)
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
                      int8, int16, int32, int64, long, short, uint8)
 from .size import Size
@@ -56,17 +57,30 @@ from .functions_more import *  # noqa: F401,F403  (fmax, gcd, scatter_reduce, tr
 from .functions_more import __all__ as _more_names
 from .tensor_index_add import index_add, index_copy, index_fill, scatter_add
 from .threads import get_num_threads, set_num_threads
+from .dtypes import set_default_dtype
+from .legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                           LongTensor, ShortTensor, set_default_tensor_type)
+from .type_info import finfo, iinfo
+from .matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
+from .determinism import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+                          is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                          use_deterministic_algorithms)
 from .tensor_more import install_methods as _install_more_methods
 from .gradcheck import GradcheckError, gradcheck
 from .generator import Generator
 from . import return_types  # noqa: E402
+from . import amp  # noqa: E402  (minidl.amp, as torch.amp; before cuda, whose amp builds on it)
+from .amp import autocast, is_autocast_enabled  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: E402
+from . import cpu  # noqa: E402  (minidl.cpu, as torch.cpu)
 from . import nn, optim  # noqa: E402
 from . import data, metrics, models, train, viz, io  # noqa: E402
 from .summary import summary  # noqa: E402
 from .io import load, load_model, save  # noqa: E402
 from . import utils  # noqa: E402  (minidl.utils.data, as torch.utils.data)
 from . import distributed  # noqa: E402  (minidl.distributed, as torch.distributed)
+from . import testing  # noqa: E402  (minidl.testing, as torch.testing)
+from . import distributions  # noqa: E402  (minidl.distributions, as torch.distributions)
 # isort: on
 
 __version__ = "0.1.0"
@@ -100,5 +114,15 @@ __all__ = [
 __all__ += ["einsum", "scatter_add", "index_add", "index_copy", "index_fill"]
 __all__ += ["linalg", "special", "copysign", "float_power", "heaviside", "i0", "logit", "signbit", "sinc"]
 __all__ += ["set_num_threads", "get_num_threads"]
+__all__ += ["set_default_dtype", "finfo", "iinfo", "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+            "set_deterministic_debug_mode", "get_deterministic_debug_mode"]
+__all__ += ["testing"]
+__all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+            "ByteTensor", "BoolTensor", "set_default_tensor_type"]
+__all__ += ["set_float32_matmul_precision", "get_float32_matmul_precision"]
+__all__ += ["is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
+__all__ += ["amp", "autocast", "is_autocast_enabled"]
+__all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]

@@ -2,8 +2,9 @@
 
 Sizes are given as varargs or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``,
 or ``size=``); every function takes ``dtype=``, ``device=`` and
-``requires_grad=``. The default dtype is float32 (int64 for ``randint``,
-``randperm`` and integer ``arange``). Random values come from minidl's
+``requires_grad=``. The default dtype is :func:`minidl.get_default_dtype`
+(float32 unless changed; int64 for ``randint``, ``randperm`` and integer
+``arange``). Random values come from minidl's
 seeded generator (:func:`minidl.manual_seed`), drawn on the CPU and moved, so
 the same seed gives the same values on every device.
 """
@@ -16,7 +17,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from .dtypes import _scalar_dtype, to_numpy_dtype
+from .dtypes import _scalar_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor
 
 __all__ = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "rand",
@@ -56,7 +57,7 @@ def _filled(fill, size, kwargs, name):
     if kwargs:
         raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
     dev = backend.device_or_default(device)
-    data = fill(dev.xp, _size_arg(size), to_numpy_dtype(dtype) or np.dtype(np.float32))
+    data = fill(dev.xp, _size_arg(size), to_numpy_dtype(dtype) or default_float())
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -77,7 +78,7 @@ def empty(*size, **kwargs):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
-    """``fill_value`` everywhere; the dtype follows the value (bool, int64, float32) unless given."""
+    """``fill_value`` everywhere; the dtype follows the value (bool, int64, the default float) unless given."""
     if dtype is None:
         dtype = _scalar_dtype(fill_value.item() if hasattr(fill_value, "item") else fill_value)
     np_dtype = to_numpy_dtype(dtype)
@@ -118,7 +119,7 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def _random(draw, size, dtype, device, requires_grad, name):
-    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    np_dtype = to_numpy_dtype(dtype) or default_float()
     if np_dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating point dtype, got {np_dtype}")
     return _finish(draw(_size_arg(size)).astype(np_dtype), device, requires_grad)
@@ -177,7 +178,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 if all are ints, else float32."""
+    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 if all are ints, else the
+    default float dtype."""
     if end is None:
         start, end = 0, start
     values = [v.item() if hasattr(v, "item") else v for v in (start, end, step)]
@@ -185,7 +187,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         raise RuntimeError("step must be nonzero")
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in values)
-        dtype = np.int64 if integral else np.float32
+        dtype = np.int64 if integral else default_float()
     np_dtype = to_numpy_dtype(dtype)
     lo, hi, st = values
     count = builtins.max(math.ceil((hi - lo) / st), 0)
@@ -195,22 +197,22 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (float32 by default)."""
-    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (the default float dtype unless given)."""
+    np_dtype = to_numpy_dtype(dtype) or default_float()
     data = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
     return _finish(data.astype(np_dtype), device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    """``base ** linspace(start, end, steps)`` (float32 by default)."""
-    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    """``base ** linspace(start, end, steps)`` (the default float dtype unless given)."""
+    np_dtype = to_numpy_dtype(dtype) or default_float()
     data = np.power(float(base), np.linspace(float(start), float(end), int(steps)))
     return _finish(data.astype(np_dtype), device, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """An ``n`` x ``m`` (square by default) matrix with ones on the diagonal."""
-    np_dtype = to_numpy_dtype(dtype) or np.dtype(np.float32)
+    np_dtype = to_numpy_dtype(dtype) or default_float()
     return _finish(np.eye(int(n), None if m is None else int(m), dtype=np_dtype), device, requires_grad)
 
 

@@ -9,9 +9,10 @@ attribute). ``Tensor.dtype`` returns these objects, so
 
 :func:`result_type` applies PyTorch's promotion rules, which differ from
 NumPy's: a Python float combined with an integer tensor gives the default
-float32 (not float64), and a 0-d tensor only changes the result's dtype when
-it is of a higher category (bool < integer < floating) than the dimensioned
-operands (``float32_vector * float64_scalar_tensor`` stays float32).
+float dtype (float32 unless :func:`set_default_dtype` changed it; NumPy gives
+float64), and a 0-d tensor only changes the result's dtype when it is of a
+higher category (bool < integer < floating) than the dimensioned operands
+(``float32_vector * float64_scalar_tensor`` stays float32).
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import numbers
 import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
-           "half", "float", "double", "short", "int", "long", "get_default_dtype", "as_dtype", "to_numpy_dtype",
+           "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
+           "default_float", "as_dtype", "to_numpy_dtype",
            "result_type", "promote_types"]
 
 
@@ -114,9 +116,56 @@ _BY_NUMPY = {t.dtype: t for t in (float16, float32, float64, int8, int16, int32,
 _BY_NAME = {"half": half, "float": float, "double": double, "short": short, "int": int, "long": long}
 
 
+# The one place the default floating dtype lives: every "Python float / float-only op / creation
+# function without dtype=" path reads it through default_float() or get_default_dtype().
+_default_float = np.dtype(np.float32)
+_default_complex = np.dtype(np.complex64)
+_DEFAULT_CHOICES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
 def get_default_dtype():
-    """The dtype Python floats and creation functions default to: float32."""
-    return float32
+    """The dtype Python floats, creation functions and new layers' parameters default to (float32 at start).
+
+    >>> import minidl as mdl
+    >>> mdl.get_default_dtype()
+    minidl.float32
+    """
+    return _BY_NUMPY[_default_float]
+
+
+def default_float():
+    """The default floating dtype as a NumPy dtype (what :func:`get_default_dtype` names)."""
+    return _default_float
+
+
+def set_default_dtype(d, /):
+    """Make ``d`` (``minidl.float32``, ``minidl.float64`` or ``minidl.float16``) the default floating dtype.
+
+    As ``torch.set_default_dtype``: Python floats, ``tensor([1.0])``,
+    ``zeros``/``ones``/``rand``/``randn``/``empty``/``full(.., 1.5)``,
+    ``arange``/``linspace`` with float arguments, integer-to-float results
+    (``int_tensor / 2``, ``int_tensor.sqrt()``) and new layers' parameters
+    take this dtype from now on; Python complex numbers take the matching
+    complex type. Any other dtype raises ``TypeError``.
+
+    >>> import minidl as mdl
+    >>> mdl.set_default_dtype(mdl.float64)
+    >>> mdl.tensor([1.5]).dtype, mdl.zeros(2).dtype
+    (minidl.float64, minidl.float64)
+    >>> mdl.set_default_dtype(mdl.float32)
+    """
+    global _default_float, _default_complex
+    message = "only floating-point types are supported as the default type"
+    if isinstance(d, dtype):
+        np_dtype = d.dtype
+    elif isinstance(d, np.dtype) or (isinstance(d, builtins.type) and issubclass(d, np.generic)):
+        np_dtype = np.dtype(d)  # NumPy's spellings, accepted wherever minidl takes a dtype
+    else:
+        raise TypeError(f"invalid dtype object: {message}")
+    if np_dtype not in _DEFAULT_CHOICES:
+        raise TypeError(message)
+    _default_float = np_dtype
+    _default_complex = np.dtype(np.complex128) if np_dtype == np.float64 else np.dtype(np.complex64)
 
 
 def to_numpy_dtype(value):
@@ -125,6 +174,8 @@ def to_numpy_dtype(value):
         return None
     if isinstance(value, dtype):
         return value.dtype
+    if getattr(value, "_is_legacy_tensor_type", False):   # minidl.FloatTensor and the other legacy types
+        return value.dtype.dtype
     if isinstance(value, str):
         key = value.split(".")[-1]
         if key in _BY_NAME:
@@ -154,14 +205,14 @@ def _category(np_dtype):
 
 
 def _scalar_dtype(value):
-    """The dtype PyTorch gives a Python number: bool, int64 or the default float32."""
+    """The dtype PyTorch gives a Python number: bool, int64 or the default float dtype (complex to match)."""
     if isinstance(value, (builtins.bool, np.bool_)):
         return np.dtype(np.bool_)
     if isinstance(value, numbers.Integral):
         return np.dtype(np.int64)
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        return np.dtype(np.complex64)
-    return np.dtype(np.float32)
+        return _default_complex
+    return _default_float
 
 
 def promote_types(a, b):

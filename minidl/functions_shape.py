@@ -19,6 +19,7 @@ import numbers
 import numpy as np
 
 from .backend import get_array_module
+from .dtypes import default_float
 from .ops import layout as _layout
 from .ops import math as _math
 from .ops import shape as _shape
@@ -550,7 +551,7 @@ def block_diag(*tensors):
     from .ops.padding import pad
     mats = [atleast_2d(_t(t)) if _t(t).array.ndim < 2 else _t(t) for t in tensors]
     if not mats:
-        return Tensor(np.zeros((1, 0), np.float32))
+        return Tensor(np.zeros((1, 0), default_float()))
     cols = builtins.sum(m.array.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import backend
 from .backend import Device, DeviceError  # noqa: F401  (re-exported for older imports)
-from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, to_numpy_dtype
+from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, default_float, to_numpy_dtype
 from .size import Size
 from .tensor_convert import ConvertMixin
 from .tensor_inplace import InplaceMixin
@@ -36,8 +36,9 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(array, requires_grad=False)`` wraps a NumPy/CuPy array without
-    copying; lists and numbers become float32, and ``Tensor(2, 3)`` (sizes,
-    or a :class:`minidl.Size`) a float32 tensor of that shape, as
+    copying; lists and numbers become the default dtype (float32, see
+    :func:`minidl.set_default_dtype`), and ``Tensor(2, 3)`` (sizes, or a
+    :class:`minidl.Size`) a default-dtype tensor of that shape, as
     ``torch.Tensor`` does (filled with zeros, where PyTorch leaves the memory
     uninitialised). Use :func:`tensor` to build one with a dtype/device.
 
@@ -62,7 +63,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
             elif isinstance(data, np.generic):
                 data = np.asarray(data)
             elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data):
-                data = np.asarray(data, dtype=np.float32)
+                data = np.asarray(data, dtype=default_float())
         self.array = data
         self.grad = None
         self.creator = None
@@ -182,7 +183,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         body = format_array(self.numpy())
         extra = ""
         kind = self.array.dtype
-        if kind != np.float32 and kind != np.int64 and kind != np.bool_:
+        if kind != default_float() and kind != np.int64 and kind != np.bool_:
             extra += f", dtype={self.dtype}"
         if backend.is_device_array(self.array):
             extra += f", device='{self.device}'"
@@ -287,13 +288,13 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
 
 
 def _zeros_of(first, sizes):
-    """``torch.Tensor(*sizes)``: a float32 array of that shape (empty for ``Tensor()``)."""
+    """``torch.Tensor(*sizes)``: a default-dtype array of that shape (empty for ``Tensor()``)."""
     if first is None:
-        return np.zeros((0,), dtype=np.float32)
+        return np.zeros((0,), dtype=default_float())
     shape = tuple(first) if isinstance(first, Size) else (first,) + sizes
     if not all(isinstance(n, numbers.Integral) for n in shape):
         raise TypeError(f"Tensor(): expected sizes (ints) after the first argument, got {shape!r}")
-    return np.zeros(tuple(int(n) for n in shape), dtype=np.float32)
+    return np.zeros(tuple(int(n) for n in shape), dtype=default_float())
 
 
 def _check_dim(dim, ndim):
@@ -330,7 +331,8 @@ def _to_array(data, np_dtype):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Build a Tensor from lists, scalars, NumPy/CuPy arrays or another Tensor (always a copy).
 
-    Without ``dtype``: Python floats become float32, Python ints int64,
+    Without ``dtype``: Python floats become the default dtype (float32 unless
+    :func:`minidl.set_default_dtype` changed it), Python ints int64,
     Python bools bool, and an array (or NumPy scalar) keeps its own dtype.
     ``device``: "cpu", "cuda"/"gpu" or a :class:`~minidl.Device`.
     ``pin_memory`` is accepted for compatibility (host memory is not pinned).
@@ -348,8 +350,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         leaf = _leaf_dtype(data)
         python_number = not isinstance(leaf, (np.generic, np.ndarray, Tensor))  # also [] (float32, as torch)
         arr = _to_array(data, np_dtype)
-        if np_dtype is None and python_number and arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+        if np_dtype is None and python_number and arr.dtype.kind in "fc":
+            arr = arr.astype(default_float() if arr.dtype.kind == "f" else _scalar_dtype(1j))
     if device is not None or backend.get_default_device().type != "cpu":
         arr = backend.to_device(arr, backend.device_or_default(device))
     return Tensor(arr, requires_grad=requires_grad)

@@ -15,6 +15,7 @@ The engine is in ``engine.py``, the graph nodes in ``function.py``, grad mode in
 from __future__ import annotations
 
 from . import function
+from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import _topological_order, backward, grad, register_post_accumulate_grad_hook, unbroadcast
 from .function import AccumulateGrad, Function, FunctionCtx, Node, once_differentiable
 from .grad_mode import (
@@ -31,6 +32,10 @@ __all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad", "once_differenti
            "is_inference_mode_enabled", "register_post_accumulate_grad_hook", "gradcheck", "gradgradcheck",
            "GradcheckError", "unbroadcast",
            "function", "_topological_order"]
+__all__ += ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
+from . import functional  # noqa: E402  (minidl.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp)
+
+__all__ += ["functional"]
 
 
 def __getattr__(name):

@@ -17,6 +17,7 @@ the measurements behind it, in docs/architecture.md.
 """
 from __future__ import annotations
 
+from . import anomaly_mode
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
 
@@ -391,6 +392,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
         input_grads = fn.backward_graph(g) if graph else fn.backward(g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if anomaly_mode._enabled and anomaly_mode._check_nan:
+            anomaly_mode.check_gradients(fn, input_grads, graph)
         inputs = fn.inputs
         for i, (t, gi, needed) in enumerate(zip(inputs, input_grads, fn.needs_input_grad)):
             if not needed or gi is None:

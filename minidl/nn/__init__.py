@@ -195,3 +195,6 @@ from .parameter import UninitializedBuffer, UninitializedParameter  # noqa: E402
 __all__ += ["parameter", "UninitializedParameter", "UninitializedBuffer", "LazyLinear", "LazyConv1d", "LazyConv2d",
             "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d",
             "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+from .layers.ctc_loss import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]

@@ -11,6 +11,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from minidl import backend
+from minidl.dtypes import default_float
 from minidl.tensor import Tensor
 
 __all__ = ["state_dict", "load_state_dict"]
@@ -27,7 +28,7 @@ def _as_array(data):
         return data
     arr = np.asarray(data)
     if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:
-        arr = arr.astype(np.float32)  # Python floats default to float32, as in mdl.tensor
+        arr = arr.astype(default_float())  # Python floats take the default dtype, as in mdl.tensor
     return arr
 
 

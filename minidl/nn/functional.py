@@ -231,3 +231,10 @@ from ._pool3d_extra import (  # noqa: E402
 )
 
 __all__ += ["max_unpool3d", "lp_pool3d", "max_pool3d_with_indices", "adaptive_max_pool3d_with_indices"]
+# ---- CTC loss, spatial transformers ----
+from ._ctc import ctc_loss  # noqa: E402
+
+__all__ += ["ctc_loss"]
+from ._grid_sample import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]

@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from minidl import backend
+from minidl.dtypes import default_float
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
 from minidl.nn._state_dict import _as_array
@@ -41,7 +42,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
+            data = np.empty((0,), dtype=default_float())
         super().__init__(_as_array(data), requires_grad=requires_grad)
 
     def __repr__(self):

@@ -50,6 +50,8 @@ class Min(Function):
 
     def forward(self, x, axes=None, keepdims=False):
         self.max = Max()
+        if x.dtype.kind in "ub":  # unsigned and bool values cannot be negated (and need no gradient)
+            return x.min(axis=axes, keepdims=keepdims)
         return -self.max.forward(-x, axes=axes, keepdims=keepdims)
 
     def backward(self, g):

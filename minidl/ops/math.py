@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
-from ..dtypes import result_type
+from ..dtypes import default_float, result_type
 from ..tensor import Tensor, as_tensor
 
 
@@ -405,10 +405,10 @@ def mul(a, b):
 
 
 def div(a, b):
-    """a / b with broadcasting; true division, so integers give float32 (as PyTorch)."""
+    """a / b with broadcasting; true division, so integers give the default float dtype (as PyTorch)."""
     a, b = promote("div", a, b)
     if a.array.dtype.kind not in "fc":
-        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
+        a, b = cast(a, default_float()), cast(b, default_float())
     return Div.apply(a, b)
 
 
@@ -421,11 +421,11 @@ def pow(a, b):
     """a ** b; a constant Python exponent uses the cheaper scalar rule.
 
     Dtypes as PyTorch: an integer tensor to an integer power stays integer,
-    to a float power becomes float32.
+    to a float power becomes the default float dtype.
     """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
         if a.array.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
-            a = cast(a, np.dtype(np.float32))
+            a = cast(a, default_float())
         elif a.array.dtype.kind == "b":
             a = cast(a, np.dtype(np.int64))
         return PowScalar.apply(a, exponent=b)
@@ -463,11 +463,12 @@ def promote_matmul(a, b):
 
 
 def _float(a):
-    """``a`` as a Tensor, integer and bool tensors cast to float32 (as PyTorch's float-only functions)."""
+    """``a`` as a Tensor, integer and bool tensors cast to the default float dtype (as PyTorch's float-only
+    functions)."""
     if not isinstance(a, Tensor):
         a = as_tensor(a)
     if a.array.dtype.kind not in "fc":
-        a = cast(a, np.dtype(np.float32))
+        a = cast(a, default_float())
     return a
 
 

@@ -1,10 +1,11 @@
 """``minidl.utils``: PyTorch's ``torch.utils`` counterparts.
 
 * :mod:`minidl.utils.data`: datasets, samplers and the Tensor ``DataLoader``;
+* :mod:`minidl.utils.checkpoint`: activation checkpointing (``checkpoint``, ``checkpoint_sequential``);
 * ``minidl.utils.tensorboard``: ``SummaryWriter`` (needs the optional
   ``tensorboardX`` package: ``pip install minidl[tensorboard]``); imported on
   first use, so ``import minidl`` does not need it.
 """
-from . import data
+from . import checkpoint, data  # (minidl.utils.checkpoint, as torch.utils.checkpoint)
 
-__all__ = ["data"]
+__all__ = ["data", "checkpoint"]

@@ -6,13 +6,14 @@ import math
 import numpy as np
 
 from minidl import backend
+from minidl.dtypes import default_float
 from minidl.kernels.shapes import pair as _pair  # noqa: F401  (re-exported for the layers)
 from minidl.nn import init
 
 
 def _factory(device, dtype):
-    """Resolve the ``device=``/``dtype=`` constructor keywords (defaults: the default device, float32)."""
-    dt = np.dtype(dtype) if dtype is not None else np.dtype(np.float32)
+    """Resolve the ``device=``/``dtype=`` constructor keywords (defaults: the default device and dtype)."""
+    dt = np.dtype(dtype) if dtype is not None else default_float()
     dev = backend.device_or_default(device)
     return dev, dt
 

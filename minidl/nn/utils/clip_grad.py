@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from minidl.backend import get_array_module
+from minidl.dtypes import default_float
 from minidl.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -49,7 +50,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = _grads(parameters)
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
-        return Tensor(np.zeros((), dtype=np.float32))
+        return Tensor(np.zeros((), dtype=default_float()))
     xp = get_array_module(grads[0])
     dtype = grads[0].dtype
     norms = xp.stack([_vector_norm(xp, g, norm_type).astype(dtype) for g in grads])

@@ -6,11 +6,12 @@ On a machine without a usable GPU, ``is_available()`` is False,
 """
 from __future__ import annotations
 
-from . import backend
-from .backend import DeviceError
+from .. import backend
+from ..backend import DeviceError
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "get_device_name", "synchronize",
            "empty_cache", "manual_seed", "manual_seed_all", "is_initialized", "device"]
+__all__ += ["amp"]
 
 
 def is_available() -> bool:
@@ -75,3 +76,6 @@ manual_seed_all = manual_seed
 def device(index=0):
     """The :class:`minidl.Device` for CUDA device ``index``."""
     return backend.Device("cuda", index)
+
+
+from . import amp  # noqa: E402  (minidl.cuda.amp, as torch.cuda.amp)
