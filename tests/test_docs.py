@@ -31,7 +31,9 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.distributed", "minidl.utils.data", "minidl.vision.datasets", "minidl.vision.transforms",
            "minidl.vision.utils", "minidl.vision.models", "minidl.keras", "minidl.keras.layers", "minidl.linalg",
            "minidl.special", "minidl.optim.swa_utils",
-           "minidl.keras.callbacks", "minidl.keras.utils"]
+           "minidl.keras.callbacks", "minidl.keras.utils", "minidl.vision.transforms.functional",
+           "minidl.vision.transforms.v2", "minidl.amp", "minidl.cuda.amp", "minidl.cpu", "minidl.testing",
+           "minidl.distributions", "minidl.autograd.functional", "minidl.nn.parameter", "minidl.utils.checkpoint"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.
 _T = "minidl.Tensor."

@@ -582,7 +582,8 @@ def test_stochastic_depth_and_efficientnet_preset():
     net = models.efficientnet_b0(num_classes=3)
     probs = [m.stochastic_depth.p for m in net.modules() if hasattr(m, "stochastic_depth")]
     assert probs[0] == 0.0 and len(probs) == 16 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12
-    # the published weights resize with BICUBIC, which minidl's transforms do not implement
-    with pytest.raises(ValueError, match="bicubic"):
-        models.EfficientNet_B0_Weights.DEFAULT.transforms()
+    # the published weights resize with BICUBIC (transforms.Resize has it)
+    preset = models.EfficientNet_B0_Weights.DEFAULT.transforms()
+    assert "InterpolationMode.BICUBIC" in repr(preset)
+    assert tuple(preset(mdl.rand(3, 300, 260)).shape) == (3, 224, 224)
     assert models.EfficientNet_B1_Weights.DEFAULT.transforms().resize_size == [255]

@@ -67,6 +67,15 @@ SECTIONS = [
     ("minidl.keras.callbacks", "Keras callbacks (`minidl.keras.callbacks`)", None, set()),
     ("minidl.keras.utils", "Keras utilities (`minidl.keras.utils`)", None, set()),
     ("minidl.keras.datasets", "Keras datasets (`minidl.keras.datasets`)", None, set()),
+    ("minidl.vision.transforms.v2", "torchvision's v2 transforms (`minidl.vision.transforms.v2`)", None, set()),
+    ("minidl.amp", "Mixed precision (`minidl.amp`)", None, set()),
+    ("minidl.cuda.amp", "CUDA mixed precision, PyTorch's older spelling (`minidl.cuda.amp`)", None, set()),
+    ("minidl.cpu", "CPU queries (`minidl.cpu`)", None, set()),
+    ("minidl.testing", "Test helpers (`minidl.testing`)", None, set()),
+    ("minidl.distributions", "Probability distributions (`minidl.distributions`)", None, set()),
+    ("minidl.autograd.functional", "Jacobians and Hessians (`minidl.autograd.functional`)", None, set()),
+    ("minidl.nn.parameter", "Parameters (`minidl.nn.parameter`)", None, set()),
+    ("minidl.utils.checkpoint", "Activation checkpointing (`minidl.utils.checkpoint`)", None, set()),
 ]
 
 # Classes whose public methods and properties get their own entries.

@@ -2,9 +2,7 @@
 stochastic depth), ``efficientnet_b0`` ... ``efficientnet_b7`` and their ``*_Weights`` enums;
 keys ``features.<stage>.<block>.block.<j>...`` and ``classifier.1.weight`` as torchvision's.
 
-The published weights expect BICUBIC resizing, which :mod:`minidl.vision.transforms` does not
-implement: ``weights.transforms()`` raises a one-line ValueError saying so (resize the images
-another way, e.g. with Pillow, and keep ``Normalize`` with the ImageNet mean/std).
+The published weights expect BICUBIC resizing, which ``weights.transforms()`` uses.
 """
 import copy
 import math
