@@ -13,7 +13,7 @@ import minidl.nn.functional as F
 from minidl.creation import empty
 from minidl.nn import init
 from minidl.nn.containers import Sequential
-from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, GroupNorm, Linear, SiLU
+from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Dropout, Linear, SiLU
 from minidl.nn.module import Module
 
 from ..transforms import InterpolationMode
@@ -26,7 +26,7 @@ from ._api import (
                    register_model,
                    resolve_weights,
 )
-from .mobilenetv2 import Conv2dNormActivation, _make_divisible
+from .mobilenetv2 import Conv2dNormActivation, _make_divisible, init_mobile_weights
 from .mobilenetv3 import SqueezeExcitation
 
 __all__ = ["EfficientNet", "MBConvConfig", "StochasticDepth", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2",
@@ -122,6 +122,13 @@ class MBConv(Module):
         return result
 
 
+
+def _uniform_by_out_features(linear):
+    """EfficientNet's classifier: weights U(-1/sqrt(out), 1/sqrt(out))."""
+    bound = 1.0 / math.sqrt(linear.out_features)
+    init.uniform_(linear.weight, -bound, bound)
+
+
 class EfficientNet(Module):
     """EfficientNet (Tan & Le, 2019): ``features`` (SiLU stem conv, one Sequential of MBConv
     blocks per stage, 1x1 conv to 4x the last width), global average pool, ``classifier``
@@ -161,18 +168,7 @@ class EfficientNet(Module):
         self.features = Sequential(*layers)
         self.avgpool = AdaptiveAvgPool2d(1)
         self.classifier = Sequential(Dropout(p=dropout, inplace=True), Linear(last_out, num_classes))
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                init.uniform_(m.weight, -init_range, init_range)
-                init.zeros_(m.bias)
+        init_mobile_weights(self, _uniform_by_out_features)
 
     def _forward_impl(self, x):
         return self.classifier(F.flatten(self.avgpool(self.features(x)), 1))

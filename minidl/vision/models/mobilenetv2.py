@@ -32,6 +32,26 @@ def _make_divisible(v: float, divisor: int, min_value: Optional[int] = None) -> 
     return new_v
 
 
+def init_mobile_weights(model: Module, linear_init: Optional[Callable] = None) -> None:
+    """torchvision's initialisation of the mobile nets (MobileNetV2/V3, EfficientNet): convolutions
+    Kaiming-normal (fan_out), norms to 1 and 0, linear biases 0 and linear weights N(0, 0.01), or
+    ``linear_init(m)`` when given."""
+    for m in model.modules():
+        if isinstance(m, Conv2d):
+            init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                init.zeros_(m.bias)
+        elif isinstance(m, (BatchNorm2d, GroupNorm)):
+            init.ones_(m.weight)
+            init.zeros_(m.bias)
+        elif isinstance(m, Linear):
+            if linear_init is None:
+                init.normal_(m.weight, 0, 0.01)
+            else:
+                linear_init(m)
+            init.zeros_(m.bias)
+
+
 class Conv2dNormActivation(Sequential):
     """torchvision.ops' Conv2d -> norm -> activation block (children ``0``, ``1``, ``2``); the
     padding keeps the size at stride 1; the conv has a bias only without a norm layer."""
@@ -126,17 +146,7 @@ class MobileNetV2(Module):
                                              activation_layer=ReLU6))
         self.features = Sequential(*features)
         self.classifier = Sequential(Dropout(p=dropout), Linear(self.last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                init.normal_(m.weight, 0, 0.01)
-                init.zeros_(m.bias)
+        init_mobile_weights(self)
 
     def _forward_impl(self, x):
         x = F.adaptive_avg_pool2d(self.features(x), (1, 1))

@@ -5,14 +5,12 @@ from functools import partial
 from typing import Any, Callable, List, Optional, Sequence
 
 import minidl.nn.functional as F
-from minidl.nn import init
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import (
                    AdaptiveAvgPool2d,
                    BatchNorm2d,
                    Conv2d,
                    Dropout,
-                   GroupNorm,
                    Hardsigmoid,
                    Hardswish,
                    Linear,
@@ -30,7 +28,7 @@ from ._api import (
                    register_model,
                    resolve_weights,
 )
-from .mobilenetv2 import Conv2dNormActivation, _make_divisible
+from .mobilenetv2 import Conv2dNormActivation, _make_divisible, init_mobile_weights
 
 __all__ = ["MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",
            "mobilenet_v3_small", "SqueezeExcitation", "InvertedResidualConfig"]
@@ -141,17 +139,7 @@ class MobileNetV3(Module):
         self.avgpool = AdaptiveAvgPool2d(1)
         self.classifier = Sequential(Linear(last_out, last_channel), Hardswish(inplace=True),
                                      Dropout(p=dropout, inplace=True), Linear(last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, Conv2d):
-                init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    init.zeros_(m.bias)
-            elif isinstance(m, (BatchNorm2d, GroupNorm)):
-                init.ones_(m.weight)
-                init.zeros_(m.bias)
-            elif isinstance(m, Linear):
-                init.normal_(m.weight, 0, 0.01)
-                init.zeros_(m.bias)
+        init_mobile_weights(self)
 
     def _forward_impl(self, x):
         return self.classifier(F.flatten(self.avgpool(self.features(x)), 1))
