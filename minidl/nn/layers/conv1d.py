@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl.nn._conv1d import _single, avg_pool1d, conv1d, max_pool1d
+from minidl.nn.layers._pool_base import _MaxPoolNd
 from minidl.nn.layers._utils import _count, _factory, _place, default_init_
 from minidl.nn.module import Module, Parameter
 from minidl.ops.padding import pad
@@ -93,24 +94,13 @@ class Conv1d(Module):
         return s
 
 
-class MaxPool1d(Module):
+class MaxPool1d(_MaxPoolNd):
     """Max pooling over L: (N, C, L) -> (N, C, L_out), PyTorch's ``nn.MaxPool1d``."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
         """(N, C, L) or (C, L) -> pooled; ``(values, indices)`` with ``return_indices``."""
         return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Module):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from minidl.nn._pool3d import _triple, adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from minidl.nn._pool3d_extra import lp_pool3d, max_unpool3d
+from minidl.nn.layers._pool_base import _MaxPoolNd
 from minidl.nn.module import Module
 
 __all__ = ["MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool3d"]
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Max pooling over D, H and W, PyTorch's ``nn.MaxPool3d``: (N, C, D, H, W) -> (N, C, OD, OH, OW).
 
     Args: ``kernel_size``, ``stride=None`` (the kernel size), ``padding=0``
@@ -22,21 +23,10 @@ class MaxPool3d(Module):
     minidl.Size([2, 3, 2, 3, 2])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
     def forward(self, input):
         """(N, C, D, H, W) or (C, D, H, W) -> pooled; ``(values, indices)`` with ``return_indices``."""
         return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool3d(Module):
