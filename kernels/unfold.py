@@ -26,12 +26,19 @@ def _window(start, stride, count):
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
-def _im2col_numpy(x, g, out):
+def _columns6(cols, g, kkc):
+    """cols as (N, OH, OW, C, kh, kw), or (N, OH, OW, kh, kw, C) moved to that axis order when ``kkc``."""
+    if kkc:
+        return cols.reshape(g.n, g.oh, g.ow, g.kh, g.kw, g.c).transpose(0, 1, 2, 5, 3, 4)
+    return cols.reshape(g.n, g.oh, g.ow, g.c, g.kh, g.kw)
+
+
+def _im2col_numpy(x, g, out, kkc=False):
     # One Python step per kernel position (i, j): a strided (N, C, OH, OW) block
-    # of the padded input lands in column (c, i, j) of every row.
+    # of the padded input lands in column (c, i, j) (or (i, j, c)) of every row.
     xp = get_array_module(x)
     xpad = xp.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw))) if (g.ph or g.pw) else x
-    cols6 = out.reshape(g.n, g.oh, g.ow, g.c, g.kh, g.kw)
+    cols6 = _columns6(out, g, kkc)
     for i in range(g.kh):
         for j in range(g.kw):
             block = xpad[:, :, _window(i * g.dh, g.sh, g.oh), _window(j * g.dw, g.sw, g.ow)]   # (N, C, OH, OW)
@@ -39,10 +46,10 @@ def _im2col_numpy(x, g, out):
     return out
 
 
-def _col2im_numpy(cols, g, channels_last):
+def _col2im_numpy(cols, g, channels_last, kkc=False):
     xp = get_array_module(cols)
     dxpad = xp.zeros((g.n, g.c, g.h + 2 * g.ph, g.w + 2 * g.pw), dtype=cols.dtype)
-    cols6 = cols.reshape(g.n, g.oh, g.ow, g.c, g.kh, g.kw)
+    cols6 = _columns6(cols, g, kkc)
     for i in range(g.kh):
         for j in range(g.kw):
             dxpad[:, :, _window(i * g.dh, g.sh, g.oh), _window(j * g.dw, g.sw, g.ow)] += \
@@ -87,13 +94,14 @@ def _stage_rows(x, b, ya, nrows, wp, pw, buf, channels_last=False):
                 buf[d0 + t * uc] = src[s0 + t]
 
 
-def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channels_last=False):
+def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channels_last=False, kkc=False):
     # x: (N, C, H, W), or (N, H, W, C) when channels_last.
     # cols: flat (N*OH*OW) x (C*kh*kw). Work item q = (b, block of ``block``
     # output rows): its rows of cols are one contiguous range, written once.
     # The input rows the block reads are first staged channels-last in a small
     # buffer; then each cols row is kh*kw runs over channels, read contiguous
-    # from the buffer and written with stride kh*kw.
+    # from the buffer and written with stride kh*kw (columns (c, i, j)), or
+    # contiguous too when ``kkc`` (columns (i, j, c)).
     n, c = x.shape[0], x.shape[3] if channels_last else x.shape[1]
     k = c * kh * kw
     khw = uint64(kh * kw)
@@ -114,12 +122,17 @@ def _im2col_rows(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, block, channel
                 for i in range(kh):
                     for j in range(kw):
                         s = uint64((((oy - oy0) * sh + i * dh) * wp + ox * sw + j * dw) * c)
-                        d = d0 + uint64(i * kw + j)
-                        for ch in range(uc):
-                            cols[d + ch * khw] = buf[s + ch]
+                        if kkc:
+                            d = d0 + uint64(i * kw + j) * uc
+                            for ch in range(uc):
+                                cols[d + ch] = buf[s + ch]
+                        else:
+                            d = d0 + uint64(i * kw + j)
+                            for ch in range(uc):
+                                cols[d + ch * khw] = buf[s + ch]
 
 
-def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, channels_last=False):
+def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, channels_last=False, kkc=False):
     # Work item q = (b, block of ``cblock`` channels): it alone writes
     # dx[b, c0:c1], from cols rows of batch item b, columns of channels c0:c1,
     # so items never race. The sums gather in a channels-last buffer over the
@@ -142,13 +155,18 @@ def _col2im_blocks(cols, dx, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cblock, cha
         acc = np.zeros(hs * ws * cc, dtype=dx.dtype)
         for oy in range(oh):
             for ox in range(ow):
-                s0 = ((b * oh + oy) * ow + ox) * k + c0 * khw
+                row = ((b * oh + oy) * ow + ox) * k
                 for i in range(kh):
                     for j in range(kw):
                         a = uint64(((oy * sh + i * dh) * ws + ox * sw + j * dw) * cc)
-                        s = uint64(s0 + i * kw + j)
-                        for ch in range(ucc):
-                            acc[a + ch] += cols[s + ch * uint64(khw)]
+                        if kkc:         # columns (i, j, c): this block's channels are contiguous
+                            s = uint64(row + (i * kw + j) * c + c0)
+                            for ch in range(ucc):
+                                acc[a + ch] += cols[s + ch]
+                        else:           # columns (c, i, j)
+                            s = uint64(row + c0 * khw + i * kw + j)
+                            for ch in range(ucc):
+                                acc[a + ch] += cols[s + ch * uint64(khw)]
         nx = max(0, min(w, ws - pw))
         if channels_last:
             # dx[b, y, xx, c0:c1] = acc[y + ph, xx + pw, :]: one contiguous run per pixel
@@ -218,17 +236,18 @@ def compile_numba():
         _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
-def _im2col_numba(x, g, out):
+def _im2col_numba(x, g, out, kkc=False):
     compile_numba()
     wp = g.reach[1]
     block = im2col_block(g.n, g.c, g.oh, g.sh, wp, x.dtype.itemsize)
     nhwc = is_channels_last(x)           # read the NHWC memory as it is, no copy
     src = x.transpose(0, 2, 3, 1) if nhwc else np.ascontiguousarray(x)
-    _im2col_rows(src, out.reshape(-1), g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, block, nhwc)
+    _im2col_rows(src, out.reshape(-1), g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, block, nhwc,
+                 kkc)
     return out
 
 
-def _col2im_numba(cols, g, channels_last):
+def _col2im_numba(cols, g, channels_last, kkc=False):
     compile_numba()
     hs, ws = g.reach
     cblock = col2im_cblock(g.n, g.c, hs, ws, cols.dtype.itemsize)
@@ -237,7 +256,7 @@ def _col2im_numba(cols, g, channels_last):
     else:
         dx = np.empty(g.x_shape, dtype=cols.dtype)
     _col2im_blocks(np.ascontiguousarray(cols).reshape(-1), dx, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                   g.oh, g.ow, cblock, channels_last)
+                   g.oh, g.ow, cblock, channels_last, kkc)
     return dx.transpose(0, 3, 1, 2) if channels_last else dx
 
 
@@ -331,9 +350,30 @@ def _col2im_cuda(cols, g, channels_last):
 
 _IM2COL = {"numpy": _im2col_numpy, "numba": _im2col_numba, "cuda": _im2col_cuda}
 _COL2IM = {"numpy": _col2im_numpy, "numba": _col2im_numba, "cuda": _col2im_cuda}
+_COLUMN_ORDERS = ("ckk", "kkc")
 
 
-def im2col(x, kernel, stride, padding, dilation, out=None):
+def _column_order(who, column_order):
+    if column_order not in _COLUMN_ORDERS:
+        raise ValueError(f"{who}: column_order must be 'ckk' or 'kkc', got {column_order!r}")
+    return column_order == "kkc"
+
+
+def _im2col_cuda_kkc(x, g, out):
+    """The CUDA kernel writes columns (c, i, j); move them to (i, j, c)."""
+    ckk = _im2col_cuda(x, g, get_array_module(x).empty(g.cols_shape, dtype=x.dtype))
+    rows, khw = ckk.shape[0], g.kh * g.kw
+    out.reshape(rows, khw, g.c)[...] = ckk.reshape(rows, g.c, khw).transpose(0, 2, 1)
+    return out
+
+
+def _col2im_cuda_kkc(cols, g, channels_last):
+    rows, khw = cols.shape[0], g.kh * g.kw
+    ckk = get_array_module(cols).ascontiguousarray(cols.reshape(rows, khw, g.c).transpose(0, 2, 1))
+    return _col2im_cuda(ckk.reshape(rows, -1), g, channels_last)
+
+
+def im2col(x, kernel, stride, padding, dilation, out=None, column_order="ckk"):
     """Unfold x (N, C, H, W) into cols (N*OH*OW, C*kh*kw), C-contiguous.
 
     x may have any strides; channels-last memory (NHWC, see
@@ -344,7 +384,10 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
     elements (c, i, j) in the order of ``w.reshape(O, C*kh*kw)``, so the
     convolution is ``cols @ w2.T`` -> (N*OH*OW, O). ``kernel``/``stride``/
     ``padding``/``dilation`` are ints or (h, w) pairs. ``out``: optional
-    C-contiguous buffer of that shape and dtype.
+    C-contiguous buffer of that shape and dtype. ``column_order="kkc"`` puts
+    the channels innermost instead, column ``(i*kw+j)*C+c``, the order of
+    ``w.transpose(0, 2, 3, 1).reshape(O, -1)``: from channels-last input the
+    CPU kernel then copies whole runs of channels.
 
     >>> import numpy as np
     >>> from minidl import kernels
@@ -357,21 +400,25 @@ def im2col(x, kernel, stride, padding, dilation, out=None):
     """
     check_nchw("im2col", x)
     check_float("im2col", x)
+    kkc = _column_order("im2col", column_order)
     g = ConvGeometry.of("im2col", x.shape, kernel, stride, padding, dilation)
     if out is None:
         out = get_array_module(x).empty(g.cols_shape, dtype=x.dtype)
     else:
         check_out("im2col", out, g.cols_shape, x.dtype)
-    return _IM2COL[implementation(x)](x, g, out)
+    impl = implementation(x)
+    if not kkc:
+        return _IM2COL[impl](x, g, out)
+    return _im2col_cuda_kkc(x, g, out) if impl == "cuda" else _IM2COL[impl](x, g, out, kkc=True)
 
 
-def col2im(cols, x_shape, kernel, stride, padding, dilation, channels_last=False):
+def col2im(cols, x_shape, kernel, stride, padding, dilation, channels_last=False, column_order="ckk"):
     """Adjoint of :func:`im2col`: cols (N*OH*OW, C*kh*kw) -> dx of ``x_shape`` (N, C, H, W).
 
     Every entry of ``cols`` is added to the input pixel im2col read it from
     (entries that came from padding are dropped). dx is C-contiguous, or with
     ``channels_last`` an (N, C, H, W) view of NHWC memory (PyTorch's
-    ``channels_last`` memory format).
+    ``channels_last`` memory format). ``column_order`` as in :func:`im2col`.
 
     >>> import numpy as np
     >>> from minidl import kernels
@@ -381,8 +428,14 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation, channels_last=False
            [1., 2., 1.]], dtype=float32)
     """
     check_float("col2im", cols)
+    kkc = _column_order("col2im", column_order)
     g = ConvGeometry.of("col2im", x_shape, kernel, stride, padding, dilation)
     if tuple(cols.shape) != g.cols_shape:
         raise ValueError(f"col2im: cols of shape {tuple(cols.shape)} does not match x_shape "
                          f"{tuple(x_shape)} (expected {g.cols_shape})")
-    return _COL2IM[implementation(cols)](cols, g, bool(channels_last))
+    impl = implementation(cols)
+    if not kkc:
+        return _COL2IM[impl](cols, g, bool(channels_last))
+    if impl == "cuda":
+        return _col2im_cuda_kkc(cols, g, bool(channels_last))
+    return _COL2IM[impl](cols, g, bool(channels_last), kkc=True)

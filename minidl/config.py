@@ -97,6 +97,10 @@ _FIELDS = [
           "im2col convolutions return their output as an (N, C, H, W) view of NHWC memory (PyTorch's "
           "channels_last memory format: no transposing copy), and pooling, batch norm and the next "
           "convolution keep that layout; off: every convolution output is C-contiguous NCHW"),
+    Field("im2col_channels_inner", "MINIDL_IM2COL_CHANNELS_INNER", True, "bool",
+          "an im2col convolution (groups 1) on channels-last input orders its columns (i, j, c), channels "
+          "innermost, with the weights permuted to match, so im2col and col2im copy whole runs of channels; "
+          "off: columns (c, i, j), the order of w.reshape(O, -1)"),
     Field("cpu_kernels", "MINIDL_CPU_KERNELS", "numba", "choice",
           "kernels for NumPy arrays: 'numba' (compiled), 'numpy' (the vectorised references) or "
           "'cudasim' (the CUDA kernels under Numba's simulator, NUMBA_ENABLE_CUDASIM=1 only)",

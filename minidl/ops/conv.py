@@ -160,6 +160,11 @@ class Conv2d(Function):
         self.x_channels_last = kernels.is_channels_last(x)
         self.w, self.groups, self.P = w, groups, P
         self.geometry = ((kh, kw), stride, padding, dilation)
+        # columns (i, j, c) from channels-last input: im2col/col2im copy runs of channels (config field)
+        self.kkc = config.im2col_channels_inner and groups == 1 and self.x_channels_last
+        self.order = "kkc" if self.kkc else "ckk"
+        self.w2 = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(O, -1) if self.kkc \
+            else w.reshape(O, Cg * kh * kw)
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
         self.chunk = max(1, min(N, _im2col_budget_bytes() // max(bytes_per_image, 1)))
         y = xp.empty((N, P, O) if self.channels_last else (N, O, P), dtype=x.dtype)
@@ -170,7 +175,7 @@ class Conv2d(Function):
             self.x, self.cols = x, None
             self.part_cols = _threads.run(lambda i: self._forward_range(x, b, y, *self.parts[i]), len(self.parts))
         elif self.chunk >= N:
-            self.cols = kernels.im2col(x, *self.geometry)              # (N*P, C*kh*kw)
+            self.cols = kernels.im2col(x, *self.geometry, column_order=self.order)   # (N*P, C*kh*kw)
             self._forward_gemm(self.cols, b, y)
         else:
             self.x, self.cols = x, None
@@ -178,7 +183,7 @@ class Conv2d(Function):
             for n0 in range(0, N, self.chunk):
                 xs = x[n0:n0 + self.chunk]
                 reuse = buf is not None and buf.shape[0] == xs.shape[0] * P
-                buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None)
+                buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None, column_order=self.order)
                 self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
         self.x_shape = x.shape
         if self.channels_last:      # (N, P, O) memory seen as (N, O, OH, OW): PyTorch's channels_last
@@ -191,7 +196,7 @@ class Conv2d(Function):
         for n0 in range(lo, hi, self.chunk):
             n1 = min(hi, n0 + self.chunk)
             reuse = cols is not None and cols.shape[0] == (n1 - n0) * self.P
-            cols = kernels.im2col(x[n0:n1], *self.geometry, out=cols if reuse else None)
+            cols = kernels.im2col(x[n0:n1], *self.geometry, out=cols if reuse else None, column_order=self.order)
             self._forward_gemm(cols, b, y[n0:n1])
         return cols if hi - lo <= self.chunk else None
 
@@ -204,7 +209,7 @@ class Conv2d(Function):
         xp = get_array_module(cols)
         w, groups = self.w, self.groups
         O, Cg, kh, kw = w.shape
-        w2 = w.reshape(O, Cg * kh * kw)
+        w2 = self.w2
         if self.channels_last:
             y_rows = y_out.reshape(-1, O)                              # (n*P, O), a view
             if groups == 1:
@@ -264,23 +269,31 @@ class Conv2d(Function):
             return None, None, gb
         if len(self.parts) > 1:
             gx, gw_t = self._backward_ranges(g3, need_x, need_w)
-            gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
-            return gx, gw, gb
+            return gx, self._weight_grad(gw_t) if need_w else None, gb
         gw_t = xp.empty((groups, Cg * kh * kw, O // groups), dtype=g.dtype) if need_w else None
         gx = None
         if need_x and self.cols is None:
             gx = kernels.empty_in_layout(self.x_shape, self.x_channels_last, g)
         for n0 in range(0, N, self.chunk):
             n1 = min(N, n0 + self.chunk)
-            cols = self.cols if self.cols is not None else kernels.im2col(self.x[n0:n1], *self.geometry)
+            cols = self.cols if self.cols is not None else \
+                kernels.im2col(self.x[n0:n1], *self.geometry, column_order=self.order)
             gx_chunk = self._backward_gemm(cols, g3[n0:n1], gw_t, accumulate=n0 > 0,
                                            x_shape=(n1 - n0,) + self.x_shape[1:], need_x=need_x)
             if gx is None:
                 gx = gx_chunk
             elif need_x:
                 gx[n0:n1] = gx_chunk
-        gw = xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(w.shape) if need_w else None
-        return gx, gw, gb
+        return gx, self._weight_grad(gw_t) if need_w else None, gb
+
+    def _weight_grad(self, gw_t):
+        """dW (O, C/groups, kh, kw) from dW^T (groups, K, O/groups), K in the columns' order."""
+        xp = get_array_module(gw_t)
+        O, Cg, kh, kw = self.w.shape
+        gw = gw_t.transpose(0, 2, 1)                                   # (groups, O/groups, K)
+        if self.kkc:
+            return xp.ascontiguousarray(gw.reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
+        return xp.ascontiguousarray(gw).reshape(self.w.shape)
 
     def _backward_ranges(self, g3, need_x, need_w):
         """(dx, dW^T) with each thread on the images of its forward range (kernels/_threads.py).
@@ -299,7 +312,7 @@ class Conv2d(Function):
                 n1 = min(hi, n0 + self.chunk)
                 cols = self.part_cols[i]
                 if cols is None:
-                    cols = kernels.im2col(self.x[n0:n1], *self.geometry)
+                    cols = kernels.im2col(self.x[n0:n1], *self.geometry, column_order=self.order)
                 gx_chunk = self._backward_gemm(cols, g3[n0:n1], gw_t, accumulate=n0 > lo,
                                                x_shape=(n1 - n0,) + self.x_shape[1:], need_x=need_x)
                 if need_x:
@@ -331,7 +344,7 @@ class Conv2d(Function):
                     gw_t[k] = part
         if not need_x:
             return None
-        w2 = w.reshape(O, -1)
+        w2 = self.w2
         if groups == 1:
             gcols = gT @ w2                                            # (n*P, C*kh*kw)
         else:
@@ -339,7 +352,8 @@ class Conv2d(Function):
             for k in range(groups):
                 xp.matmul(gT[:, k * Og:(k + 1) * Og], w2[k * Og:(k + 1) * Og],
                           out=gcols[:, k * Kg:(k + 1) * Kg])
-        return kernels.col2im(gcols, x_shape, *self.geometry, channels_last=self.x_channels_last)
+        return kernels.col2im(gcols, x_shape, *self.geometry, channels_last=self.x_channels_last,
+                              column_order=self.order)
 
     def _params(self):
         """(stride, padding, dilation, groups) of this convolution, from either path's saved state."""
