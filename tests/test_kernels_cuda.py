@@ -110,6 +110,12 @@ def _check(impl, naive, case_id):
         dx = impl.col2im(c, shape, k, s, p, d)
         assert dx.dtype == dtype and dx.shape == shape
         np.testing.assert_allclose(dx, naive.col2im(c, shape, k, s, p, d), **tol(dtype))
+        # columns (i, j, c): the CUDA path permutes the (c, i, j) kernels' columns
+        rows, ch, khw = cols.shape[0], shape[1], k[0] * k[1]
+        kkc = impl.im2col(x, k, s, p, d, column_order="kkc")
+        np.testing.assert_array_equal(kkc, cols.reshape(rows, ch, khw).transpose(0, 2, 1).reshape(rows, -1))
+        c_kkc = np.ascontiguousarray(c.reshape(rows, ch, khw).transpose(0, 2, 1).reshape(rows, -1))
+        np.testing.assert_allclose(impl.col2im(c_kkc, shape, k, s, p, d, column_order="kkc"), dx, **tol(dtype))
         return
     shape, k, s, p = POOL_CASES[int(parts[1])]
     ceil = parts[2] == "ceil1"
