@@ -47,6 +47,19 @@ def _shape(x):
     return tuple(x.shape)
 
 
+def _conv_parameters(module, weight_shape, bias, dtype, device):
+    """The weight (``weight_shape``) and, if ``bias``, a bias of ``module.out_channels`` of a convolution
+    layer, initialised by ``module.reset_parameters()`` and moved to ``device`` (PyTorch's ``_ConvNd``)."""
+    from minidl.nn.module import Parameter
+    module.weight = Parameter(np.empty(tuple(weight_shape), dtype=dtype))
+    if bias:
+        module.bias = Parameter(np.empty((module.out_channels,), dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+    module.reset_parameters()
+    _place(module, device)
+
+
 def default_init_(weight, bias):
     """PyTorch's default for Linear and Conv2d: weight ~ kaiming_uniform_(a=sqrt(5)), i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same uniform."""

@@ -1,11 +1,9 @@
 """``Conv2d``: 2-D cross-correlation over NCHW inputs (PyTorch's ``nn.Conv2d``)."""
 from __future__ import annotations
 
-import numpy as np
-
 import minidl.nn.functional as F
-from minidl.nn.layers._utils import _count, _factory, _int_pair, _place, _shape, default_init_
-from minidl.nn.module import Module, Parameter
+from minidl.nn.layers._utils import _conv_parameters, _count, _factory, _int_pair, _shape, default_init_
+from minidl.nn.module import Module
 
 __all__ = ["Conv2d"]
 
@@ -75,14 +73,7 @@ class Conv2d(Module):
         if min(self.kernel_size) <= 0 or min(self.stride) <= 0 or min(self.dilation) <= 0:
             raise ValueError(f"Conv2d: kernel_size, stride and dilation must be positive, got "
                              f"{self.kernel_size}, {self.stride}, {self.dilation}")
-        self.weight = Parameter(np.empty(
-            (self.out_channels, self.in_channels // self.groups) + self.kernel_size, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        _place(self, dev)
+        _conv_parameters(self, (self.out_channels, self.in_channels // self.groups) + self.kernel_size, bias, dt, dev)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

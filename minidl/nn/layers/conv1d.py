@@ -1,12 +1,10 @@
 """``Conv1d``, ``MaxPool1d`` and ``AvgPool1d``: the 1-D layers over (N, C, L) sequences."""
 from __future__ import annotations
 
-import numpy as np
-
 from minidl.nn._conv1d import _single, avg_pool1d, conv1d, max_pool1d
 from minidl.nn.layers._pool_base import _MaxPoolNd
-from minidl.nn.layers._utils import _count, _factory, _place, default_init_
-from minidl.nn.module import Module, Parameter
+from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
+from minidl.nn.module import Module
 from minidl.ops.padding import pad
 
 __all__ = ["Conv1d", "MaxPool1d", "AvgPool1d"]
@@ -51,14 +49,7 @@ class Conv1d(Module):
         else:
             self.padding = (_single(padding, "Conv1d: padding"),)
         self.padding_mode = padding_mode
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels // self.groups) + self.kernel_size,
-                                         dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        _place(self, dev)
+        _conv_parameters(self, (self.out_channels, self.in_channels // self.groups) + self.kernel_size, bias, dt, dev)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation: kaiming_uniform_(a=sqrt(5)) and the matching bias uniform."""

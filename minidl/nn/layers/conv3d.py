@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 from minidl.nn._conv3d import conv3d, conv_transpose3d
-from minidl.nn.layers._utils import _count, _factory, _place, default_init_
-from minidl.nn.module import Module, Parameter
+from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
+from minidl.nn.module import Module
 from minidl.ops.padding import pad
 
 __all__ = ["Conv3d", "ConvTranspose3d"]
@@ -61,13 +59,7 @@ class _Conv3dBase(Module):
         self.padding_mode = padding_mode
         shape = (self.in_channels, self.out_channels // self.groups) if self._transposed \
             else (self.out_channels, self.in_channels // self.groups)
-        self.weight = Parameter(np.empty(shape + self.kernel_size, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        _place(self, dev)
+        _conv_parameters(self, shape + self.kernel_size, bias, dt, dev)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation: weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in),

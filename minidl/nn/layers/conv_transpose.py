@@ -1,11 +1,9 @@
 """``ConvTranspose2d``: the transposed 2-D convolution (the up-sampling layer of DCGAN-style generators)."""
 from __future__ import annotations
 
-import numpy as np
-
 from minidl.nn._conv_transpose import conv_transpose2d
-from minidl.nn.layers._utils import _count, _factory, _int_pair, _place, default_init_
-from minidl.nn.module import Module, Parameter
+from minidl.nn.layers._utils import _conv_parameters, _count, _factory, _int_pair, default_init_
+from minidl.nn.module import Module
 
 __all__ = ["ConvTranspose2d"]
 
@@ -50,14 +48,7 @@ class ConvTranspose2d(Module):
         self.output_padding = _int_pair(name, "output_padding", output_padding)
         self.dilation = _int_pair(name, "dilation", dilation)
         self.padding_mode = padding_mode
-        self.weight = Parameter(np.empty((self.in_channels, self.out_channels // self.groups) + self.kernel_size,
-                                         dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        _place(self, dev)
+        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias, dt, dev)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

@@ -3,14 +3,12 @@
 ``TripletMarginWithDistanceLoss`` and ``MultiLabelMarginLoss``."""
 from __future__ import annotations
 
-import numpy as np
-
 import minidl.nn.functional as F
-from minidl.nn.layers._utils import _count, _factory, _place, default_init_
+from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
 from minidl.nn.layers.distance import PairwiseDistance
 from minidl.nn.layers.dropout import Dropout
 from minidl.nn.layers.loss import _Loss
-from minidl.nn.module import Module, Parameter
+from minidl.nn.module import Module
 
 __all__ = ["Dropout3d", "FeatureAlphaDropout", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxUnpool1d",
            "ConvTranspose1d", "TripletMarginWithDistanceLoss", "MultiLabelMarginLoss"]
@@ -114,13 +112,7 @@ class ConvTranspose1d(Module):
         self.output_padding, self.dilation = _single(output_padding), _single(dilation)
         self.padding_mode = padding_mode
         shape = (self.in_channels, self.out_channels // self.groups, self.kernel_size[0])
-        self.weight = Parameter(np.empty(shape, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-        _place(self, dev)
+        _conv_parameters(self, shape, bias, dt, dev)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation."""
