@@ -290,10 +290,9 @@ class Conv2d(Function):
         """dW (O, C/groups, kh, kw) from dW^T (groups, K, O/groups), K in the columns' order."""
         xp = get_array_module(gw_t)
         O, Cg, kh, kw = self.w.shape
-        gw = gw_t.transpose(0, 2, 1)                                   # (groups, O/groups, K)
-        if self.kkc:
-            return xp.ascontiguousarray(gw.reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
-        return xp.ascontiguousarray(gw).reshape(self.w.shape)
+        if self.kkc:                    # groups 1: gw_t[0] is (K, O) with K in (i, j, c) order; one copy
+            return xp.ascontiguousarray(gw_t[0].reshape(kh, kw, Cg, O).transpose(3, 2, 0, 1))
+        return xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(self.w.shape)
 
     def _backward_ranges(self, g3, need_x, need_w):
         """(dx, dW^T) with each thread on the images of its forward range (kernels/_threads.py).
