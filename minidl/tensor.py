@@ -81,9 +81,9 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         place (``m.weight.data.normal_(0, 0.02)``, ``p.data.sub_(lr * p.grad)``)
         changes this tensor without autograd recording it, as in PyTorch. The
         backend array itself is :attr:`array` (``t.detach().numpy()`` for a
-        NumPy copy-free view on the CPU).
+        NumPy copy-free view on the CPU). The same Tensor as :meth:`detach` gives.
         """
-        return Tensor(self.array)
+        return self.detach()
 
     @data.setter
     def data(self, value):

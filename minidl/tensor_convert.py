@@ -204,7 +204,7 @@ class ConvertMixin:
 
     # --- copies -----------------------------------------------------------------
     def detach(self):
-        """A new leaf Tensor sharing ``data``, cut from the graph (a plain Tensor, also for a Parameter)."""
+        """A new leaf Tensor sharing this tensor's array, cut from the graph (a plain Tensor, also for a Parameter)."""
         from .tensor import Tensor
         return Tensor(self.array, requires_grad=False)
 
