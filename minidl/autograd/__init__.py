@@ -44,3 +44,16 @@ def __getattr__(name):
         import importlib
         return getattr(importlib.import_module("minidl.gradcheck"), name)
     raise AttributeError(f"module 'minidl.autograd' has no attribute {name!r}")
+
+from .variable import Variable  # noqa: E402  (PyTorch 2's legacy Variable: returns a Tensor)
+
+
+def variable(*args, **kwargs):
+    """Removed from PyTorch: ``torch.autograd.variable(...)`` raises; build tensors with :func:`minidl.tensor`.
+
+    (The module ``minidl.autograd.variable`` still holds :class:`Variable`, as in PyTorch.)
+    """
+    raise RuntimeError("torch.autograd.variable(...) is deprecated, use torch.tensor(...) instead")
+
+
+__all__ += ["Variable"]
