@@ -34,7 +34,9 @@ def _fill(tensor, values):
 
 
 def _generator(generator):
-    return generator if generator is not None else backend.rng()
+    """A NumPy Generator for ``generator`` (a minidl.Generator, a NumPy Generator, an int seed or None)."""
+    from minidl.generator import as_numpy_generator
+    return as_numpy_generator(generator) if generator is not None else backend.rng()
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -165,3 +167,40 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+
+
+from ._init_structured import dirac_, eye_, orthogonal_, sparse_  # noqa: E402
+
+__all__ += ["orthogonal_", "dirac_", "eye_", "sparse_"]
+
+
+def _make_deprecate(meth):
+    """The old name without the trailing underscore (``nn.init.uniform``): warns, then calls ``meth``."""
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        import warnings
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
+                      FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"{old_name}(...): deprecated, use :func:`minidl.nn.init.{new_name}` (same arguments)."
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+sparse = _make_deprecate(sparse_)
+orthogonal = _make_deprecate(orthogonal_)
+
+__all__ += ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+            "kaiming_normal", "orthogonal", "sparse"]
