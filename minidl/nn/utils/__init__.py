@@ -3,3 +3,10 @@ from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+from .clip_grad import clip_grad_norm, clip_grads_with_norm_, get_total_norm  # noqa: E402
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402  (the functions shadow the modules)
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
+
+__all__ += ["clip_grad_norm", "get_total_norm", "clip_grads_with_norm_", "weight_norm", "remove_weight_norm",
+            "spectral_norm", "remove_spectral_norm"]
