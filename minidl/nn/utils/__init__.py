@@ -10,3 +10,7 @@ from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
 
 __all__ += ["clip_grad_norm", "get_total_norm", "clip_grads_with_norm_", "weight_norm", "remove_weight_norm",
             "spectral_norm", "remove_spectral_norm"]
+
+from . import parametrizations, parametrize  # noqa: E402
+
+__all__ += ["parametrize", "parametrizations"]
