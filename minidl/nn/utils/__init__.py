@@ -14,3 +14,10 @@ __all__ += ["clip_grad_norm", "get_total_norm", "clip_grads_with_norm_", "weight
 from . import parametrizations, parametrize  # noqa: E402
 
 __all__ += ["parametrize", "parametrizations"]
+
+from . import fusion, init, stateless  # noqa: E402,F401
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402
+from .init import skip_init  # noqa: E402
+
+__all__ += ["fusion", "stateless", "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+            "fuse_linear_bn_weights", "skip_init"]
