@@ -57,3 +57,7 @@ def variable(*args, **kwargs):
 
 
 __all__ += ["Variable"]
+
+from . import graph  # noqa: E402  (minidl.autograd.graph: saved_tensors_hooks, save_on_cpu, ...)
+
+__all__ += ["graph"]

@@ -18,6 +18,7 @@ the measurements behind it, in docs/architecture.md.
 from __future__ import annotations
 
 from . import anomaly_mode
+from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
 
@@ -389,7 +390,10 @@ def _walk(order, pending, retain_graph, capture, run, graph):
                     captured[k] = gk
             if fn not in run:
                 continue
-        input_grads = fn.backward_graph(g) if graph else fn.backward(g)
+        if "_saved_packed" in fn.__dict__:  # saved under saved_tensors_hooks: unpack for this call
+            input_grads = _saved_hooks.run_unpacked(fn, g, graph)
+        else:
+            input_grads = fn.backward_graph(g) if graph else fn.backward(g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         if anomaly_mode._enabled and anomaly_mode._check_nan:

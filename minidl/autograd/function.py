@@ -28,6 +28,7 @@ import weakref
 import numpy as np
 
 from ..backend import DeviceError
+from . import graph as _saved_hooks
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
@@ -234,6 +235,8 @@ class Function(Node):
             for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
                 if t is not None and t.creator is not None:
                     t._used = True
+            if _saved_hooks._active:  # saved_tensors_hooks: pack what the op keeps for backward
+                _saved_hooks.pack_node(fn, tensors)
         return out
 
     # --- array style: the differentiable fallback ----------------------------------------------
@@ -361,6 +364,8 @@ class FunctionCtx:
             raise RuntimeError(f"{self.name()}: trying to backward through the graph a second time (or to read "
                                "saved_tensors after they were freed): saved values are freed by backward(); "
                                "specify retain_graph=True in the first backward() or autograd.grad() call")
+        if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
+            return _saved_hooks.unpack_ctx(self)
         return tuple(self._saved)
 
     def mark_non_differentiable(self, *tensors):
@@ -398,6 +403,7 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def _release(self):
         self._saved = ()
+        self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
         self.inputs = None
 
@@ -516,6 +522,8 @@ def _apply_ctx_style(cls, args, kwargs):
     ctx._nout = len(outputs)
     ctx._output_refs = tuple(refs)
     ctx._output_meta = tuple(meta)
+    if _saved_hooks._active:  # saved_tensors_hooks: pack what save_for_backward received
+        _saved_hooks.pack_ctx(ctx)
     return tuple(outputs) if is_tuple else outputs[0]
 
 
