@@ -128,3 +128,9 @@ def test_deprecated_dirac():
     with pytest.warns(FutureWarning, match="`nn.init.dirac` is now deprecated"):
         w = init.dirac(mdl.empty(2, 2, 3), 2)
     np.testing.assert_array_equal(w.numpy(), init.dirac_(mdl.empty(2, 2, 3), 2).numpy())
+
+
+def test_kaiming_zero_element_warns():
+    for fn in (init.kaiming_uniform_, init.kaiming_normal_):
+        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+            fn(mdl.empty(0, 3))

@@ -39,6 +39,11 @@ def _generator(generator):
     return as_numpy_generator(generator) if generator is not None else backend.rng()
 
 
+def _warn_zero_element():
+    import warnings
+    warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+
+
 def calculate_gain(nonlinearity: str, param=None) -> float:
     """The recommended gain for ``nonlinearity`` (PyTorch's table).
 
@@ -152,6 +157,7 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
     "fan_in" keeps the forward variance, "fan_out" the backward one.
     """
     if 0 in tuple(tensor.shape):
+        _warn_zero_element()
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
@@ -163,6 +169,7 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None):
     """He normal: N(0, std**2), std = gain / sqrt(fan)."""
     if 0 in tuple(tensor.shape):
+        _warn_zero_element()
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
