@@ -171,3 +171,49 @@ def test_gradcheck_and_gradgradcheck_under_hooks(rng):
         with saved_tensors_hooks(lambda t: t.numpy().copy(), lambda a: mdl.from_numpy(a)):
             return (x.sin() * x).softmax(dim=1)
     assert gradcheck(f, (x,)) and gradgradcheck(f, (x,))
+
+
+# ------------------------------------------------------------------------------------ register_multi_grad_hook
+def _grads_list(calls):
+    return lambda gs: calls.append([None if g is None else g.numpy().tolist() for g in gs])
+
+
+def test_multi_grad_hook_all_mode():
+    from minidl.autograd.graph import register_multi_grad_hook
+    a, b, c = (mdl.ones(2, requires_grad=True) for _ in range(3))
+    calls = []
+    handle = register_multi_grad_hook((a, b, c), _grads_list(calls))
+    (a * 2 + b * 3).sum().backward()
+    assert calls == [[[2.0, 2.0], [3.0, 3.0], None]]  # once per pass, None for the tensor not reached
+    (a * 2).sum().backward()
+    assert calls[-1] == [[2.0, 2.0], None, None]
+    handle.remove()
+    handle.remove()
+    (a * 2).sum().backward()
+    assert len(calls) == 2
+
+
+def test_multi_grad_hook_non_leaf_and_retained_graph():
+    from minidl.autograd.graph import register_multi_grad_hook
+    a, b = mdl.ones(2, requires_grad=True), mdl.ones(2, requires_grad=True)
+    x, y = a * 1, b * 1
+    calls = []
+    register_multi_grad_hook((x, y), _grads_list(calls))
+    (x * 5).sum().backward(retain_graph=True)
+    (x * 5 + y).sum().backward(retain_graph=True)
+    assert calls == [[[5.0, 5.0], None], [[5.0, 5.0], [1.0, 1.0]]]
+
+
+def test_multi_grad_hook_any_mode_and_errors():
+    from minidl.autograd.graph import register_multi_grad_hook
+    a, b = mdl.ones(2, requires_grad=True), mdl.ones(2, requires_grad=True)
+    seen = []
+    with register_multi_grad_hook((a, b), lambda g: seen.append(g.numpy().tolist()), mode="any"):
+        (a * 2 + b * 3).sum().backward()
+    assert len(seen) == 1 and seen[0] in ([2.0, 2.0], [3.0, 3.0])
+    (a * 2).sum().backward()
+    assert len(seen) == 1  # removed on leaving the with block
+    with pytest.raises(ValueError, match=r"Expects mode to be one of \('all', 'any'\) but got foo"):
+        register_multi_grad_hook((a, b), print, mode="foo")
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        register_multi_grad_hook((mdl.ones(2),), print)

@@ -234,7 +234,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     else:
         target_ids = None
     walk = _walk_graph if create_graph else _walk_arrays
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), _saved_hooks._backward_pass(roots, targets):
         leaf_grads, captured = walk(order, pending, retain_graph, capture, run)
         for t, seed in leaf_seeds:
             _add_leaf(leaf_grads, t, seed)

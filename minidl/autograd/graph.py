@@ -8,6 +8,8 @@ a Tensor with the saved values (each backward through a retained graph
 unpacks again). This is how activations are offloaded, compressed or
 recomputed. :class:`save_on_cpu` packs onto the CPU; :func:`disable_saved_tensors_hooks`
 forbids hooks in a region. Hooks are per thread; the innermost pair wins.
+:func:`register_multi_grad_hook` calls a function once per backward pass with
+the gradients of several tensors.
 
 What is "saved" is, for a custom :class:`minidl.autograd.Function`, exactly
 what ``ctx.save_for_backward`` received (unpacked at each ``ctx.saved_tensors``
@@ -177,3 +179,137 @@ def unpack_ctx(ctx):
     """The saved tensors of ``ctx``, unpacked (the unpack hook runs at every read, as in PyTorch)."""
     packed, unpack_hook = ctx._saved_ctx_packed
     return tuple(None if p is None else _unpacked_tensor(unpack_hook, p) for p in packed)
+
+
+# --- register_multi_grad_hook -----------------------------------------------------------------------------
+# How many multi-grad hooks exist: while there are none, a backward pass records nothing for them.
+_multi_grad_hooks = 0
+_passes = threading.local()
+
+
+class _BackwardPass:
+    """Which tensors one backward pass will give a gradient to (computed at its start, only while
+    multi-grad hooks exist): the nodes it runs and the leaves it accumulates into."""
+
+    def __init__(self, roots, targets):
+        from .engine import _topological_order
+        root_nodes = [r.creator for r in roots if getattr(r, "creator", None) is not None]
+        self.nodes = set(_topological_order(root_nodes)) if root_nodes else set()
+        target_ids = None if targets is None else {id(t) for t in targets}
+        self.leaves = {id(r) for r in roots if getattr(r, "creator", 1) is None}
+        for fn in self.nodes:
+            for t, needed in zip(fn.inputs, fn.needs_input_grad):
+                if needed and t is not None and t.creator is None:
+                    self.leaves.add(id(t))
+        if target_ids is not None:
+            self.leaves &= target_ids
+        self.hook_states = {}
+
+    def will_receive(self, t) -> bool:
+        """Whether the pass computes a gradient for ``t`` (and so runs its hooks)."""
+        return id(t) in self.leaves if t.creator is None else t.creator in self.nodes
+
+
+@contextlib.contextmanager
+def _backward_pass(roots, targets):
+    """Used by the engine around each backward pass: makes the pass known to multi-grad hooks."""
+    if not _multi_grad_hooks:
+        yield
+        return
+    stack = getattr(_passes, "stack", None)
+    if stack is None:
+        stack = _passes.stack = []
+    stack.append(_BackwardPass(roots, targets))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+class _MultiHandle:
+    """Returned by :func:`register_multi_grad_hook`: ``remove()`` unregisters it from every tensor."""
+
+    def __init__(self, handles):
+        self._handles = handles
+        self._removed = False
+
+    def remove(self):
+        """Unregister the hook (removing twice is harmless)."""
+        global _multi_grad_hooks
+        if self._removed:
+            return
+        self._removed = True
+        _multi_grad_hooks -= 1
+        for h in self._handles:
+            h.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
+def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
+    """Call ``fn`` once per backward pass, when the gradients of ``tensors`` are known.
+
+    Args:
+        tensors: the Tensors (each requires grad).
+        fn: with ``mode="all"``, ``fn(grads)`` after every gradient that this
+            pass computes for ``tensors`` is known, ``grads`` holding None for the
+            tensors the pass does not reach; with ``mode="any"``, ``fn(grad)``
+            with the first of those gradients. Its result is ignored.
+        mode: "all" or "any".
+
+    Returns:
+        A handle whose ``remove()`` unregisters the hook.
+    """
+    global _multi_grad_hooks
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    key = object()
+
+    def state_for_pass():
+        stack = getattr(_passes, "stack", None)
+        if not stack:
+            return None
+        record = stack[-1]
+        state = record.hook_states.get(key)
+        if state is None:
+            expected = sum(1 for t in tensors if record.will_receive(t))
+            state = record.hook_states[key] = {"grads": [None] * len(tensors), "seen": 0, "expected": expected,
+                                               "done": False}
+        return state
+
+    def make_hook(i):
+        def hook(grad):
+            state = state_for_pass()
+            if state is None or state["done"]:
+                return None
+            if mode == "any":
+                state["done"] = True
+                fn(grad)
+                return None
+            state["grads"][i] = grad
+            state["seen"] += 1
+            if state["seen"] >= state["expected"]:
+                state["done"] = True
+                fn(list(state["grads"]))
+            return None
+        return hook
+
+    handles = []
+    try:
+        for i, t in enumerate(tensors):
+            handles.append(t.register_hook(make_hook(i)))
+    except RuntimeError:
+        for h in handles:
+            h.remove()
+        raise
+    _multi_grad_hooks += 1
+    return _MultiHandle(handles)
+
+
+__all__ += ["register_multi_grad_hook"]
