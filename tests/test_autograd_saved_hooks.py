@@ -217,3 +217,11 @@ def test_multi_grad_hook_any_mode_and_errors():
         register_multi_grad_hook((a, b), print, mode="foo")
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         register_multi_grad_hook((mdl.ones(2),), print)
+
+
+def test_graph_node_is_the_base_of_every_node():
+    from minidl.autograd.graph import Node
+    x = mdl.ones(2, requires_grad=True)
+    y = x * 2
+    assert Node is mdl.autograd.Node
+    assert isinstance(y.grad_fn, Node) and isinstance(y.grad_fn.next_functions[0][0], Node)

@@ -56,7 +56,7 @@ def variable(*args, **kwargs):
     raise RuntimeError("torch.autograd.variable(...) is deprecated, use torch.tensor(...) instead")
 
 
-__all__ += ["Variable"]
+__all__ += ["Variable", "variable"]
 
 from . import graph  # noqa: E402  (minidl.autograd.graph: saved_tensors_hooks, save_on_cpu, ...)
 

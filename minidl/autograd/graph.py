@@ -313,3 +313,15 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
 
 
 __all__ += ["register_multi_grad_hook"]
+
+
+def __getattr__(name):
+    # graph.Node is minidl.autograd.Node, the base class of every graph node (function.py imports this module,
+    # so the alias is resolved on first use)
+    if name == "Node":
+        from .function import Node
+        return Node
+    raise AttributeError(f"module 'minidl.autograd.graph' has no attribute {name!r}")
+
+
+__all__ += ["Node"]  # noqa: F822  (resolved by __getattr__ above)
