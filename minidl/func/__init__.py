@@ -1,9 +1,14 @@
-"""``minidl.func``: PyTorch's ``torch.func`` functional API (so far ``functional_call``).
+"""``minidl.func``: PyTorch's ``torch.func`` functional transforms.
 
-``functional_call(module, params_and_buffers, args)`` runs a module with
-tensors of your choice in place of its parameters and buffers, the building
-block of per-sample gradients, meta-learning and model ensembling.
+* :func:`functional_call` runs a module with tensors of your choice in place of
+  its parameters and buffers;
+* :func:`grad`, :func:`grad_and_value`, :func:`vjp`, :func:`jvp`,
+  :func:`jacrev`, :func:`jacfwd`, :func:`hessian` transform a function into
+  one returning derivatives (they compose, and accept nested tuples, lists and
+  dicts of tensors).
 """
 from minidl.nn.utils._functional_call import functional_call
 
-__all__ = ["functional_call"]
+from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
