@@ -210,3 +210,26 @@ def test_stack_module_state_ensemble():
         stack_module_state([nn.Linear(2, 2), nn.Tanh()])
     with pytest.raises(RuntimeError, match="same training/eval mode"):
         stack_module_state([nn.Linear(2, 2), nn.Linear(2, 2).eval()])
+
+
+def test_linearize_functionalize_replace_batch_norm():
+    from minidl.func import functionalize, linearize, replace_all_batch_norm_modules_
+    x = mdl.tensor([1.0, 2.0], dtype=mdl.float64)
+    out, jvp_fn = linearize(lambda a: a ** 2, x)
+    np.testing.assert_allclose(out.numpy(), [1.0, 4.0])
+    np.testing.assert_allclose(jvp_fn(mdl.ones(2, dtype=mdl.float64)).numpy(), [2.0, 4.0])
+
+    def mutating(a):
+        b = a.clone()
+        b.add_(1)
+        return b * 2
+    np.testing.assert_allclose(functionalize(mutating)(x).numpy(), [4.0, 6.0])
+    with pytest.raises(RuntimeError, match="received invalid argument for remove=foo"):
+        functionalize(mutating, remove="foo")
+    net = nn.Sequential(nn.Conv2d(1, 3, 1), nn.BatchNorm2d(3))
+    assert replace_all_batch_norm_modules_(net) is net
+    bn = net[1]
+    assert bn.running_mean is None and bn.running_var is None and not bn.track_running_stats
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    y = net.eval()(mdl.randn(4, 1, 3, 3))
+    np.testing.assert_allclose(y.detach().numpy().mean(axis=(0, 2, 3)), np.zeros(3), atol=1e-5)  # batch statistics

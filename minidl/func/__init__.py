@@ -11,8 +11,9 @@
 """
 from minidl.nn.utils._functional_call import functional_call
 
+from ._extra import functionalize, linearize, replace_all_batch_norm_modules_
 from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
 from ._vmap import stack_module_state, vmap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "stack_module_state"]
+           "stack_module_state", "linearize", "functionalize", "replace_all_batch_norm_modules_"]
