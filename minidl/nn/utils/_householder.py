@@ -35,7 +35,8 @@ def make_orthogonal(array):
 
 
 def geqrf(array):
-    """LAPACK's geqrf of a backend array (*, n, k): (reflectors below the diagonal and R on and above it, tau)."""
+    """LAPACK's geqrf of a backend array (*, n, k), as NumPy arrays: (reflectors below the diagonal and R on
+    and above it, tau)."""
     a = backend.to_numpy(array)
     batch = a.shape[:-2]
     flat = a.reshape((-1,) + a.shape[-2:])
@@ -46,5 +47,4 @@ def geqrf(array):
         taus.append(tau)
     h = np.stack(hs).reshape(a.shape)
     tau = np.stack(taus).reshape(batch + (min(a.shape[-2:]),))
-    dev = backend.device_of(array)
-    return backend.to_device(h, dev), backend.to_device(tau, dev)
+    return h, tau

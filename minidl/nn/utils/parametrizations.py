@@ -201,7 +201,8 @@ class _Orthogonal(Module):
                 idx = np.arange(min(n, k))
                 a[..., idx, idx] = diag
                 a = a.astype(q.dtype)
-                return Tensor(a.swapaxes(-1, -2).copy() if transpose else a)
+                a = a.swapaxes(-1, -2).copy() if transpose else a
+                return Tensor(backend.to_device(a, backend.device_of(q)))
             xp = backend.get_array_module(q)
             if n == k:
                 q = q.copy() if _is_orthogonal(backend.to_numpy(q)) else make_orthogonal(q)
