@@ -291,3 +291,24 @@ def test_orthogonal_assign_and_errors():
         PP.orthogonal(nn.Linear(3, 3), orthogonal_map="foo")
     with pytest.raises(ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions."):
         PP.orthogonal(nn.Linear(3, 3), name="bias")
+
+
+def test_parametrized_weight_norm_loads_old_hook_checkpoint():
+    """PyTorch's compatibility hook: weight_g / weight_v of the old weight_norm load into original0 / original1."""
+    import warnings
+
+    from minidl.nn.utils import weight_norm as old_weight_norm
+    old = nn.Sequential(nn.Linear(4, 3).double())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        old_weight_norm(old[0])
+    with mdl.no_grad():
+        old[0].weight_g.mul_(2.0)
+    sd = old.state_dict()
+    assert list(sd) == ["0.bias", "0.weight_g", "0.weight_v"]
+    new = nn.Sequential(nn.Linear(4, 3).double())
+    PP.weight_norm(new[0])
+    new.load_state_dict(sd)
+    assert list(sd) == ["0.bias", "0.weight_g", "0.weight_v"]  # the caller's dict is left as it was
+    x = mdl.randn(2, 4, dtype=mdl.float64)
+    np.testing.assert_allclose(new(x).detach().numpy(), old(x).detach().numpy(), rtol=1e-12)

@@ -78,11 +78,36 @@ def _own_state(module):
     return out
 
 
+def add_load_state_dict_pre_hook(module, hook):
+    """Register ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
+    (PyTorch's private load-state-dict pre-hook signature) to run on a copy of the state dict before
+    ``module`` (or a module containing it) loads one; the hook may rename or add keys."""
+    hooks = module.__dict__.get("_load_state_dict_pre_hooks")
+    if hooks is None:
+        hooks = OrderedDict()
+        object.__setattr__(module, "_load_state_dict_pre_hooks", hooks)
+    hooks[len(hooks)] = hook
+
+
+def _run_load_pre_hooks(module, state_dict, strict):
+    """``state_dict`` after the pre-hooks of ``module`` and its descendants (on a copy, when there are any)."""
+    hooked = [(p, sub) for p, sub in module.named_modules(remove_duplicate=False)
+              if sub.__dict__.get("_load_state_dict_pre_hooks")]
+    if not hooked or not hasattr(state_dict, "items"):
+        return state_dict
+    state_dict = OrderedDict(state_dict)
+    for mod_prefix, sub in hooked:
+        for hook in list(sub._load_state_dict_pre_hooks.values()):
+            hook(state_dict, mod_prefix + "." if mod_prefix else "", {}, strict, [], [], [])
+    return state_dict
+
+
 def load_state_dict(module, state_dict, strict=True, assign=False):
     """See :meth:`Module.load_state_dict`; returns ``(missing_keys, unexpected_keys)``."""
     from minidl.nn.module import Parameter
     if not hasattr(state_dict, "items"):
         raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+    state_dict = _run_load_pre_hooks(module, state_dict, strict)
     for mod_prefix, sub in module.named_modules(remove_duplicate=False):
         if sub.__dict__.get("_lazy_pending"):   # a lazy module not run yet: shape its parameters from the checkpoint
             sub._lazy_load_hook(state_dict, mod_prefix + "." if mod_prefix else "")

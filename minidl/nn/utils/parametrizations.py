@@ -13,6 +13,7 @@ import numpy as np
 import minidl as mdl
 from minidl import backend
 from minidl.autograd import no_grad
+from minidl.nn import _state_dict
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
 
@@ -46,8 +47,20 @@ def weight_norm(module, name: str = "weight", dim: int = 0):
 
     The magnitude ``g`` is ``module.parametrizations.<name>.original0`` and the
     direction ``v`` is ``original1``; ``dim=None`` normalises the whole tensor.
+    A state dict saved with the old :func:`minidl.nn.utils.weight_norm`
+    (``<name>_g``, ``<name>_v``) loads into the module too, as in PyTorch.
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                 error_msgs):
+        # a checkpoint of the old hook-based weight_norm (name_g, name_v) loads into the parametrization
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    _state_dict.add_load_state_dict_pre_hook(module, _weight_norm_compat_hook)
     return module
 
 
