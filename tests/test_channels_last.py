@@ -284,3 +284,25 @@ def test_other_consumers_of_channels_last_input(algorithm):
 
     for got, want in zip(run(nhwc(x)), run(x)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_dropout_keeps_channels_last_and_the_seeds_mask():
+    # dropout after a channels-last conv output: same values, mask and gradient as on NCHW memory
+    # for the same seed, and the output stays channels-last, so the next conv reads it in place
+    x = rand((3, 6, 7, 5), np.float64)
+
+    def run(src):
+        xt = mdl.tensor(src, requires_grad=True)
+        mdl.manual_seed(11)
+        y = F.dropout(xt, 0.4)
+        (y * y).sum().backward()
+        return y, xt.grad
+
+    y_cl, g_cl = run(nhwc(x))
+    y, g = run(x)
+    assert is_channels_last(y_cl.array) and is_channels_last(g_cl.array)
+    np.testing.assert_array_equal(y_cl.numpy(), y.numpy())
+    np.testing.assert_array_equal(g_cl.numpy(), g.numpy())
+    dropped = y.numpy() == 0
+    assert 0 < dropped.mean() < 1
+    np.testing.assert_allclose(y.numpy()[~dropped], x[~dropped] / 0.6, rtol=1e-12)
