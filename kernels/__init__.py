@@ -7,7 +7,8 @@ module                 kernels
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
 ``winograd``           ``conv2d_winograd_forward``, ``conv2d_winograd_backward``, ``winograd_suited``
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
-``channel_stats``      ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``, ``channel_combine``
+``channel_stats``      ``channel_sum``, ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``,
+                       ``channel_combine``
 ``layout``             ``is_channels_last``, ``to_channels_last``, ``empty_in_layout`` (NCHW vs NHWC memory)
 ``shapes``             output sizes, argument checks and the geometry records they share
 =====================  =====================================================================
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from minidl import config
 
-from .channel_stats import channel_affine, channel_combine, channel_mean_var, channel_sum_dot
+from .channel_stats import channel_affine, channel_combine, channel_mean_var, channel_sum, channel_sum_dot
 from .direct_conv import (
     DIRECT_MAX_CHANNELS,
     DIRECT_MIN_PLANE,
@@ -52,7 +53,7 @@ __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
            "WINOGRAD_MIN_CHANNELS",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
-           "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
+           "channel_sum", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
            "is_channels_last", "to_channels_last", "empty_in_layout",
            "set_cpu_kernels", "cpu_kernels"]
 

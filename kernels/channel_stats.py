@@ -3,6 +3,7 @@
 x is (N, C) or (N, C, H, W), per-channel vectors are (C,); the kernels work on
 the (N, C, HW) view (:class:`~.shapes.ChannelGeometry`).
 
+- ``channel_sum(x)``: the per-channel sum (a convolution's bias gradient), float64 accumulation
 - ``channel_mean_var(x) -> (mean, var)``: the training statistics, one pass
 - ``channel_sum_dot(a, b) -> (sum a, sum a*b)``: the two sums of the backward pass
 - ``channel_affine(x, scale, shift)``: the normalisation ``x * scale[c] + shift[c]``
@@ -20,7 +21,7 @@ from ._numba import REDUCE_MATH, prange, uint64
 from .layout import empty_in_layout, is_channels_last, to_channels_last
 from .shapes import ChannelGeometry, check_out, check_same
 
-__all__ = ["channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
+__all__ = ["channel_sum", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine"]
 
 
 # --- 1. NumPy reference (vectorised, float64 sums; written against xp) ------------
@@ -342,6 +343,27 @@ def _rows(x):
 
 def _rows4(x):
     return _rows(x)[:, :, None, None]
+
+
+def channel_sum(x):
+    """Per-channel sum of x (N, C) or (N, C, H, W): a (C,) array in x's dtype.
+
+    The bias gradient of a convolution or linear layer (``dy`` summed over
+    images and pixels). Sums accumulate in float64 on every path except a
+    C-contiguous float array on the CPU, which NumPy sums pairwise along its
+    contiguous pixels (as accurate, and faster). Channels-last arrays go to a
+    Numba kernel that reads each pixel's channels as one contiguous run: NumPy
+    reduces a strided axis one row at a time (11 ms against 0.7 ms for one
+    elementwise pass on a (64, 32, 32, 32) float32 gradient).
+    """
+    g = ChannelGeometry.of("channel_sum", x)
+    xp = get_array_module(x)
+    if _channels_last(x) and implementation(x) == "numba":
+        return nhwc.sum_rows(_rows(x))
+    x3 = x.reshape(g.n, g.c, g.hw)
+    if xp is np and x3.flags.c_contiguous:
+        return x3.sum(axis=(0, 2))
+    return x3.sum(axis=(0, 2), dtype=xp.float64).astype(x.dtype)
 
 
 def channel_mean_var(x):

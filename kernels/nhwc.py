@@ -8,7 +8,8 @@ loop over the contiguous channels; the results are channels-last too. The
 NCHW kernels in those modules stay the reference: the tests compare the two.
 
 - ``maxpool_forward(x_nhwc, g) -> (out, argmax)`` and ``maxpool_backward(dy_nhwc, arg_nhwc, shape)``
-- ``mean_var(rows)``, ``sum_dot(a_rows, b_rows)``, ``affine(rows, scale, shift, out_rows)``,
+- ``sum_rows(rows)`` (a convolution's bias gradient), ``mean_var(rows)``,
+  ``sum_dot(a_rows, b_rows)``, ``affine(rows, scale, shift, out_rows)``,
   ``combine(a_rows, b_rows, alpha, beta, gamma, out_rows)`` on (M, C) row matrices (M = N*H*W)
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from . import _numba
 from ._numba import REDUCE_MATH, fill, prange, uint64
 
-__all__ = ["maxpool_forward", "maxpool_backward", "mean_var", "sum_dot", "affine", "combine"]
+__all__ = ["maxpool_forward", "maxpool_backward", "sum_rows", "mean_var", "sum_dot", "affine", "combine"]
 
 # Rows per partial sum of the channel reductions: a fixed block (not one per
 # thread) keeps the float sums' order, and so the result, independent of the
@@ -75,6 +76,21 @@ def _maxpool_bwd_nhwc(dy, arg, dx, bad):
                     dx[b, k, ch] += g[ch]
 
 
+def _sum_rows(x, s1):
+    # x (M, C); s1 (blocks, C) float64 partial sums of each block of rows
+    m, c = x.shape
+    uc = uint64(c)
+    nblk = s1.shape[0]
+    for q in prange(nblk):
+        a1 = s1[q]
+        for ch in range(uc):
+            a1[ch] = 0.0
+        for r in range(q * ROWS_PER_PARTIAL, min(m, (q + 1) * ROWS_PER_PARTIAL)):
+            row = x[r]
+            for ch in range(uc):
+                a1[ch] += np.float64(row[ch])
+
+
 def _mean_var_rows(x, pivot, s1, s2):
     # x (M, C); s1, s2 (blocks, C) float64 partial sums of x - pivot and its square
     m, c = x.shape
@@ -129,6 +145,7 @@ def _combine_rows(a, b, alpha, beta, gamma, out):
 
 
 _NUMBA_KERNELS = {"_maxpool_fwd_nhwc": dict(parallel=True, cache=True),
+                  "_sum_rows": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
                   "_maxpool_bwd_nhwc": dict(parallel=True, cache=True),
                   "_mean_var_rows": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
                   "_sum_dot_rows": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
@@ -180,6 +197,14 @@ def maxpool_backward(dy, argmax, n, c, h, w):
 def _partials(m, c):
     blocks = max(1, -(-m // ROWS_PER_PARTIAL))
     return np.empty((blocks, c)), np.empty((blocks, c))
+
+
+def sum_rows(x_rows):
+    """Per-channel sum of (M, C) rows (float64 partial sums over fixed blocks of rows), in x's dtype."""
+    compile_numba()
+    s1 = np.empty((max(1, -(-x_rows.shape[0] // ROWS_PER_PARTIAL)), x_rows.shape[1]))
+    _sum_rows(x_rows, s1)
+    return s1.sum(axis=0).astype(x_rows.dtype)
 
 
 def mean_var(x_rows):

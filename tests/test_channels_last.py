@@ -114,6 +114,44 @@ def test_channel_stats_channels_last(impl, shape, dtype):
     np.testing.assert_allclose(buf, naive.channel_affine(a, alpha, beta), **rtol)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 7, 9), (2, 3, 40, 33), (1, 7, 3, 2), (5, 11, 31, 29)], ids=str)
+def test_channel_sum_every_layout(impl, shape, dtype):
+    # the bias gradient of a convolution: float64 sums in every layout, so float32 results
+    # match the float64 reference to float32 rounding (the NumPy per-row sum of a strided
+    # channels-last axis lost an order of magnitude here)
+    a = rand(shape, dtype)
+    want = a.astype(np.float64).sum(axis=(0, 2, 3))
+    scale = np.abs(a).astype(np.float64).sum(axis=(0, 2, 3))
+    bound = 2 ** -23 if dtype == np.float32 else 1e-14
+    for x in (a, nhwc(a), a[:, :, ::-1, :]):
+        got = K.channel_sum(x)
+        assert got.dtype == dtype and got.shape == (shape[1],)
+        assert np.all(np.abs(got - want) <= bound * scale), (x.strides, np.max(np.abs(got - want) / scale))
+    flat = a.reshape(shape[0], -1)[:, :shape[1]]                       # (N, C) input
+    np.testing.assert_allclose(K.channel_sum(flat), flat.astype(np.float64).sum(axis=0), rtol=1e-6)
+
+
+def test_channel_sum_independent_of_thread_count():
+    import numba
+    a = nhwc(rand((6, 9, 37, 41), np.float32))                           # 9,102 rows: several blocks
+    saved = numba.get_num_threads()
+    try:
+        sums = []
+        for threads in sorted({1, saved}):
+            numba.set_num_threads(threads)
+            sums.append(K.channel_sum(a))
+    finally:
+        numba.set_num_threads(saved)
+    assert all(np.array_equal(s, sums[0]) for s in sums)
+
+
+def test_channel_sum_bad_input():
+    with pytest.raises(ValueError, match=r"channel_sum: expected a \(N, C\) or \(N, C, H, W\) array, "
+                                         r"got shape \(3, 4, 5\)"):
+        K.channel_sum(np.zeros((3, 4, 5), np.float32))
+
+
 # --- the conv op -----------------------------------------------------------------
 
 # (x shape, weight shape, stride, padding, dilation, groups)
@@ -246,3 +284,25 @@ def test_other_consumers_of_channels_last_input(algorithm):
 
     for got, want in zip(run(nhwc(x)), run(x)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_dropout_keeps_channels_last_and_the_seeds_mask():
+    # dropout after a channels-last conv output: same values, mask and gradient as on NCHW memory
+    # for the same seed, and the output stays channels-last, so the next conv reads it in place
+    x = rand((3, 6, 7, 5), np.float64)
+
+    def run(src):
+        xt = mdl.tensor(src, requires_grad=True)
+        mdl.manual_seed(11)
+        y = F.dropout(xt, 0.4)
+        (y * y).sum().backward()
+        return y, xt.grad
+
+    y_cl, g_cl = run(nhwc(x))
+    y, g = run(x)
+    assert is_channels_last(y_cl.array) and is_channels_last(g_cl.array)
+    np.testing.assert_array_equal(y_cl.numpy(), y.numpy())
+    np.testing.assert_array_equal(g_cl.numpy(), g.numpy())
+    dropped = y.numpy() == 0
+    assert 0 < dropped.mean() < 1
+    np.testing.assert_allclose(y.numpy()[~dropped], x[~dropped] / 0.6, rtol=1e-12)

@@ -16,8 +16,13 @@ class Dropout(Function):
 
     def forward(self, x, p=0.5):
         xp = get_array_module(x)
+        # The samples are drawn in x's logical (C) order, so a seed gives the same mask in every
+        # memory layout; the mask is stored in x's layout (empty_like keeps a channels-last x's
+        # strides), so that x * mask and g * mask run over contiguous memory and the output stays
+        # channels-last for the next convolution.
         keep = random_uniform(xp, x.shape, x.dtype) >= x.dtype.type(p)
-        self.scale = keep * x.dtype.type(1.0 / (1.0 - p))
+        self.scale = xp.empty_like(x)
+        xp.multiply(keep, x.dtype.type(1.0 / (1.0 - p)), out=self.scale)
         return x * self.scale
 
     def backward(self, g):
