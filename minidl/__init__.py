@@ -126,3 +126,30 @@ __all__ += ["amp", "autocast", "is_autocast_enabled"]
 __all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]
+
+# --- PyTorch surface: more Tensor methods and top-level names (tensorsurf) ---
+from ._torch_inplace import *  # noqa: F401,F403,E402  (relu_, exp_, clamp_, zero_, fill, ...)
+from ._torch_inplace import __all__ as _inplace_names  # noqa: E402
+from ._torch_nn_aliases import *  # noqa: F401,F403,E402  (conv2d, batch_norm, dropout, kl_div, ...)
+from ._torch_nn_aliases import __all__ as _nn_alias_names  # noqa: E402
+from .autograd import is_inference_mode_enabled  # noqa: E402
+from .functions_bitshift import bitwise_left_shift, bitwise_right_shift  # noqa: E402
+from .functions_creation_more import *  # noqa: F401,F403,E402  (asarray, frombuffer, empty_strided, range, ...)
+from .functions_creation_more import __all__ as _creation_more_names  # noqa: E402
+from .functions_runtime import *  # noqa: F401,F403,E402  (pi, typename, compile, set_flush_denormal, ...)
+from .functions_runtime import __all__ as _runtime_names  # noqa: E402
+from .memory_format import (  # noqa: E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
+from .tensor_surface import install as _install_surface  # noqa: E402
+
+_install_surface()
+__all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format",
+            "strided", "bitwise_left_shift", "bitwise_right_shift", "is_inference_mode_enabled"]
+__all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names + _inplace_names if n not in __all__]

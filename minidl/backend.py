@@ -99,6 +99,17 @@ def gpu_device_name(index=0) -> str:
     return name.decode() if isinstance(name, bytes) else str(name)
 
 
+def pinned_copy(array):
+    """A copy of the host array ``array`` in page-locked memory (CuPy's ``cupyx.empty_pinned``); needs a GPU."""
+    cp = cupy_or_none()
+    if cp is None:
+        raise DeviceError(f"page-locked memory needs a usable GPU: {_cupy_problem}")
+    import cupyx
+    out = cupyx.empty_pinned(array.shape, dtype=array.dtype)
+    out[...] = array
+    return out
+
+
 def gpu_synchronize():
     """Wait for the work queued on the current CUDA device (no-op without a GPU)."""
     if _cupy is not None:

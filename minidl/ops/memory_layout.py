@@ -1,0 +1,20 @@
+"""``Relayout``: the same values in another memory order (``clone``/``contiguous``/``to`` with a memory format)."""
+from __future__ import annotations
+
+from ..autograd import Function
+
+__all__ = ["Relayout"]
+
+
+class Relayout(Function):
+    """A copy of x laid out in ``memory_format`` (values unchanged); the gradient passes through."""
+
+    def forward(self, x, memory_format=None):
+        from ..memory_format import relayout
+        return relayout(x, memory_format)
+
+    def backward(self, g):
+        return g
+
+    def backward_graph(self, g):
+        return g
