@@ -125,7 +125,10 @@ class ConvertMixin:
         if np_dtype is not None and np_dtype != out.array.dtype:
             out = Cast.apply(out, dtype=np_dtype)
         if fmt is not None and fmt._name != "preserve_format":
-            out = out.contiguous(memory_format=fmt)
+            from .memory_format import suggest_format
+            if suggest_format(out.array) is not fmt:   # PyTorch's rule for when to() may return self
+                from .ops.memory_layout import Relayout
+                out = Relayout.apply(out, memory_format=fmt)
         if copy and out is self:
             out = self.clone()
         return out

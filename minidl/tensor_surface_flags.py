@@ -140,6 +140,8 @@ class SurfaceFlagsMixin:
         base = self.array
         while isinstance(base, np.ndarray) and base.base is not None:
             base = base.base
+        if isinstance(base, memoryview):
+            base = base.obj
         return isinstance(base, mmap.mmap)
 
 
