@@ -153,3 +153,7 @@ _install_surface()
 __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format",
             "strided", "bitwise_left_shift", "bitwise_right_shift", "is_inference_mode_enabled"]
 __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names + _inplace_names if n not in __all__]
+from .signal_windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402
+                             kaiser_window)
+
+__all__ += ["bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"]

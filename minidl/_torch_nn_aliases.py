@@ -275,7 +275,10 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
 
 def kl_div(input, target, reduction=0, *, log_target=False):
     """Pointwise KL divergence ``target * (log target - input)`` (``input`` holds log-probabilities)."""
-    return _F().kl_div(input, target, reduction=_reduction("kl_div", reduction), log_target=log_target)
+    mode = _reduction("kl_div", reduction)
+    pointwise = _F().kl_div(input, target, reduction="none", log_target=log_target)
+    # the mean over every element (F.kl_div's 'mean', without F's warning, which torch.kl_div does not give)
+    return pointwise.mean() if mode == "mean" else pointwise.sum() if mode == "sum" else pointwise
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
