@@ -211,6 +211,17 @@ class SurfaceMethodsMixin:
         """``narrow(dim, start, length)`` as a new tensor (not a view)."""
         return self.narrow(dim, start, length).clone(memory_format=_contiguous())
 
+    def as_strided(self, size, stride, storage_offset=None):
+        """A view of this tensor's storage with ``size``/``stride``/``storage_offset`` (see
+        :func:`minidl.as_strided`)."""
+        from .ops.as_strided import as_strided
+        return as_strided(self, size, stride, storage_offset)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        """In place: this tensor becomes :meth:`as_strided`'s view (recorded when it requires grad)."""
+        from .ops.as_strided import as_strided
+        return self._reshape_inplace("as_strided_", lambda t: as_strided(t, size, stride, storage_offset))
+
     # --- elementwise Python callables (CPU, no autograd, as PyTorch) ----------------------------
     def map_(self, tensor, callable):
         """``self[i] = callable(self[i], tensor[i])`` for every element (``tensor`` broadcast); CPU only."""
