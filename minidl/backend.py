@@ -110,6 +110,17 @@ def pinned_copy(array):
     return out
 
 
+def from_dlpack(obj):
+    """A NumPy or CuPy array sharing the memory of ``obj`` (an object with ``__dlpack__``/``__dlpack_device__``)."""
+    device_type = int(obj.__dlpack_device__()[0])
+    if device_type in (2, 3):   # kDLCUDA, kDLCUDAHost
+        cp = cupy_or_none()
+        if cp is None:
+            raise DeviceError(f"from_dlpack: the object lives in GPU memory but no GPU is usable: {_cupy_problem}")
+        return cp.from_dlpack(obj)
+    return np.from_dlpack(obj)
+
+
 def gpu_synchronize():
     """Wait for the work queued on the current CUDA device (no-op without a GPU)."""
     if _cupy is not None:

@@ -20,7 +20,18 @@ from . import backend, return_types
 from .dtypes import _scalar_dtype, as_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor, tensor
 
-__all__ = ["asarray", "frombuffer", "empty_strided", "scalar_tensor", "range", "frexp", "msort"]
+__all__ = ["asarray", "frombuffer", "empty_strided", "scalar_tensor", "range", "frexp", "msort", "from_dlpack"]
+
+
+def from_dlpack(ext_tensor):
+    """A Tensor sharing the memory of ``ext_tensor``, any object with ``__dlpack__`` (a NumPy/CuPy array, a
+    PyTorch or JAX tensor, another minidl Tensor): writes through one are seen by the other."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor.detach()
+    if not hasattr(ext_tensor, "__dlpack__") or not hasattr(ext_tensor, "__dlpack_device__"):
+        raise RuntimeError(f"from_dlpack: expected an object with __dlpack__ and __dlpack_device__, got "
+                           f"{type(ext_tensor).__name__}")
+    return Tensor(backend.from_dlpack(ext_tensor))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):

@@ -145,6 +145,24 @@ class SurfaceFlagsMixin:
         return isinstance(base, mmap.mmap)
 
 
+def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    """The DLPack capsule of this tensor's memory (PyTorch's ``Tensor.__dlpack__``), for ``from_dlpack`` of
+    NumPy, CuPy, JAX, PyTorch, ...; refused for a tensor that requires grad (``detach()`` it first)."""
+    if self.requires_grad:
+        raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+    kwargs = {name: value for name, value in (("stream", stream), ("max_version", max_version),
+                                               ("dl_device", dl_device), ("copy", copy)) if value is not None}
+    return self.array.__dlpack__(**kwargs)
+
+
+def _dlpack_device(self):
+    """``(device type, index)`` of this tensor's memory in DLPack's codes (1: CPU, 2: CUDA)."""
+    return self.array.__dlpack_device__()
+
+
+SurfaceFlagsMixin.__dlpack__ = _dlpack
+SurfaceFlagsMixin.__dlpack_device__ = _dlpack_device
+
 for _name in _NEVER:
     setattr(SurfaceFlagsMixin, _name, _never(_name))
 del _name

@@ -269,3 +269,19 @@ def test_compile_returns_the_model_and_checks_pytorchs_arguments():
         mdl.compile(model, backend="nope")
     with pytest.raises(AssertionError, match="A callable function is expected"):
         mdl.compile(3)
+
+
+def test_dlpack_round_trips_share_memory():
+    a = np.arange(3.0)
+    x = mdl.from_dlpack(a)
+    x[0] = 5.0
+    assert a[0] == 5.0 and x.dtype == mdl.float64
+    y = mdl.ones(2)
+    back = np.from_dlpack(y)
+    back[1] = 7.0
+    assert y.tolist() == [1.0, 7.0] and y.__dlpack_device__() == (1, 0)
+    assert mdl.from_dlpack(y).tolist() == y.tolist()
+    with pytest.raises(BufferError, match="require gradient"):
+        mdl.ones(2, requires_grad=True).__dlpack__()
+    with pytest.raises(RuntimeError, match="__dlpack__"):
+        mdl.from_dlpack(3)
