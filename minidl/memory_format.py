@@ -131,11 +131,29 @@ def _is_dense(array):
     return True
 
 
+def _strides_like(array, order):
+    """PyTorch's ``is_channels_last_strides_2d``/``_3d`` test: the strides grow along ``order`` (innermost
+    first), with its tie-breaks for dims of size 1 (ambiguous cases count as contiguous)."""
+    shape, strides = array.shape, element_strides(array)
+    if strides[1] == 0:
+        return False
+    smallest = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < smallest:
+            return False
+        if d == 0 and smallest == strides[1]:
+            return False
+        smallest = strides[d] * (shape[d] if shape[d] > 1 else 1)
+    return True
+
+
 def suggest_format(array):
-    """PyTorch's ``suggest_memory_format``: channels_last(_3d) when the strides say so, else contiguous."""
-    for fmt in (channels_last, channels_last_3d):
-        if array.ndim == _RANK[fmt._name] and not array.flags.c_contiguous and is_contiguous_as(array, fmt):
-            return fmt
+    """PyTorch's ``suggest_memory_format``: channels_last(_3d) when the strides are ordered that way, else
+    contiguous."""
+    if array.ndim == 4 and _strides_like(array, (1, 3, 2, 0)):
+        return channels_last
+    if array.ndim == 5 and _strides_like(array, (1, 4, 3, 2, 0)):
+        return channels_last_3d
     return contiguous_format
 
 

@@ -22,6 +22,16 @@ _FROM_METHOD = ("eq", "ne", "ge", "gt", "le", "lt", "sin", "cos", "floor", "ceil
                 "bitwise_right_shift", "arccosh", "arcsinh", "arctanh")
 
 
+def _cumsum_(self, dim, *, dtype=None):
+    """In-place ``cumsum`` along ``dim``; ``dtype``, when given, must be this tensor's dtype (as PyTorch)."""
+    from .dtypes import as_dtype, to_numpy_dtype
+    np_dtype = to_numpy_dtype(dtype)
+    if np_dtype is not None and np_dtype != self.array.dtype:
+        raise RuntimeError(f"cumsum_: provided dtype {as_dtype(np_dtype)} doesn't match the tensor's dtype "
+                           f"{self.dtype}")
+    return self._inplace("cumsum_", lambda t: t.cumsum(dim))
+
+
 def _inplace_from(base):
     name = base + "_"
 
@@ -93,3 +103,4 @@ class SurfaceInplaceMixin:
 for _base in _FROM_METHOD:
     setattr(SurfaceInplaceMixin, _base + "_", _inplace_from(_base))
 del _base
+SurfaceInplaceMixin.cumsum_ = _cumsum_

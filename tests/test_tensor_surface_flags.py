@@ -182,3 +182,13 @@ def test_resize_set_and_new():
     assert s.stride() == (1, 2) and s.dtype == mdl.int64
     assert x.char().dtype == mdl.int8
     assert isinstance(mmap.mmap, type)
+
+
+def test_suggested_format_follows_pytorchs_stride_rule():
+    sliced = mdl.zeros(2, 3, 4, 5).to(memory_format=mdl.channels_last)[:, :, ::2]
+    assert sliced.clone().stride() == (30, 1, 15, 3)              # not dense: PyTorch suggests channels_last
+    permuted = mdl.zeros(2, 3, 4, 5).permute(0, 2, 3, 1)
+    assert permuted.clone(memory_format=mdl.preserve_format).stride() == (60, 5, 1, 20)
+    assert mdl.zeros(2, 3).t().to(memory_format=mdl.contiguous_format).stride() == (1, 3)   # aliases, as torch
+    with pytest.raises(RuntimeError, match="dtype"):
+        mdl.zeros(2, dtype=mdl.float64).cumsum_(0, dtype=mdl.float32)
