@@ -145,6 +145,8 @@ from ._torch_inplace import *  # noqa: F401,F403,E402  (relu_, exp_, clamp_, zer
 from ._torch_inplace import __all__ as _inplace_names  # noqa: E402
 from .functions_view_copy import *  # noqa: F401,F403,E402  (view_copy, t_copy, as_strided, ...)
 from .functions_view_copy import __all__ as _view_copy_names  # noqa: E402
+from .functions_surface_more import *  # noqa: F401,F403,E402  (adjoint, put, feature_dropout, ...)
+from .functions_surface_more import __all__ as _surface_more_names  # noqa: E402
 # isort: on
 
 _install_surface()
@@ -152,4 +154,4 @@ __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", 
             "strided", "is_inference_mode_enabled", "bitwise_left_shift", "bitwise_right_shift", "bartlett_window",
             "blackman_window", "hamming_window", "hann_window", "kaiser_window"]
 __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names + _inplace_names + _view_copy_names
-            if n not in __all__]
+            + _surface_more_names if n not in __all__]

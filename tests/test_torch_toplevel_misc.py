@@ -285,3 +285,54 @@ def test_dlpack_round_trips_share_memory():
         mdl.ones(2, requires_grad=True).__dlpack__()
     with pytest.raises(RuntimeError, match="__dlpack__"):
         mdl.from_dlpack(3)
+
+
+def test_module_level_forms_of_methods():
+    x = mdl.arange(6.0).reshape(2, 3)
+    assert mdl.adjoint(x).tolist() == x.t().tolist()
+    assert mdl.angle(mdl.tensor([-2.0, 3.0])).tolist() == pytest.approx([math.pi, 0.0])
+    assert mdl.put(x, mdl.tensor([0]), mdl.tensor([9.0])).tolist()[0][0] == 9.0
+    with pytest.warns(UserWarning, match="beta"):
+        assert mdl.index_reduce(x, 1, mdl.tensor([0, 0, 1]), x + 1, "amax").tolist() == [[2.0, 3.0, 2.0],
+                                                                                       [5.0, 6.0, 5.0]]
+    assert mdl.nonzero_static(mdl.tensor([0, 4]), size=2).tolist() == [[1], [-1]]
+    assert [p.shape for p in mdl.split_with_sizes(x, [1, 2], 1)] == [(2, 1), (2, 2)]
+    assert len(mdl.unsafe_chunk(x, 3, 1)) == 3 and len(mdl.unsafe_split(x, 1)) == 2
+    assert [p.shape for p in mdl.unsafe_split_with_sizes(x, [2, 1], 1)] == [(2, 2), (2, 1)]
+    assert not mdl.is_vulkan_available()
+    capsule = mdl.to_dlpack(mdl.ones(2))
+    assert type(capsule).__name__ == "PyCapsule"
+    mdl.set_anomaly_enabled(True)
+    assert mdl.is_anomaly_enabled()
+    mdl.set_anomaly_enabled(False)
+    assert not mdl.is_anomaly_enabled()
+
+
+def test_feature_dropout_zeroes_whole_feature_maps():
+    x = mdl.ones(4, 6, 5)
+    assert mdl.feature_dropout(x, 0.5, False) is x
+    mdl.manual_seed(0)
+    out = mdl.feature_dropout(x, 0.5, True).numpy()
+    per_map = out.reshape(24, 5)
+    assert all(len(set(row.tolist())) == 1 for row in per_map)            # each (n, c) map kept or dropped whole
+    assert set(np.unique(out).tolist()) <= {0.0, 2.0} and 0 < (per_map[:, 0] == 0).sum() < 24
+    y = mdl.ones(2, 3, 2)
+    assert mdl.feature_dropout_(y, 0.5, True) is y
+    check(lambda u: mdl.feature_dropout(u, 0.0, True) * u, t64(2, 3, 2))
+    mdl.manual_seed(1)
+    mask = mdl.feature_dropout(mdl.ones(2, 3, 2, dtype=mdl.float64), 0.4, True).detach()
+
+    def fn(u):
+        mdl.manual_seed(1)
+        return mdl.feature_dropout(u, 0.4, True)
+
+    a = t64(2, 3, 2)
+    np.testing.assert_allclose(fn(a).detach().numpy(), a.detach().numpy() * mask.numpy())
+    check(fn, a)
+
+
+def test_embedding_renorm_matches_pytorch():
+    w = mdl.arange(12.0).reshape(4, 3)
+    assert mdl.embedding_renorm_(w, mdl.tensor([0, 1, 1]), 2.0, 2.0) is w
+    np.testing.assert_allclose(w.numpy(), [[0.0, 0.8944, 1.7889], [0.8485, 1.1314, 1.4142], [6.0, 7.0, 8.0],
+                                           [9.0, 10.0, 11.0]], atol=1e-4)          # PyTorch 2.13's values
