@@ -111,10 +111,11 @@ def embedding_renorm_(input, indices, max_norm, norm_type):
     if rows.size == 0:
         return input
     with no_grad():
-        picked = input.array[rows]
+        picked = input.array[backend.to_device(rows, input.device) if input.is_cuda else rows]
         norms = (np.abs(backend.to_numpy(picked)) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(input.array.dtype)
-        input.array[rows] = picked * backend.to_device(scale[:, None], input.device)
+        input.array[backend.to_device(rows, input.device) if input.is_cuda else rows] = picked * backend.to_device(
+            scale[:, None], input.device)
     return input
 
 
