@@ -190,3 +190,22 @@ def relayout_module(module, fmt):
         for t in tensors:
             if t.array.ndim in (4, 5) and not is_contiguous_as(t.array, fmt):
                 t.array = relayout(t.array, fmt)
+
+
+def laid_out_like(array, template, fmt=None):
+    """``array`` (a fresh array of ``template``'s shape) laid out as PyTorch's ``*_like`` functions lay out their
+    result: ``fmt`` None or ``preserve_format`` copies ``template``'s strides when it is dense (else its
+    suggested format); another format lays it out that way."""
+    check_format(fmt)
+    if fmt is None or fmt is preserve_format:
+        if template.flags.c_contiguous or array.ndim < 2:
+            return array
+        if _is_dense(template):
+            order = sorted(range(template.ndim), key=lambda d: -element_strides(template)[d])
+            inverse = sorted(range(template.ndim), key=lambda i: order[i])
+            xp = get_array_module(array)
+            return xp.ascontiguousarray(array.transpose(order)).transpose(inverse)
+        fmt = suggest_format(template)
+    if is_contiguous_as(array, fmt) and fmt is contiguous_format:
+        return array
+    return relayout(array, fmt)

@@ -192,3 +192,14 @@ def test_suggested_format_follows_pytorchs_stride_rule():
     assert mdl.zeros(2, 3).t().to(memory_format=mdl.contiguous_format).stride() == (1, 3)   # aliases, as torch
     with pytest.raises(RuntimeError, match="dtype"):
         mdl.zeros(2, dtype=mdl.float64).cumsum_(0, dtype=mdl.float32)
+
+
+def test_like_functions_preserve_or_apply_the_memory_format():
+    c = mdl.zeros(2, 3, 4, 5).to(memory_format=mdl.channels_last)
+    assert mdl.empty_like(c).stride() == (60, 1, 15, 3) and mdl.zeros_like(c).stride() == (60, 1, 15, 3)
+    assert mdl.ones_like(c).sum().item() == 120 and mdl.full_like(c, 2.0).stride() == (60, 1, 15, 3)
+    assert mdl.ones_like(mdl.zeros(2, 3).t()).stride() == (1, 3)
+    assert mdl.full_like(c, 2.0, memory_format=mdl.contiguous_format).stride() == (60, 20, 5, 1)
+    assert mdl.zeros_like(mdl.zeros(2, 3, 4, 5), memory_format=mdl.channels_last).stride() == (60, 1, 15, 3)
+    with pytest.raises(RuntimeError, match="required rank 4"):
+        mdl.zeros_like(mdl.zeros(2, 3), memory_format=mdl.channels_last)
