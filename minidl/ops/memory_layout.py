@@ -9,6 +9,10 @@ __all__ = ["Relayout"]
 class Relayout(Function):
     """A copy of x laid out in ``memory_format`` (values unchanged); the gradient passes through."""
 
+    def name(self):
+        """``CloneBackward0``: PyTorch's node for clone/contiguous/to(memory_format=...)."""
+        return "CloneBackward0"
+
     def forward(self, x, memory_format=None):
         from ..memory_format import relayout
         return relayout(x, memory_format)
