@@ -32,6 +32,11 @@ def _never(name):
 class SurfaceFlagsMixin:
     """The methods of this module; installed on :class:`minidl.Tensor` by :func:`minidl.tensor_surface.install`."""
 
+    # class-level defaults of the attributes every Tensor sets in __init__, so that ``Tensor.grad`` and
+    # ``Tensor.requires_grad`` exist on the class as on PyTorch's (``hasattr(torch.Tensor, "grad")``)
+    grad = None
+    requires_grad = False
+
     @property
     def is_cpu(self):
         """True when the data lives in host memory."""

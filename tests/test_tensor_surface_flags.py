@@ -203,3 +203,8 @@ def test_like_functions_preserve_or_apply_the_memory_format():
     assert mdl.zeros_like(mdl.zeros(2, 3, 4, 5), memory_format=mdl.channels_last).stride() == (60, 1, 15, 3)
     with pytest.raises(RuntimeError, match="required rank 4"):
         mdl.zeros_like(mdl.zeros(2, 3), memory_format=mdl.channels_last)
+
+
+def test_grad_and_requires_grad_exist_on_the_class():
+    assert mdl.Tensor.grad is None and mdl.Tensor.requires_grad is False
+    assert mdl.ones(1, requires_grad=True).requires_grad and mdl.nn.Parameter(mdl.ones(1)).requires_grad
