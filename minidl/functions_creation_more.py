@@ -23,15 +23,22 @@ from .tensor import Tensor, tensor
 __all__ = ["asarray", "frombuffer", "empty_strided", "scalar_tensor", "range", "frexp", "msort", "from_dlpack"]
 
 
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor, *, device=None, copy=None):
     """A Tensor sharing the memory of ``ext_tensor``, any object with ``__dlpack__`` (a NumPy/CuPy array, a
-    PyTorch or JAX tensor, another minidl Tensor): writes through one are seen by the other."""
+    PyTorch or JAX tensor, another minidl Tensor): writes through one are seen by the other. ``device``: move
+    the result there (a copy when it differs); ``copy=True``: always a copy."""
     if isinstance(ext_tensor, Tensor):
-        return ext_tensor.detach()
-    if not hasattr(ext_tensor, "__dlpack__") or not hasattr(ext_tensor, "__dlpack_device__"):
+        out = ext_tensor.detach()
+    elif not hasattr(ext_tensor, "__dlpack__") or not hasattr(ext_tensor, "__dlpack_device__"):
         raise RuntimeError(f"from_dlpack: expected an object with __dlpack__ and __dlpack_device__, got "
                            f"{type(ext_tensor).__name__}")
-    return Tensor(backend.from_dlpack(ext_tensor))
+    else:
+        out = Tensor(backend.from_dlpack(ext_tensor))
+    if device is not None and backend.Device(device) != out.device:
+        out = out.to(device)
+    elif copy:
+        out = out.clone()
+    return out
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):

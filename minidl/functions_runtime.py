@@ -137,7 +137,7 @@ _BACKENDS = ("inductor", "cudagraphs", "eager", "aot_eager", "aot_eager_default_
              "aot_eager_decomp_partition", "openxla", "tvm", "ts", "onnxrt")
 
 
-def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,  # noqa: A001
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None,  # noqa: A001
             name=None, disable=False, recompile_limit=None, isolate_recompiles=False, shapes_spec=None):
     """PyTorch's ``torch.compile`` signature, with no compilation: ``model`` (a function or Module) comes back
     unchanged, so a script using it runs with the same results and minidl's usual speed (no speed-up).
@@ -151,7 +151,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if mode is not None and mode not in _MODES:
         raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
-    if not callable(backend) and backend not in _BACKENDS:
+    if backend is not None and not callable(backend) and backend not in _BACKENDS:
         raise RuntimeError(f"Invalid backend: {backend!r}, see the backend names PyTorch lists "
                            f"({', '.join(_BACKENDS)}).")
     if options is not None and not isinstance(options, dict):

@@ -281,6 +281,9 @@ def test_dlpack_round_trips_share_memory():
     back[1] = 7.0
     assert y.tolist() == [1.0, 7.0] and y.__dlpack_device__() == (1, 0)
     assert mdl.from_dlpack(y).tolist() == y.tolist()
+    copied = mdl.from_dlpack(a, copy=True)
+    copied[1] = -1.0
+    assert a[1] == 1.0 and mdl.from_dlpack(a, device="cpu").tolist() == a.tolist()
     with pytest.raises(BufferError, match="require gradient"):
         mdl.ones(2, requires_grad=True).__dlpack__()
     with pytest.raises(RuntimeError, match="__dlpack__"):
