@@ -3,7 +3,8 @@
 
 They are set as attributes of the class rather than added to its bases so that
 ``minidl/tensor.py`` does not need to know them; a name :class:`Tensor`
-already defines is never replaced (a test checks that none collides).
+already defines is never replaced (``tests/test_tensor_surface_flags.py`` checks that none collides, so that
+every mixin method is the one in use).
 """
 from __future__ import annotations
 

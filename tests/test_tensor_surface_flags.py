@@ -1,5 +1,6 @@
 """Tensor's kind/placement queries, storages and memory formats, with PyTorch's answers for dense CPU tensors
 (values read once from PyTorch 2.13 and written here by hand)."""
+import inspect
 import mmap
 import multiprocessing
 import os
@@ -208,3 +209,16 @@ def test_like_functions_preserve_or_apply_the_memory_format():
 def test_grad_and_requires_grad_exist_on_the_class():
     assert mdl.Tensor.grad is None and mdl.Tensor.requires_grad is False
     assert mdl.ones(1, requires_grad=True).requires_grad and mdl.nn.Parameter(mdl.ones(1)).requires_grad
+
+
+def test_every_surface_mixin_name_is_installed_on_tensor():
+    from minidl.tensor_surface import MIXINS
+    skipped = []
+    for mixin in MIXINS:
+        for name, value in vars(mixin).items():
+            if name.startswith("__") and name not in ("__dlpack__", "__dlpack_device__", "__lshift__", "__rshift__",
+                                                      "__ilshift__", "__iand__", "__reversed__"):
+                continue
+            if inspect.getattr_static(mdl.Tensor, name) is not value:
+                skipped.append(f"{mixin.__name__}.{name}")
+    assert not skipped, f"names Tensor already had, so the surface mixin's version is not used: {skipped}"
