@@ -61,6 +61,18 @@ class SurfaceMethodsMixin:
         return empty_strided(size, stride, dtype=dtype if dtype is not None else self.dtype,
                              device=device if device is not None else self.device, requires_grad=requires_grad)
 
+    def as_subclass(self, cls):
+        """This tensor as an instance of the Tensor subclass ``cls``: same memory, and still in the graph (a
+        recorded alias, so gradients reach this tensor's inputs)."""
+        from .tensor import Tensor
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
+                            "possible. Make sure your class inherits from Tensor.")
+        source = self.view_as(self) if self.requires_grad else self.detach()
+        out = object.__new__(cls)
+        out.__dict__.update(source.__dict__)
+        return out
+
     def char(self):
         """Cast to int8 (PyTorch's ``char``)."""
         return self.to(dtype=np.int8)

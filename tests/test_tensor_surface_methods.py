@@ -170,3 +170,22 @@ def test_angle_nonzero_static_to_dense():
     assert mdl.tensor([1, 0, 3]).nonzero_static(size=4).tolist() == [[0], [2], [-1], [-1]]
     assert mdl.tensor([[1, 0], [0, 3]]).nonzero_static(size=1, fill_value=-5).tolist() == [[0, 0]]
     assert x.to_dense() is x
+
+
+class _Sub(mdl.Tensor):
+    pass
+
+
+def test_as_subclass_keeps_memory_and_graph():
+    x = mdl.ones(2, requires_grad=True)
+    y = (x * 2).as_subclass(_Sub)
+    assert type(y) is _Sub and y.grad_fn is not None
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    base = mdl.ones(2)
+    z = base.as_subclass(_Sub)
+    z[0] = 5.0
+    assert base.tolist() == [5.0, 1.0]
+    with pytest.raises(TypeError, match="does not inherit from Tensor"):
+        base.as_subclass(int)
+    check(lambda t: (t * 1).as_subclass(_Sub) * t, t64(3))
