@@ -36,6 +36,25 @@ def _function(name):
     return function
 
 
+def _signature_of(name):
+    """``Tensor.<name>``'s signature with ``self`` named ``input`` (None when it cannot be read)."""
+    import inspect
+    try:
+        sig = inspect.signature(getattr(Tensor, name))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    if params and params[0].name == "self":
+        params[0] = params[0].replace(name="input")
+    return sig.replace(parameters=params)
+
+
+def install():
+    """Give each function the signature of its Tensor method (called once the Tensor methods are all installed)."""
+    for name in _NAMES:
+        globals()[name].__signature__ = _signature_of(name)
+
+
 for _name in _NAMES:
     globals()[_name] = _function(_name)
 del _name

@@ -36,4 +36,8 @@ def install():
                 continue
             setattr(Tensor, name, value)
             added.append(name)
+    from . import _torch_inplace
+    from .tensor_surface_inplace import finish_signatures
+    finish_signatures(Tensor)
+    _torch_inplace.install()   # minidl.relu_(input), ...: the signatures of the now complete Tensor methods
     return added

@@ -104,3 +104,14 @@ for _base in _FROM_METHOD:
     setattr(SurfaceInplaceMixin, _base + "_", _inplace_from(_base))
 del _base
 SurfaceInplaceMixin.cumsum_ = _cumsum_
+
+
+def finish_signatures(tensor_cls):
+    """Give each generated ``name_`` method the signature of ``tensor_cls.name`` (once all methods exist)."""
+    import inspect
+    for base in _FROM_METHOD:
+        method = vars(SurfaceInplaceMixin)[base + "_"]
+        try:
+            method.__signature__ = inspect.signature(getattr(tensor_cls, base))
+        except (AttributeError, TypeError, ValueError):
+            pass
