@@ -130,7 +130,7 @@ __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names
 # --- PyTorch surface: more Tensor methods and top-level names (tensorsurf) ---
 # isort: off
 from .tensor_surface import install as _install_surface  # noqa: E402
-from .memory_format import (channels_last, channels_last_3d, contiguous_format, layout, memory_format,  # noqa: E402
+from .tensor_layout import (channels_last, channels_last_3d, contiguous_format, layout, memory_format,  # noqa: E402
                             preserve_format, strided)
 from .autograd import is_inference_mode_enabled  # noqa: E402
 from .functions_bitshift import bitwise_left_shift, bitwise_right_shift  # noqa: E402

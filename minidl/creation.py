@@ -120,8 +120,8 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def _laid_out(array, input, memory_format):
-    """``array`` with the strides PyTorch gives a ``*_like`` result (see :func:`minidl.memory_format.laid_out_like`)."""
-    from .memory_format import laid_out_like
+    """``array`` with the strides PyTorch gives a ``*_like`` result (see :func:`minidl.tensor_layout.laid_out_like`)."""
+    from .tensor_layout import laid_out_like
     return laid_out_like(array, input.array, memory_format)
 
 

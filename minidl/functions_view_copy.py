@@ -29,7 +29,7 @@ def _check(name, input):
 
 def _copy(view):
     """A contiguous copy of ``view`` (recorded: the gradient passes through)."""
-    from .memory_format import contiguous_format
+    from .tensor_layout import contiguous_format
     return view.clone(memory_format=contiguous_format)
 
 

@@ -99,7 +99,7 @@ class ConvertMixin:
         dtype = kwargs.pop("dtype", None)
         copy = bool(kwargs.pop("copy", False))
         kwargs.pop("non_blocking", None)
-        from .memory_format import check_format
+        from .tensor_layout import check_format
         fmt = check_format(kwargs.pop("memory_format", None))
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
@@ -125,7 +125,7 @@ class ConvertMixin:
         if np_dtype is not None and np_dtype != out.array.dtype:
             out = Cast.apply(out, dtype=np_dtype)
         if fmt is not None and fmt._name != "preserve_format":
-            from .memory_format import suggest_format
+            from .tensor_layout import suggest_format
             if suggest_format(out.array) is not fmt:   # PyTorch's rule for when to() may return self
                 from .ops.memory_layout import Relayout
                 out = Relayout.apply(out, memory_format=fmt)
@@ -228,13 +228,13 @@ class ConvertMixin:
         PyTorch's; ``minidl.contiguous_format``/``channels_last``/``channels_last_3d``
         lay it out that way.
         """
-        from .memory_format import check_format
+        from .tensor_layout import check_format
         fmt = check_format(memory_format)
         if (fmt is None or fmt._name == "preserve_format") and self.array.flags.c_contiguous:
             from .ops.layout import Clone
             return Clone.apply(self)
-        from .memory_format import preserve_format
         from .ops.memory_layout import Relayout
+        from .tensor_layout import preserve_format
         return Relayout.apply(self, memory_format=fmt or preserve_format)
 
     def contiguous(self, memory_format=None):
@@ -244,14 +244,14 @@ class ConvertMixin:
         (4-D only), ``minidl.channels_last_3d`` (5-D only) or ``minidl.preserve_format``
         (``self``). The copy is recorded in the graph.
         """
-        from .memory_format import check_format, is_contiguous_as
+        from .tensor_layout import check_format, is_contiguous_as
         fmt = check_format(memory_format)
         if fmt is not None and fmt._name == "preserve_format":
             return self
         if is_contiguous_as(self.array, fmt):
             return self
-        from .memory_format import contiguous_format
         from .ops.memory_layout import Relayout
+        from .tensor_layout import contiguous_format
         return Relayout.apply(self, memory_format=fmt or contiguous_format)
 
     def is_contiguous(self, memory_format=None):
@@ -260,7 +260,7 @@ class ConvertMixin:
         Dimensions of size 1 do not count, as in PyTorch; ``minidl.channels_last``
         asks for NHWC order of a 4-D tensor (False for other ranks).
         """
-        from .memory_format import check_format, is_contiguous_as
+        from .tensor_layout import check_format, is_contiguous_as
         return is_contiguous_as(self.array, check_format(memory_format))
 
     # --- new tensors like this one ------------------------------------------------

@@ -58,7 +58,7 @@ class SurfaceFlagsMixin:
     @property
     def layout(self):
         """``minidl.strided``: every minidl tensor is a dense strided array."""
-        from .memory_format import strided
+        from .tensor_layout import strided
         return strided
 
     @property

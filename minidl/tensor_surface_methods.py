@@ -97,7 +97,7 @@ class SurfaceMethodsMixin:
             grown[:flat.size] = flat
             self.array = grown.reshape(shape)
         if memory_format is not None:
-            from .memory_format import check_format, is_contiguous_as, preserve_format, relayout
+            from .tensor_layout import check_format, is_contiguous_as, preserve_format, relayout
             fmt = check_format(memory_format)
             if fmt is not preserve_format and not is_contiguous_as(self.array, fmt):
                 self.array = relayout(self.array, fmt)
@@ -357,7 +357,7 @@ class SurfaceMethodsMixin:
 
 
 def _contiguous():
-    from .memory_format import contiguous_format
+    from .tensor_layout import contiguous_format
     return contiguous_format
 
 

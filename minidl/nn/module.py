@@ -444,7 +444,7 @@ class Module:
             raise TypeError(f"Module.to() got unexpected keyword argument(s) {sorted(unknown)}")
         dev, dt = _parse_to_args(kwargs.get("device"), kwargs.get("dtype"))
         if convert_to_format is not None:
-            from ..memory_format import relayout_module
+            from ..tensor_layout import relayout_module
             relayout_module(self, convert_to_format)
         if dev is None and dt is None:
             return self

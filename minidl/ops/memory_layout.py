@@ -14,7 +14,7 @@ class Relayout(Function):
         return "CloneBackward0"
 
     def forward(self, x, memory_format=None):
-        from ..memory_format import relayout
+        from ..tensor_layout import relayout
         return relayout(x, memory_format)
 
     def backward(self, g):
