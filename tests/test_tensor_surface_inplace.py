@@ -70,7 +70,9 @@ def test_in_place_refuses_a_leaf_requiring_grad_and_a_wider_result():
 
 
 @pytest.mark.parametrize("name,args", [("sin_", ()), ("cos_", ()), ("square_", ()), ("cumsum_", (1,)),
-                                       ("remainder_", (0.7,)), ("divide_", (1.7,)), ("arcsinh_", ())])
+                                       ("remainder_", (0.7,)), ("divide_", (1.7,)), ("arcsinh_", ()),
+                                       ("floor_", ()), ("ceil_", ()), ("round_", ()), ("sign_", ()),
+                                       ("heaviside_", (mdl.tensor(0.5, dtype=mdl.float64),))])
 def test_recorded_in_place_ops_differentiate(name, args):
     a = mdl.tensor(A, requires_grad=True)
 
@@ -80,8 +82,15 @@ def test_recorded_in_place_ops_differentiate(name, args):
         return u
 
     assert gradcheck(fn, (a,))
-    if name != "remainder_":
-        assert gradgradcheck(fn, (a,))
+    assert gradgradcheck(fn, (a,))
+
+
+def test_floor_divide_in_place_has_no_derivative_as_in_pytorch():
+    a = mdl.tensor(A, requires_grad=True)
+    u = a * 1.0
+    u.floor_divide_(0.3)
+    with pytest.raises(RuntimeError, match="derivative for 'floor_divide' is not implemented"):
+        u.sum().backward()
 
 
 def test_in_place_on_a_non_leaf_keeps_the_earlier_use_right():

@@ -130,6 +130,8 @@ def test_method_forms_of_functions():
     w = mdl.tensor([0.25], dtype=mdl.float64)
     np.testing.assert_allclose(x.prelu(w).numpy(), np.where(a > 0, a, 0.25 * a))
     check(lambda t: t.msort(), t64(4, 3))
+    check(lambda t: t.unsafe_chunk(2, 1)[1] * t.unsafe_split(1, 1)[0], t64(2, 4))
+    check(lambda t: t.angle() + t, t64(3))
     check(lambda t: t.cov(), t64(3, 5))
     check(lambda t: t.corrcoef(), t64(3, 5))
     check(lambda t, u: t.vdot(u), t64(4), t64(4))

@@ -141,6 +141,12 @@ def test_losses_take_an_int_reduction_that_defaults_to_none():
                                F.ctc_loss(lp, targets, [6, 6], [2, 2]).item())
 
 
+def _seeded(fn, *args):
+    """``fn(*args)`` with the same random draw every call (so finite differences see one function)."""
+    mdl.manual_seed(3)
+    return fn(*args)
+
+
 GRAD_CASES = {
     "conv1d": (lambda x, w: mdl.conv1d(x, w, None, 2, 1), [(1, 2, 5), (3, 2, 3)]),
     "conv2d": (lambda x, w: mdl.conv2d(x, w, None, 1, 1), [(1, 2, 4, 4), (2, 2, 3, 3)]),
@@ -173,6 +179,21 @@ GRAD_CASES = {
     "triplet_margin_loss": (lambda a, p, n: mdl.triplet_margin_loss(a, p, n, 5.0, 2.0, 1e-6, False, 1),
                             [(2, 3), (2, 3), (2, 3)]),
     "poisson_nll_loss": (lambda a, b: mdl.poisson_nll_loss(a, b.abs(), True, False, 1e-8, 1), [(2, 3), (2, 3)]),
+    "conv3d": (lambda x, w: mdl.conv3d(x, w, None, 1, 1), [(1, 2, 3, 3, 3), (2, 2, 2, 2, 2)]),
+    "conv_transpose2d": (lambda x, w: mdl.conv_transpose2d(x, w, None, 2, 1, 1), [(1, 2, 3, 3), (2, 2, 3, 3)]),
+    "conv_transpose3d": (lambda x, w: mdl.conv_transpose3d(x, w), [(1, 2, 2, 2, 2), (2, 1, 2, 2, 2)]),
+    "max_pool3d": (lambda x: mdl.max_pool3d(x, 2), [(1, 1, 4, 4, 4)]),
+    "max_pool1d_with_indices": (lambda x: mdl.max_pool1d_with_indices(x, 2)[0], [(1, 2, 6)]),
+    "rrelu": (lambda x: mdl.rrelu(x), [(3, 4)]),
+    "pixel_unshuffle": (lambda x: mdl.pixel_unshuffle(x, 2), [(1, 1, 4, 4)]),
+    "channel_shuffle": (lambda x: mdl.channel_shuffle(x, 2), [(1, 4, 2, 2)]),
+    "unflatten": (lambda x: mdl.unflatten(x, 1, (2, 3)) * 2, [(2, 6)]),
+    "dropout": (lambda x: _seeded(mdl.dropout, x, 0.4, True), [(4, 5)]),
+    "alpha_dropout": (lambda x: _seeded(mdl.alpha_dropout, x, 0.4, True), [(4, 5)]),
+    "feature_alpha_dropout": (lambda x: _seeded(mdl.feature_alpha_dropout, x, 0.4, True), [(2, 3, 4)]),
+    "selu_": (lambda x: mdl.selu_(x * 1), [(3, 4)]),
+    "celu_": (lambda x: mdl.celu_(x * 1, 0.5), [(3, 4)]),
+    "threshold_": (lambda x: mdl.threshold_(x * 1, 0.05, 2.0), [(3, 4)]),
     "binary_cross_entropy_with_logits": (lambda a: mdl.binary_cross_entropy_with_logits(
         a, mdl.tensor([[0.2, 0.7, 1.0], [0.0, 0.5, 0.9]], dtype=mdl.float64), None, None, 1), [(2, 3)]),
 }

@@ -194,12 +194,31 @@ def test_view_copies_are_new_memory_with_the_views_values():
     assert [p.tolist() for p in mdl.unbind_copy(x, 0)] == [a[0].tolist(), a[1].tolist()]
 
 
-def test_view_copy_gradients():
-    check(lambda u: mdl.permute_copy(u, (1, 0, 2)) * u.transpose(0, 1), t64(2, 3, 2))
-    check(lambda u: mdl.expand_copy(u, (3, 2, 4)), t64(2, 1))
-    check(lambda u: mdl.diagonal_copy(u, 0, 0, 1) ** 2, t64(3, 3))
-    check(lambda u: mdl.slice_copy(u, 1, 0, 3, 2) ** 2, t64(2, 4))
-    check(lambda u: mdl.split_copy(u, 1, 0)[1] ** 2, t64(2, 3))
+VIEW_COPIES = {
+    "view_copy": lambda u: mdl.view_copy(u, (3, 4)),
+    "permute_copy": lambda u: mdl.permute_copy(u, (1, 0, 2)),
+    "transpose_copy": lambda u: mdl.transpose_copy(u, 0, 2),
+    "t_copy": lambda u: mdl.t_copy(u[0]),
+    "squeeze_copy": lambda u: mdl.squeeze_copy(u[:1], 0),
+    "unsqueeze_copy": lambda u: mdl.unsqueeze_copy(u, 1),
+    "expand_copy": lambda u: mdl.expand_copy(u[:, :1], (2, 5, 2)),
+    "diagonal_copy": lambda u: mdl.diagonal_copy(u, 0, 1, 2),
+    "select_copy": lambda u: mdl.select_copy(u, 1, 2),
+    "slice_copy": lambda u: mdl.slice_copy(u, 1, 0, 3, 2),
+    "split_copy": lambda u: mdl.split_copy(u, 2, 1)[1],
+    "split_with_sizes_copy": lambda u: mdl.split_with_sizes_copy(u, [1, 2], 1)[1],
+    "unbind_copy": lambda u: mdl.unbind_copy(u, 0)[1],
+    "narrow_copy": lambda u: mdl.narrow_copy(u, 1, 1, 2),
+    "alias_copy": lambda u: mdl.alias_copy(u),
+    "unfold_copy": lambda u: mdl.unfold_copy(u, 1, 2, 1),
+    "as_strided_copy": lambda u: mdl.as_strided_copy(u, (3, 3), (2, 1), 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_COPIES))
+def test_view_copy_gradients(name):
+    fn = VIEW_COPIES[name]
+    check(lambda u: fn(u * 1) ** 2, t64(2, 3, 2))
 
 
 def test_as_strided_values_gradients_and_errors():
