@@ -129,3 +129,32 @@ __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names
 from . import func  # noqa: E402  (minidl.func, as torch.func: functional_call)
 
 __all__ += ["func"]
+
+# --- PyTorch surface: more Tensor methods and top-level names (tensorsurf) ---
+# isort: off
+from .tensor_surface import install as _install_surface  # noqa: E402
+from .tensor_layout import (channels_last, channels_last_3d, contiguous_format, layout, memory_format,  # noqa: E402
+                            preserve_format, strided)
+from .autograd import is_inference_mode_enabled  # noqa: E402
+from .functions_bitshift import bitwise_left_shift, bitwise_right_shift  # noqa: E402
+from .signal_windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
+from .functions_creation_more import *  # noqa: F401,F403,E402  (asarray, frombuffer, empty_strided, range, ...)
+from .functions_creation_more import __all__ as _creation_more_names  # noqa: E402
+from .functions_runtime import *  # noqa: F401,F403,E402  (pi, typename, compile, set_flush_denormal, ...)
+from .functions_runtime import __all__ as _runtime_names  # noqa: E402
+from ._torch_nn_aliases import *  # noqa: F401,F403,E402  (conv2d, batch_norm, dropout, kl_div, ...)
+from ._torch_nn_aliases import __all__ as _nn_alias_names  # noqa: E402
+from ._torch_inplace import *  # noqa: F401,F403,E402  (relu_, exp_, clamp_, zero_, fill, ...)
+from ._torch_inplace import __all__ as _inplace_names  # noqa: E402
+from .functions_view_copy import *  # noqa: F401,F403,E402  (view_copy, t_copy, as_strided, ...)
+from .functions_view_copy import __all__ as _view_copy_names  # noqa: E402
+from .functions_surface_more import *  # noqa: F401,F403,E402  (adjoint, put, feature_dropout, ...)
+from .functions_surface_more import __all__ as _surface_more_names  # noqa: E402
+# isort: on
+
+_install_surface()
+__all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format", "preserve_format",
+            "strided", "is_inference_mode_enabled", "bitwise_left_shift", "bitwise_right_shift", "bartlett_window",
+            "blackman_window", "hamming_window", "hann_window", "kaiser_window"]
+__all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names + _inplace_names + _view_copy_names
+            + _surface_more_names if n not in __all__]

@@ -99,6 +99,28 @@ def gpu_device_name(index=0) -> str:
     return name.decode() if isinstance(name, bytes) else str(name)
 
 
+def pinned_copy(array):
+    """A copy of the host array ``array`` in page-locked memory (CuPy's ``cupyx.empty_pinned``); needs a GPU."""
+    cp = cupy_or_none()
+    if cp is None:
+        raise DeviceError(f"page-locked memory needs a usable GPU: {_cupy_problem}")
+    import cupyx
+    out = cupyx.empty_pinned(array.shape, dtype=array.dtype)
+    out[...] = array
+    return out
+
+
+def from_dlpack(obj):
+    """A NumPy or CuPy array sharing the memory of ``obj`` (an object with ``__dlpack__``/``__dlpack_device__``)."""
+    device_type = int(obj.__dlpack_device__()[0])
+    if device_type in (2, 3):   # kDLCUDA, kDLCUDAHost
+        cp = cupy_or_none()
+        if cp is None:
+            raise DeviceError(f"from_dlpack: the object lives in GPU memory but no GPU is usable: {_cupy_problem}")
+        return cp.from_dlpack(obj)
+    return np.from_dlpack(obj)
+
+
 def gpu_synchronize():
     """Wait for the work queued on the current CUDA device (no-op without a GPU)."""
     if _cupy is not None:

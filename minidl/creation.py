@@ -96,26 +96,33 @@ def _like(input, dtype, device):
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Zeros with ``input``'s shape, and its dtype and device unless given."""
     shape, d, dev = _like(input, dtype, device)
-    return Tensor(dev.xp.zeros(shape, dtype=d), requires_grad=requires_grad)
+    return Tensor(_laid_out(dev.xp.zeros(shape, dtype=d), input, memory_format), requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Ones with ``input``'s shape, and its dtype and device unless given."""
     shape, d, dev = _like(input, dtype, device)
-    return Tensor(dev.xp.ones(shape, dtype=d), requires_grad=requires_grad)
+    return Tensor(_laid_out(dev.xp.ones(shape, dtype=d), input, memory_format), requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """An uninitialised tensor with ``input``'s shape, and its dtype and device unless given."""
     shape, d, dev = _like(input, dtype, device)
-    return Tensor(dev.xp.empty(shape, dtype=d), requires_grad=requires_grad)
+    return Tensor(_laid_out(dev.xp.empty(shape, dtype=d), input, memory_format), requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     """``fill_value`` everywhere, with ``input``'s shape, and its dtype and device unless given."""
     shape, d, dev = _like(input, dtype, device)
-    return Tensor(dev.xp.full(shape, fill_value, dtype=d), requires_grad=requires_grad)
+    return Tensor(_laid_out(dev.xp.full(shape, fill_value, dtype=d), input, memory_format),
+                  requires_grad=requires_grad)
+
+
+def _laid_out(array, input, memory_format):
+    """``array`` with the strides PyTorch gives a ``*_like`` result (see :func:`minidl.tensor_layout.laid_out_like`)."""
+    from .tensor_layout import laid_out_like
+    return laid_out_like(array, input.array, memory_format)
 
 
 def _random(draw, size, dtype, device, requires_grad, name):

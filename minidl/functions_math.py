@@ -339,8 +339,9 @@ def clamp_max(input, max):
 
 
 def clone(input, *, memory_format=None):
-    """A copy of ``input`` that stays in the graph (the gradient passes through)."""
-    return _t(input).clone()
+    """A copy of ``input`` that stays in the graph (the gradient passes through), laid out by ``memory_format``
+    (default: ``minidl.preserve_format``, see :meth:`minidl.Tensor.clone`)."""
+    return _t(input).clone(memory_format=memory_format)
 
 
 def masked_fill(input, mask, value):

@@ -19,6 +19,7 @@ import numbers
 import numpy as np
 
 from . import backend
+from .autograd.grad_mode import _inference as _inference_mode
 from .backend import Device, DeviceError  # noqa: F401  (re-exported for older imports)
 from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, default_float, to_numpy_dtype
 from .size import Size
@@ -68,6 +69,8 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         self.grad = None
         self.creator = None
         self.requires_grad = requires_grad = bool(requires_grad)
+        if getattr(_inference_mode, "enabled", False):
+            self._inference = True   # made inside inference_mode: Tensor.is_inference()
         if requires_grad and data.dtype.kind not in "fc":
             raise RuntimeError(f"Only Tensors of floating point and complex dtype can require gradients, "
                                f"got dtype {as_dtype(data.dtype)}")

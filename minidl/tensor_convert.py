@@ -99,7 +99,8 @@ class ConvertMixin:
         dtype = kwargs.pop("dtype", None)
         copy = bool(kwargs.pop("copy", False))
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        from .tensor_layout import check_format
+        fmt = check_format(kwargs.pop("memory_format", None))
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         flags = []
@@ -123,6 +124,11 @@ class ConvertMixin:
         np_dtype = to_numpy_dtype(dtype)
         if np_dtype is not None and np_dtype != out.array.dtype:
             out = Cast.apply(out, dtype=np_dtype)
+        if fmt is not None and fmt._name != "preserve_format":
+            from .tensor_layout import suggest_format
+            if suggest_format(out.array) is not fmt:   # PyTorch's rule for when to() may return self
+                from .ops.memory_layout import Relayout
+                out = Relayout.apply(out, memory_format=fmt)
         if copy and out is self:
             out = self.clone()
         return out
@@ -214,20 +220,48 @@ class ConvertMixin:
         self.requires_grad = False
         return self
 
-    def clone(self, memory_format=None):
-        """A copy of the data, recorded in the graph (the gradient passes through unchanged)."""
-        from .ops.layout import Clone
-        return Clone.apply(self)
+    def clone(self, *, memory_format=None):
+        """A copy of the data, recorded in the graph (the gradient passes through unchanged).
+
+        ``memory_format`` (default ``minidl.preserve_format``): the copy keeps the
+        strides of a dense tensor (a channels-last tensor stays channels-last), as
+        PyTorch's; ``minidl.contiguous_format``/``channels_last``/``channels_last_3d``
+        lay it out that way.
+        """
+        from .tensor_layout import check_format
+        fmt = check_format(memory_format)
+        if (fmt is None or fmt._name == "preserve_format") and self.array.flags.c_contiguous:
+            from .ops.layout import Clone
+            return Clone.apply(self)
+        from .ops.memory_layout import Relayout
+        from .tensor_layout import preserve_format
+        return Relayout.apply(self, memory_format=fmt or preserve_format)
 
     def contiguous(self, memory_format=None):
-        """``self`` when its data is C-contiguous, else a contiguous copy (recorded in the graph)."""
-        if self.array.flags.c_contiguous:
+        """``self`` when already laid out in ``memory_format`` (default C order), else a copy that is.
+
+        ``memory_format``: ``minidl.contiguous_format`` (default), ``minidl.channels_last``
+        (4-D only), ``minidl.channels_last_3d`` (5-D only) or ``minidl.preserve_format``
+        (``self``). The copy is recorded in the graph.
+        """
+        from .tensor_layout import check_format, is_contiguous_as
+        fmt = check_format(memory_format)
+        if fmt is not None and fmt._name == "preserve_format":
             return self
-        return self.clone()
+        if is_contiguous_as(self.array, fmt):
+            return self
+        from .ops.memory_layout import Relayout
+        from .tensor_layout import contiguous_format
+        return Relayout.apply(self, memory_format=fmt or contiguous_format)
 
     def is_contiguous(self, memory_format=None):
-        """True when the data is laid out C-contiguously."""
-        return bool(self.array.flags.c_contiguous)
+        """True when the data is laid out densely in ``memory_format``'s order (default C order).
+
+        Dimensions of size 1 do not count, as in PyTorch; ``minidl.channels_last``
+        asks for NHWC order of a 4-D tensor (False for other ranks).
+        """
+        from .tensor_layout import check_format, is_contiguous_as
+        return is_contiguous_as(self.array, check_format(memory_format))
 
     # --- new tensors like this one ------------------------------------------------
     def _new(self, fill, size, dtype, device, requires_grad):

@@ -427,7 +427,7 @@ class Module:
         stay the same, so optimisers keep working. Returns self.
         """
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        convert_to_format = kwargs.pop("memory_format", None)
         if args and isinstance(args[0], Tensor):
             kwargs.setdefault("device", args[0].device)
             kwargs.setdefault("dtype", args[0].dtype)
@@ -443,6 +443,9 @@ class Module:
         if unknown:
             raise TypeError(f"Module.to() got unexpected keyword argument(s) {sorted(unknown)}")
         dev, dt = _parse_to_args(kwargs.get("device"), kwargs.get("dtype"))
+        if convert_to_format is not None:
+            from ..tensor_layout import relayout_module
+            relayout_module(self, convert_to_format)
         if dev is None and dt is None:
             return self
         for module in self.modules():
