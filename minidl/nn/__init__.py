@@ -198,3 +198,6 @@ __all__ += ["parameter", "UninitializedParameter", "UninitializedBuffer", "LazyL
 from .layers.ctc_loss import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
+from .layers.rnn import RNNBase  # noqa: E402
+
+__all__ += ["RNNBase"]

@@ -97,22 +97,116 @@ class RNNBase(Module):
             raise RuntimeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0)")
         for s in states:
             if tuple(s.shape) != shape:
-                raise RuntimeError(f"{type(self).__name__}: expected hidden size {list(shape)}, got {list(s.shape)}")
+                raise RuntimeError(f"Expected hidden size {shape}, got {list(s.shape)}")
         return tuple(states) if self.mode == "LSTM" else states[0]
+
+    def permute_hidden(self, hx, permutation):
+        """``hx`` (h, or (h, c) for LSTM) with its batch dimension (1) reordered by ``permutation``."""
+        if permutation is None:
+            return hx
+        if self.mode == "LSTM":
+            return tuple(s.index_select(1, permutation) for s in hx)
+        return hx.index_select(1, permutation)
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: minidl keeps each weight in its own array (PyTorch's cuDNN weight packing)."""
+
+    @property
+    def _flat_weights(self):
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self):
+        """The parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
+        per = 4 if self.bias else 2
+        weights = self._flat_weights
+        return [weights[i:i + per] for i in range(0, len(weights), per)]
+
+    def _direction(self, steps, batch_sizes, state, layer, reverse):
+        """Run one direction over per-step inputs ``steps[t]`` (batch_sizes[t], in); returns the per-step outputs
+        and the final state. Only the first ``batch_sizes[t]`` rows (still running sequences) are updated at
+        step t; the others keep their state, so the final state is each sequence's own last step."""
+        suffix = "_reverse" if reverse else ""
+        is_lstm = self.mode == "LSTM"
+        outputs = [None] * len(steps)
+        for t in (range(len(steps) - 1, -1, -1) if reverse else range(len(steps))):
+            size, full = batch_sizes[t], (state[0] if is_lstm else state).shape[0]
+            if size == full:
+                state = self._cell(steps[t], state, layer, suffix)
+                outputs[t] = state[0] if is_lstm else state
+                continue
+            part = tuple(s[:size] for s in state) if is_lstm else state[:size]
+            new = self._cell(steps[t], part, layer, suffix)
+            outputs[t] = new[0] if is_lstm else new
+            if is_lstm:
+                state = tuple(functions.cat([n, s[size:]], 0) for n, s in zip(new, state))
+            else:
+                state = functions.cat([new, state[size:]], 0)
+        return outputs, state
+
+    def _layers(self, steps, batch_sizes, state0, packed):
+        """All layers and directions over per-step inputs; returns the last layer's output (packed data, or
+        (L, N, D*H)) and the final states in PyTorch's (layer, direction) order."""
+        directions = 2 if self.bidirectional else 1
+        finals, output = [], None
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                state = (state0[0][k], state0[1][k]) if self.mode == "LSTM" else state0[k]
+                hs, state = self._direction(steps, batch_sizes, state, layer, bool(direction))
+                outputs.append(functions.cat(hs, 0) if packed else functions.stack(hs, 0))
+                finals.append(state)
+            output = outputs[0] if directions == 1 else functions.cat(outputs, outputs[0].ndim - 1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                output = F.dropout(output, self.dropout, training=True)
+            if packed:
+                edges = np.concatenate([[0], np.cumsum(batch_sizes)])
+                steps = [output[int(lo):int(hi)] for lo, hi in zip(edges[:-1], edges[1:])]
+            else:
+                steps = [output[t] for t in range(output.shape[0])]
+        if self.mode == "LSTM":
+            hidden = (functions.stack([s[0] for s in finals], 0), functions.stack([s[1] for s in finals], 0))
+        else:
+            hidden = functions.stack(finals, 0)
+        return output, hidden
+
+    def _forward_packed(self, input, hx):
+        """A PackedSequence in, a PackedSequence (same batch_sizes and indices) and h_n out."""
+        from minidl.nn.utils.rnn import PackedSequence
+        data = input.data
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{data.shape[-1] if data.ndim else 0}")
+        batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.numpy()).reshape(-1)]
+        if hx is not None:
+            hx = self.permute_hidden(hx, input.sorted_indices)
+        state0 = self._initial_state(data, hx, batch_sizes[0])
+        edges = np.concatenate([[0], np.cumsum(batch_sizes)])
+        steps = [data[int(lo):int(hi)] for lo, hi in zip(edges[:-1], edges[1:])]
+        output, hidden = self._layers(steps, batch_sizes, state0, packed=True)
+        hidden = self.permute_hidden(hidden, input.unsorted_indices)
+        return PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices), hidden
 
     def forward(self, input, hx=None):
         """input (L, N, H_in) ((N, L, H_in) with batch_first, or (L, H_in)) -> (output, h_n) ((h_n, c_n) for LSTM).
 
-        output (L, N, D*H_out); h_n and c_n (D*num_layers, N, H_out), D = 2 if bidirectional.
+        output (L, N, D*H_out); h_n and c_n (D*num_layers, N, H_out), D = 2 if bidirectional. A
+        :class:`~minidl.nn.utils.rnn.PackedSequence` input gives a PackedSequence output, and h_n/c_n hold
+        each sequence's state at its own last step (its first, for the reverse direction's output).
         """
+        from minidl.nn.utils.rnn import PackedSequence
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor (PackedSequence is not supported by minidl), "
-                            f"got {type(input).__name__}")
+            raise TypeError(f"{name}: input must be a Tensor or a PackedSequence, got {type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{input.shape[-1]}")
         unbatched = input.ndim == 2
-        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r}: expected input of shape (L, N, {self.input_size}) (or batch_first, or "
-                             f"unbatched (L, {self.input_size})), got {list(input.shape)}")
         if unbatched:
             input = input.unsqueeze(1)
             if hx is not None:
@@ -121,28 +215,7 @@ class RNNBase(Module):
             input = input.transpose(0, 1)
         steps, batch = input.shape[0], input.shape[1]
         state0 = self._initial_state(input, hx, batch)
-        directions = 2 if self.bidirectional else 1
-        layer_input, finals = input, []
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                state = (state0[0][k], state0[1][k]) if self.mode == "LSTM" else state0[k]
-                order = range(steps - 1, -1, -1) if direction else range(steps)
-                hs = [None] * steps
-                for t in order:
-                    state = self._cell(layer_input[t], state, layer, "_reverse" if direction else "")
-                    hs[t] = state[0] if self.mode == "LSTM" else state
-                outputs.append(functions.stack(hs, 0))
-                finals.append(state)
-            layer_input = outputs[0] if directions == 1 else functions.cat(outputs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, training=True)
-        output = layer_input
-        if self.mode == "LSTM":
-            hidden = (functions.stack([s[0] for s in finals], 0), functions.stack([s[1] for s in finals], 0))
-        else:
-            hidden = functions.stack(finals, 0)
+        output, hidden = self._layers([input[t] for t in range(steps)], [batch] * steps, state0, packed=False)
         if unbatched:
             output = output.squeeze(1)
             hidden = tuple(s.squeeze(1) for s in hidden) if self.mode == "LSTM" else hidden.squeeze(1)
