@@ -201,3 +201,6 @@ __all__ += ["CTCLoss"]
 from .layers.rnn import RNNBase  # noqa: E402
 
 __all__ += ["RNNBase"]
+from .layers.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]

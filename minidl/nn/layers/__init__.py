@@ -170,3 +170,6 @@ __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTra
 from minidl.nn.layers.rnn import RNNBase  # noqa: E402
 
 __all__ += ["RNNBase"]
+from minidl.nn.layers.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
