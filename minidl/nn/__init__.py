@@ -204,3 +204,10 @@ __all__ += ["RNNBase"]
 from .layers.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 
 __all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
+from ._buffer import Buffer, Container  # noqa: E402
+
+__all__ += ["Buffer", "Container"]
+from . import grad  # noqa: E402,F401
+from .layers.adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

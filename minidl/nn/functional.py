@@ -248,3 +248,8 @@ from ._fractional_pool import (  # noqa: E402
 
 __all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
             "fractional_max_pool3d_with_indices"]
+# ---- conv_tbc, the convolution-gradient module ----
+from . import grad  # noqa: E402,F401
+from ._conv_tbc import conv_tbc  # noqa: E402
+
+__all__ += ["conv_tbc"]

@@ -197,6 +197,9 @@ class Module:
         if isinstance(value, Parameter):
             self._remove_from(name, d, modules, buffers)
             self.register_parameter(name, value)
+        elif getattr(value, "_is_buffer", False) and isinstance(value, Tensor):  # nn.Buffer(...)
+            self._remove_from(name, d, params, modules)
+            self.register_buffer(name, value, persistent=getattr(value, "persistent", True))
         elif name in params:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
