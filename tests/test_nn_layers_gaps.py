@@ -153,3 +153,26 @@ def test_nn_grad_conv1d_loop_reference_and_gradients(rng):
     assert gradcheck(by_weight, (x2, g2)) and gradgradcheck(by_weight, (x2, g2))
     with pytest.raises(RuntimeError, match="grad_output has shape"):
         F.grad.conv2d_input((2, 2, 4, 5), w2, g2)
+
+
+def test_cross_map_lrn2d_window_and_gradients(rng):
+    """Decode each channel's window from powers of two (x_c**2 = 2**c), as the legacy running sum makes it:
+    channel c sums channels 0 .. c + pre_pad - 1 except 1 .. c - pre_pad (channel 0 is never dropped)."""
+    channels = 9
+    x = mdl.tensor(np.sqrt(2.0 ** np.arange(channels)).reshape(1, channels, 1, 1))
+    expected = {1: ["1", "11", "101", "1001"], 3: ["11", "111", "1111", "10111"],
+                5: ["111", "1111", "11111", "111111", "1011111", "10011111"]}
+    for size, bits in expected.items():
+        out = nn.CrossMapLRN2d(size, alpha=1.0, beta=1.0, k=0.0)(x)
+        sums = (x.numpy() / out.numpy()).reshape(-1) * size
+        assert [bin(int(round(s)))[2:][::-1] for s in sums[:len(bits)]] == bits
+    layer = nn.CrossMapLRN2d(3, alpha=0.3, beta=0.75, k=2.0)
+    assert repr(layer) == "CrossMapLRN2d(3, alpha=0.3, beta=0.75, k=2.0)" and list(layer.state_dict()) == []
+    v = rng.standard_normal((2, 4, 3, 2))
+    scale = 2.0 + 0.3 / 3 * np.einsum("oc,nchw->nohw", np.array([[1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1],
+                                                                    [1, 0, 1, 1]]), v ** 2)
+    np.testing.assert_allclose(layer(mdl.tensor(v)).numpy(), v * scale ** -0.75, atol=1e-12)
+    t = mdl.tensor(v, requires_grad=True)
+    assert gradcheck(layer, (t,)) and gradgradcheck(layer, (t,))
+    with pytest.raises(ValueError, match="Expected input to be 4D, got 3D"):
+        layer(mdl.ones(2, 3, 4))

@@ -211,3 +211,6 @@ from . import grad  # noqa: E402,F401
 from .layers.adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402
 
 __all__ += ["AdaptiveLogSoftmaxWithLoss"]
+from .layers.cross_map_lrn import CrossMapLRN2d  # noqa: E402
+
+__all__ += ["CrossMapLRN2d"]
