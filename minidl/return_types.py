@@ -51,3 +51,7 @@ linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
 linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 histogram = _make("histogram", ("hist", "bin_edges"))
 nanmedian = _make("nanmedian")
+linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _make("linalg_lu", ("P", "L", "U"))
+__all__ += ["linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu"]
