@@ -184,3 +184,54 @@ def test_layer_errors_and_surface():
                                                                         [(9, 3), (9, 3), (9,), (9,)]]
     assert gru.flatten_parameters() is None
     assert isinstance(nn.RNNCell(2, 3), nn.RNNCellBase) and issubclass(nn.GRU, nn.RNNBase)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_lstm_projections_match_numpy_loop(rng):
+    mdl.manual_seed(1)
+    lstm = nn.LSTM(3, 5, proj_size=2, bias=True).double()
+    assert list(lstm.state_dict()) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"]
+    assert tuple(lstm.weight_hh_l0.shape) == (20, 2) and tuple(lstm.weight_hr_l0.shape) == (2, 5)
+    assert repr(lstm) == "LSTM(3, 5, proj_size=2)"
+    x, h, c = rng.standard_normal((4, 2, 3)), rng.standard_normal((2, 2)), rng.standard_normal((2, 5))
+    out, (h_n, c_n) = lstm(t64(x), (t64(h[None]), t64(c[None])))
+    w = {k: v.numpy() for k, v in lstm.state_dict().items()}
+    outputs = []
+    for step in x:
+        i, f, g, o = np.split(step @ w["weight_ih_l0"].T + w["bias_ih_l0"] + h @ w["weight_hh_l0"].T
+                              + w["bias_hh_l0"], 4, axis=1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = (sigmoid(o) * np.tanh(c)) @ w["weight_hr_l0"].T
+        outputs.append(h)
+    np.testing.assert_allclose(out.numpy(), np.stack(outputs), atol=1e-12)
+    np.testing.assert_allclose(h_n.numpy()[0], h, atol=1e-12)
+    np.testing.assert_allclose(c_n.numpy()[0], c, atol=1e-12)
+
+
+def test_lstm_projections_stacked_packed_and_gradients(rng):
+    mdl.manual_seed(2)
+    lstm = nn.LSTM(3, 4, num_layers=2, proj_size=2, bidirectional=True).double()
+    assert tuple(lstm.weight_ih_l1.shape) == (16, 4) and len(lstm.all_weights[0]) == 5
+    x = t64(rng.standard_normal((3, 2, 3)), grad=True)
+    out, (h, c) = lstm(x)
+    assert tuple(out.shape) == (3, 2, 4) and tuple(h.shape) == (4, 2, 2) and tuple(c.shape) == (4, 2, 4)
+    packed = rnn.pack_padded_sequence(x, [3, 2])
+    packed_out, (packed_h, _) = lstm(packed)
+    # the full-length sequence (first in the batch) sees no difference between packed and padded input
+    np.testing.assert_allclose(packed_out.data.numpy()[0], out.numpy()[0, 0], atol=1e-12)
+    np.testing.assert_allclose(packed_h.numpy()[:, 0], h.numpy()[:, 0], atol=1e-12)
+    small = nn.LSTM(2, 3, proj_size=1).double()
+    xs = t64(rng.standard_normal((2, 2, 2)), grad=True)
+    run = lambda xs, w: small(xs)[0]  # noqa: E731
+    assert gradcheck(run, (xs, small.weight_hr_l0)) and gradgradcheck(run, (xs, small.weight_hr_l0))
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(4, 2, 2\), got \[4, 2, 4\]"):
+        lstm(x, (mdl.zeros(4, 2, 4, dtype=mdl.float64), mdl.zeros(4, 2, 4, dtype=mdl.float64)))
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="positive integer or zero"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        nn.RNNBase("GRU", 3, 4, proj_size=2)

@@ -40,20 +40,28 @@ class RNNBase(Module):
                              f"{num_layers}")
         if not 0 <= float(dropout) <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1], got {dropout}")
-        if proj_size:
-            raise ValueError(f"{name}: proj_size={proj_size} (LSTM projections) is not supported by minidl")
+        if isinstance(proj_size, (int, np.integer)) and proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        proj_size = _count(name, "proj_size", proj_size)
+        if proj_size >= self.hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
-        self.bidirectional, self.proj_size = bool(bidirectional), 0
+        self.bidirectional, self.proj_size = bool(bidirectional), proj_size
         gates = _GATES[mode] * self.hidden_size
         directions = 2 if self.bidirectional else 1
+        real_hidden = proj_size or self.hidden_size   # the size of h (c keeps hidden_size)
         self._flat_weights_names = []
         for layer in range(self.num_layers):
-            layer_input = self.input_size if layer == 0 else self.hidden_size * directions
+            layer_input = self.input_size if layer == 0 else real_hidden * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = [("weight_ih", (gates, layer_input)), ("weight_hh", (gates, self.hidden_size))]
+                shapes = [("weight_ih", (gates, layer_input)), ("weight_hh", (gates, real_hidden))]
                 if self.bias:
                     shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
+                if proj_size:
+                    shapes += [("weight_hr", (proj_size, self.hidden_size))]
                 for stem, shape in shapes:
                     setattr(self, stem + suffix, Parameter(np.empty(shape, dtype=dt)))
                     self._flat_weights_names.append(stem + suffix)
@@ -76,7 +84,10 @@ class RNNBase(Module):
         if self.mode == "LSTM":
             i, f, g, o = (from_input + from_hidden).chunk(4, 1)
             c = f.sigmoid() * state[1] + i.sigmoid() * g.tanh()
-            return o.sigmoid() * c.tanh(), c
+            h = o.sigmoid() * c.tanh()
+            if self.proj_size:
+                h = h.matmul(getattr(self, f"weight_hr_l{layer}{suffix}").mT)
+            return h, c
         if self.mode == "GRU":
             ir, iz, in_ = from_input.chunk(3, 1)
             hr, hz, hn = from_hidden.chunk(3, 1)
@@ -88,16 +99,20 @@ class RNNBase(Module):
 
     def _initial_state(self, input, hx, batch):
         directions = 2 if self.bidirectional else 1
-        shape = (self.num_layers * directions, batch, self.hidden_size)
-        zeros = Tensor(input.xp.zeros(shape, dtype=input.array.dtype))
+        shape = (self.num_layers * directions, batch, self.proj_size or self.hidden_size)
+        cell_shape = (self.num_layers * directions, batch, self.hidden_size)
         if hx is None:
-            return (zeros, zeros) if self.mode == "LSTM" else zeros
+            zeros = Tensor(input.xp.zeros(shape, dtype=input.array.dtype))
+            if self.mode == "LSTM":
+                return zeros, Tensor(input.xp.zeros(cell_shape, dtype=input.array.dtype))
+            return zeros
         states = hx if self.mode == "LSTM" else (hx,)
         if self.mode == "LSTM" and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise RuntimeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0)")
-        for s in states:
-            if tuple(s.shape) != shape:
-                raise RuntimeError(f"Expected hidden size {shape}, got {list(s.shape)}")
+        for position, (s, expected) in enumerate(zip(states, (shape, cell_shape))):
+            if tuple(s.shape) != expected:
+                which = f"hidden[{position}]" if self.mode == "LSTM" else "hidden"
+                raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
         return tuple(states) if self.mode == "LSTM" else states[0]
 
     def permute_hidden(self, hx, permutation):
@@ -118,7 +133,7 @@ class RNNBase(Module):
     @property
     def all_weights(self):
         """The parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         weights = self._flat_weights
         return [weights[i:i + per] for i in range(0, len(weights), per)]
 
@@ -225,6 +240,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
