@@ -176,3 +176,14 @@ def test_cross_map_lrn2d_window_and_gradients(rng):
     assert gradcheck(layer, (t,)) and gradgradcheck(layer, (t,))
     with pytest.raises(ValueError, match="Expected input to be 4D, got 3D"):
         layer(mdl.ones(2, 3, 4))
+
+
+def test_nll_loss2d_and_native_channel_shuffle(rng):
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
+        loss2d = nn.NLLLoss2d(ignore_index=1)
+    logp = mdl.tensor(rng.standard_normal((2, 3, 4, 5))).log_softmax(1)
+    target = mdl.tensor(rng.integers(0, 3, (2, 4, 5)))
+    assert isinstance(loss2d, nn.NLLLoss)
+    assert loss2d(logp, target).item() == pytest.approx(nn.NLLLoss(ignore_index=1)(logp, target).item())
+    x = mdl.arange(12.0).reshape(1, 4, 3)
+    assert F.native_channel_shuffle(x, 2).numpy()[0, :, 0].tolist() == [0.0, 6.0, 3.0, 9.0]

@@ -214,3 +214,6 @@ __all__ += ["AdaptiveLogSoftmaxWithLoss"]
 from .layers.cross_map_lrn import CrossMapLRN2d  # noqa: E402
 
 __all__ += ["CrossMapLRN2d"]
+from .layers.deprecated import NLLLoss2d  # noqa: E402
+
+__all__ += ["NLLLoss2d"]

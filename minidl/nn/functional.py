@@ -253,3 +253,12 @@ from . import grad  # noqa: E402,F401
 from ._conv_tbc import conv_tbc  # noqa: E402
 
 __all__ += ["conv_tbc"]
+
+
+def native_channel_shuffle(input, groups):
+    """``channel_shuffle`` under the name of PyTorch's native kernel: (*, C, H, W) with C split into ``groups``
+    groups -> the channels interleaved group by group (same shape)."""
+    return channel_shuffle(input, groups)
+
+
+__all__ += ["native_channel_shuffle"]
