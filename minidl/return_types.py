@@ -55,3 +55,6 @@ linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
 linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 linalg_lu = _make("linalg_lu", ("P", "L", "U"))
 __all__ += ["linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu"]
+linalg_ldl_factor = _make("linalg_ldl_factor", ("LD", "pivots"))
+linalg_ldl_factor_ex = _make("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
+__all__ += ["linalg_ldl_factor", "linalg_ldl_factor_ex"]
