@@ -235,3 +235,12 @@ def test_lstm_projections_stacked_packed_and_gradients(rng):
         nn.LSTM(3, 4, proj_size=-1)
     with pytest.raises(ValueError, match="only supported for LSTM"):
         nn.RNNBase("GRU", 3, 4, proj_size=2)
+
+
+def test_rnn_base_mode_and_weight_names():
+    with pytest.raises(ValueError, match="Unrecognized RNN mode: FOO"):
+        nn.RNNBase("FOO", 2, 3)
+    assert nn.LSTM(2, 3, bidirectional=True)._all_weights == [
+        ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
+        ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]]
+    assert repr(nn.RNNBase("LSTM", 2, 3)) == "RNNBase(2, 3)"

@@ -31,6 +31,8 @@ class RNNBase(Module):
         super().__init__()
         name = type(self).__name__
         dev, dt = _factory(device, dtype)
+        if mode not in _GATES:
+            raise ValueError(f"Unrecognized RNN mode: {mode}")
         self.mode = mode
         self.input_size = _count(name, "input_size", input_size)
         self.hidden_size = _count(name, "hidden_size", hidden_size)
@@ -129,6 +131,13 @@ class RNNBase(Module):
     @property
     def _flat_weights(self):
         return [getattr(self, name) for name in self._flat_weights_names]
+
+    @property
+    def _all_weights(self):
+        """The parameter names per layer and direction, as PyTorch's ``_all_weights``."""
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
+        names = self._flat_weights_names
+        return [names[i:i + per] for i in range(0, len(names), per)]
 
     @property
     def all_weights(self):
