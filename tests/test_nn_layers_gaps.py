@@ -187,3 +187,36 @@ def test_nll_loss2d_and_native_channel_shuffle(rng):
     assert loss2d(logp, target).item() == pytest.approx(nn.NLLLoss(ignore_index=1)(logp, target).item())
     x = mdl.arange(12.0).reshape(1, 4, 3)
     assert F.native_channel_shuffle(x, 2).numpy()[0, :, 0].tolist() == [0.0, 6.0, 3.0, 9.0]
+
+
+def test_linear_cross_entropy(rng):
+    x, w, b = rng.standard_normal((6, 5)), rng.standard_normal((4, 5)), rng.standard_normal(4)
+    t = rng.integers(0, 4, 6)
+    logp = log_softmax(x @ w.T + b)
+    loss = F.linear_cross_entropy(mdl.tensor(x), mdl.tensor(w), mdl.tensor(t), linear_bias=mdl.tensor(b))
+    assert loss.item() == pytest.approx(-logp[np.arange(6), t].mean(), abs=1e-12)
+    w3, t3 = rng.standard_normal((4, 3, 5)), rng.integers(0, 4, (6, 3))
+    per_item = F.linear_cross_entropy(mdl.tensor(x), mdl.tensor(w3), mdl.tensor(t3), reduction="none")
+    logits3 = np.einsum("ni,cki->nck", x, w3)
+    logp3 = logits3 - np.log(np.exp(logits3).sum(1, keepdims=True))
+    np.testing.assert_allclose(per_item.numpy(), -np.take_along_axis(logp3, t3[:, None], 1)[:, 0], atol=1e-12)
+    options = nn.LinearCrossEntropyOptions(batch_chunk_size=2, chunking_method=None)
+    chunked = F.linear_cross_entropy(mdl.tensor(x), mdl.tensor(w), mdl.tensor(t), options=options, reduction="sum")
+    assert chunked.item() == pytest.approx(-(log_softmax(x @ w.T))[np.arange(6), t].sum(), abs=1e-12)
+    xt, wt = mdl.tensor(x[:3], requires_grad=True), mdl.tensor(w, requires_grad=True)
+    fn = lambda xt, wt: F.linear_cross_entropy(xt, wt, mdl.tensor(t[:3]), label_smoothing=0.1)  # noqa: E731
+    assert gradcheck(fn, (xt, wt)) and gradgradcheck(fn, (xt, wt))
+    layer = nn.LinearCrossEntropyLoss(5, 4, out_features=(3,), bias=True).double()
+    assert list(layer.state_dict()) == ["linear.weight", "linear.bias"] and layer.linear.out_features == 12
+    expect = F.cross_entropy(layer.linear(mdl.tensor(x)).reshape(6, 4, 3), mdl.tensor(t3))
+    assert layer(mdl.tensor(x), mdl.tensor(t3)).item() == pytest.approx(expect.item(), abs=1e-12)
+    with pytest.raises(ValueError, match="invalid acc_policy"):
+        nn.LinearCrossEntropyOptions(acc_policy="fast")
+    with pytest.raises(ValueError, match="batch_chunk_size must be positive"):
+        nn.LinearCrossEntropyOptions(batch_chunk_size=0)
+    with pytest.raises(RuntimeError, match="expected equal input and linear_weight last dimensions"):
+        F.linear_cross_entropy(mdl.tensor(x), mdl.tensor(w[:, :3]), mdl.tensor(t))
+    with pytest.raises(RuntimeError, match="requires batched input"):
+        F.linear_cross_entropy(mdl.tensor(x[0]), mdl.tensor(w3), mdl.tensor(t3[0]))
+    with pytest.raises(RuntimeError, match="label_smoothing to be in range"):
+        nn.LinearCrossEntropyLoss(5, 4, label_smoothing=2.0)

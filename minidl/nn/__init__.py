@@ -217,3 +217,7 @@ __all__ += ["CrossMapLRN2d"]
 from .layers.deprecated import NLLLoss2d  # noqa: E402
 
 __all__ += ["NLLLoss2d"]
+from ._linear_cross_entropy import LinearCrossEntropyOptions  # noqa: E402
+from .layers.linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402
+
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]

@@ -262,3 +262,6 @@ def native_channel_shuffle(input, groups):
 
 
 __all__ += ["native_channel_shuffle"]
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402
+
+__all__ += ["linear_cross_entropy"]
