@@ -146,3 +146,12 @@ def test_errors():
         F.fractional_max_pool2d(x, 2, 3, _random_samples=mdl.rand(2, 2, 2, dtype=mdl.float64))
     with pytest.raises(RuntimeError, match="output_size must either be a single Int"):
         F.fractional_max_pool2d(x, 2, (3, 3, 3))
+
+
+def test_empty_and_extreme_outputs():
+    x = mdl.randn(1, 2, 7, 7)
+    values, indices = F.fractional_max_pool2d(x, 2, (0, 3), return_indices=True)
+    assert tuple(values.shape) == (1, 2, 0, 3) and tuple(indices.shape) == (1, 2, 0, 3)
+    whole = F.fractional_max_pool2d(x, 7, 1)
+    np.testing.assert_array_equal(whole.numpy()[..., 0, 0], x.numpy().max(axis=(2, 3)))
+    np.testing.assert_array_equal(F.fractional_max_pool2d(x, 1, 7).numpy(), x.numpy())

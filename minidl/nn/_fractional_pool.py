@@ -65,7 +65,7 @@ def _window_argmax(planes, starts, kernel, spatial):
                + np.arange(kernel[axis]).reshape((1, 1) + (1,) * dims + tuple(shape_offset)))
         flat = flat + pos * stride
         stride *= spatial[axis]
-    candidates = flat.reshape(planes.shape[:2] + out + (-1,))
+    candidates = flat.reshape(planes.shape[:2] + out + (int(np.prod(kernel)),))
     batch, channels = planes.shape[:2]
     values = np.take_along_axis(planes, candidates.reshape(batch, channels, -1), axis=2).reshape(candidates.shape)
     if values.shape[-1] == 0:
