@@ -117,7 +117,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     a = _square("ldl_factor_ex", A)
     host = np.array(to_numpy(a.array), copy=True)
     batch, n = host.shape[:-2], host.shape[-1]
-    flat = host.reshape((-1, n, n))
+    flat = host.reshape((int(np.prod(batch)), n, n))
     pivots = np.zeros((flat.shape[0], n), dtype=np.int32)
     info = np.zeros(flat.shape[0], dtype=np.int32)
     for i in range(flat.shape[0]):
@@ -203,10 +203,11 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
         raise RuntimeError(f"torch.linalg.ldl_solve: Incompatible shapes of A and B for the equation AX = B "
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
     batch = tuple(np.broadcast_shapes(tuple(ld.shape[:-2]), tuple(b.shape[:-2])))
-    lds = np.broadcast_to(to_numpy(ld.array), batch + (n, n)).reshape((-1, n, n))
-    pivs = np.broadcast_to(to_numpy(pivots.array), batch + (n,)).reshape((-1, n))
+    count = int(np.prod(batch))
+    lds = np.broadcast_to(to_numpy(ld.array), batch + (n, n)).reshape((count, n, n))
+    pivs = np.broadcast_to(to_numpy(pivots.array), batch + (n,)).reshape((count, n))
     rhs = np.array(np.broadcast_to(to_numpy(b.array).astype(lds.dtype), batch + tuple(b.shape[-2:])), copy=True)
-    flat = rhs.reshape((-1,) + tuple(b.shape[-2:]))
+    flat = rhs.reshape((count,) + tuple(b.shape[-2:]))
     for i in range(flat.shape[0]):
         _sytrs_lower(lds[i], pivs[i], flat[i])
     x = Tensor(ld.xp.asarray(rhs))

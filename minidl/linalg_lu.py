@@ -97,7 +97,7 @@ def _permutation_from_pivots(pivots, m):
     """The row order (..., m) that the 1-based LAPACK swaps ``pivots`` (..., k) apply: A[perm] = L U."""
     piv = np.asarray(pivots.numpy()).astype(np.int64) - 1
     batch, k = piv.shape[:-1], piv.shape[-1]
-    flat = piv.reshape(-1, k)
+    flat = piv.reshape(int(np.prod(batch)), k)
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
     for j in range(k):

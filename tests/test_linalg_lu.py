@@ -136,3 +136,14 @@ def test_householder_product(rng):
         mdl.linalg.householder_product(t64(a[0].T), t64(tau[0]))
     with pytest.raises(RuntimeError, match="does not match input dtype"):
         mdl.linalg.householder_product(t64(a[0]), mdl.tensor(tau[0], dtype=mdl.float32))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3), (3, 0), (0, 4)])
+def test_empty_matrices(shape):
+    m, n = shape[-2:]
+    k = min(m, n)
+    LU, pivots, info = mdl.linalg.lu_factor_ex(mdl.zeros(*shape, dtype=mdl.float64))
+    P, L, U = mdl.linalg.lu(mdl.zeros(*shape, dtype=mdl.float64))
+    assert tuple(LU.shape) == shape and tuple(pivots.shape) == shape[:-2] + (k,)
+    assert tuple(info.shape) == shape[:-2] and tuple(P.shape) == shape[:-2] + (m, m)
+    assert tuple(L.shape) == shape[:-2] + (m, k) and tuple(U.shape) == shape[:-2] + (k, n)

@@ -31,7 +31,7 @@ def lu_decompose(a):
     a = np.array(to_numpy(a), copy=True)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     k = min(m, n)
-    flat = a.reshape((-1, m, n))
+    flat = a.reshape((int(np.prod(batch)), m, n))
     count = flat.shape[0]
     rows = np.arange(count)
     pivots = np.zeros((count, k), dtype=np.int32)
