@@ -126,3 +126,6 @@ __all__ += ["amp", "autocast", "is_autocast_enabled"]
 __all__ += ["distributions", "cpu"]
 __all__ += [n for n in _math_names + _shape_names + _stats_names + _random_names + _linalg_names
                          + _more_names if n not in __all__]
+from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
+
+__all__ += ["lu", "lu_solve", "lu_unpack"]

@@ -58,3 +58,6 @@ __all__ += ["linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu"]
 linalg_ldl_factor = _make("linalg_ldl_factor", ("LD", "pivots"))
 linalg_ldl_factor_ex = _make("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
 __all__ += ["linalg_ldl_factor", "linalg_ldl_factor_ex"]
+lu_unpack = _make("lu_unpack", ("P", "L", "U"))
+_lu_with_info = _make("_lu_with_info", ("LU", "pivots", "info"))
+__all__ += ["lu_unpack"]

@@ -147,3 +147,28 @@ def test_empty_matrices(shape):
     assert tuple(LU.shape) == shape and tuple(pivots.shape) == shape[:-2] + (k,)
     assert tuple(info.shape) == shape[:-2] and tuple(P.shape) == shape[:-2] + (m, m)
     assert tuple(L.shape) == shape[:-2] + (m, k) and tuple(U.shape) == shape[:-2] + (k, n)
+
+
+def test_top_level_lu_unpack_and_deprecated_forms(rng):
+    a = rng.standard_normal((2, 5, 3))
+    LU, pivots = mdl.linalg.lu_factor(t64(a))
+    P, L, U = mdl.lu_unpack(LU, pivots)
+    assert type(mdl.lu_unpack(LU, pivots)).__name__ == "lu_unpack"
+    np.testing.assert_allclose(P.numpy() @ L.numpy() @ U.numpy(), a, atol=1e-12)
+    reference = mdl.linalg.lu(t64(a))
+    for got, want in zip((P, L, U), reference):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert [tuple(t.shape) for t in mdl.lu_unpack(LU, pivots, unpack_data=False)] == [(2, 5, 5), (0,), (0,)]
+    assert [tuple(t.shape) for t in mdl.lu_unpack(LU, pivots, unpack_pivots=False)] == [(0,), (2, 5, 3), (2, 3, 3)]
+    packed = t64(LU.numpy(), grad=True)
+    unpack = lambda packed: mdl.lu_unpack(packed, pivots)[1:]  # noqa: E731
+    assert gradcheck(unpack, (packed,)) and gradgradcheck(unpack, (packed,))
+    with pytest.raises(RuntimeError, match="torch.int32"):
+        mdl.lu_unpack(LU, pivots.long())
+    square, b = rng.standard_normal((4, 4)), rng.standard_normal((4, 2))
+    with pytest.warns(UserWarning, match="torch.lu is deprecated"):
+        LU4, pivots4, infos = mdl.lu(t64(square), get_infos=True)
+    assert infos.item() == 0
+    with pytest.warns(UserWarning, match="arguments reversed"):
+        x = mdl.lu_solve(t64(b), LU4, pivots4)
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(square, b), atol=1e-12)
