@@ -220,3 +220,33 @@ def test_linear_cross_entropy(rng):
         F.linear_cross_entropy(mdl.tensor(x[0]), mdl.tensor(w3), mdl.tensor(t3[0]))
     with pytest.raises(RuntimeError, match="label_smoothing to be in range"):
         nn.LinearCrossEntropyLoss(5, 4, label_smoothing=2.0)
+
+
+def test_torch_nn_modules_import_paths():
+    from minidl.nn.common_types import _size_2_t  # noqa: F401
+    from minidl.nn.modules.batchnorm import _BatchNorm
+    from minidl.nn.modules.conv import Conv2d
+    from minidl.nn.modules.loss import _Loss, _WeightedLoss
+    from minidl.nn.modules.rnn import RNNBase
+    from minidl.nn.modules.utils import (
+        _list_with_default,
+        _pair,
+        _quadruple,
+        _reverse_repeat_tuple,
+        _single,
+        _triple,
+        consume_prefix_in_state_dict_if_present,
+    )
+    assert Conv2d is nn.Conv2d and RNNBase is nn.RNNBase and nn.modules.Linear is nn.Linear
+    assert isinstance(nn.BatchNorm2d(3), _BatchNorm) and issubclass(nn.CrossEntropyLoss, _WeightedLoss)
+    assert issubclass(nn.MSELoss, _Loss) and nn.modules.pooling.FractionalMaxPool2d is nn.FractionalMaxPool2d
+    assert (_single(2), _pair(3), _triple((1, 2, 3)), _quadruple(0)) == ((2,), (3, 3), (1, 2, 3), (0, 0, 0, 0))
+    assert _reverse_repeat_tuple((1, 2), 2) == (2, 2, 1, 1)
+    assert _list_with_default([None, 4], [8, 5, 6]) == [5, 4]
+    state = {"module.weight": 1, "module.sub.bias": 2, "other": 3}
+    consume_prefix_in_state_dict_if_present(state, "module.")
+    assert state == {"weight": 1, "sub.bias": 2, "other": 3}
+    model = nn.Sequential(nn.Linear(2, 2))
+    wrapped = {"module." + k: v for k, v in model.state_dict().items()}
+    consume_prefix_in_state_dict_if_present(wrapped, "module.")
+    model.load_state_dict(wrapped)
