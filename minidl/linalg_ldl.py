@@ -138,7 +138,7 @@ def ldl_factor(A, *, hermitian=False, out=None):
     """``(LD, pivots)``: the Bunch-Kaufman LDL^T factorisation of symmetric A (see :func:`ldl_factor_ex`); a
     RuntimeError when D is singular."""
     LD, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
-    flat = np.asarray(info.numpy()).reshape(-1)
+    flat = to_numpy(info.array).reshape(-1)
     if flat.any():
         k = int(flat[flat != 0][0])
         raise RuntimeError(f"torch.linalg.ldl_factor: D[{k - 1}, {k - 1}] is zero: the matrix is singular and "

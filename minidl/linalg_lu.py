@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import return_types
+from .backend import to_numpy
 from .ops import math as _math
 from .ops.linalg_lu import LuPart, lu_decompose, permutation_matrix
 from .tensor import Tensor, as_tensor
@@ -74,7 +75,7 @@ def lu_factor(A, *, pivot=True, out=None):
     """``(LU, pivots)``: the packed LU factorisation of A (..., m, n) with partial pivoting (see
     :func:`lu_factor_ex`); a RuntimeError if a zero pivot makes U singular. Differentiable in A."""
     a, result, pivots, info = _factor("lu_factor", A, pivot)
-    flat = np.asarray(info).reshape(-1)
+    flat = to_numpy(info).reshape(-1)
     if flat.size and (flat != 0).any():
         j = int(flat[flat != 0][0])
         raise RuntimeError(f"torch.linalg.lu_factor: U[{j},{j}] is zero and using it on lu_solve would result in a "
@@ -95,7 +96,7 @@ def lu(A, *, pivot=True, out=None):
 
 def _permutation_from_pivots(pivots, m):
     """The row order (..., m) that the 1-based LAPACK swaps ``pivots`` (..., k) apply: A[perm] = L U."""
-    piv = np.asarray(pivots.numpy()).astype(np.int64) - 1
+    piv = to_numpy(pivots.array).astype(np.int64) - 1
     batch, k = piv.shape[:-1], piv.shape[-1]
     flat = piv.reshape(int(np.prod(batch)), k)
     perm = np.tile(np.arange(m), (flat.shape[0], 1))

@@ -14,6 +14,7 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl import functions
+from minidl.backend import to_numpy
 from minidl.nn.containers import ModuleList, Sequential
 from minidl.nn.layers.linear import Linear
 from minidl.nn.module import Module
@@ -89,7 +90,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         batched = target_.ndim > 0
         input = input_ if batched else input_.unsqueeze(0)
-        target = np.asarray(target_.numpy()).reshape(-1).astype(np.int64)
+        target = to_numpy(target_.array).reshape(-1).astype(np.int64)
         if target.size and (target.min() < 0 or target.max() >= self.n_classes):
             raise RuntimeError(f"Target values should be in [0, {self.n_classes - 1}], but values in range "
                                f"[{target.min()}, {target.max()}] were found. ")
@@ -139,11 +140,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         batched = input.ndim > 1
         x = input if batched else input.unsqueeze(0)
         head_output = self.head(x)
-        output = np.asarray(head_output.argmax(1).numpy()).astype(np.int64)
+        output = to_numpy(head_output.argmax(1).array).astype(np.int64)
         outside = output >= self.shortlist_size
         if outside.any():
             where = x.xp.asarray(np.nonzero(outside)[0])
             full = self._get_full_log_prob(x[where], head_output[where])
-            output[outside] = np.asarray(full.argmax(1).numpy())
+            output[outside] = to_numpy(full.argmax(1).array)
         result = Tensor(x.xp.asarray(output))
         return result if batched else result.squeeze(0)

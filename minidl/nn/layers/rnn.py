@@ -13,6 +13,7 @@ import numpy as np
 
 import minidl.nn.functional as F
 from minidl import functions
+from minidl.backend import to_numpy
 from minidl.nn import init
 from minidl.nn.layers._utils import _count, _factory, _place
 from minidl.nn.module import Module, Parameter
@@ -202,7 +203,7 @@ class RNNBase(Module):
         if data.ndim != 2 or data.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
                                f"{data.shape[-1] if data.ndim else 0}")
-        batch_sizes = [int(b) for b in np.asarray(input.batch_sizes.numpy()).reshape(-1)]
+        batch_sizes = [int(b) for b in to_numpy(input.batch_sizes.array).reshape(-1)]
         if hx is not None:
             hx = self.permute_hidden(hx, input.sorted_indices)
         state0 = self._initial_state(data, hx, batch_sizes[0])

@@ -215,7 +215,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     """
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence(): sequence must be a PackedSequence, got {type(sequence).__name__}")
-    batch_sizes = np.asarray(sequence.batch_sizes.numpy()).astype(np.int64)
+    batch_sizes = to_numpy(sequence.batch_sizes.array).astype(np.int64)
     max_length = int(batch_sizes.size)
     if total_length is not None:
         if total_length < max_length:
