@@ -250,3 +250,27 @@ def test_torch_nn_modules_import_paths():
     wrapped = {"module." + k: v for k, v in model.state_dict().items()}
     consume_prefix_in_state_dict_if_present(wrapped, "module.")
     model.load_state_dict(wrapped)
+
+
+def test_sdpa_kernel_switch(rng):
+    from minidl.nn.attention import SDPBackend, sdpa_kernel
+    q = mdl.tensor(rng.standard_normal((2, 3, 5, 4)))
+    expect = F.scaled_dot_product_attention(q, q, q).numpy()
+    assert int(SDPBackend.MATH) == 0 and int(SDPBackend.ERROR) == -1 and int(SDPBackend.OVERRIDEABLE) == 4
+    with sdpa_kernel([SDPBackend.MATH, SDPBackend.EFFICIENT_ATTENTION]) as state:
+        assert state == {}
+        np.testing.assert_array_equal(F.scaled_dot_product_attention(q, q, q).numpy(), expect)
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):  # PyTorch's CPU flash kernel: 4-D inputs, no dropout
+        np.testing.assert_allclose(F.scaled_dot_product_attention(q, q, q).numpy(), expect)
+        with pytest.raises(RuntimeError, match="No viable backend"):
+            F.scaled_dot_product_attention(q, q, q, dropout_p=0.1)
+        with pytest.raises(RuntimeError, match="No viable backend"):
+            F.scaled_dot_product_attention(q[0], q[0], q[0])
+        with sdpa_kernel(SDPBackend.EFFICIENT_ATTENTION):
+            with pytest.raises(RuntimeError, match="No viable backend"):
+                F.scaled_dot_product_attention(q, q, q)
+        F.scaled_dot_product_attention(q, q, q)  # the outer block's set is back
+    F.scaled_dot_product_attention(q[0], q[0], q[0], dropout_p=0.1)  # and all backends after it
+    with pytest.raises(AssertionError, match="instance of SDPBackend"):
+        with sdpa_kernel("math"):
+            pass

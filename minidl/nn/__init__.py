@@ -221,4 +221,4 @@ from ._linear_cross_entropy import LinearCrossEntropyOptions  # noqa: E402
 from .layers.linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402
 
 __all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
-from . import common_types, modules  # noqa: E402,F401
+from . import attention, common_types, modules  # noqa: E402,F401
