@@ -235,6 +235,10 @@ def test_lstm_projections_stacked_packed_and_gradients(rng):
         nn.LSTM(3, 4, proj_size=-1)
     with pytest.raises(ValueError, match="only supported for LSTM"):
         nn.RNNBase("GRU", 3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="only supported for LSTM, not RNN or GRU"):
+        nn.GRU(3, 4, proj_size=2)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'size'"):
+        nn.RNN(3, 4, size=2)
 
 
 def test_rnn_base_mode_and_weight_names():
