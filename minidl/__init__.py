@@ -158,3 +158,7 @@ __all__ += ["channels_last", "channels_last_3d", "contiguous_format", "layout", 
             "blackman_window", "hamming_window", "hann_window", "kaiser_window"]
 __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names + _inplace_names + _view_copy_names
             + _surface_more_names if n not in __all__]
+
+from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
+
+__all__ += ["lu", "lu_solve", "lu_unpack"]

@@ -463,3 +463,11 @@ def tensorsolve(A, B, dims=None, *, out=None):
     rows = int(np.prod(b.array.shape))
     x = solve(_shape.reshape(a, rows, int(np.prod(x_shape))), _shape.reshape(b, rows))
     return _shape.reshape(x, *x_shape)
+
+
+from .linalg_lu import householder_product, lu, lu_factor, lu_factor_ex, lu_solve  # noqa: E402
+
+__all__ += ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product"]
+from .linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
+
+__all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]

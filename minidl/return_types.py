@@ -52,3 +52,14 @@ linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular
 histogram = _make("histogram", ("hist", "bin_edges"))
 nanmedian = _make("nanmedian")
 frexp = _make("frexp", ("mantissa", "exponent"))
+
+linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _make("linalg_lu", ("P", "L", "U"))
+__all__ += ["linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu"]
+linalg_ldl_factor = _make("linalg_ldl_factor", ("LD", "pivots"))
+linalg_ldl_factor_ex = _make("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
+__all__ += ["linalg_ldl_factor", "linalg_ldl_factor_ex"]
+lu_unpack = _make("lu_unpack", ("P", "L", "U"))
+_lu_with_info = _make("_lu_with_info", ("LU", "pivots", "info"))
+__all__ += ["lu_unpack"]

@@ -523,10 +523,10 @@ def test_recurrent_layers_api():
         "RNN(3, 4, num_layers=2, bias=False, dropout=0.5)")
     bound = 1 / np.sqrt(20)
     assert all(float(p.abs().max()) <= bound for p in lstm.parameters())
-    with pytest.raises(RuntimeError, match="expected hidden size"):
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
         nn.GRU(3, 4)(torch.zeros(5, 2, 3), torch.zeros(1, 3, 4))
-    with pytest.raises(ValueError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
     x = torch.randn(4, 2, 3, dtype=torch.float64, requires_grad=True)
     gru = nn.GRU(3, 2).double()
     assert torch.autograd.gradcheck(lambda x: gru(x)[0], (x,))

@@ -198,3 +198,27 @@ __all__ += ["parameter", "UninitializedParameter", "UninitializedBuffer", "LazyL
 from .layers.ctc_loss import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
+from .layers.rnn import RNNBase  # noqa: E402
+
+__all__ += ["RNNBase"]
+from .layers.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
+from ._buffer import Buffer, Container  # noqa: E402
+
+__all__ += ["Buffer", "Container"]
+from . import grad  # noqa: E402,F401
+from .layers.adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]
+from .layers.cross_map_lrn import CrossMapLRN2d  # noqa: E402
+
+__all__ += ["CrossMapLRN2d"]
+from .layers.deprecated import NLLLoss2d  # noqa: E402
+
+__all__ += ["NLLLoss2d"]
+from ._linear_cross_entropy import LinearCrossEntropyOptions  # noqa: E402
+from .layers.linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402
+
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
+from . import attention, common_types, modules  # noqa: E402,F401

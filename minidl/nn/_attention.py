@@ -111,6 +111,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     have fewer heads (dim -3) than query, each shared by a group of query heads.
     """
     _check_inputs(query, key, value)
+    from .attention import _check_backend  # the backends that sdpa_kernel left enabled
+    _check_backend(query, dropout_p)
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:

@@ -238,3 +238,30 @@ __all__ += ["ctc_loss"]
 from ._grid_sample import affine_grid, grid_sample  # noqa: E402
 
 __all__ += ["affine_grid", "grid_sample"]
+# ---- fractional max pooling ----
+from ._fractional_pool import (  # noqa: E402
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
+
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+            "fractional_max_pool3d_with_indices"]
+# ---- conv_tbc, the convolution-gradient module ----
+from . import grad  # noqa: E402,F401
+from ._conv_tbc import conv_tbc  # noqa: E402
+
+__all__ += ["conv_tbc"]
+
+
+def native_channel_shuffle(input, groups):
+    """``channel_shuffle`` under the name of PyTorch's native kernel: (*, C, H, W) with C split into ``groups``
+    groups -> the channels interleaved group by group (same shape)."""
+    return channel_shuffle(input, groups)
+
+
+__all__ += ["native_channel_shuffle"]
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402
+
+__all__ += ["linear_cross_entropy"]

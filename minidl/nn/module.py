@@ -210,6 +210,8 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
                                 "(a Module or None is expected)")
             modules[name] = None
+        elif getattr(value, "_is_buffer", False) and isinstance(value, Tensor):  # nn.Buffer(...), as PyTorch
+            self.register_buffer(name, value, persistent=getattr(value, "persistent", True))
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' "
