@@ -274,3 +274,18 @@ def test_sdpa_kernel_switch(rng):
     with pytest.raises(AssertionError, match="instance of SDPBackend"):
         with sdpa_kernel("math"):
             pass
+
+
+@pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0), (0, 0)])
+def test_linear_with_zero_features_backward(in_features, out_features):
+    # PyTorch allows empty Linear layers (AdaptiveLogSoftmaxWithLoss makes one when
+    # in_features // div_value ** k is 0); their gradients are zeros of the right shapes
+    layer = nn.Linear(in_features, out_features)
+    x = mdl.randn(2, 5, in_features, requires_grad=True)
+    y = layer(x)
+    assert tuple(y.shape) == (2, 5, out_features)
+    (y.sum() + x.sum()).backward()
+    assert tuple(x.grad.shape) == (2, 5, in_features) and float(x.grad.sum()) == 2 * 5 * in_features
+    assert tuple(layer.weight.grad.shape) == (out_features, in_features)
+    assert tuple(layer.bias.grad.shape) == (out_features,)
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), np.full(out_features, 10.0))
