@@ -76,6 +76,15 @@ SECTIONS = [
     ("minidl.autograd.functional", "Jacobians and Hessians (`minidl.autograd.functional`)", None, set()),
     ("minidl.nn.parameter", "Parameters (`minidl.nn.parameter`)", None, set()),
     ("minidl.utils.checkpoint", "Activation checkpointing (`minidl.utils.checkpoint`)", None, set()),
+    ("minidl.func", "Function transforms (`minidl.func`, as `torch.func`)", None, set()),
+    ("minidl.autograd.graph", "Saved-tensor and multi-gradient hooks (`minidl.autograd.graph`)", None, set()),
+    ("minidl.nn.utils.rnn", "Packed sequences (`minidl.nn.utils.rnn`)", None, set()),
+    ("minidl.nn.utils.parametrize", "Parametrizations (`minidl.nn.utils.parametrize`)", None, set()),
+    ("minidl.nn.utils.parametrizations", "Built-in parametrizations (`minidl.nn.utils.parametrizations`)", None,
+     set()),
+    ("minidl.nn.utils.fusion", "Conv/linear and batch-norm fusion (`minidl.nn.utils.fusion`)", None, set()),
+    ("minidl.nn.grad", "Convolution gradients (`minidl.nn.grad`, also `F.grad`)", None, set()),
+    ("minidl.nn.attention", "Attention backends (`minidl.nn.attention`)", None, set()),
 ]
 
 # Classes whose public methods and properties get their own entries.
@@ -91,7 +100,6 @@ MEMBERS = [
 # Tensor attributes that are plain instance attributes (no property to read a docstring from).
 INSTANCE_ATTRIBUTES = {
     "minidl.Tensor": {
-        "data": "The backend array: a `numpy.ndarray` on the CPU, a `cupy.ndarray` on the GPU.",
         "grad": "The accumulated gradient, a `Tensor` of the same shape, or `None` before any "
                 "`backward()`. May be assigned directly.",
         "requires_grad": "Whether operations on this tensor are recorded for `backward()`.",
@@ -101,6 +109,18 @@ INSTANCE_ATTRIBUTES = {
 
 # Data (not callables): what the docstring would say.
 CONSTANTS = {
+    "minidl.channels_last": "`minidl.channels_last`: the NHWC memory format (`x.to(memory_format=...)`, "
+                            "`x.is_contiguous(memory_format=...)`, `model.to(memory_format=...)`), as PyTorch's.",
+    "minidl.channels_last_3d": "`minidl.channels_last_3d`: the NDHWC memory format of 5-D tensors.",
+    "minidl.contiguous_format": "`minidl.contiguous_format`: C-contiguous (row-major) memory, the default format.",
+    "minidl.preserve_format": "`minidl.preserve_format`: keep the input's layout (the default of `clone`, "
+                              "`*_like` and `to`).",
+    "minidl.strided": "`minidl.strided`: the dense strided layout, the `layout` of every minidl tensor.",
+    "minidl.pi": "`minidl.pi`: the float 3.141592653589793, as `torch.pi`.",
+    "minidl.e": "`minidl.e`: the float 2.718281828459045, as `torch.e`.",
+    "minidl.inf": "`minidl.inf`: the float infinity, as `torch.inf`.",
+    "minidl.nan": "`minidl.nan`: the float NaN, as `torch.nan`.",
+    "minidl.newaxis": "`minidl.newaxis`: `None`, for indexing (`x[:, minidl.newaxis]`), as `torch.newaxis`.",
     "minidl.float32": "`minidl.float32` (alias `minidl.float`), equal to `numpy.dtype('float32')`: the default.",
     "minidl.float64": "`minidl.float64` (alias `minidl.double`), equal to `numpy.dtype('float64')`.",
     "minidl.float16": "`minidl.float16` (alias `minidl.half`), equal to `numpy.dtype('float16')`.",
