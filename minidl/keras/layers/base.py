@@ -39,6 +39,8 @@ class _KerasVariableAPI:
     """Keras' Variable interface: ``name``, ``path``, ``shape`` (Keras' layout), ``dtype``,
     ``trainable``, ``numpy()`` (a copy in Keras' layout), ``assign(value)``, ``value``."""
 
+    name = None      # Keras' variable name, set per instance (shadows Tensor.name, PyTorch's read-only None)
+
     def _setup(self, layer, name, attr, to_keras=None, from_keras=None):
         self._layer, self.name, self._attr = layer, name, attr
         self._to_keras, self._from_keras = to_keras, from_keras
