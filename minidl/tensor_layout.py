@@ -20,17 +20,13 @@ __all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last
            "layout", "strided"]
 
 
-class memory_format:
-    """How a tensor's elements are ordered in memory (PyTorch's ``torch.memory_format``).
-
-    The four instances are module constants; the type cannot be instantiated
-    from Python, as in PyTorch.
-    """
+class _NamedConstant:
+    """A type whose only instances are module constants, named ``minidl.<name>``, as PyTorch's."""
 
     __slots__ = ("_name",)
 
     def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create 'minidl.memory_format' instances")
+        raise TypeError(f"cannot create 'minidl.{cls.__name__}' instances")
 
     @classmethod
     def _make(cls, name):
@@ -43,6 +39,16 @@ class memory_format:
 
     def __reduce__(self):
         return self._name
+
+
+class memory_format(_NamedConstant):
+    """How a tensor's elements are ordered in memory (PyTorch's ``torch.memory_format``).
+
+    The four instances are module constants; the type cannot be instantiated
+    from Python, as in PyTorch.
+    """
+
+    __slots__ = ()
 
 
 contiguous_format = memory_format._make("contiguous_format")
@@ -51,25 +57,10 @@ channels_last_3d = memory_format._make("channels_last_3d")
 preserve_format = memory_format._make("preserve_format")
 
 
-class layout:
+class layout(_NamedConstant):
     """How a tensor's data is stored (PyTorch's ``torch.layout``); minidl has only ``minidl.strided``."""
 
-    __slots__ = ("_name",)
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create 'minidl.layout' instances")
-
-    @classmethod
-    def _make(cls, name):
-        obj = object.__new__(cls)
-        obj._name = name
-        return obj
-
-    def __repr__(self):
-        return f"minidl.{self._name}"
-
-    def __reduce__(self):
-        return self._name
+    __slots__ = ()
 
 
 strided = layout._make("strided")
