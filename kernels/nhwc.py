@@ -194,15 +194,16 @@ def maxpool_backward(dy, argmax, n, c, h, w):
     return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
-def _partials(m, c):
+def _partials(m, c, count=2):
+    """``count`` float64 (blocks, C) arrays for the partial sums of M rows."""
     blocks = max(1, -(-m // ROWS_PER_PARTIAL))
-    return np.empty((blocks, c)), np.empty((blocks, c))
+    return tuple(np.empty((blocks, c)) for _ in range(count))
 
 
 def sum_rows(x_rows):
     """Per-channel sum of (M, C) rows (float64 partial sums over fixed blocks of rows), in x's dtype."""
     compile_numba()
-    s1 = np.empty((max(1, -(-x_rows.shape[0] // ROWS_PER_PARTIAL)), x_rows.shape[1]))
+    (s1,) = _partials(*x_rows.shape, count=1)
     _sum_rows(x_rows, s1)
     return s1.sum(axis=0).astype(x_rows.dtype)
 

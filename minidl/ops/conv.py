@@ -72,7 +72,7 @@ class Linear(Function):
     def backward(self, g):
         x = self.x
         gx = _threads.matmul(g, self.w) if self.needs_input_grad[0] else None
-        rows = g.size // g.shape[-1] if g.shape[-1] else int(np.prod(g.shape[:-1]))
+        rows = int(np.prod(g.shape[:-1]))
         g2 = g.reshape(rows, g.shape[-1])           # explicit rows: reshape(-1, 0) fails for 0 features
         gw = _threads.matmul(g2.T, x.reshape(rows, x.shape[-1])) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
