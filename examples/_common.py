@@ -120,6 +120,9 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
                    choices=("none", "flip", "crop-flip"),
                    help="training augmentation: horizontal flips, or random 4-px-padded crops + "
                         "flips (--augment alone)")
+    p.add_argument("--tta", default="none", choices=("none", "flip"),
+                   help="test-time augmentation: 'flip' scores each test image by the mean softmax of it "
+                        "and its horizontal mirror (the single-view accuracy is reported beside it)")
     p.add_argument("--seed", type=_number(int, 0), default=0)
     p.add_argument("--init-weights", default=None, metavar="H5",
                    help="start from the weights in this checkpoint (e.g. an earlier run's best.h5, "
@@ -390,6 +393,12 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
 
     logits = predict(model, test_dl, device=device)
     y_true = np.asarray(test.targets)
+    single_view = None
+    if getattr(args, "tta", "none") == "flip":
+        single_view = float(metrics.accuracy(logits, y_true))
+        mirrored = data.DataLoader(test, batch_size=test_dl.batch_size,
+                                   transform=compose(eval_transform, data.transforms.RandomHorizontalFlip(p=1.0)))
+        logits = flip_averaged_log_probs(logits, predict(model, mirrored, device=device))
     y_pred = logits.argmax(axis=1)
     summary = {
         "test_accuracy": float(metrics.accuracy(logits, y_true)),
@@ -402,6 +411,9 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
         "world_size": world,
         "global_batch_size": world * args.batch_size,
     }
+    if single_view is not None:
+        summary["tta"] = "flip"
+        summary["test_accuracy_single_view"] = single_view
     if resume:
         summary["resumed_from"] = {"checkpoint": str(resume), "epoch": initial_epoch}
     if len(classes) > 5:
@@ -429,9 +441,25 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
     with mio.atomic_path(out / "summary.json") as tmp:
         Path(tmp).write_text(json.dumps(summary, indent=2, default=str) + "\n")
     top5 = f", top-5 {summary['test_top5_accuracy']:.2%}" if "test_top5_accuracy" in summary else ""
+    if single_view is not None:
+        top5 += f" (flip TTA; single view {single_view:.2%})"
     print(f"test accuracy {summary['test_accuracy']:.2%}{top5} after {epochs_run} epochs, "
           f"{summary['wall_time_s']:.0f} s; outputs in {out}/", flush=True)
     return summary
+
+
+def flip_averaged_log_probs(logits, logits_mirrored):
+    """log of the mean softmax of two views (N, classes) -> (N, classes): log((p + p_mirrored) / 2).
+
+    The result is itself a valid logits array: its softmax is the averaged
+    probabilities and its cross-entropy the averaged view's negative log-likelihood.
+    """
+    def softmax(z):
+        z = np.asarray(z, dtype=np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    mean = (softmax(logits) + softmax(logits_mirrored)) / 2
+    return np.log(np.maximum(mean, np.finfo(np.float64).tiny)).astype(np.float32)
 
 
 def fail(message: str) -> None:
@@ -480,9 +508,10 @@ def resume_from(path, model, optimizer, callbacks, csv_path) -> tuple:
 
 
 def write_plots(out, history, y_true, y_pred, logits, test, classes, n_worst=16):
-    """curves.png, confusion_matrix.png, worst_errors.png (and classification_report.txt)."""
+    """curves.png (when an epoch ran), confusion_matrix.png, worst_errors.png (and classification_report.txt)."""
     names = [str(c) for c in classes]
-    viz.plot_history(history, out / "curves.png")
+    if history.history.get("loss"):      # --epochs 0 only evaluates (e.g. --init-weights with --tta)
+        viz.plot_history(history, out / "curves.png")
     cm = metrics.confusion_matrix(y_true, y_pred, num_classes=len(classes))
     viz.plot_confusion_matrix(cm, out / "confusion_matrix.png", class_names=names)
     (out / "classification_report.txt").write_text(

@@ -136,3 +136,40 @@ def test_init_weights_starts_from_a_checkpoint(tmp_path):
                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert other.returncode == 2
     assert "best.h5" in other.stderr and "Traceback" not in other.stderr
+
+
+def test_flip_averaged_log_probs_is_the_log_of_the_mean_softmax():
+    common = load_example("_common")
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(7, 5)) * 4, rng.normal(size=(7, 5)) * 4
+
+    def softmax(z):
+        e = np.exp(z - z.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+    out = common.flip_averaged_log_probs(a, b)
+    assert out.shape == (7, 5) and out.dtype == np.float32
+    np.testing.assert_allclose(np.exp(out), (softmax(a) + softmax(b)) / 2, rtol=1e-6)
+    np.testing.assert_allclose(out, common.flip_averaged_log_probs(b, a))   # the views are symmetric
+    same = common.flip_averaged_log_probs(a, a)                               # one view twice: its log-softmax
+    np.testing.assert_allclose(same, np.log(softmax(a)), rtol=1e-5, atol=1e-6)
+
+
+def test_tta_flip_reevaluates_a_checkpoint_without_training(tmp_path):
+    """--epochs 0 --init-weights best.h5 --tta flip: the single view equals the training run's test
+    accuracy, the flip-averaged accuracy is reported beside it, and no curves are drawn for 0 epochs."""
+    first, again = tmp_path / "first", tmp_path / "again"
+    base = [sys.executable, str(EXAMPLES / "cifar10_wallace.py"), "--dataset", "shapes", "--kind", "basic",
+            "--base-filters", "8", *TINY]
+    assert subprocess.run(base + ["--out", str(first)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path).returncode == 0
+    proc = subprocess.run(base[:-6] + ["--epochs", "0", "--verbose", "0", "--tta", "flip",
+                                       "--init-weights", str(first / "best.h5"), "--out", str(again)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    trained = json.loads((first / "summary.json").read_text())
+    summary = json.loads((again / "summary.json").read_text())
+    assert summary["epochs"] == 0 and summary["tta"] == "flip"
+    assert summary["test_accuracy_single_view"] == trained["test_accuracy"]
+    assert 0.0 <= summary["test_accuracy"] <= 1.0
+    assert "flip TTA; single view" in proc.stdout
+    assert not (again / "curves.png").exists() and (again / "confusion_matrix.png").is_file()
