@@ -51,7 +51,7 @@ import numpy as np
 from minidl import config
 from minidl.backend import get_array_module
 
-from . import _numba
+from . import _numba, _threads
 from ._dispatch import implementation
 from ._numba import gather, prange, uint64
 from .shapes import DirectConvGeometry, check_float, check_nchw
@@ -94,16 +94,21 @@ def blas_single_threaded():
 def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     """Whether Winograd is the faster convolution for this layer under ``conv_algorithm="auto"``.
 
-    True for NumPy arrays with the Numba kernels and one BLAS thread
-    (:func:`blas_single_threaded`), where :func:`winograd_applicable` holds and
-    both channel counts are at least ``WINOGRAD_MIN_CHANNELS``. GPU arrays
-    always use im2col + cuBLAS GEMMs.
+    True for NumPy arrays with the Numba kernels where every GEMM runs on one
+    BLAS thread -- BLAS single-threaded (:func:`blas_single_threaded`), or the
+    intra-op scheme splitting the batch over ``T > 1`` of minidl's threads, each
+    with one-thread BLAS (``config.intra_op_parallel``,
+    ``kernels._threads.intra_op_threads``) -- where :func:`winograd_applicable`
+    holds and both channel counts are at least ``WINOGRAD_MIN_CHANNELS``.
+    GPU arrays always use im2col + cuBLAS GEMMs.
     """
-    if get_array_module(x) is not np or config.cpu_kernels != "numba" or not blas_single_threaded():
+    if get_array_module(x) is not np or config.cpu_kernels != "numba":
         return False
     if not winograd_applicable(x.shape, w_shape, stride, padding, dilation, groups):
         return False
-    return min(int(w_shape[0]), int(w_shape[1])) >= WINOGRAD_MIN_CHANNELS
+    if min(int(w_shape[0]), int(w_shape[1])) < WINOGRAD_MIN_CHANNELS:
+        return False
+    return blas_single_threaded() or _threads.intra_op_threads(x) > 1
 
 
 def _tiles(g):
@@ -422,12 +427,29 @@ def _geometry(name, x_shape, w_shape, padding):
     return g
 
 
-def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
+def _image_ranges(n, threads, array):
+    """The image ranges that run side by side: ``threads`` contiguous ones for NumPy arrays, else one."""
+    return _threads.parts_of(n, threads if isinstance(array, np.ndarray) else 1)
+
+
+def _run_ranges(task, ranges, array):
+    """``[task(i) for each range]``: one range on the calling thread, several as a ``kernels._threads`` section
+    (BLAS on one thread, the Numba transforms' serial twins)."""
+    if len(ranges) == 1:
+        return [task(0)]
+    if implementation(array) == "numba":
+        compile_numba()                   # once, before the parts start
+    return _threads.run(task, len(ranges))
+
+
+def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, threads=1):
     """3x3 stride-1 convolution by Winograd F(2x2, 3x3): x (N, C, H, W), w (O, C, 3, 3) -> (N, O, OH, OW).
 
     ``y[n, o, oy, ox] = bias[o] + sum_{c, i, j} w[o, c, i, j] * xpad[n, c, oy + i, ox + j]``
     (PyTorch's cross-correlation), ``padding`` an int pair, ``bias`` (O,) optional.
-    Images go in chunks whose transformed tiles fit ``budget_bytes``.
+    Images go in chunks whose transformed tiles fit ``budget_bytes``. ``threads`` > 1
+    (NumPy arrays): the batch is split into that many contiguous ranges of images,
+    each run on one of minidl's threads with one-thread BLAS (``kernels._threads.run``).
     """
     check_nchw("conv2d_winograd_forward", x)
     check_float("conv2d_winograd_forward", x)
@@ -441,24 +463,33 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
     ut = _weight_transform(w.astype(x.dtype, copy=False))
     y = xp.empty(g.y_shape, dtype=x.dtype)
     chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes)
-    v = m = None
-    for n0 in range(0, g.n, chunk):
-        xs = x[n0:n0 + chunk]
-        t = xs.shape[0] * th * tw
-        if v is None or v.shape[2] != t:
-            v = xp.empty((16, g.c, t), dtype=x.dtype)
-            m = xp.empty((16, g.o, t), dtype=x.dtype)
-        to_tiles(xs, g.ph, g.pw, th, tw, v)
-        xp.matmul(ut, v, out=m)                                        # (16, O, T)
-        from_tiles(m, y[n0:n0 + chunk], bias, th, tw)
+    ranges = _image_ranges(g.n, threads, x)
+
+    def one_range(i):
+        lo, hi = ranges[i]
+        v = m = None
+        for n0 in range(lo, hi, chunk):
+            n1 = min(hi, n0 + chunk)
+            t = (n1 - n0) * th * tw
+            if v is None or v.shape[2] != t:
+                v = xp.empty((16, g.c, t), dtype=x.dtype)
+                m = xp.empty((16, g.o, t), dtype=x.dtype)
+            to_tiles(x[n0:n1], g.ph, g.pw, th, tw, v)
+            xp.matmul(ut, v, out=m)                                    # (16, O, T)
+            from_tiles(m, y[n0:n1], bias, th, tw)
+
+    _run_ranges(one_range, ranges, x)
     return y
 
 
-def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20):
+def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20,
+                             threads=1):
     """Gradients of :func:`conv2d_winograd_forward` (without the bias): dy (N, O, OH, OW) -> ``(dx, dw)``.
 
     The exact adjoint of the forward algorithm (see the module docstring); dx
-    has x's shape, dw w's shape, either None when not asked for.
+    has x's shape, dw w's shape, either None when not asked for. ``threads`` as
+    in the forward pass; each range sums its own dU^T, and the partial sums are
+    added in range order, so the result does not depend on timing.
     """
     check_nchw("conv2d_winograd_backward", dy)
     check_float("conv2d_winograd_backward", dy)
@@ -473,24 +504,36 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     th, tw = _tiles(g)
     dtype = dy.dtype
     ut = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
-    dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
     dx = xp.empty((g.n, g.c, g.h, g.w), dtype=dtype) if need_input else None
     chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes)
-    v = dm = dv = part = None
-    for n0 in range(0, g.n, chunk):
-        n1 = min(g.n, n0 + chunk)
-        t = (n1 - n0) * th * tw
-        if dm is None or dm.shape[2] != t:
-            dm = xp.empty((16, g.o, t), dtype=dtype)
-            v = xp.empty((16, g.c, t), dtype=dtype) if need_weight else None
-            dv = xp.empty((16, g.c, t), dtype=dtype) if need_input else None
-        grad_from_tiles(dy[n0:n1], th, tw, dm)
-        if need_weight:
-            to_tiles(x[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
-            part = xp.matmul(dm, v.transpose(0, 2, 1), out=part)      # (16, O, C)
-            dut += part
-        if need_input:
-            xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)               # (16, C, T)
-            grad_to_tiles(dv, dx[n0:n1], g.ph, g.pw, th, tw)
-    dw = _weight_grad_transform(dut, w.shape) if need_weight else None
+    ranges = _image_ranges(g.n, threads, dy)
+
+    def one_range(i):
+        lo, hi = ranges[i]
+        dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
+        v = dm = dv = part = None
+        for n0 in range(lo, hi, chunk):
+            n1 = min(hi, n0 + chunk)
+            t = (n1 - n0) * th * tw
+            if dm is None or dm.shape[2] != t:
+                dm = xp.empty((16, g.o, t), dtype=dtype)
+                v = xp.empty((16, g.c, t), dtype=dtype) if need_weight else None
+                dv = xp.empty((16, g.c, t), dtype=dtype) if need_input else None
+            grad_from_tiles(dy[n0:n1], th, tw, dm)
+            if need_weight:
+                to_tiles(x[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
+                part = xp.matmul(dm, v.transpose(0, 2, 1), out=part)  # (16, O, C)
+                dut += part
+            if need_input:
+                xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)           # (16, C, T)
+                grad_to_tiles(dv, dx[n0:n1], g.ph, g.pw, th, tw)
+        return dut
+
+    partial = _run_ranges(one_range, ranges, dy)
+    dw = None
+    if need_weight:
+        dut = partial[0]
+        for more in partial[1:]:
+            dut += more
+        dw = _weight_grad_transform(dut, w.shape)
     return dx, dw

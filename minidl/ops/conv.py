@@ -37,7 +37,8 @@ matrix: there the GEMMs would be thin and memory-bound, and
 direct path the kernels also add the bias and sum its gradient inside their
 own passes (``minidl.config.fuse_conv_bias``, default on).
 
-With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
+With one BLAS thread (or under ``intra_op_parallel``'s batch split, where each thread's
+GEMMs run on one BLAS thread), 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
 (``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
 in 16 batched GEMMs between Numba tile transforms). :func:`choose_algorithm`
 is the one rule that picks among the three; ``"winograd"`` forces Winograd
@@ -112,9 +113,13 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
       (``kernels.winograd_applicable``), im2col otherwise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
       (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
-      faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
-      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
-      array, im2col + GEMM.
+      faster than im2col (``kernels.winograd_suited``: NumPy arrays, at least
+      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out, every GEMM on one BLAS thread: BLAS
+      single-threaded, or ``config.intra_op_parallel`` splitting the batch over T > 1 threads of
+      minidl's own, each with one-thread BLAS); everything else, and every CuPy array, im2col + GEMM.
+
+    Under ``config.intra_op_parallel`` with T > 1 threads, im2col and Winograd layers alike split
+    their batch into T contiguous ranges of images, one thread each (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
@@ -139,7 +144,8 @@ class Conv2d(Function):
         self.direct = self.algorithm == "direct"
         if self.algorithm == "winograd":
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
-            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes())
+            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(),
+                                                   threads=_threads.intra_op_threads(x))
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             self.fused_bias = config.fuse_conv_bias
@@ -245,7 +251,8 @@ class Conv2d(Function):
             need = self.needs_input_grad
             gb = kernels.channel_sum(g) if len(need) > 2 and need[2] else None
             gx, gw = kernels.conv2d_winograd_backward(g, self.x, self.w, self.args[0], need_input=need[0],
-                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes())
+                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes(),
+                                                      threads=_threads.intra_op_threads(g))
             return gx, gw, gb
         if self.direct:
             need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
