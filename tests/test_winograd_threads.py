@@ -1,9 +1,9 @@
 """Winograd F(2x2, 3x3) inside config.intra_op_parallel's batch split (kernels/winograd.py, kernels/_threads.py).
 
-Each of T threads runs the single-threaded Winograd path (one-thread BLAS, the transforms' serial Numba
-twins) on its own contiguous range of images; the weight-gradient partial sums are added in range order.
-The threaded results must equal the single-threaded ones to rounding (1e-12 in float64), pass gradcheck,
-and be the same bits from run to run; ``auto`` must pick Winograd under the scheme as with one BLAS thread.
+Under the scheme each chunk's 16 frequency GEMMs are split over T threads (one-thread BLAS each), the
+transforms running as Numba loops in between; every frequency's products are computed whole by one thread,
+so the threaded results equal the single-threaded ones (asserted to 1e-12 in float64, and bit for bit on
+the kernels), pass gradcheck, and are the same bits from run to run.
 
 The part count is forced to 3 (``force_parts``) so the pool runs on any machine, also a 1-core one.
 """
@@ -127,12 +127,15 @@ def test_auto_picks_winograd_under_the_scheme(force_parts, monkeypatch):
 
 
 def test_transforms_run_their_serial_twins_inside_a_section(force_parts):
-    winograd.compile_numba()
-    for name in ("_wino_input", "_wino_output", "_wino_grad_output", "_wino_grad_input"):
-        kernel = getattr(winograd, name)
-        assert kernel.serial.py_func.__qualname__.endswith("__serial"), name
+    """A Winograd convolution called inside a section (nested) runs serial transforms and equals the outer one."""
+    from minidl.kernels import winograd_nhwc, winograd_planes
+    for family in (winograd_planes, winograd_nhwc):
+        family.compile_numba()
+        kernels_ = [getattr(family, name) for name in family._NUMBA_KERNELS]
+        assert all(k.serial.py_func.__qualname__.endswith("__serial") for k in kernels_)
     rng = np.random.default_rng(0)
-    x, w = rng.standard_normal((4, 3, 5, 5)), rng.standard_normal((2, 3, 3, 3))
-    want = kernels.conv2d_winograd_forward(x, w, (1, 1))
-    got = _threads.run(lambda i: kernels.conv2d_winograd_forward(x[2 * i:2 * i + 2], w, (1, 1)), 2)
-    np.testing.assert_array_equal(np.concatenate(got), want)
+    w = rng.standard_normal((2, 3, 3, 3))
+    for x in (rng.standard_normal((4, 3, 5, 5)), kernels.to_channels_last(rng.standard_normal((4, 3, 5, 5)))):
+        want = kernels.conv2d_winograd_forward(x, w, (1, 1))
+        got = _threads.run(lambda i, x=x: kernels.conv2d_winograd_forward(x[2 * i:2 * i + 2], w, (1, 1), threads=2), 2)
+        np.testing.assert_array_equal(np.concatenate(got), want)

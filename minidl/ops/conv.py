@@ -40,7 +40,8 @@ own passes (``minidl.config.fuse_conv_bias``, default on).
 With one BLAS thread (or under ``intra_op_parallel``'s batch split, where each thread's
 GEMMs run on one BLAS thread), 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
 (``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
-in 16 batched GEMMs between Numba tile transforms). :func:`choose_algorithm`
+in 16 batched GEMMs between Numba tile transforms). Its output, and dx, keep x's
+layout: a channels-last x (under ``config.channels_last``) gives channels-last y. :func:`choose_algorithm`
 is the one rule that picks among the three; ``"winograd"`` forces Winograd
 where it applies. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
 used under ``create_graph``) compute their own products with im2col.
@@ -143,6 +144,9 @@ class Conv2d(Function):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)
         self.direct = self.algorithm == "direct"
         if self.algorithm == "winograd":
+            # the output follows x's layout: channels-last x stays so under config.channels_last (CPU only)
+            if kernels.is_channels_last(x) and (not config.channels_last or is_device_array(x)):
+                x = get_array_module(x).ascontiguousarray(x)
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(),
                                                    threads=_threads.intra_op_threads(x))
