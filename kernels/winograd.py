@@ -93,6 +93,9 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
 # Re-measured on the quiet machine (in-process A/B of the training step, one thread, auto with and
 # without Winograd): from 32 channels N2 1.13x and N4 1.25x slower, N6 0.94x; from 128 channels
 # N2 1.04x, N4 1.02x, N6 0.95x; from 256 channels N2 and N4 unchanged (1.00x), N6 0.93x. So 256.
+# Under intra_op_parallel with two threads (each GEMM on one BLAS thread), N6's step with Winograd on its
+# 256/512-channel layers took 1.23-1.50x im2col's in four in-process A/Bs (batch split or frequency split,
+# NCHW or channels-last tiles; loaded machine), so auto keeps im2col there.
 WINOGRAD_MIN_CHANNELS = 256
 
 
@@ -105,21 +108,18 @@ def blas_single_threaded():
 def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     """Whether Winograd is the faster convolution for this layer under ``conv_algorithm="auto"``.
 
-    True for NumPy arrays with the Numba kernels where every GEMM runs on one
-    BLAS thread -- BLAS single-threaded (:func:`blas_single_threaded`), or the
-    intra-op scheme splitting the batch over ``T > 1`` of minidl's threads, each
-    with one-thread BLAS (``config.intra_op_parallel``,
-    ``kernels._threads.intra_op_threads``) -- where :func:`winograd_applicable`
-    holds and both channel counts are at least ``WINOGRAD_MIN_CHANNELS``.
-    GPU arrays always use im2col + cuBLAS GEMMs.
+    True for NumPy arrays with the Numba kernels and one BLAS thread
+    (:func:`blas_single_threaded`), where :func:`winograd_applicable` holds and
+    both channel counts are at least ``WINOGRAD_MIN_CHANNELS``. GPU arrays
+    always use im2col + cuBLAS GEMMs. With two BLAS threads, also under
+    ``config.intra_op_parallel`` (where forced Winograd splits its GEMMs over the
+    threads, :func:`_by_frequency`), im2col measured faster on N6 (1.25x).
     """
-    if get_array_module(x) is not np or config.cpu_kernels != "numba":
+    if get_array_module(x) is not np or config.cpu_kernels != "numba" or not blas_single_threaded():
         return False
     if not winograd_applicable(x.shape, w_shape, stride, padding, dilation, groups):
         return False
-    if min(int(w_shape[0]), int(w_shape[1])) < WINOGRAD_MIN_CHANNELS:
-        return False
-    return blas_single_threaded() or _threads.intra_op_threads(x) > 1
+    return min(int(w_shape[0]), int(w_shape[1])) >= WINOGRAD_MIN_CHANNELS
 
 
 def _tiles(g):

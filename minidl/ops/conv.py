@@ -37,8 +37,7 @@ matrix: there the GEMMs would be thin and memory-bound, and
 direct path the kernels also add the bias and sum its gradient inside their
 own passes (``minidl.config.fuse_conv_bias``, default on).
 
-With one BLAS thread (or under ``intra_op_parallel``'s batch split, where each thread's
-GEMMs run on one BLAS thread), 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
+With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
 (``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
 in 16 batched GEMMs between Numba tile transforms). Its output, and dx, keep x's
 layout: a channels-last x (under ``config.channels_last``) gives channels-last y. :func:`choose_algorithm`
@@ -114,13 +113,14 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
       (``kernels.winograd_applicable``), im2col otherwise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
       (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
-      faster than im2col (``kernels.winograd_suited``: NumPy arrays, at least
-      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out, every GEMM on one BLAS thread: BLAS
-      single-threaded, or ``config.intra_op_parallel`` splitting the batch over T > 1 threads of
-      minidl's own, each with one-thread BLAS); everything else, and every CuPy array, im2col + GEMM.
+      faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
+      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
+      array, im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``,
+      im2col measured faster than Winograd on these layers, so ``auto`` keeps im2col there.
 
-    Under ``config.intra_op_parallel`` with T > 1 threads, im2col and Winograd layers alike split
-    their batch into T contiguous ranges of images, one thread each (``kernels._threads``).
+    Under ``config.intra_op_parallel`` with T > 1 threads, im2col layers split their batch into T
+    ranges of images and (forced) Winograd layers their 16 frequency GEMMs into T ranges, one thread
+    each with one-thread BLAS (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
