@@ -6,6 +6,7 @@ module                 kernels
 ``unfold``             ``im2col``, ``col2im``
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
 ``winograd``           ``conv2d_winograd_forward``, ``conv2d_winograd_backward``, ``winograd_suited``
+``winograd_planes``    Winograd's tile transforms on NCHW memory (``winograd_nhwc``: on channels-last memory)
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_sum``, ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``,
                        ``channel_combine``

@@ -1,11 +1,13 @@
 """Winograd F(2x2, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: reference, Numba, dispatch.
 
 ``conv2d_winograd_forward(x (N,C,H,W), w (O,C,3,3), padding, bias=None) -> (N,O,OH,OW)`` and
-``conv2d_winograd_backward(dy, x, w, padding, need_input, need_weight) -> (dx, dw)``.
+``conv2d_winograd_backward(dy, x, w, padding, need_input, need_weight) -> (dx, dw)``; the rule
+``winograd_suited`` and the drivers live here, the tile transforms in ``winograd_planes`` (NCHW) and
+``winograd_nhwc`` (channels last).
 
 The output is cut into 2x2 tiles, tile t reading the 4x4 patch d of the
 padded input at (2*ty, 2*tx). With Lavin & Gray's matrices (``BT``, ``G``,
-``AT`` below) one tile of one output channel is::
+``AT`` in ``winograd_planes``) one tile of one output channel is::
 
     y_tile = AT [ sum_c (G w[o, c] G^T) * (BT d[c] BT^T) ] AT^T     (* elementwise, 4x4)
 
@@ -14,7 +16,7 @@ product. With V (16, C, T) the transformed input tiles of T tiles and
 U^T (16, O, C) the transformed weights, M[k] = U^T[k] @ V[k] (O, T): 16 GEMMs,
 16*T*C*O multiply-adds where im2col needs 36*T*C*O (2.25x fewer). M keeps
 each output channel's tiles contiguous, so the output transform writes the
-NCHW planes directly (no transposing copy). The backward pass is this
+NCHW planes directly (no transposing copy; channels last, see below). The backward pass is this
 algorithm's exact adjoint: with dM[k] = A dy_tile A^T (16, O, T) (the output
 transform transposed),
 
@@ -37,10 +39,22 @@ dx and dw <= 1.5e-8; im2col + GEMM in float32 gave up to 2.7e-7 / 1.1e-8 /
 replaces here. The tests assert :data:`FLOAT32_ERROR_BOUND` = 1e-6 (about 8
 float32 epsilons) for all three on random odd-sized inputs, positive and signed.
 
-The Numba kernels are the tile transforms (one image plane per work item,
-contiguous reads and writes); the GEMMs are ``xp.matmul`` on the stacked
-frequencies, so CuPy arrays run the vectorised reference transforms and
-cuBLAS (no CUDA kernel of its own).
+Memory layouts: the tile transforms come in two families, chosen by x's
+layout. ``kernels/winograd_planes.py`` works plane by plane on NCHW memory,
+with V (16, C, T) as above; ``kernels/winograd_nhwc.py`` works on
+channels-last memory (``kernels.is_channels_last(x)``, what im2col
+convolutions produce under ``config.channels_last``), with the tiles
+transposed, V (16, T, C), M = V U (T, O), so that every transform reads and
+writes runs of contiguous channels and y (and, backward, dx) come out in x's
+layout with no transposing copy; dy is read in place in either layout. The
+Numba kernels are the tile transforms; the GEMMs are ``xp.matmul`` on the
+stacked frequencies, so CuPy arrays run the vectorised reference transforms
+and cuBLAS (no CUDA kernel of its own).
+
+With ``threads`` > 1 (``config.intra_op_parallel``, see ``minidl.ops.conv``) the
+16 GEMMs of each chunk are split into ranges of frequencies, one per thread of
+``kernels._threads``, each thread's GEMMs on one BLAS thread (:func:`_by_frequency`);
+the transforms are Numba ``prange`` loops on the same threads in between.
 """
 from __future__ import annotations
 
@@ -51,19 +65,16 @@ import numpy as np
 from minidl import config
 from minidl.backend import get_array_module
 
-from . import _numba
+from . import _threads, winograd_nhwc, winograd_planes
 from ._dispatch import implementation
-from ._numba import gather, prange, uint64
+from .layout import empty_in_layout, is_channels_last
 from .shapes import DirectConvGeometry, check_float, check_nchw
+from .winograd_planes import G
 
 __all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
            "blas_single_threaded",
            "FLOAT32_ERROR_BOUND", "WINOGRAD_MIN_CHANNELS"]
 
-# F(2x2, 3x3): y = AT [(G g G^T) * (BT d BT^T)] AT^T
-BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
-G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
-AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 
 # max |float32 - float64| / scale for y, dx and dw (the scales are in the module docstring), asserted by the tests
 FLOAT32_ERROR_BOUND = 1e-6
@@ -82,6 +93,9 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
 # Re-measured on the quiet machine (in-process A/B of the training step, one thread, auto with and
 # without Winograd): from 32 channels N2 1.13x and N4 1.25x slower, N6 0.94x; from 128 channels
 # N2 1.04x, N4 1.02x, N6 0.95x; from 256 channels N2 and N4 unchanged (1.00x), N6 0.93x. So 256.
+# Under intra_op_parallel with two threads (each GEMM on one BLAS thread), N6's step with Winograd on its
+# 256/512-channel layers took 1.23-1.50x im2col's in four in-process A/Bs (batch split or frequency split,
+# NCHW or channels-last tiles; loaded machine), so auto keeps im2col there.
 WINOGRAD_MIN_CHANNELS = 256
 
 
@@ -97,7 +111,9 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     True for NumPy arrays with the Numba kernels and one BLAS thread
     (:func:`blas_single_threaded`), where :func:`winograd_applicable` holds and
     both channel counts are at least ``WINOGRAD_MIN_CHANNELS``. GPU arrays
-    always use im2col + cuBLAS GEMMs.
+    always use im2col + cuBLAS GEMMs. With two BLAS threads, also under
+    ``config.intra_op_parallel`` (where forced Winograd splits its GEMMs over the
+    threads, :func:`_by_frequency`), im2col measured faster on N6 (1.25x).
     """
     if get_array_module(x) is not np or config.cpu_kernels != "numba" or not blas_single_threaded():
         return False
@@ -111,283 +127,7 @@ def _tiles(g):
     return (g.oh + 1) // 2, (g.ow + 1) // 2
 
 
-# --- 1. NumPy reference transforms (vectorised; written against xp) -------------------
-
-def _input_numpy(x, ph, pw, th, tw, v):
-    # v (16, C, n*TH*TW): v[4a+b, c, t] = (BT d BT^T)[a, b] for tile t's 4x4 patch d of plane c
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    xpad = xp.zeros((n, c, 2 * th + 2, 2 * tw + 2), dtype=x.dtype)
-    xpad[:, :, ph:ph + h, pw:pw + w] = x
-    d = xp.stack([xp.stack([xpad[:, :, i:i + 2 * th:2, j:j + 2 * tw:2] for j in range(4)]) for i in range(4)])
-    bt = xp.asarray(BT, dtype=x.dtype)
-    tv = xp.einsum("ai,ijnctu,bj->abcntu", bt, d, bt)
-    v[...] = tv.reshape(16, c, -1)
-
-
-def _output_numpy(m, y, bias, th, tw):
-    # y (n, O, OH, OW) = AT M AT^T per tile, cropped; m (16, O, n*TH*TW)
-    xp = get_array_module(m)
-    n, o, oh, ow = y.shape
-    at = xp.asarray(AT, dtype=m.dtype)
-    full = xp.einsum("ra,abontu,sb->notrus", at, m.reshape(4, 4, o, n, th, tw), at)
-    y[...] = full.reshape(n, o, 2 * th, 2 * tw)[:, :, :oh, :ow]
-    if bias is not None:
-        y += bias.reshape(1, -1, 1, 1)
-
-
-def _grad_output_numpy(dy, th, tw, dm):
-    # dm (16, O, n*TH*TW) = AT^T dy_tile AT (the output transform transposed), dy zero-extended to whole tiles
-    xp = get_array_module(dy)
-    n, o, oh, ow = dy.shape
-    full = xp.zeros((n, o, 2 * th, 2 * tw), dtype=dy.dtype)
-    full[:, :, :oh, :ow] = dy
-    at = xp.asarray(AT, dtype=dy.dtype)
-    tm = xp.einsum("ra,notrus,sb->abontu", at, full.reshape(n, o, th, 2, tw, 2), at)
-    dm[...] = tm.reshape(16, o, -1)
-
-
-def _grad_input_numpy(dv, dx, ph, pw, th, tw):
-    # dx (n, C, H, W) = the padded-plane sum over tiles of BT^T dV BT, cropped; dv (16, C, n*TH*TW)
-    xp = get_array_module(dv)
-    n, c, h, w = dx.shape
-    bt = xp.asarray(BT, dtype=dv.dtype)
-    dd = xp.einsum("ai,abcntu,bj->ijnctu", bt, dv.reshape(4, 4, c, n, th, tw), bt)
-    dxpad = xp.zeros((n, c, 2 * th + 2, 2 * tw + 2), dtype=dv.dtype)
-    for i in range(4):
-        for j in range(4):
-            dxpad[:, :, i:i + 2 * th:2, j:j + 2 * tw:2] += dd[i, j]
-    dx[...] = dxpad[:, :, ph:ph + h, pw:pw + w]
-
-
-# --- 2. Numba CPU kernels -------------------------------------------------------------
-# One (image, channel) plane per work item: the plane is copied into a zeroed
-# scratch of whole tiles ((2TH+2) x (2TW+2)), so the tile loops need no bounds
-# checks; each tile row is one loop over tx that reads the scratch with step 2
-# and writes the 16 frequency rows contiguously.
-
-def _wino_input(x, ph, pw, th, tw, v):
-    # v[k, c, b*TH*TW + t] = (BT d BT^T)[k // 4, k % 4] for the 4x4 patch d of tile t of plane (b, c)
-    n, c, h, w = x.shape
-    tiles = th * tw
-    wp = 2 * tw + 2
-    for q in prange(n * c):
-        b = q // c
-        ci = q % c
-        pad = np.zeros((2 * th + 2, wp), dtype=x.dtype)
-        for yy in range(h):
-            gather(pad[ph + yy], pw, x[b, ci, yy], 0, 1, w)
-        rows = np.empty((4, wp), dtype=x.dtype)
-        local = np.empty((16, tiles), dtype=x.dtype)
-        for ty in range(th):
-            r0 = pad[2 * ty]
-            r1 = pad[2 * ty + 1]
-            r2 = pad[2 * ty + 2]
-            r3 = pad[2 * ty + 3]
-            for j in range(uint64(wp)):            # BT d, along whole rows
-                rows[0, j] = r0[j] - r2[j]
-                rows[1, j] = r1[j] + r2[j]
-                rows[2, j] = r2[j] - r1[j]
-                rows[3, j] = r1[j] - r3[j]
-            base = uint64(ty * tw)
-            for a in range(4):                     # (BT d) BT^T, tile by tile
-                s = rows[a]
-                l0 = local[4 * a]
-                l1 = local[4 * a + 1]
-                l2 = local[4 * a + 2]
-                l3 = local[4 * a + 3]
-                for tx in range(uint64(tw)):
-                    x0 = tx + tx
-                    l0[base + tx] = s[x0] - s[x0 + 2]
-                    l1[base + tx] = s[x0 + 1] + s[x0 + 2]
-                    l2[base + tx] = s[x0 + 2] - s[x0 + 1]
-                    l3[base + tx] = s[x0 + 1] - s[x0 + 3]
-        for k in range(16):
-            gather(v[k, ci], b * tiles, local[k], 0, 1, tiles)
-
-
-def _wino_output(m, bias, th, tw, y):
-    # y[b, o] = bias[o] + AT M AT^T per tile, cropped to (OH, OW); m (16, O, n*TH*TW)
-    n, o_, oh, ow = y.shape
-    tiles = th * tw
-    for q in prange(n * o_):
-        b = q // o_
-        o = q % o_
-        bo = bias[o]
-        pair = np.empty((2, 2 * tw), dtype=y.dtype)
-        p0 = pair[0]
-        p1 = pair[1]
-        m0, m1, m2, m3 = m[0, o], m[1, o], m[2, o], m[3, o]
-        m4, m5, m6, m7 = m[4, o], m[5, o], m[6, o], m[7, o]
-        m8, m9, m10, m11 = m[8, o], m[9, o], m[10, o], m[11, o]
-        m12, m13, m14, m15 = m[12, o], m[13, o], m[14, o], m[15, o]
-        for ty in range(th):
-            base = uint64(b * tiles + ty * tw)
-            for tx in range(uint64(tw)):
-                t = base + tx
-                # AT M: rows u0 = M0 + M1 + M2, u1 = M1 - M2 - M3 (M_a the a-th row of the 4x4 tile)
-                u00 = m0[t] + m4[t] + m8[t]
-                u01 = m1[t] + m5[t] + m9[t]
-                u02 = m2[t] + m6[t] + m10[t]
-                u03 = m3[t] + m7[t] + m11[t]
-                u10 = m4[t] - m8[t] - m12[t]
-                u11 = m5[t] - m9[t] - m13[t]
-                u12 = m6[t] - m10[t] - m14[t]
-                u13 = m7[t] - m11[t] - m15[t]
-                x0 = tx + tx
-                p0[x0] = bo + u00 + u01 + u02
-                p0[x0 + 1] = bo + u01 - u02 - u03
-                p1[x0] = bo + u10 + u11 + u12
-                p1[x0 + 1] = bo + u11 - u12 - u13
-            gather(y[b, o, 2 * ty], 0, p0, 0, 1, ow)
-            if 2 * ty + 1 < oh:
-                gather(y[b, o, 2 * ty + 1], 0, p1, 0, 1, ow)
-
-
-def _wino_grad_output(dy, th, tw, dm):
-    # dm[k, o, b*TH*TW + t] = (AT^T g AT)[k // 4, k % 4] for the 2x2 tile g of dy[b, o] (zero beyond the plane)
-    n, o_, oh, ow = dy.shape
-    tiles = th * tw
-    for q in prange(n * o_):
-        b = q // o_
-        o = q % o_
-        full = np.zeros((2 * th, 2 * tw), dtype=dy.dtype)
-        for yy in range(oh):
-            gather(full[yy], 0, dy[b, o, yy], 0, 1, ow)
-        local = np.empty((16, tiles), dtype=dy.dtype)
-        for ty in range(th):
-            g0 = full[2 * ty]
-            g1 = full[2 * ty + 1]
-            base = uint64(ty * tw)
-            for tx in range(uint64(tw)):
-                x0 = tx + tx
-                a00 = g0[x0]
-                a01 = g0[x0 + 1]
-                a10 = g1[x0]
-                a11 = g1[x0 + 1]
-                # AT^T g: each tile column (g0, g1) becomes (g0, g0 + g1, g0 - g1, -g1)
-                c10 = a00 + a10
-                c11 = a01 + a11
-                c20 = a00 - a10
-                c21 = a01 - a11
-                t = base + tx
-                local[0, t] = a00
-                local[1, t] = a00 + a01
-                local[2, t] = a00 - a01
-                local[3, t] = -a01
-                local[4, t] = c10
-                local[5, t] = c10 + c11
-                local[6, t] = c10 - c11
-                local[7, t] = -c11
-                local[8, t] = c20
-                local[9, t] = c20 + c21
-                local[10, t] = c20 - c21
-                local[11, t] = -c21
-                local[12, t] = -a10
-                local[13, t] = -a10 - a11
-                local[14, t] = a11 - a10
-                local[15, t] = a11
-        for k in range(16):
-            gather(dm[k, o], b * tiles, local[k], 0, 1, tiles)
-
-
-def _wino_grad_input(dv, ph, pw, th, tw, dx):
-    # dx[b, c] = sum over tiles of BT^T dV BT added at the tile's 4x4 patch, cropped by the padding
-    n, c, h, w = dx.shape
-    tiles = th * tw
-    for q in prange(n * c):
-        b = q // c
-        ci = q % c
-        pad = np.zeros((2 * th + 2, 2 * tw + 2), dtype=dx.dtype)
-        for ty in range(th):
-            y0 = 2 * ty
-            r0 = pad[y0]
-            r1 = pad[y0 + 1]
-            r2 = pad[y0 + 2]
-            r3 = pad[y0 + 3]
-            t0 = uint64(b * tiles + ty * tw)
-            for tx in range(uint64(tw)):
-                t = t0 + tx
-                # BT^T acting on a 4-vector v: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3); first along b (columns)
-                e00 = dv[0, ci, t]
-                e01 = dv[1, ci, t] - dv[2, ci, t] + dv[3, ci, t]
-                e02 = -dv[0, ci, t] + dv[1, ci, t] + dv[2, ci, t]
-                e03 = -dv[3, ci, t]
-                e10 = dv[4, ci, t]
-                e11 = dv[5, ci, t] - dv[6, ci, t] + dv[7, ci, t]
-                e12 = -dv[4, ci, t] + dv[5, ci, t] + dv[6, ci, t]
-                e13 = -dv[7, ci, t]
-                e20 = dv[8, ci, t]
-                e21 = dv[9, ci, t] - dv[10, ci, t] + dv[11, ci, t]
-                e22 = -dv[8, ci, t] + dv[9, ci, t] + dv[10, ci, t]
-                e23 = -dv[11, ci, t]
-                e30 = dv[12, ci, t]
-                e31 = dv[13, ci, t] - dv[14, ci, t] + dv[15, ci, t]
-                e32 = -dv[12, ci, t] + dv[13, ci, t] + dv[14, ci, t]
-                e33 = -dv[15, ci, t]
-                x0 = 2 * tx
-                # then along a (rows): row0 += e0, row1 += e1 - e2 + e3, row2 += -e0 + e1 + e2, row3 -= e3
-                r0[x0] += e00
-                r0[x0 + 1] += e01
-                r0[x0 + 2] += e02
-                r0[x0 + 3] += e03
-                r1[x0] += e10 - e20 + e30
-                r1[x0 + 1] += e11 - e21 + e31
-                r1[x0 + 2] += e12 - e22 + e32
-                r1[x0 + 3] += e13 - e23 + e33
-                r2[x0] += -e00 + e10 + e20
-                r2[x0 + 1] += -e01 + e11 + e21
-                r2[x0 + 2] += -e02 + e12 + e22
-                r2[x0 + 3] += -e03 + e13 + e23
-                r3[x0] -= e30
-                r3[x0 + 1] -= e31
-                r3[x0 + 2] -= e32
-                r3[x0 + 3] -= e33
-        for yy in range(h):
-            for xx in range(w):
-                dx[b, ci, yy, xx] = pad[ph + yy, pw + xx]
-
-
-_NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
-                  for name in ("_wino_input", "_wino_output", "_wino_grad_output", "_wino_grad_input")}
-
-_numba_compiled = False
-
-
-def compile_numba():
-    """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    if not _numba_compiled:
-        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
-
-
-def _input_numba(x, ph, pw, th, tw, v):
-    compile_numba()
-    _wino_input(x, ph, pw, th, tw, v)
-
-
-def _output_numba(m, y, bias, th, tw):
-    compile_numba()
-    start = np.zeros(y.shape[1], dtype=y.dtype) if bias is None else np.ascontiguousarray(bias, dtype=y.dtype)
-    _wino_output(m, start, th, tw, y)
-
-
-def _grad_output_numba(dy, th, tw, dm):
-    compile_numba()
-    _wino_grad_output(dy, th, tw, dm)
-
-
-def _grad_input_numba(dv, dx, ph, pw, th, tw):
-    compile_numba()
-    _wino_grad_input(dv, ph, pw, th, tw, dx)
-
-
-# (input, output, grad_output, grad_input) transforms per implementation
-_TRANSFORMS = {"numpy": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy),
-               "numba": (_input_numba, _output_numba, _grad_output_numba, _grad_input_numba),
-               "cuda": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy)}
-
-
-# --- 3. driver: weight transforms, chunks of images, the 16 GEMMs ----------------------
+# --- the driver: weight transforms, chunks of images, the 16 GEMMs (transforms: winograd_planes/_nhwc) ---
 
 def _weight_transform(w):
     """U^T (16, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // 4, k % 4] for w (O, C, 3, 3); one GEMM with kron(G, G)."""
@@ -422,12 +162,71 @@ def _geometry(name, x_shape, w_shape, padding):
     return g
 
 
-def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
+def _by_frequency(gemms, threads, array):
+    """``gemms(k0, k1)`` over the 16 frequencies: ``threads`` ranges side by side (``kernels._threads.run``,
+    BLAS on one thread) for NumPy arrays, else one call.
+
+    Each frequency's products are computed whole by one thread, the same single-threaded GEMM calls
+    as without the split, so the results are the same bits for any thread count. (Splitting the batch
+    instead, each thread running the whole path on its images, halves every GEMM's rows and sums
+    partial weight gradients; on N6 it measured slower, 1.32x against this split's 1.25x of im2col.)
+    """
+    ranges = _threads.parts_of(16, threads if isinstance(array, np.ndarray) else 1)
+    if len(ranges) == 1:
+        gemms(0, 16)
+    else:
+        _threads.run(lambda i: gemms(*ranges[i]), len(ranges))
+
+
+class _Layout:
+    """How one call lays out its arrays: NCHW planes (``winograd_planes``) or channels-last (``winograd_nhwc``).
+
+    Planes: the transforms take (N, C, H, W) arrays and tiles (16, channels, T),
+    and the GEMMs are M = U^T V, dU^T = dM V^T, dV = U dM. Channels last: the
+    transforms take (N, H, W, C) views and tiles (16, T, channels), and the same
+    products transposed, M = V U, dU^T = dM^T V, dV = dM U^T.
+    """
+
+    def __init__(self, channels_last, array):
+        self.channels_last = channels_last
+        self.family = winograd_nhwc if channels_last else winograd_planes
+        self.transforms = self.family.TRANSFORMS[implementation(array)]
+
+    def view(self, a):
+        """(N, C, H, W) ``a`` as the transforms take it."""
+        return a.transpose(0, 2, 3, 1) if self.channels_last else a
+
+    def tiles(self, xp, channels, t, dtype):
+        return xp.empty((16, t, channels) if self.channels_last else (16, channels, t), dtype=dtype)
+
+    def forward_gemm(self, xp, ut, v, m):
+        """M from V; ``ut`` is U^T (16, O, C) for the planes, U (16, C, O) channels last."""
+        return xp.matmul(ut, v, out=m) if not self.channels_last else xp.matmul(v, ut, out=m)
+
+    def weight_gemm(self, xp, dm, v, out):
+        """dU^T (16, O, C) of one chunk."""
+        if self.channels_last:
+            return xp.matmul(dm.transpose(0, 2, 1), v, out=out)
+        return xp.matmul(dm, v.transpose(0, 2, 1), out=out)
+
+    def input_gemm(self, xp, ut, dm, dv):
+        """dV from dM, with ``ut`` U^T (16, O, C)."""
+        if self.channels_last:
+            return xp.matmul(dm, ut, out=dv)
+        return xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)
+
+
+def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, threads=1):
     """3x3 stride-1 convolution by Winograd F(2x2, 3x3): x (N, C, H, W), w (O, C, 3, 3) -> (N, O, OH, OW).
 
     ``y[n, o, oy, ox] = bias[o] + sum_{c, i, j} w[o, c, i, j] * xpad[n, c, oy + i, ox + j]``
     (PyTorch's cross-correlation), ``padding`` an int pair, ``bias`` (O,) optional.
-    Images go in chunks whose transformed tiles fit ``budget_bytes``.
+    y is in x's memory layout: channels-last x (``kernels.is_channels_last``) gives
+    an (N, O, OH, OW) view of NHWC memory, any other x C-contiguous NCHW.
+    Images go in chunks whose transformed tiles fit ``budget_bytes``. ``threads`` > 1
+    (NumPy arrays): each chunk's 16 GEMMs are split into that many ranges of
+    frequencies, run on minidl's threads with one-thread BLAS (``kernels._threads.run``);
+    the Numba transforms run between them on their own threads. Same bits for any count.
     """
     check_nchw("conv2d_winograd_forward", x)
     check_float("conv2d_winograd_forward", x)
@@ -436,29 +235,36 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20):
         raise ValueError(f"conv2d_winograd_forward: bias shape {tuple(bias.shape)} != ({g.o},) for weight "
                          f"{tuple(w.shape)}")
     xp = get_array_module(x)
-    to_tiles, from_tiles, _, _ = _TRANSFORMS[implementation(x)]
+    layout = _Layout(is_channels_last(x), x)
+    to_tiles, from_tiles, _, _ = layout.transforms
     th, tw = _tiles(g)
     ut = _weight_transform(w.astype(x.dtype, copy=False))
-    y = xp.empty(g.y_shape, dtype=x.dtype)
+    if layout.channels_last:
+        ut = xp.ascontiguousarray(ut.transpose(0, 2, 1))                # U (16, C, O)
+    y = empty_in_layout(g.y_shape, layout.channels_last, x)
+    xs, ys = layout.view(x), layout.view(y)
     chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes)
     v = m = None
     for n0 in range(0, g.n, chunk):
-        xs = x[n0:n0 + chunk]
-        t = xs.shape[0] * th * tw
-        if v is None or v.shape[2] != t:
-            v = xp.empty((16, g.c, t), dtype=x.dtype)
-            m = xp.empty((16, g.o, t), dtype=x.dtype)
-        to_tiles(xs, g.ph, g.pw, th, tw, v)
-        xp.matmul(ut, v, out=m)                                        # (16, O, T)
-        from_tiles(m, y[n0:n0 + chunk], bias, th, tw)
+        n1 = min(g.n, n0 + chunk)
+        t = (n1 - n0) * th * tw
+        if v is None or v.size != 16 * g.c * t:
+            v = layout.tiles(xp, g.c, t, x.dtype)
+            m = layout.tiles(xp, g.o, t, x.dtype)
+        to_tiles(xs[n0:n1], g.ph, g.pw, th, tw, v)
+        _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]), threads, x)
+        from_tiles(m, ys[n0:n1], bias, th, tw)
     return y
 
 
-def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20):
+def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20,
+                             threads=1):
     """Gradients of :func:`conv2d_winograd_forward` (without the bias): dy (N, O, OH, OW) -> ``(dx, dw)``.
 
     The exact adjoint of the forward algorithm (see the module docstring); dx
-    has x's shape, dw w's shape, either None when not asked for.
+    has x's shape and memory layout, dw w's shape, either None when not asked
+    for. dy may come in either layout (it is read in place). ``threads`` as in
+    the forward pass: each thread computes dU^T and dV of its own frequencies.
     """
     check_nchw("conv2d_winograd_backward", dy)
     check_float("conv2d_winograd_backward", dy)
@@ -469,28 +275,35 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     if not (need_input or need_weight):
         return None, None
     xp = get_array_module(dy)
-    to_tiles, _, grad_from_tiles, grad_to_tiles = _TRANSFORMS[implementation(dy)]
+    layout = _Layout(is_channels_last(x), dy)
+    to_tiles, _, grad_from_tiles, grad_to_tiles = layout.transforms
     th, tw = _tiles(g)
     dtype = dy.dtype
     ut = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
-    dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
-    dx = xp.empty((g.n, g.c, g.h, g.w), dtype=dtype) if need_input else None
+    dx = empty_in_layout(x.shape, layout.channels_last, dy) if need_input else None
+    xs, dys = layout.view(x), layout.view(dy)
+    dxs = layout.view(dx) if need_input else None
     chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes)
-    v = dm = dv = part = None
+    dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
+    v = dm = dv = None
     for n0 in range(0, g.n, chunk):
         n1 = min(g.n, n0 + chunk)
         t = (n1 - n0) * th * tw
-        if dm is None or dm.shape[2] != t:
-            dm = xp.empty((16, g.o, t), dtype=dtype)
-            v = xp.empty((16, g.c, t), dtype=dtype) if need_weight else None
-            dv = xp.empty((16, g.c, t), dtype=dtype) if need_input else None
-        grad_from_tiles(dy[n0:n1], th, tw, dm)
+        if dm is None or dm.size != 16 * g.o * t:
+            dm = layout.tiles(xp, g.o, t, dtype)
+            v = layout.tiles(xp, g.c, t, dtype) if need_weight else None
+            dv = layout.tiles(xp, g.c, t, dtype) if need_input else None
+        grad_from_tiles(dys[n0:n1], th, tw, dm)
         if need_weight:
-            to_tiles(x[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
-            part = xp.matmul(dm, v.transpose(0, 2, 1), out=part)      # (16, O, C)
-            dut += part
+            to_tiles(xs[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
+
+        def gemms(k0, k1, v=v, dm=dm, dv=dv):
+            if need_weight:
+                dut[k0:k1] += layout.weight_gemm(xp, dm[k0:k1], v[k0:k1], None)      # (k1 - k0, O, C)
+            if need_input:
+                layout.input_gemm(xp, ut[k0:k1], dm[k0:k1], dv[k0:k1])
+        _by_frequency(gemms, threads, dy)
         if need_input:
-            xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)               # (16, C, T)
-            grad_to_tiles(dv, dx[n0:n1], g.ph, g.pw, th, tw)
+            grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
     dw = _weight_grad_transform(dut, w.shape) if need_weight else None
     return dx, dw

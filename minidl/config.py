@@ -84,7 +84,8 @@ class Field:
 _FIELDS = [
     Field("conv_algorithm", "MINIDL_CONV_ALGORITHM", "auto", "choice",
           "convolution algorithm: 'auto' picks per layer (minidl.ops.conv.choose_algorithm: "
-          "kernels.direct_conv_suited, then kernels.winograd_suited, else im2col), 'im2col' forces "
+          "kernels.direct_conv_suited, then kernels.winograd_suited (one BLAS thread only), else im2col), "
+          "'im2col' forces "
           "im2col + GEMM, 'direct' the direct kernels for stride-1 layers, 'winograd' Winograd "
           "F(2x2,3x3) for 3x3 stride-1 ungrouped layers (others fall back to im2col)",
           choices=("auto", "im2col", "direct", "winograd")),
@@ -109,9 +110,10 @@ _FIELDS = [
           "keep Numba's thread count when its CPU kernels load (otherwise one thread while BLAS "
           "may spin on several)"),
     Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", False, "bool",
-          "with BLAS allowed T > 1 threads: convolutions split their batch and linear layers their GEMM rows "
-          "over T threads of minidl's own (BLAS on one thread meanwhile), and the Numba kernels run on T "
-          "threads (kernels/_threads.py); otherwise BLAS alone uses the threads"),
+          "with BLAS allowed T > 1 threads: im2col convolutions split their batch, Winograd ones their 16 "
+          "frequency GEMMs, and linear layers their GEMM rows over T threads of minidl's own (BLAS on one "
+          "thread meanwhile), and the Numba kernels run on T threads (kernels/_threads.py); otherwise BLAS "
+          "alone uses the threads"),
     Field("omp_passive_wait", "MINIDL_OMP_PASSIVE_WAIT", True, "bool",
           "set OMP_WAIT_POLICY=PASSIVE (when unset) before Numba's thread pool starts"),
     Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",

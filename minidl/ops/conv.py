@@ -39,7 +39,8 @@ own passes (``minidl.config.fuse_conv_bias``, default on).
 
 With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
 (``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
-in 16 batched GEMMs between Numba tile transforms). :func:`choose_algorithm`
+in 16 batched GEMMs between Numba tile transforms). Its output, and dx, keep x's
+layout: a channels-last x (under ``config.channels_last``) gives channels-last y. :func:`choose_algorithm`
 is the one rule that picks among the three; ``"winograd"`` forces Winograd
 where it applies. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
 used under ``create_graph``) compute their own products with im2col.
@@ -114,7 +115,12 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
       (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
       faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
       ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
-      array, im2col + GEMM.
+      array, im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``,
+      im2col measured faster than Winograd on these layers, so ``auto`` keeps im2col there.
+
+    Under ``config.intra_op_parallel`` with T > 1 threads, im2col layers split their batch into T
+    ranges of images and (forced) Winograd layers their 16 frequency GEMMs into T ranges, one thread
+    each with one-thread BLAS (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
@@ -138,8 +144,12 @@ class Conv2d(Function):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)
         self.direct = self.algorithm == "direct"
         if self.algorithm == "winograd":
+            # the output follows x's layout: channels-last x stays so under config.channels_last (CPU only)
+            if kernels.is_channels_last(x) and (not config.channels_last or is_device_array(x)):
+                x = get_array_module(x).ascontiguousarray(x)
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
-            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes())
+            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(),
+                                                   threads=_threads.intra_op_threads(x))
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             self.fused_bias = config.fuse_conv_bias
@@ -245,7 +255,8 @@ class Conv2d(Function):
             need = self.needs_input_grad
             gb = kernels.channel_sum(g) if len(need) > 2 and need[2] else None
             gx, gw = kernels.conv2d_winograd_backward(g, self.x, self.w, self.args[0], need_input=need[0],
-                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes())
+                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes(),
+                                                      threads=_threads.intra_op_threads(g))
             return gx, gw, gb
         if self.direct:
             need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
