@@ -27,6 +27,7 @@ global it asked for.
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import json
 import os
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import as_array, chmod_for_umask, format_error, is_module
+from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
@@ -159,7 +160,22 @@ def save_pt(obj, path):
     ``TypeError`` naming the key path of anything that cannot be stored.
     """
     from ..io import atomic_path
+    if is_file_like(path):
+        buffer = io.BytesIO()
+        _write_zip(obj, buffer, "archive")
+        path.write(buffer.getvalue())
+        if hasattr(path, "flush"):
+            path.flush()
+        return path
     path = os.fspath(path)
+    with atomic_path(path) as tmp:
+        _write_zip(obj, tmp, Path(path).stem or "archive")
+        chmod_for_umask(tmp)
+    return path
+
+
+def _write_zip(obj, target, name):
+    """Write ``obj``'s zip archive (records under ``name/``) to a path or a binary file object."""
     config = None
     if is_module(obj):
         config = getattr(obj, "config", None)
@@ -169,22 +185,18 @@ def save_pt(obj, path):
         obj = collections.OrderedDict(obj)
     conv = _Converter()
     payload = PickleWriter().dumps(conv.convert(obj))
-    name = Path(path).stem or "archive"
-    with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-            _write_aligned(zf, f"{name}/data.pkl", payload)
-            _write_aligned(zf, f"{name}/.format_version", b"1")
-            _write_aligned(zf, f"{name}/.storage_alignment", b"64")
-            _write_aligned(zf, f"{name}/byteorder", b"little")
-            for key, data in conv.storages:
-                _write_aligned(zf, f"{name}/data/{key}", data)
-            if config is not None:
-                _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
-            _write_aligned(zf, f"{name}/version", b"3\n")
-            _write_aligned(zf, f"{name}/.data/serialization_id",
-                           str(secrets.randbits(128)).encode())
-        chmod_for_umask(tmp)
-    return path
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        _write_aligned(zf, f"{name}/data.pkl", payload)
+        _write_aligned(zf, f"{name}/.format_version", b"1")
+        _write_aligned(zf, f"{name}/.storage_alignment", b"64")
+        _write_aligned(zf, f"{name}/byteorder", b"little")
+        for key, data in conv.storages:
+            _write_aligned(zf, f"{name}/data/{key}", data)
+        if config is not None:
+            _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
+        _write_aligned(zf, f"{name}/version", b"3\n")
+        _write_aligned(zf, f"{name}/.data/serialization_id",
+                       str(secrets.randbits(128)).encode())
 
 
 # ------------------------------------------------------------------ reading
@@ -341,9 +353,9 @@ def _materialise(obj, path, map_location):
     return walk(obj)
 
 
-def _read_zip(path, map_location):
+def _read_zip(path, map_location, source=None):
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if source is None else source)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise format_error(path, f"truncated or corrupt zip archive ({exc}); expected a PyTorch "
                                  ".pt file as torch.save writes") from exc
@@ -408,8 +420,8 @@ def zlib_error():
     return zlib.error
 
 
-def _read_legacy(path, map_location):
-    with open(path, "rb") as f:
+def _read_legacy(path, map_location, source=None):
+    with (open(path, "rb") if source is None else contextlib.nullcontext(source)) as f:
         def load_one():
             return _unpickle(f, path, persistent_load)
 
@@ -462,8 +474,20 @@ def load_pt(path, map_location=None):
     """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
 
     Tensors come back as minidl Tensors (bfloat16 as float32) on the device
-    ``map_location`` says (None: where they were saved, CPU or GPU).
+    ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
+    may also be a binary file object (``io.BytesIO``, an open file) read from
+    its current position, as ``torch.load`` takes.
     """
+    if is_file_like(path):
+        source = io.BytesIO(path.read())
+        name = f"<{type(path).__name__}>"
+        head = source.getvalue()[:4]
+        if head[:2] == b"PK":
+            return _read_zip(name, map_location, source)
+        if head[:1] == b"\x80":
+            return _read_legacy(name, map_location, source)
+        raise format_error(name, "not a PyTorch file: expected a zip archive (torch.save) or a "
+                                 "legacy pickle stream")
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
