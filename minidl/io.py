@@ -480,8 +480,9 @@ def load(path, map_location=None, weights_only=True):
     ``.pt``/``.pth`` (PyTorch's zip or legacy format) and ``.safetensors`` give
     their object back with minidl Tensors, placed by ``map_location`` (None:
     where they were saved); the pickle inside a ``.pt`` is read by a restricted
-    unpickler that never runs code, whatever ``weights_only`` says (accepted for
-    PyTorch compatibility). HDF5 and ``.npz`` files give plain data:
+    unpickler that never runs code; a whole Module saved by ``save(model, path)``
+    comes back as that Module only with ``weights_only=False`` (Python's pickle,
+    as ``torch.load``; else its state dict). HDF5 and ``.npz`` files give plain data:
 
     A Module's or a state dict's file gives its state dict (name -> NumPy
     array); a checkpoint gives its dict back (int keys, tuples, scalars
@@ -493,7 +494,7 @@ def load(path, map_location=None, weights_only=True):
     """
     from . import serialization
     if serialization.handles(path):
-        return serialization.load_file(path, map_location)
+        return serialization.load_file(path, map_location, weights_only)
     return _load_all(path)[1]
 
 

@@ -67,3 +67,40 @@ def test_bad_file_object_names_the_type():
 def test_native_formats_keep_their_extension(tmp_path):
     minidl.save({"a": np.ones(2)}, tmp_path / "w.npz")
     assert "a" in np.load(tmp_path / "w.npz").files
+
+
+class _Saved(nn.Module):
+    """A user's model class, importable by pickle."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.bn = nn.BatchNorm1d(2)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+
+
+@pytest.mark.parametrize("target", ["file", "bytes"])
+def test_whole_module_round_trip_with_weights_only_false(tmp_path, target):
+    net = _Saved()
+    net.eval()
+    dest = tmp_path / "whole.pt" if target == "file" else io.BytesIO()
+    minidl.save(net, dest)
+    if target == "bytes":
+        dest.seek(0)
+    back = minidl.load(dest, weights_only=False)
+    assert type(back) is _Saved and not back.training
+    x = minidl.randn(4, 3)
+    np.testing.assert_array_equal(back(x).detach().numpy(), net(x).detach().numpy())
+    if target == "bytes":
+        dest.seek(0)
+    state = minidl.load(dest)  # weights_only=True (the default): the state dict, as PyTorch can read it
+    assert list(state) == list(net.state_dict())
+
+
+def test_whole_module_with_a_lambda_still_saves_its_state(tmp_path):
+    net = _Saved()
+    net.fn = lambda t: t  # pickle cannot store it: the state dict is saved all the same
+    minidl.save(net, tmp_path / "m.pt")
+    assert list(minidl.load(tmp_path / "m.pt", weights_only=False)) == list(net.state_dict())

@@ -25,6 +25,7 @@ from minidl import backend
 from minidl.dtypes import default_float
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
+from minidl.nn._module_more import ModuleMoreMixin
 from minidl.nn._state_dict import _as_array
 from minidl.tensor import Tensor
 
@@ -109,7 +110,7 @@ def _convert_array(array, dev, dt):
     return array
 
 
-class Module:
+class Module(ModuleMoreMixin):
     """Base class of every layer and network, as in PyTorch.
 
     Subclasses call ``super().__init__()``, assign Parameters, sub-Modules and

@@ -48,13 +48,14 @@ def save_file(obj, path):
     return save_safetensors(obj, path)
 
 
-def load_with_config(path, map_location=None):
+def load_with_config(path, map_location=None, weights_only=True):
     """``(object, zoo config or None)`` from a ``.pt``/``.pth``/``.safetensors`` file."""
     if _format(path) == "pt":
-        return load_pt(path, map_location)
+        return load_pt(path, map_location, weights_only)
     return load_safetensors(path, map_location)
 
 
-def load_file(path, map_location=None):
-    """The object saved in ``path``, with minidl Tensors in place of tensors."""
-    return load_with_config(path, map_location)[0]
+def load_file(path, map_location=None, weights_only=True):
+    """The object saved in ``path``, with minidl Tensors in place of tensors (a whole saved
+    Module with ``weights_only=False``)."""
+    return load_with_config(path, map_location, weights_only)[0]

@@ -64,6 +64,9 @@ _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
 _LEGACY_PROTOCOL = 1001
 _ALIGN = 64
 _CONFIG_RECORD = "minidl/config.json"
+# a whole Module saved by torch.save(model, path): Python's pickle of it, read back by
+# load(..., weights_only=False) only (data.pkl holds its state dict, which PyTorch can read)
+_MODULE_RECORD = "minidl/module.pkl"
 
 
 # ------------------------------------------------------------------ writing
@@ -140,6 +143,15 @@ class _Converter:
                         "supported: Tensors, arrays, dicts, lists, tuples, numbers, strings, None")
 
 
+def _pickle_module(module):
+    """Python's pickle of ``module`` (classes by reference, as ``torch.save`` pickles a model), or None
+    when it holds something pickle cannot store (a lambda): its state dict is saved either way."""
+    try:
+        return pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
+
+
 def _write_aligned(zf, name, data):
     offset = zf.fp.tell()
     header = 30 + len(name.encode("utf-8")) + 4
@@ -176,9 +188,10 @@ def save_pt(obj, path):
 
 def _write_zip(obj, target, name):
     """Write ``obj``'s zip archive (records under ``name/``) to a path or a binary file object."""
-    config = None
+    config = module_pickle = None
     if is_module(obj):
         config = getattr(obj, "config", None)
+        module_pickle = _pickle_module(obj)
         obj = obj.state_dict()
     if (isinstance(obj, dict) and obj and not isinstance(obj, collections.OrderedDict)
             and all(isinstance(k, str) and as_array(v) is not None for k, v in obj.items())):
@@ -194,6 +207,8 @@ def _write_zip(obj, target, name):
             _write_aligned(zf, f"{name}/data/{key}", data)
         if config is not None:
             _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
+        if module_pickle is not None:
+            _write_aligned(zf, f"{name}/{_MODULE_RECORD}", module_pickle)
         _write_aligned(zf, f"{name}/version", b"3\n")
         _write_aligned(zf, f"{name}/.data/serialization_id",
                        str(secrets.randbits(128)).encode())
@@ -353,7 +368,7 @@ def _materialise(obj, path, map_location):
     return walk(obj)
 
 
-def _read_zip(path, map_location, source=None):
+def _read_zip(path, map_location, source=None, weights_only=True):
     try:
         zf = zipfile.ZipFile(path if source is None else source)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -412,7 +427,21 @@ def _read_zip(path, map_location, source=None):
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
+        if not weights_only and prefix + _MODULE_RECORD in names:
+            return _unpickle_module(read(_MODULE_RECORD), path, map_location), config
     return _materialise(obj, path, map_location), config
+
+
+def _unpickle_module(data, path, map_location):
+    """The Module a ``weights_only=False`` load asked for, moved to ``map_location`` (a device)."""
+    try:
+        module = pickle.loads(data)
+    except (AttributeError, ImportError, pickle.UnpicklingError) as exc:
+        raise format_error(path, f"cannot rebuild the saved Module ({type(exc).__name__}: {exc}); its class "
+                                 "must be importable where it was defined, as for torch.load") from exc
+    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
+        module.to(map_location)
+    return module
 
 
 def zlib_error():
@@ -470,20 +499,21 @@ def _read_legacy(path, map_location, source=None):
     return _materialise(obj, path, map_location), None
 
 
-def load_pt(path, map_location=None):
+def load_pt(path, map_location=None, weights_only=True):
     """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
 
     Tensors come back as minidl Tensors (bfloat16 as float32) on the device
     ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
     may also be a binary file object (``io.BytesIO``, an open file) read from
-    its current position, as ``torch.load`` takes.
+    its current position, as ``torch.load`` takes. ``weights_only=False`` gives back a whole
+    Module saved by ``save(model, path)`` (else its state dict).
     """
     if is_file_like(path):
         source = io.BytesIO(path.read())
         name = f"<{type(path).__name__}>"
         head = source.getvalue()[:4]
         if head[:2] == b"PK":
-            return _read_zip(name, map_location, source)
+            return _read_zip(name, map_location, source, weights_only)
         if head[:1] == b"\x80":
             return _read_legacy(name, map_location, source)
         raise format_error(name, "not a PyTorch file: expected a zip archive (torch.save) or a "
@@ -494,7 +524,7 @@ def load_pt(path, map_location=None):
     with open(path, "rb") as f:
         head = f.read(4)
     if head[:2] == b"PK":
-        return _read_zip(path, map_location)
+        return _read_zip(path, map_location, weights_only=weights_only)
     if head[:1] == b"\x80":
         return _read_legacy(path, map_location)
     raise format_error(path, "not a PyTorch file: expected a zip archive (torch.save) or a "
