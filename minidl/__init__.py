@@ -13,7 +13,7 @@ import importlib.util as _importlib_util
 if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is installed as minidl.kernels
     raise ImportError("minidl.kernels not found: minidl is not installed; run `pip install -e .` "
                       "in the repository (setup.cfg maps kernels/ to minidl.kernels)")
-from . import _numpy_warnings
+from . import _numpy_warnings  # noqa: F401  (installs its warnings filter on import)
 from . import config
 from .config import using_config
 from .allocator import tune_malloc as _tune_malloc
@@ -25,7 +25,6 @@ from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: A004
                      int8, int16, int32, int64, long, short, uint8)
 from .size import Size
-_numpy_warnings.install()
 from .tensor import Tensor, as_tensor, tensor
 from .tensor_str import set_printoptions
 from .random import get_rng_state, initial_seed, seed, set_rng_state

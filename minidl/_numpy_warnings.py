@@ -22,3 +22,6 @@ MESSAGES = (r"(divide by zero|invalid value|overflow|underflow) encountered in"
 def install() -> None:
     """Add the warnings filter (idempotent: ``warnings.filterwarnings`` drops a duplicate entry)."""
     warnings.filterwarnings("ignore", message=MESSAGES, category=RuntimeWarning, module=r"minidl(\.|$)")
+
+
+install()
