@@ -2,6 +2,8 @@
 ``to_empty`` and ``compile`` (mixed into :class:`minidl.nn.Module`)."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 __all__ = ["ModuleMoreMixin"]
@@ -9,6 +11,30 @@ __all__ = ["ModuleMoreMixin"]
 
 class ModuleMoreMixin:
     """Methods of ``torch.nn.Module`` built on the core ones (``to``, ``get_submodule``, ``_modules``)."""
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's inputs
+        are computed; it may return a new ``grad_input`` (see :mod:`minidl.nn._backward_hooks`)."""
+        return self._add_backward_hook("_backward_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated name: :meth:`register_full_backward_hook`."""
+        return self.register_full_backward_hook(hook)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are known;
+        it may return a new ``grad_output``."""
+        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
+
+    def _add_backward_hook(self, table_name, hook, prepend):
+        from minidl.nn.module import RemovableHandle
+        table = self.__dict__.setdefault(table_name, OrderedDict())
+        self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        if prepend:
+            table.move_to_end(handle.id, last=False)
+        return handle
 
     def half(self):
         """Cast floating parameters and buffers to float16; returns self."""
