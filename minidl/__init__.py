@@ -84,7 +84,9 @@ from . import testing  # noqa: E402  (minidl.testing, as torch.testing)
 from . import distributions  # noqa: E402  (minidl.distributions, as torch.distributions)
 # isort: on
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402,I001  (minidl.version.cuda, as torch.version)
+
+__version__ = version.__version__
 
 bool_ = bool  # NumPy's spelling, kept for older code
 
