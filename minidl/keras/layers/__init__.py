@@ -39,6 +39,7 @@ from minidl.keras.layers.merging import (
 )
 from minidl.keras.layers.normalization import BatchNormalization
 from minidl.keras.layers.preprocessing import Normalization, RandomFlip
+from minidl.keras.layers.recurrent import GRU, LSTM, SimpleRNN
 
 # Keras' aliases
 Convolution2D = Conv2D
@@ -56,4 +57,4 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract",
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
            "average", "maximum", "minimum", "concatenate", "Embedding", "GlobalAveragePooling1D",
-           "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D"]
+           "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "SimpleRNN", "LSTM", "GRU"]
