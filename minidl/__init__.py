@@ -13,6 +13,7 @@ import importlib.util as _importlib_util
 if _importlib_util.find_spec(__name__ + ".kernels") is None:  # kernels/ is installed as minidl.kernels
     raise ImportError("minidl.kernels not found: minidl is not installed; run `pip install -e .` "
                       "in the repository (setup.cfg maps kernels/ to minidl.kernels)")
+from . import _numpy_warnings  # noqa: F401  (installs its warnings filter on import)
 from . import config
 from .config import using_config
 from .allocator import tune_malloc as _tune_malloc
@@ -83,7 +84,9 @@ from . import testing  # noqa: E402  (minidl.testing, as torch.testing)
 from . import distributions  # noqa: E402  (minidl.distributions, as torch.distributions)
 # isort: on
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402,I001  (minidl.version.cuda, as torch.version)
+
+__version__ = version.__version__
 
 bool_ = bool  # NumPy's spelling, kept for older code
 

@@ -90,6 +90,17 @@ def gpu_device_count() -> int:
     return 0 if cp is None else int(cp.cuda.runtime.getDeviceCount())
 
 
+def cuda_runtime_version():
+    """The CUDA runtime version CuPy was built against as ``"12.4"``, or None without a usable GPU."""
+    if not gpu_available():
+        return None
+    try:
+        v = int(_cupy.cuda.runtime.runtimeGetVersion())
+    except Exception:  # noqa: BLE001 -- any driver trouble means "no CUDA" here
+        return None
+    return f"{v // 1000}.{(v % 1000) // 10}"
+
+
 def gpu_device_name(index=0) -> str:
     """The name of CUDA device ``index``, e.g. 'NVIDIA H200'."""
     cp = cupy_or_none()

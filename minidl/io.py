@@ -304,8 +304,10 @@ def save(obj, path):
             state dict (name -> Tensor/array), or a nested checkpoint dict
             (arrays, Tensors, numbers, strings, None, lists, tuples, dicts
             with str or int keys).
-        path: destination; its extension picks the format. Parent folders
-            are created.
+        path: destination; ``.h5``/``.hdf5``/``.npz`` pick minidl's HDF5 or
+            NumPy formats, ``.safetensors`` safetensors, any other name
+            (``.pt``, ``.pth``, ``.pth.tar``, ...) or a binary file object
+            (``io.BytesIO``) PyTorch's zip format. Parent folders are created.
 
     Returns the path (str). The write is atomic. Raises ``TypeError`` naming
     the key path of anything that cannot be stored (nothing is written then).
@@ -316,10 +318,10 @@ def save(obj, path):
         minidl.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                      "epoch": 5, "history": history.history}, "ckpt.h5")
     """
-    path = os.fspath(path)
     from . import serialization
-    if serialization.handles(path):  # .pt / .pth / .safetensors: minidl/serialization/
+    if serialization.handles(path):  # .pt / .pth / .safetensors / file objects: minidl/serialization/
         return serialization.save_file(obj, path)
+    path = os.fspath(path)
     kind = _kind(path)
     config = None
     if _is_module(obj):
@@ -478,8 +480,9 @@ def load(path, map_location=None, weights_only=True):
     ``.pt``/``.pth`` (PyTorch's zip or legacy format) and ``.safetensors`` give
     their object back with minidl Tensors, placed by ``map_location`` (None:
     where they were saved); the pickle inside a ``.pt`` is read by a restricted
-    unpickler that never runs code, whatever ``weights_only`` says (accepted for
-    PyTorch compatibility). HDF5 and ``.npz`` files give plain data:
+    unpickler that never runs code; a whole Module saved by ``save(model, path)``
+    comes back as that Module only with ``weights_only=False`` (Python's pickle,
+    as ``torch.load``; else its state dict). HDF5 and ``.npz`` files give plain data:
 
     A Module's or a state dict's file gives its state dict (name -> NumPy
     array); a checkpoint gives its dict back (int keys, tuples, scalars
@@ -491,7 +494,7 @@ def load(path, map_location=None, weights_only=True):
     """
     from . import serialization
     if serialization.handles(path):
-        return serialization.load_file(path, map_location)
+        return serialization.load_file(path, map_location, weights_only)
     return _load_all(path)[1]
 
 

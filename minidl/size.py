@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 __all__ = ["Size"]
 
@@ -13,8 +14,9 @@ class Size(tuple):
     >>> s = mdl.zeros(2, 3, 4).shape
     >>> s, s[1:], s.numel(), s == (2, 3, 4)
     (minidl.Size([2, 3, 4]), minidl.Size([3, 4]), 24, True)
-    >>> f"shape {s}"   # formatted into text it reads as a plain tuple
-    'shape (2, 3, 4)'
+
+    Formatted into a user's text (``f"shape {s}"``) it reads as its repr,
+    ``minidl.Size([2, 3, 4])``, as ``torch.Size`` does.
 
     """
 
@@ -36,8 +38,14 @@ class Size(tuple):
         return f"minidl.Size({list(self)})"
 
     def __format__(self, spec):
-        # inside f-strings (error messages) a shape reads as the plain tuple "(2, 3)"
-        return tuple.__repr__(self) if not spec else format(tuple(self), spec)
+        """``f"{shape}"``: ``minidl.Size([2, 3])`` as ``torch.Size`` formats; minidl's own error
+        messages (f-strings in the minidl package) keep the plain tuple ``(2, 3)``."""
+        if spec:
+            return format(tuple(self), spec)
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller == "minidl" or caller.startswith("minidl."):
+            return tuple.__repr__(self)
+        return repr(self)
 
     def __reduce__(self):
         return (Size, (tuple(self),))

@@ -184,9 +184,11 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
     def __repr__(self):
         from .tensor_str import format_array
         body = format_array(self.numpy())
-        extra = ""
         kind = self.array.dtype
-        if kind != default_float() and kind != np.int64 and kind != np.bool_:
+        empty = self.array.size == 0
+        # PyTorch: an empty tensor shows its size unless it is 1-D, and its dtype unless the default float
+        extra = f", size={tuple(self.array.shape)}" if empty and self.array.ndim != 1 else ""
+        if kind != default_float() and (empty or (kind != np.int64 and kind != np.bool_)):
             extra += f", dtype={self.dtype}"
         if backend.is_device_array(self.array):
             extra += f", device='{self.device}'"

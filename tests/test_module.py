@@ -176,8 +176,9 @@ def test_load_state_dict_missing_and_unexpected_keys_named():
     with pytest.raises(RuntimeError) as err:
         Net().load_state_dict(sd)
     msg = str(err.value)
-    assert "missing key(s)" in msg and "fc.bias" in msg
-    assert "unexpected key(s)" in msg and "fc.extra" in msg
+    # PyTorch's wording, missing keys first
+    assert msg == ('Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "fc.bias". '
+                   '\n\tUnexpected key(s) in state_dict: "fc.extra". ')
 
 
 def test_load_state_dict_non_strict_returns_keys():
@@ -198,9 +199,9 @@ def test_load_state_dict_shape_mismatch_names_key_and_both_shapes():
     with pytest.raises(RuntimeError) as err:
         small.load_state_dict(sd)
     msg = str(err.value)
-    assert ("load_state_dict: size mismatch for features.0.weight: checkpoint (16, 3, 3, 3) "
-            "vs model (8, 3, 3, 3)") in msg
-    assert "fc.weight" in msg and "(5, 256)" in msg and "(5, 128)" in msg
+    assert ("\n\tsize mismatch for features.0.weight: copying a param with shape minidl.Size([16, 3, 3, 3]) "
+            "from checkpoint, the shape in current model is minidl.Size([8, 3, 3, 3]).") in msg
+    assert "fc.weight" in msg and "[5, 256]" in msg and "[5, 128]" in msg
     # nothing was copied
     np.testing.assert_array_equal(small.features[0].weight.numpy(), before)
     with pytest.raises(RuntimeError, match="size mismatch"):

@@ -189,7 +189,7 @@ def test_load_state_dict_returns_missing_and_unexpected_keys():
     assert result.missing_keys == ["offset"] and result.unexpected_keys == ["junk"]
     missing, unexpected = result
     assert missing == ["offset"]
-    with pytest.raises(RuntimeError, match="missing key"):
+    with pytest.raises(RuntimeError, match="Missing key"):
         b.load_state_dict(sd)
     c = Net()
     c.load_state_dict(a.state_dict(), assign=True)

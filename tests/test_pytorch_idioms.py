@@ -64,7 +64,7 @@ def test_data_parallel_is_transparent_without_gpu():
     assert repr(net).startswith("DataParallel(\n  (module): Linear(in_features=3")
     if not torch.gpu_available():
         assert net.device_ids == []
-    with pytest.raises(RuntimeError, match="missing key"):
+    with pytest.raises(RuntimeError, match="Missing key"):
         net.load_state_dict(nn.Linear(3, 2).state_dict())
     net.load_state_dict(net.state_dict())
     assert nn.parallel.DataParallel is nn.DataParallel

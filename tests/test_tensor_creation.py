@@ -118,7 +118,7 @@ def test_size_is_a_tuple_subclass_like_torch_size():
     assert s == (2, 3, 4) and s.numel() == 24 and repr(s) == "minidl.Size([2, 3, 4])"
     assert isinstance(s[1:], mdl.Size) and s[1:] == (3, 4) and s[0] == 2
     assert mdl.zeros(2, 3).shape == mdl.zeros(2, 3).size()
-    assert f"{s}" == "(2, 3, 4)"   # readable inside error messages
+    assert f"{s}" == "minidl.Size([2, 3, 4])"   # as torch.Size formats (minidl's own messages: test_size_format.py)
     a, b, c = s
     assert (a, b, c) == (2, 3, 4)
     assert pickle.loads(pickle.dumps(s)) == s

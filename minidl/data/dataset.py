@@ -75,7 +75,9 @@ class Dataset:
     """
 
     def __len__(self):
-        raise NotImplementedError
+        # PyTorch's Dataset has no __len__: len() of one without it is a TypeError (which list()
+        # and DataLoader.__len__ callers such as tqdm treat as "length unknown")
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
 
     def __getitem__(self, index):
         raise NotImplementedError

@@ -32,7 +32,9 @@ from minidl.keras import (
                           losses,
                           metrics,
                           models,
+                          ops,
                           optimizers,
+                          random,
                           regularizers,
                           saving,
                           utils,
@@ -45,4 +47,4 @@ __version__ = "3.0.0"
 
 __all__ = ["Sequential", "Model", "Input", "InputLayer", "Layer", "KerasTensor", "Variable",
            "load_model", "activations", "backend", "callbacks", "config", "datasets", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils"]
+           "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]

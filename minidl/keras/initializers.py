@@ -284,6 +284,7 @@ _ALIASES = {
 }
 for _cls in list(_ALIASES.values()):
     _ALIASES[_cls.__name__.lower()] = _cls
+_ALIASES["uniform"], _ALIASES["normal"] = RandomUniform, RandomNormal  # Keras' short names (Embedding's default)
 # Keras' lower-case function-style names
 zeros, ones, constant = Zeros, Ones, Constant
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal

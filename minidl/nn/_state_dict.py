@@ -12,6 +12,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.dtypes import default_float
+from minidl.size import Size
 from minidl.tensor import Tensor
 
 __all__ = ["state_dict", "load_state_dict"]
@@ -129,19 +130,19 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
             errors.append(f"load_state_dict: value for {key} is None")
             continue
         if tuple(array.shape) != tuple(target.shape):
-            errors.append(f"load_state_dict: size mismatch for {key}: checkpoint "
-                          f"{tuple(array.shape)} vs model {tuple(target.shape)}")
+            errors.append(f"size mismatch for {key}: copying a param with shape {Size(array.shape)!r} from "
+                          f"checkpoint, the shape in current model is {Size(target.shape)!r}.")
             continue
         copies.append((owner, name, target, value, array))
     if strict:
-        if missing:
-            errors.insert(0, "load_state_dict: missing key(s) in state_dict: " + ", ".join(missing))
+        # PyTorch's wording: missing keys first, then unexpected keys, then the rest
         if unexpected:
-            errors.insert(len(missing) > 0, "load_state_dict: unexpected key(s) in state_dict: "
-                          + ", ".join(unexpected))
+            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if missing:
+            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
     if errors:
-        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n  "
-                           + "\n  ".join(errors))
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
+                           + "\n\t".join(errors))
     for owner, name, target, value, array in copies:
         if assign:
             if isinstance(target, Parameter):

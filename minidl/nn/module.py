@@ -25,6 +25,7 @@ from minidl import backend
 from minidl.dtypes import default_float
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
+from minidl.nn._module_more import ModuleMoreMixin
 from minidl.nn._state_dict import _as_array
 from minidl.tensor import Tensor
 
@@ -109,7 +110,7 @@ def _convert_array(array, dev, dt):
     return array
 
 
-class Module:
+class Module(ModuleMoreMixin):
     """Base class of every layer and network, as in PyTorch.
 
     Subclasses call ``super().__init__()``, assign Parameters, sub-Modules and
@@ -147,7 +148,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() defined")
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or "_backward_hooks" in self.__dict__:
             return self._call_with_hooks(args, kwargs)
         try:
             return self.forward(*args, **kwargs)
@@ -162,7 +163,11 @@ class Module:
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
         try:
-            out = self.forward(*args, **kwargs)
+            if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+                from minidl.nn._backward_hooks import call_with_backward_hooks
+                out = call_with_backward_hooks(self, args, lambda a: self.forward(*a, **kwargs))
+            else:
+                out = self.forward(*args, **kwargs)
         except (ValueError, TypeError, RuntimeError) as exc:
             label_error(self, exc)  # name the sub-module that raised it: "features.3 (Conv2d): ..."
             raise

@@ -59,8 +59,45 @@ def _is_advanced(index):
     return any(isinstance(i, (list, np.ndarray)) or is_device_array(i) for i in items)
 
 
+def _full_slice(item, size):
+    return (isinstance(item, slice) and item.start in (None, 0) and item.step in (None, 1)
+            and (item.stop is None or item.stop >= size))
+
+
+def _getitem_name(index, in_shape):
+    """PyTorch's node for ``x[index]``: the last view op its indexing applies (Index for advanced)."""
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(0 if getattr(i, "ndim", None) == 0 and i.dtype.kind in "iu" else i for i in items)
+    if _is_advanced(items) or any(isinstance(i, bool) for i in items):
+        return "IndexBackward0"
+    index = items if isinstance(index, tuple) else items[0]
+    if not isinstance(index, tuple):
+        index = (index,)
+        if isinstance(index[0], slice):
+            return "SliceBackward0"
+    last, dim = "AliasBackward0", 0
+    n_ellipsis_dims = len(in_shape) - sum(1 for i in index if i is not None and i is not Ellipsis)
+    for item in index:
+        if item is Ellipsis:
+            dim += n_ellipsis_dims
+        elif item is None:
+            last = "UnsqueezeBackward0"
+        elif isinstance(item, slice):
+            if not _full_slice(item, in_shape[dim] if dim < len(in_shape) else 0):
+                last = "SliceBackward0"
+            dim += 1
+        else:
+            last, dim = "SelectBackward0", dim + 1
+    return last
+
+
 class GetItem(Function):
     """x[index]; the gradient is scattered back (summed over repeated integer indices)."""
+
+    def name(self):
+        """PyTorch's node name: ``SelectBackward0`` (an int), ``SliceBackward0``, ``IndexBackward0``
+        (advanced indexing), ``UnsqueezeBackward0`` (None) or ``AliasBackward0`` (nothing taken)."""
+        return _getitem_name(self.index, self.in_shape)
 
     def forward(self, x, index=None):
         self.in_shape, self.index = x.shape, index

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from ._common import is_file_like
 from .pt import load_pt, save_pt
 from .safetensors import check_header, load_safetensors, save_safetensors
 
@@ -17,6 +18,8 @@ __all__ = ["EXTENSIONS", "handles", "save_file", "load_file", "load_with_config"
 
 #: extension -> format name, for the files this package reads and writes
 EXTENSIONS = {".pt": "pt", ".pth": "pt", ".safetensors": "safetensors"}
+#: the extensions minidl.io keeps (HDF5, NumPy); every other name is a PyTorch zip file
+NATIVE_EXTENSIONS = (".h5", ".hdf5", ".npz")
 
 
 def _ext(path) -> str:
@@ -24,24 +27,35 @@ def _ext(path) -> str:
 
 
 def handles(path) -> bool:
-    """True when ``path``'s extension is one of :data:`EXTENSIONS`."""
-    return _ext(path) in EXTENSIONS
+    """True when this package reads/writes ``path``: a binary file object, or a path whose
+    extension is one of :data:`EXTENSIONS` or none that :mod:`minidl.io` knows (``.h5``,
+    ``.hdf5``, ``.npz``), since ``torch.save`` writes its zip format under any name
+    (``checkpoint.pth.tar``, ``model.bin``, ``weights``)."""
+    if is_file_like(path):
+        return True
+    return _ext(path) not in NATIVE_EXTENSIONS
+
+
+def _format(path) -> str:
+    return "pt" if is_file_like(path) else EXTENSIONS.get(_ext(path), "pt")
 
 
 def save_file(obj, path):
-    """Save ``obj`` to a ``.pt``/``.pth``/``.safetensors`` path (atomic write); returns the path."""
-    if EXTENSIONS[_ext(path)] == "pt":
+    """Save ``obj`` to a ``.safetensors`` path, or in PyTorch's zip format to any other path
+    (atomic write) or binary file object; returns ``path``."""
+    if _format(path) == "pt":
         return save_pt(obj, path)
     return save_safetensors(obj, path)
 
 
-def load_with_config(path, map_location=None):
+def load_with_config(path, map_location=None, weights_only=True):
     """``(object, zoo config or None)`` from a ``.pt``/``.pth``/``.safetensors`` file."""
-    if EXTENSIONS[_ext(path)] == "pt":
-        return load_pt(path, map_location)
+    if _format(path) == "pt":
+        return load_pt(path, map_location, weights_only)
     return load_safetensors(path, map_location)
 
 
-def load_file(path, map_location=None):
-    """The object saved in ``path``, with minidl Tensors in place of tensors."""
-    return load_with_config(path, map_location)[0]
+def load_file(path, map_location=None, weights_only=True):
+    """The object saved in ``path``, with minidl Tensors in place of tensors (a whole saved
+    Module with ``weights_only=False``)."""
+    return load_with_config(path, map_location, weights_only)[0]

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-__all__ = ["as_array", "is_module", "chmod_for_umask", "format_error"]
+__all__ = ["as_array", "is_module", "is_file_like", "chmod_for_umask", "format_error"]
 
 
 def as_array(value):
@@ -24,6 +24,11 @@ def as_array(value):
 def is_module(obj) -> bool:
     """True for an ``nn.Module`` (anything with ``state_dict`` and ``named_parameters``)."""
     return hasattr(obj, "state_dict") and hasattr(obj, "named_parameters")
+
+
+def is_file_like(obj) -> bool:
+    """True for a binary file object (``io.BytesIO``, ``open(..., "rb"/"wb")``) rather than a path."""
+    return not isinstance(obj, (str, bytes, os.PathLike)) and (hasattr(obj, "read") or hasattr(obj, "write"))
 
 
 def chmod_for_umask(path) -> None:

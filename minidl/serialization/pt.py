@@ -27,6 +27,7 @@ global it asked for.
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import json
 import os
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import as_array, chmod_for_umask, format_error, is_module
+from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
@@ -63,6 +64,9 @@ _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
 _LEGACY_PROTOCOL = 1001
 _ALIGN = 64
 _CONFIG_RECORD = "minidl/config.json"
+# a whole Module saved by torch.save(model, path): Python's pickle of it, read back by
+# load(..., weights_only=False) only (data.pkl holds its state dict, which PyTorch can read)
+_MODULE_RECORD = "minidl/module.pkl"
 
 
 # ------------------------------------------------------------------ writing
@@ -139,6 +143,15 @@ class _Converter:
                         "supported: Tensors, arrays, dicts, lists, tuples, numbers, strings, None")
 
 
+def _pickle_module(module):
+    """Python's pickle of ``module`` (classes by reference, as ``torch.save`` pickles a model), or None
+    when it holds something pickle cannot store (a lambda): its state dict is saved either way."""
+    try:
+        return pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
+
+
 def _write_aligned(zf, name, data):
     offset = zf.fp.tell()
     header = 30 + len(name.encode("utf-8")) + 4
@@ -159,32 +172,46 @@ def save_pt(obj, path):
     ``TypeError`` naming the key path of anything that cannot be stored.
     """
     from ..io import atomic_path
+    if is_file_like(path):
+        buffer = io.BytesIO()
+        _write_zip(obj, buffer, "archive")
+        path.write(buffer.getvalue())
+        if hasattr(path, "flush"):
+            path.flush()
+        return path
     path = os.fspath(path)
-    config = None
+    with atomic_path(path) as tmp:
+        _write_zip(obj, tmp, Path(path).stem or "archive")
+        chmod_for_umask(tmp)
+    return path
+
+
+def _write_zip(obj, target, name):
+    """Write ``obj``'s zip archive (records under ``name/``) to a path or a binary file object."""
+    config = module_pickle = None
     if is_module(obj):
         config = getattr(obj, "config", None)
+        module_pickle = _pickle_module(obj)
         obj = obj.state_dict()
     if (isinstance(obj, dict) and obj and not isinstance(obj, collections.OrderedDict)
             and all(isinstance(k, str) and as_array(v) is not None for k, v in obj.items())):
         obj = collections.OrderedDict(obj)
     conv = _Converter()
     payload = PickleWriter().dumps(conv.convert(obj))
-    name = Path(path).stem or "archive"
-    with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-            _write_aligned(zf, f"{name}/data.pkl", payload)
-            _write_aligned(zf, f"{name}/.format_version", b"1")
-            _write_aligned(zf, f"{name}/.storage_alignment", b"64")
-            _write_aligned(zf, f"{name}/byteorder", b"little")
-            for key, data in conv.storages:
-                _write_aligned(zf, f"{name}/data/{key}", data)
-            if config is not None:
-                _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
-            _write_aligned(zf, f"{name}/version", b"3\n")
-            _write_aligned(zf, f"{name}/.data/serialization_id",
-                           str(secrets.randbits(128)).encode())
-        chmod_for_umask(tmp)
-    return path
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        _write_aligned(zf, f"{name}/data.pkl", payload)
+        _write_aligned(zf, f"{name}/.format_version", b"1")
+        _write_aligned(zf, f"{name}/.storage_alignment", b"64")
+        _write_aligned(zf, f"{name}/byteorder", b"little")
+        for key, data in conv.storages:
+            _write_aligned(zf, f"{name}/data/{key}", data)
+        if config is not None:
+            _write_aligned(zf, f"{name}/{_CONFIG_RECORD}", json.dumps(config).encode())
+        if module_pickle is not None:
+            _write_aligned(zf, f"{name}/{_MODULE_RECORD}", module_pickle)
+        _write_aligned(zf, f"{name}/version", b"3\n")
+        _write_aligned(zf, f"{name}/.data/serialization_id",
+                       str(secrets.randbits(128)).encode())
 
 
 # ------------------------------------------------------------------ reading
@@ -341,9 +368,9 @@ def _materialise(obj, path, map_location):
     return walk(obj)
 
 
-def _read_zip(path, map_location):
+def _read_zip(path, map_location, source=None, weights_only=True):
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(path if source is None else source)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise format_error(path, f"truncated or corrupt zip archive ({exc}); expected a PyTorch "
                                  ".pt file as torch.save writes") from exc
@@ -400,7 +427,21 @@ def _read_zip(path, map_location):
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
+        if not weights_only and prefix + _MODULE_RECORD in names:
+            return _unpickle_module(read(_MODULE_RECORD), path, map_location), config
     return _materialise(obj, path, map_location), config
+
+
+def _unpickle_module(data, path, map_location):
+    """The Module a ``weights_only=False`` load asked for, moved to ``map_location`` (a device)."""
+    try:
+        module = pickle.loads(data)
+    except (AttributeError, ImportError, pickle.UnpicklingError) as exc:
+        raise format_error(path, f"cannot rebuild the saved Module ({type(exc).__name__}: {exc}); its class "
+                                 "must be importable where it was defined, as for torch.load") from exc
+    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
+        module.to(map_location)
+    return module
 
 
 def zlib_error():
@@ -408,8 +449,8 @@ def zlib_error():
     return zlib.error
 
 
-def _read_legacy(path, map_location):
-    with open(path, "rb") as f:
+def _read_legacy(path, map_location, source=None):
+    with (open(path, "rb") if source is None else contextlib.nullcontext(source)) as f:
         def load_one():
             return _unpickle(f, path, persistent_load)
 
@@ -458,19 +499,32 @@ def _read_legacy(path, map_location):
     return _materialise(obj, path, map_location), None
 
 
-def load_pt(path, map_location=None):
+def load_pt(path, map_location=None, weights_only=True):
     """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
 
     Tensors come back as minidl Tensors (bfloat16 as float32) on the device
-    ``map_location`` says (None: where they were saved, CPU or GPU).
+    ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
+    may also be a binary file object (``io.BytesIO``, an open file) read from
+    its current position, as ``torch.load`` takes. ``weights_only=False`` gives back a whole
+    Module saved by ``save(model, path)`` (else its state dict).
     """
+    if is_file_like(path):
+        source = io.BytesIO(path.read())
+        name = f"<{type(path).__name__}>"
+        head = source.getvalue()[:4]
+        if head[:2] == b"PK":
+            return _read_zip(name, map_location, source, weights_only)
+        if head[:1] == b"\x80":
+            return _read_legacy(name, map_location, source)
+        raise format_error(name, "not a PyTorch file: expected a zip archive (torch.save) or a "
+                                 "legacy pickle stream")
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     with open(path, "rb") as f:
         head = f.read(4)
     if head[:2] == b"PK":
-        return _read_zip(path, map_location)
+        return _read_zip(path, map_location, weights_only=weights_only)
     if head[:1] == b"\x80":
         return _read_legacy(path, map_location)
     raise format_error(path, "not a PyTorch file: expected a zip archive (torch.save) or a "

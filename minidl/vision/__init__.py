@@ -8,6 +8,6 @@ A torchvision script runs after ``torchvision`` -> ``minidl.vision``::
         transforms.ToTensor(), transforms.Normalize((0.4914, 0.4822, 0.4465),
                                                     (0.2470, 0.2435, 0.2616))]))
 """
-from . import datasets, io, models, transforms, utils
+from . import datasets, io, models, ops, transforms, utils
 
-__all__ = ["datasets", "io", "transforms", "models", "utils"]
+__all__ = ["datasets", "io", "ops", "transforms", "models", "utils"]

@@ -20,6 +20,7 @@ from minidl.keras.layers.core import (
                                       Reshape,
                                       Softmax,
 )
+from minidl.keras.layers.embedding import Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D
 from minidl.keras.layers.merging import (
                                       Add,
                                       Average,
@@ -38,6 +39,7 @@ from minidl.keras.layers.merging import (
 )
 from minidl.keras.layers.normalization import BatchNormalization
 from minidl.keras.layers.preprocessing import Normalization, RandomFlip
+from minidl.keras.layers.recurrent import GRU, LSTM, SimpleRNN
 
 # Keras' aliases
 Convolution2D = Conv2D
@@ -45,6 +47,8 @@ MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 
 __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "Activation", "Dropout",
            "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU", "Softmax", "Identity", "Conv2D",
@@ -52,4 +56,5 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
            "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract",
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
-           "average", "maximum", "minimum", "concatenate"]
+           "average", "maximum", "minimum", "concatenate", "Embedding", "GlobalAveragePooling1D",
+           "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "SimpleRNN", "LSTM", "GRU"]

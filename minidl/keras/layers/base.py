@@ -81,16 +81,26 @@ class _KerasVariableAPI:
         t = self.tensor
         return permute(t, self._to_keras) if self._to_keras else t
 
-    def assign(self, value) -> None:
-        """Overwrite the values with ``value`` (Keras' layout and shape)."""
+    def assign(self, value):
+        """Overwrite the values with ``value`` (Keras' layout and shape); returns the variable."""
         arr = np.asarray(numpy_of(value.array if isinstance(value, Tensor) else value))
         if tuple(arr.shape) != self.keras_shape:
-            raise ValueError(f"Layer {self._layer.name} weight shape {self.keras_shape} is not "
+            owner = f"Layer {self._layer.name} weight" if self._layer is not None else f"Variable {self.name}"
+            raise ValueError(f"{owner} shape {self.keras_shape} is not "
                              f"compatible with provided weight shape {tuple(arr.shape)}.")
         if self._from_keras:
             arr = arr.transpose(self._from_keras)
         target = self.tensor.array
         target[...] = _to_backend_like(arr.astype(target.dtype), target)
+        return self
+
+    def assign_add(self, value):
+        """Add ``value`` to the values in place (Keras' layout); returns the variable."""
+        return self.assign(self.numpy() + np.asarray(numpy_of(value.detach() if isinstance(value, Tensor) else value)))
+
+    def assign_sub(self, value):
+        """Subtract ``value`` from the values in place (Keras' layout); returns the variable."""
+        return self.assign(self.numpy() - np.asarray(numpy_of(value.detach() if isinstance(value, Tensor) else value)))
 
     def _describe(self):
         return (f"<Variable path={self.path}, shape={self.keras_shape}, dtype="
@@ -101,9 +111,33 @@ class Variable(_KerasVariableAPI, Parameter):
     """A trainable layer weight stored in Keras' layout: a minidl Parameter with Keras'
     Variable interface, usable directly in Tensor arithmetic (``inputs @ self.kernel``)."""
 
-    def __init__(self, values, layer, name, attr, requires_grad=True):
-        Parameter.__init__(self, values, requires_grad=requires_grad)
-        self._setup(layer, name, attr)
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, *, _layer=None, _attr=None):
+        """Keras' ``keras.Variable(initializer, shape, dtype, trainable, name=...)``: ``initializer`` is
+        an array-like or an initializer (name or callable, with ``shape``). Layers make theirs
+        through ``add_weight``."""
+        if isinstance(initializer, str) or (callable(initializer) and not hasattr(initializer, "shape")):
+            values = _init.get(initializer)(standardize_shape(shape or ()), dtype=dtype or "float32")
+        else:
+            values = numpy_of(initializer.detach() if isinstance(initializer, Tensor) else initializer)
+        arr = np.asarray(values)
+        if dtype is not None or arr.dtype.kind == "f" or arr.dtype.kind not in "biu":
+            arr = arr.astype(np.dtype(dtype or "float32"))
+        Parameter.__init__(self, arr, requires_grad=bool(trainable) and arr.dtype.kind == "f")
+        self._setup(_layer, name or "variable", _attr)
+        self._own_trainable = bool(trainable)
+
+    @property
+    def path(self) -> str:
+        """``layer_name/weight_name`` (the name alone for a free-standing variable)."""
+        return self.name if self._layer is None else f"{self._layer.name}/{self.name}"
+
+    @property
+    def trainable(self) -> bool:
+        """True for weights the optimiser updates."""
+        if self._layer is None:
+            return self._own_trainable
+        return self._attr in self._layer._parameters and self._layer.trainable
 
     @property
     def tensor(self):
@@ -248,6 +282,7 @@ class Layer(Module):
         self.dtype = dtype or "float32"
         self._weight_specs = []
         self._regularized = []
+        self._call_losses = []
         self._build_shape = None
         self._output_shape = None
         shape = kwargs.get("batch_input_shape")
@@ -283,7 +318,7 @@ class Layer(Module):
             var = VariableView(self, name, attr, tuple(int(i) for i in np.argsort(layout)),
                                tuple(int(i) for i in layout))
         elif trainable:
-            var = Variable(values, self, name, attr, requires_grad=self._trainable)
+            var = Variable(values, trainable=self._trainable, name=name, _layer=self, _attr=attr)
             setattr(self, attr, var)
         else:
             var = BufferVariable(values, self, name, attr)
@@ -377,8 +412,9 @@ class Layer(Module):
 
     @property
     def losses(self) -> list:
-        """The regularisation penalties of this layer and its sublayers (scalar Tensors)."""
+        """The regularisation penalties and ``add_loss`` terms of this layer and its sublayers (scalar Tensors)."""
         out = [reg(var.keras_tensor()) for var, reg in self._regularized]
+        out += self.__dict__.get("_call_losses", [])
         for sub in self._sublayers():
             out += sub.losses
         return out
@@ -426,7 +462,14 @@ class Layer(Module):
             out = self._call_user(ext, training)
         return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
 
+    def add_loss(self, loss) -> None:
+        """Add a scalar loss term (a Tensor from ``call``) to :attr:`losses`; training adds it to
+        the loss. Terms added by a call replace those of the layer's previous call."""
+        from minidl.keras.ops import convert_to_tensor
+        self._call_losses.append(convert_to_tensor(loss))
+
     def _call_user(self, inputs, training):
+        self.__dict__["_call_losses"] = []
         import inspect
         params = inspect.signature(self.call).parameters
         if "training" in params:

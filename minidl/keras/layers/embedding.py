@@ -1,0 +1,90 @@
+"""``Embedding`` and the 1-D global poolings (``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``) of the
+Keras facade: token ids (batch, length) -> vectors (batch, length, output_dim) -> (batch, output_dim)."""
+from __future__ import annotations
+
+import numpy as np
+
+import minidl.nn.functional as F
+from minidl.keras.layers.base import Layer
+from minidl.tensor import Tensor
+
+__all__ = ["Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D"]
+
+
+class Embedding(Layer):
+    """Rows of ``embeddings`` (input_dim, output_dim) picked by integer ids.
+
+    Args (Keras'): ``input_dim`` (vocabulary size), ``output_dim``,
+    ``embeddings_initializer="uniform"`` (U(-0.05, 0.05)), ``embeddings_regularizer``,
+    ``mask_zero`` (accepted; minidl.keras propagates no masks, so id 0 is an ordinary row).
+    Ids outside ``[0, input_dim)`` raise ``IndexError`` naming the layer.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
+        kwargs.pop("input_length", None)  # Keras 2's argument, ignored by Keras 3 too
+        super().__init__(**kwargs)
+        for arg, value in (("embeddings_constraint", embeddings_constraint), ("lora_rank", lora_rank),
+                           ("quantization_config", quantization_config)):
+            if value is not None:
+                raise NotImplementedError(f"Embedding: {arg} is not supported by minidl.keras")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer, self.embeddings_regularizer = embeddings_initializer, embeddings_regularizer
+        self.mask_zero = bool(mask_zero)
+        self._initial_weights = weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          name="embeddings", regularizer=self.embeddings_regularizer)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def _forward(self, x, training=False):
+        ids = np.asarray(x.array if isinstance(x, Tensor) else x)
+        if ids.dtype.kind == "f":
+            ids = ids.astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
+            bad = int(ids.min() if ids.min() < 0 else ids.max())
+            raise IndexError(f"Embedding layer {self.name}: id {bad} is outside [0, {self.input_dim})")
+        return F.embedding(Tensor(ids.astype(np.int64)), self.embeddings)
+
+    def get_config(self):
+        init = self.embeddings_initializer
+        return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
+                    embeddings_initializer=init if isinstance(init, str) or init is None else
+                    {"class_name": type(init).__name__, "config": init.get_config()},
+                    mask_zero=self.mask_zero)
+
+
+class _GlobalPooling1D(Layer):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError("minidl.keras supports only data_format='channels_last'")
+        self.keepdims = bool(keepdims)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1, input_shape[2]) if self.keepdims else (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format="channels_last", keepdims=self.keepdims)
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """Mean over the steps: (N, steps, C) -> (N, C) (or (N, 1, C) with ``keepdims``)."""
+
+    def _forward(self, x, training=False):
+        return x.mean(dim=1, keepdim=self.keepdims)
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """Maximum over the steps: (N, steps, C) -> (N, C) (or (N, 1, C) with ``keepdims``)."""
+
+    def _forward(self, x, training=False):
+        return x.amax(dim=1, keepdim=self.keepdims)

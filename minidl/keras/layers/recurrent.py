@@ -1,0 +1,186 @@
+"""Recurrent layers of the Keras facade: ``SimpleRNN``, ``LSTM`` and ``GRU`` on (batch, steps, features).
+
+Weights are stored in Keras' layout and names: ``kernel`` (features, gates * units),
+``recurrent_kernel`` (units, gates * units) and ``bias``; gate order is Keras'
+(LSTM: i, f, c, o; GRU: z, r, h, with ``reset_after=True``: bias (2, 3 * units)).
+The time loop runs minidl Tensor ops, so gradients flow through every step.
+Masks are not propagated (``mask_zero`` embeddings pad with ordinary rows).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import minidl
+from minidl.keras import activations as _activations
+from minidl.keras.layers.base import KerasTensor, Layer
+
+__all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+
+class _RNN(Layer):
+    _gates = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
+        self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after", "use_cudnn") if k in kwargs}
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
+                             f"got {units}.")
+        if stateful or recurrent_dropout:
+            raise NotImplementedError(f"{type(self).__name__}: stateful / recurrent_dropout are not supported "
+                                      "by minidl.keras")
+        self.units = int(units)
+        self.activation = _activations.get(activation)
+        self.recurrent_activation = _activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.dropout = float(dropout)
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards = bool(go_backwards)
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_values(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError(f"{type(self).__name__} layer {self.name}: the last dimension of the input shape "
+                             f"{tuple(input_shape)} must be known")
+        n = self._gates * self.units
+        self.kernel = self.add_weight((features, n), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer)
+        self.recurrent_kernel = self.add_weight((self.units, n), self.recurrent_initializer,
+                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight(self._bias_shape(), self._bias_values(), name="bias",
+                                        regularizer=self.bias_regularizer)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """The output's shape (the first output's when ``return_state``)."""
+        batch, steps = input_shape[0], input_shape[1]
+        return (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+
+    def _initial_state(self, x):
+        return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype)]
+
+    def _forward(self, x, training=False):
+        if self.dropout and training:
+            keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
+            x = x * keep
+        projected = minidl.matmul(x, self.kernel)
+        state = self._initial_state(x)
+        steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
+        outputs = []
+        for t in steps:
+            state = self._step(projected[:, t], state)
+            outputs.append(state[0])
+        out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
+        return [out] + state if self.return_state else out
+
+    def __call__(self, inputs, *args, initial_state=None, **kwargs):
+        if initial_state is not None:
+            raise NotImplementedError(f"{type(self).__name__}: initial_state is not supported by minidl.keras")
+        if self.return_state and isinstance(inputs, KerasTensor):
+            raise NotImplementedError(f"{type(self).__name__}: return_state=True in a functional model is not "
+                                      "supported by minidl.keras (call the layer on arrays instead)")
+        if self.return_state:  # eager: [output, *states], all (batch, ...) without a layout change
+            from minidl.keras._tensor import as_tensor
+            from minidl.keras.layers.base import _TRAINING
+            t = as_tensor(inputs)
+            self._ensure_built((None,) + tuple(t.shape[1:]))
+            training = kwargs.get("training")
+            return self._forward(t, bool(_TRAINING[0] if training is None else training))
+        return super().__call__(inputs, *args, **kwargs)
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units,
+                    activation=_activations.serialize(self.activation),
+                    recurrent_activation=_activations.serialize(self.recurrent_activation),
+                    use_bias=self.use_bias, dropout=self.dropout, return_sequences=self.return_sequences,
+                    return_state=self.return_state, go_backwards=self.go_backwards, **self._extra)
+
+
+class SimpleRNN(_RNN):
+    """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``."""
+
+    def _step(self, z, state):
+        z = z + minidl.matmul(state[0], self.recurrent_kernel)
+        if self.use_bias:
+            z = z + self.bias
+        return [_activations.apply(self.activation, z)]
+
+
+class LSTM(_RNN):
+    """Long short-term memory (Keras' gates i, f, c, o; ``unit_forget_bias=True`` starts f's bias at 1)."""
+
+    _gates = 4
+
+    def _bias_values(self):
+        if not self._extra.get("unit_forget_bias", True):
+            return self.bias_initializer
+        from minidl.keras import initializers
+        base, units = initializers.get(self.bias_initializer), self.units
+
+        def init(shape, dtype=None):
+            values = np.asarray(base((units,), dtype=dtype), dtype=np.float32)
+            return np.concatenate([values, np.ones(units, np.float32), np.asarray(base((2 * units,), dtype=dtype))])
+        return init
+
+    def _initial_state(self, x):
+        return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype) for _ in range(2)]
+
+    def _step(self, z, state):
+        h, c = state
+        z = z + minidl.matmul(h, self.recurrent_kernel)
+        if self.use_bias:
+            z = z + self.bias
+        i, f, g, o = z.chunk(4, dim=-1)
+        rec = self.recurrent_activation
+        c = _activations.apply(rec, f) * c + _activations.apply(rec, i) * _activations.apply(self.activation, g)
+        h = _activations.apply(rec, o) * _activations.apply(self.activation, c)
+        return [h, c]
+
+
+class GRU(_RNN):
+    """Gated recurrent unit, Keras' ``reset_after=True`` form (bias (2, 3 * units): input and recurrent)."""
+
+    _gates = 3
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self._extra.get("reset_after", True) else (3 * self.units,)
+
+    def _step(self, z, state):
+        h = state[0]
+        reset_after = self._extra.get("reset_after", True)
+        if self.use_bias:
+            z = z + (self.bias[0] if reset_after else self.bias)
+        x_z, x_r, x_h = z.chunk(3, dim=-1)
+        rec_kernel = self.recurrent_kernel
+        u = self.units
+        if reset_after:
+            r_all = minidl.matmul(h, rec_kernel)
+            if self.use_bias:
+                r_all = r_all + self.bias[1]
+            r_z, r_r, r_h = r_all.chunk(3, dim=-1)
+            zg = _activations.apply(self.recurrent_activation, x_z + r_z)
+            rg = _activations.apply(self.recurrent_activation, x_r + r_r)
+            hh = _activations.apply(self.activation, x_h + rg * r_h)
+        else:
+            zg = _activations.apply(self.recurrent_activation, x_z + minidl.matmul(h, rec_kernel[:, :u]))
+            rg = _activations.apply(self.recurrent_activation, x_r + minidl.matmul(h, rec_kernel[:, u:2 * u]))
+            hh = _activations.apply(self.activation, x_h + minidl.matmul(rg * h, rec_kernel[:, 2 * u:]))
+        return [zg * h + (1 - zg) * hh]
+
+

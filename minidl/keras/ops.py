@@ -1,0 +1,570 @@
+"""``keras.ops``: Keras 3's backend-agnostic tensor functions on minidl Tensors.
+
+Each function takes Tensors, Keras Variables, NumPy arrays or Python numbers
+(converted with :func:`convert_to_tensor`) and returns a minidl Tensor, so it
+is differentiable inside a custom layer's ``call`` or a custom ``train_step``.
+Argument names and defaults are Keras' (``axis``, ``keepdims``); reductions
+such as ``max`` return values only. Float NumPy inputs become float32
+(Keras' ``floatx``). The neural-network functions (``relu``, ``softmax``,
+``one_hot``, ...) and the losses live in :mod:`minidl.keras._ops_nn` and are
+re-exported here.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+import minidl
+from minidl.keras._tensor import numpy_of
+from minidl.tensor import Tensor
+
+__all__ = [
+    "convert_to_tensor", "convert_to_numpy", "is_tensor", "cast", "shape", "ndim", "size", "dtype",
+    "stop_gradient", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "eye", "identity", "arange",
+    "linspace", "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "negative", "abs", "absolute", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "log2",
+    "log10", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "floor",
+    "ceil", "round", "clip", "maximum", "minimum", "erf", "reciprocal", "equal", "not_equal", "greater",
+    "greater_equal", "less", "less_equal", "logical_and", "logical_or", "logical_not", "isnan", "isinf",
+    "isfinite", "where", "sum", "mean", "max", "min", "prod", "std", "var", "all", "any", "argmax", "argmin",
+    "cumsum", "cumprod", "logsumexp", "sort", "argsort", "top_k", "matmul", "dot", "einsum", "tensordot",
+    "outer", "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "unstack", "split",
+    "tile", "repeat", "broadcast_to", "flip", "moveaxis", "swapaxes", "take", "take_along_axis", "tril",
+    "triu", "diag", "trace", "pad", "roll", "slice", "count_nonzero", "norm", "vectorized_map", "cond",
+]
+
+
+def _float_dtype(arr):
+    return np.float32 if arr.dtype.kind == "f" and arr.dtype != np.float32 and arr.dtype.itemsize == 8 else None
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
+    """``x`` as a minidl Tensor (a Tensor or Variable passes through); NumPy float64 and Python floats
+    become float32 (Keras' ``floatx``), ints int32/int64 as given; ``dtype`` casts."""
+    if isinstance(x, Tensor):
+        t = x
+    else:
+        if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+            return minidl.stack([convert_to_tensor(v, dtype) for v in x])
+        arr = np.asarray(x) if not hasattr(x, "__cuda_array_interface__") else x
+        if isinstance(x, float) or (isinstance(arr, np.ndarray) and _float_dtype(arr) is not None):
+            arr = arr.astype(np.float32)
+        t = minidl.as_tensor(arr)
+    return cast(t, dtype) if dtype is not None else t
+
+
+_t = convert_to_tensor
+
+
+def convert_to_numpy(x) -> np.ndarray:
+    """A NumPy array of ``x`` (a Tensor, a Keras Variable in Keras' layout, or array-like)."""
+    if hasattr(x, "keras_shape") and hasattr(x, "numpy"):
+        return x.numpy()
+    return np.array(numpy_of(x.detach() if isinstance(x, Tensor) else x))
+
+
+def is_tensor(x) -> bool:
+    """True for a minidl Tensor (Keras Variables included)."""
+    return isinstance(x, Tensor)
+
+
+def _to_dtype(dtype):
+    if dtype is None or isinstance(dtype, minidl.dtype):
+        return dtype
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    name = {"bool_": "bool"}.get(name, name)
+    try:
+        return getattr(minidl, name)
+    except AttributeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype`` (a string such as ``"float32"``, a NumPy or minidl dtype)."""
+    return _t(x).to(_to_dtype(dtype))
+
+
+def shape(x) -> tuple:
+    """The shape of ``x`` as a tuple of ints."""
+    return tuple(int(d) for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
+
+
+def ndim(x) -> int:
+    """The number of dimensions of ``x``."""
+    return len(shape(x))
+
+
+def size(x) -> int:
+    """The number of elements of ``x``."""
+    return int(np.prod(shape(x), dtype=np.int64))
+
+
+def dtype(x) -> str:
+    """The dtype name of ``x`` (``"float32"``)."""
+    return str(_t(x).dtype).rsplit(".", 1)[-1]
+
+
+def stop_gradient(variable) -> Tensor:
+    """``variable`` cut from the graph (no gradient flows through)."""
+    return _t(variable).detach()
+
+
+def _ctor(fn, shape_, dtype):
+    return fn(tuple(shape_) if isinstance(shape_, (list, tuple)) else (shape_,), dtype=_to_dtype(dtype or "float32"))
+
+
+def zeros(shape, dtype=None) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype``)."""
+    return _ctor(minidl.zeros, shape, dtype)
+
+
+def ones(shape, dtype=None) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype``)."""
+    return _ctor(minidl.ones, shape, dtype)
+
+
+def full(shape, fill_value, dtype=None) -> Tensor:
+    """A tensor filled with ``fill_value``."""
+    shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+    return minidl.full(shape, fill_value, dtype=_to_dtype(dtype or "float32"))
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    """Zeros with the shape (and dtype unless ``dtype``) of ``x``."""
+    return minidl.zeros_like(_t(x), dtype=_to_dtype(dtype))
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    """Ones with the shape (and dtype unless ``dtype``) of ``x``."""
+    return minidl.ones_like(_t(x), dtype=_to_dtype(dtype))
+
+
+def full_like(x, fill_value, dtype=None) -> Tensor:
+    """``fill_value`` with the shape (and dtype unless ``dtype``) of ``x``."""
+    return minidl.full_like(_t(x), fill_value, dtype=_to_dtype(dtype))
+
+
+def eye(N, M=None, k=0, dtype=None) -> Tensor:
+    """An N x M matrix with ones on diagonal ``k``."""
+    arr = np.eye(N, M, k, dtype=np.dtype(str(_to_dtype(dtype or "float32")).rsplit(".", 1)[-1]))
+    return minidl.as_tensor(arr)
+
+
+def identity(n, dtype=None) -> Tensor:
+    """The n x n identity matrix."""
+    return eye(n, dtype=dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None) -> Tensor:
+    """Evenly spaced values in ``[start, stop)`` (int32 for int arguments, float32 else, as Keras)."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = "int32" if ints else "float32"
+    return minidl.arange(start, stop, step, dtype=_to_dtype(dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced values from ``start`` to ``stop``."""
+    arr, step = np.linspace(start, stop, num, endpoint=endpoint, retstep=True)
+    out = cast(arr, dtype or "float32")
+    return (out, step) if retstep else out
+
+
+def _binary(fn, doc):
+    def op(x1, x2):
+        return fn(_t(x1), _t(x2))
+    op.__doc__ = doc
+    return op
+
+
+def _unary(fn, doc):
+    def op(x):
+        return fn(_t(x))
+    op.__doc__ = doc
+    return op
+
+
+add = _binary(minidl.add, "Elementwise ``x1 + x2`` (broadcasting).")
+subtract = _binary(minidl.subtract, "Elementwise ``x1 - x2``.")
+multiply = _binary(minidl.multiply, "Elementwise ``x1 * x2``.")
+divide = _binary(minidl.true_divide, "Elementwise ``x1 / x2`` (true division).")
+true_divide = divide
+floor_divide = _binary(minidl.floor_divide, "Elementwise ``x1 // x2``.")
+mod = _binary(minidl.remainder, "Elementwise ``x1 % x2`` (sign of the divisor, as NumPy).")
+power = _binary(minidl.pow, "Elementwise ``x1 ** x2``.")
+maximum = _binary(minidl.maximum, "Elementwise maximum.")
+minimum = _binary(minidl.minimum, "Elementwise minimum.")
+arctan2 = _binary(minidl.atan2, "Elementwise ``arctan(x1 / x2)`` in the right quadrant.")
+equal = _binary(minidl.eq, "Elementwise ``x1 == x2`` (bool).")
+not_equal = _binary(minidl.ne, "Elementwise ``x1 != x2`` (bool).")
+greater = _binary(minidl.gt, "Elementwise ``x1 > x2`` (bool).")
+greater_equal = _binary(minidl.ge, "Elementwise ``x1 >= x2`` (bool).")
+less = _binary(minidl.lt, "Elementwise ``x1 < x2`` (bool).")
+less_equal = _binary(minidl.le, "Elementwise ``x1 <= x2`` (bool).")
+logical_and = _binary(minidl.logical_and, "Elementwise logical and.")
+logical_or = _binary(minidl.logical_or, "Elementwise logical or.")
+outer = _binary(lambda a, b: minidl.outer(a.reshape(-1), b.reshape(-1)), "The outer product of the flattened inputs.")
+
+negative = _unary(minidl.neg, "Elementwise ``-x``.")
+abs = _unary(minidl.abs, "Elementwise absolute value.")  # noqa: A001 -- Keras' name
+absolute = abs
+sign = _unary(minidl.sign, "Elementwise sign (-1, 0 or 1).")
+square = _unary(minidl.square, "Elementwise ``x * x``.")
+sqrt = _unary(minidl.sqrt, "Elementwise square root.")
+rsqrt = _unary(minidl.rsqrt, "Elementwise ``1 / sqrt(x)``.")
+exp = _unary(minidl.exp, "Elementwise exponential.")
+log = _unary(minidl.log, "Elementwise natural logarithm.")
+log1p = _unary(minidl.log1p, "Elementwise ``log(1 + x)``.")
+expm1 = _unary(minidl.expm1, "Elementwise ``exp(x) - 1``.")
+log2 = _unary(minidl.log2, "Elementwise base-2 logarithm.")
+log10 = _unary(minidl.log10, "Elementwise base-10 logarithm.")
+sin = _unary(minidl.sin, "Elementwise sine.")
+cos = _unary(minidl.cos, "Elementwise cosine.")
+tan = _unary(minidl.tan, "Elementwise tangent.")
+tanh = _unary(minidl.tanh, "Elementwise hyperbolic tangent.")
+sinh = _unary(minidl.sinh, "Elementwise hyperbolic sine.")
+cosh = _unary(minidl.cosh, "Elementwise hyperbolic cosine.")
+arcsin = _unary(minidl.asin, "Elementwise inverse sine.")
+arccos = _unary(minidl.acos, "Elementwise inverse cosine.")
+arctan = _unary(minidl.atan, "Elementwise inverse tangent.")
+floor = _unary(minidl.floor, "Elementwise floor.")
+ceil = _unary(minidl.ceil, "Elementwise ceiling.")
+erf = _unary(minidl.erf, "Elementwise error function.")
+reciprocal = _unary(minidl.reciprocal, "Elementwise ``1 / x``.")
+logical_not = _unary(minidl.logical_not, "Elementwise logical not.")
+isnan = _unary(minidl.isnan, "Elementwise NaN test.")
+isinf = _unary(minidl.isinf, "Elementwise infinity test.")
+isfinite = _unary(minidl.isfinite, "Elementwise finiteness test.")
+
+
+def round(x, decimals=0) -> Tensor:  # noqa: A001 -- Keras' name
+    """``x`` rounded half to even to ``decimals`` places."""
+    return minidl.round(_t(x), decimals=decimals)
+
+
+def clip(x, x_min, x_max) -> Tensor:
+    """``x`` limited to ``[x_min, x_max]``."""
+    return minidl.clamp(_t(x), x_min, x_max)
+
+
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` holds, else ``x2``; with one argument, the indices where it holds."""
+    if x1 is None and x2 is None:
+        return minidl.nonzero(_t(condition), as_tuple=True)
+    return minidl.where(_t(condition).bool(), _t(x1), _t(x2))
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _reduce(fn, x, axis, keepdims):
+    x = _t(x)
+    if axis is None:
+        out = fn(x)
+        return out.reshape((1,) * x.ndim) if keepdims else out
+    return fn(x, dim=_axis(axis), keepdim=keepdims)
+
+
+def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
+    """The sum over ``axis`` (an int, a tuple, or None for all)."""
+    return _reduce(minidl.sum, x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False) -> Tensor:
+    """The mean over ``axis`` (ints become float32)."""
+    x = _t(x)
+    if not x.is_floating_point():
+        x = x.float()
+    return _reduce(minidl.mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False, initial=None) -> Tensor:  # noqa: A001 -- Keras' name
+    """The largest value over ``axis`` (values only)."""
+    out = _reduce(minidl.amax, x, axis, keepdims)
+    return out if initial is None else minidl.clamp(out, min=initial)
+
+
+def min(x, axis=None, keepdims=False, initial=None) -> Tensor:  # noqa: A001 -- Keras' name
+    """The smallest value over ``axis`` (values only)."""
+    out = _reduce(minidl.amin, x, axis, keepdims)
+    return out if initial is None else minidl.clamp(out, max=initial)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None) -> Tensor:
+    """The product over ``axis`` (one axis or None)."""
+    x = _t(x) if dtype is None else cast(x, dtype)
+    if isinstance(axis, (tuple, list)):
+        for a in sorted((a % x.ndim for a in axis), reverse=True):
+            x = minidl.prod(x, dim=a, keepdim=keepdims)
+        return x
+    return _reduce(minidl.prod, x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False) -> Tensor:
+    """The population variance (``ddof=0``) over ``axis``."""
+    x = _t(x)
+    if axis is None:
+        out = minidl.var(x, correction=0)
+        return out.reshape((1,) * x.ndim) if keepdims else out
+    return minidl.var(x, dim=_axis(axis), correction=0, keepdim=keepdims)
+
+
+def std(x, axis=None, keepdims=False) -> Tensor:
+    """The population standard deviation (``ddof=0``) over ``axis``."""
+    return sqrt(var(x, axis, keepdims))
+
+
+def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
+    """True where every element over ``axis`` is non-zero."""
+    x = _t(x).bool()
+    if isinstance(axis, (tuple, list)):
+        return logical_not(any(logical_not(x), axis, keepdims))
+    return _reduce(minidl.all, x, axis, keepdims)
+
+
+def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
+    """True where some element over ``axis`` is non-zero."""
+    x = _t(x).bool()
+    if isinstance(axis, (tuple, list)):
+        return sum(x.int(), axis, keepdims) > 0
+    return _reduce(minidl.any, x, axis, keepdims)
+
+
+def count_nonzero(x, axis=None) -> Tensor:
+    """The number of non-zero elements over ``axis``."""
+    return minidl.count_nonzero(_t(x), dim=_axis(axis))
+
+
+def argmax(x, axis=None, keepdims=False) -> Tensor:
+    """The index of the largest value over ``axis`` (of the flattened input for None)."""
+    return minidl.argmax(_t(x), dim=axis, keepdim=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False) -> Tensor:
+    """The index of the smallest value over ``axis``."""
+    return minidl.argmin(_t(x), dim=axis, keepdim=keepdims)
+
+
+def cumsum(x, axis=None, dtype=None) -> Tensor:
+    """Running sums along ``axis`` (of the flattened input for None)."""
+    x = _t(x) if dtype is None else cast(x, dtype)
+    return minidl.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+
+
+def cumprod(x, axis=None, dtype=None) -> Tensor:
+    """Running products along ``axis`` (of the flattened input for None)."""
+    x = _t(x) if dtype is None else cast(x, dtype)
+    return minidl.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+
+
+def logsumexp(x, axis=None, keepdims=False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``axis``, computed stably."""
+    x = _t(x)
+    if axis is None:
+        out = minidl.logsumexp(x.reshape(-1), dim=0)
+        return out.reshape((1,) * x.ndim) if keepdims else out
+    return minidl.logsumexp(x, dim=_axis(axis), keepdim=keepdims)
+
+
+def sort(x, axis=-1) -> Tensor:
+    """``x`` sorted ascending along ``axis``."""
+    return minidl.sort(_t(x), dim=axis).values
+
+
+def argsort(x, axis=-1) -> Tensor:
+    """The indices that sort ``x`` ascending along ``axis``."""
+    return minidl.argsort(_t(x), dim=axis, stable=True)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 -- Keras' argument name
+    """``(values, indices)`` of the ``k`` largest entries along the last axis."""
+    out = minidl.topk(_t(x), k, dim=-1, sorted=sorted)
+    return out.values, out.indices
+
+
+def matmul(x1, x2) -> Tensor:
+    """The matrix product (batched, broadcasting), as ``numpy.matmul``."""
+    return minidl.matmul(_t(x1), _t(x2))
+
+
+def dot(x1, x2) -> Tensor:
+    """NumPy's ``dot``: the matrix product for 1-D/2-D inputs, a scalar scale for 0-D ones."""
+    a, b = _t(x1), _t(x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return minidl.matmul(a, b) if b.ndim <= 2 else minidl.tensordot(a, b, dims=([a.ndim - 1], [b.ndim - 2]))
+
+
+def einsum(subscripts, *operands) -> Tensor:
+    """Einstein summation over ``operands``."""
+    return minidl.einsum(subscripts, *(_t(o) for o in operands))
+
+
+def tensordot(x1, x2, axes=2) -> Tensor:
+    """NumPy's ``tensordot``."""
+    return minidl.tensordot(_t(x1), _t(x2), dims=axes)
+
+
+def reshape(x, newshape) -> Tensor:
+    """``x`` with shape ``newshape`` (one ``-1`` allowed)."""
+    return _t(x).reshape(tuple(newshape) if isinstance(newshape, (list, tuple)) else (newshape,))
+
+
+def transpose(x, axes=None) -> Tensor:
+    """``x`` with its axes reversed, or reordered as ``axes``."""
+    x = _t(x)
+    return x.permute(*(tuple(axes) if axes is not None else range(x.ndim - 1, -1, -1)))
+
+
+def expand_dims(x, axis) -> Tensor:
+    """``x`` with a new axis of length 1 at ``axis``."""
+    return minidl.unsqueeze(_t(x), axis)
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """``x`` without its length-1 axes (only ``axis`` when given)."""
+    return minidl.squeeze(_t(x)) if axis is None else minidl.squeeze(_t(x), _axis(axis))
+
+
+def concatenate(xs, axis=0) -> Tensor:
+    """The inputs joined along ``axis``."""
+    return minidl.cat([_t(v) for v in xs], dim=axis)
+
+
+def stack(x, axis=0) -> Tensor:
+    """The inputs stacked along a new ``axis``."""
+    return minidl.stack([_t(v) for v in x], dim=axis)
+
+
+def unstack(x, num=None, axis=0) -> list:
+    """The slices of ``x`` along ``axis``, as a list."""
+    return list(minidl.unbind(_t(x), dim=axis))
+
+
+def split(x, indices_or_sections, axis=0) -> list:
+    """NumPy's ``split``: into equal sections (an int) or at the given indices (a list)."""
+    x = _t(x)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = x.shape[axis]
+        if n % int(indices_or_sections):
+            raise ValueError(f"split: an axis of length {n} does not split into {indices_or_sections} equal sections")
+        return list(minidl.split(x, n // int(indices_or_sections), dim=axis))
+    return list(minidl.tensor_split(x, list(indices_or_sections), dim=axis))
+
+
+def tile(x, repeats) -> Tensor:
+    """``x`` repeated ``repeats`` times along each axis."""
+    return minidl.tile(_t(x), tuple(repeats) if isinstance(repeats, (list, tuple)) else (repeats,))
+
+
+def repeat(x, repeats, axis=None) -> Tensor:
+    """Each element repeated ``repeats`` times along ``axis`` (of the flattened input for None)."""
+    return minidl.repeat_interleave(_t(x), repeats, dim=axis)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """``x`` broadcast to ``shape``."""
+    return minidl.broadcast_to(_t(x), tuple(shape))
+
+
+def flip(x, axis=None) -> Tensor:
+    """``x`` reversed along ``axis`` (all axes for None)."""
+    x = _t(x)
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    return minidl.flip(x, axes)
+
+
+def moveaxis(x, source, destination) -> Tensor:
+    """``x`` with axis ``source`` moved to ``destination``."""
+    return minidl.movedim(_t(x), source, destination)
+
+
+def swapaxes(x, axis1, axis2) -> Tensor:
+    """``x`` with two axes swapped."""
+    return minidl.swapaxes(_t(x), axis1, axis2)
+
+
+def take(x, indices, axis=None) -> Tensor:
+    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened input for None)."""
+    x, idx = _t(x), _t(indices).long()
+    if axis is None:
+        return x.reshape(-1)[idx]
+    axis = axis % x.ndim
+    return x[(builtins.slice(None),) * axis + (idx,)]
+
+
+def take_along_axis(x, indices, axis=None) -> Tensor:
+    """NumPy's ``take_along_axis``."""
+    x, idx = _t(x), _t(indices).long()
+    if axis is None:
+        return minidl.take_along_dim(x.reshape(-1), idx.reshape(-1), dim=0)
+    return minidl.take_along_dim(x, idx, dim=axis)
+
+
+def tril(x, k=0) -> Tensor:
+    """The lower triangle of ``x`` (below diagonal ``k``)."""
+    return minidl.tril(_t(x), k)
+
+
+def triu(x, k=0) -> Tensor:
+    """The upper triangle of ``x`` (above diagonal ``k``)."""
+    return minidl.triu(_t(x), k)
+
+
+def diag(x, k=0) -> Tensor:
+    """The ``k``-th diagonal of a matrix, or a matrix with a vector on it."""
+    return minidl.diag(_t(x), k)
+
+
+def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
+    """The sum along a diagonal."""
+    return minidl.diagonal(_t(x), offset, axis1, axis2).sum(-1)
+
+
+def pad(x, pad_width, mode="constant", constant_values=None) -> Tensor:
+    """NumPy's ``pad`` (``pad_width`` per axis as ``(before, after)``) in ``constant``, ``reflect``
+    or ``symmetric``-free modes that ``nn.functional.pad`` knows."""
+    x = _t(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    flat = [int(v) for pair in widths[::-1] for v in pair]
+    if mode == "constant":
+        return minidl.nn.functional.pad(x, flat, value=constant_values or 0)
+    return minidl.nn.functional.pad(x, flat, mode=mode)
+
+
+def roll(x, shift, axis=None) -> Tensor:
+    """``x`` shifted cyclically by ``shift`` along ``axis`` (of the flattened input for None)."""
+    return minidl.roll(_t(x), shift, dims=axis)
+
+
+def slice(inputs, start_indices, shape) -> Tensor:  # noqa: A001 -- Keras' name
+    """The block of ``inputs`` starting at ``start_indices`` with size ``shape``."""
+    x = _t(inputs)
+    return x[tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))]
+
+
+def norm(x, ord=None, axis=None, keepdims=False) -> Tensor:  # noqa: A002 -- Keras' argument name
+    """The vector or matrix norm (``numpy.linalg.norm``'s arguments)."""
+    return minidl.linalg.norm(_t(x), ord=ord, dim=_axis(axis), keepdim=keepdims)
+
+
+def vectorized_map(function, elements):
+    """``function`` applied to each slice of ``elements`` along axis 0, the results stacked."""
+    if isinstance(elements, (list, tuple)):
+        return minidl.stack([function(tuple(e[i] for e in elements)) for i in range(len(elements[0]))])
+    return minidl.stack([function(e) for e in _t(elements)])
+
+
+def cond(pred, true_fn, false_fn):
+    """``true_fn()`` if ``pred`` holds, else ``false_fn()``."""
+    return true_fn() if bool(pred) else false_fn()
+
+
+from minidl.keras._ops_nn import *  # noqa: E402,F401,F403 -- relu, softmax, one_hot, losses, ...
+from minidl.keras._ops_nn import __all__ as _nn_all  # noqa: E402
+
+__all__ += _nn_all

@@ -1,0 +1,102 @@
+"""More ``nn.Module`` methods PyTorch scripts call: ``half``, ``get_buffer``, ``set_submodule``,
+``to_empty`` and ``compile`` (mixed into :class:`minidl.nn.Module`)."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+__all__ = ["ModuleMoreMixin"]
+
+
+class ModuleMoreMixin:
+    """Methods of ``torch.nn.Module`` built on the core ones (``to``, ``get_submodule``, ``_modules``)."""
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's inputs
+        are computed; it may return a new ``grad_input`` (see :mod:`minidl.nn._backward_hooks`)."""
+        return self._add_backward_hook("_backward_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated name: :meth:`register_full_backward_hook`."""
+        return self.register_full_backward_hook(hook)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are known;
+        it may return a new ``grad_output``."""
+        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
+
+    def _add_backward_hook(self, table_name, hook, prepend):
+        from minidl.nn.module import RemovableHandle
+        table = self.__dict__.setdefault(table_name, OrderedDict())
+        self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        if prepend:
+            table.move_to_end(handle.id, last=False)
+        return handle
+
+    def half(self):
+        """Cast floating parameters and buffers to float16; returns self."""
+        return self.to(dtype=np.float16)
+
+    def get_buffer(self, target: str):
+        """The buffer at dotted path ``target`` (e.g. ``"bn.running_mean"``).
+
+        Raises ``AttributeError`` when a module on the path or the buffer is missing, or when
+        the name is an attribute that is not a buffer.
+        """
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        if name not in mod._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return mod._buffers[name]
+
+    def set_submodule(self, target: str, module, strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target`` (e.g. ``"layer1.0.conv1"``), replacing what is there.
+
+        Every module on the path before the last name must exist (``AttributeError``); with
+        ``strict=True`` the last name must already be a sub-module too. ``ValueError`` for an
+        empty ``target`` or a ``module`` that is not an ``nn.Module``.
+        """
+        from .module import Module
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        *path, name = target.split(".")
+        mod = self
+        for item in path:
+            if not hasattr(mod, item):
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        if strict and not hasattr(mod, name):
+            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        if hasattr(mod, name) and not isinstance(getattr(mod, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(mod, name, module)
+
+    def to_empty(self, *, device, recurse: bool = True):
+        """Move parameters and buffers to ``device`` (their values there are unspecified in PyTorch;
+        here they are kept); returns self."""
+        if not recurse:
+            from .module import _convert_array, _parse_to_args
+            dev, _ = _parse_to_args(device, None)
+            for table in (self._parameters, self._buffers):
+                for value in table.values():
+                    if value is not None:
+                        value.array = _convert_array(value.array, dev, None)
+            return self
+        return self.to(device=device)
+
+    def compile(self, *args, **kwargs) -> None:
+        """``torch.compile`` this module's forward in place (``minidl.compile``: same results, no
+        compilation); the arguments are checked as ``minidl.compile`` checks them. Returns None."""
+        from .. import compile as compile_fn
+        compiled = compile_fn(self.forward, *args, **kwargs)
+        if compiled is not self.forward:
+            self.forward = compiled
