@@ -35,7 +35,8 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.vision.transforms.v2", "minidl.amp", "minidl.cuda.amp", "minidl.cpu", "minidl.testing",
            "minidl.distributions", "minidl.autograd.functional", "minidl.nn.parameter", "minidl.utils.checkpoint",
            "minidl.func", "minidl.autograd.graph", "minidl.nn.utils.rnn", "minidl.nn.utils.parametrize",
-           "minidl.nn.utils.parametrizations", "minidl.nn.utils.fusion", "minidl.nn.grad", "minidl.nn.attention"]
+           "minidl.nn.utils.parametrizations", "minidl.nn.utils.fusion", "minidl.nn.grad", "minidl.nn.attention",
+           "minidl.keras.ops", "minidl.keras.random", "minidl.vision.ops", "minidl.version"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.
 _T = "minidl.Tensor."
