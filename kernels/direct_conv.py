@@ -87,17 +87,19 @@ def _backward_numpy(dy, x, w, g, need_input, need_weight, need_bias=False):
 # t that LLVM vectorises, instead of OH short rows. L = OH*Wp - (kw-1)*dw is
 # the last t whose reads stay in the plane.
 
-def _direct_fwd(xpad, w, bias, yw, dh, dw, groups):
-    # yw[n, o] (OH*Wp, flat) = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]
+def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
+    # y[n, o] = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]: each plane is
+    # accumulated in the wide layout in a scratch plane (in cache), whose OW valid columns of each
+    # row are then copied into y, so no separate cropping pass over the output is needed.
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = w.shape
-    oh = yw.shape[2]
+    oh, ow = y.shape[2], y.shape[3]
     og = o_ // groups
     length = uint64(oh * wp - (kw - 1) * dw)
     for q in prange(n * o_):
         b = q // o_
         o = q % o_
-        acc = yw[b, o].reshape(-1)
+        acc = np.empty(oh * wp, dtype=y.dtype)
         fill(acc, 0, oh * wp, bias[o])
         c0 = (o // og) * cg
         for ci in range(cg):
@@ -108,6 +110,27 @@ def _direct_fwd(xpad, w, bias, yw, dh, dw, groups):
                     off = uint64(i * dh * wp + j * dw)
                     for t in range(length):
                         acc[t] += wv * src[t + off]
+        out = y[b, o]
+        for r in range(oh):
+            row = uint64(r * wp)
+            for t in range(uint64(ow)):
+                out[r, t] = acc[row + t]
+
+
+def _widen(dy, dyw, zero):
+    # dyw[n, o, r, :OW] = dy[n, o, r], the junk columns OW..Wp-1 = zero (+0); one plane per work item
+    n, o_, oh, ow = dy.shape
+    wp = dyw.shape[3]
+    for q in prange(n * o_):
+        b = q // o_
+        o = q % o_
+        src = dy[b, o]
+        dst = dyw[b, o]
+        for r in range(oh):
+            for t in range(uint64(ow)):
+                dst[r, t] = src[r, t]
+            for t in range(uint64(ow), uint64(wp)):
+                dst[r, t] = zero
 
 
 def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
@@ -174,6 +197,7 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
 
 
 _NUMBA_KERNELS = {"_direct_fwd": dict(parallel=True, cache=True),
+                  "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
                   "_direct_dx": dict(parallel=True, cache=True)}
 
@@ -200,19 +224,18 @@ def _pad_planes(x, ph, pw):
 def _forward_numba(x, w, g, bias=None):
     compile_numba()
     xpad = _pad_planes(x, g.ph, g.pw)
-    wp = g.w + 2 * g.pw
-    yw = np.empty((g.n, g.o, g.oh, wp), dtype=x.dtype)
+    y = np.empty(g.y_shape, dtype=x.dtype)
     start = np.zeros(g.o, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
-    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), start, yw, g.dh, g.dw, g.groups)
-    return np.ascontiguousarray(yw[:, :, :, :g.ow])
+    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), start, y, g.dh, g.dw, g.groups)
+    return y
 
 
 def _backward_numba(dy, x, w, g, need_input, need_weight, need_bias=False):
     compile_numba()
     wp = g.w + 2 * g.pw
-    dyw = np.zeros((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns stay 0
-    dyw[:, :, :, :g.ow] = dy
     zero = dy.dtype.type(0)
+    dyw = np.empty((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns 0
+    _widen(dy, dyw, zero)
     gw = dx = gb = None
     if need_bias:
         gb = np.empty(g.o, dtype=dy.dtype)
