@@ -15,7 +15,8 @@ whatever the split, so the results are the NumPy code's bits.
 
 They work on the arrays' memory in memory order, so any dense layout
 (C-contiguous, channels-last, Fortran) is kept: the outputs have ``x``'s
-strides. Arrays that are not dense, a gradient whose layout differs from the
+strides. Arrays below ``PARALLEL_MIN`` elements take the serial kernel.
+Arrays that are not dense, a gradient whose layout differs from the
 mask's, small arrays (below ``MIN_SIZE``) and device arrays take the NumPy code.
 """
 from __future__ import annotations
@@ -24,12 +25,13 @@ import numpy as np
 
 from . import _numba
 from ._dispatch import implementation
-from ._numba import prange
+from ._numba import prange, uint64
 
-__all__ = ["relu_forward", "relu_backward", "BLOCK", "MIN_SIZE"]
+__all__ = ["relu_forward", "relu_backward", "BLOCK", "MIN_SIZE", "PARALLEL_MIN"]
 
-BLOCK = 1 << 14        # elements per work item (64 KB of float32)
-MIN_SIZE = 1 << 14     # below this the Numba call's fixed cost is not worth it
+BLOCK = 1 << 14          # elements per work item (64 KB of float32)
+MIN_SIZE = 1 << 14       # below this the Numba call's fixed cost is not worth it
+PARALLEL_MIN = 1 << 18   # below this the serial kernel: starting Numba's threads costs more than they save
 
 
 # --- 1. NumPy reference ------------------------------------------------------------
@@ -49,8 +51,8 @@ def _relu_fwd(x, y, mask, zero, block):
     # zero: +0.0 in x's dtype
     count = x.shape[0]
     for item in prange((count + block - 1) // block):
-        lo = item * block
-        hi = min(lo + block, count)
+        lo = uint64(item * block)
+        hi = uint64(min(item * block + block, count))
         for i in range(lo, hi):
             xi = x[i]
             positive = xi > 0
@@ -63,8 +65,8 @@ def _relu_bwd(g, mask, out, one, zero, block):
     # one, zero: 1 and +0 in g's dtype (the mask's values in NumPy's product)
     count = g.shape[0]
     for item in prange((count + block - 1) // block):
-        lo = item * block
-        hi = min(lo + block, count)
+        lo = uint64(item * block)
+        hi = uint64(min(item * block + block, count))
         for i in range(lo, hi):
             out[i] = g[i] * (one if mask[i] else zero)
 
@@ -123,7 +125,8 @@ def relu_forward(x):
     compile_numba()
     y, y_flat = _empty_in_order(x, perm, x.dtype)
     mask, mask_flat = _empty_in_order(x, perm, np.bool_)
-    _relu_fwd(_flat(x, perm), y_flat, mask_flat, x.dtype.type(0), BLOCK)
+    kernel = _relu_fwd if x.size >= PARALLEL_MIN else _relu_fwd.serial
+    kernel(_flat(x, perm), y_flat, mask_flat, x.dtype.type(0), BLOCK)
     return y, mask
 
 
@@ -134,5 +137,6 @@ def relu_backward(g, mask):
         return _backward_numpy(g, mask)
     compile_numba()
     out, out_flat = _empty_in_order(g, perm, g.dtype)
-    _relu_bwd(_flat(g, perm), _flat(mask, perm), out_flat, g.dtype.type(1), g.dtype.type(0), BLOCK)
+    kernel = _relu_bwd if g.size >= PARALLEL_MIN else _relu_bwd.serial
+    kernel(_flat(g, perm), _flat(mask, perm), out_flat, g.dtype.type(1), g.dtype.type(0), BLOCK)
     return out

@@ -14,8 +14,9 @@ SHAPES = [(3, 5, 7, 11), (2, 3, 37, 41), (1, 1, 3, 1), (9, 1001), (20011,)]
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Every array goes to the kernel, in many odd-sized blocks."""
+    """Every array goes to the (prange) kernel, in many odd-sized blocks."""
     monkeypatch.setattr(activation, "MIN_SIZE", 1)
+    monkeypatch.setattr(activation, "PARALLEL_MIN", 1)
     monkeypatch.setattr(activation, "BLOCK", 97)
 
 
@@ -48,7 +49,9 @@ def test_relu_kernels_are_numpys_bits_in_every_layout(small_blocks, monkeypatch,
     calls = []
     for name in ("_relu_fwd", "_relu_bwd"):
         kernel = getattr(activation, name)
-        monkeypatch.setattr(activation, name, lambda *a, k=kernel, n=name: calls.append(n) or k(*a))
+        counted = lambda *a, k=kernel, n=name: calls.append(n) or k(*a)      # noqa: E731
+        counted.serial = lambda *a, k=kernel.serial, n=name: calls.append(n) or k(*a)
+        monkeypatch.setattr(activation, name, counted)
     rng = np.random.default_rng(len(shape) * 7 + shape[-1])
     layouts = list(_layouts(_special(rng, shape, dtype)))
     for name, x in layouts:
@@ -95,7 +98,11 @@ def test_relu_split_over_threads_same_bits(small_blocks, monkeypatch):
     with mdl.using_config(intra_op_parallel=True):
         many_y, many_mask = activation.relu_forward(x)
         many_dx = activation.relu_backward(g, many_mask)
-    for y, mask in in_section + [(many_y, many_mask)]:
+    monkeypatch.setattr(activation, "PARALLEL_MIN", 1 << 62)         # small arrays: the serial kernel
+    with mdl.using_config(intra_op_parallel=True):
+        serial_y, serial_mask = activation.relu_forward(x)
+        _assert_same_bits(activation.relu_backward(g, serial_mask), one_dx)
+    for y, mask in in_section + [(many_y, many_mask), (serial_y, serial_mask)]:
         _assert_same_bits(y, one_y)
         _assert_same_bits(mask, one_mask)
     _assert_same_bits(many_dx, one_dx)
