@@ -105,16 +105,55 @@ def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
         for ci in range(cg):
             src = xpad[b, c0 + ci].reshape(-1)
             for i in range(kh):
-                for j in range(kw):
-                    wv = w[o, ci, i, j]
-                    off = uint64(i * dh * wp + j * dw)
-                    for t in range(length):
-                        acc[t] += wv * src[t + off]
-        out = y[b, o]
+                row = uint64(i * dh * wp)
+                if kw == 3:        # one pass per kernel row: a third of the stores (LeNet's, TinyVGG's taps)
+                    _taps3(acc, src, row, uint64(dw), w[o, ci, i, 0], w[o, ci, i, 1], w[o, ci, i, 2], length)
+                elif kw == 5:
+                    _taps5(acc, src, row, uint64(dw), w[o, ci, i], length)
+                else:
+                    for j in range(kw):
+                        wv = w[o, ci, i, j]
+                        off = row + uint64(j * dw)
+                        for t in range(length):
+                            acc[t] += wv * src[t + off]
+        out = y[b, o].reshape(-1)
         for r in range(oh):
-            row = uint64(r * wp)
+            src_row, dst_row = uint64(r * wp), uint64(r * ow)
             for t in range(uint64(ow)):
-                out[r, t] = acc[row + t]
+                out[dst_row + t] = acc[src_row + t]
+
+
+def _taps3(acc, src, off, step, w0, w1, w2, length):
+    """acc[t] += w0*src[t+off] + w1*src[t+off+step] + w2*src[t+off+2*step] for t < length (all unsigned)."""
+    s1 = off + step            # unsigned sums only: uint64 * int64 would be a float in Numba
+    s2 = s1 + step
+    for t in range(length):
+        acc[t] += w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
+
+
+def _taps5(acc, src, off, step, wr, length):
+    """acc[t] += sum over j < 5 of wr[j] * src[t + off + j*step] for t < length."""
+    w0, w1, w2, w3, w4 = wr[0], wr[1], wr[2], wr[3], wr[4]
+    s1 = off + step
+    s2 = s1 + step
+    s3 = s2 + step
+    s4 = s3 + step
+    for t in range(length):
+        acc[t] += (w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
+                   + w3 * src[t + s3] + w4 * src[t + s4])
+
+
+def _gather_taps3(acc, g, off, step, w0, w1, w2, count):
+    """acc[off + v] += w0*g[v] + w1*g[v - step] + w2*g[v - 2*step] for v < count (= OH*Wp), terms with a
+    negative g index left out. g's junk columns are 0, so g may be read up to count - 1 (past L)."""
+    s2 = step + step
+    for v in range(min(s2, count)):          # the first 2*step positions: only the terms that exist
+        part = w0 * g[v]
+        if v >= step:
+            part += w1 * g[v - step]
+        acc[off + v] += part
+    for v in range(s2, count):
+        acc[off + v] += w0 * g[v] + w1 * g[v - step] + w2 * g[v - s2]
 
 
 def _widen(dy, dyw, zero):
@@ -125,12 +164,13 @@ def _widen(dy, dyw, zero):
         b = q // o_
         o = q % o_
         src = dy[b, o]
-        dst = dyw[b, o]
+        dst = dyw[b, o].reshape(-1)
         for r in range(oh):
+            row = uint64(r * wp)
             for t in range(uint64(ow)):
-                dst[r, t] = src[r, t]
+                dst[row + t] = src[r, t]
             for t in range(uint64(ow), uint64(wp)):
-                dst[r, t] = zero
+                dst[row + t] = zero
 
 
 def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
@@ -189,14 +229,20 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
         for o in range(g0, g0 + og):
             g = dyw[b, o].reshape(-1)
             for i in range(kh):
+                row = uint64(i * dh * wp)
+                if kw == 3:        # one gathering pass per kernel row: a third of the stores
+                    _gather_taps3(acc, g, row, uint64(dw), w[o, cl, i, 0], w[o, cl, i, 1], w[o, cl, i, 2],
+                                  uint64(oh * wp))
+                    continue
                 for j in range(kw):
                     wv = w[o, cl, i, j]
-                    off = uint64(i * dh * wp + j * dw)
+                    off = row + uint64(j * dw)
                     for t in range(length):
                         acc[t + off] += wv * g[t]
 
 
-_NUMBA_KERNELS = {"_direct_fwd": dict(parallel=True, cache=True),
+_NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_gather_taps3": dict(cache=True),
+                  "_direct_fwd": dict(parallel=True, cache=True),
                   "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
                   "_direct_dx": dict(parallel=True, cache=True)}
