@@ -156,6 +156,21 @@ def _gather_taps3(acc, g, off, step, w0, w1, w2, count):
         acc[off + v] += w0 * g[v] + w1 * g[v - step] + w2 * g[v - s2]
 
 
+def _dot_taps3(g, src, off, step, length, zero):
+    """(sum_t g[t]*src[t+off], ... src[t+off+step], ... src[t+off+2*step]) over t < length, in one pass."""
+    s1 = off + step
+    s2 = s1 + step
+    p0 = zero
+    p1 = zero
+    p2 = zero
+    for t in range(length):
+        gt = g[t]
+        p0 += gt * src[t + off]
+        p1 += gt * src[t + s1]
+        p2 += gt * src[t + s2]
+    return p0, p1, p2
+
+
 def _widen(dy, dyw, zero):
     # dyw[n, o, r, :OW] = dy[n, o, r], the junk columns OW..Wp-1 = zero (+0); one plane per work item
     n, o_, oh, ow = dy.shape
@@ -198,8 +213,15 @@ def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
                     part += g[t]
                 bias_sum += part
             for i in range(kh):
+                row = uint64(i * dh * wp)
+                if kw == 3:        # the row's three dot products in one pass: g read once
+                    p0, p1, p2 = _dot_taps3(g, src, row, uint64(dw), length, zero)
+                    sums[i * 3] += p0
+                    sums[i * 3 + 1] += p1
+                    sums[i * 3 + 2] += p2
+                    continue
                 for j in range(kw):
-                    off = uint64(i * dh * wp + j * dw)
+                    off = row + uint64(j * dw)
                     part = zero
                     for t in range(length):
                         part += g[t] * src[t + off]
@@ -242,6 +264,7 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
 
 
 _NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_gather_taps3": dict(cache=True),
+                  "_dot_taps3": dict(cache=True, fastmath=REDUCE_MATH),
                   "_direct_fwd": dict(parallel=True, cache=True),
                   "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
