@@ -1,5 +1,5 @@
 """config.intra_op_parallel (kernels/_threads.py): convolutions split their batch and linear layers their
-GEMM rows over minidl's own threads, BLAS on one thread meanwhile, the prange kernels' serial twins in
+GEMMs (rows or columns) over minidl's own threads, BLAS on one thread meanwhile, the prange kernels' serial twins in
 each part. The threaded paths must give the results of the single-threaded ones (to rounding: 1e-12
 in float64), pass gradcheck, be the same bit for bit from run to run, and leave BLAS's thread count as
 they found it.
