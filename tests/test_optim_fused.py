@@ -117,24 +117,3 @@ def test_adam_with_a_strided_gradient_and_amsgrad_still_matches():
                     opt.step()
             results.append(w.detach().numpy())
         np.testing.assert_array_equal(results[0], results[1])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", ["adam_l2", "adamw_maximize", "nesterov", "dampening_l2"])
-def test_update_split_over_threads_is_bitwise_one_pass(case, dtype, monkeypatch):
-    """Under config.intra_op_parallel each parameter is updated in fixed ranges, one per thread
-    (forced to 3 here, and split from one element on): the same bits as the NumPy update."""
-    from minidl.kernels import _threads
-    parts = []
-    real_run = _threads.run
-    monkeypatch.setattr(_fused, "SPLIT_MIN", 1)
-    monkeypatch.setattr(_threads, "intra_op_threads",
-                        lambda array=None: 3 if mdl.config.intra_op_parallel and not _threads.in_section() else 1)
-    monkeypatch.setattr(_threads, "run", lambda task, n: parts.append(n) or real_run(task, n))
-    make = {**CASES, **SGD_CASES}[case]
-    with mdl.using_config(intra_op_parallel=True):
-        threaded, _ = _run(make, dtype, "numba")
-    assert parts and set(parts) == {3}                    # every update was split (sizes 7..117 >= 3)
-    reference, _ = _run(make, dtype, "numpy")
-    for a, b in zip(threaded, reference):
-        np.testing.assert_array_equal(a, b)

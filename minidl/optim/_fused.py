@@ -14,12 +14,6 @@ so their results are bitwise equal to it: ``tests/test_optim_fused.py`` checks
 that on odd sizes, float32 and float64, with weight decay (L2 and decoupled),
 dampening, Nesterov and ``maximize``.
 
-Under ``minidl.config.intra_op_parallel`` (``kernels/_threads.py``) a
-parameter of at least ``SPLIT_MIN`` elements is updated in ``T`` fixed,
-contiguous ranges, one per thread (the kernels release the GIL). Every element
-is updated by the same operations whatever the split, so the results are the
-same bits as one pass.
-
 They are used for NumPy arrays when ``minidl.config.cpu_kernels`` is
 ``"numba"`` (the default); with ``"numpy"``, for CuPy arrays, amsgrad, SGD
 without momentum or arrays that are not contiguous, the NumPy code (the
@@ -31,13 +25,9 @@ import math
 
 import numpy as np
 
-from minidl.kernels import _dispatch, _numba, _threads
+from minidl.kernels import _dispatch, _numba
 
-__all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step", "SPLIT_MIN"]
-
-# Parameters at least this large are split over the intra-op threads: about 0.1 ms
-# of memory traffic on one core, several times a pool handoff.
-SPLIT_MIN = 1 << 16
+__all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
 
 _numba_compiled = False
 
@@ -141,8 +131,8 @@ def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay, decoupled
     # each value rounded to the array's dtype, as NumPy rounds a Python float next to an array
     h = np.array((beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2 ** step), eps, lr / (1 - beta1 ** step),
                   -1.0 if maximize else 1.0, l2, decay), dtype=param.dtype)
-    _in_ranges(_adam_kernel, (param.reshape(-1), grad.reshape(-1), state["exp_avg"].reshape(-1),
-                              state["exp_avg_sq"].reshape(-1)), (h,))
+    _adam_kernel(param.reshape(-1), grad.reshape(-1), state["exp_avg"].reshape(-1),
+                 state["exp_avg_sq"].reshape(-1), h)
 
 
 def sgd_momentum_applies(param, grad, state, momentum) -> bool:
@@ -165,16 +155,4 @@ def sgd_momentum_step(param, grad, state, lr, momentum, dampening, weight_decay,
     if first:
         buf = state["momentum_buffer"] = np.empty_like(param)
     h = np.array((momentum, 1 - dampening, lr, -1.0 if maximize else 1.0, weight_decay), dtype=param.dtype)
-    _in_ranges(_sgd_momentum_kernel, (param.reshape(-1), grad.reshape(-1), buf.reshape(-1)),
-               (h, first, bool(nesterov)))
-
-
-def _in_ranges(kernel, flats, extra):
-    """``kernel(*flats, *extra)``; under the intra-op scheme, on fixed ranges of the 1-D ``flats``, one per thread."""
-    size = flats[0].shape[0]
-    threads = _threads.intra_op_threads(flats[0]) if size >= SPLIT_MIN else 1
-    if threads <= 1:
-        kernel(*flats, *extra)
-        return
-    ranges = _threads.parts_of(size, threads)
-    _threads.run(lambda i: kernel(*(a[ranges[i][0]:ranges[i][1]] for a in flats), *extra), len(ranges))
+    _sgd_momentum_kernel(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), h, first, bool(nesterov))
