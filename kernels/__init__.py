@@ -7,6 +7,7 @@ module                 kernels
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
 ``winograd``           ``conv2d_winograd_forward``, ``conv2d_winograd_backward``, ``winograd_suited``
 ``winograd_planes``    Winograd's tile transforms on NCHW memory (``winograd_nhwc``: on channels-last memory)
+``activation``         ``relu_forward``, ``relu_backward`` (one pass each way)
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_sum``, ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``,
                        ``channel_combine``
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from minidl import config
 
+from .activation import relu_backward, relu_forward
 from .channel_stats import channel_affine, channel_combine, channel_mean_var, channel_sum, channel_sum_dot
 from .direct_conv import (
     DIRECT_MAX_CHANNELS,
@@ -56,6 +58,7 @@ __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
            "channel_sum", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
            "is_channels_last", "to_channels_last", "empty_in_layout",
+           "relu_forward", "relu_backward",
            "set_cpu_kernels", "cpu_kernels"]
 
 

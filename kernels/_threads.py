@@ -8,7 +8,9 @@ BLAS's threads and everything else to one core:
   thread runs im2col -> GEMM -> layout copy (and, backward, the gradient GEMMs
   and col2im) for its own images, with BLAS single-threaded and the Numba
   kernels in their serial, GIL-free form (:func:`run`);
-- a linear layer's GEMMs split the rows of their left operand (:func:`matmul`);
+- a linear layer's large GEMMs split the rows of their left operand or the
+  columns of their right one, whichever packs less per thread; mid-sized ones
+  run on one BLAS thread (:func:`matmul`);
 - the other Numba kernels (pooling, batch-norm statistics, the direct
   convolutions) run their ``prange`` loops on ``T`` Numba threads
   (``kernels._numba`` sets the count per launch).
@@ -37,11 +39,14 @@ import numpy as np
 
 from minidl import config
 
-__all__ = ["intra_op_threads", "parts_of", "run", "matmul", "in_section"]
+__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section"]
 
-# Below this many multiply-adds a GEMM is left to one BLAS call (OpenBLAS itself
-# stays on one thread below 4 * 65536).
-MATMUL_SPLIT_MIN = 1 << 18
+# :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
+# thread below 4 * 65536; above that it would wake its workers, which then spin
+# beside minidl's threads. A pool handoff costs tens of microseconds, about a
+# GEMM of 2^22 multiply-adds on one core of the development machine.
+MATMUL_ONE_THREAD_MIN = 1 << 18
+MATMUL_SPLIT_MIN = 1 << 22
 
 _local = threading.local()      # .section: this thread runs one part of a parallel section
 
@@ -218,6 +223,26 @@ def run(task, parts):
     return results
 
 
+def on_one_blas_thread(task):
+    """``task()`` with BLAS held at one thread (restored after, also on error); a plain ``task()``
+    inside a section or while another thread holds the pool (BLAS is on one thread then anyway)."""
+    if in_section():
+        return task()
+    pool = _pool
+    if not pool.busy.acquire(blocking=False):
+        return task()
+    blas = _blas_control()
+    try:
+        saved = blas.get()
+        blas.set(1)
+        try:
+            return task()
+        finally:
+            blas.set(saved)
+    finally:
+        pool.busy.release()
+
+
 def _sequential(task, parts):
     was = in_section()
     _local.section = True
@@ -228,21 +253,38 @@ def _sequential(task, parts):
 
 
 def matmul(a, b):
-    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N); under the scheme the rows of ``a`` are split.
+    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N), under the scheme without waking BLAS's threads.
 
-    Each thread writes its rows of the result with a single-threaded GEMM, so
-    the result does not depend on timing; other shapes, small products and
-    device arrays are a plain ``a @ b``.
+    - Products below ``MATMUL_ONE_THREAD_MIN`` multiply-adds: a plain ``a @ b``
+      (OpenBLAS runs them on one thread by itself).
+    - Below ``MATMUL_SPLIT_MIN``: one single-threaded GEMM on the calling thread
+      (a handoff to the pool costs more than half of such a product).
+    - Larger: one single-threaded GEMM per thread, each on a fixed range of the
+      rows of ``a`` when M > N, else of the columns of ``b``, so that each
+      thread packs only its share of the larger operand (a row split made
+      every thread pack all of a wide ``b``: the MLP's 3072x512 weight).
+
+    Each thread writes its own block of the result, so the result does not
+    depend on timing. Other shapes and device arrays are a plain ``a @ b``.
     """
     threads = intra_op_threads(a)
-    if threads <= 1 or a.ndim != 2 or b.ndim != 2 or a.shape[0] < 2 * threads \
-            or a.shape[0] * a.shape[1] * b.shape[1] < MATMUL_SPLIT_MIN:
+    if threads <= 1 or a.ndim != 2 or b.ndim != 2:
         return a @ b
-    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
-    ranges = parts_of(a.shape[0], threads)
+    m, n = a.shape[0], b.shape[1]
+    macs = m * a.shape[1] * n
+    if macs < MATMUL_ONE_THREAD_MIN:
+        return a @ b
+    split_rows = m > n
+    ranges = parts_of(m if split_rows else n, threads)
+    if macs < MATMUL_SPLIT_MIN or len(ranges) < 2:
+        return on_one_blas_thread(lambda: a @ b)
+    out = np.empty((m, n), dtype=np.result_type(a, b))
 
-    def rows(i):
+    def block(i):
         lo, hi = ranges[i]
-        np.matmul(a[lo:hi], b, out=out[lo:hi])
-    run(rows, len(ranges))
+        if split_rows:
+            np.matmul(a[lo:hi], b, out=out[lo:hi])
+        else:
+            np.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+    run(block, len(ranges))
     return out

@@ -87,27 +87,105 @@ def _backward_numpy(dy, x, w, g, need_input, need_weight, need_bias=False):
 # t that LLVM vectorises, instead of OH short rows. L = OH*Wp - (kw-1)*dw is
 # the last t whose reads stay in the plane.
 
-def _direct_fwd(xpad, w, bias, yw, dh, dw, groups):
-    # yw[n, o] (OH*Wp, flat) = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]
+def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
+    # y[n, o] = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]: each plane is
+    # accumulated in the wide layout in a scratch plane (in cache), whose OW valid columns of each
+    # row are then copied into y, so no separate cropping pass over the output is needed.
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = w.shape
-    oh = yw.shape[2]
+    oh, ow = y.shape[2], y.shape[3]
     og = o_ // groups
     length = uint64(oh * wp - (kw - 1) * dw)
     for q in prange(n * o_):
         b = q // o_
         o = q % o_
-        acc = yw[b, o].reshape(-1)
+        acc = np.empty(oh * wp, dtype=y.dtype)
         fill(acc, 0, oh * wp, bias[o])
         c0 = (o // og) * cg
         for ci in range(cg):
             src = xpad[b, c0 + ci].reshape(-1)
             for i in range(kh):
-                for j in range(kw):
-                    wv = w[o, ci, i, j]
-                    off = uint64(i * dh * wp + j * dw)
-                    for t in range(length):
-                        acc[t] += wv * src[t + off]
+                row = uint64(i * dh * wp)
+                if kw == 3:        # one pass per kernel row: a third of the stores (LeNet's, TinyVGG's taps)
+                    _taps3(acc, src, row, uint64(dw), w[o, ci, i, 0], w[o, ci, i, 1], w[o, ci, i, 2], length)
+                elif kw == 5:
+                    _taps5(acc, src, row, uint64(dw), w[o, ci, i], length)
+                else:
+                    for j in range(kw):
+                        wv = w[o, ci, i, j]
+                        off = row + uint64(j * dw)
+                        for t in range(length):
+                            acc[t] += wv * src[t + off]
+        out = y[b, o].reshape(-1)
+        for r in range(oh):
+            src_row, dst_row = uint64(r * wp), uint64(r * ow)
+            for t in range(uint64(ow)):
+                out[dst_row + t] = acc[src_row + t]
+
+
+def _taps3(acc, src, off, step, w0, w1, w2, length):
+    """acc[t] += w0*src[t+off] + w1*src[t+off+step] + w2*src[t+off+2*step] for t < length (all unsigned)."""
+    s1 = off + step            # unsigned sums only: uint64 * int64 would be a float in Numba
+    s2 = s1 + step
+    for t in range(length):
+        acc[t] += w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
+
+
+def _taps5(acc, src, off, step, wr, length):
+    """acc[t] += sum over j < 5 of wr[j] * src[t + off + j*step] for t < length."""
+    w0, w1, w2, w3, w4 = wr[0], wr[1], wr[2], wr[3], wr[4]
+    s1 = off + step
+    s2 = s1 + step
+    s3 = s2 + step
+    s4 = s3 + step
+    for t in range(length):
+        acc[t] += (w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
+                   + w3 * src[t + s3] + w4 * src[t + s4])
+
+
+def _gather_taps3(acc, g, off, step, w0, w1, w2, count):
+    """acc[off + v] += w0*g[v] + w1*g[v - step] + w2*g[v - 2*step] for v < count (= OH*Wp), terms with a
+    negative g index left out. g's junk columns are 0, so g may be read up to count - 1 (past L)."""
+    s2 = step + step
+    for v in range(min(s2, count)):          # the first 2*step positions: only the terms that exist
+        part = w0 * g[v]
+        if v >= step:
+            part += w1 * g[v - step]
+        acc[off + v] += part
+    for v in range(s2, count):
+        acc[off + v] += w0 * g[v] + w1 * g[v - step] + w2 * g[v - s2]
+
+
+def _dot_taps3(g, src, off, step, length, zero):
+    """(sum_t g[t]*src[t+off], ... src[t+off+step], ... src[t+off+2*step]) over t < length, in one pass."""
+    s1 = off + step
+    s2 = s1 + step
+    p0 = zero
+    p1 = zero
+    p2 = zero
+    for t in range(length):
+        gt = g[t]
+        p0 += gt * src[t + off]
+        p1 += gt * src[t + s1]
+        p2 += gt * src[t + s2]
+    return p0, p1, p2
+
+
+def _widen(dy, dyw, zero):
+    # dyw[n, o, r, :OW] = dy[n, o, r], the junk columns OW..Wp-1 = zero (+0); one plane per work item
+    n, o_, oh, ow = dy.shape
+    wp = dyw.shape[3]
+    for q in prange(n * o_):
+        b = q // o_
+        o = q % o_
+        src = dy[b, o]
+        dst = dyw[b, o].reshape(-1)
+        for r in range(oh):
+            row = uint64(r * wp)
+            for t in range(uint64(ow)):
+                dst[row + t] = src[r, t]
+            for t in range(uint64(ow), uint64(wp)):
+                dst[row + t] = zero
 
 
 def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
@@ -135,8 +213,15 @@ def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
                     part += g[t]
                 bias_sum += part
             for i in range(kh):
+                row = uint64(i * dh * wp)
+                if kw == 3:        # the row's three dot products in one pass: g read once
+                    p0, p1, p2 = _dot_taps3(g, src, row, uint64(dw), length, zero)
+                    sums[i * 3] += p0
+                    sums[i * 3 + 1] += p1
+                    sums[i * 3 + 2] += p2
+                    continue
                 for j in range(kw):
-                    off = uint64(i * dh * wp + j * dw)
+                    off = row + uint64(j * dw)
                     part = zero
                     for t in range(length):
                         part += g[t] * src[t + off]
@@ -166,14 +251,22 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
         for o in range(g0, g0 + og):
             g = dyw[b, o].reshape(-1)
             for i in range(kh):
+                row = uint64(i * dh * wp)
+                if kw == 3:        # one gathering pass per kernel row: a third of the stores
+                    _gather_taps3(acc, g, row, uint64(dw), w[o, cl, i, 0], w[o, cl, i, 1], w[o, cl, i, 2],
+                                  uint64(oh * wp))
+                    continue
                 for j in range(kw):
                     wv = w[o, cl, i, j]
-                    off = uint64(i * dh * wp + j * dw)
+                    off = row + uint64(j * dw)
                     for t in range(length):
                         acc[t + off] += wv * g[t]
 
 
-_NUMBA_KERNELS = {"_direct_fwd": dict(parallel=True, cache=True),
+_NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_gather_taps3": dict(cache=True),
+                  "_dot_taps3": dict(cache=True, fastmath=REDUCE_MATH),
+                  "_direct_fwd": dict(parallel=True, cache=True),
+                  "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
                   "_direct_dx": dict(parallel=True, cache=True)}
 
@@ -200,19 +293,18 @@ def _pad_planes(x, ph, pw):
 def _forward_numba(x, w, g, bias=None):
     compile_numba()
     xpad = _pad_planes(x, g.ph, g.pw)
-    wp = g.w + 2 * g.pw
-    yw = np.empty((g.n, g.o, g.oh, wp), dtype=x.dtype)
+    y = np.empty(g.y_shape, dtype=x.dtype)
     start = np.zeros(g.o, dtype=x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
-    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), start, yw, g.dh, g.dw, g.groups)
-    return np.ascontiguousarray(yw[:, :, :, :g.ow])
+    _direct_fwd(xpad, np.ascontiguousarray(w, dtype=x.dtype), start, y, g.dh, g.dw, g.groups)
+    return y
 
 
 def _backward_numba(dy, x, w, g, need_input, need_weight, need_bias=False):
     compile_numba()
     wp = g.w + 2 * g.pw
-    dyw = np.zeros((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns stay 0
-    dyw[:, :, :, :g.ow] = dy
     zero = dy.dtype.type(0)
+    dyw = np.empty((g.n, g.o, g.oh, wp), dtype=dy.dtype)     # junk columns 0
+    _widen(dy, dyw, zero)
     gw = dx = gb = None
     if need_bias:
         gb = np.empty(g.o, dtype=dy.dtype)

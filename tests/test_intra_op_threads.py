@@ -1,5 +1,5 @@
 """config.intra_op_parallel (kernels/_threads.py): convolutions split their batch and linear layers their
-GEMM rows over minidl's own threads, BLAS on one thread meanwhile, the prange kernels' serial twins in
+GEMMs (rows or columns) over minidl's own threads, BLAS on one thread meanwhile, the prange kernels' serial twins in
 each part. The threaded paths must give the results of the single-threaded ones (to rounding: 1e-12
 in float64), pass gradcheck, be the same bit for bit from run to run, and leave BLAS's thread count as
 they found it.
@@ -94,9 +94,15 @@ def test_threaded_conv_gradcheck(force_parts, case):
                                                          dilation=dilation, groups=groups), inputs)
 
 
+@pytest.fixture
+def split_everything(monkeypatch):
+    """matmul splits even tiny products (no one-thread-only or single-GEMM band)."""
+    monkeypatch.setattr(_threads, "MATMUL_ONE_THREAD_MIN", 1)
+    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1)
+
+
 @pytest.mark.parametrize("rows", [1, 5, 67])
-def test_threaded_linear_matches_and_gradchecks(force_parts, monkeypatch, rows):
-    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1)      # split even these small products
+def test_threaded_linear_matches_and_gradchecks(force_parts, split_everything, rows):
     rng = np.random.default_rng(rows)
     x, w, b = rng.standard_normal((rows, 13)), rng.standard_normal((11, 13)), rng.standard_normal(11)
     cot = rng.standard_normal((rows, 11))
@@ -113,12 +119,69 @@ def test_threaded_linear_matches_and_gradchecks(force_parts, monkeypatch, rows):
     assert mdl.gradcheck(F.linear, inputs)
 
 
-def test_matmul_splits_rows_exactly(force_parts, monkeypatch):
-    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1)
-    rng = np.random.default_rng(5)
-    a, b = rng.standard_normal((31, 17)), rng.standard_normal((17, 9))
-    np.testing.assert_allclose(_threads.matmul(a, b), a @ b, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(_threads.matmul(a.T.copy().T, b), a @ b, rtol=1e-13, atol=1e-13)
+# (M, K, N): rows split when M > N, columns otherwise; one row / one column; K = 1
+@pytest.mark.parametrize("mkn", [(31, 17, 9), (9, 17, 31), (1, 5, 40), (40, 5, 1), (7, 1, 7), (2, 3, 2)])
+def test_matmul_splits_rows_or_columns_exactly(force_parts, split_everything, mkn):
+    m, k, n = mkn
+    rng = np.random.default_rng(m * 100 + n)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    want = a @ b
+    got = _threads.matmul(a, b)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    # transposed (F-ordered) operands, as Linear passes w.T and g.T
+    np.testing.assert_allclose(_threads.matmul(a.T.copy().T, b.T.copy().T), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(_threads.matmul(a, b), got)       # the same bits every run
+    f32 = _threads.matmul(a.astype(np.float32), b.astype(np.float32))
+    assert f32.dtype == np.float32
+    np.testing.assert_allclose(f32, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+
+def test_matmul_split_side_follows_the_larger_operand(force_parts, split_everything, monkeypatch):
+    seen = []
+    real_matmul = np.matmul
+
+    def spy(x, y, out=None):
+        seen.append((x.shape, y.shape))
+        return real_matmul(x, y, out=out)
+    monkeypatch.setattr(_threads.np, "matmul", spy)
+    a, b = np.ones((8, 4)), np.ones((4, 30))          # wide b: each of the PARTS gets a third of its columns
+    _threads.matmul(a, b)
+    assert sorted(seen) == [((8, 4), (4, 10))] * PARTS
+    seen.clear()
+    _threads.matmul(b.T, a.T)                          # tall a: each part gets a third of its rows
+    assert sorted(seen) == [((10, 4), (4, 8))] * PARTS
+
+
+class _FakeBlas:
+    def __init__(self):
+        self.count, self.history = 2, []
+
+    def get(self):
+        return self.count
+
+    def set(self, count):
+        self.count = count
+        self.history.append(count)
+
+
+def test_mid_sized_matmul_runs_on_one_blas_thread(force_parts, monkeypatch):
+    fake = _FakeBlas()
+    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    monkeypatch.setattr(_threads, "MATMUL_ONE_THREAD_MIN", 1)
+    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 10 ** 9)
+    seen = []
+
+    def task():
+        seen.append(fake.count)
+        return 7
+    a, b = np.arange(12.0).reshape(3, 4), np.arange(20.0).reshape(4, 5)
+    np.testing.assert_array_equal(_threads.matmul(a, b), a @ b)
+    assert fake.history == [1, 2]                     # set to one thread, then restored
+    assert _threads.on_one_blas_thread(task) == 7 and seen == [1] and fake.count == 2
+    with pytest.raises(ZeroDivisionError):
+        _threads.on_one_blas_thread(lambda: 1 / 0)
+    assert fake.count == 2                            # restored after an error too
+    assert _threads.run(lambda i: _threads.on_one_blas_thread(lambda: fake.count), 2) == [1, 1]
 
 
 def test_run_orders_results_and_raises_first_error(force_parts):

@@ -414,6 +414,10 @@ DIRECT_CASES = [
     ((2, 6, 5, 8), (6, 3, 3), (1, 2), (1, 1), 6),
     ((1, 3, 13, 11), (7, 1, 1), (0, 0), (1, 1), 1),
     ((2, 3, 32, 29), (6, 5, 5), (0, 0), (1, 1), 1),   # LeNet's first layer, odd width
+    # the one-pass-per-kernel-row paths (kw 3 and 5) with dilated columns, and a plane of one output
+    ((2, 3, 9, 11), (4, 3, 3), (1, 2), (2, 2), 1),
+    ((1, 2, 12, 13), (3, 2, 5), (0, 1), (1, 2), 1),
+    ((1, 2, 3, 5), (2, 3, 3), (0, 0), (1, 2), 1),
 ]
 
 
@@ -462,6 +466,38 @@ def test_direct_conv_against_loops(impl, case, dtype):
     assert only_w[0] is None and only_x[1] is None
     np.testing.assert_allclose(only_w[1], dw, **big)
     np.testing.assert_allclose(only_x[0], dx, **tol(dtype))
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES[:2] + DIRECT_CASES[4:5] + DIRECT_CASES[-1:], ids=str)
+def test_direct_conv_numba_same_bits_for_any_dy_layout_and_thread_count(case, monkeypatch):
+    """The Numba kernels crop each output plane and widen each dy plane themselves, one plane per work
+    item: a channels-last or strided dy, and a split over 1 or 3 threads, give the same bits."""
+    from minidl.kernels import _threads
+    x_shape, (o, kh, kw), padding, dilation, groups = case
+    x = rand(x_shape, np.float64, seed=3)
+    w = rand((o, x_shape[1] // groups, kh, kw), np.float64, seed=4)
+    b = rand((o,), np.float64, seed=5)
+    with minidl.using_config(cpu_kernels="numba"):
+        y = K.conv2d_direct_forward(x, w, padding, dilation, groups, bias=b)
+        dy = rand(y.shape, np.float64, seed=6)
+        want = K.conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_bias=True)
+        dy_cl = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        dy_strided = np.repeat(dy, 2, axis=3)[:, :, :, ::2]
+        for other in (dy_cl, dy_strided):
+            got = K.conv2d_direct_backward(other, x, w, padding, dilation, groups, need_bias=True)
+            for a, e in zip(got, want):
+                np.testing.assert_array_equal(a, e)
+        in_section = _threads.run(lambda i: K.conv2d_direct_forward(x, w, padding, dilation, groups, bias=b), 2)
+        monkeypatch.setattr(_threads, "intra_op_threads", lambda array=None: 1 if _threads.in_section() else 3)
+        with minidl.using_config(intra_op_parallel=True):
+            threaded = K.conv2d_direct_forward(x, w, padding, dilation, groups, bias=b)
+            threaded_grads = K.conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_bias=True)
+    for other in in_section + [threaded]:
+        np.testing.assert_array_equal(other, y)
+    for a, e in zip(threaded_grads, want):
+        np.testing.assert_array_equal(a, e)
+    np.testing.assert_allclose(y, _conv_loops(x, w, padding, dilation, groups)[0] + b.reshape(1, -1, 1, 1),
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_direct_conv_bad_input(impl):
