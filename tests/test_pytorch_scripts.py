@@ -63,8 +63,11 @@ def logged_losses(out):
 @pytest.mark.parametrize("name", ["polynomial_tensor", "polynomial_autograd", "polynomial_custom_function",
                                   "polynomial_nn", "polynomial_module", "polynomial_optim"])
 def test_polynomial_tutorials_fit_sine(tmp_path, name):
-    """2000 steps on sin(x): the loss falls and the cubic coefficient approaches sin's -1/6 Taylor term."""
-    out = run_script(SCRIPTS / f"{name}.py", tmp_path)
+    """2000 steps on sin(x): the loss falls and the cubic coefficient approaches sin's -1/6 Taylor term.
+
+    The tutorials draw their initial weights unseeded; the seed keeps the final-loss bound from
+    failing on an unlucky draw (RMSprop's loss after 2000 steps ranged 9-102 over unseeded runs)."""
+    out = run_script(SCRIPTS / f"{name}.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
     losses = logged_losses(out)
     assert len(losses) == 20 and losses[-1] < losses[0]
     assert losses[-1] < 50

@@ -16,6 +16,7 @@ import builtins
 import numpy as np
 
 import minidl
+from minidl.backend import is_device_array
 from minidl.keras._tensor import numpy_of
 from minidl.tensor import Tensor
 
@@ -47,7 +48,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
     else:
         if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
             return minidl.stack([convert_to_tensor(v, dtype) for v in x])
-        arr = np.asarray(x) if not hasattr(x, "__cuda_array_interface__") else x
+        arr = x if is_device_array(x) else np.asarray(x)
         if isinstance(x, float) or (isinstance(arr, np.ndarray) and _float_dtype(arr) is not None):
             arr = arr.astype(np.float32)
         t = minidl.as_tensor(arr)
