@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _numba
 from . import winograd_planes as planes
 from ._numba import gather, prange, uint64
 
@@ -240,37 +239,10 @@ def _wino_grad_input_cl(dv, ph, pw, th, tw, dx):
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino_input_cl", "_wino_output_cl", "_wino_grad_output_cl", "_wino_grad_input_cl")}
 
-_numba_compiled = False
-
-
-def compile_numba():
-    """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    if not _numba_compiled:
-        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
-
-
-def _input_numba(x, ph, pw, th, tw, v):
-    compile_numba()
-    _wino_input_cl(x, ph, pw, th, tw, v)
-
-
-def _output_numba(m, y, bias, th, tw):
-    compile_numba()
-    start = np.zeros(y.shape[3], dtype=y.dtype) if bias is None else np.ascontiguousarray(bias, dtype=y.dtype)
-    _wino_output_cl(m, start, th, tw, y)
-
-
-def _grad_output_numba(dy, th, tw, dm):
-    compile_numba()
-    _wino_grad_output_cl(dy, th, tw, dm)
-
-
-def _grad_input_numba(dv, dx, ph, pw, th, tw):
-    compile_numba()
-    _wino_grad_input_cl(dv, ph, pw, th, tw, dx)
+compile_numba, _NUMBA_TRANSFORMS = planes.numba_entry_points(globals(), channel_axis=3)
 
 
 # (input, output, grad_output, grad_input) transforms per implementation
 TRANSFORMS = {"numpy": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy),
-              "numba": (_input_numba, _output_numba, _grad_output_numba, _grad_input_numba),
+              "numba": _NUMBA_TRANSFORMS,
               "cuda": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy)}

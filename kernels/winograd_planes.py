@@ -16,7 +16,7 @@ from minidl.backend import get_array_module
 from . import _numba
 from ._numba import gather, prange, uint64
 
-__all__ = ["BT", "G", "AT", "TRANSFORMS", "compile_numba"]
+__all__ = ["BT", "G", "AT", "TRANSFORMS", "compile_numba", "numba_entry_points"]
 
 # F(2x2, 3x3): y = AT [(G g G^T) * (BT d BT^T)] AT^T
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
@@ -264,37 +264,44 @@ def _wino_grad_input(dv, ph, pw, th, tw, dx):
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino_input", "_wino_output", "_wino_grad_output", "_wino_grad_input")}
 
-_numba_compiled = False
+def numba_entry_points(namespace, channel_axis):
+    """A transform family's ``compile_numba`` and its four Numba transforms, by the family's kernel names.
+
+    ``namespace``: the family module's ``globals()``, whose ``_NUMBA_KERNELS`` names the input,
+    output, grad-output and grad-input kernels in that order (``_numba.compile_kernels``
+    replaces them there by their compiled versions on first use); ``channel_axis``: the axis
+    of y that holds the output channels (1 for NCHW, 3 for NHWC memory).
+    """
+    names = list(namespace["_NUMBA_KERNELS"])
+
+    def compile_numba():
+        """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
+        _numba.compile_kernels(namespace, namespace["_NUMBA_KERNELS"])
+
+    def kernel(i):
+        compile_numba()
+        return namespace[names[i]]
+
+    def input_transform(x, ph, pw, th, tw, v):
+        kernel(0)(x, ph, pw, th, tw, v)
+
+    def output_transform(m, y, bias, th, tw):
+        start = np.zeros(y.shape[channel_axis], dtype=y.dtype) if bias is None \
+            else np.ascontiguousarray(bias, dtype=y.dtype)
+        kernel(1)(m, start, th, tw, y)
+
+    def grad_output_transform(dy, th, tw, dm):
+        kernel(2)(dy, th, tw, dm)
+
+    def grad_input_transform(dv, dx, ph, pw, th, tw):
+        kernel(3)(dv, ph, pw, th, tw, dx)
+    return compile_numba, (input_transform, output_transform, grad_output_transform, grad_input_transform)
 
 
-def compile_numba():
-    """Compile this family's Numba kernels (once; loads them from Numba's cache when it can)."""
-    if not _numba_compiled:
-        _numba.compile_kernels(globals(), _NUMBA_KERNELS)
-
-
-def _input_numba(x, ph, pw, th, tw, v):
-    compile_numba()
-    _wino_input(x, ph, pw, th, tw, v)
-
-
-def _output_numba(m, y, bias, th, tw):
-    compile_numba()
-    start = np.zeros(y.shape[1], dtype=y.dtype) if bias is None else np.ascontiguousarray(bias, dtype=y.dtype)
-    _wino_output(m, start, th, tw, y)
-
-
-def _grad_output_numba(dy, th, tw, dm):
-    compile_numba()
-    _wino_grad_output(dy, th, tw, dm)
-
-
-def _grad_input_numba(dv, dx, ph, pw, th, tw):
-    compile_numba()
-    _wino_grad_input(dv, ph, pw, th, tw, dx)
+compile_numba, _NUMBA_TRANSFORMS = numba_entry_points(globals(), channel_axis=1)
 
 
 # (input, output, grad_output, grad_input) transforms per implementation
 TRANSFORMS = {"numpy": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy),
-              "numba": (_input_numba, _output_numba, _grad_output_numba, _grad_input_numba),
+              "numba": _NUMBA_TRANSFORMS,
               "cuda": (_input_numpy, _output_numpy, _grad_output_numpy, _grad_input_numpy)}
