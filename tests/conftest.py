@@ -29,3 +29,23 @@ def _seed_minidl():
     import minidl
     minidl.manual_seed(0)
     yield
+
+
+#: threads the intra-op scheme is forced to use in ``force_parts`` (3, so the pool runs on any machine)
+FORCED_PARTS = 3
+
+
+@pytest.fixture
+def force_parts(monkeypatch):
+    """``config.intra_op_parallel`` on with ``FORCED_PARTS`` threads, whatever BLAS's count here."""
+    import minidl
+    from minidl import config
+    from minidl.kernels import _threads
+
+    def forced(array=None):
+        if not config.intra_op_parallel or _threads.in_section():
+            return 1
+        return 1 if array is not None and not isinstance(array, np.ndarray) else FORCED_PARTS
+    monkeypatch.setattr(_threads, "intra_op_threads", forced)
+    with minidl.using_config(intra_op_parallel=True):
+        yield

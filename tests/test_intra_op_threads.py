@@ -10,25 +10,15 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import FORCED_PARTS
 
 import minidl as mdl
 import minidl.nn.functional as F
 from minidl import config
 from minidl.kernels import _numba, _threads, im2col
 
-PARTS = 3
+PARTS = FORCED_PARTS      # force_parts (conftest.py) runs the scheme on this many threads
 
-
-@pytest.fixture
-def force_parts(monkeypatch):
-    """The scheme on with PARTS threads, whatever BLAS's count here."""
-    def forced(array=None):
-        if not config.intra_op_parallel or _threads.in_section():
-            return 1
-        return 1 if array is not None and not isinstance(array, np.ndarray) else PARTS
-    monkeypatch.setattr(_threads, "intra_op_threads", forced)
-    with mdl.using_config(intra_op_parallel=True):
-        yield
 
 
 # (N, C, H, W, O, kernel, stride, padding, dilation, groups, im2col budget MB)

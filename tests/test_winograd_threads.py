@@ -10,27 +10,17 @@ The part count is forced to 3 (``force_parts``) so the pool runs on any machine,
 """
 import numpy as np
 import pytest
+from conftest import FORCED_PARTS
 
 import minidl as mdl
 import minidl.nn.functional as F
-from minidl import config, kernels
+from minidl import kernels
 from minidl.kernels import _threads, winograd
 from minidl.ops.conv import choose_algorithm
 
-PARTS = 3
+PARTS = FORCED_PARTS      # force_parts (conftest.py) runs the scheme on this many threads
 WIDE = kernels.WINOGRAD_MIN_CHANNELS
 
-
-@pytest.fixture
-def force_parts(monkeypatch):
-    """The scheme on with PARTS threads, whatever BLAS's count here."""
-    def forced(array=None):
-        if not config.intra_op_parallel or _threads.in_section():
-            return 1
-        return 1 if array is not None and not isinstance(array, np.ndarray) else PARTS
-    monkeypatch.setattr(_threads, "intra_op_threads", forced)
-    with mdl.using_config(intra_op_parallel=True):
-        yield
 
 
 # (N, C, O, H, W, padding, budget bytes): batches 1 (fewer images than threads), 2, 5, 7; odd planes;
