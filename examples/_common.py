@@ -124,6 +124,10 @@ def make_parser(name: str, description: str, datasets=DATASETS, **defaults) -> a
                    help="test-time augmentation: 'flip' scores each test image by the mean softmax of it "
                         "and its horizontal mirror (the single-view accuracy is reported beside it)")
     p.add_argument("--seed", type=_number(int, 0), default=0)
+    p.add_argument("--data-seed", type=_number(int, 0), default=None,
+                   help="seed of the training stream only (shuffling, augmentation, dropout; default: --seed, "
+                        "which also fixes the data, the validation split and the initialisation): a warm "
+                        "restart (--init-weights) with a new --data-seed does not replay the earlier run's batches")
     p.add_argument("--init-weights", default=None, metavar="H5",
                    help="start from the weights in this checkpoint (e.g. an earlier run's best.h5, "
                         "same model flags) instead of a fresh initialisation")
@@ -248,19 +252,26 @@ def init_distributed(args):
     return dist.get_rank(), dist.get_world_size(), joined
 
 
+def stream_seed(args) -> int:
+    """The seed of the training stream (shuffling, augmentation, dropout): ``--data-seed``, else ``--seed``."""
+    data_seed = getattr(args, "data_seed", None)
+    return args.seed if data_seed is None else data_seed
+
+
 def loaders(args, train, val, test, train_transform=None, eval_transform=None):
     """DataLoaders: shuffled, seeded training batches; fixed-order val/test batches.
 
     With several ranks: this rank's DistributedSampler share of ``train`` (the
-    permutation seeded by ``--seed``, augmentation by ``--seed + rank``) and every
-    N-th image of ``val``."""
+    permutation seeded by the stream seed, augmentation by the stream seed + rank) and every
+    N-th image of ``val``. The stream seed is ``--data-seed`` when given, else ``--seed``."""
     rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+    stream = stream_seed(args)
     if world > 1:
-        train_dl = data.DataLoader(train, batch_size=args.batch_size, seed=args.seed + rank,
-                                   sampler=DistributedSampler(train, seed=args.seed), transform=train_transform)
+        train_dl = data.DataLoader(train, batch_size=args.batch_size, seed=stream + rank,
+                                   sampler=DistributedSampler(train, seed=stream), transform=train_transform)
         val = data.Subset(val, np.arange(rank, len(val), world)) if val is not None else None
     else:
-        train_dl = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+        train_dl = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=stream,
                                    transform=train_transform)
     eval_bs = max(args.batch_size, 256)
     val_dl = (data.DataLoader(val, batch_size=eval_bs, transform=eval_transform)
@@ -381,7 +392,7 @@ def train_and_report(args, model, train, test, *, loss=F.cross_entropy, optimize
     trained = DistributedDataParallel(model) if world > 1 else model
     history = fit(trained, train_dl, epochs=args.epochs, optimizer=optimizer, loss=loss,
                   val_data=val_dl, metrics=metric_names, callbacks=cbs, device=device,
-                  verbose=args.verbose, seed=args.seed, initial_epoch=initial_epoch)
+                  verbose=args.verbose, seed=stream_seed(args), initial_epoch=initial_epoch)
     train_time = time.perf_counter() - train_start
     epochs_run = len(history.history.get("loss", []))
     if joined:
