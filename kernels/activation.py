@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.backend import get_array_module
+
 from . import _numba
 from ._dispatch import implementation
 from ._numba import prange, uint64
@@ -37,7 +39,6 @@ PARALLEL_MIN = 1 << 18   # below this the serial kernel: starting Numba's thread
 # --- 1. NumPy reference ------------------------------------------------------------
 
 def _forward_numpy(x):
-    from minidl.backend import get_array_module
     return get_array_module(x).maximum(x, 0), x > 0      # not x * mask: that makes -0.0 of negatives
 
 
