@@ -45,6 +45,12 @@ if [ -n "$problem" ]; then
     exit 1
 fi
 
+# Which kernels the GPU runs: Numba's CUDA kernels, or the CuPy-array references when numba-cuda
+# cannot compile (seen on an image whose numba-cuda predates its NumPy 2.5).
+kernels_line=$("$PYTHON" -c "from minidl.kernels import _cuda; p = _cuda.launch_problem(); \
+print('Numba CUDA kernels' if p is None else 'vectorised CuPy references (Numba CUDA cannot compile: ' + p + ')')" 2>&1 | tail -1)
+say "GPU kernels: $kernels_line"
+
 torch_flag=""
 if [ "${GPU_CHECK_TORCH:-1}" = "0" ]; then
     torch_flag="--no-torch"

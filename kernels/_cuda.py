@@ -23,18 +23,23 @@ kernel is about to run.
 from __future__ import annotations
 
 import functools
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
 from numba import config, cuda, types
+from numba.core.errors import NumbaPerformanceWarning
 
 from minidl import backend
 
-__all__ = ["usable", "simulating", "kernels", "launch", "launch_reduction", "dev", "stream_for",
+__all__ = ["usable", "launch_problem", "simulating", "kernels", "launch", "launch_reduction", "dev", "stream_for",
            "compile_ptx_all", "THREADS", "MAX_BLOCKS", "RED_THREADS"]
 
 THREADS = 256
 MAX_BLOCKS = 65535 * 8
+# Numba warns at every launch of fewer blocks than twice the multiprocessors (264 on an
+# H200): small layers' grids are small by nature, and the warning repeated each step.
+SMALL_GRID = 512
 # Threads per block of the per-channel reductions (a power of two); small under
 # the simulator, where every thread is a Python thread.
 RED_THREADS = 8 if config.ENABLE_CUDASIM else 256
@@ -53,6 +58,34 @@ def usable() -> bool:
         return bool(cuda.is_available())
     except Exception:
         return False
+
+
+def _probe_kernel(out):
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = i + 1.0
+
+
+def launch_problem():
+    """Why no CUDA kernel can be compiled and launched here (one line), or None when one can.
+
+    ``cuda.is_available()`` only says that a device answers; compiling needs
+    Numba's CUDA target and NVVM to work with the installed NumPy (a numba-cuda
+    that predates the NumPy beside it fails at its first compile), so this
+    compiles and runs a one-line kernel once.
+    """
+    if config.ENABLE_CUDASIM:
+        return None
+    try:
+        if not cuda.is_available():
+            return "numba.cuda.is_available() is False"
+        out = cuda.device_array(4, dtype=np.float32)
+        _run(cuda.jit(_probe_kernel), 1, 4, 0, (out,))
+        if out.copy_to_host().tolist() != [1.0, 2.0, 3.0, 4.0]:
+            return "a test kernel ran but wrote wrong values"
+    except Exception as exc:  # noqa: BLE001 -- any failure means "no CUDA kernels", said in the warning
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    return None
 
 
 def signature_types(ftype):
@@ -127,7 +160,16 @@ def launch(kernel, total, stream, *args):
     else:
         threads = THREADS
         blocks = min((total + threads - 1) // threads, MAX_BLOCKS)
-    kernel[blocks, threads, stream](*args)
+    _run(kernel, blocks, threads, stream, args)
+
+
+def _run(kernel, blocks, threads, stream, args):
+    if blocks >= SMALL_GRID:
+        kernel[blocks, threads, stream](*args)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumbaPerformanceWarning)
+        kernel[blocks, threads, stream](*args)
 
 
 def launch_reduction(kernel, channels, stream, *args):
@@ -135,4 +177,4 @@ def launch_reduction(kernel, channels, stream, *args):
     if channels <= 0:
         return
     blocks = 2 if config.ENABLE_CUDASIM else min(channels, MAX_BLOCKS)
-    kernel[blocks, RED_THREADS, stream](*args)
+    _run(kernel, blocks, RED_THREADS, stream, args)

@@ -22,12 +22,13 @@ _gpu = None
 
 
 def gpu_implementation() -> str:
-    """``"cuda"`` when Numba can launch CUDA kernels, else ``"numpy"`` (warns once)."""
+    """``"cuda"`` when Numba can compile and launch CUDA kernels, else ``"numpy"`` (warns once)."""
     global _gpu
     if _gpu is None:
         try:
             from . import _cuda
-            ok, why = _cuda.usable(), "numba.cuda.is_available() is False"
+            why = _cuda.launch_problem()
+            ok = why is None
         except Exception as exc:  # ImportError or a broken CUDA toolkit
             ok, why = False, f"{type(exc).__name__}: {exc}"
         if not ok:

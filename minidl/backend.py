@@ -389,9 +389,10 @@ def random_uniform(xp, shape, dtype=np.float32):
 
 
 def index_add(target, index, values):
-    """``target[index] += values`` in place, summing over repeated indices (np.add.at on CPU)."""
-    if get_array_module(target) is np:
-        np.add.at(target, index, values)
+    """``target[index] += values`` in place, summing over repeated indices (``ufunc.at``)."""
+    xp = get_array_module(target)
+    if xp is np or hasattr(xp.add, "at"):     # CuPy >= 13 has add.at and deprecates cupyx.scatter_add
+        xp.add.at(target, index, values)
     else:
         import cupyx
         cupyx.scatter_add(target, index, values)

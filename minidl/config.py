@@ -91,6 +91,9 @@ _FIELDS = [
           choices=("auto", "im2col", "direct", "winograd")),
     Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
           "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
+    Field("gpu_im2col_budget_mb", "MINIDL_GPU_IM2COL_BUDGET_MB", 1024.0, "positive",
+          "im2col_budget_mb for device (CuPy) arrays: there the cost of a chunk is its kernel launches "
+          "(each about 0.15 ms from Python), not cache misses, so the whole batch goes at once"),
     Field("fuse_conv_bias", "MINIDL_FUSE_CONV_BIAS", True, "bool",
           "direct-convolution layers add the bias, and sum its gradient, inside their kernels' passes "
           "(otherwise a separate y += b and dy.sum((0, 2, 3)))"),

@@ -257,6 +257,55 @@ def test_cuda_ptx_assembles(ptx, tmp_path):
         assert res.returncode == 0, f"ptxas failed on {name} {dtype}:\n{res.stderr}"
 
 
+# --- a device that answers but cannot compile ----------------------------------
+
+class _BrokenNumbaCuda:
+    """numba.cuda as a numba-cuda that predates the NumPy beside it behaves: a device, no compiler.
+
+    Seen on an H200 image (numba-cuda with NumPy 2.5): the first ``cuda.jit``
+    compile raised ``AttributeError: module 'numpy' has no attribute 'row_stack'``.
+    """
+    @staticmethod
+    def is_available():
+        return True
+
+    @staticmethod
+    def device_array(n, dtype):
+        return np.zeros(n, dtype)
+
+    @staticmethod
+    def jit(fn):
+        raise AttributeError("module 'numpy' has no attribute 'row_stack'")
+
+
+def test_gpu_dispatch_falls_back_when_kernels_cannot_compile(monkeypatch):
+    """A device with a broken CUDA compiler sends device arrays to the xp references, with one warning."""
+    from numba import config as numba_config
+
+    from minidl.kernels import _cuda, _dispatch
+    monkeypatch.setattr(numba_config, "ENABLE_CUDASIM", False)
+    monkeypatch.setattr(_cuda, "cuda", _BrokenNumbaCuda)
+    assert _cuda.launch_problem() == "AttributeError: module 'numpy' has no attribute 'row_stack'"
+    monkeypatch.setattr(_dispatch, "_gpu", None)
+    with pytest.warns(RuntimeWarning, match="row_stack.*vectorised reference kernels"):
+        assert _dispatch.gpu_implementation() == "numpy"
+    assert _dispatch.gpu_implementation() == "numpy"    # decided once
+
+
+def test_launch_problem_without_a_device(monkeypatch):
+    from numba import config as numba_config
+
+    from minidl.kernels import _cuda
+
+    class NoDevice(_BrokenNumbaCuda):
+        @staticmethod
+        def is_available():
+            return False
+    monkeypatch.setattr(numba_config, "ENABLE_CUDASIM", False)
+    monkeypatch.setattr(_cuda, "cuda", NoDevice)
+    assert _cuda.launch_problem() == "numba.cuda.is_available() is False"
+
+
 # --- on a real GPU ------------------------------------------------------------
 
 def _cupy():
@@ -271,8 +320,9 @@ def _cupy():
 def test_gpu_dispatch_matches_cpu(dtype):
     cp = _cupy()
     import minidl.kernels as K
+    from minidl.kernels import _cuda
     from minidl.kernels._dispatch import gpu_implementation
-    assert gpu_implementation() == "cuda"
+    assert gpu_implementation() == "cuda", _cuda.launch_problem()
     for i, (shape, k, s, p, d) in enumerate(CONV_CASES):
         x = rand(shape, dtype, seed=i)
         cols = K.im2col(cp.asarray(x), k, s, p, d)

@@ -255,3 +255,12 @@ def test_conv2d_chunked_over_the_batch_matches_unchunked(rng, groups):
     for a, c in zip(full, chunked):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
     check(lambda a, ww, bb: F.conv2d(a, ww, bb, 1, 1, 1, groups), x, w, b)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_im2col_budget_follows_the_array_device(device):
+    """CPU arrays are chunked by im2col_budget_mb (cache-sized), device arrays by gpu_im2col_budget_mb."""
+    from minidl.ops.conv import _im2col_budget_bytes
+    x = mdl.zeros(2, 3, 4, 4, device=device).array
+    with mdl.using_config(im2col_budget_mb=2, gpu_im2col_budget_mb=8):
+        assert _im2col_budget_bytes(x) == (2 if device == "cpu" else 8) * 2 ** 20

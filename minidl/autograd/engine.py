@@ -290,7 +290,8 @@ def _unshared(g, stored, create_graph):
     """A copy of the array ``g`` when it may be shared with another result or not owned."""
     if create_graph:
         return g
-    owns = getattr(g.flags, "owndata", False) and g.flags.writeable
+    # CuPy's flags have no ``writeable``: its arrays always are.
+    owns = getattr(g.flags, "owndata", False) and getattr(g.flags, "writeable", True)
     if not owns or id(g) in stored:
         g = g.copy()
     stored.add(id(g))

@@ -98,8 +98,12 @@ class Linear(Function):
 # / N2 0.80x / N6 0.92x with two threads and N4 0.79x / N6 0.94x with one; against
 # 512 MB, peak RSS of N4 766 -> 363 MB and N6 1172 -> 677 MB
 # (docs/performance.md). minidl.config.im2col_budget_mb (MINIDL_IM2COL_BUDGET_MB) sets it.
-def _im2col_budget_bytes():
-    return int(config.im2col_budget_mb * 2 ** 20)
+# On a GPU the chunks only multiply kernel launches (about 0.15 ms each from Python:
+# ResNet-18 at batch 32 made 690 launches a step with 4 MB chunks), so device arrays
+# get config.gpu_im2col_budget_mb instead.
+def _im2col_budget_bytes(x):
+    on_device = get_array_module(x) is not np
+    return int((config.gpu_im2col_budget_mb if on_device else config.im2col_budget_mb) * 2 ** 20)
 
 
 def choose_algorithm(x, w, stride, padding, dilation, groups):
@@ -148,7 +152,7 @@ class Conv2d(Function):
             if kernels.is_channels_last(x) and (not config.channels_last or is_device_array(x)):
                 x = get_array_module(x).ascontiguousarray(x)
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
-            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(),
+            return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(x),
                                                    threads=_threads.intra_op_threads(x))
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
@@ -177,7 +181,7 @@ class Conv2d(Function):
         self.w2 = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(O, -1) if self.kkc \
             else w.reshape(O, Cg * kh * kw)
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
-        self.chunk = max(1, min(N, _im2col_budget_bytes() // max(bytes_per_image, 1)))
+        self.chunk = max(1, min(N, _im2col_budget_bytes(x) // max(bytes_per_image, 1)))
         y = xp.empty((N, P, O) if self.channels_last else (N, O, P), dtype=x.dtype)
         self.parts = _threads.parts_of(N, _threads.intra_op_threads(x))
         if len(self.parts) > 1:
@@ -255,7 +259,7 @@ class Conv2d(Function):
             need = self.needs_input_grad
             gb = kernels.channel_sum(g) if len(need) > 2 and need[2] else None
             gx, gw = kernels.conv2d_winograd_backward(g, self.x, self.w, self.args[0], need_input=need[0],
-                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes(),
+                                                      need_weight=need[1], budget_bytes=_im2col_budget_bytes(g),
                                                       threads=_threads.intra_op_threads(g))
             return gx, gw, gb
         if self.direct:
