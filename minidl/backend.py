@@ -25,7 +25,8 @@ import threading
 import numpy as np
 
 __all__ = [
-    "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device", "get_array_module", "array_module",
+    "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device",
+    "get_array_module", "array_module",
     "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
     "nccl_module",
     "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",

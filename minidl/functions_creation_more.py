@@ -48,7 +48,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     np_dtype = to_numpy_dtype(dtype)
     dev = backend.Device(device) if device is not None else None
     if isinstance(obj, Tensor):
-        same = (np_dtype is None or np_dtype == obj.array.dtype) and (dev is None or backend.same_device(dev, obj.device))
+        same = ((np_dtype is None or np_dtype == obj.array.dtype)
+                and (dev is None or backend.same_device(dev, obj.device)))
         if copy is False and not same:
             raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype '{as_dtype(np_dtype)}'.")
         out = obj if same and not copy else obj.detach().to(device=dev, dtype=np_dtype, copy=bool(copy))
