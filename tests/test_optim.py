@@ -305,7 +305,8 @@ def test_state_dict_layout_pytorch_style():
     assert sd["state"][0]["step"] == 1
     assert set(sd["state"][2]) == {"step", "exp_avg", "exp_avg_sq"}
     # a copy: stepping on does not change the saved state
-    saved = sd["state"][0]["exp_avg"].copy()
+    assert isinstance(sd["state"][0]["exp_avg"], Tensor) and sd["state"][0]["step"].dtype == mdl.float32
+    saved = sd["state"][0]["exp_avg"].clone()
     opt.step()
     np.testing.assert_array_equal(sd["state"][0]["exp_avg"], saved)
 
@@ -361,7 +362,8 @@ def test_load_state_dict_from_file_like_types():
     g = opt2.param_groups[0]
     assert g["lr"] == 0.1 and isinstance(g["lr"], float)
     assert g["betas"] == (0.9, 0.999) and isinstance(g["betas"], tuple)
-    assert opt2.state[q]["step"] == 1 and isinstance(opt2.state[q]["step"], int)
+    step = opt2.state[q]["step"]
+    assert step == 1 and isinstance(step, Tensor) and step.shape == () and step.dtype == mdl.float32
     np.testing.assert_array_equal(opt2.state[q]["exp_avg"], opt.state[p]["exp_avg"])
     assert opt2.param_groups[0]["params"][0] is q
 

@@ -13,7 +13,7 @@ from minidl import backend
 from minidl.autograd import enable_grad, no_grad
 from minidl.optim._line_search import strong_wolfe
 from minidl.optim._validate import check_non_negative
-from minidl.optim.optimizer import Optimizer, _grad_array, _to_numpy_copy
+from minidl.optim.optimizer import Optimizer, _grad_array
 from minidl.tensor import Tensor
 
 __all__ = ["LBFGS"]
@@ -59,6 +59,7 @@ class LBFGS(Optimizer):
     """
 
     _scalar_state_keys = frozenset({"step", "func_evals", "n_iter", "t", "H_diag", "prev_loss"})
+    _state_as_tensors = False   # its own step() keeps arrays and numbers in the state
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval=None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100, line_search_fn=None):
@@ -221,12 +222,9 @@ class LBFGS(Optimizer):
     # ---------------------------------------------------------- state dict
     def state_dict(self) -> dict:
         """PyTorch's layout: ``{"state": {0: {...}}, "param_groups": [...]}``; flat vectors and
-        the history lists are NumPy copies."""
-        packed = super().state_dict()
+        the history lists hold Tensor copies, as PyTorch's hold tensors."""
+        packed = super().state_dict()     # arrays, and lists of them, as Tensor copies
         for entry in packed["state"].values():
-            for key in _FLAT_LIST_KEYS:
-                if key in entry and entry[key] is not None:
-                    entry[key] = [_to_numpy_copy(v) for v in entry[key]]
             for key in ("ro", "al"):
                 if key in entry and entry[key] is not None:
                     entry[key] = list(entry[key])
