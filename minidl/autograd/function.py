@@ -50,23 +50,36 @@ class Node:
         """One ``(node, output_index)`` pair per input: the node that made it,
         ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` otherwise.
 
-        Empty once the graph has been freed by a backward pass.
+        As in PyTorch, the edges stay after a backward pass has freed the
+        node's saved values (``_release`` records them before dropping the inputs).
         """
         inputs = self.inputs
         if inputs is None:
-            return ()
-        edges = []
-        for t in inputs:
-            if t is None or not t.requires_grad:
-                edges.append((None, 0))
-            elif t.creator is None:
-                edges.append((AccumulateGrad(t), 0))
-            else:
-                edges.append((t.creator, output_index(t)))
-        return tuple(edges)
+            kept = getattr(self, "__dict__", None)
+            return () if kept is None else kept.get("_kept_edges", ())
+        return _edges(inputs)
+
+    def _keep_edges(self):
+        """Record ``next_functions`` before the inputs are dropped (nodes and leaves only, no arrays)."""
+        inputs = self.inputs
+        if inputs is not None:
+            self.__dict__["_kept_edges"] = _edges(inputs)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _edges(inputs):
+    """The ``(node, output_index)`` pairs of ``next_functions`` for a node's ``inputs``."""
+    edges = []
+    for t in inputs:
+        if t is None or not t.requires_grad:
+            edges.append((None, 0))
+        elif t.creator is None:
+            edges.append((AccumulateGrad(t), 0))
+        else:
+            edges.append((t.creator, output_index(t)))
+    return tuple(edges)
 
 
 def output_index(t):
@@ -255,8 +268,10 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed."""
+        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
+        edges = _edges(self.inputs) if self.inputs is not None else self.__dict__.get("_kept_edges", ())
         self.__dict__.clear()
+        self.__dict__["_kept_edges"] = edges
         self.inputs = None
 
 
@@ -338,6 +353,7 @@ class NotTwiceDifferentiable(Node):
         self._fail()
 
     def _release(self):
+        self._keep_edges()
         self.inputs = None
 
 
@@ -405,6 +421,7 @@ class BackwardCFunction(FunctionCtx, Node):
         self._saved = ()
         self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
+        self._keep_edges()
         self.inputs = None
 
     # --- called by the engine ---------------------------------------------------------------
