@@ -251,3 +251,15 @@ def test_array_style_op_returning_a_wrong_gradient_shape_is_named():
     x = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"BrokenBackward0 returned an invalid gradient for input 0: shape \(1,\)"):
         Broken.apply(x).sum().backward()
+
+
+def test_node_names_read_from_their_attributes_survive_backward():
+    x = mdl.tensor(np.ones((3, 2)), requires_grad=True)
+    y = (x[0] * 2).sum() + x[:, None].sum()
+    names = sorted(n.name() for n, _ in y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions
+                   if n is not None)
+    y.backward()
+    after = sorted(n.name() for n, _ in y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions
+                   if n is not None)
+    assert names == after == ["SelectBackward0"]
+    assert y.grad_fn.next_functions[1][0].next_functions[0][0].name() == "UnsqueezeBackward0"

@@ -42,8 +42,10 @@ class Node:
     _nout = 1
 
     def name(self) -> str:
-        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming)."""
-        return f"{type(self).__name__}Backward0"
+        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming; see :func:`name_grad_fn`)."""
+        named = getattr(self, "__dict__", None)
+        named = named.get("_node_name") if named else None
+        return named or f"{type(self).__name__}Backward0"
 
     @property
     def next_functions(self):
@@ -67,6 +69,15 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def name_grad_fn(tensor, name):
+    """Give ``tensor.grad_fn`` the name PyTorch's node has (e.g. ``"MseLossBackward0"``) where minidl
+    builds the operation from other differentiable ones; the gradients are unchanged. Returns ``tensor``."""
+    node = tensor.creator
+    if node is not None and hasattr(node, "__dict__") and not isinstance(node, BackwardCFunction):
+        node.__dict__["_node_name"] = name
+    return tensor
 
 
 def _edges(inputs):
@@ -200,6 +211,9 @@ class Function(Node):
         if not cls._ctx_style and first_arg == "ctx":
             raise TypeError(f"{cls.__qualname__}.forward takes ctx but is not a @staticmethod: decorate forward and "
                             "backward with @staticmethod (PyTorch's custom Function style)")
+        own_name = cls.__dict__.get("name")
+        if callable(own_name):   # a name read from the node's attributes: kept by _release (they are not)
+            cls.name = _kept_name_first(own_name)
         if cls._ctx_style:
             cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
                                      {"_forward_cls": cls, "__module__": cls.__module__,
@@ -270,9 +284,23 @@ class Function(Node):
     def _release(self):
         """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
         edges = _edges(self.inputs) if self.inputs is not None else self.__dict__.get("_kept_edges", ())
+        name = self.__dict__.get("_node_name")
+        if name is None and type(self).name is not Node.name:   # a name read from the node's own attributes
+            name = self.name()
         self.__dict__.clear()
         self.__dict__["_kept_edges"] = edges
+        if name is not None:
+            self.__dict__["_node_name"] = name
         self.inputs = None
+
+
+def _kept_name_first(own_name):
+    """``own_name`` (a node class's ``name`` method) answering the name kept by ``_release`` first."""
+    @functools.wraps(own_name)
+    def name(self):
+        kept = self.__dict__.get("_node_name")
+        return kept if kept is not None else own_name(self)
+    return name
 
 
 _TENSOR = []
