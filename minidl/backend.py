@@ -211,6 +211,18 @@ class Device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __enter__(self):
+        """``with minidl.device("cuda"):`` makes this the default device of tensor factories in the block."""
+        global _default_device
+        _default_device_stack.append(_default_device)
+        _default_device = self
+        return self
+
+    def __exit__(self, *exc_info):
+        global _default_device
+        _default_device = _default_device_stack.pop()
+        return False
+
 
 def require_usable(dev) -> None:
     """Raise :class:`DeviceError` (naming ``dev`` and why) unless data can be placed on ``dev``."""
@@ -239,6 +251,7 @@ def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's arg
 
 
 _default_device = None  # set by set_default_device; None means the CPU
+_default_device_stack = []   # the defaults that ``with device:`` blocks replaced
 
 
 def set_default_device(device) -> None:

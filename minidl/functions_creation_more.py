@@ -58,7 +58,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
         if isinstance(arr, np.generic):
             arr = np.asarray(arr)
         if copy is False and ((np_dtype is not None and np_dtype != arr.dtype) or (
-                dev is not None and dev != backend.device_of(arr))):
+                dev is not None and not backend.same_device(dev, backend.device_of(arr)))):
             raise ValueError(f"can't alias array with dtype '{arr.dtype}' into dtype '{np_dtype}'.")
         arr = backend.get_array_module(arr).array(arr, dtype=np_dtype, copy=True) if copy else (
             arr if np_dtype is None or np_dtype == arr.dtype else arr.astype(np_dtype))

@@ -106,3 +106,15 @@ def test_without_a_gpu_data_placement_fails_not_device_naming():
     with pytest.raises(mdl.DeviceError, match="no GPU is usable"):
         mdl.set_default_device(dev)
     assert mdl.get_default_device() == mdl.device("cpu")
+
+
+def test_device_as_a_context_manager_sets_the_default_device():
+    with mdl.device("cpu", 0) as dev:
+        assert dev == mdl.device("cpu", 0) and mdl.get_default_device() == dev
+        assert mdl.zeros(2).device.type == "cpu"
+    assert mdl.get_default_device() == mdl.device("cpu")
+    if not mdl.gpu_available():     # entering is fine, as in PyTorch; allocating in the block is not
+        with pytest.raises(mdl.DeviceError, match="^device 'cuda' requested but no GPU is usable"):
+            with mdl.device("cuda"):
+                mdl.zeros(2)
+        assert mdl.get_default_device() == mdl.device("cpu")
