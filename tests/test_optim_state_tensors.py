@@ -129,3 +129,32 @@ def test_state_dict_is_a_copy():
     w.grad = mdl.ones(3, 4, dtype=mdl.float64)
     opt.step()
     np.testing.assert_array_equal(saved["state"][0]["momentum_buffer"].numpy(), before)
+
+
+def test_lbfgs_keeps_its_vectors_as_tensors_and_resumes():
+    def run(w, opt, steps):
+        def closure():
+            opt.zero_grad()
+            loss = (w ** 4 / 4 + w).sum()
+            loss.backward()
+            return loss
+        for _ in range(steps):
+            opt.step(closure)
+
+    w = nn.Parameter(np.linspace(-1.5, 1.2, 6))
+    opt = optim.LBFGS([w], line_search_fn="strong_wolfe", max_iter=2)
+    run(w, opt, 2)
+    state = opt.state[w]
+    assert isinstance(state["d"], mdl.Tensor) and isinstance(state["prev_flat_grad"], mdl.Tensor)
+    assert state["old_dirs"] and all(isinstance(v, mdl.Tensor) for v in state["old_dirs"] + state["old_stps"])
+    assert isinstance(state["func_evals"], int) and isinstance(state["n_iter"], int)   # ints in PyTorch too
+    buffer = io.BytesIO()
+    mdl.save(opt.state_dict(), buffer)
+    buffer.seek(0)
+    w2 = nn.Parameter(w.numpy().copy())
+    opt2 = optim.LBFGS([w2], line_search_fn="strong_wolfe", max_iter=2)
+    opt2.load_state_dict(mdl.load(buffer))
+    assert isinstance(opt2.state[w2]["d"], mdl.Tensor)
+    run(w, opt, 2)
+    run(w2, opt2, 2)
+    np.testing.assert_array_equal(w2.numpy(), w.numpy())
