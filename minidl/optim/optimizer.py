@@ -107,7 +107,7 @@ def _raw_state(state, scalar_keys):
     (``scalar_keys``) by a Python number (``step`` an int) for the update code."""
     raw = {}
     for key, value in state.items():
-        if isinstance(value, Tensor):
+        if type(value) is Tensor or isinstance(value, Tensor):
             value = value.array
             if key in scalar_keys and value.ndim == 0:
                 value = value.item()
@@ -121,23 +121,33 @@ def _store_state(state, raw, scalar_keys):
     """Write the updated raw entries back into ``state``'s Tensors, in place where they exist."""
     for key, value in raw.items():
         old = state.get(key)
-        if key in scalar_keys and isinstance(value, (int, float, np.number)):
-            if isinstance(old, Tensor) and type(old.array) is np.ndarray and old.array.ndim == 0 \
-                    and old.array.dtype.kind == "f":
-                old.array[...] = value     # PyTorch's in-place ``state_steps += 1``
-            else:
-                state[key] = _scalar_tensor(value)
-        elif type(value) is np.ndarray or backend.is_device_array(value):
-            if isinstance(old, Tensor):
-                if old.array is not value:
-                    old.array = value
-            else:
-                state[key] = Tensor(value)
-        elif old is not value:
-            state[key] = value
+        kind = type(value)
+        # the two cases of every step, tested first: a buffer updated in place, a counter
+        if kind is np.ndarray:
+            if type(old) is Tensor and old.array is value:
+                continue
+        elif (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
+            scalar = old.array
+            if type(scalar) is np.ndarray and scalar.ndim == 0 and scalar.dtype.kind == "f":
+                scalar[()] = value     # PyTorch's in-place ``state_steps += 1``
+                continue
+        _store_entry(state, key, value, old, scalar_keys)
     if len(state) != len(raw):
         for key in [k for k in state if k not in raw]:
             del state[key]
+
+
+def _store_entry(state, key, value, old, scalar_keys):
+    """One entry of :func:`_store_state` that is new or changed its kind."""
+    if key in scalar_keys and isinstance(value, (int, float, np.number)):
+        state[key] = _scalar_tensor(value)
+    elif backend.is_array(value):
+        if isinstance(old, Tensor):
+            old.array = value
+        else:
+            state[key] = Tensor(value)
+    elif old is not value:
+        state[key] = value
 
 
 def _state_copy(value):
