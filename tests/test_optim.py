@@ -1,6 +1,7 @@
 """Optimisers: updates against hand-computed values and an independent reference of each
 documented algorithm, dtype preservation, groups, state dicts and resume."""
 import copy
+import io
 import math
 
 import numpy as np
@@ -428,8 +429,15 @@ def test_state_follows_module_to_gpu():
     opt.zero_grad()
     lin(mdl.ones(4, 3, device="gpu")).sum().backward()
     opt.step()
-    from minidl.backend import device_of
-    assert device_of(opt.state[lin.weight]["exp_avg"]).type == "cuda"
+    state = opt.state[lin.weight]
+    assert state["exp_avg"].device.type == "cuda" and state["step"].device.type == "cpu"   # as PyTorch's
     assert lin.weight.device.type == "cuda" and lin.weight.dtype == np.float32
-    saved = opt.state_dict()["state"][0]["exp_avg"]
-    assert isinstance(saved, np.ndarray)  # state dicts come back as NumPy, ready for a file
+    saved = opt.state_dict()
+    assert isinstance(saved["state"][0]["exp_avg"], Tensor) and saved["state"][0]["exp_avg"].device.type == "cuda"
+    buffer = io.BytesIO()
+    mdl.save(saved, buffer)
+    buffer.seek(0)
+    loaded = mdl.load(buffer, map_location="cpu")
+    assert loaded["state"][0]["exp_avg"].device.type == "cpu"
+    opt.load_state_dict(loaded)                       # moved back to the parameters' GPU
+    assert opt.state[lin.weight]["exp_avg"].device.type == "cuda"

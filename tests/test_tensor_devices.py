@@ -54,7 +54,8 @@ def test_with_a_gpu():
     assert mdl.accelerator.current_accelerator() == mdl.device("cuda")
     x = mdl.tensor([1.0, 2.0], requires_grad=True)
     y = x.cuda()
-    assert y.is_cuda and y.device.type == "cuda" and str(y.device) == "cuda"
+    assert y.is_cuda and y.device == mdl.device("cuda", 0) and str(y.device) == "cuda:0"   # as PyTorch
+    assert y.cuda() is y and y.to("cuda") is y and y.to("gpu") is y and y.to(mdl.device("cuda:0")) is y
     (y * y).sum().backward()                       # the move is differentiable
     assert not x.grad.is_cuda and x.grad.tolist() == [2.0, 4.0]
     z = mdl.zeros(2, 3, device="cuda")
