@@ -9,7 +9,8 @@ optimiser was built keeps training.
 As in PyTorch, ``opt.state[p]`` holds :class:`minidl.Tensor` s: buffers such as
 ``exp_avg`` share their array with the one ``_update`` works on (no copy per
 step), and scalar entries (``step``, NAdam's ``mu_product``, ASGD's ``eta``/``mu``)
-are 0-d float32 CPU Tensors updated in place. ``step()`` hands ``_update`` a
+are 0-d CPU Tensors updated in place, float32 (float64 when the default dtype
+is float64), as PyTorch's. ``step()`` hands ``_update`` a
 dict of the raw arrays and Python numbers (:func:`_raw_state`) and writes what
 it changed back into the Tensors (:func:`_store_state`).
 """
@@ -84,12 +85,6 @@ class _ParamState:
 
 def _is_array(v):
     return backend.is_array(v)
-
-
-def _to_numpy_copy(array):
-    """A NumPy copy of a NumPy or CuPy array."""
-    out = backend.to_numpy(array)
-    return out.copy() if out is array else out
 
 
 def _scalar_dtype():
@@ -242,7 +237,7 @@ class Optimizer:
                 else:
                     p.grad.array[...] = 0
 
-    # state entries that are scalars (PyTorch keeps them as 0-d float32 tensors); subclasses extend it
+    # state entries that are scalars (PyTorch keeps them as 0-d tensors, see _scalar_dtype); subclasses extend it
     _scalar_state_keys = frozenset({"step"})
     # False for optimisers that keep raw arrays and numbers in ``state`` (L-BFGS, the Keras ones)
     _state_as_tensors = True
