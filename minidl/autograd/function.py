@@ -30,6 +30,7 @@ import numpy as np
 from ..backend import DeviceError
 from . import graph as _saved_hooks
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .naming import kept_name_first
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
            "RemovableHandle", "NotTwiceDifferentiable"]
@@ -42,7 +43,7 @@ class Node:
     _nout = 1
 
     def name(self) -> str:
-        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming; see :func:`name_grad_fn`)."""
+        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming; see :mod:`minidl.autograd.naming`)."""
         named = getattr(self, "__dict__", None)
         named = named.get("_node_name") if named else None
         return named or f"{type(self).__name__}Backward0"
@@ -58,39 +59,35 @@ class Node:
         inputs = self.inputs
         if inputs is None:
             kept = getattr(self, "__dict__", None)
-            return () if kept is None else kept.get("_kept_edges", ())
-        return _edges(inputs)
+            return () if kept is None else _edges_of_kept(kept.get("_kept_edges", ()))
+        return _edges_of_kept(_kept_edges(inputs))
 
     def _keep_edges(self):
         """Record ``next_functions`` before the inputs are dropped (nodes and leaves only, no arrays)."""
         inputs = self.inputs
         if inputs is not None:
-            self.__dict__["_kept_edges"] = _edges(inputs)
+            self.__dict__["_kept_edges"] = _kept_edges(inputs)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
-def name_grad_fn(tensor, name):
-    """Give ``tensor.grad_fn`` the name PyTorch's node has (e.g. ``"MseLossBackward0"``) where minidl
-    builds the operation from other differentiable ones; the gradients are unchanged. Returns ``tensor``."""
-    node = tensor.creator
-    if node is not None and hasattr(node, "__dict__") and not isinstance(node, BackwardCFunction):
-        node.__dict__["_node_name"] = name
-    return tensor
-
-
-def _edges(inputs):
-    """The ``(node, output_index)`` pairs of ``next_functions`` for a node's ``inputs``."""
-    edges = []
+def _kept_edges(inputs):
+    """What ``next_functions`` needs once the inputs are dropped, cheaply (it runs for every node a
+    backward pass frees): None (no gradient), the leaf Tensor, or ``(node, output_index)``."""
+    kept = []
     for t in inputs:
         if t is None or not t.requires_grad:
-            edges.append((None, 0))
-        elif t.creator is None:
-            edges.append((AccumulateGrad(t), 0))
+            kept.append(None)
         else:
-            edges.append((t.creator, output_index(t)))
-    return tuple(edges)
+            node = t.creator
+            kept.append(t if node is None else (node, 0) if node._nout == 1 else (node, output_index(t)))
+    return kept
+
+
+def _edges_of_kept(kept):
+    """:func:`_kept_edges`' record as ``next_functions`` pairs."""
+    return tuple([(None, 0) if e is None else e if type(e) is tuple else (AccumulateGrad(e), 0) for e in kept])
 
 
 def output_index(t):
@@ -202,6 +199,7 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
+    _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -213,7 +211,8 @@ class Function(Node):
                             "backward with @staticmethod (PyTorch's custom Function style)")
         own_name = cls.__dict__.get("name")
         if callable(own_name):   # a name read from the node's attributes: kept by _release (they are not)
-            cls.name = _kept_name_first(own_name)
+            cls.name = kept_name_first(own_name)
+            cls._name_from_attributes = True
         if cls._ctx_style:
             cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
                                      {"_forward_cls": cls, "__module__": cls.__module__,
@@ -283,24 +282,14 @@ class Function(Node):
 
     def _release(self):
         """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
-        edges = _edges(self.inputs) if self.inputs is not None else self.__dict__.get("_kept_edges", ())
-        name = self.__dict__.get("_node_name")
-        if name is None and type(self).name is not Node.name:   # a name read from the node's own attributes
-            name = self.name()
-        self.__dict__.clear()
-        self.__dict__["_kept_edges"] = edges
+        saved, inputs = self.__dict__, self.inputs
+        edges = _kept_edges(inputs) if inputs is not None else saved.get("_kept_edges", ())
+        name = saved.get("_node_name") or (self.name() if self._name_from_attributes else None)
+        saved.clear()
+        saved["_kept_edges"] = edges
         if name is not None:
-            self.__dict__["_node_name"] = name
+            saved["_node_name"] = name
         self.inputs = None
-
-
-def _kept_name_first(own_name):
-    """``own_name`` (a node class's ``name`` method) answering the name kept by ``_release`` first."""
-    @functools.wraps(own_name)
-    def name(self):
-        kept = self.__dict__.get("_node_name")
-        return kept if kept is not None else own_name(self)
-    return name
 
 
 _TENSOR = []

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Function
-from ..autograd.function import name_grad_fn
+from ..autograd.naming import name_grad_fn
 from ..backend import get_array_module, is_device_array, to_device
 from ..tensor import Tensor, as_tensor
 from .activation import _log_softmax, log_softmax

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import name_grad_fn
+from ..autograd.naming import name_grad_fn
 from ..tensor import Tensor, as_tensor
 from .loss import _reduce, reduction_arg
 from .math import abs as _abs
