@@ -1,6 +1,6 @@
 """grad_fn names of the losses, as PyTorch 2.13 names them (read once with torch: the table below), and
 the weighted mse_loss / l1_loss 'mean' (sum(w * loss) / sum(w), PyTorch's). The names come from minidl's
-composite losses naming their last node (autograd.function.name_grad_fn); the gradients do not change."""
+composite losses naming their last node (minidl.autograd.naming.name_grad_fn); the gradients do not change."""
 import warnings
 
 import numpy as np
