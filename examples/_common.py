@@ -161,7 +161,7 @@ def run_main(main) -> None:
 def check_device(name: str) -> str:
     """``"cpu"`` or ``"gpu"``; raises ``minidl.DeviceError`` when the GPU is not usable."""
     if name in ("gpu", "cuda"):
-        minidl.device("gpu")  # raises DeviceError with the reason
+        minidl.backend.require_usable("gpu")  # raises DeviceError with the reason
         return "gpu"
     return "cpu"
 

@@ -25,7 +25,8 @@ import threading
 import numpy as np
 
 __all__ = [
-    "DeviceError", "Device", "device", "gpu_available", "get_array_module", "array_module",
+    "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device",
+    "get_array_module", "array_module",
     "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
     "nccl_module",
     "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
@@ -149,43 +150,59 @@ class Device:
 
     ``"gpu"``, ``"cuda:0"`` and ``Device("cuda", 0)`` name the GPU too; its
     ``type`` is ``"cuda"`` and ``index`` the number given (None if none was).
-    Building a GPU device where none is usable raises :class:`DeviceError`
-    at once, saying what is missing.
+    As in PyTorch, building a device object never needs a GPU: ``==`` and
+    ``hash`` compare type and index, and only placing data on a GPU device
+    where none is usable raises :class:`DeviceError` (see :func:`require_usable`).
     """
 
     __slots__ = ("type", "index")
 
     def __init__(self, name="cpu", index=None):
         if isinstance(name, Device):
+            if index is not None:
+                raise DeviceError(f"device(): type (Device) must not include an index because index was "
+                                  f"passed explicitly: {name}")
             self.type, self.index = name.type, name.index
             return
         key = str(name).lower().strip()
-        if key == "cpu":
-            self.type, self.index = "cpu", None
-        elif key in ("gpu", "cuda") or key.startswith("cuda:") or key.startswith("gpu:"):
-            _probe_cupy()
-            if _cupy is None:
-                raise DeviceError(f"device {name!r} requested but no GPU is usable: {_cupy_problem}")
-            self.type = "cuda"
-            self.index = int(key.split(":")[1]) if ":" in key else (None if index is None else int(index))
-        else:
+        kind, _, number = key.partition(":")
+        if kind == "gpu":
+            kind = "cuda"
+        if kind not in ("cpu", "cuda"):
             raise DeviceError(f"unknown device {name!r}; use 'cpu', 'cuda' (or 'gpu')")
+        if _:
+            if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
+                raise DeviceError(f"Invalid device string: {name!r}")
+            if index is not None:
+                raise DeviceError(f"device(): type (string) must not include an index because index was "
+                                  f"passed explicitly: {name}")
+            index = int(number)
+        elif index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"device(): index must be an int, got {type(index).__name__}")
+            if index < 0:
+                raise DeviceError(f"Device index must not be negative, got {index}")
+            index = int(index)
+        self.type, self.index = kind, index
 
     @property
     def xp(self):
-        """The array module of this device (numpy or cupy)."""
-        return np if self.type == "cpu" else _cupy
+        """The array module of this device (numpy or cupy); DeviceError for a GPU device where none is usable."""
+        if self.type == "cpu":
+            return np
+        require_usable(self)
+        return _cupy
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = Device(other)
-            except DeviceError:
-                return False
-        return isinstance(other, Device) and other.type == self.type
+        if not isinstance(other, Device):
+            return NotImplemented
+        return other.type == self.type and other.index == self.index
 
     def __hash__(self):
-        return hash(self.type)
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (Device, (self.type, self.index))
 
     def __repr__(self):
         index = "" if self.index is None else f", index={self.index}"
@@ -194,9 +211,38 @@ class Device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __enter__(self):
+        """``with minidl.device("cuda"):`` makes this the default device of tensor factories in the block."""
+        global _default_device
+        _default_device_stack.append(_default_device)
+        _default_device = self
+        return self
+
+    def __exit__(self, *exc_info):
+        global _default_device
+        _default_device = _default_device_stack.pop()
+        return False
+
+
+def require_usable(dev) -> None:
+    """Raise :class:`DeviceError` (naming ``dev`` and why) unless data can be placed on ``dev``."""
+    dev = Device(dev)
+    if dev.type == "cuda":
+        _probe_cupy()
+        if _cupy is None:
+            raise DeviceError(f"device {str(dev)!r} requested but no GPU is usable: {_cupy_problem}")
+
+
+def same_device(a, b) -> bool:
+    """True when devices ``a`` and ``b`` name the same memory ('cuda' is the current GPU, device 0)."""
+    a, b = Device(a), Device(b)
+    if a.type != b.type:
+        return False
+    return a.type == "cpu" or (a.index or 0) == (b.index or 0)
+
 
 CPU = Device("cpu")
-_GPU = None  # Device("cuda"), built on first use (building it needs CuPy)
+_GPU = None  # Device("cuda", 0): what tensors on the GPU report, as PyTorch's cuda:0
 
 
 def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's argument name)
@@ -205,11 +251,14 @@ def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's arg
 
 
 _default_device = None  # set by set_default_device; None means the CPU
+_default_device_stack = []   # the defaults that ``with device:`` blocks replaced
 
 
 def set_default_device(device) -> None:
     """Make ``device`` the one tensor factories use when no ``device=`` is given (None: back to the CPU)."""
     global _default_device
+    if device is not None:
+        require_usable(device)
     _default_device = None if device is None else Device(device)
 
 
@@ -281,7 +330,7 @@ def device_of(array) -> Device:
     if isinstance(array, np.ndarray) or _cupy is None or not isinstance(array, _cupy.ndarray):
         return CPU
     if _GPU is None:
-        _GPU = Device("cuda")
+        _GPU = Device("cuda", 0)
     return _GPU
 
 
@@ -299,6 +348,7 @@ def to_device(array, dev):
         if _cupy is not None and isinstance(array, _cupy.ndarray):
             return _cupy.asnumpy(array)
         return np.asarray(array)
+    require_usable(dev)
     return _cupy.asarray(array)
 
 

@@ -34,7 +34,7 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
                            f"{type(ext_tensor).__name__}")
     else:
         out = Tensor(backend.from_dlpack(ext_tensor))
-    if device is not None and backend.Device(device) != out.device:
+    if device is not None and not backend.same_device(device, out.device):
         out = out.to(device)
     elif copy:
         out = out.clone()
@@ -48,7 +48,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     np_dtype = to_numpy_dtype(dtype)
     dev = backend.Device(device) if device is not None else None
     if isinstance(obj, Tensor):
-        same = (np_dtype is None or np_dtype == obj.array.dtype) and (dev is None or dev == obj.device)
+        same = ((np_dtype is None or np_dtype == obj.array.dtype)
+                and (dev is None or backend.same_device(dev, obj.device)))
         if copy is False and not same:
             raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype '{as_dtype(np_dtype)}'.")
         out = obj if same and not copy else obj.detach().to(device=dev, dtype=np_dtype, copy=bool(copy))
@@ -57,7 +58,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
         if isinstance(arr, np.generic):
             arr = np.asarray(arr)
         if copy is False and ((np_dtype is not None and np_dtype != arr.dtype) or (
-                dev is not None and dev != backend.device_of(arr))):
+                dev is not None and not backend.same_device(dev, backend.device_of(arr)))):
             raise ValueError(f"can't alias array with dtype '{arr.dtype}' into dtype '{np_dtype}'.")
         arr = backend.get_array_module(arr).array(arr, dtype=np_dtype, copy=True) if copy else (
             arr if np_dtype is None or np_dtype == arr.dtype else arr.astype(np_dtype))

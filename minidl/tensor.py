@@ -386,7 +386,8 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
             return Tensor(backend.to_device(np.asarray(data), like.device))
     if isinstance(data, Tensor):
         np_dtype = to_numpy_dtype(dtype)
-        if (np_dtype is None or np_dtype == data.array.dtype) and (device is None or Device(device) == data.device):
+        same_device = device is None or backend.same_device(device, data.device)
+        if (np_dtype is None or np_dtype == data.array.dtype) and same_device:
             return data
         return data.to(device=device, dtype=dtype)
     np_dtype = to_numpy_dtype(dtype)

@@ -25,7 +25,7 @@ def _is_device(value):
         return True
     if isinstance(value, str):
         key = value.lower().strip()
-        return key in ("cpu", "gpu", "cuda") or key.startswith(("cuda:", "gpu:"))
+        return key in ("cpu", "gpu", "cuda") or key.startswith(("cuda:", "gpu:", "cpu:"))
     return False
 
 
@@ -119,7 +119,7 @@ class ConvertMixin:
         from .ops.layout import ToDevice
         from .ops.math import Cast
         out = self
-        if device is not None and backend.Device(device) != self.device:
+        if device is not None and not backend.same_device(device, self.device):
             out = ToDevice.apply(out, device=backend.Device(device))
         np_dtype = to_numpy_dtype(dtype)
         if np_dtype is not None and np_dtype != out.array.dtype:

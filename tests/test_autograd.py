@@ -170,7 +170,7 @@ def test_gradcheck_requires_float64():
 
 def test_tensor_basics():
     x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert x.shape == (2, 2) and x.ndim == 2 and x.device == "cpu"
+    assert x.shape == (2, 2) and x.ndim == 2 and x.device == mdl.device("cpu")
     assert x.T.numpy()[0, 1] == 3.0
     assert x.sum().item() == 10.0
     assert x.max(axis=1).values.tolist() == [2.0, 4.0]

@@ -156,6 +156,53 @@ def test_grad_fn_names_and_next_functions():
     assert (a * 2).grad_fn.next_functions[1] == (None, 0)     # the constant 2
 
 
+def _structure(fn):
+    """The graph below ``fn`` as nested (name, [children]) (leaves by their variable's id)."""
+    children = []
+    for nxt, index in fn.next_functions:
+        if nxt is None:
+            children.append((None, index))
+        elif nxt.name() == "AccumulateGrad":
+            children.append(("AccumulateGrad", id(nxt.variable)))
+        else:
+            children.append((_structure(nxt), index))
+    return fn.name(), children
+
+
+class _Square(mdl.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return 2 * x * grad
+
+
+def test_next_functions_survive_backward_but_saved_arrays_do_not():
+    """PyTorch keeps the graph's structure after backward (only saved tensors are freed); a second
+    backward without retain_graph raises its RuntimeError."""
+    import gc
+    import weakref
+    a = mdl.tensor(np.ones((50, 50)), requires_grad=True)
+    b = mdl.tensor(np.full((50, 50), 2.0), requires_grad=True)
+    h = (a * b).exp()
+    ref = weakref.ref(h.array)
+    mins = mdl.stack([_Square.apply(h), h]).min(dim=0)       # a ctx-style node and a multi-output node
+    y = (mins.values * 2).sum()
+    del h, mins
+    before = _structure(y.grad_fn)
+    y.backward()
+    gc.collect()
+    assert ref() is None                                       # the saved arrays were freed
+    assert _structure(y.grad_fn) == before and len(y.grad_fn.next_functions) == 1
+    assert "_SquareBackward" in str(before) and "AccumulateGrad" in str(before)
+    with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second time"):
+        y.backward()
+
+
 # --- clear errors -------------------------------------------------------------------------------
 
 
@@ -204,3 +251,15 @@ def test_array_style_op_returning_a_wrong_gradient_shape_is_named():
     x = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"BrokenBackward0 returned an invalid gradient for input 0: shape \(1,\)"):
         Broken.apply(x).sum().backward()
+
+
+def test_node_names_read_from_their_attributes_survive_backward():
+    x = mdl.tensor(np.ones((3, 2)), requires_grad=True)
+    y = (x[0] * 2).sum() + x[:, None].sum()
+    names = sorted(n.name() for n, _ in y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions
+                   if n is not None)
+    y.backward()
+    after = sorted(n.name() for n, _ in y.grad_fn.next_functions[0][0].next_functions[0][0].next_functions
+                   if n is not None)
+    assert names == after == ["SelectBackward0"]
+    assert y.grad_fn.next_functions[1][0].next_functions[0][0].name() == "UnsqueezeBackward0"

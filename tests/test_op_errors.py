@@ -82,9 +82,8 @@ def test_reshape_and_mse_errors():
 def test_device_errors_without_gpu():
     if mdl.gpu_available():
         pytest.skip("a GPU is present")
+    assert mdl.device("gpu").type == "cuda"   # naming a GPU is fine, as in PyTorch; placing data is not
     with pytest.raises(mdl.DeviceError, match="no GPU is usable"):
-        mdl.device("gpu")
-    with pytest.raises(mdl.DeviceError):
         mdl.tensor([1.0], device="cuda")
     with pytest.raises(mdl.DeviceError, match="unknown device"):
         mdl.device("tpu")

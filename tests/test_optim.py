@@ -1,6 +1,7 @@
 """Optimisers: updates against hand-computed values and an independent reference of each
 documented algorithm, dtype preservation, groups, state dicts and resume."""
 import copy
+import io
 import math
 
 import numpy as np
@@ -305,7 +306,8 @@ def test_state_dict_layout_pytorch_style():
     assert sd["state"][0]["step"] == 1
     assert set(sd["state"][2]) == {"step", "exp_avg", "exp_avg_sq"}
     # a copy: stepping on does not change the saved state
-    saved = sd["state"][0]["exp_avg"].copy()
+    assert isinstance(sd["state"][0]["exp_avg"], Tensor) and sd["state"][0]["step"].dtype == mdl.float32
+    saved = sd["state"][0]["exp_avg"].clone()
     opt.step()
     np.testing.assert_array_equal(sd["state"][0]["exp_avg"], saved)
 
@@ -361,7 +363,8 @@ def test_load_state_dict_from_file_like_types():
     g = opt2.param_groups[0]
     assert g["lr"] == 0.1 and isinstance(g["lr"], float)
     assert g["betas"] == (0.9, 0.999) and isinstance(g["betas"], tuple)
-    assert opt2.state[q]["step"] == 1 and isinstance(opt2.state[q]["step"], int)
+    step = opt2.state[q]["step"]
+    assert step == 1 and isinstance(step, Tensor) and step.shape == () and step.dtype == mdl.float32
     np.testing.assert_array_equal(opt2.state[q]["exp_avg"], opt.state[p]["exp_avg"])
     assert opt2.param_groups[0]["params"][0] is q
 
@@ -426,8 +429,15 @@ def test_state_follows_module_to_gpu():
     opt.zero_grad()
     lin(mdl.ones(4, 3, device="gpu")).sum().backward()
     opt.step()
-    from minidl.backend import device_of
-    assert device_of(opt.state[lin.weight]["exp_avg"]).type == "cuda"
+    state = opt.state[lin.weight]
+    assert state["exp_avg"].device.type == "cuda" and state["step"].device.type == "cpu"   # as PyTorch's
     assert lin.weight.device.type == "cuda" and lin.weight.dtype == np.float32
-    saved = opt.state_dict()["state"][0]["exp_avg"]
-    assert isinstance(saved, np.ndarray)  # state dicts come back as NumPy, ready for a file
+    saved = opt.state_dict()
+    assert isinstance(saved["state"][0]["exp_avg"], Tensor) and saved["state"][0]["exp_avg"].device.type == "cuda"
+    buffer = io.BytesIO()
+    mdl.save(saved, buffer)
+    buffer.seek(0)
+    loaded = mdl.load(buffer, map_location="cpu")
+    assert loaded["state"][0]["exp_avg"].device.type == "cpu"
+    opt.load_state_dict(loaded)                       # moved back to the parameters' GPU
+    assert opt.state[lin.weight]["exp_avg"].device.type == "cuda"

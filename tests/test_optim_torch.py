@@ -22,9 +22,19 @@ from minidl.optim import lr_scheduler
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "optim_trajectories_torch.json").read_text())
 
 
+@pytest.fixture
+def float64_default():
+    """The fixture was made under torch.set_default_dtype(torch.float64), which makes the scalar state
+    (step, NAdam's mu_product, ASGD's eta and mu) float64 tensors; float32 ones round them."""
+    previous = mdl.get_default_dtype()
+    mdl.set_default_dtype(mdl.float64)
+    yield
+    mdl.set_default_dtype(previous)
+
+
 @pytest.mark.parametrize("config", FIXTURE["configs"],
                          ids=[f"{c['optimizer']}-{i}" for i, c in enumerate(FIXTURE["configs"])])
-def test_trajectories_match_torch_optim(config):
+def test_trajectories_match_torch_optim(config, float64_default):
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in config["kwargs"].items()}
     use_closure = kwargs.pop("closure", False)
     w = nn.Parameter(np.array(config.get("w0", FIXTURE["w0"]), dtype=np.float64))

@@ -1,4 +1,6 @@
 """minidl.cuda, minidl.accelerator, minidl.backends and device objects, as PyTorch answers them."""
+import pickle
+
 import pytest
 
 import minidl as mdl
@@ -28,7 +30,7 @@ def test_cudnn_flags_are_settable_attributes():
 def test_the_usual_device_line():
     device = mdl.device("cuda" if mdl.cuda.is_available() else "cpu")
     x = mdl.ones(2).to(device)
-    assert x.device == device and x.device.type == ("cuda" if mdl.cuda.is_available() else "cpu")
+    assert x.device.type == device.type == ("cuda" if mdl.cuda.is_available() else "cpu")
     assert str(mdl.device("cpu")) == "cpu" and repr(mdl.device("cpu")) == "device(type='cpu')"
 
 
@@ -52,7 +54,8 @@ def test_with_a_gpu():
     assert mdl.accelerator.current_accelerator() == mdl.device("cuda")
     x = mdl.tensor([1.0, 2.0], requires_grad=True)
     y = x.cuda()
-    assert y.is_cuda and y.device.type == "cuda" and str(y.device) == "cuda"
+    assert y.is_cuda and y.device == mdl.device("cuda", 0) and str(y.device) == "cuda:0"   # as PyTorch
+    assert y.cuda() is y and y.to("cuda") is y and y.to("gpu") is y and y.to(mdl.device("cuda:0")) is y
     (y * y).sum().backward()                       # the move is differentiable
     assert not x.grad.is_cuda and x.grad.tolist() == [2.0, 4.0]
     z = mdl.zeros(2, 3, device="cuda")
@@ -60,3 +63,59 @@ def test_with_a_gpu():
     assert mdl.tensor([1, 2], device="cuda")[mdl.tensor(1, device="cuda")].item() == 2
     m = mdl.tensor([[1.0, 5.0], [3.0, 2.0]], device="cuda").max(1)
     assert m.indices.tolist() == [1, 0] and m.values.is_cuda
+
+
+def test_device_objects_need_no_gpu():
+    """Device objects behave as torch.device whether or not a GPU is present (values read from torch 2.13)."""
+    cases = [(mdl.device("cuda:0"), "cuda", 0, "cuda:0", "device(type='cuda', index=0)"),
+             (mdl.device("cuda", 1), "cuda", 1, "cuda:1", "device(type='cuda', index=1)"),
+             (mdl.device("cuda"), "cuda", None, "cuda", "device(type='cuda')"),
+             (mdl.device("cpu", 0), "cpu", 0, "cpu:0", "device(type='cpu', index=0)"),
+             (mdl.device(type="cuda", index=2), "cuda", 2, "cuda:2", "device(type='cuda', index=2)")]
+    for dev, kind, index, text, representation in cases:
+        assert (dev.type, dev.index, str(dev), repr(dev)) == (kind, index, text, representation)
+        assert mdl.device(dev) == dev and pickle.loads(pickle.dumps(dev)) == dev
+    assert mdl.device("cuda:0") == mdl.device("cuda", 0) and hash(mdl.device("cuda:0")) == hash(mdl.device("cuda", 0))
+    assert mdl.device("cuda") != mdl.device("cuda:0") and mdl.device("cpu") != mdl.device("cpu:0")
+    assert mdl.device("cuda:1") != mdl.device("cuda:0") and mdl.device("cpu") != mdl.device("cuda")
+    assert len({mdl.device("cuda"), mdl.device("cuda:0"), mdl.device("cuda", 0)}) == 2
+    assert (mdl.device("cpu") == "cpu") is False      # torch.device never equals a string
+    assert mdl.device("gpu") == mdl.device("cuda")     # minidl's alias
+    for bad, pattern in [("cuda:x", "Invalid device string"), ("cuda:-1", "Invalid device string"),
+                         ("tpu", "unknown device 'tpu'")]:
+        with pytest.raises(RuntimeError, match=pattern):
+            mdl.device(bad)
+    with pytest.raises(RuntimeError, match="must not include an index"):
+        mdl.device("cuda:0", 1)
+    with pytest.raises(RuntimeError, match="must not be negative"):
+        mdl.device("cuda", -1)
+    x = mdl.ones(2)
+    assert x.to("cpu") is x and x.to("cpu:0") is x and x.to(mdl.device("cpu", 0)) is x
+
+
+@pytest.mark.skipif(mdl.gpu_available(), reason="checks the answers of a machine without a GPU")
+def test_without_a_gpu_data_placement_fails_not_device_naming():
+    dev = mdl.device("cuda", 1)
+    assert mdl.cuda.device_count() == 0 and mdl.cuda.is_available() is False
+    attempts = [lambda: mdl.tensor([1.0], device=dev), lambda: mdl.zeros(2, device="cuda:0"),
+                lambda: mdl.randn(2, device=mdl.device("cuda")), lambda: mdl.arange(3, device="cuda"),
+                lambda: mdl.ones(2).to(dev), lambda: mdl.ones(2).cuda(1), lambda: mdl.nn.Linear(2, 2).to(dev),
+                lambda: mdl.nn.Linear(2, 2, device="cuda"), lambda: mdl.full((2,), 1.0, device=dev)]
+    for attempt in attempts:
+        with pytest.raises(mdl.DeviceError, match=r"^device 'cuda(:[01])?' requested but no GPU is usable: "):
+            attempt()
+    with pytest.raises(mdl.DeviceError, match="no GPU is usable"):
+        mdl.set_default_device(dev)
+    assert mdl.get_default_device() == mdl.device("cpu")
+
+
+def test_device_as_a_context_manager_sets_the_default_device():
+    with mdl.device("cpu", 0) as dev:
+        assert dev == mdl.device("cpu", 0) and mdl.get_default_device() == dev
+        assert mdl.zeros(2).device.type == "cpu"
+    assert mdl.get_default_device() == mdl.device("cpu")
+    if not mdl.gpu_available():     # entering is fine, as in PyTorch; allocating in the block is not
+        with pytest.raises(mdl.DeviceError, match="^device 'cuda' requested but no GPU is usable"):
+            with mdl.device("cuda"):
+                mdl.zeros(2)
+        assert mdl.get_default_device() == mdl.device("cpu")

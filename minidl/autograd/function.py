@@ -30,6 +30,7 @@ import numpy as np
 from ..backend import DeviceError
 from . import graph as _saved_hooks
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .naming import kept_name_first
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
            "RemovableHandle", "NotTwiceDifferentiable"]
@@ -42,31 +43,51 @@ class Node:
     _nout = 1
 
     def name(self) -> str:
-        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming)."""
-        return f"{type(self).__name__}Backward0"
+        """The node's name, e.g. ``"MulBackward0"`` (PyTorch's naming; see :mod:`minidl.autograd.naming`)."""
+        named = getattr(self, "__dict__", None)
+        named = named.get("_node_name") if named else None
+        return named or f"{type(self).__name__}Backward0"
 
     @property
     def next_functions(self):
         """One ``(node, output_index)`` pair per input: the node that made it,
         ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` otherwise.
 
-        Empty once the graph has been freed by a backward pass.
+        As in PyTorch, the edges stay after a backward pass has freed the
+        node's saved values (``_release`` records them before dropping the inputs).
         """
         inputs = self.inputs
         if inputs is None:
-            return ()
-        edges = []
-        for t in inputs:
-            if t is None or not t.requires_grad:
-                edges.append((None, 0))
-            elif t.creator is None:
-                edges.append((AccumulateGrad(t), 0))
-            else:
-                edges.append((t.creator, output_index(t)))
-        return tuple(edges)
+            kept = getattr(self, "__dict__", None)
+            return () if kept is None else _edges_of_kept(kept.get("_kept_edges", ()))
+        return _edges_of_kept(_kept_edges(inputs))
+
+    def _keep_edges(self):
+        """Record ``next_functions`` before the inputs are dropped (nodes and leaves only, no arrays)."""
+        inputs = self.inputs
+        if inputs is not None:
+            self.__dict__["_kept_edges"] = _kept_edges(inputs)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _kept_edges(inputs):
+    """What ``next_functions`` needs once the inputs are dropped, cheaply (it runs for every node a
+    backward pass frees): None (no gradient), the leaf Tensor, or ``(node, output_index)``."""
+    kept = []
+    for t in inputs:
+        if t is None or not t.requires_grad:
+            kept.append(None)
+        else:
+            node = t.creator
+            kept.append(t if node is None else (node, 0) if node._nout == 1 else (node, output_index(t)))
+    return kept
+
+
+def _edges_of_kept(kept):
+    """:func:`_kept_edges`' record as ``next_functions`` pairs."""
+    return tuple([(None, 0) if e is None else e if type(e) is tuple else (AccumulateGrad(e), 0) for e in kept])
 
 
 def output_index(t):
@@ -178,6 +199,7 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
+    _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -187,6 +209,10 @@ class Function(Node):
         if not cls._ctx_style and first_arg == "ctx":
             raise TypeError(f"{cls.__qualname__}.forward takes ctx but is not a @staticmethod: decorate forward and "
                             "backward with @staticmethod (PyTorch's custom Function style)")
+        own_name = cls.__dict__.get("name")
+        if callable(own_name):   # a name read from the node's attributes: kept by _release (they are not)
+            cls.name = kept_name_first(own_name)
+            cls._name_from_attributes = True
         if cls._ctx_style:
             cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
                                      {"_forward_cls": cls, "__module__": cls.__module__,
@@ -255,8 +281,14 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed."""
-        self.__dict__.clear()
+        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
+        saved, inputs = self.__dict__, self.inputs
+        edges = _kept_edges(inputs) if inputs is not None else saved.get("_kept_edges", ())
+        name = saved.get("_node_name") or (self.name() if self._name_from_attributes else None)
+        saved.clear()
+        saved["_kept_edges"] = edges
+        if name is not None:
+            saved["_node_name"] = name
         self.inputs = None
 
 
@@ -338,6 +370,7 @@ class NotTwiceDifferentiable(Node):
         self._fail()
 
     def _release(self):
+        self._keep_edges()
         self.inputs = None
 
 
@@ -405,6 +438,7 @@ class BackwardCFunction(FunctionCtx, Node):
         self._saved = ()
         self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
+        self._keep_edges()
         self.inputs = None
 
     # --- called by the engine ---------------------------------------------------------------

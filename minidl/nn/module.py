@@ -87,7 +87,7 @@ def _parse_to_args(device, dtype):
     """Accept ``to("gpu")``, ``to(np.float64)``, ``to("float64")``, ``to(device, dtype)``."""
     if device is not None and dtype is None and not isinstance(device, backend.Device):
         is_device_name = isinstance(device, str) and (
-            device.lower() in ("cpu", "gpu", "cuda") or device.lower().startswith(("cuda:", "gpu:")))
+            device.lower() in ("cpu", "gpu", "cuda") or device.lower().startswith(("cuda:", "gpu:", "cpu:")))
         if not is_device_name:
             try:
                 dtype = np.dtype(device)
@@ -103,7 +103,7 @@ def _parse_to_args(device, dtype):
 
 def _convert_array(array, dev, dt):
     """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
-    if dev is not None and backend.device_of(array) != dev:
+    if dev is not None and not backend.same_device(backend.device_of(array), dev):
         array = backend.to_device(array, dev)
     if dt is not None and array.dtype.kind in _FLOAT_KINDS and array.dtype != dt:
         array = array.astype(dt)

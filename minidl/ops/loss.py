@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Function
+from ..autograd.naming import name_grad_fn
 from ..backend import get_array_module, is_device_array, to_device
 from ..tensor import Tensor, as_tensor
 from .activation import _log_softmax, log_softmax
@@ -256,6 +257,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input, target, unbatched = _batched(input, target)
     if probabilities:
         out = _probability_cross_entropy(input, target, weight, reduction, float(label_smoothing))
+        node = "DivBackward1" if reduction == "mean" else "NegBackward0"
     else:
         t, valid = _class_targets("cross_entropy", input, target, ignore_index)
         if _plain(input, t, valid, weight):
@@ -263,7 +265,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         else:
             out = _weighted_class_sum("cross_entropy", log_softmax(input, 1), t, valid, weight,
                                       reduction, float(label_smoothing))
-    return out.reshape(()) if unbatched and reduction == "none" else out
+        node = "AddBackward0" if label_smoothing else _nll_node_name(input.ndim, reduction)
+    out = out.reshape(()) if unbatched and reduction == "none" else out
+    return name_grad_fn(out, node)
+
+
+def _nll_node_name(ndim, reduction):
+    """PyTorch's grad_fn name of nll_loss on a (batched) input of ``ndim`` dims (cross_entropy's too):
+    NllLoss for (N, C), NllLoss2D for more dims, seen through a View for reduction 'none' unless 4-D."""
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "NllLoss2DBackward0" if reduction != "none" or ndim == 4 else "ViewBackward0"
 
 
 def _probability_cross_entropy(input, target, weight, reduction, smoothing):
@@ -306,4 +318,5 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         out = NLLLoss.apply(input, target=t, reduction=reduction)
     else:
         out = _weighted_class_sum("nll_loss", input, t, valid, weight, reduction, 0.0)
-    return out.reshape(()) if unbatched and reduction == "none" else out
+    out = out.reshape(()) if unbatched and reduction == "none" else out
+    return name_grad_fn(out, _nll_node_name(input.ndim, reduction))

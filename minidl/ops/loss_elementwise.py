@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.naming import name_grad_fn
 from ..tensor import Tensor, as_tensor
 from .loss import _reduce, reduction_arg
 from .math import abs as _abs
@@ -75,14 +76,25 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     reduction = reduction_arg("mse_loss", size_average, reduce, reduction)
     diff = input - _target("mse_loss", input, target, same_shape=False)
-    return _reduce(_apply_weight("mse_loss", diff * diff, weight, input, True), reduction)
+    if weight is None:
+        return name_grad_fn(_reduce(diff * diff, reduction), "MseLossBackward0")
+    return _weighted_reduce(_apply_weight("mse_loss", diff * diff, weight, input, True), weight, input, reduction)
+
+
+def _weighted_reduce(loss, weight, input, reduction):
+    """mse_loss's and l1_loss's reduction with ``weight``: 'mean' is sum(w * loss) / sum(w), as PyTorch's."""
+    if reduction != "mean":
+        return _reduce(loss, reduction)
+    return loss.sum() / _operand(weight, input).sum()
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|`` (PyTorch's); shapes as :func:`mse_loss`."""
     reduction = reduction_arg("l1_loss", size_average, reduce, reduction)
     diff = input - _target("l1_loss", input, target, same_shape=False)
-    return _reduce(_apply_weight("l1_loss", _abs(diff), weight, input, True), reduction)
+    if weight is None:
+        return _reduce(_abs(diff), reduction)
+    return _weighted_reduce(_apply_weight("l1_loss", _abs(diff), weight, input, True), weight, input, reduction)
 
 
 def _smooth_l1(diff, beta):
@@ -103,7 +115,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     diff = input - _target("smooth_l1_loss", input, target, same_shape=False)
-    return _reduce(_abs(diff) if beta == 0 else _smooth_l1(diff, beta), reduction)
+    if beta == 0:   # PyTorch computes the L1 loss then (its grad_fn names follow)
+        return _reduce(_abs(diff), reduction)
+    return name_grad_fn(_reduce(_smooth_l1(diff, beta), reduction), "SmoothL1LossBackward0")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -113,6 +127,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     diff = input - _target("huber_loss", input, target, same_shape=False)
     loss = _smooth_l1(diff, delta) * float(delta)
+    if weight is None:
+        return name_grad_fn(_reduce(loss, reduction), "HuberLossBackward0")
     return _reduce(_apply_weight("huber_loss", loss, weight, input, True), reduction)
 
 
@@ -144,7 +160,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
     if weight is not None:
         loss = loss * _operand(weight, input)
-    return _reduce(loss, reduction)
+    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -167,4 +183,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = (1.0 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * _operand(weight, input)
-    return _reduce(loss, reduction)
+    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0")

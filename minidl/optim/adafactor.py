@@ -7,6 +7,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.optim.optimizer import Optimizer
+from minidl.tensor import Tensor
 
 __all__ = ["Adafactor"]
 
@@ -94,5 +95,5 @@ class Adafactor(Optimizer):
             if tuple(data.shape) != tuple(shape):
                 raise ValueError(f"Adafactor.load_state_dict: state '{key}' of parameter {index} has shape "
                                  f"{tuple(data.shape)} in the checkpoint, expected {tuple(shape)}")
-            return backend.to_device(data, p.device).astype(p.dtype, copy=True)
+            return Tensor(backend.to_device(data, p.device).astype(p.dtype, copy=True))
         return super()._restore_state_value(key, value, p, index)

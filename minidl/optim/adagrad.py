@@ -53,6 +53,7 @@ class Adagrad(Optimizer):
                 xp = backend.get_array_module(p.array)
                 state["step"] = 0
                 state["sum"] = xp.full(p.array.shape, group["initial_accumulator_value"], dtype=p.array.dtype)
+                self._wrap_state(state)
 
     def add_param_group(self, param_group: dict) -> None:
         """Append a group; its parameters get their ``sum`` state at once, as in PyTorch."""

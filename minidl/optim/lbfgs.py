@@ -13,13 +13,23 @@ from minidl import backend
 from minidl.autograd import enable_grad, no_grad
 from minidl.optim._line_search import strong_wolfe
 from minidl.optim._validate import check_non_negative
-from minidl.optim.optimizer import Optimizer, _grad_array, _to_numpy_copy
+from minidl.optim.optimizer import Optimizer, _grad_array
 from minidl.tensor import Tensor
 
 __all__ = ["LBFGS"]
 
 # state entries holding one flat vector (numel of all parameters) or a list of them
 _FLAT_KEYS = ("d", "prev_flat_grad")
+
+
+def _array(value):
+    """The backend array of a state Tensor (None and arrays pass through)."""
+    return value.array if isinstance(value, Tensor) else value
+
+
+def _arrays(values):
+    """A list of state Tensors as a new list of their arrays (None passes through)."""
+    return None if values is None else [_array(v) for v in values]
 _FLAT_LIST_KEYS = ("old_dirs", "old_stps")
 
 
@@ -43,7 +53,8 @@ class LBFGS(Optimizer):
 
     State (of the first parameter): ``func_evals``, ``n_iter``, ``d``, ``t``,
     ``old_dirs``, ``old_stps``, ``ro``, ``H_diag``, ``prev_flat_grad``,
-    ``prev_loss``, ``al``. Returns the loss of the first closure call.
+    ``prev_loss``, ``al``; ``d``, ``prev_flat_grad`` and the ``old_dirs``/``old_stps``
+    lists hold Tensors, as PyTorch's. Returns the loss of the first closure call.
 
     >>> import minidl as mdl, minidl.optim as optim
     >>> w = mdl.tensor([3.0, -1.0], dtype=mdl.float64, requires_grad=True)
@@ -59,6 +70,7 @@ class LBFGS(Optimizer):
     """
 
     _scalar_state_keys = frozenset({"step", "func_evals", "n_iter", "t", "H_diag", "prev_loss"})
+    _state_as_tensors = False   # its own step() keeps numbers (and Tensors of its vectors) in the state
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval=None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100, line_search_fn=None):
@@ -142,10 +154,10 @@ class LBFGS(Optimizer):
 
     def _iterate(self, closure, state, group, lr, loss, flat_grad, evaluations, max_iter, max_eval,
                  tolerance_grad, tolerance_change, history_size):
-        d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        d, t = _array(state.get("d")), state.get("t")
+        old_dirs, old_stps, ro = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps")), state.get("ro")
         h_diag = state.get("H_diag")
-        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        prev_flat_grad, prev_loss = _array(state.get("prev_flat_grad")), state.get("prev_loss")
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -199,8 +211,10 @@ class LBFGS(Optimizer):
                 break
             if self._max_abs(d * t) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
                 break
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        # as PyTorch: the vectors as Tensors (sharing the arrays), the counters and scalars as numbers
+        state.update(d=Tensor(d), t=t, old_dirs=[Tensor(v) for v in old_dirs],
+                     old_stps=[Tensor(v) for v in old_stps], ro=ro, H_diag=h_diag,
+                     prev_flat_grad=Tensor(prev_flat_grad), prev_loss=prev_loss)
 
     @staticmethod
     def _two_loop(flat_grad, old_dirs, old_stps, ro, h_diag, al):
@@ -221,12 +235,9 @@ class LBFGS(Optimizer):
     # ---------------------------------------------------------- state dict
     def state_dict(self) -> dict:
         """PyTorch's layout: ``{"state": {0: {...}}, "param_groups": [...]}``; flat vectors and
-        the history lists are NumPy copies."""
-        packed = super().state_dict()
+        the history lists hold Tensor copies, as PyTorch's hold tensors."""
+        packed = super().state_dict()     # arrays, and lists of them, as Tensor copies
         for entry in packed["state"].values():
-            for key in _FLAT_LIST_KEYS:
-                if key in entry and entry[key] is not None:
-                    entry[key] = [_to_numpy_copy(v) for v in entry[key]]
             for key in ("ro", "al"):
                 if key in entry and entry[key] is not None:
                     entry[key] = list(entry[key])
@@ -244,7 +255,7 @@ class LBFGS(Optimizer):
             if v.shape != (numel,):
                 raise ValueError(f"LBFGS.load_state_dict: state '{key}' has shape {tuple(v.shape)} in the "
                                  f"checkpoint but the parameters hold {numel} numbers")
-            return backend.to_device(v, p.device).astype(dtype, copy=True)
+            return Tensor(backend.to_device(v, p.device).astype(dtype, copy=True))
 
         def number(v):
             if isinstance(v, Tensor):

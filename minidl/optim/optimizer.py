@@ -5,6 +5,14 @@ Subclasses implement ``_update(p, grad, state, group)`` on raw backend arrays
 without a gradient, and keeps each parameter's state arrays on the
 parameter's device and dtype, so a model moved with ``.to()`` after the
 optimiser was built keeps training.
+
+As in PyTorch, ``opt.state[p]`` holds :class:`minidl.Tensor` s: buffers such as
+``exp_avg`` share their array with the one ``_update`` works on (no copy per
+step), and scalar entries (``step``, NAdam's ``mu_product``, ASGD's ``eta``/``mu``)
+are 0-d CPU Tensors updated in place, float32 (float64 when the default dtype
+is float64), as PyTorch's. ``step()`` hands ``_update`` a
+dict of the raw arrays and Python numbers (:func:`_raw_state`) and writes what
+it changed back into the Tensors (:func:`_store_state`).
 """
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
+from minidl.dtypes import default_float
 from minidl.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -78,10 +87,73 @@ def _is_array(v):
     return backend.is_array(v)
 
 
-def _to_numpy_copy(array):
-    """A NumPy copy of a NumPy or CuPy array."""
-    out = backend.to_numpy(array)
-    return out.copy() if out is array else out
+def _scalar_dtype():
+    """PyTorch's dtype for scalar state: float64 when the default dtype is float64, else float32."""
+    return np.float64 if default_float() == np.float64 else np.float32
+
+
+def _scalar_tensor(value, dtype=None):
+    """A 0-d CPU Tensor holding ``value`` (PyTorch's type for ``state['step']``), of :func:`_scalar_dtype`."""
+    return Tensor(np.array(value, dtype=dtype or _scalar_dtype()))
+
+
+def _raw_state(state, scalar_keys):
+    """``state`` with each Tensor replaced by its backend array, and each scalar entry
+    (``scalar_keys``) by a Python number (``step`` an int) for the update code."""
+    raw = {}
+    for key, value in state.items():
+        if type(value) is Tensor or isinstance(value, Tensor):
+            value = value.array
+            if key in scalar_keys and value.ndim == 0:
+                value = value.item()
+                if key == "step" and value == int(value):
+                    value = int(value)
+        raw[key] = value
+    return raw
+
+
+def _store_state(state, raw, scalar_keys):
+    """Write the updated raw entries back into ``state``'s Tensors, in place where they exist."""
+    for key, value in raw.items():
+        old = state.get(key)
+        kind = type(value)
+        # the two cases of every step, tested first: a buffer updated in place, a counter
+        if kind is np.ndarray:
+            if type(old) is Tensor and old.array is value:
+                continue
+        elif (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
+            scalar = old.array
+            if type(scalar) is np.ndarray and scalar.ndim == 0 and scalar.dtype.kind == "f":
+                scalar[()] = value     # PyTorch's in-place ``state_steps += 1``
+                continue
+        _store_entry(state, key, value, old, scalar_keys)
+    if len(state) != len(raw):
+        for key in [k for k in state if k not in raw]:
+            del state[key]
+
+
+def _store_entry(state, key, value, old, scalar_keys):
+    """One entry of :func:`_store_state` that is new or changed its kind."""
+    if key in scalar_keys and isinstance(value, (int, float, np.number)):
+        state[key] = _scalar_tensor(value)
+    elif backend.is_array(value):
+        if isinstance(old, Tensor):
+            old.array = value
+        else:
+            state[key] = Tensor(value)
+    elif old is not value:
+        state[key] = value
+
+
+def _state_copy(value):
+    """A saved copy of one state entry: Tensors and arrays become Tensors with their own array."""
+    if isinstance(value, Tensor):
+        return Tensor(value.array.copy())
+    if _is_array(value):
+        return Tensor(value.copy())
+    if isinstance(value, list):
+        return [_state_copy(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _grad_array(p):
@@ -165,6 +237,15 @@ class Optimizer:
                 else:
                     p.grad.array[...] = 0
 
+    # state entries that are scalars (PyTorch keeps them as 0-d tensors, see _scalar_dtype); subclasses extend it
+    _scalar_state_keys = frozenset({"step"})
+    # False for optimisers that keep raw arrays and numbers in ``state`` (L-BFGS, the Keras ones)
+    _state_as_tensors = True
+
+    def _wrap_state(self, state: dict) -> None:
+        """Turn the raw arrays and scalar numbers in ``state`` into Tensors (as ``step()`` stores them)."""
+        _store_state(state, dict(state), self._scalar_state_keys)
+
     def _sync_state(self, p, state: dict) -> None:
         """Move ``state``'s arrays to ``p``'s device and floating dtype (after ``model.to``)."""
         data = p.array
@@ -197,6 +278,7 @@ class Optimizer:
         loss = None
         if closure is not None:
             loss = closure()
+        scalar_keys = self._scalar_state_keys
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -216,8 +298,12 @@ class Optimizer:
                         grad = grad.astype(data.dtype)
                     state = self.state[p]
                     if state:
-                        self._sync_state(p, state)
-                    self._update(p.array, grad, state, group)
+                        raw = _raw_state(state, scalar_keys)
+                        self._sync_state(p, raw)
+                    else:
+                        raw = {}
+                    self._update(p.array, grad, raw, group)
+                    _store_state(state, raw, scalar_keys)
         return loss
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
@@ -229,9 +315,10 @@ class Optimizer:
         """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [indices]}]}``.
 
         Parameters are numbered across groups in order, as in PyTorch. State
-        arrays are NumPy copies (off the GPU if needed, ready for a file);
-        ``load_state_dict`` moves them back to each parameter's device.
-        Scalars (``step``) are ints.
+        entries are Tensors as in ``opt.state`` (``step`` a 0-d float32 Tensor),
+        copies on the state's own device, so that later steps do not change a
+        saved state dict; ``load_state_dict`` moves them to each parameter's
+        device and dtype.
         """
         index_of, next_index = {}, 0
         groups = []
@@ -248,8 +335,7 @@ class Optimizer:
         state = {}
         for p, s in self.state.items():
             if id(p) in index_of:
-                state[index_of[id(p)]] = {k: (_to_numpy_copy(v) if _is_array(v) else v)
-                                          for k, v in s.items()}
+                state[index_of[id(p)]] = {k: _state_copy(v) for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -297,25 +383,39 @@ class Optimizer:
         for p, entry in new_state:
             self.state[p] = entry
 
-    # state entries that are scalars (PyTorch keeps them as 0-d tensors); subclasses extend it
-    _scalar_state_keys = frozenset({"step"})
-
     def _restore_state_value(self, key, value, p, index):
         """One saved state entry of parameter ``p`` (number ``index``), on ``p``'s device and dtype.
 
-        Scalar entries (``_scalar_state_keys``) become Python numbers; arrays
-        must have ``p``'s shape.
+        Accepts Tensors (PyTorch's and minidl's state dicts) and the NumPy arrays
+        and Python numbers of older minidl checkpoints. Scalar entries
+        (``_scalar_state_keys``) become 0-d CPU Tensors (Python numbers where
+        ``_state_as_tensors`` is False), as PyTorch's policy: ``step`` keeps a
+        saved tensor's floating dtype, other scalars take ``p``'s floating dtype,
+        and plain numbers take :func:`_scalar_dtype`. Arrays must have ``p``'s
+        shape and become Tensors of ``p``'s device and dtype (a copy).
         """
+        saved_dtype = None
         if isinstance(value, Tensor):
             value = value.array
-        if _is_array(value) and value.ndim == 0 and key in self._scalar_state_keys:
-            value = value.item()
+        elif isinstance(value, np.generic):
+            value = np.asarray(value)
+        if _is_array(value):
+            saved_dtype = value.dtype if value.dtype.kind == "f" else None
+        if key in self._scalar_state_keys and (not _is_array(value) or value.ndim == 0) \
+                and isinstance(value.item() if _is_array(value) else value, (int, float)):
+            number = value.item() if _is_array(value) else value
+            if not self._state_as_tensors:
+                return number
+            if saved_dtype is not None and key != "step" and p.array.dtype.kind == "f":
+                saved_dtype = p.array.dtype
+            return _scalar_tensor(number, saved_dtype)
         if _is_array(value):
             if tuple(value.shape) != tuple(p.shape):
                 raise ValueError(f"{type(self).__name__}.load_state_dict: state '{key}' of parameter "
                                  f"{index} has shape {tuple(value.shape)} in the checkpoint "
                                  f"but the parameter has shape {tuple(p.shape)}")
             value = backend.to_device(value, p.device).astype(p.dtype, copy=True)
+            return Tensor(value) if self._state_as_tensors else value
         return value
 
     def __getstate__(self):

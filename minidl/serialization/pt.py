@@ -313,7 +313,9 @@ def _device_for(location, map_location, path):
     else:
         target = map_location
     try:
-        return backend.Device(target)
+        device = backend.Device(target)
+        backend.require_usable(device)
+        return device
     except backend.DeviceError as exc:
         raise backend.DeviceError(f"{path}: tensors saved on {location!r} cannot be placed on "
                                   f"{target!r} ({exc}); pass map_location='cpu'") from None

@@ -113,6 +113,7 @@ def _setup_device(model, device):
     """Move ``model`` to ``device`` (when given); return (device, float dtype) for inputs."""
     if device is not None:
         dev = backend.Device(device)
+        backend.require_usable(dev)
         model.to(dev)
     else:
         p = _first_param(model)

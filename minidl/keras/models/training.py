@@ -137,7 +137,7 @@ class TrainingMixin:
 
         def place(v):
             t = as_tensor(v)
-            if device is not None and t.device != device:
+            if device is not None and not backend.same_device(t.device, device):
                 t = Tensor(backend.to_device(t.array, device))
             return to_internal(t)
         return [place(v) for v in x] if isinstance(x, list) else place(x)

@@ -51,6 +51,7 @@ class Optimizer(_MinidlOptimizer):
     """
 
     _slots = ()  # per-parameter state arrays, in Keras' variable order
+    _state_as_tensors = False   # Keras' own step() keeps raw arrays in the state
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
