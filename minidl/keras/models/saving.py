@@ -264,8 +264,10 @@ def model_config(model, compile_config=True) -> dict:
         config["layers"] = entries
         config["input_layers"] = [_history(t, node_index) for t in ins]
         config["output_layers"] = [_history(t, node_index) for t in outs]
-        for key in ("input_layers", "output_layers"):  # Keras writes a lone triple for one tensor
-            if len(config[key]) == 1:
+        for key, dict_keys in (("input_layers", model._input_keys), ("output_layers", model._output_keys)):
+            if dict_keys is not None:  # dict inputs/outputs: {key: triple}, as Keras writes them
+                config[key] = dict(zip(dict_keys, config[key]))
+            elif len(config[key]) == 1:  # Keras writes a lone triple for one tensor
                 config[key] = config[key][0]
     else:
         raise NotImplementedError(f"Saving the architecture of a subclassed model ({type(model).__name__}) "
@@ -372,11 +374,14 @@ def model_from_config(config, custom_objects=None):
             parents = [outputs_of[(r["config"]["keras_history"][0], r["config"]["keras_history"][1])]
                        for r in refs]
             outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
-    def refs(items):  # Keras writes one [name, node, tensor] triple for a single input/output
-        return [items] if items and isinstance(items[0], str) else items
-    ins = [outputs_of[(n, i)] for n, i, _ in refs(cfg["input_layers"])]
-    outs = [outputs_of[(n, i)] for n, i, _ in refs(cfg["output_layers"])]
-    return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
+    def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
+        if isinstance(items, dict):
+            return {k: outputs_of[(v[0], v[1])] for k, v in items.items()}
+        if items and isinstance(items[0], str):
+            return outputs_of[(items[0], items[1])]
+        found = [outputs_of[(n, i)] for n, i, _ in items]
+        return found if len(found) > 1 else found[0]
+    return Model(tensors(cfg["input_layers"]), tensors(cfg["output_layers"]), name=cfg.get("name"))
 
 
 # --------------------------------------------------------------------- model
@@ -403,17 +408,33 @@ def save_model(model, filepath, overwrite=True):
                 os.remove(weights_tmp)
 
 
-def _compile_from(model, compile_config, custom_objects):
-    from minidl.keras import losses, metrics, optimizers
-    loss = compile_config.get("loss")
-    if isinstance(loss, dict):
-        loss = losses.get({"class_name": loss["class_name"],
+def _loss_from(loss, custom_objects):
+    from minidl.keras import losses
+    if isinstance(loss, dict) and "class_name" in loss:
+        return losses.get({"class_name": loss["class_name"],
                            "config": {k: v for k, v in loss["config"].items() if k != "name"}})
-    elif isinstance(loss, str) and custom_objects and loss in custom_objects:
-        loss = custom_objects[loss]
-    mets = []
-    for m in compile_config.get("metrics") or []:
-        mets.append(metrics.get(m["class_name"].lower()) if isinstance(m, dict) else m)
+    if isinstance(loss, dict):  # per output
+        return {k: _loss_from(v, custom_objects) for k, v in loss.items()}
+    if isinstance(loss, list):
+        return [_loss_from(v, custom_objects) for v in loss]
+    if isinstance(loss, str) and custom_objects and loss in custom_objects:
+        return custom_objects[loss]
+    return loss
+
+
+def _metrics_from(spec):
+    from minidl.keras import metrics
+    if isinstance(spec, dict) and "class_name" in spec:
+        return metrics.get(spec["class_name"].lower())
+    if isinstance(spec, dict):  # per output
+        return {k: _metrics_from(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_metrics_from(v) for v in spec]
+    return spec
+
+
+def _compile_from(model, compile_config, custom_objects):
+    from minidl.keras import optimizers
     opt = compile_config.get("optimizer") or "rmsprop"
     if isinstance(opt, dict):
         cfg = {k: v for k, v in opt.get("config", {}).items() if v is not None}
@@ -422,7 +443,10 @@ def _compile_from(model, compile_config, custom_objects):
                                                                     "clipnorm", "clipvalue",
                                                                     "global_clipnorm", "name"}
         opt = cls.from_config({k: v for k, v in cfg.items() if k in params})
-    model.compile(optimizer=opt, loss=loss, metrics=mets)
+    model.compile(optimizer=opt, loss=_loss_from(compile_config.get("loss"), custom_objects),
+                  loss_weights=compile_config.get("loss_weights"),
+                  metrics=_metrics_from(compile_config.get("metrics")),
+                  weighted_metrics=_metrics_from(compile_config.get("weighted_metrics")))
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
