@@ -15,6 +15,8 @@ import numpy as np
 
 from minidl.keras import losses as _losses
 from minidl.keras import metrics as _metrics
+from minidl.keras._tensor import numpy_of
+from minidl.keras.layers._mask import mask_weights
 
 __all__ = ["OutputHead", "CompiledHeads"]
 
@@ -135,14 +137,23 @@ class CompiledHeads:
         return flat
 
     # ----------------------------------------------------------- the values
-    def losses(self, ys, outs, sws):
-        """``(weighted total, [unweighted loss Tensor or None per output])``."""
+    def losses(self, ys, outs, sws, masks):
+        """``(weighted total, [unweighted loss Tensor or None per output])``; an output's mask
+        (``masks``, None where it has none) excludes its masked entries, as Keras' ``apply_mask``."""
         total, parts = None, []
-        for head, y, out, sw in zip(self.heads, ys, outs, sws):
+        for head, y, out, sw, mask in zip(self.heads, ys, outs, sws, masks):
             if head.loss_obj is None:
                 parts.append(None)
                 continue
-            value = head.loss_obj(y, out, sample_weight=sw)
+            if mask is None:
+                value = head.loss_obj(y, out, sample_weight=sw)
+            else:
+                loss = head.loss_obj
+                values = loss.call(y, out)
+                reduction = getattr(loss, "reduction", "sum_over_batch_size")
+                weights = mask_weights(mask, values.shape, None if sw is None else numpy_of(sw),
+                                       rescale=reduction in ("sum_over_batch_size", "mean"))
+                value = _losses.reduce_values(values, weights, reduction)
             parts.append(value)
             term = value if head.weight == 1.0 else value * head.weight
             total = term if total is None else total + term
@@ -153,13 +164,17 @@ class CompiledHeads:
         """True when each output's loss is logged (``<output>_loss``): several outputs have one."""
         return self.structured and sum(h.loss_obj is not None for h in self.heads) > 1
 
-    def update(self, ys, outs_np, sws, parts, n):
-        """Accumulate one batch's per-output losses and metrics."""
-        for head, y, out, sw, part in zip(self.heads, ys, outs_np, sws, parts):
+    def update(self, ys, outs_np, sws, parts, n, masks):
+        """Accumulate one batch's per-output losses and metrics (masked entries weigh 0)."""
+        for head, y, out, sw, part, mask in zip(self.heads, ys, outs_np, sws, parts, masks):
             if part is not None and self.logs_output_losses:
                 head.loss_tracker.update_state(np.float64(part), sample_weight=np.float64(n))
             for metric, weighted, _ in head.metric_objs or []:
-                metric.update_state(y, out, sw if weighted else None)
+                weights = sw if weighted else None
+                if mask is not None:
+                    weights = mask_weights(mask, np.shape(out), None if weights is None else numpy_of(weights),
+                                           rescale=False)
+                metric.update_state(y, out, weights)
 
     def logs(self, loss_value) -> dict:
         """``loss`` plus per-output losses and metrics, sorted by name as Keras 3 logs them."""

@@ -206,20 +206,36 @@ class Model(TrainingMixin, Layer):
 
     # ------------------------------------------------------------------ running
     def _forward(self, x, training=False):
+        out, masks = self._run_masked(x, None, training)
+        self._output_masks = masks  # what fit/evaluate read to skip masked entries in losses/metrics
+        return out
+
+    def _call_masked(self, x, mask, training=False):
+        out, masks = self._run_masked(x, mask, training)
+        return out, masks if isinstance(out, list) else masks[0]
+
+    def _run_masked(self, x, mask, training):
+        """``(outputs, [mask of each output])``: the graph run on internal-layout inputs ``x`` whose
+        masks are ``mask`` (one, a list, or None), each layer passing masks on as Keras does."""
         if self._graph is None:
-            return Layer._forward(self, x, training)
+            return Layer._forward(self, x, training), [None]
         ins, outs, nodes, _, multi_out = self._graph
         x = self._flatten_inputs(x)
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(ins):
             raise ValueError(f"Model {self.name} expects {len(ins)} input(s) but received {len(xs)}")
+        in_masks = list(mask) if isinstance(mask, (list, tuple)) else [mask] * len(ins)
         values = {id(t): v for t, v in zip(ins, xs)}
+        masks = {id(t): m for t, m in zip(ins, in_masks)}
         with training_context(training):
             for node in nodes:
                 args = [values[id(p)] for p in node._parents]
-                values[id(node)] = node._layer._forward(args if node._list_input else args[0], training)
+                arg_masks = [masks[id(p)] for p in node._parents]
+                values[id(node)], masks[id(node)] = node._layer._call_masked(
+                    args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
+                    training)
         results = [values[id(t)] for t in outs]
-        return results if multi_out else results[0]
+        return (results if multi_out else results[0]), [masks[id(t)] for t in outs]
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the model on arrays/Tensors (one, a list, or a dict keyed by input name) and return

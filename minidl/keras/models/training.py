@@ -212,15 +212,20 @@ class TrainingMixin:
             total = total + t
         return total
 
+    def _output_mask_list(self, n_outputs):
+        masks = getattr(self, "_output_masks", None)
+        return list(masks) if masks is not None and len(masks) == n_outputs else [None] * n_outputs
+
     def _loss_value(self, ys, outs, sws):
         """``(total loss Tensor, [each output's unweighted loss or None])``."""
-        loss, parts = self._heads.losses(ys, outs, sws)
+        loss, parts = self._heads.losses(ys, outs, sws, self._output_mask_list(len(outs)))
         penalty = self._penalty()
         return (loss if penalty is None else loss + penalty), parts
 
     def _update_metrics(self, tracker, ys, outs_np, sws, n, loss_value, parts):
         tracker.update_state(np.float64(loss_value), sample_weight=np.float64(n))
-        self._heads.update(ys, outs_np, sws, [None if p is None else float(p.item()) for p in parts], n)
+        self._heads.update(ys, outs_np, sws, [None if p is None else float(p.item()) for p in parts], n,
+                           self._output_mask_list(len(outs_np)))
 
     def _logs(self, tracker):
         return self._heads.logs(float(tracker.result()))
