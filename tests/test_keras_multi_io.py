@@ -213,3 +213,25 @@ def test_bad_keys_and_missing_inputs_raise_one_line_errors():
         model.evaluate({"a": xa, "b": xb}, t1, verbose=0)
     with pytest.raises(ValueError, match="class_weight"):
         model.fit({"a": xa, "b": xb}, {"y1": t1, "y2": t2}, class_weight={0: 1.0}, verbose=0)
+
+
+def test_weights_files_use_keras_class_keys_whatever_the_layer_names(tmp_path):
+    import h5py
+    model = _model("dict")
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path) as f:  # Keras 3's saving_lib keys: class name numbered in layer order
+        assert sorted(f["layers"]) == ["concatenate", "dense", "dense_1", "dense_2", "input_layer", "input_layer_1"]
+        assert f["layers/dense_1/vars/0"].shape == (4, 1) and f["layers/dense_2/vars/0"].shape == (4, 3)
+        # a file keyed by layer names (minidl's earlier layout) still loads
+        legacy = tmp_path / "legacy.weights.h5"
+        with h5py.File(legacy, "w") as g:
+            for key, layer in zip(["a", "b", "cat", "hidden", "y1", "y2"], model.layers):
+                assert layer.name == key
+                vars_group = g.create_group(f"layers/{key}/vars")
+                for i, w in enumerate(layer.get_weights()):
+                    vars_group.create_dataset(str(i), data=w + 1.0)
+    model.load_weights(legacy)
+    np.testing.assert_allclose(model.get_layer("y2").get_weights()[1], 1.0)
+    model.load_weights(path)
+    np.testing.assert_allclose(model.get_layer("y2").get_weights()[1], 0.0)

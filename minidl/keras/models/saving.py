@@ -4,9 +4,11 @@
 Layout (as Keras 3 writes it, so the two can read each other's weight files
 for the same architecture):
 
-* ``.weights.h5``: HDF5 with ``layers/<layer name>/vars/<i>`` = the layer's
-  weights in Keras' layout and order (nested models recurse under
-  ``layers/<model name>/layers/...``), and ``optimizer/vars/<i>`` =
+* ``.weights.h5``: HDF5 with ``layers/<key>/vars/<i>`` = the layer's
+  weights in Keras' layout and order, keyed as Keras 3 keys them: the
+  snake-cased class name numbered in layer order (``dense``, ``dense_1``,
+  whatever the layers are named; nested models recurse under
+  ``layers/<key>/layers/...``), and ``optimizer/vars/<i>`` =
   iterations, learning rate, then each trainable weight's slots;
 * ``.keras``: a zip of ``config.json`` (Keras-style ``class_name``/``config``
   per layer, functional ``inbound_nodes``, the compile arguments),
@@ -49,12 +51,31 @@ def _atomic(path, overwrite=True):
 
 
 # ------------------------------------------------------------------- weights
+def _weight_keys(layers) -> list:
+    """Keras 3's group names for ``layers`` in a weights file: the snake-cased class name, numbered
+    in layer order (``dense``, ``dense_1``, ...), whatever the layers are called (Keras' saving_lib)."""
+    from minidl.keras._naming import to_snake_case
+    from minidl.keras.models.model import Model
+    from minidl.keras.models.sequential import Sequential
+    used, keys = {}, []
+    for layer in layers:
+        functional = type(layer) is Model and layer._graph is not None and not isinstance(layer, Sequential)
+        key = "functional" if functional else to_snake_case(type(layer).__name__)
+        if key in used:
+            used[key] += 1
+            key = f"{key}_{used[key]}"
+        else:
+            used[key] = 0
+        keys.append(key)
+    return keys
+
+
 def _write_layer_weights(group, layer):
     from minidl.keras.models.model import Model
     if isinstance(layer, Model):
         sub = group.create_group("layers", track_order=True)
-        for child in layer.layers:
-            _write_layer_weights(sub.create_group(child.name), child)
+        for key, child in zip(_weight_keys(layer.layers), layer.layers):
+            _write_layer_weights(sub.create_group(key), child)
         group.create_group("vars").attrs["name"] = layer.name
         return
     vars_group = group.create_group("vars")
@@ -83,8 +104,8 @@ def _write_weights_file(model, path):
     import h5py
     with h5py.File(path, "w") as f:
         layers = f.create_group("layers", track_order=True)  # position matching needs the order
-        for layer in model.layers:
-            _write_layer_weights(layers.create_group(layer.name), layer)
+        for key, layer in zip(_weight_keys(model.layers), model.layers):
+            _write_layer_weights(layers.create_group(key), layer)
         opt = getattr(model, "optimizer", None)
         if opt is not None and getattr(opt, "built", False):
             _write_optimizer(f.create_group("optimizer"), opt)
@@ -127,7 +148,12 @@ def _assign_layer(layer, group, skip_mismatch, where):
 
 def _assign_layers(layers, group, skip_mismatch, where):
     names = list(group) if group is not None else []
-    by_name = all(layer.name in names for layer in layers)
+    keys = _weight_keys(layers)
+    if all(key in names for key in keys):  # Keras 3's (and minidl's) class-based keys
+        for layer, key in zip(layers, keys):
+            _assign_layer(layer, group[key], skip_mismatch, where)
+        return
+    by_name = all(layer.name in names for layer in layers)  # files keyed by layer name
     if by_name:
         for layer in layers:
             _assign_layer(layer, group[layer.name], skip_mismatch, where)
