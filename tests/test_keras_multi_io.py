@@ -235,3 +235,19 @@ def test_weights_files_use_keras_class_keys_whatever_the_layer_names(tmp_path):
     np.testing.assert_allclose(model.get_layer("y2").get_weights()[1], 1.0)
     model.load_weights(path)
     np.testing.assert_allclose(model.get_layer("y2").get_weights()[1], 0.0)
+
+
+@pytest.mark.parametrize("kind", ["list", "dict"])
+def test_a_one_element_output_list_or_dict_logs_as_one_output(kind):
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    a = Input((3,), name="a")
+    out = layers.Dense(1, activation="sigmoid", name="out")(a)
+    model = Model(a, [out] if kind == "list" else {"o": out})
+    model.compile("sgd", loss=["binary_crossentropy"] if kind == "list" else {"o": "binary_crossentropy"},
+                  metrics=[["accuracy"]] if kind == "list" else {"o": "accuracy"})
+    targets = [y] if kind == "list" else {"o": y}
+    assert sorted(model.fit(x, targets, verbose=0).history) == ["accuracy", "loss"]
+    assert sorted(model.fit(x, y, verbose=0).history) == ["accuracy", "loss"]
+    pred = model.predict(x, verbose=0)  # Keras: an array for [out], a dict for {"o": out}
+    assert isinstance(pred, np.ndarray) if kind == "list" else sorted(pred) == ["o"]

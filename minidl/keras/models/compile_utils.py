@@ -82,9 +82,8 @@ class CompiledHeads:
                 loss = _single(loss, self.keys, "loss")
             if isinstance(loss_weights, (list, tuple, dict)):
                 loss_weights = _single(loss_weights, self.keys, "loss_weights")
-            metrics = _single(metrics, self.keys, "metrics") if isinstance(metrics, dict) else metrics
-            if isinstance(weighted_metrics, dict):
-                weighted_metrics = _single(weighted_metrics, self.keys, "weighted_metrics")
+            metrics = _single_metrics(metrics, self.keys, "metrics")
+            weighted_metrics = _single_metrics(weighted_metrics, self.keys, "weighted_metrics")
             self.heads = [OutputHead(None, loss, loss_weights, metrics, weighted_metrics)]
             return
         losses = _per_output(loss, self.keys, "loss")
@@ -221,3 +220,13 @@ def _single(value, keys, what):
     if len(value) != 1:
         raise ValueError(f"`{what}` is a list of {len(value)} entries but the model has one output")
     return value[0]
+
+
+def _single_metrics(value, keys, what):
+    """The metric list of a single-output model given as a list, a one-element list of lists
+    (``[["accuracy"]]``, the per-output form) or a dict keyed by the output name."""
+    if isinstance(value, dict):
+        return _single(value, keys, what)
+    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], (list, tuple)):
+        return value[0]
+    return value

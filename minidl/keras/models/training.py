@@ -94,9 +94,8 @@ class TrainingMixin:
         layer names; one output otherwise."""
         graph = getattr(self, "_graph", None)
         names = self.output_names if graph is not None else []
-        if graph is not None and graph[4]:
-            return list(getattr(self, "_output_keys", None) or names), True
-        return names[:1] or ["output"], False
+        keys = list(getattr(self, "_output_keys", None) or names) or ["output"]
+        return keys, len(keys) > 1  # a one-element list/dict of outputs logs as one output, as Keras
 
     @property
     def metrics_names(self) -> list:
@@ -404,8 +403,9 @@ class TrainingMixin:
         with no_grad():
             outs = self._external_outputs(self._forward(self._input_tensors(x), training=False))
         arrays = [np.array(numpy_of(o.array), copy=True) for o in outs]
-        return self._structure_outputs(arrays) if getattr(self, "_graph", None) is not None and \
-            self._graph[4] else arrays[0]
+        if getattr(self, "_output_keys", None) is not None:
+            return self._structure_outputs(arrays)
+        return arrays if len(arrays) > 1 else arrays[0]  # Keras unwraps a one-element output list
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimisation step on one batch; returns the loss (and metrics) of that batch."""
