@@ -251,3 +251,17 @@ def test_a_one_element_output_list_or_dict_logs_as_one_output(kind):
     assert sorted(model.fit(x, y, verbose=0).history) == ["accuracy", "loss"]
     pred = model.predict(x, verbose=0)  # Keras: an array for [out], a dict for {"o": out}
     assert isinstance(pred, np.ndarray) if kind == "list" else sorted(pred) == ["o"]
+
+
+def test_dict_input_keys_that_differ_from_input_names_warn_and_key_the_data():
+    xa, xb, t1, t2 = _data()
+    a, b = Input((3,), name="a"), Input((2,), name="b")
+    h = layers.Concatenate()([a, b])
+    with pytest.warns(UserWarning, match="Received key 'za' mapping to value .* which has name 'a'"):
+        model = Model(inputs={"zb": b, "za": a}, outputs=layers.Dense(1)(h))
+    assert model.input_names == ["a", "b"]  # flattened in sorted key order: za, zb
+    by_keys = model.predict({"za": xa, "zb": xb}, verbose=0)
+    np.testing.assert_allclose(model.predict([xa, xb], verbose=0), by_keys)
+    model.compile("sgd", loss="mse")
+    per_output = model.evaluate({"za": xa, "zb": xb}, t1, sample_weight=np.ones(12), verbose=0)
+    assert per_output == pytest.approx(float(np.mean((by_keys - t1) ** 2)), rel=1e-5)

@@ -4,7 +4,12 @@ Logged values are sample-weighted running means over the epoch: ``loss``
 (the compiled loss plus the layers' regularisation penalties) and each
 compiled metric, sorted by name as Keras 3 logs them; validation values get
 a ``val_`` prefix. ``evaluate`` returns the loss alone, ``[loss, *metrics]``
-in compile order, or (``return_dict=True``) the dict.
+in compile order, or (``return_dict=True``) the dict. Models with several
+outputs take data, losses and metrics per output (lists or dicts) and log
+``<output>_loss`` / ``<output>_<metric>`` (see
+:mod:`minidl.keras.models.compile_utils`); outputs that carry a mask
+(``Embedding(mask_zero=True)``, ``Masking``) leave their masked entries out of
+the loss and metrics.
 """
 from __future__ import annotations
 
