@@ -265,3 +265,40 @@ def test_dict_input_keys_that_differ_from_input_names_warn_and_key_the_data():
     model.compile("sgd", loss="mse")
     per_output = model.evaluate({"za": xa, "zb": xb}, t1, sample_weight=np.ones(12), verbose=0)
     assert per_output == pytest.approx(float(np.mean((by_keys - t1) ** 2)), rel=1e-5)
+
+
+def _nested():
+    utils.set_random_seed(5)
+    a, b = Input((3,), name="a"), Input((2,), name="b")
+    h = layers.Concatenate()([a, b])
+    inner = Model({"a": a, "b": b}, {"p": layers.Dense(2, name="p")(h), "q": layers.Dense(3, name="q")(h)},
+                  name="inner")
+    x1, x2 = Input((3,), name="x1"), Input((2,), name="x2")
+    mid = inner({"a": x1, "b": x2})
+    out = layers.Dense(1, name="o")(layers.Concatenate(name="j")([mid["p"], mid["q"]]))
+    return inner, Model([x1, x2], [out, mid["q"]])
+
+
+def test_a_multi_output_model_nests_in_a_functional_model(tmp_path, capsys):
+    xa, xb, t1, _ = _data()
+    inner, outer = _nested()
+    assert [t.shape for t in outer.outputs] == [(None, 1), (None, 3)]
+    pred = outer.predict([xa, xb], verbose=0)
+    parts = inner.predict({"a": xa, "b": xb}, verbose=0)
+    np.testing.assert_allclose(pred[1], parts["q"], rtol=1e-6)
+    joined = np.concatenate([parts["p"], parts["q"]], axis=-1)
+    kernel, bias = outer.get_layer("o").get_weights()
+    np.testing.assert_allclose(pred[0], joined @ kernel + bias, rtol=1e-5, atol=1e-6)
+    outer.summary()
+    text = capsys.readouterr().out  # Keras 3's rows for the nested model and its second output
+    assert "inner (Functional)" in text and "[(None, 2)," in text and "inner[0][1]" in text
+    outer.compile("sgd", loss=["mse", "mse"])
+    before = inner.get_layer("p").get_weights()[0].copy()
+    history = outer.fit([xa, xb], [t1, np.zeros((12, 3), "float32")], verbose=0)
+    assert sorted(history.history) == ["inner_loss", "loss", "o_loss"]  # Keras names the output by its layer
+    assert not np.array_equal(before, inner.get_layer("p").get_weights()[0])  # gradients reach the nested model
+    path = tmp_path / "nested.keras"
+    outer.save(path)
+    loaded = models.load_model(path)
+    for got, want in zip(loaded.predict([xa, xb], verbose=0), outer.predict([xa, xb], verbose=0)):
+        np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -229,6 +229,11 @@ class Model(TrainingMixin, Layer):
         masks = {id(t): m for t, m in zip(ins, in_masks)}
         with training_context(training):
             for node in nodes:
+                index = getattr(node, "_output_index", None)
+                if index is not None:  # one output of a nested multi-output model's call
+                    call = node._parents[0]
+                    values[id(node)], masks[id(node)] = values[id(call)][index], masks[id(call)][index]
+                    continue
                 args = [values[id(p)] for p in node._parents]
                 arg_masks = [masks[id(p)] for p in node._parents]
                 values[id(node)], masks[id(node)] = node._layer._call_masked(
@@ -244,10 +249,8 @@ class Model(TrainingMixin, Layer):
         if self._graph is None or not (isinstance(inputs, dict) or self._graph[4]):
             return Layer.__call__(self, inputs, *args, training=training, **kwargs)
         flat = self._flatten_inputs(inputs)
-        if isinstance(flat, dict) or any(isinstance(v, KerasTensor)
-                                         for v in (flat if isinstance(flat, list) else [flat])):
-            raise NotImplementedError(f"Model {self.name}: calling a multi-input/output model on symbolic "
-                                      "tensors (nesting it in another functional model) is not supported")
+        if any(isinstance(v, KerasTensor) for v in (flat if isinstance(flat, list) else [flat])):
+            return self._call_symbolic_structured(flat)
         from minidl.keras._tensor import as_tensor, to_external, to_internal
         from minidl.keras.layers.base import _TRAINING
         training = _TRAINING[0] if training is None else bool(training)
@@ -255,6 +258,24 @@ class Model(TrainingMixin, Layer):
         out = self._forward(xs if isinstance(flat, list) else xs[0], training)
         outs = [to_external(o) for o in (out if isinstance(out, list) else [out])]
         return self._structure_outputs(outs)
+
+    def _call_symbolic_structured(self, flat):
+        """Nest this model in a functional graph: one call node for the whole model, and one
+        symbolic tensor per output (``_output_index``) picking its value, returned in the model's
+        output structure (a list or dict)."""
+        leaves = flat if isinstance(flat, list) else [flat]
+        if not all(isinstance(v, KerasTensor) for v in leaves):
+            raise TypeError(f"Model {self.name}: mixing symbolic (Input) and concrete inputs is not supported")
+        if not self._graph[4]:  # dict inputs, one output: an ordinary node
+            return self._call_symbolic(flat)
+        call = KerasTensor((), layer=self, parents=leaves, name=self.name)
+        call._list_input = isinstance(flat, list)
+        outs = []
+        for i, t in enumerate(self._graph[1]):
+            out = KerasTensor(t.shape, dtype=t.dtype, layer=self, parents=[call], name=f"{self.name}_{i}")
+            out._list_input, out._output_index = False, i
+            outs.append(out)
+        return self._structured(outs, self._output_keys, self._graph[4])
 
     def build(self, input_shape):
         """Build a subclassed model by running it once on zeros of ``input_shape``."""

@@ -247,8 +247,9 @@ def _layer_entry(layer):
 
 
 def _history(tensor, calls):
+    """Keras' ``[layer name, node index, tensor index]`` of a symbolic tensor."""
     layer = tensor._layer
-    return [layer.name, calls.get(id(tensor), 0), 0]
+    return [layer.name, calls.get(id(tensor), 0), getattr(tensor, "_output_index", None) or 0]
 
 
 def model_config(model, compile_config=True) -> dict:
@@ -271,6 +272,9 @@ def model_config(model, compile_config=True) -> dict:
         ins, outs, nodes, _, _ = model._graph
         node_index, counts = {}, {}
         for node in nodes:
+            if getattr(node, "_output_index", None) is not None:  # an output of a nested model's call
+                node_index[id(node)] = node_index[id(node._parents[0])]
+                continue
             node_index[id(node)] = counts.get(id(node._layer), 0)
             counts[id(node._layer)] = node_index[id(node)] + 1
         entries = []
@@ -279,7 +283,7 @@ def model_config(model, compile_config=True) -> dict:
             entry["name"] = layer.name
             entry["inbound_nodes"] = []
             for node in nodes:
-                if node._layer is not layer:
+                if node._layer is not layer or getattr(node, "_output_index", None) is not None:
                     continue
                 args = [{"class_name": "__keras_tensor__",
                          "config": {"shape": _json_value(p.shape), "dtype": "float32",
@@ -364,6 +368,17 @@ def _layer_from_entry(entry, custom_objects):
     return layer
 
 
+def _pick(outputs_of, history):
+    """The symbolic tensor ``[layer, node, tensor index]`` names (one of a nested model's outputs)."""
+    key = (history[0], history[1])
+    if key not in outputs_of and (history[0], history[1] - 1) in outputs_of:
+        key = (history[0], history[1] - 1)  # Keras counts a nested model's own creation as node 0
+    value = outputs_of[key]
+    if isinstance(value, dict):
+        value = [value[k] for k in sorted(value)]
+    return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+
+
 def model_from_config(config, custom_objects=None):
     """Rebuild a model from :func:`model_config`'s dict (or a Keras 3 ``config.json``)."""
     from minidl.keras.layers.base import Input
@@ -395,17 +410,20 @@ def model_from_config(config, custom_objects=None):
         created[entry["name"]] = layer
         for i, node in enumerate(entry.get("inbound_nodes", [])):
             args = node["args"]
+            if len(args) == 1 and isinstance(args[0], dict) and "class_name" not in args[0]:
+                parents = {k: _pick(outputs_of, r["config"]["keras_history"]) for k, r in args[0].items()}
+                outputs_of[(entry["name"], i)] = layer(parents)  # a nested dict-input model
+                continue
             is_list = len(args) == 1 and isinstance(args[0], list)
             refs = args[0] if is_list else args
-            parents = [outputs_of[(r["config"]["keras_history"][0], r["config"]["keras_history"][1])]
-                       for r in refs]
+            parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
             outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
         if isinstance(items, dict):
-            return {k: outputs_of[(v[0], v[1])] for k, v in items.items()}
+            return {k: _pick(outputs_of, v) for k, v in items.items()}
         if items and isinstance(items[0], str):
-            return outputs_of[(items[0], items[1])]
-        found = [outputs_of[(n, i)] for n, i, _ in items]
+            return _pick(outputs_of, items)
+        found = [_pick(outputs_of, h) for h in items]
         return found if len(found) > 1 else found[0]
     return Model(tensors(cfg["input_layers"]), tensors(cfg["output_layers"]), name=cfg.get("name"))
 
