@@ -21,6 +21,7 @@ from minidl.keras.layers.core import (
                                       Softmax,
 )
 from minidl.keras.layers.embedding import Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D
+from minidl.keras.layers.masking import Masking
 from minidl.keras.layers.merging import (
                                       Add,
                                       Average,
@@ -57,4 +58,5 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "ZeroPadding2D", "BatchNormalization", "Normalization", "RandomFlip", "Add", "Subtract",
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
            "average", "maximum", "minimum", "concatenate", "Embedding", "GlobalAveragePooling1D",
-           "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "SimpleRNN", "LSTM", "GRU"]
+           "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "SimpleRNN", "LSTM", "GRU",
+           "Masking"]

@@ -18,6 +18,7 @@ from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
+from minidl.keras.layers._mask import MaskingMixin, as_mask
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
@@ -257,7 +258,7 @@ _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_si
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(Module):
+class Layer(MaskingMixin, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -455,11 +456,14 @@ class Layer(Module):
     # ------------------------------------------------------------------ running
     def _forward(self, x, training=False):
         """The computation on internal-layout Tensors (override); default: the user's ``call``."""
+        return self._forward_user(x, training)
+
+    def _forward_user(self, x, training, mask=None):
         if type(self).call is Layer.call:
             raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
         ext = [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
         with training_context(training):
-            out = self._call_user(ext, training)
+            out = self._call_user(ext, training, mask)
         return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
 
     def add_loss(self, loss) -> None:
@@ -468,13 +472,13 @@ class Layer(Module):
         from minidl.keras.ops import convert_to_tensor
         self._call_losses.append(convert_to_tensor(loss))
 
-    def _call_user(self, inputs, training):
+    def _call_user(self, inputs, training, mask=None):
         self.__dict__["_call_losses"] = []
-        import inspect
-        params = inspect.signature(self.call).parameters
-        if "training" in params:
-            return self.call(inputs, training=training)
-        return self.call(inputs)
+        params = __import__("inspect").signature(self.call).parameters
+        kwargs = {"training": training} if "training" in params else {}
+        if "mask" in params:
+            kwargs["mask"] = mask
+        return self.call(inputs, **kwargs)
 
     def call(self, inputs, *args, **kwargs):
         """Keras' ``call`` on channels-last Tensors (for user-defined layers)."""
@@ -484,19 +488,27 @@ class Layer(Module):
         """minidl's entry point: ``_forward`` on an internal-layout Tensor."""
         return self._forward(x, training)
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
+        the output carries its own), or record a graph node on ``keras.Input`` tensors."""
         if _contains_symbolic(inputs):
             return self._call_symbolic(inputs, **kwargs)
         training = _TRAINING[0] if training is None else bool(training)
         if isinstance(inputs, (list, tuple)):
             tensors = [as_tensor(v) for v in inputs]
             self._ensure_built([(None,) + tuple(t.shape[1:]) for t in tensors])
-            out = self._forward([to_internal(t) for t in tensors], bool(training))
+            x = [to_internal(t) for t in tensors]
+            mask = [getattr(v, "_keras_mask", None) for v in inputs] if mask is None else mask
         else:
             t = as_tensor(inputs)
             self._ensure_built((None,) + tuple(t.shape[1:]))
-            out = self._forward(to_internal(t), bool(training))
-        return to_external(out)
+            x = to_internal(t)
+            mask = getattr(inputs, "_keras_mask", None) if mask is None else mask
+        out, out_mask = self._call_masked(x, as_mask(mask), bool(training))
+        out = to_external(out)
+        if out_mask is not None and isinstance(out, Tensor):
+            out._keras_mask = out_mask
+        return out
 
     def _call_symbolic(self, inputs, **kwargs):
         parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -48,6 +48,8 @@ class Dense(Layer):
     ``kernel_regularizer``, ``bias_regularizer``.
     """
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -115,6 +117,8 @@ def _serialize(obj):
 class Activation(Layer):
     """Applies ``activation`` (a name such as ``"relu"`` or a function)."""
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = _activations.get(activation)
@@ -129,6 +133,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Zeroes each input with probability ``rate`` during training and scales the rest by
     1 / (1 - rate); the identity at inference."""
+
+    supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -193,6 +199,8 @@ class Reshape(Layer):
 class Rescaling(Layer):
     """``inputs * scale + offset`` (e.g. ``Rescaling(1./255)``)."""
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale, self.offset = scale, offset
@@ -216,6 +224,8 @@ def _channel(values, x):
 class ReLU(Layer):
     """Rectified linear unit with Keras' ``max_value``, ``negative_slope``."""
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
@@ -230,6 +240,8 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """x for x > 0, ``negative_slope * x`` otherwise (Keras 3's default slope 0.3)."""
+
+    supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -247,6 +259,8 @@ class LeakyReLU(Layer):
 class Softmax(Layer):
     """Softmax over ``axis`` (default -1: the channels)."""
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
@@ -260,6 +274,8 @@ class Softmax(Layer):
 
 class Identity(Layer):
     """Returns its input unchanged."""
+
+    supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def _forward(self, x, training=False):
         return x

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import minidl.nn.functional as F
+from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import Layer
 from minidl.tensor import Tensor
 
@@ -16,7 +17,8 @@ class Embedding(Layer):
 
     Args (Keras'): ``input_dim`` (vocabulary size), ``output_dim``,
     ``embeddings_initializer="uniform"`` (U(-0.05, 0.05)), ``embeddings_regularizer``,
-    ``mask_zero`` (accepted; minidl.keras propagates no masks, so id 0 is an ordinary row).
+    ``mask_zero`` (id 0 is padding: the output carries the mask ``ids != 0``, which recurrent
+    layers, ``GlobalAveragePooling1D`` and the losses/metrics of ``fit`` use to skip those steps).
     Ids outside ``[0, input_dim)`` raise ``IndexError`` naming the layer.
     """
 
@@ -32,7 +34,17 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer, self.embeddings_regularizer = embeddings_initializer, embeddings_regularizer
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self._initial_weights = weights
+
+    _makes_mask = True
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` (a bool Tensor of the ids' shape) with ``mask_zero``, else None."""
+        if not self.mask_zero:
+            return None
+        ids = inputs.array if isinstance(inputs, Tensor) else np.asarray(inputs)
+        return Tensor(ids != 0)
 
     def build(self, input_shape=None):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
@@ -77,10 +89,21 @@ class _GlobalPooling1D(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
-    """Mean over the steps: (N, steps, C) -> (N, C) (or (N, 1, C) with ``keepdims``)."""
+    """Mean over the steps: (N, steps, C) -> (N, C) (or (N, 1, C) with ``keepdims``); with a mask,
+    the mean over the unmasked steps (the mask stops here)."""
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """None: the pooled output has no steps left to mask."""
+        return None
 
     def _forward(self, x, training=False):
         return x.mean(dim=1, keepdim=self.keepdims)
+
+    def _forward_masked(self, x, mask, training=False):
+        keep = float_mask(mask, x)  # (N, steps, 1)
+        return (x * keep).sum(dim=1, keepdim=self.keepdims) / keep.sum(dim=1, keepdim=self.keepdims)
 
 
 class GlobalMaxPooling1D(_GlobalPooling1D):

@@ -1,16 +1,30 @@
 """Merging layers for functional models: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate."""
 from __future__ import annotations
 
-from minidl.keras._tensor import to_internal_axis
+from minidl.keras._tensor import as_tensor, to_internal_axis
+from minidl.keras.layers._mask import as_mask
 from minidl.keras.layers.base import Layer
 from minidl.ops import math as _math
 from minidl.ops import shape as _shape
+from minidl.tensor import Tensor
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add",
            "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 
 
 class _Merge(Layer):
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """The OR of the input masks (None unless every input has one), as Keras' merge layers."""
+        if mask is None or not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        masks = as_mask(list(mask))
+        out = masks[0]
+        for m in masks[1:]:
+            out = Tensor(out.array | m.array)
+        return out
+
     def _check(self, input_shape):
         if not isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError(f"A merge layer ({type(self).__name__}) should be called on a list of "
@@ -102,6 +116,23 @@ class Concatenate(_Merge):
 
     def _forward(self, xs, training=False):
         return _shape.concat(list(xs), to_internal_axis(self.axis, xs[0].ndim))
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras' rule: each input's mask broadcast to its shape (all True where it has none),
+        joined along ``axis``, then OR over the last axis."""
+        if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        from minidl.backend import get_array_module
+        arrays = [as_tensor(x).array for x in inputs]
+        xp = get_array_module(arrays[0])
+        full = []
+        for arr, m in zip(arrays, as_mask(list(mask))):
+            if m is None:
+                full.append(xp.ones(arr.shape, dtype=bool))
+            else:
+                b = m.array if m.array.ndim == arr.ndim else m.array[..., None]
+                full.append(xp.broadcast_to(b, arr.shape))
+        return Tensor(xp.concatenate(full, axis=self.axis).any(axis=-1))
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)

@@ -19,6 +19,8 @@ class Normalization(Layer):
     ``count``, as Keras 3.
     """
 
+    supports_masking = True  # the mask passes through unchanged, as in Keras
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         if axis not in (-1, None):

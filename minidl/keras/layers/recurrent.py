@@ -4,7 +4,9 @@ Weights are stored in Keras' layout and names: ``kernel`` (features, gates * uni
 ``recurrent_kernel`` (units, gates * units) and ``bias``; gate order is Keras'
 (LSTM: i, f, c, o; GRU: z, r, h, with ``reset_after=True``: bias (2, 3 * units)).
 The time loop runs minidl Tensor ops, so gradients flow through every step.
-Masks are not propagated (``mask_zero`` embeddings pad with ordinary rows).
+A mask (from ``Embedding(mask_zero=True)``/``Masking``, or ``mask=``) skips the masked steps as
+Keras does: the state carries over unchanged and the output there repeats the previous
+output (zeros before the first unmasked step); with ``return_sequences`` the mask flows on.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 import minidl
 from minidl.keras import activations as _activations
+from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import KerasTensor, Layer
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
@@ -75,7 +78,22 @@ class _RNN(Layer):
     def _initial_state(self, x):
         return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype)]
 
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """The input mask when ``return_sequences`` (else None; a list with None states for
+        ``return_state``)."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        out = mask if self.return_sequences else None
+        return [out] + [None] * (2 if isinstance(self, LSTM) else 1) if self.return_state else out
+
     def _forward(self, x, training=False):
+        return self._forward_masked(x, None, training)
+
+    def _forward_masked(self, x, mask, training=False):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
         if self.dropout and training:
             keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
             x = x * keep
@@ -83,8 +101,14 @@ class _RNN(Layer):
         state = self._initial_state(x)
         steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
         outputs = []
+        keep = None if mask is None else float_mask(mask, x)  # (batch, steps, 1) of 0/1
         for t in steps:
-            state = self._step(projected[:, t], state)
+            new_state = self._step(projected[:, t], state)
+            if keep is None:
+                state = new_state
+            else:  # masked step: the state (and with it the output) carries over
+                k = keep[:, t]
+                state = [k * new + (1 - k) * old for new, old in zip(new_state, state)]
             outputs.append(state[0])
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
@@ -97,11 +121,14 @@ class _RNN(Layer):
                                       "supported by minidl.keras (call the layer on arrays instead)")
         if self.return_state:  # eager: [output, *states], all (batch, ...) without a layout change
             from minidl.keras._tensor import as_tensor
+            from minidl.keras.layers._mask import as_mask
             from minidl.keras.layers.base import _TRAINING
             t = as_tensor(inputs)
             self._ensure_built((None,) + tuple(t.shape[1:]))
             training = kwargs.get("training")
-            return self._forward(t, bool(_TRAINING[0] if training is None else training))
+            mask = kwargs.get("mask")
+            mask = as_mask(getattr(inputs, "_keras_mask", None) if mask is None else mask)
+            return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training))
         return super().__call__(inputs, *args, **kwargs)
 
     def get_config(self):

@@ -1,6 +1,6 @@
 """What ``fit``/``evaluate``/``predict`` accept, turned into batches of NumPy arrays.
 
-* NumPy arrays (or lists of arrays for several inputs, or Tensors): batched
+* NumPy arrays (or lists / dicts of arrays for several inputs or outputs, or Tensors): batched
   with ``batch_size`` (default 32) and reshuffled every epoch when ``shuffle``;
 * a ``keras.utils.PyDataset``/``Sequence`` (``__len__`` + ``__getitem__``
   returning batches);
@@ -17,7 +17,7 @@ import numpy as np
 from minidl import backend
 from minidl.keras._tensor import numpy_of
 
-__all__ = ["is_array", "to_arrays", "num_samples", "ArrayData", "IterableData", "make_data",
+__all__ = ["is_array", "is_structure", "to_arrays", "num_samples", "ArrayData", "IterableData", "make_data",
            "train_validation_split", "class_weights_to_sample_weights"]
 
 
@@ -27,25 +27,43 @@ def is_array(x) -> bool:
         backend.device_of(x).type != "cpu"
 
 
+def is_structure(x) -> bool:
+    """True for a non-empty list/tuple of arrays or a dict of arrays (several inputs/outputs)."""
+    if isinstance(x, dict):
+        return all(v is None or is_array(v) or isinstance(v, (list, tuple)) for v in x.values())
+    return isinstance(x, (list, tuple)) and bool(x) and all(is_array(v) for v in x)
+
+
 def to_arrays(x):
-    """NumPy array(s) of ``x`` (a list/tuple of arrays stays a list)."""
+    """NumPy array(s) of ``x`` (a list/tuple of arrays stays a list, a dict stays a dict)."""
     if x is None:
         return None
+    if isinstance(x, dict):
+        return {k: to_arrays(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)) and x and all(is_array(v) for v in x):
         return [np.asarray(numpy_of(v)) for v in x]
-    if isinstance(x, dict):
-        raise NotImplementedError("dict inputs are not supported by minidl.keras; pass arrays")
     return np.asarray(numpy_of(x))
 
 
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for v in x.values() if v is not None]
+    return list(x) if isinstance(x, list) else [x]
+
+
 def num_samples(x) -> int:
-    """Number of samples of an array or a list of arrays."""
-    return len(x[0]) if isinstance(x, list) else len(x)
+    """Number of samples of an array, a list or a dict of arrays."""
+    leaves = _leaves(x)
+    if not leaves:
+        raise ValueError("The data holds no arrays")
+    return len(leaves[0])
 
 
 def _take(x, idx):
     if x is None:
         return None
+    if isinstance(x, dict):
+        return {k: None if v is None else v[idx] for k, v in x.items()}
     return [v[idx] for v in x] if isinstance(x, list) else x[idx]
 
 
@@ -86,11 +104,12 @@ class ArrayData:
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None):
         self.x, self.y, self.sw = x, y, sample_weight
         n = num_samples(x)
-        for name, arr in (("y", y), ("sample_weight", sample_weight)):
-            if arr is not None and num_samples(arr) != n:
+        for name, arr in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+            sizes = [len(v) for v in _leaves(arr)] if arr is not None else []
+            if any(size != n for size in sizes):
                 raise ValueError(f"Data cardinality is ambiguous: x sizes: {n}, {name} sizes: "
-                                 f"{num_samples(arr)}. Make sure all arrays contain the same number "
-                                 "of samples.")
+                                 f"{', '.join(str(v) for v in sizes)}. Make sure all arrays contain the "
+                                 "same number of samples.")
         self.n, self.batch_size, self.shuffle = n, int(batch_size), shuffle
         full = -(-n // self.batch_size)
         self.steps = full if steps is None else min(int(steps), full)
@@ -156,7 +175,7 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
     """An :class:`ArrayData` or :class:`IterableData` for ``x`` (see the module docstring)."""
     if x is None:
         raise ValueError(f"Unrecognized data type: {what}=None")
-    if is_array(x) or (isinstance(x, (list, tuple)) and x and all(is_array(v) for v in x)):
+    if is_array(x) or is_structure(x):
         return ArrayData(to_arrays(x), to_arrays(y), to_arrays(sample_weight),
                          32 if batch_size is None else batch_size, shuffle, steps)
     if y is not None:

@@ -2,7 +2,8 @@
 
 A functional model runs the graph recorded by calling layers on
 ``keras.Input`` tensors (chains and DAGs: shared inputs, ``Add``,
-``Concatenate``). A subclass of ``Model`` defines ``call(inputs)`` on
+``Concatenate``); its inputs and outputs may be lists or dicts (flattened in
+sorted key order, as Keras' tree does), and masks flow along the graph. A subclass of ``Model`` defines ``call(inputs)`` on
 channels-last Tensors, as in Keras; its layers are built on the first call.
 """
 from __future__ import annotations
@@ -15,8 +16,17 @@ from minidl.keras.models.training import TrainingMixin
 __all__ = ["Model", "Functional"]
 
 
-def _as_list(x):
-    return list(x) if isinstance(x, (list, tuple)) else [x]
+def _flatten_structure(x, what):
+    """``(flat list, dict keys or None, is_list)`` of a tensor, a list/tuple or a dict of tensors.
+    A dict is flattened in sorted key order, as Keras' tree utilities do."""
+    if isinstance(x, dict):
+        if not x:
+            raise ValueError(f"Model {what} must not be an empty dict")
+        keys = sorted(x)
+        return [x[k] for k in keys], keys, False
+    if isinstance(x, (list, tuple)):
+        return list(x), None, True
+    return [x], None, False
 
 
 def _topological_nodes(outputs, inputs):
@@ -60,6 +70,7 @@ class Model(TrainingMixin, Layer):
         Layer.__init__(self, name=name or unique_name(default), trainable=trainable, **kwargs)
         self._graph = None
         self._layers = []
+        self._input_keys = self._output_keys = None
         if inputs is not None:
             self._init_graph(inputs, outputs)
 
@@ -73,14 +84,23 @@ class Model(TrainingMixin, Layer):
         self.add_module(key, layer)
 
     def _init_graph(self, inputs, outputs):
-        ins, outs = _as_list(inputs), _as_list(outputs)
+        ins, self._input_keys, list_in = _flatten_structure(inputs, "inputs")
+        outs, self._output_keys, list_out = _flatten_structure(outputs, "outputs")
+        if self._input_keys is not None:
+            for key, t in zip(self._input_keys, ins):
+                if isinstance(t, KerasTensor) and t.name != key:
+                    import warnings
+                    warnings.warn(f"When providing `inputs` as a dict, all keys in the dict must match the "
+                                  f"names of the corresponding tensors. Received key '{key}' mapping to "
+                                  f"value {t} which has name '{t.name}'. Change the tensor name to "
+                                  f"'{key}' (via `Input(..., name='{key}')`)", stacklevel=3)
         for t in ins + outs:
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Model inputs and outputs must be keras tensors (from keras.Input and "
                                 f"layer calls), got {type(t).__name__}")
         nodes = _topological_nodes(outs, ins)
-        self._graph = (ins, outs, nodes, isinstance(inputs, (list, tuple)),
-                       isinstance(outputs, (list, tuple)))
+        self._graph = (ins, outs, nodes, list_in or self._input_keys is not None,
+                       list_out or self._output_keys is not None)
         layers = [t._layer for t in ins]
         for node in nodes:
             if node._layer not in layers:
@@ -90,9 +110,16 @@ class Model(TrainingMixin, Layer):
             self._register(layer)
         self.built = True
         shapes = [t.shape for t in ins]
-        self._build_shape = shapes if self._graph[3] else shapes[0]
+        self._build_shape = self._structured(shapes, self._input_keys, self._graph[3])
         out_shapes = [t.shape for t in outs]
-        self._output_shape = out_shapes if self._graph[4] else out_shapes[0]
+        self._output_shape = self._structured(out_shapes, self._output_keys, self._graph[4])
+
+    @staticmethod
+    def _structured(flat, keys, multi):
+        """``flat`` (in flattened order) as the dict / list / single value the user gave."""
+        if keys is not None:
+            return dict(zip(keys, flat))
+        return list(flat) if multi else flat[0]
 
     @property
     def layers(self) -> list:
@@ -126,17 +153,52 @@ class Model(TrainingMixin, Layer):
 
     @property
     def input(self):
-        """The symbolic input (a list for several)."""
+        """The symbolic input (a list or dict for several, as given to the constructor)."""
         if self._graph is None:
             raise AttributeError(f"Model {self.name} has no symbolic input (not built from an Input)")
-        return self._graph[0] if self._graph[3] else self._graph[0][0]
+        return self._structured(self._graph[0], getattr(self, "_input_keys", None), self._graph[3])
 
     @property
     def output(self):
-        """The symbolic output (a list for several)."""
+        """The symbolic output (a list or dict for several, as given to the constructor)."""
         if self._graph is None:
             raise AttributeError(f"Model {self.name} has no symbolic output")
-        return self._graph[1] if self._graph[4] else self._graph[1][0]
+        return self._structured(self._graph[1], getattr(self, "_output_keys", None), self._graph[4])
+
+    @property
+    def input_names(self) -> list:
+        """The names of the input layers, in flattened order."""
+        return [t._layer.name for t in self._graph[0]] if self._graph is not None else []
+
+    @property
+    def output_names(self) -> list:
+        """The names of the layers that make the outputs, in flattened order (dict outputs: sorted keys)."""
+        return [t._layer.name for t in self._graph[1]] if self._graph is not None else []
+
+    def _flatten_inputs(self, x):
+        """Model inputs given as one value, a list, or a dict keyed by input names (or the dict keys
+        of a dict-input model), as the flat list the graph runs on. Missing keys raise ``ValueError``."""
+        if not isinstance(x, dict) or self._graph is None:
+            return x
+        keys = getattr(self, "_input_keys", None) or self.input_names
+        missing = [k for k in keys if k not in x]
+        if missing:
+            raise ValueError(f'Missing data for input "{missing[0]}". You passed a data dictionary with keys '
+                             f"{list(x)}. Expected the following keys: {keys}")
+        extra = [k for k in x if k not in keys]
+        if extra:
+            import warnings
+            warnings.warn(f"Model {self.name}: input data keys {extra} match no model input "
+                          f"(expected {keys}); they are ignored", stacklevel=3)
+        flat = [x[k] for k in keys]
+        return flat if len(flat) > 1 else flat[0]
+
+    def _structure_outputs(self, flat):
+        """The flat outputs as the model's output structure (dict / list / single)."""
+        if self._graph is None:
+            return flat
+        return self._structured(flat if isinstance(flat, list) else [flat],
+                                getattr(self, "_output_keys", None), self._graph[4])
 
     def _output_layer(self):
         if self._graph is not None:
@@ -145,19 +207,76 @@ class Model(TrainingMixin, Layer):
 
     # ------------------------------------------------------------------ running
     def _forward(self, x, training=False):
+        out, masks = self._run_masked(x, None, training)
+        self._output_masks = masks  # what fit/evaluate read to skip masked entries in losses/metrics
+        return out
+
+    def _call_masked(self, x, mask, training=False):
+        out, masks = self._run_masked(x, mask, training)
+        return out, masks if isinstance(out, list) else masks[0]
+
+    def _run_masked(self, x, mask, training):
+        """``(outputs, [mask of each output])``: the graph run on internal-layout inputs ``x`` whose
+        masks are ``mask`` (one, a list, or None), each layer passing masks on as Keras does."""
         if self._graph is None:
-            return Layer._forward(self, x, training)
+            return Layer._forward(self, x, training), [None]
         ins, outs, nodes, _, multi_out = self._graph
+        x = self._flatten_inputs(x)
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(ins):
             raise ValueError(f"Model {self.name} expects {len(ins)} input(s) but received {len(xs)}")
+        in_masks = list(mask) if isinstance(mask, (list, tuple)) else [mask] * len(ins)
         values = {id(t): v for t, v in zip(ins, xs)}
+        masks = {id(t): m for t, m in zip(ins, in_masks)}
         with training_context(training):
             for node in nodes:
+                index = getattr(node, "_output_index", None)
+                if index is not None:  # one output of a nested multi-output model's call
+                    call = node._parents[0]
+                    values[id(node)], masks[id(node)] = values[id(call)][index], masks[id(call)][index]
+                    continue
                 args = [values[id(p)] for p in node._parents]
-                values[id(node)] = node._layer._forward(args if node._list_input else args[0], training)
+                arg_masks = [masks[id(p)] for p in node._parents]
+                values[id(node)], masks[id(node)] = node._layer._call_masked(
+                    args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
+                    training)
         results = [values[id(t)] for t in outs]
-        return results if multi_out else results[0]
+        return (results if multi_out else results[0]), [masks[id(t)] for t in outs]
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        """Run the model on arrays/Tensors (one, a list, or a dict keyed by input name) and return
+        its outputs in the structure it was built with (a dict, a list or one Tensor); on symbolic
+        inputs, record a graph node (single-output models)."""
+        if self._graph is None or not (isinstance(inputs, dict) or self._graph[4]):
+            return Layer.__call__(self, inputs, *args, training=training, **kwargs)
+        flat = self._flatten_inputs(inputs)
+        if any(isinstance(v, KerasTensor) for v in (flat if isinstance(flat, list) else [flat])):
+            return self._call_symbolic_structured(flat)
+        from minidl.keras._tensor import as_tensor, to_external, to_internal
+        from minidl.keras.layers.base import _TRAINING
+        training = _TRAINING[0] if training is None else bool(training)
+        xs = [to_internal(as_tensor(v)) for v in (flat if isinstance(flat, list) else [flat])]
+        out = self._forward(xs if isinstance(flat, list) else xs[0], training)
+        outs = [to_external(o) for o in (out if isinstance(out, list) else [out])]
+        return self._structure_outputs(outs)
+
+    def _call_symbolic_structured(self, flat):
+        """Nest this model in a functional graph: one call node for the whole model, and one
+        symbolic tensor per output (``_output_index``) picking its value, returned in the model's
+        output structure (a list or dict)."""
+        leaves = flat if isinstance(flat, list) else [flat]
+        if not all(isinstance(v, KerasTensor) for v in leaves):
+            raise TypeError(f"Model {self.name}: mixing symbolic (Input) and concrete inputs is not supported")
+        if not self._graph[4]:  # dict inputs, one output: an ordinary node
+            return self._call_symbolic(flat)
+        call = KerasTensor((), layer=self, parents=leaves, name=self.name)
+        call._list_input = isinstance(flat, list)
+        outs = []
+        for i, t in enumerate(self._graph[1]):
+            out = KerasTensor(t.shape, dtype=t.dtype, layer=self, parents=[call], name=f"{self.name}_{i}")
+            out._list_input, out._output_index = False, i
+            outs.append(out)
+        return self._structured(outs, self._output_keys, self._graph[4])
 
     def build(self, input_shape):
         """Build a subclassed model by running it once on zeros of ``input_shape``."""

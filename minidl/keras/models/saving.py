@@ -4,9 +4,11 @@
 Layout (as Keras 3 writes it, so the two can read each other's weight files
 for the same architecture):
 
-* ``.weights.h5``: HDF5 with ``layers/<layer name>/vars/<i>`` = the layer's
-  weights in Keras' layout and order (nested models recurse under
-  ``layers/<model name>/layers/...``), and ``optimizer/vars/<i>`` =
+* ``.weights.h5``: HDF5 with ``layers/<key>/vars/<i>`` = the layer's
+  weights in Keras' layout and order, keyed as Keras 3 keys them: the
+  snake-cased class name numbered in layer order (``dense``, ``dense_1``,
+  whatever the layers are named; nested models recurse under
+  ``layers/<key>/layers/...``), and ``optimizer/vars/<i>`` =
   iterations, learning rate, then each trainable weight's slots;
 * ``.keras``: a zip of ``config.json`` (Keras-style ``class_name``/``config``
   per layer, functional ``inbound_nodes``, the compile arguments),
@@ -49,12 +51,31 @@ def _atomic(path, overwrite=True):
 
 
 # ------------------------------------------------------------------- weights
+def _weight_keys(layers) -> list:
+    """Keras 3's group names for ``layers`` in a weights file: the snake-cased class name, numbered
+    in layer order (``dense``, ``dense_1``, ...), whatever the layers are called (Keras' saving_lib)."""
+    from minidl.keras._naming import to_snake_case
+    from minidl.keras.models.model import Model
+    from minidl.keras.models.sequential import Sequential
+    used, keys = {}, []
+    for layer in layers:
+        functional = type(layer) is Model and layer._graph is not None and not isinstance(layer, Sequential)
+        key = "functional" if functional else to_snake_case(type(layer).__name__)
+        if key in used:
+            used[key] += 1
+            key = f"{key}_{used[key]}"
+        else:
+            used[key] = 0
+        keys.append(key)
+    return keys
+
+
 def _write_layer_weights(group, layer):
     from minidl.keras.models.model import Model
     if isinstance(layer, Model):
         sub = group.create_group("layers", track_order=True)
-        for child in layer.layers:
-            _write_layer_weights(sub.create_group(child.name), child)
+        for key, child in zip(_weight_keys(layer.layers), layer.layers):
+            _write_layer_weights(sub.create_group(key), child)
         group.create_group("vars").attrs["name"] = layer.name
         return
     vars_group = group.create_group("vars")
@@ -83,8 +104,8 @@ def _write_weights_file(model, path):
     import h5py
     with h5py.File(path, "w") as f:
         layers = f.create_group("layers", track_order=True)  # position matching needs the order
-        for layer in model.layers:
-            _write_layer_weights(layers.create_group(layer.name), layer)
+        for key, layer in zip(_weight_keys(model.layers), model.layers):
+            _write_layer_weights(layers.create_group(key), layer)
         opt = getattr(model, "optimizer", None)
         if opt is not None and getattr(opt, "built", False):
             _write_optimizer(f.create_group("optimizer"), opt)
@@ -127,7 +148,12 @@ def _assign_layer(layer, group, skip_mismatch, where):
 
 def _assign_layers(layers, group, skip_mismatch, where):
     names = list(group) if group is not None else []
-    by_name = all(layer.name in names for layer in layers)
+    keys = _weight_keys(layers)
+    if all(key in names for key in keys):  # Keras 3's (and minidl's) class-based keys
+        for layer, key in zip(layers, keys):
+            _assign_layer(layer, group[key], skip_mismatch, where)
+        return
+    by_name = all(layer.name in names for layer in layers)  # files keyed by layer name
     if by_name:
         for layer in layers:
             _assign_layer(layer, group[layer.name], skip_mismatch, where)
@@ -221,8 +247,9 @@ def _layer_entry(layer):
 
 
 def _history(tensor, calls):
+    """Keras' ``[layer name, node index, tensor index]`` of a symbolic tensor."""
     layer = tensor._layer
-    return [layer.name, calls.get(id(tensor), 0), 0]
+    return [layer.name, calls.get(id(tensor), 0), getattr(tensor, "_output_index", None) or 0]
 
 
 def model_config(model, compile_config=True) -> dict:
@@ -245,6 +272,9 @@ def model_config(model, compile_config=True) -> dict:
         ins, outs, nodes, _, _ = model._graph
         node_index, counts = {}, {}
         for node in nodes:
+            if getattr(node, "_output_index", None) is not None:  # an output of a nested model's call
+                node_index[id(node)] = node_index[id(node._parents[0])]
+                continue
             node_index[id(node)] = counts.get(id(node._layer), 0)
             counts[id(node._layer)] = node_index[id(node)] + 1
         entries = []
@@ -253,7 +283,7 @@ def model_config(model, compile_config=True) -> dict:
             entry["name"] = layer.name
             entry["inbound_nodes"] = []
             for node in nodes:
-                if node._layer is not layer:
+                if node._layer is not layer or getattr(node, "_output_index", None) is not None:
                     continue
                 args = [{"class_name": "__keras_tensor__",
                          "config": {"shape": _json_value(p.shape), "dtype": "float32",
@@ -264,8 +294,10 @@ def model_config(model, compile_config=True) -> dict:
         config["layers"] = entries
         config["input_layers"] = [_history(t, node_index) for t in ins]
         config["output_layers"] = [_history(t, node_index) for t in outs]
-        for key in ("input_layers", "output_layers"):  # Keras writes a lone triple for one tensor
-            if len(config[key]) == 1:
+        for key, dict_keys in (("input_layers", model._input_keys), ("output_layers", model._output_keys)):
+            if dict_keys is not None:  # dict inputs/outputs: {key: triple}, as Keras writes them
+                config[key] = dict(zip(dict_keys, config[key]))
+            elif len(config[key]) == 1:  # Keras writes a lone triple for one tensor
                 config[key] = config[key][0]
     else:
         raise NotImplementedError(f"Saving the architecture of a subclassed model ({type(model).__name__}) "
@@ -336,6 +368,17 @@ def _layer_from_entry(entry, custom_objects):
     return layer
 
 
+def _pick(outputs_of, history):
+    """The symbolic tensor ``[layer, node, tensor index]`` names (one of a nested model's outputs)."""
+    key = (history[0], history[1])
+    if key not in outputs_of and (history[0], history[1] - 1) in outputs_of:
+        key = (history[0], history[1] - 1)  # Keras counts a nested model's own creation as node 0
+    value = outputs_of[key]
+    if isinstance(value, dict):
+        value = [value[k] for k in sorted(value)]
+    return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+
+
 def model_from_config(config, custom_objects=None):
     """Rebuild a model from :func:`model_config`'s dict (or a Keras 3 ``config.json``)."""
     from minidl.keras.layers.base import Input
@@ -367,16 +410,22 @@ def model_from_config(config, custom_objects=None):
         created[entry["name"]] = layer
         for i, node in enumerate(entry.get("inbound_nodes", [])):
             args = node["args"]
+            if len(args) == 1 and isinstance(args[0], dict) and "class_name" not in args[0]:
+                parents = {k: _pick(outputs_of, r["config"]["keras_history"]) for k, r in args[0].items()}
+                outputs_of[(entry["name"], i)] = layer(parents)  # a nested dict-input model
+                continue
             is_list = len(args) == 1 and isinstance(args[0], list)
             refs = args[0] if is_list else args
-            parents = [outputs_of[(r["config"]["keras_history"][0], r["config"]["keras_history"][1])]
-                       for r in refs]
+            parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
             outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
-    def refs(items):  # Keras writes one [name, node, tensor] triple for a single input/output
-        return [items] if items and isinstance(items[0], str) else items
-    ins = [outputs_of[(n, i)] for n, i, _ in refs(cfg["input_layers"])]
-    outs = [outputs_of[(n, i)] for n, i, _ in refs(cfg["output_layers"])]
-    return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
+    def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
+        if isinstance(items, dict):
+            return {k: _pick(outputs_of, v) for k, v in items.items()}
+        if items and isinstance(items[0], str):
+            return _pick(outputs_of, items)
+        found = [_pick(outputs_of, h) for h in items]
+        return found if len(found) > 1 else found[0]
+    return Model(tensors(cfg["input_layers"]), tensors(cfg["output_layers"]), name=cfg.get("name"))
 
 
 # --------------------------------------------------------------------- model
@@ -403,17 +452,33 @@ def save_model(model, filepath, overwrite=True):
                 os.remove(weights_tmp)
 
 
-def _compile_from(model, compile_config, custom_objects):
-    from minidl.keras import losses, metrics, optimizers
-    loss = compile_config.get("loss")
-    if isinstance(loss, dict):
-        loss = losses.get({"class_name": loss["class_name"],
+def _loss_from(loss, custom_objects):
+    from minidl.keras import losses
+    if isinstance(loss, dict) and "class_name" in loss:
+        return losses.get({"class_name": loss["class_name"],
                            "config": {k: v for k, v in loss["config"].items() if k != "name"}})
-    elif isinstance(loss, str) and custom_objects and loss in custom_objects:
-        loss = custom_objects[loss]
-    mets = []
-    for m in compile_config.get("metrics") or []:
-        mets.append(metrics.get(m["class_name"].lower()) if isinstance(m, dict) else m)
+    if isinstance(loss, dict):  # per output
+        return {k: _loss_from(v, custom_objects) for k, v in loss.items()}
+    if isinstance(loss, list):
+        return [_loss_from(v, custom_objects) for v in loss]
+    if isinstance(loss, str) and custom_objects and loss in custom_objects:
+        return custom_objects[loss]
+    return loss
+
+
+def _metrics_from(spec):
+    from minidl.keras import metrics
+    if isinstance(spec, dict) and "class_name" in spec:
+        return metrics.get(spec["class_name"].lower())
+    if isinstance(spec, dict):  # per output
+        return {k: _metrics_from(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_metrics_from(v) for v in spec]
+    return spec
+
+
+def _compile_from(model, compile_config, custom_objects):
+    from minidl.keras import optimizers
     opt = compile_config.get("optimizer") or "rmsprop"
     if isinstance(opt, dict):
         cfg = {k: v for k, v in opt.get("config", {}).items() if v is not None}
@@ -422,7 +487,10 @@ def _compile_from(model, compile_config, custom_objects):
                                                                     "clipnorm", "clipvalue",
                                                                     "global_clipnorm", "name"}
         opt = cls.from_config({k: v for k, v in cfg.items() if k in params})
-    model.compile(optimizer=opt, loss=loss, metrics=mets)
+    model.compile(optimizer=opt, loss=_loss_from(compile_config.get("loss"), custom_objects),
+                  loss_weights=compile_config.get("loss_weights"),
+                  metrics=_metrics_from(compile_config.get("metrics")),
+                  weighted_metrics=_metrics_from(compile_config.get("weighted_metrics")))
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -109,12 +109,12 @@ class Sequential(Model):
     def _output_layer(self):
         return self._layers[-1] if self._layers else None
 
-    def _forward(self, x, training=False):
+    def _run_masked(self, x, mask, training):
         if not self._layers:
             raise ValueError("Sequential model has no layers")
         for layer in self._layers:
-            x = layer._forward(x, training)
-        return x
+            x, mask = layer._call_masked(x, mask, training)
+        return x, [mask]
 
     def _build_from_data(self, x):
         if not self.built:

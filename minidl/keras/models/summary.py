@@ -83,9 +83,19 @@ def _shape_text(layer):
         shape = layer.output_shape
     except AttributeError:
         return "?"
+    if isinstance(shape, dict):  # a dict-output model: its shapes in flattened (sorted key) order
+        shape = [shape[k] for k in sorted(shape)]
     if isinstance(shape, list):
         return "[" + ", ".join(_tuple_text(s) for s in shape) + "]"
     return _tuple_text(shape)
+
+
+def _type_text(layer):
+    """Keras' class label: ``Functional`` for a model built from inputs and outputs."""
+    from minidl.keras.models.model import Model
+    if type(layer) is Model and layer._graph is not None:
+        return "Functional"
+    return type(layer).__name__
 
 
 def _tuple_text(shape):
@@ -101,8 +111,8 @@ def _params_text(layer):
 def _connections(layer, model):
     out = []
     for node in model._graph[2] if model._graph else []:
-        if node._layer is layer:
-            out += [f"{p._layer.name}[0][0]" for p in node._parents]
+        if node._layer is layer and getattr(node, "_output_index", None) is None:
+            out += [f"{p._layer.name}[0][{getattr(p, '_output_index', None) or 0}]" for p in node._parents]
     return ", ".join(out) or "-"
 
 
@@ -137,7 +147,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     lines += _row(header, widths, ["center" if a == "center" else a for a in aligns], "┃")
     lines.append(_rule(widths, "┡", "╇", "┩", "━"))
     for i, layer in enumerate(layers):
-        fields = [f"{layer.name} ({type(layer).__name__})", _shape_text(layer), _params_text(layer)]
+        fields = [f"{layer.name} ({_type_text(layer)})", _shape_text(layer), _params_text(layer)]
         if dag:
             fields.append("-" if isinstance(layer, InputLayer) else _connections(layer, model))
         if show_trainable:

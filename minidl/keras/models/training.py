@@ -4,7 +4,12 @@ Logged values are sample-weighted running means over the epoch: ``loss``
 (the compiled loss plus the layers' regularisation penalties) and each
 compiled metric, sorted by name as Keras 3 logs them; validation values get
 a ``val_`` prefix. ``evaluate`` returns the loss alone, ``[loss, *metrics]``
-in compile order, or (``return_dict=True``) the dict.
+in compile order, or (``return_dict=True``) the dict. Models with several
+outputs take data, losses and metrics per output (lists or dicts) and log
+``<output>_loss`` / ``<output>_<metric>`` (see
+:mod:`minidl.keras.models.compile_utils`); outputs that carry a mask
+(``Embedding(mask_zero=True)``, ``Masking``) leave their masked entries out of
+the loss and metrics.
 """
 from __future__ import annotations
 
@@ -17,11 +22,14 @@ from minidl.keras import losses as _losses
 from minidl.keras import metrics as _metrics
 from minidl.keras import optimizers as _optimizers
 from minidl.keras._tensor import as_tensor, numpy_of, to_external, to_internal
+from minidl.keras.models.compile_utils import CompiledHeads
 from minidl.keras.models.data import (
     ArrayData,
     class_weights_to_sample_weights,
     is_array,
+    is_structure,
     make_data,
+    num_samples,
     to_arrays,
     train_validation_split,
 )
@@ -73,34 +81,53 @@ class TrainingMixin:
         as ``"accuracy"``, ``"mae"``, or Metric objects); ``weighted_metrics`` also use sample
         weights. A probability loss with ``from_logits=True`` after a softmax/sigmoid output
         layer is refused here (the double-softmax guard)."""
-        if isinstance(loss, (list, dict)) or isinstance(metrics, dict) or loss_weights is not None:
-            raise NotImplementedError("minidl.keras models have one output: pass a single loss and a "
-                                      "list of metrics")
         self.optimizer = _optimizers.get(optimizer)
         self.loss = loss
-        self._loss_obj = _losses.get(loss) if loss is not None else None
-        self._metric_ids = list(metrics or [])
-        self._weighted_metric_ids = list(weighted_metrics or [])
-        self._metric_objs = None
-        self._outputs_checked = False
+        self.loss_weights = loss_weights
+        keys, structured = self._compile_keys()
+        self._heads = CompiledHeads(keys, structured, loss, loss_weights, metrics, weighted_metrics)
         self.compiled = True
         self._compile_args = {"optimizer": _config_of(self.optimizer, "keras.optimizers"),
-                              "loss": _config_of(loss, "keras.losses"),
-                              "metrics": [_config_of(m, "keras.metrics") for m in self._metric_ids]}
+                              "loss": _config_tree(loss, "keras.losses"),
+                              "loss_weights": _config_tree(loss_weights, None),
+                              "metrics": _config_tree(metrics, "keras.metrics"),
+                              "weighted_metrics": _config_tree(weighted_metrics, "keras.metrics")}
         self._check_output_activation()
+
+    def _compile_keys(self):
+        """``(output names, several outputs?)``: a multi-output functional model's dict keys or output
+        layer names; one output otherwise."""
+        graph = getattr(self, "_graph", None)
+        names = self.output_names if graph is not None else []
+        keys = list(getattr(self, "_output_keys", None) or names) or ["output"]
+        return keys, len(keys) > 1  # a one-element list/dict of outputs logs as one output, as Keras
 
     @property
     def metrics_names(self) -> list:
-        """``["loss", "compile_metrics"]`` (Keras 3's names) or ``["loss"]``."""
-        return ["loss", "compile_metrics"] if self._metric_ids or self._weighted_metric_ids else ["loss"]
+        """``["loss", "compile_metrics"]`` (Keras 3's names) or ``["loss"]``; after a first batch a
+        multi-output model adds its per-output losses (``"y1_loss"``, ...)."""
+        heads = getattr(self, "_heads", None)
+        if heads is None:
+            return ["loss"]
+        names = ["loss", "compile_metrics"] if heads.has_metrics() else ["loss"]
+        if heads.resolved and heads.logs_output_losses:
+            names += [f"{h.key}_loss" for h in heads.heads if h.loss_obj is not None]
+        return names
 
     def _assert_compiled(self):
-        if not self.compiled or self._loss_obj is None:
+        if not self.compiled or not self._heads.has_loss:
             raise RuntimeError("You must call `compile()` with a loss before training or evaluating "
                                "the model.")
 
-    def _output_activation(self):
-        layer = self._output_layer()
+    def _output_layers(self):
+        """The layer making each output (None where unknown), in flattened output order."""
+        graph = getattr(self, "_graph", None)
+        if graph is not None and graph[4]:
+            return [t._layer for t in graph[1]]
+        return [self._output_layer()]
+
+    @staticmethod
+    def _output_activation(layer):
         if layer is None:
             return None
         from minidl.keras import activations
@@ -115,12 +142,17 @@ class TrainingMixin:
         return None
 
     def _check_output_activation(self):
-        loss = getattr(self, "_loss_obj", None)
+        heads = getattr(self, "_heads", None)
+        if heads is None:
+            return
+        for head, layer in zip(heads.heads, self._output_layers()):
+            self._check_head_activation(head.loss_obj, layer)
+
+    def _check_head_activation(self, loss, layer):
         if loss is None or not getattr(loss, "probabilistic", False) or not loss.from_logits:
             return
-        act = self._output_activation()
+        act = self._output_activation(layer)
         if act is not None:
-            layer = self._output_layer()
             raise ValueError(f"The loss {loss.name} was given from_logits=True, but the output layer "
                              f"'{layer.name}' already applies a {act}: the {act} would be applied "
                              f"twice. Remove activation='{act}' from '{layer.name}' or use "
@@ -140,7 +172,13 @@ class TrainingMixin:
             if device is not None and not backend.same_device(t.device, device):
                 t = Tensor(backend.to_device(t.array, device))
             return to_internal(t)
+        if isinstance(x, dict):
+            x = self._flatten_inputs(x)
         return [place(v) for v in x] if isinstance(x, list) else place(x)
+
+    def _external_outputs(self, out):
+        """The model's raw (internal-layout) outputs as a flat list of Keras-layout Tensors."""
+        return [to_external(o) for o in (out if isinstance(out, list) else [out])]
 
     def _ensure_ready(self, x, y):
         """Build the model (from ``x``), the optimiser and the metrics before a first step."""
@@ -159,20 +197,15 @@ class TrainingMixin:
             raise ValueError("The model has no trainable weights; nothing to train")
         self.optimizer.build(params)
 
-    def _resolve_metrics(self, y, y_pred):
-        if self._metric_objs is not None or y is None:
-            return
-        y_shape, p_shape = np.shape(y), np.shape(y_pred)
-        self._metric_objs = [(_metrics.resolve(m, y_shape, p_shape), False) for m in self._metric_ids]
-        self._metric_objs += [(_metrics.resolve(m, y_shape, p_shape), True)
-                              for m in self._weighted_metric_ids]
-
-    def _first_batch_checks(self, y, out_np):
-        if not self._outputs_checked:
+    def _first_batch_checks(self, ys, outs_np):
+        heads = self._heads
+        if not heads.resolved:
             self._check_output_activation()
-            _losses.check_outputs(self._loss_obj, out_np)
-            self._outputs_checked = True
-        self._resolve_metrics(y, out_np)
+            for head, out_np in zip(heads.heads, outs_np):
+                _losses.check_outputs(head.loss_obj, out_np)
+        for head, y, out_np in zip(heads.heads, ys, outs_np):
+            head.resolve_metrics(y, out_np)
+        heads.resolved = True
 
     def _penalty(self):
         terms = self.losses
@@ -183,51 +216,56 @@ class TrainingMixin:
             total = total + t
         return total
 
-    def _loss_value(self, y, out, sw):
-        loss = self._loss_obj(y, out, sample_weight=sw)
-        penalty = self._penalty()
-        return loss if penalty is None else loss + penalty
+    def _output_mask_list(self, n_outputs):
+        masks = getattr(self, "_output_masks", None)
+        return list(masks) if masks is not None and len(masks) == n_outputs else [None] * n_outputs
 
-    def _update_metrics(self, tracker, y, out_np, sw, n, loss_value):
+    def _loss_value(self, ys, outs, sws):
+        """``(total loss Tensor, [each output's unweighted loss or None])``."""
+        loss, parts = self._heads.losses(ys, outs, sws, self._output_mask_list(len(outs)))
+        penalty = self._penalty()
+        return (loss if penalty is None else loss + penalty), parts
+
+    def _update_metrics(self, tracker, ys, outs_np, sws, n, loss_value, parts):
         tracker.update_state(np.float64(loss_value), sample_weight=np.float64(n))
-        for metric, weighted in self._metric_objs or []:
-            metric.update_state(y, out_np, sw if weighted else None)
+        self._heads.update(ys, outs_np, sws, [None if p is None else float(p.item()) for p in parts], n,
+                           self._output_mask_list(len(outs_np)))
 
     def _logs(self, tracker):
-        logs = {"loss": float(tracker.result())}
-        for metric, _ in self._metric_objs or []:
-            logs[metric.name] = float(metric.result())
-        return dict(sorted(logs.items()))
+        return self._heads.logs(float(tracker.result()))
 
     def _reset_metrics(self):
-        for metric, _ in self._metric_objs or []:
-            metric.reset_state()
+        self._heads.reset()
+
+    def _targets(self, y, sw):
+        """Targets and sample weights as one entry per output."""
+        return self._heads.flatten(y, "y"), self._heads.flatten(sw, "sample_weight")
 
     # --------------------------------------------------------------- one batch
     def _train_batch(self, x, y, sw, tracker):
         if y is None:
             raise ValueError("fit needs targets: pass y, or batches of (x, y)")
+        ys, sws = self._targets(y, sw)
         self._ensure_ready(x, y)
-        out = to_external(self._forward(self._input_tensors(x), training=True))
-        out_np = numpy_of(out.array)
-        self._first_batch_checks(y, out_np)
-        loss = self._loss_value(y, out, sw)
+        outs = self._external_outputs(self._forward(self._input_tensors(x), training=True))
+        outs_np = [numpy_of(o.array) for o in outs]
+        self._first_batch_checks(ys, outs_np)
+        loss, parts = self._loss_value(ys, outs, sws)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        n = len(x[0]) if isinstance(x, list) else len(x)
-        self._update_metrics(tracker, y, out_np, sw, n, float(loss.item()))
+        self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
     def _test_batch(self, x, y, sw, tracker):
+        ys, sws = self._targets(y, sw)
         if not self.built:
             self._build_from_data(x)
         with no_grad():
-            out = to_external(self._forward(self._input_tensors(x), training=False))
-            out_np = numpy_of(out.array)
-            self._first_batch_checks(y, out_np)
-            loss = float(self._loss_value(y, out, sw).item())
-        n = len(x[0]) if isinstance(x, list) else len(x)
-        self._update_metrics(tracker, y, out_np, sw, n, loss)
+            outs = self._external_outputs(self._forward(self._input_tensors(x), training=False))
+            outs_np = [numpy_of(o.array) for o in outs]
+            self._first_batch_checks(ys, outs_np)
+            loss, parts = self._loss_value(ys, outs, sws)
+        self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
     def _evaluate_data(self, data, cbs):
         tracker = _metrics.Mean(name="loss")
@@ -258,7 +296,7 @@ class TrainingMixin:
         self._assert_compiled()
         val = None
         if validation_data is None and validation_split:
-            if not (is_array(x) or isinstance(x, (list, tuple))):
+            if not (is_array(x) or is_structure(x)):
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays, "
                                  f"found following types in the input: {type(x)}")
             (x, y, sample_weight), val = train_validation_split(
@@ -269,6 +307,9 @@ class TrainingMixin:
             else:
                 val = (validation_data, None, None)
         if class_weight is not None:
+            if self._heads.structured:
+                raise ValueError("`class_weight` is only supported for models with a single output; pass "
+                                 "`sample_weight` (a dict keyed by output name) instead")
             if y is None:
                 raise ValueError("`class_weight` is only supported with array targets `y`")
             cw = class_weights_to_sample_weights(numpy_of(y), class_weight)
@@ -278,7 +319,7 @@ class TrainingMixin:
         if val is not None:
             vbs = validation_batch_size or batch_size
             val_data = make_data(val[0], val[1], val[2], vbs if is_array(val[0]) or
-                                 isinstance(val[0], (list, tuple)) else None, False, validation_steps,
+                                 is_structure(val[0]) else None, False, validation_steps,
                                  what="validation_data")
         if isinstance(data, ArrayData) and not self.built:
             self._build_from_data(data.x)
@@ -309,7 +350,7 @@ class TrainingMixin:
             epoch_logs = self._logs(tracker)
             if val_data is not None and (epoch + 1) % int(validation_freq) == 0:
                 val_logs = self._evaluate_data(val_data, cbs)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs = dict(sorted({**epoch_logs, **{f"val_{k}": v for k, v in val_logs.items()}}.items()))
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
@@ -332,12 +373,12 @@ class TrainingMixin:
         logs = self._evaluate_data(data, cbs)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m, _ in self._metric_objs or []]
-        return values[0] if len(values) == 1 else values
+        return self._heads.ordered_values(logs)
 
     # ----------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs over ``x`` as one NumPy array (inference mode, batches of 32)."""
+        """The model's outputs over ``x`` as one NumPy array (inference mode, batches of 32); a
+        model with several outputs gives a list or dict of arrays, as it was built."""
         data = make_data(x, None, None, batch_size, False, steps)
         verbose = _verbosity(verbose)
         cbs = _callbacks.CallbackList(callbacks, model=self,
@@ -352,17 +393,24 @@ class TrainingMixin:
         cbs.on_predict_end({})
         if not outs:
             raise ValueError("predict: the data yielded no batches")
+        if isinstance(outs[0], dict):
+            return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
+        if isinstance(outs[0], list):
+            return [np.concatenate([o[i] for o in outs], axis=0) for i in range(len(outs[0]))]
         return np.concatenate(outs, axis=0)
 
     # --------------------------------------------------------------- on batch
     def predict_on_batch(self, x):
-        """Outputs for one batch, as a NumPy array."""
+        """Outputs for one batch, as a NumPy array (a list/dict of arrays for several outputs)."""
         x = to_arrays(x)
         if not self.built:
             self._build_from_data(x)
         with no_grad():
-            out = to_external(self._forward(self._input_tensors(x), training=False))
-        return np.array(numpy_of(out.array), copy=True)
+            outs = self._external_outputs(self._forward(self._input_tensors(x), training=False))
+        arrays = [np.array(numpy_of(o.array), copy=True) for o in outs]
+        if getattr(self, "_output_keys", None) is not None:
+            return self._structure_outputs(arrays)
+        return arrays if len(arrays) > 1 else arrays[0]  # Keras unwraps a one-element output list
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimisation step on one batch; returns the loss (and metrics) of that batch."""
@@ -388,8 +436,7 @@ class TrainingMixin:
         logs = self._logs(tracker)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m, _ in self._metric_objs or []]
-        return values[0] if len(values) == 1 else values
+        return self._heads.ordered_values(logs)
 
 
 def _config_of(obj, module):
@@ -400,6 +447,17 @@ def _config_of(obj, module):
         return {"module": module, "class_name": type(obj).__name__,
                 "config": _jsonable(obj.get_config()), "registered_name": None}
     return getattr(obj, "__name__", None)
+
+
+def _config_tree(value, module):
+    """:func:`_config_of` over a compile argument that may be a list or dict (per output)."""
+    if isinstance(value, dict):
+        return {k: _config_tree(v, module) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_config_tree(v, module) for v in value]
+    if module is None:
+        return value
+    return _config_of(value, module)
 
 
 def _jsonable(value):
