@@ -3,8 +3,9 @@
 A functional model runs the graph recorded by calling layers on
 ``keras.Input`` tensors (chains and DAGs: shared inputs, ``Add``,
 ``Concatenate``); its inputs and outputs may be lists or dicts (flattened in
-sorted key order, as Keras' tree does), and masks flow along the graph. A subclass of ``Model`` defines ``call(inputs)`` on
-channels-last Tensors, as in Keras; its layers are built on the first call.
+sorted key order, as Keras' tree does), and masks flow along the graph. A
+subclass of ``Model`` defines ``call(inputs)`` on channels-last Tensors, as in
+Keras; its layers are built on the first call.
 """
 from __future__ import annotations
 
