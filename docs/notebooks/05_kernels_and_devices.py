@@ -204,8 +204,9 @@ print(f"conv layer fwd+bwd: NumPy reference {times['numpy']:.2f} ms, Numba {time
 # A tensor's device is where its array lives: NumPy for `"cpu"`, CuPy for
 # `"gpu"`/`"cuda"`. Ops never branch on the device; they ask
 # `minidl.backend.get_array_module(array)` for `numpy` or `cupy` and call the same
-# code, and the kernel dispatch sends CuPy arrays to the CUDA kernels. Asking for a
-# GPU where none is usable raises `DeviceError` at once, saying what is missing.
+# code, and the kernel dispatch sends CuPy arrays to the CUDA kernels. As in
+# PyTorch, `mdl.device("cuda")` is only a name; putting data on a GPU where none is
+# usable raises `DeviceError` at once, saying what is missing.
 #
 # The cell below runs the same layer on the GPU when there is one and compares it
 # with the CPU; otherwise it says so and runs on the CPU.
@@ -217,7 +218,7 @@ if mdl.gpu_available():
 else:
     DEVICE = "cpu"
     try:
-        mdl.device("gpu")
+        mdl.zeros(1, device="gpu")
     except mdl.DeviceError as err:
         print("No usable GPU here, so this section runs on the CPU.")
         print("  DeviceError:", err)
