@@ -39,8 +39,22 @@ import numpy as np
 
 from minidl import config
 
-__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section"]
+__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section",
+           "conv_threads", "launch_splits", "CONV_SPLIT_MIN", "LAUNCH_SPLIT_MIN_BYTES",
+           "MATMUL_ONE_THREAD_MIN", "MATMUL_SPLIT_MIN"]
 
+# --- the per-op rule: which ops split, and how -------------------------------------
+# With the scheme on and T > 1 threads, each op decides here whether its work is
+# worth T threads; the ops below the thresholds run as with the scheme off
+# (their results are the same bits or within float summation order either way).
+#
+# :func:`conv_threads`: an im2col convolution splits its batch only from
+# CONV_SPLIT_MIN multiply-adds (N * OH * OW * O * C/groups * kh * kw).
+CONV_SPLIT_MIN = 1 << 24
+# :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
+# largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
+# its serial twin on the calling thread (waking a passive OpenMP worker costs more).
+LAUNCH_SPLIT_MIN_BYTES = 1 << 20
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
 # beside minidl's threads. A pool handoff costs tens of microseconds, about a
@@ -132,6 +146,23 @@ def intra_op_threads(array=None) -> int:
     if not blas.usable:
         return 1
     return min(blas.get(), _max_threads())
+
+
+def conv_threads(array, macs) -> int:
+    """Threads an im2col convolution on ``array`` splits its batch over: :func:`intra_op_threads`
+    when its ``macs`` multiply-adds reach ``CONV_SPLIT_MIN``, else 1 (the convolution's unsplit path)."""
+    threads = intra_op_threads(array)
+    return threads if threads > 1 and macs >= CONV_SPLIT_MIN else 1
+
+
+def launch_splits(args) -> bool:
+    """Whether a ``prange`` kernel launched with ``args`` runs on the scheme's T threads: its largest
+    NumPy array argument has at least ``LAUNCH_SPLIT_MIN_BYTES`` (else its serial twin runs)."""
+    largest = 0
+    for arg in args:
+        if type(arg) is np.ndarray and arg.nbytes > largest:
+            largest = arg.nbytes
+    return largest >= LAUNCH_SPLIT_MIN_BYTES
 
 
 def parts_of(count, parts):
