@@ -55,6 +55,10 @@ CONV_SPLIT_MIN = 1 << 24
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
 # its serial twin on the calling thread (waking a passive OpenMP worker costs more).
 LAUNCH_SPLIT_MIN_BYTES = 1 << 20
+# :func:`unsplit`: an op below its threshold runs its GEMMs on one BLAS thread.
+UNSPLIT_ON_ONE_BLAS_THREAD = True
+# :func:`matmul`: from MATMUL_BLAS_THREADS_MIN multiply-adds a GEMM runs on BLAS's own T threads.
+MATMUL_BLAS_THREADS_MIN = 1 << 27
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
 # beside minidl's threads. A pool handoff costs tens of microseconds, about a
@@ -153,6 +157,15 @@ def conv_threads(array, macs) -> int:
     when its ``macs`` multiply-adds reach ``CONV_SPLIT_MIN``, else 1 (the convolution's unsplit path)."""
     threads = intra_op_threads(array)
     return threads if threads > 1 and macs >= CONV_SPLIT_MIN else 1
+
+
+def unsplit(array, task):
+    """``task()``, an op's path below the rule's thresholds: under the scheme (T > 1 for ``array``) with
+    BLAS held at one thread (``UNSPLIT_ON_ONE_BLAS_THREAD``), so that its GEMMs wake no BLAS worker to
+    spin beside minidl's threads in the ops that follow; otherwise a plain ``task()``."""
+    if UNSPLIT_ON_ONE_BLAS_THREAD and intra_op_threads(array) > 1:
+        return on_one_blas_thread(task)
+    return task()
 
 
 def launch_splits(args) -> bool:
@@ -284,16 +297,18 @@ def _sequential(task, parts):
 
 
 def matmul(a, b):
-    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N), under the scheme without waking BLAS's threads.
+    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N) under the scheme: the per-op rule for linear layers.
 
     - Products below ``MATMUL_ONE_THREAD_MIN`` multiply-adds: a plain ``a @ b``
       (OpenBLAS runs them on one thread by itself).
     - Below ``MATMUL_SPLIT_MIN``: one single-threaded GEMM on the calling thread
       (a handoff to the pool costs more than half of such a product).
-    - Larger: one single-threaded GEMM per thread, each on a fixed range of the
-      rows of ``a`` when M > N, else of the columns of ``b``, so that each
-      thread packs only its share of the larger operand (a row split made
-      every thread pack all of a wide ``b``: the MLP's 3072x512 weight).
+    - Below ``MATMUL_BLAS_THREADS_MIN``: one single-threaded GEMM per thread,
+      each on a fixed range of the rows of ``a`` when M > N, else of the columns
+      of ``b``, so that each thread packs only its share of the larger operand
+      (a row split made every thread pack all of a wide ``b``).
+    - From ``MATMUL_BLAS_THREADS_MIN``: a plain ``a @ b`` on BLAS's own threads,
+      which share their packed panels (the MLP's 128x3072x512 products).
 
     Each thread writes its own block of the result, so the result does not
     depend on timing. Other shapes and device arrays are a plain ``a @ b``.
@@ -303,7 +318,7 @@ def matmul(a, b):
         return a @ b
     m, n = a.shape[0], b.shape[1]
     macs = m * a.shape[1] * n
-    if macs < MATMUL_ONE_THREAD_MIN:
+    if macs < MATMUL_ONE_THREAD_MIN or macs >= MATMUL_BLAS_THREADS_MIN:
         return a @ b
     split_rows = m > n
     ranges = parts_of(m if split_rows else n, threads)

@@ -52,10 +52,6 @@ def test_launch_split_follows_the_largest_array_argument():
     assert not _threads.launch_splits(())
 
 
-def test_matmul_thresholds_are_ordered():
-    assert 0 < _threads.MATMUL_ONE_THREAD_MIN <= _threads.MATMUL_SPLIT_MIN
-
-
 def _conv_macs(n, c, o, k, oh, ow):
     return n * oh * ow * o * c * k * k
 
@@ -89,14 +85,14 @@ def test_conv_splits_only_above_the_threshold(rule_threads, monkeypatch, n, c, s
 
 def _small_net():
     """N1's kinds of op, smaller: direct and im2col convolutions, ReLU, pooling, batch norm, linear."""
-    return nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
-                         nn.BatchNorm2d(16), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(64, 40),
+    return nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 32, 5, stride=2),
+                         nn.BatchNorm2d(32), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(128, 40),
                          nn.ReLU(), nn.Linear(40, 10))
 
 
-# (3, 37): every op below the thresholds; (13, 61): the first layer's kernels launch on the threads
-# (arrays over 1 MB) and the second convolution splits its batch (18 M multiply-adds)
-@pytest.mark.parametrize("batch, size", [(3, 37), (13, 61)])
+# (3, 37): every op below the thresholds; (13, 93): the first layer's kernels launch on the threads
+# (arrays over 1 MB) and the second (im2col) convolution splits its batch (25 M multiply-adds)
+@pytest.mark.parametrize("batch, size", [(3, 37), (13, 93)])
 def test_net_results_equal_with_the_scheme_on_and_off(rule_threads, monkeypatch, batch, size):
     """A step of a small net, float64: the scheme on (with its rule) equals the scheme off."""
     sections = []
@@ -117,3 +113,59 @@ def test_net_results_equal_with_the_scheme_on_and_off(rule_threads, monkeypatch,
     for i, (got, want) in enumerate(zip(results[True], results[False])):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * max(np.abs(want).max(), 1.0),
                                    err_msg=f"result {i}")
+
+
+class _FakeBlas:
+    def __init__(self):
+        self.count, self.history = 2, []
+
+    def get(self):
+        return self.count
+
+    def set(self, count):
+        self.count = count
+        self.history.append(count)
+
+
+def test_matmul_path_by_size(rule_threads, monkeypatch):
+    """Below MATMUL_ONE_THREAD_MIN plain; then one BLAS thread; then split over the threads; from
+    MATMUL_BLAS_THREADS_MIN plain on BLAS's own threads (no section, BLAS's count untouched)."""
+    fake = _FakeBlas()
+    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    monkeypatch.setattr(_threads, "MATMUL_ONE_THREAD_MIN", 100)
+    monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1000)
+    monkeypatch.setattr(_threads, "MATMUL_BLAS_THREADS_MIN", 10000)
+    sections = []
+    real_run = _threads.run
+    monkeypatch.setattr(_threads, "run", lambda task, parts: sections.append(parts) or real_run(task, parts))
+    rng = np.random.default_rng(5)
+    # (M, K, N) -> (BLAS count changes, sections): 99, 960, 9999 and 10000 multiply-adds
+    expected = {(3, 11, 3): ([], []), (8, 12, 10): ([1, 2], []), (9, 101, 11): ([1, 2], [FORCED_PARTS]),
+                (10, 100, 10): ([], [])}
+    for (m, k, n), (history, parts) in expected.items():
+        fake.history.clear()
+        sections.clear()
+        a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+        np.testing.assert_allclose(_threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+        assert (fake.history, sections) == (history, parts), (m, k, n)
+    assert _threads.MATMUL_ONE_THREAD_MIN <= _threads.MATMUL_SPLIT_MIN <= _threads.MATMUL_BLAS_THREADS_MIN
+
+
+def test_unsplit_conv_holds_blas_at_one_thread(rule_threads, monkeypatch):
+    """A convolution below CONV_SPLIT_MIN runs its GEMMs on the calling thread with BLAS at one thread
+    (forward and backward) under the scheme, and leaves BLAS alone with the scheme off."""
+    fake = _FakeBlas()
+    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3))
+    for on, history in ((True, [1, 2, 1, 2]), (False, [])):
+        fake.history.clear()
+        with mdl.using_config(intra_op_parallel=on, conv_algorithm="im2col"):
+            xt = mdl.tensor(x, requires_grad=True)
+            F.conv2d(xt, mdl.tensor(w, requires_grad=True)).sum().backward()
+        assert fake.history == history, on
+    monkeypatch.setattr(_threads, "UNSPLIT_ON_ONE_BLAS_THREAD", False)
+    fake.history.clear()
+    with mdl.using_config(conv_algorithm="im2col"):
+        F.conv2d(mdl.tensor(x, requires_grad=True), mdl.tensor(w)).sum().backward()
+    assert fake.history == []
