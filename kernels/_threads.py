@@ -53,7 +53,7 @@ __all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul"
 CONV_SPLIT_MIN = 1 << 24
 # :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
-# its serial twin on the calling thread (waking a passive OpenMP worker costs more).
+# on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.
 LAUNCH_SPLIT_MIN_BYTES = 1 << 20
 # :func:`unsplit`: an op below its threshold runs its GEMMs on one BLAS thread.
 UNSPLIT_ON_ONE_BLAS_THREAD = True
@@ -170,7 +170,7 @@ def unsplit(array, task):
 
 def launch_splits(args) -> bool:
     """Whether a ``prange`` kernel launched with ``args`` runs on the scheme's T threads: its largest
-    NumPy array argument has at least ``LAUNCH_SPLIT_MIN_BYTES`` (else its serial twin runs)."""
+    NumPy array argument has at least ``LAUNCH_SPLIT_MIN_BYTES`` (else it runs as with the scheme off)."""
     largest = 0
     for arg in args:
         if type(arg) is np.ndarray and arg.nbytes > largest:

@@ -252,8 +252,8 @@ def test_config_field_validated(monkeypatch):
 def test_numba_threads_follow_blas_under_the_scheme():
     """In a fresh process: a kernel launched under the scheme on an array of at least
     ``LAUNCH_SPLIT_MIN_BYTES`` runs on T Numba threads (T = BLAS's count, capped by the CPUs), a smaller
-    launch runs the serial twin and leaves Numba's count alone; off again, the rule of kernels/_numba.py
-    (one thread beside BLAS) is back."""
+    launch on Numba's count from before (one thread beside BLAS, the rule of kernels/_numba.py), as with
+    the scheme off, which restores that count."""
     import os
     import subprocess
     import sys
