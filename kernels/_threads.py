@@ -10,8 +10,8 @@ below decides (its thresholds are the module constants that follow this text):
   batch into ``T`` contiguous ranges of images (:func:`conv_threads`); each
   thread runs im2col -> GEMM -> layout copy (and, backward, the gradient GEMMs
   and col2im) for its own images, with BLAS single-threaded and the Numba
-  kernels in their serial, GIL-free form (:func:`run`). A smaller one runs
-  whole on the calling thread, its GEMMs on one BLAS thread (:func:`unsplit`);
+  kernels in their serial, GIL-free form (:func:`run`). A smaller one runs as
+  with the scheme off (its GEMMs on BLAS's own threads);
 - a linear layer's GEMMs (:func:`matmul`): below ``MATMUL_ONE_THREAD_MIN``
   multiply-adds plain (OpenBLAS keeps them on one thread), then on one BLAS
   thread, from ``MATMUL_SPLIT_MIN`` split over the ``T`` threads (rows or
@@ -33,7 +33,7 @@ single-threaded paths. The thresholds were measured on a 2-core machine
 (``docs/performance.md``, "Session 8: a per-op rule for intra_op_parallel").
 
 Process-wide effects: BLAS is set to one thread (through ``threadpoolctl``)
-while a parallel section or an unsplit op runs and restored to its previous
+while a parallel section or a mid-sized linear GEMM runs and restored to its previous
 count when it ends, also on error; ``T - 1`` daemon worker threads are started
 on first use and kept. Results do not depend on timing: parts are fixed ranges,
 partial sums are combined in part order, and each op's path depends only on its
@@ -50,7 +50,7 @@ import numpy as np
 from minidl import config
 
 __all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section",
-           "conv_threads", "unsplit", "launch_splits", "CONV_SPLIT_MIN", "UNSPLIT_ON_ONE_BLAS_THREAD",
+           "conv_threads", "launch_splits", "CONV_SPLIT_MIN",
            "LAUNCH_SPLIT_MIN_BYTES", "MATMUL_ONE_THREAD_MIN", "MATMUL_SPLIT_MIN", "MATMUL_BLAS_THREADS_MIN"]
 
 # --- the per-op rule: which ops split, and how (see the module docstring) ----------
@@ -61,13 +61,10 @@ __all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul"
 # CIFAR CNN, the Tiny-ImageNet CNN and ResNet-18 is above it; LeNet's second layer
 # at batch 64 (15 M) is below.
 CONV_SPLIT_MIN = 1 << 24
-# :func:`unsplit`: an op below its threshold runs its GEMMs on one BLAS thread, so
-# that no BLAS worker is woken to spin beside minidl's threads in the ops after it.
-UNSPLIT_ON_ONE_BLAS_THREAD = True
 # :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
 # on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.
-LAUNCH_SPLIT_MIN_BYTES = 1 << 20
+LAUNCH_SPLIT_MIN_BYTES = 1 << 22
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
 # beside minidl's threads. A pool handoff costs tens of microseconds (27 us
@@ -171,18 +168,9 @@ def intra_op_threads(array=None) -> int:
 
 def conv_threads(array, macs) -> int:
     """Threads an im2col convolution on ``array`` splits its batch over: :func:`intra_op_threads`
-    when its ``macs`` multiply-adds reach ``CONV_SPLIT_MIN``, else 1 (the convolution's unsplit path)."""
+    when its ``macs`` multiply-adds reach ``CONV_SPLIT_MIN``, else 1 (the scheme-off path)."""
     threads = intra_op_threads(array)
     return threads if threads > 1 and macs >= CONV_SPLIT_MIN else 1
-
-
-def unsplit(array, task):
-    """``task()``, an op's path below the rule's thresholds: under the scheme (T > 1 for ``array``) with
-    BLAS held at one thread (``UNSPLIT_ON_ONE_BLAS_THREAD``), so that its GEMMs wake no BLAS worker to
-    spin beside minidl's threads in the ops that follow; otherwise a plain ``task()``."""
-    if UNSPLIT_ON_ONE_BLAS_THREAD and intra_op_threads(array) > 1:
-        return on_one_blas_thread(task)
-    return task()
 
 
 def launch_splits(args) -> bool:

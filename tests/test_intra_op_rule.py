@@ -91,7 +91,7 @@ def _small_net():
 
 
 # (3, 37): every op below the thresholds; (13, 93): the first layer's kernels launch on the threads
-# (arrays over 1 MB) and the second (im2col) convolution splits its batch (25 M multiply-adds)
+# (arrays over 4 MB) and the second (im2col) convolution splits its batch (25 M multiply-adds)
 @pytest.mark.parametrize("batch, size", [(3, 37), (13, 93)])
 def test_net_results_equal_with_the_scheme_on_and_off(rule_threads, monkeypatch, batch, size):
     """A step of a small net, float64: the scheme on (with its rule) equals the scheme off."""
@@ -151,21 +151,17 @@ def test_matmul_path_by_size(rule_threads, monkeypatch):
     assert _threads.MATMUL_ONE_THREAD_MIN <= _threads.MATMUL_SPLIT_MIN <= _threads.MATMUL_BLAS_THREADS_MIN
 
 
-def test_unsplit_conv_holds_blas_at_one_thread(rule_threads, monkeypatch):
-    """A convolution below CONV_SPLIT_MIN runs its GEMMs on the calling thread with BLAS at one thread
-    (forward and backward) under the scheme, and leaves BLAS alone with the scheme off."""
+def test_small_conv_runs_as_with_the_scheme_off(rule_threads, monkeypatch):
+    """A convolution below CONV_SPLIT_MIN leaves BLAS's thread count alone (its GEMMs on BLAS's own
+    threads, as with the scheme off), forward and backward; one above it sets BLAS to one thread for
+    its parts and restores it, both ways."""
     fake = _FakeBlas()
     monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
     rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((2, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3))
-    for on, history in ((True, [1, 2, 1, 2]), (False, [])):
+    for n, history in ((2, []), (8, [1, 2, 1, 2])):
+        x, w = rng.standard_normal((n, 16, 32, 32)), rng.standard_normal((16, 16, 3, 3))
+        assert (_conv_macs(n, 16, 16, 3, 32, 32) >= _threads.CONV_SPLIT_MIN) == bool(history)
         fake.history.clear()
-        with mdl.using_config(intra_op_parallel=on, conv_algorithm="im2col"):
-            xt = mdl.tensor(x, requires_grad=True)
-            F.conv2d(xt, mdl.tensor(w, requires_grad=True)).sum().backward()
-        assert fake.history == history, on
-    monkeypatch.setattr(_threads, "UNSPLIT_ON_ONE_BLAS_THREAD", False)
-    fake.history.clear()
-    with mdl.using_config(conv_algorithm="im2col"):
-        F.conv2d(mdl.tensor(x, requires_grad=True), mdl.tensor(w)).sum().backward()
-    assert fake.history == []
+        with mdl.using_config(conv_algorithm="im2col"):
+            F.conv2d(mdl.tensor(x, requires_grad=True), mdl.tensor(w, requires_grad=True), padding=1).sum().backward()
+        assert fake.history == history, n

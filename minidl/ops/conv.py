@@ -190,11 +190,17 @@ class Conv2d(Function):
             # budget keeps its columns for the backward pass
             self.x, self.cols = x, None
             self.part_cols = _threads.run(lambda i: self._forward_range(x, b, y, *self.parts[i]), len(self.parts))
+        elif self.chunk >= N:
+            self.cols = kernels.im2col(x, *self.geometry, column_order=self.order)   # (N*P, C*kh*kw)
+            self._forward_gemm(self.cols, b, y)
         else:
-            # the unsplit path: BLAS held at one thread under the scheme (_threads.unsplit); columns
-            # kept for the backward pass when one chunk held the batch, else rebuilt from x
-            self.cols = _threads.unsplit(x, lambda: self._forward_range(x, b, y, 0, N))
-            self.x = x if self.cols is None else None
+            self.x, self.cols = x, None
+            buf = None
+            for n0 in range(0, N, self.chunk):
+                xs = x[n0:n0 + self.chunk]
+                reuse = buf is not None and buf.shape[0] == xs.shape[0] * P
+                buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None, column_order=self.order)
+                self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
         self.x_shape = x.shape
         if self.channels_last:      # (N, P, O) memory seen as (N, O, OH, OW): PyTorch's channels_last
             return y.reshape(N, OH, OW, O).transpose(0, 3, 1, 2)
@@ -268,7 +274,10 @@ class Conv2d(Function):
                                                     need_input=self.needs_input_grad[0],
                                                     need_weight=self.needs_input_grad[1])
             return gx, gw, gb
-        N, O = g.shape[0], self.w.shape[0]
+        xp = get_array_module(g)
+        w, groups = self.w, self.groups
+        O, Cg, kh, kw = w.shape
+        N = g.shape[0]
         g3 = g.reshape(N, O, -1)                                       # (N, O, P)
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
         need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
@@ -278,18 +287,10 @@ class Conv2d(Function):
         if len(self.parts) > 1:
             gx, gw_t = self._backward_ranges(g3, need_x, need_w)
             return gx, self._weight_grad(gw_t) if need_w else None, gb
-        gx, gw_t = _threads.unsplit(g, lambda: self._backward_unsplit(g3, need_x, need_w))
-        return gx, self._weight_grad(gw_t) if need_w else None, gb
-
-    def _backward_unsplit(self, g3, need_x, need_w):
-        """(dx, dW^T) for the whole batch, chunk by chunk, on the calling thread."""
-        O, Cg, kh, kw = self.w.shape
-        N = g3.shape[0]
-        gw_t = get_array_module(g3).empty((self.groups, Cg * kh * kw, O // self.groups), dtype=g3.dtype) \
-            if need_w else None
+        gw_t = xp.empty((groups, Cg * kh * kw, O // groups), dtype=g.dtype) if need_w else None
         gx = None
         if need_x and self.cols is None:
-            gx = kernels.empty_in_layout(self.x_shape, self.x_channels_last, g3)
+            gx = kernels.empty_in_layout(self.x_shape, self.x_channels_last, g)
         for n0 in range(0, N, self.chunk):
             n1 = min(N, n0 + self.chunk)
             cols = self.cols if self.cols is not None else \
@@ -300,7 +301,7 @@ class Conv2d(Function):
                 gx = gx_chunk
             elif need_x:
                 gx[n0:n1] = gx_chunk
-        return gx, gw_t
+        return gx, self._weight_grad(gw_t) if need_w else None, gb
 
     def _weight_grad(self, gw_t):
         """dW (O, C/groups, kh, kw) from dW^T (groups, K, O/groups), K in the columns' order."""
