@@ -165,3 +165,4 @@ def test_small_conv_runs_as_with_the_scheme_off(rule_threads, monkeypatch):
         with mdl.using_config(conv_algorithm="im2col"):
             F.conv2d(mdl.tensor(x, requires_grad=True), mdl.tensor(w, requires_grad=True), padding=1).sum().backward()
         assert fake.history == history, n
+
