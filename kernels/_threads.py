@@ -64,6 +64,8 @@ CONV_SPLIT_MIN = 1 << 24
 # :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
 # on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.
+# LeNet's launches (1.2-3.8 MB at batch 64) on two threads cost its step 2-3%
+# (loaded machine); the TinyVGG's first direct convolutions (4.6-4.9 MB) still split.
 LAUNCH_SPLIT_MIN_BYTES = 1 << 22
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
