@@ -18,7 +18,10 @@ cached under its own name): a thread running one part of a
 ``kernels._threads`` section calls the twin, so parts run side by side without
 nesting Numba's thread pool (which its ``workqueue`` layer does not allow);
 other callers get the parallel kernel, on ``T`` threads while the intra-op
-scheme of ``kernels._threads`` applies.
+scheme of ``kernels._threads`` applies, unless its per-op rule finds the launch
+too small (``kernels._threads.launch_splits``): then on Numba's count from
+before the scheme, as with the scheme off. (Not the serial twin: the twins of
+im2col and col2im measured 1.45x the parallel build's time on one thread.)
 """
 from __future__ import annotations
 
@@ -200,7 +203,10 @@ def _parallel_or_serial(parallel, serial):
     def kernel(*args):
         if _threads.in_section():
             return serial(*args)
-        _threads_for_launch()
+        threads = _threads.intra_op_threads()
+        if threads > 1 and not _threads.launch_splits(args):
+            threads = 1     # the per-op rule (kernels/_threads.py): too small for T threads, run as with the scheme off
+        _threads_for_launch(threads)
         return parallel(*args)
     kernel.parallel, kernel.serial = parallel, serial
     kernel.__name__ = kernel.__qualname__ = parallel.py_func.__name__
@@ -208,14 +214,15 @@ def _parallel_or_serial(parallel, serial):
     return kernel
 
 
-def _threads_for_launch():
+def _threads_for_launch(threads):
     """Set this thread's Numba thread count (a per-thread setting) for the next launch.
 
-    While the intra-op scheme applies: ``T``, remembering the count it replaces;
-    once it no longer does: that count again. Numba is called only on a change.
+    While the intra-op scheme applies (``threads``, the scheme's ``T``, above 1):
+    ``T``, remembering the count it replaces; once it no longer does: that count
+    again. Numba is called only on a change.
     """
     state = _thread_state
-    want = min(_threads.intra_op_threads(), _numba.config.NUMBA_NUM_THREADS)
+    want = min(threads, _numba.config.NUMBA_NUM_THREADS)
     saved = getattr(state, "saved", None)
     if want > 1:
         if saved is None:

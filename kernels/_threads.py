@@ -1,33 +1,43 @@
-"""Intra-op parallelism on the CPU: a small persistent thread pool, and BLAS held at one thread beside it.
+"""Intra-op parallelism on the CPU: a small persistent thread pool, BLAS held at one thread beside it, and
+the per-op rule that decides which ops use it.
 
 With ``minidl.config.intra_op_parallel`` on and BLAS allowed ``T > 1`` threads,
 minidl splits its own work into ``T`` parts instead of leaving the GEMMs to
-BLAS's threads and everything else to one core:
+BLAS's threads and everything else to one core, op by op, as the **per-op rule**
+below decides (its thresholds are the module constants that follow this text):
 
-- a convolution splits its batch into ``T`` contiguous ranges of images; each
+- an im2col convolution of at least ``CONV_SPLIT_MIN`` multiply-adds splits its
+  batch into ``T`` contiguous ranges of images (:func:`conv_threads`); each
   thread runs im2col -> GEMM -> layout copy (and, backward, the gradient GEMMs
   and col2im) for its own images, with BLAS single-threaded and the Numba
-  kernels in their serial, GIL-free form (:func:`run`);
-- a linear layer's large GEMMs split the rows of their left operand or the
-  columns of their right one, whichever packs less per thread; mid-sized ones
-  run on one BLAS thread (:func:`matmul`);
-- the other Numba kernels (pooling, batch-norm statistics, the direct
-  convolutions) run their ``prange`` loops on ``T`` Numba threads
-  (``kernels._numba`` sets the count per launch).
+  kernels in their serial, GIL-free form (:func:`run`). A smaller one runs as
+  with the scheme off (its GEMMs on BLAS's own threads);
+- a linear layer's GEMMs (:func:`matmul`): below ``MATMUL_ONE_THREAD_MIN``
+  multiply-adds plain (OpenBLAS keeps them on one thread), then on one BLAS
+  thread, from ``MATMUL_SPLIT_MIN`` split over the ``T`` threads (rows or
+  columns, whichever packs less per thread), and from ``MATMUL_BLAS_THREADS_MIN``
+  plain on BLAS's own threads, which beat the split on such products;
+- a Numba ``prange`` kernel whose largest array argument has at least
+  ``LAUNCH_SPLIT_MIN_BYTES`` runs on ``T`` Numba threads (:func:`launch_splits`,
+  applied by ``kernels._numba`` at every launch); a smaller one runs as with the
+  scheme off (Numba's own count, one thread beside BLAS).
 
 So OpenBLAS's own worker threads, which spin for about 0.1 s after every
-multi-threaded GEMM, are never woken by minidl's layers and never compete with
-minidl's threads. ``T`` follows the user's BLAS thread count
-(``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``),
-read at every op, capped by Numba's maximum (``NUMBA_NUM_THREADS``). With one
-BLAS thread, no ``threadpoolctl``, a device array, or the field off, nothing
-here runs and the ops take their single-threaded paths.
+multi-threaded GEMM, are woken only by products large enough to pay for it, and
+otherwise never compete with minidl's threads. ``T`` follows the user's BLAS
+thread count (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``,
+``threadpoolctl.threadpool_limits``), read at every op, capped by Numba's maximum
+(``NUMBA_NUM_THREADS``). With one BLAS thread, no ``threadpoolctl``, a device
+array, or the field off, nothing here runs and the ops take their
+single-threaded paths. The thresholds were measured on a 2-core machine
+(``docs/performance.md``, "Session 8: a per-op rule for intra_op_parallel").
 
 Process-wide effects: BLAS is set to one thread (through ``threadpoolctl``)
-while a parallel section runs and restored to its previous count when it
-ends, also on error; ``T - 1`` daemon worker threads are started on first use
-and kept. Results do not depend on timing: parts are fixed ranges, and partial
-sums are combined in part order.
+while a parallel section or a mid-sized linear GEMM runs and restored to its previous
+count when it ends, also on error; ``T - 1`` daemon worker threads are started
+on first use and kept. Results do not depend on timing: parts are fixed ranges,
+partial sums are combined in part order, and each op's path depends only on its
+shapes and the thread count.
 """
 from __future__ import annotations
 
@@ -39,14 +49,38 @@ import numpy as np
 
 from minidl import config
 
-__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section"]
+__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section",
+           "conv_threads", "launch_splits", "CONV_SPLIT_MIN",
+           "LAUNCH_SPLIT_MIN_BYTES", "MATMUL_ONE_THREAD_MIN", "MATMUL_SPLIT_MIN", "MATMUL_BLAS_THREADS_MIN"]
 
+# --- the per-op rule: which ops split, and how (see the module docstring) ----------
+# Measured on the development machine (2 cores), docs/performance.md, session 8.
+#
+# :func:`conv_threads`: an im2col convolution splits its batch from CONV_SPLIT_MIN
+# multiply-adds (N * OH * OW * O * C/groups * kh * kw). Every convolution of the
+# CIFAR CNN, the Tiny-ImageNet CNN and ResNet-18 is above it; LeNet's second layer
+# at batch 64 (15 M) is below.
+CONV_SPLIT_MIN = 1 << 24
+# :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
+# largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
+# on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.
+# LeNet's launches (1.2-3.8 MB at batch 64) on two threads cost its step 2-3%
+# (loaded machine); the TinyVGG's first direct convolutions (4.6-4.9 MB) still split.
+LAUNCH_SPLIT_MIN_BYTES = 1 << 22
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
-# beside minidl's threads. A pool handoff costs tens of microseconds, about a
-# GEMM of 2^22 multiply-adds on one core of the development machine.
+# beside minidl's threads. A pool handoff costs tens of microseconds (27 us
+# measured for an empty two-part section), about a GEMM of 2^22 multiply-adds on
+# one core. In isolation BLAS's own two threads beat the split on every linear
+# layer of the reference nets (0.5-0.6x its time, loaded machine), but their
+# workers then spin for 0.1 s beside the convolutions that follow: the CIFAR
+# CNN's step (linear 64x2048x512, 2^26) took 1.23x the scheme-off time with
+# them and 0.80x split (session 7). Only the MLP's 128x3072x512 products
+# (2^27.6), with no convolution to disturb, gain from them: its step took 1.32x
+# with the split and 1.02x with BLAS's threads. Hence MATMUL_BLAS_THREADS_MIN.
 MATMUL_ONE_THREAD_MIN = 1 << 18
 MATMUL_SPLIT_MIN = 1 << 22
+MATMUL_BLAS_THREADS_MIN = 1 << 27
 
 _local = threading.local()      # .section: this thread runs one part of a parallel section
 
@@ -132,6 +166,23 @@ def intra_op_threads(array=None) -> int:
     if not blas.usable:
         return 1
     return min(blas.get(), _max_threads())
+
+
+def conv_threads(array, macs) -> int:
+    """Threads an im2col convolution on ``array`` splits its batch over: :func:`intra_op_threads`
+    when its ``macs`` multiply-adds reach ``CONV_SPLIT_MIN``, else 1 (the scheme-off path)."""
+    threads = intra_op_threads(array)
+    return threads if threads > 1 and macs >= CONV_SPLIT_MIN else 1
+
+
+def launch_splits(args) -> bool:
+    """Whether a ``prange`` kernel launched with ``args`` runs on the scheme's T threads: its largest
+    NumPy array argument has at least ``LAUNCH_SPLIT_MIN_BYTES`` (else it runs as with the scheme off)."""
+    largest = 0
+    for arg in args:
+        if type(arg) is np.ndarray and arg.nbytes > largest:
+            largest = arg.nbytes
+    return largest >= LAUNCH_SPLIT_MIN_BYTES
 
 
 def parts_of(count, parts):
@@ -253,16 +304,18 @@ def _sequential(task, parts):
 
 
 def matmul(a, b):
-    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N), under the scheme without waking BLAS's threads.
+    """``a @ b`` for 2-D NumPy ``a`` (M, K) and ``b`` (K, N) under the scheme: the per-op rule for linear layers.
 
     - Products below ``MATMUL_ONE_THREAD_MIN`` multiply-adds: a plain ``a @ b``
       (OpenBLAS runs them on one thread by itself).
     - Below ``MATMUL_SPLIT_MIN``: one single-threaded GEMM on the calling thread
       (a handoff to the pool costs more than half of such a product).
-    - Larger: one single-threaded GEMM per thread, each on a fixed range of the
-      rows of ``a`` when M > N, else of the columns of ``b``, so that each
-      thread packs only its share of the larger operand (a row split made
-      every thread pack all of a wide ``b``: the MLP's 3072x512 weight).
+    - Below ``MATMUL_BLAS_THREADS_MIN``: one single-threaded GEMM per thread,
+      each on a fixed range of the rows of ``a`` when M > N, else of the columns
+      of ``b``, so that each thread packs only its share of the larger operand
+      (a row split made every thread pack all of a wide ``b``).
+    - From ``MATMUL_BLAS_THREADS_MIN``: a plain ``a @ b`` on BLAS's own threads,
+      which share their packed panels (the MLP's 128x3072x512 products).
 
     Each thread writes its own block of the result, so the result does not
     depend on timing. Other shapes and device arrays are a plain ``a @ b``.
@@ -272,7 +325,7 @@ def matmul(a, b):
         return a @ b
     m, n = a.shape[0], b.shape[1]
     macs = m * a.shape[1] * n
-    if macs < MATMUL_ONE_THREAD_MIN:
+    if macs < MATMUL_ONE_THREAD_MIN or macs >= MATMUL_BLAS_THREADS_MIN:
         return a @ b
     split_rows = m > n
     ranges = parts_of(m if split_rows else n, threads)

@@ -115,8 +115,9 @@ _FIELDS = [
     Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", False, "bool",
           "with BLAS allowed T > 1 threads: im2col convolutions split their batch, Winograd ones their 16 "
           "frequency GEMMs, and linear layers their large GEMMs (rows or columns) over T threads of minidl's "
-          "own (BLAS on one thread meanwhile), and the Numba kernels run on T threads (kernels/_threads.py); "
-          "otherwise BLAS alone uses the threads"),
+          "own (BLAS on one thread meanwhile), and the Numba kernels run on T threads, each op as the per-op rule "
+          "of kernels/_threads.py decides (small ops as with the field off, the largest linear GEMMs on BLAS's "
+          "threads); otherwise BLAS alone uses the threads"),
     Field("omp_passive_wait", "MINIDL_OMP_PASSIVE_WAIT", True, "bool",
           "set OMP_WAIT_POLICY=PASSIVE (when unset) before Numba's thread pool starts"),
     Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",

@@ -37,10 +37,15 @@ FORCED_PARTS = 3
 
 @pytest.fixture
 def force_parts(monkeypatch):
-    """``config.intra_op_parallel`` on with ``FORCED_PARTS`` threads, whatever BLAS's count here."""
+    """``config.intra_op_parallel`` on with ``FORCED_PARTS`` threads, whatever BLAS's count here, and the
+    per-op rule's size thresholds at zero, so that the small test shapes split too (``rule_threads`` in
+    test_intra_op_rule.py keeps them)."""
     import minidl
     from minidl import config
     from minidl.kernels import _threads
+
+    monkeypatch.setattr(_threads, "CONV_SPLIT_MIN", 0)
+    monkeypatch.setattr(_threads, "LAUNCH_SPLIT_MIN_BYTES", 0)
 
     def forced(array=None):
         if not config.intra_op_parallel or _threads.in_section():

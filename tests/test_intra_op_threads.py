@@ -250,8 +250,10 @@ def test_config_field_validated(monkeypatch):
 
 
 def test_numba_threads_follow_blas_under_the_scheme():
-    """In a fresh process: a kernel launched under the scheme runs on T Numba threads (T = BLAS's count,
-    capped by the CPUs); off again, the rule of kernels/_numba.py (one thread beside BLAS) is back."""
+    """In a fresh process: a kernel launched under the scheme on an array of at least
+    ``LAUNCH_SPLIT_MIN_BYTES`` runs on T Numba threads (T = BLAS's count, capped by the CPUs), a smaller
+    launch on Numba's count from before (one thread beside BLAS, the rule of kernels/_numba.py), as with
+    the scheme off, which restores that count."""
     import os
     import subprocess
     import sys
@@ -261,11 +263,15 @@ def test_numba_threads_follow_blas_under_the_scheme():
     env["OPENBLAS_NUM_THREADS"] = "2"
     env["MINIDL_INTRA_OP_PARALLEL"] = "1"     # the scheme is off by default
     code = ("import numpy as np, numba, minidl, minidl.kernels as K; from minidl.kernels import _threads; "
-            "x = np.ones((1, 1, 2, 2), np.float32); K.im2col(x, 1, 1, 0, 1); on = numba.get_num_threads(); "
+            "small = np.ones((1, 1, 2, 2), np.float32); K.im2col(small, 1, 1, 0, 1); "
+            "small_on = numba.get_num_threads(); "
+            "x = np.ones((1, 1, 512, _threads.LAUNCH_SPLIT_MIN_BYTES // 2048), np.float32); "
+            "K.im2col(x, 1, 1, 0, 1); on = numba.get_num_threads(); "
             "minidl.config.intra_op_parallel = False; K.im2col(x, 1, 1, 0, 1); "
-            "print(on, numba.get_num_threads(), _threads.intra_op_threads(x), _threads._max_threads())")
+            "print(small_on, on, numba.get_num_threads(), _threads.intra_op_threads(x), _threads._max_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout.split()
-    on, off, intra_off, cap = map(int, out)
+    small_on, on, off, intra_off, cap = map(int, out)
     assert intra_off == 1 and off == 1
+    assert small_on == 1
     assert on == min(2, cap)

@@ -183,7 +183,8 @@ class Conv2d(Function):
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
         self.chunk = max(1, min(N, _im2col_budget_bytes(x) // max(bytes_per_image, 1)))
         y = xp.empty((N, P, O) if self.channels_last else (N, O, P), dtype=x.dtype)
-        self.parts = _threads.parts_of(N, _threads.intra_op_threads(x))
+        # the per-op rule (kernels/_threads.py): the batch splits only for enough multiply-adds
+        self.parts = _threads.parts_of(N, _threads.conv_threads(x, N * P * O * Cg * kh * kw))
         if len(self.parts) > 1:
             # one contiguous range of images per thread (kernels/_threads.py); a range that fits the
             # budget keeps its columns for the backward pass
