@@ -112,7 +112,7 @@ _FIELDS = [
     Field("keep_numba_threads", "MINIDL_KEEP_NUMBA_THREADS", False, "bool",
           "keep Numba's thread count when its CPU kernels load (otherwise one thread while BLAS "
           "may spin on several)"),
-    Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", False, "bool",
+    Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", True, "bool",
           "with BLAS allowed T > 1 threads: im2col convolutions split their batch, Winograd ones their 16 "
           "frequency GEMMs, and linear layers their large GEMMs (rows or columns) over T threads of minidl's "
           "own (BLAS on one thread meanwhile), and the Numba kernels run on T threads, each op as the per-op rule "
