@@ -25,13 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_train  # noqa: E402
 
 
-def ab_net(net, field, values, steps, warmup, settle=0.0):
-    """Alternate ``field`` over ``values`` step by step on ``net``; return {value: [seconds per step]}.
-
-    ``settle``: seconds to sleep, untimed, before each step, so that threads a
-    step left busy (OpenBLAS's workers spin for about 0.1 s after a GEMM) do
-    not run into the next one, which may be the other value's.
-    """
+def training_step(net):
+    """One seeded model of ``net`` with Adam and a fixed batch; returns ``step()``, one training step."""
     import minidl as mdl
     import minidl.nn as nn
     import minidl.nn.functional as F
@@ -48,6 +43,21 @@ def ab_net(net, field, values, steps, warmup, settle=0.0):
         opt.zero_grad()
         F.cross_entropy(model(x), y).backward()
         opt.step()
+    return step
+
+
+def ab_net(net, field, values, steps, warmup, settle=0.0):
+    """Alternate ``field`` over ``values`` step by step on ``net``; return {value: [seconds per step]}.
+
+    ``settle``: seconds to sleep, untimed, before each step, so that threads a
+    step left busy (OpenBLAS's workers spin for about 0.1 s after a GEMM) do
+    not run into the next one, which may be the other value's. Fields that
+    change thread counts leak state from one value's step into the next
+    either way: measure those in separate processes too
+    (``docs/performance.md``, "Session 8 after merging").
+    """
+    import minidl as mdl
+    step = training_step(net)
 
     times = {v: [] for v in values}
     for i in range(warmup + steps):

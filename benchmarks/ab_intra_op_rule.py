@@ -22,9 +22,8 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ab_config  # noqa: E402
 import bench_train  # noqa: E402
 
 
@@ -57,17 +56,7 @@ def applied(settings):
 
 def ab_net(net, variants, steps, warmup, settle):
     """Alternate ``variants`` step by step on ``net``; return one list of step times (s) per variant."""
-    import minidl as mdl
-    import minidl.nn as nn
-    import minidl.nn.functional as F
-    import minidl.optim as optim
-    shape, batch, classes, _ = bench_train.NETS[net]
-    mdl.manual_seed(0)
-    rng = np.random.default_rng(0)
-    model = bench_train.build(net, nn, F)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    x = mdl.tensor(rng.standard_normal((batch,) + shape).astype(np.float32))
-    y = mdl.tensor(rng.integers(0, classes, batch))
+    step = ab_config.training_step(net)
     times = [[] for _ in variants]
     for i in range(warmup + steps):
         for j, settings in enumerate(variants):
@@ -75,9 +64,7 @@ def ab_net(net, variants, steps, warmup, settle):
                 if settle:
                     time.sleep(settle)
                 t0 = time.perf_counter()
-                opt.zero_grad()
-                F.cross_entropy(model(x), y).backward()
-                opt.step()
+                step()
                 if i >= warmup:
                     times[j].append(time.perf_counter() - t0)
     return times

@@ -54,3 +54,26 @@ def force_parts(monkeypatch):
     monkeypatch.setattr(_threads, "intra_op_threads", forced)
     with minidl.using_config(intra_op_parallel=True):
         yield
+
+
+class FakeBlas:
+    """Stands in for BLAS's thread control in ``kernels._threads``: ``count`` threads, every ``set`` logged."""
+
+    def __init__(self):
+        self.count, self.history = 2, []
+
+    def get(self):
+        return self.count
+
+    def set(self, count):
+        self.count = count
+        self.history.append(count)
+
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    """A :class:`FakeBlas` (2 threads) installed as ``kernels._threads``' BLAS control."""
+    from minidl.kernels import _threads
+    fake = FakeBlas()
+    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    return fake

@@ -115,23 +115,10 @@ def test_net_results_equal_with_the_scheme_on_and_off(rule_threads, monkeypatch,
                                    err_msg=f"result {i}")
 
 
-class _FakeBlas:
-    def __init__(self):
-        self.count, self.history = 2, []
-
-    def get(self):
-        return self.count
-
-    def set(self, count):
-        self.count = count
-        self.history.append(count)
-
-
-def test_matmul_path_by_size(rule_threads, monkeypatch):
+def test_matmul_path_by_size(rule_threads, monkeypatch, fake_blas):
     """Below MATMUL_ONE_THREAD_MIN plain; then one BLAS thread; then split over the threads; from
     MATMUL_BLAS_THREADS_MIN plain on BLAS's own threads (no section, BLAS's count untouched)."""
-    fake = _FakeBlas()
-    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    fake = fake_blas
     monkeypatch.setattr(_threads, "MATMUL_ONE_THREAD_MIN", 100)
     monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 1000)
     monkeypatch.setattr(_threads, "MATMUL_BLAS_THREADS_MIN", 10000)
@@ -151,12 +138,11 @@ def test_matmul_path_by_size(rule_threads, monkeypatch):
     assert _threads.MATMUL_ONE_THREAD_MIN <= _threads.MATMUL_SPLIT_MIN <= _threads.MATMUL_BLAS_THREADS_MIN
 
 
-def test_small_conv_runs_as_with_the_scheme_off(rule_threads, monkeypatch):
+def test_small_conv_runs_as_with_the_scheme_off(rule_threads, monkeypatch, fake_blas):
     """A convolution below CONV_SPLIT_MIN leaves BLAS's thread count alone (its GEMMs on BLAS's own
     threads, as with the scheme off), forward and backward; one above it sets BLAS to one thread for
     its parts and restores it, both ways."""
-    fake = _FakeBlas()
-    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+    fake = fake_blas
     rng = np.random.default_rng(4)
     for n, history in ((2, []), (8, [1, 2, 1, 2])):
         x, w = rng.standard_normal((n, 16, 32, 32)), rng.standard_normal((16, 16, 3, 3))

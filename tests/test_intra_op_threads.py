@@ -142,21 +142,8 @@ def test_matmul_split_side_follows_the_larger_operand(force_parts, split_everyth
     assert sorted(seen) == [((10, 4), (4, 8))] * PARTS
 
 
-class _FakeBlas:
-    def __init__(self):
-        self.count, self.history = 2, []
-
-    def get(self):
-        return self.count
-
-    def set(self, count):
-        self.count = count
-        self.history.append(count)
-
-
-def test_mid_sized_matmul_runs_on_one_blas_thread(force_parts, monkeypatch):
-    fake = _FakeBlas()
-    monkeypatch.setattr(_threads, "_blas_control", lambda: fake)
+def test_mid_sized_matmul_runs_on_one_blas_thread(force_parts, monkeypatch, fake_blas):
+    fake = fake_blas
     monkeypatch.setattr(_threads, "MATMUL_ONE_THREAD_MIN", 1)
     monkeypatch.setattr(_threads, "MATMUL_SPLIT_MIN", 10 ** 9)
     seen = []
