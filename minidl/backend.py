@@ -282,6 +282,12 @@ def get_array_module(array):
 array_module = get_array_module
 
 
+def owns_writable_memory(array) -> bool:
+    """Whether ``array`` owns its buffer and may be written (CuPy arrays have no read-only flag)."""
+    flags = array.flags
+    return bool(getattr(flags, "owndata", False) and getattr(flags, "writeable", True))
+
+
 def is_device_array(value) -> bool:
     """True for an array in GPU memory (a CuPy array, or anything exposing ``__cuda_array_interface__``)."""
     return hasattr(value, "__cuda_array_interface__")

@@ -119,3 +119,22 @@ def test_device_as_a_context_manager_sets_the_default_device():
             with mdl.device("cuda"):
                 mdl.zeros(2)
         assert mdl.get_default_device() == mdl.device("cpu")
+
+
+def test_owns_writable_memory():
+    """The autograd engine stores a leaf gradient without a copy only when it owns a writable buffer."""
+    import numpy as np
+
+    from minidl.backend import owns_writable_memory
+    a = np.zeros(4)
+    assert owns_writable_memory(a)
+    assert not owns_writable_memory(a[1:])              # a view
+    a.flags.writeable = False
+    assert not owns_writable_memory(a)
+
+    class DeviceFlags:                                  # CuPy's flags: no ``writeable`` field
+        owndata = True
+
+    class DeviceArray:
+        flags = DeviceFlags()
+    assert owns_writable_memory(DeviceArray())

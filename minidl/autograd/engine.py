@@ -17,6 +17,7 @@ the measurements behind it, in docs/architecture.md.
 """
 from __future__ import annotations
 
+from ..backend import owns_writable_memory
 from . import anomaly_mode
 from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
@@ -290,9 +291,7 @@ def _unshared(g, stored, create_graph):
     """A copy of the array ``g`` when it may be shared with another result or not owned."""
     if create_graph:
         return g
-    # CuPy's flags have no ``writeable``: its arrays always are.
-    owns = getattr(g.flags, "owndata", False) and getattr(g.flags, "writeable", True)
-    if not owns or id(g) in stored:
+    if not owns_writable_memory(g) or id(g) in stored:
         g = g.copy()
     stored.add(id(g))
     return g
