@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import json
 import math
+import os
 import random
 import threading
 
@@ -328,6 +329,46 @@ def current_stream_pointer(array):
     if _cupy is None or not isinstance(array, _cupy.ndarray):
         return None
     return _cupy.cuda.get_current_stream().ptr
+
+
+def current_gpu_index() -> int:
+    """The index of CuPy's current CUDA device."""
+    return int(_cupy.cuda.runtime.getDevice())
+
+
+def gpu_compute_capability() -> tuple:
+    """``(major, minor)`` compute capability of CuPy's current CUDA device, e.g. ``(9, 0)``."""
+    return divmod(int(_cupy.cuda.Device().compute_capability), 10)
+
+
+def load_ptx_kernel(ptx: str, entry: str):
+    """Load PTX text on the current CUDA device and return kernel ``entry`` as a launcher.
+
+    The launcher is CuPy's ``Function``: ``f(grid, block, args)`` launches on
+    CuPy's current stream; ``args`` are device arrays (passed as pointers) and
+    NumPy scalars (passed by value, their own size). The PTX goes through a
+    temporary file named by its hash, since CuPy loads PTX from a path.
+    """
+    import hashlib
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, hashlib.sha1(ptx.encode()).hexdigest() + ".ptx")
+        with open(path, "w") as f:
+            f.write(ptx)
+        return _cupy.RawModule(path=path).get_function(entry).kernel
+
+
+def elementwise_kernel(in_params: str, out_params: str, operation: str, name: str, options=()):
+    """A CuPy ``ElementwiseKernel`` (CUDA C ``operation`` run once per element); cached by its arguments."""
+    key = (in_params, out_params, operation, name, tuple(options))
+    kernel = _elementwise_kernels.get(key)
+    if kernel is None:
+        kernel = _elementwise_kernels[key] = _cupy.ElementwiseKernel(in_params, out_params, operation, name,
+                                                                     options=tuple(options))
+    return kernel
+
+
+_elementwise_kernels = {}
 
 
 def device_of(array) -> Device:

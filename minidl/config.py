@@ -94,6 +94,11 @@ _FIELDS = [
     Field("gpu_im2col_budget_mb", "MINIDL_GPU_IM2COL_BUDGET_MB", 1024.0, "positive",
           "im2col_budget_mb for device (CuPy) arrays: there the cost of a chunk is its kernel launches "
           "(each about 0.15 ms from Python), not cache misses, so the whole batch goes at once"),
+    Field("cuda_launch", "MINIDL_CUDA_LAUNCH", "ptx", "choice",
+          "how the CUDA kernels (written with numba.cuda) launch on a device: 'ptx' compiles each to PTX "
+          "with Numba once and launches it through the GPU array library's driver binding (microseconds "
+          "per launch); 'numba' through Numba's dispatcher (about 0.15 ms of Python per launch)",
+          choices=("ptx", "numba")),
     Field("fuse_conv_bias", "MINIDL_FUSE_CONV_BIAS", True, "bool",
           "direct-convolution layers add the bias, and sum its gradient, inside their kernels' passes "
           "(otherwise a separate y += b and dy.sum((0, 2, 3)))"),

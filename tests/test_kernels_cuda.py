@@ -225,6 +225,44 @@ def test_cuda_kernels_compile_to_ptx(ptx):
             assert ".f64" not in text, f"{name} float32 kernel uses float64 arithmetic"
 
 
+def test_ptx_kernel_arguments_follow_numba_abi(ptx):
+    """PtxKernel lays out each kernel's arguments as the PTX entry declares them: a 1-D array as
+    Numba's seven array fields (in its data model's order), int64 as 8 bytes, bool as 1."""
+    import re
+
+    from numba import types
+    from numba.core.datamodel import default_manager
+
+    from minidl.kernels import _cuda, channel_stats, pooling, unfold
+    fields = default_manager.lookup(types.Array(types.float32, 1, "C"))._fields
+    assert fields == ("meminfo", "parent", "nitems", "itemsize", "data", "shape", "strides")
+    seen = set()
+    for family in (unfold, pooling, channel_stats):
+        for ftype in (np.float32, np.float64):
+            signatures = family._cuda_signatures(ftype)
+            for name, fn in _cuda._bind(family._cuda_sources)(ftype).items():
+                kernel = _cuda.PtxKernel(fn, signatures[name])
+                text, entry = kernel.ptx((9, 0))
+                assert entry in text and name in entry
+                header = text[text.index(".entry"):text.index(")", text.index(".entry"))]
+                declared = [int(bits) // 8 for bits in re.findall(r"\.param \.[usb](\d+)", header)]
+                arrays = [np.arange(5, dtype=ftype) for _ in kernel.kinds]
+                args = [a if kind == "array" else 3 for kind, a in zip(kernel.kinds, arrays)]
+                flat = kernel.arguments(args)
+                passed = [8 if isinstance(a, np.ndarray) else a.itemsize for a in flat]
+                assert passed == declared, name
+                first = kernel.kinds.index("array")
+                offset = sum(1 if kind != "array" else 7 for kind in kernel.kinds[:first])
+                meminfo, parent, nitems, itemsize, data, shape, stride = flat[offset:offset + 7]
+                assert (meminfo, parent, nitems, shape) == (0, 0, 5, 5)
+                assert itemsize == stride == np.dtype(ftype).itemsize and data is args[first]
+                seen.add(name)
+    assert len(seen) == 10
+    with pytest.raises(TypeError, match="im2col takes 16 arguments, got 1"):
+        _cuda.PtxKernel(unfold._cuda_sources(np.float32)["im2col"],
+                        unfold._cuda_signatures(np.float32)["im2col"]).arguments([1])
+
+
 def _ptxas():
     found = shutil.which("ptxas")
     if found:
@@ -306,6 +344,41 @@ def test_launch_problem_without_a_device(monkeypatch):
     assert _cuda.launch_problem() == "numba.cuda.is_available() is False"
 
 
+def test_failed_ptx_launch_falls_back_to_numba_dispatch(monkeypatch):
+    """When the PTX-through-CuPy probe fails but Numba's dispatcher works, kernels launch through
+    Numba, with one warning that names the cause."""
+    from numba import config as numba_config
+
+    import minidl
+    from minidl.kernels import _cuda
+
+    class Available(_BrokenNumbaCuda):
+        @staticmethod
+        def is_available():
+            return True
+
+    def broken_ptx():
+        raise RuntimeError("CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the provided PTX was compiled with an "
+                           "unsupported toolchain.\nsecond line")
+
+    monkeypatch.setattr(numba_config, "ENABLE_CUDASIM", False)
+    monkeypatch.setattr(_cuda, "cuda", Available)
+    monkeypatch.setattr(_cuda, "_ptx_problem", None)
+    monkeypatch.setattr(_cuda, "_ptx_probe", broken_ptx)
+    monkeypatch.setattr(_cuda, "_numba_probe", lambda: [1.0, 2.0, 3.0, 4.0])
+    with minidl.config.using(cuda_launch="ptx"):
+        assert _cuda._ptx_launch()
+        with pytest.warns(RuntimeWarning, match="through CuPy failed .*UNSUPPORTED_PTX_VERSION.*Numba's dispatcher"):
+            assert _cuda.launch_problem() is None
+        assert not _cuda._ptx_launch()
+        assert _cuda._ptx_problem.endswith("unsupported toolchain.")
+    monkeypatch.setattr(_cuda, "_ptx_problem", None)
+    monkeypatch.setattr(_cuda, "_numba_probe", lambda: [0.0, 0.0, 0.0, 0.0])
+    with minidl.config.using(cuda_launch="numba"):
+        assert not _cuda._ptx_launch()
+        assert _cuda.launch_problem() == "a test kernel ran but wrote wrong values"
+
+
 # --- on a real GPU ------------------------------------------------------------
 
 def _cupy():
@@ -316,13 +389,21 @@ def _cupy():
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("launch", ["ptx", "numba"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_gpu_dispatch_matches_cpu(dtype):
+def test_gpu_dispatch_matches_cpu(dtype, launch):
     cp = _cupy()
+    import minidl
     import minidl.kernels as K
     from minidl.kernels import _cuda
     from minidl.kernels._dispatch import gpu_implementation
     assert gpu_implementation() == "cuda", _cuda.launch_problem()
+    with minidl.config.using(cuda_launch=launch):
+        assert _cuda._ptx_launch() == (launch == "ptx"), _cuda._ptx_problem
+        _check_gpu_kernels(cp, K, dtype)
+
+
+def _check_gpu_kernels(cp, K, dtype):
     for i, (shape, k, s, p, d) in enumerate(CONV_CASES):
         x = rand(shape, dtype, seed=i)
         cols = K.im2col(cp.asarray(x), k, s, p, d)
