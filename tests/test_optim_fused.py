@@ -117,3 +117,38 @@ def test_adam_with_a_strided_gradient_and_amsgrad_still_matches():
                     opt.step()
             results.append(w.detach().numpy())
         np.testing.assert_array_equal(results[0], results[1])
+
+
+def _run_on_device(make_opt, dtype, steps=4, seed=0):
+    """As :func:`_run`, with the parameters and gradients on the GPU."""
+    rng = np.random.default_rng(seed)
+    params = [mdl.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True, device="cuda") for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
+    opt = make_opt(params)
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = mdl.tensor(g, device="cuda")
+        opt.step()
+    return [p.detach().cpu().numpy().copy() for p in params]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(SGD_CASES))
+def test_fused_gpu_update_is_bitwise_the_numpy_update(case, dtype, monkeypatch):
+    """On a device, Adam and SGD with momentum take one elementwise kernel per parameter
+    (minidl/optim/_fused_gpu.py), with the NumPy code's results bit for bit."""
+    if not mdl.cuda.is_available():
+        pytest.skip("needs a CUDA device and CuPy")
+    from minidl.optim import _fused_gpu
+    calls = []
+    for name in ("adam_step", "sgd_momentum_step"):
+        real = getattr(_fused_gpu, name)
+        monkeypatch.setattr(_fused_gpu, name, lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k))
+    make = CASES.get(case) or SGD_CASES[case]
+    fused = _run_on_device(make, dtype)
+    assert len(calls) == 4 * len(SHAPES)
+    reference, _ = _run(make, dtype, "numpy")
+    for a, b in zip(fused, reference):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)

@@ -15,8 +15,9 @@ that on odd sizes, float32 and float64, with weight decay (L2 and decoupled),
 dampening, Nesterov and ``maximize``.
 
 They are used for NumPy arrays when ``minidl.config.cpu_kernels`` is
-``"numba"`` (the default); with ``"numpy"``, for CuPy arrays, amsgrad, SGD
-without momentum or arrays that are not contiguous, the NumPy code (the
+``"numba"`` (the default); device arrays go to the CUDA versions in
+``_fused_gpu.py``. For amsgrad, SGD without momentum, mixed dtypes or arrays
+that are not contiguous, and with ``"numpy"`` on the CPU, the NumPy code (the
 reference) runs.
 """
 from __future__ import annotations
@@ -25,7 +26,9 @@ import math
 
 import numpy as np
 
+from minidl import backend
 from minidl.kernels import _dispatch, _numba
+from minidl.optim import _fused_gpu
 
 __all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
 
@@ -101,12 +104,16 @@ def _compile():
 
 
 def adam_applies(param, grad, state, amsgrad) -> bool:
-    """Whether :func:`adam_step` can update ``param`` (NumPy, Numba kernels on, one float dtype, contiguous)."""
+    """Whether :func:`adam_step` can update ``param`` (one float dtype, contiguous; on the CPU the
+    Numba kernels on)."""
     return not amsgrad and _fusable(param, grad, state["exp_avg"], state["exp_avg_sq"])
 
 
 def _fusable(param, *arrays) -> bool:
-    """NumPy float32/float64 arrays of one dtype, C-contiguous, the Numba kernels on."""
+    """NumPy float32/float64 arrays of one dtype, C-contiguous, the Numba kernels on; or device
+    arrays that ``_fused_gpu`` can update."""
+    if backend.is_device_array(param):
+        return _fused_gpu.fusable(param, *arrays)
     if type(param) is not np.ndarray or _dispatch.implementation(param) != "numba":
         return False
     dtype = param.dtype
@@ -123,14 +130,18 @@ def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay, decoupled
 
     ``state["step"]`` must already count this step. Same results as adam.py's NumPy code.
     """
-    if not _numba_compiled:
-        _compile()
     step = state["step"]
     decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0
     l2 = weight_decay if not decoupled else 0.0
+    hyper = (beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2 ** step), eps, lr / (1 - beta1 ** step),
+             -1.0 if maximize else 1.0, l2, decay)
+    if backend.is_device_array(param):
+        _fused_gpu.adam_step(param, grad, state["exp_avg"], state["exp_avg_sq"], hyper)
+        return
+    if not _numba_compiled:
+        _compile()
     # each value rounded to the array's dtype, as NumPy rounds a Python float next to an array
-    h = np.array((beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2 ** step), eps, lr / (1 - beta1 ** step),
-                  -1.0 if maximize else 1.0, l2, decay), dtype=param.dtype)
+    h = np.array(hyper, dtype=param.dtype)
     _adam_kernel(param.reshape(-1), grad.reshape(-1), state["exp_avg"].reshape(-1),
                  state["exp_avg_sq"].reshape(-1), h)
 
@@ -148,11 +159,15 @@ def sgd_momentum_step(param, grad, state, lr, momentum, dampening, weight_decay,
 
     The buffer is created (as the first gradient) when ``state`` has none. Same results as sgd.py's NumPy code.
     """
-    if not _numba_compiled:
-        _compile()
     buf = state.get("momentum_buffer")
     first = buf is None
     if first:
-        buf = state["momentum_buffer"] = np.empty_like(param)
-    h = np.array((momentum, 1 - dampening, lr, -1.0 if maximize else 1.0, weight_decay), dtype=param.dtype)
+        buf = state["momentum_buffer"] = backend.get_array_module(param).empty_like(param)
+    hyper = (momentum, 1 - dampening, lr, -1.0 if maximize else 1.0, weight_decay)
+    if backend.is_device_array(param):
+        _fused_gpu.sgd_momentum_step(param, grad, buf, hyper, first, bool(nesterov))
+        return
+    if not _numba_compiled:
+        _compile()
+    h = np.array(hyper, dtype=param.dtype)
     _sgd_momentum_kernel(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), h, first, bool(nesterov))
