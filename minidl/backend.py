@@ -275,8 +275,10 @@ def device_or_default(device) -> Device:
 
 def get_array_module(array):
     """Return ``numpy`` or ``cupy``: the module that owns ``array``."""
-    if isinstance(array, np.ndarray) or _cupy is None:
+    if _cupy is None or isinstance(array, np.ndarray):
         return np
+    if isinstance(array, _cupy.ndarray):    # the common case on a GPU, without CuPy's general lookup
+        return _cupy
     return _cupy.get_array_module(array)
 
 
@@ -291,6 +293,11 @@ def owns_writable_memory(array) -> bool:
 
 def is_device_array(value) -> bool:
     """True for an array in GPU memory (a CuPy array, or anything exposing ``__cuda_array_interface__``)."""
+    if isinstance(value, np.ndarray):
+        return False
+    if _cupy is not None and isinstance(value, _cupy.ndarray):
+        return True
+    # CuPy builds the interface dict on every access; only other array types get here
     return hasattr(value, "__cuda_array_interface__")
 
 

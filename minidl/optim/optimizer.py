@@ -117,11 +117,10 @@ def _store_state(state, raw, scalar_keys):
     for key, value in raw.items():
         old = state.get(key)
         kind = type(value)
-        # the two cases of every step, tested first: a buffer updated in place, a counter
-        if kind is np.ndarray:
-            if type(old) is Tensor and old.array is value:
-                continue
-        elif (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
+        # the two cases of every step, tested first: a buffer updated in place (host or device), a counter
+        if type(old) is Tensor and old.array is value:
+            continue
+        if (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
             scalar = old.array
             if type(scalar) is np.ndarray and scalar.ndim == 0 and scalar.dtype.kind == "f":
                 scalar[()] = value     # PyTorch's in-place ``state_steps += 1``
@@ -249,16 +248,17 @@ class Optimizer:
     def _sync_state(self, p, state: dict) -> None:
         """Move ``state``'s arrays to ``p``'s device and floating dtype (after ``model.to``)."""
         data = p.array
-        if type(data) is np.ndarray:   # the common case, checked without the backend calls: nothing to move
-            dtype = data.dtype
-            for value in state.values():
-                if type(value) is np.ndarray:
-                    if value.dtype != dtype and value.dtype.kind == "f":
-                        break
-                elif type(value) is not int and _is_array(value):
+        kind, dtype = type(data), data.dtype
+        # the common case, checked without the backend calls: every array already of the parameter's
+        # array type (host or device) and floating dtype, nothing to move
+        for value in state.values():
+            if type(value) is kind:
+                if value.dtype != dtype and value.dtype.kind == "f":
                     break
-            else:
-                return
+            elif type(value) is not int and type(value) is not float and _is_array(value):
+                break
+        else:
+            return
         xp = backend.get_array_module(p.array)
         for key, value in state.items():
             if not _is_array(value):
