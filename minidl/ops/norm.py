@@ -13,6 +13,7 @@ from __future__ import annotations
 from .. import kernels
 from ..autograd import Function
 from ..backend import get_array_module
+from . import _norm_gpu
 from ._guards import check_float_input, empty_batch
 
 __all__ = ["batch_norm"]
@@ -50,6 +51,14 @@ class BatchNorm(Function):
                 if m == 1:
                     raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                                      f"got input of shape {x.shape}")
+                if _norm_gpu.fusable(mean, var, weight, bias, running_mean, running_var):
+                    # the same arithmetic as below, one launch (_norm_gpu.py)
+                    scale, shift, invstd, xshift = _norm_gpu.train_constants(
+                        mean, var, weight, bias, running_mean, running_var, eps, momentum, m)
+                    y = kernels.channel_affine(x4, scale, shift)
+                    self.scale, self.shape, self.eps = scale, x.shape, eps
+                    self.xhat = kernels.channel_affine(x4, invstd, xshift)
+                    return y.reshape(x.shape)
                 mom = running_mean.dtype.type(momentum)
                 running_mean *= 1 - mom
                 running_mean += mom * mean.astype(running_mean.dtype, copy=False)
@@ -57,9 +66,12 @@ class BatchNorm(Function):
                 running_var += mom * (var * dt(m / (m - 1))).astype(running_var.dtype, copy=False)
         else:
             mean, var = running_mean.astype(x.dtype, copy=False), running_var.astype(x.dtype, copy=False)
-        invstd = 1 / xp.sqrt(var + dt(eps))
-        scale = invstd if weight is None else invstd * weight
-        shift = -mean * scale if bias is None else bias - mean * scale
+        if _norm_gpu.fusable(mean, var, weight, bias):
+            scale, shift, invstd = _norm_gpu.eval_constants(mean, var, weight, bias, eps)
+        else:
+            invstd = 1 / xp.sqrt(var + dt(eps))
+            scale = invstd if weight is None else invstd * weight
+            shift = -mean * scale if bias is None else bias - mean * scale
         y = kernels.channel_affine(x4, scale, shift)
         self.scale, self.shape, self.eps = scale, x.shape, eps
         if self.use_batch:
@@ -81,8 +93,11 @@ class BatchNorm(Function):
             if need_x:
                 m = g.size // g.shape[1]
                 # dx = scale * (g - sum(g)/M - x_hat * sum(g * x_hat)/M)
-                gx = kernels.channel_combine(g4, xhat, self.scale, -self.scale * sum_gx / m,
-                                             -self.scale * sum_g / m).reshape(self.shape)
+                if _norm_gpu.fusable(self.scale, sum_gx, sum_g):
+                    beta, gamma = _norm_gpu.input_grad_coefficients(self.scale, sum_gx, sum_g, m)
+                else:
+                    beta, gamma = -self.scale * sum_gx / m, -self.scale * sum_g / m
+                gx = kernels.channel_combine(g4, xhat, self.scale, beta, gamma).reshape(self.shape)
         else:  # statistics are constants in eval mode: dx = g * scale
             sum_g, sum_gxraw = kernels.channel_sum_dot(g4, self.x4)
             sum_g = sum_g.astype(g.dtype, copy=False)
