@@ -6,7 +6,9 @@ the same machine state:
 - ``launch``: ``minidl.config.cuda_launch`` = ``"numba"`` (Numba's dispatcher)
   against ``"ptx"`` (Numba's PTX launched through CuPy's driver binding);
 - ``optimizer``: Adam as about fifteen CuPy operations per parameter against
-  one fused elementwise kernel per parameter (``minidl/optim/_fused_gpu.py``).
+  one fused elementwise kernel per parameter (``minidl/optim/_fused_gpu.py``);
+- ``batchnorm``: batch norm's per-channel arithmetic as separate CuPy
+  operations against one elementwise kernel per pass (``minidl/ops/_norm_gpu.py``).
 
 For each net and switch it prints the median step time of each side, the
 ratio of the medians and the median of the paired ratios (new over old).
@@ -60,15 +62,17 @@ def device_step(net):
 def _switch(name, new):
     """Set switch ``name`` to its new (True) or old (False) side."""
     import minidl
+    from minidl.ops import _norm_gpu
     from minidl.optim import _fused_gpu
     if name == "launch":
         minidl.config.cuda_launch = "ptx" if new else "numba"
-    elif name == "optimizer":
-        if not hasattr(_fused_gpu, "_real_fusable"):
-            _fused_gpu._real_fusable = _fused_gpu.fusable
-        _fused_gpu.fusable = _fused_gpu._real_fusable if new else (lambda *a: False)
-    else:
+        return
+    module = {"optimizer": _fused_gpu, "batchnorm": _norm_gpu}.get(name)
+    if module is None:
         raise ValueError(f"unknown switch {name!r}")
+    if not hasattr(module, "_real_fusable"):
+        module._real_fusable = module.fusable
+    module.fusable = module._real_fusable if new else (lambda *a: False)
 
 
 def ab(net, name, steps, warmup):
@@ -89,7 +93,7 @@ def ab(net, name, steps, warmup):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=["N1", "N2", "N3", "N4", "N5", "N6"])
-    parser.add_argument("--switches", nargs="+", default=["launch", "optimizer"])
+    parser.add_argument("--switches", nargs="+", default=["launch", "optimizer", "batchnorm"])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", nargs="*", default=[])
