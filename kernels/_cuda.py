@@ -156,18 +156,20 @@ def _ptx_launch() -> bool:
     return not config.ENABLE_CUDASIM and minidl_config.cuda_launch == "ptx" and _ptx_problem is None
 
 
-def kernels(sources, dtype_name):
-    """The kernels of one family (``sources(ftype) -> {name: fn}``) for one dtype.
+def kernels(sources, dtype):
+    """The kernels of one family (``sources(ftype) -> {name: fn}``) for one dtype (a NumPy dtype or its name).
 
     Each is a :class:`PtxKernel` when kernels launch through CuPy, else Numba's
     ``cuda.jit`` dispatcher (always under the simulator).
     """
-    return _kernels(sources, dtype_name, _ptx_launch())
+    # keyed by the dtype's one-letter code: ``dtype.name`` is computed in Python on every access
+    char = dtype.char if isinstance(dtype, np.dtype) else np.dtype(dtype).char
+    return _kernels(sources, char, _ptx_launch())
 
 
 @functools.lru_cache(maxsize=None)
-def _kernels(sources, dtype_name, ptx):
-    ftype = np.dtype(dtype_name).type
+def _kernels(sources, dtype_char, ptx):
+    ftype = np.dtype(dtype_char).type
     fns = _bind(sources)(ftype)
     if not ptx:
         return SimpleNamespace(**{name: cuda.jit(fn) for name, fn in fns.items()})

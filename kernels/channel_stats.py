@@ -275,7 +275,7 @@ def _mean_var_cuda(x, g):
     (x,) = _contiguous(x)
     mean = xp.empty(g.c, dtype=x.dtype)
     var = xp.empty(g.c, dtype=x.dtype)
-    _cuda.launch_reduction(_cuda.kernels(_cuda_sources, x.dtype.name).mean_var, g.c, _cuda.stream_for(x),
+    _cuda.launch_reduction(_cuda.kernels(_cuda_sources, x.dtype).mean_var, g.c, _cuda.stream_for(x),
                            _cuda.dev(x), _cuda.dev(mean), _cuda.dev(var), g.n, g.c, g.hw)
     return mean, var
 
@@ -286,7 +286,7 @@ def _sum_dot_cuda(a, b, g):
     a, b = _contiguous(a, b)
     s = xp.empty(g.c, dtype=a.dtype)
     d = xp.empty(g.c, dtype=a.dtype)
-    _cuda.launch_reduction(_cuda.kernels(_cuda_sources, a.dtype.name).sum_dot, g.c, _cuda.stream_for(a),
+    _cuda.launch_reduction(_cuda.kernels(_cuda_sources, a.dtype).sum_dot, g.c, _cuda.stream_for(a),
                            _cuda.dev(a), _cuda.dev(b), _cuda.dev(s), _cuda.dev(d), g.n, g.c, g.hw)
     return s, d
 
@@ -294,7 +294,7 @@ def _sum_dot_cuda(a, b, g):
 def _affine_cuda(x, scale, shift, out, g):
     from . import _cuda
     x, scale, shift = _contiguous(x, scale, shift)
-    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype.name).affine, x.size, _cuda.stream_for(x),
+    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype).affine, x.size, _cuda.stream_for(x),
                  _cuda.dev(x), _cuda.dev(scale), _cuda.dev(shift), _cuda.dev(out), g.c, g.hw, x.size)
     return out
 
@@ -302,7 +302,7 @@ def _affine_cuda(x, scale, shift, out, g):
 def _combine_cuda(a, b, alpha, beta, gamma, out, g):
     from . import _cuda
     a, b, alpha, beta, gamma = _contiguous(a, b, alpha, beta, gamma)
-    _cuda.launch(_cuda.kernels(_cuda_sources, a.dtype.name).combine, a.size, _cuda.stream_for(a),
+    _cuda.launch(_cuda.kernels(_cuda_sources, a.dtype).combine, a.size, _cuda.stream_for(a),
                  _cuda.dev(a), _cuda.dev(b), _cuda.dev(alpha), _cuda.dev(beta), _cuda.dev(gamma), _cuda.dev(out),
                  g.c, g.hw, a.size)
     return out

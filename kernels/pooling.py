@@ -386,7 +386,7 @@ def _maxpool_forward_cuda(x, g):
     x = xp.ascontiguousarray(x)
     out = xp.empty(g.y_shape, dtype=x.dtype)
     arg = xp.empty(g.y_shape, dtype=np.int64)
-    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype.name).maxpool_fwd, out.size, _cuda.stream_for(x),
+    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype).maxpool_fwd, out.size, _cuda.stream_for(x),
                  _cuda.dev(x), _cuda.dev(out), _cuda.dev(arg), *_pool_args(g))
     return out, arg
 
@@ -397,7 +397,7 @@ def _maxpool_backward_cuda(dy, argmax, n, c, h, w):
     dy = xp.ascontiguousarray(dy)
     arg = xp.ascontiguousarray(argmax, dtype=np.int64)
     dx = xp.zeros((n, c, h, w), dtype=dy.dtype)
-    _cuda.launch(_cuda.kernels(_cuda_sources, dy.dtype.name).maxpool_bwd, dy.size, _cuda.stream_for(dy),
+    _cuda.launch(_cuda.kernels(_cuda_sources, dy.dtype).maxpool_bwd, dy.size, _cuda.stream_for(dy),
                  _cuda.dev(dy), _cuda.dev(arg), _cuda.dev(dx), n * c, h * w, dy.shape[2] * dy.shape[3])
     return dx
 
@@ -407,7 +407,7 @@ def _avgpool_forward_cuda(x, g, count_include_pad):
     xp = get_array_module(x)
     x = xp.ascontiguousarray(x)
     out = xp.empty(g.y_shape, dtype=x.dtype)
-    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype.name).avgpool_fwd, out.size, _cuda.stream_for(x),
+    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype).avgpool_fwd, out.size, _cuda.stream_for(x),
                  _cuda.dev(x), _cuda.dev(out), *_pool_args(g), bool(count_include_pad))
     return out
 
@@ -417,7 +417,7 @@ def _avgpool_backward_cuda(dy, g, count_include_pad):
     xp = get_array_module(dy)
     dy = xp.ascontiguousarray(dy)
     dx = xp.empty(g.x_shape, dtype=dy.dtype)
-    _cuda.launch(_cuda.kernels(_cuda_sources, dy.dtype.name).avgpool_bwd, dx.size, _cuda.stream_for(dy),
+    _cuda.launch(_cuda.kernels(_cuda_sources, dy.dtype).avgpool_bwd, dx.size, _cuda.stream_for(dy),
                  _cuda.dev(dy), _cuda.dev(dx), *_pool_args(g), bool(count_include_pad))
     return dx
 

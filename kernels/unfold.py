@@ -331,7 +331,7 @@ def _im2col_cuda(x, g, out):
     from . import _cuda
     xp = get_array_module(x)
     x = xp.ascontiguousarray(x)
-    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype.name).im2col, out.size, _cuda.stream_for(x),
+    _cuda.launch(_cuda.kernels(_cuda_sources, x.dtype).im2col, out.size, _cuda.stream_for(x),
                  _cuda.dev(x), _cuda.dev(out), *g)
     return out
 
@@ -341,7 +341,7 @@ def _col2im_cuda(cols, g, channels_last):
     xp = get_array_module(cols)
     cols = xp.ascontiguousarray(cols)
     dx = xp.empty(g.x_shape, dtype=cols.dtype)
-    _cuda.launch(_cuda.kernels(_cuda_sources, cols.dtype.name).col2im, dx.size, _cuda.stream_for(cols),
+    _cuda.launch(_cuda.kernels(_cuda_sources, cols.dtype).col2im, dx.size, _cuda.stream_for(cols),
                  _cuda.dev(cols), _cuda.dev(dx), *g)
     return to_channels_last(dx) if channels_last else dx
 
