@@ -25,7 +25,9 @@ once per dtype and device with ``cuda.compile_ptx`` (the same code, the same
 compiler) and the PTX is loaded and launched through CuPy's driver binding,
 which costs microseconds: :class:`PtxKernel` lays the arguments out as Numba's
 kernel ABI expects (a 1-D array is seven values: meminfo, parent, nitems,
-itemsize, data, shape, stride). ``"numba"`` keeps Numba's dispatcher.
+itemsize, data, shape, stride), and the kernels compile for raw pointers
+where they only index their arrays, one argument each. ``"numba"`` keeps
+Numba's dispatcher.
 
 This module imports ``numba.cuda``; the families import it only when a CUDA
 kernel is about to run.
@@ -46,7 +48,8 @@ from minidl import backend
 from minidl import config as minidl_config
 
 __all__ = ["usable", "launch_problem", "simulating", "kernels", "launch", "launch_reduction", "dev", "stream_for",
-           "compile_ptx_all", "PtxKernel", "THREADS", "MAX_BLOCKS", "RED_THREADS"]
+           "compile_ptx_all", "PtxKernel", "signature_types", "float_array_type", "THREADS", "MAX_BLOCKS",
+           "RED_THREADS"]
 
 THREADS = 256
 MAX_BLOCKS = 65535 * 8
@@ -132,9 +135,21 @@ def _ptx_probe():
 
 
 def signature_types(ftype):
-    """``(float array, int64 array, int64 scalar)`` Numba types for float type ``ftype``."""
-    f = types.Array(types.float32 if ftype is np.float32 else types.float64, 1, "C")
-    return f, types.Array(types.int64, 1, "C"), types.int64
+    """``(float pointer, int64 pointer, int64 scalar)`` Numba types for float type ``ftype``.
+
+    The kernels index their flat arrays only (``a[i]``), so they compile for raw
+    pointers: one kernel argument per array instead of the seven fields of
+    Numba's array struct, which is what each launch pays for in argument
+    conversion. :func:`float_array_type` is for arguments that need an array
+    (``cuda.atomic.add`` takes arrays only).
+    """
+    f = types.float32 if ftype is np.float32 else types.float64
+    return types.CPointer(f), types.CPointer(types.int64), types.int64
+
+
+def float_array_type(ftype):
+    """The Numba type of a flat C-contiguous float array of ``ftype``."""
+    return types.Array(types.float32 if ftype is np.float32 else types.float64, 1, "C")
 
 
 def _bind(sources):
@@ -181,7 +196,10 @@ _NULL = np.uint64(0)
 
 
 def _argument_kind(numba_type):
-    """How one kernel argument is passed: ``"array"`` (a flat 1-D C array) or the NumPy scalar type."""
+    """How one kernel argument is passed: ``"pointer"`` (a device array's address), ``"array"`` (a flat
+    1-D C array as Numba's array struct) or the NumPy scalar type."""
+    if isinstance(numba_type, types.CPointer):
+        return "pointer"
     if isinstance(numba_type, types.Array):
         if numba_type.ndim != 1:
             raise TypeError(f"PtxKernel takes 1-D arrays only, not {numba_type}")
@@ -201,8 +219,9 @@ class PtxKernel:
     """A ``numba.cuda`` kernel compiled by Numba to PTX, launched through CuPy (see the module docstring).
 
     ``fn`` is the kernel's Python function and ``signature`` its argument types
-    (1-D C arrays, int64, bool, float). It compiles lazily, once per device,
-    for that device's compute capability.
+    (pointers, 1-D C arrays, int64, bool, float); each array passed for a
+    pointer or array argument must be flat and C-contiguous (``dev``). It
+    compiles lazily, once per device, for that device's compute capability.
     """
 
     def __init__(self, fn, signature):
@@ -218,13 +237,16 @@ class PtxKernel:
         return ptx, entry
 
     def arguments(self, args):
-        """The flat argument tuple of Numba's kernel ABI for ``args`` (arrays: meminfo, parent,
-        nitems, itemsize, data, shape, stride; scalars by value)."""
+        """The flat argument tuple of Numba's kernel ABI for ``args`` (pointers: the array itself, whose
+        address CuPy passes; arrays: meminfo, parent, nitems, itemsize, data, shape, stride; scalars
+        by value)."""
         if len(args) != len(self.kinds):
             raise TypeError(f"{self.fn.__name__} takes {len(self.kinds)} arguments, got {len(args)}")
         flat = []
         for kind, a in zip(self.kinds, args):
-            if kind == "array":
+            if kind == "pointer":
+                flat.append(a)
+            elif kind == "array":
                 n, itemsize = np.int64(a.size), np.int64(a.itemsize)
                 flat += (_NULL, _NULL, n, itemsize, a, n, itemsize)
             else:

@@ -258,7 +258,7 @@ def _cuda_sources(ftype):
 
 
 def _cuda_signatures(ftype):
-    """Argument types of each kernel, to compile PTX ahead (tests)."""
+    """Argument types of each kernel, for its PTX (PtxKernel, and compile_ptx_all in the tests)."""
     from ._cuda import signature_types
     f, _, n = signature_types(ftype)
     return dict(affine=(f, f, f, f, n, n, n), combine=(f, f, f, f, f, f, n, n, n),

@@ -365,12 +365,13 @@ def _cuda_sources(ftype):
 
 
 def _cuda_signatures(ftype):
-    """Argument types of each kernel, to compile PTX ahead (tests)."""
+    """Argument types of each kernel, for its PTX (PtxKernel, and compile_ptx_all in the tests)."""
     from numba import types
 
-    from ._cuda import signature_types
+    from ._cuda import float_array_type, signature_types
     f, i64, n = signature_types(ftype)
-    return dict(maxpool_fwd=(f, f, i64) + (n,) * 11, maxpool_bwd=(f, i64, f) + (n,) * 3,
+    # maxpool_bwd's dx is an array: cuda.atomic.add takes arrays only
+    return dict(maxpool_fwd=(f, f, i64) + (n,) * 11, maxpool_bwd=(f, i64, float_array_type(ftype)) + (n,) * 3,
                 avgpool_fwd=(f, f) + (n,) * 11 + (types.boolean,),
                 avgpool_bwd=(f, f) + (n,) * 11 + (types.boolean,))
 

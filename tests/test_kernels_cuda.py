@@ -226,8 +226,9 @@ def test_cuda_kernels_compile_to_ptx(ptx):
 
 
 def test_ptx_kernel_arguments_follow_numba_abi(ptx):
-    """PtxKernel lays out each kernel's arguments as the PTX entry declares them: a 1-D array as
-    Numba's seven array fields (in its data model's order), int64 as 8 bytes, bool as 1."""
+    """PtxKernel lays out each kernel's arguments as the PTX entry declares them: a pointer as the
+    array itself (8 bytes), a 1-D array as Numba's seven array fields (in its data model's order),
+    int64 as 8 bytes, bool as 1."""
     import re
 
     from numba import types
@@ -236,7 +237,7 @@ def test_ptx_kernel_arguments_follow_numba_abi(ptx):
     from minidl.kernels import _cuda, channel_stats, pooling, unfold
     fields = default_manager.lookup(types.Array(types.float32, 1, "C"))._fields
     assert fields == ("meminfo", "parent", "nitems", "itemsize", "data", "shape", "strides")
-    seen = set()
+    seen, with_array = set(), set()
     for family in (unfold, pooling, channel_stats):
         for ftype in (np.float32, np.float64):
             signatures = family._cuda_signatures(ftype)
@@ -247,17 +248,20 @@ def test_ptx_kernel_arguments_follow_numba_abi(ptx):
                 header = text[text.index(".entry"):text.index(")", text.index(".entry"))]
                 declared = [int(bits) // 8 for bits in re.findall(r"\.param \.[usb](\d+)", header)]
                 arrays = [np.arange(5, dtype=ftype) for _ in kernel.kinds]
-                args = [a if kind == "array" else 3 for kind, a in zip(kernel.kinds, arrays)]
+                args = [a if kind in ("array", "pointer") else 3 for kind, a in zip(kernel.kinds, arrays)]
                 flat = kernel.arguments(args)
                 passed = [8 if isinstance(a, np.ndarray) else a.itemsize for a in flat]
                 assert passed == declared, name
-                first = kernel.kinds.index("array")
-                offset = sum(1 if kind != "array" else 7 for kind in kernel.kinds[:first])
-                meminfo, parent, nitems, itemsize, data, shape, stride = flat[offset:offset + 7]
-                assert (meminfo, parent, nitems, shape) == (0, 0, 5, 5)
-                assert itemsize == stride == np.dtype(ftype).itemsize and data is args[first]
+                assert flat[0] is args[0]            # every kernel's first argument is a pointer
+                if "array" in kernel.kinds:
+                    first = kernel.kinds.index("array")
+                    offset = sum(1 if kind != "array" else 7 for kind in kernel.kinds[:first])
+                    meminfo, parent, nitems, itemsize, data, shape, stride = flat[offset:offset + 7]
+                    assert (meminfo, parent, nitems, shape) == (0, 0, 5, 5)
+                    assert itemsize == stride == np.dtype(ftype).itemsize and data is args[first]
+                    with_array.add(name)
                 seen.add(name)
-    assert len(seen) == 10
+    assert len(seen) == 10 and with_array == {"maxpool_bwd"}   # its dx takes atomics, which need an array
     with pytest.raises(TypeError, match="im2col takes 16 arguments, got 1"):
         _cuda.PtxKernel(unfold._cuda_sources(np.float32)["im2col"],
                         unfold._cuda_signatures(np.float32)["im2col"]).arguments([1])
