@@ -378,6 +378,19 @@ def elementwise_kernel(in_params: str, out_params: str, operation: str, name: st
 _elementwise_kernels = {}
 
 
+def raw_kernel(code: str, name: str, options=()):
+    """A CuPy ``RawKernel`` (CUDA C ``code``, kernel ``name``), cached by its arguments; call it as
+    ``k(grid, block, args)``, where a size-one NumPy (structured) array is passed by value."""
+    key = (code, name, tuple(options))
+    kernel = _raw_kernels.get(key)
+    if kernel is None:
+        kernel = _raw_kernels[key] = _cupy.RawKernel(code, name, options=tuple(options))
+    return kernel
+
+
+_raw_kernels = {}
+
+
 def device_of(array) -> Device:
     """The :class:`Device` that holds ``array``."""
     global _GPU

@@ -136,19 +136,95 @@ def _run_on_device(make_opt, dtype, steps=4, seed=0):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", sorted(CASES) + sorted(SGD_CASES))
 def test_fused_gpu_update_is_bitwise_the_numpy_update(case, dtype, monkeypatch):
-    """On a device, Adam and SGD with momentum take one elementwise kernel per parameter
-    (minidl/optim/_fused_gpu.py), with the NumPy code's results bit for bit."""
+    """On a device, Adam takes one multi-tensor launch per step for the group (4 tensors here) and SGD
+    with momentum one elementwise kernel per parameter (minidl/optim/_fused_gpu.py), with the NumPy
+    code's results bit for bit."""
     if not mdl.cuda.is_available():
         pytest.skip("needs a CUDA device and CuPy")
     from minidl.optim import _fused_gpu
     calls = []
-    for name in ("adam_step", "sgd_momentum_step"):
+    for name in ("_launch_chunk", "adam_step", "sgd_momentum_step"):
         real = getattr(_fused_gpu, name)
-        monkeypatch.setattr(_fused_gpu, name, lambda *a, _real=real, **k: calls.append(1) or _real(*a, **k))
+        monkeypatch.setattr(_fused_gpu, name, lambda *a, _real=real, _name=name, **k: calls.append(_name)
+                            or _real(*a, **k))
     make = CASES.get(case) or SGD_CASES[case]
     fused = _run_on_device(make, dtype)
-    assert len(calls) == 4 * len(SHAPES)
+    if case in CASES:
+        assert calls == ["_launch_chunk"] * 4
+    else:
+        assert calls == ["sgd_momentum_step"] * (4 * len(SHAPES))
     reference, _ = _run(make, dtype, "numpy")
     for a, b in zip(fused, reference):
         assert a.dtype == dtype
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.gpu
+def test_multi_tensor_adam_chunks_dtypes_and_steps(monkeypatch):
+    """70 parameters of two dtypes in one group, one of them without a gradient at every other step
+    (so the tensors of a launch are at different steps): launches of at most 32 tensors of one dtype,
+    each parameter bitwise as the NumPy update."""
+    if not mdl.cuda.is_available():
+        pytest.skip("needs a CUDA device and CuPy")
+    from minidl.optim import _fused_gpu
+    rng = np.random.default_rng(3)
+    shapes = [(int(rng.integers(1, 40)),) for _ in range(70)] + [(0,)]
+    dtypes = [np.float32 if i % 3 else np.float64 for i in range(len(shapes))]
+    values = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads = [[rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)] for _ in range(4)]
+    launches = []
+    real = _fused_gpu._launch_chunk
+    monkeypatch.setattr(_fused_gpu, "_launch_chunk", lambda dtype, shared, items: launches.append(
+        (np.dtype(dtype).name, len(items))) or real(dtype, shared, items))
+
+    def run(device, cpu_kernels):
+        params = [mdl.tensor(v, requires_grad=True, device=device) for v in values]
+        opt = optim.AdamW(params, lr=1e-2, weight_decay=0.1)
+        with mdl.using_config(cpu_kernels=cpu_kernels):
+            for step, step_grads in enumerate(grads):
+                for i, (p, g) in enumerate(zip(params, step_grads)):
+                    p.grad = None if (i == 5 and step % 2) else mdl.tensor(g, device=device)
+                opt.step()
+        return [p.detach().cpu().numpy() for p in params]
+
+    fused = run("cuda", "numba")
+    counts = {"float32": sum(d == np.float32 for d in dtypes), "float64": sum(d == np.float64 for d in dtypes)}
+    per_step = sorted(launches[:len(launches) // 4])
+    assert all(n <= _fused_gpu.MAX_TENSORS for _, n in launches)
+    assert {name: sum(n for d, n in per_step if d == name) for name in counts} == counts
+    reference = run("cpu", "numpy")
+    for a, b in zip(fused, reference):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adam_batch_groups_by_dtype_and_constants_in_chunks(monkeypatch):
+    """AdamBatch (the device path's multi-tensor Adam) launches at most MAX_TENSORS tensors at a time,
+    each launch of one dtype and one set of group constants, every tensor exactly once;
+    its struct has C's layout (fields aligned to their size, the size a multiple of 8)."""
+    from minidl.optim import _fused, _fused_gpu
+    launches = []
+    monkeypatch.setattr(_fused_gpu, "_launch_chunk", lambda dtype, shared, items: launches.append(
+        (np.dtype(dtype), shared, [item[0] for item in items])))
+    batch = _fused_gpu.AdamBatch()
+    arrays = []
+    for i in range(75):
+        dtype = np.float64 if i % 4 == 0 else np.float32
+        a = np.zeros(3, dtype)
+        arrays.append(a)
+        lr = 0.1 if i < 60 else 0.2     # decoupled decay 1 - lr*wd: other constants for the last 15
+        batch.add(a, a, a, a, _fused.adam_hyper(1 + i % 3, lr, 0.9, 0.999, 1e-8, 0.01, True, False))
+    batch.run()
+    assert batch.items == []
+    assert all(len(ids) <= _fused_gpu.MAX_TENSORS for _, _, ids in launches)
+    seen = [id(a) for _, _, ids in launches for a in ids]
+    assert sorted(seen) == sorted(id(a) for a in arrays)
+    for dtype, _, ids in launches:
+        assert {a.dtype for a in ids} == {dtype}
+    assert len({(d, s) for d, s, _ in launches}) == 4          # two dtypes x two learning rates
+    for ftype, isz in ((np.float32, 4), (np.float64, 8)):
+        layout = _fused_gpu._chunk_dtype(ftype)
+        t = _fused_gpu.MAX_TENSORS
+        offsets = {name: layout.fields[name][1] for name in layout.names}
+        assert offsets == {"p": 0, "g": 8 * t, "m": 16 * t, "v": 24 * t, "end": 32 * t, "bc2_sqrt": 40 * t,
+                           "step_size": 40 * t + isz * t, "count": 40 * t + 2 * isz * t}
+        assert layout.itemsize == -(-(offsets["count"] + 4) // 8) * 8

@@ -30,7 +30,7 @@ from minidl import backend
 from minidl.kernels import _dispatch, _numba
 from minidl.optim import _fused_gpu
 
-__all__ = ["adam_applies", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
+__all__ = ["adam_applies", "adam_hyper", "adam_step", "sgd_momentum_applies", "sgd_momentum_step"]
 
 _numba_compiled = False
 
@@ -125,16 +125,21 @@ def _fusable(param, *arrays) -> bool:
     return param.flags.c_contiguous and param.flags.writeable
 
 
+def adam_hyper(step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
+    """Adam's per-element constants at ``step``, in the kernels' order: (b1, 1-b1, b2, 1-b2,
+    sqrt(1-b2**step), eps, lr/(1-b1**step), sign, l2, decay)."""
+    decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0
+    l2 = weight_decay if not decoupled else 0.0
+    return (beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2 ** step), eps, lr / (1 - beta1 ** step),
+            -1.0 if maximize else 1.0, l2, decay)
+
+
 def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
     """Adam's update of ``param``, ``state["exp_avg"]`` and ``state["exp_avg_sq"]`` in place, in one pass.
 
     ``state["step"]`` must already count this step. Same results as adam.py's NumPy code.
     """
-    step = state["step"]
-    decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0
-    l2 = weight_decay if not decoupled else 0.0
-    hyper = (beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2 ** step), eps, lr / (1 - beta1 ** step),
-             -1.0 if maximize else 1.0, l2, decay)
+    hyper = adam_hyper(state["step"], lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
     if backend.is_device_array(param):
         _fused_gpu.adam_step(param, grad, state["exp_avg"], state["exp_avg_sq"], hyper)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from minidl import backend
-from minidl.optim import _fused
+from minidl.optim import _fused, _fused_gpu
 from minidl.optim._validate import check_non_negative, check_unit_interval, implementation_flags
 from minidl.optim.optimizer import Optimizer
 
@@ -54,6 +54,13 @@ class Adam(Optimizer):
                                                              foreach, differentiable, fused, capturable),
                                       decoupled_weight_decay=decoupled_weight_decay))
 
+    _device_batch = None    # the group's deferred device updates (an _fused_gpu.AdamBatch) during step()
+
+    def _finish_group(self, group):
+        batch, self._device_batch = self._device_batch, None
+        if batch is not None:
+            batch.run()
+
     def _update(self, param, grad, state, group):
         lr = float(group["lr"])
         beta1, beta2 = group["betas"]
@@ -69,6 +76,14 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = xp.zeros_like(param)
         if _fused.adam_applies(param, grad, state, group["amsgrad"]):
             state["step"] += 1      # one pass, same results as the NumPy code below (minidl/optim/_fused.py)
+            if backend.is_device_array(param):
+                # gathered, and run by _finish_group in multi-tensor launches (minidl/optim/_fused_gpu.py)
+                if self._device_batch is None:
+                    self._device_batch = _fused_gpu.AdamBatch()
+                self._device_batch.add(param, grad, state["exp_avg"], state["exp_avg_sq"], _fused.adam_hyper(
+                    state["step"], lr, beta1, beta2, eps, weight_decay, group["decoupled_weight_decay"],
+                    group["maximize"]))
+                return
             _fused.adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay,
                              group["decoupled_weight_decay"], group["maximize"])
             return

@@ -281,34 +281,41 @@ class Optimizer:
         scalar_keys = self._scalar_state_keys
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    grad, data = _grad_array(p), p.array
-                    if grad.shape != data.shape:
-                        raise ValueError(f"{type(self).__name__}.step: gradient of shape "
-                                         f"{tuple(grad.shape)} for a parameter of shape "
-                                         f"{tuple(data.shape)}")
-                    if (type(grad) is not np.ndarray or type(data) is not np.ndarray) and \
-                            backend.get_array_module(grad) is not backend.get_array_module(data):
-                        raise backend.DeviceError(
-                            f"{type(self).__name__}.step: gradient on {backend.device_of(grad)} "
-                            f"for a parameter on {p.device}")
-                    if grad.dtype != data.dtype:
-                        grad = grad.astype(data.dtype)
-                    state = self.state[p]
-                    if state:
-                        raw = _raw_state(state, scalar_keys)
-                        self._sync_state(p, raw)
-                    else:
-                        raw = {}
-                    self._update(p.array, grad, raw, group)
-                    _store_state(state, raw, scalar_keys)
+                try:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        grad, data = _grad_array(p), p.array
+                        if grad.shape != data.shape:
+                            raise ValueError(f"{type(self).__name__}.step: gradient of shape "
+                                             f"{tuple(grad.shape)} for a parameter of shape "
+                                             f"{tuple(data.shape)}")
+                        if (type(grad) is not np.ndarray or type(data) is not np.ndarray) and \
+                                backend.get_array_module(grad) is not backend.get_array_module(data):
+                            raise backend.DeviceError(
+                                f"{type(self).__name__}.step: gradient on {backend.device_of(grad)} "
+                                f"for a parameter on {p.device}")
+                        if grad.dtype != data.dtype:
+                            grad = grad.astype(data.dtype)
+                        state = self.state[p]
+                        if state:
+                            raw = _raw_state(state, scalar_keys)
+                            self._sync_state(p, raw)
+                        else:
+                            raw = {}
+                        self._update(p.array, grad, raw, group)
+                        _store_state(state, raw, scalar_keys)
+                finally:     # deferred updates run even when a later parameter raised
+                    self._finish_group(group)
         return loss
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
         """Update the array ``param`` in place from ``grad`` (same shape, dtype and device)."""
         raise NotImplementedError
+
+    def _finish_group(self, group: dict) -> None:
+        """Run the updates that ``_update`` deferred for ``group`` (Adam gathers its device updates into
+        multi-tensor launches); nothing by default."""
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict:
