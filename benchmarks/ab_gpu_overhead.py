@@ -7,6 +7,8 @@ the same machine state:
   against ``"ptx"`` (Numba's PTX launched through CuPy's driver binding);
 - ``optimizer``: Adam as about fifteen CuPy operations per parameter against
   one fused elementwise kernel per parameter (``minidl/optim/_fused_gpu.py``);
+- ``multitensor``: Adam's fused kernel launched once per parameter against
+  once per 32 parameters (``AdamBatch``);
 - ``batchnorm``: batch norm's per-channel arithmetic as separate CuPy
   operations against one elementwise kernel per pass (``minidl/ops/_norm_gpu.py``).
 
@@ -67,6 +69,12 @@ def _switch(name, new):
     if name == "launch":
         minidl.config.cuda_launch = "ptx" if new else "numba"
         return
+    if name == "multitensor":
+        if not hasattr(_fused_gpu, "_real_add"):
+            _fused_gpu._real_add = _fused_gpu.AdamBatch.add
+        _fused_gpu.AdamBatch.add = _fused_gpu._real_add if new else (
+            lambda self, p, g, m, v, hyper: _fused_gpu.adam_step(p, g, m, v, hyper))
+        return
     module = {"optimizer": _fused_gpu, "batchnorm": _norm_gpu}.get(name)
     if module is None:
         raise ValueError(f"unknown switch {name!r}")
@@ -93,7 +101,7 @@ def ab(net, name, steps, warmup):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", nargs="+", default=["N1", "N2", "N3", "N4", "N5", "N6"])
-    parser.add_argument("--switches", nargs="+", default=["launch", "optimizer", "batchnorm"])
+    parser.add_argument("--switches", nargs="+", default=["launch", "optimizer", "multitensor", "batchnorm"])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--profile", nargs="*", default=[])
