@@ -49,9 +49,14 @@ def _index(xp, values):
     return xp.asarray(np.asarray(values, dtype=np.int64)) if xp is not np else np.asarray(values, dtype=np.int64)
 
 
-def _along(input, d, idx):
-    """``input`` indexed by the integer array ``idx`` along dim ``d`` (differentiable; repeats add up)."""
-    return _shape.GetItem.apply(input, index=(slice(None),) * d + (idx,))
+def _along(input, d, idx, constant=False):
+    """``input`` indexed by the integer array ``idx`` along dim ``d`` (differentiable; repeats add up).
+    ``constant``: ``idx`` is made from shapes alone (roll, unfold), so the node saves no values (PyTorch's
+    nodes for those ops save none) and a second backward pass may run through it."""
+    out = _shape.GetItem.apply(input, index=(slice(None),) * d + (idx,))
+    if constant and out.creator is not None:
+        out.creator._reusable = True
+    return out
 
 
 def broadcast_to(input, size):
@@ -121,7 +126,7 @@ def roll(input, shifts, dims=None):
         d = _shape._dim(d, input.array.ndim)
         n = input.array.shape[d]
         if n:
-            out = _along(out, d, _index(xp, (np.arange(n) - int(s)) % n))
+            out = _along(out, d, _index(xp, (np.arange(n) - int(s)) % n), constant=True)
     return out
 
 
@@ -406,7 +411,10 @@ def _triangle(name, input, diagonal, lower):
     xp = get_array_module(x)
     rows, cols = x.shape[-2:]
     keep = xp.tri(rows, cols, k=diagonal, dtype=bool) if lower else ~xp.tri(rows, cols, k=diagonal - 1, dtype=bool)
-    return Where.apply(input, Tensor(xp.zeros((), dtype=x.dtype)), cond=keep)
+    out = Where.apply(input, Tensor(xp.zeros((), dtype=x.dtype)), cond=keep)
+    if out.creator is not None:
+        out.creator._reusable = True   # the mask is made from the shape: PyTorch's TrilBackward0 saves no tensors
+    return out
 
 
 def tril(input, diagonal=0):
@@ -534,7 +542,7 @@ def unfold(input, dimension, size, step):
         return _shape.reshape(input, 1)
     count = (n - size) // step + 1
     idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-    windows = _along(input, d, _index(get_array_module(input.array), idx))   # (..., count, size, ...)
+    windows = _along(input, d, _index(get_array_module(input.array), idx), True)   # (..., count, size, ...)
     return movedim(windows, d + 1, -1)
 
 

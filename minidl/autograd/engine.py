@@ -51,11 +51,15 @@ def _unbroadcast_tensor(grad, shape):
     return grad if grad.shape == shape else grad.reshape(shape)
 
 
+# PyTorch's message, word for word (scripts and tests match its start); minidl adds the node's name
+FREED_MESSAGE = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+                 "have already been freed). Saved intermediate values of the graph are freed when you call "
+                 ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                 "graph a second time or if you need to access saved tensors after calling backward.")
+
+
 def _freed_error(node):
-    return RuntimeError(
-        f"Trying to backward through the graph a second time: the saved values of {_op_name(node)} were already "
-        "freed by an earlier backward() or autograd.grad() call. Specify retain_graph=True in the first call "
-        "if you need to backward through the graph a second time.")
+    return RuntimeError(f"{FREED_MESSAGE} (The saved values of {_op_name(node)} were freed.)")
 
 
 def _topological_order(roots):
@@ -229,7 +233,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         run = set()     # nodes whose backward leads to a target
         for fn in order:
             for t in fn.inputs:
-                if t is not None and (id(t) in target_ids or (t.creator is not None and t.creator in run)):
+                # an input made by a target's node leads to that target (also when a released node holds
+                # a shape-only stand-in for the target, see minidl.autograd.function._shape_only)
+                if t is not None and (id(t) in target_ids or (t.creator is not None and (
+                        t.creator in run or t.creator in capture))):
                     run.add(fn)
                     break
     else:

@@ -27,7 +27,7 @@ import weakref
 
 import numpy as np
 
-from ..backend import DeviceError
+from ..backend import DeviceError, get_array_module
 from . import graph as _saved_hooks
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .naming import kept_name_first
@@ -95,6 +95,9 @@ def output_index(t):
     node = t.creator
     if node._nout == 1:
         return 0
+    stood_for = t.__dict__.get("_output_index")   # a shape-only stand-in (see _shape_only) records it
+    if stood_for is not None:
+        return stood_for
     for i, ref in enumerate(node._output_refs):
         if ref is not None and ref() is t:
             return i
@@ -199,6 +202,10 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
+    # True for array-style ops whose backward reads only shapes, axes and other small attributes, never an
+    # input's or output's values (PyTorch's nodes that save no tensors): a second backward pass without
+    # retain_graph may run through them, as in PyTorch. A node may set it on itself (GetItem without arrays).
+    _reusable = False
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
@@ -281,8 +288,18 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
-        saved, inputs = self.__dict__, self.inputs
+        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay).
+
+        A node that saves no values (``_reusable``: PyTorch's nodes that save no tensors, such as
+        ``AddBackward0``, ``SumBackward0``, ``ViewBackward0``) keeps its attributes (shapes, axes) and
+        swaps its inputs for shape-only stand-ins, so a later backward pass can run through it again.
+        """
+        inputs = self.inputs
+        if inputs is not None and (self.__dict__.get("_reusable") if "_reusable" in self.__dict__
+                                   else self._reusable):
+            self.inputs = _shape_only(inputs)
+            return
+        saved = self.__dict__
         edges = _kept_edges(inputs) if inputs is not None else saved.get("_kept_edges", ())
         name = saved.get("_node_name") or (self.name() if self._name_from_attributes else None)
         saved.clear()
@@ -290,6 +307,30 @@ class Function(Node):
         if name is not None:
             saved["_node_name"] = name
         self.inputs = None
+
+
+def _shape_only(inputs):
+    """``inputs`` for a released node: leaves that require grad stay themselves (their ``.grad`` receives
+    gradients), every other Tensor becomes a stand-in with its ``creator``, ``requires_grad``, shape and
+    dtype over a zero-stride array (no memory), so that the activations can be freed."""
+    Tensor = _tensor_class()
+    out = []
+    for t in inputs:
+        if t is None or (t.creator is None and t.requires_grad) or "_shape_only" in t.__dict__:
+            out.append(t)
+            continue
+        data = t.array
+        xp = get_array_module(data)
+        stand_in = Tensor.__new__(Tensor)
+        stand_in.array = xp.broadcast_to(xp.zeros((), dtype=data.dtype), data.shape)
+        stand_in.grad = None
+        stand_in.creator = node = t.creator
+        stand_in.requires_grad = t.requires_grad
+        stand_in._shape_only = True
+        if node is not None and node._nout > 1:
+            stand_in._output_index = output_index(t)
+        out.append(stand_in)
+    return out
 
 
 _TENSOR = []
@@ -394,9 +435,8 @@ class FunctionCtx:
     def saved_tensors(self):
         """The tuple given to ``save_for_backward``."""
         if self._freed:
-            raise RuntimeError(f"{self.name()}: trying to backward through the graph a second time (or to read "
-                               "saved_tensors after they were freed): saved values are freed by backward(); "
-                               "specify retain_graph=True in the first backward() or autograd.grad() call")
+            from .engine import FREED_MESSAGE
+            raise RuntimeError(f"{FREED_MESSAGE} (The saved tensors of {self.name()} were freed.)")
         if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
             return _saved_hooks.unpack_ctx(self)
         return tuple(self._saved)
@@ -435,11 +475,13 @@ class BackwardCFunction(FunctionCtx, Node):
         return type(self).__name__
 
     def _release(self):
+        """Free what ``save_for_backward`` kept; as in PyTorch, a later backward pass may still run
+        through this node, and raises only if its backward reads ``saved_tensors``."""
         self._saved = ()
         self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
-        self._keep_edges()
-        self.inputs = None
+        if self.inputs is not None:
+            self.inputs = _shape_only(self.inputs)
 
     # --- called by the engine ---------------------------------------------------------------
     def _grad_tensors(self, grads):

@@ -15,6 +15,8 @@ __all__ = ["Expand", "Repeat", "Clone", "ToDevice", "Flip", "flip"]
 class Expand(Function):
     """broadcast_to(x, shape); the engine sums the gradient back to x's shape."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, shape=None):
         return get_array_module(x).broadcast_to(x, shape)
 
@@ -27,6 +29,8 @@ class Expand(Function):
 
 class Repeat(Function):
     """tile(x, reps) with len(reps) >= x.ndim; the gradient is the sum over the tiles."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, reps=None):
         self.in_shape = (1,) * (len(reps) - x.ndim) + tuple(x.shape)
@@ -54,6 +58,8 @@ class Repeat(Function):
 class Clone(Function):
     """A copy of x; the gradient passes through unchanged."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x):
         return x.copy()
 
@@ -66,6 +72,8 @@ class Clone(Function):
 
 class ToDevice(Function):
     """x copied to another device; the gradient is copied back to x's device."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, device=None):
         self.source = device_of(x)
@@ -80,6 +88,8 @@ class ToDevice(Function):
 
 class Flip(Function):
     """x reversed along ``dims``; the gradient is reversed the same way."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, dims=()):
         self.dims = dims

@@ -65,6 +65,8 @@ def _binary(cls, name, a, b):
 class Add(Function):
     """a + b; d/da = 1, d/db = 1."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, a, b):
         return a + b
 
@@ -77,6 +79,8 @@ class Add(Function):
 
 class Sub(Function):
     """a - b; d/da = 1, d/db = -1."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, a, b):
         return a - b
@@ -126,6 +130,8 @@ class Div(Function):
 
 class Neg(Function):
     """-a; d/da = -1."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, a):
         return -a
@@ -313,6 +319,8 @@ class MinimumSplit(Function):
 
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, a, dtype=None):
         self.src = a.dtype

@@ -63,6 +63,8 @@ def _expand_tensor(g, in_shape, axes, keepdims):
 class Sum(Function):
     """sum(x, axes); d/dx = 1 broadcast back over the reduced axes."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
         return x.sum(axis=axes, keepdims=keepdims)
@@ -78,6 +80,8 @@ class Sum(Function):
 
 class Mean(Function):
     """mean(x, axes); d/dx = 1/n broadcast back over the reduced axes."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims

@@ -20,6 +20,8 @@ __all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", 
 class Reshape(Function):
     """x.reshape(shape); the gradient is reshaped back."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, shape=None):
         self.in_shape = x.shape
         return x.reshape(shape)
@@ -33,6 +35,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """x.transpose(axes); the gradient takes the inverse permutation."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, axes=None):
         self.axes = axes
@@ -101,6 +105,9 @@ class GetItem(Function):
 
     def forward(self, x, index=None):
         self.in_shape, self.index = x.shape, index
+        # basic indexing saves nothing (PyTorch's Select/Slice nodes); an index array is a saved tensor
+        # (IndexBackward0), freed by backward unless a caller marks it constant (roll, unfold)
+        self._reusable = not _is_advanced(index)
         return x[index]
 
     def backward(self, g):
@@ -138,6 +145,8 @@ class IndexScatter(Function):
 class BroadcastTo(Function):
     """x broadcast to ``shape`` (a read-only view); the gradient is summed back over the broadcast axes."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, shape=None):
         self.in_shape = x.shape
         return get_array_module(x).broadcast_to(x, shape)
@@ -154,9 +163,11 @@ class BroadcastTo(Function):
 class Concat(Function):
     """concatenate(xs, axis); the gradient is split at the same boundaries."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, *xs, axis=0):
         self.axis = axis
-        self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        self.bounds = [int(b) for b in np.cumsum([x.shape[axis] for x in xs])[:-1]]
         return get_array_module(xs[0]).concatenate(xs, axis=axis)
 
     def backward(self, g):
@@ -170,6 +181,8 @@ class Concat(Function):
 
 class Stack(Function):
     """stack(xs, axis); the gradient is unstacked along that axis."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, *xs, axis=0):
         self.axis = axis
@@ -187,6 +200,8 @@ class Stack(Function):
 
 class Pad(Function):
     """Constant padding; the gradient is the un-padded centre."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, x, widths=None, value=0.0):
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))

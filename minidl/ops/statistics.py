@@ -137,6 +137,8 @@ class LogSumExp(Function):
 class CumSum(Function):
     """Running sum along ``axis``; the gradient is the reversed running sum of g."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, axis=0):
         self.axis = axis
         return get_array_module(x).cumsum(x, axis=axis)
