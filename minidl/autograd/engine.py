@@ -22,6 +22,7 @@ from . import anomaly_mode
 from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
+from .released import FREED_MESSAGE
 
 __all__ = ["backward", "grad", "unbroadcast", "register_post_accumulate_grad_hook"]
 
@@ -49,13 +50,6 @@ def _unbroadcast_tensor(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad if grad.shape == shape else grad.reshape(shape)
-
-
-# PyTorch's message, word for word (scripts and tests match its start); minidl adds the node's name
-FREED_MESSAGE = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
-                 "have already been freed). Saved intermediate values of the graph are freed when you call "
-                 ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
-                 "graph a second time or if you need to access saved tensors after calling backward.")
 
 
 def _freed_error(node):

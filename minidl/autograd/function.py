@@ -27,10 +27,11 @@ import weakref
 
 import numpy as np
 
-from ..backend import DeviceError, get_array_module
+from ..backend import DeviceError
 from . import graph as _saved_hooks
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .naming import kept_name_first
+from .released import FREED_MESSAGE, shape_only_inputs
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
            "RemovableHandle", "NotTwiceDifferentiable"]
@@ -95,7 +96,7 @@ def output_index(t):
     node = t.creator
     if node._nout == 1:
         return 0
-    stood_for = t.__dict__.get("_output_index")   # a shape-only stand-in (see _shape_only) records it
+    stood_for = t.__dict__.get("_output_index")   # recorded by a shape-only stand-in (released.py)
     if stood_for is not None:
         return stood_for
     for i, ref in enumerate(node._output_refs):
@@ -202,9 +203,8 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
-    # True for array-style ops whose backward reads only shapes, axes and other small attributes, never an
-    # input's or output's values (PyTorch's nodes that save no tensors): a second backward pass without
-    # retain_graph may run through them, as in PyTorch. A node may set it on itself (GetItem without arrays).
+    # True for ops whose backward reads only shapes and small attributes, never values (PyTorch's nodes that
+    # save no tensors): a second backward without retain_graph runs through them. See released.py.
     _reusable = False
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
@@ -288,16 +288,12 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay).
-
-        A node that saves no values (``_reusable``: PyTorch's nodes that save no tensors, such as
-        ``AddBackward0``, ``SumBackward0``, ``ViewBackward0``) keeps its attributes (shapes, axes) and
-        swaps its inputs for shape-only stand-ins, so a later backward pass can run through it again.
-        """
+        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay); a
+        ``_reusable`` node keeps its attributes and gets shape-only inputs (``released.py``)."""
         inputs = self.inputs
         if inputs is not None and (self.__dict__.get("_reusable") if "_reusable" in self.__dict__
                                    else self._reusable):
-            self.inputs = _shape_only(inputs)
+            self.inputs = shape_only_inputs(inputs)
             return
         saved = self.__dict__
         edges = _kept_edges(inputs) if inputs is not None else saved.get("_kept_edges", ())
@@ -307,30 +303,6 @@ class Function(Node):
         if name is not None:
             saved["_node_name"] = name
         self.inputs = None
-
-
-def _shape_only(inputs):
-    """``inputs`` for a released node: leaves that require grad stay themselves (their ``.grad`` receives
-    gradients), every other Tensor becomes a stand-in with its ``creator``, ``requires_grad``, shape and
-    dtype over a zero-stride array (no memory), so that the activations can be freed."""
-    Tensor = _tensor_class()
-    out = []
-    for t in inputs:
-        if t is None or (t.creator is None and t.requires_grad) or "_shape_only" in t.__dict__:
-            out.append(t)
-            continue
-        data = t.array
-        xp = get_array_module(data)
-        stand_in = Tensor.__new__(Tensor)
-        stand_in.array = xp.broadcast_to(xp.zeros((), dtype=data.dtype), data.shape)
-        stand_in.grad = None
-        stand_in.creator = node = t.creator
-        stand_in.requires_grad = t.requires_grad
-        stand_in._shape_only = True
-        if node is not None and node._nout > 1:
-            stand_in._output_index = output_index(t)
-        out.append(stand_in)
-    return out
 
 
 _TENSOR = []
@@ -435,7 +407,6 @@ class FunctionCtx:
     def saved_tensors(self):
         """The tuple given to ``save_for_backward``."""
         if self._freed:
-            from .engine import FREED_MESSAGE
             raise RuntimeError(f"{FREED_MESSAGE} (The saved tensors of {self.name()} were freed.)")
         if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
             return _saved_hooks.unpack_ctx(self)
@@ -475,13 +446,12 @@ class BackwardCFunction(FunctionCtx, Node):
         return type(self).__name__
 
     def _release(self):
-        """Free what ``save_for_backward`` kept; as in PyTorch, a later backward pass may still run
-        through this node, and raises only if its backward reads ``saved_tensors``."""
+        """Free what ``save_for_backward`` kept (a later pass raises only if backward reads it, as PyTorch)."""
         self._saved = ()
         self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
         if self.inputs is not None:
-            self.inputs = _shape_only(self.inputs)
+            self.inputs = shape_only_inputs(self.inputs)
 
     # --- called by the engine ---------------------------------------------------------------
     def _grad_tensors(self, grads):
