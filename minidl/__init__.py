@@ -165,3 +165,7 @@ __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names +
 from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
 
 __all__ += ["lu", "lu_solve", "lu_unpack"]
+
+from .dtypes import bfloat16  # noqa: E402  (ml_dtypes' NumPy bfloat16, with PyTorch's promotion and arithmetic)
+
+__all__ += ["bfloat16"]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from . import backend
 from .tensor_math import ops
 
@@ -31,7 +33,7 @@ def _torch_name(np_dtype):
 
 
 def _category(np_dtype):
-    return 0 if np_dtype.kind == "b" else 2 if np_dtype.kind in "fc" else 1
+    return 0 if np_dtype.kind == "b" else 2 if is_float_or_complex(np_dtype) else 1
 
 
 class InplaceMixin:

@@ -17,6 +17,10 @@ the measurements behind it, in docs/architecture.md.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from minidl.dtypes import BFLOAT16
+
 from ..backend import owns_writable_memory
 from . import anomaly_mode
 from . import graph as _saved_hooks
@@ -31,6 +35,8 @@ def unbroadcast(grad, shape):
     """Sum the array ``grad`` over the dimensions that broadcasting added to reach it from ``shape``."""
     if grad.shape == tuple(shape):
         return grad
+    if grad.dtype == BFLOAT16:   # summed in float32, as PyTorch sums bfloat16
+        return unbroadcast(grad.astype(np.float32), shape).astype(BFLOAT16)
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -384,6 +390,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
             continue
         if "_watched" in fn.__dict__:
             g = _watched(fn, g, graph)
+        if not graph and "_bf16" in fn.__dict__:   # computed in float32 from bfloat16 inputs (function.py)
+            g = g.astype(np.float32) if g.dtype == BFLOAT16 else g
         if capture is not None:
             for index, k in capture.get(fn, ()):
                 gk = g[index] if fn._nout > 1 else g

@@ -27,10 +27,14 @@ import weakref
 
 import numpy as np
 
+from minidl.dtypes import BFLOAT16, is_float_or_complex
+
 from ..backend import DeviceError
 from . import graph as _saved_hooks
+from .bfloat16_compute import any_bfloat16, forward_in_float32
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .naming import kept_name_first
+from .once_differentiable import once_differentiable  # noqa: F401  (minidl.autograd.function's name)
 from .released import FREED_MESSAGE, shape_only_inputs
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
@@ -206,6 +210,9 @@ class Function(Node):
     # True for ops whose backward reads only shapes and small attributes, never values (PyTorch's nodes that
     # save no tensors): a second backward without retain_graph runs through them. See released.py.
     _reusable = False
+    # False: bfloat16 inputs are computed on in float32, the output rounded (bfloat16_compute.py); True for
+    # ops that only move or cast values (views, copies, concatenation), run on the bfloat16 arrays.
+    _bf16_native = False
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
@@ -249,15 +256,21 @@ class Function(Node):
         # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays?
         # That is every call in a CPU training step; the rest takes the general path below.
         plain = on_cpu = True
+        bf16 = False
         for item in args:
             if isinstance(item, Tensor):
                 if type(item.array) is not np.ndarray:
                     on_cpu = False
+                elif item.array.dtype is BFLOAT16:
+                    bf16 = True
             elif item is not None:
                 plain = False
         tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
-        out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
+        if (bf16 or not on_cpu) and not cls._bf16_native and any_bfloat16(tensors):
+            out_data = forward_in_float32(fn, tensors, kwargs)
+        else:
+            out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
         needs = tuple([t is not None and t.requires_grad for t in tensors])
         requires = True in needs and is_grad_enabled()
         out = Tensor(out_data, requires_grad=requires)
@@ -553,7 +566,7 @@ def _apply_ctx_style(cls, args, kwargs):
         if any(o is a for a in args) or o.creator is not None or o.requires_grad:
             o = Tensor(o.array)  # an input (or graph tensor) returned as is: a new output sharing its data
             outputs[i] = o
-        if marked or o.dtype.kind not in "fc":
+        if marked or not is_float_or_complex(o.dtype):
             refs.append(None)
             meta.append(None)
             continue
@@ -585,16 +598,3 @@ def _own_statics_cached(cls):
 
 def _own_statics(cls):
     return _own_statics_cached(cls)
-
-
-def once_differentiable(backward):
-    """Decorator for a ``backward`` that is not written in differentiable Tensor ops (NumPy inside, say).
-
-    It runs without recording; a second derivative through the function then
-    raises an error naming it instead of coming out silently wrong.
-    """
-    @functools.wraps(backward)
-    def wrapper(ctx, *grads):
-        with no_grad():
-            return backward(ctx, *grads)
-    return wrapper

@@ -9,6 +9,7 @@ import numpy as np
 
 from minidl._out_arg import with_out
 from minidl.autograd import no_grad
+from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
 from minidl.tensor import Tensor
 
@@ -138,7 +139,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"{list(input.shape)}")
     if eps is None:
         dtype = input.array.dtype
-        eps = float(np.finfo(dtype if dtype.kind == "f" else np.float32).eps)
+        eps = float(np.finfo(dtype if is_floating(dtype) else np.float32).eps)
     dims = tuple(range(input.ndim - n, input.ndim))
     out = input / ((input * input).mean(dim=dims, keepdim=True) + eps).sqrt()
     if weight is not None:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from minidl import backend
-from minidl.dtypes import default_float
+from minidl.dtypes import default_float, is_floating
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
 from minidl.nn._module_more import ModuleMoreMixin
@@ -80,7 +80,6 @@ class RemovableHandle:
         self.remove()
 
 
-_FLOAT_KINDS = "f"
 
 
 def _parse_to_args(device, dtype):
@@ -96,7 +95,7 @@ def _parse_to_args(device, dtype):
                 pass
     dev = backend.Device(device) if device is not None else None
     dt = np.dtype(dtype) if dtype is not None else None
-    if dt is not None and dt.kind not in _FLOAT_KINDS:
+    if dt is not None and not is_floating(dt):
         raise TypeError(f"Module.to only accepts floating dtypes, got {dt}")
     return dev, dt
 
@@ -105,7 +104,7 @@ def _convert_array(array, dev, dt):
     """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
     if dev is not None and not backend.same_device(backend.device_of(array), dev):
         array = backend.to_device(array, dev)
-    if dt is not None and array.dtype.kind in _FLOAT_KINDS and array.dtype != dt:
+    if dt is not None and is_floating(array.dtype) and array.dtype != dt:
         array = array.astype(dt)
     return array
 

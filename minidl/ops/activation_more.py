@@ -7,6 +7,8 @@ joins are exactly PyTorch's and their higher derivatives come for free.
 """
 from __future__ import annotations
 
+from minidl.dtypes import is_floating
+
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
 from ..tensor import Tensor
@@ -27,7 +29,7 @@ def _floating(name, input):
     """PyTorch's NotImplementedError (a RuntimeError) for an activation of a non-floating tensor."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         names = {"i8": "Long", "i4": "Int", "i2": "Short", "i1": "Char", "u1": "Byte", "b1": "Bool"}
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
                                   f"'{names.get(input.array.dtype.str[1:], input.dtype)}'")

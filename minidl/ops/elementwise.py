@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..dtypes import result_type
@@ -191,24 +193,24 @@ def sign(input):
 
 def floor(input):
     """Largest integer <= each element (zero gradient; integer tensors are returned as a copy)."""
-    return _piecewise(input, lambda x: get_array_module(x).floor(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).floor(x) if is_floating(x.dtype) else x.copy())
 
 
 def ceil(input):
     """Smallest integer >= each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if is_floating(x.dtype) else x.copy())
 
 
 def trunc(input):
     """Each element rounded toward zero (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if is_floating(x.dtype) else x.copy())
 
 
 def round(input, decimals=0):
     """Round half to even (``round(2.5) == 2``), to ``decimals`` places (zero gradient)."""
     if decimals:
         return _piecewise(input, lambda x: get_array_module(x).round(x, decimals))
-    return _piecewise(input, lambda x: get_array_module(x).rint(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).rint(x) if is_floating(x.dtype) else x.copy())
 
 
 def clamp(input, min=None, max=None):

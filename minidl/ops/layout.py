@@ -16,6 +16,7 @@ class Expand(Function):
     """broadcast_to(x, shape); the engine sums the gradient back to x's shape."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, shape=None):
         return get_array_module(x).broadcast_to(x, shape)
@@ -31,6 +32,7 @@ class Repeat(Function):
     """tile(x, reps) with len(reps) >= x.ndim; the gradient is the sum over the tiles."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, reps=None):
         self.in_shape = (1,) * (len(reps) - x.ndim) + tuple(x.shape)
@@ -59,6 +61,7 @@ class Clone(Function):
     """A copy of x; the gradient passes through unchanged."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x):
         return x.copy()
@@ -74,6 +77,7 @@ class ToDevice(Function):
     """x copied to another device; the gradient is copied back to x's device."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, device=None):
         self.source = device_of(x)
@@ -90,6 +94,7 @@ class Flip(Function):
     """x reversed along ``dims``; the gradient is reversed the same way."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, dims=()):
         self.dims = dims

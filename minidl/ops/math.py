@@ -7,7 +7,11 @@ wrappers bring both operands to the dtype PyTorch would compute in
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..autograd import Function
 from ..backend import get_array_module
@@ -40,8 +44,15 @@ def cast(t, np_dtype):
     return Tensor(t.array.astype(np_dtype))
 
 
-def promote(name, a, b):
-    """``a`` and ``b`` as Tensors of PyTorch's result dtype, on one device, checked to broadcast."""
+def promote(name, a, b, exact_scalar=False):
+    """``a`` and ``b`` as Tensors of PyTorch's result dtype, on one device, checked to broadcast.
+
+    With ``exact_scalar`` (mul, div), a Python number with a bfloat16 tensor stays a float32 scalar:
+    the op computes in float32 and rounds once (minidl/autograd/bfloat16_compute.py), as PyTorch's mul
+    and div kernels use the unrounded scalar (its add and sub round the scalar to bfloat16 first)."""
+    if exact_scalar and _bf16_with_number(a, b):
+        return (a, Tensor(np.asarray(b, dtype=np.float32))) if isinstance(a, Tensor) else \
+            (Tensor(np.asarray(a, dtype=np.float32)), b)
     if isinstance(a, Tensor):
         ta = a
         tb = b if isinstance(b, Tensor) else as_tensor(b, like=a)
@@ -57,8 +68,15 @@ def promote(name, a, b):
     return ta, tb
 
 
-def _binary(cls, name, a, b):
-    a, b = promote(name, a, b)
+def _bf16_with_number(a, b):
+    """Whether one operand is a bfloat16 Tensor and the other a Python (or NumPy) real number."""
+    tensor, other = (a, b) if isinstance(a, Tensor) else (b, a)
+    return (isinstance(tensor, Tensor) and tensor.array.dtype == BFLOAT16 and isinstance(other, numbers.Real)
+            and not isinstance(other, (bool, np.bool_)) and not isinstance(other, Tensor))
+
+
+def _binary(cls, name, a, b, exact_scalar=False):
+    a, b = promote(name, a, b, exact_scalar)
     return cls.apply(a, b)
 
 
@@ -321,6 +339,7 @@ class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, a, dtype=None):
         self.src = a.dtype
@@ -409,13 +428,13 @@ def sub(a, b):
 
 def mul(a, b):
     """a * b with broadcasting."""
-    return _binary(Mul, "mul", a, b)
+    return _binary(Mul, "mul", a, b, exact_scalar=True)
 
 
 def div(a, b):
     """a / b with broadcasting; true division, so integers give the default float dtype (as PyTorch)."""
-    a, b = promote("div", a, b)
-    if a.array.dtype.kind not in "fc":
+    a, b = promote("div", a, b, exact_scalar=True)
+    if not is_float_or_complex(a.array.dtype):
         a, b = cast(a, default_float()), cast(b, default_float())
     return Div.apply(a, b)
 
@@ -436,6 +455,8 @@ def pow(a, b):
             a = cast(a, default_float())
         elif a.array.dtype.kind == "b":
             a = cast(a, np.dtype(np.int64))
+        elif a.array.dtype == BFLOAT16:
+            b = float(np.asarray(b, dtype=BFLOAT16))   # PyTorch rounds the exponent to the base's bfloat16
         return PowScalar.apply(a, exponent=b)
     return _binary(Pow, "pow", a, b)
 
@@ -475,7 +496,7 @@ def _float(a):
     functions)."""
     if not isinstance(a, Tensor):
         a = as_tensor(a)
-    if a.array.dtype.kind not in "fc":
+    if not is_float_or_complex(a.array.dtype):
         a = cast(a, default_float())
     return a
 

@@ -11,6 +11,8 @@ import builtins
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -156,7 +158,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    if input.array.dtype.kind not in "fc":
+    if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {input.dtype}")
     return Mean.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)

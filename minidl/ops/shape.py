@@ -21,6 +21,7 @@ class Reshape(Function):
     """x.reshape(shape); the gradient is reshaped back."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, shape=None):
         self.in_shape = x.shape
@@ -37,6 +38,7 @@ class Transpose(Function):
     """x.transpose(axes); the gradient takes the inverse permutation."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, axes=None):
         self.axes = axes
@@ -98,6 +100,8 @@ def _getitem_name(index, in_shape):
 class GetItem(Function):
     """x[index]; the gradient is scattered back (summed over repeated integer indices)."""
 
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def name(self):
         """PyTorch's node name: ``SelectBackward0`` (an int), ``SliceBackward0``, ``IndexBackward0``
         (advanced indexing), ``UnsqueezeBackward0`` (None) or ``AliasBackward0`` (nothing taken)."""
@@ -146,6 +150,7 @@ class BroadcastTo(Function):
     """x broadcast to ``shape`` (a read-only view); the gradient is summed back over the broadcast axes."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, shape=None):
         self.in_shape = x.shape
@@ -164,6 +169,7 @@ class Concat(Function):
     """concatenate(xs, axis); the gradient is split at the same boundaries."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, *xs, axis=0):
         self.axis = axis
@@ -183,6 +189,7 @@ class Stack(Function):
     """stack(xs, axis); the gradient is unstacked along that axis."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, *xs, axis=0):
         self.axis = axis
@@ -202,6 +209,7 @@ class Pad(Function):
     """Constant padding; the gradient is the un-padded centre."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, widths=None, value=0.0):
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))

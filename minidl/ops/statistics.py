@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from ..autograd import Function
 from ..backend import get_array_module
 from .reduction import _aliases, _expand, _norm_axis
@@ -154,7 +156,7 @@ class CumSum(Function):
 
 
 def _floating(name, input):
-    if input.array.dtype.kind not in "fc":
+    if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex dtypes. "
                            f"Got {input.dtype} instead.")
 

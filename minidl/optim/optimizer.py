@@ -22,7 +22,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
-from minidl.dtypes import default_float
+from minidl.dtypes import default_float, is_floating
 from minidl.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -128,10 +128,10 @@ def _store_state(state, raw, scalar_keys, like=None, device_keys=frozenset()):
                 continue
         elif (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
             scalar = old.array
-            if type(scalar) is np.ndarray and scalar.ndim == 0 and scalar.dtype.kind == "f":
+            if type(scalar) is np.ndarray and scalar.ndim == 0 and is_floating(scalar.dtype):
                 scalar[()] = value     # PyTorch's in-place ``state_steps += 1``
                 continue
-            if backend.is_device_array(scalar) and scalar.ndim == 0 and scalar.dtype.kind == "f":
+            if backend.is_device_array(scalar) and scalar.ndim == 0 and is_floating(scalar.dtype):
                 scalar[...] = value    # a scalar kept on the device (ASGD's eta, NAdam's mu_product)
                 continue
         _store_entry(state, key, value, old, scalar_keys, like if key in device_keys else None)
@@ -266,7 +266,7 @@ class Optimizer:
             dtype = data.dtype
             for value in state.values():
                 if type(value) is np.ndarray:
-                    if value.dtype != dtype and value.dtype.kind == "f":
+                    if value.dtype != dtype and is_floating(value.dtype):
                         break
                 elif type(value) is not int and _is_array(value):
                     break
@@ -278,7 +278,7 @@ class Optimizer:
                 continue
             if backend.get_array_module(value) is not xp:
                 value = backend.to_device(value, p.device)
-            if value.dtype != p.array.dtype and value.dtype.kind == "f":
+            if value.dtype != p.array.dtype and is_floating(value.dtype):
                 value = value.astype(p.array.dtype)
             state[key] = value
 
@@ -419,7 +419,7 @@ class Optimizer:
         elif isinstance(value, np.generic):
             value = np.asarray(value)
         if _is_array(value):
-            saved_dtype = value.dtype if value.dtype.kind == "f" else None
+            saved_dtype = value.dtype if is_floating(value.dtype) else None
         if key in self._scalar_state_keys and (not _is_array(value) or value.ndim == 0) \
                 and isinstance(value.item() if _is_array(value) else value, (int, float)):
             number = value.item() if _is_array(value) else value
@@ -428,7 +428,7 @@ class Optimizer:
             if key == "step" and saved_tensor is not None and saved_dtype is not None:
                 return saved_tensor          # PyTorch keeps a saved step tensor as it is
             on_device = key in self._device_scalar_keys or (saved_tensor is not None and key != "step")
-            if saved_dtype is not None and key != "step" and p.array.dtype.kind == "f":
+            if saved_dtype is not None and key != "step" and is_floating(p.array.dtype):
                 saved_dtype = p.array.dtype
             if saved_tensor is not None and on_device and saved_dtype == value.dtype \
                     and backend.get_array_module(value) is backend.get_array_module(p.array):
