@@ -166,6 +166,7 @@ from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
 
 __all__ += ["lu", "lu_solve", "lu_unpack"]
 
+from .amp import get_autocast_dtype  # noqa: E402
 from .dtypes import bfloat16  # noqa: E402  (ml_dtypes' NumPy bfloat16, with PyTorch's promotion and arithmetic)
 
-__all__ += ["bfloat16"]
+__all__ += ["bfloat16", "get_autocast_dtype"]

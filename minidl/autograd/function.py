@@ -30,6 +30,7 @@ import numpy as np
 from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..backend import DeviceError
+from . import autocast_state as _autocast
 from . import graph as _saved_hooks
 from .bfloat16_compute import any_bfloat16, forward_in_float32
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -207,12 +208,9 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
-    # True for ops whose backward reads only shapes and small attributes, never values (PyTorch's nodes that
-    # save no tensors): a second backward without retain_graph runs through them. See released.py.
-    _reusable = False
-    # False: bfloat16 inputs are computed on in float32, the output rounded (bfloat16_compute.py); True for
-    # ops that only move or cast values (views, copies, concatenation), run on the bfloat16 arrays.
-    _bf16_native = False
+    _reusable = False   # True: backward reads no saved values; a second backward may run it (released.py)
+    _bf16_native = False   # True: run on bfloat16 arrays as they are, else in float32 (bfloat16_compute.py)
+    _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
@@ -255,8 +253,9 @@ class Function(Node):
         Tensor = _tensor_class()
         # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays?
         # That is every call in a CPU training step; the rest takes the general path below.
-        plain = on_cpu = True
-        bf16 = False
+        if _autocast.active and cls._autocast is not None:   # an open minidl.autocast region
+            args = _autocast.autocast_inputs(cls._autocast, args)
+        plain, on_cpu, bf16 = True, True, False
         for item in args:
             if isinstance(item, Tensor):
                 if type(item.array) is not np.ndarray:
@@ -301,8 +300,7 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay); a
-        ``_reusable`` node keeps its attributes and gets shape-only inputs (``released.py``)."""
+        """Free the saved arrays and inputs (edges stay); a ``_reusable`` node keeps shapes (released.py)."""
         inputs = self.inputs
         if inputs is not None and (self.__dict__.get("_reusable") if "_reusable" in self.__dict__
                                    else self._reusable):

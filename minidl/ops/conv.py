@@ -62,6 +62,8 @@ __all__ = ["linear", "conv2d"]
 class Linear(Function):
     """y = x @ W^T + b for x (..., in); dx = g @ W, dW = g^T x, db = sum(g)."""
 
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
     def forward(self, x, w, b=None):
         # _threads.matmul: rows split over minidl's threads under config.intra_op_parallel, else x @ w.T
         self.x, self.w = x, w
@@ -143,6 +145,8 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
 
 class Conv2d(Function):
     """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), direct, or Winograd."""
+
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)

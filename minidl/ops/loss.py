@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Function
+from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
 from ..backend import get_array_module, is_device_array, to_device
 from ..tensor import Tensor, as_tensor
@@ -229,6 +230,7 @@ def _batched(input, target):
     return input.reshape(1, input.shape[0]), t.reshape((1,) + tuple(t.shape)), True
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy between logits and class ids or class probabilities (PyTorch's).
@@ -300,6 +302,7 @@ def _probability_cross_entropy(input, target, weight, reduction, smoothing):
         return total / float(input.array.size // c if c else 0)
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of log-probabilities at class-id targets (PyTorch's).

@@ -358,6 +358,8 @@ class MatMul(Function):
     d/da = g @ b^T, d/db = a^T @ g (batch dims are summed by the engine).
     """
 
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a @ b
