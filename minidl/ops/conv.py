@@ -496,6 +496,9 @@ class Conv2dWeightGrad(Function):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (..., in), weight (out, in), bias (out,) -> (..., out).
 
+    bfloat16 operands are multiplied in float32 (BLAS has no bfloat16) and the result rounded to
+    bfloat16, as PyTorch's CPU kernels do; inside ``minidl.autocast`` float32 operands are lowered first.
+
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> F.linear(mdl.ones(2, 3), mdl.ones(4, 3), mdl.zeros(4)).numpy()
     array([[3., 3., 3., 3.],
@@ -533,6 +536,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     -> (N, O, OH, OW).
 
     OH = floor((H + 2*ph - dh*(kh-1) - 1) / sh) + 1, likewise OW (PyTorch's formula).
+    bfloat16 operands are convolved in float32 (the kernels have no bfloat16) and the result rounded.
     ``padding``: int, pair, ``"valid"`` (none) or ``"same"`` (output size = input
     size, stride 1 only; an odd total padding puts the extra row/column at the
     bottom/right, as PyTorch does).

@@ -466,7 +466,8 @@ def pow(a, b):
 def matmul(a, b):
     """Matrix product following ``np.matmul`` (1-D operands, broadcast batch dims).
 
-    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).
+    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m). bfloat16 operands are multiplied in float32
+    (BLAS has no bfloat16) and the result rounded to bfloat16, as PyTorch's CPU kernels do.
     """
     a, b = promote_matmul(a, b)
     if a.ndim == 0 or b.ndim == 0:
