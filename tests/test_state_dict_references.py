@@ -7,6 +7,7 @@ import copy
 import io
 
 import numpy as np
+import pytest
 
 import minidl as mdl
 import minidl.nn as nn
@@ -144,3 +145,30 @@ def test_lr_range_test_restores_a_trained_optimizers_state():
     assert len(opt.state) == len(buffers)
     for p, s in opt.state.items():
         np.testing.assert_array_equal(s["momentum_buffer"].numpy(), buffers[id(p)])
+
+
+@pytest.mark.gpu
+def test_asgd_and_nadam_scalar_state_lives_on_the_parameters_gpu():
+    # PyTorch 2.13: ASGD's step/eta/mu and NAdam's mu_product on the parameter's device, NAdam's step on the CPU
+    for cls, on_gpu, on_cpu in ((optim.ASGD, ("step", "eta", "mu"), ()), (optim.NAdam, ("mu_product",), ("step",))):
+        runs = {}
+        for device in ("cpu", "cuda"):
+            p = nn.Parameter(mdl.tensor([1.0, -2.0, 3.0], device=device))
+            opt = cls([p], lr=0.1)
+            held = None
+            for _ in range(3):
+                p.grad = p.detach() * 2
+                opt.step()
+                if held is None:
+                    held = {k: v for k, v in opt.state[p].items()}
+            assert all(opt.state[p][k] is held[k] for k in held)     # updated in place, on its device
+            runs[device] = (p.detach().cpu().numpy(), {k: float(v) for k, v in opt.state[p].items() if v.ndim == 0})
+            if device == "cuda":
+                assert all(opt.state[p][k].device.type == "cuda" for k in on_gpu)
+                assert all(opt.state[p][k].device.type == "cpu" for k in on_cpu)
+                other = cls([nn.Parameter(mdl.zeros(3, device="cuda"))], lr=0.1)
+                other.load_state_dict(copy.deepcopy(opt.state_dict()))
+                state = next(iter(other.state.values()))
+                assert all(state[k].device.type == "cuda" for k in on_gpu)
+        np.testing.assert_allclose(runs["cuda"][0], runs["cpu"][0], rtol=1e-6)
+        assert runs["cuda"][1] == pytest.approx(runs["cpu"][1], rel=1e-6)
