@@ -234,7 +234,8 @@ def prelu(input, weight):
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
     negative = input * weight
-    return _where(input.array > 0, input, negative)
+    from ..autograd.naming import name_grad_fn
+    return name_grad_fn(_where(input.array > 0, input, negative), "PreluKernelBackward0")   # PyTorch's node
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
