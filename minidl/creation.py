@@ -199,6 +199,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         dtype = np.int64 if integral else default_float()
     np_dtype = to_numpy_dtype(dtype)
     lo, hi, st = values
+    if (st > 0 and hi < lo) or (st < 0 and hi > lo):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")   # PyTorch's check
     count = builtins.max(math.ceil((hi - lo) / st), 0)
     data = (lo + np.arange(count, dtype=np.float64) * st) if is_floating(np_dtype) else \
         np.arange(lo, hi, st, dtype=np.int64)

@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ShapeError
+
 from ..autograd import Function
 from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
@@ -163,7 +165,7 @@ def _class_targets(name, input, target, ignore_index):
         if t.dtype.kind == "f" and bool((t == t.astype(np.int64)).all()):
             t = t.astype(np.int64)
         else:
-            raise ValueError(f"{name}: target must hold integer class ids, got dtype {t.dtype}")
+            raise ShapeError(f"{name}: target must hold integer class ids, got dtype {t.dtype}")
     t = t.astype(np.int64, copy=False)
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     valid = t != ignore_index

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ShapeError
+
 from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
 from ..tensor import Tensor, as_tensor
@@ -49,7 +51,7 @@ def _target(name, input, target, same_shape):
         try:
             np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
         except ValueError:
-            raise ValueError(f"{name}: target shape {tuple(target.shape)} cannot be broadcast to the "
+            raise ShapeError(f"{name}: target shape {tuple(target.shape)} cannot be broadcast to the "
                              f"input shape {tuple(input.shape)}") from None
         warnings.warn(f"{name}: using a target size ({tuple(target.shape)}) that is different to the "
                       f"input size ({tuple(input.shape)}). This will likely lead to incorrect results "

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from minidl._errors import ShapeError
 from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..autograd import Function
@@ -31,7 +32,7 @@ def _check_broadcast(name, a_shape, b_shape):
     try:
         np.broadcast_shapes(a_shape, b_shape)
     except ValueError:
-        raise ValueError(f"{name}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
+        raise ShapeError(f"{name}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
                          f"together") from None
 
 
@@ -475,7 +476,7 @@ def matmul(a, b):
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
                          f"{ka} (last dim of the first) != {kb} (contracted dim of the second)")
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl._errors import ShapeError
+
 from ..autograd import Function
 from ..backend import get_array_module, index_add, is_device_array
 from ..tensor import Tensor, as_tensor
@@ -463,7 +465,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     ax = _dim(dim, len(ref))
     for t in tensors[1:]:
         if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != ax):
-            raise ValueError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
+            raise ShapeError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
     if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)
         tensors = [cast(t, target) for t in tensors]
@@ -485,7 +487,7 @@ def stack(tensors, dim=0, *, axis=None, out=None):
         raise ValueError("stack expects a non-empty TensorList")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
+            raise ShapeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
                              f"and {tuple(t.shape)}")
     if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)
