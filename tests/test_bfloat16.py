@@ -8,7 +8,6 @@ compute in float32 and round once (as PyTorch's CPU kernels), so sums accumulate
 import io
 import zipfile
 
-import numpy as np
 import pytest
 
 import minidl as mdl
