@@ -234,7 +234,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         for fn in order:
             for t in fn.inputs:
                 # an input made by a target's node leads to that target (also when a released node holds
-                # a shape-only stand-in for the target, see minidl.autograd.function._shape_only)
+                # a shape-only stand-in for the target, see minidl/autograd/released.py)
                 if t is not None and (id(t) in target_ids or (t.creator is not None and (
                         t.creator in run or t.creator in capture))):
                     run.add(fn)

@@ -251,10 +251,9 @@ class Function(Node):
         if cls._ctx_style:
             return _apply_ctx_style(cls, args, kwargs)
         Tensor = _tensor_class()
-        # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays?
-        # That is every call in a CPU training step; the rest takes the general path below.
         if _autocast.active and cls._autocast is not None:   # an open minidl.autocast region
             args = _autocast.autocast_inputs(cls._autocast, args)
+        # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays (bfloat16)?
         plain, on_cpu, bf16 = True, True, False
         for item in args:
             if isinstance(item, Tensor):
@@ -266,7 +265,7 @@ class Function(Node):
                 plain = False
         tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
-        if (bf16 or not on_cpu) and not cls._bf16_native and any_bfloat16(tensors):
+        if (bf16 or not plain) and not cls._bf16_native and any_bfloat16(tensors):
             out_data = forward_in_float32(fn, tensors, kwargs)
         else:
             out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
