@@ -6,6 +6,7 @@ elementwise maximum.
 """
 from __future__ import annotations
 
+from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 
 from ._out_arg import with_out as _with_out
@@ -127,6 +128,7 @@ def pow(input, exponent):
     return _math.pow(input, exponent)
 
 
+@names_node("PowBackward0")   # PyTorch's node name
 def square(input):
     """Elementwise ``input ** 2``."""
     return _math.mul(input, input)

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
 from . import return_types
@@ -84,11 +85,13 @@ def erfc(input):
     return _unary.erfc(input)
 
 
+@names_node("ReciprocalBackward0")   # PyTorch's node name
 def reciprocal(input):
     """Elementwise 1 / input (integer tensors give float32)."""
     return _math.div(1.0, _math._float(input))
 
 
+@names_node("RsqrtBackward0")   # PyTorch's node name
 def rsqrt(input):
     """Elementwise 1 / sqrt(input)."""
     return reciprocal(_math.sqrt(_math._float(input)))
@@ -346,6 +349,7 @@ def clone(input, *, memory_format=None):
     return _t(input).clone(memory_format=memory_format)
 
 
+@names_node("MaskedFillBackward0")   # PyTorch's node name
 def masked_fill(input, mask, value):
     """A copy of ``input`` with ``value`` where ``mask`` (bool, broadcast) is True."""
     return _t(input).masked_fill(mask, value)

@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
+
 from .backend import get_array_module
 from .dtypes import default_float
 from .ops import layout as _layout
@@ -108,6 +110,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(out)
 
 
+@names_node("RollBackward0")   # PyTorch's node name
 def roll(input, shifts, dims=None):
     """Shift elements along ``dims`` by ``shifts``, wrapping around (all elements, flattened, without ``dims``)."""
     input = _t(input)
@@ -417,11 +420,13 @@ def _triangle(name, input, diagonal, lower):
     return out
 
 
+@names_node("TrilBackward0")   # PyTorch's node name
 def tril(input, diagonal=0):
     """The lower triangle of the last two dims (on and below ``diagonal``); the rest zeroed."""
     return _triangle("tril", input, diagonal, True)
 
 
+@names_node("TriuBackward0")   # PyTorch's node name
 def triu(input, diagonal=0):
     """The upper triangle of the last two dims (on and above ``diagonal``); the rest zeroed."""
     return _triangle("triu", input, diagonal, False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
 from minidl.dtypes import is_float_or_complex
 
 from . import backend
@@ -221,7 +222,8 @@ class InplaceMixin:
 
     def masked_fill(self, mask, value):
         """A copy with the elements where ``mask`` (bool, broadcast) is True set to ``value``."""
-        return _masked(self, mask, value)
+        out = _masked(self, mask, value)
+        return name_grad_fn(out, "MaskedFillBackward0") if out is not self else out
 
     def __setitem__(self, index, value):
         from .tensor import Tensor, as_tensor

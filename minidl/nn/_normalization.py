@@ -9,6 +9,7 @@ import numpy as np
 
 from minidl._out_arg import with_out
 from minidl.autograd import no_grad
+from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
 from minidl.tensor import Tensor
@@ -29,6 +30,7 @@ def _standardise(x, dims, eps):
     return centred / (var + eps).sqrt()
 
 
+@names_node("NativeGroupNormBackward0")   # PyTorch's node name
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of ``num_groups`` channel groups of each sample, then ``* weight + bias`` per channel.
 

@@ -7,6 +7,7 @@ joins are exactly PyTorch's and their higher derivatives come for free.
 """
 from __future__ import annotations
 
+from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 
 from ..autograd import Function
@@ -148,6 +149,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _in_place("celu", input, out) if inplace else out
 
 
+@names_node("MishBackward0")   # PyTorch's node name
 def mish(input, inplace=False):
     """x * tanh(softplus(x)); (*) -> (*)."""
     _floating("mish", input)

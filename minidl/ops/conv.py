@@ -64,9 +64,16 @@ class Linear(Function):
 
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
+    def name(self):
+        """PyTorch's node: ``AddmmBackward0`` (2-D input, bias), ``MmBackward0`` (2-D, no bias), else
+        ``ViewBackward0`` (the product of a reshaped input)."""
+        if self.in_ndim == 2:
+            return "AddmmBackward0" if self.has_bias else "MmBackward0"
+        return "ViewBackward0" if self.has_bias else "UnsafeViewBackward0"
+
     def forward(self, x, w, b=None):
         # _threads.matmul: rows split over minidl's threads under config.intra_op_parallel, else x @ w.T
-        self.x, self.w = x, w
+        self.x, self.w, self.has_bias, self.in_ndim = x, w, b is not None, x.ndim
         y = _threads.matmul(x, w.T)
         if b is not None:
             y += b
@@ -147,6 +154,10 @@ class Conv2d(Function):
     """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), direct, or Winograd."""
 
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
+    def name(self):
+        """``ConvolutionBackward0``: PyTorch's node for this op."""
+        return "ConvolutionBackward0"
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)

@@ -165,6 +165,10 @@ class Neg(Function):
 class PowScalar(Function):
     """a ** c for a constant c; d/da = c * a**(c-1)."""
 
+    def name(self):
+        """``PowBackward0``: PyTorch's node for this op."""
+        return "PowBackward0"
+
     def forward(self, a, exponent):
         self.a, self.c = a, exponent
         return a ** exponent
@@ -180,6 +184,10 @@ class PowScalar(Function):
 
 class Pow(Function):
     """a ** b; d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    def name(self):
+        """``PowBackward1``: PyTorch's node for this op."""
+        return "PowBackward1"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -342,6 +350,10 @@ class Cast(Function):
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
     _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
+    def name(self):
+        """``ToCopyBackward0``: PyTorch's node for this op."""
+        return "ToCopyBackward0"
+
     def forward(self, a, dtype=None):
         self.src = a.dtype
         return a.astype(dtype)
@@ -361,8 +373,15 @@ class MatMul(Function):
 
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
+    def name(self):
+        """PyTorch's node: ``MmBackward0`` (2-D @ 2-D), ``DotBackward0`` (1-D @ 1-D), ``MvBackward0``
+        (2-D @ 1-D), ``UnsafeViewBackward0`` (batched)."""
+        na, nb = self.ndims
+        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
+            (na, nb), "UnsafeViewBackward0" if max(na, nb) > 2 else "MatMulBackward0")
+
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b, self.ndims = a, b, (a.ndim, b.ndim)
         return a @ b
 
     def backward(self, g):

@@ -67,6 +67,10 @@ class Sum(Function):
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
+    def name(self):
+        """``SumBackward0`` (all elements) or ``SumBackward1`` (over ``dim``): PyTorch's nodes."""
+        return "SumBackward0" if self.axes is None else "SumBackward1"
+
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
         return x.sum(axis=axes, keepdims=keepdims)
@@ -84,6 +88,10 @@ class Mean(Function):
     """mean(x, axes); d/dx = 1/n broadcast back over the reduced axes."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
+    def name(self):
+        """``MeanBackward0`` (all elements) or ``MeanBackward1`` (over ``dim``): PyTorch's nodes."""
+        return "MeanBackward0" if self.axes is None else "MeanBackward1"
 
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
@@ -103,6 +111,10 @@ class Mean(Function):
 
 class Max(Function):
     """max(x, axes); the gradient is shared equally between tied maxima."""
+
+    def name(self):
+        """``MaxBackward1`` (all elements, ties share the gradient): PyTorch's node."""
+        return "MaxBackward1" if self.axes is None else "AmaxBackward0"
 
     def forward(self, x, axes=None, keepdims=False):
         self.x, self.axes, self.keepdims = x, axes, keepdims

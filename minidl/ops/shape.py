@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl._errors import ShapeError
+from minidl.autograd.naming import name_grad_fn
 
 from ..autograd import Function
 from ..backend import get_array_module, index_add, is_device_array
@@ -24,6 +25,10 @@ class Reshape(Function):
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
     _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``ViewBackward0``: PyTorch's node for this op."""
+        return "ViewBackward0"
 
     def forward(self, x, shape=None):
         self.in_shape = x.shape
@@ -173,6 +178,10 @@ class Concat(Function):
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
     _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
+    def name(self):
+        """``CatBackward0``: PyTorch's node for this op."""
+        return "CatBackward0"
+
     def forward(self, *xs, axis=0):
         self.axis = axis
         self.bounds = [int(b) for b in np.cumsum([x.shape[axis] for x in xs])[:-1]]
@@ -212,6 +221,10 @@ class Pad(Function):
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
     _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``ConstantPadNdBackward0``: PyTorch's node for this op."""
+        return "ConstantPadNdBackward0"
 
     def forward(self, x, widths=None, value=0.0):
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
@@ -281,7 +294,7 @@ def permute(input, *dims):
     axes = tuple(_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
-    return Transpose.apply(input, axes=axes)
+    return name_grad_fn(Transpose.apply(input, axes=axes), "PermuteBackward0")
 
 
 def unsqueeze(input, dim):
@@ -290,7 +303,7 @@ def unsqueeze(input, dim):
     nd = input.array.ndim
     d = _dim(dim, nd + 1)
     shape = tuple(input.array.shape)
-    return Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:])
+    return name_grad_fn(Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
 
 
 def squeeze(input, dim=None):
@@ -303,7 +316,9 @@ def squeeze(input, dim=None):
     else:
         dims = {_dim(d, nd) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
         dims = {d for d in dims if nd and shape[d] == 1}
-    return Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims))
+    kind = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2   # PyTorch's three overloads
+    return name_grad_fn(Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims)),
+                        f"SqueezeBackward{kind}")
 
 
 def expand(input, *sizes):
@@ -368,7 +383,8 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"at dimension {dim}), but got split_sizes={sizes}")
         starts = np.cumsum([0] + sizes[:-1])
         bounds = [(int(s), int(s) + k) for s, k in zip(starts, sizes)]
-    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+    node = "SplitBackward0" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizesBackward0"
+    return tuple(name_grad_fn(_slice_along(tensor, d, a, b), node) for a, b in bounds)
 
 
 def chunk(input, chunks, dim=0):
@@ -385,7 +401,8 @@ def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
     d = _dim(dim, input.array.ndim)
-    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.array.shape[d]))
+    return tuple(name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (i,)), "UnbindBackward0")
+                 for i in range(input.array.shape[d]))
 
 
 def _index_part(item, x):

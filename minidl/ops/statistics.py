@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn, names_node
 from minidl.dtypes import is_float_or_complex
 
 from ..autograd import Function
@@ -112,6 +113,10 @@ class Var(Function):
 class LogSumExp(Function):
     """log(sum(exp(x))) computed from the maximum; d/dx = softmax(x) along the reduced dims."""
 
+    def name(self):
+        """``LogsumexpBackward0``: PyTorch's node for this op."""
+        return "LogsumexpBackward0"
+
     def forward(self, x, axes=None, keepdims=False):
         xp = get_array_module(x)
         self.x, self.axes, self.keepdims = x, axes, keepdims
@@ -140,6 +145,10 @@ class CumSum(Function):
     """Running sum along ``axis``; the gradient is the reversed running sum of g."""
 
     _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
+    def name(self):
+        """``CumsumBackward0``: PyTorch's node for this op."""
+        return "CumsumBackward0"
 
     def forward(self, x, axis=0):
         self.axis = axis
@@ -207,6 +216,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim)
 
 
+@names_node("StdBackward0")   # PyTorch's node name
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation over ``dim`` with Bessel's correction by default (see :func:`var`)."""
     input = _coerce(input)
@@ -246,9 +256,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     dim, keepdim = _aliases(dim, keepdim, None, None)
     input = m._float(input)
     if p in ("fro", 2, 2.0):
-        return m.sqrt(_sum(m.mul(input, input), dim, keepdim))
+        return name_grad_fn(m.sqrt(_sum(m.mul(input, input), dim, keepdim)), "LinalgVectorNormBackward0")
     if p in (1, 1.0):
-        return _sum(m.abs(input), dim, keepdim)
+        return name_grad_fn(_sum(m.abs(input), dim, keepdim), "LinalgVectorNormBackward0")
     if p == float("inf"):
         return amax(m.abs(input), () if dim is None else dim, keepdim)
     if p == float("-inf"):
