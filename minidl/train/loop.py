@@ -19,7 +19,7 @@ for on any rank stops all of them, and only rank 0 shows progress and writes
 logs and checkpoints (``minidl.distributed.is_main_process``).
 
 >>> import numpy as np, minidl as mdl, minidl.nn as nn, minidl.optim as optim
->>> mdl.manual_seed(0)
+>>> _ = mdl.manual_seed(0)   # returns the default generator, as torch.manual_seed
 >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
 >>> y = (x[:, 0] > 0).astype(np.int64)
 >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
