@@ -165,12 +165,14 @@ def logaddexp2(input, other):
     return _logaddexp(input, other, log2, lambda z: _math.pow(2.0, z))
 
 
+@names_node("LerpBackward0")   # PyTorch's node name
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast."""
     input = _t(input)
     return input + weight * (end - input)
 
 
+@names_node("AddcmulBackward0")   # PyTorch's node name
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``, broadcast."""
     return _t(input) + value * (tensor1 * tensor2)

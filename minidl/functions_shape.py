@@ -477,6 +477,7 @@ def diagflat(input, offset=0):
     return diag_embed(ravel(input), offset)
 
 
+@names_node("TraceBackward0")   # PyTorch's node name
 def trace(input):
     """The sum of the main diagonal of a matrix."""
     input = _t(input)

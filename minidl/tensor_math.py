@@ -46,7 +46,7 @@ class MathMixin:
         return ops.math.sub(self, other)
 
     def __rsub__(self, other):
-        return ops.math.sub(other, self)
+        return name_grad_fn(ops.math.sub(other, self), "RsubBackward1")   # PyTorch's node for number - tensor
 
     def __mul__(self, other):
         return ops.math.mul(self, other)

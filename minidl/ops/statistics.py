@@ -28,6 +28,10 @@ def _count(shape, axes):
 class Prod(Function):
     """prod(x, axis); d/dx_i = product of the other elements (exact with zeros: no division)."""
 
+    def name(self):
+        """``ProdBackward0`` (all elements) or ``ProdBackward1`` (along ``dim``): PyTorch's nodes."""
+        return "ProdBackward0" if self.axis is None else "ProdBackward1"
+
     def forward(self, x, axis=None, keepdims=False):
         self.x, self.axis, self.keepdims = x, axis, keepdims
         return x.prod(axis=axis, keepdims=keepdims)
