@@ -35,6 +35,7 @@ CASES = {
     "unfold": (lambda x, y: x.unfold(1, 2, 1), True), "movedim": (lambda x, y: x.movedim(0, 1), True),
     "cumsum": (lambda x, y: x.cumsum(1), True), "trace": (lambda x, y: x[:, :3].trace(), True),
     "tril": (lambda x, y: x.tril(), True), "triu": (lambda x, y: x.triu(), True),
+    "sign": (lambda x, y: x.sign(), True), "floor": (lambda x, y: x.floor(), True),
     "mul_scalar": (lambda x, y: x * 2, False), "div_scalar": (lambda x, y: x / 2, False),
     "mul": (lambda x, y: x * y, False), "div": (lambda x, y: x / y, False), "exp": (lambda x, y: x.exp(), False),
     "relu": (lambda x, y: x.relu(), False), "matmul": (lambda x, y: x @ y.t(), False),
