@@ -102,3 +102,30 @@ def test_prelu_node_name():
     out = nn.PReLU()(mdl.tensor([-1.0, 2.0]))
     assert out.grad_fn.name() == "PreluKernelBackward0"
     np.testing.assert_allclose(out.detach().numpy(), [-0.25, 2.0])
+
+
+def test_forward_hooks_with_kwargs_prepend_and_always_call():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            if factor < 0:
+                raise ValueError("negative factor")
+            return x * factor
+
+    m = Scale()
+    seen = []
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": kwargs.get("factor", 1.0) * 2}),
+                                with_kwargs=True)
+    m.register_forward_hook(lambda mod, args, kwargs, out: seen.append(("kw", dict(kwargs))) or out + 1,
+                            with_kwargs=True)
+    m.register_forward_hook(lambda mod, args, out: seen.append(("first", None)), prepend=True)
+    assert m(mdl.ones(1), factor=3.0).tolist() == [7.0]
+    assert seen == [("first", None), ("kw", {"factor": 6.0})]
+    called = []
+    m.register_forward_hook(lambda mod, args, out: called.append(out), always_call=True)
+    with pytest.raises(ValueError, match="negative factor"):
+        m(mdl.ones(1), factor=-1.0)
+    assert called == [None]
+    bad = Scale()
+    bad.register_forward_pre_hook(lambda mod, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="forward pre-hook must return None or a tuple of"):
+        bad(mdl.ones(1))
