@@ -28,3 +28,26 @@ def forward_in_float32(fn, tensors, kwargs):
     out = fn.forward(*arrays, **kwargs)
     fn._bf16 = True
     return out.astype(BFLOAT16) if out.dtype == np.float32 else out
+
+
+def _cast_tensor(value, dtype):
+    from ..ops.math import cast
+    from ..tensor import Tensor
+    return cast(value, dtype) if isinstance(value, Tensor) and value.array.dtype == (
+        BFLOAT16 if dtype == np.float32 else np.float32) else value
+
+
+def float32_composite(fn):
+    """Decorator for an op built from other ops (layer_norm, gelu, ...): given bfloat16 Tensors it runs on
+    float32 casts of them and rounds its result to bfloat16 once, as PyTorch's fused kernel does, instead
+    of rounding every intermediate. The casts are recorded, so the backward pass rounds once too."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if not any(getattr(getattr(a, "array", None), "dtype", None) == BFLOAT16 for a in args):
+            return fn(*args, **kwargs)
+        args = [_cast_tensor(a, np.float32) for a in args]
+        kwargs = {k: _cast_tensor(v, np.float32) for k, v in kwargs.items()}
+        return _cast_tensor(fn(*args, **kwargs), BFLOAT16)
+    return wrapper

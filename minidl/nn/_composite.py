@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import autograd
+from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 from minidl.tensor import Tensor
 
@@ -77,6 +78,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 
 @names_node("NativeLayerNormBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims ``normalized_shape`` (mean 0, biased variance 1), then ``* weight + bias``."""
     if isinstance(normalized_shape, int):

@@ -9,6 +9,7 @@ import numpy as np
 
 from minidl._out_arg import with_out
 from minidl.autograd import no_grad
+from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
@@ -31,6 +32,7 @@ def _standardise(x, dims, eps):
 
 
 @names_node("NativeGroupNormBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of ``num_groups`` channel groups of each sample, then ``* weight + bias`` per channel.
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 
 from .. import kernels
@@ -179,6 +180,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 @names_node("EluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def elu(input, alpha=1.0, inplace=False):
     """Exponential linear unit: x if x > 0 else alpha * (exp(x) - 1), any shape.
 
@@ -201,6 +203,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 @names_node("GeluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def gelu(input, approximate="none"):
     """Gaussian error linear unit x * Phi(x), any shape: (*) -> (*).
 
@@ -216,6 +219,7 @@ def gelu(input, approximate="none"):
 
 
 @names_node("SiluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
     out = input * sigmoid(input)

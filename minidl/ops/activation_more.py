@@ -7,6 +7,7 @@ joins are exactly PyTorch's and their higher derivatives come for free.
 """
 from __future__ import annotations
 
+from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 
@@ -150,6 +151,7 @@ def celu(input, alpha=1.0, inplace=False):
 
 
 @names_node("MishBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def mish(input, inplace=False):
     """x * tanh(softplus(x)); (*) -> (*)."""
     _floating("mish", input)
