@@ -141,3 +141,24 @@ def test_cpu_autocast_defaults_to_bfloat16():
     assert loss.dtype == mdl.float32
     loss.backward()
     assert w.grad.dtype == mdl.float32
+
+
+def test_a_bfloat16_network_forward_matches_pytorch_bit_for_bit():
+    # conv, batch norm, relu, max pool, linear, layer norm, gelu in bfloat16 (fused ops round once)
+    def fill(m):
+        with mdl.no_grad():
+            for p in m.parameters():
+                p.copy_((mdl.arange(p.numel(), dtype=mdl.float32).reshape(p.shape) % 7 - 3) / 10)
+
+    net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(12, 4), nn.LayerNorm(4), nn.GELU(), nn.Linear(4, 2))
+    fill(net)
+    net = net.to(BF)
+    x = (mdl.arange(64, dtype=mdl.float32).reshape(2, 2, 4, 4) % 5 / 4).to(BF)
+    out = net(x)
+    assert out.dtype == BF and _values(out) == [[-0.30859375, -0.23046875], [-0.30078125, -0.2265625]]
+    loss = F.cross_entropy(out, mdl.tensor([0, 1]))
+    assert loss.dtype == BF and loss.item() == 0.6953125
+    assert _values(net[1].running_var) == [0.90625, 0.90234375, 0.90234375]
+    loss.backward()
+    assert all(p.grad.dtype == BF for p in net.parameters())
