@@ -165,3 +165,12 @@ __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names +
 from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
 
 __all__ += ["lu", "lu_solve", "lu_unpack"]
+
+from .amp import get_autocast_dtype  # noqa: E402
+from .dtypes import bfloat16  # noqa: E402  (ml_dtypes' NumPy bfloat16, with PyTorch's promotion and arithmetic)
+
+__all__ += ["bfloat16", "get_autocast_dtype"]
+
+from .generator import default_generator, manual_seed  # noqa: E402,F811  (returns the default generator, as torch's)
+
+__all__ += ["default_generator"]

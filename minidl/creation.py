@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend
 from .dtypes import _scalar_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor
@@ -127,7 +129,7 @@ def _laid_out(array, input, memory_format):
 
 def _random(draw, size, dtype, device, requires_grad, name):
     np_dtype = to_numpy_dtype(dtype) or default_float()
-    if np_dtype.kind != "f":
+    if not is_floating(np_dtype):
         raise RuntimeError(f"{name}: expected a floating point dtype, got {np_dtype}")
     return _finish(draw(_size_arg(size)).astype(np_dtype), device, requires_grad)
 
@@ -197,8 +199,10 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         dtype = np.int64 if integral else default_float()
     np_dtype = to_numpy_dtype(dtype)
     lo, hi, st = values
+    if (st > 0 and hi < lo) or (st < 0 and hi > lo):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")   # PyTorch's check
     count = builtins.max(math.ceil((hi - lo) / st), 0)
-    data = (lo + np.arange(count, dtype=np.float64) * st) if np_dtype.kind == "f" else \
+    data = (lo + np.arange(count, dtype=np.float64) * st) if is_floating(np_dtype) else \
         np.arange(lo, hi, st, dtype=np.int64)
     return _finish(data.astype(np_dtype), device, requires_grad)
 

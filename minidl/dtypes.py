@@ -19,11 +19,12 @@ from __future__ import annotations
 import builtins
 import numbers
 
+import ml_dtypes
 import numpy as np
 
-__all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+__all__ = ["dtype", "bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
            "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
-           "default_float", "as_dtype", "to_numpy_dtype",
+           "default_float", "as_dtype", "to_numpy_dtype", "is_floating", "is_float_or_complex", "BFLOAT16",
            "result_type", "promote_types"]
 
 
@@ -52,8 +53,8 @@ class dtype:
 
     @property
     def is_floating_point(self):
-        """True for float16/32/64."""
-        return self.dtype.kind == "f"
+        """True for bfloat16 and float16/32/64."""
+        return is_floating(self.dtype)
 
     @property
     def is_complex(self):
@@ -63,7 +64,7 @@ class dtype:
     @property
     def is_signed(self):
         """True for the signed integer and floating types."""
-        return self.dtype.kind in "fic"
+        return self.dtype.kind in "fic" or self.dtype == BFLOAT16
 
     @property
     def itemsize(self):
@@ -100,6 +101,21 @@ class dtype:
         return (as_dtype, (self.dtype.name,))
 
 
+# bfloat16 is ml_dtypes' NumPy dtype (its kind is "V", not "f": test floating types with is_floating)
+BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+
+
+def is_floating(np_dtype) -> builtins.bool:
+    """True for a floating NumPy dtype: float16/32/64 and bfloat16."""
+    return np_dtype.kind == "f" or np_dtype == BFLOAT16
+
+
+def is_float_or_complex(np_dtype) -> builtins.bool:
+    """True for a floating (bfloat16 included) or complex NumPy dtype: those that can require grad."""
+    return np_dtype.kind in "fc" or np_dtype == BFLOAT16
+
+
+bfloat16 = dtype(BFLOAT16, "bfloat16")
 float16 = dtype(np.float16, "float16")
 float32 = dtype(np.float32, "float32")
 float64 = dtype(np.float64, "float64")
@@ -112,7 +128,7 @@ bool = dtype(np.bool_, "bool")
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 
-_BY_NUMPY = {t.dtype: t for t in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+_BY_NUMPY = {t.dtype: t for t in (bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
 _BY_NAME = {"half": half, "float": float, "double": double, "short": short, "int": int, "long": long}
 
 
@@ -201,7 +217,7 @@ def as_dtype(value):
 def _category(np_dtype):
     """0 bool, 1 integer, 2 floating (PyTorch's promotion categories)."""
     kind = np_dtype.kind
-    return 0 if kind == "b" else 2 if kind in "fc" else 1
+    return 0 if kind == "b" else 2 if kind in "fc" or np_dtype == BFLOAT16 else 1
 
 
 def _scalar_dtype(value):
@@ -221,6 +237,11 @@ def promote_types(a, b):
     ca, cb = _category(a), _category(b)
     if ca != cb:
         return a if ca > cb else b
+    if a == BFLOAT16 or b == BFLOAT16:   # PyTorch: bfloat16 with float16 gives float32
+        other = b if a == BFLOAT16 else a
+        if other == BFLOAT16:
+            return a
+        return np.dtype(np.float32) if other == np.float16 else np.promote_types(np.float32, other)
     return np.promote_types(a, b)
 
 

@@ -6,6 +6,9 @@ elementwise maximum.
 """
 from __future__ import annotations
 
+from minidl.autograd.naming import names_node
+from minidl.dtypes import is_floating
+
 from ._out_arg import with_out as _with_out
 from .ops import activation as _activation
 from .ops import compare as _compare
@@ -55,8 +58,28 @@ abs = _math.abs
 matmul = _math.matmul
 maximum = _math.maximum
 minimum = _math.minimum
-add = _math.add
-sub = _math.sub
+
+
+def _scaled(name, input, other, alpha):
+    """``other`` times ``alpha`` for ``add``/``sub`` (PyTorch refuses a float alpha with integer tensors)."""
+    if alpha == 1:
+        return other
+    dtypes = [t.array.dtype for t in (input, other) if isinstance(t, Tensor)]
+    if isinstance(alpha, float) and dtypes and not [d for d in dtypes if d.kind not in "iub"]:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return _math.mul(other, alpha)
+
+
+def add(input, other, *, alpha=1):
+    """``input + alpha * other`` (``torch.add``), broadcast, with PyTorch's type promotion."""
+    return _math.add(input, _scaled("add", input, other, alpha))
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other`` (``torch.sub``), broadcast, with PyTorch's type promotion."""
+    return _math.sub(input, _scaled("sub", input, other, alpha))
+
+
 mul = _math.mul
 neg = _math.neg
 sin = _elementwise.sin
@@ -105,6 +128,7 @@ def pow(input, exponent):
     return _math.pow(input, exponent)
 
 
+@names_node("PowBackward0")   # PyTorch's node name
 def square(input):
     """Elementwise ``input ** 2``."""
     return _math.mul(input, input)
@@ -165,7 +189,7 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     """True for float16/32/64 tensors."""
-    return input.array.dtype.kind == "f"
+    return is_floating(input.array.dtype)
 
 
 # PyTorch's ``out=`` keyword on the functions that take one (elementwise math, products, joins).

@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend, return_types
 from .dtypes import _scalar_dtype, as_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor, tensor
@@ -160,7 +162,7 @@ def frexp(input):
     a ``minidl.return_types.frexp``; the exponent is int32. Floating-point tensors only."""
     if not isinstance(input, Tensor):
         raise TypeError(f"frexp(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = input.xp.frexp(input.array)
     return return_types.frexp(Tensor(mantissa), Tensor(exponent.astype(np.int32)))

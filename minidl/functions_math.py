@@ -18,6 +18,9 @@ import math
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
+from minidl.dtypes import is_float_or_complex, is_floating
+
 from . import return_types
 from .backend import get_array_module
 from .ops import compare as _compare
@@ -82,11 +85,13 @@ def erfc(input):
     return _unary.erfc(input)
 
 
+@names_node("ReciprocalBackward0")   # PyTorch's node name
 def reciprocal(input):
     """Elementwise 1 / input (integer tensors give float32)."""
     return _math.div(1.0, _math._float(input))
 
 
+@names_node("RsqrtBackward0")   # PyTorch's node name
 def rsqrt(input):
     """Elementwise 1 / sqrt(input)."""
     return reciprocal(_math.sqrt(_math._float(input)))
@@ -95,7 +100,7 @@ def rsqrt(input):
 def frac(input):
     """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
     input = _t(input)
-    if input.array.dtype.kind not in "fc":
+    if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"frac: expected a floating point tensor, got {input.dtype}")
     return input - _elementwise.trunc(input)
 
@@ -160,12 +165,14 @@ def logaddexp2(input, other):
     return _logaddexp(input, other, log2, lambda z: _math.pow(2.0, z))
 
 
+@names_node("LerpBackward0")   # PyTorch's node name
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast."""
     input = _t(input)
     return input + weight * (end - input)
 
 
+@names_node("AddcmulBackward0")   # PyTorch's node name
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``, broadcast."""
     return _t(input) + value * (tensor1 * tensor2)
@@ -344,6 +351,7 @@ def clone(input, *, memory_format=None):
     return _t(input).clone(memory_format=memory_format)
 
 
+@names_node("MaskedFillBackward0")   # PyTorch's node name
 def masked_fill(input, mask, value):
     """A copy of ``input`` with ``value`` where ``mask`` (bool, broadcast) is True."""
     return _t(input).masked_fill(mask, value)
@@ -352,13 +360,13 @@ def masked_fill(input, mask, value):
 def isposinf(input):
     """True where ``input`` is +inf."""
     x = _t(input).array
-    return Tensor(get_array_module(x).isposinf(x) if x.dtype.kind == "f" else get_array_module(x).zeros(x.shape, bool))
+    return Tensor(get_array_module(x).isposinf(x) if is_floating(x.dtype) else get_array_module(x).zeros(x.shape, bool))
 
 
 def isneginf(input):
     """True where ``input`` is -inf."""
     x = _t(input).array
-    return Tensor(get_array_module(x).isneginf(x) if x.dtype.kind == "f" else get_array_module(x).zeros(x.shape, bool))
+    return Tensor(get_array_module(x).isneginf(x) if is_floating(x.dtype) else get_array_module(x).zeros(x.shape, bool))
 
 
 def isreal(input):
@@ -389,7 +397,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     (default: its lowest); the gradient is 0 at the replaced elements."""
     input = _t(input)
     x = input.array
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         return input.clone()
     xp = get_array_module(x)
     info = np.finfo(x.dtype)
@@ -409,7 +417,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """The sum treating NaN as 0 (the gradient at NaN is 0)."""
     input = _t(input)
     x = input.array
-    if x.dtype.kind == "f":
+    if is_floating(x.dtype):
         xp = get_array_module(x)
         input = Where.apply(_const(xp.zeros((), x.dtype)), input, cond=xp.isnan(x))
     return _reduction.sum(input, dim, keepdim, dtype=dtype)
@@ -418,7 +426,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN where all are NaN)."""
     input = _t(input)
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype}")
     xp = get_array_module(input.array)
     count = (~xp.isnan(input.array)).sum(axis=None if dim is None else _reduction._norm_axis(dim, input.array.ndim),
@@ -461,7 +469,7 @@ def _cum_extreme(name, input, dim, better):
     for i in range(moved.shape[0]):
         v = moved[i]
         take = better(v, best) | (v == best)
-        if x.dtype.kind == "f":
+        if is_floating(x.dtype):
             take = take | xp.isnan(v)
             take = take & ~(xp.isnan(best) & ~xp.isnan(v))
         best = xp.where(take, v, best)

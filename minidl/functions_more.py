@@ -19,6 +19,8 @@ import itertools
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend, return_types
 from .backend import get_array_module
 from .dtypes import as_dtype, to_numpy_dtype
@@ -372,7 +374,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     """``(hist, bin_edges)`` of a float tensor: ``bins`` equal bins (over ``range`` or the data's range) or the
     given edges (a 1-D tensor)."""
     input = _t(input)
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, got "
                            f"{input.dtype}")
     x = backend.to_numpy(input.array).reshape(-1)

@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend
 from .dtypes import get_default_dtype, to_numpy_dtype
 from .generator import as_numpy_generator
@@ -42,7 +44,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
     draw = as_numpy_generator(generator).random(input.array.shape) < probs
-    dtype = input.array.dtype if input.array.dtype.kind == "f" else to_numpy_dtype(get_default_dtype())
+    dtype = input.array.dtype if is_floating(input.array.dtype) else to_numpy_dtype(get_default_dtype())
     result = _on(draw.astype(dtype), input.device)
     if out is not None:
         out.array = result.array
@@ -99,7 +101,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects all elements of std >= 0.0, got {s.min()}")
         shape = np.broadcast_shapes(m.shape, s.shape) if size is None else tuple(size)
         kind = np.result_type(*[t.array.dtype for t in tensors])
-        kind = kind if kind.kind == "f" else to_numpy_dtype(get_default_dtype())
+        kind = kind if is_floating(kind) else to_numpy_dtype(get_default_dtype())
         draw = (m + s * rng.standard_normal(shape)).astype(kind)
         result = _on(draw, like.device)
     else:

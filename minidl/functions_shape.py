@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
+
 from .backend import get_array_module
 from .dtypes import default_float
 from .ops import layout as _layout
@@ -49,9 +51,14 @@ def _index(xp, values):
     return xp.asarray(np.asarray(values, dtype=np.int64)) if xp is not np else np.asarray(values, dtype=np.int64)
 
 
-def _along(input, d, idx):
-    """``input`` indexed by the integer array ``idx`` along dim ``d`` (differentiable; repeats add up)."""
-    return _shape.GetItem.apply(input, index=(slice(None),) * d + (idx,))
+def _along(input, d, idx, constant=False):
+    """``input`` indexed by the integer array ``idx`` along dim ``d`` (differentiable; repeats add up).
+    ``constant``: ``idx`` is made from shapes alone (roll, unfold), so the node saves no values (PyTorch's
+    nodes for those ops save none) and a second backward pass may run through it."""
+    out = _shape.GetItem.apply(input, index=(slice(None),) * d + (idx,))
+    if constant and out.creator is not None:
+        out.creator._reusable = True
+    return out
 
 
 def broadcast_to(input, size):
@@ -103,6 +110,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(out)
 
 
+@names_node("RollBackward0")   # PyTorch's node name
 def roll(input, shifts, dims=None):
     """Shift elements along ``dims`` by ``shifts``, wrapping around (all elements, flattened, without ``dims``)."""
     input = _t(input)
@@ -121,7 +129,7 @@ def roll(input, shifts, dims=None):
         d = _shape._dim(d, input.array.ndim)
         n = input.array.shape[d]
         if n:
-            out = _along(out, d, _index(xp, (np.arange(n) - int(s)) % n))
+            out = _along(out, d, _index(xp, (np.arange(n) - int(s)) % n), constant=True)
     return out
 
 
@@ -406,14 +414,19 @@ def _triangle(name, input, diagonal, lower):
     xp = get_array_module(x)
     rows, cols = x.shape[-2:]
     keep = xp.tri(rows, cols, k=diagonal, dtype=bool) if lower else ~xp.tri(rows, cols, k=diagonal - 1, dtype=bool)
-    return Where.apply(input, Tensor(xp.zeros((), dtype=x.dtype)), cond=keep)
+    out = Where.apply(input, Tensor(xp.zeros((), dtype=x.dtype)), cond=keep)
+    if out.creator is not None:
+        out.creator._reusable = True   # the mask is made from the shape: PyTorch's TrilBackward0 saves no tensors
+    return out
 
 
+@names_node("TrilBackward0")   # PyTorch's node name
 def tril(input, diagonal=0):
     """The lower triangle of the last two dims (on and below ``diagonal``); the rest zeroed."""
     return _triangle("tril", input, diagonal, True)
 
 
+@names_node("TriuBackward0")   # PyTorch's node name
 def triu(input, diagonal=0):
     """The upper triangle of the last two dims (on and above ``diagonal``); the rest zeroed."""
     return _triangle("triu", input, diagonal, False)
@@ -464,6 +477,7 @@ def diagflat(input, offset=0):
     return diag_embed(ravel(input), offset)
 
 
+@names_node("TraceBackward0")   # PyTorch's node name
 def trace(input):
     """The sum of the main diagonal of a matrix."""
     input = _t(input)
@@ -534,7 +548,7 @@ def unfold(input, dimension, size, step):
         return _shape.reshape(input, 1)
     count = (n - size) // step + 1
     idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-    windows = _along(input, d, _index(get_array_module(input.array), idx))   # (..., count, size, ...)
+    windows = _along(input, d, _index(get_array_module(input.array), idx), True)   # (..., count, size, ...)
     return movedim(windows, d + 1, -1)
 
 

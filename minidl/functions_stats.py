@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend, return_types
 from .backend import get_array_module
 from .ops import math as _math
@@ -50,7 +52,7 @@ def _pick(name, input, dim, keepdim, position_fn):
     if dim is None:
         flat = _shape.reshape(input, -1)
         if flat.array.size == 0:   # PyTorch: the median of nothing is NaN
-            return Tensor(xp.asarray(np.nan, dtype=x.dtype if x.dtype.kind == "f" else np.float32))
+            return Tensor(xp.asarray(np.nan, dtype=x.dtype if is_floating(x.dtype) else np.float32))
         result = _pick(name, flat, 0, False, position_fn)
         return result.values
     nd = builtins.max(x.ndim, 1)
@@ -75,7 +77,7 @@ def _lower_median_rank(skip_nan):
     def rank(s, d):
         xp = get_array_module(s)
         n = s.shape[d]
-        if s.dtype.kind != "f":
+        if not is_floating(s.dtype):
             return xp.full(s.shape[:d] + (1,) + s.shape[d + 1:], (n - 1) // 2, dtype=np.int64)
         valid = (~xp.isnan(s)).sum(axis=d, keepdims=True)
         if skip_nan:
@@ -132,7 +134,7 @@ def mode(input, dim=-1, keepdim=False):
 
 def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
     input = _t(input)
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
@@ -248,7 +250,7 @@ def bincount(input, weights=None, minlength=0):
     w = _t(weights).array
     if w.shape != x.shape:
         raise RuntimeError(f"weights should be 1-d and have the same length as input, got {list(w.shape)}")
-    out_dtype = w.dtype if w.dtype.kind == "f" else np.float64
+    out_dtype = w.dtype if is_floating(w.dtype) else np.float64
     return Tensor(xp.bincount(x, weights=w, minlength=minlength).astype(out_dtype))
 
 

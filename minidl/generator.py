@@ -19,7 +19,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["Generator", "current_rng", "use_generator", "as_numpy_generator"]
+__all__ = ["Generator", "current_rng", "use_generator", "as_numpy_generator", "default_generator", "manual_seed"]
 
 _local = threading.local()
 
@@ -108,3 +108,49 @@ def use_generator(rng: np.random.Generator):
         yield rng
     finally:
         stack.pop()
+
+
+class _DefaultGenerator(Generator):
+    """``minidl.default_generator``: the global stream that ``minidl.manual_seed`` seeds, as a Generator."""
+
+    def __init__(self):
+        self.device = "cpu"
+
+    def manual_seed(self, seed) -> "Generator":
+        """Seed every random source minidl uses (as ``minidl.manual_seed``); returns ``self``."""
+        backend.manual_seed(seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed the global stream from fresh OS entropy; returns the new seed."""
+        return backend.seed()
+
+    def initial_seed(self) -> int:
+        """The seed the global stream was last started from."""
+        return backend.initial_seed()
+
+    def get_state(self):
+        """The global generator's state (bytes, as ``minidl.get_rng_state``)."""
+        return backend.get_rng_state()
+
+    def set_state(self, state) -> "Generator":
+        """Restore a state from :meth:`get_state`; returns ``self``."""
+        backend.set_rng_state(state)
+        return self
+
+    def numpy_generator(self) -> np.random.Generator:
+        """The global NumPy Generator."""
+        return backend.rng()
+
+    def __repr__(self):
+        return f"minidl.Generator(device='cpu', initial_seed={backend.initial_seed()})"
+
+
+#: the global generator (PyTorch's ``torch.default_generator``)
+default_generator = _DefaultGenerator()
+
+
+def manual_seed(seed) -> Generator:
+    """Seed every random source minidl uses (init, dropout, shuffling, augmentation); returns
+    :data:`default_generator`, as ``torch.manual_seed`` returns its default generator."""
+    return default_generator.manual_seed(seed)

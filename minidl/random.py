@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .backend import initial_seed, manual_seed, seed
+from .backend import initial_seed, seed
+from .generator import manual_seed
 from .tensor import Tensor
 
 __all__ = ["manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state"]

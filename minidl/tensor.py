@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from minidl.dtypes import BFLOAT16, is_float_or_complex, is_floating
+
 from . import backend
 from .autograd.grad_mode import _inference as _inference_mode
 from .backend import Device, DeviceError  # noqa: F401  (re-exported for older imports)
@@ -71,7 +73,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         self.requires_grad = requires_grad = bool(requires_grad)
         if getattr(_inference_mode, "enabled", False):
             self._inference = True   # made inside inference_mode: Tensor.is_inference()
-        if requires_grad and data.dtype.kind not in "fc":
+        if requires_grad and not is_float_or_complex(data.dtype):
             raise RuntimeError(f"Only Tensors of floating point and complex dtype can require gradients, "
                                f"got dtype {as_dtype(data.dtype)}")
 
@@ -182,21 +184,24 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         return (self[i] for i in range(self.array.shape[0]))
 
     def __repr__(self):
-        from .tensor_str import format_array
-        body = format_array(self.numpy())
+        from .tensor_str import add_suffixes, format_array
+        body = format_array(self.array if self.array.dtype == BFLOAT16 else self.numpy())
         kind = self.array.dtype
         empty = self.array.size == 0
-        # PyTorch: an empty tensor shows its size unless it is 1-D, and its dtype unless the default float
-        extra = f", size={tuple(self.array.shape)}" if empty and self.array.ndim != 1 else ""
-        if kind != default_float() and (empty or (kind != np.int64 and kind != np.bool_)):
-            extra += f", dtype={self.dtype}"
+        # PyTorch's suffixes, in its order: device, then (empty tensors) size unless 1-D, then dtype unless
+        # the default float (int64 and bool too, unless empty), then grad_fn or requires_grad
+        suffixes = []
         if backend.is_device_array(self.array):
-            extra += f", device='{self.device}'"
+            suffixes.append(f"device='{self.device}'")
+        if empty and self.array.ndim != 1:
+            suffixes.append(f"size={tuple(self.array.shape)}")
+        if kind != default_float() and (empty or (kind != np.int64 and kind != np.bool_)):
+            suffixes.append(f"dtype={self.dtype}")
         if self.creator is not None:
-            extra += f", grad_fn=<{self.creator.name()}>"
+            suffixes.append(f"grad_fn=<{self.creator.name()}>")
         elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+            suffixes.append("requires_grad=True")
+        return add_suffixes("tensor(" + body, suffixes)
 
     __hash__ = object.__hash__
 
@@ -355,8 +360,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         leaf = _leaf_dtype(data)
         python_number = not isinstance(leaf, (np.generic, np.ndarray, Tensor))  # also [] (float32, as torch)
         arr = _to_array(data, np_dtype)
-        if np_dtype is None and python_number and arr.dtype.kind in "fc":
-            arr = arr.astype(default_float() if arr.dtype.kind == "f" else _scalar_dtype(1j))
+        if np_dtype is None and python_number and is_float_or_complex(arr.dtype):
+            arr = arr.astype(default_float() if is_floating(arr.dtype) else _scalar_dtype(1j))
     if device is not None or backend.get_default_device().type != "cpu":
         arr = backend.to_device(arr, backend.device_or_default(device))
     return Tensor(arr, requires_grad=requires_grad)
@@ -374,7 +379,7 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
     if like is not None and dtype is None:
         if isinstance(data, numbers.Number):
             ld = like.array.dtype
-            if ld.kind == "f" and not isinstance(data, complex):
+            if is_floating(ld) and not isinstance(data, complex):
                 target = ld
             else:
                 from .dtypes import _combine

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import BFLOAT16, is_floating
+
 from . import backend
 from .dtypes import as_dtype, to_numpy_dtype
 
@@ -16,7 +18,7 @@ __all__ = ["ConvertMixin"]
 # PyTorch's legacy type strings, as ``Tensor.type()`` returns them
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
                "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-               "bool": "BoolTensor"}
+               "bool": "BoolTensor", "bfloat16": "BFloat16Tensor"}
 _NAME_TYPES = {v: k for k, v in _TYPE_NAMES.items()}
 
 
@@ -34,18 +36,21 @@ class ConvertMixin:
 
     # --- Python numbers and NumPy -------------------------------------------------
     def numpy(self, force=False):
-        """The data as a NumPy array (shares memory on the CPU; copied off the GPU)."""
+        """The data as a NumPy array (shares memory on the CPU; copied off the GPU). As PyTorch's, a
+        bfloat16 tensor raises TypeError (NumPy has no bfloat16: call ``.float()`` first)."""
+        if self.array.dtype == BFLOAT16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return backend.to_device(self.array, "cpu")
 
     def item(self):
         """The single element as a Python number."""
         if self.array.size != 1:
             raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
-        return self.numpy().reshape(()).item()
+        return backend.to_device(self.array, "cpu").reshape(()).item()
 
     def tolist(self):
         """The data as (nested) Python lists of numbers; a 0-d tensor gives a number."""
-        return self.numpy().tolist()
+        return backend.to_device(self.array, "cpu").tolist()
 
     def _scalar(self):
         if self.array.size != 1:
@@ -166,6 +171,10 @@ class ConvertMixin:
         """Cast to float16."""
         return self.to(dtype=np.float16)
 
+    def bfloat16(self):
+        """Cast to bfloat16 (rounded to nearest, ties to even, as PyTorch)."""
+        return self.to(dtype=BFLOAT16)
+
     def long(self):
         """Cast to int64."""
         return self.to(dtype=np.int64)
@@ -192,7 +201,7 @@ class ConvertMixin:
 
     def is_floating_point(self):
         """True for float16/32/64 tensors."""
-        return self.array.dtype.kind == "f"
+        return is_floating(self.array.dtype)
 
     def element_size(self):
         """Bytes per element."""

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
+from minidl.dtypes import is_float_or_complex
+
 from . import backend
 from .tensor_math import ops
 
@@ -31,7 +34,7 @@ def _torch_name(np_dtype):
 
 
 def _category(np_dtype):
-    return 0 if np_dtype.kind == "b" else 2 if np_dtype.kind in "fc" else 1
+    return 0 if np_dtype.kind == "b" else 2 if is_float_or_complex(np_dtype) else 1
 
 
 class InplaceMixin:
@@ -219,7 +222,8 @@ class InplaceMixin:
 
     def masked_fill(self, mask, value):
         """A copy with the elements where ``mask`` (bool, broadcast) is True set to ``value``."""
-        return _masked(self, mask, value)
+        out = _masked(self, mask, value)
+        return name_grad_fn(out, "MaskedFillBackward0") if out is not self else out
 
     def __setitem__(self, index, value):
         from .tensor import Tensor, as_tensor

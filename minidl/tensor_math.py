@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from minidl.autograd.naming import name_grad_fn
+
 __all__ = ["MathMixin", "ops"]
 
 
@@ -44,7 +46,7 @@ class MathMixin:
         return ops.math.sub(self, other)
 
     def __rsub__(self, other):
-        return ops.math.sub(other, self)
+        return name_grad_fn(ops.math.sub(other, self), "RsubBackward1")   # PyTorch's node for number - tensor
 
     def __mul__(self, other):
         return ops.math.mul(self, other)
@@ -228,7 +230,7 @@ class MathMixin:
         if self.array.ndim != 3 or getattr(other, "ndim", 0) != 3:
             raise RuntimeError(f"bmm: both arguments must be 3-D, got shapes {tuple(self.array.shape)} "
                                f"and {tuple(getattr(other, 'shape', ()))}")
-        return ops.math.matmul(self, other)
+        return name_grad_fn(ops.math.matmul(self, other), "BmmBackward0")
 
     def dot(self, other):
         """Inner product of two 1-D tensors."""
@@ -263,15 +265,15 @@ class MathMixin:
 
     def rsqrt(self):
         """Elementwise 1 / sqrt(x)."""
-        return ops.math.div(1.0, ops.math.sqrt(self))
+        return name_grad_fn(ops.math.div(1.0, ops.math.sqrt(self)), "RsqrtBackward0")
 
     def square(self):
         """Elementwise x**2."""
-        return ops.math.mul(self, self)
+        return name_grad_fn(ops.math.mul(self, self), "PowBackward0")
 
     def reciprocal(self):
         """Elementwise 1 / x."""
-        return ops.math.div(1.0, self)
+        return name_grad_fn(ops.math.div(1.0, self), "ReciprocalBackward0")
 
     def abs(self):
         """Elementwise absolute value."""

@@ -19,6 +19,8 @@ import functools
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend
 
 __all__ = ["MoreMixin"]
@@ -197,7 +199,7 @@ class MoreMixin:
             from_, to = 0, from_
         if to is None:
             dt = self.array.dtype
-            to = 2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else (2 if dt.kind == "b" else
+            to = 2 ** (np.finfo(dt).nmant + 1) + 1 if is_floating(dt) else (2 if dt.kind == "b" else
                                                                             int(np.iinfo(dt).max) + 1)
         if to <= from_:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .dtypes import is_floating
+
 __all__ = ["format_array", "set_printoptions", "get_printoptions"]
 
 _PROFILES = {"default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
@@ -127,5 +129,26 @@ def format_array(array, prefix="tensor("):
     """The body of a Tensor's repr for a NumPy ``array``, indented to follow ``prefix``."""
     if array.size == 0:
         return "[]"
+    if is_floating(array.dtype) and array.dtype.kind != "f":
+        array = array.astype(np.float32)   # bfloat16 prints its exact values, as PyTorch's
     summarize = array.size > _OPTIONS["threshold"]
     return _nested(array, len(prefix), summarize, _Formatter(_summarized(array, summarize)))
+
+
+def add_suffixes(text, suffixes, indent=7):
+    """``text`` (``"tensor(" + values``) closed with ``suffixes`` (``"dtype=..."``, ``"grad_fn=<...>"``) as
+    PyTorch's printer adds them: one goes on a new line, indented, when the current line would pass the
+    line width. Lengths are counted with PyTorch's ``torch.`` prefix (one character shorter than
+    ``minidl.``), so that lines break where PyTorch's break; ``indent`` is ``len("tensor(")``."""
+    parts = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        size = len(suffix.replace("minidl.", "torch."))
+        if last_line + size + 2 > _OPTIONS["linewidth"]:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line = indent + size
+        else:
+            parts.append(", " + suffix)
+            last_line += size + 2
+    parts.append(")")
+    return "".join(parts)

@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from . import backend
 
 __all__ = ["SurfaceMethodsMixin"]
@@ -299,7 +301,7 @@ class SurfaceMethodsMixin:
         give the default float dtype. The gradient is 0, as for real inputs in PyTorch."""
         from .dtypes import default_float
         from .tensor import Tensor
-        x = self.array if self.array.dtype.kind == "f" else self.array.astype(default_float())
+        x = self.array if is_floating(self.array.dtype) else self.array.astype(default_float())
         out = self.xp.where(x < 0, self.xp.asarray(np.pi, dtype=x.dtype), self.xp.zeros((), dtype=x.dtype))
         out = self.xp.where(self.xp.isnan(x), x, out)
         result = Tensor(out)

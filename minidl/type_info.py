@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 
+import ml_dtypes
 import numpy as np
 
 from . import dtypes as _dtypes
@@ -42,7 +43,7 @@ class finfo:
         if not type.is_floating_point:
             raise TypeError(f"minidl.finfo() requires a floating point input type, got {type}. Use minidl.iinfo "
                             "for integer types")
-        info = np.finfo(type.numpy_dtype)
+        info = (ml_dtypes.finfo if type.numpy_dtype == _dtypes.BFLOAT16 else np.finfo)(type.numpy_dtype)
         self.bits = int(info.bits)
         self.eps = float(info.eps)
         self.max = float(info.max)

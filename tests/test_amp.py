@@ -169,24 +169,57 @@ def test_cuda_scaler_without_gpu_warns_and_disables():
     assert not old.is_enabled()
 
 
-def test_autocast_keeps_full_precision_and_warns_once(monkeypatch):
+def test_autocast_lowers_as_pytorch_and_warns_once_for_an_unsupported_dtype(monkeypatch):
+    # torch 2.13 CPU: linear/matmul/conv give the region's dtype (bfloat16 by default), losses float32,
+    # float64 inputs are left alone, is_autocast_enabled() without argument asks about 'cuda'
     monkeypatch.setattr(autocast_mode, "_warned", set())
     x = mdl.randn(3, 4)
     layer = nn.Linear(4, 2)
     expected = layer(x)
-    with pytest.warns(UserWarning, match="minidl does not lower precision"):
-        with mdl.autocast("cpu", dtype=mdl.float16) as region:
-            out = layer(x)
-            assert not mdl.is_autocast_enabled() and not mdl.is_autocast_enabled("cpu")
+    with mdl.autocast("cpu", dtype=mdl.float16) as region:
+        out = layer(x)
+        assert not mdl.is_autocast_enabled() and mdl.is_autocast_enabled("cpu")
+        assert mdl.get_autocast_dtype("cpu") == mdl.float16
     assert isinstance(region, mdl.amp.autocast) and mdl.autocast is mdl.amp.autocast
-    assert out.dtype == mdl.float32
-    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    assert out.dtype == mdl.float16 and not mdl.is_autocast_enabled("cpu")
+    np.testing.assert_allclose(out.detach().float().numpy(), expected.detach().numpy(), rtol=1e-2, atol=1e-2)
+    with mdl.autocast("cpu"):
+        y = layer(x)
+        assert y.dtype == mdl.bfloat16 and (y.relu() * 2).dtype == mdl.bfloat16
+        assert nn.functional.mse_loss(y, mdl.zeros(3, 2)).dtype == mdl.float32
+        assert nn.functional.cross_entropy(y, mdl.tensor([0, 1, 1])).dtype == mdl.float32
+        assert (x.double() @ x.double().T).dtype == mdl.float64
+        with mdl.autocast("cpu", enabled=False):
+            assert layer(x).dtype == mdl.float32
+        assert layer(x).dtype == mdl.bfloat16
+    loss = layer(x).sum()
+    with mdl.autocast("cpu"):
+        loss = layer(x).float().sum()
+    loss.backward()
+    assert layer.weight.grad.dtype == mdl.float32     # the casts are recorded: float32 gradients
+    with pytest.warns(UserWarning, match="target dtype is not supported. Disabling autocast"):
+        with mdl.autocast("cpu", dtype=mdl.float32):
+            assert layer(x).dtype == mdl.float32 and not mdl.is_autocast_enabled("cpu")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")                    # the second region is silent
-        with mdl.autocast("cpu"):
+        warnings.simplefilter("error")                    # the second warning is not repeated
+        with mdl.autocast("cpu", dtype=mdl.float64):
             pass
         with mdl.autocast("cuda", enabled=False):
             pass
+
+
+def test_custom_fwd_casts_inputs_and_switches_the_region_off():
+    seen = []
+
+    @mdl.amp.custom_fwd(device_type="cpu", cast_inputs=mdl.float32)
+    def forward(a):
+        seen.append((a.dtype, mdl.is_autocast_enabled("cpu")))
+        return a @ a.T
+
+    with mdl.autocast("cpu"):
+        out = forward(mdl.ones(2, 2, dtype=mdl.bfloat16))
+    assert seen == [(mdl.float32, False)] and out.dtype == mdl.float32
+    assert forward(mdl.ones(1, 1, dtype=mdl.bfloat16)).dtype == mdl.bfloat16   # outside a region: as given
 
 
 def test_autocast_as_decorator_and_cuda_spellings(monkeypatch):
@@ -200,7 +233,7 @@ def test_autocast_as_decorator_and_cuda_spellings(monkeypatch):
     with pytest.warns(FutureWarning, match="minidl.cuda.amp.autocast\\(args...\\)` is deprecated"):
         with mdl.cuda.amp.autocast():
             pass
-    assert mdl.amp.custom_fwd(device_type="cuda")(double) is double
+    assert mdl.amp.custom_fwd(device_type="cuda")(double) is double   # no cast_inputs: the function itself
     assert mdl.cuda.amp.custom_fwd(double) is double and mdl.cuda.amp.custom_bwd(double) is double
     from minidl.cuda.amp import GradScaler as OldScaler  # the import scripts use
     from minidl.cuda.amp import autocast as old_autocast
@@ -219,7 +252,7 @@ def test_cpu_amp_spellings(monkeypatch):
     assert (mdl.cpu.is_available(), mdl.cpu.device_count(), mdl.cpu.current_device()) == (True, 1, "cpu")
     with pytest.warns(FutureWarning, match="minidl.cpu.amp.autocast\\(args...\\)` is deprecated"):
         with mdl.cpu.amp.autocast():
-            assert (mdl.ones(2) @ mdl.ones(2)).dtype == mdl.float32
+            assert (mdl.ones(2) @ mdl.ones(2)).dtype == mdl.bfloat16     # PyTorch's CPU default
     with pytest.warns(FutureWarning, match="minidl.cpu.amp.GradScaler\\(args...\\)` is deprecated"):
         scaler = mdl.cpu.amp.GradScaler(init_scale=8.0)
     assert scaler.is_enabled() and scaler.get_scale() == 8.0         # the CPU scaler really scales

@@ -78,7 +78,7 @@ def test_retain_graph_allows_second_backward_and_default_frees():
     y.backward(retain_graph=True)
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
-    with pytest.raises(RuntimeError, match="already freed"):
+    with pytest.raises(RuntimeError, match="already been freed"):
         y.backward()
 
 

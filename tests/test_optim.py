@@ -305,11 +305,16 @@ def test_state_dict_layout_pytorch_style():
     assert sorted(sd["state"]) == [0, 2]  # b had no gradient
     assert sd["state"][0]["step"] == 1
     assert set(sd["state"][2]) == {"step", "exp_avg", "exp_avg_sq"}
-    # a copy: stepping on does not change the saved state
+    # a view, as PyTorch's: the state dict holds the optimizer's own state dicts and Tensors
     assert isinstance(sd["state"][0]["exp_avg"], Tensor) and sd["state"][0]["step"].dtype == mdl.float32
+    assert sd["state"][0] is opt.state[a] and sd["state"][0]["exp_avg"] is opt.state[a]["exp_avg"]
     saved = sd["state"][0]["exp_avg"].clone()
+    snapshot = copy.deepcopy(sd)
     opt.step()
-    np.testing.assert_array_equal(sd["state"][0]["exp_avg"], saved)
+    assert float(sd["state"][0]["step"]) == 2
+    assert not np.array_equal(sd["state"][0]["exp_avg"].numpy(), saved.numpy())
+    np.testing.assert_array_equal(snapshot["state"][0]["exp_avg"], saved)
+    assert float(snapshot["state"][0]["step"]) == 1
 
 
 @pytest.mark.parametrize("cls,kwargs", ALL_OPTS, ids=[c.__name__ for c, _ in ALL_OPTS])

@@ -2,6 +2,8 @@
 test_optim_torch.py: defaults, state-dict layouts (PyTorch's keys, scalar state
 given as 0-d tensors as PyTorch saves it), parameter groups, the closure
 protocol and L-BFGS's flat-vector bookkeeping."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -89,7 +91,7 @@ def test_adafactor_factored_state_round_trips():
     assert opt.state[a]["row_var"].shape == (2, 1) and opt.state[a]["col_var"].shape == (1, 3)
     b = nn.Parameter(a.numpy().copy())
     opt_b = optim.Adafactor([b], lr=0.05)
-    opt_b.load_state_dict(opt.state_dict())
+    opt_b.load_state_dict(copy.deepcopy(opt.state_dict()))   # a live state dict would share its tensors
     for p, o in ((a, opt), (b, opt_b)):
         p.grad = mdl.tensor(p.numpy() ** 3 + 1.0)
         o.step()

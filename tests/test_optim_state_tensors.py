@@ -1,6 +1,7 @@
 """Optimizer state as Tensors, as in PyTorch 2.13: ``opt.state[p]`` buffers are Tensors of the parameter's
 dtype, ``step`` (and NAdam's ``mu_product``, ASGD's ``eta``/``mu``) 0-d float32 Tensors; state dicts hold
 Tensors and load older minidl checkpoints (NumPy arrays and ints). Expected types read from torch 2.13."""
+import copy
 import io
 
 import numpy as np
@@ -122,13 +123,17 @@ def test_load_moves_buffers_to_the_parameter_dtype_and_keeps_the_step_dtype():
     assert state["mu_product"].dtype == mdl.float32    # other scalars take the parameter's dtype
 
 
-def test_state_dict_is_a_copy():
+def test_state_dict_is_a_view_and_deepcopy_a_snapshot():
+    # PyTorch 2.13: opt.state_dict()["state"][i] is opt.state[p] itself; later steps show through it
     w, opt = _stepped("SGD")
     saved = opt.state_dict()
+    snapshot = copy.deepcopy(saved)
     before = saved["state"][0]["momentum_buffer"].numpy().copy()
     w.grad = mdl.ones(3, 4, dtype=mdl.float64)
     opt.step()
-    np.testing.assert_array_equal(saved["state"][0]["momentum_buffer"].numpy(), before)
+    assert saved["state"][0]["momentum_buffer"] is opt.state[w]["momentum_buffer"]
+    assert not np.array_equal(saved["state"][0]["momentum_buffer"].numpy(), before)
+    np.testing.assert_array_equal(snapshot["state"][0]["momentum_buffer"].numpy(), before)
 
 
 def test_lbfgs_keeps_its_vectors_as_tensors_and_resumes():

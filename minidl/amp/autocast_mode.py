@@ -1,23 +1,25 @@
-"""``minidl.autocast`` / ``minidl.amp.autocast``: PyTorch's mixed-precision context manager, keeping full precision.
+"""``minidl.autocast`` / ``minidl.amp.autocast``: PyTorch's mixed-precision context manager.
 
-minidl does not lower precision inside an autocast region: it has no
-bfloat16 (PyTorch's CPU autocast type), and its CPU float16 arithmetic is
-emulated by NumPy and slower than float32. So ``autocast`` does what
-PyTorch's own autocast does when it cannot honour the request: it warns
-(once per process and device type) and disables itself, and the code inside
-runs in the tensors' own dtypes (float32 for a float32 model). Scripts that
-wrap their forward pass in ``with torch.autocast(...)`` therefore run
-unchanged and compute what they would compute without the ``with`` line.
+As PyTorch's: inside ``with minidl.autocast("cpu"):`` (bfloat16 by default; ``dtype=minidl.float16``
+also works) matrix products, linear layers and convolutions cast their float32 inputs to the region's
+dtype and return it, the losses of PyTorch's float32 list compute in float32, and every other op runs
+in the dtypes it gets (``minidl/autograd/autocast_state.py``). bfloat16 arithmetic is computed in
+float32 and rounded (``minidl/autograd/bfloat16_compute.py``). ``"cuda"`` regions lower to float16 on
+a GPU (CuPy has no bfloat16: asking for it warns and disables the region, as PyTorch does for an
+unsupported dtype); without a GPU they warn and disable themselves.
 """
 from __future__ import annotations
 
 import functools
 import warnings
 
-from .. import backend
-from ..dtypes import as_dtype
+import numpy as np
 
-__all__ = ["autocast", "is_autocast_enabled", "custom_fwd", "custom_bwd"]
+from .. import backend
+from ..autograd import autocast_state
+from ..dtypes import BFLOAT16, as_dtype
+
+__all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "custom_fwd", "custom_bwd"]
 
 _DEVICE_TYPES = ("cpu", "cuda")
 _warned = set()
@@ -38,44 +40,58 @@ def _warn_once(device_type, reason):
         warnings.warn(reason, UserWarning, stacklevel=3)
 
 
+_DEFAULT_DTYPES = {"cpu": BFLOAT16, "cuda": np.dtype(np.float16)}
+_SUPPORTED = {"cpu": (BFLOAT16, np.dtype(np.float16)), "cuda": (np.dtype(np.float16),)}
+
+
 class autocast:
     """``with minidl.autocast(device_type, dtype=None, enabled=True, cache_enabled=None):`` (also a decorator).
 
-    Accepts PyTorch's arguments and checks ``device_type`` ('cpu' or 'cuda';
-    ``ValueError`` for a non-string, ``RuntimeError`` for another name), then
-    keeps full precision: minidl
-    has no bfloat16 and lowers nothing to float16, so an enabled region warns
-    once per device type (a ``UserWarning``, as PyTorch's "target dtype is not
-    supported. Disabling autocast.") and runs in the tensors' own dtypes;
-    :func:`is_autocast_enabled` stays False inside, as in PyTorch after it
-    disables itself. ``enabled=False`` regions are silent.
+    ``device_type`` is 'cpu' or 'cuda' (``ValueError`` for a non-string, ``RuntimeError`` for another
+    name). Inside an enabled region, :func:`is_autocast_enabled` (device_type) is True and ops follow
+    PyTorch's autocast lists (see the module docstring); ``enabled=False`` switches a region off
+    inside an enabled one. An unsupported ``dtype`` warns once and disables the region, as PyTorch.
 
     >>> import minidl as mdl
-    >>> x = mdl.randn(2, 3)
-    >>> with mdl.autocast("cpu", enabled=False):
-    ...     (x @ x.T).dtype
-    minidl.float32
+    >>> x, w = mdl.randn(2, 3), mdl.randn(4, 3)
+    >>> with mdl.autocast("cpu"):
+    ...     mdl.nn.functional.linear(x, w).dtype
+    minidl.bfloat16
     """
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         self.device = _check_device_type(device_type)
-        self.fast_dtype = None if dtype is None else as_dtype(dtype)
+        self.fast_dtype = as_dtype(_DEFAULT_DTYPES[self.device] if dtype is None else dtype)
         self._enabled = bool(enabled)
         self._cache_enabled = cache_enabled
+        self._previous = []
 
     def __enter__(self):
-        if not self._enabled:
-            return self
-        if self.device == "cuda" and not backend.gpu_available():
-            _warn_once("cuda", "CUDA is not available. Disabling autocast.")
+        self._previous.append(autocast_state.active.get(self.device))
+        lower = None
+        if self._enabled:
+            wanted = self.fast_dtype.numpy_dtype
+            if self.device == "cuda" and not backend.gpu_available():
+                _warn_once("cuda", "CUDA is not available. Disabling autocast.")
+            elif wanted not in _SUPPORTED[self.device]:
+                names = ", ".join(f"minidl.{as_dtype(d).name}" for d in _SUPPORTED[self.device])
+                _warn_once(self.device, f"In {self.device.upper()} autocast, but the target dtype is not "
+                                        f"supported. Disabling autocast.\n{self.device.upper()} Autocast only "
+                                        f"supports dtypes of {names} currently.")
+            else:
+                lower = wanted
+        if lower is None:
+            autocast_state.active.pop(self.device, None)
         else:
-            wanted = self.fast_dtype or ("bfloat16" if self.device == "cpu" else "float16")
-            _warn_once(self.device, f"In {self.device.upper()} autocast, but minidl does not lower precision "
-                                    f"(asked for {wanted}): the region runs in the tensors' own dtypes. "
-                                    "Disabling autocast.")
+            autocast_state.active[self.device] = lower
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
+        previous = self._previous.pop()
+        if previous is None:
+            autocast_state.active.pop(self.device, None)
+        else:
+            autocast_state.active[self.device] = previous
         return False
 
     def __call__(self, func):
@@ -88,22 +104,41 @@ class autocast:
 
 
 def is_autocast_enabled(device_type=None):
-    """Whether an autocast region is lowering precision now: always False in minidl (see :class:`autocast`)."""
-    if device_type is not None:
-        _check_device_type(device_type)
-    return False
+    """Whether an autocast region for ``device_type`` is open (PyTorch: no argument means 'cuda')."""
+    device_type = "cuda" if device_type is None else _check_device_type(device_type)
+    return device_type in autocast_state.active
+
+
+def get_autocast_dtype(device_type):
+    """The dtype autocast regions for ``device_type`` lower to (the default when none is open)."""
+    device_type = _check_device_type(device_type)
+    return as_dtype(autocast_state.active.get(device_type, _DEFAULT_DTYPES[device_type]))
 
 
 def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
     """Decorator for a custom autograd ``forward`` (as ``torch.amp.custom_fwd``).
 
-    ``cast_inputs`` would cast floating inputs inside an enabled autocast
-    region; minidl's autocast never lowers precision, so ``fwd`` runs as it is.
+    With ``cast_inputs`` (a dtype), inside an enabled region for ``device_type`` the floating Tensor
+    arguments are cast to it and ``fwd`` runs with that region switched off, as PyTorch's.
     """
     if fwd is None:
         return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
     _check_device_type(device_type)
-    return fwd
+    if cast_inputs is None:
+        return fwd
+
+    @functools.wraps(fwd)
+    def decorated(*args, **kwargs):
+        if device_type not in autocast_state.active:
+            return fwd(*args, **kwargs)
+        from ..tensor import Tensor
+        target = as_dtype(cast_inputs)
+
+        def cast(v):
+            return v.to(target) if isinstance(v, Tensor) and v.is_floating_point() else v
+        with autocast(device_type, enabled=False):
+            return fwd(*[cast(a) for a in args], **{k: cast(v) for k, v in kwargs.items()})
+    return decorated
 
 
 def custom_bwd(bwd=None, *, device_type):

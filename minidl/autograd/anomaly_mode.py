@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 
+from minidl.dtypes import is_float_or_complex
+
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 _enabled = False
@@ -92,6 +94,6 @@ def check_gradients(fn, input_grads, graph):
         if grad is None:
             continue
         array = grad.array if graph else grad
-        if getattr(array, "dtype", None) is not None and array.dtype.kind in "fc" and \
+        if getattr(array, "dtype", None) is not None and is_float_or_complex(array.dtype) and \
                 bool(get_array_module(array).isnan(array).any()):
             raise RuntimeError(f"Function '{_op_name(fn)}' returned nan values in its {index}th output.")

@@ -17,11 +17,16 @@ the measurements behind it, in docs/architecture.md.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from minidl.dtypes import BFLOAT16
+
 from ..backend import owns_writable_memory
 from . import anomaly_mode
 from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
+from .released import FREED_MESSAGE
 
 __all__ = ["backward", "grad", "unbroadcast", "register_post_accumulate_grad_hook"]
 
@@ -30,6 +35,8 @@ def unbroadcast(grad, shape):
     """Sum the array ``grad`` over the dimensions that broadcasting added to reach it from ``shape``."""
     if grad.shape == tuple(shape):
         return grad
+    if grad.dtype == BFLOAT16:   # summed in float32, as PyTorch sums bfloat16
+        return unbroadcast(grad.astype(np.float32), shape).astype(BFLOAT16)
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -52,10 +59,7 @@ def _unbroadcast_tensor(grad, shape):
 
 
 def _freed_error(node):
-    return RuntimeError(
-        f"Trying to backward through the graph a second time: the saved values of {_op_name(node)} were already "
-        "freed by an earlier backward() or autograd.grad() call. Specify retain_graph=True in the first call "
-        "if you need to backward through the graph a second time.")
+    return RuntimeError(f"{FREED_MESSAGE} (The saved values of {_op_name(node)} were freed.)")
 
 
 def _topological_order(roots):
@@ -229,7 +233,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         run = set()     # nodes whose backward leads to a target
         for fn in order:
             for t in fn.inputs:
-                if t is not None and (id(t) in target_ids or (t.creator is not None and t.creator in run)):
+                # an input made by a target's node leads to that target (also when a released node holds
+                # a shape-only stand-in for the target, see minidl/autograd/released.py)
+                if t is not None and (id(t) in target_ids or (t.creator is not None and (
+                        t.creator in run or t.creator in capture))):
                     run.add(fn)
                     break
     else:
@@ -383,6 +390,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
             continue
         if "_watched" in fn.__dict__:
             g = _watched(fn, g, graph)
+        if not graph and "_bf16" in fn.__dict__:   # computed in float32 from bfloat16 inputs (function.py)
+            g = g.astype(np.float32) if g.dtype == BFLOAT16 else g
         if capture is not None:
             for index, k in capture.get(fn, ()):
                 gk = g[index] if fn._nout > 1 else g

@@ -27,10 +27,16 @@ import weakref
 
 import numpy as np
 
+from minidl.dtypes import BFLOAT16, is_float_or_complex
+
 from ..backend import DeviceError
+from . import autocast_state as _autocast
 from . import graph as _saved_hooks
+from .bfloat16_compute import any_bfloat16, forward_in_float32
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .naming import kept_name_first
+from .once_differentiable import once_differentiable  # noqa: F401  (minidl.autograd.function's name)
+from .released import FREED_MESSAGE, shape_only_inputs
 
 __all__ = ["Node", "Function", "FunctionCtx", "BackwardCFunction", "AccumulateGrad", "once_differentiable",
            "RemovableHandle", "NotTwiceDifferentiable"]
@@ -95,6 +101,9 @@ def output_index(t):
     node = t.creator
     if node._nout == 1:
         return 0
+    stood_for = t.__dict__.get("_output_index")   # recorded by a shape-only stand-in (released.py)
+    if stood_for is not None:
+        return stood_for
     for i, ref in enumerate(node._output_refs):
         if ref is not None and ref() is t:
             return i
@@ -199,6 +208,9 @@ class Function(Node):
 
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
+    _reusable = False   # True: backward reads no saved values; a second backward may run it (released.py)
+    _bf16_native = False   # True: run on bfloat16 arrays as they are, else in float32 (bfloat16_compute.py)
+    _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
 
     def __init_subclass__(cls, **kwargs):
@@ -239,18 +251,24 @@ class Function(Node):
         if cls._ctx_style:
             return _apply_ctx_style(cls, args, kwargs)
         Tensor = _tensor_class()
-        # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays?
-        # That is every call in a CPU training step; the rest takes the general path below.
-        plain = on_cpu = True
+        if _autocast.active and cls._autocast is not None:   # an open minidl.autocast region
+            args = _autocast.autocast_inputs(cls._autocast, args)
+        # One pass over the arguments: is every one a Tensor (or None), do all hold NumPy arrays (bfloat16)?
+        plain, on_cpu, bf16 = True, True, False
         for item in args:
             if isinstance(item, Tensor):
                 if type(item.array) is not np.ndarray:
                     on_cpu = False
+                elif item.array.dtype is BFLOAT16:
+                    bf16 = True
             elif item is not None:
                 plain = False
         tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
-        out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
+        if (bf16 or not plain) and not cls._bf16_native and any_bfloat16(tensors):
+            out_data = forward_in_float32(fn, tensors, kwargs)
+        else:
+            out_data = fn.forward(*[None if t is None else t.array for t in tensors], **kwargs)
         needs = tuple([t is not None and t.requires_grad for t in tensors])
         requires = True in needs and is_grad_enabled()
         out = Tensor(out_data, requires_grad=requires)
@@ -281,8 +299,13 @@ class Function(Node):
                      for g in grads)
 
     def _release(self):
-        """Drop the saved arrays and inputs so their memory can be freed (the graph's edges stay)."""
-        saved, inputs = self.__dict__, self.inputs
+        """Free the saved arrays and inputs (edges stay); a ``_reusable`` node keeps shapes (released.py)."""
+        inputs = self.inputs
+        if inputs is not None and (self.__dict__.get("_reusable") if "_reusable" in self.__dict__
+                                   else self._reusable):
+            self.inputs = shape_only_inputs(inputs)
+            return
+        saved = self.__dict__
         edges = _kept_edges(inputs) if inputs is not None else saved.get("_kept_edges", ())
         name = saved.get("_node_name") or (self.name() if self._name_from_attributes else None)
         saved.clear()
@@ -394,9 +417,7 @@ class FunctionCtx:
     def saved_tensors(self):
         """The tuple given to ``save_for_backward``."""
         if self._freed:
-            raise RuntimeError(f"{self.name()}: trying to backward through the graph a second time (or to read "
-                               "saved_tensors after they were freed): saved values are freed by backward(); "
-                               "specify retain_graph=True in the first backward() or autograd.grad() call")
+            raise RuntimeError(f"{FREED_MESSAGE} (The saved tensors of {self.name()} were freed.)")
         if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
             return _saved_hooks.unpack_ctx(self)
         return tuple(self._saved)
@@ -435,11 +456,12 @@ class BackwardCFunction(FunctionCtx, Node):
         return type(self).__name__
 
     def _release(self):
+        """Free what ``save_for_backward`` kept (a later pass raises only if backward reads it, as PyTorch)."""
         self._saved = ()
         self.__dict__.pop("_saved_ctx_packed", None)
         self._freed = True
-        self._keep_edges()
-        self.inputs = None
+        if self.inputs is not None:
+            self.inputs = shape_only_inputs(self.inputs)
 
     # --- called by the engine ---------------------------------------------------------------
     def _grad_tensors(self, grads):
@@ -541,7 +563,7 @@ def _apply_ctx_style(cls, args, kwargs):
         if any(o is a for a in args) or o.creator is not None or o.requires_grad:
             o = Tensor(o.array)  # an input (or graph tensor) returned as is: a new output sharing its data
             outputs[i] = o
-        if marked or o.dtype.kind not in "fc":
+        if marked or not is_float_or_complex(o.dtype):
             refs.append(None)
             meta.append(None)
             continue
@@ -573,16 +595,3 @@ def _own_statics_cached(cls):
 
 def _own_statics(cls):
     return _own_statics_cached(cls)
-
-
-def once_differentiable(backward):
-    """Decorator for a ``backward`` that is not written in differentiable Tensor ops (NumPy inside, say).
-
-    It runs without recording; a second derivative through the function then
-    raises an error naming it instead of coming out silently wrong.
-    """
-    @functools.wraps(backward)
-    def wrapper(ctx, *grads):
-        with no_grad():
-            return backward(ctx, *grads)
-    return wrapper

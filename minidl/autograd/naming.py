@@ -30,3 +30,17 @@ def kept_name_first(own_name):
         kept = self.__dict__.get("_node_name")
         return kept if kept is not None else own_name(self)
     return name
+
+
+def names_node(name):
+    """Decorator for a composite op: its result's ``grad_fn`` gets PyTorch's node ``name`` (unless the op
+    returned one of its own Tensor arguments unchanged, whose node is not renamed)."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            if getattr(out, "creator", None) is not None and not any(out is a for a in args):
+                name_grad_fn(out, name)
+            return out
+        return wrapper
+    return decorate

@@ -199,17 +199,18 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        self.indices = indices   # kept as given (a list from random_split), as PyTorch's Subset keeps it
+        self._index_array = np.asarray(indices, dtype=np.int64).reshape(-1)
 
     def __len__(self):
-        return len(self.indices)
+        return len(self._index_array)
 
     def __getitem__(self, index):
-        return self.dataset[int(self.indices[index])]
+        return self.dataset[int(self._index_array[index])]
 
     def get_batch(self, indices, rng=None):
         """The parent's batch at ``self.indices[indices]``."""
-        mapped = self.indices[np.asarray(indices, dtype=np.intp)]
+        mapped = self._index_array[np.asarray(indices, dtype=np.intp)]
         getter = getattr(self.dataset, "get_batch", None)
         if getter is None:
             return collate([self.dataset[int(i)] for i in mapped])
@@ -218,7 +219,7 @@ class Subset(Dataset):
     @property
     def targets(self):
         """The labels of the subset's samples (int64)."""
-        return targets_of(self.dataset)[self.indices]
+        return targets_of(self.dataset)[self._index_array]
 
     @property
     def classes(self):
@@ -292,7 +293,7 @@ def image_source(dataset):
     """``(data uint8 NHWC, indices or None)`` behind ``dataset`` (through Subsets), or None."""
     idx = None
     while isinstance(dataset, Subset):
-        idx = dataset.indices if idx is None else dataset.indices[idx]
+        idx = dataset._index_array if idx is None else dataset._index_array[idx]
         dataset = dataset.dataset
     data = getattr(dataset, "data", None)
     if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 4:

@@ -15,6 +15,7 @@ import functools
 
 from minidl.autograd import enable_grad
 from minidl.autograd import grad as _autograd_grad
+from minidl.dtypes import is_float_or_complex
 from minidl.tensor import Tensor
 
 from ._pytree import tree_flatten, tree_unflatten
@@ -26,7 +27,7 @@ def _differentiable(t, who):
     """A tensor equal to ``t`` that the transform differentiates with respect to."""
     if not isinstance(t, Tensor):
         raise RuntimeError(f"{who}: expected the differentiated inputs to be Tensors, got {type(t).__name__}")
-    if t.dtype.kind not in "fc":
+    if not is_float_or_complex(t.dtype):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
     if t.requires_grad:
         return t.view_as(t)  # stays connected to an outer transform or to the caller's graph

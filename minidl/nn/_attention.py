@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from minidl.dtypes import is_floating
 from minidl.ops.activation import softmax
 from minidl.ops.dropout import dropout
 from minidl.ops.elementwise import where
@@ -32,7 +33,7 @@ def _check_inputs(query, key, value):
     if not (query.dtype == key.dtype == value.dtype):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
-    if query.array.dtype.kind != "f":
+    if not is_floating(query.array.dtype):
         raise RuntimeError(f"scaled_dot_product_attention(): expected floating query, key and value, "
                            f"got {query.dtype}")
     if query.shape[-1] != key.shape[-1]:
@@ -69,7 +70,7 @@ def attention_bias(attn_mask, is_causal, L, S, like):
     mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(xp.asarray(attn_mask))
     if mask.array.dtype == np.bool_:
         bias = Tensor(xp.where(mask.array, 0.0, -xp.inf).astype(dtype))
-    elif mask.array.dtype.kind != "f":
+    elif not is_floating(mask.array.dtype):
         raise RuntimeError(f"scaled_dot_product_attention(): attn_mask must be bool or floating, got {mask.dtype}")
     elif mask.array.dtype != dtype:
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import autograd
+from minidl.autograd.bfloat16_compute import float32_composite
+from minidl.autograd.naming import names_node
 from minidl.tensor import Tensor
 
 __all__ = ["embedding", "layer_norm"]
@@ -38,6 +40,7 @@ def _renorm_(weight, ids, max_norm, norm_type):
         weight.array[rows] = picked * scale[:, None]
 
 
+@names_node("EmbeddingBackward0")   # PyTorch's node name
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input`` (*): output (*, dim).
@@ -74,6 +77,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return out * factor + (out * (1 - factor)).detach()
 
 
+@names_node("NativeLayerNormBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims ``normalized_shape`` (mean 0, biased variance 1), then ``* weight + bias``."""
     if isinstance(normalized_shape, int):

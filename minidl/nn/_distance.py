@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
 from minidl.tensor import Tensor
 
@@ -13,9 +14,9 @@ def _float_pair(name, x1, x2):
     for label, t in (("x1", x1), ("x2", x2)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{label}' must be Tensor, not {type(t).__name__}")
-    if x1.array.dtype.kind != "f":
-        x1 = x1.float() if x2.array.dtype.kind != "f" else x1.to(x2.dtype)
-    if x2.array.dtype.kind != "f":
+    if not is_floating(x1.array.dtype):
+        x1 = x1.float() if not is_floating(x2.array.dtype) else x1.to(x2.dtype)
+    if not is_floating(x2.array.dtype):
         x2 = x2.to(x1.dtype)
     return x1, x2
 

@@ -40,6 +40,11 @@ class ModuleMoreMixin:
         """Cast floating parameters and buffers to float16; returns self."""
         return self.to(dtype=np.float16)
 
+    def bfloat16(self):
+        """Cast floating parameters and buffers to bfloat16; returns self."""
+        from minidl.dtypes import BFLOAT16
+        return self.to(dtype=BFLOAT16)
+
     def get_buffer(self, target: str):
         """The buffer at dotted path ``target`` (e.g. ``"bn.running_mean"``).
 

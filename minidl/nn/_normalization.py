@@ -9,6 +9,9 @@ import numpy as np
 
 from minidl._out_arg import with_out
 from minidl.autograd import no_grad
+from minidl.autograd.bfloat16_compute import float32_composite
+from minidl.autograd.naming import names_node
+from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
 from minidl.tensor import Tensor
 
@@ -28,6 +31,8 @@ def _standardise(x, dims, eps):
     return centred / (var + eps).sqrt()
 
 
+@names_node("NativeGroupNormBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of ``num_groups`` channel groups of each sample, then ``* weight + bias`` per channel.
 
@@ -138,7 +143,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"{list(input.shape)}")
     if eps is None:
         dtype = input.array.dtype
-        eps = float(np.finfo(dtype if dtype.kind == "f" else np.float32).eps)
+        eps = float(np.finfo(dtype if is_floating(dtype) else np.float32).eps)
     dims = tuple(range(input.ndim - n, input.ndim))
     out = input / ((input * input).mean(dim=dims, keepdim=True) + eps).sqrt()
     if weight is not None:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from minidl import backend
-from minidl.dtypes import default_float
+from minidl.dtypes import default_float, is_floating
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
 from minidl.nn._module_more import ModuleMoreMixin
@@ -80,7 +80,6 @@ class RemovableHandle:
         self.remove()
 
 
-_FLOAT_KINDS = "f"
 
 
 def _parse_to_args(device, dtype):
@@ -96,7 +95,7 @@ def _parse_to_args(device, dtype):
                 pass
     dev = backend.Device(device) if device is not None else None
     dt = np.dtype(dtype) if dtype is not None else None
-    if dt is not None and dt.kind not in _FLOAT_KINDS:
+    if dt is not None and not is_floating(dt):
         raise TypeError(f"Module.to only accepts floating dtypes, got {dt}")
     return dev, dt
 
@@ -105,7 +104,7 @@ def _convert_array(array, dev, dt):
     """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
     if dev is not None and not backend.same_device(backend.device_of(array), dev):
         array = backend.to_device(array, dev)
-    if dt is not None and array.dtype.kind in _FLOAT_KINDS and array.dtype != dt:
+    if dt is not None and is_floating(array.dtype) and array.dtype != dt:
         array = array.astype(dt)
     return array
 
@@ -157,8 +156,18 @@ class Module(ModuleMoreMixin):
             raise
 
     def _call_with_hooks(self, args, kwargs):
-        """``__call__`` when hooks are registered: pre-hooks, forward, forward hooks."""
-        for hook in list(self._forward_pre_hooks.values()):
+        """``__call__`` when hooks are registered: pre-hooks, forward, forward hooks (PyTorch's order and
+        return rules; hooks registered ``with_kwargs`` also see and may replace the keyword arguments)."""
+        with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {result}.")
+                    args, kwargs = result
+                continue
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
@@ -170,24 +179,38 @@ class Module(ModuleMoreMixin):
                 out = self.forward(*args, **kwargs)
         except (ValueError, TypeError, RuntimeError) as exc:
             label_error(self, exc)  # name the sub-module that raised it: "features.3 (Conv2d): ..."
+            for key in self.__dict__.get("_hooks_always_called", ()):
+                hook = self._forward_hooks.get(key)
+                if hook is not None:    # always_call=True hooks run even when forward raised, as PyTorch
+                    hook(self, args, kwargs, None) if key in with_kwargs else hook(self, args, None)
             raise
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        for key, hook in list(self._forward_hooks.items()):
+            result = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
         return out
 
-    def register_forward_hook(self, hook) -> RemovableHandle:
-        """``hook(module, inputs, output)`` runs after each forward; may return a new output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+    def _add_hook(self, table, hook, prepend, with_kwargs, always_call=False):
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        if prepend:
+            table.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self.__dict__.setdefault("_hooks_with_kwargs", set()).add(handle.id)
+        if always_call:
+            self.__dict__.setdefault("_hooks_always_called", set()).add(handle.id)
         return handle
 
-    def register_forward_pre_hook(self, hook) -> RemovableHandle:
-        """``hook(module, inputs)`` runs before each forward; may return new inputs."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False) -> RemovableHandle:
+        """``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with ``with_kwargs``) runs
+        after each forward and may return a new output; ``prepend`` runs it first, ``always_call`` also
+        when forward raises."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs, always_call)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False) -> RemovableHandle:
+        """``hook(module, args)`` runs before each forward and may return new args (a tuple, or one value);
+        with ``with_kwargs``, ``hook(module, args, kwargs)`` may return ``(new_args, new_kwargs)``."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):

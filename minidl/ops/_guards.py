@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..dtypes import BFLOAT16
 
 __all__ = ["check_float_input", "EmptyBatch", "empty_batch"]
 
 
 def check_float_input(op: str, x, what: str = "input") -> None:
-    """Raise ``TypeError`` naming ``op`` unless ``x`` (a Tensor) is float32 or float64."""
+    """Raise ``TypeError`` naming ``op`` unless ``x`` (a Tensor) is float32 or float64 (or bfloat16, which
+    such ops compute in float32: minidl/autograd/bfloat16_compute.py)."""
     dtype = (x.array if hasattr(x, "requires_grad") else x).dtype  # the backend array's dtype
+    if dtype == BFLOAT16:
+        return
     if getattr(dtype, "kind", None) != "f" or dtype.itemsize not in (4, 8):
         raise TypeError(f"{op}: {what} must be float32 or float64, got {dtype}")
 

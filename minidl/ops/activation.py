@@ -6,6 +6,9 @@ import warnings
 
 import numpy as np
 
+from minidl.autograd.bfloat16_compute import float32_composite
+from minidl.autograd.naming import names_node
+
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
 from ..backend import erf as _erf_array
@@ -22,6 +25,10 @@ class ReLU(Function):
     ``maximum(x, 0)`` and ``g * (x > 0)``, bit for bit, on the intra-op threads).
     """
 
+    def name(self):
+        """``ReluBackward0``: PyTorch's node for this op."""
+        return "ReluBackward0"
+
     def forward(self, x):
         y, self.mask = kernels.relu_forward(x)
         return y
@@ -35,6 +42,10 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     """x if x > 0 else slope*x; d/dx = 1 or slope."""
+
+    def name(self):
+        """``LeakyReluBackward0``: PyTorch's node for this op."""
+        return "LeakyReluBackward0"
 
     def forward(self, x, slope=0.01):
         xp = get_array_module(x)
@@ -168,6 +179,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _in_place("leaky_relu", input, out) if inplace else out
 
 
+@names_node("EluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def elu(input, alpha=1.0, inplace=False):
     """Exponential linear unit: x if x > 0 else alpha * (exp(x) - 1), any shape.
 
@@ -189,6 +202,8 @@ def erf(input):
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
+@names_node("GeluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def gelu(input, approximate="none"):
     """Gaussian error linear unit x * Phi(x), any shape: (*) -> (*).
 
@@ -203,6 +218,8 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@names_node("SiluBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
     out = input * sigmoid(input)

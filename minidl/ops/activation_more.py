@@ -7,6 +7,10 @@ joins are exactly PyTorch's and their higher derivatives come for free.
 """
 from __future__ import annotations
 
+from minidl.autograd.bfloat16_compute import float32_composite
+from minidl.autograd.naming import names_node
+from minidl.dtypes import is_floating
+
 from ..autograd import Function
 from ..backend import get_array_module, random_uniform
 from ..tensor import Tensor
@@ -27,7 +31,7 @@ def _floating(name, input):
     """PyTorch's NotImplementedError (a RuntimeError) for an activation of a non-floating tensor."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.array.dtype.kind != "f":
+    if not is_floating(input.array.dtype):
         names = {"i8": "Long", "i4": "Int", "i2": "Short", "i1": "Char", "u1": "Byte", "b1": "Bool"}
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
                                   f"'{names.get(input.array.dtype.str[1:], input.dtype)}'")
@@ -146,6 +150,8 @@ def celu(input, alpha=1.0, inplace=False):
     return _in_place("celu", input, out) if inplace else out
 
 
+@names_node("MishBackward0")   # PyTorch's node name
+@float32_composite   # bfloat16: computed in float32, rounded once
 def mish(input, inplace=False):
     """x * tanh(softplus(x)); (*) -> (*)."""
     _floating("mish", input)
@@ -232,7 +238,8 @@ def prelu(input, weight):
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
     negative = input * weight
-    return _where(input.array > 0, input, negative)
+    from ..autograd.naming import name_grad_fn
+    return name_grad_fn(_where(input.array > 0, input, negative), "PreluKernelBackward0")   # PyTorch's node
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

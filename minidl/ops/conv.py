@@ -62,9 +62,18 @@ __all__ = ["linear", "conv2d"]
 class Linear(Function):
     """y = x @ W^T + b for x (..., in); dx = g @ W, dW = g^T x, db = sum(g)."""
 
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
+    def name(self):
+        """PyTorch's node: ``AddmmBackward0`` (2-D input, bias), ``MmBackward0`` (2-D, no bias), else
+        ``ViewBackward0`` (the product of a reshaped input)."""
+        if self.in_ndim == 2:
+            return "AddmmBackward0" if self.has_bias else "MmBackward0"
+        return "ViewBackward0" if self.has_bias else "UnsafeViewBackward0"
+
     def forward(self, x, w, b=None):
         # _threads.matmul: rows split over minidl's threads under config.intra_op_parallel, else x @ w.T
-        self.x, self.w = x, w
+        self.x, self.w, self.has_bias, self.in_ndim = x, w, b is not None, x.ndim
         y = _threads.matmul(x, w.T)
         if b is not None:
             y += b
@@ -143,6 +152,12 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
 
 class Conv2d(Function):
     """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), direct, or Winograd."""
+
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
+    def name(self):
+        """``ConvolutionBackward0``: PyTorch's node for this op."""
+        return "ConvolutionBackward0"
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)
@@ -492,6 +507,9 @@ class Conv2dWeightGrad(Function):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; input (..., in), weight (out, in), bias (out,) -> (..., out).
 
+    bfloat16 operands are multiplied in float32 (BLAS has no bfloat16) and the result rounded to
+    bfloat16, as PyTorch's CPU kernels do; inside ``minidl.autocast`` float32 operands are lowered first.
+
     >>> import minidl as mdl, minidl.nn.functional as F
     >>> F.linear(mdl.ones(2, 3), mdl.ones(4, 3), mdl.zeros(4)).numpy()
     array([[3., 3., 3., 3.],
@@ -529,6 +547,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     -> (N, O, OH, OW).
 
     OH = floor((H + 2*ph - dh*(kh-1) - 1) / sh) + 1, likewise OW (PyTorch's formula).
+    bfloat16 operands are convolved in float32 (the kernels have no bfloat16) and the result rounded.
     ``padding``: int, pair, ``"valid"`` (none) or ``"same"`` (output size = input
     size, stride 1 only; an odd total padding puts the extra row/column at the
     bottom/right, as PyTorch does).

@@ -32,6 +32,9 @@ def diagonal_view(x, offset, dim1, dim2):
 class Diagonal(Function):
     """The diagonal view; the gradient is ``g`` placed on the diagonal of zeros."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def forward(self, x, offset=0, dim1=0, dim2=1):
         self.in_shape, self.params = x.shape, (offset, dim1, dim2)
         return diagonal_view(x, offset, dim1, dim2)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.dtypes import is_floating
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..dtypes import result_type
@@ -63,6 +65,8 @@ class Cos(Function):
 class Piecewise(Function):
     """A piecewise-constant function (sign, floor, ceil, round, trunc): zero gradient almost everywhere."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, x, fn=None):
         self.shape = x.shape
         return fn(x)
@@ -76,6 +80,10 @@ class Piecewise(Function):
 
 class ClampScalar(Function):
     """clamp(x, lo, hi) with number bounds; d/dx = 1 where lo <= x <= hi, else 0."""
+
+    def name(self):
+        """``ClampBackward1``: PyTorch's node for this op."""
+        return "ClampBackward1"
 
     def forward(self, x, lo=None, hi=None):
         xp = get_array_module(x)
@@ -179,36 +187,43 @@ def cos(input):
     return Cos.apply(_float(input))
 
 
-def _piecewise(input, fn):
+def _piecewise(input, fn, node="PiecewiseBackward0"):
     input = as_tensor(input)
-    return Piecewise.apply(input, fn=fn)
+    out = Piecewise.apply(input, fn=fn)
+    if out.creator is not None:
+        out.creator._node_name = node     # PyTorch's node for the op (SignBackward0, FloorBackward0, ...)
+    return out
 
 
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).sign(x))
+    return _piecewise(input, lambda x: get_array_module(x).sign(x), "SignBackward0")
 
 
 def floor(input):
     """Largest integer <= each element (zero gradient; integer tensors are returned as a copy)."""
-    return _piecewise(input, lambda x: get_array_module(x).floor(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).floor(x) if is_floating(x.dtype) else x.copy(),
+                      "FloorBackward0")
 
 
 def ceil(input):
     """Smallest integer >= each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if is_floating(x.dtype) else x.copy(),
+                      "CeilBackward0")
 
 
 def trunc(input):
     """Each element rounded toward zero (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if is_floating(x.dtype) else x.copy(),
+                      "TruncBackward0")
 
 
 def round(input, decimals=0):
     """Round half to even (``round(2.5) == 2``), to ``decimals`` places (zero gradient)."""
     if decimals:
-        return _piecewise(input, lambda x: get_array_module(x).round(x, decimals))
-    return _piecewise(input, lambda x: get_array_module(x).rint(x) if x.dtype.kind == "f" else x.copy())
+        return _piecewise(input, lambda x: get_array_module(x).round(x, decimals), "RoundBackward1")
+    return _piecewise(input, lambda x: get_array_module(x).rint(x) if is_floating(x.dtype) else x.copy(),
+                      "RoundBackward0")
 
 
 def clamp(input, min=None, max=None):

@@ -11,6 +11,8 @@ import builtins
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
+
 from .. import return_types
 from ..autograd import Function
 from ..backend import get_array_module, index_add
@@ -47,6 +49,10 @@ class Gather(Function):
 
 class Min(Function):
     """min(x, axes); the gradient is shared equally between tied minima."""
+
+    def name(self):
+        """``MinBackward1`` (all elements): PyTorch's node."""
+        return "MinBackward1" if getattr(self.__dict__.get("max"), "axes", None) is None else "AminBackward0"
 
     def forward(self, x, axes=None, keepdims=False):
         self.max = Max()
@@ -97,7 +103,9 @@ def _with_dim(name, input, dim, keepdim, argfn):
         from .shape import squeeze
         values = squeeze(values, d)
         idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
-    return getattr(return_types, name)(values, Tensor(idx))
+    node = {"max": "MaxBackward0", "min": "MinBackward0", "median": "MedianBackward1", "mode": "ModeBackward0",
+            "kthvalue": "KthvalueBackward0"}.get(name)
+    return getattr(return_types, name)(name_grad_fn(values, node) if node else values, Tensor(idx))
 
 
 def _reduce_or_pair(name, input, dim, keepdim, other, argfn, pairwise, full):
@@ -218,7 +226,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     else:
         idx = xp.argsort(x, axis=d, kind="stable")
     idx = idx.astype(np.int64, copy=False)
-    return return_types.sort(Gather.apply(input, index=idx, dim=d), Tensor(idx))
+    return return_types.sort(name_grad_fn(Gather.apply(input, index=idx, dim=d), "SortBackward0"), Tensor(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -237,4 +245,5 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     values, indices = sort(input, d, descending=largest)
     index = (slice(None),) * d + (slice(0, k),)
     idx = indices.array[index]
-    return return_types.topk(Gather.apply(as_tensor(input), index=idx, dim=d), Tensor(idx))
+    return return_types.topk(name_grad_fn(Gather.apply(as_tensor(input), index=idx, dim=d), "TopkBackward0"),
+                             Tensor(idx))

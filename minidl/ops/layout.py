@@ -15,6 +15,9 @@ __all__ = ["Expand", "Repeat", "Clone", "ToDevice", "Flip", "flip"]
 class Expand(Function):
     """broadcast_to(x, shape); the engine sums the gradient back to x's shape."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def forward(self, x, shape=None):
         return get_array_module(x).broadcast_to(x, shape)
 
@@ -27,6 +30,9 @@ class Expand(Function):
 
 class Repeat(Function):
     """tile(x, reps) with len(reps) >= x.ndim; the gradient is the sum over the tiles."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, reps=None):
         self.in_shape = (1,) * (len(reps) - x.ndim) + tuple(x.shape)
@@ -54,6 +60,9 @@ class Repeat(Function):
 class Clone(Function):
     """A copy of x; the gradient passes through unchanged."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def forward(self, x):
         return x.copy()
 
@@ -66,6 +75,9 @@ class Clone(Function):
 
 class ToDevice(Function):
     """x copied to another device; the gradient is copied back to x's device."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, device=None):
         self.source = device_of(x)
@@ -80,6 +92,9 @@ class ToDevice(Function):
 
 class Flip(Function):
     """x reversed along ``dims``; the gradient is reversed the same way."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, dims=()):
         self.dims = dims

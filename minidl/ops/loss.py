@@ -20,7 +20,10 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ShapeError
+
 from ..autograd import Function
+from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
 from ..backend import get_array_module, is_device_array, to_device
 from ..tensor import Tensor, as_tensor
@@ -162,7 +165,7 @@ def _class_targets(name, input, target, ignore_index):
         if t.dtype.kind == "f" and bool((t == t.astype(np.int64)).all()):
             t = t.astype(np.int64)
         else:
-            raise ValueError(f"{name}: target must hold integer class ids, got dtype {t.dtype}")
+            raise ShapeError(f"{name}: target must hold integer class ids, got dtype {t.dtype}")
     t = t.astype(np.int64, copy=False)
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     valid = t != ignore_index
@@ -229,6 +232,7 @@ def _batched(input, target):
     return input.reshape(1, input.shape[0]), t.reshape((1,) + tuple(t.shape)), True
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy between logits and class ids or class probabilities (PyTorch's).
@@ -300,6 +304,7 @@ def _probability_cross_entropy(input, target, weight, reduction, smoothing):
         return total / float(input.array.size // c if c else 0)
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of log-probabilities at class-id targets (PyTorch's).

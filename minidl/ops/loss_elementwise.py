@@ -15,6 +15,9 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ShapeError
+
+from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
 from ..tensor import Tensor, as_tensor
 from .loss import _reduce, reduction_arg
@@ -48,7 +51,7 @@ def _target(name, input, target, same_shape):
         try:
             np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
         except ValueError:
-            raise ValueError(f"{name}: target shape {tuple(target.shape)} cannot be broadcast to the "
+            raise ShapeError(f"{name}: target shape {tuple(target.shape)} cannot be broadcast to the "
                              f"input shape {tuple(input.shape)}") from None
         warnings.warn(f"{name}: using a target size ({tuple(target.shape)}) that is different to the "
                       f"input size ({tuple(input.shape)}). This will likely lead to incorrect results "
@@ -67,6 +70,7 @@ def _apply_weight(name, loss, weight, input, same_shape):
     return loss * w
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error ``(input - target)**2`` (PyTorch's), reduced by ``reduction``.
 
@@ -88,6 +92,7 @@ def _weighted_reduce(loss, weight, input, reduction):
     return loss.sum() / _operand(weight, input).sum()
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error ``|input - target|`` (PyTorch's); shapes as :func:`mse_loss`."""
     reduction = reduction_arg("l1_loss", size_average, reduce, reduction)
@@ -105,6 +110,7 @@ def _smooth_l1(diff, beta):
     return m * m * (0.5 / beta) + (a - m)
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Smooth L1 (PyTorch's): 0.5 * d**2 / beta if |d| < beta else |d| - 0.5 * beta, d = input - target.
 
@@ -120,6 +126,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return name_grad_fn(_reduce(_smooth_l1(diff, beta), reduction), "SmoothL1LossBackward0")
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber loss (PyTorch's): 0.5 * d**2 if |d| < delta else delta * (|d| - 0.5 * delta)."""
     reduction = reduction_arg("huber_loss", None, None, reduction)
@@ -143,6 +150,7 @@ def _clamped_log(p):
     return log(clip(p, tiny, None)) * Tensor(keep) + Tensor((keep - 1) * x.dtype.type(100))
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-w * (t * log(x) + (1 - t) * log(1 - x)) for probabilities x (PyTorch's).
 
@@ -163,6 +171,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
 
 
+@float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable expression (PyTorch's).

@@ -7,7 +7,12 @@ wrappers bring both operands to the dtype PyTorch would compute in
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from minidl._errors import ShapeError
+from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..autograd import Function
 from ..backend import get_array_module
@@ -27,7 +32,7 @@ def _check_broadcast(name, a_shape, b_shape):
     try:
         np.broadcast_shapes(a_shape, b_shape)
     except ValueError:
-        raise ValueError(f"{name}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
+        raise ShapeError(f"{name}: shapes {tuple(a_shape)} and {tuple(b_shape)} cannot be broadcast "
                          f"together") from None
 
 
@@ -40,8 +45,15 @@ def cast(t, np_dtype):
     return Tensor(t.array.astype(np_dtype))
 
 
-def promote(name, a, b):
-    """``a`` and ``b`` as Tensors of PyTorch's result dtype, on one device, checked to broadcast."""
+def promote(name, a, b, exact_scalar=False):
+    """``a`` and ``b`` as Tensors of PyTorch's result dtype, on one device, checked to broadcast.
+
+    With ``exact_scalar`` (mul, div), a Python number with a bfloat16 tensor stays a float32 scalar:
+    the op computes in float32 and rounds once (minidl/autograd/bfloat16_compute.py), as PyTorch's mul
+    and div kernels use the unrounded scalar (its add and sub round the scalar to bfloat16 first)."""
+    if exact_scalar and _bf16_with_number(a, b):
+        return (a, Tensor(np.asarray(b, dtype=np.float32))) if isinstance(a, Tensor) else \
+            (Tensor(np.asarray(a, dtype=np.float32)), b)
     if isinstance(a, Tensor):
         ta = a
         tb = b if isinstance(b, Tensor) else as_tensor(b, like=a)
@@ -57,13 +69,22 @@ def promote(name, a, b):
     return ta, tb
 
 
-def _binary(cls, name, a, b):
-    a, b = promote(name, a, b)
+def _bf16_with_number(a, b):
+    """Whether one operand is a bfloat16 Tensor and the other a Python (or NumPy) real number."""
+    tensor, other = (a, b) if isinstance(a, Tensor) else (b, a)
+    return (isinstance(tensor, Tensor) and tensor.array.dtype == BFLOAT16 and isinstance(other, numbers.Real)
+            and not isinstance(other, (bool, np.bool_)) and not isinstance(other, Tensor))
+
+
+def _binary(cls, name, a, b, exact_scalar=False):
+    a, b = promote(name, a, b, exact_scalar)
     return cls.apply(a, b)
 
 
 class Add(Function):
     """a + b; d/da = 1, d/db = 1."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, a, b):
         return a + b
@@ -77,6 +98,8 @@ class Add(Function):
 
 class Sub(Function):
     """a - b; d/da = 1, d/db = -1."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
 
     def forward(self, a, b):
         return a - b
@@ -127,6 +150,8 @@ class Div(Function):
 class Neg(Function):
     """-a; d/da = -1."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
     def forward(self, a):
         return -a
 
@@ -139,6 +164,10 @@ class Neg(Function):
 
 class PowScalar(Function):
     """a ** c for a constant c; d/da = c * a**(c-1)."""
+
+    def name(self):
+        """``PowBackward0``: PyTorch's node for this op."""
+        return "PowBackward0"
 
     def forward(self, a, exponent):
         self.a, self.c = a, exponent
@@ -155,6 +184,10 @@ class PowScalar(Function):
 
 class Pow(Function):
     """a ** b; d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    def name(self):
+        """``PowBackward1``: PyTorch's node for this op."""
+        return "PowBackward1"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -314,6 +347,13 @@ class MinimumSplit(Function):
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``ToCopyBackward0``: PyTorch's node for this op."""
+        return "ToCopyBackward0"
+
     def forward(self, a, dtype=None):
         self.src = a.dtype
         return a.astype(dtype)
@@ -331,8 +371,17 @@ class MatMul(Function):
     d/da = g @ b^T, d/db = a^T @ g (batch dims are summed by the engine).
     """
 
+    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+
+    def name(self):
+        """PyTorch's node: ``MmBackward0`` (2-D @ 2-D), ``DotBackward0`` (1-D @ 1-D), ``MvBackward0``
+        (2-D @ 1-D), ``UnsafeViewBackward0`` (batched)."""
+        na, nb = self.ndims
+        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
+            (na, nb), "UnsafeViewBackward0" if max(na, nb) > 2 else "MatMulBackward0")
+
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b, self.ndims = a, b, (a.ndim, b.ndim)
         return a @ b
 
     def backward(self, g):
@@ -401,13 +450,13 @@ def sub(a, b):
 
 def mul(a, b):
     """a * b with broadcasting."""
-    return _binary(Mul, "mul", a, b)
+    return _binary(Mul, "mul", a, b, exact_scalar=True)
 
 
 def div(a, b):
     """a / b with broadcasting; true division, so integers give the default float dtype (as PyTorch)."""
-    a, b = promote("div", a, b)
-    if a.array.dtype.kind not in "fc":
+    a, b = promote("div", a, b, exact_scalar=True)
+    if not is_float_or_complex(a.array.dtype):
         a, b = cast(a, default_float()), cast(b, default_float())
     return Div.apply(a, b)
 
@@ -428,6 +477,8 @@ def pow(a, b):
             a = cast(a, default_float())
         elif a.array.dtype.kind == "b":
             a = cast(a, np.dtype(np.int64))
+        elif a.array.dtype == BFLOAT16:
+            b = float(np.asarray(b, dtype=BFLOAT16))   # PyTorch rounds the exponent to the base's bfloat16
         return PowScalar.apply(a, exponent=b)
     return _binary(Pow, "pow", a, b)
 
@@ -435,7 +486,8 @@ def pow(a, b):
 def matmul(a, b):
     """Matrix product following ``np.matmul`` (1-D operands, broadcast batch dims).
 
-    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).
+    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m). bfloat16 operands are multiplied in float32
+    (BLAS has no bfloat16) and the result rounded to bfloat16, as PyTorch's CPU kernels do.
     """
     a, b = promote_matmul(a, b)
     if a.ndim == 0 or b.ndim == 0:
@@ -443,7 +495,7 @@ def matmul(a, b):
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
                          f"{ka} (last dim of the first) != {kb} (contracted dim of the second)")
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -467,7 +519,7 @@ def _float(a):
     functions)."""
     if not isinstance(a, Tensor):
         a = as_tensor(a)
-    if a.array.dtype.kind not in "fc":
+    if not is_float_or_complex(a.array.dtype):
         a = cast(a, default_float())
     return a
 

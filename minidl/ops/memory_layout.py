@@ -9,6 +9,9 @@ __all__ = ["Relayout"]
 class Relayout(Function):
     """A copy of x laid out in ``memory_format`` (values unchanged); the gradient passes through."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def name(self):
         """``CloneBackward0``: PyTorch's node for clone/contiguous/to(memory_format=...)."""
         return "CloneBackward0"

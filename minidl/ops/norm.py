@@ -37,6 +37,10 @@ class BatchNorm(Function):
     backward reductions and one for the input gradient.
     """
 
+    def name(self):
+        """``NativeBatchNormBackward0``: PyTorch's node for this op."""
+        return "NativeBatchNormBackward0"
+
     def forward(self, x, weight=None, bias=None, running_mean=None, running_var=None,
                 training=False, momentum=0.1, eps=1e-5):
         xp = get_array_module(x)

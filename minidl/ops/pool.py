@@ -27,6 +27,10 @@ def _nchw_or_channels_last(x):
 class MaxPool2d(Function):
     """Window maxima; the gradient goes to the (first) arg-max of each window."""
 
+    def name(self):
+        """``MaxPool2DWithIndicesBackward0``: PyTorch's node for this op."""
+        return "MaxPool2DWithIndicesBackward0"
+
     def forward(self, x, kernel=None, stride=None, padding=None, ceil_mode=False, indices_out=None):
         x = _nchw_or_channels_last(x)
         out, self.argmax = kernels.maxpool2d_forward(x, kernel, stride, padding, ceil_mode)
@@ -84,6 +88,10 @@ class MaxPoolGather(Function):
 class AvgPool2d(Function):
     """Window means; each input gets g / divisor from every window that covers it."""
 
+    def name(self):
+        """``AvgPool2DBackward0``: PyTorch's node for this op."""
+        return "AvgPool2DBackward0"
+
     def forward(self, x, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True):
         x = get_array_module(x).ascontiguousarray(x)
         self.args = (kernel, stride, padding, ceil_mode, count_include_pad)
@@ -117,6 +125,10 @@ class AvgPoolAdjoint(Function):
 class GlobalAvgPool2d(Function):
     """Mean over H and W, keeping (N, C, 1, 1); d/dx = g / (H*W)."""
 
+    def name(self):
+        """``MeanBackward1``: PyTorch's node for this op."""
+        return "MeanBackward1"
+
     def forward(self, x):
         self.x_shape = x.shape
         return x.mean(axis=(2, 3), keepdims=True)
@@ -142,6 +154,10 @@ class AdaptiveAvgPool2d(Function):
     Used only when the bins differ in size (H not a multiple of OH): one
     vectorised mean per output cell, OH*OW Python steps for the whole batch.
     """
+
+    def name(self):
+        """``AdaptiveAvgPool2DBackward0``: PyTorch's node for this op."""
+        return "AdaptiveAvgPool2DBackward0"
 
     def forward(self, x, output_size=(1, 1)):
         xp = get_array_module(x)

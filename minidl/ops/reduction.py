@@ -11,6 +11,8 @@ import builtins
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -63,6 +65,12 @@ def _expand_tensor(g, in_shape, axes, keepdims):
 class Sum(Function):
     """sum(x, axes); d/dx = 1 broadcast back over the reduced axes."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
+    def name(self):
+        """``SumBackward0`` (all elements) or ``SumBackward1`` (over ``dim``): PyTorch's nodes."""
+        return "SumBackward0" if self.axes is None else "SumBackward1"
+
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
         return x.sum(axis=axes, keepdims=keepdims)
@@ -78,6 +86,12 @@ class Sum(Function):
 
 class Mean(Function):
     """mean(x, axes); d/dx = 1/n broadcast back over the reduced axes."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
+    def name(self):
+        """``MeanBackward0`` (all elements) or ``MeanBackward1`` (over ``dim``): PyTorch's nodes."""
+        return "MeanBackward0" if self.axes is None else "MeanBackward1"
 
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
@@ -97,6 +111,10 @@ class Mean(Function):
 
 class Max(Function):
     """max(x, axes); the gradient is shared equally between tied maxima."""
+
+    def name(self):
+        """``MaxBackward1`` (all elements, ties share the gradient): PyTorch's node."""
+        return "MaxBackward1" if self.axes is None else "AmaxBackward0"
 
     def forward(self, x, axes=None, keepdims=False):
         self.x, self.axes, self.keepdims = x, axes, keepdims
@@ -152,7 +170,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
-    if input.array.dtype.kind not in "fc":
+    if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {input.dtype}")
     return Mean.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)

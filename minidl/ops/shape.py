@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl._errors import ShapeError
+from minidl.autograd.naming import name_grad_fn
+
 from ..autograd import Function
 from ..backend import get_array_module, index_add, is_device_array
 from ..tensor import Tensor, as_tensor
@@ -19,6 +22,13 @@ __all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", 
 
 class Reshape(Function):
     """x.reshape(shape); the gradient is reshaped back."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``ViewBackward0``: PyTorch's node for this op."""
+        return "ViewBackward0"
 
     def forward(self, x, shape=None):
         self.in_shape = x.shape
@@ -33,6 +43,9 @@ class Reshape(Function):
 
 class Transpose(Function):
     """x.transpose(axes); the gradient takes the inverse permutation."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, x, axes=None):
         self.axes = axes
@@ -94,6 +107,8 @@ def _getitem_name(index, in_shape):
 class GetItem(Function):
     """x[index]; the gradient is scattered back (summed over repeated integer indices)."""
 
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def name(self):
         """PyTorch's node name: ``SelectBackward0`` (an int), ``SliceBackward0``, ``IndexBackward0``
         (advanced indexing), ``UnsqueezeBackward0`` (None) or ``AliasBackward0`` (nothing taken)."""
@@ -101,6 +116,9 @@ class GetItem(Function):
 
     def forward(self, x, index=None):
         self.in_shape, self.index = x.shape, index
+        # basic indexing saves nothing (PyTorch's Select/Slice nodes); an index array is a saved tensor
+        # (IndexBackward0), freed by backward unless a caller marks it constant (roll, unfold)
+        self._reusable = not _is_advanced(index)
         return x[index]
 
     def backward(self, g):
@@ -138,6 +156,9 @@ class IndexScatter(Function):
 class BroadcastTo(Function):
     """x broadcast to ``shape`` (a read-only view); the gradient is summed back over the broadcast axes."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
     def forward(self, x, shape=None):
         self.in_shape = x.shape
         return get_array_module(x).broadcast_to(x, shape)
@@ -154,9 +175,16 @@ class BroadcastTo(Function):
 class Concat(Function):
     """concatenate(xs, axis); the gradient is split at the same boundaries."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``CatBackward0``: PyTorch's node for this op."""
+        return "CatBackward0"
+
     def forward(self, *xs, axis=0):
         self.axis = axis
-        self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        self.bounds = [int(b) for b in np.cumsum([x.shape[axis] for x in xs])[:-1]]
         return get_array_module(xs[0]).concatenate(xs, axis=axis)
 
     def backward(self, g):
@@ -170,6 +198,9 @@ class Concat(Function):
 
 class Stack(Function):
     """stack(xs, axis); the gradient is unstacked along that axis."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
 
     def forward(self, *xs, axis=0):
         self.axis = axis
@@ -187,6 +218,13 @@ class Stack(Function):
 
 class Pad(Function):
     """Constant padding; the gradient is the un-padded centre."""
+
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+    _bf16_native = True   # moves values only: runs on bfloat16 arrays as they are
+
+    def name(self):
+        """``ConstantPadNdBackward0``: PyTorch's node for this op."""
+        return "ConstantPadNdBackward0"
 
     def forward(self, x, widths=None, value=0.0):
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
@@ -256,7 +294,7 @@ def permute(input, *dims):
     axes = tuple(_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
-    return Transpose.apply(input, axes=axes)
+    return name_grad_fn(Transpose.apply(input, axes=axes), "PermuteBackward0")
 
 
 def unsqueeze(input, dim):
@@ -265,7 +303,7 @@ def unsqueeze(input, dim):
     nd = input.array.ndim
     d = _dim(dim, nd + 1)
     shape = tuple(input.array.shape)
-    return Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:])
+    return name_grad_fn(Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
 
 
 def squeeze(input, dim=None):
@@ -278,7 +316,9 @@ def squeeze(input, dim=None):
     else:
         dims = {_dim(d, nd) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
         dims = {d for d in dims if nd and shape[d] == 1}
-    return Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims))
+    kind = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2   # PyTorch's three overloads
+    return name_grad_fn(Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims)),
+                        f"SqueezeBackward{kind}")
 
 
 def expand(input, *sizes):
@@ -343,7 +383,8 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"at dimension {dim}), but got split_sizes={sizes}")
         starts = np.cumsum([0] + sizes[:-1])
         bounds = [(int(s), int(s) + k) for s, k in zip(starts, sizes)]
-    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+    node = "SplitBackward0" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizesBackward0"
+    return tuple(name_grad_fn(_slice_along(tensor, d, a, b), node) for a, b in bounds)
 
 
 def chunk(input, chunks, dim=0):
@@ -360,7 +401,8 @@ def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
     d = _dim(dim, input.array.ndim)
-    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.array.shape[d]))
+    return tuple(name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (i,)), "UnbindBackward0")
+                 for i in range(input.array.shape[d]))
 
 
 def _index_part(item, x):
@@ -440,7 +482,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     ax = _dim(dim, len(ref))
     for t in tensors[1:]:
         if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != ax):
-            raise ValueError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
+            raise ShapeError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
     if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)
         tensors = [cast(t, target) for t in tensors]
@@ -462,7 +504,7 @@ def stack(tensors, dim=0, *, axis=None, out=None):
         raise ValueError("stack expects a non-empty TensorList")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
+            raise ShapeError(f"stack expects each tensor to be equal size, but got {tuple(tensors[0].shape)} "
                              f"and {tuple(t.shape)}")
     if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
         target = result_type(*tensors)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn, names_node
+from minidl.dtypes import is_float_or_complex
+
 from ..autograd import Function
 from ..backend import get_array_module
 from .reduction import _aliases, _expand, _norm_axis
@@ -24,6 +27,10 @@ def _count(shape, axes):
 
 class Prod(Function):
     """prod(x, axis); d/dx_i = product of the other elements (exact with zeros: no division)."""
+
+    def name(self):
+        """``ProdBackward0`` (all elements) or ``ProdBackward1`` (along ``dim``): PyTorch's nodes."""
+        return "ProdBackward0" if self.axis is None else "ProdBackward1"
 
     def forward(self, x, axis=None, keepdims=False):
         self.x, self.axis, self.keepdims = x, axis, keepdims
@@ -110,6 +117,10 @@ class Var(Function):
 class LogSumExp(Function):
     """log(sum(exp(x))) computed from the maximum; d/dx = softmax(x) along the reduced dims."""
 
+    def name(self):
+        """``LogsumexpBackward0``: PyTorch's node for this op."""
+        return "LogsumexpBackward0"
+
     def forward(self, x, axes=None, keepdims=False):
         xp = get_array_module(x)
         self.x, self.axes, self.keepdims = x, axes, keepdims
@@ -137,6 +148,12 @@ class LogSumExp(Function):
 class CumSum(Function):
     """Running sum along ``axis``; the gradient is the reversed running sum of g."""
 
+    _reusable = True   # saves no values: a second backward may run through it, as in PyTorch
+
+    def name(self):
+        """``CumsumBackward0``: PyTorch's node for this op."""
+        return "CumsumBackward0"
+
     def forward(self, x, axis=0):
         self.axis = axis
         return get_array_module(x).cumsum(x, axis=axis)
@@ -152,7 +169,7 @@ class CumSum(Function):
 
 
 def _floating(name, input):
-    if input.array.dtype.kind not in "fc":
+    if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex dtypes. "
                            f"Got {input.dtype} instead.")
 
@@ -203,6 +220,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim)
 
 
+@names_node("StdBackward0")   # PyTorch's node name
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation over ``dim`` with Bessel's correction by default (see :func:`var`)."""
     input = _coerce(input)
@@ -242,9 +260,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     dim, keepdim = _aliases(dim, keepdim, None, None)
     input = m._float(input)
     if p in ("fro", 2, 2.0):
-        return m.sqrt(_sum(m.mul(input, input), dim, keepdim))
+        return name_grad_fn(m.sqrt(_sum(m.mul(input, input), dim, keepdim)), "LinalgVectorNormBackward0")
     if p in (1, 1.0):
-        return _sum(m.abs(input), dim, keepdim)
+        return name_grad_fn(_sum(m.abs(input), dim, keepdim), "LinalgVectorNormBackward0")
     if p == float("inf"):
         return amax(m.abs(input), () if dim is None else dim, keepdim)
     if p == float("-inf"):

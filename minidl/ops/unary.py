@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from ..autograd import Function
 from ..backend import erf as _erf_array
 from ..backend import erfc as _erfc_array
@@ -240,7 +242,7 @@ def erfc(input):
 def atan2(input, other):
     """The angle of the point (other, input) in radians, in (-pi, pi] (``torch.atan2(y, x)``), broadcast."""
     y, x = promote("atan2", input, other)
-    if y.array.dtype.kind not in "fc":
+    if not is_float_or_complex(y.array.dtype):
         y, x = _float(y), _float(x)
     return Atan2.apply(y, x)
 

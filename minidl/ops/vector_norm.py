@@ -7,6 +7,8 @@ norm gives 0 there; ``normalize``, ``cosine_similarity`` and
 """
 from __future__ import annotations
 
+from minidl.autograd.naming import names_node
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -74,6 +76,7 @@ class VectorNorm(Function):
                            cond=x.xp.broadcast_to(zero, full.shape))
 
 
+@names_node("LinalgVectorNormBackward0")   # PyTorch's node name
 def vector_norm(x, ord=2.0, dim=None, keepdim=False):
     """The ``ord``-norm of ``x`` over ``dim`` (all dims when None), ord > 0 (inf: the largest |x|).
 

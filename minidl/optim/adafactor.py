@@ -86,7 +86,8 @@ class Adafactor(Optimizer):
         param -= (alpha / denom) * update
 
     def _restore_state_value(self, key, value, p, index):
-        """``row_var``/``col_var`` have the parameter's shape with the last / second-to-last dim 1."""
+        """``row_var``/``col_var`` have the parameter's shape with the last / second-to-last dim 1 (a saved
+        Tensor of the parameter's device and dtype is kept itself, as in PyTorch)."""
         if key in ("row_var", "col_var"):
             data = value.array if hasattr(value, "array") and not backend.is_array(value) else value
             data = np.asarray(data) if not backend.is_array(data) else data
@@ -95,5 +96,8 @@ class Adafactor(Optimizer):
             if tuple(data.shape) != tuple(shape):
                 raise ValueError(f"Adafactor.load_state_dict: state '{key}' of parameter {index} has shape "
                                  f"{tuple(data.shape)} in the checkpoint, expected {tuple(shape)}")
+            if isinstance(value, Tensor) and data.dtype == p.dtype \
+                    and backend.get_array_module(data) is backend.get_array_module(p.array):
+                return value      # kept itself, as PyTorch's load_state_dict keeps a fitting tensor
             return Tensor(backend.to_device(data, p.device).astype(p.dtype, copy=True))
         return super()._restore_state_value(key, value, p, index)

@@ -18,13 +18,15 @@ class ASGD(Optimizer):
 
     ``ax`` holds the running average of the iterates (averaging starts
     after ``t0`` steps). State per parameter: ``step``, ``eta``, ``mu``
-    (numbers) and ``ax``.
+    (0-d float32 Tensors on the parameter's device, as PyTorch's; updated in
+    place) and ``ax``.
 
     Args: params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
     foreach=None, maximize=False, differentiable (False only), capturable.
     """
 
     _scalar_state_keys = frozenset({"step", "eta", "mu"})
+    _device_scalar_keys = frozenset({"step", "eta", "mu"})   # 0-d tensors on the parameter's device, as PyTorch's
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6,
                  weight_decay: float = 0, foreach=None, maximize: bool = False, differentiable: bool = False,

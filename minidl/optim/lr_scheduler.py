@@ -9,6 +9,7 @@ its values; ``_get_closed_form_lr`` gives the explicit formula.
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
@@ -43,6 +44,8 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
+        self._is_initial = False                  # PyTorch's flags, kept for its state-dict layout
+        self._get_lr_called_within_step = False
         self.step()
 
     def get_lr(self):
@@ -71,12 +74,23 @@ class LRScheduler:
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict:
-        """Every attribute but the optimizer (and lambdas for LambdaLR)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        """Every attribute but the optimizer; for LambdaLR/MultiplicativeLR, ``lr_lambdas`` as PyTorch saves
+        them: None for a plain function, a copy of a callable object's ``__dict__``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        if "lr_lambdas" in self.__dict__:
+            state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+                                   for fn in self.lr_lambdas]
+        return state
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore attributes saved by :meth:`state_dict`."""
+        """Restore attributes saved by :meth:`state_dict` (callable lr_lambdas get their saved attributes)."""
+        state_dict = dict(state_dict)
+        saved_lambdas = state_dict.pop("lr_lambdas", None)
         self.__dict__.update(state_dict)
+        if saved_lambdas is not None and "lr_lambdas" in self.__dict__:
+            for fn, saved in zip(self.lr_lambdas, saved_lambdas):
+                if saved is not None:
+                    fn.__dict__.update(saved)
 
     def _group_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]

@@ -50,7 +50,8 @@ class NAdam(Optimizer):
 
     (g += weight_decay * p first, or with ``decoupled_weight_decay``
     p *= 1 - lr * weight_decay; ``maximize`` negates g.) State per parameter:
-    ``step``, ``mu_product`` (prod_t, a number), ``exp_avg`` (m), ``exp_avg_sq`` (v).
+    ``step`` (a 0-d CPU Tensor), ``mu_product`` (prod_t, a 0-d Tensor on the parameter's
+    device), ``exp_avg`` (m), ``exp_avg_sq`` (v), as PyTorch's.
 
     Args: params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     momentum_decay=4e-3, decoupled_weight_decay=False; keywords foreach,
@@ -58,6 +59,7 @@ class NAdam(Optimizer):
     """
 
     _scalar_state_keys = frozenset({"step", "mu_product"})
+    _device_scalar_keys = frozenset({"mu_product"})   # on the parameter's device; ``step`` on the CPU, as PyTorch's
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False,

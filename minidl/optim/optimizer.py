@@ -22,7 +22,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
-from minidl.dtypes import default_float
+from minidl.dtypes import default_float, is_floating
 from minidl.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -92,9 +92,13 @@ def _scalar_dtype():
     return np.float64 if default_float() == np.float64 else np.float32
 
 
-def _scalar_tensor(value, dtype=None):
-    """A 0-d CPU Tensor holding ``value`` (PyTorch's type for ``state['step']``), of :func:`_scalar_dtype`."""
-    return Tensor(np.array(value, dtype=dtype or _scalar_dtype()))
+def _scalar_tensor(value, dtype=None, like=None):
+    """A 0-d Tensor holding ``value`` (PyTorch's type for ``state['step']``), of :func:`_scalar_dtype`,
+    on the CPU, or on the device of the array ``like``."""
+    array = np.array(value, dtype=dtype or _scalar_dtype())
+    if like is not None and type(like) is not np.ndarray:
+        array = backend.to_device(array, backend.device_of(like))
+    return Tensor(array)
 
 
 def _raw_state(state, scalar_keys):
@@ -112,8 +116,9 @@ def _raw_state(state, scalar_keys):
     return raw
 
 
-def _store_state(state, raw, scalar_keys):
-    """Write the updated raw entries back into ``state``'s Tensors, in place where they exist."""
+def _store_state(state, raw, scalar_keys, like=None, device_keys=frozenset()):
+    """Write the updated raw entries back into ``state``'s Tensors, in place where they exist; a new
+    scalar entry named in ``device_keys`` becomes a 0-d Tensor on the device of the array ``like``."""
     for key, value in raw.items():
         old = state.get(key)
         kind = type(value)
@@ -122,19 +127,23 @@ def _store_state(state, raw, scalar_keys):
             continue
         if (kind is int or kind is float) and type(old) is Tensor and key in scalar_keys:
             scalar = old.array
-            if type(scalar) is np.ndarray and scalar.ndim == 0 and scalar.dtype.kind == "f":
+            if type(scalar) is np.ndarray and scalar.ndim == 0 and is_floating(scalar.dtype):
                 scalar[()] = value     # PyTorch's in-place ``state_steps += 1``
                 continue
-        _store_entry(state, key, value, old, scalar_keys)
+            if backend.is_device_array(scalar) and scalar.ndim == 0 and is_floating(scalar.dtype):
+                scalar[...] = value    # a scalar kept on the device (ASGD's eta, NAdam's mu_product)
+                continue
+        _store_entry(state, key, value, old, scalar_keys, like if key in device_keys else None)
     if len(state) != len(raw):
         for key in [k for k in state if k not in raw]:
             del state[key]
 
 
-def _store_entry(state, key, value, old, scalar_keys):
-    """One entry of :func:`_store_state` that is new or changed its kind."""
+def _store_entry(state, key, value, old, scalar_keys, like=None):
+    """One entry of :func:`_store_state` that is new or changed its kind (a new scalar goes on the
+    device of ``like`` when given, else on the CPU)."""
     if key in scalar_keys and isinstance(value, (int, float, np.number)):
-        state[key] = _scalar_tensor(value)
+        state[key] = _scalar_tensor(value, None, like)
     elif backend.is_array(value):
         if isinstance(old, Tensor):
             old.array = value
@@ -144,15 +153,16 @@ def _store_entry(state, key, value, old, scalar_keys):
         state[key] = value
 
 
-def _state_copy(value):
-    """A saved copy of one state entry: Tensors and arrays become Tensors with their own array."""
+def _state_view(value):
+    """One state entry of an optimiser that keeps raw arrays (L-BFGS, Keras'), as a state dict holds
+    it: arrays become Tensors on the same memory, lists are walked, other values are kept."""
     if isinstance(value, Tensor):
-        return Tensor(value.array.copy())
+        return value
     if _is_array(value):
-        return Tensor(value.copy())
+        return Tensor(value)
     if isinstance(value, list):
-        return [_state_copy(v) for v in value]
-    return copy.deepcopy(value)
+        return [_state_view(v) for v in value]
+    return value
 
 
 def _grad_array(p):
@@ -238,6 +248,9 @@ class Optimizer:
 
     # state entries that are scalars (PyTorch keeps them as 0-d tensors, see _scalar_dtype); subclasses extend it
     _scalar_state_keys = frozenset({"step"})
+    # scalar entries PyTorch keeps on the parameter's device (ASGD's eta/mu/step, NAdam's mu_product);
+    # the others (``step`` of most optimisers) are CPU tensors
+    _device_scalar_keys = frozenset()
     # False for optimisers that keep raw arrays and numbers in ``state`` (L-BFGS, the Keras ones)
     _state_as_tensors = True
 
@@ -253,7 +266,7 @@ class Optimizer:
         # array type (host or device) and floating dtype, nothing to move
         for value in state.values():
             if type(value) is kind:
-                if value.dtype != dtype and value.dtype.kind == "f":
+                if value.dtype != dtype and is_floating(value.dtype):
                     break
             elif type(value) is not int and type(value) is not float and _is_array(value):
                 break
@@ -265,7 +278,7 @@ class Optimizer:
                 continue
             if backend.get_array_module(value) is not xp:
                 value = backend.to_device(value, p.device)
-            if value.dtype != p.array.dtype and value.dtype.kind == "f":
+            if value.dtype != p.array.dtype and is_floating(value.dtype):
                 value = value.astype(p.array.dtype)
             state[key] = value
 
@@ -304,7 +317,7 @@ class Optimizer:
                         else:
                             raw = {}
                         self._update(p.array, grad, raw, group)
-                        _store_state(state, raw, scalar_keys)
+                        _store_state(state, raw, scalar_keys, data, self._device_scalar_keys)
                 finally:     # deferred updates run even when a later parameter raised
                     self._finish_group(group)
         return loss
@@ -321,16 +334,18 @@ class Optimizer:
     def state_dict(self) -> dict:
         """``{"state": {index: {name: value}}, "param_groups": [{..., "params": [indices]}]}``.
 
-        Parameters are numbered across groups in order, as in PyTorch. State
-        entries are Tensors as in ``opt.state`` (``step`` a 0-d float32 Tensor),
-        copies on the state's own device, so that later steps do not change a
-        saved state dict; ``load_state_dict`` moves them to each parameter's
-        device and dtype.
+        Parameters are numbered across groups in order, as in PyTorch. As in
+        PyTorch, this is a view, not a snapshot: each ``state[index]`` is the very
+        dict of ``opt.state[p]`` (its Tensors, ``step`` a 0-d float32 Tensor, are
+        updated in place by later steps), and each group is a new dict holding
+        the group's own hyper-parameter values. Save it (``minidl.save``) or
+        ``copy.deepcopy`` it to keep a snapshot. ``load_state_dict`` moves the
+        entries to each parameter's device and dtype.
         """
         index_of, next_index = {}, 0
         groups = []
         for group in self.param_groups:
-            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed = {k: v for k, v in group.items() if k != "params"}
             ids = []
             for p in group["params"]:
                 if id(p) not in index_of:
@@ -342,7 +357,7 @@ class Optimizer:
         state = {}
         for p, s in self.state.items():
             if id(p) in index_of:
-                state[index_of[id(p)]] = {k: _state_copy(v) for k, v in s.items()}
+                state[index_of[id(p)]] = s if self._state_as_tensors else {k: _state_view(v) for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -385,7 +400,7 @@ class Optimizer:
             for k, v in saved.items():
                 if k == "params":
                     continue
-                group[k] = _restore_hyper(v, group.get(k))
+                group[k] = _restore_hyper(copy.deepcopy(v), group.get(k))   # PyTorch deep-copies the groups
         self.state.clear()
         for p, entry in new_state:
             self.state[p] = entry
@@ -394,33 +409,46 @@ class Optimizer:
         """One saved state entry of parameter ``p`` (number ``index``), on ``p``'s device and dtype.
 
         Accepts Tensors (PyTorch's and minidl's state dicts) and the NumPy arrays
-        and Python numbers of older minidl checkpoints. Scalar entries
-        (``_scalar_state_keys``) become 0-d CPU Tensors (Python numbers where
-        ``_state_as_tensors`` is False), as PyTorch's policy: ``step`` keeps a
-        saved tensor's floating dtype, other scalars take ``p``'s floating dtype,
-        and plain numbers take :func:`_scalar_dtype`. Arrays must have ``p``'s
-        shape and become Tensors of ``p``'s device and dtype (a copy).
+        and Python numbers of older minidl checkpoints. As PyTorch's policy, a
+        saved Tensor already on ``p``'s device with the dtype it needs is kept
+        itself (no copy), and a saved 0-d floating ``step`` Tensor is kept as it
+        is; other Tensors and arrays are converted (a copy). Scalar entries
+        (``_scalar_state_keys``) become 0-d Tensors (Python numbers where
+        ``_state_as_tensors`` is False): ``step`` keeps a saved tensor's floating
+        dtype, other scalars take ``p``'s floating dtype and ``p``'s device, and
+        plain numbers take :func:`_scalar_dtype` (on ``p``'s device for
+        ``_device_scalar_keys``). Arrays must have ``p``'s shape.
         """
+        saved_tensor = value if isinstance(value, Tensor) and self._state_as_tensors else None
         saved_dtype = None
         if isinstance(value, Tensor):
             value = value.array
         elif isinstance(value, np.generic):
             value = np.asarray(value)
         if _is_array(value):
-            saved_dtype = value.dtype if value.dtype.kind == "f" else None
+            saved_dtype = value.dtype if is_floating(value.dtype) else None
         if key in self._scalar_state_keys and (not _is_array(value) or value.ndim == 0) \
                 and isinstance(value.item() if _is_array(value) else value, (int, float)):
             number = value.item() if _is_array(value) else value
             if not self._state_as_tensors:
                 return number
-            if saved_dtype is not None and key != "step" and p.array.dtype.kind == "f":
+            if key == "step" and saved_tensor is not None and saved_dtype is not None:
+                return saved_tensor          # PyTorch keeps a saved step tensor as it is
+            on_device = key in self._device_scalar_keys or (saved_tensor is not None and key != "step")
+            if saved_dtype is not None and key != "step" and is_floating(p.array.dtype):
                 saved_dtype = p.array.dtype
-            return _scalar_tensor(number, saved_dtype)
+            if saved_tensor is not None and on_device and saved_dtype == value.dtype \
+                    and backend.get_array_module(value) is backend.get_array_module(p.array):
+                return saved_tensor
+            return _scalar_tensor(number, saved_dtype, p.array if on_device else None)
         if _is_array(value):
             if tuple(value.shape) != tuple(p.shape):
                 raise ValueError(f"{type(self).__name__}.load_state_dict: state '{key}' of parameter "
                                  f"{index} has shape {tuple(value.shape)} in the checkpoint "
                                  f"but the parameter has shape {tuple(p.shape)}")
+            if saved_tensor is not None and value.dtype == p.dtype \
+                    and backend.get_array_module(value) is backend.get_array_module(p.array):
+                return saved_tensor
             value = backend.to_device(value, p.device).astype(p.dtype, copy=True)
             return Tensor(value) if self._state_as_tensors else value
         return value
@@ -431,6 +459,8 @@ class Optimizer:
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
+            if i:
+                lines.append("")     # PyTorch's repr leaves a blank line between groups
             lines.append(f"Parameter Group {i}")
             for key in sorted(group):
                 if key != "params":

@@ -12,6 +12,7 @@ import itertools
 import math
 
 from minidl import autograd, backend
+from minidl.dtypes import is_float_or_complex
 from minidl.nn.layers.normalization import _BatchNorm
 from minidl.nn.module import Module
 from minidl.optim.lr_scheduler import LRScheduler
@@ -39,7 +40,7 @@ def get_ema_multi_avg_fn(decay=0.999):
     def ema_update(ema_param_list, current_param_list, _):
         with autograd.no_grad():
             for ema, current in zip(ema_param_list, current_param_list):
-                if ema.array.dtype.kind in "fc":
+                if is_float_or_complex(ema.array.dtype):
                     ema.array += (1 - decay) * (current.array - ema.array)
                 else:
                     ema.array[...] = ema.array * decay + current.array * (1 - decay)

@@ -39,12 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dtypes import BFLOAT16
 from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
 
-#: PyTorch storage class name -> NumPy dtype ("BFloat16Storage" is read into float32)
+#: PyTorch storage class name -> NumPy dtype of its bytes ("BFloat16Storage": read as uint16, viewed as bfloat16)
 STORAGE_DTYPES = {
     "FloatStorage": np.dtype("<f4"), "DoubleStorage": np.dtype("<f8"),
     "HalfStorage": np.dtype("<f2"), "BFloat16Storage": np.dtype("<u2"),
@@ -58,7 +59,7 @@ _WRITE_NAMES = {dt.str if dt.itemsize > 1 else dt.char: name for name, dt in STO
 _TORCH_DTYPES = {"float32": "f4", "float": "f4", "float64": "f8", "double": "f8",
                  "float16": "f2", "half": "f2", "int64": "i8", "long": "i8", "int32": "i4",
                  "int": "i4", "int16": "i2", "int8": "i1", "uint8": "u1", "bool": "?",
-                 "complex64": "c8", "complex128": "c16", "bfloat16": "f4"}
+                 "complex64": "c8", "complex128": "c16", "bfloat16": BFLOAT16}
 FORMAT_VERSIONS = (1, 6)  # the range of "version" records PyTorch's reader accepts
 _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
 _LEGACY_PROTOCOL = 1001
@@ -71,6 +72,8 @@ _MODULE_RECORD = "minidl/module.pkl"
 
 # ------------------------------------------------------------------ writing
 def _storage_name(arr, where):
+    if arr.dtype == BFLOAT16:
+        return "BFloat16Storage"
     key = arr.dtype.str if arr.dtype.itemsize > 1 else arr.dtype.char
     key = key.replace(">", "<").replace("=", "<").replace("|", "")
     if arr.dtype.itemsize > 1 and not key.startswith("<"):
@@ -346,9 +349,9 @@ def _materialise(obj, path, map_location):
         else:
             arr = np.zeros(p.size, flat.dtype)
         arr = np.array(arr, copy=True)
-        if st.stype.name == "BFloat16Storage":
-            arr = (arr.astype(np.uint32) << 16).view(np.float32)
         arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # native order (no copy on LE)
+        if st.stype.name == "BFloat16Storage":
+            arr = arr.view(BFLOAT16)
         dev = _device_for(st.location, map_location, path)
         return Tensor(backend.to_device(arr, dev))
 
@@ -504,7 +507,7 @@ def _read_legacy(path, map_location, source=None):
 def load_pt(path, map_location=None, weights_only=True):
     """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
 
-    Tensors come back as minidl Tensors (bfloat16 as float32) on the device
+    Tensors come back as minidl Tensors (bfloat16 as minidl.bfloat16) on the device
     ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
     may also be a binary file object (``io.BytesIO``, an open file) read from
     its current position, as ``torch.load`` takes. ``weights_only=False`` gives back a whole

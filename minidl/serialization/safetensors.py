@@ -115,10 +115,13 @@ def load_safetensors(path, map_location=None):
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     header = check_header(path)
-    try:
-        arrays = _package().load_file(path)
-    except Exception as exc:  # the package raises its own SafetensorError
-        raise format_error(path, f"safetensors could not read it ({type(exc).__name__}: {exc})") from exc
+    if any(isinstance(v, dict) and v.get("dtype") == "BF16" for v in header.values()):
+        arrays = _read_with_bfloat16(path, header)   # the package's NumPy reader has no bfloat16
+    else:
+        try:
+            arrays = _package().load_file(path)
+        except Exception as exc:  # the package raises its own SafetensorError
+            raise format_error(path, f"safetensors could not read it ({type(exc).__name__}: {exc})") from exc
     dev = backend.Device("cpu" if map_location is None else map_location)
     names = [k for k in header if k != "__metadata__"]
     # the package gives 0-d tensors back as shape (1,); the header keeps the true shape
@@ -126,3 +129,24 @@ def load_safetensors(path, map_location=None):
     meta = header.get("__metadata__") or {}
     config = json.loads(meta[_CONFIG_KEY]) if _CONFIG_KEY in meta else None
     return out, config
+
+
+def _read_with_bfloat16(path, header):
+    """``{name: array}`` read straight from the data section of a file whose header :func:`check_header`
+    validated; ``BF16`` entries become ml_dtypes bfloat16 arrays, the others the package's dtypes."""
+    from ..dtypes import BFLOAT16
+    types = dict(_package()._TYPES, BF16=BFLOAT16)
+    with open(path, "rb") as f:
+        start = 8 + struct.unpack("<Q", f.read(8))[0]
+        f.seek(start)
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] not in types:
+            raise format_error(path, f"tensor {name!r} has dtype {info['dtype']}, which minidl cannot hold")
+        begin, end = info["data_offsets"]
+        dtype = np.dtype(types[info["dtype"]]).newbyteorder("<")
+        out[name] = np.frombuffer(data[begin:end], dtype).astype(dtype.newbyteorder("="), copy=True)
+    return out

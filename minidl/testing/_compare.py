@@ -14,6 +14,8 @@ import collections.abc
 
 import numpy as np
 
+from minidl.dtypes import is_float_or_complex
+
 from .. import backend
 from ..dtypes import default_float, promote_types
 from ..tensor import Tensor
@@ -144,14 +146,14 @@ def _tensor_text(actual, expected, matches, rtol, atol):
     total, mismatched = matches.size, int(matches.size - matches.sum())
     extra = f"Mismatched elements: {mismatched} / {total} ({mismatched / total:.1%})"
     a, e, m = actual.reshape(-1), expected.reshape(-1), matches.reshape(-1)
-    if a.dtype.kind not in "fc":
+    if not is_float_or_complex(a.dtype):
         a, e = a.astype(np.int64), e.astype(np.int64)
     abs_diff = np.abs(a - e)
     abs_diff[m] = 0
     abs_at = int(np.argmax(abs_diff))  # the first NaN when there is one, as torch.max
     with np.errstate(divide="ignore", invalid="ignore"):
         rel_diff = abs_diff / np.abs(e)
-    if a.dtype.kind not in "fc":  # PyTorch divides integers in the default float dtype
+    if not is_float_or_complex(a.dtype):  # PyTorch divides integers in the default float dtype
         rel_diff = rel_diff.astype(default_float())
     rel_diff[m] = 0
     rel_at = int(np.argmax(rel_diff))
@@ -184,7 +186,7 @@ def _compare_tensor(actual, expected, path, *, allow_subclasses, rtol, atol, equ
     if a.dtype != e.dtype:
         common = promote_types(a.dtype, e.dtype)
         a, e = a.astype(common), e.astype(common)
-    if a.dtype.kind in "fc":
+    if is_float_or_complex(a.dtype):
         with np.errstate(invalid="ignore", over="ignore"):
             matches = np.asarray(np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan))
     else:  # integers and bools: exact unless tolerances were given

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from minidl.distributed import is_main_process
+from minidl.dtypes import is_float_or_complex
 from minidl.monitor import improves, initial_best, monitored_value, resolve_mode
 from minidl.train.callbacks import Callback, model_weights, unwrap_model
 
@@ -123,7 +124,7 @@ def _non_finite_entry(model):
     """The name of the first parameter or buffer of ``model`` holding NaN or inf, else None."""
     for name, value in model.state_dict().items():
         arr = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
-        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        if is_float_or_complex(arr.dtype) and not np.isfinite(arr).all():
             return name
     return None
 

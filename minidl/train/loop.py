@@ -19,7 +19,7 @@ for on any rank stops all of them, and only rank 0 shows progress and writes
 logs and checkpoints (``minidl.distributed.is_main_process``).
 
 >>> import numpy as np, minidl as mdl, minidl.nn as nn, minidl.optim as optim
->>> mdl.manual_seed(0)
+>>> _ = mdl.manual_seed(0)   # returns the default generator, as torch.manual_seed
 >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
 >>> y = (x[:, 0] > 0).astype(np.int64)
 >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
@@ -39,6 +39,7 @@ import numpy as np
 from minidl import backend
 from minidl import distributed as dist
 from minidl.autograd import no_grad
+from minidl.dtypes import is_floating
 from minidl.metrics import resolve_metric, to_numpy
 from minidl.tensor import Tensor
 from minidl.train.callbacks import CallbackList, ProgressBar
@@ -120,7 +121,7 @@ def _setup_device(model, device):
         dev = p.device if p is not None else backend.Device("cpu")
     dtype = np.dtype(np.float32)
     for p in model.parameters():
-        if p.dtype.kind == "f":
+        if is_floating(p.dtype):
             dtype = p.dtype
             break
     return dev, dtype
@@ -133,7 +134,7 @@ def _to_tensor(a, dev, float_dtype):
         a = a.array
     if not backend.is_device_array(a):
         a = np.asarray(a)
-    if a.dtype.kind == "f" and a.dtype != float_dtype:
+    if is_floating(a.dtype) and a.dtype != float_dtype:
         a = a.astype(float_dtype)
     return Tensor(backend.to_device(a, dev))
 

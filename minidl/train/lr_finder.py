@@ -1,6 +1,7 @@
 """Learning-rate range test (Smith, 2017): sweep the lr exponentially and record the loss."""
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -30,7 +31,7 @@ def lr_range_test(model, data, optimizer, loss, start_lr=1e-7, end_lr=10.0, num_
     if int(num_iter) < 2:
         raise ValueError(f"num_iter must be >= 2, got {num_iter}")
     saved_weights = _model_weights(model)
-    saved_opt = optimizer.state_dict()
+    saved_opt = copy.deepcopy(optimizer.state_dict())   # a snapshot: the state dict is a view, as PyTorch's
     was_training = getattr(model, "training", True)
     dev, dtype = _setup_device(model, device)
     trainer = Trainer(model, optimizer, resolve_loss(loss), [], dev, dtype)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl._errors import ShapeError
 from minidl.nn.layers._utils import _conv_parameters, _count, _factory, _int_pair, _shape, default_init_
 from minidl.nn.module import Module
 
@@ -99,7 +100,7 @@ class Conv2d(Module):
                              f"with {self.in_channels} channels, got input of shape {shape}")
         channels = shape[-3]
         if channels != self.in_channels:
-            raise ValueError(f"{self!r}: expected input with {self.in_channels} channels "
+            raise ShapeError(f"{self!r}: expected input with {self.in_channels} channels "
                              f"(dimension {len(shape) - 3}), got {channels} channels in input "
                              f"of shape {shape}")
         (pt, pb), (pl, pr) = self._padding_amounts()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import minidl.nn.functional as F
+from minidl._errors import ShapeError
 from minidl.nn.layers._utils import _count, _factory, _place, _shape, default_init_
 from minidl.nn.module import Module, Parameter
 
@@ -62,7 +63,7 @@ class Linear(Module):
         """(*, in_features) -> (*, out_features)."""
         shape = _shape(input)
         if len(shape) == 0 or shape[-1] != self.in_features:
-            raise ValueError(f"{self!r}: expected input with in_features={self.in_features} "
+            raise ShapeError(f"{self!r}: expected input with in_features={self.in_features} "
                              f"in its last dimension, got input of shape {shape}")
         return F.linear(input, self.weight, self.bias)
 

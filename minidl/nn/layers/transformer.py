@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from minidl import autograd, backend
+from minidl.dtypes import is_floating
 from minidl.nn._mha import canonical_mask
 from minidl.nn.containers import ModuleList
 from minidl.nn.layers.activation import GELU, ReLU
@@ -65,7 +66,7 @@ def detect_is_causal_mask(mask, is_causal=None, size=None):
         sz = size if size is not None else mask.shape[-2]
         data = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
         causal = np.triu(np.full((sz, sz), -np.inf), 1)
-        if tuple(data.shape) == (sz, sz) and data.dtype.kind == "f":
+        if tuple(data.shape) == (sz, sz) and is_floating(data.dtype):
             make_causal = bool((backend.to_numpy(data) == causal).all())
         else:
             make_causal = False

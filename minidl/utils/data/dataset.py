@@ -189,7 +189,7 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != n:
         raise ValueError(f"Sum of input lengths ({sum(lengths)}) does not equal the length of the "
                          f"input dataset ({n})!")
-    perm = as_numpy_generator(generator).permutation(n)
+    perm = as_numpy_generator(generator).permutation(n).tolist()   # Python ints, as PyTorch's Subset.indices
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start:start + length]))

@@ -1,0 +1,14 @@
+"""Exception types shared by the ops: PyTorch's type for an error, kept catchable as minidl's older one.
+
+PyTorch raises ``RuntimeError`` for operands whose shapes do not fit (matmul, broadcasting, cat,
+a layer given the wrong number of features or channels) and for a wrong target dtype; minidl raised
+``ValueError`` there. :class:`ShapeError` is both, so ``except RuntimeError`` (PyTorch scripts) and
+``except ValueError`` (code written against minidl) each catch it.
+"""
+from __future__ import annotations
+
+__all__ = ["ShapeError"]
+
+
+class ShapeError(RuntimeError, ValueError):
+    """Operands or inputs whose shapes (or dtypes) an op cannot take: PyTorch's RuntimeError."""
