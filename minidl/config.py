@@ -88,7 +88,7 @@ _FIELDS = [
           "'im2col' forces "
           "im2col + GEMM, 'direct' the direct kernels for stride-1 layers, 'winograd' Winograd "
           "F(2x2,3x3) for 3x3 stride-1 ungrouped layers (others fall back to im2col)",
-          choices=("auto", "im2col", "direct", "winograd")),
+          choices=("auto", "im2col", "direct", "winograd", "winograd4")),
     Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
           "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
     Field("gpu_im2col_budget_mb", "MINIDL_GPU_IM2COL_BUDGET_MB", 1024.0, "positive",

@@ -129,15 +129,16 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
         return "im2col"
-    if algorithm == "winograd":
-        return "winograd" if kernels.winograd_applicable(x.shape, w.shape, stride, padding, dilation, groups) \
+    if algorithm in ("winograd", "winograd4"):
+        return algorithm if kernels.winograd_applicable(x.shape, w.shape, stride, padding, dilation, groups) \
             else "im2col"
     if tuple(stride) != (1, 1):
         return "im2col"
     if algorithm == "direct" or kernels.direct_conv_suited(x, w.shape, stride, padding, dilation, groups):
         return "direct"
-    if kernels.winograd_suited(x, w.shape, stride, padding, dilation, groups):
-        return "winograd"
+    tile = kernels.winograd_suited(x, w.shape, stride, padding, dilation, groups)
+    if tile:
+        return "winograd4" if tile == 4 else "winograd"
     return "im2col"
 
 
@@ -147,13 +148,14 @@ class Conv2d(Function):
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)
         self.direct = self.algorithm == "direct"
-        if self.algorithm == "winograd":
+        if self.algorithm in ("winograd", "winograd4"):
+            self.tile = 4 if self.algorithm == "winograd4" else 2
             # the output follows x's layout: channels-last x stays so under config.channels_last (CPU only)
             if kernels.is_channels_last(x) and (not config.channels_last or is_device_array(x)):
                 x = get_array_module(x).ascontiguousarray(x)
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(x),
-                                                   threads=_threads.intra_op_threads(x))
+                                                   threads=_threads.intra_op_threads(x), tile=self.tile)
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             self.fused_bias = config.fuse_conv_bias
@@ -256,12 +258,12 @@ class Conv2d(Function):
             xp.add(src, b.reshape(1, O, 1), out=y_out)
 
     def backward(self, g):
-        if self.algorithm == "winograd":
+        if self.algorithm in ("winograd", "winograd4"):
             need = self.needs_input_grad
             gb = kernels.channel_sum(g) if len(need) > 2 and need[2] else None
             gx, gw = kernels.conv2d_winograd_backward(g, self.x, self.w, self.args[0], need_input=need[0],
                                                       need_weight=need[1], budget_bytes=_im2col_budget_bytes(g),
-                                                      threads=_threads.intra_op_threads(g))
+                                                      threads=_threads.intra_op_threads(g), tile=self.tile)
             return gx, gw, gb
         if self.direct:
             need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
