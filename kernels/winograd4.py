@@ -161,6 +161,27 @@ def _a6(g0, g1, g2, g3, o0, o1, o2, o3, o4, o5, count):
         o5[c] = a3
 
 
+def _b6(v0, v1, v2, v3, v4, v5, o0, o1, o2, o3, o4, o5, count):
+    """(o0..o5) = BT^T (v0..v5), elementwise over ``count`` channels (the input transform's adjoint)."""
+    for c in range(uint64(count)):
+        a0, a1, a2, a3, a4, a5 = v0[c], v1[c], v2[c], v3[c], v4[c], v5[c]
+        a0x2 = a0 + a0
+        u = a2 - a1 + a5
+        u2 = u + u
+        z = a4 - a3
+        s = a0 + a1 + a2
+        s2 = s + s
+        m = a1 - a2 - a5
+        w = a3 - a4
+        a5x2 = a5 + a5
+        o0[c] = a0x2 + a0x2
+        o1[c] = (u2 + u2) + (z + z)
+        o2[c] = -((s2 + s2) + (a0 + a3 + a4))
+        o3[c] = m + (w + w) - (a5x2 + a5x2)
+        o4[c] = s + a3 + a4
+        o5[c] = a5
+
+
 def _b6_add(v0, v1, v2, v3, v4, v5, o0, o1, o2, o3, o4, o5, count):
     """(o0..o5) += BT^T (v0..v5), elementwise over ``count`` channels (the input transform's adjoint)."""
     for c in range(uint64(count)):
@@ -277,10 +298,9 @@ def _wino4_grad_input_cl(dv, ph, pw, th, tw, dx):
             for tx in range(tw):
                 t = b * tiles + ty * tw + tx
                 x0 = 4 * tx
-                f[...] = 0
                 for j in range(6):
-                    _b6_add(dv[j, t], dv[6 + j, t], dv[12 + j, t], dv[18 + j, t], dv[24 + j, t], dv[30 + j, t],
-                            f[0, j], f[1, j], f[2, j], f[3, j], f[4, j], f[5, j], c)
+                    _b6(dv[j, t], dv[6 + j, t], dv[12 + j, t], dv[18 + j, t], dv[24 + j, t], dv[30 + j, t],
+                        f[0, j], f[1, j], f[2, j], f[3, j], f[4, j], f[5, j], c)
                 for i in range(6):
                     pr = pad[y0 + i]
                     _b6_add(f[i, 0], f[i, 1], f[i, 2], f[i, 3], f[i, 4], f[i, 5],
@@ -290,7 +310,7 @@ def _wino4_grad_input_cl(dv, ph, pw, th, tw, dx):
                 gather(dx[b, yy, xx], 0, pad[ph + yy, pw + xx], 0, 1, c)
 
 
-_HELPERS = ("_bt6", "_at6", "_a6", "_b6_add")
+_HELPERS = ("_bt6", "_at6", "_a6", "_b6", "_b6_add")
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino4_input_cl", "_wino4_output_cl", "_wino4_grad_output_cl", "_wino4_grad_input_cl")}
 
