@@ -310,24 +310,14 @@ def _wino4_grad_input_cl(dv, ph, pw, th, tw, dx):
                 gather(dx[b, yy, xx], 0, pad[ph + yy, pw + xx], 0, 1, c)
 
 
-_HELPERS = ("_bt6", "_at6", "_a6", "_b6", "_b6_add")
+_INLINE_HELPERS = ("_bt6", "_at6", "_a6", "_b6", "_b6_add")
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino4_input_cl", "_wino4_output_cl", "_wino4_grad_output_cl", "_wino4_grad_input_cl")}
 
 
 def compile_numba():
     """Compile the helpers (inlined into the kernels) and the four kernels (once; from Numba's cache when it can)."""
-    names = globals()
-    if names.get("_numba_compiled"):
-        return
-    with _numba._lock:
-        if not names.get("_helpers_compiled"):
-            numba = _numba.numba_module()
-            names.update(uint64=numba.uint64)
-            for name in _HELPERS:
-                names[name] = numba.njit(inline="always", cache=True)(names[name])
-            names["_helpers_compiled"] = True
-        _numba.compile_kernels(names, _NUMBA_KERNELS)
+    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
 def _input_numba(x, ph, pw, th, tw, v):
