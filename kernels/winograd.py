@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: reference, Numba, dispatch.
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: the driver.
 
 ``conv2d_winograd_forward(x (N,C,H,W), w (O,C,3,3), padding, bias=None) -> (N,O,OH,OW)`` and
 ``conv2d_winograd_backward(dy, x, w, padding, need_input, need_weight) -> (dx, dw)``; the rule
@@ -38,6 +38,14 @@ dx and dw <= 1.5e-8; im2col + GEMM in float32 gave up to 2.7e-7 / 1.1e-8 /
 2.3e-8 on the same inputs, so F(2x2, 3x3) is as accurate as the path it
 replaces here. The tests assert :data:`FLOAT32_ERROR_BOUND` = 1e-6 (about 8
 float32 epsilons) for all three on random odd-sized inputs, positive and signed.
+
+F(4x4, 3x3) (``tile=4``, transforms in ``kernels/winograd4.py``): 4x4 output
+tiles from 6x6 input patches, 36 frequencies, 36*T*C*O multiply-adds for T
+tiles of 16 outputs (4x fewer than im2col's); the same GEMMs and adjoint with
+K = 36 instead of 16, always in the channels-last tile layout. Its transforms
+have larger coefficients (up to 8), so its float32 error is larger: the input
+gradient measured up to 3.1e-6 (uniform [0, 1) inputs, C = 512), y and dw up to
+3.1e-7; the tests assert :data:`FLOAT32_ERROR_BOUND_F4` = 1e-5.
 
 Memory layouts: the tile transforms come in two families, chosen by x's
 layout. ``kernels/winograd_planes.py`` works plane by plane on NCHW memory,
@@ -101,6 +109,8 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
 # 256/512-channel layers took 1.23-1.50x im2col's in four in-process A/Bs (batch split or frequency split,
 # NCHW or channels-last tiles; loaded machine), so auto keeps im2col there.
 WINOGRAD_MIN_CHANNELS = 256
+# whether the F(2x2) rule also applies with T > 1 BLAS threads
+WINOGRAD_ANY_THREADS = False
 
 
 def blas_single_threaded():
@@ -143,7 +153,7 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     single = blas_single_threaded()
     if channels >= WINOGRAD4_MIN_CHANNELS and output >= WINOGRAD4_MIN_OUTPUT and (single or WINOGRAD4_ANY_THREADS):
         return 4
-    return 2 if single and channels >= WINOGRAD_MIN_CHANNELS else 0
+    return 2 if (single or WINOGRAD_ANY_THREADS) and channels >= WINOGRAD_MIN_CHANNELS else 0
 
 
 def _tiles(g, tile):

@@ -37,12 +37,13 @@ matrix: there the GEMMs would be thin and memory-bound, and
 direct path the kernels also add the bias and sum its gradient inside their
 own passes (``minidl.config.fuse_conv_bias``, default on).
 
-With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
-(``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
-in 16 batched GEMMs between Numba tile transforms). Its output, and dx, keep x's
+With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd
+(``kernels.conv2d_winograd_forward``/``_backward``): F(4x4, 3x3) where the outputs are
+at least 8x8 (4x fewer multiply-adds than im2col, in 36 batched GEMMs between Numba tile
+transforms), F(2x2, 3x3) on smaller wide layers (2.25x fewer, 16 GEMMs). Its output, and dx, keep x's
 layout: a channels-last x (under ``config.channels_last``) gives channels-last y. :func:`choose_algorithm`
-is the one rule that picks among the three; ``"winograd"`` forces Winograd
-where it applies. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
+is the one rule that picks among the three; ``"winograd"`` and ``"winograd4"`` force F(2x2, 3x3)
+or F(4x4, 3x3) where they apply. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
 used under ``create_graph``) compute their own products with im2col.
 """
 from __future__ import annotations
@@ -107,23 +108,25 @@ def _im2col_budget_bytes(x):
 
 
 def choose_algorithm(x, w, stride, padding, dilation, groups):
-    """The path of this convolution: ``"direct"``, ``"winograd"`` or ``"im2col"`` -- the one algorithm rule.
+    """The path of this convolution: ``"direct"``, ``"winograd"``, ``"winograd4"`` or ``"im2col"`` -- the one rule.
 
     ``minidl.config.conv_algorithm`` (``MINIDL_CONV_ALGORITHM``):
 
     - ``"im2col"``: always im2col + GEMM.
     - ``"direct"``: the direct kernels for stride-1 layers, im2col otherwise.
     - ``"winograd"``: Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1, ungrouped layers
-      (``kernels.winograd_applicable``), im2col otherwise.
+      (``kernels.winograd_applicable``), im2col otherwise; ``"winograd4"``: F(4x4, 3x3) likewise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
-      (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
-      faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
-      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
-      array, im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``,
-      im2col measured faster than Winograd on these layers, so ``auto`` keeps im2col there.
+      (``kernels.direct_conv_suited``); then, with one BLAS thread, the 3x3 stride-1 layers where
+      Winograd measured faster than im2col (``kernels.winograd_suited``, NumPy arrays: F(4x4, 3x3)
+      with at least ``kernels.WINOGRAD4_MIN_CHANNELS`` channels in and out and outputs of at least
+      ``kernels.WINOGRAD4_MIN_OUTPUT`` on a side, else F(2x2, 3x3) with at least
+      ``kernels.WINOGRAD_MIN_CHANNELS`` channels); everything else, and every CuPy array,
+      im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``, im2col
+      measured faster than either Winograd on these layers, so ``auto`` keeps im2col there.
 
     Under ``config.intra_op_parallel`` with T > 1 threads, im2col layers split their batch into T
-    ranges of images and (forced) Winograd layers their 16 frequency GEMMs into T ranges, one thread
+    ranges of images and (forced) Winograd layers their 16 or 36 frequency GEMMs into T ranges, one thread
     each with one-thread BLAS (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
