@@ -121,8 +121,10 @@ def blas_single_threaded():
 
 # F(4x4, 3x3) (session 9, docs/performance.md "Session 9"): per layer (forward + backward, channels-last input,
 # N6's batch 32) it took 0.47-0.60x im2col's time with one thread on the 64-, 128- and 256-channel layers of 8x8
-# to 32x32 outputs, but 1.35x on 512 channels at 4x4, where each image is one tile and the 36 GEMMs have 32 rows.
-WINOGRAD4_MIN_CHANNELS = 64
+# to 32x32 outputs, but 1.35x on 512 channels at 4x4, where each image is one tile and the 36 GEMMs have 32 rows;
+# 0.50-0.76x on N2's and N4's 32-channel layers. Whole step, one thread, F(4x4) from 64 channels against none:
+# N2 0.79x, N4 0.95x, N6 0.77-0.83x; from 32 against from 64: N2 0.83-0.88x, N4 0.73-0.75x.
+WINOGRAD4_MIN_CHANNELS = 32
 WINOGRAD4_MIN_OUTPUT = 8
 # With two BLAS threads (intra_op_parallel on) N6's step took 1.11x (36 GEMMs split by frequency) and 1.31x
 # (frequency split) / 1.45x (batch split, tried and dropped) of the step without F(4x4), on the loaded machine

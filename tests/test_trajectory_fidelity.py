@@ -44,7 +44,7 @@ predict; ``kernels.winograd.FLOAT32_ERROR_BOUND_F4``), three of the four cases e
 today's param_rel, and TinyVGG with Adam drifts 9.8e-4 over 4 steps (F(2x2): 1.39e-4)
 for the reason above. Over 30 steps the benchmark measures 1.4e-2 there, the direct
 kernels' drift in the baseline (docs/performance.md, "Session 9"). ``auto`` sends no
-layer of these nets to F(4x4) (it needs 64 channels), so its row is unchanged.
+layer of these nets to F(4x4) (it needs 32 channels), so its row is unchanged.
 """
 import sys
 from pathlib import Path
