@@ -18,7 +18,7 @@ output gradient) or one image (input gradient, whose tiles overlap) per
 section 2, one channel vector at a time, the channel loop innermost (as
 ``kernels/winograd4.py`` does with six points). Unrolled over all 16
 frequencies in one channel loop instead, the output-gradient kernel took
-8-50x longer and the others 1.1-1.6x (one thread, N6's batch of 32 at
+9-36x longer and the others up to 1.5x (one thread, N6's batch of 32 at
 64-512 channels): that loop touched up to 20 arrays, which Numba/LLVM did not
 vectorise.
 """
