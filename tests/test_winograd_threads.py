@@ -130,3 +130,61 @@ def test_transforms_run_their_serial_twins_inside_a_section(force_parts):
         want = kernels.conv2d_winograd_forward(x, w, (1, 1))
         got = _threads.run(lambda i, x=x: kernels.conv2d_winograd_forward(x[2 * i:2 * i + 2], w, (1, 1), threads=2), 2)
         np.testing.assert_array_equal(np.concatenate(got), want)
+
+
+def test_run_phases_orders_phases_and_raises_without_deadlock(force_parts):
+    """kernels._threads.run_phases: every part of a phase ends before the next phase starts, part i of each
+    phase runs on one thread, a failing part breaks the barrier for the others and its error is raised."""
+    import threading
+    log, lock = [], threading.Lock()
+
+    def phase(k):
+        def run(i):
+            with lock:
+                log.append((k, i, threading.get_ident()))
+        return run
+    _threads.run_phases([phase(0), phase(1), phase(2)], PARTS)
+    assert [k for k, _, _ in log] == sorted(k for k, _, _ in log)          # phase by phase
+    assert sorted((k, i) for k, i, _ in log) == [(k, i) for k in range(3) for i in range(PARTS)]
+    threads_of = {i: {t for _, j, t in log if j == i} for i in range(PARTS)}
+    assert all(len(ts) == 1 for ts in threads_of.values()) and len(set.union(*threads_of.values())) == PARTS
+    assert not _threads.in_section()
+
+    def failing(i):
+        if i == 1:
+            raise ValueError("part 1 failed")
+    reached = []
+    with pytest.raises(ValueError, match="part 1 failed"):
+        _threads.run_phases([failing, lambda i: reached.append(i)], PARTS)
+    assert reached == []                                                  # the barrier was broken, not passed
+    log.clear()
+    _threads.run(lambda i: _threads.run_phases([phase(0), phase(1)], 2), 2)   # nested: one after the other
+    assert [(k, i) for k, i, _ in log] == [(0, 0), (0, 1), (1, 0), (1, 1)] * 2
+    assert _threads.run(lambda i: i, PARTS) == list(range(PARTS))         # the pool still works
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+@pytest.mark.parametrize("channels_last", [False, True], ids=["nchw", "channels-last"])
+def test_phased_split_gives_the_frequency_splits_bits(force_parts, monkeypatch, tile, channels_last):
+    """One section per chunk (PHASED_SPLIT) against Numba launches around the frequency split: same bits."""
+    rng = np.random.default_rng(tile)
+    x = rng.standard_normal((7, 6, 9, 10))
+    if channels_last:
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    w, b = rng.standard_normal((5, 6, 3, 3)), rng.standard_normal(5)
+    dy = rng.standard_normal((7, 5, 9, 10))
+    budgets = (3 * 36 * 6 * 9 * 8, 4 * 2 ** 20)                              # several chunks, one chunk
+    results = {}
+    for phased in (True, False):
+        monkeypatch.setattr(winograd, "PHASED_SPLIT", phased)
+        for budget in budgets:
+            results[phased, budget] = [
+                kernels.conv2d_winograd_forward(x, w, (1, 1), bias=b, budget_bytes=budget, threads=3, tile=tile),
+                *kernels.conv2d_winograd_backward(dy, x, w, (1, 1), budget_bytes=budget, threads=3, tile=tile)]
+    single = [kernels.conv2d_winograd_forward(x, w, (1, 1), bias=b, tile=tile),
+              *kernels.conv2d_winograd_backward(dy, x, w, (1, 1), tile=tile)]
+    for budget in budgets:
+        for got, want in zip(results[True, budget], results[False, budget]):
+            np.testing.assert_array_equal(got, want)
+    for got, want in zip(results[True, budgets[1]], single):                 # one chunk: one thread's bits
+        np.testing.assert_array_equal(got, want)
