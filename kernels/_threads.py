@@ -49,7 +49,7 @@ import numpy as np
 
 from minidl import config
 
-__all__ = ["intra_op_threads", "parts_of", "run", "run_phases", "on_one_blas_thread", "matmul", "in_section",
+__all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul", "in_section",
            "conv_threads", "launch_splits", "CONV_SPLIT_MIN",
            "LAUNCH_SPLIT_MIN_BYTES", "MATMUL_ONE_THREAD_MIN", "MATMUL_SPLIT_MIN", "MATMUL_BLAS_THREADS_MIN"]
 
@@ -245,67 +245,29 @@ def run(task, parts):
     pool = _pool
     if not pool.busy.acquire(blocking=False):
         return _sequential(task, parts)
-    try:
-        return _run_on_pool(pool, task, parts)
-    finally:
-        pool.busy.release()
-
-
-def run_phases(phases, parts):
-    """For each phase in turn, ``phase(i)`` for i in range(parts): one section, part i of every phase
-    on the same thread, a barrier between phases (each phase starts once every part of the one before
-    has ended). Returns None.
-
-    One hand-off to the pool instead of one per phase. Where :func:`run` would run the parts one
-    after the other (nested, or the pool held elsewhere), the phases run so here, phase by phase.
-    An exception in a part breaks the barrier for the others; the first one, in part order, is raised.
-    """
-    pool = _pool
-    if parts <= 1 or in_section() or not pool.busy.acquire(blocking=False):
-        for phase in phases:
-            _sequential(phase, parts)
-        return
-    barrier = threading.Barrier(parts)
-
-    def task(i):
-        try:
-            for k, phase in enumerate(phases):
-                if k:
-                    barrier.wait()
-                phase(i)
-        except threading.BrokenBarrierError:
-            return None
-        except BaseException:
-            barrier.abort()
-            raise
-    try:
-        _run_on_pool(pool, task, parts)
-    finally:
-        pool.busy.release()
-
-
-def _run_on_pool(pool, task, parts):
-    """:func:`run`'s parts on the pool, which the caller holds."""
     blas = _blas_control()
-    saved = blas.get()
-    blas.set(1)
     try:
-        pool.grow(parts - 1)
-        for index in range(1, parts):
-            pool.inboxes[index - 1].put((task, index))
-        results, errors = [None] * parts, [None] * parts
-        _local.section = True
+        saved = blas.get()
+        blas.set(1)
         try:
-            results[0] = task(0)
-        except BaseException as exc:
-            errors[0] = exc
+            pool.grow(parts - 1)
+            for index in range(1, parts):
+                pool.inboxes[index - 1].put((task, index))
+            results, errors = [None] * parts, [None] * parts
+            _local.section = True
+            try:
+                results[0] = task(0)
+            except BaseException as exc:
+                errors[0] = exc
+            finally:
+                _local.section = False
+            for _ in range(1, parts):
+                index, result, exc = pool.done.get()
+                results[index], errors[index] = result, exc
         finally:
-            _local.section = False
-        for _ in range(1, parts):
-            index, result, exc = pool.done.get()
-            results[index], errors[index] = result, exc
+            blas.set(saved)
     finally:
-        blas.set(saved)
+        pool.busy.release()
     for exc in errors:
         if exc is not None:
             raise exc

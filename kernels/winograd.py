@@ -126,9 +126,6 @@ def blas_single_threaded():
 # N2 0.79x, N4 0.95x, N6 0.77-0.83x; from 32 against from 64: N2 0.83-0.88x, N4 0.73-0.75x.
 WINOGRAD4_MIN_CHANNELS = 32
 WINOGRAD4_MIN_OUTPUT = 8
-# Under intra_op_parallel with T > 1 threads: one section per chunk (transforms by images, GEMMs by frequency,
-# barriers between, :func:`_chunk_in_phases`) instead of Numba launches around a frequency split
-PHASED_SPLIT = True
 # With two BLAS threads (intra_op_parallel on) N6's step took 1.11x (36 GEMMs split by frequency) and 1.31x
 # (frequency split) / 1.45x (batch split, tried and dropped) of the step without F(4x4), on the loaded machine
 # (load 2.5-3.9), so, as for F(2x2), auto takes F(4x4) with one BLAS thread only.
@@ -223,32 +220,6 @@ def _by_frequency(gemms, threads, array, k=16):
         _threads.run(lambda i: gemms(*ranges[i]), len(ranges))
 
 
-def _chunk_in_phases(prepare, gemms, finish, images, tiles_per_image, k, threads, array):
-    """One chunk: ``prepare`` (tile transforms), the ``k`` frequencies' ``gemms``, ``finish`` (back from tiles).
-
-    ``prepare(i0, i1, t0, t1)`` and ``finish(i0, i1, t0, t1)`` handle the chunk's images [i0, i1),
-    whose tiles are [t0, t1); ``gemms(k0, k1)`` the frequencies [k0, k1). With ``threads`` > 1 on
-    NumPy arrays and :data:`PHASED_SPLIT`: one section of ``kernels._threads.run_phases``, each
-    thread transforming its range of images, then (after a barrier) computing its range of
-    frequencies, then (after another) finishing its images; the same arithmetic as one thread,
-    so the same bits. Otherwise the transforms run as Numba launches and the GEMMs by
-    :func:`_by_frequency`, three hand-offs between thread pools where the section makes one.
-    """
-    parts = min(threads, images, k) if isinstance(array, np.ndarray) else 1
-    if parts > 1 and PHASED_SPLIT:
-        by_image, by_frequency = _threads.parts_of(images, parts), _threads.parts_of(k, parts)
-
-        def tiles(i):
-            i0, i1 = by_image[i]
-            return i0, i1, i0 * tiles_per_image, i1 * tiles_per_image
-        _threads.run_phases([lambda i: prepare(*tiles(i)), lambda i: gemms(*by_frequency[i]),
-                             lambda i: finish(*tiles(i))], parts)
-        return
-    prepare(0, images, 0, images * tiles_per_image)
-    _by_frequency(gemms, threads, array, k)
-    finish(0, images, 0, images * tiles_per_image)
-
-
 class _Layout:
     """How one call lays out its tiles: NCHW planes (``winograd_planes``) or channels-last tiles
     (``winograd_nhwc``; ``winograd4`` for F(4x4, 3x3), whatever x's layout).
@@ -271,10 +242,6 @@ class _Layout:
     def view(self, a):
         """(N, C, H, W) ``a`` as the transforms take it."""
         return a.transpose(0, 2, 3, 1) if self.channels_last else a
-
-    def part(self, tiles, t0, t1):
-        """The tiles [t0, t1) of a (K, T, channels) or (K, channels, T) array (a view)."""
-        return tiles[:, t0:t1] if self.channels_last else tiles[:, :, t0:t1]
 
     def tiles(self, xp, channels, t, dtype):
         return xp.empty((self.k, t, channels) if self.channels_last else (self.k, channels, t), dtype=dtype)
@@ -336,14 +303,10 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
         if v is None or v.size != k * g.c * t:
             v = layout.tiles(xp, g.c, t, x.dtype)
             m = layout.tiles(xp, g.o, t, x.dtype)
-
-        def prepare(i0, i1, t0, t1, n0=n0, v=v):
-            to_tiles(xs[n0 + i0:n0 + i1], g.ph, g.pw, th, tw, layout.part(v, t0, t1))
-
-        def finish(i0, i1, t0, t1, n0=n0, m=m):
-            from_tiles(layout.part(m, t0, t1), ys[n0 + i0:n0 + i1], bias, th, tw)
-        _chunk_in_phases(prepare, lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]),
-                         finish, n1 - n0, th * tw, k, threads, x)
+        to_tiles(xs[n0:n1], g.ph, g.pw, th, tw, v)
+        _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]), threads, x,
+                      k)
+        from_tiles(m, ys[n0:n1], bias, th, tw)
     return y
 
 
@@ -385,21 +348,17 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
             dm = layout.tiles(xp, g.o, t, dtype)
             v = layout.tiles(xp, g.c, t, dtype) if need_weight else None
             dv = layout.tiles(xp, g.c, t, dtype) if need_input else None
-
-        def prepare(i0, i1, t0, t1, n0=n0, v=v, dm=dm):
-            grad_from_tiles(dys[n0 + i0:n0 + i1], th, tw, layout.part(dm, t0, t1))
-            if need_weight:
-                to_tiles(xs[n0 + i0:n0 + i1].astype(dtype, copy=False), g.ph, g.pw, th, tw, layout.part(v, t0, t1))
+        grad_from_tiles(dys[n0:n1], th, tw, dm)
+        if need_weight:
+            to_tiles(xs[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
 
         def gemms(k0, k1, v=v, dm=dm, dv=dv):
             if need_weight:
                 dut[k0:k1] += layout.weight_gemm(xp, dm[k0:k1], v[k0:k1], None)      # (k1 - k0, O, C)
             if need_input:
                 layout.input_gemm(xp, ut[k0:k1], dm[k0:k1], dv[k0:k1])
-
-        def finish(i0, i1, t0, t1, n0=n0, dv=dv):
-            if need_input:
-                grad_to_tiles(layout.part(dv, t0, t1), dxs[n0 + i0:n0 + i1], g.ph, g.pw, th, tw)
-        _chunk_in_phases(prepare, gemms, finish, n1 - n0, th * tw, k, threads, dy)
+        _by_frequency(gemms, threads, dy, k)
+        if need_input:
+            grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
     dw = _weight_grad_transform(dut, w.shape, layout.g_matrix) if need_weight else None
     return dx, dw
