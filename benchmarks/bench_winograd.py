@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 3x3) vs im2col + GEMM on the 3x3 stride-1 layers of N2, N4 and N6, per layer.
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) vs im2col + GEMM on the 3x3 stride-1 layers of N2, N4 and N6, per layer.
 
 Usage (the OPENBLAS_* variables set on the development machines slow BLAS, so
 the command unsets them)::
@@ -6,9 +6,11 @@ the command unsets them)::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_winograd.py --threads 1
 
 Times one convolution's forward and backward (dx, dW, db) through ``F.conv2d``
-with ``minidl.config.conv_algorithm`` set to ``"im2col"`` and to
-``"winograd"``, alternating call by call in one process, at the nets' batch
-sizes, and prints the medians and the median of the paired ratios. This is
+with ``minidl.config.conv_algorithm`` set to ``"im2col"``, ``"winograd"``
+(F(2x2, 3x3)) and ``"winograd4"`` (F(4x4, 3x3)), alternating call by call in one
+process, at the nets' batch sizes, and prints the medians and the median of the
+paired ratios to im2col. ``--channels-last`` hands the layers channels-last
+input, as the nets' inner layers get it under ``config.channels_last``. This is
 how ``kernels.WINOGRAD_MIN_CHANNELS`` was chosen. The whole-step A/B is
 ``benchmarks/ab_config.py --field conv_algorithm --values im2col auto``.
 """
@@ -67,6 +69,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--layers", nargs="*", default=None, help="substrings of layer names to run (default all)")
+    ap.add_argument("--channels-last", action="store_true", help="channels-last (NHWC memory) input")
     args = ap.parse_args(argv)
     bench_train.reexec_with_blas_threads(args.threads)
     bench_train._limit_minidl_threads(args.threads)
@@ -77,11 +80,15 @@ def main(argv=None):
           f"OPENBLAS_CORETYPE/L2_SIZE "
           f"{'unset' if not any(v in os.environ for v in bench_train.OPENBLAS_VARS) else 'SET (slow BLAS)'}")
     rng = np.random.default_rng(0)
-    print(f"{'layer':18s} {'im2col ms':>10s} {'winograd ms':>12s} {'wino/im2col':>12s}", flush=True)
+    print(f"{'layer':18s} {'im2col ms':>10s} {'F(2x2) ms':>10s} {'F(4x4) ms':>10s} {'F2/im2col':>10s} "
+          f"{'F4/im2col':>10s}", flush=True)
     for name, shape, o in LAYERS:
         if args.layers and not any(s in name for s in args.layers):
             continue
-        x = mdl.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=shape[1] > 3)
+        x_array = rng.standard_normal(shape).astype(np.float32)
+        if args.channels_last:
+            x_array = np.ascontiguousarray(x_array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        x = mdl.tensor(x_array, requires_grad=shape[1] > 3)
         w = mdl.tensor(rng.standard_normal((o, shape[1], 3, 3)).astype(np.float32) * 0.1, requires_grad=True)
         b = mdl.tensor(np.zeros(o, np.float32), requires_grad=True)
 
@@ -92,9 +99,9 @@ def main(argv=None):
                         p.grad = None
                     F.conv2d(x, w, b, padding=1).sum().backward()
             return run
-        med, ratio = _alternate({"im2col": fwd_bwd("im2col"), "winograd": fwd_bwd("winograd")}, args.repeat)
-        print(f"{name:18s} {med['im2col'] * 1e3:10.2f} {med['winograd'] * 1e3:12.2f} {ratio['winograd']:11.2f}x",
-              flush=True)
+        med, ratio = _alternate({a: fwd_bwd(a) for a in ("im2col", "winograd", "winograd4")}, args.repeat)
+        print(f"{name:18s} {med['im2col'] * 1e3:10.2f} {med['winograd'] * 1e3:10.2f} {med['winograd4'] * 1e3:10.2f} "
+              f"{ratio['winograd']:9.2f}x {ratio['winograd4']:9.2f}x", flush=True)
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 

@@ -6,7 +6,8 @@ module                 kernels
 ``unfold``             ``im2col``, ``col2im``
 ``direct_conv``        ``conv2d_direct_forward``, ``conv2d_direct_backward``, ``direct_conv_suited``
 ``winograd``           ``conv2d_winograd_forward``, ``conv2d_winograd_backward``, ``winograd_suited``
-``winograd_planes``    Winograd's tile transforms on NCHW memory (``winograd_nhwc``: on channels-last memory)
+``winograd_planes``    Winograd's tile transforms on NCHW memory (``winograd_nhwc``: on channels-last memory;
+                       ``winograd4``: F(4x4, 3x3)'s, channels-last tiles)
 ``activation``         ``relu_forward``, ``relu_backward`` (one pass each way)
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_sum``, ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``,
@@ -43,6 +44,8 @@ from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, 
 from .shapes import conv_output_size, pool_output_size
 from .unfold import col2im, im2col
 from .winograd import (
+    WINOGRAD4_MIN_CHANNELS,
+    WINOGRAD4_MIN_OUTPUT,
     WINOGRAD_MIN_CHANNELS,
     conv2d_winograd_backward,
     conv2d_winograd_forward,
@@ -54,7 +57,7 @@ __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "conv2d_direct_forward", "conv2d_direct_backward", "direct_conv_suited",
            "DIRECT_MAX_CHANNELS", "DIRECT_MIN_PLANE",
            "conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
-           "WINOGRAD_MIN_CHANNELS",
+           "WINOGRAD_MIN_CHANNELS", "WINOGRAD4_MIN_CHANNELS", "WINOGRAD4_MIN_OUTPUT",
            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
            "channel_sum", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
            "is_channels_last", "to_channels_last", "empty_in_layout",

@@ -166,7 +166,8 @@ def compile_kernels(namespace, kernels):
     """Replace the plain kernels of a family by Numba's compiled versions, in place.
 
     ``namespace``: the family module's ``globals()``; ``kernels``: ``{name: njit options}``.
-    Does nothing the second time.
+    The functions named in the family's ``_INLINE_HELPERS`` (if any) are compiled first, with
+    ``inline="always"``. Does nothing the second time.
     """
     if namespace.get("_numba_compiled"):
         return
@@ -176,6 +177,8 @@ def compile_kernels(namespace, kernels):
         numba = numba_module()
         namespace.update(_compiled_helpers())
         namespace.update(prange=numba.prange, uint64=numba.uint64)
+        for name in namespace.get("_INLINE_HELPERS", ()):     # a family's own helpers, inlined into its kernels
+            namespace[name] = numba.njit(inline="always", cache=True)(namespace[name])
         for name, options in kernels.items():
             source = namespace[name]
             options = dict(options, nogil=True)

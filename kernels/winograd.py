@@ -1,4 +1,4 @@
-"""Winograd F(2x2, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: reference, Numba, dispatch.
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution for 3x3, stride-1, dilation-1, ungrouped layers: the driver.
 
 ``conv2d_winograd_forward(x (N,C,H,W), w (O,C,3,3), padding, bias=None) -> (N,O,OH,OW)`` and
 ``conv2d_winograd_backward(dy, x, w, padding, need_input, need_weight) -> (dx, dw)``; the rule
@@ -39,6 +39,14 @@ dx and dw <= 1.5e-8; im2col + GEMM in float32 gave up to 2.7e-7 / 1.1e-8 /
 replaces here. The tests assert :data:`FLOAT32_ERROR_BOUND` = 1e-6 (about 8
 float32 epsilons) for all three on random odd-sized inputs, positive and signed.
 
+F(4x4, 3x3) (``tile=4``, transforms in ``kernels/winograd4.py``): 4x4 output
+tiles from 6x6 input patches, 36 frequencies, 36*T*C*O multiply-adds for T
+tiles of 16 outputs (4x fewer than im2col's); the same GEMMs and adjoint with
+K = 36 instead of 16, always in the channels-last tile layout. Its transforms
+have larger coefficients (up to 8), so its float32 error is larger: the input
+gradient measured up to 3.1e-6 (uniform [0, 1) inputs, C = 512), y and dw up to
+3.1e-7; the tests assert :data:`FLOAT32_ERROR_BOUND_F4` = 1e-5.
+
 Memory layouts: the tile transforms come in two families, chosen by x's
 layout. ``kernels/winograd_planes.py`` works plane by plane on NCHW memory,
 with V (16, C, T) as above; ``kernels/winograd_nhwc.py`` works on
@@ -65,19 +73,23 @@ import numpy as np
 from minidl import config
 from minidl.backend import get_array_module
 
-from . import _threads, winograd_nhwc, winograd_planes
+from . import _threads, winograd4, winograd_nhwc, winograd_planes
 from ._dispatch import implementation
 from .layout import empty_in_layout, is_channels_last
 from .shapes import DirectConvGeometry, check_float, check_nchw
-from .winograd_planes import G
 
 __all__ = ["conv2d_winograd_forward", "conv2d_winograd_backward", "winograd_applicable", "winograd_suited",
            "blas_single_threaded",
-           "FLOAT32_ERROR_BOUND", "WINOGRAD_MIN_CHANNELS"]
+           "FLOAT32_ERROR_BOUND", "FLOAT32_ERROR_BOUND_F4", "WINOGRAD_MIN_CHANNELS", "WINOGRAD4_MIN_CHANNELS",
+           "WINOGRAD4_MIN_OUTPUT"]
 
 
 # max |float32 - float64| / scale for y, dx and dw (the scales are in the module docstring), asserted by the tests
 FLOAT32_ERROR_BOUND = 1e-6
+# the same for F(4x4, 3x3) (``tile=4``): its transforms have coefficients up to 8 (points 0, +-1, +-2), and the
+# input gradient, through BT^T, measured up to 3.1e-6 at C = 512 on uniform [0, 1) inputs (y and dw <= 3.1e-7;
+# normal inputs <= 1.1e-7); 1e-5, about 84 float32 epsilons (docs/performance.md, "Session 9")
+FLOAT32_ERROR_BOUND_F4 = 1e-5
 
 
 def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
@@ -97,6 +109,8 @@ def winograd_applicable(x_shape, w_shape, stride, padding, dilation, groups):
 # 256/512-channel layers took 1.23-1.50x im2col's in four in-process A/Bs (batch split or frequency split,
 # NCHW or channels-last tiles; loaded machine), so auto keeps im2col there.
 WINOGRAD_MIN_CHANNELS = 256
+# whether the F(2x2) rule also applies with T > 1 BLAS threads
+WINOGRAD_ANY_THREADS = False
 
 
 def blas_single_threaded():
@@ -105,53 +119,81 @@ def blas_single_threaded():
     return threads == "1" or os.cpu_count() == 1
 
 
+# F(4x4, 3x3) (session 9, docs/performance.md "Session 9"): per layer (forward + backward, channels-last input,
+# N6's batch 32) it took 0.47-0.60x im2col's time with one thread on the 64-, 128- and 256-channel layers of 8x8
+# to 32x32 outputs, but 1.35x on 512 channels at 4x4, where each image is one tile and the 36 GEMMs have 32 rows;
+# 0.50-0.76x on N2's and N4's 32-channel layers. Whole step, one thread, F(4x4) from 64 channels against none:
+# N2 0.79x, N4 0.95x, N6 0.77-0.83x; from 32 against from 64: N2 0.83-0.88x, N4 0.73-0.75x.
+WINOGRAD4_MIN_CHANNELS = 32
+WINOGRAD4_MIN_OUTPUT = 8
+# With two BLAS threads (intra_op_parallel on) N6's step took 1.11x (36 GEMMs split by frequency) and 1.31x
+# (frequency split) / 1.45x (batch split, tried and dropped) of the step without F(4x4), on the loaded machine
+# (load 2.5-3.9), so, as for F(2x2), auto takes F(4x4) with one BLAS thread only.
+WINOGRAD4_ANY_THREADS = False
+
+
 def winograd_suited(x, w_shape, stride, padding, dilation, groups):
-    """Whether Winograd is the faster convolution for this layer under ``conv_algorithm="auto"``.
+    """The Winograd tile for this layer under ``conv_algorithm="auto"``: 4, 2, or 0 (not Winograd).
 
-    True for NumPy arrays with the Numba kernels and one BLAS thread
-    (:func:`blas_single_threaded`), where :func:`winograd_applicable` holds and
-    both channel counts are at least ``WINOGRAD_MIN_CHANNELS``. GPU arrays
-    always use im2col + cuBLAS GEMMs. With two BLAS threads, also under
-    ``config.intra_op_parallel`` (where forced Winograd splits its GEMMs over the
-    threads, :func:`_by_frequency`), im2col measured faster on N6 (1.25x).
+    For NumPy arrays with the Numba kernels where :func:`winograd_applicable` holds:
+
+    - 4 (F(4x4, 3x3)) when both channel counts are at least ``WINOGRAD4_MIN_CHANNELS`` and
+      both output sides at least ``WINOGRAD4_MIN_OUTPUT``, with one BLAS thread
+      (:func:`blas_single_threaded`; any count if ``WINOGRAD4_ANY_THREADS``: with two threads
+      it measured slower, as F(2x2) did);
+    - else 2 (F(2x2, 3x3)) with one BLAS thread (:func:`blas_single_threaded`) when both
+      channel counts are at least ``WINOGRAD_MIN_CHANNELS`` (with two BLAS threads im2col
+      measured faster there, 1.25x);
+    - else 0. GPU arrays always use im2col + cuBLAS GEMMs.
     """
-    if get_array_module(x) is not np or config.cpu_kernels != "numba" or not blas_single_threaded():
-        return False
+    if get_array_module(x) is not np or config.cpu_kernels != "numba":
+        return 0
     if not winograd_applicable(x.shape, w_shape, stride, padding, dilation, groups):
-        return False
-    return min(int(w_shape[0]), int(w_shape[1])) >= WINOGRAD_MIN_CHANNELS
+        return 0
+    channels = min(int(w_shape[0]), int(w_shape[1]))
+    output = min(int(x.shape[2]) + 2 * int(padding[0]) - 2, int(x.shape[3]) + 2 * int(padding[1]) - 2)
+    single = blas_single_threaded()
+    if channels >= WINOGRAD4_MIN_CHANNELS and output >= WINOGRAD4_MIN_OUTPUT and (single or WINOGRAD4_ANY_THREADS):
+        return 4
+    return 2 if (single or WINOGRAD_ANY_THREADS) and channels >= WINOGRAD_MIN_CHANNELS else 0
 
 
-def _tiles(g):
-    """(TH, TW): 2x2 output tiles per column and row."""
-    return (g.oh + 1) // 2, (g.ow + 1) // 2
+def _tiles(g, tile):
+    """(TH, TW): ``tile`` x ``tile`` output tiles per column and row."""
+    return -(-g.oh // tile), -(-g.ow // tile)
+
+
+def _check_tile(name, tile):
+    if tile not in (2, 4):
+        raise ValueError(f"{name}: tile must be 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)), got {tile!r}")
 
 
 # --- the driver: weight transforms, chunks of images, the 16 GEMMs (transforms: winograd_planes/_nhwc) ---
 
-def _weight_transform(w):
-    """U^T (16, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // 4, k % 4] for w (O, C, 3, 3); one GEMM with kron(G, G)."""
+def _weight_transform(w, g_matrix):
+    """U^T (K, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // a, k % a] for w (O, C, 3, 3), G (a, 3), K = a*a;
+    one GEMM with kron(G, G)."""
     xp = get_array_module(w)
     o, c = w.shape[:2]
-    gg = xp.asarray(np.kron(G, G), dtype=w.dtype)                        # (16, 9)
-    return (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(16, o, c)
+    gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=w.dtype)          # (K, 9)
+    return (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)
 
 
-def _weight_grad_transform(dut, w_shape):
-    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (16, O, C)."""
+def _weight_grad_transform(dut, w_shape, g_matrix):
+    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C)."""
     xp = get_array_module(dut)
-    gg = xp.asarray(np.kron(G, G), dtype=dut.dtype)                      # (16, 9)
-    return xp.ascontiguousarray(dut.reshape(16, -1).T @ gg).reshape(w_shape)
+    gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=dut.dtype)        # (K, 9)
+    return xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)
 
 
-def _chunk(g, th, tw, itemsize, budget_bytes):
-    """Images per chunk: the chunk's transformed input tiles V (16, C, T) stay within ``budget_bytes``.
+def _chunk(g, th, tw, itemsize, budget_bytes, k=16):
+    """Images per chunk: the chunk's transformed input tiles V (K, C, T) stay within ``budget_bytes``.
 
     V is Winograd's column matrix (im2col's is bounded the same way); M, dM and
     dV are of the same order. Counting all of them made 4x more, smaller GEMM
     calls for the same speed with one thread (docs/performance.md).
     """
-    per_image = 16 * th * tw * g.c * itemsize
+    per_image = k * th * tw * g.c * itemsize
     return max(1, min(g.n, int(budget_bytes) // max(per_image, 1)))
 
 
@@ -162,8 +204,8 @@ def _geometry(name, x_shape, w_shape, padding):
     return g
 
 
-def _by_frequency(gemms, threads, array):
-    """``gemms(k0, k1)`` over the 16 frequencies: ``threads`` ranges side by side (``kernels._threads.run``,
+def _by_frequency(gemms, threads, array, k=16):
+    """``gemms(k0, k1)`` over the ``k`` frequencies: ``threads`` ranges side by side (``kernels._threads.run``,
     BLAS on one thread) for NumPy arrays, else one call.
 
     Each frequency's products are computed whole by one thread, the same single-threaded GEMM calls
@@ -171,103 +213,115 @@ def _by_frequency(gemms, threads, array):
     instead, each thread running the whole path on its images, halves every GEMM's rows and sums
     partial weight gradients; on N6 it measured slower, 1.32x against this split's 1.25x of im2col.)
     """
-    ranges = _threads.parts_of(16, threads if isinstance(array, np.ndarray) else 1)
+    ranges = _threads.parts_of(k, threads if isinstance(array, np.ndarray) else 1)
     if len(ranges) == 1:
-        gemms(0, 16)
+        gemms(0, k)
     else:
         _threads.run(lambda i: gemms(*ranges[i]), len(ranges))
 
 
 class _Layout:
-    """How one call lays out its arrays: NCHW planes (``winograd_planes``) or channels-last (``winograd_nhwc``).
+    """How one call lays out its tiles: NCHW planes (``winograd_planes``) or channels-last tiles
+    (``winograd_nhwc``; ``winograd4`` for F(4x4, 3x3), whatever x's layout).
 
-    Planes: the transforms take (N, C, H, W) arrays and tiles (16, channels, T),
+    Planes: the transforms take (N, C, H, W) arrays and tiles (K, channels, T),
     and the GEMMs are M = U^T V, dU^T = dM V^T, dV = U dM. Channels last: the
-    transforms take (N, H, W, C) views and tiles (16, T, channels), and the same
-    products transposed, M = V U, dU^T = dM^T V, dV = dM U^T.
+    transforms take (N, H, W, C) views and tiles (K, T, channels), and the same
+    products transposed, M = V U, dU^T = dM^T V, dV = dM U^T. ``x_channels_last``:
+    the memory layout of x (and so of y and dx).
     """
 
-    def __init__(self, channels_last, array):
-        self.channels_last = channels_last
-        self.family = winograd_nhwc if channels_last else winograd_planes
-        self.transforms = self.family.TRANSFORMS[implementation(array)]
+    def __init__(self, x_channels_last, array, tile=2):
+        self.x_channels_last = x_channels_last
+        self.channels_last = x_channels_last or tile == 4
+        family = winograd4 if tile == 4 else winograd_nhwc if x_channels_last else winograd_planes
+        self.g_matrix = winograd4.G if tile == 4 else winograd_planes.G
+        self.k = self.g_matrix.shape[0] ** 2
+        self.transforms = family.TRANSFORMS[implementation(array)]
 
     def view(self, a):
         """(N, C, H, W) ``a`` as the transforms take it."""
         return a.transpose(0, 2, 3, 1) if self.channels_last else a
 
     def tiles(self, xp, channels, t, dtype):
-        return xp.empty((16, t, channels) if self.channels_last else (16, channels, t), dtype=dtype)
+        return xp.empty((self.k, t, channels) if self.channels_last else (self.k, channels, t), dtype=dtype)
 
     def forward_gemm(self, xp, ut, v, m):
-        """M from V; ``ut`` is U^T (16, O, C) for the planes, U (16, C, O) channels last."""
+        """M from V; ``ut`` is U^T (K, O, C) for the planes, U (K, C, O) channels last."""
         return xp.matmul(ut, v, out=m) if not self.channels_last else xp.matmul(v, ut, out=m)
 
     def weight_gemm(self, xp, dm, v, out):
-        """dU^T (16, O, C) of one chunk."""
+        """dU^T (K, O, C) of one chunk."""
         if self.channels_last:
             return xp.matmul(dm.transpose(0, 2, 1), v, out=out)
         return xp.matmul(dm, v.transpose(0, 2, 1), out=out)
 
     def input_gemm(self, xp, ut, dm, dv):
-        """dV from dM, with ``ut`` U^T (16, O, C)."""
+        """dV from dM, with ``ut`` U^T (K, O, C)."""
         if self.channels_last:
             return xp.matmul(dm, ut, out=dv)
         return xp.matmul(ut.transpose(0, 2, 1), dm, out=dv)
 
 
-def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, threads=1):
-    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): x (N, C, H, W), w (O, C, 3, 3) -> (N, O, OH, OW).
+def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, threads=1, tile=2):
+    """3x3 stride-1 convolution by Winograd F(2x2, 3x3) or F(4x4, 3x3): x (N, C, H, W), w (O, C, 3, 3) -> y.
+
+    y (N, O, OH, OW):
 
     ``y[n, o, oy, ox] = bias[o] + sum_{c, i, j} w[o, c, i, j] * xpad[n, c, oy + i, ox + j]``
-    (PyTorch's cross-correlation), ``padding`` an int pair, ``bias`` (O,) optional.
+    (PyTorch's cross-correlation), ``padding`` an int pair, ``bias`` (O,) optional,
+    ``tile`` the output tile's side: 2 (F(2x2, 3x3), 16 GEMMs) or 4 (F(4x4, 3x3), 36 GEMMs).
     y is in x's memory layout: channels-last x (``kernels.is_channels_last``) gives
     an (N, O, OH, OW) view of NHWC memory, any other x C-contiguous NCHW.
     Images go in chunks whose transformed tiles fit ``budget_bytes``. ``threads`` > 1
-    (NumPy arrays): each chunk's 16 GEMMs are split into that many ranges of
+    (NumPy arrays): each chunk's GEMMs are split into that many ranges of
     frequencies, run on minidl's threads with one-thread BLAS (``kernels._threads.run``);
     the Numba transforms run between them on their own threads. Same bits for any count.
     """
     check_nchw("conv2d_winograd_forward", x)
     check_float("conv2d_winograd_forward", x)
+    _check_tile("conv2d_winograd_forward", tile)
     g = _geometry("conv2d_winograd_forward", x.shape, w.shape, padding)
     if bias is not None and tuple(bias.shape) != (g.o,):
         raise ValueError(f"conv2d_winograd_forward: bias shape {tuple(bias.shape)} != ({g.o},) for weight "
                          f"{tuple(w.shape)}")
     xp = get_array_module(x)
-    layout = _Layout(is_channels_last(x), x)
+    layout = _Layout(is_channels_last(x), x, tile)
     to_tiles, from_tiles, _, _ = layout.transforms
-    th, tw = _tiles(g)
-    ut = _weight_transform(w.astype(x.dtype, copy=False))
+    th, tw = _tiles(g, tile)
+    k = layout.k
+    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix)
     if layout.channels_last:
-        ut = xp.ascontiguousarray(ut.transpose(0, 2, 1))                # U (16, C, O)
-    y = empty_in_layout(g.y_shape, layout.channels_last, x)
+        ut = xp.ascontiguousarray(ut.transpose(0, 2, 1))                # U (K, C, O)
+    y = empty_in_layout(g.y_shape, layout.x_channels_last, x)
     xs, ys = layout.view(x), layout.view(y)
-    chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes)
+    chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes, k)
     v = m = None
     for n0 in range(0, g.n, chunk):
         n1 = min(g.n, n0 + chunk)
         t = (n1 - n0) * th * tw
-        if v is None or v.size != 16 * g.c * t:
+        if v is None or v.size != k * g.c * t:
             v = layout.tiles(xp, g.c, t, x.dtype)
             m = layout.tiles(xp, g.o, t, x.dtype)
         to_tiles(xs[n0:n1], g.ph, g.pw, th, tw, v)
-        _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]), threads, x)
+        _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]), threads, x,
+                      k)
         from_tiles(m, ys[n0:n1], bias, th, tw)
     return y
 
 
 def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=True, budget_bytes=4 * 2 ** 20,
-                             threads=1):
+                             threads=1, tile=2):
     """Gradients of :func:`conv2d_winograd_forward` (without the bias): dy (N, O, OH, OW) -> ``(dx, dw)``.
 
     The exact adjoint of the forward algorithm (see the module docstring); dx
     has x's shape and memory layout, dw w's shape, either None when not asked
-    for. dy may come in either layout (it is read in place). ``threads`` as in
-    the forward pass: each thread computes dU^T and dV of its own frequencies.
+    for. dy may come in either layout (it is read in place). ``threads`` and
+    ``tile`` as in the forward pass: each thread computes dU^T and dV of its own frequencies.
     """
     check_nchw("conv2d_winograd_backward", dy)
     check_float("conv2d_winograd_backward", dy)
+    _check_tile("conv2d_winograd_backward", tile)
     g = _geometry("conv2d_winograd_backward", x.shape, w.shape, padding)
     if tuple(dy.shape) != g.y_shape:
         raise ValueError(f"conv2d_winograd_backward: dy shape {tuple(dy.shape)} != expected {g.y_shape} "
@@ -275,21 +329,22 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     if not (need_input or need_weight):
         return None, None
     xp = get_array_module(dy)
-    layout = _Layout(is_channels_last(x), dy)
+    layout = _Layout(is_channels_last(x), dy, tile)
     to_tiles, _, grad_from_tiles, grad_to_tiles = layout.transforms
-    th, tw = _tiles(g)
+    th, tw = _tiles(g, tile)
+    k = layout.k
     dtype = dy.dtype
-    ut = _weight_transform(w.astype(dtype, copy=False)) if need_input else None
-    dx = empty_in_layout(x.shape, layout.channels_last, dy) if need_input else None
+    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix) if need_input else None
+    dx = empty_in_layout(x.shape, layout.x_channels_last, dy) if need_input else None
     xs, dys = layout.view(x), layout.view(dy)
     dxs = layout.view(dx) if need_input else None
-    chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes)
-    dut = xp.zeros((16, g.o, g.c), dtype=dtype) if need_weight else None
+    chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes, k)
+    dut = xp.zeros((k, g.o, g.c), dtype=dtype) if need_weight else None
     v = dm = dv = None
     for n0 in range(0, g.n, chunk):
         n1 = min(g.n, n0 + chunk)
         t = (n1 - n0) * th * tw
-        if dm is None or dm.size != 16 * g.o * t:
+        if dm is None or dm.size != k * g.o * t:
             dm = layout.tiles(xp, g.o, t, dtype)
             v = layout.tiles(xp, g.c, t, dtype) if need_weight else None
             dv = layout.tiles(xp, g.c, t, dtype) if need_input else None
@@ -302,8 +357,8 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
                 dut[k0:k1] += layout.weight_gemm(xp, dm[k0:k1], v[k0:k1], None)      # (k1 - k0, O, C)
             if need_input:
                 layout.input_gemm(xp, ut[k0:k1], dm[k0:k1], dv[k0:k1])
-        _by_frequency(gemms, threads, dy)
+        _by_frequency(gemms, threads, dy, k)
         if need_input:
             grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
-    dw = _weight_grad_transform(dut, w.shape) if need_weight else None
+    dw = _weight_grad_transform(dut, w.shape, layout.g_matrix) if need_weight else None
     return dx, dw

@@ -14,7 +14,13 @@ gradient is written in NHWC memory, with no transposing copy either way.
 The references are the planes' references applied to transposed views (the
 same arithmetic); the Numba kernels work on one row of tiles (input, output,
 output gradient) or one image (input gradient, whose tiles overlap) per
-``prange`` item, with the channel loop innermost.
+``prange`` item, and apply the four-point transforms with the helpers of
+section 2, one channel vector at a time, the channel loop innermost (as
+``kernels/winograd4.py`` does with six points). Unrolled over all 16
+frequencies in one channel loop instead, the output-gradient kernel took
+9-36x longer and the others up to 1.5x (one thread, N6's batch of 32 at
+64-512 channels): that loop touched up to 20 arrays, which Numba/LLVM did not
+vectorise.
 """
 from __future__ import annotations
 
@@ -48,7 +54,66 @@ def _grad_input_numpy(dv, dx, ph, pw, th, tw):
     planes.TRANSFORMS["numpy"][3](dv.transpose(0, 2, 1), dx.transpose(0, 3, 1, 2), ph, pw, th, tw)
 
 
-# --- 2. Numba CPU kernels ------------------------------------------------------------
+# --- 2. the four-point transforms of one channel vector (Numba helpers, inlined into the kernels) -----
+
+def _bt4(d0, d1, d2, d3, o0, o1, o2, o3, count):
+    """(o0..o3) = BT (d0..d3) = (d0 - d2, d1 + d2, d2 - d1, d1 - d3), elementwise over ``count`` channels."""
+    for c in range(uint64(count)):
+        a1 = d1[c]
+        a2 = d2[c]
+        o0[c] = d0[c] - a2
+        o1[c] = a1 + a2
+        o2[c] = a2 - a1
+        o3[c] = a1 - d3[c]
+
+
+def _at4(m0, m1, m2, m3, o0, o1, count):
+    """(o0, o1) = AT (m0..m3) = (m0 + m1 + m2, m1 - m2 - m3), elementwise over ``count`` channels."""
+    for c in range(uint64(count)):
+        a1 = m1[c]
+        a2 = m2[c]
+        o0[c] = m0[c] + a1 + a2
+        o1[c] = a1 - a2 - m3[c]
+
+
+def _a4(g0, g1, o0, o1, o2, o3, count):
+    """(o0..o3) = AT^T (g0, g1) = (g0, g0 + g1, g0 - g1, -g1), elementwise over ``count`` channels."""
+    for c in range(uint64(count)):
+        a0 = g0[c]
+        a1 = g1[c]
+        o0[c] = a0
+        o1[c] = a0 + a1
+        o2[c] = a0 - a1
+        o3[c] = -a1
+
+
+def _b4(v0, v1, v2, v3, o0, o1, o2, o3, count):
+    """(o0..o3) = BT^T (v0..v3) = (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3), elementwise over ``count`` channels."""
+    for c in range(uint64(count)):
+        a0 = v0[c]
+        a1 = v1[c]
+        a2 = v2[c]
+        a3 = v3[c]
+        o0[c] = a0
+        o1[c] = a1 - a2 + a3
+        o2[c] = -a0 + a1 + a2
+        o3[c] = -a3
+
+
+def _b4_add(v0, v1, v2, v3, o0, o1, o2, o3, count):
+    """(o0..o3) += BT^T (v0..v3), elementwise over ``count`` channels."""
+    for c in range(uint64(count)):
+        a0 = v0[c]
+        a1 = v1[c]
+        a2 = v2[c]
+        a3 = v3[c]
+        o0[c] += a0
+        o1[c] += a1 - a2 + a3
+        o2[c] += -a0 + a1 + a2
+        o3[c] -= a3
+
+
+# --- 3. Numba CPU kernels ------------------------------------------------------------
 
 def _wino_input_cl(x, ph, pw, th, tw, v):
     # v[k, b*TH*TW + ty*TW + tx, :] = (BT d BT^T)[k // 4, k % 4] for the 4x4 patch d (of C-vectors) of the tile
@@ -66,25 +131,15 @@ def _wino_input_cl(x, ph, pw, th, tw, v):
                     gather(d[i, pw + xx], 0, x[b, yy, xx], 0, 1, c)
         rows = np.empty((4, wp, c), dtype=x.dtype)
         for j in range(wp):                           # BT d, along whole rows
-            d0, d1, d2, d3 = d[0, j], d[1, j], d[2, j], d[3, j]
-            s0, s1, s2, s3 = rows[0, j], rows[1, j], rows[2, j], rows[3, j]
-            for ci in range(uint64(c)):
-                s0[ci] = d0[ci] - d2[ci]
-                s1[ci] = d1[ci] + d2[ci]
-                s2[ci] = d2[ci] - d1[ci]
-                s3[ci] = d1[ci] - d3[ci]
+            _bt4(d[0, j], d[1, j], d[2, j], d[3, j], rows[0, j], rows[1, j], rows[2, j], rows[3, j], c)
         base = b * tiles + ty * tw
         for a in range(4):                            # (BT d) BT^T, tile by tile
+            k = 4 * a
             for tx in range(tw):
                 x0 = 2 * tx
-                r0, r1, r2, r3 = rows[a, x0], rows[a, x0 + 1], rows[a, x0 + 2], rows[a, x0 + 3]
                 t = base + tx
-                v0, v1, v2, v3 = v[4 * a, t], v[4 * a + 1, t], v[4 * a + 2, t], v[4 * a + 3, t]
-                for ci in range(uint64(c)):
-                    v0[ci] = r0[ci] - r2[ci]
-                    v1[ci] = r1[ci] + r2[ci]
-                    v2[ci] = r2[ci] - r1[ci]
-                    v3[ci] = r1[ci] - r3[ci]
+                _bt4(rows[a, x0], rows[a, x0 + 1], rows[a, x0 + 2], rows[a, x0 + 3],
+                     v[k, t], v[k + 1, t], v[k + 2, t], v[k + 3, t], c)
 
 
 def _wino_output_cl(m, bias, th, tw, y):
@@ -95,37 +150,21 @@ def _wino_output_cl(m, bias, th, tw, y):
         b = q // th
         ty = q % th
         y0 = 2 * ty
-        quad = np.empty((4, o_), dtype=y.dtype)
-        q0, q1, q2, q3 = quad[0], quad[1], quad[2], quad[3]
+        u = np.empty((2, 4, o_), dtype=y.dtype)       # AT M: 2 rows of the tile's 4 columns
+        out = np.empty((2, 2, o_), dtype=y.dtype)
         for tx in range(tw):
             t = b * tiles + ty * tw + tx
-            m0, m1, m2, m3 = m[0, t], m[1, t], m[2, t], m[3, t]
-            m4, m5, m6, m7 = m[4, t], m[5, t], m[6, t], m[7, t]
-            m8, m9, m10, m11 = m[8, t], m[9, t], m[10, t], m[11, t]
-            m12, m13, m14, m15 = m[12, t], m[13, t], m[14, t], m[15, t]
-            for oo in range(uint64(o_)):
-                # AT M: rows u0 = M0 + M1 + M2, u1 = M1 - M2 - M3 (M_a the a-th row of the 4x4 tile)
-                u00 = m0[oo] + m4[oo] + m8[oo]
-                u01 = m1[oo] + m5[oo] + m9[oo]
-                u02 = m2[oo] + m6[oo] + m10[oo]
-                u03 = m3[oo] + m7[oo] + m11[oo]
-                u10 = m4[oo] - m8[oo] - m12[oo]
-                u11 = m5[oo] - m9[oo] - m13[oo]
-                u12 = m6[oo] - m10[oo] - m14[oo]
-                u13 = m7[oo] - m11[oo] - m15[oo]
-                bo = bias[oo]
-                q0[oo] = bo + u00 + u01 + u02
-                q1[oo] = bo + u01 - u02 - u03
-                q2[oo] = bo + u10 + u11 + u12
-                q3[oo] = bo + u11 - u12 - u13
+            for j in range(4):
+                _at4(m[j, t], m[4 + j, t], m[8 + j, t], m[12 + j, t], u[0, j], u[1, j], o_)
+            for i in range(2):
+                _at4(u[i, 0], u[i, 1], u[i, 2], u[i, 3], out[i, 0], out[i, 1], o_)
             x0 = 2 * tx
-            gather(y[b, y0, x0], 0, q0, 0, 1, o_)
-            if x0 + 1 < ow:
-                gather(y[b, y0, x0 + 1], 0, q1, 0, 1, o_)
-            if y0 + 1 < oh:
-                gather(y[b, y0 + 1, x0], 0, q2, 0, 1, o_)
-                if x0 + 1 < ow:
-                    gather(y[b, y0 + 1, x0 + 1], 0, q3, 0, 1, o_)
+            for i in range(min(2, oh - y0)):
+                for j in range(min(2, ow - x0)):
+                    dst = y[b, y0 + i, x0 + j]
+                    src = out[i, j]
+                    for oo in range(uint64(o_)):
+                        dst[oo] = src[oo] + bias[oo]
 
 
 def _wino_grad_output_cl(dy, th, tw, dm):
@@ -141,40 +180,15 @@ def _wino_grad_output_cl(dy, th, tw, dm):
             if yy < oh:
                 for xx in range(ow):
                     gather(g[i, xx], 0, dy[b, yy, xx], 0, 1, o_)
+        e = np.empty((4, 2, o_), dtype=dy.dtype)        # AT^T g: 4 rows of the tile's 2 columns
         for tx in range(tw):
             x0 = 2 * tx
-            g00, g01, g10, g11 = g[0, x0], g[0, x0 + 1], g[1, x0], g[1, x0 + 1]
             t = b * tiles + ty * tw + tx
-            d0, d1, d2, d3 = dm[0, t], dm[1, t], dm[2, t], dm[3, t]
-            d4, d5, d6, d7 = dm[4, t], dm[5, t], dm[6, t], dm[7, t]
-            d8, d9, d10, d11 = dm[8, t], dm[9, t], dm[10, t], dm[11, t]
-            d12, d13, d14, d15 = dm[12, t], dm[13, t], dm[14, t], dm[15, t]
-            for oo in range(uint64(o_)):
-                a00 = g00[oo]
-                a01 = g01[oo]
-                a10 = g10[oo]
-                a11 = g11[oo]
-                # AT^T g: each tile column (g0, g1) becomes (g0, g0 + g1, g0 - g1, -g1)
-                c10 = a00 + a10
-                c11 = a01 + a11
-                c20 = a00 - a10
-                c21 = a01 - a11
-                d0[oo] = a00
-                d1[oo] = a00 + a01
-                d2[oo] = a00 - a01
-                d3[oo] = -a01
-                d4[oo] = c10
-                d5[oo] = c10 + c11
-                d6[oo] = c10 - c11
-                d7[oo] = -c11
-                d8[oo] = c20
-                d9[oo] = c20 + c21
-                d10[oo] = c20 - c21
-                d11[oo] = -c21
-                d12[oo] = -a10
-                d13[oo] = -a10 - a11
-                d14[oo] = a11 - a10
-                d15[oo] = a11
+            for j in range(2):
+                _a4(g[0, x0 + j], g[1, x0 + j], e[0, j], e[1, j], e[2, j], e[3, j], o_)
+            for a in range(4):
+                k = 4 * a
+                _a4(e[a, 0], e[a, 1], dm[k, t], dm[k + 1, t], dm[k + 2, t], dm[k + 3, t], o_)
 
 
 def _wino_grad_input_cl(dv, ph, pw, th, tw, dx):
@@ -183,59 +197,23 @@ def _wino_grad_input_cl(dv, ph, pw, th, tw, dx):
     tiles = th * tw
     for b in prange(n):
         pad = np.zeros((2 * th + 2, 2 * tw + 2, c), dtype=dx.dtype)
+        f = np.empty((4, 4, c), dtype=dx.dtype)         # BT^T dV: 4 rows of the tile's 4 columns
         for ty in range(th):
             y0 = 2 * ty
             for tx in range(tw):
                 t = b * tiles + ty * tw + tx
                 x0 = 2 * tx
-                v0, v1, v2, v3 = dv[0, t], dv[1, t], dv[2, t], dv[3, t]
-                v4, v5, v6, v7 = dv[4, t], dv[5, t], dv[6, t], dv[7, t]
-                v8, v9, v10, v11 = dv[8, t], dv[9, t], dv[10, t], dv[11, t]
-                v12, v13, v14, v15 = dv[12, t], dv[13, t], dv[14, t], dv[15, t]
-                p00, p01, p02, p03 = pad[y0, x0], pad[y0, x0 + 1], pad[y0, x0 + 2], pad[y0, x0 + 3]
-                p10, p11, p12, p13 = pad[y0 + 1, x0], pad[y0 + 1, x0 + 1], pad[y0 + 1, x0 + 2], pad[y0 + 1, x0 + 3]
-                p20, p21, p22, p23 = pad[y0 + 2, x0], pad[y0 + 2, x0 + 1], pad[y0 + 2, x0 + 2], pad[y0 + 2, x0 + 3]
-                p30, p31, p32, p33 = pad[y0 + 3, x0], pad[y0 + 3, x0 + 1], pad[y0 + 3, x0 + 2], pad[y0 + 3, x0 + 3]
-                for ci in range(uint64(c)):
-                    # BT^T acting on a 4-vector v: (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3); first along b (columns)
-                    e00 = v0[ci]
-                    e01 = v1[ci] - v2[ci] + v3[ci]
-                    e02 = -v0[ci] + v1[ci] + v2[ci]
-                    e03 = -v3[ci]
-                    e10 = v4[ci]
-                    e11 = v5[ci] - v6[ci] + v7[ci]
-                    e12 = -v4[ci] + v5[ci] + v6[ci]
-                    e13 = -v7[ci]
-                    e20 = v8[ci]
-                    e21 = v9[ci] - v10[ci] + v11[ci]
-                    e22 = -v8[ci] + v9[ci] + v10[ci]
-                    e23 = -v11[ci]
-                    e30 = v12[ci]
-                    e31 = v13[ci] - v14[ci] + v15[ci]
-                    e32 = -v12[ci] + v13[ci] + v14[ci]
-                    e33 = -v15[ci]
-                    # then along a (rows): row0 += e0, row1 += e1 - e2 + e3, row2 += -e0 + e1 + e2, row3 -= e3
-                    p00[ci] += e00
-                    p01[ci] += e01
-                    p02[ci] += e02
-                    p03[ci] += e03
-                    p10[ci] += e10 - e20 + e30
-                    p11[ci] += e11 - e21 + e31
-                    p12[ci] += e12 - e22 + e32
-                    p13[ci] += e13 - e23 + e33
-                    p20[ci] += -e00 + e10 + e20
-                    p21[ci] += -e01 + e11 + e21
-                    p22[ci] += -e02 + e12 + e22
-                    p23[ci] += -e03 + e13 + e23
-                    p30[ci] -= e30
-                    p31[ci] -= e31
-                    p32[ci] -= e32
-                    p33[ci] -= e33
+                for j in range(4):
+                    _b4(dv[j, t], dv[4 + j, t], dv[8 + j, t], dv[12 + j, t], f[0, j], f[1, j], f[2, j], f[3, j], c)
+                for i in range(4):
+                    pr = pad[y0 + i]
+                    _b4_add(f[i, 0], f[i, 1], f[i, 2], f[i, 3], pr[x0], pr[x0 + 1], pr[x0 + 2], pr[x0 + 3], c)
         for yy in range(h):
             for xx in range(w):
                 gather(dx[b, yy, xx], 0, pad[ph + yy, pw + xx], 0, 1, c)
 
 
+_INLINE_HELPERS = ("_bt4", "_at4", "_a4", "_b4", "_b4_add")
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino_input_cl", "_wino_output_cl", "_wino_grad_output_cl", "_wino_grad_input_cl")}
 

@@ -84,11 +84,12 @@ class Field:
 _FIELDS = [
     Field("conv_algorithm", "MINIDL_CONV_ALGORITHM", "auto", "choice",
           "convolution algorithm: 'auto' picks per layer (minidl.ops.conv.choose_algorithm: "
-          "kernels.direct_conv_suited, then kernels.winograd_suited (one BLAS thread only), else im2col), "
-          "'im2col' forces "
-          "im2col + GEMM, 'direct' the direct kernels for stride-1 layers, 'winograd' Winograd "
-          "F(2x2,3x3) for 3x3 stride-1 ungrouped layers (others fall back to im2col)",
-          choices=("auto", "im2col", "direct", "winograd")),
+          "kernels.direct_conv_suited, then kernels.winograd_suited: with one BLAS thread, Winograd F(4x4,3x3) "
+          "on 3x3 stride-1 layers with >= 32 channels in and out and outputs >= 8x8, else F(2x2,3x3) on those "
+          "with >= 256 channels; else im2col), 'im2col' forces im2col + GEMM, 'direct' the direct kernels for "
+          "stride-1 layers, 'winograd' Winograd F(2x2,3x3) and 'winograd4' Winograd F(4x4,3x3) for 3x3 stride-1 "
+          "ungrouped layers (others fall back to im2col)",
+          choices=("auto", "im2col", "direct", "winograd", "winograd4")),
     Field("im2col_budget_mb", "MINIDL_IM2COL_BUDGET_MB", 4.0, "positive",
           "largest im2col column matrix built at once, in MB; bigger batches go in chunks of images"),
     Field("gpu_im2col_budget_mb", "MINIDL_GPU_IM2COL_BUDGET_MB", 1024.0, "positive",

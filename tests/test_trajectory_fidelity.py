@@ -36,6 +36,15 @@ ones ``auto`` never sends to Winograd (it needs 32 channels), Adam's first steps
 about lr * sign(g), so gradient entries near zero turn rounding differences into
 whole steps, and over 30 steps the benchmark measures the same drift as im2col
 (median param_rel 3.3e-3 for both, docs/performance.md). The bound holds it there.
+
+Winograd F(4x4, 3x3) (``"winograd4"``, session 9) got its own baseline the same way:
+its step-1 gradients are 2-3x less precise than F(2x2)'s (grad_rel 6.5e-7 to 2.5e-6,
+inside the margin over today's least precise, as its larger transform coefficients
+predict; ``kernels.winograd.FLOAT32_ERROR_BOUND_F4``), three of the four cases equal
+today's param_rel, and TinyVGG with Adam drifts 9.8e-4 over 4 steps (F(2x2): 1.39e-4)
+for the reason above. Over 30 steps the benchmark measures 1.4e-2 there, the direct
+kernels' drift in the baseline (docs/performance.md, "Session 9"). ``auto`` sends no
+layer of these nets to F(4x4) (it needs 32 channels), so its row is unchanged.
 """
 import sys
 from pathlib import Path
@@ -57,13 +66,13 @@ GRAD_MARGIN, PARAM_MARGIN, LOSS_BOUND = 4.0, 3.0, 1e-6
 # (net, optimizer): {algorithm: (param_rel, grad_rel)} measured with SHORT and SEEDS
 BASELINE = {
     ("tinyvgg", "sgd"): {"auto": (1.63e-5, 4.90e-7), "im2col": (1.63e-5, 4.91e-7), "direct": (1.63e-5, 4.53e-7),
-                         "winograd": (1.63e-5, 4.50e-7)},
+                         "winograd": (1.63e-5, 4.50e-7), "winograd4": (1.64e-5, 1.34e-6)},
     ("tinyvgg", "adam"): {"auto": (2.68e-6, 5.95e-7), "im2col": (2.68e-6, 6.07e-7), "direct": (2.68e-6, 6.12e-7),
-                          "winograd": (1.39e-4, 8.89e-7)},
+                          "winograd": (1.39e-4, 8.89e-7), "winograd4": (9.77e-4, 2.50e-6)},
     ("resblock", "sgd"): {"auto": (9.62e-6, 2.75e-7), "im2col": (9.63e-6, 1.01e-6), "direct": (9.62e-6, 2.75e-7),
-                          "winograd": (9.63e-6, 5.38e-7)},
+                          "winograd": (9.63e-6, 5.38e-7), "winograd4": (9.63e-6, 6.47e-7)},
     ("resblock", "adam"): {"auto": (3.61e-6, 2.92e-7), "im2col": (3.61e-6, 1.08e-6), "direct": (3.61e-6, 2.92e-7),
-                           "winograd": (3.61e-6, 5.71e-7)},
+                           "winograd": (3.61e-6, 5.71e-7), "winograd4": (3.61e-6, 6.53e-7)},
 }
 
 

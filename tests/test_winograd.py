@@ -133,7 +133,8 @@ def test_auto_rule_picks_winograd_only_where_it_measured_faster(monkeypatch):
         with mdl.using_config(conv_algorithm="auto", cpu_kernels=cpu):
             return choose_algorithm(x, np.zeros((o, c, kernel, kernel), np.float32), stride, (1, 1), (1, 1), 1)
     wide = kernels.WINOGRAD_MIN_CHANNELS
-    assert pick(wide, wide) == "winograd"
+    assert pick(wide, wide, h=4) == "winograd"              # F(2x2): below F(4x4)'s output size
+    assert pick(wide, wide) == "winograd4"                  # F(4x4) from WINOGRAD4_MIN_OUTPUT (test_winograd4.py)
     assert pick(3, wide) == "im2col"                       # thin first layers stay on im2col
     assert pick(8, 8, h=32) == "direct"                    # few channels: the direct kernels
     assert pick(wide, wide, kernel=5) == "im2col"
@@ -141,6 +142,7 @@ def test_auto_rule_picks_winograd_only_where_it_measured_faster(monkeypatch):
     assert pick(wide, wide, cpu="numpy") == "im2col"       # the Numba transforms are what made it faster
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     assert pick(wide, wide) == "im2col" or winograd.blas_single_threaded()   # two BLAS threads: im2col
+    assert pick(wide, wide, h=4) == "im2col" or winograd.blas_single_threaded()
 
 
 def test_bad_arguments_raise_one_line_errors(rng):

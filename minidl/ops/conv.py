@@ -37,12 +37,13 @@ matrix: there the GEMMs would be thin and memory-bound, and
 direct path the kernels also add the bias and sum its gradient inside their
 own passes (``minidl.config.fuse_conv_bias``, default on).
 
-With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd F(2x2, 3x3)
-(``kernels.conv2d_winograd_forward``/``_backward``: 2.25x fewer multiply-adds,
-in 16 batched GEMMs between Numba tile transforms). Its output, and dx, keep x's
+With one BLAS thread, 3x3 stride-1 layers with many channels go through Winograd
+(``kernels.conv2d_winograd_forward``/``_backward``): F(4x4, 3x3) where the outputs are
+at least 8x8 (4x fewer multiply-adds than im2col, in 36 batched GEMMs between Numba tile
+transforms), F(2x2, 3x3) on smaller wide layers (2.25x fewer, 16 GEMMs). Its output, and dx, keep x's
 layout: a channels-last x (under ``config.channels_last``) gives channels-last y. :func:`choose_algorithm`
-is the one rule that picks among the three; ``"winograd"`` forces Winograd
-where it applies. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
+is the one rule that picks among the three; ``"winograd"`` and ``"winograd4"`` force F(2x2, 3x3)
+or F(4x4, 3x3) where they apply. The higher-order ops (``Conv2dInputGrad``/``Conv2dWeightGrad``,
 used under ``create_graph``) compute their own products with im2col.
 """
 from __future__ import annotations
@@ -116,37 +117,40 @@ def _im2col_budget_bytes(x):
 
 
 def choose_algorithm(x, w, stride, padding, dilation, groups):
-    """The path of this convolution: ``"direct"``, ``"winograd"`` or ``"im2col"`` -- the one algorithm rule.
+    """The path of this convolution: ``"direct"``, ``"winograd"``, ``"winograd4"`` or ``"im2col"`` -- the one rule.
 
     ``minidl.config.conv_algorithm`` (``MINIDL_CONV_ALGORITHM``):
 
     - ``"im2col"``: always im2col + GEMM.
     - ``"direct"``: the direct kernels for stride-1 layers, im2col otherwise.
     - ``"winograd"``: Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1, ungrouped layers
-      (``kernels.winograd_applicable``), im2col otherwise.
+      (``kernels.winograd_applicable``), im2col otherwise; ``"winograd4"``: F(4x4, 3x3) likewise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
-      (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
-      faster than im2col (``kernels.winograd_suited``: NumPy arrays, one BLAS thread, at least
-      ``kernels.WINOGRAD_MIN_CHANNELS`` channels in and out); everything else, and every CuPy
-      array, im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``,
-      im2col measured faster than Winograd on these layers, so ``auto`` keeps im2col there.
+      (``kernels.direct_conv_suited``); then, with one BLAS thread, the 3x3 stride-1 layers where
+      Winograd measured faster than im2col (``kernels.winograd_suited``, NumPy arrays: F(4x4, 3x3)
+      with at least ``kernels.WINOGRAD4_MIN_CHANNELS`` channels in and out and outputs of at least
+      ``kernels.WINOGRAD4_MIN_OUTPUT`` on a side, else F(2x2, 3x3) with at least
+      ``kernels.WINOGRAD_MIN_CHANNELS`` channels); everything else, and every CuPy array,
+      im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``, im2col
+      measured faster than either Winograd on these layers, so ``auto`` keeps im2col there.
 
     Under ``config.intra_op_parallel`` with T > 1 threads, im2col layers split their batch into T
-    ranges of images and (forced) Winograd layers their 16 frequency GEMMs into T ranges, one thread
+    ranges of images and (forced) Winograd layers their 16 or 36 frequency GEMMs into T ranges, one thread
     each with one-thread BLAS (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
         return "im2col"
-    if algorithm == "winograd":
-        return "winograd" if kernels.winograd_applicable(x.shape, w.shape, stride, padding, dilation, groups) \
+    if algorithm in ("winograd", "winograd4"):
+        return algorithm if kernels.winograd_applicable(x.shape, w.shape, stride, padding, dilation, groups) \
             else "im2col"
     if tuple(stride) != (1, 1):
         return "im2col"
     if algorithm == "direct" or kernels.direct_conv_suited(x, w.shape, stride, padding, dilation, groups):
         return "direct"
-    if kernels.winograd_suited(x, w.shape, stride, padding, dilation, groups):
-        return "winograd"
+    tile = kernels.winograd_suited(x, w.shape, stride, padding, dilation, groups)
+    if tile:
+        return "winograd4" if tile == 4 else "winograd"
     return "im2col"
 
 
@@ -162,13 +166,14 @@ class Conv2d(Function):
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)
         self.direct = self.algorithm == "direct"
-        if self.algorithm == "winograd":
+        if self.algorithm in ("winograd", "winograd4"):
+            self.tile = 4 if self.algorithm == "winograd4" else 2
             # the output follows x's layout: channels-last x stays so under config.channels_last (CPU only)
             if kernels.is_channels_last(x) and (not config.channels_last or is_device_array(x)):
                 x = get_array_module(x).ascontiguousarray(x)
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             return kernels.conv2d_winograd_forward(x, w, padding, bias=b, budget_bytes=_im2col_budget_bytes(x),
-                                                   threads=_threads.intra_op_threads(x))
+                                                   threads=_threads.intra_op_threads(x), tile=self.tile)
         if self.direct:
             self.x, self.w, self.args = x, w, (padding, dilation, groups)
             self.fused_bias = config.fuse_conv_bias
@@ -271,12 +276,12 @@ class Conv2d(Function):
             xp.add(src, b.reshape(1, O, 1), out=y_out)
 
     def backward(self, g):
-        if self.algorithm == "winograd":
+        if self.algorithm in ("winograd", "winograd4"):
             need = self.needs_input_grad
             gb = kernels.channel_sum(g) if len(need) > 2 and need[2] else None
             gx, gw = kernels.conv2d_winograd_backward(g, self.x, self.w, self.args[0], need_input=need[0],
                                                       need_weight=need[1], budget_bytes=_im2col_budget_bytes(g),
-                                                      threads=_threads.intra_op_threads(g))
+                                                      threads=_threads.intra_op_threads(g), tile=self.tile)
             return gx, gw, gb
         if self.direct:
             need_b = len(self.needs_input_grad) > 2 and self.needs_input_grad[2]
