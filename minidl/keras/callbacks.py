@@ -14,11 +14,12 @@ import os
 
 from minidl.keras.progbar import Progbar
 from minidl.train import callbacks as _cb
+from minidl.train import tensorboard as _tb
 from minidl.train.history import History as _History
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
-           "LambdaCallback"]
+           "LambdaCallback", "TensorBoard"]
 
 
 class Callback(_cb.Callback):
@@ -179,6 +180,27 @@ class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
     """Stop training when the loss becomes NaN or infinite."""
 
 
+class TensorBoard(_tb.TensorBoard, Callback):
+    """Keras' TensorBoard(log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+    write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+    embeddings_metadata=None): the epoch (and every ``update_freq`` batches) losses and metrics
+    under Keras' tags in ``log_dir/train`` and ``log_dir/validation`` (needs ``tensorboardX``).
+    The model graph is not written (``write_graph`` is accepted and has no effect); images,
+    profiling and embeddings raise ``NotImplementedError``."""
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None):
+        for arg, value in (("write_images", write_images), ("write_steps_per_second", write_steps_per_second),
+                           ("profile_batch", profile_batch), ("embeddings_freq", embeddings_freq),
+                           ("embeddings_metadata", embeddings_metadata)):
+            if value:
+                raise NotImplementedError(f"TensorBoard: {arg}={value!r} is not supported by minidl.keras")
+        update_freq = 1 if update_freq == "batch" else update_freq
+        super().__init__(os.fspath(log_dir), histogram_freq=histogram_freq, update_freq=update_freq)
+        self.write_graph = bool(write_graph)
+
+
 class CSVLogger(_cb.CSVLogger, Callback):
     """Keras' CSVLogger(filename, separator=",", append=False): one row per epoch."""
 
@@ -235,16 +257,22 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
     """Keras' ModelCheckpoint(filepath, monitor="val_loss", verbose=0, save_best_only=False,
     save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None).
 
-    ``filepath`` may hold ``{epoch:02d}``/``{val_loss:.2f}`` fields; it must end in ``.keras``
-    (``model.save``) or, with ``save_weights_only``, in ``.weights.h5`` (``model.save_weights``).
-    When to save (``save_best_only``, ``mode``) is minidl's rule.
+    ``filepath`` may hold ``{epoch:02d}``/``{val_loss:.2f}`` fields (and ``{batch}`` when saving
+    every ``save_freq`` batches); it must end in ``.keras`` (``model.save``) or, with
+    ``save_weights_only``, in ``.weights.h5`` (``model.save_weights``). ``save_freq="epoch"``
+    saves at each epoch's end; an int saves after every that many training batches (counted
+    across epochs), with that batch's logs. When to save (``save_best_only``, ``mode``) is
+    minidl's rule.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         path = os.fspath(filepath)
-        if save_freq != "epoch":
-            raise NotImplementedError("ModelCheckpoint: only save_freq='epoch' is supported")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer "
+                             "values")
+        self.save_freq = save_freq
+        self._current_epoch, self._batches_seen, self._batch = 0, 0, None
         if save_weights_only and not path.endswith(".weights.h5"):
             raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                              f"provided must end in `.weights.h5` (Keras weights format). "
@@ -255,6 +283,30 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
         super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
                          save_weights_only=save_weights_only, verbose=verbose,
                          initial_value_threshold=initial_value_threshold)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_seen += 1
+        if self._batches_seen < self.save_freq:
+            return
+        self._batches_seen, self._batch = 0, batch
+        try:  # the epoch-end rules (best value, file name), with this batch's logs
+            _cb.ModelCheckpoint.on_epoch_end(self, self._current_epoch, logs)
+        finally:
+            self._batch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            super().on_epoch_end(epoch, logs)
+
+    def _file_path(self, epoch, logs):
+        if self._batch is not None and "batch" not in logs and "{batch" in self.path:
+            logs = dict(logs, batch=self._batch + 1)
+        return super()._file_path(epoch, logs)
 
     def _save(self, path, epoch, logs):
         if self.save_weights_only:

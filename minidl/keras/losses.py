@@ -8,12 +8,15 @@ with ``"sum_over_batch_size"``: the (weighted) sum divided by the number of
 values.
 
 Guard against the silent double softmax: :func:`check_outputs` (run by
-``fit``/``evaluate`` on the first batch) raises a ``ValueError`` naming
-``from_logits`` when a probability loss receives values outside [0, 1] or
+``fit``/``evaluate`` on the first batch) warns (``UserWarning`` naming
+``from_logits``) when a probability loss receives values outside [0, 1] or
 rows that do not sum to 1, or when ``from_logits=True`` receives rows that
-are already probability distributions.
+are already probability distributions; the loss is then computed as Keras
+computes it (Keras itself says nothing).
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -339,7 +342,7 @@ def _loss_label(loss) -> str:
 
 
 def check_outputs(loss, y_pred) -> None:
-    """Raise a ``ValueError`` naming ``from_logits`` when ``y_pred`` (NumPy, Keras layout) cannot be
+    """Warn (``UserWarning`` naming ``from_logits``) when ``y_pred`` (NumPy, Keras layout) cannot be
     what ``loss`` expects: probabilities for a probability loss, logits with ``from_logits=True``."""
     if not getattr(loss, "probabilistic", False):
         return
@@ -356,15 +359,16 @@ def check_outputs(loss, y_pred) -> None:
         if not in_unit or (not binary and not normalised):
             what = (f"values in [{lo:.4g}, {hi:.4g}]" if binary or not in_unit else
                     f"rows summing to {float(sums.min()):.4g}..{float(sums.max()):.4g}")
-            raise ValueError(
+            warnings.warn(
                 f"{name} (from_logits=False) expects probabilities, but the model's outputs are not: "
                 f"{what}. Give the last layer activation='{'sigmoid' if binary else 'softmax'}', or, "
-                f"if the model outputs logits, use keras.losses.{_class_of(loss)}(from_logits=True).")
+                f"if the model outputs logits, use keras.losses.{_class_of(loss)}(from_logits=True).",
+                UserWarning, stacklevel=3)
     elif normalised and in_unit and p.shape[-1] > 1:
-        raise ValueError(
+        warnings.warn(
             f"{name} was given from_logits=True, but the model's outputs are already probabilities "
             "(every row lies in [0, 1] and sums to 1): a softmax would be applied twice. Remove the "
-            "softmax from the last layer, or use from_logits=False.")
+            "softmax from the last layer, or use from_logits=False.", UserWarning, stacklevel=3)
 
 
 def _class_of(loss) -> str:

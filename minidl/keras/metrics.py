@@ -14,7 +14,8 @@ from minidl.keras._tensor import numpy_of
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
-           "MeanSquaredError", "MeanAbsoluteError", "CategoricalCrossentropy",
+           "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+           "MeanSquaredLogarithmicError", "RootMeanSquaredError", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "BinaryCrossentropy", "Precision", "Recall",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "get", "resolve"]
@@ -97,10 +98,36 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         from minidl.keras._naming import to_snake_case
         self.name = name or to_snake_case(type(self).__name__)
-        self.reset_state()
+        self.dtype = dtype or "float32"
+        self._variables = []
+        if type(self).__module__ == __name__:  # built-in metrics keep their state in attributes
+            self.reset_state()
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state variable (Keras' ``add_variable``): a :class:`~minidl.keras.Variable` of ``shape``
+        from ``initializer``, not trainable; :meth:`reset_state` puts it back to its initial values."""
+        from minidl.keras.layers.base import Variable
+        var = Variable(initializer, shape=shape, dtype=dtype or self.dtype, trainable=False,
+                       name=name or f"variable_{len(self._variables)}")
+        self._variables.append((var, initializer))
+        return var
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
+        """Keras 2's spelling of :meth:`add_variable`."""
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    @property
+    def variables(self) -> list:
+        """The state variables made by :meth:`add_variable`."""
+        return [var for var, _ in self._variables]
 
     def reset_state(self):
-        """Forget the accumulated values."""
+        """Forget the accumulated values (variables from :meth:`add_variable` go back to their
+        initial values)."""
+        from minidl.keras import initializers
+        for var, init in self._variables:
+            var.assign(initializers.get(init)(tuple(var.shape), dtype=var.dtype)
+                       if isinstance(init, str) or callable(init) else init)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch."""
@@ -191,6 +218,40 @@ class MeanAbsoluteError(_wrapper(_mae, "mean_absolute_error")):
     """Mean absolute error."""
 
 
+def _mape(y_true, y_pred):
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _match_rank(y_true, y_pred)
+    return 100.0 * np.mean(np.abs(y_true - y_pred) / np.maximum(np.abs(y_true), 1e-7), axis=-1)
+
+
+def _msle(y_true, y_pred):
+    y_true, y_pred = _np(y_true), _np(y_pred)
+    y_true = _match_rank(y_true, y_pred)
+    return np.mean((np.log(np.maximum(y_pred, 1e-7) + 1) - np.log(np.maximum(y_true, 1e-7) + 1)) ** 2, axis=-1)
+
+
+class MeanAbsolutePercentageError(_wrapper(_mape, "mean_absolute_percentage_error")):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7))`` over the last axis, averaged."""
+
+
+class MeanSquaredLogarithmicError(_wrapper(_msle, "mean_squared_logarithmic_error")):
+    """Mean of ``(log(1 + y_pred) - log(1 + y_true)) ** 2`` (values clipped at 1e-7)."""
+
+
+class RootMeanSquaredError(Mean):
+    """``sqrt`` of the (weighted) mean squared error over all entries."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _np(y_true), _np(y_pred)
+        super().update_state((y_pred - _match_rank(y_true, y_pred)) ** 2, sample_weight)
+
+    def result(self):
+        return float(np.sqrt(super().result()))
+
+
 def _loss_metric(loss_fn_name, default_name):
     def fn(y_true, y_pred, **kwargs):
         from minidl.keras import losses
@@ -251,6 +312,9 @@ _BY_NAME = {
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError, "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "root_mean_squared_error": RootMeanSquaredError,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_crossentropy": BinaryCrossentropy, "precision": Precision, "recall": Recall,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.keras._plot import model_to_dot, plot_model
 from minidl.keras.datasets._cache import get_file
 from minidl.keras.progbar import Progbar
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "PyDataset", "Sequence", "Progbar",
-           "get_file", "split_dataset"]
+           "get_file", "split_dataset", "pad_sequences", "plot_model", "model_to_dot"]
 
 
 def to_categorical(x, num_classes=None):
@@ -97,3 +98,48 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     a = tuple(np.asarray(arr)[order[:left]] for arr in arrays)
     b = tuple(np.asarray(arr)[order[left:]] for arr in arrays)
     return (a if isinstance(dataset, tuple) else a[0]), (b if isinstance(dataset, tuple) else b[0])
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """Keras' ``pad_sequences``: a list of ``num_samples`` sequences (lists of ints, or of equally
+    shaped items) as one NumPy array (num_samples, maxlen, *item_shape) filled with ``value``.
+    ``maxlen`` defaults to the longest sequence; longer ones lose their start (``truncating="pre"``)
+    or end (``"post"``); shorter ones are padded before (``padding="pre"``) or after (``"post"``).
+
+    >>> pad_sequences([[1], [2, 3, 4]], padding="post").tolist()
+    [[1, 0, 0], [2, 3, 4]]
+    """
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("`sequences` must be iterable.")
+    lengths, item_shape = [], None
+    for seq in sequences:
+        try:
+            lengths.append(len(seq))
+        except TypeError:
+            raise ValueError(f"`sequences` must be a list of iterables. Found non-iterable: {seq}") from None
+        if item_shape is None and len(seq):
+            item_shape = np.asarray(seq).shape[1:]
+    item_shape = item_shape or ()
+    if maxlen is None:
+        maxlen = max(lengths) if lengths else 0
+    text_dtype = np.issubdtype(dtype, np.str_) or np.issubdtype(dtype, np.bytes_)
+    if isinstance(value, str) and dtype is not object and not text_dtype:
+        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
+                         "You should set `dtype=object` for variable length strings.")
+    if truncating not in ("pre", "post"):
+        raise ValueError(f'Truncating type "{truncating}" not understood')
+    if padding not in ("pre", "post"):
+        raise ValueError(f'Padding type "{padding}" not understood')
+    out = np.full((len(sequences), maxlen) + tuple(item_shape), value, dtype=dtype)
+    for i, seq in enumerate(sequences):
+        if not len(seq) or not maxlen:
+            continue
+        kept = np.asarray(seq[-maxlen:] if truncating == "pre" else seq[:maxlen], dtype=dtype)
+        if kept.shape[1:] != tuple(item_shape):
+            raise ValueError(f"Shape of sample {kept.shape[1:]} of sequence at position {i} is different "
+                             f"from expected shape {tuple(item_shape)}")
+        if padding == "post":
+            out[i, :len(kept)] = kept
+        else:
+            out[i, maxlen - len(kept):] = kept
+    return out

@@ -1,5 +1,6 @@
 """``keras.layers``: the layers of the Keras facade (``from minidl.keras import layers``)."""
 from minidl.keras.layers.base import Input, InputLayer, KerasTensor, Layer, Variable
+from minidl.keras.layers.bidirectional import Bidirectional
 from minidl.keras.layers.conv import (
                                       AveragePooling2D,
                                       Conv2D,
@@ -8,6 +9,7 @@ from minidl.keras.layers.conv import (
                                       MaxPooling2D,
                                       ZeroPadding2D,
 )
+from minidl.keras.layers.conv_more import Conv1D, Conv2DTranspose, UpSampling2D
 from minidl.keras.layers.core import (
                                       Activation,
                                       Dense,
@@ -41,14 +43,20 @@ from minidl.keras.layers.merging import (
 from minidl.keras.layers.normalization import BatchNormalization
 from minidl.keras.layers.preprocessing import Normalization, RandomFlip
 from minidl.keras.layers.recurrent import GRU, LSTM, SimpleRNN
+from minidl.keras.layers.reshaping import RepeatVector
+from minidl.keras.layers.sequence_more import AveragePooling1D, LayerNormalization, MaxPooling1D
 
 # Keras' aliases
 Convolution2D = Conv2D
+Convolution1D = Conv1D
+Convolution2DTranspose = Conv2DTranspose
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 GlobalAvgPool1D = GlobalAveragePooling1D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
 __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "Activation", "Dropout",
@@ -59,4 +67,6 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply",
            "average", "maximum", "minimum", "concatenate", "Embedding", "GlobalAveragePooling1D",
            "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D", "SimpleRNN", "LSTM", "GRU",
-           "Masking"]
+           "Masking", "Bidirectional", "Conv1D", "Convolution1D", "Conv2DTranspose", "Convolution2DTranspose",
+           "UpSampling2D", "RepeatVector", "LayerNormalization", "MaxPooling1D", "MaxPool1D", "AveragePooling1D",
+           "AvgPool1D"]

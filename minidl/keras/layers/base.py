@@ -17,8 +17,9 @@ import numpy as np
 from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
-from minidl.keras._tensor import as_tensor, numpy_of, permute, to_external, to_internal
-from minidl.keras.layers._mask import MaskingMixin, as_mask
+from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
+from minidl.keras.layers._mask import MaskingMixin
+from minidl.keras.layers._symbolic import _TRAINING, CallMixin, KerasTensor, Positional, training_context  # noqa: F401,E501
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
@@ -200,65 +201,11 @@ def _to_backend_like(arr, like):
     return backend.to_device(arr, backend.device_of(like))
 
 
-class KerasTensor:
-    """A symbolic tensor: the output of :func:`Input` or of a layer called on one.
-
-    Attributes: ``shape`` (Keras' layout, ``None`` batch), ``dtype``, ``name``;
-    ``_layer`` and ``_parents`` link it into the graph a functional
-    :class:`~minidl.keras.Model` runs.
-    """
-
-    def __init__(self, shape, dtype="float32", layer=None, parents=(), name=None, call_kwargs=None):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self._layer = layer
-        self._parents = tuple(parents)
-        self._call_kwargs = dict(call_kwargs or {})
-        self.name = name or (layer.name if layer is not None else "keras_tensor")
-
-    @property
-    def ndim(self) -> int:
-        """Rank including the batch dimension."""
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-
-def _contains_symbolic(x) -> bool:
-    if isinstance(x, KerasTensor):
-        return True
-    return isinstance(x, (list, tuple)) and any(isinstance(v, KerasTensor) for v in x)
-
-
-def _shape_of_input(x):
-    if isinstance(x, (list, tuple)):
-        return [tuple(v.shape) for v in x]
-    return tuple(x.shape)
-
-
-_TRAINING = [False]  # the training flag of the running model call, for layers called inside it
-
-
-class training_context:
-    """Sets the training flag that nested layer calls without ``training=`` use."""
-
-    def __init__(self, training):
-        self.training = bool(training)
-
-    def __enter__(self):
-        self.previous = _TRAINING[0]
-        _TRAINING[0] = self.training
-
-    def __exit__(self, *exc):
-        _TRAINING[0] = self.previous
-
-
 _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "name",
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(MaskingMixin, Module):
+class Layer(MaskingMixin, CallMixin, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -280,6 +227,8 @@ class Layer(MaskingMixin, Module):
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.built = False
         self._trainable = bool(trainable)
+        if isinstance(dtype, dict):  # a Keras DTypePolicy config (from get_config / a saved file)
+            dtype = dtype.get("config", {}).get("name")
         self.dtype = dtype or "float32"
         self._weight_specs = []
         self._regularized = []
@@ -461,7 +410,8 @@ class Layer(MaskingMixin, Module):
     def _forward_user(self, x, training, mask=None):
         if type(self).call is Layer.call:
             raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
-        ext = [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
+        ext = type(x)(to_external(v) for v in x) if isinstance(x, Positional) else \
+            [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
         with training_context(training):
             out = self._call_user(ext, training, mask)
         return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
@@ -478,6 +428,8 @@ class Layer(MaskingMixin, Module):
         kwargs = {"training": training} if "training" in params else {}
         if "mask" in params:
             kwargs["mask"] = mask
+        if isinstance(inputs, Positional):  # `layer(a, b)`: `call(self, a, b)`
+            return self.call(*inputs, **kwargs)
         return self.call(inputs, **kwargs)
 
     def call(self, inputs, *args, **kwargs):
@@ -488,64 +440,12 @@ class Layer(MaskingMixin, Module):
         """minidl's entry point: ``_forward`` on an internal-layout Tensor."""
         return self._forward(x, training)
 
-    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
-        """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
-        the output carries its own), or record a graph node on ``keras.Input`` tensors."""
-        if _contains_symbolic(inputs):
-            return self._call_symbolic(inputs, **kwargs)
-        training = _TRAINING[0] if training is None else bool(training)
-        if isinstance(inputs, (list, tuple)):
-            tensors = [as_tensor(v) for v in inputs]
-            self._ensure_built([(None,) + tuple(t.shape[1:]) for t in tensors])
-            x = [to_internal(t) for t in tensors]
-            mask = [getattr(v, "_keras_mask", None) for v in inputs] if mask is None else mask
-        else:
-            t = as_tensor(inputs)
-            self._ensure_built((None,) + tuple(t.shape[1:]))
-            x = to_internal(t)
-            mask = getattr(inputs, "_keras_mask", None) if mask is None else mask
-        out, out_mask = self._call_masked(x, as_mask(mask), bool(training))
-        out = to_external(out)
-        if out_mask is not None and isinstance(out, Tensor):
-            out._keras_mask = out_mask
-        return out
-
-    def _call_symbolic(self, inputs, **kwargs):
-        parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        for p in parents:
-            if not isinstance(p, KerasTensor):
-                raise TypeError(f"Layer {self.name}: mixing symbolic (Input) and concrete inputs is "
-                                f"not supported, got {type(p).__name__}")
-        shape = _shape_of_input(inputs)
-        self._ensure_built(shape)
-        out_shape = self.compute_output_shape(shape)
-        out = KerasTensor(out_shape, layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
-        out._list_input = isinstance(inputs, (list, tuple))
-        self._symbolic_input, self._symbolic_output = inputs, out
-        return out
-
-    @property
-    def output(self):
-        """The symbolic output of the layer's last call on a symbolic input."""
-        out = getattr(self, "_symbolic_output", None)
-        if out is None:
-            raise AttributeError(f"Layer {self.name} has no defined output (it was never called on "
-                                 "a keras.Input)")
-        return out
-
-    @property
-    def input(self):
-        """The symbolic input of the layer's last call on a symbolic input."""
-        inp = getattr(self, "_symbolic_input", None)
-        if inp is None:
-            raise AttributeError(f"Layer {self.name} has no defined input (it was never called on "
-                                 "a keras.Input)")
-        return inp
-
     # ------------------------------------------------------------------- config
     def get_config(self) -> dict:
         """The constructor arguments (Keras' ``get_config``)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": str(self.dtype)},
+                            "registered_name": None}}  # Keras 3 writes the dtype policy
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = self._input_shape_arg
         return config

@@ -15,6 +15,7 @@ from minidl.keras._tensor import NCHW_TO_NHWC, NHWC_TO_NCHW, permute, to_interna
 from minidl.keras.layers.base import Layer, standardize_shape
 from minidl.ops import math as _math
 from minidl.ops import shape as _shape
+from minidl.ops.elementwise import where as _where
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Rescaling", "ReLU", "LeakyReLU",
            "Softmax", "Identity"]
@@ -257,16 +258,48 @@ class LeakyReLU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over ``axis`` (default -1: the channels)."""
+    """Softmax over ``axis`` (default -1: the channels; a tuple: over those axes together).
 
-    supports_masking = True  # the mask passes through unchanged, as in Keras
+    ``Softmax()(x, mask=m)`` (``m`` broadcastable to ``x`` from the right, e.g. (batch, 1, keys)
+    on attention scores (batch, queries, keys); True, or > 0.5 for a float mask, keeps an entry)
+    puts -1e9 at the masked entries before the softmax and zeros there after it, as Keras does;
+    a mask that does not broadcast raises ``ValueError``. The mask passes on unchanged.
+    """
+
+    supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
 
     def _forward(self, x, training=False):
+        if isinstance(self.axis, (list, tuple)):
+            return self._forward_masked(x, None, training)
         return _activations.softmax(x, axis=to_internal_axis(self.axis, x.ndim))
+
+    def __call__(self, inputs, *args, mask=None, **kwargs):
+        if mask is not None and not hasattr(mask, "_layer"):  # a concrete float mask keeps entries > 0.5
+            arr = np.asarray(mask.numpy() if hasattr(mask, "numpy") else mask)
+            if arr.dtype != np.bool_:
+                mask = arr > 0.5
+        return super().__call__(inputs, *args, mask=mask, **kwargs)
+
+    def _forward_masked(self, x, mask, training=False):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        xe = permute(x, NCHW_TO_NHWC) if x.ndim == 4 else x
+        if mask is not None:
+            if mask.ndim > xe.ndim or any(m != 1 and m != i for m, i in zip(mask.shape[::-1], xe.shape[::-1])):
+                raise ValueError("The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or "
+                                 "match the corresponding input dimension. Received: "
+                                 f"inputs.shape={tuple(xe.shape)}, mask.shape={tuple(mask.shape)}")
+            xe = _where(mask, xe, -1e9)
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else (self.axis,)
+        out = (xe - xe.logsumexp(dim=tuple(a % xe.ndim for a in axes), keepdim=True)).exp() if len(axes) > 1 \
+            else _activations.softmax(xe, axis=axes[0])
+        if mask is not None:  # zeros where masked, even when a whole row is masked
+            out = _where(mask, out, 0.0)
+        return permute(out, NHWC_TO_NCHW) if x.ndim == 4 else out
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)

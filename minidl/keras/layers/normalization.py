@@ -15,19 +15,25 @@ import numpy as np
 import minidl.nn.functional as F
 from minidl import kernels
 from minidl.backend import get_array_module
+from minidl.keras._tensor import to_external, to_internal
+from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import Layer
 
 __all__ = ["BatchNormalization"]
 
 
 class BatchNormalization(Layer):
-    """Per-channel normalisation of the last axis (``axis=-1``) of 2-D or 4-D inputs.
+    """Per-channel normalisation of the last axis (``axis=-1``) of inputs of any rank >= 2.
 
     Weights (Keras' order): ``gamma``, ``beta`` (trainable), ``moving_mean``,
-    ``moving_variance`` (not trainable).
+    ``moving_variance`` (not trainable). A mask (batch, ...) of one dimension less than the
+    inputs (e.g. (batch, steps) on (batch, steps, channels), from ``Embedding(mask_zero=True)``
+    or ``mask=``) keeps the masked entries out of the batch statistics in training, as Keras
+    does (``mean = sum(mask * x) / (sum(mask) + 1e-7)``, the variance likewise); the output at
+    every position is normalised with them, and the mask passes on unchanged.
     """
 
-    supports_masking = True  # the mask passes through unchanged, as in Keras
+    supports_masking = True
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
@@ -51,9 +57,9 @@ class BatchNormalization(Layer):
         if not isinstance(self.axis, int) or self.axis not in (-1, rank - 1):
             raise NotImplementedError(f"BatchNormalization {self.name}: only the channel axis "
                                       f"(axis=-1) is supported, got axis={self.axis} for rank {rank}")
-        if rank not in (2, 4):
-            raise NotImplementedError(f"BatchNormalization {self.name}: inputs must be 2-D or 4-D, "
-                                      f"got shape {tuple(input_shape)}")
+        if rank < 2:
+            raise ValueError(f"BatchNormalization {self.name}: inputs must have a batch and a channel axis, "
+                             f"got shape {tuple(input_shape)}")
         c = input_shape[-1]
         beta_init, gamma_init, mean_init, var_init = self._initializers
         if self.scale:
@@ -75,6 +81,8 @@ class BatchNormalization(Layer):
         return input_shape
 
     def _forward(self, x, training=False):
+        if x.ndim not in (2, 4):
+            return self._forward_masked(x, None, training)
         gamma = self.gamma if self.scale else None
         beta = self.beta if self.center else None
         if not (training and self.trainable):
@@ -83,6 +91,37 @@ class BatchNormalization(Layer):
         out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=self.epsilon)
         self._update_moving(x.array)
         return out
+
+    def _forward_masked(self, x, mask, training=False):
+        """Channels-last normalisation in Tensor ops; in training the statistics skip masked entries."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if mask is not None and mask.ndim != x.ndim - 1:
+            raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
+                             f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(to_external(x).shape)}")
+        xe = to_external(x)
+        axes = tuple(range(xe.ndim - 1))
+        if training and self.trainable:
+            if mask is None:
+                mean = xe.mean(dim=axes)
+                var = ((xe - mean) ** 2).mean(dim=axes)
+            else:  # Keras' masked moments
+                weights = float_mask(mask, xe).expand(*xe.shape)
+                total = weights.sum(dim=axes) + 1e-7
+                mean = (xe * weights).sum(dim=axes) / total
+                var = (((xe - mean) * weights) ** 2).sum(dim=axes) / total
+            m = np.float32(self.momentum)
+            for buf, stat in ((self.moving_mean.array, mean.array), (self.moving_variance.array, var.array)):
+                buf *= m
+                buf += (1 - m) * stat.astype(buf.dtype, copy=False)
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        out = (xe - mean) / (var + self.epsilon).sqrt()
+        if self.scale:
+            out = out * self.gamma
+        if self.center:
+            out = out + self.beta
+        return to_internal(out)
 
     def _update_moving(self, data):
         """Keras' moving-average update with the biased batch statistics."""

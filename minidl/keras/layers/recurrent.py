@@ -30,6 +30,7 @@ class _RNN(Layer):
                  dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
         self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after", "use_cudnn") if k in kwargs}
+        self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
@@ -48,6 +49,7 @@ class _RNN(Layer):
         self.dropout = float(dropout)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.seed = seed
 
     def _bias_shape(self):
         return (self._gates * self.units,)
@@ -109,6 +111,9 @@ class _RNN(Layer):
             else:  # masked step: the state (and with it the output) carries over
                 k = keep[:, t]
                 state = [k * new + (1 - k) * old for new, old in zip(new_state, state)]
+                if self.zero_output_for_mask:  # Keras' option (Bidirectional's sequences): zeros there
+                    outputs.append(k * state[0])
+                    continue
             outputs.append(state[0])
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
@@ -131,16 +136,70 @@ class _RNN(Layer):
             return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training))
         return super().__call__(inputs, *args, **kwargs)
 
+    def _keras_save_children(self):
+        """Keras 3 keeps an RNN layer's weights in its ``cell``: files hold them under
+        ``<layer>/cell/vars`` (the layer's own ``vars`` stay empty)."""
+        return [("cell", _CellWeights(self))]
+
     def get_config(self):
         return dict(super().get_config(), units=self.units,
                     activation=_activations.serialize(self.activation),
                     recurrent_activation=_activations.serialize(self.recurrent_activation),
-                    use_bias=self.use_bias, dropout=self.dropout, return_sequences=self.return_sequences,
-                    return_state=self.return_state, go_backwards=self.go_backwards, **self._extra)
+                    use_bias=self.use_bias, kernel_initializer=_serialize_init(self.kernel_initializer),
+                    recurrent_initializer=_serialize_init(self.recurrent_initializer),
+                    bias_initializer=_serialize_init(self.bias_initializer),
+                    kernel_regularizer=_serialize_reg(self.kernel_regularizer),
+                    recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
+                    bias_regularizer=_serialize_reg(self.bias_regularizer), dropout=self.dropout,
+                    recurrent_dropout=0.0, return_sequences=self.return_sequences,
+                    return_state=self.return_state, go_backwards=self.go_backwards, stateful=False,
+                    unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
+
+
+def _serialize_init(init):
+    """A name stays a name; an initializer object becomes Keras' ``{"class_name", "config"}``."""
+    if init is None or isinstance(init, str):
+        return init
+    from minidl.keras import initializers
+    return initializers.serialize(init) if isinstance(init, initializers.Initializer) else init
+
+
+def _serialize_reg(reg):
+    if reg is None or isinstance(reg, str):
+        return reg
+    from minidl.keras import regularizers
+    return regularizers.serialize(reg)
+
+
+class _CellWeights:
+    """The ``cell`` of a Keras RNN layer as weight files see it: ``<class>_cell`` holding the
+    layer's kernel, recurrent_kernel and bias."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.name = f"{type(layer).__name__.lower().replace('simplernn', 'simple_rnn')}_cell"
+
+    @property
+    def weights(self):
+        """The layer's weights (Keras' order)."""
+        return self.layer.weights
+
+    def get_weights(self):
+        """NumPy copies in Keras' layout."""
+        return self.layer.get_weights()
+
+    def set_weights(self, weights):
+        """Assign from NumPy arrays in Keras' layout."""
+        self.layer.set_weights(weights)
 
 
 class SimpleRNN(_RNN):
     """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``."""
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("recurrent_activation")  # Keras' SimpleRNN has none
+        return config
 
     def _step(self, z, state):
         z = z + minidl.matmul(state[0], self.recurrent_kernel)

@@ -178,12 +178,12 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
     if is_array(x) or is_structure(x):
         return ArrayData(to_arrays(x), to_arrays(y), to_arrays(sample_weight),
                          32 if batch_size is None else batch_size, shuffle, steps)
-    if y is not None:
-        raise ValueError(f"`y` argument is not supported when using a dataset or generator as {what}; "
-                         "the batches must hold (x, y)")
-    if batch_size is not None and not isinstance(x, (list, tuple)):
-        raise ValueError("The `batch_size` argument must not be specified for the given input type "
-                         "(a dataset or generator yields batches)")
+    kind = "PyDataset" if hasattr(x, "__getitem__") and hasattr(x, "on_epoch_end") else \
+        "torch DataLoader" if type(x).__name__ == "DataLoader" else "generator"
+    for arg, value, holds in (("y", y, "the targets"), ("sample_weight", sample_weight, "the sample weights")):
+        if value is not None:  # Keras' message; (batch_size is ignored for batched data, as in Keras)
+            raise ValueError(f"When providing `x` as a {kind}, `{arg}` should not be passed. Instead, {holds} "
+                             f"should be included as part of the {kind}.")
     if not hasattr(x, "__iter__") and not hasattr(x, "__getitem__"):
         raise ValueError(f"Unrecognized data type: {what}={x!r} (of type {type(x).__name__})")
     return IterableData(x, steps, shuffle)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
-from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, training_context
+from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional, training_context
 from minidl.keras.models.training import TrainingMixin
 
 __all__ = ["Model", "Functional"]
@@ -50,10 +50,57 @@ def _topological_nodes(outputs, inputs):
                              f"'{getattr(node._layer, 'name', '?')}'. The following previous layers "
                              f"were accessed without issue: {[n._layer.name for n in order]}")
         stack.append((node, True))
-        for parent in reversed(node._parents):
+        explicit = node._mask_parents
+        mask_parents = [] if explicit is None else explicit if isinstance(explicit, list) else [explicit]
+        for parent in reversed(list(node._parents) + [m for m in mask_parents if m is not None]):
             if id(parent) not in done:
                 stack.append((parent, False))
     return order
+
+
+def _layers_in_keras_order(inputs, outputs):
+    """The layers of a graph in Keras' order (its ``_map_graph_network``): deepest first, depth being
+    the longest path to an output; within one depth, in the order a depth-first walk from the
+    outputs (parents first) meets them. Inputs not connected to the outputs come last."""
+    def call_of(t):  # the tensor standing for the layer call that made ``t``
+        while t._mask_source is not None or getattr(t, "_output_index", None) is not None:
+            t = t._mask_source if t._mask_source is not None else t._parents[0]
+        return t
+
+    input_ids = {id(t) for t in inputs}
+    index, order, finished = {}, [], set()
+    for out in outputs:
+        stack = [(call_of(out), False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                finished.add(id(node))
+                order.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            index.setdefault(node._layer, len(index))
+            stack.append((node, True))
+            if id(node) not in input_ids:
+                for parent in reversed(node._parents):
+                    if id(call_of(parent)) not in finished:
+                        stack.append((call_of(parent), False))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(node._layer, 0))
+        layer_depth[node._layer] = node_depth[id(node)] = depth
+        if id(node) not in input_ids:
+            for parent in node._parents:
+                key = id(call_of(parent))
+                node_depth[key] = max(depth + 1, node_depth.get(key, 0))
+    for t in inputs:
+        if t._layer not in layer_depth:
+            layer_depth[t._layer], index[t._layer] = 0, -1
+    by_depth = {}
+    for layer, depth in layer_depth.items():
+        by_depth.setdefault(depth, []).append(layer)
+    return [layer for depth in sorted(by_depth, reverse=True)
+            for layer in sorted(by_depth[depth], key=lambda item: index[item])]
 
 
 class Model(TrainingMixin, Layer):
@@ -102,8 +149,8 @@ class Model(TrainingMixin, Layer):
         nodes = _topological_nodes(outs, ins)
         self._graph = (ins, outs, nodes, list_in or self._input_keys is not None,
                        list_out or self._output_keys is not None)
-        layers = [t._layer for t in ins]
-        for node in nodes:
+        layers = _layers_in_keras_order(ins, outs)
+        for node in nodes:  # (all are reached from the outputs; kept for safety)
             if node._layer not in layers:
                 layers.append(node._layer)
         self._layers = layers
@@ -231,13 +278,24 @@ class Model(TrainingMixin, Layer):
         masks = {id(t): m for t, m in zip(ins, in_masks)}
         with training_context(training):
             for node in nodes:
+                if node._mask_source is not None:  # a symbolic mask: the mask its tensor carries
+                    values[id(node)], masks[id(node)] = masks[id(node._mask_source)], None
+                    continue
                 index = getattr(node, "_output_index", None)
                 if index is not None:  # one output of a nested multi-output model's call
                     call = node._parents[0]
-                    values[id(node)], masks[id(node)] = values[id(call)][index], masks[id(call)][index]
+                    call_masks = masks[id(call)]
+                    values[id(node)] = values[id(call)][index]
+                    masks[id(node)] = call_masks[index] if isinstance(call_masks, (list, tuple)) else None
                     continue
                 args = [values[id(p)] for p in node._parents]
                 arg_masks = [masks[id(p)] for p in node._parents]
+                if node._mask_parents is not None:  # an explicit `mask=` tensor (or list of them)
+                    explicit = node._mask_parents
+                    arg_masks = [None if m is None else values[id(m)]
+                                 for m in (explicit if isinstance(explicit, list) else [explicit])]
+                if getattr(node, "_spread", False):  # several positional arguments
+                    args = Positional(args)
                 values[id(node)], masks[id(node)] = node._layer._call_masked(
                     args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
                     training)

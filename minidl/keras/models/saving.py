@@ -78,6 +78,12 @@ def _write_layer_weights(group, layer):
             _write_layer_weights(sub.create_group(key), child)
         group.create_group("vars").attrs["name"] = layer.name
         return
+    children = layer._keras_save_children() if hasattr(layer, "_keras_save_children") else None
+    if children:  # Keras nests these weights (an RNN's cell, Bidirectional's two layers)
+        group.create_group("vars").attrs["name"] = layer.name
+        for key, child in children:
+            _write_layer_weights(group.create_group(key), child)
+        return
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = layer.name
     for i, value in enumerate(layer.get_weights()):
@@ -134,7 +140,12 @@ def _assign_layer(layer, group, skip_mismatch, where):
         sub = group["layers"] if group is not None and "layers" in group else None
         _assign_layers(layer.layers, sub, skip_mismatch, f"{where}/{layer.name}")
         return
-    values = _read_vars(group)
+    children = layer._keras_save_children() if hasattr(layer, "_keras_save_children") else None
+    if children and group is not None and all(key in group for key, _ in children):
+        for key, child in children:
+            _assign_layer(child, group[key], skip_mismatch, f"{where}/{layer.name}")
+        return
+    values = _read_vars(group)  # (older minidl files kept an RNN's weights in its own vars)
     expected = [tuple(v.shape) for v in layer.weights]
     got = [tuple(v.shape) for v in values]
     if expected != got:
@@ -160,7 +171,7 @@ def _assign_layers(layers, group, skip_mismatch, where):
         return
     # different names (e.g. dense_3 vs dense): match the layers that hold weights in order
     with_weights = [layer for layer in layers if layer.weights]
-    saved = [name for name in names if _read_vars(group[name]) or "layers" in group[name]]
+    saved = [name for name in names if _read_vars(group[name]) or len(group[name]) > 1]
     if len(saved) != len(with_weights):
         raise ValueError(f"{where}: the file has weights for {len(saved)} layer(s) {saved}, the "
                          f"model has {len(with_weights)} layer(s) with weights "
@@ -272,7 +283,8 @@ def model_config(model, compile_config=True) -> dict:
         ins, outs, nodes, _, _ = model._graph
         node_index, counts = {}, {}
         for node in nodes:
-            if getattr(node, "_output_index", None) is not None:  # an output of a nested model's call
+            if getattr(node, "_output_index", None) is not None or node._mask_source is not None:
+                # an output of a nested model's call, or a symbolic mask (rebuilt by the layers on load)
                 node_index[id(node)] = node_index[id(node._parents[0])]
                 continue
             node_index[id(node)] = counts.get(id(node._layer), 0)
@@ -283,12 +295,14 @@ def model_config(model, compile_config=True) -> dict:
             entry["name"] = layer.name
             entry["inbound_nodes"] = []
             for node in nodes:
-                if node._layer is not layer or getattr(node, "_output_index", None) is not None:
+                if node._layer is not layer or getattr(node, "_output_index", None) is not None \
+                        or node._mask_source is not None:
                     continue
                 args = [{"class_name": "__keras_tensor__",
-                         "config": {"shape": _json_value(p.shape), "dtype": "float32",
+                         "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
                                     "keras_history": _history(p, node_index)}} for p in node._parents]
-                entry["inbound_nodes"].append({"args": [args] if node._list_input else args,
+                spread = getattr(node, "_spread", False)  # layer(a, b): the tensors as separate args
+                entry["inbound_nodes"].append({"args": [args] if node._list_input and not spread else args,
                                                "kwargs": {}})
             entries.append(entry)
         config["layers"] = entries
@@ -364,8 +378,11 @@ def _layer_from_entry(entry, custom_objects):
     cls = (custom_objects or {}).get(name) or getattr(layers_module, name, None)
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r} in the saved config; pass it in custom_objects")
-    layer = cls(**_clean_kwargs(cls, entry.get("config", {})))
-    return layer
+    config = _clean_kwargs(cls, entry.get("config", {}))
+    if "from_config" in cls.__dict__:  # nested layer configs (Bidirectional's)
+        return cls.from_config(config, custom_objects) if "custom_objects" in \
+            inspect.signature(cls.from_config).parameters else cls.from_config(config)
+    return cls(**config)
 
 
 def _pick(outputs_of, history):
@@ -377,6 +394,16 @@ def _pick(outputs_of, history):
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
     return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+
+
+def _check_no_op_inputs(entry, mask_ops):
+    """Raise when a layer's inputs (not its ``mask=``) come from a Keras op node minidl skipped."""
+    refs = json.dumps([node["args"] for node in entry.get("inbound_nodes", [])])
+    for name in mask_ops:
+        if f'"keras_history": ["{name}",' in refs:
+            raise NotImplementedError(f"Layer '{entry.get('name')}' of the saved model takes the output of the "
+                                      f"Keras op '{name}' as an input; minidl.keras rebuilds op nodes only "
+                                      "where they compute masks")
 
 
 def model_from_config(config, custom_objects=None):
@@ -398,14 +425,21 @@ def model_from_config(config, custom_objects=None):
         return model
     if class_name not in ("Functional", "Model"):
         raise ValueError(f"Unknown model class {class_name!r}")
-    created, outputs_of = {}, {}
+    created, outputs_of, mask_ops = {}, {}, set()
     for entry in cfg["layers"]:
         if entry["class_name"] == "InputLayer":
             c = entry["config"]
             shape = c.get("batch_shape") or c.get("batch_input_shape")
             created[entry["name"]] = None
-            outputs_of[(entry["name"], 0)] = Input(batch_shape=tuple(shape), name=entry["name"])
+            dtype = c.get("dtype") if isinstance(c.get("dtype"), str) else None
+            outputs_of[(entry["name"], 0)] = Input(batch_shape=tuple(shape), name=entry["name"], dtype=dtype)
             continue
+        if str(entry.get("module", "")).startswith("keras.src.ops"):
+            # Keras 3 records the ops that compute a mask (NotEqual for Embedding(mask_zero=True), ...)
+            # as graph nodes feeding the layers' `mask=`; minidl's layers pass masks on themselves
+            mask_ops.add(entry["name"])
+            continue
+        _check_no_op_inputs(entry, mask_ops)
         layer = _layer_from_entry(entry, custom_objects)
         created[entry["name"]] = layer
         for i, node in enumerate(entry.get("inbound_nodes", [])):
@@ -417,7 +451,9 @@ def model_from_config(config, custom_objects=None):
             is_list = len(args) == 1 and isinstance(args[0], list)
             refs = args[0] if is_list else args
             parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
-            outputs_of[(entry["name"], i)] = layer(parents if is_list else parents[0])
+            refs_are_tensors = len(parents) > 1 and not is_list  # several positional tensors: call(a, b)
+            outputs_of[(entry["name"], i)] = layer(*parents) if refs_are_tensors else \
+                layer(parents if is_list else parents[0])
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
         if isinstance(items, dict):
             return {k: _pick(outputs_of, v) for k, v in items.items()}

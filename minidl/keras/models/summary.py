@@ -111,7 +111,7 @@ def _params_text(layer):
 def _connections(layer, model):
     out = []
     for node in model._graph[2] if model._graph else []:
-        if node._layer is layer and getattr(node, "_output_index", None) is None:
+        if node._layer is layer and getattr(node, "_output_index", None) is None and node._mask_source is None:
             out += [f"{p._layer.name}[0][{getattr(p, '_output_index', None) or 0}]" for p in node._parents]
     return ", ".join(out) or "-"
 

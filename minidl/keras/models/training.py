@@ -80,8 +80,10 @@ class TrainingMixin:
         ``loss`` (name, Loss object or function ``fn(y_true, y_pred)``), ``metrics`` (names such
         as ``"accuracy"``, ``"mae"``, or Metric objects); ``weighted_metrics`` also use sample
         weights. A probability loss with ``from_logits=True`` after a softmax/sigmoid output
-        layer is refused here (the double-softmax guard)."""
+        layer gets a warning here (the double-softmax guard; Keras runs it silently)."""
         self.optimizer = _optimizers.get(optimizer)
+        if loss is None and getattr(self, "compiled", False):  # Keras keeps the compiled loss then
+            loss, loss_weights = self.loss, self.loss_weights if loss_weights is None else loss_weights
         self.loss = loss
         self.loss_weights = loss_weights
         keys, structured = self._compile_keys()
@@ -115,7 +117,7 @@ class TrainingMixin:
         return names
 
     def _assert_compiled(self):
-        if not self.compiled or not self._heads.has_loss:
+        if not self.compiled:
             raise RuntimeError("You must call `compile()` with a loss before training or evaluating "
                                "the model.")
 
@@ -152,11 +154,12 @@ class TrainingMixin:
         if loss is None or not getattr(loss, "probabilistic", False) or not loss.from_logits:
             return
         act = self._output_activation(layer)
-        if act is not None:
-            raise ValueError(f"The loss {loss.name} was given from_logits=True, but the output layer "
-                             f"'{layer.name}' already applies a {act}: the {act} would be applied "
-                             f"twice. Remove activation='{act}' from '{layer.name}' or use "
-                             "from_logits=False.")
+        if act is not None:  # a warning: Keras computes it all the same
+            import warnings
+            warnings.warn(f"The loss {loss.name} was given from_logits=True, but the output layer "
+                          f"'{layer.name}' already applies a {act}: the {act} would be applied "
+                          f"twice. Remove activation='{act}' from '{layer.name}' or use "
+                          "from_logits=False.", UserWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ pieces
     def _input_tensors(self, x):
@@ -193,9 +196,8 @@ class TrainingMixin:
                 return
             # built for another model, or layers were (un)frozen since: start a fresh state
             self.optimizer.iterations = 0
-        if not params:
-            raise ValueError("The model has no trainable weights; nothing to train")
-        self.optimizer.build(params)
+        if params:  # (with none, Keras' fit just reports the loss)
+            self.optimizer.build(params)
 
     def _first_batch_checks(self, ys, outs_np):
         heads = self._heads
@@ -224,7 +226,9 @@ class TrainingMixin:
         """``(total loss Tensor, [each output's unweighted loss or None])``."""
         loss, parts = self._heads.losses(ys, outs, sws, self._output_mask_list(len(outs)))
         penalty = self._penalty()
-        return (loss if penalty is None else loss + penalty), parts
+        if loss is None and penalty is None:  # compiled without a loss and no add_loss terms
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return (penalty if loss is None else loss if penalty is None else loss + penalty), parts
 
     def _update_metrics(self, tracker, ys, outs_np, sws, n, loss_value, parts):
         tracker.update_state(np.float64(loss_value), sample_weight=np.float64(n))
@@ -243,7 +247,7 @@ class TrainingMixin:
 
     # --------------------------------------------------------------- one batch
     def _train_batch(self, x, y, sw, tracker):
-        if y is None:
+        if y is None and self._heads.has_loss:
             raise ValueError("fit needs targets: pass y, or batches of (x, y)")
         ys, sws = self._targets(y, sw)
         self._ensure_ready(x, y)
@@ -251,9 +255,10 @@ class TrainingMixin:
         outs_np = [numpy_of(o.array) for o in outs]
         self._first_batch_checks(ys, outs_np)
         loss, parts = self._loss_value(ys, outs, sws)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
+        if self.optimizer.built:
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
         self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
     def _test_batch(self, x, y, sw, tracker):

@@ -1,0 +1,273 @@
+"""Calling a Keras layer: eagerly on arrays/Tensors, or symbolically on :class:`KerasTensor` s.
+
+A symbolic call records a graph node and returns a new :class:`KerasTensor`; as in Keras 3, that
+tensor carries its mask as a symbolic ``_keras_mask`` (a bool KerasTensor of the leading
+dimensions, None when the output has no mask), found by running the layer's ``compute_mask`` on
+a small stand-in batch. A symbolic ``mask=`` argument (another tensor's ``_keras_mask``) is a
+graph input of the node: the functional model feeds that mask to the layer when it runs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.keras._tensor import as_tensor, to_external, to_internal
+from minidl.keras.layers._mask import any_mask, as_mask
+from minidl.tensor import Tensor
+
+__all__ = ["KerasTensor", "CallMixin", "Positional", "training_context"]
+
+
+class Positional(list):
+    """Several positional tensor arguments of one layer call (``layer(targets, logits)``): the layer
+    gets them as separate arguments of ``call``, the graph as several inputs."""
+
+
+class KerasTensor:
+    """A symbolic tensor: the output of :func:`Input` or of a layer called on one.
+
+    Attributes: ``shape`` (Keras' layout, ``None`` batch), ``dtype``, ``name``;
+    ``_layer`` and ``_parents`` link it into the graph a functional
+    :class:`~minidl.keras.Model` runs.
+    """
+
+    def __init__(self, shape, dtype="float32", layer=None, parents=(), name=None, call_kwargs=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self._layer = layer
+        self._parents = tuple(parents)
+        self._call_kwargs = dict(call_kwargs or {})
+        self.name = name or (layer.name if layer is not None else "keras_tensor")
+        # `_keras_mask`, the symbolic mask (a bool KerasTensor), is set only on tensors that carry one
+        self._mask_source = None     # for a mask tensor: the tensor whose mask it is
+        self._mask_parents = None    # the explicit `mask=` tensors of the call that made it
+
+    @property
+    def ndim(self) -> int:
+        """Rank including the batch dimension."""
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse=False, ragged=False, name={self.name}>"
+
+
+def _contains_symbolic(x) -> bool:
+    if isinstance(x, KerasTensor):
+        return True
+    return isinstance(x, (list, tuple)) and any(isinstance(v, KerasTensor) for v in x)
+
+
+def _shape_of_input(x):
+    if isinstance(x, (list, tuple)):
+        return [tuple(v.shape) for v in x]
+    return tuple(x.shape)
+
+
+_TRAINING = [False]  # the training flag of the running model call, for layers called inside it
+
+
+class training_context:
+    """Sets the training flag that nested layer calls without ``training=`` use."""
+
+    def __init__(self, training):
+        self.training = bool(training)
+
+    def __enter__(self):
+        self.previous = _TRAINING[0]
+        _TRAINING[0] = self.training
+
+    def __exit__(self, *exc):
+        _TRAINING[0] = self.previous
+
+
+_STAND_IN = 2  # the size of unknown dimensions in the stand-in batch of a symbolic compute_mask
+
+
+def _stand_in(shape, dtype, unknown=_STAND_IN):
+    size = tuple(unknown if d is None else d for d in shape)
+    kind = np.dtype("bool" if dtype == "bool" else "int32" if "int" in str(dtype) else "float32")
+    return np.ones(size, dtype=kind)
+
+
+class CallMixin:
+    """``Layer.__call__``: run eagerly or record a symbolic graph node (with its symbolic mask)."""
+
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+        """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
+        the output carries its own), or record a graph node on ``keras.Input`` tensors."""
+        if args:  # several positional tensors: `call(self, a, b)`
+            inputs = Positional([inputs, *args])
+        if _contains_symbolic(inputs):
+            return self._call_symbolic(inputs, mask=mask, **kwargs)
+        training = _TRAINING[0] if training is None else bool(training)
+        if isinstance(inputs, (list, tuple)):
+            tensors = [as_tensor(v) for v in inputs]
+            self._ensure_built([tuple(t.shape) for t in tensors])  # Keras builds with the batch size
+            x = [to_internal(t) for t in tensors]
+            x = Positional(x) if isinstance(inputs, Positional) else x
+            mask = [getattr(v, "_keras_mask", None) for v in inputs] if mask is None else mask
+        else:
+            t = as_tensor(inputs)
+            self._ensure_built(tuple(t.shape))
+            x = to_internal(t)
+            mask = getattr(inputs, "_keras_mask", None) if mask is None else mask
+        out, out_mask = self._call_masked(x, as_mask(mask), bool(training))
+        if isinstance(out, (list, tuple)):  # several outputs (e.g. a split): one mask each
+            out = [to_external(o) for o in out]
+            masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(out)
+            for o, m in zip(out, masks):
+                if m is not None and isinstance(o, Tensor):
+                    o._keras_mask = m
+            return out
+        out = to_external(out)
+        if out_mask is not None and isinstance(out, Tensor):
+            out._keras_mask = out_mask
+        return out
+
+    def _call_symbolic(self, inputs, mask=None, **kwargs):
+        parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        for p in parents:
+            if not isinstance(p, KerasTensor):
+                raise TypeError(f"Layer {self.name}: mixing symbolic (Input) and concrete inputs is "
+                                f"not supported, got {type(p).__name__}")
+        shape = _shape_of_input(inputs)
+        self._ensure_built(shape)
+        if self._traces_call():
+            out_shape = self._traced_output_shape(inputs, mask)
+            self._output_shape = out_shape
+        else:
+            out_shape = self.compute_output_shape(shape)
+        if _is_shape_list(out_shape):  # several outputs: one call node, one tensor per output
+            return self._symbolic_outputs(inputs, parents, out_shape, kwargs)
+        out = KerasTensor(out_shape, layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
+        out._list_input = isinstance(inputs, (list, tuple))
+        out._spread = isinstance(inputs, Positional)
+        if mask is not None:  # an explicit symbolic mask: fed to the layer when the model runs
+            explicit = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+            if not all(m is None or isinstance(m, KerasTensor) for m in explicit):
+                raise TypeError(f"Layer {self.name}: in a functional model `mask` must be a symbolic tensor "
+                                f"(e.g. another output's `_keras_mask`), got {type(mask).__name__}")
+            out._mask_parents = explicit if isinstance(mask, (list, tuple)) else explicit[0]
+            in_masks = mask
+        else:
+            in_masks = [getattr(p, "_keras_mask", None) for p in parents] if out._list_input \
+                else getattr(parents[0], "_keras_mask", None)
+        out_mask = self._symbolic_mask(inputs, in_masks, out)
+        if out_mask is not None:
+            out._keras_mask = out_mask
+        self._symbolic_input, self._symbolic_output = inputs, out
+        return out
+
+    def _symbolic_mask(self, inputs, in_masks, out):
+        """The symbolic mask of ``out`` (None when it carries none), from ``compute_mask`` run on a
+        stand-in batch (unknown dimensions of size 2) to learn whether there is one and its rank."""
+        if not self.supports_masking:
+            self._output_mask(None, in_masks)  # Keras' warning when a mask is dropped here
+            return None
+        if not any_mask(in_masks) and not self._may_create_mask():
+            return None
+        listed = isinstance(inputs, (list, tuple))
+        stand_in = [as_tensor(_stand_in(p.shape, p.dtype)) for p in (inputs if listed else [inputs])]
+        masks = in_masks if isinstance(in_masks, (list, tuple)) else [in_masks]
+        stand_masks = [None if m is None else as_tensor(_stand_in(m.shape, "bool")) for m in masks]
+        try:
+            result = self.compute_mask(stand_in if listed else stand_in[0],
+                                       stand_masks if isinstance(in_masks, (list, tuple)) else stand_masks[0])
+        except Exception:  # a compute_mask that cannot run on stand-ins: assume the mask passes on
+            first = next((m for m in masks if m is not None), None)
+            result = None if first is None else as_tensor(_stand_in(first.shape, "bool"))
+        if result is None or isinstance(result, (list, tuple)):
+            return None
+        for stand, given in zip(stand_masks, masks):
+            if stand is not None and result is stand:  # passed on unchanged: the same tensor, as Keras
+                return given
+        rank = len(getattr(result, "shape", ()))
+        shape = tuple(out.shape[:rank]) if len(out.shape) >= rank else (None,) + tuple(result.shape[1:])
+        mask = KerasTensor(shape, dtype="bool", layer=self, parents=[out], name=f"{self.name}_mask")
+        mask._list_input, mask._mask_source = False, out
+        return mask
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's last call on a symbolic input."""
+        out = getattr(self, "_symbolic_output", None)
+        if out is None:
+            raise AttributeError(f"Layer {self.name} has no defined output (it was never called on "
+                                 "a keras.Input)")
+        return out
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's last call on a symbolic input."""
+        inp = getattr(self, "_symbolic_input", None)
+        if inp is None:
+            raise AttributeError(f"Layer {self.name} has no defined input (it was never called on "
+                                 "a keras.Input)")
+        return inp
+
+    def _traces_call(self) -> bool:
+        """True for a user layer with ``call`` but no ``compute_output_shape``: its output shape is
+        found by running it (Keras traces it symbolically)."""
+        from minidl.keras.layers.base import Layer
+        cls = type(self)
+        return cls.call is not Layer.call and cls.compute_output_shape is Layer.compute_output_shape
+
+    def _traced_output_shape(self, inputs, mask):
+        """The output shape(s) of a user layer, from running it on stand-in batches: dimensions that
+        change with the size given to the unknown ones are unknown (None). Falls back to the input's
+        shape when the layer cannot run on stand-ins."""
+        from minidl.autograd import no_grad
+        listed = isinstance(inputs, (list, tuple))
+        parents = list(inputs) if listed else [inputs]
+        masks = mask if mask is not None else [getattr(p, "_keras_mask", None) for p in parents]
+        masks = masks if isinstance(masks, (list, tuple)) else [masks]
+        results = []
+        saved = [(var, var.numpy()) for var in self.weights]  # a call may update state (assign_add)
+        try:
+            for size in (_STAND_IN, _STAND_IN + 1):
+                stand = [as_tensor(_stand_in(p.shape, p.dtype, size)) for p in parents]
+                stand_masks = [None if m is None else as_tensor(_stand_in(m.shape, "bool", size)) for m in masks]
+                args = (Positional(stand) if isinstance(inputs, Positional) else stand) if listed else stand[0]
+                with no_grad(), training_context(False):
+                    out = self(args, mask=stand_masks if any(m is not None for m in stand_masks) else None)
+                results.append(_shapes_of(out))
+        except Exception:
+            return _shape_of_input(inputs)
+        finally:
+            for var, value in saved:
+                var.assign(value)
+            for module in self.modules():  # the stand-in run's add_loss terms are not real losses
+                if "_call_losses" in module.__dict__:
+                    module.__dict__["_call_losses"] = []
+        return _merge_shapes(*results)
+
+    def _symbolic_outputs(self, inputs, parents, out_shapes, kwargs):
+        """One call node for a layer with several outputs and a KerasTensor picking each of them."""
+        call = KerasTensor((), layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
+        call._list_input = isinstance(inputs, (list, tuple))
+        call._spread = isinstance(inputs, Positional)
+        outs = []
+        for i, shape in enumerate(out_shapes):
+            out = KerasTensor(shape, layer=self, parents=[call], name=f"{self.name}_{i}")
+            out._list_input, out._output_index = False, i
+            outs.append(out)
+        self._symbolic_input, self._symbolic_output = inputs, outs
+        return tuple(outs) if isinstance(out_shapes, tuple) else outs
+
+
+def _is_shape_list(shape) -> bool:
+    return isinstance(shape, (list, tuple)) and len(shape) > 0 and all(isinstance(s, (list, tuple)) for s in shape)
+
+
+def _shapes_of(out):
+    if isinstance(out, tuple):
+        return tuple(_shapes_of(o) for o in out)
+    if isinstance(out, list):
+        return [_shapes_of(o) for o in out]
+    return tuple(out.shape)
+
+
+def _merge_shapes(first, second):
+    """Shapes from two stand-in runs: equal dimensions stay, the others are unknown."""
+    if _is_shape_list(first):
+        return type(first)(_merge_shapes(a, b) for a, b in zip(first, second))
+    return tuple(a if a == b else None for a, b in zip(first, second))
