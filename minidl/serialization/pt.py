@@ -276,6 +276,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         found = _SAFE_GLOBALS.get((module, name))
+        if found is None:  # what the user allowlisted (minidl.serialization.add_safe_globals)
+            from .safe_globals import user_allowed_globals
+            found = user_allowed_globals().get(f"{module}.{name}")
         if found is None and module == "torch" and name in _TORCH_DTYPES:
             return np.dtype(_TORCH_DTYPES[name])
         if found is None:
@@ -429,9 +432,44 @@ def _read_zip(path, map_location, source=None, weights_only=True):
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
-        if not weights_only and prefix + _MODULE_RECORD in names:
-            return _unpickle_module(read(_MODULE_RECORD), path, map_location), config
+        if prefix + _MODULE_RECORD in names:
+            module = _module_for(read(_MODULE_RECORD), path, map_location, weights_only)
+            if module is not None:
+                return module, config
     return _materialise(obj, path, map_location), config
+
+
+def _module_for(data, path, map_location, weights_only):
+    """The whole Module a file holds: always with ``weights_only=False``; with ``weights_only=True`` only
+    when every class and function it needs is allowlisted (:mod:`minidl.serialization.safe_globals`),
+    else None (the caller gives back the state dict)."""
+    if not weights_only:
+        return _unpickle_module(data, path, map_location)
+    from .safe_globals import NotAllowedGlobal, load_allowlisted
+    try:
+        module = load_allowlisted(data)
+    except NotAllowedGlobal:
+        return None
+    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
+        module.to(map_location)
+    return module
+
+
+def read_module_record(path):
+    """The pickle of the whole Module in a file ``minidl.save(model, path)`` wrote (a path or a binary file
+    object, read from its current position and left there), or None when the file holds none."""
+    if is_file_like(path):
+        start = path.tell()
+        source = io.BytesIO(path.read())
+        path.seek(start)
+    else:
+        source = os.fspath(path)
+    try:
+        with zipfile.ZipFile(source) as zf:
+            records = [n for n in zf.namelist() if n.endswith("/" + _MODULE_RECORD) and n.count("/") == 2]
+            return zf.read(records[0]) if records else None
+    except zipfile.BadZipFile:
+        return None
 
 
 def _unpickle_module(data, path, map_location):
