@@ -165,3 +165,6 @@ __all__ += [n for n in _creation_more_names + _runtime_names + _nn_alias_names +
 from .functions_lu import lu, lu_solve, lu_unpack  # noqa: E402
 
 __all__ += ["lu", "lu_solve", "lu_unpack"]
+
+# minidl.serialization (safe_globals, add_safe_globals, ...) and minidl.onnx, as torch.serialization / torch.onnx
+from . import onnx, serialization  # noqa: E402,F401

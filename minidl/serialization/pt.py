@@ -277,7 +277,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         found = _SAFE_GLOBALS.get((module, name))
         if found is None:  # what the user allowlisted (minidl.serialization.add_safe_globals)
-            from .safe_globals import user_allowed_globals
+            from ._allowlist import user_allowed_globals
             found = user_allowed_globals().get(f"{module}.{name}")
         if found is None and module == "torch" and name in _TORCH_DTYPES:
             return np.dtype(_TORCH_DTYPES[name])
@@ -445,7 +445,7 @@ def _module_for(data, path, map_location, weights_only):
     else None (the caller gives back the state dict)."""
     if not weights_only:
         return _unpickle_module(data, path, map_location)
-    from .safe_globals import NotAllowedGlobal, load_allowlisted
+    from ._allowlist import NotAllowedGlobal, load_allowlisted
     try:
         module = load_allowlisted(data)
     except NotAllowedGlobal:
