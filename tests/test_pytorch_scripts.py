@@ -420,3 +420,26 @@ def test_pytorch_examples_mnist_forward_forward(tmp_path, data_root):
     errors = [float(v) for v in re.findall(r"^(?:train|test) error: (\d\.\d+)$", out, flags=re.M)]
     assert len(errors) == 2 and all(0.0 <= e <= 1.0 for e in errors)
     assert (tmp_path / "mnist_ff.pt").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PyTorch tutorials: local copies in their idiom, with only their import lines rewritten
+
+def test_what_is_torch_nn_really_tutorial(tmp_path):
+    """beginner/nn_tutorial: raw-tensor logistic regression (``input[range(n), target]``, ``weights -= ...``
+    under no_grad), then nn.Parameter, nn.Linear, optim.SGD, TensorDataset slicing, DataLoader, a CNN,
+    nn.Sequential with a Lambda module, a wrapped DataLoader and AdaptiveAvgPool2d."""
+    _layouts.mnist_pickle(tmp_path / "data" / "mnist" / "mnist.pkl.gz", train=128, valid=64)
+    out = run_script(SCRIPTS / "nn_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert out.splitlines()[0] == "(128, 784)"
+    assert "Size([128, 784])" in out and "tensor(0) tensor(9)" in out
+    assert re.search(r"grad_fn=<SelectBackward0>\) (minidl\.)?Size\(\[64, 10\]\)", out)
+    before = float(re.search(r"scratch loss before: tensor\((\d+\.\d+), grad_fn=<NegBackward0>\)", out).group(1))
+    after, accuracy = map(float, re.search(r"scratch loss after: tensor\((\d+\.\d+), grad_fn=<NegBackward0>\) "
+                                           r"tensor\((\d\.\d+)\)", out).groups())
+    assert after < before and (not _layouts.SHARED_DATA.is_dir() or accuracy > 0.5)
+    assert re.search(r"functional: tensor\(\d+\.\d+, grad_fn=<NllLossBackward0>\)", out)
+    fits = [float(v) for v in re.findall(r"^fit \d (\d+\.\d+)$", out, flags=re.M)]
+    assert len(fits) == 8 and fits[1] < fits[0]  # the logistic model's validation loss falls
+    assert len(re.findall(r"^[01] tensor\(\d+\.\d+\)$", out, flags=re.M)) == 2
+    assert out.rstrip().splitlines()[-3] == "False"  # torch.cuda.is_available() on the CPU

@@ -123,3 +123,23 @@ def build(root, mnist_sizes=None, cifar_per_batch=10, cifar_test=10, seed=0):
     _idx_folder(root / "FashionMNIST" / "raw", SHARED_DATA / "fashion-mnist", sizes, rng)
     _cifar_folder(root / "cifar-10-batches-py", cifar_per_batch, cifar_test, rng)
     return root
+
+
+def mnist_pickle(path, train=128, valid=64, seed=0):
+    """``mnist.pkl.gz`` as the nn tutorial downloads it: a gzip pickle of ``((x_train, y_train), (x_valid,
+    y_valid), (x_test, y_test))``, images as (n, 784) float32 in [0, 1], labels int64 (the test split empty)."""
+    n = train + valid
+    source = SHARED_DATA / "mnist"
+    if source.is_dir():
+        images = _read_idx_head(source / MNIST_FILES["train"][0], n).reshape(n, 784)
+        labels = _read_idx_head(source / MNIST_FILES["train"][1], n)
+    else:
+        images = np.random.default_rng(seed).integers(0, 256, (n, 784), dtype=np.uint8)
+        labels = np.arange(n) % 10
+    images, labels = images.astype(np.float32) / 255, labels.astype(np.int64)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as f:
+        pickle.dump(((images[:train], labels[:train]), (images[train:], labels[train:]),
+                     (images[:0], labels[:0])), f, protocol=2)
+    return path
