@@ -443,3 +443,22 @@ def test_what_is_torch_nn_really_tutorial(tmp_path):
     assert len(fits) == 8 and fits[1] < fits[0]  # the logistic model's validation loss falls
     assert len(re.findall(r"^[01] tensor\(\d+\.\d+\)$", out, flags=re.M)) == 2
     assert out.rstrip().splitlines()[-3] == "False"  # torch.cuda.is_available() on the CPU
+
+
+def test_transfer_learning_tutorial(tmp_path):
+    """beginner/transfer_learning_tutorial on a generated ants/bees ImageFolder: RandomResizedCrop(224),
+    DataLoader(num_workers=4), make_grid, resnet18 with a new fc, set_grad_enabled, ``torch.max(out, 1)``,
+    ``running_corrects.double()``, StepLR; cut after 2 of the 25 epochs (a full run, visualize_model and the
+    frozen-feature scenario included, was checked by hand: 3.5 minutes here)."""
+    _layouts.image_folder(tmp_path / "data" / "hymenoptera_data", train=2, val=2,
+                          extra_val_name="72100438_73de9f17af.jpg")
+    out = run_script(SCRIPTS / "transfer_learning_tutorial.py", tmp_path,
+                     env={"MINIDL_SCRIPT_MAX_SCHEDULER_STEPS": "2", "MINIDL_SCRIPT_SEED": "0"})
+    grid = re.search(r"^grid \(3, 228, 906\) \[('(ants|bees)'(, )?){4}\]$", out, flags=re.M)
+    assert grid, out[:500]
+    assert re.findall(r"^Epoch (\d+)/24$", out, flags=re.M) == ["0", "1"]
+    assert len(re.findall(r"^train Loss: \d+\.\d{4} Acc: (0\.0000|0\.2500|0\.5000|0\.7500|1\.0000)$", out,
+                          flags=re.M)) == 1  # the cut comes at epoch 1's scheduler.step(), before its line
+    assert len(re.findall(r"^val Loss: \d+\.\d{4} Acc: (0\.0000|0\.2000|0\.4000|0\.6000|0\.8000|1\.0000)$", out,
+                          flags=re.M)) == 1
+    assert "stopped after 2 scheduler steps" in out

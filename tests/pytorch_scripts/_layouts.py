@@ -143,3 +143,23 @@ def mnist_pickle(path, train=128, valid=64, seed=0):
         pickle.dump(((images[:train], labels[:train]), (images[train:], labels[train:]),
                      (images[:0], labels[:0])), f, protocol=2)
     return path
+
+
+def image_folder(root, classes=("ants", "bees"), train=2, val=2, extra_val_name=None, seed=0):
+    """An ImageFolder tree ``root/{train,val}/<class>/<n>.jpg`` (``train``/``val`` JPEGs per class), cut from
+    the CIFAR-10 JPEGs (class k of ``classes`` takes CIFAR class k's images) or random pixels when absent;
+    ``extra_val_name`` adds one more JPEG under the last class's ``val`` folder with that file name."""
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    per_class = train + val + 1
+    images, labels = _cifar_images(per_class, rng)
+    for k, name in enumerate(classes):
+        own = images[labels == k][:per_class]
+        for split, part in (("train", own[:train]), ("val", own[train:train + val])):
+            folder = root / split / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for i, pixels in enumerate(part):
+                Image.fromarray(pixels).save(folder / f"{i}.jpg")
+        if extra_val_name and k == len(classes) - 1:
+            Image.fromarray(own[-1]).save(root / "val" / name / extra_val_name)
+    return root
