@@ -40,7 +40,8 @@ def _scalar(value) -> float:
 
 
 class SummaryWriter:
-    """Write scalars, images and histograms for TensorBoard into ``log_dir``.
+    """Write scalars, images, histograms, figures, PR curves, embeddings, hyperparameters and the model graph
+    for TensorBoard into ``log_dir``.
 
     log_dir: the run's folder (None: ``runs/<date>_<host><comment>``, as
     PyTorch). Values may be minidl Tensors, NumPy arrays or numbers. Usable as
@@ -86,6 +87,45 @@ class SummaryWriter:
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         """Log a piece of text (Markdown)."""
         self._writer.add_text(tag, text_string, global_step, walltime)
+
+    def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
+        """Log a matplotlib figure (or a list of them) rendered to an image; ``close`` closes it afterwards."""
+        self._writer.add_figure(tag, figure, global_step, close, walltime)
+
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127, weights=None,
+                     walltime=None):
+        """Log a precision-recall curve: ``labels`` (N,) true/false (or 1/0), ``predictions`` (N,) probabilities
+        in [0, 1] of the positive class, ``weights`` (N,) optional."""
+        self._writer.add_pr_curve(tag, _numpy(labels), _numpy(predictions), global_step, num_thresholds,
+                                  None if weights is None else _numpy(weights), walltime)
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None):
+        """Log points for the embedding projector: ``mat`` (N, D) feature rows, ``metadata`` N labels (each
+        written with ``str``), ``label_img`` (N, C, H, W) thumbnails."""
+        self._writer.add_embedding(_numpy(mat), metadata, None if label_img is None else _numpy(label_img),
+                                   global_step, tag, metadata_header)
+
+    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None):
+        """Log one run's hyperparameters ``{name: value}`` with its final metrics ``{tag: number}`` (a sub-run
+        named ``run_name``, the current time by default, as PyTorch)."""
+        if hparam_domain_discrete is not None:
+            raise ValueError("add_hparams: hparam_domain_discrete is not supported by the tensorboardX writer "
+                             "minidl uses; leave it None")
+        metrics = {k: _scalar(v) for k, v in metric_dict.items()}
+        self._writer.add_hparams(hparam_dict, metrics, name=run_name, global_step=global_step)
+
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        """Log ``model``'s graph, recorded by running it once on ``input_to_model`` (a Tensor or a tuple of
+        them; see :mod:`minidl.utils._tensorboard_graph`). ``verbose`` prints the nodes;
+        ``use_strict_trace`` is PyTorch's TorchScript flag and changes nothing here."""
+        from tensorboardX.proto import event_pb2
+
+        from ._tensorboard_graph import graph_def
+        graph = graph_def(model, input_to_model)
+        if verbose:
+            print(graph)
+        self._writer._get_file_writer().add_event(event_pb2.Event(graph_def=graph.SerializeToString()))
 
     def flush(self):
         """Write pending events to disk."""
