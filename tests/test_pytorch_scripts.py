@@ -462,3 +462,27 @@ def test_transfer_learning_tutorial(tmp_path):
     assert len(re.findall(r"^val Loss: \d+\.\d{4} Acc: (0\.0000|0\.2000|0\.4000|0\.6000|0\.8000|1\.0000)$", out,
                           flags=re.M)) == 1
     assert "stopped after 2 scheduler steps" in out
+
+
+def test_tensorboard_tutorial(tmp_path):
+    """intermediate/tensorboard_tutorial: add_image of a make_grid, add_graph, add_embedding of
+    ``trainset.data[perm][:100]``, add_scalar + add_figure at mini-batch 1000 (4000 training images at
+    batch 4), one add_pr_curve per class from ``torch.cat([torch.stack(batch) ...])`` probabilities."""
+    pytest.importorskip("tensorboardX", reason="tensorboardX (pip install minidl[tensorboard]) not installed")
+    from tensorboardX.proto.graph_pb2 import GraphDef
+    from test_tensorboard import read_events
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 4000, "test": 40})
+    out = run_script(SCRIPTS / "tensorboard_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert re.search(r"^\[1,  1000\] loss: \d\.\d{3}$", out, flags=re.M)
+    assert out.rstrip().splitlines()[-2:] == ["Finished Training", "(40, 10) (40,)"]
+    run = tmp_path / "runs" / "fashion_mnist_experiment_1"
+    events = [event for _, event in read_events(run)]
+    steps = {value.tag: event.step for event in events for value in event.summary.value}
+    classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+               'Ankle Boot']
+    assert {'four_fashion_mnist_images', 'training loss', 'predictions vs. actuals', *classes} <= set(steps)
+    assert steps['training loss'] == steps['predictions vs. actuals'] == 999
+    graph = GraphDef.FromString([event.graph_def for event in events if event.graph_def][0])
+    assert "Net/Linear[fc3]/aten::linear" in {node.name for node in graph.node}
+    metadata = (run / "00000" / "default" / "metadata.tsv").read_text().splitlines()
+    assert len(metadata) == 100 and set(metadata) <= set(classes)

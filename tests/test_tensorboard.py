@@ -1,4 +1,5 @@
 """SummaryWriter and the TensorBoard callback: event files read back with tensorboardX's protobufs."""
+import re
 import struct
 from pathlib import Path
 
@@ -53,6 +54,33 @@ def test_summary_writer_scalars_images_histograms(tmp_path):
     assert {"img", "weights"} <= tags
     with pytest.raises(ValueError, match="one value"):
         SummaryWriter(tmp_path / "x").add_scalar("bad", np.ones(3))
+
+
+def test_writing_after_close_opens_a_new_file(tmp_path):
+    """The TensorBoard tutorial calls ``writer.close()`` after each PR curve and keeps writing: every event
+    survives (a file reopened in the same second must not overwrite the previous one)."""
+    w = SummaryWriter(tmp_path / "run", filename_suffix=".mine")
+    for k in range(3):
+        w.add_scalar(f"tag{k}", float(k), 0)
+        w.close()
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert len(names) == 3 and all(name.endswith(".mine") for name in names)
+    assert all(re.fullmatch(r"events\.out\.tfevents\.\d{10}\.[^.]+(\.[^.]+)*\.\d+\.\d+\.mine", n) for n in names)
+    assert {tag for (_, tag) in scalars(tmp_path / "run")} == {"tag0", "tag1", "tag2"}
+
+
+def test_tags_are_kept_verbatim_as_in_pytorch(tmp_path, caplog):
+    """PyTorch's writer logs 'training loss' and 'T-shirt/top' as given; tensorboardX alone would write
+    'training_loss' and warn."""
+    with SummaryWriter(tmp_path / "run") as w:
+        w.add_scalar("training loss", 1.0, 0)
+        w.add_image("four fashion images", mdl.rand(1, 4, 4), 0)
+        w.add_pr_curve("T-shirt/top", np.array([True, False]), np.array([0.8, 0.3]), 0)
+    tags = {v.tag for _, ev in read_events(tmp_path / "run") for v in ev.summary.value}
+    assert {"training loss", "four fashion images", "T-shirt/top"} <= tags
+    assert "illegal" not in caplog.text
+    from tensorboardX import summary
+    assert summary._clean_tag("a b") == "a_b"  # tensorboardX itself is left as it was
 
 
 def test_tensorboard_callback_logs_keras_tags(tmp_path):
