@@ -228,7 +228,8 @@ class MathMixin:
         if self.array.ndim != 3 or getattr(other, "ndim", 0) != 3:
             raise RuntimeError(f"bmm: both arguments must be 3-D, got shapes {tuple(self.array.shape)} "
                                f"and {tuple(getattr(other, 'shape', ()))}")
-        return ops.math.matmul(self, other)
+        from .autograd.naming import name_grad_fn
+        return name_grad_fn(ops.math.matmul(self, other), "BmmBackward0")
 
     def dot(self, other):
         """Inner product of two 1-D tensors."""

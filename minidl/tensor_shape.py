@@ -45,7 +45,9 @@ class ShapeMixin:
         """The transpose of a matrix; 0-d and 1-D tensors are returned as they are."""
         if self.array.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.array.ndim}D")
-        return ops.shape.transpose(self, 0, 1) if self.array.ndim == 2 else ops.shape.reshape(self, self.shape)
+        from .autograd.naming import name_grad_fn
+        out = ops.shape.transpose(self, 0, 1) if self.array.ndim == 2 else ops.shape.reshape(self, self.shape)
+        return name_grad_fn(out, "TBackward0")
 
     def unsqueeze(self, dim):
         """Insert a dimension of size 1 at ``dim``."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
+from ..autograd.naming import name_grad_fn
 from ..backend import erf as _erf_array
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -22,6 +23,10 @@ class ReLU(Function):
     ``maximum(x, 0)`` and ``g * (x > 0)``, bit for bit, on the intra-op threads).
     """
 
+    def name(self):
+        """PyTorch's node name, ``ReluBackward0``."""
+        return "ReluBackward0"
+
     def forward(self, x):
         y, self.mask = kernels.relu_forward(x)
         return y
@@ -35,6 +40,10 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     """x if x > 0 else slope*x; d/dx = 1 or slope."""
+
+    def name(self):
+        """PyTorch's node name, ``LeakyReluBackward0``."""
+        return "LeakyReluBackward0"
 
     def forward(self, x, slope=0.01):
         xp = get_array_module(x)
@@ -177,7 +186,7 @@ def elu(input, alpha=1.0, inplace=False):
     """
     from .elementwise import clamp
     from .math import exp
-    out = relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha)
+    out = name_grad_fn(relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha), "EluBackward0")
     return _in_place("elu", input, out) if inplace else out
 
 
@@ -196,16 +205,16 @@ def gelu(input, approximate="none"):
     ``"tanh"``: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
     """
     if approximate == "none":
-        return input * (erf(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return name_grad_fn(input * (erf(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5, "GeluBackward0")
     if approximate == "tanh":
         inner = (input + input ** 3 * 0.044715) * _SQRT_2_OVER_PI
-        return input * (tanh(inner) + 1.0) * 0.5
+        return name_grad_fn(input * (tanh(inner) + 1.0) * 0.5, "GeluBackward0")
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
-    out = input * sigmoid(input)
+    out = name_grad_fn(input * sigmoid(input), "SiluBackward0")
     return _in_place("silu", input, out) if inplace else out
 
 

@@ -62,9 +62,19 @@ __all__ = ["linear", "conv2d"]
 class Linear(Function):
     """y = x @ W^T + b for x (..., in); dx = g @ W, dW = g^T x, db = sum(g)."""
 
+    def name(self):
+        """PyTorch's node name for ``F.linear``: ``AddmmBackward0`` / ``MmBackward0`` (2-D input with / without
+        bias), ``ViewBackward0`` / ``SqueezeBackward4`` (1-D), ``ViewBackward0`` / ``UnsafeViewBackward0`` (more)."""
+        biased = self._biased
+        if self._x_ndim == 2:
+            return "AddmmBackward0" if biased else "MmBackward0"
+        if self._x_ndim == 1:
+            return "ViewBackward0" if biased else "SqueezeBackward4"
+        return "ViewBackward0" if biased else "UnsafeViewBackward0"
+
     def forward(self, x, w, b=None):
         # _threads.matmul: rows split over minidl's threads under config.intra_op_parallel, else x @ w.T
-        self.x, self.w = x, w
+        self.x, self.w, self._biased, self._x_ndim = x, w, b is not None, x.ndim
         y = _threads.matmul(x, w.T)
         if b is not None:
             y += b
@@ -143,6 +153,10 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
 
 class Conv2d(Function):
     """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), direct, or Winograd."""
+
+    def name(self):
+        """PyTorch's node name, ``ConvolutionBackward0``."""
+        return "ConvolutionBackward0"
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.algorithm = choose_algorithm(x, w, stride, padding, dilation, groups)

@@ -14,6 +14,10 @@ __all__ = ["dropout", "dropout2d"]
 class Dropout(Function):
     """y = x * mask / (1 - p); dy/dx = mask / (1 - p)."""
 
+    def name(self):
+        """PyTorch's node name, ``MulBackward0``."""
+        return "MulBackward0"
+
     def forward(self, x, p=0.5):
         xp = get_array_module(x)
         # The samples are drawn in x's logical (C) order, so a seed gives the same mask in every

@@ -77,6 +77,10 @@ class Piecewise(Function):
 class ClampScalar(Function):
     """clamp(x, lo, hi) with number bounds; d/dx = 1 where lo <= x <= hi, else 0."""
 
+    def name(self):
+        """PyTorch's node name, ``ClampBackward1``."""
+        return "ClampBackward1"
+
     def forward(self, x, lo=None, hi=None):
         xp = get_array_module(x)
         self.mask = None

@@ -48,8 +48,12 @@ class Gather(Function):
 class Min(Function):
     """min(x, axes); the gradient is shared equally between tied minima."""
 
+    def name(self):
+        """PyTorch's node name: ``MinBackward1`` for ``x.min()``, ``AminBackward0`` along dims (``amin``)."""
+        return "MinBackward1" if self.axes is None else "AminBackward0"
+
     def forward(self, x, axes=None, keepdims=False):
-        self.max = Max()
+        self.max, self.axes = Max(), axes
         if x.dtype.kind in "ub":  # unsigned and bool values cannot be negated (and need no gradient)
             return x.min(axis=axes, keepdims=keepdims)
         return -self.max.forward(-x, axes=axes, keepdims=keepdims)
@@ -97,6 +101,9 @@ def _with_dim(name, input, dim, keepdim, argfn):
         from .shape import squeeze
         values = squeeze(values, d)
         idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
+    if name in ("max", "min"):  # PyTorch's MaxBackward0 / MinBackward0 (the dim overloads)
+        from ..autograd.naming import name_grad_fn
+        name_grad_fn(values, f"{name.capitalize()}Backward0")
     return getattr(return_types, name)(values, Tensor(idx))
 
 
@@ -218,7 +225,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     else:
         idx = xp.argsort(x, axis=d, kind="stable")
     idx = idx.astype(np.int64, copy=False)
-    return return_types.sort(Gather.apply(input, index=idx, dim=d), Tensor(idx))
+    from ..autograd.naming import name_grad_fn
+    return return_types.sort(name_grad_fn(Gather.apply(input, index=idx, dim=d), "SortBackward0"), Tensor(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -237,4 +245,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     values, indices = sort(input, d, descending=largest)
     index = (slice(None),) * d + (slice(0, k),)
     idx = indices.array[index]
-    return return_types.topk(Gather.apply(as_tensor(input), index=idx, dim=d), Tensor(idx))
+    from ..autograd.naming import name_grad_fn
+    values = name_grad_fn(Gather.apply(as_tensor(input), index=idx, dim=d), "TopkBackward0")
+    return return_types.topk(values, Tensor(idx))

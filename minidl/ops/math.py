@@ -140,6 +140,10 @@ class Neg(Function):
 class PowScalar(Function):
     """a ** c for a constant c; d/da = c * a**(c-1)."""
 
+    def name(self):
+        """PyTorch's node name, ``PowBackward0``."""
+        return "PowBackward0"
+
     def forward(self, a, exponent):
         self.a, self.c = a, exponent
         return a ** exponent
@@ -286,6 +290,10 @@ class Minimum(Function):
 class MaximumSplit(Function):
     """maximum(a, b) as ``torch.maximum``: the gradient goes to the larger, split in half on ties."""
 
+    def name(self):
+        """PyTorch's node name, ``MaximumBackward0``."""
+        return "MaximumBackward0"
+
     def forward(self, a, b):
         self.a_share = (a > b) + (a == b) * a.dtype.type(0.5)
         return get_array_module(a).maximum(a, b)
@@ -300,6 +308,10 @@ class MaximumSplit(Function):
 class MinimumSplit(Function):
     """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
 
+    def name(self):
+        """PyTorch's node name, ``MinimumBackward0``."""
+        return "MinimumBackward0"
+
     def forward(self, a, b):
         self.a_share = (a < b) + (a == b) * a.dtype.type(0.5)
         return get_array_module(a).minimum(a, b)
@@ -313,6 +325,10 @@ class MinimumSplit(Function):
 
 class Cast(Function):
     """a.astype(dtype); the gradient is cast back to a's dtype."""
+
+    def name(self):
+        """PyTorch's node name, ``ToCopyBackward0``."""
+        return "ToCopyBackward0"
 
     def forward(self, a, dtype=None):
         self.src = a.dtype
@@ -331,8 +347,15 @@ class MatMul(Function):
     d/da = g @ b^T, d/db = a^T @ g (batch dims are summed by the engine).
     """
 
+    def name(self):
+        """PyTorch's node name for ``a @ b``: ``MmBackward0`` (2-D @ 2-D), ``MvBackward0`` (2-D @ 1-D),
+        ``DotBackward0`` (1-D @ 1-D), ``SqueezeBackward4`` (1-D @ 2-D), else ``UnsafeViewBackward0``."""
+        a, b = self._ndims
+        return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+                (1, 2): "SqueezeBackward4"}.get((a, b), "UnsafeViewBackward0")
+
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b, self._ndims = a, b, (a.ndim, b.ndim)
         return a @ b
 
     def backward(self, g):

@@ -27,6 +27,10 @@ def _nchw_or_channels_last(x):
 class MaxPool2d(Function):
     """Window maxima; the gradient goes to the (first) arg-max of each window."""
 
+    def name(self):
+        """PyTorch's node name, ``MaxPool2DWithIndicesBackward0``."""
+        return "MaxPool2DWithIndicesBackward0"
+
     def forward(self, x, kernel=None, stride=None, padding=None, ceil_mode=False, indices_out=None):
         x = _nchw_or_channels_last(x)
         out, self.argmax = kernels.maxpool2d_forward(x, kernel, stride, padding, ceil_mode)
@@ -84,6 +88,10 @@ class MaxPoolGather(Function):
 class AvgPool2d(Function):
     """Window means; each input gets g / divisor from every window that covers it."""
 
+    def name(self):
+        """PyTorch's node name, ``AvgPool2DBackward0``."""
+        return "AvgPool2DBackward0"
+
     def forward(self, x, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True):
         x = get_array_module(x).ascontiguousarray(x)
         self.args = (kernel, stride, padding, ceil_mode, count_include_pad)
@@ -116,6 +124,10 @@ class AvgPoolAdjoint(Function):
 
 class GlobalAvgPool2d(Function):
     """Mean over H and W, keeping (N, C, 1, 1); d/dx = g / (H*W)."""
+
+    def name(self):
+        """PyTorch's node name, ``MeanBackward1``."""
+        return "MeanBackward1"
 
     def forward(self, x):
         self.x_shape = x.shape

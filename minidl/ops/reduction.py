@@ -63,6 +63,10 @@ def _expand_tensor(g, in_shape, axes, keepdims):
 class Sum(Function):
     """sum(x, axes); d/dx = 1 broadcast back over the reduced axes."""
 
+    def name(self):
+        """PyTorch's node name: ``SumBackward0`` for a full sum, ``SumBackward1`` along dims."""
+        return "SumBackward0" if self.axes is None else "SumBackward1"
+
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
         return x.sum(axis=axes, keepdims=keepdims)
@@ -78,6 +82,10 @@ class Sum(Function):
 
 class Mean(Function):
     """mean(x, axes); d/dx = 1/n broadcast back over the reduced axes."""
+
+    def name(self):
+        """PyTorch's node name: ``MeanBackward0`` for a full mean, ``MeanBackward1`` along dims."""
+        return "MeanBackward0" if self.axes is None else "MeanBackward1"
 
     def forward(self, x, axes=None, keepdims=False):
         self.in_shape, self.axes, self.keepdims = x.shape, axes, keepdims
@@ -97,6 +105,10 @@ class Mean(Function):
 
 class Max(Function):
     """max(x, axes); the gradient is shared equally between tied maxima."""
+
+    def name(self):
+        """PyTorch's node name: ``MaxBackward1`` for ``x.max()``, ``AmaxBackward0`` along dims (``amax``)."""
+        return "MaxBackward1" if self.axes is None else "AmaxBackward0"
 
     def forward(self, x, axes=None, keepdims=False):
         self.x, self.axes, self.keepdims = x, axes, keepdims

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..autograd.naming import name_grad_fn
 from ..backend import get_array_module, index_add, is_device_array
 from ..tensor import Tensor, as_tensor
 
@@ -19,6 +20,10 @@ __all__ = ["reshape", "transpose", "permute", "unsqueeze", "squeeze", "expand", 
 
 class Reshape(Function):
     """x.reshape(shape); the gradient is reshaped back."""
+
+    def name(self):
+        """PyTorch's node name, ``ViewBackward0``."""
+        return "ViewBackward0"
 
     def forward(self, x, shape=None):
         self.in_shape = x.shape
@@ -154,6 +159,10 @@ class BroadcastTo(Function):
 class Concat(Function):
     """concatenate(xs, axis); the gradient is split at the same boundaries."""
 
+    def name(self):
+        """PyTorch's node name, ``CatBackward0``."""
+        return "CatBackward0"
+
     def forward(self, *xs, axis=0):
         self.axis = axis
         self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
@@ -256,7 +265,7 @@ def permute(input, *dims):
     axes = tuple(_dim(d, nd) for d in dims)
     if len(set(axes)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
-    return Transpose.apply(input, axes=axes)
+    return name_grad_fn(Transpose.apply(input, axes=axes), "PermuteBackward0")
 
 
 def unsqueeze(input, dim):
@@ -265,7 +274,7 @@ def unsqueeze(input, dim):
     nd = input.array.ndim
     d = _dim(dim, nd + 1)
     shape = tuple(input.array.shape)
-    return Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:])
+    return name_grad_fn(Reshape.apply(input, shape=shape[:d] + (1,) + shape[d:]), "UnsqueezeBackward0")
 
 
 def squeeze(input, dim=None):
@@ -278,7 +287,10 @@ def squeeze(input, dim=None):
     else:
         dims = {_dim(d, nd) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
         dims = {d for d in dims if nd and shape[d] == 1}
-    return Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims))
+    out = Reshape.apply(input, shape=tuple(n for i, n in enumerate(shape) if i not in dims))
+    node = "SqueezeBackward0" if dim is None else "SqueezeBackward1" if isinstance(dim, (int, np.integer)) \
+        else "SqueezeBackward2"
+    return name_grad_fn(out, node)
 
 
 def expand(input, *sizes):
@@ -400,7 +412,7 @@ def index_select(input, dim, index):
     if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
     idx = idx.reshape(-1) if hasattr(idx, "reshape") else np.asarray([idx])
-    return GetItem.apply(input, index=(slice(None),) * d + (idx,))
+    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0")
 
 
 def nonzero(input, *, as_tuple=False):

@@ -110,6 +110,10 @@ class Var(Function):
 class LogSumExp(Function):
     """log(sum(exp(x))) computed from the maximum; d/dx = softmax(x) along the reduced dims."""
 
+    def name(self):
+        """PyTorch's node name, ``LogsumexpBackward0``."""
+        return "LogsumexpBackward0"
+
     def forward(self, x, axes=None, keepdims=False):
         xp = get_array_module(x)
         self.x, self.axes, self.keepdims = x, axes, keepdims
@@ -136,6 +140,10 @@ class LogSumExp(Function):
 
 class CumSum(Function):
     """Running sum along ``axis``; the gradient is the reversed running sum of g."""
+
+    def name(self):
+        """PyTorch's node name, ``CumsumBackward0``."""
+        return "CumsumBackward0"
 
     def forward(self, x, axis=0):
         self.axis = axis
@@ -209,7 +217,9 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _floating("std", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.array.ndim)
-    return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True)
+    from ..autograd.naming import name_grad_fn
+    return name_grad_fn(Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True),
+                        "StdBackward0")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
