@@ -486,3 +486,23 @@ def test_tensorboard_tutorial(tmp_path):
     assert "Net/Linear[fc3]/aten::linear" in {node.name for node in graph.node}
     metadata = (run / "00000" / "default" / "metadata.tsv").read_text().splitlines()
     assert len(metadata) == 100 and set(metadata) <= set(classes)
+
+
+def test_fgsm_tutorial_attacks_a_trained_mnist_cnn(tmp_path):
+    """beginner/fgsm_tutorial against the CNN that pytorch/examples mnist/main.py trains and saves (one epoch on
+    640 digits): ``data.requires_grad = True``, ``data.grad.data.sign()``, ``transforms.Normalize`` on a Tensor
+    in the graph, ``torch.load(..., weights_only=True)``; the accuracy falls as epsilon grows."""
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 640, "test": 64})
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    trained = run_script(SCRIPTS / "mnist_main.py", work, "--epochs", "1", "--save-model")
+    clean = int(re.search(r"Accuracy: (\d+)/64", trained).group(1))
+    (work / "mnist_cnn.pt").rename(work / "data" / "lenet_mnist_model.pth")
+    out = run_script(SCRIPTS / "fgsm_tutorial.py", work)
+    found = re.findall(r"^Epsilon: ([\d.]+)\tTest Accuracy = (\d+) / 64 = ([\d.]+)$", out, flags=re.M)
+    assert [eps for eps, _, _ in found] == ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3"]
+    correct = [int(c) for _, c, _ in found]
+    assert correct[0] == clean  # epsilon 0 leaves every prediction as the saved model makes it
+    if _layouts.SHARED_DATA.is_dir() and clean > 20:  # a model that learned something: the attack works
+        assert correct[-1] < correct[0] and correct == sorted(correct, reverse=True)
+    assert out.rstrip().splitlines()[-1] == "example shape (28, 28)"
