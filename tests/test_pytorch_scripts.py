@@ -483,7 +483,7 @@ def test_tensorboard_tutorial(tmp_path):
     assert {'four_fashion_mnist_images', 'training loss', 'predictions vs. actuals', *classes} <= set(steps)
     assert steps['training loss'] == steps['predictions vs. actuals'] == 999
     graph = GraphDef.FromString([event.graph_def for event in events if event.graph_def][0])
-    assert "Net/Linear[fc3]/aten::linear" in {node.name for node in graph.node}
+    assert "Net/Linear[fc3]/aten::addmm" in {node.name for node in graph.node}
     metadata = (run / "00000" / "default" / "metadata.tsv").read_text().splitlines()
     assert len(metadata) == 100 and set(metadata) <= set(classes)
 

@@ -129,10 +129,11 @@ def test_add_graph_writes_the_module_tree_and_ops(tmp_path):
     assert len(graphs) == 1
     nodes = {n.name: n for n in graphs[0].node}
     assert nodes["_LeNetish/Conv2d[conv1]/weight"].op == "prim::GetAttr"
-    conv = nodes["_LeNetish/Conv2d[conv1]/aten::conv2d"]
+    conv = nodes["_LeNetish/Conv2d[conv1]/aten::convolution"]
     assert list(conv.input) == ["input/input.0", "_LeNetish/Conv2d[conv1]/weight", "_LeNetish/Conv2d[conv1]/bias"]
-    assert list(nodes["_LeNetish/aten::relu"].input) == ["_LeNetish/Conv2d[conv1]/aten::conv2d"]
-    assert "_LeNetish/Sequential[head]/Linear[0]/aten::linear" in nodes
+    assert list(nodes["_LeNetish/aten::relu"].input) == ["_LeNetish/Conv2d[conv1]/aten::convolution"]
+    assert "_LeNetish/Sequential[head]/Linear[0]/aten::addmm" in nodes
+    assert "_LeNetish/MaxPool2d[pool]/aten::max_pool2d_with_indices" in nodes
     output = nodes["output/output.0"]
     assert list(output.input) == ["_LeNetish/Sequential[head]/ReLU[1]/aten::relu"]
     assert [d.size for d in output.attr["_output_shapes"].list.shape[0].dim] == [5, 4]

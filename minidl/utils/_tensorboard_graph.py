@@ -28,10 +28,10 @@ def _as_tuple(value):
 
 
 def _op_name(node) -> str:
-    """``AddmmBackward0`` -> ``aten::addmm``; ``MaxPool2dBackward0`` -> ``aten::max_pool2d``;
-    ``ReLUBackward0`` -> ``aten::relu``."""
+    """``AddmmBackward0`` -> ``aten::addmm``; ``MaxPool2DWithIndicesBackward0`` ->
+    ``aten::max_pool2d_with_indices``; ``ReluBackward0`` -> ``aten::relu``."""
     name = re.sub(r"Backward\d*$", "", node.name())
-    return "aten::" + re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", "_", name).lower()
+    return "aten::" + re.sub(r"(?<=[a-zA-Z0-9])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _module_scopes(model):
