@@ -219,7 +219,8 @@ class InplaceMixin:
 
     def masked_fill(self, mask, value):
         """A copy with the elements where ``mask`` (bool, broadcast) is True set to ``value``."""
-        return _masked(self, mask, value)
+        from .autograd.naming import name_grad_fn
+        return name_grad_fn(_masked(self, mask, value), "MaskedFillBackward0")
 
     def __setitem__(self, index, value):
         from .tensor import Tensor, as_tensor

@@ -44,7 +44,8 @@ class MathMixin:
         return ops.math.sub(self, other)
 
     def __rsub__(self, other):
-        return ops.math.sub(other, self)
+        from .autograd.naming import name_grad_fn
+        return name_grad_fn(ops.math.sub(other, self), "RsubBackward1")
 
     def __mul__(self, other):
         return ops.math.mul(self, other)

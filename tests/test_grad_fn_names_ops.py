@@ -81,6 +81,19 @@ CASES = {
     "index_select": (lambda: x.index_select(0, mdl.tensor([0, 2])), "IndexSelectBackward0"),
     "softmax": (lambda: F.softmax(x, 1), "SoftmaxBackward0"),
     "select": (lambda: x[0], "SelectBackward0"),
+    "split": (lambda: x.split(2, 1)[0], "SplitBackward0"),
+    "split sizes": (lambda: x.split([1, 3], 1)[1], "SplitWithSizesBackward0"),
+    "chunk": (lambda: x.chunk(2, 1)[1], "SplitBackward0"),
+    "unbind": (lambda: x.unbind(0)[1], "UnbindBackward0"),
+    "masked_fill": (lambda: x.masked_fill(x > 0, 0.0), "MaskedFillBackward0"),
+    "1 - x": (lambda: 1 - x, "RsubBackward1"),
+    "sign": (lambda: x.sign(), "SignBackward0"),
+    "floor": (lambda: x.floor(), "FloorBackward0"),
+    "ceil": (lambda: x.ceil(), "CeilBackward0"),
+    "trunc": (lambda: x.trunc(), "TruncBackward0"),
+    "round": (lambda: x.round(), "RoundBackward0"),
+    "round(decimals=1)": (lambda: x.round(decimals=1), "RoundBackward1"),
+    "pad": (lambda: F.pad(x, (1, 1)), "ConstantPadNdBackward0"),
 }
 
 

@@ -183,36 +183,44 @@ def cos(input):
     return Cos.apply(_float(input))
 
 
-def _piecewise(input, fn):
+def _piecewise(input, fn, node=None):
     input = as_tensor(input)
-    return Piecewise.apply(input, fn=fn)
+    out = Piecewise.apply(input, fn=fn)
+    if node is not None:  # PyTorch's name for the op (SignBackward0, FloorBackward0, ...)
+        from ..autograd.naming import name_grad_fn
+        name_grad_fn(out, node)
+    return out
 
 
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).sign(x))
+    return _piecewise(input, lambda x: get_array_module(x).sign(x), "SignBackward0")
 
 
 def floor(input):
     """Largest integer <= each element (zero gradient; integer tensors are returned as a copy)."""
-    return _piecewise(input, lambda x: get_array_module(x).floor(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).floor(x) if x.dtype.kind == "f" else x.copy(),
+                      "FloorBackward0")
 
 
 def ceil(input):
     """Smallest integer >= each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).ceil(x) if x.dtype.kind == "f" else x.copy(),
+                      "CeilBackward0")
 
 
 def trunc(input):
     """Each element rounded toward zero (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if x.dtype.kind == "f" else x.copy())
+    return _piecewise(input, lambda x: get_array_module(x).trunc(x) if x.dtype.kind == "f" else x.copy(),
+                      "TruncBackward0")
 
 
 def round(input, decimals=0):
     """Round half to even (``round(2.5) == 2``), to ``decimals`` places (zero gradient)."""
     if decimals:
-        return _piecewise(input, lambda x: get_array_module(x).round(x, decimals))
-    return _piecewise(input, lambda x: get_array_module(x).rint(x) if x.dtype.kind == "f" else x.copy())
+        return _piecewise(input, lambda x: get_array_module(x).round(x, decimals), "RoundBackward1")
+    return _piecewise(input, lambda x: get_array_module(x).rint(x) if x.dtype.kind == "f" else x.copy(),
+                      "RoundBackward0")
 
 
 def clamp(input, min=None, max=None):

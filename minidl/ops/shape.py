@@ -355,7 +355,8 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"at dimension {dim}), but got split_sizes={sizes}")
         starts = np.cumsum([0] + sizes[:-1])
         bounds = [(int(s), int(s) + k) for s, k in zip(starts, sizes)]
-    return tuple(_slice_along(tensor, d, a, b) for a, b in bounds)
+    node = "SplitBackward0" if isinstance(split_size_or_sections, (int, np.integer)) else "SplitWithSizesBackward0"
+    return tuple(name_grad_fn(_slice_along(tensor, d, a, b), node) for a, b in bounds)
 
 
 def chunk(input, chunks, dim=0):
@@ -372,7 +373,8 @@ def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
     d = _dim(dim, input.array.ndim)
-    return tuple(GetItem.apply(input, index=(slice(None),) * d + (i,)) for i in range(input.array.shape[d]))
+    return tuple(name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (i,)), "UnbindBackward0")
+                 for i in range(input.array.shape[d]))
 
 
 def _index_part(item, x):
