@@ -89,7 +89,7 @@ class _Converter:
         self.storages = []           # (key, bytes)
         self._by_id = {}
 
-    def tensor(self, arr, where):
+    def tensor(self, arr, where, requires_grad=False):
         name = _storage_name(arr, where)
         ident = id(arr)
         if ident in self._by_id:
@@ -109,15 +109,25 @@ class _Converter:
             acc *= s
         pid = PersistentId(("storage", Global("torch", name), key, "cpu", int(arr.size)))
         return Call(Global("torch._utils", "_rebuild_tensor_v2"),
-                    (pid, 0, shape, tuple(reversed(strides)), False,
+                    (pid, 0, shape, tuple(reversed(strides)), bool(requires_grad),
                      Call(Global("collections", "OrderedDict"), ())))
+
+    def _tensor_of(self, obj, arr, where):
+        """A Tensor's record as ``torch.save`` writes it: ``requires_grad`` kept, and a Parameter wrapped in
+        ``torch._utils._rebuild_parameter`` (so it loads back as a Parameter)."""
+        from ..nn.module import Parameter
+        requires_grad = bool(getattr(obj, "requires_grad", False))
+        if isinstance(obj, Parameter):
+            return Call(Global("torch._utils", "_rebuild_parameter"),
+                        (self.tensor(arr, where), requires_grad, Call(Global("collections", "OrderedDict"), ())))
+        return self.tensor(arr, where, requires_grad)
 
     def convert(self, obj, where="<root>"):
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
                 raise TypeError(f"cannot save an object array at '{where}'")
-            return self.tensor(arr, where)
+            return self._tensor_of(obj, arr, where)
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return obj
         if isinstance(obj, np.generic):
@@ -232,13 +242,14 @@ class _Storage:
 class _Pending:
     """A tensor whose storage may not be read yet (legacy files store data after the pickle)."""
 
-    def __init__(self, storage, offset, size, stride):
+    def __init__(self, storage, offset, size, stride, requires_grad=False):
         self.storage, self.offset, self.size, self.stride = storage, int(offset), tuple(size), tuple(stride)
+        self.requires_grad, self.parameter = bool(requires_grad), False
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
                        backward_hooks=None, metadata=None):
-    return _Pending(storage, storage_offset, size, stride)
+    return _Pending(storage, storage_offset, size, stride, requires_grad)
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):
@@ -246,6 +257,8 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=None):
+    if isinstance(data, _Pending):  # comes back as an nn.Parameter, as in PyTorch
+        data.parameter, data.requires_grad = True, bool(requires_grad)
     return data
 
 
@@ -353,7 +366,13 @@ def _materialise(obj, path, map_location):
             arr = (arr.astype(np.uint32) << 16).view(np.float32)
         arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # native order (no copy on LE)
         dev = _device_for(st.location, map_location, path)
-        return Tensor(backend.to_device(arr, dev))
+        out = Tensor(backend.to_device(arr, dev))
+        if p.parameter:
+            from ..nn.module import Parameter
+            return Parameter(out, requires_grad=p.requires_grad)
+        if p.requires_grad and arr.dtype.kind in "fc":
+            out.requires_grad_(True)
+        return out
 
     def walk(o):
         if isinstance(o, _Pending):
