@@ -94,6 +94,10 @@ CASES = {
     "round": (lambda: x.round(), "RoundBackward0"),
     "round(decimals=1)": (lambda: x.round(decimals=1), "RoundBackward1"),
     "pad": (lambda: F.pad(x, (1, 1)), "ConstantPadNdBackward0"),
+    "norm": (lambda: x.norm(), "LinalgVectorNormBackward0"),
+    "norm(2, 1)": (lambda: x.norm(2, 1, keepdim=True), "LinalgVectorNormBackward0"),
+    "norm(1)": (lambda: x.norm(1), "LinalgVectorNormBackward0"),
+    "norm(inf)": (lambda: x.norm(float("inf")), "LinalgVectorNormBackward0"),
 }
 
 

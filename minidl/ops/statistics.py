@@ -246,13 +246,25 @@ def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm over ``dim`` (all elements by default): 2 ("fro"), 1, inf, -inf, 0 or any p > 0."""
     input = _coerce(input)
+    from ..autograd.naming import name_grad_fn
     from . import math as m
-    from .extrema import amax, amin
-    from .reduction import sum as _sum
     dim, keepdim = _aliases(dim, keepdim, None, None)
     input = m._float(input)
+    return name_grad_fn(_vector_norm(input, p, dim, keepdim), "LinalgVectorNormBackward0")
+
+
+def _vector_norm(input, p, dim, keepdim):
+    """:func:`norm`'s value from differentiable ops; the 2-norm of zeros has gradient 0 there, as PyTorch
+    (``sqrt`` alone would give 0 * inf = nan): the square root reads 1 where the sum of squares is 0."""
+    from . import math as m
+    from .compare import gt
+    from .elementwise import where
+    from .extrema import amax, amin
+    from .reduction import sum as _sum
     if p in ("fro", 2, 2.0):
-        return m.sqrt(_sum(m.mul(input, input), dim, keepdim))
+        squares = _sum(m.mul(input, input), dim, keepdim)
+        positive = gt(squares, 0)
+        return where(positive, m.sqrt(where(positive, squares, 1.0)), 0.0)
     if p in (1, 1.0):
         return _sum(m.abs(input), dim, keepdim)
     if p == float("inf"):
