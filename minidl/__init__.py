@@ -174,3 +174,6 @@ __all__ += ["bfloat16", "get_autocast_dtype"]
 from .generator import default_generator, manual_seed  # noqa: E402,F811  (returns the default generator, as torch's)
 
 __all__ += ["default_generator"]
+
+# minidl.serialization (safe_globals, add_safe_globals, ...) and minidl.onnx, as torch.serialization / torch.onnx
+from . import onnx, serialization  # noqa: E402,F401

@@ -185,3 +185,24 @@ def test_map_location(tmp_path):
     if not mdl.gpu_available():
         with pytest.raises(mdl.DeviceError, match="m.pt"):
             mdl.load(path, map_location="cuda")
+
+
+def test_requires_grad_and_parameters_survive_save_load(tmp_path):
+    """As torch.save / torch.load: a Tensor that requires grad (a saved ``loss``) comes back as a leaf that
+    requires grad, an ``nn.Parameter`` as a Parameter (written with ``torch._utils._rebuild_parameter``, the
+    record PyTorch reads; checked by hand with torch 2.13 both ways), state dicts stay plain Tensors."""
+    model = mdl.nn.Linear(2, 3)
+    loss = (model(mdl.ones(1, 2)) ** 2).sum()
+    frozen = mdl.nn.Parameter(mdl.ones(1), requires_grad=False)
+    path = mdl.save({"loss": loss, "weight": model.weight, "frozen": frozen, "state": model.state_dict(),
+                     "ids": mdl.tensor([1, 2])}, tmp_path / "ckpt.pt")
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read([n for n in zf.namelist() if n.endswith("/data.pkl")][0])
+    assert b"_rebuild_parameter" in data
+    back = mdl.load(path)
+    assert type(back["loss"]) is mdl.Tensor and back["loss"].requires_grad and back["loss"].is_leaf
+    assert float(back["loss"]) == pytest.approx(float(loss))
+    assert isinstance(back["weight"], mdl.nn.Parameter) and back["weight"].requires_grad
+    assert isinstance(back["frozen"], mdl.nn.Parameter) and not back["frozen"].requires_grad
+    assert all(type(v) is mdl.Tensor and not v.requires_grad for v in back["state"].values())
+    assert not back["ids"].requires_grad

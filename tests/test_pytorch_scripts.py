@@ -281,3 +281,228 @@ def test_pytorch_examples_dcgan_fake_dry_run(tmp_path):
         assert img.size == (4 * 66 + 2, 66 + 2)
     state = minidl.load(tmp_path / "out" / "netG_epoch_0.pth")
     assert state["main.0.weight"].shape == (100, 512, 4, 4) and "main.1.running_mean" in state
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pytorch/examples: local copies in the idiom of mnist_rnn, regression, word_language_model, siamese_network and
+# mnist_forward_forward (the same calls, flags and printed lines), with only their import lines rewritten
+
+def test_pytorch_examples_mnist_rnn(tmp_path, data_root):
+    """mnist_rnn/main.py: batch-first LSTM over image rows, BatchNorm1d, Dropout2d on 2-D input (PyTorch's
+    deprecation warning), Adadelta + StepLR, --save-model."""
+    work = tmp_path / "mnist_rnn"
+    work.mkdir()
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    out = run_script(SCRIPTS / "mnist_rnn_main.py", work, "--epochs", "2", "--log-interval", "1", "--save-model",
+                     "--test-batch-size", "32")
+    logged = re.findall(r"^Train Epoch: (\d) \[(\d+)/128 \((\d+)%\)\]\tLoss: (\d+\.\d{6})$", out, flags=re.M)
+    assert [entry[:3] for entry in logged] == [("1", "0", "0"), ("1", "64", "50"), ("2", "0", "0"), ("2", "64", "50")]
+    if _layouts.SHARED_DATA.is_dir():  # real digits: four Adadelta steps lower the loss
+        assert float(logged[-1][3]) < float(logged[0][3])
+    assert len(re.findall(r"Test set: Average loss: \d+\.\d{4}, Accuracy: \d+/64 \(\d+%\)", out)) == 2
+    state = minidl.load(work / "mnist_rnn.pt")
+    assert state["rnn.weight_ih_l0"].shape == (256, 28) and state["rnn.weight_hh_l0"].shape == (256, 64)
+    assert int(state["batchnorm.num_batches_tracked"]) == 4
+
+
+def test_pytorch_examples_regression(tmp_path):
+    """regression/main.py: fits a degree-4 polynomial with a Linear layer and manual ``param.data.add_`` steps
+    until the smooth-L1 loss is below 1e-3 (an open-ended loop: the seed keeps its length fixed)."""
+    out = run_script(SCRIPTS / "regression_main.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    loss, batches = re.search(r"^Loss: (\d+\.\d{6}) after (\d+) batches$", out, flags=re.M).groups()
+    assert float(loss) < 1e-3 and int(batches) < 5000
+    learned = re.search(r"Learned function:\s+y = (.*)$", out, flags=re.M).group(1)
+    actual = re.search(r"Actual function:\s+y = (.*)$", out, flags=re.M).group(1)
+    learned, actual = ([float(v) for v in re.findall(r"[+-]\d+\.\d\d", text)] for text in (learned, actual))
+    assert len(learned) == len(actual) == 5
+    assert max(abs(a - b) for a, b in zip(learned, actual)) < 0.3
+
+
+def _write_counting_corpus(folder):
+    """train/valid/test.txt: lines of 6 consecutive words of a 12-word cycle, each line starting at random,
+    so a language model can predict all but a line's first word (13 tokens with ``<eos>``)."""
+    import random
+    rng = random.Random(0)
+    words = "zero one two three four five six seven eight nine ten eleven".split()
+    folder.mkdir(parents=True)
+    for name, lines in (("train", 150), ("valid", 20), ("test", 20)):
+        with open(folder / f"{name}.txt", "w") as f:
+            for _ in range(lines):
+                start = rng.randrange(len(words))
+                f.write(" " + " ".join(words[(start + i) % len(words)] for i in range(6)) + " \n")
+
+
+@pytest.fixture
+def word_language_model(tmp_path):
+    """The example's folder (main.py, model.py, data.py, generate.py) with a tiny counting corpus."""
+    work = tmp_path / "word_language_model"
+    shutil.copytree(SCRIPTS / "word_language_model", work, ignore=shutil.ignore_patterns("__pycache__"))
+    _write_counting_corpus(work / "data" / "counting")
+    return work
+
+
+WLM_ARGS = ("--data", "data/counting", "--emsize", "32", "--nhid", "32", "--bptt", "10", "--batch_size", "8",
+            "--log-interval", "5", "--dropout", "0")
+
+
+@pytest.mark.parametrize("model", ["LSTM", "Transformer"])
+def test_pytorch_examples_word_language_model(word_language_model, model):
+    """word_language_model/main.py with AdamW (``--use-optimizer``): 4 epochs on the counting corpus, the best
+    model saved whole with ``torch.save(model, f)`` and reloaded inside ``torch.serialization.safe_globals``;
+    then generate.py samples 30 words from that checkpoint."""
+    work = word_language_model
+    out = run_script(work / "main.py", work, *WLM_ARGS, "--model", model, "--epochs", "4", "--use-optimizer",
+                     "--lr", "0.01")
+    assert "Using device: cpu" in out
+    valid = [float(v) for v in re.findall(r"\| end of epoch +\d \| time: +\d+\.\d\ds \| valid loss +(\d+\.\d\d)", out)]
+    assert len(valid) == 4 and valid[-1] < valid[0]
+    test_loss, test_ppl = map(float, re.search(r"End of training \| test loss +(\d+\.\d\d) \| test ppl +(\d+\.\d\d)",
+                                               out).groups())
+    assert test_ppl < 4.0  # 13 tokens: a model that learned nothing scores about 13
+    assert len(re.findall(r"^\| epoch +\d \| +\d+/ +13 batches \| lr 0\.01 \|", out, flags=re.M)) == 8
+    out = run_script(work / "generate.py", work, "--data", "data/counting", "--words", "30", "--log-interval", "10")
+    assert re.findall(r"^\| Generated (\d+)/30 words$", out, flags=re.M) == ["0", "10", "20"]
+    generated = (work / "generated.txt").read_text().split()
+    vocabulary = set((work / "data" / "counting" / "train.txt").read_text().split()) | {"<eos>"}
+    assert len(generated) == 30 and set(generated) <= vocabulary
+
+
+@pytest.mark.parametrize("model", ["GRU", "RNN_TANH", "RNN_RELU"])
+def test_pytorch_examples_word_language_model_rnn_kinds(word_language_model, model):
+    """The other recurrent cells, with the example's own SGD loop (``p.data.add_(p.grad, alpha=-lr)``) after
+    ``clip_grad_norm_``, tied weights, and ``--dry-run`` (one batch per epoch)."""
+    work = word_language_model
+    out = run_script(work / "main.py", work, *WLM_ARGS, "--model", model, "--epochs", "2", "--tied", "--dry-run")
+    assert len(re.findall(r"^\| end of epoch +\d \| time: +\d+\.\d\ds \| valid loss +\d+\.\d\d \| valid ppl +"
+                          r"\d+\.\d\d$", out, flags=re.M)) == 2
+    assert re.search(r"End of training \| test loss +\d+\.\d\d", out)
+
+
+def test_pytorch_examples_word_language_model_onnx_export_says_why(word_language_model):
+    """``--onnx-export`` reaches ``torch.onnx.export``, which minidl does not provide: a clear error."""
+    work = word_language_model
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "_run_script.py"), str(work / "main.py"), *WLM_ARGS,
+                           "--epochs", "1", "--dry-run", "--onnx-export", "model.onnx"],
+                          cwd=work, capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode != 0
+    assert "NotImplementedError: minidl.onnx.export: minidl cannot write ONNX files" in proc.stderr
+    assert "End of training" in proc.stdout
+
+
+def test_pytorch_examples_siamese_network(tmp_path):
+    """siamese_network/main.py: ResNet-18 (``torchvision.models.resnet18(weights=None)``) with a 1-channel stem,
+    image pairs from a Dataset over ``MNIST(...).data``/``.targets`` (``np.array(t, copy=None)``), BCELoss."""
+    data = _layouts.build(tmp_path / "data", mnist_sizes={"train": 32, "test": 128})  # >= 2 test digits per class
+    work = tmp_path / "siamese"
+    work.mkdir()
+    out = run_script(SCRIPTS / "siamese_network_main.py", work, "--epochs", "1", "--batch-size", "16",
+                     "--test-batch-size", "64", "--log-interval", "1", "--save-model")
+    assert data.is_dir() and "Using device: cpu" in out
+    assert re.findall(r"^Train Epoch: 1 \[(\d+)/32 \((\d+)%\)\]\tLoss: \d+\.\d{6}$", out, flags=re.M) == [
+        ("0", "0"), ("16", "50")]
+    assert re.search(r"Test set: Average loss: \d+\.\d{4}, Accuracy: \d+/128 \(\d+%\)", out)
+    state = minidl.load(work / "siamese_network.pt")
+    assert state["resnet.0.weight"].shape == (64, 1, 7, 7) and state["fc.0.weight"].shape == (256, 1024)
+    assert "resnet.7.1.bn2.running_var" in state and state["fc.2.bias"].shape == (1,)
+
+
+def test_pytorch_examples_mnist_forward_forward(tmp_path, data_root):
+    """mnist_forward_forward/main.py: Hinton's forward-forward training, one Adam per Layer (an nn.Linear
+    subclass overriding ``train``), ``x_[range(n), y] = x.max()`` labels, goodness via ``h.pow(2).mean(1)``."""
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)  # the script reads './data/'
+    out = run_script(SCRIPTS / "mnist_forward_forward_main.py", tmp_path, "--epochs", "21", "--train_size", "64",
+                     "--test_size", "32", "--log-interval", "10", "--save-model")
+    layers = out.split("training layer:")[1:]
+    assert len(layers) == 2
+    for text in layers:
+        losses = [float(v) for v in re.findall(r"^Loss:  (\d+\.\d+)$", text, flags=re.M)]
+        assert len(losses) == 3 and losses[-1] < losses[0]
+    errors = [float(v) for v in re.findall(r"^(?:train|test) error: (\d\.\d+)$", out, flags=re.M)]
+    assert len(errors) == 2 and all(0.0 <= e <= 1.0 for e in errors)
+    assert (tmp_path / "mnist_ff.pt").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PyTorch tutorials: local copies in their idiom, with only their import lines rewritten
+
+def test_what_is_torch_nn_really_tutorial(tmp_path):
+    """beginner/nn_tutorial: raw-tensor logistic regression (``input[range(n), target]``, ``weights -= ...``
+    under no_grad), then nn.Parameter, nn.Linear, optim.SGD, TensorDataset slicing, DataLoader, a CNN,
+    nn.Sequential with a Lambda module, a wrapped DataLoader and AdaptiveAvgPool2d."""
+    _layouts.mnist_pickle(tmp_path / "data" / "mnist" / "mnist.pkl.gz", train=128, valid=64)
+    out = run_script(SCRIPTS / "nn_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert out.splitlines()[0] == "(128, 784)"
+    assert "Size([128, 784])" in out and "tensor(0) tensor(9)" in out
+    assert re.search(r"grad_fn=<SelectBackward0>\) (minidl\.)?Size\(\[64, 10\]\)", out)
+    before = float(re.search(r"scratch loss before: tensor\((\d+\.\d+), grad_fn=<NegBackward0>\)", out).group(1))
+    after, accuracy = map(float, re.search(r"scratch loss after: tensor\((\d+\.\d+), grad_fn=<NegBackward0>\) "
+                                           r"tensor\((\d\.\d+)\)", out).groups())
+    assert after < before and (not _layouts.SHARED_DATA.is_dir() or accuracy > 0.5)
+    assert re.search(r"functional: tensor\(\d+\.\d+, grad_fn=<NllLossBackward0>\)", out)
+    fits = [float(v) for v in re.findall(r"^fit \d (\d+\.\d+)$", out, flags=re.M)]
+    assert len(fits) == 8 and fits[1] < fits[0]  # the logistic model's validation loss falls
+    assert len(re.findall(r"^[01] tensor\(\d+\.\d+\)$", out, flags=re.M)) == 2
+    assert out.rstrip().splitlines()[-3] == "False"  # torch.cuda.is_available() on the CPU
+
+
+def test_transfer_learning_tutorial(tmp_path):
+    """beginner/transfer_learning_tutorial on a generated ants/bees ImageFolder: RandomResizedCrop(224),
+    DataLoader(num_workers=4), make_grid, resnet18 with a new fc, set_grad_enabled, ``torch.max(out, 1)``,
+    ``running_corrects.double()``, StepLR; cut after 2 of the 25 epochs (a full run, visualize_model and the
+    frozen-feature scenario included, was checked by hand: 3.5 minutes here)."""
+    _layouts.image_folder(tmp_path / "data" / "hymenoptera_data", train=2, val=2,
+                          extra_val_name="72100438_73de9f17af.jpg")
+    out = run_script(SCRIPTS / "transfer_learning_tutorial.py", tmp_path,
+                     env={"MINIDL_SCRIPT_MAX_SCHEDULER_STEPS": "2", "MINIDL_SCRIPT_SEED": "0"})
+    grid = re.search(r"^grid \(3, 228, 906\) \[('(ants|bees)'(, )?){4}\]$", out, flags=re.M)
+    assert grid, out[:500]
+    assert re.findall(r"^Epoch (\d+)/24$", out, flags=re.M) == ["0", "1"]
+    assert len(re.findall(r"^train Loss: \d+\.\d{4} Acc: (0\.0000|0\.2500|0\.5000|0\.7500|1\.0000)$", out,
+                          flags=re.M)) == 1  # the cut comes at epoch 1's scheduler.step(), before its line
+    assert len(re.findall(r"^val Loss: \d+\.\d{4} Acc: (0\.0000|0\.2000|0\.4000|0\.6000|0\.8000|1\.0000)$", out,
+                          flags=re.M)) == 1
+    assert "stopped after 2 scheduler steps" in out
+
+
+def test_tensorboard_tutorial(tmp_path):
+    """intermediate/tensorboard_tutorial: add_image of a make_grid, add_graph, add_embedding of
+    ``trainset.data[perm][:100]``, add_scalar + add_figure at mini-batch 1000 (4000 training images at
+    batch 4), one add_pr_curve per class from ``torch.cat([torch.stack(batch) ...])`` probabilities."""
+    pytest.importorskip("tensorboardX", reason="tensorboardX (pip install minidl[tensorboard]) not installed")
+    from tensorboardX.proto.graph_pb2 import GraphDef
+    from test_tensorboard import read_events
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 4000, "test": 40})
+    out = run_script(SCRIPTS / "tensorboard_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert re.search(r"^\[1,  1000\] loss: \d\.\d{3}$", out, flags=re.M)
+    assert out.rstrip().splitlines()[-2:] == ["Finished Training", "(40, 10) (40,)"]
+    run = tmp_path / "runs" / "fashion_mnist_experiment_1"
+    events = [event for _, event in read_events(run)]
+    steps = {value.tag: event.step for event in events for value in event.summary.value}
+    classes = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+               'Ankle Boot']
+    assert {'four_fashion_mnist_images', 'training loss', 'predictions vs. actuals', *classes} <= set(steps)
+    assert steps['training loss'] == steps['predictions vs. actuals'] == 999
+    graph = GraphDef.FromString([event.graph_def for event in events if event.graph_def][0])
+    assert "Net/Linear[fc3]/aten::addmm" in {node.name for node in graph.node}
+    metadata = (run / "00000" / "default" / "metadata.tsv").read_text().splitlines()
+    assert len(metadata) == 100 and set(metadata) <= set(classes)
+
+
+def test_fgsm_tutorial_attacks_a_trained_mnist_cnn(tmp_path):
+    """beginner/fgsm_tutorial against the CNN that pytorch/examples mnist/main.py trains and saves (one epoch on
+    640 digits): ``data.requires_grad = True``, ``data.grad.data.sign()``, ``transforms.Normalize`` on a Tensor
+    in the graph, ``torch.load(..., weights_only=True)``; the accuracy falls as epsilon grows."""
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 640, "test": 64})
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    trained = run_script(SCRIPTS / "mnist_main.py", work, "--epochs", "1", "--save-model")
+    clean = int(re.search(r"Accuracy: (\d+)/64", trained).group(1))
+    (work / "mnist_cnn.pt").rename(work / "data" / "lenet_mnist_model.pth")
+    out = run_script(SCRIPTS / "fgsm_tutorial.py", work)
+    found = re.findall(r"^Epsilon: ([\d.]+)\tTest Accuracy = (\d+) / 64 = ([\d.]+)$", out, flags=re.M)
+    assert [eps for eps, _, _ in found] == ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3"]
+    correct = [int(c) for _, c, _ in found]
+    assert correct[0] == clean  # epsilon 0 leaves every prediction as the saved model makes it
+    if _layouts.SHARED_DATA.is_dir() and clean > 20:  # a model that learned something: the attack works
+        assert correct[-1] < correct[0] and correct == sorted(correct, reverse=True)
+    assert out.rstrip().splitlines()[-1] == "example shape (28, 28)"

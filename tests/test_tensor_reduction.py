@@ -122,3 +122,21 @@ def test_cumsum():
     x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x.cumsum(1).tolist() == [[1.0, 3.0], [3.0, 7.0]] and mdl.cumsum(x, dim=0).tolist() == [[1, 2], [4, 6]]
     assert mdl.tensor([1, 2, 3], dtype=mdl.int32).cumsum(0).dtype == mdl.int64
+
+
+def test_two_norm_of_zeros_has_zero_gradient_as_pytorch():
+    """``x / (x.norm(2, 1, keepdim=True) + eps)`` on a zero row: PyTorch's linalg_vector_norm gives the
+    subgradient 0 where the norm is 0 (a plain sqrt(sum(x * x)) would give nan); values are unchanged."""
+    x = mdl.zeros(3, requires_grad=True)
+    n = x.norm()
+    n.backward()
+    assert n.item() == 0.0 and x.grad.tolist() == [0.0, 0.0, 0.0]
+    assert n.grad_fn.name() == "LinalgVectorNormBackward0"
+    y = mdl.tensor([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0]], requires_grad=True)
+    rows = y.norm(2, 1)
+    rows.sum().backward()
+    assert rows.tolist() == [5.0, 0.0]
+    np.testing.assert_allclose(y.grad.numpy(), [[0.6, 0.8, 0.0], [0.0, 0.0, 0.0]], rtol=1e-6)
+    x64 = mdl.randn(3, 4, dtype=mdl.float64, requires_grad=True)
+    assert mdl.autograd.gradcheck(lambda t: t.norm(2, 1, keepdim=True), (x64,))
+    assert mdl.autograd.gradgradcheck(lambda t: t.norm(), (x64,))

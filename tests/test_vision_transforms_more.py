@@ -291,3 +291,30 @@ def test_elastic_transform():
         F.elastic_transform(x, np.zeros((1, 12, 14, 2)))
     with pytest.raises(TypeError, match="alpha should be float or a sequence"):
         T.ElasticTransform(alpha="big")
+
+
+def test_normalize_is_differentiable_like_torchvision():
+    """FGSM's ``transforms.Normalize(mean, std)(perturbed_data)`` on a Tensor that requires grad: the result
+    keeps the graph (``clone().sub_(mean).div_(std)``: DivBackward0), its gradient is 1/std per channel, and
+    it passes float64 gradcheck and gradgradcheck."""
+    import minidl
+    from minidl.vision import transforms
+    from minidl.vision.transforms import functional as VF
+    x = minidl.rand(2, 3, 4, 5, requires_grad=True)
+    out = transforms.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5))(x)
+    assert out.requires_grad and out.grad_fn.name() == "DivBackward0"
+    out.sum().backward()
+    expected = np.broadcast_to(1 / np.array([0.2, 0.25, 0.5], np.float32).reshape(1, 3, 1, 1), x.shape)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+    with minidl.no_grad():
+        plain = transforms.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5))(x.detach())
+    np.testing.assert_allclose(out.detach().numpy(), plain.numpy(), rtol=1e-6)
+    x64 = minidl.rand(1, 2, 3, 3, dtype=minidl.float64, requires_grad=True)
+    assert minidl.autograd.gradcheck(lambda t: VF.normalize(t, [0.1, 0.2], [0.3, 0.7]), (x64,))
+    assert minidl.autograd.gradgradcheck(lambda t: VF.normalize(t, [0.1, 0.2], [0.3, 0.7]), (x64,))
+    with pytest.raises(RuntimeError, match="leaf"):  # in-place on a leaf that requires grad, as in PyTorch
+        VF.normalize(x, [0.5] * 3, [0.5] * 3, inplace=True)
+    with pytest.raises(ValueError, match="std evaluated to zero"):
+        VF.normalize(x, [0.5] * 3, [0.5, 0.0, 0.5])
+    with pytest.raises(ValueError, match="2 mean values for 3 channels"):
+        transforms.Normalize((0.5, 0.4), (0.2, 0.25))(x)

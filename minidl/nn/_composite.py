@@ -13,6 +13,8 @@ from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 from minidl.tensor import Tensor
 
+from ..autograd.naming import name_grad_fn
+
 __all__ = ["embedding", "layer_norm"]
 
 
@@ -64,7 +66,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         _renorm_(weight, ids, float(max_norm), float(norm_type))
     out = weight[ids]
     if padding_idx is None and not scale_grad_by_freq:
-        return out
+        return name_grad_fn(out, "EmbeddingBackward0")
     xp = weight.xp
     scale = xp.ones(ids.shape, dtype=weight.array.dtype)
     if scale_grad_by_freq:
@@ -74,7 +76,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         scale = xp.where(ids == padding_idx, 0, scale).astype(weight.array.dtype)
     # the value is ``out``; the gradient reaching ``weight`` is scaled by ``scale`` per looked-up position
     factor = Tensor(scale[..., None])
-    return out * factor + (out * (1 - factor)).detach()
+    return name_grad_fn(out * factor + (out * (1 - factor)).detach(), "EmbeddingBackward0")
 
 
 @names_node("NativeLayerNormBackward0")   # PyTorch's node name
@@ -98,4 +100,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
+    return name_grad_fn(out, "NativeLayerNormBackward0")

@@ -11,6 +11,7 @@ from minidl.autograd.naming import names_node
 
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
+from ..autograd.naming import name_grad_fn
 from ..backend import erf as _erf_array
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -190,7 +191,7 @@ def elu(input, alpha=1.0, inplace=False):
     """
     from .elementwise import clamp
     from .math import exp
-    out = relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha)
+    out = name_grad_fn(relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha), "EluBackward0")
     return _in_place("elu", input, out) if inplace else out
 
 
@@ -211,10 +212,10 @@ def gelu(input, approximate="none"):
     ``"tanh"``: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
     """
     if approximate == "none":
-        return input * (erf(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return name_grad_fn(input * (erf(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5, "GeluBackward0")
     if approximate == "tanh":
         inner = (input + input ** 3 * 0.044715) * _SQRT_2_OVER_PI
-        return input * (tanh(inner) + 1.0) * 0.5
+        return name_grad_fn(input * (tanh(inner) + 1.0) * 0.5, "GeluBackward0")
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -222,7 +223,7 @@ def gelu(input, approximate="none"):
 @float32_composite   # bfloat16: computed in float32, rounded once
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
-    out = input * sigmoid(input)
+    out = name_grad_fn(input * sigmoid(input), "SiluBackward0")
     return _in_place("silu", input, out) if inplace else out
 
 

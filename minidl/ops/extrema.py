@@ -51,11 +51,11 @@ class Min(Function):
     """min(x, axes); the gradient is shared equally between tied minima."""
 
     def name(self):
-        """``MinBackward1`` (all elements): PyTorch's node."""
-        return "MinBackward1" if getattr(self.__dict__.get("max"), "axes", None) is None else "AminBackward0"
+        """PyTorch's node name: ``MinBackward1`` for ``x.min()``, ``AminBackward0`` along dims (``amin``)."""
+        return "MinBackward1" if self.axes is None else "AminBackward0"
 
     def forward(self, x, axes=None, keepdims=False):
-        self.max = Max()
+        self.max, self.axes = Max(), axes
         if x.dtype.kind in "ub":  # unsigned and bool values cannot be negated (and need no gradient)
             return x.min(axis=axes, keepdims=keepdims)
         return -self.max.forward(-x, axes=axes, keepdims=keepdims)

@@ -16,10 +16,12 @@ class Linear(Function):
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
     def name(self):
-        """PyTorch's node: ``AddmmBackward0`` (2-D input, bias), ``MmBackward0`` (2-D, no bias), else
-        ``ViewBackward0`` (the product of a reshaped input)."""
+        """PyTorch's node: ``AddmmBackward0`` / ``MmBackward0`` (2-D input with / without bias),
+        ``ViewBackward0`` / ``SqueezeBackward4`` (1-D), ``ViewBackward0`` / ``UnsafeViewBackward0`` (more)."""
         if self.in_ndim == 2:
             return "AddmmBackward0" if self.has_bias else "MmBackward0"
+        if self.in_ndim == 1:
+            return "ViewBackward0" if self.has_bias else "SqueezeBackward4"
         return "ViewBackward0" if self.has_bias else "UnsafeViewBackward0"
 
     def forward(self, x, w, b=None):

@@ -319,6 +319,10 @@ class Minimum(Function):
 class MaximumSplit(Function):
     """maximum(a, b) as ``torch.maximum``: the gradient goes to the larger, split in half on ties."""
 
+    def name(self):
+        """PyTorch's node name, ``MaximumBackward0``."""
+        return "MaximumBackward0"
+
     def forward(self, a, b):
         self.a_share = (a > b) + (a == b) * a.dtype.type(0.5)
         return get_array_module(a).maximum(a, b)
@@ -332,6 +336,10 @@ class MaximumSplit(Function):
 
 class MinimumSplit(Function):
     """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
+
+    def name(self):
+        """PyTorch's node name, ``MinimumBackward0``."""
+        return "MinimumBackward0"
 
     def forward(self, a, b):
         self.a_share = (a < b) + (a == b) * a.dtype.type(0.5)
@@ -374,11 +382,10 @@ class MatMul(Function):
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
     def name(self):
-        """PyTorch's node: ``MmBackward0`` (2-D @ 2-D), ``DotBackward0`` (1-D @ 1-D), ``MvBackward0``
-        (2-D @ 1-D), ``UnsafeViewBackward0`` (batched)."""
-        na, nb = self.ndims
-        return {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
-            (na, nb), "UnsafeViewBackward0" if max(na, nb) > 2 else "MatMulBackward0")
+        """PyTorch's node for ``a @ b``: ``MmBackward0`` (2-D @ 2-D), ``MvBackward0`` (2-D @ 1-D),
+        ``DotBackward0`` (1-D @ 1-D), ``SqueezeBackward4`` (1-D @ 2-D), else ``UnsafeViewBackward0``."""
+        return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+                (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
 
     def forward(self, a, b):
         self.a, self.b, self.ndims = a, b, (a.ndim, b.ndim)

@@ -168,7 +168,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             middle *= size
         out = batch_norm(x.reshape(tuple(x.shape[:2]) + (middle, x.shape[-1])), running_mean, running_var,
                          weight, bias, training, momentum, eps)
-        return out.reshape(tuple(x.shape))
+        from ..autograd.naming import name_grad_fn
+        return name_grad_fn(out.reshape(tuple(x.shape)), "NativeBatchNormBackward0")
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: expected a (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W) input, got "
                          f"shape {x.shape}")

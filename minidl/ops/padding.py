@@ -40,7 +40,8 @@ def pad(input, pad, mode="constant", value=None):
         raise ValueError(f"pad: mode must be one of {_MODES}, got {mode!r}")
     pad = tuple(int(p) for p in pad)
     if mode == "constant":
-        return _constant_pad(input, pad, 0.0 if value is None else value)
+        from ..autograd.naming import name_grad_fn
+        return name_grad_fn(_constant_pad(input, pad, 0.0 if value is None else value), "ConstantPadNdBackward0")
     if value is not None and value != 0:
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     if len(pad) % 2 or len(pad) // 2 > input.ndim - 1:

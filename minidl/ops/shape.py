@@ -442,7 +442,7 @@ def index_select(input, dim, index):
     if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
     idx = idx.reshape(-1) if hasattr(idx, "reshape") else np.asarray([idx])
-    return GetItem.apply(input, index=(slice(None),) * d + (idx,))
+    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0")
 
 
 def nonzero(input, *, as_tuple=False):

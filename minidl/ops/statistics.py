@@ -227,7 +227,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _floating("std", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.array.ndim)
-    return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True)
+    return name_grad_fn(Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True),
+                        "StdBackward0")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -255,14 +256,25 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm over ``dim`` (all elements by default): 2 ("fro"), 1, inf, -inf, 0 or any p > 0."""
     input = _coerce(input)
     from . import math as m
-    from .extrema import amax, amin
-    from .reduction import sum as _sum
     dim, keepdim = _aliases(dim, keepdim, None, None)
     input = m._float(input)
+    return name_grad_fn(_vector_norm(input, p, dim, keepdim), "LinalgVectorNormBackward0")
+
+
+def _vector_norm(input, p, dim, keepdim):
+    """:func:`norm`'s value from differentiable ops; the 2-norm of zeros has gradient 0 there, as PyTorch
+    (``sqrt`` alone would give 0 * inf = nan): the square root reads 1 where the sum of squares is 0."""
+    from . import math as m
+    from .compare import gt
+    from .elementwise import where
+    from .extrema import amax, amin
+    from .reduction import sum as _sum
     if p in ("fro", 2, 2.0):
-        return name_grad_fn(m.sqrt(_sum(m.mul(input, input), dim, keepdim)), "LinalgVectorNormBackward0")
+        squares = _sum(m.mul(input, input), dim, keepdim)
+        positive = gt(squares, 0)
+        return where(positive, m.sqrt(where(positive, squares, 1.0)), 0.0)
     if p in (1, 1.0):
-        return name_grad_fn(_sum(m.abs(input), dim, keepdim), "LinalgVectorNormBackward0")
+        return _sum(m.abs(input), dim, keepdim)
     if p == float("inf"):
         return amax(m.abs(input), () if dim is None else dim, keepdim)
     if p == float("-inf"):

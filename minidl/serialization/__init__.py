@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import os
 
+from ._allowlist import (
+    add_safe_globals,
+    clear_safe_globals,
+    get_safe_globals,
+    get_unsafe_globals_in_checkpoint,
+    safe_globals,
+)
 from ._common import is_file_like
 from .pt import load_pt, save_pt
 from .safetensors import check_header, load_safetensors, save_safetensors
 
 __all__ = ["EXTENSIONS", "handles", "save_file", "load_file", "load_with_config",
-           "save_pt", "load_pt", "save_safetensors", "load_safetensors", "check_header"]
+           "save_pt", "load_pt", "save_safetensors", "load_safetensors", "check_header",
+           "add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]
 
 #: extension -> format name, for the files this package reads and writes
 EXTENSIONS = {".pt": "pt", ".pth": "pt", ".safetensors": "safetensors"}

@@ -92,7 +92,7 @@ class _Converter:
         self.storages = []           # (key, bytes)
         self._by_id = {}
 
-    def tensor(self, arr, where):
+    def tensor(self, arr, where, requires_grad=False):
         name = _storage_name(arr, where)
         ident = id(arr)
         if ident in self._by_id:
@@ -112,15 +112,25 @@ class _Converter:
             acc *= s
         pid = PersistentId(("storage", Global("torch", name), key, "cpu", int(arr.size)))
         return Call(Global("torch._utils", "_rebuild_tensor_v2"),
-                    (pid, 0, shape, tuple(reversed(strides)), False,
+                    (pid, 0, shape, tuple(reversed(strides)), bool(requires_grad),
                      Call(Global("collections", "OrderedDict"), ())))
+
+    def _tensor_of(self, obj, arr, where):
+        """A Tensor's record as ``torch.save`` writes it: ``requires_grad`` kept, and a Parameter wrapped in
+        ``torch._utils._rebuild_parameter`` (so it loads back as a Parameter)."""
+        from ..nn.module import Parameter
+        requires_grad = bool(getattr(obj, "requires_grad", False))
+        if isinstance(obj, Parameter):
+            return Call(Global("torch._utils", "_rebuild_parameter"),
+                        (self.tensor(arr, where), requires_grad, Call(Global("collections", "OrderedDict"), ())))
+        return self.tensor(arr, where, requires_grad)
 
     def convert(self, obj, where="<root>"):
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
                 raise TypeError(f"cannot save an object array at '{where}'")
-            return self.tensor(arr, where)
+            return self._tensor_of(obj, arr, where)
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return obj
         if isinstance(obj, np.generic):
@@ -235,13 +245,14 @@ class _Storage:
 class _Pending:
     """A tensor whose storage may not be read yet (legacy files store data after the pickle)."""
 
-    def __init__(self, storage, offset, size, stride):
+    def __init__(self, storage, offset, size, stride, requires_grad=False):
         self.storage, self.offset, self.size, self.stride = storage, int(offset), tuple(size), tuple(stride)
+        self.requires_grad, self.parameter = bool(requires_grad), False
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
                        backward_hooks=None, metadata=None):
-    return _Pending(storage, storage_offset, size, stride)
+    return _Pending(storage, storage_offset, size, stride, requires_grad)
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):
@@ -249,6 +260,8 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=None):
+    if isinstance(data, _Pending):  # comes back as an nn.Parameter, as in PyTorch
+        data.parameter, data.requires_grad = True, bool(requires_grad)
     return data
 
 
@@ -279,6 +292,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         found = _SAFE_GLOBALS.get((module, name))
+        if found is None:  # what the user allowlisted (minidl.serialization.add_safe_globals)
+            from ._allowlist import user_allowed_globals
+            found = user_allowed_globals().get(f"{module}.{name}")
         if found is None and module == "torch" and name in _TORCH_DTYPES:
             return np.dtype(_TORCH_DTYPES[name])
         if found is None:
@@ -353,7 +369,13 @@ def _materialise(obj, path, map_location):
         if st.stype.name == "BFloat16Storage":
             arr = arr.view(BFLOAT16)
         dev = _device_for(st.location, map_location, path)
-        return Tensor(backend.to_device(arr, dev))
+        out = Tensor(backend.to_device(arr, dev))
+        if p.parameter:
+            from ..nn.module import Parameter
+            return Parameter(out, requires_grad=p.requires_grad)
+        if p.requires_grad and arr.dtype.kind in "fc":
+            out.requires_grad_(True)
+        return out
 
     def walk(o):
         if isinstance(o, _Pending):
@@ -432,9 +454,44 @@ def _read_zip(path, map_location, source=None, weights_only=True):
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
-        if not weights_only and prefix + _MODULE_RECORD in names:
-            return _unpickle_module(read(_MODULE_RECORD), path, map_location), config
+        if prefix + _MODULE_RECORD in names:
+            module = _module_for(read(_MODULE_RECORD), path, map_location, weights_only)
+            if module is not None:
+                return module, config
     return _materialise(obj, path, map_location), config
+
+
+def _module_for(data, path, map_location, weights_only):
+    """The whole Module a file holds: always with ``weights_only=False``; with ``weights_only=True`` only
+    when every class and function it needs is allowlisted (:mod:`minidl.serialization.safe_globals`),
+    else None (the caller gives back the state dict)."""
+    if not weights_only:
+        return _unpickle_module(data, path, map_location)
+    from ._allowlist import NotAllowedGlobal, load_allowlisted
+    try:
+        module = load_allowlisted(data)
+    except NotAllowedGlobal:
+        return None
+    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
+        module.to(map_location)
+    return module
+
+
+def read_module_record(path):
+    """The pickle of the whole Module in a file ``minidl.save(model, path)`` wrote (a path or a binary file
+    object, read from its current position and left there), or None when the file holds none."""
+    if is_file_like(path):
+        start = path.tell()
+        source = io.BytesIO(path.read())
+        path.seek(start)
+    else:
+        source = os.fspath(path)
+    try:
+        with zipfile.ZipFile(source) as zf:
+            records = [n for n in zf.namelist() if n.endswith("/" + _MODULE_RECORD) and n.count("/") == 2]
+            return zf.read(records[0]) if records else None
+    except zipfile.BadZipFile:
+        return None
 
 
 def _unpickle_module(data, path, map_location):

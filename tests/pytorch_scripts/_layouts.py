@@ -123,3 +123,43 @@ def build(root, mnist_sizes=None, cifar_per_batch=10, cifar_test=10, seed=0):
     _idx_folder(root / "FashionMNIST" / "raw", SHARED_DATA / "fashion-mnist", sizes, rng)
     _cifar_folder(root / "cifar-10-batches-py", cifar_per_batch, cifar_test, rng)
     return root
+
+
+def mnist_pickle(path, train=128, valid=64, seed=0):
+    """``mnist.pkl.gz`` as the nn tutorial downloads it: a gzip pickle of ``((x_train, y_train), (x_valid,
+    y_valid), (x_test, y_test))``, images as (n, 784) float32 in [0, 1], labels int64 (the test split empty)."""
+    n = train + valid
+    source = SHARED_DATA / "mnist"
+    if source.is_dir():
+        images = _read_idx_head(source / MNIST_FILES["train"][0], n).reshape(n, 784)
+        labels = _read_idx_head(source / MNIST_FILES["train"][1], n)
+    else:
+        images = np.random.default_rng(seed).integers(0, 256, (n, 784), dtype=np.uint8)
+        labels = np.arange(n) % 10
+    images, labels = images.astype(np.float32) / 255, labels.astype(np.int64)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as f:
+        pickle.dump(((images[:train], labels[:train]), (images[train:], labels[train:]),
+                     (images[:0], labels[:0])), f, protocol=2)
+    return path
+
+
+def image_folder(root, classes=("ants", "bees"), train=2, val=2, extra_val_name=None, seed=0):
+    """An ImageFolder tree ``root/{train,val}/<class>/<n>.jpg`` (``train``/``val`` JPEGs per class), cut from
+    the CIFAR-10 JPEGs (class k of ``classes`` takes CIFAR class k's images) or random pixels when absent;
+    ``extra_val_name`` adds one more JPEG under the last class's ``val`` folder with that file name."""
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    per_class = train + val + 1
+    images, labels = _cifar_images(per_class, rng)
+    for k, name in enumerate(classes):
+        own = images[labels == k][:per_class]
+        for split, part in (("train", own[:train]), ("val", own[train:train + val])):
+            folder = root / split / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for i, pixels in enumerate(part):
+                Image.fromarray(pixels).save(folder / f"{i}.jpg")
+        if extra_val_name and k == len(classes) - 1:
+            Image.fromarray(own[-1]).save(root / "val" / name / extra_val_name)
+    return root

@@ -119,7 +119,10 @@ class _BatchNorm(_NormBase):
         out = F.batch_norm(x, self.running_mean if track else None,
                            self.running_var if track else None, self.weight, self.bias,
                            use_batch_stats, factor, self.eps)
-        return out.reshape(shape) if len(shape) in (3, 5) else out
+        if len(shape) in (3, 5):  # the (N, C, L) / (N, C, D, H, W) input was folded into 4-D
+            from ...autograd.naming import name_grad_fn
+            return name_grad_fn(out.reshape(shape), "NativeBatchNormBackward0")
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -194,6 +194,12 @@ class Normalize(VisionTransform):
     def __call__(self, tensor):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}")
+        if tensor.requires_grad and tensor.ndim >= 3:  # differentiable, as torchvision's (FGSM's Normalize)
+            from .functional import normalize
+            for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+                if v.size not in (1, tensor.shape[-3]):
+                    raise ValueError(f"Normalize has {v.size} {name} values for {tensor.shape[-3]} channels")
+            return normalize(tensor, self.mean, self.std, self.inplace)
         out = super().__call__(tensor)
         if self.inplace:
             tensor.array[...] = out.array

@@ -135,11 +135,31 @@ def normalize(tensor, mean, std, inplace=False):
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tuple(tensor.shape)}")
+    if tensor.requires_grad:  # torchvision's arithmetic on the Tensor itself, so gradients flow through
+        return _normalize_differentiable(tensor, mean, std, inplace)
     out = on_tensor(tensor, lambda x: normalize_array(x, mean, std))
     if inplace:
         tensor.array[...] = out.array
         return tensor
     return out
+
+
+def _normalize_differentiable(tensor, mean, std, inplace):
+    """``tensor.sub_(mean).div_(std)`` on a clone (or, with ``inplace``, on ``tensor``), as torchvision's
+    ``F.normalize``: differentiable, and an in-place call on a leaf that requires grad is refused."""
+    from ... import as_tensor
+    mean = as_tensor(np.asarray(mean, tensor.array.dtype), device=tensor.device)
+    std = as_tensor(np.asarray(std, tensor.array.dtype), device=tensor.device)
+    if bool((std == 0).any()):
+        raise ValueError(f"std evaluated to zero after conversion to torch.{tensor.array.dtype.name}, leading to "
+                         "division by zero.")
+    if mean.ndim == 1:
+        mean = mean.view(-1, 1, 1)
+    if std.ndim == 1:
+        std = std.view(-1, 1, 1)
+    if not inplace:
+        tensor = tensor.clone()
+    return tensor.sub_(mean).div_(std)
 
 
 # --- geometry -------------------------------------------------------------------------------------
