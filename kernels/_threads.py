@@ -58,9 +58,12 @@ __all__ = ["intra_op_threads", "parts_of", "run", "on_one_blas_thread", "matmul"
 #
 # :func:`conv_threads`: an im2col convolution splits its batch from CONV_SPLIT_MIN
 # multiply-adds (N * OH * OW * O * C/groups * kh * kw). Every convolution of the
-# CIFAR CNN, the Tiny-ImageNet CNN and ResNet-18 is above it; LeNet's second layer
-# at batch 64 (15 M) is below.
-CONV_SPLIT_MIN = 1 << 24
+# CIFAR CNN, the Tiny-ImageNet CNN and ResNet-18 is above it, and so is LeNet's
+# second layer at batch 64 (15 M): split, LeNet's two-thread step took 0.79x the
+# time of the same step with it on BLAS's threads (session 9, quiet machine, five
+# process pairs; 2^24 before, which kept that layer whole); TinyVGG's step is
+# unchanged (1.00x).
+CONV_SPLIT_MIN = 1 << 22
 # :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
 # on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.

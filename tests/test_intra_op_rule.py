@@ -144,9 +144,9 @@ def test_small_conv_runs_as_with_the_scheme_off(rule_threads, monkeypatch, fake_
     its parts and restores it, both ways."""
     fake = fake_blas
     rng = np.random.default_rng(4)
-    for n, history in ((2, []), (8, [1, 2, 1, 2])):
-        x, w = rng.standard_normal((n, 16, 32, 32)), rng.standard_normal((16, 16, 3, 3))
-        assert (_conv_macs(n, 16, 16, 3, 32, 32) >= _threads.CONV_SPLIT_MIN) == bool(history)
+    for n, c, history in ((2, 8, []), (8, 16, [1, 2, 1, 2])):
+        x, w = rng.standard_normal((n, c, 32, 32)), rng.standard_normal((c, c, 3, 3))
+        assert (_conv_macs(n, c, c, 3, 32, 32) >= _threads.CONV_SPLIT_MIN) == bool(history)
         fake.history.clear()
         with mdl.using_config(conv_algorithm="im2col"):
             F.conv2d(mdl.tensor(x, requires_grad=True), mdl.tensor(w, requires_grad=True), padding=1).sum().backward()
