@@ -17,6 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from keras_rnn_models import BUILDERS
 
 from minidl import keras
 from minidl.keras import layers as L
@@ -25,31 +26,7 @@ FIX = Path(__file__).parent / "fixtures"
 REF = json.loads((FIX / "keras_rnn_files.json").read_text())
 
 
-def masked_text_model():
-    inp = keras.Input((5,), dtype="int32")
-    x = L.Embedding(10, 4, mask_zero=True)(inp)
-    x = L.Bidirectional(L.LSTM(3, return_sequences=True))(x)
-    x = L.GRU(3, return_sequences=True)(x)
-    x = L.SimpleRNN(2)(x)
-    return keras.Model(inp, L.Dense(1)(x))
-
-
-def sequential_model():
-    return keras.Sequential([keras.Input((4, 3)), L.Bidirectional(L.GRU(2, return_sequences=True), merge_mode="ave"),
-                             L.Bidirectional(L.SimpleRNN(2), merge_mode="sum"), L.Dense(1)])
-
-
-def masking_merge_model():
-    inp = keras.Input((4, 3))
-    x = L.Masking()(inp)
-    y = L.Concatenate()([L.LSTM(2, return_sequences=True)(x), L.GRU(2, return_sequences=True)(x)])
-    y = L.GlobalAveragePooling1D()(L.BatchNormalization()(y))
-    return keras.Model(inp, L.Dense(1)(y))
-
-
-# masking_merge: Keras writes the mask computations (NotEqual, Any, LogicalOr, Concatenate ops) as
-# graph nodes of its .keras config; minidl's layers recompute the masks themselves
-MODELS = {"masked": masked_text_model, "sequential": sequential_model, "masking_merge": masking_merge_model}
+MODELS = {name: (lambda build=build: build(keras)) for name, build in BUILDERS.items()}
 
 
 def _inputs(name):
