@@ -161,49 +161,38 @@ def _a6(g0, g1, g2, g3, o0, o1, o2, o3, o4, o5, count):
         o5[c] = a3
 
 
+def _b6_terms(a0, a1, a2, a3, a4, a5):
+    """BT^T (a0..a5) for one channel: the input transform's adjoint, shared by :func:`_b6` and :func:`_b6_add`."""
+    a0x2 = a0 + a0
+    u = a2 - a1 + a5
+    u2 = u + u
+    z = a4 - a3
+    s = a0 + a1 + a2
+    s2 = s + s
+    m = a1 - a2 - a5
+    w = a3 - a4
+    a5x2 = a5 + a5
+    return (a0x2 + a0x2, (u2 + u2) + (z + z), -((s2 + s2) + (a0 + a3 + a4)), m + (w + w) - (a5x2 + a5x2),
+            s + a3 + a4, a5)
+
+
 def _b6(v0, v1, v2, v3, v4, v5, o0, o1, o2, o3, o4, o5, count):
     """(o0..o5) = BT^T (v0..v5), elementwise over ``count`` channels (the input transform's adjoint)."""
     for c in range(uint64(count)):
-        a0, a1, a2, a3, a4, a5 = v0[c], v1[c], v2[c], v3[c], v4[c], v5[c]
-        a0x2 = a0 + a0
-        u = a2 - a1 + a5
-        u2 = u + u
-        z = a4 - a3
-        s = a0 + a1 + a2
-        s2 = s + s
-        m = a1 - a2 - a5
-        w = a3 - a4
-        a5x2 = a5 + a5
-        o0[c] = a0x2 + a0x2
-        o1[c] = (u2 + u2) + (z + z)
-        o2[c] = -((s2 + s2) + (a0 + a3 + a4))
-        o3[c] = m + (w + w) - (a5x2 + a5x2)
-        o4[c] = s + a3 + a4
-        o5[c] = a5
+        o0[c], o1[c], o2[c], o3[c], o4[c], o5[c] = _b6_terms(v0[c], v1[c], v2[c], v3[c], v4[c], v5[c])
 
 
 def _b6_add(v0, v1, v2, v3, v4, v5, o0, o1, o2, o3, o4, o5, count):
     """(o0..o5) += BT^T (v0..v5), elementwise over ``count`` channels (the input transform's adjoint)."""
     for c in range(uint64(count)):
-        a0, a1, a2, a3, a4, a5 = v0[c], v1[c], v2[c], v3[c], v4[c], v5[c]
-        a0x2 = a0 + a0
-        u = a2 - a1 + a5
-        u2 = u + u
-        z = a4 - a3
-        s = a0 + a1 + a2
-        s2 = s + s
-        m = a1 - a2 - a5
-        w = a3 - a4
-        a5x2 = a5 + a5
-        o0[c] += a0x2 + a0x2
-        o1[c] += (u2 + u2) + (z + z)
-        o2[c] -= (s2 + s2) + (a0 + a3 + a4)
-        o3[c] += m + (w + w) - (a5x2 + a5x2)
-        o4[c] += s + a3 + a4
-        o5[c] += a5
+        t0, t1, t2, t3, t4, t5 = _b6_terms(v0[c], v1[c], v2[c], v3[c], v4[c], v5[c])
+        o0[c] += t0
+        o1[c] += t1
+        o2[c] += t2
+        o3[c] += t3
+        o4[c] += t4
+        o5[c] += t5
 
-
-# --- 3. Numba CPU kernels ---------------------------------------------------------------
 
 def _wino4_input_cl(x, ph, pw, th, tw, v):
     # v[6a+b, b*TH*TW + ty*TW + tx, :] = (BT d BT^T)[a, b] for the 6x6 patch d (of C-vectors) of the tile
@@ -310,7 +299,7 @@ def _wino4_grad_input_cl(dv, ph, pw, th, tw, dx):
                 gather(dx[b, yy, xx], 0, pad[ph + yy, pw + xx], 0, 1, c)
 
 
-_INLINE_HELPERS = ("_bt6", "_at6", "_a6", "_b6", "_b6_add")
+_INLINE_HELPERS = ("_bt6", "_at6", "_a6", "_b6_terms", "_b6", "_b6_add")
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino4_input_cl", "_wino4_output_cl", "_wino4_grad_output_cl", "_wino4_grad_input_cl")}
 

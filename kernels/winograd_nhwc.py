@@ -87,30 +87,26 @@ def _a4(g0, g1, o0, o1, o2, o3, count):
         o3[c] = -a1
 
 
+def _b4_terms(a0, a1, a2, a3):
+    """BT^T (a0..a3) = (a0, a1 - a2 + a3, -a0 + a1 + a2, -a3) for one channel, shared by :func:`_b4` and
+    :func:`_b4_add`."""
+    return a0, a1 - a2 + a3, -a0 + a1 + a2, -a3
+
+
 def _b4(v0, v1, v2, v3, o0, o1, o2, o3, count):
-    """(o0..o3) = BT^T (v0..v3) = (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3), elementwise over ``count`` channels."""
+    """(o0..o3) = BT^T (v0..v3), elementwise over ``count`` channels."""
     for c in range(uint64(count)):
-        a0 = v0[c]
-        a1 = v1[c]
-        a2 = v2[c]
-        a3 = v3[c]
-        o0[c] = a0
-        o1[c] = a1 - a2 + a3
-        o2[c] = -a0 + a1 + a2
-        o3[c] = -a3
+        o0[c], o1[c], o2[c], o3[c] = _b4_terms(v0[c], v1[c], v2[c], v3[c])
 
 
 def _b4_add(v0, v1, v2, v3, o0, o1, o2, o3, count):
     """(o0..o3) += BT^T (v0..v3), elementwise over ``count`` channels."""
     for c in range(uint64(count)):
-        a0 = v0[c]
-        a1 = v1[c]
-        a2 = v2[c]
-        a3 = v3[c]
-        o0[c] += a0
-        o1[c] += a1 - a2 + a3
-        o2[c] += -a0 + a1 + a2
-        o3[c] -= a3
+        t0, t1, t2, t3 = _b4_terms(v0[c], v1[c], v2[c], v3[c])
+        o0[c] += t0
+        o1[c] += t1
+        o2[c] += t2
+        o3[c] += t3
 
 
 # --- 3. Numba CPU kernels ------------------------------------------------------------
@@ -213,7 +209,7 @@ def _wino_grad_input_cl(dv, ph, pw, th, tw, dx):
                 gather(dx[b, yy, xx], 0, pad[ph + yy, pw + xx], 0, 1, c)
 
 
-_INLINE_HELPERS = ("_bt4", "_at4", "_a4", "_b4", "_b4_add")
+_INLINE_HELPERS = ("_bt4", "_at4", "_a4", "_b4_terms", "_b4", "_b4_add")
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_wino_input_cl", "_wino_output_cl", "_wino_grad_output_cl", "_wino_grad_input_cl")}
 
