@@ -6,9 +6,10 @@ the same machine state:
 - ``launch``: ``minidl.config.cuda_launch`` = ``"numba"`` (Numba's dispatcher)
   against ``"ptx"`` (Numba's PTX launched through CuPy's driver binding);
 - ``optimizer``: Adam as about fifteen CuPy operations per parameter against
-  one fused elementwise kernel per parameter (``minidl/optim/_fused_gpu.py``);
-- ``multitensor``: Adam's fused kernel launched once per parameter against
-  once per 32 parameters (``AdamBatch``);
+  its fused kernel (``minidl/optim/_fused_gpu.py``; session 9's first A/B of
+  this switch ran one fused kernel per parameter, before ``AdamBatch``);
+- ``multitensor``: Adam's multi-tensor kernel launched with one parameter at a
+  time against 32 (``AdamBatch``, ``MAX_TENSORS``);
 - ``batchnorm``: batch norm's per-channel arithmetic as separate CuPy
   operations against one elementwise kernel per pass (``minidl/ops/_norm_gpu.py``).
 
@@ -70,10 +71,7 @@ def _switch(name, new):
         minidl.config.cuda_launch = "ptx" if new else "numba"
         return
     if name == "multitensor":
-        if not hasattr(_fused_gpu, "_real_add"):
-            _fused_gpu._real_add = _fused_gpu.AdamBatch.add
-        _fused_gpu.AdamBatch.add = _fused_gpu._real_add if new else (
-            lambda self, p, g, m, v, hyper: _fused_gpu.adam_step(p, g, m, v, hyper))
+        _fused_gpu.MAX_TENSORS = 32 if new else 1
         return
     module = {"optimizer": _fused_gpu, "batchnorm": _norm_gpu}.get(name)
     if module is None:

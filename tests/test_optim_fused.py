@@ -143,7 +143,7 @@ def test_fused_gpu_update_is_bitwise_the_numpy_update(case, dtype, monkeypatch):
         pytest.skip("needs a CUDA device and CuPy")
     from minidl.optim import _fused_gpu
     calls = []
-    for name in ("_launch_chunk", "adam_step", "sgd_momentum_step"):
+    for name in ("_launch_chunk", "sgd_momentum_step"):
         real = getattr(_fused_gpu, name)
         monkeypatch.setattr(_fused_gpu, name, lambda *a, _real=real, _name=name, **k: calls.append(_name)
                             or _real(*a, **k))

@@ -140,9 +140,6 @@ def adam_step(param, grad, state, lr, beta1, beta2, eps, weight_decay, decoupled
     ``state["step"]`` must already count this step. Same results as adam.py's NumPy code.
     """
     hyper = adam_hyper(state["step"], lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
-    if backend.is_device_array(param):
-        _fused_gpu.adam_step(param, grad, state["exp_avg"], state["exp_avg_sq"], hyper)
-        return
     if not _numba_compiled:
         _compile()
     # each value rounded to the array's dtype, as NumPy rounds a Python float next to an array

@@ -1,15 +1,15 @@
 """One-pass CUDA updates for Adam and SGD with momentum on device arrays.
 
-On a GPU, Adam's NumPy-style code in ``adam.py`` is about fifteen array
-operations per parameter, each a kernel launch with its own Python overhead
-(tens of microseconds); for a ResNet-18 with 62 parameter tensors that was
-several milliseconds a step, more than the GPU's work. These elementwise
-kernels read ``p``, ``g`` and the state once and write them once, one launch
-per parameter.
+On a GPU, the NumPy-style code in ``adam.py``/``sgd.py`` is about fifteen
+array operations per parameter, each a kernel launch with its own Python
+overhead (tens of microseconds); for a ResNet-18 with 62 parameter tensors
+that was several milliseconds a step, more than the GPU's work. The kernels
+here read ``p``, ``g`` and the state once and write them once.
 
-Adam goes further, as PyTorch's default ``foreach`` implementation does on
-CUDA: :class:`AdamBatch` gathers a parameter group's device updates and runs
-them as one launch per 32 tensors, their addresses, sizes and step-dependent
+SGD with momentum runs one elementwise kernel per parameter. Adam goes
+further, as PyTorch's default ``foreach`` implementation does on CUDA:
+:class:`AdamBatch` gathers a parameter group's device updates and runs them
+as one launch per 32 tensors, their addresses, sizes and step-dependent
 constants passed by value in one struct (a size-one NumPy structured array,
 which CuPy passes by value), since even one launch per parameter cost about
 1.5 ms of host time a step on ResNet-18.
@@ -27,27 +27,9 @@ import numpy as np
 
 from minidl import backend
 
-__all__ = ["fusable", "adam_step", "sgd_momentum_step", "AdamBatch", "MAX_TENSORS"]
+__all__ = ["fusable", "sgd_momentum_step", "AdamBatch", "MAX_TENSORS"]
 
 _OPTIONS = ("--fmad=false",)
-
-_ADAM = (
-    "T g, T b1, T omb1, T b2, T omb2, T bc2_sqrt, T eps, T step_size, T sign, T l2, T decay",
-    "T p, T m, T v",
-    """
-    T gi = g;
-    if (sign < 0) gi = -gi;
-    T pi = p;
-    if (decay != (T)1) pi = pi * decay;
-    if (l2 != (T)0) gi = gi + l2 * pi;
-    T mi = m * b1 + omb1 * gi;
-    T vi = v * b2 + omb2 * (gi * gi);
-    m = mi;
-    v = vi;
-    p = pi - step_size * (mi / (sqrt(vi) / bc2_sqrt + eps));
-    """,
-    "minidl_adam_step",
-)
 
 _SGD_MOMENTUM = (
     "T g, T momentum, T omd, T lr, T sign, T l2, bool first, bool nesterov",
@@ -75,17 +57,6 @@ def fusable(param, *arrays) -> bool:
         if not backend.is_device_array(a) or a.dtype != dtype or not a.flags.c_contiguous:
             return False
     return param.flags.c_contiguous
-
-
-def adam_step(param, grad, exp_avg, exp_avg_sq, hyper):
-    """Adam's update of device arrays ``param``, ``exp_avg``, ``exp_avg_sq`` in place, one launch.
-
-    ``hyper``: (b1, 1-b1, b2, 1-b2, sqrt(1-b2**t), eps, lr/(1-b1**t), sign, l2, decay), as
-    ``_fused.adam_step`` computes them; each is rounded to the arrays' dtype here.
-    """
-    scalar = param.dtype.type
-    kernel = backend.elementwise_kernel(*_ADAM, options=_OPTIONS)
-    kernel(grad, *(scalar(h) for h in hyper), param, exp_avg, exp_avg_sq)
 
 
 def sgd_momentum_step(param, grad, buf, hyper, first, nesterov):
@@ -156,8 +127,8 @@ class AdamBatch:
 
     :meth:`add` takes one parameter's arrays and its ``adam_hyper`` constants;
     :meth:`run` updates them all, one launch per :data:`MAX_TENSORS` tensors of
-    one dtype and group constants (the same results as :func:`adam_step` on
-    each, bit for bit).
+    one dtype and group constants (the same results as the NumPy update in
+    ``adam.py``, bit for bit).
     """
 
     def __init__(self):
