@@ -10,8 +10,10 @@ step in one process leaks thread state between them (docs/performance.md,
 ``--pairs`` rounds. The script prints each process's median and minimum step
 and, per variant, the median over rounds of its median against the baseline's.
 
-Variants: ``none`` (the rule as committed: im2col with T > 1 threads), ``F4``
-(F(4x4) where the one-thread rule takes it), ``F4F2`` (F(2x2) too).
+Variants: ``none`` (im2col with T > 1 threads), ``F4`` (F(4x4) where the
+one-thread rule takes it), ``F4F2`` (F(2x2) too), each thread on its own images
+(``kernels.winograd.WINOGRAD_SPLIT = "batch"``); ``F4freq`` and ``F4F2freq`` the
+same with each chunk's GEMMs split by frequency instead (``"frequency"``).
 
 Run (the OPENBLAS_* variables set on the development machines slow BLAS)::
 
@@ -29,7 +31,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_train  # noqa: E402
 
-VARIANTS = {"none": (False, False), "F4": (True, False), "F4F2": (True, True)}
+VARIANTS = {"none": (False, False, "batch"), "F4": (True, False, "batch"), "F4F2": (True, True, "batch"),
+            "F4freq": (True, False, "frequency"), "F4F2freq": (True, True, "frequency")}
 
 
 def child(variant, threads, net, steps, warmup):
@@ -37,7 +40,7 @@ def child(variant, threads, net, steps, warmup):
     import ab_config
     bench_train._limit_minidl_threads(threads)
     from minidl.kernels import winograd
-    winograd.WINOGRAD4_ANY_THREADS, winograd.WINOGRAD_ANY_THREADS = VARIANTS[variant]
+    winograd.WINOGRAD4_ANY_THREADS, winograd.WINOGRAD_ANY_THREADS, winograd.WINOGRAD_SPLIT = VARIANTS[variant]
     step = ab_config.training_step(net)
     for _ in range(warmup):
         step()

@@ -60,9 +60,12 @@ stacked frequencies, so CuPy arrays run the vectorised reference transforms
 and cuBLAS (no CUDA kernel of its own).
 
 With ``threads`` > 1 (``config.intra_op_parallel``, see ``minidl.ops.conv``) the
-16 GEMMs of each chunk are split into ranges of frequencies, one per thread of
-``kernels._threads``, each thread's GEMMs on one BLAS thread (:func:`_by_frequency`);
-the transforms are Numba ``prange`` loops on the same threads in between.
+batch is split into one contiguous range of images per thread of ``kernels._threads``
+(``WINOGRAD_SPLIT = "batch"``): each thread runs the transforms (the Numba kernels'
+serial twins) and its chunks' GEMMs on one BLAS thread, and the partial weight
+gradients are summed in part order. (``"frequency"`` instead splits each chunk's
+GEMMs into ranges of frequencies, :func:`_by_frequency`, with the transforms as
+Numba ``prange`` loops in between; it measured slower.)
 """
 from __future__ import annotations
 
@@ -126,9 +129,13 @@ def blas_single_threaded():
 # N2 0.79x, N4 0.95x, N6 0.77-0.83x; from 32 against from 64: N2 0.83-0.88x, N4 0.73-0.75x.
 WINOGRAD4_MIN_CHANNELS = 32
 WINOGRAD4_MIN_OUTPUT = 8
-# With two BLAS threads (intra_op_parallel on) N6's step took 1.11x (36 GEMMs split by frequency) and 1.31x
-# (frequency split) / 1.45x (batch split, tried and dropped) of the step without F(4x4), on the loaded machine
-# (load 2.5-3.9), so, as for F(2x2), auto takes F(4x4) with one BLAS thread only.
+# With two BLAS threads and intra_op_parallel on, F(4x4) splits the batch (WINOGRAD_SPLIT) and runs its weight
+# transforms on one BLAS thread; so, against im2col's split, on the quiet machine (session 10, separate processes,
+# 3 rounds, benchmarks/ab_winograd_threads.py) the whole step took N2 0.71x, N4 0.78x, N6 0.84x, N3 0.99x (F(2x2)
+# on the 512-channel layers as well: N6 0.89x, so not). Session 9's 1.11-1.45x (loaded machine) had OpenBLAS's
+# own threads, woken by the weight-transform GEMMs, spinning beside the split. So auto takes F(4x4) with one BLAS
+# thread or under the scheme (``kernels._threads.intra_op_threads`` > 1); with two BLAS threads and the scheme off
+# only if WINOGRAD4_ANY_THREADS (not measured faster there).
 WINOGRAD4_ANY_THREADS = False
 
 
@@ -139,8 +146,8 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
 
     - 4 (F(4x4, 3x3)) when both channel counts are at least ``WINOGRAD4_MIN_CHANNELS`` and
       both output sides at least ``WINOGRAD4_MIN_OUTPUT``, with one BLAS thread
-      (:func:`blas_single_threaded`; any count if ``WINOGRAD4_ANY_THREADS``: with two threads
-      it measured slower, as F(2x2) did);
+      (:func:`blas_single_threaded`) or with T > 1 under ``config.intra_op_parallel`` (each
+      thread on its own images; any count if ``WINOGRAD4_ANY_THREADS``);
     - else 2 (F(2x2, 3x3)) with one BLAS thread (:func:`blas_single_threaded`) when both
       channel counts are at least ``WINOGRAD_MIN_CHANNELS`` (with two BLAS threads im2col
       measured faster there, 1.25x);
@@ -153,7 +160,8 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     channels = min(int(w_shape[0]), int(w_shape[1]))
     output = min(int(x.shape[2]) + 2 * int(padding[0]) - 2, int(x.shape[3]) + 2 * int(padding[1]) - 2)
     single = blas_single_threaded()
-    if channels >= WINOGRAD4_MIN_CHANNELS and output >= WINOGRAD4_MIN_OUTPUT and (single or WINOGRAD4_ANY_THREADS):
+    if channels >= WINOGRAD4_MIN_CHANNELS and output >= WINOGRAD4_MIN_OUTPUT and (
+            single or WINOGRAD4_ANY_THREADS or _threads.intra_op_threads(x) > 1):
         return 4
     return 2 if (single or WINOGRAD_ANY_THREADS) and channels >= WINOGRAD_MIN_CHANNELS else 0
 
@@ -170,20 +178,27 @@ def _check_tile(name, tile):
 
 # --- the driver: weight transforms, chunks of images, the 16 GEMMs (transforms: winograd_planes/_nhwc) ---
 
-def _weight_transform(w, g_matrix):
+# The two weight transforms are GEMMs of 9 * K * O * C multiply-adds, enough for OpenBLAS to wake its own
+# threads, which then spin for about 0.1 s beside the split that follows (kernels/_threads.py): under the scheme
+# (``threads`` > 1) they run on one BLAS thread. Measured on N6's 64-channel layer, two threads, batch split:
+# forward + backward 36.9 ms with BLAS's threads woken, ms on one (docs/performance.md, "Session 10").
+
+def _weight_transform(w, g_matrix, threads=1):
     """U^T (K, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // a, k % a] for w (O, C, 3, 3), G (a, 3), K = a*a;
-    one GEMM with kron(G, G)."""
+    one GEMM with kron(G, G), on one BLAS thread when ``threads`` > 1."""
     xp = get_array_module(w)
     o, c = w.shape[:2]
     gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=w.dtype)          # (K, 9)
-    return (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)
+    product = lambda: (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)  # noqa: E731
+    return _threads.on_one_blas_thread(product) if threads > 1 else product()
 
 
-def _weight_grad_transform(dut, w_shape, g_matrix):
-    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C)."""
+def _weight_grad_transform(dut, w_shape, g_matrix, threads=1):
+    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C), on one BLAS thread when ``threads`` > 1."""
     xp = get_array_module(dut)
     gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=dut.dtype)        # (K, 9)
-    return xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)
+    product = lambda: xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)  # noqa: E731
+    return _threads.on_one_blas_thread(product) if threads > 1 else product()
 
 
 def _chunk(g, th, tw, itemsize, budget_bytes, k=16):
@@ -209,15 +224,29 @@ def _by_frequency(gemms, threads, array, k=16):
     BLAS on one thread) for NumPy arrays, else one call.
 
     Each frequency's products are computed whole by one thread, the same single-threaded GEMM calls
-    as without the split, so the results are the same bits for any thread count. (Splitting the batch
-    instead, each thread running the whole path on its images, halves every GEMM's rows and sums
-    partial weight gradients; on N6 it measured slower, 1.32x against this split's 1.25x of im2col.)
+    as without the split, so the results are the same bits for any thread count. Used when
+    ``WINOGRAD_SPLIT`` is "frequency", or for a batch of one image under the scheme.
     """
     ranges = _threads.parts_of(k, threads if isinstance(array, np.ndarray) else 1)
     if len(ranges) == 1:
         gemms(0, k)
     else:
         _threads.run(lambda i: gemms(*ranges[i]), len(ranges))
+
+
+# How T > 1 threads share a Winograd convolution: "batch", each thread the whole path (transforms, GEMMs on one
+# BLAS thread, inverse transforms) on its own contiguous range of images, partial weight gradients summed in part
+# order, as im2col's split does; "frequency", the images in turn, each chunk's GEMMs split by frequency between
+# the threads and the transforms as Numba prange loops in between (one synchronisation per step of every chunk).
+WINOGRAD_SPLIT = "batch"
+
+
+def _batch_parts(n, threads, array):
+    """The image ranges of a batch split (one range, the whole batch, unless ``WINOGRAD_SPLIT`` is "batch",
+    ``threads`` > 1 and ``array`` is a NumPy array)."""
+    if WINOGRAD_SPLIT != "batch" or threads <= 1 or not isinstance(array, np.ndarray):
+        return [(0, n)]
+    return _threads.parts_of(n, threads)
 
 
 class _Layout:
@@ -274,9 +303,10 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
     y is in x's memory layout: channels-last x (``kernels.is_channels_last``) gives
     an (N, O, OH, OW) view of NHWC memory, any other x C-contiguous NCHW.
     Images go in chunks whose transformed tiles fit ``budget_bytes``. ``threads`` > 1
-    (NumPy arrays): each chunk's GEMMs are split into that many ranges of
-    frequencies, run on minidl's threads with one-thread BLAS (``kernels._threads.run``);
-    the Numba transforms run between them on their own threads. Same bits for any count.
+    (NumPy arrays): the batch is split into that many ranges of images, each run whole
+    on one of minidl's threads with one-thread BLAS (``kernels._threads.run``; see the
+    module docstring and ``WINOGRAD_SPLIT``). y is the same for any count up to the
+    rounding of GEMMs of other row counts, and the same bits from run to run.
     """
     check_nchw("conv2d_winograd_forward", x)
     check_float("conv2d_winograd_forward", x)
@@ -290,23 +320,31 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
     to_tiles, from_tiles, _, _ = layout.transforms
     th, tw = _tiles(g, tile)
     k = layout.k
-    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix)
+    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix, threads)
     if layout.channels_last:
         ut = xp.ascontiguousarray(ut.transpose(0, 2, 1))                # U (K, C, O)
     y = empty_in_layout(g.y_shape, layout.x_channels_last, x)
     xs, ys = layout.view(x), layout.view(y)
     chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes, k)
-    v = m = None
-    for n0 in range(0, g.n, chunk):
-        n1 = min(g.n, n0 + chunk)
-        t = (n1 - n0) * th * tw
-        if v is None or v.size != k * g.c * t:
-            v = layout.tiles(xp, g.c, t, x.dtype)
-            m = layout.tiles(xp, g.o, t, x.dtype)
-        to_tiles(xs[n0:n1], g.ph, g.pw, th, tw, v)
-        _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]), threads, x,
-                      k)
-        from_tiles(m, ys[n0:n1], bias, th, tw)
+
+    def images(n_lo, n_hi, gemm_threads):
+        v = m = None
+        for n0 in range(n_lo, n_hi, chunk):
+            n1 = min(n_hi, n0 + chunk)
+            t = (n1 - n0) * th * tw
+            if v is None or v.size != k * g.c * t:
+                v = layout.tiles(xp, g.c, t, x.dtype)
+                m = layout.tiles(xp, g.o, t, x.dtype)
+            to_tiles(xs[n0:n1], g.ph, g.pw, th, tw, v)
+            _by_frequency(lambda k0, k1, v=v, m=m: layout.forward_gemm(xp, ut[k0:k1], v[k0:k1], m[k0:k1]),
+                          gemm_threads, x, k)
+            from_tiles(m, ys[n0:n1], bias, th, tw)
+
+    parts = _batch_parts(g.n, threads, x)
+    if len(parts) > 1:
+        _threads.run(lambda i: images(*parts[i], 1), len(parts))
+    else:
+        images(0, g.n, threads)
     return y
 
 
@@ -317,7 +355,8 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     The exact adjoint of the forward algorithm (see the module docstring); dx
     has x's shape and memory layout, dw w's shape, either None when not asked
     for. dy may come in either layout (it is read in place). ``threads`` and
-    ``tile`` as in the forward pass: each thread computes dU^T and dV of its own frequencies.
+    ``tile`` as in the forward pass: each thread computes dV and a partial dU^T of its own images,
+    the partial sums added in part order.
     """
     check_nchw("conv2d_winograd_backward", dy)
     check_float("conv2d_winograd_backward", dy)
@@ -334,31 +373,45 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     th, tw = _tiles(g, tile)
     k = layout.k
     dtype = dy.dtype
-    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix) if need_input else None
+    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix, threads) if need_input else None
     dx = empty_in_layout(x.shape, layout.x_channels_last, dy) if need_input else None
     xs, dys = layout.view(x), layout.view(dy)
     dxs = layout.view(dx) if need_input else None
     chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes, k)
-    dut = xp.zeros((k, g.o, g.c), dtype=dtype) if need_weight else None
-    v = dm = dv = None
-    for n0 in range(0, g.n, chunk):
-        n1 = min(g.n, n0 + chunk)
-        t = (n1 - n0) * th * tw
-        if dm is None or dm.size != k * g.o * t:
-            dm = layout.tiles(xp, g.o, t, dtype)
-            v = layout.tiles(xp, g.c, t, dtype) if need_weight else None
-            dv = layout.tiles(xp, g.c, t, dtype) if need_input else None
-        grad_from_tiles(dys[n0:n1], th, tw, dm)
-        if need_weight:
-            to_tiles(xs[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
 
-        def gemms(k0, k1, v=v, dm=dm, dv=dv):
+    def images(n_lo, n_hi, gemm_threads):
+        """dx of images [n_lo, n_hi) written in place; their dU^T (K, O, C), or None."""
+        dut = xp.zeros((k, g.o, g.c), dtype=dtype) if need_weight else None
+        v = dm = dv = None
+        for n0 in range(n_lo, n_hi, chunk):
+            n1 = min(n_hi, n0 + chunk)
+            t = (n1 - n0) * th * tw
+            if dm is None or dm.size != k * g.o * t:
+                dm = layout.tiles(xp, g.o, t, dtype)
+                v = layout.tiles(xp, g.c, t, dtype) if need_weight else None
+                dv = layout.tiles(xp, g.c, t, dtype) if need_input else None
+            grad_from_tiles(dys[n0:n1], th, tw, dm)
             if need_weight:
-                dut[k0:k1] += layout.weight_gemm(xp, dm[k0:k1], v[k0:k1], None)      # (k1 - k0, O, C)
+                to_tiles(xs[n0:n1].astype(dtype, copy=False), g.ph, g.pw, th, tw, v)
+
+            def gemms(k0, k1, v=v, dm=dm, dv=dv):
+                if need_weight:
+                    dut[k0:k1] += layout.weight_gemm(xp, dm[k0:k1], v[k0:k1], None)      # (k1 - k0, O, C)
+                if need_input:
+                    layout.input_gemm(xp, ut[k0:k1], dm[k0:k1], dv[k0:k1])
+            _by_frequency(gemms, gemm_threads, dy, k)
             if need_input:
-                layout.input_gemm(xp, ut[k0:k1], dm[k0:k1], dv[k0:k1])
-        _by_frequency(gemms, threads, dy, k)
-        if need_input:
-            grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
-    dw = _weight_grad_transform(dut, w.shape, layout.g_matrix) if need_weight else None
+                grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
+        return dut
+
+    parts = _batch_parts(g.n, threads, dy)
+    if len(parts) > 1:
+        partial = _threads.run(lambda i: images(*parts[i], 1), len(parts))
+        dut = partial[0]
+        if need_weight:
+            for more in partial[1:]:        # in part order: the same bits whatever the timing
+                dut += more
+    else:
+        dut = images(0, g.n, threads)
+    dw = _weight_grad_transform(dut, w.shape, layout.g_matrix, threads) if need_weight else None
     return dx, dw

@@ -84,9 +84,10 @@ class Field:
 _FIELDS = [
     Field("conv_algorithm", "MINIDL_CONV_ALGORITHM", "auto", "choice",
           "convolution algorithm: 'auto' picks per layer (minidl.ops.conv.choose_algorithm: "
-          "kernels.direct_conv_suited, then kernels.winograd_suited: with one BLAS thread, Winograd F(4x4,3x3) "
-          "on 3x3 stride-1 layers with >= 32 channels in and out and outputs >= 8x8, else F(2x2,3x3) on those "
-          "with >= 256 channels; else im2col), 'im2col' forces im2col + GEMM, 'direct' the direct kernels for "
+          "kernels.direct_conv_suited, then kernels.winograd_suited: Winograd F(4x4,3x3) on 3x3 stride-1 "
+          "layers with >= 32 channels in and out and outputs >= 8x8, with one BLAS thread or under "
+          "intra_op_parallel; with one BLAS thread F(2x2,3x3) on other such layers with >= 256 channels; else "
+          "im2col), 'im2col' forces im2col + GEMM, 'direct' the direct kernels for "
           "stride-1 layers, 'winograd' Winograd F(2x2,3x3) and 'winograd4' Winograd F(4x4,3x3) for 3x3 stride-1 "
           "ungrouped layers (others fall back to im2col)",
           choices=("auto", "im2col", "direct", "winograd", "winograd4")),
@@ -119,8 +120,8 @@ _FIELDS = [
           "keep Numba's thread count when its CPU kernels load (otherwise one thread while BLAS "
           "may spin on several)"),
     Field("intra_op_parallel", "MINIDL_INTRA_OP_PARALLEL", True, "bool",
-          "with BLAS allowed T > 1 threads: im2col convolutions split their batch, Winograd ones their 16 "
-          "frequency GEMMs, and linear layers their large GEMMs (rows or columns) over T threads of minidl's "
+          "with BLAS allowed T > 1 threads: im2col and Winograd convolutions split their batch, "
+          "and linear layers their large GEMMs (rows or columns) over T threads of minidl's "
           "own (BLAS on one thread meanwhile), and the Numba kernels run on T threads, each op as the per-op rule "
           "of kernels/_threads.py decides (small ops as with the field off, the largest linear GEMMs on BLAS's "
           "threads); otherwise BLAS alone uses the threads"),

@@ -5,17 +5,19 @@ NCHW views); the convolution against the direct loops of
 ``tests/kernel_references.py`` in float64 (tight) on odd sizes, paddings 0-2,
 odd channel counts, both memory layouts, chunked and whole; the float32 error
 against :data:`kernels.winograd.FLOAT32_ERROR_BOUND_F4`; finite differences
-through ``F.conv2d``; the frequency split under ``intra_op_parallel``; and the
+through ``F.conv2d``; the batch and frequency splits under ``intra_op_parallel``; and the
 ``auto`` rule's choice of the tile.
 """
 import kernel_references as ref
 import numpy as np
 import pytest
+from conftest import FORCED_PARTS as PARTS
 
 import minidl as mdl
 import minidl.nn.functional as F
 from minidl import kernels
 from minidl.kernels import winograd, winograd4
+from minidl.kernels.layout import is_channels_last
 from minidl.ops.conv import choose_algorithm
 
 # (N, C, O, H, W, padding): odd planes and channel counts, planes not multiples of 4, paddings 0..2
@@ -130,18 +132,32 @@ def test_gradcheck_through_f_conv2d(rng, padding, channels_last):
         assert mdl.gradcheck(lambda a, ww, bb: F.conv2d(a, ww, bb, padding=padding), (x, w, b))
 
 
-def test_frequency_split_gives_the_same_bits(force_parts):
+@pytest.mark.parametrize("split", ["frequency", "batch"])
+def test_threaded_split_matches_one_thread(force_parts, monkeypatch, split):
+    # "frequency": every frequency's GEMM whole on one thread, so the same bits as one thread; "batch": each
+    # thread on its own images and chunks, its weight gradient summed with the others' in part order, so y
+    # and dx agree to rounding (GEMMs of other row counts) and dw in the order of its sums
+    monkeypatch.setattr(winograd, "WINOGRAD_SPLIT", split)
     rng = np.random.default_rng(5)
     for channels_last in (False, True):
-        x, wt = _inputs(rng, 3, 11, 9, 10, 7, channels_last)
+        x, wt = _inputs(rng, 7, 11, 9, 10, 7, channels_last)
         y1 = kernels.conv2d_winograd_forward(x, wt, (1, 1), tile=4, budget_bytes=4000)
         dy = rng.standard_normal(y1.shape)
         g1 = kernels.conv2d_winograd_backward(dy, x, wt, (1, 1), tile=4, budget_bytes=4000)
-        y2 = kernels.conv2d_winograd_forward(x, wt, (1, 1), tile=4, budget_bytes=4000, threads=2)
-        g2 = kernels.conv2d_winograd_backward(dy, x, wt, (1, 1), tile=4, budget_bytes=4000, threads=2)
-        np.testing.assert_array_equal(y1, y2)
-        np.testing.assert_array_equal(g1[0], g2[0])
-        np.testing.assert_array_equal(g1[1], g2[1])
+        y2 = kernels.conv2d_winograd_forward(x, wt, (1, 1), tile=4, budget_bytes=4000, threads=PARTS)
+        g2 = kernels.conv2d_winograd_backward(dy, x, wt, (1, 1), tile=4, budget_bytes=4000, threads=PARTS)
+        assert is_channels_last(y2) == channels_last and is_channels_last(g2[0]) == channels_last
+        if split == "frequency":
+            np.testing.assert_array_equal(y1, y2)
+            np.testing.assert_array_equal(g1[0], g2[0])
+            np.testing.assert_array_equal(g1[1], g2[1])
+        else:
+            for one, threaded in zip((y1, *g1), (y2, *g2)):
+                np.testing.assert_allclose(threaded, one, rtol=1e-12, atol=1e-12)
+        y3 = kernels.conv2d_winograd_forward(x, wt, (1, 1), tile=4, budget_bytes=4000, threads=PARTS)
+        g3 = kernels.conv2d_winograd_backward(dy, x, wt, (1, 1), tile=4, budget_bytes=4000, threads=PARTS)
+        for a, b in zip((y2, *g2), (y3, *g3)):        # and the same bits from run to run
+            np.testing.assert_array_equal(a, b)
 
 
 def test_auto_rule_picks_the_tile(monkeypatch):
@@ -160,7 +176,8 @@ def test_auto_rule_picks_the_tile(monkeypatch):
     assert pick(c4, side, cpu="numpy") == "im2col"
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     if not winograd.blas_single_threaded():
-        assert pick(c4, 32) == "im2col"                 # two BLAS threads: measured slower (WINOGRAD4_ANY_THREADS)
+        with mdl.using_config(intra_op_parallel=False):
+            assert pick(c4, 32) == "im2col"             # two BLAS threads, scheme off: not measured faster
 
 
 def test_forced_winograd4_falls_back_where_not_applicable(rng):

@@ -1,10 +1,10 @@
 """Winograd F(2x2, 3x3) inside config.intra_op_parallel's batch split (kernels/winograd.py, kernels/_threads.py).
 
-Under the scheme each chunk's 16 frequency GEMMs are split over T threads (one-thread BLAS each), the
-transforms running as Numba loops in between; every frequency's products are computed whole by one thread,
-so the threaded results equal the single-threaded ones (asserted to 1e-12 in float64, and bit for bit on
-the kernels), pass gradcheck, and are the same bits from run to run. ``auto`` does not pick Winograd
-under the scheme (measured slower on N6; ``kernels.winograd_suited``).
+Under the scheme each of T threads runs the whole path on its own range of images (one-thread BLAS, the
+transforms' serial twins), the partial weight gradients summed in part order (``WINOGRAD_SPLIT = "batch"``);
+the threaded results equal the single-threaded ones (asserted to 1e-12 in float64), pass gradcheck, and are
+the same bits from run to run. ``auto`` picks F(4x4, 3x3) under the scheme, F(2x2, 3x3) only with one BLAS
+thread (``kernels.winograd_suited``).
 
 The part count is forced to 3 (``force_parts``) so the pool runs on any machine, also a 1-core one.
 """
@@ -100,21 +100,23 @@ def test_threaded_winograd_gradcheck(force_parts, n):
         assert mdl.gradcheck(lambda a, ww, bb: F.conv2d(a, ww, bb, padding=1), (x, w, b))
 
 
-def test_auto_keeps_im2col_with_two_blas_threads_also_under_the_scheme(force_parts, monkeypatch):
-    """The documented rule: Winograd in auto only with one BLAS thread (it measured slower under the scheme)."""
+def test_auto_with_two_blas_threads_takes_f4_only_under_the_scheme(force_parts, monkeypatch):
+    """The documented rule: with two BLAS threads, F(4x4) in auto under the scheme only, F(2x2) never."""
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     if winograd.blas_single_threaded():
         pytest.skip("one CPU: BLAS counts as single-threaded")
 
-    def pick(c, threaded):
-        x = np.zeros((4, c, 8, 8), np.float32)
+    def pick(c, side, threaded):
+        x = np.zeros((4, c, side, side), np.float32)
         with mdl.using_config(conv_algorithm="auto", intra_op_parallel=threaded):
             return choose_algorithm(x, np.zeros((c, c, 3, 3), np.float32), (1, 1), (1, 1), (1, 1), 1)
-    assert pick(WIDE, threaded=False) == "im2col"
-    assert pick(WIDE, threaded=True) == "im2col"
+    assert pick(WIDE, 8, threaded=False) == "im2col"
+    assert pick(WIDE, 8, threaded=True) == "winograd4"   # 8x8 outputs: F(4x4) (test_winograd4.py)
+    assert pick(WIDE, 4, threaded=True) == "im2col"      # F(2x2) with one BLAS thread only
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    assert pick(WIDE, threaded=True) == "winograd4"      # 8x8 outputs: F(4x4) (test_winograd4.py)
+    assert pick(WIDE, 4, threaded=True) == "winograd"
+    assert pick(WIDE, 8, threaded=True) == "winograd4"
 
 
 def test_transforms_run_their_serial_twins_inside_a_section(force_parts):

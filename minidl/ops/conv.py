@@ -87,17 +87,16 @@ def choose_algorithm(x, w, stride, padding, dilation, groups):
     - ``"winograd"``: Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1, ungrouped layers
       (``kernels.winograd_applicable``), im2col otherwise; ``"winograd4"``: F(4x4, 3x3) likewise.
     - ``"auto"`` (default): stride-1 layers with few channels go direct
-      (``kernels.direct_conv_suited``); then, with one BLAS thread, the 3x3 stride-1 layers where
-      Winograd measured faster than im2col (``kernels.winograd_suited``, NumPy arrays: F(4x4, 3x3)
-      with at least ``kernels.WINOGRAD4_MIN_CHANNELS`` channels in and out and outputs of at least
-      ``kernels.WINOGRAD4_MIN_OUTPUT`` on a side, else F(2x2, 3x3) with at least
-      ``kernels.WINOGRAD_MIN_CHANNELS`` channels); everything else, and every CuPy array,
-      im2col + GEMM. With two BLAS threads, also under ``config.intra_op_parallel``, im2col
-      measured faster than either Winograd on these layers, so ``auto`` keeps im2col there.
+      (``kernels.direct_conv_suited``); then the 3x3 stride-1 layers where Winograd measured
+      faster than im2col (``kernels.winograd_suited``, NumPy arrays): F(4x4, 3x3) with at least
+      ``kernels.WINOGRAD4_MIN_CHANNELS`` channels in and out and outputs of at least
+      ``kernels.WINOGRAD4_MIN_OUTPUT`` on a side, with one BLAS thread or under
+      ``config.intra_op_parallel``; with one BLAS thread, F(2x2, 3x3) on other such layers with
+      at least ``kernels.WINOGRAD_MIN_CHANNELS`` channels; everything else, and every CuPy
+      array, im2col + GEMM.
 
-    Under ``config.intra_op_parallel`` with T > 1 threads, im2col layers split their batch into T
-    ranges of images and (forced) Winograd layers their 16 or 36 frequency GEMMs into T ranges, one thread
-    each with one-thread BLAS (``kernels._threads``).
+    Under ``config.intra_op_parallel`` with T > 1 threads, im2col and Winograd layers split their
+    batch into T ranges of images, one thread each with one-thread BLAS (``kernels._threads``).
     """
     algorithm = config.conv_algorithm
     if algorithm == "im2col":
