@@ -67,9 +67,14 @@ CONV_SPLIT_MIN = 1 << 22
 # :func:`launch_splits`: a ``prange`` kernel runs on T Numba threads only when its
 # largest array argument has at least LAUNCH_SPLIT_MIN_BYTES; smaller launches run
 # on Numba's count from before the scheme (1 beside BLAS), as with the scheme off.
-# LeNet's launches (1.2-3.8 MB at batch 64) on two threads cost its step 2-3%
-# (loaded machine); the TinyVGG's first direct convolutions (4.6-4.9 MB) still split.
-LAUNCH_SPLIT_MIN_BYTES = 1 << 22
+# Session 10, quiet machine, separate processes (benchmarks/ab_constants.py; load
+# about 1.4, the runs' own threads): 64 KB against session 8's 4 MB, which kept
+# LeNet's launches (0.3-3.8 MB at batch 64: its direct convolution, pooling, ReLU)
+# on one thread, took LeNet's step 0.76x and 0.87x (two runs of five pairs of 200
+# steps), TinyVGG's 0.86-0.92x, the MLP's 0.98-1.00x, and the CIFAR CNN's, the
+# Tiny-ImageNet CNN's and ResNet-18's 0.99-1.02x; 0, 64 KB and 256 KB were within
+# noise of each other on LeNet. (Session 8's 2-3% loss for LeNet: loaded machine.)
+LAUNCH_SPLIT_MIN_BYTES = 1 << 16
 # :func:`matmul`'s thresholds, in multiply-adds. OpenBLAS itself stays on one
 # thread below 4 * 65536; above that it would wake its workers, which then spin
 # beside minidl's threads. A pool handoff costs tens of microseconds (27 us
