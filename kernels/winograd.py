@@ -76,7 +76,7 @@ import numpy as np
 from minidl import config
 from minidl.backend import get_array_module
 
-from . import _threads, winograd4, winograd_nhwc, winograd_planes
+from . import _threads, weights, winograd4, winograd_nhwc, winograd_planes
 from ._dispatch import implementation
 from .layout import empty_in_layout, is_channels_last
 from .shapes import DirectConvGeometry, check_float, check_nchw
@@ -116,10 +116,13 @@ WINOGRAD_MIN_CHANNELS = 256
 WINOGRAD_ANY_THREADS = False
 
 
+_CPUS = os.cpu_count()      # read once: the call costs about 0.1 ms, and the rule asks per convolution
+
+
 def blas_single_threaded():
     """Whether BLAS runs one thread: ``OPENBLAS_NUM_THREADS`` (else ``OMP_NUM_THREADS``) is 1, or one CPU."""
     threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    return threads == "1" or os.cpu_count() == 1
+    return threads == "1" or _CPUS == 1
 
 
 # F(4x4, 3x3) (session 9, docs/performance.md "Session 9"): per layer (forward + backward, channels-last input,
@@ -178,26 +181,21 @@ def _check_tile(name, tile):
 
 # --- the driver: weight transforms, chunks of images, the 16 GEMMs (transforms: winograd_planes/_nhwc) ---
 
-# The two weight transforms are GEMMs of 9 * K * O * C multiply-adds, enough for OpenBLAS to wake its own
-# threads, which then spin for about 0.1 s beside the split that follows (kernels/_threads.py): under the scheme
-# (``threads`` > 1) they run on one BLAS thread. Measured on N6's 64-channel layer, two threads, batch split:
-# forward + backward 36.9 ms with BLAS's threads woken, ms on one (docs/performance.md, "Session 10").
+# The weight transforms (kernels/weights.py) run outside the batch split: the Numba kernels on the scheme's T
+# threads; the NumPy references are GEMMs of 9 * K * O * C multiply-adds, enough for OpenBLAS to wake its own
+# threads, which then spin for about 0.1 s beside the split that follows (kernels/_threads.py), so under the
+# scheme (``threads`` > 1) those run on one BLAS thread. Measured on N6's 64-channel layer, two threads, batch
+# split: forward + backward 36.9 ms with BLAS's threads woken, 20.8 ms on one (docs/performance.md, "Session 10").
 
-def _weight_transform(w, g_matrix, threads=1):
-    """U^T (K, O, C): U^T[k, o, c] = (G w[o, c] G^T)[k // a, k % a] for w (O, C, 3, 3), G (a, 3), K = a*a;
-    one GEMM with kron(G, G), on one BLAS thread when ``threads`` > 1."""
-    xp = get_array_module(w)
-    o, c = w.shape[:2]
-    gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=w.dtype)          # (K, 9)
-    product = lambda: (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)  # noqa: E731
+def _weight_transform(w, g_matrix, channels_last, threads=1):
+    """U (K, C, O) when ``channels_last``, else U^T (K, O, C), of w (O, C, 3, 3) (``kernels.weights``)."""
+    product = lambda: weights.winograd_weight(w, g_matrix, channels_last)  # noqa: E731
     return _threads.on_one_blas_thread(product) if threads > 1 else product()
 
 
 def _weight_grad_transform(dut, w_shape, g_matrix, threads=1):
-    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C), on one BLAS thread when ``threads`` > 1."""
-    xp = get_array_module(dut)
-    gg = xp.asarray(np.kron(g_matrix, g_matrix), dtype=dut.dtype)        # (K, 9)
-    product = lambda: xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)  # noqa: E731
+    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C) (``kernels.weights``)."""
+    product = lambda: weights.winograd_weight_grad(dut, w_shape, g_matrix)  # noqa: E731
     return _threads.on_one_blas_thread(product) if threads > 1 else product()
 
 
@@ -320,9 +318,7 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
     to_tiles, from_tiles, _, _ = layout.transforms
     th, tw = _tiles(g, tile)
     k = layout.k
-    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix, threads)
-    if layout.channels_last:
-        ut = xp.ascontiguousarray(ut.transpose(0, 2, 1))                # U (K, C, O)
+    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix, layout.channels_last, threads)
     y = empty_in_layout(g.y_shape, layout.x_channels_last, x)
     xs, ys = layout.view(x), layout.view(y)
     chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes, k)
@@ -373,7 +369,7 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     th, tw = _tiles(g, tile)
     k = layout.k
     dtype = dy.dtype
-    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix, threads) if need_input else None
+    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix, False, threads) if need_input else None
     dx = empty_in_layout(x.shape, layout.x_channels_last, dy) if need_input else None
     xs, dys = layout.view(x), layout.view(dy)
     dxs = layout.view(dx) if need_input else None

@@ -288,7 +288,7 @@ class Conv2d(Function):
         xp = get_array_module(gw_t)
         O, Cg, kh, kw = self.w.shape
         if self.kkc:                    # groups 1: gw_t[0] is (K, O) with K in (i, j, c) order; one copy
-            return xp.ascontiguousarray(gw_t[0].reshape(kh, kw, Cg, O).transpose(3, 2, 0, 1))
+            return kernels.kkc_weight_grad(gw_t[0], self.w.shape)
         return xp.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(self.w.shape)
 
     def _backward_ranges(self, g3, need_x, need_w):

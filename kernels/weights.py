@@ -1,0 +1,189 @@
+"""Convolution weights between layouts: im2col's (i, j, c) weight gradient, Winograd's weight transforms.
+
+Three small passes that run once per layer and step, outside the batch split of
+``kernels._threads``, so that done with NumPy on one core they left the second
+core idle (about 45 ms of ResNet-18's 310 ms two-thread step, session 10):
+
+- :func:`kkc_weight_grad`: an im2col convolution on channels-last input orders its
+  columns (i, j, c), so its weight gradient comes out as dW^T (kh*kw*C, O); the
+  weight's layout is (O, C, kh, kw). ``dw[o, c, i, j] = dwt[(i*kw + j)*C + c, o]``.
+- :func:`winograd_weight`: Winograd's ``U[k] = (G w[o, c] G^T)`` flattened, that is
+  ``U[k, c, o] = sum_t GG[k, t] w[o, c, t]`` with ``GG = kron(G, G)`` (K, 9), for the
+  K = 16 or 36 frequencies; laid out (K, C, O) for channels-last tiles, (K, O, C)
+  for NCHW planes (``kernels/winograd.py``).
+- :func:`winograd_weight_grad`: its adjoint, ``dw[o, c, t] = sum_k GG[k, t] dU^T[k, o, c]``.
+
+Each has a NumPy reference (written against ``xp``: CuPy arrays run it, as do
+``config.cpu_kernels="numpy"``) and a Numba ``prange`` kernel over blocks of
+output rows, each block written by one thread, so the result does not depend on
+the thread count. The references are GEMMs; the kernels sum the same products in
+a fixed order (K or 9 terms), equal to the references to rounding.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minidl.backend import get_array_module
+
+from . import _numba
+from ._dispatch import implementation
+from ._numba import prange
+
+__all__ = ["kkc_weight_grad", "winograd_weight", "winograd_weight_grad", "BLOCK"]
+
+BLOCK = 16        # output channels per work item of the dW^T transpose (one 64-byte line of float32)
+
+
+# --- 1. NumPy references -----------------------------------------------------------
+
+def _kkc_numpy(dwt, w_shape):
+    o, c, kh, kw = w_shape
+    return get_array_module(dwt).ascontiguousarray(dwt.reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
+
+
+def _weight_numpy(w, gg, channels_last):
+    xp = get_array_module(w)
+    o, c = w.shape[:2]
+    ut = (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)         # (K, O, C)
+    return xp.ascontiguousarray(ut.transpose(0, 2, 1)) if channels_last else ut
+
+
+def _weight_grad_numpy(dut, w_shape, gg):
+    xp = get_array_module(dut)
+    return xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)
+
+
+# --- 2. Numba kernels --------------------------------------------------------------
+
+def _kkc_to_ocr(src, dst, block):
+    # src (R, C, O), R = kh*kw; dst (O, C, R): dst[o, c, r] = src[r, c, o], `block` output channels per item
+    r_, c_, o_ = src.shape
+    for item in prange((o_ + block - 1) // block):
+        o0 = item * block
+        o1 = min(o0 + block, o_)
+        for c in range(c_):
+            for r in range(r_):
+                line = src[r, c]
+                for o in range(o0, o1):
+                    dst[o, c, r] = line[o]
+
+
+def _weight_cl(w, gg, u):
+    # w (O, C, 9), gg (K, 9), u (K, C, O): u[k, c, o] = sum_t gg[k, t] w[o, c, t]; one input channel per item
+    o_, c_, _ = w.shape
+    k_ = gg.shape[0]
+    for c in prange(c_):
+        taps = np.empty((9, o_), dtype=w.dtype)          # w[:, c, :] transposed: contiguous along o
+        for o in range(o_):
+            for t in range(9):
+                taps[t, o] = w[o, c, t]
+        for k in range(k_):
+            row = u[k, c]
+            for o in range(o_):
+                row[o] = gg[k, 0] * taps[0, o]
+            for t in range(1, 9):        # zero coefficients too: 0 * inf is NaN, as in the reference's GEMM
+                g = gg[k, t]
+                line = taps[t]
+                for o in range(o_):
+                    row[o] += g * line[o]
+
+
+def _weight_planes(w, gg, u):
+    # w (O, C, 9), gg (K, 9), u (K, O, C): u[k, o, c] = sum_t gg[k, t] w[o, c, t]; one output channel per item
+    o_, c_, _ = w.shape
+    k_ = gg.shape[0]
+    for o in prange(o_):
+        taps = np.empty((9, c_), dtype=w.dtype)
+        for c in range(c_):
+            for t in range(9):
+                taps[t, c] = w[o, c, t]
+        for k in range(k_):
+            row = u[k, o]
+            for c in range(c_):
+                row[c] = gg[k, 0] * taps[0, c]
+            for t in range(1, 9):
+                g = gg[k, t]
+                line = taps[t]
+                for c in range(c_):
+                    row[c] += g * line[c]
+
+
+def _weight_grad(dut, gg, dw):
+    # dut (K, O, C), gg (K, 9), dw (O, C, 9): dw[o, c, t] = sum_k gg[k, t] dut[k, o, c]; one output channel per item
+    k_, o_, c_ = dut.shape
+    for o in prange(o_):
+        acc = np.zeros((9, c_), dtype=dw.dtype)
+        for k in range(k_):
+            row = dut[k, o]
+            for t in range(9):
+                g = gg[k, t]
+                line = acc[t]
+                for c in range(c_):
+                    line[c] += g * row[c]
+        for c in range(c_):
+            for t in range(9):
+                dw[o, c, t] = acc[t, c]
+
+
+_NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
+                  for name in ("_kkc_to_ocr", "_weight_cl", "_weight_planes", "_weight_grad")}
+
+
+def compile_numba():
+    """Compile the four kernels (once; from Numba's cache when it can)."""
+    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+
+
+# --- 3. dispatch -------------------------------------------------------------------
+
+def _numba_ok(array):
+    return isinstance(array, np.ndarray) and implementation(array) == "numba"
+
+
+def kkc_weight_grad(dwt, w_shape):
+    """dW (O, C, kh, kw), C-contiguous, from dW^T ``dwt`` (kh*kw*C, O) with rows in (i, j, c) order."""
+    o, c, kh, kw = (int(v) for v in w_shape)
+    if tuple(dwt.shape) != (kh * kw * c, o):
+        raise ValueError(f"kkc_weight_grad: dW^T shape {tuple(dwt.shape)} != ({kh * kw * c}, {o}) for weight "
+                         f"{tuple(w_shape)}")
+    if not _numba_ok(dwt):
+        return _kkc_numpy(dwt, w_shape)
+    compile_numba()
+    dw = np.empty((o, c, kh, kw), dtype=dwt.dtype)
+    _kkc_to_ocr(np.ascontiguousarray(dwt).reshape(kh * kw, c, o), dw.reshape(o, c, kh * kw), BLOCK)
+    return dw
+
+
+def _kron(g_matrix, dtype, xp):
+    return xp.asarray(np.kron(g_matrix, g_matrix), dtype=dtype)          # (K, 9)
+
+
+def winograd_weight(w, g_matrix, channels_last):
+    """Winograd's transformed weights of w (O, C, 3, 3) for G ``g_matrix`` (a, 3), K = a*a:
+    U (K, C, O) when ``channels_last``, else U^T (K, O, C); ``U[k, c, o] = (G w[o, c] G^T)[k // a, k % a]``."""
+    xp = get_array_module(w)
+    gg = _kron(g_matrix, w.dtype, xp)
+    if not _numba_ok(w):
+        return _weight_numpy(w, gg, channels_last)
+    compile_numba()
+    o, c = int(w.shape[0]), int(w.shape[1])
+    w9 = np.ascontiguousarray(w).reshape(o, c, 9)
+    if channels_last:
+        u = np.empty((gg.shape[0], c, o), dtype=w.dtype)
+        _weight_cl(w9, gg, u)
+    else:
+        u = np.empty((gg.shape[0], o, c), dtype=w.dtype)
+        _weight_planes(w9, gg, u)
+    return u
+
+
+def winograd_weight_grad(dut, w_shape, g_matrix):
+    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T ``dut`` (K, O, C) (the adjoint of :func:`winograd_weight`)."""
+    xp = get_array_module(dut)
+    gg = _kron(g_matrix, dut.dtype, xp)
+    if not _numba_ok(dut):
+        return _weight_grad_numpy(dut, w_shape, gg)
+    compile_numba()
+    dw = np.empty(tuple(int(v) for v in w_shape), dtype=dut.dtype)
+    _weight_grad(np.ascontiguousarray(dut), gg, dw.reshape(dw.shape[0], dw.shape[1], 9))
+    return dw
