@@ -27,7 +27,7 @@ from minidl.backend import get_array_module
 
 from . import _numba
 from ._dispatch import implementation
-from ._numba import prange
+from ._numba import prange, uint64
 
 __all__ = ["kkc_weight_grad", "winograd_weight", "winograd_weight_grad", "BLOCK"]
 
@@ -55,17 +55,32 @@ def _weight_grad_numpy(dut, w_shape, gg):
 
 # --- 2. Numba kernels --------------------------------------------------------------
 
+# Loops index with unsigned integers (kernels/_numba.py: signed ones keep LLVM from vectorising).
+
 def _kkc_to_ocr(src, dst, block):
     # src (R, C, O), R = kh*kw; dst (O, C, R): dst[o, c, r] = src[r, c, o], `block` output channels per item
     r_, c_, o_ = src.shape
     for item in prange((o_ + block - 1) // block):
-        o0 = item * block
-        o1 = min(o0 + block, o_)
-        for c in range(c_):
-            for r in range(r_):
+        o0 = uint64(item * block)
+        o1 = uint64(min(item * block + block, o_))
+        for c in range(uint64(c_)):
+            for r in range(uint64(r_)):
                 line = src[r, c]
                 for o in range(o0, o1):
                     dst[o, c, r] = line[o]
+
+
+def _combine_rows(gg, k, taps, row, count):
+    # row[:count] = sum_t gg[k, t] * taps[t, :count], t in order 0..8 (zero coefficients too: 0 * inf is NaN,
+    # as in the reference's GEMM)
+    g0 = gg[k, 0]
+    for i in range(uint64(count)):
+        row[i] = g0 * taps[0, i]
+    for t in range(1, 9):
+        g = gg[k, t]
+        line = taps[t]
+        for i in range(uint64(count)):
+            row[i] += g * line[i]
 
 
 def _weight_cl(w, gg, u):
@@ -74,18 +89,11 @@ def _weight_cl(w, gg, u):
     k_ = gg.shape[0]
     for c in prange(c_):
         taps = np.empty((9, o_), dtype=w.dtype)          # w[:, c, :] transposed: contiguous along o
-        for o in range(o_):
+        for o in range(uint64(o_)):
             for t in range(9):
                 taps[t, o] = w[o, c, t]
         for k in range(k_):
-            row = u[k, c]
-            for o in range(o_):
-                row[o] = gg[k, 0] * taps[0, o]
-            for t in range(1, 9):        # zero coefficients too: 0 * inf is NaN, as in the reference's GEMM
-                g = gg[k, t]
-                line = taps[t]
-                for o in range(o_):
-                    row[o] += g * line[o]
+            _combine_rows(gg, k, taps, u[k, c], o_)
 
 
 def _weight_planes(w, gg, u):
@@ -94,18 +102,11 @@ def _weight_planes(w, gg, u):
     k_ = gg.shape[0]
     for o in prange(o_):
         taps = np.empty((9, c_), dtype=w.dtype)
-        for c in range(c_):
+        for c in range(uint64(c_)):
             for t in range(9):
                 taps[t, c] = w[o, c, t]
         for k in range(k_):
-            row = u[k, o]
-            for c in range(c_):
-                row[c] = gg[k, 0] * taps[0, c]
-            for t in range(1, 9):
-                g = gg[k, t]
-                line = taps[t]
-                for c in range(c_):
-                    row[c] += g * line[c]
+            _combine_rows(gg, k, taps, u[k, o], c_)
 
 
 def _weight_grad(dut, gg, dw):
@@ -118,13 +119,14 @@ def _weight_grad(dut, gg, dw):
             for t in range(9):
                 g = gg[k, t]
                 line = acc[t]
-                for c in range(c_):
+                for c in range(uint64(c_)):
                     line[c] += g * row[c]
-        for c in range(c_):
+        for c in range(uint64(c_)):
             for t in range(9):
                 dw[o, c, t] = acc[t, c]
 
 
+_INLINE_HELPERS = ("_combine_rows",)
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
                   for name in ("_kkc_to_ocr", "_weight_cl", "_weight_planes", "_weight_grad")}
 
