@@ -200,11 +200,40 @@ def _renamed(function, qualname):
     return copy
 
 
+# Inside a section, a caller may ask for the parallel build on one thread instead of the serial twin
+# (``kernel(*args, section_parallel=True)``), where Numba's threading layer allows launches from several threads
+# at once (omp and tbb; not workqueue). im2col's and col2im's twins took 1.45x the parallel build's time on NCHW
+# input (session 8); LeNet's two-thread step took 0.93x and 0.97x with the parallel build there (two runs of
+# five process pairs, session 10; on channels-last input too, the CIFAR CNN's took 1.03x, so only NCHW asks).
+# SECTION_PARALLEL_BUILD False turns it off (the A/B switch).
+SECTION_PARALLEL_BUILD = True
+_THREADSAFE_LAYERS = ("omp", "tbb")
+_layer = None          # Numba's threading layer, once a parallel kernel has run outside a section
+
+
+def _section_runs_parallel_build():
+    """Whether a section's part may launch the parallel build (on one thread): the layer is known and thread-safe."""
+    global _layer
+    if not SECTION_PARALLEL_BUILD:
+        return False
+    if _layer is None:
+        try:
+            _layer = _numba.threading_layer()
+        except ValueError:          # no parallel kernel has run yet: the layer is not chosen
+            return False
+    return _layer in _THREADSAFE_LAYERS
+
+
 def _parallel_or_serial(parallel, serial):
-    """The kernel the caller gets: the serial twin inside a parallel section, else the ``prange``
-    version, on ``T`` Numba threads while the intra-op scheme applies (``kernels._threads``)."""
-    def kernel(*args):
+    """The kernel the caller gets: inside a parallel section the serial twin (or, with
+    ``section_parallel=True`` where the threading layer allows, the ``prange`` version on one thread);
+    else the ``prange`` version, on ``T`` Numba threads while the intra-op scheme applies
+    (``kernels._threads``)."""
+    def kernel(*args, section_parallel=False):
         if _threads.in_section():
+            if section_parallel and _section_runs_parallel_build():
+                _one_thread_in_section()
+                return parallel(*args)
             return serial(*args)
         threads = _threads.intra_op_threads()
         if threads > 1 and not _threads.launch_splits(args):
@@ -215,6 +244,17 @@ def _parallel_or_serial(parallel, serial):
     kernel.__name__ = kernel.__qualname__ = parallel.py_func.__name__
     kernel.__doc__ = parallel.py_func.__doc__
     return kernel
+
+
+def _one_thread_in_section():
+    """One Numba thread for launches from this thread while it runs a section's part (as
+    :func:`_threads_for_launch` with T = 1 under the scheme: the count it replaces is remembered)."""
+    state = _thread_state
+    if getattr(state, "saved", None) is None:
+        state.saved, state.current = _numba.get_num_threads(), None
+    if state.current != 1:
+        _numba.set_num_threads(1)
+        state.current = 1
 
 
 def _threads_for_launch(threads):

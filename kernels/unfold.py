@@ -243,7 +243,7 @@ def _im2col_numba(x, g, out, kkc=False):
     nhwc = is_channels_last(x)           # read the NHWC memory as it is, no copy
     src = x.transpose(0, 2, 3, 1) if nhwc else np.ascontiguousarray(x)
     _im2col_rows(src, out.reshape(-1), g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, block, nhwc,
-                 kkc)
+                 kkc, section_parallel=not nhwc)       # in a section: kernels/_numba.py, SECTION_PARALLEL_BUILD
     return out
 
 
@@ -256,7 +256,7 @@ def _col2im_numba(cols, g, channels_last, kkc=False):
     else:
         dx = np.empty(g.x_shape, dtype=cols.dtype)
     _col2im_blocks(np.ascontiguousarray(cols).reshape(-1), dx, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                   g.oh, g.ow, cblock, channels_last, kkc)
+                   g.oh, g.ow, cblock, channels_last, kkc, section_parallel=not channels_last)
     return dx.transpose(0, 3, 1, 2) if channels_last else dx
 
 

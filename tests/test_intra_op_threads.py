@@ -226,6 +226,35 @@ def test_serial_twin_inside_a_section_equals_parallel_kernel(force_parts):
     assert _numba.num_threads() >= 1
 
 
+@pytest.mark.parametrize("allowed", [True, False])
+def test_section_parallel_build_on_one_thread(force_parts, monkeypatch, allowed):
+    """NCHW im2col/col2im inside a section launch the parallel build on one thread where the threading layer
+    is thread-safe (omp, tbb), else the serial twin; either way the same bits as outside, and the launching
+    thread's Numba count is 1 during the part and back to the scheme's count after."""
+    from minidl.kernels import col2im
+    monkeypatch.setattr(_numba, "SECTION_PARALLEL_BUILD", allowed)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((4, 3, 11, 8))
+    want = im2col(x, (3, 2), 1, 1, 1)                       # outside: the threading layer is chosen now
+    back = col2im(want, x.shape, (3, 2), 1, 1, 1)
+    calls = []
+    one_thread = _numba._one_thread_in_section             # called just before a section's parallel-build launch
+    monkeypatch.setattr(_numba, "_one_thread_in_section", lambda: calls.append("parallel") or one_thread())
+
+    def part(i):
+        cols = im2col(x, (3, 2), 1, 1, 1)
+        return cols, col2im(cols, x.shape, (3, 2), 1, 1, 1), _numba.num_threads(), _numba._numba.get_num_threads()
+    results = _threads.run(part, 2)
+    for cols, dx, counted, _ in results:
+        np.testing.assert_array_equal(cols, want)
+        np.testing.assert_array_equal(dx, back)
+        assert counted == 1
+    safe = _numba._numba.threading_layer() in _numba._THREADSAFE_LAYERS
+    assert len(calls) == (4 if allowed and safe else 0)     # two parts, each one im2col and one col2im
+    if allowed and safe:
+        assert all(actual == 1 for *_, actual in results)
+
+
 def test_config_field_validated(monkeypatch):
     with pytest.raises(ValueError, match="intra_op_parallel"):
         config.intra_op_parallel = "sometimes"
