@@ -171,6 +171,27 @@ def _dot_taps3(g, src, off, step, length, zero):
     return p0, p1, p2
 
 
+def _dot_taps5(g, src, off, step, length, zero):
+    """The five sums of g[t]*src[t + off + j*step], j < 5, over t < length, in one pass (LeNet's 5x5 taps)."""
+    s1 = off + step
+    s2 = s1 + step
+    s3 = s2 + step
+    s4 = s3 + step
+    p0 = zero
+    p1 = zero
+    p2 = zero
+    p3 = zero
+    p4 = zero
+    for t in range(length):
+        gt = g[t]
+        p0 += gt * src[t + off]
+        p1 += gt * src[t + s1]
+        p2 += gt * src[t + s2]
+        p3 += gt * src[t + s3]
+        p4 += gt * src[t + s4]
+    return p0, p1, p2, p3, p4
+
+
 def _widen(dy, dyw, zero):
     # dyw[n, o, r, :OW] = dy[n, o, r], the junk columns OW..Wp-1 = zero (+0); one plane per work item
     n, o_, oh, ow = dy.shape
@@ -220,6 +241,14 @@ def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
                     sums[i * 3 + 1] += p1
                     sums[i * 3 + 2] += p2
                     continue
+                if kw == 5:
+                    p0, p1, p2, p3, p4 = _dot_taps5(g, src, row, uint64(dw), length, zero)
+                    sums[i * 5] += p0
+                    sums[i * 5 + 1] += p1
+                    sums[i * 5 + 2] += p2
+                    sums[i * 5 + 3] += p3
+                    sums[i * 5 + 4] += p4
+                    continue
                 for j in range(kw):
                     off = row + uint64(j * dw)
                     part = zero
@@ -265,6 +294,7 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
 
 _NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_gather_taps3": dict(cache=True),
                   "_dot_taps3": dict(cache=True, fastmath=REDUCE_MATH),
+                  "_dot_taps5": dict(cache=True, fastmath=REDUCE_MATH),
                   "_direct_fwd": dict(parallel=True, cache=True),
                   "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
