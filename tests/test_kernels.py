@@ -269,6 +269,23 @@ def test_maxpool_ties_and_nan(impl):
     np.testing.assert_array_equal(arg.ravel(), [0, 1, 3, 4])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 9, 13), (2, 3, 8, 6), (1, 1, 2, 2), (4, 2, 29, 31)], ids=str)
+def test_maxpool_2x2_fast_path_ties_nan_and_infinities(impl, shape, dtype):
+    # kernel 2, stride 2, no padding (the Numba kernels' unrolled path, odd planes leave a row/column out):
+    # ties (values on a grid of 3), NaNs and infinities, against the loops, value and argmax
+    rng = np.random.default_rng(shape[2])
+    x = rng.integers(0, 3, shape).astype(dtype)
+    x[rng.random(shape) < 0.05] = np.nan
+    x[rng.random(shape) < 0.05] = np.inf
+    x[rng.random(shape) < 0.05] = -np.inf
+    for ceil_mode in (False, True):
+        out_want, arg_want = naive.maxpool2d_forward(x, 2, 2, 0, ceil_mode)
+        out, arg = impl.maxpool2d_forward(x, 2, 2, 0, ceil_mode)
+        np.testing.assert_array_equal(out, out_want)
+        np.testing.assert_array_equal(arg, arg_want)
+
+
 def test_maxpool_backward_accumulates_overlaps(impl):
     x = np.zeros((1, 1, 3, 3))
     x[0, 0, 1, 1] = 5.0
