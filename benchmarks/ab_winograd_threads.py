@@ -10,10 +10,11 @@ step in one process leaks thread state between them (docs/performance.md,
 ``--pairs`` rounds. The script prints each process's median and minimum step
 and, per variant, the median over rounds of its median against the baseline's.
 
-Variants: ``none`` (im2col with T > 1 threads), ``F4`` (F(4x4) where the
-one-thread rule takes it), ``F4F2`` (F(2x2) too), each thread on its own images
-(``kernels.winograd.WINOGRAD_SPLIT = "batch"``); ``F4freq`` and ``F4F2freq`` the
-same with each chunk's GEMMs split by frequency instead (``"frequency"``).
+Variants (``VARIANTS``: constants of ``kernels/winograd.py``): ``none`` (im2col
+with T > 1 threads), ``F4`` (F(4x4) where the one-thread rule takes it, the rule
+as committed), ``F4F2`` (F(2x2) too), each thread on its own images
+(``WINOGRAD_SPLIT = "batch"``); ``F4freq`` and ``F4F2freq`` the same with each
+chunk's GEMMs split by frequency instead (``"frequency"``).
 
 Run (the OPENBLAS_* variables set on the development machines slow BLAS)::
 
@@ -31,8 +32,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_train  # noqa: E402
 
-VARIANTS = {"none": (False, False, "batch"), "F4": (True, False, "batch"), "F4F2": (True, True, "batch"),
-            "F4freq": (True, False, "frequency"), "F4F2freq": (True, True, "frequency")}
+# module constants of kernels/winograd.py per variant (the rest as committed)
+NEVER = 1 << 62
+VARIANTS = {"none": dict(WINOGRAD4_MIN_CHANNELS_SPLIT=NEVER),
+            "F4": dict(WINOGRAD4_MIN_CHANNELS_SPLIT=32),
+            "F4F2": dict(WINOGRAD4_MIN_CHANNELS_SPLIT=32, WINOGRAD_ANY_THREADS=True),
+            "F4freq": dict(WINOGRAD4_MIN_CHANNELS_SPLIT=32, WINOGRAD_SPLIT="frequency"),
+            "F4F2freq": dict(WINOGRAD4_MIN_CHANNELS_SPLIT=32, WINOGRAD_ANY_THREADS=True, WINOGRAD_SPLIT="frequency")}
 
 
 def child(variant, threads, net, steps, warmup):
@@ -40,7 +46,8 @@ def child(variant, threads, net, steps, warmup):
     import ab_config
     bench_train._limit_minidl_threads(threads)
     from minidl.kernels import winograd
-    winograd.WINOGRAD4_ANY_THREADS, winograd.WINOGRAD_ANY_THREADS, winograd.WINOGRAD_SPLIT = VARIANTS[variant]
+    for name, value in VARIANTS[variant].items():
+        setattr(winograd, name, value)
     step = ab_config.training_step(net)
     for _ in range(warmup):
         step()

@@ -140,6 +140,9 @@ WINOGRAD4_MIN_OUTPUT = 8
 # thread or under the scheme (``kernels._threads.intra_op_threads`` > 1); with two BLAS threads and the scheme off
 # only if WINOGRAD4_ANY_THREADS (not measured faster there).
 WINOGRAD4_ANY_THREADS = False
+# the channels from which F(4x4) is taken under the scheme (session 10, separate processes: from 64 instead of 32,
+# N2's step 1.09x, N4's 1.22x; never, 1.30x and 1.31x)
+WINOGRAD4_MIN_CHANNELS_SPLIT = 32
 
 
 def winograd_suited(x, w_shape, stride, padding, dilation, groups):
@@ -149,8 +152,9 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
 
     - 4 (F(4x4, 3x3)) when both channel counts are at least ``WINOGRAD4_MIN_CHANNELS`` and
       both output sides at least ``WINOGRAD4_MIN_OUTPUT``, with one BLAS thread
-      (:func:`blas_single_threaded`) or with T > 1 under ``config.intra_op_parallel`` (each
-      thread on its own images; any count if ``WINOGRAD4_ANY_THREADS``);
+      (:func:`blas_single_threaded`) or, from ``WINOGRAD4_MIN_CHANNELS_SPLIT`` channels, with
+      T > 1 under ``config.intra_op_parallel`` (each thread on its own images; any count if
+      ``WINOGRAD4_ANY_THREADS``);
     - else 2 (F(2x2, 3x3)) with one BLAS thread (:func:`blas_single_threaded`) when both
       channel counts are at least ``WINOGRAD_MIN_CHANNELS`` (with two BLAS threads im2col
       measured faster there, 1.25x);
@@ -164,7 +168,8 @@ def winograd_suited(x, w_shape, stride, padding, dilation, groups):
     output = min(int(x.shape[2]) + 2 * int(padding[0]) - 2, int(x.shape[3]) + 2 * int(padding[1]) - 2)
     single = blas_single_threaded()
     if channels >= WINOGRAD4_MIN_CHANNELS and output >= WINOGRAD4_MIN_OUTPUT and (
-            single or WINOGRAD4_ANY_THREADS or _threads.intra_op_threads(x) > 1):
+            single or WINOGRAD4_ANY_THREADS
+            or (channels >= WINOGRAD4_MIN_CHANNELS_SPLIT and _threads.intra_op_threads(x) > 1)):
         return 4
     return 2 if (single or WINOGRAD_ANY_THREADS) and channels >= WINOGRAD_MIN_CHANNELS else 0
 
