@@ -83,30 +83,18 @@ def _combine_rows(gg, k, taps, row, count):
             row[i] += g * line[i]
 
 
-def _weight_cl(w, gg, u):
-    # w (O, C, 9), gg (K, 9), u (K, C, O): u[k, c, o] = sum_t gg[k, t] w[o, c, t]; one input channel per item
-    o_, c_, _ = w.shape
+def _weight_rows(w, gg, u):
+    # w (A, B, 9), gg (K, 9), u (K, A, B): u[k, a, b] = sum_t gg[k, t] w[a, b, t]; one row a per work item.
+    # U^T (K, O, C) from w (O, C, 9), U (K, C, O) from its transposed view (C, O, 9).
+    a_, b_, _ = w.shape
     k_ = gg.shape[0]
-    for c in prange(c_):
-        taps = np.empty((9, o_), dtype=w.dtype)          # w[:, c, :] transposed: contiguous along o
-        for o in range(uint64(o_)):
+    for a in prange(a_):
+        taps = np.empty((9, b_), dtype=w.dtype)          # w[a] transposed: contiguous along b
+        for b in range(uint64(b_)):
             for t in range(9):
-                taps[t, o] = w[o, c, t]
+                taps[t, b] = w[a, b, t]
         for k in range(k_):
-            _combine_rows(gg, k, taps, u[k, c], o_)
-
-
-def _weight_planes(w, gg, u):
-    # w (O, C, 9), gg (K, 9), u (K, O, C): u[k, o, c] = sum_t gg[k, t] w[o, c, t]; one output channel per item
-    o_, c_, _ = w.shape
-    k_ = gg.shape[0]
-    for o in prange(o_):
-        taps = np.empty((9, c_), dtype=w.dtype)
-        for c in range(uint64(c_)):
-            for t in range(9):
-                taps[t, c] = w[o, c, t]
-        for k in range(k_):
-            _combine_rows(gg, k, taps, u[k, o], c_)
+            _combine_rows(gg, k, taps, u[k, a], b_)
 
 
 def _weight_grad(dut, gg, dw):
@@ -128,11 +116,11 @@ def _weight_grad(dut, gg, dw):
 
 _INLINE_HELPERS = ("_combine_rows",)
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
-                  for name in ("_kkc_to_ocr", "_weight_cl", "_weight_planes", "_weight_grad")}
+                  for name in ("_kkc_to_ocr", "_weight_rows", "_weight_grad")}
 
 
 def compile_numba():
-    """Compile the four kernels (once; from Numba's cache when it can)."""
+    """Compile the three kernels (once; from Numba's cache when it can)."""
     _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
@@ -172,10 +160,10 @@ def winograd_weight(w, g_matrix, channels_last):
     w9 = np.ascontiguousarray(w).reshape(o, c, 9)
     if channels_last:
         u = np.empty((gg.shape[0], c, o), dtype=w.dtype)
-        _weight_cl(w9, gg, u)
+        _weight_rows(w9.transpose(1, 0, 2), gg, u)
     else:
         u = np.empty((gg.shape[0], o, c), dtype=w.dtype)
-        _weight_planes(w9, gg, u)
+        _weight_rows(w9, gg, u)
     return u
 
 
