@@ -256,26 +256,36 @@ class ReduceLROnPlateau(LRScheduler):
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
                 raise ValueError(f"expected {n} min_lrs, got {len(min_lr)}")
+            self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:
+            self.default_min_lr = min_lr          # also the bound of param groups added later
             self.min_lrs = [min_lr] * n
         self.factor = factor
         self.patience = patience
         self.threshold = threshold
         self.threshold_mode = threshold_mode
         self.mode = mode
+        self.mode_worse = initial_best(mode)     # PyTorch's name for the best value before any epoch
         self.cooldown = cooldown
         self.eps = eps
         self.cooldown_counter = 0
-        self.best = initial_best(mode)
+        self.best = self.mode_worse
         self.num_bad_epochs = 0
         self.last_epoch = 0
-        self._step_count = 0
         self._last_lr = self._group_lrs()
+
+    def _reset(self):
+        """Forget the best value, the bad epochs and the cooldown (as PyTorch's ``_reset``)."""
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
 
     def is_better(self, a: float, best: float) -> bool:
         """Whether ``a`` improves on ``best`` by more than the threshold (:func:`minidl.monitor.improves`)."""
         return improves(a, best, self.mode, self.threshold, self.threshold_mode)
+
+    _is_better = is_better       # PyTorch's (private) name
 
     @property
     def in_cooldown(self) -> bool:
@@ -285,8 +295,11 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics, epoch=None):
         """Record one epoch's ``metrics`` (a number or a one-element Tensor)."""
         current = float(metrics.item() if hasattr(metrics, "item") else metrics)
-        self._step_count += 1
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning, stacklevel=2)
+        self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0
@@ -302,11 +315,22 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._group_lrs()
 
     def _reduce_lr(self):
-        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):        # a param group was added since
+            if self.default_min_lr is None:
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} param groups but min_lr "
+                                   f"gave {len(self.min_lrs)}; set scheduler.min_lrs to one value per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the attributes saved by :meth:`state_dict` (``mode_worse`` follows the loaded ``mode``)."""
+        self.__dict__.update(state_dict)
+        self.mode_worse = initial_best(self.mode)
 
 
 # More schedulers live in their own module (they need LRScheduler, defined above).
