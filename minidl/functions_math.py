@@ -110,6 +110,7 @@ def exp2(input):
     return _math.pow(2.0, _math._float(input))
 
 
+@names_node("HypotBackward0")   # PyTorch's node name
 def hypot(input, other):
     """sqrt(input**2 + other**2), elementwise and broadcast."""
     return _math.sqrt(input * input + other * other)
@@ -204,6 +205,7 @@ def _check_ndim(name, what, t, ndim):
         raise RuntimeError(f"{name}: {what} must be a {ndim}-D tensor, got shape {list(_t(t).array.shape)}")
 
 
+@names_node("AddmmBackward0")   # PyTorch's node name
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``: (n, m) @ (m, p), ``input`` broadcast to (n, p)."""
     _check_ndim("addmm", "mat1", mat1, 2)
@@ -211,16 +213,19 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _scaled(beta, input, alpha, _t(mat1).mm(mat2))
 
 
+@names_node("AddmvBackward0")   # PyTorch's node name
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``: (n, m) @ (m,), ``input`` broadcast to (n,)."""
     return _scaled(beta, input, alpha, mv(mat, vec))
 
 
+@names_node("BaddbmmBackward0")   # PyTorch's node name
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * (batch1 @ batch2)``: (b, n, m) @ (b, m, p), ``input`` broadcast to (b, n, p)."""
     return _scaled(beta, input, alpha, _t(batch1).bmm(batch2))
 
 
+@names_node("AddbmmBackward0")   # PyTorch's node name
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``: ``input`` broadcast to (n, p)."""
     return _scaled(beta, input, alpha, _reduction.sum(_t(batch1).bmm(batch2), 0))

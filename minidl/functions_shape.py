@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from minidl.autograd.naming import names_node
+from minidl.autograd.naming import name_grad_fn, names_node
 
 from .backend import get_array_module
 from .dtypes import default_float
@@ -394,6 +394,7 @@ def take_along_dim(input, indices, dim=None):
     return gather(input, d, indices)
 
 
+@names_node("TakeBackward0")   # PyTorch's node name
 def take(input, index):
     """The elements of ``input`` (read as 1-D) at ``index``; the result has ``index``'s shape."""
     input, index = _t(input), _t(index)
@@ -549,7 +550,7 @@ def unfold(input, dimension, size, step):
     count = (n - size) // step + 1
     idx = np.arange(count)[:, None] * step + np.arange(size)[None, :]
     windows = _along(input, d, _index(get_array_module(input.array), idx), True)   # (..., count, size, ...)
-    return movedim(windows, d + 1, -1)
+    return name_grad_fn(movedim(windows, d + 1, -1), "UnfoldBackward0")
 
 
 def cartesian_prod(*tensors):

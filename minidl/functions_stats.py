@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn, names_node
 from minidl.dtypes import is_floating
 
 from . import backend, return_types
@@ -54,7 +55,7 @@ def _pick(name, input, dim, keepdim, position_fn):
         if flat.array.size == 0:   # PyTorch: the median of nothing is NaN
             return Tensor(xp.asarray(np.nan, dtype=x.dtype if is_floating(x.dtype) else np.float32))
         result = _pick(name, flat, 0, False, position_fn)
-        return result.values
+        return name_grad_fn(result.values, _NODE_NAMES[name] + "0")
     nd = builtins.max(x.ndim, 1)
     d = _shape._dim(dim, nd)
     scalar = x.ndim == 0
@@ -70,7 +71,12 @@ def _pick(name, input, dim, keepdim, position_fn):
     if not keepdim or scalar:
         values = _shape.squeeze(values, d)
         idx = idx.squeeze(axis=d)
+    name_grad_fn(values, _NODE_NAMES[name] + ("0" if name == "kthvalue" else "1"))
     return getattr(return_types, name)(values, Tensor(idx))
+
+
+# PyTorch's nodes: MedianBackward0 for all elements, MedianBackward1 along a dim (KthvalueBackward0 always)
+_NODE_NAMES = {"median": "MedianBackward", "nanmedian": "NanmedianBackward", "kthvalue": "KthvalueBackward"}
 
 
 def _lower_median_rank(skip_nan):
@@ -358,6 +364,7 @@ def _pnorm(diff, p, dims):
     return Where.apply(Tensor(xp.zeros((), dtype=s.array.dtype)), root, cond=zero)
 
 
+@names_node("CdistBackward0")   # PyTorch's node name
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of (..., P, M) and (..., R, M) tensors: (..., P, R)."""
     a, b = _t(x1), _t(x2)

@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
+
 from . import return_types
 from .backend import get_array_module
 from .ops import linalg as _ops
@@ -202,6 +204,7 @@ def _zero_safe_root(s, p):
     return Where.apply(Tensor(xp.zeros((), dtype=s.array.dtype)), root, cond=zero)
 
 
+@names_node("LinalgVectorNormBackward0")   # PyTorch's node name
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The ``ord``-norm of vectors: over ``dim`` (an int or a tuple), or all elements when None.
 

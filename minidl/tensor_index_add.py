@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import names_node
+
 from . import backend
 from .ops import shape as _shape
 from .ops.elementwise import Where
@@ -59,6 +61,7 @@ def _index_arg(name, input, dim, index):
     return d, backend.to_device(np.asarray(backend.to_numpy(idx)) % max(n, 1), input.device)
 
 
+@names_node("IndexAddBackward0")   # PyTorch's node name
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` slices added at positions ``index`` along ``dim``."""
     input, source = _t(input), _t(source)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
+
 from . import backend
 from .ops import elementwise
 
@@ -63,11 +65,12 @@ def scatter(input, dim, index, src=None, *, value=None):
     mask[target] = True
     xp = input.xp
     condition = Tensor(xp.asarray(mask.reshape(shape)))
-    if source is None:
-        return elementwise.where(condition, Tensor(xp.asarray(src, dtype=input.array.dtype)), input)
+    if source is None:         # PyTorch's node names: ScatterBackward1 for a number, ScatterBackward0 for a Tensor
+        return name_grad_fn(elementwise.where(condition, Tensor(xp.asarray(src, dtype=input.array.dtype)), input),
+                            "ScatterBackward1")
     from_src = np.zeros(numel, dtype=np.int64)
     from_src[target] = source
     picked = src.reshape(-1)[xp.asarray(from_src)].reshape(shape)
     if picked.array.dtype != input.array.dtype:
         picked = picked.to(input.dtype)
-    return elementwise.where(condition, picked, input)
+    return name_grad_fn(elementwise.where(condition, picked, input), "ScatterBackward0")

@@ -1,6 +1,7 @@
 """``F.pixel_shuffle`` and ``F.pixel_unshuffle``: moving channels to space and back (reshape + permute)."""
 from __future__ import annotations
 
+from minidl.autograd.naming import names_node
 from minidl.tensor import Tensor
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle"]
@@ -16,6 +17,7 @@ def _check(name, input, factor, what):
         raise RuntimeError(f"{name} expects {what} to be greater than 0, but got: {factor}")
 
 
+@names_node("PixelShuffleBackward0")   # PyTorch's node name
 def pixel_shuffle(input, upscale_factor):
     """(*, C * r**2, H, W) -> (*, C, H * r, W * r), r = ``upscale_factor`` (sub-pixel convolution)."""
     _check("pixel_shuffle", input, upscale_factor, "upscale_factor")
@@ -30,6 +32,7 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(*lead, c // (r * r), h * r, w * r)
 
 
+@names_node("PixelUnshuffleBackward0")   # PyTorch's node name
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H * r, W * r) -> (*, C * r**2, H, W), r = ``downscale_factor`` (inverse of pixel_shuffle)."""
     _check("pixel_unshuffle", input, downscale_factor, "downscale_factor")

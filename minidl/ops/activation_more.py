@@ -134,6 +134,7 @@ def _elu_like(input, alpha, input_scale, scale):
     return out * scale if scale != 1.0 else out
 
 
+@names_node("EluBackward0")   # PyTorch's node name
 def selu(input, inplace=False):
     """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), alpha and scale of Klambauer et al.; (*) -> (*)."""
     _floating("elu", input)
@@ -141,6 +142,7 @@ def selu(input, inplace=False):
     return _in_place("selu", input, out) if inplace else out
 
 
+@names_node("CeluBackward0")   # PyTorch's node name
 def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); (*) -> (*)."""
     if alpha == 0:
@@ -159,6 +161,7 @@ def mish(input, inplace=False):
     return _in_place("mish", input, out) if inplace else out
 
 
+@names_node("HardswishBackward0")   # PyTorch's node name
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6; (*) -> (*). Gradient 0 up to -3, x/3 + 1/2 strictly between, 1 from 3 on
     (PyTorch's)."""
@@ -169,6 +172,7 @@ def hardswish(input, inplace=False):
     return _in_place("hardswish", input, out) if inplace else out
 
 
+@names_node("HardsigmoidBackward0")   # PyTorch's node name
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6; (*) -> (*). Gradient 1/6 strictly inside (-3, 3), else 0."""
     _floating("hardsigmoid", input)
@@ -193,12 +197,14 @@ def tanhshrink(input):
     return input - tanh(input)
 
 
+@names_node("ThresholdBackward0")   # PyTorch's node name
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else ``value``; (*) -> (*). Gradient 1 where x > threshold, else 0."""
     out = _where(input.array > threshold, input, Tensor(input.xp.full((), value, dtype=input.array.dtype)))
     return _in_place("threshold", input, out) if inplace else out
 
 
+@names_node("GluBackward0")   # PyTorch's node name
 def glu(input, dim=-1):
     """Gated linear unit: a * sigmoid(b), where a, b are the halves of ``input`` along ``dim``.
 
@@ -255,6 +261,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return _in_place("rrelu", input, out) if inplace else out
 
 
+@names_node("SoftshrinkBackward0")   # PyTorch's node name
 def softshrink(input, lambd=0.5):
     """x - lambd where x > lambd, x + lambd where x < -lambd, else 0; (*) -> (*)."""
     if lambd < 0:
@@ -265,6 +272,7 @@ def softshrink(input, lambd=0.5):
     return _where(x > lambd, input - lambd, inner)
 
 
+@names_node("HardshrinkBackward0")   # PyTorch's node name
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0; (*) -> (*)."""
     _floating("hardshrink", input)

@@ -17,6 +17,8 @@ import numbers
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
+
 from ..tensor import Tensor
 from .math import matmul
 
@@ -147,4 +149,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if len(mats) == 3:                                                    # along D on the (N, C, D, OH*OW) view
         n, c, d, oh, ow = out.shape
         out = matmul(Tensor(xp.asarray(mats[0])), out.reshape(n, c, d, oh * ow)).reshape(n, c, len(mats[0]), oh, ow)
-    return out
+    return name_grad_fn(out, _node_name(mode, len(mats)))
+
+
+def _node_name(mode, ndim):
+    """PyTorch's node for ``mode`` on ``ndim`` spatial dims, e.g. ``UpsampleBilinear2DBackward0``."""
+    kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
+            "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
+    return f"Upsample{kind}{ndim}DBackward0"

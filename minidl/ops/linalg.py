@@ -32,6 +32,10 @@ def _diag_embed(xp, v):
 class Inv(Function):
     """A^-1; dA = -A^-T g A^-T."""
 
+    def name(self):
+        """``LinalgInvExBackward0``: PyTorch's node for this op."""
+        return "LinalgInvExBackward0"
+
     def forward(self, a):
         self.out = get_array_module(a).linalg.inv(a)
         return self.out
@@ -46,6 +50,10 @@ class Inv(Function):
 
 class Det(Function):
     """det(A); dA = g det(A) A^-T."""
+
+    def name(self):
+        """``LinalgDetBackward0``: PyTorch's node for this op."""
+        return "LinalgDetBackward0"
 
     def forward(self, a):
         self.a = a
@@ -64,6 +72,10 @@ class Det(Function):
 class LogAbsDet(Function):
     """log|det(A)|; dA = g A^-T."""
 
+    def name(self):
+        """``LinalgSlogdetBackward0``: PyTorch's node for this op."""
+        return "LinalgSlogdetBackward0"
+
     def forward(self, a):
         self.a = a
         return get_array_module(a).linalg.slogdet(a)[1]
@@ -77,6 +89,10 @@ class LogAbsDet(Function):
 
 class Solve(Function):
     """X = A^-1 B for (..., n, n) A and (..., n, k) B; dB = A^-T g, dA = -dB X^T."""
+
+    def name(self):
+        """``LinalgSolveExBackward0``: PyTorch's node for this op."""
+        return "LinalgSolveExBackward0"
 
     def forward(self, a, b):
         self.a = a

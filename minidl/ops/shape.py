@@ -463,7 +463,7 @@ def masked_select(input, mask):
     if tuple(shape) != tuple(input.array.shape):
         from .layout import Expand
         input = Expand.apply(input, shape=tuple(shape))
-    return getitem(input, get_array_module(cond).broadcast_to(cond, shape))
+    return name_grad_fn(getitem(input, get_array_module(cond).broadcast_to(cond, shape)), "MaskedSelectBackward0")
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):

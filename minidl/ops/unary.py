@@ -55,6 +55,7 @@ def _unary(name, doc, compute, deriv, deriv_graph):
 
 Log1p = _unary("Log1p", "log(1 + x); d/dx = 1 / (1 + x).",
                lambda xp, x: xp.log1p(x), lambda xp, x: 1 / (1 + x), lambda x: 1 / (1 + x))
+Log1p.name = lambda self: "Log1PBackward0"     # PyTorch's spelling of this node
 Expm1 = _unary("Expm1", "exp(x) - 1; d/dx = exp(x).",
                lambda xp, x: xp.expm1(x), lambda xp, x: xp.exp(x), lambda x: x.exp())
 Log2 = _unary("Log2", "log2(x); d/dx = 1 / (x ln 2).",
