@@ -80,3 +80,8 @@ from minidl.keras.layers.wrappers import TimeDistributed, Wrapper  # noqa: E402
 
 __all__ += ["ELU", "PReLU", "Lambda", "GroupNormalization", "UnitNormalization", "Dot", "Permute", "dot",
             "TimeDistributed", "Wrapper"]
+from minidl.keras.layers.attention import AdditiveAttention, Attention  # noqa: E402
+from minidl.keras.layers.einsum_dense import EinsumDense  # noqa: E402
+from minidl.keras.layers.multi_head_attention import MultiHeadAttention  # noqa: E402
+
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]
