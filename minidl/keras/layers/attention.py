@@ -56,6 +56,9 @@ class CallOptionsMixin:
         with self.call_options(options):
             if symbolic:
                 out = Layer.__call__(self, inputs, training=training, mask=mask, **options, **kwargs)
+                query_mask = getattr(inputs[0], "_keras_mask", None)
+                if isinstance(out, (list, tuple)) and query_mask is not None:
+                    out[0]._keras_mask = query_mask  # the output carries the query's mask (the scores none)
             else:
                 out = Layer.__call__(self, inputs, training=training, mask=mask, **kwargs)
         return tuple(out) if isinstance(out, list) else out

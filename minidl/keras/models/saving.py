@@ -399,7 +399,7 @@ def _pick(outputs_of, history):
     value = outputs_of[key]
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
-    return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+    return value[history[2] if len(history) > 2 else 0] if isinstance(value, (list, tuple)) else value
 
 
 def _call_options(layer, kwargs, outputs_of):
