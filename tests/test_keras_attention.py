@@ -64,6 +64,10 @@ def test_multi_head_attention_weights_in_keras_order_and_shapes():
     assert [w.path for w in mha.weights][::2] == ["query/kernel", "key/kernel", "value/kernel",
                                                   "attention_output/kernel"]
     assert mha.count_params() == sum(int(np.prod(s)) for s in shapes)
+    # Glorot-uniform over the kernel's input/output axes, as Keras' EinsumDense: (8, 4, 5) has fans
+    # 8 and 20 (limit sqrt(6 / 28) = 0.46), not a convolution's 32 and 40 (limit 0.29)
+    query_kernel = mha.get_weights()[0]
+    assert 0.3 < np.abs(query_kernel).max() <= np.sqrt(6 / 28)
     values = [RNG.normal(size=s).astype("f4") for s in shapes]
     mha.set_weights(values)
     for got, want in zip(mha.get_weights(), values):

@@ -112,6 +112,11 @@ def test_time_distributed_dense_and_conv_reference():
     four_d = layers.TimeDistributed(layers.Flatten())(_f32(2, 3, 4, 5))
     assert tuple(four_d.shape) == (2, 3, 20)
 
+    class Halve(layers.Layer):  # a user layer without compute_output_shape: its shape is traced
+        def call(self, inputs):
+            return inputs[:, : inputs.shape[1] // 2]
+    assert layers.TimeDistributed(Halve())(keras.Input((3, 8))).shape == (None, 3, 4)
+
 
 def test_time_distributed_mask_passes_and_model_saves(tmp_path):
     ids = keras.Input((None,), dtype="int32")

@@ -87,5 +87,4 @@ class ELU(Layer):
         return _activations.elu(x, alpha=self.alpha)
 
     def get_config(self):
-        # Keras 3's ELU leaves ``alpha`` out of its config (so a reload resets it); minidl keeps it
         return dict(super().get_config(), alpha=self.alpha)

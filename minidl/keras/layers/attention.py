@@ -14,6 +14,7 @@ import contextlib
 
 import numpy as np
 
+from minidl import backend
 from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._mask import as_mask
 from minidl.keras.layers._symbolic import KerasTensor, Positional
@@ -70,9 +71,11 @@ class CallOptionsMixin:
         return list(node._parents), options
 
 
-def causal_mask(rows, cols):
-    """The (1, rows, cols) bool mask that is True where column <= row (Keras' causal mask)."""
-    return Tensor(np.tril(np.ones((rows, cols), dtype=bool))[None])
+def causal_mask(rows, cols, like=None):
+    """The (1, rows, cols) bool mask that is True where column <= row (Keras' causal mask), on the
+    device of the Tensor ``like`` (default the CPU)."""
+    xp = np if like is None else backend.get_array_module(like.array)
+    return Tensor(xp.tril(xp.ones((rows, cols), dtype=bool))[None])
 
 
 def masked_softmax(scores, mask, axes=(-1,), zero_masked=True):
@@ -198,7 +201,7 @@ class Attention(CallOptionsMixin, Layer):
         if v_mask is not None:
             score_mask = v_mask.unsqueeze(-2)
         if self._options["use_causal_mask"]:
-            causal = causal_mask(scores.shape[-2], scores.shape[-1])
+            causal = causal_mask(scores.shape[-2], scores.shape[-1], like=scores)
             score_mask = causal if score_mask is None else Tensor(score_mask.array & causal.array)
         if score_mask is not None:
             scores = _where(score_mask, scores, scores - 1e9)

@@ -17,6 +17,7 @@ import string
 
 import numpy as np
 
+from minidl import backend
 from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._tensor import to_external, to_internal
@@ -301,10 +302,11 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             if m is not None:
                 parts.append(m.array[..., None, :])
         if use_causal:
-            parts.append(causal_mask(query.shape[1], value.shape[1]).array)
+            parts.append(causal_mask(query.shape[1], value.shape[1], like=query).array)
         if attention_mask is not None:
             arr = attention_mask.array if isinstance(attention_mask, Tensor) else np.asarray(attention_mask)
             parts.append(arr.astype(bool))
+        parts = [backend.to_device(p, backend.device_of(query.array)) for p in parts]
         if not parts:
             return None
         out = parts[0]

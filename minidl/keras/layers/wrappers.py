@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from minidl.keras._tensor import to_external, to_internal
-from minidl.keras.layers.base import Layer
+from minidl.keras.layers.base import KerasTensor, Layer
 from minidl.tensor import Tensor
 
 __all__ = ["Wrapper", "TimeDistributed"]
@@ -77,7 +77,11 @@ class TimeDistributed(Wrapper):
         super().build(self._child_input_shape(tuple(input_shape)))
 
     def compute_output_shape(self, input_shape):
-        child = tuple(self.layer.compute_output_shape(self._child_input_shape(tuple(input_shape))))
+        child_input = self._child_input_shape(tuple(input_shape))
+        if self.layer._traces_call():  # a user layer with `call` only: its shape from a stand-in run
+            child = tuple(self.layer._traced_output_shape(KerasTensor(child_input), None))
+        else:
+            child = tuple(self.layer.compute_output_shape(child_input))
         return (child[0], input_shape[1], *child[1:])
 
     def compute_mask(self, inputs, mask=None):
