@@ -51,8 +51,14 @@ def test_keras_saved_model_loads_and_matches():
     np.testing.assert_allclose(model([q, v]).numpy(), want, rtol=1e-4, atol=2e-6)
     mha = next(layer for layer in model.layers if isinstance(layer, layers.MultiHeadAttention))
     assert mha.count_params() == 168 and model.count_params() == 314  # as Keras' summary
-    # the same model built by minidl with the same weights gives the same outputs
-    np.testing.assert_allclose(make_ref.model(keras)([q, v]).numpy(), want, rtol=1e-4, atol=2e-6)
+    # the same model built by minidl gives the same outputs with the same weights, set in code or read
+    # from Keras' weights file (its groups keyed as Keras keys them)
+    built = make_ref.model(keras)
+    np.testing.assert_allclose(built([q, v]).numpy(), want, rtol=1e-4, atol=2e-6)
+    built.set_weights([w * 0 for w in built.get_weights()])
+    with h5py.File(io.BytesIO(gzip.decompress((FIX / "keras_attention_model.weights.h5.gz").read_bytes())), "r") as f:
+        _load_weights_h5(built, f, False, "fixture")
+    np.testing.assert_allclose(built([q, v]).numpy(), want, rtol=1e-4, atol=2e-6)
 
 
 def test_multi_head_attention_weights_in_keras_order_and_shapes():
@@ -76,6 +82,10 @@ def test_multi_head_attention_weights_in_keras_order_and_shapes():
     out = no_bias(np.ones((1, 3, 4), np.float32), np.ones((1, 2, 4), np.float32))
     assert tuple(out.shape) == (1, 3, 5) and len(no_bias.weights) == 4
     assert mha.query_dense.name == "query" and mha.output_dense.name == "attention_output"
+    by_keras_signature = layers.MultiHeadAttention(2, 3)
+    by_keras_signature.build((None, 4, 6), (None, 5, 7))
+    assert [tuple(w.shape) for w in by_keras_signature.weights][::2] == [(6, 2, 3), (7, 2, 3), (7, 2, 3), (2, 3, 6)]
+    assert by_keras_signature.compute_output_shape((None, 4, 6), (None, 5, 7)) == (None, 4, 6)
 
 
 def _numpy_mha(mha, q, v, mask=None):

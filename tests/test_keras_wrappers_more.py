@@ -40,6 +40,9 @@ def test_lambda_function_arguments_output_shape_and_mask():
     assert not hasattr(dropped, "_keras_mask") and any("does not support masking" in str(w.message) for w in caught)
     kept = layers.Lambda(lambda t: t * 2, mask=lambda inputs, previous: previous)(emb)
     assert kept._keras_mask is not None
+    fixed = layers.Lambda(lambda t: t, mask=[[True, False]])
+    assert fixed(np.ones((1, 2, 3), np.float32))._keras_mask.numpy().tolist() == [[True, False]]
+    assert layers.Lambda.from_config(fixed.get_config(), safe_mode=False).mask.numpy().tolist() == [[True, False]]
     seen = {}
 
     def fn(t, mask=None, training=None):

@@ -17,8 +17,11 @@ import inspect
 import marshal
 import types
 
+import numpy as np
+
 from minidl.keras.layers._symbolic import KerasTensor
 from minidl.keras.layers.base import Layer
+from minidl.tensor import Tensor
 
 __all__ = ["Lambda", "safe_mode_scope"]
 
@@ -113,6 +116,9 @@ class Lambda(Layer):
         self.function = function
         self.supports_masking = mask is not None
         self._makes_mask = mask is not None
+        if mask is not None and not callable(mask):  # a fixed mask (a Tensor, an array or a saved list)
+            from minidl.keras._tensor import numpy_of
+            mask = Tensor(np.asarray(numpy_of(mask) if hasattr(mask, "shape") else mask, dtype=bool))
         self.mask = mask
         if isinstance(output_shape, list) and all(isinstance(d, (int, type(None))) for d in output_shape):
             output_shape = tuple(output_shape)

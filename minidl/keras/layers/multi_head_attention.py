@@ -207,9 +207,17 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         layer._ensure_built(tuple(shape))
         return layer
 
-    def build(self, input_shape):
-        """Create the four EinsumDense sublayers for ``[query_shape, value_shape(, key_shape)]``."""
-        query_shape, value_shape, key_shape, _ = self._split(tuple(s) for s in input_shape)
+    def _shapes(self, query_shape, value_shape, key_shape):
+        """``(query, value, key)`` shapes from Keras' three arguments, or from the list of the call's
+        tensor shapes given as the first one."""
+        if value_shape is None:
+            query_shape, value_shape, key_shape, _ = self._split(tuple(s) for s in query_shape)
+        key_shape = value_shape if key_shape is None else key_shape
+        return tuple(query_shape), tuple(value_shape), tuple(key_shape)
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        """Create the four EinsumDense sublayers (Keras' ``build(query_shape, value_shape, key_shape=None)``)."""
+        query_shape, value_shape, key_shape = self._shapes(query_shape, value_shape, key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
         self._query_dense = self._projection(query_shape, "query", [self._num_heads, self._key_dim])
         self._key_dense = self._projection(key_shape, "key", [self._num_heads, self._key_dim])
@@ -242,8 +250,9 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
                              f"value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}")
 
-    def compute_output_shape(self, input_shape):
-        query_shape, value_shape, key_shape, _ = self._split(tuple(s) for s in input_shape)
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        """The output shape (and the scores' with ``return_attention_scores``), Keras' arguments."""
+        query_shape, value_shape, key_shape = self._shapes(query_shape, value_shape, key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
         out = tuple(query_shape[:-1]) + (tuple(self._output_shape_arg) if self._output_shape_arg else
                                          (query_shape[-1],))
