@@ -35,7 +35,8 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, layer_
         if match:
             return _analyze_split(match.groups(), bias_axes, tuple(input_shape), output_shape, left, layer_name,
                                   "0" in replaced)
-    raise ValueError(f"Invalid einsum equation '{equation}'. Equations must be in the form [X],[Y]->[Z], "
+    raise ValueError(f"EinsumDense layer {layer_name}: invalid einsum equation '{equation}'. Equations must be in "
+                     "the form [X],[Y]->[Z], "
                      "...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
 
 
@@ -66,11 +67,13 @@ def _analyze_split(specs, bias_axes, input_shape, output_shape, left_elided, lay
         if dim in output_dim_map:
             out_dim = output_shape[output_dim_map[dim]]
             if out_dim is not None and out_dim != input_shape[input_dim_map[dim]]:
-                raise ValueError(f"Input shape and output shape do not match at shared dimension '{dim}'. Input "
+                raise ValueError(f"EinsumDense layer {layer_name}: input shape and output shape do not match "
+                                 f"at shared dimension '{dim}'. Input "
                                  f"shape is {input_shape[input_dim_map[dim]]}, and output shape is {out_dim}.")
     for dim in output_spec:
         if dim not in input_spec and dim not in weight_spec:
-            raise ValueError(f"Dimension '{dim}' was specified in the output '{output_spec}' but has no "
+            raise ValueError(f"EinsumDense layer {layer_name}: dimension '{dim}' was specified in the output "
+                             f"'{output_spec}' but has no "
                              f"corresponding dim in the input spec '{input_spec}' or weight spec '{weight_spec}'")
     weight_shape, input_axes, output_axes = [], [], []
     for i, dim in enumerate(weight_spec):
@@ -81,7 +84,8 @@ def _analyze_split(specs, bias_axes, input_shape, output_shape, left_elided, lay
             weight_shape.append(input_shape[input_dim_map[dim]])
             input_axes.append(i)
         else:
-            raise ValueError(f"Weight dimension '{dim}' did not have a match in either the input spec "
+            raise ValueError(f"EinsumDense layer {layer_name}: weight dimension '{dim}' did not have a match "
+                             f"in either the input spec "
                              f"'{input_spec}' or the output spec '{output_spec}'. For this layer, the weight must "
                              "be fully specified.")
     bias_shape = None
@@ -90,7 +94,8 @@ def _analyze_split(specs, bias_axes, input_shape, output_shape, left_elided, lay
         sizes = {char: output_shape[i + offset] for i, char in enumerate(output_spec)}
         for char in bias_axes:
             if char not in output_spec:
-                raise ValueError(f"Bias dimension '{char}' was requested, but is not part of the output spec "
+                raise ValueError(f"EinsumDense layer {layer_name}: bias dimension '{char}' was requested, but "
+                                 f"is not part of the output spec "
                                  f"'{output_spec}'")
         first = min(output_spec.find(char) for char in bias_axes)
         bias_shape = [sizes[char] if char in bias_axes else 1 for char in output_spec[first:]]

@@ -247,8 +247,9 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
                              f"(batch, steps, dim); received query shape {tuple(query_shape)} and value shape "
                              f"{tuple(value_shape)}")
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: "
-                             f"value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}")
+            raise ValueError(f"MultiHeadAttention layer {self.name}: all dimensions of `value` and `key`, except the "
+                             f"last one, must be equal. Received: value_shape={tuple(value_shape)} and "
+                             f"key_shape={tuple(key_shape)}")
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         """The output shape (and the scores' with ``return_attention_scores``), Keras' arguments."""

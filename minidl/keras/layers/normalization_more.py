@@ -56,15 +56,18 @@ class GroupNormalization(Layer):
                              f"batch axis) for input shape {tuple(input_shape)}")
         dim = input_shape[self.axis]
         if dim is None:
-            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+            raise ValueError(f"GroupNormalization layer {self.name}: axis {self.axis} of input tensor should have a "
+                             "defined dimension but the layer "
                              f"received an input with shape {tuple(input_shape)}.")
         if self.groups == -1:
             self.groups = dim
         if dim < self.groups:
-            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
+            raise ValueError(f"GroupNormalization layer {self.name}: number of groups ({self.groups}) cannot be more "
+                             "than the number of channels "
                              f"({dim}).")
         if dim % self.groups != 0:
-            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+            raise ValueError(f"GroupNormalization layer {self.name}: number of groups ({self.groups}) must be a "
+                             "multiple of the number of channels "
                              f"({dim}).")
         if self.scale:
             self.gamma = self.add_weight((dim,), self.gamma_initializer, name="gamma",
@@ -75,7 +78,8 @@ class GroupNormalization(Layer):
 
     def compute_output_shape(self, input_shape):
         if not -len(input_shape) <= self.axis < len(input_shape):
-            raise ValueError(f"Axis {self.axis} is out of bounds for input shape {tuple(input_shape)}. "
+            raise ValueError(f"GroupNormalization layer {self.name}: axis {self.axis} is out of bounds for input "
+                             f"shape {tuple(input_shape)}. "
                              f"Received: axis={self.axis}")
         return input_shape
 

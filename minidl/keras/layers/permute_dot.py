@@ -79,7 +79,7 @@ class Dot(Layer):
     def _check(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or \
                 not isinstance(input_shape[0], (list, tuple)):
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
+            raise ValueError(f"Dot layer {self.name} should be called on a list of 2 inputs. Received: "
                              f"input_shape={input_shape}")
         shape1, shape2 = (tuple(s) for s in input_shape)
         if len(shape1) < 2 or len(shape2) < 2:
@@ -90,7 +90,8 @@ class Dot(Layer):
             raise ValueError(f"Dot layer {self.name}: invalid axes {self.axes} for input shapes {shape1} and "
                              f"{shape2} (the batch axis 0 cannot be reduced)")
         if shape1[a0] is not None and shape2[a1] is not None and shape1[a0] != shape2[a1]:
-            raise ValueError(f"Incompatible input shapes: axis values {shape1[a0]} (at axis {a0}) != "
+            raise ValueError(f"Dot layer {self.name}: incompatible input shapes: axis values {shape1[a0]} (at "
+                             f"axis {a0}) != "
                              f"{shape2[a1]} (at axis {a1}). Full input shapes: {shape1}, {shape2}")
         return shape1, shape2, a0, a1
 
