@@ -70,3 +70,18 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "Masking", "Bidirectional", "Conv1D", "Convolution1D", "Conv2DTranspose", "Convolution2DTranspose",
            "UpSampling2D", "RepeatVector", "LayerNormalization", "MaxPooling1D", "MaxPool1D", "AveragePooling1D",
            "AvgPool1D"]
+
+# session 10: wrappers, attention, einsum, merging/activation/normalization extras
+from minidl.keras.layers.activation_layers import ELU, PReLU  # noqa: E402
+from minidl.keras.layers.lambda_layer import Lambda  # noqa: E402
+from minidl.keras.layers.normalization_more import GroupNormalization, UnitNormalization  # noqa: E402
+from minidl.keras.layers.permute_dot import Dot, Permute, dot  # noqa: E402
+from minidl.keras.layers.wrappers import TimeDistributed, Wrapper  # noqa: E402
+
+__all__ += ["ELU", "PReLU", "Lambda", "GroupNormalization", "UnitNormalization", "Dot", "Permute", "dot",
+            "TimeDistributed", "Wrapper"]
+from minidl.keras.layers.attention import AdditiveAttention, Attention  # noqa: E402
+from minidl.keras.layers.einsum_dense import EinsumDense  # noqa: E402
+from minidl.keras.layers.multi_head_attention import MultiHeadAttention  # noqa: E402
+
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]

@@ -9,6 +9,8 @@ Keras; its layers are built on the first call.
 """
 from __future__ import annotations
 
+import contextlib
+
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional, training_context
@@ -296,9 +298,13 @@ class Model(TrainingMixin, Layer):
                                  for m in (explicit if isinstance(explicit, list) else [explicit])]
                 if getattr(node, "_spread", False):  # several positional arguments
                     args = Positional(args)
-                values[id(node)], masks[id(node)] = node._layer._call_masked(
-                    args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
-                    training)
+                layer = node._layer
+                options = layer.call_options(node._call_kwargs) if getattr(layer, "_takes_call_options", False) \
+                    else contextlib.nullcontext()  # per-call options (use_causal_mask=...) recorded on the node
+                with options:
+                    values[id(node)], masks[id(node)] = layer._call_masked(
+                        args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
+                        training)
         results = [values[id(t)] for t in outs]
         return (results if multi_out else results[0]), [masks[id(t)] for t in outs]
 

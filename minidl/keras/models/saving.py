@@ -298,12 +298,17 @@ def model_config(model, compile_config=True) -> dict:
                 if node._layer is not layer or getattr(node, "_output_index", None) is not None \
                         or node._mask_source is not None:
                     continue
-                args = [{"class_name": "__keras_tensor__",
-                         "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
-                                    "keras_history": _history(p, node_index)}} for p in node._parents]
+                def tensor_entry(p):
+                    return {"class_name": "__keras_tensor__",
+                            "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
+                                       "keras_history": _history(p, node_index)}}
+                parents, keywords = layer._saved_call_arguments(node) if hasattr(layer, "_saved_call_arguments") \
+                    else (node._parents, {})  # per-call options and keyword tensors (attention_mask=...)
+                args = [tensor_entry(p) for p in parents]
+                kwargs = {k: tensor_entry(v) if hasattr(v, "_layer") else _json_value(v) for k, v in keywords.items()}
                 spread = getattr(node, "_spread", False)  # layer(a, b): the tensors as separate args
                 entry["inbound_nodes"].append({"args": [args] if node._list_input and not spread else args,
-                                               "kwargs": {}})
+                                               "kwargs": kwargs})
             entries.append(entry)
         config["layers"] = entries
         config["input_layers"] = [_history(t, node_index) for t in ins]
@@ -379,7 +384,8 @@ def _layer_from_entry(entry, custom_objects):
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r} in the saved config; pass it in custom_objects")
     config = _clean_kwargs(cls, entry.get("config", {}))
-    if "from_config" in cls.__dict__:  # nested layer configs (Bidirectional's)
+    from minidl.keras.layers.base import Layer
+    if getattr(cls.from_config, "__func__", None) is not Layer.from_config.__func__:  # nested configs (wrappers)
         return cls.from_config(config, custom_objects) if "custom_objects" in \
             inspect.signature(cls.from_config).parameters else cls.from_config(config)
     return cls(**config)
@@ -393,7 +399,22 @@ def _pick(outputs_of, history):
     value = outputs_of[key]
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
-    return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+    return value[history[2] if len(history) > 2 else 0] if isinstance(value, (list, tuple)) else value
+
+
+def _call_options(layer, kwargs, outputs_of):
+    """The keyword arguments of a saved call node for a layer that takes per-call options
+    (``use_causal_mask``, ``return_attention_scores``, ``attention_mask=<tensor>``); {} for others."""
+    if not getattr(layer, "_takes_call_options", False):
+        return {}
+    out = {}
+    for key, value in kwargs.items():
+        if key == "mask" or value is None:
+            continue
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            value = _pick(outputs_of, value["config"]["keras_history"])
+        out[key] = value
+    return out
 
 
 def _check_no_op_inputs(entry, mask_ops):
@@ -452,8 +473,9 @@ def model_from_config(config, custom_objects=None):
             refs = args[0] if is_list else args
             parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
             refs_are_tensors = len(parents) > 1 and not is_list  # several positional tensors: call(a, b)
-            outputs_of[(entry["name"], i)] = layer(*parents) if refs_are_tensors else \
-                layer(parents if is_list else parents[0])
+            options = _call_options(layer, node.get("kwargs") or {}, outputs_of)
+            outputs_of[(entry["name"], i)] = layer(*parents, **options) if refs_are_tensors else \
+                layer(parents if is_list else parents[0], **options)
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
         if isinstance(items, dict):
             return {k: _pick(outputs_of, v) for k, v in items.items()}
@@ -531,7 +553,8 @@ def _compile_from(model, compile_config, custom_objects):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model written by ``model.save`` (``.keras``): architecture, weights, and (with
-    ``compile``) the compile arguments and optimiser state."""
+    ``compile``) the compile arguments and optimiser state. ``safe_mode=True`` (Keras' default)
+    refuses a ``Lambda`` layer saved with a Python lambda (its code would run)."""
     import h5py
     path = os.fspath(filepath)
     if not os.path.exists(path):
@@ -543,7 +566,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with zipfile.ZipFile(path) as z:
         config = json.loads(z.read("config.json"))
         weights = z.read("model.weights.h5")
-    model = model_from_config(config, custom_objects)
+    from minidl.keras.layers.lambda_layer import safe_mode_scope
+    with safe_mode_scope(safe_mode):  # a Lambda's Python-lambda bytecode loads only with safe_mode=False
+        model = model_from_config(config, custom_objects)
     if compile and config.get("compile_config"):
         _compile_from(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
