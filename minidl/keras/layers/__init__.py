@@ -70,3 +70,9 @@ __all__ = ["Layer", "Variable", "KerasTensor", "Input", "InputLayer", "Dense", "
            "Masking", "Bidirectional", "Conv1D", "Convolution1D", "Conv2DTranspose", "Convolution2DTranspose",
            "UpSampling2D", "RepeatVector", "LayerNormalization", "MaxPooling1D", "MaxPool1D", "AveragePooling1D",
            "AvgPool1D"]
+
+# session 10 (keras10b): generic RNN and cells
+from minidl.keras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: E402
+from minidl.keras.layers.rnn_generic import RNN  # noqa: E402
+
+__all__ += ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]

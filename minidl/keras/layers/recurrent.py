@@ -10,12 +10,18 @@ output (zeros before the first unmasked step); with ``return_sequences`` the mas
 """
 from __future__ import annotations
 
-import numpy as np
-
 import minidl
 from minidl.keras import activations as _activations
 from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import KerasTensor, Layer
+from minidl.keras.layers.rnn_cells import (
+    gru_step,
+    lstm_bias_initializer,
+    lstm_step,
+    serialize_initializer,
+    serialize_regularizer,
+    simple_rnn_step,
+)
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -156,19 +162,8 @@ class _RNN(Layer):
                     unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
 
 
-def _serialize_init(init):
-    """A name stays a name; an initializer object becomes Keras' ``{"class_name", "config"}``."""
-    if init is None or isinstance(init, str):
-        return init
-    from minidl.keras import initializers
-    return initializers.serialize(init) if isinstance(init, initializers.Initializer) else init
-
-
-def _serialize_reg(reg):
-    if reg is None or isinstance(reg, str):
-        return reg
-    from minidl.keras import regularizers
-    return regularizers.serialize(reg)
+_serialize_init = serialize_initializer  # (older names, kept for importers)
+_serialize_reg = serialize_regularizer
 
 
 class _CellWeights:
@@ -202,10 +197,7 @@ class SimpleRNN(_RNN):
         return config
 
     def _step(self, z, state):
-        z = z + minidl.matmul(state[0], self.recurrent_kernel)
-        if self.use_bias:
-            z = z + self.bias
-        return [_activations.apply(self.activation, z)]
+        return simple_rnn_step(self, z, state)
 
 
 class LSTM(_RNN):
@@ -214,29 +206,13 @@ class LSTM(_RNN):
     _gates = 4
 
     def _bias_values(self):
-        if not self._extra.get("unit_forget_bias", True):
-            return self.bias_initializer
-        from minidl.keras import initializers
-        base, units = initializers.get(self.bias_initializer), self.units
-
-        def init(shape, dtype=None):
-            values = np.asarray(base((units,), dtype=dtype), dtype=np.float32)
-            return np.concatenate([values, np.ones(units, np.float32), np.asarray(base((2 * units,), dtype=dtype))])
-        return init
+        return lstm_bias_initializer(self.bias_initializer, self.units, self._extra.get("unit_forget_bias", True))
 
     def _initial_state(self, x):
         return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype) for _ in range(2)]
 
     def _step(self, z, state):
-        h, c = state
-        z = z + minidl.matmul(h, self.recurrent_kernel)
-        if self.use_bias:
-            z = z + self.bias
-        i, f, g, o = z.chunk(4, dim=-1)
-        rec = self.recurrent_activation
-        c = _activations.apply(rec, f) * c + _activations.apply(rec, i) * _activations.apply(self.activation, g)
-        h = _activations.apply(rec, o) * _activations.apply(self.activation, c)
-        return [h, c]
+        return lstm_step(self, z, state)
 
 
 class GRU(_RNN):
@@ -248,25 +224,5 @@ class GRU(_RNN):
         return (2, 3 * self.units) if self._extra.get("reset_after", True) else (3 * self.units,)
 
     def _step(self, z, state):
-        h = state[0]
-        reset_after = self._extra.get("reset_after", True)
-        if self.use_bias:
-            z = z + (self.bias[0] if reset_after else self.bias)
-        x_z, x_r, x_h = z.chunk(3, dim=-1)
-        rec_kernel = self.recurrent_kernel
-        u = self.units
-        if reset_after:
-            r_all = minidl.matmul(h, rec_kernel)
-            if self.use_bias:
-                r_all = r_all + self.bias[1]
-            r_z, r_r, r_h = r_all.chunk(3, dim=-1)
-            zg = _activations.apply(self.recurrent_activation, x_z + r_z)
-            rg = _activations.apply(self.recurrent_activation, x_r + r_r)
-            hh = _activations.apply(self.activation, x_h + rg * r_h)
-        else:
-            zg = _activations.apply(self.recurrent_activation, x_z + minidl.matmul(h, rec_kernel[:, :u]))
-            rg = _activations.apply(self.recurrent_activation, x_r + minidl.matmul(h, rec_kernel[:, u:2 * u]))
-            hh = _activations.apply(self.activation, x_h + minidl.matmul(rg * h, rec_kernel[:, 2 * u:]))
-        return [zg * h + (1 - zg) * hh]
-
+        return gru_step(self, z, state, self._extra.get("reset_after", True))
 

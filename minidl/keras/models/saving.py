@@ -80,7 +80,8 @@ def _write_layer_weights(group, layer):
         return
     children = layer._keras_save_children() if hasattr(layer, "_keras_save_children") else None
     if children:  # Keras nests these weights (an RNN's cell, Bidirectional's two layers)
-        group.create_group("vars").attrs["name"] = layer.name
+        if not getattr(layer, "_keras_container_only", False):  # (StackedRNNCells' `cells` has no vars)
+            group.create_group("vars").attrs["name"] = layer.name
         for key, child in children:
             _write_layer_weights(group.create_group(key), child)
         return
