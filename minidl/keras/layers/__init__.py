@@ -95,3 +95,17 @@ AvgPool3D = AveragePooling3D
 __all__ += ["Conv3D", "Convolution3D", "MaxPooling3D", "MaxPool3D", "AveragePooling3D", "AvgPool3D",
             "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConvolution2D", "SeparableConv1D",
             "SeparableConvolution1D", "Cropping1D", "Cropping2D", "Cropping3D"]
+
+# session 10 (keras10b): regularisation and noise layers
+from minidl.keras.layers.noise import (  # noqa: E402
+                                      ActivityRegularization,
+                                      AlphaDropout,
+                                      GaussianDropout,
+                                      GaussianNoise,
+                                      SpatialDropout1D,
+                                      SpatialDropout2D,
+                                      SpatialDropout3D,
+)
+
+__all__ += ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "ActivityRegularization"]
