@@ -109,3 +109,15 @@ from minidl.keras.layers.noise import (  # noqa: E402
 
 __all__ += ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "ActivityRegularization"]
+
+# session 10 (keras10b): image preprocessing
+from minidl.keras.layers.image_preprocessing import (  # noqa: E402
+                                      CenterCrop,
+                                      RandomCrop,
+                                      RandomRotation,
+                                      RandomTranslation,
+                                      RandomZoom,
+                                      Resizing,
+)
+
+__all__ += ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]
