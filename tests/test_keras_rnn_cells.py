@@ -207,3 +207,66 @@ def test_bad_inputs_raise_clear_errors():
         layers.RNN(layers.GRUCell(2))(np.zeros((2, 3), np.float32))
     with pytest.raises(ValueError, match="units"):
         layers.LSTMCell(0)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.LSTM(4, stateful=True), lambda: layers.GRU(3, stateful=True),
+                                  lambda: layers.RNN(layers.LSTMCell(4), stateful=True),
+                                  lambda: layers.RNN([layers.GRUCell(3), layers.SimpleRNNCell(2)], stateful=True)])
+def test_stateful_layers_carry_states_across_calls(make):
+    # the Keras RNN guide's cross-batch statefulness: three chunks equal one long sequence
+    x = np.random.default_rng(4).standard_normal((2, 9, 3)).astype("float32")
+    layer = make()
+    whole = make()
+    layer(x[:, :3])
+    whole(x)
+    whole.set_weights(layer.get_weights())
+    whole.reset_states()
+    layer.reset_states()
+    for chunk in (x[:, :3], x[:, 3:6]):
+        layer(chunk)
+    np.testing.assert_allclose(_np(layer(x[:, 6:])), _np(whole(x)), rtol=1e-5, atol=1e-6)
+    layer.reset_states()
+    fresh = make()
+    fresh(x[:, :3])
+    fresh.set_weights(layer.get_weights())
+    fresh.reset_states()
+    np.testing.assert_allclose(_np(layer(x[:, :3])), _np(fresh(x[:, :3])), rtol=1e-6)
+    with pytest.raises(ValueError, match="batch size"):
+        layer(x[:1, :3])
+    assert layer.get_config()["stateful"] is True
+
+
+def test_state_reuse_through_initial_state():
+    # the guide's "RNN state reuse": a new layer starts from another layer's states
+    x = np.random.default_rng(5).standard_normal((2, 6, 3)).astype("float32")
+    lstm = layers.LSTM(4, stateful=True)
+    lstm(x[:, :3])
+    existing_state = lstm.states
+    new_lstm = layers.LSTM(4)
+    new_lstm(x[:, 3:])
+    new_lstm.set_weights(lstm.get_weights())
+    whole = layers.LSTM(4)
+    whole(x)
+    whole.set_weights(lstm.get_weights())
+    np.testing.assert_allclose(_np(new_lstm(x[:, 3:], initial_state=existing_state)), _np(whole(x)), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="initial_state has 1"):
+        new_lstm(x, initial_state=existing_state[:1])
+    inputs = keras.Input((None, 3))
+    with pytest.raises(NotImplementedError, match="initial_state"):
+        layers.GRU(2)(inputs, initial_state=[keras.Input((2,))])
+
+
+def test_stateful_needs_a_static_batch_size():
+    with pytest.raises(ValueError, match="batch size must be static"):
+        keras.Sequential([keras.Input((5, 3)), layers.LSTM(2, stateful=True)])
+    model = keras.Sequential([keras.Input(batch_shape=(2, 5, 3)), layers.RNN(layers.GRUCell(2), stateful=True)])
+    first = model.predict(np.ones((2, 5, 3), np.float32), verbose=0)
+    second = model.predict(np.ones((2, 5, 3), np.float32), verbose=0)
+    assert not np.allclose(first, second)  # the second call starts from the first call's states
+    model.layers[0].reset_states()
+    np.testing.assert_allclose(model.predict(np.ones((2, 5, 3), np.float32), verbose=0), first, rtol=1e-6)
+
+
+def _np(t):
+    return ops.convert_to_numpy(t)

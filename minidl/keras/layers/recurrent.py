@@ -13,7 +13,8 @@ from __future__ import annotations
 import minidl
 from minidl.keras import activations as _activations
 from minidl.keras.layers._mask import float_mask
-from minidl.keras.layers.base import KerasTensor, Layer
+from minidl.keras.layers._rnn_state import RecurrentStateMixin
+from minidl.keras.layers.base import Layer
 from minidl.keras.layers.rnn_cells import (
     gru_step,
     lstm_bias_initializer,
@@ -26,7 +27,7 @@ from minidl.keras.layers.rnn_cells import (
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
-class _RNN(Layer):
+class _RNN(RecurrentStateMixin, Layer):
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -41,9 +42,8 @@ class _RNN(Layer):
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        if stateful or recurrent_dropout:
-            raise NotImplementedError(f"{type(self).__name__}: stateful / recurrent_dropout are not supported "
-                                      "by minidl.keras")
+        if recurrent_dropout:
+            raise NotImplementedError(f"{type(self).__name__}: recurrent_dropout is not supported by minidl.keras")
         self.units = int(units)
         self.activation = _activations.get(activation)
         self.recurrent_activation = _activations.get(recurrent_activation)
@@ -54,7 +54,7 @@ class _RNN(Layer):
         self.bias_regularizer = bias_regularizer
         self.dropout = float(dropout)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.go_backwards = bool(go_backwards)
+        self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
         self.seed = seed
 
     def _bias_shape(self):
@@ -64,6 +64,7 @@ class _RNN(Layer):
         return self.bias_initializer
 
     def build(self, input_shape):
+        self._check_stateful_batch(input_shape)
         features = input_shape[-1]
         if features is None:
             raise ValueError(f"{type(self).__name__} layer {self.name}: the last dimension of the input shape "
@@ -99,14 +100,17 @@ class _RNN(Layer):
     def _forward(self, x, training=False):
         return self._forward_masked(x, None, training)
 
-    def _forward_masked(self, x, mask, training=False):
+    def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         if self.dropout and training:
             keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
             x = x * keep
         projected = minidl.matmul(x, self.kernel)
-        state = self._initial_state(x)
+        state = self._start_states(x, initial_state, lambda: self._initial_state(x))
+        if len(state) != len(self._initial_state(x[:1])):
+            raise ValueError(f"{type(self).__name__} {self.name}: initial_state has {len(state)} tensor(s), the layer "
+                             f"has {len(self._initial_state(x[:1]))} state(s)")
         steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
         outputs = []
         keep = None if mask is None else float_mask(mask, x)  # (batch, steps, 1) of 0/1
@@ -121,25 +125,14 @@ class _RNN(Layer):
                     outputs.append(k * state[0])
                     continue
             outputs.append(state[0])
+        self._keep_states(state)
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
 
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        if initial_state is not None:
-            raise NotImplementedError(f"{type(self).__name__}: initial_state is not supported by minidl.keras")
-        if self.return_state and isinstance(inputs, KerasTensor):
-            raise NotImplementedError(f"{type(self).__name__}: return_state=True in a functional model is not "
-                                      "supported by minidl.keras (call the layer on arrays instead)")
-        if self.return_state:  # eager: [output, *states], all (batch, ...) without a layout change
-            from minidl.keras._tensor import as_tensor
-            from minidl.keras.layers._mask import as_mask
-            from minidl.keras.layers.base import _TRAINING
-            t = as_tensor(inputs)
-            self._ensure_built((None,) + tuple(t.shape[1:]))
-            training = kwargs.get("training")
-            mask = kwargs.get("mask")
-            mask = as_mask(getattr(inputs, "_keras_mask", None) if mask is None else mask)
-            return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training))
+        self._reject_symbolic_states(inputs, initial_state)
+        if self.return_state or initial_state is not None:  # eager: [output, *states] / given states
+            return self._call_eager_states(inputs, initial_state, kwargs)
         return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):
@@ -158,7 +151,7 @@ class _RNN(Layer):
                     recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
                     bias_regularizer=_serialize_reg(self.bias_regularizer), dropout=self.dropout,
                     recurrent_dropout=0.0, return_sequences=self.return_sequences,
-                    return_state=self.return_state, go_backwards=self.go_backwards, stateful=False,
+                    return_state=self.return_state, go_backwards=self.go_backwards, stateful=self.stateful,
                     unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
 
 

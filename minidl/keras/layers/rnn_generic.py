@@ -13,7 +13,8 @@ import copy
 
 import minidl
 from minidl.keras.layers._mask import float_mask
-from minidl.keras.layers.base import KerasTensor, Layer
+from minidl.keras.layers._rnn_state import RecurrentStateMixin
+from minidl.keras.layers.base import Layer
 from minidl.keras.layers.rnn_cells import StackedRNNCells, _Cell, _cell_output_size, call_cell
 
 __all__ = ["RNN"]
@@ -33,13 +34,14 @@ def _map2(fn, new, old):
     return fn(new, old)
 
 
-class RNN(Layer):
+class RNN(RecurrentStateMixin, Layer):
     """Run ``cell`` over the time axis (Keras' ``keras.layers.RNN``).
 
     Args (Keras'): ``cell`` (a cell or a list of cells), ``return_sequences=False`` (the output at
     every step: (batch, steps, output_size), else the last: (batch, output_size)),
     ``return_state=False`` (also return the final states), ``go_backwards=False`` (read the steps
-    in reverse), ``stateful=False``, ``unroll=False`` (accepted; minidl always loops in Python),
+    in reverse), ``stateful=False`` (keep the final states for the next call; ``reset_states()``
+    zeroes them), ``unroll=False`` (accepted; minidl always loops in Python),
     ``zero_output_for_mask=False``.
     """
 
@@ -55,14 +57,12 @@ class RNN(Layer):
             raise ValueError("The RNN cell should have a `state_size` attribute (single integer or list of integers, "
                              f"one integer per RNN state). Received: cell={cell}")
         super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError("RNN: stateful=True is not supported by minidl.keras")
         state_size = getattr(cell, "state_size", None)
         if not isinstance(state_size, (list, tuple, int)):
             raise ValueError("state_size must be an integer, or a list/tuple of integers (one for each state tensor).")
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.go_backwards, self.stateful, self.unroll = bool(go_backwards), False, bool(unroll)
+        self.go_backwards, self.stateful, self.unroll = bool(go_backwards), bool(stateful), bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
 
     @property
@@ -86,6 +86,7 @@ class RNN(Layer):
     def build(self, input_shape):
         """Build the cell for step inputs (batch, features)."""
         self._check_input_shape(input_shape)
+        self._check_stateful_batch(input_shape)
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._ensure_built((input_shape[0],) + tuple(input_shape[2:]))
         self.built = True
@@ -136,7 +137,7 @@ class RNN(Layer):
             mask = mask[0]
         if x.ndim != 3:
             self._check_input_shape((None,) + tuple(x.shape[1:]))
-        state = self.get_initial_state(x.shape[0]) if initial_state is None else list(initial_state)
+        state = self._start_states(x, initial_state, lambda: self.get_initial_state(x.shape[0]))
         state = _map2(lambda s, _: s.to(x.dtype), state, state)
         self._set_dropout_masks(self.cell, x.shape[0], x.shape[2], training)
         steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
@@ -157,30 +158,14 @@ class RNN(Layer):
             self._set_dropout_masks(self.cell, 0, 0, False)
         if not outputs:
             raise ValueError(f"RNN {self.name}: the input has no time steps (shape {tuple(x.shape)})")
+        self._keep_states(state)
         result = minidl.stack(outputs, dim=1) if self.return_sequences else last
         return [result, *state] if self.return_state else result
 
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        if self.return_state and isinstance(inputs, KerasTensor):
-            raise NotImplementedError("RNN: return_state=True in a functional model is not supported by "
-                                      "minidl.keras (call the layer on arrays instead)")
-        if isinstance(initial_state, KerasTensor) or (isinstance(initial_state, (list, tuple)) and
-                                                      any(isinstance(s, KerasTensor) for s in initial_state)):
-            raise NotImplementedError("RNN: a symbolic initial_state is not supported by minidl.keras")
+        self._reject_symbolic_states(inputs, initial_state)
         if self.return_state or initial_state is not None:  # eager: [output, *states] / given states
-            from minidl.keras._tensor import as_tensor
-            from minidl.keras.layers._mask import as_mask
-            from minidl.keras.layers.base import _TRAINING
-            t = as_tensor(inputs)
-            self._ensure_built((None,) + tuple(t.shape[1:]))
-            training = kwargs.get("training")
-            mask = kwargs.get("mask")
-            mask = as_mask(getattr(inputs, "_keras_mask", None) if mask is None else mask)
-            if initial_state is not None:
-                initial_state = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
-                initial_state = [_as_state(s) for s in initial_state]
-            return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training),
-                                        initial_state)
+            return self._call_eager_states(inputs, initial_state, kwargs)
         return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):
@@ -205,9 +190,3 @@ class RNN(Layer):
         config["cell"] = cell
         return cls(**config)
 
-
-def _as_state(value):
-    from minidl.keras._tensor import as_tensor
-    if isinstance(value, (list, tuple)):
-        return [_as_state(v) for v in value]
-    return as_tensor(value)
