@@ -4,6 +4,7 @@ Values against Keras 3 (JAX) outputs for fixed weights: tests/fixtures/keras_rnn
 keras_rnn_cells.weights.h5.gz, made once by tests/fixtures/make_keras_rnn_cells.py in the reference venv.
 """
 import gzip
+import json
 from pathlib import Path
 
 import h5py
@@ -73,7 +74,7 @@ def test_return_state_structure_and_initial_state():
     out, (h1, c1), h2 = rnn(x)
     assert tuple(out.shape) == (2, 4) and tuple(c1.shape) == (2, 3) and tuple(h2.shape) == (2, 4)
     np.testing.assert_allclose(ops.convert_to_numpy(out), ops.convert_to_numpy(h2))
-    assert rnn.compute_output_shape((None, 5, 3)) == [(None, 4), [(None, 3), (None, 3)], (None, 4)]
+    assert rnn.compute_output_shape((None, 5, 3)) == ((None, 4), [(None, 3), (None, 3)], (None, 4))  # as Keras
     lstm = layers.RNN(layers.LSTMCell(4), return_state=True)
     out, h, c = lstm(x)
     # running the last two steps from the state after the first three equals the whole run
@@ -253,8 +254,8 @@ def test_state_reuse_through_initial_state():
     with pytest.raises(ValueError, match="initial_state has 1"):
         new_lstm(x, initial_state=existing_state[:1])
     inputs = keras.Input((None, 3))
-    with pytest.raises(NotImplementedError, match="initial_state"):
-        layers.GRU(2)(inputs, initial_state=[keras.Input((2,))])
+    with pytest.raises(TypeError, match="every initial state must be symbolic"):
+        layers.GRU(2)(inputs, initial_state=[np.zeros((2, 2), np.float32)])
 
 
 def test_stateful_needs_a_static_batch_size():
@@ -270,3 +271,55 @@ def test_stateful_needs_a_static_batch_size():
 
 def _np(t):
     return ops.convert_to_numpy(t)
+
+
+def _encoder_decoder(module):
+    """The Keras RNN guide's encoder-decoder: the encoder's final states start the decoder."""
+    encoder_input = module.Input(shape=(None,))
+    encoder_embedded = module.layers.Embedding(12, 4)(encoder_input)
+    output, state_h, state_c = module.layers.LSTM(5, return_state=True, name="encoder")(encoder_embedded)
+    decoder_input = module.Input(shape=(None,))
+    decoder_embedded = module.layers.Embedding(10, 4)(decoder_input)
+    decoder_output = module.layers.LSTM(5, name="decoder")(decoder_embedded, initial_state=[state_h, state_c])
+    return module.Model([encoder_input, decoder_input], module.layers.Dense(3)(decoder_output))
+
+
+def test_functional_encoder_decoder_matches_keras_and_round_trips(tmp_path):
+    ref = json.loads(gzip.decompress((FIX / "keras_rnn_encoder_decoder.json.gz").read_bytes()))
+    weights = [np.asarray(w, np.float32) for w in ref["weights"]]
+    inputs = [np.asarray(ref["a"]), np.asarray(ref["b"])]
+    model = _encoder_decoder(keras)
+    model.set_weights(weights)
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), ref["y"], rtol=1e-5, atol=1e-6)
+    assert model.get_layer("encoder").output_shape == ((None, 5), (None, 5), (None, 5))
+    rebuilt = keras.models.model_from_json(json.dumps(ref["config"]))  # Keras' own config
+    rebuilt.set_weights(weights)
+    np.testing.assert_allclose(rebuilt.predict(inputs, verbose=0), ref["y"], rtol=1e-5, atol=1e-6)
+    ours = json.loads(model.to_json())
+    decoder = next(layer for layer in ours["config"]["layers"] if layer["name"] == "decoder")
+    keras_decoder = next(layer for layer in ref["config"]["config"]["layers"] if layer["name"] == "decoder")
+    assert decoder["build_config"] == keras_decoder["build_config"]  # {"shapes_dict": ...}
+    assert [a["config"]["keras_history"] for a in decoder["inbound_nodes"][0]["kwargs"]["initial_state"]] == \
+        [a["config"]["keras_history"] for a in keras_decoder["inbound_nodes"][0]["kwargs"]["initial_state"]]
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    target = np.zeros((2, 3), np.float32)
+    hist = model.fit(inputs, target, epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(inputs, verbose=0), model.predict(inputs, verbose=0), rtol=1e-5)
+
+
+def test_functional_generic_rnn_return_state():
+    inputs = keras.Input((None, 3))
+    seq, h, c = layers.RNN(layers.LSTMCell(4), return_sequences=True, return_state=True)(inputs)
+    out = layers.RNN(layers.GRUCell(4))(seq, initial_state=[h])
+    model = keras.Model(inputs, [out, c])
+    x = REF["x"]
+    y, carry = model.predict(x, verbose=0)
+    first, second = model.layers[1], model.layers[2]
+    s, h_e, c_e = first(x)
+    np.testing.assert_allclose(carry, _np(c_e), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y, _np(second(s, initial_state=[h_e])), rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="nested state sizes"):
+        layers.RNN([layers.LSTMCell(2), layers.GRUCell(2)], return_state=True)(inputs)

@@ -76,13 +76,56 @@ class RecurrentStateMixin:
             initial_state = _map(as_tensor, list(initial_state))
         return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training), initial_state)
 
-    def _reject_symbolic_states(self, inputs, initial_state):
-        name = type(self).__name__
-        if self.return_state and isinstance(inputs, KerasTensor):
-            raise NotImplementedError(f"{name}: return_state=True in a functional model is not supported by "
-                                      "minidl.keras (call the layer on arrays instead)")
-        flat = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
-        if any(isinstance(s, KerasTensor) for s in flat) or (initial_state is not None and
-                                                             isinstance(inputs, KerasTensor)):
-            raise NotImplementedError(f"{name}: initial_state in a functional model is not supported by "
-                                      "minidl.keras (pass arrays in an eager call instead)")
+    def __call__(self, inputs, *args, initial_state=None, **kwargs):
+        """Keras' ``layer(sequences, initial_state=None, mask=None, training=None)``: on arrays it runs at
+        once (``[output, *states]`` with ``return_state``); on ``keras.Input`` tensors it records a node
+        whose parents are the sequences and then the initial states (one output per state too with
+        ``return_state``)."""
+        if args and initial_state is None:  # Keras' positional `initial_state`, or a reloaded node's parents
+            initial_state = args[0] if len(args) == 1 else list(args)
+            args = ()
+        states = None if initial_state is None else _flatten(initial_state)
+        if isinstance(inputs, KerasTensor) or any(isinstance(s, KerasTensor) for s in states or ()):
+            if not isinstance(inputs, KerasTensor) or not all(isinstance(s, KerasTensor) for s in states or ()):
+                raise TypeError(f"Layer {self.name}: in a functional model the sequences and every initial state "
+                                "must be symbolic tensors")
+            if self.return_state and any(isinstance(s, (list, tuple)) for s in self._state_sizes()):
+                raise NotImplementedError(f"{type(self).__name__}: return_state=True with nested state sizes "
+                                          "(stacked multi-state cells) in a functional model is not supported by "
+                                          "minidl.keras")
+            return super().__call__(inputs, *(states or ()), *args, **kwargs)
+        if self.return_state or initial_state is not None:  # eager: [output, *states] / given states
+            return self._call_eager_states(inputs, initial_state, kwargs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _keras_node_kwargs(self, args):
+        """A saved graph node's ``(args, kwargs)`` as Keras writes it: the sequences as the argument, the
+        other parents as ``initial_state``."""
+        return args[:1], {"initial_state": list(args[1:])}
+
+    def _keras_build_config(self):
+        """Keras' build config: ``input_shape``, or with initial states its ``shapes_dict``."""
+        shape = self._build_shape
+        if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+            return {"shapes_dict": {"sequences_shape": shape[0], "initial_state_shape": list(shape[1:])}}
+        return {"input_shape": shape}
+
+    @staticmethod
+    def _split_sequences(x, initial_state):
+        """A functional node's ``[sequences, *initial states]`` split (else ``x`` unchanged)."""
+        if isinstance(x, (list, tuple)):
+            return x[0], (list(x[1:]) or None)
+        return x, initial_state
+
+    @staticmethod
+    def _sequence_shape(input_shape):
+        """The sequences' shape of a build/output-shape call that may list the states' shapes too."""
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            return tuple(input_shape[0])
+        return input_shape
+
+
+def _flatten(states):
+    if isinstance(states, (list, tuple)):
+        return [t for s in states for t in _flatten(s)]
+    return [states]

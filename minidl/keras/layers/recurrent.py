@@ -63,7 +63,11 @@ class _RNN(RecurrentStateMixin, Layer):
     def _bias_values(self):
         return self.bias_initializer
 
+    def _state_sizes(self):
+        return [self.units] * len(self._initial_state(minidl.zeros(1, 1)))
+
     def build(self, input_shape):
+        input_shape = self._sequence_shape(input_shape)
         self._check_stateful_batch(input_shape)
         features = input_shape[-1]
         if features is None:
@@ -80,9 +84,11 @@ class _RNN(RecurrentStateMixin, Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        """The output's shape (the first output's when ``return_state``)."""
+        """The output's shape, followed by one (batch, units) per state with ``return_state``."""
+        input_shape = self._sequence_shape(input_shape)
         batch, steps = input_shape[0], input_shape[1]
-        return (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        out = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        return (out, *[(batch, self.units)] * len(self._state_sizes())) if self.return_state else out
 
     def _initial_state(self, x):
         return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype)]
@@ -103,6 +109,7 @@ class _RNN(RecurrentStateMixin, Layer):
     def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        x, initial_state = self._split_sequences(x, initial_state)
         if self.dropout and training:
             keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
             x = x * keep
@@ -128,12 +135,6 @@ class _RNN(RecurrentStateMixin, Layer):
         self._keep_states(state)
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
-
-    def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        self._reject_symbolic_states(inputs, initial_state)
-        if self.return_state or initial_state is not None:  # eager: [output, *states] / given states
-            return self._call_eager_states(inputs, initial_state, kwargs)
-        return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):
         """Keras 3 keeps an RNN layer's weights in its ``cell``: files hold them under

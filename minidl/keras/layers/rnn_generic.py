@@ -83,8 +83,12 @@ class RNN(RecurrentStateMixin, Layer):
                              f"(batch, steps, features), found ndim={len(input_shape)}. Full shape received: "
                              f"{tuple(input_shape)}")
 
+    def _state_sizes(self):
+        return self.state_size
+
     def build(self, input_shape):
         """Build the cell for step inputs (batch, features)."""
+        input_shape = self._sequence_shape(input_shape)
         self._check_input_shape(input_shape)
         self._check_stateful_batch(input_shape)
         if isinstance(self.cell, Layer) and not self.cell.built:
@@ -94,13 +98,14 @@ class RNN(RecurrentStateMixin, Layer):
     def compute_output_shape(self, input_shape):
         """(batch, steps, output_size) with ``return_sequences``, else (batch, output_size); with
         ``return_state`` followed by one (batch, size) per state."""
+        input_shape = self._sequence_shape(input_shape)
         self._check_input_shape(input_shape)
         batch, steps = input_shape[0], input_shape[1]
         out = (batch, steps, self._output_size()) if self.return_sequences else (batch, self._output_size())
         if not self.return_state:
             return out
         states = [(batch, s) if isinstance(s, int) else [(batch, d) for d in s] for s in self.state_size]
-        return [out, *states]
+        return (out, *states)
 
     def compute_mask(self, inputs, mask=None):
         """The input mask when ``return_sequences`` (else None; with ``return_state``, None per state)."""
@@ -135,6 +140,9 @@ class RNN(RecurrentStateMixin, Layer):
     def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        x, initial_state = self._split_sequences(x, initial_state)
+        if initial_state is not None and len(initial_state) != len(self.state_size):
+            initial_state = _nest(list(_flat(initial_state)), self.state_size, self.name)
         if x.ndim != 3:
             self._check_input_shape((None,) + tuple(x.shape[1:]))
         state = self._start_states(x, initial_state, lambda: self.get_initial_state(x.shape[0]))
@@ -162,12 +170,6 @@ class RNN(RecurrentStateMixin, Layer):
         result = minidl.stack(outputs, dim=1) if self.return_sequences else last
         return [result, *state] if self.return_state else result
 
-    def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        self._reject_symbolic_states(inputs, initial_state)
-        if self.return_state or initial_state is not None:  # eager: [output, *states] / given states
-            return self._call_eager_states(inputs, initial_state, kwargs)
-        return super().__call__(inputs, *args, **kwargs)
-
     def _keras_save_children(self):
         """Keras files keep the cell's weights under ``<rnn>/cell``."""
         return [("cell", self.cell)] if isinstance(self.cell, Layer) else []
@@ -190,3 +192,15 @@ class RNN(RecurrentStateMixin, Layer):
         config["cell"] = cell
         return cls(**config)
 
+
+def _nest(flat, sizes, name):
+    """Flat initial states regrouped as the cell's (possibly nested) ``state_size``."""
+    out = []
+    for size in sizes:
+        if isinstance(size, (list, tuple)):
+            out.append(_nest(flat, size, name))
+        elif flat:
+            out.append(flat.pop(0))
+        else:
+            raise ValueError(f"RNN {name}: too few initial states for state sizes {sizes}")
+    return out

@@ -255,6 +255,8 @@ def _layer_entry(layer):
                  "config": _json_value(layer.get_config()), "registered_name": None}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
+        if hasattr(layer, "_keras_build_config"):  # (an RNN built with initial states: Keras' shapes_dict)
+            entry["build_config"] = _json_value(layer._keras_build_config())
     return entry
 
 
@@ -303,8 +305,11 @@ def model_config(model, compile_config=True) -> dict:
                          "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
                                     "keras_history": _history(p, node_index)}} for p in node._parents]
                 spread = getattr(node, "_spread", False)  # layer(a, b): the tensors as separate args
+                kwargs = {}
+                if spread and hasattr(layer, "_keras_node_kwargs"):  # e.g. an RNN's `initial_state=` tensors
+                    args, kwargs = layer._keras_node_kwargs(args)
                 entry["inbound_nodes"].append({"args": [args] if node._list_input and not spread else args,
-                                               "kwargs": {}})
+                                               "kwargs": kwargs})
             entries.append(entry)
         config["layers"] = entries
         config["input_layers"] = [_history(t, node_index) for t in ins]
@@ -394,7 +399,7 @@ def _pick(outputs_of, history):
     value = outputs_of[key]
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
-    return value[history[2] if len(history) > 2 else 0] if isinstance(value, list) else value
+    return value[history[2] if len(history) > 2 else 0] if isinstance(value, (list, tuple)) else value
 
 
 def _check_no_op_inputs(entry, mask_ops):
@@ -453,8 +458,12 @@ def model_from_config(config, custom_objects=None):
             refs = args[0] if is_list else args
             parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
             refs_are_tensors = len(parents) > 1 and not is_list  # several positional tensors: call(a, b)
-            outputs_of[(entry["name"], i)] = layer(*parents) if refs_are_tensors else \
-                layer(parents if is_list else parents[0])
+            states = (node.get("kwargs") or {}).get("initial_state")  # Keras' RNN `initial_state=` tensors
+            call_kwargs = {} if not states else {"initial_state": [
+                _pick(outputs_of, r["config"]["keras_history"]) for r in (states if isinstance(states, list)
+                                                                          else [states])]}
+            outputs_of[(entry["name"], i)] = layer(*parents, **call_kwargs) if refs_are_tensors else \
+                layer(parents if is_list else parents[0], **call_kwargs)
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
         if isinstance(items, dict):
             return {k: _pick(outputs_of, v) for k, v in items.items()}
