@@ -323,3 +323,48 @@ def test_functional_generic_rnn_return_state():
     np.testing.assert_allclose(y, _np(second(s, initial_state=[h_e])), rtol=1e-5, atol=1e-6)
     with pytest.raises(NotImplementedError, match="nested state sizes"):
         layers.RNN([layers.LSTMCell(2), layers.GRUCell(2)], return_state=True)(inputs)
+
+
+def _sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+@pytest.mark.parametrize("kind", ["layer", "cell"])
+def test_recurrent_dropout_uses_one_mask_per_gate_for_the_sequence(kind):
+    # Keras (implementation 1 when recurrent_dropout > 0): each gate's recurrent input is h times its own
+    # mask, drawn once per sequence; the masks here are redrawn from the same seed in the same order
+    x = np.random.default_rng(6).standard_normal((3, 4, 2)).astype("float32")
+    layer = layers.LSTM(5, recurrent_dropout=0.5) if kind == "layer" else \
+        layers.RNN(layers.LSTMCell(5, recurrent_dropout=0.5))
+    np.testing.assert_array_equal(_np(layer(x)), _np(layer(x)))  # inference: no dropout
+    k, rk, b = layer.get_weights()
+    minidl.manual_seed(11)
+    got = _np(layer(x, training=True))
+    minidl.manual_seed(11)
+    masks = [_np((minidl.rand(3, 5) >= 0.5).to(minidl.float32) / 0.5) for _ in range(4)]
+    h, c = np.zeros((3, 5), np.float32), np.zeros((3, 5), np.float32)
+    for t in range(4):
+        z = [x[:, t] @ k[:, g * 5:(g + 1) * 5] + (h * masks[g]) @ rk[:, g * 5:(g + 1) * 5] + b[g * 5:(g + 1) * 5]
+             for g in range(4)]
+        c = _sigmoid(z[1]) * c + _sigmoid(z[0]) * np.tanh(z[2])
+        h = _sigmoid(z[3]) * np.tanh(c)
+    np.testing.assert_allclose(got, h, rtol=1e-5, atol=1e-6)
+
+
+def test_dropout_and_recurrent_dropout_train_and_round_trip(tmp_path):
+    minidl.manual_seed(0)
+    model = keras.Sequential([keras.Input((6, 3)), layers.GRU(4, dropout=0.2, recurrent_dropout=0.3,
+                                                               return_sequences=True),
+                              layers.RNN(layers.SimpleRNNCell(3, dropout=0.1, recurrent_dropout=0.2)),
+                              layers.Dense(1)])
+    assert model.layers[0].get_config()["recurrent_dropout"] == 0.3
+    assert model.layers[1].cell.get_config()["recurrent_dropout"] == 0.2
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((32, 6, 3)).astype("float32"), rng.standard_normal((32, 1)).astype("float32")
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    hist = model.fit(x, y, epochs=4, batch_size=8, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.layers[0].recurrent_dropout == 0.3
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

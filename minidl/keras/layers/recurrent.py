@@ -16,9 +16,11 @@ from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers._rnn_state import RecurrentStateMixin
 from minidl.keras.layers.base import Layer
 from minidl.keras.layers.rnn_cells import (
+    dropout_masks,
     gru_step,
     lstm_bias_initializer,
     lstm_step,
+    project_inputs,
     serialize_initializer,
     serialize_regularizer,
     simple_rnn_step,
@@ -42,8 +44,6 @@ class _RNN(RecurrentStateMixin, Layer):
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        if recurrent_dropout:
-            raise NotImplementedError(f"{type(self).__name__}: recurrent_dropout is not supported by minidl.keras")
         self.units = int(units)
         self.activation = _activations.get(activation)
         self.recurrent_activation = _activations.get(recurrent_activation)
@@ -52,7 +52,8 @@ class _RNN(RecurrentStateMixin, Layer):
         self.bias_initializer = bias_initializer
         self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
         self.bias_regularizer = bias_regularizer
-        self.dropout = float(dropout)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
         self.seed = seed
@@ -110,10 +111,13 @@ class _RNN(RecurrentStateMixin, Layer):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         x, initial_state = self._split_sequences(x, initial_state)
-        if self.dropout and training:
-            keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
-            x = x * keep
-        projected = minidl.matmul(x, self.kernel)
+        # Keras' masks: one per sequence (per gate when recurrent_dropout is on), the same at every step
+        count = self._gates if 0 < self.recurrent_dropout < 1 else 1
+        in_masks = dropout_masks((x.shape[0], 1, x.shape[2]), self.dropout, count, x.dtype) \
+            if training and 0 < self.dropout < 1 else None
+        projected = project_inputs(x, self.kernel, in_masks)
+        self._recurrent_masks = dropout_masks((x.shape[0], self.units), self.recurrent_dropout, count, x.dtype) \
+            if training and 0 < self.recurrent_dropout < 1 else None
         state = self._start_states(x, initial_state, lambda: self._initial_state(x))
         if len(state) != len(self._initial_state(x[:1])):
             raise ValueError(f"{type(self).__name__} {self.name}: initial_state has {len(state)} tensor(s), the layer "
@@ -132,6 +136,7 @@ class _RNN(RecurrentStateMixin, Layer):
                     outputs.append(k * state[0])
                     continue
             outputs.append(state[0])
+        self._recurrent_masks = None
         self._keep_states(state)
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
@@ -151,7 +156,7 @@ class _RNN(RecurrentStateMixin, Layer):
                     kernel_regularizer=_serialize_reg(self.kernel_regularizer),
                     recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
                     bias_regularizer=_serialize_reg(self.bias_regularizer), dropout=self.dropout,
-                    recurrent_dropout=0.0, return_sequences=self.return_sequences,
+                    recurrent_dropout=self.recurrent_dropout, return_sequences=self.return_sequences,
                     return_state=self.return_state, go_backwards=self.go_backwards, stateful=self.stateful,
                     unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
 

@@ -16,14 +16,37 @@ from minidl.keras import activations as _activations
 from minidl.keras.layers.base import KerasTensor, Layer
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "simple_rnn_step", "lstm_step",
-           "gru_step", "lstm_bias_initializer", "serialize_initializer", "serialize_regularizer"]
+           "gru_step", "dropout_masks", "project_inputs", "lstm_bias_initializer", "serialize_initializer",
+           "serialize_regularizer"]
 
 
 # ----------------------------------------------------------------------------- shared step math
+def dropout_masks(shape, rate, count, dtype):
+    """``count`` Keras dropout masks of ``shape``: 0 (probability ``rate``) or 1 / (1 - rate)."""
+    return [(minidl.rand(*shape) >= rate).to(dtype) / (1 - rate) for _ in range(count)]
+
+
+def project_inputs(x, kernel, masks=None):
+    """``x @ kernel``; with input-dropout ``masks`` (one, or one per gate as Keras draws them when
+    ``recurrent_dropout`` is on), each gate's columns see ``x`` times its own mask."""
+    if not masks:
+        return minidl.matmul(x, kernel)
+    if len(masks) == 1:
+        return minidl.matmul(x * masks[0], kernel)
+    u = kernel.shape[1] // len(masks)
+    return minidl.cat([minidl.matmul(x * m, kernel[:, g * u:(g + 1) * u]) for g, m in enumerate(masks)], dim=-1)
+
+
+def _recurrent_product(owner, h):
+    """``h @ recurrent_kernel``, each gate's columns from ``h`` times its recurrent-dropout mask when the
+    owner holds ``_recurrent_masks`` (set for one sequence in training)."""
+    return project_inputs(h, owner.recurrent_kernel, getattr(owner, "_recurrent_masks", None))
+
+
 def simple_rnn_step(owner, z, state):
     """``[activation(z + h @ recurrent_kernel + bias)]``; ``z`` = x_t @ kernel (batch, units),
     ``state`` = [h]. ``owner`` holds ``recurrent_kernel``, ``bias``, ``use_bias``, ``activation``."""
-    z = z + minidl.matmul(state[0], owner.recurrent_kernel)
+    z = z + _recurrent_product(owner, state[0])
     if owner.use_bias:
         z = z + owner.bias
     return [_activations.apply(owner.activation, z)]
@@ -32,7 +55,7 @@ def simple_rnn_step(owner, z, state):
 def lstm_step(owner, z, state):
     """One LSTM step: ``z`` = x_t @ kernel (batch, 4 * units), ``state`` = [h, c]; returns [h, c]."""
     h, c = state
-    z = z + minidl.matmul(h, owner.recurrent_kernel)
+    z = z + _recurrent_product(owner, h)
     if owner.use_bias:
         z = z + owner.bias
     i, f, g, o = z.chunk(4, dim=-1)
@@ -53,7 +76,7 @@ def gru_step(owner, z, state, reset_after=True):
     rec_kernel = owner.recurrent_kernel
     u = owner.units
     if reset_after:
-        r_all = minidl.matmul(h, rec_kernel)
+        r_all = _recurrent_product(owner, h)
         if owner.use_bias:
             r_all = r_all + owner.bias[1]
         r_z, r_r, r_h = r_all.chunk(3, dim=-1)
@@ -61,9 +84,11 @@ def gru_step(owner, z, state, reset_after=True):
         rg = _activations.apply(owner.recurrent_activation, x_r + r_r)
         hh = _activations.apply(owner.activation, x_h + rg * r_h)
     else:
-        zg = _activations.apply(owner.recurrent_activation, x_z + minidl.matmul(h, rec_kernel[:, :u]))
-        rg = _activations.apply(owner.recurrent_activation, x_r + minidl.matmul(h, rec_kernel[:, u:2 * u]))
-        hh = _activations.apply(owner.activation, x_h + minidl.matmul(rg * h, rec_kernel[:, 2 * u:]))
+        masks = getattr(owner, "_recurrent_masks", None) or [1, 1, 1]
+        zg = _activations.apply(owner.recurrent_activation, x_z + minidl.matmul(h * masks[0], rec_kernel[:, :u]))
+        rg = _activations.apply(owner.recurrent_activation,
+                                x_r + minidl.matmul(h * masks[1], rec_kernel[:, u:2 * u]))
+        hh = _activations.apply(owner.activation, x_h + minidl.matmul(rg * (h * masks[2]), rec_kernel[:, 2 * u:]))
     return [zg * h + (1 - zg) * hh]
 
 
@@ -122,8 +147,6 @@ class _Cell(Layer):
                            ("bias_constraint", bias_constraint)):
             if value is not None:
                 raise NotImplementedError(f"{cls}: {arg} is not supported by minidl.keras")
-        if recurrent_dropout:
-            raise NotImplementedError(f"{cls}: recurrent_dropout is not supported by minidl.keras")
         self.units = int(units)
         self.activation = _activations.get(activation)
         self.recurrent_activation = _activations.get(recurrent_activation)
@@ -133,9 +156,10 @@ class _Cell(Layer):
         self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
         self.bias_regularizer = bias_regularizer
         self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = 0.0
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
-        self._dropout_mask = None  # set by keras.layers.RNN for a sequence (one mask for every step)
+        # set by keras.layers.RNN for one sequence (the same masks at every step), as Keras' DropoutRNNCell
+        self._dropout_mask = self._recurrent_masks = None
 
     @property
     def state_size(self):
@@ -180,22 +204,45 @@ class _Cell(Layer):
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected a '
                              f"(batch, {features}) step input, got shape {tuple(inputs.shape)}")
 
+    def _mask_count(self):
+        """Keras draws one mask per gate when ``recurrent_dropout`` is on, else one."""
+        return self._gates if 0 < self.recurrent_dropout < 1 else 1
+
+    def _make_masks(self, batch, features, dtype):
+        """``(input masks or None, recurrent masks or None)`` for a sequence of ``batch`` in training."""
+        count = self._mask_count()
+        inputs = dropout_masks((batch, features), self.dropout, count, dtype) if 0 < self.dropout < 1 else None
+        recurrent = (dropout_masks((batch, self.units), self.recurrent_dropout, count, dtype)
+                     if 0 < self.recurrent_dropout < 1 else None)
+        return inputs, recurrent
+
     def _projected(self, inputs, training):
-        """``inputs @ kernel`` after the input dropout (the RNN's per-sequence mask, else a fresh one)."""
-        if self.dropout and training:
-            mask = self._dropout_mask
-            if mask is None:
-                from minidl.keras._tensor import as_tensor
-                keep = minidl.rand(*inputs.shape) >= self.dropout
-                mask = as_tensor(keep.array.astype(inputs.array.dtype) / (1 - self.dropout))
-            inputs = inputs * mask
-        return minidl.matmul(inputs, self.kernel)
+        """``inputs @ kernel`` after the input dropout (the RNN's per-sequence masks, else fresh ones)."""
+        masks = None
+        if training:
+            masks = self._dropout_mask
+            if masks is None and 0 < self.dropout < 1:
+                masks = self._make_masks(inputs.shape[0], inputs.shape[-1], inputs.dtype)[0]
+        return project_inputs(inputs, self.kernel, masks)
+
+    def _run_step(self, inputs, states, training):
+        """The step's new states, with recurrent-dropout masks in training (fresh ones for a lone call)."""
+        fresh = training and self._recurrent_masks is None and 0 < self.recurrent_dropout < 1
+        if fresh:
+            self._recurrent_masks = self._make_masks(inputs.shape[0], inputs.shape[-1], inputs.dtype)[1]
+        elif not training and self._recurrent_masks is not None:
+            fresh, self._recurrent_masks = True, None
+        try:
+            return self._step(self._projected(inputs, training), _state_list(states))
+        finally:
+            if fresh:
+                self._recurrent_masks = None
 
     def call(self, inputs, states, training=False):
         """One step: ``inputs`` (batch, features), ``states`` a list of (batch, units) Tensors (or
         one Tensor); returns ``(output, new_states)`` (new_states a list when ``states`` was)."""
         self._check_inputs(inputs)
-        new = self._step(self._projected(inputs, training), _state_list(states))
+        new = self._run_step(inputs, states, training)
         return new[0], (new if isinstance(states, (list, tuple)) or len(new) > 1 else new[0])
 
     def __call__(self, inputs, states=None, *args, training=None, **kwargs):
@@ -280,7 +327,7 @@ class LSTMCell(_Cell):
     def call(self, inputs, states, training=False):
         """One step; ``states`` = [h, c]; returns ``(h, [h, c])``."""
         self._check_inputs(inputs)
-        h, c = self._step(self._projected(inputs, training), _state_list(states))
+        h, c = self._run_step(inputs, states, training)
         return h, [h, c]
 
     def get_config(self):

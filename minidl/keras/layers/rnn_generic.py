@@ -125,17 +125,16 @@ class RNN(RecurrentStateMixin, Layer):
     def _forward(self, x, training=False):
         return self._forward_masked(x, None, training)
 
-    def _set_dropout_masks(self, cell, batch, features, training):
-        """One input-dropout mask per built-in cell for the whole sequence (as Keras)."""
+    def _set_dropout_masks(self, cell, batch, features, training, dtype=None):
+        """One set of dropout masks per built-in cell for the whole sequence (as Keras), or none."""
         if isinstance(cell, StackedRNNCells):
             for sub in cell.cells:
-                self._set_dropout_masks(sub, batch, features, training)
+                self._set_dropout_masks(sub, batch, features, training, dtype)
                 features = _cell_output_size(sub)
         elif isinstance(cell, _Cell):
-            cell._dropout_mask = None
-            if training and cell.dropout:
-                keep = (minidl.rand(batch, features) >= cell.dropout).to(minidl.float32) / (1 - cell.dropout)
-                cell._dropout_mask = keep
+            cell._dropout_mask = cell._recurrent_masks = None
+            if training:
+                cell._dropout_mask, cell._recurrent_masks = cell._make_masks(batch, features, dtype)
 
     def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
@@ -147,7 +146,7 @@ class RNN(RecurrentStateMixin, Layer):
             self._check_input_shape((None,) + tuple(x.shape[1:]))
         state = self._start_states(x, initial_state, lambda: self.get_initial_state(x.shape[0]))
         state = _map2(lambda s, _: s.to(x.dtype), state, state)
-        self._set_dropout_masks(self.cell, x.shape[0], x.shape[2], training)
+        self._set_dropout_masks(self.cell, x.shape[0], x.shape[2], training, x.dtype)
         steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
         keep = None if mask is None else float_mask(mask, x)  # (batch, steps, 1) of 0/1
         outputs, last = [], None
