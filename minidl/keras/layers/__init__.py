@@ -85,3 +85,54 @@ from minidl.keras.layers.einsum_dense import EinsumDense  # noqa: E402
 from minidl.keras.layers.multi_head_attention import MultiHeadAttention  # noqa: E402
 
 __all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]
+
+# session 10 (keras10b): generic RNN and cells
+from minidl.keras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: E402
+from minidl.keras.layers.rnn_generic import RNN  # noqa: E402
+
+__all__ += ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+
+# session 10 (keras10b): convolution variants
+from minidl.keras.layers.conv3d import AveragePooling3D, Conv3D, MaxPooling3D  # noqa: E402
+from minidl.keras.layers.conv_depthwise import (  # noqa: E402
+                                      DepthwiseConv1D,
+                                      DepthwiseConv2D,
+                                      SeparableConv1D,
+                                      SeparableConv2D,
+)
+from minidl.keras.layers.cropping import Cropping1D, Cropping2D, Cropping3D  # noqa: E402
+
+Convolution3D = Conv3D
+SeparableConvolution2D = SeparableConv2D
+SeparableConvolution1D = SeparableConv1D
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+__all__ += ["Conv3D", "Convolution3D", "MaxPooling3D", "MaxPool3D", "AveragePooling3D", "AvgPool3D",
+            "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConvolution2D", "SeparableConv1D",
+            "SeparableConvolution1D", "Cropping1D", "Cropping2D", "Cropping3D"]
+
+# session 10 (keras10b): regularisation and noise layers
+from minidl.keras.layers.noise import (  # noqa: E402
+                                      ActivityRegularization,
+                                      AlphaDropout,
+                                      GaussianDropout,
+                                      GaussianNoise,
+                                      SpatialDropout1D,
+                                      SpatialDropout2D,
+                                      SpatialDropout3D,
+)
+
+__all__ += ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "ActivityRegularization"]
+
+# session 10 (keras10b): image preprocessing
+from minidl.keras.layers.image_preprocessing import (  # noqa: E402
+                                      CenterCrop,
+                                      RandomCrop,
+                                      RandomRotation,
+                                      RandomTranslation,
+                                      RandomZoom,
+                                      Resizing,
+)
+
+__all__ += ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]

@@ -10,17 +10,26 @@ output (zeros before the first unmasked step); with ``return_sequences`` the mas
 """
 from __future__ import annotations
 
-import numpy as np
-
 import minidl
 from minidl.keras import activations as _activations
 from minidl.keras.layers._mask import float_mask
-from minidl.keras.layers.base import KerasTensor, Layer
+from minidl.keras.layers._rnn_state import RecurrentStateMixin
+from minidl.keras.layers.base import Layer
+from minidl.keras.layers.rnn_cells import (
+    dropout_masks,
+    gru_step,
+    lstm_bias_initializer,
+    lstm_step,
+    project_inputs,
+    serialize_initializer,
+    serialize_regularizer,
+    simple_rnn_step,
+)
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
-class _RNN(Layer):
+class _RNN(RecurrentStateMixin, Layer):
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -35,9 +44,6 @@ class _RNN(Layer):
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        if stateful or recurrent_dropout:
-            raise NotImplementedError(f"{type(self).__name__}: stateful / recurrent_dropout are not supported "
-                                      "by minidl.keras")
         self.units = int(units)
         self.activation = _activations.get(activation)
         self.recurrent_activation = _activations.get(recurrent_activation)
@@ -46,9 +52,10 @@ class _RNN(Layer):
         self.bias_initializer = bias_initializer
         self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
         self.bias_regularizer = bias_regularizer
-        self.dropout = float(dropout)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.go_backwards = bool(go_backwards)
+        self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
         self.seed = seed
 
     def _bias_shape(self):
@@ -57,7 +64,12 @@ class _RNN(Layer):
     def _bias_values(self):
         return self.bias_initializer
 
+    def _state_sizes(self):
+        return [self.units] * len(self._initial_state(minidl.zeros(1, 1)))
+
     def build(self, input_shape):
+        input_shape = self._sequence_shape(input_shape)
+        self._check_stateful_batch(input_shape)
         features = input_shape[-1]
         if features is None:
             raise ValueError(f"{type(self).__name__} layer {self.name}: the last dimension of the input shape "
@@ -73,9 +85,11 @@ class _RNN(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        """The output's shape (the first output's when ``return_state``)."""
+        """The output's shape, followed by one (batch, units) per state with ``return_state``."""
+        input_shape = self._sequence_shape(input_shape)
         batch, steps = input_shape[0], input_shape[1]
-        return (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        out = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        return (out, *[(batch, self.units)] * len(self._state_sizes())) if self.return_state else out
 
     def _initial_state(self, x):
         return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype)]
@@ -93,14 +107,21 @@ class _RNN(Layer):
     def _forward(self, x, training=False):
         return self._forward_masked(x, None, training)
 
-    def _forward_masked(self, x, mask, training=False):
+    def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        if self.dropout and training:
-            keep = (minidl.rand(x.shape[0], 1, x.shape[2]) >= self.dropout).to(x.dtype) / (1 - self.dropout)
-            x = x * keep
-        projected = minidl.matmul(x, self.kernel)
-        state = self._initial_state(x)
+        x, initial_state = self._split_sequences(x, initial_state)
+        # Keras' masks: one per sequence (per gate when recurrent_dropout is on), the same at every step
+        count = self._gates if 0 < self.recurrent_dropout < 1 else 1
+        in_masks = dropout_masks((x.shape[0], 1, x.shape[2]), self.dropout, count, x.dtype) \
+            if training and 0 < self.dropout < 1 else None
+        projected = project_inputs(x, self.kernel, in_masks)
+        self._recurrent_masks = dropout_masks((x.shape[0], self.units), self.recurrent_dropout, count, x.dtype) \
+            if training and 0 < self.recurrent_dropout < 1 else None
+        state = self._start_states(x, initial_state, lambda: self._initial_state(x))
+        if len(state) != len(self._initial_state(x[:1])):
+            raise ValueError(f"{type(self).__name__} {self.name}: initial_state has {len(state)} tensor(s), the layer "
+                             f"has {len(self._initial_state(x[:1]))} state(s)")
         steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
         outputs = []
         keep = None if mask is None else float_mask(mask, x)  # (batch, steps, 1) of 0/1
@@ -115,26 +136,10 @@ class _RNN(Layer):
                     outputs.append(k * state[0])
                     continue
             outputs.append(state[0])
+        self._recurrent_masks = None
+        self._keep_states(state)
         out = minidl.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
         return [out] + state if self.return_state else out
-
-    def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        if initial_state is not None:
-            raise NotImplementedError(f"{type(self).__name__}: initial_state is not supported by minidl.keras")
-        if self.return_state and isinstance(inputs, KerasTensor):
-            raise NotImplementedError(f"{type(self).__name__}: return_state=True in a functional model is not "
-                                      "supported by minidl.keras (call the layer on arrays instead)")
-        if self.return_state:  # eager: [output, *states], all (batch, ...) without a layout change
-            from minidl.keras._tensor import as_tensor
-            from minidl.keras.layers._mask import as_mask
-            from minidl.keras.layers.base import _TRAINING
-            t = as_tensor(inputs)
-            self._ensure_built((None,) + tuple(t.shape[1:]))
-            training = kwargs.get("training")
-            mask = kwargs.get("mask")
-            mask = as_mask(getattr(inputs, "_keras_mask", None) if mask is None else mask)
-            return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training))
-        return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):
         """Keras 3 keeps an RNN layer's weights in its ``cell``: files hold them under
@@ -151,24 +156,13 @@ class _RNN(Layer):
                     kernel_regularizer=_serialize_reg(self.kernel_regularizer),
                     recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
                     bias_regularizer=_serialize_reg(self.bias_regularizer), dropout=self.dropout,
-                    recurrent_dropout=0.0, return_sequences=self.return_sequences,
-                    return_state=self.return_state, go_backwards=self.go_backwards, stateful=False,
+                    recurrent_dropout=self.recurrent_dropout, return_sequences=self.return_sequences,
+                    return_state=self.return_state, go_backwards=self.go_backwards, stateful=self.stateful,
                     unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
 
 
-def _serialize_init(init):
-    """A name stays a name; an initializer object becomes Keras' ``{"class_name", "config"}``."""
-    if init is None or isinstance(init, str):
-        return init
-    from minidl.keras import initializers
-    return initializers.serialize(init) if isinstance(init, initializers.Initializer) else init
-
-
-def _serialize_reg(reg):
-    if reg is None or isinstance(reg, str):
-        return reg
-    from minidl.keras import regularizers
-    return regularizers.serialize(reg)
+_serialize_init = serialize_initializer  # (older names, kept for importers)
+_serialize_reg = serialize_regularizer
 
 
 class _CellWeights:
@@ -202,10 +196,7 @@ class SimpleRNN(_RNN):
         return config
 
     def _step(self, z, state):
-        z = z + minidl.matmul(state[0], self.recurrent_kernel)
-        if self.use_bias:
-            z = z + self.bias
-        return [_activations.apply(self.activation, z)]
+        return simple_rnn_step(self, z, state)
 
 
 class LSTM(_RNN):
@@ -214,29 +205,13 @@ class LSTM(_RNN):
     _gates = 4
 
     def _bias_values(self):
-        if not self._extra.get("unit_forget_bias", True):
-            return self.bias_initializer
-        from minidl.keras import initializers
-        base, units = initializers.get(self.bias_initializer), self.units
-
-        def init(shape, dtype=None):
-            values = np.asarray(base((units,), dtype=dtype), dtype=np.float32)
-            return np.concatenate([values, np.ones(units, np.float32), np.asarray(base((2 * units,), dtype=dtype))])
-        return init
+        return lstm_bias_initializer(self.bias_initializer, self.units, self._extra.get("unit_forget_bias", True))
 
     def _initial_state(self, x):
         return [minidl.zeros(x.shape[0], self.units, dtype=x.dtype) for _ in range(2)]
 
     def _step(self, z, state):
-        h, c = state
-        z = z + minidl.matmul(h, self.recurrent_kernel)
-        if self.use_bias:
-            z = z + self.bias
-        i, f, g, o = z.chunk(4, dim=-1)
-        rec = self.recurrent_activation
-        c = _activations.apply(rec, f) * c + _activations.apply(rec, i) * _activations.apply(self.activation, g)
-        h = _activations.apply(rec, o) * _activations.apply(self.activation, c)
-        return [h, c]
+        return lstm_step(self, z, state)
 
 
 class GRU(_RNN):
@@ -248,25 +223,5 @@ class GRU(_RNN):
         return (2, 3 * self.units) if self._extra.get("reset_after", True) else (3 * self.units,)
 
     def _step(self, z, state):
-        h = state[0]
-        reset_after = self._extra.get("reset_after", True)
-        if self.use_bias:
-            z = z + (self.bias[0] if reset_after else self.bias)
-        x_z, x_r, x_h = z.chunk(3, dim=-1)
-        rec_kernel = self.recurrent_kernel
-        u = self.units
-        if reset_after:
-            r_all = minidl.matmul(h, rec_kernel)
-            if self.use_bias:
-                r_all = r_all + self.bias[1]
-            r_z, r_r, r_h = r_all.chunk(3, dim=-1)
-            zg = _activations.apply(self.recurrent_activation, x_z + r_z)
-            rg = _activations.apply(self.recurrent_activation, x_r + r_r)
-            hh = _activations.apply(self.activation, x_h + rg * r_h)
-        else:
-            zg = _activations.apply(self.recurrent_activation, x_z + minidl.matmul(h, rec_kernel[:, :u]))
-            rg = _activations.apply(self.recurrent_activation, x_r + minidl.matmul(h, rec_kernel[:, u:2 * u]))
-            hh = _activations.apply(self.activation, x_h + minidl.matmul(rg * h, rec_kernel[:, 2 * u:]))
-        return [zg * h + (1 - zg) * hh]
-
+        return gru_step(self, z, state, self._extra.get("reset_after", True))
 

@@ -80,7 +80,8 @@ def _write_layer_weights(group, layer):
         return
     children = layer._keras_save_children() if hasattr(layer, "_keras_save_children") else None
     if children:  # Keras nests these weights (an RNN's cell, Bidirectional's two layers)
-        group.create_group("vars").attrs["name"] = layer.name
+        if not getattr(layer, "_keras_container_only", False):  # (StackedRNNCells' `cells` has no vars)
+            group.create_group("vars").attrs["name"] = layer.name
         for key, child in children:
             _write_layer_weights(group.create_group(key), child)
         return
@@ -254,6 +255,8 @@ def _layer_entry(layer):
                  "config": _json_value(layer.get_config()), "registered_name": None}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
+        if hasattr(layer, "_keras_build_config"):  # (an RNN built with initial states: Keras' shapes_dict)
+            entry["build_config"] = _json_value(layer._keras_build_config())
     return entry
 
 
@@ -307,6 +310,9 @@ def model_config(model, compile_config=True) -> dict:
                 args = [tensor_entry(p) for p in parents]
                 kwargs = {k: tensor_entry(v) if hasattr(v, "_layer") else _json_value(v) for k, v in keywords.items()}
                 spread = getattr(node, "_spread", False)  # layer(a, b): the tensors as separate args
+                if spread and hasattr(layer, "_keras_node_kwargs"):  # e.g. an RNN's `initial_state=` tensors
+                    args, state_kwargs = layer._keras_node_kwargs(args)
+                    kwargs = {**kwargs, **state_kwargs}
                 entry["inbound_nodes"].append({"args": [args] if node._list_input and not spread else args,
                                                "kwargs": kwargs})
             entries.append(entry)
@@ -474,6 +480,10 @@ def model_from_config(config, custom_objects=None):
             parents = [_pick(outputs_of, r["config"]["keras_history"]) for r in refs]
             refs_are_tensors = len(parents) > 1 and not is_list  # several positional tensors: call(a, b)
             options = _call_options(layer, node.get("kwargs") or {}, outputs_of)
+            states = (node.get("kwargs") or {}).get("initial_state")  # Keras' RNN `initial_state=` tensors
+            if states:
+                options["initial_state"] = [_pick(outputs_of, r["config"]["keras_history"])
+                                            for r in (states if isinstance(states, list) else [states])]
             outputs_of[(entry["name"], i)] = layer(*parents, **options) if refs_are_tensors else \
                 layer(parents if is_list else parents[0], **options)
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
