@@ -25,3 +25,43 @@ def test_pytorch_examples_time_sequence_prediction(tmp_path):
     test_loss = float(re.search(r"^test loss: (\S+)$", out, flags=re.M).group(1))
     assert test_loss < 0.05
     assert (work / "predict0.pdf").stat().st_size > 1000
+
+
+_NAMES = {  # a few names per language, with the accents unicodeToAscii strips
+    "Italian": "Abandonato Abatangelo Abatantuono Abate Abategiovanni Abatescianni Abbà Abbadelli Abbascia "
+               "Abbatangelo Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco",
+    "Japanese": "Abe Abukara Adachi Aida Aihara Aizawa Ajibana Akaike Akamatsu Akatsuka Satō Suzuki Takahashi "
+                "Tanaka Watanabe Itō Yamamoto Nakamura Kobayashi Katō",
+    "Polish": "Adamczak Adamczyk Andrysiak Auttenberg Bartosz Bernard Bobienski Bosko Broż Brzezicki Ślusàrski "
+              "Kowalski Wiśniewski Wójcik Kowalczyk Kamiński Lewandowski Zieliński Szymański Woźniak",
+    "Scottish": "Smith Brown Wilson Campbell Stewart Thomson Robertson Anderson Macdonald Scott Reid Murray Taylor "
+                "Clark Ross Watson Morrison Paterson Young Mitchell",
+}
+
+
+def _write_names(folder):
+    """``data/names/<Language>.txt``, one name a line, as the tutorial's download unpacks them."""
+    folder.mkdir(parents=True)
+    for language, names in _NAMES.items():
+        (folder / f"{language}.txt").write_text("\n".join(names.split()) + "\n", encoding="utf-8")
+
+
+def test_char_rnn_classification_tutorial(tmp_path):
+    """intermediate/char_rnn_classification_tutorial (the classic version): one-hot letters written with
+    ``tensor[li][0][i] = 1``, a hand-written RNN cell over ``torch.cat((input, hidden), 1)``, nn.LogSoftmax +
+    nn.NLLLoss, ``p.data.add_(p.grad.data, alpha=-lr)``, ``topk``, a confusion matrix filled with
+    ``confusion[i][j] += 1`` and normalised row by row."""
+    _write_names(tmp_path / "data" / "names")
+    out = run_script(SCRIPTS / "char_rnn_classification_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    lines = out.splitlines()
+    assert lines[1] == "Slusarski" and lines[2] == "['Abandonato', 'Abatangelo', 'Abatantuono', 'Abate', " \
+                                                  "'Abategiovanni']"
+    assert "Size([5, 1, 57])" in out
+    assert re.search(r"^tensor\(\[\[(-\d\.\d{4}, ){3}-\d\.\d{4}\]\], grad_fn=<LogSoftmaxBackward0>\)$", out, re.M)
+    assert len(re.findall(r"^category = \w+ / line = \w+$", out, flags=re.M)) == 10
+    logged = re.findall(r"^(\d+) (\d+)% \(0m \d+s\) (\d\.\d{4}) \w+ / \w+ (✓|✗ \(\w+\))$", out, flags=re.M)
+    assert [int(n) for n, *_ in logged] == list(range(250, 2001, 250))
+    diagonal = [float(v) for v in re.search(r"^diagonal (.*)$", out, flags=re.M).group(1).split()]
+    assert len(diagonal) == 4 and sum(diagonal) / 4 > 0.5  # chance is 0.25
+    predictions = out.split("> Dovesky")[1]
+    assert len(re.findall(r"^\(-\d+\.\d\d\) (Italian|Japanese|Polish|Scottish)$", predictions, flags=re.M)) == 9

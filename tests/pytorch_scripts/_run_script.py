@@ -10,10 +10,12 @@ shorten long loops by monkeypatching minidl, never the script:
 - ``MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS=N``: after the N-th ``optimizer.step()`` the script
   ends with exit status 0.
 
-``MINIDL_SCRIPT_SEED=S`` calls ``minidl.manual_seed(S)`` first, for scripts that do not seed.
+``MINIDL_SCRIPT_SEED=S`` calls ``minidl.manual_seed(S)`` and ``random.seed(S)`` first, for scripts that do
+not seed.
 Matplotlib is switched to its non-interactive backend so ``plt.show()`` returns at once.
 """
 import os
+import random
 import runpy
 import sys
 
@@ -59,6 +61,7 @@ def main():
 
     if os.environ.get("MINIDL_SCRIPT_SEED"):
         minidl.manual_seed(int(os.environ["MINIDL_SCRIPT_SEED"]))
+        random.seed(int(os.environ["MINIDL_SCRIPT_SEED"]))
 
     script = os.path.abspath(sys.argv[1])
     sys.argv = [script, *sys.argv[2:]]
