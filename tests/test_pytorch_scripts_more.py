@@ -65,3 +65,27 @@ def test_char_rnn_classification_tutorial(tmp_path):
     assert len(diagonal) == 4 and sum(diagonal) / 4 > 0.5  # chance is 0.25
     predictions = out.split("> Dovesky")[1]
     assert len(re.findall(r"^\(-\d+\.\d\d\) (Italian|Japanese|Polish|Scottish)$", predictions, flags=re.M)) == 9
+
+
+def test_seq2seq_translation_tutorial(tmp_path):
+    """intermediate/seq2seq_translation_tutorial on 22 sentence pairs (``eng-fra-tiny.txt``: the four sentences
+    its attention plots translate, a few more that pass its ``eng_prefixes`` filter, some that do not):
+    nn.Embedding + nn.GRU(batch_first=True) encoder, AttnDecoderRNN with Bahdanau attention (``torch.bmm``),
+    teacher forcing, ``topk(1)`` + ``squeeze(-1).detach()``, ``torch.empty(..).fill_``,
+    TensorDataset/RandomSampler/DataLoader over ``torch.LongTensor(np.int32 array)``, two Adams, NLLLoss over
+    ``view(-1, ...)``, then greedy decoding under ``no_grad`` and the attention matrices plotted."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(SCRIPTS / "eng-fra-tiny.txt", tmp_path / "data" / "eng-fra.txt")
+    out = run_script(SCRIPTS / "seq2seq_translation_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert out.count("Read 22 sentence pairs\nTrimmed to 18 sentence pairs") == 2
+    assert "Counted words:\nfra 56\neng 45" in out
+    losses = [float(v) for v in re.findall(r"^\d+m \d+s \(- \d+m \d+s\) \((\d+) \d+%\) (\d+\.\d{4})$", out,
+                                           flags=re.M) for v in v[1:]]
+    assert len(losses) == 16 and losses[-1] < 0.6 and losses[-1] < losses[0] / 4  # torch 2.13: 3.15 -> 0.25
+    english = set((SCRIPTS / "eng-fra-tiny.txt").read_text().lower().replace("'", " ").replace(".", " ").split())
+    decoded = re.findall(r"^< (.*)$", out, flags=re.M) + re.findall(r"^output = (.*)$", out, flags=re.M)
+    assert len(decoded) == 14
+    for sentence in decoded:
+        words = sentence.split()
+        assert set(words) - {"<EOS>"} <= english and (words[-1] == "<EOS>" or len(words) == 10)
+    assert "input = il n est pas aussi grand que son pere" in out
