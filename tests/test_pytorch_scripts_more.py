@@ -89,3 +89,22 @@ def test_seq2seq_translation_tutorial(tmp_path):
         words = sentence.split()
         assert set(words) - {"<EOS>"} <= english and (words[-1] == "<EOS>" or len(words) == 10)
     assert "input = il n est pas aussi grand que son pere" in out
+
+
+def test_transformer_language_modeling_tutorial(tmp_path):
+    """beginner/transformer_tutorial (the version with ``copy.deepcopy(best_model)``): nn.TransformerEncoderLayer
+    (sequence-first) in nn.TransformerEncoder, PositionalEncoding through
+    ``register_buffer`` and strided slice assignment, a ``torch.triu(... * float('-inf'), diagonal=1)`` mask cut
+    for the last batch, ``.view(bsz, seq_len).t().contiguous()`` batching, SGD(lr=5) + StepLR(1.0, gamma=0.95)
+    + clip_grad_norm_. torchtext's three calls are stood in for by small inline functions over a counting
+    corpus (13 tokens and '<unk>': a model that learned nothing scores a loss of about 2.6)."""
+    out = run_script(SCRIPTS / "transformer_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    logged = re.findall(r"^\| epoch +(\d) \| +2/ +3 batches \| lr (\d\.\d\d) \| ms/batch +\d+\.\d\d \| loss +"
+                        r"\d+\.\d\d \| ppl +\d+\.\d\d$", out, flags=re.M)
+    assert logged == [("1", "5.00"), ("2", "4.75"), ("3", "4.51")]  # StepLR's gamma each epoch
+    valid = [float(v) for v in re.findall(r"^\| end of epoch +\d \| time: +\d+\.\d\ds \| valid loss +(\d+\.\d\d) "
+                                          r"\| valid ppl +\d+\.\d\d$", out, flags=re.M)]
+    assert len(valid) == 3 and min(valid) < 2.0
+    test_loss, test_ppl = map(float, re.search(r"^\| End of training \| test loss +(\d+\.\d\d) \| test ppl +"
+                                               r"(\d+\.\d\d)$", out, flags=re.M).groups())
+    assert test_loss < 2.2 and abs(test_ppl - 2.718281828 ** test_loss) < 0.05 * test_ppl
