@@ -108,3 +108,45 @@ def test_transformer_language_modeling_tutorial(tmp_path):
     test_loss, test_ppl = map(float, re.search(r"^\| End of training \| test loss +(\d+\.\d\d) \| test ppl +"
                                                r"(\d+\.\d\d)$", out, flags=re.M).groups())
     assert test_loss < 2.2 and abs(test_ppl - 2.718281828 ** test_loss) < 0.05 * test_ppl
+
+
+def _write_bsds300(root, sizes=(("train", 8), ("test", 2))):
+    """``dataset/BSDS300/images/{train,test}/*.jpg``: smooth colour patterns (60x52) with a little noise."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for split, count in sizes:
+        folder = root / "dataset" / "BSDS300" / "images" / split
+        folder.mkdir(parents=True)
+        for i in range(count):
+            yy, xx = np.mgrid[0:60, 0:52]
+            pattern = np.stack([np.sin(xx / (3 + i) + c) * np.cos(yy / (4 + i)) for c in range(3)], -1)
+            pixels = pattern * 100 + 128 + rng.normal(0, 5, (60, 52, 3))
+            Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(folder / f"{i}.jpg")
+
+
+def test_pytorch_examples_super_resolution(tmp_path):
+    """super_resolution: the Y channel of YCbCr images through CenterCrop/Resize/ToTensor, a DataLoader with 2
+    worker processes, the ESPCN net (nn.PixelShuffle(3), ``init.orthogonal_`` with ``init.calculate_gain('relu')``),
+    Adam + MSELoss, the PSNR from ``log10(1 / mse.item())``, the whole model saved each epoch with
+    ``torch.save(model, ...)``; then super_resolve.py loads it (``weights_only=False``) and upscales a full
+    60x52 image to 180x156."""
+    from PIL import Image
+    work = tmp_path / "super_resolution"
+    shutil.copytree(SCRIPTS / "super_resolution", work, ignore=shutil.ignore_patterns("__pycache__"))
+    _write_bsds300(work)
+    out = run_script(work / "main.py", work, "--upscale_factor", "3", "--batchSize", "4", "--testBatchSize", "2",
+                     "--nEpochs", "3", "--threads", "2", "--lr", "0.001")
+    assert "Namespace(upscale_factor=3, batchSize=4, testBatchSize=2, nEpochs=3, lr=0.001" in out
+    steps = re.findall(r"^===> Epoch\[(\d)\]\((\d)/2\): Loss: \d\.\d{4}$", out, flags=re.M)
+    assert steps == [(str(e), str(i)) for e in (1, 2, 3) for i in (1, 2)]
+    averages = [float(v) for v in re.findall(r"^===> Epoch \d Complete: Avg. Loss: (\d\.\d{4})$", out, flags=re.M)]
+    psnr = [float(v) for v in re.findall(r"^===> Avg. PSNR: (\d+\.\d{4}) dB$", out, flags=re.M)]
+    assert len(averages) == 3 and averages[-1] < averages[0] / 2  # seed 123: 0.20, 0.07, 0.06
+    assert len(psnr) == 3 and psnr[-1] > psnr[0]
+    assert [p.name for p in sorted(work.glob("model_epoch_*.pth"))] == [f"model_epoch_{e}.pth" for e in (1, 2, 3)]
+    out = run_script(work / "super_resolve.py", work, "--input_image", "dataset/BSDS300/images/test/0.jpg",
+                     "--model", "model_epoch_3.pth", "--output_filename", "out.png")
+    assert "output image saved to  out.png" in out
+    with Image.open(work / "out.png") as img:
+        assert img.size == (156, 180) and img.mode == "RGB"
