@@ -4,6 +4,7 @@ fast_neural_style's network, and the "NLP From Scratch" tutorials, each cut to a
 arguments or constants (a comment in the script marks every constant changed)."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -150,3 +151,83 @@ def test_pytorch_examples_super_resolution(tmp_path):
     assert "output image saved to  out.png" in out
     with Image.open(work / "out.png") as img:
         assert img.size == (156, 180) and img.mode == "RGB"
+
+
+def _neural_style(tmp_path):
+    """fast_neural_style/neural_style copied to ``tmp_path``, importable (transformer_net, utils)."""
+    import sys
+    work = tmp_path / "neural_style"
+    shutil.copytree(SCRIPTS / "fast_neural_style" / "neural_style", work,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, str(work))
+    return work
+
+
+def test_fast_neural_style_transformer_net_trains_on_gram_matrices(tmp_path, monkeypatch):
+    """fast_neural_style's TransformerNet (ReflectionPad2d, InstanceNorm2d(affine=True), nearest-interpolate
+    UpsampleConvLayer, residual blocks) and its utils (``gram_matrix`` through ``bmm``, ``normalize_batch`` through
+    ``new_tensor`` and ``div_``): four Adam steps of the example's content + style loss, computed on the net's own
+    output instead of VGG-16 features (the example's pretrained VGG-16 is 528 MB), lower it."""
+    import sys
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    _neural_style(tmp_path)
+    monkeypatch.delitem(sys.modules, "utils", raising=False)
+    monkeypatch.delitem(sys.modules, "transformer_net", raising=False)
+    import utils
+    from transformer_net import TransformerNet
+
+    import minidl as torch
+    torch.manual_seed(0)
+    transformer = TransformerNet()
+    assert not [k for k in transformer.state_dict() if "running" in k]  # InstanceNorm2d tracks no statistics
+    optimizer = torch.optim.Adam(transformer.parameters(), 1e-2)
+    mse_loss = torch.nn.MSELoss()
+    x = torch.rand(2, 3, 24, 24) * 255
+    style = torch.rand(1, 3, 24, 24).repeat(2, 1, 1, 1) * 255
+    gram_style = utils.gram_matrix(utils.normalize_batch(style))
+    assert gram_style.shape == (2, 3, 3)
+    losses = []
+    for _ in range(4):
+        optimizer.zero_grad()
+        y = utils.normalize_batch(transformer(x))
+        content_loss = 1e1 * mse_loss(y, utils.normalize_batch(x.clone()))
+        style_loss = 1e3 * mse_loss(utils.gram_matrix(y), gram_style[:2, :, :])
+        total_loss = content_loss + style_loss
+        total_loss.backward()
+        optimizer.step()
+        losses.append(total_loss.item())
+    assert losses[-1] < losses[0], losses
+
+
+def test_pytorch_examples_fast_neural_style_eval(tmp_path, monkeypatch):
+    """neural_style.py eval: a TransformerNet checkpoint holding the deprecated ``in1.running_mean``-style keys the
+    script deletes with a regex, ``load_image(..., scale=2)`` (PIL LANCZOS), ``ToTensor`` + ``Lambda(x.mul(255))``,
+    ``save_image`` through ``clone().clamp(0, 255).numpy()``; ``train`` says where VGG-16's weights must be."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    from PIL import Image
+
+    import minidl as torch
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "transformer_net", raising=False)
+    work = _neural_style(tmp_path)
+    from transformer_net import TransformerNet
+    state = TransformerNet().state_dict()
+    state["in1.running_mean"], state["res1.in2.running_var"] = torch.zeros(32), torch.ones(128)  # PyTorch < 0.4
+    torch.save(state, work / "mosaic.pth")
+    pixels = np.random.default_rng(0).integers(0, 255, (40, 48, 3)).astype(np.uint8)
+    Image.fromarray(pixels).save(work / "amber.jpg")
+    run_script(work / "neural_style.py", work, "eval", "--content-image", "amber.jpg", "--model", "mosaic.pth",
+               "--output-image", "amber-mosaic.jpg", "--content-scale", "2", "--cuda", "0")
+    with Image.open(work / "amber-mosaic.jpg") as img:
+        assert img.size == (24, 20) and img.mode == "RGB"
+    (work / "train_images" / "a").mkdir(parents=True)
+    Image.fromarray(pixels).save(work / "train_images" / "a" / "0.jpg")
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "_run_script.py"), str(work / "neural_style.py"), "train",
+                           "--dataset", "train_images", "--style-image", "amber.jpg", "--save-model-dir", "saved",
+                           "--cuda", "0", "--image-size", "32"], cwd=work, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TORCH_HOME": str(tmp_path / "hub_home")})
+    assert proc.returncode != 0
+    assert "VGG16_Weights.IMAGENET1K_V1:" in proc.stderr and "vgg16-397923af.pth not found" in proc.stderr
