@@ -231,3 +231,20 @@ def test_pytorch_examples_fast_neural_style_eval(tmp_path, monkeypatch):
                           timeout=300, env={**os.environ, "TORCH_HOME": str(tmp_path / "hub_home")})
     assert proc.returncode != 0
     assert "VGG16_Weights.IMAGENET1K_V1:" in proc.stderr and "vgg16-397923af.pth not found" in proc.stderr
+
+
+def test_reinforcement_q_learning_tutorial(tmp_path):
+    """intermediate/reinforcement_q_learning (DQN on CartPole-v1, its 50 CPU episodes) against a stand-in
+    gymnasium (``gym_standin/``: CartPole's dynamics in plain Python): a ``namedtuple``/``deque`` replay memory,
+    ``Transition(*zip(*transitions))``, ``torch.cat`` of the batch, a bool mask from a tuple, ``gather(1, ...)``,
+    ``max(1).indices.view(1, 1)`` and ``max(1).values``, masked assignment under ``no_grad``, SmoothL1Loss, AdamW
+    with amsgrad, ``clip_grad_value_``, the soft target update through ``state_dict()`` arithmetic and
+    ``load_state_dict``, and the duration plot (``unfold(0, 100, 1)`` once 100 episodes exist: not in 50)."""
+    env = {"PYTHONPATH": str(SCRIPTS / "gym_standin"), "MINIDL_SCRIPT_SEED": "0",
+           "MINIDL_SCRIPT_PRINT_GLOBALS": "episode_durations,steps_done"}
+    out = run_script(SCRIPTS / "reinforcement_q_learning.py", tmp_path, env=env)
+    assert "Complete" in out
+    durations = eval(re.search(r"^\[_run_script\] episode_durations = (\[.*\])$", out, flags=re.M).group(1))
+    steps_done = int(re.search(r"^\[_run_script\] steps_done = (\d+)$", out, flags=re.M).group(1))
+    assert len(durations) == 50 and all(1 <= d <= 500 for d in durations)
+    assert sum(durations) == steps_done > 128  # optimize_model ran from the 128th transition on
