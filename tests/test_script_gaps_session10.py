@@ -38,3 +38,14 @@ def test_saved_numpy_array_loads_back_as_numpy(tmp_path):
 def test_numpy_object_arrays_are_still_refused(tmp_path):
     with pytest.raises(TypeError, match="object array at 'x'"):
         mdl.save({"x": np.array([object()])}, tmp_path / "o.pt")
+
+
+def test_torch_written_numpy_scalars_and_arrays_load():
+    """``fixtures/numpy_values_torch.pt`` (``make_numpy_values_fixture.py``, torch 2.13): NumPy scalars come back
+    as NumPy scalars of their dtype (``numpy._core.multiarray.scalar`` records), arrays as arrays."""
+    from pathlib import Path
+    back = mdl.load(Path(__file__).parent / "fixtures" / "numpy_values_torch.pt", weights_only=False)
+    assert type(back["acc"]) is np.float64 and back["acc"] == 0.5
+    assert type(back["n"]) is np.int32 and back["n"] == 3
+    assert type(back["a"]) is np.ndarray and back["a"].tolist() == [0.0, 1.0, 2.0]
+    assert isinstance(back["w"], mdl.Tensor) and back["w"].tolist() == [1.0, 1.0]

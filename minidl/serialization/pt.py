@@ -310,6 +310,8 @@ _SAFE_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
+    ("numpy._core.multiarray", "scalar"): np._core.multiarray.scalar,  # a NumPy scalar torch.save kept
+    ("numpy.core.multiarray", "scalar"): np._core.multiarray.scalar,
     ("_codecs", "encode"): codecs.encode,
 }
 for _name in STORAGE_DTYPES:
