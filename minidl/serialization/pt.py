@@ -27,7 +27,6 @@ global it asked for.
 """
 from __future__ import annotations
 
-import codecs
 import collections
 import contextlib
 import io
@@ -43,7 +42,8 @@ import numpy as np
 
 from ..dtypes import BFLOAT16
 from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
-from ._pickle_writer import Build, Call, Global, PersistentId, PickleWriter
+from ._numpy_records import NUMPY_GLOBALS, numpy_record
+from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
 
@@ -129,7 +129,7 @@ class _Converter:
 
     def convert(self, obj, where="<root>"):
         if type(obj) is np.ndarray and obj.dtype.kind in "biufcSU":
-            return _numpy_record(obj)  # torch.save pickles a NumPy array as NumPy does: it loads as one
+            return numpy_record(obj)  # torch.save pickles a NumPy array as NumPy does: it loads as one
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
@@ -158,30 +158,6 @@ class _Converter:
             return tuple(vals) if isinstance(obj, tuple) else vals
         raise TypeError(f"cannot save a {type(obj).__name__} at '{where}' in a .pt file; "
                         "supported: Tensors, arrays, dicts, lists, tuples, numbers, strings, None")
-
-
-def _numpy_record(obj):
-    """A NumPy array or dtype as Python's pickle (protocol 2) writes it, which is what ``torch.save`` stores:
-    ``_reconstruct(ndarray, (0,), b'b')`` then BUILD with ``(1, shape, dtype, fortran, raw bytes)``."""
-    func, args, *state = obj.__reduce_ex__(2)
-    call = Call(_plain_record(func), _plain_record(args))
-    return Build(call, _plain_record(state[0])) if state and state[0] is not None else call
-
-
-def _plain_record(value):
-    """The writer's value for one piece of a NumPy ``__reduce__``: dtypes reduced in turn, classes and
-    functions as globals, containers element by element; numbers, strings and bytes as they are."""
-    if isinstance(value, np.dtype):
-        return _numpy_record(value)
-    if isinstance(value, type) or callable(value):
-        return Global(value.__module__, value.__qualname__)
-    if isinstance(value, tuple):
-        return tuple(_plain_record(v) for v in value)
-    if isinstance(value, list):
-        return [_plain_record(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain_record(v) for k, v in value.items()}
-    return value
 
 
 def _pickle_module(module):
@@ -305,14 +281,7 @@ _SAFE_GLOBALS = {
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch", "device"): str,
-    # NumPy arrays (a torch.save of an ndarray): pure data, as minidl's allowlist of module pickles treats them
-    ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-    ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-    ("numpy._core.multiarray", "scalar"): np._core.multiarray.scalar,  # a NumPy scalar torch.save kept
-    ("numpy.core.multiarray", "scalar"): np._core.multiarray.scalar,
-    ("_codecs", "encode"): codecs.encode,
+    **NUMPY_GLOBALS,  # NumPy arrays and scalars (a torch.save of NumPy values): pure data
 }
 for _name in STORAGE_DTYPES:
     _SAFE_GLOBALS[("torch", _name)] = _StorageType(_name)
