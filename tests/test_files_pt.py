@@ -79,7 +79,8 @@ def test_round_trip_module_state_dict_and_checkpoint(tmp_path):
 
 
 def test_written_archive_has_pytorchs_layout(tmp_path):
-    path = mdl.save({"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(2)}, tmp_path / "net.pt")
+    path = mdl.save({"w": mdl.arange(6, dtype=mdl.float32).reshape(2, 3), "b": mdl.ones(2, dtype=mdl.float64)},
+                    tmp_path / "net.pt")
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         assert {"net/data.pkl", "net/byteorder", "net/version", "net/data/0", "net/data/1"} <= set(names)
@@ -165,7 +166,7 @@ def test_newer_format_version_is_a_clear_error(tmp_path):
 
 
 def test_truncated_zip_is_a_clear_error(tmp_path):
-    src = Path(mdl.save({"w": np.ones(1000)}, tmp_path / "m.pt"))
+    src = Path(mdl.save({"w": mdl.ones(1000, dtype=mdl.float64)}, tmp_path / "m.pt"))
     cut = tmp_path / "cut.pt"
     cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
     with pytest.raises(FileFormatError, match=r"cut\.pt: truncated or corrupt zip archive .*expected a PyTorch"):
@@ -180,7 +181,7 @@ def test_truncated_zip_is_a_clear_error(tmp_path):
 
 
 def test_map_location(tmp_path):
-    path = mdl.save({"w": np.ones(2, np.float32)}, tmp_path / "m.pt")
+    path = mdl.save({"w": mdl.ones(2)}, tmp_path / "m.pt")
     assert mdl.load(path, map_location="cpu")["w"].device.type == "cpu"
     if not mdl.gpu_available():
         with pytest.raises(mdl.DeviceError, match="m.pt"):

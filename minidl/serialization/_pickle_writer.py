@@ -5,7 +5,8 @@ on a *persistent id* that names a storage record of the zip archive. Python's
 own pickler refuses to name a function it cannot import (torch is not a
 dependency), so this module writes the opcodes itself: None, bools, ints,
 floats, strings, tuples, lists, dicts, ``collections.OrderedDict``, global
-references and persistent ids. The output is an ordinary pickle that
+references, persistent ids, ``bytes`` (as Python's protocol 2 writes them) and
+BUILD states (NumPy arrays, as Python's pickle reduces them). The output is an ordinary pickle that
 ``pickletools.dis`` lists.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import io
 import struct
 
-__all__ = ["PickleWriter", "Global", "Call", "PersistentId"]
+__all__ = ["PickleWriter", "Global", "Call", "Build", "PersistentId"]
 
 
 class Global:
@@ -29,6 +30,14 @@ class Call:
 
     def __init__(self, func: Global, args: tuple, items=None):
         self.func, self.args, self.items = func, args, items
+
+
+class Build:
+    """``obj`` whose state is then set from ``state`` (the BUILD opcode: ``obj.__setstate__(state)``),
+    as Python's pickle writes an object whose ``__reduce__`` returns a state (a NumPy array, a dtype)."""
+
+    def __init__(self, obj, state):
+        self.obj, self.state = obj, state
 
 
 class PersistentId:
@@ -86,6 +95,12 @@ class PickleWriter:
             w(b"R")
             if obj.items:
                 self._setitems(obj.items)
+        elif isinstance(obj, Build):
+            self._save(obj.obj)
+            self._save(obj.state)
+            w(b"b")
+        elif isinstance(obj, bytes):  # protocol 2 has no bytes opcode: Python writes this call
+            self._save(Call(Global("_codecs", "encode"), (obj.decode("latin-1"), "latin1")))
         elif isinstance(obj, PersistentId):
             self._tuple(tuple(obj.pid))
             w(b"Q")

@@ -19,7 +19,8 @@ Every entry is stored uncompressed and its data starts at a multiple of 64
 bytes (padding in the local header's extra field, as PyTorch does).
 
 Reading never runs code from the file: the unpickler resolves only tensor
-rebuilding, storage types, ``collections.OrderedDict`` and ``torch.Size``;
+rebuilding, storage types, ``collections.OrderedDict``, ``torch.Size`` and NumPy's
+array rebuilding (a saved ``np.ndarray`` loads back as one, as from ``torch.load``);
 anything else (``os.system``, ``builtins.exec``, a pickled class...) is
 refused with a :class:`~minidl.io.FileFormatError` naming the file and the
 global it asked for.
@@ -41,6 +42,7 @@ import numpy as np
 
 from ..dtypes import BFLOAT16
 from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
+from ._numpy_records import NUMPY_GLOBALS, numpy_record
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
@@ -126,6 +128,8 @@ class _Converter:
         return self.tensor(arr, where, requires_grad)
 
     def convert(self, obj, where="<root>"):
+        if type(obj) is np.ndarray and obj.dtype.kind in "biufcSU":
+            return numpy_record(obj)  # torch.save pickles a NumPy array as NumPy does: it loads as one
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
@@ -277,6 +281,7 @@ _SAFE_GLOBALS = {
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch", "device"): str,
+    **NUMPY_GLOBALS,  # NumPy arrays and scalars (a torch.save of NumPy values): pure data
 }
 for _name in STORAGE_DTYPES:
     _SAFE_GLOBALS[("torch", _name)] = _StorageType(_name)

@@ -10,10 +10,14 @@ shorten long loops by monkeypatching minidl, never the script:
 - ``MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS=N``: after the N-th ``optimizer.step()`` the script
   ends with exit status 0.
 
-``MINIDL_SCRIPT_SEED=S`` calls ``minidl.manual_seed(S)`` first, for scripts that do not seed.
+``MINIDL_SCRIPT_SEED=S`` calls ``minidl.manual_seed(S)`` and ``random.seed(S)`` first, for scripts that do
+not seed.
+``MINIDL_SCRIPT_PRINT_GLOBALS=name,name`` prints ``name = repr(value)`` for those globals of the script once it
+has run, for a test to read what a script keeps without printing (the episode lengths of a training loop).
 Matplotlib is switched to its non-interactive backend so ``plt.show()`` returns at once.
 """
 import os
+import random
 import runpy
 import sys
 
@@ -59,14 +63,18 @@ def main():
 
     if os.environ.get("MINIDL_SCRIPT_SEED"):
         minidl.manual_seed(int(os.environ["MINIDL_SCRIPT_SEED"]))
+        random.seed(int(os.environ["MINIDL_SCRIPT_SEED"]))
 
     script = os.path.abspath(sys.argv[1])
     sys.argv = [script, *sys.argv[2:]]
     sys.path.insert(0, os.path.dirname(script))
     try:
-        runpy.run_path(script, run_name="__main__")
+        script_globals = runpy.run_path(script, run_name="__main__")
     except _ScriptCutShort as stop:
         print(f"[_run_script] {stop}")
+        return
+    for name in filter(None, os.environ.get("MINIDL_SCRIPT_PRINT_GLOBALS", "").split(",")):
+        print(f"[_run_script] {name} = {script_globals[name]!r}")
 
 
 if __name__ == "__main__":
