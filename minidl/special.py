@@ -172,3 +172,36 @@ def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
     x = _t(input).array
     return Tensor(get_array_module(x).signbit(x))
+
+
+__all__ += ["gammainc", "gammaincc"]
+
+
+def _incomplete_gamma_operands(name, input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): expected at least one Tensor argument")
+    a, x = _math.promote(name, input, other)
+    a, x = _math._float(a), _math._float(x)
+    if a.array.dtype != x.array.dtype:
+        a, x = _math.promote(name, a, x)
+    return a, x
+
+
+def gammainc(input, other):
+    """The regularised lower incomplete gamma function P(input, other), broadcast (``torch.special.gammainc``).
+
+    Differentiable in ``other`` (the Gamma(input, 1) density); the derivative in ``input`` raises
+    NotImplementedError, as PyTorch's.
+
+    >>> import minidl as mdl
+    >>> mdl.special.gammainc(mdl.tensor([2.0, 1.0]), mdl.tensor([1.5, 0.0]))
+    tensor([0.4422, 0.0000])
+    """
+    from .ops.special_gammainc import gammainc as _gammainc
+    return _gammainc(*_incomplete_gamma_operands("gammainc", input, other))
+
+
+def gammaincc(input, other):
+    """The regularised upper incomplete gamma function Q(input, other) = 1 - P(input, other), broadcast."""
+    from .ops.special_gammainc import gammaincc as _gammaincc
+    return _gammaincc(*_incomplete_gamma_operands("gammaincc", input, other))

@@ -7,6 +7,11 @@ Bernoulli take ``probs`` or ``logits``. Every distribution has
 ``batch_shape``/``event_shape``, ``sample``, ``log_prob``, ``entropy``,
 ``mean``, ``variance``; :func:`kl_divergence` has the closed forms.
 
+The Gamma family (Gamma, Chi2, Beta, Dirichlet, StudentT) samples by
+Marsaglia-Tsang on minidl's seeded generator and has ``rsample`` through
+the implicit reparameterisation gradient; the count distributions are
+Poisson, Binomial, Geometric, NegativeBinomial and Multinomial.
+
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
 >>> loc = mdl.tensor([0.5], requires_grad=True)
@@ -14,15 +19,22 @@ Bernoulli take ``probs`` or ``logits``. Every distribution has
 >>> loc.grad.tolist()
 [4.0]
 """
-from . import constraints
+from . import constraints, kl_families  # noqa: F401  (kl_families registers its KL pairs on import)
+from .beta_dirichlet import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
+from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
+from .gamma import Chi2, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace_exponential import Exponential, Laplace
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 from .one_hot_categorical import OneHotCategorical
+from .student_t import StudentT
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
            "Independent", "OneHotCategorical", "Laplace", "Exponential", "kl_divergence", "register_kl", "constraints"]
+__all__ += ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT", "Poisson", "Binomial", "Geometric",
+            "NegativeBinomial", "Multinomial"]

@@ -220,3 +220,22 @@ positive_definite = _PositiveDefinite()
 def is_dependent(constraint):
     """True for :data:`dependent` and dependent properties (supports that cannot be checked alone)."""
     return isinstance(constraint, _Dependent)
+
+
+class _Multinomial(Constraint):
+    """Non-negative counts summing to at most ``upper_bound`` (PyTorch's check, weaker than ``== upper_bound``)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        value = _t(value)
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+
+multinomial = _Multinomial
+positive_integer = _IntegerGreaterThan(1)
+__all__ += ["multinomial", "positive_integer"]
