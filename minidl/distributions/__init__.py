@@ -11,6 +11,10 @@ The Gamma family (Gamma, Chi2, Beta, Dirichlet, StudentT) samples by
 Marsaglia-Tsang on minidl's seeded generator and has ``rsample`` through
 the implicit reparameterisation gradient; the count distributions are
 Poisson, Binomial, Geometric, NegativeBinomial and Multinomial.
+:class:`TransformedDistribution` pushes a distribution through the maps of
+:mod:`minidl.distributions.transforms` (LogNormal, HalfNormal, HalfCauchy,
+Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
+:func:`transform_to` give the transform onto a constraint's set.
 
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
@@ -19,9 +23,11 @@ Poisson, Binomial, Geometric, NegativeBinomial and Multinomial.
 >>> loc.grad.tolist()
 [4.0]
 """
-from . import constraints, kl_families  # noqa: F401  (kl_families registers its KL pairs on import)
+from . import constraints, kl_families, kl_transformed, transforms  # noqa: F401  (kl_* register on import)
 from .beta_dirichlet import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
+from .cauchy import Cauchy, HalfCauchy
+from .constraint_registry import biject_to, transform_to
 from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
 from .gamma import Chi2, Gamma
@@ -33,8 +39,12 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 from .one_hot_categorical import OneHotCategorical
 from .student_t import StudentT
+from .transformed import TransformedDistribution
+from .transformed_families import Gumbel, HalfNormal, LogNormal, Pareto, Weibull
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
            "Independent", "OneHotCategorical", "Laplace", "Exponential", "kl_divergence", "register_kl", "constraints"]
 __all__ += ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT", "Poisson", "Binomial", "Geometric",
             "NegativeBinomial", "Multinomial"]
+__all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", "Cauchy", "HalfCauchy", "Gumbel",
+            "Pareto", "Weibull", "biject_to", "transform_to"]
