@@ -14,7 +14,10 @@ Poisson, Binomial, Geometric, NegativeBinomial and Multinomial.
 :class:`TransformedDistribution` pushes a distribution through the maps of
 :mod:`minidl.distributions.transforms` (LogNormal, HalfNormal, HalfCauchy,
 Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
-:func:`transform_to` give the transform onto a constraint's set.
+:func:`transform_to` give the transform onto a constraint's set. The relaxed
+(Concrete) distributions, the straight-through one-hot categorical,
+MixtureSameFamily, LowRankMultivariateNormal, ContinuousBernoulli and
+Kumaraswamy complete the set.
 
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
@@ -23,21 +26,25 @@ Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
 >>> loc.grad.tolist()
 [4.0]
 """
-from . import constraints, kl_families, kl_transformed, transforms  # noqa: F401  (kl_* register on import)
+from . import constraints, transforms
 from .beta_dirichlet import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
 from .cauchy import Cauchy, HalfCauchy
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli, Kumaraswamy
 from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
 from .gamma import Chi2, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace_exponential import Exponential, Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 from .one_hot_categorical import OneHotCategorical
+from .relaxed import OneHotCategoricalStraightThrough, RelaxedBernoulli, RelaxedOneHotCategorical
 from .student_t import StudentT
 from .transformed import TransformedDistribution
 from .transformed_families import Gumbel, HalfNormal, LogNormal, Pareto, Weibull
@@ -48,3 +55,8 @@ __all__ += ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT", "Poisson", "Binomi
             "NegativeBinomial", "Multinomial"]
 __all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", "Cauchy", "HalfCauchy", "Gumbel",
             "Pareto", "Weibull", "biject_to", "transform_to"]
+__all__ += ["RelaxedBernoulli", "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "MixtureSameFamily",
+            "LowRankMultivariateNormal", "ContinuousBernoulli", "Kumaraswamy"]
+
+# imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
+from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401

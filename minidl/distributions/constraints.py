@@ -239,3 +239,39 @@ class _Multinomial(Constraint):
 multinomial = _Multinomial
 positive_integer = _IntegerGreaterThan(1)
 __all__ += ["multinomial", "positive_integer"]
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a MixtureSameFamily: ``base_constraint`` (the components') checked for every component.
+
+    ``check(value)`` broadcasts ``value`` against the component dimension and
+    requires the base constraint for all components, one bool per batch entry.
+    """
+
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self):
+        """The base constraint's."""
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        """The base constraint's."""
+        return self.base_constraint.event_dim
+
+    def check(self, value):
+        """True where ``value`` satisfies the base constraint (for every component)."""
+        value = _t(value)
+        if value.dim() < self.event_dim:
+            raise ValueError(f"Expected value to have at least {self.event_dim} dimensions, but got {value.dim()}")
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        keep = value.dim() - self.event_dim
+        return result.reshape(*(tuple(result.shape[:keep]) + (-1,))).all(-1)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.base_constraint!r})"
+
+
+__all__ += ["MixtureSameFamilyConstraint"]
