@@ -205,3 +205,29 @@ def gammaincc(input, other):
     """The regularised upper incomplete gamma function Q(input, other) = 1 - P(input, other), broadcast."""
     from .ops.special_gammainc import gammaincc as _gammaincc
     return _gammaincc(*_incomplete_gamma_operands("gammaincc", input, other))
+
+
+__all__ += ["i0e", "i1", "i1e"]
+
+
+def i0e(input):
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) I0(x)`` (differentiable).
+
+    >>> import minidl as mdl
+    >>> mdl.special.i0e(mdl.tensor([0.0, 1.0, 100.0]))
+    tensor([1.0000, 0.4658, 0.0399])
+    """
+    from .ops.special_bessel import i0e as _i0e
+    return _i0e(_math._float(_t(input)))
+
+
+def i1(input):
+    """The modified Bessel function of the first kind, order 1, ``I1(x)`` (differentiable)."""
+    from .ops.special_bessel import i1 as _i1
+    return _i1(_math._float(_t(input)))
+
+
+def i1e(input):
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)`` (differentiable)."""
+    from .ops.special_bessel import i1e as _i1e
+    return _i1e(_math._float(_t(input)))

@@ -48,6 +48,7 @@ from .relaxed import OneHotCategoricalStraightThrough, RelaxedBernoulli, Relaxed
 from .student_t import StudentT
 from .transformed import TransformedDistribution
 from .transformed_families import Gumbel, HalfNormal, LogNormal, Pareto, Weibull
+from .von_mises import VonMises
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
            "Independent", "OneHotCategorical", "Laplace", "Exponential", "kl_divergence", "register_kl", "constraints"]
@@ -57,6 +58,8 @@ __all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", 
             "Pareto", "Weibull", "biject_to", "transform_to"]
 __all__ += ["RelaxedBernoulli", "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "MixtureSameFamily",
             "LowRankMultivariateNormal", "ContinuousBernoulli", "Kumaraswamy"]
+
+__all__ += ["VonMises"]
 
 # imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
 from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401
