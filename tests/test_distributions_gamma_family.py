@@ -382,3 +382,41 @@ def test_modes_reprs_and_enumeration():
     assert Geometric(f64([0.5], False)).param_shape == (1,) and "logits" in Geometric(logits=f64([0.1])).__dict__
     assert Multinomial(3, f64([0.5, 0.5], False)).expand((2,)).sample().shape == (2, 2)
     np.testing.assert_array_equal(StudentT(f64([0.5, 1.5, 3.0], False)).variance.numpy(), [np.nan, np.inf, 3.0])
+
+
+# --- the exponential-family base -----------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: Gamma(f64([2.0, 0.5], False), f64([3.0, 1.0], False)),
+    lambda: D.Normal(f64([0.0, 1.0], False), f64([2.0, 0.5], False)),
+    lambda: D.Exponential(f64([2.0, 0.3], False)),
+    lambda: D.Bernoulli(f64([0.3, 0.9], False)),
+    lambda: D.ContinuousBernoulli(f64([0.2, 0.4995, 0.9], False)),
+], ids=["gamma", "normal", "exponential", "bernoulli", "cont_bernoulli"])
+def test_exponential_family_bregman_entropy_matches_the_closed_form(make):
+    d = make()
+    assert isinstance(d, D.ExponentialFamily)
+    np.testing.assert_allclose(D.ExponentialFamily.entropy(d).numpy(), d.entropy().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_exponential_family_bregman_kl_and_its_limits():
+    from minidl.distributions.kl_more import _kl_expfamily_expfamily
+    pairs = [(Poisson(f64([2.0, 3.0], False)), Poisson(f64([1.0, 4.0], False))),
+             (Dirichlet(f64([2.0, 3.0, 0.5], False)), Dirichlet(f64([1.0, 4.0, 2.0], False))),
+             (Beta(f64([2.0], False), f64([0.7], False)), Beta(f64([1.0], False), f64([4.0], False)))]
+    for p, q in pairs:
+        np.testing.assert_allclose(_kl_expfamily_expfamily(p, q).detach().numpy(), kl_divergence(p, q).numpy(),
+                                   rtol=1e-9)
+    with pytest.raises(NotImplementedError, match="different exponential families"):
+        kl_divergence(Poisson(f64([2.0], False)), Gamma(1.0, 1.0))
+
+
+def test_get_checked_instance_as_pytorch():
+    class MyGamma(Gamma):
+        def __init__(self, concentration):
+            super().__init__(concentration, 1.0)
+
+    d = Gamma(f64([1.0], False), 1.0)
+    assert type(d._get_checked_instance(Gamma)) is Gamma
+    with pytest.raises(NotImplementedError, match="must also define a custom .expand"):
+        MyGamma(f64([1.0], False))._get_checked_instance(Gamma)

@@ -34,6 +34,7 @@ from .constraint_registry import biject_to, transform_to
 from .continuous_bernoulli import ContinuousBernoulli, Kumaraswamy
 from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .gamma import Chi2, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -59,7 +60,7 @@ __all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", 
 __all__ += ["RelaxedBernoulli", "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "MixtureSameFamily",
             "LowRankMultivariateNormal", "ContinuousBernoulli", "Kumaraswamy"]
 
-__all__ += ["VonMises"]
+__all__ += ["VonMises", "ExponentialFamily"]
 
 # imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
 from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401

@@ -28,11 +28,12 @@ from ..type_info import finfo
 from . import constraints
 from ._standard_gamma import standard_gamma
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet", "Beta"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution with ``concentration`` (..., K) (all positive): batch shape
     ``concentration.shape[:-1]``, events on the (K-1)-simplex.
 
@@ -111,8 +112,15 @@ class Dirichlet(Distribution):
     def _expand_params(self):
         return ["concentration"]
 
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x):
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()
+
+
+class Beta(ExponentialFamily):
     """The Beta distribution with ``concentration1`` (alpha) and ``concentration0`` (beta) on [0, 1]:
     density ``x**(a-1) (1-x)**(b-1) / B(a, b)``.
 
@@ -185,3 +193,10 @@ class Beta(Distribution):
     def entropy(self):
         """The Dirichlet entropy of ``[a, b]``."""
         return self._dirichlet.entropy()
+
+    @property
+    def _natural_params(self):
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x, y):
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

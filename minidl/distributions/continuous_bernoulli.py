@@ -34,6 +34,7 @@ from .distribution import (
     logits_to_probs,
     probs_to_logits,
 )
+from .exp_family import ExponentialFamily
 from .normal import Uniform
 from .transformed import TransformedDistribution
 
@@ -42,7 +43,7 @@ __all__ = ["ContinuousBernoulli", "Kumaraswamy"]
 _EULER_GAMMA = 0.57721566490153286060
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """The continuous Bernoulli on [0, 1] by ``probs`` or ``logits``; ``lims`` is the interval around 1/2
     where Taylor expansions replace the closed forms.
 
@@ -56,6 +57,7 @@ class ContinuousBernoulli(Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
         if (probs is None) == (logits is None):
@@ -179,6 +181,18 @@ class ContinuousBernoulli(Distribution):
         """``mean (log(1 - p) - log p) - log C(p) - log(1 - p)``."""
         log_probs0, log_probs1 = (-self.probs).log1p(), self.probs.log()
         return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    @property
+    def _natural_params(self):
+        return (self.logits,)
+
+    def _log_normalizer(self, x):
+        """``log((exp(x) - 1) / x)`` (a Taylor series where x is near 0)."""
+        outside = (x <= self._lims[0] - 0.5) | (x > self._lims[1] - 0.5)
+        cut = _functions.where(outside, x, (self._lims[0] - 0.5) * ones_like(x))
+        log_norm = cut.expm1().abs().log() - cut.abs().log()
+        taylor = 0.5 * x + x.pow(2) / 24.0 - x.pow(4) / 2880.0
+        return _functions.where(outside, log_norm, taylor)
 
 
 def _kumaraswamy_moment(a, b, n):

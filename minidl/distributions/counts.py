@@ -30,6 +30,7 @@ from ..tensor import Tensor
 from ..type_info import finfo
 from . import constraints
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .exp_family import ExponentialFamily
 from .gamma import Gamma
 
 __all__ = ["Poisson", "Binomial", "Geometric", "NegativeBinomial"]
@@ -103,7 +104,7 @@ class _CountWithProbs(Distribution):
         return new
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """The Poisson distribution with ``rate`` (>= 0): ``P(k) = rate**k exp(-rate) / k!``.
 
     >>> import minidl as mdl
@@ -151,6 +152,13 @@ class Poisson(Distribution):
 
     def _expand_params(self):
         return ["rate"]
+
+    @property
+    def _natural_params(self):
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp()
 
 
 class Binomial(_CountWithProbs):

@@ -23,7 +23,8 @@ from ..tensor import Tensor, as_tensor
 from ..type_info import finfo
 from . import constraints
 from ._standard_gamma import standard_gamma
-from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all
+from .distribution import _EMPTY_SHAPE, broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Gamma", "Chi2"]
 
@@ -35,7 +36,7 @@ def _as_value(value, like):
     return as_tensor(value, dtype=like.dtype, device=like.device)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """The Gamma distribution with shape ``concentration`` (alpha) and ``rate`` (beta = 1 / scale):
     density ``rate**a x**(a-1) exp(-rate x) / Gamma(a)`` on x >= 0, batched over the broadcast shape.
 
@@ -101,6 +102,13 @@ class Gamma(Distribution):
 
     def _expand_params(self):
         return ["concentration", "rate"]
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
 
 
 class Chi2(Gamma):

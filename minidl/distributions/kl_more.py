@@ -1,5 +1,6 @@
 """Closed-form KL divergences for ContinuousBernoulli and LowRankMultivariateNormal (with each other's
-families), registered on import with :func:`minidl.distributions.register_kl` as torch.distributions has them.
+families), and the Bregman-divergence KL between two members of one exponential family, registered on import
+with :func:`minidl.distributions.register_kl` as torch.distributions has them.
 
 >>> import minidl as mdl
 >>> from minidl.distributions import ContinuousBernoulli, kl_divergence
@@ -12,11 +13,14 @@ import math
 
 from .. import functions as _functions
 from .. import linalg
+from ..autograd import enable_grad, grad
 from ..creation import full_like
 from ..functions_shape import broadcast_shapes
 from .beta_dirichlet import Beta
 from .continuous_bernoulli import ContinuousBernoulli
+from .exp_family import ExponentialFamily
 from .gamma import Gamma
+from .independent import _sum_rightmost
 from .kl import register_kl
 from .laplace_exponential import Exponential, Laplace
 from .lowrank_multivariate_normal import (
@@ -159,3 +163,20 @@ def _kl_lowrank_mvn(p, q):
     term21 = _batch_trace_xxt(linalg.solve_triangular(q_scale_tril, p_cov_factor, upper=False))
     term22 = _batch_trace_xxt(linalg.solve_triangular(q_scale_tril, p_cov_diag, upper=False))
     return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """``F(theta_q) - F(theta_p) - <theta_q - theta_p, grad F(theta_p)>`` for p, q of one family."""
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot be "
+                                  "computed using Bregman divergences")
+    with enable_grad():
+        p_nparams = [param.detach().requires_grad_() for param in p._natural_params]
+        lg_normal = p._log_normalizer(*p_nparams)
+        gradients = grad(lg_normal.sum(), p_nparams, create_graph=True)
+    q_nparams = q._natural_params
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result
