@@ -232,3 +232,26 @@ def test_submodule_import_paths_as_pytorch():
     assert LogitRelaxedBernoulli(f64(0.5, False), probs=f64([0.3], False)).support is D.constraints.real
     assert ExpRelaxedCategorical(f64(0.5, False), probs=f64([0.3, 0.7], False)).event_shape == (2,)
     assert "LogitRelaxedBernoulli" not in D.__all__ and "OneHotCategoricalStraightThrough" in D.__all__
+
+
+# --- InverseGamma, FisherSnedecor, LogisticNormal -------------------------------------------------
+
+def test_gamma_derived_gradcheck_and_samples():
+    a, b, x = f64([2.5, 4.0]), f64([0.7, 2.0]), f64([0.4, 1.3])
+    assert gradcheck(lambda a, b, x: D.InverseGamma(a, b).log_prob(x), (a, b, x))
+    assert gradcheck(lambda d1, d2, x: D.FisherSnedecor(d1, d2).log_prob(x), (f64([3.0, 7.0]), f64([5.0, 9.0]), x))
+    assert gradcheck(lambda m, s: D.LogisticNormal(m, s).log_prob(f64([0.2, 0.3, 0.5], False)),
+                     (f64([0.1, -0.4]), f64([0.8, 1.5])))
+    mdl.manual_seed(12)
+    for d in (D.InverseGamma(f64([5.0, 8.0], False), f64([2.0, 1.0], False)),
+              D.FisherSnedecor(f64([6.0, 10.0], False), f64([12.0, 20.0], False))):
+        draws = d.sample((200000,)).numpy()
+        np.testing.assert_array_less(np.abs(draws.mean(0) - d.mean.numpy()), 6 * np.sqrt(d.variance.numpy() / 200000))
+        np.testing.assert_allclose(draws.var(0), d.variance.numpy(), rtol=0.1)
+    shape = f64([2.0], False)
+    mdl.manual_seed(13)
+    conc = f64([6.0])
+    D.InverseGamma(conc, shape).rsample((200000,)).mean().backward()     # E = rate / (a - 1)
+    assert conc.grad.item() == pytest.approx(-2.0 / 25.0, rel=0.05)
+    s = D.LogisticNormal(f64([0.0, 1.0], False), f64([1.0, 0.5], False)).sample((5,))
+    assert s.shape == (5, 3) and np.allclose(s.sum(-1).numpy(), 1.0)

@@ -36,6 +36,7 @@ from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .gamma import Chi2, Gamma
+from .gamma_derived import FisherSnedecor, InverseGamma, LogisticNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace_exponential import Exponential, Laplace
@@ -60,7 +61,7 @@ __all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", 
 __all__ += ["RelaxedBernoulli", "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "MixtureSameFamily",
             "LowRankMultivariateNormal", "ContinuousBernoulli", "Kumaraswamy"]
 
-__all__ += ["VonMises", "ExponentialFamily"]
+__all__ += ["VonMises", "ExponentialFamily", "InverseGamma", "FisherSnedecor", "LogisticNormal"]
 
 # imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
 from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401
