@@ -255,3 +255,17 @@ def test_gamma_derived_gradcheck_and_samples():
     assert conc.grad.item() == pytest.approx(-2.0 / 25.0, rel=0.05)
     s = D.LogisticNormal(f64([0.0, 1.0], False), f64([1.0, 0.5], False)).sample((5,))
     assert s.shape == (5, 3) and np.allclose(s.sum(-1).numpy(), 1.0)
+
+
+def test_matrix_and_one_hot_constraints_as_pytorch():
+    c = D.constraints
+    assert bool(c.lower_triangular.check(f64([[1.0, 0.0], [2.0, 3.0]], False)))
+    assert not bool(c.lower_triangular.check(f64([[1.0, 0.5], [2.0, 3.0]], False)))
+    assert c.square.check(mdl.zeros(3, 2, 2)).tolist() == [True] * 3 and not bool(c.square.check(mdl.zeros(2, 3)))
+    assert bool(c.symmetric.check(f64([[1.0, 2.0], [2.0, 1.0]], False)))
+    assert not bool(c.positive_semidefinite.check(f64([[1.0, 2.0], [2.0, 1.0]], False)))
+    assert bool(c.positive_semidefinite.check(f64([[1.0, 0.0], [0.0, 0.0]], False)))
+    assert c.one_hot.check(f64([[0.0, 1.0], [1.0, 1.0]], False)).tolist() == [True, False]
+    assert repr(c.one_hot) == "OneHot()" and c.one_hot.event_dim == 1 and c.one_hot.is_discrete
+    assert (repr(c.square), repr(c.symmetric), repr(c.positive_semidefinite)) == \
+        ("Square()", "Symmetric()", "PositiveSemidefinite()")

@@ -275,3 +275,58 @@ class MixtureSameFamilyConstraint(Constraint):
 
 
 __all__ += ["MixtureSameFamilyConstraint"]
+
+
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        value = _t(value)
+        return (value.tril() == value).flatten(-2).all(-1)
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        value = _t(value)
+        return Tensor(np.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=bool))
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        value = _t(value)
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        data = value.numpy()
+        return Tensor(np.asarray(np.isclose(data, np.swapaxes(data, -1, -2), atol=1e-6).all(-2).all(-1)))
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value):
+        value = _t(value)
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return Tensor(np.asarray(np.linalg.eigvalsh(value.numpy()).min(-1) >= 0))
+
+
+class _OneHotVector(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        value = _t(value)
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+    def __repr__(self):
+        return "OneHot()"
+
+
+lower_triangular = _LowerTriangular()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+one_hot = _OneHotVector()
+__all__ += ["lower_triangular", "square", "symmetric", "positive_semidefinite", "one_hot"]
