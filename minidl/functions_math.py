@@ -129,7 +129,8 @@ def rad2deg(input):
 def xlogy(input, other):
     """``input * log(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN), broadcast.
 
-    Either argument may be a number. The gradients are 0 where ``input == 0``, as PyTorch's.
+    Either argument may be a number. Where ``input == 0`` the gradient in ``input`` is ``log(other)`` for
+    ``other > 0`` and 0 otherwise, and the gradient in ``other`` is 0, as PyTorch's.
     """
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy(): expected at least one Tensor argument")
@@ -139,10 +140,13 @@ def xlogy(input, other):
         x, y = _math.promote("xlogy", x, y)
     xp = get_array_module(x.array)
     shape = np.broadcast_shapes(x.array.shape, y.array.shape)
-    mask = xp.broadcast_to((x.array == 0) & ~xp.isnan(y.array), shape)
+    # log(other) is replaced by log(1) only where it would turn 0 * log(other) into NaN (other <= 0 or inf), so
+    # that d/dinput stays log(other) at input == 0 for positive finite other
+    bad_log = (y.array <= 0) | xp.isinf(y.array)
+    mask = xp.broadcast_to((x.array == 0) & bad_log, shape)
     one = _const(xp.ones((), dtype=y.array.dtype))
     safe_y = Where.apply(one, _shape.expand(y, *shape) if tuple(y.array.shape) != tuple(shape) else y, cond=mask)
-    return x * _math.log(safe_y)
+    return x * _math.log(safe_y) + 0.0   # + 0.0: 0 * log(other < 1) is -0.0, PyTorch's xlogy gives +0.0
 
 
 def _logaddexp(input, other, log_fn, exp_fn):

@@ -172,3 +172,62 @@ def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
     x = _t(input).array
     return Tensor(get_array_module(x).signbit(x))
+
+
+__all__ += ["gammainc", "gammaincc"]
+
+
+def _incomplete_gamma_operands(name, input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): expected at least one Tensor argument")
+    a, x = _math.promote(name, input, other)
+    a, x = _math._float(a), _math._float(x)
+    if a.array.dtype != x.array.dtype:
+        a, x = _math.promote(name, a, x)
+    return a, x
+
+
+def gammainc(input, other):
+    """The regularised lower incomplete gamma function P(input, other), broadcast (``torch.special.gammainc``).
+
+    Differentiable in ``other`` (the Gamma(input, 1) density); the derivative in ``input`` raises
+    NotImplementedError, as PyTorch's.
+
+    >>> import minidl as mdl
+    >>> mdl.special.gammainc(mdl.tensor([2.0, 1.0]), mdl.tensor([1.5, 0.0]))
+    tensor([0.4422, 0.0000])
+    """
+    from .ops.special_gammainc import gammainc as _gammainc
+    return _gammainc(*_incomplete_gamma_operands("gammainc", input, other))
+
+
+def gammaincc(input, other):
+    """The regularised upper incomplete gamma function Q(input, other) = 1 - P(input, other), broadcast."""
+    from .ops.special_gammainc import gammaincc as _gammaincc
+    return _gammaincc(*_incomplete_gamma_operands("gammaincc", input, other))
+
+
+__all__ += ["i0e", "i1", "i1e"]
+
+
+def i0e(input):
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) I0(x)`` (differentiable).
+
+    >>> import minidl as mdl
+    >>> mdl.special.i0e(mdl.tensor([0.0, 1.0, 100.0]))
+    tensor([1.0000, 0.4658, 0.0399])
+    """
+    from .ops.special_bessel import i0e as _i0e
+    return _i0e(_math._float(_t(input)))
+
+
+def i1(input):
+    """The modified Bessel function of the first kind, order 1, ``I1(x)`` (differentiable)."""
+    from .ops.special_bessel import i1 as _i1
+    return _i1(_math._float(_t(input)))
+
+
+def i1e(input):
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)`` (differentiable)."""
+    from .ops.special_bessel import i1e as _i1e
+    return _i1e(_math._float(_t(input)))

@@ -224,6 +224,8 @@ def test_kl_closed_forms(rng):
 
 def test_kl_unregistered_pair_and_register_kl():
     with pytest.raises(NotImplementedError, match="No KL"):
+        kl_divergence(Bernoulli(0.5), Laplace(0.0, 1.0))
+    with pytest.raises(NotImplementedError, match="different exponential families"):   # as PyTorch's
         kl_divergence(Bernoulli(0.5), Normal(0.0, 1.0))
 
     class Shifted(Normal):

@@ -7,6 +7,18 @@ Bernoulli take ``probs`` or ``logits``. Every distribution has
 ``batch_shape``/``event_shape``, ``sample``, ``log_prob``, ``entropy``,
 ``mean``, ``variance``; :func:`kl_divergence` has the closed forms.
 
+The Gamma family (Gamma, Chi2, Beta, Dirichlet, StudentT) samples by
+Marsaglia-Tsang on minidl's seeded generator and has ``rsample`` through
+the implicit reparameterisation gradient; the count distributions are
+Poisson, Binomial, Geometric, NegativeBinomial and Multinomial.
+:class:`TransformedDistribution` pushes a distribution through the maps of
+:mod:`minidl.distributions.transforms` (LogNormal, HalfNormal, HalfCauchy,
+Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
+:func:`transform_to` give the transform onto a constraint's set. The relaxed
+(Concrete) distributions, the straight-through one-hot categorical,
+MixtureSameFamily, LowRankMultivariateNormal, ContinuousBernoulli and
+Kumaraswamy complete the set.
+
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
 >>> loc = mdl.tensor([0.5], requires_grad=True)
@@ -14,15 +26,42 @@ Bernoulli take ``probs`` or ``logits``. Every distribution has
 >>> loc.grad.tolist()
 [4.0]
 """
-from . import constraints
+from . import constraints, transforms
+from .beta_dirichlet import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
+from .cauchy import Cauchy, HalfCauchy
+from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli, Kumaraswamy
+from .counts import Binomial, Geometric, NegativeBinomial, Poisson
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .gamma import Chi2, Gamma
+from .gamma_derived import FisherSnedecor, InverseGamma, LogisticNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace_exponential import Exponential, Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 from .one_hot_categorical import OneHotCategorical
+from .relaxed import OneHotCategoricalStraightThrough, RelaxedBernoulli, RelaxedOneHotCategorical
+from .student_t import StudentT
+from .transformed import TransformedDistribution
+from .transformed_families import Gumbel, HalfNormal, LogNormal, Pareto, Weibull
+from .von_mises import VonMises
 
 __all__ = ["Distribution", "Normal", "Uniform", "Categorical", "Bernoulli", "MultivariateNormal",
            "Independent", "OneHotCategorical", "Laplace", "Exponential", "kl_divergence", "register_kl", "constraints"]
+__all__ += ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT", "Poisson", "Binomial", "Geometric",
+            "NegativeBinomial", "Multinomial"]
+__all__ += ["transforms", "TransformedDistribution", "LogNormal", "HalfNormal", "Cauchy", "HalfCauchy", "Gumbel",
+            "Pareto", "Weibull", "biject_to", "transform_to"]
+__all__ += ["RelaxedBernoulli", "RelaxedOneHotCategorical", "OneHotCategoricalStraightThrough", "MixtureSameFamily",
+            "LowRankMultivariateNormal", "ContinuousBernoulli", "Kumaraswamy"]
+
+__all__ += ["VonMises", "ExponentialFamily", "InverseGamma", "FisherSnedecor", "LogisticNormal"]
+
+# imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
+from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from ..type_info import finfo
 from . import constraints
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .exp_family import ExponentialFamily
 
 __all__ = ["Categorical", "Bernoulli"]
 
@@ -133,7 +134,7 @@ class Categorical(Distribution):
         return ["probs", "logits"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """A batch of coin flips: 1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
 
     >>> import minidl as mdl
@@ -146,6 +147,7 @@ class Bernoulli(Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -216,6 +218,13 @@ class Bernoulli(Distribution):
 
     def _expand_params(self):
         return ["probs", "logits"]
+
+    @property
+    def _natural_params(self):
+        return (self.probs.log() - (-self.probs).log1p(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
 
 
 def _nan_like(shape, like):

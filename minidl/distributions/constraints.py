@@ -220,3 +220,113 @@ positive_definite = _PositiveDefinite()
 def is_dependent(constraint):
     """True for :data:`dependent` and dependent properties (supports that cannot be checked alone)."""
     return isinstance(constraint, _Dependent)
+
+
+class _Multinomial(Constraint):
+    """Non-negative counts summing to at most ``upper_bound`` (PyTorch's check, weaker than ``== upper_bound``)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        value = _t(value)
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+
+multinomial = _Multinomial
+positive_integer = _IntegerGreaterThan(1)
+__all__ += ["multinomial", "positive_integer"]
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a MixtureSameFamily: ``base_constraint`` (the components') checked for every component.
+
+    ``check(value)`` broadcasts ``value`` against the component dimension and
+    requires the base constraint for all components, one bool per batch entry.
+    """
+
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self):
+        """The base constraint's."""
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        """The base constraint's."""
+        return self.base_constraint.event_dim
+
+    def check(self, value):
+        """True where ``value`` satisfies the base constraint (for every component)."""
+        value = _t(value)
+        if value.dim() < self.event_dim:
+            raise ValueError(f"Expected value to have at least {self.event_dim} dimensions, but got {value.dim()}")
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        keep = value.dim() - self.event_dim
+        return result.reshape(*(tuple(result.shape[:keep]) + (-1,))).all(-1)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.base_constraint!r})"
+
+
+__all__ += ["MixtureSameFamilyConstraint"]
+
+
+class _LowerTriangular(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        value = _t(value)
+        return (value.tril() == value).flatten(-2).all(-1)
+
+
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        value = _t(value)
+        return Tensor(np.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=bool))
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        value = _t(value)
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        data = value.numpy()
+        return Tensor(np.asarray(np.isclose(data, np.swapaxes(data, -1, -2), atol=1e-6).all(-2).all(-1)))
+
+
+class _PositiveSemidefinite(_Symmetric):
+    def check(self, value):
+        value = _t(value)
+        symmetric = super().check(value)
+        if not bool(symmetric.all()):
+            return symmetric
+        return Tensor(np.asarray(np.linalg.eigvalsh(value.numpy()).min(-1) >= 0))
+
+
+class _OneHotVector(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        value = _t(value)
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+    def __repr__(self):
+        return "OneHot()"
+
+
+lower_triangular = _LowerTriangular()
+square = _Square()
+symmetric = _Symmetric()
+positive_semidefinite = _PositiveSemidefinite()
+one_hot = _OneHotVector()
+__all__ += ["lower_triangular", "square", "symmetric", "positive_semidefinite", "one_hot"]

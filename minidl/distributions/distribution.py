@@ -145,6 +145,14 @@ class Distribution:
     def _expand_params(self):
         return list(self.arg_constraints)
 
+    def _get_checked_instance(self, cls, _instance=None):
+        """PyTorch's helper for ``expand``: a new bare instance of ``type(self)`` (or ``_instance``); a subclass
+        of ``cls`` with its own ``__init__`` must define its own ``expand``."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom "
+                                      "__init__ method must also define a custom .expand() method.")
+        return self.__new__(type(self)) if _instance is None else _instance
+
     @property
     def mean(self):
         """The mean of the distribution."""
@@ -231,3 +239,4 @@ class Distribution:
         args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else repr(self.__dict__[p].size())}"
                          for p in names)
         return f"{self.__class__.__name__}({args})"
+

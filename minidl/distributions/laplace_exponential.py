@@ -9,6 +9,7 @@ from ..size import Size
 from ..type_info import finfo
 from . import constraints
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Laplace", "Exponential"]
 
@@ -83,7 +84,7 @@ class Laplace(Distribution):
         return ["loc", "scale"]
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """The exponential distribution with ``rate``: density ``rate * exp(-rate x)`` on x >= 0.
 
     >>> import minidl as mdl
@@ -96,6 +97,7 @@ class Exponential(Distribution):
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
@@ -150,3 +152,10 @@ class Exponential(Distribution):
 
     def _expand_params(self):
         return ["rate"]
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -(-x).log()

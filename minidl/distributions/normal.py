@@ -14,11 +14,12 @@ from ..size import Size
 from ..special import erf
 from . import constraints
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all
+from .exp_family import ExponentialFamily
 
 __all__ = ["Normal", "Uniform"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """The normal distribution N(``loc``, ``scale``²), batched over the broadcast shape of its parameters.
 
     ``rsample`` is ``loc + scale * eps`` with ``eps ~ N(0, 1)``, so gradients
@@ -34,6 +35,7 @@ class Normal(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
@@ -95,6 +97,13 @@ class Normal(Distribution):
 
     def _expand_params(self):
         return ["loc", "scale"]
+
+    @property
+    def _natural_params(self):
+        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()
 
 
 class Uniform(Distribution):
