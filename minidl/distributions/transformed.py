@@ -24,7 +24,7 @@ __all__ = ["TransformedDistribution"]
 
 
 class TransformedDistribution(Distribution):
-    """The distribution of ``transforms[-1](...transforms[0](x))`` for ``x ~ base_distribution``.
+    """The distribution of ``t_k(...(t_1(x)))`` for ``x ~ base_distribution``, ``t_1..t_k`` the ``transforms``.
 
     ``transforms`` is a Transform or a list of them. Batch and event shapes
     follow from the transforms' ``forward_shape`` and event dimensions, as
