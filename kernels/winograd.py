@@ -244,6 +244,17 @@ def _by_frequency(gemms, threads, array, k=16):
 WINOGRAD_SPLIT = "batch"
 
 
+# Under the batch split, whether the threads share the tile budget (each chunk within budget / parts), so that
+# the split holds no more tiles at once than one thread does. ResNet-18's two-thread step: unshared took 1.096x
+# (separate processes, three pairs), the smaller chunks staying in cache.
+SPLIT_SHARES_BUDGET = True
+
+
+def _part_budget(budget_bytes, parts):
+    """Each part's tile budget: ``budget_bytes`` shared among ``parts`` when ``SPLIT_SHARES_BUDGET``."""
+    return budget_bytes / len(parts) if SPLIT_SHARES_BUDGET else budget_bytes
+
+
 def _batch_parts(n, threads, array):
     """The image ranges of a batch split (one range, the whole batch, unless ``WINOGRAD_SPLIT`` is "batch",
     ``threads`` > 1 and ``array`` is a NumPy array)."""
@@ -326,7 +337,8 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
     ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix, layout.channels_last, threads)
     y = empty_in_layout(g.y_shape, layout.x_channels_last, x)
     xs, ys = layout.view(x), layout.view(y)
-    chunk = _chunk(g, th, tw, x.dtype.itemsize, budget_bytes, k)
+    parts = _batch_parts(g.n, threads, x)
+    chunk = _chunk(g, th, tw, x.dtype.itemsize, _part_budget(budget_bytes, parts), k)
 
     def images(n_lo, n_hi, gemm_threads):
         v = m = None
@@ -341,7 +353,6 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
                           gemm_threads, x, k)
             from_tiles(m, ys[n0:n1], bias, th, tw)
 
-    parts = _batch_parts(g.n, threads, x)
     if len(parts) > 1:
         _threads.run(lambda i: images(*parts[i], 1), len(parts))
     else:
@@ -378,7 +389,8 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     dx = empty_in_layout(x.shape, layout.x_channels_last, dy) if need_input else None
     xs, dys = layout.view(x), layout.view(dy)
     dxs = layout.view(dx) if need_input else None
-    chunk = _chunk(g, th, tw, dtype.itemsize, budget_bytes, k)
+    parts = _batch_parts(g.n, threads, dy)
+    chunk = _chunk(g, th, tw, dtype.itemsize, _part_budget(budget_bytes, parts), k)
 
     def images(n_lo, n_hi, gemm_threads):
         """dx of images [n_lo, n_hi) written in place; their dU^T (K, O, C), or None."""
@@ -405,7 +417,6 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
                 grad_to_tiles(dv, dxs[n0:n1], g.ph, g.pw, th, tw)
         return dut
 
-    parts = _batch_parts(g.n, threads, dy)
     if len(parts) > 1:
         partial = _threads.run(lambda i: images(*parts[i], 1), len(parts))
         dut = partial[0]
