@@ -15,7 +15,15 @@ from ..size import Size
 from ..tensor import Tensor
 from ..type_info import finfo
 from . import constraints
-from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .distribution import (
+    _EMPTY_SHAPE,
+    BinaryProbsLogits,
+    Distribution,
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 from .exp_family import ExponentialFamily
 
 __all__ = ["Categorical", "Bernoulli"]
@@ -134,7 +142,7 @@ class Categorical(Distribution):
         return ["probs", "logits"]
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryProbsLogits, ExponentialFamily):
     """A batch of coin flips: 1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
 
     >>> import minidl as mdl
@@ -159,21 +167,6 @@ class Bernoulli(ExponentialFamily):
             (self.logits,) = broadcast_all(logits)
         self._param = self.probs if probs is not None else self.logits
         super().__init__(Size() if is_scalar else self._param.size(), validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):
-        """Log-odds (from ``probs`` when those were given)."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        """The probability of 1 (``sigmoid(logits)`` when logits were given)."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        """The shape of ``probs``/``logits``."""
-        return self._param.size()
 
     @property
     def mean(self):

@@ -27,12 +27,12 @@ from . import constraints
 from ._transform_kinds import AffineTransform, PowerTransform
 from .distribution import (
     _EMPTY_SHAPE,
+    BinaryProbsLogits,
     Distribution,
     broadcast_all,
     clamp_probs,
     lazy_property,
     logits_to_probs,
-    probs_to_logits,
 )
 from .exp_family import ExponentialFamily
 from .normal import Uniform
@@ -43,7 +43,7 @@ __all__ = ["ContinuousBernoulli", "Kumaraswamy"]
 _EULER_GAMMA = 0.57721566490153286060
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(BinaryProbsLogits, ExponentialFamily):
     """The continuous Bernoulli on [0, 1] by ``probs`` or ``logits``; ``lims`` is the interval around 1/2
     where Taylor expansions replace the closed forms.
 
@@ -130,19 +130,9 @@ class ContinuousBernoulli(ExponentialFamily):
         return _functions.where(self._outside_unstable_region(), variances, taylor)
 
     @lazy_property
-    def logits(self):
-        """Log-odds (from ``probs`` when those were given)."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self):
-        """``sigmoid(logits)``, clamped away from 0 and 1."""
+        """``sigmoid(logits)``, clamped away from 0 and 1 (``logits`` and ``param_shape``: the mixin's)."""
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self):
-        """The shape of ``probs``/``logits``."""
-        return self._param.size()
 
     def sample(self, sample_shape=_EMPTY_SHAPE):
         """``icdf(u)`` for u uniform, without gradient."""

@@ -29,7 +29,13 @@ from ..size import Size
 from ..tensor import Tensor
 from ..type_info import finfo
 from . import constraints
-from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .distribution import (
+    _EMPTY_SHAPE,
+    BinaryProbsLogits,
+    Distribution,
+    broadcast_all,
+    lazy_property,
+)
 from .exp_family import ExponentialFamily
 from .gamma import Gamma
 
@@ -55,7 +61,7 @@ def _binomial_draws(total_count, probs):
     return Tensor(backend.to_device(out, probs.device) if probs.device.type != "cpu" else out)
 
 
-class _CountWithProbs(Distribution):
+class _CountWithProbs(BinaryProbsLogits, Distribution):
     """The shared ``probs``/``logits`` plumbing of Binomial, Geometric and NegativeBinomial (binary logits)."""
 
     def _set_params(self, total_count, probs, logits):
@@ -72,21 +78,6 @@ class _CountWithProbs(Distribution):
             self.logits = param
         self._param = param
         return given
-
-    @lazy_property
-    def logits(self):
-        """Log-odds of a success (from ``probs`` when those were given)."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        """The probability of a success (``sigmoid(logits)`` when logits were given)."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        """The shape of ``probs``/``logits``."""
-        return self._param.size()
 
     def expand(self, batch_shape, _instance=None):
         """The same distribution repeated over ``batch_shape``."""

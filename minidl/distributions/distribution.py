@@ -240,3 +240,24 @@ class Distribution:
                          for p in names)
         return f"{self.__class__.__name__}({args})"
 
+
+class BinaryProbsLogits:
+    """Mixin of the two-outcome families (Bernoulli, Binomial, Geometric, NegativeBinomial, ContinuousBernoulli,
+    LogitRelaxedBernoulli): ``probs`` and ``logits``, each computed from the other on first use, and
+    ``param_shape``. The class's ``__init__`` stores the one it was given and sets ``_param`` to it."""
+
+    @lazy_property
+    def logits(self):
+        """Log-odds of the outcome 1 (from ``probs`` when those were given)."""
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        """The probability of the outcome 1 (``sigmoid(logits)`` when logits were given)."""
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        """The shape of ``probs``/``logits``."""
+        return self._param.size()
+

@@ -22,12 +22,10 @@ from ._transform_kinds import ExpTransform, SigmoidTransform
 from .categorical import Categorical
 from .distribution import (
     _EMPTY_SHAPE,
+    BinaryProbsLogits,
     Distribution,
     broadcast_all,
     clamp_probs,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
 from .one_hot_categorical import OneHotCategorical
 from .transformed import TransformedDistribution
@@ -36,7 +34,7 @@ __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical",
            "OneHotCategoricalStraightThrough"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsLogits, Distribution):
     """The logit of a relaxed Bernoulli variable at ``temperature``, by ``probs`` or ``logits``: samples
     ``(logit(u) + logits) / temperature`` with u uniform (Maddison et al., 2017)."""
 
@@ -68,21 +66,6 @@ class LogitRelaxedBernoulli(Distribution):
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @lazy_property
-    def logits(self):
-        """Log-odds (from ``probs`` when those were given)."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        """The probability of 1 (``sigmoid(logits)`` when logits were given)."""
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        """The shape of ``probs``/``logits``."""
-        return self._param.size()
 
     def rsample(self, sample_shape=_EMPTY_SHAPE):
         """``(logit(u) + logit(probs)) / temperature``, u uniform, of shape ``sample_shape + batch_shape``."""
