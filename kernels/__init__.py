@@ -12,7 +12,7 @@ module                 kernels
 ``pooling``            ``maxpool2d_forward/backward``, ``avgpool2d_forward/backward``
 ``channel_stats``      ``channel_sum``, ``channel_mean_var``, ``channel_sum_dot``, ``channel_affine``,
                        ``channel_combine``
-``weights``            ``kkc_weight_grad``, ``winograd_weight``, ``winograd_weight_grad`` (weights between layouts)
+``weights``            ``kkc_weight_rows/grad``, ``winograd_weight``, ``winograd_weight_grad`` (weights between layouts)
 ``layout``             ``is_channels_last``, ``to_channels_last``, ``empty_in_layout`` (NCHW vs NHWC memory)
 ``shapes``             output sizes, argument checks and the geometry records they share
 =====================  =====================================================================
@@ -44,7 +44,7 @@ from .layout import empty_in_layout, is_channels_last, to_channels_last
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .shapes import conv_output_size, pool_output_size
 from .unfold import col2im, im2col
-from .weights import kkc_weight_grad, winograd_weight, winograd_weight_grad
+from .weights import kkc_weight_grad, kkc_weight_rows, winograd_weight, winograd_weight_grad
 from .winograd import (
     WINOGRAD4_MIN_CHANNELS,
     WINOGRAD4_MIN_OUTPUT,
@@ -64,7 +64,7 @@ __all__ = ["conv_output_size", "pool_output_size", "im2col", "col2im",
            "channel_sum", "channel_mean_var", "channel_sum_dot", "channel_affine", "channel_combine",
            "is_channels_last", "to_channels_last", "empty_in_layout",
            "relu_forward", "relu_backward",
-           "kkc_weight_grad", "winograd_weight", "winograd_weight_grad",
+           "kkc_weight_grad", "kkc_weight_rows", "winograd_weight", "winograd_weight_grad",
            "set_cpu_kernels", "cpu_kernels"]
 
 

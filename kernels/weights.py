@@ -4,9 +4,10 @@ Three small passes that run once per layer and step, outside the batch split of
 ``kernels._threads``, so that done with NumPy on one core they left the second
 core idle (about 45 ms of ResNet-18's 310 ms two-thread step, session 10):
 
-- :func:`kkc_weight_grad`: an im2col convolution on channels-last input orders its
-  columns (i, j, c), so its weight gradient comes out as dW^T (kh*kw*C, O); the
-  weight's layout is (O, C, kh, kw). ``dw[o, c, i, j] = dwt[(i*kw + j)*C + c, o]``.
+- :func:`kkc_weight_rows` and :func:`kkc_weight_grad`: an im2col convolution on channels-last input orders its
+  columns (i, j, c), so its GEMMs read the weights as rows W2 (O, kh*kw*C) and its
+  weight gradient comes out as dW^T (kh*kw*C, O); the weight's layout is (O, C, kh, kw).
+  ``W2[o, (i*kw + j)*C + c] = w[o, c, i, j]``, ``dw[o, c, i, j] = dwt[(i*kw + j)*C + c, o]``.
 - :func:`winograd_weight`: Winograd's ``U[k] = (G w[o, c] G^T)`` flattened, that is
   ``U[k, c, o] = sum_t GG[k, t] w[o, c, t]`` with ``GG = kron(G, G)`` (K, 9), for the
   K = 16 or 36 frequencies; laid out (K, C, O) for channels-last tiles, (K, O, C)
@@ -29,7 +30,7 @@ from . import _numba
 from ._dispatch import implementation
 from ._numba import prange, uint64
 
-__all__ = ["kkc_weight_grad", "winograd_weight", "winograd_weight_grad", "BLOCK"]
+__all__ = ["kkc_weight_grad", "kkc_weight_rows", "winograd_weight", "winograd_weight_grad", "BLOCK"]
 
 BLOCK = 16        # output channels per work item of the dW^T transpose (one 64-byte line of float32)
 
@@ -39,6 +40,11 @@ BLOCK = 16        # output channels per work item of the dW^T transpose (one 64-
 def _kkc_numpy(dwt, w_shape):
     o, c, kh, kw = w_shape
     return get_array_module(dwt).ascontiguousarray(dwt.reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
+
+
+def _rows_numpy(w):
+    o = w.shape[0]
+    return get_array_module(w).ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o, -1)
 
 
 def _weight_numpy(w, gg, channels_last):
@@ -68,6 +74,17 @@ def _kkc_to_ocr(src, dst, block):
                 line = src[r, c]
                 for o in range(o0, o1):
                     dst[o, c, r] = line[o]
+
+
+def _ocr_to_okc(src, dst):
+    # src (O, C, R), dst (O, R, C): dst[o, r, c] = src[o, c, r]; one output channel per item (an in-cache transpose)
+    o_, c_, r_ = src.shape
+    for o in prange(o_):
+        plane = src[o]
+        out = dst[o]
+        for c in range(uint64(c_)):
+            for r in range(uint64(r_)):
+                out[r, c] = plane[c, r]
 
 
 def _combine_rows(gg, k, taps, row, count):
@@ -116,11 +133,11 @@ def _weight_grad(dut, gg, dw):
 
 _INLINE_HELPERS = ("_combine_rows",)
 _NUMBA_KERNELS = {name: dict(parallel=True, cache=True)
-                  for name in ("_kkc_to_ocr", "_weight_rows", "_weight_grad")}
+                  for name in ("_kkc_to_ocr", "_ocr_to_okc", "_weight_rows", "_weight_grad")}
 
 
 def compile_numba():
-    """Compile the three kernels (once; from Numba's cache when it can)."""
+    """Compile the four kernels (once; from Numba's cache when it can)."""
     _numba.compile_kernels(globals(), _NUMBA_KERNELS)
 
 
@@ -142,6 +159,20 @@ def kkc_weight_grad(dwt, w_shape):
     dw = np.empty((o, c, kh, kw), dtype=dwt.dtype)
     _kkc_to_ocr(np.ascontiguousarray(dwt).reshape(kh * kw, c, o), dw.reshape(o, c, kh * kw), BLOCK)
     return dw
+
+
+def kkc_weight_rows(w):
+    """W2 (O, kh*kw*C): the rows of w (O, C, kh, kw) in im2col's (i, j, c) column order (the inverse of
+    :func:`kkc_weight_grad`'s layout change): ``W2[o, (i*kw + j)*C + c] = w[o, c, i, j]``."""
+    if w.ndim != 4:
+        raise ValueError(f"kkc_weight_rows: weight must be 4-D (O, C, kh, kw), got shape {tuple(w.shape)}")
+    if not _numba_ok(w):
+        return _rows_numpy(w)
+    compile_numba()
+    o, c, kh, kw = (int(v) for v in w.shape)
+    rows = np.empty((o, kh * kw * c), dtype=w.dtype)
+    _ocr_to_okc(np.ascontiguousarray(w).reshape(o, c, kh * kw), rows.reshape(o, kh * kw, c))
+    return rows
 
 
 def _kron(g_matrix, dtype, xp):

@@ -113,3 +113,25 @@ def test_nonfinite_weights_propagate_as_in_the_reference():
 def test_bad_shape_is_one_line_error():
     with pytest.raises(ValueError, match=r"kkc_weight_grad: dW\^T shape \(10, 4\) != \(27, 4\) for weight"):
         weights.kkc_weight_grad(np.zeros((10, 4), np.float32), (4, 3, 3, 3))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (5, 3, 3, 3), (19, 7, 5, 3), (40, 33, 3, 3), (3, 2, 1, 7)], ids=str)
+def test_kkc_weight_rows_matches_reference_and_inverts_the_gradient_layout(shape, dtype):
+    o, c, kh, kw = shape
+    w = np.random.default_rng(o * c).standard_normal(shape).astype(dtype)
+    with mdl.using_config(cpu_kernels="numba"):
+        fast = weights.kkc_weight_rows(w)
+        back = weights.kkc_weight_grad(np.ascontiguousarray(fast.T), shape)
+    with mdl.using_config(cpu_kernels="numpy"):
+        ref = weights.kkc_weight_rows(w)
+    exact = np.empty((o, kh * kw * c), dtype)
+    for i in range(kh):
+        for j in range(kw):
+            exact[:, (i * kw + j) * c:(i * kw + j + 1) * c] = w[:, :, i, j]
+    np.testing.assert_array_equal(fast, exact)
+    np.testing.assert_array_equal(ref, exact)
+    np.testing.assert_array_equal(back, w)          # W2^T read back as dW^T is w itself
+    assert fast.flags.c_contiguous and fast.dtype == dtype
+    with pytest.raises(ValueError, match=r"kkc_weight_rows: weight must be 4-D .* shape \(3, 4\)"):
+        weights.kkc_weight_rows(np.zeros((3, 4), dtype))

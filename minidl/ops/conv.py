@@ -72,6 +72,12 @@ __all__ = ["linear", "conv2d"]
 # On a GPU the chunks only multiply kernel launches (about 0.15 ms each from Python:
 # ResNet-18 at batch 32 made 690 launches a step with 4 MB chunks), so device arrays
 # get config.gpu_im2col_budget_mb instead.
+# Whether an im2col layer with (i, j, c) columns keeps its permuted weight copy W2 from the forward pass to the
+# backward pass. Not kept, the backward makes it again (when it needs dx, kernels.kkc_weight_rows): ResNet-18's
+# peak RSS 738-747 MB against 754-760 MB, its two-thread step 1.013x (docs/performance.md, "Session 10").
+KEEP_PERMUTED_WEIGHTS = False
+
+
 def _im2col_budget_bytes(x):
     on_device = get_array_module(x) is not np
     return int((config.gpu_im2col_budget_mb if on_device else config.im2col_budget_mb) * 2 ** 20)
@@ -158,8 +164,7 @@ class Conv2d(Function):
         # columns (i, j, c) from channels-last input: im2col/col2im copy runs of channels (config field)
         self.kkc = config.im2col_channels_inner and groups == 1 and self.x_channels_last
         self.order = "kkc" if self.kkc else "ckk"
-        self.w2 = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(O, -1) if self.kkc \
-            else w.reshape(O, Cg * kh * kw)
+        self.w2 = self._weight_rows()
         bytes_per_image = P * C * kh * kw * x.dtype.itemsize
         self.chunk = max(1, min(N, _im2col_budget_bytes(x) // max(bytes_per_image, 1)))
         y = xp.empty((N, P, O) if self.channels_last else (N, O, P), dtype=x.dtype)
@@ -182,6 +187,8 @@ class Conv2d(Function):
                 buf = kernels.im2col(xs, *self.geometry, out=buf if reuse else None, column_order=self.order)
                 self._forward_gemm(buf, b, y[n0:n0 + self.chunk])
         self.x_shape = x.shape
+        if self.kkc and not KEEP_PERMUTED_WEIGHTS:
+            self.w2 = None      # made again by the backward pass if it needs dx
         if self.channels_last:      # (N, P, O) memory seen as (N, O, OH, OW): PyTorch's channels_last
             return y.reshape(N, OH, OW, O).transpose(0, 3, 1, 2)
         return y.reshape(N, O, OH, OW)
@@ -264,6 +271,8 @@ class Conv2d(Function):
         gb = kernels.channel_sum(g) if need_b else None
         if not (need_x or need_w):
             return None, None, gb
+        if need_x and self.w2 is None:
+            self.w2 = self._weight_rows()
         if len(self.parts) > 1:
             gx, gw_t = self._backward_ranges(g3, need_x, need_w)
             return gx, self._weight_grad(gw_t) if need_w else None, gb
@@ -282,6 +291,11 @@ class Conv2d(Function):
             elif need_x:
                 gx[n0:n1] = gx_chunk
         return gx, self._weight_grad(gw_t) if need_w else None, gb
+
+    def _weight_rows(self):
+        """W2 (O, K): the weights as rows in the columns' order, (i, j, c) (a permuted copy) or (c, i, j) (a view)."""
+        w = self.w
+        return kernels.kkc_weight_rows(w) if self.kkc else w.reshape(w.shape[0], -1)
 
     def _weight_grad(self, gw_t):
         """dW (O, C/groups, kh, kw) from dW^T (groups, K, O/groups), K in the columns' order."""
