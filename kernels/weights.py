@@ -26,7 +26,7 @@ import numpy as np
 
 from minidl.backend import get_array_module
 
-from . import _numba
+from . import _numba, _threads
 from ._dispatch import implementation
 from ._numba import prange, uint64
 
@@ -47,16 +47,20 @@ def _rows_numpy(w):
     return get_array_module(w).ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o, -1)
 
 
+# The references' GEMMs go through the intra-op scheme's per-op rule (``_threads.matmul``): as plain products
+# they would wake OpenBLAS's own threads, which then spin beside the batch split that follows (36.9 ms against
+# 20.8 ms on N6's 64-channel Winograd layer, two threads: docs/performance.md, "Session 10").
+
 def _weight_numpy(w, gg, channels_last):
     xp = get_array_module(w)
     o, c = w.shape[:2]
-    ut = (gg @ xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)         # (K, O, C)
+    ut = _threads.matmul(gg, xp.ascontiguousarray(w).reshape(o * c, 9).T).reshape(-1, o, c)     # (K, O, C)
     return xp.ascontiguousarray(ut.transpose(0, 2, 1)) if channels_last else ut
 
 
 def _weight_grad_numpy(dut, w_shape, gg):
     xp = get_array_module(dut)
-    return xp.ascontiguousarray(dut.reshape(gg.shape[0], -1).T @ gg).reshape(w_shape)
+    return xp.ascontiguousarray(_threads.matmul(dut.reshape(gg.shape[0], -1).T, gg)).reshape(w_shape)
 
 
 # --- 2. Numba kernels --------------------------------------------------------------

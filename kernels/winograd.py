@@ -186,24 +186,6 @@ def _check_tile(name, tile):
 
 # --- the driver: weight transforms, chunks of images, the 16 GEMMs (transforms: winograd_planes/_nhwc) ---
 
-# The weight transforms (kernels/weights.py) run outside the batch split: the Numba kernels on the scheme's T
-# threads; the NumPy references are GEMMs of 9 * K * O * C multiply-adds, enough for OpenBLAS to wake its own
-# threads, which then spin for about 0.1 s beside the split that follows (kernels/_threads.py), so under the
-# scheme (``threads`` > 1) those run on one BLAS thread. Measured on N6's 64-channel layer, two threads, batch
-# split: forward + backward 36.9 ms with BLAS's threads woken, 20.8 ms on one (docs/performance.md, "Session 10").
-
-def _weight_transform(w, g_matrix, channels_last, threads=1):
-    """U (K, C, O) when ``channels_last``, else U^T (K, O, C), of w (O, C, 3, 3) (``kernels.weights``)."""
-    product = lambda: weights.winograd_weight(w, g_matrix, channels_last)  # noqa: E731
-    return _threads.on_one_blas_thread(product) if threads > 1 else product()
-
-
-def _weight_grad_transform(dut, w_shape, g_matrix, threads=1):
-    """dw (O, C, 3, 3) = G^T dU[o, c] G from dU^T (K, O, C) (``kernels.weights``)."""
-    product = lambda: weights.winograd_weight_grad(dut, w_shape, g_matrix)  # noqa: E731
-    return _threads.on_one_blas_thread(product) if threads > 1 else product()
-
-
 def _chunk(g, th, tw, itemsize, budget_bytes, k=16):
     """Images per chunk: the chunk's transformed input tiles V (K, C, T) stay within ``budget_bytes``.
 
@@ -334,7 +316,7 @@ def conv2d_winograd_forward(x, w, padding, bias=None, budget_bytes=4 * 2 ** 20, 
     to_tiles, from_tiles, _, _ = layout.transforms
     th, tw = _tiles(g, tile)
     k = layout.k
-    ut = _weight_transform(w.astype(x.dtype, copy=False), layout.g_matrix, layout.channels_last, threads)
+    ut = weights.winograd_weight(w.astype(x.dtype, copy=False), layout.g_matrix, layout.channels_last)  # U
     y = empty_in_layout(g.y_shape, layout.x_channels_last, x)
     xs, ys = layout.view(x), layout.view(y)
     parts = _batch_parts(g.n, threads, x)
@@ -385,7 +367,7 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
     th, tw = _tiles(g, tile)
     k = layout.k
     dtype = dy.dtype
-    ut = _weight_transform(w.astype(dtype, copy=False), layout.g_matrix, False, threads) if need_input else None
+    ut = weights.winograd_weight(w.astype(dtype, copy=False), layout.g_matrix, False) if need_input else None
     dx = empty_in_layout(x.shape, layout.x_channels_last, dy) if need_input else None
     xs, dys = layout.view(x), layout.view(dy)
     dxs = layout.view(dx) if need_input else None
@@ -425,5 +407,5 @@ def conv2d_winograd_backward(dy, x, w, padding, need_input=True, need_weight=Tru
                 dut += more
     else:
         dut = images(0, g.n, threads)
-    dw = _weight_grad_transform(dut, w.shape, layout.g_matrix, threads) if need_weight else None
+    dw = weights.winograd_weight_grad(dut, w.shape, layout.g_matrix) if need_weight else None
     return dx, dw

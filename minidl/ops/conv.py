@@ -60,6 +60,11 @@ from .linear import Linear, linear  # noqa: F401  (minidl.ops.conv.linear, as be
 
 __all__ = ["linear", "conv2d"]
 
+# Whether an im2col layer with (i, j, c) columns keeps its permuted weight copy W2 from the forward pass to the
+# backward pass. Not kept, the backward makes it again (when it needs dx, kernels.kkc_weight_rows): ResNet-18's
+# peak RSS 738-747 MB against 754-760 MB, its two-thread step 1.013x (docs/performance.md, "Session 10").
+KEEP_PERMUTED_WEIGHTS = False
+
 
 # Largest im2col buffer built at once; a bigger batch is processed in chunks of
 # images, and the backward pass rebuilds each chunk's columns instead of keeping
@@ -72,12 +77,6 @@ __all__ = ["linear", "conv2d"]
 # On a GPU the chunks only multiply kernel launches (about 0.15 ms each from Python:
 # ResNet-18 at batch 32 made 690 launches a step with 4 MB chunks), so device arrays
 # get config.gpu_im2col_budget_mb instead.
-# Whether an im2col layer with (i, j, c) columns keeps its permuted weight copy W2 from the forward pass to the
-# backward pass. Not kept, the backward makes it again (when it needs dx, kernels.kkc_weight_rows): ResNet-18's
-# peak RSS 738-747 MB against 754-760 MB, its two-thread step 1.013x (docs/performance.md, "Session 10").
-KEEP_PERMUTED_WEIGHTS = False
-
-
 def _im2col_budget_bytes(x):
     on_device = get_array_module(x) is not np
     return int((config.gpu_im2col_budget_mb if on_device else config.im2col_budget_mb) * 2 ** 20)
