@@ -8,7 +8,7 @@ or the CUDA array interface):
 - ``is_device_array(a)``, ``is_array(a)``: what kind of array ``a`` is;
 - ``to_numpy(a)``, ``to_device(a, dev)``, ``device_of(a)``: moving between devices;
 - ``Device``, ``is_gpu(dev)``, ``gpu_available()``, ``DeviceError``;
-- ``manual_seed``, ``rng``, ``random_uniform``, ``index_add``.
+- ``manual_seed``, ``rng``, ``random_uniform``, ``bernoulli_mask``, ``index_add``.
 
 CuPy is imported lazily, the first time a GPU is asked for, so ``import
 minidl`` stays quick and works where CuPy is not installed.
@@ -25,12 +25,14 @@ import threading
 
 import numpy as np
 
+from minidl import mt19937 as _mt19937
+
 __all__ = [
     "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device",
     "get_array_module", "array_module",
     "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
     "nccl_module",
-    "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
+    "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none", "bernoulli_mask",
     "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
 ]
 
@@ -421,9 +423,11 @@ def to_device(array, dev):
 
 # --- random state -----------------------------------------------------------
 # One NumPy Generator drives initialisation, dropout masks, shuffling and
-# augmentation seeds; ``manual_seed`` resets it (and CuPy's, when loaded).
+# augmentation seeds; ``manual_seed`` resets it (and CuPy's, when loaded). It
+# runs PyTorch's CPU Mersenne Twister with PyTorch's seeding (minidl.mt19937),
+# so the torch-named samplers give PyTorch's numbers for the same seed.
 _initial_seed = int(np.random.SeedSequence().entropy) % (2 ** 63)  # a fresh seed per process, as PyTorch
-_rng = np.random.default_rng(_initial_seed)
+_rng = _mt19937.seeded(_initial_seed)
 _thread_rng = threading.local()  # per-thread override set by ``rng_scope``
 
 
@@ -432,7 +436,7 @@ def manual_seed(seed: int) -> None:
     global _rng, _initial_seed
     seed = int(seed)
     _initial_seed = seed
-    _rng = np.random.default_rng(seed)
+    _rng = _mt19937.seeded(seed)
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     if _cupy is not None:
@@ -452,16 +456,32 @@ def seed() -> int:
 
 
 def get_rng_state() -> bytes:
-    """The global generator's state, serialised (JSON of NumPy's bit-generator state) as bytes."""
-    return json.dumps(_rng.bit_generator.state).encode("ascii")
+    """The global generator's state, serialised (JSON of the bit generator's state and PyTorch's cached normal
+    sample) as bytes."""
+    state = dict(_rng.bit_generator.state)
+    inner = dict(state["state"])
+    if isinstance(inner.get("key"), np.ndarray):
+        inner["key"] = inner["key"].tolist()
+    state["state"] = inner
+    state["normal_cache"] = getattr(_rng.bit_generator, "normal_cache", None)
+    return json.dumps(state).encode("ascii")
 
 
 def set_rng_state(state: bytes) -> None:
     """Restore a state from :func:`get_rng_state`; the draws that follow repeat those made after it."""
     try:
         parsed = json.loads(bytes(state).decode("ascii"))
-        generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
-        generator.bit_generator.state = parsed
+        cache = parsed.pop("normal_cache", None)
+        if parsed["bit_generator"] in ("MT19937", "TorchMT19937"):
+            bits = _mt19937.TorchMT19937()
+            inner = dict(parsed["state"])
+            inner["key"] = np.asarray(inner["key"], dtype=np.uint32)
+            bits.state = {"bit_generator": "TorchMT19937", "state": inner}
+            bits.normal_cache = cache
+            generator = np.random.Generator(bits)
+        else:
+            generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
+            generator.bit_generator.state = parsed
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RuntimeError(f"set_rng_state: not a state made by get_rng_state ({exc})") from None
     global _rng
@@ -503,6 +523,15 @@ def random_uniform(xp, shape, dtype=np.float32):
     if xp is np:
         return rng().random(shape, dtype=np.dtype(dtype))
     return xp.random.random_sample(shape, dtype=dtype)
+
+
+def bernoulli_mask(xp, shape, prob: float):
+    """A bool array of ``shape``, True with probability ``prob`` (dropout's keep mask). On the CPU these are
+    PyTorch's draws for the same seed (``bernoulli_(prob)``: a float64 uniform below ``prob``); on the GPU,
+    CuPy's generator."""
+    if xp is np:
+        return _mt19937.bernoulli(rng(), float(prob), tuple(shape), np.float64)
+    return xp.random.random_sample(shape, dtype=np.float32) < np.float32(prob)
 
 
 def index_add(target, index, values):

@@ -18,7 +18,7 @@ import numpy as np
 
 from minidl.dtypes import is_floating
 
-from . import backend
+from . import backend, mt19937
 from .dtypes import _scalar_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor
 
@@ -128,34 +128,43 @@ def _laid_out(array, input, memory_format):
 
 
 def _random(draw, size, dtype, device, requires_grad, name):
+    """``draw(shape, np_dtype)`` (a NumPy array) as a new Tensor of a floating ``dtype`` on ``device``."""
     np_dtype = to_numpy_dtype(dtype) or default_float()
     if not is_floating(np_dtype):
         raise RuntimeError(f"{name}: expected a floating point dtype, got {np_dtype}")
-    return _finish(draw(_size_arg(size)).astype(np_dtype), device, requires_grad)
+    return _finish(draw(_size_arg(size), np_dtype), device, requires_grad)
+
+
+def _stream(generator):
+    """The NumPy Generator to draw from: ``generator``'s, or minidl's current one."""
+    from .generator import as_numpy_generator
+    return as_numpy_generator(generator)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
-    """Uniform samples from [0, 1), from minidl's seeded generator."""
-    return _random(lambda s: backend.rng().random(s), size, dtype, device, requires_grad, "rand")
+    """Uniform samples from [0, 1), PyTorch's for the same seed (see :mod:`minidl.mt19937`)."""
+    stream = _stream(generator)
+    return _random(lambda s, d: mt19937.uniform(stream, s, d), size, dtype, device, requires_grad, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           pin_memory=False):
-    """Standard-normal samples, from minidl's seeded generator."""
-    return _random(lambda s: backend.rng().standard_normal(s), size, dtype, device, requires_grad, "randn")
+    """Standard-normal samples, PyTorch's for the same seed up to float32 rounding (see :mod:`minidl.mt19937`)."""
+    stream = _stream(generator)
+    return _random(lambda s, d: mt19937.normal(stream, s, d), size, dtype, device, requires_grad, "randn")
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, generator=None):
     """Uniform [0, 1) samples with ``input``'s shape, dtype and device (unless given)."""
     shape, d, dev = _like(input, dtype, device)
-    return rand(shape, dtype=d, device=dev, requires_grad=requires_grad)
+    return rand(shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, generator=None):
     """Standard-normal samples with ``input``'s shape, dtype and device (unless given)."""
     shape, d, dev = _like(input, dtype, device)
-    return randn(shape, dtype=d, device=dev, requires_grad=requires_grad)
+    return randn(shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
@@ -175,15 +184,17 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = to_numpy_dtype(dtype) or np.dtype(np.int64)
-    data = backend.rng().integers(int(low), int(high), size=_size_arg((size,))).astype(np_dtype)
+    data = mt19937.integers(_stream(generator), _size_arg((size,)), int(low), int(high), np_dtype)
     return _finish(data, device, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False):
-    """A random permutation of 0..n-1 (int64 by default)."""
+    """A random permutation of 0..n-1 (int64 by default), PyTorch's for the same seed."""
     np_dtype = to_numpy_dtype(dtype) or np.dtype(np.int64)
-    return _finish(backend.rng().permutation(int(n)).astype(np_dtype), device, requires_grad)
+    if int(n) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {int(n)}: [{int(n)}]")
+    return _finish(mt19937.permutation(_stream(generator), int(n)).astype(np_dtype), device, requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):

@@ -20,7 +20,7 @@ import numpy as np
 
 from minidl.dtypes import is_floating
 
-from . import backend
+from . import backend, mt19937
 from .dtypes import get_default_dtype, to_numpy_dtype
 from .generator import as_numpy_generator
 from .tensor import Tensor, as_tensor
@@ -43,7 +43,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if ((probs < 0) | (probs > 1)).any() or np.isnan(probs).any():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
-    draw = as_numpy_generator(generator).random(input.array.shape) < probs
+    bits = np.float64 if probs.dtype == np.float64 else np.float32   # PyTorch draws at the precision of p
+    draw = mt19937.bernoulli(as_numpy_generator(generator), probs, input.array.shape, bits)
     dtype = input.array.dtype if is_floating(input.array.dtype) else to_numpy_dtype(get_default_dtype())
     result = _on(draw.astype(dtype), input.device)
     if out is not None:
@@ -69,23 +70,43 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     rows = w.reshape(-1, w.shape[-1])
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rng = as_numpy_generator(generator)
-    out_rows = []
     for row in rows:
-        total = row.sum()
-        if total <= 0:
+        if row.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if replacement:
-            out_rows.append(rng.choice(row.size, size=num_samples, replace=True, p=row / total))
-            continue
-        # without replacement, as PyTorch: the categories of non-zero weight first (drawn in order), then
-        # those of zero weight, highest index first
-        nonzero = np.flatnonzero(row)
-        drawn = rng.choice(nonzero, size=min(num_samples, nonzero.size), replace=False, p=row[nonzero] / total)
-        zeros = np.flatnonzero(row == 0)[::-1]
-        out_rows.append(np.concatenate([drawn, zeros])[:num_samples])
-    result = np.stack(out_rows).astype(np.int64).reshape(w.shape[:-1] + (num_samples,))
-    return _on(result, input.device)
+    dtype = input.array.dtype if is_floating(input.array.dtype) else np.dtype(np.float32)
+    result = _multinomial_rows(rows.astype(dtype), num_samples, replacement, as_numpy_generator(generator))
+    return _on(result.reshape(w.shape[:-1] + (num_samples,)), input.device)
+
+
+def _multinomial_rows(rows: np.ndarray, num_samples: int, replacement: bool, rng) -> np.ndarray:
+    """PyTorch's CPU multinomial on the (n_dist, n_categories) weights ``rows``, in their dtype; int64 indices.
+
+    Without replacement (or for one sample): the exponential race, argmax / top-k of w / q with q ~ Exp(1)
+    drawn as ``exponential_`` draws it (zero weights come last, highest index first, as PyTorch's top-k
+    leaves them). With replacement: per row, each sample is the first category whose normalised cumulative
+    weight (summed in the weights' dtype, the last one set to 1) reaches a float64 uniform.
+    """
+    n_dist, n_cat = rows.shape
+    if not replacement or num_samples == 1:
+        q = (-np.log1p(-mt19937.unit(rng, rows.size, np.float64))).astype(rows.dtype).reshape(rows.shape)
+        keys = rows / q
+        out = np.empty((n_dist, num_samples), dtype=np.int64)
+        for i in range(n_dist):
+            if num_samples == 1:
+                out[i, 0] = int(np.argmax(keys[i]))
+                continue
+            positive = np.flatnonzero(keys[i] > 0)
+            order = positive[np.argsort(-keys[i][positive], kind="stable")]
+            zeros = np.flatnonzero(keys[i] <= 0)[::-1]
+            out[i] = np.concatenate([order, zeros])[:num_samples]
+        return out
+    cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+    total = cumulative[:, -1:].copy()
+    cumulative = np.where(total > 0, cumulative / total, cumulative).astype(rows.dtype)
+    cumulative[:, -1] = 1
+    draws = mt19937.unit(rng, n_dist * num_samples, np.float64).reshape(n_dist, num_samples)
+    return np.stack([np.searchsorted(cumulative[i].astype(np.float64), draws[i], side="left")
+                     for i in range(n_dist)]).astype(np.int64)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -102,7 +123,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         shape = np.broadcast_shapes(m.shape, s.shape) if size is None else tuple(size)
         kind = np.result_type(*[t.array.dtype for t in tensors])
         kind = kind if is_floating(kind) else to_numpy_dtype(get_default_dtype())
-        draw = (m + s * rng.standard_normal(shape)).astype(kind)
+        # as PyTorch: standard normals of the output's dtype, then scaled by std and shifted by mean
+        z = mt19937.normal(rng, shape, kind)
+        draw = (z * s.astype(kind) + m.astype(kind)).astype(kind)
         result = _on(draw, like.device)
     else:
         if size is None:
@@ -111,7 +134,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         size = (size,) if isinstance(size, numbers.Integral) else tuple(size)
         np_dtype = to_numpy_dtype(dtype) or to_numpy_dtype(get_default_dtype())
-        draw = (mean + std * rng.standard_normal(size)).astype(np_dtype)
+        draw = mt19937.normal(rng, size, np_dtype, mean, std)
         result = Tensor(backend.to_device(draw, backend.device_or_default(device)))
     if requires_grad:
         result.requires_grad_(True)
@@ -139,7 +162,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = to_numpy_dtype(dtype) or input.array.dtype
-    draw = as_numpy_generator(generator).integers(int(low), int(high), size=input.array.shape).astype(np_dtype)
+    draw = mt19937.integers(as_numpy_generator(generator), input.array.shape, int(low), int(high), np_dtype)
     target = backend.device_or_default(device) if device is not None else input.device
     result = Tensor(backend.to_device(draw, target) if target.type != "cpu" else draw)
     if requires_grad:

@@ -1,4 +1,4 @@
-"""``minidl.Generator``: PyTorch's random-number generator object, on NumPy's PCG64.
+"""``minidl.Generator``: PyTorch's random-number generator object, on PyTorch's CPU Mersenne Twister.
 
 A Generator is what ``generator=`` arguments take (``DataLoader``,
 ``random_split``, ``RandomSampler``). ``manual_seed(s)`` fixes its stream and
@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from . import backend
+from . import backend, mt19937
 
 __all__ = ["Generator", "current_rng", "use_generator", "as_numpy_generator", "default_generator", "manual_seed"]
 
@@ -38,13 +38,13 @@ class Generator:
 
     def __init__(self, device="cpu"):
         self.device = str(device)
-        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self._np = np.random.default_rng(self._seed)
+        self._seed = mt19937.DEFAULT_SEED      # a new torch.Generator starts from this fixed seed too
+        self._np = mt19937.seeded(self._seed)
 
     def manual_seed(self, seed) -> "Generator":
         """Restart the stream from ``seed`` (an int); returns ``self``."""
         self._seed = int(seed) % (2 ** 64)
-        self._np = np.random.default_rng(self._seed)
+        self._np = mt19937.seeded(self._seed)
         return self
 
     def seed(self) -> int:
@@ -57,12 +57,17 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The bit generator's state (a dict); :meth:`set_state` restores it."""
-        return self._np.bit_generator.state
+        """The bit generator's state (a dict, with PyTorch's cached normal sample); :meth:`set_state` restores it."""
+        state = dict(self._np.bit_generator.state)
+        state["normal_cache"] = getattr(self._np.bit_generator, "normal_cache", None)
+        return state
 
     def set_state(self, state) -> "Generator":
         """Restore a state from :meth:`get_state`; returns ``self``."""
+        state = dict(state)
+        cache = state.pop("normal_cache", None)
         self._np.bit_generator.state = state
+        self._np.bit_generator.normal_cache = cache
         return self
 
     def numpy_generator(self) -> np.random.Generator:

@@ -207,13 +207,20 @@ class InplaceMixin:
         return scatter(self, dim, index, src, value=value)
 
     def uniform_(self, a=0, b=1, *, generator=None):
-        """Fill with samples from U(a, b) drawn from minidl's seeded generator."""
-        draw = backend.rng().uniform(a, b, size=self.array.shape).astype(self.array.dtype)
+        """Fill with samples from U(a, b): PyTorch's numbers for the same seed (see :mod:`minidl.mt19937`)."""
+        from . import mt19937
+        from .generator import as_numpy_generator
+        draw = mt19937.uniform(as_numpy_generator(generator), self.array.shape, self.array.dtype, a, b)
         return self._fill("uniform_", backend.to_device(draw, self.device))
 
     def normal_(self, mean=0, std=1, *, generator=None):
-        """Fill with samples from N(mean, std**2) drawn from minidl's seeded generator."""
-        draw = backend.rng().normal(mean, std, size=self.array.shape).astype(self.array.dtype)
+        """Fill with samples from N(mean, std**2): PyTorch's numbers for the same seed, up to float32 rounding."""
+        from . import mt19937
+        from .generator import as_numpy_generator
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        draw = mt19937.normal(as_numpy_generator(generator), self.array.shape, self.array.dtype, mean, std,
+                              contiguous=bool(self.array.flags.c_contiguous))
         return self._fill("normal_", backend.to_device(draw, self.device))
 
     def masked_fill_(self, mask, value):

@@ -19,8 +19,6 @@ import functools
 
 import numpy as np
 
-from minidl.dtypes import is_floating
-
 from . import backend
 
 __all__ = ["MoreMixin"]
@@ -182,53 +180,73 @@ class MoreMixin:
                                                   self.device))
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        """Fill with 0/1 samples, 1 with probability ``p`` (a number or a tensor broadcast to this shape)."""
+        """Fill with 0/1 samples, 1 with probability ``p`` (a number or a tensor broadcast to this shape);
+        PyTorch's numbers for the same seed."""
+        from . import mt19937
         from .generator import as_numpy_generator
-        probs = backend.to_numpy(p.array) if hasattr(p, "array") else float(p)
+        if hasattr(p, "array"):
+            probs = backend.to_numpy(p.array)
+            bits = probs.dtype if probs.dtype == np.float64 else np.float32
+        else:
+            probs, bits = float(p), np.float64
+            if not 0 <= probs <= 1:
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         rng = as_numpy_generator(generator)
-        return self._draw("bernoulli_", lambda shape: rng.random(tuple(shape)) < probs)
+        return self._draw("bernoulli_", lambda shape: mt19937.bernoulli(rng, probs, tuple(shape), bits))
 
     def random_(self, from_=0, to=None, *, generator=None, **kwargs):
         """Fill with integers uniform in [from, to) (``random_(to)`` for [0, to); without bounds, [0, 2**mantissa]
-        for floats or the dtype's range); PyTorch's keyword ``from`` is accepted."""
+        for floats or the dtype's range); PyTorch's keyword ``from`` is accepted; PyTorch's numbers for a seed."""
+        from . import mt19937
         from .generator import as_numpy_generator
         from_ = kwargs.pop("from", from_)
         if kwargs:
             raise TypeError(f"random_() got unexpected keyword arguments {sorted(kwargs)}")
         if to is None and from_ != 0:
             from_, to = 0, from_
+        rng = as_numpy_generator(generator)
         if to is None:
-            dt = self.array.dtype
-            to = 2 ** (np.finfo(dt).nmant + 1) + 1 if is_floating(dt) else (2 if dt.kind == "b" else
-                                                                            int(np.iinfo(dt).max) + 1)
+            return self._draw("random_", lambda shape: mt19937.full_range(rng, tuple(shape), self.array.dtype))
         if to <= from_:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-        rng = as_numpy_generator(generator)
-        return self._draw("random_", lambda shape: rng.integers(int(from_), int(to), size=tuple(shape)))
+        return self._draw("random_", lambda shape: mt19937.integers(rng, tuple(shape), int(from_), int(to)))
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        """Fill with samples of the exponential distribution with rate ``lambd``."""
+        """Fill with samples of the exponential distribution with rate ``lambd``: -log(1 - u) / lambd from float64
+        uniforms, PyTorch's numbers for the same seed."""
+        from . import mt19937
         from .generator import as_numpy_generator
         rng = as_numpy_generator(generator)
-        return self._draw("exponential_", lambda shape: rng.exponential(1.0 / lambd, size=tuple(shape)))
+        return self._draw("exponential_", lambda shape: (-1.0 / lambd) * np.log1p(
+            -mt19937.unit(rng, int(np.prod(shape)), np.float64)).reshape(tuple(shape)))
 
     def geometric_(self, p, *, generator=None):
-        """Fill with samples of the geometric distribution (trials until the first success, >= 1)."""
+        """Fill with samples of the geometric distribution (trials until the first success, >= 1):
+        ceil(log(u) / log(1 - p)) from float64 uniforms, as PyTorch draws them."""
+        from . import mt19937
         from .generator import as_numpy_generator
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
         rng = as_numpy_generator(generator)
-        return self._draw("geometric_", lambda shape: rng.geometric(p, size=tuple(shape)))
+        return self._draw("geometric_", lambda shape: np.ceil(
+            np.log(mt19937.unit(rng, int(np.prod(shape)), np.float64)) / np.log1p(-p)).reshape(tuple(shape)))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-        """Fill with samples of exp(N(mean, std**2))."""
+        """Fill with samples of exp(N(mean, std**2)), as PyTorch draws them (one float64 normal per value)."""
+        from . import mt19937
         from .generator import as_numpy_generator
         rng = as_numpy_generator(generator)
-        return self._draw("log_normal_", lambda shape: rng.lognormal(mean, std, size=tuple(shape)))
+        return self._draw("log_normal_", lambda shape: np.exp(
+            mt19937.standard_normal(rng, int(np.prod(shape)), np.float64, contiguous=False) * std + mean
+        ).reshape(tuple(shape)))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-        """Fill with samples of the Cauchy distribution."""
+        """Fill with samples of the Cauchy distribution: median + sigma tan(pi (u - 1/2)) from float64 uniforms."""
+        from . import mt19937
         from .generator import as_numpy_generator
         rng = as_numpy_generator(generator)
-        return self._draw("cauchy_", lambda shape: median + sigma * rng.standard_cauchy(size=tuple(shape)))
+        return self._draw("cauchy_", lambda shape: (median + sigma * np.tan(
+            np.pi * (mt19937.unit(rng, int(np.prod(shape)), np.float64) - 0.5))).reshape(tuple(shape)))
 
     def polygamma(self, n):
         """``minidl.polygamma(n, self)``: the ``n``-th derivative of digamma."""

@@ -4,7 +4,7 @@
 The measure (the benchmark's docstring has the reasoning): TinyVGG at 32 px and a
 ResNet basic-block net at 16 px are trained for 4 steps in float32 and in float64
 from the same weights on the same Shapes batches (batch 8), with SGD+momentum and
-with Adam, for every choice of ``minidl.config.conv_algorithm``; over seeds 0, 1, 2
+with Adam, for every choice of ``minidl.config.conv_algorithm``; over seeds 0 to 6
 we take the median of each run's maximum over the steps of
 
 * ``param_rel`` = ||theta32 - theta64|| / ||theta64 - theta0||,
@@ -23,6 +23,15 @@ rounding of the float32 weights themselves and moves with the kernels only throu
 discrete events (a ReLU or max-pool choice that flips); ``PARAM_MARGIN`` = 3 lets
 one seed have an event (the median ignores it) and fails when most do. ``loss_rel``
 was at most 1.1e-7 (one float32 epsilon); ``LOSS_BOUND`` = 1e-6.
+
+Seven seeds since session 11: the baselines below were measured over seeds 0, 1, 2
+with the PCG64 stream minidl used before it took PyTorch's generator. With the new
+stream's weights two of those three TinyVGG/Adam/F(4x4) runs have an event (a
+max-pool winner that flips between float32 and float64 at step 1 or 2: grad_rel
+0.106 and 0.0217 while the first step's is 1.1e-6 to 1.7e-6 elsewhere), and over
+seeds 0-4 resblock/Adam has them too. Over seven seeds the median ignores up to
+three such runs, and every case measured on 2026-12-01 sits at its old baseline's
+level (grad_rel 2.7e-7 to 6.9e-6, param_rel 2.8e-6 to 6.2e-4), inside the bounds.
 
 An algorithm added to ``conv_algorithm``'s choices later has no baseline of its own
 and is held to the margin times the largest baseline of today's algorithms for that
@@ -60,7 +69,7 @@ import trajectory_fidelity as tf  # noqa: E402
 
 SETUP = {"tinyvgg": 32, "resblock": 16}          # net: image size
 SHORT = dict(steps=4, batch_size=8, num_batches=2)
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4, 5, 6)
 GRAD_MARGIN, PARAM_MARGIN, LOSS_BOUND = 4.0, 3.0, 1e-6
 
 # (net, optimizer): {algorithm: (param_rel, grad_rel)} measured with SHORT and SEEDS

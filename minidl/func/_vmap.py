@@ -146,8 +146,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                 results.append(func(*call_args, **kwargs))
                 continue
             if randomness == "same":
-                generator = np.random.default_rng()
-                generator.bit_generator.state = same_state
+                bits = type(backend.rng().bit_generator)()
+                bits.state = same_state
+                generator = np.random.Generator(bits)
             else:
                 generator = _NoRandomness()
             with backend.rng_scope(generator):

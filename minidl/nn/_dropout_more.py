@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from minidl.backend import random_uniform
+from minidl.backend import bernoulli_mask
 from minidl.ops.activation import _in_place
 from minidl.ops.activation_more import SELU_ALPHA, SELU_SCALE
-from minidl.ops.dropout import _check_p
+from minidl.ops.dropout import _check_p, keep_scale
 from minidl.tensor import Tensor
 
 __all__ = ["dropout1d", "alpha_dropout"]
@@ -27,7 +27,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     if p == 1.0:
         scale = input.xp.zeros(mask_shape, dtype=dt)
     else:
-        scale = (random_uniform(input.xp, mask_shape, dt) >= dt.type(p)) * dt.type(1.0 / (1.0 - p))
+        scale = bernoulli_mask(input.xp, mask_shape, 1.0 - p) * keep_scale(dt, p)
     out = input * Tensor(scale.astype(dt, copy=False))
     return _in_place("dropout1d", input, out) if inplace else out
 
@@ -48,7 +48,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         dt = input.array.dtype
         alpha = SELU_ALPHA * SELU_SCALE
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
-        keep = (random_uniform(input.xp, tuple(input.shape), dt) >= dt.type(p)).astype(dt)
+        keep = bernoulli_mask(input.xp, tuple(input.shape), 1.0 - p).astype(dt)
         shift = ((keep - 1) * (alpha * a) + alpha * a * p).astype(dt, copy=False)
         out = input * Tensor((keep * a).astype(dt, copy=False)) + Tensor(shift)
     return _in_place("alpha_dropout", input, out) if inplace else out

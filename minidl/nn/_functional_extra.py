@@ -9,14 +9,14 @@ import warnings
 
 import numpy as np
 
-from minidl.backend import random_uniform, to_numpy
+from minidl.backend import bernoulli_mask, random_uniform, to_numpy
 from minidl.nn._conv1d import _single, max_pool1d
 from minidl.nn._conv_transpose import conv_transpose2d
 from minidl.nn._distance import pairwise_distance
 from minidl.nn._pool1d_adaptive import adaptive_max_pool1d
 from minidl.ops.activation import _in_place, relu, softmax
 from minidl.ops.activation_more import SELU_ALPHA, SELU_SCALE
-from minidl.ops.dropout import _check_p
+from minidl.ops.dropout import _check_p, keep_scale
 from minidl.ops.elementwise import Where, sign
 from minidl.ops.loss import _reduce, reduction_arg
 from minidl.ops.pool import adaptive_max_pool2d, avg_pool2d
@@ -35,7 +35,7 @@ def _channel_mask(input, p, batched_ndim):
     dt = input.array.dtype
     lead = 2 if input.ndim == batched_ndim else 1
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-    return (random_uniform(input.xp, shape, dt) >= dt.type(p)).astype(dt)
+    return bernoulli_mask(input.xp, shape, 1.0 - p).astype(dt)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -53,7 +53,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     if p == 1.0:
         scale = input.xp.zeros((1,) * input.ndim, dtype=input.array.dtype)
     else:
-        scale = _channel_mask(input, p, 5) * input.array.dtype.type(1.0 / (1.0 - p))
+        scale = _channel_mask(input, p, 5) * keep_scale(input.array.dtype, p)
     out = input * Tensor(scale)
     return _in_place("dropout3d", input, out) if inplace else out
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from minidl import backend
+from minidl import backend, mt19937
 from minidl.generator import as_numpy_generator
 
 __all__ = ["orthogonal_", "dirac_", "eye_", "sparse_"]
@@ -44,7 +44,7 @@ def orthogonal_(tensor, gain: float = 1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flattened = _numpy_generator(generator).standard_normal((rows, cols))
+    flattened = mt19937.normal(_numpy_generator(generator), (rows, cols), tensor.array.dtype)
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)
@@ -94,7 +94,7 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     rng = _numpy_generator(generator)
-    values = rng.normal(0.0, std, size=(rows, cols))
-    for col_idx in range(cols):
-        values[rng.permutation(rows)[:num_zeros], col_idx] = 0
+    values = mt19937.normal(rng, (rows, cols), tensor.array.dtype, 0.0, std)
+    for col_idx in range(cols):     # PyTorch draws these permutations from the global stream
+        values[mt19937.permutation(backend.rng(), rows)[:num_zeros], col_idx] = 0
     return _write(tensor, values)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from minidl import backend
+from minidl import backend, mt19937
 from minidl.tensor import Tensor
 
 __all__ = [
@@ -97,26 +97,58 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    """Fill ``tensor`` with U(a, b)."""
-    return _fill(tensor, _generator(generator).uniform(a, b, size=tuple(tensor.shape)))
+    """Fill ``tensor`` with U(a, b) (PyTorch's numbers for the same seed)."""
+    return _fill(tensor, mt19937.uniform(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, a, b))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    """Fill ``tensor`` with N(mean, std**2)."""
-    return _fill(tensor, _generator(generator).normal(mean, std, size=tuple(tensor.shape)))
+    """Fill ``tensor`` with N(mean, std**2) (PyTorch's numbers for the same seed, up to float32 rounding)."""
+    contiguous = bool(_array(tensor).flags.c_contiguous)
+    return _fill(tensor, mt19937.normal(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, mean, std,
+                                        contiguous))
 
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None):
-    """Fill ``tensor`` with N(mean, std**2) truncated to [a, b] (by resampling)."""
+    """Fill ``tensor`` with N(mean, std**2) truncated to [a, b], by rejection as PyTorch does (so its numbers).
+
+    When [a, b] holds more than 30% of the normal's mass: normal draws, the rejected ones redrawn (a whole
+    tensor of fresh normals per round). Otherwise: uniform candidates on [a, b], each accepted when
+    log(u) <= -((x - mean) / std)**2 / 2 - log_peak (u ~ U(0, 1), log_peak the log-density's maximum on
+    [a, b] relative to the mode), the pending ones redrawn.
+    """
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        import warnings
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
     gen = _generator(generator)
+    dtype = _array(tensor).dtype
     shape = tuple(tensor.shape)
-    values = gen.normal(mean, std, size=shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = gen.normal(mean, std, size=int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    contiguous = bool(_array(tensor).flags.c_contiguous)
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        lo, hi = dtype.type(a), dtype.type(b)
+        result = mt19937.normal(gen, shape, dtype, mean, std, contiguous)
+        while True:
+            mask = (result < lo) | (result > hi)
+            if not mask.any():
+                return _fill(tensor, result)
+            result = np.where(mask, mt19937.normal(gen, shape, dtype, mean, std), result)
+    mode = max(a, min(mean, b))
+    log_peak = dtype.type(-0.5 * ((mode - mean) / std) ** 2)
+
+    def log_density(x):
+        return ((x - dtype.type(mean)) / dtype.type(std)) ** 2 * dtype.type(-0.5) - log_peak
+
+    result = mt19937.uniform(gen, shape, dtype, a, b)
+    pending = np.log(mt19937.uniform(gen, shape, dtype)) > log_density(result)
+    while pending.any():
+        candidates = mt19937.uniform(gen, shape, dtype, a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, np.log(mt19937.uniform(gen, shape, dtype)) > log_density(candidates), pending)
+    return _fill(tensor, result)
 
 
 def constant_(tensor, val: float):

@@ -4,11 +4,16 @@ from __future__ import annotations
 import warnings
 
 from ..autograd import Function
-from ..backend import get_array_module, random_uniform
+from ..backend import bernoulli_mask, get_array_module
 from ..tensor import Tensor
 from ._guards import check_float_input
 
-__all__ = ["dropout", "dropout2d"]
+__all__ = ["dropout", "dropout2d", "keep_scale"]
+
+
+def keep_scale(dtype, p):
+    """1 / (1 - p) in ``dtype``, rounded as PyTorch's ``noise.div_(1 - p)`` rounds it (one division in ``dtype``)."""
+    return dtype.type(1.0) / dtype.type(1.0 - p)
 
 
 class Dropout(Function):
@@ -20,13 +25,13 @@ class Dropout(Function):
 
     def forward(self, x, p=0.5):
         xp = get_array_module(x)
-        # The samples are drawn in x's logical (C) order, so a seed gives the same mask in every
-        # memory layout; the mask is stored in x's layout (empty_like keeps a channels-last x's
-        # strides), so that x * mask and g * mask run over contiguous memory and the output stays
-        # channels-last for the next convolution.
-        keep = random_uniform(xp, x.shape, x.dtype) >= x.dtype.type(p)
+        # The mask is PyTorch's for the same seed (backend.bernoulli_mask), drawn in x's logical (C)
+        # order, so a seed gives the same mask in every memory layout; the mask is stored in x's layout
+        # (empty_like keeps a channels-last x's strides), so that x * mask and g * mask run over
+        # contiguous memory and the output stays channels-last for the next convolution.
+        keep = bernoulli_mask(xp, x.shape, 1.0 - p)
         self.scale = xp.empty_like(x)
-        xp.multiply(keep, x.dtype.type(1.0 / (1.0 - p)), out=self.scale)
+        xp.multiply(keep, keep_scale(x.dtype, p), out=self.scale)
         return x * self.scale
 
     def backward(self, g):
@@ -92,7 +97,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if p == 1.0:
         scale = xp.zeros(mask_shape, dtype=dt)
     else:
-        scale = (random_uniform(xp, mask_shape, dt) >= dt.type(p)) * dt.type(1.0 / (1.0 - p))
+        scale = bernoulli_mask(xp, mask_shape, 1.0 - p) * keep_scale(dt, p)
     out = input * Tensor(scale.astype(dt, copy=False))
     if inplace:
         from .activation import _in_place

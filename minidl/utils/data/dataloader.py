@@ -4,9 +4,11 @@ Determinism. Each epoch has a base seed: ``seed=``, else ``generator.initial_see
 else a number drawn from minidl's global generator (``minidl.manual_seed``) when
 the epoch starts. Epoch ``e`` then uses
 
-* ``SeedSequence(base, spawn_key=(e, 0))`` as the current generator while the
-  sampler is iterated (``shuffle=True`` and samplers built without their own
-  generator draw their order from it);
+* with ``seed=`` or ``generator=``, ``SeedSequence(base, spawn_key=(e, 0))`` as the
+  current generator while the sampler is iterated (``shuffle=True`` and samplers
+  built without their own generator draw their order from it); without either,
+  the sampler draws from the global generator as PyTorch's does, so after
+  ``manual_seed(s)`` a shuffled loader visits the samples in PyTorch's order;
 * ``SeedSequence(base, spawn_key=(e, 1, b))`` as the current generator while
   batch ``b`` is built (random transforms draw from it).
 
@@ -27,7 +29,7 @@ import math
 
 import numpy as np
 
-from ... import backend
+from ... import backend, mt19937
 from ...data.dataset import Subset
 from ...generator import Generator, use_generator
 from ._collate import default_collate, default_convert
@@ -228,19 +230,25 @@ class DataLoader:
             return self.seed % 2 ** 63
         if self.generator is not None:
             return self.generator.initial_seed() % 2 ** 63
-        return int(backend.rng().integers(0, 2 ** 63 - 1))
+        # PyTorch's iterator draws its base seed so too: an int64 random_() from the global stream
+        return int(mt19937.full_range(backend.rng(), (), np.int64))
 
     def _index_batches(self, base, epoch):
-        """Lazily the index lists of the epoch, drawn under the epoch's order stream."""
-        order_rng = stream((base, epoch, 0))
+        """Lazily the index lists of the epoch, drawn under the epoch's order stream (with a seed or generator),
+        else, as in PyTorch, from minidl's global stream."""
+        seeded = self.seed is not None or self.generator is not None
+        order_rng = stream((base, epoch, 0)) if seeded else None
         source = self.batch_sampler if self._auto_collation else self.sampler
         it = iter(source)
         while True:
-            with use_generator(order_rng):
-                try:
+            try:
+                if order_rng is None:
                     item = next(it)
-                except StopIteration:
-                    return
+                else:
+                    with use_generator(order_rng):
+                        item = next(it)
+            except StopIteration:
+                return
             yield item
 
     # -- iteration -----------------------------------------------------------------

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ... import mt19937
 from ...data.dataset import ConcatDataset, Dataset, Subset
 from ...generator import as_numpy_generator
 from ...tensor import Tensor, as_tensor
@@ -189,7 +190,7 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != n:
         raise ValueError(f"Sum of input lengths ({sum(lengths)}) does not equal the length of the "
                          f"input dataset ({n})!")
-    perm = as_numpy_generator(generator).permutation(n).tolist()   # Python ints, as PyTorch's Subset.indices
+    perm = mt19937.permutation(as_numpy_generator(generator), n).tolist()  # torch.randperm's; Python ints
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[start:start + length]))

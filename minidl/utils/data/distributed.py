@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from ... import mt19937
+
 __all__ = ["DistributedSampler"]
 
 
@@ -30,8 +32,8 @@ class DistributedSampler:
         seed: the permutation's seed (same on every rank).
         drop_last: drop the tail instead of padding it.
 
-    The permutations come from NumPy (``default_rng(seed + epoch)``), so the
-    orders differ from PyTorch's ``torch.randperm``; the split rule is the same.
+    The permutations are ``torch.randperm``'s from a generator seeded ``seed + epoch``, so the
+    orders are PyTorch's, and so is the split rule.
 
     >>> s = DistributedSampler(range(10), num_replicas=4, rank=1, shuffle=False)
     >>> list(s), len(s)                 # 10 indices padded to 12; rank 1 takes positions 1, 5, 9
@@ -68,7 +70,7 @@ class DistributedSampler:
         """This rank's indices for the current epoch, an int64 array of ``len(self)``."""
         n = len(self.dataset)
         if self.shuffle:
-            order = np.random.default_rng(self.seed + self.epoch).permutation(n)
+            order = mt19937.permutation(mt19937.seeded(self.seed + self.epoch), n)    # PyTorch's randperm
         else:
             order = np.arange(n)
         if not self.drop_last:

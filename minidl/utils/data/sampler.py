@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import backend
+from ... import backend, mt19937
 from ...generator import as_numpy_generator
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
@@ -60,12 +60,17 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        # As PyTorch: without a generator, a fresh one seeded by an int64 drawn from the current stream;
+        # then permutations (or, with replacement, integers) drawn as torch.randperm / randint draw them
         n = len(self.data_source)
-        rng = as_numpy_generator(self.generator)
+        if self.generator is None:
+            rng = mt19937.seeded(int(mt19937.full_range(as_numpy_generator(None), (), np.int64)))
+        else:
+            rng = as_numpy_generator(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
+            return iter(mt19937.integers(rng, (self.num_samples,), 0, n).tolist())
         reps, rest = divmod(self.num_samples, n)
-        order = [rng.permutation(n) for _ in range(reps)] + [rng.permutation(n)[:rest]]
+        order = [mt19937.permutation(rng, n) for _ in range(reps)] + [mt19937.permutation(rng, n)[:rest]]
         return iter(np.concatenate(order).tolist())
 
     def __len__(self):
@@ -81,7 +86,7 @@ class SubsetRandomSampler(Sampler):
 
     def __iter__(self):
         rng = as_numpy_generator(self.generator)
-        return iter([self.indices[i] for i in rng.permutation(len(self.indices))])
+        return iter([self.indices[i] for i in mt19937.permutation(rng, len(self.indices))])
 
     def __len__(self):
         return len(self.indices)
@@ -122,7 +127,7 @@ class BatchSampler(Sampler):
 
 def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool, rng) -> np.ndarray:
     """``num_samples`` indices drawn with probabilities proportional to ``weights`` (PyTorch's
-    ``multinomial``, with its errors); without replacement, an exponential race (zero weights last)."""
+    ``multinomial``, with its errors, and its draws for the same seed)."""
     if not np.all(weights >= 0):
         raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
     if np.any(np.isinf(weights)):
@@ -130,16 +135,10 @@ def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool, rng) 
     total = float(weights.sum())
     if not total > 0:
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    n = weights.shape[0]
-    if replacement:
-        cumulative = np.cumsum(weights)
-        picks = np.searchsorted(cumulative, rng.random(num_samples) * cumulative[-1], side="right")
-        return np.minimum(picks, n - 1)
-    if num_samples > n:
+    if not replacement and num_samples > weights.shape[0]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    keys = weights / rng.exponential(size=n)          # larger key: drawn earlier
-    order = np.lexsort((rng.random(n), -keys))        # ties (zero weights) in a random order
-    return order[:num_samples]
+    from ...functions_random import _multinomial_rows
+    return _multinomial_rows(weights[None, :], num_samples, replacement, rng)[0]
 
 
 class WeightedRandomSampler(Sampler):

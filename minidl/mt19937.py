@@ -1,0 +1,221 @@
+"""PyTorch's CPU random algorithms on NumPy's MT19937, so one seed gives PyTorch's numbers.
+
+``torch.manual_seed(s)`` starts a 32-bit Mersenne Twister from ``s`` (the
+reference ``init_genrand`` on the low 32 bits) and every CPU sampling kernel
+turns its raw 32-bit words into values in a fixed way. minidl's generators are
+``numpy.random.Generator`` objects over :class:`TorchMT19937` (NumPy's MT19937
+with PyTorch's seeding), and the functions here apply PyTorch's
+transformations to the raw words, so after ``minidl.manual_seed(s)``:
+
+- ``rand``, ``uniform_``, the ``nn.init`` uniform initialisers, ``randint``,
+  ``random_``, ``randperm``, ``bernoulli`` and dropout's masks give exactly
+  PyTorch's values;
+- ``randn`` / ``normal_`` give PyTorch's values up to the last bit or two of
+  float32 (PyTorch evaluates Box-Muller with vectorised float32 log/sin/cos
+  whose rounding depends on the CPU; minidl evaluates it in float64).
+
+The transformations (``aten/src/ATen/core/TransformationHelper.h`` and the CPU
+distribution kernels), for raw words ``w`` (32-bit) and ``w64 = w1 << 32 | w2``:
+
+- uniform on [a, b) of a float type with ``d`` mantissa digits (float64: 53,
+  from ``w64``; float32: 24, float16: 11, bfloat16: 8, from ``w``):
+  ``(w & (2**d - 1)) * 2**-d * (b - a) + a``;
+- integers in [low, high): ``w % (high - low) + low`` (``w64`` when the range is
+  2**32 or more);
+- normal, 16 or more contiguous values: fill with uniforms ``u``, then per block
+  of 16, Box-Muller on pairs (j, j + 8): ``r = sqrt(-2 log(1 - u_j))``,
+  ``theta = 2 pi u_{j+8}``, giving ``r cos(theta)`` and ``r sin(theta)``; a tail
+  that is not a multiple of 16 redraws the last 16 values;
+- normal, fewer values: one float64 Box-Muller pair per two draws, the second
+  value cached in the generator for the next call;
+- permutation of n: Fisher-Yates from the front, ``swap(i, i + w % (n - i))``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["TorchMT19937", "DEFAULT_SEED", "seeded", "raw32", "raw64", "uniform", "normal", "integers",
+           "full_range", "permutation", "bernoulli", "unit", "standard_normal"]
+
+#: the seed of a new ``torch.Generator()`` (``default_rng_seed_val`` in c10)
+DEFAULT_SEED = 67280421310721
+
+_DIGITS = {np.dtype(np.float64): 53, np.dtype(np.float32): 24, np.dtype(np.float16): 11}
+
+
+class TorchMT19937(np.random.MT19937):
+    """NumPy's MT19937 seeded as PyTorch seeds its CPU generator, plus PyTorch's cached normal sample.
+
+    ``normal_cache`` holds the second value of the last float64 Box-Muller pair (None when spent), as
+    ``CPUGeneratorImpl::next_double_normal_sample`` does.
+    """
+
+    def __init__(self, seed: int = DEFAULT_SEED):
+        super().__init__()
+        self.reseed(seed)
+
+    def reseed(self, seed: int) -> None:
+        """Restart from ``seed``: the reference ``init_genrand`` on its low 32 bits; clears the normal cache."""
+        key = np.empty(624, dtype=np.uint32)
+        value = int(seed) & 0xFFFFFFFF
+        key[0] = value
+        for j in range(1, 624):
+            value = (1812433253 * (value ^ (value >> 30)) + j) & 0xFFFFFFFF
+            key[j] = value
+        self.state = {"bit_generator": type(self).__name__, "state": {"key": key, "pos": 624}}
+        self.normal_cache = None
+
+
+def seeded(seed: int = DEFAULT_SEED) -> np.random.Generator:
+    """A NumPy Generator on a :class:`TorchMT19937` started from ``seed``."""
+    return np.random.Generator(TorchMT19937(seed))
+
+
+def raw32(gen: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` raw 32-bit words (as uint64) from ``gen``; a non-MT19937 generator gives the top 32 bits of
+    its 64-bit words, so every algorithm here also runs (with other numbers) on any NumPy Generator."""
+    bits = gen.bit_generator
+    words = bits.random_raw(int(n)) if n else np.zeros(0, dtype=np.uint64)
+    if not isinstance(bits, np.random.MT19937):
+        words = words >> np.uint64(32)
+    return np.asarray(words, dtype=np.uint64)
+
+
+def raw64(gen: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` 64-bit words, each two 32-bit words ``first << 32 | second`` (``CPUGeneratorImpl::random64``)."""
+    words = raw32(gen, 2 * int(n))
+    return (words[0::2] << np.uint64(32)) | words[1::2]
+
+
+def unit(gen: np.random.Generator, n: int, dtype) -> np.ndarray:
+    """``n`` uniform values on [0, 1) with PyTorch's bits for ``dtype`` (53 for float64, 24 for float32), in
+    float64 (exact)."""
+    digits = _DIGITS.get(np.dtype(dtype), 8)          # bfloat16 and other 2-byte floats: 8 digits
+    words = raw64(gen, n) if digits == 53 else raw32(gen, n)
+    return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * (2.0 ** -digits)
+
+
+def _acc_dtype(dtype):
+    """The type PyTorch computes a sample of ``dtype`` in (``dist_acctype``): float64 for float64, else float32."""
+    return np.dtype(np.float64) if np.dtype(dtype) == np.float64 else np.dtype(np.float32)
+
+
+def uniform(gen: np.random.Generator, shape, dtype=np.float32, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """Samples of U(low, high) of ``dtype`` and ``shape``, as ``Tensor.uniform_`` draws them."""
+    n = int(np.prod(shape, dtype=np.int64))
+    acc = _acc_dtype(dtype)
+    lo, hi = acc.type(low), acc.type(high)
+    u = unit(gen, n, dtype)
+    # x * (to - from) + from: PyTorch's compiled kernel fuses it (one rounding), as float64 arithmetic does
+    values = (u * float(acc.type(hi - lo)) + float(lo)).astype(acc)
+    return values.astype(dtype).reshape(shape)
+
+
+def _box_muller_blocks(u: np.ndarray) -> np.ndarray:
+    """PyTorch's ``normal_fill_16`` on consecutive blocks of 16 uniforms (float64 math)."""
+    blocks = u.reshape(-1, 16)
+    radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
+    theta = 2.0 * np.pi * blocks[:, 8:]
+    return np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
+
+
+def standard_normal(gen: np.random.Generator, n: int, dtype=np.float32, contiguous: bool = True) -> np.ndarray:
+    """``n`` standard-normal values (float64) in PyTorch's order for a tensor of ``dtype``."""
+    if n >= 16 and contiguous:
+        u = unit(gen, n, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
+        out = np.empty(n)
+        full = n // 16 * 16
+        out[:full] = _box_muller_blocks(u[:full])
+        if n % 16:
+            # PyTorch then redraws the last 16 uniforms (overwriting part of the last full block) and transforms them
+            tail = unit(gen, 16, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
+            out[n - 16:] = _box_muller_blocks(tail)
+        return out
+    bits = gen.bit_generator
+    out = np.empty(n)
+    for i in range(n):
+        cached = getattr(bits, "normal_cache", None)
+        if cached is not None:
+            bits.normal_cache = None
+            out[i] = cached
+            continue
+        u1, u2 = unit(gen, 2, np.float64)
+        radius = np.sqrt(-2.0 * np.log1p(-u2))
+        theta = 2.0 * np.pi * u1
+        if isinstance(bits, TorchMT19937):
+            bits.normal_cache = radius * np.sin(theta)
+        out[i] = radius * np.cos(theta)
+    return out
+
+
+def normal(gen: np.random.Generator, shape, dtype=np.float32, mean: float = 0.0, std: float = 1.0,
+           contiguous: bool = True) -> np.ndarray:
+    """Samples of N(mean, std**2) of ``dtype`` and ``shape``, as ``Tensor.normal_`` draws them."""
+    n = int(np.prod(shape, dtype=np.int64))
+    z = standard_normal(gen, n, dtype, contiguous)
+    if n >= 16 and contiguous:
+        acc = _acc_dtype(dtype)
+        values = (z.astype(acc).astype(np.float64) * float(acc.type(std)) + float(acc.type(mean))).astype(acc)
+    else:
+        values = z * float(std) + float(mean)
+    return values.astype(dtype).reshape(shape)
+
+
+def integers(gen: np.random.Generator, shape, low: int, high: int, dtype=np.int64) -> np.ndarray:
+    """Integers uniform in [low, high) (``randint``, ``random_(from, to)``)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    span = int(high) - int(low)
+    words = raw64(gen, n) if span >= 2 ** 32 else raw32(gen, n)
+    values = (words % np.uint64(span)).astype(object if span >= 2 ** 63 else np.int64) + int(low)
+    return np.asarray(values).astype(dtype).reshape(shape)
+
+
+def full_range(gen: np.random.Generator, shape, dtype) -> np.ndarray:
+    """``random_()`` without bounds: [0, 2**digits] for floats, [0, max] for integers, {0, 1} for bool."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64))
+    if dtype == np.bool_:
+        return (raw32(gen, n) & np.uint64(1)).astype(bool).reshape(shape)
+    wide = dtype in (np.dtype(np.float64), np.dtype(np.int64))
+    words = raw64(gen, n) if wide else raw32(gen, n)
+    if dtype.kind == "f":
+        modulus = (1 << _DIGITS.get(dtype, 8)) + 1
+    else:
+        modulus = int(np.iinfo(dtype).max) + 1
+    return (words % np.uint64(modulus)).astype(dtype).reshape(shape)
+
+
+def permutation(gen: np.random.Generator, n: int) -> np.ndarray:
+    """A permutation of 0..n-1 as ``torch.randperm`` makes it (int64)."""
+    n = int(n)
+    if n <= 1:
+        return np.arange(n, dtype=np.int64)
+    picks = (raw32(gen, n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+    order = list(range(n))
+    for i, z in enumerate(picks):
+        j = i + z
+        order[i], order[j] = order[j], order[i]
+    return np.asarray(order, dtype=np.int64)
+
+
+def bernoulli(gen: np.random.Generator, probs, shape=None, dtype=np.float64) -> np.ndarray:
+    """True where a uniform draw of ``dtype``'s precision is below ``probs`` (a number or an array broadcast
+    to ``shape``), as ``bernoulli_(p)`` (``dtype`` float64 for a number ``p``, which dropout's masks use) and
+    ``torch.bernoulli`` (the precision of the probabilities' dtype)."""
+    probs = np.asarray(probs)
+    shape = probs.shape if shape is None else tuple(shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    if probs.ndim == 0 and np.dtype(dtype) == np.float64:
+        # u = m 2**-53 < p  <=>  m < ceil(p 2**53): one integer comparison per draw, no float conversion
+        threshold = min(math.ceil(float(probs) * 2.0 ** 53), 2 ** 53)
+        from . import config
+        if isinstance(gen.bit_generator, np.random.MT19937) and config.cpu_kernels == "numba":
+            from .kernels import mt_stream  # the same flags in one pass over the state (no word arrays)
+            return mt_stream.bernoulli53(gen.bit_generator, n, threshold).reshape(shape)
+        return ((raw64(gen, n) & np.uint64((1 << 53) - 1)) < np.uint64(threshold)).reshape(shape)
+    u = unit(gen, n, dtype).reshape(shape)
+    if np.dtype(dtype) != np.float64:
+        return u.astype(np.float32) < np.broadcast_to(probs, shape).astype(np.float32)
+    return u < np.broadcast_to(probs, shape)

@@ -1,0 +1,104 @@
+"""After the same seed, minidl's samplers give PyTorch's numbers.
+
+The reference values are ``tests/fixtures/torch_rng.json``, made once with PyTorch 2.13 on x86-64 by
+``tests/fixtures/make_torch_rng.py`` (which holds the cases run here). Uniform, integer, permutation,
+Bernoulli (dropout) and everything built on them are bit-identical; normal samples of float32 match up to
+PyTorch's vectorised float32 log/sin/cos (a few units in the last place).
+"""
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import minidl
+from minidl import mt19937
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+sys.path.insert(0, str(FIXTURES))
+from make_torch_rng import CASES, run  # noqa: E402
+
+REFERENCE = json.loads((FIXTURES / "torch_rng.json").read_text())["values"]
+# float32 Box-Muller: PyTorch evaluates it with vectorised float32 transcendental functions
+NEAR = {"randn_37", "randn_2d", "normal_", "embedding_init", "xavier_normal", "trunc_normal", "orthogonal",
+        "normal_tensors", "log_normal_"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_seed_gives_pytorchs_samples(name):
+    got = np.array(run(minidl, CASES[name]))
+    want = np.array(REFERENCE[name])
+    assert got.shape == want.shape
+    if name in NEAR:
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def test_seeding_is_the_reference_mersenne_twister():
+    """init_genrand(5489) is the reference MT19937: its 10000th output is 4123659995 (C++ std::mt19937)."""
+    words = mt19937.raw32(mt19937.seeded(5489), 10000)
+    assert int(words[-1]) == 4123659995
+    # PyTorch's 64-bit seeds keep their low 32 bits for the state, and the full value as initial_seed
+    g = minidl.Generator().manual_seed(2 ** 40 + 7)
+    assert g.initial_seed() == 2 ** 40 + 7
+    np.testing.assert_array_equal(minidl.rand(4, generator=g).numpy(),
+                                  minidl.rand(4, generator=minidl.Generator().manual_seed(7)).numpy())
+
+
+def test_normal_cache_is_part_of_the_state():
+    """An odd number of small float64 normals leaves one cached; get/set_rng_state keep it, as PyTorch."""
+    minidl.manual_seed(3)
+    minidl.randn(1, dtype=minidl.float64)
+    state = minidl.get_rng_state()
+    a = minidl.randn(4, dtype=minidl.float64)
+    minidl.set_rng_state(state)
+    np.testing.assert_array_equal(a.numpy(), minidl.randn(4, dtype=minidl.float64).numpy())
+    g = minidl.Generator().manual_seed(5)
+    minidl.randn(1, dtype=minidl.float64, generator=g)
+    saved = g.get_state()
+    b = minidl.randn(3, dtype=minidl.float64, generator=g)
+    g.set_state(saved)
+    np.testing.assert_array_equal(b.numpy(), minidl.randn(3, dtype=minidl.float64, generator=g).numpy())
+
+
+def test_bernoulli_mask_integer_threshold_equals_the_float_comparison():
+    """dropout's fast path (an integer comparison) keeps exactly the draws with u < p."""
+    for p in (0.0, 0.3, 0.5, 0.9, 1.0, 1 / 3):
+        fast = mt19937.bernoulli(mt19937.seeded(11), p, (5000,))
+        u = mt19937.unit(mt19937.seeded(11), 5000, np.float64)
+        np.testing.assert_array_equal(fast, u < p)
+
+
+def test_permutation_and_integers_are_uniform():
+    """Sanity of the transformations on many draws (the fixture pins the exact values)."""
+    gen = mt19937.seeded(0)
+    counts = np.bincount(mt19937.integers(gen, (60000,), 0, 6), minlength=6)
+    assert np.all(np.abs(counts / 60000 - 1 / 6) < 0.01)
+    first = np.array([mt19937.permutation(gen, 4)[0] for _ in range(4000)])
+    assert np.all(np.abs(np.bincount(first, minlength=4) / 4000 - 0.25) < 0.03)
+    assert sorted(mt19937.permutation(gen, 101).tolist()) == list(range(101))
+
+
+def test_numba_mask_kernel_equals_the_numpy_reference():
+    """kernels/mt_stream.py against the word-array reference, odd sizes, and the stream continues alike."""
+    from minidl.kernels import mt_stream
+    for p, n in [(0.7, 1), (0.25, 623), (0.5, 1249), (1 / 3, 4099), (0.0, 5), (1.0, 5)]:
+        g1, g2 = mt19937.seeded(7), mt19937.seeded(7)
+        mt19937.raw32(g1, 5), mt19937.raw32(g2, 5)          # start mid-state
+        threshold = min(int(np.ceil(p * 2.0 ** 53)), 2 ** 53)
+        fast = mt_stream.bernoulli53(g1.bit_generator, n, threshold)
+        ref = (mt19937.raw64(g2, n) & np.uint64((1 << 53) - 1)) < np.uint64(threshold)
+        np.testing.assert_array_equal(fast, ref)
+        np.testing.assert_array_equal(mt19937.raw32(g1, 700), mt19937.raw32(g2, 700))
+
+
+def test_dropout_mask_is_the_same_with_either_kernel_family(monkeypatch):
+    from minidl import config
+    minidl.manual_seed(4)
+    a = minidl.nn.functional.dropout(minidl.ones(3, 301), 0.4)
+    monkeypatch.setattr(config, "cpu_kernels", "numpy")
+    minidl.manual_seed(4)
+    b = minidl.nn.functional.dropout(minidl.ones(3, 301), 0.4)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
