@@ -114,6 +114,7 @@ class GeneralizedPareto(Distribution):
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
         """``[loc, loc - scale / xi]`` for xi < 0, else ``[loc, inf)``."""
-        upper = _f.where(self.concentration < 0, self.loc - self.scale / self.concentration,
-                         full_like(self.loc, math.inf))
+        negative = self.concentration < 0
+        safe = _f.where(negative, self.concentration, -ones_like(self.concentration))
+        upper = _f.where(negative, self.loc - self.scale / safe, full_like(self.loc, math.inf))
         return constraints.interval(self.loc, upper)
