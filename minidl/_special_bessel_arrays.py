@@ -239,7 +239,7 @@ def _k(x, order, scaled):
             value = _k_scaled_large(xp, float(order), x[large])
             out[large] = value if scaled else value * xp.exp(-x[large])
     out = xp.where(x == 0, xp.inf, out)
-    return xp.where(xp.isposinf(x), 0.0, out)
+    return xp.where((x == xp.inf), 0.0, out)
 
 
 def k0(x):

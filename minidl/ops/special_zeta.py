@@ -56,7 +56,7 @@ def _zeta_array(x, q):
         out = xp.where(integer_q, xp.inf, out)
         out = xp.where((q < 0) & ~integer_q & (x != xp.floor(x)), xp.nan, out)
         out = xp.where(x == 1, xp.inf, xp.where(x < 1, xp.nan, out))
-        out = xp.where(xp.isposinf(q) & (x > 1), 0.0, out)
+        out = xp.where((q == xp.inf) & (x > 1), 0.0, out)
     return xp.where(xp.isnan(x) | xp.isnan(q), xp.nan, out)
 
 
