@@ -1,8 +1,10 @@
 """``minidl.cuda``: what PyTorch's ``torch.cuda`` answers, backed by CuPy through :mod:`minidl.backend`.
 
 On a machine without a usable GPU, ``is_available()`` is False,
-``device_count()`` is 0, and the functions that need a GPU raise
-:class:`minidl.DeviceError` saying what is missing (CuPy, a driver, a device).
+``device_count()`` is 0, the memory counters are 0, and the functions that need a GPU
+(``synchronize``, ``current_device``, ``get_device_properties``, ``Stream``, ``Event``, ...) raise
+:class:`CudaUnavailableError` saying what is missing (CuPy, a driver, a device): a
+:class:`minidl.DeviceError` (RuntimeError) and an AssertionError, as CPU-only PyTorch raises there.
 """
 from __future__ import annotations
 
