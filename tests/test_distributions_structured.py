@@ -282,3 +282,12 @@ def test_top_level_exports_as_torch():
 def test_vec_to_tril_matrix_refuses_a_non_triangular_length():
     with pytest.raises(ValueError, match="outside"):
         D.utils.tril_matrix_to_vec(mdl.zeros(3, 3), diag=3)
+
+
+def test_wishart_redraws_singular_samples():
+    mdl.manual_seed(0)
+    with pytest.warns(UserWarning, match="Low df"):
+        d = D.Wishart(mdl.tensor([2.001, 5.0]), covariance_matrix=mdl.eye(3))
+    with pytest.warns(UserWarning, match="Singular sample detected"):
+        s = d.rsample((2000,))
+    assert bool(D.constraints.positive_definite.check(s).all())

@@ -33,6 +33,14 @@ def _mvdigamma(x, p):
     return digamma(x.unsqueeze(-1) - halves).sum(-1)
 
 
+def _not_positive_definite(sample):
+    """True per (p, p) matrix of the symmetric ``sample`` whose smallest eigenvalue is not positive (works on
+    either device, without the host round trip of ``constraints.positive_definite``)."""
+    from ..autograd import no_grad
+    with no_grad():
+        return ~(linalg.eigvalsh(sample.detach()).amin(-1) > 0)
+
+
 class Wishart(ExponentialFamily):
     """The Wishart distribution W(``df``, Σ) over (p, p) positive-definite matrices, Σ given by exactly one
     of ``covariance_matrix``, ``precision_matrix`` or ``scale_tril`` (its lower Cholesky factor), ``df``
@@ -171,7 +179,7 @@ class Wishart(ExponentialFamily):
         times, with a warning."""
         max_try_correction = 10 if max_try_correction is None else max_try_correction
         sample = self._bartlett_sampling(Size(sample_shape))
-        singular = ~self.support.check(sample)
+        singular = _not_positive_definite(sample)
         if self._batch_shape:
             singular = singular.amax(self._batch_dims)
         if bool(singular.any()):
@@ -180,7 +188,7 @@ class Wishart(ExponentialFamily):
                 fresh = self._bartlett_sampling(Size(sample_shape))
                 mask = singular.reshape(*(tuple(singular.shape) + (1,) * (sample.dim() - singular.dim())))
                 sample = _f.where(mask, fresh, sample)
-                singular = ~self.support.check(sample)
+                singular = _not_positive_definite(sample)
                 if self._batch_shape:
                     singular = singular.amax(self._batch_dims)
                 if not bool(singular.any()):
