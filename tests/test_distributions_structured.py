@@ -23,6 +23,7 @@ from minidl.autograd import gradcheck, gradgradcheck
 from minidl.distributions import constraints as C  # noqa: F401  (used by the fixture's expressions)
 from minidl.distributions import transforms as TR
 from minidl.distributions import utils as U  # noqa: F401
+from minidl.distributions.wishart import _not_positive_definite
 
 FIXTURE = json.loads((pathlib.Path(__file__).parent / "fixtures" / "distributions_structured.json").read_text())
 RESULTS = FIXTURE["results"]
@@ -285,9 +286,13 @@ def test_vec_to_tril_matrix_refuses_a_non_triangular_length():
 
 
 def test_wishart_redraws_singular_samples():
+    # with df = 2.3 < p = 3, a few Bartlett draws in 2000 are numerically singular: they are drawn again
     mdl.manual_seed(0)
     with pytest.warns(UserWarning, match="Low df"):
-        d = D.Wishart(mdl.tensor([2.001, 5.0]), covariance_matrix=mdl.eye(3))
+        d = D.Wishart(mdl.tensor([2.3, 5.0]), covariance_matrix=mdl.eye(3))
+    assert bool(_not_positive_definite(d._bartlett_sampling(mdl.Size((2000,)))).any())
+    mdl.manual_seed(0)
     with pytest.warns(UserWarning, match="Singular sample detected"):
         s = d.rsample((2000,))
+    assert not bool(_not_positive_definite(s).any())
     assert bool(D.constraints.positive_definite.check(s).all())

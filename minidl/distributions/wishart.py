@@ -34,11 +34,14 @@ def _mvdigamma(x, p):
 
 
 def _not_positive_definite(sample):
-    """True per (p, p) matrix of the symmetric ``sample`` whose smallest eigenvalue is not positive (works on
-    either device, without the host round trip of ``constraints.positive_definite``)."""
+    """True per (p, p) matrix of the symmetric ``sample`` that is numerically singular: its smallest eigenvalue
+    at most ``p * eps`` times its largest (works on either device, without the host round trip of
+    ``constraints.positive_definite``)."""
     from ..autograd import no_grad
     with no_grad():
-        return ~(linalg.eigvalsh(sample.detach()).amin(-1) > 0)
+        eigenvalues = linalg.eigvalsh(sample.detach())
+        tolerance = sample.shape[-1] * finfo(sample.dtype).eps * eigenvalues.amax(-1).abs()
+        return ~(eigenvalues.amin(-1) > tolerance)
 
 
 class Wishart(ExponentialFamily):
