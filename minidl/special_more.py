@@ -21,7 +21,7 @@ import numpy as np
 from . import _special_bessel_arrays as _bessel
 from . import _special_polynomial_arrays as _poly
 from ._out_arg import with_out
-from .dtypes import default_float, is_float_or_complex, is_floating
+from .dtypes import default_float, is_floating
 from .ops import math as _math
 from .tensor import Tensor, as_tensor
 
@@ -33,13 +33,16 @@ __all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modif
            "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
            "zeta"]
 
-_TORCH_NAMES = {"complex64": "ComplexFloat", "complex128": "ComplexDouble", "complex32": "ComplexHalf"}
+# the dtypes PyTorch's kernels for these functions refuse (its name for each)
+_REFUSED = {"complex64": "ComplexFloat", "complex128": "ComplexDouble", "complex32": "ComplexHalf",
+            "float16": "Half", "bfloat16": "BFloat16"}
 
 
 def _refuse_complex(name, *tensors):
+    """NotImplementedError, as PyTorch's, for complex and half-precision operands."""
     for t in tensors:
-        if is_float_or_complex(t.array.dtype) and not is_floating(t.array.dtype):
-            kind = _TORCH_NAMES.get(str(t.dtype).split(".")[-1], str(t.dtype))
+        kind = _REFUSED.get(str(t.dtype).split(".")[-1])
+        if kind is not None:
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\'')
 
 

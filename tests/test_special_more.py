@@ -155,6 +155,11 @@ def test_dtypes_grad_and_errors():
             y.sum().backward()
     with pytest.raises(NotImplementedError, match="ComplexFloat"):
         S.bessel_j0(mdl.tensor([1 + 1j]))
+    for dtype, name in ((mdl.float16, "Half"), (mdl.bfloat16, "BFloat16")):
+        with pytest.raises(NotImplementedError, match=f"chebyshev_polynomial_t_cpu.*{name}"):
+            S.chebyshev_polynomial_t(mdl.tensor([0.5], dtype=dtype), 2)
+        with pytest.raises(NotImplementedError, match=name):
+            S.zeta(mdl.tensor([2.0], dtype=dtype), 1.0)
     with pytest.raises(TypeError):
         S.hermite_polynomial_h(0.5, 2)
     out = mdl.empty(2)
