@@ -49,8 +49,6 @@ def _spacings(spacing, dims, ndim, dim_given):
     if spacing is None or isinstance(spacing, numbers.Number):
         return [1 if spacing is None else spacing] * len(dims)
     spacing = list(spacing)
-    if len(spacing) == 1 and len(dims) > 1 and isinstance(spacing[0], numbers.Number):
-        return spacing * len(dims)
     if len(spacing) != len(dims):
         if dim_given:
             raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "

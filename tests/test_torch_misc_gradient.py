@@ -90,3 +90,6 @@ def test_gradient_refuses_a_tensor_spacing_and_wrong_coordinates():
         mdl.gradient(mdl.ones(3), spacing=mdl.tensor([0.0, 1.0, 2.0]))
     with pytest.raises(RuntimeError, match="coordinates"):
         mdl.gradient(mdl.ones(3, 4), spacing=[mdl.tensor([0.0, 1.0])], dim=1)
+    with pytest.raises(RuntimeError, match="list of length equal to 'self.dim\\(\\) = 2'"):
+        mdl.gradient(mdl.ones(3, 4), spacing=(2.0,))
+    assert mdl.gradient(mdl.tensor(3.0)) == ()
