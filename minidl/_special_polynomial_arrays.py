@@ -43,10 +43,16 @@ def chebyshev(kind, x, n, shifted=False):
         x = x + x - 1
     ones = xp.ones_like(x)
     second = {"t": x, "u": x + x, "v": x + x - 1, "w": x + x + 1}[kind]
+    inside = (xp.abs(x) < 1) & (n > (6 if kind == "t" else 8))
+    edge = xp.abs(x) == 1
     with np.errstate(all="ignore"):
-        out = _run(x, n, ones, second, lambda k, x, p1, p2: (x + x) * p1 - p2)
+        # the recurrence runs only as far as the degrees that the closed forms below do not cover
+        out = _run(x, xp.where(inside | edge, 0.0, n), ones, second, lambda k, x, p1, p2: (x + x) * p1 - p2)
+        sign = xp.where(xp.fmod(n, 2) == 0, 1.0, -1.0)
+        at_one = {"t": ones, "u": n + 1, "v": ones, "w": n + n + 1}[kind]
+        at_minus_one = sign * {"t": ones, "u": n + 1, "v": n + n + 1, "w": ones}[kind]
+        out = xp.where(edge, xp.where(x > 0, at_one, at_minus_one), out)
         theta = xp.arccos(xp.clip(x, -1, 1))
-        inside = (xp.abs(x) < 1) & (n > (6 if kind == "t" else 8))
         if kind == "t":
             trig = xp.cos(n * theta)
         elif kind == "u":
