@@ -20,7 +20,7 @@ import pytest
 import minidl as mdl
 import minidl.distributions as D
 from minidl.autograd import gradcheck, gradgradcheck
-from minidl.distributions import constraints as C  # noqa: F401  (used by the fixture's expressions)
+from minidl.distributions import constraints as C  # (also used by the fixture's expressions)
 from minidl.distributions import transforms as TR
 from minidl.distributions import utils as U  # noqa: F401
 from minidl.distributions.wishart import _not_positive_definite
@@ -296,3 +296,19 @@ def test_wishart_redraws_singular_samples():
         s = d.rsample((2000,))
     assert not bool(_not_positive_definite(s).any())
     assert bool(D.constraints.positive_definite.check(s).all())
+
+
+def test_arg_constraints_and_constraint_reprs_as_torch():
+    # reprs read from torch 2.13
+    with pytest.warns(UserWarning):
+        low_df = D.Wishart(mdl.tensor(2.5), covariance_matrix=mdl.eye(3))
+    assert {k: repr(v) for k, v in low_df.arg_constraints.items()} == {
+        "covariance_matrix": "PositiveDefinite()", "precision_matrix": "PositiveDefinite()",
+        "scale_tril": "LowerCholesky()", "df": "GreaterThan(lower_bound=2)"}
+    assert {k: repr(v) for k, v in D.LKJCholesky(3).arg_constraints.items()} == {
+        "concentration": "GreaterThan(lower_bound=0.0)"}
+    assert {k: repr(v) for k, v in D.GeneralizedPareto(0.0, 1.0, 0.2).arg_constraints.items()} == {
+        "loc": "Real()", "scale": "GreaterThan(lower_bound=0.0)", "concentration": "Real()"}
+    assert (repr(C.cat([C.real] * 2)), repr(C.stack([C.real])), repr(C.corr_cholesky)) == (
+        "Cat()", "Stack()", "CorrCholesky()")
+    assert C.cat([C.real, C.nonnegative_integer]).is_discrete and C.stack([C.real, C.simplex]).event_dim == 1
