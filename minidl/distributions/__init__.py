@@ -17,7 +17,10 @@ Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
 :func:`transform_to` give the transform onto a constraint's set. The relaxed
 (Concrete) distributions, the straight-through one-hot categorical,
 MixtureSameFamily, LowRankMultivariateNormal, ContinuousBernoulli and
-Kumaraswamy complete the set.
+Kumaraswamy complete the set, with GeneralizedPareto, LKJCholesky (Cholesky
+factors of correlation matrices) and Wishart. torch's submodule paths import
+(``minidl.distributions.normal``, ``.wishart``, ``.utils``, ...), and the
+transforms are exported here too.
 
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
