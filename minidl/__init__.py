@@ -177,3 +177,11 @@ __all__ += ["default_generator"]
 
 # minidl.serialization (safe_globals, add_safe_globals, ...) and minidl.onnx, as torch.serialization / torch.onnx
 from . import onnx, serialization  # noqa: E402,F401
+
+# torch.gradient / torch.histogramdd, and torch.multiprocessing (the standard library's, re-exported)
+# isort: off
+from .functions_gradient import gradient, histogramdd  # noqa: E402
+from . import multiprocessing  # noqa: E402
+# isort: on
+
+__all__ += ["gradient", "histogramdd", "multiprocessing"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import math
 import os
 import random
 import threading
@@ -544,47 +543,81 @@ def index_add(target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
-_erf_ufunc = None
-
-
-def _erf_scalar(v):
-    return math.erf(v)
-
-
 def erf(array):
-    """The error function, elementwise, on a NumPy or CuPy floating array (same dtype).
-
-    CuPy arrays use ``cupyx.scipy.special.erf``; NumPy arrays a Numba ufunc
-    over ``math.erf`` (compiled on first use), so values are exact to the
-    last bit or two in float32 and float64.
-    """
-    global _erf_ufunc
+    """The error function, elementwise, on a NumPy or CuPy floating array (same dtype): CuPy arrays use
+    ``cupyx.scipy.special.erf``, NumPy arrays a Numba ufunc over ``math.erf`` (:mod:`minidl._erf_host`), exact
+    to the last bit or two in float32 and float64."""
     if get_array_module(array) is not np:
         import cupyx.scipy.special
         return cupyx.scipy.special.erf(array)
-    if _erf_ufunc is None:
-        import numba
-        _erf_ufunc = numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(_erf_scalar)
-    return _erf_ufunc(array)
-
-
-_erfc_ufunc = None
-
-
-def _erfc_scalar(v):
-    return math.erfc(v)
+    from ._erf_host import erf_host
+    return erf_host(array)
 
 
 def erfc(array):
-    """The complementary error function 1 - erf, elementwise and accurate in the tail (same dtype as ``array``).
-
-    CuPy arrays use ``cupyx.scipy.special.erfc``; NumPy arrays a Numba ufunc over ``math.erfc``.
-    """
-    global _erfc_ufunc
+    """The complementary error function 1 - erf, elementwise and accurate in the tail (same dtype as ``array``):
+    ``cupyx.scipy.special.erfc`` on CuPy arrays, a Numba ufunc over ``math.erfc`` on NumPy ones."""
     if get_array_module(array) is not np:
         import cupyx.scipy.special
         return cupyx.scipy.special.erfc(array)
-    if _erfc_ufunc is None:
-        import numba
-        _erfc_ufunc = numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(_erfc_scalar)
-    return _erfc_ufunc(array)
+    from ._erf_host import erfc_host
+    return erfc_host(array)
+
+
+# --- torch.cuda's memory, device, stream and event queries (minidl.cuda; all but the first need a GPU) -------
+_memory_peaks = [0, 0, False]  # peak bytes in use / held by CuPy's pool since the last reset; hook installed
+
+
+def gpu_memory_bytes(reset_peaks=False) -> tuple:
+    """``(in use, held, peak in use, peak held)`` bytes of CuPy's memory pool (zeros without a GPU). The first
+    call installs an allocator that records the peaks; ``reset_peaks`` restarts them from the current values."""
+    if cupy_or_none() is None:
+        return 0, 0, 0, 0
+    pool = _cupy.get_default_memory_pool()
+
+    def note(used, held):
+        _memory_peaks[0], _memory_peaks[1] = max(_memory_peaks[0], used), max(_memory_peaks[1], held)
+
+    def malloc(size):
+        memory = pool.malloc(size)
+        note(pool.used_bytes(), pool.total_bytes())
+        return memory
+    if not _memory_peaks[2]:
+        _cupy.cuda.set_allocator(malloc)
+        _memory_peaks[2] = True
+    if reset_peaks:
+        _memory_peaks[0] = _memory_peaks[1] = 0
+    used, held = int(pool.used_bytes()), int(pool.total_bytes())
+    note(used, held)
+    return used, held, _memory_peaks[0], _memory_peaks[1]
+
+
+def gpu_device_info(index=0) -> dict:
+    """The CUDA runtime's properties of device ``index`` (``cudaDeviceProp`` names) plus ``free``/``total`` bytes."""
+    props = dict(_cupy.cuda.runtime.getDeviceProperties(int(index)))
+    with _cupy.cuda.Device(int(index)):
+        props["free"], props["total"] = _cupy.cuda.runtime.memGetInfo()
+    return props
+
+
+def gpu_new(kind, enable_timing=False, blocking=False, priority=0):
+    """A CUDA stream ("current", "default" or a non-blocking "new" one) or "event" (timed with enable_timing)."""
+    cuda = _cupy.cuda
+    if kind == "event":
+        return cuda.Event(block=bool(blocking), disable_timing=not enable_timing)
+    return {"current": cuda.get_current_stream(), "default": cuda.Stream.null}.get(kind) or cuda.Stream(
+        non_blocking=True, priority=int(priority))
+
+
+def gpu_sync(handle, op, other=None):
+    """``op`` on a stream or event from :func:`gpu_new`: "synchronize", "query" (finished?), "pointer", "use"
+    (make the stream current; returns the previous one), "wait" (for event ``other``), "record" (on stream
+    ``other``, None for the current one), "elapsed" (milliseconds to the event ``other``)."""
+    if op == "use":
+        previous = _cupy.cuda.get_current_stream()
+        handle.use()
+        return previous
+    actions = {"synchronize": handle.synchronize, "query": lambda: bool(handle.done), "pointer": lambda: handle.ptr,
+               "wait": lambda: handle.wait_event(other), "record": lambda: handle.record(other),
+               "elapsed": lambda: float(_cupy.cuda.get_elapsed_time(handle, other))}
+    return actions[op]()

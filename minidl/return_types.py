@@ -63,3 +63,5 @@ __all__ += ["linalg_ldl_factor", "linalg_ldl_factor_ex"]
 lu_unpack = _make("lu_unpack", ("P", "L", "U"))
 _lu_with_info = _make("_lu_with_info", ("LU", "pivots", "info"))
 __all__ += ["lu_unpack"]
+histogramdd = _make("histogramdd", ("hist", "bin_edges"))
+__all__ += ["histogramdd"]

@@ -231,3 +231,10 @@ def i1e(input):
     """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)`` (differentiable)."""
     from .ops.special_bessel import i1e as _i1e
     return _i1e(_math._float(_t(input)))
+
+
+# Bessel, Airy, orthogonal-polynomial and Hurwitz zeta functions (minidl/special_more.py)
+from .special_more import *  # noqa: E402,F401,F403
+from .special_more import __all__ as _more_names  # noqa: E402
+
+__all__ += _more_names

@@ -1,4 +1,6 @@
-"""``minidl.backends``: PyTorch's backend switches (``cudnn`` flags, ``mps`` answers False)."""
-from . import cudnn, mps  # noqa: F401
+"""``minidl.backends``: PyTorch's backend switches (``cudnn`` and ``cuda`` flags, ``mps`` answers False,
+``cpu.get_cpu_capability``, ``openmp``/``mkldnn``/``mkl`` availability)."""
+from . import cpu, cuda, cudnn, mkl, mkldnn, mps, openmp  # noqa: F401
 
 __all__ = ["cudnn", "mps"]
+__all__ += ["cpu", "cuda", "mkl", "mkldnn", "openmp"]

@@ -17,7 +17,10 @@ Gumbel, Pareto and Weibull are built that way); :func:`biject_to` and
 :func:`transform_to` give the transform onto a constraint's set. The relaxed
 (Concrete) distributions, the straight-through one-hot categorical,
 MixtureSameFamily, LowRankMultivariateNormal, ContinuousBernoulli and
-Kumaraswamy complete the set.
+Kumaraswamy complete the set, with GeneralizedPareto, LKJCholesky (Cholesky
+factors of correlation matrices) and Wishart. torch's submodule paths import
+(``minidl.distributions.normal``, ``.wishart``, ``.utils``, ...), and the
+transforms are exported here too.
 
 >>> import minidl as mdl
 >>> from minidl.distributions import Normal
@@ -65,3 +68,36 @@ __all__ += ["VonMises", "ExponentialFamily", "InverseGamma", "FisherSnedecor", "
 
 # imported for their side effects (the kl_* modules register their KL pairs) and as torch's submodule paths
 from . import kl_families, kl_more, kl_transformed, relaxed_bernoulli, relaxed_categorical  # noqa: E402,F401
+
+# torch.distributions also exports the transforms and these families at the top level
+from .generalized_pareto import GeneralizedPareto  # noqa: E402
+from .lkj_cholesky import LKJCholesky  # noqa: E402
+from .transforms import (  # noqa: E402
+    AbsTransform,
+    AffineTransform,
+    CatTransform,
+    ComposeTransform,
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
+    ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    StackTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
+from .wishart import Wishart  # noqa: E402
+
+__all__ += ["GeneralizedPareto", "LKJCholesky", "Wishart", "AbsTransform", "AffineTransform", "CatTransform",
+            "ComposeTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
+            "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
+            "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StackTransform",
+            "StickBreakingTransform", "TanhTransform", "Transform", "identity_transform"]

@@ -330,3 +330,11 @@ symmetric = _Symmetric()
 positive_semidefinite = _PositiveSemidefinite()
 one_hot = _OneHotVector()
 __all__ += ["lower_triangular", "square", "symmetric", "positive_semidefinite", "one_hot"]
+
+# the structured constraints live in their own module, which subclasses Constraint from here
+from ._constraints_structured import _Cat, _CorrCholesky, _Stack  # noqa: E402
+
+corr_cholesky = _CorrCholesky()
+cat = _Cat
+stack = _Stack
+__all__ += ["corr_cholesky", "cat", "stack"]

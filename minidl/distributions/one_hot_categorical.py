@@ -103,3 +103,9 @@ class OneHotCategorical(Distribution):
         if "probs" in self._categorical.__dict__:
             return OneHotCategorical(probs=self.probs.expand(*(batch_shape + (k,))), validate_args=False)
         return OneHotCategorical(logits=self.logits.expand(*(batch_shape + (k,))), validate_args=False)
+
+# torch.distributions.one_hot_categorical also holds the straight-through variant (defined in relaxed.py,
+# which imports OneHotCategorical from here, so it is imported last)
+from .relaxed import OneHotCategoricalStraightThrough  # noqa: E402
+
+__all__ += ["OneHotCategoricalStraightThrough"]

@@ -29,3 +29,12 @@ __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDis
            "IndependentTransform", "LowerCholeskyTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
            "SoftplusTransform", "TanhTransform", "SoftmaxTransform", "StickBreakingTransform", "Transform",
            "identity_transform"]
+
+from ._transform_structured import (  # noqa: E402
+    CatTransform,
+    CorrCholeskyTransform,
+    PositiveDefiniteTransform,
+    StackTransform,
+)
+
+__all__ += ["CatTransform", "CorrCholeskyTransform", "PositiveDefiniteTransform", "StackTransform"]
