@@ -570,9 +570,11 @@ from minidl.keras._ops_nn import __all__ as _nn_all  # noqa: E402
 
 __all__ += _nn_all
 
+from minidl.keras.ops._arrays import *  # noqa: E402,F401,F403 -- hstack, unique, meshgrid, ...
+from minidl.keras.ops._arrays import __all__ as _arrays_all  # noqa: E402
 from minidl.keras.ops._elementwise import *  # noqa: E402,F401,F403 -- logaddexp, isclose, bitwise_*, ...
 from minidl.keras.ops._elementwise import __all__ as _elementwise_all  # noqa: E402
 from minidl.keras.ops._reductions import *  # noqa: E402,F401,F403 -- nansum, median, quantile, ...
 from minidl.keras.ops._reductions import __all__ as _reductions_all  # noqa: E402
 
-__all__ += _reductions_all + _elementwise_all
+__all__ += _reductions_all + _elementwise_all + _arrays_all
