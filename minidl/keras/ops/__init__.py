@@ -572,6 +572,10 @@ __all__ += _nn_all
 
 from minidl.keras.ops._arrays import *  # noqa: E402,F401,F403 -- hstack, unique, meshgrid, ...
 from minidl.keras.ops._arrays import __all__ as _arrays_all  # noqa: E402
+from minidl.keras.ops._control import *  # noqa: E402,F401,F403 -- fori_loop, scan, vectorize, rearrange, ...
+from minidl.keras.ops._control import __all__ as _control_all  # noqa: E402
+from minidl.keras.ops._core_ops import *  # noqa: E402,F401,F403 -- scatter, segment_sum, custom_gradient, ...
+from minidl.keras.ops._core_ops import __all__ as _core_ops_all  # noqa: E402
 from minidl.keras.ops._elementwise import *  # noqa: E402,F401,F403 -- logaddexp, isclose, bitwise_*, ...
 from minidl.keras.ops._elementwise import __all__ as _elementwise_all  # noqa: E402
 from minidl.keras.ops._linalg import *  # noqa: E402,F401,F403 -- inv, solve, svd, slogdet, ...
@@ -586,4 +590,4 @@ from minidl.keras.ops._reductions import *  # noqa: E402,F401,F403 -- nansum, me
 from minidl.keras.ops._reductions import __all__ as _reductions_all  # noqa: E402
 
 __all__ += _reductions_all + _elementwise_all + _arrays_all + _nn_activations_all + _nn_conv_all + _nn_norm_all
-__all__ += _linalg_all
+__all__ += _linalg_all + _control_all + _core_ops_all
