@@ -591,3 +591,6 @@ from minidl.keras.ops._reductions import __all__ as _reductions_all  # noqa: E40
 
 __all__ += _reductions_all + _elementwise_all + _arrays_all + _nn_activations_all + _nn_conv_all + _nn_norm_all
 __all__ += _linalg_all + _control_all + _core_ops_all
+
+# Keras' sub-namespaces: keras.ops.nn, keras.ops.numpy, keras.ops.linalg, keras.ops.image
+from minidl.keras.ops import image, linalg, nn, numpy  # noqa: E402,F401
