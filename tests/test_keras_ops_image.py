@@ -1,0 +1,74 @@
+"""``keras.ops.image`` against Keras 3 itself.
+
+The fixture ``tests/fixtures/keras_ops_image.npz`` holds a random image batch and the outputs of
+Keras 3.15 on the JAX backend; ``tests/fixtures/make_keras_ops_image.py`` wrote it.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minidl
+from minidl.autograd import gradcheck
+from minidl.keras import ops
+from minidl.keras.ops import image
+
+F = dict(np.load(Path(__file__).parent / "fixtures" / "keras_ops_image.npz"))
+X = F["x"]
+
+CASES = {
+    "resize_bilinear": lambda: image.resize(X, (3, 8)),
+    "resize_nearest": lambda: image.resize(X, (7, 4), interpolation="nearest"),
+    "resize_crop": lambda: image.resize(X, (4, 4), crop_to_aspect_ratio=True),
+    "resize_pad": lambda: image.resize(X, (4, 2), pad_to_aspect_ratio=True, fill_value=0.5),
+    "affine_nearest_interp": lambda: image.affine_transform(X, F["transform"], interpolation="nearest"),
+    "pad": lambda: image.pad_images(X, 1, 2, target_height=8, target_width=9),
+    "crop": lambda: image.crop_images(X, 1, 2, target_height=3, target_width=3),
+    "gray": lambda: image.rgb_to_grayscale(X),
+    "hsv": lambda: image.rgb_to_hsv(X),
+    "rgb": lambda: image.hsv_to_rgb(X),
+    "patches": lambda: image.extract_patches(X, 2),
+    "patches_same": lambda: image.extract_patches(X, (2, 3), strides=(2, 2), padding="same"),
+    "blur": lambda: image.gaussian_blur(X, kernel_size=(3, 5), sigma=(1.0, 2.0)),
+    "mapc0": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 0),
+    "mapc1": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 1, fill_mode="reflect"),
+    "mapc1c": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 1, fill_value=0.5),
+}
+for _mode in ("constant", "reflect", "wrap", "nearest"):
+    CASES[f"affine_{_mode}"] = lambda mode=_mode: image.affine_transform(X, F["transform"], fill_mode=mode,
+                                                                          fill_value=0.25)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_keras(name):
+    got = ops.convert_to_numpy(CASES[name]())
+    assert got.shape == F[name].shape
+    np.testing.assert_allclose(got, F[name], rtol=1e-4, atol=1e-5)
+
+
+def test_single_image_and_channels_first():
+    single = ops.convert_to_numpy(image.resize(X[0], (3, 8)))
+    np.testing.assert_allclose(single, F["resize_bilinear"][0], rtol=1e-5, atol=1e-6)
+    first = ops.convert_to_numpy(image.rgb_to_grayscale(np.moveaxis(X, -1, 1), data_format="channels_first"))
+    np.testing.assert_allclose(np.moveaxis(first, 1, -1), F["gray"], rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_reach_the_pixels():
+    x = minidl.tensor(np.random.default_rng(0).random((1, 4, 5, 3)), dtype=minidl.float64, requires_grad=True)
+    assert gradcheck(lambda a: image.resize(a, (3, 7)), (x,))
+    assert gradcheck(lambda a: image.affine_transform(a, F["transform"], fill_mode="reflect"), (x,))
+    assert gradcheck(lambda a: image.rgb_to_hsv(a * 0.8 + 0.1), (x,))
+    assert gradcheck(lambda a: image.gaussian_blur(a), (x,))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="exactly two"):
+        image.pad_images(X, top_padding=1, left_padding=1)
+    with pytest.raises(ValueError, match="rank"):
+        image.resize(np.ones((2, 2), np.float32), (3, 3))
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        image.resize(X, (3, 3), interpolation="bicubic")
+    with pytest.raises(ValueError, match="does not fit"):
+        image.crop_images(X, 4, 0, target_height=3, target_width=2)
+    with pytest.raises(ValueError, match="fill_mode"):
+        image.affine_transform(X, F["transform"], fill_mode="mirror")
