@@ -176,7 +176,8 @@ def nanvar(x, axis=None, keepdims=False) -> Tensor:
     """The population variance over ``axis`` of the non-NaN values."""
     x = _floating(_t(x))
     mu = nanmean(x, axis, keepdims=True)
-    sq = _filled((x - mu) ** 2, 0.0)
+    deviation = _filled(x, 0.0) - mu  # NaN entries filled first: their gradient stays 0, not NaN
+    sq = minidl.where(minidl.isnan(x), minidl.zeros_like(deviation), deviation * deviation)
     return _reduce(_sum, sq, axis, keepdims) / _count(x, axis, keepdims)
 
 
