@@ -33,6 +33,11 @@ CASES = {
     "mapc0": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 0),
     "mapc1": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 1, fill_mode="reflect"),
     "mapc1c": lambda: image.map_coordinates(X[0, :, :, 0], F["coords"], 1, fill_value=0.5),
+    "persp": lambda: image.perspective_transform(X, F["start"], F["end"], fill_value=0.3),
+    "persp_nearest": lambda: image.perspective_transform(X, F["start"], F["end"], interpolation="nearest"),
+    "sobel": lambda: image.sobel_edges(X),
+    "ssim": lambda: image.ssim(X, F["x2"], filter_size=3),
+    "patches3d": lambda: image.extract_patches_3d(F["vol"], 2),
 }
 for _mode in ("constant", "reflect", "wrap", "nearest"):
     CASES[f"affine_{_mode}"] = lambda mode=_mode: image.affine_transform(X, F["transform"], fill_mode=mode,
@@ -59,6 +64,8 @@ def test_gradients_reach_the_pixels():
     assert gradcheck(lambda a: image.affine_transform(a, F["transform"], fill_mode="reflect"), (x,))
     assert gradcheck(lambda a: image.rgb_to_hsv(a * 0.8 + 0.1), (x,))
     assert gradcheck(lambda a: image.gaussian_blur(a), (x,))
+    assert gradcheck(lambda a: image.perspective_transform(a, F["start"], F["end"]), (x,))
+    assert gradcheck(lambda a: image.ssim(a, a * 0.5 + 0.2, filter_size=3), (x,))
 
 
 def test_bad_arguments():
