@@ -46,7 +46,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
     if isinstance(x, Tensor):
         t = x
     else:
-        if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+        if isinstance(x, (list, tuple)) and builtins.any(isinstance(v, Tensor) for v in x):
             return minidl.stack([convert_to_tensor(v, dtype) for v in x])
         arr = x if is_device_array(x) else np.asarray(x)
         if isinstance(x, float) or (isinstance(arr, np.ndarray) and _float_dtype(arr) is not None):
@@ -162,7 +162,7 @@ def arange(start, stop=None, step=1, dtype=None) -> Tensor:
     if stop is None:
         start, stop = 0, start
     if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        ints = builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = "int32" if ints else "float32"
     return minidl.arange(start, stop, step, dtype=_to_dtype(dtype))
 
@@ -231,8 +231,10 @@ cosh = _unary(minidl.cosh, "Elementwise hyperbolic cosine.")
 arcsin = _unary(minidl.asin, "Elementwise inverse sine.")
 arccos = _unary(minidl.acos, "Elementwise inverse cosine.")
 arctan = _unary(minidl.atan, "Elementwise inverse tangent.")
-floor = _unary(minidl.floor, "Elementwise floor.")
-ceil = _unary(minidl.ceil, "Elementwise ceiling.")
+floor = _unary(lambda x: minidl.floor(x if x.is_floating_point() else x.float()),
+               "Elementwise floor (float32 for integer inputs, as Keras).")
+ceil = _unary(lambda x: minidl.ceil(x if x.is_floating_point() else x.float()),
+              "Elementwise ceiling (float32 for integer inputs, as Keras).")
 erf = _unary(minidl.erf, "Elementwise error function.")
 reciprocal = _unary(minidl.reciprocal, "Elementwise ``1 / x``.")
 logical_not = _unary(minidl.logical_not, "Elementwise logical not.")
@@ -254,8 +256,16 @@ def clip(x, x_min, x_max) -> Tensor:
 def where(condition, x1=None, x2=None):
     """``x1`` where ``condition`` holds, else ``x2``; with one argument, the indices where it holds."""
     if x1 is None and x2 is None:
-        return minidl.nonzero(_t(condition), as_tuple=True)
+        return tuple(i.to(minidl.int32) for i in minidl.nonzero(_t(condition), as_tuple=True))
     return minidl.where(_t(condition).bool(), _t(x1), _t(x2))
+
+
+def _keras_int(out: Tensor, like: Tensor) -> Tensor:
+    """``out`` (a sum or product of ``like``) in Keras' dtype: integers and bools of up to 32 bits give
+    int32, int64 stays int64, floats pass."""
+    if like.is_floating_point() or out.is_floating_point():
+        return out
+    return out.to(minidl.int64 if like.dtype == minidl.int64 else minidl.int32)
 
 
 def _axis(axis):
@@ -272,7 +282,8 @@ def _reduce(fn, x, axis, keepdims):
 
 def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
     """The sum over ``axis`` (an int, a tuple, or None for all)."""
-    return _reduce(minidl.sum, x, axis, keepdims)
+    x = _t(x)
+    return _keras_int(_reduce(minidl.sum, x, axis, keepdims), x)
 
 
 def mean(x, axis=None, keepdims=False) -> Tensor:
@@ -299,15 +310,18 @@ def prod(x, axis=None, keepdims=False, dtype=None) -> Tensor:
     """The product over ``axis`` (one axis or None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
     if isinstance(axis, (tuple, list)):
+        out = x
         for a in sorted((a % x.ndim for a in axis), reverse=True):
-            x = minidl.prod(x, dim=a, keepdim=keepdims)
-        return x
-    return _reduce(minidl.prod, x, axis, keepdims)
+            out = minidl.prod(out, dim=a, keepdim=keepdims)
+        return _keras_int(out, x)
+    return _keras_int(_reduce(minidl.prod, x, axis, keepdims), x)
 
 
 def var(x, axis=None, keepdims=False) -> Tensor:
-    """The population variance (``ddof=0``) over ``axis``."""
+    """The population variance (``ddof=0``) over ``axis`` (float32 for integer inputs)."""
     x = _t(x)
+    if not x.is_floating_point():
+        x = x.float()
     if axis is None:
         out = minidl.var(x, correction=0)
         return out.reshape((1,) * x.ndim) if keepdims else out
@@ -337,29 +351,29 @@ def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
 
 def count_nonzero(x, axis=None) -> Tensor:
     """The number of non-zero elements over ``axis``."""
-    return minidl.count_nonzero(_t(x), dim=_axis(axis))
+    return minidl.count_nonzero(_t(x), dim=_axis(axis)).to(minidl.int32)
 
 
 def argmax(x, axis=None, keepdims=False) -> Tensor:
-    """The index of the largest value over ``axis`` (of the flattened input for None)."""
-    return minidl.argmax(_t(x), dim=axis, keepdim=keepdims)
+    """The index (int32) of the largest value over ``axis`` (of the flattened input for None)."""
+    return minidl.argmax(_t(x), dim=axis, keepdim=keepdims).to(minidl.int32)
 
 
 def argmin(x, axis=None, keepdims=False) -> Tensor:
-    """The index of the smallest value over ``axis``."""
-    return minidl.argmin(_t(x), dim=axis, keepdim=keepdims)
+    """The index (int32) of the smallest value over ``axis``."""
+    return minidl.argmin(_t(x), dim=axis, keepdim=keepdims).to(minidl.int32)
 
 
 def cumsum(x, axis=None, dtype=None) -> Tensor:
     """Running sums along ``axis`` (of the flattened input for None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
-    return minidl.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return _keras_int(minidl.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis), x)
 
 
 def cumprod(x, axis=None, dtype=None) -> Tensor:
     """Running products along ``axis`` (of the flattened input for None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
-    return minidl.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return _keras_int(minidl.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis), x)
 
 
 def logsumexp(x, axis=None, keepdims=False) -> Tensor:
@@ -377,14 +391,14 @@ def sort(x, axis=-1) -> Tensor:
 
 
 def argsort(x, axis=-1) -> Tensor:
-    """The indices that sort ``x`` ascending along ``axis``."""
-    return minidl.argsort(_t(x), dim=axis, stable=True)
+    """The indices (int32) that sort ``x`` ascending along ``axis``."""
+    return minidl.argsort(_t(x), dim=axis, stable=True).to(minidl.int32)
 
 
 def top_k(x, k, sorted=True):  # noqa: A002 -- Keras' argument name
-    """``(values, indices)`` of the ``k`` largest entries along the last axis."""
+    """``(values, indices)`` of the ``k`` largest entries along the last axis (int32 indices)."""
     out = minidl.topk(_t(x), k, dim=-1, sorted=sorted)
-    return out.values, out.indices
+    return out.values, out.indices.to(minidl.int32)
 
 
 def matmul(x1, x2) -> Tensor:
@@ -523,7 +537,8 @@ def diag(x, k=0) -> Tensor:
 
 def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
     """The sum along a diagonal."""
-    return minidl.diagonal(_t(x), offset, axis1, axis2).sum(-1)
+    x = _t(x)
+    return _keras_int(minidl.diagonal(x, offset, axis1, axis2).sum(-1), x)
 
 
 def pad(x, pad_width, mode="constant", constant_values=None) -> Tensor:
