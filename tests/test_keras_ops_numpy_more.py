@@ -57,6 +57,16 @@ def test_keras_dtypes():
     assert ops.dtype(ops.logaddexp(XI, XI)) == "float32" and ops.dtype(ops.isclose(XI, XI)) == "bool"
     assert ops.dtype(ops.nonzero(XI)[0]) == "int32" and ops.dtype(ops.searchsorted([1, 2], [1])) == "int32"
     assert ops.dtype(ops.hstack([XI, XI.astype(np.float32)])) == "float32"
+    # the basic ops as Keras 3 types them (read with KERAS_BACKEND=jax)
+    for out in (ops.argmax(XF, axis=1), ops.argmin(XF), ops.argsort(XF), ops.top_k(XF, 2)[1], ops.where(XI > 0)[0],
+                ops.count_nonzero(XI), ops.sum(XI), ops.sum(XI > 0), ops.prod(XI, axis=(0, 1)), ops.cumsum(XI),
+                ops.cumprod(XI > 0), ops.trace(XI)):
+        assert ops.dtype(out) == "int32"
+    for out in (ops.var(XI), ops.std(XI, axis=0), ops.floor(XI), ops.ceil(XI), ops.softmax(XI), ops.sigmoid(XI)):
+        assert ops.dtype(out) == "float32"
+    assert ops.dtype(ops.relu(XI)) == "int32"
+    np.testing.assert_array_equal(_np(ops.arange(0, 1, 0.5)), [0.0, 0.5])
+    assert ops.dtype(ops.arange(0, 1, 0.5)) == "float32"
 
 
 @pytest.mark.parametrize("name, ref", [
