@@ -49,6 +49,14 @@ def _cases():
     cases["attn_causal"] = lambda: ops.dot_product_attention(f["q"], f["k"], f["v"], is_causal=True)
     cases["ctc"] = lambda: ops.ctc_loss(f["ctc_target"], f["ctc_logits"], f["ctc_tlen"], f["ctc_olen"])
     cases["ctc_greedy"] = lambda: ops.ctc_decode(f["ctc_logits"], f["ctc_olen"], strategy="greedy")[0][0]
+    for top in (1, 3):
+        for i, kind in enumerate(("paths", "scores")):
+            cases[f"ctc_beam_{kind}_{top}"] = lambda top=top, i=i: ops.ctc_decode(
+                f["ctc_logits"], f["ctc_olen"], strategy="beam_search", beam_width=4, top_paths=top)[i]
+    for i, kind in enumerate(("paths", "scores")):
+        cases[f"ctc_beam_{kind}_m3"] = lambda i=i: ops.ctc_decode(f["ctc_logits"], f["ctc_olen"],
+                                                                  strategy="beam_search", beam_width=3, top_paths=2,
+                                                                  mask_index=3)[i]
     return cases
 
 
@@ -122,7 +130,9 @@ def test_bad_arguments_raise_clear_errors():
         ops.max_pool(np.ones((3, 3), np.float32), 2)
     with pytest.raises(ValueError, match="heads"):
         ops.dot_product_attention(np.ones((1, 2, 3, 4)), np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 4)))
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        ops.ctc_decode(FIXTURE["ctc_logits"], FIXTURE["ctc_olen"], strategy="beam_search")
+    with pytest.raises(ValueError, match="strategy"):
+        ops.ctc_decode(FIXTURE["ctc_logits"], FIXTURE["ctc_olen"], strategy="prefix")
+    with pytest.raises(ValueError, match="top_paths"):
+        ops.ctc_decode(FIXTURE["ctc_logits"], FIXTURE["ctc_olen"], strategy="beam_search", beam_width=2, top_paths=3)
     with pytest.raises(ValueError, match="divisible"):
         ops.depth_to_space(np.ones((1, 2, 2, 3), np.float32), 2)

@@ -147,14 +147,20 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0) -> Tens
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
                mask_index=0):
-    """Decode ``inputs`` ``(B, T, C)`` greedily (the best class per step, repeats merged, blanks
-    ``mask_index`` dropped): ``(decoded, scores)`` with ``decoded`` ``(1, B, T)`` int32 padded with -1
-    and ``scores`` ``(B, 1)`` the negated sum of the chosen values. Only ``strategy="greedy"``."""
-    if strategy == "beam_search":
-        raise NotImplementedError("ctc_decode(strategy='beam_search') is not implemented in minidl.keras; "
-                                  "use strategy='greedy'")
-    if strategy != "greedy":
+    """Decode CTC outputs ``inputs`` ``(B, T, C)``: ``(decoded, scores)`` with ``decoded``
+    ``(top_paths, B, T)`` int32 padded with -1. ``"greedy"``: the best class per step, repeats merged
+    (``merge_repeated``), blanks ``mask_index`` dropped, ``top_paths`` 1, ``scores`` ``(B, 1)`` the negated
+    sum of the chosen values. ``"beam_search"``: ``beam_width`` prefixes over the log-softmax, the
+    ``top_paths`` most likely with their log-probabilities ``(B, top_paths)``."""
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
+    if strategy == "beam_search":
+        from minidl.keras.ops._ctc_beam import beam_search
+        x = _t(inputs)
+        lengths = np.asarray(backend.to_numpy(_t(sequence_lengths, minidl.int64).array))
+        paths, scores = beam_search(np.asarray(backend.to_numpy(x.array)), lengths, beam_width, top_paths,
+                                    mask_index)
+        return minidl.as_tensor(paths).to(x.device), minidl.as_tensor(scores).to(x.device)
     x = _t(inputs)
     arr = np.asarray(backend.to_numpy(x.array))
     lengths = np.asarray(backend.to_numpy(_t(sequence_lengths, minidl.int64).array))
