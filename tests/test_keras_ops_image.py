@@ -68,6 +68,18 @@ def test_gradients_reach_the_pixels():
     assert gradcheck(lambda a: image.ssim(a, a * 0.5 + 0.2, filter_size=3), (x,))
 
 
+def test_elastic_transform_is_seeded_and_keeps_shape():
+    a, b = image.elastic_transform(X, seed=3), image.elastic_transform(X, seed=3)
+    np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
+    assert ops.shape(a) == X.shape and ops.shape(image.elastic_transform(X[0], seed=1)) == X.shape[1:]
+    assert not np.allclose(ops.convert_to_numpy(a), X)
+    np.testing.assert_allclose(ops.convert_to_numpy(image.elastic_transform(X, alpha=0.0, seed=3)), X, atol=1e-6)
+    moved = ops.convert_to_numpy(image.elastic_transform(X, sigma=1.0, interpolation="nearest", seed=4))
+    assert np.isin(moved, X).all()  # nearest sampling only copies pixels
+    x = minidl.tensor(X.astype(np.float64), requires_grad=True)
+    assert gradcheck(lambda a: image.elastic_transform(a, sigma=1.0, seed=5), (x,))
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="exactly two"):
         image.pad_images(X, top_padding=1, left_padding=1)

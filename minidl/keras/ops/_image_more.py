@@ -9,7 +9,7 @@ from minidl.keras.layers import _image_ops
 from minidl.keras.ops._image import _nchw, _numpy, _t
 from minidl.tensor import Tensor
 
-__all__ = ["perspective_transform", "sobel_edges", "ssim", "extract_patches_3d"]
+__all__ = ["perspective_transform", "sobel_edges", "ssim", "extract_patches_3d", "elastic_transform"]
 
 
 def _homographies(start_points, end_points):
@@ -32,18 +32,18 @@ def _homographies(start_points, end_points):
     return np.linalg.solve(matrix, target)[..., 0].astype(np.float32)
 
 
-def _sample(x: Tensor, y_in, x_in, interpolation, fill_value) -> Tensor:
+def _sample(x: Tensor, y_in, x_in, interpolation, fill_value, fill_mode="constant") -> Tensor:
     """(N, C, H', W') samples of (N, C, H, W) ``x`` at per-image coordinates ``y_in``/``x_in`` (N, H', W'),
-    ``fill_value`` outside (JAX's ``map_coordinates`` with ``mode="constant"``)."""
+    neighbours outside fixed by ``fill_mode`` (JAX's ``map_coordinates``)."""
     n, c, h, w = x.shape
     rows = np.arange(n)[:, None, None, None]
     channels = np.arange(c)[None, :, None, None]
     out, outside = None, np.zeros((n, 1) + y_in.shape[1:])
     for iy, wy in _image_ops._taps(y_in, interpolation):
-        iy, valid_y = _image_ops._fix(iy, h, "constant")
+        iy, valid_y = _image_ops._fix(iy, h, fill_mode)
         for ix, wx in _image_ops._taps(x_in, interpolation):
-            ix, valid_x = _image_ops._fix(ix, w, "constant")
-            valid = (valid_y & valid_x)[:, None]
+            ix, valid_x = _image_ops._fix(ix, w, fill_mode)
+            valid = np.ones((n, 1) + y_in.shape[1:], bool) if valid_y is None else (valid_y & valid_x)[:, None]
             weight = (wy * wx)[:, None]
             outside = outside + weight * ~valid
             term = x[(rows, channels, iy[:, None], ix[:, None])] * \
@@ -142,3 +142,28 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
     out = conv(x, kernel, strides=dims if strides is None else strides, padding=padding, data_format=fmt,
                dilation_rate=dilation_rate)
     return out[0] if single else out
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                      seed=None, data_format=None) -> Tensor:
+    """Keras' elastic distortion: per image, random displacement fields (standard normal times ``sigma``,
+    blurred by a Gaussian of ``sigma`` over ``int(6 sigma) | 1`` pixels, scaled by ``alpha``) move every
+    sampling point; ``fill_mode``/``fill_value`` as :func:`affine_transform`. ``seed`` (an int or a
+    ``keras.random.SeedGenerator``) draws from minidl's generator, so the fields differ from Keras' own."""
+    from minidl.keras import random as krandom
+    from minidl.keras.ops._image import gaussian_blur
+    if interpolation not in _image_ops.INTERPOLATIONS:
+        raise ValueError(f"Invalid value for argument `interpolation`. Expected one of "
+                         f"{set(_image_ops.INTERPOLATIONS)}. Received: interpolation={interpolation}")
+    if fill_mode not in _image_ops.FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected one of {set(_image_ops.FILL_MODES)}. "
+                         f"Received: fill_mode={fill_mode}")
+    x, undo = _nchw(images, data_format, "elastic_transform")
+    n, _, h, w = x.shape
+    size = int(6 * float(sigma)) | 1
+    noise = krandom.normal((2 * n, h, w, 1), seed=seed) * float(sigma)
+    fields = _numpy(gaussian_blur(noise, (size, size), (float(sigma), float(sigma)))).astype(np.float64)
+    dx, dy = fields[:n, :, :, 0], fields[n:, :, :, 0]
+    yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+    y_in, x_in = yy + float(alpha) * dy, xx + float(alpha) * dx
+    return undo(_sample(x, y_in, x_in, interpolation, fill_value, fill_mode))
