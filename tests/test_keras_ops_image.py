@@ -38,7 +38,16 @@ CASES = {
     "sobel": lambda: image.sobel_edges(X),
     "ssim": lambda: image.ssim(X, F["x2"], filter_size=3),
     "patches3d": lambda: image.extract_patches_3d(F["vol"], 2),
+    "resize_antialias": lambda: image.resize(X, (3, 4), antialias=True),
+    "resize_bicubic_aa": lambda: image.resize(X, (2, 9), interpolation="bicubic", antialias=True),
+    "sat_noaa": lambda: image.scale_and_translate(X, (1, 3, 4, 3), np.array([0.5, 0.6]), np.array([0.0, 0.2]),
+                                                  (1, 2), "linear", antialias=False),
 }
+for _method in ("bicubic", "lanczos3", "lanczos5"):
+    CASES[f"resize_{_method}"] = lambda method=_method: image.resize(X, (3, 8), interpolation=method)
+for _method in ("linear", "cubic", "lanczos3", "lanczos5"):
+    CASES[f"sat_{_method}"] = lambda method=_method: image.scale_and_translate(
+        X, (1, 4, 9, 3), np.array([0.8, 1.5]), np.array([0.3, -0.6]), (1, 2), method)
 for _mode in ("constant", "reflect", "wrap", "nearest"):
     CASES[f"affine_{_mode}"] = lambda mode=_mode: image.affine_transform(X, F["transform"], fill_mode=mode,
                                                                           fill_value=0.25)
@@ -61,6 +70,7 @@ def test_single_image_and_channels_first():
 def test_gradients_reach_the_pixels():
     x = minidl.tensor(np.random.default_rng(0).random((1, 4, 5, 3)), dtype=minidl.float64, requires_grad=True)
     assert gradcheck(lambda a: image.resize(a, (3, 7)), (x,))
+    assert gradcheck(lambda a: image.resize(a, (2, 3), interpolation="lanczos3", antialias=True), (x,))
     assert gradcheck(lambda a: image.affine_transform(a, F["transform"], fill_mode="reflect"), (x,))
     assert gradcheck(lambda a: image.rgb_to_hsv(a * 0.8 + 0.1), (x,))
     assert gradcheck(lambda a: image.gaussian_blur(a), (x,))
@@ -85,8 +95,10 @@ def test_bad_arguments():
         image.pad_images(X, top_padding=1, left_padding=1)
     with pytest.raises(ValueError, match="rank"):
         image.resize(np.ones((2, 2), np.float32), (3, 3))
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        image.resize(X, (3, 3), interpolation="bicubic")
+    with pytest.raises(ValueError, match="interpolation"):
+        image.resize(X, (3, 3), interpolation="area")
+    with pytest.raises(ValueError, match="method"):
+        image.scale_and_translate(X, (1, 4, 4, 3), [1.0, 1.0], [0.0, 0.0], (1, 2), "area")
     with pytest.raises(ValueError, match="does not fit"):
         image.crop_images(X, 4, 0, target_height=3, target_width=2)
     with pytest.raises(ValueError, match="fill_mode"):

@@ -50,17 +50,21 @@ def _nchw(images, data_format, name):
     return x, undo
 
 
+_RESIZE_METHODS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
+
+
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
            pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None) -> Tensor:
-    """``images`` resampled to ``size = (height, width)`` (JAX's half-pixel rules, ``"bilinear"`` or
-    ``"nearest"``); ``crop_to_aspect_ratio`` first crops the centred window of the target aspect,
-    ``pad_to_aspect_ratio`` first pads the short side evenly with ``fill_value``."""
+    """``images`` resampled to ``size = (height, width)`` as ``jax.image.resize``: ``interpolation``
+    ``"bilinear"``, ``"nearest"``, ``"bicubic"`` (Keys), ``"lanczos3"`` or ``"lanczos5"``, half-pixel
+    centres, ``antialias`` widening the kernel when downscaling; ``crop_to_aspect_ratio`` first crops the
+    centred window of the target aspect, ``pad_to_aspect_ratio`` first pads the short side evenly with
+    ``fill_value``."""
     from minidl.keras.layers.image_preprocessing import _aspect_crop_box
-    if interpolation not in _image_ops.INTERPOLATIONS:
-        raise NotImplementedError(f"resize: interpolation={interpolation!r} is not supported by minidl.keras "
-                                  f"(use 'bilinear' or 'nearest')")
-    if antialias:
-        raise NotImplementedError("resize: antialias=True is not supported by minidl.keras")
+    from minidl.keras.ops import _resample
+    if interpolation not in _RESIZE_METHODS:
+        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {_RESIZE_METHODS}. "
+                         f"Received: interpolation={interpolation}")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be True.")
     if fill_mode != "constant":
@@ -80,7 +84,14 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
             x = F.pad(x, (0, 0, top, top), value=float(fill_value))
         elif left > 0:
             x = F.pad(x, (left, left, 0, 0), value=float(fill_value))
-    return undo(_image_ops.resize(x, height, width, interpolation))
+    if interpolation == "nearest":
+        return undo(_image_ops.resize(x, height, width, "nearest"))
+    for axis, target in ((2, height), (3, width)):
+        if x.shape[axis] != target:
+            weights = _resample.weight_matrix(x.shape[axis], target, target / x.shape[axis], 0.0, interpolation,
+                                              antialias)
+            x = _resample.apply_along(x, axis, weights)
+    return undo(x)
 
 
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,

@@ -9,7 +9,8 @@ from minidl.keras.layers import _image_ops
 from minidl.keras.ops._image import _nchw, _numpy, _t
 from minidl.tensor import Tensor
 
-__all__ = ["perspective_transform", "sobel_edges", "ssim", "extract_patches_3d", "elastic_transform"]
+__all__ = ["perspective_transform", "sobel_edges", "ssim", "extract_patches_3d", "elastic_transform",
+           "scale_and_translate"]
 
 
 def _homographies(start_points, end_points):
@@ -167,3 +168,31 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
     y_in, x_in = yy + float(alpha) * dy, xx + float(alpha) * dx
     return undo(_sample(x, y_in, x_in, interpolation, fill_value, fill_mode))
+
+
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True) -> Tensor:
+    """``jax.image.scale_and_translate``: each axis of ``spatial_dims`` resampled to ``output_shape``
+    (the whole output shape) so that input coordinate ``u`` lands on ``u * scale + translation``;
+    ``method`` ``"linear"``, ``"cubic"``, ``"lanczos3"`` or ``"lanczos5"`` (with the ``bi``/``tri``
+    spellings), ``antialias`` widening the kernel when downscaling."""
+    from minidl.keras.ops import _resample
+    x = _t(images)
+    output_shape = tuple(int(s) for s in output_shape)
+    if len(output_shape) != x.ndim:
+        raise ValueError(f"shape must have length equal to the number of dimensions of x; {output_shape} vs "
+                         f"{tuple(x.shape)}")
+    if method == "nearest":
+        raise ValueError("Nearest neighbor resampling is not currently supported for scale_and_translate.")
+    spatial_dims = [int(d) % x.ndim for d in spatial_dims]
+    scale = np.asarray(_numpy(scale), dtype=np.float64).reshape(-1)
+    translation = np.asarray(_numpy(translation), dtype=np.float64).reshape(-1)
+    if len(scale) != len(spatial_dims) or len(translation) != len(spatial_dims):
+        raise ValueError(f"scale_and_translate: {len(spatial_dims)} spatial_dims need as many scales and "
+                         f"translations, got {len(scale)} and {len(translation)}")
+    for i, d in enumerate(spatial_dims):
+        weights = _resample.weight_matrix(x.shape[d], output_shape[d], scale[i], translation[i], method, antialias)
+        x = _resample.apply_along(x, d, weights)
+    if tuple(x.shape) != output_shape:
+        raise ValueError(f"scale_and_translate: output_shape {output_shape} differs from the input "
+                         f"{tuple(_t(images).shape)} outside spatial_dims {spatial_dims}")
+    return x
