@@ -243,12 +243,12 @@ def deserialize(config, custom_objects=None):
     return get(name)
 
 
-def serialize(fn) -> str:
+def serialize(activation) -> str:
     """The name of an activation function."""
     for name, f in _BY_NAME.items():
-        if f is fn:
+        if f is activation:
             return name
-    return getattr(fn, "__name__", repr(fn))
+    return getattr(activation, "__name__", repr(activation))
 
 
 def apply(fn, x):

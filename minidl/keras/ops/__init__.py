@@ -157,10 +157,12 @@ def identity(n, dtype=None) -> Tensor:
     return eye(n, dtype=dtype)
 
 
-def arange(start, stop=None, step=1, dtype=None) -> Tensor:
-    """Evenly spaced values in ``[start, stop)`` (int32 for int arguments, float32 else, as Keras)."""
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """Evenly spaced values in ``[start, stop)`` every ``step`` (default 1; int32 for int arguments,
+    float32 else, as Keras)."""
     if stop is None:
         start, stop = 0, start
+    step = 1 if step is None else step
     if dtype is None:
         ints = builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = "int32" if ints else "float32"
