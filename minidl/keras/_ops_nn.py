@@ -24,13 +24,14 @@ def _tf(x):
 
 
 def relu(x) -> Tensor:
-    """``max(x, 0)``."""
-    return F.relu(_t(x))
+    """``max(x, 0)`` (bools count as int32, as Keras)."""
+    x = _t(x)
+    return F.relu(x.to(minidl.int32) if x.dtype == minidl.bool else x)
 
 
 def relu6(x) -> Tensor:
-    """``min(max(x, 0), 6)``."""
-    return F.relu6(_t(x))
+    """``min(max(x, 0), 6)`` (float32 for integer inputs, as Keras)."""
+    return F.relu6(_tf(x))
 
 
 def sigmoid(x) -> Tensor:

@@ -215,7 +215,8 @@ negative = _unary(minidl.neg, "Elementwise ``-x``.")
 abs = _unary(minidl.abs, "Elementwise absolute value.")  # noqa: A001 -- Keras' name
 absolute = abs
 sign = _unary(minidl.sign, "Elementwise sign (-1, 0 or 1).")
-square = _unary(minidl.square, "Elementwise ``x * x``.")
+square = _unary(lambda x: minidl.square(x.to(minidl.int32) if x.dtype == minidl.bool else x),
+                "Elementwise ``x * x`` (bools count as int32).")
 sqrt = _unary(minidl.sqrt, "Elementwise square root.")
 rsqrt = _unary(minidl.rsqrt, "Elementwise ``1 / sqrt(x)``.")
 exp = _unary(minidl.exp, "Elementwise exponential.")

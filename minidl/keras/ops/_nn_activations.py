@@ -38,8 +38,12 @@ def hard_shrink(x, threshold=0.5) -> Tensor:
 
 
 def hard_tanh(x) -> Tensor:
-    """``x`` clipped to ``[-1, 1]``."""
-    return F.hardtanh(_t(x))
+    """``x`` clipped to ``[-1, 1]`` (integers stay integers, bools become int32, as Keras)."""
+    from minidl.keras.ops import convert_to_tensor
+    x = convert_to_tensor(x)
+    if x.is_floating_point():
+        return F.hardtanh(x)
+    return minidl.clamp(x.to(minidl.int32) if x.dtype == minidl.bool else x, -1, 1)
 
 
 def soft_shrink(x, threshold=0.5) -> Tensor:
