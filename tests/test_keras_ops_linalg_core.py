@@ -59,6 +59,12 @@ def test_linalg_values():
     assert _np(piv).tolist() == [0, 1] and ops.dtype(piv) == "int32"
     lu, piv = linalg.lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
     assert _np(piv).tolist() == [1, 1]
+    # Keras (JAX): lu_factor of default_rng(0).standard_normal((3, 4)) -> pivots [2, 1, 2]; of its transpose [2, 2, 2]
+    wide = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    assert _np(linalg.lu_factor(wide)[1]).tolist() == [2, 1, 2]
+    assert _np(linalg.lu_factor(wide.T)[1]).tolist() == [2, 2, 2]
+    np.testing.assert_allclose(_np(linalg.lu_factor(wide)[0])[2], [-0.17866124, -0.27036852, 1.0098976, 0.3598395],
+                               rtol=1e-5)
 
 
 def test_linalg_errors():

@@ -141,6 +141,10 @@ def test_stacking_splitting_and_shapes():
     for got, want in zip(ops.meshgrid(np.arange(3), np.arange(4.0)), np.meshgrid(np.arange(3), np.arange(4.0))):
         np.testing.assert_array_equal(_np(got), want)
     np.testing.assert_array_equal(_np(ops.rot90(XF, 3, (1, 2))), np.rot90(XF, 3, (1, 2)))
+    k = np.array([1, 2])
+    with pytest.raises(TypeError, match="integer"):
+        ops.rot90(XF, k)
+    assert k.tolist() == [1, 2]
     np.testing.assert_array_equal(_np(ops.diagflat(a[:2, :2], 1)), np.diagflat(a[:2, :2], 1))
     np.testing.assert_array_equal(_np(ops.diagonal(XF, 1, 1, 2)), np.diagonal(XF, 1, 1, 2))
     np.testing.assert_array_equal(_np(ops.tri(3, 4, -1)), np.tri(3, 4, -1))

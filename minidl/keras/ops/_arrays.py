@@ -160,7 +160,9 @@ def fliplr(x) -> Tensor:
 
 def rot90(array, k=1, axes=(0, 1)) -> Tensor:
     """``array`` rotated by 90 degrees ``k`` times in the plane of ``axes``."""
-    return minidl.rot90(_t(array), k, tuple(axes))
+    if np.ndim(k) != 0:
+        raise TypeError(f"rot90: k must be an integer, got an array of shape {np.shape(k)}")
+    return minidl.rot90(_t(array), int(k), tuple(axes))
 
 
 def diagflat(x, k=0) -> Tensor:

@@ -95,8 +95,9 @@ def lstsq(a, b, rcond=None) -> Tensor:
 
 
 def lu_factor(x) -> tuple:
-    """``(lu, pivots)``: the packed LU factors and the 0-based row pivots (int32), as LAPACK's getrf."""
-    out = minidl.linalg.lu_factor(_matrix(x, "lu_factor"))
+    """``(lu, pivots)``: the packed LU factors of ``(..., M, N)`` matrices and the 0-based row pivots
+    (int32, ``min(M, N)`` of them), as LAPACK's getrf."""
+    out = minidl.linalg.lu_factor(_matrix(x, "lu_factor", square=False))
     return out[0], (out[1] - 1).to(minidl.int32)
 
 
