@@ -136,3 +136,30 @@ def test_bad_arguments_raise_clear_errors():
         ops.ctc_decode(FIXTURE["ctc_logits"], FIXTURE["ctc_olen"], strategy="beam_search", beam_width=2, top_paths=3)
     with pytest.raises(ValueError, match="divisible"):
         ops.depth_to_space(np.ones((1, 2, 2, 3), np.float32), 2)
+
+
+def test_custom_layer_built_on_ops_trains_with_fit():
+    from minidl import keras
+    from minidl.keras import layers
+
+    class ConvNormPool(layers.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(3, 3, input_shape[-1], 4), initializer="glorot_uniform",
+                                          name="kernel")
+            self.gamma = self.add_weight(shape=(4,), initializer="ones", name="gamma")
+
+        def call(self, x):
+            y = ops.nn.conv(x, self.kernel, padding="same")
+            y = ops.nn.layer_normalization(y, gamma=self.gamma)
+            return keras.activations.mish(ops.nn.max_pool(y, 2))
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 3)), ConvNormPool(), layers.Flatten(),
+                              layers.Dense(2, activation="squareplus")])
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(0).random((16, 8, 8, 3)).astype(np.float32)
+    y = np.random.default_rng(1).random((16, 2)).astype(np.float32)
+    kernel_before = model.layers[0].get_weights()[0].copy()
+    history = model.fit(x, y, epochs=3, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    assert not np.allclose(model.layers[0].get_weights()[0], kernel_before)
