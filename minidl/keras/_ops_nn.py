@@ -17,34 +17,41 @@ def _t(x):
     return convert_to_tensor(x)
 
 
+def _tf(x):
+    """``x`` as a floating Tensor (float32 for integer inputs, as Keras' activations)."""
+    x = _t(x)
+    return x if x.is_floating_point() else x.float()
+
+
 def relu(x) -> Tensor:
-    """``max(x, 0)``."""
-    return F.relu(_t(x))
+    """``max(x, 0)`` (bools count as int32, as Keras)."""
+    x = _t(x)
+    return F.relu(x.to(minidl.int32) if x.dtype == minidl.bool else x)
 
 
 def relu6(x) -> Tensor:
-    """``min(max(x, 0), 6)``."""
-    return F.relu6(_t(x))
+    """``min(max(x, 0), 6)`` (float32 for integer inputs, as Keras)."""
+    return F.relu6(_tf(x))
 
 
 def sigmoid(x) -> Tensor:
     """``1 / (1 + exp(-x))``."""
-    return minidl.sigmoid(_t(x))
+    return minidl.sigmoid(_tf(x))
 
 
 def softplus(x) -> Tensor:
     """``log(1 + exp(x))``."""
-    return F.softplus(_t(x))
+    return F.softplus(_tf(x))
 
 
 def softsign(x) -> Tensor:
     """``x / (1 + |x|)``."""
-    return F.softsign(_t(x))
+    return F.softsign(_tf(x))
 
 
 def silu(x) -> Tensor:
     """``x * sigmoid(x)``."""
-    return F.silu(_t(x))
+    return F.silu(_tf(x))
 
 
 swish = silu
@@ -52,47 +59,47 @@ swish = silu
 
 def gelu(x, approximate=True) -> Tensor:
     """The GELU; Keras' default is the tanh approximation."""
-    return F.gelu(_t(x), approximate="tanh" if approximate else "none")
+    return F.gelu(_tf(x), approximate="tanh" if approximate else "none")
 
 
 def elu(x, alpha=1.0) -> Tensor:
     """``x`` for x > 0, ``alpha * (exp(x) - 1)`` else."""
-    return F.elu(_t(x), alpha=alpha)
+    return F.elu(_tf(x), alpha=alpha)
 
 
 def selu(x) -> Tensor:
     """The scaled ELU."""
-    return F.selu(_t(x))
+    return F.selu(_tf(x))
 
 
 def leaky_relu(x, negative_slope=0.2) -> Tensor:
     """``x`` for x > 0, ``negative_slope * x`` else (Keras' default slope 0.2)."""
-    return F.leaky_relu(_t(x), negative_slope=negative_slope)
+    return F.leaky_relu(_tf(x), negative_slope=negative_slope)
 
 
 def hard_sigmoid(x) -> Tensor:
     """``relu6(x + 3) / 6``."""
-    return F.hardsigmoid(_t(x))
+    return F.hardsigmoid(_tf(x))
 
 
 def hard_silu(x) -> Tensor:
     """``x * hard_sigmoid(x)``."""
-    return F.hardswish(_t(x))
+    return F.hardswish(_tf(x))
 
 
 def log_sigmoid(x) -> Tensor:
     """``log(sigmoid(x))``, computed stably."""
-    return F.logsigmoid(_t(x))
+    return F.logsigmoid(_tf(x))
 
 
 def softmax(x, axis=-1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``."""
-    return F.softmax(_t(x), dim=axis)
+    return F.softmax(_tf(x), dim=axis)
 
 
 def log_softmax(x, axis=-1) -> Tensor:
     """``log(softmax(x))`` along ``axis``, computed stably."""
-    return F.log_softmax(_t(x), dim=axis)
+    return F.log_softmax(_tf(x), dim=axis)
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False) -> Tensor:

@@ -12,7 +12,9 @@ from minidl.ops import math as _math
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "leaky_relu", "relu6", "hard_sigmoid", "exponential",
-           "get", "serialize", "apply"]
+           "get", "serialize", "apply", "celu", "gelu", "glu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh",
+           "log_sigmoid", "mish", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+           "tanh_shrink", "threshold", "deserialize"]
 
 
 def _t(x):
@@ -20,12 +22,21 @@ def _t(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """max(x, 0) (with Keras' optional ``negative_slope``, ``max_value``)."""
+    """max(x, 0) with Keras' options: values at or below ``threshold`` become 0 (or
+    ``negative_slope * (x - threshold)``), values above ``max_value`` are clipped to it."""
     x = _t(x)
-    if threshold != 0.0:
-        raise NotImplementedError("relu(threshold != 0) is not supported")
-    out = _act.leaky_relu(x, negative_slope) if negative_slope else _act.relu(x)
-    return _math.clip(out, None, max_value) if max_value is not None else out
+    if threshold == 0.0:
+        out = _act.leaky_relu(x, negative_slope) if negative_slope else _act.relu(x)
+        if max_value is None:
+            return out
+        if not negative_slope:
+            return _math.clip(out, None, max_value)
+    import minidl
+    negative_part = _act.relu(threshold - x) if negative_slope else None
+    out = minidl.where(x > threshold, x, minidl.zeros_like(x)) if threshold != 0.0 else _act.relu(x)
+    if max_value is not None:
+        out = _math.clip(out, 0.0, max_value)
+    return out - negative_part * negative_slope if negative_slope else out
 
 
 def sigmoid(x):
@@ -106,12 +117,99 @@ def exponential(x):
     return _math.exp(_t(x))
 
 
+def _ops():
+    from minidl.keras import ops
+    return ops
+
+
+def celu(x, alpha=1.0):
+    """max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _ops().celu(_t(x), alpha=alpha)
+
+
+def gelu(x, approximate=False):
+    """The Gaussian error linear unit ``x * Phi(x)`` (the tanh approximation with ``approximate=True``)."""
+    return _ops().gelu(_t(x), approximate=approximate)
+
+
+def glu(x, axis=-1):
+    """The gated linear unit ``a * sigmoid(b)`` of the halves of ``x`` along ``axis``."""
+    return _ops().glu(_t(x), axis=axis)
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    return _ops().hard_shrink(_t(x), threshold=threshold)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) (also ``hard_swish``)."""
+    x = _t(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """x clipped to [-1, 1]."""
+    return _math.clip(_t(x), -1.0, 1.0)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), computed stably."""
+    return -softplus(-_t(x))
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    x = _t(x)
+    return x * _act.tanh(softplus(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above threshold, x + threshold below -threshold, else 0."""
+    return _ops().soft_shrink(_t(x), threshold=threshold)
+
+
+def sparse_plus(x):
+    """0 for x <= -1, x for x >= 1, (x + 1)**2 / 4 between."""
+    return _ops().sparse_plus(_t(x))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between."""
+    return _ops().sparse_sigmoid(_t(x))
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis``."""
+    return _ops().sparsemax(_t(x), axis=axis)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2."""
+    return _ops().squareplus(_t(x), b=b)
+
+
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    return _ops().tanh_shrink(_t(x))
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else ``default_value``."""
+    return _ops().threshold(_t(x), threshold, default_value)
+
+
 _BY_NAME = {f.__name__: f for f in (relu, sigmoid, tanh, softmax, log_softmax, linear, elu, selu,
                                      softplus, softsign, swish, leaky_relu, relu6, hard_sigmoid,
-                                     exponential)}
+                                     exponential, celu, gelu, glu, hard_shrink, hard_silu, hard_tanh,
+                                     log_sigmoid, mish, soft_shrink, sparse_plus, sparse_sigmoid, sparsemax,
+                                     squareplus, tanh_shrink)}
 _BY_NAME["silu"] = swish
-_BY_NAME["hard_silu"] = _BY_NAME["hard_swish"] = lambda x: _t(x) * hard_sigmoid(x)
-_AXIS_FUNCTIONS = {softmax, log_softmax}
+_BY_NAME["hard_swish"] = hard_silu
+_AXIS_FUNCTIONS = {softmax, log_softmax, glu, sparsemax}
 
 
 def get(identifier):
@@ -129,12 +227,28 @@ def get(identifier):
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
 
 
-def serialize(fn) -> str:
+def deserialize(config, custom_objects=None):
+    """The activation function of a serialized ``config``: a name, or Keras' dict
+    ``{"class_name": "function", "config": name, ...}``; ``custom_objects`` maps extra names."""
+    if isinstance(config, dict):
+        name = config.get("config", config.get("class_name"))
+        if isinstance(name, dict):
+            name = name.get("name")
+    else:
+        name = config
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if not isinstance(name, str):
+        raise ValueError(f"Could not interpret serialized activation function: {config!r}")
+    return get(name)
+
+
+def serialize(activation) -> str:
     """The name of an activation function."""
     for name, f in _BY_NAME.items():
-        if f is fn:
+        if f is activation:
             return name
-    return getattr(fn, "__name__", repr(fn))
+    return getattr(activation, "__name__", repr(activation))
 
 
 def apply(fn, x):

@@ -46,7 +46,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
     if isinstance(x, Tensor):
         t = x
     else:
-        if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+        if isinstance(x, (list, tuple)) and builtins.any(isinstance(v, Tensor) for v in x):
             return minidl.stack([convert_to_tensor(v, dtype) for v in x])
         arr = x if is_device_array(x) else np.asarray(x)
         if isinstance(x, float) or (isinstance(arr, np.ndarray) and _float_dtype(arr) is not None):
@@ -157,12 +157,14 @@ def identity(n, dtype=None) -> Tensor:
     return eye(n, dtype=dtype)
 
 
-def arange(start, stop=None, step=1, dtype=None) -> Tensor:
-    """Evenly spaced values in ``[start, stop)`` (int32 for int arguments, float32 else, as Keras)."""
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """Evenly spaced values in ``[start, stop)`` every ``step`` (default 1; int32 for int arguments,
+    float32 else, as Keras)."""
     if stop is None:
         start, stop = 0, start
+    step = 1 if step is None else step
     if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        ints = builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = "int32" if ints else "float32"
     return minidl.arange(start, stop, step, dtype=_to_dtype(dtype))
 
@@ -213,7 +215,8 @@ negative = _unary(minidl.neg, "Elementwise ``-x``.")
 abs = _unary(minidl.abs, "Elementwise absolute value.")  # noqa: A001 -- Keras' name
 absolute = abs
 sign = _unary(minidl.sign, "Elementwise sign (-1, 0 or 1).")
-square = _unary(minidl.square, "Elementwise ``x * x``.")
+square = _unary(lambda x: minidl.square(x.to(minidl.int32) if x.dtype == minidl.bool else x),
+                "Elementwise ``x * x`` (bools count as int32).")
 sqrt = _unary(minidl.sqrt, "Elementwise square root.")
 rsqrt = _unary(minidl.rsqrt, "Elementwise ``1 / sqrt(x)``.")
 exp = _unary(minidl.exp, "Elementwise exponential.")
@@ -231,8 +234,10 @@ cosh = _unary(minidl.cosh, "Elementwise hyperbolic cosine.")
 arcsin = _unary(minidl.asin, "Elementwise inverse sine.")
 arccos = _unary(minidl.acos, "Elementwise inverse cosine.")
 arctan = _unary(minidl.atan, "Elementwise inverse tangent.")
-floor = _unary(minidl.floor, "Elementwise floor.")
-ceil = _unary(minidl.ceil, "Elementwise ceiling.")
+floor = _unary(lambda x: minidl.floor(x if x.is_floating_point() else x.float()),
+               "Elementwise floor (float32 for integer inputs, as Keras).")
+ceil = _unary(lambda x: minidl.ceil(x if x.is_floating_point() else x.float()),
+              "Elementwise ceiling (float32 for integer inputs, as Keras).")
 erf = _unary(minidl.erf, "Elementwise error function.")
 reciprocal = _unary(minidl.reciprocal, "Elementwise ``1 / x``.")
 logical_not = _unary(minidl.logical_not, "Elementwise logical not.")
@@ -254,8 +259,16 @@ def clip(x, x_min, x_max) -> Tensor:
 def where(condition, x1=None, x2=None):
     """``x1`` where ``condition`` holds, else ``x2``; with one argument, the indices where it holds."""
     if x1 is None and x2 is None:
-        return minidl.nonzero(_t(condition), as_tuple=True)
+        return tuple(i.to(minidl.int32) for i in minidl.nonzero(_t(condition), as_tuple=True))
     return minidl.where(_t(condition).bool(), _t(x1), _t(x2))
+
+
+def _keras_int(out: Tensor, like: Tensor) -> Tensor:
+    """``out`` (a sum or product of ``like``) in Keras' dtype: integers and bools of up to 32 bits give
+    int32, int64 stays int64, floats pass."""
+    if like.is_floating_point() or out.is_floating_point():
+        return out
+    return out.to(minidl.int64 if like.dtype == minidl.int64 else minidl.int32)
 
 
 def _axis(axis):
@@ -272,7 +285,8 @@ def _reduce(fn, x, axis, keepdims):
 
 def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
     """The sum over ``axis`` (an int, a tuple, or None for all)."""
-    return _reduce(minidl.sum, x, axis, keepdims)
+    x = _t(x)
+    return _keras_int(_reduce(minidl.sum, x, axis, keepdims), x)
 
 
 def mean(x, axis=None, keepdims=False) -> Tensor:
@@ -299,15 +313,18 @@ def prod(x, axis=None, keepdims=False, dtype=None) -> Tensor:
     """The product over ``axis`` (one axis or None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
     if isinstance(axis, (tuple, list)):
+        out = x
         for a in sorted((a % x.ndim for a in axis), reverse=True):
-            x = minidl.prod(x, dim=a, keepdim=keepdims)
-        return x
-    return _reduce(minidl.prod, x, axis, keepdims)
+            out = minidl.prod(out, dim=a, keepdim=keepdims)
+        return _keras_int(out, x)
+    return _keras_int(_reduce(minidl.prod, x, axis, keepdims), x)
 
 
 def var(x, axis=None, keepdims=False) -> Tensor:
-    """The population variance (``ddof=0``) over ``axis``."""
+    """The population variance (``ddof=0``) over ``axis`` (float32 for integer inputs)."""
     x = _t(x)
+    if not x.is_floating_point():
+        x = x.float()
     if axis is None:
         out = minidl.var(x, correction=0)
         return out.reshape((1,) * x.ndim) if keepdims else out
@@ -337,29 +354,29 @@ def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 -- Keras' name
 
 def count_nonzero(x, axis=None) -> Tensor:
     """The number of non-zero elements over ``axis``."""
-    return minidl.count_nonzero(_t(x), dim=_axis(axis))
+    return minidl.count_nonzero(_t(x), dim=_axis(axis)).to(minidl.int32)
 
 
 def argmax(x, axis=None, keepdims=False) -> Tensor:
-    """The index of the largest value over ``axis`` (of the flattened input for None)."""
-    return minidl.argmax(_t(x), dim=axis, keepdim=keepdims)
+    """The index (int32) of the largest value over ``axis`` (of the flattened input for None)."""
+    return minidl.argmax(_t(x), dim=axis, keepdim=keepdims).to(minidl.int32)
 
 
 def argmin(x, axis=None, keepdims=False) -> Tensor:
-    """The index of the smallest value over ``axis``."""
-    return minidl.argmin(_t(x), dim=axis, keepdim=keepdims)
+    """The index (int32) of the smallest value over ``axis``."""
+    return minidl.argmin(_t(x), dim=axis, keepdim=keepdims).to(minidl.int32)
 
 
 def cumsum(x, axis=None, dtype=None) -> Tensor:
     """Running sums along ``axis`` (of the flattened input for None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
-    return minidl.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return _keras_int(minidl.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis), x)
 
 
 def cumprod(x, axis=None, dtype=None) -> Tensor:
     """Running products along ``axis`` (of the flattened input for None)."""
     x = _t(x) if dtype is None else cast(x, dtype)
-    return minidl.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return _keras_int(minidl.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis), x)
 
 
 def logsumexp(x, axis=None, keepdims=False) -> Tensor:
@@ -377,14 +394,14 @@ def sort(x, axis=-1) -> Tensor:
 
 
 def argsort(x, axis=-1) -> Tensor:
-    """The indices that sort ``x`` ascending along ``axis``."""
-    return minidl.argsort(_t(x), dim=axis, stable=True)
+    """The indices (int32) that sort ``x`` ascending along ``axis``."""
+    return minidl.argsort(_t(x), dim=axis, stable=True).to(minidl.int32)
 
 
 def top_k(x, k, sorted=True):  # noqa: A002 -- Keras' argument name
-    """``(values, indices)`` of the ``k`` largest entries along the last axis."""
+    """``(values, indices)`` of the ``k`` largest entries along the last axis (int32 indices)."""
     out = minidl.topk(_t(x), k, dim=-1, sorted=sorted)
-    return out.values, out.indices
+    return out.values, out.indices.to(minidl.int32)
 
 
 def matmul(x1, x2) -> Tensor:
@@ -457,115 +474,52 @@ def split(x, indices_or_sections, axis=0) -> list:
     return list(minidl.tensor_split(x, list(indices_or_sections), dim=axis))
 
 
-def tile(x, repeats) -> Tensor:
-    """``x`` repeated ``repeats`` times along each axis."""
-    return minidl.tile(_t(x), tuple(repeats) if isinstance(repeats, (list, tuple)) else (repeats,))
-
-
-def repeat(x, repeats, axis=None) -> Tensor:
-    """Each element repeated ``repeats`` times along ``axis`` (of the flattened input for None)."""
-    return minidl.repeat_interleave(_t(x), repeats, dim=axis)
-
-
-def broadcast_to(x, shape) -> Tensor:
-    """``x`` broadcast to ``shape``."""
-    return minidl.broadcast_to(_t(x), tuple(shape))
-
-
-def flip(x, axis=None) -> Tensor:
-    """``x`` reversed along ``axis`` (all axes for None)."""
-    x = _t(x)
-    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
-    return minidl.flip(x, axes)
-
-
-def moveaxis(x, source, destination) -> Tensor:
-    """``x`` with axis ``source`` moved to ``destination``."""
-    return minidl.movedim(_t(x), source, destination)
-
-
-def swapaxes(x, axis1, axis2) -> Tensor:
-    """``x`` with two axes swapped."""
-    return minidl.swapaxes(_t(x), axis1, axis2)
-
-
-def take(x, indices, axis=None) -> Tensor:
-    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened input for None)."""
-    x, idx = _t(x), _t(indices).long()
-    if axis is None:
-        return x.reshape(-1)[idx]
-    axis = axis % x.ndim
-    return x[(builtins.slice(None),) * axis + (idx,)]
-
-
-def take_along_axis(x, indices, axis=None) -> Tensor:
-    """NumPy's ``take_along_axis``."""
-    x, idx = _t(x), _t(indices).long()
-    if axis is None:
-        return minidl.take_along_dim(x.reshape(-1), idx.reshape(-1), dim=0)
-    return minidl.take_along_dim(x, idx, dim=axis)
-
-
-def tril(x, k=0) -> Tensor:
-    """The lower triangle of ``x`` (below diagonal ``k``)."""
-    return minidl.tril(_t(x), k)
-
-
-def triu(x, k=0) -> Tensor:
-    """The upper triangle of ``x`` (above diagonal ``k``)."""
-    return minidl.triu(_t(x), k)
-
-
-def diag(x, k=0) -> Tensor:
-    """The ``k``-th diagonal of a matrix, or a matrix with a vector on it."""
-    return minidl.diag(_t(x), k)
-
-
-def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
-    """The sum along a diagonal."""
-    return minidl.diagonal(_t(x), offset, axis1, axis2).sum(-1)
-
-
-def pad(x, pad_width, mode="constant", constant_values=None) -> Tensor:
-    """NumPy's ``pad`` (``pad_width`` per axis as ``(before, after)``) in ``constant``, ``reflect``
-    or ``symmetric``-free modes that ``nn.functional.pad`` knows."""
-    x = _t(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    flat = [int(v) for pair in widths[::-1] for v in pair]
-    if mode == "constant":
-        return minidl.nn.functional.pad(x, flat, value=constant_values or 0)
-    return minidl.nn.functional.pad(x, flat, mode=mode)
-
-
-def roll(x, shift, axis=None) -> Tensor:
-    """``x`` shifted cyclically by ``shift`` along ``axis`` (of the flattened input for None)."""
-    return minidl.roll(_t(x), shift, dims=axis)
-
-
-def slice(inputs, start_indices, shape) -> Tensor:  # noqa: A001 -- Keras' name
-    """The block of ``inputs`` starting at ``start_indices`` with size ``shape``."""
-    x = _t(inputs)
-    return x[tuple(builtins.slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))]
-
-
-def norm(x, ord=None, axis=None, keepdims=False) -> Tensor:  # noqa: A002 -- Keras' argument name
-    """The vector or matrix norm (``numpy.linalg.norm``'s arguments)."""
-    return minidl.linalg.norm(_t(x), ord=ord, dim=_axis(axis), keepdim=keepdims)
-
-
-def vectorized_map(function, elements):
-    """``function`` applied to each slice of ``elements`` along axis 0, the results stacked."""
-    if isinstance(elements, (list, tuple)):
-        return minidl.stack([function(tuple(e[i] for e in elements)) for i in range(len(elements[0]))])
-    return minidl.stack([function(e) for e in _t(elements)])
-
-
-def cond(pred, true_fn, false_fn):
-    """``true_fn()`` if ``pred`` holds, else ``false_fn()``."""
-    return true_fn() if bool(pred) else false_fn()
-
-
 from minidl.keras._ops_nn import *  # noqa: E402,F401,F403 -- relu, softmax, one_hot, losses, ...
 from minidl.keras._ops_nn import __all__ as _nn_all  # noqa: E402
+from minidl.keras.ops._shape_ops import (  # noqa: E402 -- split out of this module
+    broadcast_to,
+    cond,
+    diag,
+    flip,
+    moveaxis,
+    norm,
+    pad,
+    repeat,
+    roll,
+    slice,
+    swapaxes,
+    take,
+    take_along_axis,
+    tile,
+    trace,
+    tril,
+    triu,
+    vectorized_map,
+)
 
 __all__ += _nn_all
+
+from minidl.keras.ops._arrays import *  # noqa: E402,F401,F403 -- hstack, unique, meshgrid, ...
+from minidl.keras.ops._arrays import __all__ as _arrays_all  # noqa: E402
+from minidl.keras.ops._control import *  # noqa: E402,F401,F403 -- fori_loop, scan, vectorize, rearrange, ...
+from minidl.keras.ops._control import __all__ as _control_all  # noqa: E402
+from minidl.keras.ops._core_ops import *  # noqa: E402,F401,F403 -- scatter, segment_sum, custom_gradient, ...
+from minidl.keras.ops._core_ops import __all__ as _core_ops_all  # noqa: E402
+from minidl.keras.ops._elementwise import *  # noqa: E402,F401,F403 -- logaddexp, isclose, bitwise_*, ...
+from minidl.keras.ops._elementwise import __all__ as _elementwise_all  # noqa: E402
+from minidl.keras.ops._linalg import *  # noqa: E402,F401,F403 -- inv, solve, svd, slogdet, ...
+from minidl.keras.ops._linalg import __all__ as _linalg_all  # noqa: E402
+from minidl.keras.ops._nn_activations import *  # noqa: E402,F401,F403 -- celu, glu, sparsemax, psnr, ...
+from minidl.keras.ops._nn_activations import __all__ as _nn_activations_all  # noqa: E402
+from minidl.keras.ops._nn_conv import *  # noqa: E402,F401,F403 -- conv, max_pool, depth_to_space, ...
+from minidl.keras.ops._nn_conv import __all__ as _nn_conv_all  # noqa: E402
+from minidl.keras.ops._nn_norm import *  # noqa: E402,F401,F403 -- layer_normalization, ctc_loss, ...
+from minidl.keras.ops._nn_norm import __all__ as _nn_norm_all  # noqa: E402
+from minidl.keras.ops._reductions import *  # noqa: E402,F401,F403 -- nansum, median, quantile, ...
+from minidl.keras.ops._reductions import __all__ as _reductions_all  # noqa: E402
+
+__all__ += _reductions_all + _elementwise_all + _arrays_all + _nn_activations_all + _nn_conv_all + _nn_norm_all
+__all__ += _linalg_all + _control_all + _core_ops_all
+
+# Keras' sub-namespaces: keras.ops.nn, keras.ops.numpy, keras.ops.linalg, keras.ops.image
+from minidl.keras.ops import image, linalg, nn, numpy  # noqa: E402,F401
