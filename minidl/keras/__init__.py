@@ -53,3 +53,6 @@ __all__ = ["Sequential", "Model", "Input", "InputLayer", "Layer", "KerasTensor",
 from minidl.keras import constraints  # noqa: E402
 
 __all__ += ["constraints"]
+from minidl.keras.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["InputSpec"]

@@ -160,3 +160,15 @@ __all__ += ["Conv1DTranspose", "Convolution1DTranspose", "Conv3DTranspose", "Con
             "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "UpSampling1D", "UpSampling3D",
             "ZeroPadding1D", "ZeroPadding3D"]
+from minidl.keras.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["InputSpec"]
+from minidl.keras.layers.serialization import deserialize, serialize  # noqa: E402
+
+__all__ += ["serialize", "deserialize"]
+from minidl.keras.layers.normalization_rms import RMSNormalization  # noqa: E402
+
+__all__ += ["RMSNormalization"]
+from minidl.keras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: E402
+
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
