@@ -149,7 +149,7 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
 
     # ------------------------------------------------------------------ running
     def _to_channels_first(self, s):
-        """A state in minidl.keras' layout of its Keras shape (batch, *spatial, filters) -> (batch, filters, *spatial)."""
+        """A state (minidl.keras layout of Keras (batch, *spatial, F)) as (batch, F, *spatial)."""
         return permute(to_external(s), (0, self._rank + 1) + tuple(range(1, self._rank + 1)))
 
     def _from_channels_first(self, s):
