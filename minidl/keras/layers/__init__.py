@@ -172,3 +172,7 @@ __all__ += ["RMSNormalization"]
 from minidl.keras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: E402
 
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+from minidl.keras.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: E402
+from minidl.keras.layers.spectral_embedding import ReversibleEmbedding, SpectralNormalization  # noqa: E402
+
+__all__ += ["GroupQueryAttention", "GroupedQueryAttention", "SpectralNormalization", "ReversibleEmbedding"]
