@@ -126,13 +126,16 @@ def test_conv_kernel_constraint_in_keras_layout():
     (lambda c: layers.GroupNormalization(2, gamma_constraint=c), "gamma", "gamma_constraint"),
     (lambda c: layers.PReLU(alpha_constraint=c), "alpha", "alpha_constraint"),
     (lambda c: layers.EinsumDense("ab,bc->ac", 3, kernel_constraint=c), "kernel", "kernel_constraint"),
+    (lambda c: layers.Conv1DTranspose(2, 3, kernel_constraint=c), "kernel", "kernel_constraint"),
+    (lambda c: layers.ConvLSTM1D(2, 3, recurrent_constraint=c), "recurrent_kernel", "recurrent_constraint"),
 ])
 def test_layers_take_constraints(make, weight, arg):
     layer = make(constraints.NonNeg())
     shape = {"Conv1D": (None, 6, 2), "Conv3D": (None, 4, 4, 4, 2), "DepthwiseConv2D": (None, 5, 5, 2),
              "SeparableConv2D": (None, 5, 5, 2), "LSTM": (None, 3, 2), "GRUCell": (None, 2),
              "Embedding": (None, 3), "BatchNormalization": (None, 4), "LayerNormalization": (None, 4),
-             "GroupNormalization": (None, 4), "PReLU": (None, 4), "EinsumDense": (None, 4)}[type(layer).__name__]
+             "GroupNormalization": (None, 4), "PReLU": (None, 4), "EinsumDense": (None, 4),
+             "Conv1DTranspose": (None, 5, 2), "ConvLSTM1D": (None, 2, 5, 2)}[type(layer).__name__]
     layer.build(shape)
     var = next(v for v in layer.weights if v.name == weight)
     assert isinstance(var.constraint, constraints.NonNeg)
@@ -166,3 +169,15 @@ def test_orthogonal_regularizer_alias():
     # keras.regularizers.OrthogonalRegularizer(0.1)(w) (mode rows, columns) on the same w
     assert abs(float(regularizers.OrthogonalRegularizer(0.1)(w).item()) - 0.048525094985961914) < 1e-6
     assert abs(float(regularizers.OrthogonalRegularizer(0.1, "columns")(w).item()) - 0.03811020404100418) < 1e-6
+
+
+def test_attention_projections_take_constraints():
+    mha = layers.MultiHeadAttention(2, 3, kernel_constraint="non_neg")
+    q = np.random.RandomState(0).rand(2, 3, 4).astype(np.float32)
+    mha(q, q)
+    kernels = [v for v in mha.weights if v.name == "kernel"]
+    assert len(kernels) == 4 and all(isinstance(v.constraint, constraints.NonNeg) for v in kernels)
+    assert mha.get_config()["kernel_constraint"]["class_name"] == "NonNeg"
+    gqa = layers.GroupQueryAttention(2, 2, 1, bias_constraint=constraints.MaxNorm(1.0))
+    gqa(q, q)
+    assert all(isinstance(v.constraint, constraints.MaxNorm) for v in gqa.weights if v.name == "bias")

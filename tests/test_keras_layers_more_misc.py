@@ -210,3 +210,23 @@ def test_reversible_embedding_tied_untied_and_saving(tmp_path):
     _to_float64(emb64)
     t = minidl.tensor(RNG.standard_normal((2, 3)), requires_grad=True)
     assert gradcheck(lambda a: emb64._reverse_logits(a), (t,))
+
+
+def test_reversible_embedding_functional_tied_model():
+    """A tied language-model head: the same layer embeds ids and maps the hidden states back to logits."""
+    ids = keras.Input((4,), dtype="int32")
+    emb = layers.ReversibleEmbedding(12, 6)
+    hidden = layers.Dense(6)(emb(ids))
+    logits = emb(hidden, reverse=True)
+    assert tuple(logits.shape) == (None, 4, 12)
+    model = keras.Model(ids, logits)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    data = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    model.fit(data, data, epochs=1, verbose=0)
+    out = model.predict(data, verbose=0)
+    want = model.layers[2](emb(data)).numpy() @ emb.get_weights()[0].T
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)
+    # the reverse option is recorded on the node (a .keras file's call kwargs)
+    config = model.get_config()
+    entry = next(e for e in config["layers"] if e["class_name"] == "ReversibleEmbedding")
+    assert [n.get("kwargs", {}).get("reverse", False) for n in entry["inbound_nodes"]] == [False, True]

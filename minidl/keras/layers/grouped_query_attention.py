@@ -73,9 +73,6 @@ class GroupedQueryAttention(MultiHeadAttention):
         self.seed = seed
         self._inverse_sqrt_head_dim = self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.head_dim))
 
-    def _common(self):
-        return dict(super()._common(), kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
-
     def _dense(self, equation, heads, bias_axes, name, shape, activation=None):
         layer = EinsumDense(equation, output_shape=(None, heads, self.head_dim), activation=activation,
                             bias_axes=bias_axes if self._use_bias else None, name=name, **self._common())

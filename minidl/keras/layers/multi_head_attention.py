@@ -106,8 +106,9 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             raise ValueError("Received an invalid value for argument `value_dim`, expected a positive integer or "
                              f"`None`. Received: value_dim={value_dim}")
         super().__init__(**kwargs)
-        for arg, value in (("sliding_window", sliding_window), ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint), ("activity_regularizer", activity_regularizer)):
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        for arg, value in (("sliding_window", sliding_window), ("activity_regularizer", activity_regularizer)):
             if value is not None:
                 raise NotImplementedError(f"MultiHeadAttention: {arg} is not supported by minidl.keras")
         if use_gate or flash_attention:
@@ -198,7 +199,8 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             return type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
         return dict(kernel_initializer=fresh(self._kernel_initializer), bias_initializer=fresh(self._bias_initializer),
                     kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
-                    dtype=self.dtype)
+                    kernel_constraint=getattr(self, "kernel_constraint", None),
+                    bias_constraint=getattr(self, "bias_constraint", None), dtype=self.dtype)
 
     def _projection(self, shape, name, last_dims):
         equation, bias_axes, rank = build_proj_equation(len(shape) - 1, bound_dims=1, output_dims=2)
@@ -340,9 +342,15 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
                     bias_initializer=ser(self._bias_initializer, _init),
                     kernel_regularizer=ser(self._kernel_regularizer, _reg),
                     bias_regularizer=ser(self._bias_regularizer, _reg), activity_regularizer=None,
-                    kernel_constraint=None, bias_constraint=None, seed=self.seed)
+                    kernel_constraint=_ser_constraint(self.kernel_constraint),
+                    bias_constraint=_ser_constraint(self.bias_constraint), seed=self.seed)
 
     def _keras_save_children(self):
         """Keras' weight files keep each projection's weights under its own group."""
         return [("query_dense", self._query_dense), ("key_dense", self._key_dense),
                 ("value_dense", self._value_dense), ("output_dense", self._output_dense)]
+
+
+def _ser_constraint(constraint):
+    from minidl.keras import constraints
+    return constraints.serialize(constraint)

@@ -13,6 +13,8 @@ import numpy as np
 
 from minidl.autograd import no_grad
 from minidl.keras import initializers as _init
+from minidl.keras._tensor import to_external, to_internal
+from minidl.keras.layers.attention import CallOptionsMixin
 from minidl.keras.layers.embedding import Embedding
 from minidl.keras.layers.input_spec import InputSpec
 from minidl.keras.layers.wrappers import Wrapper
@@ -91,12 +93,14 @@ class SpectralNormalization(Wrapper):
         return dict(super().get_config(), power_iterations=self.power_iterations)
 
 
-class ReversibleEmbedding(Embedding):
+class ReversibleEmbedding(CallOptionsMixin, Embedding):
     """An ``Embedding`` that can also project back: ``layer(ids)`` -> (..., output_dim) vectors;
     ``layer(vectors, reverse=True)`` -> (..., input_dim) logits ``vectors @ embeddings^T`` (or
     ``@ reverse_embeddings`` (output_dim, input_dim) with ``tie_weights=False``), soft-capped as
     ``cap * tanh(logits / cap)`` with ``logit_soft_cap``. Keras' args; ``reverse_dtype`` casts both
     operands of the reverse product."""
+
+    _option_defaults = {"reverse": False}
 
     def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
@@ -105,7 +109,7 @@ class ReversibleEmbedding(Embedding):
                          embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint,
                          mask_zero=mask_zero, **kwargs)
         self.tie_weights, self.reverse_dtype, self.logit_soft_cap = bool(tie_weights), reverse_dtype, logit_soft_cap
-        self._reverse = False
+        self.supports_masking = True  # ids' masks with mask_zero; none for logits
 
     def build(self, input_shape=None):
         """Create ``embeddings`` (input_dim, output_dim) and, untied, ``reverse_embeddings`` (output_dim, input_dim)."""
@@ -115,22 +119,26 @@ class ReversibleEmbedding(Embedding):
                                                       name="reverse_embeddings")
         self.built = True
 
-    def __call__(self, inputs, *args, reverse=False, **kwargs):
-        """``layer(ids)`` embeds; ``layer(vectors, reverse=True)`` gives vocabulary logits."""
-        if not reverse:
-            return super().__call__(inputs, *args, **kwargs)
-        from minidl.keras._tensor import as_tensor
-        from minidl.keras.layers.base import KerasTensor
-        if isinstance(inputs, KerasTensor):
-            raise NotImplementedError("ReversibleEmbedding: reverse=True on a keras.Input tensor is not supported "
-                                      "by minidl.keras; call it on arrays/Tensors (e.g. inside a custom layer's call)")
-        x = as_tensor(inputs)
-        if not self.built:
-            self.build(None)
-        if x.shape[-1] != self.output_dim:
+    def __call__(self, inputs, *args, reverse=False, training=None, mask=None, **kwargs):
+        """``layer(ids)`` embeds; ``layer(vectors, reverse=True)`` gives vocabulary logits (on arrays, or on
+        ``keras.Input`` tensors in a functional model: the option is recorded on the node)."""
+        if args:
+            raise TypeError(f"ReversibleEmbedding {self.name}: unexpected positional arguments {args}")
+        from minidl.keras.layers.base import KerasTensor, Layer
+        options = {"reverse": bool(reverse)}
+        with self.call_options(options):
+            if isinstance(inputs, KerasTensor):  # the option is recorded on the graph node
+                return Layer.__call__(self, inputs, training=training, mask=mask, **options, **kwargs)
+            return Layer.__call__(self, inputs, training=training, mask=mask, **kwargs)
+
+    def _forward(self, x, training=False):
+        if not self._options["reverse"]:
+            return super()._forward(x, training)
+        xe = to_external(x)
+        if xe.shape[-1] != self.output_dim:
             raise ValueError(f"ReversibleEmbedding {self.name}: reverse=True needs inputs with last dimension "
-                             f"{self.output_dim}, received shape {tuple(x.shape)}")
-        return self._reverse_logits(x)
+                             f"{self.output_dim}, received shape {tuple(xe.shape)}")
+        return to_internal(self._reverse_logits(xe))
 
     def _reverse_logits(self, x):
         kernel = self.embeddings.transpose(0, 1) if self.tie_weights else self.reverse_embeddings
@@ -144,12 +152,12 @@ class ReversibleEmbedding(Embedding):
         return logits
 
     def compute_mask(self, inputs, mask=None):
-        """The ``ids != 0`` mask with ``mask_zero`` (for the forward direction)."""
-        return super().compute_mask(inputs, mask)
+        """The ``ids != 0`` mask with ``mask_zero`` (for the forward direction; none for logits)."""
+        return None if self._options["reverse"] else super().compute_mask(inputs, mask)
 
     def compute_output_shape(self, input_shape, reverse=False):
         """(..., output_dim), or (..., input_dim) with ``reverse``."""
-        if reverse:
+        if reverse or self._options["reverse"]:
             return tuple(input_shape[:-1]) + (self.input_dim,)
         return super().compute_output_shape(input_shape)
 
