@@ -40,6 +40,8 @@ class GroupedQueryAttention(MultiHeadAttention):
     training=None, use_causal_mask=False)`` -> (batch, T, dim) (and the (batch, Hq, T, S) scores).
     """
 
+    _keras_class_name = "GroupQueryAttention"  # Keras' exported name (configs); files key it by the class name
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
                  sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -83,6 +85,7 @@ class GroupedQueryAttention(MultiHeadAttention):
         """Create the ``query``, ``key``, (``gate``,) ``value`` and ``attention_output`` projections."""
         query_shape, value_shape, key_shape = self._shapes(query_shape, value_shape, key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
+        self._record_build_shapes(query_shape, value_shape, key_shape)
         if len(query_shape) != 3:
             raise ValueError(f"GroupQueryAttention layer {self.name}: query, key and value must be 3-D "
                              f"(batch, steps, dim); received query shape {tuple(query_shape)}")
@@ -153,11 +156,32 @@ class GroupedQueryAttention(MultiHeadAttention):
                     **constraint_config(self, "kernel_constraint", "bias_constraint"), seed=self.seed)
 
     def _keras_save_children(self):
-        """Keras' weight files keep each projection's weights under its own group."""
-        out = [("query_dense", self._query_dense), ("key_dense", self._key_dense)]
+        """Keras' weight files keep each projection's weights under its attribute's name (``_query_dense``,
+        ...), beside the empty groups of its ``_softmax`` and ``_dropout_layer``."""
+        out = [("_query_dense", self._query_dense), ("_key_dense", self._key_dense)]
         if self.use_gate:
-            out.append(("gate_dense", self._gate_dense))
-        return out + [("value_dense", self._value_dense), ("output_dense", self._output_dense)]
+            out.append(("_gate_dense", self._gate_dense))
+        return out + [("_value_dense", self._value_dense), ("_output_dense", self._output_dense),
+                      ("_softmax", _NoWeights("softmax")), ("_dropout_layer", _NoWeights("dropout"))]
+
+
+class _NoWeights:
+    """A weightless sublayer as Keras' weight files list it (an empty ``vars`` group)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def get_weights(self):
+        """No weights."""
+        return []
+
+    @property
+    def weights(self):
+        """No weights."""
+        return []
+
+    def set_weights(self, weights):
+        """Nothing to set."""
 
 
 GroupQueryAttention = GroupedQueryAttention

@@ -221,6 +221,7 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         """Create the four EinsumDense sublayers (Keras' ``build(query_shape, value_shape, key_shape=None)``)."""
         query_shape, value_shape, key_shape = self._shapes(query_shape, value_shape, key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
+        self._record_build_shapes(query_shape, value_shape, key_shape)
         self._query_dense = self._projection(query_shape, "query", [self._num_heads, self._key_dim])
         self._key_dense = self._projection(key_shape, "key", [self._num_heads, self._key_dim])
         self._value_dense = self._projection(value_shape, "value", [self._num_heads, self._value_dim])
@@ -242,6 +243,16 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         dense_input[-1] = self._value_dim
         self._output_dense._ensure_built(tuple(dense_input))
         self.built = True
+
+    def _record_build_shapes(self, query_shape, value_shape, key_shape):
+        shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if self._options["has_key"]:
+            shapes["key_shape"] = key_shape
+        self.__dict__["_keras_shapes"] = shapes
+
+    def _keras_build_config(self):
+        """Keras' build config of a multi-input layer: ``{"shapes_dict": {"query_shape", "value_shape", ...}}``."""
+        return {"shapes_dict": self.__dict__.get("_keras_shapes") or {"query_shape": self._build_shape}}
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
         if len(query_shape) < 3 or len(value_shape) < 3:

@@ -259,7 +259,7 @@ def _layer_entry(layer):
     if isinstance(layer, Model):
         entry = model_config(layer, compile_config=False)
     else:
-        entry = {"module": "keras.layers", "class_name": type(layer).__name__,
+        entry = {"module": "keras.layers", "class_name": getattr(layer, "_keras_class_name", type(layer).__name__),
                  "config": _json_value(layer.get_config()), "registered_name": None}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
