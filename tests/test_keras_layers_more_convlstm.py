@@ -133,3 +133,12 @@ def test_bad_inputs():
         layers.ConvLSTM2D(2, 3)(keras.Input((3, None, 5, 1)))
     with pytest.raises(NotImplementedError, match="unroll"):
         layers.ConvLSTM1D(2, 3, unroll=True)
+
+
+def test_dropout_only_in_training():
+    layer = layers.ConvLSTM1D(3, 2, dropout=0.5, recurrent_dropout=0.5, return_sequences=True)
+    x = _x(2, 3, 5, 2)
+    infer = layer(x).numpy()
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), infer)
+    trained = layer(x, training=True).numpy()
+    assert trained.shape == infer.shape and not np.allclose(trained, infer)

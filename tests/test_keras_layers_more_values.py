@@ -6,6 +6,7 @@ cases of make_keras_layers_more_extra.py) with the reference venv. Each case is 
 ``minidl.keras.layers`` as ``L``.
 """
 import ast
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +15,21 @@ import pytest
 from minidl.keras import layers as L  # noqa: F401  (used by the eval'd case strings)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "keras_layers_more.npz"
-DATA = np.load(FIXTURE)
-CASES = sorted({k.split("__")[0] for k in DATA.files})
+with np.load(FIXTURE) as _npz:
+    DATA, META = _npz["data"], json.loads(str(_npz["meta"]))
+CASES = sorted(META)
 
 
-def _arrays(name, prefix):
-    out, i = [], 0
-    while f"{name}__{prefix}{i}" in DATA.files:
-        out.append(DATA[f"{name}__{prefix}{i}"])
-        i += 1
-    return out
+def _arrays(name, kind):
+    """The case's arrays of ``kind`` ("x" inputs, "w" weights, "y" outputs), in order."""
+    return [DATA[offset:offset + int(np.prod(shape))].reshape(shape).astype(dtype)
+            for k, offset, shape, dtype in META[name]["arrays"] if k == kind]
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_matches_keras(name):
-    layer = eval(str(DATA[f"{name}__spec"]))
-    kwargs = ast.literal_eval(str(DATA[f"{name}__kwargs"]))
+    layer = eval(META[name]["spec"])
+    kwargs = ast.literal_eval(META[name]["kwargs"])
     xs, weights, expected = _arrays(name, "x"), _arrays(name, "w"), _arrays(name, "y")
     layer(*xs, **kwargs)  # build
     assert [w.shape for w in layer.get_weights()] == [w.shape for w in weights]

@@ -42,6 +42,11 @@ def _tuple(value, rank, name, layer):
     return value
 
 
+def _dropout_mask(shape, rate, like):
+    """A Keras dropout mask of ``shape`` on ``like``'s device: 0 (probability ``rate``) or 1 / (1 - rate)."""
+    return (minidl.rand(*shape, device=like.device) >= rate).to(like.dtype) / (1 - rate)
+
+
 class _ConvLSTMCellWeights(_CellWeights):
     """Keras keeps a ConvLSTM layer's weights in its ``conv_lstm_cell``."""
 
@@ -155,9 +160,9 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
     def _from_channels_first(self, s):
         return to_internal(permute(s, (0,) + tuple(range(2, self._rank + 2)) + (1,)))
 
-    def _zero_states(self, batch, spatial, dtype):
+    def _zero_states(self, batch, spatial, like):
         shape = (batch,) + tuple(spatial) + (self.filters,)
-        return [to_internal(minidl.zeros(*shape, dtype=dtype)) for _ in range(2)]
+        return [to_internal(minidl.zeros(*shape, dtype=like.dtype, device=like.device)) for _ in range(2)]
 
     def _input_projection(self, frames, masks):
         """``conv(frames, kernel) + bias`` for (batch * time, C, *spatial) frames -> (batch * time, 4F, *spatial')."""
@@ -208,19 +213,18 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
         in_masks = rec_masks = None
         if training and 0 < self.dropout < 1:
             shape = (batch, 1) + tuple(frames.shape[1:])
-            in_masks = [((minidl.rand(*shape) >= self.dropout).to(seq.dtype) / (1 - self.dropout)).expand(
-                (batch, steps) + shape[2:]).reshape(tuple(frames.shape)) for _ in range(4)]
+            in_masks = [_dropout_mask(shape, self.dropout, seq).expand((batch, steps) + shape[2:])
+                        .reshape(tuple(frames.shape)) for _ in range(4)]
         projected = self._input_projection(frames, in_masks)
         projected = projected.reshape((batch, steps) + tuple(projected.shape[1:]))
         spatial = tuple(projected.shape[3:])
-        state = self._start_states(x, initial_state, lambda: self._zero_states(batch, spatial, seq.dtype))
+        state = self._start_states(x, initial_state, lambda: self._zero_states(batch, spatial, seq))
         if len(state) != 2:
             raise ValueError(f"{type(self).__name__} {self.name}: initial_state has {len(state)} tensor(s), the "
                              "layer has 2 states (h, c)")
         h, c = (self._to_channels_first(s) for s in state)
         if training and 0 < self.recurrent_dropout < 1:
-            rec_masks = [(minidl.rand(*h.shape) >= self.recurrent_dropout).to(h.dtype) / (1 - self.recurrent_dropout)
-                         for _ in range(4)]
+            rec_masks = [_dropout_mask(tuple(h.shape), self.recurrent_dropout, h) for _ in range(4)]
         rec = self.recurrent_activation
         outputs = []
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
