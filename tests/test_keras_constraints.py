@@ -181,3 +181,41 @@ def test_attention_projections_take_constraints():
     gqa = layers.GroupQueryAttention(2, 2, 1, bias_constraint=constraints.MaxNorm(1.0))
     gqa(q, q)
     assert all(isinstance(v.constraint, constraints.MaxNorm) for v in gqa.weights if v.name == "bias")
+
+
+class _Clip(constraints.Constraint):
+    """A user constraint: clip to [-limit, limit]."""
+
+    def __init__(self, limit=0.1):
+        self.limit = limit
+
+    def __call__(self, w):
+        return w.clamp(-self.limit, self.limit)
+
+    def get_config(self):
+        return {"limit": self.limit}
+
+
+class _Scale(layers.Layer):
+    """A user layer whose weight carries a constraint through add_weight."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", constraint=_Clip(0.2), name="w")
+
+    def call(self, x):
+        return x * self.w
+
+
+def test_user_constraint_and_user_layer_add_weight():
+    model = keras.Sequential([keras.Input((3,)), _Scale(), layers.Dense(2, kernel_constraint=_Clip(0.05))])
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    x = np.random.RandomState(0).rand(8, 3).astype(np.float32)
+    model.fit(x, np.ones((8, 2), np.float32), epochs=1, verbose=0)
+    assert np.all(np.abs(model.layers[0].get_weights()[0]) <= 0.2 + 1e-7)
+    assert np.all(np.abs(model.layers[1].get_weights()[0]) <= 0.05 + 1e-7)
+    cfg = constraints.serialize(_Clip(0.3))
+    assert cfg["class_name"] == "_Clip" and cfg["registered_name"] == "_Clip"
+    assert constraints.deserialize(cfg, custom_objects={"_Clip": _Clip}).limit == 0.3
+    assert model.layers[1].get_config()["kernel_constraint"]["config"] == {"limit": 0.05}
+    with pytest.raises(ValueError, match="Could not locate class '_Unknown'"):
+        constraints.deserialize({"class_name": "_Unknown", "config": {}})

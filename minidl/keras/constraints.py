@@ -124,9 +124,25 @@ def serialize(constraint):
     if constraint is None:
         return None
     builtin = _OBJECTS.get(type(constraint).__name__) is type(constraint)
+    registered = None
+    if not builtin:
+        try:
+            from minidl.keras._registry import get_registered_name
+            registered = get_registered_name(type(constraint))
+        except ImportError:
+            registered = type(constraint).__name__
     return {"module": "keras.constraints" if builtin else type(constraint).__module__,
             "class_name": type(constraint).__name__, "config": constraint.get_config(),
-            "registered_name": None if builtin else type(constraint).__name__}
+            "registered_name": registered}
+
+
+def _user_class(name, custom_objects):
+    """A user constraint class from the custom-object registry/scope (``keras.saving``'s), if there is one."""
+    try:
+        from minidl.keras import _registry
+    except ImportError:  # (no registry in this build: custom_objects only)
+        return None
+    return _registry.lookup(name, custom_objects)
 
 
 def deserialize(config, custom_objects=None):
@@ -137,10 +153,8 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret constraint config: {config!r}")
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _OBJECTS.get(name)
-    if cls is None:
-        from minidl.keras import saving
-        cls = getattr(saving, "get_registered_object", lambda *a, **k: None)(name)
+    cls = (custom_objects or {}).get(name) or _user_class(config.get("registered_name") or name, custom_objects) \
+        or _OBJECTS.get(name)
     if cls is None:
         raise ValueError(f"Could not locate class '{name}'. Make sure custom classes are passed in "
                          "`custom_objects` (constraint config)")
