@@ -69,11 +69,14 @@ class Embedding(Layer):
         return F.embedding(Tensor(ids.astype(np.int64)), self.embeddings)
 
     def get_config(self):
+        from minidl.keras.layers.core import _serialize
         init = self.embeddings_initializer
         return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
                     embeddings_initializer=init if isinstance(init, str) or init is None else
                     {"class_name": type(init).__name__, "config": init.get_config()},
-                    mask_zero=self.mask_zero, **constraint_config(self, "embeddings_constraint"))
+                    embeddings_regularizer=_serialize(self.embeddings_regularizer), activity_regularizer=None,
+                    mask_zero=self.mask_zero, **constraint_config(self, "embeddings_constraint"),
+                    quantization_config=None)
 
 
 class _GlobalPooling1D(Layer):
