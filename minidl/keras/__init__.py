@@ -48,3 +48,11 @@ __version__ = "3.0.0"
 __all__ = ["Sequential", "Model", "Input", "InputLayer", "Layer", "KerasTensor", "Variable",
            "load_model", "activations", "backend", "callbacks", "config", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]
+
+# session 11 (klayers): weight constraints
+from minidl.keras import constraints  # noqa: E402
+
+__all__ += ["constraints"]
+from minidl.keras.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["InputSpec"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from minidl.keras._tensor import square, tsum
 from minidl.ops import math as _math
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "get",
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get",
            "serialize"]
 
 
@@ -101,6 +102,7 @@ class OrthogonalRegularizer(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 
 
 def get(identifier):
@@ -117,7 +119,8 @@ def get(identifier):
             raise ValueError(f"unknown regularizer config {identifier!r}")
         return cls(**identifier.get("config", {}))
     if isinstance(identifier, str):
-        cls = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}.get(identifier.lower())
+        cls = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer,
+               "orthogonalregularizer": OrthogonalRegularizer}.get(identifier.lower())
         if cls is None:
             raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
         return cls()

@@ -136,3 +136,43 @@ from minidl.keras.layers.image_preprocessing import (  # noqa: E402
 )
 
 __all__ += ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]
+
+# session 11 (klayers): structural layers
+from minidl.keras.layers.conv_transpose_more import Conv1DTranspose, Conv3DTranspose  # noqa: E402
+from minidl.keras.layers.pooling_more import (  # noqa: E402
+                                      AdaptiveAveragePooling1D,
+                                      AdaptiveAveragePooling2D,
+                                      AdaptiveAveragePooling3D,
+                                      AdaptiveMaxPooling1D,
+                                      AdaptiveMaxPooling2D,
+                                      AdaptiveMaxPooling3D,
+                                      GlobalAveragePooling3D,
+                                      GlobalMaxPooling3D,
+)
+from minidl.keras.layers.reshaping_more import UpSampling1D, UpSampling3D, ZeroPadding1D, ZeroPadding3D  # noqa: E402
+
+Convolution1DTranspose = Conv1DTranspose
+Convolution3DTranspose = Conv3DTranspose
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D
+__all__ += ["Conv1DTranspose", "Convolution1DTranspose", "Conv3DTranspose", "Convolution3DTranspose",
+            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPooling3D", "GlobalMaxPool3D",
+            "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "UpSampling1D", "UpSampling3D",
+            "ZeroPadding1D", "ZeroPadding3D"]
+from minidl.keras.layers.input_spec import InputSpec  # noqa: E402
+
+__all__ += ["InputSpec"]
+from minidl.keras.layers.serialization import deserialize, serialize  # noqa: E402
+
+__all__ += ["serialize", "deserialize"]
+from minidl.keras.layers.normalization_rms import RMSNormalization  # noqa: E402
+
+__all__ += ["RMSNormalization"]
+from minidl.keras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: E402
+
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+from minidl.keras.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: E402
+from minidl.keras.layers.spectral_embedding import ReversibleEmbedding, SpectralNormalization  # noqa: E402
+
+__all__ += ["GroupQueryAttention", "GroupedQueryAttention", "SpectralNormalization", "ReversibleEmbedding"]

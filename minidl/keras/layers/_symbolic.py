@@ -94,6 +94,9 @@ class CallMixin:
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
         the output carries its own), or record a graph node on ``keras.Input`` tensors."""
+        if getattr(self, "input_spec", None):  # a layer's ``InputSpec`` checks the first argument, as Keras
+            from minidl.keras.layers.input_spec import assert_input_compatibility
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         if args:  # several positional tensors: `call(self, a, b)`
             inputs = Positional([inputs, *args])
         if _contains_symbolic(inputs):

@@ -30,8 +30,8 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise NotImplementedError("PReLU: alpha_constraint is not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, alpha_constraint=alpha_constraint)
         self.alpha_initializer = _init.get(alpha_initializer)
         self.alpha_regularizer = _reg.get(alpha_regularizer)
         if shared_axes is None:
@@ -70,7 +70,12 @@ class PReLU(Layer):
         return dict(super().get_config(), alpha_initializer=_init.serialize(self.alpha_initializer),
                     alpha_regularizer=None if self.alpha_regularizer is None
                     else _reg.serialize(self.alpha_regularizer),
-                    alpha_constraint=None, shared_axes=self.shared_axes)
+                    alpha_constraint=_serialize_constraint(self.alpha_constraint), shared_axes=self.shared_axes)
+
+
+def _serialize_constraint(constraint):
+    from minidl.keras import constraints
+    return constraints.serialize(constraint)
 
 
 class ELU(Layer):

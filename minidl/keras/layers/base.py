@@ -42,6 +42,7 @@ class _KerasVariableAPI:
     ``trainable``, ``numpy()`` (a copy in Keras' layout), ``assign(value)``, ``value``."""
 
     name = None      # Keras' variable name, set per instance (shadows Tensor.name, PyTorch's read-only None)
+    constraint = None  # Keras' ``variable.constraint``: set by ``Layer.add_weight(constraint=...)``
 
     def _setup(self, layer, name, attr, to_keras=None, from_keras=None):
         self._layer, self.name, self._attr = layer, name, attr
@@ -247,13 +248,14 @@ class Layer(MaskingMixin, CallMixin, Module):
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
-                   regularizer=None, name=None, attr=None, layout=None):
+                   regularizer=None, name=None, attr=None, layout=None, constraint=None):
         """Create a weight of Keras-layout ``shape`` drawn from ``initializer`` and return it: a
         :class:`Variable` (a minidl Parameter), or for ``trainable=False`` a
         :class:`BufferVariable`. It is registered under ``name`` (default ``weight_<i>``).
         ``attr``/``layout`` (internal use) store it under another attribute in minidl's
         layout (``layout``: the permutation from Keras' layout to minidl's) and return a
-        :class:`VariableView`."""
+        :class:`VariableView`. ``constraint`` (a :mod:`minidl.keras.constraints` object, name or
+        callable) projects the weight after each optimiser update."""
         shape = standardize_shape(shape or (), "weight shape")
         name = name or f"weight_{len(self._weight_specs)}"
         attr = attr or name
@@ -277,6 +279,12 @@ class Layer(MaskingMixin, CallMixin, Module):
         reg = _reg.get(regularizer)
         if reg is not None:
             self._regularized.append((var, reg))
+        if constraint is None:  # a constructor's ``<weight>_constraint`` (see layers._constraint_args)
+            constraint = self.__dict__.get("_weight_constraints", {}).get(name)
+        if constraint is not None:
+            from minidl.keras import constraints as _constraints
+            var.constraint = _constraints.get(constraint)
+            getattr(self, attr)._keras_constraint = (var.constraint, var)
         return var
 
     @property

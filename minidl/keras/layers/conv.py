@@ -92,10 +92,10 @@ class Conv2D(Layer):
         super().__init__(**kwargs)
         name = type(self).__name__
         _check_format(data_format, name)
-        for arg, value in (("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint),
-                           ("activity_regularizer", activity_regularizer)):
-            if value is not None:
-                raise NotImplementedError(f"Conv2D: {arg} is not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        if activity_regularizer is not None:
+            raise NotImplementedError("Conv2D: activity_regularizer is not supported by minidl.keras")
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive "
                              f"value. Received filters={filters}.")
@@ -157,14 +157,15 @@ class Conv2D(Layer):
         return _activations.apply(self.activation, out)
 
     def get_config(self):
-        from minidl.keras.layers.core import _serialize
+        from minidl.keras.layers.core import _constraint_config, _serialize
         return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
                     strides=self.strides, padding=self.padding, dilation_rate=self.dilation_rate,
                     groups=self.groups, activation=_activations.serialize(self.activation),
                     use_bias=self.use_bias, kernel_initializer=_serialize(self.kernel_initializer),
                     bias_initializer=_serialize(self.bias_initializer),
                     kernel_regularizer=_serialize(self.kernel_regularizer),
-                    bias_regularizer=_serialize(self.bias_regularizer))
+                    bias_regularizer=_serialize(self.bias_regularizer),
+                    **_constraint_config(self, "kernel_constraint", "bias_constraint"))
 
 
 class _Pooling2D(Layer):

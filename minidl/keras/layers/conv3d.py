@@ -15,7 +15,7 @@ from minidl.keras import activations as _activations
 from minidl.keras._tensor import permute
 from minidl.keras.layers.base import Layer
 from minidl.keras.layers.conv import _check_format, _check_padding, conv_output_length, same_padding
-from minidl.keras.layers.core import _serialize
+from minidl.keras.layers.core import _constraint_config, _serialize
 from minidl.tensor import Tensor
 
 __all__ = ["Conv3D", "MaxPooling3D", "AveragePooling3D"]
@@ -63,10 +63,10 @@ class Conv3D(Layer):
         super().__init__(**kwargs)
         name = type(self).__name__
         _check_format(data_format, name)
-        for arg, value in (("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint),
-                           ("activity_regularizer", activity_regularizer)):
-            if value is not None:
-                raise NotImplementedError(f"Conv3D: {arg} is not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        if activity_regularizer is not None:
+            raise NotImplementedError("Conv3D: activity_regularizer is not supported by minidl.keras")
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")
@@ -128,7 +128,8 @@ class Conv3D(Layer):
                     kernel_initializer=_serialize(self.kernel_initializer),
                     bias_initializer=_serialize(self.bias_initializer),
                     kernel_regularizer=_serialize(self.kernel_regularizer),
-                    bias_regularizer=_serialize(self.bias_regularizer))
+                    bias_regularizer=_serialize(self.bias_regularizer),
+                    **_constraint_config(self, "kernel_constraint", "bias_constraint"))
 
 
 class _Pooling3D(Layer):

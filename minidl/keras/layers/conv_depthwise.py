@@ -34,11 +34,11 @@ class _DepthwiseBase(Layer):
         super().__init__(**kwargs)
         name = type(self).__name__
         _check_format(data_format, name)
-        for arg, value in (("depthwise_constraint", depthwise_constraint), ("bias_constraint", bias_constraint),
-                           ("pointwise_constraint", pointwise_constraint),
-                           ("activity_regularizer", activity_regularizer)):
-            if value is not None:
-                raise NotImplementedError(f"{name}: {arg} is not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint,
+                        **({"pointwise_constraint": pointwise_constraint} if self._separable else {}))
+        if activity_regularizer is not None:
+            raise NotImplementedError(f"{name}: activity_regularizer is not supported by minidl.keras")
         if self._separable and (filters is None or int(filters) <= 0):
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")
@@ -85,7 +85,7 @@ class _DepthwiseBase(Layer):
                                                     regularizer=self.pointwise_regularizer)
         else:
             self.kernel = self.add_weight(shape, self.depthwise_initializer, name="kernel",
-                                          regularizer=self.depthwise_regularizer)
+                                          regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight((self._out_channels(in_ch),), self.bias_initializer, name="bias",
                                         regularizer=self.bias_regularizer)
@@ -148,6 +148,9 @@ class _DepthwiseBase(Layer):
         if self._separable:
             config["pointwise_regularizer"] = _serialize(self.pointwise_regularizer)
         config["bias_regularizer"] = _serialize(self.bias_regularizer)
+        from minidl.keras.layers._constraint_args import constraint_config
+        names = ("depthwise_constraint", "pointwise_constraint") if self._separable else ("depthwise_constraint",)
+        config.update(constraint_config(self, *names, "bias_constraint"))
         return config
 
 

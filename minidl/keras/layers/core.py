@@ -59,8 +59,9 @@ class Dense(Layer):
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
-        for arg, value in (("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint),
-                           ("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank),
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        for arg, value in (("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank),
                            ("quantization_config", quantization_config)):
             if value is not None:
                 raise NotImplementedError(f"Dense: {arg} is not supported by minidl.keras")
@@ -103,7 +104,13 @@ class Dense(Layer):
                     kernel_initializer=_serialize(self.kernel_initializer),
                     bias_initializer=_serialize(self.bias_initializer),
                     kernel_regularizer=_serialize(self.kernel_regularizer),
-                    bias_regularizer=_serialize(self.bias_regularizer))
+                    bias_regularizer=_serialize(self.bias_regularizer),
+                    **_constraint_config(self, "kernel_constraint", "bias_constraint"))
+
+
+def _constraint_config(layer, *args):
+    from minidl.keras.layers._constraint_args import constraint_config
+    return constraint_config(layer, *args)
 
 
 def _serialize(obj):

@@ -132,8 +132,9 @@ class EinsumDense(Layer):
                  bias_constraint=None, lora_rank=None, lora_alpha=None, gptq_unpacked_column_size=None,
                  quantization_config=None, **kwargs):
         super().__init__(**kwargs)
-        for arg, value in (("kernel_constraint", kernel_constraint), ("bias_constraint", bias_constraint),
-                           ("lora_rank", lora_rank), ("quantization_config", quantization_config),
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config),
                            ("gptq_unpacked_column_size", gptq_unpacked_column_size)):
             if value is not None:
                 raise NotImplementedError(f"EinsumDense: {arg} is not supported by minidl.keras")
@@ -195,4 +196,10 @@ class EinsumDense(Layer):
                     bias_initializer=ser(self.bias_initializer, _init),
                     kernel_regularizer=ser(self.kernel_regularizer, _reg),
                     bias_regularizer=ser(self.bias_regularizer, _reg), activity_regularizer=None,
-                    kernel_constraint=None, bias_constraint=None, quantization_config=None)
+                    kernel_constraint=_ser_constraint(self.kernel_constraint),
+                    bias_constraint=_ser_constraint(self.bias_constraint), quantization_config=None)
+
+
+def _ser_constraint(constraint):
+    from minidl.keras import constraints
+    return constraints.serialize(constraint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import minidl.nn.functional as F
+from minidl.keras.layers._constraint_args import constraint_config, set_constraints
 from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import Layer
 from minidl.tensor import Tensor
@@ -27,7 +28,8 @@ class Embedding(Layer):
                  quantization_config=None, **kwargs):
         kwargs.pop("input_length", None)  # Keras 2's argument, ignored by Keras 3 too
         super().__init__(**kwargs)
-        for arg, value in (("embeddings_constraint", embeddings_constraint), ("lora_rank", lora_rank),
+        set_constraints(self, embeddings_constraint=embeddings_constraint)
+        for arg, value in (("lora_rank", lora_rank),
                            ("quantization_config", quantization_config)):
             if value is not None:
                 raise NotImplementedError(f"Embedding: {arg} is not supported by minidl.keras")
@@ -67,11 +69,14 @@ class Embedding(Layer):
         return F.embedding(Tensor(ids.astype(np.int64)), self.embeddings)
 
     def get_config(self):
+        from minidl.keras.layers.core import _serialize
         init = self.embeddings_initializer
         return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
                     embeddings_initializer=init if isinstance(init, str) or init is None else
                     {"class_name": type(init).__name__, "config": init.get_config()},
-                    mask_zero=self.mask_zero)
+                    embeddings_regularizer=_serialize(self.embeddings_regularizer), activity_regularizer=None,
+                    mask_zero=self.mask_zero, **constraint_config(self, "embeddings_constraint"),
+                    quantization_config=None)
 
 
 class _GlobalPooling1D(Layer):

@@ -106,8 +106,9 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             raise ValueError("Received an invalid value for argument `value_dim`, expected a positive integer or "
                              f"`None`. Received: value_dim={value_dim}")
         super().__init__(**kwargs)
-        for arg, value in (("sliding_window", sliding_window), ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint), ("activity_regularizer", activity_regularizer)):
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        for arg, value in (("sliding_window", sliding_window), ("activity_regularizer", activity_regularizer)):
             if value is not None:
                 raise NotImplementedError(f"MultiHeadAttention: {arg} is not supported by minidl.keras")
         if use_gate or flash_attention:
@@ -198,7 +199,8 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
             return type(init).from_config(init.get_config()) if hasattr(init, "get_config") else init
         return dict(kernel_initializer=fresh(self._kernel_initializer), bias_initializer=fresh(self._bias_initializer),
                     kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
-                    dtype=self.dtype)
+                    kernel_constraint=getattr(self, "kernel_constraint", None),
+                    bias_constraint=getattr(self, "bias_constraint", None), dtype=self.dtype)
 
     def _projection(self, shape, name, last_dims):
         equation, bias_axes, rank = build_proj_equation(len(shape) - 1, bound_dims=1, output_dims=2)
@@ -219,6 +221,7 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         """Create the four EinsumDense sublayers (Keras' ``build(query_shape, value_shape, key_shape=None)``)."""
         query_shape, value_shape, key_shape = self._shapes(query_shape, value_shape, key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
+        self._record_build_shapes(query_shape, value_shape, key_shape)
         self._query_dense = self._projection(query_shape, "query", [self._num_heads, self._key_dim])
         self._key_dense = self._projection(key_shape, "key", [self._num_heads, self._key_dim])
         self._value_dense = self._projection(value_shape, "value", [self._num_heads, self._value_dim])
@@ -240,6 +243,16 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         dense_input[-1] = self._value_dim
         self._output_dense._ensure_built(tuple(dense_input))
         self.built = True
+
+    def _record_build_shapes(self, query_shape, value_shape, key_shape):
+        shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if self._options["has_key"]:
+            shapes["key_shape"] = key_shape
+        self.__dict__["_keras_shapes"] = shapes
+
+    def _keras_build_config(self):
+        """Keras' build config of a multi-input layer: ``{"shapes_dict": {"query_shape", "value_shape", ...}}``."""
+        return {"shapes_dict": self.__dict__.get("_keras_shapes") or {"query_shape": self._build_shape}}
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
         if len(query_shape) < 3 or len(value_shape) < 3:
@@ -340,9 +353,15 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
                     bias_initializer=ser(self._bias_initializer, _init),
                     kernel_regularizer=ser(self._kernel_regularizer, _reg),
                     bias_regularizer=ser(self._bias_regularizer, _reg), activity_regularizer=None,
-                    kernel_constraint=None, bias_constraint=None, seed=self.seed)
+                    kernel_constraint=_ser_constraint(self.kernel_constraint),
+                    bias_constraint=_ser_constraint(self.bias_constraint), seed=self.seed)
 
     def _keras_save_children(self):
         """Keras' weight files keep each projection's weights under its own group."""
         return [("query_dense", self._query_dense), ("key_dense", self._key_dense),
                 ("value_dense", self._value_dense), ("output_dense", self._output_dense)]
+
+
+def _ser_constraint(constraint):
+    from minidl.keras import constraints
+    return constraints.serialize(constraint)

@@ -43,8 +43,8 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         if renorm:
             raise NotImplementedError("BatchNormalization: renorm=True is not supported by minidl.keras")
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError("BatchNormalization: constraints are not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
@@ -133,4 +133,10 @@ class BatchNormalization(Layer):
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis, momentum=self.momentum,
-                    epsilon=self.epsilon, center=self.center, scale=self.scale)
+                    epsilon=self.epsilon, center=self.center, scale=self.scale,
+                    **_constraint_config(self, "beta_constraint", "gamma_constraint"))
+
+
+def _constraint_config(layer, *args):
+    from minidl.keras.layers._constraint_args import constraint_config
+    return constraint_config(layer, *args)

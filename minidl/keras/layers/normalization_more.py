@@ -11,6 +11,7 @@ from __future__ import annotations
 from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._tensor import to_external, to_internal
+from minidl.keras.layers import _constraint_args
 from minidl.keras.layers.base import Layer
 from minidl.ops import math as _math
 
@@ -42,8 +43,8 @@ class GroupNormalization(Layer):
             raise ValueError("Received an invalid value for argument `groups`, expected a positive integer (or "
                              f"`-1` for instance normalization). Received: groups={groups}")
         super().__init__(**kwargs)
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError("GroupNormalization: constraints are not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.groups, self.axis, self.epsilon = groups, int(axis), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer, self.gamma_initializer = _init.get(beta_initializer), _init.get(gamma_initializer)
@@ -119,8 +120,8 @@ class GroupNormalization(Layer):
                     beta_initializer=ser(self.beta_initializer, _init),
                     gamma_initializer=ser(self.gamma_initializer, _init),
                     beta_regularizer=ser(self.beta_regularizer, _reg),
-                    gamma_regularizer=ser(self.gamma_regularizer, _reg), beta_constraint=None,
-                    gamma_constraint=None)
+                    gamma_regularizer=ser(self.gamma_regularizer, _reg),
+                    **_constraint_args.constraint_config(self, "beta_constraint", "gamma_constraint"))
 
 
 class UnitNormalization(Layer):

@@ -41,6 +41,9 @@ class _RNN(RecurrentStateMixin, Layer):
         self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after", "use_cudnn") if k in kwargs}
         self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
         super().__init__(**kwargs)
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                        bias_constraint=bias_constraint)
         if int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
@@ -156,9 +159,15 @@ class _RNN(RecurrentStateMixin, Layer):
                     kernel_regularizer=_serialize_reg(self.kernel_regularizer),
                     recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
                     bias_regularizer=_serialize_reg(self.bias_regularizer), dropout=self.dropout,
+                    **_constraint_config(self),
                     recurrent_dropout=self.recurrent_dropout, return_sequences=self.return_sequences,
                     return_state=self.return_state, go_backwards=self.go_backwards, stateful=self.stateful,
                     unroll=False, zero_output_for_mask=self.zero_output_for_mask, seed=self.seed, **self._extra)
+
+
+def _constraint_config(layer):
+    from minidl.keras.layers._constraint_args import constraint_config
+    return constraint_config(layer, "kernel_constraint", "recurrent_constraint", "bias_constraint")
 
 
 _serialize_init = serialize_initializer  # (older names, kept for importers)

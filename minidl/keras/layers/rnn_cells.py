@@ -106,6 +106,11 @@ def lstm_bias_initializer(bias_initializer, units, unit_forget_bias=True):
     return init
 
 
+def _constraint_config(layer):
+    from minidl.keras.layers._constraint_args import constraint_config
+    return constraint_config(layer, "kernel_constraint", "recurrent_constraint", "bias_constraint")
+
+
 def serialize_initializer(init):
     """A name stays a name; an initializer object becomes Keras' ``{"class_name", "config"}``."""
     if init is None or isinstance(init, str):
@@ -139,14 +144,12 @@ class _Cell(Layer):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        cls = type(self).__name__
         if not isinstance(units, (int, np.integer)) or int(units) <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        for arg, value in (("kernel_constraint", kernel_constraint), ("recurrent_constraint", recurrent_constraint),
-                           ("bias_constraint", bias_constraint)):
-            if value is not None:
-                raise NotImplementedError(f"{cls}: {arg} is not supported by minidl.keras")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                        bias_constraint=bias_constraint)
         self.units = int(units)
         self.activation = _activations.get(activation)
         self.recurrent_activation = _activations.get(recurrent_activation)
@@ -269,8 +272,8 @@ class _Cell(Layer):
                     bias_initializer=serialize_initializer(self.bias_initializer),
                     kernel_regularizer=serialize_regularizer(self.kernel_regularizer),
                     recurrent_regularizer=serialize_regularizer(self.recurrent_regularizer),
-                    bias_regularizer=serialize_regularizer(self.bias_regularizer), kernel_constraint=None,
-                    recurrent_constraint=None, bias_constraint=None, dropout=self.dropout,
+                    bias_regularizer=serialize_regularizer(self.bias_regularizer),
+                    **_constraint_config(self), dropout=self.dropout,
                     recurrent_dropout=self.recurrent_dropout, seed=self.seed)
 
 

@@ -30,9 +30,11 @@ class LayerNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if rms_scaling or beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError("LayerNormalization: rms_scaling and constraints are not supported by "
-                                      "minidl.keras")
+        if rms_scaling:
+            raise NotImplementedError("LayerNormalization: rms_scaling is not supported by minidl.keras "
+                                      "(use keras.layers.RMSNormalization)")
+        from minidl.keras.layers._constraint_args import set_constraints
+        set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
         self._initializers = (beta_initializer, gamma_initializer)
@@ -78,7 +80,14 @@ class LayerNormalization(Layer):
 
     def get_config(self):
         return dict(super().get_config(), axis=list(self.axis) if isinstance(self.axis, tuple) else self.axis,
-                    epsilon=self.epsilon, center=self.center, scale=self.scale)
+                    epsilon=self.epsilon, center=self.center, scale=self.scale,
+                    **constraint_config(self, "beta_constraint", "gamma_constraint"))
+
+
+def constraint_config(layer, *args):
+    """``{arg: serialized constraint}`` (see :mod:`minidl.keras.layers._constraint_args`)."""
+    from minidl.keras.layers._constraint_args import constraint_config as _config
+    return _config(layer, *args)
 
 
 class _Pooling1D(Layer):

@@ -81,7 +81,10 @@ def _write_layer_weights(group, layer):
     children = layer._keras_save_children() if hasattr(layer, "_keras_save_children") else None
     if children:  # Keras nests these weights (an RNN's cell, Bidirectional's two layers)
         if not getattr(layer, "_keras_container_only", False):  # (StackedRNNCells' `cells` has no vars)
-            group.create_group("vars").attrs["name"] = layer.name
+            own = group.create_group("vars")
+            own.attrs["name"] = layer.name
+            for i, var in enumerate(layer._keras_own_vars() if hasattr(layer, "_keras_own_vars") else ()):
+                own.create_dataset(str(i), data=var.numpy())  # (SpectralNormalization's kernel and vector_u)
         for key, child in children:
             _write_layer_weights(group.create_group(key), child)
         return
@@ -145,6 +148,11 @@ def _assign_layer(layer, group, skip_mismatch, where):
     if children and group is not None and all(key in group for key, _ in children):
         for key, child in children:
             _assign_layer(child, group[key], skip_mismatch, f"{where}/{layer.name}")
+        own = layer._keras_own_vars() if hasattr(layer, "_keras_own_vars") else ()
+        values = _read_vars(group)
+        if own and [tuple(v.shape) for v in values] == [tuple(v.shape) for v in own]:
+            for var, value in zip(own, values):
+                var.assign(value)
         return
     values = _read_vars(group)  # (older minidl files kept an RNN's weights in its own vars)
     expected = [tuple(v.shape) for v in layer.weights]
@@ -251,7 +259,7 @@ def _layer_entry(layer):
     if isinstance(layer, Model):
         entry = model_config(layer, compile_config=False)
     else:
-        entry = {"module": "keras.layers", "class_name": type(layer).__name__,
+        entry = {"module": "keras.layers", "class_name": getattr(layer, "_keras_class_name", type(layer).__name__),
                  "config": _json_value(layer.get_config()), "registered_name": None}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}

@@ -171,6 +171,8 @@ class Optimizer(_MinidlOptimizer):
                     for slot in self._active_slots():
                         state[slot] = xp.full_like(data, self._initial_value(slot))
                 self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
+        from minidl.keras.constraints import apply_constraints
+        apply_constraints(p for p, _, _ in pairs)  # Keras projects constrained weights after the update
         self.iterations += 1
         return loss
 
