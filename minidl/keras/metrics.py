@@ -350,3 +350,15 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
     return get(identifier)
+
+
+# the rest of Keras' metrics (appended): metrics_confusion (counts, AUC, IoU, F-scores) and
+# metrics_more (regression, correlation, Sum, function forms, serialize/deserialize)
+from minidl.keras import metrics_more as _more  # noqa: E402
+from minidl.keras.metrics_confusion import *  # noqa: E402,F401,F403
+from minidl.keras.metrics_more import *  # noqa: E402,F401,F403
+
+for _name, _fn in _more.FUNCTIONS.items():
+    globals().setdefault(_name, _fn)
+_BY_NAME.update(_more.NAMES)
+__all__ += _more.__all__ + _more._conf.__all__ + [n for n in _more.FUNCTIONS if n not in __all__]
