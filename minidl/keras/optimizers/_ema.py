@@ -1,0 +1,73 @@
+"""Keras' exponential moving average of the weights (``use_ema=True`` on any Keras optimiser).
+
+After each step, ``average = m * average + (1 - m) * weight`` with ``m = ema_momentum``
+(``m = 0`` on the first step, so the average starts at the updated weight); with
+``ema_overwrite_frequency=n`` the weights take the averages every ``n`` steps, and
+``finalize_variable_values`` (end of ``fit``) gives them the averages for good.
+``keras.callbacks.SwapEMAWeights`` swaps weights and averages for evaluation.
+"""
+from __future__ import annotations
+
+from minidl import backend
+
+__all__ = ["check_arguments", "update", "overwrite_with_average", "averages", "swap"]
+
+
+def check_arguments(use_ema, ema_momentum, ema_overwrite_frequency) -> None:
+    """Keras' checks of the EMA arguments (ValueError)."""
+    if not use_ema:
+        return
+    if ema_momentum > 1 or ema_momentum < 0:
+        raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+    if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+        raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                         f"ema_overwrite_frequency={ema_overwrite_frequency}")
+
+
+def averages(optimizer) -> dict:
+    """``{id(param): (param, average array)}`` of ``optimizer`` (created on first use)."""
+    if not hasattr(optimizer, "_ema_averages"):
+        optimizer._ema_averages = {}
+    return optimizer._ema_averages
+
+
+def update(optimizer, params) -> None:
+    """Fold the just-updated ``params`` into their averages (call before ``iterations`` grows)."""
+    store = averages(optimizer)
+    momentum = optimizer.ema_momentum if optimizer.iterations != 0 else 0.0
+    for p in params:
+        data = p.array
+        entry = store.get(id(p))
+        if entry is None:
+            store[id(p)] = (p, data.copy() if momentum == 0.0 else
+                            backend.get_array_module(data).zeros_like(data) + data * data.dtype.type(1 - momentum))
+            continue
+        avg = entry[1]
+        avg *= avg.dtype.type(momentum)
+        avg += data * data.dtype.type(1 - momentum)
+    freq = optimizer.ema_overwrite_frequency
+    if freq and (optimizer.iterations + 1) % freq == 0:
+        overwrite_with_average(optimizer)
+
+
+def overwrite_with_average(optimizer) -> None:
+    """Copy every average into its weight."""
+    for p, avg in averages(optimizer).values():
+        p.array[...] = avg
+
+
+def swap(optimizer) -> None:
+    """Exchange the weights and their averages (``SwapEMAWeights``)."""
+    if not getattr(optimizer, "use_ema", False):
+        raise ValueError("SwapEMAWeights must be used when `use_ema=True` is set on the optimizer. Received: "
+                         f"use_ema={getattr(optimizer, 'use_ema', False)}")
+    for p, avg in averages(optimizer).values():
+        tmp = p.array.copy()
+        p.array[...] = avg
+        avg[...] = tmp
+
+
+def finalize(optimizer) -> None:
+    """Set the averages to the weights (``SwapEMAWeights`` at the last epoch)."""
+    for p, avg in averages(optimizer).values():
+        avg[...] = p.array
