@@ -123,3 +123,11 @@ def test_remote_monitor_warns_when_unreachable():
     monitor = keras.callbacks.RemoteMonitor(root="http://127.0.0.1:9")  # the discard port: nothing listens
     with pytest.warns(UserWarning, match="Could not reach RemoteMonitor"):
         model.fit(np.ones((2, 2), "float32"), np.zeros((2, 1), "float32"), verbose=0, callbacks=[monitor])
+
+
+@pytest.mark.parametrize("monitor,mode", [("val_auc", "max"), ("val_f1_score", "max"), ("val_mean_io_u", "max"),
+                                          ("r2_score", "max"), ("val_recall_at_precision", "max"),
+                                          ("val_pearson_correlation", "max"), ("val_loss", "min"),
+                                          ("val_kl_divergence", "min"), ("logcosh", "min")])
+def test_auto_mode_follows_keras_metric_direction(monitor, mode):
+    assert keras.callbacks.EarlyStopping(monitor=monitor).mode == mode
