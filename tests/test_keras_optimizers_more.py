@@ -134,3 +134,18 @@ def test_argument_errors_are_keras():
         opts.Lion(beta_1=0.0)
     with pytest.raises(ValueError, match="dynamic=False"):
         opts.LossScaleOptimizer(opts.SGD(), dynamic=False)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        opts.Adam(gradient_accumulation_steps=1)
+
+
+def test_gradient_accumulation_counts_updates_and_loss_scale_factor_scales_the_loss():
+    var = keras.Variable(np.array([1.0, 2.0], "float32"))
+    opt = keras.optimizers.SGD(1.0, gradient_accumulation_steps=2)
+    seen = []
+    for i in range(5):
+        opt.apply_gradients([(np.array([1.0, float(i)], "float32"), var)])
+        seen.append((opt.iterations, var.numpy().tolist()))
+    # Keras 3.15: an update with the mean gradient every 2nd call; iterations counts the updates
+    assert seen == [(0, [1.0, 2.0]), (1, [0.0, 1.5]), (1, [0.0, 1.5]), (2, [-1.0, -1.0]), (2, [-1.0, -1.0])]
+    opt = keras.optimizers.SGD(1.0, loss_scale_factor=8.0)
+    assert float(opt.scale_loss(2.0)) == 16.0 and opt.get_config()["loss_scale_factor"] == 8.0

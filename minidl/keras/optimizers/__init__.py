@@ -66,9 +66,10 @@ class Optimizer(_MinidlOptimizer):
                 learning_rate = schedules.InverseTimeDecay(learning_rate, 1, decay)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if gradient_accumulation_steps or loss_scale_factor:
-            raise NotImplementedError("gradient_accumulation_steps and loss_scale_factor are not supported by "
-                                      "minidl.keras (keras.optimizers.LossScaleOptimizer is)")
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.loss_scale_factor, self.gradient_accumulation_steps = loss_scale_factor, gradient_accumulation_steps
         _ema.check_arguments(use_ema, ema_momentum, ema_overwrite_frequency)
         self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
         self.ema_overwrite_frequency = ema_overwrite_frequency
@@ -89,17 +90,23 @@ class Optimizer(_MinidlOptimizer):
         """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
         params = [v for v in variables]
         if self._schedule is not None:
-            lr = float(self._schedule(self.iterations))
+            lr = float(self._schedule(self._schedule_step))
         else:
             lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
         self.built = True
 
     @property
+    def _schedule_step(self) -> int:
+        """The step a schedule sees: every call of ``step`` when gradients are accumulated (Keras'
+        ``_iterations``), else :attr:`iterations`."""
+        return getattr(self, "_calls", 0) if self.gradient_accumulation_steps else self.iterations
+
+    @property
     def learning_rate(self) -> float:
         """The current learning rate (a schedule's value at the current step)."""
         if self._schedule is not None:
-            return float(self._schedule(self.iterations))
+            return float(self._schedule(self._schedule_step))
         return float(self.param_groups[0]["lr"]) if self.built else self._lr
 
     @learning_rate.setter
@@ -161,9 +168,13 @@ class Optimizer(_MinidlOptimizer):
         with no_grad():
             pairs = [(p, _grad(p), group) for group in self.param_groups for p in group["params"]
                      if p.grad is not None and p.requires_grad]
-            grads = self._clip([g for _, g, _ in pairs])
-            self._before_step()
-            for (p, _, group), g in zip(pairs, grads):
+            grads = _ema.unscale_and_accumulate(self, pairs)  # loss_scale_factor, gradient_accumulation_steps
+            if grads is None:  # accumulating: no update this step
+                pairs = []
+            else:
+                grads = self._clip(grads)
+                self._before_step()
+            for (p, _, group), g in zip(pairs, grads or []):
                 glr = float(group["lr"])
                 data = p.array
                 self._apply_weight_decay(p, data, glr)
@@ -175,7 +186,9 @@ class Optimizer(_MinidlOptimizer):
                 self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
             if self.use_ema:
                 _ema.update(self, [p for group in self.param_groups for p in group["params"] if p.requires_grad])
-        self.iterations += 1
+        if grads is not None:  # with gradient_accumulation_steps=n, iterations counts updates (Keras' n-th calls)
+            self.iterations += 1
+        self._calls = getattr(self, "_calls", 0) + 1
         return loss
 
     def _initial_value(self, slot) -> float:
@@ -192,8 +205,8 @@ class Optimizer(_MinidlOptimizer):
             data -= data * data.dtype.type(self.weight_decay * lr)
 
     def scale_loss(self, loss):
-        """The loss to differentiate (Keras' hook; only :class:`LossScaleOptimizer` scales it)."""
-        return loss
+        """The loss to differentiate: ``loss * loss_scale_factor`` when it is set (``fit`` calls this)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
     def finalize_variable_values(self, var_list=None):
         """End of ``fit``: with ``use_ema``, the model's trainable weights take their moving averages."""
@@ -223,7 +236,8 @@ class Optimizer(_MinidlOptimizer):
                 "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
                 "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None, **self._hyper()}
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper()}
 
     def _hyper(self) -> dict:
         return {}

@@ -1,4 +1,6 @@
-"""Keras' exponential moving average of the weights (``use_ema=True`` on any Keras optimiser).
+"""Keras' exponential moving average of the weights (``use_ema=True`` on any Keras optimiser), and
+the other per-step extras of Keras' base optimiser: ``loss_scale_factor`` and
+``gradient_accumulation_steps`` (:func:`unscale_and_accumulate`).
 
 After each step, ``average = m * average + (1 - m) * weight`` with ``m = ema_momentum``
 (``m = 0`` on the first step, so the average starts at the updated weight); with
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 from minidl import backend
 
-__all__ = ["check_arguments", "update", "overwrite_with_average", "averages", "swap"]
+__all__ = ["check_arguments", "update", "overwrite_with_average", "averages", "swap", "finalize",
+           "unscale_and_accumulate"]
 
 
 def check_arguments(use_ema, ema_momentum, ema_overwrite_frequency) -> None:
@@ -71,3 +74,29 @@ def finalize(optimizer) -> None:
     """Set the averages to the weights (``SwapEMAWeights`` at the last epoch)."""
     for p, avg in averages(optimizer).values():
         avg[...] = p.array
+
+
+def unscale_and_accumulate(optimizer, pairs):
+    """The gradients of ``pairs`` (``(param, grad array, group)``) divided by ``loss_scale_factor``;
+    with ``gradient_accumulation_steps=n``, None on the steps that only add them to the accumulators,
+    and ``(grad + accumulated) / n`` on every n-th step (the accumulators then restart at 0)."""
+    grads = [g for _, g, _ in pairs]
+    if optimizer.loss_scale_factor is not None:
+        grads = [g / g.dtype.type(optimizer.loss_scale_factor) for g in grads]
+    steps = optimizer.gradient_accumulation_steps
+    if not steps:
+        return grads
+    if not hasattr(optimizer, "_accumulated_gradients"):
+        optimizer._accumulated_gradients = {}
+    store = optimizer._accumulated_gradients
+    if (getattr(optimizer, "_calls", 0) + 1) % steps != 0:
+        for (p, _, _), g in zip(pairs, grads):
+            acc = store.get(id(p))
+            store[id(p)] = g.copy() if acc is None else acc + g
+        return None
+    out = []
+    for (p, _, _), g in zip(pairs, grads):
+        acc = store.pop(id(p), None)
+        out.append((g if acc is None else g + acc) / g.dtype.type(steps))
+    store.clear()
+    return out
