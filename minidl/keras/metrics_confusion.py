@@ -66,16 +66,26 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
     pos = (y_true != 0).astype(np.float64) * w
     neg = (y_true == 0).astype(np.float64) * w
     if _evenly_spaced(thresholds):
+        # Keras' bucket form: each prediction adds to its bucket, a reverse cumulative sum gives
+        # the counts above every threshold (O(N), no (thresholds x N) array)
         n = len(thresholds)
         with_eps = thresholds[0] < 0.0 or thresholds[-1] > 1.0
         bucket = np.ceil(np.clip(y_pred, 0.0, 1.0) * np.float32(n - 1)) - 1
         if with_eps:
             bucket = np.maximum(bucket, 0)
-        above = bucket[None, :, :] >= np.arange(n)[:, None, None]
+        bucket = bucket.astype(np.int64)
+        keep = bucket >= 0  # a bucket of -1 (prediction 0 without the epsilon) is above no threshold
+
+        def above_counts(values):
+            cols = [np.bincount(bucket[keep[:, j], j], weights=values[keep[:, j], j], minlength=n)
+                    for j in range(values.shape[1])]
+            return np.cumsum(np.stack(cols, axis=1)[::-1], axis=0)[::-1]
+
+        tp, fp = above_counts(pos), above_counts(neg)
     else:
         above = y_pred[None, :, :] > thresholds[:, None, None]
-    tp = (above * pos[None]).sum(axis=1)
-    fp = (above * neg[None]).sum(axis=1)
+        tp = (above * pos[None]).sum(axis=1)
+        fp = (above * neg[None]).sum(axis=1)
     tn = neg.sum(axis=0)[None, :] - fp
     fn = pos.sum(axis=0)[None, :] - tp
     if not multi_label:
