@@ -149,3 +149,14 @@ def test_gradient_accumulation_counts_updates_and_loss_scale_factor_scales_the_l
     assert seen == [(0, [1.0, 2.0]), (1, [0.0, 1.5]), (1, [0.0, 1.5]), (2, [-1.0, -1.0]), (2, [-1.0, -1.0])]
     opt = keras.optimizers.SGD(1.0, loss_scale_factor=8.0)
     assert float(opt.scale_loss(2.0)) == 16.0 and opt.get_config()["loss_scale_factor"] == 8.0
+
+
+def test_optimizer_variables_count_the_ema_averages_as_keras():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    params = list(model.parameters())
+    want = {"Adam": [(), (), (3, 2), (2,), (3, 2), (3, 2), (2,), (2,)], "SGD": [(), (), (3, 2), (2,)],
+            "Adafactor": [(), (), (3, 2), (2,), (3,), (2,), (3, 2), (), (), (2,)]}  # Keras 3.15's shapes
+    for name, shapes in want.items():
+        opt = getattr(keras.optimizers, name)(use_ema=True)
+        opt.build(params)
+        assert opt.variables == shapes, name

@@ -126,8 +126,9 @@ class Optimizer(_MinidlOptimizer):
 
     @property
     def variables(self) -> list:
-        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, slots)."""
-        shapes = [(), ()]
+        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, the ``use_ema``
+        averages, slots)."""
+        shapes = [(), ()] + _ema.average_shapes(self)
         for group in self.param_groups:
             for p in group["params"]:
                 shapes += [tuple(p.shape)] * len(self._active_slots())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from minidl import backend
 
-__all__ = ["check_arguments", "update", "overwrite_with_average", "averages", "swap", "finalize",
+__all__ = ["check_arguments", "average_shapes", "update", "overwrite_with_average", "averages", "swap", "finalize",
            "unscale_and_accumulate"]
 
 
@@ -25,6 +25,13 @@ def check_arguments(use_ema, ema_momentum, ema_overwrite_frequency) -> None:
     if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
         raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
                          f"ema_overwrite_frequency={ema_overwrite_frequency}")
+
+
+def average_shapes(optimizer) -> list:
+    """The shapes of the averages Keras counts among the optimiser's variables (one per trainable weight)."""
+    if not getattr(optimizer, "use_ema", False):
+        return []
+    return [tuple(p.shape) for group in optimizer.param_groups for p in group["params"]]
 
 
 def averages(optimizer) -> dict:

@@ -26,7 +26,7 @@ import math
 import re
 
 from minidl import backend
-from minidl.keras.optimizers import Optimizer, _grad
+from minidl.keras.optimizers import Optimizer, _ema, _grad
 from minidl.tensor import Tensor
 
 __all__ = ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer"]
@@ -159,8 +159,9 @@ class Adafactor(Optimizer):
 
     @property
     def variables(self) -> list:
-        """Shapes of the state: iterations, learning rate, then r, c and velocity of each weight."""
-        shapes = [(), ()]
+        """Shapes of the state: iterations, learning rate, the ``use_ema`` averages, then r, c and
+        velocity of each weight."""
+        shapes = [(), ()] + _ema.average_shapes(self)
         for group in self.param_groups:
             for p in group["params"]:
                 shape = tuple(_keras_view(p, p.array).shape)
