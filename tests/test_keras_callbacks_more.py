@@ -26,7 +26,7 @@ def test_backup_resume_and_ema_swaps_match_keras(tmp_path):
     assert set(got) == set(REF)
     for key in ("backup_files", "backup_metadata", "resumed_epochs", "backup_left"):
         assert got[key] == REF[key], key
-    for key in ("resumed_weights", "straight_weights", "ema_weights", "swap_epoch_weights"):
+    for key in ("resumed_weights", "straight_weights", "ema_weights", "swap_epoch_weights", "ema_resumed_weights"):
         for g, w in zip(got[key], REF[key]):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=3e-5, err_msg=key)
     for key in ("resumed_loss", "ema_val_loss", "ema_loss", "ema_eval", "swap_epoch_val_loss"):

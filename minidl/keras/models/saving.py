@@ -96,6 +96,7 @@ def _write_optimizer(group, optimizer):
     vars_group.attrs["name"] = optimizer.name
     values = [np.asarray(optimizer.iterations, dtype=np.int64),
               np.asarray(optimizer.learning_rate, dtype=np.float32)]
+    values += _ema_average_values(optimizer)  # use_ema: Keras keeps the averages right after the learning rate
     for group_ in optimizer.param_groups:
         for p in group_["params"]:
             state = optimizer.state.get(p) or {}
@@ -196,10 +197,15 @@ def _restore_optimizer(model, f):
         opt.build([p for p in model.parameters() if p.requires_grad])
     slots = opt._active_slots()
     params = [p for g in opt.param_groups for p in g["params"]]
-    if len(values) != 2 + len(params) * len(slots):
+    n_avg = len(params) if getattr(opt, "use_ema", False) else 0
+    if len(values) != 2 + n_avg + len(params) * len(slots):
         return  # a different optimiser: keep a fresh state, as Keras warns and does
     opt.iterations = int(values[0])
-    it = iter(values[2:])
+    if n_avg:
+        from minidl.keras.optimizers import _ema
+        _ema.set_averages(opt, params, [backend.to_device(v.astype(p.dtype), p.device)
+                                        for p, v in zip(params, values[2:2 + n_avg])])
+    it = iter(values[2 + n_avg:])
     for p in params:
         state = opt.state[p]
         for slot in slots:
@@ -586,3 +592,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
     return model
+
+
+def _ema_average_values(optimizer) -> list:
+    """The ``use_ema`` averages of ``optimizer``'s weights (zeros before the first step, as Keras')."""
+    if not getattr(optimizer, "use_ema", False):
+        return []
+    from minidl.keras.optimizers import _ema
+    store = _ema.averages(optimizer)
+    return [np.asarray(numpy_of(store[id(p)][1])) if id(p) in store else np.zeros(tuple(p.shape), np.float32)
+            for g in optimizer.param_groups for p in g["params"]]

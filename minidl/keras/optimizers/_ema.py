@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from minidl import backend
 
-__all__ = ["check_arguments", "average_shapes", "update", "overwrite_with_average", "averages", "swap", "finalize",
-           "unscale_and_accumulate"]
+__all__ = ["check_arguments", "average_shapes", "set_averages", "update", "overwrite_with_average", "averages",
+           "swap", "finalize", "unscale_and_accumulate"]
 
 
 def check_arguments(use_ema, ema_momentum, ema_overwrite_frequency) -> None:
@@ -39,6 +39,14 @@ def averages(optimizer) -> dict:
     if not hasattr(optimizer, "_ema_averages"):
         optimizer._ema_averages = {}
     return optimizer._ema_averages
+
+
+def set_averages(optimizer, params, arrays) -> None:
+    """Replace the averages of ``params`` with ``arrays`` (weights files restore them)."""
+    store = averages(optimizer)
+    store.clear()
+    for p, arr in zip(params, arrays):
+        store[id(p)] = (p, arr)
 
 
 def update(optimizer, params) -> None:
