@@ -117,6 +117,14 @@ def test_argument_errors_are_keras():
         M.R2Score().update_state(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match="class_aggregation"):
         M.R2Score(class_aggregation="median")
+    with pytest.raises(ValueError, match=r"y_true.shape=\(2, 3\) and y_pred.shape=\(2, 2\)"):
+        M.F1Score().update_state(np.ones((2, 3)), np.ones((2, 2)))
+    r2 = M.R2Score()
+    r2.update_state(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="output_dim fixed by the first batch"):
+        r2.update_state(np.ones((2, 2)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="does not match"):
+        M.AUC().update_state(np.ones((4, 2)), np.ones((4, 3)))
 
 
 def test_saved_model_keeps_metric_arguments(tmp_path):

@@ -225,6 +225,7 @@ class _Wrapped(_base.Loss):
     """A Keras loss class around one of the functions above; ``get_config`` lists ``fn_kwargs``."""
 
     def get_config(self) -> dict:
+        """Keras' config: name, reduction and the loss's own arguments."""
         return dict(name=self.name, reduction=self.reduction, **self.fn_kwargs)
 
 
@@ -282,6 +283,7 @@ class CosineSimilarity(_Wrapped):
         super().__init__(name, reduction, axis=axis)
 
     def get_config(self):
+        """Keras' config (Keras leaves ``axis`` out)."""
         return {"name": self.name, "reduction": self.reduction}
 
 
@@ -314,6 +316,7 @@ class BinaryFocalCrossentropy(_Wrapped):
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
     def get_config(self):
+        """Keras' config, in Keras' key order."""
         kw = self.fn_kwargs
         return {"name": self.name, "reduction": self.reduction, "from_logits": kw["from_logits"],
                 "label_smoothing": kw["label_smoothing"], "axis": kw["axis"],
@@ -331,6 +334,7 @@ class CategoricalFocalCrossentropy(_Wrapped):
                          label_smoothing=label_smoothing, axis=axis)
 
     def get_config(self):
+        """Keras' config, in Keras' key order."""
         kw = self.fn_kwargs
         return {"name": self.name, "reduction": self.reduction, "from_logits": kw["from_logits"],
                 "label_smoothing": kw["label_smoothing"], "axis": kw["axis"], "alpha": kw["alpha"],

@@ -77,6 +77,7 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
         keep = bucket >= 0  # a bucket of -1 (prediction 0 without the epsilon) is above no threshold
 
         def above_counts(values):
+            """Per threshold and label: the weighted count of predictions above the threshold."""
             cols = [np.bincount(bucket[keep[:, j], j], weights=values[keep[:, j], j], minlength=n)
                     for j in range(values.shape[1])]
             return np.cumsum(np.stack(cols, axis=1)[::-1], axis=0)[::-1]
@@ -534,6 +535,10 @@ class FBetaScore(Metric):
         if y_pred.ndim != 2 or y_true.ndim != 2:
             raise ValueError("FBetaScore expects 2D inputs with shape (batch_size, output_dim). Received input "
                              f"shapes: y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}.")
+        if y_pred.shape != y_true.shape or (self.true_positives is not None and self.axis == 0
+                                            and y_pred.shape[-1] != len(self.true_positives)):
+            raise ValueError(f"{type(self).__name__}: y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape} "
+                             "must be equal (batch_size, output_dim), output_dim fixed by the first batch")
         if self.threshold is None:
             pred = (y_pred >= y_pred.max(axis=-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
         else:
@@ -542,6 +547,7 @@ class FBetaScore(Metric):
         w = None if sample_weight is None else np.asarray(_np(sample_weight), dtype=np.float32).reshape(-1, 1)
 
         def weighted_sum(val):
+            """``sum(val * sample_weight)`` over the batch (and classes for "micro")."""
             return np.sum(val if w is None else val * w, axis=self.axis, dtype=np.float64)
 
         counts = [weighted_sum(pred * y_true), weighted_sum(pred * (1 - y_true)), weighted_sum((1 - pred) * y_true),

@@ -59,6 +59,7 @@ def _metric_cosine(y_true, y_pred, axis=-1):
 
 def _numpy_of_loss(fn):
     def values(y_true, y_pred, **kwargs):
+        """The loss function's per-sample values as NumPy."""
         return _np(fn(y_true, y_pred, **kwargs))
     values.__name__ = fn.__name__
     return values
@@ -196,6 +197,9 @@ class R2Score(Metric):
         if y_pred.ndim != 2 or y_true.ndim != 2:
             raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
                              f"y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}.")
+        if y_pred.shape != y_true.shape or (self.sum is not None and y_pred.shape[-1] != len(self.sum)):
+            raise ValueError(f"R2Score: y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape} must be equal "
+                             "(batch_size, output_dim), output_dim fixed by the first batch")
         w = np.float32(1.0) if sample_weight is None else np.asarray(_np(sample_weight), dtype=np.float32)
         if w.ndim == 1:
             w = w[:, None]

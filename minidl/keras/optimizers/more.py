@@ -295,6 +295,7 @@ class LossScaleOptimizer(Optimizer):
 
     @iterations.setter
     def iterations(self, value):
+        """Set the inner optimiser's step count."""
         if hasattr(self, "inner_optimizer"):
             self.inner_optimizer.iterations = value
 
@@ -305,6 +306,7 @@ class LossScaleOptimizer(Optimizer):
 
     @learning_rate.setter
     def learning_rate(self, value):
+        """Set the inner optimiser's learning rate."""
         if hasattr(self, "inner_optimizer"):
             self.inner_optimizer.learning_rate = value
 
@@ -351,7 +353,7 @@ class LossScaleOptimizer(Optimizer):
 
     @use_ema.setter
     def use_ema(self, value):
-        pass  # the inner optimiser's setting rules
+        """Ignored: the inner optimiser's setting rules (the base constructor assigns it)."""
 
     def get_config(self) -> dict:
         """Keras' config (the inner optimiser serialised)."""
