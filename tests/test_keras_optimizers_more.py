@@ -160,3 +160,26 @@ def test_optimizer_variables_count_the_ema_averages_as_keras():
         opt = getattr(keras.optimizers, name)(use_ema=True)
         opt.build(params)
         assert opt.variables == shapes, name
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.Adafactor(), lambda: keras.optimizers.Muon(), lambda: keras.optimizers.Ftrl(),
+    lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(use_ema=True)),
+    lambda: keras.optimizers.Adam(use_ema=True, gradient_accumulation_steps=2),
+    lambda: keras.optimizers.SGD(0.1, momentum=0.9, loss_scale_factor=8.0)])
+def test_saved_model_continues_training_exactly(make, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5, 5, 2)).astype("float32")
+    y = rng.normal(size=(12, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((5, 5, 2)), keras.layers.Conv2D(3, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer=make(), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert type(again.optimizer) is type(model.optimizer)
+    assert again.optimizer.get_config() == model.optimizer.get_config()
+    for m in (model, again):
+        m.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)

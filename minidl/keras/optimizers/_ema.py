@@ -10,10 +10,13 @@ After each step, ``average = m * average + (1 - m) * weight`` with ``m = ema_mom
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minidl import backend
 
 __all__ = ["check_arguments", "average_shapes", "set_averages", "update", "overwrite_with_average", "averages",
-           "swap", "finalize", "unscale_and_accumulate"]
+           "swap", "finalize", "unscale_and_accumulate", "raw_iterations", "set_iterations", "accumulator_values",
+           "set_accumulators"]
 
 
 def check_arguments(use_ema, ema_momentum, ema_overwrite_frequency) -> None:
@@ -36,6 +39,7 @@ def average_shapes(optimizer) -> list:
 
 def averages(optimizer) -> dict:
     """``{id(param): (param, average array)}`` of ``optimizer`` (created on first use)."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer: the inner one's
     if not hasattr(optimizer, "_ema_averages"):
         optimizer._ema_averages = {}
     return optimizer._ema_averages
@@ -115,3 +119,34 @@ def unscale_and_accumulate(optimizer, pairs):
         out.append((g if acc is None else g + acc) / g.dtype.type(steps))
     store.clear()
     return out
+
+
+def raw_iterations(optimizer) -> int:
+    """The step count Keras writes: every call when accumulating gradients, else ``iterations``."""
+    if getattr(optimizer, "gradient_accumulation_steps", None):
+        return int(getattr(optimizer, "_calls", 0))
+    return int(optimizer.iterations)
+
+
+def set_iterations(optimizer, raw) -> None:
+    """Restore the step count :func:`raw_iterations` wrote."""
+    steps = getattr(optimizer, "gradient_accumulation_steps", None)
+    if steps:
+        optimizer._calls, optimizer.iterations = raw, raw // steps
+    else:
+        optimizer.iterations = raw
+
+
+def accumulator_values(optimizer) -> list:
+    """The gradient accumulators (zeros where nothing is accumulated), one per trainable weight."""
+    if not getattr(optimizer, "gradient_accumulation_steps", None):
+        return []
+    store = getattr(optimizer, "_accumulated_gradients", {})
+    return [backend.to_numpy(store[id(p)]) if id(p) in store else np.zeros(tuple(p.shape), np.float32)
+            for group in optimizer.param_groups for p in group["params"]]
+
+
+def set_accumulators(optimizer, params, arrays) -> None:
+    """Restore the gradient accumulators (all-zero ones mean nothing accumulated)."""
+    optimizer._accumulated_gradients = {id(p): arr for p, arr in zip(params, arrays)
+                                        if bool(backend.get_array_module(arr).any(arr != 0))}

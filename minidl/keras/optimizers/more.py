@@ -317,6 +317,9 @@ class LossScaleOptimizer(Optimizer):
         """The inner optimiser's state shapes plus the step counter and the scale."""
         return self.inner_optimizer.variables + [(), ()]
 
+    def _active_slots(self):
+        return self.inner_optimizer._active_slots()
+
     def scale_loss(self, loss):
         """``loss * dynamic_scale``."""
         return loss * (self.dynamic_scale if self.built else self.initial_scale)
