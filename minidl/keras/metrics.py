@@ -361,4 +361,7 @@ from minidl.keras.metrics_more import *  # noqa: E402,F401,F403
 for _name, _fn in _more.FUNCTIONS.items():
     globals().setdefault(_name, _fn)
 _BY_NAME.update(_more.NAMES)
-__all__ += _more.__all__ + _more._conf.__all__ + [n for n in _more.FUNCTIONS if n not in __all__]
+from minidl.keras.metrics_iou import *  # noqa: E402,F401,F403
+
+__all__ = list(dict.fromkeys(__all__ + _more.__all__ + _more._conf.__all__ + _more._iou.__all__
+                             + list(_more.FUNCTIONS)))

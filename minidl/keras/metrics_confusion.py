@@ -1,5 +1,6 @@
-"""Keras 3's confusion-matrix metrics (``keras.metrics``): thresholded counts, AUC, the
-"X at Y" metrics, the IoU family and F-scores, with Keras' accumulation and formulas.
+"""Keras 3's confusion-matrix metrics (``keras.metrics``): thresholded counts, precision and
+recall, AUC, the "X at Y" metrics and F-scores, with Keras' accumulation and formulas (the IoU
+family is in :mod:`metrics_iou`).
 
 Counts at several thresholds follow Keras' ``update_confusion_matrix_variables``: a
 prediction is positive at threshold ``t`` when ``y_pred > t``; evenly spaced thresholds
@@ -13,11 +14,12 @@ import numpy as np
 
 from minidl.keras.metrics import Metric, _match_rank, _np
 
-__all__ = ["TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives", "AUC", "PrecisionAtRecall",
-           "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "IoU", "BinaryIoU",
-           "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "FBetaScore", "F1Score"]
+__all__ = ["TruePositives", "TrueNegatives", "FalsePositives", "FalseNegatives", "Precision", "Recall", "AUC",
+           "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+           "FBetaScore", "F1Score"]
 
 EPSILON = 1e-7
+NEG_INF = -1e10  # Keras' threshold (and filler) for top_k
 
 
 def _div(a, b):
@@ -40,15 +42,22 @@ def _weights(sample_weight, like):
 
 
 def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label=False, label_weights=None,
-                     class_id=None):
+                     class_id=None, top_k=None):
     """``(tp, fp, tn, fn)`` of ``y_pred`` at each threshold: arrays (thresholds,), or
-    (thresholds, labels) with ``multi_label`` (Keras' ``update_confusion_matrix_variables``)."""
+    (thresholds, labels) with ``multi_label`` (Keras' ``update_confusion_matrix_variables``;
+    ``top_k`` keeps each row's k largest predictions, the others become -1e10; ``class_id``
+    keeps one column of (batch, classes) inputs)."""
     y_true = np.asarray(_np(y_true), dtype=np.float32)
     y_pred = np.asarray(_np(y_pred), dtype=np.float32)
     y_true = _match_rank(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true of shape {y_true.shape} does not match y_pred of shape {y_pred.shape}")
     w = _weights(sample_weight, y_pred)
+    if top_k is not None:
+        top = np.argsort(-y_pred, axis=-1, kind="stable")[..., :top_k]
+        mask = np.zeros(y_pred.shape, dtype=bool)
+        np.put_along_axis(mask, top, True, axis=-1)
+        y_pred = np.where(mask, y_pred, np.float32(NEG_INF)).astype(np.float32)
     if class_id is not None:
         if y_pred.ndim != 2:
             raise ValueError("When class_id is provided, y_pred must be a 2D array with shape (num_samples, "
@@ -152,6 +161,56 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
     """Weighted number of false negatives."""
 
     _index = 3
+
+
+class _PrecisionRecall(Metric):
+    """Counts at ``thresholds`` (default 0.5, or -1e10 with ``top_k``) for precision and recall."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        default = 0.5 if top_k is None else NEG_INF
+        self.thresholds = [default] if thresholds is None else _check_thresholds(thresholds)
+        self.reset_state()
+
+    def reset_state(self):
+        """Zero the counts."""
+        n = len(self.thresholds)
+        self.true_positives, self.false_positives, self.false_negatives = np.zeros(n), np.zeros(n), np.zeros(n)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate one batch's counts at every threshold."""
+        tp, fp, _, fn = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, class_id=self.class_id,
+                                         top_k=self.top_k)
+        self.true_positives += tp
+        self.false_positives += fp
+        self.false_negatives += fn
+
+    def _value(self, values):
+        return float(values[0]) if len(self.thresholds) == 1 else values
+
+    def get_config(self):
+        """Keras' config."""
+        return {"name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_PrecisionRecall):
+    """``tp / (tp + fp)`` of predictions above ``thresholds`` (default 0.5; ``top_k``: only each
+    row's k largest count; ``class_id``: one class of (batch, classes) inputs)."""
+
+    def result(self):
+        """The precision (an array for several thresholds)."""
+        return self._value(_div(self.true_positives, self.true_positives + self.false_positives))
+
+
+class Recall(_PrecisionRecall):
+    """``tp / (tp + fn)`` of predictions above ``thresholds`` (default 0.5; ``top_k``, ``class_id``
+    as :class:`Precision`)."""
+
+    def result(self):
+        """The recall (an array for several thresholds)."""
+        return self._value(_div(self.true_positives, self.true_positives + self.false_negatives))
 
 
 class _SensitivitySpecificityBase(Metric):
@@ -378,125 +437,6 @@ class AUC(Metric):
         if self._init_from_thresholds:
             config["thresholds"] = [float(t) for t in self._thresholds[1:-1]]
         return config
-
-
-class IoU(Metric):
-    """Intersection-over-union of integer class labels, averaged over ``target_class_ids``, from a
-    weighted confusion matrix (``sparse_y_true/pred=False``: argmax over ``axis`` first; labels equal
-    to ``ignore_class`` or outside [0, num_classes) are left out). Weights are cast to ``dtype``
-    (default int32, as Keras: fractional weights truncate)."""
-
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
-        super().__init__(name=name, dtype=dtype or "int32")
-        if max(target_class_ids) >= num_classes:
-            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes}).")
-        self.num_classes, self.target_class_ids = int(num_classes), list(target_class_ids)
-        self.ignore_class, self.sparse_y_true, self.sparse_y_pred = ignore_class, sparse_y_true, sparse_y_pred
-        self.axis = axis
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the confusion matrix."""
-        self.total_cm = np.zeros((self.num_classes, self.num_classes))
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Add one batch to the confusion matrix (rows: true class, columns: predicted class)."""
-        y_true, y_pred = _np(y_true), _np(y_pred)
-        if not self.sparse_y_true:
-            y_true = np.argmax(y_true, axis=self.axis)
-        if not self.sparse_y_pred:
-            y_pred = np.argmax(y_pred, axis=self.axis)
-        cast = np.dtype(self.dtype)
-        y_true, y_pred = y_true.astype(cast).reshape(-1), y_pred.astype(cast).reshape(-1)
-        if y_true.shape != y_pred.shape:
-            raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} labels but y_pred {y_pred.size}")
-        w = np.ones(y_true.shape) if sample_weight is None else \
-            np.broadcast_to(np.asarray(_np(sample_weight)).astype(cast).reshape(-1), y_true.shape)
-        keep = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
-        if self.ignore_class is not None:
-            keep &= y_true != self.ignore_class
-        cm = np.zeros((self.num_classes, self.num_classes))
-        np.add.at(cm, (y_true[keep].astype(np.int64), y_pred[keep].astype(np.int64)), w[keep].astype(np.float64))
-        self.total_cm += cm
-
-    def result(self):
-        """The mean IoU of the target classes that occur (in labels or predictions)."""
-        cm = self.total_cm
-        tp = np.diag(cm)
-        denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
-        ids = self.target_class_ids
-        tp, denominator = tp[ids].astype(np.float32), denominator[ids].astype(np.float32)
-        valid = denominator > 1e-9
-        iou = np.where(valid, tp / (denominator + np.float32(EPSILON)), 0.0)
-        return float(np.float32(iou.sum()) / (np.float32(valid.sum()) + np.float32(EPSILON)))
-
-    def get_config(self):
-        """Keras' config."""
-        return {"name": self.name, "dtype": self.dtype, "num_classes": self.num_classes,
-                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
-                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
-
-
-class BinaryIoU(IoU):
-    """IoU of binary labels; predictions ``>= threshold`` count as class 1."""
-
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
-        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
-        self.threshold = threshold
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Threshold the predictions, then add to the confusion matrix."""
-        y_pred = (np.asarray(_np(y_pred), dtype=np.float32) >= self.threshold).astype(np.int64)
-        super().update_state(y_true, y_pred, sample_weight)
-
-    def get_config(self):
-        """Keras' config."""
-        return {"target_class_ids": list(self.target_class_ids), "threshold": self.threshold, "name": self.name,
-                "dtype": self.dtype}
-
-
-class MeanIoU(IoU):
-    """IoU averaged over every class."""
-
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
-                 axis=-1):
-        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self):
-        """Keras' config."""
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
-
-
-class OneHotIoU(IoU):
-    """IoU of one-hot labels (argmax over ``axis``) for ``target_class_ids``."""
-
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_pred=False,
-                 axis=-1):
-        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self):
-        """Keras' config."""
-        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids, "name": self.name,
-                "dtype": self.dtype, "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
-
-
-class OneHotMeanIoU(MeanIoU):
-    """Mean IoU of one-hot labels (argmax over ``axis``)."""
-
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
-        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
-                         sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self):
-        """Keras' config."""
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
 
 
 class FBetaScore(Metric):

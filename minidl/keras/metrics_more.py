@@ -14,6 +14,7 @@ import numpy as np
 from minidl.keras import losses as _losses
 from minidl.keras import metrics as _base
 from minidl.keras import metrics_confusion as _conf
+from minidl.keras import metrics_iou as _iou
 from minidl.keras.metrics import Metric, _match_rank, _np
 
 __all__ = ["R2Score", "PearsonCorrelation", "ConcordanceCorrelation", "CosineSimilarity", "KLDivergence",
@@ -247,7 +248,7 @@ class R2Score(Metric):
 
 
 # ------------------------------------------------------------------ names and (de)serialization
-_NEW_CLASSES = [getattr(_conf, n) for n in _conf.__all__] + [
+_NEW_CLASSES = [getattr(_conf, n) for n in _conf.__all__] + [getattr(_iou, n) for n in _iou.__all__] + [
     R2Score, PearsonCorrelation, ConcordanceCorrelation, CosineSimilarity, KLDivergence, LogCoshError, Poisson,
     Hinge, SquaredHinge, CategoricalHinge, Sum]
 # string names compile(metrics=[...]) understands (Keras' snake-case names)
@@ -257,7 +258,7 @@ NAMES = {"auc": _conf.AUC, "f1_score": _conf.F1Score, "fbeta_score": _conf.FBeta
          "pearson_correlation": PearsonCorrelation, "concordance_correlation": ConcordanceCorrelation,
          "cosine_similarity": CosineSimilarity, "kl_divergence": KLDivergence, "logcosh": LogCoshError,
          "poisson": Poisson, "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
-         "sum": Sum}
+         "sum": Sum, "precision": _conf.Precision, "recall": _conf.Recall}
 NAMES.update({cls.__name__.lower(): cls for cls in _NEW_CLASSES})
 
 FUNCTIONS = {
