@@ -198,8 +198,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         w = np.asarray(numpy_of(sample_weight), dtype=np.float32)
         while w.ndim < values.ndim:
             w = w[..., None]
-        if w.ndim > values.ndim:
-            w = w.reshape(values.shape)
+        if w.ndim > values.ndim and w.size == int(np.prod(values.shape)):
+            w = w.reshape(values.shape)  # (else a per-batch value, as Dice's, is weighted per sample)
         values = values * w
     if reduction in (None, "none"):
         return values
