@@ -196,9 +196,9 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     pos_wd = pos_w * (margin - dist) * float(-gamma)
     neg_wd = neg_w * ((1.0 - margin) - dist) * float(gamma)
     # rows without positives (or negatives) give -inf in Keras; a huge finite value keeps gradients finite
-    low = _md.tensor(np.float32(-1e30))
-    p_loss = _md.logsumexp(_md.where(_md.tensor(pos), pos_wd, low), 1)
-    n_loss = _md.logsumexp(_md.where(_md.tensor(neg), neg_wd, low), 1)
+    low = _md.tensor(np.float32(-1e30), device=y_pred.device)
+    p_loss = _md.logsumexp(_md.where(_md.tensor(pos, device=y_pred.device), pos_wd, low), 1)
+    n_loss = _md.logsumexp(_md.where(_md.tensor(neg, device=y_pred.device), neg_wd, low), 1)
     return _base._softplus(p_loss + n_loss)
 
 
