@@ -35,6 +35,20 @@ def _write_text_atomic(path, text):
         raise
 
 
+def _copy_atomic(src, dst):
+    """Copy ``src`` to ``dst`` through a temporary file and a rename (a torn copy never replaces ``dst``)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(dst) or ".")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        shutil.copymode(src, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 class BackupAndRestore(Callback):
     """Back up the model's weights and optimizer state to ``backup_dir`` (``latest.weights.h5`` and
     ``training_metadata.json``) at the end of each epoch (or every ``save_freq`` batches), so that a
@@ -67,9 +81,9 @@ class BackupAndRestore(Callback):
         except OSError:
             if not os.path.exists(self._prev_weights_path):
                 raise
-            shutil.copyfile(self._prev_weights_path, self._weights_path)
+            _copy_atomic(self._prev_weights_path, self._weights_path)
             if os.path.exists(self._prev_training_metadata_path):
-                shutil.copyfile(self._prev_training_metadata_path, self._training_metadata_path)
+                _copy_atomic(self._prev_training_metadata_path, self._training_metadata_path)
             elif os.path.exists(self._training_metadata_path):
                 os.remove(self._training_metadata_path)
             self._load_model()
@@ -109,9 +123,9 @@ class BackupAndRestore(Callback):
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):
-            shutil.copyfile(self._weights_path, self._prev_weights_path)
+            _copy_atomic(self._weights_path, self._prev_weights_path)
         if self.double_checkpoint and os.path.exists(self._training_metadata_path):
-            shutil.copyfile(self._training_metadata_path, self._prev_training_metadata_path)
+            _copy_atomic(self._training_metadata_path, self._prev_training_metadata_path)
         self.model.save_weights(self._weights_path, overwrite=True)
         _write_text_atomic(self._training_metadata_path,
                            json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
