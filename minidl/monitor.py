@@ -23,7 +23,8 @@ __all__ = ["resolve_mode", "improves", "initial_best", "monitored_value"]
 
 def resolve_mode(mode: str, monitor: str) -> str:
     """``"min"`` or ``"max"``; ``"auto"`` is ``"max"`` for accuracy-like names
-    (containing ``acc``, or ending in ``auc``/``f1``), else ``"min"``.
+    (containing ``acc``, or ending in ``auc``/``f1`` or the name of a Keras metric
+    that should grow: ``f1_score``, ``r2_score``, ``precision``, ``io_u``, ...), else ``"min"``.
 
     >>> resolve_mode("auto", "val_accuracy"), resolve_mode("auto", "val_loss"), resolve_mode("max", "loss")
     ('max', 'min', 'max')
@@ -33,7 +34,12 @@ def resolve_mode(mode: str, monitor: str) -> str:
     if mode != "auto":
         return mode
     name = str(monitor).lower()
-    return "max" if "acc" in name or name.endswith(("auc", "f1")) else "min"
+    return "max" if "acc" in name or name.endswith(("auc", "f1") + _GROWING_KERAS_METRICS) else "min"
+
+
+# Keras metrics whose ``_direction`` is "up" (Keras' EarlyStopping/ModelCheckpoint maximise them in "auto")
+_GROWING_KERAS_METRICS = ("f1_score", "fbeta_score", "r2_score", "io_u", "precision", "recall", "_at_recall",
+                          "_at_precision", "_at_specificity", "_at_sensitivity", "correlation", "cosine_similarity")
 
 
 def improves(value, reference, mode: str, min_delta: float = 0.0, threshold_mode: str = "abs") -> bool:

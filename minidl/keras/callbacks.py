@@ -327,3 +327,9 @@ class LambdaCallback(Callback):
             setattr(self, name, fn)
 
 
+
+
+# more of Keras' callbacks (appended): BackupAndRestore, SwapEMAWeights, RemoteMonitor
+from minidl.keras.callbacks_more import BackupAndRestore, RemoteMonitor, SwapEMAWeights  # noqa: E402
+
+__all__ += ["BackupAndRestore", "SwapEMAWeights", "RemoteMonitor"]

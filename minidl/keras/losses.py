@@ -153,8 +153,9 @@ class Loss:
     """A loss object: ``loss(y_true, y_pred, sample_weight=None) -> scalar Tensor``.
 
     ``reduction``: ``"sum_over_batch_size"`` (default: weighted sum / number
-    of values), ``"sum"``, ``"mean"`` (weighted mean), or ``None``/``"none"``
-    (per-sample values).
+    of values), ``"sum"``, ``"mean"`` (as the default, Keras 3),
+    ``"mean_with_sample_weight"`` (weighted sum / sum of weights), or
+    ``None``/``"none"`` (per-sample values).
     """
 
     fn = None
@@ -197,15 +198,15 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         w = np.asarray(numpy_of(sample_weight), dtype=np.float32)
         while w.ndim < values.ndim:
             w = w[..., None]
-        if w.ndim > values.ndim:
-            w = w.reshape(values.shape)
+        if w.ndim > values.ndim and w.size == int(np.prod(values.shape)):
+            w = w.reshape(values.shape)  # (else a per-batch value, as Dice's, is weighted per sample)
         values = values * w
     if reduction in (None, "none"):
         return values
     total = tsum(values)
     if reduction == "sum":
         return total
-    if reduction == "mean" and sample_weight is not None:
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return total / max(float(np.sum(np.broadcast_to(w, values.shape))), 1e-12)
     n = int(np.prod(values.shape)) if values.ndim else 1
     return total / float(max(n, 1))
@@ -377,3 +378,11 @@ def _class_of(loss) -> str:
                 sparse_categorical_crossentropy: "SparseCategoricalCrossentropy",
                 binary_crossentropy: "BinaryCrossentropy"}.get(loss._fn, "Loss")
     return type(loss).__name__
+
+
+# the rest of Keras' losses live in losses_more (appended: names, functions, serialize/deserialize)
+from minidl.keras import losses_more as _more  # noqa: E402
+from minidl.keras.losses_more import *  # noqa: E402,F401,F403
+
+_BY_NAME.update(_more.NAMES)
+__all__ += _more.__all__

@@ -272,39 +272,6 @@ class BinaryCrossentropy(_loss_metric("binary_crossentropy", "binary_crossentrop
     """Mean binary cross-entropy."""
 
 
-class _Counts(Metric):
-    def __init__(self, thresholds=None, name=None, dtype=None):
-        self.threshold = 0.5 if thresholds is None else float(thresholds)
-        super().__init__(name)
-
-    def reset_state(self):
-        self.tp = self.fp = self.fn = 0.0
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _np(y_true), _np(y_pred)
-        t = _match_rank(y_true, y_pred).astype(bool)
-        p = y_pred > self.threshold
-        w = 1.0 if sample_weight is None else _np(sample_weight).reshape(
-            _np(sample_weight).shape + (1,) * (p.ndim - _np(sample_weight).ndim))
-        self.tp += float(np.sum((t & p) * w))
-        self.fp += float(np.sum((~t & p) * w))
-        self.fn += float(np.sum((t & ~p) * w))
-
-
-class Precision(_Counts):
-    """tp / (tp + fp) of thresholded (default 0.5) binary predictions."""
-
-    def result(self):
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-
-class Recall(_Counts):
-    """tp / (tp + fn) of thresholded (default 0.5) binary predictions."""
-
-    def result(self):
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-
 _BY_NAME = {
     "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
@@ -317,7 +284,7 @@ _BY_NAME = {
     "root_mean_squared_error": RootMeanSquaredError,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy, "precision": Precision, "recall": Recall,
+    "binary_crossentropy": BinaryCrossentropy,  # precision, recall: metrics_confusion (added below)
 }
 
 
@@ -350,3 +317,19 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
     return get(identifier)
+
+
+# the rest of Keras' metrics (appended): metrics_confusion (counts, AUC, IoU, F-scores) and
+# metrics_more (regression, correlation, Sum, function forms, serialize/deserialize)
+from minidl.keras import metrics_more as _more  # noqa: E402
+from minidl.keras.metrics_confusion import *  # noqa: E402,F401,F403
+from minidl.keras.metrics_confusion import Precision, Recall  # noqa: E402 (Keras' thresholds/top_k/class_id)
+from minidl.keras.metrics_more import *  # noqa: E402,F401,F403
+
+for _name, _fn in _more.FUNCTIONS.items():
+    globals().setdefault(_name, _fn)
+_BY_NAME.update(_more.NAMES)
+from minidl.keras.metrics_iou import *  # noqa: E402,F401,F403
+
+__all__ = list(dict.fromkeys(__all__ + _more.__all__ + _more._conf.__all__ + _more._iou.__all__
+                             + list(_more.FUNCTIONS)))

@@ -71,7 +71,7 @@ class Progbar:
         for k, v in values or []:
             if k not in self._order:
                 self._order.append(k)
-            self._values[k] = float(v)
+            self._values[k] = _mean(v)
         now = time.time()
         per_unit = self._step_duration(current, now)
         if self.verbose == 1:
@@ -125,3 +125,11 @@ class Progbar:
             message += "\n"
         self._write(message)
         self._prev_total_width = total_width
+
+
+def _mean(value) -> float:
+    """A value as shown: arrays (per-class metrics) by their mean, as Keras' progress bar does."""
+    if hasattr(value, "__len__") or hasattr(value, "shape"):
+        values = [float(v) for v in getattr(value, "ravel", lambda: value)()]
+        return math.fsum(values) / len(values) if values else math.nan
+    return float(value)

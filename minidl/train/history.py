@@ -37,8 +37,8 @@ class History(Callback):
         n = len(self.epoch)
         for key, value in logs.items():
             values = self.history.setdefault(key, [math.nan] * (n - 1))
-            values.append(float(value) if isinstance(value, (int, float)) or hasattr(value, "item")
-                          else value)
+            scalar = isinstance(value, (int, float)) or (hasattr(value, "item") and getattr(value, "ndim", 0) == 0)
+            values.append(float(value) if scalar else value)
         for values in self.history.values():
             if len(values) < n:
                 values.append(math.nan)

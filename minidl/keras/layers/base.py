@@ -269,6 +269,8 @@ class Layer(MaskingMixin, CallMixin, Module):
                 self.register_buffer(attr, Tensor(internal))
             var = VariableView(self, name, attr, tuple(int(i) for i in np.argsort(layout)),
                                tuple(int(i) for i in layout))
+            if trainable:  # optimisers whose rule depends on the axes (Adafactor) read Keras' layout
+                getattr(self, attr)._keras_to_keras = var._to_keras
         elif trainable:
             var = Variable(values, trainable=self._trainable, name=name, _layer=self, _attr=attr)
             setattr(self, attr, var)

@@ -182,7 +182,7 @@ class CompiledHeads:
             if head.loss_obj is not None and self.logs_output_losses:
                 logs[f"{head.key}_loss"] = float(head.loss_tracker.result())
             for metric, _, name in head.metric_objs or []:
-                logs[name] = float(metric.result())
+                logs[name] = log_value(metric.result())
         return dict(sorted(logs.items()))
 
     def ordered_values(self, logs):
@@ -230,3 +230,10 @@ def _single_metrics(value, keys, what):
     if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], (list, tuple)):
         return value[0]
     return value
+
+
+def log_value(result):
+    """A metric result as logged: a float, or an array for per-class/per-threshold metrics (F1Score(),
+    TruePositives(thresholds=[...])) as Keras logs them."""
+    arr = np.asarray(result, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr

@@ -97,8 +97,10 @@ def _write_layer_weights(group, layer):
 def _write_optimizer(group, optimizer):
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = optimizer.name
-    values = [np.asarray(optimizer.iterations, dtype=np.int64),
+    values = [np.asarray(_ema_average_values(optimizer, "iterations"), dtype=np.int64),
               np.asarray(optimizer.learning_rate, dtype=np.float32)]
+    values += _ema_average_values(optimizer)  # use_ema: Keras keeps the averages right after the learning rate
+    values += _ema_average_values(optimizer, "accumulators")  # then the gradient accumulators
     for group_ in optimizer.param_groups:
         for p in group_["params"]:
             state = optimizer.state.get(p) or {}
@@ -204,10 +206,19 @@ def _restore_optimizer(model, f):
         opt.build([p for p in model.parameters() if p.requires_grad])
     slots = opt._active_slots()
     params = [p for g in opt.param_groups for p in g["params"]]
-    if len(values) != 2 + len(params) * len(slots):
+    from minidl.keras.optimizers import _ema
+    n_avg = len(params) if getattr(opt, "use_ema", False) else 0
+    n_acc = len(params) if getattr(opt, "gradient_accumulation_steps", None) else 0
+    if len(values) != 2 + n_avg + n_acc + len(params) * len(slots):
         return  # a different optimiser: keep a fresh state, as Keras warns and does
-    opt.iterations = int(values[0])
-    it = iter(values[2:])
+    _ema.set_iterations(opt, int(values[0]))
+    extras = [backend.to_device(v.astype(p.dtype), p.device)
+              for p, v in zip(params + params, values[2:2 + n_avg + n_acc])]
+    if n_avg:
+        _ema.set_averages(opt, params, extras[:n_avg])
+    if n_acc:
+        _ema.set_accumulators(opt, params, extras[n_avg:])
+    it = iter(values[2 + n_avg + n_acc:])
     for p in params:
         state = opt.state[p]
         for slot in slots:
@@ -545,6 +556,8 @@ def _loss_from(loss, custom_objects):
 def _metrics_from(spec):
     from minidl.keras import metrics
     if isinstance(spec, dict) and "class_name" in spec:
+        if spec["class_name"].lower() in metrics._more.NAMES and "config" in spec:  # keeps its arguments
+            return metrics.deserialize(spec)
         return metrics.get(spec["class_name"].lower())
     if isinstance(spec, dict):  # per output
         return {k: _metrics_from(v) for k, v in spec.items()}
@@ -562,6 +575,8 @@ def _compile_from(model, compile_config, custom_objects):
         params = set(inspect.signature(cls.__init__).parameters) | {"learning_rate", "weight_decay",
                                                                     "clipnorm", "clipvalue",
                                                                     "global_clipnorm", "name"}
+        params |= {"use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                   "gradient_accumulation_steps"}  # Keras' base optimiser arguments
         opt = cls.from_config({k: v for k, v in cfg.items() if k in params})
     model.compile(optimizer=opt, loss=_loss_from(compile_config.get("loss"), custom_objects),
                   loss_weights=compile_config.get("loss_weights"),
@@ -592,3 +607,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
     return model
+
+
+def _ema_average_values(optimizer, what="averages"):
+    """What Keras' base optimiser adds to the file: the ``use_ema`` averages of the weights (zeros
+    before the first step), the gradient accumulators, or the raw step count (``what``)."""
+    from minidl.keras.optimizers import _ema
+    if what == "iterations":
+        return _ema.raw_iterations(optimizer)
+    if what == "accumulators":
+        return _ema.accumulator_values(optimizer)
+    if not getattr(optimizer, "use_ema", False):
+        return []
+    store = _ema.averages(optimizer)
+    return [np.asarray(numpy_of(store[id(p)][1])) if id(p) in store else np.zeros(tuple(p.shape), np.float32)
+            for g in optimizer.param_groups for p in g["params"]]

@@ -257,7 +257,7 @@ class TrainingMixin:
         loss, parts = self._loss_value(ys, outs, sws)
         if self.optimizer.built:
             self.optimizer.zero_grad()
-            loss.backward()
+            self.optimizer.scale_loss(loss).backward()  # LossScaleOptimizer scales, others return loss
             self.optimizer.step()
         self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
@@ -338,6 +338,9 @@ class TrainingMixin:
         state.history, state.callbacks = cbs.history, cbs.callbacks
         self.stop_training = False
         cbs.on_train_begin({})
+        # BackupAndRestore sets the epoch to resume from in on_train_begin
+        resume_epoch, self._initial_epoch = getattr(self, "_initial_epoch", None), None
+        initial_epoch = resume_epoch or initial_epoch
         epoch_logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
             self._reset_metrics()
@@ -359,6 +362,8 @@ class TrainingMixin:
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if self.optimizer is not None and self.optimizer.built and int(epochs) > 0:
+            self.optimizer.finalize_variable_values()  # use_ema: the weights take their averages
         cbs.on_train_end(epoch_logs)
         return cbs.history
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
-from minidl.keras.optimizers import schedules
+from minidl.keras.optimizers import _ema, schedules
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
 
@@ -66,9 +66,13 @@ class Optimizer(_MinidlOptimizer):
                 learning_rate = schedules.InverseTimeDecay(learning_rate, 1, decay)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if use_ema or gradient_accumulation_steps or loss_scale_factor:
-            raise NotImplementedError("use_ema, gradient_accumulation_steps and loss_scale_factor are "
-                                      "not supported by minidl.keras")
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.loss_scale_factor, self.gradient_accumulation_steps = loss_scale_factor, gradient_accumulation_steps
+        _ema.check_arguments(use_ema, ema_momentum, ema_overwrite_frequency)
+        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
         self.name = name or type(self).__name__.lower()
@@ -86,17 +90,23 @@ class Optimizer(_MinidlOptimizer):
         """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
         params = [v for v in variables]
         if self._schedule is not None:
-            lr = float(self._schedule(self.iterations))
+            lr = float(self._schedule(self._schedule_step))
         else:
             lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
         self.built = True
 
     @property
+    def _schedule_step(self) -> int:
+        """The step a schedule sees: every call of ``step`` when gradients are accumulated (Keras'
+        ``_iterations``), else :attr:`iterations`."""
+        return getattr(self, "_calls", 0) if self.gradient_accumulation_steps else self.iterations
+
+    @property
     def learning_rate(self) -> float:
         """The current learning rate (a schedule's value at the current step)."""
         if self._schedule is not None:
-            return float(self._schedule(self.iterations))
+            return float(self._schedule(self._schedule_step))
         return float(self.param_groups[0]["lr"]) if self.built else self._lr
 
     @learning_rate.setter
@@ -116,8 +126,9 @@ class Optimizer(_MinidlOptimizer):
 
     @property
     def variables(self) -> list:
-        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, slots)."""
-        shapes = [(), ()]
+        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, the ``use_ema``
+        averages, slots)."""
+        shapes = [(), ()] + _ema.average_shapes(self)
         for group in self.param_groups:
             for p in group["params"]:
                 shapes += [tuple(p.shape)] * len(self._active_slots())
@@ -158,26 +169,52 @@ class Optimizer(_MinidlOptimizer):
         with no_grad():
             pairs = [(p, _grad(p), group) for group in self.param_groups for p in group["params"]
                      if p.grad is not None and p.requires_grad]
-            grads = self._clip([g for _, g, _ in pairs])
-            self._before_step()
-            for (p, _, group), g in zip(pairs, grads):
+            grads = _ema.unscale_and_accumulate(self, pairs)  # loss_scale_factor, gradient_accumulation_steps
+            if grads is None:  # accumulating: no update this step
+                pairs = []
+            else:
+                grads = self._clip(grads)
+                self._before_step()
+            for (p, _, group), g in zip(pairs, grads or []):
                 glr = float(group["lr"])
                 data = p.array
-                if self.weight_decay:
-                    data -= data * data.dtype.type(self.weight_decay * glr)
+                self._apply_weight_decay(p, data, glr)
                 state = self.state[p]
                 if not state:
-                    xp = backend.get_array_module(data)
                     for slot in self._active_slots():
-                        state[slot] = xp.full_like(data, self._initial_value(slot))
+                        state[slot] = self._init_slot(p, slot)
+                self._param = p  # the Parameter being updated, for rules that need its Keras layout/path
                 self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
-        from minidl.keras.constraints import apply_constraints
-        apply_constraints(p for p, _, _ in pairs)  # Keras projects constrained weights after the update
-        self.iterations += 1
+            if self.use_ema:
+                _ema.update(self, [p for group in self.param_groups for p in group["params"] if p.requires_grad])
+            from minidl.keras.constraints import apply_constraints
+            apply_constraints(p for p, _, _ in pairs)  # Keras projects constrained weights after the update
+        if grads is not None:  # with gradient_accumulation_steps=n, iterations counts updates (Keras' n-th calls)
+            self.iterations += 1
+        self._calls = getattr(self, "_calls", 0) + 1
         return loss
 
     def _initial_value(self, slot) -> float:
         return 0.0
+
+    def _init_slot(self, p, slot):
+        """The initial array of state ``slot`` of Parameter ``p`` (``_initial_value`` everywhere)."""
+        xp = backend.get_array_module(p.array)
+        return xp.full_like(p.array, self._initial_value(slot))
+
+    def _apply_weight_decay(self, p, data, lr):
+        """Keras' decoupled decay ``p -= p * weight_decay * lr`` before the update."""
+        if self.weight_decay:
+            data -= data * data.dtype.type(self.weight_decay * lr)
+
+    def scale_loss(self, loss):
+        """The loss to differentiate: ``loss * loss_scale_factor`` when it is set (``fit`` calls this)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    def finalize_variable_values(self, var_list=None):
+        """End of ``fit``: with ``use_ema``, the model's trainable weights take their moving averages."""
+        if self.use_ema:
+            _ema.overwrite_with_average(self)
 
     def _before_step(self):
         """Per-step (not per-parameter) state updates (Nadam's momentum product)."""
@@ -197,10 +234,13 @@ class Optimizer(_MinidlOptimizer):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Keras-style config (name, learning_rate, clipping, hyper-parameters)."""
-        lr = self._schedule.get_config() if self._schedule is not None else self.learning_rate
+        lr = schedules.serialize(self._schedule) if self._schedule is not None else self.learning_rate
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm, **self._hyper()}
+                "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper()}
 
     def _hyper(self) -> dict:
         return {}
@@ -450,5 +490,33 @@ def get(identifier) -> Optimizer:
 
 
 def serialize(optimizer) -> dict:
-    """``{"class_name": ..., "config": ...}`` of an optimiser."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """Keras 3's serialised form ``{"module", "class_name", "config", "registered_name"}`` of an optimiser."""
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": optimizer.get_config(),
+            "registered_name": None}
+
+
+# the rest of Keras' optimisers (appended): Ftrl, Lion, Lamb, Adafactor, Muon, LossScaleOptimizer
+from minidl.keras.optimizers.more import (  # noqa: E402
+    Adafactor,
+    Ftrl,
+    Lamb,
+    Lion,
+    LossScaleOptimizer,
+    Muon,
+)
+
+_BY_NAME.update({"ftrl": Ftrl, "lion": Lion, "lamb": Lamb, "adafactor": Adafactor, "muon": Muon,
+                 "lossscaleoptimizer": LossScaleOptimizer})
+__all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "deserialize"]
+
+
+def deserialize(config, custom_objects=None) -> Optimizer:
+    """The optimiser a config dict (``{"class_name", "config"}``, as :func:`serialize` or Keras
+    writes it) or a name describes."""
+    if isinstance(config, dict):
+        name = config.get("class_name")
+        cls = (custom_objects or {}).get(name) or _BY_NAME.get(str(name).lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {config!r}")
+        return cls.from_config(config.get("config", {}))
+    return get(config)

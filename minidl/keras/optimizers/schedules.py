@@ -94,3 +94,11 @@ def deserialize(config: dict) -> LearningRateSchedule:
     if cls is None:
         raise ValueError(f"unknown learning-rate schedule {config!r}")
     return cls(**config.get("config", {}))
+
+
+# more schedules (appended): PolynomialDecay, CosineDecayRestarts, serialize, and a deserialize
+# that knows every schedule
+from minidl.keras.optimizers._schedules_more import *  # noqa: E402,F401,F403
+from minidl.keras.optimizers._schedules_more import __all__ as _more_all  # noqa: E402
+
+__all__ += [n for n in _more_all if n not in __all__]
