@@ -136,3 +136,35 @@ from minidl.keras.layers.image_preprocessing import (  # noqa: E402
 )
 
 __all__ += ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]
+
+# session 11 (kimage): image augmentation (colour and value)
+from minidl.keras.layers.augment_color import (  # noqa: E402
+                                      AutoContrast,
+                                      Equalization,
+                                      RandomBrightness,
+                                      RandomColorDegeneration,
+                                      RandomColorJitter,
+                                      RandomContrast,
+                                      RandomGaussianBlur,
+                                      RandomGrayscale,
+                                      RandomHue,
+                                      RandomInvert,
+                                      RandomPosterization,
+                                      RandomSaturation,
+                                      RandomSharpness,
+                                      Solarization,
+)
+
+__all__ += ["RandomBrightness", "RandomContrast", "RandomGrayscale", "RandomHue", "RandomSaturation",
+            "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPosterization", "Solarization",
+            "AutoContrast", "Equalization", "RandomSharpness", "RandomGaussianBlur"]
+
+# session 11 (kimage): image augmentation (geometry)
+from minidl.keras.layers.augment_geometry import (  # noqa: E402
+                                      RandomElasticTransform,
+                                      RandomErasing,
+                                      RandomPerspective,
+                                      RandomShear,
+)
+
+__all__ += ["RandomShear", "RandomPerspective", "RandomErasing", "RandomElasticTransform"]
