@@ -168,3 +168,15 @@ from minidl.keras.layers.augment_geometry import (  # noqa: E402
 )
 
 __all__ += ["RandomShear", "RandomPerspective", "RandomErasing", "RandomElasticTransform"]
+
+# session 11 (kimage): image augmentation (mixing, policies, pipeline)
+from minidl.keras.layers.augment_mix import (  # noqa: E402
+                                      AugMix,
+                                      CutMix,
+                                      MaxNumBoundingBoxes,
+                                      MixUp,
+                                      Pipeline,
+                                      RandAugment,
+)
+
+__all__ += ["MixUp", "CutMix", "RandAugment", "AugMix", "Pipeline", "MaxNumBoundingBoxes"]

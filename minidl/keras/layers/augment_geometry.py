@@ -66,7 +66,8 @@ def _shear_factor(factor, name):
     message = (f"The `x_factor` and `y_factor` arguments should be a number (or a list of two numbers) in the "
                f"range [0, 1]. Received: {name}={factor}")
     if isinstance(factor, (tuple, list)):
-        if len(factor) != 2 or any(f > 1.0 or f < 0 for f in factor):
+        # (a pair may hold negative ends, as the layer's own config does; Keras 3.15 rejects its own config)
+        if len(factor) != 2 or any(f > 1.0 or f < -1.0 for f in factor):
             raise ValueError(message)
         return tuple(sorted(factor))
     if isinstance(factor, (int, float, np.integer, np.floating)) and not isinstance(factor, bool):
