@@ -143,3 +143,9 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(kept):] = kept
     return out
+
+# session 11 (kimage): image helpers and image_dataset_from_directory
+from minidl.keras.image_dataset import image_dataset_from_directory  # noqa: E402
+from minidl.keras.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+
+__all__ += ["load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory"]
