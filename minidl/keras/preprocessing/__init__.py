@@ -1,0 +1,3 @@
+"""``keras.preprocessing``: ``image`` (and the dataset utility Keras also exposes here)."""
+from minidl.keras.image_dataset import image_dataset_from_directory
+from minidl.keras.preprocessing import image
