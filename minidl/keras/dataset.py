@@ -126,8 +126,10 @@ class Dataset:
             datasets = tuple(datasets[0])
         known = [d._cardinality for d in datasets]
         finite = [c for c in known if c >= 0]
-        cardinality = min(finite) if finite else (INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY
-                                                                                for c in known) else UNKNOWN_CARDINALITY)
+        if finite:
+            cardinality = min(finite)
+        else:
+            cardinality = INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c in known) else UNKNOWN_CARDINALITY
         return Dataset(lambda: zip(*(d._source() for d in datasets)), cardinality)
 
     # ----------------------------------------------------------------- iteration
