@@ -175,3 +175,18 @@ def test_bad_arguments():
         L.RandomBrightness(0.1)(np.zeros((2, 3)), training=True)
     with pytest.raises(ValueError, match="3 channels"):
         L.RandomColorDegeneration(0.1).compute_output_shape((None, 4, 4, 1))
+    with pytest.raises(ValueError, match="RandomHue .*3 channels"):
+        L.RandomHue(0.1)(np.zeros((2, 4, 4, 1)), training=True)
+
+
+def test_functional_model_with_augmentation():
+    inputs = keras.Input((6, 6, 3))
+    x = L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2)(inputs)
+    x = L.RandomSharpness(0.3)(x)
+    outputs = L.Dense(2)(L.Flatten()(L.AutoContrast()(x)))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")
+    data = _images(8, 6, 6)
+    model.fit(data, np.zeros((8, 2), "float32"), epochs=1, verbose=0)
+    assert model.predict(data, verbose=0).shape == (8, 2)
+    assert [type(v).__name__ for v in model.layers][1:3] == ["RandomColorJitter", "RandomSharpness"]

@@ -204,3 +204,17 @@ def test_model_fit_evaluate_predict_on_datasets(tmp_path):
     model.fit(train.repeat(), steps_per_epoch=2, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(train.repeat(), epochs=1, verbose=0)
+
+
+def test_split_dataset_splits_keras_datasets():
+    ds = Dataset.from_tensor_slices((np.arange(10, dtype="float32"), np.arange(10))).batch(3)
+    left, right = utils.split_dataset(ds, left_size=0.8)
+    assert [x.numpy().tolist() for x, _ in left] == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    assert [y.numpy().tolist() for _, y in right] == [[8, 9]]
+    a, b = utils.split_dataset(ds, right_size=3, shuffle=True, seed=1)
+    values = sorted(v for x, _ in list(a) + list(b) for v in x.numpy().tolist())
+    assert values == list(range(10)) and len(list(b.unbatch())) == 3
+    with pytest.raises(ValueError, match="left_size"):
+        utils.split_dataset(ds, left_size=1.5)
+    arrays = utils.split_dataset((np.arange(4), np.arange(4)), left_size=0.5)
+    assert arrays[0][0].tolist() == [0, 1]

@@ -26,7 +26,7 @@ import numpy as np
 from minidl import backend
 from minidl.tensor import Tensor
 
-__all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
+__all__ = ["Dataset", "split_dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -95,6 +95,7 @@ class Dataset:
     def __init__(self, source, cardinality=UNKNOWN_CARDINALITY):
         self._source = source  # () -> iterator of NumPy-structured elements
         self._cardinality = int(cardinality)
+        self._batch_size = None  # set by batch(), kept by element-wise transforms
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -158,6 +159,7 @@ class Dataset:
     # ----------------------------------------------------------------- transforms
     def _derived(self, source, cardinality):
         out = Dataset(source, cardinality)
+        out._batch_size = self._batch_size
         for attr in ("class_names", "file_paths"):
             if hasattr(self, attr):
                 setattr(out, attr, getattr(self, attr))
@@ -179,14 +181,18 @@ class Dataset:
         n = self._cardinality
         if n >= 0:
             n = n // batch_size if drop_remainder else -(-n // batch_size)
-        return self._derived(source, n)
+        out = self._derived(source, n)
+        out._batch_size = batch_size
+        return out
 
     def unbatch(self, name=None):
         """The elements of each batch, one by one."""
         def source():
             for element in self._source():
                 yield from _split(element)
-        return self._derived(source, UNKNOWN_CARDINALITY if self._cardinality >= 0 else self._cardinality)
+        out = self._derived(source, UNKNOWN_CARDINALITY if self._cardinality >= 0 else self._cardinality)
+        out._batch_size = None
+        return out
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         """``unbatch().batch(batch_size)``."""
@@ -331,3 +337,53 @@ class Dataset:
         n = a + b if a >= 0 and b >= 0 else (INFINITE_CARDINALITY if INFINITE_CARDINALITY in (a, b)
                                              else UNKNOWN_CARDINALITY)
         return self._derived(lambda: itertools.chain(self._source(), dataset._source()), n)
+
+
+def _split_sizes(left_size, right_size, total):
+    """Keras' ``_rescale_dataset_split_sizes``: fractions round, ints are counts, the missing side is the rest."""
+    for name, size in (("left_size", left_size), ("right_size", right_size)):
+        if size is None:
+            continue
+        if type(size) not in (int, float):
+            raise TypeError(f"Invalid `{name}` type. Expected int or float. Received: {name}={size} of type "
+                            f"{type(size)}")
+        if (type(size) is int and not 0 < size < total) or (type(size) is float and not 0 < size < 1):
+            raise ValueError(f"`{name}` should be either a positive integer smaller than {total}, or a float "
+                             f"within the range `[0, 1]`. Received: {name}={size}")
+    if left_size is None and right_size is None:
+        raise ValueError("At least one of the `left_size` or `right_size` must be specified. Received: "
+                         "left_size=None and right_size=None")
+    if type(left_size) is float and type(right_size) is float and left_size + right_size > 1:
+        raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must be less than or "
+                         "equal to 1.")
+    left = round(left_size * total) if type(left_size) is float else left_size
+    right = round(right_size * total) if type(right_size) is float else right_size
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total:
+        raise ValueError(f"The sum of `left_size` and `right_size` should be smaller than the {total} samples. "
+                         f"Received: left_size + right_size = {left + right}")
+    for name, size in (("left", left), ("right", right)):
+        if size == 0:
+            raise ValueError(f"With `dataset` of length {total}, `left_size`={left_size} and "
+                             f"`right_size`={right_size}. Resulting {name} side dataset split will be empty. "
+                             "Adjust any of the aforementioned parameters")
+    return int(left), int(right)
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None):
+    """Keras' ``split_dataset`` for a :class:`Dataset`: its samples (a batched dataset is unbatched) are
+    listed, optionally shuffled (Python's ``random`` seeded with ``seed``, as Keras), and split into a left
+    and a right Dataset, batched again as the input was."""
+    import random
+    batch_size = dataset._batch_size
+    samples = list((dataset.unbatch() if batch_size else dataset).as_numpy_iterator())
+    if shuffle:
+        random.seed(seed if seed is not None else random.randint(0, int(1e6)))
+        random.shuffle(samples)
+    left, right = _split_sizes(left_size, right_size, len(samples))
+    parts = []
+    for chunk in (samples[:left], samples[len(samples) - right:]):
+        part = Dataset.from_tensor_slices(_stack(chunk))
+        parts.append(part.batch(batch_size) if batch_size else part)
+    return parts[0], parts[1]

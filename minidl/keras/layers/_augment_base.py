@@ -141,6 +141,12 @@ class AugmentLayer(_ImageLayer):
     def _rng(self):
         return np.random.default_rng(self.generator.next())
 
+    def _require_rgb(self, images):
+        """A clear error for layers that need 3-channel RGB images."""
+        if images.shape[-1] != 3:
+            raise ValueError(f"{type(self).__name__} {self.name}: expected RGB images with 3 channels, got "
+                             f"{images.shape[-1]} channel(s) (shape {tuple(images.shape)})")
+
     def _forward(self, x, training=False):
         self._check(tuple(x.shape))
         if not (training or self._ALWAYS):

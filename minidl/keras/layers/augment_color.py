@@ -121,6 +121,7 @@ class RandomHue(_FactorLayer):
 
     def augment_images(self, images, rng):
         """In HSV on [0, 1] values: h += shift, wrapped into [0, 1]."""
+        self._require_rgb(images)
         xp = backend.get_array_module(images)
         n = len(images)
         sign = np.where(rng.uniform(0, 1, n) > 0.5, -1.0, 1.0)
@@ -140,6 +141,7 @@ class RandomSaturation(_FactorLayer):
 
     def augment_images(self, images, rng):
         """In HSV: s *= f / (1 - f + eps)."""
+        self._require_rgb(images)
         xp = backend.get_array_module(images)
         draw = self._uniform(rng, len(images))
         scale = self._device(draw / (1 - draw + _EPSILON), images)[:, None, None]
@@ -153,6 +155,7 @@ class RandomColorDegeneration(_FactorLayer):
 
     def augment_images(self, images, rng):
         """One blend weight per image."""
+        self._require_rgb(images)
         xp = backend.get_array_module(images)
         weight = _per_image(self._uniform(rng, len(images)), images)
         out = images + weight * (rgb_to_grayscale(images) - images)
