@@ -116,3 +116,11 @@ def test_max_num_bounding_boxes_pads_and_truncates():
     np.testing.assert_array_equal(cut["boxes"].numpy(), boxes["boxes"][:, :2])
     np.testing.assert_array_equal(L.MaxNumBoundingBoxes(2)(x, training=True).numpy(), x)
     assert L.MaxNumBoundingBoxes(3).get_config()["max_number"] == 3
+
+
+def test_augmenting_a_trainable_layers_output_is_refused():
+    model = keras.Sequential([keras.Input((4, 4, 3)), L.Conv2D(3, 1), L.RandomBrightness(0.1), L.Flatten(), L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.raises(NotImplementedError, match="random_brightness.*before the trainable layers"):
+        model.fit(np.zeros((2, 4, 4, 3), "float32"), np.zeros((2, 1), "float32"), verbose=0)
+    assert model.predict(np.zeros((2, 4, 4, 3), "float32"), verbose=0).shape == (2, 1)  # inference: the identity

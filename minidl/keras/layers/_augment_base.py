@@ -4,7 +4,9 @@ Each layer computes on a channels-last (N, H, W, C) float array of the images' a
 (NumPy or CuPy): :class:`AugmentLayer` turns the internal Tensor (4-D internal tensors are NCHW,
 a single image is (H, W, C)) into that view and back. Random draws come from the layer's own
 ``SeedGenerator(seed)`` stream as NumPy numbers and move to the images' device. The layers are
-input augmentation, so their outputs carry no gradient (as data entering a model).
+input augmentation, so their outputs carry no gradient (as data entering a model); an input that
+requires a gradient (the output of a trainable layer) is refused with a clear error rather than
+silently cut from the graph.
 
 Also here: Keras' factor and ``value_range`` parsing, ``rgb_to_grayscale``, ``rgb_to_hsv`` /
 ``hsv_to_rgb`` (Keras' formulas, after dm_pix) and a zero-padded "same" depthwise filter.
@@ -151,6 +153,9 @@ class AugmentLayer(_ImageLayer):
         self._check(tuple(x.shape))
         if not (training or self._ALWAYS):
             return x
+        if x.requires_grad:  # (a silent cut in the graph would leave the layers before it untrained)
+            raise NotImplementedError(f"{type(self).__name__} {self.name}: minidl.keras' augmentation layers do not "
+                                      "propagate gradients; place them before the trainable layers (on the inputs)")
         arr = x.array
         if not np.issubdtype(arr.dtype, np.floating):
             arr = arr.astype(np.float32)
