@@ -32,6 +32,8 @@ CASES = {
     "blur": lambda: L.RandomGaussianBlur(factor=(1.0, 1.0), sigma=(0.5, 0.5)),
     "blur_35": lambda: L.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=(3, 5), sigma=(0.8, 0.8)),
     "jitter_brightness": lambda: L.RandomColorJitter(brightness_factor=(0.2, 0.2)),
+    "clahe": lambda: L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2)),
+    "clahe_unit": lambda: L.ContrastLimitedAdaptiveHistogramEqualization((0, 1), 2.0, (3, 2)),
 }
 RANDOM = {
     "RandomBrightness": lambda: L.RandomBrightness(0.3, seed=3),
@@ -88,6 +90,9 @@ def test_auto_contrast_applies_at_inference_and_skips_constant_channels():
     np.testing.assert_allclose(out[0].max(axis=(0, 1)), 255, atol=1e-3)
     np.testing.assert_array_equal(out[1, ..., 0], 7.0)
     np.testing.assert_array_equal(L.Equalization()(x).numpy(), x)  # Equalization: training only (Keras 3.15)
+    clahe = L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))
+    np.testing.assert_array_equal(clahe(x).numpy(), clahe(x, training=True).numpy())  # always, as Keras
+    assert not np.array_equal(clahe(x).numpy(), x)
 
 
 def test_statistics_follow_the_draws():

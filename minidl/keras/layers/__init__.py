@@ -180,3 +180,8 @@ from minidl.keras.layers.augment_mix import (  # noqa: E402
 )
 
 __all__ += ["MixUp", "CutMix", "RandAugment", "AugMix", "Pipeline", "MaxNumBoundingBoxes"]
+
+# session 11 (kimage): CLAHE
+from minidl.keras.layers.augment_clahe import ContrastLimitedAdaptiveHistogramEqualization  # noqa: E402
+
+__all__ += ["ContrastLimitedAdaptiveHistogramEqualization"]
