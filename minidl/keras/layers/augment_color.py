@@ -204,7 +204,7 @@ class RandomPosterization(_FactorLayer):
         else:
             bits = np.full(n, int(self.factor[0]))
         shift = self._device((8 - bits).reshape(-1, 1, 1, 1), images).astype(np.uint8)
-        values = to_range(images, self.value_range, (0, 255)).astype(np.uint8)
+        values = xp.clip(to_range(images, self.value_range, (0, 255)), 0, 255).astype(np.uint8)  # (saturating)
         values = xp.left_shift(xp.right_shift(values, shift), shift).astype(images.dtype)
         return to_range(values, (0, 255), self.value_range)
 
