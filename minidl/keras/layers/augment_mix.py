@@ -23,7 +23,6 @@ import numpy as np
 from minidl import backend
 from minidl.keras._tensor import as_tensor
 from minidl.keras.layers._augment_base import AugmentLayer, parse_factor
-from minidl.keras.layers._symbolic import _TRAINING
 from minidl.keras.layers.augment_color import (
                                       AutoContrast,
                                       Equalization,
@@ -58,7 +57,7 @@ class _DictLayer(AugmentLayer):
         if "images" not in inputs:
             raise ValueError(f"{type(self).__name__} {self.name}: a dict input needs an 'images' entry, got keys "
                              f"{sorted(inputs)}")
-        training = True if training is None and not _TRAINING[0] else bool(training or _TRAINING[0])
+        training = True if training is None else bool(training)  # Keras' default for these calls
         out = dict(inputs)
         images = _array(inputs["images"])
         self._check(images.shape)
