@@ -56,3 +56,7 @@ __all__ += ["constraints"]
 from minidl.keras.layers.input_spec import InputSpec  # noqa: E402
 
 __all__ += ["InputSpec"]
+# session 11 (kimage): keras.preprocessing (image helpers, ImageDataGenerator)
+from minidl.keras import preprocessing  # noqa: E402
+
+__all__ += ["preprocessing"]

@@ -143,3 +143,22 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(kept):] = kept
     return out
+
+# session 11 (kimage): image helpers and image_dataset_from_directory
+from minidl.keras.image_dataset import image_dataset_from_directory  # noqa: E402
+from minidl.keras.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: E402
+
+__all__ += ["load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory"]
+
+# session 11 (kimage): split_dataset also splits a minidl.keras Dataset (image_dataset_from_directory's)
+_split_arrays = split_dataset
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None, preferred_backend=None):  # noqa: F811
+    """Split a tuple of arrays, or a :class:`minidl.keras.dataset.Dataset` (as Keras splits a ``tf.data.Dataset``:
+    its samples listed, optionally shuffled, split, and batched again), by fraction or count."""
+    from minidl.keras.dataset import Dataset
+    from minidl.keras.dataset import split_dataset as split_keras_dataset
+    if isinstance(dataset, Dataset):
+        return split_keras_dataset(dataset, left_size, right_size, shuffle, seed)
+    return _split_arrays(dataset, left_size, right_size, shuffle, seed)

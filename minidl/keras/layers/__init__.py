@@ -176,3 +176,51 @@ from minidl.keras.layers.grouped_query_attention import GroupedQueryAttention, G
 from minidl.keras.layers.spectral_embedding import ReversibleEmbedding, SpectralNormalization  # noqa: E402
 
 __all__ += ["GroupQueryAttention", "GroupedQueryAttention", "SpectralNormalization", "ReversibleEmbedding"]
+# session 11 (kimage): image augmentation (colour and value)
+from minidl.keras.layers.augment_color import (  # noqa: E402
+                                      AutoContrast,
+                                      Equalization,
+                                      RandomBrightness,
+                                      RandomColorDegeneration,
+                                      RandomColorJitter,
+                                      RandomContrast,
+                                      RandomGaussianBlur,
+                                      RandomGrayscale,
+                                      RandomHue,
+                                      RandomInvert,
+                                      RandomPosterization,
+                                      RandomSaturation,
+                                      RandomSharpness,
+                                      Solarization,
+)
+
+__all__ += ["RandomBrightness", "RandomContrast", "RandomGrayscale", "RandomHue", "RandomSaturation",
+            "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPosterization", "Solarization",
+            "AutoContrast", "Equalization", "RandomSharpness", "RandomGaussianBlur"]
+
+# session 11 (kimage): image augmentation (geometry)
+from minidl.keras.layers.augment_geometry import (  # noqa: E402
+                                      RandomElasticTransform,
+                                      RandomErasing,
+                                      RandomPerspective,
+                                      RandomShear,
+)
+
+__all__ += ["RandomShear", "RandomPerspective", "RandomErasing", "RandomElasticTransform"]
+
+# session 11 (kimage): image augmentation (mixing, policies, pipeline)
+from minidl.keras.layers.augment_mix import (  # noqa: E402
+                                      AugMix,
+                                      CutMix,
+                                      MaxNumBoundingBoxes,
+                                      MixUp,
+                                      Pipeline,
+                                      RandAugment,
+)
+
+__all__ += ["MixUp", "CutMix", "RandAugment", "AugMix", "Pipeline", "MaxNumBoundingBoxes"]
+
+# session 11 (kimage): CLAHE
+from minidl.keras.layers.augment_clahe import ContrastLimitedAdaptiveHistogramEqualization  # noqa: E402
+
+__all__ += ["ContrastLimitedAdaptiveHistogramEqualization"]

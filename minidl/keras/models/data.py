@@ -144,7 +144,13 @@ class IterableData:
             not hasattr(data, "__next__") and not hasattr(data, "dataset")
         self.one_shot = iter(data) is data if not self.indexable else False
         if steps is None:
-            steps = len(data) if hasattr(data, "__len__") else None
+            try:  # (a dataset of unknown length, e.g. a filtered keras Dataset, raises TypeError)
+                steps = len(data) if hasattr(data, "__len__") else None
+            except TypeError as exc:
+                if "infinite" in str(exc):
+                    raise ValueError("When passing an infinitely repeating dataset, you must specify the "
+                                     "`steps_per_epoch` argument.") from None
+                steps = None
         if self.one_shot and steps is None:
             raise ValueError("When passing an infinitely repeating dataset or a generator, you must "
                              "specify the `steps_per_epoch` argument.")
