@@ -136,3 +136,11 @@ from minidl.keras.layers.image_preprocessing import (  # noqa: E402
 )
 
 __all__ += ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]
+
+# session 11 (ktext): text and categorical preprocessing
+from minidl.keras.layers.categorical import CategoryEncoding, Discretization, HashedCrossing, Hashing  # noqa: E402
+from minidl.keras.layers.index_lookup import IntegerLookup, StringLookup  # noqa: E402
+from minidl.keras.layers.text_vectorization import TextVectorization  # noqa: E402
+
+__all__ += ["TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding", "Hashing", "HashedCrossing",
+            "Discretization"]
