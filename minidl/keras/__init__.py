@@ -48,3 +48,8 @@ __version__ = "3.0.0"
 __all__ = ["Sequential", "Model", "Input", "InputLayer", "Layer", "KerasTensor", "Variable",
            "load_model", "activations", "backend", "callbacks", "config", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]
+
+# session 11 (ktext): keras.preprocessing
+from minidl.keras import preprocessing  # noqa: E402
+
+__all__ += ["preprocessing"]

@@ -143,3 +143,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(kept):] = kept
     return out
+
+
+# session 11 (ktext): text / time-series datasets
+from minidl.keras.text_dataset import text_dataset_from_directory  # noqa: E402
+from minidl.keras.timeseries_dataset import timeseries_dataset_from_array  # noqa: E402
+
+__all__ += ["text_dataset_from_directory", "timeseries_dataset_from_array"]
