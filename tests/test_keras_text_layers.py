@@ -291,3 +291,47 @@ def test_lookup_as_first_sequential_layer_and_in_dataset_map():
     ints = keras.Sequential([keras.Input(shape=(2,), dtype="int64"), layers.IntegerLookup(vocabulary=[4, 9]),
                              layers.CategoryEncoding(num_tokens=3, output_mode="count")])
     np.testing.assert_array_equal(ints.predict(np.array([[4, 4], [9, 1]]), verbose=0), [[0, 2, 0], [1, 0, 1]])
+
+
+def test_structured_data_model_with_every_preprocessing_layer(tmp_path):
+    rng = np.random.RandomState(0)
+    n = 40
+    thal = rng.choice(["fixed", "normal", "reversible"], size=(n, 1))
+    sex = rng.randint(0, 2, size=(n, 1))
+    age = rng.uniform(30, 70, size=(n, 1)).astype("float32")
+    labels = (age[:, 0] > 50).astype("float32")
+    thal_in = keras.Input(shape=(1,), name="thal", dtype="string")
+    sex_in = keras.Input(shape=(1,), name="sex", dtype="int64")
+    age_in = keras.Input(shape=(1,), name="age")
+    lookup = layers.StringLookup(output_mode="one_hot")
+    lookup.adapt(thal)
+    int_lookup = layers.IntegerLookup(output_mode="one_hot")
+    int_lookup.adapt(sex)
+    norm = layers.Normalization()
+    norm.adapt(age)
+    bins = layers.Discretization(num_bins=4)
+    bins.adapt(age)
+    feats = layers.concatenate([lookup(thal_in), int_lookup(sex_in), norm(age_in),
+                                layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")(bins(age_in)),
+                                layers.HashedCrossing(num_bins=8, output_mode="one_hot")([thal_in, sex_in]),
+                                layers.Hashing(num_bins=5, output_mode="one_hot")(thal_in)])
+    assert feats.shape == (None, 4 + 3 + 1 + 4 + 8 + 5)
+    out = layers.Dense(1, activation="sigmoid")(layers.Dense(8, activation="relu")(feats))
+    model = keras.Model([thal_in, sex_in, age_in], out)
+    model.compile("adam", "binary_crossentropy")
+    model.fit([thal, sex, age], labels, epochs=2, batch_size=8, verbose=0)
+    before = model.predict([thal, sex, age], verbose=0)
+    path = os.path.join(tmp_path, "structured.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict([thal, sex, age], verbose=0), before, rtol=1e-6)
+
+
+def test_large_integer_ids_stay_exact():
+    ids = np.array([[123456789], [123456790], [7]])
+    vocab = [123456789, 123456790]
+    assert arr(layers.IntegerLookup(vocabulary=vocab)(ids)).ravel().tolist() == [1, 2, 0]
+    model = keras.Sequential([keras.Input((1,), dtype="int64"), layers.IntegerLookup(vocabulary=vocab)])
+    assert model.predict(ids, verbose=0).ravel().tolist() == [1, 2, 0]
+    want = [fingerprint64(b"123456789") % 1000]
+    assert arr(layers.Hashing(num_bins=1000)(np.array([123456789]))).tolist() == want

@@ -94,7 +94,12 @@ class DataLayer(Layer):
         """Run on a list / array / Tensor (a list is one input, as in Keras) or a ``keras.Input``."""
         if isinstance(inputs, (list, tuple)) and not any(isinstance(v, KerasTensor) for v in inputs):
             inputs = _listify(inputs)
-        return super().__call__(inputs, *args, **kwargs)
+        if isinstance(inputs, (KerasTensor, list, tuple)):
+            return super().__call__(inputs, *args, **kwargs)
+        # on data: computed here, without the float32 cast of ordinary layers (ids stay exact)
+        array = numpy_of(inputs) if isinstance(inputs, Tensor) else np.asarray(inputs)
+        self._ensure_built(tuple(array.shape))
+        return Tensor(np.ascontiguousarray(self._compute(array)))
 
     def _forward(self, x, training=False):
         out = self._compute(numpy_of(x) if isinstance(x, Tensor) else np.asarray(x))

@@ -200,8 +200,8 @@ class HashedCrossing(DataLayer):
             flat = f.reshape(-1)
             if is_text(flat):
                 columns.append(as_text_array(flat).tolist())
-            elif flat.dtype.kind in "iub":
-                columns.append([int(v) for v in flat])
+            elif flat.dtype.kind in "iub" or (flat.dtype.kind == "f" and np.all(flat == np.round(flat))):
+                columns.append([int(v) for v in flat])  # (a model feeds integer inputs as float32)
             else:
                 raise ValueError(f"`HashedCrossing` inputs must be strings or integers, got dtype {f.dtype}")
         bins = np.array([cross_fingerprint(row) % self.num_bins for row in zip(*columns)],
