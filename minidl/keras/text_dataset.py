@@ -19,7 +19,7 @@ import numpy as np
 from minidl.keras._tensor import numpy_of
 from minidl.tensor import Tensor
 
-__all__ = ["EagerArray", "BatchDataset", "text_dataset_from_directory", "index_directory"]
+__all__ = ["EagerArray", "BatchDataset", "SizedBatchDataset", "text_dataset_from_directory", "index_directory"]
 
 
 class EagerArray(np.ndarray):
@@ -61,8 +61,16 @@ class BatchDataset:
     """A re-iterable dataset of elements (samples, or batches after :meth:`batch`).
 
     ``source`` is a function of the pass number returning an iterator of elements; ``length`` the
-    number of elements when known (``len(ds)``, what ``fit`` takes as steps per epoch).
+    number of elements when known (then the dataset is a :class:`SizedBatchDataset` with
+    ``len(ds)``, what ``fit`` takes as steps per epoch).
     """
+
+    def __new__(cls, source=None, length=None, class_names=None):
+        # a known number of elements gives a dataset with __len__ (fit's steps per epoch); an unknown
+        # one (after unbatch) has none, so that fit runs it to its end rather than failing on len()
+        if cls is BatchDataset and length is not None:
+            cls = SizedBatchDataset
+        return super().__new__(cls)
 
     def __init__(self, source, length=None, class_names=None):
         self._source, self._length = source, length
@@ -80,11 +88,6 @@ class BatchDataset:
         self._passes += 1
         for element in self._source(epoch):
             yield _eager(element)
-
-    def __len__(self):
-        if self._length is None:
-            raise TypeError("The dataset length is unknown.")
-        return self._length
 
     def cardinality(self) -> int:
         """The number of elements (-2 when unknown, as ``tf.data.UNKNOWN_CARDINALITY``)."""
@@ -191,6 +194,13 @@ class BatchDataset:
 
     def __repr__(self):
         return f"<BatchDataset cardinality={self.cardinality()} class_names={self.class_names}>"
+
+
+class SizedBatchDataset(BatchDataset):
+    """A :class:`BatchDataset` whose number of elements is known: ``len(ds)``."""
+
+    def __len__(self):
+        return self._length
 
 
 _DONE = object()
