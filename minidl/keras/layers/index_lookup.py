@@ -25,6 +25,8 @@ from minidl.tensor import Tensor
 
 __all__ = ["IndexLookup", "StringLookup", "IntegerLookup"]
 
+_MISSING, _MASK = -2, -3  # markers of the token table (real indices are >= 0)
+
 
 class IndexLookup(DataLayer):
     """Shared machinery of :class:`StringLookup` / :class:`IntegerLookup` (see the module doc)."""
@@ -78,7 +80,8 @@ class IndexLookup(DataLayer):
         self.input_vocabulary = vocabulary if not isinstance(vocabulary, str) else None
         self.input_idf_weights = idf_weights
         self._has_input_vocabulary = has_input_vocabulary
-        self._tokens, self._index, self.idf_weights = [], {}, None
+        self._tokens, self.idf_weights = [], None
+        self._index = self._token_table([])
         if output_mode == "tf_idf" and has_input_vocabulary and idf_weights is None:
             raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the "
                              "`idf_weights` argument must also be provided.")
@@ -173,8 +176,15 @@ class IndexLookup(DataLayer):
 
     def _set_tokens(self, tokens):
         self._tokens = list(tokens)
-        self._index = {t: i + self._token_start_index() for i, t in enumerate(self._tokens)}
+        self._index = self._token_table(self._tokens)
         self._frozen_vocab_size = self.vocabulary_size()
+
+    def _token_table(self, tokens):
+        """token -> index, with the mask token mapped to the ``_MASK`` marker."""
+        table = {t: i + self._token_start_index() for i, t in enumerate(tokens)}
+        if self.mask_token is not None:
+            table[self.mask_token] = _MASK
+        return table
 
     def _set_idf(self, weights, front, front_value):
         back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens and self.max_tokens else 0
@@ -204,8 +214,10 @@ class IndexLookup(DataLayer):
     def _rows(self, data):
         """The documents of a batch: lists of tokens (a ragged list of lists stays ragged)."""
         if isinstance(data, list) and data and all(isinstance(r, list) for r in data):
-            return [self._to_tokens(np.asarray(r, dtype=object if self._is_string else None)).reshape(-1).tolist()
-                    if r else [] for r in data]
+            kind = str if self._is_string else int
+            return [r if all(type(t) is kind for t in r) else  # (TextVectorization's rows are str already)
+                    self._to_tokens(np.asarray(r, dtype=object if self._is_string else None)).reshape(-1).tolist()
+                    for r in data]
         array = self._to_tokens(data)
         if array.ndim == 0:
             array = array.reshape(1, 1)
@@ -261,20 +273,23 @@ class IndexLookup(DataLayer):
 
     def _lookup(self, tokens):
         """int64 indices of a NumPy array of tokens (the mask token: 0 in ``"int"`` mode, -1 otherwise)."""
-        uniques, inverse = np.unique(tokens.reshape(-1), return_inverse=True)
-        uniques = uniques.tolist()
-        found = np.array([self._index.get(u, -1) for u in uniques], dtype=np.int64)
-        missing = np.nonzero(found < 0)[0]
+        return self._lookup_list(tokens.reshape(-1).tolist()).reshape(tokens.shape)
+
+    def _lookup_list(self, flat):
+        """int64 indices (1-D) of a list of tokens."""
+        index = self._index
+        found = np.fromiter((index.get(t, _MISSING) for t in flat), dtype=np.int64, count=len(flat))
         if self.mask_token is not None:
-            is_mask = np.array([u == self.mask_token for u in uniques], dtype=bool)
-            missing = missing[~is_mask[missing]]
-            found[is_mask] = 0 if self.output_mode == "int" else -1
+            found[found == _MASK] = 0 if self.output_mode == "int" else -1
+        missing = np.nonzero(found == _MISSING)[0]
         if missing.size:
+            unknown = sorted({flat[i] for i in missing})
             if self.num_oov_indices == 0:
                 raise ValueError(f"When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values "
-                                 f"{[uniques[i] for i in missing]}, consider setting `num_oov_indices=1`.")
-            found[missing] = self._oov_indices([uniques[i] for i in missing])
-        return found[inverse].reshape(tokens.shape)
+                                 f"{unknown}, consider setting `num_oov_indices=1`.")
+            oov = dict(zip(unknown, self._oov_indices(unknown).tolist()))
+            found[missing] = [oov[flat[i]] for i in missing]
+        return found
 
     def _invert(self, indices):
         vocab = self.get_vocabulary()
@@ -288,19 +303,26 @@ class IndexLookup(DataLayer):
     def _depth(self):
         return self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
 
-    def _encode(self, indices):
-        if self.output_mode == "int":
-            return indices
+    def _checked_depth(self):
         depth = self._depth()
         if depth is None:
             raise RuntimeError(f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, you "
                                "must set the layer's vocabulary before calling it. Either pass a `vocabulary` "
                                "argument to the layer, or call `adapt` with some sample data.")
+        return depth
+
+    def _checked_idf(self):
+        if self.idf_weights is None:
+            raise ValueError("When `output_mode` is `'tf_idf'`, `idf_weights` must be provided.")
+        return self.idf_weights
+
+    def _encode(self, indices):
+        if self.output_mode == "int":
+            return indices
+        depth = self._checked_depth()
         out = encode_categorical(indices, "count" if self.output_mode == "tf_idf" else self.output_mode, depth)
         if self.output_mode == "tf_idf":
-            if self.idf_weights is None:
-                raise ValueError("When `output_mode` is `'tf_idf'`, `idf_weights` must be provided.")
-            out = (out * self.idf_weights[:depth]).astype(np.float32)
+            out = (out * self._checked_idf()[:depth]).astype(np.float32)
         return out
 
     def _compute(self, array):

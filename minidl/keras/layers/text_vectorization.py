@@ -173,20 +173,46 @@ class TextVectorization(DataLayer):
                 return lookup._encode(indices)
             return _fit_length(indices, self._output_sequence_length)
         rows, single = tokens, np.ndim(array) == 0
-        indices = [lookup._lookup(np.array(row, dtype=str)) if row else np.zeros(0, dtype=np.int64) for row in rows]
-        if self._output_mode != "int":
-            depth = lookup._depth()
-            out = np.stack([lookup._encode(row) if row.size else np.zeros(depth, np.float32) for row in indices]) \
-                if indices else np.zeros((0, depth), np.float32)
-            return out[0] if single else out
+        out = self._bag_of_words(rows) if self._output_mode in ("multi_hot", "count", "tf_idf") else \
+            self._sequences(rows)
+        return out[0] if single else out
+
+    def _flat_lookup(self, rows):
+        """The indices of all tokens of ``rows`` in one lookup, with each token's row and position."""
+        lengths = np.array([len(r) for r in rows], dtype=np.int64)
+        flat = [t for r in rows for t in r]
+        indices = self._lookup_layer._lookup_list(flat)
+        row_of = np.repeat(np.arange(len(rows)), lengths)
+        position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return indices, row_of, position, lengths
+
+    def _bag_of_words(self, rows):
+        """(batch, depth) float32 multi-hot / count / TF-IDF rows (the mask token and indices past
+        ``depth`` are dropped, as Keras' bincount does)."""
+        lookup = self._lookup_layer
+        depth = lookup._checked_depth()
+        indices, row_of, _, _ = self._flat_lookup(rows)
+        keep = (indices >= 0) & (indices < depth)
+        out = np.zeros((len(rows), depth), dtype=np.float64)
+        if self._output_mode == "multi_hot":
+            out[row_of[keep], indices[keep]] = 1
+        else:
+            np.add.at(out, (row_of[keep], indices[keep]), 1)
+        if self._output_mode == "tf_idf":
+            out *= lookup._checked_idf()[:depth]
+        return out.astype(np.float32)
+
+    def _sequences(self, rows):
+        """(batch, length) int64 indices, zero-padded (or cut) to ``output_sequence_length`` or to the
+        longest row; ``"one_hot"`` encodes them on a new last axis."""
+        indices, row_of, position, lengths = self._flat_lookup(rows)
         length = self._output_sequence_length
         if length is None:
-            length = max((len(r) for r in indices), default=0)
-        out = np.zeros((len(indices), length), dtype=np.int64)
-        for i, row in enumerate(indices):
-            row = row[:length]
-            out[i, :len(row)] = row
-        return out[0] if single else out
+            length = int(lengths.max()) if lengths.size else 0
+        out = np.zeros((len(rows), length), dtype=np.int64)
+        keep = position < length
+        out[row_of[keep], position[keep]] = indices[keep]
+        return out if self._output_mode == "int" else self._lookup_layer._encode(out)
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":
