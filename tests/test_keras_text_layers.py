@@ -335,3 +335,33 @@ def test_large_integer_ids_stay_exact():
     assert model.predict(ids, verbose=0).ravel().tolist() == [1, 2, 0]
     want = [fingerprint64(b"123456789") % 1000]
     assert arr(layers.Hashing(num_bins=1000)(np.array([123456789]))).tolist() == want
+
+
+def test_load_model_reads_keras_vocabulary_assets(tmp_path):
+    """A Keras archive keeps an adapted vocabulary in assets/layers/<key>/vocabulary.txt (the config
+    has vocabulary=None); rebuilt here from a minidl file in that layout."""
+    import zipfile
+    texts = np.array([["b a b"], ["c b"]])
+    vectorize = layers.TextVectorization(output_sequence_length=3)
+    vectorize.adapt(texts)
+    lookup = layers.StringLookup()
+    lookup.adapt(np.array([["x"], ["y"], ["y"]]))
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, [vectorize(inputs), lookup(inputs)])
+    saved = os.path.join(tmp_path, "minidl.keras")
+    model.save(saved)
+    keras_like = os.path.join(tmp_path, "keras.keras")
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(keras_like, "w") as dst:
+        config = json.loads(src.read("config.json"))
+        for entry in config["config"]["layers"]:
+            if entry["class_name"] in ("TextVectorization", "StringLookup"):
+                entry["config"]["vocabulary"] = None
+        dst.writestr("config.json", json.dumps(config))
+        dst.writestr("model.weights.h5", src.read("model.weights.h5"))
+        dst.writestr("assets/layers/text_vectorization/vocabulary.txt", "\n".join(vectorize.get_vocabulary()))
+        dst.writestr("assets/layers/string_lookup/vocabulary.txt", "\n".join(lookup.get_vocabulary()))
+    loaded = keras.models.load_model(keras_like)
+    assert loaded.layers[1].get_vocabulary() == ["", "[UNK]", "b", "c", "a"]
+    assert loaded.layers[2].get_vocabulary() == ["[UNK]", "y", "x"]
+    out = loaded.predict(np.array([["a c z"], ["y"]]), verbose=0)
+    assert out[0].tolist() == [[4, 3, 1], [1, 0, 0]] and out[1].ravel().tolist() == [0, 1]

@@ -174,6 +174,19 @@ class IndexLookup(DataLayer):
             front = 0 if found_special else token_start
             self._set_idf(idf_weights, front, 0 if found_special else float(np.average(idf_weights)))
 
+    def load_vocabulary_asset(self, lines):
+        """Take the vocabulary of a Keras archive's ``vocabulary.txt`` (special tokens first), unless
+        the layer was given one (Keras' ``load_assets``)."""
+        if self.input_vocabulary is not None:
+            return
+        while lines and lines[-1] == "":
+            lines = lines[:-1]
+        if self.output_mode == "tf_idf":
+            raise NotImplementedError(f"{type(self).__name__} {self.name}: a TF-IDF vocabulary adapted by Keras keeps "
+                                      "its idf_weights in the weights file, which minidl does not read; pass "
+                                      "`vocabulary=` and `idf_weights=` instead")
+        self.set_vocabulary([str(line) for line in lines] if self._is_string else [int(line) for line in lines])
+
     def _set_tokens(self, tokens):
         self._tokens = list(tokens)
         self._index = self._token_table(self._tokens)

@@ -128,6 +128,10 @@ class TextVectorization(DataLayer):
         """Set the vocabulary (list, 1-D array or text-file path) and, for ``"tf_idf"``, ``idf_weights``."""
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
 
+    def load_vocabulary_asset(self, lines):
+        """Take the vocabulary of a Keras archive's ``vocabulary.txt`` (see ``StringLookup``)."""
+        self._lookup_layer.load_vocabulary_asset(lines)
+
     # ------------------------------------------------------------ running
     def _standardized(self, texts):
         if callable(self._standardize):
