@@ -40,6 +40,8 @@ def as_tensor(x, dtype=np.float32) -> Tensor:
         return x
     if backend.device_of(x).type == "cpu":
         x = np.asarray(x)
+    if x.dtype.kind in "USO":  # text (string) inputs of the preprocessing layers pass as they are
+        return Tensor(x)
     if dtype is not None and x.dtype != dtype:
         x = x.astype(dtype)
     return Tensor(x)

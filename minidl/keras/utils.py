@@ -162,3 +162,9 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     if isinstance(dataset, Dataset):
         return split_keras_dataset(dataset, left_size, right_size, shuffle, seed)
     return _split_arrays(dataset, left_size, right_size, shuffle, seed)
+
+# session 11 (ktext): text / time-series datasets
+from minidl.keras.text_dataset import text_dataset_from_directory  # noqa: E402
+from minidl.keras.timeseries_dataset import timeseries_dataset_from_array  # noqa: E402
+
+__all__ += ["text_dataset_from_directory", "timeseries_dataset_from_array"]

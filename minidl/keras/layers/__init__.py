@@ -224,3 +224,10 @@ __all__ += ["MixUp", "CutMix", "RandAugment", "AugMix", "Pipeline", "MaxNumBound
 from minidl.keras.layers.augment_clahe import ContrastLimitedAdaptiveHistogramEqualization  # noqa: E402
 
 __all__ += ["ContrastLimitedAdaptiveHistogramEqualization"]
+# session 11 (ktext): text and categorical preprocessing
+from minidl.keras.layers.categorical import CategoryEncoding, Discretization, HashedCrossing, Hashing  # noqa: E402
+from minidl.keras.layers.index_lookup import IntegerLookup, StringLookup  # noqa: E402
+from minidl.keras.layers.text_vectorization import TextVectorization  # noqa: E402
+
+__all__ += ["TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding", "Hashing", "HashedCrossing",
+            "Discretization"]

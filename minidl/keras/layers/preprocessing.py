@@ -1,74 +1,14 @@
-"""Preprocessing layers: ``Normalization`` (with ``adapt``) and ``RandomFlip``."""
+"""Preprocessing layers: ``RandomFlip`` (and ``Normalization``, now in :mod:`.normalization_preprocessing`)."""
 from __future__ import annotations
 
 import numpy as np
 
 from minidl import backend
-from minidl.keras._tensor import numpy_of
 from minidl.keras.layers.base import Layer
+from minidl.keras.layers.normalization_preprocessing import Normalization
 from minidl.ops import shape as _shape
 
 __all__ = ["Normalization", "RandomFlip"]
-
-
-class Normalization(Layer):
-    """``(inputs - mean) / max(sqrt(variance), 1e-7)`` per feature of the last axis.
-
-    ``mean``/``variance`` given, or learnt by ``adapt(data)`` (statistics over
-    every axis but the last). Weights (not trainable): ``mean``, ``variance``,
-    ``count``, as Keras 3.
-    """
-
-    supports_masking = True  # the mask passes through unchanged, as in Keras
-
-    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
-        super().__init__(**kwargs)
-        if axis not in (-1, None):
-            raise NotImplementedError("Normalization: only axis=-1 is supported")
-        if (mean is None) != (variance is None):
-            raise ValueError("When setting values directly, both `mean` and `variance` must be set.")
-        if invert:
-            raise NotImplementedError("Normalization: invert=True is not supported")
-        self.axis, self._init_mean, self._init_variance = axis, mean, variance
-
-    def build(self, input_shape):
-        c = input_shape[-1]
-        mean = 0.0 if self._init_mean is None else self._init_mean
-        var = 1.0 if self._init_variance is None else self._init_variance
-        shape = (c,) if np.ndim(mean) or self._init_mean is None else ()
-        self.mean = self.add_weight(shape, _const(mean, shape), name="mean", trainable=False)
-        self.variance = self.add_weight(shape, _const(var, shape), name="variance", trainable=False)
-        self.count = self.add_weight((), "zeros", name="count", trainable=False, dtype="int64")
-        self.built = True
-
-    def adapt(self, data, batch_size=None, steps=None):
-        """Set ``mean`` and ``variance`` from ``data`` (an array, channels last)."""
-        data = np.asarray(numpy_of(data), dtype=np.float64)
-        self._ensure_built((None,) + data.shape[1:])
-        axes = tuple(range(data.ndim - 1))
-        self.mean.assign(data.mean(axis=axes).astype(np.float32))
-        self.variance.assign(data.var(axis=axes).astype(np.float32))
-        self.count.assign(np.asarray(int(np.prod(data.shape[:-1])), dtype=np.int64))
-
-    def _forward(self, x, training=False):
-        mean = numpy_of(self.mean.array)
-        scale = 1.0 / np.maximum(np.sqrt(numpy_of(self.variance.array)), 1e-7)
-        if x.ndim == 4 and np.ndim(mean):
-            mean, scale = mean.reshape(-1, 1, 1), scale.reshape(-1, 1, 1)
-        return (x - mean.astype(np.float32)) * scale.astype(np.float32)
-
-    def get_config(self):
-        cfg = dict(super().get_config(), axis=self.axis)
-        if self._init_mean is not None:
-            cfg.update(mean=np.asarray(self._init_mean).tolist(),
-                       variance=np.asarray(self._init_variance).tolist())
-        return cfg
-
-
-def _const(value, shape):
-    def init(s, dtype=None):
-        return np.broadcast_to(np.asarray(value, dtype=np.dtype(dtype or "float32")), s).copy()
-    return init
 
 
 class RandomFlip(Layer):

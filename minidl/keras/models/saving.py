@@ -599,9 +599,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with zipfile.ZipFile(path) as z:
         config = json.loads(z.read("config.json"))
         weights = z.read("model.weights.h5")
+        assets = {name: z.read(name) for name in z.namelist() if name.startswith("assets/") and name.endswith(".txt")}
     from minidl.keras.layers.lambda_layer import safe_mode_scope
     with safe_mode_scope(safe_mode):  # a Lambda's Python-lambda bytecode loads only with safe_mode=False
         model = model_from_config(config, custom_objects)
+    if assets:  # vocabularies Keras adapted (minidl keeps them in the config)
+        from minidl.keras.models._assets import load_assets
+        load_assets(model, assets)
     if compile and config.get("compile_config"):
         _compile_from(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:

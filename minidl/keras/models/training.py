@@ -170,14 +170,18 @@ class TrainingMixin:
             device = p.device
             break
 
-        def place(v):
-            t = as_tensor(v)
-            if device is not None and not backend.same_device(t.device, device):
+        def place(v, dtype=None):
+            t = _integer_input(v) if dtype is not None and "int" in str(dtype) else None
+            t = as_tensor(v) if t is None else t
+            if device is not None and not backend.same_device(t.device, device) and t.array.dtype.kind not in "USO":
                 t = Tensor(backend.to_device(t.array, device))
             return to_internal(t)
         if isinstance(x, dict):
             x = self._flatten_inputs(x)
-        return [place(v) for v in x] if isinstance(x, list) else place(x)
+        dtypes = _kept_integer_inputs(self)
+        if isinstance(x, list):
+            return [place(v, dtypes[i] if i < len(dtypes) else None) for i, v in enumerate(x)]
+        return place(x, dtypes[0] if len(dtypes) == 1 else None)
 
     def _external_outputs(self, out):
         """The model's raw (internal-layout) outputs as a flat list of Keras-layout Tensors."""
@@ -478,3 +482,31 @@ def _jsonable(value):
     if isinstance(value, (np.generic,)):
         return value.item()
     return value
+
+
+def _kept_integer_inputs(model):
+    """Per model input, its dtype when it is an integer ``Input`` read only by preprocessing layers
+    (lookups, hashing...: they need the exact ids), else None (the float32 cast other layers expect)."""
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        return []
+    from minidl.keras.layers._data_layer import DataLayer
+    ins, nodes = graph[0], graph[2]
+    consumers = {id(t): [] for t in ins}
+    for node in nodes:
+        for parent in node._parents:
+            if id(parent) in consumers:
+                consumers[id(parent)].append(node._layer)
+    if not nodes and getattr(model, "_layers", None):  # a Sequential runs its layers in turn
+        consumers[id(ins[0])].append(model._layers[0])
+    return [t.dtype if "int" in str(t.dtype) and consumers[id(t)] and
+            all(isinstance(layer, DataLayer) for layer in consumers[id(t)]) else None for t in ins]
+
+
+def _integer_input(value):
+    """An integer array fed to an ``Input(dtype="int...")`` as an int64 Tensor (as Keras keeps it: ids
+    beyond 2**24 would not survive the float32 cast); None for anything else."""
+    if isinstance(value, Tensor):
+        return value if value.array.dtype.kind in "iu" else None
+    array = value if backend.device_of(value).type != "cpu" else np.asarray(value)
+    return Tensor(array.astype(np.int64)) if array.dtype.kind in "iu" else None
