@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import random
 import threading
@@ -455,36 +454,14 @@ def seed() -> int:
 
 
 def get_rng_state() -> bytes:
-    """The global generator's state, serialised (JSON of the bit generator's state and PyTorch's cached normal
-    sample) as bytes."""
-    state = dict(_rng.bit_generator.state)
-    inner = dict(state["state"])
-    if isinstance(inner.get("key"), np.ndarray):
-        inner["key"] = inner["key"].tolist()
-    state["state"] = inner
-    state["normal_cache"] = getattr(_rng.bit_generator, "normal_cache", None)
-    return json.dumps(state).encode("ascii")
+    """The global generator's state as bytes (see :func:`minidl.mt19937.state_bytes`)."""
+    return _mt19937.state_bytes(_rng)
 
 
 def set_rng_state(state: bytes) -> None:
     """Restore a state from :func:`get_rng_state`; the draws that follow repeat those made after it."""
-    try:
-        parsed = json.loads(bytes(state).decode("ascii"))
-        cache = parsed.pop("normal_cache", None)
-        if parsed["bit_generator"] in ("MT19937", "TorchMT19937"):
-            bits = _mt19937.TorchMT19937()
-            inner = dict(parsed["state"])
-            inner["key"] = np.asarray(inner["key"], dtype=np.uint32)
-            bits.state = {"bit_generator": "TorchMT19937", "state": inner}
-            bits.normal_cache = cache
-            generator = np.random.Generator(bits)
-        else:
-            generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
-            generator.bit_generator.state = parsed
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RuntimeError(f"set_rng_state: not a state made by get_rng_state ({exc})") from None
     global _rng
-    _rng = generator
+    _rng = _mt19937.from_state_bytes(state)
 
 
 def rng() -> np.random.Generator:

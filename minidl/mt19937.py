@@ -32,12 +32,13 @@ distribution kernels), for raw words ``w`` (32-bit) and ``w64 = w1 << 32 | w2``:
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 
 __all__ = ["TorchMT19937", "DEFAULT_SEED", "seeded", "raw32", "raw64", "uniform", "normal", "integers",
-           "full_range", "permutation", "bernoulli", "unit", "standard_normal"]
+           "full_range", "permutation", "bernoulli", "unit", "standard_normal", "state_bytes", "from_state_bytes"]
 
 #: the seed of a new ``torch.Generator()`` (``default_rng_seed_val`` in c10)
 DEFAULT_SEED = 67280421310721
@@ -219,3 +220,33 @@ def bernoulli(gen: np.random.Generator, probs, shape=None, dtype=np.float64) -> 
     if np.dtype(dtype) != np.float64:
         return u.astype(np.float32) < np.broadcast_to(probs, shape).astype(np.float32)
     return u < np.broadcast_to(probs, shape)
+
+
+def state_bytes(gen: np.random.Generator) -> bytes:
+    """``gen``'s state as bytes: JSON of its bit generator's state and PyTorch's cached normal sample."""
+    state = dict(gen.bit_generator.state)
+    inner = dict(state["state"])
+    if isinstance(inner.get("key"), np.ndarray):
+        inner["key"] = inner["key"].tolist()
+    state["state"] = inner
+    state["normal_cache"] = getattr(gen.bit_generator, "normal_cache", None)
+    return json.dumps(state).encode("ascii")
+
+
+def from_state_bytes(state: bytes) -> np.random.Generator:
+    """A Generator in the state :func:`state_bytes` saved (RuntimeError for anything else)."""
+    try:
+        parsed = json.loads(bytes(state).decode("ascii"))
+        cache = parsed.pop("normal_cache", None)
+        if parsed["bit_generator"] in ("MT19937", "TorchMT19937"):
+            bits = TorchMT19937()
+            inner = dict(parsed["state"])
+            inner["key"] = np.asarray(inner["key"], dtype=np.uint32)
+            bits.state = {"bit_generator": "TorchMT19937", "state": inner}
+            bits.normal_cache = cache
+            return np.random.Generator(bits)
+        generator = np.random.Generator(getattr(np.random, parsed["bit_generator"])())
+        generator.bit_generator.state = parsed
+        return generator
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"set_rng_state: not a state made by get_rng_state ({exc})") from None
