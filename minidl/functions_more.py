@@ -239,8 +239,12 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     w_src = np.zeros(src.array.size)
     w_src[source] = src_tie / ties[target]
     w_self_t = Tensor(backend.to_device(w_self.astype(input.array.dtype), input.device))
-    w_src_t = Tensor(backend.to_device(w_src.reshape(src.array.shape).astype(input.array.dtype), input.device))
-    return scatter_add(input * w_self_t, d, index, src * w_src_t)
+    w_src = w_src.reshape(src.array.shape)
+    w_src_t = Tensor(backend.to_device(w_src.astype(input.array.dtype), input.device))
+    # a weight of 0 must drop the value even when it is +-inf (inf * 0 would be NaN)
+    kept_self = Where.apply(input * w_self_t, zero, cond=backend.to_device(w_self > 0, input.device))
+    kept_src = Where.apply(src * w_src_t, zero, cond=backend.to_device(w_src > 0, input.device))
+    return scatter_add(kept_self, d, index, kept_src)
 
 
 def select_scatter(input, src, dim, index):

@@ -161,7 +161,7 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = _shape._dim(dims[0], nd), _shape._dim(dims[1], nd)
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
-    k %= 4
+    k = int(k) % 4          # a copy: an array passed as k is never modified
     if k == 1:
         return _shape.transpose(_layout.flip(input, (d1,)), d0, d1)
     if k == 2:
