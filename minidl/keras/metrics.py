@@ -329,6 +329,9 @@ def get(identifier) -> Metric:
         return identifier()
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
+        user = _user_object(identifier) if cls is None else None  # a registered / scoped user metric
+        if user is not None:
+            return get(user)
         if cls is None:
             raise ValueError(f"Could not interpret metric identifier: {identifier!r} "
                              f"(known: 'accuracy', {sorted(_BY_NAME)})")
@@ -350,3 +353,9 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
     return get(identifier)
+
+
+def _user_object(name):
+    """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
+    from minidl.keras._registry import lookup
+    return lookup(name)

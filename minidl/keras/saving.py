@@ -2,3 +2,19 @@
 from minidl.keras.models.saving import load_model, save_model
 
 __all__ = ["load_model", "save_model"]
+
+# Keras 3's registry and (de)serialization names, and the weight-file functions (model first).
+from minidl.keras._registry import (  # noqa: E402
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from minidl.keras.models.saving import load_weights, save_weights  # noqa: E402
+from minidl.keras.serialization import deserialize_keras_object, serialize_keras_object  # noqa: E402
+
+__all__ += ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+            "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+            "deserialize_keras_object", "save_weights", "load_weights"]

@@ -143,3 +143,19 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[i, maxlen - len(kept):] = kept
     return out
+
+
+# Keras 3's serialization names in keras.utils (the same objects as in keras.saving).
+from minidl.keras._registry import (  # noqa: E402
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from minidl.keras.serialization import deserialize_keras_object, serialize_keras_object  # noqa: E402
+
+__all__ += ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+            "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+            "deserialize_keras_object"]

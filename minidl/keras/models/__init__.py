@@ -19,3 +19,8 @@ def clone_model(model, input_tensors=None, clone_function=None):
     if input_tensors is not None or clone_function is not None:
         raise NotImplementedError("clone_model: input_tensors and clone_function are not supported")
     return model_from_config(model_config(model, compile_config=False))
+
+
+from minidl.keras.models.saving import save_model  # noqa: E402  (keras.models.save_model)
+
+__all__ += ["save_model"]

@@ -398,13 +398,18 @@ class Model(TrainingMixin, Layer):
     def get_config(self):
         """The architecture as a dict (see :mod:`minidl.keras.models.saving`)."""
         from minidl.keras.models.saving import model_config
+        if self._graph is None and not isinstance(self, _sequential()):
+            return Layer.get_config(self)  # a subclassed model: name, trainable, dtype (subclasses add theirs)
         return model_config(self)["config"]
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """A new model from :meth:`get_config`."""
+        """A new model from :meth:`get_config` (a subclassed model: ``cls(**config)``, as Keras)."""
         from minidl.keras.models.saving import model_from_config
-        return model_from_config({"class_name": cls.__name__, "config": config}, custom_objects)
+        if "layers" not in config and cls is not Model and not issubclass(cls, _sequential()):
+            return cls(**config)
+        return model_from_config({"class_name": "Sequential" if issubclass(cls, _sequential()) else "Functional",
+                                  "config": config}, custom_objects)
 
     def to_json(self, **kwargs) -> str:
         """:meth:`get_config` as JSON."""
@@ -415,6 +420,11 @@ class Model(TrainingMixin, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _sequential():
+    from minidl.keras.models.sequential import Sequential
+    return Sequential
 
 
 Functional = Model

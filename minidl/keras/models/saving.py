@@ -31,6 +31,7 @@ import numpy as np
 from minidl import backend
 from minidl import io as _io
 from minidl.keras._tensor import numpy_of
+from minidl.keras.models import saving_custom as _custom
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_config",
            "model_from_config", "KERAS_VERSION"]
@@ -109,10 +110,13 @@ def _write_optimizer(group, optimizer):
 
 def _write_weights_file(model, path):
     import h5py
-    with h5py.File(path, "w") as f:
-        layers = f.create_group("layers", track_order=True)  # position matching needs the order
-        for key, layer in zip(_weight_keys(model.layers), model.layers):
-            _write_layer_weights(layers.create_group(key), layer)
+    with h5py.File(path, "w", track_order=True) as f:
+        if _custom.is_subclassed(model):  # Keras keys a subclassed model's layers by attribute name
+            _custom.write_subclassed_weights(f, model, _write_layer_weights)
+        else:
+            layers = f.create_group("layers", track_order=True)  # position matching needs the order
+            for key, layer in zip(_weight_keys(model.layers), model.layers):
+                _write_layer_weights(layers.create_group(key), layer)
         opt = getattr(model, "optimizer", None)
         if opt is not None and getattr(opt, "built", False):
             _write_optimizer(f.create_group("optimizer"), opt)
@@ -208,7 +212,8 @@ def _restore_optimizer(model, f):
 
 
 def _load_weights_h5(model, f, skip_mismatch, where, with_optimizer=False):
-    _assign_layers(model.layers, f["layers"] if "layers" in f else None, skip_mismatch, where)
+    if not _custom.load_subclassed_weights(model, f, _assign_layer, skip_mismatch, where):  # (a subclassed model)
+        _assign_layers(model.layers, f["layers"] if "layers" in f else None, skip_mismatch, where)
     if with_optimizer:
         _restore_optimizer(model, f)
 
@@ -251,8 +256,9 @@ def _layer_entry(layer):
     if isinstance(layer, Model):
         entry = model_config(layer, compile_config=False)
     else:
-        entry = {"module": "keras.layers", "class_name": type(layer).__name__,
-                 "config": _json_value(layer.get_config()), "registered_name": None}
+        module, registered = _custom.entry_names(layer)  # a user class: its registered name
+        entry = {"module": module, "class_name": type(layer).__name__,
+                 "config": _json_value(layer.get_config()), "registered_name": registered}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
         if hasattr(layer, "_keras_build_config"):  # (an RNN built with initial states: Keras' shapes_dict)
@@ -324,9 +330,8 @@ def model_config(model, compile_config=True) -> dict:
                 config[key] = dict(zip(dict_keys, config[key]))
             elif len(config[key]) == 1:  # Keras writes a lone triple for one tensor
                 config[key] = config[key][0]
-    else:
-        raise NotImplementedError(f"Saving the architecture of a subclassed model ({type(model).__name__}) "
-                                  "is not supported; use save_weights")
+    else:  # a subclassed model: its class and get_config(), as Keras writes it
+        return _custom.subclassed_model_config(model, compile_config)
     module = "keras.src.models.functional" if class_name == "Functional" else "keras"
     out = {"module": module, "class_name": class_name, "config": config,
            "registered_name": "Functional" if class_name == "Functional" else None}
@@ -381,12 +386,16 @@ def _clean_object(key, value):
     return cls(**{k: v for k, v in value.get("config", {}).items() if k in params})
 
 
-def _layer_from_entry(entry, custom_objects):
+def _layer_from_entry(entry, custom_objects, cls=None):
     from minidl.keras import layers as layers_module
     name = entry["class_name"]
-    if name in ("Sequential", "Functional", "Model"):
+    from minidl.keras.models.model import Model
+    cls = cls or _custom.resolve_class(entry, custom_objects)  # user classes: custom_objects, scope, registry
+    if cls is not None and issubclass(cls, Model) and not _custom.is_builtin(cls):
+        return _custom.object_from_entry(cls, entry, custom_objects)
+    if cls is None and name in ("Sequential", "Functional", "Model"):
         return model_from_config(entry, custom_objects)
-    cls = (custom_objects or {}).get(name) or getattr(layers_module, name, None)
+    cls = cls or getattr(layers_module, name, None)
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r} in the saved config; pass it in custom_objects")
     config = _clean_kwargs(cls, entry.get("config", {}))
@@ -451,7 +460,10 @@ def model_from_config(config, custom_objects=None):
             model._maybe_build()
         return model
     if class_name not in ("Functional", "Model"):
-        raise ValueError(f"Unknown model class {class_name!r}")
+        cls = _custom.resolve_class(config, custom_objects)
+        if cls is None:
+            raise ValueError(f"Unknown model class {class_name!r}: register it or pass it in custom_objects")
+        return _custom.object_from_entry(cls, config, custom_objects)
     created, outputs_of, mask_ops = {}, {}, set()
     for entry in cfg["layers"]:
         if entry["class_name"] == "InputLayer":
@@ -576,11 +588,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with zipfile.ZipFile(path) as z:
         config = json.loads(z.read("config.json"))
         weights = z.read("model.weights.h5")
+    from minidl.keras._registry import CustomObjectScope, scope_objects
     from minidl.keras.layers.lambda_layer import safe_mode_scope
-    with safe_mode_scope(safe_mode):  # a Lambda's Python-lambda bytecode loads only with safe_mode=False
-        model = model_from_config(config, custom_objects)
-    if compile and config.get("compile_config"):
-        _compile_from(model, config["compile_config"], custom_objects)
+    with safe_mode_scope(safe_mode), CustomObjectScope({**scope_objects(), **(custom_objects or {})}):
+        model = model_from_config(config, custom_objects)  # (Python lambdas load only with safe_mode=False)
+        if compile and config.get("compile_config"):
+            _compile_from(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
     return model
