@@ -9,7 +9,9 @@ to standard output.
 """
 from __future__ import annotations
 
+import logging
 import math
+import re
 import sys
 import time
 
@@ -49,6 +51,10 @@ class Progbar:
         self._prev_total_width = 0
 
     def _write(self, text):
+        if self.file is None and not _interactive():  # keras.config.disable_interactive_logging()
+            if text.endswith("\n"):  # finished lines only, without the redraw and colour codes
+                logging.getLogger("minidl.keras").info(re.sub(r"\x1b\[[0-9;]*m|[\b\r]", "", text).strip())
+            return
         out = self.file or sys.stdout
         out.write(text)
         out.flush()
@@ -125,3 +131,9 @@ class Progbar:
             message += "\n"
         self._write(message)
         self._prev_total_width = total_width
+
+
+def _interactive() -> bool:
+    """Whether progress output goes to stdout (``keras.config.is_interactive_logging_enabled()``)."""
+    from minidl.keras._settings import get
+    return get("interactive_logging")

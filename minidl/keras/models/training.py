@@ -299,6 +299,8 @@ class TrainingMixin:
         ``class_weight`` ({class: weight}) multiplies the loss of each sample of that class.
         """
         self._assert_compiled()
+        from minidl.keras.config import fit_caps
+        epochs, steps_per_epoch = fit_caps(epochs, steps_per_epoch)  # keras.config.set_max_epochs & co
         val = None
         if validation_data is None and validation_split:
             if not (is_array(x) or is_structure(x)):
