@@ -63,3 +63,6 @@ from minidl.keras.regularizers import Regularizer  # noqa: E402
 
 __all__ += ["dtype_policies", "mixed_precision", "tree", "Function", "device", "name_scope", "version",
             "DTypePolicy", "FloatDTypePolicy", "Initializer", "Loss", "Metric", "Optimizer", "Regularizer"]
+from minidl.keras import applications  # noqa: E402
+
+__all__ += ["applications"]

@@ -391,8 +391,12 @@ class Model(TrainingMixin, Layer):
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load weights from a ``.weights.h5`` or ``.keras`` file."""
+        """Load weights from a ``.weights.h5`` or ``.keras`` file, or a Keras 2 ``.h5`` weights file
+        (the ``keras.applications`` ImageNet files; ``by_name=True`` matches its layers by name)."""
+        from minidl.keras.models.legacy_h5 import is_legacy_h5, load_legacy_weights
         from minidl.keras.models.saving import load_weights
+        if is_legacy_h5(filepath):
+            return load_legacy_weights(self, filepath, skip_mismatch, by_name=kwargs.get("by_name", False))
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_config(self):
