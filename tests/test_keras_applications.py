@@ -21,12 +21,14 @@ formulas = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(formulas)
 REFERENCE = json.loads(gzip.open(FIXTURES / "keras_applications.json.gz", "rt").read())
 BUILDERS = {"VGG16": applications.VGG16, "VGG19": applications.VGG19, "ResNet50": applications.ResNet50,
-            "ResNet50V2": applications.ResNet50V2, "MobileNetV2": applications.MobileNetV2}
+            "ResNet50V2": applications.ResNet50V2, "MobileNetV2": applications.MobileNetV2,
+            "MobileNet": applications.MobileNet, "DenseNet121": applications.DenseNet121}
 
 
 def _auto(name):
     """A layer name without the session counter of automatically named layers (``input_layer_1``)."""
-    return re.sub(r"^(input_layer|global_average_pooling2d|max_pooling2d|global_max_pooling2d)(_\d+)?$", r"\1", name)
+    return re.sub(r"^(input_layer|global_average_pooling2d|max_pooling2d|global_max_pooling2d|zero_padding2d)(_\d+)?$",
+                  r"\1", name)
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
@@ -44,7 +46,7 @@ def test_architecture_and_values_match_keras(name):
     np.testing.assert_allclose(digest["output_sum"], ref["output_sum"], rtol=1e-3)
 
 
-@pytest.mark.parametrize("name", ["ResNet50", "MobileNetV2"])
+@pytest.mark.parametrize("name", ["ResNet50", "MobileNetV2", "MobileNet", "DenseNet121"])
 def test_top_parameter_counts_and_names(name):
     ref = REFERENCE[name]
     model = BUILDERS[name](weights=None)

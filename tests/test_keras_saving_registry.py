@@ -220,3 +220,56 @@ def test_loads_keras_saved_subclassed_model(tmp_path):
         mine, theirs = (h5py.File(io.BytesIO(a.read("model.weights.h5")), "r") for a in (z, k))
         assert sorted(mine) == sorted(theirs)
         np.testing.assert_allclose(mine["body/vars/0"][()], theirs["body/vars/0"][()])
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class AutoScale(keras.layers.Layer):
+    """A layer without get_config: Keras' automatic config records its constructor arguments."""
+
+    def __init__(self, factor=2.0, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.factor, self.units = factor, units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+    def call(self, x):
+        return self.factor * keras.ops.matmul(x, self.w)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class AutoNet(keras.Model):
+    """A subclassed model without get_config."""
+
+    def __init__(self, hidden=5, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = hidden
+        self.dense = keras.layers.Dense(hidden)
+        self.scale = AutoScale(4.0, units=2)
+
+    def call(self, x):
+        return self.scale(self.dense(x))
+
+
+def test_automatic_config_of_user_classes(tmp_path):
+    config = AutoScale(3.0, units=7, name="s").get_config()
+    assert config["factor"] == 3.0 and config["units"] == 7 and config["name"] == "s"
+    x, _ = _data()
+    model = AutoNet(hidden=6)
+    model(x)
+    assert model.get_config()["hidden"] == 6
+    model.save(tmp_path / "auto.keras")
+    loaded = keras.models.load_model(tmp_path / "auto.keras")
+    assert type(loaded) is AutoNet and loaded.hidden == 6 and loaded.scale.factor == 4.0
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_automatic_config_refuses_unserializable_arguments():
+    class Holder(keras.layers.Layer):
+        def __init__(self, table, **kwargs):
+            super().__init__(**kwargs)
+            self.table = table
+
+    with pytest.raises(NotImplementedError, match="must override `get_config\\(\\)`"):
+        Holder(np.ones(3)).get_config()
+    assert Holder([1, 2]).get_config()["table"] == [1, 2]

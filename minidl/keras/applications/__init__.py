@@ -1,8 +1,11 @@
 """``keras.applications``: ImageNet models with Keras' signatures, layer names and weight layout
-(so Keras' weight files load): VGG16/19, ResNet50/101/152 (v1 and v2), MobileNetV2; per-family
+(so Keras' weight files load): VGG16/19, ResNet50/101/152 (v1 and v2), MobileNet (v1 and v2),
+DenseNet121/169/201; per-family
 ``preprocess_input`` / ``decode_predictions`` in the submodules (``vgg16``, ``resnet50``...)."""
 from minidl.keras.applications import (
+    densenet,
     imagenet_utils,
+    mobilenet,
     mobilenet_v2,
     resnet,
     resnet50,
@@ -10,6 +13,8 @@ from minidl.keras.applications import (
     vgg16,
     vgg19,
 )
+from minidl.keras.applications.densenet import DenseNet121, DenseNet169, DenseNet201
+from minidl.keras.applications.mobilenet import MobileNet
 from minidl.keras.applications.mobilenet_v2 import MobileNetV2
 from minidl.keras.applications.resnet import ResNet50, ResNet101, ResNet152
 from minidl.keras.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
@@ -17,4 +22,5 @@ from minidl.keras.applications.vgg16 import VGG16
 from minidl.keras.applications.vgg19 import VGG19
 
 __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
-           "MobileNetV2", "imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet_v2"]
+           "MobileNetV2", "MobileNet", "DenseNet121", "DenseNet169", "DenseNet201", "imagenet_utils", "vgg16", "vgg19",
+           "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "densenet"]
