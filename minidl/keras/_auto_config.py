@@ -62,8 +62,8 @@ def with_auto_config(layer, config: dict) -> dict:
         return config
     auto = layer.__dict__.get("_auto_config")
     if auto is None:
-        why = ("positional-only or variadic positional (*args) arguments" if layer.__dict__.get("_auto_config_error_args")
-               else "non-serializable argument values")
+        positional = layer.__dict__.get("_auto_config_error_args")
+        why = "positional-only or variadic (*args) arguments" if positional else "non-serializable argument values"
         raise NotImplementedError(f"Object {cls.__name__} was created by passing {why} to `__init__()`, and therefore "
                                   "the object must override `get_config()` in order to be serializable. Please "
                                   "implement `get_config()` (returning `{**super().get_config(), 'arg1': self.arg1}`).")
