@@ -75,6 +75,26 @@ def test_signature_checks_as_keras():
     assert [layer.name for layer in tiny.layers][-4:] == ["flatten", "fc1", "fc2", "predictions"]
 
 
+def test_transfer_learning_pattern_saves_and_loads(tmp_path):
+    """Keras' transfer-learning guide: preprocess_input on the symbolic input, a frozen base called
+    with training=False, a new head; then model.save / load_model (no unsafe deserialization needed)."""
+    base = applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False, weights=None, alpha=0.35)
+    base.trainable = False
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = applications.mobilenet_v2.preprocess_input(inputs)
+    x = base(x, training=False)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(1)(keras.layers.Dropout(0.2)(x))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    images = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    model.fit(images, np.array([0, 1, 0, 1], "float32"), epochs=1, verbose=0)
+    model.save(tmp_path / "tl.keras")
+    loaded = keras.models.load_model(tmp_path / "tl.keras")
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), rtol=1e-5,
+                               atol=1e-6)
+
+
 def test_input_tensor_and_fine_tuning_head():
     inputs = keras.Input((32, 32, 3))
     base = applications.MobileNetV2(weights=None, include_top=False, input_tensor=inputs, alpha=0.35)

@@ -42,11 +42,13 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     from minidl.keras.utils import is_keras_tensor
     if is_keras_tensor(x):
         from minidl.keras.layers import Lambda
-        return Lambda(lambda t: _preprocess_tensor(t, data_format, mode), name=f"preprocess_{mode}")(x)
+        # a module-level function with its arguments: the saved model loads without safe_mode=False
+        return Lambda(_preprocess_tensor, arguments={"data_format": data_format, "mode": mode})(x)
     return _preprocess_tensor(x, data_format, mode)
 
 
 def _preprocess_tensor(x, data_format, mode):
+    """:func:`preprocess_input` on a Tensor (differentiable)."""
     from minidl.keras import ops
     if "float" not in ops.dtype(x):
         x = ops.cast(x, _settings.floatx())
