@@ -23,3 +23,9 @@ __all__ += ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "g
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """``model.load_weights(filepath, skip_mismatch)``: a ``.weights.h5``, ``.keras`` or Keras 2 ``.h5`` file."""
     return model.load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):  # noqa: F811  (Keras' signature)
+    """``model.save(filepath, overwrite)``: architecture, weights, compile arguments and optimiser
+    state in a zipped ``.keras`` file (``zipped=False``, Keras' unzipped folder, raises)."""
+    model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)

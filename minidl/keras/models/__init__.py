@@ -21,6 +21,11 @@ def clone_model(model, input_tensors=None, clone_function=None):
     return model_from_config(model_config(model, compile_config=False))
 
 
-from minidl.keras.models.saving import save_model  # noqa: E402  (keras.models.save_model)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Keras' ``keras.models.save_model``: ``model.save(filepath)`` (a zipped ``.keras`` file)."""
+    model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
 
 __all__ += ["save_model"]

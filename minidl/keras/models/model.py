@@ -381,7 +381,10 @@ class Model(TrainingMixin, Layer):
         print_summary(self, line_length, positions, print_fn, show_trainable, layer_range)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save architecture, weights and compile arguments to a ``.keras`` file."""
+        """Save architecture, weights and compile arguments to a ``.keras`` file (``zipped=False``,
+        Keras' unzipped folder, is not supported and raises)."""
+        if zipped is False:
+            raise ValueError("minidl.keras writes zipped `.keras` files only; `zipped=False` is not supported")
         from minidl.keras.models.saving import save_model
         save_model(self, filepath, overwrite=overwrite)
 
