@@ -22,7 +22,8 @@ REFERENCE = json.loads(gzip.open(FIXTURES / "keras_applications.json.gz", "rt").
 BUILDERS = {"VGG16": applications.VGG16, "VGG19": applications.VGG19, "ResNet50": applications.ResNet50,
             "ResNet50V2": applications.ResNet50V2, "MobileNetV2": applications.MobileNetV2,
             "MobileNet": applications.MobileNet, "DenseNet121": applications.DenseNet121,
-            "Xception": applications.Xception, "InceptionV3": applications.InceptionV3}
+            "Xception": applications.Xception, "InceptionV3": applications.InceptionV3,
+            "EfficientNetB0": applications.EfficientNetB0}
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
@@ -41,7 +42,7 @@ def test_architecture_and_values_match_keras(name):
     np.testing.assert_allclose(digest["output_sum"], ref["output_sum"], rtol=1e-3)
 
 
-@pytest.mark.parametrize("name", ["ResNet50", "MobileNetV2", "MobileNet", "DenseNet121"])
+@pytest.mark.parametrize("name", ["ResNet50", "MobileNetV2", "MobileNet", "DenseNet121", "EfficientNetB0"])
 def test_top_parameter_counts_and_names(name):
     ref = REFERENCE[name]
     model = BUILDERS[name](weights=None)
@@ -182,3 +183,28 @@ def test_decode_predictions(tmp_path, monkeypatch):
     assert decoded[1][0][:2] == ("n00000999", "class_999") and len(decoded[1]) == 3
     with pytest.raises(ValueError, match=r"\(samples, 1000\)"):
         applications.vgg16.decode_predictions(np.zeros((2, 10)))
+
+
+def test_dropout_noise_shape_drops_whole_samples():
+    """EfficientNet's stochastic depth: Dropout(noise_shape=(None, 1, 1, 1)) keeps or drops each sample."""
+    keras.utils.set_random_seed(3)
+    layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 1, 1))
+    y = keras.ops.convert_to_numpy(layer(np.ones((64, 3, 2, 4), "float32"), training=True)).reshape(64, -1)
+    assert set(np.unique(y)) <= {0.0, 2.0} and np.all(y.min(axis=1) == y.max(axis=1))
+    assert 10 < int((y[:, 0] == 0).sum()) < 54
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(np.ones((2, 3, 2, 4), "float32"))), 1.0)
+    assert layer.get_config()["noise_shape"] == (None, 1, 1, 1)
+    with pytest.raises(ValueError, match="noise_shape"):
+        keras.layers.Dropout(0.5, noise_shape=(None, 2))(np.ones((2, 3), "float32"), training=True)
+
+
+def test_merge_layers_broadcast_size_one_axes():
+    """Keras' Multiply/Add broadcast (N, H, W, C) with (N, 1, 1, C) (EfficientNet's squeeze-excite)."""
+    a, b = keras.Input((4, 4, 3)), keras.Input((1, 1, 3))
+    product = keras.layers.multiply([a, b])
+    assert product.shape == (None, 4, 4, 3)
+    model = keras.Model([a, b], product)
+    x, s = np.random.default_rng(0).normal(size=(2, 4, 4, 3)), np.random.default_rng(1).normal(size=(2, 1, 1, 3))
+    np.testing.assert_allclose(model.predict([x, s], verbose=0), x * s, rtol=1e-5)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        keras.layers.Add()([keras.Input((4, 3)), keras.Input((2, 3))])
