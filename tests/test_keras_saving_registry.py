@@ -273,3 +273,61 @@ def test_automatic_config_refuses_unserializable_arguments():
     with pytest.raises(NotImplementedError, match="must override `get_config\\(\\)`"):
         Holder(np.ones(3)).get_config()
     assert Holder([1, 2]).get_config()["table"] == [1, 2]
+
+
+@keras.saving.register_keras_serializable(package="fixture")
+class TransformerBlock(keras.layers.Layer):
+    """keras.io's transformer block (as in tests/fixtures/make_keras_custom_objects.py)."""
+
+    def __init__(self, embed_dim=8, num_heads=2, ff_dim=16, rate=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.att = keras.layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.ffn = keras.Sequential([keras.layers.Dense(ff_dim, activation="relu"), keras.layers.Dense(embed_dim)])
+        self.layernorm1 = keras.layers.LayerNormalization(epsilon=1e-6)
+        self.layernorm2 = keras.layers.LayerNormalization(epsilon=1e-6)
+        self.dropout1 = keras.layers.Dropout(rate)
+        self.dropout2 = keras.layers.Dropout(rate)
+
+    def call(self, inputs):
+        out1 = self.layernorm1(inputs + self.dropout1(self.att(inputs, inputs)))
+        return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
+
+
+@keras.saving.register_keras_serializable(package="fixture")
+class TokenAndPositionEmbedding(keras.layers.Layer):
+    """keras.io's token and position embedding."""
+
+    def __init__(self, maxlen=5, vocab_size=20, embed_dim=8, **kwargs):
+        super().__init__(**kwargs)
+        self.token_emb = keras.layers.Embedding(vocab_size, embed_dim)
+        self.pos_emb = keras.layers.Embedding(maxlen, embed_dim)
+
+    def call(self, x):
+        positions = keras.ops.arange(0, keras.ops.shape(x)[-1], 1)
+        return self.token_emb(x) + self.pos_emb(positions)
+
+
+def _h5_tree(path):
+    import io
+
+    import h5py
+    with zipfile.ZipFile(path) as z:
+        f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        found = []  # the weight arrays (Keras also writes empty groups for weightless sublayers)
+        f.visititems(lambda name, obj: found.append((name, obj.shape)) if hasattr(obj, "shape") else None)
+        return sorted(found)
+
+
+def test_custom_layers_of_sublayers_use_keras_file_layout(tmp_path):
+    """A Keras-saved model of user layers made of sublayers (MultiHeadAttention, a Sequential, ...)
+    loads with Keras' predictions, and minidl writes the same weight arrays at the same paths back."""
+    path = tmp_path / "t.keras"
+    with gzip.open(FIXTURES / "keras_custom_transformer.keras.gz", "rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    ref = np.load(FIXTURES / "keras_custom_transformer_out.npz")
+    model = keras.models.load_model(path)
+    np.testing.assert_allclose(model.predict(ref["x"], verbose=0), ref["y"], rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "again.keras")
+    assert _h5_tree(tmp_path / "again.keras") == _h5_tree(path)
+    again = keras.models.load_model(tmp_path / "again.keras")
+    np.testing.assert_allclose(again.predict(ref["x"], verbose=0), ref["y"], rtol=1e-5, atol=1e-6)

@@ -308,6 +308,12 @@ class Layer(MaskingMixin, CallMixin, Module):
     def _sublayers(self):
         return [m for m in self.children() if isinstance(m, Layer)]
 
+    def _keras_save_children(self):
+        """(weight files) A user layer made of sublayers: ``[(attribute, sublayer)]``, saved as Keras
+        does under the attribute names; None for the others (their weights are saved flat)."""
+        from minidl.keras.models.saving_custom import user_layer_children
+        return user_layer_children(self)
+
     @property
     def weights(self) -> list:
         """All weights (:class:`Variable`) in Keras' order: each layer's in creation order

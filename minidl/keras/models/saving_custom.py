@@ -120,3 +120,16 @@ def load_subclassed_weights(model, f, assign_layer, skip_mismatch, where) -> boo
     for key, child in children:
         assign_layer(child, f[key], skip_mismatch, where)
     return True
+
+
+def user_layer_children(layer):
+    """``[(attribute, sublayer)]`` of a user-defined layer that has sublayers and no weights of its
+    own (Keras' file layout for it: ``<layer>/<attribute>/vars``...); None otherwise."""
+    if is_builtin(layer) or layer._weight_specs:
+        return None
+    from minidl.keras.layers.base import Layer
+    from minidl.keras.models.model import Model
+    if isinstance(layer, Model):
+        return None
+    children = [(key, child) for key, child in layer._modules.items() if isinstance(child, Layer)]
+    return children or None
