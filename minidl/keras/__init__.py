@@ -60,3 +60,20 @@ __all__ += ["InputSpec"]
 from minidl.keras import preprocessing  # noqa: E402
 
 __all__ += ["preprocessing"]
+# Keras 3's config/serialization namespaces and top-level names (session 11).
+from minidl.keras import dtype_policies, mixed_precision, tree  # noqa: E402
+
+config = __import__("importlib").import_module("minidl.keras.config")  # the real module, not `backend`
+from minidl.keras._toplevel import Function, device, name_scope, version  # noqa: E402
+from minidl.keras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
+from minidl.keras.initializers import Initializer  # noqa: E402
+from minidl.keras.losses import Loss  # noqa: E402
+from minidl.keras.metrics import Metric  # noqa: E402
+from minidl.keras.optimizers import Optimizer  # noqa: E402
+from minidl.keras.regularizers import Regularizer  # noqa: E402
+
+__all__ += ["dtype_policies", "mixed_precision", "tree", "Function", "device", "name_scope", "version",
+            "DTypePolicy", "FloatDTypePolicy", "Initializer", "Loss", "Metric", "Optimizer", "Regularizer"]
+from minidl.keras import applications  # noqa: E402
+
+__all__ += ["applications"]

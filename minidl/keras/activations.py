@@ -220,6 +220,7 @@ def get(identifier):
         return identifier
     if isinstance(identifier, str):
         fn = _BY_NAME.get(identifier.lower())
+        fn = fn if fn is not None else _user_object(identifier)  # a registered / scoped user function
         if fn is None:
             raise ValueError(f"Could not interpret activation function identifier: {identifier!r} "
                              f"(known: {sorted(_BY_NAME)})")
@@ -258,3 +259,9 @@ def apply(fn, x):
     if fn in _AXIS_FUNCTIONS:
         return fn(x, axis=to_internal_axis(-1, x.ndim))
     return fn(x)
+
+
+def _user_object(name):
+    """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
+    from minidl.keras._registry import lookup
+    return lookup(name)

@@ -8,31 +8,30 @@ __all__ = ["clear_session", "image_data_format", "set_image_data_format", "float
 
 
 def clear_session(free_memory=True):
-    """Reset the automatic layer names (``dense``, ``dense_1``, ... start again)."""
+    """Reset the automatic layer names (``dense``, ``dense_1``, ... start again) and :func:`get_uid`'s counters."""
     _clear_names()
+    _UIDS.clear()
 
 
-def image_data_format() -> str:
-    """``"channels_last"``: Keras-facing arrays are NHWC."""
-    return "channels_last"
+# The settings live in minidl.keras._settings / keras.config; Keras 3's other keras.backend names.
+from minidl.keras._dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: E402
+from minidl.keras._settings import floatx, image_data_format, set_floatx, set_image_data_format  # noqa: E402
+from minidl.keras.config import backend, epsilon, set_epsilon  # noqa: E402
+
+_UIDS: dict = {}
 
 
-def set_image_data_format(data_format):
-    """Only ``"channels_last"`` is supported."""
-    if data_format != "channels_last":
-        raise ValueError("minidl.keras supports only the 'channels_last' image data format")
+def get_uid(prefix="") -> int:
+    """1, 2, 3... on successive calls with the same ``prefix`` (until :func:`clear_session`)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
 
 
-def floatx() -> str:
-    """The default float type, ``"float32"``."""
-    return "float32"
+def is_keras_tensor(x) -> bool:
+    """Whether ``x`` is a symbolic tensor (from ``keras.Input`` and layer calls on it)."""
+    from minidl.keras.layers import KerasTensor
+    return isinstance(x, KerasTensor)
 
 
-def epsilon() -> float:
-    """The fuzz factor of the losses, 1e-7."""
-    return 1e-7
-
-
-def backend() -> str:
-    """The name of the backend: ``"minidl"``."""
-    return "minidl"
+__all__ += ["get_uid", "is_float_dtype", "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon",
+            "set_floatx", "standardize_dtype"]

@@ -91,7 +91,7 @@ class BackupAndRestore(Callback):
     def _load_model(self):
         import h5py
 
-        from minidl.keras.models import saving
+        from minidl.keras.models import saving_weights
         model = self.model
         if not model.built:
             raise ValueError(f"To use the BackupAndRestore callback, you model must be built before you call "
@@ -102,7 +102,7 @@ class BackupAndRestore(Callback):
             opt = getattr(model, "optimizer", None)
             if opt is not None:
                 with h5py.File(self._weights_path, "r") as f:
-                    saving._restore_optimizer(model, f)
+                    saving_weights._restore_optimizer(model, f)
         if os.path.exists(self._training_metadata_path):
             with open(self._training_metadata_path) as f:
                 metadata = json.loads(f.read())

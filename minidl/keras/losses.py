@@ -322,6 +322,9 @@ def get(identifier, name=None) -> Loss:
         return identifier
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
+        user = _user_object(identifier) if cls is None else None  # a registered / scoped user loss
+        if user is not None:
+            return get(user() if isinstance(user, type) else user, name)
         if cls is None:
             raise ValueError(f"Could not interpret loss identifier: {identifier!r} "
                              f"(known: {sorted(k for k in _BY_NAME if k.islower())})")
@@ -330,6 +333,9 @@ def get(identifier, name=None) -> Loss:
         return loss
     if isinstance(identifier, dict):
         cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
+        if cls is None and identifier.get("config") is not None:  # a user Loss class (registered / scoped)
+            from minidl.keras.serialization import deserialize_keras_object
+            return get(deserialize_keras_object(identifier), name)
         if cls is None:
             raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
         return cls(**identifier.get("config", {}))
@@ -386,3 +392,7 @@ from minidl.keras.losses_more import *  # noqa: E402,F401,F403
 
 _BY_NAME.update(_more.NAMES)
 __all__ += _more.__all__
+def _user_object(name):
+    """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
+    from minidl.keras._registry import lookup
+    return lookup(name)

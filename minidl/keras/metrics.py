@@ -296,6 +296,9 @@ def get(identifier) -> Metric:
         return identifier()
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
+        user = _user_object(identifier) if cls is None else None  # a registered / scoped user metric
+        if user is not None:
+            return get(user)
         if cls is None:
             raise ValueError(f"Could not interpret metric identifier: {identifier!r} "
                              f"(known: 'accuracy', {sorted(_BY_NAME)})")
@@ -333,3 +336,7 @@ from minidl.keras.metrics_iou import *  # noqa: E402,F401,F403
 
 __all__ = list(dict.fromkeys(__all__ + _more.__all__ + _more._conf.__all__ + _more._iou.__all__
                              + list(_more.FUNCTIONS)))
+def _user_object(name):
+    """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
+    from minidl.keras._registry import lookup
+    return lookup(name)

@@ -9,7 +9,9 @@ to standard output.
 """
 from __future__ import annotations
 
+import logging
 import math
+import re
 import sys
 import time
 
@@ -49,6 +51,10 @@ class Progbar:
         self._prev_total_width = 0
 
     def _write(self, text):
+        if self.file is None and not _interactive():  # keras.config.disable_interactive_logging()
+            if text.endswith("\n"):  # finished lines only, without the redraw and colour codes
+                logging.getLogger("minidl.keras").info(re.sub(r"\x1b\[[0-9;]*m|[\b\r]", "", text).strip())
+            return
         out = self.file or sys.stdout
         out.write(text)
         out.flush()
@@ -133,3 +139,7 @@ def _mean(value) -> float:
         values = [float(v) for v in getattr(value, "ravel", lambda: value)()]
         return math.fsum(values) / len(values) if values else math.nan
     return float(value)
+def _interactive() -> bool:
+    """Whether progress output goes to stdout (``keras.config.is_interactive_logging_enabled()``)."""
+    from minidl.keras._settings import get
+    return get("interactive_logging")

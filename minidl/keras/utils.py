@@ -168,3 +168,38 @@ from minidl.keras.text_dataset import text_dataset_from_directory  # noqa: E402
 from minidl.keras.timeseries_dataset import timeseries_dataset_from_array  # noqa: E402
 
 __all__ += ["text_dataset_from_directory", "timeseries_dataset_from_array"]
+
+# Keras 3's serialization names in keras.utils (the same objects as in keras.saving).
+from minidl.keras._registry import (  # noqa: E402
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from minidl.keras.serialization import deserialize_keras_object, serialize_keras_object  # noqa: E402
+
+__all__ += ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+            "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+            "deserialize_keras_object"]
+
+# Keras 3's session, logging, dtype and data-packing helpers in keras.utils.
+from minidl.keras._dtypes import standardize_dtype  # noqa: E402
+from minidl.keras._utils_more import (  # noqa: E402
+    Config,
+    get_source_inputs,
+    is_keras_tensor,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from minidl.keras.backend import clear_session  # noqa: E402
+from minidl.keras.config import (  # noqa: E402
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+
+__all__ += ["Config", "get_source_inputs", "is_keras_tensor", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+            "standardize_dtype", "clear_session", "enable_interactive_logging", "disable_interactive_logging",
+            "is_interactive_logging_enabled"]

@@ -219,6 +219,11 @@ class Layer(MaskingMixin, CallMixin, Module):
     ``input_shape`` / ``input_dim`` (for the first layer of a Sequential).
     """
 
+    def __new__(cls, *args, **kwargs):
+        """Record a user class's constructor arguments for Keras' automatic ``get_config``."""
+        from minidl.keras._auto_config import record_auto_config
+        return record_auto_config(super().__new__(cls), cls, args, kwargs)
+
     def __init__(self, name=None, trainable=True, dtype=None, **kwargs):
         unknown = set(kwargs) - _KNOWN_BASE_KWARGS
         if unknown:
@@ -312,6 +317,12 @@ class Layer(MaskingMixin, CallMixin, Module):
 
     def _sublayers(self):
         return [m for m in self.children() if isinstance(m, Layer)]
+
+    def _keras_save_children(self):
+        """(weight files) A user layer made of sublayers: ``[(attribute, sublayer)]``, saved as Keras
+        does under the attribute names; None for the others (their weights are saved flat)."""
+        from minidl.keras.models.saving_custom import user_layer_children
+        return user_layer_children(self)
 
     @property
     def weights(self) -> list:
@@ -458,7 +469,8 @@ class Layer(MaskingMixin, CallMixin, Module):
                             "registered_name": None}}  # Keras 3 writes the dtype policy
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = self._input_shape_arg
-        return config
+        from minidl.keras._auto_config import with_auto_config
+        return with_auto_config(self, config)  # a user class without get_config: its constructor arguments
 
     @classmethod
     def from_config(cls, config):

@@ -140,7 +140,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Zeroes each input with probability ``rate`` during training and scales the rest by
-    1 / (1 - rate); the identity at inference."""
+    1 / (1 - rate); the identity at inference. ``noise_shape`` (Keras layout, None entries take the
+    input's size) shares one draw along its size-1 axes: ``(None, 1, 1, 1)`` drops whole samples."""
 
     supports_masking = True  # the mask passes through unchanged, as in Keras
 
@@ -149,15 +150,19 @@ class Dropout(Layer):
         if not 0 <= float(rate) <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value "
                              f"between 0 and 1. Received: rate={rate}")
-        if noise_shape is not None:
-            raise NotImplementedError("Dropout: noise_shape is not supported by minidl.keras")
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.rate, self.seed = float(rate), seed
 
     def _forward(self, x, training=False):
-        return F.dropout(x, self.rate, bool(training)) if training and self.rate > 0 else x
+        if not training or self.rate <= 0:
+            return x
+        if self.noise_shape is None:
+            return F.dropout(x, self.rate, True)
+        from minidl.keras._dropout_noise import shaped_dropout
+        return shaped_dropout(x, self.rate, self.noise_shape, self.name)
 
     def get_config(self):
-        return dict(super().get_config(), rate=self.rate, seed=self.seed)
+        return dict(super().get_config(), rate=self.rate, seed=self.seed, noise_shape=self.noise_shape)
 
 
 class Flatten(Layer):

@@ -191,6 +191,8 @@ class Lambda(Layer):
         safe mode (``safe_mode=False``, or inside ``load_model(..., safe_mode=False)``)."""
         config = dict(config)
         safe = _SAFE_MODE[0] if safe_mode is None else bool(safe_mode)
+        from minidl.keras._settings import unsafe_deserialization
+        safe = safe and not unsafe_deserialization()  # keras.config.enable_unsafe_deserialization()
         config["function"] = _load_function(config["function"], custom_objects, safe, "function")
         if isinstance(config.get("output_shape"), dict):
             config["output_shape"] = _load_function(config["output_shape"], custom_objects, safe, "output_shape")

@@ -31,13 +31,20 @@ class _Merge(Layer):
                              f"at least 2 inputs. Received: input_shape={input_shape}")
 
     def compute_output_shape(self, input_shape):
+        """The inputs' common shape; as Keras, size-1 axes broadcast ((N, H, W, C) * (N, 1, 1, C))."""
         self._check(input_shape)
         first = tuple(input_shape[0])
         for s in input_shape[1:]:
-            if len(s) != len(first) or any(a is not None and b is not None and a != b
-                                           for a, b in zip(first[1:], s[1:])):
-                raise ValueError(f"Inputs of {type(self).__name__} {self.name} must have the same "
-                                 f"shape, got {input_shape}")
+            if len(s) != len(first):
+                raise ValueError(f"Inputs of {type(self).__name__} {self.name} must have the same rank, "
+                                 f"got {input_shape}")
+            merged = [first[0]]
+            for a, b in zip(first[1:], s[1:]):
+                if a is not None and b is not None and a != b and 1 not in (a, b):
+                    raise ValueError(f"Inputs of {type(self).__name__} {self.name} have incompatible shapes "
+                                     f"{input_shape} (sizes must match or be 1)")
+                merged.append(None if a is None or b is None else max(a, b))
+            first = tuple(merged)
         return first
 
     def _forward(self, xs, training=False):

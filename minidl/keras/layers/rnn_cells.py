@@ -399,7 +399,7 @@ class _CellList:
         self.stacked.set_weights(weights)
 
     def _keras_save_children(self):
-        from minidl.keras.models.saving import _weight_keys
+        from minidl.keras.models.saving_weights import _weight_keys
         return list(zip(_weight_keys(self.stacked.cells), self.stacked.cells))
 
 

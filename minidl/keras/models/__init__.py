@@ -19,3 +19,13 @@ def clone_model(model, input_tensors=None, clone_function=None):
     if input_tensors is not None or clone_function is not None:
         raise NotImplementedError("clone_model: input_tensors and clone_function are not supported")
     return model_from_config(model_config(model, compile_config=False))
+
+
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Keras' ``keras.models.save_model``: ``model.save(filepath)`` (a zipped ``.keras`` file)."""
+    model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
+__all__ += ["save_model"]

@@ -15,7 +15,7 @@ def load_assets(model, files, prefix="layers"):
     """Give each layer of ``model`` that takes a vocabulary asset the one in ``files`` (archive
     name -> bytes) under its path; nested models are followed."""
     from minidl.keras.models.model import Model
-    from minidl.keras.models.saving import _weight_keys
+    from minidl.keras.models.saving_weights import _weight_keys
     for key, layer in zip(_weight_keys(model.layers), model.layers):
         path = f"{prefix}/{key}"
         if isinstance(layer, Model):

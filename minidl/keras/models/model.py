@@ -381,7 +381,10 @@ class Model(TrainingMixin, Layer):
         print_summary(self, line_length, positions, print_fn, show_trainable, layer_range)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save architecture, weights and compile arguments to a ``.keras`` file."""
+        """Save architecture, weights and compile arguments to a ``.keras`` file (``zipped=False``,
+        Keras' unzipped folder, is not supported and raises)."""
+        if zipped is False:
+            raise ValueError("minidl.keras writes zipped `.keras` files only; `zipped=False` is not supported")
         from minidl.keras.models.saving import save_model
         save_model(self, filepath, overwrite=overwrite)
 
@@ -391,20 +394,29 @@ class Model(TrainingMixin, Layer):
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load weights from a ``.weights.h5`` or ``.keras`` file."""
+        """Load weights from a ``.weights.h5`` or ``.keras`` file, or a Keras 2 ``.h5`` weights file
+        (the ``keras.applications`` ImageNet files; ``by_name=True`` matches its layers by name)."""
+        from minidl.keras.models.legacy_h5 import is_legacy_h5, load_legacy_weights
         from minidl.keras.models.saving import load_weights
+        if is_legacy_h5(filepath):
+            return load_legacy_weights(self, filepath, skip_mismatch, by_name=kwargs.get("by_name", False))
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_config(self):
         """The architecture as a dict (see :mod:`minidl.keras.models.saving`)."""
         from minidl.keras.models.saving import model_config
+        if self._graph is None and not isinstance(self, _sequential()):
+            return Layer.get_config(self)  # a subclassed model: name, trainable, dtype (subclasses add theirs)
         return model_config(self)["config"]
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """A new model from :meth:`get_config`."""
+        """A new model from :meth:`get_config` (a subclassed model: ``cls(**config)``, as Keras)."""
         from minidl.keras.models.saving import model_from_config
-        return model_from_config({"class_name": cls.__name__, "config": config}, custom_objects)
+        if "layers" not in config and cls is not Model and not issubclass(cls, _sequential()):
+            return cls(**config)
+        return model_from_config({"class_name": "Sequential" if issubclass(cls, _sequential()) else "Functional",
+                                  "config": config}, custom_objects)
 
     def to_json(self, **kwargs) -> str:
         """:meth:`get_config` as JSON."""
@@ -415,6 +427,11 @@ class Model(TrainingMixin, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _sequential():
+    from minidl.keras.models.sequential import Sequential
+    return Sequential
 
 
 Functional = Model

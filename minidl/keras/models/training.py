@@ -303,6 +303,8 @@ class TrainingMixin:
         ``class_weight`` ({class: weight}) multiplies the loss of each sample of that class.
         """
         self._assert_compiled()
+        from minidl.keras.config import fit_caps
+        epochs, steps_per_epoch = fit_caps(epochs, steps_per_epoch)  # keras.config.set_max_epochs & co
         val = None
         if validation_data is None and validation_split:
             if not (is_array(x) or is_structure(x)):
@@ -457,10 +459,13 @@ def _config_of(obj, module):
     """A JSON-able description of a compile argument (names stay names), as Keras writes it."""
     if obj is None or isinstance(obj, (str, int, float)):
         return obj
+    from minidl.keras.models.saving_custom import entry_names
     if hasattr(obj, "get_config"):
+        module, registered = entry_names(obj, module)  # a user class: its registered name
         return {"module": module, "class_name": type(obj).__name__,
-                "config": _jsonable(obj.get_config()), "registered_name": None}
-    return getattr(obj, "__name__", None)
+                "config": _jsonable(obj.get_config()), "registered_name": registered}
+    from minidl.keras._registry import get_registered_name
+    return get_registered_name(obj) if hasattr(obj, "__name__") else None  # a registered function: "package>name"
 
 
 def _config_tree(value, module):
