@@ -36,7 +36,12 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.distributions", "minidl.autograd.functional", "minidl.nn.parameter", "minidl.utils.checkpoint",
            "minidl.func", "minidl.autograd.graph", "minidl.nn.utils.rnn", "minidl.nn.utils.parametrize",
            "minidl.nn.utils.parametrizations", "minidl.nn.utils.fusion", "minidl.nn.grad", "minidl.nn.attention",
-           "minidl.keras.ops", "minidl.keras.random", "minidl.vision.ops", "minidl.version"]
+           "minidl.keras.ops", "minidl.keras.random", "minidl.vision.ops", "minidl.version",
+           "minidl.keras.constraints", "minidl.keras.preprocessing", "minidl.keras.preprocessing.image",
+           "minidl.keras.saving", "minidl.keras.config", "minidl.keras.tree", "minidl.keras.applications",
+           "minidl.keras.mixed_precision", "minidl.keras.ops.nn", "minidl.keras.ops.numpy",
+           "minidl.keras.ops.linalg", "minidl.keras.ops.image", "minidl.backends.cuda",
+           "minidl.mt19937"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.
 _T = "minidl.Tensor."

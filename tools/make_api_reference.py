@@ -89,6 +89,25 @@ SECTIONS = [
     ("minidl.nn.utils.fusion", "Conv/linear and batch-norm fusion (`minidl.nn.utils.fusion`)", None, set()),
     ("minidl.nn.grad", "Convolution gradients (`minidl.nn.grad`, also `F.grad`)", None, set()),
     ("minidl.nn.attention", "Attention backends (`minidl.nn.attention`)", None, set()),
+    ("minidl.keras.constraints", "Keras weight constraints (`minidl.keras.constraints`)", None, set()),
+    ("minidl.keras.preprocessing", "Keras preprocessing (`minidl.keras.preprocessing`)", None, set()),
+    ("minidl.keras.preprocessing.image", "Keras image preprocessing (`minidl.keras.preprocessing.image`)", None, set()),
+    ("minidl.keras.saving", "Keras saving and serialization (`minidl.keras.saving`)", None, set()),
+    ("minidl.keras.config", "Keras configuration (`minidl.keras.config`)", None, set()),
+    ("minidl.keras.tree", "Keras nested structures (`minidl.keras.tree`)", None, set()),
+    ("minidl.keras.applications", "Keras applications (`minidl.keras.applications`)", None, set()),
+    ("minidl.keras.mixed_precision", "Keras mixed precision (`minidl.keras.mixed_precision`)", None, set()),
+    ("minidl.keras.ops.nn", "Keras neural-network ops (`minidl.keras.ops.nn`)", None, set()),
+    ("minidl.keras.ops.numpy", "Keras NumPy ops (`minidl.keras.ops.numpy`)", None, set()),
+    ("minidl.keras.ops.linalg", "Keras linear-algebra ops (`minidl.keras.ops.linalg`)", None, set()),
+    ("minidl.keras.ops.image", "Keras image ops (`minidl.keras.ops.image`)", None, set()),
+    ("minidl.multiprocessing", "Multiprocessing (`minidl.multiprocessing`, as `torch.multiprocessing`; it also "
+     "re-exports the standard library's `multiprocessing`, documented there)",
+     ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies", "spawn", "start_processes",
+      "ProcessContext", "SpawnContext", "ProcessException", "ProcessRaisedException", "ProcessExitedException"],
+     set()),
+    ("minidl.backends.cuda", "CUDA backend flags (`minidl.backends.cuda`)", None, set()),
+    ("minidl.mt19937", "PyTorch's CPU random stream (`minidl.mt19937`)", None, set()),
 ]
 
 # Classes whose public methods and properties get their own entries.
@@ -425,7 +444,8 @@ def render():
             if kind == "module":
                 lines += [f"*module.* See [{obj.__name__}](#{_anchor('mod-' + obj.__name__)})"
                           if any(m == obj.__name__ for m, _, _ in sections)
-                          else f"*module.* {(obj.__doc__ or '').strip().splitlines()[0]}", ""]
+                          else f"*module.* {((obj.__doc__ or '').strip() or '`' + obj.__name__ + '`').splitlines()[0]}",
+                          ""]
                 continue
             if key in first_seen and kind in ("function", "class", "exception") and not sig:
                 lines += [f"*{kind}.* The same object as [`{first_seen[key]}`](#{_anchor(first_seen[key])}).", ""]

@@ -94,7 +94,7 @@ def map(f, xs):  # noqa: A001 -- Keras' name
 
 
 def switch(index, branches, *operands):
-    """``branches[index](*operands)``, ``index`` clamped into ``[0, len(branches) - 1]``."""
+    """Calls ``branches[index]`` on ``*operands``, ``index`` clamped into ``[0, len(branches) - 1]``."""
     if not branches:
         raise ValueError("switch: branches must not be empty")
     i = builtins.min(builtins.max(int(index), 0), len(branches) - 1)
