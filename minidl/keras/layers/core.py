@@ -142,6 +142,8 @@ class Dropout(Layer):
     """Zeroes each input with probability ``rate`` during training and scales the rest by
     1 / (1 - rate); the identity at inference."""
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

@@ -27,6 +27,8 @@ __all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomR
 class _ImageLayer(Layer):
     """Channels-last checks and the (N, C, H, W) view of 4-D or single 3-D images."""
 
+    _call_training_default = True  # augments on a plain call, as Keras' `call(..., training=True)`
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):

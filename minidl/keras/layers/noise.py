@@ -34,6 +34,8 @@ def _check_rate(rate, what="rate"):
 class _Noise(Layer):
     """A layer that draws from its own seeded stream (Keras' ``seed_generator``)."""
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def __init__(self, seed=None, **kwargs):

@@ -15,6 +15,8 @@ class RandomFlip(Layer):
     """During training, flip each image left-right (``"horizontal"``), up-down (``"vertical"``)
     or both, each with probability 1/2; the identity at inference."""
 
+    _call_training_default = True  # augments on a plain call, as Keras' `call(..., training=True)`
+
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):
