@@ -3,9 +3,9 @@
 
 ``MixUp`` and ``CutMix`` mix each image with another image of the batch (a random permutation);
 called on a dict ``{"images": x, "labels": y}`` (Keras' form for data pipelines) they mix the
-labels by the same weights and return a dict. A dict call applies the augmentation unless
-``training=False`` is passed (Keras' default ``training=True``: such calls are made outside a
-model); a plain image call acts in training only, as minidl.keras' other random layers.
+labels by the same weights and return a dict. A plain call (dict or images) applies the augmentation
+unless ``training=False`` is passed or the outer call runs in inference (Keras' default
+``training=True``), as the other random layers.
 ``RandAugment`` applies ``num_ops`` operations drawn uniformly from Keras' eleven (shear,
 translation, rotation, brightness, colour degeneration, contrast, sharpness, posterization,
 solarization, auto-contrast, equalization), each to the whole batch, with the sub-layers' factors
