@@ -188,13 +188,13 @@ class CallMixin:
     def _call_eager(self, inputs, training, mask):
         """The eager call on arrays/Tensors with the resolved ``training`` (True, False or None)."""
         if isinstance(inputs, (list, tuple)):
-            tensors = [as_tensor(v) for v in inputs]
+            tensors = [self._input_tensor(v, i) for i, v in enumerate(inputs)]
             self._ensure_built([tuple(t.shape) for t in tensors])  # Keras builds with the batch size
             x = [to_internal(t) for t in tensors]
             x = Positional(x) if isinstance(inputs, Positional) else x
             mask = [getattr(v, "_keras_mask", None) for v in inputs] if mask is None else mask
         else:
-            t = as_tensor(inputs)
+            t = self._input_tensor(inputs, 0)
             self._ensure_built(tuple(t.shape))
             x = to_internal(t)
             mask = getattr(inputs, "_keras_mask", None) if mask is None else mask
@@ -210,6 +210,22 @@ class CallMixin:
         if out_mask is not None and isinstance(out, Tensor):
             out._keras_mask = out_mask
         return out
+
+    _keeps_integer_inputs = False  # True: integer inputs stay integer (Embedding's ids), as Keras
+
+    def _input_tensor(self, value, index=0):
+        """Eager input ``index`` as a Tensor: float32, as Keras casts floats to the compute dtype; integer
+        ids stay integer for the layers that take them (Keras never casts integers to float)."""
+        if self._keeps_integer_inputs and not isinstance(value, Tensor):
+            kind = getattr(getattr(value, "dtype", None), "kind", None)
+            if kind is None:
+                value = np.asarray(value)
+                kind = value.dtype.kind
+            if kind in "iu":
+                return as_tensor(value, dtype=None)
+        elif self._keeps_integer_inputs and value.array.dtype.kind in "iu":
+            return value
+        return as_tensor(value)
 
     def _call_symbolic(self, inputs, mask=None, **kwargs):
         parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -319,12 +319,24 @@ class Model(TrainingMixin, Layer):
         flat = self._flatten_inputs(inputs)
         if any(isinstance(v, KerasTensor) for v in (flat if isinstance(flat, list) else [flat])):
             return self._call_symbolic_structured(flat)
-        from minidl.keras._tensor import as_tensor, to_external, to_internal
-        xs = [to_internal(as_tensor(v)) for v in (flat if isinstance(flat, list) else [flat])]
+        from minidl.keras._tensor import to_external, to_internal
+        xs = [to_internal(self._input_tensor(v, i)) for i, v in enumerate(flat if isinstance(flat, list) else [flat])]
         with call_scope():
             out = self._forward(xs if isinstance(flat, list) else xs[0], resolve_training(self, training))
         outs = [to_external(o) for o in (out if isinstance(out, list) else [out])]
         return self._structure_outputs(outs)
+
+    def _input_tensor(self, value, index=0):
+        """Eager model input ``index`` as a Tensor: integer arrays fed to an integer ``Input`` read only by
+        layers that take integers (``Embedding``, lookups) stay integer (int64), as ``fit``/``predict``
+        keep them and Keras casts to the ``Input``'s dtype; anything else float32."""
+        from minidl.keras.models.training import _integer_input, _kept_integer_inputs
+        dtypes = _kept_integer_inputs(self)
+        if index < len(dtypes) and dtypes[index] is not None:
+            kept = _integer_input(value)
+            if kept is not None:
+                return kept
+        return Layer._input_tensor(self, value, index)
 
     def _call_symbolic_structured(self, flat):
         """Nest this model in a functional graph: one call node for the whole model, and one
