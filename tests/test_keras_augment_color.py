@@ -70,11 +70,11 @@ def test_fixed_draws_match_keras(name):
 @pytest.mark.parametrize("name", sorted(RANDOM))
 def test_random_layers_training_only_seeded_and_in_range(name):
     x = _images()
-    a, b = RANDOM[name](), RANDOM[name]()
-    np.testing.assert_array_equal(a(x).numpy(), x)  # inference: the identity
-    np.testing.assert_array_equal(a(x, training=False).numpy(), x)
+    a, b, plain = RANDOM[name](), RANDOM[name](), RANDOM[name]()
+    np.testing.assert_array_equal(a(x, training=False).numpy(), x)  # inference: the identity
     first = a(x, training=True).numpy()
     np.testing.assert_array_equal(first, b(x, training=True).numpy())  # same seed, same draws
+    np.testing.assert_array_equal(plain(x).numpy(), first)  # a plain call augments, as Keras' training=True
     second = a(x, training=True).numpy()
     assert not np.array_equal(first, second)  # the stream moves on
     assert first.shape == x.shape and first.dtype == np.float32
@@ -89,7 +89,8 @@ def test_auto_contrast_applies_at_inference_and_skips_constant_channels():
     np.testing.assert_allclose(out[0].min(axis=(0, 1)), 0, atol=1e-4)
     np.testing.assert_allclose(out[0].max(axis=(0, 1)), 255, atol=1e-3)
     np.testing.assert_array_equal(out[1, ..., 0], 7.0)
-    np.testing.assert_array_equal(L.Equalization()(x).numpy(), x)  # Equalization: training only (Keras 3.15)
+    np.testing.assert_array_equal(L.Equalization()(x, training=False).numpy(), x)  # training only (Keras 3.15)
+    np.testing.assert_array_equal(L.Equalization()(x).numpy(), L.Equalization()(x, training=True).numpy())
     clahe = L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))
     np.testing.assert_array_equal(clahe(x).numpy(), clahe(x, training=True).numpy())  # always, as Keras
     assert not np.array_equal(clahe(x).numpy(), x)

@@ -59,10 +59,11 @@ RANDOM = {
 @pytest.mark.parametrize("name", sorted(RANDOM))
 def test_training_only_seeded_shapes(name):
     x = np.random.default_rng(3).uniform(0, 255, (4, 12, 10, 3)).astype("float32")
-    a, b = RANDOM[name](), RANDOM[name]()
-    np.testing.assert_array_equal(a(x).numpy(), x)
+    a, b, plain = RANDOM[name](), RANDOM[name](), RANDOM[name]()
+    np.testing.assert_array_equal(a(x, training=False).numpy(), x)
     first = a(x, training=True).numpy()
     np.testing.assert_array_equal(first, b(x, training=True).numpy())
+    np.testing.assert_array_equal(plain(x).numpy(), first)  # a plain call augments, as Keras' training=True
     assert first.shape == x.shape and first.dtype == np.float32
     assert not np.array_equal(first, x)
     assert not np.array_equal(first, a(x, training=True).numpy())

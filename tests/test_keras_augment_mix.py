@@ -26,7 +26,8 @@ def test_mixup_mixes_images_and_labels_by_one_weight():
         j = partner[0]
         np.testing.assert_allclose(images[i], weight * x[i] + (1 - weight) * x[j], rtol=1e-4, atol=1e-3)
     np.testing.assert_array_equal(L.MixUp()({"images": x, "labels": y}, training=False)["images"].numpy(), x)
-    np.testing.assert_array_equal(L.MixUp(seed=1)(x).numpy(), x)  # an image call: training only
+    np.testing.assert_array_equal(L.MixUp(seed=1)(x, training=False).numpy(), x)  # an image call: training only
+    np.testing.assert_array_equal(L.MixUp(seed=1)(x).numpy(), L.MixUp(seed=1)(x, training=True).numpy())  # plain: mixes
 
 
 def test_mixup_weights_follow_beta():
@@ -56,7 +57,8 @@ def test_cutmix_pastes_one_box_and_weighs_labels_by_area():
         assert abs(changed.sum() / 100 - box) < 0.25
     single = L.CutMix(seed=2)({"images": x[0], "labels": y[0]})
     np.testing.assert_array_equal(single["images"].numpy(), x[0])  # Keras leaves one image alone
-    np.testing.assert_array_equal(L.CutMix(seed=2)(x).numpy(), x)
+    np.testing.assert_array_equal(L.CutMix(seed=2)(x, training=False).numpy(), x)
+    np.testing.assert_array_equal(L.CutMix(seed=2)(x).numpy(), L.CutMix(seed=2)(x, training=True).numpy())
 
 
 @pytest.mark.parametrize("make", [lambda: L.MixUp(seed=4), lambda: L.CutMix(seed=4),
@@ -65,10 +67,12 @@ def test_cutmix_pastes_one_box_and_weighs_labels_by_area():
                                   lambda: L.RandAugment(value_range=(0, 1), num_ops=3, factor=0.3, seed=4)])
 def test_seeded_training_only_in_range(make):
     x, _ = _data()
-    a, b = make(), make()
+    a, b, plain = make(), make(), make()
     high = a.value_range[1] if hasattr(a, "value_range") else 255
     x = x / 255 * high
-    np.testing.assert_array_equal(a(x).numpy(), x)
+    np.testing.assert_array_equal(a(x, training=False).numpy(), x)
+    np.testing.assert_array_equal(plain(x).numpy(), b(x, training=True).numpy())  # a plain call augments
+    b = make()
     first = a(x, training=True).numpy()
     np.testing.assert_array_equal(first, b(x, training=True).numpy())
     assert first.shape == x.shape and first.dtype == np.float32
@@ -92,7 +96,8 @@ def test_pipeline_applies_in_order_and_round_trips(tmp_path):
     x, y = _data()
     pipe = L.Pipeline([L.RandomInvert((1.0, 1.0)), L.RandomBrightness((0.1, 0.1))])
     np.testing.assert_allclose(pipe(x, training=True).numpy(), np.clip(255 - x + 25.5, 0, 255), rtol=1e-6)
-    np.testing.assert_array_equal(pipe(x).numpy(), x)
+    np.testing.assert_array_equal(pipe(x, training=False).numpy(), x)
+    np.testing.assert_allclose(pipe(x).numpy(), np.clip(255 - x + 25.5, 0, 255), rtol=1e-6)  # plain: applies
     again = L.Pipeline.from_config(pipe.get_config())
     assert [type(v).__name__ for v in again.layers] == ["RandomInvert", "RandomBrightness"]
     model = keras.Sequential([keras.Input((6, 7, 3)), L.Pipeline([L.RandomFlip(), L.RandAugment(num_ops=1)]),

@@ -95,10 +95,11 @@ def test_random_layers_are_training_only_and_seeded():
     x = np.random.default_rng(2).random((3, 8, 8, 2)).astype("float32")
     for make in (lambda: L.RandomTranslation(0.2, 0.2, seed=4), lambda: L.RandomRotation(0.1, seed=4),
                  lambda: L.RandomZoom(0.3, seed=4), lambda: L.RandomCrop(5, 6, seed=4)):
-        a, b = make(), make()
-        np.testing.assert_array_equal(_np(a(x)), x)  # inference: unchanged (RandomCrop too, as Keras 3.15)
+        a, b, plain = make(), make(), make()
+        np.testing.assert_array_equal(_np(a(x, training=False)), x)  # inference: unchanged (RandomCrop too)
         first = _np(a(x, training=True))
         np.testing.assert_array_equal(first, _np(b(x, training=True)))
+        np.testing.assert_array_equal(_np(plain(x)), first)  # a plain call augments, as Keras' training=True
         assert first.shape == ((3, 5, 6, 2) if isinstance(a, L.RandomCrop) else x.shape)
     crop = L.RandomCrop(5, 6, seed=1)
     out = _np(crop(x, training=True))

@@ -121,7 +121,8 @@ def filter_same(images, kernel):
 class AugmentLayer(_ImageLayer):
     """Base of the augmentation layers: ``_augment(images, rng)`` on (N, H, W, C) float arrays.
 
-    Acts in training only (``fit``, or ``training=True``) unless ``_ALWAYS`` (``AutoContrast``);
+    Acts when ``training`` is true (a plain call, ``fit``, ``training=True``) unless ``_ALWAYS``
+    (``AutoContrast``);
     ``_RANDOM`` layers own a ``SeedGenerator(seed)``."""
 
     _ALWAYS = False

@@ -65,7 +65,7 @@ class RecurrentStateMixin:
         """Run eagerly on arrays/Tensors with ``initial_state`` and/or ``return_state``."""
         from minidl.keras._tensor import as_tensor
         from minidl.keras.layers._mask import as_mask
-        from minidl.keras.layers.base import _TRAINING
+        from minidl.keras.layers._symbolic import eager_training
         t = as_tensor(inputs)
         self._ensure_built(tuple(t.shape))
         training = kwargs.get("training")
@@ -74,7 +74,7 @@ class RecurrentStateMixin:
         if initial_state is not None:
             initial_state = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
             initial_state = _map(as_tensor, list(initial_state))
-        return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training), initial_state)
+        return self._forward_masked(t, mask, eager_training(self, training), initial_state)
 
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
         """Keras' ``layer(sequences, initial_state=None, mask=None, training=None)``: on arrays it runs at

@@ -14,7 +14,8 @@ from minidl.keras._tensor import as_tensor, to_external, to_internal
 from minidl.keras.layers._mask import any_mask, as_mask
 from minidl.tensor import Tensor
 
-__all__ = ["KerasTensor", "CallMixin", "Positional", "training_context"]
+__all__ = ["KerasTensor", "CallMixin", "Positional", "training_context", "call_scope", "resolve_training",
+           "eager_training", "node_training", "UNSET"]
 
 
 class Positional(list):
@@ -36,6 +37,7 @@ class KerasTensor:
         self._layer = layer
         self._parents = tuple(parents)
         self._call_kwargs = dict(call_kwargs or {})
+        self._training = None  # the `training=` passed to the symbolic call that made it (None: not passed)
         self.name = name or (layer.name if layer is not None else "keras_tensor")
         # `_keras_mask`, the symbolic mask (a bool KerasTensor), is set only on tensors that carry one
         self._mask_source = None     # for a mask tensor: the tensor whose mask it is
@@ -62,21 +64,92 @@ def _shape_of_input(x):
     return tuple(x.shape)
 
 
-_TRAINING = [False]  # the training flag of the running model call, for layers called inside it
+class _Unset:
+    """The default of ``training=`` in a layer call: "not passed" (an explicit ``None`` is a value, as Keras)."""
+
+    def __repr__(self):
+        return "<unset>"
+
+
+UNSET = _Unset()
+
+
+class _CallContext:
+    """Keras' ``CallContext``: the ``training`` value shared by the layer calls nested in one outermost call.
+
+    Each layer call stores its resolved value here (Keras never restores it), so a later layer of the
+    same outermost call that has no value of its own inherits it."""
+
+    __slots__ = ("training",)
+
+    def __init__(self, training=None):
+        self.training = training
+
+
+_CONTEXT = [None]  # the context of the running outermost layer call (None: no layer call is running)
+
+
+class call_scope:
+    """Enter the outermost call's context (opened here when no layer call is running, and closed on exit)."""
+
+    def __enter__(self) -> _CallContext:
+        self.owner = _CONTEXT[0] is None
+        if self.owner:
+            _CONTEXT[0] = _CallContext()
+        return _CONTEXT[0]
+
+    def __exit__(self, *exc):
+        if self.owner:
+            _CONTEXT[0] = None
 
 
 class training_context:
-    """Sets the training flag that nested layer calls without ``training=`` use."""
+    """A fresh call context whose ``training`` is ``training`` (``fit``/``evaluate``/``predict`` steps and
+    the stand-in runs of symbolic calls); the previous context comes back on exit."""
 
     def __init__(self, training):
-        self.training = bool(training)
+        self.training = None if training is None else bool(training)
 
     def __enter__(self):
-        self.previous = _TRAINING[0]
-        _TRAINING[0] = self.training
+        self.previous = _CONTEXT[0]
+        _CONTEXT[0] = _CallContext(self.training)
 
     def __exit__(self, *exc):
-        _TRAINING[0] = self.previous
+        _CONTEXT[0] = self.previous
+
+
+def resolve_training(layer, training=UNSET):
+    """The ``training`` value a call of ``layer`` runs with, in Keras 3's order: the value passed
+    (``None`` included), else the outer call's (non-None) value, else the layer's own default (its
+    ``call`` signature's: True for the augmentation layers, False for Dropout/noise/RNN/attention
+    layers, None, i.e. inference, for the others). The value becomes the context of later calls."""
+    ctx = _CONTEXT[0]
+    if training is not UNSET:
+        value = None if training is None else bool(training)
+    elif ctx is not None and ctx.training is not None:
+        value = ctx.training
+    else:
+        value = layer._training_default()
+    if ctx is not None:
+        ctx.training = value
+    return value
+
+
+def eager_training(layer, training):
+    """:func:`resolve_training` for the layers whose own ``__call__`` reads ``training`` from ``**kwargs``
+    (absent or None: not passed), as a bool."""
+    return bool(resolve_training(layer, UNSET if training is None else training))
+
+
+def node_training(layer, model_training, recorded=None):
+    """The ``training`` a layer node of a Sequential/functional model runs with: the model's value when
+    not None (Keras injects it), else the value recorded at the symbolic call (``recorded``) or the
+    layer's non-None default (Keras records it then), else the running context's, else None."""
+    if model_training is not None:
+        return resolve_training(layer, model_training)
+    if recorded is None:
+        recorded = layer._training_default()
+    return resolve_training(layer, UNSET if recorded is None else recorded)
 
 
 _STAND_IN = 2  # the size of unknown dimensions in the stand-in batch of a symbolic compute_mask
@@ -91,29 +164,41 @@ def _stand_in(shape, dtype, unknown=_STAND_IN):
 class CallMixin:
     """``Layer.__call__``: run eagerly or record a symbolic graph node (with its symbolic mask)."""
 
-    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
+    def __call__(self, inputs, *args, training=UNSET, mask=None, **kwargs):
         """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
-        the output carries its own), or record a graph node on ``keras.Input`` tensors."""
+        the output carries its own), or record a graph node on ``keras.Input`` tensors.
+
+        ``training`` as Keras 3: when not passed, the outer call's value, else the layer's default
+        (augmentation layers augment on a plain call; Dropout, noise and BatchNormalization do not)."""
         if getattr(self, "input_spec", None):  # a layer's ``InputSpec`` checks the first argument, as Keras
             from minidl.keras.layers.input_spec import assert_input_compatibility
             assert_input_compatibility(self.input_spec, inputs, self.name)
         if args:  # several positional tensors: `call(self, a, b)`
             inputs = Positional([inputs, *args])
         if _contains_symbolic(inputs):
-            return self._call_symbolic(inputs, mask=mask, **kwargs)
-        training = _TRAINING[0] if training is None else bool(training)
+            out = self._call_symbolic(inputs, mask=mask, **kwargs)
+            if training is not UNSET and training is not None:  # recorded on the node, as Keras
+                for node in (out if isinstance(out, (list, tuple)) else [out]):
+                    call_node = node._parents[0] if getattr(node, "_output_index", None) is not None else node
+                    call_node._training = bool(training)
+            return out
+        with call_scope():
+            return self._call_eager(inputs, resolve_training(self, training), mask)
+
+    def _call_eager(self, inputs, training, mask):
+        """The eager call on arrays/Tensors with the resolved ``training`` (True, False or None)."""
         if isinstance(inputs, (list, tuple)):
-            tensors = [as_tensor(v) for v in inputs]
+            tensors = [self._input_tensor(v, i) for i, v in enumerate(inputs)]
             self._ensure_built([tuple(t.shape) for t in tensors])  # Keras builds with the batch size
             x = [to_internal(t) for t in tensors]
             x = Positional(x) if isinstance(inputs, Positional) else x
             mask = [getattr(v, "_keras_mask", None) for v in inputs] if mask is None else mask
         else:
-            t = as_tensor(inputs)
+            t = self._input_tensor(inputs, 0)
             self._ensure_built(tuple(t.shape))
             x = to_internal(t)
             mask = getattr(inputs, "_keras_mask", None) if mask is None else mask
-        out, out_mask = self._call_masked(x, as_mask(mask), bool(training))
+        out, out_mask = self._call_masked(x, as_mask(mask), training)
         if isinstance(out, (list, tuple)):  # several outputs (e.g. a split): one mask each
             out = [to_external(o) for o in out]
             masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(out)
@@ -125,6 +210,22 @@ class CallMixin:
         if out_mask is not None and isinstance(out, Tensor):
             out._keras_mask = out_mask
         return out
+
+    _keeps_integer_inputs = False  # True: integer inputs stay integer (Embedding's ids), as Keras
+
+    def _input_tensor(self, value, index=0):
+        """Eager input ``index`` as a Tensor: float32, as Keras casts floats to the compute dtype; integer
+        ids stay integer for the layers that take them (Keras never casts integers to float)."""
+        if self._keeps_integer_inputs and not isinstance(value, Tensor):
+            kind = getattr(getattr(value, "dtype", None), "kind", None)
+            if kind is None:
+                value = np.asarray(value)
+                kind = value.dtype.kind
+            if kind in "iu":
+                return as_tensor(value, dtype=None)
+        elif self._keeps_integer_inputs and value.array.dtype.kind in "iu":
+            return value
+        return as_tensor(value)
 
     def _call_symbolic(self, inputs, mask=None, **kwargs):
         parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -17,7 +17,7 @@ import numpy as np
 from minidl import backend
 from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._mask import as_mask
-from minidl.keras.layers._symbolic import KerasTensor, Positional
+from minidl.keras.layers._symbolic import UNSET, KerasTensor, Positional
 from minidl.keras.layers.base import Layer
 from minidl.ops import activation as _act
 from minidl.ops.dropout import dropout as _dropout
@@ -105,6 +105,8 @@ class Attention(CallOptionsMixin, Layer):
     Weights: ``scale`` (scalar, when ``use_scale``), ``concat_score_weight`` (scalar, for "concat").
     """
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     supports_masking = True
     _option_defaults = {"return_attention_scores": False, "use_causal_mask": False}
 
@@ -117,7 +119,7 @@ class Attention(CallOptionsMixin, Layer):
         self.scale = None
         self.concat_score_weight = None
 
-    def __call__(self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=False,
+    def __call__(self, inputs, mask=None, training=UNSET, return_attention_scores=False, use_causal_mask=False,
                  **kwargs):
         """Run on ``[query, value(, key)]`` (arrays, Tensors or ``keras.Input`` tensors)."""
         self._validate_inputs(inputs, mask)

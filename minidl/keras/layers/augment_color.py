@@ -5,9 +5,10 @@
 ``Solarization``, ``AutoContrast``, ``Equalization``, ``RandomSharpness``, ``RandomGaussianBlur``.
 
 They follow Keras 3.15 draw for draw in distribution (one draw per image) and formula for formula,
-act in training only (``fit``, or ``training=True``; minidl.keras treats an eager call without
-``training=`` as inference, as for its other random layers) except ``AutoContrast``, which Keras
-applies always. Factors parse as Keras': a number f means ``(max(-f, low), f)`` within the layer's
+act when ``training`` is true (a plain call, as Keras' ``call(..., training=True)`` default, ``fit``,
+or ``training=True``; the identity in ``predict``/``evaluate`` or with ``training=False``) except
+``AutoContrast``, which Keras applies always.
+Factors parse as Keras': a number f means ``(max(-f, low), f)`` within the layer's
 bounds, a pair is sorted.
 """
 from __future__ import annotations

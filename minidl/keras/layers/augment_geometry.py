@@ -1,5 +1,6 @@
 """Geometric augmentation layers of the Keras facade: ``RandomShear``, ``RandomPerspective``,
-``RandomErasing`` and ``RandomElasticTransform``, on channels-last images, in training only.
+``RandomErasing`` and ``RandomElasticTransform``, on channels-last images,
+when ``training`` is true (a plain call too, as Keras).
 
 Resampling follows Keras 3.15 (``jax.scipy.ndimage.map_coordinates`` semantics, as
 ``_image_ops.affine_transform``): output pixel (x, y) reads the input at a computed (x', y') with

@@ -3,9 +3,9 @@
 
 ``MixUp`` and ``CutMix`` mix each image with another image of the batch (a random permutation);
 called on a dict ``{"images": x, "labels": y}`` (Keras' form for data pipelines) they mix the
-labels by the same weights and return a dict. A dict call applies the augmentation unless
-``training=False`` is passed (Keras' default ``training=True``: such calls are made outside a
-model); a plain image call acts in training only, as minidl.keras' other random layers.
+labels by the same weights and return a dict. A plain call (dict or images) applies the augmentation
+unless ``training=False`` is passed or the outer call runs in inference (Keras' default
+``training=True``), as the other random layers.
 ``RandAugment`` applies ``num_ops`` operations drawn uniformly from Keras' eleven (shear,
 translation, rotation, brightness, colour degeneration, contrast, sharpness, posterization,
 solarization, auto-contrast, equalization), each to the whole batch, with the sub-layers' factors
@@ -23,6 +23,7 @@ import numpy as np
 from minidl import backend
 from minidl.keras._tensor import as_tensor
 from minidl.keras.layers._augment_base import AugmentLayer, parse_factor
+from minidl.keras.layers._symbolic import UNSET, call_scope, resolve_training
 from minidl.keras.layers.augment_color import (
                                       AutoContrast,
                                       Equalization,
@@ -51,13 +52,17 @@ class _DictLayer(AugmentLayer):
 
     _SINGLE_PASSES = False  # True: a single (H, W, C) image passes unchanged
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=UNSET, **kwargs):
         if not isinstance(inputs, dict):
             return super().__call__(inputs, *args, training=training, **kwargs)
         if "images" not in inputs:
             raise ValueError(f"{type(self).__name__} {self.name}: a dict input needs an 'images' entry, got keys "
                              f"{sorted(inputs)}")
-        training = True if training is None else bool(training)  # Keras' default for these calls
+        with call_scope():  # Keras' resolution: passed, else the outer call's value, else True
+            return self._call_dict(inputs, resolve_training(self, training))
+
+    def _call_dict(self, inputs, training):
+        """The call on a dict of ``images`` (and ``labels``/``bounding_boxes``) with the resolved ``training``."""
         out = dict(inputs)
         images = _array(inputs["images"])
         self._check(images.shape)
@@ -260,6 +265,8 @@ class AugMix(AugmentLayer):
 
 class Pipeline(Layer):
     """Apply ``layers`` in order (each gets the call's ``training``); a list of layers or their configs."""
+
+    _call_training_default = True  # augments on a plain call, as Keras' `call(..., training=True)`
 
     def __init__(self, layers, name=None, **kwargs):
         super().__init__(name=name, **kwargs)

@@ -19,7 +19,7 @@ from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
 from minidl.keras.layers._mask import MaskingMixin
-from minidl.keras.layers._symbolic import _TRAINING, CallMixin, KerasTensor, Positional, training_context  # noqa: F401,E501
+from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
 
@@ -201,6 +201,8 @@ def _to_backend_like(arr, like):
     from minidl import backend
     return backend.to_device(arr, backend.device_of(like))
 
+
+_TRAINING_DEFAULTS = {}  # layer class -> the default `training` of its calls
 
 _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "name",
                       "trainable", "dtype", "autocast", "activity_regularizer"}
@@ -433,7 +435,8 @@ class Layer(MaskingMixin, CallMixin, Module):
             raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
         ext = type(x)(to_external(v) for v in x) if isinstance(x, Positional) else \
             [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
-        with training_context(training):
+        with call_scope() as context:  # the layers `call` calls without `training=` inherit this value
+            context.training = training
             out = self._call_user(ext, training, mask)
         return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
 
@@ -446,7 +449,7 @@ class Layer(MaskingMixin, CallMixin, Module):
     def _call_user(self, inputs, training, mask=None):
         self.__dict__["_call_losses"] = []
         params = __import__("inspect").signature(self.call).parameters
-        kwargs = {"training": training} if "training" in params else {}
+        kwargs = {"training": training} if "training" in params and training is not None else {}
         if "mask" in params:
             kwargs["mask"] = mask
         if isinstance(inputs, Positional):  # `layer(a, b)`: `call(self, a, b)`
@@ -456,6 +459,25 @@ class Layer(MaskingMixin, CallMixin, Module):
     def call(self, inputs, *args, **kwargs):
         """Keras' ``call`` on channels-last Tensors (for user-defined layers)."""
         raise NotImplementedError
+
+    # The `training` a call without `training=` (and no outer value) runs with, as the default of
+    # Keras' `call` signature: True for the augmentation layers, False for Dropout/noise/RNN/attention.
+    _call_training_default = None
+
+    def _training_default(self):
+        """The default ``training`` of this layer's calls: a user ``call``'s signature default, else the
+        class's ``_call_training_default``."""
+        cls = type(self)
+        cached = _TRAINING_DEFAULTS.get(cls, UNSET)
+        if cached is UNSET:
+            cached = cls._call_training_default
+            if cls.call is not Layer.call:
+                import inspect
+                param = inspect.signature(cls.call).parameters.get("training")
+                if param is not None:
+                    cached = None if param.default is inspect.Parameter.empty else param.default
+            _TRAINING_DEFAULTS[cls] = cached
+        return cached
 
     def forward(self, x, training=False):
         """minidl's entry point: ``_forward`` on an internal-layout Tensor."""

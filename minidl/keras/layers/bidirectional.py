@@ -129,12 +129,12 @@ class Bidirectional(Layer):
         if self.merge_mode is None:  # eager: the two outputs as a list (Layer.__call__ expects one)
             from minidl.keras._tensor import as_tensor
             from minidl.keras.layers._mask import as_mask
-            from minidl.keras.layers.base import _TRAINING
+            from minidl.keras.layers._symbolic import eager_training
             t = as_tensor(inputs)
             self._ensure_built((None,) + tuple(t.shape[1:]))
             training = kwargs.get("training")
             mask = as_mask(getattr(inputs, "_keras_mask", None) if kwargs.get("mask") is None else kwargs["mask"])
-            return self._forward_masked(t, mask, bool(_TRAINING[0] if training is None else training))
+            return self._forward_masked(t, mask, eager_training(self, training))
         return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):

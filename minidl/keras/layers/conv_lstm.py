@@ -56,6 +56,8 @@ class _ConvLSTMCellWeights(_CellWeights):
 
 
 class _ConvLSTM(RecurrentStateMixin, Layer):
+
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
     _rank = 2
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
@@ -244,12 +246,12 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
 
     def _call_eager_states(self, inputs, initial_state, kwargs):
         """Eager ``initial_state``/``return_state`` calls: channels-last in and out."""
-        from minidl.keras.layers.base import _TRAINING
+        from minidl.keras.layers._symbolic import eager_training
         t = as_tensor(inputs)
         self._ensure_built(tuple(t.shape))
         training = kwargs.get("training")
         states = None if initial_state is None else [to_internal(as_tensor(s)) for s in _flatten(initial_state)]
-        out = self._forward_masked(to_internal(t), None, bool(_TRAINING[0] if training is None else training), states)
+        out = self._forward_masked(to_internal(t), None, eager_training(self, training), states)
         return [to_external(o) for o in out] if isinstance(out, list) else to_external(out)
 
     def _keras_save_children(self):

@@ -143,6 +143,8 @@ class Dropout(Layer):
     1 / (1 - rate); the identity at inference. ``noise_shape`` (Keras layout, None entries take the
     input's size) shares one draw along its size-1 axes: ``(None, 1, 1, 1)`` drops whole samples."""
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     supports_masking = True  # the mask passes through unchanged, as in Keras
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

@@ -23,6 +23,8 @@ class Embedding(Layer):
     Ids outside ``[0, input_dim)`` raise ``IndexError`` naming the layer.
     """
 
+    _keeps_integer_inputs = True  # eager ids stay integer (exact beyond 2**24), as Keras
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, **kwargs):

@@ -2,9 +2,11 @@
 ``RandomTranslation``, ``RandomRotation``, ``RandomZoom`` on channels-last images (batch, h, w, c)
 or a single image (h, w, c).
 
-``Resizing`` and ``CenterCrop`` act always. The random layers act in training only (``fit``, or
-``training=True``; minidl.keras, as for ``RandomFlip``, treats an eager call without ``training=``
-as inference) and draw from their own ``SeedGenerator(seed)`` stream. Their parameters follow
+``Resizing`` and ``CenterCrop`` act always. The random layers act when ``training`` is true: on a
+plain call ``layer(x)`` (Keras' ``call(..., training=True)`` default), in ``fit``, or with
+``training=True``; they are the identity in ``predict``/``evaluate``, with ``training=False``, and
+inside a model called with ``training=False`` (see :func:`~minidl.keras.layers._symbolic.resolve_training`).
+They draw from their own ``SeedGenerator(seed)`` stream. Their parameters follow
 Keras 3.15: ``RandomTranslation`` shifts each image by ``U(height_factor) * h`` rows and
 ``U(width_factor) * w`` columns; ``RandomRotation`` turns it by ``U(factor) * 360`` degrees about
 its centre; ``RandomZoom`` scales the sampling grid by ``1 + U(height_factor)`` (positive: zoom
@@ -26,6 +28,8 @@ __all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomR
 
 class _ImageLayer(Layer):
     """Channels-last checks and the (N, C, H, W) view of 4-D or single 3-D images."""
+
+    _call_training_default = True  # augments on a plain call, as Keras' `call(..., training=True)`
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

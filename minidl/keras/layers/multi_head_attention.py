@@ -22,7 +22,7 @@ from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._mask import as_mask
-from minidl.keras.layers._symbolic import KerasTensor, Positional
+from minidl.keras.layers._symbolic import UNSET, KerasTensor, Positional
 from minidl.keras.layers.attention import CallOptionsMixin, causal_mask, masked_softmax
 from minidl.keras.layers.base import Layer
 from minidl.keras.layers.einsum_dense import EinsumDense
@@ -146,7 +146,7 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
 
     # ------------------------------------------------------------------ calling
     def __call__(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
-                 attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False, **kwargs):
+                 attention_mask=None, return_attention_scores=False, training=UNSET, use_causal_mask=False, **kwargs):
         """Attend from ``query`` (batch, T, dim) to ``value`` (batch, S, dim) (keys: ``key`` or ``value``)."""
         if value is None:
             raise TypeError(f"MultiHeadAttention layer {self.name}: missing the `value` argument "

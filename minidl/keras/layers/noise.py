@@ -2,7 +2,8 @@
 ``GaussianDropout``, ``AlphaDropout`` and ``ActivityRegularization``.
 
 The noise layers act only in training (``fit``, or ``training=True``) and are the identity at
-inference. Each draws from its own stream, Keras' ``SeedGenerator(seed)``: an int ``seed`` repeats
+inference and on a plain call (Keras' ``call(..., training=False)`` default).
+Each draws from its own stream, Keras' ``SeedGenerator(seed)``: an int ``seed`` repeats
 the same sequence of masks; ``seed=None`` takes the stream's seed from minidl's global generator
 when the layer is made (so ``keras.utils.set_random_seed`` / ``minidl.manual_seed`` fix it).
 ``ActivityRegularization`` adds ``(l1 * sum|x| + l2 * sum x^2) / batch_size`` of its input to the
@@ -33,6 +34,8 @@ def _check_rate(rate, what="rate"):
 
 class _Noise(Layer):
     """A layer that draws from its own seeded stream (Keras' ``seed_generator``)."""
+
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
 
     supports_masking = True  # the mask passes through unchanged, as in Keras
 

@@ -12,8 +12,11 @@ __all__ = ["Normalization", "RandomFlip"]
 
 
 class RandomFlip(Layer):
-    """During training, flip each image left-right (``"horizontal"``), up-down (``"vertical"``)
-    or both, each with probability 1/2; the identity at inference."""
+    """When ``training`` is true (a plain call, as Keras, or ``fit``), flip each image left-right
+    (``"horizontal"``), up-down (``"vertical"``) or both, each with probability 1/2; the identity at
+    inference (``predict``, ``training=False``)."""
+
+    _call_training_default = True  # augments on a plain call, as Keras' `call(..., training=True)`
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -30,6 +30,8 @@ __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
 class _RNN(RecurrentStateMixin, Layer):
+
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,

@@ -13,6 +13,7 @@ import numpy as np
 
 import minidl
 from minidl.keras import activations as _activations
+from minidl.keras.layers._symbolic import UNSET
 from minidl.keras.layers.base import KerasTensor, Layer
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "simple_rnn_step", "lstm_step",
@@ -136,6 +137,8 @@ def _state_list(states):
 class _Cell(Layer):
     """Shared arguments, weights and calling convention of the built-in cells."""
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -248,17 +251,17 @@ class _Cell(Layer):
         new = self._run_step(inputs, states, training)
         return new[0], (new if isinstance(states, (list, tuple)) or len(new) > 1 else new[0])
 
-    def __call__(self, inputs, states=None, *args, training=None, **kwargs):
+    def __call__(self, inputs, states=None, *args, training=UNSET, **kwargs):
         """``cell(inputs, states)`` on arrays/Tensors runs one step at once (Keras' cell call)."""
         if states is None or isinstance(inputs, KerasTensor):
             return super().__call__(inputs, *((states,) if states is not None else ()), *args,
                                     training=training, **kwargs)
         from minidl.keras._tensor import as_tensor
-        from minidl.keras.layers.base import _TRAINING
+        from minidl.keras.layers._symbolic import eager_training
         x = as_tensor(inputs)
         self._ensure_built(tuple(x.shape))
         states = [as_tensor(s) for s in states] if isinstance(states, (list, tuple)) else as_tensor(states)
-        return self.call(x, states, training=bool(_TRAINING[0] if training is None else training))
+        return self.call(x, states, training=eager_training(self, training))
 
     def compute_output_shape(self, input_shape):
         """(batch, units)."""
@@ -407,6 +410,8 @@ class StackedRNNCells(Layer):
     """Several cells run one after another at each step (the output of one is the input of the
     next): state_size = the list of the cells' state sizes, output_size = the last cell's."""
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
         cells = list(cells)
@@ -461,15 +466,15 @@ class StackedRNNCells(Layer):
             new_states.append(state if nested or len(state) > 1 else state[0])
         return inputs, new_states
 
-    def __call__(self, inputs, states=None, *args, training=None, **kwargs):
+    def __call__(self, inputs, states=None, *args, training=UNSET, **kwargs):
         """``cells(inputs, states)`` on arrays/Tensors runs one step of every cell."""
         if states is None or isinstance(inputs, KerasTensor):
             return super().__call__(inputs, *args, training=training, **kwargs)
         from minidl.keras._tensor import as_tensor
-        from minidl.keras.layers.base import _TRAINING
+        from minidl.keras.layers._symbolic import eager_training
         x = as_tensor(inputs)
         self._ensure_built(tuple(x.shape))
-        return self.call(x, states, training=bool(_TRAINING[0] if training is None else training))
+        return self.call(x, states, training=eager_training(self, training))
 
     def _keras_save_children(self):
         return [("cells", _CellList(self))]

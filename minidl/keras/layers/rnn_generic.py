@@ -45,6 +45,8 @@ class RNN(RecurrentStateMixin, Layer):
     ``zero_output_for_mask=False``.
     """
 
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
+
     supports_masking = True
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,

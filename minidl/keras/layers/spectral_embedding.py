@@ -14,6 +14,7 @@ import numpy as np
 from minidl.autograd import no_grad
 from minidl.keras import initializers as _init
 from minidl.keras._tensor import to_external, to_internal
+from minidl.keras.layers._symbolic import UNSET
 from minidl.keras.layers.attention import CallOptionsMixin
 from minidl.keras.layers.embedding import Embedding
 from minidl.keras.layers.input_spec import InputSpec
@@ -31,6 +32,8 @@ def _l2_normalize(x):
 class SpectralNormalization(Wrapper):
     """Spectral normalisation of the wrapped layer's ``kernel`` (or ``embeddings``), Keras' args
     ``layer`` and ``power_iterations=1`` (> 0)."""
+
+    _call_training_default = False  # inference on a plain call, as Keras' `call(..., training=False)`
 
     def __init__(self, layer, power_iterations=1, **kwargs):
         super().__init__(layer, **kwargs)
@@ -119,7 +122,7 @@ class ReversibleEmbedding(CallOptionsMixin, Embedding):
                                                       name="reverse_embeddings")
         self.built = True
 
-    def __call__(self, inputs, *args, reverse=False, training=None, mask=None, **kwargs):
+    def __call__(self, inputs, *args, reverse=False, training=UNSET, mask=None, **kwargs):
         """``layer(ids)`` embeds; ``layer(vectors, reverse=True)`` gives vocabulary logits (on arrays, or on
         ``keras.Input`` tensors in a functional model: the option is recorded on the node)."""
         if args:

@@ -13,7 +13,8 @@ import contextlib
 
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
-from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional, training_context
+from minidl.keras.layers._symbolic import UNSET, call_scope, node_training, resolve_training
+from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional
 from minidl.keras.models.training import TrainingMixin
 
 __all__ = ["Model", "Functional"]
@@ -278,7 +279,8 @@ class Model(TrainingMixin, Layer):
         in_masks = list(mask) if isinstance(mask, (list, tuple)) else [mask] * len(ins)
         values = {id(t): v for t, v in zip(ins, xs)}
         masks = {id(t): m for t, m in zip(ins, in_masks)}
-        with training_context(training):
+        with call_scope() as context:  # fit/evaluate/predict reach here without a layer call
+            context.training = training
             for node in nodes:
                 if node._mask_source is not None:  # a symbolic mask: the mask its tensor carries
                     values[id(node)], masks[id(node)] = masks[id(node._mask_source)], None
@@ -304,11 +306,11 @@ class Model(TrainingMixin, Layer):
                 with options:
                     values[id(node)], masks[id(node)] = layer._call_masked(
                         args if node._list_input else args[0], arg_masks if node._list_input else arg_masks[0],
-                        training)
+                        node_training(layer, training, node._training))
         results = [values[id(t)] for t in outs]
         return (results if multi_out else results[0]), [masks[id(t)] for t in outs]
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=UNSET, **kwargs):
         """Run the model on arrays/Tensors (one, a list, or a dict keyed by input name) and return
         its outputs in the structure it was built with (a dict, a list or one Tensor); on symbolic
         inputs, record a graph node (single-output models)."""
@@ -317,13 +319,24 @@ class Model(TrainingMixin, Layer):
         flat = self._flatten_inputs(inputs)
         if any(isinstance(v, KerasTensor) for v in (flat if isinstance(flat, list) else [flat])):
             return self._call_symbolic_structured(flat)
-        from minidl.keras._tensor import as_tensor, to_external, to_internal
-        from minidl.keras.layers.base import _TRAINING
-        training = _TRAINING[0] if training is None else bool(training)
-        xs = [to_internal(as_tensor(v)) for v in (flat if isinstance(flat, list) else [flat])]
-        out = self._forward(xs if isinstance(flat, list) else xs[0], training)
+        from minidl.keras._tensor import to_external, to_internal
+        xs = [to_internal(self._input_tensor(v, i)) for i, v in enumerate(flat if isinstance(flat, list) else [flat])]
+        with call_scope():
+            out = self._forward(xs if isinstance(flat, list) else xs[0], resolve_training(self, training))
         outs = [to_external(o) for o in (out if isinstance(out, list) else [out])]
         return self._structure_outputs(outs)
+
+    def _input_tensor(self, value, index=0):
+        """Eager model input ``index`` as a Tensor: integer arrays fed to an integer ``Input`` read only by
+        layers that take integers (``Embedding``, lookups) stay integer (int64), as ``fit``/``predict``
+        keep them and Keras casts to the ``Input``'s dtype; anything else float32."""
+        from minidl.keras.models.training import _integer_input, _kept_integer_inputs
+        dtypes = _kept_integer_inputs(self)
+        if index < len(dtypes) and dtypes[index] is not None:
+            kept = _integer_input(value)
+            if kept is not None:
+                return kept
+        return Layer._input_tensor(self, value, index)
 
     def _call_symbolic_structured(self, flat):
         """Nest this model in a functional graph: one call node for the whole model, and one

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minidl.keras._naming import unique_name
+from minidl.keras.layers._symbolic import call_scope, node_training
 from minidl.keras.layers.base import InputLayer, KerasTensor, Layer
 from minidl.keras.models.model import Model
 
@@ -112,8 +113,10 @@ class Sequential(Model):
     def _run_masked(self, x, mask, training):
         if not self._layers:
             raise ValueError("Sequential model has no layers")
-        for layer in self._layers:
-            x, mask = layer._call_masked(x, mask, training)
+        with call_scope() as context:  # fit/evaluate/predict reach here without a layer call
+            context.training = training
+            for layer in self._layers:
+                x, mask = layer._call_masked(x, mask, node_training(layer, training))
         return x, [mask]
 
     def _build_from_data(self, x):

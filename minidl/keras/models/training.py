@@ -490,8 +490,8 @@ def _jsonable(value):
 
 
 def _kept_integer_inputs(model):
-    """Per model input, its dtype when it is an integer ``Input`` read only by preprocessing layers
-    (lookups, hashing...: they need the exact ids), else None (the float32 cast other layers expect)."""
+    """Per model input, its dtype when it is an integer ``Input`` read only by layers that take integers
+    (``Embedding``, lookups, hashing...: they need the exact ids), else None (the float32 cast other layers expect)."""
     graph = getattr(model, "_graph", None)
     if graph is None:
         return []
@@ -505,7 +505,8 @@ def _kept_integer_inputs(model):
     if not nodes and getattr(model, "_layers", None):  # a Sequential runs its layers in turn
         consumers[id(ins[0])].append(model._layers[0])
     return [t.dtype if "int" in str(t.dtype) and consumers[id(t)] and
-            all(isinstance(layer, DataLayer) for layer in consumers[id(t)]) else None for t in ins]
+            all(isinstance(layer, DataLayer) or layer._keeps_integer_inputs for layer in consumers[id(t)])
+            else None for t in ins]
 
 
 def _integer_input(value):

@@ -40,9 +40,18 @@ def _float_dtype(arr):
     return np.float32 if arr.dtype.kind == "f" and arr.dtype != np.float32 and arr.dtype.itemsize == 8 else None
 
 
+def _int32_fits(arr) -> bool:
+    """True for an int64 NumPy array whose values all fit int32."""
+    if arr.dtype != np.int64:
+        return False
+    return arr.size == 0 or (int(arr.min()) >= -2 ** 31 and int(arr.max()) < 2 ** 31)
+
+
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
     """``x`` as a minidl Tensor (a Tensor or Variable passes through); NumPy float64 and Python floats
-    become float32 (Keras' ``floatx``), ints int32/int64 as given; ``dtype`` casts."""
+    become float32 (Keras' ``floatx``); Python ints and NumPy int64 become int32, as Keras 3 on JAX
+    (64-bit types disabled), unless a value needs 64 bits (kept int64, where Keras would wrap it);
+    other integer dtypes stay as given; ``dtype`` casts."""
     if isinstance(x, Tensor):
         t = x
     else:
@@ -51,6 +60,8 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
         arr = x if is_device_array(x) else np.asarray(x)
         if isinstance(x, float) or (isinstance(arr, np.ndarray) and _float_dtype(arr) is not None):
             arr = arr.astype(np.float32)
+        elif dtype is None and isinstance(arr, np.ndarray) and _int32_fits(arr):
+            arr = arr.astype(np.int32)
         t = minidl.as_tensor(arr)
     return cast(t, dtype) if dtype is not None else t
 
