@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from minidl.keras._directory_index import check_validation_split_arg, encode_labels, index_directory, split_subset
 from minidl.keras.dataset import Dataset
 from minidl.keras.image_utils import _aspect_box, load_img, resize_image, resize_with_pad
 
@@ -25,97 +26,6 @@ __all__ = ["image_dataset_from_directory", "index_directory"]
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _KERAS_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
                          "mitchellcubic")
-
-
-def _valid_files(directory, follow_links, formats):
-    for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda item: item[0]):
-        for name in sorted(files):
-            if name.lower().endswith(formats):
-                yield root, name
-
-
-def index_directory(directory, labels, formats, class_names=None, shuffle=True, seed=None, follow_links=False,
-                    verbose=True):
-    """Keras' ``index_directory``: ``(file_paths, labels, class_names)``, printing what it found."""
-    if not os.path.isdir(directory):
-        raise ValueError(f"image_dataset_from_directory: {directory!r} is not a directory")
-    if labels == "inferred":
-        subdirs = [d for d in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]
-        if class_names is not None:
-            if not set(class_names).issubset(set(subdirs)):
-                raise ValueError("The `class_names` passed did not match the names of the subdirectories of the "
-                                 f"target directory. Expected: {subdirs} (or a subset of it), but received: "
-                                 f"class_names={class_names}")
-            subdirs = list(class_names)
-    else:
-        subdirs = [""]
-        if class_names is not None:
-            if labels is None:
-                raise ValueError("When `labels=None` (no labels), argument `class_names` cannot be specified.")
-            raise ValueError("When argument `labels` is specified, argument `class_names` cannot be specified "
-                             "(the `class_names` will be the sorted list of labels).")
-    class_names = subdirs
-    filenames, found_labels = [], []
-    for index, subdir in enumerate(subdirs):
-        folder = os.path.join(directory, subdir)
-        dirname = os.path.basename(folder)
-        for root, name in _valid_files(folder, follow_links, formats):
-            filenames.append(os.path.join(dirname, os.path.relpath(os.path.join(root, name), folder)))
-            found_labels.append(index)
-    if labels == "inferred":
-        labels = np.asarray(found_labels, dtype="int32")
-    elif labels is None:
-        class_names = None
-    else:
-        if len(labels) != len(filenames):
-            raise ValueError(f"Expected the lengths of `labels` to match the number of files in the target "
-                             f"directory. len(labels) is {len(labels)} while we found {len(filenames)} files in "
-                             f"directory {directory}.")
-        class_names = [str(label) for label in sorted(set(labels))]
-        labels = np.asarray(labels)
-    if verbose:
-        if labels is None:
-            print(f"Found {len(filenames)} files.")
-        else:
-            print(f"Found {len(filenames)} files belonging to {len(class_names)} classes.")
-    file_paths = [os.path.join(directory, name) for name in filenames]
-    if shuffle:
-        if seed is None:
-            seed = np.random.randint(1e6)
-        rng = np.random.RandomState(seed)
-        rng.shuffle(file_paths)
-        if labels is not None:
-            rng = np.random.RandomState(seed)
-            rng.shuffle(labels)
-    return file_paths, labels, class_names
-
-
-def _split(samples, labels, validation_split, subset):
-    """Keras' split: the last ``int(validation_split * n)`` files are the validation set."""
-    if not validation_split:
-        return samples, labels
-    num_val = int(validation_split * len(samples))
-    if subset == "training":
-        print(f"Using {len(samples) - num_val} files for training.")
-        return samples[:-num_val] if num_val else samples, \
-            None if labels is None else (labels[:-num_val] if num_val else labels)
-    if subset == "validation":
-        print(f"Using {num_val} files for validation.")
-        return samples[len(samples) - num_val:], None if labels is None else labels[len(labels) - num_val:]
-    raise ValueError(f'`subset` must be either "training" or "validation", received: {subset}')
-
-
-def _check_split(validation_split, subset, shuffle, seed):
-    if validation_split and not 0 < validation_split < 1:
-        raise ValueError(f"`validation_split` must be between 0 and 1, received: {validation_split}")
-    if (validation_split or subset) and not (validation_split and subset):
-        raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
-    if subset not in ("training", "validation", "both", None):
-        raise ValueError(f'`subset` must be either "training", "validation" or "both", received: {subset}')
-    if validation_split and shuffle and seed is None:
-        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
-                         "to make sure that there is no overlap between the training and validation subset.")
 
 
 def _load(path, image_size, color_mode, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio, data_format):
@@ -133,17 +43,9 @@ def _load(path, image_size, color_mode, interpolation, crop_to_aspect_ratio, pad
     return image.transpose(2, 0, 1) if data_format == "channels_first" else image
 
 
-def _labels_array(labels, label_mode, num_classes):
-    if label_mode == "binary":
-        return np.asarray(labels, dtype=np.float32).reshape(-1, 1)
-    if label_mode == "categorical":
-        return np.eye(num_classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
-    return np.asarray(labels).astype(np.int32)
-
-
 def _dataset(paths, labels, label_mode, num_classes, load, batch_size, shuffle, seed):
     paths = list(paths)
-    label_rows = None if label_mode is None else _labels_array(labels, label_mode, num_classes)
+    label_rows = None if label_mode is None else encode_labels(labels, label_mode, num_classes)
     stream = np.random.default_rng(seed)
 
     def source():
@@ -207,7 +109,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if data_format not in (None, "channels_last", "channels_first"):
         raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
                          f"Received: data_format={data_format}")
-    _check_split(validation_split, subset, shuffle, seed)
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = np.random.randint(1e6)
     paths, labels, class_names = index_directory(os.fspath(directory), labels, ALLOWLIST_FORMATS, class_names,
@@ -222,7 +124,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                      data_format)
 
     def make(subset_name, shuffled):
-        subset_paths, subset_labels = _split(paths, labels, validation_split, subset_name)
+        subset_paths, subset_labels = split_subset(paths, labels, validation_split, subset_name)
         if not subset_paths:
             what = {"training": "training images", "validation": "validation images"}.get(subset_name, "images")
             raise ValueError(f"No {what} found in directory {directory}. Allowed formats: {ALLOWLIST_FORMATS}")

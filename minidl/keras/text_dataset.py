@@ -12,10 +12,9 @@ the preprocessing layers (``TextVectorization``...) decode them as UTF-8.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from minidl.keras._directory_index import check_validation_split_arg, encode_labels, index_directory, split_subset
 from minidl.keras._tensor import numpy_of
 from minidl.tensor import Tensor
 
@@ -220,110 +219,6 @@ def _islice(iterator, start, stop):
             return
         if i >= start:
             yield element
-
-
-# ------------------------------------------------------------------ directory indexing
-def _valid_files(directory, follow_links, formats):
-    for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda x: x[0]):
-        for fname in sorted(files):
-            if fname.lower().endswith(formats):
-                yield root, fname
-
-
-def index_directory(directory, labels, formats, class_names=None, shuffle=True, seed=None, follow_links=False,
-                    verbose=True):
-    """Keras' ``index_directory``: ``(file_paths, labels, class_names)``.
-
-    With ``labels="inferred"`` each sub-folder (sorted, or ``class_names`` order) is a class;
-    files are listed in sorted walk order, then shuffled with ``np.random.RandomState(seed)``
-    (the labels with a second generator of the same seed, so they stay aligned).
-    """
-    if not os.path.isdir(directory):
-        raise ValueError(f"Directory not found: {directory}")
-    if labels == "inferred":
-        subdirs = [d for d in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]
-        if class_names is not None:
-            if not set(class_names).issubset(set(subdirs)):
-                raise ValueError("The `class_names` passed did not match the names of the subdirectories of the "
-                                 f"target directory. Expected: {subdirs} (or a subset of it), but received: "
-                                 f"class_names={class_names}")
-            subdirs = list(class_names)
-    else:
-        subdirs = [""]
-        if class_names is not None:
-            if labels is None:
-                raise ValueError("When `labels=None` (no labels), argument `class_names` cannot be specified.")
-            raise ValueError("When argument `labels` is specified, argument `class_names` cannot be specified "
-                             "(the `class_names` will be the sorted list of labels).")
-    filenames, inferred = [], []
-    for index, subdir in enumerate(subdirs):
-        folder = os.path.join(directory, subdir)
-        for root, fname in _valid_files(folder, follow_links, formats):
-            filenames.append(os.path.join(os.path.basename(folder) if subdir else "",
-                                          os.path.relpath(os.path.join(root, fname), folder)))
-            inferred.append(index)
-    if labels == "inferred":
-        labels = np.array(inferred, dtype="int32")
-        names = list(subdirs)
-    elif labels is None:
-        names = None
-    else:
-        if len(labels) != len(filenames):
-            raise ValueError(f"Expected the lengths of `labels` to match the number of files in the target "
-                             f"directory. len(labels) is {len(labels)} while we found {len(filenames)} files in "
-                             f"directory {directory}.")
-        names = [str(label) for label in sorted(set(labels))]
-        labels = np.asarray(labels)
-    if verbose:
-        print(f"Found {len(filenames)} files." if labels is None else
-              f"Found {len(filenames)} files belonging to {len(names)} classes.")
-    paths = [os.path.join(directory, f) for f in filenames]
-    if shuffle:
-        if seed is None:
-            seed = np.random.randint(1e6)
-        np.random.RandomState(seed).shuffle(paths)
-        if labels is not None:
-            np.random.RandomState(seed).shuffle(labels)
-    return paths, labels, names
-
-
-def check_validation_split_arg(validation_split, subset, shuffle, seed):
-    """Keras' checks of ``validation_split`` / ``subset`` / ``seed``."""
-    if validation_split and not 0 < validation_split < 1:
-        raise ValueError(f"`validation_split` must be between 0 and 1, received: {validation_split}")
-    if (validation_split or subset) and not (validation_split and subset):
-        raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
-    if subset not in ("training", "validation", "both", None):
-        raise ValueError(f'`subset` must be either "training", "validation" or "both", received: {subset}')
-    if validation_split and shuffle and seed is None:
-        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
-                         "to make sure that there is no overlap between the training and validation subset.")
-
-
-def split_subset(samples, labels, validation_split, subset):
-    """The training (all but the last ``int(split * n)``) or validation (the last ones) samples."""
-    if not validation_split:
-        return samples, labels
-    num_val = int(validation_split * len(samples))
-    if subset == "training":
-        print(f"Using {len(samples) - num_val} files for training.")
-        return samples[:len(samples) - num_val], None if labels is None else labels[:len(samples) - num_val]
-    if subset == "validation":
-        print(f"Using {num_val} files for validation.")
-        return samples[len(samples) - num_val:], None if labels is None else labels[len(samples) - num_val:]
-    raise ValueError(f'`subset` must be either "training" or "validation", received: {subset}')
-
-
-def encode_labels(labels, label_mode, num_classes):
-    """Per-sample labels: int32 ids (``"int"``), float32 one-hot rows (``"categorical"``) or float32
-    (1,) values (``"binary"``)."""
-    labels = np.asarray(labels)
-    if label_mode == "binary":
-        return labels.astype(np.float32).reshape(-1, 1)
-    if label_mode == "categorical":
-        return np.eye(num_classes, dtype=np.float32)[labels.astype(np.int64)]
-    return labels.astype(np.int32) if labels.dtype.kind in "iu" else labels
 
 
 def _read_text(path, max_length):
