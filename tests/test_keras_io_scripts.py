@@ -69,3 +69,47 @@ def test_image_classification_from_scratch(tmp_path):
     assert (tmp_path / "save_at_1.keras").is_file()
     match = re.search(r"This image is (\d+\.\d\d)% cat and (\d+\.\d\d)% dog\.", out)
     assert match and abs(float(match.group(1)) + float(match.group(2)) - 100) < 0.02
+
+
+def write_acl_imdb(root, n_train=32, n_test=8):
+    """An ``aclImdb`` stand-in: ``{train,test}/{neg,pos}/<id>_<stars>.txt`` reviews with ``<br />`` tags."""
+    rng = np.random.default_rng(0)
+    words = {"pos": "great wonderful superb moving brilliant loved".split(),
+             "neg": "awful boring terrible dull worst hated".split()}
+    filler = "the film was a and it with acting plot story this movie".split()
+    for split, count in (("train", n_train), ("test", n_test)):
+        for label in ("neg", "pos"):
+            folder = root / "aclImdb" / split / label
+            folder.mkdir(parents=True)
+            for i in range(count):
+                drawn = list(rng.choice(filler, 12)) + list(rng.choice(words[label], 4))
+                tokens = [str(t) for t in rng.permutation(drawn)]
+                text = " ".join(tokens[:8]).capitalize() + ".<br /><br />" + " ".join(tokens[8:]) + "!"
+                (folder / f"{i}_{7 if label == 'pos' else 2}.txt").write_text(text)
+
+
+def printed(out, expr):
+    """The value the wrapper printed for ``expr`` (MINIDL_SCRIPT_PRINT_EXPRS / _GLOBALS)."""
+    line = [ln for ln in out.splitlines() if ln.startswith(f"[_run_script] {expr} = ")][-1]
+    return line.split(" = ", 1)[1]
+
+
+def test_text_classification_from_scratch(tmp_path):
+    # 64 training reviews (2 batches of 32 after the 0.2 validation split: 52 + 12), 16 test reviews,
+    # the script's 3 epochs at its sequence length 500
+    write_acl_imdb(tmp_path)
+    exprs = ["vectorize_layer.get_vocabulary()", "model.evaluate(test_ds, verbose=0)",
+             "end_to_end_model.evaluate(raw_test_ds, verbose=0)"]
+    out = run_script("text_classification_from_scratch", tmp_path, env={"MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert out.count("Found 64 files belonging to 2 classes.") == 2 and "Found 16 files belonging to 2 classes." in out
+    assert "Using 52 files for training." in out and "Using 12 files for validation." in out
+    assert "Number of batches in raw_train_ds: 2" in out and "Number of batches in raw_test_ds: 1" in out
+    assert re.search(r"^b'.*<br /><br />.*'$", out, flags=re.M)  # text_batch.numpy()[i] is bytes, as tf's
+    assert "Epoch 3/3" in out and len(epoch_logs(out, "val_accuracy")) == 3
+    assert all(np.isfinite(epoch_logs(out, "val_loss")))
+    vocabulary = eval(printed(out, exprs[0]))
+    # the custom standardization ran: <br /> tags and punctuation gone, text lowered
+    assert vocabulary[:2] == ["", "[UNK]"] and "br" not in vocabulary and "was" in vocabulary
+    assert all(word.isalpha() and word.islower() for word in vocabulary[2:])
+    # the end-to-end model (raw strings in) scores the test set exactly as the model on vectorized text
+    np.testing.assert_allclose(eval(printed(out, exprs[1])), eval(printed(out, exprs[2])), rtol=1e-6)

@@ -11,6 +11,8 @@ shorten the work by monkeypatching minidl.keras, never the script:
   raises ImportError, in Keras as here.
 - ``MINIDL_SCRIPT_PRINT_GLOBALS=name,name``: print ``name = repr(value)`` for those globals of the
   script once it has run, for a test to read what a script keeps without printing.
+- ``MINIDL_SCRIPT_PRINT_EXPRS=expr;expr``: likewise ``expr = repr(eval(expr))`` in the script's globals
+  (``vectorize_layer.get_vocabulary()[:5]``).
 
 Matplotlib is switched to its non-interactive backend so ``plt.show()`` returns at once.
 """
@@ -65,6 +67,8 @@ def main():
     script_globals = runpy.run_path(script, run_name="__main__")
     for name in filter(None, os.environ.get("MINIDL_SCRIPT_PRINT_GLOBALS", "").split(",")):
         print(f"[_run_script] {name} = {script_globals[name]!r}")
+    for expr in filter(None, os.environ.get("MINIDL_SCRIPT_PRINT_EXPRS", "").split(";")):
+        print(f"[_run_script] {expr} = {eval(expr, script_globals)!r}")
 
 
 if __name__ == "__main__":
