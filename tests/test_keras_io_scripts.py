@@ -22,6 +22,34 @@ SCRIPTS = Path(__file__).resolve().parent / "keras_io_scripts"
 TIMEOUT = 400
 
 
+AUTOENCODER_SUMMARY = """\
+Model: "functional"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ input_layer (InputLayer)        │ (None, 28, 28, 1)      │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d (Conv2D)                 │ (None, 28, 28, 32)     │           320 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ max_pooling2d (MaxPooling2D)    │ (None, 14, 14, 32)     │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d_1 (Conv2D)               │ (None, 14, 14, 32)     │         9,248 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ max_pooling2d_1 (MaxPooling2D)  │ (None, 7, 7, 32)       │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d_transpose                │ (None, 14, 14, 32)     │         9,248 │
+│ (Conv2DTranspose)               │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d_transpose_1              │ (None, 28, 28, 32)     │         9,248 │
+│ (Conv2DTranspose)               │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d_2 (Conv2D)               │ (None, 28, 28, 1)      │           289 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 28,353 (110.75 KB)
+ Trainable params: 28,353 (110.75 KB)
+ Non-trainable params: 0 (0.00 B)"""
+
+
 def run_script(name, cwd, *args, env=None):
     """Run ``keras_io_scripts/<name>.py`` through the wrapper in ``cwd``; returns stdout (exit status 0)."""
     full_env = dict(os.environ, MPLBACKEND="Agg", MINIDL_SCRIPT_NO_PLOT_MODEL="1", MINIDL_SCRIPT_SEED="0",
@@ -113,3 +141,25 @@ def test_text_classification_from_scratch(tmp_path):
     assert all(word.isalpha() and word.islower() for word in vocabulary[2:])
     # the end-to-end model (raw strings in) scores the test set exactly as the model on vectorized text
     np.testing.assert_allclose(eval(printed(out, exprs[1])), eval(printed(out, exprs[2])), rtol=1e-6)
+
+
+def write_mnist(datasets, n_train=64, n_test=16):
+    """``$KERAS_HOME/datasets/mnist.npz`` with learnable stand-in digits (see test_keras_examples)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_keras_examples import fake_mnist
+    datasets.mkdir(parents=True, exist_ok=True)
+    fake_mnist(datasets / "mnist.npz", n_train, n_test)
+
+
+def test_autoencoder(tmp_path):
+    # 64 training / 16 test digits, each of the script's two fits (50 and 100 epochs) cut to 3 epochs;
+    # the summary is Keras 3.15's for the same model (printed by the script's own model code)
+    write_mnist(tmp_path / "datasets")
+    exprs = ["predictions.shape", "float(predictions.min()) >= 0 and float(predictions.max()) <= 1"]
+    out = run_script("autoencoder", tmp_path, env={"KERAS_HOME": str(tmp_path), "MINIDL_KERAS_MAX_EPOCHS": "3",
+                                                   "MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert AUTOENCODER_SUMMARY in out
+    assert out.count("Epoch 3/3") == 2
+    val_losses = epoch_logs(out, "val_loss")
+    assert len(val_losses) == 6 and val_losses[2] < val_losses[0] and val_losses[5] < val_losses[3]
+    assert printed(out, exprs[0]) == "(16, 28, 28, 1)" and printed(out, exprs[1]) == "True"
