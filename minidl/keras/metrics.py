@@ -182,6 +182,10 @@ def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
             super().__init__(fn, name=name, **dict(defaults, **kwargs))
+
+        def get_config(self):
+            """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
+            return {"name": self.name, "dtype": "float32", **self._fn_kwargs}
     return _Wrapped
 
 

@@ -556,7 +556,9 @@ def _loss_from(loss, custom_objects):
 def _metrics_from(spec):
     from minidl.keras import metrics
     if isinstance(spec, dict) and "class_name" in spec:
-        if spec["class_name"].lower() in metrics._more.NAMES and "config" in spec:  # keeps its arguments
+        # a metric object (SparseCategoricalAccuracy(), BinaryAccuracy(name="acc")) comes back with its
+        # arguments and name; class names are CamelCase, which get()'s snake_case names do not match
+        if spec["class_name"] in metrics._more._all_classes() and "config" in spec:
             return metrics.deserialize(spec)
         return metrics.get(spec["class_name"].lower())
     if isinstance(spec, dict):  # per output
