@@ -49,6 +49,35 @@ Model: "functional"
  Trainable params: 28,353 (110.75 KB)
  Non-trainable params: 0 (0.00 B)"""
 
+TRANSFORMER_SUMMARY = """\
+Model: "functional_1"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ input_layer (InputLayer)        │ (None, 200)            │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ token_and_position_embedding    │ (None, 200, 32)        │       646,400 │
+│ (TokenAndPositionEmbedding)     │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ transformer_block               │ (None, 200, 32)        │        10,656 │
+│ (TransformerBlock)              │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ global_average_pooling1d        │ (None, 32)             │             0 │
+│ (GlobalAveragePooling1D)        │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dropout_3 (Dropout)             │ (None, 32)             │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense_2 (Dense)                 │ (None, 20)             │           660 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dropout_4 (Dropout)             │ (None, 20)             │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense_3 (Dense)                 │ (None, 2)              │            42 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 1,973,276 (7.53 MB)
+ Trainable params: 657,758 (2.51 MB)
+ Non-trainable params: 0 (0.00 B)
+ Optimizer params: 1,315,518 (5.02 MB)"""
+
 
 def run_script(name, cwd, *args, env=None):
     """Run ``keras_io_scripts/<name>.py`` through the wrapper in ``cwd``; returns stdout (exit status 0)."""
@@ -189,6 +218,38 @@ def test_antirectifier(tmp_path):
     assert float(printed(out, exprs[2])) < 1e-6  # the saved model with the custom layer predicts the same
 
 
+def write_imdb(datasets, n_train=64, n_test=16):
+    """``$KERAS_HOME/datasets/imdb.npz`` in Keras' format (object arrays of word-id lists): reviews of
+    20 to 260 ids, a fifth of them id 5 (positive) or 6 (negative)."""
+    rng = np.random.RandomState(0)
+    arrays = {}
+    for split, count in (("train", n_train), ("test", n_test)):
+        reviews, labels = np.empty(count, dtype=object), rng.randint(0, 2, count)
+        for i in range(count):
+            ids = rng.randint(10, 400, rng.randint(20, 260))
+            ids[rng.rand(len(ids)) < 0.2] = 5 if labels[i] else 6
+            reviews[i] = [int(v) for v in ids]
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = reviews, labels
+    datasets.mkdir(parents=True, exist_ok=True)
+    np.savez(datasets / "imdb.npz", **arrays)
+
+
+def test_text_classification_with_transformer(tmp_path):
+    # the script's 2 epochs on 64 training / 16 validation stand-in reviews; the summary (printed by the
+    # wrapper after the script's fit) is Keras 3.15's for the same model after a fit with Adam: the
+    # layer names count the Softmax and Dropout that Keras' MultiHeadAttention builds
+    write_imdb(tmp_path / "datasets")
+    exprs = ["model.summary()", "history.history", "x_train.shape"]
+    out = run_script("text_classification_with_transformer", tmp_path,
+                     env={"KERAS_HOME": str(tmp_path), "MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert "64 Training sequences" in out and "16 Validation sequences" in out
+    assert printed(out, exprs[2]) == "(64, 200)"
+    assert TRANSFORMER_SUMMARY in out
+    history = eval(printed(out, exprs[1]))
+    assert list(history) == ["accuracy", "loss", "val_accuracy", "val_loss"] and len(history["loss"]) == 2
+    assert all(np.isfinite(history["loss"] + history["val_loss"]))
+
+
 # ---- fixes the scripts needed, checked directly
 
 
@@ -209,6 +270,18 @@ def test_metric_objects_survive_save_and_load(tmp_path):
         model.save(tmp_path / "m.keras")
         loaded = keras.models.load_model(tmp_path / "m.keras")
         assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_multi_head_attention_takes_keras_sublayer_names():
+    """Keras' MultiHeadAttention builds a Softmax and a Dropout: the next auto-named ones are _1 (Keras 3.15)."""
+    from minidl import keras
+    from minidl.keras import layers
+    keras.backend.clear_session()
+    attention = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    assert layers.Dropout(0.1).name == "dropout" and layers.Softmax().name == "softmax"
+    x = np.zeros((1, 3, 4), dtype="float32")
+    attention(x, x)
+    assert layers.Dropout(0.1).name == "dropout_2" and layers.Softmax().name == "softmax_2"
 
 
 def test_initializers_serialize_as_keras():
