@@ -79,13 +79,16 @@ Model: "functional_1"
  Optimizer params: 1,315,518 (5.02 MB)"""
 
 
-def run_script(name, cwd, *args, env=None):
-    """Run ``keras_io_scripts/<name>.py`` through the wrapper in ``cwd``; returns stdout (exit status 0)."""
+def run_script(name, cwd, *args, env=None, check=True):
+    """Run ``keras_io_scripts/<name>.py`` through the wrapper in ``cwd``; returns stdout (exit status 0),
+    or the finished process with ``check=False``."""
     full_env = dict(os.environ, MPLBACKEND="Agg", MINIDL_SCRIPT_NO_PLOT_MODEL="1", MINIDL_SCRIPT_SEED="0",
                     **(env or {}))
     full_env.pop("MINIDL_KERAS_DATASETS", None)
     proc = subprocess.run([sys.executable, str(SCRIPTS / "_run_script.py"), str(SCRIPTS / f"{name}.py"), *args],
                           cwd=cwd, env=full_env, capture_output=True, text=True, timeout=TIMEOUT)
+    if not check:
+        return proc
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     return proc.stdout
 
@@ -250,6 +253,28 @@ def test_text_classification_with_transformer(tmp_path):
     assert all(np.isfinite(history["loss"] + history["val_loss"]))
 
 
+def test_endpoint_layer_pattern(tmp_path):
+    # the script as published: 1000 random samples, 2 epochs, three parts (functional model with targets
+    # and sample weights as inputs, inference model sharing the weights, subclassed model on a dict)
+    proc = run_script("endpoint_layer_pattern", tmp_path, env={"MINIDL_SCRIPT_PRINT_EXPRS": "preds.shape"},
+                      check=False)
+    out = proc.stdout
+    # part 1: compile() without a loss, the loss comes from add_loss in the endpoint layer
+    losses = epoch_logs(out, "loss")
+    assert "Epoch 2/2" in out and len(losses) >= 2 and all(0 < v < 1 for v in losses)
+    assert "accuracy" not in out  # a metric updated inside call() is not logged (Keras 3 logs loss only)
+    if proc.returncode != 0:
+        # part 3 calls the endpoint layer with keyword arguments only, `layer(logits=..., targets=...)`,
+        # which Keras accepts; minidl's Layer.__call__ (layers/_symbolic.py, another part of this round)
+        # still requires the first argument by position. Tolerated here until that is fixed, then the
+        # test checks the whole script.
+        assert "missing 1 required positional argument: 'inputs'" in proc.stderr, proc.stderr[-3000:]
+        assert "self.logistic_endpoint(" in proc.stderr
+        pytest.xfail("Layer.__call__ does not take its first argument by keyword yet")
+    assert printed(out, "preds.shape") == "(1000, 1)"
+    assert out.count("Epoch 2/2") == 2
+
+
 # ---- fixes the scripts needed, checked directly
 
 
@@ -282,6 +307,47 @@ def test_multi_head_attention_takes_keras_sublayer_names():
     x = np.zeros((1, 3, 4), dtype="float32")
     attention(x, x)
     assert layers.Dropout(0.1).name == "dropout_2" and layers.Softmax().name == "softmax_2"
+
+
+def test_subclassed_model_takes_a_dict_of_inputs():
+    """A subclassed model whose call() reads ``inputs["a"]`` is called, fitted, evaluated and predicted
+    on a dict of arrays, as in Keras (endpoint_layer_pattern's LogReg)."""
+    from minidl import keras
+
+    class Gated(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs["a"]) * inputs["b"]
+
+    rng = np.random.default_rng(0)
+    x = {"a": rng.random((16, 3)).astype("float32"), "b": rng.random((16, 1)).astype("float32")}
+    y = rng.random((16, 1)).astype("float32")
+    model = Gated()
+    out = model(x)
+    kernel, bias = (np.asarray(w) for w in model.dense.get_weights())
+    np.testing.assert_allclose(np.asarray(out), (x["a"] @ kernel + bias) * x["b"], rtol=1e-6)
+    model.compile("adam", "mse")
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(history.history["loss"]) == 2
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.asarray(model(x)), rtol=1e-6)
+    assert np.isfinite(model.evaluate(x, y, verbose=0))
+
+
+def test_mean_metrics_take_trailing_unit_sample_weights():
+    """(batch, 1) sample weights on the (batch,) values of an accuracy, as Keras 3.15 (its values)."""
+    from minidl import keras
+    metric = keras.metrics.BinaryAccuracy()
+    y_true, y_pred = np.array([[1.0], [0.0], [1.0]]), np.array([[0.9], [0.8], [0.2]])
+    metric.update_state(y_true, y_pred, np.array([[1.0], [2.0], [3.0]]))
+    assert metric.result() == pytest.approx(1 / 6)
+    mean = keras.metrics.Mean()
+    mean.update_state(np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 3.0]]), np.array([[1.0], [1.0], [2.0]]))
+    assert mean.result() == pytest.approx(2.375)
+    with pytest.raises(ValueError, match=r"Mean \(mean\): sample_weight of shape \(2,\)"):
+        keras.metrics.Mean().update_state(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]))
 
 
 def test_initializers_serialize_as_keras():

@@ -159,7 +159,17 @@ class Mean(Metric):
             self.count += float(values.size)
             return
         w = np.asarray(_np(sample_weight), dtype=np.float64)
-        w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+        # Keras' squeeze_or_expand_to_same_rank: a trailing axis of 1 on one side only is dropped, so
+        # (batch, 1) weights apply to the (batch,) values of an accuracy
+        if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
+            w = w[..., 0]
+        elif values.ndim == w.ndim + 1 and values.shape[-1] == 1:
+            values = values[..., 0]
+        try:
+            w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__} ({self.name}): sample_weight of shape {w.shape} does not "
+                             f"match the values of shape {values.shape}") from None
         self.total += float((values * w).sum())
         self.count += float(w.sum())
 

@@ -178,6 +178,8 @@ class TrainingMixin:
             return to_internal(t)
         if isinstance(x, dict):
             x = self._flatten_inputs(x)
+        if isinstance(x, dict):  # a subclassed model: call() receives the dict
+            return {k: place(v) for k, v in x.items()}
         dtypes = _kept_integer_inputs(self)
         if isinstance(x, list):
             return [place(v, dtypes[i] if i < len(dtypes) else None) for i, v in enumerate(x)]
