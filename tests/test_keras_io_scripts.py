@@ -275,6 +275,41 @@ def test_endpoint_layer_pattern(tmp_path):
     assert out.count("Epoch 2/2") == 2
 
 
+def write_cifar10(datasets, per_batch=16, n_test=16):
+    """``$KERAS_HOME/datasets/cifar-10-batches-py`` (Keras 2's layout) with random pixels."""
+    import pickle
+    folder = datasets / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, count in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]:
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": rng.integers(0, 256, (count, 3072)).astype(np.uint8),
+                         b"labels": [int(v) for v in rng.integers(0, 10, count)]}, f)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({b"label_names": [b"c%d" % i for i in range(10)]}, f)
+
+
+def test_image_data_generator_flow(tmp_path):
+    # 80 training images: the 0.2 validation subset keeps 16 aside, so fit() runs int(80 / 32) = 2 steps
+    # of 32 over the 64 others (tf.keras 2 took the float steps_per_epoch; Keras 3 raises TypeError), 2 of
+    # the 15 epochs; the manual loop then fits 3 batches (until batches >= 2.5) in each of its 15 epochs
+    write_cifar10(tmp_path / "datasets")
+    exprs = ["datagen.mean.shape", "len(datagen.flow(x_train, y_train, batch_size=32, subset='training'))",
+             "len(datagen.flow(x_train, y_train, batch_size=8, subset='validation'))", "y_train.shape"]
+    out = run_script("image_data_generator_flow", tmp_path, env={
+        "KERAS_HOME": str(tmp_path), "MINIDL_KERAS_MAX_EPOCHS": "2", "MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert "Total params: 42,442" in out and "Epoch 2/2" in out and "Epoch 3/2" not in out
+    assert len(epoch_logs(out, "val_accuracy")) == 2
+    assert printed(out, exprs[0]) == "(1, 1, 3)"  # featurewise statistics per channel
+    assert printed(out, exprs[1]) == "2" and printed(out, exprs[2]) == "2" and printed(out, exprs[3]) == "(80, 10)"
+    manual = out[out.index("\nEpoch 0\n"):out.index("Test loss:")]
+    sections = re.split(r"^Epoch \d+$", manual, flags=re.M)[1:]
+    assert len(sections) == 15  # each: the same number of one-batch fits (3), so of progress lines
+    counts = {len([ln for ln in section.split("\n") if "loss:" in ln]) for section in sections}
+    assert len(counts) == 1 and counts.pop() % 3 == 0
+    assert re.search(r"Test accuracy: \d", out)
+
+
 # ---- fixes the scripts needed, checked directly
 
 
