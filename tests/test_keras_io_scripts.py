@@ -310,6 +310,49 @@ def test_image_data_generator_flow(tmp_path):
     assert re.search(r"Test accuracy: \d", out)
 
 
+def write_cifar100(datasets, n_train=20, n_test=10):
+    """``$KERAS_HOME/datasets/cifar-100-python-target/cifar-100-python/{train,test}`` (Keras 3's layout)."""
+    import pickle
+    folder = datasets / "cifar-100-python-target" / "cifar-100-python"
+    folder.mkdir(parents=True)
+    rng = np.random.RandomState(0)
+    for split, count in (("train", n_train), ("test", n_test)):
+        batch = {b"data": rng.randint(0, 256, size=(count, 3072)).astype(np.uint8),
+                 b"fine_labels": [int(v) for v in rng.randint(0, 100, count)],
+                 b"coarse_labels": [int(v) for v in rng.randint(0, 20, count)],
+                 b"filenames": [b"f%d.png" % i for i in range(count)]}
+        with open(folder / split, "wb") as f:
+            pickle.dump(batch, f, protocol=3)
+
+
+@pytest.mark.slow
+def test_image_classification_with_vision_transformer(tmp_path):
+    # 20 training images (18 + 2 for validation_split=0.1), 10 test images, one of the 10 epochs of the
+    # full-size ViT (72x72 inputs, 144 patches, 8 blocks, 21.7M parameters): about 15 s on one core.
+    # The script writes its best weights to /tmp/checkpoint.weights.h5 and loads them back.
+    write_cifar100(tmp_path / "datasets")
+    exprs = ["vit_classifier.count_params()", "history.history", "vit_classifier.summary()"]
+    out = run_script("image_classification_with_vision_transformer", tmp_path, env={
+        "KERAS_HOME": str(tmp_path), "MINIDL_KERAS_MAX_EPOCHS": "1", "MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert "x_train shape: (20, 32, 32, 3) - y_train shape: (20, 1)" in out
+    assert "Patches per image: 144" in out and "Elements per patch: 108" in out
+    # Keras 3.15's summary of the same model before training (tests/fixtures/make_keras_vit_summary.py):
+    # the same 232-line table; after fit minidl's total adds the optimizer's variables, as Keras' does
+    import gzip
+    keras_table = gzip.decompress((Path(__file__).parent / "fixtures" / "keras_vit_summary.txt.gz").read_bytes())
+    keras_rows = keras_table.decode().splitlines()
+    total = keras_rows.index(" Total params: 21,759,019 (83.00 MB)")
+    start = out.index('Model: "functional_1"')  # functional: the data_augmentation Sequential's
+    rows = out[start:].split("\n")
+    assert rows[:total] == keras_rows[:total] and rows[total + 1:total + 3] == keras_rows[total + 1:total + 3]
+    assert printed(out, exprs[0]) == "21759019"
+    history = eval(printed(out, exprs[1]))
+    assert sorted(history) == ["accuracy", "loss", "top-5-accuracy", "val_accuracy", "val_loss",
+                               "val_top-5-accuracy"]
+    assert all(np.isfinite(v[0]) for v in history.values())
+    assert re.search(r"Test accuracy: \d+(\.\d+)?%", out) and re.search(r"Test top 5 accuracy: \d+(\.\d+)?%", out)
+
+
 # ---- fixes the scripts needed, checked directly
 
 
@@ -383,6 +426,18 @@ def test_mean_metrics_take_trailing_unit_sample_weights():
     assert mean.result() == pytest.approx(2.375)
     with pytest.raises(ValueError, match=r"Mean \(mean\): sample_weight of shape \(2,\)"):
         keras.metrics.Mean().update_state(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]))
+
+
+def test_top_k_accuracies_take_k_first():
+    """Keras' ``SparseTopKCategoricalAccuracy(5, name="top-5-accuracy")`` (the ViT example): k comes first."""
+    from minidl import keras
+    metric = keras.metrics.SparseTopKCategoricalAccuracy(1, name="top-1")
+    metric.update_state(np.array([1, 0]), np.array([[0.1, 0.9], [0.2, 0.8]]))
+    assert metric.name == "top-1" and metric.result() == 0.5
+    assert metric.get_config() == {"name": "top-1", "dtype": "float32", "k": 1}
+    one_hot = keras.metrics.TopKCategoricalAccuracy(1)
+    one_hot.update_state(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.1, 0.9], [0.2, 0.8]]))
+    assert one_hot.result() == 0.5 and one_hot.get_config()["k"] == 1
 
 
 def test_initializers_serialize_as_keras():

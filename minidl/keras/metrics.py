@@ -218,10 +218,16 @@ class SparseCategoricalAccuracy(_wrapper(sparse_categorical_accuracy, "sparse_ca
 class TopKCategoricalAccuracy(_wrapper(top_k_categorical_accuracy, "top_k_categorical_accuracy", k=5)):
     """How often the target is among the top ``k`` outputs (one-hot targets)."""
 
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+
 
 class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
                                              "sparse_top_k_categorical_accuracy", k=5)):
     """How often the class id is among the top ``k`` outputs."""
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
 
 
 class MeanSquaredError(_wrapper(_mse, "mean_squared_error")):
