@@ -353,6 +353,41 @@ def test_image_classification_with_vision_transformer(tmp_path):
     assert re.search(r"Test accuracy: \d+(\.\d+)?%", out) and re.search(r"Test top 5 accuracy: \d+(\.\d+)?%", out)
 
 
+FRA_ENG = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"), ("Wow!", "Ça alors !"),
+           ("Fire!", "Au feu !"), ("Help!", "À l'aide !"), ("Jump.", "Saute."), ("Stop!", "Ça suffit !"),
+           ("Wait!", "Attends !"), ("Go on.", "Poursuis."), ("Hello!", "Bonjour !"), ("I see.", "Je comprends."),
+           ("I try.", "J'essaye."), ("I won!", "J'ai gagné !"), ("Oh no!", "Oh non !"), ("Attack!", "Attaque !"),
+           ("Cheers!", "Santé !"), ("Get up.", "Lève-toi."), ("Got it!", "Compris !"), ("Hug me.", "Serre-moi !"),
+           ("I fell.", "Je suis tombé."), ("I know.", "Je sais."), ("Listen.", "Écoutez !")]
+
+
+def test_lstm_seq2seq(tmp_path):
+    # $KERAS_HOME/datasets/fra-eng.zip holding a 24-line fra.txt in the Anki format (english, french,
+    # attribution), which the script unzips with the `unzip` program; 2 of its 100 epochs
+    import shutil
+    import zipfile
+    if shutil.which("unzip") is None:
+        pytest.skip("the script unzips its data with the `unzip` program, which is not installed")
+    (tmp_path / "datasets").mkdir()
+    with zipfile.ZipFile(tmp_path / "datasets" / "fra-eng.zip", "w") as archive:
+        archive.writestr("fra.txt", "".join(f"{en}\t{fr}\tCC-BY 2.0 (France) Attribution: tatoeba.org #{i}\n"
+                                            for i, (en, fr) in enumerate(FRA_ENG)))
+    # the inference models rebuilt from the loaded model's layers (model.input, layers[2].output,
+    # layers[3] called on new Inputs) give the training model's outputs when fed the whole decoder input
+    consistency = ("float(np.abs(decoder_model.predict([decoder_input_data[:3]] + encoder_model.predict("
+                   "encoder_input_data[:3], verbose=0), verbose=0)[0] - model.predict([encoder_input_data[:3], "
+                   "decoder_input_data[:3]], verbose=0)).max())")
+    exprs = ["[layer.name for layer in model.layers]", consistency]
+    out = run_script("lstm_seq2seq", tmp_path, env={"KERAS_HOME": str(tmp_path), "MINIDL_KERAS_MAX_EPOCHS": "2",
+                                                     "MINIDL_SCRIPT_PRINT_EXPRS": ";".join(exprs)})
+    assert "Number of samples: 24" in out and "Max sequence length for outputs: 16" in out
+    assert "Epoch 2/2" in out and len(epoch_logs(out, "val_loss")) == 2 and (tmp_path / "s2s_model.keras").is_file()
+    assert printed(out, exprs[0]) == "['input_layer', 'input_layer_1', 'lstm', 'lstm_1', 'dense']"  # Keras' names
+    assert float(printed(out, exprs[1])) < 1e-5
+    decoded = re.findall(r"^Decoded sentence: (.*)$", out, flags=re.M)
+    assert len(decoded) == 20 and all(len(sentence) <= 17 for sentence in decoded)
+
+
 # ---- fixes the scripts needed, checked directly
 
 
