@@ -79,6 +79,32 @@ Model: "functional_1"
  Optimizer params: 1,315,518 (5.02 MB)"""
 
 
+SUBCLASSING_CONV_SUMMARY = """\
+Model: "sequential"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ standardized_conv2d_with_call   │ (None, 26, 26, 32)     │           320 │
+│ (StandardizedConv2DWithCall)    │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ max_pooling2d (MaxPooling2D)    │ (None, 13, 13, 32)     │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ standardized_conv2d_with_overr… │ (None, 11, 11, 64)     │        18,496 │
+│ (StandardizedConv2DWithOverrid… │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ max_pooling2d_1 (MaxPooling2D)  │ (None, 5, 5, 64)       │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ flatten (Flatten)               │ (None, 1600)           │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dropout (Dropout)               │ (None, 1600)           │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense (Dense)                   │ (None, 10)             │        16,010 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 34,826 (136.04 KB)
+ Trainable params: 34,826 (136.04 KB)
+ Non-trainable params: 0 (0.00 B)"""
+
+
 def run_script(name, cwd, *args, env=None, check=True):
     """Run ``keras_io_scripts/<name>.py`` through the wrapper in ``cwd``; returns stdout (exit status 0),
     or the finished process with ``check=False``."""
@@ -388,6 +414,17 @@ def test_lstm_seq2seq(tmp_path):
     assert len(decoded) == 20 and all(len(sentence) <= 17 for sentence in decoded)
 
 
+def test_subclassing_conv_layers(tmp_path):
+    # Conv2D subclasses overriding convolution_op() and call(), on 64 stand-in digits, 3 of 5 epochs;
+    # the summary is Keras 3.15's for the same model
+    write_mnist(tmp_path / "datasets")
+    out = run_script("subclassing_conv_layers", tmp_path, env={"KERAS_HOME": str(tmp_path),
+                                                              "MINIDL_KERAS_MAX_EPOCHS": "3"})
+    assert SUBCLASSING_CONV_SUMMARY in out
+    val_losses = epoch_logs(out, "val_loss")
+    assert len(val_losses) == 3 and val_losses[-1] < val_losses[0]
+
+
 # ---- fixes the scripts needed, checked directly
 
 
@@ -473,6 +510,53 @@ def test_top_k_accuracies_take_k_first():
     one_hot = keras.metrics.TopKCategoricalAccuracy(1)
     one_hot.update_state(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.1, 0.9], [0.2, 0.8]]))
     assert one_hot.result() == 0.5 and one_hot.get_config()["k"] == 1
+
+
+def _standardized_conv_reference(x, kernel, bias):
+    """NumPy 'valid' stride-1 convolution of NHWC ``x`` with the standardized (kh, kw, in, out) kernel."""
+    standardized = (kernel - kernel.mean((0, 1, 2), keepdims=True)) / np.sqrt(kernel.var((0, 1, 2), keepdims=True)
+                                                                             + 1e-10)
+    kh, kw = kernel.shape[:2]
+    out_h, out_w = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    out = np.zeros((x.shape[0], out_h, out_w, kernel.shape[-1]))
+    for i in range(out_h):
+        for j in range(out_w):
+            out[:, i, j] = np.einsum("nhwc,hwco->no", x[:, i:i + kh, j:j + kw], standardized)
+    return out + bias
+
+
+def test_conv2d_subclass_overrides_convolution_op_or_call():
+    """Keras' Conv2D runs a subclass's convolution_op() (then bias and activation) or its own call();
+    minidl's ran the plain convolution for both (subclassing_conv_layers)."""
+    from minidl import keras
+    from minidl.keras import layers, ops
+
+    class WithOverride(layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            mean, var = ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return ops.conv(inputs, (kernel - mean) / ops.sqrt(var + 1e-10), padding="valid")
+
+    class WithCall(layers.Conv2D):
+        def call(self, inputs):
+            mean, var = ops.moments(self.kernel, axes=[0, 1, 2], keepdims=True)
+            return ops.conv(inputs, (self.kernel - mean) / ops.sqrt(var + 1e-10), padding="valid") + self.bias
+
+    x = np.random.default_rng(0).random((2, 7, 6, 3)).astype("float32")
+    override, own_call = WithOverride(4, 3, activation="relu"), WithCall(4, 3)
+    out = np.asarray(override(x))
+    expected = _standardized_conv_reference(x, np.asarray(override.kernel), np.asarray(override.bias))
+    np.testing.assert_allclose(out, np.maximum(expected, 0), rtol=1e-4, atol=1e-5)
+    out = np.asarray(own_call(x))
+    np.testing.assert_allclose(out, _standardized_conv_reference(x, np.asarray(own_call.kernel),
+                                                                 np.asarray(own_call.bias)), rtol=1e-4, atol=1e-5)
+    # both train: gradients reach the kernel through convolution_op and through self.kernel in call()
+    for cls in (WithOverride, WithCall):
+        model = keras.Sequential([keras.Input((7, 6, 3)), cls(2, 3), layers.Flatten(), layers.Dense(1)])
+        model.compile("adam", "mse")
+        before = np.asarray(model.layers[0].kernel).copy()
+        model.fit(x, np.ones((2, 1)), epochs=1, verbose=0)
+        assert not np.allclose(before, np.asarray(model.layers[0].kernel)), cls.__name__
+        assert type(model.layers[0].kernel).__name__ == "VariableView"  # the view is back after the call
 
 
 def test_initializers_serialize_as_keras():
