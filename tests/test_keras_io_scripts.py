@@ -425,6 +425,19 @@ def test_subclassing_conv_layers(tmp_path):
     assert len(val_losses) == 3 and val_losses[-1] < val_losses[0]
 
 
+def test_knowledge_distillation(tmp_path):
+    # a subclassed Distiller overriding compile() and compute_loss() (the teacher's softened predictions
+    # on the batch's x), on 64 stand-in digits, each fit cut to 2 epochs
+    write_mnist(tmp_path / "datasets")
+    check = ("abs(distiller.evaluate(x_test, y_test, verbose=0, return_dict=True)['loss'] - "
+             "float(distiller.compute_loss(x_test, y_test, distiller.predict(x_test, verbose=0))))")
+    out = run_script("knowledge_distillation", tmp_path, env={
+        "KERAS_HOME": str(tmp_path), "MINIDL_KERAS_MAX_EPOCHS": "2", "MINIDL_SCRIPT_PRINT_EXPRS": check})
+    assert out.count("Epoch 2/2") == 3  # teacher, distiller, student from scratch
+    assert len(epoch_logs(out, "sparse_categorical_accuracy")) >= 9
+    assert float(printed(out, check)) < 1e-5  # evaluate() reports the override's loss (one test batch)
+
+
 # ---- fixes the scripts needed, checked directly
 
 
@@ -557,6 +570,38 @@ def test_conv2d_subclass_overrides_convolution_op_or_call():
         model.fit(x, np.ones((2, 1)), epochs=1, verbose=0)
         assert not np.allclose(before, np.asarray(model.layers[0].kernel)), cls.__name__
         assert type(model.layers[0].kernel).__name__ == "VariableView"  # the view is back after the call
+
+
+def test_compute_loss_override_drives_fit_and_evaluate():
+    """Keras 3's ``Model.compute_loss(x, y, y_pred, sample_weight)``: the default is the compiled loss;
+    an override is what fit minimises and evaluate reports (knowledge_distillation's Distiller)."""
+    from minidl import keras
+    calls = []
+
+    class Scaled(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            calls.append(training)
+            return 3.0 * keras.ops.mean(keras.ops.square(y_pred - y))
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 2)).astype("float32"), rng.random((8, 1)).astype("float32")
+    model = Scaled()
+    model.compile(optimizer="sgd")
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert calls == [True, True] and history.history["loss"][1] < history.history["loss"][0]
+    mse = float(np.mean((np.asarray(model.predict(x, verbose=0)) - y) ** 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(3 * mse, rel=1e-5) and calls[-1] is False
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    plain.compile(optimizer="sgd", loss="mse")
+    prediction = plain.predict(x, verbose=0)
+    assert float(plain.compute_loss(x, y, prediction)) == pytest.approx(float(np.mean((prediction - y) ** 2)), rel=1e-5)
 
 
 def test_initializers_serialize_as_keras():
