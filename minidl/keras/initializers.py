@@ -20,7 +20,8 @@ from minidl import backend
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
-           "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "Identity", "get", "serialize"]
+           "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "Identity", "get", "serialize",
+           "deserialize"]
 
 # std of a unit normal truncated to [-2, 2]: Keras divides by it so the truncated draw keeps the variance
 _TRUNCATED_STD = 0.87962566103423978
@@ -317,5 +318,15 @@ def get(identifier) -> Initializer:
 
 
 def serialize(initializer) -> dict:
-    """``{"class_name": ..., "config": ...}`` of an initialiser."""
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    """Keras' ``{"module": "keras.initializers", "class_name": ..., "config": ..., "registered_name": None}``
+    of an initialiser (what a custom layer's ``get_config`` stores; :func:`deserialize` reads it back)."""
+    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None) -> Initializer:
+    """The initialiser described by :func:`serialize`'s dict (or a name such as ``"he_normal"``);
+    ``custom_objects`` maps the class names of user initialisers to their classes."""
+    if isinstance(config, dict) and custom_objects and config.get("class_name") in custom_objects:
+        return custom_objects[config["class_name"]](**config.get("config", {}))
+    return get(config)

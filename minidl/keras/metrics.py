@@ -159,7 +159,17 @@ class Mean(Metric):
             self.count += float(values.size)
             return
         w = np.asarray(_np(sample_weight), dtype=np.float64)
-        w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+        # Keras' squeeze_or_expand_to_same_rank: a trailing axis of 1 on one side only is dropped, so
+        # (batch, 1) weights apply to the (batch,) values of an accuracy
+        if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
+            w = w[..., 0]
+        elif values.ndim == w.ndim + 1 and values.shape[-1] == 1:
+            values = values[..., 0]
+        try:
+            w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__} ({self.name}): sample_weight of shape {w.shape} does not "
+                             f"match the values of shape {values.shape}") from None
         self.total += float((values * w).sum())
         self.count += float(w.sum())
 
@@ -182,6 +192,10 @@ def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
             super().__init__(fn, name=name, **dict(defaults, **kwargs))
+
+        def get_config(self):
+            """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
+            return {"name": self.name, "dtype": "float32", **self._fn_kwargs}
     return _Wrapped
 
 
@@ -204,10 +218,16 @@ class SparseCategoricalAccuracy(_wrapper(sparse_categorical_accuracy, "sparse_ca
 class TopKCategoricalAccuracy(_wrapper(top_k_categorical_accuracy, "top_k_categorical_accuracy", k=5)):
     """How often the target is among the top ``k`` outputs (one-hot targets)."""
 
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+
 
 class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
                                              "sparse_top_k_categorical_accuracy", k=5)):
     """How often the class id is among the top ``k`` outputs."""
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
 
 
 class MeanSquaredError(_wrapper(_mse, "mean_squared_error")):

@@ -140,11 +140,40 @@ class Conv2D(Layer):
                              "or a larger input")
         return (n, oh, ow, self.filters)
 
+    def convolution_op(self, inputs, kernel):
+        """Keras' hook: the convolution of channels-last ``inputs`` with a ``(kh, kw, in / groups, out)``
+        ``kernel`` (``keras.ops.conv`` with the layer's strides, padding and dilation). A subclass that
+        overrides it (a standardized or masked kernel) gets it called by the layer, which then adds
+        the bias and applies the activation, as Keras' ``Conv2D.call`` does."""
+        from minidl.keras import ops
+        return ops.conv(inputs, kernel, strides=list(self.strides), padding=self.padding,
+                        dilation_rate=list(self.dilation_rate))
+
+    def _forward_overridden(self, x, training):
+        """A subclass's own ``call`` (on channels-last Tensors), or ``convolution_op`` + bias + activation.
+
+        Both see the kernel as a differentiable Tensor in Keras' layout (minidl stores it as
+        (out, in, kh, kw); ``self.kernel`` is otherwise a view whose values carry no gradient)."""
+        view = self.__dict__["kernel"]
+        self.__dict__["kernel"] = view.keras_tensor()
+        try:
+            if type(self).call is not Layer.call:
+                return self._forward_user(x, training)
+            from minidl.keras._tensor import to_external, to_internal
+            out = self.convolution_op(to_external(x), self.kernel)
+            if self.use_bias:
+                out = out + self.bias
+            return _activations.apply(self.activation, to_internal(out))
+        finally:
+            self.__dict__["kernel"] = view
+
     def _forward(self, x, training=False):
         if x.ndim != 4 or x.shape[1] != self._kernel.shape[1] * self.groups:
             shape = (None,) + tuple(x.shape[2:]) + (x.shape[1],) if x.ndim == 4 else tuple(x.shape)
             self.compute_output_shape(shape)
             _check_4d(self, shape)
+        if type(self).call is not Layer.call or type(self).convolution_op is not Conv2D.convolution_op:
+            return self._forward_overridden(x, training)
         padding = 0
         if self.padding == "same":
             t, b, lf, r = _spatial_pads(x, self.kernel_size, self.strides, self.dilation_rate)

@@ -20,6 +20,7 @@ import numpy as np
 from minidl import backend
 from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
+from minidl.keras._naming import unique_name
 from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._mask import as_mask
 from minidl.keras.layers._symbolic import UNSET, KerasTensor, Positional
@@ -233,6 +234,10 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         self._dot_product_equation, self._combine_equation, scores_rank = \
             build_attention_equation(rank, self._attention_axes)
         self._norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
+        # Keras builds a Softmax and a Dropout sublayer here (minidl computes both inline): take their
+        # automatic names too, so that later layers get Keras' names (a model's Dropout after it is dropout_1)
+        unique_name("softmax")
+        unique_name("dropout")
         output_shape = self._output_shape_arg or [query_shape[-1]]
         equation, bias_axes, out_rank = build_proj_equation(len(query_shape) - 1, bound_dims=2,
                                                             output_dims=len(output_shape))

@@ -13,7 +13,7 @@ import contextlib
 
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
-from minidl.keras.layers._symbolic import UNSET, call_scope, node_training, resolve_training
+from minidl.keras.layers._symbolic import UNSET, call_scope, node_training, resolve_training, training_context
 from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional
 from minidl.keras.models.training import TrainingMixin
 
@@ -270,6 +270,8 @@ class Model(TrainingMixin, Layer):
         """``(outputs, [mask of each output])``: the graph run on internal-layout inputs ``x`` whose
         masks are ``mask`` (one, a list, or None), each layer passing masks on as Keras does."""
         if self._graph is None:
+            if isinstance(x, dict):  # a subclassed model's call(inputs) on a dict of named inputs
+                return self._call_on_dict(x, training), [None]
             return Layer._forward(self, x, training), [None]
         ins, outs, nodes, _, multi_out = self._graph
         x = self._flatten_inputs(x)
@@ -310,10 +312,21 @@ class Model(TrainingMixin, Layer):
         results = [values[id(t)] for t in outs]
         return (results if multi_out else results[0]), [masks[id(t)] for t in outs]
 
+    def _call_on_dict(self, x, training):
+        """A subclassed model's ``call`` on a dict of internal-layout Tensors (Keras passes a dict of
+        inputs through to ``call`` unchanged); returns its output in the internal layout."""
+        from minidl.keras._tensor import to_external, to_internal
+        with training_context(training):
+            out = self._call_user({k: to_external(v) for k, v in x.items()}, training)
+        return [to_internal(o) for o in out] if isinstance(out, (list, tuple)) else to_internal(out)
+
     def __call__(self, inputs, *args, training=UNSET, **kwargs):
         """Run the model on arrays/Tensors (one, a list, or a dict keyed by input name) and return
         its outputs in the structure it was built with (a dict, a list or one Tensor); on symbolic
         inputs, record a graph node (single-output models)."""
+        if self._graph is None and isinstance(inputs, dict) and not args and not kwargs \
+                and not any(isinstance(v, KerasTensor) for v in inputs.values()):
+            return self._call_subclassed_on_dict(inputs, training)
         if self._graph is None or not (isinstance(inputs, dict) or self._graph[4]):
             return Layer.__call__(self, inputs, *args, training=training, **kwargs)
         flat = self._flatten_inputs(inputs)
@@ -337,6 +350,16 @@ class Model(TrainingMixin, Layer):
             if kept is not None:
                 return kept
         return Layer._input_tensor(self, value, index)
+
+    def _call_subclassed_on_dict(self, inputs, training):
+        """``model({"a": ..., "b": ...})`` on a subclassed model: built on the first call, outputs
+        returned in Keras' layout (a Tensor or a list)."""
+        from minidl.keras._tensor import to_external
+        if not self.built:
+            self._build_from_data(inputs)
+        with call_scope():
+            out = self._forward(self._input_tensors(inputs), resolve_training(self, training))
+        return [to_external(o) for o in out] if isinstance(out, list) else to_external(out)
 
     def _call_symbolic_structured(self, flat):
         """Nest this model in a functional graph: one call node for the whole model, and one
@@ -376,7 +399,8 @@ class Model(TrainingMixin, Layer):
         """Build from a batch of data (only the per-sample shape matters)."""
         if self.built:
             return
-        sample = [v[:1] for v in x] if isinstance(x, list) else x[:1]
+        sample = [v[:1] for v in x] if isinstance(x, list) else \
+            {k: v[:1] for k, v in x.items()} if isinstance(x, dict) else x[:1]
         with no_grad():
             self._forward(self._input_tensors(sample), training=False)
         self.built = True

@@ -356,7 +356,7 @@ def _loss_from(loss, custom_objects):
 def _metrics_from(spec):
     from minidl.keras import metrics
     if isinstance(spec, dict) and "class_name" in spec:
-        if spec["class_name"].lower() in metrics._more.NAMES and "config" in spec:  # keeps its arguments
+        if spec["class_name"] in metrics._more._all_classes() and "config" in spec:  # with its arguments, name
             return metrics.deserialize(spec)
         return metrics.get(spec["class_name"].lower())
     if isinstance(spec, dict):  # per output

@@ -13,6 +13,8 @@ the loss and metrics.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from minidl import backend
@@ -178,6 +180,8 @@ class TrainingMixin:
             return to_internal(t)
         if isinstance(x, dict):
             x = self._flatten_inputs(x)
+        if isinstance(x, dict):  # a subclassed model: call() receives the dict
+            return {k: place(v) for k, v in x.items()}
         dtypes = _kept_integer_inputs(self)
         if isinstance(x, list):
             return [place(v, dtypes[i] if i < len(dtypes) else None) for i, v in enumerate(x)]
@@ -234,6 +238,29 @@ class TrainingMixin:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         return (penalty if loss is None else loss if penalty is None else loss + penalty), parts
 
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Keras' hook for the training/evaluation loss of one batch: the compiled loss(es) of ``y_pred``
+        (the model's outputs, Keras layout) against ``y``, plus the ``add_loss`` terms. A subclass may
+        override it (knowledge distillation: a teacher's predictions on ``x``); ``fit`` and ``evaluate``
+        then call the override with the batch's ``x``, ``y``, ``y_pred`` and ``sample_weight``."""
+        outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+        ys, sws = self._targets(y, sample_weight)
+        return self._loss_value(ys, outs, sws)[0]
+
+    def _batch_loss(self, x, y, sw, ys, outs, sws, training):
+        """``(loss Tensor, per-output parts)`` of a batch: a user's ``compute_loss`` override, else the
+        compiled losses."""
+        if type(self).compute_loss is TrainingMixin.compute_loss:
+            return self._loss_value(ys, outs, sws)
+        from minidl.keras.ops import convert_to_tensor
+        kwargs = {"x": x, "y": y, "y_pred": outs[0] if len(outs) == 1 else outs, "sample_weight": sw}
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            kwargs["training"] = training
+        loss = self.compute_loss(**kwargs)
+        if loss is None:
+            raise ValueError(f"{type(self).__name__}.compute_loss returned None; it must return the loss")
+        return convert_to_tensor(loss), [None] * len(outs)
+
     def _update_metrics(self, tracker, ys, outs_np, sws, n, loss_value, parts):
         tracker.update_state(np.float64(loss_value), sample_weight=np.float64(n))
         self._heads.update(ys, outs_np, sws, [None if p is None else float(p.item()) for p in parts], n,
@@ -258,7 +285,7 @@ class TrainingMixin:
         outs = self._external_outputs(self._forward(self._input_tensors(x), training=True))
         outs_np = [numpy_of(o.array) for o in outs]
         self._first_batch_checks(ys, outs_np)
-        loss, parts = self._loss_value(ys, outs, sws)
+        loss, parts = self._batch_loss(x, y, sw, ys, outs, sws, True)
         if self.optimizer.built:
             self.optimizer.zero_grad()
             self.optimizer.scale_loss(loss).backward()  # LossScaleOptimizer scales, others return loss
@@ -273,7 +300,7 @@ class TrainingMixin:
             outs = self._external_outputs(self._forward(self._input_tensors(x), training=False))
             outs_np = [numpy_of(o.array) for o in outs]
             self._first_batch_checks(ys, outs_np)
-            loss, parts = self._loss_value(ys, outs, sws)
+            loss, parts = self._batch_loss(x, y, sw, ys, outs, sws, False)
         self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
     def _evaluate_data(self, data, cbs):
