@@ -1,0 +1,65 @@
+"""PyTorch's recipes (``recipes_source/recipes/``) run on minidl with only their import lines rewritten (see
+``test_pytorch_scripts.py`` for the scheme). Where a recipe prints only deterministic text, its whole output is
+compared with the output of the same script under PyTorch 2.13 (``pytorch_scripts/expected/<name>.txt``, made by
+running the script with ``minidl`` written back as ``torch`` in /work/refvenv)."""
+from __future__ import annotations
+
+import runpy
+
+from test_pytorch_scripts import SCRIPTS, data_root, run_script  # noqa: F401 (data_root: a fixture)
+
+import minidl
+
+
+def _expected(name):
+    """PyTorch's stdout for ``name``, with its ``torch.`` reprs spelled as minidl's."""
+    return (SCRIPTS / "expected" / f"{name}.txt").read_text().replace("torch.Size", "minidl.Size")
+
+
+def test_what_is_state_dict_prints_what_pytorch_prints(tmp_path):
+    """print(net), each state-dict entry's ``.size()``, and SGD's ``state_dict()`` (``state``, ``param_groups``
+    with every default: momentum, dampening, nesterov, maximize, foreach, differentiable, fused, params)."""
+    out = run_script(SCRIPTS / "what_is_state_dict.py", tmp_path)
+    assert out == _expected("what_is_state_dict")
+
+
+def _run_in_process(name, tmp_path, monkeypatch):
+    """The recipe's globals once it has run in ``tmp_path`` (its files land there)."""
+    monkeypatch.chdir(tmp_path)
+    return runpy.run_path(str(SCRIPTS / f"{name}.py"), run_name="__main__")
+
+
+def test_saving_multiple_models_in_one_file(tmp_path, monkeypatch):
+    """One ``torch.save`` of a dict of two state dicts and two SGD state dicts; fresh models load them back."""
+    g = _run_in_process("saving_multiple_models_in_one_file", tmp_path, monkeypatch)
+    checkpoint = minidl.load(tmp_path / "model.pt")
+    assert list(checkpoint) == ["modelA_state_dict", "modelB_state_dict", "optimizerA_state_dict",
+                                "optimizerB_state_dict"]
+    assert checkpoint["optimizerA_state_dict"]["param_groups"][0]["momentum"] == 0.9
+    for fresh, saved in (("modelA", "netA"), ("modelB", "netB")):
+        for (name, a), b in zip(g[fresh].state_dict().items(), g[saved].state_dict().values()):
+            assert minidl.equal(a, b), name
+        assert g[fresh].training  # the recipe's last call is .train()
+    assert not minidl.equal(g["modelA"].fc3.weight, g["modelB"].fc3.weight)
+
+
+def test_warmstarting_model_from_a_different_model(tmp_path, monkeypatch):
+    """``netB.load_state_dict(torch.load(PATH), strict=False)``: every key matches, so B becomes A."""
+    g = _run_in_process("warmstarting_model_using_parameters_from_a_different_model", tmp_path, monkeypatch)
+    for (name, a), b in zip(g["netA"].state_dict().items(), g["netB"].state_dict().values()):
+        assert minidl.equal(a, b), name
+    result = g["netB"].load_state_dict({"fc3.bias": minidl.zeros(10), "extra": minidl.ones(1)}, strict=False)
+    assert result.unexpected_keys == ["extra"] and "fc3.weight" in result.missing_keys
+
+
+def test_zeroing_out_gradients(tmp_path, data_root):  # noqa: F811
+    """CIFAR-10 (50 training images here) through ToTensor + Normalize, DataLoader(batch_size=4, shuffle=True,
+    num_workers=2), two epochs of SGD with momentum, ``optimizer.zero_grad()`` every batch."""
+    (tmp_path / "data").symlink_to(data_root, target_is_directory=True)
+    out = run_script(SCRIPTS / "zeroing_out_gradients.py", tmp_path,
+                     env={"MINIDL_SCRIPT_SEED": "0", "MINIDL_SCRIPT_PRINT_GLOBALS": "epoch,i,running_loss"})
+    assert "Finished Training" in out
+    assert "[_run_script] epoch = 1\n[_run_script] i = 12\n" in out  # 13 batches of 4 in each of 2 epochs
+    running_loss = float(out.split("[_run_script] running_loss = ")[1].split()[0])
+    assert 13 * 1.5 < running_loss < 13 * 2.6, running_loss  # chance is ln 10 = 2.30 a batch
+
