@@ -46,3 +46,28 @@ def test_per_sample_grads_tutorial_matches_pytorch(tmp_path, monkeypatch, capsys
             assert grad.shape[0] == 64 and grad.dtype == minidl.float32
             got = [v for i in (0, 1, 63) for v in (grad[i].sum().item(), grad[i].abs().sum().item())]
             assert got == pytest.approx([v for pair in want for v in pair], rel=2e-4, abs=2e-5), (method, name)
+
+
+def test_custom_function_double_backward_tutorial(tmp_path, monkeypatch, capsys):
+    """intermediate/custom_function_double_backward_tutorial: ``gradcheck`` and ``gradgradcheck`` of Square (saves
+    its input), Exp (saves its output), Sinh (returns its intermediates as outputs so that they are saved with a
+    graph) and Cube (whose backward is itself a custom Function); the "what NOT to do" Sinh, which keeps its
+    intermediates on ``ctx``, gives a ``grad_x`` with no graph at all (as PyTorch's). ``torchviz.make_dot`` is
+    stood in for by ``torchviz_standin/`` (the graph as node labels and edges)."""
+    monkeypatch.syspath_prepend(str(SCRIPTS / "torchviz_standin"))
+    monkeypatch.delitem(__import__("sys").modules, "torchviz", raising=False)
+    g, _ = _run("custom_function_double_backward_tutorial", tmp_path, monkeypatch, capsys)
+    import torchviz
+    graphs = torchviz.graphs
+    assert len(graphs) == 5
+    square, exp, sinh, sinh_on_ctx, cube = graphs
+    assert "SquareBackward" in square.labels() and "ExpBackward" in exp.labels() and "SinhBackward" in sinh.labels()
+    # grad_x (the first node) has a graph everywhere but in the "what NOT to do" Sinh
+    for dot in (square, exp, sinh, cube):
+        first = next(iter(dot.nodes))
+        assert any(b == first for _, b in dot.edges)
+    first = next(iter(sinh_on_ctx.nodes))
+    assert not any(b == first for _, b in sinh_on_ctx.edges)
+    assert "CubeBackwardBackward" in cube.labels()
+    assert g["grad_x"].item() == 12.0 and g["grad_x"].grad_fn.name() == "CubeBackwardBackward"
+    assert g["out"].item() == 8.0
