@@ -71,3 +71,43 @@ def test_custom_function_double_backward_tutorial(tmp_path, monkeypatch, capsys)
     assert "CubeBackwardBackward" in cube.labels()
     assert g["grad_x"].item() == 12.0 and g["grad_x"].grad_fn.name() == "CubeBackwardBackward"
     assert g["out"].item() == 8.0
+
+
+@pytest.mark.slow
+def test_neural_tangent_kernels_tutorial_matches_pytorch(tmp_path, monkeypatch, capsys):
+    """intermediate/neural_tangent_kernels: the empirical NTK of a 3-conv CNN by Jacobian contraction
+    (``vmap(jacrev(fnet_single), (None, 0))`` over ``functional_call`` with a dict of detached parameters, then
+    ``einsum('Naf,Mbf->NMab')`` / ``'Naf,Maf->NM'``) and by NTK-vector products (``vjp`` + ``jvp`` under
+    ``vmap(vmap(get_ntk, (None, 0)), (0, None))``); the script asserts the two agree. About 80 s of CPU: minidl's
+    vmap is a loop and its jvp a double vjp. Seeded with ``manual_seed(0)`` (the tutorial draws unseeded)."""
+    minidl.manual_seed(0)
+    g, out = _run("neural_tangent_kernels", tmp_path, monkeypatch, capsys)
+    assert out.splitlines() == ["minidl.Size([20, 5, 10, 10])", "minidl.Size([20, 5])"]
+    expected = _fixture("neural_tangent_kernels")
+    trace = g["result"]
+    assert trace.shape == (20, 5)
+    assert [v for row in trace.tolist() for v in row] == pytest.approx(
+        [v for row in expected["trace"] for v in row], rel=1e-4)
+    assert g["result_from_ntk_vps"][0, 0].diagonal().tolist() == pytest.approx(expected["full_00_diagonal"],
+                                                                                 rel=1e-4)
+
+
+def test_custom_function_conv_bn_tutorial(tmp_path):
+    """intermediate/custom_function_conv_bn_tutorial: Conv2D (backward through ``conv2d`` of transposes and
+    ``conv_transpose2d``) and BatchNorm (unbiased ``var``, in-place ``+=``/``*=``/``/=`` in its backward) as
+    ``once_differentiable`` Functions passing ``gradcheck`` (``fast_mode=False`` too), a fused Function that
+    recomputes the convolution in backward (returning extra ``None`` gradients), and an MNIST net (128 / 64 images
+    here, one batch of 2048) trained fused and unfused from ``manual_seed(123456)`` with Adadelta + StepLR under
+    ``inference_mode`` tests; the peak-memory line reads 0.00GB without a GPU."""
+    from test_pytorch_scripts import _layouts, run_script
+    _layouts.build(tmp_path / "data")
+    (tmp_path / "work").mkdir()
+    out = run_script(SCRIPTS / "custom_function_conv_bn_tutorial.py", tmp_path / "work")
+    losses = [float(v) for v in re.findall(r"^Train Epoch: \d \[0/128 \(0%\)\]\tLoss: (\d+\.\d{6})$", out, re.M)]
+    tests = re.findall(r"^Test set: Average loss: (\d+\.\d{4}), Accuracy: (\d+)/64 \(\d+%\)$", out, flags=re.M)
+    assert len(losses) == 4 and len(tests) == 4
+    fused, unfused = losses[:2], losses[2:]
+    # the same seed draws the same weights; the fused BatchNorm (eps outside the square root, unbiased variance)
+    # and nn.BatchNorm2d differ only slightly
+    assert fused[0] == pytest.approx(unfused[0], rel=1e-3) and 2.0 < fused[0] < 2.7
+    assert re.search(r"^fused peak memory: \d+\.\d\dGB, unfused peak memory: \d+\.\d\dGB$", out, flags=re.M)
