@@ -4,6 +4,7 @@ compared with the output of the same script under PyTorch 2.13 (``pytorch_script
 running the script with ``minidl`` written back as ``torch`` in /work/refvenv)."""
 from __future__ import annotations
 
+import re
 import runpy
 
 from test_pytorch_scripts import SCRIPTS, data_root, run_script  # noqa: F401 (data_root: a fixture)
@@ -63,3 +64,14 @@ def test_zeroing_out_gradients(tmp_path, data_root):  # noqa: F811
     running_loss = float(out.split("[_run_script] running_loss = ")[1].split()[0])
     assert 13 * 1.5 < running_loss < 13 * 2.6, running_loss  # chance is ln 10 = 2.30 a batch
 
+
+
+def test_pruning_tutorial_prints_what_pytorch_prints(tmp_path):
+    """intermediate/pruning_tutorial with ``manual_seed(0)`` (the tutorial draws unseeded): every printed
+    parameter, buffer, pruned weight, hook dict, PruningContainer history, state-dict key list, sparsity figure
+    and the custom FooBar mask is PyTorch's (``expected/pruning_tutorial.txt``: the same script run with
+    ``torch.manual_seed(0)`` under torch 2.13, object addresses written as ``0xADDR``). Random pruning draws from
+    the generator as PyTorch's does, so even its mask is the same."""
+    out = run_script(SCRIPTS / "pruning_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    normalised = re.sub(r"0x[0-9a-f]+", "0xADDR", out).replace("minidl", "torch")
+    assert normalised == (SCRIPTS / "expected" / "pruning_tutorial.txt").read_text()
