@@ -285,3 +285,25 @@ def test_spatial_transformer_tutorial(tmp_path):
     losses = [float(loss) for loss, _, _ in tests]
     assert losses[-1] < losses[0] < 2.5  # seed 0: 2.31 -> 2.28 (20 epochs of 2 batches at lr 0.01)
     assert all(round(100 * int(c) / 64) == int(p) for _, c, p in tests)
+
+
+def test_pytorch_examples_mnist_hogwild(tmp_path):
+    """mnist_hogwild: ``model.share_memory()``, ``mp.set_start_method('spawn', force=True)``, two
+    ``mp.Process(target=train, args=(rank, args, model, device, dataset1, kwargs))`` training the one shared
+    model with their own SGD (momentum 0.5), then the parent saves it and tests it. The saved first layer differs
+    from the one ``manual_seed(1)`` draws: the children's updates reached the parent's memory."""
+    from test_pytorch_scripts import _layouts
+
+    import minidl
+    _layouts.build(tmp_path / "data")
+    work = tmp_path / "mnist_hogwild"
+    shutil.copytree(SCRIPTS / "mnist_hogwild", work, ignore=shutil.ignore_patterns("__pycache__"))
+    out = run_script(work / "main.py", work, "--epochs", "2", "--log-interval", "1", "--save_model")
+    logged = re.findall(r"^(\d+)\tTrain Epoch: (\d) \[(\d+)/128 \(\d+%\)\]\tLoss: \d\.\d{6}$", out, flags=re.M)
+    assert len(logged) == 8 and len({pid for pid, *_ in logged}) == 2  # two processes, 2 epochs of 2 batches
+    assert re.search(r"^Test set: Average loss: \d\.\d{4}, Accuracy: \d+/64 \(\d+%\)$", out, flags=re.M)
+    trained = minidl.load(work / "MNIST_hogwild.pt")
+    minidl.manual_seed(1)
+    initial = minidl.nn.Conv2d(1, 10, kernel_size=5)
+    assert trained["conv1.weight"].shape == initial.weight.shape
+    assert (trained["conv1.weight"] - initial.weight).abs().max().item() > 1e-4
