@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 
+import pytest
 from test_pytorch_scripts import SCRIPTS, run_script
 
 
@@ -307,3 +308,21 @@ def test_pytorch_examples_mnist_hogwild(tmp_path):
     initial = minidl.nn.Conv2d(1, 10, kernel_size=5)
     assert trained["conv1.weight"].shape == initial.weight.shape
     assert (trained["conv1.weight"] - initial.weight).abs().max().item() > 1e-4
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("reinforce", [("10", "18.00", "14.39"), ("20", "47.00", "24.26"), ("30", "47.00", "37.73")]),
+    ("actor_critic", [("10", "63.00", "22.26"), ("20", "54.00", "36.85"), ("30", "82.00", "54.54")]),
+])
+def test_pytorch_examples_reinforcement_learning_matches_pytorch(tmp_path, name, expected):
+    """reinforcement_learning/reinforce.py and actor_critic.py on the CartPole stand-in, cut to 40 episodes (one
+    Adam step each): ``torch.from_numpy(state).float()``, Dropout(0.6), ``F.softmax``, ``Categorical(probs)``
+    ``.sample()``/``.log_prob``, returns through ``torch.tensor(deque)`` normalised by ``std() + eps``,
+    ``torch.cat``/``torch.stack`` of the losses, ``F.smooth_l1_loss``. Seeded by the scripts'
+    ``torch.manual_seed(543)``: the logged rewards are exactly torch 2.13's for the same runs (checked with the
+    same stand-in environment), dropout masks and sampled actions included."""
+    env = {"PYTHONPATH": str(SCRIPTS / "gym_standin"), "MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "40"}
+    out = run_script(SCRIPTS / "reinforcement_learning" / f"{name}.py", tmp_path, env=env)
+    logged = re.findall(r"^Episode (\d+)\tLast reward: (\d+\.\d\d)\tAverage reward: (\d+\.\d\d)$", out, flags=re.M)
+    assert logged == expected
+    assert "stopped after 40 optimizer steps" in out
