@@ -75,3 +75,11 @@ def test_pruning_tutorial_prints_what_pytorch_prints(tmp_path):
     out = run_script(SCRIPTS / "pruning_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
     normalised = re.sub(r"0x[0-9a-f]+", "0xADDR", out).replace("minidl", "torch")
     assert normalised == (SCRIPTS / "expected" / "pruning_tutorial.txt").read_text()
+
+
+def test_defining_a_neural_network_prints_what_pytorch_prints(tmp_path):
+    """The recipe's ``print(my_nn)`` and the log-softmax output of one ``torch.rand((1, 1, 28, 28))`` image through
+    the net in training mode (both Dropout2d layers draw; the second on a 2-D input, with PyTorch's deprecation
+    warning) are torch 2.13's for ``manual_seed(0)`` (the recipe draws unseeded)."""
+    out = run_script(SCRIPTS / "defining_a_neural_network.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert out == (SCRIPTS / "expected" / "defining_a_neural_network.txt").read_text()
