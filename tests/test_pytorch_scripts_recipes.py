@@ -83,3 +83,13 @@ def test_defining_a_neural_network_prints_what_pytorch_prints(tmp_path):
     warning) are torch 2.13's for ``manual_seed(0)`` (the recipe draws unseeded)."""
     out = run_script(SCRIPTS / "defining_a_neural_network.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
     assert out == (SCRIPTS / "expected" / "defining_a_neural_network.txt").read_text()
+
+
+def test_saving_and_loading_a_general_checkpoint(tmp_path, monkeypatch):
+    """A dict of epoch (int), model and SGD state dicts and loss (float) saved with ``torch.save`` and loaded with
+    ``torch.load`` (``weights_only=True``): the plain values come back as they were, the model as saved."""
+    g = _run_in_process("saving_and_loading_a_general_checkpoint", tmp_path, monkeypatch)
+    assert g["epoch"] == 5 and type(g["epoch"]) is int and g["loss"] == 0.4
+    for (name, a), b in zip(g["model"].state_dict().items(), g["net"].state_dict().values()):
+        assert minidl.equal(a, b), name
+    assert g["optimizer"].state_dict()["param_groups"][0]["momentum"] == 0.9
