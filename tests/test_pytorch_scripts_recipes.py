@@ -110,3 +110,17 @@ def test_parametrizations_tutorial_prints_what_pytorch_prints(tmp_path):
     expected = (SCRIPTS / "expected" / "parametrizations_tutorial.txt").read_text()
     assert normalised(out) == normalised(expected)
     assert out.count("Computing the Parametrization") == 4 + 1  # 4 reads uncached, then 1 inside cached()
+
+
+def test_optimization_tutorial(tmp_path, data_root):  # noqa: F811
+    """beginner/basics/optimization_tutorial: the FashionMNIST MLP (128 training / 64 test images here, unshuffled
+    batches of 64), SGD(lr=1e-3) + CrossEntropyLoss for 10 epochs through ``train_loop``/``test_loop`` with the
+    tutorial's formatted prints; the first batch's loss, logged every epoch, falls each time."""
+    import shutil
+    shutil.copytree(data_root / "FashionMNIST", tmp_path / "data" / "FashionMNIST")
+    out = run_script(SCRIPTS / "optimization_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    assert out.count("-------------------------------") == 10 and out.rstrip().endswith("Done!")
+    losses = [float(v) for v in re.findall(r"^loss: (\d\.\d{6})  \[   64/  128\]$", out, flags=re.M)]
+    assert len(losses) == 10 and all(b < a for a, b in zip(losses, losses[1:]))
+    tests = re.findall(r"^Test Error: \n Accuracy: (\d+\.\d)%, Avg loss: (\d\.\d{6}) \n$", out, flags=re.M)
+    assert len(tests) == 10
