@@ -326,3 +326,48 @@ def test_pytorch_examples_reinforcement_learning_matches_pytorch(tmp_path, name,
     logged = re.findall(r"^Episode (\d+)\tLast reward: (\d+\.\d\d)\tAverage reward: (\d+\.\d\d)$", out, flags=re.M)
     assert logged == expected
     assert "stopped after 40 optimizer steps" in out
+
+
+def _write_image_folder(root, classes=("n01440764", "n01443537"), per_class=2):
+    """``root/{train,val}/<wnid>/<i>.JPEG``: random 40x48 RGB images, as ImageNet's folder layout."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for wnid in classes:
+            folder = root / split / wnid
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                Image.fromarray(rng.integers(0, 255, (40, 48, 3)).astype(np.uint8)).save(folder / f"{i}.JPEG")
+
+
+def test_pytorch_examples_imagenet_train_checkpoint_resume_evaluate(tmp_path):
+    """imagenet/main.py: ``models.__dict__['resnet18']()``, ImageFolder + RandomResizedCrop(224)/RandomHorizontalFlip
+    for training and Resize(256)/CenterCrop(224) for validation, SGD + StepLR, the AverageMeter/ProgressMeter
+    prints, top-1/top-5 ``accuracy`` through ``topk``, ``save_checkpoint`` (``torch.save`` of a dict with the
+    arch, ``best_acc1`` Tensor, model/optimizer/scheduler state dicts, then ``shutil.copyfile`` to
+    model_best.pth.tar); then ``--resume checkpoint.pth.tar -e`` loads it (``weights_only=True``) and evaluates:
+    the validation loss is the one the training run ended with. ``--dummy`` (FakeData) runs too."""
+    _write_image_folder(tmp_path / "imgs")
+    script = SCRIPTS / "imagenet" / "main.py"
+    out = run_script(script, tmp_path, "-a", "resnet18", "imgs", "--epochs", "2", "-b", "2", "--workers", "0",
+                     "--print-freq", "1", "--seed", "0")
+    assert "=> creating model 'resnet18'" in out and "using CPU, this will be slow" in out
+    meter = r"\d+\.\d{3} \( *\d+\.\d{3}\)"
+    loss = r"\d\.\d{4}e[+-]\d\d \(\d\.\d{4}e[+-]\d\d\)"
+    accuracy = r"\d+\.\d\d \( *\d+\.\d\d\)"
+    train = re.findall(rf"^Epoch: \[(\d)\]\[(\d)/2\]\tTime +{meter}\tData +{meter}\tLoss {loss}\tAcc@1 +{accuracy}"
+                       rf"\tAcc@5 +{accuracy}$", out, flags=re.M)
+    assert train == [("0", "1"), ("0", "2"), ("1", "1"), ("1", "2")]
+    summaries = re.findall(r"^ \*   Acc@1 (\d+\.\d{3}) Acc@5 (\d+\.\d{3})$", out, flags=re.M)
+    assert len(summaries) == 2 and all(top5 == "100.000" for _, top5 in summaries)  # 2 classes: always in the top 5
+    last_val_loss = re.findall(r"^Test: \[1/2\]\tTime +\d+\.\d{3} \( *\d+\.\d{3}\)\tLoss (\S+) ", out, flags=re.M)[-1]
+    assert (tmp_path / "checkpoint.pth.tar").is_file() and (tmp_path / "model_best.pth.tar").is_file()
+    out = run_script(script, tmp_path, "-a", "resnet18", "imgs", "-b", "2", "--workers", "0", "--print-freq", "1",
+                     "--resume", "checkpoint.pth.tar", "-e")
+    assert "=> loaded checkpoint 'checkpoint.pth.tar' (epoch 2)" in out
+    assert re.findall(r"^Test: \[1/2\]\tTime +\d+\.\d{3} \( *\d+\.\d{3}\)\tLoss (\S+) ", out, flags=re.M) == [
+        last_val_loss]
+    out = run_script(script, tmp_path, "-a", "resnet18", "--dummy", "-b", "2", "--workers", "0", "--print-freq", "1",
+                     env={"MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "2"})  # it prints after the step
+    assert "=> Dummy data is used!" in out and re.search(r"^Epoch: \[0\]\[ +1/640584\]\t", out, flags=re.M)
