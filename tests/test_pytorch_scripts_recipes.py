@@ -124,3 +124,14 @@ def test_optimization_tutorial(tmp_path, data_root):  # noqa: F811
     assert len(losses) == 10 and all(b < a for a, b in zip(losses, losses[1:]))
     tests = re.findall(r"^Test Error: \n Accuracy: (\d+\.\d)%, Avg loss: (\d\.\d{6}) \n$", out, flags=re.M)
     assert len(tests) == 10
+
+
+def test_blitz_tensor_tutorial_prints_what_pytorch_prints(tmp_path):
+    """beginner/blitz/tensor_tutorial with ``manual_seed(0)``: after the uninitialised ``torch.empty(5, 3)`` (its
+    first five lines, whatever memory held), every printed tensor, size, sum (``out=`` and in place), view, item and
+    the NumPy bridge (``a.numpy()`` and ``torch.from_numpy`` sharing memory) is torch 2.13's
+    (``expected/blitz_tensor_tutorial.txt``, its output from the sixth line on)."""
+    out = run_script(SCRIPTS / "blitz_tensor_tutorial.py", tmp_path, env={"MINIDL_SCRIPT_SEED": "0"})
+    lines = out.replace("minidl", "torch").splitlines(keepends=True)
+    assert lines[0].startswith("tensor([[") and lines[4].endswith("]])\n")
+    assert "".join(lines[5:]) == (SCRIPTS / "expected" / "blitz_tensor_tutorial.txt").read_text()
