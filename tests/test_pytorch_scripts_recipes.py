@@ -145,3 +145,19 @@ def test_sequence_models_tutorial_prints_what_pytorch_prints(tmp_path):
     out = run_script(SCRIPTS / "sequence_models_tutorial.py", tmp_path)
     expected = (SCRIPTS / "expected" / "sequence_models_tutorial.txt").read_text()
     assert out.replace("minidl", "torch") == expected.replace("MkldnnRnnLayerBackward0", "StackBackward0")
+
+
+def test_word_embeddings_tutorial_matches_pytorch(tmp_path):
+    """beginner/nlp/word_embeddings_tutorial (its own ``torch.manual_seed(1)``; ``PYTHONHASHSEED=0`` fixes the order
+    of its ``set`` vocabulary, for torch's run as for this one): the embedding lookup, the trigrams and the CBOW
+    data print as torch 2.13's (``expected/word_embeddings_tutorial.txt``), and the n-gram model's ten summed
+    epoch losses agree with torch's to float32 rounding (1e-6 relative)."""
+    import ast
+
+    import pytest
+    out = run_script(SCRIPTS / "word_embeddings_tutorial.py", tmp_path, env={"PYTHONHASHSEED": "0"})
+    got = out.replace("minidl", "torch").splitlines()
+    expected = (SCRIPTS / "expected" / "word_embeddings_tutorial.txt").read_text().splitlines()
+    assert len(got) == len(expected) == 5
+    assert got[:3] == expected[:3] and got[4] == expected[4]
+    assert ast.literal_eval(got[3]) == pytest.approx(ast.literal_eval(expected[3]), rel=1e-6)
