@@ -161,3 +161,12 @@ def test_word_embeddings_tutorial_matches_pytorch(tmp_path):
     assert len(got) == len(expected) == 5
     assert got[:3] == expected[:3] and got[4] == expected[4]
     assert ast.literal_eval(got[3]) == pytest.approx(ast.literal_eval(expected[3]), rel=1e-6)
+
+
+def test_nlp_deep_learning_tutorial_prints_what_pytorch_prints(tmp_path):
+    """beginner/nlp/deep_learning_tutorial (its own ``torch.manual_seed(1)``): the affine map, ReLU, softmax and
+    log_softmax prints, the vocabulary, the bag-of-words classifier's parameters and log-probabilities before and
+    after 100 epochs of SGD (``vec[i] += 1`` bag-of-words vectors, ``torch.LongTensor`` targets, ``Variable``) are
+    torch 2.13's, character for character (``expected/deep_learning_tutorial.txt``)."""
+    out = run_script(SCRIPTS / "deep_learning_tutorial.py", tmp_path)
+    assert out.replace("minidl", "torch") == (SCRIPTS / "expected" / "deep_learning_tutorial.txt").read_text()
