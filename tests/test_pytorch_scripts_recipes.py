@@ -170,3 +170,12 @@ def test_nlp_deep_learning_tutorial_prints_what_pytorch_prints(tmp_path):
     torch 2.13's, character for character (``expected/deep_learning_tutorial.txt``)."""
     out = run_script(SCRIPTS / "deep_learning_tutorial.py", tmp_path)
     assert out.replace("minidl", "torch") == (SCRIPTS / "expected" / "deep_learning_tutorial.txt").read_text()
+
+
+def test_nlp_pytorch_tutorial_prints_what_pytorch_prints(tmp_path):
+    """beginner/nlp/pytorch_tutorial (its own ``torch.manual_seed(1)``): tensors, indexing, ``randn``, ``cat``,
+    ``view``, the ``grad_fn`` reprs (``<AddBackward0 object at 0x...>``, addresses written as ``0xADDR``), the
+    gradient, ``requires_grad_``, ``detach`` and ``no_grad`` print as torch 2.13's."""
+    out = run_script(SCRIPTS / "nlp_pytorch_tutorial.py", tmp_path)
+    normalised = re.sub(r"0x[0-9a-f]+", "0xADDR", out).replace("minidl", "torch")
+    assert normalised == (SCRIPTS / "expected" / "nlp_pytorch_tutorial.txt").read_text()
