@@ -379,6 +379,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return _pnorm(diff, p, -1)
 
 
+@names_node("DistBackward0")
 def dist(input, other, p=2):
     """The p-norm of ``input - other`` (broadcast), a 0-d tensor."""
     diff = _shape.reshape(_t(input) - other, -1)

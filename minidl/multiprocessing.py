@@ -3,8 +3,9 @@
 tensor-sharing strategy switches, and :func:`spawn`/:func:`start_processes` that run ``fn(i, *args)`` in
 ``nprocs`` processes and re-raise a child's exception in the parent.
 
-minidl's Tensors pickle by value (their NumPy arrays), so a Tensor sent through a Queue arrives as a copy;
-the sharing strategy is recorded for scripts that set it.
+minidl's Tensors pickle by value (their NumPy arrays), so a Tensor sent through a Queue arrives as a copy,
+except one moved to shared memory by ``share_memory_()`` / ``Module.share_memory()``, which arrives as the same
+memory (Hogwild training); the sharing strategy is recorded for scripts that set it.
 
 >>> import minidl.multiprocessing as mp
 >>> mp.get_sharing_strategy() in mp.get_all_sharing_strategies()

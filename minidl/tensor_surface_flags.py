@@ -123,18 +123,15 @@ class SurfaceFlagsMixin:
         return bool(self.__dict__.get("_pinned", False))
 
     def share_memory_(self):
-        """Move the data into shared memory (an anonymous shared mapping), so that processes forked afterwards
-        (DataLoader workers, ``multiprocessing`` with ``fork``) see and write the same elements; returns ``self``.
+        """Move the data into named shared memory, so that processes started afterwards (forked, or spawned by
+        ``minidl.multiprocessing`` and given this tensor) see and write the same elements; returns ``self``.
 
         A no-op for CUDA tensors and for tensors already shared, as PyTorch's.
         """
         if self.is_cuda or self.is_shared():
             return self
-        import mmap
-        buffer = mmap.mmap(-1, max(self.array.nbytes, 1))
-        shared = np.frombuffer(buffer, dtype=self.array.dtype, count=self.array.size).reshape(self.array.shape)
-        shared[...] = self.array
-        self.array = shared
+        from ._shared_memory import shared_copy
+        self.array = shared_copy(self.array)
         return self
 
     def is_shared(self):

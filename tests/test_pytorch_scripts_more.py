@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 
+import pytest
 from test_pytorch_scripts import SCRIPTS, run_script
 
 
@@ -265,3 +266,108 @@ def test_reinforcement_q_learning_tutorial(tmp_path):
     steps_done = int(re.search(r"^\[_run_script\] steps_done = (\d+)$", out, flags=re.M).group(1))
     assert len(durations) == 50 and all(1 <= d <= 500 for d in durations)
     assert sum(durations) == steps_done > 128  # optimize_model ran from the 128th transition on
+
+
+def test_spatial_transformer_tutorial(tmp_path):
+    """intermediate/spatial_transformer_tutorial: MNIST (128 train / 64 test images here) through DataLoaders with
+    4 workers, a localization net regressing a 2x3 ``theta`` initialised to the identity through
+    ``weight.data.zero_()`` / ``bias.data.copy_(torch.tensor(..., dtype=torch.float))``, ``F.affine_grid`` +
+    ``F.grid_sample``, Dropout2d, ``F.nll_loss(..., size_average=False)``, 20 epochs of SGD, then
+    ``torchvision.utils.make_grid`` of the transformed batch plotted. ``six`` (for ``six.moves.urllib``) is stood
+    in for by ``six_standin/``."""
+    from test_pytorch_scripts import _layouts
+    _layouts.build(tmp_path)
+    env = {"PYTHONPATH": str(SCRIPTS / "six_standin"), "MINIDL_SCRIPT_SEED": "0"}
+    out = run_script(SCRIPTS / "spatial_transformer_tutorial.py", tmp_path, env=env)
+    epochs = re.findall(r"^Train Epoch: (\d+) \[0/128 \(0%\)\]\tLoss: \d\.\d{6}$", out, flags=re.M)
+    assert epochs == [str(e) for e in range(1, 21)]
+    tests = re.findall(r"^Test set: Average loss: (\d\.\d{4}), Accuracy: (\d+)/64 \((\d+)%\)$", out, flags=re.M)
+    assert len(tests) == 20
+    losses = [float(loss) for loss, _, _ in tests]
+    assert losses[-1] < losses[0] < 2.5  # seed 0: 2.31 -> 2.28 (20 epochs of 2 batches at lr 0.01)
+    assert all(round(100 * int(c) / 64) == int(p) for _, c, p in tests)
+
+
+def test_pytorch_examples_mnist_hogwild(tmp_path):
+    """mnist_hogwild: ``model.share_memory()``, ``mp.set_start_method('spawn', force=True)``, two
+    ``mp.Process(target=train, args=(rank, args, model, device, dataset1, kwargs))`` training the one shared
+    model with their own SGD (momentum 0.5), then the parent saves it and tests it. The saved first layer differs
+    from the one ``manual_seed(1)`` draws: the children's updates reached the parent's memory."""
+    from test_pytorch_scripts import _layouts
+
+    import minidl
+    _layouts.build(tmp_path / "data")
+    work = tmp_path / "mnist_hogwild"
+    shutil.copytree(SCRIPTS / "mnist_hogwild", work, ignore=shutil.ignore_patterns("__pycache__"))
+    out = run_script(work / "main.py", work, "--epochs", "2", "--log-interval", "1", "--save_model")
+    logged = re.findall(r"^(\d+)\tTrain Epoch: (\d) \[(\d+)/128 \(\d+%\)\]\tLoss: \d\.\d{6}$", out, flags=re.M)
+    assert len(logged) == 8 and len({pid for pid, *_ in logged}) == 2  # two processes, 2 epochs of 2 batches
+    assert re.search(r"^Test set: Average loss: \d\.\d{4}, Accuracy: \d+/64 \(\d+%\)$", out, flags=re.M)
+    trained = minidl.load(work / "MNIST_hogwild.pt")
+    minidl.manual_seed(1)
+    initial = minidl.nn.Conv2d(1, 10, kernel_size=5)
+    assert trained["conv1.weight"].shape == initial.weight.shape
+    assert (trained["conv1.weight"] - initial.weight).abs().max().item() > 1e-4
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("reinforce", [("10", "18.00", "14.39"), ("20", "47.00", "24.26"), ("30", "47.00", "37.73")]),
+    ("actor_critic", [("10", "63.00", "22.26"), ("20", "54.00", "36.85"), ("30", "82.00", "54.54")]),
+])
+def test_pytorch_examples_reinforcement_learning_matches_pytorch(tmp_path, name, expected):
+    """reinforcement_learning/reinforce.py and actor_critic.py on the CartPole stand-in, cut to 40 episodes (one
+    Adam step each): ``torch.from_numpy(state).float()``, Dropout(0.6), ``F.softmax``, ``Categorical(probs)``
+    ``.sample()``/``.log_prob``, returns through ``torch.tensor(deque)`` normalised by ``std() + eps``,
+    ``torch.cat``/``torch.stack`` of the losses, ``F.smooth_l1_loss``. Seeded by the scripts'
+    ``torch.manual_seed(543)``: the logged rewards are exactly torch 2.13's for the same runs (checked with the
+    same stand-in environment), dropout masks and sampled actions included."""
+    env = {"PYTHONPATH": str(SCRIPTS / "gym_standin"), "MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "40"}
+    out = run_script(SCRIPTS / "reinforcement_learning" / f"{name}.py", tmp_path, env=env)
+    logged = re.findall(r"^Episode (\d+)\tLast reward: (\d+\.\d\d)\tAverage reward: (\d+\.\d\d)$", out, flags=re.M)
+    assert logged == expected
+    assert "stopped after 40 optimizer steps" in out
+
+
+def _write_image_folder(root, classes=("n01440764", "n01443537"), per_class=2):
+    """``root/{train,val}/<wnid>/<i>.JPEG``: random 40x48 RGB images, as ImageNet's folder layout."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for wnid in classes:
+            folder = root / split / wnid
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                Image.fromarray(rng.integers(0, 255, (40, 48, 3)).astype(np.uint8)).save(folder / f"{i}.JPEG")
+
+
+def test_pytorch_examples_imagenet_train_checkpoint_resume_evaluate(tmp_path):
+    """imagenet/main.py: ``models.__dict__['resnet18']()``, ImageFolder + RandomResizedCrop(224)/RandomHorizontalFlip
+    for training and Resize(256)/CenterCrop(224) for validation, SGD + StepLR, the AverageMeter/ProgressMeter
+    prints, top-1/top-5 ``accuracy`` through ``topk``, ``save_checkpoint`` (``torch.save`` of a dict with the
+    arch, ``best_acc1`` Tensor, model/optimizer/scheduler state dicts, then ``shutil.copyfile`` to
+    model_best.pth.tar); then ``--resume checkpoint.pth.tar -e`` loads it (``weights_only=True``) and evaluates:
+    the validation loss is the one the training run ended with. ``--dummy`` (FakeData) runs too."""
+    _write_image_folder(tmp_path / "imgs")
+    script = SCRIPTS / "imagenet" / "main.py"
+    out = run_script(script, tmp_path, "-a", "resnet18", "imgs", "--epochs", "2", "-b", "2", "--workers", "0",
+                     "--print-freq", "1", "--seed", "0")
+    assert "=> creating model 'resnet18'" in out and "using CPU, this will be slow" in out
+    meter = r"\d+\.\d{3} \( *\d+\.\d{3}\)"
+    loss = r"\d\.\d{4}e[+-]\d\d \(\d\.\d{4}e[+-]\d\d\)"
+    accuracy = r"\d+\.\d\d \( *\d+\.\d\d\)"
+    train = re.findall(rf"^Epoch: \[(\d)\]\[(\d)/2\]\tTime +{meter}\tData +{meter}\tLoss {loss}\tAcc@1 +{accuracy}"
+                       rf"\tAcc@5 +{accuracy}$", out, flags=re.M)
+    assert train == [("0", "1"), ("0", "2"), ("1", "1"), ("1", "2")]
+    summaries = re.findall(r"^ \*   Acc@1 (\d+\.\d{3}) Acc@5 (\d+\.\d{3})$", out, flags=re.M)
+    assert len(summaries) == 2 and all(top5 == "100.000" for _, top5 in summaries)  # 2 classes: always in the top 5
+    last_val_loss = re.findall(r"^Test: \[1/2\]\tTime +\d+\.\d{3} \( *\d+\.\d{3}\)\tLoss (\S+) ", out, flags=re.M)[-1]
+    assert (tmp_path / "checkpoint.pth.tar").is_file() and (tmp_path / "model_best.pth.tar").is_file()
+    out = run_script(script, tmp_path, "-a", "resnet18", "imgs", "-b", "2", "--workers", "0", "--print-freq", "1",
+                     "--resume", "checkpoint.pth.tar", "-e")
+    assert "=> loaded checkpoint 'checkpoint.pth.tar' (epoch 2)" in out
+    assert re.findall(r"^Test: \[1/2\]\tTime +\d+\.\d{3} \( *\d+\.\d{3}\)\tLoss (\S+) ", out, flags=re.M) == [
+        last_val_loss]
+    out = run_script(script, tmp_path, "-a", "resnet18", "--dummy", "-b", "2", "--workers", "0", "--print-freq", "1",
+                     env={"MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "2"})  # it prints after the step
+    assert "=> Dummy data is used!" in out and re.search(r"^Epoch: \[0\]\[ +1/640584\]\t", out, flags=re.M)

@@ -516,15 +516,16 @@ class BackwardCFunction(FunctionCtx, Node):
     def backward_graph(self, grad):
         """Tensor-level entry under ``create_graph=True``: the user's backward is recorded."""
         from ..tensor import Tensor
-        # A gradient that does not require grad is passed on as a stand-in that does: a backward written
-        # in Tensor ops then always returns results that require grad (they are linear in it), and one that
-        # left the graph (NumPy inside) is recognised and guarded instead of silently treated as constant.
-        grads = [g if g is None or g.requires_grad else Tensor(g.array, requires_grad=True)
-                 for g in self._grad_tensors(grad)]
+        from .stand_in_grads import settle_results
+
+        # A gradient that does not require grad is passed on as a stand-in that does, so that a backward that
+        # left the graph (NumPy inside) is recognised and guarded; results of the stand-ins alone are constants.
+        given = self._grad_tensors(grad)
+        grads = [g if g is None or g.requires_grad else Tensor(g.array, requires_grad=True) for g in given]
         with enable_grad():
             result = self._call_backward(grads)
-        return tuple(r if r is None or r.requires_grad else _not_twice_differentiable(self, r, grads)
-                     for r in result)
+        stand_ins = [g for g, g0 in zip(grads, given) if g is not g0]
+        return settle_results(self, result, stand_ins, lambda r: _not_twice_differentiable(self, r, grads))
 
 
 def _reducible(grad_shape, input_shape):

@@ -105,3 +105,12 @@ class ModuleMoreMixin:
         compiled = compile_fn(self.forward, *args, **kwargs)
         if compiled is not self.forward:
             self.forward = compiled
+
+    def share_memory(self):
+        """Move every parameter, buffer (and existing gradient) into shared memory (``Tensor.share_memory_``), for
+        Hogwild training by several processes; returns ``self``."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            tensor.share_memory_()
+            if tensor.grad is not None:
+                tensor.grad.share_memory_()
+        return self

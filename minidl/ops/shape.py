@@ -478,6 +478,9 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
+    for position, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be concatenated")
     ref = tuple(tensors[0].array.shape)
     ax = _dim(dim, len(ref))
     for t in tensors[1:]:

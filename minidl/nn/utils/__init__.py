@@ -22,4 +22,4 @@ from .init import skip_init  # noqa: E402
 __all__ += ["fusion", "stateless", "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
             "fuse_linear_bn_weights", "skip_init"]
 
-from . import rnn  # noqa: E402,F401
+from . import prune, rnn  # noqa: E402,F401  (prune: torch.nn.utils.prune)

@@ -1,8 +1,13 @@
-"""A stand-in for the few pieces of gymnasium the DQN tutorial uses (``gym.make("CartPole-v1")``, ``reset``,
-``step``, ``action_space.n``/``sample()``): CartPole-v1's dynamics, bounds and 500-step limit as gymnasium's
-``CartPoleEnv`` defines them, in plain Python. Only the tests put this folder on ``PYTHONPATH``."""
+"""A stand-in for the few pieces of gymnasium the DQN tutorial and pytorch/examples' reinforcement_learning use
+(``gym.make("CartPole-v1", render_mode=None)``, ``reset``, ``step``, ``action_space.n``/``sample()``,
+``spec.reward_threshold``): CartPole-v1's dynamics, bounds, 500-step limit, reward threshold (475) and float32
+observation arrays as gymnasium's ``CartPoleEnv`` defines them, in plain Python. Only the tests put this folder on
+``PYTHONPATH``."""
 import math
 import random
+from types import SimpleNamespace
+
+import numpy as np
 
 
 class Discrete:
@@ -25,7 +30,9 @@ class CartPoleEnv:
     gravity, masscart, masspole, length, force_mag, tau = 9.8, 1.0, 0.1, 0.5, 10.0, 0.02
     theta_threshold_radians, x_threshold, max_episode_steps = 12 * 2 * math.pi / 360, 2.4, 500
 
-    def __init__(self):
+    def __init__(self, render_mode=None):
+        self.render_mode = render_mode
+        self.spec = SimpleNamespace(id="CartPole-v1", reward_threshold=475.0, max_episode_steps=500)
         self.action_space = Discrete(2)
         self._rng = random.Random()
         self.state = None
@@ -36,7 +43,7 @@ class CartPoleEnv:
             self.action_space.seed(seed)
         self.state = [self._rng.uniform(-0.05, 0.05) for _ in range(4)]
         self.steps = 0
-        return list(self.state), {}
+        return np.array(self.state, dtype=np.float32), {}
 
     def step(self, action):
         x, x_dot, theta, theta_dot = self.state
@@ -54,11 +61,13 @@ class CartPoleEnv:
         self.steps += 1
         terminated = abs(x) > self.x_threshold or abs(theta) > self.theta_threshold_radians
         truncated = self.steps >= self.max_episode_steps
-        return list(self.state), 1.0, terminated, truncated, {}
+        return np.array(self.state, dtype=np.float32), 1.0, terminated, truncated, {}
 
 
-def make(env_id):
-    """``gymnasium.make``: only ``"CartPole-v1"``."""
+def make(env_id, render_mode=None):
+    """``gymnasium.make``: only ``"CartPole-v1"``, not rendered."""
     if env_id != "CartPole-v1":
         raise ValueError(f"this stand-in only has CartPole-v1, not {env_id!r}")
-    return CartPoleEnv()
+    if render_mode is not None:
+        raise ValueError("this stand-in does not render")
+    return CartPoleEnv(render_mode)

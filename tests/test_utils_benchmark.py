@@ -1,0 +1,73 @@
+"""minidl.utils.benchmark as torch.utils.benchmark: Timer over Python statements and Measurement's statistics and
+summary. The expected summaries and statistics were printed by torch 2.13 for the same Measurements."""
+import itertools
+
+import pytest
+
+import minidl
+from minidl.utils.benchmark import Measurement, TaskSpec, Timer, select_unit
+
+
+def _summary(measurement):
+    """The repr without its first line (``<... object at 0x...>``)."""
+    return repr(measurement).split("\n", 1)[1]
+
+
+def test_measurement_statistics_and_summary_match_pytorch():
+    m = Measurement(10, [1e-3, 2e-3, 3.5e-3, 9e-3, 4e-3], TaskSpec("f(x)", "x=1", label="lab"))
+    assert m.times == pytest.approx([1e-4, 2e-4, 3.5e-4, 9e-4, 4e-4])
+    assert m.median == pytest.approx(3.5e-4) and m.mean == pytest.approx(3.9e-4) and m.iqr == pytest.approx(2e-4)
+    assert m.significant_figures == 1 and m.has_warnings and not m.meets_confidence()
+    assert _summary(m) == ("lab\nsetup: x=1\n  Median: 350.00 us\n  IQR:    200.00 us (200.00 to 400.00)\n"
+                           "  5 measurements, 10 runs per measurement, 1 thread\n"
+                           "  WARNING: Interquartile range is 57.1% of the median measurement.\n"
+                           "           This suggests significant environmental influence.")
+    assert m.stmt == "f(x)" and m.label == "lab" and m.env is None and m.title == "lab"
+    two = Measurement(1, [2.5, 2.6], TaskSpec("a\nb", "pass", sub_label="s", description="dd"))
+    assert _summary(two) == ("stmt: (s)\n  a\n  b\n\ndd\n  Median: 2.55 s\n"
+                             "  2 measurements, 1 runs per measurement, 1 thread")
+    assert Measurement.merge([two, two])[0].raw_times == [2.5, 2.6, 2.5, 2.6]
+    with pytest.raises(AttributeError):
+        m.no_such_field
+
+
+@pytest.mark.parametrize("seconds, unit", [(3e-9, "ns"), (2e-6, "us"), (0.5, "ms"), (0.9e-3, "us"), (4.0, "s")])
+def test_select_unit(seconds, unit):
+    # 0.5 s -> "ms" is PyTorch's (log10(0.5) // 3 == -1)
+    assert select_unit(seconds)[0] == unit
+
+
+def test_timeit_runs_setup_warms_up_and_times_number_runs():
+    calls, setups = [], []
+    clock = itertools.count(0.0, 0.25)  # each reading of the clock is 0.25 s after the last
+    timer = Timer(stmt="calls.append(torch.ones(2).sum().item())", setup="setups.append(1)",
+                  globals={"calls": calls, "setups": setups},
+                  timer=lambda: next(clock))
+    measurement = timer.timeit(300)
+    assert len(calls) == 3 + 300  # max(300 // 100, 2) warm-up runs, then the timed ones
+    assert setups == [1, 1]  # as timeit.Timer: setup before each timed loop
+    assert measurement.number_per_run == 300 and measurement.raw_times == [0.25]
+    assert _summary(measurement) == ("calls.append(torch.ones(2).sum().item())\nsetup: setups.append(1)\n"
+                                     "  833.33 us\n  1 measurement, 300 runs , 1 thread")
+    assert minidl.get_num_threads() >= 1
+
+
+def test_blocked_autorange_fills_min_run_time():
+    seen = []
+    measurement = Timer("sum(range(50))").blocked_autorange(callback=lambda n, t: seen.append((n, t)),
+                                                            min_run_time=0.02)
+    assert sum(measurement.raw_times) >= 0.02 and len(seen) == len(measurement.raw_times)
+    assert all(n == measurement.number_per_run for n, _ in seen)
+    adaptive = Timer("sum(range(50))").adaptive_autorange(min_run_time=0.01, max_run_time=0.5)
+    assert len(adaptive.raw_times) >= 1 and adaptive.median > 0
+
+
+def test_timer_errors():
+    with pytest.raises(ValueError, match="only a `str` stmt"):
+        Timer(stmt=lambda: None)
+    with pytest.raises(ValueError, match="global_setup is C\\+\\+ only"):
+        Timer("pass", global_setup="int x;")
+    with pytest.raises(ValueError, match="Invalid language"):
+        Timer("pass", language="fortran")
+    with pytest.raises(NotImplementedError, match="blocked_autorange"):
+        Timer("pass").repeat()
