@@ -40,7 +40,8 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.keras.constraints", "minidl.keras.preprocessing", "minidl.keras.preprocessing.image",
            "minidl.keras.saving", "minidl.keras.config", "minidl.keras.tree", "minidl.keras.applications",
            "minidl.keras.mixed_precision", "minidl.keras.ops.nn", "minidl.keras.ops.numpy",
-           "minidl.keras.ops.linalg", "minidl.keras.ops.image", "minidl.backends.cuda",
+           "minidl.keras.ops.linalg", "minidl.keras.ops.image", "minidl.backends.cuda", "minidl.utils.benchmark",
+           "minidl.nn.utils.prune",
            "minidl.mt19937"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.

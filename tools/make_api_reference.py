@@ -89,6 +89,8 @@ SECTIONS = [
     ("minidl.nn.utils.fusion", "Conv/linear and batch-norm fusion (`minidl.nn.utils.fusion`)", None, set()),
     ("minidl.nn.grad", "Convolution gradients (`minidl.nn.grad`, also `F.grad`)", None, set()),
     ("minidl.nn.attention", "Attention backends (`minidl.nn.attention`)", None, set()),
+    ("minidl.utils.benchmark", "Benchmark timers (`minidl.utils.benchmark`, as `torch.utils.benchmark`)", None, set()),
+    ("minidl.nn.utils.prune", "Pruning (`minidl.nn.utils.prune`)", None, set()),
     ("minidl.keras.constraints", "Keras weight constraints (`minidl.keras.constraints`)", None, set()),
     ("minidl.keras.preprocessing", "Keras preprocessing (`minidl.keras.preprocessing`)", None, set()),
     ("minidl.keras.preprocessing.image", "Keras image preprocessing (`minidl.keras.preprocessing.image`)", None, set()),
