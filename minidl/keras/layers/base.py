@@ -221,6 +221,13 @@ class Layer(MaskingMixin, CallMixin, Module):
     ``input_shape`` / ``input_dim`` (for the first layer of a Sequential).
     """
 
+    def __init_subclass__(cls, **kwargs):
+        """A user subclass of a built-in layer that overrides ``call`` runs that override (see
+        :mod:`minidl.keras.layers._call_override`)."""
+        super().__init_subclass__(**kwargs)
+        from minidl.keras.layers._call_override import install_override
+        install_override(cls)
+
     def __new__(cls, *args, **kwargs):
         """Record a user class's constructor arguments for Keras' automatic ``get_config``."""
         from minidl.keras._auto_config import record_auto_config
@@ -457,8 +464,10 @@ class Layer(MaskingMixin, CallMixin, Module):
         return self.call(inputs, **kwargs)
 
     def call(self, inputs, *args, **kwargs):
-        """Keras' ``call`` on channels-last Tensors (for user-defined layers)."""
-        raise NotImplementedError
+        """Keras' ``call`` on channels-last Tensors: user layers override it; on a built-in layer it runs
+        the built-in computation (what ``super().call(inputs, training=..., mask=...)`` gives an override)."""
+        from minidl.keras.layers._call_override import builtin_call
+        return builtin_call(self, inputs, *args, **kwargs)
 
     # The `training` a call without `training=` (and no outer value) runs with, as the default of
     # Keras' `call` signature: True for the augmentation layers, False for Dropout/noise/RNN/attention.
