@@ -18,6 +18,7 @@ from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
+from minidl.keras.layers._call_args import UserCallOptions
 from minidl.keras.layers._mask import MaskingMixin
 from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
 from minidl.nn.module import Module, Parameter
@@ -208,7 +209,7 @@ _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_si
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(MaskingMixin, CallMixin, Module):
+class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -459,6 +460,9 @@ class Layer(MaskingMixin, CallMixin, Module):
         kwargs = {"training": training} if "training" in params and training is not None else {}
         if "mask" in params:
             kwargs["mask"] = mask
+        from minidl.keras.layers._symbolic import KerasTensor
+        kwargs.update({k: v for k, v in (self.__dict__.get("_user_call_options") or {}).items()
+                       if not isinstance(v, KerasTensor)})  # keyword arguments of this call (`layer(x, scale=2)`)
         if isinstance(inputs, Positional):  # `layer(a, b)`: `call(self, a, b)`
             return self.call(*inputs, **kwargs)
         return self.call(inputs, **kwargs)
