@@ -74,15 +74,24 @@ def keras_layout_variables(layer):
 
 
 @contextlib.contextmanager
-def _builtin_variables(layer):
-    """The weight views back in place while the built-in computation runs inside an override."""
+def _builtin_running(layer, forward, forward_masked):
+    """While the built-in computation runs inside an override: the weight views back in place, and the
+    built-in's own calls of ``self._forward``/``self._forward_masked`` reach the built-in (not the override)."""
     views = layer.__dict__.get("_swapped_views") or {}
     swapped = {name: layer.__dict__[name] for name in views}
     layer.__dict__.update(views)
+    methods = {"_forward": forward, "_forward_masked": forward_masked}
+    previous = {name: layer.__dict__[name] for name in methods if name in layer.__dict__}
+    for name, fn in methods.items():
+        if fn is not None:
+            layer.__dict__[name] = fn.__get__(layer, type(layer))
     try:
         yield
     finally:
         layer.__dict__.update(swapped)
+        for name in methods:
+            layer.__dict__.pop(name, None)
+        layer.__dict__.update(previous)
 
 
 def _internal(layer, value):
@@ -108,8 +117,11 @@ def builtin_call(layer, inputs, training=None, mask=None, **kwargs):
         training = layer._call_training_default
     training = bool(training) if training is not None else False
     x = _internal(layer, inputs)
+    if not layer.built:  # `layer.call(x)` before any `layer(x)`: built for these inputs
+        ext = [to_external(v) for v in x] if isinstance(x, list) else to_external(x)
+        layer._ensure_built([tuple(v.shape) for v in ext] if isinstance(ext, list) else tuple(ext.shape))
     from minidl.keras.layers._mask import any_mask, as_mask
-    with _builtin_variables(layer):
+    with _builtin_running(layer, forward, forward_masked):
         if forward_masked is not None and any_mask(mask):
             out = forward_masked(layer, x, as_mask(mask), training)
         else:
