@@ -191,3 +191,51 @@ def test_first_argument_by_keyword_symbolic_and_saved(tmp_path):
     dense_out = model.layers[2](x) if isinstance(model.layers[2], keras.layers.Dense) else None
     if dense_out is not None:
         np.testing.assert_allclose(expected, 2 * np.asarray(dense_out), rtol=1e-5)
+
+
+class DoubledKernel3D(keras.layers.Conv3D):
+    def convolution_op(self, inputs, kernel):  # Keras 3's Conv3D.call goes through convolution_op
+        return super().convolution_op(inputs, kernel * 2.0)
+
+
+class ManualConv1D(keras.layers.Conv1D):
+    def call(self, inputs):  # the kernel in Keras' layout (k, in, filters), differentiable
+        return keras.ops.conv(inputs, self.kernel, padding="same") + self.bias
+
+
+class HalvedConvTranspose(keras.layers.Conv2DTranspose):
+    def call(self, inputs):
+        return super().call(inputs) / 2
+
+
+def test_conv3d_convolution_op_override_and_training():
+    x = arr(2, 5, 5, 5, 3)
+    layer = DoubledKernel3D(2, 3, padding="same", strides=2)
+    out = np.asarray(layer(x))
+    kernel, bias = layer.get_weights()
+    base = keras.layers.Conv3D(2, 3, padding="same", strides=2)
+    base(x)
+    base.set_weights([2 * kernel, bias])
+    np.testing.assert_allclose(out, np.asarray(base(x)), rtol=1e-4, atol=1e-5)
+    model = keras.Sequential([keras.Input((5, 5, 5, 3)), DoubledKernel3D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    model.fit(x, np.ones((2, 1)), verbose=0)
+    assert all(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_conv1d_and_conv_transpose_call_overrides():
+    x = arr(2, 7, 3)
+    layer = ManualConv1D(4, 3, padding="same")
+    np.testing.assert_allclose(np.asarray(layer(x)), _twin(layer, keras.layers.Conv1D(4, 3, padding="same"), x),
+                               rtol=1e-4, atol=1e-5)
+    images = arr(2, 4, 4, 3)
+    up = HalvedConvTranspose(2, 3, strides=2)
+    np.testing.assert_allclose(np.asarray(up(images)),
+                               _twin(up, keras.layers.Conv2DTranspose(2, 3, strides=2), images) / 2, rtol=1e-5)
+    model = keras.Sequential([keras.Input((7, 3)), ManualConv1D(4, 3, padding="same"), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    model.fit(x, np.ones((2, 1)), verbose=0)
+    assert all(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
