@@ -234,7 +234,8 @@ def test_conv1d_and_conv_transpose_call_overrides():
     up = HalvedConvTranspose(2, 3, strides=2)
     np.testing.assert_allclose(np.asarray(up(images)),
                                _twin(up, keras.layers.Conv2DTranspose(2, 3, strides=2), images) / 2, rtol=1e-5)
-    model = keras.Sequential([keras.Input((7, 3)), ManualConv1D(4, 3, padding="same"), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((7, 3)), ManualConv1D(4, 3, padding="same"), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     before = model.get_weights()
     model.fit(x, np.ones((2, 1)), verbose=0)
