@@ -240,3 +240,22 @@ def test_conv1d_and_conv_transpose_call_overrides():
     before = model.get_weights()
     model.fit(x, np.ones((2, 1)), verbose=0)
     assert all(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+
+
+class Repeat(keras.layers.Layer):
+    def call(self, inputs, times=1):
+        return keras.ops.concatenate([inputs] * times, axis=-1)
+
+
+def test_keyword_options_shape_the_symbolic_output_and_survive_saving(tmp_path):
+    keras.saving.register_keras_serializable("test_call_override")(Repeat)
+    inputs = keras.Input((2,))
+    out = Repeat()(inputs, times=3)
+    assert out.shape == (None, 6)  # the trace ran with times=3
+    model = keras.Model(inputs, out)
+    x = arr(4, 2)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.concatenate([x] * 3, -1))
+    model.save(tmp_path / "r.keras")
+    loaded = keras.models.load_model(tmp_path / "r.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), np.concatenate([x] * 3, -1))
+    np.testing.assert_allclose(np.asarray(Repeat()(x, times=2)), np.concatenate([x] * 2, -1))

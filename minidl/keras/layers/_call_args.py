@@ -109,4 +109,13 @@ class UserCallOptions:
         from minidl.keras.layers._symbolic import KerasTensor
         _, keywords = call_parameters(self)
         return node._parents, {k: v for k, v in node._call_kwargs.items() if not isinstance(v, KerasTensor)
-                               and k not in _NOT_OPTIONS and (keywords is None or k in keywords)}
+                               and _plain(v) and k not in _NOT_OPTIONS and (keywords is None or k in keywords)}
+
+
+def _plain(value) -> bool:
+    """True for a value a saved config can hold as JSON (None, bools, numbers, strings, lists of them)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and _plain(v) for k, v in value.items())

@@ -243,7 +243,8 @@ class CallMixin:
         shape = _shape_of_input(inputs)
         self._ensure_built(shape)
         if self._traces_call():
-            out_shape = self._traced_output_shape(inputs, mask)
+            with self.call_options(kwargs) if _passes_kwargs(self, kwargs) else _no_options():  # its keywords
+                out_shape = self._traced_output_shape(inputs, mask)
             self._output_shape = out_shape
         else:
             out_shape = self.compute_output_shape(shape)
