@@ -290,14 +290,8 @@ def test_endpoint_layer_pattern(tmp_path):
     losses = epoch_logs(out, "loss")
     assert "Epoch 2/2" in out and len(losses) >= 2 and all(0 < v < 1 for v in losses)
     assert "accuracy" not in out  # a metric updated inside call() is not logged (Keras 3 logs loss only)
-    if proc.returncode != 0:
-        # part 3 calls the endpoint layer with keyword arguments only, `layer(logits=..., targets=...)`,
-        # which Keras accepts; minidl's Layer.__call__ (layers/_symbolic.py, another part of this round)
-        # still requires the first argument by position. Tolerated here until that is fixed, then the
-        # test checks the whole script.
-        assert "missing 1 required positional argument: 'inputs'" in proc.stderr, proc.stderr[-3000:]
-        assert "self.logistic_endpoint(" in proc.stderr
-        pytest.xfail("Layer.__call__ does not take its first argument by keyword yet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # part 3 calls the endpoint layer with keyword arguments only, `layer(logits=..., targets=...)`
     assert printed(out, "preds.shape") == "(1000, 1)"
     assert out.count("Epoch 2/2") == 2
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl.keras._tensor import as_tensor, to_external, to_internal
+from minidl.keras.layers._call_args import _no_options, _passes_kwargs, bind_call_arguments
 from minidl.keras.layers._mask import any_mask, as_mask
 from minidl.tensor import Tensor
 
@@ -164,12 +165,18 @@ def _stand_in(shape, dtype, unknown=_STAND_IN):
 class CallMixin:
     """``Layer.__call__``: run eagerly or record a symbolic graph node (with its symbolic mask)."""
 
-    def __call__(self, inputs, *args, training=UNSET, mask=None, **kwargs):
+    def __call__(self, *args, training=UNSET, mask=None, **kwargs):
         """Run on arrays/Tensors (channels-last; ``mask`` defaults to the inputs' ``_keras_mask``, and
         the output carries its own), or record a graph node on ``keras.Input`` tensors.
 
+        The first argument may be given by the name of ``call``'s first parameter (``layer(inputs=x)``,
+        ``layer(logits=x, targets=y)``), as Keras maps it; tensors given by the names of the following
+        positional parameters of a user ``call`` become positional arguments (graph inputs), and other
+        keyword arguments the ``call`` accepts reach it.
+
         ``training`` as Keras 3: when not passed, the outer call's value, else the layer's default
         (augmentation layers augment on a plain call; Dropout, noise and BatchNormalization do not)."""
+        inputs, args = bind_call_arguments(self, args, kwargs)
         if getattr(self, "input_spec", None):  # a layer's ``InputSpec`` checks the first argument, as Keras
             from minidl.keras.layers.input_spec import assert_input_compatibility
             assert_input_compatibility(self.input_spec, inputs, self.name)
@@ -182,7 +189,7 @@ class CallMixin:
                     call_node = node._parents[0] if getattr(node, "_output_index", None) is not None else node
                     call_node._training = bool(training)
             return out
-        with call_scope():
+        with call_scope(), self.call_options(kwargs) if _passes_kwargs(self, kwargs) else _no_options():
             return self._call_eager(inputs, resolve_training(self, training), mask)
 
     def _call_eager(self, inputs, training, mask):
@@ -236,7 +243,8 @@ class CallMixin:
         shape = _shape_of_input(inputs)
         self._ensure_built(shape)
         if self._traces_call():
-            out_shape = self._traced_output_shape(inputs, mask)
+            with self.call_options(kwargs) if _passes_kwargs(self, kwargs) else _no_options():  # its keywords
+                out_shape = self._traced_output_shape(inputs, mask)
             self._output_shape = out_shape
         else:
             out_shape = self.compute_output_shape(shape)

@@ -18,6 +18,7 @@ from minidl.keras import initializers as _init
 from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
+from minidl.keras.layers._call_args import UserCallOptions
 from minidl.keras.layers._mask import MaskingMixin
 from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
 from minidl.nn.module import Module, Parameter
@@ -208,7 +209,7 @@ _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_si
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(MaskingMixin, CallMixin, Module):
+class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -220,6 +221,13 @@ class Layer(MaskingMixin, CallMixin, Module):
     unique: ``dense``, ``dense_1``, ...), ``trainable``, ``dtype``,
     ``input_shape`` / ``input_dim`` (for the first layer of a Sequential).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """A user subclass of a built-in layer that overrides ``call`` runs that override (see
+        :mod:`minidl.keras.layers._call_override`)."""
+        super().__init_subclass__(**kwargs)
+        from minidl.keras.layers._call_override import install_override
+        install_override(cls)
 
     def __new__(cls, *args, **kwargs):
         """Record a user class's constructor arguments for Keras' automatic ``get_config``."""
@@ -452,13 +460,18 @@ class Layer(MaskingMixin, CallMixin, Module):
         kwargs = {"training": training} if "training" in params and training is not None else {}
         if "mask" in params:
             kwargs["mask"] = mask
+        from minidl.keras.layers._symbolic import KerasTensor
+        kwargs.update({k: v for k, v in (self.__dict__.get("_user_call_options") or {}).items()
+                       if not isinstance(v, KerasTensor)})  # keyword arguments of this call (`layer(x, scale=2)`)
         if isinstance(inputs, Positional):  # `layer(a, b)`: `call(self, a, b)`
             return self.call(*inputs, **kwargs)
         return self.call(inputs, **kwargs)
 
     def call(self, inputs, *args, **kwargs):
-        """Keras' ``call`` on channels-last Tensors (for user-defined layers)."""
-        raise NotImplementedError
+        """Keras' ``call`` on channels-last Tensors: user layers override it; on a built-in layer it runs
+        the built-in computation (what ``super().call(inputs, training=..., mask=...)`` gives an override)."""
+        from minidl.keras.layers._call_override import builtin_call
+        return builtin_call(self, inputs, *args, **kwargs)
 
     # The `training` a call without `training=` (and no outer value) runs with, as the default of
     # Keras' `call` signature: True for the augmentation layers, False for Dropout/noise/RNN/attention.

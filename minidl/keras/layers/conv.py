@@ -150,15 +150,14 @@ class Conv2D(Layer):
                         dilation_rate=list(self.dilation_rate))
 
     def _forward_overridden(self, x, training):
-        """A subclass's own ``call`` (on channels-last Tensors), or ``convolution_op`` + bias + activation.
+        """A subclass's ``convolution_op`` + bias + activation (a subclass's own ``call`` runs through
+        :mod:`~minidl.keras.layers._call_override`, its ``super().call`` here).
 
-        Both see the kernel as a differentiable Tensor in Keras' layout (minidl stores it as
+        It sees the kernel as a differentiable Tensor in Keras' layout (minidl stores it as
         (out, in, kh, kw); ``self.kernel`` is otherwise a view whose values carry no gradient)."""
         view = self.__dict__["kernel"]
         self.__dict__["kernel"] = view.keras_tensor()
         try:
-            if type(self).call is not Layer.call:
-                return self._forward_user(x, training)
             from minidl.keras._tensor import to_external, to_internal
             out = self.convolution_op(to_external(x), self.kernel)
             if self.use_bias:
@@ -172,7 +171,7 @@ class Conv2D(Layer):
             shape = (None,) + tuple(x.shape[2:]) + (x.shape[1],) if x.ndim == 4 else tuple(x.shape)
             self.compute_output_shape(shape)
             _check_4d(self, shape)
-        if type(self).call is not Layer.call or type(self).convolution_op is not Conv2D.convolution_op:
+        if type(self).convolution_op is not Conv2D.convolution_op:
             return self._forward_overridden(x, training)
         padding = 0
         if self.padding == "same":

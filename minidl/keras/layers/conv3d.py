@@ -110,8 +110,28 @@ class Conv3D(Layer):
                              f"{self.kernel_size}; use padding='same' or a larger input")
         return (input_shape[0],) + spatial + (self.filters,)
 
+    def convolution_op(self, inputs, kernel):
+        """Keras' hook: the convolution of channels-last ``inputs`` with a ``(kd, kh, kw, in / groups, out)``
+        ``kernel`` (``keras.ops.conv`` with the layer's strides, padding and dilation). A subclass that
+        overrides it gets it called by the layer, which then adds the bias and applies the activation,
+        as Keras' ``Conv3D.call`` does; it sees the kernel as a differentiable Tensor in Keras' layout."""
+        from minidl.keras import ops
+        return ops.conv(inputs, kernel, strides=list(self.strides), padding=self.padding,
+                        dilation_rate=list(self.dilation_rate))
+
+    def _forward_overridden(self, x):
+        from minidl.keras._tensor import to_external, to_internal
+        from minidl.keras.layers._call_override import keras_layout_variables
+        with keras_layout_variables(self):
+            out = self.convolution_op(to_external(x), self.kernel)
+            if self.use_bias:
+                out = out + self.bias
+            return _activations.apply(self.activation, to_internal(out))
+
     def _forward(self, x, training=False):
         self.compute_output_shape((None,) + tuple(x.shape[1:]))
+        if type(self).convolution_op is not Conv3D.convolution_op:
+            return self._forward_overridden(x)
         x = permute(x, _TO_FIRST)
         if self.padding == "same":
             pads = _same_pads(x, self.kernel_size, self.strides, self.dilation_rate)
