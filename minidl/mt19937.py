@@ -10,9 +10,11 @@ transformations to the raw words, so after ``minidl.manual_seed(s)``:
 - ``rand``, ``uniform_``, the ``nn.init`` uniform initialisers, ``randint``,
   ``random_``, ``randperm``, ``bernoulli`` and dropout's masks give exactly
   PyTorch's values;
-- ``randn`` / ``normal_`` give PyTorch's values up to the last bit or two of
-  float32 (PyTorch evaluates Box-Muller with vectorised float32 log/sin/cos
-  whose rounding depends on the CPU; minidl evaluates it in float64).
+- ``randn`` / ``normal_`` give PyTorch's values too: float64 ones as its scalar
+  kernel computes them, float32 ones (16 or more contiguous values) as its x86
+  AVX2 kernel does, single-precision Cephes log/sin/cos with fused
+  multiply-adds (:mod:`minidl._box_muller_f32`); fewer than 16 float32 values
+  come from float64 Box-Muller pairs, as in PyTorch.
 
 The transformations (``aten/src/ATen/core/TransformationHelper.h`` and the CPU
 distribution kernels), for raw words ``w`` (32-bit) and ``w64 = w1 << 32 | w2``:
@@ -114,8 +116,12 @@ def uniform(gen: np.random.Generator, shape, dtype=np.float32, low: float = 0.0,
     return values.astype(dtype).reshape(shape)
 
 
-def _box_muller_blocks(u: np.ndarray) -> np.ndarray:
-    """PyTorch's ``normal_fill_16`` on consecutive blocks of 16 uniforms (float64 math)."""
+def _box_muller_blocks(u: np.ndarray, dtype) -> np.ndarray:
+    """PyTorch's ``normal_fill_16`` on consecutive blocks of 16 uniforms: for float32 its x86 kernel's
+    single-precision arithmetic (:mod:`minidl._box_muller_f32`), else float64 math (as its scalar kernel)."""
+    if np.dtype(dtype) == np.float32:
+        from ._box_muller_f32 import box_muller_blocks
+        return box_muller_blocks(u).astype(np.float64)
     blocks = u.reshape(-1, 16)
     radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
     theta = 2.0 * np.pi * blocks[:, 8:]
@@ -128,11 +134,11 @@ def standard_normal(gen: np.random.Generator, n: int, dtype=np.float32, contiguo
         u = unit(gen, n, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
         out = np.empty(n)
         full = n // 16 * 16
-        out[:full] = _box_muller_blocks(u[:full])
+        out[:full] = _box_muller_blocks(u[:full], dtype)
         if n % 16:
             # PyTorch then redraws the last 16 uniforms (overwriting part of the last full block) and transforms them
             tail = unit(gen, 16, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
-            out[n - 16:] = _box_muller_blocks(tail)
+            out[n - 16:] = _box_muller_blocks(tail, dtype)
         return out
     bits = gen.bit_generator
     out = np.empty(n)
