@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from minidl import config
-from minidl.backend import get_array_module
+from minidl.backend import get_array_module, is_meta_array
 
 __all__ = ["implementation", "gpu_implementation"]
 
@@ -41,6 +41,8 @@ def gpu_implementation() -> str:
 
 def implementation(array) -> str:
     """The implementation for ``array``: ``"numpy"``, ``"numba"`` or ``"cuda"``."""
+    if is_meta_array(array):   # the meta device: the vectorised reference only shapes its results
+        return "numpy"
     if get_array_module(array) is not np:
         return gpu_implementation()
     choice = config.cpu_kernels

@@ -1,4 +1,8 @@
-"""Dropout's keep mask straight from the Mersenne Twister's state, in one pass.
+"""The loops of PyTorch's random streams that NumPy cannot vectorise.
+
+:func:`bernoulli53` draws dropout's keep mask straight from the Mersenne
+Twister's state, in one pass; :func:`fisher_yates` applies ``randperm``'s
+swaps.
 
 ``minidl.mt19937.bernoulli`` draws PyTorch's ``bernoulli_(p)``: per element two
 32-bit words ``w1, w2`` of MT19937, ``m = (w1 << 32 | w2) & (2**53 - 1)``, kept
@@ -16,7 +20,7 @@ import numpy as np
 
 from . import _numba
 
-__all__ = ["bernoulli53"]
+__all__ = ["bernoulli53", "fisher_yates"]
 
 _N = 624
 _M = 397
@@ -55,8 +59,17 @@ def _mask53(key, pos, threshold, out):
     return pos
 
 
+def _swap_forward(picks, order):
+    # Fisher-Yates from the front: step i swaps order[i] with order[i + picks[i]]
+    for i in range(picks.shape[0]):
+        j = i + picks[i]
+        held = order[i]
+        order[i] = order[j]
+        order[j] = held
+
+
 _INLINE_HELPERS = ("_twist", "_next_word")
-_NUMBA_KERNELS = {"_mask53": dict(cache=True)}
+_NUMBA_KERNELS = {"_mask53": dict(cache=True), "_swap_forward": dict(cache=True)}
 
 
 def bernoulli53(bit_generator, n: int, threshold: int) -> np.ndarray:
@@ -69,3 +82,12 @@ def bernoulli53(bit_generator, n: int, threshold: int) -> np.ndarray:
     pos = _mask53(key, int(state["state"]["pos"]), np.uint64(threshold), out)
     bit_generator.state = {"bit_generator": state["bit_generator"], "state": {"key": key, "pos": int(pos)}}
     return out
+
+
+def fisher_yates(picks: np.ndarray) -> np.ndarray:
+    """The permutation (int64, length ``len(picks) + 1``) that swapping position i with
+    ``i + picks[i]`` for i = 0, 1, ... makes of 0..n-1; ``picks[i]`` must lie in [0, n - 1 - i]."""
+    _numba.compile_kernels(globals(), _NUMBA_KERNELS)
+    order = np.arange(picks.shape[0] + 1, dtype=np.int64)
+    _swap_forward(np.ascontiguousarray(picks, dtype=np.int64), order)
+    return order

@@ -185,3 +185,141 @@ from . import multiprocessing  # noqa: E402
 # isort: on
 
 __all__ += ["gradient", "histogramdd", "multiprocessing"]
+
+# Complex tensors (complexfft): the complex dtypes, the functions on complex parts, Tensor.real/imag/conj
+# isort: off
+from .dtypes import cdouble, cfloat, complex64, complex128  # noqa: E402
+from .ops.complex import complex, conj, conj_physical, imag, polar, real, view_as_complex, view_as_real  # noqa: E402,A004
+from . import tensor_complex as _tensor_complex  # noqa: E402
+# isort: on
+
+_tensor_complex.install()
+from . import fft  # noqa: E402  (torch.fft)
+
+__all__ += ["fft", "cdouble", "cfloat", "complex64", "complex128", "complex", "conj", "conj_physical", "imag", "polar",
+            "real", "view_as_complex", "view_as_real"]
+
+
+from . import profiler  # noqa: E402  (minidl.profiler, as torch.profiler)
+
+__all__ += ["profiler"]
+
+from . import xpu  # noqa: E402  (minidl.xpu, as torch.xpu: no XPU device, for scripts that ask)
+
+__all__ += ["xpu"]
+
+# torch.jit (eager: scripted/traced code runs as Python), torch.futures
+from . import futures, jit  # noqa: E402
+from .jit import Future, fork, wait  # noqa: E402
+
+__all__ += ["jit", "futures", "Future", "fork", "wait"]
+
+from . import hub  # noqa: E402  (torch.hub)
+
+__all__ += ["hub"]
+
+from . import signal  # noqa: E402  (torch.signal: minidl.signal.windows)
+
+__all__ += ["signal"]
+
+# torch's top-level names scripts use: autocast getters/setters, control flow, sym_*, errors, old norms (jithub)
+# isort: off
+from .autocast_settings import *  # noqa: F401,F403,E402
+from .autocast_settings import __all__ as _autocast_setting_names  # noqa: E402
+from .functions_torch_misc import *  # noqa: F401,F403,E402
+from .functions_torch_misc import __all__ as _torch_misc_names  # noqa: E402
+from .func import vmap  # noqa: E402
+from .amp import GradScaler  # noqa: E402
+# isort: on
+
+__all__ += _autocast_setting_names + _torch_misc_names + ["vmap", "GradScaler"]
+
+from .functions_igamma import igamma, igammac  # noqa: E402
+from .functions_igamma import install as _install_igamma  # noqa: E402
+
+_install_igamma(Tensor)
+__all__ += ["igamma", "igammac"]
+
+from .functions_lowrank import pca_lowrank, svd_lowrank  # noqa: E402
+
+__all__ += ["svd_lowrank", "pca_lowrank"]
+
+from .functions_binomial import binomial  # noqa: E402
+
+__all__ += ["binomial"]
+
+from . import quasirandom  # noqa: E402  (torch.quasirandom.SobolEngine)
+
+__all__ += ["quasirandom"]
+
+from . import compiler  # noqa: E402  (torch.compiler: is_compiling, disable, ...)
+
+__all__ += ["compiler"]
+
+from .functions_rnn_cells import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
+
+__all__ += ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
+
+from .functions_native_norms import (  # noqa: E402
+    native_batch_norm,
+    native_dropout,  # noqa: E402
+    native_group_norm,
+    native_layer_norm,
+)
+
+__all__ += ["native_layer_norm", "native_batch_norm", "native_group_norm", "native_dropout"]
+
+from .functions_conv_aliases import *  # noqa: F401,F403,E402  (convolution, conv_tbc, grid_sampler, ...)
+from .functions_conv_aliases import __all__ as _conv_alias_names  # noqa: E402
+
+__all__ += _conv_alias_names
+
+from .functions_householder import *  # noqa: F401,F403,E402  (geqrf, orgqr, ormqr, triangular_solve, ...)
+from .functions_householder import __all__ as _householder_names  # noqa: E402
+
+__all__ += _householder_names
+
+from . import library  # noqa: E402  (torch.library: custom_op, register_autograd, opcheck)
+
+__all__ += ["library"]
+
+from .functions_rnn import gru, lstm, rnn_relu, rnn_tanh  # noqa: E402
+
+__all__ += ["lstm", "gru", "rnn_tanh", "rnn_relu"]
+
+# sparse tensors (torch.sparse): the layouts, the constructors and the Tensor methods
+from . import sparse  # noqa: E402,F811
+from .sparse._creation import sparse_coo_tensor, sparse_csc_tensor, sparse_csr_tensor  # noqa: E402
+from .sparse._tensor_methods import install as _install_sparse  # noqa: E402
+from .sparse._tensor_methods import sparse_coo, sparse_csc, sparse_csr  # noqa: E402
+
+_install_sparse()
+__all__ += ["sparse_coo", "sparse_csr", "sparse_csc", "sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
+            "sparse"]
+
+# torch.autograd.gradcheck is also a module (``from torch.autograd.gradcheck import gradcheck``, the numpy-extensions
+# tutorial); loading it binds the package attribute to the module, so it is set back to the function, as in PyTorch
+import minidl.autograd.gradcheck  # noqa: E402,F401
+
+autograd.gradcheck = autograd.gradcheck.gradcheck
+
+
+from .legacy_types import BFloat16Tensor  # noqa: E402  (torch.BFloat16Tensor, the legacy bfloat16 type)
+
+__all__ += ["BFloat16Tensor"]
+
+
+# Short-time Fourier transforms (complex2): torch.stft / torch.istft and their Tensor methods
+from . import tensor_spectral as _tensor_spectral  # noqa: E402
+from .spectral import istft, stft  # noqa: E402
+
+_tensor_spectral.install()
+__all__ += ["stft", "istft"]
+
+
+def __getattr__(name):
+    """``minidl.complex32``/``minidl.chalf``: a clear error (NumPy, and so minidl, has no complex32)."""
+    if name in ("complex32", "chalf"):
+        raise AttributeError(f"module 'minidl' has no attribute '{name}': minidl has no complex32 (NumPy has no "
+                             "half-precision complex type); use minidl.complex64")
+    raise AttributeError(f"module 'minidl' has no attribute '{name}'")

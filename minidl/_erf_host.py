@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from .meta_array import MetaArray, is_meta_array
+
 __all__ = ["erf_host", "erfc_host"]
 
 _ufuncs = {}
@@ -26,10 +28,14 @@ def _ufunc(name, scalar):
 
 
 def erf_host(array):
-    """erf of a NumPy floating array, elementwise (same dtype)."""
+    """erf of a NumPy floating array, elementwise (same dtype); a meta array gives a meta array."""
+    if is_meta_array(array):
+        return MetaArray(array.shape, array.dtype)
     return _ufunc("erf", _erf_scalar)(array)
 
 
 def erfc_host(array):
-    """erfc of a NumPy floating array, elementwise (same dtype)."""
+    """erfc of a NumPy floating array, elementwise (same dtype); a meta array gives a meta array."""
+    if is_meta_array(array):
+        return MetaArray(array.shape, array.dtype)
     return _ufunc("erfc", _erfc_scalar)(array)

@@ -1,8 +1,7 @@
 """Devices, array modules and random state: the one place that knows about CuPy.
 
-Every other module under ``minidl/`` asks this one instead of branching on the
-device itself (``tests/test_package.py`` fails when another one mentions CuPy
-or the CUDA array interface):
+Every other module under ``minidl/`` asks this one instead of branching on the device itself
+(``tests/test_package.py`` fails when another one mentions CuPy or the CUDA array interface):
 
 - ``get_array_module(a)`` (alias ``array_module``): ``numpy`` or ``cupy``;
 - ``is_device_array(a)``, ``is_array(a)``: what kind of array ``a`` is;
@@ -24,6 +23,7 @@ import threading
 import numpy as np
 
 from minidl import mt19937 as _mt19937
+from minidl.meta_array import META_NUMPY, MetaArray, is_meta_array  # noqa: F401  (is_meta_array: public helper)
 
 __all__ = [
     "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device",
@@ -169,8 +169,8 @@ class Device:
         kind, _, number = key.partition(":")
         if kind == "gpu":
             kind = "cuda"
-        if kind not in ("cpu", "cuda"):
-            raise DeviceError(f"unknown device {name!r}; use 'cpu', 'cuda' (or 'gpu')")
+        if kind not in ("cpu", "cuda", "meta"):
+            raise DeviceError(f"unknown device {name!r}; use 'cpu', 'cuda' (or 'gpu') or 'meta'")
         if _:
             if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
                 raise DeviceError(f"Invalid device string: {name!r}")
@@ -189,8 +189,8 @@ class Device:
     @property
     def xp(self):
         """The array module of this device (numpy or cupy); DeviceError for a GPU device where none is usable."""
-        if self.type == "cpu":
-            return np
+        if self.type != "cuda":
+            return np if self.type == "cpu" else META_NUMPY
         require_usable(self)
         return _cupy
 
@@ -239,10 +239,10 @@ def same_device(a, b) -> bool:
     a, b = Device(a), Device(b)
     if a.type != b.type:
         return False
-    return a.type == "cpu" or (a.index or 0) == (b.index or 0)
+    return a.type in ("cpu", "meta") or (a.index or 0) == (b.index or 0)
 
 
-CPU = Device("cpu")
+CPU, META = Device("cpu"), Device("meta")   # META: PyTorch's meta device, shapes and no data (minidl.meta_array)
 _GPU = None  # Device("cuda", 0): what tensors on the GPU report, as PyTorch's cuda:0
 
 
@@ -276,7 +276,7 @@ def device_or_default(device) -> Device:
 def get_array_module(array):
     """Return ``numpy`` or ``cupy``: the module that owns ``array``."""
     if _cupy is None or isinstance(array, np.ndarray):
-        return np
+        return META_NUMPY if type(array) is MetaArray else np
     if isinstance(array, _cupy.ndarray):    # the common case on a GPU, without CuPy's general lookup
         return _cupy
     return _cupy.get_array_module(array)
@@ -302,8 +302,8 @@ def is_device_array(value) -> bool:
 
 
 def is_array(value) -> bool:
-    """True for a NumPy array or a device array (not for lists, scalars or Tensors)."""
-    return isinstance(value, np.ndarray) or is_device_array(value)
+    """True for a NumPy array, a device array or a meta array (not for lists, scalars or Tensors)."""
+    return isinstance(value, np.ndarray) or type(value) is MetaArray or is_device_array(value)
 
 
 def is_gpu(dev) -> bool:
@@ -395,7 +395,7 @@ def device_of(array) -> Device:
     """The :class:`Device` that holds ``array``."""
     global _GPU
     if isinstance(array, np.ndarray) or _cupy is None or not isinstance(array, _cupy.ndarray):
-        return CPU
+        return META if type(array) is MetaArray else CPU
     if _GPU is None:
         _GPU = Device("cuda", 0)
     return _GPU
@@ -416,7 +416,7 @@ def to_device(array, dev):
             return _cupy.asnumpy(array)
         return np.asarray(array)
     require_usable(dev)
-    return _cupy.asarray(array)
+    return _cupy.asarray(array) if dev.type == "cuda" else META_NUMPY.asarray(array)   # the meta device: no data
 
 
 # --- random state -----------------------------------------------------------
@@ -524,7 +524,7 @@ def erf(array):
     """The error function, elementwise, on a NumPy or CuPy floating array (same dtype): CuPy arrays use
     ``cupyx.scipy.special.erf``, NumPy arrays a Numba ufunc over ``math.erf`` (:mod:`minidl._erf_host`), exact
     to the last bit or two in float32 and float64."""
-    if get_array_module(array) is not np:
+    if is_device_array(array):
         import cupyx.scipy.special
         return cupyx.scipy.special.erf(array)
     from ._erf_host import erf_host
@@ -534,7 +534,7 @@ def erf(array):
 def erfc(array):
     """The complementary error function 1 - erf, elementwise and accurate in the tail (same dtype as ``array``):
     ``cupyx.scipy.special.erfc`` on CuPy arrays, a Numba ufunc over ``math.erfc`` on NumPy ones."""
-    if get_array_module(array) is not np:
+    if is_device_array(array):
         import cupyx.scipy.special
         return cupyx.scipy.special.erfc(array)
     from ._erf_host import erfc_host

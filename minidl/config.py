@@ -44,11 +44,19 @@ class Field:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind == "bool":
             return "True or False (environment: 1/0, true/false, yes/no, on/off)"
+        if self.kind == "path":
+            return "a folder path (str or os.PathLike; ~ expanded) or None"
         return "a number > 0"
 
     def check(self, value, source=None):
         """``value`` converted to the field's type; ValueError naming the field otherwise."""
         where = f"minidl.config.{self.name}" + (f" (from ${source})" if source else "")
+        if self.kind == "path":
+            if value is None or (isinstance(value, str) and value.strip() == ""):
+                return None
+            if not isinstance(value, (str, os.PathLike)):
+                raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
+            return os.path.expanduser(os.fspath(value))
         if self.kind == "choice":
             key = str(value).strip().lower() if isinstance(value, str) else value
             if key not in self.choices:
@@ -129,6 +137,9 @@ _FIELDS = [
           "set OMP_WAIT_POLICY=PASSIVE (when unset) before Numba's thread pool starts"),
     Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",
           "at import, ask glibc to keep freed array memory in the process (minidl.allocator)"),
+    Field("hub_dir", "MINIDL_HUB_DIR", None, "path",
+          "minidl.hub's folder (minidl.hub.set_dir sets it); None: PyTorch's own, $TORCH_HOME/hub (default "
+          "$XDG_CACHE_HOME/torch/hub, ~/.cache/torch/hub), so checkpoints downloaded by either are shared"),
 ]
 _BY_NAME = {f.name: f for f in _FIELDS}
 

@@ -19,6 +19,7 @@ import numpy as np
 from minidl.dtypes import is_floating
 
 from . import backend, mt19937
+from ._creation_out import factory_out
 from .dtypes import _scalar_dtype, default_float, to_numpy_dtype
 from .tensor import Tensor
 
@@ -54,30 +55,40 @@ def _filled(fill, size, kwargs, name):
     requires_grad = kwargs.pop("requires_grad", False)
     if "size" in kwargs:
         size = (kwargs.pop("size"),)
-    for ignored in ("out", "layout", "pin_memory", "memory_format"):
+    memory_format = kwargs.pop("memory_format", None) if name == "empty" else None   # only empty takes one
+    for ignored in ("out", "layout", "pin_memory"):
         kwargs.pop(ignored, None)
     if kwargs:
         raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
     dev = backend.device_or_default(device)
     data = fill(dev.xp, _size_arg(size), to_numpy_dtype(dtype) or default_float())
+    if memory_format is not None:   # torch.empty(N, C, H, W, memory_format=torch.channels_last)
+        from .tensor_layout import check_format, relayout
+        if check_format(memory_format)._name == "preserve_format":
+            raise RuntimeError("unsupported memory format Preserve")
+        data = relayout(data, memory_format)
     return Tensor(data, requires_grad=requires_grad)
 
 
+@factory_out
 def zeros(*size, **kwargs):
     """A tensor of zeros. ``zeros(*size, dtype=None, device=None, requires_grad=False)``."""
     return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, kwargs, "zeros")
 
 
+@factory_out
 def ones(*size, **kwargs):
     """A tensor of ones. ``ones(*size, dtype=None, device=None, requires_grad=False)``."""
     return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, kwargs, "ones")
 
 
+@factory_out
 def empty(*size, **kwargs):
     """An uninitialised tensor. ``empty(*size, dtype=None, device=None, requires_grad=False)``."""
     return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, kwargs, "empty")
 
 
+@factory_out
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
     """``fill_value`` everywhere; the dtype follows the value (bool, int64, the default float) unless given."""
@@ -130,8 +141,13 @@ def _laid_out(array, input, memory_format):
 def _random(draw, size, dtype, device, requires_grad, name):
     """``draw(shape, np_dtype)`` (a NumPy array) as a new Tensor of a floating ``dtype`` on ``device``."""
     np_dtype = to_numpy_dtype(dtype) or default_float()
+    if np_dtype.kind == "c":   # PyTorch's: real and imaginary parts drawn in turn (randn: each of variance 1/2)
+        from .ops.complex import complex_random
+        return _finish(complex_random(draw, _size_arg(size), np_dtype, name), device, requires_grad)
     if not is_floating(np_dtype):
         raise RuntimeError(f"{name}: expected a floating point dtype, got {np_dtype}")
+    if backend.device_or_default(device).type == "meta":   # nothing drawn (as PyTorch: no data, no RNG use)
+        return Tensor(backend.META.xp.empty(_size_arg(size), dtype=np_dtype), requires_grad=requires_grad)
     return _finish(draw(_size_arg(size), np_dtype), device, requires_grad)
 
 
@@ -141,6 +157,7 @@ def _stream(generator):
     return as_numpy_generator(generator)
 
 
+@factory_out
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
     """Uniform samples from [0, 1), PyTorch's for the same seed (see :mod:`minidl.mt19937`)."""
@@ -148,6 +165,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     return _random(lambda s, d: mt19937.uniform(stream, s, d), size, dtype, device, requires_grad, "rand")
 
 
+@factory_out
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           pin_memory=False):
     """Standard-normal samples, PyTorch's for the same seed up to float32 rounding (see :mod:`minidl.mt19937`)."""
@@ -167,6 +185,7 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return randn(shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
+@factory_out
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
             layout=None, pin_memory=False):
     """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64."""
@@ -184,10 +203,13 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = to_numpy_dtype(dtype) or np.dtype(np.int64)
+    if backend.device_or_default(device).type == "meta":
+        return Tensor(backend.META.xp.empty(_size_arg((size,)), dtype=np_dtype), requires_grad=requires_grad)
     data = mt19937.integers(_stream(generator), _size_arg((size,)), int(low), int(high), np_dtype)
     return _finish(data, device, requires_grad)
 
 
+@factory_out
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False):
     """A random permutation of 0..n-1 (int64 by default), PyTorch's for the same seed."""
@@ -197,6 +219,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     return _finish(mt19937.permutation(_stream(generator), int(n)).astype(np_dtype), device, requires_grad)
 
 
+@factory_out
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Values from ``start`` up to (not including) ``end`` by ``step``; int64 if all are ints, else the
     default float dtype."""
@@ -218,20 +241,51 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     return _finish(data.astype(np_dtype), device, requires_grad)
 
 
+@factory_out
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (the default float dtype unless given)."""
+    if isinstance(start, complex) or isinstance(end, complex):   # complex ends: the default complex dtype
+        from .ops.complex import complex_dtype_of
+        np_dtype = to_numpy_dtype(dtype) or complex_dtype_of(default_float())
+        data = np.linspace(complex(start), complex(end), int(steps), dtype=np.complex128)
+        return _finish(data.astype(np_dtype), device, requires_grad)
     np_dtype = to_numpy_dtype(dtype) or default_float()
-    data = np.linspace(float(start), float(end), int(steps), dtype=np.float64)
-    return _finish(data.astype(np_dtype), device, requires_grad)
+    return _finish(_linspace_values(start, end, int(steps), np_dtype), device, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def _linspace_values(start, end, steps, np_dtype, cast=True):
+    """PyTorch's CPU linspace: ``step = (end - start) / (steps - 1)`` in the output's precision, then element
+    ``i`` is ``start + step * i`` below ``steps // 2`` and ``end - step * (steps - 1 - i)`` from there on, each a
+    fused multiply-add (rounded once; float32 through float64, float64 through long double). Integer dtypes
+    truncate ``start`` and ``end`` first and step in float64. ``cast=False`` leaves the values in the working
+    precision (logspace's exponents)."""
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    start, end = (v.item() if hasattr(v, "item") else v for v in (start, end))
+    work = np.dtype(np.float32 if is_floating(np_dtype) and np_dtype.itemsize <= 4 else np.float64)
+    wide = np.float64 if work == np.float32 else np.longdouble
+    if not is_floating(np_dtype) and np_dtype != np.bool_:
+        start, end = builtins.int(start), builtins.int(end)
+    first, last = work.type(start), work.type(end)
+    finish = (lambda values: values.astype(np_dtype)) if cast else (lambda values: values)
+    if steps == 1:
+        return finish(np.array([first], dtype=work))
+    step = work.type((last - first) / work.type(steps - 1))
+    index = np.arange(steps)
+    low = wide(step) * index + wide(first)
+    high = wide(last) - wide(step) * (steps - 1 - index)
+    return finish(np.where(index < steps // 2, low, high).astype(work))
+
+
+@factory_out
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, layout=None):
     """``base ** linspace(start, end, steps)`` (the default float dtype unless given)."""
     np_dtype = to_numpy_dtype(dtype) or default_float()
-    data = np.power(float(base), np.linspace(float(start), float(end), int(steps)))
-    return _finish(data.astype(np_dtype), device, requires_grad)
+    exponents = _linspace_values(start, end, int(steps), np_dtype, cast=False)
+    return _finish(np.power(float(base), exponents.astype(np.float64)).astype(np_dtype), device, requires_grad)
 
 
+@factory_out
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """An ``n`` x ``m`` (square by default) matrix with ones on the diagonal."""
     np_dtype = to_numpy_dtype(dtype) or default_float()

@@ -25,7 +25,7 @@ import numpy as np
 __all__ = ["dtype", "bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
            "half", "float", "double", "short", "int", "long", "get_default_dtype", "set_default_dtype",
            "default_float", "as_dtype", "to_numpy_dtype", "is_floating", "is_float_or_complex", "BFLOAT16",
-           "result_type", "promote_types"]
+           "result_type", "promote_types", "complex64", "complex128", "cfloat", "cdouble", "is_complex_dtype"]
 
 
 class dtype:
@@ -58,8 +58,30 @@ class dtype:
 
     @property
     def is_complex(self):
-        """True for complex types (minidl has none; always False)."""
+        """True for complex64 and complex128."""
         return self.dtype.kind == "c"
+
+    def to_real(self):
+        """The real type of a complex type (complex64 -> float32); other types are returned as they are."""
+        if self.dtype.kind != "c":
+            return self
+        return as_dtype(np.float32 if self.dtype == np.complex64 else np.float64)
+
+    def to_complex(self):
+        """The complex type of a floating type (float32 -> complex64, float64 -> complex128; complex stays).
+
+        float16 and bfloat16 would be PyTorch's complex32, which NumPy has no type for: ``RuntimeError``."""
+        kind = self.dtype.kind
+        if kind == "c":
+            return self
+        if self.dtype == np.float32:
+            return complex64
+        if self.dtype == np.float64:
+            return complex128
+        if self.dtype == np.float16 or self.dtype == BFLOAT16:
+            raise RuntimeError(f"to_complex: {self} would give complex32, which minidl does not support "
+                               "(NumPy has no complex32); use float32 and complex64")
+        raise RuntimeError(f"to_complex is only supported for floating point types, got {self}")
 
     @property
     def is_signed(self):
@@ -110,6 +132,11 @@ def is_floating(np_dtype) -> builtins.bool:
     return np_dtype.kind == "f" or np_dtype == BFLOAT16
 
 
+def is_complex_dtype(np_dtype) -> builtins.bool:
+    """True for a complex NumPy dtype (complex64/complex128)."""
+    return np_dtype.kind == "c"
+
+
 def is_float_or_complex(np_dtype) -> builtins.bool:
     """True for a floating (bfloat16 included) or complex NumPy dtype: those that can require grad."""
     return np_dtype.kind in "fc" or np_dtype == BFLOAT16
@@ -125,11 +152,16 @@ int32 = dtype(np.int32, "int32")
 int64 = dtype(np.int64, "int64")
 uint8 = dtype(np.uint8, "uint8")
 bool = dtype(np.bool_, "bool")
+complex64 = dtype(np.complex64, "complex64")
+complex128 = dtype(np.complex128, "complex128")
 half, float, double = float16, float32, float64
+cfloat, cdouble = complex64, complex128
 short, int, long = int16, int32, int64
 
-_BY_NUMPY = {t.dtype: t for t in (bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
-_BY_NAME = {"half": half, "float": float, "double": double, "short": short, "int": int, "long": long}
+_BY_NUMPY = {t.dtype: t for t in (bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, bool,
+                                  complex64, complex128)}
+_BY_NAME = {"half": half, "float": float, "double": double, "short": short, "int": int, "long": long,
+            "cfloat": cfloat, "cdouble": cdouble}
 
 
 # The one place the default floating dtype lives: every "Python float / float-only op / creation
@@ -215,9 +247,9 @@ def as_dtype(value):
 
 
 def _category(np_dtype):
-    """0 bool, 1 integer, 2 floating (PyTorch's promotion categories)."""
+    """0 bool, 1 integer, 2 floating, 3 complex (PyTorch's promotion categories)."""
     kind = np_dtype.kind
-    return 0 if kind == "b" else 2 if kind in "fc" or np_dtype == BFLOAT16 else 1
+    return 0 if kind == "b" else 2 if kind == "f" or np_dtype == BFLOAT16 else 3 if kind == "c" else 1
 
 
 def _scalar_dtype(value):
@@ -235,6 +267,8 @@ def promote_types(a, b):
     """PyTorch's ``promote_types`` on NumPy dtypes: across categories the higher category's type wins
     (int64 with float32 gives float32, where NumPy gives float64); within one, NumPy's rule."""
     ca, cb = _category(a), _category(b)
+    if ca == 3 or cb == 3:   # complex with floating: the complex type of the wider precision
+        return _complex_of(np.promote_types(_real_of(a), _real_of(b)))
     if ca != cb:
         return a if ca > cb else b
     if a == BFLOAT16 or b == BFLOAT16:   # PyTorch: bfloat16 with float16 gives float32
@@ -245,15 +279,33 @@ def promote_types(a, b):
     return np.promote_types(a, b)
 
 
+def _real_of(np_dtype):
+    """float32/float64 for complex64/complex128, float32 for bfloat16 and float16, integer and bool types
+    as float32 (their lowest complex partner), floating types as they are."""
+    if np_dtype.kind == "c":
+        return np.dtype(np.float32) if np_dtype == np.complex64 else np.dtype(np.float64)
+    if np_dtype.kind == "f" and np_dtype.itemsize >= 4:
+        return np_dtype
+    return np.dtype(np.float32)
+
+
+def _complex_of(real):
+    """complex64 for float32 (and narrower), complex128 for float64."""
+    return np.dtype(np.complex128) if real == np.float64 else np.dtype(np.complex64)
+
+
 def _combine(higher, lower):
     """PyTorch's ``combine_categories``: ``lower`` only matters when of a higher category."""
     if higher is None:
         return lower
     if lower is None:
         return higher
-    if _category(higher) == 2:
+    category, lower_category = _category(higher), _category(lower)
+    if lower_category == 3 and category == 2:   # float tensor with a complex scalar: complex of its precision
+        return _complex_of(_real_of(higher))
+    if category >= 2:
         return higher
-    if _category(higher) == 0 or _category(lower) == 2:
+    if category == 0 or lower_category >= 2:
         return promote_types(higher, lower)
     return higher
 

@@ -124,8 +124,11 @@ def tanh(input):
 
 
 def pow(input, exponent):
-    """``input ** exponent`` (either may be a number)."""
-    return _math.pow(input, exponent)
+    """``input ** exponent`` (either may be a number; a number base gives PyTorch's ``PowBackward2`` node)."""
+    from minidl.autograd.naming import name_grad_fn
+    from minidl.tensor import Tensor
+    result = _math.pow(input, exponent)
+    return result if isinstance(input, Tensor) else name_grad_fn(result, "PowBackward2")
 
 
 @names_node("PowBackward0")   # PyTorch's node name
@@ -172,6 +175,8 @@ def softmax(input, dim=None, dtype=None, *, axis=None):
 
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim``, computed stably; ``dtype`` casts the input first."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"log_softmax_lastdim_kernel_impl" not implemented for \'{type}\'', input)   # as PyTorch
     dim = _dim_arg(dim, axis, "log_softmax")
     input = _math._float(input if dtype is None else as_tensor(input).to(dtype=dtype))
     return _activation.LogSoftmax.apply(input, axis=_shape._dim(dim, input.array.ndim))

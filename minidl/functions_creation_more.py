@@ -118,6 +118,10 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, pin_mem
         raise RuntimeError(f"empty_strided: strides must be non-negative, got {list(stride)}")
     np_dtype = to_numpy_dtype(dtype) or default_float()
     dev = backend.device_or_default(device)
+    if dev.type == "meta":   # no memory: the strides only
+        from .meta_array import MetaArray
+        byte_strides = tuple(s * np_dtype.itemsize for s in stride)
+        return Tensor(MetaArray(size, np_dtype, strides=byte_strides), requires_grad=requires_grad)
     xp = dev.xp
     span = 0 if 0 in size else 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride))
     flat = xp.zeros(span, dtype=np_dtype)

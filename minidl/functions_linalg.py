@@ -13,6 +13,7 @@ from . import linalg as _linalg
 from . import return_types
 from .backend import get_array_module
 from .ops.elementwise import Where
+from .ops.math import log as _math_log
 from .tensor import Tensor
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "svd", "qr", "cholesky", "matrix_power", "pinverse"]
@@ -37,20 +38,22 @@ def slogdet(input):
 def logdet(input):
     """log(det(input)): NaN where the determinant is negative, -inf where it is 0."""
     sign, logabsdet = _linalg.slogdet(input)
+    if sign.array.dtype.kind == "c":   # complex: log|det| + i arg(det), as PyTorch
+        return logabsdet + _math_log(sign)
     xp = get_array_module(logabsdet.array)
     nan = Tensor(xp.asarray(np.nan, dtype=logabsdet.array.dtype))
     return Where.apply(nan, logabsdet, cond=sign.array < 0)
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
-    """``(U, S, V)`` with ``input = U @ diag(S) @ V.mT`` (note V, not Vh); ``some=False`` gives full U and V;
+    """``(U, S, V)`` with ``input = U @ diag(S) @ V.mH`` (note V, not Vh); ``some=False`` gives full U and V;
     without ``compute_uv``, U and V are zeros."""
     U, S, Vh = _linalg.svd(input, full_matrices=not some)
     if not compute_uv:
         xp = get_array_module(S.array)
         return return_types.svd(Tensor(xp.zeros(U.array.shape, U.array.dtype)), S,
                                 Tensor(xp.zeros(Vh.array.shape, Vh.array.dtype)))
-    return return_types.svd(U, S, Vh.mT)
+    return return_types.svd(U, S, Vh.mH)
 
 
 def qr(input, some=True, *, out=None):

@@ -99,6 +99,8 @@ def rsqrt(input):
 
 def frac(input):
     """The fractional part ``input - trunc(input)`` (sign of ``input``); gradient 1."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"frac_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     input = _t(input)
     if not is_float_or_complex(input.array.dtype):
         raise RuntimeError(f"frac: expected a floating point tensor, got {input.dtype}")
@@ -132,6 +134,8 @@ def xlogy(input, other):
     Either argument may be a number. Where ``input == 0`` the gradient in ``input`` is ``log(other)`` for
     ``other > 0`` and 0 otherwise, and the gradient in ``other`` is 0, as PyTorch's.
     """
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"xlogy_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy(): expected at least one Tensor argument")
     x, y = _math.promote("xlogy", input, other)
@@ -260,7 +264,10 @@ def dot(input, tensor):
     return _math.matmul(a, b)
 
 
-vdot = dot
+def vdot(input, other):
+    """``dot(conj(input), other)`` of two 1-D tensors (the same as ``dot`` for real tensors)."""
+    from .ops.complex import conj_physical
+    return dot(conj_physical(_t(input)), other)
 
 
 def inner(input, other):
@@ -455,7 +462,8 @@ def cumprod(input, dim, *, dtype=None):
     if x.ndim == 0:
         return input.clone()
     d = _shape._dim(dim, x.ndim)
-    if not input.requires_grad:
+    from .autograd import _forward_state as _forward_ad
+    if not input.requires_grad and not (_forward_ad.active and _forward_ad.any_dual((input,))):
         return Tensor(get_array_module(x).cumprod(x, axis=d))
     parts = _shape.unbind(input, d)
     running = [parts[0]]
@@ -491,11 +499,15 @@ def _cum_extreme(name, input, dim, better):
 
 def cummax(input, dim):
     """``(values, indices)``: the running maximum along ``dim`` and where it was found (last of ties)."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"cummax_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     return _cum_extreme("cummax", input, dim, lambda a, b: a > b)
 
 
 def cummin(input, dim):
     """``(values, indices)``: the running minimum along ``dim`` and where it was found (last of ties)."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"cummin_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     return _cum_extreme("cummin", input, dim, lambda a, b: a < b)
 
 
@@ -531,5 +543,5 @@ for _name in ("log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", 
               "clamp_max", "nan_to_num", "nansum", "cumprod", "logical_xor", "lgamma", "digamma", "polygamma"):
     globals()[_name] = _with_out(globals()[_name], _name)
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
-ger, vdot = outer, dot
+ger, vdot = outer, _with_out(vdot, "vdot")
 del _name

@@ -85,14 +85,19 @@ def positive(input):
 
 
 def sgn(input):
-    """The sign of each element (for real tensors, as ``sign``)."""
+    """The sign of each element: ``z / |z|`` (0 at 0) for complex tensors, as ``sign`` for real ones."""
     from .ops.elementwise import sign
+    if isinstance(input, Tensor) and input.array.dtype.kind == "c":
+        from .ops.complex_conj import sgn as complex_sgn
+        return complex_sgn(input)
     return sign(input)
 
 
 def rsub(input, other, *, alpha=1):
-    """``other - alpha * input``."""
-    return _math.sub(other, input if alpha == 1 else _t(input) * alpha)
+    """``other - alpha * input`` (its node is PyTorch's ``RsubBackward0``, or ``RsubBackward1`` for a number)."""
+    from .autograd.naming import name_grad_fn
+    result = _math.sub(other, input if alpha == 1 else _t(input) * alpha)
+    return name_grad_fn(result, "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
 
 def is_nonzero(input):
@@ -342,20 +347,20 @@ def chain_matmul(*matrices, out=None):
 
 
 def cholesky_solve(B, L, upper=False, *, out=None):
-    """X with ``(L @ L.mT) @ X = B`` for the Cholesky factor ``L`` (``L.mT @ L`` when ``upper``)."""
+    """X with ``(L @ L.mH) @ X = B`` for the Cholesky factor ``L`` (``L.mH @ L`` when ``upper``)."""
     from .linalg import solve
     L = _t(L)
-    lower = L.mT if upper else L
-    return solve(lower.mT, solve(lower, B))
+    lower = L.mH if upper else L
+    return solve(lower.mH, solve(lower, B))
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
-    """The inverse of ``L @ L.mT`` (``L.mT @ L`` when ``upper``) from its Cholesky factor."""
+    """The inverse of ``L @ L.mH`` (``L.mH @ L`` when ``upper``) from its Cholesky factor."""
     from .linalg import inv
     L = _t(L)
-    lower = L.mT if upper else L
+    lower = L.mH if upper else L
     inv_l = inv(lower)
-    return inv_l.mT.matmul(inv_l)
+    return inv_l.mH.matmul(inv_l)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):

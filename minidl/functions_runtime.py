@@ -65,7 +65,7 @@ def is_inference(input):
 
 
 def is_conj(input):
-    """False: minidl has no lazily conjugated tensors."""
+    """True for a tensor made by ``conj()`` of a complex tensor (PyTorch's conjugate bit)."""
     return _tensor("is_conj", input).is_conj()
 
 
@@ -75,7 +75,7 @@ def is_neg(input):
 
 
 def resolve_conj(input):
-    """``input`` (nothing to materialise)."""
+    """``input``, or for a ``conj()`` result a copy whose ``is_conj()`` is False."""
     return _tensor("resolve_conj", input).resolve_conj()
 
 

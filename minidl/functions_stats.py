@@ -202,6 +202,8 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), optionally with the inverse indices and the counts; with ``dim``, the
     distinct slices along it."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"unique" not implemented for \'{type}\'', input)   # as PyTorch
     input = _t(input)
     x = backend.to_numpy(input.array)
     res = np.unique(x, return_inverse=True, return_counts=True, axis=dim)
@@ -262,6 +264,8 @@ def bincount(input, weights=None, minlength=0):
 
 def histc(input, bins=100, min=0, max=0):
     """A histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0)."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"aminmax_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     input = _t(input)
     x = backend.to_numpy(input.array).astype(np.float64).reshape(-1)
     lo, hi = float(min), float(max)
@@ -397,13 +401,14 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     xp = get_array_module(x.array)
     n = x.array.shape[1]
     w = None
+    real = x.array.real.dtype   # the weights are real for complex variables too
     if fweights is not None:
-        w = _t(fweights).array.astype(x.array.dtype)
+        w = _t(fweights).array.astype(real)
     if aweights is not None:
-        aw = _t(aweights).array.astype(x.array.dtype)
+        aw = _t(aweights).array.astype(real)
         w = aw if w is None else w * aw
     if w is None:
-        w = xp.ones(n, dtype=x.array.dtype)
+        w = xp.ones(n, dtype=real)
     wt = Tensor(w)
     total = float(w.sum())
     mean = _reduction.sum(x * wt, 1, True) / total
@@ -412,7 +417,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         denom = total - correction
     else:
         denom = total - correction * float((w * xp.asarray(_t(aweights).array, dtype=w.dtype)).sum()) / total
-    out = (centred * wt).matmul(_shape.transpose(centred, 0, 1)) / builtins.max(denom, 0)
+    other = _shape.transpose(centred, 0, 1)
+    other = other.conj() if other.array.dtype.kind == "c" else other   # complex: x x^H
+    out = (centred * wt).matmul(other) / builtins.max(denom, 0)
     return _shape.squeeze(out, None) if x.array.shape[0] == 1 else out
 
 
@@ -421,8 +428,13 @@ def corrcoef(input):
     c = cov(input)
     if c.array.ndim == 0:
         return c / c
-    d = _math.sqrt(_shape.GetItem.apply(c, index=(np.arange(c.array.shape[0]),) * 2))
-    return _elementwise_clip(c / _shape.unsqueeze(d, 1) / _shape.unsqueeze(d, 0))
+    d = _shape.GetItem.apply(c, index=(np.arange(c.array.shape[0]),) * 2)
+    d = _math.sqrt(d.real if d.array.dtype.kind == "c" else d)
+    c = c / _shape.unsqueeze(d, 1) / _shape.unsqueeze(d, 0)
+    if c.array.dtype.kind == "c":   # PyTorch clips the real and imaginary parts
+        from .ops.complex import complex as make_complex
+        return make_complex(_elementwise_clip(c.real), _elementwise_clip(c.imag))
+    return _elementwise_clip(c)
 
 
 def _elementwise_clip(t):

@@ -26,7 +26,7 @@ def _check(name, input):
 
 
 def adjoint(input):
-    """``input.adjoint()``: the last two dims swapped."""
+    """``input.adjoint()``: the conjugate transpose of each matrix (the last two dims swapped, conjugated)."""
     return _check("adjoint", input).adjoint()
 
 

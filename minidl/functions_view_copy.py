@@ -140,3 +140,18 @@ def as_strided_copy(input, size, stride, storage_offset=None):
 def as_strided_(input, size, stride, storage_offset=None):
     """``input`` rebound in place to :func:`as_strided`'s view of its storage; returns ``input``."""
     return _check("as_strided_", input).as_strided_(size, stride, storage_offset)
+
+
+def view_as_real_copy(input):
+    """:func:`minidl.view_as_real` as a new tensor: complex (...) -> real (..., 2) (real, imaginary parts)."""
+    from .ops.complex import view_as_real
+    return _copy(view_as_real(input))
+
+
+def view_as_complex_copy(input):
+    """:func:`minidl.view_as_complex` as a new tensor: real (..., 2) -> complex (...)."""
+    from .ops.complex import view_as_complex
+    return _copy(view_as_complex(input))
+
+
+__all__ += ["view_as_real_copy", "view_as_complex_copy"]

@@ -474,7 +474,7 @@ def _load_all(path):
     return meta, obj, config
 
 
-def load(path, map_location=None, weights_only=True):
+def load(path, map_location=None, weights_only=True, *, mmap=None):
     """Load what :func:`save` wrote.
 
     ``.pt``/``.pth`` (PyTorch's zip or legacy format) and ``.safetensors`` give
@@ -489,12 +489,19 @@ def load(path, map_location=None, weights_only=True):
     restored; arrays as NumPy arrays). A foreign HDF5/npz file gives its
     arrays, nested by group.
 
+    ``mmap=True`` (as ``torch.load``'s): the storages of a ``.pt`` zip file (a path, not a file object)
+    are memory-mapped copy-on-write instead of read into memory; changes to the tensors never reach the file.
+
     Raises ``FileNotFoundError``, or :class:`FileFormatError` (a ValueError)
     naming the file for a truncated/corrupt/wrong-format file or a missing array.
     """
     from . import serialization
+    if mmap and not isinstance(path, (str, bytes, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if serialization.handles(path):
-        return serialization.load_file(path, map_location, weights_only)
+        return serialization.load_file(path, map_location, weights_only, mmap=bool(mmap))
+    if mmap:
+        raise RuntimeError(f"load(mmap=True) reads PyTorch's zip format (torch.save) only, not {path!r}")
     return _load_all(path)[1]
 
 

@@ -24,7 +24,7 @@ from .size import Size
 from .tensor import Tensor, tensor
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
-           "ByteTensor", "BoolTensor", "set_default_tensor_type"]
+           "ByteTensor", "BoolTensor", "set_default_tensor_type", "BFloat16Tensor"]
 
 
 class _LegacyTensorType(type):
@@ -68,8 +68,9 @@ ShortTensor = _legacy("ShortTensor", _dtypes.int16)
 CharTensor = _legacy("CharTensor", _dtypes.int8)
 ByteTensor = _legacy("ByteTensor", _dtypes.uint8)
 BoolTensor = _legacy("BoolTensor", _dtypes.bool)
+BFloat16Tensor = _legacy("BFloat16Tensor", _dtypes.bfloat16)
 _BY_NAME = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
-                                    CharTensor, ByteTensor, BoolTensor)}
+                                    CharTensor, ByteTensor, BoolTensor, BFloat16Tensor)}
 
 
 def set_default_tensor_type(t, /):

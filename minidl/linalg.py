@@ -85,6 +85,8 @@ def slogdet(A, *, out=None):
     """``(sign, logabsdet)``: the sign of the determinant and the log of its absolute value (stable for large or
     tiny determinants); ``logabsdet`` is differentiable."""
     a = _float_matrices("slogdet", A)
+    if a.array.dtype.kind == "c":   # the sign det / |det| of a complex matrix is differentiable, as in PyTorch
+        return return_types.linalg_slogdet(_ops.SignDet.apply(a), _ops.LogAbsDet.apply(a))
     xp = get_array_module(a.array)
     sign = Tensor(xp.linalg.slogdet(a.array)[0].astype(a.array.dtype))
     return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
@@ -114,12 +116,12 @@ def solve(A, B, *, left=True, out=None):
 
 
 def cholesky(A, *, upper=False, out=None):
-    """The lower-triangular L with ``A = L @ L.mT`` (the upper ``L.mT`` when ``upper``), for symmetric
-    positive-definite A; LinAlgError otherwise."""
+    """The lower-triangular L with ``A = L @ L.mH`` (the upper ``L.mH`` when ``upper``), for symmetric
+    (Hermitian) positive-definite A; LinAlgError otherwise."""
     a = _float_matrices("cholesky", A)
     lo = _run("cholesky", "The factorization could not be completed because the input is not positive-definite",
               _ops.Cholesky.apply, a)
-    return lo.mT if upper else lo
+    return lo.mH if upper else lo
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -181,7 +183,8 @@ def qr(A, mode="reduced", *, out=None):
     xp = get_array_module(a.array)
     m, n = a.array.shape[-2:]
     q, r = xp.linalg.qr(a.array, mode="complete" if mode == "complete" else "reduced")
-    if not a.requires_grad:
+    from .autograd import _forward_state as _forward_ad
+    if not a.requires_grad and not (_forward_ad.active and _forward_ad.any_dual((a,))):
         if mode == "r":
             return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.array.dtype)), Tensor(r))
         return return_types.linalg_qr(Tensor(q), Tensor(r))
@@ -298,7 +301,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     keep = s.array > tol
     one = Tensor(xp.ones((), dtype=s.array.dtype))
     inv_s = Where.apply(1 / Where.apply(s, one, cond=keep), Tensor(xp.zeros((), dtype=s.array.dtype)), cond=keep)
-    return (vh.mT * inv_s.unsqueeze(-2)).matmul(u.mT)
+    return (vh.mH * inv_s.unsqueeze(-2)).matmul(u.mH)
 
 
 def matrix_power(A, n, *, out=None):
@@ -351,8 +354,9 @@ def matmul(input, other, *, out=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    """The dot product of vectors along ``dim``, broadcast."""
-    return _reduction.sum(_t(x) * y, dim)
+    """The dot product of vectors along ``dim``, broadcast: sum(conj(x) * y) (conj only for complex x)."""
+    x = _t(x)
+    return _reduction.sum((x.conj() if x.array.dtype.kind == "c" else x) * y, dim)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
@@ -474,3 +478,8 @@ __all__ += ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product"
 from .linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
 
 __all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
+
+
+from .linalg_eig import eig, eigvals  # noqa: E402  (general eigendecomposition, complex outputs)
+
+__all__ += ["eig", "eigvals"]

@@ -29,8 +29,9 @@ def _matrices(name, value, *, square=False, prefix="linalg."):
     if a.array.ndim < 2:
         raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} "
                            f"instead")
-    if a.array.dtype.kind not in "f":
-        raise NotImplementedError(f"{prefix}{name}: not implemented for {a.dtype} (floating matrices only)")
+    if a.array.dtype.kind not in "fc":
+        raise NotImplementedError(f"{prefix}{name}: not implemented for {a.dtype} (floating or complex matrices "
+                                  f"only)")
     if square and a.array.shape[-1] != a.array.shape[-2]:
         raise RuntimeError(f"torch.linalg.{name}: A must be batches of square matrices, but they are "
                            f"{a.array.shape[-2]} by {a.array.shape[-1]} matrices")
@@ -139,15 +140,15 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     if left and not adjoint:      # X = U^-1 L^-1 P^T B
         y = solve_triangular(lower, p.mT.matmul(b), upper=False, unitriangular=True)
         x = solve_triangular(upper, y, upper=True)
-    elif left:                    # A^T = U^T L^T P^T: X = P L^-T U^-T B
-        y = solve_triangular(upper.mT, b, upper=False)
-        x = p.matmul(solve_triangular(lower.mT, y, upper=True, unitriangular=True))
+    elif left:                    # A^H = U^H L^H P^T: X = P L^-H U^-H B
+        y = solve_triangular(upper.mH, b, upper=False)
+        x = p.matmul(solve_triangular(lower.mH, y, upper=True, unitriangular=True))
     elif not adjoint:             # X = B U^-1 L^-1 P^T
         y = solve_triangular(upper, b, upper=True, left=False)
         x = solve_triangular(lower, y, upper=False, left=False, unitriangular=True).matmul(p.mT)
-    else:                         # X A^T = B: X = B P L^-T U^-T
-        y = solve_triangular(lower.mT, b.matmul(p), upper=True, left=False, unitriangular=True)
-        x = solve_triangular(upper.mT, y, upper=False, left=False)
+    else:                         # X A^H = B: X = B P L^-H U^-H
+        y = solve_triangular(lower.mH, b.matmul(p), upper=True, left=False, unitriangular=True)
+        x = solve_triangular(upper.mH, y, upper=False, left=False)
     if out is not None:
         out.array = x.xp.asarray(x.array, dtype=out.array.dtype)
         return out
@@ -155,7 +156,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
 
 
 def householder_product(A, tau, *, out=None):
-    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, A[i+1:, i]) (LAPACK's
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H, v_i = (0, .., 0, 1, A[i+1:, i]) (LAPACK's
     orgqr): A (..., m, n) with m >= n, tau (..., k), k <= n -> (..., m, n). Differentiable in A and tau."""
     from .creation import eye
     from .functions_shape import tril
@@ -173,15 +174,15 @@ def householder_product(A, tau, *, out=None):
                            f"{list(t.shape[:-1])}")
     if t.array.dtype != a.array.dtype:
         raise RuntimeError(f"{name}: tau dtype {t.dtype} does not match input dtype {a.dtype}")
-    if a.array.dtype.kind != "f":
-        raise NotImplementedError(f"{name}: not implemented for {a.dtype} (floating matrices only)")
+    if a.array.dtype.kind not in "fc":
+        raise NotImplementedError(f"{name}: not implemented for {a.dtype} (floating or complex matrices only)")
     m, n, k = a.shape[-2], a.shape[-1], t.shape[-1]
     # every reflector's vector at once: the strict lower triangle of A plus ones on the diagonal
     vectors = tril(a, -1) + eye(m, n, dtype=a.dtype, device=a.device)
     q = eye(m, n, dtype=a.dtype, device=a.device).expand(*a.shape)
     for i in range(k - 1, -1, -1):
         v = vectors[..., :, i:i + 1]                         # (..., m, 1)
-        q = q - (t[..., i:i + 1].unsqueeze(-1) * v).matmul(v.mT.matmul(q))
+        q = q - (t[..., i:i + 1].unsqueeze(-1) * v).matmul(v.mH.matmul(q))   # H_i = I - tau v v^H
     if out is not None:
         out.array = q.xp.asarray(q.array, dtype=out.array.dtype)
         return out

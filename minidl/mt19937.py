@@ -128,17 +128,31 @@ def _box_muller_blocks(u: np.ndarray, dtype) -> np.ndarray:
     return np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
 
 
+_NORMAL_CHUNK = 1 << 20   # values per chunk of a large normal draw (a multiple of 16)
+
+
+def _normal_chunks(gen: np.random.Generator, n: int, dtype):
+    """PyTorch's vectorised normals for ``n`` >= 16 contiguous values, as ``(start, stop, values)`` chunks in
+    order (float64 values). Chunks hold whole 16-blocks and draw the same words in the same order as one large
+    draw would: a 100M-value draw (VGG's first Linear) would otherwise hold gigabytes of temporaries. The last
+    chunk, for ``n`` not a multiple of 16, is PyTorch's redrawn final block, overwriting the last 16 values."""
+    full = n // 16 * 16
+    for start in range(0, full, _NORMAL_CHUNK):
+        stop = min(start + _NORMAL_CHUNK, full)
+        u = unit(gen, stop - start, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
+        yield start, stop, _box_muller_blocks(u, dtype)
+    if n % 16:
+        unit(gen, n - full, dtype)   # drawn by PyTorch too, then overwritten by the redrawn tail
+        tail = unit(gen, 16, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
+        yield n - 16, n, _box_muller_blocks(tail, dtype)
+
+
 def standard_normal(gen: np.random.Generator, n: int, dtype=np.float32, contiguous: bool = True) -> np.ndarray:
     """``n`` standard-normal values (float64) in PyTorch's order for a tensor of ``dtype``."""
     if n >= 16 and contiguous:
-        u = unit(gen, n, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
         out = np.empty(n)
-        full = n // 16 * 16
-        out[:full] = _box_muller_blocks(u[:full], dtype)
-        if n % 16:
-            # PyTorch then redraws the last 16 uniforms (overwriting part of the last full block) and transforms them
-            tail = unit(gen, 16, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
-            out[n - 16:] = _box_muller_blocks(tail, dtype)
+        for start, stop, values in _normal_chunks(gen, n, dtype):
+            out[start:stop] = values
         return out
     bits = gen.bit_generator
     out = np.empty(n)
@@ -161,12 +175,14 @@ def normal(gen: np.random.Generator, shape, dtype=np.float32, mean: float = 0.0,
            contiguous: bool = True) -> np.ndarray:
     """Samples of N(mean, std**2) of ``dtype`` and ``shape``, as ``Tensor.normal_`` draws them."""
     n = int(np.prod(shape, dtype=np.int64))
-    z = standard_normal(gen, n, dtype, contiguous)
     if n >= 16 and contiguous:
         acc = _acc_dtype(dtype)
-        values = (z.astype(acc).astype(np.float64) * float(acc.type(std)) + float(acc.type(mean))).astype(acc)
-    else:
-        values = z * float(std) + float(mean)
+        out = np.empty(n, dtype=dtype)
+        for start, stop, z in _normal_chunks(gen, n, dtype):
+            out[start:stop] = (z.astype(acc).astype(np.float64) * float(acc.type(std))
+                               + float(acc.type(mean))).astype(acc)
+        return out.reshape(shape)
+    values = standard_normal(gen, n, dtype, contiguous) * float(std) + float(mean)
     return values.astype(dtype).reshape(shape)
 
 
@@ -199,9 +215,13 @@ def permutation(gen: np.random.Generator, n: int) -> np.ndarray:
     n = int(n)
     if n <= 1:
         return np.arange(n, dtype=np.int64)
-    picks = (raw32(gen, n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+    picks = (raw32(gen, n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+    from . import config
+    if config.cpu_kernels == "numba":
+        from .kernels import mt_stream  # the same swaps, compiled
+        return mt_stream.fisher_yates(picks)
     order = list(range(n))
-    for i, z in enumerate(picks):
+    for i, z in enumerate(picks.tolist()):
         j = i + z
         order[i], order[j] = order[j], order[i]
     return np.asarray(order, dtype=np.int64)

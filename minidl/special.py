@@ -151,6 +151,8 @@ def copysign(input, other):
 
 def heaviside(input, values):
     """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('heaviside is not yet implemented for complex tensors.', input, values, error=RuntimeError)
     x, v = _t(input), _t(values)
     xp = get_array_module(x.array)
     if x.array.dtype != v.array.dtype:
@@ -161,10 +163,15 @@ def heaviside(input, values):
 
 
 def float_power(input, exponent):
-    """``input ** exponent`` computed in float64."""
+    """``input ** exponent`` computed in float64 (complex128 when either is complex, as PyTorch)."""
     a = _t(input) if isinstance(input, Tensor) else input
-    a = a.to(dtype=np.float64) if isinstance(a, Tensor) else float(a)
-    b = exponent.to(dtype=np.float64) if isinstance(exponent, Tensor) else float(exponent)
+
+    def is_complex(v):
+        return v.array.dtype.kind == "c" if isinstance(v, Tensor) else isinstance(v, complex)
+
+    wide, scalar = (np.complex128, complex) if is_complex(a) or is_complex(exponent) else (np.float64, float)
+    a = a.to(dtype=wide) if isinstance(a, Tensor) else scalar(a)
+    b = exponent.to(dtype=wide) if isinstance(exponent, Tensor) else scalar(exponent)
     return _math.pow(a, b)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from minidl.dtypes import BFLOAT16, is_float_or_complex, is_floating
 
 from . import backend
+from . import dtypes as _dtypes
 from .autograd.grad_mode import _inference as _inference_mode
 from .backend import Device, DeviceError  # noqa: F401  (re-exported for older imports)
 from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, default_float, to_numpy_dtype
@@ -65,7 +66,9 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
                 data = data.array
             elif isinstance(data, np.generic):
                 data = np.asarray(data)
-            elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data):
+            elif not hasattr(data, "__array_interface__") and not backend.is_device_array(data) and \
+                    not getattr(data, "is_sparse_layout", False) and \
+                    not backend.is_meta_array(data):   # sparse holders: minidl/sparse/_arrays.py
                 data = np.asarray(data, dtype=default_float())
         self.array = data
         self.grad = None
@@ -98,7 +101,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         """
         if isinstance(value, Tensor):
             self.array = value.array
-        elif isinstance(value, np.ndarray) or backend.is_device_array(value):
+        elif backend.is_array(value):
             self.array = value
         else:
             raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
@@ -151,7 +154,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
     @property
     def is_cuda(self):
         """True when ``data`` lives on the GPU."""
-        return type(self.array) is not np.ndarray and self.device.type != "cpu"
+        return type(self.array) is not np.ndarray and self.device.type == "cuda"
 
     @property
     def xp(self):
@@ -184,8 +187,14 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         return (self[i] for i in range(self.array.shape[0]))
 
     def __repr__(self):
+        if getattr(self.array, "is_sparse_layout", False):   # minidl/sparse: PyTorch's sparse repr
+            from .sparse._repr import sparse_repr
+            return sparse_repr(self)
+        if backend.is_meta_array(self.array):
+            from .tensor_meta import meta_repr
+            return meta_repr(self)
         from .tensor_str import add_suffixes, format_array
-        body = format_array(self.array if self.array.dtype == BFLOAT16 else self.numpy())
+        body = format_array(self.array if self.array.dtype == BFLOAT16 else backend.to_numpy(self.array))
         kind = self.array.dtype
         empty = self.array.size == 0
         # PyTorch's suffixes, in its order: device, then (empty tensors) size unless 1-D, then dtype unless
@@ -195,12 +204,18 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
             suffixes.append(f"device='{self.device}'")
         if empty and self.array.ndim != 1:
             suffixes.append(f"size={tuple(self.array.shape)}")
-        if kind != default_float() and (empty or (kind != np.int64 and kind != np.bool_)):
+        if kind != default_float() and (empty or (kind != np.int64 and kind != np.bool_
+                                                    and kind != _dtypes._default_complex)):
             suffixes.append(f"dtype={self.dtype}")
         if self.creator is not None:
             suffixes.append(f"grad_fn=<{self.creator.name()}>")
         elif self.requires_grad:
             suffixes.append("requires_grad=True")
+        if "_fw_tangent" in self.__dict__:   # a dual Tensor of forward-mode AD (autograd/forward_ad.py)
+            from .autograd._forward_state import tangent_of
+            tangent = tangent_of(self)
+            if tangent is not None:
+                suffixes.append(f"tangent={tangent!r}")
         return add_suffixes("tensor(" + body, suffixes)
 
     __hash__ = object.__hash__
@@ -244,7 +259,7 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         if self.creator is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors; use t.detach() to get "
                                "a tensor outside the graph")
-        if requires_grad and not np.issubdtype(self.array.dtype, np.floating):
+        if requires_grad and not is_float_or_complex(self.array.dtype):
             raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         self.requires_grad = bool(requires_grad)
         return self

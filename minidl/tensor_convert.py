@@ -27,7 +27,7 @@ def _is_device(value):
         return True
     if isinstance(value, str):
         key = value.lower().strip()
-        return key in ("cpu", "gpu", "cuda") or key.startswith(("cuda:", "gpu:", "cpu:"))
+        return key in ("cpu", "gpu", "cuda", "meta") or key.startswith(("cuda:", "gpu:", "cpu:", "meta:"))
     return False
 
 
@@ -40,12 +40,20 @@ class ConvertMixin:
         bfloat16 tensor raises TypeError (NumPy has no bfloat16: call ``.float()`` first)."""
         if self.array.dtype == BFLOAT16:
             raise TypeError("Got unsupported ScalarType BFloat16")
+        if backend.is_meta_array(self.array):
+            raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
+                            "to host memory first.")
+        if "_conj" in self.__dict__:
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
+                               "tensor.resolve_conj().numpy() instead.")
         return backend.to_device(self.array, "cpu")
 
     def item(self):
         """The single element as a Python number."""
         if self.array.size != 1:
             raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        if backend.is_meta_array(self.array):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return backend.to_device(self.array, "cpu").reshape(()).item()
 
     def tolist(self):
@@ -55,6 +63,8 @@ class ConvertMixin:
     def _scalar(self):
         if self.array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if backend.is_meta_array(self.array):
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return self.numpy().reshape(()).item()
 
     def __bool__(self):

@@ -46,22 +46,28 @@ class InplaceMixin:
         ``direct``, when given, writes the new values into ``self.array`` itself
         and is used instead of ``compute`` when nothing is recorded.
         """
+        from .autograd import _forward_state as _fw
         from .autograd import is_grad_enabled, no_grad
         from .tensor import Tensor
         grad_on = is_grad_enabled()
         if grad_on and self.requires_grad and self.creator is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        dual = _fw.active and _fw.any_dual((self, *inputs))   # forward-mode AD: the tangent follows the values
         if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
             old = Tensor(self.array, requires_grad=False)
             old.creator, old.requires_grad = self.creator, self.requires_grad
+            if dual:
+                _fw.set_tangent(old, _fw.tangent_of(self))
             if self.requires_grad and self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
             result = self._checked(name, compute(old))
             if result.array.dtype != self.array.dtype:
                 result = ops.math.cast(result, self.array.dtype)
             self.array, self.creator, self.requires_grad = result.array, result.creator, result.requires_grad
+            if dual:
+                _fw.set_tangent(self, _fw.tangent_of(result))
             return self
-        if direct is not None:
+        if direct is not None and not dual:
             direct()
             return self
         with no_grad():
@@ -71,6 +77,8 @@ class InplaceMixin:
         except ValueError as exc:
             raise RuntimeError(f"{name}: cannot write into this tensor in place ({exc}); it is probably a "
                                f"broadcast view from expand(): clone() it first") from None
+        if dual:
+            _fw.set_tangent(self, _fw.tangent_of(result))
         return self
 
     def _checked(self, name, result):
@@ -210,6 +218,8 @@ class InplaceMixin:
         """Fill with samples from U(a, b): PyTorch's numbers for the same seed (see :mod:`minidl.mt19937`)."""
         from . import mt19937
         from .generator import as_numpy_generator
+        if backend.is_meta_array(self.array):   # the meta device: no data, nothing drawn
+            return self
         draw = mt19937.uniform(as_numpy_generator(generator), self.array.shape, self.array.dtype, a, b)
         return self._fill("uniform_", backend.to_device(draw, self.device))
 
@@ -219,6 +229,8 @@ class InplaceMixin:
         from .generator import as_numpy_generator
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        if backend.is_meta_array(self.array):
+            return self
         draw = mt19937.normal(as_numpy_generator(generator), self.array.shape, self.array.dtype, mean, std,
                               contiguous=bool(self.array.flags.c_contiguous))
         return self._fill("normal_", backend.to_device(draw, self.device))

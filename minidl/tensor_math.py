@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from minidl.autograd.naming import name_grad_fn
 
 __all__ = ["MathMixin", "ops"]
@@ -32,6 +34,11 @@ class _LazyOps:
 ops = _LazyOps()
 
 
+def _is_number(value):
+    """A Python (or NumPy) scalar, as PyTorch's reflected operators see a ``Scalar``."""
+    return isinstance(value, (bool, int, float, complex, np.generic))
+
+
 class MathMixin:
     """Arithmetic, comparisons and elementwise functions of :class:`minidl.Tensor`."""
 
@@ -40,7 +47,8 @@ class MathMixin:
         return ops.math.add(self, other)
 
     def __radd__(self, other):
-        return ops.math.add(other, self)
+        # number + tensor is PyTorch's add(tensor, number): the tensor's edge comes first in next_functions
+        return ops.math.add(self, other) if _is_number(other) else ops.math.add(other, self)
 
     def __sub__(self, other):
         return ops.math.sub(self, other)
@@ -52,12 +60,14 @@ class MathMixin:
         return ops.math.mul(self, other)
 
     def __rmul__(self, other):
-        return ops.math.mul(other, self)
+        return ops.math.mul(self, other) if _is_number(other) else ops.math.mul(other, self)
 
     def __truediv__(self, other):
         return ops.math.div(self, other)
 
     def __rtruediv__(self, other):
+        if _is_number(other):   # PyTorch computes number / tensor as reciprocal(tensor) * number (values too)
+            return ops.math.mul(self.reciprocal(), other)
         return ops.math.div(other, self)
 
     def __floordiv__(self, other):
@@ -76,7 +86,8 @@ class MathMixin:
         return ops.math.pow(self, other)
 
     def __rpow__(self, other):
-        return ops.math.pow(other, self)
+        result = ops.math.pow(other, self)
+        return name_grad_fn(result, "PowBackward2") if _is_number(other) else result   # pow(Scalar, Tensor)
 
     def __matmul__(self, other):
         return ops.math.matmul(self, other)

@@ -145,11 +145,20 @@ class MoreMixin:
             old.creator, old.requires_grad = self.creator, True
             if self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
+            from .autograd import _forward_state as _fw
+            if _fw.active:
+                _fw.set_tangent(old, _fw.tangent_of(self))
             result = fn(old)
+            if _fw.active:
+                _fw.set_tangent(self, _fw.tangent_of(result))
             self.array, self.creator = result.array, result.creator
             return self
         with no_grad():
             self.array = fn(Tensor(self.array)).array
+        from .autograd import _forward_state as _fw
+        tangent = _fw.tangent_of(self) if _fw.active else None
+        if tangent is not None:   # forward-mode AD: the tangent takes the new shape too
+            _fw.set_tangent(self, fn(tangent))
         return self
 
     def squeeze_(self, dim=None):
@@ -176,6 +185,8 @@ class MoreMixin:
 
     def _draw(self, name, sample):
         """Fill ``self`` in place with ``sample(numpy_generator, shape)`` cast to its dtype (no gradient)."""
+        if backend.is_meta_array(self.array):   # the meta device: no data, nothing drawn
+            return self
         return self._fill(name, backend.to_device(np.asarray(sample(self.shape)).astype(self.array.dtype),
                                                   self.device))
 

@@ -132,7 +132,27 @@ def format_array(array, prefix="tensor("):
     if is_floating(array.dtype) and array.dtype.kind != "f":
         array = array.astype(np.float32)   # bfloat16 prints its exact values, as PyTorch's
     summarize = array.size > _OPTIONS["threshold"]
-    return _nested(array, len(prefix), summarize, _Formatter(_summarized(array, summarize)))
+    if array.dtype.kind == "c":
+        shown = _summarized(array, summarize)
+        formatter = _ComplexFormatter(_Formatter(shown.real), _Formatter(shown.imag))
+    else:
+        formatter = _Formatter(_summarized(array, summarize))
+    return _nested(array, len(prefix), summarize, formatter)
+
+
+class _ComplexFormatter:
+    """PyTorch's complex elements: the real and imaginary parts each formatted over all real (imaginary)
+    parts, joined as ``1.5000+2.0000j``."""
+
+    def __init__(self, real, imag):
+        self.real, self.imag = real, imag
+        self.max_width = real.max_width + imag.max_width + 1   # the 'j'
+
+    def format(self, value):
+        """``value`` (a Python complex) as PyTorch prints it."""
+        real_str = self.real.format(value.real)
+        imag_str = (self.imag.format(value.imag) + "j").lstrip()
+        return real_str + imag_str if imag_str[0] in "+-" else real_str + "+" + imag_str
 
 
 def add_suffixes(text, suffixes, indent=7):

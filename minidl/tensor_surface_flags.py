@@ -17,7 +17,7 @@ from . import backend
 __all__ = ["SurfaceFlagsMixin"]
 
 # the backends / kinds minidl tensors never are: each a property answering False, as PyTorch's on a dense CPU tensor
-_NEVER = ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_nested", "is_mps", "is_xpu", "is_mkldnn",
+_NEVER = ("is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_mps", "is_xpu", "is_mkldnn",
           "is_vulkan", "is_ipu", "is_xla", "is_maia", "is_mtia")
 
 
@@ -40,16 +40,21 @@ class SurfaceFlagsMixin:
     @property
     def is_cpu(self):
         """True when the data lives in host memory."""
-        return not self.is_cuda
+        return self.device.type == "cpu"
+
+    @property
+    def is_meta(self):
+        """True for a tensor on the ``meta`` device (a shape and dtype, no data)."""
+        return backend.is_meta_array(self.array)
 
     def get_device(self):
         """The GPU index of a CUDA tensor; -1 for a CPU tensor (as PyTorch)."""
         dev = self.device
-        return -1 if dev.type == "cpu" else (dev.index or 0)
+        return -1 if dev.type != "cuda" else (dev.index or 0)
 
     def data_ptr(self):
         """The address of the first element (an int; 0 for a tensor without elements, as PyTorch)."""
-        if self.array.size == 0:
+        if self.array.size == 0 or backend.is_meta_array(self.array):
             return 0
         return backend.data_pointer(self.array)
 
@@ -75,16 +80,17 @@ class SurfaceFlagsMixin:
         return output_index(self)
 
     def is_conj(self):
-        """False: minidl has no lazily conjugated (complex) tensors."""
-        return False
+        """True for a tensor made by ``conj()`` of a complex tensor (PyTorch's conjugate bit)."""
+        return bool(self.__dict__.get("_conj", False))
 
     def is_neg(self):
         """False: minidl has no lazily negated tensors."""
         return False
 
     def resolve_conj(self):
-        """``self`` (nothing lazily conjugated to materialise)."""
-        return self
+        """``self``, or for a ``conj()`` result a copy whose ``is_conj()`` is False (same values)."""
+        from .ops.complex import resolve_conj
+        return resolve_conj(self)
 
     def resolve_neg(self):
         """``self`` (nothing lazily negated to materialise)."""

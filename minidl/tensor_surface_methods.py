@@ -255,16 +255,16 @@ class SurfaceMethodsMixin:
     # --- transposes -----------------------------------------------------------------------
     @property
     def H(self):
-        """The (conjugate) transpose of a matrix; minidl's tensors are real, so ``t()``."""
+        """The conjugate transpose of a matrix (``t()`` for a real one)."""
         if self.ndim == 0:
             warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
                           stacklevel=2)
-            return self
+            return self.conj()
         if self.ndim != 2:
             extra = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D "
                                f"tensor.{extra}")
-        return self.transpose(0, 1)
+        return self.transpose(0, 1).conj()
 
     @property
     def mH(self):
@@ -272,14 +272,14 @@ class SurfaceMethodsMixin:
         if self.ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
                                f"{self.ndim}-D tensor.")
-        return self.transpose(-2, -1)
+        return self.transpose(-2, -1).conj()
 
     def adjoint(self):
-        """``mH``: the last two dims swapped (the conjugate transpose of real matrices)."""
+        """``mH``: the conjugate transpose of each matrix (the last two dims swapped, conjugated)."""
         if self.ndim < 2:
             raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                                f"{self.ndim}-D tensor.")
-        return self.transpose(-2, -1)
+        return self.transpose(-2, -1).conj()
 
     # --- autograd ---------------------------------------------------------------------------
     def register_post_accumulate_grad_hook(self, hook):
@@ -301,6 +301,9 @@ class SurfaceMethodsMixin:
         give the default float dtype. The gradient is 0, as for real inputs in PyTorch."""
         from .dtypes import default_float
         from .tensor import Tensor
+        if self.array.dtype.kind == "c":   # complex: atan2(imag, real), differentiable
+            from .ops.unary import atan2
+            return atan2(self.imag, self.real)
         x = self.array if is_floating(self.array.dtype) else self.array.astype(default_float())
         out = self.xp.where(x < 0, self.xp.asarray(np.pi, dtype=x.dtype), self.xp.zeros((), dtype=x.dtype))
         out = self.xp.where(self.xp.isnan(x), x, out)

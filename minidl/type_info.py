@@ -40,6 +40,8 @@ class finfo:
 
     def __init__(self, type=None):
         type = _dtypes.get_default_dtype() if type is None else _checked_dtype(type, "finfo")
+        if type.is_complex:   # a complex type's limits are its parts' (PyTorch's finfo(cfloat) is float32's)
+            type = type.to_real()
         if not type.is_floating_point:
             raise TypeError(f"minidl.finfo() requires a floating point input type, got {type}. Use minidl.iinfo "
                             "for integer types")

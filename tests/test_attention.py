@@ -279,3 +279,29 @@ def test_transformer_trains_and_follows_seeded_dropout():
         model(mdl.randn(5, 3, 8), mdl.randn(4, 2, 8))
     with pytest.raises(RuntimeError, match="activation should be relu/gelu"):
         nn.TransformerEncoderLayer(8, 2, activation="swish")
+
+
+def test_causal_bias_masks_as_pytorchs():
+    """``torch.nn.attention.bias`` (the SDPA tutorial): ``causal_upper_left``/``causal_lower_right`` are Tensor
+    subclasses of one type holding PyTorch's masks, and as ``attn_mask`` the upper-left one attends as
+    ``is_causal=True`` does; a lower-right mask with more queries than keys warns as PyTorch's."""
+    import warnings
+
+    from minidl.nn.attention.bias import CausalBias, CausalVariant, causal_lower_right, causal_upper_left
+    upper, lower = causal_upper_left(2, 5), causal_lower_right(2, 5)
+    assert type(upper) is type(lower) is CausalBias and issubclass(CausalBias, mdl.Tensor)
+    assert upper.tolist() == [[True, False, False, False, False], [True, True, False, False, False]]
+    assert lower.tolist() == [[True, True, True, True, False], [True, True, True, True, True]]
+    assert lower.variant is CausalVariant.LOWER_RIGHT and (lower.seq_len_q, lower.seq_len_kv) == (2, 5)
+    assert repr(lower) == repr(lower._materialize()) and type(lower._materialize()) is mdl.Tensor
+    q, k = mdl.rand(1, 2, 2, 4), mdl.rand(1, 2, 5, 4)
+    with_mask = F.scaled_dot_product_attention(q, k, k, attn_mask=upper)
+    assert mdl.allclose(with_mask, F.scaled_dot_product_attention(q, k, k, is_causal=True))
+    manual = F.scaled_dot_product_attention(q, k, k, attn_mask=mdl.ones(2, 5, dtype=mdl.bool).tril(3))
+    assert mdl.allclose(F.scaled_dot_product_attention(q, k, k, attn_mask=lower), manual)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        causal_lower_right(5, 2)
+    assert any("NaNs" in str(w.message) for w in caught)
+    with pytest.raises(AssertionError, match="2D"):
+        causal_upper_left(2, 3, 4)

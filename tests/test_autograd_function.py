@@ -371,3 +371,14 @@ def test_forgotten_staticmethod_is_named_at_class_creation():
 
             def backward(ctx, g):
                 return g
+
+
+def test_autograd_gradcheck_is_also_a_module():
+    """``from torch.autograd.gradcheck import gradcheck`` (the numpy-extensions tutorial) imports the module PyTorch
+    defines the checks in, while ``torch.autograd.gradcheck`` itself stays the function."""
+    from minidl.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+    assert mdl.autograd.gradcheck is gradcheck and callable(mdl.autograd.gradcheck)
+    assert mdl.autograd.gradgradcheck is gradgradcheck and issubclass(GradcheckError, RuntimeError)
+    x = mdl.randn(3, dtype=mdl.float64, requires_grad=True)
+    assert mdl.autograd.gradcheck(lambda t: (t * t).sum(), (x,))

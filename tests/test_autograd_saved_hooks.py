@@ -225,3 +225,54 @@ def test_graph_node_is_the_base_of_every_node():
     y = x * 2
     assert Node is mdl.autograd.Node
     assert isinstance(y.grad_fn, Node) and isinstance(y.grad_fn.next_functions[0][0], Node)
+
+
+def test_grad_fn_saved_attributes_as_pytorchs():
+    """``grad_fn._saved_self`` / ``_saved_other`` are the inputs themselves, ``_saved_result`` a new Tensor equal
+    to the output, ``_saved_exponent`` the Python exponent (the saved-tensors-hooks tutorial prints them); after
+    backward they are freed (PyTorch's RuntimeError); names a node does not save are AttributeErrors."""
+    a = mdl.randn(5, requires_grad=True)
+    b = mdl.ones(5, requires_grad=True)
+    y = a * b
+    assert y.grad_fn._saved_self is a and y.grad_fn._saved_other is b
+    e = mdl.exp(a)
+    assert e.grad_fn._saved_result.equal(e) and e.grad_fn._saved_result is not e
+    p = a ** 2
+    assert p.grad_fn._saved_self is a and p.grad_fn._saved_exponent == 2
+    assert (a @ b).grad_fn._saved_mat2 is b and a.sin().grad_fn._saved_self is a
+    with pytest.raises(AttributeError, match="_saved_alpha"):
+        (a + b).grad_fn._saved_alpha
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="after they have already been freed"):
+        y.grad_fn._saved_self
+
+
+def test_saved_attribute_reads_run_the_unpack_hook_each_time():
+    """Under ``saved_tensors_hooks`` a ``_saved_`` read unpacks (the tutorial's file-per-tensor hooks: the second
+    read of a deleted file fails)."""
+    calls = []
+
+    def unpack(packed):
+        calls.append(1)
+        return packed
+
+    x = mdl.ones(5, requires_grad=True)
+    with mdl.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+        y = x.pow(2)
+    assert mdl.equal(y.grad_fn._saved_self, x) and mdl.equal(y.grad_fn._saved_self, x) and len(calls) == 2
+
+
+def test_pack_hook_runs_without_recording():
+    """A pack hook's own operations record nothing (PyTorch packs under no_grad): ``lambda x: x * 4`` on a tensor
+    that requires grad must not save (and pack) again, recursively."""
+    x = mdl.randn(5, requires_grad=True)
+    seen = []
+
+    def pack(t):
+        seen.append(mdl.is_grad_enabled())
+        return t * 4
+
+    with mdl.autograd.graph.saved_tensors_hooks(pack, lambda t: t / 4):
+        y = mdl.pow(x, 2)
+    y.sum().backward()
+    assert seen == [False] and mdl.allclose(x.grad, 2 * x)

@@ -42,7 +42,11 @@ MODULES = ["minidl", "minidl.nn", "minidl.nn.functional", "minidl.nn.init", "min
            "minidl.keras.mixed_precision", "minidl.keras.ops.nn", "minidl.keras.ops.numpy",
            "minidl.keras.ops.linalg", "minidl.keras.ops.image", "minidl.backends.cuda", "minidl.utils.benchmark",
            "minidl.nn.utils.prune",
-           "minidl.mt19937"]
+           "minidl.mt19937", "minidl.fft", "minidl.keras.dataset", "minidl.profiler", "minidl.autograd.profiler",
+           "minidl.keras.applications.mobilenet_v3", "minidl.keras.applications.efficientnet_v2",
+           "minidl.keras.applications.convnext", "minidl.keras.applications.inception_resnet_v2",
+           "minidl.keras.applications.nasnet", "minidl.jit", "minidl.futures", "minidl.hub", "minidl.signal.windows",
+           "minidl.quasirandom", "minidl.compiler", "minidl.library", "minidl.sparse", "minidl.autograd.forward_ad"]
 
 # Every name of ../shared/API.md, by section, as a qualified name.
 _T = "minidl.Tensor."

@@ -135,7 +135,7 @@ def fit_args(**overrides):
      r"^the data is a one-shot iterator"),
     ({"data": (np.ones((4, 3), np.float32), np.zeros(4, np.int64))}, ValueError,
      r"expected input with in_features=2 in its last dimension, got input of shape \(4, 3\)$"),
-    ({"device": "tpu"}, mdl.DeviceError, r"^unknown device 'tpu'; use 'cpu', 'cuda' \(or 'gpu'\)$"),
+    ({"device": "tpu"}, mdl.DeviceError, r"^unknown device 'tpu'; use 'cpu', 'cuda' \(or 'gpu'\) or 'meta'$"),
 ])
 def test_fit_bad_argument(overrides, exc, pattern):
     expect(exc, pattern, fit_args(**overrides))

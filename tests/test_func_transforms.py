@@ -233,3 +233,12 @@ def test_linearize_functionalize_replace_batch_norm():
     assert list(net.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
     y = net.eval()(mdl.randn(4, 1, 3, 3))
     np.testing.assert_allclose(y.detach().numpy().mean(axis=(0, 2, 3)), np.zeros(3), atol=1e-5)  # batch statistics
+
+
+def test_top_level_vmap_is_func_vmap():
+    """``from torch import vmap`` (the model-ensembling and jacobians tutorials): the same function as
+    ``torch.func.vmap``."""
+    from minidl import vmap
+    assert vmap is mdl.func.vmap and "vmap" in mdl.__all__
+    x = mdl.arange(6.0).reshape(3, 2)
+    assert mdl.equal(vmap(lambda row: row.sum())(x), mdl.tensor([1.0, 5.0, 9.0]))

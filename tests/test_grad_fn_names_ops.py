@@ -119,3 +119,26 @@ def test_names_survive_backward_and_gradients_are_unchanged():
     assert mdl.allclose(a.grad, layer.weight.sum(0).expand(3, 4))
     assert mdl.autograd.gradcheck(lambda t: F.relu(t.t()).mm(t).sum(1), (a,))
     assert mdl.autograd.gradgradcheck(lambda t: F.relu(t.t()).mm(t).sum(1), (a,))
+
+
+def test_reflected_operators_build_pytorchs_nodes():
+    """``2 * b`` is PyTorch's ``mul(b, 2)``: b's edge first in ``next_functions`` (introyt's autograd tutorial walks
+    ``d.grad_fn.next_functions[0][0]`` down to ``SinBackward0``); ``2 / b`` is ``reciprocal(b) * 2`` in PyTorch,
+    node and values (they differ from a true division by an ulp in a quarter of float32 elements); a number base
+    of ``**`` or ``torch.pow`` is ``PowBackward2``; ``torch.rsub`` is ``RsubBackward0``/``1``."""
+    b = mdl.linspace(0.5, 3.0, 7, requires_grad=True).sin()
+    for made in (2 * b, 2 + b, 2.5 * b, True + b):
+        (first, _), (second, _) = made.grad_fn.next_functions
+        assert first is b.grad_fn and second is None
+    q = 7.0 / b
+    assert q.grad_fn.name() == "MulBackward0"
+    assert q.grad_fn.next_functions[0][0].name() == "ReciprocalBackward0"
+    x = mdl.rand(1000) + 0.5
+    assert mdl.equal(7.0 / x, x.reciprocal() * 7.0)
+    assert (2 / mdl.arange(1, 4)).dtype == mdl.float32
+    assert (2 ** b).grad_fn.name() == "PowBackward2" and mdl.pow(2, b).grad_fn.name() == "PowBackward2"
+    assert mdl.pow(b, 2).grad_fn.name() == "PowBackward0" and mdl.pow(b, b).grad_fn.name() == "PowBackward1"
+    assert mdl.rsub(b, 2).grad_fn.name() == "RsubBackward1"
+    assert mdl.rsub(b, mdl.ones(7)).grad_fn.name() == "RsubBackward0"
+    g, = mdl.autograd.grad((3.0 / b).sum(), b)
+    assert mdl.allclose(g, -3.0 / b.detach() ** 2)

@@ -1,5 +1,5 @@
 """keras.applications against Keras 3.15: parameter counts, layer names, weight shapes and forward
-values (weights set by a formula in both; tests/fixtures/make_keras_applications.py wrote the Keras
+values (the same pseudo-random weights in both; tests/fixtures/make_keras_applications.py wrote the Keras
 side into keras_applications.json.gz), weight files (Keras 3 .weights.h5 layout and Keras 2 .h5
 ImageNet layout, from $KERAS_HOME/models), preprocess_input and decode_predictions."""
 import gzip
@@ -34,10 +34,12 @@ def test_architecture_and_values_match_keras(name):
     assert model.name == ref["name"] and model.count_params() == ref["params"]
     assert [formulas.strip_auto_counter(layer.name) for layer in model.layers] == ref["layers"]
     assert [list(w.shape) for w in model.get_weights()] == ref["shapes"]
-    model.set_weights(formulas.formula_weights(ref["kinds"], ref["shapes"]))
-    y = model.predict(formulas.formula_input((2, size, size, 3)), verbose=0)
+    model.set_weights(formulas.mixed_weights(ref["kinds"], ref["shapes"], formulas.GAINS.get(name, 1.0)))
+    y = model.predict(formulas.model_input(size, preprocessing=name == "EfficientNetB0"), verbose=0)
     digest = formulas.output_digest(y)
-    scale = np.abs(np.asarray(ref["output_every16"])).max()
+    expected = np.asarray(ref["output_every16"])
+    scale = np.abs(expected).max()
+    assert np.abs(expected[0] - expected[1]).max() > 1e-3 * scale  # (the two images give different outputs)
     np.testing.assert_allclose(digest["output_every16"], ref["output_every16"], rtol=1e-3, atol=1e-4 * scale)
     np.testing.assert_allclose(digest["output_sum"], ref["output_sum"], rtol=1e-3)
 

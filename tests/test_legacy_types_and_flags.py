@@ -65,3 +65,12 @@ def test_float32_matmul_precision_flag():
         mdl.set_float32_matmul_precision(3)
     a = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
     np.testing.assert_allclose((mdl.tensor(a) @ mdl.tensor(a.T)).numpy(), a @ a.T, rtol=1e-6)   # full float32
+
+
+def test_bfloat16_legacy_type():
+    """``torch.BFloat16Tensor`` as PyTorch 2.13's: sizes or data, bfloat16, instance checks by dtype."""
+    t = mdl.BFloat16Tensor(2, 3)
+    assert t.dtype == mdl.bfloat16 and t.shape == (2, 3) and isinstance(t, mdl.BFloat16Tensor)
+    assert mdl.BFloat16Tensor([1.5]).tolist() == [1.5] and not isinstance(mdl.zeros(2), mdl.BFloat16Tensor)
+    assert mdl.zeros(2, dtype=mdl.bfloat16).type() == "torch.BFloat16Tensor"
+    assert mdl.zeros(2).type(mdl.BFloat16Tensor).dtype == mdl.bfloat16

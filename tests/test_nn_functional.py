@@ -183,6 +183,11 @@ def test_cross_entropy_target_errors_name_the_problem():
         F.cross_entropy(mdl.ones(2, 3), np.array([0, 1]), weight=mdl.ones(4))
     with pytest.warns(UserWarning, match="size_average and reduce"):
         assert F.cross_entropy(mdl.ones(2, 3), np.array([0, 1]), reduce=False).shape == (2,)
+    # PyTorch's advice names the equivalent reduction (yunjey's VAE: binary_cross_entropy(size_average=False))
+    with pytest.warns(UserWarning, match="please use reduction='sum' instead"):
+        F.binary_cross_entropy(mdl.full((2,), 0.5), mdl.ones(2), size_average=False)
+    with pytest.warns(UserWarning, match="please use reduction='none' instead"):
+        F.mse_loss(mdl.ones(2), mdl.ones(2), reduce=False)
 
 
 def test_nll_loss_weighted_mean_divides_by_the_summed_weights(rng):

@@ -78,8 +78,8 @@ def test_neural_tangent_kernels_tutorial_matches_pytorch(tmp_path, monkeypatch, 
     """intermediate/neural_tangent_kernels: the empirical NTK of a 3-conv CNN by Jacobian contraction
     (``vmap(jacrev(fnet_single), (None, 0))`` over ``functional_call`` with a dict of detached parameters, then
     ``einsum('Naf,Mbf->NMab')`` / ``'Naf,Maf->NM'``) and by NTK-vector products (``vjp`` + ``jvp`` under
-    ``vmap(vmap(get_ntk, (None, 0)), (0, None))``); the script asserts the two agree. About 80 s of CPU: minidl's
-    vmap is a loop and its jvp a double vjp. Seeded with ``manual_seed(0)`` (the tutorial draws unseeded)."""
+    ``vmap(vmap(get_ntk, (None, 0)), (0, None))``); the script asserts the two agree. About 40 s of CPU: minidl's
+    vmap is a loop (its jvp is one forward-mode pass). Seeded with ``manual_seed(0)`` (the tutorial draws unseeded)."""
     minidl.manual_seed(0)
     g, out = _run("neural_tangent_kernels", tmp_path, monkeypatch, capsys)
     assert out.splitlines() == ["minidl.Size([20, 5, 10, 10])", "minidl.Size([20, 5])"]
@@ -111,3 +111,35 @@ def test_custom_function_conv_bn_tutorial(tmp_path):
     # and nn.BatchNorm2d differ only slightly
     assert fused[0] == pytest.approx(unfused[0], rel=1e-3) and 2.0 < fused[0] < 2.7
     assert re.search(r"^fused peak memory: \d+\.\d\dGB, unfused peak memory: \d+\.\d\dGB$", out, flags=re.M)
+
+
+def test_forward_ad_usage_tutorial(tmp_path, monkeypatch, capsys):
+    """intermediate/forward_ad_usage: dual tensors in a ``dual_level`` (the tangent kept as given, copied for
+    another layout, gone after the level), an ``nn.Linear`` with dual parameters set as attributes and through
+    ``functional_call`` (the script asserts both agree), a custom Function with ``jvp`` checked by
+    ``gradcheck(check_forward_ad=True)``, and ``functorch.jvp`` (stood in for by ``functorch_standin/`` over
+    ``minidl.func``) on functions and on ``make_functional_with_buffers``. The values the script overwrites are
+    drawn again here from the same seed."""
+    monkeypatch.syspath_prepend(str(SCRIPTS / "functorch_standin"))
+    monkeypatch.delitem(__import__("sys").modules, "functorch", raising=False)
+    minidl.manual_seed(0)
+    g, _ = _run("forward_ad_usage", tmp_path, monkeypatch, capsys)
+    close = dict(rtol=1e-5, atol=1e-6)
+    minidl.manual_seed(0)   # the script's draws, in its order
+    minidl.randn(10, 10), minidl.randn(10, 10)
+    plain = minidl.randn(10, 10)
+    linear = minidl.nn.Linear(5, 5)
+    x = minidl.randn(16, 5)
+    tangents = {name: minidl.rand_like(p) for name, p in linear.named_parameters()}
+    minidl.nn.Linear(5, 5)
+    primal_c, tangent_c = minidl.randn(10, 10, dtype=minidl.double), minidl.randn(10, 10)
+    assert minidl.equal(g["plain_tensor"], plain)
+    assert minidl.allclose(g["jvp2"], x @ tangents["weight"].T + tangents["bias"], **close)
+    assert minidl.allclose(g["dual_output"], primal_c.exp(), rtol=1e-12)
+    assert minidl.allclose(g["jvp"], tangent_c * primal_c.exp(), rtol=1e-12)
+    # the functional jvp of x**2 + y**2 with y fixed: 2 * x * tangent
+    assert minidl.allclose(g["tangent_out"], 2 * g["primal"] * g["tangent"], **close)
+    assert minidl.allclose(g["primal_out"], g["primal"] ** 2 + g["y"] ** 2, **close)
+    weight, bias = g["model"].weight.detach(), g["model"].bias.detach()
+    assert minidl.allclose(g["model_output"], g["input"] @ weight.T + bias, **close)
+    assert minidl.allclose(g["jvp_out"], g["input"] @ g["tangents"][0].T + g["tangents"][1], **close)

@@ -179,3 +179,31 @@ def test_nlp_pytorch_tutorial_prints_what_pytorch_prints(tmp_path):
     out = run_script(SCRIPTS / "nlp_pytorch_tutorial.py", tmp_path)
     normalised = re.sub(r"0x[0-9a-f]+", "0xADDR", out).replace("minidl", "torch")
     assert normalised == (SCRIPTS / "expected" / "nlp_pytorch_tutorial.txt").read_text()
+
+
+def test_profiler_recipe_profiles_a_resnet18(tmp_path):
+    """recipes/profiler_recipe: ResNet-18 on a (5, 3, 224, 224) batch under ``profile(record_shapes=True)`` with
+    ``record_function("model_inference")``: the ``cpu_time_total`` table has PyTorch's columns, the label on
+    top with all the time, ``aten::conv2d`` > ``aten::convolution`` > ``aten::_convolution`` called 20 times and
+    the batch norms' chain; ``group_by_input_shape=True`` adds the Input Shapes column with the convolution's
+    shapes. Without a GPU the recipe stops there (``sys.exit(0)``), as upstream; with one it goes on through the
+    CUDA sections, the memory tables, the Chrome trace, stacks and the schedule."""
+    out = run_script(SCRIPTS / "profiler_recipe.py", tmp_path)
+    tables = out.split("Self CPU time total: ")
+    first = tables[0].splitlines()
+    assert [h.strip() for h in first[1].split("  ") if h.strip()] == [
+        "Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls"]
+    rows = {line.split()[0]: line.split() for line in first[3:-1]}
+    assert rows["model_inference"][-1] == "1" and rows["model_inference"][3] == "100.00%"
+    for name in ("aten::conv2d", "aten::convolution", "aten::_convolution"):
+        assert rows[name][-1] == "20", name
+    assert "aten::native_batch_norm" in rows or "aten::batch_norm" in rows
+    grouped = tables[1].splitlines()
+    assert re.search(r"  # of Calls  +Input Shapes  $", grouped[3])
+    convs = [line for line in grouped if line.strip().startswith("aten::conv2d")]
+    assert convs and all(re.search(r"\[\[5, \d+, \d+, \d+\], \[\d+, \d+, \d, \d\], \[\]", c) for c in convs)
+    if not minidl.cuda.is_available():
+        assert out.rstrip().endswith("Neither CUDA nor XPU devices are available to demonstrate profiling on "
+                                     "acceleration devices")
+    else:
+        assert (tmp_path / "trace.json").exists() and (tmp_path / "memory_timeline.html").exists()

@@ -127,3 +127,22 @@ def test_stack_dataset():
         StackDataset([1, 2], b=[1, 2])
     with pytest.raises(ValueError, match="At least one dataset should be passed"):
         StackDataset()
+
+
+def test_random_sampler_refuses_an_empty_source_and_a_non_bool_replacement():
+    """yunjey/pytorch-tutorial's ``DataLoader(CustomDataset(), shuffle=True)`` over a dataset of length 0: PyTorch's
+    RandomSampler refuses it (its num_samples defaults to the length); ``replacement`` must be a bool."""
+    import minidl
+
+    class Empty(minidl.utils.data.Dataset):
+        def __getitem__(self, index):
+            raise IndexError(index)
+
+        def __len__(self):
+            return 0
+
+    with pytest.raises(ValueError, match="num_samples should be a positive integer value, but got num_samples=0"):
+        minidl.utils.data.DataLoader(Empty(), batch_size=64, shuffle=True)
+    assert list(minidl.utils.data.DataLoader(Empty(), batch_size=64)) == []
+    with pytest.raises(TypeError, match="replacement should be a boolean value"):
+        minidl.utils.data.RandomSampler([1, 2], replacement=1)

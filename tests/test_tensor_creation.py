@@ -133,3 +133,50 @@ def test_tensor_class_constructor_like_torch_tensor():
     assert mdl.Tensor(a).array is a                     # arrays are wrapped as they are
     w = mdl.nn.Parameter(mdl.Tensor(4, 3))             # the older custom-layer idiom
     assert w.shape == (4, 3) and w.requires_grad
+
+
+def test_factories_fill_out_in_its_dtype_and_return_it():
+    """``torch.rand(2, 2, out=c)`` (introyt's tensors tutorial): the values land in ``c`` itself, drawn in ``c``'s
+    dtype from the same stream (PyTorch 2.13: float64 normals 1.5410, -0.2934 after seed 0), ``c`` resized
+    silently; a different ``dtype=`` or an ``out`` requiring grad is a RuntimeError."""
+    c = mdl.zeros(3, dtype=mdl.float64)
+    mdl.manual_seed(0)
+    assert mdl.randn(2, out=c) is c and c.dtype == mdl.float64 and c.shape == (2,)
+    mdl.manual_seed(0)
+    assert mdl.equal(c, mdl.randn(2, dtype=mdl.float64))
+    ints = mdl.zeros(3, dtype=mdl.int32)
+    assert mdl.ones(2, 2, out=ints) is ints and ints.dtype == mdl.int32 and ints.tolist() == [[1, 1], [1, 1]]
+    mdl.manual_seed(0)
+    assert mdl.randint(10, (3,), out=ints).tolist() == [4, 9, 3] and ints.dtype == mdl.int32
+    assert mdl.randperm(3, out=ints) is ints and sorted(ints.tolist()) == [0, 1, 2]
+    f = mdl.zeros(2)
+    mdl.manual_seed(0)
+    assert mdl.rand(2, 2, out=f) is f and mdl.allclose(f, mdl.tensor([[0.4963, 0.7682], [0.0885, 0.1320]]),
+                                                       atol=1e-4)
+    for make in (lambda o: mdl.arange(5, out=o), lambda o: mdl.linspace(0, 4, 5, out=o),
+                 lambda o: mdl.full((5,), 2.0, out=o), lambda o: mdl.logspace(0, 1, 5, out=o),
+                 lambda o: mdl.empty(5, out=o), lambda o: mdl.zeros(5, out=o)):
+        o = mdl.zeros(2, dtype=mdl.float64)
+        assert make(o) is o and o.shape == (5,) and o.dtype == mdl.float64
+    assert mdl.eye(2, out=o) is o and o.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    with pytest.raises(RuntimeError, match="does not match dtype of out"):
+        mdl.zeros(2, dtype=mdl.float64, out=mdl.zeros(2))
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        mdl.rand(2, out=mdl.zeros(2, requires_grad=True))
+
+
+def test_linspace_is_pytorchs_bit_for_bit():
+    """PyTorch's CPU formula (halves from each end, fused multiply-adds): introyt's autograd tutorial prints
+    ``2 * sin(linspace(0, 2 pi, 25)) + 1`` where a 1-ulp difference in the input shows at 1e-7. Bit patterns from
+    torch 2.13 (``torch.linspace(-1, 1, 7).numpy().view(np.int32)``...)."""
+    bits = lambda t: t.numpy().view(np.int32).tolist()  # noqa: E731
+    assert bits(mdl.linspace(-1, 1, 7)) == [-1082130432, -1087722838, -1096111446, -1291845632, 1051372202,
+                                            1059760810, 1065353216]
+    assert bits(mdl.linspace(0., 2. * np.pi, steps=25))[7::7] == [1072337536, 1080726144, 1085271520]
+    assert bits(mdl.linspace(-1.3, 2.9, 100)[[20, 23, 49, 50, 53, 99]]) == [
+        -1092145921, -1096416485, 1061641891, 1062353657, 1064488939, 1077516698]
+    assert mdl.linspace(0, 1, 10, dtype=mdl.float64).tolist() == [
+        0.0, 0.1111111111111111, 0.2222222222222222, 0.3333333333333333, 0.4444444444444444, 0.5555555555555556,
+        0.6666666666666667, 0.7777777777777778, 0.8888888888888888, 1.0]
+    assert mdl.linspace(-1.7, 2.9, 5, dtype=mdl.int64).tolist() == [-1, 0, 0, 1, 2]
+    assert mdl.linspace(2, 3, 1).tolist() == [2.0] and mdl.linspace(2, 3, 0).shape == (0,)

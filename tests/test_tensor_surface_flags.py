@@ -222,3 +222,21 @@ def test_every_surface_mixin_name_is_installed_on_tensor():
             if inspect.getattr_static(mdl.Tensor, name) is not value:
                 skipped.append(f"{mixin.__name__}.{name}")
     assert not skipped, f"names Tensor already had, so the surface mixin's version is not used: {skipped}"
+
+
+def test_empty_takes_a_memory_format_as_pytorchs():
+    """The channels-last tutorial's ``torch.empty(N, C, H, W, memory_format=torch.channels_last)``: PyTorch's
+    strides (3072, 1, 96, 3), kept by clone, empty_like and pointwise ops; the wrong rank and preserve_format are
+    RuntimeErrors, and zeros/ones take no memory_format (TypeError), as in PyTorch 2.13."""
+    x = mdl.empty(10, 3, 32, 32, memory_format=mdl.channels_last)
+    assert x.stride() == (3072, 1, 96, 3) and x.is_contiguous(memory_format=mdl.channels_last)
+    y = mdl.empty_like(x)
+    assert x.clone().stride() == y.stride() == (x + y).stride() == (3072, 1, 96, 3)
+    assert mdl.empty(2, 3, 4, 5, 6, memory_format=mdl.channels_last_3d).stride() == (360, 1, 90, 18, 3)
+    assert mdl.empty(2, 3, 4, 5, memory_format=mdl.contiguous_format).stride() == (60, 20, 5, 1)
+    with pytest.raises(RuntimeError, match="required rank 4"):
+        mdl.empty(2, 3, memory_format=mdl.channels_last)
+    with pytest.raises(RuntimeError, match="unsupported memory format"):
+        mdl.empty(2, 3, 4, 5, memory_format=mdl.preserve_format)
+    with pytest.raises(TypeError, match="memory_format"):
+        mdl.zeros(2, 3, 4, 5, memory_format=mdl.channels_last)

@@ -167,3 +167,20 @@ def test_add_figure_pr_curve_embedding_hparams(tmp_path):
     assert scalars(tmp_path / "run")[("trial", "hparam/accuracy")] == [(0, 0.75)]
     with pytest.raises(ValueError, match="hparam_domain_discrete"):
         SummaryWriter(tmp_path / "x").add_hparams({"lr": 0.1}, {"m": 1.0}, hparam_domain_discrete={"lr": [0.1]})
+
+
+def test_add_scalars_writes_pytorchs_sub_runs(tmp_path):
+    """introyt's training tutorial: ``add_scalars('Training vs. Validation Loss', {'Training': ..., 'Validation':
+    ...}, epoch)`` makes PyTorch's sibling runs ``<main_tag>_<tag>`` (a '/' in the main tag becomes '_'), each
+    holding the value under the main tag; tensorboardX alone nests ``<main_tag>/<tag>``."""
+    with SummaryWriter(tmp_path / "run") as w:
+        for epoch in (1, 2):
+            w.add_scalars("Training vs. Validation Loss", {"Training": 1.0 / epoch, "Validation": mdl.tensor(2.0)},
+                          epoch)
+        w.add_scalars("a/b", {"x": 3.0}, 0)
+    subs = sorted(p.name for p in (tmp_path / "run").iterdir() if p.is_dir())
+    assert subs == ["Training vs. Validation Loss_Training", "Training vs. Validation Loss_Validation", "a_b_x"]
+    got = scalars(tmp_path / "run")
+    assert got[("Training vs. Validation Loss_Training", "Training vs. Validation Loss")] == [(1, 1.0), (2, 0.5)]
+    assert got[("Training vs. Validation Loss_Validation", "Training vs. Validation Loss")] == [(1, 2.0), (2, 2.0)]
+    assert got[("a_b_x", "a/b")] == [(0, 3.0)]

@@ -108,3 +108,38 @@ def test_dropout_mask_is_the_same_with_either_kernel_family(monkeypatch):
 def test_large_normal_draws_are_pytorchs_bit_for_bit(name):
     """Thousands of float32 normals (PyTorch's AVX2 path, full blocks and an odd tail) hash alike."""
     assert digest(minidl, DIGESTS[name]) == _FIXTURE["digests"][name]
+
+
+def test_numba_permutation_kernel_equals_the_python_swaps(monkeypatch):
+    """kernels/mt_stream.py's Fisher-Yates against the plain swap loop, odd sizes, same stream afterwards."""
+    from minidl import config
+    for n in (2, 3, 17, 625, 5001):
+        g1, g2 = mt19937.seeded(11), mt19937.seeded(11)
+        fast = mt19937.permutation(g1, n)
+        monkeypatch.setattr(config, "cpu_kernels", "numpy")
+        ref = mt19937.permutation(g2, n)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(fast, ref)
+        assert sorted(fast.tolist()) == list(range(n))
+        np.testing.assert_array_equal(mt19937.raw32(g1, 9), mt19937.raw32(g2, 9))
+def test_large_normal_draws_run_in_chunks_with_the_same_numbers(monkeypatch):
+    """A 100M-value ``normal_`` (the neural-style tutorial's VGG19 classifier) is drawn in chunks of whole
+    16-blocks, holding no more than a chunk of temporaries; chunked and one-piece draws give the same numbers,
+    also with a tail that PyTorch redraws (n not a multiple of 16), in float32 and float64."""
+    from minidl import mt19937
+    for dtype in (np.float32, np.float64):
+        for n in (16 * 7, 16 * 7 + 5, 1000):
+            monkeypatch.setattr(mt19937, "_NORMAL_CHUNK", 1 << 20)
+            whole = mt19937.normal(mt19937.seeded(3), (n,), dtype, mean=0.5, std=2.0)
+            monkeypatch.setattr(mt19937, "_NORMAL_CHUNK", 32)
+            chunked = mt19937.normal(mt19937.seeded(3), (n,), dtype, mean=0.5, std=2.0)
+            assert chunked.dtype == dtype and np.array_equal(whole, chunked)
+            assert np.array_equal(mt19937.standard_normal(mt19937.seeded(3), n, dtype),
+                                  mt19937.standard_normal(mt19937.seeded(3), n, dtype))
+    monkeypatch.setattr(mt19937, "_NORMAL_CHUNK", 32)
+    g = mt19937.seeded(3)
+    mt19937.normal(g, (100,))
+    h = mt19937.seeded(3)
+    monkeypatch.setattr(mt19937, "_NORMAL_CHUNK", 1 << 20)
+    mt19937.normal(h, (100,))
+    assert mt19937.raw32(g, 4).tolist() == mt19937.raw32(h, 4).tolist()   # the same words consumed

@@ -358,3 +358,30 @@ def test_embedding_renorm_matches_pytorch():
     assert mdl.embedding_renorm_(w, mdl.tensor([0, 1, 1]), 2.0, 2.0) is w
     np.testing.assert_allclose(w.numpy(), [[0.0, 0.8944, 1.7889], [0.8485, 1.1314, 1.4142], [6.0, 7.0, 8.0],
                                            [9.0, 10.0, 11.0]], atol=1e-4)          # PyTorch 2.13's values
+
+
+def test_utils_swap_tensors_exchanges_contents_in_place():
+    """``torch.utils.swap_tensors`` (the swap-tensors recipe): data, dtype, class, ``grad_fn`` and attributes
+    change places while both objects keep their identity, so an optimizer holding a parameter sees its
+    replacement; a non-Tensor is refused."""
+    import minidl
+    t1, t2 = minidl.arange(2), minidl.arange(3.0)
+    minidl.utils.swap_tensors(t1, t2)
+    assert t1.tolist() == [0.0, 1.0, 2.0] and t1.dtype == minidl.float32 and t2.tolist() == [0, 1]
+    a = minidl.ones(2, requires_grad=True)
+    b, c = a * 2, minidl.zeros(3)
+    minidl.utils.swap_tensors(b, c)
+    assert b.grad_fn is None and c.grad_fn.name() == "MulBackward0"
+    c.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+    p, q = minidl.nn.Parameter(minidl.ones(2)), minidl.zeros(3)
+    minidl.utils.swap_tensors(p, q)
+    assert type(p) is minidl.Tensor and type(q) is minidl.nn.Parameter and q.requires_grad
+    mod = minidl.nn.Linear(1, 2, bias=False)
+    optimizer = minidl.optim.SGD(mod.parameters())
+    replacement = minidl.nn.Parameter(2 * mod.weight.detach())
+    minidl.utils.swap_tensors(mod.weight, replacement)
+    assert optimizer.param_groups[0]["params"][0] is mod.weight
+    assert minidl.equal(mod.weight, 2 * replacement.detach())
+    with pytest.raises(AttributeError, match="t2 must be a Tensor"):
+        minidl.utils.swap_tensors(minidl.ones(1), 3)

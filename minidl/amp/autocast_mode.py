@@ -61,7 +61,7 @@ class autocast:
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         self.device = _check_device_type(device_type)
-        self.fast_dtype = as_dtype(_DEFAULT_DTYPES[self.device] if dtype is None else dtype)
+        self.fast_dtype = get_autocast_dtype(self.device) if dtype is None else as_dtype(dtype)
         self._enabled = bool(enabled)
         self._cache_enabled = cache_enabled
         self._previous = []
@@ -110,9 +110,11 @@ def is_autocast_enabled(device_type=None):
 
 
 def get_autocast_dtype(device_type):
-    """The dtype autocast regions for ``device_type`` lower to (the default when none is open)."""
+    """The dtype autocast regions for ``device_type`` lower to: the open region's, else the one
+    ``minidl.set_autocast_dtype`` set, else PyTorch's default (bfloat16 on the CPU, float16 on CUDA)."""
     device_type = _check_device_type(device_type)
-    return as_dtype(autocast_state.active.get(device_type, _DEFAULT_DTYPES[device_type]))
+    default = autocast_state.dtypes.get(device_type, _DEFAULT_DTYPES[device_type])
+    return as_dtype(autocast_state.active.get(device_type, default))
 
 
 def custom_fwd(fwd=None, *, device_type, cast_inputs=None):

@@ -61,3 +61,17 @@ __all__ += ["Variable", "variable"]
 from . import graph  # noqa: E402  (minidl.autograd.graph: saved_tensors_hooks, save_on_cpu, ...)
 
 __all__ += ["graph"]
+
+from . import profiler  # noqa: E402  (minidl.autograd.profiler: the legacy profiler, record_function, emit_nvtx)
+
+__all__ += ["profiler"]
+
+from . import forward_ad  # noqa: E402  (minidl.autograd.forward_ad: dual tensors, forward-mode AD)
+
+__all__ += ["forward_ad"]
+
+# grad_fn._saved_self / _saved_other / _saved_result / ... on minidl's own nodes, as PyTorch's (saved_attributes.py)
+from .function import Function as _Function  # noqa: E402
+from .saved_attributes import node_getattr as _node_getattr  # noqa: E402
+
+_Function.__getattr__ = _node_getattr

@@ -19,6 +19,10 @@ __all__ = ["active", "autocast_inputs", "float32_op"]
 #: device type ("cpu" or "cuda") -> the NumPy dtype its open autocast region lowers to
 active = {}
 
+#: device type -> the autocast dtype set by ``minidl.set_autocast_dtype`` (used when ``autocast(...)`` gets
+#: no dtype, and reported by ``get_autocast_dtype`` outside regions); absent: PyTorch's default
+dtypes = {}
+
 
 def _cast(value, policy):
     from ..backend import is_device_array

@@ -22,7 +22,8 @@ import numpy as np
 from minidl.dtypes import BFLOAT16
 
 from ..backend import owns_writable_memory
-from . import anomaly_mode
+from . import _forward_state as _forward_ad
+from . import _profiling, anomaly_mode
 from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
@@ -107,6 +108,9 @@ def _seed(tensor, gradient, index, create_graph):
                                f"{made_by}) has shape {tuple(tensor.shape)}; pass gradient= (or grad_outputs=) "
                                "of that shape, or reduce the output first (e.g. .sum())")
         data = tensor.array
+        if data.dtype.kind == "c":
+            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                               f"minidl.{data.dtype.name}")
         seed = tensor.xp.ones(data.shape, dtype=data.dtype)
         return Tensor(seed) if create_graph else seed
     if not isinstance(gradient, Tensor):
@@ -199,6 +203,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     """One backward pass; returns the gradients of ``targets`` when not ``accumulate``."""
     from ..tensor import Tensor
+    # create_graph: record the pass; graph: move Tensors through backward_graph. Inside a dual level
+    # (forward_ad.py) the pass runs on Tensors, unrecorded, so that the gradients carry tangents as PyTorch's
+    graph = create_graph or _forward_ad.active
     pending, root_nodes, leaf_seeds = {}, [], []
     stored = set()   # ids of arrays that a result must not alias (the caller's gradients, stored results)
     for i, (r, s) in enumerate(zip(roots, seeds)):
@@ -207,7 +214,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         if not r.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn: "
                                "create the inputs with requires_grad=True (and not under no_grad())")
-        seed = _seed(r, s, i, create_graph)
+        seed = _seed(r, s, i, graph)
         if s is not None:
             stored.add(id(seed))
         node = r.creator
@@ -241,7 +248,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
                     break
     else:
         target_ids = None
-    walk = _walk_graph if create_graph else _walk_arrays
+    walk = _walk_graph if graph else _walk_arrays
     with set_grad_enabled(create_graph), _saved_hooks._backward_pass(roots, targets):
         leaf_grads, captured = walk(order, pending, retain_graph, capture, run)
         for t, seed in leaf_seeds:
@@ -249,18 +256,24 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
         results = [None] * len(targets) if targets is not None else None
         if captured:
             for k, g in captured.items():
-                results[k] = _wrap(_unshared(g, stored, create_graph), create_graph)
+                results[k] = _wrap(_unshared(g, stored, graph), graph)
         for t, g in leaf_grads.values():
             if target_ids is not None and id(t) not in target_ids:
                 continue
-            g = _call_hooks(t, g, create_graph)
+            g = _call_hooks(t, g, graph)
             if accumulate:
-                _accumulate_leaf(t, g, stored, create_graph)
+                leaf_graph = create_graph
+                if graph and not create_graph:   # a leaf's .grad keeps no tangent, as PyTorch's
+                    g, leaf_graph = g.array, False
+                if _profiling.active:
+                    _profiling.timed_accumulate(_accumulate_leaf, t, g, stored, leaf_graph)
+                else:
+                    _accumulate_leaf(t, g, stored, leaf_graph)
                 if "_post_accumulate_grad_hooks" in t.__dict__:
                     _run_post_accumulate_hooks(t)
             else:
                 for k in target_ids[id(t)]:
-                    results[k] = _wrap(_unshared(g, stored, create_graph), create_graph)
+                    results[k] = _wrap(_unshared(g, stored, graph), graph)
     if not accumulate:
         return results
     if captured:  # backward(inputs=[non-leaf]) accumulates into their .grad too
@@ -358,6 +371,8 @@ def _watched(fn, g, create_graph):
 
 
 def _cast_array(g, dtype):
+    if g.dtype.kind == "c" and dtype.kind != "c":   # a real input's gradient is the real part (PyTorch's rule)
+        g = g.real
     return g.astype(dtype)
 
 
@@ -399,7 +414,9 @@ def _walk(order, pending, retain_graph, capture, run, graph):
                     captured[k] = gk
             if fn not in run:
                 continue
-        if "_saved_packed" in fn.__dict__:  # saved under saved_tensors_hooks: unpack for this call
+        if _profiling.active:   # a profiler records: time this node's backward (_profiling.py)
+            input_grads = _profiling.timed_backward(fn, g, graph)
+        elif "_saved_packed" in fn.__dict__:  # saved under saved_tensors_hooks: unpack for this call
             input_grads = _saved_hooks.run_unpacked(fn, g, graph)
         else:
             input_grads = fn.backward_graph(g) if graph else fn.backward(g)

@@ -30,10 +30,14 @@ import numpy as np
 from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..backend import DeviceError
+from . import _forward_rules, _profiling
+from . import _forward_state as _forward_ad
 from . import autocast_state as _autocast
 from . import graph as _saved_hooks
+from ._function_helpers import _has_sparse, _reducible
 from .bfloat16_compute import any_bfloat16, forward_in_float32
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .handles import RemovableHandle, _HookDict  # noqa: F401  (minidl.autograd.function's names)
 from .naming import kept_name_first
 from .once_differentiable import once_differentiable  # noqa: F401  (minidl.autograd.function's name)
 from .released import FREED_MESSAGE, shape_only_inputs
@@ -135,36 +139,6 @@ class AccumulateGrad(Node):
         return hash(id(self.variable))
 
 
-class RemovableHandle:
-    """Returned by ``Tensor.register_hook``: ``remove()`` takes the hook off again."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict):
-        self._hooks_ref = weakref.ref(hooks_dict) if hooks_dict is not None else None
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        """Unregister the hook (removing twice is harmless)."""
-        hooks = self._hooks_ref() if self._hooks_ref is not None else None
-        if hooks is not None:
-            hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-        return False
-
-
-class _HookDict(dict):
-    """A dict that can be weakly referenced (hooks registered on one Tensor, by handle id)."""
-
-    __slots__ = ("__weakref__",)
-
-
 def _op_name(node):
     return node.name() if isinstance(node, Node) else type(node).__name__
 
@@ -212,6 +186,7 @@ class Function(Node):
     _bf16_native = False   # True: run on bfloat16 arrays as they are, else in float32 (bfloat16_compute.py)
     _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
+    _sparse_ok = False   # True: takes sparse-layout inputs (minidl/sparse), else they go to its dispatch
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -245,11 +220,13 @@ class Function(Node):
         """Optional: save what backward needs when ``forward`` does not take ``ctx``."""
         raise NotImplementedError
 
+    jvp = staticmethod(_forward_rules.jvp)
+
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the function and record it in the graph; returns what ``forward`` returns."""
-        if cls._ctx_style:
-            return _apply_ctx_style(cls, args, kwargs)
+        if cls._ctx_style or _profiling.active and not _profiling.busy():   # a profiler records: time the call
+            return (_profiling.timed_apply if _profiling.active else _apply_ctx_style)(cls, args, kwargs)
         Tensor = _tensor_class()
         if _autocast.active and cls._autocast is not None:   # an open minidl.autocast region
             args = _autocast.autocast_inputs(cls._autocast, args)
@@ -263,6 +240,9 @@ class Function(Node):
                     bf16 = True
             elif item is not None:
                 plain = False
+        if not on_cpu and not cls._sparse_ok and _has_sparse(args, Tensor):   # minidl/sparse/_dispatch.py
+            from ..sparse._dispatch import dispatch
+            return dispatch(cls, args, kwargs)
         tensors = args if plain and on_cpu else _checked_inputs(cls, args, Tensor)
         fn = cls()
         if (bf16 or not plain) and not cls._bf16_native and any_bfloat16(tensors):
@@ -281,6 +261,8 @@ class Function(Node):
                     t._used = True
             if _saved_hooks._active:  # saved_tensors_hooks: pack what the op keeps for backward
                 _saved_hooks.pack_node(fn, tensors)
+        if _forward_ad.active and _forward_ad.any_dual(tensors):   # forward-mode AD (forward_ad.py)
+            _forward_rules.propagate(fn, tensors, out, kwargs)
         return out
 
     # --- array style: the differentiable fallback ----------------------------------------------
@@ -340,11 +322,18 @@ def _checked_inputs(cls, args, Tensor):
             item = as_tensor(item, like=ref)
         elif dev is None:
             dev = item.device
-        elif item.device != dev:
+        elif item.device != dev and not _meta_with_cpu_scalar(dev, item, tensors):
             raise DeviceError(f"{cls.__name__}: inputs are on different devices "
                               f"({dev} and {item.device}); move them with .to(device) first")
         tensors.append(item)
     return tensors
+
+
+def _meta_with_cpu_scalar(dev, item, earlier):
+    """PyTorch lets a 0-d CPU tensor meet a meta tensor (as a scalar)."""
+    if item.device.type == "meta":
+        return dev.type == "cpu" and all(t is None or t.ndim == 0 for t in earlier)
+    return dev.type == "meta" and item.device.type == "cpu" and item.ndim == 0
 
 
 def _not_twice_differentiable(node, value, grads):
@@ -413,9 +402,13 @@ class FunctionCtx:
                                 "keep other values as ctx attributes (ctx.name = value)")
         self._saved = tensors
 
+    save_for_forward = _forward_rules.save_for_forward
+
     @property
     def saved_tensors(self):
-        """The tuple given to ``save_for_backward``."""
+        """The tuple given to ``save_for_backward`` (inside ``jvp``: the one given to ``save_for_forward``)."""
+        if "_in_jvp" in self.__dict__:
+            return tuple(self.__dict__.get("_saved_forward", ()))
         if self._freed:
             raise RuntimeError(f"{FREED_MESSAGE} (The saved tensors of {self.name()} were freed.)")
         if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
@@ -528,14 +521,6 @@ class BackwardCFunction(FunctionCtx, Node):
         return settle_results(self, result, stand_ins, lambda r: _not_twice_differentiable(self, r, grads))
 
 
-def _reducible(grad_shape, input_shape):
-    """Whether a gradient of ``grad_shape`` sums back to ``input_shape`` (the input was broadcast)."""
-    try:
-        return np.broadcast_shapes(tuple(input_shape), tuple(grad_shape)) == tuple(grad_shape)
-    except ValueError:
-        return False
-
-
 def _apply_ctx_style(cls, args, kwargs):
     from ..tensor import Tensor
     ctx = cls._backward_cls()
@@ -543,14 +528,14 @@ def _apply_ctx_style(cls, args, kwargs):
     needs = tuple(t is not None and t.requires_grad for t in inputs)
     ctx.needs_input_grad = needs
     record = is_grad_enabled() and any(needs)
-    with no_grad():
+    with no_grad(), _forward_ad.untracked():   # forward-mode AD: jvp gives the outputs' tangents
         if "setup_context" in _own_statics(cls):
             output = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, output)
         else:
             output = cls.forward(ctx, *args, **kwargs)
     if not record:
-        return output
+        return _forward_rules.with_tangents(cls, ctx, args, output)
     is_tuple = isinstance(output, tuple)
     outputs = list(output) if is_tuple else [output]
     non_diff = ctx._non_differentiable
@@ -581,7 +566,7 @@ def _apply_ctx_style(cls, args, kwargs):
     ctx._output_meta = tuple(meta)
     if _saved_hooks._active:  # saved_tensors_hooks: pack what save_for_backward received
         _saved_hooks.pack_ctx(ctx)
-    return tuple(outputs) if is_tuple else outputs[0]
+    return _forward_rules.with_tangents(cls, ctx, args, tuple(outputs) if is_tuple else outputs[0])
 
 
 @functools.lru_cache(maxsize=None)

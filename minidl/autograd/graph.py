@@ -133,10 +133,12 @@ def pack_node(fn, tensors):
     grad_inputs = {id(t.array) for t in tensors if t is not None and t.requires_grad}
     packed = {}
     attributes = fn.__dict__
-    for name, value in list(attributes.items()):
-        if backend.is_array(value):
-            packed[name] = pack_hook(Tensor(value, requires_grad=id(value) in grad_inputs))
-            del attributes[name]
+    from .grad_mode import no_grad
+    with no_grad():   # as PyTorch: a pack hook's own ops (``lambda x: x * 4``) record nothing
+        for name, value in list(attributes.items()):
+            if backend.is_array(value):
+                packed[name] = pack_hook(Tensor(value, requires_grad=id(value) in grad_inputs))
+                del attributes[name]
     if packed:
         attributes["_saved_packed"] = (packed, unpack_hook)
 
@@ -171,7 +173,9 @@ def pack_ctx(ctx):
     if hooks is None or not ctx._saved:
         return
     pack_hook, unpack_hook = hooks
-    ctx._saved_ctx_packed = (tuple(None if t is None else pack_hook(t) for t in ctx._saved), unpack_hook)
+    from .grad_mode import no_grad
+    with no_grad():
+        ctx._saved_ctx_packed = (tuple(None if t is None else pack_hook(t) for t in ctx._saved), unpack_hook)
     ctx._saved = ()
 
 

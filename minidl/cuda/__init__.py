@@ -127,3 +127,7 @@ __all__ += ["memory_allocated", "max_memory_allocated", "memory_reserved", "max_
             "get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all", "Stream", "Event",
             "StreamContext", "current_stream", "default_stream", "set_stream", "stream", "init", "ipc_collect",
             "CudaUnavailableError"]
+
+from ..functions_torch_misc import OutOfMemoryError  # noqa: E402  (torch.cuda.OutOfMemoryError is torch.OutOfMemoryError)
+
+__all__ += ["OutOfMemoryError"]

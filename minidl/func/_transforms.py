@@ -1,23 +1,29 @@
 """``minidl.func``'s gradient transforms: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``,
-``hessian``, as ``torch.func``, built on minidl's reverse-mode autograd.
+``hessian``, as ``torch.func``, built on minidl's reverse-mode autograd (``jvp`` and ``jacfwd`` on forward mode,
+``minidl/func/_forward.py``).
 
 Inputs may be nested tuples, lists and dicts of Tensors. The transformed
 functions compose (``grad(grad(f))``, ``jacrev(jacrev(f))``, ``vmap(grad(f))``):
 an input that already requires grad is differentiated through a
 differentiable alias, so the results stay differentiable with respect to it;
-otherwise the results are detached. ``jvp`` and ``jacfwd`` give forward-mode
-results computed with reverse mode (a vector-Jacobian product differentiated
-again), the same values PyTorch's forward mode gives.
+otherwise the results are detached. ``jvp`` runs a dual forward pass
+(``minidl.autograd.forward_ad``) unless an input requires grad or a dual level is
+already open; then it uses reverse mode (a vector-Jacobian product
+differentiated again), which composes with the other transforms. Detached
+results keep their forward-mode tangents, so ``jacfwd(jacrev(f))`` is
+forward-over-reverse.
 """
 from __future__ import annotations
 
 import functools
 
+from minidl.autograd import _forward_state as _fw
 from minidl.autograd import enable_grad
 from minidl.autograd import grad as _autograd_grad
 from minidl.dtypes import is_float_or_complex
 from minidl.tensor import Tensor
 
+from ._forward import forward_jvp, jacfwd
 from ._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
@@ -31,7 +37,21 @@ def _differentiable(t, who):
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
     if t.requires_grad:
         return t.view_as(t)  # stays connected to an outer transform or to the caller's graph
-    return Tensor(t.array, requires_grad=True)
+    return _with_tangent_of(t, Tensor(t.array, requires_grad=True))
+
+
+def _with_tangent_of(source, target):
+    """``target``, given ``source``'s forward-mode tangent when it has one (an enclosing jvp/jacfwd reads it)."""
+    if _fw.level is not None:
+        tangent = _fw.tangent_of(source)
+        if tangent is not None:
+            _fw.set_tangent(target, tangent)
+    return target
+
+
+def _detach(t):
+    """``t.detach()`` keeping ``t``'s forward-mode tangent."""
+    return _with_tangent_of(t, t.detach())
 
 
 def _check_argnums(argnums, nargs):
@@ -42,6 +62,16 @@ def _check_argnums(argnums, nargs):
         if not -nargs <= a < nargs:
             raise RuntimeError(f"Got argnum={a}, but only {nargs} positional inputs")
     return tuple(a % nargs for a in items)
+
+
+def _of_chosen(func, args, kwargs, positions):
+    """``func`` as a function of the arguments at ``positions`` only, the others fixed to ``args``/``kwargs``."""
+    def of_chosen(*chosen):
+        new_args = list(args)
+        for i, value in zip(positions, chosen):
+            new_args[i] = value
+        return func(*new_args, **kwargs)
+    return of_chosen
 
 
 def _zeros_for_unused(grads, inputs):
@@ -63,7 +93,7 @@ def _detach_tree(tree, keep):
     if keep:
         return tree
     leaves, spec = tree_flatten(tree)
-    return tree_unflatten([x.detach() if isinstance(x, Tensor) else x for x in leaves], spec)
+    return tree_unflatten([_detach(x) if isinstance(x, Tensor) else x for x in leaves], spec)
 
 
 def _prepare_args(args, argnums, who):
@@ -111,9 +141,9 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    "APIs instead?")
             from minidl.creation import ones_like
             grads = _grads([output], prepared, [ones_like(output)], create_graph=keep)
-        chosen = tree_unflatten([g if keep else g.detach() for g in grads], spec)
+        chosen = tree_unflatten([g if keep else _detach(g) for g in grads], spec)
         gradient = chosen if isinstance(argnums, tuple) else chosen[0]
-        value = output if keep else output.detach()
+        value = output if keep else _detach(output)
         if has_aux:
             return gradient, (value, _detach_tree(aux, keep))
         return gradient, value
@@ -177,7 +207,7 @@ def vjp(func, *primals, has_aux=False):
         graph = keep or any(c.requires_grad for c in flat_ct) if create_graph is None else create_graph
         with enable_grad():
             grads = _grads(flat_out, prepared, flat_ct, create_graph=graph)
-        return tree_unflatten([g if graph else g.detach() for g in grads], spec)
+        return tree_unflatten([g if graph else _detach(g) for g in grads], spec)
 
     output = _detach_tree(result, keep)
     return (output, vjp_fn, _detach_tree(aux, keep)) if has_aux else (output, vjp_fn)
@@ -187,6 +217,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(output, jvp_out)``: ``func(*primals)`` and its Jacobian applied to ``tangents`` (plus ``aux``).
 
     ``primals`` and ``tangents`` are tuples of the same structure and shapes.
+    Computed in one dual forward pass (:mod:`minidl.autograd.forward_ad`); when
+    an input requires grad or a dual level is open, by the double vjp, which
+    keeps the result differentiable for an enclosing transform.
     """
     if not isinstance(primals, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to "
@@ -201,6 +234,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have the same shape, "
                                f"got {tuple(p.shape)} and {tuple(t.shape)}")
+    flat_p = tree_flatten(primals)[0]
+    if _fw.level is None and not any(x.requires_grad for x in flat_p + flat_t):
+        return forward_jvp(func, primals, tangents, has_aux)
     from minidl.creation import zeros_like
     with enable_grad():
         prepared, _, keep, result, flat_out, out_spec, aux = _call_with_outputs(func, primals, has_aux,
@@ -216,7 +252,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             found = [None] * len(dummies)
         jvps = _zeros_for_unused(found, flat_out)
     output = _detach_tree(result, keep)
-    jvp_out = tree_unflatten([j if keep else j.detach() for j in jvps], out_spec)
+    jvp_out = tree_unflatten([j if keep else _detach(j) for j in jvps], out_spec)
     return (output, jvp_out, _detach_tree(aux, keep)) if has_aux else (output, jvp_out)
 
 
@@ -238,12 +274,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     def wrapper(*args, **kwargs):
         positions = _check_argnums(argnums, len(args))
 
-        def of_chosen(*chosen):
-            new_args = list(args)
-            for i, value in zip(positions, chosen):
-                new_args[i] = value
-            return func(*new_args, **kwargs)
-
+        of_chosen = _of_chosen(func, args, kwargs, positions)
         primals = tuple(args[i] for i in positions)
         out = vjp(of_chosen, *primals, has_aux=has_aux)
         output, vjp_fn = out[0], out[1]
@@ -270,20 +301,9 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     return wrapper
 
 
-def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """``func`` transformed to return its Jacobian w.r.t. argument(s) ``argnums`` (as :func:`jacrev`).
-
-    PyTorch computes it in forward mode; minidl computes the same blocks in
-    reverse mode. ``randomness`` is accepted for compatibility ("error",
-    "different" or "same").
-    """
-    if randomness not in ("error", "different", "same"):
-        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. "
-                           f"Got {randomness}")
-    return jacrev(func, argnums, has_aux=has_aux)
-
-
 def hessian(func, argnums=0):
     """``func`` transformed to return the Hessian of its output w.r.t. argument(s) ``argnums``
-    (``jacfwd(jacrev(func, argnums), argnums)``); for a scalar output and an input of shape I, shape I + I."""
-    return jacfwd(jacrev(func, argnums), argnums)
+    (PyTorch's ``jacfwd(jacrev(func, argnums), argnums)``); for a scalar output and an input of shape I, shape
+    I + I. The same values are computed as ``jacrev(jacrev(...))``: one recorded backward pass differentiated
+    once per input element costs minidl less than a forward-over-reverse pass per element."""
+    return jacrev(jacrev(func, argnums), argnums)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from minidl.keras.progbar import Progbar
 from minidl.train import callbacks as _cb
 from minidl.train import tensorboard as _tb
@@ -97,6 +99,14 @@ class History(_History, Callback):
     def set_model(self, model):
         super().set_model(model)
         model.history = self
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Append each logged value to its key's list, as Keras: a key logged only on some epochs
+        (``val_loss`` with ``validation_freq=2``) has a shorter list (no NaN padding)."""
+        self.epoch.append(int(epoch))
+        for key, value in (logs or {}).items():
+            scalar = isinstance(value, (int, float)) or (hasattr(value, "item") and getattr(value, "ndim", 0) == 0)
+            self.history.setdefault(key, []).append(float(value) if scalar else value)
 
 
 class ProgbarLogger(Callback):
@@ -207,6 +217,14 @@ class CSVLogger(_cb.CSVLogger, Callback):
     def __init__(self, filename, separator=",", append=False):
         super().__init__(filename, separator=separator, append=append)
 
+    def _columns(self, logs):
+        """Keras' columns: the sorted keys, then (when there is no ``val_`` key) a ``val_`` twin of each,
+        written as ``NA`` while there is no validation."""
+        keys = sorted(logs)
+        if keys and not any(k.startswith("val_") for k in keys):
+            keys += [f"val_{k}" for k in keys]
+        return keys
+
 
 def _log_learning_rate(callback, logs):
     if logs is not None and callback.model is not None and getattr(callback.model, "optimizer", None):
@@ -216,6 +234,8 @@ def _log_learning_rate(callback, logs):
 class ReduceLROnPlateau(_cb.ReduceLROnPlateau, Callback):
     """Keras' ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
     min_delta=1e-4, cooldown=0, min_lr=0.0): minidl's rule; logs ``learning_rate``."""
+
+    _message_prefix = "\n"  # Keras prints "\nEpoch 3: ReduceLROnPlateau reducing learning rate to ..."
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
@@ -233,6 +253,8 @@ class ReduceLROnPlateau(_cb.ReduceLROnPlateau, Callback):
 class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
     """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the learning rate
     becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``); logs ``learning_rate``."""
+
+    _message_prefix = "\n"  # Keras prints "\nEpoch 1: LearningRateScheduler setting learning rate to ..."
 
     def __init__(self, schedule, verbose=0):
         self.schedule = schedule
@@ -295,13 +317,38 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
             return
         self._batches_seen, self._batch = 0, batch
         try:  # the epoch-end rules (best value, file name), with this batch's logs
-            _cb.ModelCheckpoint.on_epoch_end(self, self._current_epoch, logs)
+            self._checkpoint(self._current_epoch, logs)
         finally:
             self._batch = None
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
-            super().on_epoch_end(epoch, logs)
+            self._checkpoint(epoch, logs)
+
+    def _checkpoint(self, epoch, logs):
+        """Save by the epoch-end rules, printing Keras 3.15's messages when ``verbose`` > 0."""
+        verbose, self.verbose = self.verbose, 0  # (the base class's own message is not Keras')
+        best, count = self.best, len(self.saved)
+        try:
+            _cb.ModelCheckpoint.on_epoch_end(self, epoch, logs)
+        finally:
+            self.verbose = verbose
+        if not verbose:
+            return
+        saved = self.saved[-1][1] if len(self.saved) > count else None
+        current = (logs or {}).get(self.monitor)
+        if self.save_best_only and current is not None:
+            unset = self.initial_value_threshold is None and not np.isfinite(best)
+            best_text = "None" if unset else f"{float(best):.5f}"
+            if saved is None:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_text}", flush=True)
+                return
+            print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_text} to {float(current):.5f}, saving "
+                  f"model to {saved}", flush=True)
+        elif saved is not None:
+            print(f"\nEpoch {epoch + 1}: saving model to {saved}", flush=True)
+        if saved is not None:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {saved}", flush=True)
 
     def _file_path(self, epoch, logs):
         if self._batch is not None and "batch" not in logs and "{batch" in self.path:

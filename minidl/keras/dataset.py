@@ -1,19 +1,25 @@
 """``Dataset``: the part of ``tf.data.Dataset`` Keras scripts use, for what minidl.keras' dataset
-utilities (``image_dataset_from_directory``) return.
+utilities (``image_dataset_from_directory``, ``text_dataset_from_directory``,
+``timeseries_dataset_from_array``) return, and for scripts that build their own
+(``from minidl.keras import dataset as tf_data``; ``tf_data.Dataset.from_tensor_slices(...)``).
 
 A Dataset is a lazy, re-iterable pipeline: each ``iter()`` runs it from its source again (files
-are read as elements are needed). Elements are a Tensor, a tuple of Tensors or a dict of Tensors;
-after ``batch`` the first axis is the batch. ``model.fit/evaluate/predict`` take a Dataset of
-``(x, y)`` batches as they take any iterable of batches.
+are read as elements are needed). Elements are a Tensor, a tuple or a dict of them (nested); string
+parts are :class:`~minidl.keras._dataset_elements.EagerArray` arrays of ``bytes`` (see
+``_dataset_elements``); after ``batch`` the first axis is the batch. ``model.fit/evaluate/predict``
+take a Dataset of ``(x, y)`` batches (also as ``validation_data``); ``len()`` is its number of
+elements when known (``fit``'s steps per epoch), a TypeError when infinite or unknown, as tf.data.
 
 Methods, each doing what ``tf.data`` does: ``batch``, ``unbatch``, ``rebatch``, ``map`` (the function
-gets the element's parts as arguments, as tf's), ``filter``, ``take``, ``skip``, ``repeat``,
-``shuffle`` (a ``buffer_size`` reservoir, reshuffled on every iteration unless
+gets the element's parts as arguments, as tf's; ``num_parallel_calls`` runs it in order in the
+pipeline's thread, the results being tf's deterministic ones), ``filter``, ``take``, ``skip``,
+``repeat``, ``shuffle`` (a ``buffer_size`` reservoir, reshuffled on every iteration unless
 ``reshuffle_each_iteration=False``), ``cache`` (the first complete pass is kept in memory; later
 passes replay it; ``filename`` is not supported), ``prefetch`` (a background thread keeps up to
-``buffer_size`` elements ready; AUTOTUNE (-1) means 2), ``enumerate``, ``concatenate``,
-``as_numpy_iterator``, ``cardinality`` / ``len``, ``from_tensor_slices`` / ``from_tensors`` /
-``range`` / ``zip``.
+``buffer_size`` elements ready; AUTOTUNE (-1) means 2; layers called in its ``map`` functions run with
+their own call context, so a training step's ``training=`` does not reach them), ``enumerate``,
+``concatenate``, ``zip``, ``as_numpy_iterator``, ``cardinality`` / ``len``, ``element_spec``, ``from_tensor_slices`` /
+``from_tensors`` / ``range`` / ``zip``.
 """
 from __future__ import annotations
 
@@ -24,127 +30,122 @@ import threading
 import numpy as np
 
 from minidl import backend
-from minidl.tensor import Tensor
+from minidl.keras._dataset_elements import (
+    EagerArray,
+    TensorSpec,
+    input_to_numpy,
+    leaves,
+    spec_of,
+    split,
+    stack,
+    structure,
+    to_numpy,
+    to_user,
+)
 
-__all__ = ["Dataset", "split_dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
+__all__ = ["Dataset", "split_dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "TensorSpec",
+           "EagerArray", "experimental"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
 
 
-def _to_numpy(value):
-    """An element part as a NumPy array (Tensors, CuPy arrays, numbers, strings)."""
-    if isinstance(value, Tensor):
-        return backend.to_numpy(value.array)
-    if backend.is_device_array(value):
-        return backend.to_numpy(value)
-    return np.asarray(value)
-
-
-def _structure(element, leaf):
-    """``element`` with ``leaf`` applied to every part (tuples, lists and dicts kept)."""
-    if isinstance(element, dict):
-        return {k: _structure(v, leaf) for k, v in element.items()}
-    if isinstance(element, (tuple, list)):
-        return tuple(_structure(v, leaf) for v in element)
-    return leaf(element)
-
-
-def _leaves(element):
-    if isinstance(element, dict):
-        return [x for v in element.values() for x in _leaves(v)]
-    if isinstance(element, (tuple, list)):
-        return [x for v in element for x in _leaves(v)]
-    return [element]
-
-
-def _to_tensor(arr):
-    arr = np.asarray(arr)
-    if arr.dtype.kind in "USO":  # strings (file paths) stay NumPy
-        return arr
-    return Tensor(np.ascontiguousarray(arr))
-
-
-def _stack(elements):
-    """One batched element from a list of elements of the same structure."""
-    first = elements[0]
-    if isinstance(first, dict):
-        return {k: _stack([e[k] for e in elements]) for k in first}
-    if isinstance(first, tuple):
-        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
+def _count(value, what):
+    """An int argument that may come as a Tensor / 0-d array (tf.data takes scalar tensors)."""
     try:
-        return np.stack(elements)
-    except ValueError:
-        shapes = sorted({tuple(np.shape(e)) for e in elements})
-        raise ValueError(f"Dataset.batch: cannot batch elements of different shapes {shapes}; resize them "
-                         "first (e.g. with .map)") from None
+        return int(value.item() if hasattr(value, "item") else value)
+    except (TypeError, ValueError):
+        raise TypeError(f"Dataset.{what}: expected an integer, got {value!r}") from None
 
 
-def _split(element):
-    """The elements of a batched element, along its first axis."""
-    n = len(_leaves(element)[0])
-    for i in range(n):
-        yield _structure(element, lambda a, i=i: a[i])
+def _call(function, element):
+    """``function`` on ``element`` as tf.data calls it: a tuple's parts are the arguments."""
+    args = to_user(element)
+    return function(*args) if isinstance(args, tuple) else function(args)
+
+
+def _combined_cardinality(known):
+    """The cardinality of datasets run side by side until the shortest ends."""
+    finite = [c for c in known if c >= 0]
+    if finite:
+        return min(finite)
+    return INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c in known) else UNKNOWN_CARDINALITY
+
+
+def _fill(layout, parts):
+    """``layout`` (a structure of Datasets) with each Dataset replaced by the next of ``parts``."""
+    return structure(layout, lambda _: next(parts))
 
 
 class Dataset:
     """A lazy pipeline of elements (see the module docstring). Construct with :meth:`from_tensor_slices`,
-    :meth:`from_tensors`, :meth:`range`, :meth:`zip` or a dataset utility."""
+    :meth:`from_tensors`, :meth:`range`, :meth:`zip` or a dataset utility; ``source`` is a function
+    returning a fresh iterator of NumPy-structured elements, ``cardinality`` their number (-1 infinite,
+    -2 unknown)."""
 
     def __init__(self, source, cardinality=UNKNOWN_CARDINALITY):
-        self._source = source  # () -> iterator of NumPy-structured elements
+        self._source = source
         self._cardinality = int(cardinality)
         self._batch_size = None  # set by batch(), kept by element-wise transforms
+        self._drop_remainder = False
 
     # ----------------------------------------------------------------- creation
     @classmethod
-    def from_tensor_slices(cls, tensors):
-        """One element per slice along the first axis of ``tensors`` (an array, a tuple or a dict of arrays)."""
-        data = _structure(tensors, _to_numpy)
-        sizes = {len(v) for v in _leaves(data)}
+    def from_tensor_slices(cls, tensors, name=None):
+        """One element per slice along the first axis of ``tensors`` (an array, a list, a tuple or a dict of
+        arrays, nested; strings become ``bytes`` as in tf.data)."""
+        data = input_to_numpy(tensors)
+        parts = leaves(data)
+        if any(np.ndim(p) == 0 for p in parts):
+            raise ValueError("Dataset.from_tensor_slices: every part must have at least one dimension to slice; "
+                             f"got a scalar in {tensors!r:.80}")
+        sizes = {len(p) for p in parts}
         if len(sizes) != 1:
             raise ValueError(f"Dataset.from_tensor_slices: the parts have different first dimensions {sorted(sizes)}")
-        n = sizes.pop()
-        return cls(lambda: _split(data), n)
+        return cls(lambda: split(data), sizes.pop())
 
     @classmethod
-    def from_tensors(cls, tensors):
+    def from_tensors(cls, tensors, name=None):
         """A dataset of the single element ``tensors``."""
-        data = _structure(tensors, _to_numpy)
+        data = input_to_numpy(tensors)
         return cls(lambda: iter([data]), 1)
 
     @classmethod
-    def range(cls, *args):
-        """Integers as ``range(*args)`` (int64 scalars)."""
-        values = range(*args)
-        return cls(lambda: (np.int64(v) for v in values), len(values))
+    def range(cls, *args, dtype="int64", name=None):
+        """Integers as ``range(*args)`` (int64 scalars unless ``dtype``)."""
+        values = range(*(_count(a, "range") for a in args))
+        kind = np.dtype(dtype).type
+        return cls(lambda: (kind(v) for v in values), len(values))
 
     @staticmethod
-    def zip(*datasets):
-        """Elements of several datasets side by side (a tuple), until the shortest ends."""
-        if len(datasets) == 1 and isinstance(datasets[0], (tuple, list)):
-            datasets = tuple(datasets[0])
-        known = [d._cardinality for d in datasets]
-        finite = [c for c in known if c >= 0]
-        if finite:
-            cardinality = min(finite)
-        else:
-            cardinality = INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c in known) else UNKNOWN_CARDINALITY
-        return Dataset(lambda: zip(*(d._source() for d in datasets)), cardinality)
+    def zip(*datasets, name=None):
+        """Elements of several datasets side by side, until the shortest ends. ``Dataset.zip(a, b)`` or
+        ``Dataset.zip((a, b))`` gives tuples; ``Dataset.zip({"x": a, "y": b})`` dicts (nesting kept)."""
+        if len(datasets) == 1 and isinstance(datasets[0], (tuple, list, dict)):
+            datasets = datasets[0]
+        members = leaves(datasets)
+        if not members or not all(isinstance(d, Dataset) for d in members):
+            raise TypeError(f"Dataset.zip: expected Datasets (or a tuple / dict of them), got {datasets!r:.120}")
+
+        def source():
+            iterators = [d._source() for d in members]
+            for parts in zip(*iterators):
+                yield _fill(datasets, iter(parts))
+        return Dataset(source, _combined_cardinality([d._cardinality for d in members]))
 
     # ----------------------------------------------------------------- iteration
     def __iter__(self):
         for element in self._source():
-            yield _structure(element, _to_tensor)
+            yield to_user(element)
 
     def as_numpy_iterator(self):
-        """Iterate with NumPy arrays instead of Tensors."""
+        """Iterate with NumPy values instead of Tensors (strings as ``bytes``, as tf.data)."""
         return iter(self._source())
 
-    def cardinality(self) -> int:
-        """The number of elements; -1 infinite, -2 unknown (as tf.data)."""
-        return self._cardinality
+    def cardinality(self):
+        """The number of elements as a 0-d int64 array (``.numpy()``, ``int()``); -1 infinite, -2 unknown."""
+        return np.array(self._cardinality, dtype=np.int64).view(EagerArray)
 
     def __len__(self):
         if self._cardinality == INFINITE_CARDINALITY:
@@ -153,21 +154,38 @@ class Dataset:
             raise TypeError("The dataset length is unknown.")
         return self._cardinality
 
+    def __bool__(self):
+        return True  # (a Dataset of unknown length is still a Dataset, not a falsy container)
+
+    @property
+    def element_spec(self):
+        """The :class:`TensorSpec` structure of an element (from the first element; a batched dataset's batch
+        axis is ``None`` unless ``drop_remainder``)."""
+        iterator = self._source()
+        try:
+            first = next(iter(iterator))
+        except StopIteration:
+            raise ValueError("Dataset.element_spec: the dataset is empty") from None
+        finally:
+            getattr(iterator, "close", lambda: None)()
+        return spec_of(first, self._batch_size is not None and not self._drop_remainder)
+
     def __repr__(self):
         return f"<Dataset cardinality={self._cardinality}>"
 
     # ----------------------------------------------------------------- transforms
     def _derived(self, source, cardinality):
         out = Dataset(source, cardinality)
-        out._batch_size = self._batch_size
+        out._batch_size, out._drop_remainder = self._batch_size, self._drop_remainder
         for attr in ("class_names", "file_paths"):
             if hasattr(self, attr):
                 setattr(out, attr, getattr(self, attr))
         return out
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None, name=None):
-        """Consecutive elements stacked into batches of ``batch_size`` (the last may be smaller)."""
-        batch_size = int(batch_size)
+        """Consecutive elements stacked into batches of ``batch_size`` (the last may be smaller unless
+        ``drop_remainder``); string parts stack into ``object`` arrays of ``bytes``."""
+        batch_size = _count(batch_size, "batch")
         if batch_size < 1:
             raise ValueError(f"Dataset.batch: batch_size must be positive, got {batch_size}")
 
@@ -177,52 +195,70 @@ class Dataset:
                 chunk = list(itertools.islice(items, batch_size))
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
                     return
-                yield _stack(chunk)
+                yield stack(chunk)
         n = self._cardinality
         if n >= 0:
             n = n // batch_size if drop_remainder else -(-n // batch_size)
         out = self._derived(source, n)
-        out._batch_size = batch_size
+        out._batch_size, out._drop_remainder = batch_size, bool(drop_remainder)
         return out
 
     def unbatch(self, name=None):
         """The elements of each batch, one by one."""
         def source():
             for element in self._source():
-                yield from _split(element)
+                yield from split(element)
         out = self._derived(source, UNKNOWN_CARDINALITY if self._cardinality >= 0 else self._cardinality)
-        out._batch_size = None
+        out._batch_size, out._drop_remainder = None, False
         return out
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
-        """``unbatch().batch(batch_size)``."""
-        return self.unbatch().batch(batch_size, drop_remainder)
+        """The samples regrouped into batches of ``batch_size`` (``unbatch().batch(batch_size)``); a list of sizes
+        is cycled through, as tf.data's."""
+        if not isinstance(batch_size, (list, tuple, np.ndarray)):
+            return self.unbatch().batch(batch_size, drop_remainder)
+        sizes = [_count(b, "rebatch") for b in batch_size]
+        if not sizes or min(sizes) < 1:
+            raise ValueError(f"Dataset.rebatch: batch sizes must be positive, got {sizes}")
+        samples = self.unbatch()
+
+        def source():
+            items = iter(samples._source())
+            for size in itertools.cycle(sizes):
+                chunk = list(itertools.islice(items, size))
+                if not chunk or (drop_remainder and len(chunk) < size):
+                    return
+                yield stack(chunk)
+        out = self._derived(source, UNKNOWN_CARDINALITY if self._cardinality >= 0 else self._cardinality)
+        out._batch_size, out._drop_remainder = max(sizes), bool(drop_remainder)
+        return out
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
-        """``map_func`` applied to every element (a tuple element's parts are its arguments)."""
+        """``map_func`` applied to every element (a tuple element's parts are its arguments, a dict is one
+        argument); it gets Tensors (strings: :class:`EagerArray`) and may return any structure of them."""
         def source():
             for element in self._source():
-                args = _structure(element, _to_tensor)
-                out = map_func(*args) if isinstance(args, tuple) else map_func(args)
-                yield _structure(out, _to_numpy)
+                yield structure(_call(map_func, element), to_numpy)
         return self._derived(source, self._cardinality)
 
     def filter(self, predicate, name=None):
         """Only the elements for which ``predicate`` (called as in :meth:`map`) is true."""
         def source():
             for element in self._source():
-                args = _structure(element, _to_tensor)
-                keep = predicate(*args) if isinstance(args, tuple) else predicate(args)
-                if bool(_to_numpy(keep)):
+                keep = to_numpy(_call(predicate, element))
+                if np.ndim(keep) != 0:
+                    raise ValueError(f"Dataset.filter: the predicate must return a scalar boolean, got shape "
+                                     f"{np.shape(keep)}")
+                if bool(keep):
                     yield element
         return self._derived(source, UNKNOWN_CARDINALITY if self._cardinality != INFINITE_CARDINALITY
                              else INFINITE_CARDINALITY)
 
     def take(self, count, name=None):
         """The first ``count`` elements (all of them for -1)."""
-        count = int(count)
+        count = _count(count, "take")
         if count < 0:
-            return self
+            return self._derived(self._source, self._cardinality)
         if self._cardinality == INFINITE_CARDINALITY:
             n = count
         else:
@@ -230,27 +266,32 @@ class Dataset:
         return self._derived(lambda: itertools.islice(self._source(), count), n)
 
     def skip(self, count, name=None):
-        """All but the first ``count`` elements."""
-        count = int(count)
+        """All but the first ``count`` elements (-1: none at all)."""
+        count = _count(count, "skip")
+        if count < 0:
+            return self._derived(lambda: iter(()), 0 if self._cardinality != INFINITE_CARDINALITY
+                                 else INFINITE_CARDINALITY)
         n = max(self._cardinality - count, 0) if self._cardinality >= 0 else self._cardinality
         return self._derived(lambda: itertools.islice(self._source(), count, None), n)
 
     def repeat(self, count=None, name=None):
         """The elements ``count`` times over (None or -1: forever)."""
+        count = None if count is None else _count(count, "repeat")
+
         def source():
-            rounds = itertools.count() if count is None or count < 0 else range(int(count))
+            rounds = itertools.count() if count is None or count < 0 else range(count)
             for _ in rounds:
                 yield from self._source()
         if count is None or count < 0:
             n = INFINITE_CARDINALITY if self._cardinality != 0 else 0
         else:
-            n = self._cardinality * int(count) if self._cardinality >= 0 else self._cardinality
+            n = self._cardinality * count if self._cardinality >= 0 else self._cardinality
         return self._derived(source, n)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """Elements drawn at random from a ``buffer_size`` reservoir filled in order (tf.data's shuffle);
-        with ``seed`` the orders repeat from run to run."""
-        buffer_size = int(buffer_size)
+        with ``seed`` the orders repeat from run to run (TensorFlow's own generator is not reproduced)."""
+        buffer_size = _count(buffer_size, "shuffle")
         if buffer_size < 1:
             raise ValueError(f"Dataset.shuffle: buffer_size must be positive, got {buffer_size}")
         if seed is None:
@@ -384,6 +425,20 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     left, right = _split_sizes(left_size, right_size, len(samples))
     parts = []
     for chunk in (samples[:left], samples[len(samples) - right:]):
-        part = Dataset.from_tensor_slices(_stack(chunk))
+        part = Dataset.from_tensor_slices(stack(chunk))
         parts.append(part.batch(batch_size) if batch_size else part)
     return parts[0], parts[1]
+
+
+class experimental:  # noqa: N801 (tf.data.experimental is a lower-case namespace)
+    """``tf.data.experimental``'s names older Keras scripts use: ``AUTOTUNE``, ``INFINITE_CARDINALITY``,
+    ``UNKNOWN_CARDINALITY`` and ``cardinality(dataset)``."""
+
+    AUTOTUNE = AUTOTUNE
+    INFINITE_CARDINALITY = INFINITE_CARDINALITY
+    UNKNOWN_CARDINALITY = UNKNOWN_CARDINALITY
+
+    @staticmethod
+    def cardinality(dataset):
+        """``dataset.cardinality()``."""
+        return dataset.cardinality()

@@ -55,7 +55,8 @@ def _out(arr, dtype, default="float32") -> Tensor:
 
 
 def _shape(shape):
-    return tuple(int(d) for d in shape) if isinstance(shape, (list, tuple)) else (int(shape),)
+    from minidl.keras.ops import _shape_tuple  # (ints, lists of them or of scalar tensors, 1-D tensors)
+    return _shape_tuple(shape)
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:

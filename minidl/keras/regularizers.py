@@ -128,5 +128,12 @@ def get(identifier):
 
 
 def serialize(regularizer) -> dict:
-    """``{"class_name": ..., "config": ...}`` of a regulariser."""
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    """Keras' ``{"module": "keras.regularizers", "class_name", "config", "registered_name"}`` of a regulariser
+    (a user class's registered name, as Keras writes it)."""
+    if not isinstance(regularizer, Regularizer):
+        from minidl.keras._registry import get_registered_name
+        return get_registered_name(regularizer)  # a plain function: its (registered) name
+    from minidl.keras.models.saving_custom import entry_names
+    module, registered = entry_names(regularizer, "keras.regularizers")
+    return {"module": module, "class_name": type(regularizer).__name__, "config": regularizer.get_config(),
+            "registered_name": registered}

@@ -22,7 +22,8 @@ __all__ = ["serialize_keras_object", "deserialize_keras_object"]
 _PUBLIC_MODULES = {"layers": "keras.layers", "losses": "keras.losses", "metrics": "keras.metrics",
                    "optimizers": "keras.optimizers", "initializers": "keras.initializers",
                    "regularizers": "keras.regularizers", "activations": "keras.activations",
-                   "models": "keras.models", "callbacks": "keras.callbacks"}
+                   "models": "keras.models", "callbacks": "keras.callbacks",
+                   "feature_space": "keras.src.layers.preprocessing.feature_space"}
 
 
 def _public_module(obj):
@@ -30,6 +31,8 @@ def _public_module(obj):
     Python module for an unregistered one (as Keras writes them)."""
     cls = obj if inspect.isclass(obj) else type(obj)
     module = cls.__module__ or ""
+    if module.startswith("minidl.keras.") and getattr(cls, "_keras_module", None):  # (keras.utils.FeatureSpace)
+        return cls._keras_module
     if module.startswith("minidl.keras."):
         return _PUBLIC_MODULES.get(module.split(".")[2], "keras")
     return None if cls in _registry.GLOBAL_CUSTOM_NAMES else module
@@ -96,6 +99,7 @@ def _builtin_modules():
     from minidl.keras import (
         activations,
         callbacks,
+        feature_space,
         initializers,
         layers,
         losses,
@@ -106,7 +110,8 @@ def _builtin_modules():
     )
     return {"keras.layers": layers, "keras.losses": losses, "keras.metrics": metrics, "keras.optimizers": optimizers,
             "keras.initializers": initializers, "keras.regularizers": regularizers,
-            "keras.activations": activations, "keras.models": models, "keras.callbacks": callbacks}
+            "keras.activations": activations, "keras.models": models, "keras.callbacks": callbacks,
+            "keras.src.layers.preprocessing.feature_space": feature_space}
 
 
 def _find_builtin(class_name, module):

@@ -1,11 +1,11 @@
 """``keras.utils.timeseries_dataset_from_array``: sliding windows over a series as a batched
-:class:`~minidl.keras.text_dataset.BatchDataset` (Keras returns a ``tf.data.Dataset``)."""
+:class:`~minidl.keras.dataset.Dataset` (Keras returns a ``tf.data.Dataset``)."""
 from __future__ import annotations
 
 import numpy as np
 
 from minidl.keras._tensor import numpy_of
-from minidl.keras.text_dataset import BatchDataset
+from minidl.keras.dataset import Dataset
 from minidl.tensor import Tensor
 
 __all__ = ["timeseries_dataset_from_array"]
@@ -72,11 +72,11 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     target_slice = None if targets is None else targets[start:end]
     offsets = np.arange(sequence_length) * sampling_rate
 
-    def source(epoch):
+    def source():
         for p in positions:
             window = series[p + offsets]
             yield window if target_slice is None else (window, target_slice[p])
-    ds = BatchDataset(source, len(positions))
+    ds = Dataset(source, len(positions))
     if shuffle:
         ds = ds.shuffle(batch_size * 8 if batch_size is not None else 1024, seed=seed)
     return ds if batch_size is None else ds.batch(batch_size)

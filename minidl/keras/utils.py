@@ -203,3 +203,8 @@ from minidl.keras.config import (  # noqa: E402
 __all__ += ["Config", "get_source_inputs", "is_keras_tensor", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
             "standardize_dtype", "clear_session", "enable_interactive_logging", "disable_interactive_logging",
             "is_interactive_logging_enabled"]
+
+# session 12 (kdata): keras.utils.FeatureSpace
+from minidl.keras.feature_space import FeatureSpace  # noqa: E402
+
+__all__ += ["FeatureSpace"]

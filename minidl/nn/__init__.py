@@ -222,3 +222,14 @@ from .layers.linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402
 
 __all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
 from . import attention, common_types, modules  # noqa: E402,F401
+
+# complex2: the layers that call these functions directly refuse complex input as PyTorch's do
+# isort: off
+from . import _complex_refusals as _complex_refusals  # noqa: E402
+from .layers import conv1d as _conv1d_layers  # noqa: E402
+from .layers import group_norm as _group_norm_layer  # noqa: E402
+from .layers import layer_norm as _layer_norm_layer  # noqa: E402
+# isort: on
+
+for _module in (_conv1d_layers, _group_norm_layer, _layer_norm_layer):
+    _complex_refusals.install(vars(_module))

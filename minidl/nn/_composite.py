@@ -11,6 +11,7 @@ import numpy as np
 from minidl import autograd
 from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
+from minidl.meta_array import MetaArray
 from minidl.tensor import Tensor
 
 from ..autograd.naming import name_grad_fn
@@ -26,7 +27,7 @@ def _indices(input, num_embeddings):
     if not np.issubdtype(ids.dtype, np.integer):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
-    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= num_embeddings):
+    if ids.size and type(ids) is not MetaArray and (int(ids.min()) < 0 or int(ids.max()) >= num_embeddings):
         bad = int(ids.max()) if int(ids.max()) >= num_embeddings else int(ids.min())
         raise IndexError(f"embedding(): index {bad} is out of range for {num_embeddings} embeddings")
     return ids
@@ -50,12 +51,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     ``padding_idx``: that row gets no gradient. ``max_norm``: looked-up rows
     whose ``norm_type``-norm exceeds it are first rescaled to it, in place (as
     PyTorch). ``scale_grad_by_freq``: each row's gradient is divided by how
-    often it appears in ``input``. ``sparse=True`` (sparse gradients) is not
-    available in minidl.
+    often it appears in ``input``. ``sparse=True``: the gradient with respect
+    to ``weight`` is a sparse COO tensor (minidl/sparse), as PyTorch's.
     """
-    if sparse:
-        raise ValueError("embedding(): sparse=True (sparse gradients) is not supported by minidl; "
-                         "use sparse=False (dense gradients, the same values)")
     num_embeddings = weight.shape[0]
     ids = _indices(input, num_embeddings)
     if padding_idx is not None:
@@ -64,6 +62,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx += num_embeddings
     if max_norm is not None:
         _renorm_(weight, ids, float(max_norm), float(norm_type))
+    if sparse:
+        return _sparse_embedding(weight, ids, padding_idx, scale_grad_by_freq)
     out = weight[ids]
     if padding_idx is None and not scale_grad_by_freq:
         return name_grad_fn(out, "EmbeddingBackward0")
@@ -77,6 +77,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     # the value is ``out``; the gradient reaching ``weight`` is scaled by ``scale`` per looked-up position
     factor = Tensor(scale[..., None])
     return name_grad_fn(out * factor + (out * (1 - factor)).detach(), "EmbeddingBackward0")
+
+
+def _sparse_embedding(weight, ids, padding_idx, scale_grad_by_freq):
+    """``embedding`` with a sparse weight gradient (minidl/sparse/_embedding.py)."""
+    from ..sparse._embedding import SparseEmbedding
+    xp = weight.xp
+    flat = ids.reshape(-1)
+    keep = xp.nonzero(flat != padding_idx)[0] if padding_idx is not None else xp.arange(flat.shape[0])
+    return SparseEmbedding.apply(weight, ids=ids, keep=keep, scale_grad_by_freq=scale_grad_by_freq)
 
 
 @names_node("NativeLayerNormBackward0")   # PyTorch's node name

@@ -37,6 +37,10 @@ def _insert_zeros(x, sh, sw):
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 2-D convolution: input (N, C_in, H, W) or (C_in, H, W), weight (C_in, C_out/groups, kH, kW),
     bias (C_out,) -> (N, C_out, OH, OW), OH = (H-1)*stride - 2*padding + dilation*(kH-1) + output_padding + 1."""
+    from ..ops.conv_complex import complex_conv, is_complex_operand
+    if is_complex_operand(input, weight, bias):
+        return complex_conv(conv_transpose2d, "conv_transpose2d", input, weight, bias, stride, padding,
+                            output_padding, groups, dilation)
     stride, padding = _pair(stride, "stride"), _pair(padding, "padding")
     output_padding, dilation = _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
     groups = int(groups)

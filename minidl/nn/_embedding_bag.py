@@ -80,11 +80,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         from minidl.ops.elementwise import Where  # an empty bag's -inf becomes 0, with no gradient
         cond = xp.broadcast_to(xp.asarray(empty)[:, None], tuple(best.shape))
         return Where.apply(Tensor(xp.zeros((), dtype=dt)), best, cond=cond)
-    scale = valid.astype(dt)
-    if mode == "mean":
-        scale = scale / np.maximum(valid.sum(axis=1, keepdims=True), 1)
-    factor = Tensor(xp.asarray(scale))
+    factor = Tensor(xp.asarray(valid.astype(dt)))
     if per_sample_weights is not None:
         psw = per_sample_weights.reshape(-1)
         factor = factor * psw[xp.asarray(position.reshape(-1))].reshape(bags, -1)
-    return (rows * factor.unsqueeze(2)).sum(dim=1)
+    total = (rows * factor.unsqueeze(2)).sum(dim=1)
+    if mode == "mean":   # sum / count in the weight's dtype, as PyTorch divides
+        return total / Tensor(xp.asarray(np.maximum(valid.sum(axis=1, keepdims=True), 1).astype(dt)))
+    return total

@@ -87,16 +87,23 @@ class ModuleMoreMixin:
 
     def to_empty(self, *, device, recurse: bool = True):
         """Move parameters and buffers to ``device`` (their values there are unspecified in PyTorch;
-        here they are kept); returns self."""
-        if not recurse:
-            from .module import _convert_array, _parse_to_args
-            dev, _ = _parse_to_args(device, None)
-            for table in (self._parameters, self._buffers):
+        here they are kept, and tensors on the ``meta`` device, which have none, become zeros);
+        only this module's own tensors when ``recurse`` is False. Returns self."""
+        from .. import backend
+        from .module import _convert_array, _parse_to_args
+        dev, _ = _parse_to_args(device, None)
+        for module in (self.modules() if recurse else (self,)):
+            for table in (module._parameters, module._buffers):
                 for value in table.values():
-                    if value is not None:
+                    if value is None:
+                        continue
+                    if backend.is_meta_array(value.array):
+                        value.array = dev.xp.zeros(value.array.shape, dtype=value.array.dtype)
+                    else:
                         value.array = _convert_array(value.array, dev, None)
-            return self
-        return self.to(device=device)
+                    if value.grad is not None and backend.is_meta_array(value.grad.array):
+                        value.grad = None
+        return self
 
     def compile(self, *args, **kwargs) -> None:
         """``torch.compile`` this module's forward in place (``minidl.compile``: same results, no

@@ -25,7 +25,7 @@ def _as_array(data):
     """The backend array inside ``data`` (a Tensor, a NumPy/CuPy array, or array-like)."""
     if isinstance(data, Tensor):
         return data.array
-    if isinstance(data, np.ndarray) or backend.is_device_array(data):
+    if backend.is_array(data):   # NumPy, device and meta arrays
         return data
     arr = np.asarray(data)
     if isinstance(data, (list, tuple, float)) and arr.dtype == np.float64:
@@ -150,6 +150,14 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
                 owner._parameters[name] = new
             else:
                 owner._buffers[name] = value if isinstance(value, Tensor) else Tensor(array)
+            continue
+        if backend.is_meta_array(target.array):   # PyTorch's warning: a copy into a meta tensor does nothing
+            if not backend.is_meta_array(array):
+                import warnings
+                warnings.warn(f"for {name}: copying from a non-meta parameter in the checkpoint to a meta parameter "
+                              "in the current model, which is a no-op. (Did you mean to pass `assign=True` to assign "
+                              "items in the state dictionary to their corresponding key in the module instead of "
+                              "copying them in place?)", UserWarning, stacklevel=3)
             continue
         array = backend.to_device(array, target.device)
         xp = backend.get_array_module(target.array)

@@ -265,3 +265,8 @@ __all__ += ["native_channel_shuffle"]
 from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402
 
 __all__ += ["linear_cross_entropy"]
+
+# complex2: PyTorch's NotImplementedError for complex input to the functions whose kernels refuse it
+from ._complex_refusals import install as _install_complex_refusals  # noqa: E402
+
+_install_complex_refusals(globals())

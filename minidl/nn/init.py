@@ -243,3 +243,20 @@ orthogonal = _make_deprecate(orthogonal_)
 
 __all__ += ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
             "kaiming_normal", "orthogonal", "sparse"]
+
+
+def _meta_no_op(function):
+    """``function`` (an in-place initialiser) returning a tensor on the ``meta`` device untouched, as PyTorch."""
+    import functools
+
+    @functools.wraps(function)
+    def initialise(tensor, *args, **kwargs):
+        if backend.is_meta_array(getattr(tensor, "array", None)):
+            return tensor
+        return function(tensor, *args, **kwargs)
+    return initialise
+
+
+for _name in [n for n in __all__ if n.endswith("_") and callable(globals().get(n))]:
+    globals()[_name] = _meta_no_op(globals()[_name])
+del _name

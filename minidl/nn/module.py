@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from minidl import backend
+from minidl.autograd import _profiling
 from minidl.dtypes import default_float, is_floating
 from minidl.nn import _state_dict
 from minidl.nn._layer_path import label_error
@@ -44,6 +45,8 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty((0,), dtype=default_float())
+        elif type(data) is np.ndarray and backend.get_default_device().type == "meta":
+            data = backend.to_device(data, "meta")   # a layer built inside ``with device("meta")``: no memory
         super().__init__(_as_array(data), requires_grad=requires_grad)
 
     def __repr__(self):
@@ -86,7 +89,7 @@ def _parse_to_args(device, dtype):
     """Accept ``to("gpu")``, ``to(np.float64)``, ``to("float64")``, ``to(device, dtype)``."""
     if device is not None and dtype is None and not isinstance(device, backend.Device):
         is_device_name = isinstance(device, str) and (
-            device.lower() in ("cpu", "gpu", "cuda") or device.lower().startswith(("cuda:", "gpu:", "cpu:")))
+            device.lower() in ("cpu", "gpu", "cuda", "meta") or device.lower().startswith(("cuda:", "gpu:", "cpu:")))
         if not is_device_name:
             try:
                 dtype = np.dtype(device)
@@ -102,6 +105,10 @@ def _parse_to_args(device, dtype):
 
 def _convert_array(array, dev, dt):
     """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
+    if dev is not None and dev.type != "meta" and backend.is_meta_array(array):
+        raise NotImplementedError("Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() "
+                                  "instead of torch.nn.Module.to() when moving module from meta to a different "
+                                  "device.")
     if dev is not None and not backend.same_device(backend.device_of(array), dev):
         array = backend.to_device(array, dev)
     if dt is not None and is_floating(array.dtype) and array.dtype != dt:
@@ -147,6 +154,8 @@ class Module(ModuleMoreMixin):
         raise NotImplementedError(f"{type(self).__name__} has no forward() defined")
 
     def __call__(self, *args, **kwargs):
+        if _profiling.modules_active:   # a profiler records with_modules=True (minidl/autograd/_profiling.py)
+            return _profiling.timed_module_call(self, args, kwargs)
         if self._forward_pre_hooks or self._forward_hooks or "_backward_hooks" in self.__dict__:
             return self._call_with_hooks(args, kwargs)
         try:

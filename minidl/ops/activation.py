@@ -11,10 +11,12 @@ from minidl.autograd.naming import names_node
 
 from .. import kernels
 from ..autograd import Function, is_grad_enabled
+from ..autograd import _forward_state as _forward_ad
 from ..autograd.naming import name_grad_fn
 from ..backend import erf as _erf_array
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .complex_conj import cj, cj_t
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "erf"]
 
@@ -70,11 +72,11 @@ class Sigmoid(Function):
         return self.out
 
     def backward(self, g):
-        return g * self.out * (1 - self.out)
+        return g * cj(self.out * (1 - self.out))
 
     def backward_graph(self, g):
         s = Sigmoid.apply(self.inputs[0])
-        return g * s * (1 - s)
+        return g * cj_t(s * (1 - s))
 
 
 class Tanh(Function):
@@ -85,11 +87,11 @@ class Tanh(Function):
         return self.out
 
     def backward(self, g):
-        return g * (1 - self.out * self.out)
+        return g * cj(1 - self.out * self.out)
 
     def backward_graph(self, g):
         t = Tanh.apply(self.inputs[0])
-        return g * (1 - t * t)
+        return g * cj_t(1 - t * t)
 
 
 class Erf(Function):
@@ -162,6 +164,8 @@ def _in_place(name, x, out):
                                "in an in-place operation")
         return out
     x.array[...] = out.array
+    if _forward_ad.active:   # forward-mode AD: x takes out's tangent with its values
+        _forward_ad.set_tangent(x, _forward_ad.tangent_of(out))
     return x
 
 
@@ -170,6 +174,8 @@ def relu(input, inplace=False):
 
     ``inplace=True`` overwrites ``input`` when no graph is recorded through it.
     """
+    if getattr(input, "array", input).dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     out = ReLU.apply(input)
     return _in_place("relu", input, out) if inplace else out
 
@@ -197,6 +203,8 @@ def elu(input, alpha=1.0, inplace=False):
 
 def erf(input):
     """The error function, elementwise (differentiable)."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"erf_vml_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     return Erf.apply(input)
 
 
@@ -279,5 +287,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
 
     ``dtype``: cast the input to it first. ``axis`` is accepted as an alias of ``dim``.
     """
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"log_softmax_lastdim_kernel_impl" not implemented for \'{type}\'', input)   # as PyTorch
     input, dim = _softmax_args("log_softmax", input, dim, dtype, axis)
     return LogSoftmax.apply(input, axis=dim)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..backend import DeviceError, get_array_module
 from ..tensor import Tensor
+from .complex_conj import refuse_complex
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "isnan", "isfinite", "isinf",
            "logical_not", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
@@ -28,6 +29,8 @@ def _raw(value, like, name):
 
 
 def _compare(op, name, a, b):
+    if op in _ORDERINGS:
+        refuse_complex(f'"{name}_cpu" not implemented for \'{{type}}\'', a, b)
     if not isinstance(a, Tensor):  # reflected: number < tensor
         a, b = b, a
         op = {operator.lt: operator.gt, operator.gt: operator.lt,
@@ -38,6 +41,9 @@ def _compare(op, name, a, b):
     except ValueError:
         raise RuntimeError(f"{name}: shapes {tuple(a.array.shape)} and {tuple(np.shape(other))} cannot be "
                            f"broadcast together") from None
+
+
+_ORDERINGS = (operator.lt, operator.le, operator.gt, operator.ge)
 
 
 def eq(input, other):

@@ -517,6 +517,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> y.shape, float(y[0, 0, 0, 0].item()), float(y[0, 0, 1, 1].item())   # a corner sees 4 ones, the centre 9
     (minidl.Size([1, 2, 4, 4]), 4.0, 9.0)
     """
+    from .conv_complex import complex_conv, is_complex_operand
+    if is_complex_operand(input, weight, bias):
+        return complex_conv(conv2d, "conv2d", input, weight, bias, stride, padding, dilation, groups)
     x = input
     if x.ndim == 3:
         out = conv2d(x.reshape((1,) + tuple(x.shape)), weight, bias, stride, padding, dilation, groups)

@@ -18,6 +18,7 @@ import string
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor, as_tensor
+from .complex_conj import cj, cj_t
 
 __all__ = ["einsum"]
 
@@ -71,7 +72,7 @@ class Einsum(Function):
                 grads.append(None)
                 continue
             equation, extra = self._grad_equation(i)
-            others = [self.inputs[j].array for j in range(len(self.terms)) if j != i]
+            others = [cj(self.inputs[j].array) for j in range(len(self.terms)) if j != i]   # complex: conj
             consts = [xp.eye(n, dtype=g.dtype) if kind == "eye" else xp.ones(n, dtype=g.dtype) for kind, n in extra]
             operands = [g] + others + consts
             grads.append(xp.einsum(equation, *operands, optimize=len(operands) > 1))
@@ -86,7 +87,7 @@ class Einsum(Function):
                 continue
             equation, extra = self._grad_equation(i)
             lhs, target = equation.split("->")
-            others = [self.inputs[j] for j in range(len(self.terms)) if j != i]
+            others = [cj_t(self.inputs[j]) for j in range(len(self.terms)) if j != i]
             consts = [Tensor(xp.eye(n, dtype=g.array.dtype) if kind == "eye" else xp.ones(n, dtype=g.array.dtype))
                       for kind, n in extra]
             operands = [g] + others + consts

@@ -14,6 +14,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..dtypes import result_type
 from ..tensor import Tensor, as_tensor
+from .complex_conj import cj, cj_t, refuse_complex
 from .math import _float, cast, promote
 
 __all__ = ["sin", "cos", "sign", "floor", "ceil", "round", "trunc", "clamp", "where", "floor_divide",
@@ -42,10 +43,10 @@ class Sin(Function):
         return get_array_module(x).sin(x)
 
     def backward(self, g):
-        return g * get_array_module(g).cos(self.x)
+        return g * cj(get_array_module(g).cos(self.x))
 
     def backward_graph(self, g):
-        return g * Cos.apply(self.inputs[0])
+        return g * cj_t(Cos.apply(self.inputs[0]))
 
 
 class Cos(Function):
@@ -56,10 +57,10 @@ class Cos(Function):
         return get_array_module(x).cos(x)
 
     def backward(self, g):
-        return -g * get_array_module(g).sin(self.x)
+        return -g * cj(get_array_module(g).sin(self.x))
 
     def backward_graph(self, g):
-        return -g * Sin.apply(self.inputs[0])
+        return -g * cj_t(Sin.apply(self.inputs[0]))
 
 
 class Piecewise(Function):
@@ -189,10 +190,17 @@ def cos(input):
 
 def _piecewise(input, fn, node="PiecewiseBackward0"):
     input = as_tensor(input)
+    if input.array.dtype.kind == "c":
+        refuse_complex(_COMPLEX_REFUSALS.get(node, f"{node[:-9].lower()} is not supported for complex inputs"), input)
     out = Piecewise.apply(input, fn=fn)
     if out.creator is not None:
         out.creator._node_name = node     # PyTorch's node for the op (SignBackward0, FloorBackward0, ...)
     return out
+
+
+_COMPLEX_REFUSALS = {"SignBackward0": "Unlike NumPy, torch.sign is not intended to support complex numbers. Please "
+                                      "use torch.sgn instead.",
+                     "RoundBackward0": '"round_vml_cpu" not implemented for \'{type}\''}
 
 
 def sign(input):
@@ -235,6 +243,7 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     input = as_tensor(input)
+    refuse_complex("clamp is not supported for complex types", input)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # ties count as "not clamped": Maximum/Minimum send them to the input
         from .math import Maximum, Minimum, _binary
@@ -279,12 +288,16 @@ def where(condition, input=None, other=None):
 
 def floor_divide(input, other):
     """``input // other``: the quotient rounded down (like Python's ``//``); not differentiable."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"div_floor_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("floor_divide", input, other)
     return FloorDivide.apply(a, b)
 
 
 def remainder(input, other):
     """``input % other`` with the sign of ``other`` (Python's convention, as ``torch.remainder``)."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"remainder_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("remainder", input, other)
     return Remainder.apply(a, b)
 

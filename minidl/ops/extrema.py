@@ -17,6 +17,7 @@ from .. import return_types
 from ..autograd import Function
 from ..backend import get_array_module, index_add
 from ..tensor import Tensor, as_tensor
+from .complex_conj import refuse_complex
 from .reduction import Max, _aliases, _norm_axis
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "sort", "argsort", "all", "any"]
@@ -113,6 +114,9 @@ def _reduce_or_pair(name, input, dim, keepdim, other, argfn, pairwise, full):
         dim, other = None, dim
     if other is not None:
         return pairwise(input, other)
+    refuse_complex(f'"{name}_all" not implemented for \'{{type}}\'' if dim is None else
+                   f"{name}(): does not support complex input", input,
+                   error=NotImplementedError if dim is None else RuntimeError)
     if dim is None:
         if input.array.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -150,6 +154,7 @@ def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
+    refuse_complex('"max_values_cpu" not implemented for \'{type}\'', input)
     if input.array.size == 0:
         raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
     return Max.apply(input, axes=axes, keepdims=keepdim)
@@ -160,12 +165,14 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
+    refuse_complex('"min_values_cpu" not implemented for \'{type}\'', input)
     if input.array.size == 0:
         raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
     return Min.apply(input, axes=axes, keepdims=keepdim)
 
 
 def _arg(fn, name, input, dim, keepdim, axis, keepdims):
+    refuse_complex(f"{name}(): does not support complex input", input, error=RuntimeError)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
     if x.size == 0:
@@ -213,6 +220,7 @@ def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim`` (ascending unless ``descending``); values differentiable."""
     input = _coerce(input)
+    refuse_complex("Sort does not support complex dtypes on CPU", input, error=RuntimeError)
     x = input.array
     xp = get_array_module(x)
     if x.ndim == 0:

@@ -13,12 +13,19 @@ from __future__ import annotations
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .complex_conj import cj, cj_t
 
-__all__ = ["Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "EighPart", "SvdPart", "QrPart"]
+__all__ = ["Inv", "Det", "LogAbsDet", "SignDet", "Solve", "Cholesky", "EighPart", "SvdPart", "QrPart"]
 
 
 def _mT(x):
     return x.swapaxes(-1, -2)
+
+
+def _mH(x):
+    """The conjugate transpose of each matrix (the transpose of real ones): complex matrices' backward rules
+    are the real ones with every transpose conjugated (PyTorch's convention, see complex_conj.py)."""
+    return cj(x.swapaxes(-1, -2))
 
 
 def _diag_embed(xp, v):
@@ -30,7 +37,7 @@ def _diag_embed(xp, v):
 
 
 class Inv(Function):
-    """A^-1; dA = -A^-T g A^-T."""
+    """A^-1; dA = -A^-H g A^-H."""
 
     def name(self):
         """``LinalgInvExBackward0``: PyTorch's node for this op."""
@@ -41,15 +48,15 @@ class Inv(Function):
         return self.out
 
     def backward(self, g):
-        return -(_mT(self.out) @ g @ _mT(self.out))
+        return -(_mH(self.out) @ g @ _mH(self.out))
 
     def backward_graph(self, g):
         inv = Inv.apply(self.inputs[0])
-        return -(inv.mT.matmul(g).matmul(inv.mT))
+        return -(inv.mH.matmul(g).matmul(inv.mH))
 
 
 class Det(Function):
-    """det(A); dA = g det(A) A^-T."""
+    """det(A); dA = g conj(det(A)) A^-H."""
 
     def name(self):
         """``LinalgDetBackward0``: PyTorch's node for this op."""
@@ -62,15 +69,15 @@ class Det(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        return (g * self.out)[..., None, None] * _mT(xp.linalg.inv(self.a))
+        return (g * cj(self.out))[..., None, None] * _mH(xp.linalg.inv(self.a))
 
     def backward_graph(self, g):
         a = self.inputs[0]
-        return (g * Det.apply(a)).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mT
+        return (g * cj_t(Det.apply(a))).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mH
 
 
 class LogAbsDet(Function):
-    """log|det(A)|; dA = g A^-T."""
+    """log|det(A)|; dA = g A^-H."""
 
     def name(self):
         """``LinalgSlogdetBackward0``: PyTorch's node for this op."""
@@ -81,14 +88,39 @@ class LogAbsDet(Function):
         return get_array_module(a).linalg.slogdet(a)[1]
 
     def backward(self, g):
-        return g[..., None, None] * _mT(get_array_module(g).linalg.inv(self.a))
+        return g[..., None, None] * _mH(get_array_module(g).linalg.inv(self.a))
 
     def backward_graph(self, g):
-        return g.unsqueeze(-1).unsqueeze(-1) * Inv.apply(self.inputs[0]).mT
+        return g.unsqueeze(-1).unsqueeze(-1) * Inv.apply(self.inputs[0]).mH
+
+
+class SignDet(Function):
+    """det(A) / |det(A)| of complex matrices; with s = exp(i arg det), dA = -i Im(conj(g) s) A^-H (arg det is
+    Im(log det), whose derivative is A^-T)."""
+
+    def name(self):
+        """``LinalgSlogdetBackward0``: PyTorch's node for this op."""
+        return "LinalgSlogdetBackward0"
+
+    def forward(self, a):
+        self.a = a
+        xp = get_array_module(a)
+        self.out = xp.asarray(xp.linalg.slogdet(a)[0], dtype=a.dtype)
+        return self.out
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        scale = -1j * xp.asarray((cj(g) * self.out).imag)
+        return scale[..., None, None] * _mH(xp.linalg.inv(self.a))
+
+    def backward_graph(self, g):
+        a = self.inputs[0]
+        scale = (cj_t(g) * SignDet.apply(a)).imag * -1j
+        return scale.unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mH
 
 
 class Solve(Function):
-    """X = A^-1 B for (..., n, n) A and (..., n, k) B; dB = A^-T g, dA = -dB X^T."""
+    """X = A^-1 B for (..., n, n) A and (..., n, k) B; dB = A^-H g, dA = -dB X^H."""
 
     def name(self):
         """``LinalgSolveExBackward0``: PyTorch's node for this op."""
@@ -100,25 +132,20 @@ class Solve(Function):
         return self.out
 
     def backward(self, g):
-        gb = get_array_module(g).linalg.solve(_mT(self.a), g)
-        ga = -(gb @ _mT(self.out)) if self.needs_input_grad[0] else None
+        gb = get_array_module(g).linalg.solve(_mH(self.a), g)
+        ga = -(gb @ _mH(self.out)) if self.needs_input_grad[0] else None
         return ga, (gb if self.needs_input_grad[1] else None)
 
     def backward_graph(self, g):
         a, b = self.inputs
-        gb = Solve.apply(a.mT, g)
-        ga = -(gb.matmul(Solve.apply(a, b).mT)) if self.needs_input_grad[0] else None
+        gb = Solve.apply(a.mH, g)
+        ga = -(gb.matmul(Solve.apply(a, b).mH)) if self.needs_input_grad[0] else None
         return ga, (gb if self.needs_input_grad[1] else None)
 
 
-def _phi(xp, m):
-    """The lower triangle of ``m`` with its diagonal halved."""
-    n = m.shape[-1]
-    return m * (xp.tri(n, dtype=m.dtype) - 0.5 * xp.eye(n, dtype=m.dtype))
-
-
 class Cholesky(Function):
-    """L with A = L L^T; dA = sym(L^-T Phi(L^T g) L^-1), Phi = lower triangle, diagonal halved (Murray 2016)."""
+    """L with A = L L^H; dA = L^-H (M + tril(M, -1)^H) L^-1 / 2 with M = tril(L^H g) (PyTorch's
+    cholesky_backward; for real matrices sym(L^-T Phi(L^T g) L^-1), Murray 2016)."""
 
     def forward(self, a):
         self.out = get_array_module(a).linalg.cholesky(a)
@@ -127,23 +154,26 @@ class Cholesky(Function):
     def backward(self, g):
         xp = get_array_module(g)
         lo = self.out
-        p = _phi(xp, _mT(lo) @ g)
-        s = _mT(xp.linalg.solve(_mT(lo), _mT(xp.linalg.solve(_mT(lo), p))))   # L^-T P L^-1
-        return 0.5 * (s + _mT(s))
+        n = lo.shape[-1]
+        m = (_mH(lo) @ g) * xp.tri(n, dtype=lo.real.dtype)
+        p = 0.5 * (m + _mH(m * xp.tri(n, k=-1, dtype=lo.real.dtype)))
+        x = xp.linalg.solve(_mH(lo), p)                                     # L^-H P
+        return _mH(xp.linalg.solve(_mH(lo), _mH(x)))                        # L^-H P L^-1
 
     def backward_graph(self, g):
         xp = get_array_module(g.array)
         lo = Cholesky.apply(self.inputs[0])
         n = lo.shape[-1]
-        p = lo.mT.matmul(g) * Tensor(xp.tri(n, dtype=g.array.dtype) - 0.5 * xp.eye(n, dtype=g.array.dtype))
-        s = Solve.apply(lo.mT, Solve.apply(lo.mT, p).mT).mT
-        return 0.5 * (s + s.mT)
+        real = lo.array.real.dtype
+        m = lo.mH.matmul(g) * Tensor(xp.tri(n, dtype=real))
+        p = (m + (m * Tensor(xp.tri(n, k=-1, dtype=real))).mH) * 0.5
+        return Solve.apply(lo.mH, Solve.apply(lo.mH, p).mH).mH
 
 
 class EighPart(Function):
     """One output ("L" eigenvalues or "V" eigenvectors) of a precomputed symmetric eigendecomposition.
 
-    dA = V (diag(gL) + skew(V^T gV) / E) V^T with E_ij = L_j - L_i (PyTorch's formula).
+    dA = V (diag(gL) + skew(V^H gV) / E) V^H with E_ij = L_j - L_i (PyTorch's formula).
     """
 
     def forward(self, a, part="L", result=None):
@@ -154,13 +184,13 @@ class EighPart(Function):
     def _grad(xp, w, v, gw, gv):
         inner = xp.zeros(v.shape, dtype=v.dtype) if gw is None else _diag_embed(xp, gw)
         if gv is not None:
-            vgv = _mT(v) @ gv
-            skew = 0.5 * (vgv - _mT(vgv))
+            vgv = _mH(v) @ gv
+            skew = 0.5 * (vgv - _mH(vgv))
             e = w[..., None, :] - w[..., :, None]
             n = w.shape[-1]
             e = e + xp.eye(n, dtype=e.dtype)
             inner = inner + skew / e * (1 - xp.eye(n, dtype=e.dtype))
-        return v @ inner @ _mT(v)
+        return v @ inner @ _mH(v)
 
     def backward(self, g):
         w, v = self.result
@@ -172,12 +202,13 @@ class EighPart(Function):
         xp = get_array_module(g.array)
         w, v = eigh(self.inputs[0])
         if self.part == "L":
-            return v.matmul(_diag_tensor(g)).matmul(v.mT)
-        vgv = v.mT.matmul(g)
+            return v.matmul(_diag_tensor(g)).matmul(v.mH)
+        vgv = v.mH.matmul(g)
         n = w.shape[-1]
-        off = Tensor(1 - xp.eye(n, dtype=g.array.dtype))
-        e = w.unsqueeze(-2) - w.unsqueeze(-1) + Tensor(xp.eye(n, dtype=g.array.dtype))
-        return v.matmul((vgv - vgv.mT) * 0.5 / e * off).matmul(v.mT)
+        real = w.array.dtype
+        off = Tensor(1 - xp.eye(n, dtype=real))
+        e = w.unsqueeze(-2) - w.unsqueeze(-1) + Tensor(xp.eye(n, dtype=real))
+        return v.matmul((vgv - vgv.mH) * 0.5 / e * off).matmul(v.mH)
 
 
 def _diag_tensor(v):
@@ -188,8 +219,9 @@ def _diag_tensor(v):
 class SvdPart(Function):
     """One output ("U", "S" or "Vh") of a precomputed reduced SVD A = U diag(S) Vh.
 
-    With k = min(m, n): dA = U [(skew(U^T gU) S + S skew(V^T gV)) / E + diag(gS)] Vh, E_ij = S_j^2 - S_i^2,
-    plus (I - U U^T) gU S^-1 Vh when m > k and U S^-1 gV^T (I - V V^T) when n > k (PyTorch's svd_backward).
+    With k = min(m, n): dA = U [(skew(U^H gU) S + S skew(V^H gV)) / E + diag(gS)] Vh, E_ij = S_j^2 - S_i^2,
+    plus (I - U U^H) gU S^-1 Vh when m > k and U S^-1 gV^H (I - V V^H) when n > k (PyTorch's svd_backward;
+    complex singular vectors' phases must not matter to the loss, as in PyTorch).
     """
 
     def forward(self, a, part="S", result=None):
@@ -206,18 +238,20 @@ class SvdPart(Function):
         e = s2[..., None, :] - s2[..., :, None] + xp.eye(k, dtype=s.dtype)
         off = 1 - xp.eye(k, dtype=s.dtype)
         if self.part == "U":
-            ugu = _mT(u) @ g
-            core = (ugu - _mT(ugu)) * s[..., None, :] / e * off
+            ugu = _mH(u) @ g
+            core = (ugu - _mH(ugu)) * s[..., None, :] / e * off
+            if ugu.dtype.kind == "c":   # the phase of U's columns moves with A too: i Im(diag(U^H gU)) / S
+                core = core + 1j * _diag_embed(xp, ugu.diagonal(0, -2, -1).imag / s)
             out = u @ core @ vh
             if m > k:
-                out = out + ((g - u @ (_mT(u) @ g)) / s[..., None, :]) @ vh
+                out = out + ((g - u @ (_mH(u) @ g)) / s[..., None, :]) @ vh
             return out
-        v, gv = _mT(vh), _mT(g)
-        vgv = _mT(v) @ gv
-        core = s[..., :, None] * (vgv - _mT(vgv)) / e * off
+        v, gv = _mH(vh), _mH(g)
+        vgv = _mH(v) @ gv
+        core = s[..., :, None] * (vgv - _mH(vgv)) / e * off
         out = u @ core @ vh
         if n > k:
-            out = out + u @ _mT((gv - v @ (_mT(v) @ gv)) / s[..., None, :])
+            out = out + u @ _mH((gv - v @ (_mH(v) @ gv)) / s[..., None, :])
         return out
 
     def backward_graph(self, g):
@@ -228,33 +262,37 @@ class SvdPart(Function):
         if self.part == "S":
             return (u * g.unsqueeze(-2)).matmul(vh)
         s2 = s * s
-        e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + Tensor(xp.eye(k, dtype=g.array.dtype))
-        off = Tensor(1 - xp.eye(k, dtype=g.array.dtype))
+        real = s.array.dtype
+        e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + Tensor(xp.eye(k, dtype=real))
+        off = Tensor(1 - xp.eye(k, dtype=real))
         if self.part == "U":
-            ugu = u.mT.matmul(g)
-            out = u.matmul((ugu - ugu.mT) * s.unsqueeze(-2) / e * off).matmul(vh)
+            ugu = u.mH.matmul(g)
+            core = (ugu - ugu.mH) * s.unsqueeze(-2) / e * off
+            if ugu.array.dtype.kind == "c":
+                core = core + _diag_tensor(ugu.diagonal(0, -2, -1).imag / s) * 1j
+            out = u.matmul(core).matmul(vh)
             if m > k:
-                out = out + ((g - u.matmul(u.mT.matmul(g))) / s.unsqueeze(-2)).matmul(vh)
+                out = out + ((g - u.matmul(u.mH.matmul(g))) / s.unsqueeze(-2)).matmul(vh)
             return out
-        v, gv = vh.mT, g.mT
-        vgv = v.mT.matmul(gv)
-        out = u.matmul(s.unsqueeze(-1) * (vgv - vgv.mT) / e * off).matmul(vh)
+        v, gv = vh.mH, g.mH
+        vgv = v.mH.matmul(gv)
+        out = u.matmul(s.unsqueeze(-1) * (vgv - vgv.mH) / e * off).matmul(vh)
         if n > k:
-            out = out + u.matmul(((gv - v.matmul(v.mT.matmul(gv))) / s.unsqueeze(-2)).mT)
+            out = out + u.matmul(((gv - v.matmul(v.mH.matmul(gv))) / s.unsqueeze(-2)).mH)
         return out
 
 
 def _copyltu(xp, m):
-    """The symmetric matrix with ``m``'s lower triangle (and diagonal)."""
+    """The Hermitian matrix with ``m``'s lower triangle (and the real part of its diagonal)."""
     n = m.shape[-1]
-    low = m * xp.tri(n, k=-1, dtype=m.dtype)
-    return low + _mT(low) + m * xp.eye(n, dtype=m.dtype)
+    low = m * xp.tri(n, k=-1, dtype=m.real.dtype)
+    return low + _mH(low) + m.real * xp.eye(n, dtype=m.real.dtype)
 
 
 class QrPart(Function):
     """One output ("Q" or "R") of a precomputed reduced QR with m >= n: A = Q R.
 
-    dA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q (PyTorch's linalg_qr_backward).
+    dA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q (PyTorch's linalg_qr_backward).
     """
 
     def forward(self, a, part="Q", result=None):
@@ -265,9 +303,9 @@ class QrPart(Function):
         q, r = self.result
         xp = get_array_module(g)
         gq = g if self.part == "Q" else xp.zeros(q.shape, dtype=q.dtype)
-        m = (r @ _mT(g) if self.part == "R" else 0) - _mT(gq) @ q
+        m = (r @ _mH(g) if self.part == "R" else 0) - _mH(gq) @ q
         x = gq + q @ _copyltu(xp, m)
-        return _mT(xp.linalg.solve(r, _mT(x)))
+        return _mH(xp.linalg.solve(r, _mH(x)))
 
     def backward_graph(self, g):
         from ..linalg import qr
@@ -275,10 +313,11 @@ class QrPart(Function):
         q, r = qr(self.inputs[0])
         n = r.shape[-1]
         if self.part == "Q":
-            m, gq = -(g.mT.matmul(q)), g
+            m, gq = -(g.mH.matmul(q)), g
         else:
-            m, gq = r.matmul(g.mT), None
-        low = m * Tensor(xp.tri(n, k=-1, dtype=g.array.dtype))
-        sym = low + low.mT + m * Tensor(xp.eye(n, dtype=g.array.dtype))
+            m, gq = r.matmul(g.mH), None
+        real = r.array.real.dtype
+        low = m * Tensor(xp.tri(n, k=-1, dtype=real))
+        sym = low + low.mH + m.real * Tensor(xp.eye(n, dtype=real))
         x = q.matmul(sym) if gq is None else gq + q.matmul(sym)
-        return Solve.apply(r, x.mT).mT
+        return Solve.apply(r, x.mH).mH

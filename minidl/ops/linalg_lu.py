@@ -6,8 +6,8 @@ scaled by the pivot's reciprocal; a zero pivot sets ``info`` and is skipped).
 ``LuPart`` is one output (the packed ``LU``, ``L`` or ``U``) of a precomputed
 factorisation; its gradient, with A = P L U, k = min(m, n):
 
-- m <= n: gA = P L^-T [tril(L^T gL - triu(gU) U^T, -1) U1^-T + triu(gU)1 | gU2]
-- m > n:  gA = P [tril(gL1, -1) + L1^-T triu(triu(gU) U^T - L^T gLm) ; gL2] U^-T
+- m <= n: gA = P L^-H [tril(L^H gL - triu(gU) U^H, -1) U1^-H + triu(gU)1 | gU2]
+- m > n:  gA = P [tril(gL1, -1) + L1^-H triu(triu(gU) U^H - L^H gLm) ; gL2] U^-H
 
 (U1/L1 the leading k x k blocks, gLm the gradient of L restricted to its free
 entries). The formula is written once in Tensor operations: the array
@@ -38,7 +38,9 @@ def lu_decompose(a):
     perm = np.tile(np.arange(m), (count, 1))
     info = np.zeros(count, dtype=np.int32)
     for j in range(k):
-        p = j + np.argmax(np.abs(flat[:, j:, j]), axis=1)
+        column = flat[:, j:, j]   # LAPACK's magnitude: |re| + |im| for complex matrices (izamax)
+        size = np.abs(column.real) + np.abs(column.imag) if column.dtype.kind == "c" else np.abs(column)
+        p = j + np.argmax(size, axis=1)
         pivots[:, j] = p + 1
         top = flat[rows, j].copy()
         flat[rows, j] = flat[rows, p]
@@ -121,24 +123,24 @@ def lu_gradient(p, lower, upper, grad_l, grad_u):
         gum = None if grad_u is None else triu(grad_u)
         inner = 0
         if grad_l is not None:
-            inner = lower.mT.matmul(grad_l)
+            inner = lower.mH.matmul(grad_l)
         if gum is not None:
-            inner = inner - gum.matmul(upper.mT)
-        x1 = _solve_tri(upper[..., :k].mT, tril(inner, -1), upper=False, left=False)
+            inner = inner - gum.matmul(upper.mH)
+        x1 = _solve_tri(upper[..., :k].mH, tril(inner, -1), upper=False, left=False)
         if gum is not None:
             x = cat([x1 + gum[..., :k], gum[..., k:]], -1)
         else:
             x = cat([x1, Tensor(xp.zeros(batch + (k, n - k), dtype=dtype))], -1)
-        return p.matmul(_solve_tri(lower.mT, x, upper=True, unitriangular=True))
+        return p.matmul(_solve_tri(lower.mH, x, upper=True, unitriangular=True))
     glm = None if grad_l is None else cat([tril(grad_l[..., :k, :], -1), grad_l[..., k:, :]], -2)
     inner = 0
     if grad_u is not None:
-        inner = triu(grad_u).matmul(upper.mT)
+        inner = triu(grad_u).matmul(upper.mH)
     if glm is not None:
-        inner = inner - lower.mT.matmul(glm)
-    y1 = _solve_tri(lower[..., :k, :].mT, triu(inner), upper=True, unitriangular=True)
+        inner = inner - lower.mH.matmul(glm)
+    y1 = _solve_tri(lower[..., :k, :].mH, triu(inner), upper=True, unitriangular=True)
     if glm is not None:
         y = cat([y1 + glm[..., :k, :], glm[..., k:, :]], -2)
     else:
         y = cat([y1, Tensor(xp.zeros(batch + (m - k, k), dtype=dtype))], -2)
-    return p.matmul(_solve_tri(upper.mT, y, upper=False, left=False))
+    return p.matmul(_solve_tri(upper.mH, y, upper=False, left=False))

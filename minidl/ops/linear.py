@@ -6,12 +6,13 @@ import numpy as np
 from ..autograd import Function
 from ..kernels import _threads
 from ._guards import check_float_input
+from .complex_conj import cj, cj_t
 
 __all__ = ["linear"]
 
 
 class Linear(Function):
-    """y = x @ W^T + b for x (..., in); dx = g @ W, dW = g^T x, db = sum(g)."""
+    """y = x @ W^T + b for x (..., in); dx = g @ conj(W), dW = g^T conj(x), db = sum(g) (conj: complex)."""
 
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
 
@@ -34,10 +35,10 @@ class Linear(Function):
 
     def backward(self, g):
         x = self.x
-        gx = _threads.matmul(g, self.w) if self.needs_input_grad[0] else None
+        gx = _threads.matmul(g, cj(self.w)) if self.needs_input_grad[0] else None
         rows = int(np.prod(g.shape[:-1]))
         g2 = g.reshape(rows, g.shape[-1])           # explicit rows: reshape(-1, 0) fails for 0 features
-        gw = _threads.matmul(g2.T, x.reshape(rows, x.shape[-1])) if self.needs_input_grad[1] else None
+        gw = _threads.matmul(g2.T, cj(x.reshape(rows, x.shape[-1]))) if self.needs_input_grad[1] else None
         gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
         return gx, gw, gb
 
@@ -45,9 +46,9 @@ class Linear(Function):
         from .shape import Reshape, Transpose
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
-        gx = g @ w if need[0] else None
+        gx = g @ cj_t(w) if need[0] else None
         g2 = Reshape.apply(g, shape=(-1, g.shape[-1]))
-        gw = Transpose.apply(g2, axes=(1, 0)) @ Reshape.apply(x, shape=(-1, x.shape[-1])) if need[1] else None
+        gw = Transpose.apply(g2, axes=(1, 0)) @ cj_t(Reshape.apply(x, shape=(-1, x.shape[-1]))) if need[1] else None
         gb = g2.sum(axis=0) if len(need) > 2 and need[2] else None
         return gx, gw, gb
 
@@ -64,7 +65,12 @@ def linear(input, weight, bias=None):
            [3., 3., 3., 3.]], dtype=float32)
     """
     x = input
-    check_float_input("linear", x)
+    if x.array.dtype.kind == "c" or weight.array.dtype.kind == "c":   # complex layers, as PyTorch's
+        if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != x.array.dtype):
+            raise RuntimeError(f"linear: expected m1 and m2 (and the bias) to have the same dtype, but got: "
+                               f"{x.dtype} != {weight.dtype}" + ("" if bias is None else f" (bias {bias.dtype})"))
+    else:
+        check_float_input("linear", x)
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
                          f"expects {weight.shape[1]} (weight shape {weight.shape})")

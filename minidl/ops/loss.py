@@ -25,7 +25,7 @@ from minidl._errors import ShapeError
 from ..autograd import Function
 from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
-from ..backend import get_array_module, is_device_array, to_device
+from ..backend import get_array_module, is_device_array, is_meta_array, to_device
 from ..tensor import Tensor, as_tensor
 from .activation import _log_softmax, log_softmax
 
@@ -136,11 +136,11 @@ class TargetOutOfRangeError(IndexError, ValueError):
 def reduction_arg(name, size_average, reduce, reduction):
     """The reduction string, honouring PyTorch's deprecated ``size_average``/``reduce`` flags."""
     if size_average is not None or reduce is not None:
-        warnings.warn(f"{name}: size_average and reduce args will be deprecated, please use "
-                      "reduction instead.", UserWarning, stacklevel=3)
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn(f"{name}: size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)   # PyTorch's advice
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     return reduction
@@ -169,7 +169,7 @@ def _class_targets(name, input, target, ignore_index):
     t = t.astype(np.int64, copy=False)
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     valid = t != ignore_index
-    if t.size:
+    if t.size and not is_meta_array(t):   # a meta target has no ids to check
         bad = t[valid & ((t < 0) | (t >= n_classes))]
         if bad.size:
             raise TargetOutOfRangeError(f"{name}: target class {int(bad.reshape(-1)[0])} is out of range "
@@ -221,7 +221,7 @@ def _weighted_class_sum(name, logp, t, valid, weight, reduction, smoothing):
 
 def _plain(input, t, valid, weight):
     """Whether the fused 2-D functions apply: no class weights, no ignored target."""
-    return input.ndim == 2 and weight is None and bool(valid.all())
+    return input.ndim == 2 and weight is None and (is_meta_array(valid) or bool(valid.all()))
 
 
 def _batched(input, target):

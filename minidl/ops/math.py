@@ -15,9 +15,11 @@ from minidl._errors import ShapeError
 from minidl.dtypes import BFLOAT16, is_float_or_complex
 
 from ..autograd import Function
+from ..autograd import _forward_state as _forward_ad
 from ..backend import get_array_module
 from ..dtypes import default_float, result_type
 from ..tensor import Tensor, as_tensor
+from .complex_conj import cj, cj_t, refuse_complex, sgn, sgn_array
 
 
 def _const(array):
@@ -40,7 +42,7 @@ def cast(t, np_dtype):
     """``t`` with dtype ``np_dtype``: a recorded Cast when ``t`` requires grad, else a plain copy."""
     if t.array.dtype == np_dtype:
         return t
-    if t.requires_grad:
+    if t.requires_grad or (_forward_ad.active and _forward_ad.any_dual((t,))):   # a dual Tensor: its tangent too
         return Cast.apply(t, dtype=np_dtype)
     return Tensor(t.array.astype(np_dtype))
 
@@ -77,6 +79,8 @@ def _bf16_with_number(a, b):
 
 
 def _binary(cls, name, a, b, exact_scalar=False):
+    if cls is MaximumSplit or cls is MinimumSplit:
+        refuse_complex(f"{name} not implemented for complex tensors.", a, b, error=RuntimeError)
     a, b = promote(name, a, b, exact_scalar)
     return cls.apply(a, b)
 
@@ -118,14 +122,14 @@ class Mul(Function):
         self.a, self.b = a, b
         return a * b
 
-    def backward(self, g):
-        ga = g * self.b if self.needs_input_grad[0] else None
-        gb = g * self.a if self.needs_input_grad[1] else None
+    def backward(self, g):   # complex operands: the conjugate (PyTorch's convention, see complex_conj.py)
+        ga = g * cj(self.b) if self.needs_input_grad[0] else None
+        gb = g * cj(self.a) if self.needs_input_grad[1] else None
         return ga, gb
 
     def backward_graph(self, g):
         a, b = self.inputs
-        return (g * b if self.needs_input_grad[0] else None), (g * a if self.needs_input_grad[1] else None)
+        return (g * cj_t(b) if self.needs_input_grad[0] else None), (g * cj_t(a) if self.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -136,12 +140,13 @@ class Div(Function):
         return a / b
 
     def backward(self, g):
-        ga = g / self.b if self.needs_input_grad[0] else None
-        gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
+        a, b = cj(self.a), cj(self.b)
+        ga = g / b if self.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if self.needs_input_grad[1] else None
         return ga, gb
 
     def backward_graph(self, g):
-        a, b = self.inputs
+        a, b = (cj_t(t) for t in self.inputs)
         ga = g / b if self.needs_input_grad[0] else None
         gb = -g * a / (b * b) if self.needs_input_grad[1] else None
         return ga, gb
@@ -175,11 +180,11 @@ class PowScalar(Function):
 
     def backward(self, g):
         c = self.c
-        return g * (c * self.a ** (c - 1))
+        return g * cj(c * self.a ** (c - 1))
 
     def backward_graph(self, g):
         a, = self.inputs
-        return g * (self.c * a ** (self.c - 1))
+        return g * cj_t(self.c * a ** (self.c - 1))
 
 
 class Pow(Function):
@@ -196,20 +201,22 @@ class Pow(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        ga = g * self.b * self.a ** (self.b - 1) if self.needs_input_grad[0] else None
+        ga = g * cj(self.b * self.a ** (self.b - 1)) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
+            usable = self.a != 0 if self.a.dtype.kind == "c" else self.a > 0   # log(a) there, else 0
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * self.out * xp.log(xp.where(self.a > 0, self.a, 1))
+                gb = g * cj(self.out * xp.log(xp.where(usable, self.a, 1)))
         return ga, gb
 
     def backward_graph(self, g):
         a, b = self.inputs
-        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
+        ga = g * cj_t(b * a ** (b - 1)) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
-            positive = _const((self.a > 0).astype(self.a.dtype))
-            gb = g * a ** b * log(a * positive + (1 - positive))   # log(a) where a > 0, else 0
+            usable = self.a != 0 if self.a.dtype.kind == "c" else self.a > 0
+            positive = _const(usable.astype(self.a.dtype))
+            gb = g * cj_t(a ** b * log(a * positive + (1 - positive)))   # log(a) where usable, else 0
         return ga, gb
 
 
@@ -221,10 +228,10 @@ class Exp(Function):
         return self.out
 
     def backward(self, g):
-        return g * self.out
+        return g * cj(self.out)
 
     def backward_graph(self, g):
-        return g * exp(self.inputs[0])
+        return g * cj_t(exp(self.inputs[0]))
 
 
 class Log(Function):
@@ -235,10 +242,10 @@ class Log(Function):
         return get_array_module(a).log(a)
 
     def backward(self, g):
-        return g / self.a
+        return g / cj(self.a)
 
     def backward_graph(self, g):
-        return g / self.inputs[0]
+        return g / cj_t(self.inputs[0])
 
 
 class Sqrt(Function):
@@ -249,10 +256,10 @@ class Sqrt(Function):
         return self.out
 
     def backward(self, g):
-        return g / (2 * self.out)
+        return g / (2 * cj(self.out))
 
     def backward_graph(self, g):
-        return g / (2 * sqrt(self.inputs[0]))
+        return g / (2 * cj_t(sqrt(self.inputs[0])))
 
 
 class Abs(Function):
@@ -262,11 +269,12 @@ class Abs(Function):
         self.a = a
         return get_array_module(a).abs(a)
 
-    def backward(self, g):
-        return g * get_array_module(g).sign(self.a)
+    def backward(self, g):   # complex a: g * a / |a| (0 at 0)
+        return g * (sgn_array(self.a) if self.a.dtype.kind == "c" else get_array_module(g).sign(self.a))
 
     def backward_graph(self, g):
-        return g * _const(get_array_module(self.a).sign(self.a))
+        a = self.inputs[0]
+        return g * (sgn(a) if self.a.dtype.kind == "c" else _const(get_array_module(self.a).sign(self.a)))
 
 
 class Clip(Function):
@@ -364,10 +372,12 @@ class Cast(Function):
 
     def forward(self, a, dtype=None):
         self.src = a.dtype
+        if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":   # complex to real keeps the real part
+            a = a != 0 if np.dtype(dtype).kind == "b" else a.real     # (to bool: nonzero in either part)
         return a.astype(dtype)
 
     def backward(self, g):
-        return g.astype(self.src)
+        return (g.real if g.dtype.kind == "c" and self.src.kind != "c" else g).astype(self.src)
 
     def backward_graph(self, g):
         return Cast.apply(g, dtype=self.src)
@@ -392,7 +402,7 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, g):
-        a, b = self.a, self.b
+        a, b = cj(self.a), cj(self.b)
         xp = get_array_module(g)
         if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
             return g * b, g * a
@@ -423,7 +433,7 @@ class MatMul(Function):
 
         def reshape(t, shape):
             return Reshape.apply(t, shape=tuple(shape))
-        a, b = self.inputs
+        a, b = (cj_t(t) for t in self.inputs)
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a
         a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
@@ -482,6 +492,10 @@ def pow(a, b):
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
         if a.array.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
             a = cast(a, default_float())
+        elif a.array.dtype.kind in "iubf" and isinstance(b, (complex, np.complexfloating)):   # the complex type
+            from .complex import complex_dtype_of
+            real = a.array.dtype if a.array.dtype.kind == "f" and a.array.dtype.itemsize >= 4 else default_float()
+            a = cast(a, complex_dtype_of(real))
         elif a.array.dtype.kind == "b":
             a = cast(a, np.dtype(np.int64))
         elif a.array.dtype == BFLOAT16:

@@ -8,6 +8,7 @@ from minidl.dtypes import is_float_or_complex
 
 from ..autograd import Function
 from ..backend import get_array_module
+from .complex_conj import cj, cj_t
 from .reduction import _aliases, _expand, _norm_axis
 
 __all__ = ["prod", "var", "std", "logsumexp", "var_mean", "std_mean", "norm", "cumsum"]
@@ -49,7 +50,7 @@ class Prod(Function):
         right = xp.concatenate([ones, xp.cumprod(xp.take(rev, range(n - 1), axis=ax), axis=ax)], axis=ax)
         others = (left * xp.flip(right, axis=ax)).reshape(x.shape)
         axes = None if self.axis is None else (self.axis,)
-        return others * _expand(g, x.shape, axes, self.keepdims)
+        return cj(others) * _expand(g, x.shape, axes, self.keepdims)
 
     def backward_graph(self, g):
         # the product of the others as a recorded Prod: row k of an (n, ..., n) stack holds the
@@ -76,7 +77,7 @@ class Prod(Function):
         others = Transpose.apply(others, axes=tuple(int(i) for i in np.argsort(to_last)))
         others = Reshape.apply(others, shape=tuple(x.shape))
         axes = None if self.axis is None else (self.axis,)
-        return others * _expand_tensor(g, tuple(x.shape), axes, self.keepdims)
+        return cj_t(others) * _expand_tensor(g, tuple(x.shape), axes, self.keepdims)
 
 
 class Var(Function):
@@ -135,14 +136,14 @@ class LogSumExp(Function):
     def backward(self, g):
         xp = get_array_module(g)
         g = _expand(g, self.x.shape, self.axes, self.keepdims)
-        return g * xp.exp(self.x - self.out)
+        return g * cj(xp.exp(self.x - self.out))
 
     def backward_graph(self, g):
         from .math import exp
         from .reduction import _expand_tensor
         x, = self.inputs
         g = _expand_tensor(g, tuple(x.shape), self.axes, self.keepdims)
-        return g * exp(x - LogSumExp.apply(x, axes=self.axes, keepdims=True))
+        return g * cj_t(exp(x - LogSumExp.apply(x, axes=self.axes, keepdims=True)))
 
 
 class CumSum(Function):
@@ -217,6 +218,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _floating("var", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.array.ndim)
+    if input.array.dtype.kind == "c":   # E|z - mean|^2 = var(Re z) + var(Im z): a real result, as PyTorch's
+        return sum(Var.apply(part, axes=axes, correction=correction, keepdims=keepdim)
+                   for part in (input.real, input.imag))
     return Var.apply(input, axes=axes, correction=correction, keepdims=keepdim)
 
 
@@ -227,6 +231,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     _floating("std", input)
     dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction, axis, keepdims)
     axes = None if dim is None else _norm_axis(dim, input.array.ndim)
+    if input.array.dtype.kind == "c":
+        return var(input, dim, keepdim=keepdim, correction=correction).sqrt()
     return name_grad_fn(Var.apply(input, axes=axes, correction=correction, keepdims=keepdim, root=True),
                         "StdBackward0")
 
@@ -269,6 +275,8 @@ def _vector_norm(input, p, dim, keepdim):
     from .elementwise import where
     from .extrema import amax, amin
     from .reduction import sum as _sum
+    if input.array.dtype.kind == "c":   # the norm of a complex tensor is that of |z| (a real result)
+        input = m.abs(input)
     if p in ("fro", 2, 2.0):
         squares = _sum(m.mul(input, input), dim, keepdim)
         positive = gt(squares, 0)

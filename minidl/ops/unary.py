@@ -19,6 +19,7 @@ from ..backend import erf as _erf_array
 from ..backend import erfc as _erfc_array
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .complex_conj import cj, cj_t
 from .math import _float, promote
 
 __all__ = ["log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh",
@@ -39,11 +40,11 @@ class Unary(Function):
         self.x = x
         return self.compute(get_array_module(x), x)
 
-    def backward(self, g):
-        return g * self.deriv(get_array_module(g), self.x)
+    def backward(self, g):   # complex x: the conjugate derivative (holomorphic, see complex_conj.py)
+        return g * cj(self.deriv(get_array_module(g), self.x))
 
     def backward_graph(self, g):
-        return g * self.deriv_graph(self.inputs[0])
+        return g * cj_t(self.deriv_graph(self.inputs[0]))
 
 
 def _unary(name, doc, compute, deriv, deriv_graph):
@@ -78,8 +79,9 @@ Atan = _unary("Atan", "atan(x); d/dx = 1 / (1 + x**2).",
               lambda xp, x: xp.arctan(x), lambda xp, x: 1 / (1 + x * x), lambda x: 1 / (1 + x * x))
 Asinh = _unary("Asinh", "asinh(x); d/dx = 1 / sqrt(x**2 + 1).",
                lambda xp, x: xp.arcsinh(x), lambda xp, x: 1 / xp.sqrt(x * x + 1), lambda x: (x * x + 1) ** -0.5)
-Acosh = _unary("Acosh", "acosh(x); d/dx = 1 / sqrt(x**2 - 1).",
-               lambda xp, x: xp.arccosh(x), lambda xp, x: 1 / xp.sqrt(x * x - 1), lambda x: (x * x - 1) ** -0.5)
+Acosh = _unary("Acosh", "acosh(x); d/dx = 1 / (sqrt(x - 1) sqrt(x + 1)).",
+               lambda xp, x: xp.arccosh(x), lambda xp, x: 1 / (xp.sqrt(x - 1) * xp.sqrt(x + 1)),
+               lambda x: (x - 1) ** -0.5 * (x + 1) ** -0.5)   # not (x*x - 1)**-0.5: complex branch cuts
 Atanh = _unary("Atanh", "atanh(x); d/dx = 1 / (1 - x**2).",
                lambda xp, x: xp.arctanh(x), lambda xp, x: 1 / (1 - x * x), lambda x: 1 / (1 - x * x))
 
@@ -232,16 +234,22 @@ def atanh(input):
 
 def erfinv(input):
     """The inverse error function: erfinv(erf(x)) == x; +-inf at +-1, NaN outside [-1, 1]."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"erfinv_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     return Erfinv.apply(_float(input))
 
 
 def erfc(input):
     """The complementary error function 1 - erf(input), without cancellation for large inputs."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"erfc_vml_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     return Erfc.apply(_float(input))
 
 
 def atan2(input, other):
     """The angle of the point (other, input) in radians, in (-pi, pi] (``torch.atan2(y, x)``), broadcast."""
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"atan2_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     y, x = promote("atan2", input, other)
     if not is_float_or_complex(y.array.dtype):
         y, x = _float(y), _float(x)
@@ -253,6 +261,8 @@ def fmod(input, other):
 
     Integer division by zero raises, as in PyTorch (``remainder`` is the floored version).
     """
+    from minidl.ops.complex_conj import refuse_complex
+    refuse_complex('"fmod_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("fmod", input, other)
     if a.array.dtype.kind in "iub" and not get_array_module(b.array).all(b.array != 0):
         raise RuntimeError("fmod: ZeroDivisionError (integer division by zero)")

@@ -84,6 +84,8 @@ def vector_norm(x, ord=2.0, dim=None, keepdim=False):
     The gradient at a zero vector is 0, as in PyTorch.
     """
     dims = _normalised_dims(dim, x.ndim)
+    if x.array.dtype.kind == "c":   # a complex tensor's norm is that of |x|, real (PyTorch's)
+        x = x.abs()
     if ord == float("inf"):
         from .extrema import amax
         return amax(x.abs(), dims, keepdim)

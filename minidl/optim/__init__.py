@@ -24,3 +24,8 @@ from minidl.optim.nadam import NAdam, RAdam  # noqa: E402
 from minidl.optim.rprop import Rprop  # noqa: E402
 
 __all__ += ["NAdam", "RAdam", "Adamax", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon", "swa_utils"]
+
+# sparse gradients (nn.Embedding(sparse=True)): Adam's lazy variant
+from minidl.optim.sparse_adam import SparseAdam  # noqa: E402
+
+__all__ += ["SparseAdam"]

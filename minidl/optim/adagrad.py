@@ -60,6 +60,9 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         self._init_group_state(self.param_groups[-1])
 
+    # sparse gradients are taken (Optimizer._sparse_grad); PyTorch's error with a weight decay:
+    _sparse_weight_decay_error = "weight_decay option is not compatible with sparse gradients"
+
     def _update(self, param, grad, state, group):
         xp = backend.get_array_module(param)
         if "sum" not in state:

@@ -21,7 +21,7 @@ import copy
 import numpy as np
 
 from minidl import backend
-from minidl.autograd import no_grad
+from minidl.autograd import _profiling, no_grad
 from minidl.dtypes import default_float, is_floating
 from minidl.tensor import Tensor
 
@@ -183,6 +183,10 @@ class Optimizer:
     ``defaults``.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _profiled_steps(cls)   # a profiler shows Optimizer.step#<Class>.step events, as PyTorch's
+
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
         self.state = _ParamState()
@@ -299,6 +303,8 @@ class Optimizer:
                         if p.grad is None:
                             continue
                         grad, data = _grad_array(p), p.array
+                        if getattr(type(grad), "is_sparse_layout", False):   # nn.Embedding(sparse=True)
+                            grad = self._sparse_grad(grad, group)
                         if grad.shape != data.shape:
                             raise ValueError(f"{type(self).__name__}.step: gradient of shape "
                                              f"{tuple(grad.shape)} for a parameter of shape "
@@ -321,6 +327,20 @@ class Optimizer:
                 finally:     # deferred updates run even when a later parameter raised
                     self._finish_group(group)
         return loss
+
+    # the error for a weight decay with a sparse gradient, in an optimiser that takes sparse gradients (SGD,
+    # Adagrad: PyTorch's messages); None: sparse gradients are refused
+    _sparse_weight_decay_error = None
+
+    def _sparse_grad(self, grad, group):
+        """A sparse COO gradient (minidl/sparse) as the optimiser takes it: dense for SGD and Adagrad (their
+        updates are then PyTorch's sparse ones exactly: zero where nothing is stored); refused by the others."""
+        if self._sparse_weight_decay_error is None:
+            raise RuntimeError(f"{type(self).__name__} does not support sparse gradients, please consider "
+                               "SparseAdam instead")
+        if group.get("weight_decay", 0):
+            raise RuntimeError(self._sparse_weight_decay_error)
+        return grad.to_dense()
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
         """Update the array ``param`` in place from ``grad`` (same shape, dtype and device)."""
@@ -484,3 +504,15 @@ def _restore_hyper(value, current):
     if isinstance(value, bytes):
         value = value.decode()
     return value
+
+
+def _profiled_steps(cls):
+    """Wrap the ``step`` and ``zero_grad`` that ``cls`` defines so that a profiler records them
+    (``minidl/autograd/_profiling.py``)."""
+    for kind in ("step", "zero_grad"):
+        method = cls.__dict__.get(kind)
+        if callable(method) and not getattr(method, "_profiled", False):
+            setattr(cls, kind, _profiling.optimizer_method(method, kind))
+
+
+_profiled_steps(Optimizer)

@@ -46,6 +46,9 @@ class SGD(Optimizer):
                                       **implementation_flags("SGD", ("foreach", "differentiable", "fused"),
                                                              foreach, differentiable, fused)))
 
+    # sparse gradients are taken (Optimizer._sparse_grad); PyTorch's error with a weight decay:
+    _sparse_weight_decay_error = "add(sparse, dense) is not supported. Use add(dense, sparse) instead."
+
     def _update(self, param, grad, state, group):
         lr = float(group["lr"])
         momentum = float(group["momentum"])

@@ -57,14 +57,16 @@ def save_file(obj, path):
     return save_safetensors(obj, path)
 
 
-def load_with_config(path, map_location=None, weights_only=True):
-    """``(object, zoo config or None)`` from a ``.pt``/``.pth``/``.safetensors`` file."""
+def load_with_config(path, map_location=None, weights_only=True, mmap=False):
+    """``(object, zoo config or None)`` from a ``.pt``/``.pth``/``.safetensors`` file (``mmap``: see ``load_pt``)."""
     if _format(path) == "pt":
-        return load_pt(path, map_location, weights_only)
+        return load_pt(path, map_location, weights_only, mmap=mmap)
+    if mmap:
+        raise RuntimeError(f"load(mmap=True) reads PyTorch's zip format (torch.save) only, not {path!r}")
     return load_safetensors(path, map_location)
 
 
-def load_file(path, map_location=None, weights_only=True):
+def load_file(path, map_location=None, weights_only=True, mmap=False):
     """The object saved in ``path``, with minidl Tensors in place of tensors (a whole saved
-    Module with ``weights_only=False``)."""
-    return load_with_config(path, map_location, weights_only)[0]
+    Module with ``weights_only=False``; storages memory-mapped with ``mmap=True``)."""
+    return load_with_config(path, map_location, weights_only, mmap=mmap)[0]

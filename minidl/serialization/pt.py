@@ -42,8 +42,10 @@ import numpy as np
 
 from ..dtypes import BFLOAT16
 from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
+from ._locations import device_for as _device_for
 from ._numpy_records import NUMPY_GLOBALS, numpy_record
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
+from ._sparse import SPARSE_GLOBALS, PendingSparse, is_sparse_tensor, sparse_record
 
 __all__ = ["save_pt", "load_pt", "STORAGE_DTYPES"]
 
@@ -130,6 +132,8 @@ class _Converter:
     def convert(self, obj, where="<root>"):
         if type(obj) is np.ndarray and obj.dtype.kind in "biufcSU":
             return numpy_record(obj)  # torch.save pickles a NumPy array as NumPy does: it loads as one
+        if is_sparse_tensor(obj):
+            return sparse_record(self, obj, where)
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
@@ -281,6 +285,7 @@ _SAFE_GLOBALS = {
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch", "device"): str,
+    **SPARSE_GLOBALS,  # sparse COO/CSR tensors (minidl/serialization/_sparse.py)
     **NUMPY_GLOBALS,  # NumPy arrays and scalars (a torch.save of NumPy values): pure data
 }
 for _name in STORAGE_DTYPES:
@@ -324,27 +329,6 @@ def _unpickle(data_or_file, path, persistent_load):
         raise format_error(path, f"corrupt pickle data ({type(exc).__name__}: {exc})") from exc
 
 
-def _device_for(location, map_location, path):
-    from .. import backend
-    if map_location is None:
-        target = "cpu" if str(location).startswith("cpu") else "gpu"
-    elif isinstance(map_location, dict):
-        target = map_location.get(location, location)
-        target = "cpu" if str(target).startswith("cpu") else str(target)
-    elif callable(map_location) and not isinstance(map_location, (str, backend.Device)):
-        raise TypeError("map_location as a function is not supported; pass 'cpu', 'cuda', a "
-                        "minidl device or a dict of locations")
-    else:
-        target = map_location
-    try:
-        device = backend.Device(target)
-        backend.require_usable(device)
-        return device
-    except backend.DeviceError as exc:
-        raise backend.DeviceError(f"{path}: tensors saved on {location!r} cannot be placed on "
-                                  f"{target!r} ({exc}); pass map_location='cpu'") from None
-
-
 def _materialise(obj, path, map_location):
     """Replace every _Pending in ``obj`` by a minidl Tensor on its device."""
     from .. import backend
@@ -369,7 +353,8 @@ def _materialise(obj, path, map_location):
                                                   tuple(t * item for t in p.stride))
         else:
             arr = np.zeros(p.size, flat.dtype)
-        arr = np.array(arr, copy=True)
+        if not getattr(st, "mapped", False):   # a memory-mapped storage (load(mmap=True)) stays shared
+            arr = np.array(arr, copy=True)
         arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)  # native order (no copy on LE)
         if st.stype.name == "BFloat16Storage":
             arr = arr.view(BFLOAT16)
@@ -385,6 +370,8 @@ def _materialise(obj, path, map_location):
     def walk(o):
         if isinstance(o, _Pending):
             return tensor(o)
+        if isinstance(o, PendingSparse):
+            return o.build(walk, path)
         if isinstance(o, dict):
             for k in list(o):
                 o[k] = walk(o[k])
@@ -400,7 +387,7 @@ def _materialise(obj, path, map_location):
     return walk(obj)
 
 
-def _read_zip(path, map_location, source=None, weights_only=True):
+def _read_zip(path, map_location, source=None, weights_only=True, mmap=False):
     try:
         zf = zipfile.ZipFile(path if source is None else source)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -446,6 +433,13 @@ def _read_zip(path, map_location, source=None, weights_only=True):
                 raise format_error(path, f"storage type {stype!r:.60} is not a tensor storage")
             if key not in storages:
                 st = _Storage(stype, numel, location, key)
+                if mmap:
+                    from ._mmap import mapped_record
+                    mapped = mapped_record(zf, path, prefix + f"data/{key}", numel, stype.dtype, byteorder)
+                    if mapped is not None:
+                        st.array, st.mapped = mapped, True
+                        storages[key] = st
+                        return st
                 raw = read(f"data/{key}")
                 dtype = stype.dtype.newbyteorder(">" if byteorder == "big" else "<")
                 if len(raw) != st.numel * dtype.itemsize:
@@ -566,15 +560,18 @@ def _read_legacy(path, map_location, source=None):
     return _materialise(obj, path, map_location), None
 
 
-def load_pt(path, map_location=None, weights_only=True):
+def load_pt(path, map_location=None, weights_only=True, mmap=False):
     """Read a ``.pt``/``.pth`` file; returns ``(object, zoo config or None)``.
 
     Tensors come back as minidl Tensors (bfloat16 as minidl.bfloat16) on the device
     ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
     may also be a binary file object (``io.BytesIO``, an open file) read from
     its current position, as ``torch.load`` takes. ``weights_only=False`` gives back a whole
-    Module saved by ``save(model, path)`` (else its state dict).
+    Module saved by ``save(model, path)`` (else its state dict). ``mmap=True`` (a path only, zip format)
+    memory-maps the storages copy-on-write instead of reading them, as ``torch.load(mmap=True)``.
     """
+    if mmap and is_file_like(path):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if is_file_like(path):
         source = io.BytesIO(path.read())
         name = f"<{type(path).__name__}>"
@@ -591,7 +588,11 @@ def load_pt(path, map_location=None, weights_only=True):
     with open(path, "rb") as f:
         head = f.read(4)
     if head[:2] == b"PK":
-        return _read_zip(path, map_location, weights_only=weights_only)
+        return _read_zip(path, map_location, weights_only=weights_only, mmap=mmap)
+    if mmap:
+        raise RuntimeError("mmap can only be used with files saved with "
+                           "`torch.save(_use_new_zipfile_serialization=True), please torch.save your checkpoint "
+                           "with this option in order to use mmap.")
     if head[:1] == b"\x80":
         return _read_legacy(path, map_location)
     raise format_error(path, "not a PyTorch file: expected a zip archive (torch.save) or a "

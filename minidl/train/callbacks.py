@@ -264,7 +264,7 @@ class CSVLogger(Callback):
         if self._file is None:
             self.on_train_begin()
         if self.keys is None:
-            self.keys = sorted(logs)
+            self.keys = self._columns(logs)
             self._writer = csv.DictWriter(self._file, fieldnames=["epoch"] + self.keys,
                                           delimiter=self.sep, extrasaction="ignore")
             if self._write_header:
@@ -275,6 +275,10 @@ class CSVLogger(Callback):
             row[k] = repr(float(v)) if isinstance(v, (float, np.floating)) else v
         self._writer.writerow(row)
         self._file.flush()
+
+    def _columns(self, logs):
+        """The logged keys the file has columns for, fixed by the first epoch's logs: all of them, sorted."""
+        return sorted(logs)
 
     def on_train_end(self, logs=None):
         if self._file is not None:

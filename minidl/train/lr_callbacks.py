@@ -39,6 +39,8 @@ class LearningRateScheduler(Callback):
     'batch'
     """
 
+    _message_prefix = ""  # what precedes the verbose message (Keras' subclass: a newline)
+
     def __init__(self, scheduler, per=None, monitor="val_loss", verbose=0):
         super().__init__()
         self.scheduler = scheduler
@@ -62,7 +64,8 @@ class LearningRateScheduler(Callback):
                 raise ValueError(f"the schedule returned lr={lr} for epoch {epoch}")
             _set_lr(self.optimizer, lr)
             if self.verbose:
-                print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+                print(f"{self._message_prefix}Epoch {epoch + 1}: LearningRateScheduler setting learning rate "
+                      f"to {lr}.")
 
     def on_train_batch_end(self, batch, logs=None):
         if self.per == "batch":
@@ -109,6 +112,8 @@ class ReduceLROnPlateau(Callback):
     ``cooldown_counter`` (the scheduler's ``best``, ``num_bad_epochs`` and
     ``cooldown_counter``).
     """
+
+    _message_prefix = ""  # what precedes the verbose message (Keras' subclass: a newline)
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):
@@ -165,7 +170,7 @@ class ReduceLROnPlateau(Callback):
         before = [group["lr"] for group in self.optimizer.param_groups]
         self.scheduler.step(current)
         if self.verbose and [group["lr"] for group in self.optimizer.param_groups] != before:
-            print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+            print(f"{self._message_prefix}Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
                   f"to {float(self.optimizer.param_groups[0]['lr'])}.")
 
     def state_dict(self):

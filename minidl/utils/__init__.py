@@ -9,3 +9,7 @@
 from . import checkpoint, data  # (minidl.utils.checkpoint, as torch.utils.checkpoint)
 
 __all__ = ["data", "checkpoint"]
+
+from .swap import swap_tensors  # noqa: E402  (torch.utils.swap_tensors)
+
+__all__ += ["swap_tensors"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 
 import numpy as np
 
@@ -98,10 +99,22 @@ class SummaryWriter:
             self._writer.add_scalar(tag, _scalar(scalar_value), global_step, walltime)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
-        """Log several related numbers ``{name: value}`` under ``main_tag`` (one sub-run each)."""
-        values = {k: _scalar(v) for k, v in tag_scalar_dict.items()}
-        with _verbatim_tags():
-            self._writer.add_scalars(main_tag, values, global_step, walltime)
+        """Log several related numbers ``{name: value}`` under ``main_tag``: one sub-run each, in PyTorch's folder
+        ``<log_dir>/<main_tag with '/' as '_'>_<name>`` (tensorboardX would nest ``<main_tag>/<name>``)."""
+        from tensorboardX import FileWriter
+        from tensorboardX.summary import scalar
+        writer = self._writer
+        walltime = time.time() if walltime is None else walltime
+        log_dir = str(writer._get_file_writer().get_logdir())
+        for tag, value in tag_scalar_dict.items():
+            run_dir = log_dir + "/" + main_tag.replace("/", "_") + "_" + tag
+            run_writer = writer.all_writers.get(run_dir)
+            if run_writer is None:
+                run_writer = FileWriter(logdir=run_dir, max_queue=writer._max_queue, flush_secs=writer._flush_secs,
+                                        filename_suffix=writer._filename_suffix)
+                writer.all_writers[run_dir] = run_writer
+            with _verbatim_tags():
+                run_writer.add_summary(scalar(main_tag, _scalar(value)), global_step, walltime)
 
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
         """Log an image: float values in [0, 1] or uint8, laid out as ``dataformats``."""

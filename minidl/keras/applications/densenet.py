@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, classifier_top, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "DenseNet", "dense_block", "transition_block", "conv_block",
@@ -51,12 +52,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
              classes=1000, classifier_activation="softmax", name="densenet"):
     """A DenseNet with ``blocks`` conv blocks in its four dense blocks (transitions halve the channels)."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
+    img_input, _ = prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="conv1_bn")(x)
@@ -69,22 +65,13 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
             x = transition_block(x, 0.5, name=f"pool{stage + 2}")
     x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    known = _FILES.get(tuple(blocks))
-    if weights == "imagenet" and known is not None:
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights,
+                       pool_names=("avg_pool", "max_pool"))
+    known, imagenet_file = _FILES.get(tuple(blocks)), None
+    if known is not None:
         file_name = f"{known[0]}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-        imagenet_utils.load_imagenet_weights(model, file_name, _BASE + file_name, known[1 if include_top else 2])
-    elif weights is not None and weights != "imagenet":
-        model.load_weights(weights)
-    return model
+        imagenet_file = (file_name, _BASE + file_name, known[1 if include_top else 2])
+    return assemble_model(img_input, input_tensor, x, name, weights, imagenet_file)
 
 
 def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,

@@ -8,6 +8,7 @@ import copy
 import math
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, pooling_head, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["EfficientNet", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
@@ -82,13 +83,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  classifier_activation="softmax", weights_name=None):
     """An EfficientNet scaled by ``width_coefficient`` (filters) and ``depth_coefficient`` (repeats)."""
     from minidl.keras import initializers, layers
-    from minidl.keras.models import Model
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
+    img_input, _ = prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=default_size)
 
     def round_filters(filters, divisor=depth_divisor):
         filters *= width_coefficient
@@ -131,18 +127,13 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         dense_init = initializers.VarianceScaling(scale=1.0 / 3.0, mode="fan_out", distribution="uniform")
         x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=dense_init,
                          name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        imagenet_utils.load_imagenet_weights(model, file_name, _BASE + file_name,
-                                             _HASHES[weights_name][0 if include_top else 1])
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    else:
+        x = pooling_head(x, pooling, "avg_pool", "max_pool")
+    file_name = name + (".h5" if include_top else "_notop.h5")
+    imagenet_file = None
+    if weights_name in _HASHES:
+        imagenet_file = (file_name, _BASE + file_name, _HASHES[weights_name][0 if include_top else 1])
+    return assemble_model(img_input, input_tensor, x, name, weights, imagenet_file)
 
 
 def _variant(suffix, width, depth, size, dropout):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, pooling_head, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["MobileNet", "preprocess_input", "decode_predictions"]
@@ -41,14 +42,11 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     inputs); other arguments as :func:`minidl.keras.applications.vgg16.VGG16`. Default name
     ``mobilenet_{alpha:.2f}_{rows}``."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
     default = 224
     if input_shape is not None and input_shape[0] == input_shape[1] and input_shape[0] in _SIZES:
         default = input_shape[0]
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default, min_size=32,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
+    img_input, input_shape = prepare_input(weights, include_top, classes, input_tensor, input_shape,
+                                           default_size=default)
     rows, cols = input_shape[0], input_shape[1]
     if weights == "imagenet":
         if depth_multiplier != 1:
@@ -61,7 +59,6 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [128, 160, 192, 224]. "
                           "Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
     x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2), name="conv1")(img_input)
     x = layers.BatchNormalization(axis=-1, name="conv1_bn")(x)
     x = layers.ReLU(6.0, name="conv1_relu")(x)
@@ -74,20 +71,13 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         x = layers.Reshape((classes,), name="reshape_2")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    else:
+        x = pooling_head(x, pooling)
     if name is None:
         name = f"mobilenet_{alpha:0.2f}_{rows}"
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        alpha_text = {1.0: "1_0", 0.75: "7_5", 0.50: "5_0"}.get(alpha, "2_5")
-        file_name = f"mobilenet_{alpha_text}_{rows}_tf{'' if include_top else '_no_top'}.h5"
-        imagenet_utils.load_imagenet_weights(model, file_name, _BASE + file_name)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    alpha_text = {1.0: "1_0", 0.75: "7_5", 0.50: "5_0"}.get(alpha, "2_5")
+    file_name = f"mobilenet_{alpha_text}_{rows}_tf{'' if include_top else '_no_top'}.h5"
+    return assemble_model(img_input, input_tensor, x, name, weights, (file_name, _BASE + file_name, None))
 
 
 def preprocess_input(x, data_format=None):

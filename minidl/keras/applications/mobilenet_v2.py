@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, classifier_top, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["MobileNetV2", "preprocess_input", "decode_predictions"]
@@ -73,11 +74,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     pixels); other arguments as :func:`minidl.keras.applications.vgg16.VGG16`. The default name is
     ``mobilenetv2_{alpha:.2f}_{rows}``."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=_default_size(input_shape, input_tensor),
-                                                    min_size=32, data_format="channels_last",
-                                                    require_flatten=include_top, weights=weights)
+    img_input, input_shape = prepare_input(weights, include_top, classes, input_tensor, input_shape,
+                                           default_size=_default_size(input_shape, input_tensor))
     rows, cols = input_shape[0], input_shape[1]
     if weights == "imagenet":
         if alpha not in (0.35, 0.50, 0.75, 1.0, 1.3, 1.4):
@@ -87,7 +85,6 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [96, 128, 160, 192, 224]. "
                           "Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
     x = layers.Conv2D(_make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2), padding="same", use_bias=False,
                       name="Conv1")(img_input)
     x = _bn("bn_Conv1")(x)
@@ -99,24 +96,12 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = _bn("Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, top_pool_name=None)
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        top = f"_{float(alpha)}_{rows}.h5" if include_top else f"_{float(alpha)}_{rows}_no_top.h5"
-        file_name = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels" + top
-        imagenet_utils.load_imagenet_weights(model, file_name, _BASE + file_name)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    top = f"_{float(alpha)}_{rows}.h5" if include_top else f"_{float(alpha)}_{rows}_no_top.h5"
+    file_name = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels" + top
+    return assemble_model(img_input, input_tensor, x, name, weights, (file_name, _BASE + file_name, None))
 
 
 def preprocess_input(x, data_format=None):

@@ -4,6 +4,7 @@ shared builder of the v1/v2 families, with Keras' layer names (``conv1_conv``,
 from __future__ import annotations
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, classifier_top, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["ResNet", "ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions",
@@ -32,12 +33,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     ``stack_fn(x)``, then (v2, ``preact``) ``post_bn``/``post_relu``, and ``avg_pool`` + ``predictions``
     or the optional global ``pooling``."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
+    img_input, _ = prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
@@ -49,23 +45,13 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     if preact:
         x = _bn("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet" and weights_name in _HASHES:
-        suffix = "" if include_top else "_notop"
-        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        imagenet_utils.load_imagenet_weights(model, file_name, f"{_BASE}{file_name}",
-                                             _HASHES[weights_name][0 if include_top else 1])
-    elif weights is not None and weights != "imagenet":
-        model.load_weights(weights)
-    return model
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights,
+                       pool_names=("avg_pool", "max_pool"))
+    imagenet_file = None
+    if weights_name in _HASHES:
+        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+        imagenet_file = (file_name, f"{_BASE}{file_name}", _HASHES[weights_name][0 if include_top else 1])
+    return assemble_model(img_input, input_tensor, x, name, weights, imagenet_file)
 
 
 def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):

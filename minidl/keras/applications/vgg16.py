@@ -3,6 +3,7 @@ weight layout, ``preprocess_input`` ("caffe" mode) and ``decode_predictions``.""
 from __future__ import annotations
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, pooling_head, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["VGG16", "preprocess_input", "decode_predictions"]
@@ -23,12 +24,7 @@ def build_vgg(convs_per_block, weights_name, include_top, weights, input_tensor,
     ``block{b}_pool``), then ``flatten``, ``fc1``, ``fc2`` (4096 units) and ``predictions``, or the
     optional global ``pooling`` without the top."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
+    img_input, _ = prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=224)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), start=1):
         for i in range(1, convs + 1):
@@ -40,17 +36,11 @@ def build_vgg(convs_per_block, weights_name, include_top, weights, input_tensor,
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        file_name, md5 = _WEIGHTS[weights_name][0 if include_top else 1]
-        imagenet_utils.load_imagenet_weights(model, file_name, f"{_BASE}{weights_name}/{file_name}", md5)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    else:
+        x = pooling_head(x, pooling)
+    file_name, md5 = _WEIGHTS[weights_name][0 if include_top else 1]
+    return assemble_model(img_input, input_tensor, x, name, weights,
+                          (file_name, f"{_BASE}{weights_name}/{file_name}", md5))
 
 
 def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minidl.keras.applications import imagenet_utils
+from minidl.keras.applications._assembly import assemble_model, classifier_top, prepare_input
 from minidl.keras.applications.imagenet_utils import decode_predictions
 
 __all__ = ["Xception", "preprocess_input", "decode_predictions"]
@@ -37,12 +38,8 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     """Keras' Xception (22,910,480 parameters with the top; input (299, 299, 3) by default, at least
     71x71); arguments as :func:`minidl.keras.applications.vgg16.VGG16`."""
     from minidl.keras import layers
-    from minidl.keras.models import Model
-    imagenet_utils.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=71,
-                                                    data_format="channels_last", require_flatten=include_top,
-                                                    weights=weights)
-    img_input = imagenet_utils.input_layer(input_tensor, input_shape)
+    img_input, _ = prepare_input(weights, include_top, classes, input_tensor, input_shape, default_size=299,
+                                 min_size=71)
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
     x = layers.BatchNormalization(axis=-1, name="block1_conv1_bn")(x)
     x = layers.Activation("relu", name="block1_conv1_act")(x)
@@ -65,21 +62,9 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = layers.SeparableConv2D(2048, (3, 3), padding="same", use_bias=False, name="block14_sepconv2")(x)
     x = layers.BatchNormalization(axis=-1, name="block14_sepconv2_bn")(x)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        file_name, md5 = _FILES[0 if include_top else 1]
-        imagenet_utils.load_imagenet_weights(model, file_name, _BASE + file_name, md5)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
+    file_name, md5 = _FILES[0 if include_top else 1]
+    return assemble_model(img_input, input_tensor, x, name, weights, (file_name, _BASE + file_name, md5))
 
 
 def preprocess_input(x, data_format=None):

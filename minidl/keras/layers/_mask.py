@@ -116,15 +116,16 @@ class MaskingMixin:
     def _output_mask(self, x, mask):
         """The mask the output carries (None when the layer does not support masking)."""
         if not self.supports_masking:
-            if any_mask(mask) and not self.__dict__.get("_mask_warned"):
+            functional = getattr(self, "_graph", None) is not None  # (Keras' Functional computes masks: no warning)
+            if any_mask(mask) and not self.__dict__.get("_mask_warned") and not functional:
                 self.__dict__["_mask_warned"] = True
                 warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
                               "mask attached to it. However, this layer does not support masking and will "
                               "therefore destroy the mask information. Downstream layers will not see the "
                               "mask.", stacklevel=4)
             return None
-        if not any_mask(mask) and not self._may_create_mask():
-            return None
+        if isinstance(x, dict) or (not any_mask(mask) and not self._may_create_mask()):
+            return None  # (a dict of inputs carries no masks)
         ext = [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
         return as_mask(self.compute_mask(ext, mask))
 
@@ -134,4 +135,7 @@ class MaskingMixin:
             out = self._forward_masked(x, mask, training)
         else:
             out = self._forward(x, training)
+        if self.__dict__.get("activity_regularizer") is not None:
+            from minidl.keras.layers._activity import record_activity_losses
+            record_activity_losses(self, out)
         return out, self._output_mask(x, mask)

@@ -8,6 +8,8 @@ graph input of the node: the functional model feeds that mask to the layer when 
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from minidl.keras._tensor import as_tensor, to_external, to_internal
@@ -43,6 +45,7 @@ class KerasTensor:
         # `_keras_mask`, the symbolic mask (a bool KerasTensor), is set only on tensors that carry one
         self._mask_source = None     # for a mask tensor: the tensor whose mask it is
         self._mask_parents = None    # the explicit `mask=` tensors of the call that made it
+        self._node_index = 0         # which symbolic call of `layer` made it (Keras' node index, summary's [i][j])
 
     @property
     def ndim(self) -> int:
@@ -52,14 +55,95 @@ class KerasTensor:
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse=False, ragged=False, name={self.name}>"
 
+    # Keras 3's operators on symbolic tensors: each records a keras.ops node (`x + y`, `x[:, 0]`, `-x`, ...)
+    def _op(self, name, *args):
+        from minidl.keras import ops
+        return getattr(ops, name)(*args)
+
+    def __add__(self, other):
+        return self._op("add", self, other)
+
+    def __radd__(self, other):
+        return self._op("add", other, self)
+
+    def __sub__(self, other):
+        return self._op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._op("subtract", other, self)
+
+    def __mul__(self, other):
+        return self._op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return self._op("true_divide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("true_divide", other, self)
+
+    def __floordiv__(self, other):
+        return self._op("floor_divide", self, other)
+
+    def __matmul__(self, other):
+        return self._op("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._op("matmul", other, self)
+
+    def __pow__(self, other):
+        return self._op("power", self, other)
+
+    def __neg__(self):
+        return self._op("negative", self)
+
+    def __abs__(self):
+        return self._op("absolute", self)
+
+    def __lt__(self, other):
+        return self._op("less", self, other)
+
+    def __le__(self, other):
+        return self._op("less_equal", self, other)
+
+    def __gt__(self, other):
+        return self._op("greater", self, other)
+
+    def __ge__(self, other):
+        return self._op("greater_equal", self, other)
+
+    def __getitem__(self, key):
+        from minidl.keras.ops._symbolic_ops import record
+        return record(_get_item, "get_item", (self, key), {})
+
+    __hash__ = object.__hash__
+
+
+def _get_item(x, key):
+    """``x[key]`` (the op a symbolic ``tensor[...]`` records)."""
+    return x[key]
+
+
+def claim_node_index(layer) -> int:
+    """The index of ``layer``'s next symbolic call (Keras' inbound node index: 0, 1, ... per layer)."""
+    index = layer.__dict__.get("_inbound_node_count", 0)
+    layer.__dict__["_inbound_node_count"] = index + 1
+    return index
+
 
 def _contains_symbolic(x) -> bool:
     if isinstance(x, KerasTensor):
         return True
+    if isinstance(x, dict):  # a dict of inputs (a user layer's `call(self, inputs)` reading inputs["age"])
+        return any(isinstance(v, KerasTensor) for v in x.values())
     return isinstance(x, (list, tuple)) and any(isinstance(v, KerasTensor) for v in x)
 
 
 def _shape_of_input(x):
+    if isinstance(x, dict):
+        return {k: tuple(v.shape) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [tuple(v.shape) for v in x]
     return tuple(x.shape)
@@ -87,7 +171,21 @@ class _CallContext:
         self.training = training
 
 
-_CONTEXT = [None]  # the context of the running outermost layer call (None: no layer call is running)
+class _PerThread(threading.local):
+    """One slot per thread (``[0]``): a Dataset's prefetch thread running layers (``map``) must neither see
+    nor change the call context of the training step running in the main thread."""
+
+    def __init__(self):
+        self.value = None
+
+    def __getitem__(self, index):
+        return self.value
+
+    def __setitem__(self, index, value):
+        self.value = value
+
+
+_CONTEXT = _PerThread()  # the context of the running outermost layer call (None: no layer call is running)
 
 
 class call_scope:
@@ -194,7 +292,11 @@ class CallMixin:
 
     def _call_eager(self, inputs, training, mask):
         """The eager call on arrays/Tensors with the resolved ``training`` (True, False or None)."""
-        if isinstance(inputs, (list, tuple)):
+        if isinstance(inputs, dict):  # a dict of inputs reaches `call` as a dict (no masks)
+            tensors = {k: self._input_tensor(v, i) for i, (k, v) in enumerate(inputs.items())}
+            self._ensure_built({k: tuple(t.shape) for k, t in tensors.items()})
+            x, mask = {k: to_internal(t) for k, t in tensors.items()}, None
+        elif isinstance(inputs, (list, tuple)):
             tensors = [self._input_tensor(v, i) for i, v in enumerate(inputs)]
             self._ensure_built([tuple(t.shape) for t in tensors])  # Keras builds with the batch size
             x = [to_internal(t) for t in tensors]
@@ -235,12 +337,14 @@ class CallMixin:
         return as_tensor(value)
 
     def _call_symbolic(self, inputs, mask=None, **kwargs):
-        parents = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        order = list(inputs) if isinstance(inputs, dict) else None
+        parents = [inputs[k] for k in sorted(inputs)] if order is not None else \
+            list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         for p in parents:
             if not isinstance(p, KerasTensor):
                 raise TypeError(f"Layer {self.name}: mixing symbolic (Input) and concrete inputs is "
                                 f"not supported, got {type(p).__name__}")
-        shape = _shape_of_input(inputs)
+        shape = _shape_of_input(inputs)  # (a dict of inputs: flattened in sorted key order, as Keras' tree)
         self._ensure_built(shape)
         if self._traces_call():
             with self.call_options(kwargs) if _passes_kwargs(self, kwargs) else _no_options():  # its keywords
@@ -248,10 +352,15 @@ class CallMixin:
             self._output_shape = out_shape
         else:
             out_shape = self.compute_output_shape(shape)
+            if self._output_shape is None:  # (summary's column for a layer built without a shape of its own)
+                self._output_shape = out_shape
         if _is_shape_list(out_shape):  # several outputs: one call node, one tensor per output
             return self._symbolic_outputs(inputs, parents, out_shape, kwargs)
         out = KerasTensor(out_shape, layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
-        out._list_input = isinstance(inputs, (list, tuple))
+        out._node_index = claim_node_index(self)
+        out._list_input = isinstance(inputs, (list, tuple, dict))
+        if order is not None:  # the model run hands the layer the dict again, in its own key order
+            out._dict_keys = order
         out._spread = isinstance(inputs, Positional)
         if mask is not None:  # an explicit symbolic mask: fed to the layer when the model runs
             explicit = list(mask) if isinstance(mask, (list, tuple)) else [mask]
@@ -261,7 +370,8 @@ class CallMixin:
             out._mask_parents = explicit if isinstance(mask, (list, tuple)) else explicit[0]
             in_masks = mask
         else:
-            in_masks = [getattr(p, "_keras_mask", None) for p in parents] if out._list_input \
+            in_masks = None if isinstance(inputs, dict) else \
+                [getattr(p, "_keras_mask", None) for p in parents] if out._list_input \
                 else getattr(parents[0], "_keras_mask", None)
         out_mask = self._symbolic_mask(inputs, in_masks, out)
         if out_mask is not None:
@@ -272,6 +382,8 @@ class CallMixin:
     def _symbolic_mask(self, inputs, in_masks, out):
         """The symbolic mask of ``out`` (None when it carries none), from ``compute_mask`` run on a
         stand-in batch (unknown dimensions of size 2) to learn whether there is one and its rank."""
+        if isinstance(inputs, dict):  # a dict of inputs carries no masks
+            return None
         if not self.supports_masking:
             self._output_mask(None, in_masks)  # Keras' warning when a mask is dropped here
             return None
@@ -328,9 +440,11 @@ class CallMixin:
         change with the size given to the unknown ones are unknown (None). Falls back to the input's
         shape when the layer cannot run on stand-ins."""
         from minidl.autograd import no_grad
-        listed = isinstance(inputs, (list, tuple))
-        parents = list(inputs) if listed else [inputs]
-        masks = mask if mask is not None else [getattr(p, "_keras_mask", None) for p in parents]
+        keys = list(inputs) if isinstance(inputs, dict) else None
+        listed = isinstance(inputs, (list, tuple, dict))
+        parents = list(inputs.values()) if keys is not None else list(inputs) if listed else [inputs]
+        masks = mask if mask is not None else [None if keys is not None else getattr(p, "_keras_mask", None)
+                                               for p in parents]
         masks = masks if isinstance(masks, (list, tuple)) else [masks]
         results = []
         saved = [(var, var.numpy()) for var in self.weights]  # a call may update state (assign_add)
@@ -338,9 +452,11 @@ class CallMixin:
             for size in (_STAND_IN, _STAND_IN + 1):
                 stand = [as_tensor(_stand_in(p.shape, p.dtype, size)) for p in parents]
                 stand_masks = [None if m is None else as_tensor(_stand_in(m.shape, "bool", size)) for m in masks]
-                args = (Positional(stand) if isinstance(inputs, Positional) else stand) if listed else stand[0]
+                args = dict(zip(keys, stand)) if keys is not None else \
+                    (Positional(stand) if isinstance(inputs, Positional) else stand) if listed else stand[0]
                 with no_grad(), training_context(False):
-                    out = self(args, mask=stand_masks if any(m is not None for m in stand_masks) else None)
+                    given = stand_masks if listed else stand_masks[0]  # (one input: its mask, not a list)
+                    out = self(args, mask=given if any(m is not None for m in stand_masks) else None)
                 results.append(_shapes_of(out))
         except Exception:
             return _shape_of_input(inputs)
@@ -350,6 +466,7 @@ class CallMixin:
             for module in self.modules():  # the stand-in run's add_loss terms are not real losses
                 if "_call_losses" in module.__dict__:
                     module.__dict__["_call_losses"] = []
+                module.__dict__.pop("_activity_losses", None)
         return _merge_shapes(*results)
 
     def _symbolic_outputs(self, inputs, parents, out_shapes, kwargs):
@@ -357,10 +474,11 @@ class CallMixin:
         call = KerasTensor((), layer=self, parents=parents, name=self.name, call_kwargs=kwargs)
         call._list_input = isinstance(inputs, (list, tuple))
         call._spread = isinstance(inputs, Positional)
+        call._node_index = claim_node_index(self)
         outs = []
         for i, shape in enumerate(out_shapes):
             out = KerasTensor(shape, layer=self, parents=[call], name=f"{self.name}_{i}")
-            out._list_input, out._output_index = False, i
+            out._list_input, out._output_index, out._node_index = False, i, call._node_index
             outs.append(out)
         self._symbolic_input, self._symbolic_output = inputs, outs
         return tuple(outs) if isinstance(out_shapes, tuple) else outs

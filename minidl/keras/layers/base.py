@@ -20,6 +20,7 @@ from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
 from minidl.keras.layers._call_args import UserCallOptions
 from minidl.keras.layers._mask import MaskingMixin
+from minidl.keras.layers._saving_hooks import SavingHooksMixin
 from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
 from minidl.nn.module import Module, Parameter
 from minidl.tensor import Tensor
@@ -72,8 +73,10 @@ class _KerasVariableAPI:
 
     @property
     def value(self):
-        """The values as a NumPy array (Keras' layout)."""
-        return self.numpy()
+        """The values as a Tensor in Keras' layout (the weight itself, or a view of it), as Keras'
+        ``variable.value`` is the backend tensor; its ``grad`` is the weight's gradient in that layout."""
+        from minidl.keras._variable_value import layout_view
+        return layout_view(self)
 
     def numpy(self) -> np.ndarray:
         """A NumPy copy in Keras' layout."""
@@ -209,7 +212,7 @@ _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_si
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
+class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -246,6 +249,7 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
         if isinstance(dtype, dict):  # a Keras DTypePolicy config (from get_config / a saved file)
             dtype = dtype.get("config", {}).get("name")
         self.dtype = dtype or "float32"
+        self._set_activity_regularizer(kwargs.get("activity_regularizer"))
         self._weight_specs = []
         self._regularized = []
         self._call_losses = []
@@ -317,6 +321,18 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
         for child in self.children():
             if isinstance(child, Layer):
                 child.trainable = value
+
+    def __setattr__(self, name, value):
+        """Module attributes, and a free-standing ``keras.Variable`` assigned to the layer becomes one of
+        its weights, as Keras tracks it (``self.scale = keras.Variable(...)`` in ``__init__``)."""
+        super().__setattr__(name, value)
+        if isinstance(value, Variable) and value._layer is None and "_weight_specs" in self.__dict__ \
+                and all(var is not value for var, _ in self._weight_specs):
+            self._weight_specs.append((value, value._own_trainable))
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value) \
+                and not type(self).__module__.startswith("minidl.") and "_modules" in self.__dict__:
+            for i, layer in enumerate(value):  # a user layer's list of layers is tracked, as Keras does
+                self._modules[f"{name}_{i}"] = layer
 
     def _own_weights(self, trainable=None):
         out = []
@@ -391,11 +407,17 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
                              f"`{self.name}.build(input_shape)`.")
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
 
+    def _set_activity_regularizer(self, regularizer):
+        """Keras' ``activity_regularizer``: a penalty on each call's outputs (see :mod:`._activity`)."""
+        from minidl.keras import regularizers
+        self.__dict__["activity_regularizer"] = None if regularizer is None else regularizers.get(regularizer)
+
     @property
     def losses(self) -> list:
         """The regularisation penalties and ``add_loss`` terms of this layer and its sublayers (scalar Tensors)."""
         out = [reg(var.keras_tensor()) for var, reg in self._regularized]
         out += self.__dict__.get("_call_losses", [])
+        out += self.__dict__.get("_activity_losses", [])
         for sub in self._sublayers():
             out += sub.losses
         return out
@@ -403,6 +425,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
     # ------------------------------------------------------------------- shapes
     def build(self, input_shape) -> None:
         """Create the weights for inputs of Keras-layout ``input_shape`` (batch first)."""
+        if self.__dict__.get("_build_shape") is None and input_shape is not None:  # (a direct build() call:
+            self._build_shape = input_shape  # Keras records the shape for get_build_config)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -414,8 +438,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
             self._build_shape = input_shape
             self.build(input_shape)
             self.built = True
-        if self._output_shape is None:
-            self._output_shape = self.compute_output_shape(input_shape)
+        if self._output_shape is None and not self._traces_call():  # (a user layer without compute_output_shape:
+            self._output_shape = self.compute_output_shape(input_shape)  # unknown until a symbolic call, as Keras)
 
     @property
     def output_shape(self):
@@ -441,7 +465,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
     def _forward_user(self, x, training, mask=None):
         if type(self).call is Layer.call:
             raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
-        ext = type(x)(to_external(v) for v in x) if isinstance(x, Positional) else \
+        ext = {k: to_external(v) for k, v in x.items()} if isinstance(x, dict) else \
+            type(x)(to_external(v) for v in x) if isinstance(x, Positional) else \
             [to_external(v) for v in x] if isinstance(x, (list, tuple)) else to_external(x)
         with call_scope() as context:  # the layers `call` calls without `training=` inherit this value
             context.training = training
@@ -458,7 +483,11 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
         self.__dict__["_call_losses"] = []
         params = __import__("inspect").signature(self.call).parameters
         kwargs = {"training": training} if "training" in params and training is not None else {}
-        if "mask" in params:
+        if isinstance(inputs, Positional):  # several tensors: Keras fills `<argument>_mask` parameters, not `mask`
+            names = [n for n, p in params.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            masks = mask if isinstance(mask, (list, tuple)) else [mask] + [None] * (len(inputs) - 1)
+            kwargs.update({f"{n}_mask": m for n, m in zip(names, masks) if f"{n}_mask" in params})
+        elif "mask" in params:
             kwargs["mask"] = mask
         from minidl.keras.layers._symbolic import KerasTensor
         kwargs.update({k: v for k, v in (self.__dict__.get("_user_call_options") or {}).items()
@@ -504,6 +533,9 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, Module):
                             "registered_name": None}}  # Keras 3 writes the dtype policy
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = self._input_shape_arg
+        if self.__dict__.get("activity_regularizer") is not None:
+            from minidl.keras import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         from minidl.keras._auto_config import with_auto_config
         return with_auto_config(self, config)  # a user class without get_config: its constructor arguments
 

@@ -65,8 +65,7 @@ class Conv3D(Layer):
         _check_format(data_format, name)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        if activity_regularizer is not None:
-            raise NotImplementedError("Conv3D: activity_regularizer is not supported by minidl.keras")
+        self._set_activity_regularizer(activity_regularizer)
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")

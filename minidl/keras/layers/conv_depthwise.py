@@ -37,8 +37,7 @@ class _DepthwiseBase(Layer):
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint,
                         **({"pointwise_constraint": pointwise_constraint} if self._separable else {}))
-        if activity_regularizer is not None:
-            raise NotImplementedError(f"{name}: activity_regularizer is not supported by minidl.keras")
+        self._set_activity_regularizer(activity_regularizer)
         if self._separable and (filters is None or int(filters) <= 0):
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")

@@ -40,8 +40,7 @@ class _ConvTranspose(Layer):
         super().__init__(**kwargs)
         name = type(self).__name__
         _check_format(data_format, name)
-        if activity_regularizer is not None:
-            raise NotImplementedError(f"{name}: activity_regularizer is not supported by minidl.keras")
+        self._set_activity_regularizer(activity_regularizer)
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")

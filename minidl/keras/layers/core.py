@@ -61,8 +61,8 @@ class Dense(Layer):
                              f"Received: units={units}")
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        for arg, value in (("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank),
-                           ("quantization_config", quantization_config)):
+        self._set_activity_regularizer(activity_regularizer)
+        for arg, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
                 raise NotImplementedError(f"Dense: {arg} is not supported by minidl.keras")
         self.units = int(units)

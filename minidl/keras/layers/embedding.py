@@ -84,15 +84,21 @@ class Embedding(Layer):
 class _GlobalPooling1D(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError("minidl.keras supports only data_format='channels_last'")
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last' or 'channels_first', "
+                             f"got {data_format!r}")
+        self.data_format = data_format or "channels_last"
+        self._steps_axis = 2 if self.data_format == "channels_first" else 1  # (N, C, steps) / (N, steps, C)
         self.keepdims = bool(keepdims)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], 1, input_shape[2]) if self.keepdims else (input_shape[0], input_shape[2])
+        channels = input_shape[1] if self._steps_axis == 2 else input_shape[2]
+        if not self.keepdims:
+            return (input_shape[0], channels)
+        return (input_shape[0], channels, 1) if self._steps_axis == 2 else (input_shape[0], 1, channels)
 
     def get_config(self):
-        return dict(super().get_config(), data_format="channels_last", keepdims=self.keepdims)
+        return dict(super().get_config(), data_format=self.data_format, keepdims=self.keepdims)
 
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
@@ -106,15 +112,18 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
         return None
 
     def _forward(self, x, training=False):
-        return x.mean(dim=1, keepdim=self.keepdims)
+        return x.mean(dim=self._steps_axis, keepdim=self.keepdims)
 
     def _forward_masked(self, x, mask, training=False):
         keep = float_mask(mask, x)  # (N, steps, 1)
-        return (x * keep).sum(dim=1, keepdim=self.keepdims) / keep.sum(dim=1, keepdim=self.keepdims)
+        if self._steps_axis == 2:  # channels_first: the steps are the last axis
+            keep = keep.transpose(1, 2)
+        axis = self._steps_axis
+        return (x * keep).sum(dim=axis, keepdim=self.keepdims) / keep.sum(dim=axis, keepdim=self.keepdims)
 
 
 class GlobalMaxPooling1D(_GlobalPooling1D):
     """Maximum over the steps: (N, steps, C) -> (N, C) (or (N, 1, C) with ``keepdims``)."""
 
     def _forward(self, x, training=False):
-        return x.amax(dim=1, keepdim=self.keepdims)
+        return x.amax(dim=self._steps_axis, keepdim=self.keepdims)

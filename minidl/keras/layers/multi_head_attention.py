@@ -109,9 +109,9 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         super().__init__(**kwargs)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        for arg, value in (("sliding_window", sliding_window), ("activity_regularizer", activity_regularizer)):
-            if value is not None:
-                raise NotImplementedError(f"MultiHeadAttention: {arg} is not supported by minidl.keras")
+        self._set_activity_regularizer(activity_regularizer)
+        if sliding_window is not None:
+            raise NotImplementedError("MultiHeadAttention: sliding_window is not supported by minidl.keras")
         if use_gate or flash_attention:
             raise NotImplementedError("MultiHeadAttention: use_gate and flash_attention are not supported by "
                                       "minidl.keras")

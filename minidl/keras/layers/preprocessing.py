@@ -29,8 +29,12 @@ class RandomFlip(Layer):
     def _forward(self, x, training=False):
         if not training:
             return x
+        if x.ndim == 3:  # one (H, W, C) image, as Keras takes it (``ds.map(lambda x, y: (flip(x), y))``)
+            single = x.permute(2, 0, 1).unsqueeze(0)
+            return self._forward(single, training).squeeze(0).permute(1, 2, 0)
         if x.ndim != 4:
-            raise ValueError(f"RandomFlip expects images (N, H, W, C), got shape {tuple(x.shape)}")
+            raise ValueError(f"RandomFlip {self.name}: expected images of rank 4 (batch, height, width, channels) "
+                             f"or 3 (height, width, channels), got shape {tuple(x.shape)}")
         rng = backend.rng()
         n = x.shape[0]
         index_h, index_w = np.arange(x.shape[2]), np.arange(x.shape[3])

@@ -125,6 +125,10 @@ class CompiledHeads:
         elif what == "sample_weight":
             return [value] * n
         else:
+            used = [i for i, h in enumerate(self.heads) if h.loss_obj is not None or h.metric_ids
+                    or h.weighted_metric_ids]
+            if len(used) == 1:  # one output has a loss (`loss=[fn, None]`): the lone target is its, as Keras
+                return [value if i == used[0] else None for i in range(n)]
             raise ValueError(f"The model has {n} outputs {self.keys}: pass `{what}` as a list of {n} arrays "
                              "or a dict keyed by output name")
         if what == "y":

@@ -151,9 +151,6 @@ class IterableData:
                     raise ValueError("When passing an infinitely repeating dataset, you must specify the "
                                      "`steps_per_epoch` argument.") from None
                 steps = None
-        if self.one_shot and steps is None:
-            raise ValueError("When passing an infinitely repeating dataset or a generator, you must "
-                             "specify the `steps_per_epoch` argument.")
         self.steps = None if steps is None else int(steps)
 
     def __len__(self):

@@ -13,7 +13,14 @@ import contextlib
 
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
-from minidl.keras.layers._symbolic import UNSET, call_scope, node_training, resolve_training, training_context
+from minidl.keras.layers._symbolic import (
+    UNSET,
+    call_scope,
+    claim_node_index,
+    node_training,
+    resolve_training,
+    training_context,
+)
 from minidl.keras.layers.base import InputLayer, KerasTensor, Layer, Positional
 from minidl.keras.models.training import TrainingMixin
 
@@ -31,6 +38,32 @@ def _flatten_structure(x, what):
     if isinstance(x, (list, tuple)):
         return list(x), None, True
     return [x], None, False
+
+
+def _adjust_input_rank(model, x, ref_shape, index):
+    """Keras 3's ``Functional._adjust_input_rank``: an internal-layout input one rank short of its
+    ``Input`` whose last dimension is 1 gains that axis ((N, 28, 28) for ``Input((28, 28, 1))``), one a
+    rank over with a trailing 1 loses it; any other rank mismatch is a ``ValueError``."""
+    from minidl.keras._tensor import to_external, to_internal
+    from minidl.tensor import Tensor
+    if not isinstance(x, Tensor) or ref_shape is None or x.ndim == len(ref_shape):
+        return x
+    external = to_external(x)
+    if x.ndim == len(ref_shape) + 1 and external.shape[-1] == 1:
+        return to_internal(external.squeeze(-1))
+    if x.ndim == len(ref_shape) - 1 and ref_shape[-1] == 1:
+        return to_internal(external.unsqueeze(-1))
+    raise ValueError(f"Model {model.name}: invalid input shape for input {index}. Expected shape {tuple(ref_shape)}, "
+                     f"but input has incompatible shape {tuple(external.shape)}")
+
+
+def _unknown_batch(shape):
+    """``shape`` (one or a list of them) with a leading 1 made None: a shape recorded on a one-row build."""
+    if isinstance(shape, list):
+        return [_unknown_batch(s) for s in shape]
+    if isinstance(shape, tuple) and shape and shape[0] == 1:
+        return (None,) + shape[1:]
+    return shape
 
 
 def _topological_nodes(outputs, inputs):
@@ -278,6 +311,7 @@ class Model(TrainingMixin, Layer):
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(ins):
             raise ValueError(f"Model {self.name} expects {len(ins)} input(s) but received {len(xs)}")
+        xs = [_adjust_input_rank(self, v, getattr(t, "shape", None), i) for i, (v, t) in enumerate(zip(xs, ins))]
         in_masks = list(mask) if isinstance(mask, (list, tuple)) else [mask] * len(ins)
         values = {id(t): v for t, v in zip(ins, xs)}
         masks = {id(t): m for t, m in zip(ins, in_masks)}
@@ -302,6 +336,10 @@ class Model(TrainingMixin, Layer):
                                  for m in (explicit if isinstance(explicit, list) else [explicit])]
                 if getattr(node, "_spread", False):  # several positional arguments
                     args = Positional(args)
+                keys = getattr(node, "_dict_keys", None)
+                if keys is not None:  # the layer was called on a dict of tensors (parents in sorted key order)
+                    by_key = dict(zip(sorted(keys), args))
+                    args, arg_masks = {k: by_key[k] for k in keys}, None
                 layer = node._layer
                 options = layer.call_options(node._call_kwargs) if getattr(layer, "_takes_call_options", False) \
                     else contextlib.nullcontext()  # per-call options (use_causal_mask=...) recorded on the node
@@ -372,10 +410,11 @@ class Model(TrainingMixin, Layer):
             return self._call_symbolic(flat)
         call = KerasTensor((), layer=self, parents=leaves, name=self.name)
         call._list_input = isinstance(flat, list)
+        call._node_index = claim_node_index(self)
         outs = []
         for i, t in enumerate(self._graph[1]):
             out = KerasTensor(t.shape, dtype=t.dtype, layer=self, parents=[call], name=f"{self.name}_{i}")
-            out._list_input, out._output_index = False, i
+            out._list_input, out._output_index, out._node_index = False, i, call._node_index
             outs.append(out)
         return self._structured(outs, self._output_keys, self._graph[4])
 
@@ -387,20 +426,31 @@ class Model(TrainingMixin, Layer):
         import numpy as np
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         zeros = [np.zeros((1,) + tuple(s[1:]), dtype=np.float32) for s in shapes]
+        unbuilt = [layer for layer in self.modules() if isinstance(layer, Layer) and not layer.built]
         self._build_from_data(zeros if isinstance(input_shape, list) else zeros[0])
+        if all(s[0] is None for s in shapes):  # built for any batch size, as Keras' symbolic build
+            for layer in unbuilt:
+                layer._build_shape, layer._output_shape = (_unknown_batch(layer._build_shape),
+                                                           _unknown_batch(layer._output_shape))
 
     def compute_output_shape(self, input_shape):
         """The output shape once built (models keep the shape they were built for)."""
         if self._output_shape is not None:
             return self._output_shape
+        if self._graph is None and type(self).call is not Model.call:  # a subclassed model: run its call
+            shapes = list(input_shape) if isinstance(input_shape, list) else [input_shape]
+            if all(isinstance(s, (list, tuple)) for s in shapes):
+                stand = [KerasTensor(tuple(s)) for s in shapes]
+                return self._traced_output_shape(stand if isinstance(input_shape, list) else stand[0], None)
         return Layer.compute_output_shape(self, input_shape)
 
-    def _build_from_data(self, x):
-        """Build from a batch of data (only the per-sample shape matters)."""
+    def _build_from_data(self, x, size=None):
+        """Build from the first ``size`` rows of ``x`` (all of them for None: ``x`` is a batch); a subclassed
+        model's layers record their shapes with that batch size, as Keras' built on a first batch."""
         if self.built:
             return
-        sample = [v[:1] for v in x] if isinstance(x, list) else \
-            {k: v[:1] for k, v in x.items()} if isinstance(x, dict) else x[:1]
+        sample = x if size is None else [v[:size] for v in x] if isinstance(x, list) else \
+            {k: v[:size] for k, v in x.items()} if isinstance(x, dict) else x[:size]
         with no_grad():
             self._forward(self._input_tensors(sample), training=False)
         self.built = True

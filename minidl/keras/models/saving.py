@@ -64,12 +64,16 @@ def _layer_entry(layer):
         entry = model_config(layer, compile_config=False)
     else:
         module, registered = _custom.entry_names(layer)  # a user class: its registered name
+        if hasattr(layer, "_keras_module"):  # keras.applications' own layers (LayerScale...): Keras' names
+            module, registered = layer._keras_module, type(layer).__name__
         entry = {"module": module, "class_name": getattr(layer, "_keras_class_name", type(layer).__name__),
                  "config": _json_value(layer.get_config()), "registered_name": registered}
     if layer.built and layer._build_shape is not None:
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
         if hasattr(layer, "_keras_build_config"):  # (an RNN built with initial states: Keras' shapes_dict)
             entry["build_config"] = _json_value(layer._keras_build_config())
+    if _custom.overrides_hook(layer, "get_build_config"):  # a user layer's own build state (Keras' hook)
+        entry["build_config"] = _json_value(layer.get_build_config())
     return entry
 
 
@@ -85,6 +89,8 @@ def model_config(model, compile_config=True) -> dict:
     config = {"name": model.name, "trainable": model.trainable, "dtype": "float32"}
     if isinstance(model, Sequential):
         class_name = "Sequential"
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                           "registered_name": None}  # as Keras 3.15 writes a Sequential's
         entries = []
         if model._input_layer is not None:
             entries.append({"module": "keras.layers", "class_name": "InputLayer",
@@ -96,6 +102,7 @@ def model_config(model, compile_config=True) -> dict:
             config["build_input_shape"] = _json_value(model._build_shape)
     elif model._graph is not None:
         class_name = "Functional"
+        del config["dtype"]  # (Keras 3.15's Functional config has none)
         ins, outs, nodes, _, _ = model._graph
         node_index, counts = {}, {}
         for node in nodes:
@@ -107,6 +114,15 @@ def model_config(model, compile_config=True) -> dict:
             counts[id(node._layer)] = node_index[id(node)] + 1
         entries = []
         for layer in model.layers:
+            def tensor_entry(p):
+                return {"class_name": "__keras_tensor__",
+                        "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
+                                   "keras_history": _history(p, node_index)}}
+            if getattr(layer, "_op_name", None) is not None:  # a keras.ops node: Keras' Operation entry
+                from minidl.keras.ops._symbolic_ops import op_entry
+                entries.append(op_entry(layer, [n for n in nodes if n._layer is layer
+                                                and getattr(n, "_output_index", None) is None], tensor_entry))
+                continue
             entry = _layer_entry(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = []
@@ -114,10 +130,6 @@ def model_config(model, compile_config=True) -> dict:
                 if node._layer is not layer or getattr(node, "_output_index", None) is not None \
                         or node._mask_source is not None:
                     continue
-                def tensor_entry(p):
-                    return {"class_name": "__keras_tensor__",
-                            "config": {"shape": _json_value(p.shape), "dtype": str(p.dtype),
-                                       "keras_history": _history(p, node_index)}}
                 parents, keywords = layer._saved_call_arguments(node) if hasattr(layer, "_saved_call_arguments") \
                     else (node._parents, {})  # per-call options and keyword tensors (attention_mask=...)
                 args = [tensor_entry(p) for p in parents]
@@ -126,6 +138,10 @@ def model_config(model, compile_config=True) -> dict:
                 if spread and hasattr(layer, "_keras_node_kwargs"):  # e.g. an RNN's `initial_state=` tensors
                     args, state_kwargs = layer._keras_node_kwargs(args)
                     kwargs = {**kwargs, **state_kwargs}
+                keys = getattr(node, "_dict_keys", None)
+                if keys is not None:  # a call on a dict of tensors: Keras writes the dict
+                    by_key = dict(zip(sorted(keys), args))
+                    args, spread = {k: by_key[k] for k in keys}, False
                 entry["inbound_nodes"].append({"args": [args] if node._list_input and not spread else args,
                                                "kwargs": kwargs})
             entries.append(entry)
@@ -202,15 +218,35 @@ def _layer_from_entry(entry, custom_objects, cls=None):
         return _custom.object_from_entry(cls, entry, custom_objects)
     if cls is None and name in ("Sequential", "Functional", "Model"):
         return model_from_config(entry, custom_objects)
-    cls = cls or getattr(layers_module, name, None)
+    cls = cls or getattr(layers_module, name, None) or _application_layer(entry)
+    if cls is None and name in ("TFDConcat", "TFDIdentity"):  # FeatureSpace's own layers (not in keras.layers)
+        from minidl.keras import feature_space
+        cls = getattr(feature_space, name)
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r} in the saved config; pass it in custom_objects")
     config = _clean_kwargs(cls, entry.get("config", {}))
     from minidl.keras.layers.base import Layer
     if getattr(cls.from_config, "__func__", None) is not Layer.from_config.__func__:  # nested configs (wrappers)
-        return cls.from_config(config, custom_objects) if "custom_objects" in \
+        layer = cls.from_config(config, custom_objects) if "custom_objects" in \
             inspect.signature(cls.from_config).parameters else cls.from_config(config)
-    return cls(**config)
+    else:
+        layer = cls(**config)
+    if entry.get("build_config") and _custom.overrides_hook(layer, "build_from_config"):
+        layer.build_from_config(entry["build_config"])  # a user layer's own rebuild (Keras' hook)
+    return layer
+
+
+def _application_layer(entry):
+    """The layer class of a ``keras.applications`` module (LayerScale...) that ``entry`` names, or None."""
+    import importlib
+    module = str(entry.get("module") or "")
+    if not module.startswith("keras.src.applications."):
+        return None
+    try:
+        found = importlib.import_module("minidl.keras.applications." + module.rsplit(".", 1)[-1])
+    except ImportError:
+        return None
+    return getattr(found, entry["class_name"], None)
 
 
 def _pick(outputs_of, history):
@@ -266,6 +302,9 @@ def model_from_config(config, custom_objects=None):
         else:
             model._maybe_build()
         return model
+    if class_name == "FeatureSpace" and str(config.get("module", "")).startswith("keras"):  # keras.utils'
+        from minidl.keras.feature_space_saving import feature_space_from_config
+        return feature_space_from_config(config)
     if class_name not in ("Functional", "Model"):
         cls = _custom.resolve_class(config, custom_objects)
         if cls is None:
@@ -281,8 +320,11 @@ def model_from_config(config, custom_objects=None):
             outputs_of[(entry["name"], 0)] = Input(batch_shape=tuple(shape), name=entry["name"], dtype=dtype)
             continue
         if str(entry.get("module", "")).startswith("keras.src.ops"):
-            # Keras 3 records the ops that compute a mask (NotEqual for Embedding(mask_zero=True), ...)
-            # as graph nodes feeding the layers' `mask=`; minidl's layers pass masks on themselves
+            from minidl.keras.ops._symbolic_ops import rebuild_op
+            if rebuild_op(entry, outputs_of, _pick):  # a keras.ops node: run the op on its symbolic inputs
+                continue
+            # else one of the ops Keras 3 records to compute a mask (NotEqual for Embedding(mask_zero=True),
+            # ...) feeding the layers' `mask=`; minidl's layers pass masks on themselves
             mask_ops.add(entry["name"])
             continue
         _check_no_op_inputs(entry, mask_ops)
@@ -334,6 +376,8 @@ def save_model(model, filepath, overwrite=True):
                 z.writestr("metadata.json", metadata)
                 z.writestr("config.json", config)
                 z.write(weights_tmp, "model.weights.h5")
+                from minidl.keras.models._assets import save_layer_assets
+                save_layer_assets(model, z)  # user layers' save_assets
         finally:
             with contextlib.suppress(OSError):
                 os.remove(weights_tmp)
@@ -399,7 +443,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with zipfile.ZipFile(path) as z:
         config = json.loads(z.read("config.json"))
         weights = z.read("model.weights.h5")
-        assets = {name: z.read(name) for name in z.namelist() if name.startswith("assets/") and name.endswith(".txt")}
+        files = {name: z.read(name) for name in z.namelist() if name.startswith("assets/")}
+    assets = {name: content for name, content in files.items() if name.endswith(".txt")}
     from minidl.keras._registry import CustomObjectScope, scope_objects
     from minidl.keras.layers.lambda_layer import safe_mode_scope
     with safe_mode_scope(safe_mode), CustomObjectScope({**scope_objects(), **(custom_objects or {})}):
@@ -411,4 +456,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             _compile_from(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
+    from minidl.keras.models._assets import load_layer_assets
+    load_layer_assets(model, files)  # user layers' load_assets (after the variables, as Keras)
     return model

@@ -133,3 +133,10 @@ def user_layer_children(layer):
         return None
     children = [(key, child) for key, child in layer._modules.items() if isinstance(child, Layer)]
     return children or None
+
+
+def overrides_hook(obj, hook) -> bool:
+    """True when ``obj``'s class overrides Keras' saving ``hook`` of ``Layer`` (``get_build_config``...)."""
+    from minidl.keras.layers.base import Layer
+    method = getattr(type(obj), hook, None)
+    return method is not None and method is not getattr(Layer, hook, None)

@@ -72,8 +72,21 @@ def _write_layer_weights(group, layer):
         return
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = layer.name
+    if _overrides(layer, "save_own_variables"):  # a user layer's own saving (Keras' hook)
+        store = {}
+        layer.save_own_variables(store)
+        for key, value in store.items():
+            vars_group.create_dataset(str(key), data=np.asarray(numpy_of(value)))
+        return
     for i, value in enumerate(layer.get_weights()):
         vars_group.create_dataset(str(i), data=value)
+
+
+def _overrides(layer, hook):
+    """True when ``layer``'s class overrides Keras' ``hook`` (``save_own_variables``, ...)."""
+    from minidl.keras.layers.base import Layer
+    method = getattr(type(layer), hook, None)
+    return method is not None and method is not getattr(Layer, hook)
 
 
 def _write_optimizer(group, optimizer):
@@ -141,6 +154,10 @@ def _assign_layer(layer, group, skip_mismatch, where):
             for var, value in zip(own, values):
                 var.assign(value)
         return
+    if _overrides(layer, "load_own_variables"):  # a user layer's own loading (Keras' hook)
+        vars_group = group["vars"] if group is not None and "vars" in group else {}
+        layer.load_own_variables({k: np.asarray(vars_group[k]) for k in vars_group})
+        return
     values = _read_vars(group)  # (older minidl files kept an RNN's weights in its own vars)
     expected = [tuple(v.shape) for v in layer.weights]
     got = [tuple(v.shape) for v in values]
@@ -156,9 +173,13 @@ def _assign_layer(layer, group, skip_mismatch, where):
 def _assign_layers(layers, group, skip_mismatch, where):
     names = list(group) if group is not None else []
     keys = _weight_keys(layers)
-    if all(key in names for key in keys):  # Keras 3's (and minidl's) class-based keys
+    # Keras 3's (and minidl's) class-based keys; a layer without weights may be missing from the file
+    # (a graph where Keras has tensor operations instead of weightless layers numbers those differently)
+    needed = [key for key, layer in zip(keys, layers) if layer.weights]
+    if all(key in names for key in keys) or (needed and all(key in names for key in needed)):
         for layer, key in zip(layers, keys):
-            _assign_layer(layer, group[key], skip_mismatch, where)
+            if key in names:
+                _assign_layer(layer, group[key], skip_mismatch, where)
         return
     by_name = all(layer.name in names for layer in layers)  # files keyed by layer name
     if by_name:

@@ -73,6 +73,10 @@ class Sequential(Model):
             return self._input_layer.batch_shape
         if self._layers and self._layers[0]._input_shape_arg is not None:
             return self._layers[0]._input_shape_arg
+        first = self._layers[0] if self._layers else None
+        graph = getattr(first, "_graph", None)
+        if graph is not None and len(graph[0]) == 1 and len(self._layers) > 1:  # a functional model's input,
+            return tuple(graph[0][0].shape)  # as Keras builds Sequential([base_model, Dense(...)])
         return None
 
     def _maybe_build(self):
@@ -113,16 +117,21 @@ class Sequential(Model):
     def _run_masked(self, x, mask, training):
         if not self._layers:
             raise ValueError("Sequential model has no layers")
+        if self._graph is not None and not isinstance(x, (list, tuple, dict)):
+            from minidl.keras.models.model import _adjust_input_rank
+            x = _adjust_input_rank(self, x, self._input_layer.batch_shape, 0)
         with call_scope() as context:  # fit/evaluate/predict reach here without a layer call
             context.training = training
             for layer in self._layers:
                 x, mask = layer._call_masked(x, mask, node_training(layer, training))
         return x, [mask]
 
-    def _build_from_data(self, x):
+    def _build_from_data(self, x, size=None):
+        """Build for the shape of a first batch: ``size`` rows of ``x`` (all of it for None), as Keras
+        builds a Sequential without an ``Input`` on the data it is first called or fitted on."""
         if not self.built:
             shape = x[0].shape if isinstance(x, list) else x.shape
-            self.build((None,) + tuple(shape[1:]))
+            self.build((shape[0] if size is None else min(size, shape[0]),) + tuple(shape[1:]))
 
     def _ensure_built(self, input_shape):
         if not self.built:

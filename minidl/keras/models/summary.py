@@ -95,7 +95,7 @@ def _type_text(layer):
     from minidl.keras.models.model import Model
     if type(layer) is Model and layer._graph is not None:
         return "Functional"
-    return type(layer).__name__
+    return getattr(layer, "_keras_class_name", None) or type(layer).__name__
 
 
 def _tuple_text(shape):
@@ -112,7 +112,8 @@ def _connections(layer, model):
     out = []
     for node in model._graph[2] if model._graph else []:
         if node._layer is layer and getattr(node, "_output_index", None) is None and node._mask_source is None:
-            out += [f"{p._layer.name}[0][{getattr(p, '_output_index', None) or 0}]" for p in node._parents]
+            out += [f"{p._layer.name}[{p._node_index}][{getattr(p, '_output_index', None) or 0}]"
+                    for p in node._parents]
     return ", ".join(out) or "-"
 
 

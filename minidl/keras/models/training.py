@@ -24,6 +24,7 @@ from minidl.keras import losses as _losses
 from minidl.keras import metrics as _metrics
 from minidl.keras import optimizers as _optimizers
 from minidl.keras._tensor import as_tensor, numpy_of, to_external, to_internal
+from minidl.keras.models import custom_steps as _steps
 from minidl.keras.models.compile_utils import CompiledHeads
 from minidl.keras.models.data import (
     ArrayData,
@@ -65,7 +66,7 @@ def _verbosity(verbose):
     return 1 if verbose == "auto" else int(verbose)
 
 
-class TrainingMixin:
+class TrainingMixin(_steps.StepsMixin):
     """The training API of :class:`~minidl.keras.Model` (mixed into it)."""
 
     compiled = False
@@ -304,6 +305,8 @@ class TrainingMixin:
         self._update_metrics(tracker, ys, outs_np, sws, num_samples(x), float(loss.item()), parts)
 
     def _evaluate_data(self, data, cbs):
+        if _steps.overrides(self, "test_step"):
+            return _steps.evaluate_batches(self, data, cbs)
         tracker = _metrics.Mean(name="loss")
         self._reset_metrics()
         cbs.on_test_begin({})
@@ -359,8 +362,8 @@ class TrainingMixin:
             val_data = make_data(val[0], val[1], val[2], vbs if is_array(val[0]) or
                                  is_structure(val[0]) else None, False, validation_steps,
                                  what="validation_data")
-        if isinstance(data, ArrayData) and not self.built:
-            self._build_from_data(data.x)
+        if isinstance(data, ArrayData) and not self.built:  # on a first batch's worth of rows, as Keras builds
+            self._build_from_data(data.x, size=min(data.batch_size, data.n))
         if self.built:
             self._ensure_ready(None, None)  # the optimiser exists before the callbacks run
         verbose = _verbosity(verbose)
@@ -374,21 +377,32 @@ class TrainingMixin:
         # BackupAndRestore sets the epoch to resume from in on_train_begin
         resume_epoch, self._initial_epoch = getattr(self, "_initial_epoch", None), None
         initial_epoch = resume_epoch or initial_epoch
-        epoch_logs = {}
+        epoch_logs, custom = {}, _steps.overrides(self, "train_step")
         for epoch in range(int(initial_epoch), int(epochs)):
             self._reset_metrics()
+            if custom:  # a user train_step: Keras resets model.metrics each epoch
+                _steps.reset_metrics(self)
             tracker = _metrics.Mean(name="loss")
             cbs.on_epoch_begin(epoch, {})
             step = -1
             for step, (xb, yb, swb) in enumerate(data.epoch()):
                 cbs.on_train_batch_begin(step, {})
-                self._train_batch(xb, yb, swb, tracker)
-                cbs.on_train_batch_end(step, self._logs(tracker))
+                if custom:
+                    epoch_logs = _steps.train_batch(self, xb, yb, swb)
+                else:
+                    self._train_batch(xb, yb, swb, tracker)
+                    epoch_logs = self._logs(tracker)
+                cbs.on_train_batch_end(step, epoch_logs)
                 if self.stop_training:
                     break
+            if step < 0 and epoch > int(initial_epoch) and getattr(data, "one_shot", False):
+                import warnings  # a generator used up by the earlier epochs, as Keras says
+                warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                              "generator can generate at least `steps_per_epoch * epochs` batches. You may need "
+                              "to use the `.repeat()` function when building your dataset.", stacklevel=2)
+                break
             if step < 0:
                 raise ValueError("The training data yielded no batches")
-            epoch_logs = self._logs(tracker)
             if val_data is not None and (epoch + 1) % int(validation_freq) == 0:
                 val_logs = self._evaluate_data(val_data, cbs)
                 epoch_logs = dict(sorted({**epoch_logs, **{f"val_{k}": v for k, v in val_logs.items()}}.items()))
@@ -416,6 +430,8 @@ class TrainingMixin:
         logs = self._evaluate_data(data, cbs)
         if return_dict:
             return logs
+        if _steps.overrides(self, "test_step"):
+            return _steps.ordered_results(self, logs)
         return self._heads.ordered_values(logs)
 
     # ----------------------------------------------------------------- predict
@@ -431,7 +447,8 @@ class TrainingMixin:
         outs = []
         for step, (xb, _, _) in enumerate(data.epoch()):
             cbs.on_predict_batch_begin(step, {})
-            outs.append(self.predict_on_batch(xb))
+            outs.append(_steps.predict_batch(self, xb) if _steps.overrides(self, "predict_step")
+                        else self.predict_on_batch(xb))
             cbs.on_predict_batch_end(step, {"outputs": outs[-1]})
         cbs.on_predict_end({})
         if not outs:

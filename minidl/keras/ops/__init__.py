@@ -98,8 +98,8 @@ def cast(x, dtype) -> Tensor:
 
 
 def shape(x) -> tuple:
-    """The shape of ``x`` as a tuple of ints."""
-    return tuple(int(d) for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
+    """The shape of ``x`` as a tuple of ints (None for the unknown dimensions of a symbolic tensor)."""
+    return tuple(None if d is None else int(d) for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
 
 
 def ndim(x) -> int:
@@ -122,8 +122,19 @@ def stop_gradient(variable) -> Tensor:
     return _t(variable).detach()
 
 
+def _shape_tuple(value) -> tuple:
+    """A shape (or ``tile`` repeats) argument as a tuple of ints, as Keras takes it: an int, a list/tuple
+    of ints or scalar tensors, or a 1-D tensor/array of ints (``ops.tile(mask, ops.concatenate(...))``)."""
+    if isinstance(value, Tensor) or isinstance(value, np.ndarray) or is_device_array(value):
+        array = numpy_of(value)
+        return tuple(int(v) for v in array.reshape(-1)) if array.ndim else (int(array),)
+    if isinstance(value, (list, tuple)):
+        return tuple(int(v) for v in value)
+    return (int(value),)
+
+
 def _ctor(fn, shape_, dtype):
-    return fn(tuple(shape_) if isinstance(shape_, (list, tuple)) else (shape_,), dtype=_to_dtype(dtype or "float32"))
+    return fn(_shape_tuple(shape_), dtype=_to_dtype(dtype or "float32"))
 
 
 def zeros(shape, dtype=None) -> Tensor:
@@ -138,8 +149,7 @@ def ones(shape, dtype=None) -> Tensor:
 
 def full(shape, fill_value, dtype=None) -> Tensor:
     """A tensor filled with ``fill_value``."""
-    shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
-    return minidl.full(shape, fill_value, dtype=_to_dtype(dtype or "float32"))
+    return minidl.full(_shape_tuple(shape), fill_value, dtype=_to_dtype(dtype or "float32"))
 
 
 def zeros_like(x, dtype=None) -> Tensor:
@@ -440,7 +450,7 @@ def tensordot(x1, x2, axes=2) -> Tensor:
 
 def reshape(x, newshape) -> Tensor:
     """``x`` with shape ``newshape`` (one ``-1`` allowed)."""
-    return _t(x).reshape(tuple(newshape) if isinstance(newshape, (list, tuple)) else (newshape,))
+    return _t(x).reshape(_shape_tuple(newshape))
 
 
 def transpose(x, axes=None) -> Tensor:
@@ -531,6 +541,16 @@ from minidl.keras.ops._reductions import __all__ as _reductions_all  # noqa: E40
 
 __all__ += _reductions_all + _elementwise_all + _arrays_all + _nn_activations_all + _nn_conv_all + _nn_norm_all
 __all__ += _linalg_all + _control_all + _core_ops_all
+
+# On symbolic tensors (keras.Input and the layers' outputs) the ops record graph nodes, as Keras 3's do.
+from minidl.keras.ops._symbolic_ops import NOT_RECORDED as _NOT_RECORDED  # noqa: E402
+from minidl.keras.ops._symbolic_ops import symbolic_aware as _symbolic_aware  # noqa: E402
+
+for _name in __all__:
+    _fn = globals().get(_name)
+    if callable(_fn) and not isinstance(_fn, type) and _name not in _NOT_RECORDED:
+        globals()[_name] = _symbolic_aware(_fn, _name)
+del _name, _fn
 
 # Keras' sub-namespaces: keras.ops.nn, keras.ops.numpy, keras.ops.linalg, keras.ops.image
 from minidl.keras.ops import image, linalg, nn, numpy  # noqa: E402,F401

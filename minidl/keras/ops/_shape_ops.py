@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 import minidl
-from minidl.keras.ops import _axis, _keras_int
+from minidl.keras.ops import _axis, _keras_int, _shape_tuple
 from minidl.keras.ops import convert_to_tensor as _t
 from minidl.tensor import Tensor
 
@@ -20,7 +20,7 @@ __all__ = [
 
 def tile(x, repeats) -> Tensor:
     """``x`` repeated ``repeats`` times along each axis."""
-    return minidl.tile(_t(x), tuple(repeats) if isinstance(repeats, (list, tuple)) else (repeats,))
+    return minidl.tile(_t(x), _shape_tuple(repeats))
 
 
 def repeat(x, repeats, axis=None) -> Tensor:
@@ -30,7 +30,7 @@ def repeat(x, repeats, axis=None) -> Tensor:
 
 def broadcast_to(x, shape) -> Tensor:
     """``x`` broadcast to ``shape``."""
-    return minidl.broadcast_to(_t(x), tuple(shape))
+    return minidl.broadcast_to(_t(x), _shape_tuple(shape))
 
 
 def flip(x, axis=None) -> Tensor:

@@ -223,13 +223,40 @@ class Optimizer(_MinidlOptimizer):
         raise NotImplementedError
 
     def apply_gradients(self, grads_and_vars):
-        """Keras' ``apply_gradients([(grad, variable), ...])`` for minidl Parameters."""
+        """Keras' ``apply_gradients([(grad, variable), ...])``: :meth:`apply` on the pairs."""
         pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras' ``apply(grads, trainable_variables)``: one update of those variables (Keras variables or
+        minidl Parameters; the optimiser's own when None) with those gradients in Keras' layout (None
+        entries skipped); the other parameters the optimiser holds are left as they are."""
+        from minidl.keras._variable_value import parameter_gradient, parameter_of
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("apply() without trainable_variables needs a built optimizer")
+            trainable_variables = [p for group in self.param_groups for p in group["params"]]
+        grads, variables = list(grads), list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply: {len(grads)} gradients for {len(variables)} variables")
+        pairs = [parameter_gradient(v, g) for g, v in zip(grads, variables) if g is not None]
         if not self.built:
-            self.build([v for _, v in pairs])
-        for g, v in pairs:
-            v.grad = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
-        self.step()
+            self.build([parameter_of(v) for v in variables])
+        held = {id(p) for group in self.param_groups for p in group["params"]}
+        missing = [p for p, _ in pairs if id(p) not in held]
+        if missing:
+            self.add_param_group({"params": missing})
+        chosen = {id(p) for p, _ in pairs}
+        others = [(p, p.grad) for group in self.param_groups for p in group["params"] if id(p) not in chosen]
+        try:
+            for p, _ in others:
+                p.grad = None
+            for p, g in pairs:
+                p.grad = g
+            self.step()
+        finally:
+            for p, g in others:
+                p.grad = g
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

@@ -20,7 +20,7 @@ def _factory(device, dtype):
 
 def _place(module, device):
     """Move a freshly initialised (CPU) module to ``device`` when one was asked for."""
-    if device is not None and backend.is_gpu(device):
+    if device is not None and backend.Device(device).type != "cpu":   # the GPU or the meta device
         module.to(device=device)
 
 

@@ -17,8 +17,8 @@ class Embedding(Module):
 
     Args (PyTorch's): ``padding_idx`` (that row starts at zero and gets no
     gradient), ``max_norm`` / ``norm_type`` (looked-up rows are rescaled to at
-    most that norm, in place), ``scale_grad_by_freq``, ``sparse`` (only False
-    in minidl), ``_weight`` (an initial table), ``_freeze``, ``device``, ``dtype``.
+    most that norm, in place), ``scale_grad_by_freq``, ``sparse`` (True: the
+    weight's gradient is a sparse COO tensor), ``_weight`` (an initial table), ``_freeze``, ``device``, ``dtype``.
 
     Shapes: input (*) integer ids -> output (*, embedding_dim).
     Attribute ``weight`` (num_embeddings, embedding_dim) ~ N(0, 1).
@@ -39,8 +39,6 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: padding_idx={padding_idx} must be within num_embeddings "
                                  f"({self.num_embeddings})")
             padding_idx = int(padding_idx) % self.num_embeddings
-        if sparse:
-            raise ValueError("Embedding: sparse=True (sparse gradients) is not supported by minidl; use sparse=False")
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
@@ -77,6 +75,8 @@ class Embedding(Module):
             s += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             s += ", scale_grad_by_freq=True"
+        if self.sparse:
+            s += ", sparse=True"
         return s
 
     @classmethod

@@ -11,12 +11,12 @@ __all__ = ["skip_init"]
 def skip_init(module_cls, *args, **kwargs):
     """``module_cls(*args, **kwargs)`` whose parameters are left for the caller to initialise.
 
-    As in PyTorch the class must accept a ``device`` argument (the module is
-    built there, default "cpu"), and the values of its parameters and buffers
-    are unspecified: initialise them yourself (``nn.init``, ``load_state_dict``).
-    minidl has no "meta" device to build on, so the module's own initialisation
-    runs, but the global random stream is restored afterwards: as with PyTorch's
-    skip_init, building the module consumes no random numbers.
+    As in PyTorch the class must accept a ``device`` argument: the module is
+    built on the ``meta`` device (no memory, no initialisation) and then given
+    real tensors on ``device`` (default "cpu") by ``to_empty``; their values are
+    unspecified (zeros here): initialise them yourself (``nn.init``,
+    ``load_state_dict``). Building the module consumes no random numbers (the
+    global random stream is restored in case a module draws some itself).
 
     Raises:
         RuntimeError: ``module_cls`` is not a Module class, or takes no ``device`` argument.
@@ -26,10 +26,12 @@ def skip_init(module_cls, *args, **kwargs):
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")
-    kwargs["device"] = kwargs.pop("device", "cpu")
+    final_device = kwargs.pop("device", "cpu")
     generator = backend.rng()
     state = generator.bit_generator.state
     try:
-        return module_cls(*args, **kwargs)
+        with backend.Device("meta"):   # parameters are meta from the start, whatever the module builds them with
+            module = module_cls(*args, device="meta", **kwargs)
     finally:
         generator.bit_generator.state = state
+    return module.to_empty(device=final_device)

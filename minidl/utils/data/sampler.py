@@ -47,12 +47,15 @@ class RandomSampler(Sampler):
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source = data_source
-        self.replacement = bool(replacement)
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+        # as PyTorch: also an empty data source (num_samples defaults to its length) is refused
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples}")
+                             f"num_samples={self.num_samples}")
 
     @property
     def num_samples(self) -> int:

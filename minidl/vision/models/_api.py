@@ -100,11 +100,11 @@ class WeightsEnum(enum.Enum):
 
 
 def hub_checkpoint_dir() -> str:
-    """torch hub's checkpoint folder: ``$TORCH_HOME/hub/checkpoints`` (``TORCH_HOME``
-    defaults to ``$XDG_CACHE_HOME/torch``, ``XDG_CACHE_HOME`` to ``~/.cache``)."""
-    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
-    torch_home = os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))
-    return os.path.join(torch_home, "hub", "checkpoints")
+    """The hub's checkpoint folder, ``minidl.hub.get_dir()/checkpoints``: by default torch hub's,
+    ``$TORCH_HOME/hub/checkpoints`` (``TORCH_HOME`` defaults to ``$XDG_CACHE_HOME/torch``,
+    ``XDG_CACHE_HOME`` to ``~/.cache``); ``minidl.hub.set_dir`` moves it."""
+    from ... import hub
+    return os.path.join(hub.get_dir(), "checkpoints")
 
 
 def load_state_dict_from_cache(url, model_dir=None, check_hash=True, file_name=None, map_location=None,

@@ -1,0 +1,18 @@
+"""PyTorch's repr of a tensor on the ``meta`` device: ``tensor(..., device='meta', size=(2, 3))``."""
+from __future__ import annotations
+
+from .dtypes import default_float
+
+__all__ = ["meta_repr"]
+
+
+def meta_repr(tensor) -> str:
+    """``tensor(..., device='meta', size=<shape>[, dtype=...][, grad_fn=...|requires_grad=True])``."""
+    parts = ["...", "device='meta'", f"size={tuple(tensor.array.shape)}"]
+    if tensor.array.dtype != default_float():
+        parts.append(f"dtype={tensor.dtype}")
+    if tensor.creator is not None:
+        parts.append(f"grad_fn=<{tensor.creator.name()}>")
+    elif tensor.requires_grad:
+        parts.append("requires_grad=True")
+    return "tensor(" + ", ".join(parts) + ")"
