@@ -36,6 +36,7 @@ import pickle
 import secrets
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ import numpy as np
 from ..dtypes import BFLOAT16
 from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_module
 from ._locations import device_for as _device_for
+from ._meta import META_GLOBALS, PendingMeta, is_meta_tensor, meta_record
 from ._numpy_records import NUMPY_GLOBALS, numpy_record
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 from ._sparse import SPARSE_GLOBALS, PendingSparse, is_sparse_tensor, sparse_record
@@ -134,6 +136,8 @@ class _Converter:
             return numpy_record(obj)  # torch.save pickles a NumPy array as NumPy does: it loads as one
         if is_sparse_tensor(obj):
             return sparse_record(self, obj, where)
+        if is_meta_tensor(obj):
+            return meta_record(obj, where)   # no storage: PyTorch writes shape, stride and dtype only
         arr = as_array(obj)
         if arr is not None:
             if arr.dtype.hasobject:
@@ -268,13 +272,9 @@ def _rebuild_tensor(storage, storage_offset, size, stride):
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=None):
-    if isinstance(data, _Pending):  # comes back as an nn.Parameter, as in PyTorch
+    if isinstance(data, (_Pending, PendingMeta)):  # comes back as an nn.Parameter, as in PyTorch
         data.parameter, data.requires_grad = True, bool(requires_grad)
     return data
-
-
-def _torch_dtype(name):
-    return lambda: np.dtype(_TORCH_DTYPES[name])
 
 
 _SAFE_GLOBALS = {
@@ -286,6 +286,7 @@ _SAFE_GLOBALS = {
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch", "device"): str,
     **SPARSE_GLOBALS,  # sparse COO/CSR tensors (minidl/serialization/_sparse.py)
+    **META_GLOBALS,  # meta tensors, which have no storage (minidl/serialization/_meta.py)
     **NUMPY_GLOBALS,  # NumPy arrays and scalars (a torch.save of NumPy values): pure data
 }
 for _name in STORAGE_DTYPES:
@@ -372,6 +373,8 @@ def _materialise(obj, path, map_location):
             return tensor(o)
         if isinstance(o, PendingSparse):
             return o.build(walk, path)
+        if isinstance(o, PendingMeta):
+            return o.build(path)
         if isinstance(o, dict):
             for k in list(o):
                 o[k] = walk(o[k])
@@ -406,7 +409,7 @@ def _read_zip(path, map_location, source=None, weights_only=True, mmap=False):
                 return zf.read(prefix + name)
             except KeyError:
                 raise format_error(path, f"missing record {prefix + name} (file incomplete)") from None
-            except (zipfile.BadZipFile, OSError, EOFError, zlib_error()) as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 raise format_error(path, f"truncated or corrupt record {prefix + name} ({exc})") from exc
 
         if prefix + "version" in names:
@@ -503,11 +506,6 @@ def _unpickle_module(data, path, map_location):
     if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
         module.to(map_location)
     return module
-
-
-def zlib_error():
-    import zlib
-    return zlib.error
 
 
 def _read_legacy(path, map_location, source=None):
