@@ -14,6 +14,7 @@ minidl`` stays quick and works where CuPy is not installed.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import importlib
 import os
@@ -158,7 +159,12 @@ class Device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, name="cpu", index=None):
+    def __init__(self, type="cpu", index=None):  # noqa: A002  (torch.device's argument name)
+        name = type
+        if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+            if index is not None or name < 0:   # torch.device(1) is cuda:1
+                raise DeviceError(f"device(): bad device ordinal {name!r}")
+            name, index = "cuda", int(name)
         if isinstance(name, Device):
             if index is not None:
                 raise DeviceError(f"device(): type (Device) must not include an index because index was "
@@ -180,7 +186,7 @@ class Device:
             index = int(number)
         elif index is not None:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-                raise TypeError(f"device(): index must be an int, got {type(index).__name__}")
+                raise TypeError(f"device(): index must be an int, got {builtins.type(index).__name__}")
             if index < 0:
                 raise DeviceError(f"Device index must not be negative, got {index}")
             index = int(index)
@@ -246,9 +252,9 @@ CPU, META = Device("cpu"), Device("meta")   # META: PyTorch's meta device, shape
 _GPU = None  # Device("cuda", 0): what tensors on the GPU report, as PyTorch's cuda:0
 
 
-def device(type="cpu", index=None) -> Device:  # noqa: A002  (torch.device's argument name)
-    """Return the :class:`Device` called ``type`` ("cpu", "cuda" or "gpu"; "cuda:1" or ``index`` for a GPU)."""
-    return Device(type, index)
+#: ``torch.device``: the :class:`Device` class itself, so ``isinstance(d, minidl.device)`` holds and
+#: ``minidl.device("cuda", 1)`` / ``minidl.device(type="cpu")`` / ``minidl.device(0)`` build one
+device = Device
 
 
 _default_device = None  # set by set_default_device; None means the CPU

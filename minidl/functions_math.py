@@ -425,7 +425,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def count_nonzero(input, dim=None):
     """Number of non-zero elements (along ``dim``, an int or a tuple), as int64."""
     x = _t(input).array
-    axes = None if dim is None else _reduction._norm_axis(dim, x.ndim)
+    axes = None if dim is None or dim == () or dim == [] else _reduction._norm_axis(dim, x.ndim)
     return Tensor(get_array_module(x).asarray((x != 0).sum(axis=axes), dtype=np.int64))
 
 

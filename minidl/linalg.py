@@ -217,6 +217,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     x = _math._float(_t(x))
     if dtype is not None:
         x = x.to(dtype=dtype)
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None   # an empty dim list is every dimension, as PyTorch's
     if dim is None:
         if keepdim:
             return _shape.reshape(vector_norm(x, ord), *((1,) * x.array.ndim))

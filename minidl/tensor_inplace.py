@@ -204,15 +204,15 @@ class InplaceMixin:
                                f"{list(self.array.shape)}") from None
         return self._inplace("copy_", lambda t: _copy_result(t, src), (src,))
 
-    def scatter_(self, dim, index, src=None, *, value=None):
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         """In place, ``self[..., index[i][j], ...] = src[i][j]`` along ``dim`` (see :func:`minidl.scatter`)."""
         from .tensor_scatter import scatter
-        return self._inplace("scatter_", lambda t: scatter(t, dim, index, src, value=value), (src,))
+        return self._inplace("scatter_", lambda t: scatter(t, dim, index, src, value=value, reduce=reduce), (src,))
 
-    def scatter(self, dim, index, src=None, *, value=None):
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src`` (Tensor or number) written at ``index`` along ``dim`` (``torch.scatter``)."""
         from .tensor_scatter import scatter
-        return scatter(self, dim, index, src, value=value)
+        return scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def uniform_(self, a=0, b=1, *, generator=None):
         """Fill with samples from U(a, b): PyTorch's numbers for the same seed (see :mod:`minidl.mt19937`)."""

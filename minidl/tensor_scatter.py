@@ -41,19 +41,23 @@ def _positions(shape, dim, index, src_shape):
     return np.ravel_multi_index(target, shape).ravel(), (None if src_shape is None else source.ravel())
 
 
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """A copy of ``input`` with ``out[..., index[i][j], ...] = src[i][j]`` along ``dim`` (``torch.scatter``).
 
     ``src`` is a Tensor (read at the same multi-index as ``index``) or a number;
     ``value=`` is PyTorch's keyword for a number. ``index`` is an int64
     tensor with ``input``'s number of dims. Where an index repeats, one of the
-    written values wins (unspecified in PyTorch too).
+    written values wins (unspecified in PyTorch too). ``reduce="add"`` or
+    ``"multiply"`` combines instead of overwriting, every occurrence counted
+    (PyTorch's legacy form of :func:`minidl.scatter_reduce` with ``include_self=True``).
     """
     from .tensor import Tensor
     if (src is None) == (value is None):
         raise TypeError("scatter() takes exactly one of src (a Tensor or number) and value=")
     if src is None:
         src = value
+    if reduce is not None:
+        return _scatter_with_reduce(input, dim, index, src, reduce)
     shape = tuple(input.shape)
     if not shape:
         raise RuntimeError("scatter(): input must have at least one dimension")
@@ -74,3 +78,22 @@ def scatter(input, dim, index, src=None, *, value=None):
     if picked.array.dtype != input.array.dtype:
         picked = picked.to(input.dtype)
     return name_grad_fn(elementwise.where(condition, picked, input), "ScatterBackward0")
+
+
+def _scatter_with_reduce(input, dim, index, src, reduce):
+    """``scatter(..., reduce="add"|"multiply")``: scatter_reduce's sum/prod over the written positions."""
+    import warnings
+
+    from .functions_more import scatter_reduce
+    from .tensor import Tensor
+    modes = {"add": "sum", "multiply": "prod"}
+    if reduce not in modes:
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce!r}")
+    index = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+    if isinstance(src, Tensor):
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                      "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                      UserWarning, stacklevel=3)
+    else:
+        src = Tensor(input.xp.full(tuple(index.shape), src, dtype=input.array.dtype))
+    return scatter_reduce(input, dim, index, src, modes[reduce], include_self=True)

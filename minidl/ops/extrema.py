@@ -199,9 +199,10 @@ def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def _logical(fn, input, dim, keepdim, axis, keepdims):
+    empty = isinstance(dim, (tuple, list)) and len(dim) == 0   # all/any over no dims: elementwise, as PyTorch
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
-    axes = None if dim is None else _norm_axis(dim, x.ndim)
+    axes = () if empty else None if dim is None else _norm_axis(dim, x.ndim)
     return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
 
 

@@ -1,9 +1,9 @@
 """``interpolate``: resizing (N, C, L), (N, C, H, W) and (N, C, D, H, W) inputs, PyTorch's index and weight rules.
 
-Nearest and linear/bilinear resizing are linear maps applied separately along
+Nearest, linear/bilinear and bicubic resizing are linear maps applied separately along
 each spatial dimension: out = A_h @ x @ A_w^T with a constant (out, in)
 matrix per dimension holding the interpolation weights (one 1 per row for
-nearest, two weights per row for linear). So the op is a composition of two
+nearest, two weights per row for linear, four for cubic). So the op is a composition of two
 differentiable matrix products: its gradient A_h^T @ g @ A_w (and every
 higher-order gradient) comes from ``matmul``; a volume gets a third product
 along D (on the (N, C, D, OH*OW) view). Nearest resizing of an input
@@ -24,8 +24,8 @@ from .math import matmul
 
 __all__ = ["interpolate"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
-_LINEAR_NDIM = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_LINEAR_NDIM = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 
 
 def _nearest_matrix(in_size, out_size, scale, exact):
@@ -65,6 +65,35 @@ def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
     return m
 
 
+def _cubic_matrix(in_size, out_size, scale, align_corners, dtype):
+    """PyTorch's bicubic weights (four taps per output index, Keys' kernel with A = -0.75, taps clamped to
+    the edge) as an (out, in) matrix of ``dtype``; the identity when the size does not change."""
+    if in_size == out_size:
+        return np.eye(out_size, dtype=dtype)
+    dt = np.dtype(dtype).type
+    dst = np.arange(out_size, dtype=dtype)
+    if align_corners:
+        src = (dt((in_size - 1) / (out_size - 1)) if out_size > 1 else dt(0)) * dst
+    else:   # not clamped at 0, unlike the linear rule
+        src = (dt(1.0 / scale) if scale else dt(in_size / out_size)) * (dst + dt(0.5)) - dt(0.5)
+    base = np.floor(src)
+    t = src - base
+    a = dt(-0.75)
+
+    def near(x):   # |x| <= 1: ((A + 2)|x| - (A + 3))|x|^2 + 1
+        return ((a + dt(2)) * x - (a + dt(3))) * x * x + dt(1)
+
+    def far(x):    # 1 < |x| < 2: ((A|x| - 5A)|x| + 8A)|x| - 4A
+        return ((a * x - dt(5) * a) * x + dt(8) * a) * x - dt(4) * a
+
+    weights = (far(t + dt(1)), near(t), near(dt(1) - t), far(dt(2) - t))
+    m = np.zeros((out_size, in_size), dtype=dtype)
+    rows = np.arange(out_size)
+    for k, w in enumerate(weights):
+        np.add.at(m, (rows, np.clip(base.astype(np.int64) - 1 + k, 0, in_size - 1)), w)
+    return m
+
+
 def _sizes(input, size, scale_factor, recompute_scale_factor):
     """Output sizes and the scale factors the index rules use (None: use in/out)."""
     spatial = tuple(input.shape[2:])
@@ -93,6 +122,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     Modes: "nearest" (source index floor(dst * in/out)), "nearest-exact"
     (floor((dst + 0.5) * in/out)), "linear" (3-D), "bilinear" (4-D),
+    "bicubic" (4-D; Keys' cubic with A = -0.75, may overshoot the input's range, as PyTorch's),
     "trilinear" (5-D) and "area" (adaptive average pooling). ``align_corners`` (linear modes only,
     default False) maps the corner pixels' centres onto each other. With
     ``scale_factor`` the index rules use 1/scale_factor unless
@@ -134,8 +164,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     xp = input.xp
     spatial = tuple(input.shape[2:])
     if linear:
-        mats = [_linear_matrix(n, o, s, bool(align_corners), input.dtype)
-                for n, o, s in zip(spatial, sizes, scales)]
+        weigh = _cubic_matrix if mode == "bicubic" else _linear_matrix
+        mats = [weigh(n, o, s, bool(align_corners), input.dtype) for n, o, s in zip(spatial, sizes, scales)]
     else:
         pairs = [_nearest_matrix(n, o, s, mode == "nearest-exact") for n, o, s in zip(spatial, sizes, scales)]
         if input.array.size and not bool(xp.isfinite(input.array).all()):

@@ -140,6 +140,8 @@ def _aliases(dim, keepdim, axis, keepdims):
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None   # PyTorch reduces over every dimension when the dim list is empty
     return dim, bool(keepdim)
 
 

@@ -18,7 +18,7 @@ __all__ = ["vector_norm"]
 
 
 def _normalised_dims(dim, ndim):
-    if dim is None:
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):   # () is every dim, as PyTorch's
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     for d in dims:

@@ -1,0 +1,60 @@
+"""Differences from PyTorch 2.13 found by the session-13 differential sweep (465 expressions run through both)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import minidl
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "nansum", "std", "var", "norm", "count_nonzero", "amax"])
+@pytest.mark.parametrize("empty", [(), []])
+def test_empty_dim_list_reduces_everything(name, empty):
+    x = minidl.arange(6.0).reshape(2, 3)
+    assert getattr(x, name)(dim=empty).shape == ()
+    np.testing.assert_allclose(getattr(x, name)(dim=empty).numpy(), getattr(x, name)().numpy())
+
+
+def test_empty_dim_list_keepdim_and_vector_norm():
+    x = minidl.arange(6.0).reshape(2, 3)
+    assert x.sum((), keepdim=True).shape == (1, 1)
+    assert minidl.linalg.vector_norm(x, dim=()).shape == ()
+    assert minidl.linalg.vector_norm(x, dim=(), keepdim=True).shape == (1, 1)
+
+
+def test_any_all_over_no_dims_are_elementwise():
+    x = minidl.tensor([[0.0, 1.0], [2.0, 0.0]])
+    np.testing.assert_array_equal(x.any(dim=()).numpy(), x.numpy() != 0)
+    np.testing.assert_array_equal(x.all(dim=[]).numpy(), x.numpy() != 0)
+
+
+def test_scatter_reduce_keyword():
+    out = minidl.zeros(3).scatter_(0, minidl.tensor([0, 0]), 1.5, reduce="add")
+    np.testing.assert_array_equal(out.numpy(), [3.0, 0.0, 0.0])
+    out = minidl.ones(3).scatter(0, minidl.tensor([0, 0, 2]), 2.0, reduce="multiply")
+    np.testing.assert_array_equal(out.numpy(), [4.0, 1.0, 2.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = minidl.zeros(2, 3).scatter(1, minidl.tensor([[0, 0], [2, 1]]), minidl.ones(2, 2), reduce="add")
+    assert any("scatter_reduce" in str(w.message) for w in caught)
+    np.testing.assert_array_equal(out.numpy(), [[2, 0, 0], [0, 1, 1]])
+    with pytest.raises(RuntimeError, match="add or multiply.*'max'"):
+        minidl.zeros(3).scatter_(0, minidl.tensor([0]), 1.0, reduce="max")
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument")
+def test_scatter_add_reduce_gradient():
+    src = minidl.tensor([1.0, 2.0], dtype=minidl.float64, requires_grad=True)
+    base = minidl.zeros(3, dtype=minidl.float64, requires_grad=True)
+    assert minidl.autograd.gradcheck(
+        lambda b, s: b.scatter(0, minidl.tensor([0, 0]), s, reduce="add"), (base, src))
+
+
+def test_device_is_a_class():
+    x = minidl.ones(2)
+    assert isinstance(x.device, minidl.device)
+    assert minidl.device(type="cpu") == minidl.device("cpu") == x.device
+    assert str(minidl.device("cuda", 1)) == "cuda:1" and str(minidl.device(1)) == "cuda:1"
+    assert repr(minidl.device("cpu")) == "device(type='cpu')"
+    with pytest.raises(minidl.DeviceError, match="bad device ordinal"):
+        minidl.device(-1)
