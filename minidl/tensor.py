@@ -382,6 +382,16 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return Tensor(arr, requires_grad=requires_grad)
 
 
+def _wrapped_int(value, dtype):
+    """A Python int as a 0-d array of the integer ``dtype``, wrapped modulo 2**bits as PyTorch wraps a
+    number that does not fit (``int8_tensor + 200`` is ``int8_tensor + (-56)``); beyond 64 bits it raises."""
+    if not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError("int too big to convert")
+    if dtype.kind == "b":
+        return np.asarray(bool(value))
+    return np.asarray(value % 2 ** 64, dtype=np.uint64).astype(dtype)
+
+
 def as_tensor(data, dtype=None, device=None, *, like=None):
     """``data`` as a Tensor, sharing memory where it can (a Tensor or array of the right dtype/device).
 
@@ -399,9 +409,11 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
             else:
                 from .dtypes import _combine
                 target = _combine(ld, _scalar_dtype(data))
+            value = _wrapped_int(data, target) if isinstance(data, int) and target.kind in "iub" else \
+                np.asarray(data, dtype=target)
             if type(like.array) is np.ndarray:
-                return Tensor(np.asarray(data, dtype=target))
-            return Tensor(like.xp.asarray(data, dtype=target))
+                return Tensor(value)
+            return Tensor(like.xp.asarray(value))
         if hasattr(data, "__array_interface__") and not isinstance(data, Tensor):
             return Tensor(backend.to_device(np.asarray(data), like.device))
     if isinstance(data, Tensor):

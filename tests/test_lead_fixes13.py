@@ -58,3 +58,16 @@ def test_device_is_a_class():
     assert repr(minidl.device("cpu")) == "device(type='cpu')"
     with pytest.raises(minidl.DeviceError, match="bad device ordinal"):
         minidl.device(-1)
+
+
+def test_python_int_out_of_an_integer_dtypes_range_wraps_as_pytorch():
+    """``int8_tensor + 200`` wraps the number to int8 (PyTorch 2.13 gives -54 for 2 + 200); an int beyond 64 bits
+    raises OverflowError (values checked with PyTorch 2.13)."""
+    x = minidl.tensor([2], dtype=minidl.int8)
+    assert (x + 200).tolist() == [-54] and (x + 200).dtype == minidl.int8
+    assert (x * 300).tolist() == [88]
+    assert (x + 2 ** 40).tolist() == [2]
+    assert (minidl.tensor([2], dtype=minidl.uint8) - 300).tolist() == [214]
+    assert (minidl.tensor([2], dtype=minidl.int32) + 2 ** 63).tolist() == [2]
+    with pytest.raises(OverflowError, match="int too big"):
+        x + 2 ** 70
