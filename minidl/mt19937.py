@@ -45,7 +45,10 @@ __all__ = ["TorchMT19937", "DEFAULT_SEED", "seeded", "raw32", "raw64", "uniform"
 #: the seed of a new ``torch.Generator()`` (``default_rng_seed_val`` in c10)
 DEFAULT_SEED = 67280421310721
 
-_DIGITS = {np.dtype(np.float64): 53, np.dtype(np.float32): 24, np.dtype(np.float16): 11}
+# PyTorch 2.13's CPU kernels draw float16 and bfloat16 uniforms as float32 ones (24 bits of one 32-bit word), then round
+_DIGITS = {np.dtype(np.float64): 53, np.dtype(np.float32): 24}
+# std::numeric_limits<T>::digits, which bounds random_() on a float type
+_MANTISSA_DIGITS = {**_DIGITS, np.dtype(np.float16): 11}
 
 
 class TorchMT19937(np.random.MT19937):
@@ -93,9 +96,9 @@ def raw64(gen: np.random.Generator, n: int) -> np.ndarray:
 
 
 def unit(gen: np.random.Generator, n: int, dtype) -> np.ndarray:
-    """``n`` uniform values on [0, 1) with PyTorch's bits for ``dtype`` (53 for float64, 24 for float32), in
+    """``n`` uniform values on [0, 1) with PyTorch's bits for ``dtype`` (53 for float64, 24 for the others), in
     float64 (exact)."""
-    digits = _DIGITS.get(np.dtype(dtype), 8)          # bfloat16 and other 2-byte floats: 8 digits
+    digits = _DIGITS.get(np.dtype(dtype), 24)
     words = raw64(gen, n) if digits == 53 else raw32(gen, n)
     return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * (2.0 ** -digits)
 
@@ -203,11 +206,10 @@ def full_range(gen: np.random.Generator, shape, dtype) -> np.ndarray:
         return (raw32(gen, n) & np.uint64(1)).astype(bool).reshape(shape)
     wide = dtype in (np.dtype(np.float64), np.dtype(np.int64))
     words = raw64(gen, n) if wide else raw32(gen, n)
-    if dtype.kind == "f":
-        modulus = (1 << _DIGITS.get(dtype, 8)) + 1
-    else:
-        modulus = int(np.iinfo(dtype).max) + 1
-    return (words % np.uint64(modulus)).astype(dtype).reshape(shape)
+    if dtype.kind in "iu":
+        return (words % np.uint64(int(np.iinfo(dtype).max) + 1)).astype(dtype).reshape(shape)
+    modulus = (1 << _MANTISSA_DIGITS.get(dtype, 8)) + 1   # bfloat16 (ml_dtypes, kind "V"): 8
+    return (words % np.uint64(modulus)).astype(np.float64).astype(dtype).reshape(shape)
 
 
 def permutation(gen: np.random.Generator, n: int) -> np.ndarray:

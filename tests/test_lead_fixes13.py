@@ -71,3 +71,29 @@ def test_python_int_out_of_an_integer_dtypes_range_wraps_as_pytorch():
     assert (minidl.tensor([2], dtype=minidl.int32) + 2 ** 63).tolist() == [2]
     with pytest.raises(OverflowError, match="int too big"):
         x + 2 ** 70
+
+
+def test_half_precision_uniforms_are_pytorchs_float32_draws_rounded():
+    """PyTorch 2.13's CPU kernels draw float16/bfloat16 uniforms as float32 ones (24 bits of a word), then round;
+    ``random_()`` on bfloat16 spans [0, 2**8] (values printed by PyTorch 2.13 after ``manual_seed(0)``)."""
+    minidl.manual_seed(0)
+    assert minidl.rand(3, dtype=minidl.float16).tolist() == [0.496337890625, 0.76806640625, 0.0885009765625]
+    assert minidl.rand(3, dtype=minidl.bfloat16).tolist() == [0.1318359375, 0.306640625, 0.6328125]
+    minidl.manual_seed(0)
+    assert minidl.empty(4, dtype=minidl.bfloat16).random_().tolist() == [149.0, 179.0, 47.0, 62.0]
+    assert minidl.empty(4, dtype=minidl.float16).random_().tolist() == [982.0, 543.0, 322.0, 1051.0]
+
+
+def test_gumbel_softmax_draws_pytorchs_numbers():
+    """``F.gumbel_softmax`` draws its noise as ``-empty_like(logits).exponential_().log()``, as PyTorch does, so a
+    seeded call gives PyTorch 2.13's sample; the straight-through hard sample keeps the soft one's gradient."""
+    minidl.manual_seed(0)
+    y = minidl.nn.functional.gumbel_softmax(minidl.zeros(2, 3))
+    np.testing.assert_allclose(y.numpy(), [[0.10465076, 0.29840183, 0.59694749], [0.19737734, 0.48312473,
+                                                                                   0.31949794]], rtol=1e-6)
+    logits = minidl.zeros(2, 3, requires_grad=True)
+    minidl.manual_seed(0)
+    hard = minidl.nn.functional.gumbel_softmax(logits, tau=0.5, hard=True)
+    assert hard.tolist() == [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    (hard * minidl.arange(3.0)).sum().backward()
+    assert logits.grad is not None and logits.grad.abs().sum() > 0

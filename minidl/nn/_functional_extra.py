@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from minidl.backend import bernoulli_mask, random_uniform, to_numpy
+from minidl.backend import bernoulli_mask, to_numpy
 from minidl.nn._conv1d import _single, max_pool1d
 from minidl.nn._conv_transpose import conv_transpose2d
 from minidl.nn._distance import pairwise_distance
@@ -118,9 +118,9 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     (straight-through). Shapes: (*, C) -> (*, C)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning, stacklevel=2)
-    u = random_uniform(logits.xp, tuple(logits.shape), logits.array.dtype)
-    gumbels = -logits.xp.log(-logits.xp.log1p(-u))  # -log(Exponential(1))
-    y_soft = softmax((logits + Tensor(gumbels.astype(logits.array.dtype, copy=False))) / tau, dim)
+    # g = -log(E), E ~ Exponential(1), drawn as PyTorch draws it (the same numbers for the same seed)
+    gumbels = -logits.detach().new_empty(tuple(logits.shape)).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y_soft
     xp, d = logits.xp, dim % logits.ndim
