@@ -21,6 +21,7 @@ import numpy as np
 from minidl.dtypes import is_floating
 
 from . import backend, mt19937
+from ._torch_samplers import poisson_draws
 from .dtypes import get_default_dtype, to_numpy_dtype
 from .generator import as_numpy_generator
 from .tensor import Tensor, as_tensor
@@ -150,7 +151,8 @@ def poisson(input, generator=None):
     rates = backend.to_numpy(input.array)
     if (rates < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _on(as_numpy_generator(generator).poisson(rates).astype(input.array.dtype), input.device)
+    draws = poisson_draws(as_numpy_generator(generator), rates)   # PyTorch's samplers: its numbers for a seed
+    return _on(draws.astype(input.array.dtype), input.device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,

@@ -97,3 +97,18 @@ def test_gumbel_softmax_draws_pytorchs_numbers():
     assert hard.tolist() == [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     (hard * minidl.arange(3.0)).sum().backward()
     assert logits.grad is not None and logits.grad.abs().sum() > 0
+
+
+def test_gamma_beta_and_poisson_draw_pytorchs_numbers():
+    """Gamma (Marsaglia-Tsang), Beta/Dirichlet (gammas of float64 concentrations) and Poisson (PTRS at rates >= 10,
+    the product of uniforms below) draw PyTorch 2.13's samples for the same seed (values printed by PyTorch 2.13)."""
+    minidl.manual_seed(0)
+    g = minidl.distributions.Gamma(minidl.tensor([0.2, 1.0, 7.5]), 1.0).sample((2,))
+    np.testing.assert_allclose(g.numpy(), [[1.5014641974175902e-08, 0.11898370087146759, 7.604648590087891],
+                                           [0.005348102655261755, 0.2885397672653198, 7.66511869430542]], rtol=1e-6)
+    minidl.manual_seed(0)
+    b = minidl.distributions.Beta(minidl.tensor([0.5, 2.0]), minidl.tensor([0.3, 5.0])).sample()
+    np.testing.assert_allclose(b.numpy(), [0.09066015481948853, 0.2502592206001282], rtol=1e-6)
+    minidl.manual_seed(0)
+    p = minidl.poisson(minidl.tensor([0.0, 0.5, 9.9, 10.0, 55.0, 1000.0, 1e6]))
+    assert p.tolist() == [0.0, 2.0, 11.0, 9.0, 48.0, 1028.0, 1000516.0]

@@ -1,8 +1,8 @@
 """Gamma(concentration, 1) samples with reparameterised gradients, as PyTorch's ``torch._standard_gamma``.
 
-Sampling is Marsaglia and Tsang's squeeze-rejection method (2000), drawn in
-float64 on the CPU from minidl's current generator (``minidl.manual_seed``
-makes it reproducible) and moved to the concentration's device.
+Sampling is Marsaglia and Tsang's squeeze-rejection method (2000) as PyTorch's
+CPU kernel runs it (:mod:`minidl._torch_samplers`), from minidl's current
+generator, so a seeded draw is PyTorch's; it is moved to the concentration's device.
 
 The gradient of a sample ``x`` with respect to its concentration ``a`` is the
 implicit reparameterisation derivative (Figurnov et al., 2018): holding the
@@ -23,47 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._torch_samplers import gamma_draws
 from ..autograd import Function
 from ..backend import get_array_module, to_numpy
 from ..generator import current_rng
 from ..ops.special import _polygamma_array
 
-__all__ = ["standard_gamma", "marsaglia_tsang"]
+__all__ = ["standard_gamma"]
 
 _SERIES_MAX_CONCENTRATION = 2.0e3   # above it: the Wilson-Hilferty derivative
 _SERIES_MAX_TERMS = 20000
-
-
-def marsaglia_tsang(rng, concentration):
-    """Gamma(concentration, 1) draws (float64 array of ``concentration``'s shape) from the NumPy Generator ``rng``.
-
-    ``concentration`` < 1 is boosted to ``concentration + 1`` and the draw
-    multiplied by ``u ** (1 / concentration)`` (in log space, so tiny values
-    underflow to 0 only past float64's range). Non-positive or NaN
-    concentrations give NaN.
-    """
-    alpha = np.asarray(concentration, dtype=np.float64)
-    flat = alpha.reshape(-1)
-    out = np.full(flat.shape, np.nan)
-    valid = flat > 0
-    boosted = np.where(flat < 1, flat + 1, flat)
-    d = boosted - 1.0 / 3.0
-    c = 1.0 / np.sqrt(9.0 * d)
-    pending = np.flatnonzero(valid)
-    while pending.size:
-        z = rng.standard_normal(pending.size)
-        u = rng.random(pending.size)
-        v = (1 + c[pending] * z) ** 3
-        with np.errstate(invalid="ignore", divide="ignore"):
-            accept = (v > 0) & (np.log(u) < 0.5 * z * z + d[pending] - d[pending] * v + d[pending] * np.log(v))
-        out[pending[accept]] = d[pending[accept]] * v[accept]
-        pending = pending[~accept]
-    small = np.flatnonzero(valid & (flat < 1))
-    if small.size:
-        u = rng.random(small.size)
-        with np.errstate(divide="ignore"):
-            out[small] = np.exp(np.log(out[small]) + np.log(u) / flat[small])
-    return out.reshape(alpha.shape)
 
 
 def _series_derivative(x, a):
@@ -107,9 +76,10 @@ def standard_gamma_grad(x, a):
 class StandardGamma(Function):
     """Gamma(a, 1) samples of ``a``'s shape; backward: the implicit reparameterisation derivative."""
 
-    def forward(self, concentration):
+    def forward(self, concentration, float64_concentration=False):
         xp = get_array_module(concentration)
-        draws = marsaglia_tsang(current_rng(), to_numpy(concentration))
+        single = concentration.dtype == np.float32 and not float64_concentration
+        draws = gamma_draws(current_rng(), to_numpy(concentration), single)
         tiny = np.finfo(concentration.dtype).tiny
         draws = np.maximum(draws.astype(concentration.dtype), tiny)   # as PyTorch: never exactly 0
         self.samples = draws
@@ -122,6 +92,8 @@ class StandardGamma(Function):
         return grad * xp.asarray(local)
 
 
-def standard_gamma(concentration):
-    """Gamma(``concentration``, 1) samples (a Tensor of the same shape and dtype), differentiable in it."""
-    return StandardGamma.apply(concentration)
+def standard_gamma(concentration, float64_concentration=False):
+    """Gamma(``concentration``, 1) samples (a Tensor of the same shape and dtype), differentiable in it, drawn
+    as PyTorch draws them (:mod:`minidl._torch_samplers`); ``float64_concentration``: draw from the
+    concentrations in float64 whatever their dtype, as ``torch._sample_dirichlet`` does."""
+    return StandardGamma.apply(concentration, float64_concentration=float64_concentration)

@@ -67,7 +67,7 @@ class Dirichlet(ExponentialFamily):
     def rsample(self, sample_shape=_EMPTY_SHAPE):
         """Normalised Gamma draws of shape ``sample_shape + batch_shape + (K,)``, differentiable."""
         shape = tuple(self._extended_shape(sample_shape))
-        gammas = standard_gamma(self.concentration.expand(*shape))
+        gammas = standard_gamma(self.concentration.expand(*shape), float64_concentration=True)
         value = gammas / gammas.sum(-1, keepdim=True)
         eps = finfo(value.dtype)
         value.array[...] = value.array.clip(min=eps.tiny, max=1 - eps.eps)   # as PyTorch's _sample_dirichlet
