@@ -8,9 +8,7 @@ Every other module under ``minidl/`` asks this one instead of branching on the d
 - ``to_numpy(a)``, ``to_device(a, dev)``, ``device_of(a)``: moving between devices;
 - ``Device``, ``is_gpu(dev)``, ``gpu_available()``, ``DeviceError``;
 - ``manual_seed``, ``rng``, ``random_uniform``, ``bernoulli_mask``, ``index_add``.
-
-CuPy is imported lazily, the first time a GPU is asked for, so ``import
-minidl`` stays quick and works where CuPy is not installed.
+CuPy is imported lazily, the first time a GPU is asked for, so ``import minidl`` stays quick without it.
 """
 from __future__ import annotations
 
@@ -27,12 +25,10 @@ from minidl import mt19937 as _mt19937
 from minidl.meta_array import META_NUMPY, MetaArray, is_meta_array  # noqa: F401  (is_meta_array: public helper)
 
 __all__ = [
-    "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device",
-    "get_array_module", "array_module",
-    "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of", "current_stream_pointer",
-    "nccl_module",
-    "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none", "bernoulli_mask",
-    "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
+    "DeviceError", "Device", "device", "gpu_available", "require_usable", "same_device", "get_array_module",
+    "array_module", "is_device_array", "is_array", "is_gpu", "to_numpy", "to_device", "device_of",
+    "current_stream_pointer", "nccl_module", "manual_seed", "rng", "new_rng", "rng_scope", "cupy_or_none",
+    "bernoulli_mask", "gpu_problem", "gpu_device_count", "gpu_device_name", "gpu_synchronize", "gpu_empty_cache",
 ]
 
 
@@ -251,11 +247,9 @@ def same_device(a, b) -> bool:
 CPU, META = Device("cpu"), Device("meta")   # META: PyTorch's meta device, shapes and no data (minidl.meta_array)
 _GPU = None  # Device("cuda", 0): what tensors on the GPU report, as PyTorch's cuda:0
 
-
 #: ``torch.device``: the :class:`Device` class itself, so ``isinstance(d, minidl.device)`` holds and
 #: ``minidl.device("cuda", 1)`` / ``minidl.device(type="cpu")`` / ``minidl.device(0)`` build one
 device = Device
-
 
 _default_device = None  # set by set_default_device; None means the CPU
 _default_device_stack = []   # the defaults that ``with device:`` blocks replaced
@@ -526,25 +520,25 @@ def index_add(target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
+def _erf_family(name, array):
+    if is_device_array(array):
+        import cupyx.scipy.special
+        return getattr(cupyx.scipy.special, name)(array)
+    from . import _erf_host
+    return getattr(_erf_host, name + "_host")(array)
+
+
 def erf(array):
     """The error function, elementwise, on a NumPy or CuPy floating array (same dtype): CuPy arrays use
     ``cupyx.scipy.special.erf``, NumPy arrays a Numba ufunc over ``math.erf`` (:mod:`minidl._erf_host`), exact
     to the last bit or two in float32 and float64."""
-    if is_device_array(array):
-        import cupyx.scipy.special
-        return cupyx.scipy.special.erf(array)
-    from ._erf_host import erf_host
-    return erf_host(array)
+    return _erf_family("erf", array)
 
 
 def erfc(array):
     """The complementary error function 1 - erf, elementwise and accurate in the tail (same dtype as ``array``):
     ``cupyx.scipy.special.erfc`` on CuPy arrays, a Numba ufunc over ``math.erfc`` on NumPy ones."""
-    if is_device_array(array):
-        import cupyx.scipy.special
-        return cupyx.scipy.special.erfc(array)
-    from ._erf_host import erfc_host
-    return erfc_host(array)
+    return _erf_family("erfc", array)
 
 
 # --- torch.cuda's memory, device, stream and event queries (minidl.cuda; all but the first need a GPU) -------

@@ -72,8 +72,8 @@ def test_same_size_is_identity_and_named_node():
 def test_gradients_float64():
     x = minidl.randn(1, 2, 3, 4, dtype=minidl.float64, requires_grad=True)
     for kw in (dict(size=(5, 7)), dict(scale_factor=0.6, align_corners=True)):
-        assert gradcheck(lambda t: F.interpolate(t, mode="bicubic", **kw), (x,))
-        assert gradgradcheck(lambda t: F.interpolate(t, mode="bicubic", **kw) ** 2, (x,))
+        assert gradcheck(lambda t, kw=kw: F.interpolate(t, mode="bicubic", **kw), (x,))
+        assert gradgradcheck(lambda t, kw=kw: F.interpolate(t, mode="bicubic", **kw) ** 2, (x,))
 
 
 def test_needs_a_4d_input():

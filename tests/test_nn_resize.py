@@ -97,8 +97,8 @@ def test_interpolate_1d_area_and_errors(rng):
         F.interpolate(t64(x, grad=False), size=3, scale_factor=2)
     with pytest.raises(ValueError, match="align_corners option can only be set"):
         F.interpolate(t64(x, grad=False), size=3, align_corners=True)
-    with pytest.raises(ValueError, match="mode 'bicubic' is not supported"):
-        F.interpolate(t64(rng.standard_normal((1, 1, 2, 2)), grad=False), size=3, mode="bicubic")
+    with pytest.raises(ValueError, match="mode 'cubic' is not supported"):
+        F.interpolate(t64(rng.standard_normal((1, 1, 2, 2)), grad=False), size=3, mode="cubic")
 
 
 def test_upsample_module(rng):
