@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl.autograd.naming import name_grad_fn
+from minidl.autograd.view_inplace import inplace_on_view, view_geometry
 from minidl.dtypes import is_float_or_complex
 
 from . import backend
@@ -40,6 +41,12 @@ def _category(np_dtype):
 class InplaceMixin:
     """In-place methods of :class:`minidl.Tensor`."""
 
+    _base = None   # for a view made by an op: the tensor whose memory it shares (minidl/autograd/view_inplace.py)
+
+    def _is_view(self):
+        """Whether this tensor is a view of another one's memory (``_base``), as ``torch.Tensor._is_view``."""
+        return self._base is not None
+
     def _inplace(self, name, compute, inputs=(), direct=None):
         """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.
 
@@ -54,6 +61,10 @@ class InplaceMixin:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         dual = _fw.active and _fw.any_dual((self, *inputs))   # forward-mode AD: the tangent follows the values
         if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
+            base = self._base
+            geometry = None if base is None or dual else view_geometry(base.array, self.array)
+            if geometry is not None:   # a view: its base takes the new values too (CopySlices)
+                return inplace_on_view(self, base, geometry, name, compute)
             old = Tensor(self.array, requires_grad=False)
             old.creator, old.requires_grad = self.creator, self.requires_grad
             if dual:

@@ -35,6 +35,7 @@ from . import _forward_state as _forward_ad
 from . import autocast_state as _autocast
 from . import graph as _saved_hooks
 from ._function_helpers import _has_sparse, _reducible
+from ._views import is_device_view, note_view
 from .bfloat16_compute import any_bfloat16, forward_in_float32
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .handles import RemovableHandle, _HookDict  # noqa: F401  (minidl.autograd.function's names)
@@ -252,6 +253,8 @@ class Function(Node):
         needs = tuple([t is not None and t.requires_grad for t in tensors])
         requires = True in needs and is_grad_enabled()
         out = Tensor(out_data, requires_grad=requires)
+        if out_data.base is not None if type(out_data) is np.ndarray else not on_cpu and is_device_view(out_data):
+            note_view(out, tensors)   # a view of an input's memory: note its base (Tensor._base)
         if requires:
             fn.inputs = list(tensors)
             fn.needs_input_grad = needs
