@@ -461,6 +461,8 @@ def renorm(input, p, dim, maxnorm):
     """``input`` with each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
     from .linalg import vector_norm
     input = _t(input)
+    if input.array.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.array.ndim} dimensions")
     d = _shape._dim(dim, input.array.ndim)
     others = tuple(i for i in builtins.range(input.array.ndim) if i != d)
     norms = vector_norm(input, p, others, True)

@@ -22,6 +22,7 @@ from minidl.autograd.naming import name_grad_fn, names_node
 from minidl.dtypes import is_floating
 
 from . import backend, return_types
+from .autograd import Function
 from .backend import get_array_module
 from .ops import math as _math
 from .ops import reduction as _reduction
@@ -55,7 +56,10 @@ def _pick(name, input, dim, keepdim, position_fn):
         if flat.array.size == 0:   # PyTorch: the median of nothing is NaN
             return Tensor(xp.asarray(np.nan, dtype=x.dtype if is_floating(x.dtype) else np.float32))
         result = _pick(name, flat, 0, False, position_fn)
-        return name_grad_fn(result.values, _NODE_NAMES[name] + "0")
+        if not input.requires_grad:
+            return result.values
+        # PyTorch shares the gradient of median() evenly between the elements equal to it (NaN: the NaNs)
+        return name_grad_fn(_TiedShare.apply(flat, value=result.values.array), _NODE_NAMES[name] + "0")
     nd = builtins.max(x.ndim, 1)
     d = _shape._dim(dim, nd)
     scalar = x.ndim == 0
@@ -73,6 +77,22 @@ def _pick(name, input, dim, keepdim, position_fn):
         idx = idx.squeeze(axis=d)
     name_grad_fn(values, _NODE_NAMES[name] + ("0" if name == "kthvalue" else "1"))
     return getattr(return_types, name)(values, Tensor(idx))
+
+
+class _TiedShare(Function):
+    """A 0-d ``value`` picked from ``x`` (N,), whose gradient goes in equal shares to the elements equal to it."""
+
+    def forward(self, x, value=None):
+        xp = get_array_module(x)
+        tied = xp.isnan(x) if is_floating(x.dtype) and xp.isnan(value) else x == value
+        self.share = tied.astype(x.dtype) / x.dtype.type(tied.sum())
+        return xp.asarray(value)
+
+    def backward(self, g):
+        return g * self.share
+
+    def backward_graph(self, g):
+        return g * Tensor(self.share)
 
 
 # PyTorch's nodes: MedianBackward0 for all elements, MedianBackward1 along a dim (KthvalueBackward0 always)

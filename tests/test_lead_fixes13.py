@@ -112,3 +112,32 @@ def test_gamma_beta_and_poisson_draw_pytorchs_numbers():
     minidl.manual_seed(0)
     p = minidl.poisson(minidl.tensor([0.0, 0.5, 9.9, 10.0, 55.0, 1000.0, 1e6]))
     assert p.tolist() == [0.0, 2.0, 11.0, 9.0, 48.0, 1028.0, 1000516.0]
+
+
+def test_gradient_edge_cases_match_pytorch():
+    """Values printed by PyTorch 2.13: a zero exponent has a zero gradient (no 0 * inf at 0); std of a constant
+    row has a zero gradient; median() shares its gradient between ties (and NaNs); renorm needs 2-D input."""
+    x = minidl.tensor([0.0, 2.0], requires_grad=True)
+    ((x ** 0).sum() + (x ** 0.5).sum()).backward()
+    assert x.grad[0].item() == float("inf") and abs(x.grad[1].item() - 0.35355338) < 1e-6
+    x.grad = None
+    (x ** minidl.tensor([0.0, 2.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 4.0]
+    x = minidl.tensor([[3.0, 3.0, 3.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    x.std(1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0, 0], [-0.43643579, -0.10910895, 0.54554473]], rtol=1e-6)
+    x = minidl.tensor([[3.0, 3.0, 3.0], [1.0, 2.0, 4.0]], dtype=minidl.float64, requires_grad=True)
+    g, = minidl.autograd.grad(x.std(1).sum(), x, create_graph=True)
+    g.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all() and (x.grad.numpy()[0] == 0).all()
+    for values, grad in (([1.0, 1.0, 3.0], [0.5, 0.5, 0.0]), ([2.0, float("nan"), 1.0, float("nan")],
+                                                            [0.0, 0.5, 0.0, 0.5])):
+        x = minidl.tensor(values, requires_grad=True)
+        y = x.median()
+        y.backward()
+        assert x.grad.tolist() == grad and y.grad_fn.name() == "MedianBackward0"
+    x = minidl.tensor([2.0, float("nan"), 1.0, float("nan")], requires_grad=True)
+    x.nanmedian().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
+    with pytest.raises(RuntimeError, match="renorm: input needs at least 2 dimensions, got 1 dimensions"):
+        minidl.renorm(minidl.ones(3), 2, 0, 1.0)

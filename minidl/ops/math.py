@@ -180,10 +180,14 @@ class PowScalar(Function):
 
     def backward(self, g):
         c = self.c
+        if c == 0:   # PyTorch: a zero exponent has a zero gradient, also where a is 0 (not 0 * inf)
+            return get_array_module(g).zeros_like(g)
         return g * cj(c * self.a ** (c - 1))
 
     def backward_graph(self, g):
         a, = self.inputs
+        if self.c == 0:
+            return g * 0
         return g * cj_t(self.c * a ** (self.c - 1))
 
 
@@ -201,7 +205,12 @@ class Pow(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        ga = g * cj(self.b * self.a ** (self.b - 1)) if self.needs_input_grad[0] else None
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = g * cj(self.b * self.a ** (self.b - 1))
+            zero = self.b == 0   # PyTorch: zero where the exponent is 0, also where a is 0 (not 0 * inf)
+            if zero.any():
+                ga = xp.where(zero, xp.zeros((), ga.dtype), ga)
         gb = None
         if self.needs_input_grad[1]:
             usable = self.a != 0 if self.a.dtype.kind == "c" else self.a > 0   # log(a) there, else 0
@@ -211,7 +220,14 @@ class Pow(Function):
 
     def backward_graph(self, g):
         a, b = self.inputs
-        ga = g * cj_t(b * a ** (b - 1)) if self.needs_input_grad[0] else None
+        ga = None
+        if self.needs_input_grad[0]:
+            zero = self.b == 0
+            if zero.any():   # zero there (and a finite power, so no 0 * inf), as in backward
+                mask = _const(zero.astype(self.b.dtype))
+                ga = g * cj_t(b * a ** (b - 1 + mask)) * (1 - mask)
+            else:
+                ga = g * cj_t(b * a ** (b - 1))
         gb = None
         if self.needs_input_grad[1]:
             usable = self.a != 0 if self.a.dtype.kind == "c" else self.a > 0

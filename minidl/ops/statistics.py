@@ -97,9 +97,11 @@ class Var(Function):
     def backward(self, g):
         g = _expand(g, self.dev.shape, self.axes, self.keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if self.root:  # d std = d var / (2 std)
+            if self.root:  # d std = d var / (2 std); zero where std is 0 (a constant row), as PyTorch
                 std = _expand(self.out, self.dev.shape, self.axes, self.keepdims)
-                return g * self.dev / (self.dev.dtype.type(self.denom) * std)
+                grad = g * self.dev / (self.dev.dtype.type(self.denom) * std)
+                zero = std == 0
+                return get_array_module(grad).where(zero, grad.dtype.type(0), grad) if zero.any() else grad
             return g * (2 * self.dev) / self.dev.dtype.type(self.denom)
 
     def backward_graph(self, g):
@@ -111,6 +113,10 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.root:
                 std = Var.apply(x, axes=self.axes, correction=self.correction, keepdims=True, root=True)
+                zero = std.array == 0
+                if zero.any():   # a constant row: zero gradient (no 0 / 0), as backward
+                    mask = type(std)(zero.astype(std.array.dtype))
+                    return g * dev / ((std + mask) * denom) * (1 - mask)
                 return g * dev / (std * denom)
             return g * (2 * dev) / denom
 
