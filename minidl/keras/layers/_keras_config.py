@@ -1,0 +1,175 @@
+"""Keras 3's ``get_config`` of the built-in layers, key for key: every built-in layer's config passes
+through :func:`finish_config` once (its outermost built-in ``get_config``, wrapped by
+``Layer.__init_subclass__``), which
+
+* writes initializers, regularizers and constraints as Keras' nested
+  ``{"module", "class_name", "config", "registered_name"}`` dicts (a name such as ``"glorot_uniform"``
+  becomes the object Keras would make of it);
+* puts the keys in Keras' order (``KERAS_KEYS``, read from Keras 3.15 on each class) and adds the keys of
+  options minidl does not model with the only value minidl supports for them (``data_format``
+  ``"channels_last"``, ``synchronized`` False, ...), or with the layer's own attribute when it has one.
+
+Keys a user subclass adds after ``super().get_config()`` keep their place after Keras' keys.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+__all__ = ["KERAS_KEYS", "finish_config", "wrap_get_config"]
+
+_BASE = ("name", "trainable", "dtype")
+
+# Keras 3.15's key order of the built-in layers whose configs minidl assembles in another order
+KERAS_KEYS = {
+    "MaxPooling1D": _BASE + ('pool_size', 'padding', 'strides', 'data_format'),
+    "Conv1D": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups',
+        'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "Conv1DTranspose": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'output_padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer',
+        'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "MaxPooling2D": _BASE + ('pool_size', 'padding', 'strides', 'data_format'),
+    "GlobalAveragePooling2D": _BASE + ('data_format', 'keepdims'),
+    "GlobalMaxPooling2D": _BASE + ('data_format', 'keepdims'),
+    "Conv2D": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups',
+        'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "Conv2DTranspose": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'output_padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer',
+        'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "ZeroPadding2D": _BASE + ('padding', 'data_format'),
+    "Conv3D": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups',
+        'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "Conv3DTranspose": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'output_padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer',
+        'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+    "BatchNormalization": _BASE + ('axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer',
+        'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer',
+        'gamma_regularizer', 'beta_constraint', 'gamma_constraint', 'synchronized', 'renorm', 'renorm_clipping',
+        'renorm_momentum'),
+    "Dense": _BASE + ('units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer',
+        'kernel_regularizer', 'bias_regularizer', 'kernel_constraint', 'bias_constraint', 'quantization_config'),
+    "DepthwiseConv1D": _BASE + ('depth_multiplier', 'kernel_size', 'strides', 'padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer',
+        'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'),
+    "DepthwiseConv2D": _BASE + ('depth_multiplier', 'kernel_size', 'strides', 'padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer',
+        'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'),
+    "ELU": ('name', 'alpha', 'trainable', 'dtype'),
+    "Embedding": _BASE + ('input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer',
+        'activity_regularizer', 'embeddings_constraint', 'mask_zero', 'quantization_config'),
+    "Flatten": _BASE + ('data_format',),
+    "GRU": _BASE + ('return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'zero_output_for_mask',
+        'units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer',
+        'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer',
+        'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'reset_after',
+        'seed'),
+    "InputLayer": ('batch_shape', 'dtype', 'sparse', 'ragged', 'name', 'optional'),
+    "LSTM": _BASE + ('return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'zero_output_for_mask',
+        'units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer',
+        'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout',
+        'recurrent_dropout', 'seed'),
+    "LSTMCell": _BASE + ('units', 'activation', 'recurrent_activation', 'use_bias', 'unit_forget_bias',
+        'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer',
+        'recurrent_regularizer', 'bias_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint',
+        'dropout', 'recurrent_dropout', 'seed'),
+    "LayerNormalization": _BASE + ('axis', 'epsilon', 'center', 'scale', 'rms_scaling', 'beta_initializer',
+        'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'),
+    "RandomFlip": _BASE + ('data_format', 'seed', 'mode'),
+    "ReversibleEmbedding": _BASE + ('input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer',
+        'activity_regularizer', 'embeddings_constraint', 'mask_zero', 'quantization_config', 'tie_weights',
+        'reverse_dtype', 'logit_soft_cap'),
+    "SeparableConv1D": _BASE + ('depth_multiplier', 'filters', 'kernel_size', 'strides', 'padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'pointwise_initializer',
+        'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint'),
+    "SeparableConv2D": _BASE + ('depth_multiplier', 'filters', 'kernel_size', 'strides', 'padding', 'data_format',
+        'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer', 'pointwise_initializer',
+        'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer',
+        'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint'),
+    "SimpleRNN": _BASE + ('return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll',
+        'zero_output_for_mask', 'units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer',
+        'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer',
+        'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout'),
+}
+
+# options minidl does not model: the value it always behaves as (what Keras writes by default)
+_FIXED = {"data_format": "channels_last", "activity_regularizer": None, "quantization_config": None,
+          "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
+          "sparse": False, "ragged": False, "optional": False, "rms_scaling": False, "reset_after": True,
+          "unit_forget_bias": True, "autocast": True}
+
+_depth = threading.local()
+
+
+def _serialize(key, value):
+    """``value`` of config ``key`` as Keras writes it (initializers, regularizers, constraints)."""
+    if value is None or isinstance(value, dict) and "module" in value:
+        return value
+    if key.endswith("_initializer"):
+        from minidl.keras import initializers
+        obj = initializers.get(value) if isinstance(value, (str, dict)) else value
+        return initializers.serialize(obj) if hasattr(obj, "get_config") else value
+    if key.endswith("_regularizer"):
+        from minidl.keras import regularizers
+        obj = regularizers.get(value) if isinstance(value, (str, dict)) else value
+        return regularizers.serialize(obj) if hasattr(obj, "get_config") else value
+    if key.endswith("_constraint"):
+        from minidl.keras import constraints
+        obj = constraints.get(value) if isinstance(value, (str, dict)) else value
+        return constraints.serialize(obj) if hasattr(obj, "get_config") else value
+    return value
+
+
+def _keras_class(layer):
+    """The built-in class whose Keras keys ``layer``'s config has: its own, or a user subclass's base."""
+    for cls in type(layer).__mro__:
+        if (cls.__module__ or "").startswith("minidl."):
+            return cls.__name__ if cls.__name__ in KERAS_KEYS else None
+    return None
+
+
+def finish_config(layer, config: dict) -> dict:
+    """``config`` (a built-in layer's) in Keras 3's form: serialized objects, Keras' keys and order."""
+    from minidl.keras.layers.base import Layer
+    from minidl.keras.models.model import Model
+    if type(layer).get_config in (Layer.get_config, Model.get_config) and \
+            not (type(layer).__module__ or "").startswith("minidl."):
+        return config  # a user class's automatic config: its arguments as given, as Keras
+    config = {k: _serialize(k, v) for k, v in config.items()}
+    name = _keras_class(layer)
+    if name is None:
+        return config
+    out = {}
+    for key in KERAS_KEYS[name]:
+        if key in config:
+            out[key] = config[key]
+        elif key in _FIXED:
+            value = getattr(layer, key, _FIXED[key]) if key != "data_format" else _FIXED[key]
+            out[key] = _serialize(key, value)
+    out.update((k, v) for k, v in config.items() if k not in out)
+    return out
+
+
+def wrap_get_config(cls) -> None:
+    """Make a built-in class's own ``get_config`` return :func:`finish_config`'s form when it is the
+    outermost built-in ``get_config`` of the call (a user override calling ``super()`` gets it too)."""
+    inner = cls.__dict__.get("get_config")
+    if inner is None or getattr(inner, "_keras_finished", False) or not (cls.__module__ or "").startswith("minidl."):
+        return
+
+    @functools.wraps(inner)
+    def get_config(self):
+        depth = getattr(_depth, "n", 0)
+        _depth.n = depth + 1
+        try:
+            config = inner(self)
+        finally:
+            _depth.n = depth
+        return finish_config(self, config) if depth == 0 else config
+
+    get_config._keras_finished = True
+    cls.get_config = get_config
