@@ -22,6 +22,8 @@ _BASE = ("name", "trainable", "dtype")
 
 # Keras 3.15's key order of the built-in layers whose configs minidl assembles in another order
 KERAS_KEYS = {
+    "AveragePooling1D": _BASE + ('pool_size', 'padding', 'strides', 'data_format'),
+    "AveragePooling2D": _BASE + ('pool_size', 'padding', 'strides', 'data_format'),
     "MaxPooling1D": _BASE + ('pool_size', 'padding', 'strides', 'data_format'),
     "Conv1D": _BASE + ('filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups',
         'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer',
@@ -140,10 +142,16 @@ def finish_config(layer, config: dict) -> dict:
             not (type(layer).__module__ or "").startswith("minidl."):
         return config  # a user class's automatic config: its arguments as given, as Keras
     config = {k: _serialize(k, v) for k, v in config.items()}
+    activity = layer.__dict__.get("activity_regularizer")
+    if activity is not None and "dtype" in config:  # Keras' base config: after dtype, when there is one
+        from minidl.keras import regularizers
+        config.pop("activity_regularizer", None)
+        head = {k: config.pop(k) for k in ("name", "trainable", "dtype") if k in config}
+        config = {**head, "activity_regularizer": regularizers.serialize(activity), **config}
     name = _keras_class(layer)
     if name is None:
         return config
-    out = {}
+    out = {k: config[k] for k in _BASE + ("activity_regularizer",) if k in config and activity is not None}
     for key in KERAS_KEYS[name]:
         if key in config:
             out[key] = config[key]
@@ -163,13 +171,15 @@ def wrap_get_config(cls) -> None:
 
     @functools.wraps(inner)
     def get_config(self):
-        depth = getattr(_depth, "n", 0)
-        _depth.n = depth + 1
+        active = _depth.__dict__.setdefault("ids", set())
+        outermost = id(self) not in active  # (a nested layer's config, e.g. a wrapper's, is finished too)
+        active.add(id(self))
         try:
             config = inner(self)
         finally:
-            _depth.n = depth
-        return finish_config(self, config) if depth == 0 else config
+            if outermost:
+                active.discard(id(self))
+        return finish_config(self, config) if outermost else config
 
     get_config._keras_finished = True
     cls.get_config = get_config
