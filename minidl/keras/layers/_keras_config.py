@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["KERAS_KEYS", "finish_config", "wrap_get_config"]
+__all__ = ["KERAS_KEYS", "finish_config", "wrap_get_config", "records_build_config"]
 
 _BASE = ("name", "trainable", "dtype")
 
@@ -103,6 +103,38 @@ _FIXED = {"data_format": "channels_last", "activity_regularizer": None, "quantiz
           "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
           "sparse": False, "ragged": False, "optional": False, "rms_scaling": False, "reset_after": True,
           "unit_forget_bias": True, "autocast": True}
+
+# Keras 3.15's built-in layers whose `build` is Layer's default: Keras records no build shapes for them,
+# so their saved entries have no "build_config"
+_DEFAULT_BUILD = frozenset((
+    "Activation", "ActivityRegularization", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+    "AlphaDropout", "AutoContrast", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "CategoryEncoding", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "Cropping1D", "Cropping2D",
+    "Cropping3D", "CutMix", "Discretization", "Dropout", "ELU", "Equalization", "Flatten", "GaussianDropout",
+    "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "HashedCrossing", "Hashing", "Identity",
+    "InputLayer", "IntegerLookup", "Lambda", "Layer", "LeakyReLU", "Masking", "MaxNumBoundingBoxes",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MelSpectrogram", "MixUp", "Permute", "Pipeline",
+    "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop", "RandomElasticTransform",
+    "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+    "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
+    "RandomShear", "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
+    "Softmax", "Solarization", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup",
+    "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+    "ZeroPadding3D"))
+
+
+def records_build_config(layer) -> bool:
+    """Whether Keras 3 saves a ``build_config`` for ``layer``: not for a layer whose class keeps Layer's
+    default ``build`` (Dropout, Flatten, pooling, a user layer without ``build``...)."""
+    for cls in type(layer).__mro__:
+        if (cls.__module__ or "").startswith("minidl."):
+            return cls.__name__ not in _DEFAULT_BUILD and cls.__name__ != "Layer"
+        if "build" in cls.__dict__:
+            return True  # a user class with its own build
+    return True
+
 
 _depth = threading.local()
 
