@@ -169,12 +169,43 @@ def _nested_rows(layer, level, expand_nested):
     return rows
 
 
+def _sequential_like(model) -> bool:
+    """Keras' test for the 3-column table: a functional model is sequential-like when each depth of its
+    graph (counted from the outputs) holds one node, no node takes several tensors and no layer is
+    called twice."""
+    if model._graph is None:
+        return True
+    _, outs, nodes = model._graph[:3]
+    depth, calls = {}, {}
+    for tensor in outs:
+        depth[id(tensor)] = 0
+    tensors = {id(t): t for t in outs}
+    for node in reversed(nodes):
+        passthrough = getattr(node, "_output_index", None) is not None \
+            or getattr(node, "_mask_source", None) is not None
+        if not passthrough:
+            if len(node._parents) > 1:
+                return False
+            calls[id(node._layer)] = calls.get(id(node._layer), 0) + 1
+            if calls[id(node._layer)] > 1:
+                return False
+        for parent in node._parents:
+            tensors[id(parent)] = parent
+            depth[id(parent)] = max(depth.get(id(parent), 0), depth.get(id(node), 0) + (0 if passthrough else 1))
+    per_depth = {}
+    for key, d in depth.items():
+        node = tensors[key]
+        if getattr(node, "_output_index", None) is None and getattr(node, "_mask_source", None) is None:
+            per_depth[d] = per_depth.get(d, 0) + 1
+    return all(count == 1 for count in per_depth.values())
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False,
                   layer_range=None, expand_nested=False):
     """Print (or pass to ``print_fn``) Keras' summary table of ``model`` (with ``expand_nested``, the
     layers of nested models below theirs, indented with ``└``)."""
     layers = list(model.layers)
-    dag = model._graph is not None and any(len(n._parents) > 1 for n in model._graph[2])
+    dag = not _sequential_like(model)
     if dag:
         default_length, positions = 108, positions or [0.3, 0.56, 0.74, 1.0]
         header, aligns = ["Layer (type)", "Output Shape", "Param #", "Connected to"], \
