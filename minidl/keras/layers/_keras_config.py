@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["KERAS_KEYS", "finish_config", "wrap_get_config", "records_build_config"]
+__all__ = ["KERAS_KEYS", "finish_config", "wrap_get_config", "records_build_config", "node_call_kwargs"]
 
 _BASE = ("name", "trainable", "dtype")
 
@@ -134,6 +134,54 @@ def records_build_config(layer) -> bool:
         if "build" in cls.__dict__:
             return True  # a user class with its own build
     return True
+
+
+# Keras 3.15's built-in layers whose `call` takes `mask` (a single-tensor call records `mask=` on its node:
+# None, or None per tensor of a list input), and those whose `call` has a non-None `training` default (the
+# node records it)
+_CALL_MASK = frozenset((
+    "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D",
+    "ConvLSTM3D", "GRU", "GlobalAveragePooling1D", "LSTM", "Lambda", "Pipeline", "RNN", "SimpleRNN", "Softmax",
+    "TimeDistributed", "Model", "Functional", "Sequential"))
+_CALL_TRAINING_FALSE = frozenset((
+    "AdditiveAttention", "AlphaDropout", "Attention", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Dropout", "GRU",
+    "GaussianDropout", "GaussianNoise", "LSTM", "RNN", "SimpleRNN", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "SpectralNormalization"))
+_CALL_TRAINING_TRUE = frozenset((
+    "AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+    "Equalization", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandAugment", "RandomBrightness",
+    "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomElasticTransform",
+    "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+    "RandomPerspective", "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
+    "RandomShear", "RandomTranslation", "RandomZoom", "Resizing", "Solarization"))
+
+
+def node_call_kwargs(layer, kwargs: dict, n_inputs: int, list_input: bool) -> dict:
+    """The ``kwargs`` of a saved call node of ``layer`` as Keras 3 records them: its ``training`` default
+    when not None, and ``mask=None`` (one None per tensor of a list input) when its ``call`` takes a mask
+    and it was called on one tensor argument (a user class: from its own ``call`` signature)."""
+    import inspect
+    takes_mask, training = False, None
+    for cls in type(layer).__mro__:
+        if (cls.__module__ or "").startswith("minidl."):
+            name = getattr(layer, "_keras_class_name", None) or cls.__name__
+            takes_mask = name in _CALL_MASK
+            training = True if name in _CALL_TRAINING_TRUE else False if name in _CALL_TRAINING_FALSE else None
+            break
+        if "call" in cls.__dict__:  # a user class's own call
+            params = inspect.signature(cls.__dict__["call"]).parameters
+            takes_mask = "mask" in params
+            default = params["training"].default if "training" in params else None
+            training = None if default is inspect.Parameter.empty else default
+            break
+    out = dict(kwargs)
+    if training is not None:
+        out.setdefault("training", training)
+    tensor_kwargs = any(isinstance(v, dict) and v.get("class_name") == "__keras_tensor__" or isinstance(v, list)
+                        for v in kwargs.values())
+    if takes_mask and not tensor_kwargs and (list_input or n_inputs == 1):
+        out.setdefault("mask", [None] * n_inputs if list_input else None)
+    return out
 
 
 _depth = threading.local()

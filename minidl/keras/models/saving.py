@@ -98,6 +98,7 @@ def _history(tensor, calls):
 
 def model_config(model, compile_config=True) -> dict:
     """Keras-style ``{"module", "class_name", "config", ...}`` description of ``model``."""
+    from minidl.keras.layers._keras_config import node_call_kwargs
     from minidl.keras.models.model import Model
     from minidl.keras.models.sequential import Sequential
     config = {"name": model.name, "trainable": model.trainable, "dtype": "float32"}
@@ -148,12 +149,12 @@ def model_config(model, compile_config=True) -> dict:
                     else (node._parents, {})  # per-call options and keyword tensors (attention_mask=...)
                 args = [tensor_entry(p) for p in parents]
                 kwargs = {k: tensor_entry(v) if hasattr(v, "_layer") else _json_value(v) for k, v in keywords.items()}
-                if isinstance(layer, Model) and _call_takes_mask(layer):
-                    kwargs.setdefault("mask", None)  # Keras passes a nested model's call its (absent) mask
                 spread = getattr(node, "_spread", False)  # layer(a, b): the tensors as separate args
                 if spread and hasattr(layer, "_keras_node_kwargs"):  # e.g. an RNN's `initial_state=` tensors
                     args, state_kwargs = layer._keras_node_kwargs(args)
                     kwargs = {**kwargs, **state_kwargs}
+                if not (isinstance(layer, Model) and not _call_takes_mask(layer)):  # Keras' training/mask=
+                    kwargs = node_call_kwargs(layer, kwargs, len(parents), node._list_input and not spread)
                 keys = getattr(node, "_dict_keys", None)
                 if keys is not None:  # a call on a dict of tensors: Keras writes the dict
                     by_key = dict(zip(sorted(keys), args))
@@ -285,8 +286,8 @@ def _call_options(layer, kwargs, outputs_of):
         return {}
     out = {}
     for key, value in kwargs.items():
-        if key == "mask" or value is None:
-            continue
+        if key in ("mask", "training") or value is None:
+            continue  # (masks flow with the tensors; the training phase comes from the model's call, as Keras)
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             value = _pick(outputs_of, value["config"]["keras_history"])
         out[key] = value
