@@ -47,7 +47,7 @@ def test_pooling_1d_shapes_config_and_training():
     assert layers.MaxPooling1D(3, padding="same").compute_output_shape((None, 7, 2)) == (None, 3, 2)
     assert layers.AveragePooling1D(2, strides=1).compute_output_shape((None, None, 2)) == (None, None, 2)
     assert layers.MaxPool1D is layers.MaxPooling1D and layers.AvgPool1D is layers.AveragePooling1D
-    assert layers.MaxPooling1D(2).get_config()["pool_size"] == 2
+    assert layers.MaxPooling1D(2).get_config()["pool_size"] == (2,)  # Keras 3 keeps the 1-tuple
     model = keras.Sequential([keras.Input((16, 2)), layers.Conv1D(4, 3, padding="same", activation="relu"),
                               layers.MaxPooling1D(2), layers.AveragePooling1D(2), layers.LayerNormalization(),
                               layers.GlobalAveragePooling1D(), layers.Dense(1)])

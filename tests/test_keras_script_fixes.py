@@ -172,8 +172,8 @@ def test_compute_loss_override_drives_fit_and_evaluate():
 def test_initializers_serialize_as_keras():
     from minidl import keras
     config = keras.initializers.serialize(keras.initializers.HeNormal(seed=3))
-    assert config == {"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": 3},
-                      "registered_name": None}
+    assert config == {"module": "keras.initializers", "class_name": "HeNormal",  # (Keras 3.15's config)
+                      "config": {"seed": 3, "input_axes": None, "output_axes": None}, "registered_name": None}
     again = keras.initializers.deserialize(config)
     assert isinstance(again, keras.initializers.HeNormal) and again.seed == 3
     np.testing.assert_array_equal(again((3, 4)), keras.initializers.HeNormal(seed=3)((3, 4)))

@@ -214,7 +214,8 @@ def test_activity_regularizer_adds_its_penalty_as_keras():
     np.testing.assert_allclose(float(np.asarray(model.losses[0])), np.abs(out).sum() * 0.1 / 6, rtol=1e-6)
     np.testing.assert_allclose(float(np.asarray(model.losses[0])), 0.58587, atol=1e-5)
     assert dense.get_config()["activity_regularizer"] == {"module": "keras.regularizers", "class_name": "L1",
-                                                          "config": {"l1": 0.1}, "registered_name": None}
+                                                          "config": {"l1": 0.10000000149011612},  # (float32)
+                                                          "registered_name": None}
     model.compile("sgd", "mse")
     history = model.fit(x, np.zeros((6, 3)), batch_size=6, epochs=1, verbose=0)
     np.testing.assert_allclose(history.history["loss"][0], 4.8354, atol=1e-4)

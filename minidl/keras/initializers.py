@@ -27,9 +27,12 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUn
 _TRUNCATED_STD = 0.87962566103423978
 
 
-def compute_fans(shape):
-    """``(fan_in, fan_out)`` of a Keras-layout weight shape."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """``(fan_in, fan_out)`` of a Keras-layout weight shape (the products over ``input_axes`` and
+    ``output_axes`` when both are given, as Keras)."""
     shape = tuple(int(s) for s in shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -54,8 +57,11 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        """The constructor arguments."""
-        return {"seed": self.seed} if self.seed is not None else {}
+        """The constructor arguments (Keras': ``{}`` for the constant initialisers, ``seed`` first for the
+        random ones)."""
+        return {"seed": self.seed} if self._random else {}
+
+    _random = True  # Keras' RandomInitializer family writes its seed (None included)
 
     @classmethod
     def from_config(cls, config):
@@ -70,6 +76,8 @@ def _out(values, dtype):
 class Zeros(Initializer):
     """All zeros."""
 
+    _random = False
+
     def __call__(self, shape, dtype=None):
         return np.zeros(shape, dtype=np.dtype(dtype or np.float32))
 
@@ -77,12 +85,16 @@ class Zeros(Initializer):
 class Ones(Initializer):
     """All ones."""
 
+    _random = False
+
     def __call__(self, shape, dtype=None):
         return np.ones(shape, dtype=np.dtype(dtype or np.float32))
 
 
 class Constant(Initializer):
     """All ``value``."""
+
+    _random = False
 
     def __init__(self, value=0.0):
         super().__init__()
@@ -152,19 +164,23 @@ class VarianceScaling(Initializer):
     ``truncated_normal``: stddev sqrt(scale/n)/0.8796 truncated at 2 stddev,
     ``untruncated_normal``: stddev sqrt(scale/n), ``uniform``: U(+-sqrt(3*scale/n))."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         super().__init__(seed)
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: invalid mode {mode!r} (fan_in, fan_out, fan_avg)")
         distribution = distribution.lower()
+        if distribution == "normal":  # Keras' alias
+            distribution = "truncated_normal"
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"VarianceScaling: invalid distribution {distribution!r}")
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         rng = self._rng()
@@ -179,24 +195,24 @@ class VarianceScaling(Initializer):
 
     def get_config(self):
         return dict(super().get_config(), scale=self.scale, mode=self.mode,
-                    distribution=self.distribution)
+                    distribution=self.distribution, input_axes=self.input_axes, output_axes=self.output_axes)
 
 
 class GlorotUniform(VarianceScaling):
     """U(+-sqrt(6 / (fan_in + fan_out))): Keras' default kernel initialiser."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
 
     def get_config(self):
-        return Initializer.get_config(self)
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotNormal(VarianceScaling):
     """Truncated normal with stddev sqrt(2 / (fan_in + fan_out))."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
 
     get_config = GlorotUniform.get_config
 
@@ -204,8 +220,8 @@ class GlorotNormal(VarianceScaling):
 class HeUniform(VarianceScaling):
     """U(+-sqrt(6 / fan_in))."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     get_config = GlorotUniform.get_config
 
@@ -213,8 +229,8 @@ class HeUniform(VarianceScaling):
 class HeNormal(VarianceScaling):
     """Truncated normal with stddev sqrt(2 / fan_in)."""
 
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     get_config = GlorotUniform.get_config
 
@@ -222,8 +238,8 @@ class HeNormal(VarianceScaling):
 class LecunUniform(VarianceScaling):
     """U(+-sqrt(3 / fan_in))."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     get_config = GlorotUniform.get_config
 
@@ -231,8 +247,8 @@ class LecunUniform(VarianceScaling):
 class LecunNormal(VarianceScaling):
     """Truncated normal with stddev sqrt(1 / fan_in)."""
 
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     get_config = GlorotUniform.get_config
 
@@ -271,8 +287,10 @@ class Identity(Initializer):
             raise ValueError(f"Identity needs a 2-D shape, got {tuple(shape)}")
         return _out(self.gain * np.eye(*shape), dtype)
 
+    _random = False
+
     def get_config(self):
-        return {"gain": self.gain}
+        return {}  # Keras 3 writes no config for Identity (its gain is not saved)
 
 
 _ALIASES = {

@@ -7,6 +7,8 @@ that ``fit`` minimises and reports.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minidl.keras._tensor import square, tsum
 from minidl.ops import math as _math
 
@@ -61,7 +63,7 @@ class L1(L1L2):
         super().__init__(l1=l1)
 
     def get_config(self):
-        return {"l1": self.l1}
+        return {"l1": float(np.float32(self.l1))}  # Keras keeps l1 as a float32 tensor
 
 
 class L2(L1L2):
@@ -83,8 +85,6 @@ class OrthogonalRegularizer(Regularizer):
         self.factor, self.mode = float(factor), mode
 
     def __call__(self, x):
-        import numpy as np
-
         from minidl.keras._tensor import permute
         if x.ndim != 2:
             raise ValueError(f"OrthogonalRegularizer needs a 2-D kernel, got shape {x.shape}")
@@ -98,7 +98,7 @@ class OrthogonalRegularizer(Regularizer):
         return tsum(_math.abs(prod * mask)) * (self.factor / (n * (n - 1)))
 
     def get_config(self):
-        return {"factor": self.factor, "mode": self.mode}
+        return {"factor": float(np.float32(self.factor)), "mode": self.mode}  # a float32 tensor in Keras
 
 
 l1, l2, l1_l2 = L1, L2, L1L2

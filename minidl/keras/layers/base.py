@@ -19,6 +19,7 @@ from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
 from minidl.keras.layers._call_args import UserCallOptions
+from minidl.keras.layers._keras_config import wrap_get_config as _wrap_get_config
 from minidl.keras.layers._mask import MaskingMixin
 from minidl.keras.layers._saving_hooks import SavingHooksMixin
 from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
@@ -231,6 +232,7 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         super().__init_subclass__(**kwargs)
         from minidl.keras.layers._call_override import install_override
         install_override(cls)
+        _wrap_get_config(cls)  # a built-in class's config in Keras 3's form
 
     def __new__(cls, *args, **kwargs):
         """Record a user class's constructor arguments for Keras' automatic ``get_config``."""
@@ -551,11 +553,17 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+_wrap_get_config(Layer)  # (its subclasses are wrapped by __init_subclass__)
+
+
 class InputLayer(Layer):
     """The layer behind :func:`Input`; holds the Keras shape (batch first)."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, name=None, input_shape=None, **kwargs):
+                 input_tensor=None, name=None, input_shape=None, ragged=None, optional=False, **kwargs):
+        for arg, value in (("ragged", ragged), ("optional", optional)):
+            if value:
+                raise NotImplementedError(f"InputLayer: {arg}={value!r} is not supported by minidl.keras")
         if shape is None and input_shape is not None:
             shape = input_shape
         if batch_shape is None:
@@ -564,6 +572,7 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + standardize_shape(shape)
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
         self.batch_shape = standardize_shape(batch_shape)
+        self.sparse = bool(sparse)  # (inputs are dense arrays in minidl; the flag is kept for the config)
         self.built = True
         self._build_shape = self._output_shape = self.batch_shape
         self._symbolic_output = KerasTensor(self.batch_shape, dtype=self.dtype, layer=self, name=self.name)
@@ -573,7 +582,8 @@ class InputLayer(Layer):
         return x
 
     def get_config(self):
-        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

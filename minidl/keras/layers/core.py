@@ -114,8 +114,9 @@ def _constraint_config(layer, *args):
 
 
 def _serialize(obj):
-    """A config value for an initializer/regularizer argument (names stay names)."""
-    if obj is None or isinstance(obj, (str, int, float)):
+    """A config value for an initializer/regularizer argument (names and config dicts pass through: the
+    outermost ``get_config`` writes them as Keras' objects, see :mod:`minidl.keras.layers._keras_config`)."""
+    if obj is None or isinstance(obj, (str, int, float, dict)):
         return obj
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}

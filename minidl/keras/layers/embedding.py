@@ -72,11 +72,11 @@ class Embedding(Layer):
 
     def get_config(self):
         from minidl.keras.layers.core import _serialize
-        init = self.embeddings_initializer
-        return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
-                    embeddings_initializer=init if isinstance(init, str) or init is None else
-                    {"class_name": type(init).__name__, "config": init.get_config()},
-                    embeddings_regularizer=_serialize(self.embeddings_regularizer), activity_regularizer=None,
+        base = super().get_config()
+        activity = base.pop("activity_regularizer", None)
+        return dict(base, input_dim=self.input_dim, output_dim=self.output_dim,
+                    embeddings_initializer=_serialize(self.embeddings_initializer),
+                    embeddings_regularizer=_serialize(self.embeddings_regularizer), activity_regularizer=activity,
                     mask_zero=self.mask_zero, **constraint_config(self, "embeddings_constraint"),
                     quantization_config=None)
 

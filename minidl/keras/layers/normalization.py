@@ -132,8 +132,12 @@ class BatchNormalization(Layer):
             buf += (1 - m) * stat.astype(buf.dtype, copy=False)
 
     def get_config(self):
+        beta_init, gamma_init, mean_init, var_init = self._initializers
         return dict(super().get_config(), axis=self.axis, momentum=self.momentum,
-                    epsilon=self.epsilon, center=self.center, scale=self.scale,
+                    epsilon=self.epsilon, center=self.center, scale=self.scale, beta_initializer=beta_init,
+                    gamma_initializer=gamma_init, moving_mean_initializer=mean_init,
+                    moving_variance_initializer=var_init, beta_regularizer=self.beta_regularizer,
+                    gamma_regularizer=self.gamma_regularizer,
                     **_constraint_config(self, "beta_constraint", "gamma_constraint"))
 
 

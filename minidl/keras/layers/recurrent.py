@@ -43,6 +43,7 @@ class _RNN(RecurrentStateMixin, Layer):
         self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after", "use_cudnn") if k in kwargs}
         self.zero_output_for_mask = bool(kwargs.pop("zero_output_for_mask", False))
         super().__init__(**kwargs)
+        self._set_activity_regularizer(activity_regularizer)  # (a penalty on the outputs, as Keras)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
                         bias_constraint=bias_constraint)
@@ -204,6 +205,7 @@ class SimpleRNN(_RNN):
     def get_config(self):
         config = super().get_config()
         config.pop("recurrent_activation")  # Keras' SimpleRNN has none
+        config.pop("seed", None)  # nor a seed in its config
         return config
 
     def _step(self, z, state):

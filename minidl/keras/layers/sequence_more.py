@@ -79,8 +79,12 @@ class LayerNormalization(Layer):
         return out
 
     def get_config(self):
+        beta_init, gamma_init = self._initializers
         return dict(super().get_config(), axis=list(self.axis) if isinstance(self.axis, tuple) else self.axis,
                     epsilon=self.epsilon, center=self.center, scale=self.scale,
+                    rms_scaling=getattr(self, "rms_scaling", False), beta_initializer=beta_init,
+                    gamma_initializer=gamma_init, beta_regularizer=self.beta_regularizer,
+                    gamma_regularizer=self.gamma_regularizer,
                     **constraint_config(self, "beta_constraint", "gamma_constraint"))
 
 
@@ -117,8 +121,8 @@ class _Pooling1D(Layer):
         return self._pool2d._forward(spec, images, training).squeeze(3).transpose(1, 2)
 
     def get_config(self):
-        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding,
-                    data_format="channels_last")
+        return dict(super().get_config(), pool_size=(self.pool_size,), padding=self.padding,
+                    strides=(self.strides,), data_format="channels_last")  # (Keras keeps 1-tuples)
 
 
 class MaxPooling1D(_Pooling1D):

@@ -463,9 +463,11 @@ class Model(TrainingMixin, Layer):
     # ------------------------------------------------------------------- extras
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Print Keras' table of layers, output shapes and parameter counts."""
+        """Print Keras' table of layers, output shapes and parameter counts (``expand_nested``: the
+        layers of nested models too; ``layer_range``: the rows from the layer whose name matches the
+        first pattern to the one matching the second)."""
         from minidl.keras.models.summary import print_summary
-        print_summary(self, line_length, positions, print_fn, show_trainable, layer_range)
+        print_summary(self, line_length, positions, print_fn, show_trainable, layer_range, expand_nested)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save architecture, weights and compile arguments to a ``.keras`` file (``zipped=False``,

@@ -68,13 +68,26 @@ def _layer_entry(layer):
             module, registered = layer._keras_module, type(layer).__name__
         entry = {"module": module, "class_name": getattr(layer, "_keras_class_name", type(layer).__name__),
                  "config": _json_value(layer.get_config()), "registered_name": registered}
-    if layer.built and layer._build_shape is not None:
+    from minidl.keras.layers._keras_config import records_build_config
+    if isinstance(layer, Model) and layer._graph is not None:
+        pass  # a Functional model: model_config wrote Keras' {"input_shape": None}
+    elif layer.built and layer._build_shape is not None and records_build_config(layer):
         entry["build_config"] = {"input_shape": _json_value(layer._build_shape)}
         if hasattr(layer, "_keras_build_config"):  # (an RNN built with initial states: Keras' shapes_dict)
             entry["build_config"] = _json_value(layer._keras_build_config())
     if _custom.overrides_hook(layer, "get_build_config"):  # a user layer's own build state (Keras' hook)
         entry["build_config"] = _json_value(layer.get_build_config())
     return entry
+
+
+def _call_takes_mask(model) -> bool:
+    """Whether Keras' ``call`` of ``model`` has a ``mask`` argument (Functional, Sequential, or a
+    subclassed model whose ``call`` names one)."""
+    from minidl.keras.models.model import Model
+    call = type(model).call
+    if call is Model.call or (type(model).__module__ or "").startswith("minidl."):
+        return True
+    return "mask" in inspect.signature(call).parameters
 
 
 def _history(tensor, calls):
@@ -85,6 +98,8 @@ def _history(tensor, calls):
 
 def model_config(model, compile_config=True) -> dict:
     """Keras-style ``{"module", "class_name", "config", ...}`` description of ``model``."""
+    from minidl.keras.layers._keras_config import node_call_kwargs
+    from minidl.keras.models.model import Model
     from minidl.keras.models.sequential import Sequential
     config = {"name": model.name, "trainable": model.trainable, "dtype": "float32"}
     if isinstance(model, Sequential):
@@ -138,6 +153,8 @@ def model_config(model, compile_config=True) -> dict:
                 if spread and hasattr(layer, "_keras_node_kwargs"):  # e.g. an RNN's `initial_state=` tensors
                     args, state_kwargs = layer._keras_node_kwargs(args)
                     kwargs = {**kwargs, **state_kwargs}
+                if not (isinstance(layer, Model) and not _call_takes_mask(layer)):  # Keras' training/mask=
+                    kwargs = node_call_kwargs(layer, kwargs, len(parents), node._list_input and not spread)
                 keys = getattr(node, "_dict_keys", None)
                 if keys is not None:  # a call on a dict of tensors: Keras writes the dict
                     by_key = dict(zip(sorted(keys), args))
@@ -158,10 +175,12 @@ def model_config(model, compile_config=True) -> dict:
     module = "keras.src.models.functional" if class_name == "Functional" else "keras"
     out = {"module": module, "class_name": class_name, "config": config,
            "registered_name": "Functional" if class_name == "Functional" else None}
-    if model.built and model._build_shape is not None:
+    if class_name == "Functional":
+        out["build_config"] = {"input_shape": None}  # (Keras 3 builds a Functional from its graph)
+    elif model.built and model._build_shape is not None:
         out["build_config"] = {"input_shape": _json_value(model._build_shape)}
-    if compile_config and getattr(model, "compiled", False):
-        out["compile_config"] = _json_value(model._compile_args)
+    compiled = compile_config and getattr(model, "compiled", False)
+    out["compile_config"] = _json_value(model._compile_args) if compiled else {}  # (Keras writes {} too)
     return out
 
 
@@ -267,8 +286,8 @@ def _call_options(layer, kwargs, outputs_of):
         return {}
     out = {}
     for key, value in kwargs.items():
-        if key == "mask" or value is None:
-            continue
+        if key in ("mask", "training") or value is None:
+            continue  # (masks flow with the tensors; the training phase comes from the model's call, as Keras)
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             value = _pick(outputs_of, value["config"]["keras_history"])
         out[key] = value

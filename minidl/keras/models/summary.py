@@ -7,6 +7,8 @@ column gives up an equal share, as the ``rich`` table Keras uses does.
 """
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import textwrap
 
@@ -37,8 +39,21 @@ def _ratio_reduce(total, widths):
     return out
 
 
-def column_widths(line_length, positions):
-    """Text widths of the columns of a table ``line_length`` characters wide."""
+def _ratio_distribute(total, widths):
+    """Share ``total`` extra columns in proportion to ``widths`` (rounded up, left to right), as rich
+    widens a table narrower than its ``width``."""
+    out, remaining, ratio_left = [], total, sum(widths)
+    for w in widths:
+        share = math.ceil(w * remaining / ratio_left) if ratio_left > 0 else remaining
+        out.append(share)
+        ratio_left -= w
+        remaining -= share
+    return out
+
+
+def column_widths(line_length, positions, columns=None):
+    """Text widths of the ``columns`` columns (default: one per position) of a table ``line_length``
+    characters wide (Keras sizes them from the first positions, and rich fits them to the width)."""
     requested, current = [], 0
     for pos in positions:
         width = int(pos * line_length) if pos <= 1 else int(pos)
@@ -47,10 +62,13 @@ def column_widths(line_length, positions):
             raise ValueError("Insufficient console width to print summary.")
         requested.append(width)
         current += width
+    requested = requested[:columns]
     padded = [w + 2 for w in requested]
     available = line_length - (len(requested) + 1)
     if sum(padded) > available:
         padded = _ratio_reduce(sum(padded) - available, padded)
+    elif sum(padded) < available:
+        padded = [w + extra for w, extra in zip(padded, _ratio_distribute(available - sum(padded), padded))]
     return [w - 2 for w in padded]
 
 
@@ -121,11 +139,73 @@ def _count(weights):
     return int(sum(int(np.prod(w.shape)) for w in weights))
 
 
+def layer_range_bounds(layers, layer_range=None):
+    """Keras' ``[first, last + 1]`` indices of the layers whose names ``re.match`` the two patterns of
+    ``layer_range`` (both ends included; all layers for None)."""
+    if layer_range is None:
+        return [0, len(layers)]
+    if len(layer_range) != 2:
+        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
+                         f"layer_range = {layer_range} of length {len(layer_range)}")
+    if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
+        raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
+    lower = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    upper = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not lower or not upper:
+        raise ValueError(f"Passed layer_names do not match the layer names in the model. Received: {layer_range}")
+    if min(lower) > max(upper):
+        return [min(upper), max(lower) + 1]
+    return [min(lower), max(upper) + 1]
+
+
+def _nested_rows(layer, level, expand_nested):
+    """``(layer, prefix)`` of ``layer`` and, with ``expand_nested``, of the layers of a nested model
+    below it, prefixed ``"   " * level + "└ "`` as Keras does."""
+    rows = [(layer, "   " * level + "└ " if level else "")]
+    inner = getattr(layer, "layers", None) if expand_nested else None
+    if inner:
+        for sub in inner:
+            rows += _nested_rows(sub, level + 1, expand_nested)
+    return rows
+
+
+def _sequential_like(model) -> bool:
+    """Keras' test for the 3-column table: a functional model is sequential-like when each depth of its
+    graph (counted from the outputs) holds one node, no node takes several tensors and no layer is
+    called twice."""
+    if model._graph is None:
+        return True
+    _, outs, nodes = model._graph[:3]
+    depth, calls = {}, {}
+    for tensor in outs:
+        depth[id(tensor)] = 0
+    tensors = {id(t): t for t in outs}
+    for node in reversed(nodes):
+        passthrough = getattr(node, "_output_index", None) is not None \
+            or getattr(node, "_mask_source", None) is not None
+        if not passthrough:
+            if len(node._parents) > 1:
+                return False
+            calls[id(node._layer)] = calls.get(id(node._layer), 0) + 1
+            if calls[id(node._layer)] > 1:
+                return False
+        for parent in node._parents:
+            tensors[id(parent)] = parent
+            depth[id(parent)] = max(depth.get(id(parent), 0), depth.get(id(node), 0) + (0 if passthrough else 1))
+    per_depth = {}
+    for key, d in depth.items():
+        node = tensors[key]
+        if getattr(node, "_output_index", None) is None and getattr(node, "_mask_source", None) is None:
+            per_depth[d] = per_depth.get(d, 0) + 1
+    return all(count == 1 for count in per_depth.values())
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False,
-                  layer_range=None):
-    """Print (or pass to ``print_fn``) Keras' summary table of ``model``."""
+                  layer_range=None, expand_nested=False):
+    """Print (or pass to ``print_fn``) Keras' summary table of ``model`` (with ``expand_nested``, the
+    layers of nested models below theirs, indented with ``└``)."""
     layers = list(model.layers)
-    dag = model._graph is not None and any(len(n._parents) > 1 for n in model._graph[2])
+    dag = not _sequential_like(model)
     if dag:
         default_length, positions = 108, positions or [0.3, 0.56, 0.74, 1.0]
         header, aligns = ["Layer (type)", "Output Shape", "Param #", "Connected to"], \
@@ -139,22 +219,21 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         header.append("Trainable")
         aligns.append("center")
     default_length = min(default_length, shutil.get_terminal_size().columns - 4)
-    widths = column_widths(line_length or default_length, positions)
-    if layer_range is not None:
-        names = [layer.name for layer in layers]
-        layers = layers[names.index(layer_range[0]):names.index(layer_range[1]) + 1]
+    widths = column_widths(line_length or default_length, positions, len(header))
+    first, last = layer_range_bounds(layers, layer_range)
+    rows = [row for layer in layers[first:last] for row in _nested_rows(layer, 0, expand_nested)]
 
     lines = [f'Model: "{model.name}"', _rule(widths, "┏", "┳", "┓", "━")]
     lines += _row(header, widths, ["center" if a == "center" else a for a in aligns], "┃")
     lines.append(_rule(widths, "┡", "╇", "┩", "━"))
-    for i, layer in enumerate(layers):
-        fields = [f"{layer.name} ({_type_text(layer)})", _shape_text(layer), _params_text(layer)]
-        if dag:
-            fields.append("-" if isinstance(layer, InputLayer) else _connections(layer, model))
+    for i, (layer, prefix) in enumerate(rows):
+        fields = [f"{prefix}{layer.name} ({_type_text(layer)})", _shape_text(layer), _params_text(layer)]
+        if dag:  # (a nested model's own layers connect inside it: "-", as Keras prints them)
+            fields.append("-" if isinstance(layer, InputLayer) or prefix else _connections(layer, model))
         if show_trainable:
             fields.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         lines += _row(fields, widths, aligns)
-        if i < len(layers) - 1:
+        if i < len(rows) - 1:
             lines.append(_rule(widths, "├", "┼", "┤", "─"))
     lines.append(_rule(widths, "└", "┴", "┘", "─"))
     trainable = _count(model.trainable_weights) if model.built else 0

@@ -96,7 +96,10 @@ class TrainingMixin(_steps.StepsMixin):
                               "loss": _config_tree(loss, "keras.losses"),
                               "loss_weights": _config_tree(loss_weights, None),
                               "metrics": _config_tree(metrics, "keras.metrics"),
-                              "weighted_metrics": _config_tree(weighted_metrics, "keras.metrics")}
+                              "weighted_metrics": _config_tree(weighted_metrics, "keras.metrics"),
+                              "run_eagerly": bool(run_eagerly), "steps_per_execution": steps_per_execution,
+                              # "auto" resolves as on Keras' non-XLA backends (torch): minidl runs eagerly
+                              "jit_compile": False if jit_compile == "auto" else bool(jit_compile)}
         self._check_output_activation()
 
     def _compile_keys(self):

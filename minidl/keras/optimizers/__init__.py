@@ -261,10 +261,12 @@ class Optimizer(_MinidlOptimizer):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Keras-style config (name, learning_rate, clipping, hyper-parameters)."""
+        # (Keras writes the float32 value of its learning-rate variable, 0.0010000000474974513 for 1e-3;
+        # minidl keeps and writes the Python float, so that a saved optimizer resumes bit for bit)
         lr = schedules.serialize(self._schedule) if self._schedule is not None else self.learning_rate
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm, "use_ema": self.use_ema,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency,
                 "loss_scale_factor": self.loss_scale_factor,
                 "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper()}
