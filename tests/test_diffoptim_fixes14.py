@@ -1,0 +1,74 @@
+"""Fixes from session 14's differential sweep of optim, autograd and utils.data against PyTorch 2.13.
+
+Expected values are literals printed by PyTorch 2.13 (CPU) for the same calls, unless a
+fixture is named.
+"""
+import collections
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+from minidl.utils.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    get_worker_info,
+)
+
+
+# ----------------------------------------------------------------------------- utils.data
+def test_generator_seeded_shuffle_matches_pytorch_order():
+    # torch: g = Generator().manual_seed(123); DataLoader(TensorDataset(arange(17)), 5, shuffle=True, generator=g)
+    g = mdl.Generator().manual_seed(123)
+    loader = DataLoader(TensorDataset(mdl.arange(17)), batch_size=5, shuffle=True, generator=g)
+    assert [b[0].tolist() for b in loader] == [[15, 3, 12, 13, 1], [10, 0, 11, 16, 5], [4, 2, 14, 7, 9], [8, 6]]
+    assert [b[0].tolist() for b in loader] == [[12, 3, 0, 14, 15], [1, 13, 5, 16, 2], [10, 6, 4, 9, 11], [8, 7]]
+
+
+class _Seeds(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return i, get_worker_info().seed
+
+
+def test_workers_without_batching_and_pytorch_worker_seeds():
+    # batch_size=None with workers used to fail (list(int)); the worker seeds are base_seed + worker id
+    g = mdl.Generator().manual_seed(11)
+    got = [tuple(int(v) for v in b) for b in DataLoader(_Seeds(), batch_size=None, num_workers=2, generator=g)]
+    assert got == [(0, 3325388913236545215), (1, 3325388913236545216),
+                   (2, 3325388913236545215), (3, 3325388913236545216)]
+
+
+def test_default_collate_strings_and_mixed_numbers():
+    out = default_collate([(1, "a"), (2, "b")])
+    assert isinstance(out, list) and out[1] == ("a", "b")      # the transposed tuple, as PyTorch
+    mixed = default_collate([1, 2.5])                          # torch.tensor([1, 2.5]): float32
+    assert mixed.dtype == mdl.float32 and mixed.tolist() == [1.0, 2.5]
+
+
+def test_dataset_errors_and_subset_getitems():
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        TensorDataset(mdl.ones(3, 2), mdl.ones(2))
+    with pytest.raises(AssertionError, match="datasets should not be an empty iterable"):
+        ConcatDataset([])
+
+    class It(IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+    with pytest.raises(AssertionError, match="does not support IterableDataset"):
+        ConcatDataset([It()])
+    cat = ConcatDataset([TensorDataset(mdl.arange(3)), TensorDataset(mdl.arange(4))])
+    assert int(cat[-7][0]) == 0
+    with pytest.raises(ValueError, match="absolute value of index should not exceed dataset length"):
+        cat[-8]
+    sub = Subset(TensorDataset(mdl.arange(10) * 10), [2, 5, 7])
+    assert [int(s[0]) for s in sub.__getitems__([0, 2])] == [20, 70]
+    Pt = collections.namedtuple("Pt", "x y")
+    assert np.array_equal(default_collate([Pt(1, "a"), Pt(2, "b")]).x.numpy(), [1, 2])
