@@ -72,3 +72,61 @@ def test_dataset_errors_and_subset_getitems():
     assert [int(s[0]) for s in sub.__getitems__([0, 2])] == [20, 70]
     Pt = collections.namedtuple("Pt", "x y")
     assert np.array_equal(default_collate([Pt(1, "a"), Pt(2, "b")]).x.numpy(), [1, 2])
+
+
+# ----------------------------------------------------------------------------- optim
+@pytest.mark.parametrize("name, kw, expected, buf", [
+    ("Adam", dict(lr=0.1), [0.7015863060951233 + 1.7006233930587769j, 2.7003815174102783 - 0.7015863060951233j],
+     "exp_avg_sq"),
+    ("RMSprop", dict(lr=0.1, centered=True), [-7.557973731309175e-07 + 0.3023405373096466j,
+                                             1.0562243461608887 + 7.557828212156892e-07j], "square_avg"),
+])
+def test_complex_params_update_as_real_pairs(name, kw, expected, buf):
+    # PyTorch updates complex parameters through view_as_real: real and imaginary parts independently
+    p = mdl.tensor(np.array([1 + 2j, 3 - 1j], dtype=np.complex64), requires_grad=True)
+    opt = getattr(mdl.optim, name)([p], **kw)
+    for _ in range(3):
+        opt.zero_grad()
+        (p.abs() ** 2).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert opt.state[p][buf].dtype == mdl.complex64
+
+
+def test_defaults_key_order_as_pytorch():
+    p = [mdl.zeros(2, requires_grad=True)]
+    assert list(mdl.optim.Adagrad(p).defaults) == ["lr", "lr_decay", "eps", "weight_decay",
+                                                   "initial_accumulator_value", "foreach", "maximize",
+                                                   "differentiable", "fused"]
+    assert list(mdl.optim.Adadelta(p).defaults) == ["lr", "rho", "eps", "weight_decay", "maximize", "capturable",
+                                                    "foreach", "differentiable"]
+    assert list(mdl.optim.RAdam(p).defaults) == ["lr", "betas", "eps", "weight_decay", "maximize", "foreach",
+                                                 "capturable", "decoupled_weight_decay", "differentiable"]
+    assert list(mdl.optim.RMSprop(p).defaults) == ["lr", "momentum", "alpha", "eps", "centered", "weight_decay",
+                                                   "capturable", "foreach", "maximize", "differentiable"]
+
+
+def test_optimizer_hooks_duplicates_and_sparse_adam_step():
+    p = mdl.ones(2, requires_grad=True)
+    opt = mdl.optim.SGD([p], lr=0.1)
+    log = []
+    h = opt.register_step_pre_hook(lambda o, a, k: log.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: log.append("post"))
+    opt.register_state_dict_pre_hook(lambda o: log.append("sd_pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: log.append(("sd_post", sorted(sd))))
+    opt.register_load_state_dict_pre_hook(lambda o, sd: log.append("load_pre"))
+    opt.register_load_state_dict_post_hook(lambda o: log.append("load_post"))
+    (p * 2).sum().backward()
+    opt.step()
+    h.remove()
+    opt.step()
+    opt.load_state_dict(opt.state_dict())
+    assert log == ["pre", "post", "post", "sd_pre", ("sd_post", ["param_groups", "state"]), "load_pre", "load_post"]
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        dup = mdl.optim.SGD([p, p], lr=0.1)
+    assert len(dup.param_groups[0]["params"]) == 2
+    emb = mdl.nn.Embedding(4, 2, sparse=True)
+    sparse = mdl.optim.SparseAdam(emb.parameters(), lr=0.1)
+    emb(mdl.tensor([1, 2])).sum().backward()
+    sparse.step()
+    assert sparse.state_dict()["state"][0]["step"] == 1 and type(sparse.state_dict()["state"][0]["step"]) is int
