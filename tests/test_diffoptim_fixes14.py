@@ -130,3 +130,55 @@ def test_optimizer_hooks_duplicates_and_sparse_adam_step():
     emb(mdl.tensor([1, 2])).sum().backward()
     sparse.step()
     assert sparse.state_dict()["state"][0]["step"] == 1 and type(sparse.state_dict()["state"][0]["step"]) is int
+
+
+# ----------------------------------------------------------------------------- lr_scheduler
+def _opt(lr=0.1):
+    return mdl.optim.SGD([mdl.zeros(2, requires_grad=True)], lr=lr)
+
+
+def test_scheduler_warnings_as_pytorch():
+    opt = _opt()
+    sched = mdl.optim.lr_scheduler.StepLR(opt, 2)
+    with pytest.warns(UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"):
+        sched.step()
+    with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
+        sched.get_lr()
+    opt2 = _opt()
+    sched2 = mdl.optim.lr_scheduler.ExponentialLR(opt2, 0.5)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt2.step()
+        sched2.step()
+    assert sched2.get_last_lr() == [0.05]
+
+
+def test_scheduler_state_dict_layouts_as_pytorch():
+    opt = _opt()
+    step = mdl.optim.lr_scheduler.StepLR(opt, 2)
+    assert list(step.state_dict()) == ["step_size", "gamma", "base_lrs", "last_epoch", "_step_count",
+                                       "_is_initial", "_get_lr_called_within_step", "_last_lr"]
+    cwr = mdl.optim.lr_scheduler.CosineAnnealingWarmRestarts(_opt(), T_0=3)
+    for _ in range(4):
+        cwr.optimizer.step()
+        cwr.step()
+    assert cwr.state_dict()["_step_count"] == 0          # PyTorch's CWR.step does not count
+    one = mdl.optim.lr_scheduler.OneCycleLR(mdl.optim.SGD([mdl.zeros(1, requires_grad=True)], lr=0.1,
+                                                          momentum=0.9), max_lr=1.0, total_steps=10)
+    assert list(one.state_dict())[:3] == ["total_steps", "_schedule_phases", "_anneal_func_type"]
+    plateau = mdl.optim.lr_scheduler.ReduceLROnPlateau(_opt())
+    assert list(plateau.state_dict()) == ["factor", "default_min_lr", "min_lrs", "patience", "cooldown", "eps",
+                                          "last_epoch", "_last_lr", "mode_worse", "mode", "threshold",
+                                          "threshold_mode", "best", "cooldown_counter", "num_bad_epochs"]
+    opt = _opt()
+    lrs = mdl.optim.lr_scheduler
+    seq = lrs.SequentialLR(opt, [lrs.ConstantLR(opt, 0.5, total_iters=3), lrs.StepLR(opt, 2)], milestones=[3])
+    for _ in range(4):
+        opt.step()
+        seq.step()
+    sd = seq.state_dict()
+    assert list(sd) == ["_milestones", "last_epoch", "_last_lr", "_schedulers"]
+    assert sd["_schedulers"][1]["_step_count"] == 2 and sd["_schedulers"][1]["last_epoch"] == 1   # PyTorch: 2, 1
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lrs.SequentialLR(opt, [lrs.StepLR(opt, 2), lrs.ReduceLROnPlateau(opt)], milestones=[3])

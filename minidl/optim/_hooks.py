@@ -116,9 +116,12 @@ def hooked(method, kind):
     """``method`` (``step``, ``state_dict`` or ``load_state_dict``) running its hooks once per outer call."""
     runner = _RUNNERS[kind]
     flag = f"_in_hooked_{kind}"
+    step = kind == "step"
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        if step:
+            self.__dict__["_opt_called"] = True   # an lr scheduler checks it (PyTorch's step-order warning)
         if self.__dict__.get(flag) or not any(self.__dict__.get(t) for t in _TABLES):
             return method(self, *args, **kwargs)
         self.__dict__[flag] = True
