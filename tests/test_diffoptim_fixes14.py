@@ -182,3 +182,30 @@ def test_scheduler_state_dict_layouts_as_pytorch():
     assert sd["_schedulers"][1]["_step_count"] == 2 and sd["_schedulers"][1]["last_epoch"] == 1   # PyTorch: 2, 1
     with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
         lrs.SequentialLR(opt, [lrs.StepLR(opt, 2), lrs.ReduceLROnPlateau(opt)], milestones=[3])
+
+
+def test_lbfgs_state_scalars_are_tensors_as_pytorch():
+    # torch: LBFGS([w], max_iter=4) on ((w-1)**4).sum() + (w**2).sum(), w = [3, -1, 0.5]
+    w = mdl.tensor([3.0, -1.0, 0.5], requires_grad=True)
+    opt = mdl.optim.LBFGS([w], max_iter=4)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1) ** 4).sum() + (w ** 2).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    st = opt.state[w]
+    assert st["t"] == 1 and type(st["t"]) is int          # the lr as given
+    assert isinstance(st["H_diag"], mdl.Tensor) and st["H_diag"].dtype == mdl.float32
+    assert all(isinstance(v, mdl.Tensor) and v.dtype == mdl.float32 for v in st["ro"])
+    assert all(isinstance(v, mdl.Tensor) for v in st["al"][:len(st["ro"])])
+    assert (st["func_evals"], st["n_iter"]) == (4, 4)
+    np.testing.assert_allclose(w.detach().numpy(), [1.2027711868286133, 0.2906612455844879, 0.41608381271362305],
+                               rtol=1e-4)
+    np.testing.assert_allclose(float(st["H_diag"]), 0.0851, rtol=1e-3)
+    sd = opt.state_dict()
+    w2 = mdl.tensor([3.0, -1.0, 0.5], requires_grad=True)
+    opt2 = mdl.optim.LBFGS([w2], max_iter=4)
+    opt2.load_state_dict(sd)
+    assert isinstance(opt2.state[w2]["H_diag"], mdl.Tensor) and opt2.state[w2]["t"] == 1
