@@ -208,6 +208,15 @@ class Subset(Dataset):
     def __getitem__(self, index):
         return self.dataset[int(self._index_array[index])]
 
+    def __getitems__(self, indices):
+        """The samples at several positions (PyTorch's batched fetch; the parent's
+        ``__getitems__`` is used when it has one)."""
+        mapped = [int(self._index_array[i]) for i in indices]
+        getter = getattr(self.dataset, "__getitems__", None)
+        if callable(getter):
+            return getter(mapped)
+        return [self.dataset[i] for i in mapped]
+
     def get_batch(self, indices, rng=None):
         """The parent's batch at ``self.indices[indices]``."""
         mapped = self._index_array[np.asarray(indices, dtype=np.intp)]
@@ -232,8 +241,12 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
+        # AssertionError, as PyTorch's asserts raise
         if not self.datasets:
-            raise ValueError("ConcatDataset needs at least one dataset")
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if any(c.__name__ == "IterableDataset" for c in type(d).__mro__):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self):
@@ -241,6 +254,8 @@ class ConcatDataset(Dataset):
 
     def _locate(self, index):
         if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for a dataset of {len(self)}")

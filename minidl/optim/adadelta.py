@@ -32,8 +32,8 @@ class Adadelta(Optimizer):
         check_non_negative("epsilon", eps)
         check_non_negative("weight_decay", weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize,
-                                      **implementation_flags("Adadelta", ("foreach", "capturable", "differentiable"),
+                                      maximize=maximize,   # then the flags in PyTorch's order
+                                      **implementation_flags("Adadelta", ("capturable", "foreach", "differentiable"),
                                                              foreach, differentiable, capturable=capturable)))
 
     def _update(self, param, grad, state, group):

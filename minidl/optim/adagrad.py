@@ -40,11 +40,11 @@ class Adagrad(Optimizer):
         check_non_negative("weight_decay", weight_decay)
         check_non_negative("initial_accumulator_value", initial_accumulator_value)
         check_non_negative("epsilon", eps)
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+        flags = implementation_flags("Adagrad", ("foreach", "differentiable", "fused"), foreach, differentiable, fused)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,   # PyTorch's order
                                       initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize,
-                                      **implementation_flags("Adagrad", ("foreach", "differentiable", "fused"),
-                                                             foreach, differentiable, fused)))
+                                      foreach=flags["foreach"], maximize=maximize,
+                                      differentiable=flags["differentiable"], fused=flags["fused"]))
 
     def _init_group_state(self, group):
         for p in group["params"]:

@@ -27,6 +27,13 @@ def _array(value):
     return value.array if isinstance(value, Tensor) else value
 
 
+def _scalar(value):
+    """A NumPy (0-d) scalar as a 0-d Tensor, as PyTorch keeps its tensor scalars; numbers and None pass."""
+    if isinstance(value, np.generic) or (backend.is_array(value) and value.ndim == 0):
+        return Tensor(np.asarray(value) if isinstance(value, np.generic) else value)
+    return value
+
+
 def _arrays(values):
     """A list of state Tensors as a new list of their arrays (None passes through)."""
     return None if values is None else [_array(v) for v in values]
@@ -132,7 +139,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise RuntimeError("LBFGS.step requires a closure that re-evaluates the model and returns the loss")
         group = self.param_groups[0]
-        lr = float(group["lr"])
+        lr = group["lr"]     # kept as given: PyTorch's state "t" is then the lr itself (an int for lr=1)
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         history_size = group["history_size"]
@@ -154,9 +161,14 @@ class LBFGS(Optimizer):
 
     def _iterate(self, closure, state, group, lr, loss, flat_grad, evaluations, max_iter, max_eval,
                  tolerance_grad, tolerance_change, history_size):
-        d, t = _array(state.get("d")), state.get("t")
-        old_dirs, old_stps, ro = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps")), state.get("ro")
-        h_diag = state.get("H_diag")
+        # scalars as PyTorch computes them: 0-d values of the parameters' dtype (ys, ro, H_diag, al, gtd)
+        one = flat_grad.dtype.type(1.0)
+        d, t = _array(state.get("d")), _array(state.get("t"))
+        old_dirs, old_stps = _arrays(state.get("old_dirs")), _arrays(state.get("old_stps"))
+        ro = _arrays(state.get("ro"))
+        h_diag = _array(state.get("H_diag"))
+        if state.get("al") is not None:
+            state["al"] = _arrays(state["al"])
         prev_flat_grad, prev_loss = _array(state.get("prev_flat_grad")), state.get("prev_loss")
         n_iter = 0
         while n_iter < max_iter:
@@ -168,7 +180,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = float(y.dot(s))
+                ys = y.dot(s)
                 if ys > 1e-10:
                     if len(old_dirs) == history_size:
                         old_dirs.pop(0)
@@ -176,15 +188,15 @@ class LBFGS(Optimizer):
                         ro.pop(0)
                     old_dirs.append(y)
                     old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / float(y.dot(y))
+                    ro.append(one / ys)
+                    h_diag = ys / y.dot(y)
                 if "al" not in state:
                     state["al"] = [None] * history_size
                 d = self._two_loop(flat_grad, old_dirs, old_stps, ro, h_diag, state["al"])
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
-            t = min(1.0, 1.0 / float(abs(flat_grad).sum())) * lr if state["n_iter"] == 1 else lr
-            gtd = float(flat_grad.dot(d))
+            t = min(1.0, one / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
+            gtd = flat_grad.dot(d)
             if gtd > -tolerance_change:
                 break
             step_evaluations = 0
@@ -212,20 +224,23 @@ class LBFGS(Optimizer):
             if self._max_abs(d * t) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
                 break
         # as PyTorch: the vectors as Tensors (sharing the arrays), the counters and scalars as numbers
-        state.update(d=Tensor(d), t=t, old_dirs=[Tensor(v) for v in old_dirs],
-                     old_stps=[Tensor(v) for v in old_stps], ro=ro, H_diag=h_diag,
+        # the 0-d values (ys-derived ro, H_diag, al; t when it came from the gradient) as 0-d Tensors
+        state.update(d=Tensor(d), t=_scalar(t), old_dirs=[Tensor(v) for v in old_dirs],
+                     old_stps=[Tensor(v) for v in old_stps], ro=[_scalar(v) for v in ro], H_diag=_scalar(h_diag),
                      prev_flat_grad=Tensor(prev_flat_grad), prev_loss=prev_loss)
+        if state.get("al") is not None:
+            state["al"] = [_scalar(v) for v in state["al"]]
 
     @staticmethod
     def _two_loop(flat_grad, old_dirs, old_stps, ro, h_diag, al):
         """-H g by the L-BFGS two-loop recursion (``al`` is the scratch list kept in the state)."""
         q = -flat_grad
         for i in range(len(old_dirs) - 1, -1, -1):
-            al[i] = float(old_stps[i].dot(q)) * ro[i]
+            al[i] = old_stps[i].dot(q) * ro[i]
             q -= al[i] * old_dirs[i]
         r = q * h_diag
         for i in range(len(old_dirs)):
-            be_i = float(old_dirs[i].dot(r)) * ro[i]
+            be_i = old_dirs[i].dot(r) * ro[i]
             r += (al[i] - be_i) * old_stps[i]
         return r
 
@@ -258,8 +273,8 @@ class LBFGS(Optimizer):
             return Tensor(backend.to_device(v, p.device).astype(dtype, copy=True))
 
         def number(v):
-            if isinstance(v, Tensor):
-                v = v.array
+            if isinstance(v, Tensor):      # a tensor scalar (ro, al, H_diag, t): a 0-d Tensor of p's dtype
+                return Tensor(backend.to_device(v.array, p.device).astype(dtype, copy=True))
             return v.item() if backend.is_array(v) or isinstance(v, np.generic) else v
 
         if key in _FLAT_KEYS:

@@ -8,6 +8,7 @@ its values; ``_get_closed_form_lr`` gives the explicit formula.
 """
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
@@ -29,6 +30,16 @@ class LRScheduler:
     groups' current lrs) and optionally ``_get_closed_form_lr()``.
     """
 
+    # PyTorch's flags: class defaults, set on the instance during the first step (its state-dict layout)
+    _is_initial = False
+    _get_lr_called_within_step = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        get_lr = cls.__dict__.get("get_lr")
+        if callable(get_lr) and not getattr(get_lr, "_warns_outside_step", False):
+            cls.get_lr = _warn_outside_step(get_lr)
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -43,10 +54,16 @@ class LRScheduler:
                                    "when resuming an optimizer")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """Reset the step count and take step 0 (PyTorch's ``_initial_step``)."""
         self._step_count = 0
-        self._is_initial = False                  # PyTorch's flags, kept for its state-dict layout
-        self._get_lr_called_within_step = False
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         """The lr of each group for the current ``last_epoch``."""
@@ -57,18 +74,29 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None):
-        """Advance one epoch (or jump to ``epoch``, deprecated in PyTorch) and set the lrs."""
+        """Advance one epoch (or jump to ``epoch``, deprecated in PyTorch) and set the lrs.
+
+        As PyTorch, the first ``step()`` after construction warns (UserWarning) when the
+        optimizer has not stepped yet (the schedule would skip its first value)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning, stacklevel=2)
-            self.last_epoch = epoch
-            if hasattr(self, "_get_closed_form_lr"):
-                values = self._get_closed_form_lr()
-            else:
+        if epoch is not None:
+            warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Set ``last_epoch`` (one more, or ``epoch``) and write the new lrs into the groups."""
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
                 values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -97,6 +125,29 @@ class LRScheduler:
 
 
 _LRScheduler = LRScheduler
+
+_ORDER_WARNING = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, "
+                  "you should call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  "
+                  "Failure to do this will result in PyTorch skipping the first value of the learning rate "
+                  "schedule. See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-"
+                  "learning-rate")
+_EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
+    "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from "
+    "None, the closed form is used instead of the new chainable form, where available. Please open an issue "
+    "if you are unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
+
+
+def _warn_outside_step(get_lr):
+    """``get_lr`` warning, as PyTorch's, when called from outside ``step()`` (use ``get_last_lr()``)."""
+    @functools.wraps(get_lr)
+    def wrapper(self, *args, **kwargs):
+        if not self.__dict__.get("_get_lr_called_within_step", False):
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+        return get_lr(self, *args, **kwargs)
+    wrapper._warns_outside_step = True
+    return wrapper
 
 
 class StepLR(LRScheduler):
@@ -243,14 +294,11 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr=0, eps: float = 1e-8):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+        self.factor = factor      # the attributes in PyTorch's order (its state dict's key order)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
@@ -261,19 +309,23 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             self.default_min_lr = min_lr          # also the bound of param groups added later
             self.min_lrs = [min_lr] * n
-        self.factor = factor
         self.patience = patience
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-        self.mode = mode
-        self.mode_worse = initial_best(mode)     # PyTorch's name for the best value before any epoch
         self.cooldown = cooldown
         self.eps = eps
-        self.cooldown_counter = 0
-        self.best = self.mode_worse
-        self.num_bad_epochs = 0
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
+        self._init_is_better(mode, threshold, threshold_mode)
+        self._reset()
+
+    def _init_is_better(self, mode, threshold, threshold_mode):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode} is unknown!")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+        self.mode_worse = initial_best(mode)     # PyTorch's name for the best value before any epoch
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
 
     def _reset(self):
         """Forget the best value, the bad epochs and the cooldown (as PyTorch's ``_reset``)."""
@@ -298,7 +350,7 @@ class ReduceLROnPlateau(LRScheduler):
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated", UserWarning, stacklevel=2)
+            warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best = current

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
+from bisect import bisect_right
 
 from minidl.optim.lr_scheduler import LRScheduler
 
@@ -59,7 +59,6 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        self._anneal_func_type = anneal_strategy
         start, total = float(pct_start * self.total_steps), self.total_steps
         if three_phase:
             self._schedule_phases = [
@@ -77,6 +76,7 @@ class OneCycleLR(LRScheduler):
                 dict(end_step=total - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum"),
             ]
+        self._anneal_func_type = anneal_strategy   # after the phases, PyTorch's attribute order
         groups = optimizer.param_groups
         max_lrs = _per_group("max_lr", max_lr, len(groups))
         if last_epoch == -1:
@@ -258,8 +258,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._step_count += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._get_lr_called_within_step = True   # as PyTorch: no step count, no step-order warning here
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -270,41 +274,50 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch: int = -1):
         if len(schedulers) < 1:
-            raise ValueError("SequentialLR expects at least one scheduler")
+            raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
+        from minidl.optim.lr_scheduler import ReduceLROnPlateau
         for i, s in enumerate(schedulers):
-            if getattr(s, "optimizer", None) is not optimizer:
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"SequentialLR at index {i} should have `optimizer` as its attribute.")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError("SequentialLR does not support `ReduceLROnPlateau` scheduler as it requires "
+                                 "additional kwargs to be specified when calling `step`, but got one at index "
+                                 f"{i} in the given schedulers sequence.")
+            if s.optimizer is not optimizer:
                 raise ValueError(f"SequentialLR expects all schedulers to belong to the same optimizer, but "
-                                 f"got scheduler at index {i} with a different optimizer")
+                                 f"got scheduler {type(s).__name__} at index {i} has {s.optimizer}, which is "
+                                 f"different from {type(optimizer).__name__}.")
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"Sequential Schedulers expects number of schedulers provided to be one more than "
                              f"the number of milestone points, but got number of schedulers {len(schedulers)} "
                              f"and the number of milestones to be equal to {len(milestones)}")
-        self._schedulers = list(schedulers)
-        self._milestones = list(milestones)
+        # PyTorch's attributes only (no base_lrs or step count of its own)
+        self._schedulers = schedulers
+        self._milestones = milestones
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
-        self._step_count = 0
-        # Undo the steps the later schedulers took when they were built, as PyTorch does.
+        # Undo the steps the schedulers took when they were built, as PyTorch does (recursively).
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
-        for s in self._schedulers:
-            s.last_epoch -= 1
-        self._schedulers[0]._step_count = 0
-        self._schedulers[0].step()
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self._last_lr = self._schedulers[0].get_last_lr()
+        self._recursive_undo(self)
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = self._schedulers[idx].get_last_lr()
+
+    def _recursive_undo(self, sched):
+        if hasattr(sched, "_schedulers"):
+            for s in sched._schedulers:
+                self._recursive_undo(s)
+        elif hasattr(sched, "last_epoch"):
+            sched.last_epoch -= 1
 
     def step(self, epoch=None):
-        """Advance one epoch, switching scheduler at a milestone."""
+        """Advance one epoch, switching scheduler at a milestone (the next one restarts at its epoch 0)."""
         self.last_epoch += 1
-        self._step_count += 1
-        from bisect import bisect_right
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            with warnings.catch_warnings():  # PyTorch restarts the next scheduler silently
-                warnings.simplefilter("ignore", UserWarning)
-                scheduler.step(0)
+            scheduler._update_lr(0)
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()

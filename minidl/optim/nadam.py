@@ -121,9 +121,10 @@ class RAdam(Optimizer):
         _check_adam_like(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       maximize=maximize,
-                                      **implementation_flags("RAdam", _FLAGS, foreach, differentiable,
-                                                             capturable=capturable),
-                                      decoupled_weight_decay=decoupled_weight_decay))
+                                      **implementation_flags("RAdam", ("foreach", "capturable"), foreach,
+                                                             differentiable, capturable=capturable),
+                                      decoupled_weight_decay=decoupled_weight_decay,   # PyTorch's order
+                                      differentiable=differentiable))
 
     def _update(self, param, grad, state, group):
         xp = backend.get_array_module(param)

@@ -17,12 +17,14 @@ it changed back into the Tensors (:func:`_store_state`).
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 
 from minidl import backend
 from minidl.autograd import _profiling, no_grad
 from minidl.dtypes import default_float, is_floating
+from minidl.optim import _hooks
 from minidl.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -165,12 +167,27 @@ def _state_view(value):
     return value
 
 
+def _update_complex_as_real(update, data, grad, raw, group):
+    """Update a complex parameter as PyTorch's optimisers do (``view_as_real``): its real and
+    imaginary parts as independent real numbers; the state arrays stay complex (views of the real ones)."""
+    xp = backend.get_array_module(data)
+    real = data.real.dtype
+
+    def as_real(v):
+        return xp.ascontiguousarray(v).view(real) if _is_array(v) and v.shape == data.shape else v
+    views = {k: as_real(v) for k, v in raw.items()}
+    update(data.view(real), as_real(grad), views, group)
+    flat = data.view(real).shape
+    for k, v in views.items():
+        raw[k] = v.view(data.dtype) if _is_array(v) and v.shape == flat and v.dtype == real else v
+
+
 def _grad_array(p):
     g = p.grad
     return g.array if isinstance(g, Tensor) else g
 
 
-class Optimizer:
+class Optimizer(_hooks.OptimizerHooks):
     """Base class of the optimisers.
 
     Args:
@@ -232,8 +249,10 @@ class Optimizer:
                                  f"optimization parameter {name}")
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("optimizer parameter group contains duplicate parameters")
+        if len({id(p) for p in params}) != len(params):   # PyTorch warns and keeps them
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, "
+                          "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                          "information", UserWarning, stacklevel=3)
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
@@ -322,7 +341,10 @@ class Optimizer:
                             self._sync_state(p, raw)
                         else:
                             raw = {}
-                        self._update(p.array, grad, raw, group)
+                        if data.dtype.kind == "c" and data.flags.c_contiguous:
+                            _update_complex_as_real(self._update, data, grad, raw, group)
+                        else:
+                            self._update(p.array, grad, raw, group)
                         _store_state(state, raw, scalar_keys, data, self._device_scalar_keys)
                 finally:     # deferred updates run even when a later parameter raised
                     self._finish_group(group)
@@ -508,7 +530,12 @@ def _restore_hyper(value, current):
 
 def _profiled_steps(cls):
     """Wrap the ``step`` and ``zero_grad`` that ``cls`` defines so that a profiler records them
-    (``minidl/autograd/_profiling.py``)."""
+    (``minidl/autograd/_profiling.py``), and its ``step``/``state_dict``/``load_state_dict`` so that
+    they run the optimizer hooks (``minidl/optim/_hooks.py``)."""
+    for kind in ("step", "state_dict", "load_state_dict"):
+        method = cls.__dict__.get(kind)
+        if callable(method) and not getattr(method, "_hooked", False):
+            setattr(cls, kind, _hooks.hooked(method, kind))
     for kind in ("step", "zero_grad"):
         method = cls.__dict__.get(kind)
         if callable(method) and not getattr(method, "_profiled", False):

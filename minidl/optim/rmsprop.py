@@ -35,10 +35,11 @@ class RMSprop(Optimizer):
         check_non_negative("momentum", momentum)
         check_non_negative("weight_decay", weight_decay)
         check_non_negative("alpha", alpha)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize,
-                                      **implementation_flags("RMSprop", ("capturable", "foreach", "differentiable"),
-                                                             foreach, differentiable, capturable=capturable)))
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,   # PyTorch's order
+                                      centered=centered, weight_decay=weight_decay,
+                                      **implementation_flags("RMSprop", ("capturable", "foreach"),
+                                                             foreach, differentiable, capturable=capturable),
+                                      maximize=maximize, differentiable=differentiable))
 
     def _update(self, param, grad, state, group):
         xp = backend.get_array_module(param)

@@ -33,6 +33,8 @@ class SparseAdam(Optimizer):
     [False, True, False, True]
     """
 
+    _scalar_state_keys = frozenset()   # PyTorch keeps SparseAdam's step as a Python int
+
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, maximize: bool = False):
         if not 0.0 < lr:
             raise ValueError(f"Invalid learning rate: {lr}")

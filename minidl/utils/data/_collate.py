@@ -77,9 +77,11 @@ def default_collate(batch):
     if isinstance(elem, float):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(elem, numbers.Integral):
+        if any(isinstance(b, float) for b in batch):   # torch.tensor(batch): a float among ints gives float32
+            return Tensor(np.array(batch, dtype=np.float32))
         return Tensor(np.array(batch, dtype=np.int64))
     if isinstance(elem, (str, bytes)):
-        return batch if isinstance(batch, list) else list(batch)
+        return batch   # as it came (a tuple when transposed out of tuple samples), as PyTorch's
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
         try:
@@ -87,12 +89,12 @@ def default_collate(batch):
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(b) != size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
         try:

@@ -125,7 +125,7 @@ class WorkerPool:
         self.tasks = [ctx.Queue() for _ in range(num_workers)]
         self.procs = []
         for w in range(num_workers):
-            seed = int(stream((base_seed, 3, w)).integers(0, 2 ** 63 - 1))
+            seed = base_seed + w   # PyTorch's worker seed
             p = ctx.Process(target=_worker_loop, daemon=True,
                             args=(w, num_workers, seed, dataset, fetch, iter_batches, init_fn,
                                   self.tasks[w], self.results))

@@ -1,14 +1,15 @@
 """``DataLoader``: PyTorch's loader, yielding minidl Tensors, with a seeded epoch order.
 
-Determinism. Each epoch has a base seed: ``seed=``, else ``generator.initial_seed()``,
-else a number drawn from minidl's global generator (``minidl.manual_seed``) when
-the epoch starts. Epoch ``e`` then uses
+Determinism. Each epoch has a base seed: ``seed=``, else, as PyTorch's, an int64
+drawn when the epoch starts from ``generator=`` (else minidl's global generator,
+``minidl.manual_seed``). Epoch ``e`` then uses
 
-* with ``seed=`` or ``generator=``, ``SeedSequence(base, spawn_key=(e, 0))`` as the
-  current generator while the sampler is iterated (``shuffle=True`` and samplers
-  built without their own generator draw their order from it); without either,
-  the sampler draws from the global generator as PyTorch's does, so after
-  ``manual_seed(s)`` a shuffled loader visits the samples in PyTorch's order;
+* with ``seed=``, ``SeedSequence(base, spawn_key=(e, 0))`` as the current
+  generator while the sampler is iterated (``shuffle=True`` and samplers built
+  without their own generator draw their order from it); otherwise the sampler
+  draws, after the base seed, from ``generator=`` (``shuffle=True`` builds its
+  RandomSampler on it) or the global generator, as PyTorch's does, so a shuffled
+  loader visits the samples in PyTorch's order for the same seed;
 * ``SeedSequence(base, spawn_key=(e, 1, b))`` as the current generator while
   batch ``b`` is built (random transforms draw from it).
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from ... import backend, mt19937
 from ...data.dataset import Subset
-from ...generator import Generator, use_generator
+from ...generator import Generator, as_numpy_generator, use_generator
 from ._collate import default_collate, default_convert
 from ._worker import WorkerPool, is_done, raise_worker_error, stream
 from .dataset import IterableDataset, TensorDataset
@@ -196,7 +197,8 @@ class DataLoader:
         self.seed = None if seed is None else int(seed)
         if not self._iterable:
             if sampler is None:
-                sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+                # as PyTorch: the loader's generator drives the shuffled order
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
             if batch_sampler is None and batch_size is not None:
                 batch_sampler = BatchSampler(sampler, batch_size, self.drop_last)
         self.sampler = sampler
@@ -228,15 +230,15 @@ class DataLoader:
     def _base_seed(self) -> int:
         if self.seed is not None:
             return self.seed % 2 ** 63
-        if self.generator is not None:
-            return self.generator.initial_seed() % 2 ** 63
-        # PyTorch's iterator draws its base seed so too: an int64 random_() from the global stream
-        return int(mt19937.full_range(backend.rng(), (), np.int64))
+        # PyTorch's iterator draws its base seed so: an int64 random_() from the loader's generator
+        # (else the global stream), before the sampler draws its order from the same generator
+        rng = backend.rng() if self.generator is None else as_numpy_generator(self.generator)
+        return int(mt19937.full_range(rng, (), np.int64))
 
     def _index_batches(self, base, epoch):
         """Lazily the index lists of the epoch, drawn under the epoch's order stream (with a seed or generator),
         else, as in PyTorch, from minidl's global stream."""
-        seeded = self.seed is not None or self.generator is not None
+        seeded = self.seed is not None
         order_rng = stream((base, epoch, 0)) if seeded else None
         source = self.batch_sampler if self._auto_collation else self.sampler
         it = iter(source)
@@ -300,7 +302,8 @@ class DataLoader:
                 except StopIteration:
                     exhausted = True
                     return
-                pool.tasks[b % self.num_workers].put(("map", token, b, list(indices),
+                pool.tasks[b % self.num_workers].put(("map", token, b,
+                                                      list(indices) if self._auto_collation else indices,
                                                       (base, epoch, 1, b)))
                 sent += 1
 

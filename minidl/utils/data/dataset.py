@@ -141,7 +141,7 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset needs at least one tensor")
         sizes = [t.shape[0] if t.ndim else None for t in tensors]
         if any(s is None for s in sizes) or len(set(sizes)) != 1:
-            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
+            raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes}")
         self.tensors = tensors
 
     def __getitem__(self, index):
