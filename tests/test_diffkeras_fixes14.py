@@ -1,0 +1,75 @@
+"""Fixes from session 14's differential sweep of minidl.keras against Keras 3 (keras 3.15, jax backend).
+
+Expected values are either literals printed by Keras 3 for the same inputs and weights, or, where
+the check is a layout identity, the channels-last result of the same layer moved to channels-first.
+"""
+import numpy as np
+import pytest
+
+import minidl.keras as keras
+
+
+def _rs(*shape, seed=0):
+    return np.random.RandomState(seed).uniform(-1, 1, size=shape).astype("float32")
+
+
+def _same_weights(dst, src):
+    dst.set_weights(src.get_weights())
+
+
+# --------------------------------------------------------------- data_format="channels_first"
+@pytest.mark.parametrize("make, shape", [
+    (lambda f: keras.layers.Conv1D(3, 3, data_format=f), (2, 2, 7)),
+    (lambda f: keras.layers.Conv2D(3, 3, strides=2, padding="same", data_format=f), (2, 2, 6, 5)),
+    (lambda f: keras.layers.Conv3D(2, 2, data_format=f), (1, 2, 4, 4, 3)),
+    (lambda f: keras.layers.Conv2DTranspose(2, 3, strides=2, data_format=f), (1, 3, 3, 4)),
+    (lambda f: keras.layers.SeparableConv2D(3, 3, data_format=f), (1, 2, 5, 5)),
+    (lambda f: keras.layers.DepthwiseConv2D(3, data_format=f), (1, 2, 5, 5)),
+    (lambda f: keras.layers.MaxPooling2D(2, padding="same", data_format=f), (1, 2, 5, 5)),
+    (lambda f: keras.layers.AveragePooling1D(2, data_format=f), (2, 3, 7)),
+    (lambda f: keras.layers.GlobalMaxPooling2D(data_format=f, keepdims=True), (2, 3, 4, 5)),
+    (lambda f: keras.layers.Cropping2D(1, data_format=f), (2, 3, 5, 6)),
+    (lambda f: keras.layers.ZeroPadding2D(1, data_format=f), (1, 2, 3, 3)),
+    (lambda f: keras.layers.UpSampling2D(2, data_format=f), (1, 2, 3, 3)),
+    (lambda f: keras.layers.UpSampling3D(2, data_format=f), (1, 2, 2, 2, 2)),
+])
+def test_channels_first_is_channels_last_with_the_channel_axis_moved(make, shape):
+    # Keras 3 takes data_format="channels_first" on these layers (minidl raised NotImplementedError)
+    x = _rs(*shape)
+    cf, cl = make("channels_first"), make("channels_last")
+    x_last = np.moveaxis(x, 1, -1)
+    cl(x_last)
+    cf(x)
+    assert [w.shape for w in cf.weights] == [w.shape for w in cl.weights]
+    _same_weights(cf, cl)
+    want = np.moveaxis(np.asarray(cl(x_last)), -1, 1)
+    got = np.asarray(cf(x))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert cf.compute_output_shape(shape) == want.shape
+    assert cf.get_config()["data_format"] == "channels_first"
+
+
+def test_channels_first_conv2d_literal_and_model():
+    # Keras 3: Conv2D(1, 2, data_format="channels_first", kernel all 1, bias 0) on arange(2*3*3)
+    layer = keras.layers.Conv2D(1, 2, data_format="channels_first", kernel_initializer="ones")
+    x = np.arange(18, dtype="float32").reshape(1, 2, 3, 3)
+    np.testing.assert_allclose(np.asarray(layer(x)), [[[[52.0, 60.0], [76.0, 84.0]]]])
+    inp = keras.Input((2, 6, 5))
+    y = keras.layers.Conv2D(3, 3, data_format="channels_first")(inp)
+    p = keras.layers.MaxPooling2D(2, data_format="channels_first")(y)
+    f = keras.layers.Flatten(data_format="channels_first")(p)
+    assert (tuple(y.shape), tuple(p.shape), tuple(f.shape)) == ((None, 3, 4, 3), (None, 3, 2, 1), (None, 6))
+    model = keras.Model(inp, f)
+    assert model.predict(_rs(2, 2, 6, 5), verbose=0).shape == (2, 6)
+
+
+def test_flatten_channels_first_moves_channels_last_first():
+    x = np.arange(24, dtype="float32").reshape(1, 2, 3, 4)
+    got = np.asarray(keras.layers.Flatten(data_format="channels_first")(x))
+    np.testing.assert_array_equal(got, np.moveaxis(x, 1, -1).reshape(1, -1))
+
+
+def test_data_format_validation():
+    with pytest.raises(ValueError, match="data_format"):
+        keras.layers.Conv2D(3, 3, data_format="nchw")
+    assert keras.layers.Conv2D(3, 3).get_config()["data_format"] == "channels_last"
