@@ -73,3 +73,25 @@ def test_data_format_validation():
     with pytest.raises(ValueError, match="data_format"):
         keras.layers.Conv2D(3, 3, data_format="nchw")
     assert keras.layers.Conv2D(3, 3).get_config()["data_format"] == "channels_last"
+
+
+# --------------------------------------------------------------- keras.ops.pad
+@pytest.mark.parametrize("mode", ["edge", "wrap", "reflect", "symmetric"])
+def test_ops_pad_numpy_modes_on_any_axes(mode):
+    # Keras 3 pads every axis of any rank as NumPy does (minidl refused reflect on a 2-D input and
+    # passed edge/wrap/symmetric to a pad that does not know them)
+    a = _rs(3, 4)
+    got = keras.ops.convert_to_numpy(keras.ops.pad(a, 1, mode=mode))
+    np.testing.assert_array_equal(got, np.pad(a, 1, mode=mode))
+    b = _rs(2, 3, 4, seed=1)
+    widths = ((0, 0), (2, 1), (1, 3))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(keras.ops.pad(b, widths, mode=mode)),
+                                  np.pad(b, widths, mode=mode))
+
+
+def test_ops_pad_reflect_literal_and_errors():
+    # keras.ops.pad(np.arange(4.), (2, 1), mode="reflect") in Keras 3
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(keras.ops.pad(np.arange(4.0), (2, 1), mode="reflect")),
+                                  [2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0])
+    with pytest.raises(ValueError, match="constant_values"):
+        keras.ops.pad(_rs(3, 4), 1, mode="symmetric", constant_values=2.0)
