@@ -95,3 +95,40 @@ def test_ops_pad_reflect_literal_and_errors():
                                   [2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0])
     with pytest.raises(ValueError, match="constant_values"):
         keras.ops.pad(_rs(3, 4), 1, mode="symmetric", constant_values=2.0)
+
+
+# --------------------------------------------------------------- SparseCategoricalCrossentropy(ignore_class=)
+def _scce_data():
+    y_true = np.array([0, 2, 1, 2])
+    y_pred = _rs(4, 3, seed=1) * 0.45 + 0.5  # uniform in [0.05, 0.95]
+    logits = _rs(4, 3, seed=3) * 3
+    return y_true, y_pred, logits
+
+
+def test_scce_ignore_class_matches_keras():
+    # literals: Keras 3.15 (jax) on the same inputs (minidl raised NotImplementedError)
+    y_true, y_pred, logits = _scce_data()
+    sw = np.array([1.0, 0.5, 0.0, 2.0], "float32")
+    loss = keras.losses.SparseCategoricalCrossentropy
+    np.testing.assert_allclose(float(loss(ignore_class=2)(y_true, y_pred)), 1.0097895, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(loss(from_logits=True, ignore_class=0, reduction="none")(y_true, logits)),
+                               [0.0, 0.73193884, 0.69583434, 0.68587416], rtol=1e-5, atol=1e-7)
+    for reduction, want in [("sum", 3.584784), ("mean_with_sample_weight", 1.024224),
+                            ("sum_over_batch_size", 1.1949282)]:
+        got = float(loss(ignore_class=1, reduction=reduction)(y_true, y_pred, sample_weight=sw))
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    fn = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, ignore_class=2)
+    assert np.asarray(fn)[1] == 0.0 and np.asarray(fn)[3] == 0.0 and np.asarray(fn)[0] > 0
+
+
+def test_scce_ignore_class_in_fit():
+    y_true, _, _ = _scce_data()
+    x = _rs(4, 3, seed=0) * 0.5 + 0.5
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    dense = model.layers[0]
+    dense.set_weights([np.random.RandomState(123 + i).uniform(-0.5, 0.5, w.shape).astype("float32")
+                       for i, w in enumerate(dense.get_weights())])
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2))
+    history = model.fit(x, y_true, epochs=2, batch_size=4, verbose=0, shuffle=False)
+    np.testing.assert_allclose(history.history["loss"], [0.9939297, 0.9708245], rtol=1e-5)
