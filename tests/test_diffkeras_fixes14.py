@@ -132,3 +132,57 @@ def test_scce_ignore_class_in_fit():
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2))
     history = model.fit(x, y_true, epochs=2, batch_size=4, verbose=0, shuffle=False)
     np.testing.assert_allclose(history.history["loss"], [0.9939297, 0.9708245], rtol=1e-5)
+
+
+# --------------------------------------------------------------- metrics
+def test_mean_metric_call_and_samplewise_reduction():
+    # Keras 3: Mean()(values, sample_weight=...) (minidl's __call__ wanted y_true, y_pred)
+    np.testing.assert_allclose(float(keras.metrics.Mean()(np.array([1.0, 2.0, 3.0]),
+                                                          sample_weight=np.array([1.0, 0.0, 2.0]))), 7 / 3, rtol=1e-6)
+    assert float(keras.metrics.Sum()(np.array([1.0, 2.0, 3.0]))) == 6.0
+    # values are averaged per sample and each sample counts once: Keras gives 2.25 (minidl gave 2.0)
+    m = keras.metrics.Mean()
+    m.update_state([1.0, 2.0])
+    m.update_state(5.0)
+    assert float(m.result()) == pytest.approx(8 / 3)
+    m.update_state(np.ones((2, 2)), sample_weight=[1.0, 0.0])
+    assert float(m.result()) == pytest.approx(2.25)
+    m.reset_state()
+    m.update_state(np.array([[1.0, 3.0], [5.0, 7.0], [0.0, 0.0]]))  # 3 samples of row means 2, 6, 0
+    m.update_state(np.array([10.0]))
+    assert float(m.result()) == pytest.approx(18 / 4)
+
+
+def test_array_results_are_float32_and_f1_reset_keeps_classes():
+    y_true = (_rs(6, 3, seed=2) > 0).astype("float32")
+    y_pred = _rs(6, 3, seed=1) * 0.45 + 0.5
+    p = keras.metrics.Precision(thresholds=[0.3, 0.6])
+    p.update_state(y_true[:3], y_pred[:3])
+    assert np.asarray(p.result()).dtype == np.float32
+    np.testing.assert_allclose(np.asarray(p.result()), [0.2, 0.0], atol=1e-7)
+    f1 = keras.metrics.F1Score(threshold=0.5)
+    f1.update_state(y_true[:3], y_pred[:3])
+    f1.update_state(y_true[3:], y_pred[3:])
+    got = np.asarray(f1.result())
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, [0.66666657, 0.33333328, 0.49999994], rtol=1e-5)
+    f1.reset_state()
+    np.testing.assert_array_equal(np.asarray(f1.result()), np.zeros(3, "float32"))  # Keras: per-class zeros
+
+
+def test_binary_accuracy_function_is_elementwise_and_metric_configs():
+    y_true = np.array([[1.0, 0.0], [0.0, 0.0]])
+    y_pred = np.array([[0.7, 0.6], [0.2, 0.1]])
+    np.testing.assert_array_equal(np.asarray(keras.metrics.binary_accuracy(y_true, y_pred)), [[1, 0], [1, 1]])
+    assert float(keras.metrics.BinaryAccuracy()(y_true, y_pred)) == pytest.approx(0.75)
+    assert type(keras.metrics.get("accuracy")).__name__ == "Accuracy"
+    assert keras.metrics.BinaryCrossentropy().get_config() == {
+        "name": "binary_crossentropy", "dtype": "float32", "from_logits": False, "label_smoothing": 0}
+    assert keras.metrics.CategoricalCrossentropy().get_config() == {
+        "name": "categorical_crossentropy", "dtype": "float32", "from_logits": False, "label_smoothing": 0,
+        "axis": -1}
+    assert keras.metrics.SparseCategoricalCrossentropy().get_config() == {
+        "name": "sparse_categorical_crossentropy", "dtype": "float32", "from_logits": False, "ignore_class": None,
+        "axis": -1}
+    assert keras.metrics.RootMeanSquaredError().get_config() == {"name": "root_mean_squared_error",
+                                                                 "dtype": "float32"}
