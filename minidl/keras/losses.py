@@ -92,12 +92,22 @@ def _one_hot(labels, y_pred, axis):
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """Categorical cross-entropy with integer class ids as targets (shape (N,) or (N, 1))."""
-    if ignore_class is not None:
-        raise NotImplementedError("sparse_categorical_crossentropy: ignore_class is not supported")
+    """Categorical cross-entropy with integer class ids as targets (shape (N,) or (N, 1)); the
+    entries whose target is ``ignore_class`` give 0 (and :class:`SparseCategoricalCrossentropy`
+    averages over the other entries only, as Keras' loss mask does)."""
     y_pred = _pred(y_pred)
+    valid = None
+    if ignore_class is not None:
+        labels = np.asarray(numpy_of(y_true.array if hasattr(y_true, "creator") else y_true))
+        valid = labels != ignore_class
+        y_true = np.where(valid, labels, 0)
     onehot = _one_hot(y_true, y_pred, axis)
-    return categorical_crossentropy(onehot, y_pred, from_logits=from_logits, axis=axis)
+    values = categorical_crossentropy(onehot, y_pred, from_logits=from_logits, axis=axis)
+    if valid is not None:
+        valid = valid.reshape(tuple(values.shape))
+        values = values * as_tensor(valid.astype(np.float32))
+        values._keras_loss_mask = valid
+    return values
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -180,6 +190,16 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
+        mask = getattr(values, "_keras_loss_mask", None)
+        if mask is not None and self.reduction not in (None, "none"):  # Keras' apply_mask: the masked-out
+            weight = mask.astype(np.float32)  # entries weigh 0 and the mean is over the others
+            if self.reduction in ("mean", "sum_over_batch_size"):
+                weight = weight * (weight.size / (weight.sum() + 1e-7))
+            if sample_weight is not None:
+                sw = np.asarray(numpy_of(sample_weight), dtype=np.float32)
+                sw = sw.reshape(sw.shape + (1,) * (weight.ndim - sw.ndim)) if sw.ndim < weight.ndim else sw
+                weight = weight * sw
+            sample_weight = weight
         return reduce_values(values, sample_weight, self.reduction)
 
     def get_config(self) -> dict:

@@ -41,10 +41,11 @@ def accuracy(y_true, y_pred):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Mean over the last axis of ``(y_pred > threshold) == y_true``."""
+    """1.0 where ``(y_pred > threshold) == y_true``, per entry (Keras 3 does not average the last axis;
+    :class:`BinaryAccuracy` averages each sample's entries)."""
     y_true, y_pred = _np(y_true), _np(y_pred)
     y_true = _match_rank(y_true, y_pred)
-    return np.mean((y_pred > threshold).astype(np.float32) == y_true.astype(np.float32), axis=-1)
+    return ((y_pred > threshold).astype(np.float32) == y_true.astype(np.float32)).astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -137,13 +138,46 @@ class Metric:
         """The metric over everything accumulated."""
         raise NotImplementedError
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        self.update_state(y_true, y_pred, sample_weight)
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's array ``result`` comes out in float32, as Keras' metric variables."""
+        super().__init_subclass__(**kwargs)
+        fn = cls.__dict__.get("result")
+        if fn is not None and not getattr(fn, "_float32_result", False):
+            import functools
+
+            @functools.wraps(fn)
+            def result(self, *args, **kwargs):
+                out = fn(self, *args, **kwargs)
+                if isinstance(out, np.ndarray) and out.dtype == np.float64:
+                    out = out.astype(np.float32)
+                return out
+            result._float32_result = True
+            cls.result = result
+
+    def __call__(self, *args, **kwargs):
+        """``update_state(*args, **kwargs)`` then :meth:`result` (``Mean()(values, sample_weight)``)."""
+        self.update_state(*args, **kwargs)
         return self.result()
 
     def get_config(self):
-        """The constructor arguments."""
-        return {"name": self.name}
+        """The constructor arguments (Keras' base config: ``name`` and ``dtype``)."""
+        return {"name": self.name, "dtype": self.dtype}
+
+
+def _squeeze_or_expand(x1, x2):
+    """Keras' ``squeeze_or_expand_to_same_rank``: a trailing axis of 1 on one side only is dropped
+    (or, against a rank-1 other side, that side gains it)."""
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1:
+            x2 = x2[..., None]
+        else:
+            x1 = x1[..., 0]
+    if x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1:
+            x1 = x1[..., None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
 
 
 class Mean(Metric):
@@ -153,24 +187,30 @@ class Mean(Metric):
         self.total, self.count = 0.0, 0.0
 
     def update_state(self, values, sample_weight=None):
+        """Keras' ``reduce_to_samplewise_values``: values are averaged down to the weights' rank and then
+        to one value per sample; ``count`` grows by the samples (or the summed per-sample weights)."""
         values = np.asarray(_np(values), dtype=np.float64)
         if sample_weight is None:
+            if values.ndim > 1:
+                values = values.mean(axis=tuple(range(1, values.ndim)))
             self.total += float(values.sum())
-            self.count += float(values.size)
+            self.count += float(values.shape[0]) if values.ndim else 1.0
             return
         w = np.asarray(_np(sample_weight), dtype=np.float64)
-        # Keras' squeeze_or_expand_to_same_rank: a trailing axis of 1 on one side only is dropped, so
-        # (batch, 1) weights apply to the (batch,) values of an accuracy
-        if w.ndim == values.ndim + 1 and w.shape[-1] == 1:
-            w = w[..., 0]
-        elif values.ndim == w.ndim + 1 and values.shape[-1] == 1:
-            values = values[..., 0]
+        values, w = _squeeze_or_expand(values, w)
+        if values.ndim > w.ndim:
+            values = values.mean(axis=tuple(range(w.ndim, values.ndim)))
         try:
-            w = np.broadcast_to(w.reshape(w.shape + (1,) * (values.ndim - w.ndim)), values.shape)
+            w = np.broadcast_to(w, values.shape)
         except ValueError:
             raise ValueError(f"{type(self).__name__} ({self.name}): sample_weight of shape {w.shape} does not "
                              f"match the values of shape {values.shape}") from None
-        self.total += float((values * w).sum())
+        values = values * w
+        if w.ndim > 1:
+            w = w.mean(axis=tuple(range(1, w.ndim)))
+        if values.ndim > 1:
+            values = values.mean(axis=tuple(range(1, values.ndim)))
+        self.total += float(values.sum())
         self.count += float(w.sum())
 
     def result(self):
@@ -272,28 +312,31 @@ class RootMeanSquaredError(Mean):
         return float(np.sqrt(super().result()))
 
 
-def _loss_metric(loss_fn_name, default_name):
+def _loss_metric(loss_fn_name, default_name, **defaults):
     def fn(y_true, y_pred, **kwargs):
         from minidl.keras import losses
         return _np(getattr(losses, loss_fn_name)(y_true, y_pred, **kwargs))
-    return _wrapper(fn, default_name)
+    return _wrapper(fn, default_name, **defaults)  # the loss's arguments: in the config, as Keras writes them
 
 
-class CategoricalCrossentropy(_loss_metric("categorical_crossentropy", "categorical_crossentropy")):
+class CategoricalCrossentropy(_loss_metric("categorical_crossentropy", "categorical_crossentropy",
+                                           from_logits=False, label_smoothing=0, axis=-1)):
     """Mean categorical cross-entropy (``from_logits=`` as the loss)."""
 
 
 class SparseCategoricalCrossentropy(_loss_metric("sparse_categorical_crossentropy",
-                                                 "sparse_categorical_crossentropy")):
+                                                 "sparse_categorical_crossentropy", from_logits=False,
+                                                 ignore_class=None, axis=-1)):
     """Mean sparse categorical cross-entropy."""
 
 
-class BinaryCrossentropy(_loss_metric("binary_crossentropy", "binary_crossentropy")):
+class BinaryCrossentropy(_loss_metric("binary_crossentropy", "binary_crossentropy", from_logits=False,
+                                      label_smoothing=0)):
     """Mean binary cross-entropy."""
 
 
 _BY_NAME = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "accuracy": Accuracy, "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,

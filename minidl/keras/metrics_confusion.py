@@ -465,7 +465,11 @@ class FBetaScore(Metric):
         self.reset_state()
 
     def reset_state(self):
-        """Forget the counts."""
+        """Forget the counts (zeros of the built per-class shape once a batch was seen, as Keras' variables)."""
+        if getattr(self, "true_positives", None) is not None:
+            zeros = np.zeros_like(self.true_positives)
+            self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = zeros
+            return
         self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = None
 
     def update_state(self, y_true, y_pred, sample_weight=None):

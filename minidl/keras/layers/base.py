@@ -533,6 +533,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": str(self.dtype)},
                             "registered_name": None}}  # Keras 3 writes the dtype policy
+        if "data_format" in self.__dict__:  # the image layers: Keras writes their data format
+            config["data_format"] = self.data_format
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = self._input_shape_arg
         if self.__dict__.get("activity_regularizer") is not None:

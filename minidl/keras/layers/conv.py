@@ -40,10 +40,13 @@ def _check_padding(padding, layer):
     return padding
 
 
-def _check_format(data_format, layer):
-    if data_format not in (None, "channels_last"):
-        raise NotImplementedError(f"{layer}: only data_format='channels_last' is supported "
-                                  "(arrays are channels-last at the Keras edge)")
+def _check_format(data_format, layer, owner=None):
+    """Validate ``data_format`` (Keras' values); with ``owner`` (the layer), set its ``data_format``
+    and make it take channels-first inputs when asked (see :mod:`._channels_first`)."""
+    from minidl.keras.layers._channels_first import standardize_data_format, use_data_format
+    if owner is None:
+        return standardize_data_format(data_format)
+    return use_data_format(owner, data_format)
 
 
 def conv_output_length(size, kernel, padding, stride, dilation=1):
@@ -91,7 +94,7 @@ class Conv2D(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self._set_activity_regularizer(activity_regularizer)
@@ -168,7 +171,7 @@ class Conv2D(Layer):
     def _forward(self, x, training=False):
         if x.ndim != 4 or x.shape[1] != self._kernel.shape[1] * self.groups:
             shape = (None,) + tuple(x.shape[2:]) + (x.shape[1],) if x.ndim == 4 else tuple(x.shape)
-            self.compute_output_shape(shape)
+            type(self).compute_output_shape(self, shape)
             _check_4d(self, shape)
         if type(self).convolution_op is not Conv2D.convolution_op:
             return self._forward_overridden(x, training)
@@ -199,7 +202,7 @@ class _Pooling2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         self.pool_size = _pair(pool_size, "pool_size", name)
         self.strides = _pair(strides, "strides", name) if strides is not None else self.pool_size
         self.padding = _check_padding(padding, name)
@@ -259,7 +262,7 @@ class AveragePooling2D(_Pooling2D):
 class _GlobalPooling2D(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.keepdims = bool(keepdims)
 
     def compute_output_shape(self, input_shape):
@@ -290,7 +293,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, "ZeroPadding2D")
+        _check_format(data_format, "ZeroPadding2D", self)
         if isinstance(padding, (int, np.integer)):
             padding = ((padding, padding), (padding, padding))
         elif all(isinstance(p, (int, np.integer)) for p in padding):

@@ -62,7 +62,7 @@ class Conv3D(Layer):
                  **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self._set_activity_regularizer(activity_regularizer)
@@ -128,7 +128,7 @@ class Conv3D(Layer):
             return _activations.apply(self.activation, to_internal(out))
 
     def _forward(self, x, training=False):
-        self.compute_output_shape((None,) + tuple(x.shape[1:]))
+        type(self).compute_output_shape(self, (None,) + tuple(x.shape[1:]))
         if type(self).convolution_op is not Conv3D.convolution_op:
             return self._forward_overridden(x)
         x = permute(x, _TO_FIRST)
@@ -142,7 +142,7 @@ class Conv3D(Layer):
 
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size, strides=self.strides,
-                    padding=self.padding, data_format="channels_last", dilation_rate=self.dilation_rate,
+                    padding=self.padding, data_format=self.data_format, dilation_rate=self.dilation_rate,
                     groups=self.groups, activation=_activations.serialize(self.activation), use_bias=self.use_bias,
                     kernel_initializer=_serialize(self.kernel_initializer),
                     bias_initializer=_serialize(self.bias_initializer),
@@ -155,7 +155,7 @@ class _Pooling3D(Layer):
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         layer = type(self).__name__
-        _check_format(data_format, layer)
+        _check_format(data_format, layer, self)
         self.pool_size = _triple(pool_size, "pool_size", layer)
         self.strides = self.pool_size if strides is None else _triple(strides, "strides", layer)
         self.padding = _check_padding(padding, layer)
@@ -171,14 +171,14 @@ class _Pooling3D(Layer):
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
     def _forward(self, x, training=False):
-        self.compute_output_shape((None,) + tuple(x.shape[1:]))
+        type(self).compute_output_shape(self, (None,) + tuple(x.shape[1:]))
         x = permute(x, _TO_FIRST)
         pads = _same_pads(x, self.pool_size, self.strides) if self.padding == "same" else (0,) * 6
         return permute(self._pool(x, pads), _TO_LAST)
 
     def get_config(self):
         return dict(super().get_config(), pool_size=self.pool_size, padding=self.padding, strides=self.strides,
-                    data_format="channels_last")
+                    data_format=self.data_format)
 
 
 class MaxPooling3D(_Pooling3D):

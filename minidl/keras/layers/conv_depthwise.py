@@ -33,7 +33,7 @@ class _DepthwiseBase(Layer):
                  depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint,
                         **({"pointwise_constraint": pointwise_constraint} if self._separable else {}))
@@ -114,7 +114,7 @@ class _DepthwiseBase(Layer):
             x = x.transpose(1, 2)  # (batch, steps, channels) -> (batch, channels, steps)
         if x.ndim != self._rank + 2 or x.shape[1] != self._in_channels:
             shape = (None,) + tuple(x.shape[2:]) + (x.shape[1],)
-            self.compute_output_shape(shape)
+            type(self).compute_output_shape(self, shape)
         if self.padding == "same":
             pads = []
             for axis in range(self._rank - 1, -1, -1):  # F.pad lists the last axis first
@@ -137,7 +137,7 @@ class _DepthwiseBase(Layer):
         if self._separable:
             config["filters"] = self.filters
         config.update(kernel_size=self.kernel_size, strides=self.strides, padding=self.padding,
-                      data_format="channels_last", dilation_rate=self.dilation_rate,
+                      data_format=self.data_format, dilation_rate=self.dilation_rate,
                       activation=_activations.serialize(self.activation), use_bias=self.use_bias,
                       depthwise_initializer=_serialize(self.depthwise_initializer))
         if self._separable:

@@ -72,7 +72,9 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
             raise NotImplementedError(f"{type(self).__name__}: unroll=True is not supported by minidl.keras")
         super().__init__(**kwargs)
         name, r = type(self).__name__, self._rank
-        _check_format(data_format, name)
+        if _check_format(data_format, name) == "channels_first":  # (N, T, C, ...): the channel axis is 2
+            raise NotImplementedError(f"{name}: data_format='channels_first' is not supported by minidl.keras")
+        self.data_format = "channels_last"
         self._set_activity_regularizer(activity_regularizer)
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "

@@ -171,7 +171,7 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.size = _pair(size, "size", type(self).__name__)
         if interpolation not in ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"):
             raise ValueError('`interpolation` argument should be one of: "bicubic", "bilinear", "lanczos3", '
@@ -192,6 +192,6 @@ class UpSampling2D(Layer):
         return F.interpolate(x, scale_factor=self.size, mode="bilinear", align_corners=False)
 
     def get_config(self):
-        return dict(super().get_config(), size=self.size, data_format="channels_last",
+        return dict(super().get_config(), size=self.size, data_format=self.data_format,
                     interpolation=self.interpolation)
 

@@ -39,7 +39,7 @@ class _ConvTranspose(Layer):
                  activity_regularizer, kernel_constraint, bias_constraint, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         self._set_activity_regularizer(activity_regularizer)
         if int(filters) <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
@@ -107,7 +107,7 @@ class _ConvTranspose(Layer):
 
     def _forward(self, x, training=False):
         r = self._rank
-        self.compute_output_shape((None,) + tuple(x.shape[1:]))
+        type(self).compute_output_shape(self, (None,) + tuple(x.shape[1:]))
         x = permute(x, (0, r + 1) + tuple(range(1, r + 1)))  # channels first
         conv = F.conv_transpose1d if r == 1 else F.conv_transpose3d
         full = conv(x, self._kernel, None, self.strides, 0, 0, 1, self.dilation_rate)
@@ -131,7 +131,7 @@ class _ConvTranspose(Layer):
 
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size, strides=self.strides,
-                    padding=self.padding, data_format="channels_last", dilation_rate=self.dilation_rate,
+                    padding=self.padding, data_format=self.data_format, dilation_rate=self.dilation_rate,
                     output_padding=self.output_padding, activation=_activations.serialize(self.activation),
                     use_bias=self.use_bias, kernel_initializer=_serialize(self.kernel_initializer),
                     bias_initializer=_serialize(self.bias_initializer),

@@ -173,8 +173,8 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise NotImplementedError("Flatten: only data_format='channels_last' is supported")
+        from minidl.keras.layers._channels_first import use_data_format
+        use_data_format(self, data_format)  # channels_first: moved channels-last before flattening, as Keras
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

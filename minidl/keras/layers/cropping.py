@@ -34,7 +34,7 @@ class _Cropping(Layer):
 
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.cropping = _cropping(cropping, self._rank, type(self).__name__)
 
     def compute_output_shape(self, input_shape):
@@ -53,10 +53,10 @@ class _Cropping(Layer):
 
     def _forward(self, x, training=False):
         if x.ndim == 4:  # internal NCHW
-            self.compute_output_shape((None,) + tuple(x.shape[2:]) + (x.shape[1],))
+            type(self).compute_output_shape(self, (None,) + tuple(x.shape[2:]) + (x.shape[1],))
             first = 2
         else:
-            self.compute_output_shape((None,) + tuple(x.shape[1:]))
+            type(self).compute_output_shape(self, (None,) + tuple(x.shape[1:]))
             first = 1
         index = [slice(None)] * x.ndim
         for i, (a, b) in enumerate(self.cropping):
@@ -64,7 +64,7 @@ class _Cropping(Layer):
         return x[tuple(index)]
 
     def get_config(self):
-        return dict(super().get_config(), cropping=self.cropping, data_format="channels_last")
+        return dict(super().get_config(), cropping=self.cropping, data_format=self.data_format)
 
 
 class Cropping1D(_Cropping):

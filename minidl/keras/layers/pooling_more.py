@@ -23,7 +23,7 @@ __all__ = ["GlobalAveragePooling3D", "GlobalMaxPooling3D", "AdaptiveAveragePooli
 class _GlobalPooling3D(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.keepdims = bool(keepdims)
 
     def compute_output_shape(self, input_shape):
@@ -36,7 +36,7 @@ class _GlobalPooling3D(Layer):
         return self._reduce(x)
 
     def get_config(self):
-        return dict(super().get_config(), data_format="channels_last", keepdims=self.keepdims)
+        return dict(super().get_config(), data_format=self.data_format, keepdims=self.keepdims)
 
 
 class GlobalAveragePooling3D(_GlobalPooling3D):
@@ -60,7 +60,7 @@ class _AdaptivePooling(Layer):
     def __init__(self, output_size, data_format=None, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         if isinstance(output_size, (int, np.integer)):
             size = (int(output_size),) * self._rank
         else:
@@ -88,7 +88,7 @@ class _AdaptivePooling(Layer):
         return permute(out, to_last)
 
     def get_config(self):
-        return dict(super().get_config(), output_size=self.output_size, data_format="channels_last")
+        return dict(super().get_config(), output_size=self.output_size, data_format=self.data_format)
 
 
 class AdaptiveAveragePooling1D(_AdaptivePooling):

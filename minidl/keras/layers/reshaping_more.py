@@ -63,7 +63,7 @@ class UpSampling3D(Layer):
 
     def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.size = _triple_size(size, "size", type(self).__name__)
 
     def compute_output_shape(self, input_shape):
@@ -80,7 +80,7 @@ class UpSampling3D(Layer):
         return x
 
     def get_config(self):
-        return dict(super().get_config(), size=self.size, data_format="channels_last")
+        return dict(super().get_config(), size=self.size, data_format=self.data_format)
 
 
 def _pad_pair(value, layer, what):
@@ -102,7 +102,7 @@ class ZeroPadding1D(Layer):
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         self.padding = _pad_pair(padding, "ZeroPadding1D", padding)
 
     def compute_output_shape(self, input_shape):
@@ -116,7 +116,7 @@ class ZeroPadding1D(Layer):
         return F.pad(x, (0, 0) + self.padding)
 
     def get_config(self):
-        return dict(super().get_config(), padding=self.padding, data_format="channels_last")
+        return dict(super().get_config(), padding=self.padding, data_format=self.data_format)
 
 
 class ZeroPadding3D(Layer):
@@ -125,7 +125,7 @@ class ZeroPadding3D(Layer):
 
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_format(data_format, type(self).__name__)
+        _check_format(data_format, type(self).__name__, self)
         if isinstance(padding, (int, np.integer)):
             padding = ((padding, padding),) * 3
         padding = tuple(padding)
@@ -145,4 +145,4 @@ class ZeroPadding3D(Layer):
         return F.pad(x, (0, 0, lf, r, t, bo, f, b))
 
     def get_config(self):
-        return dict(super().get_config(), padding=self.padding, data_format="channels_last")
+        return dict(super().get_config(), padding=self.padding, data_format=self.data_format)

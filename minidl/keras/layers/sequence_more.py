@@ -100,7 +100,7 @@ class _Pooling1D(Layer):
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _check_format(data_format, name)
+        _check_format(data_format, name, self)
         self.pool_size = int(pool_size[0] if isinstance(pool_size, (list, tuple)) else pool_size)
         strides = self.pool_size if strides is None else strides
         self.strides = int(strides[0] if isinstance(strides, (list, tuple)) else strides)
@@ -122,7 +122,7 @@ class _Pooling1D(Layer):
 
     def get_config(self):
         return dict(super().get_config(), pool_size=(self.pool_size,), padding=self.padding,
-                    strides=(self.strides,), data_format="channels_last")  # (Keras keeps 1-tuples)
+                    strides=(self.strides,), data_format=self.data_format)  # (Keras keeps 1-tuples)
 
 
 class MaxPooling1D(_Pooling1D):

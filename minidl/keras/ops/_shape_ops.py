@@ -88,15 +88,29 @@ def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
     return _keras_int(minidl.diagonal(x, offset, axis1, axis2).sum(-1), x)
 
 
+_GATHER_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 def pad(x, pad_width, mode="constant", constant_values=None) -> Tensor:
-    """NumPy's ``pad`` (``pad_width`` per axis as ``(before, after)``) in ``constant``, ``reflect``
-    or ``symmetric``-free modes that ``nn.functional.pad`` knows."""
+    """NumPy's ``pad`` (``pad_width`` an int, ``(before, after)`` or one pair per axis) in Keras'
+    modes ``"constant"``, ``"edge"``, ``"reflect"``, ``"symmetric"`` and ``"wrap"``, over any
+    axes of an input of any rank (differentiable: the other modes gather the input's own values)."""
     x = _t(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    flat = [int(v) for pair in widths[::-1] for v in pair]
+    if mode != "constant" and constant_values is not None:
+        raise ValueError("Argument `constant_values` can only be provided when `mode == 'constant'`. "
+                         f"Received: mode={mode}")
     if mode == "constant":
+        flat = [int(v) for pair in widths[::-1] for v in pair]
         return minidl.nn.functional.pad(x, flat, value=constant_values or 0)
-    return minidl.nn.functional.pad(x, flat, mode=mode)
+    if mode not in _GATHER_PAD_MODES:
+        raise ValueError(f"pad: mode must be one of 'constant', {', '.join(repr(m) for m in _GATHER_PAD_MODES)}; "
+                         f"got mode={mode!r}")
+    for axis, (before, after) in enumerate(widths):
+        if before or after:  # NumPy's own index pattern for this mode along the axis
+            index = np.pad(np.arange(x.shape[axis]), (int(before), int(after)), mode=mode)
+            x = minidl.index_select(x, axis, minidl.tensor(index))
+    return x
 
 
 def roll(x, shift, axis=None) -> Tensor:
