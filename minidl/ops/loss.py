@@ -159,7 +159,7 @@ def _class_targets(name, input, target, ignore_index):
     t = _raw(target, input)
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if tuple(t.shape) != expected:
-        raise ValueError(f"{name}: target must be class ids of shape {expected} for input of shape "
+        raise ShapeError(f"{name}: target must be class ids of shape {expected} for input of shape "
                          f"{tuple(input.shape)}, got shape {tuple(t.shape)}")
     if t.dtype.kind not in "iu":
         if t.dtype.kind == "f" and bool((t == t.astype(np.int64)).all()):

@@ -162,7 +162,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     target = _target("binary_cross_entropy", input, target, same_shape=True)
     x = input.array
     if x.size and bool(((x < 0) | (x > 1)).any()):
-        raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+        raise ShapeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
                          f"(input of shape {tuple(input.shape)} has min {float(x.min())}, "
                          f"max {float(x.max())})")
     loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._errors import ShapeError
 from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels.shapes import pair
@@ -204,7 +205,7 @@ class AdaptiveAvgPoolAdjoint(Function):
 
 def _check_4d(name, x):
     if x.ndim != 4:
-        raise ValueError(f"{name}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+        raise ShapeError(f"{name}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
     check_float_input(name, x)
 
 
@@ -270,7 +271,7 @@ def _dilated_max_indices(x, kernel, stride, padding, dilation, ceil_mode):
         if ceil_mode and (o - 1) * s >= size + p:
             o -= 1
         if o < 1:
-            raise ValueError(f"max_pool2d: input of shape {x.shape} is too small for the kernel {kernel} "
+            raise ShapeError(f"max_pool2d: input of shape {x.shape} is too small for the kernel {kernel} "
                              f"with dilation {dilation} and padding {padding}")
         out_size.append(o)
     oh, ow = out_size
