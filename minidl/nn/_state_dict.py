@@ -53,6 +53,8 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
     parameter or buffer of a lazy module is kept as itself, as PyTorch does)."""
     if destination is None:
         destination = OrderedDict()
+    for hook in module.__dict__.get("_state_dict_pre_hooks", {}).values():
+        hook(module, prefix, keep_vars)
     for name, p in module._parameters.items():
         if p is not None:
             destination[prefix + name] = p if keep_vars or _is_lazy(p) else Tensor(p.array)
@@ -62,7 +64,37 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
     for name, m in module._modules.items():
         if m is not None:
             state_dict(m, destination, prefix + name + ".", keep_vars)
+    for private, hook in module.__dict__.get("_state_dict_hooks", {}).values():
+        result = hook(module, destination, prefix, {"version": getattr(module, "_version", 1)})
+        if not private and result is not None:
+            raise RuntimeError("state_dict post-hook must return None")
+        if private and result is not None:          # PyTorch's private hooks may return a new dict
+            destination = result
     return destination
+
+
+def add_hook(module, table_name, hook, prepend=False):
+    """Register ``hook`` in the ordered table ``table_name`` of ``module``; returns its handle."""
+    from minidl.nn.module import RemovableHandle
+    table = module.__dict__.get(table_name)
+    if table is None:
+        table = OrderedDict()
+        object.__setattr__(module, table_name, table)
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _run_load_post_hooks(module, keys):
+    """Run each ``hook(submodule, incompatible_keys)``; they may edit the key lists before strict checks."""
+    for sub in module.modules():
+        for hook in list(sub.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+            if hook(sub, keys) is not None:
+                raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook`` are not"
+                                   "expected to return new values, if incompatible_keys need to be modified,"
+                                   "it should be done inplace.")
 
 
 def _own_state(module):
@@ -83,11 +115,7 @@ def add_load_state_dict_pre_hook(module, hook):
     """Register ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
     (PyTorch's private load-state-dict pre-hook signature) to run on a copy of the state dict before
     ``module`` (or a module containing it) loads one; the hook may rename or add keys."""
-    hooks = module.__dict__.get("_load_state_dict_pre_hooks")
-    if hooks is None:
-        hooks = OrderedDict()
-        object.__setattr__(module, "_load_state_dict_pre_hooks", hooks)
-    hooks[len(hooks)] = hook
+    return add_hook(module, "_load_state_dict_pre_hooks", hook)
 
 
 def _run_load_pre_hooks(module, state_dict, strict):
@@ -134,6 +162,8 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
                           f"checkpoint, the shape in current model is {Size(target.shape)!r}.")
             continue
         copies.append((owner, name, target, value, array))
+    keys = _IncompatibleKeys(missing, unexpected)
+    _run_load_post_hooks(module, keys)
     if strict:
         # PyTorch's wording: missing keys first, then unexpected keys, then the rest
         if unexpected:
@@ -162,4 +192,4 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         array = backend.to_device(array, target.device)
         xp = backend.get_array_module(target.array)
         target.array[...] = xp.asarray(array).astype(target.dtype, copy=False)
-    return _IncompatibleKeys(missing, unexpected)
+    return keys

@@ -387,7 +387,8 @@ class Module(ModuleMoreMixin):
 
     def _named_members(self, getter, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
         for mod_prefix, module in modules:
             for name, value in getter(module):
                 if value is None:

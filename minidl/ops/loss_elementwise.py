@@ -29,6 +29,8 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_
 
 # PyTorch clamps log(x) of binary_cross_entropy at -100: log(max(x, e**-100)).
 _LOG_FLOOR = math.exp(-100.0)
+# ... and its backward divides by max(x * (1 - x), 1e-12).
+_BCE_GRAD_EPS = 1e-12
 
 
 def _operand(value, like):
@@ -165,10 +167,23 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ShapeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
                          f"(input of shape {tuple(input.shape)} has min {float(x.min())}, "
                          f"max {float(x.max())})")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    loss = _bce_terms(input, target)
+    edge = x.astype(np.float64) * (1.0 - x.astype(np.float64)) < _BCE_GRAD_EPS
+    if edge.any():
+        # PyTorch's backward is (x - t) / max(x * (1 - x), 1e-12): near 0 and 1 the clamped
+        # denominator, not the clamped log, sets the gradient (e.g. -1e12 at x = 0, t = 1).
+        e = Tensor(edge.astype(x.dtype))
+        slope = (input.detach() - target.detach()) * (1.0 / _BCE_GRAD_EPS)
+        at_edge = _bce_terms(input.detach(), target) + (input - input.detach()) * slope
+        loss = loss * (1.0 - e) + at_edge * e
     if weight is not None:
         loss = loss * _operand(weight, input)
     return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
+
+
+def _bce_terms(input, target):
+    """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100."""
+    return -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
 
 
 @float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
