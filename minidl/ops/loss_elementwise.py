@@ -183,7 +183,20 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def _bce_terms(input, target):
     """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100."""
-    return -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    return -(target * _clamped_log(input) + (1.0 - target) * _clamped_log1m(input))
+
+
+def _clamped_log1m(p):
+    """max(log1p(-p), -100), PyTorch's log(1 - x) term (accurate for tiny x), with a finite gradient."""
+    from .unary import log1p
+    x = p.array
+    below_one = float(np.nextafter(np.array(1.0, x.dtype), np.array(0.0, x.dtype)))
+    keep = (1.0 - x.astype(np.float64)) >= _LOG_FLOOR
+    value = log1p(-clip(p, None, below_one))
+    if bool(keep.all()):
+        return value
+    keep = keep.astype(x.dtype)
+    return value * Tensor(keep) + Tensor((keep - 1) * x.dtype.type(100))
 
 
 @float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list
