@@ -7,7 +7,7 @@ a layer given the wrong number of features or channels) and for a wrong target d
 """
 from __future__ import annotations
 
-__all__ = ["ArgumentError", "ArgumentAssertionError", "ShapeError"]
+__all__ = ["ArgumentError", "ArgumentAssertionError", "ArgumentTypeError", "ShapeError"]
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -20,3 +20,7 @@ class ArgumentError(RuntimeError, ValueError):
 
 class ArgumentAssertionError(AssertionError, ValueError):
     """A bad argument value that PyTorch rejects with an assert (minidl's older type: ValueError)."""
+
+
+class ArgumentTypeError(RuntimeError, TypeError):
+    """An argument of the wrong dtype that PyTorch reports as RuntimeError (minidl's older type: TypeError)."""

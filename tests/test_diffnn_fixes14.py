@@ -26,6 +26,9 @@ import minidl.nn.functional as F
     (lambda: nn.GELU(approximate="foo")(minidl.ones(2)), RuntimeError),
     (lambda: F.gelu(minidl.ones(2), approximate="foo"), RuntimeError),
     (lambda: nn.Embedding(3, 2, padding_idx=3), AssertionError),
+    (lambda: F.conv2d(minidl.ones(1, 2, 5, 5), minidl.ones(3, 2, 3, 3), stride=2, padding="same"), RuntimeError),
+    (lambda: F.conv1d(minidl.ones(1, 2, 5), minidl.ones(3, 2, 3), stride=2, padding="same"), RuntimeError),
+    (lambda: F.cosine_embedding_loss(minidl.ones(3, 4), minidl.ones(3, 4), minidl.tensor([1, -1])), RuntimeError),
 ])
 def test_error_classes_match_pytorch(make, cls):
     with pytest.raises(cls) as info:
@@ -146,3 +149,36 @@ def test_load_state_dict_pre_and_post_hooks():
     result = lin.load_state_dict({"weight": minidl.ones(2, 2)})
     assert seen == [(True, "", True), (["bias"], [])]
     assert result.missing_keys == [] and lin.weight.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_one_hot_of_floats_is_a_runtime_error():
+    with pytest.raises(RuntimeError, match="index tensor") as info:
+        F.one_hot(minidl.tensor([1.0, 0.0]), 3)
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize("fill", [nn.init.normal_, nn.init.uniform_, nn.init.trunc_normal_,
+                                  nn.init.xavier_uniform_, nn.init.kaiming_normal_])
+def test_random_init_of_an_integer_tensor_is_not_implemented(fill):
+    with pytest.raises(NotImplementedError, match="int64"):
+        fill(minidl.zeros(3, 3, dtype=minidl.int64))
+
+
+def test_global_module_forward_hooks_run_before_the_modules_own():
+    from minidl.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+    log = []
+    pre = register_module_forward_pre_hook(lambda mod, args: log.append(type(mod).__name__))
+    lin = nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda mod, args: log.append("own"))
+    post = register_module_forward_hook(
+        lambda mod, args, kwargs, out: out * 2 if isinstance(mod, nn.ReLU) else None, with_kwargs=True)
+    try:
+        lin(minidl.ones(1, 2))
+        assert log == ["Linear", "own"]
+        y = nn.Sequential(nn.ReLU(), nn.Tanh())(minidl.tensor([0.3, -1.0]))
+        np.testing.assert_allclose(y.numpy(), [0.5370495, 0.0], rtol=1e-6)   # tanh(2 * relu(x))
+    finally:
+        pre.remove()
+        post.remove()
+    lin(minidl.ones(1, 2))
+    assert log == ["Linear", "own", "Sequential", "ReLU", "Tanh", "own"]

@@ -494,7 +494,7 @@ def _string_padding(padding, weight, stride, dilation):
     if padding != "same":
         raise ValueError(f"conv2d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
     if tuple(stride) != (1, 1):
-        raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride {stride})")
+        raise ShapeError(f"conv2d: padding='same' is not supported for strided convolutions (stride {stride})")
     out = []
     for d, k in zip(dilation, weight.shape[2:]):
         total = d * (k - 1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import ShapeError
+from .._errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 __all__ = ["one_hot"]
@@ -20,7 +20,7 @@ def one_hot(tensor, num_classes=-1):
     """
     t = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot is only applicable to index tensor (integer dtype), got dtype {t.dtype}")
+        raise ArgumentTypeError(f"one_hot is only applicable to index tensor (integer dtype), got dtype {t.dtype}")
     from ..backend import get_array_module
     xp = get_array_module(t)
     num_classes = int(num_classes)
