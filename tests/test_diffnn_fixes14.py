@@ -182,3 +182,15 @@ def test_global_module_forward_hooks_run_before_the_modules_own():
         post.remove()
     lin(minidl.ones(1, 2))
     assert log == ["Linear", "own", "Sequential", "ReLU", "Tanh", "own"]
+
+
+def test_integer_max_and_avg_pooling_like_pytorch():
+    x = minidl.arange(16).reshape(1, 1, 4, 4)
+    avg = F.avg_pool2d(x, 2)
+    assert avg.dtype == minidl.int64 and avg.tolist() == [[[[2, 4], [10, 12]]]]     # 2.5 -> 2: toward zero
+    assert F.avg_pool2d(-x, 3, 1, 1).tolist() == [[[[-1, -2, -2, -2], [-3, -5, -6, -4], [-5, -9, -10, -7],
+                                                    [-4, -7, -8, -5]]]]
+    assert F.max_pool2d(x, 2, padding=1).tolist() == [[[[0, 2, 3], [8, 10, 11], [12, 14, 15]]]]
+    values, indices = nn.MaxPool2d(2, return_indices=True)(x)
+    assert values.dtype == minidl.int64 and indices.tolist() == [[[[5, 7], [13, 15]]]]
+    assert F.max_pool1d(x[0], 2).tolist() == [[[1, 3], [5, 7], [9, 11], [13, 15]]]

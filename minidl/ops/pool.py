@@ -234,6 +234,25 @@ def _unbatched(fn):
     return wrapper
 
 
+def _integer_input(truncate):
+    """Pool an integer input as PyTorch does: in float64, then back to its dtype (``truncate``: the
+    average rounded toward zero, as PyTorch's integer division of each window's sum)."""
+    def decorate(fn):
+        def wrapper(input, *args, **kwargs):
+            dtype = getattr(getattr(input, "array", None), "dtype", None)
+            if dtype is None or dtype.kind not in "iu":
+                return fn(input, *args, **kwargs)
+            out = fn(Tensor(input.array.astype(np.float64)), *args, **kwargs)
+            values = out[0] if isinstance(out, tuple) else out
+            xp = get_array_module(values.array)
+            values = Tensor((xp.trunc(values.array) if truncate else values.array).astype(dtype))
+            return (values, out[1]) if isinstance(out, tuple) else values
+        wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+    return decorate
+
+
 def _pool_args(name, x, kernel_size, stride, padding):
     _check_4d(name, x)
     kernel = pair(kernel_size, "kernel_size")
@@ -291,6 +310,7 @@ def _dilated_max_indices(x, kernel, stride, padding, dilation, ceil_mode):
     return xp.take_along_axis(xp.broadcast_to(flat_x, values.shape), pick[..., None], axis=-1)[..., 0]
 
 
+@_integer_input(truncate=False)
 @_unbatched
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max pooling: (N, C, H, W) or (C, H, W) -> (N, C, OH, OW), PyTorch's semantics.
@@ -330,6 +350,7 @@ def _window_sizes(size, k, s, p, out):
     return np.minimum(starts + k, size + p) - starts
 
 
+@_integer_input(truncate=True)
 @_unbatched
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
