@@ -7,7 +7,7 @@ a layer given the wrong number of features or channels) and for a wrong target d
 """
 from __future__ import annotations
 
-__all__ = ["ArgumentError", "ArgumentAssertionError", "ArgumentTypeError", "ShapeError"]
+__all__ = ["ArgumentError", "ArgumentAssertionError", "ArgumentTypeError", "ShapeError", "TargetIndexError"]
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -24,3 +24,7 @@ class ArgumentAssertionError(AssertionError, ValueError):
 
 class ArgumentTypeError(RuntimeError, TypeError):
     """An argument of the wrong dtype that PyTorch reports as RuntimeError (minidl's older type: TypeError)."""
+
+
+class TargetIndexError(RuntimeError, IndexError):
+    """A class-id target out of range where PyTorch raises RuntimeError (minidl's older type: IndexError)."""

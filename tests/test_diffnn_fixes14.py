@@ -29,6 +29,12 @@ import minidl.nn.functional as F
     (lambda: F.conv2d(minidl.ones(1, 2, 5, 5), minidl.ones(3, 2, 3, 3), stride=2, padding="same"), RuntimeError),
     (lambda: F.conv1d(minidl.ones(1, 2, 5), minidl.ones(3, 2, 3), stride=2, padding="same"), RuntimeError),
     (lambda: F.cosine_embedding_loss(minidl.ones(3, 4), minidl.ones(3, 4), minidl.tensor([1, -1])), RuntimeError),
+    (lambda: F.huber_loss(minidl.ones(3), minidl.ones(3), delta=-1.0), RuntimeError),
+    (lambda: F.smooth_l1_loss(minidl.ones(3), minidl.ones(3), beta=-1.0), RuntimeError),
+    (lambda: F.nll_loss(minidl.ones(3, 4), minidl.tensor([0, 1, 2]), weight=minidl.ones(3)), RuntimeError),
+    (lambda: F.cross_entropy(minidl.ones(3, 4), minidl.tensor([0, 1, 2]), label_smoothing=1.5), RuntimeError),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), RuntimeError),
+    (lambda: F.linear(minidl.ones(2, 5), minidl.ones(4, 3)), RuntimeError),
 ])
 def test_error_classes_match_pytorch(make, cls):
     with pytest.raises(cls) as info:
@@ -194,3 +200,59 @@ def test_integer_max_and_avg_pooling_like_pytorch():
     values, indices = nn.MaxPool2d(2, return_indices=True)(x)
     assert values.dtype == minidl.int64 and indices.tolist() == [[[[5, 7], [13, 15]]]]
     assert F.max_pool1d(x[0], 2).tolist() == [[[1, 3], [5, 7], [9, 11], [13, 15]]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: F.multi_margin_loss(minidl.ones(3, 4), minidl.tensor([0, 1, 7])),
+    lambda: F.multilabel_margin_loss(minidl.ones(2, 3), minidl.tensor([[0, 5, -1], [1, -1, 0]])),
+])
+def test_margin_loss_target_out_of_range_is_a_runtime_error(call):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert isinstance(info.value, IndexError)
+
+
+def test_linear_with_a_1d_weight_gives_one_output_per_row():
+    x = minidl.arange(12.0).reshape(3, 4).requires_grad_()
+    w = minidl.tensor([1.0, -1.0, 0.5, 2.0], requires_grad=True)
+    y = F.linear(x, w)
+    assert y.shape == (3,) and y.tolist() == [6.0, 16.0, 26.0]
+    y.sum().backward()
+    assert w.grad.tolist() == [12.0, 15.0, 18.0, 21.0]
+    with pytest.raises(RuntimeError, match="mat2 must be a matrix"):
+        F.linear(x, w, minidl.ones(3))
+
+
+def test_reduction_elementwise_mean_is_mean_with_a_warning():
+    with pytest.warns(UserWarning, match="elementwise_mean' is deprecated"):
+        y = F.mse_loss(minidl.ones(2), minidl.zeros(2), reduction="elementwise_mean")
+    assert y.item() == 1.0
+
+
+def test_rnn_dropout_with_one_layer_warns():
+    with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+        nn.LSTM(3, 4, dropout=0.3)
+
+
+def test_extra_state_is_saved_and_restored():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(1, 1)
+            self.count = 3
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+
+    sd = nn.Sequential(Counter()).state_dict()
+    assert list(sd.keys()) == ["0._extra_state", "0.lin.weight", "0.lin.bias"]   # own state first
+    fresh = nn.Sequential(Counter())
+    fresh[0].count = 0
+    fresh.load_state_dict(sd)
+    assert fresh[0].count == 3
+    result = fresh.load_state_dict({k: v for k, v in sd.items() if k != "0._extra_state"}, strict=False)
+    assert result.missing_keys == ["0._extra_state"]
+    assert list(nn.Linear(1, 1).state_dict().keys()) == ["weight", "bias"]     # nothing extra by default

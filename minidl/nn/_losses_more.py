@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from minidl._errors import ShapeError
+from minidl._errors import ShapeError, TargetIndexError
 from minidl.backend import to_numpy
 from minidl.nn._distance import pairwise_distance
 from minidl.ops.activation import relu
@@ -155,7 +155,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(np.shape(ids))}")
     ids = to_numpy(ids).astype(np.int64)
     if ids.size and (ids.min() < 0 or ids.max() >= c):
-        raise IndexError(f"multi_margin_loss: target {int(ids.max() if ids.max() >= c else ids.min())} is out "
+        raise TargetIndexError(f"multi_margin_loss: target {int(ids.max() if ids.max() >= c else ids.min())} is out "
                          f"of bounds for {c} classes")
     rows = np.arange(n)
     rows_on_device, ids_on_device = input.xp.asarray(rows), input.xp.asarray(ids)

@@ -37,6 +37,17 @@ class ModuleMoreMixin:
             table.move_to_end(handle.id, last=False)
         return handle
 
+    def get_extra_state(self):
+        """Extra (non-tensor) state to save in ``state_dict`` under ``"_extra_state"``; override it together
+        with :meth:`set_extra_state` (the default saves nothing, as in PyTorch)."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
+                           "Please override get_extra_state() in the module's class.")
+
+    def set_extra_state(self, state):
+        """Restore what :meth:`get_extra_state` returned, when ``load_state_dict`` finds it."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
+                           "Please override set_extra_state() in the module's class.")
+
     def register_state_dict_pre_hook(self, hook):
         """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` collects this module's entries."""
         from minidl.nn import _state_dict

@@ -19,6 +19,7 @@ __all__ = ["state_dict", "load_state_dict"]
 
 # Keys the loader tolerates when absent (old checkpoints, Keras ports).
 _OPTIONAL_STATE = ("num_batches_tracked",)
+_EXTRA_STATE = "_extra_state"   # the key of a module's get_extra_state() value, as in PyTorch
 
 
 def _as_array(data):
@@ -61,6 +62,8 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
     for name, b in module._buffers.items():
         if b is not None and name not in module._non_persistent_buffers:
             destination[prefix + name] = b if keep_vars or _is_lazy(b) else Tensor(b.array)
+    if _has_extra_state(module):
+        destination[prefix + _EXTRA_STATE] = module.get_extra_state()
     for name, m in module._modules.items():
         if m is not None:
             state_dict(m, destination, prefix + name + ".", keep_vars)
@@ -95,6 +98,18 @@ def _run_load_post_hooks(module, keys):
                 raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook`` are not"
                                    "expected to return new values, if incompatible_keys need to be modified,"
                                    "it should be done inplace.")
+
+
+def _has_extra_state(module):
+    """Whether ``module``'s class overrides ``get_extra_state`` (PyTorch then saves it under "_extra_state")."""
+    from minidl.nn.module import Module
+    return getattr(type(module), "get_extra_state", None) is not getattr(Module, "get_extra_state", None)
+
+
+def _extra_states(module):
+    """dotted "_extra_state" key -> module, for every module whose class overrides ``get_extra_state``."""
+    return OrderedDict((p + ("." if p else "") + _EXTRA_STATE, sub)
+                       for p, sub in module.named_modules(remove_duplicate=False) if _has_extra_state(sub))
 
 
 def _own_state(module):
@@ -141,8 +156,10 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if sub.__dict__.get("_lazy_pending"):   # a lazy module not run yet: shape its parameters from the checkpoint
             sub._lazy_load_hook(state_dict, mod_prefix + "." if mod_prefix else "")
     own = _own_state(module)
+    extra = _extra_states(module)
     missing = [k for k in own if k not in state_dict and k.rsplit(".", 1)[-1] not in _OPTIONAL_STATE]
-    unexpected = [k for k in state_dict if k not in own]
+    missing += [k for k in extra if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own and k not in extra]
     errors, copies = [], []
     for key, (owner, name, target) in own.items():
         if key not in state_dict:
@@ -192,4 +209,7 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         array = backend.to_device(array, target.device)
         xp = backend.get_array_module(target.array)
         target.array[...] = xp.asarray(array).astype(target.dtype, copy=False)
+    for key, sub in extra.items():
+        if key in state_dict:
+            sub.set_extra_state(state_dict[key])
     return keys

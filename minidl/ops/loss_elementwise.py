@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from minidl._errors import ShapeError
+from minidl._errors import ArgumentError, ShapeError
 
 from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
@@ -121,7 +121,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """
     reduction = reduction_arg("smooth_l1_loss", size_average, reduce, reduction)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+        raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     diff = input - _target("smooth_l1_loss", input, target, same_shape=False)
     if beta == 0:   # PyTorch computes the L1 loss then (its grad_fn names follow)
         return _reduce(_abs(diff), reduction)
@@ -133,7 +133,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber loss (PyTorch's): 0.5 * d**2 if |d| < delta else delta * (|d| - 0.5 * delta)."""
     reduction = reduction_arg("huber_loss", None, None, reduction)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     diff = input - _target("huber_loss", input, target, same_shape=False)
     loss = _smooth_l1(diff, delta) * float(delta)
     if weight is None:
