@@ -256,3 +256,14 @@ def test_extra_state_is_saved_and_restored():
     result = fresh.load_state_dict({k: v for k, v in sd.items() if k != "0._extra_state"}, strict=False)
     assert result.missing_keys == ["0._extra_state"]
     assert list(nn.Linear(1, 1).state_dict().keys()) == ["weight", "bias"]     # nothing extra by default
+
+
+def test_register_buffer_over_a_parameter_name_is_refused():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        lin.register_buffer("weight", minidl.ones(2))
+    module = nn.Module()
+    module.register_buffer("b", minidl.ones(1))
+    module.register_buffer("b", minidl.zeros(1))              # re-registering the same kind is fine
+    with pytest.raises(KeyError, match="attribute 'b' already exists"):
+        module.register_parameter("b", nn.Parameter(minidl.ones(1)))

@@ -301,8 +301,8 @@ class Module(ModuleMoreMixin):
             raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
         if "." in name or name == "":
             raise KeyError(f"{kind} name can't contain '.' or be empty: {name!r}")
-        if hasattr(owner, name) and name not in owner._parameters and name not in owner._buffers \
-                and name not in owner._modules:
+        own = owner._parameters if kind == "parameter" else owner._buffers   # PyTorch: only re-register the same kind
+        if hasattr(owner, name) and name not in own:
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name: str, param) -> None:
