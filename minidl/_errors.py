@@ -7,8 +7,24 @@ a layer given the wrong number of features or channels) and for a wrong target d
 """
 from __future__ import annotations
 
-__all__ = ["ShapeError"]
+__all__ = ["ArgumentError", "ArgumentAssertionError", "ArgumentTypeError", "ShapeError", "TargetIndexError"]
 
 
 class ShapeError(RuntimeError, ValueError):
     """Operands or inputs whose shapes (or dtypes) an op cannot take: PyTorch's RuntimeError."""
+
+
+class ArgumentError(RuntimeError, ValueError):
+    """A bad argument value that PyTorch reports as RuntimeError (minidl's older type: ValueError)."""
+
+
+class ArgumentAssertionError(AssertionError, ValueError):
+    """A bad argument value that PyTorch rejects with an assert (minidl's older type: ValueError)."""
+
+
+class ArgumentTypeError(RuntimeError, TypeError):
+    """An argument of the wrong dtype that PyTorch reports as RuntimeError (minidl's older type: TypeError)."""
+
+
+class TargetIndexError(RuntimeError, IndexError):
+    """A class-id target out of range where PyTorch raises RuntimeError (minidl's older type: IndexError)."""

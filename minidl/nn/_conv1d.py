@@ -6,6 +6,7 @@ order) and the error checks are the 2-D ops'.
 """
 from __future__ import annotations
 
+from minidl._errors import ShapeError
 from minidl.ops.conv import conv2d
 from minidl.ops.padding import pad
 from minidl.ops.pool import avg_pool2d, max_pool2d
@@ -38,7 +39,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if padding == "same":
         total = dilation * (weight.shape[-1] - 1)
         if stride != 1:
-            raise ValueError("conv1d: padding='same' is not supported for strided convolutions")
+            raise ShapeError("conv1d: padding='same' is not supported for strided convolutions")
         x, padding = pad(x, (total // 2, total - total // 2)), 0
     elif padding == "valid":
         padding = 0

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import TargetIndexError
 from minidl.backend import bernoulli_mask, to_numpy
 from minidl.nn._conv1d import _single, max_pool1d
 from minidl.nn._conv_transpose import conv_transpose2d
@@ -220,7 +221,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             if cls < 0:
                 break
             if cls >= c:
-                raise IndexError(f"multilabel_margin_loss: target {int(cls)} is out of bounds for {c} classes")
+                raise TargetIndexError(f"multilabel_margin_loss: target {int(cls)} is out of bounds for {c} classes")
             counts[row, cls] += 1
     others = counts == 0
     weights = counts[:, :, None] * others[:, None, :]                      # (N, target j, other i)

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ShapeError, TargetIndexError
 from minidl.backend import to_numpy
 from minidl.nn._distance import pairwise_distance
 from minidl.ops.activation import relu
@@ -154,7 +155,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(np.shape(ids))}")
     ids = to_numpy(ids).astype(np.int64)
     if ids.size and (ids.min() < 0 or ids.max() >= c):
-        raise IndexError(f"multi_margin_loss: target {int(ids.max() if ids.max() >= c else ids.min())} is out "
+        raise TargetIndexError(f"multi_margin_loss: target {int(ids.max() if ids.max() >= c else ids.min())} is out "
                          f"of bounds for {c} classes")
     rows = np.arange(n)
     rows_on_device, ids_on_device = input.xp.asarray(rows), input.xp.asarray(ids)
@@ -188,6 +189,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     if target.ndim != input1.ndim - 1:
         raise RuntimeError(f"{input1.ndim}D target tensor expects {input1.ndim}D input tensors, but found inputs "
                            f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    if target.ndim and target.shape[0] != input1.shape[0]:
+        raise ShapeError(f"cosine_embedding_loss: target of shape {list(target.shape)} does not match the batch "
+                         f"size {input1.shape[0]} of inputs of shape {list(input1.shape)}")
     dim = input1.ndim - 1
     eps = 1e-12
     prod = (input1 * input2).sum(dim=dim)

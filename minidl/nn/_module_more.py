@@ -2,6 +2,7 @@
 ``to_empty`` and ``compile`` (mixed into :class:`minidl.nn.Module`)."""
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 
 import numpy as np
@@ -35,6 +36,46 @@ class ModuleMoreMixin:
         if prepend:
             table.move_to_end(handle.id, last=False)
         return handle
+
+    def get_extra_state(self):
+        """Extra (non-tensor) state to save in ``state_dict`` under ``"_extra_state"``; override it together
+        with :meth:`set_extra_state` (the default saves nothing, as in PyTorch)."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
+                           "Please override get_extra_state() in the module's class.")
+
+    def set_extra_state(self, state):
+        """Restore what :meth:`get_extra_state` returned, when ``load_state_dict`` finds it."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
+                           "Please override set_extra_state() in the module's class.")
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` collects this module's entries."""
+        from minidl.nn import _state_dict
+        return _state_dict.add_hook(self, "_state_dict_pre_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module's entries are in
+        ``state_dict``; it edits the dict in place and must return None."""
+        from minidl.nn import _state_dict
+        return _state_dict.add_hook(self, "_state_dict_hooks", (False, hook))
+
+    def _register_state_dict_hook(self, hook):
+        """PyTorch's private form of :meth:`register_state_dict_post_hook`: the hook may return a new dict."""
+        from minidl.nn import _state_dict
+        return _state_dict.add_hook(self, "_state_dict_hooks", (True, hook))
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` runs before ``load_state_dict`` reads this module's entries; it may edit the dict."""
+        from minidl.nn import _state_dict
+        return _state_dict.add_hook(self, "_load_state_dict_pre_hooks", functools.partial(hook, self))
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs once ``load_state_dict`` knows the missing and
+        unexpected keys, before strict checking; it may edit those lists in place and must return None.
+        (minidl copies only after every check passes, so the hook sees the module before the copy.)"""
+        from minidl.nn import _state_dict
+        return _state_dict.add_hook(self, "_load_state_dict_post_hooks", hook)
 
     def half(self):
         """Cast floating parameters and buffers to float16; returns self."""

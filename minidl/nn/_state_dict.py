@@ -19,6 +19,7 @@ __all__ = ["state_dict", "load_state_dict"]
 
 # Keys the loader tolerates when absent (old checkpoints, Keras ports).
 _OPTIONAL_STATE = ("num_batches_tracked",)
+_EXTRA_STATE = "_extra_state"   # the key of a module's get_extra_state() value, as in PyTorch
 
 
 def _as_array(data):
@@ -53,16 +54,62 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
     parameter or buffer of a lazy module is kept as itself, as PyTorch does)."""
     if destination is None:
         destination = OrderedDict()
+    for hook in module.__dict__.get("_state_dict_pre_hooks", {}).values():
+        hook(module, prefix, keep_vars)
     for name, p in module._parameters.items():
         if p is not None:
             destination[prefix + name] = p if keep_vars or _is_lazy(p) else Tensor(p.array)
     for name, b in module._buffers.items():
         if b is not None and name not in module._non_persistent_buffers:
             destination[prefix + name] = b if keep_vars or _is_lazy(b) else Tensor(b.array)
+    if _has_extra_state(module):
+        destination[prefix + _EXTRA_STATE] = module.get_extra_state()
     for name, m in module._modules.items():
         if m is not None:
             state_dict(m, destination, prefix + name + ".", keep_vars)
+    for private, hook in module.__dict__.get("_state_dict_hooks", {}).values():
+        result = hook(module, destination, prefix, {"version": getattr(module, "_version", 1)})
+        if not private and result is not None:
+            raise RuntimeError("state_dict post-hook must return None")
+        if private and result is not None:          # PyTorch's private hooks may return a new dict
+            destination = result
     return destination
+
+
+def add_hook(module, table_name, hook, prepend=False):
+    """Register ``hook`` in the ordered table ``table_name`` of ``module``; returns its handle."""
+    from minidl.nn.module import RemovableHandle
+    table = module.__dict__.get(table_name)
+    if table is None:
+        table = OrderedDict()
+        object.__setattr__(module, table_name, table)
+    handle = RemovableHandle(table)
+    table[handle.id] = hook
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _run_load_post_hooks(module, keys):
+    """Run each ``hook(submodule, incompatible_keys)``; they may edit the key lists before strict checks."""
+    for sub in module.modules():
+        for hook in list(sub.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+            if hook(sub, keys) is not None:
+                raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook`` are not"
+                                   "expected to return new values, if incompatible_keys need to be modified,"
+                                   "it should be done inplace.")
+
+
+def _has_extra_state(module):
+    """Whether ``module``'s class overrides ``get_extra_state`` (PyTorch then saves it under "_extra_state")."""
+    from minidl.nn.module import Module
+    return getattr(type(module), "get_extra_state", None) is not getattr(Module, "get_extra_state", None)
+
+
+def _extra_states(module):
+    """dotted "_extra_state" key -> module, for every module whose class overrides ``get_extra_state``."""
+    return OrderedDict((p + ("." if p else "") + _EXTRA_STATE, sub)
+                       for p, sub in module.named_modules(remove_duplicate=False) if _has_extra_state(sub))
 
 
 def _own_state(module):
@@ -83,11 +130,7 @@ def add_load_state_dict_pre_hook(module, hook):
     """Register ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
     (PyTorch's private load-state-dict pre-hook signature) to run on a copy of the state dict before
     ``module`` (or a module containing it) loads one; the hook may rename or add keys."""
-    hooks = module.__dict__.get("_load_state_dict_pre_hooks")
-    if hooks is None:
-        hooks = OrderedDict()
-        object.__setattr__(module, "_load_state_dict_pre_hooks", hooks)
-    hooks[len(hooks)] = hook
+    return add_hook(module, "_load_state_dict_pre_hooks", hook)
 
 
 def _run_load_pre_hooks(module, state_dict, strict):
@@ -113,8 +156,10 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if sub.__dict__.get("_lazy_pending"):   # a lazy module not run yet: shape its parameters from the checkpoint
             sub._lazy_load_hook(state_dict, mod_prefix + "." if mod_prefix else "")
     own = _own_state(module)
+    extra = _extra_states(module)
     missing = [k for k in own if k not in state_dict and k.rsplit(".", 1)[-1] not in _OPTIONAL_STATE]
-    unexpected = [k for k in state_dict if k not in own]
+    missing += [k for k in extra if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own and k not in extra]
     errors, copies = [], []
     for key, (owner, name, target) in own.items():
         if key not in state_dict:
@@ -134,6 +179,8 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
                           f"checkpoint, the shape in current model is {Size(target.shape)!r}.")
             continue
         copies.append((owner, name, target, value, array))
+    keys = _IncompatibleKeys(missing, unexpected)
+    _run_load_post_hooks(module, keys)
     if strict:
         # PyTorch's wording: missing keys first, then unexpected keys, then the rest
         if unexpected:
@@ -162,4 +209,7 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         array = backend.to_device(array, target.device)
         xp = backend.get_array_module(target.array)
         target.array[...] = xp.asarray(array).astype(target.dtype, copy=False)
-    return _IncompatibleKeys(missing, unexpected)
+    for key, sub in extra.items():
+        if key in state_dict:
+            sub.set_extra_state(state_dict[key])
+    return keys

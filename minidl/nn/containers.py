@@ -17,6 +17,14 @@ def _check_index(idx, n, kind):
     return idx % n
 
 
+def _check_repeats(n):
+    """A Sequential repeat count, checked as PyTorch does."""
+    if not isinstance(n, int):
+        raise TypeError(f"unsupported operand type(s) for *: {type(n)} and Sequential")
+    if n <= 0:
+        raise ValueError(f"Non-positive multiplication factor {n} for Sequential")
+
+
 class Sequential(Module):
     """Modules applied one after another: ``Sequential(m0, m1, ...)`` or
     ``Sequential(OrderedDict(name=module, ...))``.
@@ -75,6 +83,34 @@ class Sequential(Module):
         self._modules.clear()
         for i, m in enumerate(items):
             self._modules[str(i)] = m
+
+    def __add__(self, other):
+        """A new Sequential of this one's modules followed by ``other``'s (the same module objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        return self.extend(list(other))
+
+    def __mul__(self, other):
+        """A new Sequential repeating these modules ``other`` times (the same module objects)."""
+        _check_repeats(other)
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        _check_repeats(other)
+        return self.extend(list(self) * (other - 1))
+
+    def pop(self, key):
+        """Remove and return the module (or, for a slice, the Sequential) at ``key``, renumbering."""
+        value = self[key]
+        del self[key]
+        return value
 
     def append(self, module: Module) -> "Sequential":
         """Add ``module`` at the end (named ``str(len(self))``); returns self."""
@@ -138,6 +174,12 @@ class ModuleList(Module):
 
     def __iadd__(self, modules):
         return self.extend(modules)
+
+    def pop(self, key):
+        """Remove and return the module (or, for a slice, the ModuleList) at ``key``, renumbering."""
+        value = self[key]
+        del self[key]
+        return value
 
     def append(self, module: Module) -> "ModuleList":
         """Add ``module`` at the end; returns self."""

@@ -96,13 +96,23 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _floating(name, tensor):
+    """Refuse an integer or bool tensor, as PyTorch's random fills do (NotImplementedError)."""
+    dtype = _array(tensor).dtype
+    if dtype.kind not in "fc" and dtype.name != "bfloat16":
+        raise NotImplementedError(f"nn.init.{name}: random initialisation is not implemented for dtype "
+                                  f"{dtype.name}; use a floating-point tensor")
+
+
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill ``tensor`` with U(a, b) (PyTorch's numbers for the same seed)."""
+    _floating("uniform_", tensor)
     return _fill(tensor, mt19937.uniform(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, a, b))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill ``tensor`` with N(mean, std**2) (PyTorch's numbers for the same seed, up to float32 rounding)."""
+    _floating("normal_", tensor)
     contiguous = bool(_array(tensor).flags.c_contiguous)
     return _fill(tensor, mt19937.normal(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, mean, std,
                                         contiguous))
@@ -119,6 +129,8 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     """
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    _floating("trunc_normal_", tensor)
 
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         import warnings

@@ -24,7 +24,7 @@ import numpy as np
 from minidl import backend
 from minidl.autograd import _profiling
 from minidl.dtypes import default_float, is_floating
-from minidl.nn import _state_dict
+from minidl.nn import _global_hooks, _state_dict
 from minidl.nn._layer_path import label_error
 from minidl.nn._module_more import ModuleMoreMixin
 from minidl.nn._state_dict import _as_array
@@ -156,7 +156,8 @@ class Module(ModuleMoreMixin):
     def __call__(self, *args, **kwargs):
         if _profiling.modules_active:   # a profiler records with_modules=True (minidl/autograd/_profiling.py)
             return _profiling.timed_module_call(self, args, kwargs)
-        if self._forward_pre_hooks or self._forward_hooks or "_backward_hooks" in self.__dict__:
+        if (self._forward_pre_hooks or self._forward_hooks or "_backward_hooks" in self.__dict__
+                or _global_hooks.forward_pre_hooks or _global_hooks.forward_hooks):
             return self._call_with_hooks(args, kwargs)
         try:
             return self.forward(*args, **kwargs)
@@ -168,6 +169,10 @@ class Module(ModuleMoreMixin):
         """``__call__`` when hooks are registered: pre-hooks, forward, forward hooks (PyTorch's order and
         return rules; hooks registered ``with_kwargs`` also see and may replace the keyword arguments)."""
         with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        for hook in list(_global_hooks.forward_pre_hooks.values()):   # PyTorch runs the global ones first
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in with_kwargs:
                 result = hook(self, args, kwargs)
@@ -193,6 +198,11 @@ class Module(ModuleMoreMixin):
                 if hook is not None:    # always_call=True hooks run even when forward raised, as PyTorch
                     hook(self, args, kwargs, None) if key in with_kwargs else hook(self, args, None)
             raise
+        for key, hook in list(_global_hooks.forward_hooks.items()):
+            with_kw = key in _global_hooks.forward_hooks_with_kwargs
+            result = hook(self, args, kwargs, out) if with_kw else hook(self, args, out)
+            if result is not None:
+                out = result
         for key, hook in list(self._forward_hooks.items()):
             result = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if result is not None:
@@ -291,8 +301,8 @@ class Module(ModuleMoreMixin):
             raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
         if "." in name or name == "":
             raise KeyError(f"{kind} name can't contain '.' or be empty: {name!r}")
-        if hasattr(owner, name) and name not in owner._parameters and name not in owner._buffers \
-                and name not in owner._modules:
+        own = owner._parameters if kind == "parameter" else owner._buffers   # PyTorch: only re-register the same kind
+        if hasattr(owner, name) and name not in own:
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name: str, param) -> None:
@@ -387,7 +397,8 @@ class Module(ModuleMoreMixin):
 
     def _named_members(self, getter, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
         for mod_prefix, module in modules:
             for name, value in getter(module):
                 if value is None:

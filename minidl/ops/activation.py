@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from minidl._errors import ArgumentError
 from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 
@@ -224,7 +225,7 @@ def gelu(input, approximate="none"):
     if approximate == "tanh":
         inner = (input + input ** 3 * 0.044715) * _SQRT_2_OVER_PI
         return name_grad_fn(input * (tanh(inner) + 1.0) * 0.5, "GeluBackward0")
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 @names_node("SiluBackward0")   # PyTorch's node name

@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config, kernels
+from .._errors import ShapeError
 from ..autograd import Function
 from ..backend import get_array_module, is_device_array
 from ..kernels import _threads
@@ -493,7 +494,7 @@ def _string_padding(padding, weight, stride, dilation):
     if padding != "same":
         raise ValueError(f"conv2d: invalid padding string {padding!r}, should be one of 'valid', 'same'")
     if tuple(stride) != (1, 1):
-        raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions (stride {stride})")
+        raise ShapeError(f"conv2d: padding='same' is not supported for strided convolutions (stride {stride})")
     out = []
     for d, k in zip(dilation, weight.shape[2:]):
         total = d * (k - 1)
@@ -526,7 +527,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         return out.reshape(tuple(out.shape)[1:])
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if x.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+        raise ShapeError(f"conv2d: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
     check_float_input("conv2d", x)
     check_float_input("conv2d", weight, "weight")
     if isinstance(padding, str):

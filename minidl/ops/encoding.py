@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import ArgumentTypeError, ShapeError
 from ..tensor import Tensor
 
 __all__ = ["one_hot"]
@@ -19,7 +20,7 @@ def one_hot(tensor, num_classes=-1):
     """
     t = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot is only applicable to index tensor (integer dtype), got dtype {t.dtype}")
+        raise ArgumentTypeError(f"one_hot is only applicable to index tensor (integer dtype), got dtype {t.dtype}")
     from ..backend import get_array_module
     xp = get_array_module(t)
     num_classes = int(num_classes)
@@ -33,7 +34,7 @@ def one_hot(tensor, num_classes=-1):
         if int(t.min()) < 0:
             raise ValueError(f"one_hot: class values must be non-negative, got {int(t.min())}")
         if int(t.max()) >= num_classes:
-            raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, "
+            raise ShapeError(f"one_hot: class values must be smaller than num_classes={num_classes}, "
                              f"got {int(t.max())}")
     out = (xp.expand_dims(t, -1) == xp.arange(num_classes)).astype(np.int64)
     return Tensor(out)

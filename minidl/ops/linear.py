@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..autograd import Function
 from ..kernels import _threads
 from ._guards import check_float_input
@@ -71,7 +72,14 @@ def linear(input, weight, bias=None):
                                f"{x.dtype} != {weight.dtype}" + ("" if bias is None else f" (bias {bias.dtype})"))
     else:
         check_float_input("linear", x)
+    if weight.ndim == 1:                                # PyTorch: input @ weight, one output per row
+        if x.shape[-1] != weight.shape[0]:
+            raise ShapeError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the 1-D weight "
+                             f"has {weight.shape[0]}")
+        if bias is not None:
+            raise ShapeError("linear: mat2 must be a matrix, got 1-D tensor (a 1-D weight takes no bias)")
+        return x @ weight
     if x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
+        raise ShapeError(f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
                          f"expects {weight.shape[1]} (weight shape {weight.shape})")
     return Linear.apply(x, weight, bias)

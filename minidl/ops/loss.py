@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from minidl._errors import ShapeError
+from minidl._errors import ArgumentError, ShapeError
 
 from ..autograd import Function
 from ..autograd.autocast_state import float32_op
@@ -141,6 +141,10 @@ def reduction_arg(name, size_average, reduce, reduction):
         reduction = ("mean" if size_average else "sum") if reduce else "none"
         warnings.warn(f"{name}: size_average and reduce args will be deprecated, please use "
                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)   # PyTorch's advice
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+                      UserWarning, stacklevel=3)                                # PyTorch's warning
+        reduction = "mean"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     return reduction
@@ -159,7 +163,7 @@ def _class_targets(name, input, target, ignore_index):
     t = _raw(target, input)
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if tuple(t.shape) != expected:
-        raise ValueError(f"{name}: target must be class ids of shape {expected} for input of shape "
+        raise ShapeError(f"{name}: target must be class ids of shape {expected} for input of shape "
                          f"{tuple(input.shape)}, got shape {tuple(t.shape)}")
     if t.dtype.kind not in "iu":
         if t.dtype.kind == "f" and bool((t == t.astype(np.int64)).all()):
@@ -183,7 +187,7 @@ def _class_weight(name, weight, input, n_classes):
         return None
     w = _raw(weight, input)
     if tuple(w.shape) != (n_classes,):
-        raise ValueError(f"{name}: weight must have shape ({n_classes},) for {n_classes} classes, "
+        raise ShapeError(f"{name}: weight must have shape ({n_classes},) for {n_classes} classes, "
                          f"got {tuple(w.shape)}")
     return w.astype(input.dtype, copy=False)
 
@@ -252,7 +256,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = reduction_arg("cross_entropy", size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
         raise ValueError("cross_entropy: input must have a class dimension, got a 0-d tensor")
     target_shape = tuple(target.shape) if hasattr(target, "shape") else np.shape(target)

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from minidl._errors import ShapeError
+from minidl._errors import ArgumentError, ShapeError
 
 from ..autograd.autocast_state import float32_op
 from ..autograd.naming import name_grad_fn
@@ -29,6 +29,8 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_
 
 # PyTorch clamps log(x) of binary_cross_entropy at -100: log(max(x, e**-100)).
 _LOG_FLOOR = math.exp(-100.0)
+# ... and its backward divides by max(x * (1 - x), 1e-12).
+_BCE_GRAD_EPS = 1e-12
 
 
 def _operand(value, like):
@@ -119,7 +121,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """
     reduction = reduction_arg("smooth_l1_loss", size_average, reduce, reduction)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+        raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     diff = input - _target("smooth_l1_loss", input, target, same_shape=False)
     if beta == 0:   # PyTorch computes the L1 loss then (its grad_fn names follow)
         return _reduce(_abs(diff), reduction)
@@ -131,7 +133,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber loss (PyTorch's): 0.5 * d**2 if |d| < delta else delta * (|d| - 0.5 * delta)."""
     reduction = reduction_arg("huber_loss", None, None, reduction)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     diff = input - _target("huber_loss", input, target, same_shape=False)
     loss = _smooth_l1(diff, delta) * float(delta)
     if weight is None:
@@ -162,13 +164,39 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     target = _target("binary_cross_entropy", input, target, same_shape=True)
     x = input.array
     if x.size and bool(((x < 0) | (x > 1)).any()):
-        raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+        raise ShapeError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
                          f"(input of shape {tuple(input.shape)} has min {float(x.min())}, "
                          f"max {float(x.max())})")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    loss = _bce_terms(input, target)
+    edge = x.astype(np.float64) * (1.0 - x.astype(np.float64)) < _BCE_GRAD_EPS
+    if edge.any():
+        # PyTorch's backward is (x - t) / max(x * (1 - x), 1e-12): near 0 and 1 the clamped
+        # denominator, not the clamped log, sets the gradient (e.g. -1e12 at x = 0, t = 1).
+        e = Tensor(edge.astype(x.dtype))
+        slope = (input.detach() - target.detach()) * (1.0 / _BCE_GRAD_EPS)
+        at_edge = _bce_terms(input.detach(), target) + (input - input.detach()) * slope
+        loss = loss * (1.0 - e) + at_edge * e
     if weight is not None:
         loss = loss * _operand(weight, input)
     return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
+
+
+def _bce_terms(input, target):
+    """-(t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100."""
+    return -(target * _clamped_log(input) + (1.0 - target) * _clamped_log1m(input))
+
+
+def _clamped_log1m(p):
+    """max(log1p(-p), -100), PyTorch's log(1 - x) term (accurate for tiny x), with a finite gradient."""
+    from .unary import log1p
+    x = p.array
+    below_one = float(np.nextafter(np.array(1.0, x.dtype), np.array(0.0, x.dtype)))
+    keep = (1.0 - x.astype(np.float64)) >= _LOG_FLOOR
+    value = log1p(-clip(p, None, below_one))
+    if bool(keep.all()):
+        return value
+    keep = keep.astype(x.dtype)
+    return value * Tensor(keep) + Tensor((keep - 1) * x.dtype.type(100))
 
 
 @float32_op   # autocast: computed in float32, as PyTorch's autocast float32 list

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import ShapeError
 from .shape import pad as _constant_pad
 
 __all__ = ["pad"]
 
 _MODES = ("constant", "reflect", "replicate", "circular")
+
+
+class PadModeError(NotImplementedError, ValueError):
+    """An unknown padding mode: PyTorch raises NotImplementedError, minidl raised ValueError."""
 
 
 def _source_index(n, lo, hi, mode):
@@ -37,7 +42,7 @@ def pad(input, pad, mode="constant", value=None):
     of (N, C, ...) or (C, ...) inputs.
     """
     if mode not in _MODES:
-        raise ValueError(f"pad: mode must be one of {_MODES}, got {mode!r}")
+        raise PadModeError(f"pad: mode must be one of {_MODES}, got {mode!r}")
     pad = tuple(int(p) for p in pad)
     if mode == "constant":
         from ..autograd.naming import name_grad_fn
@@ -56,7 +61,7 @@ def pad(input, pad, mode="constant", value=None):
             raise ValueError(f"pad: negative padding {pad} is not supported in {mode} mode")
         limit = {"reflect": n - 1, "circular": n}.get(mode, max(lo, hi))
         if (lo or hi) and (max(lo, hi) > limit or n == 0):
-            raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dimension {dim} must be "
+            raise ShapeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {dim} must be "
                              f"{'<' if mode == 'reflect' else '<='} its size {n} (input shape "
                              f"{tuple(input.shape)})")
         if lo == 0 and hi == 0:

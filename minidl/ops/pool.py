@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._errors import ShapeError
 from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels.shapes import pair
@@ -204,7 +205,7 @@ class AdaptiveAvgPoolAdjoint(Function):
 
 def _check_4d(name, x):
     if x.ndim != 4:
-        raise ValueError(f"{name}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+        raise ShapeError(f"{name}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
     check_float_input(name, x)
 
 
@@ -231,6 +232,25 @@ def _unbatched(fn):
     wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     wrapper.__wrapped__ = fn
     return wrapper
+
+
+def _integer_input(truncate):
+    """Pool an integer input as PyTorch does: in float64, then back to its dtype (``truncate``: the
+    average rounded toward zero, as PyTorch's integer division of each window's sum)."""
+    def decorate(fn):
+        def wrapper(input, *args, **kwargs):
+            dtype = getattr(getattr(input, "array", None), "dtype", None)
+            if dtype is None or dtype.kind not in "iu":
+                return fn(input, *args, **kwargs)
+            out = fn(Tensor(input.array.astype(np.float64)), *args, **kwargs)
+            values = out[0] if isinstance(out, tuple) else out
+            xp = get_array_module(values.array)
+            values = Tensor((xp.trunc(values.array) if truncate else values.array).astype(dtype))
+            return (values, out[1]) if isinstance(out, tuple) else values
+        wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+    return decorate
 
 
 def _pool_args(name, x, kernel_size, stride, padding):
@@ -270,7 +290,7 @@ def _dilated_max_indices(x, kernel, stride, padding, dilation, ceil_mode):
         if ceil_mode and (o - 1) * s >= size + p:
             o -= 1
         if o < 1:
-            raise ValueError(f"max_pool2d: input of shape {x.shape} is too small for the kernel {kernel} "
+            raise ShapeError(f"max_pool2d: input of shape {x.shape} is too small for the kernel {kernel} "
                              f"with dilation {dilation} and padding {padding}")
         out_size.append(o)
     oh, ow = out_size
@@ -290,6 +310,7 @@ def _dilated_max_indices(x, kernel, stride, padding, dilation, ceil_mode):
     return xp.take_along_axis(xp.broadcast_to(flat_x, values.shape), pick[..., None], axis=-1)[..., 0]
 
 
+@_integer_input(truncate=False)
 @_unbatched
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max pooling: (N, C, H, W) or (C, H, W) -> (N, C, OH, OW), PyTorch's semantics.
@@ -329,6 +350,7 @@ def _window_sizes(size, k, s, p, out):
     return np.minimum(starts + k, size + p) - starts
 
 
+@_integer_input(truncate=True)
 @_unbatched
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):

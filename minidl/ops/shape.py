@@ -535,13 +535,23 @@ def flatten(x, start_dim=1, end_dim=-1):
 
 
 def pad(x, pad, value=0.0):
-    """Constant padding in PyTorch order: last dim first, ``(left, right, top, bottom, ...)``."""
+    """Constant padding in PyTorch order: last dim first, ``(left, right, top, bottom, ...)``.
+
+    A negative amount removes that many elements from that side, as PyTorch does.
+    """
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding {pad} must have an even length of at most 2*{x.ndim}")
     widths = [(0, 0)] * x.ndim
+    crop = [slice(None)] * x.ndim
     for k in range(len(pad) // 2):
         lo, hi = int(pad[2 * k]), int(pad[2 * k + 1])
-        if lo < 0 or hi < 0:
-            raise ValueError(f"pad: negative padding {pad} is not supported")
-        widths[x.ndim - 1 - k] = (lo, hi)
+        dim = x.ndim - 1 - k
+        n = x.shape[dim]
+        if n + lo + hi < 0:                                     # negative padding crops, as in PyTorch
+            raise ShapeError(f"pad: the input size {n} of dimension {dim}, plus negative padding "
+                             f"({lo}, {hi}), resulted in a negative output size {n + lo + hi}")
+        crop[dim] = slice(max(-lo, 0), n - max(-hi, 0))
+        widths[dim] = (max(lo, 0), max(hi, 0))
+    if any(c != slice(None) for c in crop):
+        x = x[tuple(crop)]
     return Pad.apply(x, widths=tuple(widths), value=value)

@@ -68,3 +68,33 @@ def default_init_(weight, bias):
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         init.uniform_(bias, -bound, bound)
+
+
+class ConvSurface:
+    """PyTorch's ``_ConvNd`` attributes for minidl's convolution layers (mixed in before Module).
+
+    ``transposed`` (a class attribute, True on ConvTranspose*) and
+    ``_reversed_padding_repeated_twice``: the padding of each spatial dimension, last dimension
+    first, as ``(left, right)`` pairs (F.pad's order; for ``padding="same"`` the split PyTorch uses).
+    """
+
+    transposed = False
+
+    @property
+    def _reversed_padding_repeated_twice(self):
+        if isinstance(self.padding, str):
+            out = [0, 0] * len(self.kernel_size)
+            if self.padding == "same":
+                for d, k, i in zip(self.dilation, self.kernel_size, range(len(self.kernel_size) - 1, -1, -1)):
+                    total = d * (k - 1)
+                    out[2 * i], out[2 * i + 1] = total // 2, total - total // 2
+            return out
+        return tuple(p for p in reversed(tuple(self.padding)) for _ in range(2))
+
+
+class ForwardConvSurface(ConvSurface):
+    """ConvSurface for non-transposed layers: ``output_padding`` is zeros, as in PyTorch."""
+
+    @property
+    def output_padding(self):
+        return (0,) * len(self.kernel_size)

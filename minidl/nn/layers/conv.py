@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import minidl.nn.functional as F
 from minidl._errors import ShapeError
-from minidl.nn.layers._utils import _conv_parameters, _count, _factory, _int_pair, _shape, default_init_
+from minidl.nn.layers._utils import (
+    ForwardConvSurface,
+    _conv_parameters,
+    _count,
+    _factory,
+    _int_pair,
+    _shape,
+    default_init_,
+)
 from minidl.nn.module import Module
 
 __all__ = ["Conv2d"]
 
 
-class Conv2d(Module):
+class Conv2d(ForwardConvSurface, Module):
     """2-D convolution (cross-correlation, as in every DL framework).
 
     Args:
@@ -96,7 +104,7 @@ class Conv2d(Module):
     def _check_input(self, input):
         shape = _shape(input)
         if len(shape) not in (3, 4):
-            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W) "
+            raise ShapeError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W) "
                              f"with {self.in_channels} channels, got input of shape {shape}")
         channels = shape[-3]
         if channels != self.in_channels:
@@ -107,7 +115,7 @@ class Conv2d(Module):
         padded = (shape[-2] + pt + pb, shape[-1] + pl + pr)
         span = tuple(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel_size))
         if padded[0] < span[0] or padded[1] < span[1]:
-            raise ValueError(f"{self!r}: input of shape {shape} is too small: padded spatial "
+            raise ShapeError(f"{self!r}: input of shape {shape} is too small: padded spatial "
                              f"size {padded} is smaller than the (dilated) kernel {span}")
 
     def forward(self, input):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from minidl.nn._conv1d import _single, avg_pool1d, conv1d, max_pool1d
 from minidl.nn.layers._pool_base import _MaxPoolNd
-from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
+from minidl.nn.layers._utils import ForwardConvSurface, _conv_parameters, _count, _factory, default_init_
 from minidl.nn.module import Module
 from minidl.ops.padding import pad
 
 __all__ = ["Conv1d", "MaxPool1d", "AvgPool1d"]
 
 
-class Conv1d(Module):
+class Conv1d(ForwardConvSurface, Module):
     """1-D convolution over (N, C_in, L) -> (N, C_out, L_out), PyTorch's ``nn.Conv1d``.
 
     Args: ``in_channels``, ``out_channels``, ``kernel_size``, ``stride=1``,

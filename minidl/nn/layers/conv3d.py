@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 
 from minidl.nn._conv3d import conv3d, conv_transpose3d
-from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
+from minidl.nn.layers._utils import ConvSurface, _conv_parameters, _count, _factory, default_init_
 from minidl.nn.module import Module
 from minidl.ops.padding import pad
 
@@ -21,7 +21,7 @@ def _triple(layer, name, value):
     return tuple(int(v) for v in items)
 
 
-class _Conv3dBase(Module):
+class _Conv3dBase(ConvSurface, Module):
     """Arguments, parameters and initialisation shared by ``Conv3d`` and ``ConvTranspose3d``."""
 
     _transposed = False
@@ -152,6 +152,8 @@ class ConvTranspose3d(_Conv3dBase):
     >>> nn.ConvTranspose3d(4, 2, 3, stride=2)(mdl.randn(1, 4, 2, 3, 4)).shape
     minidl.Size([1, 2, 5, 7, 9])
     """
+
+    transposed = True
 
     _transposed = True
 

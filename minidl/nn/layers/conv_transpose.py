@@ -1,14 +1,15 @@
 """``ConvTranspose2d``: the transposed 2-D convolution (the up-sampling layer of DCGAN-style generators)."""
 from __future__ import annotations
 
+from minidl._errors import ShapeError
 from minidl.nn._conv_transpose import conv_transpose2d
-from minidl.nn.layers._utils import _conv_parameters, _count, _factory, _int_pair, default_init_
+from minidl.nn.layers._utils import ConvSurface, _conv_parameters, _count, _factory, _int_pair, default_init_
 from minidl.nn.module import Module
 
 __all__ = ["ConvTranspose2d"]
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(ConvSurface, Module):
     """Transposed convolution, PyTorch's ``nn.ConvTranspose2d`` (the gradient of Conv2d w.r.t. its input).
 
     Args: ``in_channels``, ``out_channels``, ``kernel_size``, ``stride=1``,
@@ -28,6 +29,8 @@ class ConvTranspose2d(Module):
     >>> nn.ConvTranspose2d(100, 64, 4, 1, 0)(mdl.randn(2, 100, 1, 1)).shape
     minidl.Size([2, 64, 4, 4])
     """
+
+    transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
@@ -72,7 +75,7 @@ class ConvTranspose2d(Module):
     def forward(self, input, output_size=None):
         """(N, C_in, H, W) or (C_in, H, W) -> (N, C_out, OH, OW)."""
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W) with "
+            raise ShapeError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W) with "
                              f"{self.in_channels} channels, got input of shape {list(input.shape)}")
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(input, output_size), self.groups, self.dilation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl import autograd
+from minidl._errors import ArgumentAssertionError
 from minidl.nn import init
 from minidl.nn._composite import embedding
 from minidl.nn.layers._utils import _count, _factory, _place
@@ -36,7 +37,7 @@ class Embedding(Module):
         self.embedding_dim = _count("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= int(padding_idx) < self.num_embeddings:
-                raise ValueError(f"Embedding: padding_idx={padding_idx} must be within num_embeddings "
+                raise ArgumentAssertionError(f"Embedding: padding_idx={padding_idx} must be within num_embeddings "
                                  f"({self.num_embeddings})")
             padding_idx = int(padding_idx) % self.num_embeddings
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import minidl.nn.functional as F
-from minidl.nn.layers._utils import _conv_parameters, _count, _factory, default_init_
+from minidl.nn.layers._utils import ConvSurface, _conv_parameters, _count, _factory, default_init_
 from minidl.nn.layers.distance import PairwiseDistance
 from minidl.nn.layers.dropout import Dropout
 from minidl.nn.layers.loss import _Loss
@@ -92,10 +92,12 @@ class MaxUnpool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class ConvTranspose1d(Module):
+class ConvTranspose1d(ConvSurface, Module):
     """Transposed 1-D convolution. Shapes: (N, C_in, L) -> (N, C_out, L_out), L_out = (L - 1) * stride -
     2 * padding + dilation * (k - 1) + output_padding + 1. ``weight`` (C_in, C_out/groups, k), ``bias``
     (C_out,), initialised as PyTorch (kaiming_uniform_ with a=sqrt(5), fan_in from weight dim 1)."""
+
+    transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):

@@ -7,6 +7,7 @@ PyTorch, so they move with ``.to()`` and appear in the state dict.
 from __future__ import annotations
 
 import minidl.nn.functional as F
+from minidl._errors import ArgumentError
 from minidl.nn.module import Module
 from minidl.ops.loss import reduction_arg
 from minidl.tensor import Tensor, tensor
@@ -52,7 +53,7 @@ class CrossEntropyLoss(_WeightedLoss):
                  reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
+            raise ArgumentError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 

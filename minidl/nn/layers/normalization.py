@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import minidl.nn.functional as F
+from minidl._errors import ShapeError
 from minidl.nn import init
 from minidl.nn.layers._utils import _count, _factory, _place, _shape
 from minidl.nn.module import Module, Parameter
@@ -88,7 +89,7 @@ class _BatchNorm(_NormBase):
                              f"input {self._layout}, got input of shape {shape}")
         has_per_channel_state = self.weight is not None or self.running_mean is not None
         if shape[1] != self.num_features and has_per_channel_state:   # (PyTorch checks only against those)
-            raise ValueError(f"{self!r}: expected input with num_features={self.num_features} "
+            raise ShapeError(f"{self!r}: expected input with num_features={self.num_features} "
                              f"in dimension 1, got {shape[1]} in input of shape {shape}")
         if self.training:
             per_channel = 1

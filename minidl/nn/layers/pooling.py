@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import minidl.nn.functional as F
+from minidl._errors import ShapeError
 from minidl.nn.layers._utils import _pair, _shape
 from minidl.nn.module import Module
 
@@ -33,19 +34,19 @@ class _Pool2d(Module):
             raise ValueError(f"{type(self).__name__}: kernel_size and stride must be positive and "
                              f"padding non-negative, got {k}, {s}, {p}")
         if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-            raise ValueError(f"{type(self).__name__}: padding {p} should be at most half of the "
+            raise ShapeError(f"{type(self).__name__}: padding {p} should be at most half of the "
                              f"kernel size {k}")
 
     def _check_input(self, input):
         shape = _shape(input)
         if len(shape) not in (3, 4):
-            raise ValueError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
+            raise ShapeError(f"{self!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
                              f"got input of shape {shape}")
         k, s, p = _pair(self.kernel_size), _pair(self.stride), _pair(self.padding)
         d = _pair(getattr(self, "dilation", 1))
         out = [_pool_out(shape[-2 + i], k[i], s[i], p[i], self.ceil_mode, d[i]) for i in range(2)]
         if min(out) < 1:
-            raise ValueError(f"{self!r}: input of shape {shape} is too small for the kernel "
+            raise ShapeError(f"{self!r}: input of shape {shape} is too small for the kernel "
                              f"{k} (output size would be {tuple(out)})")
 
     def _apply(self, input, fn):
@@ -130,7 +131,7 @@ class AdaptiveAvgPool2d(Module):
 def _check_adaptive_input(module, input):
     shape = _shape(input)
     if len(shape) not in (3, 4):
-        raise ValueError(f"{module!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
+        raise ShapeError(f"{module!r}: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), "
                          f"got input of shape {shape}")
 
 

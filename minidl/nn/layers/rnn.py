@@ -43,6 +43,11 @@ class RNNBase(Module):
                              f"{num_layers}")
         if not 0 <= float(dropout) <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1], got {dropout}")
+        if float(dropout) > 0 and self.num_layers == 1:
+            import warnings
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}", UserWarning, stacklevel=3)      # PyTorch's warning
         if isinstance(proj_size, (int, np.integer)) and proj_size < 0:
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         proj_size = _count(name, "proj_size", proj_size)

@@ -1,4 +1,5 @@
-"""``minidl.nn.modules.module``: where PyTorch defines ``Module``."""
+"""``minidl.nn.modules.module``: where PyTorch defines ``Module`` and the global module hooks."""
+from minidl.nn._global_hooks import register_module_forward_hook, register_module_forward_pre_hook  # noqa: F401
 from minidl.nn.module import Module  # noqa: F401
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
