@@ -69,6 +69,18 @@ def test_timer_errors():
         Timer("pass", global_setup="int x;")
     with pytest.raises(ValueError, match="Invalid language"):
         Timer("pass", language="fortran")
+
+
+def test_timer_takes_the_language_enum():
+    """``from torch.utils.benchmark import Language, Timer`` (the timer quick start): ``Language.PYTHON`` times
+    Python as the default does; ``Language.CPP`` is PyTorch's C++ frontend, which minidl refuses clearly."""
+    from minidl.utils.benchmark import Language
+
+    assert [m.name for m in Language] == ["PYTHON", "CPP"] and Language.CPP.value == 1
+    m = Timer("x * y", "x = torch.ones((128,))\ny = torch.ones((1,))", language=Language.PYTHON).timeit(5)
+    assert m.number_per_run == 5 and m.setup == "x = torch.ones((128,))\ny = torch.ones((1,))"
+    with pytest.raises(ValueError, match="C\\+\\+ statements"):
+        Timer("x * y;", "auto x = torch::ones({128});", language=Language.CPP)
     with pytest.raises(NotImplementedError, match="blocked_autorange"):
         Timer("pass").repeat()
 

@@ -9,13 +9,14 @@
 """
 from ._compare import Colorize, Compare
 from ._measurement import Measurement, TaskSpec, select_unit
-from ._timer import Timer
+from ._timer import Language, Timer
 
 # PyTorch's classes live in torch.utils.benchmark.utils.{common,timer,compare}: reprs and pickles name those
-for _cls, _module in ((Measurement, "common"), (TaskSpec, "common"), (Timer, "timer"), (Compare, "compare"),
+for _cls, _module in ((Measurement, "common"), (TaskSpec, "common"), (Timer, "timer"), (Language, "timer"),
+                      (Compare, "compare"),
                       (Colorize, "compare")):
     _cls.__module__ = f"{__name__}.utils.{_module}"
 del _cls, _module
 from . import utils  # noqa: E402,F401 (the submodules load with it, for unpickling)
 
-__all__ = ["Timer", "Measurement", "TaskSpec", "select_unit", "Compare", "Colorize"]
+__all__ = ["Timer", "Language", "Measurement", "TaskSpec", "select_unit", "Compare", "Colorize"]
