@@ -48,3 +48,12 @@ def test_benchmark_recipe_times_compares_and_pickles(tmp_path):
     assert re.search(r"^  \(environment B: bmm\)      batched_dot\(x, x\)  \|", out, flags=re.M)
     assert "\033[92m\033[1m" in out and out.count("Times are in microseconds (us).") == 3
     assert out.rstrip().endswith("round trip ok")
+
+
+def test_memory_format_tutorial_prints_what_pytorch_prints(tmp_path):
+    """Channels-last strides through ``to``/``contiguous``/``empty``/``clone``/``empty_like``/pointwise ops, a
+    channels-last Conv2d, BatchNorm2d, ReLU and MaxPool2d keeping the format, and the tutorial's checker wrapping
+    (then restoring) every public callable of ``Tensor``, ``nn.functional`` and the top-level module: every
+    printed stride, shape, dtype and flag is torch 2.13's."""
+    out = run_script(SCRIPTS / "memory_format_tutorial.py", tmp_path)
+    assert _as_torch(out) == _expected("memory_format_tutorial")
