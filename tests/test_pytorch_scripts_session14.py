@@ -57,3 +57,14 @@ def test_memory_format_tutorial_prints_what_pytorch_prints(tmp_path):
     printed stride, shape, dtype and flag is torch 2.13's."""
     out = run_script(SCRIPTS / "memory_format_tutorial.py", tmp_path)
     assert _as_torch(out) == _expected("memory_format_tutorial")
+
+
+def test_former_torchies_nn_tutorial_prints_what_pytorch_prints(tmp_path):
+    """The ``nn`` package for former Torch users, seeded: the ConvNet's repr, loss, weight and gradient norms, a
+    forward hook's view, and the deprecated ``register_backward_hook`` on a Conv2d, which (as in PyTorch) sees the
+    gradients of the conv node's inputs (input, weight, bias), are torch 2.13's. minidl's Tensor class prints as
+    ``minidl.tensor.Tensor`` where torch's prints as ``torch.Tensor``; that one spelling is normalised."""
+    out = run_script(SCRIPTS / "nnft_tutorial.py", tmp_path)
+    assert out.count("<class 'minidl.tensor.Tensor'>") == 6
+    out = _as_torch(out).replace("<class 'torch.tensor.Tensor'>", "<class 'torch.Tensor'>")
+    assert out == _expected("nnft_tutorial")
