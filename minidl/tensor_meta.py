@@ -8,11 +8,14 @@ __all__ = ["meta_repr"]
 
 def meta_repr(tensor) -> str:
     """``tensor(..., device='meta', size=<shape>[, dtype=...][, grad_fn=...|requires_grad=True])``."""
-    parts = ["...", "device='meta'", f"size={tuple(tensor.array.shape)}"]
+    from .tensor_str import add_suffixes
+
+    parts = ["device='meta'", f"size={tuple(tensor.array.shape)}"]
     if tensor.array.dtype != default_float():
         parts.append(f"dtype={tensor.dtype}")
     if tensor.creator is not None:
         parts.append(f"grad_fn=<{tensor.creator.name()}>")
     elif tensor.requires_grad:
         parts.append("requires_grad=True")
-    return "tensor(" + ", ".join(parts) + ")"
+    # as PyTorch's printer: a suffix that would pass the line width starts a new, indented line
+    return add_suffixes("tensor(...", parts)

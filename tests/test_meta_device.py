@@ -397,3 +397,13 @@ def test_empty_strided_and_skip_init():
     assert layer.weight.device.type == "cpu" and layer.weight.shape == (3000, 3000) and layer.weight.requires_grad
     assert isinstance(layer.weight, nn.Parameter)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000
+
+
+def test_meta_repr_wraps_suffixes_at_the_line_width_as_pytorch():
+    """torch 2.13 prints ``tensor(..., device='meta', size=(1024, 5, 65535, 65535),\\n       grad_fn=<...>)``:
+    a suffix that would pass 80 columns starts a new line indented under ``tensor(``."""
+    conv = mdl.nn.Conv2d(3, 5, 2, device="meta")
+    out = conv(mdl.rand(2**10, 3, 2**16, 2**16, device="meta"))
+    assert repr(out) == ("tensor(..., device='meta', size=(1024, 5, 65535, 65535),\n"
+                         "       grad_fn=<ConvolutionBackward0>)")
+    assert repr(mdl.rand(2, 3, device="meta")) == "tensor(..., device='meta', size=(2, 3))"

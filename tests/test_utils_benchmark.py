@@ -69,5 +69,58 @@ def test_timer_errors():
         Timer("pass", global_setup="int x;")
     with pytest.raises(ValueError, match="Invalid language"):
         Timer("pass", language="fortran")
+
+
+def test_timer_takes_the_language_enum():
+    """``from torch.utils.benchmark import Language, Timer`` (the timer quick start): ``Language.PYTHON`` times
+    Python as the default does; ``Language.CPP`` is PyTorch's C++ frontend, which minidl refuses clearly."""
+    from minidl.utils.benchmark import Language
+
+    assert [m.name for m in Language] == ["PYTHON", "CPP"] and Language.CPP.value == 1
+    m = Timer("x * y", "x = torch.ones((128,))\ny = torch.ones((1,))", language=Language.PYTHON).timeit(5)
+    assert m.number_per_run == 5 and m.setup == "x = torch.ones((128,))\ny = torch.ones((1,))"
+    with pytest.raises(ValueError, match="C\\+\\+ statements"):
+        Timer("x * y;", "auto x = torch::ones({128});", language=Language.CPP)
     with pytest.raises(NotImplementedError, match="blocked_autorange"):
         Timer("pass").repeat()
+
+
+def test_compare_tables_match_pytorch():
+    """``Compare`` of fixed Measurements: plain, trimmed to significant figures, colorized column- and row-wise with
+    ``(! XX%)`` warnings, with two envs, and two labels, each table character for character as torch 2.13 printed
+    it (``tests/fixtures/make_benchmark_compare.py`` made the fixture from the same cases)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    import minidl.utils.benchmark as benchmark
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    sys.path.insert(0, str(fixtures))
+    try:
+        from benchmark_compare_cases import render
+    finally:
+        sys.path.remove(str(fixtures))
+    expected = json.loads((fixtures / "benchmark_compare_torch.json").read_text())
+    got = render(benchmark, Measurement, TaskSpec)
+    assert list(got) == list(expected)
+    for case, text in expected.items():
+        assert got[case] == text, case
+    with pytest.raises(ValueError, match="Expected an instance of `Measurement`"):
+        benchmark.Compare([1.0])
+
+
+def test_measurement_prints_and_pickles_under_pytorchs_module_path():
+    """torch prints ``<torch.utils.benchmark.utils.common.Measurement object at 0x...>``; a pickled Measurement
+    loads back with its times and labels."""
+    import pickle
+
+    from minidl.utils.benchmark import Compare
+    from minidl.utils.benchmark.utils.common import trim_sigfig
+
+    m = Measurement(4, [1e-3, 2e-3], TaskSpec("f()", "pass", label="L", env="E"))
+    assert repr(m).startswith("<minidl.utils.benchmark.utils.common.Measurement object at 0x")
+    back = pickle.loads(pickle.dumps(m))
+    assert back.times == m.times and back.task_spec == m.task_spec
+    assert Compare.__module__ == "minidl.utils.benchmark.utils.compare"
+    assert trim_sigfig(3.14159, 2) == pytest.approx(3.1) and trim_sigfig(231.79, 3) == 232.0

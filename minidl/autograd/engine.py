@@ -23,7 +23,7 @@ from minidl.dtypes import BFLOAT16
 
 from ..backend import owns_writable_memory
 from . import _forward_state as _forward_ad
-from . import _profiling, anomaly_mode
+from . import _profiling, anomaly_mode, node_hooks
 from . import graph as _saved_hooks
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
@@ -414,6 +414,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
                     captured[k] = gk
             if fn not in run:
                 continue
+        if "_node_prehooks" in fn.__dict__:   # grad_fn.register_prehook (node_hooks.py)
+            g = node_hooks.run_prehooks(fn, g, graph)
         if _profiling.active:   # a profiler records: time this node's backward (_profiling.py)
             input_grads = _profiling.timed_backward(fn, g, graph)
         elif "_saved_packed" in fn.__dict__:  # saved under saved_tensors_hooks: unpack for this call
@@ -422,6 +424,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
             input_grads = fn.backward_graph(g) if graph else fn.backward(g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if "_node_hooks" in fn.__dict__:   # grad_fn.register_hook (node_hooks.py)
+            input_grads = node_hooks.run_hooks(fn, g, input_grads, graph)
         if anomaly_mode._enabled and anomaly_mode._check_nan:
             anomaly_mode.check_gradients(fn, input_grads, graph)
         inputs = fn.inputs

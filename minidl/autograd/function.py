@@ -73,6 +73,17 @@ class Node:
             return () if kept is None else _edges_of_kept(kept.get("_kept_edges", ()))
         return _edges_of_kept(_kept_edges(inputs))
 
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward (one entry per input, None where no
+        gradient is needed; one per output); a tuple it returns replaces ``grad_inputs``. Returns a handle."""
+        from .node_hooks import add_node_hook
+        return add_node_hook(self, "_node_hooks", fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward and may return new ``grad_outputs``."""
+        from .node_hooks import add_node_hook
+        return add_node_hook(self, "_node_prehooks", fn)
+
     def _keep_edges(self):
         """Record ``next_functions`` before the inputs are dropped (nodes and leaves only, no arrays)."""
         inputs = self.inputs

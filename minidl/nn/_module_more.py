@@ -9,6 +9,9 @@ import numpy as np
 
 __all__ = ["ModuleMoreMixin"]
 
+_MIXED_HOOKS = ("Cannot use both regular backward hooks and full backward hooks on a single Module. Please use only "
+                "one of them.")
+
 
 class ModuleMoreMixin:
     """Methods of ``torch.nn.Module`` built on the core ones (``to``, ``get_submodule``, ``_modules``)."""
@@ -16,11 +19,18 @@ class ModuleMoreMixin:
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's inputs
         are computed; it may return a new ``grad_input`` (see :mod:`minidl.nn._backward_hooks`)."""
+        if self.__dict__.get("_legacy_backward_hooks"):
+            raise RuntimeError(_MIXED_HOOKS)
         return self._add_backward_hook("_backward_hooks", hook, prepend)
 
     def register_backward_hook(self, hook):
-        """PyTorch's deprecated name: :meth:`register_full_backward_hook`."""
-        return self.register_full_backward_hook(hook)
+        """PyTorch's deprecated backward hook: ``hook(module, grad_input, grad_output)`` is registered on the
+        autograd node that made the module's first output, so ``grad_input`` holds the gradients of that node's
+        inputs (for a Linear or Conv2d: input, weight, bias), as in PyTorch; prefer
+        :meth:`register_full_backward_hook` (see :mod:`minidl.autograd.node_hooks`)."""
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            raise RuntimeError(_MIXED_HOOKS)
+        return self._add_backward_hook("_legacy_backward_hooks", hook, False)
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False):
         """``hook(module, grad_output)`` runs when the gradients of the module's outputs are known;

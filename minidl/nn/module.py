@@ -207,6 +207,9 @@ class Module(ModuleMoreMixin):
             result = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
+        if self.__dict__.get("_legacy_backward_hooks"):   # register_backward_hook: on the output's grad_fn
+            from minidl.autograd.node_hooks import attach_module_hooks
+            attach_module_hooks(self, args, out)
         return out
 
     def _add_hook(self, table, hook, prepend, with_kwargs, always_call=False):

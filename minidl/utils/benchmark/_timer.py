@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import textwrap
 import timeit
 
 from ._measurement import Measurement, TaskSpec
+
+
+class Language(enum.Enum):
+    """The language of a Timer's statement: ``Language.PYTHON`` (timed) or ``Language.CPP`` (PyTorch's C++
+    frontend, which minidl cannot time)."""
+
+    PYTHON = 0
+    CPP = 1
 
 
 def timer() -> float:
@@ -42,16 +51,15 @@ class Timer:
         globals: the namespace ``stmt`` and ``setup`` run in (copied; ``torch`` defaults to ``minidl``).
         label, sub_label, description, env: labels shown by the Measurement.
         num_threads: the thread count (``minidl.set_num_threads``) while timing.
-        language: ``"python"`` (``"py"``); C++ timing is not available and raises ``ValueError``.
+        language: ``Language.PYTHON`` (``"python"``, ``"py"``); C++ timing is not available and raises ``ValueError``.
     """
 
     def __init__(self, stmt="pass", setup="pass", global_setup="", timer=timer, globals=None, label=None,
                  sub_label=None, description=None, env=None, num_threads=1, language="python"):
         if not isinstance(stmt, str):
             raise ValueError("Currently only a `str` stmt is supported.")
-        language = getattr(language, "value", language)
-        if language not in ("py", "python"):
-            if language in ("c++", "cpp"):
+        if language not in (Language.PYTHON, "py", "python"):
+            if language in (Language.CPP, "c++", "cpp"):
                 raise ValueError("Timer: C++ statements (language='cpp') cannot be timed by minidl; pass Python")
             raise ValueError(f"Invalid language `{language}`.")
         if global_setup:

@@ -1,0 +1,137 @@
+"""Hooks on autograd nodes: PyTorch's ``grad_fn.register_hook(fn)`` and ``grad_fn.register_prehook(fn)``.
+
+``fn(grad_inputs, grad_outputs)`` runs right after the node's backward, with one entry per node input (None where
+that input needs no gradient) and one per node output; a tuple it returns replaces ``grad_inputs``. A pre-hook
+``fn(grad_outputs)`` runs before the backward and may return new ``grad_outputs``. The engine
+(``engine._walk``) calls :func:`run_prehooks` and :func:`run_hooks` only for nodes that have hooks. The deprecated
+``Module.register_backward_hook`` is built on these (:func:`attach_module_hooks`), as in PyTorch.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+
+from .handles import RemovableHandle
+
+__all__ = ["add_node_hook", "run_prehooks", "run_hooks", "attach_module_hooks"]
+
+
+def add_node_hook(node, table_name, fn):
+    """Register ``fn`` in ``node``'s hook table ``table_name``; returns a handle whose ``remove()`` drops it."""
+    if not hasattr(node, "__dict__"):
+        raise RuntimeError(f"register_hook: hooks on {node.name()} nodes are not supported; hook the Tensor instead")
+    table = node.__dict__.get(table_name)
+    if table is None:
+        table = node.__dict__[table_name] = _Table()
+    handle = RemovableHandle(table)
+    table[handle.id] = fn
+    return handle
+
+
+class _Table(OrderedDict):
+    """An ordered hook table that a handle can weakly reference."""
+
+
+def _wrap(g, graph):
+    if g is None or graph:
+        return g
+    from minidl.tensor import Tensor
+    return Tensor(g)
+
+
+def _unwrap(g, graph):
+    if g is None or graph:
+        return g
+    return g.array if hasattr(g, "array") else g
+
+
+def _outputs(node, g):
+    return tuple(g) if node._nout > 1 else (g,)
+
+
+def run_prehooks(node, g, graph):
+    """``g`` (the node's output gradient(s)) after the node's pre-hooks."""
+    outs = tuple(_wrap(x, graph) for x in _outputs(node, g))
+    for fn in list(node.__dict__["_node_prehooks"].values()):
+        new = fn(outs)
+        if new is not None:
+            outs = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    arrays = [_unwrap(x, graph) for x in outs]
+    return type(g)(arrays) if node._nout > 1 else arrays[0]
+
+
+def run_hooks(node, g, input_grads, graph):
+    """``input_grads`` after the node's hooks ``fn(grad_inputs, grad_outputs)``."""
+    needed = node.needs_input_grad
+    grads = tuple(_wrap(gi, graph) if i < len(needed) and needed[i] else None for i, gi in enumerate(input_grads))
+    outs = tuple(_wrap(x, graph) for x in _outputs(node, g))
+    for fn in list(node.__dict__["_node_hooks"].values()):
+        new = fn(grads, outs)
+        if new is not None:
+            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            if len(new) != len(grads):
+                raise RuntimeError(f"hook '{getattr(fn, '__name__', fn)}' has returned an incorrect number of "
+                                   f"values (got {len(new)}, but expected {len(grads)})")
+            grads = new
+    return tuple(_unwrap(gi, graph) for gi in grads)
+
+
+def _first_tensor(value):
+    from minidl.tensor import Tensor
+    while not isinstance(value, Tensor):
+        if isinstance(value, dict):
+            value = next(iter(value.values()))
+        elif isinstance(value, (list, tuple)) and value:
+            value = value[0]
+        else:
+            return None
+    return value
+
+
+def _t(g):
+    return None if g is None else g.t()
+
+
+def _linear_as_pytorch(node, hook):
+    """``hook`` seeing a Linear node's gradients as PyTorch's ``AddmmBackward0`` (bias, input, weight.t()) or
+    ``MmBackward0`` (input, weight.t()) give them, for minidl's one Linear node (input, weight[, bias])."""
+    with_bias = node.name() == "AddmmBackward0"
+
+    def wrapped(gi, go):
+        seen = (gi[2], gi[0], _t(gi[1])) if with_bias else (gi[0], _t(gi[1]))
+        new = hook(seen, go)
+        if new is None:
+            return None
+        new = tuple(new)
+        back = (new[1], _t(new[2]), new[0]) if with_bias else (new[0], _t(new[1]))
+        return back + (None,) * (len(gi) - len(back))
+    if type(node).__name__ == "Linear" and node.name() in ("AddmmBackward0", "MmBackward0"):
+        return wrapped
+    return hook
+
+
+def attach_module_hooks(module, args, out):
+    """Register ``module``'s deprecated (non-full) backward hooks on the node that made its first output Tensor,
+    warning as PyTorch does when that node is not the whole forward."""
+    from minidl.tensor import Tensor
+    first = _first_tensor(out)
+    node = first.creator if first is not None else None
+    if node is None:
+        return
+    outputs = out if isinstance(out, tuple) else (out,)
+    if not all(isinstance(o, Tensor) for o in outputs):
+        why = "does not return a single Tensor or a tuple of Tensors"
+    elif len({id(o.creator) for o in outputs if o.creator is not None}) > 1:
+        why = "when outputs are generated by different autograd Nodes"
+    else:
+        inputs_from = {id(a.creator) for a in args if isinstance(a, Tensor) and a.creator is not None}
+        edges = {id(n) for n, _ in node.next_functions if n is not None}
+        why = "when the forward contains multiple autograd Nodes" if inputs_from != edges else None
+    if why is not None:
+        where = "on a Module that " if why.startswith("does") else ""
+        warnings.warn(f"Using {'non-full backward hooks ' + where if where else 'a non-full backward hook '}{why} "
+                      "is deprecated and will be removed in future versions. This hook will be missing some "
+                      "grad_input. Please use register_full_backward_hook to get the documented behavior.",
+                      FutureWarning, stacklevel=4)
+    for hook in list(module.__dict__["_legacy_backward_hooks"].values()):
+        add_node_hook(node, "_node_hooks", _linear_as_pytorch(node, lambda gi, go, hook=hook: hook(module, gi, go)))
