@@ -236,7 +236,7 @@ def finish_config(layer, config: dict) -> dict:
         if key in config:
             out[key] = config[key]
         elif key in _FIXED:
-            value = getattr(layer, key, _FIXED[key]) if key != "data_format" else _FIXED[key]
+            value = getattr(layer, key, _FIXED[key])   # data_format: the layer's own (channels_first too)
             out[key] = _serialize(key, value)
     out.update((k, v) for k, v in config.items() if k not in out)
     return out

@@ -1,10 +1,9 @@
 """``Layer``, ``Variable``, ``KerasTensor``, ``InputLayer`` and ``Input``: the Keras layer protocol.
 
 A Keras layer here is a minidl :class:`~minidl.nn.Module` whose weights are
-minidl Parameters/buffers in minidl's layout (a Conv2D kernel is stored
-(out, in, kh, kw)); :attr:`Layer.weights` shows them in Keras' layout (the
-same kernel as (kh, kw, in, out)), and ``get_weights``/``set_weights``
-convert. Calling a layer on a :class:`KerasTensor` (from :func:`Input`)
+minidl Parameters/buffers in minidl's layout (a Conv2D kernel is stored (out, in, kh, kw));
+:attr:`Layer.weights` shows them in Keras' layout ((kh, kw, in, out)), and ``get_weights``/``set_weights`` convert.
+Calling a layer on a :class:`KerasTensor` (from :func:`Input`)
 records a graph node and returns a new symbolic tensor; calling it on an
 array or Tensor runs it at once (channels-last in and out). Models run the
 internal ``_forward`` on channels-first tensors and convert only at their
@@ -533,8 +532,6 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": str(self.dtype)},
                             "registered_name": None}}  # Keras 3 writes the dtype policy
-        if "data_format" in self.__dict__:  # the image layers: Keras writes their data format
-            config["data_format"] = self.data_format
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = self._input_shape_arg
         if self.__dict__.get("activity_regularizer") is not None:
