@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minidl.autograd.naming import name_grad_fn
-from minidl.autograd.view_inplace import inplace_on_view, view_geometry
+from minidl.autograd.view_inplace import inplace_on_view, stand_in, view_geometry
 from minidl.dtypes import is_float_or_complex
 
 from . import backend
@@ -65,15 +65,12 @@ class InplaceMixin:
             geometry = None if base is None or dual else view_geometry(base.array, self.array)
             if geometry is not None:   # a view: its base takes the new values too (CopySlices)
                 return inplace_on_view(self, base, geometry, name, compute)
-            old = Tensor(self.array, requires_grad=False)
-            old.creator, old.requires_grad = self.creator, self.requires_grad
+            old = stand_in(self)
             if dual:
                 _fw.set_tangent(old, _fw.tangent_of(self))
             if self.requires_grad and self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
-            result = self._checked(name, compute(old))
-            if result.array.dtype != self.array.dtype:
-                result = ops.math.cast(result, self.array.dtype)
+            result = self._recorded_result(name, compute(old))
             self.array, self.creator, self.requires_grad = result.array, result.creator, result.requires_grad
             if dual:
                 _fw.set_tangent(self, _fw.tangent_of(result))
@@ -91,6 +88,11 @@ class InplaceMixin:
         if dual:
             _fw.set_tangent(self, _fw.tangent_of(result))
         return self
+
+    def _recorded_result(self, name, result):
+        """``result`` checked to fit into ``self`` and cast to its dtype, as a recorded op (with a graph)."""
+        result = self._checked(name, result)
+        return ops.math.cast(result, self.array.dtype) if result.array.dtype != self.array.dtype else result
 
     def _checked(self, name, result):
         """``result`` if it fits into ``self`` (shape and dtype), else PyTorch's RuntimeError."""

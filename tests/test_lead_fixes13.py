@@ -141,3 +141,15 @@ def test_gradient_edge_cases_match_pytorch():
     assert x.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
     with pytest.raises(RuntimeError, match="renorm: input needs at least 2 dimensions, got 1 dimensions"):
         minidl.renorm(minidl.ones(3), 2, 0, 1.0)
+
+
+def test_median_all_elements_and_zero_exponent_pass_float64_gradient_checks():
+    """median() over all elements (no ties in random data) and a tensor exponent with zero entries: first- and
+    second-order finite-difference checks in float64."""
+    from minidl.autograd import gradcheck, gradgradcheck
+    x = minidl.tensor(np.random.default_rng(5).standard_normal((3, 5)), requires_grad=True)
+    assert gradcheck(lambda t: t.median(), (x,)) and gradgradcheck(lambda t: t.median() ** 2, (x,))
+    assert gradcheck(lambda t: t.nanmedian(), (x,))
+    a = minidl.tensor(np.random.default_rng(6).uniform(0.5, 2.0, 7), requires_grad=True)
+    b = minidl.tensor([0.0, 1.5, 2.0, 0.0, 3.0, -1.0, 0.5], dtype=minidl.float64)
+    assert gradcheck(lambda t: t ** b, (a,)) and gradgradcheck(lambda t: t ** b, (a,))

@@ -143,3 +143,29 @@ def test_large_normal_draws_run_in_chunks_with_the_same_numbers(monkeypatch):
     monkeypatch.setattr(mt19937, "_NORMAL_CHUNK", 1 << 20)
     mt19937.normal(h, (100,))
     assert mt19937.raw32(g, 4).tolist() == mt19937.raw32(h, 4).tolist()   # the same words consumed
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_numba_gamma_and_poisson_kernels_equal_the_python_reference(monkeypatch, single):
+    """kernels/mt_stream.py's gamma_fill/poisson_fill against minidl/_torch_samplers.py's loops on random,
+    odd-sized inputs (concentrations below and above 1, 0 and negative; rates below and above 10): the same
+    draws, and the stream (words and the cached normal) continues alike."""
+    from minidl import _torch_samplers, config
+    rng = np.random.default_rng(3)
+    alphas = np.concatenate([rng.uniform(0.05, 8.0, 997), [0.0, -1.0, 0.5, 30.0]])
+    if single:
+        alphas = alphas.astype(np.float32).astype(np.float64)
+    rates = np.concatenate([rng.uniform(0.0, 40.0, 1013), [0.0, 10.0, 9.999, 1e4]])
+    results = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setattr(config, "cpu_kernels", kernels)
+        gen = mt19937.seeded(11)
+        mt19937.standard_normal(gen, 1, np.float64, contiguous=False)     # leave a cached normal
+        drawn = (_torch_samplers.gamma_draws(gen, alphas, single), _torch_samplers.poisson_draws(gen, rates),
+                 _torch_samplers.gamma_draws(gen, alphas[:7], single))
+        results.append((drawn, gen.bit_generator.normal_cache, mt19937.raw32(gen, 50)))
+    (fast, fast_cache, fast_next), (ref, ref_cache, ref_next) = results
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+    assert (fast_cache is None) == (ref_cache is None)
+    np.testing.assert_array_equal(fast_next, ref_next)

@@ -24,7 +24,7 @@ from .. import backend
 from ._views import _root, note_view  # noqa: F401  (note_view: this module's name too)
 from .function import Function
 
-__all__ = ["note_view", "view_geometry", "inplace_on_view"]
+__all__ = ["note_view", "view_geometry", "inplace_on_view", "stand_in"]
 
 
 def view_geometry(base_array, view_array):
@@ -105,20 +105,16 @@ def inplace_on_view(view, base, geometry, name, compute):
     ``geometry``: ``base`` becomes ``CopySlices(base, new value)`` and ``view`` its view again. Returns
     ``view``."""
     from ..tensor_inplace import _redirect_consumers
-    from .grad_mode import is_grad_enabled
-    if base.requires_grad and base.creator is None and is_grad_enabled():
+    if base.requires_grad and base.creator is None:   # (only called with grad recorded)
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if _overlaps(geometry):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation.")
-    old = _stand_in(view)
+    old = stand_in(view)
     if view.requires_grad and view.__dict__.pop("_used", False):
         _redirect_consumers(name, view, old)
-    result = view._checked(name, compute(old))
-    if result.array.dtype != view.array.dtype:
-        from ..ops.math import cast
-        result = cast(result, view.array.dtype)
-    old_base = _stand_in(base)
+    result = view._recorded_result(name, compute(old))
+    old_base = stand_in(base)
     if base.requires_grad and base.__dict__.pop("_used", False):
         _redirect_consumers(name, base, old_base)
     new_base = CopySlices.apply(old_base, result, geometry=geometry)
@@ -128,7 +124,7 @@ def inplace_on_view(view, base, geometry, name, compute):
     return view
 
 
-def _stand_in(tensor):
+def stand_in(tensor):
     """A Tensor for ``tensor``'s current value and graph position, before an in-place op rebinds it."""
     from ..tensor import Tensor
     old = Tensor(tensor.array, requires_grad=False)
