@@ -27,6 +27,7 @@ from .backend import Device, DeviceError  # noqa: F401  (re-exported for older i
 from .dtypes import _BY_NUMPY, _scalar_dtype, as_dtype, default_float, to_numpy_dtype
 from .size import Size
 from .tensor_convert import ConvertMixin
+from .tensor_grad_attr import GradAttrMixin
 from .tensor_inplace import InplaceMixin
 from .tensor_math import MathMixin
 from .tensor_more import MoreMixin
@@ -36,7 +37,7 @@ from .tensor_shape import ShapeMixin
 __all__ = ["Tensor", "tensor", "as_tensor"]
 
 
-class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, MoreMixin):
+class Tensor(GradAttrMixin, ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, MoreMixin):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(array, requires_grad=False)`` wraps a NumPy/CuPy array without
@@ -71,7 +72,6 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
                     not backend.is_meta_array(data):   # sparse holders: minidl/sparse/_arrays.py
                 data = np.asarray(data, dtype=default_float())
         self.array = data
-        self.grad = None
         self.creator = None
         self.requires_grad = requires_grad = bool(requires_grad)
         if getattr(_inference_mode, "enabled", False):
@@ -89,9 +89,10 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         place (``m.weight.data.normal_(0, 0.02)``, ``p.data.sub_(lr * p.grad)``)
         changes this tensor without autograd recording it, as in PyTorch. The
         backend array itself is :attr:`array` (``t.detach().numpy()`` for a
-        NumPy copy-free view on the CPU). The same Tensor as :meth:`detach` gives.
+        NumPy copy-free view on the CPU). Unlike :meth:`detach`, it has its own version counter, so
+        changing it in place goes unnoticed by autograd's saved-tensor check, as in PyTorch.
         """
-        return self.detach()
+        return Tensor(self.array, requires_grad=False)
 
     @data.setter
     def data(self, value):
@@ -241,9 +242,15 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
         from .autograd import backward
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
+    def __getstate__(self):
+        """Pickled state (``minidl.save``, ``copy.deepcopy``): the attributes without the version counter,
+        which a copy starts afresh, as PyTorch's."""
+        state = self.__dict__
+        return {k: v for k, v in state.items() if k != "_vc"} if "_vc" in state else state
+
     def zero_grad(self):
         """Reset ``.grad`` to None."""
-        self.grad = None
+        self.__dict__["_grad"] = None
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward (a leaf keeps it anyway)."""
@@ -261,6 +268,8 @@ class Tensor(ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, InplaceMixin, Mor
                                "a tensor outside the graph")
         if requires_grad and not is_float_or_complex(self.array.dtype):
             raise RuntimeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
+        if requires_grad and self.is_inference() and not getattr(_inference_mode, "enabled", False):
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self.requires_grad = bool(requires_grad)
         return self
 

@@ -229,9 +229,15 @@ class ConvertMixin:
 
     # --- copies -----------------------------------------------------------------
     def detach(self):
-        """A new leaf Tensor sharing this tensor's array, cut from the graph (a plain Tensor, also for a Parameter)."""
+        """A new leaf Tensor sharing this tensor's array and version counter, cut from the graph (a plain
+        Tensor, also for a Parameter)."""
+        from .autograd.versions import counter_of
         from .tensor import Tensor
-        return Tensor(self.array, requires_grad=False)
+        out = Tensor(self.array, requires_grad=False)
+        out._vc = counter_of(self)
+        if "_inference" in self.__dict__:   # the same memory: still an inference tensor
+            out._inference = True
+        return out
 
     def detach_(self):
         """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minidl.autograd import versions as _versions
 from minidl.autograd.naming import name_grad_fn
 from minidl.autograd.view_inplace import inplace_on_view, stand_in, view_geometry
 from minidl.dtypes import is_float_or_complex
@@ -47,6 +48,11 @@ class InplaceMixin:
         """Whether this tensor is a view of another one's memory (``_base``), as ``torch.Tensor._is_view``."""
         return self._base is not None
 
+    @property
+    def _version(self):
+        """In-place ops applied so far to this tensor's memory (shared with its views), as PyTorch's."""
+        return _versions.counter_of(self).value
+
     def _inplace(self, name, compute, inputs=(), direct=None):
         """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.
 
@@ -54,11 +60,16 @@ class InplaceMixin:
         and is used instead of ``compute`` when nothing is recorded.
         """
         from .autograd import _forward_state as _fw
-        from .autograd import is_grad_enabled, no_grad
+        from .autograd import is_grad_enabled, is_inference_mode_enabled, no_grad
         from .tensor import Tensor
         grad_on = is_grad_enabled()
         if grad_on and self.requires_grad and self.creator is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if ("_inference" in self.__dict__ or "_base" in self.__dict__) and self.is_inference() and \
+                not is_inference_mode_enabled():
+            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                               "clone to get a normal tensor before doing inplace update.See "
+                               "https://github.com/pytorch/rfcs/pull/17 for more details.")
         dual = _fw.active and _fw.any_dual((self, *inputs))   # forward-mode AD: the tangent follows the values
         if grad_on and (self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in inputs)):
             base = self._base
@@ -72,11 +83,13 @@ class InplaceMixin:
                 _redirect_consumers(name, self, old)
             result = self._recorded_result(name, compute(old))
             self.array, self.creator, self.requires_grad = result.array, result.creator, result.requires_grad
+            _versions.rebound(self)
             if dual:
                 _fw.set_tangent(self, _fw.tangent_of(result))
             return self
         if direct is not None and not dual:
             direct()
+            _versions.bump(self, True)
             return self
         with no_grad():
             result = self._checked(name, compute(self))
@@ -85,6 +98,7 @@ class InplaceMixin:
         except ValueError as exc:
             raise RuntimeError(f"{name}: cannot write into this tensor in place ({exc}); it is probably a "
                                f"broadcast view from expand(): clone() it first") from None
+        _versions.bump(self, True)
         if dual:
             _fw.set_tangent(self, _fw.tangent_of(result))
         return self

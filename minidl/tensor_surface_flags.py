@@ -32,9 +32,8 @@ def _never(name):
 class SurfaceFlagsMixin:
     """The methods of this module; installed on :class:`minidl.Tensor` by :func:`minidl.tensor_surface.install`."""
 
-    # class-level defaults of the attributes every Tensor sets in __init__, so that ``Tensor.grad`` and
-    # ``Tensor.requires_grad`` exist on the class as on PyTorch's (``hasattr(torch.Tensor, "grad")``)
-    grad = None
+    # a class-level default of the attribute every Tensor sets in __init__, so that ``Tensor.requires_grad``
+    # exists on the class as on PyTorch's (``Tensor.grad`` is a property: minidl/tensor_grad_attr.py)
     requires_grad = False
 
     @property
@@ -97,8 +96,12 @@ class SurfaceFlagsMixin:
         return self
 
     def is_inference(self):
-        """True for a tensor made inside :class:`minidl.inference_mode` (PyTorch's inference tensors)."""
-        return bool(self.__dict__.get("_inference", False))
+        """True for a tensor made inside :class:`minidl.inference_mode` (PyTorch's inference tensors), and for
+        its views and ``detach()``."""
+        if self.__dict__.get("_inference", False):
+            return True
+        base = self.__dict__.get("_base")
+        return base is not None and base.is_inference()
 
     def dim_order(self, *, ambiguity_check=False):
         """The dims ordered from the outermost to the innermost in memory (by decreasing stride, ties in order)."""

@@ -340,8 +340,11 @@ def test_once_differentiable():
     x = mdl.tensor([2.0], requires_grad=True)
     Sq.apply(x).sum().backward()
     assert x.grad.item() == 4.0
-    g, = grad(Sq.apply(x).sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="SqBackward"):
+    g, = grad(Sq.apply(x).sum(), x, create_graph=True)   # the incoming gradient is a constant: so is g (PyTorch)
+    assert not g.requires_grad and g.item() == 4.0
+    g, = grad(Sq.apply(x), x, mdl.ones(1, requires_grad=True), create_graph=True)
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
+                                           "@once_differentiable"):
         g.sum().backward()
 
 

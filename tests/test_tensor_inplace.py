@@ -144,11 +144,15 @@ def test_recorded_clamp_copy_and_zero():
     c.sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
     x = mdl.tensor([1.0, 2.0], requires_grad=True)
-    y = x.exp()
+    y = x * 2
     y.zero_()
     assert y.requires_grad and not y.is_leaf
     (y + x).sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+    y = x.exp()   # exp's backward needs its result, which zero_ overwrote: PyTorch's RuntimeError
+    y.zero_()
+    with pytest.raises(RuntimeError, match="output 0 of Exp, is at version 1; expected version 0"):
+        y.sum().backward()
 
 
 def test_setitem():

@@ -207,7 +207,7 @@ def test_like_functions_preserve_or_apply_the_memory_format():
 
 
 def test_grad_and_requires_grad_exist_on_the_class():
-    assert mdl.Tensor.grad is None and mdl.Tensor.requires_grad is False
+    assert hasattr(mdl.Tensor, "grad") and mdl.Tensor.requires_grad is False   # grad: a property (grad checks)
     assert mdl.ones(1, requires_grad=True).requires_grad and mdl.nn.Parameter(mdl.ones(1)).requires_grad
 
 

@@ -22,9 +22,11 @@ import numpy as np
 from minidl.dtypes import BFLOAT16
 
 from ..backend import owns_writable_memory
+from ..tensor_grad_attr import store_grad
 from . import _forward_state as _forward_ad
 from . import _profiling, anomaly_mode, node_hooks
 from . import graph as _saved_hooks
+from . import versions as _versions
 from .function import NotTwiceDifferentiable, _op_name, _reducible, output_index
 from .grad_mode import set_grad_enabled
 from .released import FREED_MESSAGE
@@ -152,7 +154,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
-         allow_unused=None, materialize_grads=False):
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple (``.grad`` is not touched).
 
     ``grad_outputs``: the vector in the vector-Jacobian product (needed for
@@ -161,7 +163,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``create_graph``. An input the outputs do not depend on raises, unless
     ``allow_unused=True`` (its gradient is then None) or
     ``materialize_grads=True`` (zeros). ``only_inputs`` is accepted and
-    ignored, as in PyTorch.
+    ignored, as in PyTorch. ``is_grads_batched=True``: the first dimension of
+    every grad_output indexes a batch of vectors, and each result gets that
+    dimension too (one vector-Jacobian product per vector, as PyTorch's vmap).
 
     >>> import minidl as mdl
     >>> x = mdl.tensor(3.0, requires_grad=True)
@@ -170,6 +174,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> float(dy), float(d2y)
     (27.0, 18.0)
     """
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
@@ -198,6 +205,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "graph of the outputs; set allow_unused=True if this is intended")
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``grad(..., is_grads_batched=True)``: one pass per vector of the batch, results stacked on dim 0."""
+    from ..ops.shape import stack
+    seeds = _as_sequence(grad_outputs) if grad_outputs is not None else []
+    if not seeds or any(s is None for s in seeds):
+        raise RuntimeError("grad: is_grads_batched=True needs a batched grad_output for every output")
+    sizes = {int(s.shape[0]) if s.ndim else None for s in seeds}
+    if len(sizes) != 1 or None in sizes:
+        raise RuntimeError(f"grad: is_grads_batched=True needs grad_outputs with one shared first (batch) "
+                           f"dimension; got shapes {[tuple(s.shape) for s in seeds]}")
+    batch = sizes.pop()
+    retain = create_graph if retain_graph is None else retain_graph
+    per_vector = [grad(outputs, inputs, [s[b] for s in seeds], retain_graph=retain or b < batch - 1,
+                       create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+                  for b in range(batch)]
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*per_vector))
 
 
 def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
@@ -279,8 +304,9 @@ def _run(roots, seeds, retain_graph, create_graph, targets, accumulate):
     if captured:  # backward(inputs=[non-leaf]) accumulates into their .grad too
         for k in captured:
             t = targets[k]
-            t.grad = results[k] if t.grad is None else Tensor(t.grad.array + results[k].array) \
-                if not create_graph else t.grad + results[k]
+            old = t.__dict__.get("_grad")
+            store_grad(t, results[k] if old is None else Tensor(old.array + results[k].array)
+                       if not create_graph else old + results[k])
     return None
 
 
@@ -320,12 +346,13 @@ def _unshared(g, stored, create_graph):
 def _accumulate_leaf(t, g, stored, create_graph):
     """Add ``g`` into ``t.grad`` (out of place; recorded when ``create_graph``)."""
     from ..tensor import Tensor
+    old = t.__dict__.get("_grad")
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = Tensor(_unshared(g, stored, False))
+        store_grad(t, g if old is None else old + g)
+    elif old is None:
+        store_grad(t, Tensor(_unshared(g, stored, False)))
     else:
-        t.grad = Tensor(t.grad.array + g)
+        store_grad(t, Tensor(old.array + g))
 
 
 def _call_hooks(t, g, create_graph):
@@ -362,7 +389,8 @@ def _watched(fn, g, create_graph):
         gi = _call_hooks(t, gi, create_graph)
         if t.retains_grad:
             value = gi if create_graph else Tensor(gi.copy())
-            t.grad = value if t.grad is None else (t.grad + value if create_graph else Tensor(t.grad.array + gi))
+            old = t.__dict__.get("_grad")
+            store_grad(t, value if old is None else (old + value if create_graph else Tensor(old.array + gi)))
         if multi:
             g[index] = gi
         else:
@@ -414,6 +442,8 @@ def _walk(order, pending, retain_graph, capture, run, graph):
                     captured[k] = gk
             if fn not in run:
                 continue
+        if "_saved_versions" in fn.__dict__:   # a kept array written in place since: PyTorch's error
+            _versions.check_saved(fn)
         if "_node_prehooks" in fn.__dict__:   # grad_fn.register_prehook (node_hooks.py)
             g = node_hooks.run_prehooks(fn, g, graph)
         if _profiling.active:   # a profiler records: time this node's backward (_profiling.py)

@@ -21,22 +21,22 @@ is a ``@staticmethod``:
 """
 from __future__ import annotations
 
-import functools
 import inspect
-import weakref
 
 import numpy as np
 
-from minidl.dtypes import BFLOAT16, is_float_or_complex
+from minidl.dtypes import BFLOAT16
 
 from ..backend import DeviceError
 from . import _forward_rules, _profiling
 from . import _forward_state as _forward_ad
 from . import autocast_state as _autocast
 from . import graph as _saved_hooks
+from . import versions as _versions
 from ._function_helpers import _has_sparse, _reducible
 from ._views import is_device_view, note_view
 from .bfloat16_compute import any_bfloat16, forward_in_float32
+from .ctx_apply import apply_ctx_style as _apply_ctx_style
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .handles import RemovableHandle, _HookDict  # noqa: F401  (minidl.autograd.function's names)
 from .naming import kept_name_first
@@ -199,6 +199,7 @@ class Function(Node):
     _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
     _sparse_ok = False   # True: takes sparse-layout inputs (minidl/sparse), else they go to its dispatch
+    _saves_result = False   # True where PyTorch saves the output: changing it in place refuses backward (versions.py)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -273,6 +274,7 @@ class Function(Node):
             for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
                 if t is not None and t.creator is not None:
                     t._used = True
+            _versions.note_saved(fn, tensors, out)   # in-place writes into kept arrays raise (versions.py)
             if _saved_hooks._active:  # saved_tensors_hooks: pack what the op keeps for backward
                 _saved_hooks.pack_node(fn, tensors)
         if _forward_ad.active and _forward_ad.any_dual(tensors):   # forward-mode AD (forward_ad.py)
@@ -350,14 +352,17 @@ def _meta_with_cpu_scalar(dev, item, earlier):
     return dev.type == "meta" and item.device.type == "cpu" and item.ndim == 0
 
 
-def _not_twice_differentiable(node, value, grads):
-    """``value`` (a gradient computed outside the graph), attached to a node that refuses a second backward."""
+def _not_twice_differentiable(node, value, grads, once=False):
+    """``value`` (a gradient computed outside the graph), attached to a node that refuses a second backward
+    (``once``: with PyTorch's @once_differentiable message)."""
     from ..tensor import Tensor
     sources = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
     sources += [t for t in (node.inputs or ()) if t is not None and t.requires_grad]
     if not sources or not is_grad_enabled():
         return value
     guard = NotTwiceDifferentiable(_op_name(node), node)
+    if once:
+        guard.once = True
     guard.inputs = sources
     guard.needs_input_grad = tuple(True for _ in sources)
     value.requires_grad = True
@@ -384,6 +389,8 @@ class NotTwiceDifferentiable(Node):
         return f"NotTwiceDifferentiable[{self.op}]"
 
     def _fail(self):
+        if self.__dict__.get("once"):
+            raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
         raise RuntimeError(f"{self.op}: its backward is not differentiable, so a gradient computed with "
                            f"create_graph=True cannot be differentiated through it again; {self.hint}")
 
@@ -425,6 +432,8 @@ class FunctionCtx:
             return tuple(self.__dict__.get("_saved_forward", ()))
         if self._freed:
             raise RuntimeError(f"{FREED_MESSAGE} (The saved tensors of {self.name()} were freed.)")
+        if "_saved_ctx_versions" in self.__dict__:   # modified in place since forward: PyTorch's error
+            _versions.check_ctx_saved(self)
         if "_saved_ctx_packed" in self.__dict__:  # saved under saved_tensors_hooks: unpacked at every read
             return _saved_hooks.unpack_ctx(self)
         return tuple(self._saved)
@@ -528,70 +537,14 @@ class BackwardCFunction(FunctionCtx, Node):
         # A gradient that does not require grad is passed on as a stand-in that does, so that a backward that
         # left the graph (NumPy inside) is recognised and guarded; results of the stand-ins alone are constants.
         given = self._grad_tensors(grad)
+        if getattr(self._forward_cls.backward, "_once_differentiable", False):   # PyTorch's once_differentiable
+            with no_grad():
+                result = self._call_backward(given)
+            if not any(g is not None and g.requires_grad for g in given):
+                return result   # constants, as PyTorch's
+            return tuple(None if r is None else _not_twice_differentiable(self, r, given, once=True) for r in result)
         grads = [g if g is None or g.requires_grad else Tensor(g.array, requires_grad=True) for g in given]
         with enable_grad():
             result = self._call_backward(grads)
         stand_ins = [g for g, g0 in zip(grads, given) if g is not g0]
         return settle_results(self, result, stand_ins, lambda r: _not_twice_differentiable(self, r, grads))
-
-
-def _apply_ctx_style(cls, args, kwargs):
-    from ..tensor import Tensor
-    ctx = cls._backward_cls()
-    inputs = [a if isinstance(a, Tensor) else None for a in args]
-    needs = tuple(t is not None and t.requires_grad for t in inputs)
-    ctx.needs_input_grad = needs
-    record = is_grad_enabled() and any(needs)
-    with no_grad(), _forward_ad.untracked():   # forward-mode AD: jvp gives the outputs' tangents
-        if "setup_context" in _own_statics(cls):
-            output = cls.forward(*args, **kwargs)
-            cls.setup_context(ctx, args, output)
-        else:
-            output = cls.forward(ctx, *args, **kwargs)
-    if not record:
-        return _forward_rules.with_tangents(cls, ctx, args, output)
-    is_tuple = isinstance(output, tuple)
-    outputs = list(output) if is_tuple else [output]
-    non_diff = ctx._non_differentiable
-    refs, meta = [], []
-    for i, o in enumerate(outputs):
-        if not isinstance(o, Tensor):
-            refs.append(None)
-            meta.append(None)
-            continue
-        marked = any(o is t for t in non_diff)
-        if any(o is a for a in args) or o.creator is not None or o.requires_grad:
-            o = Tensor(o.array)  # an input (or graph tensor) returned as is: a new output sharing its data
-            outputs[i] = o
-        if marked or not is_float_or_complex(o.dtype):
-            refs.append(None)
-            meta.append(None)
-            continue
-        o.requires_grad = True
-        o.creator = ctx
-        refs.append(weakref.ref(o))
-        meta.append((o.shape, o.dtype, o.xp))
-    ctx.inputs = inputs
-    for t in inputs:  # as in Function.apply: in-place ops on used non-leaves re-point their users
-        if isinstance(t, Tensor) and t.creator is not None:
-            t._used = True
-    ctx._nout = len(outputs)
-    ctx._output_refs = tuple(refs)
-    ctx._output_meta = tuple(meta)
-    if _saved_hooks._active:  # saved_tensors_hooks: pack what save_for_backward received
-        _saved_hooks.pack_ctx(ctx)
-    return _forward_rules.with_tangents(cls, ctx, args, tuple(outputs) if is_tuple else outputs[0])
-
-
-@functools.lru_cache(maxsize=None)
-def _own_statics_cached(cls):
-    names = set()
-    for klass in cls.__mro__:
-        if klass is Function:
-            break
-        names.update(name for name, v in vars(klass).items() if isinstance(v, staticmethod))
-    return frozenset(names)
-
-
-def _own_statics(cls):
-    return _own_statics_cached(cls)

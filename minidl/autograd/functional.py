@@ -131,7 +131,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     """The Jacobian of ``func`` at ``inputs``: ``output.shape + input.shape`` per (output, input) pair.
 
     Computed one output element at a time by reverse mode (``vectorize`` and
-    ``strategy='forward-mode'`` give the same values here).
+    ``strategy='forward-mode'`` give the same values here; as in PyTorch, forward mode needs
+    ``vectorize=True`` and refuses ``create_graph`` and ``strict``).
 
     >>> import minidl as mdl
     >>> from minidl.autograd.functional import jacobian
@@ -139,10 +140,22 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     tensor([[2., 0.],
             [0., 4.]])
     """
-    if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
-                         'function has more outputs than inputs, "forward-mode" tends to be more performant. '
-                         'Otherwise, prefer to use "reverse-mode".')
+    if strategy not in ("reverse-mode", "forward-mode"):   # PyTorch's argument checks, its exception types
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+                             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+                             'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError('torch.autograd.functional.jacobian: `create_graph=True` and `strategy='
+                                      '"forward-mode"` are not supported together (yet). Please either set '
+                                      '`create_graph=False` or `strategy="reverse-mode"`.')
+        if strict:
+            raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` '
+                               'are not supported together (yet). Please either set `strict=False` or '
+                               '`strategy="reverse-mode"`.')
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                      "only implemented for `vectorize=True`.")
     inputs, in_tuple = _as_tuple(inputs, "inputs", "jacobian")
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
@@ -192,6 +205,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
+    if outer_jacobian_strategy not in ("reverse-mode", "forward-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     inputs_t, in_tuple = _as_tuple(inputs, "inputs", "hessian")
 
     def gradient(*args):
@@ -201,7 +216,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
             raise RuntimeError("The function given to hessian should return a single Tensor with a single element")
         return _grads(outs, args, (outs[0].detach() * 0 + 1,), True, strict)
 
-    result = jacobian(gradient, inputs_t, create_graph=create_graph, strict=strict)
+    result = jacobian(gradient, inputs_t, create_graph=create_graph, strict=strict, vectorize=vectorize,
+                      strategy=outer_jacobian_strategy)
     if not in_tuple:
         return result[0][0] if isinstance(result[0], tuple) else result[0]
     return result

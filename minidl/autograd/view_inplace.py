@@ -21,6 +21,7 @@ elements, which get ``g``.
 from __future__ import annotations
 
 from .. import backend
+from . import versions
 from ._views import _root, note_view  # noqa: F401  (note_view: this module's name too)
 from .function import Function
 
@@ -121,6 +122,7 @@ def inplace_on_view(view, base, geometry, name, compute):
     base.array, base.creator, base.requires_grad = new_base.array, new_base.creator, new_base.requires_grad
     retaken = AsStrided.apply(base, geometry=geometry)
     view.array, view.creator, view.requires_grad = retaken.array, retaken.creator, retaken.requires_grad
+    versions.rebound(base, view)
     return view
 
 

@@ -54,4 +54,6 @@ def parameter_gradient(variable, grad):
     param = parameter_of(variable)
     if to_keras is not None:
         grad = Tensor(grad.array.transpose(variable._from_keras))
+    if grad.dtype != param.dtype:   # Keras casts a gradient to its variable's dtype (.grad must match it)
+        grad = grad.to(param.dtype)
     return param, grad

@@ -29,6 +29,8 @@ class ReLU(Function):
     ``maximum(x, 0)`` and ``g * (x > 0)``, bit for bit, on the intra-op threads).
     """
 
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
+
     def name(self):
         """``ReluBackward0``: PyTorch's node for this op."""
         return "ReluBackward0"
@@ -66,6 +68,8 @@ class LeakyReLU(Function):
 class Sigmoid(Function):
     """s = 1/(1+exp(-x)); ds/dx = s(1-s). Computed as (1 + tanh(x/2))/2 to avoid overflow."""
 
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
+
     def forward(self, x):
         xp = get_array_module(x)
         half = x.dtype.type(0.5)
@@ -82,6 +86,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """t = tanh(x); dt/dx = 1 - t**2."""
+
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
 
     def forward(self, x):
         self.out = get_array_module(x).tanh(x)
@@ -121,6 +127,8 @@ def _log_softmax(x, axis):
 class Softmax(Function):
     """p = exp(x - max) / sum; dx = p * (g - sum(g * p))."""
 
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
+
     def forward(self, x, axis=-1):
         self.axis = axis
         self.out = get_array_module(x).exp(_log_softmax(x, axis))
@@ -137,6 +145,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x); dx = g - softmax(x) * sum(g)."""
+
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
 
     def forward(self, x, axis=-1):
         self.axis = axis

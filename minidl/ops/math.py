@@ -238,6 +238,7 @@ class Pow(Function):
 
 class Exp(Function):
     """exp(a); d/da = exp(a)."""
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
 
     def forward(self, a):
         self.out = get_array_module(a).exp(a)
@@ -266,6 +267,7 @@ class Log(Function):
 
 class Sqrt(Function):
     """sqrt(a); d/da = 1 / (2 sqrt(a))."""
+    _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
 
     def forward(self, a):
         self.out = get_array_module(a).sqrt(a)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 
+from minidl.autograd import versions as _versions
 from minidl.autograd.handles import RemovableHandle, _HookDict
 
 __all__ = ["OptimizerHooks", "hooked"]
@@ -112,6 +113,15 @@ def _run_load(method, self, args, kwargs):
 _RUNNERS = {"step": _run_step, "state_dict": _run_state_dict, "load_state_dict": _run_load}
 
 
+def _count_writes(optimizer):
+    """The step wrote into each parameter that has a gradient: one in-place op on its version counter
+    (a graph that kept the old values then refuses to run backward, as PyTorch's)."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.grad is not None:
+                _versions.bump(p, True)
+
+
 def hooked(method, kind):
     """``method`` (``step``, ``state_dict`` or ``load_state_dict``) running its hooks once per outer call."""
     runner = _RUNNERS[kind]
@@ -122,11 +132,17 @@ def hooked(method, kind):
     def wrapper(self, *args, **kwargs):
         if step:
             self.__dict__["_opt_called"] = True   # an lr scheduler checks it (PyTorch's step-order warning)
-        if self.__dict__.get(flag) or not any(self.__dict__.get(t) for t in _TABLES):
+        if self.__dict__.get(flag):
             return method(self, *args, **kwargs)
         self.__dict__[flag] = True
         try:
-            return runner(method, self, args, kwargs)
+            if not any(self.__dict__.get(t) for t in _TABLES):
+                out = method(self, *args, **kwargs)
+            else:
+                out = runner(method, self, args, kwargs)
+            if step:
+                _count_writes(self)
+            return out
         finally:
             self.__dict__[flag] = False
 
