@@ -205,9 +205,9 @@ def test_color_jitter_batch_equals_image_by_image():
     x = rng.integers(0, 256, (40, 3, 6, 7), dtype=np.uint8)
     draws = [cj.draw(rng, 6, 7) for _ in range(40)]
     params = {k: np.concatenate([d[k] for d in draws]) for k in draws[0]}
-    batched = cj.apply(x, params)
+    batched = cj.apply_batch(x, params)
     for n in range(40):
-        one = cj.apply(x[n:n + 1], draws[n])
+        one = cj.apply_batch(x[n:n + 1], draws[n])
         np.testing.assert_array_equal(batched[n], one[0])
         img = mdl.tensor(x[n])
         for step in draws[n]["order"][0]:
@@ -258,7 +258,7 @@ def test_random_affine_batch_path_equals_functional_affine():
     ra = T.RandomAffine(25, translate=(0.2, 0.1), scale=(0.8, 1.2), shear=(-10, 10, -5, 5),
                         interpolation=T.InterpolationMode.BILINEAR)
     for seed in range(4):
-        batched = ra.apply(x.numpy()[None], ra.draw(np.random.default_rng(seed), 11, 13))[0]
+        batched = ra.apply_batch(x.numpy()[None], ra.draw(np.random.default_rng(seed), 11, 13))[0]
         params = _affine_params(np.random.default_rng(seed), ra.degrees, ra.translate, ra.scale, ra.shear, [13, 11])
         assert all(isinstance(t, int) for t in params[1])
         np.testing.assert_array_equal(batched, F.affine(x, *params, interpolation=T.InterpolationMode.BILINEAR)

@@ -63,5 +63,5 @@ def run_plan(steps, x: np.ndarray, rng) -> np.ndarray:
         params = None
         if s.random:
             params = {k: np.concatenate([d[k] for d in drawn[j]]) for k in drawn[j][0]}
-        x = s.apply(x, params)
+        x = s.apply_batch(x, params)
     return x

@@ -10,6 +10,7 @@ from PIL import Image
 from .. import backend
 from ..dtypes import to_numpy_dtype
 from ..generator import current_rng
+from ..nn.module import Module
 from ..tensor import Tensor
 from ._image import is_pil
 
@@ -66,28 +67,30 @@ def _to_grayscale(img, num_output_channels):
     return rgb_to_grayscale(img, num_output_channels)
 
 
-class Grayscale:
+class Grayscale(Module):
     """RGB -> grey (ITU-R 601-2 luma, PIL's "L" for PIL images), ``num_output_channels`` 1 or 3."""
 
     def __init__(self, num_output_channels=1):
+        super().__init__()
         if num_output_channels not in (1, 3):
             raise ValueError("num_output_channels should be either 1 or 3")
         self.num_output_channels = num_output_channels
 
-    def __call__(self, img):
+    def forward(self, img):
         return _to_grayscale(img, self.num_output_channels)
 
     def __repr__(self):
         return f"Grayscale(num_output_channels={self.num_output_channels})"
 
 
-class RandomGrayscale:
+class RandomGrayscale(Module):
     """Grayscale with probability ``p`` (default 0.1), keeping the number of channels."""
 
     def __init__(self, p=0.1):
+        super().__init__()
         self.p = p
 
-    def __call__(self, img):
+    def forward(self, img):
         channels = len(img.getbands()) if is_pil(img) else img.shape[-3]
         if float(current_rng().random()) < self.p:
             return _to_grayscale(img, 3 if channels == 3 else 1)
@@ -100,11 +103,13 @@ class RandomGrayscale:
 _PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
 
 
-class Pad:
+class Pad(Module):
     """Pad every side: ``padding`` int (all sides), (left/right, top/bottom) or (left, top, right, bottom);
     ``padding_mode`` "constant" (with ``fill``), "edge", "reflect" or "symmetric", as torchvision's."""
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
+        super().__init__()
+        given = padding
         if isinstance(padding, numbers.Number):
             padding = (int(padding),) * 4
         padding = tuple(int(p) for p in padding)
@@ -115,24 +120,26 @@ class Pad:
                              "element tuple")
         if padding_mode not in _PAD_MODES:
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
-        self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
+        self.padding, self.fill, self.padding_mode = given, fill, padding_mode   # as given, as torchvision's
+        self._sides = padding   # (left, top, right, bottom)
 
-    def __call__(self, img):
+    def forward(self, img):
         from .transforms.functional import pad
-        return pad(img, list(self.padding), self.fill, self.padding_mode)
+        return pad(img, list(self._sides), self.fill, self.padding_mode)
 
     def __repr__(self):
         return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
 
 
-class RandomApply:
+class RandomApply(Module):
     """Apply the list of ``transforms`` with probability ``p`` (default 0.5), all or none."""
 
     def __init__(self, transforms, p=0.5):
+        super().__init__()
         self.transforms = list(transforms)
         self.p = p
 
-    def __call__(self, img):
+    def forward(self, img):
         if self.p < float(current_rng().random()):
             return img
         for t in self.transforms:
@@ -144,13 +151,14 @@ class RandomApply:
         return f"RandomApply(\n    p={self.p}{inner}\n)"
 
 
-class ConvertImageDtype:
+class ConvertImageDtype(Module):
     """A Tensor image converted to ``dtype`` with its value range: uint8 0-255 <-> float 0-1, as torchvision's."""
 
     def __init__(self, dtype):
+        super().__init__()
         self.dtype = dtype
 
-    def __call__(self, image):
+    def forward(self, image):
         if not isinstance(image, Tensor):
             raise TypeError(f"ConvertImageDtype: expected a Tensor image, got {type(image).__name__}")
         target = to_numpy_dtype(self.dtype)
@@ -168,6 +176,3 @@ class ConvertImageDtype:
             return Tensor((arr.astype(target) / target.type(top)).astype(target))
         raise TypeError(f"ConvertImageDtype: integer to integer conversion ({arr.dtype} -> {target}) is not "
                         "supported by minidl")
-
-    def __repr__(self):
-        return f"ConvertImageDtype(dtype={self.dtype})"

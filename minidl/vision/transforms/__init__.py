@@ -34,6 +34,7 @@ import numpy as np
 
 from ...data import transforms as T
 from ...generator import current_rng
+from ...nn.module import Module
 from ...tensor import Tensor
 from .._image import is_pil, pil_to_array, to_batch
 
@@ -61,9 +62,10 @@ def _in_pixels(x, fn):
     return np.clip(np.rint(fn(x.astype(np.float32))), 0, 255).astype(np.uint8)
 
 
-class VisionTransform:
-    """Base class: ``apply(x (N, C, H, W), params)`` does the work; random transforms
-    draw one image's parameters with ``draw(rng, h, w)`` (a dict of arrays of length 1)."""
+class VisionTransform(Module):
+    """Base class, an ``nn.Module`` as torchvision's transforms: ``apply_batch(x (N, C, H, W), params)`` does
+    the work; random transforms draw one image's parameters with ``draw(rng, h, w)`` (a dict of arrays of
+    length 1)."""
 
     random = False
     batchable = True
@@ -80,11 +82,11 @@ class VisionTransform:
         """One image's random parameters (random transforms only)."""
         return None
 
-    def apply(self, x, params):  # pragma: no cover - abstract
+    def apply_batch(self, x, params):  # pragma: no cover - abstract
         """Transform the batch ``x`` with per-image ``params`` (None when not random)."""
         raise NotImplementedError
 
-    def __call__(self, img):
+    def forward(self, img):
         x, restore = to_batch(img, type(self).__name__)
         if self.out_kind("pil" if is_pil(img) else "tensor") is None:
             raise TypeError(f"{type(self).__name__} does not accept a "
@@ -94,10 +96,11 @@ class VisionTransform:
             params = self.draw(current_rng(), x.shape[2], x.shape[3])
             if x.shape[0] != 1:  # one draw for the whole Tensor batch, as torchvision
                 params = {k: np.repeat(v, x.shape[0], axis=0) for k, v in params.items()}
-        return restore(self.apply(x, params))
+        return restore(self.apply_batch(x, params))
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "batchable")
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
+                         if not k.startswith("_") and k not in ("batchable", "training"))
         return f"{type(self).__name__}({args})"
 
 
@@ -143,17 +146,17 @@ class ToTensor(VisionTransform):
     def out_kind(self, kind):
         return "tensor" if kind == "pil" else None
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return np.divide(x, np.float32(255), dtype=np.float32) if x.dtype == np.uint8 else x
 
-    def __call__(self, pic):
+    def forward(self, pic):
         if is_pil(pic):
-            return Tensor(self.apply(pil_to_array(pic), None))
+            return Tensor(self.apply_batch(pil_to_array(pic), None))
         if isinstance(pic, np.ndarray):
             if pic.ndim not in (2, 3):
                 raise ValueError(f"pic should be 2 or 3 dimensional, got {pic.ndim} dimensions")
             arr = pic[:, :, None] if pic.ndim == 2 else pic
-            return Tensor(np.ascontiguousarray(self.apply(arr.transpose(2, 0, 1), None)))
+            return Tensor(np.ascontiguousarray(self.apply_batch(arr.transpose(2, 0, 1), None)))
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic).__name__}")
 
 
@@ -163,10 +166,10 @@ class PILToTensor(VisionTransform):
     def out_kind(self, kind):
         return "tensor" if kind == "pil" else None
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return x
 
-    def __call__(self, pic):
+    def forward(self, pic):
         if not is_pil(pic):
             raise TypeError(f"pic should be PIL Image. Got {type(pic).__name__}")
         return Tensor(np.ascontiguousarray(pil_to_array(pic)))
@@ -176,13 +179,17 @@ class Normalize(VisionTransform):
     """``(x - mean) / std`` per channel of a float Tensor (:func:`functional.normalize`'s arithmetic)."""
 
     def __init__(self, mean, std, inplace=False):
+        super().__init__()
         self.mean, self.std, self.inplace = mean, std, inplace
         self._impl = T.Normalize(mean, std)
 
     def out_kind(self, kind):
         return "tensor" if kind == "tensor" else None
 
-    def apply(self, x, params):
+    def __repr__(self):
+        return f"{type(self).__name__}(mean={self.mean}, std={self.std})"
+
+    def apply_batch(self, x, params):
         if x.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {x.dtype}.")
         from .functional import normalize_array
@@ -191,7 +198,7 @@ class Normalize(VisionTransform):
                 raise ValueError(f"Normalize has {v.size} {name} values for {x.shape[1]} channels")
         return normalize_array(x, self._impl.mean, self._impl.std)
 
-    def __call__(self, tensor):
+    def forward(self, tensor):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}")
         if tensor.requires_grad and tensor.ndim >= 3:  # differentiable, as torchvision's (FGSM's Normalize)
@@ -200,7 +207,7 @@ class Normalize(VisionTransform):
                 if v.size not in (1, tensor.shape[-3]):
                     raise ValueError(f"Normalize has {v.size} {name} values for {tensor.shape[-3]} channels")
             return normalize(tensor, self.mean, self.std, self.inplace)
-        out = super().__call__(tensor)
+        out = super().forward(tensor)
         if self.inplace:
             tensor.array[...] = out.array
             return tensor
@@ -208,6 +215,17 @@ class Normalize(VisionTransform):
 
 
 # --- geometry -------------------------------------------------------------------
+
+def _setup_size(size, who):
+    """torchvision's ``size`` attribute of the crops: (n, n) for a number or a 1-sequence, else the pair given."""
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, (list, tuple)) and len(size) == 1:
+        return size[0], size[0]
+    if len(size) != 2:
+        raise ValueError(f"{who}: please provide only two dimensions (h, w) for size, got {size}")
+    return size
+
 
 def _size_arg(size, who):
     if isinstance(size, numbers.Number):
@@ -230,23 +248,29 @@ class Resize(VisionTransform):
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+        super().__init__()
         if not isinstance(size, (int, list, tuple)) or isinstance(size, bool):
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
         if isinstance(size, (list, tuple)) and len(size) not in (1, 2):
             raise ValueError("If size is a sequence, it should have 1 or 2 values")
-        self.size = _size_arg(size, "Resize")
+        _size_arg(size, "Resize")
+        self.size = size   # as given, as torchvision's
         self.interpolation = functional.interpolation_mode(interpolation)
         self.max_size = max_size
         self.antialias = antialias
         self.batchable = self.interpolation.value in ("nearest", "bilinear")
 
     def _size_list(self):
-        return [self.size] if isinstance(self.size, int) else list(self.size)
+        return [int(self.size)] if isinstance(self.size, int) else [int(v) for v in self.size]
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+                f"max_size={self.max_size}, antialias={self.antialias})")
 
     def out_size(self, h, w):
         return tuple(functional.resized_output_size(h, w, self._size_list(), self.max_size))
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         h, w = x.shape[2:]
         oh, ow = self.out_size(h, w)
         if (oh, ow) == (h, w):
@@ -258,9 +282,9 @@ class Resize(VisionTransform):
         impl = T.Resize((oh, ow))
         return _in_pixels(x, lambda v: impl.apply(v, None))
 
-    def __call__(self, img):
+    def forward(self, img):
         if is_pil(img) and self.batchable:
-            return super().__call__(img)
+            return super().forward(img)
         return functional.resize(img, self._size_list(), self.interpolation, self.max_size, self.antialias)
 
 
@@ -268,15 +292,19 @@ class CenterCrop(VisionTransform):
     """Crop the central (h, w); an image smaller than that is first padded with zeros."""
 
     def __init__(self, size):
-        self.size = _size_arg(size, "CenterCrop")
-        pair = (self.size, self.size) if isinstance(self.size, int) else self.size
+        super().__init__()
+        self.size = _setup_size(size, "CenterCrop")
+        pair = tuple(int(v) for v in self.size)
         self._impl = T.CenterCrop(pair)
         self._pad = T.RandomCrop(pair, pad_if_needed=False)
 
     def out_size(self, h, w):
         return self._impl.size
 
-    def apply(self, x, params):
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size})"
+
+    def apply_batch(self, x, params):
         h, w = self._impl.size
         H, W = x.shape[2:]
         if h > H or w > W:  # torchvision pads symmetrically (extra pixel right/bottom)
@@ -291,21 +319,25 @@ class RandomCrop(VisionTransform):
     random = True
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
-        self.size = _size_arg(size, "RandomCrop")
+        super().__init__()
+        self.size = tuple(_setup_size(size, "RandomCrop"))
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = (
             padding, pad_if_needed, fill, padding_mode)
         if not isinstance(fill, numbers.Number):
             raise ValueError(f"RandomCrop: fill must be a number, got {fill!r}")
-        pair = (self.size, self.size) if isinstance(self.size, int) else self.size
+        pair = tuple(int(v) for v in self.size)
         self._impl = T.RandomCrop(pair, padding, pad_if_needed, fill, padding_mode)
 
     def out_size(self, h, w):
         return self._impl.size
 
+    def __repr__(self):
+        return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+
     def draw(self, rng, h, w):
         return self._impl.params(1, h, w, rng)
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return self._impl.apply_params(x, params)
 
 
@@ -315,13 +347,14 @@ class RandomHorizontalFlip(VisionTransform):
     random = True
 
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
         self._impl = T.RandomHorizontalFlip(p)
 
     def draw(self, rng, h, w):
         return self._impl.params(1, h, w, rng)
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return self._impl.apply_params(x, params)
 
 
@@ -329,6 +362,7 @@ class RandomVerticalFlip(RandomHorizontalFlip):
     """Mirror top-bottom with probability ``p``."""
 
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
         self._impl = T.RandomVerticalFlip(p)
 
@@ -344,14 +378,15 @@ class RandomResizedCrop(VisionTransform):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
-        self.size = _size_arg(size, "RandomResizedCrop")
+        super().__init__()
+        self.size = _setup_size(size, "RandomResizedCrop")
         if not isinstance(scale, (list, tuple)):
             raise TypeError("Scale should be a sequence")
         if not isinstance(ratio, (list, tuple)):
             raise TypeError("Ratio should be a sequence")
         self.scale, self.ratio, self.antialias = scale, ratio, antialias
         self.interpolation = functional.interpolation_mode(interpolation)
-        pair = (self.size, self.size) if isinstance(self.size, int) else self.size
+        pair = tuple(int(v) for v in self.size)
         self._impl = T.RandomResizedCrop(pair, scale, ratio)
         self.batchable = self.interpolation.value == "bilinear"
 
@@ -366,15 +401,20 @@ class RandomResizedCrop(VisionTransform):
     def out_size(self, h, w):
         return self._impl.size
 
+    def __repr__(self):
+        return (f"{type(self).__name__}(size={self.size}, scale={tuple(round(v, 4) for v in self.scale)}, "
+                f"ratio={tuple(round(v, 4) for v in self.ratio)}, interpolation={self.interpolation.value}, "
+                f"antialias={self.antialias})")
+
     def draw(self, rng, h, w):
         return self._impl.params(1, h, w, rng)
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return _in_pixels(x, lambda v: self._impl.apply_params(v, params))
 
-    def __call__(self, img):
+    def forward(self, img):
         if self.batchable:
-            return super().__call__(img)
+            return super().forward(img)
         top, left, h, w = self.get_params(img, self.scale, self.ratio)
         return functional.resized_crop(img, top, left, h, w, list(self._impl.size), self.interpolation,
                                        antialias=self.antialias)
@@ -410,3 +450,6 @@ __all__ += ["ElasticTransform", "RandomErasing", "GaussianBlur", "RandomChoice",
             "RandomPerspective", "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness",
             "RandomAutocontrast", "RandomEqualize", "AutoAugmentPolicy", "AutoAugment", "RandAugment",
             "TrivialAugmentWide"]
+from .augmix import AugMix, LinearTransformation  # noqa: E402
+
+__all__ += ["AugMix", "LinearTransformation"]

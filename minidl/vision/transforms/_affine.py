@@ -76,6 +76,7 @@ class RandomAffine(VisionTransform):
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
                  fill=0, center=None):
+        super().__init__()
         self.degrees = _setup_angle(degrees, "degrees", (2,))
         if translate is not None:
             _check_sequence(translate, "translate", (2,))
@@ -100,6 +101,16 @@ class RandomAffine(VisionTransform):
         self.center = center
         self.batchable = (self.interpolation.value in ("nearest", "bilinear") and isinstance(fill, numbers.Number))
 
+    def __repr__(self):   # torchvision's: the arguments that differ from their defaults
+        text = f"{type(self).__name__}(degrees={self.degrees}"
+        text += f", translate={self.translate}" if self.translate is not None else ""
+        text += f", scale={self.scale}" if self.scale is not None else ""
+        text += f", shear={self.shear}" if self.shear is not None else ""
+        text += f", interpolation={self.interpolation.value}" if self.interpolation.value != "nearest" else ""
+        text += f", fill={self.fill}" if self.fill != 0 else ""
+        text += f", center={self.center}" if self.center is not None else ""
+        return text + ")"
+
     @staticmethod
     def get_params(degrees, translate, scale_ranges, shears, img_size):
         """``(angle, (tx, ty), scale, (shear_x, shear_y))`` for an image of ``img_size`` (width, height)."""
@@ -114,13 +125,13 @@ class RandomAffine(VisionTransform):
         params = _affine_params(rng, self.degrees, self.translate, self.scale, self.shear, [w, h])
         return {"inv": _pixel_map(self._matrix(params, h, w), h, w)[None]}
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         return _in_pixels(x, lambda v: affine_sample(v, params["inv"], fill=float(self.fill),
                                                      mode=self.interpolation.value))
 
-    def __call__(self, img):
+    def forward(self, img):
         if self.batchable:
-            return super().__call__(img)
+            return super().forward(img)
         _, height, width = F.get_dimensions(img)
         params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
         fill = self.fill
@@ -138,6 +149,12 @@ class RandomRotation(RandomAffine):
         self.expand = expand
         self.batchable = self.batchable and not expand
 
+    def __repr__(self):
+        text = f"{type(self).__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}, " \
+               f"expand={self.expand}"
+        text += f", center={self.center}" if self.center is not None else ""
+        return text + f", fill={self.fill})"
+
     @staticmethod
     def get_params(degrees):
         """One angle drawn uniformly from ``degrees`` (min, max)."""
@@ -147,9 +164,9 @@ class RandomRotation(RandomAffine):
         angle = float(rng.uniform(self.degrees[0], self.degrees[1]))
         return {"inv": _pixel_map(self._matrix((-angle, (0, 0), 1.0, (0.0, 0.0)), h, w), h, w)[None]}
 
-    def __call__(self, img):
+    def forward(self, img):
         if self.batchable:
-            return VisionTransform.__call__(self, img)
+            return VisionTransform.forward(self, img)
         angle = self.get_params(self.degrees)
         fill = self.fill
         if not is_pil(img) and isinstance(fill, numbers.Number):

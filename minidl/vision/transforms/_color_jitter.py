@@ -51,6 +51,7 @@ class ColorJitter(VisionTransform):
     random = True
 
     def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        super().__init__()
         self.brightness = _check_input(brightness, "brightness")
         self.contrast = _check_input(contrast, "contrast")
         self.saturation = _check_input(saturation, "saturation")
@@ -67,7 +68,7 @@ class ColorJitter(VisionTransform):
         order, factors = _draw(rng, self.brightness, self.contrast, self.saturation, self.hue)
         return {"order": order[None], "factors": np.array([[np.nan if f is None else f for f in factors]])}
 
-    def apply(self, x, params):
+    def apply_batch(self, x, params):
         order, factors = np.asarray(params["order"]), np.asarray(params["factors"])
         out = np.empty_like(x)
         for perm in np.unique(order, axis=0):                   # images sharing an order, in one pass each

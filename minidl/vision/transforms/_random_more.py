@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ...generator import current_rng
+from ...nn.module import Module
 from ...tensor import Tensor
 from . import functional as F
 
@@ -47,7 +48,7 @@ def _uniform(lo, hi):
     return float(current_rng().uniform(lo, hi))
 
 
-class RandomErasing:
+class RandomErasing(Module):
     """Erase a random rectangle of a Tensor image with probability ``p`` (Zhong et al., 2017).
 
     scale: range of the erased area fraction; ratio: range of its aspect ratio (sampled
@@ -55,6 +56,7 @@ class RandomErasing:
     """
 
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
+        super().__init__()
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
@@ -95,7 +97,7 @@ class RandomErasing:
             return i, j, h, w, v
         return 0, 0, height, width, img
 
-    def __call__(self, img):
+    def forward(self, img):
         if float(current_rng().random()) < self.p:
             if not isinstance(img, Tensor):
                 raise TypeError(f"img should be Tensor Image. Got {type(img)}")
@@ -117,11 +119,12 @@ class RandomErasing:
                 f"inplace={self.inplace})")
 
 
-class GaussianBlur:
+class GaussianBlur(Module):
     """Blur with a Gaussian of ``kernel_size`` (odd int or (kx, ky)) and a sigma drawn uniformly from
     ``sigma`` ((min, max) or one number)."""
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        super().__init__()
         self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
         for ks in self.kernel_size:
             if ks <= 0 or ks % 2 == 0:
@@ -142,7 +145,7 @@ class GaussianBlur:
         """One sigma drawn uniformly from [sigma_min, sigma_max]."""
         return _uniform(sigma_min, sigma_max)
 
-    def __call__(self, img):
+    def forward(self, img):
         sigma = self.get_params(self.sigma[0], self.sigma[1])
         return F.gaussian_blur(img, list(self.kernel_size), [sigma, sigma])
 
@@ -190,38 +193,41 @@ class RandomOrder:
         return f"{type(self).__name__}({inner}\n)"
 
 
-class FiveCrop:
+class FiveCrop(Module):
     """The four corner crops and the central crop of ``size``: a tuple of 5 images."""
 
     def __init__(self, size):
+        super().__init__()
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.five_crop(img, self.size)
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size})"
 
 
-class TenCrop:
+class TenCrop(Module):
     """:class:`FiveCrop` of the image and of its mirror (``vertical_flip``: top-bottom): 10 images."""
 
     def __init__(self, size, vertical_flip=False):
+        super().__init__()
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
         self.vertical_flip = vertical_flip
 
-    def __call__(self, img):
+    def forward(self, img):
         return F.ten_crop(img, self.size, self.vertical_flip)
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
 
 
-class RandomPerspective:
+class RandomPerspective(Module):
     """With probability ``p``, move each corner inwards by up to ``distortion_scale`` of half the
     image size and warp the image accordingly (:func:`functional.perspective`)."""
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation=F.InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
         self.p = p
         self.interpolation = F.interpolation_mode(interpolation)
         self.distortion_scale = distortion_scale
@@ -247,7 +253,7 @@ class RandomPerspective:
         start = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
         return start, [top_left, top_right, bottom_right, bottom_left]
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(self.fill, img)
         _, height, width = F.get_dimensions(img)
         if float(current_rng().random()) < self.p:
@@ -259,13 +265,14 @@ class RandomPerspective:
         return f"{type(self).__name__}(p={self.p})"
 
 
-class _RandomOp:
+class _RandomOp(Module):
     """Apply ``_op(img)`` with probability ``p``."""
 
     def __init__(self, p=0.5):
+        super().__init__()
         self.p = p
 
-    def __call__(self, img):
+    def forward(self, img):
         if float(current_rng().random()) < self.p:
             return self._op(img)
         return img
@@ -351,11 +358,12 @@ def _two_floats(value, name):
     return [float(v) for v in value]
 
 
-class ElasticTransform:
+class ElasticTransform(Module):
     """Elastic distortion (Simard et al., 2003): a random displacement field, uniform noise smoothed by a
     Gaussian of ``sigma`` and scaled by ``alpha`` (pixels), warping the image; ``fill`` outside."""
 
     def __init__(self, alpha=50.0, sigma=5.0, interpolation=F.InterpolationMode.BILINEAR, fill=0):
+        super().__init__()
         self.alpha = _two_floats(alpha, "alpha")
         self.sigma = _two_floats(sigma, "sigma")
         self.interpolation = F.interpolation_mode(interpolation)
@@ -363,7 +371,7 @@ class ElasticTransform:
             fill = 0
         elif not isinstance(fill, (numbers.Number, tuple, list)):
             raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = [float(fill)] if isinstance(fill, numbers.Number) else fill   # torchvision keeps a list
 
     @staticmethod
     def get_params(alpha, sigma, size):
@@ -379,7 +387,7 @@ class ElasticTransform:
             fields.append(d.numpy() * np.float32(alpha[k] / size[k]))
         return Tensor(np.ascontiguousarray(np.concatenate(fields, axis=1).transpose(0, 2, 3, 1)))
 
-    def __call__(self, img):
+    def forward(self, img):
         _, height, width = F.get_dimensions(img)
         displacement = self.get_params(self.alpha, self.sigma, [height, width])
         return F.elastic_transform(img, displacement, self.interpolation, _tensor_fill(self.fill, img))

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ...generator import current_rng
+from ...nn.module import Module
 from ...tensor import Tensor
 from . import functional as F
 
@@ -153,11 +154,12 @@ def _tensor_fill(fill, img):
     return fill
 
 
-class AutoAugment:
+class AutoAugment(Module):
     """AutoAugment (Cubuk et al., 2018): one random sub-policy of ``policy`` per call, each of its two
     steps applied with its probability. Tensor images should be uint8 (..., 1 or 3, H, W)."""
 
     def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=F.InterpolationMode.NEAREST, fill=None):
+        super().__init__()
         self.policy = policy
         self.interpolation = interpolation
         self.fill = fill
@@ -184,7 +186,7 @@ class AutoAugment:
         signs = rng.integers(2, size=2)
         return policy_id, probs, signs
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(self.fill, img)
         _, height, width = F.get_dimensions(img)
         transform_id, probs, signs = self.get_params(len(self.policies))
@@ -202,12 +204,13 @@ class AutoAugment:
         return f"{type(self).__name__}(policy={self.policy}, fill={self.fill})"
 
 
-class RandAugment:
+class RandAugment(Module):
     """RandAugment (Cubuk et al., 2019): ``num_ops`` operations drawn uniformly, each at bin
     ``magnitude`` of ``num_magnitude_bins`` (the sign drawn at random for signed ones)."""
 
     def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation=F.InterpolationMode.NEAREST,
                  fill=None):
+        super().__init__()
         self.num_ops = num_ops
         self.magnitude = magnitude
         self.num_magnitude_bins = num_magnitude_bins
@@ -220,7 +223,7 @@ class RandAugment:
         del space["Invert"]
         return space
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(self.fill, img)
         _, height, width = F.get_dimensions(img)
         rng = current_rng()
@@ -241,11 +244,12 @@ class RandAugment:
                 f"fill={self.fill})")
 
 
-class TrivialAugmentWide:
+class TrivialAugmentWide(Module):
     """TrivialAugment Wide (Muller & Hutter, 2021): one operation and one magnitude bin drawn
     uniformly per call, over the wide ranges (shear 0.99, shift 32 px, rotation 135 degrees)."""
 
     def __init__(self, num_magnitude_bins=31, interpolation=F.InterpolationMode.NEAREST, fill=None):
+        super().__init__()
         self.num_magnitude_bins = num_magnitude_bins
         self.interpolation = interpolation
         self.fill = fill
@@ -256,7 +260,7 @@ class TrivialAugmentWide:
         del space["Invert"]
         return space
 
-    def __call__(self, img):
+    def forward(self, img):
         fill = _tensor_fill(self.fill, img)
         rng = current_rng()
         space = self._augmentation_space(self.num_magnitude_bins)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....dtypes import to_numpy_dtype
+from ....nn.module import Module
 from ....tensor import Tensor
 from ..._image import is_pil
 from .._color_ops import from_float, max_value
@@ -16,11 +17,11 @@ def _value_bits(dtype):
     return 8 * dtype.itemsize - (1 if dtype.kind == "i" else 0)
 
 
-class ToImage:
+class ToImage(Module):
     """PIL image, ndarray (H, W, C) / (H, W) or Tensor -> Tensor image (C, H, W), values and dtype kept
     (a PIL image gives uint8)."""
 
-    def __call__(self, inpt):
+    def forward(self, inpt):
         if is_pil(inpt):
             from ..functional import pil_to_tensor
             return pil_to_tensor(inpt)
@@ -39,18 +40,19 @@ class ToImage:
         return "ToImage()"
 
 
-class ToDtype:
+class ToDtype(Module):
     """Convert a Tensor image to ``dtype``; with ``scale=True`` the value range is rescaled too
     (uint8 0-255 <-> float 0-1, as ``convert_image_dtype``). PIL images pass through unchanged."""
 
     def __init__(self, dtype, scale=False):
+        super().__init__()
         if isinstance(dtype, dict):
             raise TypeError("ToDtype: a dict of dtypes per input type is not supported by minidl (single images "
                             "only); pass one dtype")
         self.dtype = dtype
         self.scale = scale
 
-    def __call__(self, inpt):
+    def forward(self, inpt):
         if not isinstance(inpt, Tensor):
             return inpt
         target = to_numpy_dtype(self.dtype)

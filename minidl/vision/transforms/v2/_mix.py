@@ -13,14 +13,16 @@ import numpy as np
 
 from .... import backend
 from ....generator import current_rng
+from ....nn.module import Module
 from ....tensor import Tensor
 from ..._image import is_pil
 
 __all__ = ["MixUp", "CutMix"]
 
 
-class _BatchMix:
+class _BatchMix(Module):
     def __init__(self, *, alpha=1.0, num_classes=None, labels_getter="default"):
+        super().__init__()
         if not alpha > 0:
             raise ValueError("Alpha should be greater than 0")
         if num_classes is not None and num_classes < 1:
