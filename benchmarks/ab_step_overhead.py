@@ -21,6 +21,8 @@ Changes that can be A/B-ed:
 * ``all``: every swap above at once: this checkout's step against ``--base``'s.
 * ``engine_walk``: the backward walk comparing shapes and dtypes on the arrays
   (old: ``engine._run`` from ``--base``, which calls the old walk).
+* ``version_counters``: recording which kept arrays each node's backward needs and counting an
+  optimizer step's writes (``minidl/autograd/versions.py``; old: neither is done).
 
 Run::
 
@@ -106,6 +108,14 @@ def change_all(base):
                      change_optimizer_step(base)])
 
 
+def change_version_counters(base=None):
+    """Old: nodes record no versions of the arrays they keep, and an optimizer step counts no writes."""
+    from minidl.autograd import versions
+    from minidl.optim import _hooks
+    return _combine([_swap(versions, "note_saved", lambda *args: None),
+                     _swap(_hooks, "_count_writes", lambda optimizer: None)])
+
+
 def _combine(swaps):
     """One (use old, use new) pair for several."""
     return (lambda: [old() for old, _ in swaps]), (lambda: [new() for _, new in swaps])
@@ -131,7 +141,8 @@ def change_fused_sgd(base=None):
 
 CHANGES = {"fused_adam": change_fused_adam, "fused_sgd": change_fused_sgd,
            "function_apply": change_function_apply, "engine_walk": change_engine_walk,
-           "module_call": change_module_call, "optimizer_step": change_optimizer_step, "all": change_all}
+           "module_call": change_module_call, "optimizer_step": change_optimizer_step, "all": change_all,
+           "version_counters": change_version_counters}
 OPTIMIZER = {"fused_sgd": "sgd"}      # the rest train with Adam, as bench_train.py does
 
 

@@ -51,7 +51,7 @@ class InplaceMixin:
     @property
     def _version(self):
         """In-place ops applied so far to this tensor's memory (shared with its views), as PyTorch's."""
-        return _versions.counter_of(self).value
+        return _versions.counter_of(self)[_versions.VALUE]
 
     def _inplace(self, name, compute, inputs=(), direct=None):
         """Replace ``self``'s value by ``compute(old)`` (an out-of-place op) following PyTorch's rules.

@@ -14,7 +14,9 @@ A node keeps what its backward needs. Before it runs, the engine checks that non
   require grad, an optimizer step) writes into the array itself; a node that kept that array would
   then compute a wrong gradient, so backward raises PyTorch's RuntimeError instead. Which kept arrays
   count follows PyTorch's saving rule for products: an input is needed only for *another* input's
-  gradient (``a * b`` keeps ``b`` for ``a``'s gradient), or for its own in a one-input op.
+  gradient (``a * b`` keeps ``b`` for ``a``'s gradient), or for its own in a one-input op;
+* an op whose result PyTorch saves (``_saves_result``: exp, sigmoid, tanh, relu, sqrt, softmax,
+  log_softmax) refuses any in-place change of its output, recorded or not, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ import numpy as np
 
 from .. import backend
 
-__all__ = ["VersionCounter", "counter_of", "bump", "rebound", "note_saved", "check_saved", "note_ctx_saved",
-           "check_ctx_saved"]
+__all__ = ["VALUE", "WRITES", "new_counter", "counter_of", "bump", "rebound", "note_saved", "check_saved",
+           "note_ctx_saved", "check_ctx_saved"]
 
 
 INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
@@ -33,14 +35,12 @@ INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do no
                    "tensor and use it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
-class VersionCounter:
-    """``value``: in-place ops so far; ``writes``: those that wrote into the memory itself."""
+VALUE, WRITES = 0, 1   # a counter is a two-item list: in-place ops so far, those that wrote into the memory
 
-    __slots__ = ("value", "writes")
 
-    def __init__(self):
-        self.value = 0
-        self.writes = 0
+def new_counter(value=0):
+    """A version counter ``[value, writes]`` (a list: made for every output an op may keep, so kept cheap)."""
+    return [value, 0]
 
 
 def counter_of(tensor):
@@ -48,7 +48,7 @@ def counter_of(tensor):
     counter = tensor.__dict__.get("_vc")
     if counter is None:
         base = tensor.__dict__.get("_base")
-        counter = counter_of(base) if base is not None else VersionCounter()
+        counter = counter_of(base) if base is not None else new_counter()
         tensor._vc = counter
     return counter
 
@@ -56,9 +56,9 @@ def counter_of(tensor):
 def bump(tensor, wrote_memory):
     """Count one in-place op on ``tensor``; ``wrote_memory``: it wrote into the array itself."""
     counter = counter_of(tensor)
-    counter.value += 1
+    counter[VALUE] += 1
     if wrote_memory:
-        counter.writes += 1
+        counter[WRITES] += 1
 
 
 def rebound(tensor, *sharing):
@@ -66,24 +66,33 @@ def rebound(tensor, *sharing):
     new memory, so they get a new counter one past the old value. The old counter (kept by older views
     and by nodes that saved the tensor) advances too, without a write: its memory is unchanged."""
     old = counter_of(tensor)
-    old.value += 1
-    counter = VersionCounter()
-    counter.value = old.value
+    old[VALUE] += 1
+    counter = new_counter(old[VALUE])
     for t in (tensor, *sharing):
         t._vc = counter
 
 
-_PLAIN = frozenset((int, float, bool, str, tuple, list, dict, type(None)))
+_ARRAY_TYPES = [np.ndarray]   # CuPy's ndarray joins once CuPy is loaded (_array_types)
 
 
-def _kept_arrays(fn):
-    """The NumPy/CuPy arrays a node keeps for its backward (its attributes)."""
-    return [v for k, v in fn.__dict__.items()
-            if type(v) is np.ndarray or (type(v) not in _PLAIN and backend.is_device_array(v))]
+def _array_types():
+    if backend._cupy is not None and backend._cupy.ndarray not in _ARRAY_TYPES:
+        _ARRAY_TYPES.append(backend._cupy.ndarray)
+    return tuple(_ARRAY_TYPES)
 
 
-def _holds(value, array):
-    return value is array or value.base is array
+def _held_ids(fn):
+    """The ids of the arrays a node keeps for its backward (its attributes) and of the arrays they view."""
+    if backend._cupy is None:
+        kept = [v for v in fn.__dict__.values() if type(v) is np.ndarray]
+    else:
+        types = _array_types()
+        kept = [v for v in fn.__dict__.values() if type(v) in types]
+    if not kept:
+        return kept
+    held = {id(v) for v in kept}
+    held.update([id(v.base) for v in kept if v.base is not None])
+    return held
 
 
 def note_saved(fn, tensors, out):
@@ -93,28 +102,30 @@ def note_saved(fn, tensors, out):
     refuses a recorded in-place op on its output, as PyTorch's; other kept arrays count only when written.
     """
     strict = type(fn)._saves_result
-    kept = _kept_arrays(fn)
-    if not kept and not strict:
+    held = _held_ids(fn)
+    if not held and not strict:
         return
-    present = [i for i, t in enumerate(tensors) if t is not None]
-    main = present[:2]   # linear(x, W, b): W is kept for x's gradient, never for b's
     records = []
-    for i in present:
-        t = tensors[i]
-        if len(present) > 1 and not any(tensors[j].requires_grad for j in main if j != i):
-            continue
-        array = t.array
-        for v in kept:
-            if _holds(v, array):
-                if "_inference" in t.__dict__ or "_base" in t.__dict__ and t.is_inference():
-                    raise RuntimeError(INFERENCE_SAVED)
-                counter = counter_of(t)
-                records.append((counter, counter.value, counter.writes, t, False))
-                break
+    if len(tensors) == 1:
+        candidates = tensors if tensors[0] is not None else ()
+    else:   # an input counts where another one's gradient needs it; linear(x, W, b) keeps W for x's, never b's
+        present = [t for t in tensors if t is not None]
+        if len(present) < 2:
+            candidates = present
+        else:
+            first, second = present[0].requires_grad, present[1].requires_grad
+            candidates = ([present[0]] if second else []) + ([present[1]] if first else []) + \
+                (present[2:] if first or second else [])
+    for t in candidates:
+        if id(t.array) in held:
+            if "_inference" in t.__dict__ or "_base" in t.__dict__ and t.is_inference():
+                raise RuntimeError(INFERENCE_SAVED)
+            counter = t.__dict__.get("_vc") or counter_of(t)
+            records.append((counter, counter[VALUE], counter[WRITES], t, False))
     out_array = out.array
-    if strict or any(_holds(v, out_array) for v in kept):
-        counter = counter_of(out)   # the output's array, not the tensor: no reference cycle through fn
-        records.append((counter, counter.value, counter.writes, out_array, strict))
+    if strict or id(out_array) in held:
+        counter = out.__dict__.get("_vc") or counter_of(out)   # the output's array, not the tensor: no cycle
+        records.append((counter, counter[VALUE], counter[WRITES], out_array, strict))
     if records:
         fn._saved_versions = records
 
@@ -135,19 +146,19 @@ def check_saved(fn):
     """Raise PyTorch's RuntimeError if an array ``fn`` kept was written in place since it was recorded (or,
     for an op that saves its result, if the output was changed in place at all)."""
     for counter, value, writes, source, strict in fn.__dict__["_saved_versions"]:
-        if counter.writes != writes or (strict and counter.value != value):
+        if counter[WRITES] != writes or (strict and counter[VALUE] != value):
             creator = fn if not hasattr(source, "creator") else source.creator
-            raise RuntimeError(_message(source, creator, counter.value, value))
+            raise RuntimeError(_message(source, creator, counter[VALUE], value))
 
 
 def note_ctx_saved(ctx):
     """Record the versions of the tensors a custom Function saved (once its ``forward`` has returned)."""
-    ctx._saved_ctx_versions = [None if t is None else (counter_of(t), counter_of(t).value) for t in ctx._saved]
+    ctx._saved_ctx_versions = [None if t is None else (counter_of(t), counter_of(t)[VALUE]) for t in ctx._saved]
 
 
 def check_ctx_saved(ctx):
     """Raise PyTorch's RuntimeError if a tensor given to ``save_for_backward`` was modified in place since."""
     for tensor, record in zip(ctx._saved, ctx._saved_ctx_versions):   # the tensors: freed with ctx._saved
-        if record is not None and record[0].value != record[1]:
+        if record is not None and record[0][VALUE] != record[1]:
             counter, value = record
-            raise RuntimeError(_message(tensor, tensor.creator, counter.value, value))
+            raise RuntimeError(_message(tensor, tensor.creator, counter[VALUE], value))
