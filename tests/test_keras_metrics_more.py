@@ -44,6 +44,7 @@ def test_auc_known_values_and_reset():
 
 
 def test_string_names_in_compile_give_keras_log_names():
+    keras.backend.clear_session()   # metrics made without a name are numbered per session (auc, auc_1, ...)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(48, 4)).astype("float32")
     y = (x[:, :1] + 0.3 * rng.normal(size=(48, 1)) > 0).astype("float32")

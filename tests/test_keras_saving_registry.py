@@ -195,7 +195,7 @@ def test_registered_metric_and_loss_by_name():
 
     assert isinstance(keras.losses.get("tests>DoubleMAE"), DoubleMAE)
     x, y = _data()
-    value = float(keras.ops.convert_to_numpy(keras.losses.get("tests>half_mse")(y, np.zeros_like(y))))
+    value = float(np.mean(keras.ops.convert_to_numpy(keras.losses.get("tests>half_mse")(y, np.zeros_like(y)))))
     np.testing.assert_allclose(value, 0.5 * np.mean(y ** 2), rtol=1e-6)
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss="tests>DoubleMAE", metrics=["tests>half_mse"])

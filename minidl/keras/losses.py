@@ -27,8 +27,8 @@ from minidl.ops import math as _math
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
            "MeanSquaredError", "MeanAbsoluteError", "Huber", "KLDivergence", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
-           "mean_absolute_error", "huber", "kl_divergence", "mse", "mae", "get", "check_outputs",
-           "EPSILON"]
+           "mean_absolute_error", "huber", "kl_divergence", "mse", "mae", "get", "to_loss_object",
+           "check_outputs", "EPSILON"]
 
 EPSILON = 1e-7  # keras.config.epsilon()
 _PROB_TOL = 1e-3
@@ -335,16 +335,17 @@ for _cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCross
     _BY_NAME[_cls.__name__.lower()] = _cls
 
 
-def get(identifier, name=None) -> Loss:
+def to_loss_object(identifier, name=None) -> Loss:
     """A :class:`Loss` from a name (Keras' meaning: ``"categorical_crossentropy"`` takes
-    probabilities), a Loss object, a config dict, or a per-sample function."""
+    probabilities), a Loss object, a config dict, or a per-sample function: what ``compile(loss=...)``
+    uses (:func:`get` is Keras' public lookup, which gives functions for function names)."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
         user = _user_object(identifier) if cls is None else None  # a registered / scoped user loss
         if user is not None:
-            return get(user() if isinstance(user, type) else user, name)
+            return to_loss_object(user() if isinstance(user, type) else user, name)
         if cls is None:
             raise ValueError(f"Could not interpret loss identifier: {identifier!r} "
                              f"(known: {sorted(k for k in _BY_NAME if k.islower())})")
@@ -355,7 +356,7 @@ def get(identifier, name=None) -> Loss:
         cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
         if cls is None and identifier.get("config") is not None:  # a user Loss class (registered / scoped)
             from minidl.keras.serialization import deserialize_keras_object
-            return get(deserialize_keras_object(identifier), name)
+            return to_loss_object(deserialize_keras_object(identifier), name)
         if cls is None:
             raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
         return cls(**identifier.get("config", {}))
@@ -412,6 +413,7 @@ from minidl.keras.losses_more import *  # noqa: E402,F401,F403
 
 _BY_NAME.update(_more.NAMES)
 __all__ += _more.__all__
+from minidl.keras.losses_get import get  # noqa: E402  (Keras' public lookup)
 def _user_object(name):
     """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
     from minidl.keras._registry import lookup

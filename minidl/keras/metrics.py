@@ -97,8 +97,9 @@ class Metric:
     ``reset_state()``; ``name``."""
 
     def __init__(self, name=None, dtype=None):
-        from minidl.keras._naming import to_snake_case
-        self.name = name or to_snake_case(type(self).__name__)
+        from minidl.keras._naming import to_snake_case, unique_name
+        # no name: Keras' automatic one, unique per session (auc, auc_1, ...), shared with the layers' counters
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = dtype or "float32"
         self._variables = []
         if type(self).__module__ == __name__:  # built-in metrics keep their state in attributes
@@ -182,6 +183,9 @@ def _squeeze_or_expand(x1, x2):
 
 class Mean(Metric):
     """Weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0

@@ -26,7 +26,7 @@ class OutputHead:
 
     def __init__(self, key, loss, weight, metric_ids, weighted_metric_ids):
         self.key = key
-        self.loss_obj = _losses.get(loss) if loss is not None else None
+        self.loss_obj = _losses.to_loss_object(loss) if loss is not None else None
         self.weight = 1.0 if weight is None else float(weight)
         self.metric_ids = _as_id_list(metric_ids)
         self.weighted_metric_ids = _as_id_list(weighted_metric_ids)

@@ -405,7 +405,7 @@ def save_model(model, filepath, overwrite=True):
 def _loss_from(loss, custom_objects):
     from minidl.keras import losses
     if isinstance(loss, dict) and "class_name" in loss:
-        return losses.get({"class_name": loss["class_name"],
+        return losses.to_loss_object({"class_name": loss["class_name"],
                            "config": {k: v for k, v in loss["config"].items() if k != "name"}})
     if isinstance(loss, dict):  # per output
         return {k: _loss_from(v, custom_objects) for k, v in loss.items()}
