@@ -413,8 +413,12 @@ from minidl.keras.losses_more import *  # noqa: E402,F401,F403
 
 _BY_NAME.update(_more.NAMES)
 __all__ += _more.__all__
-from minidl.keras.losses_get import get  # noqa: E402  (Keras' public lookup)
+
+
 def _user_object(name):
     """A registered (``register_keras_serializable``) or scoped (``custom_object_scope``) object named ``name``."""
     from minidl.keras._registry import lookup
     return lookup(name)
+
+
+from minidl.keras.losses_get import get  # noqa: E402,F401  (Keras' public lookup)
