@@ -23,7 +23,7 @@ __all__ = ["BatchNormalization"]
 
 
 class BatchNormalization(Layer):
-    """Per-channel normalisation of the last axis (``axis=-1``) of inputs of any rank >= 2.
+    """Per-channel normalisation of ``axis`` (default the last, the channels) of inputs of any rank >= 2.
 
     Weights (Keras' order): ``gamma``, ``beta`` (trainable), ``moving_mean``,
     ``moving_variance`` (not trainable). A mask (batch, ...) of one dimension less than the
@@ -54,13 +54,14 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape):
         rank = len(input_shape)
-        if not isinstance(self.axis, int) or self.axis not in (-1, rank - 1):
-            raise NotImplementedError(f"BatchNormalization {self.name}: only the channel axis "
-                                      f"(axis=-1) is supported, got axis={self.axis} for rank {rank}")
         if rank < 2:
             raise ValueError(f"BatchNormalization {self.name}: inputs must have a batch and a channel axis, "
                              f"got shape {tuple(input_shape)}")
-        c = input_shape[-1]
+        if not isinstance(self.axis, int) or not -rank <= self.axis < rank:
+            raise ValueError(f"BatchNormalization {self.name}: axis must be one int naming an axis of inputs of "
+                             f"rank {rank}, got axis={self.axis}")
+        self._channel_axis = self.axis % rank
+        c = input_shape[self._channel_axis]
         beta_init, gamma_init, mean_init, var_init = self._initializers
         if self.scale:
             self.gamma = self.add_weight((c,), gamma_init, name="gamma",
@@ -74,13 +75,15 @@ class BatchNormalization(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        if self.built and input_shape[-1] not in (None, self.moving_mean.shape[0]):
+        if self.built and input_shape[self.axis] not in (None, self.moving_mean.shape[0]):
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
-                             f"axis -1 of input shape to have value {self.moving_mean.shape[0]}, "
+                             f"axis {self.axis} of input shape to have value {self.moving_mean.shape[0]}, "
                              f"but received input with shape {tuple(input_shape)}")
         return input_shape
 
     def _forward(self, x, training=False):
+        if self._channel_axis != x.ndim - 1:
+            return self._forward_other_axis(x, None, training)
         if x.ndim not in (2, 4):
             return self._forward_masked(x, None, training)
         gamma = self.gamma if self.scale else None
@@ -99,6 +102,8 @@ class BatchNormalization(Layer):
         if mask is not None and mask.ndim != x.ndim - 1:
             raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
                              f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(to_external(x).shape)}")
+        if self._channel_axis != x.ndim - 1:
+            return self._forward_other_axis(x, mask, training)
         xe = to_external(x)
         axes = tuple(range(xe.ndim - 1))
         if training and self.trainable:
@@ -121,6 +126,35 @@ class BatchNormalization(Layer):
             out = out * self.gamma
         if self.center:
             out = out + self.beta
+        return to_internal(out)
+
+    def _forward_other_axis(self, x, mask, training):
+        """Normalisation of a channel axis other than the last (``axis=1`` on channels-first data), in Tensor
+        ops on the Keras-layout tensor: the statistics reduce every other axis (skipping masked entries)."""
+        xe = to_external(x)
+        axes = tuple(d for d in range(xe.ndim) if d != self._channel_axis)
+        shape = [1] * xe.ndim
+        shape[self._channel_axis] = -1
+        if training and self.trainable:
+            if mask is None:
+                mean = xe.mean(dim=axes, keepdim=True)
+                var = ((xe - mean) ** 2).mean(dim=axes, keepdim=True)
+            else:   # Keras' masked moments: the mask (one dimension less) weighs every channel of an entry
+                weights = float_mask(mask, xe).expand(*xe.shape)
+                total = weights.sum(dim=axes, keepdim=True) + 1e-7
+                mean = (xe * weights).sum(dim=axes, keepdim=True) / total
+                var = (((xe - mean) * weights) ** 2).sum(dim=axes, keepdim=True) / total
+            m = np.float32(self.momentum)
+            for buf, stat in ((self.moving_mean.array, mean.array), (self.moving_variance.array, var.array)):
+                buf *= m
+                buf += (1 - m) * stat.reshape(-1).astype(buf.dtype, copy=False)
+        else:
+            mean, var = self.moving_mean.reshape(*shape), self.moving_variance.reshape(*shape)
+        out = (xe - mean) / (var + self.epsilon).sqrt()
+        if self.scale:
+            out = out * self.gamma.reshape(*shape)
+        if self.center:
+            out = out + self.beta.reshape(*shape)
         return to_internal(out)
 
     def _update_moving(self, data):
