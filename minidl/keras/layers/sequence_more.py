@@ -8,7 +8,9 @@ run the 2-D ones on (batch, steps, 1, channels), so ``padding="same"`` behaves a
 from __future__ import annotations
 
 import types
+import warnings
 
+from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers.base import Layer
 from minidl.keras.layers.conv import (
                                       AveragePooling2D,
@@ -30,9 +32,11 @@ class LayerNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if rms_scaling:
-            raise NotImplementedError("LayerNormalization: rms_scaling is not supported by minidl.keras "
-                                      "(use keras.layers.RMSNormalization)")
+        if rms_scaling:   # Keras' deprecated option, with its formula: x / sqrt(var + eps) * gamma, no centring
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the "
+                          "input by the variance, not the root mean square. To correctly use RMS Normalization, "
+                          "please use `keras.layers.RMSNormalization` instead.", stacklevel=2)
+        self.rms_scaling = bool(rms_scaling)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
@@ -49,32 +53,34 @@ class LayerNormalization(Layer):
         axes = self._axes(rank)
         if 0 in axes:
             raise ValueError(f"LayerNormalization {self.name}: axis {self.axis} includes the batch axis")
-        if rank == 4 and axes != (3,):
-            raise NotImplementedError("LayerNormalization: on 4-D inputs only axis=-1 is supported by minidl.keras")
         shape = tuple(input_shape[a] for a in axes)
         if any(d is None for d in shape):
             raise ValueError(f"LayerNormalization {self.name}: the normalised axes of {tuple(input_shape)} must be "
                              "known")
         beta_init, gamma_init = self._initializers
-        if self.scale:
+        if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(shape, gamma_init, name="gamma", regularizer=self.gamma_regularizer)
-        if self.center:
+        if self.center and not self.rms_scaling:
             self.beta = self.add_weight(shape, beta_init, name="beta", regularizer=self.beta_regularizer)
         self.built = True
 
     def _forward(self, x, training=False):
         rank = x.ndim
+        if rank == 4 and self._axes(rank) != (3,):   # other axes of an image: on the Keras (NHWC) layout
+            return to_internal(self._normalise(to_external(x), self._axes(rank)))
         if rank == 4:  # internal NCHW: the channels
-            axes, shape = (1,), (1, -1, 1, 1)
-        else:
-            axes = self._axes(rank)
-            shape = tuple(x.shape[i] if i in axes else 1 for i in range(rank))
+            return self._normalise(x, (1,), (1, -1, 1, 1))
+        return self._normalise(x, self._axes(rank))
+
+    def _normalise(self, x, axes, shape=None):
+        """``x`` normalised over ``axes``; gamma and beta reshaped to ``shape`` (default: kept axes)."""
+        shape = shape or tuple(x.shape[i] if i in axes else 1 for i in range(x.ndim))
         mean = x.mean(dim=axes, keepdim=True)
         var = ((x - mean) ** 2).mean(dim=axes, keepdim=True)
-        out = (x - mean) / (var + self.epsilon).sqrt()
-        if self.scale:
+        out = (x if self.rms_scaling else x - mean) / (var + self.epsilon).sqrt()
+        if self.scale or self.rms_scaling:
             out = out * self.gamma.reshape(shape)
-        if self.center:
+        if self.center and not self.rms_scaling:
             out = out + self.beta.reshape(shape)
         return out
 
@@ -82,7 +88,7 @@ class LayerNormalization(Layer):
         beta_init, gamma_init = self._initializers
         return dict(super().get_config(), axis=list(self.axis) if isinstance(self.axis, tuple) else self.axis,
                     epsilon=self.epsilon, center=self.center, scale=self.scale,
-                    rms_scaling=getattr(self, "rms_scaling", False), beta_initializer=beta_init,
+                    rms_scaling=self.rms_scaling, beta_initializer=beta_init,
                     gamma_initializer=gamma_init, beta_regularizer=self.beta_regularizer,
                     gamma_regularizer=self.gamma_regularizer,
                     **constraint_config(self, "beta_constraint", "gamma_constraint"))
