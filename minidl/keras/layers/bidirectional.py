@@ -57,8 +57,6 @@ class Bidirectional(Layer):
                 raise ValueError(f"Forward layer and backward layer are expected to have the same value for "
                                  f'attribute "{attr}", got "{getattr(fwd, attr)}" for forward layer and '
                                  f'"{getattr(bwd, attr)}" for backward layer')
-        if fwd.return_state:
-            raise NotImplementedError("Bidirectional: return_state=True is not supported by minidl.keras")
         for sub in (fwd, bwd):
             sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
@@ -85,48 +83,74 @@ class Bidirectional(Layer):
             self._initial_weights = None
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(self.forward_layer.compute_output_shape(tuple(input_shape)))
+        """The merged output's shape (two for ``merge_mode=None``); with ``return_state``, followed by the
+        forward layer's state shapes and then the backward layer's (Keras' order)."""
+        shape = self.forward_layer.compute_output_shape(tuple(input_shape))
+        states = []
+        if self.return_state:
+            shape, states = shape[0], list(shape[1:])
+            states += list(self.backward_layer.compute_output_shape(tuple(input_shape))[1:])
+        shape = tuple(shape)
         if self.merge_mode == "concat":
-            return shape[:-1] + (None if shape[-1] is None else 2 * shape[-1],)
-        if self.merge_mode is None:
-            return [shape, shape]
-        return shape
+            outputs = [shape[:-1] + (None if shape[-1] is None else 2 * shape[-1],)]
+        else:
+            outputs = [shape, shape] if self.merge_mode is None else [shape]
+        if not self.return_state:
+            return outputs if self.merge_mode is None else outputs[0]
+        return outputs + [tuple(s) for s in states]
 
     def compute_mask(self, inputs, mask=None):
-        """The input mask when ``return_sequences`` (one per output for ``merge_mode=None``), else None."""
+        """The input mask when ``return_sequences`` (one per output for ``merge_mode=None``), else None; None
+        for each state with ``return_state``."""
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        if not self.return_sequences:
-            return [None, None] if self.merge_mode is None else None
-        return [mask, mask] if self.merge_mode is None else mask
+        out_mask = mask if self.return_sequences else None
+        masks = [out_mask, out_mask] if self.merge_mode is None else [out_mask]
+        if not self.return_state:
+            return masks if self.merge_mode is None else masks[0]
+        return masks + [None] * (2 * len(self.forward_layer._state_sizes()))
 
     def _forward(self, x, training=False):
         return self._forward_masked(x, None, training)
 
-    def _forward_masked(self, x, mask, training=False):
+    def _forward_masked(self, x, mask, training=False, initial_state=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        y = self.forward_layer._forward_masked(x, mask, training)
-        y_rev = self.backward_layer._forward_masked(x, mask, training)
+        forward_state = backward_state = None
+        if initial_state is not None:   # Keras: the first half starts the forward layer, the rest the backward
+            half = len(initial_state) // 2
+            forward_state, backward_state = list(initial_state[:half]), list(initial_state[half:])
+        y = self.forward_layer._forward_masked(x, mask, training, forward_state)
+        y_rev = self.backward_layer._forward_masked(x, mask, training, backward_state)
+        states = []
+        if self.return_state:
+            (y, *forward_states), (y_rev, *backward_states) = y, y_rev
+            states = forward_states + backward_states
         if self.return_sequences:
             y_rev = y_rev.flip(1)
         if self.merge_mode == "concat":
-            return _shape.concat([y, y_rev], -1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "ave":
-            return (y + y_rev) * 0.5
-        if self.merge_mode == "mul":
-            return y * y_rev
-        return [y, y_rev]
+            outputs = [_shape.concat([y, y_rev], -1)]
+        elif self.merge_mode == "sum":
+            outputs = [y + y_rev]
+        elif self.merge_mode == "ave":
+            outputs = [(y + y_rev) * 0.5]
+        elif self.merge_mode == "mul":
+            outputs = [y * y_rev]
+        else:
+            outputs = [y, y_rev]
+        if not self.return_state:
+            return outputs if self.merge_mode is None else outputs[0]
+        return outputs + states
 
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        if initial_state is not None:
-            raise NotImplementedError("Bidirectional: initial_state is not supported by minidl.keras")
-        if self.merge_mode is None and isinstance(inputs, KerasTensor):
-            raise NotImplementedError("Bidirectional: merge_mode=None in a functional model is not supported "
-                                      "by minidl.keras (call the layer on arrays instead)")
-        if self.merge_mode is None:  # eager: the two outputs as a list (Layer.__call__ expects one)
+        if initial_state is not None and isinstance(inputs, KerasTensor):
+            raise NotImplementedError("Bidirectional: initial_state in a functional model is not supported by "
+                                      "minidl.keras (call the layer on arrays, or give the wrapped layers their "
+                                      "states)")
+        if isinstance(inputs, KerasTensor):
+            return super().__call__(inputs, *args, **kwargs)
+        if self.merge_mode is None or self.return_state or initial_state is not None:
+            # eager: a list of outputs (Layer.__call__ expects one), or given first states
             from minidl.keras._tensor import as_tensor
             from minidl.keras.layers._mask import as_mask
             from minidl.keras.layers._symbolic import eager_training
@@ -134,7 +158,10 @@ class Bidirectional(Layer):
             self._ensure_built((None,) + tuple(t.shape[1:]))
             training = kwargs.get("training")
             mask = as_mask(getattr(inputs, "_keras_mask", None) if kwargs.get("mask") is None else kwargs["mask"])
-            return self._forward_masked(t, mask, eager_training(self, training))
+            if initial_state is not None:
+                initial_state = [as_tensor(s) for s in
+                                 (initial_state if isinstance(initial_state, (list, tuple)) else [initial_state])]
+            return self._forward_masked(t, mask, eager_training(self, training), initial_state)
         return super().__call__(inputs, *args, **kwargs)
 
     def _keras_save_children(self):
