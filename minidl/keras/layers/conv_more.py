@@ -165,7 +165,8 @@ class Conv2DTranspose(Conv2D):
 
 class UpSampling2D(Layer):
     """Repeat rows and columns ``size`` = (rows, cols) times (``interpolation="nearest"``) or resize
-    bilinearly (``"bilinear"``, half-pixel centres as Keras): (N, H, W, C) -> (N, H*rows, W*cols, C)."""
+    (``"bilinear"``, ``"bicubic"``, ``"lanczos3"``, ``"lanczos5"``: half-pixel centres, ``jax.image.resize``'s
+    kernels as Keras): (N, H, W, C) -> (N, H*rows, W*cols, C)."""
 
     supports_masking = False
 
@@ -176,9 +177,6 @@ class UpSampling2D(Layer):
         if interpolation not in ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"):
             raise ValueError('`interpolation` argument should be one of: "bicubic", "bilinear", "lanczos3", '
                              f'"lanczos5", "nearest". Received: "{interpolation}".')
-        if interpolation not in ("nearest", "bilinear"):
-            raise NotImplementedError(f"UpSampling2D: interpolation={interpolation!r} is not supported by "
-                                      "minidl.keras (use 'nearest' or 'bilinear')")
         self.interpolation = interpolation
 
     def compute_output_shape(self, input_shape):
@@ -189,7 +187,10 @@ class UpSampling2D(Layer):
     def _forward(self, x, training=False):
         if self.interpolation == "nearest":
             return x.repeat_interleave(self.size[0], dim=2).repeat_interleave(self.size[1], dim=3)
-        return F.interpolate(x, scale_factor=self.size, mode="bilinear", align_corners=False)
+        if self.interpolation == "bilinear":
+            return F.interpolate(x, scale_factor=self.size, mode="bilinear", align_corners=False)
+        from minidl.keras.ops import _resample
+        return _resample.resize_nchw(x, x.shape[2] * self.size[0], x.shape[3] * self.size[1], self.interpolation)
 
     def get_config(self):
         return dict(super().get_config(), size=self.size, data_format=self.data_format,

@@ -21,6 +21,7 @@ import numpy as np
 from minidl.keras._tensor import permute
 from minidl.keras.layers._image_ops import FILL_MODES, INTERPOLATIONS, affine_transform, resize
 from minidl.keras.layers.base import Layer
+from minidl.keras.ops import _resample
 from minidl.keras.random import SeedGenerator
 
 __all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomTranslation", "RandomRotation", "RandomZoom"]
@@ -70,19 +71,21 @@ def _aspect_crop_box(height, width, target_height, target_width):
     return int(float(height - crop_h) / 2), int(float(width - crop_w) / 2), crop_h, crop_w
 
 
+_RESIZE_METHODS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")   # jax.image.resize's
+
+
 class Resizing(_ImageLayer):
-    """Resize images to (``height``, ``width``) with ``interpolation`` ``"bilinear"`` (default) or
-    ``"nearest"``; ``crop_to_aspect_ratio`` first crops the centred largest window of the target aspect
-    ratio, ``pad_to_aspect_ratio`` first pads the short side evenly with ``fill_value``."""
+    """Resize images to (``height``, ``width``) with ``interpolation`` ``"bilinear"`` (default), ``"nearest"``,
+    ``"bicubic"``, ``"lanczos3"`` or ``"lanczos5"`` (``antialias`` widens the kernel when downscaling, as
+    ``jax.image.resize``); ``crop_to_aspect_ratio`` first crops the centred largest window of the target
+    aspect ratio, ``pad_to_aspect_ratio`` first pads the short side evenly with ``fill_value``."""
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
                  fill_mode="constant", fill_value=0.0, antialias=False, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        if interpolation not in INTERPOLATIONS:
-            raise NotImplementedError(f"Resizing: interpolation={interpolation!r} is not supported by minidl.keras "
-                                      "(use 'bilinear' or 'nearest')")
-        if antialias:
-            raise NotImplementedError("Resizing: antialias=True is not supported by minidl.keras")
+        if interpolation not in _RESIZE_METHODS:
+            raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {_RESIZE_METHODS}. "
+                             f"Received: interpolation={interpolation}")
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be True.")
         if fill_mode != "constant":
@@ -90,7 +93,7 @@ class Resizing(_ImageLayer):
         self.height, self.width = int(height), int(width)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = bool(crop_to_aspect_ratio), bool(pad_to_aspect_ratio)
-        self.fill_mode, self.fill_value, self.antialias = fill_mode, float(fill_value), False
+        self.fill_mode, self.fill_value, self.antialias = fill_mode, float(fill_value), bool(antialias)
 
     def compute_output_shape(self, input_shape):
         """Height and width replaced by the targets."""
@@ -108,7 +111,9 @@ class Resizing(_ImageLayer):
                 x = _pad_value(x, (0, 0, top, top), self.fill_value)
             elif left > 0:
                 x = _pad_value(x, (left, left, 0, 0), self.fill_value)
-        return resize(x, self.height, self.width, self.interpolation)
+        if self.interpolation in INTERPOLATIONS and not self.antialias:
+            return resize(x, self.height, self.width, self.interpolation)
+        return _resample.resize_nchw(x, self.height, self.width, self.interpolation, self.antialias)
 
     def _forward(self, x, training=False):
         self._check(tuple(x.shape))

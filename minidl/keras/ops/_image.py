@@ -86,12 +86,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
             x = F.pad(x, (left, left, 0, 0), value=float(fill_value))
     if interpolation == "nearest":
         return undo(_image_ops.resize(x, height, width, "nearest"))
-    for axis, target in ((2, height), (3, width)):
-        if x.shape[axis] != target:
-            weights = _resample.weight_matrix(x.shape[axis], target, target / x.shape[axis], 0.0, interpolation,
-                                              antialias)
-            x = _resample.apply_along(x, axis, weights)
-    return undo(x)
+    return undo(_resample.resize_nchw(x, height, width, interpolation, antialias))
 
 
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,

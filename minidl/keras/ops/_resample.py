@@ -61,3 +61,13 @@ def apply_along(x: Tensor, axis: int, weights: np.ndarray) -> Tensor:
     matrix = minidl.as_tensor(weights).to(x.dtype).to(x.device)
     moved = minidl.movedim(x, axis, -1)
     return minidl.movedim(moved @ matrix, -1, axis)
+
+
+def resize_nchw(x: Tensor, height: int, width: int, method: str, antialias: bool = False) -> Tensor:
+    """(N, C, H, W) -> (N, C, height, width) by ``method`` (``jax.image.resize``'s kernels, half-pixel
+    centres; ``antialias`` widens the kernel when downscaling), one axis after the other."""
+    for axis, target in ((2, height), (3, width)):
+        if x.shape[axis] != target:
+            x = apply_along(x, axis, weight_matrix(x.shape[axis], target, target / x.shape[axis], 0.0, method,
+                                                   antialias))
+    return x
