@@ -1,4 +1,5 @@
 """``keras.models``: ``Sequential``, ``Model``, ``load_model``, ``model_from_json``, ``clone_model``."""
+from minidl.keras.models.cloning import clone_model
 from minidl.keras.models.model import Functional, Model
 from minidl.keras.models.saving import load_model, model_from_config
 from minidl.keras.models.sequential import Sequential
@@ -11,16 +12,6 @@ def model_from_json(json_string, custom_objects=None):
     """A new (unweighted) model from ``model.to_json()``."""
     import json
     return model_from_config(json.loads(json_string), custom_objects)
-
-
-def clone_model(model, input_tensors=None, clone_function=None):
-    """A new model with the same architecture and freshly initialised weights."""
-    from minidl.keras.models.saving import model_config
-    if input_tensors is not None or clone_function is not None:
-        raise NotImplementedError("clone_model: input_tensors and clone_function are not supported")
-    return model_from_config(model_config(model, compile_config=False))
-
-
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):

@@ -304,14 +304,27 @@ def _check_no_op_inputs(entry, mask_ops):
                                       "where they compute masks")
 
 
-def model_from_config(config, custom_objects=None):
-    """Rebuild a model from :func:`model_config`'s dict (or a Keras 3 ``config.json``)."""
+def model_from_config(config, custom_objects=None, make_layer=None, input_tensors=None, call_function=None):
+    """Rebuild a model from :func:`model_config`'s dict (or a Keras 3 ``config.json``).
+
+    ``clone_model``'s hooks: ``make_layer(entry)`` gives the layer of a config entry (None: built from the
+    entry), ``input_tensors`` replace a functional model's inputs (in ``input_layers`` order) and
+    ``call_function(layer, *args, **kwargs)`` calls each layer of a functional model.
+    """
     from minidl.keras.layers.base import Input
     from minidl.keras.models.model import Model
     from minidl.keras.models.sequential import Sequential
     class_name, cfg = config["class_name"], config["config"]
+
+    def layer_of(entry):
+        made = make_layer(entry) if make_layer is not None else None
+        return made if made is not None else _layer_from_entry(entry, custom_objects)
+
+    def call(layer, *args, **kwargs):
+        return (call_function or (lambda lay, *a, **k: lay(*a, **k)))(layer, *args, **kwargs)
+
     if class_name == "Sequential":
-        layers = [_layer_from_entry(e, custom_objects) for e in cfg["layers"]]
+        layers = [layer_of(e) for e in cfg["layers"]]
         model = Sequential(name=cfg.get("name"))
         for layer in layers:
             model.add(layer, rebuild=False)
@@ -330,13 +343,15 @@ def model_from_config(config, custom_objects=None):
             raise ValueError(f"Unknown model class {class_name!r}: register it or pass it in custom_objects")
         return _custom.object_from_entry(cls, config, custom_objects)
     created, outputs_of, mask_ops = {}, {}, set()
+    given_inputs = _given_inputs(cfg, input_tensors)
     for entry in cfg["layers"]:
         if entry["class_name"] == "InputLayer":
             c = entry["config"]
             shape = c.get("batch_shape") or c.get("batch_input_shape")
             created[entry["name"]] = None
             dtype = c.get("dtype") if isinstance(c.get("dtype"), str) else None
-            outputs_of[(entry["name"], 0)] = Input(batch_shape=tuple(shape), name=entry["name"], dtype=dtype)
+            outputs_of[(entry["name"], 0)] = given_inputs.get(entry["name"]) or \
+                Input(batch_shape=tuple(shape), name=entry["name"], dtype=dtype)
             continue
         if str(entry.get("module", "")).startswith("keras.src.ops"):
             from minidl.keras.ops._symbolic_ops import rebuild_op
@@ -347,13 +362,13 @@ def model_from_config(config, custom_objects=None):
             mask_ops.add(entry["name"])
             continue
         _check_no_op_inputs(entry, mask_ops)
-        layer = _layer_from_entry(entry, custom_objects)
+        layer = layer_of(entry)
         created[entry["name"]] = layer
         for i, node in enumerate(entry.get("inbound_nodes", [])):
             args = node["args"]
             if len(args) == 1 and isinstance(args[0], dict) and "class_name" not in args[0]:
                 parents = {k: _pick(outputs_of, r["config"]["keras_history"]) for k, r in args[0].items()}
-                outputs_of[(entry["name"], i)] = layer(parents)  # a nested dict-input model
+                outputs_of[(entry["name"], i)] = call(layer, parents)  # a nested dict-input model
                 continue
             is_list = len(args) == 1 and isinstance(args[0], list)
             refs = args[0] if is_list else args
@@ -364,8 +379,8 @@ def model_from_config(config, custom_objects=None):
             if states:
                 options["initial_state"] = [_pick(outputs_of, r["config"]["keras_history"])
                                             for r in (states if isinstance(states, list) else [states])]
-            outputs_of[(entry["name"], i)] = layer(*parents, **options) if refs_are_tensors else \
-                layer(parents if is_list else parents[0], **options)
+            outputs_of[(entry["name"], i)] = call(layer, *parents, **options) if refs_are_tensors else \
+                call(layer, parents if is_list else parents[0], **options)
     def tensors(items):  # a lone [name, node, tensor] triple, a list of triples, or {key: triple}
         if isinstance(items, dict):
             return {k: _pick(outputs_of, v) for k, v in items.items()}
@@ -374,6 +389,19 @@ def model_from_config(config, custom_objects=None):
         found = [_pick(outputs_of, h) for h in items]
         return found if len(found) > 1 else found[0]
     return Model(tensors(cfg["input_layers"]), tensors(cfg["output_layers"]), name=cfg.get("name"))
+
+
+def _given_inputs(cfg, input_tensors):
+    """``{input layer name: tensor}`` for ``clone_model(input_tensors=...)`` (``input_layers`` order)."""
+    if input_tensors is None:
+        return {}
+    tensors = list(input_tensors) if isinstance(input_tensors, (list, tuple)) else [input_tensors]
+    names = cfg["input_layers"]
+    names = [names] if names and isinstance(names[0], str) else list(names.values()) \
+        if isinstance(names, dict) else names
+    if len(tensors) != len(names):
+        raise ValueError(f"clone_model: the model has {len(names)} input(s), input_tensors has {len(tensors)}")
+    return {ref[0]: t for ref, t in zip(names, tensors)}
 
 
 # --------------------------------------------------------------------- model
