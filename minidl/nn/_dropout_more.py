@@ -28,8 +28,10 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
         scale = input.xp.zeros(mask_shape, dtype=dt)
     else:
         scale = bernoulli_mask(input.xp, mask_shape, 1.0 - p) * keep_scale(dt, p)
-    out = input * Tensor(scale.astype(dt, copy=False))
-    return _in_place("dropout1d", input, out) if inplace else out
+
+    def compute(t):
+        return t * Tensor(scale.astype(dt, copy=False))
+    return _in_place("dropout1d", input, compute) if inplace else compute(input)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -43,12 +45,15 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        out = input * 0.0
+        def compute(t):
+            return t * 0.0
     else:
         dt = input.array.dtype
         alpha = SELU_ALPHA * SELU_SCALE
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
         keep = bernoulli_mask(input.xp, tuple(input.shape), 1.0 - p).astype(dt)
         shift = ((keep - 1) * (alpha * a) + alpha * a * p).astype(dt, copy=False)
-        out = input * Tensor((keep * a).astype(dt, copy=False)) + Tensor(shift)
-    return _in_place("alpha_dropout", input, out) if inplace else out
+
+        def compute(t):
+            return t * Tensor((keep * a).astype(dt, copy=False)) + Tensor(shift)
+    return _in_place("alpha_dropout", input, compute) if inplace else compute(input)

@@ -55,8 +55,10 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
         scale = input.xp.zeros((1,) * input.ndim, dtype=input.array.dtype)
     else:
         scale = _channel_mask(input, p, 5) * keep_scale(input.array.dtype, p)
-    out = input * Tensor(scale)
-    return _in_place("dropout3d", input, out) if inplace else out
+
+    def compute(t):
+        return t * Tensor(scale)
+    return _in_place("dropout3d", input, compute) if inplace else compute(input)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -66,15 +68,18 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        out = input * 0.0
+        def compute(t):
+            return t * 0.0
     else:
         dt = input.array.dtype
         alpha = SELU_ALPHA * SELU_SCALE
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
         keep = _channel_mask(input, p, input.ndim if input.ndim > 1 else 2)
         shift = ((keep - 1) * (alpha * a) + alpha * a * p).astype(dt, copy=False)
-        out = input * Tensor((keep * a).astype(dt, copy=False)) + Tensor(shift)
-    return _in_place("feature_alpha_dropout", input, out) if inplace else out
+
+        def compute(t):
+            return t * Tensor((keep * a).astype(dt, copy=False)) + Tensor(shift)
+    return _in_place("feature_alpha_dropout", input, compute) if inplace else compute(input)
 
 
 def channel_shuffle(input, groups):

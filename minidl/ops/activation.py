@@ -11,8 +11,7 @@ from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 
 from .. import kernels
-from ..autograd import Function, is_grad_enabled
-from ..autograd import _forward_state as _forward_ad
+from ..autograd import Function
 from ..autograd.naming import name_grad_fn
 from ..backend import erf as _erf_array
 from ..backend import get_array_module
@@ -162,22 +161,11 @@ class LogSoftmax(Function):
         return g - p * g.sum(axis=self.axis, keepdims=True)
 
 
-def _in_place(name, x, out):
-    """PyTorch's ``inplace=True``: write ``out`` into ``x`` and return ``x``.
-
-    Only when no graph is being recorded through ``x``; a leaf that requires
-    grad raises as in PyTorch, and an inner node of the graph gets the result
-    as a new Tensor (``x`` keeps its values, which the graph may still need).
-    """
-    if x.requires_grad and is_grad_enabled():
-        if x.creator is None:
-            raise RuntimeError(f"{name}(inplace=True): a leaf Tensor that requires grad is being used "
-                               "in an in-place operation")
-        return out
-    x.array[...] = out.array
-    if _forward_ad.active:   # forward-mode AD: x takes out's tangent with its values
-        _forward_ad.set_tangent(x, _forward_ad.tangent_of(out))
-    return x
+def _in_place(name, x, compute):
+    """PyTorch's ``inplace=True``: ``x`` takes ``compute(x)``'s values and is returned (``Tensor._inplace``:
+    written into its memory outside the graph; inside it recorded on ``x``'s old value, ``x`` rebound to the
+    result, as ``x.relu_()``; a leaf that requires grad raises PyTorch's error)."""
+    return x._inplace(f"{name}_", compute)
 
 
 def relu(input, inplace=False):
@@ -187,14 +175,15 @@ def relu(input, inplace=False):
     """
     if getattr(input, "array", input).dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    out = ReLU.apply(input)
-    return _in_place("relu", input, out) if inplace else out
+    return _in_place("relu", input, ReLU.apply) if inplace else ReLU.apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """Leaky ReLU: x if x > 0 else ``negative_slope`` * x, any shape: (*) -> (*)."""
-    out = LeakyReLU.apply(input, slope=negative_slope)
-    return _in_place("leaky_relu", input, out) if inplace else out
+
+    def compute(t):
+        return LeakyReLU.apply(t, slope=negative_slope)
+    return _in_place("leaky_relu", input, compute) if inplace else compute(input)
 
 
 @names_node("EluBackward0")   # PyTorch's node name
@@ -208,8 +197,10 @@ def elu(input, alpha=1.0, inplace=False):
     """
     from .elementwise import clamp
     from .math import exp
-    out = name_grad_fn(relu(input) + (exp(clamp(input, max=0.0)) - 1.0) * float(alpha), "EluBackward0")
-    return _in_place("elu", input, out) if inplace else out
+
+    def compute(t):
+        return name_grad_fn(relu(t) + (exp(clamp(t, max=0.0)) - 1.0) * float(alpha), "EluBackward0")
+    return _in_place("elu", input, compute) if inplace else compute(input)
 
 
 def erf(input):
@@ -242,8 +233,10 @@ def gelu(input, approximate="none"):
 @float32_composite   # bfloat16: computed in float32, rounded once
 def silu(input, inplace=False):
     """Sigmoid linear unit (swish) x * sigmoid(x), any shape: (*) -> (*)."""
-    out = name_grad_fn(input * sigmoid(input), "SiluBackward0")
-    return _in_place("silu", input, out) if inplace else out
+
+    def compute(t):
+        return name_grad_fn(t * sigmoid(t), "SiluBackward0")
+    return _in_place("silu", input, compute) if inplace else compute(input)
 
 
 def sigmoid(input):

@@ -103,14 +103,18 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """Clip to [min_val, max_val], any shape: (*) -> (*). Gradient 1 strictly inside, else 0."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = Hardtanh.apply(input, lo=float(min_val), hi=float(max_val))
-    return _in_place("hardtanh", input, out) if inplace else out
+
+    def compute(t):
+        return Hardtanh.apply(t, lo=float(min_val), hi=float(max_val))
+    return _in_place("hardtanh", input, compute) if inplace else compute(input)
 
 
 def relu6(input, inplace=False):
     """min(max(0, x), 6), any shape: (*) -> (*) (``hardtanh(x, 0, 6)``)."""
-    out = Hardtanh.apply(input, lo=0.0, hi=6.0)
-    return _in_place("relu6", input, out) if inplace else out
+
+    def compute(t):
+        return Hardtanh.apply(t, lo=0.0, hi=6.0)
+    return _in_place("relu6", input, compute) if inplace else compute(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -138,8 +142,10 @@ def _elu_like(input, alpha, input_scale, scale):
 def selu(input, inplace=False):
     """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), alpha and scale of Klambauer et al.; (*) -> (*)."""
     _floating("elu", input)
-    out = _elu_like(input, SELU_ALPHA, 1.0, SELU_SCALE)
-    return _in_place("selu", input, out) if inplace else out
+
+    def compute(t):
+        return _elu_like(t, SELU_ALPHA, 1.0, SELU_SCALE)
+    return _in_place("selu", input, compute) if inplace else compute(input)
 
 
 @names_node("CeluBackward0")   # PyTorch's node name
@@ -148,8 +154,10 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     _floating("elu", input)
-    out = _elu_like(input, float(alpha), 1.0 / float(alpha), 1.0)
-    return _in_place("celu", input, out) if inplace else out
+
+    def compute(t):
+        return _elu_like(t, float(alpha), 1.0 / float(alpha), 1.0)
+    return _in_place("celu", input, compute) if inplace else compute(input)
 
 
 @names_node("MishBackward0")   # PyTorch's node name
@@ -157,8 +165,10 @@ def celu(input, alpha=1.0, inplace=False):
 def mish(input, inplace=False):
     """x * tanh(softplus(x)); (*) -> (*)."""
     _floating("mish", input)
-    out = input * tanh(softplus(input))
-    return _in_place("mish", input, out) if inplace else out
+
+    def compute(t):
+        return t * tanh(softplus(t))
+    return _in_place("mish", input, compute) if inplace else compute(input)
 
 
 @names_node("HardswishBackward0")   # PyTorch's node name
@@ -166,18 +176,22 @@ def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6; (*) -> (*). Gradient 0 up to -3, x/3 + 1/2 strictly between, 1 from 3 on
     (PyTorch's)."""
     _floating("hardswish", input)
-    x = input.array
-    middle = input * (input + 3.0) * (1.0 / 6.0)
-    out = _where(x <= -3, _zero(input), _where(x < 3, middle, input))
-    return _in_place("hardswish", input, out) if inplace else out
+
+    def compute(t):
+        x = t.array
+        middle = t * (t + 3.0) * (1.0 / 6.0)
+        return _where(x <= -3, _zero(t), _where(x < 3, middle, t))
+    return _in_place("hardswish", input, compute) if inplace else compute(input)
 
 
 @names_node("HardsigmoidBackward0")   # PyTorch's node name
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6; (*) -> (*). Gradient 1/6 strictly inside (-3, 3), else 0."""
     _floating("hardsigmoid", input)
-    out = Hardtanh.apply(input + 3.0, lo=0.0, hi=6.0) * (1.0 / 6.0)
-    return _in_place("hardsigmoid", input, out) if inplace else out
+
+    def compute(t):
+        return Hardtanh.apply(t + 3.0, lo=0.0, hi=6.0) * (1.0 / 6.0)
+    return _in_place("hardsigmoid", input, compute) if inplace else compute(input)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -200,8 +214,10 @@ def tanhshrink(input):
 @names_node("ThresholdBackward0")   # PyTorch's node name
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else ``value``; (*) -> (*). Gradient 1 where x > threshold, else 0."""
-    out = _where(input.array > threshold, input, Tensor(input.xp.full((), value, dtype=input.array.dtype)))
-    return _in_place("threshold", input, out) if inplace else out
+
+    def compute(t):
+        return _where(t.array > threshold, t, Tensor(t.xp.full((), value, dtype=t.array.dtype)))
+    return _in_place("threshold", input, compute) if inplace else compute(input)
 
 
 @names_node("GluBackward0")   # PyTorch's node name
@@ -257,8 +273,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slope = (lower + (upper - lower) * u).astype(input.array.dtype, copy=False)
     else:
         slope = input.xp.full((), (lower + upper) / 2.0, dtype=input.array.dtype)
-    out = _where(input.array > 0, input, input * Tensor(slope))
-    return _in_place("rrelu", input, out) if inplace else out
+
+    def compute(t):
+        return _where(t.array > 0, t, t * Tensor(slope))
+    return _in_place("rrelu", input, compute) if inplace else compute(input)
 
 
 @names_node("SoftshrinkBackward0")   # PyTorch's node name

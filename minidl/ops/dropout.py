@@ -56,11 +56,13 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     check_float_input("dropout", input)
-    out = input * 0.0 if p == 1.0 else Dropout.apply(input, p=p)
+
+    def compute(t):
+        return t * 0.0 if p == 1.0 else Dropout.apply(t, p=p)
     if inplace:
         from .activation import _in_place
-        return _in_place("dropout", input, out)
-    return out
+        return _in_place("dropout", input, compute)
+    return compute(input)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -98,8 +100,10 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         scale = xp.zeros(mask_shape, dtype=dt)
     else:
         scale = bernoulli_mask(xp, mask_shape, 1.0 - p) * keep_scale(dt, p)
-    out = input * Tensor(scale.astype(dt, copy=False))
+
+    def compute(t):
+        return t * Tensor(scale.astype(dt, copy=False))
     if inplace:
         from .activation import _in_place
-        return _in_place("dropout2d", input, out)
-    return out
+        return _in_place("dropout2d", input, compute)
+    return compute(input)
