@@ -36,7 +36,7 @@ from ...data import transforms as T
 from ...generator import current_rng
 from ...nn.module import Module
 from ...tensor import Tensor
-from .._image import is_pil, pil_to_array, to_batch
+from .._image import array_to_pil, is_pil, pil_to_array, to_batch
 
 __all__ = ["InterpolationMode", "Compose", "ToTensor", "PILToTensor", "Normalize", "Resize",
            "CenterCrop", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
@@ -242,9 +242,9 @@ class Resize(VisionTransform):
     """Resize to ``size``: (h, w), or an int for the smaller edge (aspect kept; ``max_size``
     caps the longer edge). BILINEAR is antialiased, as torchvision's default.
 
-    PIL images with NEAREST or BILINEAR are resampled by the batched kernels (Pillow's
-    filters); other filters (BICUBIC, LANCZOS, ...) and Tensor images go through
-    :func:`functional.resize`, as torchvision's.
+    One image goes through :func:`functional.resize` (Pillow's filters for PIL images), as
+    torchvision's; a DataLoader batch of PIL images (NEAREST or BILINEAR) is resampled by
+    the batched kernels (:mod:`minidl.vision.pipeline`), a level apart in some pixels.
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
@@ -282,9 +282,14 @@ class Resize(VisionTransform):
         impl = T.Resize((oh, ow))
         return _in_pixels(x, lambda v: impl.apply(v, None))
 
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.resize` (Pillow), as one call."""
+        return np.stack([pil_to_array(functional.resize(array_to_pil(img), self._size_list(), self.interpolation,
+                                                        self.max_size)) for img in x])
+
     def forward(self, img):
-        if is_pil(img) and self.batchable:
-            return super().forward(img)
+        # one image: functional.resize (Pillow's filters, torchvision's tensor kernels); apply_batch
+        # serves minidl.vision.pipeline's batched DataLoader path
         return functional.resize(img, self._size_list(), self.interpolation, self.max_size, self.antialias)
 
 
@@ -370,8 +375,8 @@ class RandomVerticalFlip(RandomHorizontalFlip):
 class RandomResizedCrop(VisionTransform):
     """Crop a random area (``scale``) and aspect ratio (``ratio``), resize to ``size``.
 
-    BILINEAR crops are resampled by the batched kernels; other filters go image by image
-    through :func:`functional.resized_crop`.
+    One image goes through :func:`functional.resized_crop`; a DataLoader batch with BILINEAR
+    is resampled by the batched kernels (:mod:`minidl.vision.pipeline`) with the same draws.
     """
 
     random = True
@@ -412,9 +417,16 @@ class RandomResizedCrop(VisionTransform):
     def apply_batch(self, x, params):
         return _in_pixels(x, lambda v: self._impl.apply_params(v, params))
 
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.resized_crop` (Pillow), as one call."""
+        size = [int(v) for v in self._impl.size]
+        boxes = zip(params["top"], params["left"], params["height"], params["width"])
+        return np.stack([pil_to_array(functional.resized_crop(array_to_pil(img), int(t), int(lf), int(h), int(w),
+                                                              size, self.interpolation))
+                         for img, (t, lf, h, w) in zip(x, boxes)])
+
     def forward(self, img):
-        if self.batchable:
-            return super().forward(img)
+        # one image: functional.resized_crop (as torchvision); the batched kernels serve the pipeline
         top, left, h, w = self.get_params(img, self.scale, self.ratio)
         return functional.resized_crop(img, top, left, h, w, list(self._impl.size), self.interpolation,
                                        antialias=self.antialias)
