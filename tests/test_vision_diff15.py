@@ -2,6 +2,7 @@
 torchvision 0.29.1. Expected values are either literal values read off torchvision 0.29.1 (said so
 at each) or derived with NumPy / Pillow alone."""
 import numpy as np
+import pytest
 from PIL import Image
 
 import minidl as mdl
@@ -67,3 +68,39 @@ def test_pil_resampling_transforms_are_pillows():
     np.testing.assert_array_equal(np.asarray(full), np.asarray(img.resize((4, 5), Image.BILINEAR)))
     rot = T.RandomRotation((30, 30))(img)
     np.testing.assert_array_equal(np.asarray(rot), np.asarray(img.rotate(30, Image.NEAREST, fillcolor=(0, 0, 0))))
+
+
+def test_tensor_pad_refusals_as_torchvision():
+    # messages read off torchvision 0.29.1 (its Tensor backend is torch.nn.functional.pad)
+    x = mdl.from_numpy(RAMP.copy())
+    with pytest.raises(TypeError, match="Got inappropriate fill arg"):
+        F.pad(x, 1, fill=(1, 2, 3))             # a Tensor takes one number
+    with pytest.raises(TypeError, match="Got inappropriate padding arg"):
+        F.pad(x, 1.5)
+    with pytest.raises(RuntimeError, match=r"padding \(7, 7\) at dimension 2 of input \[1, 1, 7, 11\]"):
+        F.pad(x, 7, padding_mode="reflect")
+    with pytest.raises(RuntimeError, match="Symmetric padding of N-D tensors are not supported yet"):
+        F.pad(mdl.from_numpy(RAMP[0].copy()), 1, padding_mode="symmetric")
+    # NumPy reasoning: fill=None pads with zeros
+    np.testing.assert_array_equal(F.pad(x, 1, fill=None).numpy(), np.pad(RAMP, ((0, 0), (1, 1), (1, 1))))
+
+
+def test_pad_transform_takes_a_one_element_list_and_pil_refuses_fractions():
+    # NumPy reasoning: Pad([3]) pads 3 on every side, as torchvision's
+    out = T.Pad([3])(mdl.from_numpy(RAMP.copy()))
+    np.testing.assert_array_equal(out.numpy(), np.pad(RAMP, ((0, 0), (3, 3), (3, 3))))
+    with pytest.raises(TypeError, match="'float' object cannot be interpreted as an integer"):
+        F.pad(_pil(), 1.5)
+    with pytest.raises(ValueError, match=r"does not match the number of channels of the image \(3 != 1\)"):
+        F.pad(_pil().convert("L"), 1, fill=(1, 2, 3))
+
+
+def test_tensor_resize_refusals_as_torchvision():
+    # exception types and messages read off torchvision 0.29.1
+    x = mdl.from_numpy(RAMP.copy())
+    with pytest.raises(NotImplementedError, match=r"\(got box\)"):
+        F.resize(x, 4, I.BOX)
+    with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
+        F.resize(x, 4, I.LANCZOS)
+    with pytest.raises(ValueError, match="same number of spatial dimensions"):
+        F.resize(mdl.from_numpy(RAMP[0].copy()), (4, 5))   # (H, W) is one row of H channels to torchvision

@@ -109,23 +109,20 @@ class Pad(Module):
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
         super().__init__()
-        given = padding
-        if isinstance(padding, numbers.Number):
-            padding = (int(padding),) * 4
-        padding = tuple(int(p) for p in padding)
-        if len(padding) == 2:
-            padding = padding * 2
-        if len(padding) != 4:
-            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
-                             "element tuple")
+        if not isinstance(padding, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate padding arg")
+        if not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate fill arg")
         if padding_mode not in _PAD_MODES:
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
-        self.padding, self.fill, self.padding_mode = given, fill, padding_mode   # as given, as torchvision's
-        self._sides = padding   # (left, top, right, bottom)
+        if isinstance(padding, (tuple, list)) and len(padding) not in (1, 2, 4):
+            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
+                             "element tuple")
+        self.padding, self.fill, self.padding_mode = padding, fill, padding_mode   # as given, as torchvision's
 
     def forward(self, img):
         from .transforms.functional import pad
-        return pad(img, list(self._sides), self.fill, self.padding_mode)
+        return pad(img, self.padding, self.fill, self.padding_mode)
 
     def __repr__(self):
         return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"

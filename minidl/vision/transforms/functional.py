@@ -11,7 +11,7 @@ float math cast back to the input dtype). Nothing here draws random numbers:
 the random transforms of :mod:`minidl.vision.transforms` draw the parameters
 and call these.
 
-Limits: Tensor resizing supports NEAREST, NEAREST_EXACT, BILINEAR and BICUBIC; Tensor
+Limits (as torchvision's): Tensor resizing supports NEAREST, NEAREST_EXACT, BILINEAR and BICUBIC; Tensor
 rotate/affine/perspective NEAREST and BILINEAR (as torchvision's tensors).
 """
 from __future__ import annotations
@@ -204,11 +204,23 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         return img
     if is_pil(img):
         return img.resize((out_hw[1], out_hw[0]), _PIL_FILTERS[interpolation.value])
+    _check_tensor_resize(tuple(img.shape), out_hw, interpolation.value)
     mode = interpolation.value
-    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
-        raise ValueError(f"resize: interpolation {interpolation} is not implemented for Tensor images in "
-                         "minidl; use NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC (PIL images take every mode)")
     return on_tensor(img, lambda x: G.resize_array(x, out_hw, mode, bool(antialias)))
+
+
+def _check_tensor_resize(shape, out_hw, mode):
+    """torchvision's refusals of a Tensor resize (its messages: they come from ``interpolate``)."""
+    if len(shape) == 2:   # torchvision reads (H, W) as one image row of H channels
+        raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
+                         f"spatial dimensions of [{shape[-1]}] and output size of {list(out_hw)}. Please provide "
+                         "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+    if mode == "lanczos":   # torchvision turns antialias off for every mode but bilinear and bicubic
+        raise ValueError("Lanczos mode requires antialias=True")
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {max(len(shape), 4)}D)"
+                                  " for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area "
+                                  f"| nearest-exact (got {mode})")
 
 
 def crop(img, top: int, left: int, height: int, width: int):
@@ -278,22 +290,56 @@ def _pil_from_array(arr, like):
 
 def pad(img, padding, fill=0, padding_mode="constant"):
     """Pad each side: ``padding`` int, (left/right, top/bottom) or (left, top, right, bottom);
-    ``padding_mode`` "constant" (with ``fill``, a number or one per channel), "edge", "reflect" or
-    "symmetric". Negative padding crops."""
+    ``padding_mode`` "constant" (with ``fill``: a number, or for PIL images one per channel), "edge",
+    "reflect" or "symmetric". Negative padding crops."""
     require_image(img)
-    ltrb = _padding_ltrb(padding)
-    if not isinstance(fill, (numbers.Number, str, tuple, list)):
-        raise TypeError("Got inappropriate fill arg")
+    pil = is_pil(img)
+    if not isinstance(padding, (int if not pil else numbers.Number, tuple, list)) or isinstance(padding, bool):
+        raise TypeError("Got inappropriate padding arg")
+    if fill is None:
+        fill = 0
+    if not isinstance(fill, (numbers.Number, tuple, list) if pil else (int, float)):
+        raise TypeError("Got inappropriate fill arg")   # a Tensor takes one number, as torchvision's
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
+    ltrb = _padding_ltrb(padding)
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
-    if is_pil(img):
+    if pil:
+        bad = [p for p in (padding if isinstance(padding, (tuple, list)) else [padding])
+               if not isinstance(p, numbers.Integral)]
+        if bad:   # Pillow's (and NumPy's) refusal of a fractional border
+            raise TypeError(f"'{type(bad[0]).__name__}' object cannot be interpreted as an integer")
+        if padding_mode == "constant":
+            fill = _pil_fill(fill, img)
         arr = np.asarray(img)
         x = arr[None, None] if arr.ndim == 2 else arr.transpose(2, 0, 1)[None]
         y = G.pad_array(x, *ltrb, fill=fill, mode=padding_mode)[0]
         return _pil_from_array(y[0] if arr.ndim == 2 else y.transpose(1, 2, 0), img)
-    return on_tensor(img, lambda x: G.pad_array(x, *ltrb, fill=0 if fill is None else fill, mode=padding_mode))
+    _check_tensor_pad(tuple(img.shape), ltrb, padding_mode)
+    return on_tensor(img, lambda x: G.pad_array(x, *ltrb, fill=fill, mode=padding_mode))
+
+
+def _check_tensor_pad(shape, ltrb, mode):
+    """torchvision's (torch.nn.functional.pad's) refusals of a non-constant Tensor padding."""
+    left, top, right, bottom = ltrb
+    if mode == "symmetric":
+        if len(shape) not in (3, 4):
+            raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+        for pad_a, pad_b, size, dim in ((top, bottom, shape[-2], 0), (left, right, shape[-1], 1)):
+            if max(pad_a, pad_b) > size:
+                bad = pad_a - 1 if pad_a > size else -pad_b
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    elif mode in ("reflect", "edge"):
+        if len(shape) > 4:
+            raise NotImplementedError(f"Padding size 4 is not supported for {len(shape)}D input tensor.")
+        if mode == "reflect":
+            batched = list(shape) if len(shape) == 4 else [1] + list(shape)
+            for pair, size, dim, arg in (((left, right), shape[-1], len(batched) - 1, 4),
+                                         ((top, bottom), shape[-2], len(batched) - 2, 6)):
+                if max(pair) >= size:
+                    raise RuntimeError(f"Argument #{arg}: Padding size should be less than the corresponding input "
+                                       f"dimension, but got: padding {pair} at dimension {dim} of input {batched}")
 
 
 def hflip(img):
