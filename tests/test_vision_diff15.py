@@ -3,7 +3,7 @@ torchvision 0.29.1. Expected values are either literal values read off torchvisi
 at each) or derived with NumPy / Pillow alone."""
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 import minidl as mdl
 import minidl.vision.transforms as T
@@ -104,3 +104,69 @@ def test_tensor_resize_refusals_as_torchvision():
         F.resize(x, 4, I.LANCZOS)
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.resize(mdl.from_numpy(RAMP[0].copy()), (4, 5))   # (H, W) is one row of H channels to torchvision
+
+
+def test_colour_functions_refuse_2d_tensors_as_torchvision():
+    # exception types and messages read off torchvision 0.29.1
+    flat = mdl.from_numpy(RAMP[0].copy())
+    for fn in (F.invert, F.autocontrast, lambda im: F.posterize(im, 3), lambda im: F.solarize(im, 100),
+               F.rgb_to_grayscale):
+        with pytest.raises(TypeError, match="should have at least 3 dimensions, but found 2"):
+            fn(flat)
+    with pytest.raises(TypeError, match="should have 3 or 4 dimensions, but found 2"):
+        F.equalize(flat)
+    with pytest.raises(IndexError):
+        F.adjust_contrast(flat, 1.5)
+    with pytest.raises(IndexError):
+        F.gaussian_blur(flat, 3)
+    with pytest.raises(TypeError, match=r"permitted channel values are \[1, 3\], but found 4"):
+        F.adjust_gamma(mdl.zeros(4, 5, 6), 1.5)
+
+
+def test_grey_of_one_channel_stays_one_channel():
+    # torchvision 0.29.1 expands the grey image to the input's shape: (1, H, W) stays (1, H, W)
+    x = mdl.from_numpy(RAMP.copy())
+    assert tuple(F.rgb_to_grayscale(x, 3).shape) == (1, 7, 11)
+    assert tuple(T.RandomGrayscale(1.0)(x).shape) == (1, 7, 11)
+    with pytest.raises(ValueError, match="num_output_channels should be either 1 or 3"):
+        T.Grayscale(2)(mdl.from_numpy(np.zeros((3, 4, 4), np.uint8)))    # refused when called, not built
+
+
+def test_pil_colour_factors_go_to_pillow():
+    # Pillow is the reference: torchvision's PIL backend hands any factor to ImageEnhance
+    img = _pil()
+    np.testing.assert_array_equal(np.asarray(F.adjust_brightness(img, -1)),
+                                  np.asarray(ImageEnhance.Brightness(img).enhance(-1)))
+    jit = T.ColorJitter(contrast=(0.6, 0.6))(img)   # torchvision draws factors in float32
+    expected = ImageEnhance.Contrast(img).enhance(float(np.float32(0.6)))
+    np.testing.assert_array_equal(np.asarray(jit), np.asarray(expected))
+
+
+def test_color_jitter_tensor_factors_are_float32():
+    # expected values read off torchvision 0.29.1 (its factor is float32(1.8), not 1.8)
+    x = mdl.from_numpy((np.arange(18, dtype=np.uint8).reshape(3, 2, 3) * 14 + 5))
+    expected = [[[0, 0, 0], [0, 6, 20]], [[101, 115, 129], [143, 157, 171]], [[253, 255, 255], [255, 255, 255]]]
+    np.testing.assert_array_equal(T.ColorJitter(saturation=(1.8, 1.8))(x).numpy(), expected)
+
+
+def test_normalize_and_erase_shape_errors_as_torchvision():
+    # exception types and messages read off torchvision 0.29.1
+    one = mdl.from_numpy(np.zeros((1, 4, 5), np.float32))
+    with pytest.raises(RuntimeError, match=r"output with shape \[1, 4, 5\] doesn't match the broadcast shape \[3, 4"):
+        F.normalize(one, [0.5, 0.4, 0.3], [0.2, 0.3, 0.25])
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        T.Normalize([0.5, 0.4, 0.3], [0.2, 0.3, 0.25])(one)
+    with pytest.raises(ValueError, match="std evaluated to zero"):
+        F.normalize(one, [0.5, 0.4, 0.3], [0.2, 0.0, 0.25])
+    with pytest.raises(TypeError, match="should be a float tensor"):
+        T.Normalize([0.5], [0.0])(mdl.from_numpy(RAMP.copy()))
+    with pytest.raises(RuntimeError, match=r"The expanded size of the tensor \(1\) must match the existing size \(3\)"):
+        F.erase(mdl.from_numpy(RAMP.copy()), 1, 2, 3, 4, mdl.zeros(3, 1, 1))
+
+
+def test_geometry_classes_take_2d_tensors():
+    # NumPy reasoning: torchvision's flips and crops act on the last two axes of an (H, W) Tensor
+    flat = RAMP[0].copy()
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(mdl.from_numpy(flat)).numpy(), flat[:, ::-1])
+    np.testing.assert_array_equal(T.RandomVerticalFlip(1.0)(mdl.from_numpy(flat)).numpy(), flat[::-1])
+    np.testing.assert_array_equal(T.CenterCrop((3, 5))(mdl.from_numpy(flat)).numpy(), flat[2:5, 3:8])

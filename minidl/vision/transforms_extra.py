@@ -12,7 +12,6 @@ from ..dtypes import to_numpy_dtype
 from ..generator import current_rng
 from ..nn.module import Module
 from ..tensor import Tensor
-from ._image import is_pil
 
 __all__ = ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
 
@@ -72,9 +71,7 @@ class Grayscale(Module):
 
     def __init__(self, num_output_channels=1):
         super().__init__()
-        if num_output_channels not in (1, 3):
-            raise ValueError("num_output_channels should be either 1 or 3")
-        self.num_output_channels = num_output_channels
+        self.num_output_channels = num_output_channels   # checked when called, as torchvision's
 
     def forward(self, img):
         return _to_grayscale(img, self.num_output_channels)
@@ -91,9 +88,10 @@ class RandomGrayscale(Module):
         self.p = p
 
     def forward(self, img):
-        channels = len(img.getbands()) if is_pil(img) else img.shape[-3]
+        from .transforms.functional import get_dimensions
+        channels = get_dimensions(img)[0]
         if float(current_rng().random()) < self.p:
-            return _to_grayscale(img, 3 if channels == 3 else 1)
+            return _to_grayscale(img, channels)
         return img
 
     def __repr__(self):

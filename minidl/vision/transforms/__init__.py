@@ -17,13 +17,14 @@ made of them builds a DataLoader batch in one vectorised pass, drawing each
 image's parameters in the same order as image-by-image loading, so both give
 the same batches (see :mod:`minidl.vision.pipeline`).
 
-Differences from torchvision: the batched PIL path resamples with NumPy kernels
-equal to Pillow's NEAREST and, up to a rounding step, BILINEAR; other filters
-(BICUBIC, LANCZOS, ...), ``expand`` and per-channel fills go image by image
-through :mod:`functional` (Pillow itself); Tensor images resize with NEAREST,
-NEAREST_EXACT, BILINEAR or BICUBIC (not BOX, HAMMING, LANCZOS). ``ColorJitter`` on PIL images uses the Tensor
-arithmetic (truncating uint8 casts) rather than ``ImageEnhance`` (a level apart
-in some pixels).
+One image (PIL or Tensor) goes through :mod:`functional`, which follows
+torchvision's backends (Pillow for PIL images, its Tensor arithmetic for
+Tensors). In a batched DataLoader pass, PIL resampling and colour jitter
+(``Resize``, ``RandomResizedCrop``, ``RandomAffine``, ``RandomRotation``,
+``ColorJitter``) are handed to Pillow image by image, so both paths agree.
+Differences from torchvision: Tensor images resize with NEAREST, NEAREST_EXACT,
+BILINEAR or BICUBIC only (as torchvision's Tensors), and the random draws are
+minidl's generator's, not torch's.
 """
 from __future__ import annotations
 
@@ -181,7 +182,8 @@ class Normalize(VisionTransform):
     def __init__(self, mean, std, inplace=False):
         super().__init__()
         self.mean, self.std, self.inplace = mean, std, inplace
-        self._impl = T.Normalize(mean, std)
+        # arrays only: a zero std is refused when called, as torchvision's
+        self._mean, self._std = np.atleast_1d(np.asarray(mean, np.float64)), np.atleast_1d(np.asarray(std, np.float64))
 
     def out_kind(self, kind):
         return "tensor" if kind == "tensor" else None
@@ -193,20 +195,22 @@ class Normalize(VisionTransform):
         if x.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {x.dtype}.")
         from .functional import normalize_array
-        for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+        for name, v in (("mean", self._mean), ("std", self._std)):
             if v.size not in (1, x.shape[1]):
                 raise ValueError(f"Normalize has {v.size} {name} values for {x.shape[1]} channels")
-        return normalize_array(x, self._impl.mean, self._impl.std)
+        return normalize_array(x, self._mean, self._std)
 
     def forward(self, tensor):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}")
         if tensor.requires_grad and tensor.ndim >= 3:  # differentiable, as torchvision's (FGSM's Normalize)
             from .functional import normalize
-            for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+            for name, v in (("mean", self._mean), ("std", self._std)):
                 if v.size not in (1, tensor.shape[-3]):
                     raise ValueError(f"Normalize has {v.size} {name} values for {tensor.shape[-3]} channels")
             return normalize(tensor, self.mean, self.std, self.inplace)
+        if tensor.ndim >= 3 and tensor.array.dtype.kind == "f":
+            functional.check_normalize_shapes(tuple(tensor.shape), self.mean, self.std, tensor.array.dtype)
         out = super().forward(tensor)
         if self.inplace:
             tensor.array[...] = out.array

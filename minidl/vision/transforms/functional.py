@@ -126,6 +126,23 @@ def normalize_array(x, mean, std):
     return (x - mean) / std
 
 
+def check_normalize_shapes(shape, mean, std, dtype):
+    """torchvision's ValueError for a zero ``std`` (in ``dtype``), then its RuntimeError when ``mean`` /
+    ``std`` do not broadcast to an image of ``shape`` (its in-place ``sub_`` / ``div_`` refuse to grow it)."""
+    if np.any(np.asarray(std, dtype) == 0):
+        raise ValueError(f"std evaluated to zero after conversion to torch.{np.dtype(dtype).name}, leading to division "
+                         "by zero.")
+    for v in (mean, std):
+        k = np.asarray(v).reshape(-1).size
+        try:
+            grown = np.broadcast_shapes(tuple(shape), (k, 1, 1))
+        except ValueError:
+            raise RuntimeError(f"The size of tensor a ({shape[-3]}) must match the size of tensor b ({k}) at "
+                               f"non-singleton dimension {len(shape) - 3}") from None
+        if grown != tuple(shape):
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(grown)}")
+
+
 def normalize(tensor, mean, std, inplace=False):
     """Normalise a float Tensor image (..., C, H, W) per channel: ``(x - mean) / std``."""
     if not isinstance(tensor, Tensor):
@@ -135,6 +152,7 @@ def normalize(tensor, mean, std, inplace=False):
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tuple(tensor.shape)}")
+    check_normalize_shapes(tuple(tensor.shape), mean, std, tensor.array.dtype)
     if tensor.requires_grad:  # torchvision's arithmetic on the Tensor itself, so gradients flow through
         return _normalize_differentiable(tensor, mean, std, inplace)
     out = on_tensor(tensor, lambda x: normalize_array(x, mean, std))
@@ -501,6 +519,20 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     return on_tensor(img, lambda x: G.warp_elastic(x, disp, mode, fill))
 
 
+def _check_erase_value(target, shape):
+    """torch's RuntimeError when an erase value of ``shape`` does not expand to the region ``target``."""
+    if len(shape) > len(target):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(target)}): the number of sizes "
+                           f"provided ({len(target)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(shape)})")
+    for dim in range(len(target) - 1, -1, -1):
+        k = dim - (len(target) - len(shape))
+        if k >= 0 and shape[k] != 1 and shape[k] != target[dim]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[dim]}) must match the existing size "
+                               f"({shape[k]}) at non-singleton dimension {dim}.  Target sizes: {list(target)}.  "
+                               f"Tensor sizes: {list(shape)}")
+
+
 def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
     """Set the (h, w) region at row ``i``, column ``j`` of a Tensor image to ``v`` (a number or a
     Tensor broadcastable to (..., C, h, w))."""
@@ -508,6 +540,8 @@ def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
     value = backend.to_numpy(v.array) if isinstance(v, Tensor) else v
     if not isinstance(value, numbers.Number):
+        _check_erase_value(tuple(img.shape[:-2]) + (len(range(img.shape[-2])[i:i + h]),
+                                                    len(range(img.shape[-1])[j:j + w])), np.shape(value))
         value = backend.to_device(np.asarray(value), img.device)   # onto the image's device
     if inplace:
         img.array[..., i:i + h, j:j + w] = value
