@@ -170,3 +170,46 @@ def test_geometry_classes_take_2d_tensors():
     np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(mdl.from_numpy(flat)).numpy(), flat[:, ::-1])
     np.testing.assert_array_equal(T.RandomVerticalFlip(1.0)(mdl.from_numpy(flat)).numpy(), flat[::-1])
     np.testing.assert_array_equal(T.CenterCrop((3, 5))(mdl.from_numpy(flat)).numpy(), flat[2:5, 3:8])
+
+
+def test_pil_to_tensor_keeps_modes_as_torchvision():
+    # NumPy reasoning (torchvision's rule): one band per PIL band and the dtype NumPy gives the mode
+    rgb = _pil()
+    pal = rgb.convert("P")
+    np.testing.assert_array_equal(F.pil_to_tensor(pal).numpy(), np.asarray(pal)[None])      # palette indices
+    assert F.to_tensor(pal).shape == (1, 7, 11)
+    ints = Image.fromarray(np.arange(77, dtype=np.int32).reshape(7, 11), "I")
+    assert F.pil_to_tensor(ints).dtype == mdl.int32 and F.to_tensor(ints).dtype == mdl.int32
+    np.testing.assert_array_equal(F.to_tensor(ints).numpy()[0], np.arange(77).reshape(7, 11))   # not scaled
+    floats = Image.fromarray(np.linspace(0, 3, 77, dtype=np.float32).reshape(7, 11), "F")
+    np.testing.assert_array_equal(F.to_tensor(floats).numpy()[0], np.asarray(floats))
+    bits = rgb.convert("L").convert("1")
+    assert F.pil_to_tensor(bits).dtype == mdl.bool
+    np.testing.assert_array_equal(F.to_tensor(bits).numpy()[0], np.asarray(bits) * 1.0)   # 255 * bit / 255
+
+
+def test_to_pil_image_modes_as_torchvision():
+    # NumPy reasoning: one channel of int16 / int32 / float32 becomes mode I;16 / I / F with the same values
+    i16 = np.arange(77, dtype=np.int16).reshape(7, 11, 1) * 300
+    img = F.to_pil_image(i16)
+    assert img.mode == "I;16"
+    np.testing.assert_array_equal(np.asarray(img), i16[..., 0])
+    f1 = np.linspace(0, 1, 77, dtype=np.float32).reshape(1, 7, 11)
+    img = F.to_pil_image(mdl.from_numpy(f1), "F")
+    assert img.mode == "F"
+    np.testing.assert_array_equal(np.asarray(img), f1[0])
+    # message read off torchvision 0.29.1
+    with pytest.raises(ValueError, match=r"Only modes \['RGB', 'YCbCr', 'HSV'\] are supported for 3D inputs"):
+        F.to_pil_image(mdl.zeros(3, 4, 5, dtype=mdl.int16), "I;16")
+
+
+def test_convert_image_dtype_integer_conversions_as_torchvision():
+    # expected values read off torchvision 0.29.1
+    x = mdl.tensor([[[0, 1, 127, 128, 255]]], dtype=mdl.uint8)
+    np.testing.assert_array_equal(F.convert_image_dtype(x, mdl.int16).numpy(), [[[0, 128, 16256, 16384, 32640]]])
+    back = F.convert_image_dtype(F.convert_image_dtype(x, mdl.int32), mdl.uint8)
+    np.testing.assert_array_equal(back.numpy(), x.numpy())
+    half = F.convert_image_dtype(mdl.tensor([[[0, 1000, 2 ** 31 - 1]]], dtype=mdl.int32), mdl.float16)
+    np.testing.assert_array_equal(half.numpy(), np.array([[[0.0, 4.76837158203125e-07, np.inf]]], np.float16))
+    with pytest.raises(RuntimeError, match="The cast from torch.float32 to torch.int32 cannot be performed safely"):
+        F.convert_image_dtype(mdl.zeros(1, 2, 2), mdl.int32)

@@ -138,6 +138,11 @@ class Lambda:
 
 # --- conversion ---------------------------------------------------------------
 
+def _pil_chw(pic, arr):
+    """``arr`` (the pixels of ``pic`` as NumPy gives them) as (C, H, W), C the number of bands of ``pic``."""
+    return arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose(2, 0, 1)
+
+
 class ToTensor(VisionTransform):
     """PIL image or uint8 ndarray (H, W, C) -> float32 Tensor (C, H, W) in [0, 1].
 
@@ -151,14 +156,16 @@ class ToTensor(VisionTransform):
         return np.divide(x, np.float32(255), dtype=np.float32) if x.dtype == np.uint8 else x
 
     def forward(self, pic):
-        if is_pil(pic):
-            return Tensor(self.apply_batch(pil_to_array(pic), None))
+        if is_pil(pic):   # torchvision's: mode I -> int32, F -> float32 (unscaled), 1 -> 0/255, P -> indices
+            kind = {"I": np.int32, "I;16": np.int16, "F": np.float32}.get(pic.mode, np.uint8)
+            arr = _pil_chw(pic, np.array(pic, kind, copy=True) * (255 if pic.mode == "1" else 1))
+            return Tensor(self.apply_batch(arr.astype(kind, copy=False), None))
         if isinstance(pic, np.ndarray):
             if pic.ndim not in (2, 3):
                 raise ValueError(f"pic should be 2 or 3 dimensional, got {pic.ndim} dimensions")
             arr = pic[:, :, None] if pic.ndim == 2 else pic
             return Tensor(np.ascontiguousarray(self.apply_batch(arr.transpose(2, 0, 1), None)))
-        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic).__name__}")
+        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
 
 
 class PILToTensor(VisionTransform):
@@ -172,8 +179,8 @@ class PILToTensor(VisionTransform):
 
     def forward(self, pic):
         if not is_pil(pic):
-            raise TypeError(f"pic should be PIL Image. Got {type(pic).__name__}")
-        return Tensor(np.ascontiguousarray(pil_to_array(pic)))
+            raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+        return Tensor(np.ascontiguousarray(_pil_chw(pic, np.array(pic, copy=True))))
 
 
 class Normalize(VisionTransform):
