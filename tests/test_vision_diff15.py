@@ -213,3 +213,28 @@ def test_convert_image_dtype_integer_conversions_as_torchvision():
     np.testing.assert_array_equal(half.numpy(), np.array([[[0.0, 4.76837158203125e-07, np.inf]]], np.float16))
     with pytest.raises(RuntimeError, match="The cast from torch.float32 to torch.int32 cannot be performed safely"):
         F.convert_image_dtype(mdl.zeros(1, 2, 2), mdl.int32)
+
+
+def test_random_crop_pad_if_needed_pads_both_sides():
+    # torchvision 0.29.1's rule: a side short of the crop by d is padded by d on both ends, so the image
+    # lands at a random offset in [0, 2d]; NumPy reasoning on a 3-wide image cropped 5 wide (d = 2)
+    x = mdl.from_numpy(np.full((1, 3, 3), 7, np.uint8))
+    starts = set()
+    for seed in range(40):
+        mdl.manual_seed(seed)
+        cols = np.nonzero(T.RandomCrop((3, 5), pad_if_needed=True)(x).numpy()[0, 0])[0]
+        assert len(cols) == 3 and cols[-1] - cols[0] == 2
+        starts.add(int(cols[0]))
+    assert starts == {0, 1, 2}
+
+
+def test_fill_that_is_no_number_fails_where_converted():
+    # exception types read off torchvision 0.29.1: it converts the fill (float for Tensors, int for PIL)
+    with pytest.raises(ValueError, match="could not convert string to float"), pytest.warns(UserWarning):
+        F.rotate(mdl.from_numpy(RAMP.copy()), 30, fill="a")
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        F.rotate(_pil(), 30, fill="a")
+    T.RandomAffine(10, fill="a")    # a str is a Sequence: accepted when built, as torchvision's
+    with pytest.raises(TypeError, match="fill should be int or float or a list or tuple of them"):
+        T.ElasticTransform(fill=None)    # message read off torchvision 0.29.1
+    assert T.ElasticTransform(fill=(1, 2, 3)).fill == [1.0, 2.0, 3.0]

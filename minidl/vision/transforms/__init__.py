@@ -329,6 +329,34 @@ class CenterCrop(VisionTransform):
         return self._impl.apply(x, None)
 
 
+class _PadBothSidesCrop(T.RandomCrop):
+    """``minidl.data``'s crop with torchvision's ``pad_if_needed``: a side shorter than the crop by ``d``
+    gets ``d`` more on *both* ends, so the image lands at a random offset in the crop."""
+
+    def padded(self, height, width):
+        (pl, pt, pr, pb), (H, W) = self._fixed_padding(height, width)
+        h, w = self.size
+        if self.pad_if_needed and W < w:
+            pl, pr, W = pl + w - W, pr + w - W, W + 2 * (w - W)
+        if self.pad_if_needed and H < h:
+            pt, pb, H = pt + h - H, pb + h - H, H + 2 * (h - H)
+        if h > H or w > W:
+            raise ValueError(f"Required crop size {(h, w)} is larger than input image size {(H, W)}")
+        return (pl, pt, pr, pb), (H, W)
+
+    def _fixed_padding(self, height, width):
+        p = self.padding
+        if p is None:
+            sides = (0, 0, 0, 0)
+        elif isinstance(p, numbers.Number):
+            sides = (int(p),) * 4
+        elif len(p) == 2:
+            sides = (int(p[0]), int(p[1])) * 2
+        else:
+            sides = tuple(int(v) for v in p)
+        return sides, (height + sides[1] + sides[3], width + sides[0] + sides[2])
+
+
 class RandomCrop(VisionTransform):
     """Random (h, w) crop after optional ``padding`` (torchvision's arguments)."""
 
@@ -342,7 +370,7 @@ class RandomCrop(VisionTransform):
         if not isinstance(fill, numbers.Number):
             raise ValueError(f"RandomCrop: fill must be a number, got {fill!r}")
         pair = tuple(int(v) for v in self.size)
-        self._impl = T.RandomCrop(pair, padding, pad_if_needed, fill, padding_mode)
+        self._impl = _PadBothSidesCrop(pair, padding, pad_if_needed, fill, padding_mode)
 
     def out_size(self, h, w):
         return self._impl.size

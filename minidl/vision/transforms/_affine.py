@@ -12,6 +12,7 @@ other than NEAREST/BILINEAR, or a sequence ``fill`` are never batched.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class RandomAffine(VisionTransform):
         self.interpolation = F.interpolation_mode(interpolation)
         if fill is None:
             fill = 0
-        elif not isinstance(fill, (numbers.Number, list, tuple)):
+        elif not isinstance(fill, (numbers.Number, Sequence)):
             raise TypeError("Fill should be either a sequence or a number.")
         self.fill = fill
         if center is not None:

@@ -17,6 +17,7 @@ rotate/affine/perspective NEAREST and BILINEAR (as torchvision's tensors).
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -422,9 +423,14 @@ def _tensor_mode(interpolation, who):
     return mode
 
 
-def _check_fill(fill):
+def _check_fill(fill, img=None):
+    """torchvision checks no fill type up front: a fill that is not a number or a sequence fails where it
+    is converted (``int`` for PIL images, ``float`` for Tensors, after a warning), with Python's error."""
     if fill is not None and not isinstance(fill, (numbers.Number, tuple, list)):
-        raise TypeError("Fill should be either a sequence or a number.")
+        if img is not None and not is_pil(img):
+            warnings.warn("Argument fill should be either int, float, tuple or list", stacklevel=3)
+        (int if img is not None and is_pil(img) else float)(fill)
+        raise TypeError("Fill should be either a sequence or a number.")   # converted, yet no number
 
 
 def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
@@ -435,7 +441,7 @@ def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand=Fa
         raise TypeError("Argument angle should be int or float")
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     if is_pil(img):
         return img.rotate(angle, _PIL_FILTERS[interpolation.value], expand, center, fillcolor=_pil_fill(fill, img))
@@ -471,7 +477,7 @@ def affine(img, angle: float, translate, scale: float, shear, interpolation=Inte
         raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     _, height, width = get_dimensions(img)
     shear = [float(s) for s in shear]
@@ -491,7 +497,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     bottom-left) land on ``endpoints``."""
     require_image(img)
     coeffs = G.perspective_coeffs(startpoints, endpoints)
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     if is_pil(img):
         return img.transform(img.size, Image.Transform.PERSPECTIVE, coeffs, _PIL_FILTERS[interpolation.value],
@@ -510,7 +516,7 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     if tuple(displacement.shape) != (1, height, width, 2):
         raise ValueError(f"Argument displacement shape should be {[1, height, width, 2]}, but given "
                          f"{list(displacement.shape)}")
-    _check_fill(fill)
+    _check_fill(fill, img)
     mode = _tensor_mode(interpolation, "elastic_transform")
     disp = backend.to_numpy(displacement.array)[0].astype(np.float64)
     if is_pil(img):
