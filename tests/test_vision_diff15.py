@@ -238,3 +238,15 @@ def test_fill_that_is_no_number_fails_where_converted():
     with pytest.raises(TypeError, match="fill should be int or float or a list or tuple of them"):
         T.ElasticTransform(fill=None)    # message read off torchvision 0.29.1
     assert T.ElasticTransform(fill=(1, 2, 3)).fill == [1.0, 2.0, 3.0]
+
+
+def test_pil_gaussian_blur_goes_through_a_tensor_in_the_same_mode():
+    # torchvision 0.29.1 blurs PIL images as pil_to_tensor -> Tensor blur -> to_pil_image(mode=img.mode),
+    # so a palette image is refused (message read off torchvision 0.29.1) and an RGB one stays RGB
+    with pytest.raises(ValueError, match=r"Incorrect mode \(P\) supplied"):
+        F.gaussian_blur(_pil().convert("P"), 3)
+    img = _pil()
+    out = F.gaussian_blur(img, 3)
+    assert out.mode == "RGB" and out.size == img.size
+    chw = mdl.from_numpy(np.asarray(img).transpose(2, 0, 1).copy())
+    np.testing.assert_array_equal(np.asarray(out), F.gaussian_blur(chw, 3).numpy().transpose(1, 2, 0))

@@ -238,13 +238,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
     through a uint8 Tensor, as torchvision does."""
     require_image(img)
     kernel_size, sigma = _kernel_args(kernel_size, sigma)
-    if is_pil(img):
-        mode = img.mode
-        arr = np.asarray(img)
-        x = (arr[None, None] if arr.ndim == 2 else arr.transpose(2, 0, 1)[None])
-        y = C.gaussian_blur(x, kernel_size, sigma)[0]
-        out = y[0] if arr.ndim == 2 else y.transpose(1, 2, 0)
-        return Image.fromarray(np.ascontiguousarray(out), mode=mode)
+    if is_pil(img):   # torchvision's route: pil_to_tensor, the Tensor blur, to_pil_image in the same mode
+        from ..transforms_extra import ToPILImage
+        arr = np.array(img, copy=True)
+        x = arr.reshape(img.size[1], img.size[0], len(img.getbands())).transpose(2, 0, 1)
+        return ToPILImage(img.mode)(on_tensor(Tensor(np.ascontiguousarray(x)),
+                                              lambda b: C.gaussian_blur(b, kernel_size, sigma)))
     if img.ndim < 3:   # torchvision's kernel reads img.shape[-3]
         raise IndexError("tuple index out of range")
     return on_tensor(img, lambda x: C.gaussian_blur(x, kernel_size, sigma))
