@@ -250,3 +250,13 @@ def test_pil_gaussian_blur_goes_through_a_tensor_in_the_same_mode():
     assert out.mode == "RGB" and out.size == img.size
     chw = mdl.from_numpy(np.asarray(img).transpose(2, 0, 1).copy())
     np.testing.assert_array_equal(np.asarray(out), F.gaussian_blur(chw, 3).numpy().transpose(1, 2, 0))
+
+
+def test_color_jitter_on_a_2d_tensor_as_torchvision():
+    # torchvision 0.29.1: brightness works on an (H, W) Tensor (NumPy reasoning: 0.5 * x, truncated),
+    # contrast raises IndexError (its mean is over dims (-3, -2, -1))
+    flat = mdl.from_numpy(RAMP[0].copy())
+    out = T.ColorJitter(brightness=(0.5, 0.5))(flat)
+    np.testing.assert_array_equal(out.numpy(), (RAMP[0] * np.float32(0.5)).astype(np.uint8))
+    with pytest.raises(IndexError):
+        T.ColorJitter(contrast=(0.5, 0.5))(flat)

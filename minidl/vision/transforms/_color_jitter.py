@@ -49,7 +49,8 @@ def _draw(rng, brightness, contrast, saturation, hue):
 
 
 def _jitter_pil(img, order, factors):
-    """The changes of one draw on a PIL image, through Pillow as torchvision's PIL backend."""
+    """The changes of one draw on one image through :mod:`functional`'s colour functions (Pillow for a
+    PIL image, as torchvision's PIL backend)."""
     for step in order:
         f = factors[int(step)]
         if f is not None and not np.isnan(f):
@@ -101,7 +102,8 @@ class ColorJitter(VisionTransform):
                          for img, order, factors in zip(x, params["order"], params["factors"])])
 
     def forward(self, img):
-        if is_pil(img):
+        if is_pil(img) or (isinstance(img, Tensor) and img.ndim == 2):
+            # PIL: Pillow, as torchvision's PIL backend; (H, W): functional's checks (contrast refuses it)
             order, factors = _draw(current_rng(), self.brightness, self.contrast, self.saturation, self.hue)
             return _jitter_pil(img, order, factors)
         return super().forward(img)
