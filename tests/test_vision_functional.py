@@ -164,7 +164,7 @@ def test_resize_sizes_and_tensor_values():
         F.resize(x, 5, max_size=5)
     with pytest.raises(TypeError, match="inappropriate size"):
         F.resize(x, "5")
-    with pytest.raises(ValueError, match="not implemented for Tensor"):
+    with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
         F.resize(x, 4, IM.LANCZOS)
     with pytest.raises(TypeError, match="InterpolationMode"):
         F.resize(x, 4, "bilinear")

@@ -42,10 +42,11 @@ def array_to_pil(arr: np.ndarray, mode=None):
 
 
 def to_batch(img, who: str):
-    """``(x (N, C, H, W) array, restore)`` for a PIL image or a (C, H, W) / (N, C, H, W) Tensor.
+    """``(x (N, C, H, W) array, restore)`` for a PIL image or an (H, W) / (C, H, W) / (N, C, H, W) Tensor.
 
     ``restore(y)`` gives ``y`` back as the kind of object ``img`` was (a PIL
-    image, or a Tensor of ``img``'s rank on its device). Raises TypeError naming
+    image, or a Tensor of ``img``'s rank on its device; an (H, W) Tensor is one
+    image of one channel, as torchvision reads it). Raises TypeError naming
     ``who`` for anything else.
     """
     if is_pil(img):
@@ -55,14 +56,14 @@ def to_batch(img, who: str):
     if isinstance(img, Tensor):
         dev = img.device
         arr = backend.to_device(img.array, "cpu")
-        if arr.ndim not in (3, 4):
-            raise ValueError(f"{who} expects a Tensor image (C, H, W) or batch (N, C, H, W), "
+        if arr.ndim not in (2, 3, 4):
+            raise ValueError(f"{who} expects a Tensor image (H, W), (C, H, W) or batch (N, C, H, W), "
                              f"got shape {tuple(arr.shape)}")
-        three = arr.ndim == 3
-        x = arr[None] if three else arr
+        ndim = arr.ndim
+        x = arr.reshape((4 - ndim) * (1,) + arr.shape)
 
-        def restore(y):
-            y = y[0] if three else y
+        def restore(y):   # (H, W) comes back as (H, W) while the transform keeps one channel
+            y = y[0, 0] if ndim == 2 and y.shape[1] == 1 else (y[0] if ndim < 4 else y)
             return Tensor(backend.to_device(np.ascontiguousarray(y), dev))
         return x, restore
     raise TypeError(f"{who}: img should be a PIL Image or a minidl Tensor, got {type(img).__name__}")

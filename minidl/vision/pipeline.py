@@ -8,7 +8,10 @@ for every step in order, which is exactly the order of calling the transform
 on image 0, then image 1, ... So a DataLoader batch built here equals the
 batch of the same images transformed one by one and stacked by
 ``default_collate`` (bit for bit for crops, flips, ``ToTensor`` and
-``Normalize``; resampling steps may differ by a rounding step in rare pixels).
+``Normalize``, and for the resampling of PIL images, which ``Resize``,
+``RandomResizedCrop``, ``RandomAffine`` and ``RandomRotation`` hand to Pillow image
+by image through ``apply_batch_pil``; resampling Tensor images may differ by a
+rounding step in rare pixels).
 """
 from __future__ import annotations
 
@@ -59,9 +62,14 @@ def run_plan(steps, x: np.ndarray, rng) -> np.ndarray:
     for _ in range(x.shape[0]):
         for j in random_steps:
             drawn[j].append(steps[j].draw(rng, *sizes[j]))
+    kind = "pil"
     for j, s in enumerate(steps):
         params = None
         if s.random:
             params = {k: np.concatenate([d[k] for d in drawn[j]]) for k in drawn[j][0]}
-        x = s.apply_batch(x, params)
+        if kind == "pil" and hasattr(s, "apply_batch_pil"):  # Pillow's resampling, image by image
+            x = s.apply_batch_pil(x, params)
+        else:
+            x = s.apply_batch(x, params)
+        kind = s.out_kind(kind)
     return x

@@ -12,51 +12,60 @@ from ..dtypes import to_numpy_dtype
 from ..generator import current_rng
 from ..nn.module import Module
 from ..tensor import Tensor
-from ._image import is_pil
 
 __all__ = ["ToPILImage", "Grayscale", "RandomGrayscale", "Pad", "RandomApply", "ConvertImageDtype"]
 
-_MODES_BY_CHANNELS = {1: ("L",), 2: ("LA",), 3: ("RGB", "YCbCr", "HSV"), 4: ("RGBA", "CMYK", "RGBX")}
+_MODES_BY_CHANNELS = {2: ("LA",), 3: ("RGB", "YCbCr", "HSV"), 4: ("RGBA", "CMYK", "RGBX")}
+_ONE_CHANNEL_MODES = {"uint8": "L", "int16": "I;16", "int32": "I", "float32": "F"}
 
 
 class ToPILImage:
     """Tensor (C, H, W) or ndarray (H, W, C) / (H, W) -> PIL image, as torchvision's.
 
-    Float data is scaled by 255 and truncated to bytes (``pic.mul(255).byte()``);
-    uint8 is taken as it is. ``mode`` (default from the channel count: L, LA,
-    RGB, RGBA) names how the channels are read, e.g. "YCbCr" or "HSV".
+    Float data is scaled by 255 and truncated to bytes (``pic.mul(255).byte()``)
+    unless ``mode`` is "F"; uint8 is taken as it is. ``mode`` (default from the
+    channel count: L, LA, RGB, RGBA; one channel of int16 / int32 / float32:
+    "I;16", "I", "F") names how the channels are read, e.g. "YCbCr" or "HSV".
     """
 
     def __init__(self, mode=None):
         self.mode = mode
 
     def __call__(self, pic):
+        mode = self.mode
         if isinstance(pic, Tensor):
             arr = backend.to_device(pic.array, "cpu")
-            if arr.ndim == 2:
-                arr = arr[None]
-            if arr.ndim != 3:
-                raise ValueError(f"pic should be 2/3 dimensional. Got {arr.ndim} dimensions.")
-            arr = arr.transpose(1, 2, 0)
+            arr = arr.transpose(1, 2, 0) if arr.ndim == 3 else arr
         elif isinstance(pic, np.ndarray):
-            arr = pic[:, :, None] if pic.ndim == 2 else pic
-            if arr.ndim != 3:
-                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+            arr = pic
         else:
-            raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic).__name__}.")
-        if np.issubdtype(arr.dtype, np.floating):
-            arr = (np.trunc(arr * 255).astype(np.int64) & 255).astype(np.uint8)
-        elif arr.dtype != np.uint8:
-            raise TypeError(f"Input type {arr.dtype} is not supported")
-        channels = arr.shape[2]
-        if channels not in _MODES_BY_CHANNELS:
+            raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        if arr.ndim != 3:
+            raise ValueError(f"pic should be 2/3 dimensional. Got {arr.ndim} dimensions.")
+        channels = arr.shape[-1]
+        if channels > 4:
             raise ValueError(f"pic should not have > 4 channels. Got {channels} channels.")
-        mode = self.mode or _MODES_BY_CHANNELS[channels][0]
-        if mode not in _MODES_BY_CHANNELS[channels]:
-            raise ValueError(f"Only modes {list(_MODES_BY_CHANNELS[channels])} are supported for "
-                             f"{channels}-channel inputs, got {mode!r}")
-        arr = np.ascontiguousarray(arr[:, :, 0] if channels == 1 else arr)
-        return Image.fromarray(arr, mode=mode)
+        if np.issubdtype(arr.dtype, np.floating) and mode != "F":
+            arr = (np.trunc(arr * 255).astype(np.int64) & 255).astype(np.uint8)
+        if channels == 1:
+            arr = arr[:, :, 0]
+            expected = _ONE_CHANNEL_MODES.get(arr.dtype.name)
+            if mode is not None and mode != expected:   # torchvision's message names the class np.dtype
+                raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. Should be {expected}")
+            mode = expected
+        else:
+            allowed = _MODES_BY_CHANNELS[channels]
+            if mode is not None and mode not in allowed:
+                raise ValueError(f"Only modes {list(allowed)} are supported for {channels}D inputs")
+            if mode is None and arr.dtype == np.uint8:
+                mode = allowed[0]
+        if mode is None:
+            raise TypeError(f"Input type {arr.dtype} is not supported")
+        # the pixels read as ``mode``'s raw bytes (what Image.fromarray(arr, mode) did before Pillow 11.3)
+        data = np.ascontiguousarray(arr)
+        return Image.frombuffer(mode, (data.shape[1], data.shape[0]), data.tobytes(), "raw", mode, 0, 1)
 
     def __repr__(self):
         return f"ToPILImage(mode={self.mode})" if self.mode else "ToPILImage()"
@@ -72,9 +81,7 @@ class Grayscale(Module):
 
     def __init__(self, num_output_channels=1):
         super().__init__()
-        if num_output_channels not in (1, 3):
-            raise ValueError("num_output_channels should be either 1 or 3")
-        self.num_output_channels = num_output_channels
+        self.num_output_channels = num_output_channels   # checked when called, as torchvision's
 
     def forward(self, img):
         return _to_grayscale(img, self.num_output_channels)
@@ -91,9 +98,10 @@ class RandomGrayscale(Module):
         self.p = p
 
     def forward(self, img):
-        channels = len(img.getbands()) if is_pil(img) else img.shape[-3]
+        from .transforms.functional import get_dimensions
+        channels = get_dimensions(img)[0]
         if float(current_rng().random()) < self.p:
-            return _to_grayscale(img, 3 if channels == 3 else 1)
+            return _to_grayscale(img, channels)
         return img
 
     def __repr__(self):
@@ -109,23 +117,20 @@ class Pad(Module):
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
         super().__init__()
-        given = padding
-        if isinstance(padding, numbers.Number):
-            padding = (int(padding),) * 4
-        padding = tuple(int(p) for p in padding)
-        if len(padding) == 2:
-            padding = padding * 2
-        if len(padding) != 4:
-            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
-                             "element tuple")
+        if not isinstance(padding, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate padding arg")
+        if not isinstance(fill, (numbers.Number, tuple, list)):
+            raise TypeError("Got inappropriate fill arg")
         if padding_mode not in _PAD_MODES:
             raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
-        self.padding, self.fill, self.padding_mode = given, fill, padding_mode   # as given, as torchvision's
-        self._sides = padding   # (left, top, right, bottom)
+        if isinstance(padding, (tuple, list)) and len(padding) not in (1, 2, 4):
+            raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
+                             "element tuple")
+        self.padding, self.fill, self.padding_mode = padding, fill, padding_mode   # as given, as torchvision's
 
     def forward(self, img):
         from .transforms.functional import pad
-        return pad(img, list(self._sides), self.fill, self.padding_mode)
+        return pad(img, self.padding, self.fill, self.padding_mode)
 
     def __repr__(self):
         return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"
@@ -152,7 +157,8 @@ class RandomApply(Module):
 
 
 class ConvertImageDtype(Module):
-    """A Tensor image converted to ``dtype`` with its value range: uint8 0-255 <-> float 0-1, as torchvision's."""
+    """A Tensor image converted to ``dtype`` with its value range (uint8 0-255 <-> float 0-1, integer <->
+    integer by whole powers of two), as torchvision's."""
 
     def __init__(self, dtype):
         super().__init__()
@@ -169,10 +175,18 @@ class ConvertImageDtype(Module):
         if src_float and dst_float:
             return Tensor(arr.astype(target))
         if src_float:
+            if (arr.dtype == np.float32 and target in (np.int32, np.int64)) or (arr.dtype == np.float64
+                                                                              and target == np.int64):
+                raise RuntimeError(f"The cast from torch.{arr.dtype.name} to torch.{target.name} cannot be performed "
+                                   "safely.")
             top = np.iinfo(target).max
             return Tensor((arr * (top + 1.0 - 1e-3)).astype(target))
         top = np.iinfo(arr.dtype).max
-        if dst_float:
-            return Tensor((arr.astype(target) / target.type(top)).astype(target))
-        raise TypeError(f"ConvertImageDtype: integer to integer conversion ({arr.dtype} -> {target}) is not "
-                        "supported by minidl")
+        if dst_float:   # half precision divides in float32, as torch's opmath
+            wide = np.float32 if target.itemsize < 4 else target.type
+            with np.errstate(over="ignore"):   # int32 beyond float16's range is inf, silently as torch's
+                return Tensor((arr.astype(target).astype(wide) / wide(top)).astype(target))
+        out_top = np.iinfo(target).max
+        if top > out_top:   # integer to integer: drop (or add) the low bits, as torchvision's
+            return Tensor(np.floor_divide(arr, (top + 1) // (out_top + 1)).astype(target))
+        return Tensor(arr.astype(target) * target.type((out_top + 1) // (top + 1)))

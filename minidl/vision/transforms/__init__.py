@@ -17,13 +17,14 @@ made of them builds a DataLoader batch in one vectorised pass, drawing each
 image's parameters in the same order as image-by-image loading, so both give
 the same batches (see :mod:`minidl.vision.pipeline`).
 
-Differences from torchvision: the batched PIL path resamples with NumPy kernels
-equal to Pillow's NEAREST and, up to a rounding step, BILINEAR; other filters
-(BICUBIC, LANCZOS, ...), ``expand`` and per-channel fills go image by image
-through :mod:`functional` (Pillow itself); Tensor images resize with NEAREST,
-NEAREST_EXACT, BILINEAR or BICUBIC (not BOX, HAMMING, LANCZOS). ``ColorJitter`` on PIL images uses the Tensor
-arithmetic (truncating uint8 casts) rather than ``ImageEnhance`` (a level apart
-in some pixels).
+One image (PIL or Tensor) goes through :mod:`functional`, which follows
+torchvision's backends (Pillow for PIL images, its Tensor arithmetic for
+Tensors). In a batched DataLoader pass, PIL resampling and colour jitter
+(``Resize``, ``RandomResizedCrop``, ``RandomAffine``, ``RandomRotation``,
+``ColorJitter``) are handed to Pillow image by image, so both paths agree.
+Differences from torchvision: Tensor images resize with NEAREST, NEAREST_EXACT,
+BILINEAR or BICUBIC only (as torchvision's Tensors), and the random draws are
+minidl's generator's, not torch's.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from ...data import transforms as T
 from ...generator import current_rng
 from ...nn.module import Module
 from ...tensor import Tensor
-from .._image import is_pil, pil_to_array, to_batch
+from .._image import array_to_pil, is_pil, pil_to_array, to_batch
 
 __all__ = ["InterpolationMode", "Compose", "ToTensor", "PILToTensor", "Normalize", "Resize",
            "CenterCrop", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
@@ -137,6 +138,11 @@ class Lambda:
 
 # --- conversion ---------------------------------------------------------------
 
+def _pil_chw(pic, arr):
+    """``arr`` (the pixels of ``pic`` as NumPy gives them) as (C, H, W), C the number of bands of ``pic``."""
+    return arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose(2, 0, 1)
+
+
 class ToTensor(VisionTransform):
     """PIL image or uint8 ndarray (H, W, C) -> float32 Tensor (C, H, W) in [0, 1].
 
@@ -150,14 +156,16 @@ class ToTensor(VisionTransform):
         return np.divide(x, np.float32(255), dtype=np.float32) if x.dtype == np.uint8 else x
 
     def forward(self, pic):
-        if is_pil(pic):
-            return Tensor(self.apply_batch(pil_to_array(pic), None))
+        if is_pil(pic):   # torchvision's: mode I -> int32, F -> float32 (unscaled), 1 -> 0/255, P -> indices
+            kind = {"I": np.int32, "I;16": np.int16, "F": np.float32}.get(pic.mode, np.uint8)
+            arr = _pil_chw(pic, np.array(pic, kind, copy=True) * (255 if pic.mode == "1" else 1))
+            return Tensor(self.apply_batch(arr.astype(kind, copy=False), None))
         if isinstance(pic, np.ndarray):
             if pic.ndim not in (2, 3):
                 raise ValueError(f"pic should be 2 or 3 dimensional, got {pic.ndim} dimensions")
             arr = pic[:, :, None] if pic.ndim == 2 else pic
             return Tensor(np.ascontiguousarray(self.apply_batch(arr.transpose(2, 0, 1), None)))
-        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic).__name__}")
+        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
 
 
 class PILToTensor(VisionTransform):
@@ -171,8 +179,8 @@ class PILToTensor(VisionTransform):
 
     def forward(self, pic):
         if not is_pil(pic):
-            raise TypeError(f"pic should be PIL Image. Got {type(pic).__name__}")
-        return Tensor(np.ascontiguousarray(pil_to_array(pic)))
+            raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+        return Tensor(np.ascontiguousarray(_pil_chw(pic, np.array(pic, copy=True))))
 
 
 class Normalize(VisionTransform):
@@ -181,7 +189,8 @@ class Normalize(VisionTransform):
     def __init__(self, mean, std, inplace=False):
         super().__init__()
         self.mean, self.std, self.inplace = mean, std, inplace
-        self._impl = T.Normalize(mean, std)
+        # arrays only: a zero std is refused when called, as torchvision's
+        self._mean, self._std = np.atleast_1d(np.asarray(mean, np.float64)), np.atleast_1d(np.asarray(std, np.float64))
 
     def out_kind(self, kind):
         return "tensor" if kind == "tensor" else None
@@ -193,20 +202,22 @@ class Normalize(VisionTransform):
         if x.dtype.kind != "f":
             raise TypeError(f"Input tensor should be a float tensor. Got {x.dtype}.")
         from .functional import normalize_array
-        for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+        for name, v in (("mean", self._mean), ("std", self._std)):
             if v.size not in (1, x.shape[1]):
                 raise ValueError(f"Normalize has {v.size} {name} values for {x.shape[1]} channels")
-        return normalize_array(x, self._impl.mean, self._impl.std)
+        return normalize_array(x, self._mean, self._std)
 
     def forward(self, tensor):
         if not isinstance(tensor, Tensor):
             raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}")
         if tensor.requires_grad and tensor.ndim >= 3:  # differentiable, as torchvision's (FGSM's Normalize)
             from .functional import normalize
-            for name, v in (("mean", self._impl.mean), ("std", self._impl.std)):
+            for name, v in (("mean", self._mean), ("std", self._std)):
                 if v.size not in (1, tensor.shape[-3]):
                     raise ValueError(f"Normalize has {v.size} {name} values for {tensor.shape[-3]} channels")
             return normalize(tensor, self.mean, self.std, self.inplace)
+        if tensor.ndim >= 3 and tensor.array.dtype.kind == "f":
+            functional.check_normalize_shapes(tuple(tensor.shape), self.mean, self.std, tensor.array.dtype)
         out = super().forward(tensor)
         if self.inplace:
             tensor.array[...] = out.array
@@ -242,9 +253,9 @@ class Resize(VisionTransform):
     """Resize to ``size``: (h, w), or an int for the smaller edge (aspect kept; ``max_size``
     caps the longer edge). BILINEAR is antialiased, as torchvision's default.
 
-    PIL images with NEAREST or BILINEAR are resampled by the batched kernels (Pillow's
-    filters); other filters (BICUBIC, LANCZOS, ...) and Tensor images go through
-    :func:`functional.resize`, as torchvision's.
+    One image goes through :func:`functional.resize` (Pillow's filters for PIL images), as
+    torchvision's; a DataLoader batch of PIL images (NEAREST or BILINEAR) is resampled by
+    the batched kernels (:mod:`minidl.vision.pipeline`), a level apart in some pixels.
     """
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
@@ -282,9 +293,14 @@ class Resize(VisionTransform):
         impl = T.Resize((oh, ow))
         return _in_pixels(x, lambda v: impl.apply(v, None))
 
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.resize` (Pillow), as one call."""
+        return np.stack([pil_to_array(functional.resize(array_to_pil(img), self._size_list(), self.interpolation,
+                                                        self.max_size)) for img in x])
+
     def forward(self, img):
-        if is_pil(img) and self.batchable:
-            return super().forward(img)
+        # one image: functional.resize (Pillow's filters, torchvision's tensor kernels); apply_batch
+        # serves minidl.vision.pipeline's batched DataLoader path
         return functional.resize(img, self._size_list(), self.interpolation, self.max_size, self.antialias)
 
 
@@ -313,6 +329,34 @@ class CenterCrop(VisionTransform):
         return self._impl.apply(x, None)
 
 
+class _PadBothSidesCrop(T.RandomCrop):
+    """``minidl.data``'s crop with torchvision's ``pad_if_needed``: a side shorter than the crop by ``d``
+    gets ``d`` more on *both* ends, so the image lands at a random offset in the crop."""
+
+    def padded(self, height, width):
+        (pl, pt, pr, pb), (H, W) = self._fixed_padding(height, width)
+        h, w = self.size
+        if self.pad_if_needed and W < w:
+            pl, pr, W = pl + w - W, pr + w - W, W + 2 * (w - W)
+        if self.pad_if_needed and H < h:
+            pt, pb, H = pt + h - H, pb + h - H, H + 2 * (h - H)
+        if h > H or w > W:
+            raise ValueError(f"Required crop size {(h, w)} is larger than input image size {(H, W)}")
+        return (pl, pt, pr, pb), (H, W)
+
+    def _fixed_padding(self, height, width):
+        p = self.padding
+        if p is None:
+            sides = (0, 0, 0, 0)
+        elif isinstance(p, numbers.Number):
+            sides = (int(p),) * 4
+        elif len(p) == 2:
+            sides = (int(p[0]), int(p[1])) * 2
+        else:
+            sides = tuple(int(v) for v in p)
+        return sides, (height + sides[1] + sides[3], width + sides[0] + sides[2])
+
+
 class RandomCrop(VisionTransform):
     """Random (h, w) crop after optional ``padding`` (torchvision's arguments)."""
 
@@ -326,7 +370,7 @@ class RandomCrop(VisionTransform):
         if not isinstance(fill, numbers.Number):
             raise ValueError(f"RandomCrop: fill must be a number, got {fill!r}")
         pair = tuple(int(v) for v in self.size)
-        self._impl = T.RandomCrop(pair, padding, pad_if_needed, fill, padding_mode)
+        self._impl = _PadBothSidesCrop(pair, padding, pad_if_needed, fill, padding_mode)
 
     def out_size(self, h, w):
         return self._impl.size
@@ -370,8 +414,8 @@ class RandomVerticalFlip(RandomHorizontalFlip):
 class RandomResizedCrop(VisionTransform):
     """Crop a random area (``scale``) and aspect ratio (``ratio``), resize to ``size``.
 
-    BILINEAR crops are resampled by the batched kernels; other filters go image by image
-    through :func:`functional.resized_crop`.
+    One image goes through :func:`functional.resized_crop`; a DataLoader batch with BILINEAR
+    is resampled by the batched kernels (:mod:`minidl.vision.pipeline`) with the same draws.
     """
 
     random = True
@@ -412,9 +456,16 @@ class RandomResizedCrop(VisionTransform):
     def apply_batch(self, x, params):
         return _in_pixels(x, lambda v: self._impl.apply_params(v, params))
 
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.resized_crop` (Pillow), as one call."""
+        size = [int(v) for v in self._impl.size]
+        boxes = zip(params["top"], params["left"], params["height"], params["width"])
+        return np.stack([pil_to_array(functional.resized_crop(array_to_pil(img), int(t), int(lf), int(h), int(w),
+                                                              size, self.interpolation))
+                         for img, (t, lf, h, w) in zip(x, boxes)])
+
     def forward(self, img):
-        if self.batchable:
-            return super().forward(img)
+        # one image: functional.resized_crop (as torchvision); the batched kernels serve the pipeline
         top, left, h, w = self.get_params(img, self.scale, self.ratio)
         return functional.resized_crop(img, top, left, h, w, list(self._impl.size), self.interpolation,
                                        antialias=self.antialias)

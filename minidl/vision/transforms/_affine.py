@@ -1,22 +1,24 @@
 """torchvision's ``RandomAffine`` and ``RandomRotation``: parameters drawn as torchvision draws them,
 geometry of :func:`functional.affine` / :func:`functional.rotate`.
 
-A draw gives one image's output-to-input pixel map; a batch of maps is
-resampled in one pass (``minidl.data.geometry.affine_sample``), which is what
-lets a DataLoader build a batch of PIL images at once (see
-:mod:`minidl.vision.pipeline`). ``expand=True``, a resampling filter other
-than NEAREST/BILINEAR (PIL images only), or a sequence ``fill`` go image by
-image through :mod:`functional` instead.
+Calling the transform on one image (PIL or Tensor) runs :func:`functional.affine` /
+:func:`functional.rotate`, so results are torchvision's. For a DataLoader batch of PIL
+images (:mod:`minidl.vision.pipeline`) a draw gives one image's output-to-input pixel
+map and a batch of maps is resampled in one pass (``minidl.data.geometry.affine_sample``),
+with the same draws; that path blends ``fill`` at the borders in its own way (and
+rounds differently from Pillow in some pixels). ``expand=True``, a resampling filter
+other than NEAREST/BILINEAR, or a sequence ``fill`` are never batched.
 """
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from ...data.geometry import affine_sample
 from ...generator import current_rng
-from .._image import is_pil
+from .._image import array_to_pil, is_pil, pil_to_array
 from . import InterpolationMode, VisionTransform, _in_pixels
 from . import _geometry_ops as G
 from . import functional as F
@@ -48,6 +50,21 @@ def _pixel_map(matrix, h, w):
     a, b, c, d, e, f = matrix
     cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
     return np.array([[a, b, c + cx - a * cx - b * cy], [d, e, f + cy - d * cx - e * cy]])
+
+
+def _per_pil_image(x, args, fn):
+    """``fn(pil_image, args[i])`` for each image of the uint8 batch ``x`` (N, C, H, W), stacked back."""
+    return np.stack([pil_to_array(fn(array_to_pil(img), a)) for img, a in zip(x, args)])
+
+
+def _tensor_sample(x, inv, fill, mode):
+    """Sample float ``x`` (N, C, H, W) through per-image pixel maps ``inv`` (N, 2, 3) as
+    :func:`functional.affine` does on a Tensor (``G.warp_affine``'s sampling and fill)."""
+    h, w = x.shape[2:]
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    sx = inv[:, 0, 0, None, None] * cols + inv[:, 0, 1, None, None] * rows + inv[:, 0, 2, None, None]
+    sy = inv[:, 1, 0, None, None] * cols + inv[:, 1, 1, None, None] * rows + inv[:, 1, 2, None, None]
+    return G.sample_grid(x, sx, sy, mode, [fill] * x.shape[1])
 
 
 def _affine_params(rng, degrees, translate, scale_ranges, shears, img_size):
@@ -93,7 +110,7 @@ class RandomAffine(VisionTransform):
         self.interpolation = F.interpolation_mode(interpolation)
         if fill is None:
             fill = 0
-        elif not isinstance(fill, (numbers.Number, list, tuple)):
+        elif not isinstance(fill, (numbers.Number, Sequence)):
             raise TypeError("Fill should be either a sequence or a number.")
         self.fill = fill
         if center is not None:
@@ -123,15 +140,24 @@ class RandomAffine(VisionTransform):
 
     def draw(self, rng, h, w):
         params = _affine_params(rng, self.degrees, self.translate, self.scale, self.shear, [w, h])
-        return {"inv": _pixel_map(self._matrix(params, h, w), h, w)[None]}
+        angle, (tx, ty), scale, (shx, shy) = params
+        return {"inv": _pixel_map(self._matrix(params, h, w), h, w)[None],
+                "args": np.array([[angle, tx, ty, scale, shx, shy]])}
+
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.affine` (Pillow), as one call."""
+        return _per_pil_image(x, params["args"], lambda img, a: F.affine(
+            img, a[0], [int(a[1]), int(a[2])], a[3], [a[4], a[5]], self.interpolation, self.fill, self.center))
 
     def apply_batch(self, x, params):
+        if x.dtype.kind == "f":   # Tensor images: torchvision's zero padding and fill blended by a sampled mask
+            return _tensor_sample(x, params["inv"], float(self.fill), self.interpolation.value)
         return _in_pixels(x, lambda v: affine_sample(v, params["inv"], fill=float(self.fill),
                                                      mode=self.interpolation.value))
 
     def forward(self, img):
-        if self.batchable:
-            return super().forward(img)
+        # one image goes through functional.affine (torchvision's arithmetic, Pillow for PIL images); the
+        # batched kernels (apply_batch) serve minidl.vision.pipeline, which draws the same parameters
         _, height, width = F.get_dimensions(img)
         params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
         fill = self.fill
@@ -162,11 +188,15 @@ class RandomRotation(RandomAffine):
 
     def draw(self, rng, h, w):
         angle = float(rng.uniform(self.degrees[0], self.degrees[1]))
-        return {"inv": _pixel_map(self._matrix((-angle, (0, 0), 1.0, (0.0, 0.0)), h, w), h, w)[None]}
+        return {"inv": _pixel_map(self._matrix((-angle, (0, 0), 1.0, (0.0, 0.0)), h, w), h, w)[None],
+                "args": np.array([[angle]])}
+
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through :func:`functional.rotate` (Pillow), as one call."""
+        return _per_pil_image(x, params["args"], lambda img, a: F.rotate(
+            img, float(a[0]), self.interpolation, False, self.center, self.fill))
 
     def forward(self, img):
-        if self.batchable:
-            return VisionTransform.forward(self, img)
         angle = self.get_params(self.degrees)
         fill = self.fill
         if not is_pil(img) and isinstance(fill, numbers.Number):

@@ -1,6 +1,7 @@
-"""torchvision's ``ColorJitter``: random brightness, contrast, saturation and hue in a random order,
-with the arithmetic of :mod:`functional`'s Tensor kernels (HSV hue shift, uint8 results truncated as
-torchvision's tensors), batched over a DataLoader batch with each image's own draw."""
+"""torchvision's ``ColorJitter``: random brightness, contrast, saturation and hue in a random order:
+on Tensors with the arithmetic of :mod:`functional`'s Tensor kernels (HSV hue shift, uint8 results
+truncated as torchvision's tensors), on PIL images with Pillow's (``ImageEnhance``, as torchvision's
+PIL backend), batched over a DataLoader batch with each image's own draw."""
 from __future__ import annotations
 
 import numbers
@@ -9,12 +10,15 @@ import numpy as np
 
 from ...generator import current_rng
 from ...tensor import Tensor
+from .._image import array_to_pil, is_pil, pil_to_array
 from . import VisionTransform
 from . import _color_ops as C
+from . import _functional_color as FC
 
 __all__ = ["ColorJitter"]
 
 _STEPS = (C.adjust_brightness, C.adjust_contrast, C.adjust_saturation, C.adjust_hue)
+_PIL_STEPS = (FC.adjust_brightness, FC.adjust_contrast, FC.adjust_saturation, FC.adjust_hue)
 
 
 def _check_input(value, name, center=1.0, bound=(0, float("inf")), clip_first_on_zero=True):
@@ -38,9 +42,20 @@ def _check_input(value, name, center=1.0, bound=(0, float("inf")), clip_first_on
 
 def _draw(rng, brightness, contrast, saturation, hue):
     order = rng.permutation(4)
-    factors = [float(rng.uniform(r[0], r[1])) if r is not None else None
+    # float32 factors, as torchvision's torch.empty(1).uniform_() draws
+    factors = [float(np.float32(rng.uniform(r[0], r[1]))) if r is not None else None
                for r in (brightness, contrast, saturation, hue)]
     return order, factors
+
+
+def _jitter_pil(img, order, factors):
+    """The changes of one draw on one image through :mod:`functional`'s colour functions (Pillow for a
+    PIL image, as torchvision's PIL backend)."""
+    for step in order:
+        f = factors[int(step)]
+        if f is not None and not np.isnan(f):
+            img = _PIL_STEPS[int(step)](img, float(f))
+    return img
 
 
 class ColorJitter(VisionTransform):
@@ -80,6 +95,18 @@ class ColorJitter(VisionTransform):
                     img = _STEPS[int(step)](img, f)
             out[sel] = img
         return out
+
+    def apply_batch_pil(self, x, params):
+        """A uint8 batch of PIL images: each through Pillow with its own draw, as one call."""
+        return np.stack([pil_to_array(_jitter_pil(array_to_pil(img), order, factors))
+                         for img, order, factors in zip(x, params["order"], params["factors"])])
+
+    def forward(self, img):
+        if is_pil(img) or (isinstance(img, Tensor) and img.ndim == 2):
+            # PIL: Pillow, as torchvision's PIL backend; (H, W): functional's checks (contrast refuses it)
+            order, factors = _draw(current_rng(), self.brightness, self.contrast, self.saturation, self.hue)
+            return _jitter_pil(img, order, factors)
+        return super().forward(img)
 
     def __repr__(self):
         return (f"{type(self).__name__}(brightness={self.brightness}, contrast={self.contrast}, "

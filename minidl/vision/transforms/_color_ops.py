@@ -79,7 +79,8 @@ def rgb_to_grayscale(x, num_output_channels=1):
         grey = _cast_back(_LUMA[0].astype(ct) * r + _LUMA[1].astype(ct) * g + _LUMA[2].astype(ct) * b, x.dtype)
     else:
         grey = x.copy()
-    return np.repeat(grey, num_output_channels, axis=1) if num_output_channels == 3 else grey
+    # a one-channel image stays one channel (torchvision expands the grey image to the input's shape)
+    return np.repeat(grey, num_output_channels, axis=1) if num_output_channels == 3 and x.shape[1] == 3 else grey
 
 
 def adjust_brightness(x, factor):

@@ -41,6 +41,14 @@ def on_tensor(img, fn):
     return Tensor(backend.to_device(np.ascontiguousarray(y), img.device))
 
 
+def _need_3d(img, upper=None):
+    """torchvision's TypeError for a Tensor image of fewer than 3 (or more than ``upper``) dimensions."""
+    if upper is not None and not 3 <= img.ndim <= upper:
+        raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {img.ndim}")
+    if img.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+
+
 def _non_negative(value, name):
     if value < 0:
         raise ValueError(f"{name} ({value}) is not non-negative.")
@@ -54,36 +62,41 @@ def _check_pil(img):
 def adjust_brightness(img, brightness_factor: float):
     """Multiply the brightness by ``brightness_factor`` (0: black, 1: unchanged)."""
     require_image(img)
-    _non_negative(brightness_factor, "brightness_factor")
-    if is_pil(img):
+    if is_pil(img):   # torchvision hands any factor to Pillow
         return ImageEnhance.Brightness(img).enhance(brightness_factor)
+    _non_negative(brightness_factor, "brightness_factor")
     return on_tensor(img, lambda x: C.adjust_brightness(x, brightness_factor))
 
 
 def adjust_contrast(img, contrast_factor: float):
     """Scale the contrast about the mean grey level (0: flat grey, 1: unchanged)."""
     require_image(img)
-    _non_negative(contrast_factor, "contrast_factor")
-    if is_pil(img):
+    if is_pil(img):   # torchvision hands any factor to Pillow
         return ImageEnhance.Contrast(img).enhance(contrast_factor)
+    _non_negative(contrast_factor, "contrast_factor")
+    if img.ndim < 3:   # the mean over (-3, -2, -1) of torchvision
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{img.ndim}, {img.ndim - 1}], "
+                         "but got -3)")
     return on_tensor(img, lambda x: C.adjust_contrast(x, contrast_factor))
 
 
 def adjust_saturation(img, saturation_factor: float):
     """Scale the saturation (0: grey, 1: unchanged, 2: doubled)."""
     require_image(img)
-    _non_negative(saturation_factor, "saturation_factor")
-    if is_pil(img):
+    if is_pil(img):   # torchvision hands any factor to Pillow
         return ImageEnhance.Color(img).enhance(saturation_factor)
+    _non_negative(saturation_factor, "saturation_factor")
     return on_tensor(img, lambda x: C.adjust_saturation(x, saturation_factor))
 
 
 def adjust_sharpness(img, sharpness_factor: float):
     """Sharpen (> 1) or smooth (< 1) with PIL's 3x3 smoothing kernel; borders are kept."""
     require_image(img)
-    _non_negative(sharpness_factor, "sharpness_factor")
-    if is_pil(img):
+    if is_pil(img):   # torchvision hands any factor to Pillow
         return ImageEnhance.Sharpness(img).enhance(sharpness_factor)
+    _non_negative(sharpness_factor, "sharpness_factor")
+    if img.ndim < 3:   # torchvision's blur reads img.shape[-3]
+        raise IndexError("tuple index out of range")
     return on_tensor(img, lambda x: C.adjust_sharpness(x, sharpness_factor))
 
 
@@ -106,9 +119,14 @@ def adjust_hue(img, hue_factor: float):
 def adjust_gamma(img, gamma: float, gain: float = 1):
     """``gain * img ** gamma`` on the [0, 1] scale."""
     require_image(img)
-    if gamma < 0:
+    if is_pil(img) and gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
     if isinstance(img, Tensor):
+        channels = 1 if img.ndim == 2 else img.shape[-3]
+        if channels not in (1, 3):
+            raise TypeError(f"Input image tensor permitted channel values are [1, 3], but found {channels}")
+        if gamma < 0:
+            raise ValueError("Gamma should be a non-negative real number")
         return on_tensor(img, lambda x: C.adjust_gamma(x, gamma, gain))
     mode = img.mode
     table = [int((255 + 1 - 1e-3) * gain * pow(v / 255.0, gamma)) for v in range(256)] * 3
@@ -134,6 +152,9 @@ def rgb_to_grayscale(img, num_output_channels: int = 1):
     require_image(img)
     if is_pil(img):
         return to_grayscale(img, num_output_channels)
+    _need_3d(img)
+    if img.shape[-3] not in (1, 3):
+        raise TypeError(f"Input image tensor permitted channel values are [1, 3], but found {img.shape[-3]}")
     _grey_channels(num_output_channels)
     return on_tensor(img, lambda x: C.rgb_to_grayscale(x, num_output_channels))
 
@@ -143,6 +164,7 @@ def invert(img):
     require_image(img)
     if is_pil(img):
         return ImageOps.invert(img)
+    _need_3d(img)
     return on_tensor(img, C.invert)
 
 
@@ -153,6 +175,7 @@ def posterize(img, bits: int):
         raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
     if is_pil(img):
         return ImageOps.posterize(img, bits)
+    _need_3d(img)
     return on_tensor(img, lambda x: C.posterize(x, bits))
 
 
@@ -161,6 +184,7 @@ def solarize(img, threshold: float):
     require_image(img)
     if is_pil(img):
         return ImageOps.solarize(img, threshold)
+    _need_3d(img)
     return on_tensor(img, lambda x: C.solarize(x, threshold))
 
 
@@ -169,6 +193,7 @@ def autocontrast(img):
     require_image(img)
     if is_pil(img):
         return ImageOps.autocontrast(img)
+    _need_3d(img)
     return on_tensor(img, C.autocontrast)
 
 
@@ -177,6 +202,7 @@ def equalize(img):
     require_image(img)
     if is_pil(img):
         return ImageOps.equalize(img)
+    _need_3d(img, upper=4)
     return on_tensor(img, C.equalize)
 
 
@@ -212,11 +238,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
     through a uint8 Tensor, as torchvision does."""
     require_image(img)
     kernel_size, sigma = _kernel_args(kernel_size, sigma)
-    if is_pil(img):
-        mode = img.mode
-        arr = np.asarray(img)
-        x = (arr[None, None] if arr.ndim == 2 else arr.transpose(2, 0, 1)[None])
-        y = C.gaussian_blur(x, kernel_size, sigma)[0]
-        out = y[0] if arr.ndim == 2 else y.transpose(1, 2, 0)
-        return Image.fromarray(np.ascontiguousarray(out), mode=mode)
+    if is_pil(img):   # torchvision's route: pil_to_tensor, the Tensor blur, to_pil_image in the same mode
+        from ..transforms_extra import ToPILImage
+        arr = np.array(img, copy=True)
+        x = arr.reshape(img.size[1], img.size[0], len(img.getbands())).transpose(2, 0, 1)
+        return ToPILImage(img.mode)(on_tensor(Tensor(np.ascontiguousarray(x)),
+                                              lambda b: C.gaussian_blur(b, kernel_size, sigma)))
+    if img.ndim < 3:   # torchvision's kernel reads img.shape[-3]
+        raise IndexError("tuple index out of range")
     return on_tensor(img, lambda x: C.gaussian_blur(x, kernel_size, sigma))

@@ -18,7 +18,7 @@ import numpy as np
 from ...data.geometry import apply_separable, resize_matrices, sample_points
 
 __all__ = ["inverse_affine_matrix", "affine_output_size", "warp_affine", "perspective_coeffs",
-           "warp_perspective", "warp_elastic", "resize_array", "crop_array", "pad_array"]
+           "warp_perspective", "warp_elastic", "sample_grid", "resize_array", "crop_array", "pad_array"]
 
 
 def inverse_affine_matrix(center, angle, translate, scale, shear):
@@ -45,16 +45,22 @@ def inverse_affine_matrix(center, angle, translate, scale, shear):
 
 
 def affine_output_size(matrix, width, height):
-    """The (width, height) that holds the whole image after the map ``matrix`` (rotate's ``expand``)."""
+    """The (width, height) that holds the whole image after the map ``matrix`` (rotate's ``expand``),
+    computed in float32 as torchvision's (float64 noise would round a 90 degree turn one pixel up)."""
     corners = np.array([[-0.5 * width, -0.5 * height, 1.0], [-0.5 * width, 0.5 * height, 1.0],
-                        [0.5 * width, 0.5 * height, 1.0], [0.5 * width, -0.5 * height, 1.0]])
-    theta = np.asarray(matrix, np.float64).reshape(2, 3)
-    pts = corners @ theta.T + np.array([0.5 * width, 0.5 * height])  # in [0, w] x [0, h], as Pillow's
-    tol = 1e-4  # ignore float noise before rounding outwards
-    hi = np.ceil(np.trunc(pts.max(axis=0) / tol) * tol)
-    lo = np.floor(np.trunc(pts.min(axis=0) / tol) * tol)
-    size = hi - lo
+                        [0.5 * width, 0.5 * height, 1.0], [0.5 * width, -0.5 * height, 1.0]], np.float32)
+    theta = np.asarray(matrix, np.float32).reshape(2, 3)
+    pts = corners @ theta.T
+    half = np.array([0.5 * width, 0.5 * height], np.float32)
+    lo, hi = pts.min(axis=0) + half, pts.max(axis=0) + half   # in [0, w] x [0, h], as Pillow's
+    tol = np.float32(1e-4)  # ignore float noise before rounding outwards
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
     return int(size[0]), int(size[1])
+
+
+def _unnormalise(g, size):
+    """``grid_sample``'s (align_corners=False) pixel coordinate of the normalised coordinate ``g``."""
+    return ((g + 1) * g.dtype.type(size) - 1) / g.dtype.type(2)
 
 
 def _fill_values(fill, channels):
@@ -67,8 +73,10 @@ def _fill_values(fill, channels):
     return np.asarray(values, np.float32).reshape(1, -1, 1, 1)
 
 
-def _sample(x, sx, sy, mode, fill):
-    """torchvision's ``_apply_grid_transform``: sample float ``x`` at (sx, sy), blend ``fill`` by a mask."""
+def sample_grid(x, sx, sy, mode, fill):
+    """torchvision's ``_apply_grid_transform``: sample ``x`` (N, C, H, W) at input pixel coordinates
+    (sx, sy), each (N, h, w), with zeros outside, and blend ``fill`` (None, a number or one per channel)
+    by a sampled mask; integer images are rounded back."""
     dtype = x.dtype
     xf = x.astype(np.float32)
     if mode == "nearest":  # grid_sample's nearest: round half to even, exact gathers below
@@ -88,16 +96,22 @@ def _sample(x, sx, sy, mode, fill):
 
 def warp_affine(x, matrix, mode="nearest", fill=None, out_size=None):
     """Resample ``x`` (N, C, H, W) through torchvision's tensor affine ``matrix`` (about the image
-    centre, see :func:`inverse_affine_matrix`); ``out_size`` (w, h) defaults to the input's."""
+    centre, see :func:`inverse_affine_matrix`); ``out_size`` (w, h) defaults to the input's.
+
+    The sampling grid is computed as torchvision's ``_gen_affine_grid`` does, in the image's float
+    dtype (float32 for integer images), so that nearest-neighbour ties round the same way."""
     h, w = x.shape[2:]
     ow, oh = out_size if out_size is not None else (w, h)
-    a, b, c, d, e, f = (float(v) for v in matrix)
-    rows, cols = np.mgrid[0:oh, 0:ow].astype(np.float64)
-    xo, yo = cols - (ow - 1) / 2.0, rows - (oh - 1) / 2.0       # output pixel relative to its centre
-    sx = a * xo + b * yo + c + (w - 1) / 2.0
-    sy = d * xo + e * yo + f + (h - 1) / 2.0
+    ct = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    theta = np.asarray(matrix, np.float64).astype(ct).reshape(2, 3)
+    scaled = theta.T / np.array([0.5 * w, 0.5 * h], ct)          # (3, 2), normalised output units
+    xs = (np.arange(ow, dtype=np.float64) - ow * 0.5 + 0.5).astype(ct)[None, :]
+    ys = (np.arange(oh, dtype=np.float64) - oh * 0.5 + 0.5).astype(ct)[:, None]
+    gx = xs * scaled[0, 0] + ys * scaled[1, 0] + scaled[2, 0]
+    gy = xs * scaled[0, 1] + ys * scaled[1, 1] + scaled[2, 1]
     n = x.shape[0]
-    return _sample(x, np.broadcast_to(sx, (n, oh, ow)), np.broadcast_to(sy, (n, oh, ow)), mode, fill)
+    sx, sy = _unnormalise(gx, w), _unnormalise(gy, h)
+    return sample_grid(x, np.broadcast_to(sx, (n, oh, ow)), np.broadcast_to(sy, (n, oh, ow)), mode, fill)
 
 
 def perspective_coeffs(startpoints, endpoints):
@@ -116,16 +130,20 @@ def perspective_coeffs(startpoints, endpoints):
 
 
 def warp_perspective(x, coeffs, mode="bilinear", fill=None):
-    """Resample ``x`` (N, C, H, W) through the perspective ``coeffs`` (pixel corners at integers + 0.5)."""
+    """Resample ``x`` (N, C, H, W) through the perspective ``coeffs`` (pixel corners at integers + 0.5),
+    with torchvision's ``_perspective_grid`` arithmetic in the image's float dtype (float32 for integers)."""
     h, w = x.shape[2:]
-    a, b, c, d, e, f, g, hh = (float(v) for v in coeffs)
-    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
-    px, py = cols + 0.5, rows + 0.5
-    den = g * px + hh * py + 1.0
-    sx = (a * px + b * py + c) / den - 0.5
-    sy = (d * px + e * py + f) / den - 0.5
+    ct = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    a, b, c, d, e, f, g, hh = (ct.type(v) for v in coeffs)
+    scaled = np.array([[a, d], [b, e], [c, f]], ct) / np.array([0.5 * w, 0.5 * h], ct)
+    xs = (np.arange(w, dtype=np.float64) + 0.5).astype(ct)[None, :]
+    ys = (np.arange(h, dtype=np.float64) + 0.5).astype(ct)[:, None]
+    den = xs * g + ys * hh + ct.type(1)
+    gx = (xs * scaled[0, 0] + ys * scaled[1, 0] + scaled[2, 0]) / den - ct.type(1)
+    gy = (xs * scaled[0, 1] + ys * scaled[1, 1] + scaled[2, 1]) / den - ct.type(1)
     n = x.shape[0]
-    return _sample(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
+    sx, sy = _unnormalise(gx, w), _unnormalise(gy, h)
+    return sample_grid(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
 
 
 def _cubic(d, a):
@@ -164,7 +182,7 @@ def warp_elastic(x, displacement, mode="bilinear", fill=None):
     sx = cols + displacement[..., 0] * (w / 2.0)
     sy = rows + displacement[..., 1] * (h / 2.0)
     n = x.shape[0]
-    return _sample(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
+    return sample_grid(x, np.broadcast_to(sx, (n, h, w)), np.broadcast_to(sy, (n, h, w)), mode, fill)
 
 
 def resize_array(x, out_hw, mode="bilinear", antialias=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -233,7 +234,7 @@ class RandomPerspective(Module):
         self.distortion_scale = distortion_scale
         if fill is None:
             fill = 0
-        elif not isinstance(fill, (numbers.Number, tuple, list)):
+        elif not isinstance(fill, (numbers.Number, Sequence)):
             raise TypeError("Fill should be either a sequence or a number.")
         self.fill = fill
 
@@ -367,11 +368,13 @@ class ElasticTransform(Module):
         self.alpha = _two_floats(alpha, "alpha")
         self.sigma = _two_floats(sigma, "sigma")
         self.interpolation = F.interpolation_mode(interpolation)
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (numbers.Number, tuple, list)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = [float(fill)] if isinstance(fill, numbers.Number) else fill   # torchvision keeps a list
+        if isinstance(fill, (int, float)):   # torchvision keeps a list of floats
+            fill = [float(fill)]
+        elif isinstance(fill, (list, tuple)):
+            fill = [float(f) for f in fill]
+        else:
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got {type(fill)}")
+        self.fill = fill
 
     @staticmethod
     def get_params(alpha, sigma, size):

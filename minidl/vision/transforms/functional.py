@@ -11,12 +11,13 @@ float math cast back to the input dtype). Nothing here draws random numbers:
 the random transforms of :mod:`minidl.vision.transforms` draw the parameters
 and call these.
 
-Limits: Tensor resizing supports NEAREST, NEAREST_EXACT, BILINEAR and BICUBIC; Tensor
+Limits (as torchvision's): Tensor resizing supports NEAREST, NEAREST_EXACT, BILINEAR and BICUBIC; Tensor
 rotate/affine/perspective NEAREST and BILINEAR (as torchvision's tensors).
 """
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -126,6 +127,23 @@ def normalize_array(x, mean, std):
     return (x - mean) / std
 
 
+def check_normalize_shapes(shape, mean, std, dtype):
+    """torchvision's ValueError for a zero ``std`` (in ``dtype``), then its RuntimeError when ``mean`` /
+    ``std`` do not broadcast to an image of ``shape`` (its in-place ``sub_`` / ``div_`` refuse to grow it)."""
+    if np.any(np.asarray(std, dtype) == 0):
+        raise ValueError(f"std evaluated to zero after conversion to torch.{np.dtype(dtype).name}, leading to division "
+                         "by zero.")
+    for v in (mean, std):
+        k = np.asarray(v).reshape(-1).size
+        try:
+            grown = np.broadcast_shapes(tuple(shape), (k, 1, 1))
+        except ValueError:
+            raise RuntimeError(f"The size of tensor a ({shape[-3]}) must match the size of tensor b ({k}) at "
+                               f"non-singleton dimension {len(shape) - 3}") from None
+        if grown != tuple(shape):
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(grown)}")
+
+
 def normalize(tensor, mean, std, inplace=False):
     """Normalise a float Tensor image (..., C, H, W) per channel: ``(x - mean) / std``."""
     if not isinstance(tensor, Tensor):
@@ -135,6 +153,7 @@ def normalize(tensor, mean, std, inplace=False):
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tuple(tensor.shape)}")
+    check_normalize_shapes(tuple(tensor.shape), mean, std, tensor.array.dtype)
     if tensor.requires_grad:  # torchvision's arithmetic on the Tensor itself, so gradients flow through
         return _normalize_differentiable(tensor, mean, std, inplace)
     out = on_tensor(tensor, lambda x: normalize_array(x, mean, std))
@@ -204,11 +223,23 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         return img
     if is_pil(img):
         return img.resize((out_hw[1], out_hw[0]), _PIL_FILTERS[interpolation.value])
+    _check_tensor_resize(tuple(img.shape), out_hw, interpolation.value)
     mode = interpolation.value
-    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
-        raise ValueError(f"resize: interpolation {interpolation} is not implemented for Tensor images in "
-                         "minidl; use NEAREST, NEAREST_EXACT, BILINEAR or BICUBIC (PIL images take every mode)")
     return on_tensor(img, lambda x: G.resize_array(x, out_hw, mode, bool(antialias)))
+
+
+def _check_tensor_resize(shape, out_hw, mode):
+    """torchvision's refusals of a Tensor resize (its messages: they come from ``interpolate``)."""
+    if len(shape) == 2:   # torchvision reads (H, W) as one image row of H channels
+        raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
+                         f"spatial dimensions of [{shape[-1]}] and output size of {list(out_hw)}. Please provide "
+                         "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+    if mode == "lanczos":   # torchvision turns antialias off for every mode but bilinear and bicubic
+        raise ValueError("Lanczos mode requires antialias=True")
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {max(len(shape), 4)}D)"
+                                  " for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area "
+                                  f"| nearest-exact (got {mode})")
 
 
 def crop(img, top: int, left: int, height: int, width: int):
@@ -278,22 +309,56 @@ def _pil_from_array(arr, like):
 
 def pad(img, padding, fill=0, padding_mode="constant"):
     """Pad each side: ``padding`` int, (left/right, top/bottom) or (left, top, right, bottom);
-    ``padding_mode`` "constant" (with ``fill``, a number or one per channel), "edge", "reflect" or
-    "symmetric". Negative padding crops."""
+    ``padding_mode`` "constant" (with ``fill``: a number, or for PIL images one per channel), "edge",
+    "reflect" or "symmetric". Negative padding crops."""
     require_image(img)
-    ltrb = _padding_ltrb(padding)
-    if not isinstance(fill, (numbers.Number, str, tuple, list)):
-        raise TypeError("Got inappropriate fill arg")
+    pil = is_pil(img)
+    if not isinstance(padding, (int if not pil else numbers.Number, tuple, list)) or isinstance(padding, bool):
+        raise TypeError("Got inappropriate padding arg")
+    if fill is None:
+        fill = 0
+    if not isinstance(fill, (numbers.Number, tuple, list) if pil else (int, float)):
+        raise TypeError("Got inappropriate fill arg")   # a Tensor takes one number, as torchvision's
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
+    ltrb = _padding_ltrb(padding)
     if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
-    if is_pil(img):
+    if pil:
+        bad = [p for p in (padding if isinstance(padding, (tuple, list)) else [padding])
+               if not isinstance(p, numbers.Integral)]
+        if bad:   # Pillow's (and NumPy's) refusal of a fractional border
+            raise TypeError(f"'{type(bad[0]).__name__}' object cannot be interpreted as an integer")
+        if padding_mode == "constant":
+            fill = _pil_fill(fill, img)
         arr = np.asarray(img)
         x = arr[None, None] if arr.ndim == 2 else arr.transpose(2, 0, 1)[None]
         y = G.pad_array(x, *ltrb, fill=fill, mode=padding_mode)[0]
         return _pil_from_array(y[0] if arr.ndim == 2 else y.transpose(1, 2, 0), img)
-    return on_tensor(img, lambda x: G.pad_array(x, *ltrb, fill=0 if fill is None else fill, mode=padding_mode))
+    _check_tensor_pad(tuple(img.shape), ltrb, padding_mode)
+    return on_tensor(img, lambda x: G.pad_array(x, *ltrb, fill=fill, mode=padding_mode))
+
+
+def _check_tensor_pad(shape, ltrb, mode):
+    """torchvision's (torch.nn.functional.pad's) refusals of a non-constant Tensor padding."""
+    left, top, right, bottom = ltrb
+    if mode == "symmetric":
+        if len(shape) not in (3, 4):
+            raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+        for pad_a, pad_b, size, dim in ((top, bottom, shape[-2], 0), (left, right, shape[-1], 1)):
+            if max(pad_a, pad_b) > size:
+                bad = pad_a - 1 if pad_a > size else -pad_b
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    elif mode in ("reflect", "edge"):
+        if len(shape) > 4:
+            raise NotImplementedError(f"Padding size 4 is not supported for {len(shape)}D input tensor.")
+        if mode == "reflect":
+            batched = list(shape) if len(shape) == 4 else [1] + list(shape)
+            for pair, size, dim, arg in (((left, right), shape[-1], len(batched) - 1, 4),
+                                         ((top, bottom), shape[-2], len(batched) - 2, 6)):
+                if max(pair) >= size:
+                    raise RuntimeError(f"Argument #{arg}: Padding size should be less than the corresponding input "
+                                       f"dimension, but got: padding {pair} at dimension {dim} of input {batched}")
 
 
 def hflip(img):
@@ -358,9 +423,14 @@ def _tensor_mode(interpolation, who):
     return mode
 
 
-def _check_fill(fill):
+def _check_fill(fill, img=None):
+    """torchvision checks no fill type up front: a fill that is not a number or a sequence fails where it
+    is converted (``int`` for PIL images, ``float`` for Tensors, after a warning), with Python's error."""
     if fill is not None and not isinstance(fill, (numbers.Number, tuple, list)):
-        raise TypeError("Fill should be either a sequence or a number.")
+        if img is not None and not is_pil(img):
+            warnings.warn("Argument fill should be either int, float, tuple or list", stacklevel=3)
+        (int if img is not None and is_pil(img) else float)(fill)
+        raise TypeError("Fill should be either a sequence or a number.")   # converted, yet no number
 
 
 def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
@@ -371,7 +441,7 @@ def rotate(img, angle: float, interpolation=InterpolationMode.NEAREST, expand=Fa
         raise TypeError("Argument angle should be int or float")
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     if is_pil(img):
         return img.rotate(angle, _PIL_FILTERS[interpolation.value], expand, center, fillcolor=_pil_fill(fill, img))
@@ -407,7 +477,7 @@ def affine(img, angle: float, translate, scale: float, shear, interpolation=Inte
         raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     _, height, width = get_dimensions(img)
     shear = [float(s) for s in shear]
@@ -427,7 +497,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     bottom-left) land on ``endpoints``."""
     require_image(img)
     coeffs = G.perspective_coeffs(startpoints, endpoints)
-    _check_fill(fill)
+    _check_fill(fill, img)
     interpolation = interpolation_mode(interpolation)
     if is_pil(img):
         return img.transform(img.size, Image.Transform.PERSPECTIVE, coeffs, _PIL_FILTERS[interpolation.value],
@@ -446,13 +516,27 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     if tuple(displacement.shape) != (1, height, width, 2):
         raise ValueError(f"Argument displacement shape should be {[1, height, width, 2]}, but given "
                          f"{list(displacement.shape)}")
-    _check_fill(fill)
+    _check_fill(fill, img)
     mode = _tensor_mode(interpolation, "elastic_transform")
     disp = backend.to_numpy(displacement.array)[0].astype(np.float64)
     if is_pil(img):
         out = elastic_transform(pil_to_tensor(img), displacement, interpolation, fill)
         return to_pil_image(out, mode=img.mode)
     return on_tensor(img, lambda x: G.warp_elastic(x, disp, mode, fill))
+
+
+def _check_erase_value(target, shape):
+    """torch's RuntimeError when an erase value of ``shape`` does not expand to the region ``target``."""
+    if len(shape) > len(target):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(target)}): the number of sizes "
+                           f"provided ({len(target)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(shape)})")
+    for dim in range(len(target) - 1, -1, -1):
+        k = dim - (len(target) - len(shape))
+        if k >= 0 and shape[k] != 1 and shape[k] != target[dim]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[dim]}) must match the existing size "
+                               f"({shape[k]}) at non-singleton dimension {dim}.  Target sizes: {list(target)}.  "
+                               f"Tensor sizes: {list(shape)}")
 
 
 def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
@@ -462,6 +546,8 @@ def erase(img, i: int, j: int, h: int, w: int, v, inplace=False):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
     value = backend.to_numpy(v.array) if isinstance(v, Tensor) else v
     if not isinstance(value, numbers.Number):
+        _check_erase_value(tuple(img.shape[:-2]) + (len(range(img.shape[-2])[i:i + h]),
+                                                    len(range(img.shape[-1])[j:j + w])), np.shape(value))
         value = backend.to_device(np.asarray(value), img.device)   # onto the image's device
     if inplace:
         img.array[..., i:i + h, j:j + w] = value
