@@ -135,3 +135,105 @@ def test_parameters_to_vector_errors_as_pytorch():
     with pytest.raises(TypeError, match="^iteration over a 0-d tensor$"):
         parameters_to_vector(mdl.tensor(1.0))
     assert np.array_equal(parameters_to_vector(mdl.ones(2, 2)).numpy(), np.ones(4, dtype=np.float32))
+
+
+# ------------------------------------------------------------------------------------ nn.init
+init = nn.init
+
+
+def test_init_fills_a_transposed_tensor_in_memory_order():
+    # read off PyTorch 2.13: the values land in storage order (column by column of the view)
+    mdl.manual_seed(0)
+    assert init.uniform_(mdl.empty(4, 3).t()).tolist() == [
+        [0.49625658988952637, 0.13203048706054688, 0.4900934100151062, 0.6323062777519226],
+        [0.7682217955589294, 0.30742281675338745, 0.8964447379112244, 0.3488934636116028],
+        [0.08847743272781372, 0.6340786814689636, 0.455627977848053, 0.40171730518341064]]
+    mdl.manual_seed(0)
+    assert init.normal_(mdl.empty(4, 3).t()).tolist() == [
+        [1.5409960746765137, 0.5684312582015991, 0.40334683656692505, -0.40334352850914],
+        [-0.293428897857666, -1.0845223665237427, 0.8380263447761536, -0.5966353416442871],
+        [-2.1787893772125244, -1.3985954523086548, -0.7192575931549072, 0.18203648924827576]]
+    mdl.manual_seed(0)
+    assert init.xavier_normal_(mdl.empty(6, 4).t())[0].tolist() == [
+        0.6891543865203857, -0.48501312732696533, -0.3216617703437805, -0.3831165134906769, -0.2532648742198944,
+        0.16564501821994781]
+
+
+def test_init_fills_complex_tensors_through_their_real_view():
+    # read off PyTorch 2.13
+    mdl.manual_seed(0)
+    assert init.uniform_(mdl.empty(2, dtype=mdl.complex64), -1, 1).tolist() == [
+        (-0.007486820220947266 + 0.5364435911178589j), (-0.8230451345443726 - 0.7359390258789062j)]
+    mdl.manual_seed(0)
+    assert init.normal_(mdl.empty(3, dtype=mdl.complex64), 1.0, 2.0).tolist() == [
+        (3.179297685623169 + 0.585028886795044j), (-2.0812735557556152 + 1.8038831949234009j),
+        (-0.5337461829185486 - 0.9779126048088074j)]
+
+
+def test_init_draws_as_pytorch_for_half_and_double_tensors():
+    # read off PyTorch 2.13: half-precision normals skip the uniforms of the redrawn last block
+    mdl.manual_seed(0)
+    assert init.normal_(mdl.empty(24, dtype=mdl.bfloat16))[8:12].tolist() == [-1.3515625, -1.6953125, 0.56640625,
+                                                                              0.79296875]
+    assert mdl.rand(1).item() == 0.17591017484664917
+    mdl.manual_seed(0)
+    assert init.trunc_normal_(mdl.empty(17, dtype=mdl.float16))[12:].tolist() == [
+        0.1834716796875, 1.3896484375, 1.5859375, 0.9462890625, -0.84375]
+    # float64 uniforms: x * (to - from) + from with one rounding (PyTorch's fused multiply-add)
+    mdl.manual_seed(0)
+    assert init.uniform_(mdl.empty(4, dtype=mdl.float64), -2, 3).tolist() == [
+        2.8502650090327655, 1.5390993219989397, 0.29691471563725436, 2.6037384206098015]
+    # kaiming's bound is sqrt(3) * (gain / sqrt(fan)), in that order
+    mdl.manual_seed(0)
+    assert init.kaiming_uniform_(mdl.empty(2, 3, dtype=mdl.float64), a=math.sqrt(5)).tolist() == [
+        [0.5427704542528101, 0.23996970930833816, -0.046900537438113156],
+        [0.48583757737745076, 0.16745942958373372, 0.3361886278485809]]
+    # a uniform that rounds up to `to` becomes `from`: bfloat16 U(0, 1) never gives 1 (13 zeros here)
+    mdl.manual_seed(0)
+    a = init.uniform_(mdl.empty(5000, dtype=mdl.bfloat16))
+    assert (a == 1).sum().item() == 0 and (a == 0).sum().item() == 13
+    with pytest.warns(UserWarning, match="mean is more than 2 std"):
+        mdl.manual_seed(0)
+        a = init.trunc_normal_(mdl.empty(6, 4, dtype=mdl.bfloat16), 5.0, 1.0, -1.0, 1.0)
+    assert a[2].tolist() == [0.875, 0.8984375, 0.7265625, 0.671875]
+    assert a[5].tolist() == [0.396484375, 0.83203125, 0.95703125, 0.90234375]
+
+
+def test_calculate_gain_returns_the_int_one():
+    for name in ["linear", "sigmoid", "conv2d", "conv_transpose3d"]:
+        gain = init.calculate_gain(name)
+        assert gain == 1 and type(gain) is int
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # read off PyTorch 2.13
+    (lambda: init.uniform_(mdl.empty(3), 2.0, -1.0), RuntimeError,
+     "uniform_ expects to return a [from, to) range, but found from=2 > to=-1"),
+    (lambda: init.normal_(mdl.empty(3), 0.0, -0.5), RuntimeError, "normal expects std >= 0.0, but found std -0.5"),
+    (lambda: init.trunc_normal_(mdl.empty(3), 0, 1, 2.0, -2.0), RuntimeError,
+     "uniform_ expects to return a [from, to) range, but found from=2 > to=-2"),
+    (lambda: init.xavier_uniform_(mdl.empty(3, dtype=mdl.int32)), ValueError,
+     "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"),
+    (lambda: init.kaiming_normal_(mdl.empty(2, 3, dtype=mdl.bool)), NotImplementedError,
+     "\"normal_kernel_cpu\" not implemented for 'Bool'"),
+    (lambda: init.orthogonal_(mdl.empty(2, 3, dtype=mdl.float16)), NotImplementedError,
+     "\"geqrf_cpu\" not implemented for 'Half'"),
+    (lambda: init.orthogonal_(mdl.empty(2, 3, dtype=mdl.complex64)), NotImplementedError,
+     "Unlike NumPy, minidl.sign is not intended to support complex numbers. Please use minidl.sgn instead."),
+    (lambda: init.sparse_(mdl.empty(2, 3, dtype=mdl.uint8), 0.5), NotImplementedError,
+     "\"normal_kernel_cpu\" not implemented for 'Byte'"),
+    (lambda: init.trunc_normal_(mdl.empty(3, dtype=mdl.complex128)), NotImplementedError,
+     "\"lt_cpu\" not implemented for 'ComplexDouble'"),
+    (lambda: init.kaiming_uniform_(mdl.empty(3, 4), mode="fan_avg"), ValueError,
+     "Mode fan_avg not supported, please use one of ['fan_in', 'fan_out']"),
+    (lambda: init.xavier_normal_(mdl.empty(5)), ValueError,
+     "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"),
+    (lambda: init.uniform_(mdl.empty(3, dtype=mdl.int64)), NotImplementedError,
+     "\"check_uniform_bounds\" not implemented for 'Long'"),
+])
+def test_init_errors_as_pytorch(call, error, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(error) as info:
+            call()
+    assert str(info.value) == message
