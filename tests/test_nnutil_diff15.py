@@ -237,3 +237,20 @@ def test_init_errors_as_pytorch(call, error, message):
         with pytest.raises(error) as info:
             call()
     assert str(info.value) == message
+
+
+# ------------------------------------------------------------------------------------ nn.utils.rnn
+def test_pad_sequence_takes_the_first_sequences_dtype_and_broadcasts_as_pytorch():
+    rnn = nn.utils.rnn
+    # read off PyTorch 2.13: float32 first -> float32; int64 first -> the float 3.7 truncated to 3
+    assert rnn.pad_sequence([mdl.tensor([1.5, 2.5]), mdl.tensor([3.25], dtype=mdl.float64)]).dtype == mdl.float32
+    out = rnn.pad_sequence([mdl.tensor([1, 2]), mdl.tensor([3.7])], batch_first=True)
+    assert out.dtype == mdl.int64 and out.tolist() == [[1, 2], [3, 0]]
+    # a size-1 trailing dimension is broadcast into the padded tensor
+    out = rnn.pad_sequence([mdl.ones(2, 3), mdl.arange(2.0).reshape(2, 1)], batch_first=True)
+    assert out.tolist() == [[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
+    with pytest.raises(RuntimeError, match=r"^The size of tensor a \(2\) must match the size of tensor b \(5\) at "
+                                           r"non-singleton dimension 2$"):
+        rnn.pad_sequence([mdl.ones(2, 3, 2), mdl.ones(2, 4, 5)])
+    with pytest.raises(IndexError, match=r"^index_select\(\): Index is supposed to be a vector$"):
+        rnn.pack_padded_sequence(mdl.ones(5, 3, 2), mdl.tensor([[3, 5, 2]]), enforce_sorted=False)

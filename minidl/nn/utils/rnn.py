@@ -157,6 +157,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if input.ndim < 2:
         raise RuntimeError(f"pack_padded_sequence(): input must have at least 2 dimensions (T, B, *), got shape "
                            f"{list(input.shape)}")
+    if not enforce_sorted and np.ndim(lengths.numpy() if isinstance(lengths, Tensor) else lengths) > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")   # PyTorch's, from sorting first
     lengths = _lengths_array(lengths)
     batch_dim, time_dim = (0, 1) if batch_first else (1, 0)
     batch = input.shape[batch_dim]
@@ -236,6 +238,26 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     return _padded_gather(sequence.data, grid, padding_value), _long_cpu(lengths)
 
 
+def _fit_trailing(s, i, reference):
+    """Sequence ``i`` broadcast to the trailing shape of ``reference`` (sequences[0]'s shape), as PyTorch copies
+    it into the padded tensor: a size-1 dimension stretches, any other mismatch is its broadcasting error."""
+    trailing = tuple(s.shape[1:])
+    if trailing == reference[1:]:
+        return s
+    if s.ndim != len(reference):
+        raise RuntimeError(f"pad_sequence(): sequences[{i}] has trailing shape {list(trailing)}, expected "
+                           f"{list(reference[1:])} as sequences[0]")
+    for d in range(s.ndim - 1, 0, -1):
+        if s.shape[d] != reference[d] and 1 not in (s.shape[d], reference[d]):
+            raise RuntimeError(f"The size of tensor a ({reference[d]}) must match the size of tensor b "
+                               f"({s.shape[d]}) at non-singleton dimension {d}")
+    target = [s.shape[0], *reference[1:]]
+    if any(s.shape[d] > 1 and reference[d] == 1 for d in range(1, s.ndim)):
+        broadcast = [max(a, b) for a, b in zip(target, s.shape)]
+        raise RuntimeError(f"output with shape {target} doesn't match the broadcast shape {broadcast}")
+    return s.expand(*target)
+
+
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack sequences (L_i, *) into one padded tensor (max L, B, *) ((B, max L, *) with ``batch_first``).
 
@@ -253,9 +275,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
             raise TypeError(f"pad_sequence(): sequences[{i}] must be a Tensor, got {type(s).__name__}")
         if s.ndim == 0:
             raise RuntimeError(f"pad_sequence(): sequences[{i}] is 0-dimensional; each sequence needs a length")
-        if tuple(s.shape[1:]) != tuple(sequences[0].shape[1:]):
-            raise RuntimeError(f"pad_sequence(): sequences[{i}] has trailing shape {list(s.shape[1:])}, expected "
-                               f"{list(sequences[0].shape[1:])} as sequences[0]")
+        sequences[i] = _fit_trailing(s, i, tuple(sequences[0].shape))
+    # the padded tensor has the first sequence's dtype: the others are converted into it (PyTorch's)
+    sequences = [s if s.dtype == sequences[0].dtype else s.to(sequences[0].dtype) for s in sequences]
     lengths = np.array([s.shape[0] for s in sequences], dtype=np.int64)
     max_length = int(lengths.max())
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
