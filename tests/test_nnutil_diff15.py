@@ -254,3 +254,79 @@ def test_pad_sequence_takes_the_first_sequences_dtype_and_broadcasts_as_pytorch(
         rnn.pad_sequence([mdl.ones(2, 3, 2), mdl.ones(2, 4, 5)])
     with pytest.raises(IndexError, match=r"^index_select\(\): Index is supposed to be a vector$"):
         rnn.pack_padded_sequence(mdl.ones(5, 3, 2), mdl.tensor([[3, 5, 2]]), enforce_sorted=False)
+
+
+# ------------------------------------------------------------------------------------ norms, parametrize, stateless
+def test_spectral_norms_draw_u_and_v_from_the_global_stream():
+    # read off PyTorch 2.13: the hook-based spectral_norm's u, v, first output and the next draw
+    mdl.manual_seed(0)
+    m = nn.Linear(4, 3)
+    nn.utils.spectral_norm(m)
+    assert m.weight_u.tolist() == [0.5964317917823792, 0.8014264702796936, -0.0445503368973732]
+    assert m.weight_v.tolist() == [0.5681789517402649, 0.6770175695419312, -0.028742052614688873, -0.4668980538845062]
+    np.testing.assert_allclose(m(mdl.ones(1, 4)).tolist()[0], [-1.60022, 0.38387, -0.55803], atol=1e-5)
+    assert mdl.rand(1).item() == 0.9320003986358643
+    mdl.manual_seed(0)
+    m = nn.Linear(4, 3)
+    nn.utils.parametrizations.spectral_norm(m)
+    assert mdl.rand(1).item() == 0.9320003986358643
+    np.testing.assert_allclose(m.parametrizations.weight[0]._u.tolist(), [0.87862, -0.3762, 0.29412], atol=1e-5)
+
+
+def test_orthogonal_completes_a_rectangular_base_from_the_global_stream():
+    mdl.manual_seed(0)
+    m = nn.Linear(3, 5)
+    nn.utils.parametrizations.orthogonal(m)
+    # read off PyTorch 2.13
+    np.testing.assert_allclose(m.parametrizations.weight[0].base[0].tolist(),
+                               [-0.0061, 0.5023, -0.7134, 0.1156, 0.4747], atol=1e-4)
+    assert mdl.rand(1).item() == 0.5262957811355591
+
+
+def test_functional_call_takes_a_parametrized_tensor_by_its_name():
+    mdl.manual_seed(0)
+    m = nn.Linear(4, 3)
+    nn.utils.parametrizations.weight_norm(m)
+    out = mdl.func.functional_call(m, {"weight": mdl.ones(3, 4)}, (mdl.ones(1, 4),))
+    np.testing.assert_allclose(out.tolist()[0], [3.52233, 3.66886, 3.79389], atol=1e-5)   # PyTorch 2.13's
+    assert not np.allclose(m.weight.tolist(), 1.0)     # the parametrization is back afterwards
+
+
+def test_convert_conv2d_weight_memory_format():
+    mdl.manual_seed(0)
+    s = nn.Sequential(nn.Conv2d(2, 3, 2), nn.Sequential(nn.ConvTranspose2d(3, 2, 2)), nn.Linear(2, 2))
+    before = s[0].weight.tolist()
+    assert nn.utils.convert_conv2d_weight_memory_format(s, mdl.channels_last) is s
+    # strides read off PyTorch 2.13
+    assert s[0].weight.stride() == (8, 1, 4, 2) and s[1][0].weight.stride() == (8, 1, 4, 2)
+    assert s[2].weight.stride() == (2, 1) and s[0].weight.tolist() == before
+    assert isinstance(s[0].weight, nn.Parameter) and s[0].weight.requires_grad
+    c = nn.Conv3d(2, 3, 2)
+    nn.utils.convert_conv3d_weight_memory_format(c, mdl.channels_last_3d)
+    assert c.weight.is_contiguous(memory_format=mdl.channels_last_3d)
+
+
+def test_register_parametrization_messages_show_sizes():
+    P = nn.utils.parametrize
+
+    class Cut(nn.Module):
+        def forward(self, X):
+            return X[:2]
+
+    class CutInverse(nn.Module):
+        def forward(self, X):
+            return X
+
+        def right_inverse(self, X):
+            return X[:2]
+
+    # read off PyTorch 2.13
+    with pytest.raises(ValueError, match=r"unparametrized shape: minidl\.Size\(\[3, 3\]\)\nparametrized shape: "
+                                         r"minidl\.Size\(\[2, 3\]\)$"):
+        P.register_parametrization(nn.Linear(3, 3), "weight", Cut())
+    m = nn.Linear(3, 3)
+    P.register_parametrization(m, "weight", nn.Identity())
+    with pytest.raises(ValueError, match=r"must have the same shape as module\.weight, unless the `unsafe` flag is "
+                                         r"enabled\.\nmodule\.weight\.shape: minidl\.Size\(\[3, 3\]\)\nreturned shape: "
+                                         r"minidl\.Size\(\[2, 3\]\)$"):
+        P.register_parametrization(m, "weight", CutInverse())

@@ -103,7 +103,8 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     transposed tensor; a complex tensor's real and imaginary parts both drawn).
 
     Raises:
-        NotImplementedError: for an integer or bool tensor. RuntimeError: when ``a > b``.
+        NotImplementedError: for an integer or bool tensor.
+        RuntimeError: when ``a > b``.
     """
     return _fill(tensor, _draws.uniform_values(_array(tensor), _generator(generator), a, b))
 
@@ -113,7 +114,8 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     tensor's parts each get std / sqrt(2)).
 
     Raises:
-        NotImplementedError: for an integer or bool tensor. RuntimeError: for a negative ``std``.
+        NotImplementedError: for an integer or bool tensor.
+        RuntimeError: for a negative ``std``.
     """
     return _fill(tensor, _draws.normal_values(_array(tensor), _generator(generator), mean, std))
 
@@ -165,12 +167,18 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
         return ((x - dtype.type(mean)) / dtype.type(std)) ** 2 * dtype.type(-0.5) - log_peak
 
     result = mt19937.uniform(gen, shape, dtype, a, b)
-    pending = np.log(mt19937.uniform(gen, shape, dtype)) > log_density(result)
+    pending = _log(mt19937.uniform(gen, shape, dtype)) > log_density(result)
     while pending.any():
         candidates = mt19937.uniform(gen, shape, dtype, a, b)
         result = np.where(pending, candidates, result)
-        pending = np.where(pending, np.log(mt19937.uniform(gen, shape, dtype)) > log_density(candidates), pending)
+        pending = np.where(pending, _log(mt19937.uniform(gen, shape, dtype)) > log_density(candidates), pending)
     return done(result)
+
+
+def _log(values):
+    """``np.log`` with log(0) = -inf and no warning (PyTorch's log_ on a drawn 0)."""
+    with np.errstate(divide="ignore"):
+        return np.log(values)
 
 
 def constant_(tensor, val: float):
