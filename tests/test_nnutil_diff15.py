@@ -330,3 +330,18 @@ def test_register_parametrization_messages_show_sizes():
                                          r"enabled\.\nmodule\.weight\.shape: minidl\.Size\(\[3, 3\]\)\nreturned shape: "
                                          r"minidl\.Size\(\[2, 3\]\)$"):
         P.register_parametrization(m, "weight", CutInverse())
+
+
+def test_rnn_utils_node_names_as_pytorch():
+    rnn = nn.utils.rnn
+    a, b = mdl.ones(3, 2, requires_grad=True), mdl.ones(2, 2, requires_grad=True)
+    # node names read off PyTorch 2.13
+    x = rnn.pad_sequence([a, b])
+    assert x.grad_fn.name() == "torch::autograd::CopySlices"
+    p = rnn.pack_padded_sequence(x, [3, 2])
+    q = rnn.pack_padded_sequence(x, [2, 3], enforce_sorted=False)
+    assert p.data.grad_fn.name() == q.data.grad_fn.name() == "PackPaddedSequenceBackward0"
+    assert rnn.pad_packed_sequence(p)[0].grad_fn.name() == "torch::autograd::CopySlices"
+    assert rnn.pad_packed_sequence(q)[0].grad_fn.name() == "IndexSelectBackward0"
+    assert [t.grad_fn.name() for t in rnn.unpad_sequence(x, mdl.tensor([3, 2]))] == ["IndexBackward0"] * 2
+    assert [t.grad_fn.name() for t in rnn.unpack_sequence(q)] == ["IndexBackward0"] * 2

@@ -15,6 +15,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
 from minidl.backend import to_numpy
 from minidl.ops.shape import cat, getitem
 from minidl.tensor import Tensor
@@ -187,7 +188,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     rows = order[np.concatenate([np.arange(b) for b in batch_sizes])]
     xp = input.xp
     index = (xp.asarray(rows), xp.asarray(steps)) if batch_first else (xp.asarray(steps), xp.asarray(rows))
-    data = getitem(input, index)
+    data = name_grad_fn(getitem(input, index), "PackPaddedSequenceBackward0")
     return PackedSequence(data, _long_cpu(batch_sizes), sorted_indices, None)
 
 
@@ -235,7 +236,8 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         grid, lengths = grid[:, unsorted], lengths[unsorted]
     if batch_first:
         grid = grid.T
-    return _padded_gather(sequence.data, grid, padding_value), _long_cpu(lengths)
+    node = "torch::autograd::CopySlices" if sequence.unsorted_indices is None else "IndexSelectBackward0"
+    return name_grad_fn(_padded_gather(sequence.data, grid, padding_value), node), _long_cpu(lengths)
 
 
 def _fit_trailing(s, i, reference):
@@ -287,7 +289,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     grid = np.where((position >= 0) & (position < lengths[None, :]), starts[None, :] + position, -1)
     if batch_first:
         grid = grid.T
-    return _padded_gather(cat(sequences, 0), grid, padding_value)
+    return name_grad_fn(_padded_gather(cat(sequences, 0), grid, padding_value), "torch::autograd::CopySlices")
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
@@ -297,7 +299,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     lengths = _lengths_array(lengths)
     if lengths.size != padded_sequences.shape[0]:
         raise RuntimeError(f"unpad_sequence(): {lengths.size} lengths for a batch of {padded_sequences.shape[0]}")
-    return [padded_sequences[b, :int(length)] for b, length in enumerate(lengths)]
+    return [name_grad_fn(padded_sequences[b, :int(length)], "IndexBackward0") for b, length in enumerate(lengths)]
 
 
 def pack_sequence(sequences, enforce_sorted=True):
