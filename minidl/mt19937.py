@@ -192,12 +192,14 @@ def standard_normal(gen: np.random.Generator, n: int, dtype=np.float32, contiguo
             bits.normal_cache = None
             out[i] = cached
             continue
-        u1, u2 = unit(gen, 2, np.float64)
-        radius = np.sqrt(-2.0 * np.log1p(-u2))
-        theta = 2.0 * np.pi * u1
+        u1, u2 = (float(u) for u in unit(gen, 2, np.float64))
+        # the C library's scalar math (Python's math module), as PyTorch's scalar kernel calls it:
+        # NumPy's vectorised sin/cos/log1p may differ in the last bit
+        radius = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
         if isinstance(bits, TorchMT19937):
-            bits.normal_cache = radius * np.sin(theta)
-        out[i] = radius * np.cos(theta)
+            bits.normal_cache = radius * math.sin(theta)
+        out[i] = radius * math.cos(theta)
     return out
 
 

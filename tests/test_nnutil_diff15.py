@@ -345,3 +345,11 @@ def test_rnn_utils_node_names_as_pytorch():
     assert rnn.pad_packed_sequence(q)[0].grad_fn.name() == "IndexSelectBackward0"
     assert [t.grad_fn.name() for t in rnn.unpad_sequence(x, mdl.tensor([3, 2]))] == ["IndexBackward0"] * 2
     assert [t.grad_fn.name() for t in rnn.unpack_sequence(q)] == ["IndexBackward0"] * 2
+
+
+def test_scalar_normal_path_uses_the_c_librarys_math():
+    # fewer than 16 values: PyTorch's scalar Box-Muller with libm's log1p/sin/cos; read off PyTorch 2.13
+    g = mdl.Generator().manual_seed(3)
+    mdl.randn((3, 4), generator=g, dtype=mdl.float64)
+    assert mdl.randn((3, 4), generator=g, dtype=mdl.float64)[0].tolist() == [
+        -0.864635562911604, 0.29896084440536186, 0.41921865516194434, -0.0798543208083965]
