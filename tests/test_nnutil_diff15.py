@@ -353,3 +353,15 @@ def test_scalar_normal_path_uses_the_c_librarys_math():
     mdl.randn((3, 4), generator=g, dtype=mdl.float64)
     assert mdl.randn((3, 4), generator=g, dtype=mdl.float64)[0].tolist() == [
         -0.864635562911604, 0.29896084440536186, 0.41921865516194434, -0.0798543208083965]
+
+
+@pytest.mark.parametrize("dtype, value, ctype", [
+    # read off PyTorch 2.13
+    (mdl.uint8, -1, "uint8_t"), (mdl.int32, 1e20, "int"), (mdl.int64, math.inf, "int64_t"),
+    (mdl.float16, 1e20, "c10::Half"), (mdl.bfloat16, 1e40, "c10::BFloat16"),
+])
+def test_pad_sequence_padding_value_overflow(dtype, value, ctype):
+    seqs = [mdl.tensor([1, 0], dtype=dtype), mdl.tensor([1], dtype=dtype)]
+    with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {ctype} without overflow$"):
+        nn.utils.rnn.pad_sequence(seqs, padding_value=value)
+    assert nn.utils.rnn.pad_sequence(seqs, padding_value=1).tolist() == [[1, 1], [0, 1]]

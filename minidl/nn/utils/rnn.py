@@ -198,10 +198,29 @@ def _packed_lengths(batch_sizes: np.ndarray) -> np.ndarray:
     return (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1).astype(np.int64)
 
 
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float"}
+
+
+def _check_padding_fits(value, dtype):
+    """RuntimeError, worded as PyTorch's fill, when ``value`` overflows ``dtype`` (inf and nan fit floats)."""
+    value = float(value)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = info.min <= value <= info.max
+    elif dtype.kind == "f" or dtype.name == "bfloat16":
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        return
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dtype.name, dtype.name)} without overflow")
+
+
 def _padded_gather(values, grid, padding_value):
     """``values`` (M, *) gathered at ``grid`` (any shape, -1 meaning padding) -> grid.shape + (*)."""
     rest = tuple(values.shape[1:])
     xp = values.xp
+    _check_padding_fits(padding_value, values.array.dtype)
     pad = Tensor(xp.full((1,) + rest, padding_value, dtype=values.array.dtype))
     extended = cat([values, pad], 0)
     grid = np.where(grid < 0, values.shape[0], grid)
