@@ -147,10 +147,17 @@ def _fused_multiply_add(a: np.ndarray, b: float, c: float) -> np.ndarray:
 
 def _box_muller_blocks(u: np.ndarray, dtype) -> np.ndarray:
     """PyTorch's ``normal_fill_16`` on consecutive blocks of 16 uniforms: for float32 its x86 kernel's
-    single-precision arithmetic (:mod:`minidl._box_muller_f32`), else float64 math (as its scalar kernel)."""
+    single-precision arithmetic (:mod:`minidl._box_muller_f32`), for half precision its scalar kernel's float
+    math, else float64 math (as its scalar kernel)."""
     if np.dtype(dtype) == np.float32:
         from ._box_muller_f32 import box_muller_blocks
         return box_muller_blocks(u).astype(np.float64)
+    if np.dtype(dtype).itemsize == 2:   # float16/bfloat16: the scalar kernel's float (single-precision) math
+        blocks = u.reshape(-1, 16).astype(np.float32)
+        with np.errstate(divide="ignore"):
+            radius = np.sqrt(np.float32(-2.0) * np.log(np.float32(1.0) - blocks[:, :8]))
+        theta = np.float32(2.0 * np.pi) * blocks[:, 8:]
+        return np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1).astype(np.float64).reshape(-1)
     blocks = u.reshape(-1, 16)
     radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
     theta = 2.0 * np.pi * blocks[:, 8:]

@@ -365,3 +365,14 @@ def test_pad_sequence_padding_value_overflow(dtype, value, ctype):
     with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {ctype} without overflow$"):
         nn.utils.rnn.pad_sequence(seqs, padding_value=value)
     assert nn.utils.rnn.pad_sequence(seqs, padding_value=1).tolist() == [[1, 1], [0, 1]]
+
+
+def test_half_precision_normals_use_single_precision_box_muller():
+    # PyTorch's scalar normal_fill_16 for float16/bfloat16 computes in float; values read off PyTorch 2.13
+    g = mdl.Generator().manual_seed(0)
+    a = mdl.randn(20000, generator=g, dtype=mdl.bfloat16)
+    assert [a[i].item() for i in (736, 2876, 11498)] == [-0.09814453125, 0.0011138916015625, -0.0031280517578125]
+    g = mdl.Generator().manual_seed(1)
+    b = init.normal_(mdl.empty(20000, dtype=mdl.float16), generator=g)
+    assert [b[i].item() for i in (1216, 2265, 4554)] == [-0.01160430908203125, -0.05950927734375,
+                                                         -0.025146484375]
