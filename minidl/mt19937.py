@@ -114,17 +114,50 @@ def uniform(gen: np.random.Generator, shape, dtype=np.float32, low: float = 0.0,
     acc = _acc_dtype(dtype)
     lo, hi = acc.type(low), acc.type(high)
     u = unit(gen, n, dtype)
-    # x * (to - from) + from: PyTorch's compiled kernel fuses it (one rounding), as float64 arithmetic does
-    values = (u * float(acc.type(hi - lo)) + float(lo)).astype(acc)
-    return values.astype(dtype).reshape(shape)
+    # x * (to - from) + from: PyTorch's compiled kernel fuses it (one rounding): float64 arithmetic is exact
+    # enough for the 24-bit types, float64 itself needs the fused multiply-add emulated
+    if acc == np.float64:
+        values = _fused_multiply_add(u, float(hi - lo), float(lo))
+    else:
+        values = (u * float(acc.type(hi - lo)) + float(lo)).astype(acc)
+    values = values.astype(dtype)
+    # a value that rounds up to `high` becomes `low`, keeping [low, high) (PyTorch's kernel, every dtype)
+    top, bottom = np.asarray(high).astype(dtype), np.asarray(low).astype(dtype)
+    values[values == top] = bottom
+    return values.reshape(shape)
+
+
+def _fused_multiply_add(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """``a * b + c`` with one rounding (an FMA), for float64 ``a`` and finite products: the product's
+    rounding error by Dekker's split, the sum's by Knuth's two-sum, both added back before the last rounding."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = a * b
+        split = 134217729.0   # 2**27 + 1
+        ta, tb = split * a, split * b
+        ah = ta - (ta - a)
+        bh = tb - (tb - b)
+        al, bl = a - ah, b - bh
+        product_error = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+        s = p + c
+        bb = s - p
+        sum_error = (p - (s - bb)) + (c - bb)
+        fused = s + (sum_error + product_error)
+    return np.where(np.isfinite(fused), fused, p + c)
 
 
 def _box_muller_blocks(u: np.ndarray, dtype) -> np.ndarray:
     """PyTorch's ``normal_fill_16`` on consecutive blocks of 16 uniforms: for float32 its x86 kernel's
-    single-precision arithmetic (:mod:`minidl._box_muller_f32`), else float64 math (as its scalar kernel)."""
+    single-precision arithmetic (:mod:`minidl._box_muller_f32`), for half precision its scalar kernel's float
+    math, else float64 math (as its scalar kernel)."""
     if np.dtype(dtype) == np.float32:
         from ._box_muller_f32 import box_muller_blocks
         return box_muller_blocks(u).astype(np.float64)
+    if np.dtype(dtype).itemsize == 2:   # float16/bfloat16: the scalar kernel's float (single-precision) math
+        blocks = u.reshape(-1, 16).astype(np.float32)
+        with np.errstate(divide="ignore"):
+            radius = np.sqrt(np.float32(-2.0) * np.log(np.float32(1.0) - blocks[:, :8]))
+        theta = np.float32(2.0 * np.pi) * blocks[:, 8:]
+        return np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1).astype(np.float64).reshape(-1)
     blocks = u.reshape(-1, 16)
     radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, :8]))
     theta = 2.0 * np.pi * blocks[:, 8:]
@@ -145,7 +178,8 @@ def _normal_chunks(gen: np.random.Generator, n: int, dtype):
         u = unit(gen, stop - start, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
         yield start, stop, _box_muller_blocks(u, dtype)
     if n % 16:
-        unit(gen, n - full, dtype)   # drawn by PyTorch too, then overwritten by the redrawn tail
+        if np.dtype(dtype).itemsize >= 4:   # float32/float64: PyTorch draws these too, then overwrites them;
+            unit(gen, n - full, dtype)      # float16/bfloat16 skip them (read off PyTorch 2.13)
         tail = unit(gen, 16, dtype).astype(_acc_dtype(dtype)).astype(np.float64)
         yield n - 16, n, _box_muller_blocks(tail, dtype)
 
@@ -165,12 +199,14 @@ def standard_normal(gen: np.random.Generator, n: int, dtype=np.float32, contiguo
             bits.normal_cache = None
             out[i] = cached
             continue
-        u1, u2 = unit(gen, 2, np.float64)
-        radius = np.sqrt(-2.0 * np.log1p(-u2))
-        theta = 2.0 * np.pi * u1
+        u1, u2 = (float(u) for u in unit(gen, 2, np.float64))
+        # the C library's scalar math (Python's math module), as PyTorch's scalar kernel calls it:
+        # NumPy's vectorised sin/cos/log1p may differ in the last bit
+        radius = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
         if isinstance(bits, TorchMT19937):
-            bits.normal_cache = radius * np.sin(theta)
-        out[i] = radius * np.cos(theta)
+            bits.normal_cache = radius * math.sin(theta)
+        out[i] = radius * math.cos(theta)
     return out
 
 

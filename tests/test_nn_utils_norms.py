@@ -219,8 +219,8 @@ def test_get_total_norm_and_clip_grads_with_norm():
     np.testing.assert_allclose(p.grad.numpy(), 3 / (10 + 1e-6))
     clip_grads_with_norm_([p], 1.0, mdl.tensor(0.01))  # coefficient clamped to 1
     np.testing.assert_allclose(p.grad.numpy(), 3 / (10 + 1e-6))
-    with pytest.raises(TypeError, match="total_norm must be a Tensor"):
-        clip_grads_with_norm_([p], 1.0, 0.5)
+    with pytest.raises(TypeError, match=r"clamp\(\) received an invalid combination of arguments - got \(float"):
+        clip_grads_with_norm_([p], 1.0, 0.5)   # PyTorch 2.13's TypeError (its clamp refuses the float)
 
 
 def test_split_clipping_equals_clip_grad_norm_and_deprecated_alias():

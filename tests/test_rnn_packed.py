@@ -109,8 +109,10 @@ def test_errors():
         rnn.pad_sequence([mdl.ones(2)], padding_side="middle")
     with pytest.raises(RuntimeError, match="empty list"):
         rnn.pad_sequence([])
+    with pytest.raises(RuntimeError, match=r"output with shape \[3, 1\] doesn't match the broadcast shape \[3, 2\]"):
+        rnn.pad_sequence([mdl.ones(2, 1), mdl.ones(3, 2)])   # PyTorch 2.13's copy_ error (session 15)
     with pytest.raises(RuntimeError, match="trailing shape"):
-        rnn.pad_sequence([mdl.ones(2, 1), mdl.ones(3, 2)])
+        rnn.pad_sequence([mdl.ones(2, 1), mdl.ones(3, 2, 1)])
 
 
 def test_pack_pad_gradients(rng):

@@ -14,6 +14,8 @@ import numpy as np
 from minidl import backend, mt19937
 from minidl.generator import as_numpy_generator
 
+from . import _init_draws as _draws
+
 __all__ = ["orthogonal_", "dirac_", "eye_", "sparse_"]
 
 
@@ -44,7 +46,13 @@ def orthogonal_(tensor, gain: float = 1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flattened = mt19937.normal(_numpy_generator(generator), (rows, cols), tensor.array.dtype)
+    dtype = tensor.array.dtype
+    flattened = _draws.normal_values(np.empty((rows, cols), dtype), _numpy_generator(generator))
+    if dtype.name in ("float16", "bfloat16"):   # PyTorch's CPU QR refuses half precision (after the draw)
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_draws.torch_scalar_name(dtype)}'")
+    if dtype.kind == "c":                       # the signs of R's diagonal: PyTorch's sign() refuses complex
+        raise NotImplementedError("Unlike NumPy, minidl.sign is not intended to support complex numbers. "
+                                  "Please use minidl.sgn instead.")
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)
@@ -93,8 +101,7 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
-    rng = _numpy_generator(generator)
-    values = mt19937.normal(rng, (rows, cols), tensor.array.dtype, 0.0, std)
+    values = _draws.normal_values(tensor.array, _numpy_generator(generator), 0.0, std).copy()
     for col_idx in range(cols):     # PyTorch draws these permutations from the global stream
         values[mt19937.permutation(backend.rng(), rows)[:num_zeros], col_idx] = 0
     return _write(tensor, values)

@@ -13,6 +13,8 @@ import numpy as np
 from minidl import backend, mt19937
 from minidl.tensor import Tensor
 
+from . import _init_draws as _draws
+
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -47,14 +49,14 @@ def _warn_zero_element():
 def calculate_gain(nonlinearity: str, param=None) -> float:
     """The recommended gain for ``nonlinearity`` (PyTorch's table).
 
-    linear / conv* / sigmoid: 1; tanh: 5/3; relu: sqrt(2);
+    linear / conv* / sigmoid: 1 (an int); tanh: 5/3; relu: sqrt(2);
     leaky_relu: sqrt(2 / (1 + negative_slope**2)) with ``param`` the slope
     (default 0.01); selu: 3/4.
     """
     linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                   "conv_transpose2d", "conv_transpose3d"]
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
-        return 1.0
+        return 1   # an int, as PyTorch returns
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -80,8 +82,7 @@ def _calculate_fan_in_and_fan_out(tensor):
     """
     shape = tuple(tensor.shape)
     if len(shape) < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
-                         f"2 dimensions (got shape {shape})")
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
     receptive_field_size = 1
     for s in shape[2:]:
         receptive_field_size *= s
@@ -90,32 +91,33 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 def _calculate_correct_fan(tensor, mode):
     mode = mode.lower()
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    valid_modes = ["fan_in", "fan_out"]
+    if mode not in valid_modes:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _floating(name, tensor):
-    """Refuse an integer or bool tensor, as PyTorch's random fills do (NotImplementedError)."""
-    dtype = _array(tensor).dtype
-    if dtype.kind not in "fc" and dtype.name != "bfloat16":
-        raise NotImplementedError(f"nn.init.{name}: random initialisation is not implemented for dtype "
-                                  f"{dtype.name}; use a floating-point tensor")
-
-
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    """Fill ``tensor`` with U(a, b) (PyTorch's numbers for the same seed)."""
-    _floating("uniform_", tensor)
-    return _fill(tensor, mt19937.uniform(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, a, b))
+    """Fill ``tensor`` with U(a, b): PyTorch's numbers for the same seed, in its order (memory order for a
+    transposed tensor; a complex tensor's real and imaginary parts both drawn).
+
+    Raises:
+        NotImplementedError: for an integer or bool tensor.
+        RuntimeError: when ``a > b``.
+    """
+    return _fill(tensor, _draws.uniform_values(_array(tensor), _generator(generator), a, b))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    """Fill ``tensor`` with N(mean, std**2) (PyTorch's numbers for the same seed, up to float32 rounding)."""
-    _floating("normal_", tensor)
-    contiguous = bool(_array(tensor).flags.c_contiguous)
-    return _fill(tensor, mt19937.normal(_generator(generator), tuple(tensor.shape), _array(tensor).dtype, mean, std,
-                                        contiguous))
+    """Fill ``tensor`` with N(mean, std**2): PyTorch's numbers for the same seed, in its order (a complex
+    tensor's parts each get std / sqrt(2)).
+
+    Raises:
+        NotImplementedError: for an integer or bool tensor.
+        RuntimeError: for a negative ``std``.
+    """
+    return _fill(tensor, _draws.normal_values(_array(tensor), _generator(generator), mean, std))
 
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -130,24 +132,34 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
-    _floating("trunc_normal_", tensor)
-
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         import warnings
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     gen = _generator(generator)
     dtype = _array(tensor).dtype
-    shape = tuple(tensor.shape)
-    contiguous = bool(_array(tensor).flags.c_contiguous)
+    # every draw (and redraw, into tensors shaped like this one) walks the tensor in memory order
+    shape, restore, contiguous = _draws.memory_layout(_array(tensor))
+
+    def done(result):
+        return _fill(tensor, np.transpose(result, restore))
+
     if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        _draws.check_normal_std(std)
+        _draws.refuse_non_float("normal_kernel_cpu", dtype)
+        if dtype.kind == "c":
+            raise NotImplementedError(f"\"lt_cpu\" not implemented for '{_draws.torch_scalar_name(dtype)}'")
         lo, hi = dtype.type(a), dtype.type(b)
         result = mt19937.normal(gen, shape, dtype, mean, std, contiguous)
         while True:
             mask = (result < lo) | (result > hi)
             if not mask.any():
-                return _fill(tensor, result)
-            result = np.where(mask, mt19937.normal(gen, shape, dtype, mean, std), result)
+                return done(result)
+            result = np.where(mask, mt19937.normal(gen, shape, dtype, mean, std, contiguous), result)
+    _draws.refuse_non_float("check_uniform_bounds", dtype)
+    _draws.check_uniform_bounds(a, b)
+    if dtype.kind == "c":
+        raise NotImplementedError(f"\"gt_cpu\" not implemented for '{_draws.torch_scalar_name(dtype)}'")
     mode = max(a, min(mean, b))
     log_peak = dtype.type(-0.5 * ((mode - mean) / std) ** 2)
 
@@ -155,12 +167,18 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
         return ((x - dtype.type(mean)) / dtype.type(std)) ** 2 * dtype.type(-0.5) - log_peak
 
     result = mt19937.uniform(gen, shape, dtype, a, b)
-    pending = np.log(mt19937.uniform(gen, shape, dtype)) > log_density(result)
+    pending = _log(mt19937.uniform(gen, shape, dtype)) > log_density(result)
     while pending.any():
         candidates = mt19937.uniform(gen, shape, dtype, a, b)
         result = np.where(pending, candidates, result)
-        pending = np.where(pending, np.log(mt19937.uniform(gen, shape, dtype)) > log_density(candidates), pending)
-    return _fill(tensor, result)
+        pending = np.where(pending, _log(mt19937.uniform(gen, shape, dtype)) > log_density(candidates), pending)
+    return done(result)
+
+
+def _log(values):
+    """``np.log`` with log(0) = -inf and no warning (PyTorch's log_ on a drawn 0)."""
+    with np.errstate(divide="ignore"):
+        return np.log(values)
 
 
 def constant_(tensor, val: float):
@@ -205,7 +223,8 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in",
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
-    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    std = gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std   # in this order: PyTorch's rounding
     return uniform_(tensor, -bound, bound, generator)
 
 

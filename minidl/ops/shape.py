@@ -477,7 +477,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
         dim = axis
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("minidl.cat(): expected a non-empty list of Tensors")
     for position, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be concatenated")

@@ -23,3 +23,6 @@ __all__ += ["fusion", "stateless", "fuse_conv_bn_eval", "fuse_conv_bn_weights", 
             "fuse_linear_bn_weights", "skip_init"]
 
 from . import prune, rnn  # noqa: E402,F401  (prune: torch.nn.utils.prune)
+from .memory_format import convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format  # noqa: E402
+
+__all__ += ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]

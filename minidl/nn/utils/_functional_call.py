@@ -63,6 +63,17 @@ def _expand_tied(values, state, tie_weights):
     return expanded
 
 
+def _parametrized_key(module, name):
+    """``(id(owner), local name)`` when ``name`` is a parametrized tensor of ``module`` or a submodule, else None."""
+    from . import parametrize
+    prefix, _, local = name.rpartition(".")
+    try:
+        owner = module.get_submodule(prefix) if prefix else module
+    except AttributeError:
+        return None
+    return (id(owner), local) if parametrize.is_parametrized(owner, local) else None
+
+
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
     """``module(*args, **kwargs)`` with the parameters and buffers named in the dict(s) replaced by the given tensors.
 
@@ -98,10 +109,15 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
             msgs.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
         if msgs:
             raise RuntimeError(f"Error(s) in reparametrizing for {module._get_name()}:\n\t" + "\n\t".join(msgs))
-    saved = []
+    saved, substituted = [], []
     try:
         for name, value in values.items():
             if name not in state:
+                key = _parametrized_key(module, name)
+                if key is not None:   # a parametrized tensor given directly: used as is, as PyTorch does
+                    from . import parametrize
+                    parametrize._substitutes[key] = value
+                    substituted.append(key)
                 continue
             owner, registry, local, old = state[name]
             getattr(owner, registry)[local] = value
@@ -110,4 +126,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for owner, registry, local, old in reversed(saved):
             getattr(owner, registry)[local] = old
+        from . import parametrize
+        for key in substituted:
+            parametrize._substitutes.pop(key, None)
 

@@ -13,13 +13,14 @@ import numpy as np
 import minidl as mdl
 from minidl import backend
 from minidl.autograd import no_grad
+from minidl.functions_math import mv, vdot
 from minidl.nn import _state_dict
 from minidl.nn.module import Module
 from minidl.tensor import Tensor
 
 from . import parametrize
 from ._householder import geqrf, householder_product, make_orthogonal
-from .spectral_norm import _is_conv_transpose, _normalize_array
+from .spectral_norm import _is_conv_transpose, _normalize
 from .weight_norm import norm_except_dim
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
@@ -83,12 +84,9 @@ class _SpectralNorm(Module):
             self.n_power_iterations = n_power_iterations
             weight_mat = self._reshape_weight_to_matrix(weight)
             h, w = weight_mat.shape
-            rng = backend.rng()
-            dtype, dev = weight.array.dtype, backend.device_of(weight.array)
-            u = _normalize_array(np, rng.normal(0.0, 1.0, size=h), eps).astype(dtype)
-            v = _normalize_array(np, rng.normal(0.0, 1.0, size=w), eps).astype(dtype)
-            self.register_buffer("_u", Tensor(backend.to_device(u, dev)))
-            self.register_buffer("_v", Tensor(backend.to_device(v, dev)))
+            with no_grad():   # from the global stream in the weight's dtype, as PyTorch draws them
+                self.register_buffer("_u", _normalize(weight_mat.new_empty(h).normal_(0, 1), eps))
+                self.register_buffer("_v", _normalize(weight_mat.new_empty(w).normal_(0, 1), eps))
             self._power_method(weight_mat, 15)
 
     def _reshape_weight_to_matrix(self, weight):
@@ -98,11 +96,10 @@ class _SpectralNorm(Module):
 
     def _power_method(self, weight_mat, n_power_iterations: int) -> None:
         """``n_power_iterations`` steps u <- W v / ||W v||, v <- W^T u / ||W^T u||, in place on the buffers."""
-        w = weight_mat.array
-        xp = backend.get_array_module(w)
-        for _ in range(n_power_iterations):
-            self._u.array[...] = _normalize_array(xp, w @ self._v.array, self.eps)
-            self._v.array[...] = _normalize_array(xp, w.conj().T @ self._u.array, self.eps)
+        with no_grad():
+            for _ in range(n_power_iterations):   # into the buffers, as PyTorch's out= does
+                self._u.array[...] = _normalize(mv(weight_mat, self._v), self.eps).array
+                self._v.array[...] = _normalize(mv(weight_mat.conj().transpose(0, 1), self._u), self.eps).array
 
     def forward(self, weight):
         """The spectrally normalised weight (a 1-D weight is just divided by its norm)."""
@@ -112,7 +109,7 @@ class _SpectralNorm(Module):
         if self.training:
             self._power_method(weight_mat, self.n_power_iterations)
         u, v = Tensor(self._u.array.copy()), Tensor(self._v.array.copy())
-        sigma = (u * weight_mat.matmul(v)).sum()
+        sigma = vdot(u, mv(weight_mat, v))
         return weight / sigma
 
     def right_inverse(self, value):
@@ -220,7 +217,8 @@ class _Orthogonal(Module):
             if n == k:
                 q = q.copy() if _is_orthogonal(backend.to_numpy(q)) else make_orthogonal(q)
             else:
-                noise = backend.rng().standard_normal(q.shape[:-2] + (n, n - k)).astype(q.dtype)
+                # the completion's columns from the global stream, as PyTorch's randn draws them
+                noise = mdl.randn(*(q.shape[:-2] + (n, n - k)), dtype=Q.dtype).array
                 q = make_orthogonal(xp.concatenate([q, backend.to_device(noise, backend.device_of(q))], axis=-1))
             self.base = Tensor(xp.asarray(q, dtype=Q.array.dtype))
             neg_id = xp.zeros(Q.shape, dtype=Q.array.dtype)

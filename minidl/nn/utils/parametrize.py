@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from minidl.autograd import no_grad
 from minidl.nn.containers import ModuleDict, ModuleList
 from minidl.nn.module import Parameter
+from minidl.size import Size
 from minidl.tensor import Tensor
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
@@ -117,8 +118,8 @@ class ParametrizationList(ModuleList):
                                  f"parametrized dtype: {Z.dtype}")
             if Z.shape != original_shape:
                 raise ValueError("Registering a parametrization may not change the shape of the tensor, unless "
-                                 f"`unsafe` flag is enabled.\nunparametrized shape: {original_shape}\n"
-                                 f"parametrized shape: {Z.shape}")
+                                 f"`unsafe` flag is enabled.\nunparametrized shape: {Size(original_shape)!r}\n"
+                                 f"parametrized shape: {Size(Z.shape)!r}")
 
     def right_inverse(self, value) -> None:
         """Store ``value`` as the tensor's new value: the originals become the parametrizations' right inverses."""
@@ -190,11 +191,18 @@ def _inject_new_class(module) -> None:
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), namespace)
 
 
+# (id(module), tensor_name) -> the Tensor that stands for the parametrized tensor during a functional_call
+_substitutes = {}
+
+
 def _inject_property(module, tensor_name: str) -> None:
     if hasattr(module, tensor_name):
         raise AssertionError(f"Module already has an attribute named '{tensor_name}'")
 
     def get_parametrized(self):
+        substitute = _substitutes.get((id(self), tensor_name))
+        if substitute is not None:   # functional_call's value for the parametrized name itself
+            return substitute
         parametrization = self.parametrizations[tensor_name]
         if _cache_enabled:
             key = (id(self), tensor_name)
@@ -240,8 +248,8 @@ def register_parametrization(module, tensor_name: str, parametrization, *, unsaf
                                  f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
             if X.shape != Y.shape:
                 raise ValueError("Registering a parametrization may not change the shape of the tensor, unless the "
-                                 f"`unsafe` flag is enabled.\nmodule.{tensor_name}.shape: {Y.shape}\n"
-                                 f"parametrization(module.{tensor_name}).shape: {X.shape}")
+                                 f"`unsafe` flag is enabled.\nmodule.{tensor_name}.shape: {Size(Y.shape)!r}\n"
+                                 f"parametrization(module.{tensor_name}).shape: {Size(X.shape)!r}")
             if hasattr(parametrization, "right_inverse"):
                 try:
                     Z = parametrization.right_inverse(X)
@@ -251,11 +259,13 @@ def register_parametrization(module, tensor_name: str, parametrization, *, unsaf
                     if not isinstance(Z, Tensor):
                         raise ValueError(f"parametrization.right_inverse must return a tensor. Got: "
                                          f"{type(Z).__name__}")
-                    if Z.dtype != Y.dtype or Z.shape != Y.shape:
-                        raise ValueError("The tensor returned by parametrization.right_inverse must have the same "
-                                         f"dtype and shape as module.{tensor_name}, unless the `unsafe` flag is "
-                                         f"enabled.\nmodule.{tensor_name}: {Y.dtype} {tuple(Y.shape)}\n"
-                                         f"returned: {Z.dtype} {tuple(Z.shape)}")
+                    for what, mine, theirs in (("dtype", Y.dtype, Z.dtype), ("shape", Y.shape, Z.shape)):
+                        if mine != theirs:   # PyTorch's two checks, dtype first
+                            shown = (repr(Size(mine)), repr(Size(theirs))) if what == "shape" else (mine, theirs)
+                            raise ValueError("The tensor returned by parametrization.right_inverse must have the "
+                                             f"same {what} as module.{tensor_name}, unless the `unsafe` flag is "
+                                             f"enabled.\nmodule.{tensor_name}.{what}: {shown[0]}\n"
+                                             f"returned {what}: {shown[1]}")
         plist = module.parametrizations[tensor_name]
         plist.append(parametrization)
         plist.unsafe |= unsafe

@@ -15,6 +15,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from minidl.autograd.naming import name_grad_fn
 from minidl.backend import to_numpy
 from minidl.ops.shape import cat, getitem
 from minidl.tensor import Tensor
@@ -157,6 +158,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if input.ndim < 2:
         raise RuntimeError(f"pack_padded_sequence(): input must have at least 2 dimensions (T, B, *), got shape "
                            f"{list(input.shape)}")
+    if not enforce_sorted and np.ndim(lengths.numpy() if isinstance(lengths, Tensor) else lengths) > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")   # PyTorch's, from sorting first
     lengths = _lengths_array(lengths)
     batch_dim, time_dim = (0, 1) if batch_first else (1, 0)
     batch = input.shape[batch_dim]
@@ -185,7 +188,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     rows = order[np.concatenate([np.arange(b) for b in batch_sizes])]
     xp = input.xp
     index = (xp.asarray(rows), xp.asarray(steps)) if batch_first else (xp.asarray(steps), xp.asarray(rows))
-    data = getitem(input, index)
+    data = name_grad_fn(getitem(input, index), "PackPaddedSequenceBackward0")
     return PackedSequence(data, _long_cpu(batch_sizes), sorted_indices, None)
 
 
@@ -195,10 +198,29 @@ def _packed_lengths(batch_sizes: np.ndarray) -> np.ndarray:
     return (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1).astype(np.int64)
 
 
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float"}
+
+
+def _check_padding_fits(value, dtype):
+    """RuntimeError, worded as PyTorch's fill, when ``value`` overflows ``dtype`` (inf and nan fit floats)."""
+    value = float(value)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = info.min <= value <= info.max
+    elif dtype.kind == "f" or dtype.name == "bfloat16":
+        fits = not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        return
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dtype.name, dtype.name)} without overflow")
+
+
 def _padded_gather(values, grid, padding_value):
     """``values`` (M, *) gathered at ``grid`` (any shape, -1 meaning padding) -> grid.shape + (*)."""
     rest = tuple(values.shape[1:])
     xp = values.xp
+    _check_padding_fits(padding_value, values.array.dtype)
     pad = Tensor(xp.full((1,) + rest, padding_value, dtype=values.array.dtype))
     extended = cat([values, pad], 0)
     grid = np.where(grid < 0, values.shape[0], grid)
@@ -233,7 +255,28 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         grid, lengths = grid[:, unsorted], lengths[unsorted]
     if batch_first:
         grid = grid.T
-    return _padded_gather(sequence.data, grid, padding_value), _long_cpu(lengths)
+    node = "torch::autograd::CopySlices" if sequence.unsorted_indices is None else "IndexSelectBackward0"
+    return name_grad_fn(_padded_gather(sequence.data, grid, padding_value), node), _long_cpu(lengths)
+
+
+def _fit_trailing(s, i, reference):
+    """Sequence ``i`` broadcast to the trailing shape of ``reference`` (sequences[0]'s shape), as PyTorch copies
+    it into the padded tensor: a size-1 dimension stretches, any other mismatch is its broadcasting error."""
+    trailing = tuple(s.shape[1:])
+    if trailing == reference[1:]:
+        return s
+    if s.ndim != len(reference):
+        raise RuntimeError(f"pad_sequence(): sequences[{i}] has trailing shape {list(trailing)}, expected "
+                           f"{list(reference[1:])} as sequences[0]")
+    for d in range(s.ndim - 1, 0, -1):
+        if s.shape[d] != reference[d] and 1 not in (s.shape[d], reference[d]):
+            raise RuntimeError(f"The size of tensor a ({reference[d]}) must match the size of tensor b "
+                               f"({s.shape[d]}) at non-singleton dimension {d}")
+    target = [s.shape[0], *reference[1:]]
+    if any(s.shape[d] > 1 and reference[d] == 1 for d in range(1, s.ndim)):
+        broadcast = [max(a, b) for a, b in zip(target, s.shape)]
+        raise RuntimeError(f"output with shape {target} doesn't match the broadcast shape {broadcast}")
+    return s.expand(*target)
 
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
@@ -253,9 +296,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
             raise TypeError(f"pad_sequence(): sequences[{i}] must be a Tensor, got {type(s).__name__}")
         if s.ndim == 0:
             raise RuntimeError(f"pad_sequence(): sequences[{i}] is 0-dimensional; each sequence needs a length")
-        if tuple(s.shape[1:]) != tuple(sequences[0].shape[1:]):
-            raise RuntimeError(f"pad_sequence(): sequences[{i}] has trailing shape {list(s.shape[1:])}, expected "
-                               f"{list(sequences[0].shape[1:])} as sequences[0]")
+        sequences[i] = _fit_trailing(s, i, tuple(sequences[0].shape))
+    # the padded tensor has the first sequence's dtype: the others are converted into it (PyTorch's)
+    sequences = [s if s.dtype == sequences[0].dtype else s.to(sequences[0].dtype) for s in sequences]
     lengths = np.array([s.shape[0] for s in sequences], dtype=np.int64)
     max_length = int(lengths.max())
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -265,7 +308,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     grid = np.where((position >= 0) & (position < lengths[None, :]), starts[None, :] + position, -1)
     if batch_first:
         grid = grid.T
-    return _padded_gather(cat(sequences, 0), grid, padding_value)
+    return name_grad_fn(_padded_gather(cat(sequences, 0), grid, padding_value), "torch::autograd::CopySlices")
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
@@ -275,7 +318,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     lengths = _lengths_array(lengths)
     if lengths.size != padded_sequences.shape[0]:
         raise RuntimeError(f"unpad_sequence(): {lengths.size} lengths for a batch of {padded_sequences.shape[0]}")
-    return [padded_sequences[b, :int(length)] for b, length in enumerate(lengths)]
+    return [name_grad_fn(padded_sequences[b, :int(length)], "IndexBackward0") for b, length in enumerate(lengths)]
 
 
 def pack_sequence(sequences, enforce_sorted=True):

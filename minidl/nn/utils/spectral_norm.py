@@ -10,10 +10,8 @@ In eval mode u and v are used as they are. State-dict keys are PyTorch's.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from minidl import backend
 from minidl.autograd import no_grad
+from minidl.functions_math import dot, mv
 from minidl.nn.module import Parameter
 from minidl.nn.parameter import UninitializedParameter
 from minidl.tensor import Tensor
@@ -21,9 +19,10 @@ from minidl.tensor import Tensor
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
 
-def _normalize_array(xp, a, eps):
-    """``a / max(||a||, eps)`` on a backend array (F.normalize along the only dimension)."""
-    return a / xp.maximum(xp.sqrt((a * a).sum()), a.dtype.type(eps))
+def _normalize(t, eps):
+    """``t / max(||t||, eps)`` for a vector (``F.normalize(t, dim=0, eps=eps)``)."""
+    from minidl.nn import functional as F
+    return F.normalize(t, dim=0, eps=eps)
 
 
 class SpectralNorm:
@@ -53,14 +52,13 @@ class SpectralNorm:
         v = getattr(module, self.name + "_v")
         weight_mat = self.reshape_weight_to_matrix(weight)
         if do_power_iteration:
-            w = weight_mat.array
-            xp = backend.get_array_module(w)
-            for _ in range(self.n_power_iterations):
-                v.array[...] = _normalize_array(xp, w.T @ u.array, self.eps)
-                u.array[...] = _normalize_array(xp, w @ v.array, self.eps)
+            with no_grad():
+                for _ in range(self.n_power_iterations):   # into the buffers, as PyTorch's out= does
+                    v.array[...] = _normalize(mv(weight_mat.t(), u), self.eps).array
+                    u.array[...] = _normalize(mv(weight_mat, v), self.eps).array
             # copies: the graph keeps these values even when the buffers are updated again later
             u, v = Tensor(u.array.copy()), Tensor(v.array.copy())
-        sigma = (u * weight_mat.matmul(v)).sum()
+        sigma = dot(u, mv(weight_mat, v))
         return weight / sigma
 
     def remove(self, module) -> None:
@@ -89,16 +87,15 @@ class SpectralNorm:
         if isinstance(weight, UninitializedParameter):
             raise ValueError("The module passed to `SpectralNorm` can't have uninitialized parameters. "
                              "Make sure to run the dummy forward before applying spectral normalization")
-        h, w = fn.reshape_weight_to_matrix(weight).shape
-        dtype, device = weight.array.dtype, backend.device_of(weight.array)
-        rng = backend.rng()
-        u = _normalize_array(np, rng.normal(0.0, 1.0, size=h), eps).astype(dtype)
-        v = _normalize_array(np, rng.normal(0.0, 1.0, size=w), eps).astype(dtype)
+        with no_grad():   # u and v from the global stream in the weight's dtype, as PyTorch draws them
+            h, w = fn.reshape_weight_to_matrix(weight).shape
+            u = _normalize(weight.new_empty(h).normal_(0, 1), eps)
+            v = _normalize(weight.new_empty(w).normal_(0, 1), eps)
         delattr(module, fn.name)
         module.register_parameter(fn.name + "_orig", weight)
         setattr(module, fn.name, weight.detach())
-        module.register_buffer(fn.name + "_u", Tensor(backend.to_device(u, device)))
-        module.register_buffer(fn.name + "_v", Tensor(backend.to_device(v, device)))
+        module.register_buffer(fn.name + "_u", u)
+        module.register_buffer(fn.name + "_v", v)
         module.register_forward_pre_hook(fn)
         return fn
 
