@@ -227,15 +227,10 @@ class Normalize(VisionTransform):
 
 # --- geometry -------------------------------------------------------------------
 
-def _setup_size(size, who):
+def _crop_size(size):
     """torchvision's ``size`` attribute of the crops: (n, n) for a number or a 1-sequence, else the pair given."""
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, (list, tuple)) and len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(f"{who}: please provide only two dimensions (h, w) for size, got {size}")
-    return size
+    from ._random_more import _setup_size
+    return _setup_size(size, "Please provide only two dimensions (h, w) for size.")
 
 
 def _size_arg(size, who):
@@ -309,7 +304,7 @@ class CenterCrop(VisionTransform):
 
     def __init__(self, size):
         super().__init__()
-        self.size = _setup_size(size, "CenterCrop")
+        self.size = _crop_size(size)
         pair = tuple(int(v) for v in self.size)
         self._impl = T.CenterCrop(pair)
         self._pad = T.RandomCrop(pair, pad_if_needed=False)
@@ -364,7 +359,7 @@ class RandomCrop(VisionTransform):
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
         super().__init__()
-        self.size = tuple(_setup_size(size, "RandomCrop"))
+        self.size = tuple(_crop_size(size))
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = (
             padding, pad_if_needed, fill, padding_mode)
         if not isinstance(fill, numbers.Number):
@@ -423,7 +418,7 @@ class RandomResizedCrop(VisionTransform):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
         super().__init__()
-        self.size = _setup_size(size, "RandomResizedCrop")
+        self.size = _crop_size(size)
         if not isinstance(scale, (list, tuple)):
             raise TypeError("Scale should be a sequence")
         if not isinstance(ratio, (list, tuple)):

@@ -26,6 +26,8 @@ __all__ = ["ElasticTransform", "RandomErasing", "GaussianBlur", "RandomChoice", 
 
 
 def _setup_size(size, error_msg):
+    """torchvision's size argument: (n, n) for a number or a 1-sequence, else the pair given (``error_msg``
+    for any other length)."""
     if isinstance(size, numbers.Number):
         return int(size), int(size)
     if isinstance(size, (tuple, list)) and len(size) == 1:
