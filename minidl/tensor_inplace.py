@@ -243,23 +243,21 @@ class InplaceMixin:
 
     def uniform_(self, a=0, b=1, *, generator=None):
         """Fill with samples from U(a, b): PyTorch's numbers for the same seed (see :mod:`minidl.mt19937`)."""
-        from . import mt19937
         from .generator import as_numpy_generator
+        from .random_fill import uniform_values
         if backend.is_meta_array(self.array):   # the meta device: no data, nothing drawn
             return self
-        draw = mt19937.uniform(as_numpy_generator(generator), self.array.shape, self.array.dtype, a, b)
+        draw = uniform_values(self.array, as_numpy_generator(generator), a, b)   # in memory order, as PyTorch
         return self._fill("uniform_", backend.to_device(draw, self.device))
 
     def normal_(self, mean=0, std=1, *, generator=None):
         """Fill with samples from N(mean, std**2): PyTorch's numbers for the same seed, up to float32 rounding."""
-        from . import mt19937
         from .generator import as_numpy_generator
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        from .random_fill import check_normal_std, normal_values
+        check_normal_std(std)
         if backend.is_meta_array(self.array):
             return self
-        draw = mt19937.normal(as_numpy_generator(generator), self.array.shape, self.array.dtype, mean, std,
-                              contiguous=bool(self.array.flags.c_contiguous))
+        draw = normal_values(self.array, as_numpy_generator(generator), mean, std)   # memory order, as PyTorch
         return self._fill("normal_", backend.to_device(draw, self.device))
 
     def masked_fill_(self, mask, value):

@@ -14,7 +14,7 @@ import numpy as np
 from minidl import backend, mt19937
 from minidl.generator import as_numpy_generator
 
-from . import _init_draws as _draws
+from .. import random_fill as _draws
 
 __all__ = ["orthogonal_", "dirac_", "eye_", "sparse_"]
 

@@ -13,7 +13,7 @@ import numpy as np
 from minidl import backend, mt19937
 from minidl.tensor import Tensor
 
-from . import _init_draws as _draws
+from .. import random_fill as _draws
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",

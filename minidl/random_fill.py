@@ -1,4 +1,4 @@
-"""The random draws behind ``nn.init``, laid out as PyTorch's fills lay them out.
+"""The random draws behind ``Tensor.uniform_``/``normal_`` and ``nn.init``, laid out as PyTorch's fills lay them out.
 
 PyTorch's in-place samplers walk a tensor in memory order (a transposed
 weight gets its values column by column), take the vectorised normal path
