@@ -290,12 +290,13 @@ __all__ += ["lstm", "gru", "rnn_tanh", "rnn_relu"]
 # sparse tensors (torch.sparse): the layouts, the constructors and the Tensor methods
 from . import sparse  # noqa: E402,F811
 from .sparse._creation import sparse_coo_tensor, sparse_csc_tensor, sparse_csr_tensor  # noqa: E402
+from .sparse._products import dsmm, hsmm, hspmm, saddmm, smm, spmm, sspaddmm  # noqa: E402
 from .sparse._tensor_methods import install as _install_sparse  # noqa: E402
 from .sparse._tensor_methods import sparse_coo, sparse_csc, sparse_csr  # noqa: E402
 
 _install_sparse()
 __all__ += ["sparse_coo", "sparse_csr", "sparse_csc", "sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
-            "sparse"]
+            "sparse", "spmm", "smm", "dsmm", "hspmm", "hsmm", "sspaddmm", "saddmm"]
 
 # torch.autograd.gradcheck is also a module (``from torch.autograd.gradcheck import gradcheck``, the numpy-extensions
 # tutorial); loading it binds the package attribute to the module, so it is set back to the function, as in PyTorch

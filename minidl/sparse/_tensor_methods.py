@@ -53,6 +53,17 @@ def _csr(t, what):
 class SparseMethods:
     """The methods :func:`install` puts on :class:`minidl.Tensor`."""
 
+    def smm(self, mat2):
+        """``self @ mat2`` for a sparse (n, k) ``self`` and dense (k, m) ``mat2``, as a sparse tensor
+        (``torch.smm``)."""
+        from ._products import smm
+        return smm(self, mat2)
+
+    def sspaddmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)`` for sparse ``self`` and ``mat1``: sparse (``torch.sspaddmm``)."""
+        from ._products import sspaddmm
+        return sspaddmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     @property
     def is_sparse(self):
         """True for a tensor of layout ``minidl.sparse_coo``."""
