@@ -101,3 +101,13 @@ __all__ += ["GeneralizedPareto", "LKJCholesky", "Wishart", "AbsTransform", "Affi
             "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
             "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StackTransform",
             "StickBreakingTransform", "TanhTransform", "Transform", "identity_transform"]
+
+# PyTorch's per-family submodules as attributes (``torch.distributions.uniform.Uniform``)
+from . import (  # noqa: E402,F401,I001
+    bernoulli, beta, binomial, categorical, cauchy, chi2, constraint_registry, continuous_bernoulli, dirichlet,
+    distribution, exp_family, exponential, fishersnedecor, gamma, generalized_pareto, geometric, gumbel,
+    half_cauchy, half_normal, independent, inverse_gamma, kl, kumaraswamy, laplace, lkj_cholesky, log_normal,
+    logistic_normal, lowrank_multivariate_normal, mixture_same_family, multinomial, multivariate_normal,
+    negative_binomial, normal, one_hot_categorical, pareto, poisson, studentT, transformed_distribution, uniform,
+    utils, von_mises, weibull, wishart,
+)

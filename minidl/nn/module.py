@@ -16,13 +16,13 @@ still updates the same objects.
 """
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 
 import numpy as np
 
 from minidl import backend
 from minidl.autograd import _profiling
+from minidl.autograd.handles import RemovableHandle
 from minidl.dtypes import default_float, is_floating
 from minidl.nn import _global_hooks, _state_dict
 from minidl.nn._layer_path import label_error
@@ -61,28 +61,6 @@ class Parameter(Tensor):
             out.grad = Tensor(xp.array(self.grad.array, copy=True))
         memo[id(self)] = out
         return out
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self):
-        """Unregister the hook (idempotent)."""
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 
 
 def _parse_to_args(device, dtype):
