@@ -98,14 +98,41 @@ def test_ctc_errors(kwargs, message):
 
 @pytest.mark.parametrize("reduction", ["none", "mean"])
 def test_ctc_gradcheck(rng, reduction):
+    """Through the log_softmax that makes log_probs (as PyTorch's own checks), first and second order."""
     targets, lengths = mdl.tensor([[1, 2, 2], [2, 1, 0]]), ([6, 4], [3, 2])
+    logits = mdl.tensor(rng.standard_normal((6, 2, 4)), requires_grad=True)
+
+    def loss(z):
+        return F.ctc_loss(z.log_softmax(2), targets, *lengths, reduction=reduction)
+
+    assert gradcheck(loss, (logits,))
+    assert gradgradcheck(loss, (logits,))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_ctc_gradient_wrt_log_probs_is_pytorchs(rng, reduction):
+    """PyTorch's kernel returns the exact derivative plus exp(log_probs) on each element's input frames
+    (read off PyTorch 2.13); minidl's is the same, so the exact part matches finite differences."""
+    targets, input_lengths, target_lengths = mdl.tensor([[1, 2, 2], [2, 1, 0]]), [6, 4], [3, 2]
     lp = mdl.tensor(_log_softmax(rng.standard_normal((6, 2, 4))), requires_grad=True)
+    weights = mdl.tensor(rng.standard_normal(2 if reduction == "none" else ()))
 
     def loss(log_probs):
-        return F.ctc_loss(log_probs, targets, *lengths, reduction=reduction)
+        return (F.ctc_loss(log_probs, targets, input_lengths, target_lengths, reduction=reduction) * weights).sum()
 
-    assert gradcheck(loss, (lp,))
-    assert gradgradcheck(loss, (lp,))
+    grad, = mdl.autograd.grad(loss(lp), lp)
+    frames = (np.arange(6)[:, None] < np.array(input_lengths)[None, :])[..., None]
+    w = weights.numpy()
+    per_element = {"none": w, "sum": np.full(2, w), "mean": w / (2 * np.array(target_lengths))}[reduction]
+    extra = np.exp(lp.detach().numpy()) * frames * per_element[None, :, None]
+    base, eps = lp.detach().numpy(), 1e-6
+    numeric = np.zeros_like(base)
+    for idx in np.ndindex(*base.shape):
+        up, down = base.copy(), base.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        numeric[idx] = (float(loss(mdl.tensor(up))) - float(loss(mdl.tensor(down)))) / (2 * eps)
+    np.testing.assert_allclose(grad.numpy() - extra, numeric, atol=1e-7)
 
 
 # --- affine_grid / grid_sample ---------------------------------------------------------------

@@ -11,12 +11,11 @@ where the ``s-2`` term only counts when ``l'_s`` is not blank and differs from
 is ``-logsumexp(alpha_{T-1}(2S), alpha_{T-1}(2S-1))``, T the element's input
 length. The recursion is written in differentiable tensor operations (one
 step per time frame, vectorised over the batch and the extended target), so
-its gradient is the exact derivative with respect to ``log_probs`` (what the
-backward pass of the forward-backward algorithm computes), and it can be
-differentiated twice. PyTorch's native kernel returns that gradient plus
-``exp(log_probs)``, which is the same once it flows back through the
-``log_softmax`` that produces ``log_probs`` (the softmax Jacobian removes it);
-gradients with respect to the logits therefore agree.
+it can be differentiated twice. As PyTorch's native kernel, the gradient with
+respect to ``log_probs`` is the exact derivative plus ``exp(log_probs)`` on
+each element's first ``input_length`` frames: the gradient with respect to the
+logits once it flows back through the ``log_softmax`` that produces
+``log_probs`` (whose Jacobian removes the extra term), so the two agree there.
 """
 from __future__ import annotations
 
@@ -150,6 +149,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     both = Tensor(xp.asarray(np.stack([np.ones(batch, bool), target_lengths > 0], 1)))
     ends = where(both, ends, Tensor(xp.full((batch, 2), _LOG_ZERO, dtype=dtype)))
     losses = -ends.logsumexp(1)
+    if log_probs.requires_grad:
+        # PyTorch's kernel returns d(loss)/d(log_probs) plus exp(log_probs) on each element's frames (the
+        # gradient with respect to logits under log_softmax); this term is exactly 0 and adds that gradient.
+        probs = log_probs.exp()
+        frames = Tensor(xp.asarray((np.arange(steps)[:, None] < input_lengths[None, :])[..., None]))
+        losses = losses + where(frames, probs - probs.detach(), probs.detach() * 0).sum((0, 2))
     impossible = (input_lengths == 0) | (to_numpy(losses.array) > -_LOG_ZERO / 10)
     if impossible.any():
         fill = 0.0 if zero_infinity else np.inf
