@@ -20,11 +20,12 @@ import numpy as np
 from minidl.autograd.naming import name_grad_fn
 
 from ..tensor import Tensor
+from ._interp_aa import aa_matrix
 from .math import matmul
 
 __all__ = ["interpolate"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area", "lanczos")
 _LINEAR_NDIM = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 
 
@@ -123,8 +124,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Modes: "nearest" (source index floor(dst * in/out)), "nearest-exact"
     (floor((dst + 0.5) * in/out)), "linear" (3-D), "bilinear" (4-D),
     "bicubic" (4-D; Keys' cubic with A = -0.75, may overshoot the input's range, as PyTorch's),
-    "trilinear" (5-D) and "area" (adaptive average pooling). ``align_corners`` (linear modes only,
-    default False) maps the corner pixels' centres onto each other. With
+    "trilinear" (5-D), "area" (adaptive average pooling) and "lanczos" (4-D, with ``antialias=True``).
+    ``antialias=True`` (bilinear, bicubic, lanczos on 4-D input) stretches the filter when shrinking so
+    every input pixel counts, as PyTorch's "_aa" kernels (see :mod:`minidl.ops._interp_aa`).
+    ``align_corners`` (linear modes only, default False) maps the corner pixels' centres onto each other. With
     ``scale_factor`` the index rules use 1/scale_factor unless
     ``recompute_scale_factor=True``, as in PyTorch.
 
@@ -137,14 +140,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if input.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
                          f"got shape {tuple(input.shape)}")
-    if antialias:
-        raise ValueError("interpolate: antialias=True is only meaningful for downsampling with bilinear/"
-                         "bicubic and is not supported by minidl")
+    if (antialias or mode == "lanczos") and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                         f"4-D tensor as input (interpolate: mode {mode!r}, input of shape {tuple(input.shape)})")
+    if mode == "lanczos" and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
     linear = mode in _LINEAR_NDIM
     if linear and input.ndim != _LINEAR_NDIM[mode]:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR_NDIM[mode]}D input "
                                   f"(interpolate: input of shape {tuple(input.shape)})")
-    if align_corners is not None and not linear:
+    if mode == "lanczos" and align_corners:
+        raise ValueError("Lanczos mode does not support align_corners=True")
+    if align_corners is not None and not linear and mode != "lanczos":
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
@@ -163,7 +170,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool2d(input, tuple(sizes))
     xp = input.xp
     spatial = tuple(input.shape[2:])
-    if linear:
+    if antialias:
+        mats = [aa_matrix(n, o, s, bool(align_corners), mode, input.dtype) for n, o, s in zip(spatial, sizes, scales)]
+    elif linear:
         weigh = _cubic_matrix if mode == "bicubic" else _linear_matrix
         mats = [weigh(n, o, s, bool(align_corners), input.dtype) for n, o, s in zip(spatial, sizes, scales)]
     else:
@@ -179,11 +188,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if len(mats) == 3:                                                    # along D on the (N, C, D, OH*OW) view
         n, c, d, oh, ow = out.shape
         out = matmul(Tensor(xp.asarray(mats[0])), out.reshape(n, c, d, oh * ow)).reshape(n, c, len(mats[0]), oh, ow)
-    return name_grad_fn(out, _node_name(mode, len(mats)))
+    return name_grad_fn(out, _node_name(mode, len(mats), antialias))
 
 
-def _node_name(mode, ndim):
+def _node_name(mode, ndim, antialias=False):
     """PyTorch's node for ``mode`` on ``ndim`` spatial dims, e.g. ``UpsampleBilinear2DBackward0``."""
     kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
-            "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
-    return f"Upsample{kind}{ndim}DBackward0"
+            "bicubic": "Bicubic", "trilinear": "Trilinear", "lanczos": "Lanczos"}[mode]
+    return f"Upsample{kind}{ndim}D{'Aa' if antialias else ''}Backward0"
