@@ -6,8 +6,8 @@ from ._base import ArrayVisionDataset, VisionDataset
 from .cifar import CIFAR10, CIFAR100
 from .extra import Shapes, TinyImageNet
 from .fake import FakeData
-from .folder import IMG_EXTENSIONS, ImageFolder, default_loader
+from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder, default_loader
 from .mnist import MNIST, FashionMNIST
 
 __all__ = ["VisionDataset", "ArrayVisionDataset", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100",
-           "ImageFolder", "FakeData", "TinyImageNet", "Shapes", "default_loader", "IMG_EXTENSIONS"]
+           "ImageFolder", "DatasetFolder", "FakeData", "TinyImageNet", "Shapes", "default_loader", "IMG_EXTENSIONS"]
