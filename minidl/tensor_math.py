@@ -195,11 +195,13 @@ class MathMixin:
     # --- arithmetic methods -----------------------------------------------------------
     def add(self, other, alpha=1):
         """``self + alpha * other``."""
-        return ops.math.add(self, other if alpha == 1 else ops.math.mul(other, alpha))
+        from minidl.functions import add
+        return add(self, other, alpha=alpha)
 
     def sub(self, other, alpha=1):
         """``self - alpha * other``."""
-        return ops.math.sub(self, other if alpha == 1 else ops.math.mul(other, alpha))
+        from minidl.functions import sub
+        return sub(self, other, alpha=alpha)
 
     def mul(self, other):
         """``self * other``."""

@@ -286,11 +286,22 @@ def where(condition, input=None, other=None):
     return out
 
 
+def check_integer_division(kernel, a, b):
+    """PyTorch's integer-division checks on promoted operands: bool is not implemented, a zero divisor
+    raises ``RuntimeError: ZeroDivisionError`` (NumPy would quietly give 0)."""
+    kind = a.array.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if kind in "iu" and not get_array_module(b.array).all(b.array != 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def floor_divide(input, other):
     """``input // other``: the quotient rounded down (like Python's ``//``); not differentiable."""
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"div_floor_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("floor_divide", input, other)
+    check_integer_division("div_floor_cpu", a, b)
     return FloorDivide.apply(a, b)
 
 
@@ -299,6 +310,7 @@ def remainder(input, other):
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"remainder_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("remainder", input, other)
+    check_integer_division("remainder_cpu", a, b)
     return Remainder.apply(a, b)
 
 
@@ -311,4 +323,5 @@ def divide(input, other, rounding_mode=None):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
     a, b = promote("div", input, other)
+    check_integer_division(f"div_{rounding_mode}_cpu", a, b)
     return RoundedDivide.apply(a, b, mode=rounding_mode)

@@ -149,14 +149,25 @@ def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     return _reduce_or_pair("min", input, dim, keepdim, other, xp.argmin, minimum, Min)
 
 
+def _check_empty_reduction(name, x, dim, normalize=False):
+    """PyTorch's errors for reducing an empty tensor: all of it (no ``dim``), or along a zero-size dim."""
+    if x.size == 0 and (dim is None or dim == () or dim == []):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    if x.size == 0 and x.ndim:
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            if x.shape[_dim(d, x.ndim)] == 0:
+                shown = _dim(d, x.ndim) if normalize else d
+                raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
     refuse_complex('"max_values_cpu" not implemented for \'{type}\'', input)
-    if input.array.size == 0:
-        raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
+    _check_empty_reduction("amax", input.array, dim)
     return Max.apply(input, axes=axes, keepdims=keepdim)
 
 
@@ -166,8 +177,7 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
     refuse_complex('"min_values_cpu" not implemented for \'{type}\'', input)
-    if input.array.size == 0:
-        raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
+    _check_empty_reduction("amin", input.array, dim)
     return Min.apply(input, axes=axes, keepdims=keepdim)
 
 
@@ -175,8 +185,9 @@ def _arg(fn, name, input, dim, keepdim, axis, keepdims):
     refuse_complex(f"{name}(): does not support complex input", input, error=RuntimeError)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
-    if x.size == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if x.size == 0 and dim is None:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    _check_empty_reduction(name, x, dim, normalize=True)
     if dim is None:
         out = fn(x.reshape(-1), axis=0)
         if keepdim:
@@ -230,6 +241,9 @@ def sort(input, dim=-1, descending=False, stable=False):
     d = _dim(dim, x.ndim)
     if descending and x.dtype.kind in "fi":
         idx = xp.argsort(-x, axis=d, kind="stable")
+        if x.dtype.kind == "f":   # NaN sorts as the largest value: first when descending, as PyTorch
+            nan_last = ~xp.isnan(xp.take_along_axis(x, idx, axis=d))
+            idx = xp.take_along_axis(idx, xp.argsort(nan_last, axis=d, kind="stable"), axis=d)
     elif descending:  # bool / unsigned: negation would wrap around
         idx = xp.flip(xp.argsort(x, axis=d, kind="stable"), axis=d)
     else:
@@ -251,6 +265,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: k={k} for dimension {dim} of size {n}")
+    if x.ndim == 0:   # a 0-d tensor is its own (only) element
+        from .layout import Clone
+        return return_types.topk(Clone.apply(input), Tensor(get_array_module(x).zeros((), np.int64)))
     values, indices = sort(input, d, descending=largest)
     index = (slice(None),) * d + (slice(0, k),)
     idx = indices.array[index]

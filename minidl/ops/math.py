@@ -200,6 +200,15 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        if a.dtype.kind in "iu" and (b < 0).any():   # PyTorch: 1 and -1 keep their powers, others give 0
+            xp = get_array_module(a)
+            one = xp.ones((), a.dtype)
+            base = xp.where(b < 0, one, a)
+            out = base ** xp.where(b < 0, 0, b)
+            odd = (b % 2) != 0
+            neg_out = xp.where(a == 1, one, xp.where(a == -1, xp.where(odd, -one, one), xp.zeros((), a.dtype)))
+            self.out = xp.where(b < 0, neg_out, out)
+            return self.out
         self.out = a ** b
         return self.out
 
@@ -478,8 +487,24 @@ def add(a, b):
     return _binary(Add, "add", a, b)
 
 
+def _is_bool(x):
+    """A bool tensor or a Python/NumPy bool, which PyTorch's ``-`` and ``pow`` refuse."""
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.array.dtype == np.bool_)
+
+
+def _check_sub_bool(a, b):
+    """PyTorch's errors for ``-`` with a bool operand (its text, so callers can match on it)."""
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(a, b):
-    """a - b with broadcasting."""
+    """a - b with broadcasting (bool operands refused, as PyTorch)."""
+    _check_sub_bool(a, b)
     return _binary(Sub, "sub", a, b)
 
 
@@ -497,7 +522,10 @@ def div(a, b):
 
 
 def neg(a):
-    """-a."""
+    """-a (a bool tensor refused, as PyTorch)."""
+    if _is_bool(a):
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(a)
 
 
@@ -505,8 +533,17 @@ def pow(a, b):
     """a ** b; a constant Python exponent uses the cheaper scalar rule.
 
     Dtypes as PyTorch: an integer tensor to an integer power stays integer,
-    to a float power becomes the default float dtype.
+    to a float power becomes the default float dtype. Bool to a bool power is not implemented, and an
+    integer tensor to a negative integer number raises, as in PyTorch.
     """
+    if _is_bool(a) and _is_bool(b):
+        if isinstance(a, Tensor) and not isinstance(b, Tensor):   # bool tensor ** Python bool stays bool
+            xp = get_array_module(a.array)
+            return Tensor(a.array.copy() if b else xp.ones_like(a.array))
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if (isinstance(a, Tensor) and a.array.dtype.kind in "iub" and isinstance(b, (int, np.integer))
+            and not isinstance(b, (bool, np.bool_)) and b < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
         if a.array.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
             a = cast(a, default_float())
