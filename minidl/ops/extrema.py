@@ -26,9 +26,14 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "
 class Gather(Function):
     """take_along_axis(x, index, dim); the gradient is scatter-added back (repeats add up)."""
 
-    def forward(self, x, index=None, dim=0):
+    def forward(self, x, index=None, dim=0, grid=False):
         self.in_shape, self.index, self.dim = x.shape, index, dim
-        return get_array_module(x).take_along_axis(x, index, axis=dim)
+        xp = get_array_module(x)
+        if grid:   # torch.gather: the index may be smaller than x in the other dims (no broadcasting)
+            grids = list(xp.ogrid[tuple(slice(0, n) for n in index.shape)])
+            grids[dim] = index
+            return x[tuple(grids)]
+        return xp.take_along_axis(x, index, axis=dim)
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -82,11 +87,34 @@ def _dim(dim, ndim):
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): values picked along ``dim``."""
     input = _coerce(input)
-    d = _dim(dim, input.array.ndim)
-    idx = index.array if isinstance(index, Tensor) else get_array_module(input.array).asarray(index)
+    xp = get_array_module(input.array)
+    nd = builtins.max(input.array.ndim, 1)   # a 0-d input or index counts as one element along dim 0
+    d = _dim(dim, nd)
+    idx = index.array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
-    return Gather.apply(input, index=idx, dim=d)
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if builtins.max(idx.ndim, 1) != nd:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    out_shape = idx.shape
+    x = input
+    if input.array.ndim == 0:
+        from .shape import reshape
+        x = reshape(input, (1,))
+    idx = idx.reshape(idx.shape or (1,))
+    size = x.array.shape
+    for i in range(nd):
+        if i != d and idx.shape[i] > size[i]:
+            raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be no "
+                               f"larger than self {list(size)} apart from dimension {d}")
+    bad = (idx < 0) | (idx >= size[d])
+    if bad.any():
+        raise RuntimeError(f"index {int(idx[bad].reshape(-1)[0])} is out of bounds for dimension {d} with size "
+                           f"{size[d]}")
+    out = Gather.apply(x, index=idx.astype(np.int64, copy=False), dim=d, grid=True)
+    if tuple(out_shape) != tuple(idx.shape):
+        from .shape import reshape
+        out = reshape(out, tuple(out_shape))
+    return out
 
 
 def _with_dim(name, input, dim, keepdim, argfn):

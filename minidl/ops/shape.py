@@ -392,6 +392,8 @@ def chunk(input, chunks, dim=0):
     input = _coerce(input)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input.array.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input.array.shape[_dim(dim, input.array.ndim)]
     step = max(-(-n // chunks), 1)
     return split(input, step, dim)
@@ -400,6 +402,8 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
+    if input.array.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.array.ndim)
     return tuple(name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (i,)), "UnbindBackward0")
                  for i in range(input.array.shape[d]))
