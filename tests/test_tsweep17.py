@@ -322,3 +322,163 @@ def test_topk_nan_and_0d():
     x = torch.tensor([1., 5., 2.], requires_grad=True)
     x.topk(2).values.sum().backward()
     assert x.grad.tolist() == [0., 1., 1.]
+
+
+# --- scatter_reduce / gather ------------------------------------------------------------------------------
+_BASE = [[3., 5., 0.], [0., 0., 0.]]
+_SRC = [[3., 5., 5.], [3., 5., 1.]]
+_SCATTER = {   # (reduce, include_self): (value, grad of input, grad of src), from PyTorch 2.13
+    ("amax", True): ([[3., 5., 5.], [0., 0., 0.]], [[1 / 3, 1 / 3, 0.], [1., 1., 1.]],
+                     [[1 / 3, 1 / 3, 1.], [1 / 3, 1 / 3, 0.]]),
+    ("amax", False): ([[3., 5., 5.], [0., 0., 0.]], [[0., 0., 0.], [1., 1., 1.]],
+                      [[1 / 3, 1 / 3, 1.], [1 / 3, 1 / 3, 0.]]),
+    ("amin", True): ([[3., 5., 0.], [0., 0., 0.]], [[1 / 3, 1 / 3, 1.], [1., 1., 1.]],
+                     [[1 / 3, 1 / 3, 0.], [1 / 3, 1 / 3, 0.]]),
+    ("amin", False): ([[3., 5., 1.], [0., 0., 0.]], [[0., 0., 0.], [1., 1., 1.]],
+                      [[1 / 3, 1 / 3, 0.], [1 / 3, 1 / 3, 1.]]),
+    ("prod", True): ([[27., 125., 0.], [0., 0., 0.]], [[9., 25., 5.], [1., 1., 1.]], [[9., 25., 0.], [9., 25., 0.]]),
+    ("prod", False): ([[9., 25., 5.], [0., 0., 0.]], [[0., 0., 0.], [1., 1., 1.]], [[3., 5., 1.], [3., 5., 5.]]),
+    ("sum", False): ([[6., 10., 6.], [0., 0., 0.]], [[0., 0., 0.], [1., 1., 1.]], [[1., 1., 1.], [1., 1., 1.]]),
+    ("mean", True): ([[3., 5., 2.], [0., 0., 0.]], [[1 / 3, 1 / 3, 1 / 3], [1., 1., 1.]],
+                     [[1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]]),
+}
+
+
+@pytest.mark.parametrize("key", list(_SCATTER))
+def test_scatter_reduce_values_and_gradients(key):
+    reduce, include_self = key
+    base = torch.tensor(_BASE, requires_grad=True)
+    src = torch.tensor(_SRC, requires_grad=True)
+    index = torch.zeros(2, 3, dtype=torch.int64)
+    out = base.scatter_reduce(0, index, src, reduce, include_self=include_self)
+    value, g_base, g_src = _SCATTER[key]
+    _close(out.detach(), torch.tensor(value))
+    out.sum().backward()
+    _close(base.grad, torch.tensor(g_base), 1e-6)
+    _close(src.grad, torch.tensor(g_src), 1e-6)
+
+
+def test_scatter_reduce_prod_two_zeros():
+    base = torch.tensor([2., 1.], requires_grad=True)
+    src = torch.tensor([0., 0., 3.], requires_grad=True)
+    out = base.scatter_reduce(0, torch.tensor([0, 0, 1]), src, "prod")
+    assert out.tolist() == [0., 3.]
+    out.sum().backward()
+    assert base.grad.tolist() == [0., 3.] and src.grad.tolist() == [0., 0., 1.]
+
+
+def test_gather_smaller_index():
+    inp = torch.arange(12.).reshape(3, 4)
+    gi = torch.tensor([[0, 2], [1, 0]])
+    assert inp.gather(0, gi).tolist() == [[0., 9.], [4., 1.]]
+    assert inp.gather(1, gi).tolist() == [[0., 2.], [5., 4.]]
+    assert inp.gather(1, torch.tensor([[0, 1, 2, 3, 0]])).tolist() == [[0., 1., 2., 3., 0.]]
+    assert inp.gather(0, torch.tensor([[0], [1], [2], [0]])).tolist() == [[0.], [4.], [8.], [0.]]
+    assert inp.gather(0, torch.zeros(0, 2, dtype=torch.int64)).shape == (0, 2)
+    x = inp.clone().requires_grad_()
+    x.gather(0, gi).sum().backward()
+    assert x.grad.tolist() == [[1., 1., 0., 0.], [1., 0., 0., 0.], [0., 1., 0., 0.]]
+
+
+def test_gather_0d_and_errors():
+    assert torch.tensor(3.).gather(0, torch.tensor(0)).shape == ()
+    assert torch.tensor(3.).gather(0, torch.tensor([0])).tolist() == [3.]
+    assert torch.tensor([3.]).gather(0, torch.tensor(0)).shape == ()
+    inp = torch.arange(12.).reshape(3, 4)
+    with pytest.raises(RuntimeError, match="^index -1 is out of bounds for dimension 1 with size 4$"):
+        inp.gather(1, torch.tensor([[-1]]))
+    with pytest.raises(RuntimeError, match="^index 4 is out of bounds for dimension 1 with size 4$"):
+        inp.gather(1, torch.tensor([[4]]))
+    with pytest.raises(RuntimeError, match="Size does not match at dimension 1 expected index \\[1, 5\\] to be no "
+                                           "larger than self \\[3, 4\\] apart from dimension 0"):
+        inp.gather(0, torch.tensor([[0, 1, 2, 0, 1]]))
+    with pytest.raises(RuntimeError, match="Index tensor must have the same number of dimensions as input tensor"):
+        inp.gather(0, torch.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match="gather\\(\\): Expected dtype int32/int64 for index"):
+        inp.gather(0, torch.tensor([[0.]]))
+
+
+# --- view(dtype), tile, 0-d shape ops ------------------------------------------------------------------------
+def test_view_dtype():
+    f = torch.tensor([1., 2., -0.5, 0.])
+    assert f.view(torch.int32).tolist() == [1065353216, 1073741824, -1090519040, 0]
+    assert f.view(torch.int16).tolist() == [0, 16256, 0, 16384, 0, -16640, 0, 0]
+    assert f.view(torch.uint8).shape == (16,)
+    assert f.view(torch.float64).shape == (2,)
+    assert torch.zeros(2, 4).view(torch.int64).shape == (2, 2)
+    assert torch.tensor(1.).view(torch.int32).item() == 1065353216
+    assert torch.tensor([1, 0], dtype=torch.uint8).view(torch.bool).tolist() == [True, False]
+    r = f.clone().requires_grad_().view(torch.int32)
+    assert not r.requires_grad
+    with pytest.raises(RuntimeError, match="self.size\\(-1\\) must be divisible by 2 to view Float as Double "
+                                           "\\(different element sizes\\), but got 3"):
+        f[:3].view(torch.float64)
+    with pytest.raises(RuntimeError, match="self.dim\\(\\) cannot be 0 to view Float as Short"):
+        torch.tensor(1.).view(torch.int16)
+    v = f.view(torch.int32)   # shares memory
+    f[0] = 0.
+    assert v[0].item() == 0
+
+
+def test_tile_forms():
+    t = torch.tensor([1, 2])
+    assert t.tile(2, 2).tolist() == [[1, 2, 1, 2], [1, 2, 1, 2]]
+    assert t.tile((2, 2)).tolist() == [[1, 2, 1, 2], [1, 2, 1, 2]]
+    assert t.tile(2).tolist() == [1, 2, 1, 2]
+    assert t.tile([3]).shape == (6,)
+    assert t.tile(()).tolist() == [1, 2]
+    assert torch.tile(t, (2,)).tolist() == [1, 2, 1, 2]
+
+
+def test_zero_dim_shape_ops():
+    z = torch.tensor(3.)
+    for r in (z.flip(0), z.flip(-1), z.flip(()), z.movedim(0, 0), z.movedim(-1, 0), z.transpose(0, -1),
+              z.unsqueeze(-1).squeeze(0), z.roll(1)):
+        assert r.shape == () and r.item() == 3.
+    with pytest.warns(UserWarning, match="Tensor.mT is deprecated on 0-D tensors"):   # PyTorch: once a process
+        z.mT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert z.mT.shape == () and z.mH.shape == () and z.T.shape == ()
+    with pytest.raises(RuntimeError, match="tensor.mT is only supported on matrices or batches of matrices. Got 1-D"):
+        torch.ones(3).mT
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        z.flip(1)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        z.movedim(1, 0)
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        z.roll(1, 0)
+    with pytest.raises(RuntimeError, match="narrow\\(\\) cannot be applied to a 0-dim tensor."):
+        z.narrow(0, 0, 1)
+    with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+        z.unbind()
+    with pytest.raises(RuntimeError, match="chunk expects at least a 1-dimensional tensor"):
+        z.chunk(1)
+    with pytest.raises(IndexError, match="select\\(\\) cannot be applied to a 0-dim tensor."):
+        z.select(0, 0)
+
+
+# --- gradients of acosh and frexp -----------------------------------------------------------------------------
+def test_acosh_asinh_atanh_gradients():
+    a = torch.tensor([1.5, 2., 10.], requires_grad=True)
+    torch.acosh(a).sum().backward()
+    _close(a.grad, torch.tensor([1 / math.sqrt(v * v - 1) for v in (1.5, 2., 10.)]), 1e-6)
+    b = torch.tensor([1.], requires_grad=True)
+    torch.acosh(b).sum().backward()
+    assert b.grad.item() == math.inf
+    c = torch.tensor([0.5, 1.], requires_grad=True)
+    torch.atanh(c).sum().backward()
+    _close(c.grad, torch.tensor([4 / 3, math.inf]))
+
+
+def test_frexp_gradient():
+    x = torch.tensor([1.5, 8., -3., 0.], requires_grad=True)
+    m, e = torch.frexp(x)
+    assert m.requires_grad and not e.requires_grad and e.dtype == torch.int32
+    assert m.tolist() == [0.75, 0.5, -0.75, 0.] and e.tolist() == [1, 4, 2, 0]
+    m.sum().backward()
+    assert x.grad.tolist() == [0.5, 0.0625, 0.25, 1.0]
+    m64, _ = torch.tensor([1.5], dtype=torch.float64).frexp()
+    assert m64.dtype == torch.float64
+    with pytest.raises(RuntimeError, match="frexp\\(\\) only supports floating-point dtypes"):
+        torch.frexp(torch.tensor([1, 8]))
