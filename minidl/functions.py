@@ -150,7 +150,9 @@ def pow(input, exponent):
 
 @names_node("PowBackward0")   # PyTorch's node name
 def square(input):
-    """Elementwise ``input ** 2``."""
+    """Elementwise ``input ** 2`` (bool gives int64, as PyTorch's ``pow(input, 2)``)."""
+    if isinstance(input, Tensor) and input.array.dtype == np.bool_:
+        input = _math.cast(input, np.dtype(np.int64))
     return _math.mul(input, input)
 
 

@@ -479,6 +479,10 @@ def _cum_extreme(name, input, dim, better):
     if x.ndim == 0:
         return getattr(return_types, name)(input.clone(), Tensor(xp.zeros((), np.int64)))
     d = _shape._dim(dim, x.ndim)
+    if x.size == 0:   # nothing to scan: empty values and indices of the same shape
+        from .ops.extrema import Gather
+        empty = xp.zeros(x.shape, dtype=np.int64)
+        return getattr(return_types, name)(Gather.apply(input, index=empty, dim=d), Tensor(empty))
     moved = xp.moveaxis(x, d, 0)
     idx = xp.zeros(moved.shape, dtype=np.int64)
     best = moved[0].copy()

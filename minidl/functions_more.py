@@ -166,7 +166,7 @@ def lcm(input, other):
 
 def ldexp(input, other):
     """``input * 2 ** other``."""
-    return _math._float(_t(input)) * _math.pow(2.0, _math._float(_t(other)))
+    return _math.mul(_t(input), _math.pow(2.0, _math._float(_t(other))))   # PyTorch: mul(input, pow(2., other))
 
 
 def nextafter(input, other):

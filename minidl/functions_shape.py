@@ -503,6 +503,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     input = _t(input)
     if input.array.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     d = _shape._dim(dim, input.array.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
     if len(parts) > 1:

@@ -142,7 +142,9 @@ def i0(input):
 
 def copysign(input, other):
     """|input| with the sign of ``other`` (broadcast); the gradient flows to ``input``."""
-    a = _math._float(_t(input))
+    from minidl.dtypes import default_float, is_float_or_complex, result_type
+    target = np.dtype(result_type(_t(input), other))   # PyTorch's promotion of both, then a float dtype
+    a = _math.cast(_t(input), target if is_float_or_complex(target) else default_float())
     b = other.array if isinstance(other, Tensor) else np.asarray(other)
     xp = get_array_module(a.array)
     sign = xp.where(xp.signbit(xp.asarray(b)), -1.0, 1.0).astype(a.array.dtype)

@@ -281,8 +281,9 @@ class MathMixin:
         return name_grad_fn(ops.math.div(1.0, ops.math.sqrt(self)), "RsqrtBackward0")
 
     def square(self):
-        """Elementwise x**2."""
-        return name_grad_fn(ops.math.mul(self, self), "PowBackward0")
+        """Elementwise x**2 (bool gives int64, as PyTorch)."""
+        from minidl.functions import square
+        return square(self)
 
     def reciprocal(self):
         """Elementwise 1 / x."""

@@ -119,6 +119,8 @@ class Erf(Function):
 
 def _log_softmax(x, axis):
     xp = get_array_module(x)
+    if x.size == 0:   # nothing to normalise: an empty result of the same shape
+        return x.copy()
     z = x - x.max(axis=axis, keepdims=True)
     return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 

@@ -205,7 +205,8 @@ _COMPLEX_REFUSALS = {"SignBackward0": "Unlike NumPy, torch.sign is not intended 
 
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).sign(x), "SignBackward0")
+    return _piecewise(input, lambda x: x.copy() if x.dtype == np.bool_ else get_array_module(x).sign(x),
+                      "SignBackward0")
 
 
 def floor(input):
@@ -292,7 +293,7 @@ def check_integer_division(kernel, a, b):
     kind = a.array.dtype.kind
     if kind == "b":
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
-    if kind in "iu" and not get_array_module(b.array).all(b.array != 0):
+    if kind in "iu" and a.array.size and not get_array_module(b.array).all(b.array != 0):
         raise RuntimeError("ZeroDivisionError")
 
 

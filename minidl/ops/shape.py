@@ -453,6 +453,8 @@ def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim with ``as_tuple``."""
     input = _coerce(input)
     xp = get_array_module(input.array)
+    if input.array.ndim == 0 and not as_tuple:   # a 0-d tensor: one row (or none) of zero coordinates
+        return Tensor(xp.zeros((int(bool(input.array != 0)), 0), np.int64))
     parts = xp.nonzero(input.array.reshape(1) if input.array.ndim == 0 else input.array)
     if as_tuple:
         return tuple(Tensor(p.astype(np.int64)) for p in parts)

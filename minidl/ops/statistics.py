@@ -40,6 +40,8 @@ class Prod(Function):
     def backward(self, g):
         xp = get_array_module(g)
         x = self.x
+        if x.size == 0:   # no elements: an empty gradient
+            return xp.zeros(x.shape, dtype=g.dtype)
         flat = x.reshape(-1) if self.axis is None else x
         ax = 0 if self.axis is None else self.axis
         n = flat.shape[ax]
