@@ -138,7 +138,7 @@ def xlogy(input, other):
     refuse_complex('"xlogy_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy(): expected at least one Tensor argument")
-    x, y = _math.promote("xlogy", input, other)
+    x, y = _math.promote("xlogy", *_math.float_with_number(input, other))
     x, y = _math._float(x), _math._float(y)
     if x.array.dtype != y.array.dtype:
         x, y = _math.promote("xlogy", x, y)
@@ -462,6 +462,8 @@ def cumprod(input, dim, *, dtype=None):
     if x.ndim == 0:
         return input.clone()
     d = _shape._dim(dim, x.ndim)
+    if x.shape[d] == 0:   # nothing to multiply: an empty copy (still in the graph)
+        return input.clone()
     from .autograd import _forward_state as _forward_ad
     if not input.requires_grad and not (_forward_ad.active and _forward_ad.any_dual((input,))):
         return Tensor(get_array_module(x).cumprod(x, axis=d))

@@ -146,10 +146,13 @@ def can_cast(from_, to):
 
 
 def _integers(name, input, other):
+    from .dtypes import result_type
+    from .tensor_inplace import _torch_name
     a, b = _t(input), _t(other, like=_t(input))
-    if a.array.dtype.kind not in "iub" or b.array.dtype.kind not in "iub":
-        raise RuntimeError(f"{name}: expected integer tensors, got {a.dtype} and {b.dtype}")
-    return a.array, b.array
+    target = np.dtype(result_type(input, other))
+    if target.kind not in "iu":   # PyTorch: the kernel exists for integer dtypes only (not bool)
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(target)}'")
+    return a.array.astype(target, copy=False), b.array.astype(target, copy=False)
 
 
 def gcd(input, other):
@@ -165,8 +168,11 @@ def lcm(input, other):
 
 
 def ldexp(input, other):
-    """``input * 2 ** other``."""
-    return _math.mul(_t(input), _math.pow(2.0, _math._float(_t(other))))   # PyTorch: mul(input, pow(2., other))
+    """``input * 2 ** other`` in PyTorch's promoted dtype of both (the default float for integers)."""
+    from .dtypes import default_float, is_float_or_complex, result_type
+    target = np.dtype(result_type(input, other))
+    target = target if is_float_or_complex(target) else default_float()
+    return _math.mul(_math.cast(_t(input), target), _math.pow(2.0, _math.cast(_t(other), target)))
 
 
 def nextafter(input, other):

@@ -127,6 +127,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)``: the ``k``-th smallest element (1-based) along ``dim``."""
     x = _t(input).array
     n = x.shape[_shape._dim(dim, builtins.max(x.ndim, 1))] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {_shape._dim(dim, x.ndim)} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
 
@@ -142,6 +144,11 @@ def mode(input, dim=-1, keepdim=False):
     xp = get_array_module(x)
     nd = builtins.max(x.ndim, 1)
     d = _shape._dim(dim, nd)
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    if x.size == 0:   # empty in another dim: empty values and indices
+        shape = x.shape[:d] + ((1,) if keepdim else ()) + x.shape[d + 1:]
+        return return_types.mode(Tensor(xp.zeros(shape, x.dtype)), Tensor(xp.zeros(shape, np.int64)))
     src = x.reshape(1) if x.ndim == 0 else x
     moved = np.moveaxis(backend.to_numpy(src), d, -1)
     rows = moved.reshape(-1, moved.shape[-1])

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import functions_math as _fm
+from .autograd.naming import name_grad_fn
 from .backend import get_array_module
 from .ops import math as _math
 from .ops.elementwise import Where
@@ -51,7 +52,14 @@ def logit(input, eps=None):
     if eps is not None:
         from .ops.elementwise import clamp
         p = clamp(p, eps, 1 - eps)
-    with np.errstate(divide="ignore"):
+    if eps is None and p.requires_grad:   # PyTorch: the gradient is NaN outside [0, 1] (the value is NaN there)
+        outside = (p.array < 0) | (p.array > 1)
+        if outside.any():   # times NaN there, times 1 elsewhere
+            xp = get_array_module(p.array)
+            p = p * Tensor(xp.where(outside, xp.asarray(np.nan, p.array.dtype), xp.ones((), p.array.dtype)))
+        with np.errstate(divide="ignore", invalid="ignore"):   # log(p) - log1p(-p): the gradient is inf at 0 and 1
+            return name_grad_fn(_math.log(p) - _fm.log1p(-p), "LogitBackward0")
+    with np.errstate(divide="ignore", invalid="ignore"):
         return _math.log(p / (1 - p))
 
 

@@ -482,3 +482,101 @@ def test_frexp_gradient():
     assert m64.dtype == torch.float64
     with pytest.raises(RuntimeError, match="frexp\\(\\) only supports floating-point dtypes"):
         torch.frexp(torch.tensor([1, 8]))
+
+
+# --- found by the sweep (tools/tsweep/sweep.py) ------------------------------------------------------------
+def test_empty_softmax_cum_and_prod():
+    e = torch.zeros(0, 3, requires_grad=True)
+    assert e.softmax(0).shape == (0, 3) and e.log_softmax(1).shape == (0, 3)
+    v, i = e.cummax(0)
+    assert v.shape == (0, 3) and i.dtype == torch.int64
+    assert e.cummin(1).indices.shape == (0, 3)
+    assert e.cumprod(0).shape == (0, 3)
+    e.prod().backward()
+    assert e.grad.shape == (0, 3)
+    assert torch.zeros(0, dtype=torch.int64) % 0 is not None   # no elements: nothing divides by zero
+    assert torch.fmod(torch.zeros(2, 0, dtype=torch.int64), 0).shape == (2, 0)
+
+
+def test_copysign_ldexp_promotion():
+    assert torch.copysign(torch.tensor(1.), torch.tensor(-2., dtype=torch.float64)).dtype == torch.float64
+    assert torch.copysign(torch.tensor([1., 2.]), torch.tensor(-2., dtype=torch.float64)).dtype == torch.float32
+    assert torch.copysign(torch.tensor([1, 2]), -1).tolist() == [-1., -2.]
+    assert torch.ldexp(torch.tensor([1, 2]), torch.tensor(2., dtype=torch.float64)).dtype == torch.float64
+    assert torch.ldexp(torch.tensor([1., 2.], dtype=torch.float16), torch.tensor([2])).dtype == torch.float16
+
+
+def test_bool_sign_square_and_0d_nonzero():
+    b = torch.tensor([True, False])
+    assert b.sign().dtype == torch.bool and b.sign().tolist() == [True, False]
+    assert b.square().dtype == torch.int64 and torch.square(b).tolist() == [1, 0]
+    assert torch.tensor(2.).nonzero().shape == (1, 0)
+    assert torch.tensor(0.).nonzero().shape == (0, 0)
+    assert torch.argwhere(torch.tensor(2.)).shape == (1, 0)
+    with pytest.raises(RuntimeError, match="order must be non-negative but got -1"):
+        torch.tensor([1., 2.]).diff(-1)
+
+
+def test_uint8_reductions_and_wrapping_numbers():
+    u = torch.tensor([1, 0, 2], dtype=torch.uint8)
+    assert u.any().dtype == torch.uint8 and u.all(0).dtype == torch.uint8 and u.any().item() == 1
+    assert (u < -1).tolist() == [True, True, True]   # -1 converts to 255 in uint8
+    assert (u & -1).tolist() == [1, 0, 2] and (u & -1).dtype == torch.uint8
+    assert (u / -1).tolist() == [-1., -0., -2.]      # true division: -1 stays -1
+    assert (-2 / torch.tensor([1, 2], dtype=torch.uint8)).tolist() == [-2., -1.]
+    assert all(math.isnan(v) for v in torch.xlogy(torch.tensor([1, 2], dtype=torch.uint8), -1).tolist())
+    assert (torch.tensor([1, 2], dtype=torch.int8) | torch.tensor(3)).dtype == torch.int8
+
+
+@pytest.mark.parametrize("op, name", [(lambda a, b: a & b, "bitwise_and"), (lambda a, b: a | b, "bitwise_or"),
+                                      (lambda a, b: a ^ b, "bitwise_xor"), (torch.gcd, "gcd"), (torch.lcm, "lcm")])
+def test_integer_only_ops_on_floats(op, name):
+    with pytest.raises(NotImplementedError, match=f"\"{name}_cpu\" not implemented for 'Float'"):
+        op(torch.tensor([1.]), torch.tensor([1.]))
+    with pytest.raises(NotImplementedError, match=f"\"{name}_cpu\" not implemented for 'Double'"):
+        op(torch.tensor([1]), torch.tensor(1., dtype=torch.float64))
+
+
+def test_gcd_lcm_promote():
+    r = torch.gcd(torch.tensor([4, 6], dtype=torch.int8), torch.tensor([6, 9]))
+    assert r.dtype == torch.int64 and r.tolist() == [2, 3]
+    with pytest.raises(NotImplementedError, match="\"lcm_cpu\" not implemented for 'Bool'"):
+        torch.lcm(torch.tensor([True]), torch.tensor([True]))
+
+
+def test_erf_half_and_gradients_at_edges():
+    assert torch.erf(torch.tensor([1.], dtype=torch.float16)).dtype == torch.float16
+    assert torch.erfc(torch.tensor([1.], dtype=torch.float16)).dtype == torch.float16
+    x = torch.tensor([-2., 0.5, 1.5], requires_grad=True)
+    torch.acosh(x).sum().backward()
+    _close(x.grad, torch.tensor([1 / math.sqrt(3), math.nan, 1 / math.sqrt(1.25)]), 1e-6)
+    p = torch.tensor([-2., 0.5, 0., 2.], requires_grad=True)
+    torch.logit(p).sum().backward()
+    _close(p.grad, torch.tensor([math.nan, 4., math.inf, math.nan]))
+    y = torch.tensor([0., 1.], requires_grad=True)
+    torch.atan2(y, torch.tensor([0., 0.])).sum().backward()
+    assert y.grad.tolist() == [0., 0.]
+
+
+def test_empty_chunk_split_mode_kthvalue():
+    assert [t.shape for t in torch.zeros(0).chunk(2)] == [(0,), (0,)]
+    assert len(torch.zeros(2, 0).chunk(3, 1)) == 3
+    with pytest.raises(RuntimeError, match="split expects at least a 1-dimensional tensor"):
+        torch.tensor(1.).split(1)
+    with pytest.raises(IndexError, match="^mode\\(\\): Expected reduction dim 0 to have non-zero size.$"):
+        torch.zeros(0).mode(0)
+    with pytest.raises(IndexError, match="^kthvalue\\(\\): Expected reduction dim 0 to have non-zero size.$"):
+        torch.zeros(0).kthvalue(1)
+    assert torch.zeros(2, 0).kthvalue(1, 0).values.shape == (0,)
+    assert torch.zeros(0, 3).mode(1).values.shape == (0,)
+
+
+def test_descending_sort_ties_and_topk_dtypes():
+    u = torch.tensor([1, 2, 2, 1], dtype=torch.uint8)
+    assert u.sort(descending=True).indices.tolist() == [1, 2, 0, 3]
+    assert u.topk(3).indices.tolist() == [1, 2, 0]
+    assert torch.tensor([True, False, True]).sort(descending=True).indices.tolist() == [0, 2, 1]
+    with pytest.raises(RuntimeError, match="topk does not support bool dtypes on CPU"):
+        torch.tensor([True]).topk(1)
+    with pytest.raises(RuntimeError, match="topk does not support complex dtypes on CPU"):
+        torch.tensor([1j]).topk(1)

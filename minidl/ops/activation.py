@@ -105,7 +105,7 @@ class Erf(Function):
 
     def forward(self, x):
         self.x = x
-        return _erf_array(x)
+        return _erf_array(x).astype(x.dtype, copy=False)   # float16 stays float16
 
     def backward(self, g):
         xp = get_array_module(g)

@@ -242,7 +242,8 @@ def _logical(fn, input, dim, keepdim, axis, keepdims):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
     axes = () if empty else None if dim is None else _norm_axis(dim, x.ndim)
-    return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
+    kind = np.uint8 if x.dtype == np.uint8 else bool   # PyTorch keeps uint8 for uint8 input
+    return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(kind, copy=False))
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -272,8 +273,8 @@ def sort(input, dim=-1, descending=False, stable=False):
         if x.dtype.kind == "f":   # NaN sorts as the largest value: first when descending, as PyTorch
             nan_last = ~xp.isnan(xp.take_along_axis(x, idx, axis=d))
             idx = xp.take_along_axis(idx, xp.argsort(nan_last, axis=d, kind="stable"), axis=d)
-    elif descending:  # bool / unsigned: negation would wrap around
-        idx = xp.flip(xp.argsort(x, axis=d, kind="stable"), axis=d)
+    elif descending:  # bool / unsigned: negation would wrap around; flipping the bits keeps ties in order
+        idx = xp.argsort(~x, axis=d, kind="stable")
     else:
         idx = xp.argsort(x, axis=d, kind="stable")
     idx = idx.astype(np.int64, copy=False)
@@ -289,6 +290,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
     input = _coerce(input)
     x = input.array
+    if x.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    if x.dtype.kind == "c":
+        raise RuntimeError(" topk does not support complex dtypes on CPU")   # PyTorch's text, leading space too
     d = _dim(dim, builtins.max(x.ndim, 1))
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:

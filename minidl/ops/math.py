@@ -513,8 +513,21 @@ def mul(a, b):
     return _binary(Mul, "mul", a, b, exact_scalar=True)
 
 
+def float_with_number(a, b):
+    """For ops computed in floating point (div, xlogy): an integral tensor with a Python real number is
+    cast to the default float first, so the number keeps its value (-1 with uint8 is not 255), as PyTorch."""
+    def real_number(v):
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    if isinstance(a, Tensor) and real_number(b) and a.array.dtype.kind in "iub":
+        a = cast(a, default_float())
+    elif isinstance(b, Tensor) and real_number(a) and b.array.dtype.kind in "iub":
+        b = cast(b, default_float())
+    return a, b
+
+
 def div(a, b):
     """a / b with broadcasting; true division, so integers give the default float dtype (as PyTorch)."""
+    a, b = float_with_number(a, b)
     a, b = promote("div", a, b, exact_scalar=True)
     if not is_float_or_complex(a.array.dtype):
         a, b = cast(a, default_float()), cast(b, default_float())

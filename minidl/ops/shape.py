@@ -369,6 +369,8 @@ def _slice_along(input, d, start, stop):
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the listed sizes."""
     tensor = _coerce(tensor)
+    if tensor.array.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _dim(dim, tensor.array.ndim)
     n = tensor.array.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -395,6 +397,8 @@ def chunk(input, chunks, dim=0):
     if input.array.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input.array.shape[_dim(dim, input.array.ndim)]
+    if n == 0:   # PyTorch: an empty dim gives ``chunks`` empty pieces
+        return tuple(_slice_along(input, _dim(dim, input.array.ndim), 0, 0) for _ in range(chunks))
     step = max(-(-n // chunks), 1)
     return split(input, step, dim)
 

@@ -121,6 +121,14 @@ def method_case(name):
     return lambda x, *more: getattr(x, base)(*args, *more)
 
 
+def _with_tensor(name):
+    return lambda x, y: getattr(x, name)(y)
+
+
+def _with_number(name, number):
+    return lambda x: getattr(x, name)(number)
+
+
 def cases():
     """Yield (name, builder) where builder(T) -> (inputs, fn)."""
     for dtype in DTYPES:
@@ -160,12 +168,12 @@ def cases():
             for m in BINARY:
                 for odt in ("same", "float32", "int64", "bool"):
                     other_dtype = dtype if odt == "same" else odt
-                    yield f"{m}(T[{odt}]):{key}", (dtype, shape, seed, (lambda m: lambda x, y: getattr(x, m)(y))(m),
+                    yield f"{m}(T[{odt}]):{key}", (dtype, shape, seed, _with_tensor(m),
                                                    ((other_dtype, shape, seed + 7),))
                 for s in SCALARS:
                     yield f"{m}({s!r}):{key}", (dtype, shape, seed,
-                                                (lambda m, s: lambda x: getattr(x, m)(s))(m, s), ())
-                yield f"{m}(T[float64,0d]):{key}", (dtype, shape, seed, (lambda m: lambda x, y: getattr(x, m)(y))(m),
+                                                _with_number(m, s), ())
+                yield f"{m}(T[float64,0d]):{key}", (dtype, shape, seed, _with_tensor(m),
                                                     (("float64", (), seed + 3),))
 
 
