@@ -68,11 +68,15 @@ def _fextreme(name, input, other, pick_first):
 
 def fmax(input, other):
     """Elementwise maximum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("", promoted(input, other), "c", RuntimeError, "fmax not implemented for complex tensors.")
     return _fextreme("fmax", input, other, lambda x, y: x >= y)
 
 
 def fmin(input, other):
     """Elementwise minimum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("", promoted(input, other), "c", RuntimeError, "fmin not implemented for complex tensors.")
     return _fextreme("fmin", input, other, lambda x, y: x <= y)
 
 
@@ -80,7 +84,7 @@ def positive(input):
     """``input`` itself (refused for bool tensors, as in PyTorch)."""
     input = _t(input)
     if input.array.dtype == np.bool_:
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
@@ -177,6 +181,8 @@ def ldexp(input, other):
 
 def nextafter(input, other):
     """The next representable floating-point value after ``input`` toward ``other``."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("nextafter_cpu", promoted(input, other), "iubc")
     a, b = _math.promote("nextafter", input, other)
     return Tensor(get_array_module(a.array).nextafter(a.array, b.array))
 

@@ -48,6 +48,8 @@ def expit(input):
 
 def logit(input, eps=None):
     """log(p / (1 - p)), with ``p`` clamped into [eps, 1 - eps] when ``eps`` is given."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("logit_cpu", dtype_of(_t(input)), "c")
     p = _math._float(_t(input))
     if eps is not None:
         from .ops.elementwise import clamp

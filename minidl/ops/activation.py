@@ -177,6 +177,8 @@ def relu(input, inplace=False):
     """
     if getattr(input, "array", input).dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
+    if getattr(input, "array", input).dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return _in_place("relu", input, ReLU.apply) if inplace else ReLU.apply(input)
 
 
@@ -269,6 +271,11 @@ def _softmax_args(name, input, dim, dtype, axis):
     ndim = max(input.ndim, 1)
     if not -ndim <= dim < ndim:
         raise IndexError(f"{name}: dim {dim} is out of range for an input of shape {tuple(input.shape)}")
+    if dtype is None and input.array.dtype.kind in "iubc" and input.array.size:   # PyTorch: float kernels only
+        from .kernel_guards import torch_name
+        last = input.ndim == 0 or dim % ndim == input.ndim - 1
+        raise NotImplementedError(f"\"{name}{'_lastdim' if last else ''}_kernel_impl\" not implemented for "
+                                  f"'{torch_name(input.array.dtype)}'")
     if dtype is not None and np.dtype(dtype) != input.dtype:
         from .math import Cast
         input = Cast.apply(input, dtype=np.dtype(dtype))

@@ -90,8 +90,11 @@ def equal(input, other):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor."""
+    """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor (same dtypes, as PyTorch)."""
     xp = get_array_module(input.array)
+    if isinstance(other, Tensor) and other.array.dtype != input.array.dtype:
+        from .kernel_guards import torch_name
+        raise RuntimeError(f"{torch_name(input.array.dtype)} did not match {torch_name(other.array.dtype)}")
     return Tensor(xp.isclose(input.array, _raw(other, input, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

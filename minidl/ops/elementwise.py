@@ -188,8 +188,14 @@ def cos(input):
     return Cos.apply(_float(input))
 
 
+_BOOL_KERNELS = {"FloorBackward0": "floor_vml_cpu", "CeilBackward0": "ceil_vml_cpu", "TruncBackward0": "trunc_vml_cpu",
+                 "RoundBackward0": "round_vml_cpu", "RoundBackward1": "round_cpu"}
+
+
 def _piecewise(input, fn, node="PiecewiseBackward0"):
     input = as_tensor(input)
+    if input.array.dtype == np.bool_ and node in _BOOL_KERNELS:   # PyTorch has no bool kernel for these
+        raise NotImplementedError(f"\"{_BOOL_KERNELS[node]}\" not implemented for 'Bool'")
     if input.array.dtype.kind == "c":
         refuse_complex(_COMPLEX_REFUSALS.get(node, f"{node[:-9].lower()} is not supported for complex inputs"), input)
     out = Piecewise.apply(input, fn=fn)

@@ -211,6 +211,8 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 def _arg(fn, name, input, dim, keepdim, axis, keepdims):
     refuse_complex(f"{name}(): does not support complex input", input, error=RuntimeError)
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
     if x.size == 0 and dim is None:

@@ -275,6 +275,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     dim, keepdim = _aliases(dim, keepdim, None, None)
     if p == "nuc":
         return _nuclear(input, dim, keepdim, dtype)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = m.cast(input, to_numpy_dtype(dtype))
+    from .kernel_guards import refuse_kinds, torch_name
+    refuse_kinds("", input.array.dtype, "iub", RuntimeError, "linalg.vector_norm: Expected a floating point or "
+                 f"complex tensor as input. Got {torch_name(input.array.dtype)}")
     input = m._float(input)
     return name_grad_fn(_vector_norm(input, p, dim, keepdim), "LinalgVectorNormBackward0")
 
