@@ -6,6 +6,8 @@ elementwise maximum.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
 
@@ -61,12 +63,26 @@ minimum = _math.minimum
 
 
 def _scaled(name, input, other, alpha):
-    """``other`` times ``alpha`` for ``add``/``sub`` (PyTorch refuses a float alpha with integer tensors)."""
-    if alpha == 1:
-        return other
-    dtypes = [t.array.dtype for t in (input, other) if isinstance(t, Tensor)]
-    if isinstance(alpha, float) and dtypes and not [d for d in dtypes if d.kind not in "iub"]:
+    """``other`` times ``alpha`` for ``add``/``sub``, with PyTorch's checks on ``alpha``.
+
+    A float alpha is refused for integral (and bool) tensors, a complex one for real tensors, a bool
+    one for non-bool results; a Python-number ``other`` is scaled in Python, and with a bool result
+    the product stays bool, as PyTorch computes ``alpha * other`` in the result dtype.
+    """
+    from .dtypes import result_type
+    target = np.dtype(result_type(input, other))
+    if isinstance(alpha, (complex, np.complexfloating)) and target.kind != "c":
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    if isinstance(alpha, (float, np.floating)) and target.kind in "iub":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, (bool, np.bool_)) and target.kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if alpha == 1 and not isinstance(alpha, (bool, np.bool_)):
+        return other
+    if not isinstance(other, Tensor):
+        return other * alpha
+    if target.kind == "b":
+        return _math.mul(other, bool(alpha))
     return _math.mul(other, alpha)
 
 
@@ -77,6 +93,7 @@ def add(input, other, *, alpha=1):
 
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` (``torch.sub``), broadcast, with PyTorch's type promotion."""
+    _math._check_sub_bool(input, other)
     return _math.sub(input, _scaled("sub", input, other, alpha))
 
 
@@ -133,7 +150,9 @@ def pow(input, exponent):
 
 @names_node("PowBackward0")   # PyTorch's node name
 def square(input):
-    """Elementwise ``input ** 2``."""
+    """Elementwise ``input ** 2`` (bool gives int64, as PyTorch's ``pow(input, 2)``)."""
+    if isinstance(input, Tensor) and input.array.dtype == np.bool_:
+        input = _math.cast(input, np.dtype(np.int64))
     return _math.mul(input, input)
 
 

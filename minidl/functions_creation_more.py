@@ -169,7 +169,14 @@ def frexp(input):
     if not is_floating(input.array.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = input.xp.frexp(input.array)
-    return return_types.frexp(Tensor(mantissa), Tensor(exponent.astype(np.int32)))
+    if input.requires_grad:   # the mantissa is input * 2**-exponent: differentiable, as PyTorch's
+        from .autograd.naming import name_grad_fn
+        from .ops.math import mul
+        scale = input.xp.ldexp(input.xp.ones((), input.array.dtype), -exponent).astype(input.array.dtype)
+        mantissa = name_grad_fn(mul(input, Tensor(scale)), "FrexpBackward0")
+    else:
+        mantissa = Tensor(mantissa)
+    return return_types.frexp(mantissa, Tensor(exponent.astype(np.int32)))
 
 
 def msort(input):

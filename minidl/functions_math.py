@@ -114,17 +114,23 @@ def exp2(input):
 
 @names_node("HypotBackward0")   # PyTorch's node name
 def hypot(input, other):
-    """sqrt(input**2 + other**2), elementwise and broadcast."""
+    """sqrt(input**2 + other**2), elementwise and broadcast (floating dtypes only, as PyTorch)."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("hypot_cpu", promoted(input, other), "iubc")
     return _math.sqrt(input * input + other * other)
 
 
 def deg2rad(input):
     """Degrees to radians."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("", dtype_of(_t(input)), "c", RuntimeError, "deg2rad is not supported for complex tensors.")
     return _math._float(input) * (math.pi / 180.0)
 
 
 def rad2deg(input):
     """Radians to degrees."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("", dtype_of(_t(input)), "c", RuntimeError, "rad2deg is not supported for complex tensors.")
     return _math._float(input) * (180.0 / math.pi)
 
 
@@ -138,7 +144,7 @@ def xlogy(input, other):
     refuse_complex('"xlogy_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy(): expected at least one Tensor argument")
-    x, y = _math.promote("xlogy", input, other)
+    x, y = _math.promote("xlogy", *_math.float_with_number(input, other))
     x, y = _math._float(x), _math._float(y)
     if x.array.dtype != y.array.dtype:
         x, y = _math.promote("xlogy", x, y)
@@ -376,12 +382,16 @@ def masked_fill(input, mask, value):
 def isposinf(input):
     """True where ``input`` is +inf."""
     x = _t(input).array
+    if x.dtype.kind == "c":
+        raise RuntimeError("isposinf does not support complex inputs.")
     return Tensor(get_array_module(x).isposinf(x) if is_floating(x.dtype) else get_array_module(x).zeros(x.shape, bool))
 
 
 def isneginf(input):
     """True where ``input`` is -inf."""
     x = _t(input).array
+    if x.dtype.kind == "c":
+        raise RuntimeError("isneginf does not support complex inputs.")
     return Tensor(get_array_module(x).isneginf(x) if is_floating(x.dtype) else get_array_module(x).zeros(x.shape, bool))
 
 
@@ -433,6 +443,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """The sum treating NaN as 0 (the gradient at NaN is 0)."""
     input = _t(input)
     x = input.array
+    if x.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if is_floating(x.dtype):
         xp = get_array_module(x)
         input = Where.apply(_const(xp.zeros((), x.dtype)), input, cond=xp.isnan(x))
@@ -462,6 +474,8 @@ def cumprod(input, dim, *, dtype=None):
     if x.ndim == 0:
         return input.clone()
     d = _shape._dim(dim, x.ndim)
+    if x.shape[d] == 0:   # nothing to multiply: an empty copy (still in the graph)
+        return input.clone()
     from .autograd import _forward_state as _forward_ad
     if not input.requires_grad and not (_forward_ad.active and _forward_ad.any_dual((input,))):
         return Tensor(get_array_module(x).cumprod(x, axis=d))
@@ -479,6 +493,10 @@ def _cum_extreme(name, input, dim, better):
     if x.ndim == 0:
         return getattr(return_types, name)(input.clone(), Tensor(xp.zeros((), np.int64)))
     d = _shape._dim(dim, x.ndim)
+    if x.size == 0:   # nothing to scan: empty values and indices of the same shape
+        from .ops.extrema import Gather
+        empty = xp.zeros(x.shape, dtype=np.int64)
+        return getattr(return_types, name)(Gather.apply(input, index=empty, dim=d), Tensor(empty))
     moved = xp.moveaxis(x, d, 0)
     idx = xp.zeros(moved.shape, dtype=np.int64)
     best = moved[0].copy()
@@ -513,7 +531,9 @@ def cummin(input, dim):
 
 def logcumsumexp(input, dim):
     """log(cumsum(exp(input))) along ``dim``, computed without overflow."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
     from .ops.statistics import cumsum
+    refuse_kinds("logcumsumexp_out_cpu", dtype_of(_t(input)), "iub")
     input = _math._float(input)
     xp = get_array_module(input.array)
     d = _shape._dim(dim, builtins.max(input.array.ndim, 1))

@@ -68,11 +68,15 @@ def _fextreme(name, input, other, pick_first):
 
 def fmax(input, other):
     """Elementwise maximum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("", promoted(input, other), "c", RuntimeError, "fmax not implemented for complex tensors.")
     return _fextreme("fmax", input, other, lambda x, y: x >= y)
 
 
 def fmin(input, other):
     """Elementwise minimum that ignores NaN (NaN only where both are NaN); the gradient goes to the chosen one."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("", promoted(input, other), "c", RuntimeError, "fmin not implemented for complex tensors.")
     return _fextreme("fmin", input, other, lambda x, y: x <= y)
 
 
@@ -80,7 +84,7 @@ def positive(input):
     """``input`` itself (refused for bool tensors, as in PyTorch)."""
     input = _t(input)
     if input.array.dtype == np.bool_:
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
@@ -146,10 +150,13 @@ def can_cast(from_, to):
 
 
 def _integers(name, input, other):
+    from .dtypes import result_type
+    from .tensor_inplace import _torch_name
     a, b = _t(input), _t(other, like=_t(input))
-    if a.array.dtype.kind not in "iub" or b.array.dtype.kind not in "iub":
-        raise RuntimeError(f"{name}: expected integer tensors, got {a.dtype} and {b.dtype}")
-    return a.array, b.array
+    target = np.dtype(result_type(input, other))
+    if target.kind not in "iu":   # PyTorch: the kernel exists for integer dtypes only (not bool)
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(target)}'")
+    return a.array.astype(target, copy=False), b.array.astype(target, copy=False)
 
 
 def gcd(input, other):
@@ -165,12 +172,17 @@ def lcm(input, other):
 
 
 def ldexp(input, other):
-    """``input * 2 ** other``."""
-    return _math._float(_t(input)) * _math.pow(2.0, _math._float(_t(other)))
+    """``input * 2 ** other`` in PyTorch's promoted dtype of both (the default float for integers)."""
+    from .dtypes import default_float, is_float_or_complex, result_type
+    target = np.dtype(result_type(input, other))
+    target = target if is_float_or_complex(target) else default_float()
+    return _math.mul(_math.cast(_t(input), target), _math.pow(2.0, _math.cast(_t(other), target)))
 
 
 def nextafter(input, other):
     """The next representable floating-point value after ``input`` toward ``other``."""
+    from .ops.kernel_guards import promoted, refuse_kinds
+    refuse_kinds("nextafter_cpu", promoted(input, other), "iubc")
     a, b = _math.promote("nextafter", input, other)
     return Tensor(get_array_module(a.array).nextafter(a.array, b.array))
 
@@ -191,8 +203,8 @@ def combinations(input, r=2, with_replacement=False):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """``input`` with the ``src`` values at ``index`` (along ``dim``) reduced into it by ``reduce``: "sum",
     "prod", "mean", "amax" or "amin" (``include_self=False``: the old values at written positions are left out).
-    Gradients: to the written and kept elements (ties of amax/amin share it evenly, as in PyTorch); "prod" needs
-    non-zero values for its gradient."""
+    Gradients: to the written and kept elements (ties of amax/amin share it evenly, as in PyTorch; "prod"
+    handles zeros as PyTorch does)."""
     from .tensor_index_add import scatter_add
     from .tensor_scatter import _positions
     input, src = _t(input), _t(src)
@@ -220,24 +232,16 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         return out
     flat_src = backend.to_numpy(src.array).reshape(-1)[source]
     if reduce == "prod":
-        with np.errstate(divide="ignore"):
-            logs = scatter_add(Where.apply(_math.log(_math.abs(input)), zero, cond=keep_self), d, index,
-                               _math.log(_math.abs(src)))
-        negatives = np.zeros(n, dtype=np.int64)
-        np.add.at(negatives, target, (flat_src < 0).astype(np.int64))
-        negatives = negatives.reshape(shape) + ((backend.to_numpy(input.array) < 0) & backend.to_numpy(keep_self))
-        sign = np.where(negatives % 2, -1, 1).astype(input.array.dtype)
-        out = _math.exp(logs) * Tensor(backend.to_device(sign, input.device))
-        if input.array.dtype.kind in "iub":
-            out = Tensor(xp.rint(out.array).astype(input.array.dtype))
-        return out
+        from ._scatter_prod import ScatterProd
+        keep = keep_self if isinstance(keep_self, np.ndarray) else np.broadcast_to(keep_self, shape)
+        return ScatterProd.apply(input, src, target=target, source=source, keep_self=keep)
     # amax / amin: every tied element gets weight 1/ties, so the weighted sum is the extreme value
     base = backend.to_numpy(input.array).reshape(-1).astype(np.float64)
     best = np.where(backend.to_numpy(keep_self).reshape(-1), base, np.inf if reduce == "amin" else -np.inf)
     (np.minimum if reduce == "amin" else np.maximum).at(best, target, flat_src.astype(np.float64))
-    ties = np.zeros(n)
+    # PyTorch counts an excluded old value that equals the result as a tie too (it gets no gradient itself)
+    ties = (base == best).astype(np.float64)
     self_tie = backend.to_numpy(keep_self).reshape(-1) & (base == best)
-    ties += self_tie
     src_tie = flat_src == best[target]
     np.add.at(ties, target, src_tie)
     w_self = np.where(written.reshape(-1), self_tie / np.maximum(ties, 1), 1.0).reshape(shape)
@@ -249,7 +253,12 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     # a weight of 0 must drop the value even when it is +-inf (inf * 0 would be NaN)
     kept_self = Where.apply(input * w_self_t, zero, cond=backend.to_device(w_self > 0, input.device))
     kept_src = Where.apply(src * w_src_t, zero, cond=backend.to_device(w_src > 0, input.device))
-    return scatter_add(kept_self, d, index, kept_src)
+    out = scatter_add(kept_self, d, index, kept_src)
+    missing = written.reshape(-1) & ~backend.to_numpy(keep_self).reshape(-1) & (base == best)
+    if missing.any():   # the excluded tie's share of the value, as a constant (it has no gradient)
+        share = np.where(missing, best / np.maximum(ties, 1), 0.0).reshape(shape).astype(input.array.dtype)
+        out = out + Tensor(backend.to_device(share, input.device))
+    return out
 
 
 def select_scatter(input, src, dim, index):

@@ -126,6 +126,8 @@ def roll(input, shifts, dims=None):
     xp = get_array_module(input.array)
     out = input
     for s, d in zip(shifts, dims):
+        if input.array.ndim == 0:
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
         d = _shape._dim(d, input.array.ndim)
         n = input.array.shape[d]
         if n:
@@ -174,6 +176,8 @@ def rot90(input, k=1, dims=(0, 1)):
 def narrow(input, dim, start, length):
     """The slice ``start:start + length`` of dimension ``dim`` (``start`` may be negative or a 0-d tensor)."""
     input = _t(input)
+    if input.array.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _shape._dim(dim, input.array.ndim)
     n = input.array.shape[d]
     start = int(start.item() if isinstance(start, Tensor) else start)
@@ -189,6 +193,8 @@ def narrow(input, dim, start, length):
 def select(input, dim, index):
     """The slice at ``index`` of dimension ``dim``, which is removed."""
     input = _t(input)
+    if input.array.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _shape._dim(dim, input.array.ndim)
     n = input.array.shape[d]
     index = int(index)
@@ -211,6 +217,8 @@ def movedim(input, source, destination):
     dst = [_shape._dim(s, nd) for s in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in source ({list(src)}) or destination ({list(dst)})")
+    if nd == 0:   # a 0-d tensor: dims 0 / -1 only, and nothing moves
+        return _shape.reshape(input, ())
     order = [None] * nd
     for s, d in zip(src, dst):
         order[d] = s
@@ -495,6 +503,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     input = _t(input)
     if input.array.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     d = _shape._dim(dim, input.array.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
     if len(parts) > 1:

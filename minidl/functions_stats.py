@@ -115,11 +115,15 @@ def _lower_median_rank(skip_nan):
 
 def median(input, dim=None, keepdim=False):
     """The lower median (of all elements, or ``(values, indices)`` along ``dim``); NaN if a row has NaN."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("median_cpu" if dim is None else "median_out", dtype_of(_t(input)), "bc")
     return _pick("median", input, dim, keepdim, _lower_median_rank(False))
 
 
 def nanmedian(input, dim=None, keepdim=False):
     """As ``median``, ignoring NaN (NaN only where a row is all NaN)."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("median_cpu" if dim is None else "median_out", dtype_of(_t(input)), "bc")
     return _pick("nanmedian", input, dim, keepdim, _lower_median_rank(True))
 
 
@@ -127,6 +131,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)``: the ``k``-th smallest element (1-based) along ``dim``."""
     x = _t(input).array
     n = x.shape[_shape._dim(dim, builtins.max(x.ndim, 1))] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {_shape._dim(dim, x.ndim)} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
 
@@ -139,9 +145,17 @@ def mode(input, dim=-1, keepdim=False):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest of ties) and its last index."""
     input = _t(input)
     x = input.array
+    if x.dtype.kind == "c":
+        from .ops.kernel_guards import torch_name
+        raise NotImplementedError(f"\"mode_cpu\" not implemented for '{torch_name(x.dtype)}'")
     xp = get_array_module(x)
     nd = builtins.max(x.ndim, 1)
     d = _shape._dim(dim, nd)
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    if x.size == 0:   # empty in another dim: empty values and indices
+        shape = x.shape[:d] + ((1,) if keepdim else ()) + x.shape[d + 1:]
+        return return_types.mode(Tensor(xp.zeros(shape, x.dtype)), Tensor(xp.zeros(shape, np.int64)))
     src = x.reshape(1) if x.ndim == 0 else x
     moved = np.moveaxis(backend.to_numpy(src), d, -1)
     rows = moved.reshape(-1, moved.shape[-1])
@@ -406,6 +420,10 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 @names_node("DistBackward0")
 def dist(input, other, p=2):
     """The p-norm of ``input - other`` (broadcast), a 0-d tensor."""
+    from .ops.kernel_guards import promoted, refuse_kinds, torch_name
+    target = promoted(input, other)
+    refuse_kinds("", target, "iub", RuntimeError,
+                 f"norm(): input dtype should be either floating point or complex. Got {torch_name(target)} instead.")
     diff = _shape.reshape(_t(input) - other, -1)
     return _pnorm(diff, float(p), 0)
 

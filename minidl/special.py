@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import functions_math as _fm
+from .autograd.naming import name_grad_fn
 from .backend import get_array_module
 from .ops import math as _math
 from .ops.elementwise import Where
@@ -47,11 +48,20 @@ def expit(input):
 
 def logit(input, eps=None):
     """log(p / (1 - p)), with ``p`` clamped into [eps, 1 - eps] when ``eps`` is given."""
+    from .ops.kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("logit_cpu", dtype_of(_t(input)), "c")
     p = _math._float(_t(input))
     if eps is not None:
         from .ops.elementwise import clamp
         p = clamp(p, eps, 1 - eps)
-    with np.errstate(divide="ignore"):
+    if eps is None and p.requires_grad:   # PyTorch: the gradient is NaN outside [0, 1] (the value is NaN there)
+        outside = (p.array < 0) | (p.array > 1)
+        if outside.any():   # times NaN there, times 1 elsewhere
+            xp = get_array_module(p.array)
+            p = p * Tensor(xp.where(outside, xp.asarray(np.nan, p.array.dtype), xp.ones((), p.array.dtype)))
+        with np.errstate(divide="ignore", invalid="ignore"):   # log(p) - log1p(-p): the gradient is inf at 0 and 1
+            return name_grad_fn(_math.log(p) - _fm.log1p(-p), "LogitBackward0")
+    with np.errstate(divide="ignore", invalid="ignore"):
         return _math.log(p / (1 - p))
 
 
@@ -142,7 +152,9 @@ def i0(input):
 
 def copysign(input, other):
     """|input| with the sign of ``other`` (broadcast); the gradient flows to ``input``."""
-    a = _math._float(_t(input))
+    from minidl.dtypes import default_float, is_float_or_complex, result_type
+    target = np.dtype(result_type(_t(input), other))   # PyTorch's promotion of both, then a float dtype
+    a = _math.cast(_t(input), target if is_float_or_complex(target) else default_float())
     b = other.array if isinstance(other, Tensor) else np.asarray(other)
     xp = get_array_module(a.array)
     sign = xp.where(xp.signbit(xp.asarray(b)), -1.0, 1.0).astype(a.array.dtype)

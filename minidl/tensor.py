@@ -170,11 +170,23 @@ class Tensor(GradAttrMixin, ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, In
     @property
     def T(self):
         """The transpose: all dimensions reversed (for a matrix, rows and columns swapped)."""
+        if self.array.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
         return self.permute(*range(self.array.ndim - 1, -1, -1))
 
     @property
     def mT(self):
-        """The last two dimensions swapped (a batch of transposed matrices)."""
+        """The last two dimensions swapped (a batch of transposed matrices); a 0-d tensor as itself, with
+        PyTorch's deprecation warning; 1-D raises."""
+        if self.array.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+            return self.transpose(0, 0)
+        if self.array.ndim == 1:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
         return self.transpose(-2, -1)
 
     def __len__(self):

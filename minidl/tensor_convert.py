@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minidl.dtypes import BFLOAT16, is_floating
+from minidl.dtypes import BFLOAT16, is_float_or_complex, is_floating
 
 from . import backend
 from .dtypes import as_dtype, to_numpy_dtype
@@ -138,7 +138,12 @@ class ConvertMixin:
             out = ToDevice.apply(out, device=backend.Device(device))
         np_dtype = to_numpy_dtype(dtype)
         if np_dtype is not None and np_dtype != out.array.dtype:
-            out = Cast.apply(out, dtype=np_dtype)
+            if out.requires_grad and not is_float_or_complex(np_dtype):   # integral results leave the graph
+                from .autograd import no_grad
+                with no_grad():
+                    out = Cast.apply(out, dtype=np_dtype)
+            else:
+                out = Cast.apply(out, dtype=np_dtype)
         if fmt is not None and fmt._name != "preserve_format":
             from .tensor_layout import suggest_format
             if suggest_format(out.array) is not fmt:   # PyTorch's rule for when to() may return self

@@ -28,7 +28,8 @@ from .tensor_math import ops
 __all__ = ["InplaceMixin"]
 
 _TORCH_NAMES = {"f2": "Half", "f4": "Float", "f8": "Double", "i1": "Char", "i2": "Short", "i4": "Int",
-                "i8": "Long", "u1": "Byte", "b1": "Bool"}
+                "i8": "Long", "u1": "Byte", "b1": "Bool",
+                "c8": "ComplexFloat", "c16": "ComplexDouble", "u2": "UInt16", "u4": "UInt32", "u8": "UInt64"}
 
 
 def _torch_name(np_dtype):
@@ -36,7 +37,7 @@ def _torch_name(np_dtype):
 
 
 def _category(np_dtype):
-    return 0 if np_dtype.kind == "b" else 2 if is_float_or_complex(np_dtype) else 1
+    return 0 if np_dtype.kind == "b" else 3 if np_dtype.kind == "c" else 2 if is_float_or_complex(np_dtype) else 1
 
 
 class InplaceMixin:
@@ -114,7 +115,7 @@ class InplaceMixin:
             raise RuntimeError(f"{name}: output with shape {list(self.array.shape)} doesn't match the broadcast "
                                f"shape {list(result.array.shape)}")
         if _category(result.array.dtype) > _category(self.array.dtype):
-            raise RuntimeError(f"{name}: result type {_torch_name(result.array.dtype)} can't be cast to the desired "
+            raise RuntimeError(f"result type {_torch_name(result.array.dtype)} can't be cast to the desired "
                                f"output type {_torch_name(self.array.dtype)}")
         if backend.device_of(result.array) != backend.device_of(self.array):
             result = result.to(self.device)
@@ -123,12 +124,15 @@ class InplaceMixin:
     # --- arithmetic -------------------------------------------------------------------
     def add_(self, other, *, alpha=1):
         """``self += alpha * other`` in place."""
-        other = other if alpha == 1 else ops.math.mul(other, alpha)
+        from .functions import _scaled
+        other = _scaled("add", self, other, alpha)
         return self._inplace("add_", lambda t: ops.math.add(t, other), (other,))
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place."""
-        other = other if alpha == 1 else ops.math.mul(other, alpha)
+        from .functions import _scaled
+        ops.math._check_sub_bool(self, other)
+        other = _scaled("sub", self, other, alpha)
         return self._inplace("sub_", lambda t: ops.math.sub(t, other), (other,))
 
     def mul_(self, other):

@@ -195,11 +195,13 @@ class MathMixin:
     # --- arithmetic methods -----------------------------------------------------------
     def add(self, other, alpha=1):
         """``self + alpha * other``."""
-        return ops.math.add(self, other if alpha == 1 else ops.math.mul(other, alpha))
+        from minidl.functions import add
+        return add(self, other, alpha=alpha)
 
     def sub(self, other, alpha=1):
         """``self - alpha * other``."""
-        return ops.math.sub(self, other if alpha == 1 else ops.math.mul(other, alpha))
+        from minidl.functions import sub
+        return sub(self, other, alpha=alpha)
 
     def mul(self, other):
         """``self * other``."""
@@ -279,8 +281,9 @@ class MathMixin:
         return name_grad_fn(ops.math.div(1.0, ops.math.sqrt(self)), "RsqrtBackward0")
 
     def square(self):
-        """Elementwise x**2."""
-        return name_grad_fn(ops.math.mul(self, self), "PowBackward0")
+        """Elementwise x**2 (bool gives int64, as PyTorch)."""
+        from minidl.functions import square
+        return square(self)
 
     def reciprocal(self):
         """Elementwise 1 / x."""

@@ -78,7 +78,7 @@ _METHODS = {
                        "logical_and", "logical_or", "logical_xor", "nan_to_num", "count_nonzero", "nansum",
                        "nanmean", "cumprod", "cummax", "cummin", "logcumsumexp", "lgamma", "digamma", "mvlgamma"],
     "functions_shape": ["broadcast_to", "roll", "fliplr", "flipud", "rot90", "narrow", "select", "movedim",
-                        "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "repeat_interleave", "tensor_split",
+                        "moveaxis", "swapaxes", "swapdims", "ravel", "repeat_interleave", "tensor_split",
                         "hsplit", "vsplit", "take_along_dim", "take", "tril", "triu", "diag", "diagonal",
                         "diag_embed", "diagflat", "trace", "diff", "cross", "unfold"],
     "functions_stats": ["median", "nanmedian", "quantile", "nanquantile", "mode", "kthvalue", "unique",

@@ -9,6 +9,31 @@ from .tensor_math import ops
 __all__ = ["ShapeMixin"]
 
 
+def _view_dtype(t, dtype):
+    """``t.view(dtype)``: the same memory read as ``dtype``, with PyTorch's shape rules and errors; the
+    result is outside the graph (PyTorch does not differentiate through it)."""
+    import numpy as np
+
+    from .dtypes import to_numpy_dtype
+    from .tensor import Tensor
+    from .tensor_inplace import _torch_name
+    target = np.dtype(to_numpy_dtype(dtype))
+    a = t.array
+    if target == a.dtype:
+        return Tensor(a.view())
+    src_size, dst_size = a.dtype.itemsize, target.itemsize
+    if src_size != dst_size:
+        what = f"to view {_torch_name(a.dtype)} as {_torch_name(target)} (different element sizes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if a.shape[-1] != 1 and a.strides[-1] != src_size:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {a.strides[-1] // src_size}")
+        if dst_size > src_size and a.shape[-1] % (dst_size // src_size):
+            raise RuntimeError(f"self.size(-1) must be divisible by {dst_size // src_size} {what}, "
+                               f"but got {a.shape[-1]}")
+    return Tensor(a.view(target))
+
+
 class ShapeMixin:
     """Shape methods of :class:`minidl.Tensor`."""
 
@@ -17,10 +42,10 @@ class ShapeMixin:
         return ops.shape.reshape(self, *shape)
 
     def view(self, *shape):
-        """As :meth:`reshape` (minidl copies when a view is impossible instead of raising)."""
+        """As :meth:`reshape` (minidl copies when a view is impossible instead of raising); ``view(dtype)``
+        reinterprets the bytes as another dtype (the last dim scales by the ratio of element sizes)."""
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) and not hasattr(shape[0], "__index__"):
-            raise TypeError(f"view({shape[0]!r}): reinterpreting the bytes as another dtype is not supported; "
-                            f"use .to(dtype) to convert the values")
+            return _view_dtype(self, shape[0])
         return ops.shape.reshape(self, *shape)
 
     def view_as(self, other):
@@ -94,6 +119,11 @@ class ShapeMixin:
     def flip(self, *dims):
         """The elements reversed along ``dims`` (varargs or a tuple)."""
         return ops.layout.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def tile(self, *dims):
+        """``input`` repeated ``dims[i]`` times along each dim (varargs or a tuple, as ``torch.Tensor.tile``)."""
+        from .functions_shape import tile
+        return tile(self, dims[0] if len(dims) == 1 else dims)
 
     def index_select(self, dim, index):
         """Entries at ``index`` along ``dim``."""

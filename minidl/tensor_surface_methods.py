@@ -269,6 +269,10 @@ class SurfaceMethodsMixin:
     @property
     def mH(self):
         """The (conjugate) transpose of each matrix in a batch: the last two dims swapped."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
+                          stacklevel=2)
+            return self.conj()
         if self.ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
                                f"{self.ndim}-D tensor.")

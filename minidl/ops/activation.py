@@ -105,7 +105,7 @@ class Erf(Function):
 
     def forward(self, x):
         self.x = x
-        return _erf_array(x)
+        return _erf_array(x).astype(x.dtype, copy=False)   # float16 stays float16
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -119,6 +119,8 @@ class Erf(Function):
 
 def _log_softmax(x, axis):
     xp = get_array_module(x)
+    if x.size == 0:   # nothing to normalise: an empty result of the same shape
+        return x.copy()
     z = x - x.max(axis=axis, keepdims=True)
     return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
@@ -175,6 +177,8 @@ def relu(input, inplace=False):
     """
     if getattr(input, "array", input).dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
+    if getattr(input, "array", input).dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return _in_place("relu", input, ReLU.apply) if inplace else ReLU.apply(input)
 
 
@@ -267,6 +271,11 @@ def _softmax_args(name, input, dim, dtype, axis):
     ndim = max(input.ndim, 1)
     if not -ndim <= dim < ndim:
         raise IndexError(f"{name}: dim {dim} is out of range for an input of shape {tuple(input.shape)}")
+    if dtype is None and input.array.dtype.kind in "iubc" and input.array.size:   # PyTorch: float kernels only
+        from .kernel_guards import torch_name
+        last = input.ndim == 0 or dim % ndim == input.ndim - 1
+        raise NotImplementedError(f"\"{name}{'_lastdim' if last else ''}_kernel_impl\" not implemented for "
+                                  f"'{torch_name(input.array.dtype)}'")
     if dtype is not None and np.dtype(dtype) != input.dtype:
         from .math import Cast
         input = Cast.apply(input, dtype=np.dtype(dtype))

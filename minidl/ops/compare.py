@@ -36,6 +36,8 @@ def _compare(op, name, a, b):
         op = {operator.lt: operator.gt, operator.gt: operator.lt,
               operator.le: operator.ge, operator.ge: operator.le}.get(op, op)
     other = _raw(b, a, name)
+    if isinstance(other, int) and not isinstance(other, bool) and a.array.dtype.kind in "iu":
+        other = np.asarray(other).astype(a.array.dtype)   # PyTorch converts the number to the tensor's dtype
     try:
         return Tensor(op(a.array, other))
     except ValueError:
@@ -88,8 +90,11 @@ def equal(input, other):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor."""
+    """``|input - other| <= atol + rtol * |other|`` elementwise, a bool tensor (same dtypes, as PyTorch)."""
     xp = get_array_module(input.array)
+    if isinstance(other, Tensor) and other.array.dtype != input.array.dtype:
+        from .kernel_guards import torch_name
+        raise RuntimeError(f"{torch_name(input.array.dtype)} did not match {torch_name(other.array.dtype)}")
     return Tensor(xp.isclose(input.array, _raw(other, input, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -129,11 +134,19 @@ def logical_or(input, other):
 
 
 def _bitwise(op, name, a, b):
+    """``op`` on PyTorch's promoted dtype (a Python int wraps into it, as PyTorch's do); float and
+    complex results are not implemented, with PyTorch's error."""
+    from ..dtypes import result_type
+    from ..tensor_inplace import _torch_name
     if not isinstance(a, Tensor):
         a, b = b, a
-    if a.array.dtype.kind not in "iub":
-        raise TypeError(f"{name}: only integer and bool tensors are supported, got dtype {a.dtype}")
-    return Tensor(op(a.array, _raw(b, a, name)))
+    target = np.dtype(result_type(a, b))
+    if target.kind not in "iub":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(target)}'")
+    other = _raw(b, a, name)
+    xp = get_array_module(a.array)
+    other = other.astype(target, copy=False) if hasattr(other, "astype") else xp.asarray(other).astype(target)
+    return Tensor(op(a.array.astype(target, copy=False), other))
 
 
 def bitwise_and(input, other):

@@ -188,8 +188,14 @@ def cos(input):
     return Cos.apply(_float(input))
 
 
+_BOOL_KERNELS = {"FloorBackward0": "floor_vml_cpu", "CeilBackward0": "ceil_vml_cpu", "TruncBackward0": "trunc_vml_cpu",
+                 "RoundBackward0": "round_vml_cpu", "RoundBackward1": "round_cpu"}
+
+
 def _piecewise(input, fn, node="PiecewiseBackward0"):
     input = as_tensor(input)
+    if input.array.dtype == np.bool_ and node in _BOOL_KERNELS:   # PyTorch has no bool kernel for these
+        raise NotImplementedError(f"\"{_BOOL_KERNELS[node]}\" not implemented for 'Bool'")
     if input.array.dtype.kind == "c":
         refuse_complex(_COMPLEX_REFUSALS.get(node, f"{node[:-9].lower()} is not supported for complex inputs"), input)
     out = Piecewise.apply(input, fn=fn)
@@ -205,7 +211,8 @@ _COMPLEX_REFUSALS = {"SignBackward0": "Unlike NumPy, torch.sign is not intended 
 
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return _piecewise(input, lambda x: get_array_module(x).sign(x), "SignBackward0")
+    return _piecewise(input, lambda x: x.copy() if x.dtype == np.bool_ else get_array_module(x).sign(x),
+                      "SignBackward0")
 
 
 def floor(input):
@@ -286,11 +293,22 @@ def where(condition, input=None, other=None):
     return out
 
 
+def check_integer_division(kernel, a, b):
+    """PyTorch's integer-division checks on promoted operands: bool is not implemented, a zero divisor
+    raises ``RuntimeError: ZeroDivisionError`` (NumPy would quietly give 0)."""
+    kind = a.array.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if kind in "iu" and a.array.size and not get_array_module(b.array).all(b.array != 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def floor_divide(input, other):
     """``input // other``: the quotient rounded down (like Python's ``//``); not differentiable."""
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"div_floor_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("floor_divide", input, other)
+    check_integer_division("div_floor_cpu", a, b)
     return FloorDivide.apply(a, b)
 
 
@@ -299,6 +317,7 @@ def remainder(input, other):
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"remainder_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("remainder", input, other)
+    check_integer_division("remainder_cpu", a, b)
     return Remainder.apply(a, b)
 
 
@@ -311,4 +330,5 @@ def divide(input, other, rounding_mode=None):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
     a, b = promote("div", input, other)
+    check_integer_division(f"div_{rounding_mode}_cpu", a, b)
     return RoundedDivide.apply(a, b, mode=rounding_mode)

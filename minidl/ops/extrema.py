@@ -26,9 +26,14 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "
 class Gather(Function):
     """take_along_axis(x, index, dim); the gradient is scatter-added back (repeats add up)."""
 
-    def forward(self, x, index=None, dim=0):
+    def forward(self, x, index=None, dim=0, grid=False):
         self.in_shape, self.index, self.dim = x.shape, index, dim
-        return get_array_module(x).take_along_axis(x, index, axis=dim)
+        xp = get_array_module(x)
+        if grid:   # torch.gather: the index may be smaller than x in the other dims (no broadcasting)
+            grids = list(xp.ogrid[tuple(slice(0, n) for n in index.shape)])
+            grids[dim] = index
+            return x[tuple(grids)]
+        return xp.take_along_axis(x, index, axis=dim)
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -82,11 +87,34 @@ def _dim(dim, ndim):
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): values picked along ``dim``."""
     input = _coerce(input)
-    d = _dim(dim, input.array.ndim)
-    idx = index.array if isinstance(index, Tensor) else get_array_module(input.array).asarray(index)
+    xp = get_array_module(input.array)
+    nd = builtins.max(input.array.ndim, 1)   # a 0-d input or index counts as one element along dim 0
+    d = _dim(dim, nd)
+    idx = index.array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
-    return Gather.apply(input, index=idx, dim=d)
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if builtins.max(idx.ndim, 1) != nd:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    out_shape = idx.shape
+    x = input
+    if input.array.ndim == 0:
+        from .shape import reshape
+        x = reshape(input, (1,))
+    idx = idx.reshape(idx.shape or (1,))
+    size = x.array.shape
+    for i in range(nd):
+        if i != d and idx.shape[i] > size[i]:
+            raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be no "
+                               f"larger than self {list(size)} apart from dimension {d}")
+    bad = (idx < 0) | (idx >= size[d])
+    if bad.any():
+        raise RuntimeError(f"index {int(idx[bad].reshape(-1)[0])} is out of bounds for dimension {d} with size "
+                           f"{size[d]}")
+    out = Gather.apply(x, index=idx.astype(np.int64, copy=False), dim=d, grid=True)
+    if tuple(out_shape) != tuple(idx.shape):
+        from .shape import reshape
+        out = reshape(out, tuple(out_shape))
+    return out
 
 
 def _with_dim(name, input, dim, keepdim, argfn):
@@ -149,14 +177,25 @@ def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None)
     return _reduce_or_pair("min", input, dim, keepdim, other, xp.argmin, minimum, Min)
 
 
+def _check_empty_reduction(name, x, dim, normalize=False):
+    """PyTorch's errors for reducing an empty tensor: all of it (no ``dim``), or along a zero-size dim."""
+    if x.size == 0 and (dim is None or dim == () or dim == []):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    if x.size == 0 and x.ndim:
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            if x.shape[_dim(d, x.ndim)] == 0:
+                shown = _dim(d, x.ndim) if normalize else d
+                raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (an int, a tuple, or () / None for all); ties share the gradient evenly."""
     input = _coerce(input)
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
     refuse_complex('"max_values_cpu" not implemented for \'{type}\'', input)
-    if input.array.size == 0:
-        raise RuntimeError(f"amax(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
+    _check_empty_reduction("amax", input.array, dim)
     return Max.apply(input, axes=axes, keepdims=keepdim)
 
 
@@ -166,17 +205,19 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     axes = None if dim is None or dim == () else _norm_axis(dim, input.array.ndim)
     refuse_complex('"min_values_cpu" not implemented for \'{type}\'', input)
-    if input.array.size == 0:
-        raise RuntimeError(f"amin(): cannot reduce an empty tensor of shape {tuple(input.array.shape)}")
+    _check_empty_reduction("amin", input.array, dim)
     return Min.apply(input, axes=axes, keepdims=keepdim)
 
 
 def _arg(fn, name, input, dim, keepdim, axis, keepdims):
     refuse_complex(f"{name}(): does not support complex input", input, error=RuntimeError)
+    if input.array.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
-    if x.size == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if x.size == 0 and dim is None:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    _check_empty_reduction(name, x, dim, normalize=True)
     if dim is None:
         out = fn(x.reshape(-1), axis=0)
         if keepdim:
@@ -203,7 +244,8 @@ def _logical(fn, input, dim, keepdim, axis, keepdims):
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     x = input.array
     axes = () if empty else None if dim is None else _norm_axis(dim, x.ndim)
-    return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(bool, copy=False))
+    kind = np.uint8 if x.dtype == np.uint8 else bool   # PyTorch keeps uint8 for uint8 input
+    return Tensor(get_array_module(x).asarray(fn(x, axis=axes, keepdims=keepdim)).astype(kind, copy=False))
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -230,8 +272,11 @@ def sort(input, dim=-1, descending=False, stable=False):
     d = _dim(dim, x.ndim)
     if descending and x.dtype.kind in "fi":
         idx = xp.argsort(-x, axis=d, kind="stable")
-    elif descending:  # bool / unsigned: negation would wrap around
-        idx = xp.flip(xp.argsort(x, axis=d, kind="stable"), axis=d)
+        if x.dtype.kind == "f":   # NaN sorts as the largest value: first when descending, as PyTorch
+            nan_last = ~xp.isnan(xp.take_along_axis(x, idx, axis=d))
+            idx = xp.take_along_axis(idx, xp.argsort(nan_last, axis=d, kind="stable"), axis=d)
+    elif descending:  # bool / unsigned: negation would wrap around; flipping the bits keeps ties in order
+        idx = xp.argsort(~x, axis=d, kind="stable")
     else:
         idx = xp.argsort(x, axis=d, kind="stable")
     idx = idx.astype(np.int64, copy=False)
@@ -247,10 +292,17 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``."""
     input = _coerce(input)
     x = input.array
+    if x.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    if x.dtype.kind == "c":
+        raise RuntimeError(" topk does not support complex dtypes on CPU")   # PyTorch's text, leading space too
     d = _dim(dim, builtins.max(x.ndim, 1))
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: k={k} for dimension {dim} of size {n}")
+    if x.ndim == 0:   # a 0-d tensor is its own (only) element
+        from .layout import Clone
+        return return_types.topk(Clone.apply(input), Tensor(get_array_module(x).zeros((), np.int64)))
     values, indices = sort(input, d, descending=largest)
     index = (slice(None),) * d + (slice(0, k),)
     idx = indices.array[index]

@@ -111,4 +111,7 @@ def flip(input, dims):
     """``input`` with the order of elements reversed along each of ``dims`` (an int or a tuple)."""
     from .shape import _dim
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(input, dims=tuple(_dim(d, input.array.ndim) for d in dims))
+    dims = tuple(_dim(d, input.array.ndim) for d in dims)
+    if input.array.ndim == 0:   # a 0-d tensor: dims 0 / -1 are allowed, and flipping changes nothing
+        dims = ()
+    return Flip.apply(input, dims=dims)

@@ -200,6 +200,15 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        if a.dtype.kind in "iu" and (b < 0).any():   # PyTorch: 1 and -1 keep their powers, others give 0
+            xp = get_array_module(a)
+            one = xp.ones((), a.dtype)
+            base = xp.where(b < 0, one, a)
+            out = base ** xp.where(b < 0, 0, b)
+            odd = (b % 2) != 0
+            neg_out = xp.where(a == 1, one, xp.where(a == -1, xp.where(odd, -one, one), xp.zeros((), a.dtype)))
+            self.out = xp.where(b < 0, neg_out, out)
+            return self.out
         self.out = a ** b
         return self.out
 
@@ -401,85 +410,29 @@ class Cast(Function):
         return Cast.apply(g, dtype=self.src)
 
 
-class MatMul(Function):
-    """a @ b with ``np.matmul`` semantics (1-D operands, broadcast batch dims).
-
-    d/da = g @ b^T, d/db = a^T @ g (batch dims are summed by the engine).
-    """
-
-    _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
-
-    def name(self):
-        """PyTorch's node for ``a @ b``: ``MmBackward0`` (2-D @ 2-D), ``MvBackward0`` (2-D @ 1-D),
-        ``DotBackward0`` (1-D @ 1-D), ``SqueezeBackward4`` (1-D @ 2-D), else ``UnsafeViewBackward0``."""
-        return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
-                (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
-
-    def forward(self, a, b):
-        self.a, self.b, self.ndims = a, b, (a.ndim, b.ndim)
-        return a @ b
-
-    def backward(self, g):
-        a, b = cj(self.a), cj(self.b)
-        xp = get_array_module(g)
-        if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
-            return g * b, g * a
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
-        ga = gb = None
-        if self.needs_input_grad[0]:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
-            if a.ndim == 1:
-                ga = ga[..., 0, :]
-        if self.needs_input_grad[1]:
-            gb = xp.swapaxes(a2, -1, -2) @ g2
-            if b.ndim == 1:
-                gb = gb[..., :, 0]
-        return ga, gb
-
-    def backward_graph(self, g):
-        from .shape import Reshape, Transpose
-
-        def swap(t):  # swap the last two axes
-            axes = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
-            return Transpose.apply(t, axes=axes)
-
-        def reshape(t, shape):
-            return Reshape.apply(t, shape=tuple(shape))
-        a, b = (cj_t(t) for t in self.inputs)
-        if a.ndim == 1 and b.ndim == 1:
-            return g * b, g * a
-        a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
-        b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
-        if b.ndim == 1:
-            g2 = reshape(g2, g2.shape + (1,))
-        ga = gb = None
-        if self.needs_input_grad[0]:
-            ga = g2 @ swap(b2)
-            if a.ndim == 1:
-                ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
-        if self.needs_input_grad[1]:
-            gb = swap(a2) @ g2
-            if b.ndim == 1:
-                gb = reshape(gb, gb.shape[:-1])
-        return ga, gb
-
-
 def add(a, b):
     """a + b with broadcasting."""
     return _binary(Add, "add", a, b)
 
 
+def _is_bool(x):
+    """A bool tensor or a Python/NumPy bool, which PyTorch's ``-`` and ``pow`` refuse."""
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.array.dtype == np.bool_)
+
+
+def _check_sub_bool(a, b):
+    """PyTorch's errors for ``-`` with a bool operand (its text, so callers can match on it)."""
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(a, b):
-    """a - b with broadcasting."""
+    """a - b with broadcasting (bool operands refused, as PyTorch)."""
+    _check_sub_bool(a, b)
     return _binary(Sub, "sub", a, b)
 
 
@@ -488,8 +441,21 @@ def mul(a, b):
     return _binary(Mul, "mul", a, b, exact_scalar=True)
 
 
+def float_with_number(a, b):
+    """For ops computed in floating point (div, xlogy): an integral tensor with a Python real number is
+    cast to the default float first, so the number keeps its value (-1 with uint8 is not 255), as PyTorch."""
+    def real_number(v):
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    if isinstance(a, Tensor) and real_number(b) and a.array.dtype.kind in "iub":
+        a = cast(a, default_float())
+    elif isinstance(b, Tensor) and real_number(a) and b.array.dtype.kind in "iub":
+        b = cast(b, default_float())
+    return a, b
+
+
 def div(a, b):
     """a / b with broadcasting; true division, so integers give the default float dtype (as PyTorch)."""
+    a, b = float_with_number(a, b)
     a, b = promote("div", a, b, exact_scalar=True)
     if not is_float_or_complex(a.array.dtype):
         a, b = cast(a, default_float()), cast(b, default_float())
@@ -497,7 +463,10 @@ def div(a, b):
 
 
 def neg(a):
-    """-a."""
+    """-a (a bool tensor refused, as PyTorch)."""
+    if _is_bool(a):
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(a)
 
 
@@ -505,8 +474,17 @@ def pow(a, b):
     """a ** b; a constant Python exponent uses the cheaper scalar rule.
 
     Dtypes as PyTorch: an integer tensor to an integer power stays integer,
-    to a float power becomes the default float dtype.
+    to a float power becomes the default float dtype. Bool to a bool power is not implemented, and an
+    integer tensor to a negative integer number raises, as in PyTorch.
     """
+    if _is_bool(a) and _is_bool(b):
+        if isinstance(a, Tensor) and not isinstance(b, Tensor):   # bool tensor ** Python bool stays bool
+            xp = get_array_module(a.array)
+            return Tensor(a.array.copy() if b else xp.ones_like(a.array))
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if (isinstance(a, Tensor) and a.array.dtype.kind in "iub" and isinstance(b, (int, np.integer))
+            and not isinstance(b, (bool, np.bool_)) and b < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.isscalar(b):
         if a.array.dtype.kind in "iub" and isinstance(b, (float, np.floating)):
             a = cast(a, default_float())
@@ -520,37 +498,6 @@ def pow(a, b):
             b = float(np.asarray(b, dtype=BFLOAT16))   # PyTorch rounds the exponent to the base's bfloat16
         return PowScalar.apply(a, exponent=b)
     return _binary(Pow, "pow", a, b)
-
-
-def matmul(a, b):
-    """Matrix product following ``np.matmul`` (1-D operands, broadcast batch dims).
-
-    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m). bfloat16 operands are multiplied in float32
-    (BLAS has no bfloat16) and the result rounded to bfloat16, as PyTorch's CPU kernels do.
-    """
-    a, b = promote_matmul(a, b)
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
-    ka = a.shape[-1]
-    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if ka != kb:
-        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
-                         f"{ka} (last dim of the first) != {kb} (contracted dim of the second)")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
-    return MatMul.apply(a, b)
-
-
-def promote_matmul(a, b):
-    """Both operands as Tensors of one dtype (no broadcast check: matmul checks its own shapes)."""
-    like = a if isinstance(a, Tensor) else b
-    a, b = as_tensor(a, like=like), as_tensor(b, like=like)
-    if a.array.dtype != b.array.dtype:
-        target = result_type(a, b)
-        a, b = cast(a, target), cast(b, target)
-    return a, b
 
 
 def _float(a):
@@ -597,3 +544,7 @@ def maximum(a, b):
 def minimum(a, b):
     """Elementwise minimum with broadcasting; ties share the gradient equally, as ``torch.minimum``."""
     return _binary(MinimumSplit, "minimum", a, b)
+
+
+# the matrix product lives in matmul_op.py (this module's size); re-exported here as before
+from .matmul_op import MatMul, matmul, promote_matmul  # noqa: E402,F401

@@ -173,8 +173,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         from ..dtypes import to_numpy_dtype
         input = cast(input, to_numpy_dtype(dtype))
     if not is_float_or_complex(input.array.dtype):
+        from ..tensor_inplace import _torch_name
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-                           f"or complex dtype. Got: {input.dtype}")
+                           f"or complex dtype. Got: {_torch_name(input.array.dtype)}")
     return Mean.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)
 
 

@@ -369,6 +369,8 @@ def _slice_along(input, d, start, stop):
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size_or_sections`` along ``dim`` (the last may be smaller), or of the listed sizes."""
     tensor = _coerce(tensor)
+    if tensor.array.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _dim(dim, tensor.array.ndim)
     n = tensor.array.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -392,7 +394,11 @@ def chunk(input, chunks, dim=0):
     input = _coerce(input)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input.array.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input.array.shape[_dim(dim, input.array.ndim)]
+    if n == 0:   # PyTorch: an empty dim gives ``chunks`` empty pieces
+        return tuple(_slice_along(input, _dim(dim, input.array.ndim), 0, 0) for _ in range(chunks))
     step = max(-(-n // chunks), 1)
     return split(input, step, dim)
 
@@ -400,6 +406,8 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed, as a tuple."""
     input = _coerce(input)
+    if input.array.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.array.ndim)
     return tuple(name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (i,)), "UnbindBackward0")
                  for i in range(input.array.shape[d]))
@@ -449,6 +457,8 @@ def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim with ``as_tuple``."""
     input = _coerce(input)
     xp = get_array_module(input.array)
+    if input.array.ndim == 0 and not as_tuple:   # a 0-d tensor: one row (or none) of zero coordinates
+        return Tensor(xp.zeros((int(bool(input.array != 0)), 0), np.int64))
     parts = xp.nonzero(input.array.reshape(1) if input.array.ndim == 0 else input.array)
     if as_tuple:
         return tuple(Tensor(p.astype(np.int64)) for p in parts)

@@ -40,6 +40,8 @@ class Prod(Function):
     def backward(self, g):
         xp = get_array_module(g)
         x = self.x
+        if x.size == 0:   # no elements: an empty gradient
+            return xp.zeros(x.shape, dtype=g.dtype)
         flat = x.reshape(-1) if self.axis is None else x
         ax = 0 if self.axis is None else self.axis
         n = flat.shape[ax]
@@ -131,9 +133,10 @@ class LogSumExp(Function):
     def forward(self, x, axes=None, keepdims=False):
         xp = get_array_module(x)
         self.x, self.axes, self.keepdims = x, axes, keepdims
-        m = x.max(axis=axes, keepdims=True)
+        m = x.max(axis=axes, keepdims=True, initial=-xp.inf) if x.size == 0 else x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):   # an empty sum: log(0) = -inf, as PyTorch
+            out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
         self.out = out
         if keepdims:
             return out
@@ -261,7 +264,8 @@ def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
     from .math import _float
     dim, keepdim = _aliases(dim, keepdim, axis, keepdims)
     input = _float(input)
-    return LogSumExp.apply(input, axes=_norm_axis(dim, input.array.ndim), keepdims=keepdim)
+    axes = None if dim == () or dim == [] else _norm_axis(dim, input.array.ndim)   # () reduces all, as PyTorch
+    return LogSumExp.apply(input, axes=axes, keepdims=keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -269,15 +273,44 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     input = _coerce(input)
     from . import math as m
     dim, keepdim = _aliases(dim, keepdim, None, None)
+    if p == "nuc":
+        return _nuclear(input, dim, keepdim, dtype)
+    if dtype is not None:
+        from ..dtypes import to_numpy_dtype
+        input = m.cast(input, to_numpy_dtype(dtype))
+    from .kernel_guards import refuse_kinds, torch_name
+    refuse_kinds("", input.array.dtype, "iub", RuntimeError, "linalg.vector_norm: Expected a floating point or "
+                 f"complex tensor as input. Got {torch_name(input.array.dtype)}")
     input = m._float(input)
     return name_grad_fn(_vector_norm(input, p, dim, keepdim), "LinalgVectorNormBackward0")
+
+
+def _nuclear(input, dim, keepdim, dtype):
+    """``norm(p='nuc')``: the sum of singular values over two dims (all dims of a matrix by default),
+    with ``torch.norm``'s errors (``linalg.matrix_norm``'s text)."""
+    from ..dtypes import to_numpy_dtype
+    from ..functions_torch_misc import nuclear_norm
+    from ..tensor_inplace import _torch_name
+    from .math import cast
+    if dtype is not None:
+        input = cast(input, to_numpy_dtype(dtype))
+    if input.array.dtype.kind not in "fcV":
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_torch_name(input.array.dtype)}")
+    if input.array.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    dims = tuple(range(input.array.ndim)) if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) \
+        else (dim,)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
+    return nuclear_norm(input, dims, keepdim)
 
 
 def _vector_norm(input, p, dim, keepdim):
     """:func:`norm`'s value from differentiable ops; the 2-norm of zeros has gradient 0 there, as PyTorch
     (``sqrt`` alone would give 0 * inf = nan): the square root reads 1 where the sum of squares is 0."""
     from . import math as m
-    from .compare import gt
+    from .compare import ne
     from .elementwise import where
     from .extrema import amax, amin
     from .reduction import sum as _sum
@@ -285,7 +318,7 @@ def _vector_norm(input, p, dim, keepdim):
         input = m.abs(input)
     if p in ("fro", 2, 2.0):
         squares = _sum(m.mul(input, input), dim, keepdim)
-        positive = gt(squares, 0)
+        positive = ne(squares, 0)   # NaN counts as non-zero, so it reaches the result
         return where(positive, m.sqrt(where(positive, squares, 1.0)), 0.0)
     if p in (1, 1.0):
         return _sum(m.abs(input), dim, keepdim)

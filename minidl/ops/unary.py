@@ -79,9 +79,11 @@ Atan = _unary("Atan", "atan(x); d/dx = 1 / (1 + x**2).",
               lambda xp, x: xp.arctan(x), lambda xp, x: 1 / (1 + x * x), lambda x: 1 / (1 + x * x))
 Asinh = _unary("Asinh", "asinh(x); d/dx = 1 / sqrt(x**2 + 1).",
                lambda xp, x: xp.arcsinh(x), lambda xp, x: 1 / xp.sqrt(x * x + 1), lambda x: (x * x + 1) ** -0.5)
-Acosh = _unary("Acosh", "acosh(x); d/dx = 1 / (sqrt(x - 1) sqrt(x + 1)).",
-               lambda xp, x: xp.arccosh(x), lambda xp, x: 1 / (xp.sqrt(x - 1) * xp.sqrt(x + 1)),
-               lambda x: (x - 1) ** -0.5 * (x + 1) ** -0.5)   # not (x*x - 1)**-0.5: complex branch cuts
+Acosh = _unary("Acosh", "acosh(x); d/dx = 1 / sqrt(x**2 - 1) for real x (finite below -1, as PyTorch's), "
+               "1 / (sqrt(x - 1) sqrt(x + 1)) for complex x.",
+               lambda xp, x: xp.arccosh(x),
+               lambda xp, x: 1 / (xp.sqrt(x - 1) * xp.sqrt(x + 1)) if x.dtype.kind == "c" else 1 / xp.sqrt(x * x - 1),
+               lambda x: (x - 1) ** -0.5 * (x + 1) ** -0.5 if x.is_complex() else (x * x - 1) ** -0.5)
 Atanh = _unary("Atanh", "atanh(x); d/dx = 1 / (1 - x**2).",
                lambda xp, x: xp.arctanh(x), lambda xp, x: 1 / (1 - x * x), lambda x: 1 / (1 - x * x))
 
@@ -118,7 +120,7 @@ Erfinv = _unary("Erfinv", "erfinv(y); d/dy = sqrt(pi)/2 * exp(erfinv(y)**2).",
 
 
 Erfc = _unary("Erfc", "erfc(x) = 1 - erf(x), accurate in the tail; d/dx = -2/sqrt(pi) exp(-x**2).",
-              lambda xp, x: _erfc_array(x),
+              lambda xp, x: _erfc_array(x).astype(x.dtype, copy=False),
               lambda xp, x: x.dtype.type(-2.0 / math.sqrt(math.pi)) * xp.exp(-(x * x)),
               lambda x: (-(x * x)).exp() * (-2.0 / math.sqrt(math.pi)))
 
@@ -131,9 +133,15 @@ class Atan2(Function):
         return get_array_module(y).arctan2(y, x)
 
     def backward(self, g):
+        xp = get_array_module(g)
         r2 = self.x * self.x + self.y * self.y
-        gy = g * self.x / r2 if self.needs_input_grad[0] else None
-        gx = -g * self.y / r2 if self.needs_input_grad[1] else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gy = g * self.x / r2 if self.needs_input_grad[0] else None
+            gx = -g * self.y / r2 if self.needs_input_grad[1] else None
+        zero = r2 == 0   # at the origin PyTorch's gradient is 0 (not 0 / 0)
+        if zero.any():
+            gy = None if gy is None else xp.where(zero, xp.zeros((), gy.dtype), gy)
+            gx = None if gx is None else xp.where(zero, xp.zeros((), gx.dtype), gx)
         return gy, gx
 
     def backward_graph(self, g):
@@ -264,6 +272,6 @@ def fmod(input, other):
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"fmod_cpu" not implemented for \'{type}\'', input, other)   # as PyTorch
     a, b = promote("fmod", input, other)
-    if a.array.dtype.kind in "iub" and not get_array_module(b.array).all(b.array != 0):
-        raise RuntimeError("fmod: ZeroDivisionError (integer division by zero)")
+    from .elementwise import check_integer_division
+    check_integer_division("fmod_cpu", a, b)
     return Fmod.apply(a, b)
