@@ -92,77 +92,7 @@ def _mae(y_true, y_pred):
 
 
 # ---------------------------------------------------------------------- objects
-class Metric:
-    """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
-    ``reset_state()``; ``name``."""
-
-    def __init__(self, name=None, dtype=None):
-        from minidl.keras._naming import to_snake_case, unique_name
-        # no name: Keras' automatic one, unique per session (auc, auc_1, ...), shared with the layers' counters
-        self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.dtype = dtype or "float32"
-        self._variables = []
-        if type(self).__module__ == __name__:  # built-in metrics keep their state in attributes
-            self.reset_state()
-
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
-        """A state variable (Keras' ``add_variable``): a :class:`~minidl.keras.Variable` of ``shape``
-        from ``initializer``, not trainable; :meth:`reset_state` puts it back to its initial values."""
-        from minidl.keras.layers.base import Variable
-        var = Variable(initializer, shape=shape, dtype=dtype or self.dtype, trainable=False,
-                       name=name or f"variable_{len(self._variables)}")
-        self._variables.append((var, initializer))
-        return var
-
-    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
-        """Keras 2's spelling of :meth:`add_variable`."""
-        return self.add_variable(shape, initializer, dtype, aggregation, name)
-
-    @property
-    def variables(self) -> list:
-        """The state variables made by :meth:`add_variable`."""
-        return [var for var, _ in self._variables]
-
-    def reset_state(self):
-        """Forget the accumulated values (variables from :meth:`add_variable` go back to their
-        initial values)."""
-        from minidl.keras import initializers
-        for var, init in self._variables:
-            var.assign(initializers.get(init)(tuple(var.shape), dtype=var.dtype)
-                       if isinstance(init, str) or callable(init) else init)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate one batch."""
-        raise NotImplementedError
-
-    def result(self) -> float:
-        """The metric over everything accumulated."""
-        raise NotImplementedError
-
-    def __init_subclass__(cls, **kwargs):
-        """A subclass's array ``result`` comes out in float32, as Keras' metric variables."""
-        super().__init_subclass__(**kwargs)
-        fn = cls.__dict__.get("result")
-        if fn is not None and not getattr(fn, "_float32_result", False):
-            import functools
-
-            @functools.wraps(fn)
-            def result(self, *args, **kwargs):
-                out = fn(self, *args, **kwargs)
-                if isinstance(out, np.ndarray) and out.dtype == np.float64:
-                    out = out.astype(np.float32)
-                return out
-            result._float32_result = True
-            cls.result = result
-
-    def __call__(self, *args, **kwargs):
-        """``update_state(*args, **kwargs)`` then :meth:`result` (``Mean()(values, sample_weight)``)."""
-        self.update_state(*args, **kwargs)
-        return self.result()
-
-    def get_config(self):
-        """The constructor arguments (Keras' base config: ``name`` and ``dtype``)."""
-        return {"name": self.name, "dtype": self.dtype}
+from minidl.keras.metric_base import Metric, MetricVariable  # noqa: E402,F401
 
 
 def _squeeze_or_expand(x1, x2):
@@ -181,65 +111,92 @@ def _squeeze_or_expand(x1, x2):
     return x1, x2
 
 
+def samplewise(metric, values, sample_weight, reduce):
+    """Keras' ``reduce_to_samplewise_values`` in the metric's dtype: values reduced (``reduce``: np.mean
+    or np.sum) down to the weights' rank, multiplied by them, then to one value per sample; returns
+    ``(values, per-sample weights or None)``."""
+    dtype = np.dtype(metric.dtype)
+    values = np.asarray(_np(values)).astype(dtype)
+    w = None
+    if sample_weight is not None:
+        w = np.asarray(_np(sample_weight)).astype(dtype)
+        values, w = _squeeze_or_expand(values, w)
+        if values.ndim > w.ndim:
+            values = reduce(values, axis=tuple(range(w.ndim, values.ndim)))
+        try:
+            w = np.broadcast_to(w, values.shape)
+        except ValueError:
+            raise ValueError(f"{type(metric).__name__} ({metric.name}): sample_weight of shape {w.shape} does not "
+                             f"match the values of shape {values.shape}") from None
+        values = values * w
+        if w.ndim > 1:
+            w = reduce(w, axis=tuple(range(1, w.ndim)))
+    if values.ndim > 1:
+        values = reduce(values, axis=tuple(range(1, values.ndim)))
+    return values, w
+
+
 class Mean(Metric):
-    """Weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+    """Weighted mean of the values given to ``update_state(values, sample_weight=None)`` (variables
+    ``total`` and ``count``)."""
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-
-    def reset_state(self):
-        self.total, self.count = 0.0, 0.0
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
         """Keras' ``reduce_to_samplewise_values``: values are averaged down to the weights' rank and then
         to one value per sample; ``count`` grows by the samples (or the summed per-sample weights)."""
-        values = np.asarray(_np(values), dtype=np.float64)
-        if sample_weight is None:
-            if values.ndim > 1:
-                values = values.mean(axis=tuple(range(1, values.ndim)))
-            self.total += float(values.sum())
-            self.count += float(values.shape[0]) if values.ndim else 1.0
-            return
-        w = np.asarray(_np(sample_weight), dtype=np.float64)
-        values, w = _squeeze_or_expand(values, w)
-        if values.ndim > w.ndim:
-            values = values.mean(axis=tuple(range(w.ndim, values.ndim)))
-        try:
-            w = np.broadcast_to(w, values.shape)
-        except ValueError:
-            raise ValueError(f"{type(self).__name__} ({self.name}): sample_weight of shape {w.shape} does not "
-                             f"match the values of shape {values.shape}") from None
-        values = values * w
-        if w.ndim > 1:
-            w = w.mean(axis=tuple(range(1, w.ndim)))
-        if values.ndim > 1:
-            values = values.mean(axis=tuple(range(1, values.ndim)))
-        self.total += float(values.sum())
-        self.count += float(w.sum())
+        values, w = samplewise(self, values, sample_weight, np.mean)
+        self.total.assign_add(np.sum(values))
+        self.count.assign_add(np.sum(w) if w is not None else values.shape[0] if values.ndim else 1)
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        """``total / count`` (0 before any sample)."""
+        total, count = self.total.numpy(), self.count.numpy()
+        return np.float32(total / count) if count else np.float32(0.0)
 
 
 class MeanMetricWrapper(Mean):
     """The weighted mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)  # no name: Keras' "mean_metric_wrapper" (numbered)
         self._fn, self._fn_kwargs = fn, kwargs
-        super().__init__(name=name or getattr(fn, "__name__", "metric"))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate ``fn(y_true, y_pred)`` (weighted)."""
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        """Keras' config: ``name``, ``dtype``, the serialised ``fn`` and its keyword arguments."""
+        from minidl.keras.serialization import serialize_keras_object
+        return {"name": self.name, "dtype": self.dtype, "fn": serialize_keras_object(self._fn),
+                **{k: serialize_keras_object(v) for k, v in self._fn_kwargs.items()}}
+
+    @classmethod
+    def from_config(cls, config):
+        """The wrapper of ``get_config`` (its ``fn`` deserialised)."""
+        config = dict(config)
+        if "fn" in config:
+            from minidl.keras.serialization import deserialize_keras_object
+            config["fn"] = deserialize_keras_object(config["fn"])
+        return cls(**config)
 
 
 def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
-            super().__init__(fn, name=name, **dict(defaults, **kwargs))
+            super().__init__(fn, name=name, dtype=dtype, **dict(defaults, **kwargs))
 
         def get_config(self):
             """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
-            return {"name": self.name, "dtype": "float32", **self._fn_kwargs}
+            return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
     return _Wrapped
 
 
@@ -313,7 +270,8 @@ class RootMeanSquaredError(Mean):
         super().update_state((y_pred - _match_rank(y_true, y_pred)) ** 2, sample_weight)
 
     def result(self):
-        return float(np.sqrt(super().result()))
+        """``sqrt(total / count)``."""
+        return np.sqrt(super().result())
 
 
 def _loss_metric(loss_fn_name, default_name, **defaults):
@@ -373,7 +331,7 @@ def get(identifier) -> Metric:
         metric.name = identifier
         return metric
     if callable(identifier):
-        return MeanMetricWrapper(identifier)
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
 
 
