@@ -63,22 +63,32 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def _in_top_k(pred, labels, k):
+    """1.0 where ``labels`` is among the ``k`` highest of ``pred``'s last axis, in ``labels``' shape (Keras
+    flattens (batch, ..., classes) outputs to rows and the targets to match)."""
+    shape = labels.shape
+    pred = pred.reshape(-1, pred.shape[-1])
+    labels = labels.reshape(-1)
     k = min(k, pred.shape[-1])
     target = pred[np.arange(len(pred)), labels]
     # Keras (in_top_k) counts a hit when fewer than k classes score strictly higher
-    return ((pred > target[:, None]).sum(axis=-1) < k).astype(np.float32)
+    return ((pred > target[:, None]).sum(axis=-1) < k).astype(np.float32).reshape(shape)
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the target class is among the ``k`` highest outputs (one-hot targets)."""
+    """1.0 where the target class is among the ``k`` highest outputs (one-hot targets, any rank)."""
     y_true, y_pred = _np(y_true), _np(y_pred)
     return _in_top_k(y_pred, np.argmax(y_true, axis=-1), k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """As :func:`top_k_categorical_accuracy` with class-id targets."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """As :func:`top_k_categorical_accuracy` with class-id targets; ``from_sorted_ids``: ``y_pred`` holds
+    class ids sorted by score (the first ``k`` columns are the top k)."""
     y_true, y_pred = _np(y_true), _np(y_pred)
-    return _in_top_k(y_pred, y_true.reshape(len(y_pred)).astype(np.int64), k)
+    if from_sorted_ids:
+        shape = y_true.shape
+        ids = y_pred.reshape(-1, y_pred.shape[-1])[:, :k]
+        return np.any(ids == y_true.reshape(-1, 1), axis=1).astype(np.float32).reshape(shape)
+    return _in_top_k(y_pred, y_true.astype(np.int64), k)
 
 
 def _mse(y_true, y_pred):
@@ -227,8 +237,10 @@ class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
                                              "sparse_top_k_categorical_accuracy", k=5)):
     """How often the class id is among the top ``k`` outputs."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+        if from_sorted_ids:  # (in the config only when set, as Keras writes it)
+            self._fn_kwargs["from_sorted_ids"] = True
 
 
 class MeanSquaredError(_wrapper(_mse, "mean_squared_error")):

@@ -59,11 +59,11 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
         np.put_along_axis(mask, top, True, axis=-1)
         y_pred = np.where(mask, y_pred, np.float32(NEG_INF)).astype(np.float32)
     if class_id is not None:
-        if y_pred.ndim != 2:
+        if y_pred.ndim == 1:
             raise ValueError("When class_id is provided, y_pred must be a 2D array with shape (num_samples, "
                              f"num_classes), found shape: {y_pred.shape}")
-        column = slice(class_id, class_id + 1)
-        y_true, y_pred, w = y_true[:, column], y_pred[:, column], w[:, column]
+        column = slice(class_id, class_id + 1)  # the last axis, any rank (Keras' y[..., class_id, None])
+        y_true, y_pred, w = y_true[..., column], y_pred[..., column], w[..., column]
     if label_weights is not None and not multi_label:
         w = w * np.broadcast_to(np.asarray(label_weights, dtype=np.float32), y_pred.shape)
     thresholds = np.asarray(thresholds, dtype=np.float32)
