@@ -28,12 +28,19 @@ class MetricVariable(Variable):
         return f"{self._metric.name}/{self.name}"
 
 
-def _as_float32(out):
-    """A float result as Keras' float32 (NumPy scalar or array); other values unchanged."""
-    if isinstance(out, (float, np.floating)) and not isinstance(out, np.float32):
-        return np.float32(out)
-    if isinstance(out, np.ndarray) and out.dtype.kind == "f" and out.dtype != np.float32:
-        return out.astype(np.float32)
+def _as_result_dtype(out, dtype):
+    """A float result (NumPy scalar or array) in the metric's float ``dtype`` (float32 for an integer
+    metric such as IoU), as Keras' results; other values unchanged."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = np.dtype(np.float32)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float32)
+    if isinstance(out, (float, np.floating)) and np.asarray(out).dtype != dtype:
+        return dtype.type(out)
+    if isinstance(out, np.ndarray) and out.dtype.kind == "f" and out.dtype != dtype:
+        return out.astype(dtype)
     return out
 
 
@@ -52,13 +59,13 @@ class Metric:
         self._variables = []
 
     def __init_subclass__(cls, **kwargs):
-        """A subclass's float ``result`` comes out in float32, as Keras' metric variables."""
+        """A subclass's float ``result`` comes out in the metric's dtype (float32 by default), as Keras'."""
         super().__init_subclass__(**kwargs)
         fn = cls.__dict__.get("result")
         if fn is not None and not getattr(fn, "_float32_result", False):
             @functools.wraps(fn)
             def result(self, *args, **kwargs):
-                return _as_float32(fn(self, *args, **kwargs))
+                return _as_result_dtype(fn(self, *args, **kwargs), self.dtype)
             result._float32_result = True
             cls.result = result
 
@@ -130,7 +137,14 @@ class Metric:
 
     def stateless_result(self, metric_variables):
         """:meth:`result` computed from ``metric_variables`` (the metric's state unchanged)."""
-        return self._with_values(metric_variables, self.result)
+        def result():
+            out = self.result()
+            # a result that is (or views) a state variable is copied before the state is put back
+            from minidl.tensor import Tensor
+            if isinstance(out, Tensor):
+                return np.array(out.numpy() if isinstance(out, MetricVariable) else out.detach().numpy(), copy=True)
+            return out
+        return self._with_values(metric_variables, result)
 
     def stateless_reset_state(self) -> list:
         """The variables' values after :meth:`reset_state` (the metric's state unchanged)."""

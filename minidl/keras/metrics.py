@@ -339,9 +339,9 @@ def get(identifier) -> Metric:
         if cls is None:
             raise ValueError(f"Could not interpret metric identifier: {identifier!r} "
                              f"(known: 'accuracy', {sorted(_BY_NAME)})")
-        metric = cls()
-        metric.name = identifier
-        return metric
+        return cls()  # Keras' default name ("mse" -> mean_squared_error); compile names it by the string
+    if isinstance(identifier, dict):
+        return _more.deserialize(identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
@@ -356,7 +356,10 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1)
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
-    return get(identifier)
+    metric = get(identifier)
+    if isinstance(identifier, str):  # Keras' compile logs a string metric under that string ("mse")
+        metric.name = identifier
+    return metric
 
 
 # the rest of Keras' metrics (appended): metrics_confusion (counts, AUC, IoU, F-scores) and
