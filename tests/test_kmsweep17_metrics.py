@@ -33,7 +33,7 @@ def _close(a, b, key):
     np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=2e-4, atol=2e-5, err_msg=key)
 
 
-CASES = sorted(k for k in REF if not k.startswith("_"))
+CASES = sorted(k for k in REF if not k.startswith("_"))  # "_errors", "_functions": their own tests
 # Keras refuses per-sample weights of shape (batch,) on rank-3 inputs of Precision/Recall with class_id (its
 # confusion-matrix update broadcasts (batch, 1) against (batch, steps, 1)); minidl weighs each sample instead,
 # as its Mean-based metrics (and Keras') do for such weights.
@@ -65,6 +65,13 @@ def test_names_configs_variables(got, key):
     for field in ("name", "repr", "dtype", "result_dtype", "vars_before", "vars", "config", "config_round_trip",
                   "from_config_name"):
         assert mine[field] == ref[field], f"{key}.{field}: {mine[field]!r} != {ref[field]!r}"
+
+
+@pytest.mark.parametrize("key", sorted(REF["_functions"]))
+def test_functions(got, key):
+    mine, ref = got["_functions"][key], REF["_functions"][key]
+    assert (mine["shape"], mine["dtype"]) == (ref["shape"], ref["dtype"]), key
+    _close(mine["value"], ref["value"], key)
 
 
 @pytest.mark.parametrize("check", sorted(REF["_errors"]))

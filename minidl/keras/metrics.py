@@ -121,7 +121,7 @@ def _squeeze_or_expand(x1, x2):
     return x1, x2
 
 
-def samplewise(metric, values, sample_weight, reduce):
+def _samplewise(metric, values, sample_weight, reduce):
     """Keras' ``reduce_to_samplewise_values`` in the metric's dtype: values reduced (``reduce``: np.mean
     or np.sum) down to the weights' rank, multiplied by them, then to one value per sample; returns
     ``(values, per-sample weights or None)``."""
@@ -158,7 +158,7 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         """Keras' ``reduce_to_samplewise_values``: values are averaged down to the weights' rank and then
         to one value per sample; ``count`` grows by the samples (or the summed per-sample weights)."""
-        values, w = samplewise(self, values, sample_weight, np.mean)
+        values, w = _samplewise(self, values, sample_weight, np.mean)
         self.total.assign_add(np.sum(values))
         self.count.assign_add(np.sum(w) if w is not None else values.shape[0] if values.ndim else 1)
 

@@ -149,7 +149,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         """Add ``sum(values * sample_weight)`` (Keras' samplewise reduction)."""
-        values, _ = _base.samplewise(self, values, sample_weight, np.sum)
+        values, _ = _base._samplewise(self, values, sample_weight, np.sum)
         self.total.assign_add(np.sum(values))
 
     def result(self):
