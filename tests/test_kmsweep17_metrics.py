@@ -36,8 +36,8 @@ def _close(a, b, key):
 CASES = sorted(k for k in REF if not k.startswith("_"))  # "_errors", "_functions": their own tests
 # Keras refuses per-sample weights of shape (batch,) on rank-3 inputs of Precision/Recall with class_id (its
 # confusion-matrix update broadcasts (batch, 1) against (batch, steps, 1)); minidl weighs each sample instead,
-# as its Mean-based metrics (and Keras') do for such weights.
-LENIENT = {("precision_cls_seq", "result_w"), ("recall_cls_seq", "result_w")}
+# as its Mean-based metrics (and Keras') do for such weights. Likewise F1Score with weights of shape (batch, 1).
+LENIENT = {("precision_cls_seq", "result_w"), ("recall_cls_seq", "result_w"), ("w_f1_col", "result_w")}
 
 
 def test_every_case_recorded(got):
