@@ -175,9 +175,21 @@ class Loss:
         if reduction not in ("sum_over_batch_size", "sum", "mean", "none", None,
                              "mean_with_sample_weight"):
             raise ValueError(f"Invalid value for argument `reduction`. Received: reduction={reduction}")
-        self.name = name or _snake(type(self).__name__)
+        from minidl.keras._naming import unique_name
+        self.name = name or unique_name(_snake(type(self).__name__))  # Keras' auto_name: l, l_1, ...
         self.reduction = reduction
         self.fn_kwargs = fn_kwargs
+        if isinstance(dtype, dict):  # a DTypePolicy config
+            dtype = dtype.get("config", {}).get("name")
+        from minidl.keras._settings import floatx
+        dtype = getattr(dtype, "name", dtype) or floatx()
+        # Keras' Loss.dtype: the dtype policy's compute dtype ("mixed_float16" computes in float16)
+        self._dtype = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}.get(dtype, dtype)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype the loss computes in (Keras' ``Loss.dtype``; default float32)."""
+        return self._dtype
 
     @property
     def from_logits(self) -> bool:
@@ -245,7 +257,7 @@ class CategoricalCrossentropy(Loss):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy", dtype=None):
-        super().__init__(name, reduction, from_logits=from_logits, label_smoothing=label_smoothing,
+        super().__init__(name, reduction, dtype, from_logits=from_logits, label_smoothing=label_smoothing,
                          axis=axis)
 
 
@@ -257,7 +269,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy", dtype=None):
-        super().__init__(name, reduction, from_logits=from_logits, ignore_class=ignore_class)
+        super().__init__(name, reduction, dtype, from_logits=from_logits, ignore_class=ignore_class)
 
 
 class BinaryCrossentropy(Loss):
@@ -268,7 +280,7 @@ class BinaryCrossentropy(Loss):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy", dtype=None):
-        super().__init__(name, reduction, from_logits=from_logits, label_smoothing=label_smoothing,
+        super().__init__(name, reduction, dtype, from_logits=from_logits, label_smoothing=label_smoothing,
                          axis=axis)
 
 
@@ -278,7 +290,7 @@ class MeanSquaredError(Loss):
     fn = staticmethod(mean_squared_error)
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class MeanAbsoluteError(Loss):
@@ -287,7 +299,7 @@ class MeanAbsoluteError(Loss):
     fn = staticmethod(mean_absolute_error)
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class Huber(Loss):
@@ -296,7 +308,7 @@ class Huber(Loss):
     fn = staticmethod(huber)
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
-        super().__init__(name, reduction, delta=delta)
+        super().__init__(name, reduction, dtype, delta=delta)
 
 
 class KLDivergence(Loss):
@@ -305,14 +317,14 @@ class KLDivergence(Loss):
     fn = staticmethod(kl_divergence)
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class LossFunctionWrapper(Loss):
     """A loss object around a per-sample function ``fn(y_true, y_pred)``."""
 
     def __init__(self, fn, name=None, reduction="sum_over_batch_size", **kwargs):
-        super().__init__(name or getattr(fn, "__name__", "loss"), reduction, **kwargs)
+        super().__init__(name or getattr(fn, "__name__", "loss"), reduction, kwargs.pop("dtype", None), **kwargs)
         self._fn = fn
         self.probabilistic = fn in (categorical_crossentropy, sparse_categorical_crossentropy,
                                     binary_crossentropy)

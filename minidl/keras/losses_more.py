@@ -235,7 +235,7 @@ class Hinge(_Wrapped):
     fn = staticmethod(hinge)
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class SquaredHinge(_Wrapped):
@@ -244,7 +244,7 @@ class SquaredHinge(_Wrapped):
     fn = staticmethod(squared_hinge)
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class CategoricalHinge(_Wrapped):
@@ -253,7 +253,7 @@ class CategoricalHinge(_Wrapped):
     fn = staticmethod(categorical_hinge)
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class MeanAbsolutePercentageError(_Wrapped):
@@ -262,7 +262,7 @@ class MeanAbsolutePercentageError(_Wrapped):
     fn = staticmethod(mean_absolute_percentage_error)
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class MeanSquaredLogarithmicError(_Wrapped):
@@ -271,7 +271,7 @@ class MeanSquaredLogarithmicError(_Wrapped):
     fn = staticmethod(mean_squared_logarithmic_error)
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class CosineSimilarity(_Wrapped):
@@ -280,7 +280,7 @@ class CosineSimilarity(_Wrapped):
     fn = staticmethod(cosine_similarity)
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
-        super().__init__(name, reduction, axis=axis)
+        super().__init__(name, reduction, dtype, axis=axis)
 
     def get_config(self):
         """Keras' config (Keras leaves ``axis`` out)."""
@@ -293,7 +293,7 @@ class LogCosh(_Wrapped):
     fn = staticmethod(log_cosh)
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class Poisson(_Wrapped):
@@ -302,7 +302,7 @@ class Poisson(_Wrapped):
     fn = staticmethod(poisson)
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class BinaryFocalCrossentropy(_Wrapped):
@@ -312,7 +312,7 @@ class BinaryFocalCrossentropy(_Wrapped):
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                  axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy", dtype=None):
-        super().__init__(name, reduction, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+        super().__init__(name, reduction, dtype, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
     def get_config(self):
@@ -330,7 +330,7 @@ class CategoricalFocalCrossentropy(_Wrapped):
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_focal_crossentropy", dtype=None):
-        super().__init__(name, reduction, alpha=alpha, gamma=gamma, from_logits=from_logits,
+        super().__init__(name, reduction, dtype, alpha=alpha, gamma=gamma, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
     def get_config(self):
@@ -350,7 +350,7 @@ class CategoricalGeneralizedCrossEntropy(_Wrapped):
                  dtype=None):
         if not 0 < q < 1:
             raise ValueError(f"q must be in the interval (0, 1). Received: q={q}")
-        super().__init__(name, reduction, q=q)
+        super().__init__(name, reduction, dtype, q=q)
 
 
 class Dice(_Wrapped):
@@ -359,7 +359,7 @@ class Dice(_Wrapped):
     fn = staticmethod(dice)
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
-        super().__init__(name, reduction, axis=axis)
+        super().__init__(name, reduction, dtype, axis=axis)
 
 
 class Tversky(_Wrapped):
@@ -369,7 +369,7 @@ class Tversky(_Wrapped):
 
     def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None,
                  dtype=None):
-        super().__init__(name, reduction, alpha=alpha, beta=beta, axis=axis)
+        super().__init__(name, reduction, dtype, alpha=alpha, beta=beta, axis=axis)
 
 
 class CTC(_Wrapped):
@@ -378,7 +378,7 @@ class CTC(_Wrapped):
     fn = staticmethod(ctc)
 
     def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
-        super().__init__(name, reduction)
+        super().__init__(name, reduction, dtype)
 
 
 class Circle(_Wrapped):
@@ -389,7 +389,7 @@ class Circle(_Wrapped):
 
     def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True, reduction="sum_over_batch_size",
                  name="circle", dtype=None):
-        super().__init__(name, reduction, gamma=gamma, margin=margin, remove_diagonal=remove_diagonal)
+        super().__init__(name, reduction, dtype, gamma=gamma, margin=margin, remove_diagonal=remove_diagonal)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)

@@ -63,22 +63,32 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def _in_top_k(pred, labels, k):
+    """1.0 where ``labels`` is among the ``k`` highest of ``pred``'s last axis, in ``labels``' shape (Keras
+    flattens (batch, ..., classes) outputs to rows and the targets to match)."""
+    shape = labels.shape
+    pred = pred.reshape(-1, pred.shape[-1])
+    labels = labels.reshape(-1)
     k = min(k, pred.shape[-1])
     target = pred[np.arange(len(pred)), labels]
     # Keras (in_top_k) counts a hit when fewer than k classes score strictly higher
-    return ((pred > target[:, None]).sum(axis=-1) < k).astype(np.float32)
+    return ((pred > target[:, None]).sum(axis=-1) < k).astype(np.float32).reshape(shape)
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the target class is among the ``k`` highest outputs (one-hot targets)."""
+    """1.0 where the target class is among the ``k`` highest outputs (one-hot targets, any rank)."""
     y_true, y_pred = _np(y_true), _np(y_pred)
     return _in_top_k(y_pred, np.argmax(y_true, axis=-1), k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """As :func:`top_k_categorical_accuracy` with class-id targets."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """As :func:`top_k_categorical_accuracy` with class-id targets; ``from_sorted_ids``: ``y_pred`` holds
+    class ids sorted by score (the first ``k`` columns are the top k)."""
     y_true, y_pred = _np(y_true), _np(y_pred)
-    return _in_top_k(y_pred, y_true.reshape(len(y_pred)).astype(np.int64), k)
+    if from_sorted_ids:
+        shape = y_true.shape
+        ids = y_pred.reshape(-1, y_pred.shape[-1])[:, :k]
+        return np.any(ids == y_true.reshape(-1, 1), axis=1).astype(np.float32).reshape(shape)
+    return _in_top_k(y_pred, y_true.astype(np.int64), k)
 
 
 def _mse(y_true, y_pred):
@@ -92,77 +102,7 @@ def _mae(y_true, y_pred):
 
 
 # ---------------------------------------------------------------------- objects
-class Metric:
-    """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
-    ``reset_state()``; ``name``."""
-
-    def __init__(self, name=None, dtype=None):
-        from minidl.keras._naming import to_snake_case, unique_name
-        # no name: Keras' automatic one, unique per session (auc, auc_1, ...), shared with the layers' counters
-        self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.dtype = dtype or "float32"
-        self._variables = []
-        if type(self).__module__ == __name__:  # built-in metrics keep their state in attributes
-            self.reset_state()
-
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
-        """A state variable (Keras' ``add_variable``): a :class:`~minidl.keras.Variable` of ``shape``
-        from ``initializer``, not trainable; :meth:`reset_state` puts it back to its initial values."""
-        from minidl.keras.layers.base import Variable
-        var = Variable(initializer, shape=shape, dtype=dtype or self.dtype, trainable=False,
-                       name=name or f"variable_{len(self._variables)}")
-        self._variables.append((var, initializer))
-        return var
-
-    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
-        """Keras 2's spelling of :meth:`add_variable`."""
-        return self.add_variable(shape, initializer, dtype, aggregation, name)
-
-    @property
-    def variables(self) -> list:
-        """The state variables made by :meth:`add_variable`."""
-        return [var for var, _ in self._variables]
-
-    def reset_state(self):
-        """Forget the accumulated values (variables from :meth:`add_variable` go back to their
-        initial values)."""
-        from minidl.keras import initializers
-        for var, init in self._variables:
-            var.assign(initializers.get(init)(tuple(var.shape), dtype=var.dtype)
-                       if isinstance(init, str) or callable(init) else init)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate one batch."""
-        raise NotImplementedError
-
-    def result(self) -> float:
-        """The metric over everything accumulated."""
-        raise NotImplementedError
-
-    def __init_subclass__(cls, **kwargs):
-        """A subclass's array ``result`` comes out in float32, as Keras' metric variables."""
-        super().__init_subclass__(**kwargs)
-        fn = cls.__dict__.get("result")
-        if fn is not None and not getattr(fn, "_float32_result", False):
-            import functools
-
-            @functools.wraps(fn)
-            def result(self, *args, **kwargs):
-                out = fn(self, *args, **kwargs)
-                if isinstance(out, np.ndarray) and out.dtype == np.float64:
-                    out = out.astype(np.float32)
-                return out
-            result._float32_result = True
-            cls.result = result
-
-    def __call__(self, *args, **kwargs):
-        """``update_state(*args, **kwargs)`` then :meth:`result` (``Mean()(values, sample_weight)``)."""
-        self.update_state(*args, **kwargs)
-        return self.result()
-
-    def get_config(self):
-        """The constructor arguments (Keras' base config: ``name`` and ``dtype``)."""
-        return {"name": self.name, "dtype": self.dtype}
+from minidl.keras.metric_base import Metric, MetricVariable  # noqa: E402,F401
 
 
 def _squeeze_or_expand(x1, x2):
@@ -181,65 +121,92 @@ def _squeeze_or_expand(x1, x2):
     return x1, x2
 
 
+def _samplewise(metric, values, sample_weight, reduce):
+    """Keras' ``reduce_to_samplewise_values`` in the metric's dtype: values reduced (``reduce``: np.mean
+    or np.sum) down to the weights' rank, multiplied by them, then to one value per sample; returns
+    ``(values, per-sample weights or None)``."""
+    dtype = np.dtype(metric.dtype)
+    values = np.asarray(_np(values)).astype(dtype)
+    w = None
+    if sample_weight is not None:
+        w = np.asarray(_np(sample_weight)).astype(dtype)
+        values, w = _squeeze_or_expand(values, w)
+        if values.ndim > w.ndim:
+            values = reduce(values, axis=tuple(range(w.ndim, values.ndim)))
+        try:
+            w = np.broadcast_to(w, values.shape)
+        except ValueError:
+            raise ValueError(f"{type(metric).__name__} ({metric.name}): sample_weight of shape {w.shape} does not "
+                             f"match the values of shape {values.shape}") from None
+        values = values * w
+        if w.ndim > 1:
+            w = reduce(w, axis=tuple(range(1, w.ndim)))
+    if values.ndim > 1:
+        values = reduce(values, axis=tuple(range(1, values.ndim)))
+    return values, w
+
+
 class Mean(Metric):
-    """Weighted mean of the values given to ``update_state(values, sample_weight=None)``."""
+    """Weighted mean of the values given to ``update_state(values, sample_weight=None)`` (variables
+    ``total`` and ``count``)."""
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-
-    def reset_state(self):
-        self.total, self.count = 0.0, 0.0
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
         """Keras' ``reduce_to_samplewise_values``: values are averaged down to the weights' rank and then
         to one value per sample; ``count`` grows by the samples (or the summed per-sample weights)."""
-        values = np.asarray(_np(values), dtype=np.float64)
-        if sample_weight is None:
-            if values.ndim > 1:
-                values = values.mean(axis=tuple(range(1, values.ndim)))
-            self.total += float(values.sum())
-            self.count += float(values.shape[0]) if values.ndim else 1.0
-            return
-        w = np.asarray(_np(sample_weight), dtype=np.float64)
-        values, w = _squeeze_or_expand(values, w)
-        if values.ndim > w.ndim:
-            values = values.mean(axis=tuple(range(w.ndim, values.ndim)))
-        try:
-            w = np.broadcast_to(w, values.shape)
-        except ValueError:
-            raise ValueError(f"{type(self).__name__} ({self.name}): sample_weight of shape {w.shape} does not "
-                             f"match the values of shape {values.shape}") from None
-        values = values * w
-        if w.ndim > 1:
-            w = w.mean(axis=tuple(range(1, w.ndim)))
-        if values.ndim > 1:
-            values = values.mean(axis=tuple(range(1, values.ndim)))
-        self.total += float(values.sum())
-        self.count += float(w.sum())
+        values, w = _samplewise(self, values, sample_weight, np.mean)
+        self.total.assign_add(np.sum(values))
+        self.count.assign_add(np.sum(w) if w is not None else values.shape[0] if values.ndim else 1)
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        """``total / count`` (0 before any sample)."""
+        total, count = self.total.numpy(), self.count.numpy()
+        return np.float32(total / count) if count else np.float32(0.0)
 
 
 class MeanMetricWrapper(Mean):
     """The weighted mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)  # no name: Keras' "mean_metric_wrapper" (numbered)
         self._fn, self._fn_kwargs = fn, kwargs
-        super().__init__(name=name or getattr(fn, "__name__", "metric"))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate ``fn(y_true, y_pred)`` (weighted)."""
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        """Keras' config: ``name``, ``dtype``, the serialised ``fn`` and its keyword arguments."""
+        from minidl.keras.serialization import serialize_keras_object
+        return {"name": self.name, "dtype": self.dtype, "fn": serialize_keras_object(self._fn),
+                **{k: serialize_keras_object(v) for k, v in self._fn_kwargs.items()}}
+
+    @classmethod
+    def from_config(cls, config):
+        """The wrapper of ``get_config`` (its ``fn`` deserialised)."""
+        config = dict(config)
+        if "fn" in config:
+            from minidl.keras.serialization import deserialize_keras_object
+            config["fn"] = deserialize_keras_object(config["fn"])
+        return cls(**config)
 
 
 def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
-            super().__init__(fn, name=name, **dict(defaults, **kwargs))
+            super().__init__(fn, name=name, dtype=dtype, **dict(defaults, **kwargs))
 
         def get_config(self):
             """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
-            return {"name": self.name, "dtype": "float32", **self._fn_kwargs}
+            return {"name": self.name, "dtype": self.dtype, **self._fn_kwargs}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
     return _Wrapped
 
 
@@ -270,8 +237,10 @@ class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
                                              "sparse_top_k_categorical_accuracy", k=5)):
     """How often the class id is among the top ``k`` outputs."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+        if from_sorted_ids:  # (in the config only when set, as Keras writes it)
+            self._fn_kwargs["from_sorted_ids"] = True
 
 
 class MeanSquaredError(_wrapper(_mse, "mean_squared_error")):
@@ -313,7 +282,8 @@ class RootMeanSquaredError(Mean):
         super().update_state((y_pred - _match_rank(y_true, y_pred)) ** 2, sample_weight)
 
     def result(self):
-        return float(np.sqrt(super().result()))
+        """``sqrt(total / count)``."""
+        return np.sqrt(super().result())
 
 
 def _loss_metric(loss_fn_name, default_name, **defaults):
@@ -369,11 +339,11 @@ def get(identifier) -> Metric:
         if cls is None:
             raise ValueError(f"Could not interpret metric identifier: {identifier!r} "
                              f"(known: 'accuracy', {sorted(_BY_NAME)})")
-        metric = cls()
-        metric.name = identifier
-        return metric
+        return cls()  # Keras' default name ("mse" -> mean_squared_error); compile names it by the string
+    if isinstance(identifier, dict):
+        return _more.deserialize(identifier)
     if callable(identifier):
-        return MeanMetricWrapper(identifier)
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
 
 
@@ -386,7 +356,10 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1)
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
-    return get(identifier)
+    metric = get(identifier)
+    if isinstance(identifier, str):  # Keras' compile logs a string metric under that string ("mse")
+        metric.name = identifier
+    return metric
 
 
 # the rest of Keras' metrics (appended): metrics_confusion (counts, AUC, IoU, F-scores) and

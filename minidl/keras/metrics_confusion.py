@@ -59,11 +59,11 @@ def confusion_counts(y_true, y_pred, thresholds, sample_weight=None, multi_label
         np.put_along_axis(mask, top, True, axis=-1)
         y_pred = np.where(mask, y_pred, np.float32(NEG_INF)).astype(np.float32)
     if class_id is not None:
-        if y_pred.ndim != 2:
+        if y_pred.ndim == 1:
             raise ValueError("When class_id is provided, y_pred must be a 2D array with shape (num_samples, "
                              f"num_classes), found shape: {y_pred.shape}")
-        column = slice(class_id, class_id + 1)
-        y_true, y_pred, w = y_true[:, column], y_pred[:, column], w[:, column]
+        column = slice(class_id, class_id + 1)  # the last axis, any rank (Keras' y[..., class_id, None])
+        y_true, y_pred, w = y_true[..., column], y_pred[..., column], w[..., column]
     if label_weights is not None and not multi_label:
         w = w * np.broadcast_to(np.asarray(label_weights, dtype=np.float32), y_pred.shape)
     thresholds = np.asarray(thresholds, dtype=np.float32)
@@ -111,6 +111,27 @@ def _check_thresholds(thresholds):
     return [float(t) for t in values]
 
 
+_COUNT_NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
+
+def _add_count_variables(metric, shape):
+    """Keras' four count variables (``true_positives``, ``false_positives``, ``true_negatives``,
+    ``false_negatives``) of ``shape``, zeros, as attributes of ``metric``."""
+    for name in _COUNT_NAMES:
+        setattr(metric, name, metric.add_variable(tuple(shape), "zeros", name=name))
+
+
+def _accumulate(metric, counts):
+    """Add ``(tp, fp, tn, fn)`` to the metric's count variables."""
+    for name, value in zip(_COUNT_NAMES, counts):
+        getattr(metric, name).assign_add(value)
+
+
+def _counts(metric):
+    """The four counts as float64 NumPy arrays."""
+    return tuple(getattr(metric, name).numpy().astype(np.float64) for name in _COUNT_NAMES)
+
+
 class _ConfusionMatrixConditionCount(Metric):
     """One count of the confusion matrix at ``thresholds`` (default 0.5; a list gives an array)."""
 
@@ -120,19 +141,16 @@ class _ConfusionMatrixConditionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = _check_thresholds(0.5 if thresholds is None else thresholds)
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the count."""
-        self.accumulator = np.zeros(len(self.thresholds))
+        self.accumulator = self.add_variable((len(self.thresholds),), "zeros", name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add one batch's weighted count (``y_true`` cast to bool, positive where ``y_pred > t``)."""
-        self.accumulator += confusion_counts(y_true, y_pred, self.thresholds, sample_weight)[self._index]
+        self.accumulator.assign_add(confusion_counts(y_true, y_pred, self.thresholds, sample_weight)[self._index])
 
     def result(self):
         """The count (an array when several thresholds were given)."""
-        return float(self.accumulator[0]) if len(self.thresholds) == 1 else self.accumulator.copy()
+        values = self.accumulator.numpy()
+        return values[0] if len(self.thresholds) == 1 else values
 
     def get_config(self):
         """Keras' config."""
@@ -171,23 +189,21 @@ class _PrecisionRecall(Metric):
         self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
         default = 0.5 if top_k is None else NEG_INF
         self.thresholds = [default] if thresholds is None else _check_thresholds(thresholds)
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the counts."""
-        n = len(self.thresholds)
-        self.true_positives, self.false_positives, self.false_negatives = np.zeros(n), np.zeros(n), np.zeros(n)
+        n = (len(self.thresholds),)
+        # Keras' variables: Precision has true/false positives, Recall true positives/false negatives
+        self.true_positives = self.add_variable(n, "zeros", name="true_positives")
+        self._second = self.add_variable(n, "zeros", name=self._second_name)
+        setattr(self, self._second_name, self._second)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch's counts at every threshold."""
         tp, fp, _, fn = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, class_id=self.class_id,
                                          top_k=self.top_k)
-        self.true_positives += tp
-        self.false_positives += fp
-        self.false_negatives += fn
+        self.true_positives.assign_add(tp)
+        self._second.assign_add(fp if self._second_name == "false_positives" else fn)
 
     def _value(self, values):
-        return float(values[0]) if len(self.thresholds) == 1 else values
+        return values[0] if len(self.thresholds) == 1 else values
 
     def get_config(self):
         """Keras' config."""
@@ -199,18 +215,24 @@ class Precision(_PrecisionRecall):
     """``tp / (tp + fp)`` of predictions above ``thresholds`` (default 0.5; ``top_k``: only each
     row's k largest count; ``class_id``: one class of (batch, classes) inputs)."""
 
+    _second_name = "false_positives"
+
     def result(self):
         """The precision (an array for several thresholds)."""
-        return self._value(_div(self.true_positives, self.true_positives + self.false_positives))
+        tp = self.true_positives.numpy()
+        return self._value(_div(tp, tp + self.false_positives.numpy()))
 
 
 class Recall(_PrecisionRecall):
     """``tp / (tp + fn)`` of predictions above ``thresholds`` (default 0.5; ``top_k``, ``class_id``
     as :class:`Precision`)."""
 
+    _second_name = "false_negatives"
+
     def result(self):
         """The recall (an array for several thresholds)."""
-        return self._value(_div(self.true_positives, self.true_positives + self.false_negatives))
+        tp = self.true_positives.numpy()
+        return self._value(_div(tp, tp + self.false_negatives.numpy()))
 
 
 class _SensitivitySpecificityBase(Metric):
@@ -233,30 +255,20 @@ class _SensitivitySpecificityBase(Metric):
             self.thresholds = [0.5]
         else:
             self.thresholds = [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0]
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the counts."""
-        n = len(self.thresholds)
-        self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
-        self.true_negatives, self.false_negatives = np.zeros(n), np.zeros(n)
+        _add_count_variables(self, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch's counts at every threshold."""
-        tp, fp, tn, fn = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, class_id=self.class_id)
-        self.true_positives += tp
-        self.false_positives += fp
-        self.true_negatives += tn
-        self.false_negatives += fn
+        _accumulate(self, confusion_counts(y_true, y_pred, self.thresholds, sample_weight, class_id=self.class_id))
 
     def _rates(self):
-        tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
+        tp, fp, tn, fn = _counts(self)
         return {"recall": _div(tp, tp + fn), "specificity": _div(tn, tn + fp), "precision": _div(tp, tp + fp)}
 
     def _best(self, constrained, dependent):
         """The largest ``dependent`` where ``constrained >= value`` (0 when none)."""
         feasible = constrained >= self.value
-        return float(max(0.0, np.max(np.where(feasible, dependent, 0.0))))
+        return np.float32(max(0.0, np.max(np.where(feasible, dependent, 0.0))))
 
     def get_config(self):
         """Keras' config."""
@@ -352,21 +364,15 @@ class AUC(Metric):
         self.multi_label, self.num_labels = bool(multi_label), num_labels
         self.label_weights = None if label_weights is None else np.asarray(label_weights, dtype=np.float32)
         self._from_logits = bool(from_logits)
-        self.reset_state()
+        self.true_positives = self.false_positives = self.true_negatives = self.false_negatives = None
+        if not self.multi_label or num_labels:  # multi_label without num_labels: built by the first batch
+            _add_count_variables(self, (self.num_thresholds, num_labels) if self.multi_label else
+                                 (self.num_thresholds,))
 
     @property
     def thresholds(self) -> list:
         """The thresholds (with -eps and 1 + eps at the ends)."""
         return [float(t) for t in self._thresholds]
-
-    def reset_state(self):
-        """Forget the counts."""
-        shape = (self.num_thresholds, self.num_labels) if self.multi_label and self.num_labels else \
-            None if self.multi_label else (self.num_thresholds,)
-        self.true_positives = None if shape is None else np.zeros(shape)
-        self.false_positives = None if shape is None else np.zeros(shape)
-        self.true_negatives = None if shape is None else np.zeros(shape)
-        self.false_negatives = None if shape is None else np.zeros(shape)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch's counts at every threshold."""
@@ -376,12 +382,8 @@ class AUC(Metric):
         counts = confusion_counts(y_true, y_pred, self._thresholds, sample_weight, multi_label=self.multi_label,
                                   label_weights=None if self.multi_label else self.label_weights)
         if self.true_positives is None:
-            self.true_positives, self.false_positives, self.true_negatives, self.false_negatives = counts
-            return
-        self.true_positives = self.true_positives + counts[0]
-        self.false_positives = self.false_positives + counts[1]
-        self.true_negatives = self.true_negatives + counts[2]
-        self.false_negatives = self.false_negatives + counts[3]
+            _add_count_variables(self, counts[0].shape)
+        _accumulate(self, counts)
 
     def _by_label(self, terms):
         if not self.multi_label:
@@ -393,7 +395,7 @@ class AUC(Metric):
 
     def interpolate_pr_auc(self) -> float:
         """PR-AUC with precision interpolated between thresholds (Davis & Goadrich 2006, Keras' closed form)."""
-        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+        tp, fp, _, fn = _counts(self)
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
         dp = p[:-1] - p[1:]
@@ -406,10 +408,10 @@ class AUC(Metric):
     def result(self) -> float:
         """The area."""
         if self.true_positives is None:
-            return 0.0
+            return np.float32(0.0)
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self.interpolate_pr_auc()
-        tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
+        tp, fp, tn, fn = _counts(self)
         recall = _div(tp, tp + fn)
         if self.curve == "ROC":
             x, y = _div(fp, fp + tn), recall
@@ -462,15 +464,13 @@ class FBetaScore(Metric):
                                  f"Received: threshold={threshold}")
         self.average, self.beta, self.threshold = average, beta, threshold
         self.axis = None if average == "micro" else 0
-        self.reset_state()
-
-    def reset_state(self):
-        """Forget the counts (zeros of the built per-class shape once a batch was seen, as Keras' variables)."""
-        if getattr(self, "true_positives", None) is not None:
-            zeros = np.zeros_like(self.true_positives)
-            self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = zeros
-            return
         self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = None
+
+    def _build(self, num_classes):
+        """Keras' variables, built by the first batch: per class, or scalars for "micro"."""
+        shape = () if self.average == "micro" else (num_classes,)
+        for name in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
+            setattr(self, name, self.add_variable(shape, "zeros", name=name))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch's per-class (or, for "micro", total) counts."""
@@ -480,7 +480,7 @@ class FBetaScore(Metric):
             raise ValueError("FBetaScore expects 2D inputs with shape (batch_size, output_dim). Received input "
                              f"shapes: y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}.")
         if y_pred.shape != y_true.shape or (self.true_positives is not None and self.axis == 0
-                                            and y_pred.shape[-1] != len(self.true_positives)):
+                                            and y_pred.shape[-1] != self.true_positives.shape[0]):
             raise ValueError(f"{type(self).__name__}: y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape} "
                              "must be equal (batch_size, output_dim), output_dim fixed by the first batch")
         if self.threshold is None:
@@ -492,32 +492,29 @@ class FBetaScore(Metric):
 
         def weighted_sum(val):
             """``sum(val * sample_weight)`` over the batch (and classes for "micro")."""
-            return np.sum(val if w is None else val * w, axis=self.axis, dtype=np.float64)
+            return np.sum(val if w is None else val * w, axis=self.axis, dtype=np.float32)
 
-        counts = [weighted_sum(pred * y_true), weighted_sum(pred * (1 - y_true)), weighted_sum((1 - pred) * y_true),
-                  weighted_sum(y_true)]
         if self.true_positives is None:
-            self.true_positives, self.false_positives, self.false_negatives, self.intermediate_weights = counts
-            return
-        self.true_positives = self.true_positives + counts[0]
-        self.false_positives = self.false_positives + counts[1]
-        self.false_negatives = self.false_negatives + counts[2]
-        self.intermediate_weights = self.intermediate_weights + counts[3]
+            self._build(y_pred.shape[-1])
+        self.true_positives.assign_add(weighted_sum(pred * y_true))
+        self.false_positives.assign_add(weighted_sum(pred * (1 - y_true)))
+        self.false_negatives.assign_add(weighted_sum((1 - pred) * y_true))
+        self.intermediate_weights.assign_add(weighted_sum(y_true))
 
     def result(self):
         """The score (an array per class when ``average`` is None)."""
         if self.true_positives is None:
-            return 0.0
-        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+            return np.float32(0.0)
+        tp, fp, fn = self.true_positives.numpy(), self.false_positives.numpy(), self.false_negatives.numpy()
         precision = tp / (tp + fp + EPSILON)
         recall = tp / (tp + fn + EPSILON)
         score = precision * recall / (self.beta ** 2 * precision + recall + EPSILON) * (1 + self.beta ** 2)
         if self.average == "weighted":
-            weights = self.intermediate_weights / (np.sum(self.intermediate_weights) + EPSILON)
-            return float(np.sum(score * weights))
+            weights = self.intermediate_weights.numpy()
+            return np.sum(score * (weights / (np.sum(weights) + EPSILON)))
         if self.average is not None:
-            return float(np.mean(score))
-        return np.asarray(score, dtype=np.float64)
+            return np.mean(score)
+        return np.asarray(score)
 
     def get_config(self):
         """Keras' config."""

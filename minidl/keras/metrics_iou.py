@@ -25,11 +25,7 @@ class IoU(Metric):
         self.num_classes, self.target_class_ids = int(num_classes), list(target_class_ids)
         self.ignore_class, self.sparse_y_true, self.sparse_y_pred = ignore_class, sparse_y_true, sparse_y_pred
         self.axis = axis
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the confusion matrix."""
-        self.total_cm = np.zeros((self.num_classes, self.num_classes))
+        self.total_cm = self.add_variable((self.num_classes, self.num_classes), "zeros", name="total_confusion_matrix")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add one batch to the confusion matrix (rows: true class, columns: predicted class)."""
@@ -49,18 +45,18 @@ class IoU(Metric):
             keep &= y_true != self.ignore_class
         cm = np.zeros((self.num_classes, self.num_classes))
         np.add.at(cm, (y_true[keep].astype(np.int64), y_pred[keep].astype(np.int64)), w[keep].astype(np.float64))
-        self.total_cm += cm
+        self.total_cm.assign_add(cm)
 
     def result(self):
         """The mean IoU of the target classes that occur (in labels or predictions)."""
-        cm = self.total_cm
+        cm = self.total_cm.numpy().astype(np.float64)
         tp = np.diag(cm)
         denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
         ids = self.target_class_ids
         tp, denominator = tp[ids].astype(np.float32), denominator[ids].astype(np.float32)
         valid = denominator > 1e-9
         iou = np.where(valid, tp / (denominator + np.float32(EPSILON)), 0.0)
-        return float(np.float32(iou.sum()) / (np.float32(valid.sum()) + np.float32(EPSILON)))
+        return np.float32(iou.sum()) / (np.float32(valid.sum()) + np.float32(EPSILON))
 
     def get_config(self):
         """Keras' config."""

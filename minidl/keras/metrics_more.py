@@ -73,9 +73,7 @@ class _Wrapper(_base.MeanMetricWrapper):
     _default_name = None
 
     def __init__(self, name=None, dtype=None, **kwargs):
-        super().__init__(type(self)._fn, name=name or self._default_name, **kwargs)
-        self.dtype = dtype or "float32"
-        self.reset_state()
+        super().__init__(type(self)._fn, name=name or self._default_name, dtype=dtype, **kwargs)
 
     def get_config(self):
         """Keras' config."""
@@ -142,32 +140,21 @@ class CategoricalHinge(_wrapped(_numpy_of_loss(_losses.categorical_hinge), "cate
 
 
 class Sum(Metric):
-    """The (weighted) sum of everything given to ``update_state(values, sample_weight=None)``."""
+    """The (weighted) sum of everything given to ``update_state(values, sample_weight=None)`` (variable
+    ``total``)."""
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.reset_state()
-
-    def reset_state(self):
-        """Zero the total."""
-        self.total = 0.0
+        self.total = self.add_variable((), "zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
-        """Add ``sum(values * sample_weight)``."""
-        values = np.asarray(_np(values), dtype=np.float64)
-        if sample_weight is not None:
-            w = np.asarray(_np(sample_weight), dtype=np.float64)
-            values = values * w.reshape(w.shape + (1,) * (values.ndim - w.ndim)) if w.ndim < values.ndim else \
-                values * w
-        self.total += float(values.sum())
+        """Add ``sum(values * sample_weight)`` (Keras' samplewise reduction)."""
+        values, _ = _base._samplewise(self, values, sample_weight, np.sum)
+        self.total.assign_add(np.sum(values))
 
     def result(self):
         """The total."""
-        return self.total
-
-    def get_config(self):
-        """Keras' config."""
-        return {"name": self.name, "dtype": self.dtype}
+        return self.total.numpy()
 
 
 class R2Score(Metric):
@@ -185,12 +172,15 @@ class R2Score(Metric):
             raise ValueError("Invalid value for argument `num_regressors`. Expected a value >= 0. "
                              f"Received: num_regressors={num_regressors}")
         self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
-        self.reset_state()
+        self.num_samples = self.add_variable((), "zeros", name="num_samples")
+        self.sum = self.squared_sum = self.total_mse = self.count = None  # built by the first batch
 
-    def reset_state(self):
-        """Forget the sums."""
-        self.num_samples = 0
-        self.sum = self.squared_sum = self.total_mse = self.count = None
+    def _build(self, num_outputs):
+        """Keras' per-output variables: ``squared_sum``, ``sum``, ``residual``, ``count``."""
+        self.squared_sum = self.add_variable((num_outputs,), "zeros", name="squared_sum")
+        self.sum = self.add_variable((num_outputs,), "zeros", name="sum")
+        self.total_mse = self.add_variable((num_outputs,), "zeros", name="residual")
+        self.count = self.add_variable((num_outputs,), "zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch's per-output sums."""
@@ -198,30 +188,31 @@ class R2Score(Metric):
         if y_pred.ndim != 2 or y_true.ndim != 2:
             raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
                              f"y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}.")
-        if y_pred.shape != y_true.shape or (self.sum is not None and y_pred.shape[-1] != len(self.sum)):
+        if y_pred.shape != y_true.shape or (self.sum is not None and y_pred.shape[-1] != self.sum.shape[0]):
             raise ValueError(f"R2Score: y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape} must be equal "
                              "(batch_size, output_dim), output_dim fixed by the first batch")
+        if self.sum is None:
+            self._build(y_pred.shape[-1])
         w = np.float32(1.0) if sample_weight is None else np.asarray(_np(sample_weight), dtype=np.float32)
         if w.ndim == 1:
             w = w[:, None]
-        w = np.broadcast_to(w, y_true.shape).astype(np.float64)
-        t, p = y_true.astype(np.float64), y_pred.astype(np.float64)
-        parts = [np.sum(t * w, 0), np.sum(t * t * w, 0), np.sum((t - p) ** 2 * w, 0), np.sum(w, 0)]
-        if self.sum is None:
-            self.sum, self.squared_sum, self.total_mse, self.count = parts
-        else:
-            self.sum, self.squared_sum = self.sum + parts[0], self.squared_sum + parts[1]
-            self.total_mse, self.count = self.total_mse + parts[2], self.count + parts[3]
-        self.num_samples += y_true.size
+        w = np.broadcast_to(w, y_true.shape).astype(np.float32)
+        weighted = y_true * w
+        self.sum.assign_add(np.sum(weighted, 0))
+        self.squared_sum.assign_add(np.sum(y_true * weighted, 0))
+        self.total_mse.assign_add(np.sum((y_true - y_pred) ** 2 * w, 0))
+        self.count.assign_add(np.sum(w, 0))
+        self.num_samples.assign_add(y_true.size)
 
     def result(self):
         """R^2 (adjusted when ``num_regressors`` allows it)."""
         if self.sum is None:
-            return 0.0
+            return np.float32(0.0)
+        sums, count = self.sum.numpy(), self.count.numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean = self.sum / self.count
-            total = self.squared_sum - self.sum * mean
-            raw = 1 - self.total_mse / total
+            mean = sums / count
+            total = self.squared_sum.numpy() - sums * mean
+            raw = 1 - self.total_mse.numpy() / total
         raw = np.where(np.isinf(raw), 0.0, raw)
         if self.class_aggregation == "uniform_average":
             score = np.mean(raw)
@@ -230,7 +221,7 @@ class R2Score(Metric):
         else:
             score = raw
         if self.num_regressors:
-            n, k = self.num_samples, self.num_regressors
+            n, k = float(self.num_samples.numpy()), self.num_regressors
             if k > n - 1:
                 warnings.warn("More independent predictors than datapoints in adjusted R2 score. Falling back to "
                               "standard R2 score.", stacklevel=2)
