@@ -153,7 +153,7 @@ def svdvals(A, *, driver=None, out=None):
 
 def qr(A, mode="reduced", *, out=None):
     """``(Q, R)`` with ``A = Q @ R``, Q orthonormal columns, R upper triangular. ``mode``: "reduced",
-    "complete" or "r" (Q empty). Differentiable for m >= n (and "complete" only for square A)."""
+    "complete" or "r" (Q empty). Differentiable except in mode "complete" with m > n."""
     a = _float_matrices("qr", A, square=False)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
@@ -166,9 +166,8 @@ def qr(A, mode="reduced", *, out=None):
         if mode == "r":
             return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.array.dtype)), Tensor(r))
         return return_types.linalg_qr(Tensor(q), Tensor(r))
-    if m < n or (mode == "complete" and m > n):
-        raise RuntimeError(f"The derivative of linalg.qr is implemented for m >= n in mode 'reduced' (and square "
-                           f"matrices in mode 'complete'); got {m} x {n} in mode '{mode}'")
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
     result = (q, r)
     Q, R = _ops.QrPart.apply(a, part="Q", result=result), _ops.QrPart.apply(a, part="R", result=result)
     if mode == "r":

@@ -238,3 +238,155 @@ def test_out_resize_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         torch.linalg.inv(E, out=torch.empty(0))
+
+
+# --- lstsq drivers, residuals -------------------------------------------------------------
+
+LA = [[[2.041, -2.556, 0.418], [-0.568, -0.453, -0.216], [-2.02, -0.232, -0.865], [3.323, 0.226, -0.353],
+       [-0.281, -0.668, -1.055]],
+      [[-0.391, 0.482, -0.239], [0.958, -0.2, 0.024], [1.546, 0.545, -0.505], [-0.183, 0.541, 1.935],
+       [-0.27, -0.244, 1.002]]]
+LB = [[[-0.886, -0.292], [0.883, 0.58], [0.092, 0.67], [-2.828, 1.021], [-0.96, -1.669]],
+      [[0.276, 0.701], [-0.445, -1.076], [0.026, -0.053], [1.406, 0.747], [0.194, 1.112]]]
+L_SOLUTION = [[[-0.717424, 0.115545], [-0.072255, 0.289547], [1.216327, 0.182171]],
+              [[-0.177222, -0.511408], [0.918876, 0.829311], [0.439186, 0.27589]]]
+L_RESIDUALS = [[0.619881, 3.926542], [0.033631, 1.308766]]
+L_SINGULAR = [[4.562221, 2.523798, 1.415375], [2.40993, 1.727507, 0.870417]]
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsy", "gelsd", "gelss", None])
+def test_lstsq_drivers(driver):
+    a, b = torch.tensor(LA, dtype=torch.float64), torch.tensor(LB, dtype=torch.float64)
+    r = torch.linalg.lstsq(a, b, driver=driver)
+    np.testing.assert_allclose(r.solution.numpy(), L_SOLUTION, atol=1e-6)
+    if driver in ("gels", "gelsd", "gelss"):
+        np.testing.assert_allclose(r.residuals.numpy(), L_RESIDUALS, atol=1e-6)
+    else:
+        assert tuple(r.residuals.shape) == (0,) and r.residuals.dtype == torch.float64
+    if driver == "gels":
+        assert tuple(r.rank.shape) == (0,) and r.rank.dtype == torch.int64
+    else:
+        assert r.rank.tolist() == [3, 3]
+    if driver in ("gelsd", "gelss"):
+        np.testing.assert_allclose(r.singular_values.numpy(), L_SINGULAR, atol=1e-6)
+    else:
+        assert tuple(r.singular_values.shape) == (0,)
+
+
+def test_lstsq_rank_deficient_vector_and_errors():
+    a = torch.tensor(LA, dtype=torch.float64)
+    a[1, :, 2] = a[1, :, 1]
+    b = torch.tensor(LB, dtype=torch.float64)
+    for driver in ("gelsy", "gelsd", "gelss"):
+        r = torch.linalg.lstsq(a, b, driver=driver)
+        assert r.rank.tolist() == [3, 2] and tuple(r.residuals.shape) == (0,)
+    r = torch.linalg.lstsq(torch.tensor(LA, dtype=torch.float64), b[..., 0], driver="gelsd")
+    assert tuple(r.solution.shape) == (2, 3) and tuple(r.residuals.shape) == (2, 1)
+    np.testing.assert_allclose(r.residuals[:, 0].numpy(), np.array(L_RESIDUALS)[:, 0], atol=1e-6)
+    _raises(RuntimeError, r"torch.linalg.lstsq: parameter `driver` should be one of \(gels, gelsy, gelsd, gelss\)",
+            lambda: torch.linalg.lstsq(a, b, driver="foo"))
+    _raises(RuntimeError, r"torch.linalg.lstsq: input.size\(-2\) should match other.size\(-2\)",
+            lambda: torch.linalg.lstsq(a[0], b[0, :3]))
+    _raises(RuntimeError, r"torch.linalg.lstsq: input.size\(-2\) should match other.size\(-1\)",
+            lambda: torch.linalg.lstsq(a[0], b[0, :4, 0]))
+    _raises(RuntimeError, "torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+            "dtype Float and other's dtype Double", lambda: torch.linalg.lstsq(a[0].float(), b[0]))
+    wide = torch.linalg.lstsq(a[0].mT, b[0, :3], driver="gelsd")
+    assert tuple(wide.residuals.shape) == (0,) and wide.rank.item() == 3
+    assert torch.linalg.lstsq(torch.tensor(LA[0], dtype=torch.float64), b[0], rcond=0.5,
+                              driver="gelsd").rank.item() == 2
+
+
+# --- matrix_rank / pinv tolerances --------------------------------------------------------------
+
+def test_rank_and_pinv_tolerances():
+    ones = torch.ones(3, 3)
+    assert torch.linalg.matrix_rank(ones, tol=0.5).item() == 1
+    assert torch.linalg.matrix_rank(ones, 0.5).item() == 1
+    assert torch.linalg.matrix_rank(ones, atol=torch.tensor(0.5)).item() == 1
+    assert torch.linalg.matrix_rank(torch.ones(2, 3, 3), atol=torch.tensor([0.5, 5.0])).tolist() == [1, 0]
+    assert torch.linalg.matrix_rank(torch.ones(2, 3, 3), hermitian=True,
+                                    rtol=torch.tensor([[0.5], [5.0]])).tolist() == [[1, 1], [0, 0]]
+    assert torch.linalg.matrix_rank(ones, atol=0.5, rtol=0.1).item() == 1
+    assert torch.linalg.matrix_rank(torch.diag(torch.tensor([3.0, 1.0, 1e-3])), rtol=1e-2).item() == 2
+    np.testing.assert_allclose(torch.linalg.pinv(ones, rcond=0.5).numpy(), np.full((3, 3), 1 / 9), rtol=1e-5)
+    np.testing.assert_allclose(torch.linalg.pinv(ones, 0.5).numpy(), np.full((3, 3), 1 / 9), rtol=1e-5)
+    p = torch.linalg.pinv(torch.ones(2, 3, 3), atol=torch.tensor([0.5, 5.0]))
+    np.testing.assert_allclose(p.numpy(), [np.full((3, 3), 1 / 9), np.zeros((3, 3))], rtol=1e-5, atol=1e-7)
+    p = torch.linalg.pinv(torch.ones(2, 3, 3), rtol=torch.tensor([0.5, 5.0]))
+    np.testing.assert_allclose(p.numpy(), [np.full((3, 3), 1 / 9), np.zeros((3, 3))], rtol=1e-5, atol=1e-7)
+    h = torch.tensor([[2.0, 1.0], [1.0, -3.0]], dtype=torch.float64)
+    np.testing.assert_allclose(torch.linalg.pinv(h, hermitian=True).numpy(), np.linalg.inv(h.numpy()))
+
+
+# --- gradients: QR of wide matrices, det at singular matrices, jvp through eig ---------------------
+
+def _grads(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    if dtype == torch.complex128:
+        a = a + 1j * rng.standard_normal(shape)
+    a = torch.tensor(a, dtype=dtype, requires_grad=True)
+    k = min(shape[-2:])
+    wq = torch.tensor(rng.standard_normal(shape[:-1] + (k,)), dtype=dtype)
+    wr = torch.tensor(rng.standard_normal(shape[:-2] + (k, shape[-1])), dtype=dtype)
+    q, r = torch.linalg.qr(a)
+    loss = ((q * wq).sum() + (r * wr).sum()).real
+    g, = torch.autograd.grad(loss, a, create_graph=True)
+    gg, = torch.autograd.grad((g * g.conj()).sum().real, a)
+    return g.detach().numpy().ravel()[:6], gg.numpy().ravel()[:4]
+
+
+# PyTorch 2.13's values (the first six of the gradient)
+QR_CASES = [((2, 4), torch.float64, [7.26512, -0.257936, 0.685438, 1.182259, -0.682976, -0.285279]),
+            ((3, 5), torch.float64, [0.75089, 3.458547, -0.434871, 0.678535, 1.183108, 2.801827]),
+            ((2, 3, 5), torch.float64, [-1.86194, -0.339544, 0.827193, 2.540254, 0.261729, 0.314691]),
+            ((5, 3), torch.float64, [0.27548, 0.116713, -1.224174, -0.27617, -0.153597, 0.212714])]
+
+
+@pytest.mark.parametrize("shape,dtype,expected", QR_CASES)
+def test_qr_gradient_wide(shape, dtype, expected):
+    g, gg = _grads(shape, dtype, {(2, 4): 0, (3, 5): 1, (2, 3, 5): 2, (5, 3): 3}[shape])
+    np.testing.assert_allclose(g, expected, atol=1e-5)
+    assert np.isfinite(gg).all()
+
+
+def test_qr_gradient_wide_matches_finite_differences():
+    a = torch.tensor(np.random.default_rng(5).standard_normal((2, 3, 5)), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: torch.linalg.qr(x).R, (a,))
+    assert torch.autograd.gradcheck(lambda x: torch.linalg.qr(x).Q, (a,))
+    c = torch.tensor(np.random.default_rng(6).standard_normal((2, 4)) + 1j, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: torch.linalg.qr(x).R.abs(), (c,))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_det_gradient_at_singular_matrices(dtype):
+    for m, expected in [([[1.0, 2.0], [2.0, 4.0]], np.zeros((2, 2))), ([[0.0, 0.0], [0.0, 1.0]], np.zeros((2, 2))),
+                        ([[2.0, 0, 0], [0, 3.0, 0], [0, 0, 0]], np.zeros((3, 3)))]:
+        a = torch.tensor(m, dtype=dtype, requires_grad=True)
+        g, = torch.autograd.grad(torch.linalg.det(a), a)
+        np.testing.assert_array_equal(g.numpy(), expected)
+    batch = torch.tensor([[[0.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [3.0, 4.0]]], dtype=dtype, requires_grad=True)
+    g, = torch.autograd.grad(torch.linalg.det(batch).sum(), batch)
+    np.testing.assert_allclose(g.numpy(), [np.zeros((2, 2)), [[4.0, -3.0], [-2.0, 1.0]]], atol=1e-5)
+
+
+def test_det_double_backward_at_singular_matrix():
+    a = torch.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=torch.float64, requires_grad=True)
+    g, = torch.autograd.grad(torch.linalg.det(a), a, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [[1.0, 0.0], [0.0, 0.0]], atol=1e-12)
+    gg, = torch.autograd.grad(g.sum(), a)
+    np.testing.assert_allclose(gg.numpy(), [[1.0, -1.0], [-1.0, 1.0]], atol=1e-12)
+
+
+def test_jvp_through_eig_and_eigvals():
+    rng = np.random.default_rng(1)
+    a, t = torch.tensor(rng.standard_normal((3, 3))), torch.tensor(rng.standard_normal((3, 3)))
+    _, tangent = torch.func.jvp(torch.linalg.eigvals, (a,), (t,))
+    order = np.argsort(tangent.numpy().imag)
+    np.testing.assert_allclose(tangent.numpy()[order], [-0.0019 - 0.55594j, -0.15743 + 0j, -0.0019 + 0.55594j],
+                               atol=1e-5)
+    _, (tl, tv) = torch.func.jvp(lambda x: (torch.linalg.eig(x)[0], torch.linalg.eig(x)[1].abs() ** 2), (a,), (t,))
+    np.testing.assert_allclose(tl.numpy(), tangent.numpy(), atol=1e-10)
+    np.testing.assert_allclose(tv.numpy(), [[-0.03072, -0.03072, -0.08674], [0.14478, 0.14478, 0.29399],
+                                            [-0.11407, -0.11407, -0.20725]], atol=1e-5)
