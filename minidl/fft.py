@@ -90,6 +90,8 @@ def _dims_and_sizes(t, s, dim, default_dims=None):
     """PyTorch's rules for ``s`` and ``dim`` of the n-dimensional transforms: ``(axes, sizes)`` (sizes may hold
     None for "the input's length")."""
     ndim = t.ndim
+    if isinstance(s, numbers.Integral):
+        s = [s]   # an int ``s`` is a one-element shape, as PyTorch's IntArrayRef reads it
     if dim is not None:
         dims = [dim] if isinstance(dim, numbers.Integral) else list(dim)
         axes = [_axis(d, ndim) for d in dims]

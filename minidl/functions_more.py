@@ -357,19 +357,14 @@ def chain_matmul(*matrices, out=None):
 
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with ``(L @ L.mH) @ X = B`` for the Cholesky factor ``L`` (``L.mH @ L`` when ``upper``)."""
-    from .linalg import solve
-    L = _t(L)
-    lower = L.mH if upper else L
-    return solve(lower.mH, solve(lower, B))
+    from .linalg_ex import cholesky_solve as _cholesky_solve
+    return _cholesky_solve(B, L, upper)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
     """The inverse of ``L @ L.mH`` (``L.mH @ L`` when ``upper``) from its Cholesky factor."""
-    from .linalg import inv
-    L = _t(L)
-    lower = L.mH if upper else L
-    inv_l = inv(lower)
-    return inv_l.mH.matmul(inv_l)
+    from .linalg_ex import cholesky_inverse as _cholesky_inverse
+    return _cholesky_inverse(L, upper)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):

@@ -20,6 +20,7 @@ from minidl.autograd.naming import names_node
 
 from . import return_types
 from .backend import get_array_module
+from .linalg_ex import broadcast_batch, cholesky, cholesky_ex, float_input, inv, inv_ex, solve, solve_ex, type_name
 from .ops import linalg as _ops
 from .ops import math as _math
 from .ops import reduction as _reduction
@@ -42,7 +43,7 @@ def _t(value):
 
 
 def _float_matrices(name, a, square=True):
-    a = _math._float(_t(a))
+    a = float_input(name, a)
     if a.array.ndim < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
     if square and a.array.shape[-1] != a.array.shape[-2]:
@@ -63,19 +64,6 @@ def _singular(name):
     return f"the input matrix is singular, so the {name} could not be completed"
 
 
-def inv(A, *, out=None):
-    """The inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
-    a = _float_matrices("inv", A)
-    return _run("inv", _singular("inversion"), _ops.Inv.apply, a)
-
-
-def inv_ex(A, *, check_errors=False, out=None):
-    """``(inverse, info)``: as ``inv``, with ``info`` 0 for each invertible matrix (raises on a singular one)."""
-    result = inv(A)
-    info = Tensor(get_array_module(result.array).zeros(result.array.shape[:-2], dtype=np.int32))
-    return return_types.linalg_inv_ex(result, info)
-
-
 def det(A, *, out=None):
     """The determinant of each square matrix (..., n, n)."""
     return _ops.Det.apply(_float_matrices("det", A))
@@ -92,51 +80,41 @@ def slogdet(A, *, out=None):
     return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
 
 
-def solve(A, B, *, left=True, out=None):
-    """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``); ``B`` is (..., n, k) or a vector (..., n)."""
-    a = _float_matrices("solve", A)
+def _solve(a, B, *, left=True, name="solve"):
+    """X with ``a @ X = B`` (``X @ a = B`` when not ``left``) for a checked float ``a``; ``B`` (..., n, k) or a
+    vector (..., n) of ``a``'s dtype."""
     b = _t(B)
     if b.array.dtype != a.array.dtype:
-        b = _math.cast(_math._float(b), a.array.dtype)
+        raise RuntimeError(f"linalg.{name}: Expected A and B to have the same dtype, but found A of type "
+                           f"{type_name(a.array.dtype)} and B of type {type_name(b.array.dtype)} instead")
     if not left:
-        return solve(a.mT, b.mT).mT
+        return _solve(a.mT, b.mT, name=name).mT
     vector = b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1])
     if vector:
         b = _shape.unsqueeze(b, -1)
     if b.array.shape[-2] != a.array.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({a.array.shape[-2]}x{a.array.shape[-1]} and {b.array.shape[-2]}x{b.array.shape[-1]})")
-    batch = tuple(np.broadcast_shapes(a.array.shape[:-2], b.array.shape[:-2]))
+        raise RuntimeError(f"linalg.{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({a.array.shape[-2]}x{a.array.shape[-1]} and "
+                           f"{b.array.shape[-2]}x{b.array.shape[-1]})")
+    batch = broadcast_batch(a.array.shape[:-2], b.array.shape[:-2])
     if a.array.shape[:-2] != batch:
         a = _shape.expand(a, *(batch + a.array.shape[-2:]))
     if b.array.shape[:-2] != batch:
         b = _shape.expand(b, *(batch + b.array.shape[-2:]))
-    x = _run("solve", _singular("solve"), _ops.Solve.apply, a, b)
+    x = _run(name, _singular("solve"), _ops.Solve.apply, a, b)
     return _shape.squeeze(x, -1) if vector else x
-
-
-def cholesky(A, *, upper=False, out=None):
-    """The lower-triangular L with ``A = L @ L.mH`` (the upper ``L.mH`` when ``upper``), for symmetric
-    (Hermitian) positive-definite A; LinAlgError otherwise."""
-    a = _float_matrices("cholesky", A)
-    lo = _run("cholesky", "The factorization could not be completed because the input is not positive-definite",
-              _ops.Cholesky.apply, a)
-    return lo.mH if upper else lo
-
-
-def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
-    """``(L, info)``: as ``cholesky``, ``info`` 0 where the factorization succeeded."""
-    lo = cholesky(A, upper=upper)
-    info = Tensor(get_array_module(lo.array).zeros(lo.array.shape[:-2], dtype=np.int32))
-    return return_types.linalg_cholesky_ex(lo, info)
 
 
 def eigh(A, UPLO="L", *, out=None):
     """``(eigenvalues, eigenvectors)`` of symmetric matrices (only the ``UPLO`` triangle is read): eigenvalues
     ascending, eigenvectors in the columns. Gradients need distinct eigenvalues."""
-    a = _float_matrices("eigh", A)
-    if UPLO not in ("L", "U"):
+    a = _t(A)
+    if a.array.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{type_name(a.array.dtype)}'")
+    a = _float_matrices("eigh", a)
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    UPLO = UPLO.upper()
     xp = get_array_module(a.array)
     w, v = _run("eigh", "the eigendecomposition failed to converge", xp.linalg.eigh, a.array, UPLO=UPLO)
     result = (w, v)
@@ -175,7 +153,7 @@ def svdvals(A, *, driver=None, out=None):
 
 def qr(A, mode="reduced", *, out=None):
     """``(Q, R)`` with ``A = Q @ R``, Q orthonormal columns, R upper triangular. ``mode``: "reduced",
-    "complete" or "r" (Q empty). Differentiable for m >= n (and "complete" only for square A)."""
+    "complete" or "r" (Q empty). Differentiable except in mode "complete" with m > n."""
     a = _float_matrices("qr", A, square=False)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
@@ -188,9 +166,8 @@ def qr(A, mode="reduced", *, out=None):
         if mode == "r":
             return return_types.linalg_qr(Tensor(xp.zeros((0,), dtype=a.array.dtype)), Tensor(r))
         return return_types.linalg_qr(Tensor(q), Tensor(r))
-    if m < n or (mode == "complete" and m > n):
-        raise RuntimeError(f"The derivative of linalg.qr is implemented for m >= n in mode 'reduced' (and square "
-                           f"matrices in mode 'complete'); got {m} x {n} in mode '{mode}'")
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
     result = (q, r)
     Q, R = _ops.QrPart.apply(a, part="Q", result=result), _ops.QrPart.apply(a, part="R", result=result)
     if mode == "r":
@@ -214,7 +191,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     ``ord``: a number, ``inf`` (max |x|), ``-inf`` (min |x|) or 0 (the count of non-zeros).
     """
     from .ops.extrema import amax, amin
-    x = _math._float(_t(x))
+    x = _t(x)
+    if dtype is None and x.array.dtype.kind not in "fc":
+        float_input("vector_norm", x)
+    x = _math._float(x)
     if dtype is not None:
         x = x.to(dtype=dtype)
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
@@ -240,7 +220,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     """The ``ord``-norm of matrices in dims ``dim``: "fro", "nuc" (sum of singular values), 2 / -2 (largest /
     smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf (max / min row sum)."""
     from .ops.extrema import amax, amin
-    a = _math._float(_t(A))
+    a = _t(A)
+    if dtype is None and a.array.dtype.kind not in "fc":
+        float_input("matrix_norm", a)
+    a = _math._float(a)
     if dtype is not None:
         a = a.to(dtype=dtype)
     nd = a.array.ndim
@@ -290,22 +273,6 @@ def cross(input, other, *, dim=-1, out=None):
     return _cross(input, other, dim)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """The Moore-Penrose pseudo-inverse, through the SVD (singular values below the tolerance count as 0)."""
-    a = _float_matrices("pinv", A, square=False)
-    u, s, vh = svd(a, full_matrices=False)
-    xp = get_array_module(a.array)
-    m, n = a.array.shape[-2:]
-    smax = s.array.max(axis=-1, keepdims=True) if s.array.size else xp.zeros(s.array.shape[:-1] + (1,))
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.array.dtype).eps
-    tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
-    keep = s.array > tol
-    one = Tensor(xp.ones((), dtype=s.array.dtype))
-    inv_s = Where.apply(1 / Where.apply(s, one, cond=keep), Tensor(xp.zeros((), dtype=s.array.dtype)), cond=keep)
-    return (vh.mH * inv_s.unsqueeze(-2)).matmul(u.mH)
-
-
 def matrix_power(A, n, *, out=None):
     """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for negative n)."""
     a = _t(A)
@@ -324,19 +291,6 @@ def matrix_power(A, n, *, out=None):
         if k:
             power = power.matmul(power)
     return result
-
-
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """The number of singular values above the tolerance (int64)."""
-    a = _float_matrices("matrix_rank", A, square=False)
-    xp = get_array_module(a.array)
-    s = xp.linalg.svd(a.array, compute_uv=False)
-    m, n = a.array.shape[-2:]
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else max(m, n) * np.finfo(a.array.dtype).eps
-    smax = s.max(axis=-1, keepdims=True) if s.size else s
-    tol = xp.maximum(0.0 if atol is None else atol, rtol * smax)
-    return Tensor((s > tol).sum(axis=-1).astype(np.int64))
 
 
 def multi_dot(tensors, *, out=None):
@@ -367,45 +321,26 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _diagonal(A, offset, dim1, dim2)
 
 
-def solve_ex(A, B, *, left=True, check_errors=False, out=None):
-    """``(result, info)``: as ``solve``, ``info`` 0 where it succeeded."""
-    x = solve(A, B, left=left)
-    a = _t(A)
-    info = Tensor(get_array_module(x.array).zeros(a.array.shape[:-2], dtype=np.int32))
-    return return_types.linalg_solve_ex(x, info)
-
-
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     """X with ``A @ X = B`` (``X @ A = B`` if not ``left``) reading only the ``upper`` or lower triangle of A
-    (its diagonal taken as ones when ``unitriangular``)."""
+    (its diagonal taken as ones when ``unitriangular``). B (..., n, k) is cast to A's dtype, as PyTorch does."""
     from .functions_shape import tril, triu
-    a = _float_matrices("solve_triangular", A)
+    a = _t(A)
+    if a.array.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{type_name(a.array.dtype)}'")
+    a = _float_matrices("solve_triangular", a)
+    b = _t(B)
+    if b.array.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
     tri = triu(a) if upper else tril(a)
     if unitriangular:
         xp = get_array_module(a.array)
         n = a.array.shape[-1]
         eye = xp.eye(n, dtype=a.array.dtype)
         tri = Where.apply(Tensor(eye), tri, cond=xp.eye(n, dtype=bool))
-    b = _t(B)
-    if b.array.ndim < 2:
-        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
-                           f"{b.array.ndim}")
-    return solve(tri, b, left=left)
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares solution of ``A @ X = B`` (via the pseudo-inverse), as ``(solution, residuals, rank,
-    singular_values)``; the last three are filled as PyTorch's default driver "gelsy" does (empty)."""
-    a = _float_matrices("lstsq", A, square=False)
-    b = _t(B)
-    vector = b.array.ndim == a.array.ndim - 1
-    if vector:
-        b = _shape.unsqueeze(b, -1)
-    x = pinv(a, rtol=rcond).matmul(b if b.array.dtype == a.array.dtype else _math.cast(b, a.array.dtype))
-    xp = get_array_module(a.array)
-    empty = Tensor(xp.zeros((0,), dtype=a.array.dtype))
-    rank = matrix_rank(a)
-    return return_types.linalg_lstsq(_shape.squeeze(x, -1) if vector else x, empty, rank, empty)
+    if b.array.dtype != a.array.dtype:
+        b = _math.cast(b.real if b.array.dtype.kind == "c" and a.array.dtype.kind != "c" else b, a.array.dtype)
+    return _solve(tri, b, left=left, name="solve_triangular")
 
 
 def cond(A, p=None, *, out=None):
@@ -474,6 +409,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
     return _shape.reshape(x, *x_shape)
 
 
+from .linalg_lstsq import lstsq, matrix_rank, pinv  # noqa: E402
 from .linalg_lu import householder_product, lu, lu_factor, lu_factor_ex, lu_solve  # noqa: E402
 
 __all__ += ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product"]
@@ -485,3 +421,35 @@ __all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 from .linalg_eig import eig, eigvals  # noqa: E402  (general eigendecomposition, complex outputs)
 
 __all__ += ["eig", "eigvals"]
+
+from .linalg_out import input_alias as _input_alias  # noqa: E402
+from .linalg_out import linalg_out as _linalg_out  # noqa: E402
+
+# PyTorch's out= on each function: (the op named in the requires-grad error, the dtype rule, its message's prefix)
+_OUT_RULES = {"inv": ("linalg_inv_ex", "exact"), "inv_ex": ("linalg_inv_ex", "exact"), "det": ("_linalg_det", "exact"),
+              "slogdet": ("_linalg_slogdet", "exact"), "solve": ("_linalg_solve_ex", "exact"),
+              "solve_ex": ("_linalg_solve_ex", "exact"), "cholesky": ("linalg_cholesky_ex", "exact"),
+              "cholesky_ex": ("linalg_cholesky_ex", "exact"), "eigh": ("_linalg_eigh", "exact"),
+              "eigvalsh": ("_linalg_eigh", "exact"), "svd": ("_linalg_svd", "exact"),
+              "svdvals": ("_linalg_svd", "exact"), "qr": ("linalg_qr", "exact"),
+              "vector_norm": ("linalg_vector_norm", "exact"), "cross": ("linalg_cross", "exact"),
+              "vecdot": ("linalg_vecdot", "vecdot"), "multi_dot": ("linalg_multi_dot", "multi_dot"),
+              "matmul": ("linalg_matmul", "exact"), "solve_triangular": ("linalg_solve_triangular", "scalar_type"),
+              "norm": ("linalg_norm", "norm", "linalg.norm"),
+              "matrix_norm": ("linalg_matrix_norm", "norm", "linalg.matrix_norm"),
+              "pinv": ("linalg_pinv", "castable", "linalg.pinv"),
+              "matrix_power": ("linalg_matrix_power", "castable_exact", "matrix_power"),
+              "cond": ("linalg_cond", "castable", "linalg.cond"),
+              "tensorinv": ("linalg_tensorinv", "castable", "tensorinv"),
+              "tensorsolve": ("linalg_tensorsolve", "castable", "tensorsolve"),
+              "eig": ("linalg_eig", "eig", "torch.linalg.eig"),
+              "eigvals": ("linalg_eigvals", "eig", "torch.linalg.eigvals"),
+              "matrix_rank": ("linalg_matrix_rank", None), "lu_factor": ("linalg_lu_factor_ex", "exact"),
+              "lu_factor_ex": ("linalg_lu_factor_ex", "exact"), "lu": ("linalg_lu", "exact"),
+              "lu_solve": ("linalg_lu_solve", "exact"), "ldl_factor": ("linalg_ldl_factor_ex", "exact"),
+              "ldl_factor_ex": ("linalg_ldl_factor_ex", "exact"), "ldl_solve": ("linalg_ldl_solve", "exact"),
+              "householder_product": ("linalg_householder_product", "castable", "torch.linalg.householder_product")}
+for _name, _rule in _OUT_RULES.items():
+    globals()[_name] = _linalg_out(globals()[_name], *_rule)
+del _name, _rule
+matrix_exp = _input_alias(matrix_exp)

@@ -6,8 +6,9 @@ each step a 1x1 or a 2x2 pivot block is chosen with alpha = (1 + sqrt(17)) / 8,
 rows and columns are swapped, and the trailing matrix is updated. ``LD`` holds
 the multipliers of the unit lower L below the block diagonal of D; ``pivots``
 are LAPACK's (1-based; a 2x2 block at k, k+1 stores -p twice). ``ldl_solve``
-is ``sytrs``. As in PyTorch, none of these is differentiable. Real matrices
-only (minidl has no complex dtypes), so ``hermitian`` changes nothing.
+is ``sytrs``. As in PyTorch, none of these is differentiable. Complex
+matrices are factored as complex symmetric (LAPACK's csytf2, pivots chosen by
+|re| + |im|) or, with ``hermitian=True``, as Hermitian (hetf2 / hetrs).
 
 >>> import minidl as mdl
 >>> A = mdl.tensor([[4.0, 2.0], [2.0, 3.0]])
@@ -32,33 +33,43 @@ __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]
 _ALPHA = (1 + math.sqrt(17)) / 8
 
 
-def _sytf2_lower(a):
-    """Factor one symmetric (n, n) array in place (lower triangle); returns (pivots 1-based, info)."""
+def _cabs1(x):
+    """LAPACK's magnitude for pivoting: |re| + |im| (|x| for real numbers)."""
+    return np.abs(x.real) + np.abs(x.imag) if np.iscomplexobj(x) else np.abs(x)
+
+
+def _sytf2_lower(a, hermitian=False):
+    """Factor one symmetric (Hermitian when ``hermitian``) (n, n) array in place (lower triangle), as LAPACK's
+    sytf2 / hetf2; returns (pivots 1-based, info)."""
     n = a.shape[0]
+    herm = hermitian and np.iscomplexobj(a)
     ipiv = np.zeros(n, dtype=np.int32)
     info = 0
     k = 0
     while k < n:
         kstep = 1
-        absakk = abs(a[k, k])
+        absakk = abs(a[k, k].real) if herm else float(_cabs1(a[k, k]))
         if k < n - 1:
-            imax = k + 1 + int(np.argmax(np.abs(a[k + 1:, k])))
-            colmax = abs(a[imax, k])
+            imax = k + 1 + int(np.argmax(_cabs1(a[k + 1:, k])))
+            colmax = float(_cabs1(a[imax, k]))
         else:
             imax, colmax = k, 0.0
         if max(absakk, colmax) == 0 or np.isnan(absakk):
             info = info or k + 1
             kp = k
+            if herm:
+                a[k, k] = a[k, k].real
         else:
             if absakk >= _ALPHA * colmax:
                 kp = k
             else:
-                rowmax = np.abs(a[imax, k:imax]).max()
+                rowmax = _cabs1(a[imax, k:imax]).max()
                 if imax < n - 1:
-                    rowmax = max(rowmax, np.abs(a[imax + 1:, imax]).max())
+                    rowmax = max(rowmax, _cabs1(a[imax + 1:, imax]).max())
+                diag = abs(a[imax, imax].real) if herm else float(_cabs1(a[imax, imax]))
                 if absakk >= _ALPHA * colmax * (colmax / rowmax):
                     kp = k
-                elif abs(a[imax, imax]) >= _ALPHA * rowmax:
+                elif diag >= _ALPHA * rowmax:
                     kp = imax
                 else:
                     kp, kstep = imax, 2
@@ -68,35 +79,67 @@ def _sytf2_lower(a):
                 a[kp + 1:, kk] = a[kp + 1:, kp]
                 a[kp + 1:, kp] = column
                 middle = a[kk + 1:kp, kk].copy()
-                a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
-                a[kp, kk + 1:kp] = middle
-                a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+                a[kk + 1:kp, kk] = a[kp, kk + 1:kp].conj() if herm else a[kp, kk + 1:kp]
+                a[kp, kk + 1:kp] = middle.conj() if herm else middle
+                if herm:
+                    a[kp, kk] = np.conj(a[kp, kk])
+                    a[kk, kk], a[kp, kp] = a[kp, kp].real, a[kk, kk].real
+                else:
+                    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
                 if kstep == 2:
+                    if herm:
+                        a[k, k] = a[k, k].real
                     a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            elif herm:
+                a[k, k] = a[k, k].real
+                if kstep == 2:
+                    a[k + 1, k + 1] = a[k + 1, k + 1].real
             if kstep == 1:
                 if k < n - 1:
-                    d11 = 1.0 / a[k, k]
+                    d11 = 1.0 / (a[k, k].real if herm else a[k, k])
                     x = a[k + 1:, k].copy()
-                    a[k + 1:, k + 1:] -= d11 * np.tril(np.outer(x, x))
+                    a[k + 1:, k + 1:] -= d11 * np.tril(np.outer(x, x.conj() if herm else x))
+                    if herm:
+                        idx = np.arange(k + 1, n)
+                        a[idx, idx] = a[idx, idx].real
                     a[k + 1:, k] *= d11
             elif k < n - 2:
-                d21 = a[k + 1, k]
-                d11 = a[k + 1, k + 1] / d21
-                d22 = a[k, k] / d21
-                t = 1.0 / (d11 * d22 - 1.0)
-                d21 = t / d21
-                for j in range(k + 2, n):
-                    wk = d21 * (d11 * a[j, k] - a[j, k + 1])
-                    wkp1 = d21 * (d22 * a[j, k + 1] - a[j, k])
-                    a[j:, j] -= a[j:, k] * wk + a[j:, k + 1] * wkp1
-                    a[j, k] = wk
-                    a[j, k + 1] = wkp1
+                _update_2x2(a, k, n, herm)
         if kstep == 1:
             ipiv[k] = kp + 1
         else:
             ipiv[k] = ipiv[k + 1] = -(kp + 1)
         k += kstep
     return ipiv, info
+
+
+def _update_2x2(a, k, n, herm):
+    """The trailing update after a 2x2 pivot block at k (sytf2's, or hetf2's with conjugates)."""
+    if herm:
+        d = abs(a[k + 1, k])
+        d11, d22 = a[k + 1, k + 1].real / d, a[k, k].real / d
+        tt = 1.0 / (d11 * d22 - 1.0)
+        d21 = a[k + 1, k] / d
+        d = tt / d
+        for j in range(k + 2, n):
+            wk = d * (d11 * a[j, k] - d21 * a[j, k + 1])
+            wkp1 = d * (d22 * a[j, k + 1] - np.conj(d21) * a[j, k])
+            a[j:, j] -= a[j:, k] * np.conj(wk) + a[j:, k + 1] * np.conj(wkp1)
+            a[j, k] = wk
+            a[j, k + 1] = wkp1
+            a[j, j] = a[j, j].real
+        return
+    d21 = a[k + 1, k]
+    d11 = a[k + 1, k + 1] / d21
+    d22 = a[k, k] / d21
+    t = 1.0 / (d11 * d22 - 1.0)
+    d21 = t / d21
+    for j in range(k + 2, n):
+        wk = d21 * (d11 * a[j, k] - a[j, k + 1])
+        wkp1 = d21 * (d22 * a[j, k + 1] - a[j, k])
+        a[j:, j] -= a[j:, k] * wk + a[j:, k + 1] * wkp1
+        a[j, k] = wk
+        a[j, k + 1] = wkp1
 
 
 def _square(name, A):
@@ -106,8 +149,9 @@ def _square(name, A):
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"torch.linalg.{name}: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
-    if a.array.dtype.kind != "f":
-        raise NotImplementedError(f"torch.linalg.{name}: not implemented for {a.dtype} (floating matrices only)")
+    if a.array.dtype.kind not in "fc":
+        raise NotImplementedError(f"torch.linalg.{name}: not implemented for {a.dtype} (floating or complex matrices "
+                                  f"only)")
     return a
 
 
@@ -122,7 +166,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     info = np.zeros(flat.shape[0], dtype=np.int32)
     for i in range(flat.shape[0]):
         flat[i] = np.tril(flat[i])
-        pivots[i], info[i] = _sytf2_lower(flat[i])
+        pivots[i], info[i] = _sytf2_lower(flat[i], hermitian)
         flat[i] = np.tril(flat[i])
     if check_errors and info.any():
         raise RuntimeError(f"torch.linalg.ldl_factor_ex: D[{int(info[info != 0][0]) - 1}, "
@@ -146,9 +190,12 @@ def ldl_factor(A, *, hermitian=False, out=None):
     return _write(out, return_types.linalg_ldl_factor(LD, pivots))
 
 
-def _sytrs_lower(ld, ipiv, b):
-    """Solve A X = B in place on ``b`` (n, k) from one lower LDL^T factorisation (LAPACK's sytrs)."""
+def _sytrs_lower(ld, ipiv, b, hermitian=False):
+    """Solve A X = B in place on ``b`` (n, k) from one lower LDL^T (LDL^H when ``hermitian``) factorisation
+    (LAPACK's sytrs / hetrs)."""
     n = ld.shape[0]
+    herm = hermitian and np.iscomplexobj(ld)
+    cj = np.conj if herm else (lambda x: x)
     k = 0
     while k < n:
         if ipiv[k] > 0:
@@ -156,7 +203,7 @@ def _sytrs_lower(ld, ipiv, b):
             if kp != k:
                 b[[k, kp]] = b[[kp, k]]
             b[k + 1:] -= np.outer(ld[k + 1:, k], b[k])
-            b[k] /= ld[k, k]
+            b[k] /= ld[k, k].real if herm else ld[k, k]
             k += 1
         else:
             kp = -ipiv[k] - 1
@@ -164,22 +211,22 @@ def _sytrs_lower(ld, ipiv, b):
                 b[[k + 1, kp]] = b[[kp, k + 1]]
             b[k + 2:] -= np.outer(ld[k + 2:, k], b[k]) + np.outer(ld[k + 2:, k + 1], b[k + 1])
             akm1k = ld[k + 1, k]
-            akm1, ak = ld[k, k] / akm1k, ld[k + 1, k + 1] / akm1k
+            akm1, ak = ld[k, k] / cj(akm1k), ld[k + 1, k + 1] / akm1k
             denom = akm1 * ak - 1.0
-            bkm1, bk = b[k] / akm1k, b[k + 1] / akm1k
+            bkm1, bk = b[k] / cj(akm1k), b[k + 1] / akm1k
             b[k], b[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
             k += 2
     k = n - 1
     while k >= 0:
         if ipiv[k] > 0:
-            b[k] -= ld[k + 1:, k] @ b[k + 1:]
+            b[k] -= cj(ld[k + 1:, k]) @ b[k + 1:]
             kp = ipiv[k] - 1
             if kp != k:
                 b[[k, kp]] = b[[kp, k]]
             k -= 1
         else:
-            b[k] -= ld[k + 1:, k] @ b[k + 1:]
-            b[k - 1] -= ld[k + 1:, k - 1] @ b[k + 1:]
+            b[k] -= cj(ld[k + 1:, k]) @ b[k + 1:]
+            b[k - 1] -= cj(ld[k + 1:, k - 1]) @ b[k + 1:]
             kp = -ipiv[k] - 1
             if kp != k:
                 b[[k, kp]] = b[[kp, k]]
@@ -209,7 +256,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     rhs = np.array(np.broadcast_to(to_numpy(b.array).astype(lds.dtype), batch + tuple(b.shape[-2:])), copy=True)
     flat = rhs.reshape((count,) + tuple(b.shape[-2:]))
     for i in range(flat.shape[0]):
-        _sytrs_lower(lds[i], pivs[i], flat[i])
+        _sytrs_lower(lds[i], pivs[i], flat[i], hermitian)
     x = Tensor(ld.xp.asarray(rhs))
     return _write(out, x)
 

@@ -129,7 +129,7 @@ def test_index_put_and_masked_scatter(rng):
 def test_matrix_helpers(rng):
     a = np.array([[4.0, 1.0], [1.0, 3.0]])
     chol = mdl.linalg.cholesky(mdl.tensor(a))
-    np.testing.assert_allclose(mdl.cholesky_solve(mdl.tensor([[1.0], [2.0]]), chol).numpy(),
+    np.testing.assert_allclose(mdl.cholesky_solve(mdl.tensor([[1.0], [2.0]], dtype=mdl.float64), chol).numpy(),
                                np.linalg.solve(a, [[1.0], [2.0]]), rtol=1e-5)
     np.testing.assert_allclose(mdl.cholesky_inverse(chol).numpy(), np.linalg.inv(a), rtol=1e-5)
     np.testing.assert_allclose(mdl.cholesky_inverse(chol.mT, upper=True).numpy(), np.linalg.inv(a), rtol=1e-5)

@@ -59,11 +59,14 @@ def _double_vjp(fn, tensors, tangents, out):
                 if g is None or tg is None:
                     continue
                 ta = tg.array
-                if ta.dtype != g.array.dtype:
+                if ta.dtype != g.array.dtype and not (ta.dtype.kind == "f" and g.array.dtype.kind == "c"):
                     ta = ta.astype(g.array.dtype)
                 if ta.shape != g.array.shape:
                     ta = xp.broadcast_to(ta, g.array.shape)
-                term = (g * Tensor(ta)).sum()
+                if g.array.dtype.kind == "c" or ta.dtype.kind == "c":   # Re<g, t>: real, so u's gradient is J t
+                    term = (g.conj() * Tensor(ta)).real.sum()
+                else:
+                    term = (g * Tensor(ta)).sum()
                 total = term if total is None else total + term
             if total is None or not total.requires_grad:
                 return Tensor(xp.zeros_like(out.array))

@@ -56,7 +56,9 @@ class Inv(Function):
 
 
 class Det(Function):
-    """det(A); dA = g conj(det(A)) A^-H."""
+    """det(A); dA = g conj(det(A)) A^-H. As PyTorch's: a first-order gradient is 0 where det(A) is exactly 0, a
+    recorded one (``create_graph``) there is the cofactor matrix through the SVD, U diag(prod_{j!=i} S_j) Vh times
+    conj(det U det Vh) (no division)."""
 
     def name(self):
         """``LinalgDetBackward0``: PyTorch's node for this op."""
@@ -69,11 +71,40 @@ class Det(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        return (g * cj(self.out))[..., None, None] * _mH(xp.linalg.inv(self.a))
+        singular = self.out == 0
+        a = xp.where(singular[..., None, None], xp.eye(self.a.shape[-1], dtype=self.a.dtype), self.a)
+        return (g * cj(self.out))[..., None, None] * _mH(xp.linalg.inv(a))
 
     def backward_graph(self, g):
+        from .elementwise import Where
         a = self.inputs[0]
-        return (g * cj_t(Det.apply(a))).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mH
+        xp = get_array_module(a.array)
+        singular = xp.asarray(xp.linalg.det(a.array) == 0)
+        if not bool(singular.any()):
+            return (g * cj_t(Det.apply(a))).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mH
+        eye = Tensor(xp.eye(a.shape[-1], dtype=a.array.dtype))
+        safe = Where.apply(eye, a, cond=singular[..., None, None])
+        regular = (g * cj_t(Det.apply(a))).unsqueeze(-1).unsqueeze(-1) * Inv.apply(safe).mH
+        return Where.apply(_cofactor_svd(a, g), regular, cond=singular[..., None, None])
+
+
+def _cofactor_svd(a, g):
+    """g conj(cofactor(A)) from A's SVD, recorded: U diag(g conj(det U det Vh) prod_{j!=i} S_j) Vh."""
+    from ..linalg import svd
+    from .shape import stack
+    u, s, vh = svd(a)
+    n = s.shape[-1]
+    alpha = cj_t(Det.apply(u) * Det.apply(vh)) * g
+    columns = [s[..., i] for i in range(n)]
+    products = []
+    for i in range(n):
+        p = None
+        for j in range(n):
+            if j != i:
+                p = columns[j] if p is None else p * columns[j]
+        products.append(p if p is not None else columns[i] * 0 + 1)
+    d = stack(products, -1) * alpha.unsqueeze(-1)
+    return (u * d.unsqueeze(-2)).matmul(vh)
 
 
 class LogAbsDet(Function):
@@ -282,17 +313,12 @@ class SvdPart(Function):
         return out
 
 
-def _copyltu(xp, m):
-    """The Hermitian matrix with ``m``'s lower triangle (and the real part of its diagonal)."""
-    n = m.shape[-1]
-    low = m * xp.tri(n, k=-1, dtype=m.real.dtype)
-    return low + _mH(low) + m.real * xp.eye(n, dtype=m.real.dtype)
-
-
 class QrPart(Function):
-    """One output ("Q" or "R") of a precomputed reduced QR with m >= n: A = Q R.
+    """One output ("Q" or "R") of a precomputed reduced QR: A = Q R.
 
-    dA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q (PyTorch's linalg_qr_backward).
+    For m >= n: dA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q
+    (PyTorch's linalg_qr_backward). For m < n, A = [X | Y] with X = Q U square:
+    gY = Q gR_Y, and X's gradient is the square case's with gQ + Y gR_Y^H and gU.
     """
 
     def forward(self, a, part="Q", result=None):
@@ -300,24 +326,44 @@ class QrPart(Function):
         return result[0] if part == "Q" else result[1]
 
     def backward(self, g):
+        from ..autograd import no_grad
         q, r = self.result
-        xp = get_array_module(g)
-        gq = g if self.part == "Q" else xp.zeros(q.shape, dtype=q.dtype)
-        m = (r @ _mH(g) if self.part == "R" else 0) - _mH(gq) @ q
-        x = gq + q @ _copyltu(xp, m)
-        return _mH(xp.linalg.solve(r, _mH(x)))
+        with no_grad():
+            return _qr_gradient(Tensor(self.inputs[0].array), Tensor(q), Tensor(r), Tensor(g), self.part).array
 
     def backward_graph(self, g):
         from ..linalg import qr
-        xp = get_array_module(g.array)
         q, r = qr(self.inputs[0])
-        n = r.shape[-1]
-        if self.part == "Q":
-            m, gq = -(g.mH.matmul(q)), g
+        return _qr_gradient(self.inputs[0], q, r, g, self.part)
+
+
+def _qr_gradient(a, q, r, g, part):
+    """A's gradient from one output's cotangent ``g`` (``part`` "Q" or "R"), in Tensor ops (recordable)."""
+    from .shape import cat
+    xp = get_array_module(g.array)
+    m, n = a.shape[-2:]
+    gq = g if part == "Q" else None
+    gr = g if part == "R" else None
+    gy = None
+    if m < n:
+        y = a[..., m:]
+        if gr is not None:
+            gr_y = gr[..., m:]
+            gy = q.matmul(gr_y)
+            gq = y.matmul(gr_y.mH)
+            gr = gr[..., :m]
         else:
-            m, gq = r.matmul(g.mH), None
-        real = r.array.real.dtype
-        low = m * Tensor(xp.tri(n, k=-1, dtype=real))
-        sym = low + low.mH + m.real * Tensor(xp.eye(n, dtype=real))
-        x = q.matmul(sym) if gq is None else gq + q.matmul(sym)
-        return Solve.apply(r, x.mH).mH
+            gy = Tensor(xp.zeros(tuple(y.shape), dtype=g.array.dtype))
+        r = r[..., :m]
+    k = r.shape[-1]
+    real = r.array.real.dtype
+    mm = None
+    if gr is not None:
+        mm = r.matmul(gr.mH)
+    if gq is not None:
+        mm = -(gq.mH.matmul(q)) if mm is None else mm - gq.mH.matmul(q)
+    low = mm * Tensor(xp.tri(k, k=-1, dtype=real))
+    sym = low + low.mH + mm.real * Tensor(xp.eye(k, dtype=real))
+    x = q.matmul(sym) if gq is None else gq + q.matmul(sym)
+    gx = Solve.apply(r, x.mH).mH
+    return gx if gy is None else cat([gx, gy], -1)
