@@ -7,6 +7,9 @@ joins are exactly PyTorch's and their higher derivatives come for free.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from minidl import backend, mt19937
 from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
 from minidl.dtypes import is_floating
@@ -269,14 +272,27 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     drawn from minidl's seeded generator; in eval by (lower + upper) / 2. (*) -> (*)."""
     _floating("rrelu_with_noise", input)
     if training:
-        u = random_uniform(input.xp, tuple(input.shape), input.array.dtype)
-        slope = (lower + (upper - lower) * u).astype(input.array.dtype, copy=False)
+        slope = _rrelu_slopes(input.array, float(lower), float(upper))
     else:
         slope = input.xp.full((), (lower + upper) / 2.0, dtype=input.array.dtype)
 
     def compute(t):
         return _where(t.array > 0, t, t * Tensor(slope))
     return _in_place("rrelu", input, compute) if inplace else compute(input)
+
+
+def _rrelu_slopes(x, lower, upper):
+    """Slopes ~ U(lower, upper) for ``x``'s elements: on the CPU PyTorch's draws, one 53-bit uniform per element
+    ``<= 0`` in (logical) C order (``r = u * (upper - lower) + lower``); on a GPU CuPy's, one per element."""
+    xp = get_array_module(x)
+    if xp is not np:
+        u = random_uniform(xp, x.shape, x.dtype)
+        return (lower + (upper - lower) * u).astype(x.dtype, copy=False)
+    draw = x <= 0
+    slopes = np.ones(x.shape, dtype=x.dtype)
+    u = mt19937.unit(backend.rng(), int(draw.sum()), np.float64)
+    slopes[draw] = (u * (upper - lower) + lower).astype(x.dtype)   # boolean indexing walks in C order
+    return slopes
 
 
 @names_node("SoftshrinkBackward0")   # PyTorch's node name
