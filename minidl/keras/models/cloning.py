@@ -33,8 +33,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                          "layers aren't called at model-construction time (they're merely listed). Use "
                          "`call_function` with Functional models only.")
     if sequential and input_tensors is not None:
-        raise NotImplementedError("clone_model: input_tensors on a Sequential model is not supported by "
-                                  "minidl.keras (clone it, then call the clone on the tensors)")
+        return _clone_sequential_on(model, input_tensors, clone_function, recursive)
     if clone_function is not None and not callable(clone_function):
         raise ValueError(f"Expected `clone_function` argument to be a callable. Received: "
                          f"clone_function={clone_function}")
@@ -51,6 +50,25 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 
     return model_from_config(model_config(model, compile_config=False), make_layer=make_layer,
                              input_tensors=input_tensors, call_function=call_function)
+
+
+def _clone_sequential_on(model, input_tensors, clone_function, recursive):
+    """Keras' Sequential clone built on ``input_tensors`` (one KerasTensor, or a list of one): the clone's
+    InputLayer adopts that tensor (under the original input's name)."""
+    from minidl.keras.layers.base import InputLayer, KerasTensor
+    from minidl.keras.models.sequential import Sequential
+    if isinstance(input_tensors, (list, tuple)):
+        if len(input_tensors) != 1:
+            raise ValueError("Argument `input_tensors` must contain a single tensor.")
+        input_tensors = input_tensors[0]
+    if not isinstance(input_tensors, KerasTensor):
+        raise ValueError(f"Argument `input_tensors` must be a KerasTensor. Received invalid value: "
+                         f"input_tensors={input_tensors}")
+    clone = clone_model(model, clone_function=clone_function, recursive=recursive)
+    original_input = next((layer for layer in getattr(model, "_layers", []) if isinstance(layer, InputLayer)), None)
+    name = original_input.name if original_input is not None else None
+    inputs = InputLayer(input_tensor=input_tensors, name=name)._symbolic_output
+    return Sequential([inputs] + list(clone.layers), name=model.name, trainable=model.trainable)
 
 
 def _is_functional(model):
