@@ -188,6 +188,8 @@ def _dim_arg(dim, axis, name):
 def softmax(input, dim=None, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along ``dim``, computed stably; ``dtype`` casts the input first."""
     dim = _dim_arg(dim, axis, "softmax")
+    if dtype is None:
+        _activation.check_softmax_dtype("softmax", as_tensor(input), dim)
     input = _math._float(input if dtype is None else as_tensor(input).to(dtype=dtype))
     return _activation.Softmax.apply(input, axis=_shape._dim(dim, input.array.ndim))
 
@@ -197,6 +199,8 @@ def log_softmax(input, dim=None, dtype=None, *, axis=None):
     from minidl.ops.complex_conj import refuse_complex
     refuse_complex('"log_softmax_lastdim_kernel_impl" not implemented for \'{type}\'', input)   # as PyTorch
     dim = _dim_arg(dim, axis, "log_softmax")
+    if dtype is None:
+        _activation.check_softmax_dtype("log_softmax", as_tensor(input), dim)
     input = _math._float(input if dtype is None else as_tensor(input).to(dtype=dtype))
     return _activation.LogSoftmax.apply(input, axis=_shape._dim(dim, input.array.ndim))
 

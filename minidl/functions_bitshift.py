@@ -25,8 +25,10 @@ def _shift(name, input, other, left):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
     a, b = promote(name, input, other)
     kind = a.array.dtype.kind
-    if kind not in "iub":
-        raise NotImplementedError(f"{name}: not implemented for dtype {a.dtype} (integer and bool tensors only)")
+    if kind not in "iu":   # PyTorch's kernels: integer dtypes only (bool too is refused)
+        from .ops.kernel_guards import torch_name
+        kernel = "lshift_cpu" if left else "rshift_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(a.array.dtype)}'")
     xp = a.xp
     x, s = a.array, b.array
     work = x.dtype if kind != "b" else np.dtype(np.uint8)

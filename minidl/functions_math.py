@@ -103,7 +103,8 @@ def frac(input):
     refuse_complex('"frac_cpu" not implemented for \'{type}\'', input)   # as PyTorch
     input = _t(input)
     if not is_float_or_complex(input.array.dtype):
-        raise RuntimeError(f"frac: expected a floating point tensor, got {input.dtype}")
+        from .ops.kernel_guards import torch_name
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{torch_name(input.array.dtype)}'")
     return input - _elementwise.trunc(input)
 
 
@@ -182,9 +183,28 @@ def logaddexp2(input, other):
 
 @names_node("LerpBackward0")   # PyTorch's node name
 def lerp(input, end, weight):
-    """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast."""
+    """``input + weight * (end - input)``; ``weight`` a number or a tensor, all broadcast. As PyTorch, the
+    tensors must share one floating dtype."""
     input = _t(input)
+    for what, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.array.dtype != input.array.dtype and (what == "end" or t.array.ndim):
+            raise RuntimeError(f"expected dtype {_c_name(input.array.dtype)} for `{what}` but got dtype "
+                               f"{_c_name(t.array.dtype)}")
+    if input.array.dtype.kind in "iub":
+        from .ops.kernel_guards import torch_name
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(input.array.dtype)}'")
     return input + weight * (end - input)
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _c_name(np_dtype):
+    """The C++ type name PyTorch's dtype-mismatch messages use (``float``, ``long int``, ...)."""
+    return _C_NAMES.get(np.dtype(np_dtype).name, str(np_dtype))
 
 
 @names_node("AddcmulBackward0")   # PyTorch's node name

@@ -174,8 +174,8 @@ def mode(input, dim=-1, keepdim=False):
 
 def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
     input = _t(input)
-    if not is_floating(input.array.dtype):
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if input.array.dtype not in (np.float32, np.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
                            f"Got {interpolation}")
@@ -194,7 +194,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, skip_nan):
         src = _shape.reshape(src, 1)
     x = src.array
     if x.shape[d] == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError("quantile() input tensor must be non-empty")   # PyTorch's text (nanquantile too)
     order = _sorted_with_nan_last(x, d)
     sorted_vals = Gather.apply(src, index=order, dim=d)
     nan_count = xp.isnan(x).sum(axis=d, keepdims=True)

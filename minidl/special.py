@@ -153,7 +153,10 @@ def i0(input):
 def copysign(input, other):
     """|input| with the sign of ``other`` (broadcast); the gradient flows to ``input``."""
     from minidl.dtypes import default_float, is_float_or_complex, result_type
+
+    from .ops.kernel_guards import refuse_kinds
     target = np.dtype(result_type(_t(input), other))   # PyTorch's promotion of both, then a float dtype
+    refuse_kinds("copysign_cpu", target, "c")
     a = _math.cast(_t(input), target if is_float_or_complex(target) else default_float())
     b = other.array if isinstance(other, Tensor) else np.asarray(other)
     xp = get_array_module(a.array)

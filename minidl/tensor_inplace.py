@@ -207,6 +207,8 @@ class InplaceMixin:
 
     # --- overwriting -------------------------------------------------------------------
     def _fill(self, name, value):
+        if isinstance(value, int) and not isinstance(value, bool) and self.array.dtype.kind in "iu":
+            value = int(np.asarray(value).astype(self.array.dtype))   # wraps into the dtype, as PyTorch
         return self._inplace(name, lambda t: ops.inplace.Fill.apply(t, value=value))
 
     def zero_(self):

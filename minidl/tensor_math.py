@@ -105,6 +105,8 @@ class MathMixin:
         return ops.math.abs(self)
 
     def __invert__(self):
+        if self.array.dtype.kind not in "iub":   # PyTorch's operator refuses before the kernel does
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return ops.compare.logical_not(self) if self.array.dtype.kind == "b" else ops.compare.bitwise_not(self)
 
     def __and__(self, other):

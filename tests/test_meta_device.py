@@ -153,7 +153,7 @@ def test_matmul_shapes():
     check(meta(4) @ meta(4), ())
     check(mdl.einsum("ij,jk->ik", meta(3, 4), meta(4, 5)), (3, 5))
     check(mdl.bmm(meta(2, 3, 4), meta(2, 4, 5)), (2, 3, 5))
-    with pytest.raises(RuntimeError, match="not aligned"):   # the CPU's error
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):   # the CPU's error
         meta(3, 4) @ meta(5, 6)
 
 

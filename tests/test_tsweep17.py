@@ -580,3 +580,111 @@ def test_descending_sort_ties_and_topk_dtypes():
         torch.tensor([True]).topk(1)
     with pytest.raises(RuntimeError, match="topk does not support complex dtypes on CPU"):
         torch.tensor([1j]).topk(1)
+
+
+_NOT_IMPLEMENTED = [   # (call, PyTorch's exception, its message), read from PyTorch 2.13
+    (lambda: torch.hypot(torch.tensor([1]), torch.tensor([2])), NotImplementedError,
+     "\"hypot_cpu\" not implemented for 'Long'"),
+    (lambda: torch.nextafter(torch.tensor([1]), torch.tensor([2])), NotImplementedError,
+     "\"nextafter_cpu\" not implemented for 'Long'"),
+    (lambda: torch.copysign(torch.tensor([1j]), torch.tensor([1.])), NotImplementedError,
+     "\"copysign_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.fmax(torch.tensor([1j]), torch.tensor([1j])), RuntimeError,
+     "fmax not implemented for complex tensors."),
+    (lambda: torch.tensor([1j]).nansum(), RuntimeError, "nansum on CPU does not support complex inputs"),
+    (lambda: torch.tensor([1j]).isposinf(), RuntimeError, "isposinf does not support complex inputs."),
+    (lambda: torch.tensor([1j]).rad2deg(), RuntimeError, "rad2deg is not supported for complex tensors."),
+    (lambda: torch.tensor([True]).median(), NotImplementedError, "\"median_cpu\" not implemented for 'Bool'"),
+    (lambda: torch.tensor([1j]).median(0), NotImplementedError, "\"median_out\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.tensor([1j]).mode(), NotImplementedError, "\"mode_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.tensor([1j]).logit(), NotImplementedError, "\"logit_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.tensor([1]).logcumsumexp(0), NotImplementedError,
+     "\"logcumsumexp_out_cpu\" not implemented for 'Long'"),
+    (lambda: torch.ones(2, 3, dtype=torch.int64).softmax(0), NotImplementedError,
+     "\"softmax_kernel_impl\" not implemented for 'Long'"),
+    (lambda: torch.ones(2, 3, dtype=torch.int64).softmax(1), NotImplementedError,
+     "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+    (lambda: torch.softmax(torch.ones(3, dtype=torch.int32), 0), NotImplementedError,
+     "\"softmax_lastdim_kernel_impl\" not implemented for 'Int'"),
+    (lambda: torch.ones(2, 3, dtype=torch.uint8).log_softmax(0), NotImplementedError,
+     "\"log_softmax_kernel_impl\" not implemented for 'Byte'"),
+    (lambda: torch.tensor([True]).round(), NotImplementedError, "\"round_vml_cpu\" not implemented for 'Bool'"),
+    (lambda: torch.tensor([True]).floor(), NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
+    (lambda: torch.tensor([True]).relu(), RuntimeError, "Boolean inputs not supported for relu"),
+    (lambda: torch.tensor([True]).argmax(), RuntimeError, "argmax\\(\\): does not support bool input"),
+    (lambda: torch.tensor([True]).argmin(0), RuntimeError, "argmin\\(\\): does not support bool input"),
+    (lambda: torch.tensor([1]).norm(), RuntimeError,
+     "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long"),
+    (lambda: torch.tensor([1]).dist(torch.tensor([1])), RuntimeError,
+     "norm\\(\\): input dtype should be either floating point or complex. Got Long instead."),
+    (lambda: torch.isclose(torch.tensor([1]), torch.tensor([1.])), RuntimeError, "Long did not match Float"),
+    (lambda: torch.tensor([1.]).bitwise_not(), NotImplementedError, "\"bitwise_not_cpu\" not implemented for 'Float'"),
+    (lambda: ~torch.tensor([1.]), TypeError, "~ \\(operator.invert\\) is only implemented on integer and Boolean"),
+    (lambda: torch.tensor([True]).bitwise_left_shift(torch.tensor([True])), NotImplementedError,
+     "\"lshift_cpu\" not implemented for 'Bool'"),
+    (lambda: torch.tensor([1]).frac(), NotImplementedError, "\"frac_cpu\" not implemented for 'Long'"),
+    (lambda: torch.tensor([True]).abs(), NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    (lambda: torch.tensor([1j]).lgamma(), NotImplementedError, "\"lgamma_vml_cpu\" not implemented for 'ComplexFloat'"),
+    (lambda: torch.tensor([True]).positive(), RuntimeError, "operator, on a bool tensor is not supported."),
+]
+
+
+@pytest.mark.parametrize("call, error, text", _NOT_IMPLEMENTED)
+def test_dtype_refusals_match_pytorch(call, error, text):
+    with pytest.raises(error, match=text):
+        call()
+
+
+def test_dtype_ok_cases_still_work():
+    assert torch.hypot(torch.tensor([3]), torch.tensor([4.])).tolist() == [5.]
+    assert torch.ones(3, dtype=torch.int64).softmax(0, dtype=torch.float32).dtype == torch.float32
+    assert torch.zeros(0, dtype=torch.int64).softmax(0).shape == (0,)
+    assert torch.tensor([1., 2.]).norm(dtype=torch.float64).dtype == torch.float64
+    assert (torch.tensor([1, 2]) << 1).tolist() == [2, 4]
+    assert torch.tensor([1.5, -1.5]).frac().tolist() == [0.5, -0.5]
+    assert torch.tensor([True]).max().item() is True
+
+
+@pytest.mark.parametrize("a, b, text", [
+    ((2, 3), (2, 3), "mat1 and mat2 shapes cannot be multiplied \\(2x3 and 2x3\\)"),
+    ((4,), (2, 3), "mat1 and mat2 shapes cannot be multiplied \\(1x4 and 2x3\\)"),
+    ((3,), (2,), "inconsistent tensor size, expected tensor \\[3\\] and src \\[2\\] to have the same number of "
+                 "elements, but got 3 and 2 elements respectively"),
+    ((2, 3), (4,), "size mismatch, got input \\(2\\), mat \\(2x3\\), vec \\(4\\)"),
+    ((3, 1, 4), (3, 1, 4), "Expected size for first two dimensions of batch2 tensor to be: \\[3, 4\\] but got: "
+                           "\\[3, 1\\]."),
+    ((), (), "both arguments to matmul need to be at least 1D, but they are 0D and 0D"),
+])
+def test_matmul_errors(a, b, text):
+    with pytest.raises(RuntimeError, match=text):
+        torch.ones(a) @ torch.ones(b)
+
+
+def test_integer_numbers_wrap_in_clamp_and_fill():
+    u = torch.tensor([0, 3, 7], dtype=torch.uint8)
+    assert u.clamp(-1, 1).tolist() == [1, 1, 1]
+    assert u.clamp(min=-1).tolist() == [255, 255, 255]
+    assert u.clone().fill_(-1).tolist() == [255, 255, 255]
+    assert u.clone().clamp_min_(-1).tolist() == [255, 255, 255]
+    assert torch.tensor([1, 200], dtype=torch.int16).clamp(-1, 100).tolist() == [1, 100]
+
+
+def test_index_select_quantile_lerp_edges():
+    z = torch.tensor(1.5)
+    assert z.index_select(0, torch.tensor([0])).shape == () and z.index_select(0, torch.tensor(0)).item() == 1.5
+    with pytest.raises(RuntimeError, match="quantile\\(\\) input tensor must be non-empty"):
+        torch.zeros(0).quantile(0.5)
+    with pytest.raises(RuntimeError, match="quantile\\(\\) input tensor must be non-empty"):
+        torch.zeros(0).nanquantile(0.5)
+    with pytest.raises(RuntimeError, match="quantile\\(\\) input tensor must be either float or double dtype"):
+        torch.ones(3, dtype=torch.int64).quantile(0.5)
+    with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype long int"):
+        torch.lerp(torch.ones(2), torch.ones(2, dtype=torch.int64), 0.5)
+    with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
+        torch.ones(2).lerp(torch.tensor(0., dtype=torch.float64), 0.5)
+    with pytest.raises(RuntimeError, match="expected dtype float for `weight` but got dtype double"):
+        torch.lerp(torch.ones(2), torch.zeros(2), torch.ones(2, dtype=torch.float64))
+    with pytest.raises(NotImplementedError, match="\"lerp_kernel_scalar\" not implemented for 'Long'"):
+        torch.lerp(torch.ones(2, dtype=torch.int64), torch.ones(2, dtype=torch.int64), 0.5)
+    assert torch.lerp(torch.ones(2), torch.zeros(2), torch.tensor(0.5, dtype=torch.float64)).tolist() == [0.5, 0.5]
+    assert torch.lerp(torch.ones(2), torch.zeros(2), 0.25).tolist() == [0.75, 0.75]

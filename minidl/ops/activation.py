@@ -258,6 +258,16 @@ def _implicit_softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def check_softmax_dtype(name, input, dim):
+    """PyTorch's softmax kernels are float only: integer, bool and complex inputs (with elements) raise."""
+    if input.array.dtype.kind in "iubc" and input.array.size:
+        from .kernel_guards import torch_name
+        ndim = max(input.ndim, 1)
+        last = input.ndim == 0 or dim % ndim == input.ndim - 1
+        raise NotImplementedError(f"\"{name}{'_lastdim' if last else ''}_kernel_impl\" not implemented for "
+                                  f"'{torch_name(input.array.dtype)}'")
+
+
 def _softmax_args(name, input, dim, dtype, axis):
     """Resolve ``dim``/``axis`` and ``dtype`` of the softmax family; returns (input, dim)."""
     if axis is not None:
@@ -271,11 +281,8 @@ def _softmax_args(name, input, dim, dtype, axis):
     ndim = max(input.ndim, 1)
     if not -ndim <= dim < ndim:
         raise IndexError(f"{name}: dim {dim} is out of range for an input of shape {tuple(input.shape)}")
-    if dtype is None and input.array.dtype.kind in "iubc" and input.array.size:   # PyTorch: float kernels only
-        from .kernel_guards import torch_name
-        last = input.ndim == 0 or dim % ndim == input.ndim - 1
-        raise NotImplementedError(f"\"{name}{'_lastdim' if last else ''}_kernel_impl\" not implemented for "
-                                  f"'{torch_name(input.array.dtype)}'")
+    if dtype is None:
+        check_softmax_dtype(name, input, dim)
     if dtype is not None and np.dtype(dtype) != input.dtype:
         from .math import Cast
         input = Cast.apply(input, dtype=np.dtype(dtype))

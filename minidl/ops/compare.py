@@ -167,5 +167,6 @@ def bitwise_xor(input, other):
 def bitwise_not(input):
     """``~input`` for integer tensors (logical not for bool)."""
     if input.array.dtype.kind not in "iub":
-        raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got dtype {input.dtype}")
+        from .kernel_guards import torch_name
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{torch_name(input.array.dtype)}'")
     return Tensor(~input.array)

@@ -261,6 +261,9 @@ def clamp(input, min=None, max=None):
             out = _binary(Minimum, "clamp", out, max)
         return out
     target = result_type(input, *(b for b in (min, max) if b is not None))
+    if np.dtype(target).kind in "iu":   # Python ints wrap into an integer dtype, as PyTorch converts them
+        min, max = (int(np.asarray(b).astype(target)) if isinstance(b, int) and not isinstance(b, bool) else b
+                    for b in (min, max))
     input = cast(input, target)
     return ClampScalar.apply(input, lo=min, hi=max)
 

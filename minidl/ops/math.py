@@ -526,7 +526,9 @@ def sqrt(a):
 
 
 def abs(a):
-    """Elementwise absolute value."""
+    """Elementwise absolute value (not for bool tensors, as PyTorch)."""
+    if isinstance(a, Tensor) and a.array.dtype == np.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply(a)
 
 

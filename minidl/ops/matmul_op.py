@@ -94,17 +94,33 @@ def matmul(a, b):
     """
     a, b = promote_matmul(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ShapeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
-        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
-                         f"{ka} (last dim of the first) != {kb} (contracted dim of the second)")
+        raise ShapeError(_mismatch(tuple(a.shape), tuple(b.shape)))
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
     return MatMul.apply(a, b)
+
+
+def _mismatch(sa, sb):
+    """PyTorch's message for operands whose contracted dims differ (it names the kernel it dispatched to)."""
+    def x(shape):
+        return "x".join(str(n) for n in shape)
+    if len(sa) == 1 and len(sb) == 1:
+        return (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same number of "
+                f"elements, but got {sa[0]} and {sb[0]} elements respectively")
+    if len(sb) == 1:
+        return f"size mismatch, got input ({sa[-2] if len(sa) == 2 else sa[0]}), mat ({x(sa[-2:])}), vec ({sb[0]})"
+    if len(sa) <= 2 and len(sb) == 2:
+        return f"mat1 and mat2 shapes cannot be multiplied ({x((1,) + sa if len(sa) == 1 else sa)} and {x(sb)})"
+    if len(sa) >= 3 and len(sa) == len(sb):
+        return (f"Expected size for first two dimensions of batch2 tensor to be: [{sb[0]}, {sa[-1]}] but got: "
+                f"[{sb[0]}, {sb[-2]}].")
+    return f"Expected size for the contracted dims: {x(sa)} and {x(sb)} cannot be multiplied"
 
 
 def promote_matmul(a, b):

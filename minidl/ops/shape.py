@@ -450,6 +450,10 @@ def index_select(input, dim, index):
     if getattr(idx, "ndim", 1) != 1 and getattr(idx, "ndim", 1) != 0:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(idx.shape)}")
     idx = idx.reshape(-1) if hasattr(idx, "reshape") else np.asarray([idx])
+    if input.array.ndim == 0:   # a 0-d tensor: index 0 selects it (the result stays 0-d), as PyTorch
+        if idx.size != 1 or int(idx[0]) not in (0, -1):
+            raise IndexError("index_select(): index out of range in self")
+        return name_grad_fn(Reshape.apply(input, shape=()), "IndexSelectBackward0")
     return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0")
 
 

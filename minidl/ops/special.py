@@ -100,11 +100,15 @@ class Polygamma(Function):
 
 def lgamma(input):
     """The natural log of the absolute value of the gamma function (inf at 0, -1, -2, ...)."""
+    from .kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("lgamma_vml_cpu", dtype_of(input), "c")
     return Lgamma.apply(_float(input))
 
 
 def digamma(input):
     """The logarithmic derivative of the gamma function, psi(x) = d/dx lgamma(x) (NaN at 0, -1, -2, ...)."""
+    from .kernel_guards import dtype_of, refuse_kinds
+    refuse_kinds("digamma", dtype_of(input), "c")
     return Polygamma.apply(_float(input), n=0)
 
 

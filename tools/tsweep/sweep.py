@@ -38,6 +38,87 @@ BINARY = ("add sub mul div true_divide floor_divide remainder fmod pow atan2 max
           "nextafter ldexp float_power heaviside gcd lcm isclose dist bitwise_left_shift "
           "bitwise_right_shift").split()
 SCALARS = [2, 2.5, True, -1, 0]
+INPLACE = ("add_ sub_ mul_ div_ pow_ floor_divide_ remainder_ fmod_ clamp_min_ clamp_max_ copysign_ atan2_ "
+           "hypot_ logical_and_ bitwise_and_ lerp_").split()
+UNARY_INPLACE = ("abs_ neg_ exp_ sqrt_ sin_ floor_ round_ trunc_ sign_ sigmoid_ relu_ zero_ reciprocal_ "
+                 "square_ tanh_ log_ frac_ clamp_/0 fill_/2 fill_/2.5 fill_/-1").split()
+def _lib(x):
+    """The library (minidl or torch) that made ``x``."""
+    return sys.modules[type(x).__module__.split(".")[0]]
+
+
+EXTRA = {   # name: function of x
+    "clamp(-1,1)": lambda x: x.clamp(-1, 1),
+    "clamp(min=0.5)": lambda x: x.clamp(min=0.5),
+    "clamp(max=2)": lambda x: x.clamp(max=2),
+    "clip(-1.5,None)": lambda x: x.clip(-1.5, None),
+    "where(x>0,x,0.5)": lambda x: x.where(x > 0, 0.5) if hasattr(x, "where") else None,
+    "masked_fill(x>0,2)": lambda x: x.masked_fill(x > 0, 2),
+    "masked_fill(x>0,2.5)": lambda x: x.masked_fill(x > 0, 2.5),
+    "repeat(2)": lambda x: x.repeat(2, *([1] * max(x.dim() - 1, 0))),
+    "expand_as": lambda x: x.expand(2, *x.shape),
+    "index_select(0,[0])": lambda x: x.index_select(0, x.new_zeros(1, dtype=_lib(x).int64)),
+    "reshape(-1)": lambda x: x.reshape(-1),
+    "view(-1)": lambda x: x.view(-1),
+    "type(float64)": lambda x: x.type(_lib(x).float64),
+    "new_ones(2)": lambda x: x.new_ones(2),
+    "new_full(2,5)": lambda x: x.new_full((2,), 5),
+    "new_tensor([1,2])": lambda x: x.new_tensor([1, 2]),
+    "zeros_like": lambda x: _lib(x).zeros_like(x),
+    "full_like(2.5)": lambda x: _lib(x).full_like(x, 2.5),
+    "item": lambda x: x.item(),
+    "tolist": lambda x: x.tolist(),
+    "bool()": lambda x: bool(x),
+    "float()": lambda x: float(x),
+    "int()": lambda x: int(x),
+    "len": lambda x: len(x),
+    "x[0]": lambda x: x[0],
+    "x[...,None]": lambda x: x[..., None],
+    "x[x>0]": lambda x: x[x > 0],
+    "abs(x)-x": lambda x: abs(x) - x,
+    "-x": lambda x: -x,
+    "x**2": lambda x: x ** 2,
+    "2**x": lambda x: 2 ** x,
+    "x**0.5": lambda x: x ** 0.5,
+    "x@x": lambda x: x @ x,
+    "x.T@x": lambda x: x.mT @ x if x.dim() >= 2 else x @ x,
+    "addcmul": lambda x: x.addcmul(x, x, value=2),
+    "addcdiv": lambda x: x.addcdiv(x, x + 1, value=0.5),
+    "lerp(1,0.5)": lambda x: x.lerp(x * 0 + 1, 0.5),
+    "std(unbiased=False)": lambda x: x.std(unbiased=False),
+    "var(correction=0)": lambda x: x.var(correction=0),
+    "quantile(0.5)": lambda x: x.quantile(0.5),
+    "nanquantile(0.3)": lambda x: x.nanquantile(0.3),
+    "histc": lambda x: x.histc(4),
+    "bincount": lambda x: x.bincount(),
+    "unique(counts)": lambda x: x.unique(return_counts=True),
+    "unique_consecutive": lambda x: x.unique_consecutive(),
+    "cumsum(dtype)": lambda x: x.cumsum(0, dtype=_lib(x).float64),
+    "sum(dtype)": lambda x: x.sum(dtype=_lib(x).float64),
+    "prod(dtype)": lambda x: x.prod(dtype=_lib(x).int64),
+    "mean(dtype)": lambda x: x.mean(dtype=_lib(x).float64),
+    "triu": lambda x: x.triu(),
+    "tril(-1)": lambda x: x.tril(-1),
+    "diag": lambda x: x.diag(),
+    "diagonal": lambda x: x.diagonal(),
+    "trace": lambda x: x.trace(),
+    "outer": lambda x: x.outer(x),
+    "dot": lambda x: x.dot(x),
+    "inner": lambda x: x.inner(x),
+    "kron": lambda x: x.kron(x),
+    "rot90": lambda x: x.rot90(),
+    "fliplr": lambda x: x.fliplr(),
+    "flatten(0,-1)": lambda x: x.flatten(0, -1),
+    "unflatten": lambda x: x.unflatten(0, (1, -1)),
+    "squeeze()": lambda x: x.squeeze(),
+    "contiguous": lambda x: x.contiguous(),
+    "sum_to_size(1)": lambda x: x.sum_to_size(*([1] * x.dim())),
+    "nan_to_num(1.,2.,3.)": lambda x: x.nan_to_num(1., 2., 3.),
+    "clamp(T,T)": lambda x: x.clamp(x * 0 - 1, x * 0 + 1),
+    "max(T)": lambda x: x.max(x * 0),
+    "min(T)": lambda x: x.min(x * 0),
+    "cross(T)": lambda x: x.cross(x.flip(0)),
+}
 
 
 def make(T, dtype, shape, seed, requires_grad=False):
@@ -129,6 +210,33 @@ def _with_number(name, number):
     return lambda x: getattr(x, name)(number)
 
 
+def _inplace_tensor(name):
+    def fn(x, y):
+        z = x.detach().clone()
+        out = getattr(z, name)(y) if name != "lerp_" else z.lerp_(y, 0.5)
+        return (out is z, z)
+    return fn
+
+
+def _inplace_number(name, number):
+    def fn(x):
+        z = x.detach().clone()
+        out = getattr(z, name)(number) if name != "lerp_" else z.lerp_(z * 0 + number, 0.5)
+        return (out is z, z)
+    return fn
+
+
+def _inplace_unary(spec):
+    base, _, rest = spec.partition("/")
+    args = [float(rest) if "." in rest else int(rest)] if rest else []
+
+    def fn(x):
+        z = x.detach().clone()
+        out = getattr(z, base)(*args)
+        return (out is z, z)
+    return fn
+
+
 def cases():
     """Yield (name, builder) where builder(T) -> (inputs, fn)."""
     for dtype in DTYPES:
@@ -165,6 +273,17 @@ def cases():
                         yield f"flip({dim}):{key}", (dtype, shape, seed, (lambda d: lambda x: x.flip(d))(dim), ())
                         continue
                     yield f"{m}({dim}):{key}", (dtype, shape, seed, (lambda f, d: lambda x: f(x, d))(fn, dim), ())
+            for m in INPLACE:
+                for odt in ("same", "float32", "int64", "bool"):
+                    other_dtype = dtype if odt == "same" else odt
+                    yield f"{m}(T[{odt}]):{key}", (dtype, shape, seed, _inplace_tensor(m),
+                                                   ((other_dtype, shape, seed + 7),))
+                for sc in SCALARS:
+                    yield f"{m}({sc!r}):{key}", (dtype, shape, seed, _inplace_number(m, sc), ())
+            for m in UNARY_INPLACE:
+                yield f"{m}:{key}", (dtype, shape, seed, _inplace_unary(m), ())
+            for name, fn in EXTRA.items():
+                yield f"{name}:{key}", (dtype, shape, seed, fn, ())
             for m in BINARY:
                 for odt in ("same", "float32", "int64", "bool"):
                     other_dtype = dtype if odt == "same" else odt
