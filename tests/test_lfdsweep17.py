@@ -390,3 +390,60 @@ def test_jvp_through_eig_and_eigvals():
     np.testing.assert_allclose(tl.numpy(), tangent.numpy(), atol=1e-10)
     np.testing.assert_allclose(tv.numpy(), [[-0.03072, -0.03072, -0.08674], [0.14478, 0.14478, 0.29399],
                                             [-0.11407, -0.11407, -0.20725]], atol=1e-5)
+
+
+# --- found by the sweep (tools/sweep_linalg_fft_dist.py) ------------------------------------------
+
+def test_sweep_messages():
+    vec = torch.ones(3)
+    _raises(RuntimeError, "^torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.$",
+            lambda: torch.linalg.matrix_rank(vec))
+    _raises(RuntimeError, "^Unknown Complex ScalarType for Long$", lambda: torch.linalg.eig(INT))
+    _raises(RuntimeError, "^Unknown Complex ScalarType for Long$", lambda: torch.linalg.eigvals(INT))
+    _raises(NotImplementedError, "\"lu_cpu\" not implemented for 'Long'", lambda: torch.linalg.lu_factor(INT))
+    _raises(NotImplementedError, "\"lu_cpu\" not implemented for 'Long'", lambda: torch.linalg.lu(INT))
+    _raises(RuntimeError, r"^linalg.lu: Expected tensor with 2 or more dimensions. Got size: \[3\] instead$",
+            lambda: torch.linalg.lu(vec))
+    _raises(RuntimeError, "^linalg.cond: The input tensor must have at least 2 dimensions.$",
+            lambda: torch.linalg.cond(vec))
+    _raises(RuntimeError, "^linalg.matrix_norm: The input tensor A must have at least 2 dimensions.$",
+            lambda: torch.linalg.matrix_norm(vec))
+    _raises(RuntimeError, "^torch.linalg.ldl_factor_ex: Expected a floating point or complex tensor as input. Got "
+            "Long$", lambda: torch.linalg.ldl_factor(INT))
+    _raises(RuntimeError, "^linalg.matrix_power: The input tensor A must have at least 2 dimensions.$",
+            lambda: torch.linalg.matrix_power(vec, 2))
+    _raises(RuntimeError, "^linalg.matrix_power: A must be batches of square matrices, but they are 4 by 3 matrices$",
+            lambda: torch.linalg.matrix_power(torch.ones(4, 3), 2))
+
+
+def test_sweep_values():
+    c = torch.tensor([[1 + 1j, 0j, 2j]])
+    r = torch.linalg.vector_norm(c, 0, dim=-1)
+    assert r.dtype == torch.float32 and r.tolist() == [2.0]
+    assert torch.linalg.cond(torch.zeros(2, 2), "fro").item() == float("inf")
+    assert torch.linalg.cond(torch.stack([torch.zeros(2, 2), torch.eye(2)]), 1).tolist() == [float("inf"), 1.0]
+
+
+def test_sweep_fft_real_input_messages():
+    c = torch.ones(2, 4, dtype=torch.complex64)
+    _raises(RuntimeError, "^rfft expects a real input tensor, but got ComplexFloat$", lambda: torch.fft.rfft(c))
+    _raises(RuntimeError, "^ihfft expects a real input tensor, but got ComplexFloat$", lambda: torch.fft.ihfft(c))
+    for fn in (torch.fft.rfft2, torch.fft.rfftn):
+        _raises(RuntimeError, "^rfftn expects a real-valued input tensor, but got ComplexFloat$", lambda fn=fn: fn(c))
+    _raises(RuntimeError, "^rfftn expects a real-valued input tensor, but got ComplexFloat$",
+            lambda: torch.fft.rfft2(c, s=3))
+    for fn in (torch.fft.ihfft2, torch.fft.ihfftn):
+        _raises(RuntimeError, "^Only supports floating-point dtypes, but found: ComplexFloat$", lambda fn=fn: fn(c))
+    _raises(RuntimeError, "When given, dim and shape arguments must have the same length",
+            lambda: torch.fft.ihfft2(c, s=3))
+
+
+def test_sweep_distribution_class_modules():
+    D = torch.distributions
+    assert D.LogisticNormal.__module__.endswith("distributions.logistic_normal")
+    assert D.RelaxedBernoulli.__module__.endswith("distributions.relaxed_bernoulli")
+    assert D.AffineTransform.__module__.endswith("distributions.transforms")
+    assert D.StudentT.__module__.endswith("distributions.studentT")
+    with pytest.raises(NotImplementedError, match=r"distributions.logistic_normal.LogisticNormal'> does not "
+                                                   "implement mode"):
+        D.LogisticNormal(torch.zeros(2), torch.ones(2)).mode
