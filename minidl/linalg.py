@@ -80,7 +80,7 @@ def slogdet(A, *, out=None):
     return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
 
 
-def _solve(a, B, *, left=True, name="solve"):
+def _solve(a, B, *, left=True, name="solve", transposed=False):
     """X with ``a @ X = B`` (``X @ a = B`` when not ``left``) for a checked float ``a``; ``B`` (..., n, k) or a
     vector (..., n) of ``a``'s dtype."""
     b = _t(B)
@@ -88,10 +88,19 @@ def _solve(a, B, *, left=True, name="solve"):
         raise RuntimeError(f"linalg.{name}: Expected A and B to have the same dtype, but found A of type "
                            f"{type_name(a.array.dtype)} and B of type {type_name(b.array.dtype)} instead")
     if not left:
+        if b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1]):
+            return _solve(a.mT, b, name=name, transposed=True)
         return _solve(a.mT, b.mT, name=name).mT
     vector = b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1])
     if vector:
         b = _shape.unsqueeze(b, -1)
+    if transposed and vector:   # PyTorch: a vector B is a column, so XA = B fails
+        n = a.array.shape[-1]
+        if n == 1:
+            raise RuntimeError(f"linalg.{name}: Vector broadcasting of the left hand side is not supported for "
+                               f"left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
+        raise RuntimeError(f"linalg.{name}: Incompatible shapes of A and B for the equation XA = B ({n}x{n} and "
+                           f"{b.array.shape[-2]}x1)")
     if b.array.shape[-2] != a.array.shape[-1]:
         raise RuntimeError(f"linalg.{name}: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({a.array.shape[-2]}x{a.array.shape[-1]} and "

@@ -447,3 +447,25 @@ def test_sweep_distribution_class_modules():
     with pytest.raises(NotImplementedError, match=r"distributions.logistic_normal.LogisticNormal'> does not "
                                                    "implement mode"):
         D.LogisticNormal(torch.zeros(2), torch.ones(2)).mode
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_sweep_half_precision_errors(dtype):
+    eye = torch.eye(3).to(dtype)
+    names = {"float16": "Half", "bfloat16": "BFloat16"}[str(dtype).split(".")[-1]]
+    _raises(RuntimeError, f"linalg.inv: Low precision dtypes not supported. Got {names}",
+            lambda: torch.linalg.inv(eye))
+    for fn, kernel in [(torch.linalg.det, "lu_cpu"), (torch.linalg.svd, "linalg_svd_cpu"),
+                       (torch.linalg.eigh, "linalg_eigh_cpu"), (torch.linalg.cholesky, "cholesky_cpu"),
+                       (torch.linalg.qr, "geqrf_cpu")]:
+        _raises(NotImplementedError, f"\"{kernel}\" not implemented for '{names}'", lambda fn=fn: fn(eye))
+    assert torch.linalg.vector_norm(eye).dtype == dtype
+    assert abs(torch.linalg.matrix_norm(eye).float().item() - 3 ** 0.5) < 1e-2
+
+
+def test_sweep_solve_left_false_vector():
+    _raises(RuntimeError, r"linalg.solve: Incompatible shapes of A and B for the equation XA = B \(3x3 and 3x1\)",
+            lambda: torch.linalg.solve(torch.eye(3), torch.ones(3), left=False))
+    _raises(RuntimeError, "linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. "
+            r"In this case linalg.solve is equivalent to B / A.squeeze\(-1\)",
+            lambda: torch.linalg.solve(torch.eye(1) * 2, torch.ones(1), left=False))

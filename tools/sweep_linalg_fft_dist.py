@@ -305,7 +305,6 @@ def dist_cases(s):
             except Exception as exc:   # noqa: BLE001
                 s.results[("dist_ctor", name, dt)] = ("err", type(exc).__name__, str(exc)[:200])
                 continue
-            v = T(np.asarray(value, dtype=dt))
             for attr in ("mean", "variance", "stddev", "mode"):
                 s.record((name, dt, attr), lambda: getattr(d, attr))
             for meth in ("log_prob", "cdf", "icdf"):
@@ -404,6 +403,73 @@ def dist_cases(s):
     s.record(("kl_missing",), lambda: D.kl_divergence(D.VonMises(0.0, 1.0), D.Normal(0.0, 1.0)))
 
 
+def edge_cases(s):
+    """Empty and 1x1 matrices, broadcasting, half precision, second-order gradients, rsample gradients."""
+    t, L, D = s.t, s.t.linalg, s.t.distributions
+    T = s.tensor
+    for shape in ((0, 0), (2, 0, 0), (1, 1), (0, 3, 3)):
+        z = _arr(shape, "float64", 40) if 0 not in shape else np.zeros(shape)
+        for name in ("det", "inv", "cholesky", "eigvalsh", "svdvals", "matrix_exp", "pinv", "matrix_rank", "slogdet",
+                     "qr", "eigvals", "lu_factor", "matrix_norm", "inv_ex", "cholesky_ex"):
+            arr = np.abs(z) + 1 if name.startswith("cholesky") else z
+            s.record(("empty", name, shape), lambda: _tuple(getattr(L, name)(T(arr))))
+        s.record(("empty_solve", shape), lambda: L.solve(T(z), T(np.zeros(shape[:-1] + (2,)))))
+    sq = _arr((3, 3), "float64", 41)
+    s.record(("bcast_solve",), lambda: L.solve(T(sq), T(_arr((2, 3, 2), "float64", 42))))
+    s.record(("bcast_solve_vec",), lambda: L.solve(T(_arr((2, 3, 3), "float64", 43)), T(_arr((3,), "float64", 44))))
+    s.record(("bcast_solve_vec2",), lambda: L.solve(T(_arr((2, 3, 3), "float64", 43)), T(_arr((2, 3), "float64", 44))))
+    s.record(("bcast_solve_mat",), lambda: L.solve(T(_arr((2, 3, 3), "float64", 43)), T(_arr((3, 3), "float64", 44))))
+    s.record(("solve_left_vec",), lambda: L.solve(T(sq), T(_arr((3,), "float64", 44)), left=False))
+    s.record(("bcast_lu_solve",), lambda: L.lu_solve(*L.lu_factor(T(sq)), T(_arr((2, 3, 2), "float64", 42))))
+    s.record(("bcast_triangular",), lambda: L.solve_triangular(T(np.triu(sq) + 3 * np.eye(3)),
+                                                               T(_arr((2, 3, 2), "float64", 42)), upper=True))
+    for dt in ("float16", "bfloat16"):
+        for name in ("det", "inv", "svd", "eigh", "cholesky", "qr", "matrix_norm", "vector_norm", "matrix_exp"):
+            s.record(("half", name, dt), lambda: getattr(L, name)(T(np.eye(3)).to(getattr(t, dt))))
+        s.record(("half_fft", dt), lambda: t.fft.fft(T(np.ones(4)).to(getattr(t, dt))))
+        s.record(("half_rfft", dt), lambda: t.fft.rfft(T(np.ones(4)).to(getattr(t, dt))))
+    # second-order gradients
+    spd = _arr((3, 3), "float64", 45, "spd")
+    herm = _arr((3, 3), "float64", 46, "herm")
+    for name, fn, arr in [("det", L.det, sq), ("inv", L.inv, sq), ("slogdet", lambda a: L.slogdet(a)[1], sq),
+                          ("cholesky", L.cholesky, spd), ("eigvalsh", L.eigvalsh, herm),
+                          ("svdvals", L.svdvals, sq),
+                          ("pinv", L.pinv, sq), ("matrix_exp", L.matrix_exp, sq), ("qr_r", lambda a: L.qr(a)[1], sq),
+                          ("norm_nuc", lambda a: L.matrix_norm(a, "nuc"), sq),
+                          ("solve", lambda a: L.solve(a, a.sum(-1)), sq),
+                          ("fft", lambda a: t.fft.rfft2(a).abs(), sq), ("lu", lambda a: L.lu_factor(a)[0], sq)]:
+        def second(fn=fn, arr=arr):
+            a = T(arr, True)
+            out = fn(a)
+            w = T(np.random.default_rng(9).standard_normal(tuple(out.shape)))
+            g, = t.autograd.grad((out * w).sum(), a, create_graph=True)
+            gg, = t.autograd.grad((g * g).sum(), a)
+            return g, gg
+        s.record(("second_order", name), second)
+    # rsample gradients (PyTorch's and minidl's generators agree on these draws)
+    p = np.array([0.6, 1.3, 2.0])
+    for name, params in [("Normal", (p, p)), ("Gamma", (p, p)), ("Beta", (p, p)), ("Dirichlet", (p,)),
+                         ("Exponential", (p,)), ("LogNormal", (p, p)), ("StudentT", (p, p, p)), ("Laplace", (p, p)),
+                         ("Uniform", (p - 1, p + 1)), ("Chi2", (p,)), ("Weibull", (p, p)), ("Kumaraswamy", (p, p)),
+                         ("InverseGamma", (p, p)), ("RelaxedBernoulli", (p, p / 3)), ("Cauchy", (p, p)),
+                         ("Gumbel", (p, p)), ("HalfNormal", (p,)), ("Pareto", (p, p)), ("FisherSnedecor", (p, p)),
+                         ("VonMises", (p, p))]:
+        def rs(*leaves, name=name):
+            t.manual_seed(1)
+            return getattr(D, name)(*leaves).rsample((2,))
+        s.grad(("rsample_grad", name), rs, *params)
+    for name, params in [("Normal", (p, p)), ("Gamma", (p, p)), ("Beta", (p, p)), ("Poisson", (p,)),
+                         ("Bernoulli", (p / 3,)), ("Geometric", (p / 3,))]:
+        def kl_grad(*leaves, name=name, params=params):
+            n = len(params)
+            return D.kl_divergence(getattr(D, name)(*leaves[:n]), getattr(D, name)(*leaves[n:]))
+        s.grad(("kl_grad", name), kl_grad, *params, *[v[::-1].copy() for v in params])
+
+
+def _tuple(x):
+    return tuple(x) if isinstance(x, tuple) else x
+
+
 def run(lib, path):
     s = Sweep(lib)
     if lib == "torch":
@@ -412,6 +478,7 @@ def run(lib, path):
     linalg_cases(s)
     fft_cases(s)
     dist_cases(s)
+    edge_cases(s)
     with open(path, "wb") as f:
         pickle.dump(s.results, f)
     print(len(s.results), "cases")
