@@ -267,10 +267,11 @@ def logsumexp(input, dim, keepdim=False, *, axis=None, keepdims=None):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm over ``dim`` (all elements by default): 2 ("fro"), 1, inf, -inf, 0 or any p > 0."""
     input = _coerce(input)
+    from ..dtypes import is_float_or_complex
     from ..linalg_ex import type_name
     from . import math as m
     dim, keepdim = _aliases(dim, keepdim, None, None)
-    if dtype is None and input.array.dtype.kind not in "fc":   # PyTorch routes torch.norm to linalg.vector_norm
+    if dtype is None and not is_float_or_complex(input.array.dtype):   # PyTorch's torch.norm is linalg.vector_norm
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{type_name(input.array.dtype)}")
     input = m._float(input)
