@@ -469,3 +469,29 @@ def test_sweep_solve_left_false_vector():
     _raises(RuntimeError, "linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. "
             r"In this case linalg.solve is equivalent to B / A.squeeze\(-1\)",
             lambda: torch.linalg.solve(torch.eye(1) * 2, torch.ones(1), left=False))
+
+
+# Dirichlet/Beta rsample gradients: PyTorch's _dirichlet_grad (values from PyTorch 2.13, seeds 1 and 2)
+DIRICHLET_CASES = [([0.6, 1.3, 2.0], [0.204747, 0.302227, 0.493026], [-1.604382, -0.271024, 0.771317]),
+                   ([7.0, 8.0], [0.502786, 0.497214], [-0.147143, 0.12983]),
+                   ([0.05, 0.1, 30.0], [1.0402e-02, 2.1e-05, 9.89577e-01], [-0.54685, -0.019255, 0.000724]),
+                   ([10.0, 12.0, 0.3], [0.482345, 0.512012, 0.005643], [-0.095976, 0.077428, 0.145884])]
+
+
+@pytest.mark.parametrize("conc,first,grad", DIRICHLET_CASES)
+def test_dirichlet_rsample_gradient(conc, first, grad):
+    c = torch.tensor(conc, dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(1)
+    x = torch.distributions.Dirichlet(c).rsample((4,))
+    np.testing.assert_allclose(x.detach().numpy()[0], first, atol=2e-6)
+    g, = torch.autograd.grad((x * torch.arange(len(conc), dtype=torch.float64)).sum(), c)
+    np.testing.assert_allclose(g.numpy(), grad, atol=2e-6)
+
+
+def test_beta_rsample_gradient():
+    for (a, b), expected in [((0.6, 1.3), [1.92918, -1.11729]), ((7.0, 9.0), [0.17363, -0.15127]),
+                             ((0.3, 0.2), [4.54978, -5.73361])]:
+        a, b = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        torch.manual_seed(2)
+        x = torch.distributions.Beta(a, b).rsample((5,))
+        np.testing.assert_allclose([g.item() for g in torch.autograd.grad(x.sum(), (a, b))], expected, rtol=1e-4)
