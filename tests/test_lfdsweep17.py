@@ -495,3 +495,17 @@ def test_beta_rsample_gradient():
         torch.manual_seed(2)
         x = torch.distributions.Beta(a, b).rsample((5,))
         np.testing.assert_allclose([g.item() for g in torch.autograd.grad(x.sum(), (a, b))], expected, rtol=1e-4)
+
+
+def test_von_mises_and_binomial_samples_follow_pytorch_stream():
+    torch.manual_seed(0)
+    x = torch.distributions.VonMises(torch.tensor([0.2, 0.7, 1.5], dtype=torch.float64),
+                                     torch.tensor([1.3, 0.4, 2.0], dtype=torch.float64)).sample((2,))
+    np.testing.assert_allclose(x.numpy(), [[-2.7240, 2.6031, 0.9011], [-2.3763, -0.9765, -0.1012]], atol=1e-4)
+    torch.manual_seed(3)
+    x = torch.distributions.VonMises(torch.tensor([0.2, 0.7]), torch.tensor([1e-6, 50.0])).sample((3,))
+    np.testing.assert_allclose(x.numpy(), [[0.0928, 0.6316], [2.6282, 0.6601], [-2.1731, 0.8994]], atol=1e-4)
+    np.testing.assert_allclose(torch.rand(2).numpy(), [0.3686, 0.0043], atol=1e-4)   # the stream after it
+    torch.manual_seed(0)
+    b = torch.distributions.Binomial(torch.tensor([5.0, 50, 500]), torch.tensor([0.1, 0.5, 0.9])).sample((2,))
+    assert b.tolist() == [[2.0, 31.0, 444.0], [0.0, 26.0, 451.0]]
