@@ -470,6 +470,91 @@ def _tuple(x):
     return tuple(x) if isinstance(x, tuple) else x
 
 
+def more_cases(s):
+    """Top-level matrix functions, out= on them, and seeded samples of every distribution in both precisions."""
+    t, D = s.t, s.t.distributions
+    T = s.tensor
+    sq = _arr((2, 3, 3), "float64", 50)
+    spd = _arr((3, 3), "float64", 51, "spd")
+    tall = _arr((4, 3), "float64", 52)
+    for name, args in [("inverse", (sq,)), ("det", (sq,)), ("logdet", (sq,)), ("slogdet", (sq,)),
+                       ("svd", (tall,)), ("qr", (tall,)), ("cholesky", (spd,)), ("matrix_power", (sq, 3)),
+                       ("pinverse", (tall,)), ("cholesky_inverse", (np.linalg.cholesky(spd),)),
+                       ("lu_unpack", None), ("triangular_solve", (sq[0], np.triu(sq[0]) + 3 * np.eye(3))),
+                       ("matrix_exp", (sq,)), ("ger", (sq[0, 0], sq[0, 1])), ("logdet", (-np.eye(2),)),
+                       ("cholesky_solve", (sq[0], np.linalg.cholesky(spd)))]:
+        if not hasattr(t, name):
+            s.results[("toplevel_missing", name)] = ("err", "missing", name)
+            continue
+        if args is None:
+            s.record(("top", name), lambda: tuple(t.lu_unpack(*t.linalg.lu_factor(T(sq)))))
+            continue
+        conv = [T(a) if isinstance(a, np.ndarray) else a for a in args]
+        s.record(("top", name), lambda: _tuple(getattr(t, name)(*conv)))
+        s.record(("top_out_f64", name), lambda: _tuple(getattr(t, name)(*conv, out=_outs(t, getattr(t, name)(*conv),
+                                                                                         t.float64))))
+        s.record(("top_out_i64", name), lambda: _tuple(getattr(t, name)(*conv, out=_outs(t, getattr(t, name)(*conv),
+                                                                                         t.int64))))
+        s.record(("top_int", name), lambda: _tuple(getattr(t, name)(*[T(np.ones(a.shape, dtype=np.int64))
+                                                                     if isinstance(a, np.ndarray) else a
+                                                                     for a in args])))
+    s.record(("top_svd_nouv",), lambda: tuple(t.svd(T(tall), compute_uv=False)))
+    s.record(("top_svd_some",), lambda: [tuple(x.shape) for x in t.svd(T(tall), some=False)])
+    s.record(("top_qr_some",), lambda: [tuple(x.shape) for x in t.qr(T(tall), some=False)])
+    s.record(("top_lu",), lambda: tuple(t.lu(T(sq), get_infos=True)))
+    s.record(("top_lu_solve",), lambda: t.lu_solve(T(sq[0][:, :1]), *t.linalg.lu_factor(T(sq[0]))))
+    p = np.array([0.6, 1.3, 2.0])
+    probs = np.array([0.1, 0.2, 0.7])
+    cov = _arr((3, 3), "float64", 53, "spd")
+    makers = [("Normal", lambda c: D.Normal(c(p), c(p))), ("Gamma", lambda c: D.Gamma(c(p), c(p))),
+              ("Beta", lambda c: D.Beta(c(p), c(p))), ("Dirichlet", lambda c: D.Dirichlet(c(p))),
+              ("Poisson", lambda c: D.Poisson(c(p * 5))), ("Categorical", lambda c: D.Categorical(c(probs))),
+              ("OneHot", lambda c: D.OneHotCategorical(c(probs))),
+              ("Multinomial", lambda c: D.Multinomial(7, c(probs))),
+              ("MVN", lambda c: D.MultivariateNormal(c(p), c(cov))),
+              ("LowRankMVN", lambda c: D.LowRankMultivariateNormal(c(p), c(cov[:, :2]), c(p))),
+              ("Wishart", lambda c: D.Wishart(c(np.array(4.0)), covariance_matrix=c(cov))),
+              ("LKJ", lambda c: D.LKJCholesky(3, c(np.array(2.0)))),
+              ("Bernoulli", lambda c: D.Bernoulli(c(probs))), ("Geometric", lambda c: D.Geometric(c(probs))),
+              ("NegBinomial", lambda c: D.NegativeBinomial(c(p * 3), c(probs))),
+              ("Exponential", lambda c: D.Exponential(c(p))), ("Laplace", lambda c: D.Laplace(c(p), c(p))),
+              ("Cauchy", lambda c: D.Cauchy(c(p), c(p))), ("StudentT", lambda c: D.StudentT(c(p), c(p), c(p))),
+              ("Chi2", lambda c: D.Chi2(c(p))), ("Uniform", lambda c: D.Uniform(c(p - 1), c(p))),
+              ("Gumbel", lambda c: D.Gumbel(c(p), c(p))), ("Weibull", lambda c: D.Weibull(c(p), c(p))),
+              ("Pareto", lambda c: D.Pareto(c(p), c(p))), ("Kumaraswamy", lambda c: D.Kumaraswamy(c(p), c(p))),
+              ("LogNormal", lambda c: D.LogNormal(c(p), c(p))), ("HalfCauchy", lambda c: D.HalfCauchy(c(p))),
+              ("FisherSnedecor", lambda c: D.FisherSnedecor(c(p), c(p))),
+              ("InverseGamma", lambda c: D.InverseGamma(c(p), c(p))),
+              ("ContinuousBernoulli", lambda c: D.ContinuousBernoulli(c(probs))),
+              ("RelaxedBernoulli", lambda c: D.RelaxedBernoulli(c(p), c(probs))),
+              ("RelaxedOneHot", lambda c: D.RelaxedOneHotCategorical(c(np.array(0.5)), c(probs))),
+              ("LogisticNormal", lambda c: D.LogisticNormal(c(p), c(p))),
+              ("VonMises", lambda c: D.VonMises(c(p), c(p))),
+              ("GeneralizedPareto", lambda c: D.GeneralizedPareto(c(p), c(p), c(p / 4))),
+              ("Mixture", lambda c: D.MixtureSameFamily(D.Categorical(c(probs)), D.Normal(c(p), c(p)))),
+              ("Binomial", lambda c: D.Binomial(c(p * 10).round(), c(probs)))]
+    for dt in ("float32", "float64"):
+        def c(a, dt=dt):
+            return T(np.asarray(a, dtype=dt))
+        for name, make in makers:
+            def draw(make=make, c=c):
+                t.manual_seed(4)
+                d = make(c)
+                a = d.sample((3,))
+                b = d.rsample((2,)) if d.has_rsample else None
+                return a, b, t.rand(2)
+            s.record(("seeded", name, dt), draw)
+            s.record(("enumerate", name, dt), lambda make=make, c=c: make(c).enumerate_support())
+            s.record(("perplexity", name, dt), lambda make=make, c=c: make(c).perplexity())
+            s.record(("expand", name, dt), lambda make=make, c=c: make(c).expand((2, 3)).batch_shape)
+
+
+def _outs(t, result, dtype):
+    if isinstance(result, tuple):
+        return tuple(t.empty(0, dtype=dtype if r.dtype.is_floating_point else r.dtype) for r in result)
+    return t.empty(0, dtype=dtype)
+
+
 def run(lib, path):
     s = Sweep(lib)
     if lib == "torch":
@@ -479,6 +564,7 @@ def run(lib, path):
     fft_cases(s)
     dist_cases(s)
     edge_cases(s)
+    more_cases(s)
     with open(path, "wb") as f:
         pickle.dump(s.results, f)
     print(len(s.results), "cases")
