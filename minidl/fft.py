@@ -187,8 +187,14 @@ def _c2c_n(name, input, s, dim, norm, inverse, default_dims=None):
 
 
 def _r2c_n(name, input, s, dim, norm, default_dims=None):
-    t = _input(name, input, real_only=True)
+    # PyTorch's texts: rfftn/rfft2 check the dtype first, ihfftn/ihfft2 the s/dim arguments first
+    t = _input(name, input)
+    dtype = t.array.dtype
+    if dtype.kind == "c" and name.startswith("rfft"):
+        raise RuntimeError(f"rfftn expects a real-valued input tensor, but got {_TYPE_NAMES[dtype.name]}")
     axes, sizes = _dims_and_sizes(t, s, dim, default_dims)
+    if dtype.kind == "c":
+        raise RuntimeError(f"Only supports floating-point dtypes, but found: {_TYPE_NAMES[dtype.name]}")
     norm = _norm(norm)
     t = _r2c(t, axes[-1], sizes[-1], norm)   # the half spectrum along the last axis, then full transforms
     for axis, n in zip(axes[:-1], sizes[:-1]):

@@ -80,7 +80,7 @@ def slogdet(A, *, out=None):
     return return_types.linalg_slogdet(sign, _ops.LogAbsDet.apply(a))
 
 
-def _solve(a, B, *, left=True, name="solve"):
+def _solve(a, B, *, left=True, name="solve", transposed=False):
     """X with ``a @ X = B`` (``X @ a = B`` when not ``left``) for a checked float ``a``; ``B`` (..., n, k) or a
     vector (..., n) of ``a``'s dtype."""
     b = _t(B)
@@ -88,10 +88,19 @@ def _solve(a, B, *, left=True, name="solve"):
         raise RuntimeError(f"linalg.{name}: Expected A and B to have the same dtype, but found A of type "
                            f"{type_name(a.array.dtype)} and B of type {type_name(b.array.dtype)} instead")
     if not left:
+        if b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1]):
+            return _solve(a.mT, b, name=name, transposed=True)
         return _solve(a.mT, b.mT, name=name).mT
     vector = b.array.ndim == 1 or (b.array.ndim == a.array.ndim - 1 and b.array.shape == a.array.shape[:-1])
     if vector:
         b = _shape.unsqueeze(b, -1)
+    if transposed and vector:   # PyTorch: a vector B is a column, so XA = B fails
+        n = a.array.shape[-1]
+        if n == 1:
+            raise RuntimeError(f"linalg.{name}: Vector broadcasting of the left hand side is not supported for "
+                               f"left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
+        raise RuntimeError(f"linalg.{name}: Incompatible shapes of A and B for the equation XA = B ({n}x{n} and "
+                           f"{b.array.shape[-2]}x1)")
     if b.array.shape[-2] != a.array.shape[-1]:
         raise RuntimeError(f"linalg.{name}: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({a.array.shape[-2]}x{a.array.shape[-1]} and "
@@ -132,13 +141,13 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     min(m, n) columns (use ``full_matrices=False`` for rectangular A, as PyTorch advises)."""
     a = _float_matrices("svd", A, square=False)
     xp = get_array_module(a.array)
-    u, s, vh = _run("svd", "the SVD failed to converge", xp.linalg.svd, a.array, full_matrices=False)
-    result = (u, s, vh)
-    U, S, Vh = (_ops.SvdPart.apply(a, part=p, result=result) for p in ("U", "S", "Vh"))
     m, n = a.array.shape[-2:]
+    k = min(m, n)
+    # the full decomposition when asked (LAPACK's jobz="A", as PyTorch): its leading columns carry the gradient
+    uf, s, vhf = _run("svd", "the SVD failed to converge", xp.linalg.svd, a.array, full_matrices=full_matrices)
+    result = (uf[..., :, :k], s, vhf[..., :k, :])
+    U, S, Vh = (_ops.SvdPart.apply(a, part=p, result=result) for p in ("U", "S", "Vh"))
     if full_matrices and m != n:
-        uf, _, vhf = xp.linalg.svd(a.array, full_matrices=True)
-        k = min(m, n)
         if m > n:
             U = _shape.cat([U, Tensor(uf[..., :, k:])], -1)
         else:
@@ -210,7 +219,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if ord == float("-inf"):
         return amin(a, dim, keepdim)
     if ord == 0:
-        return _reduction.sum(Tensor((x.array != 0).astype(x.array.dtype)), dim, keepdim)
+        return _reduction.sum(Tensor((x.array != 0).astype(x.array.real.dtype)), dim, keepdim)
     powered = a * a if ord == 2 else a if ord == 1 else a ** ord
     s = _reduction.sum(powered, dim, keepdim)
     return s if ord == 1 else _zero_safe_root(s, ord)
@@ -228,7 +237,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         a = a.to(dtype=dtype)
     nd = a.array.ndim
     if nd < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got {nd}")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     d0, d1 = (_shape._dim(d, nd) for d in dim)
     if ord == "fro":
         return vector_norm(a, 2, (d0, d1), keepdim)
@@ -276,9 +285,11 @@ def cross(input, other, *, dim=-1, out=None):
 def matrix_power(A, n, *, out=None):
     """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for negative n)."""
     a = _t(A)
-    if a.array.ndim < 2 or a.array.shape[-1] != a.array.shape[-2]:
+    if a.array.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if a.array.shape[-1] != a.array.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
-                           f"{list(a.array.shape[-2:])} matrices")
+                           f"{a.array.shape[-2]} by {a.array.shape[-1]} matrices")
     if n == 0:
         xp = get_array_module(a.array)
         return Tensor(xp.broadcast_to(xp.eye(a.array.shape[-1], dtype=a.array.dtype), a.array.shape).copy())
@@ -347,12 +358,21 @@ def cond(A, p=None, *, out=None):
     """The condition number ``norm(A, p) * norm(inv(A), p)`` (for ``p`` None or 2: the ratio of the largest to the
     smallest singular value)."""
     a = _t(A)
+    if a.array.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
     if p is None or p in (2, -2):
         from .ops.extrema import amax, amin
         s = svdvals(a)
         big, small = amax(s, -1), amin(s, -1)
         return big / small if p != -2 else small / big
-    return matrix_norm(a, p) * matrix_norm(inv(a), p)
+    inverse, info = inv_ex(a)
+    if not info.array.any():
+        return matrix_norm(a, p) * matrix_norm(inverse, p)
+    # singular matrices have condition number inf, as PyTorch returns
+    xp = get_array_module(a.array)
+    safe = Where.apply(Tensor(xp.eye(a.shape[-1], dtype=a.array.dtype)), a, cond=(info.array != 0)[..., None, None])
+    result = matrix_norm(a, p) * matrix_norm(inv(safe), p)
+    return Where.apply(Tensor(xp.asarray(np.inf, dtype=result.array.dtype)), result, cond=info.array != 0)
 
 
 def matrix_exp(A):

@@ -89,7 +89,7 @@ def _square(name, A):
     a = _t(A)
     dtype = a.array.dtype
     if dtype not in _COMPLEX:
-        raise RuntimeError(f"linalg.{name}: Unknown Complex ScalarType for {_TYPE_NAMES.get(dtype.name, dtype.name)}")
+        raise RuntimeError(f"Unknown Complex ScalarType for {_TYPE_NAMES.get(dtype.name, dtype.name)}")
     if a.array.ndim < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
     if a.array.shape[-1] != a.array.shape[-2]:

@@ -37,10 +37,25 @@ def type_name(dtype):
     return _TYPE_NAMES.get(dtype.name, dtype.name)
 
 
+# PyTorch's errors for half-precision input (its CPU kernels are float32/64 and complex only)
+_LOW_PRECISION = {"det": "lu_cpu", "slogdet": "lu_cpu", "solve": "lu_cpu", "solve_ex": "lu_cpu",
+                  "svd": "linalg_svd_cpu", "eigh": "linalg_eigh_cpu", "cholesky": "cholesky_cpu", "qr": "geqrf_cpu",
+                  "pinv": "linalg_svd_cpu"}
+
+
 def float_input(name, a):
-    """``a`` as a Tensor; PyTorch's RuntimeError when it is not floating point or complex."""
+    """``a`` as a Tensor; PyTorch's RuntimeError when it is not floating point or complex (and its errors for
+    float16/bfloat16 where PyTorch's CPU kernels lack them)."""
+    from .dtypes import BFLOAT16
     a = a if isinstance(a, Tensor) else as_tensor(a)
-    if a.array.dtype.kind not in "fc":
+    dtype = a.array.dtype
+    if dtype == np.float16 or dtype == BFLOAT16:
+        if name == "inv":
+            raise RuntimeError(f"linalg.inv: Low precision dtypes not supported. Got {type_name(dtype)}")
+        if name in _LOW_PRECISION:
+            raise NotImplementedError(f"\"{_LOW_PRECISION[name]}\" not implemented for '{type_name(dtype)}'")
+        return a
+    if dtype.kind not in "fc":
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
                            f"{type_name(a.array.dtype)}")
     return a

@@ -150,8 +150,9 @@ def _square(name, A):
         raise RuntimeError(f"torch.linalg.{name}: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
     if a.array.dtype.kind not in "fc":
-        raise NotImplementedError(f"torch.linalg.{name}: not implemented for {a.dtype} (floating or complex matrices "
-                                  f"only)")
+        from .linalg_ex import type_name
+        raise RuntimeError(f"torch.linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{type_name(a.array.dtype)}")
     return a
 
 

@@ -75,7 +75,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     if a.array.dtype.kind not in "fc":
         raise RuntimeError("This function doesn't handle types other than float and double")
     if a.array.ndim < 2:
-        raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
     if hermitian and a.array.shape[-1] != a.array.shape[-2]:
         raise RuntimeError(f"linalg.matrix_rank: A must be batches of square matrices, but they are "
                            f"{a.array.shape[-2]} by {a.array.shape[-1]} matrices")

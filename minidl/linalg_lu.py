@@ -27,8 +27,12 @@ __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "householder_product"]
 def _matrices(name, value, *, square=False, prefix="linalg."):
     a = value if isinstance(value, Tensor) else as_tensor(value)
     if a.array.ndim < 2:
-        raise RuntimeError(f"torch.{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} "
-                           f"instead")
+        prefix_ = "linalg" if name == "lu" else "torch"
+        raise RuntimeError(f"{prefix_}.{name}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(a.shape)} instead")
+    if a.array.dtype.kind not in "fc" and name in ("lu", "lu_factor"):
+        from .linalg_ex import type_name
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{type_name(a.array.dtype)}'")
     if a.array.dtype.kind not in "fc":
         raise NotImplementedError(f"{prefix}{name}: not implemented for {a.dtype} (floating or complex matrices "
                                   f"only)")

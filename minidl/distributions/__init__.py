@@ -111,3 +111,28 @@ from . import (  # noqa: E402,F401,I001
     negative_binomial, normal, one_hot_categorical, pareto, poisson, studentT, transformed_distribution, uniform,
     utils, von_mises, weibull, wishart,
 )
+
+# The modules PyTorch's classes report (``__module__``, so reprs and error texts name ``...logistic_normal.
+# LogisticNormal`` as PyTorch's do); each of these modules re-exports its classes, so pickles still resolve.
+_PUBLIC_MODULES = {
+    "bernoulli": ("Bernoulli",), "beta": ("Beta",), "binomial": ("Binomial",), "chi2": ("Chi2",),
+    "dirichlet": ("Dirichlet",), "exponential": ("Exponential",), "fishersnedecor": ("FisherSnedecor",),
+    "geometric": ("Geometric",), "gumbel": ("Gumbel",), "half_cauchy": ("HalfCauchy",),
+    "half_normal": ("HalfNormal",), "inverse_gamma": ("InverseGamma",), "kumaraswamy": ("Kumaraswamy",),
+    "laplace": ("Laplace",), "log_normal": ("LogNormal",), "logistic_normal": ("LogisticNormal",),
+    "negative_binomial": ("NegativeBinomial",), "one_hot_categorical": ("OneHotCategoricalStraightThrough",),
+    "pareto": ("Pareto",), "poisson": ("Poisson",), "relaxed_bernoulli": ("RelaxedBernoulli",),
+    "relaxed_categorical": ("RelaxedOneHotCategorical",), "studentT": ("StudentT",),
+    "transformed_distribution": ("TransformedDistribution",),
+    "transforms": (
+        "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
+        "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+        "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
+        "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+    ),
+    "uniform": ("Uniform",), "weibull": ("Weibull",)
+}
+for _module, _names in _PUBLIC_MODULES.items():
+    for _name in _names:
+        globals()[_name].__module__ = f"{__name__}.{_module}"
+del _module, _names, _name

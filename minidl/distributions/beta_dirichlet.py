@@ -1,8 +1,9 @@
 """``minidl.distributions.Dirichlet`` and ``Beta``: distributions on the simplex and on [0, 1].
 
 Samples are normalised Gamma draws (``x_i = g_i / sum_j g_j``, ``g_i ~
-Gamma(a_i, 1)``), so ``rsample`` is differentiable in the concentrations
-through the implicit Gamma derivative; Beta(a, b) is the first coordinate of
+Gamma(a_i, 1)``); ``rsample`` is differentiable in the concentrations through
+PyTorch's approximation of the Beta marginals' implicit derivative
+(:mod:`._dirichlet_grad`); Beta(a, b) is the first coordinate of
 Dirichlet([a, b]), as PyTorch builds it.
 
 >>> import minidl as mdl
@@ -24,9 +25,7 @@ from ..nn.functional import one_hot
 from ..ops.shape import stack
 from ..size import Size
 from ..tensor import Tensor, as_tensor
-from ..type_info import finfo
 from . import constraints
-from ._standard_gamma import standard_gamma
 from .distribution import _EMPTY_SHAPE, Distribution, broadcast_all
 from .exp_family import ExponentialFamily
 
@@ -66,12 +65,9 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=_EMPTY_SHAPE):
         """Normalised Gamma draws of shape ``sample_shape + batch_shape + (K,)``, differentiable."""
+        from ._dirichlet_grad import DirichletSample
         shape = tuple(self._extended_shape(sample_shape))
-        gammas = standard_gamma(self.concentration.expand(*shape), float64_concentration=True)
-        value = gammas / gammas.sum(-1, keepdim=True)
-        eps = finfo(value.dtype)
-        value.array[...] = value.array.clip(min=eps.tiny, max=1 - eps.eps)   # as PyTorch's _sample_dirichlet
-        return value
+        return DirichletSample.apply(self.concentration.expand(*shape))
 
     def log_prob(self, value):
         """``sum((a - 1) log x) + lgamma(sum a) - sum lgamma(a)``."""

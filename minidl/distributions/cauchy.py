@@ -13,7 +13,7 @@ import math
 import numbers
 
 from .. import functions as _functions
-from ..creation import full, rand, zeros_like
+from ..creation import empty, full, zeros_like
 from ..size import Size
 from ..tensor import Tensor, as_tensor
 from . import constraints
@@ -60,10 +60,12 @@ class Cauchy(Distribution):
         return full(tuple(self._extended_shape()), math.inf, dtype=self.loc.dtype, device=self.loc.device)
 
     def rsample(self, sample_shape=_EMPTY_SHAPE):
-        """``loc + scale * tan(pi (u - 1/2))``, u uniform in [0, 1)."""
+        """``loc + scale * e``, e standard Cauchy draws (``Tensor.cauchy_``, PyTorch's stream)."""
+        from ..autograd import no_grad
         shape = self._extended_shape(sample_shape)
-        u = rand(shape, dtype=self.loc.dtype, device=self.loc.device)
-        return self.loc + (math.pi * (u - 0.5)).tan() * self.scale
+        with no_grad():
+            e = empty(shape, dtype=self.loc.dtype, device=self.loc.device).cauchy_()
+        return self.loc + e * self.scale
 
     def log_prob(self, value):
         """``-log(pi) - log(scale) - log1p(((value - loc) / scale)²)``."""

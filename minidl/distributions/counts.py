@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
-from .. import backend
 from .. import functions as _functions
 from ..autograd import no_grad
 from ..creation import arange, rand, zeros_like
 from ..functions_random import poisson
-from ..generator import current_rng
 from ..nn.functional import binary_cross_entropy_with_logits, logsigmoid
 from ..size import Size
-from ..tensor import Tensor
 from ..type_info import finfo
 from . import constraints
 from .distribution import (
@@ -50,15 +45,6 @@ def _one_of(probs, logits):
 def _clamp_by_zero(x):
     """``clamp(x, min=0)`` whose gradient at 0 is 1/2 (as PyTorch's Binomial)."""
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
-
-
-def _binomial_draws(total_count, probs):
-    """Binomial counts for Tensors ``total_count`` and ``probs`` of one shape, in ``probs``' dtype and device."""
-    n = backend.to_numpy(total_count.array)
-    p = backend.to_numpy(probs.array).astype(np.float64)
-    draws = current_rng().binomial(n.astype(np.int64), np.clip(p, 0.0, 1.0))
-    out = draws.astype(probs.array.dtype)
-    return Tensor(backend.to_device(out, probs.device) if probs.device.type != "cpu" else out)
 
 
 class _CountWithProbs(BinaryProbsLogits, Distribution):
@@ -195,7 +181,8 @@ class Binomial(_CountWithProbs):
         """Success counts of shape ``sample_shape + batch_shape``."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
-            return _binomial_draws(self.total_count.expand(*shape), self.probs.expand(*shape))
+            from ..functions_binomial import binomial  # PyTorch's torch.binomial draws (same stream)
+            return binomial(self.total_count.expand(*shape), self.probs.expand(*shape))
 
     def log_prob(self, value):
         """``log C(n, k) + k logits - n log(1 + exp(logits))``, computed without overflow."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from ..creation import rand
+from ..creation import empty, rand
 from ..size import Size
 from ..type_info import finfo
 from . import constraints
@@ -125,10 +125,12 @@ class Exponential(ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape=_EMPTY_SHAPE):
-        """``-log(1 - u) / rate``, u uniform in [0, 1)."""
+        """Standard exponential draws (``Tensor.exponential_``, PyTorch's stream) divided by ``rate``."""
+        from ..autograd import no_grad
         shape = self._extended_shape(sample_shape)
-        u = rand(shape, dtype=self.rate.dtype, device=self.rate.device)
-        return -(-u).log1p() / self.rate
+        with no_grad():
+            e = empty(shape, dtype=self.rate.dtype, device=self.rate.device).exponential_()
+        return e / self.rate
 
     def log_prob(self, value):
         """``log(rate) - rate * value``."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..generator import current_rng
+from ..dtypes import float64
 from ..special import i0e, i1e
 from ..tensor import Tensor
 from . import constraints
@@ -32,17 +32,19 @@ def _log_i0(x):
     return i0e(x).log() + x
 
 
-def _rejection_sample(rng, loc, concentration, proposal_r):
-    """Best-Fisher draws (float64 arrays of one shape) wrapped to [-pi, pi)."""
+def _rejection_sample(loc, concentration, proposal_r):
+    """Best-Fisher draws (float64 arrays of one shape) wrapped to [-pi, pi), as PyTorch's loop: uniforms from
+    the global generator (``rand`` in float64), and every round's accepted proposals replace earlier ones."""
+    from ..creation import rand
     x = np.zeros(loc.shape)
     pending = np.ones(loc.shape, dtype=bool)
     while pending.any():
-        u1, u2, u3 = rng.random((3,) + loc.shape)
+        u1, u2, u3 = backend.to_numpy(rand((3,) + loc.shape, dtype=float64).array)
         z = np.cos(math.pi * u1)
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = concentration * (proposal_r - f)
         with np.errstate(divide="ignore", invalid="ignore"):
-            accept = pending & (((c * (2 - c) - u2) > 0) | (np.log(c / u2) + 1 - c >= 0))
+            accept = ((c * (2 - c) - u2) > 0) | (np.log(c / u2) + 1 - c >= 0)
         x = np.where(accept, np.sign(u3 - 0.5) * np.arccos(np.clip(f, -1.0, 1.0)), x)
         pending &= ~accept
     return (x + math.pi + loc) % (2 * math.pi) - math.pi
@@ -89,7 +91,7 @@ class VonMises(Distribution):
             loc = np.broadcast_to(backend.to_numpy(self.loc.array).astype(np.float64), shape)
             kappa = np.broadcast_to(backend.to_numpy(self.concentration.array).astype(np.float64), shape)
             proposal = np.broadcast_to(self._proposal_r, shape)
-            out = _rejection_sample(current_rng(), loc, kappa, proposal).astype(self.loc.array.dtype)
+            out = _rejection_sample(loc, kappa, proposal).astype(self.loc.array.dtype)
         return Tensor(backend.to_device(out, self.loc.device) if self.loc.device.type != "cpu" else out)
 
     def expand(self, batch_shape, _instance=None):
