@@ -190,3 +190,24 @@ def test_loss_dtype_and_names():
     keras.backend.clear_session()
     assert (MyLoss().name, MyLoss().name) == ("my_loss", "my_loss_1")
     assert MyLoss().dtype == "float32"
+
+
+def test_dtype_policies():
+    assert M.Mean(dtype="mixed_float16").dtype == "float16"  # Keras 3.15: the policy's compute dtype
+    assert M.Mean(dtype=keras.DTypePolicy("mixed_bfloat16")).dtype == "bfloat16"
+    assert M.Mean(dtype="float16").get_config() == {"name": "mean", "dtype": "float16"}
+    assert M.IoU(2, [0]).dtype == "int32"
+
+
+def test_model_metrics_variables():
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy", M.AUC(name="auc")])
+    model.fit(x, y, verbose=0, epochs=1)
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]
+    assert len(model.variables) == len(model.weights) == 2  # metric state is not among the model's variables
+    loss, compiled = model.metrics
+    assert [v.path for v in loss.variables] == ["loss/total", "loss/count"]
+    assert [v.path for v in compiled.variables][:3] == ["accuracy/total", "accuracy/count", "auc/true_positives"]
+    assert sorted(model.get_metrics_result()) == ["accuracy", "auc", "loss"]

@@ -44,6 +44,19 @@ def _as_result_dtype(out, dtype):
     return out
 
 
+def _standard_dtype(dtype) -> str:
+    """Keras' dtype name: "int" -> int32, "mixed_float16" -> float16, NumPy dtypes by name."""
+    dtype = str(dtype)
+    if dtype.startswith("mixed_"):
+        return dtype[len("mixed_"):]
+    if dtype in ("int", "float"):
+        return {"int": "int32", "float": "float32"}[dtype]
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        return dtype  # bfloat16 and other names NumPy lacks
+
+
 class Metric:
     """Base class of Keras' metrics: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
     ``reset_state()``; ``name``, ``dtype``, ``variables`` (made by :meth:`add_variable`)."""
@@ -55,7 +68,9 @@ class Metric:
         if isinstance(dtype, dict):  # a DTypePolicy config
             dtype = dtype.get("config", {}).get("name")
         from minidl.keras._settings import floatx
-        self.dtype = getattr(dtype, "name", dtype) or floatx()
+        # Keras 3.15's metric dtype: the dtype policy's compute dtype ("mixed_float16" -> float16)
+        dtype = getattr(dtype, "compute_dtype", None) or getattr(dtype, "name", dtype) or floatx()
+        self.dtype = _standard_dtype(dtype)
         self._variables = []
 
     def __init_subclass__(cls, **kwargs):
