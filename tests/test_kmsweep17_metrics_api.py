@@ -211,3 +211,25 @@ def test_model_metrics_variables():
     assert [v.path for v in loss.variables] == ["loss/total", "loss/count"]
     assert [v.path for v in compiled.variables][:3] == ["accuracy/total", "accuracy/count", "auc/true_positives"]
     assert sorted(model.get_metrics_result()) == ["accuracy", "auc", "loss"]
+
+
+def test_functions_and_loss_objects_as_compiled_metrics():
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    y = x.sum(1, keepdims=True)
+
+    def my_metric(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse",
+                  metrics=[keras.losses.MeanAbsoluteError(), keras.losses.mean_squared_error, my_metric,
+                           "msle", keras.losses.Huber(delta=0.5)])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(logs) == ["huber_loss", "loss", "mean_absolute_error", "mean_squared_error", "msle", "my_metric"]
+    assert logs["mean_absolute_error"] == pytest.approx(logs["my_metric"], rel=1e-5)
+    assert logs["mean_squared_error"] == pytest.approx(logs["loss"], rel=1e-5)
+    assert M.get(my_metric) is my_metric  # Keras' get hands functions back as they are
+    assert type(M.get(keras.losses.Huber())).__name__ == "Huber"
+    w = M.MeanMetricWrapper(keras.losses.Huber(delta=0.5), name="hub")
+    w.update_state(y, y * 1.5)
+    assert float(w.result()) == pytest.approx(float(keras.losses.Huber(delta=0.5)(y, y * 1.5)), rel=1e-5)
