@@ -233,3 +233,15 @@ def test_functions_and_loss_objects_as_compiled_metrics():
     w = M.MeanMetricWrapper(keras.losses.Huber(delta=0.5), name="hub")
     w.update_state(y, y * 1.5)
     assert float(w.result()) == pytest.approx(float(keras.losses.Huber(delta=0.5)(y, y * 1.5)), rel=1e-5)
+
+
+def test_wrapper_attributes_as_keras():
+    assert M.BinaryAccuracy(threshold=0.7).threshold == 0.7
+    assert M.TopKCategoricalAccuracy(k=3).k == 3
+    stk = M.SparseTopKCategoricalAccuracy(k=2)
+    assert (stk.k, stk.from_sorted_ids) == (2, False)
+    bce = M.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)
+    assert (bce.from_logits, bce.label_smoothing) == (True, 0.1)
+    scce = M.SparseCategoricalCrossentropy(ignore_class=3)
+    assert (scce.from_logits, scce.ignore_class, scce.axis) == (False, 3, -1)
+    assert M.CategoricalCrossentropy(axis=1).axis == 1

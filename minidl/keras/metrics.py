@@ -199,6 +199,8 @@ def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
             super().__init__(fn, name=name, dtype=dtype, **dict(defaults, **kwargs))
+            for key, value in self._fn_kwargs.items():  # Keras' attributes: threshold, k, from_logits, ...
+                setattr(self, key, value)
 
         def get_config(self):
             """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
@@ -239,6 +241,7 @@ class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+        self.from_sorted_ids = from_sorted_ids
         if from_sorted_ids:  # (in the config only when set, as Keras writes it)
             self._fn_kwargs["from_sorted_ids"] = True
 
