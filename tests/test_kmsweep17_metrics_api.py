@@ -245,3 +245,19 @@ def test_wrapper_attributes_as_keras():
     scce = M.SparseCategoricalCrossentropy(ignore_class=3)
     assert (scce.from_logits, scce.ignore_class, scce.axis) == (False, 3, -1)
     assert M.CategoricalCrossentropy(axis=1).axis == 1
+
+
+def test_deepcopy_and_pickle_keep_state_apart():
+    import copy
+    import pickle
+    m = M.AUC(name="a")
+    m.update_state([0, 1], [0.2, 0.8])
+    c = copy.deepcopy(m)
+    assert [v.path for v in c.variables] == [v.path for v in m.variables]
+    c.update_state([1, 0], [0.2, 0.8])
+    assert float(m.result()) == 1.0  # the copy's state is its own (minidl copies the values too: 0.5 here)
+    assert all(a is not b for a, b in zip(c.variables, m.variables))
+    p = pickle.loads(pickle.dumps(m))
+    assert float(p.result()) == 1.0 and p.variables[0].path == "a/true_positives"
+    p.reset_state()
+    assert float(m.result()) == 1.0

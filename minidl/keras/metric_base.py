@@ -27,6 +27,24 @@ class MetricVariable(Variable):
         """``metric_name/variable_name``."""
         return f"{self._metric.name}/{self.name}"
 
+    def __deepcopy__(self, memo):
+        """A copy owned by the copy of its metric (``copy.deepcopy(metric)``)."""
+        import copy
+        if id(self) in memo:
+            return memo[id(self)]
+        out = MetricVariable(copy.deepcopy(self._metric, memo), self.numpy(), tuple(self.shape),
+                             str(np.dtype(self.dtype)), self.name)
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self):
+        return _rebuild_variable, (self._metric, self.numpy(), self.name)
+
+
+def _rebuild_variable(metric, values, name):
+    """A pickled metric variable back (its metric rebuilt first, by pickle)."""
+    return MetricVariable(metric, values, values.shape, str(values.dtype), name)
+
 
 def _as_result_dtype(out, dtype):
     """A float result (NumPy scalar or array) in the metric's float ``dtype`` (float32 for an integer
