@@ -248,6 +248,8 @@ def test_wrapper_attributes_as_keras():
 
 
 def test_deepcopy_and_pickle_keep_state_apart():
+    # (minidl's copies also carry the accumulated values; Keras 3.15's come back zeroed, so only the
+    # independence of the copies is checked here)
     import copy
     import pickle
     m = M.AUC(name="a")
@@ -255,9 +257,9 @@ def test_deepcopy_and_pickle_keep_state_apart():
     c = copy.deepcopy(m)
     assert [v.path for v in c.variables] == [v.path for v in m.variables]
     c.update_state([1, 0], [0.2, 0.8])
-    assert float(m.result()) == 1.0  # the copy's state is its own (minidl copies the values too: 0.5 here)
+    assert float(m.result()) == 1.0
     assert all(a is not b for a, b in zip(c.variables, m.variables))
     p = pickle.loads(pickle.dumps(m))
-    assert float(p.result()) == 1.0 and p.variables[0].path == "a/true_positives"
-    p.reset_state()
+    assert p.variables[0].path == "a/true_positives"
+    p.update_state([1, 0], [0.2, 0.8])
     assert float(m.result()) == 1.0
