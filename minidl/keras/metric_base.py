@@ -27,6 +27,24 @@ class MetricVariable(Variable):
         """``metric_name/variable_name``."""
         return f"{self._metric.name}/{self.name}"
 
+    def __deepcopy__(self, memo):
+        """A copy owned by the copy of its metric (``copy.deepcopy(metric)``)."""
+        import copy
+        if id(self) in memo:
+            return memo[id(self)]
+        out = MetricVariable(copy.deepcopy(self._metric, memo), self.numpy(), tuple(self.shape),
+                             str(np.dtype(self.dtype)), self.name)
+        memo[id(self)] = out
+        return out
+
+    def __reduce__(self):
+        return _rebuild_variable, (self._metric, self.numpy(), self.name)
+
+
+def _rebuild_variable(metric, values, name):
+    """A pickled metric variable back (its metric rebuilt first, by pickle)."""
+    return MetricVariable(metric, values, values.shape, str(values.dtype), name)
+
 
 def _as_result_dtype(out, dtype):
     """A float result (NumPy scalar or array) in the metric's float ``dtype`` (float32 for an integer
@@ -44,6 +62,19 @@ def _as_result_dtype(out, dtype):
     return out
 
 
+def _standard_dtype(dtype) -> str:
+    """Keras' dtype name: "int" -> int32, "mixed_float16" -> float16, NumPy dtypes by name."""
+    dtype = str(dtype)
+    if dtype.startswith("mixed_"):
+        return dtype[len("mixed_"):]
+    if dtype in ("int", "float"):
+        return {"int": "int32", "float": "float32"}[dtype]
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        return dtype  # bfloat16 and other names NumPy lacks
+
+
 class Metric:
     """Base class of Keras' metrics: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
     ``reset_state()``; ``name``, ``dtype``, ``variables`` (made by :meth:`add_variable`)."""
@@ -55,7 +86,9 @@ class Metric:
         if isinstance(dtype, dict):  # a DTypePolicy config
             dtype = dtype.get("config", {}).get("name")
         from minidl.keras._settings import floatx
-        self.dtype = getattr(dtype, "name", dtype) or floatx()
+        # Keras 3.15's metric dtype: the dtype policy's compute dtype ("mixed_float16" -> float16)
+        dtype = getattr(dtype, "compute_dtype", None) or getattr(dtype, "name", dtype) or floatx()
+        self.dtype = _standard_dtype(dtype)
         self._variables = []
 
     def __init_subclass__(cls, **kwargs):

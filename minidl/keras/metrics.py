@@ -199,6 +199,8 @@ def _wrapper(fn, default_name, **defaults):
     class _Wrapped(MeanMetricWrapper):
         def __init__(self, name=default_name, dtype=None, **kwargs):
             super().__init__(fn, name=name, dtype=dtype, **dict(defaults, **kwargs))
+            for key, value in self._fn_kwargs.items():  # Keras' attributes: threshold, k, from_logits, ...
+                setattr(self, key, value)
 
         def get_config(self):
             """Keras' config: ``name``, ``dtype`` and the function's arguments (``k``, ``threshold``)."""
@@ -239,6 +241,7 @@ class SparseTopKCategoricalAccuracy(_wrapper(sparse_top_k_categorical_accuracy,
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(name=name, dtype=dtype, k=k)  # Keras' order: k first
+        self.from_sorted_ids = from_sorted_ids
         if from_sorted_ids:  # (in the config only when set, as Keras writes it)
             self._fn_kwargs["from_sorted_ids"] = True
 
@@ -326,7 +329,9 @@ _BY_NAME = {
 
 
 def get(identifier) -> Metric:
-    """A metric object from a name, a Metric, or a per-sample function ``fn(y_true, y_pred)``."""
+    """Keras' ``metrics.get``: a metric object from a name (the class's default name), a Metric or
+    Metric class, or a config dict; a per-sample function ``fn(y_true, y_pred)`` (or a loss object)
+    comes back as it is."""
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
@@ -343,8 +348,14 @@ def get(identifier) -> Metric:
     if isinstance(identifier, dict):
         return _more.deserialize(identifier)
     if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+        return identifier  # a function or loss object, as Keras' get (compile wraps it: :func:`resolve`)
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def _snake(name):
+    """Keras' snake case of a class name."""
+    from minidl.keras._naming import to_snake_case as snake
+    return snake(name)
 
 
 def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
@@ -357,6 +368,9 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
         cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return cls(name=identifier)
     metric = get(identifier)
+    if not isinstance(metric, Metric):  # a function or a Loss object: its mean, named as Keras names it
+        metric = MeanMetricWrapper(metric, name=getattr(metric, "__name__", None) or getattr(metric, "name", None)
+                                   or _snake(type(metric).__name__))
     if isinstance(identifier, str):  # Keras' compile logs a string metric under that string ("mse")
         metric.name = identifier
     return metric

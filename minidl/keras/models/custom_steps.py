@@ -121,6 +121,11 @@ class CompileMetrics:
         """The compiled metric objects (one list over all outputs)."""
         return [metric for head in self._model._heads.heads for metric, _, _ in head.metric_objs or []]
 
+    @property
+    def variables(self) -> list:
+        """The compiled metrics' state variables, in order (Keras' ``compile_metrics.variables``)."""
+        return [v for metric in self.metrics for v in getattr(metric, "variables", [])]
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch: ``y_pred`` the model's output(s), ``y_true`` the matching target(s)."""
         model = self._model
