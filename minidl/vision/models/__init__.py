@@ -5,7 +5,8 @@ and torchvision's module structure, so ``state_dict()`` keys and shapes are thos
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
-(``densenet121/161/169/201``) and SqueezeNet (``squeezenet1_0/1_1``).
+(``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
+(``shufflenet_v2_x0_5`` ... ``x2_0``) and MNASNet (``mnasnet0_5/0_75/1_0/1_3``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -60,6 +61,17 @@ from .efficientnet import (
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
+from .mnasnet import (
+                   MNASNet,
+                   MNASNet0_5_Weights,
+                   MNASNet0_75_Weights,
+                   MNASNet1_0_Weights,
+                   MNASNet1_3_Weights,
+                   mnasnet0_5,
+                   mnasnet0_75,
+                   mnasnet1_0,
+                   mnasnet1_3,
+)
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
                    MobileNet_V3_Large_Weights,
@@ -92,6 +104,17 @@ from .resnet import (
                    resnext101_64x4d,
                    wide_resnet50_2,
                    wide_resnet101_2,
+)
+from .shufflenetv2 import (
+                   ShuffleNet_V2_X0_5_Weights,
+                   ShuffleNet_V2_X1_0_Weights,
+                   ShuffleNet_V2_X1_5_Weights,
+                   ShuffleNet_V2_X2_0_Weights,
+                   ShuffleNetV2,
+                   shufflenet_v2_x0_5,
+                   shufflenet_v2_x1_0,
+                   shufflenet_v2_x1_5,
+                   shufflenet_v2_x2_0,
 )
 from .squeezenet import SqueezeNet, SqueezeNet1_0_Weights, SqueezeNet1_1_Weights, squeezenet1_0, squeezenet1_1
 from .vgg import (
@@ -143,4 +166,9 @@ __all__ = [
     "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
     "EfficientNet_B6_Weights", "EfficientNet_B7_Weights",
     "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
+    "ShuffleNetV2", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
+    "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
+    "ShuffleNet_V2_X2_0_Weights",
+    "MNASNet", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "MNASNet0_5_Weights", "MNASNet0_75_Weights",
+    "MNASNet1_0_Weights", "MNASNet1_3_Weights",
 ]

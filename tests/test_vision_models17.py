@@ -1,0 +1,179 @@
+"""minidl.vision.models: torchvision's ShuffleNetV2, MNASNet, ConvNeXt, VisionTransformer, RegNet and
+EfficientNetV2 families, against torchvision 0.29.1.
+
+The fixtures were made from torchvision by ``tests/fixtures/make_vision_models17.py`` (cases in
+``tests/fixtures/vision_models17_cases.py``): every builder's state-dict keys and shapes (in order) and
+its ``*_Weights`` metadata (``vision_models17_keys.json.gz``); for small nets and tiny configurations
+of the big families, the checksums of every state entry after ``manual_seed(0)`` (torchvision's
+initialisation, reproduced draw for draw) and the eval output after a deterministic change of every
+entry (``vision_models17_torch.npz``). Big nets are built on the meta device and counted only.
+The same file runs under torchvision with the two imports changed (``import torch as mdl``,
+``from torchvision import models``); the minidl-only parts say so.
+"""
+import gzip
+import json
+import os
+import sys
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+from minidl.vision import models
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+sys.path.insert(0, FIXTURES)
+from vision_models17_cases import BUILDERS, checksums, perturb, small_cases  # noqa: E402
+
+IS_MINIDL = mdl.__name__ == "minidl"
+FAMILIES = [f for f in BUILDERS if hasattr(models, BUILDERS[f][0])]
+NAMES = [n for f in FAMILIES for n in BUILDERS[f]]
+SMALL = [(f, c) for f in FAMILIES for c in small_cases(models, f)]
+# torchvision's published parameter counts (its docs' model tables; meta["num_params"] of the DEFAULT weights)
+NUM_PARAMS = {
+    "shufflenet_v2_x0_5": 1_366_792, "shufflenet_v2_x1_0": 2_278_604, "shufflenet_v2_x1_5": 3_503_624,
+    "shufflenet_v2_x2_0": 7_393_996, "mnasnet0_5": 2_218_512, "mnasnet0_75": 3_170_208, "mnasnet1_0": 4_383_312,
+    "mnasnet1_3": 6_282_256, "convnext_tiny": 28_589_128, "convnext_small": 50_223_688,
+    "convnext_base": 88_591_464, "convnext_large": 197_767_336, "vit_b_16": 86_567_656, "vit_b_32": 88_224_232,
+    "vit_l_16": 304_326_632, "vit_l_32": 306_535_400, "vit_h_14": 632_045_800, "regnet_y_400mf": 4_344_144,
+    "regnet_y_800mf": 6_432_512, "regnet_y_1_6gf": 11_202_430, "regnet_y_3_2gf": 19_436_338,
+    "regnet_y_8gf": 39_381_472, "regnet_y_16gf": 83_590_140, "regnet_y_32gf": 145_046_770,
+    "regnet_y_128gf": 644_812_894, "regnet_x_400mf": 5_495_976, "regnet_x_800mf": 7_259_656,
+    "regnet_x_1_6gf": 9_190_136, "regnet_x_3_2gf": 15_296_552, "regnet_x_8gf": 39_572_648,
+    "regnet_x_16gf": 54_278_536, "regnet_x_32gf": 107_811_560, "efficientnet_v2_s": 21_458_488,
+    "efficientnet_v2_m": 54_139_356, "efficientnet_v2_l": 118_515_272,
+}
+
+
+@lru_cache(None)
+def reference():
+    with gzip.open(os.path.join(FIXTURES, "vision_models17_keys.json.gz"), "rt") as f:
+        return json.load(f)
+
+
+@lru_cache(None)
+def outputs():
+    return dict(np.load(os.path.join(FIXTURES, "vision_models17_torch.npz")))
+
+
+def build_meta(name, **kwargs):
+    try:
+        with mdl.device("meta"):
+            return models.get_model(name, **kwargs)
+    except NotImplementedError:          # torchvision's ViT init reads values: not on meta there
+        return models.get_model(name, **kwargs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keys_shapes_order_and_parameter_count(name):
+    model = build_meta(name)
+    got = [[k, list(v.shape)] for k, v in model.state_dict().items()]
+    assert got == reference()["keys"][name]
+    assert sum(p.numel() for p in model.parameters()) == NUM_PARAMS[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_enum_metadata(name):
+    ref = reference()["weights"][name]
+    enum = models.get_model_weights(name)
+    assert enum.__name__ == ref["enum"] and getattr(models, ref["enum"]) is enum
+    assert enum.DEFAULT.name == ref["default"] and enum.DEFAULT is enum[ref["default"]]
+    assert [m.name for m in enum] == list(ref["members"])
+    for member in enum:
+        want, meta, t = ref["members"][member.name], member.meta, member.transforms()
+        assert member.url == want["url"]
+        assert meta["num_params"] == want["num_params"] and list(meta["min_size"]) == want["min_size"]
+        assert meta["_metrics"] == want["metrics"] and meta.get("recipe") == want["recipe"]
+        assert len(meta["categories"]) == want["n_categories"] and meta["categories"][0] == "tench"
+        assert (t.crop_size, t.resize_size, t.mean, t.std) == (want["crop_size"], want["resize_size"],
+                                                               want["mean"], want["std"])
+        assert t.interpolation.value == want["interpolation"]
+        assert models.get_weight(f"{ref['enum']}.{member.name}") is member
+    assert models.get_model_builder(name) is getattr(models, name)
+    assert name in models.list_models(models)
+
+
+@pytest.mark.parametrize("family,case", SMALL)
+def test_init_is_torchvisions_and_eval_output_equal(family, case):
+    build, shape = small_cases(models, family)[case]
+    mdl.manual_seed(0)
+    model = build().eval()
+    state = model.state_dict()
+    sums = np.stack([checksums(v.numpy()) for v in state.values()])
+    want = outputs()[f"{case}/sums"]
+    scale = np.abs(want[:, 1:2]) + 1e-6          # relative to each tensor's sum of |x|
+    np.testing.assert_allclose(sums / scale, want / scale, rtol=0, atol=1e-5)
+    # torchvision's weights (here the changed init) through load_state_dict -> the same eval output
+    new = type(state)((k, mdl.tensor(perturb(k, v.numpy()))) for k, v in state.items())
+    if hasattr(state, "_metadata"):              # torchvision's MNASNet needs its version
+        new._metadata = state._metadata
+    model.load_state_dict(new)
+    x = mdl.tensor(outputs()[f"{case}/x"])
+    with mdl.no_grad():
+        y = model(x).numpy()
+    ref = outputs()[f"{case}/y"]
+    assert y.shape == ref.shape and y.dtype == np.float32
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(ref).max())))
+
+
+@pytest.mark.parametrize("family,case", SMALL)
+def test_train_mode_forward_backward(family, case):
+    build, shape = small_cases(models, family)[case]
+    mdl.manual_seed(0)
+    model = build()
+    assert model.training
+    y = model(mdl.randn(*((2,) + tuple(shape[1:]))))
+    assert tuple(y.shape) == (2, outputs()[f"{case}/y"].shape[1]) and y.dtype == mdl.float32
+    y.sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in model.parameters())
+
+
+@pytest.mark.skipif(not IS_MINIDL, reason="minidl never downloads; torchvision would")
+@pytest.mark.parametrize("name", NAMES)
+def test_enum_weights_come_from_the_hub_cache(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    enum = models.get_model_weights(name)
+    with pytest.raises(FileNotFoundError, match="does not download"):
+        models.get_model(name, weights=enum.DEFAULT)
+    with pytest.raises(ValueError, match="The parameter 'num_classes' expected value 1000 but got 10 instead."):
+        models.get_model(name, weights=enum.DEFAULT, num_classes=10)
+
+
+def test_shufflenet_channel_shuffle_and_errors():
+    from minidl.vision.models import shufflenetv2 as sn
+    x = mdl.arange(8.0).reshape(1, 8, 1, 1)
+    assert sn.channel_shuffle(x, 2).flatten().tolist() == [0, 4, 1, 5, 2, 6, 3, 7]
+    with pytest.raises(ValueError, match="expected stages_repeats as list of 3 positive ints"):
+        models.ShuffleNetV2([1, 2], [8, 16, 32, 64, 48])
+    with pytest.raises(ValueError, match="expected stages_out_channels as list of 5 positive ints"):
+        models.ShuffleNetV2([1, 2, 1], [8, 16, 32, 64])
+    with pytest.raises(ValueError, match="Invalid combination of stride 1, inp 8 and oup 16"):
+        sn.InvertedResidual(8, 16, 1)
+
+
+def test_mnasnet_v1_checkpoint_stem_and_errors():
+    from minidl.vision.models import mnasnet as mn
+    assert mn._get_depths(0.5) == [16, 8, 16, 24, 40, 48, 96, 160]
+    assert mn._round_to_multiple_of(83, 8) == 80 and mn._round_to_multiple_of(84, 8) == 88
+    with pytest.raises(ValueError, match="alpha should be greater than 0.0 instead of 0.0"):
+        models.MNASNet(0.0)
+    with pytest.raises(ValueError, match="kernel_size should be 3 or 5 instead of 7"):
+        mn._InvertedResidual(8, 8, 7, 1, 3)
+    # a version-1 file of mnasnet0_5 (32/16-channel stem) loads after the stem is rebuilt, as torchvision's
+    v1 = models.mnasnet0_5(num_classes=4)
+    v1.layers[0] = mdl.nn.Conv2d(3, 32, 3, padding=1, stride=2, bias=False)
+    v1.layers[1] = mdl.nn.BatchNorm2d(32)
+    v1.layers[3] = mdl.nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False)
+    v1.layers[4] = mdl.nn.BatchNorm2d(32)
+    v1.layers[6] = mdl.nn.Conv2d(32, 16, 1, bias=False)
+    v1.layers[7] = mdl.nn.BatchNorm2d(16)
+    v1.layers[8] = mn._stack(16, 16, 3, 2, 3, 3, 0.1)
+    state = v1.state_dict()
+    if not IS_MINIDL:
+        state._metadata[""]["version"] = 1
+    net = models.mnasnet0_5(num_classes=4)
+    with pytest.warns(UserWarning, match="A new version of MNASNet model has been implemented"):
+        net.load_state_dict(state)
+    assert tuple(net.layers[0].weight.shape) == (32, 3, 3, 3) and net._version == 1
+    np.testing.assert_array_equal(net.layers[6].weight.detach().numpy(), state["layers.6.weight"].numpy())
