@@ -134,7 +134,7 @@ def test_train_mode_forward_backward(family, case):
 def test_enum_weights_come_from_the_hub_cache(name, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     enum = models.get_model_weights(name)
-    with pytest.raises(FileNotFoundError, match="does not download"):
+    with pytest.raises(FileNotFoundError, match="does not download"), mdl.device("meta"):
         models.get_model(name, weights=enum.DEFAULT)
     with pytest.raises(ValueError, match="The parameter 'num_classes' expected value 1000 but got 10 instead."):
         models.get_model(name, weights=enum.DEFAULT, num_classes=10)
@@ -177,3 +177,39 @@ def test_mnasnet_v1_checkpoint_stem_and_errors():
         net.load_state_dict(state)
     assert tuple(net.layers[0].weight.shape) == (32, 3, 3, 3) and net._version == 1
     np.testing.assert_array_equal(net.layers[6].weight.detach().numpy(), state["layers.6.weight"].numpy())
+
+
+def test_convnext_blocks_and_stochastic_depth_ops():
+    from minidl.vision import ops
+    from minidl.vision.models import convnext as cn
+    net = models.ConvNeXt([cn.CNBlockConfig(8, 16, 2), cn.CNBlockConfig(16, None, 3)], stochastic_depth_prob=0.4)
+    blocks = [m for m in net.modules() if isinstance(m, cn.CNBlock)]
+    assert [b.stochastic_depth.p for b in blocks] == [0.4 * i / 4.0 for i in range(5)]
+    assert tuple(blocks[0].layer_scale.shape) == (8, 1, 1)
+    assert float(blocks[0].layer_scale.max()) == float(np.float32(1e-6))
+    assert isinstance(net.classifier[0], cn.LayerNorm2d) and net.classifier[0].eps == 1e-6
+    assert repr(cn.CNBlockConfig(8, None, 2)) == "CNBlockConfig(input_channels=8, out_channels=None, num_layers=2)"
+    with pytest.raises(ValueError, match="The block_setting should not be empty"):
+        models.ConvNeXt([])
+    with pytest.raises(TypeError, match=r"The block_setting should be List\[CNBlockConfig\]"):
+        models.ConvNeXt([(8, None, 2)])
+    x = mdl.randn(2, 5, 3, 3)
+    ln = cn.LayerNorm2d(5, eps=1e-6)
+    ref = mdl.nn.functional.layer_norm(x.permute(0, 2, 3, 1), (5,), eps=1e-6).permute(0, 3, 1, 2)
+    np.testing.assert_allclose(ln(x).detach().numpy(), ref.numpy(), rtol=1e-6, atol=1e-6)
+    # torchvision.ops.stochastic_depth / StochasticDepth
+    mdl.manual_seed(0)
+    ones = mdl.ones(64, 2, 3)
+    rows = ops.stochastic_depth(ones, 0.25, "row").reshape(64, -1).numpy()
+    assert all(len(np.unique(r)) == 1 for r in rows) and 0 < (rows[:, 0] == 0).sum() < 64
+    assert set(np.unique(rows).tolist()) <= {0.0, float(np.float32(1) / np.float32(0.75))}
+    assert ops.stochastic_depth(ones, 0.5, "row", training=False) is ones
+    assert len(np.unique(ops.StochasticDepth(0.5, "batch")(ones).numpy())) == 1
+    assert repr(ops.StochasticDepth(0.5, "batch")) == "StochasticDepth(p=0.5, mode=batch)"
+    with pytest.raises(ValueError, match="mode has to be either 'batch' or 'row', but got col"):
+        ops.stochastic_depth(ones, 0.5, "col")
+    with pytest.raises(ValueError, match="drop probability has to be between 0 and 1, but got -0.1"):
+        ops.StochasticDepth(-0.1, "row").eval()(ones)          # checked when run, as torchvision's
+    assert tuple(ops.Permute([0, 2, 1])(ones).shape) == (64, 3, 2)
+    mlp = ops.MLP(4, [8, 3], dropout=0.1)
+    assert [type(m).__name__ for m in mlp] == ["Linear", "ReLU", "Dropout", "Linear", "Dropout"]

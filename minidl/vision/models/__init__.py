@@ -6,7 +6,8 @@ torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
 (``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
-(``shufflenet_v2_x0_5`` ... ``x2_0``) and MNASNet (``mnasnet0_5/0_75/1_0/1_3``).
+(``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) and ConvNeXt
+(``convnext_tiny/small/base/large``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -29,6 +30,17 @@ from ._api import (
 )
 from ._presets import ImageClassification
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
+from .convnext import (
+                   ConvNeXt,
+                   ConvNeXt_Base_Weights,
+                   ConvNeXt_Large_Weights,
+                   ConvNeXt_Small_Weights,
+                   ConvNeXt_Tiny_Weights,
+                   convnext_base,
+                   convnext_large,
+                   convnext_small,
+                   convnext_tiny,
+)
 from .densenet import (
                    DenseNet,
                    DenseNet121_Weights,
@@ -171,4 +183,6 @@ __all__ = [
     "ShuffleNet_V2_X2_0_Weights",
     "MNASNet", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "MNASNet0_5_Weights", "MNASNet0_75_Weights",
     "MNASNet1_0_Weights", "MNASNet1_3_Weights",
+    "ConvNeXt", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "ConvNeXt_Tiny_Weights",
+    "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights", "ConvNeXt_Large_Weights",
 ]
