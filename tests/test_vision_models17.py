@@ -213,3 +213,53 @@ def test_convnext_blocks_and_stochastic_depth_ops():
     assert tuple(ops.Permute([0, 2, 1])(ones).shape) == (64, 3, 2)
     mlp = ops.MLP(4, [8, 3], dropout=0.1)
     assert [type(m).__name__ for m in mlp] == ["Linear", "ReLU", "Dropout", "Linear", "Dropout"]
+
+
+def test_vit_checks_interpolate_embeddings_and_old_mlp_keys():
+    from minidl.vision.models import vision_transformer as vt
+    net = models.VisionTransformer(16, 4, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=12, num_classes=3)
+    assert net.seq_length == 17 and tuple(net.encoder.pos_embedding.shape) == (1, 17, 8)
+    assert float(net.heads.head.weight.abs().sum()) == 0.0          # torchvision zeroes the head
+    with pytest.raises(AssertionError, match="Wrong image height! Expected 16 but got 8!"):
+        net(mdl.randn(1, 3, 8, 16))
+    with pytest.raises(AssertionError, match="Input shape indivisible by patch size!"):
+        models.VisionTransformer(18, 4, 1, 2, 8, 12)
+    with pytest.raises(AssertionError, match="Expected \\(batch_size, seq_length, hidden_dim\\)"):
+        net.encoder(mdl.randn(17, 8))
+    # interpolate_embeddings, against torchvision's (fixture)
+    ref = outputs()
+    for mode in ("bicubic", "bilinear"):
+        state = {"encoder.pos_embedding": mdl.tensor(ref["interp/pos"]), "heads.head.weight": mdl.zeros(2, 5)}
+        new = vt.interpolate_embeddings(24, 4, state, mode, reset_heads=True)
+        assert list(new) == ["encoder.pos_embedding"]
+        np.testing.assert_allclose(new["encoder.pos_embedding"].numpy(), ref[f"interp/{mode}"], rtol=1e-5,
+                                   atol=1e-6)
+    same = {"encoder.pos_embedding": mdl.zeros(1, 17, 5)}
+    assert vt.interpolate_embeddings(16, 4, same) is same
+    with pytest.raises(ValueError, match="seq_length is not a perfect square!"):
+        vt.interpolate_embeddings(24, 4, {"encoder.pos_embedding": mdl.zeros(1, 16, 5)})
+    # files saved before MLPBlock became an MLP name its linears linear_1 / linear_2
+    state = net.state_dict()
+    old = {k.replace("mlp.0.", "mlp.linear_1.").replace("mlp.3.", "mlp.linear_2."): v for k, v in state.items()}
+    assert "encoder.layers.encoder_layer_0.mlp.linear_1.weight" in old
+    if not IS_MINIDL:                          # torchvision reads the version from the file's metadata
+        old = type(state)(old)
+        old._metadata = {"encoder.layers.encoder_layer_0.mlp": {"version": 1}}
+    fresh = models.VisionTransformer(16, 4, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=12, num_classes=3)
+    fresh.load_state_dict(old)
+    np.testing.assert_array_equal(fresh.encoder.layers[0].mlp[3].weight.detach().numpy(),
+                                  state["encoder.layers.encoder_layer_0.mlp.3.weight"].numpy())
+    with pytest.raises(ValueError, match="No weights available for model vit_h_14"):
+        models.vit_h_14(pretrained=True)
+
+
+@pytest.mark.skipif(not IS_MINIDL, reason="needs the checkpoint files torchvision would download")
+def test_vit_swag_weights_set_the_image_size(monkeypatch):
+    from minidl.vision.models import vision_transformer as vt
+    monkeypatch.setattr(vt, "load_weights", lambda model, weights, progress: model)
+    with mdl.device("meta"):
+        net = models.vit_b_16(weights=models.ViT_B_16_Weights.IMAGENET1K_SWAG_E2E_V1)
+        assert net.image_size == 384 and tuple(net.encoder.pos_embedding.shape) == (1, 577, 768)
+        assert models.vit_h_14(weights="DEFAULT").image_size == 518
+        with pytest.raises(ValueError, match="The parameter 'image_size' expected value 512 but got 224 instead."):
+            models.vit_l_16(weights="IMAGENET1K_SWAG_E2E_V1", image_size=224)

@@ -6,8 +6,8 @@ torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
 (``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
-(``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) and ConvNeXt
-(``convnext_tiny/small/base/large``).
+(``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) ConvNeXt
+(``convnext_tiny/small/base/large``) and VisionTransformer (``vit_b_16/b_32/l_16/l_32/h_14``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -148,6 +148,19 @@ from .vgg import (
                    vgg19,
                    vgg19_bn,
 )
+from .vision_transformer import (
+                   VisionTransformer,
+                   ViT_B_16_Weights,
+                   ViT_B_32_Weights,
+                   ViT_H_14_Weights,
+                   ViT_L_16_Weights,
+                   ViT_L_32_Weights,
+                   vit_b_16,
+                   vit_b_32,
+                   vit_h_14,
+                   vit_l_16,
+                   vit_l_32,
+)
 
 __all__ = [
     # the names this module had before (kept first)
@@ -185,4 +198,6 @@ __all__ = [
     "MNASNet1_0_Weights", "MNASNet1_3_Weights",
     "ConvNeXt", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "ConvNeXt_Tiny_Weights",
     "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights", "ConvNeXt_Large_Weights",
+    "VisionTransformer", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14", "ViT_B_16_Weights",
+    "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights", "ViT_H_14_Weights",
 ]
