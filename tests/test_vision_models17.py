@@ -263,3 +263,18 @@ def test_vit_swag_weights_set_the_image_size(monkeypatch):
         assert models.vit_h_14(weights="DEFAULT").image_size == 518
         with pytest.raises(ValueError, match="The parameter 'image_size' expected value 512 but got 224 instead."):
             models.vit_l_16(weights="IMAGENET1K_SWAG_E2E_V1", image_size=224)
+
+
+def test_regnet_block_params_and_defaults():
+    bp = models.regnet.BlockParams.from_init_params(depth=16, w_0=48, w_a=27.89, w_m=2.09, group_width=8,
+                                                    se_ratio=0.25)     # regnet_y_400mf's
+    assert (bp.depths, bp.widths, bp.group_widths, bp.strides) == ([1, 3, 6, 6], [48, 104, 208, 440],
+                                                                   [8, 8, 8, 8], [2, 2, 2, 2])
+    with pytest.raises(ValueError, match="Invalid RegNet settings"):
+        models.regnet.BlockParams.from_init_params(depth=4, w_0=12, w_a=1.0, w_m=2.0, group_width=4)
+    with pytest.raises(ValueError, match="No weights available for model regnet_y_128gf"):
+        models.regnet_y_128gf(pretrained=True)
+    with mdl.device("meta"):
+        net = models.regnet_y_400mf()
+    assert net.stem[1].eps == 1e-5 and net.stem[1].momentum == 0.1
+    assert "se" in dict(net.trunk_output.block1.named_children())["block1-0"].f._modules

@@ -7,7 +7,9 @@ torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
 (``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
 (``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) ConvNeXt
-(``convnext_tiny/small/base/large``) and VisionTransformer (``vit_b_16/b_32/l_16/l_32/h_14``).
+(``convnext_tiny/small/base/large``),
+VisionTransformer (``vit_b_16/b_32/l_16/l_32/h_14``) and RegNet (``regnet_y_400mf`` ... ``regnet_y_128gf``,
+``regnet_x_400mf`` ... ``regnet_x_32gf``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -91,6 +93,39 @@ from .mobilenetv3 import (
                    MobileNetV3,
                    mobilenet_v3_large,
                    mobilenet_v3_small,
+)
+from .regnet import (
+                   RegNet,
+                   RegNet_X_1_6GF_Weights,
+                   RegNet_X_3_2GF_Weights,
+                   RegNet_X_8GF_Weights,
+                   RegNet_X_16GF_Weights,
+                   RegNet_X_32GF_Weights,
+                   RegNet_X_400MF_Weights,
+                   RegNet_X_800MF_Weights,
+                   RegNet_Y_1_6GF_Weights,
+                   RegNet_Y_3_2GF_Weights,
+                   RegNet_Y_8GF_Weights,
+                   RegNet_Y_16GF_Weights,
+                   RegNet_Y_32GF_Weights,
+                   RegNet_Y_128GF_Weights,
+                   RegNet_Y_400MF_Weights,
+                   RegNet_Y_800MF_Weights,
+                   regnet_x_1_6gf,
+                   regnet_x_3_2gf,
+                   regnet_x_8gf,
+                   regnet_x_16gf,
+                   regnet_x_32gf,
+                   regnet_x_400mf,
+                   regnet_x_800mf,
+                   regnet_y_1_6gf,
+                   regnet_y_3_2gf,
+                   regnet_y_8gf,
+                   regnet_y_16gf,
+                   regnet_y_32gf,
+                   regnet_y_128gf,
+                   regnet_y_400mf,
+                   regnet_y_800mf,
 )
 from .resnet import (
                    BasicBlock,
@@ -200,4 +235,11 @@ __all__ = [
     "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights", "ConvNeXt_Large_Weights",
     "VisionTransformer", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14", "ViT_B_16_Weights",
     "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights", "ViT_H_14_Weights",
+    "RegNet", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "regnet_y_8gf",
+    "regnet_y_16gf", "regnet_y_32gf", "regnet_y_128gf", "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf",
+    "regnet_x_3_2gf", "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf", "RegNet_Y_400MF_Weights",
+    "RegNet_Y_800MF_Weights", "RegNet_Y_1_6GF_Weights", "RegNet_Y_3_2GF_Weights", "RegNet_Y_8GF_Weights",
+    "RegNet_Y_16GF_Weights", "RegNet_Y_32GF_Weights", "RegNet_Y_128GF_Weights", "RegNet_X_400MF_Weights",
+    "RegNet_X_800MF_Weights", "RegNet_X_1_6GF_Weights", "RegNet_X_3_2GF_Weights", "RegNet_X_8GF_Weights",
+    "RegNet_X_16GF_Weights", "RegNet_X_32GF_Weights",
 ]
