@@ -274,7 +274,6 @@ def test_regnet_block_params_and_defaults():
         models.regnet.BlockParams.from_init_params(depth=4, w_0=12, w_a=1.0, w_m=2.0, group_width=4)
     with pytest.raises(ValueError, match="No weights available for model regnet_y_128gf"):
         models.regnet_y_128gf(pretrained=True)
-    with mdl.device("meta"):
-        net = models.regnet_y_400mf()
+    net = build_meta("regnet_y_400mf")
     assert net.stem[1].eps == 1e-5 and net.stem[1].momentum == 0.1
     assert "se" in dict(net.trunk_output.block1.named_children())["block1-0"].f._modules
