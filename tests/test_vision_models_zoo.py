@@ -578,7 +578,7 @@ def test_stochastic_depth_and_efficientnet_preset():
     sd.eval()
     np.testing.assert_array_equal(sd(x).numpy(), x.numpy())
     with pytest.raises(ValueError, match="drop probability has to be between 0 and 1, but got 1.5"):
-        StochasticDepth(1.5, "row")
+        StochasticDepth(1.5, "row")(x)          # checked when run, as torchvision's
     net = models.efficientnet_b0(num_classes=3)
     probs = [m.stochastic_depth.p for m in net.modules() if hasattr(m, "stochastic_depth")]
     assert probs[0] == 0.0 and len(probs) == 16 and abs(probs[-1] - 0.2 * 15 / 16) < 1e-12

@@ -5,7 +5,11 @@ and torchvision's module structure, so ``state_dict()`` keys and shapes are thos
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
 ``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
-(``densenet121/161/169/201``) and SqueezeNet (``squeezenet1_0/1_1``).
+(``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
+(``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) ConvNeXt
+(``convnext_tiny/small/base/large``),
+VisionTransformer (``vit_b_16/b_32/l_16/l_32/h_14``) and RegNet (``regnet_y_400mf`` ... ``regnet_y_128gf``,
+``regnet_x_400mf`` ... ``regnet_x_32gf``).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -28,6 +32,17 @@ from ._api import (
 )
 from ._presets import ImageClassification
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
+from .convnext import (
+                   ConvNeXt,
+                   ConvNeXt_Base_Weights,
+                   ConvNeXt_Large_Weights,
+                   ConvNeXt_Small_Weights,
+                   ConvNeXt_Tiny_Weights,
+                   convnext_base,
+                   convnext_large,
+                   convnext_small,
+                   convnext_tiny,
+)
 from .densenet import (
                    DenseNet,
                    DenseNet121_Weights,
@@ -60,6 +75,17 @@ from .efficientnet import (
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
+from .mnasnet import (
+                   MNASNet,
+                   MNASNet0_5_Weights,
+                   MNASNet0_75_Weights,
+                   MNASNet1_0_Weights,
+                   MNASNet1_3_Weights,
+                   mnasnet0_5,
+                   mnasnet0_75,
+                   mnasnet1_0,
+                   mnasnet1_3,
+)
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
                    MobileNet_V3_Large_Weights,
@@ -67,6 +93,39 @@ from .mobilenetv3 import (
                    MobileNetV3,
                    mobilenet_v3_large,
                    mobilenet_v3_small,
+)
+from .regnet import (
+                   RegNet,
+                   RegNet_X_1_6GF_Weights,
+                   RegNet_X_3_2GF_Weights,
+                   RegNet_X_8GF_Weights,
+                   RegNet_X_16GF_Weights,
+                   RegNet_X_32GF_Weights,
+                   RegNet_X_400MF_Weights,
+                   RegNet_X_800MF_Weights,
+                   RegNet_Y_1_6GF_Weights,
+                   RegNet_Y_3_2GF_Weights,
+                   RegNet_Y_8GF_Weights,
+                   RegNet_Y_16GF_Weights,
+                   RegNet_Y_32GF_Weights,
+                   RegNet_Y_128GF_Weights,
+                   RegNet_Y_400MF_Weights,
+                   RegNet_Y_800MF_Weights,
+                   regnet_x_1_6gf,
+                   regnet_x_3_2gf,
+                   regnet_x_8gf,
+                   regnet_x_16gf,
+                   regnet_x_32gf,
+                   regnet_x_400mf,
+                   regnet_x_800mf,
+                   regnet_y_1_6gf,
+                   regnet_y_3_2gf,
+                   regnet_y_8gf,
+                   regnet_y_16gf,
+                   regnet_y_32gf,
+                   regnet_y_128gf,
+                   regnet_y_400mf,
+                   regnet_y_800mf,
 )
 from .resnet import (
                    BasicBlock,
@@ -93,6 +152,17 @@ from .resnet import (
                    wide_resnet50_2,
                    wide_resnet101_2,
 )
+from .shufflenetv2 import (
+                   ShuffleNet_V2_X0_5_Weights,
+                   ShuffleNet_V2_X1_0_Weights,
+                   ShuffleNet_V2_X1_5_Weights,
+                   ShuffleNet_V2_X2_0_Weights,
+                   ShuffleNetV2,
+                   shufflenet_v2_x0_5,
+                   shufflenet_v2_x1_0,
+                   shufflenet_v2_x1_5,
+                   shufflenet_v2_x2_0,
+)
 from .squeezenet import SqueezeNet, SqueezeNet1_0_Weights, SqueezeNet1_1_Weights, squeezenet1_0, squeezenet1_1
 from .vgg import (
                    VGG,
@@ -112,6 +182,19 @@ from .vgg import (
                    vgg16_bn,
                    vgg19,
                    vgg19_bn,
+)
+from .vision_transformer import (
+                   VisionTransformer,
+                   ViT_B_16_Weights,
+                   ViT_B_32_Weights,
+                   ViT_H_14_Weights,
+                   ViT_L_16_Weights,
+                   ViT_L_32_Weights,
+                   vit_b_16,
+                   vit_b_32,
+                   vit_h_14,
+                   vit_l_16,
+                   vit_l_32,
 )
 
 __all__ = [
@@ -143,4 +226,20 @@ __all__ = [
     "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
     "EfficientNet_B6_Weights", "EfficientNet_B7_Weights",
     "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
+    "ShuffleNetV2", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
+    "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
+    "ShuffleNet_V2_X2_0_Weights",
+    "MNASNet", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "MNASNet0_5_Weights", "MNASNet0_75_Weights",
+    "MNASNet1_0_Weights", "MNASNet1_3_Weights",
+    "ConvNeXt", "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "ConvNeXt_Tiny_Weights",
+    "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights", "ConvNeXt_Large_Weights",
+    "VisionTransformer", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14", "ViT_B_16_Weights",
+    "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights", "ViT_H_14_Weights",
+    "RegNet", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "regnet_y_8gf",
+    "regnet_y_16gf", "regnet_y_32gf", "regnet_y_128gf", "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf",
+    "regnet_x_3_2gf", "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf", "RegNet_Y_400MF_Weights",
+    "RegNet_Y_800MF_Weights", "RegNet_Y_1_6GF_Weights", "RegNet_Y_3_2GF_Weights", "RegNet_Y_8GF_Weights",
+    "RegNet_Y_16GF_Weights", "RegNet_Y_32GF_Weights", "RegNet_Y_128GF_Weights", "RegNet_X_400MF_Weights",
+    "RegNet_X_800MF_Weights", "RegNet_X_1_6GF_Weights", "RegNet_X_3_2GF_Weights", "RegNet_X_8GF_Weights",
+    "RegNet_X_16GF_Weights", "RegNet_X_32GF_Weights",
 ]

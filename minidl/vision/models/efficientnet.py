@@ -10,12 +10,12 @@ from functools import partial
 from typing import Any, Callable, List, Optional, Sequence
 
 import minidl.nn.functional as F
-from minidl.creation import empty
 from minidl.nn import init
 from minidl.nn.containers import Sequential
 from minidl.nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Dropout, Linear, SiLU
 from minidl.nn.module import Module
 
+from .._ops_layers import StochasticDepth
 from ..transforms import InterpolationMode
 from ._api import (
                    WeightsEnum,
@@ -33,35 +33,6 @@ __all__ = ["EfficientNet", "MBConvConfig", "StochasticDepth", "efficientnet_b0",
            "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
            "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights", "EfficientNet_B3_Weights",
            "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights", "EfficientNet_B7_Weights"]
-
-
-class StochasticDepth(Module):
-    """torchvision.ops' stochastic depth: in training, zero the input with probability ``p``
-    per sample (``mode="row"``) or for the whole batch (``"batch"``) and scale the rest by
-    1 / (1 - p); the identity in eval mode or at p = 0. Same shape in and out."""
-
-    def __init__(self, p: float, mode: str) -> None:
-        super().__init__()
-        if p < 0.0 or p > 1.0:
-            raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
-        if mode not in ("batch", "row"):
-            raise ValueError(f"mode has to be either 'batch' or 'row', but got {mode}")
-        self.p = p
-        self.mode = mode
-
-    def forward(self, input):
-        """input * keep / (1 - p), keep ~ Bernoulli(1 - p) per row (or per batch)."""
-        if not self.training or self.p == 0.0:
-            return input
-        survival_rate = 1.0 - self.p
-        size = [input.shape[0]] + [1] * (input.ndim - 1) if self.mode == "row" else [1] * input.ndim
-        noise = empty(*size, dtype=input.dtype, device=input.device).bernoulli_(survival_rate)
-        if survival_rate > 0.0:
-            noise = noise / survival_rate
-        return input * noise
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(p={self.p}, mode={self.mode})"
 
 
 class MBConvConfig:
