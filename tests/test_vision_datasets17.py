@@ -425,3 +425,27 @@ def test_usps_download(tmp_path, monkeypatch, http_root):
     monkeypatch.setitem(datasets.USPS.split_list, "train", [url_of(src, http_root), "usps.bz2", md5(src)])
     ds = datasets.USPS(tmp_path / "root", download=True)
     np.testing.assert_array_equal(ds.data, expected)
+
+
+def test_subsetting_by_assigning_data_and_targets(tmp_path, stl10):
+    x, y = fake_images(6), np.array([5, 4, 3, 2, 1, 0])
+    raw = tmp_path / "KMNIST" / "raw"
+    for prefix in ("train", "t10k"):
+        write(raw / f"{prefix}-images-idx3-ubyte", idx_bytes(x))
+        write(raw / f"{prefix}-labels-idx1-ubyte", idx_bytes(y))
+    ds = datasets.KMNIST(tmp_path, transform=T.ToTensor())
+    ds.data, ds.targets = ds.data[2:5], ds.targets[2:5]
+    assert len(ds) == 3 and ds[0][1] == 3
+    xb, yb = next(iter(torch.utils.data.DataLoader(ds, batch_size=3)))
+    assert tuple(xb.shape) == (3, 1, 28, 28) and yb.tolist() == [3, 2, 1]
+    np.testing.assert_allclose(xb[0, 0].numpy(), x[2] / 255, atol=1e-6)
+    usps_root = tmp_path / "usps"
+    fake_usps(usps_root / "usps.bz2", n=4)
+    us = datasets.USPS(usps_root)
+    us.data, us.targets = us.data[1:], us.targets[1:]
+    assert len(us) == 3 and us[0][1] == 1
+    root, imgs = stl10
+    st = datasets.STL10(root)
+    st.data, st.labels = st.data[[3, 0]], st.labels[[3, 0]]
+    assert len(st) == 2 and st[0][1] == 3
+    np.testing.assert_array_equal(np.asarray(st[0][0]), imgs["train"][3])

@@ -6,12 +6,19 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from ...data.download import download_url
 from ...data.mnist import read_idx
 from ...tensor import Tensor
 from ._base import ArrayVisionDataset
 
 __all__ = ["MNIST", "FashionMNIST"]
+
+
+def _to_array(value):
+    """A Tensor / array / list as an ndarray (for the assignable ``data`` / ``targets``)."""
+    return np.asarray(value.numpy() if isinstance(value, Tensor) else value)
 
 
 class MNIST(ArrayVisionDataset):
@@ -81,13 +88,21 @@ class MNIST(ArrayVisionDataset):
 
     @property
     def data(self):
-        """uint8 Tensor (N, 28, 28)."""
+        """uint8 Tensor (N, 28, 28); assignable (e.g. ``ds.data = ds.data[:100]``)."""
         return Tensor(self._images)
+
+    @data.setter
+    def data(self, value):
+        self._images = _to_array(value)
 
     @property
     def targets(self):
-        """int64 Tensor (N,)."""
+        """int64 Tensor (N,); assignable."""
         return Tensor(self._labels)
+
+    @targets.setter
+    def targets(self, value):
+        self._labels = _to_array(value).astype(np.int64).reshape(-1)
 
     def _check_exists(self) -> bool:
         return all(self._find(f[:-3]) is not None for f, _ in self.resources)

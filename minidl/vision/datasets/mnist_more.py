@@ -209,8 +209,14 @@ class QMNIST(MNIST):
 
     @property
     def targets(self):
-        """int64 Tensor (N, 8)."""
+        """int64 Tensor (N, 8); assignable."""
         return Tensor(self._full_targets)
+
+    @targets.setter
+    def targets(self, value):
+        full = np.asarray(value.numpy() if isinstance(value, Tensor) else value, dtype=np.int64)
+        self._full_targets = full
+        self._labels = full[:, 0] if full.ndim == 2 else full.reshape(-1)
 
     def __getitem__(self, index):
         if self.compat:
