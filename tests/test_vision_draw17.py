@@ -1,5 +1,5 @@
-"""minidl.vision.utils.draw_bounding_boxes / draw_segmentation_masks / draw_keypoints against
-torchvision's pixels.
+"""minidl.vision.utils.draw_bounding_boxes / draw_segmentation_masks / draw_keypoints /
+flow_to_image against torchvision's pixels.
 
 The expected outputs are tests/fixtures/draw17.npz, made by tests/fixtures/make_draw17.py, which
 runs this file's CASES under torchvision 0.29.1 / torch 2.14.1 / Pillow 13.0.0. This file runs
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import minidl as torch
-from minidl.vision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks
+from minidl.vision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, flow_to_image
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "draw17.npz"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -40,6 +40,11 @@ MASKS[2, 18:24, 0:6] = True
 KPTS = [[[3, 4], [20, 6], [16.6, 18.2], [28, 20]], [[5, 20], [12, 12], [25, 3], [30, 10]]]
 CONN = [(0, 1), (1, 2), (2, 3)]
 VIS = [[True, True, False, True], [True, False, True, True]]
+
+
+def flow(n, seed, h=20, w=24):
+    shape = (2, h, w) if n is None else (n, 2, h, w)
+    return torch.from_numpy(np.random.default_rng(seed).normal(0, 3, shape).astype(np.float32))
 
 
 def bb(img, boxes=BOXES, **kw):
@@ -79,6 +84,9 @@ CASES = {
                                                  visibility=torch.tensor(VIS)[..., None]),
     "kpts_float": lambda: draw_keypoints(image(seed=8, dtype="float"), torch.tensor(KPTS), colors="white",
                                          radius=1),
+    "flow_batch": lambda: flow_to_image(flow(2, 3)),
+    "flow_single": lambda: flow_to_image(flow(None, 4)),
+    "flow_zero": lambda: flow_to_image(torch.zeros(2, 5, 6)),
 }
 if FONT_MD5 is not None:
     CASES["box_font"] = lambda: bb(blank(40, 64), [[2, 2, 60, 36]], labels=["Font"], font=str(FONT),
@@ -100,7 +108,10 @@ def test_pixels_match_torchvision(name, expected):
     got = out.numpy()
     want = expected[name]
     assert got.shape == want.shape and got.dtype == want.dtype
-    if got.dtype == np.uint8:
+    if name.startswith("flow"):  # atan2 may differ by an ulp between libms: floor() may move by 1
+        diff = np.abs(got.astype(int) - want.astype(int))
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.01
+    elif got.dtype == np.uint8:
         np.testing.assert_array_equal(got, want)
     else:
         np.testing.assert_allclose(got, want, atol=1e-6)
@@ -182,3 +193,10 @@ def test_keypoint_errors():
     with pytest.raises(ValueError, match="keypoints and visibility must have the same dimensionality for "
                                          "num_instances and K. Got visibility.shape="):
         draw_keypoints(blank(), kpts, visibility=torch.ones(2, 3, dtype=torch.bool))
+
+
+def test_flow_to_image_errors():
+    with pytest.raises(ValueError, match="Flow should be of dtype torch.float, got .*float64."):
+        flow_to_image(torch.zeros(2, 4, 4, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"Input flow should have shape \(2, H, W\) or \(N, 2, H, W\), got "):
+        flow_to_image(torch.zeros(3, 4, 4))

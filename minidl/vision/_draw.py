@@ -12,7 +12,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 from .. import backend
 from ..tensor import Tensor
 
-__all__ = ["draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints"]
+__all__ = ["draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints", "flow_to_image"]
 
 
 def _np(x):
@@ -257,3 +257,66 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
                 draw.line(((kpt_inst[i][0], kpt_inst[i][1]), (kpt_inst[j][0], kpt_inst[j][1])), width=width)
     out = np.asarray(pil).transpose(2, 0, 1)
     return Tensor(np.ascontiguousarray(_from_uint8(out, original)))
+
+
+def _make_colorwheel():
+    """Baker et al.'s optical-flow color wheel: float32 (55, 3), as torchvision's."""
+    ry, yg, gc, cb, bm, mr = 15, 6, 4, 11, 13, 6
+    wheel = np.zeros((ry + yg + gc + cb + bm + mr, 3), dtype=np.float32)
+
+    def ramp(n):
+        return np.floor((255 * np.arange(n)) / np.float32(n)).astype(np.float32)
+
+    col = 0
+    wheel[0:ry, 0] = 255
+    wheel[0:ry, 1] = ramp(ry)
+    col += ry
+    wheel[col:col + yg, 0] = 255 - ramp(yg)
+    wheel[col:col + yg, 1] = 255
+    col += yg
+    wheel[col:col + gc, 1] = 255
+    wheel[col:col + gc, 2] = ramp(gc)
+    col += gc
+    wheel[col:col + cb, 1] = 255 - ramp(cb)
+    wheel[col:col + cb, 2] = 255
+    col += cb
+    wheel[col:col + bm, 2] = 255
+    wheel[col:col + bm, 0] = ramp(bm)
+    col += bm
+    wheel[col:col + mr, 2] = 255 - ramp(mr)
+    wheel[col:col + mr, 0] = 255
+    return wheel
+
+
+def flow_to_image(flow):
+    """An optical flow (N, 2, H, W) or (2, H, W) float32 Tensor as a uint8 RGB image
+    (N, 3, H, W) or (3, H, W) (torchvision.utils.flow_to_image): hue is the direction,
+    saturation the magnitude relative to the largest."""
+    arr = _np(flow)
+    if arr.dtype != np.float32:
+        raise ValueError(f"Flow should be of dtype torch.float, got {_dtype_name(arr)}.")
+    orig_shape = tuple(arr.shape)
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or arr.shape[1] != 2:
+        shape = flow.shape if hasattr(flow, "shape") else orig_shape
+        raise ValueError(f"Input flow should have shape (2, H, W) or (N, 2, H, W), got {shape}.")
+    max_norm = np.sqrt(np.sum(arr * arr, axis=1)).max()
+    normalized = arr / (max_norm + np.finfo(np.float32).eps)
+    wheel = _make_colorwheel()
+    num_cols = wheel.shape[0]
+    norm = np.sqrt(np.sum(normalized * normalized, axis=1))
+    a = np.arctan2(-normalized[:, 1], -normalized[:, 0]) / np.float32(np.pi)
+    fk = (a + 1) / 2 * np.float32(num_cols - 1)
+    k0 = np.floor(fk).astype(np.int64)
+    k1 = k0 + 1
+    k1[k1 == num_cols] = 0
+    f = fk - k0.astype(np.float32)
+    img = np.zeros((arr.shape[0], 3, arr.shape[2], arr.shape[3]), dtype=np.uint8)
+    for c in range(3):
+        col0 = wheel[k0, c] / np.float32(255.0)
+        col1 = wheel[k1, c] / np.float32(255.0)
+        col = (1 - f) * col0 + f * col1
+        col = 1 - norm * (1 - col)
+        img[:, c] = np.floor(np.float32(255) * col)
+    return Tensor(img[0] if len(orig_shape) == 3 else img)

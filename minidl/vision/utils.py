@@ -10,9 +10,10 @@ from PIL import Image
 
 from .. import backend
 from ..tensor import Tensor
-from ._draw import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks
+from ._draw import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, flow_to_image
 
-__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints",
+           "flow_to_image"]
 
 
 def _as_array(tensor):
