@@ -1,4 +1,5 @@
-"""``make_grid`` and ``save_image`` (torchvision.utils): tile a batch of images into one."""
+"""torchvision.utils: ``make_grid`` and ``save_image`` (tile a batch of images into one), and the
+drawing functions ``draw_bounding_boxes``, ``draw_segmentation_masks``, ``draw_keypoints``."""
 from __future__ import annotations
 
 import math
@@ -9,8 +10,10 @@ from PIL import Image
 
 from .. import backend
 from ..tensor import Tensor
+from ._draw import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, flow_to_image
 
-__all__ = ["make_grid", "save_image"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints",
+           "flow_to_image"]
 
 
 def _as_array(tensor):

@@ -52,13 +52,21 @@ class CIFAR10(ArrayVisionDataset):
 
     @property
     def data(self) -> np.ndarray:
-        """uint8 (N, 32, 32, 3)."""
+        """uint8 (N, 32, 32, 3); assignable (e.g. ``ds.data = ds.data[:100]``)."""
         return self._images
+
+    @data.setter
+    def data(self, value):
+        self._images = np.asarray(value)
 
     @property
     def targets(self) -> list:
-        """The labels, a list of ints."""
+        """The labels, a list of ints; assignable."""
         return self._labels.tolist()
+
+    @targets.setter
+    def targets(self, value):
+        self._labels = np.asarray(value, dtype=np.int64).reshape(-1)
 
     def _check_integrity(self) -> bool:
         return self._reader._locate(Path(self.root))[0] is not None

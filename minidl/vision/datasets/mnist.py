@@ -6,12 +6,19 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from ...data.download import download_url
 from ...data.mnist import read_idx
 from ...tensor import Tensor
 from ._base import ArrayVisionDataset
 
 __all__ = ["MNIST", "FashionMNIST"]
+
+
+def _to_array(value):
+    """A Tensor / array / list as an ndarray (for the assignable ``data`` / ``targets``)."""
+    return np.asarray(value.numpy() if isinstance(value, Tensor) else value)
 
 
 class MNIST(ArrayVisionDataset):
@@ -39,18 +46,34 @@ class MNIST(ArrayVisionDataset):
         self.train = bool(train)
         if download:
             self.download()
-        prefix = "train" if self.train else "t10k"
-        images = self._find(f"{prefix}-images-idx3-ubyte")
-        labels = self._find(f"{prefix}-labels-idx1-ubyte")
-        if images is None or labels is None:
-            raise RuntimeError(f"{self.raw_folder}: {type(self).__name__} not found: expected "
-                               f"{prefix}-images-idx3-ubyte and {prefix}-labels-idx1-ubyte (or .gz) "
-                               "there (torchvision's layout); pass download=True to fetch them")
-        x, y = read_idx(images), read_idx(labels)
-        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-            raise ValueError(f"{images}: holds {x.shape} images but {labels} holds {y.shape} labels; "
+        x, y = self._load_data()
+        if x.ndim != 3 or len(x) != len(y):
+            raise ValueError(f"{self.raw_folder}: holds {x.shape} images but {y.shape} labels; "
                              "expected (N, rows, cols) and (N,)")
         self._set_arrays(x, y, type(self).classes)
+
+    def _raw_names(self):
+        """The (images, labels) file names in ``raw_folder``, without ``.gz``."""
+        prefix = "train" if self.train else "t10k"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+    def _require(self, names):
+        """The paths of ``names`` in ``raw_folder`` (``.gz`` accepted); RuntimeError naming the
+        first missing one otherwise (torchvision's message, then the file)."""
+        paths = [self._find(n) for n in names]
+        for name, path in zip(names, paths):
+            if path is None:
+                raise RuntimeError("Dataset not found. You can use download=True to download it "
+                                   f"(expected {self.raw_folder / name} (or .gz), torchvision's layout)")
+        return paths
+
+    def _load_data(self):
+        """(images uint8 (N, H, W), labels (N,)) read from ``raw_folder``."""
+        images, labels = self._require(self._raw_names())
+        x, y = read_idx(images), read_idx(labels)
+        if y.ndim != 1:
+            raise ValueError(f"{labels}: holds labels of shape {y.shape}; expected (N,)")
+        return x, y
 
     @property
     def raw_folder(self) -> Path:
@@ -65,13 +88,21 @@ class MNIST(ArrayVisionDataset):
 
     @property
     def data(self):
-        """uint8 Tensor (N, 28, 28)."""
+        """uint8 Tensor (N, 28, 28); assignable (e.g. ``ds.data = ds.data[:100]``)."""
         return Tensor(self._images)
+
+    @data.setter
+    def data(self, value):
+        self._images = _to_array(value)
 
     @property
     def targets(self):
-        """int64 Tensor (N,)."""
+        """int64 Tensor (N,); assignable."""
         return Tensor(self._labels)
+
+    @targets.setter
+    def targets(self, value):
+        self._labels = _to_array(value).astype(np.int64).reshape(-1)
 
     def _check_exists(self) -> bool:
         return all(self._find(f[:-3]) is not None for f, _ in self.resources)
