@@ -71,8 +71,10 @@ def rendezvous_address(init_method, rank, world_size):
             if not value:
                 raise _rendezvous_error(f"env:// rendezvous: environment variable {var} expected, but not set")
             return value
-        query.setdefault("rank", env("RANK"))
-        query.setdefault("world_size", env("WORLD_SIZE"))
+        if "rank" not in query:
+            query["rank"] = env("RANK")
+        if "world_size" not in query:
+            query["world_size"] = env("WORLD_SIZE")
         host, port = env("MASTER_ADDR"), int(env("MASTER_PORT"))
     else:
         raise RuntimeError(f"No rendezvous handler for {parsed.scheme}://")
