@@ -172,6 +172,8 @@ def _objects(rank, world, port, folder):
     gathered = [None] * world if rank == 1 else None
     dist.gather_object(("from", rank), gathered, dst=1)
     out["gather_object"] = gathered
+    sampler = torch.utils.data.DistributedSampler(list(range(10)), shuffle=False)
+    out["sampler"] = (len(sampler), list(sampler))
     got = [None]
     dist.scatter_object_list(got, [{"to": r} for r in range(world)] if rank == 0 else None, src=0)
     out["scatter_object_list"] = got[0]
@@ -185,6 +187,7 @@ def test_object_collectives_with_master_addr_env(tmp_path):
         assert r["all_gather_object"] == [{"rank": 0, "name": "r0"}, {"rank": 1, "name": "r1"}]
         assert r["broadcast_object_list"] == ["a", 1, {"k": [1, 2]}]
         assert r["scatter_object_list"] == {"to": rank}
+        assert r["sampler"] == (5, list(range(rank, 10, 2)))
     assert res[0]["gather_object"] is None
     assert res[1]["gather_object"] == [("from", 0), ("from", 1)]
 
@@ -350,3 +353,46 @@ def test_ddp_two_processes_match_one_process_on_the_full_batch(tmp_path):
     for name, value in single.state_dict().items():
         np.testing.assert_array_equal(res[0][name], res[1][name], err_msg=name)
         np.testing.assert_allclose(res[0][name], _np(value), rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+# ---------------------------------------------------------------- the generic paths (any backend)
+@pytest.mark.skipif(not MINIDL, reason="minidl's one-process MPI fallback")
+def test_new_collectives_on_a_world_of_one_without_mpi(monkeypatch):
+    from minidl.distributed import group
+    monkeypatch.setattr(group, "import_mpi", lambda: (_ for _ in ()).throw(ImportError("blocked")))
+    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(key, raising=False)
+    dist.init_process_group("mpi")
+    try:
+        t = torch.tensor([1.0, 2.0])
+        dist.reduce(t, dst=0, op=dist.ReduceOp.MAX)
+        gathered = [torch.zeros(2)]
+        dist.gather(t, gathered, dst=0)
+        out = torch.zeros(2)
+        dist.scatter(out, [torch.tensor([5.0, 6.0])], src=0)
+        rs = torch.zeros(2)
+        dist.reduce_scatter(rs, [torch.tensor([3.0, 4.0])])
+        a2a = [torch.zeros(2)]
+        dist.all_to_all(a2a, [torch.tensor([7.0, 8.0])])
+        objs, got, sent = [None], [None], ["s", 1]
+        dist.all_gather_object(objs, {"a": 1})
+        dist.gather_object("g", got, dst=0)
+        dist.broadcast_object_list(sent, src=0)
+        scattered = [None]
+        dist.scatter_object_list(scattered, ["only"], src=0)
+        dist.monitored_barrier()
+        assert t.tolist() == [1.0, 2.0] and gathered[0].tolist() == [1.0, 2.0]
+        assert out.tolist() == [5.0, 6.0] and rs.tolist() == [3.0, 4.0] and a2a[0].tolist() == [7.0, 8.0]
+        assert objs == [{"a": 1}] and got == ["g"] and sent == ["s", 1] and scattered == ["only"]
+        with pytest.raises(ValueError, match="Argument ``gather_list`` must be specified on destination rank."):
+            dist.gather(t, None, dst=0)
+        with pytest.raises(ValueError, match="Argument ``scatter_list`` must be specified on source rank."):
+            dist.scatter(out, None, src=0)
+        with pytest.raises(ValueError, match="destination rank should not be the same as the rank"):
+            dist.send(t, dst=0)
+        with pytest.raises(RuntimeError, match="point-to-point communication needs the 'gloo' backend"):
+            dist.recv(t, src=0)
+        assert dist.new_group() is dist.group.WORLD and dist.get_process_group_ranks(dist.group.WORLD) == [0]
+    finally:
+        dist.destroy_process_group()
+    assert dist.group.WORLD is None

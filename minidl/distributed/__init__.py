@@ -23,6 +23,7 @@ from minidl.distributed.group import (
                                             get_world_size,
                                             init_process_group,
                                             is_available,
+                                            is_gloo_available,
                                             is_initialized,
                                             is_main_process,
                                             is_mpi_available,
@@ -52,7 +53,8 @@ from minidl.distributed.more_collectives import (
 )
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
-           "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size", "get_backend",
+           "is_mpi_available", "is_nccl_available", "is_gloo_available", "get_rank", "get_world_size",
+           "get_backend",
            "is_main_process", "launcher_world_size", "ReduceOp", "Work", "all_reduce", "broadcast",
            "all_gather", "barrier", "all_reduce_sums", "reduce", "gather", "scatter", "reduce_scatter",
            "all_to_all", "all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list",

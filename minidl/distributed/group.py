@@ -20,7 +20,8 @@ import traceback
 from minidl.distributed.communicators import LocalCommunicator, MPICommunicator, import_mpi
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
-           "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size", "get_backend",
+           "is_mpi_available", "is_nccl_available", "is_gloo_available", "get_rank", "get_world_size",
+           "get_backend",
            "is_main_process", "launcher_world_size", "default_group"]
 
 _BACKENDS = ("mpi", "nccl", "gloo")
@@ -68,6 +69,11 @@ def is_mpi_available() -> bool:
     return True
 
 
+def is_gloo_available() -> bool:
+    """True: the ``"gloo"`` backend (TCP sockets) needs only the standard library."""
+    return True
+
+
 def is_nccl_available() -> bool:
     """True when CuPy, a CUDA device and CuPy's NCCL bindings are usable."""
     from minidl.distributed import nccl
@@ -105,15 +111,22 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """Join the default process group (every rank calls it once, before any collective).
 
     Args:
-        backend: ``"mpi"`` (CPU, or GPU arrays staged through host memory) or
+        backend: ``"mpi"`` (CPU, or GPU arrays staged through host memory),
+            ``"gloo"`` (CPU processes started by ``minidl.multiprocessing.spawn``,
+            torchrun or by hand, talking over TCP: :mod:`minidl.distributed.tcp`) or
             ``"nccl"`` (CuPy arrays on one GPU per rank, NCCL's id exchanged
-            over MPI); None means ``"mpi"``.
-        init_method: None or ``"env://"``: the ranks come from the MPI
-            launcher (``mpiexec``). TCP/file rendezvous is not supported.
+            over MPI); None means ``"mpi"`` (``"gloo"`` with a ``tcp://`` init_method).
+        init_method: with ``"mpi"``/``"nccl"``, None or ``"env://"``: the ranks
+            come from the MPI launcher (``mpiexec``). With ``"gloo"``: ``"env://"``
+            (the default: ``MASTER_ADDR``, ``MASTER_PORT`` and, unless ``rank``/
+            ``world_size`` are given, ``RANK``/``WORLD_SIZE`` from the environment)
+            or ``"tcp://host:port"`` (rank 0 listens there).
         timeout: a ``datetime.timedelta`` or seconds; a collective that waits
             longer raises RuntimeError (and, the exception being uncaught,
-            aborts the job). None (default) waits as long as it takes.
-        world_size, rank: optional checks: -1 (default) accepts what the
+            aborts the job). None (default) waits as long as it takes
+            (30 minutes with ``"gloo"``, as in PyTorch).
+        world_size, rank: with ``"gloo"``, this process's place (-1: from the
+            environment); otherwise optional checks: -1 (default) accepts what the
             launcher says; other values must agree with it.
         store, group_name, pg_options: accepted for PyTorch compatibility;
             ``store`` must be None.
@@ -138,7 +151,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if backend == "gloo":
         if store is not None:
             raise ValueError("init_process_group: store is not supported (use init_method)")
-        _start_gloo(init_method, _timeout_seconds(timeout), world_size, rank)
+        _start_gloo(init_method, 1800.0 if timeout is None else _timeout_seconds(timeout), world_size, rank)
         return
     if init_method not in (None, "env://"):
         raise ValueError(f"init_method {init_method!r} is not supported: minidl's processes find each other "
@@ -211,7 +224,7 @@ def get_world_size(group=None) -> int:
 
 
 def get_backend(group=None) -> str:
-    """``"mpi"`` or ``"nccl"``."""
+    """``"mpi"``, ``"gloo"`` or ``"nccl"``."""
     return default_group("get_backend").backend
 
 
