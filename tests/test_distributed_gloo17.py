@@ -114,6 +114,11 @@ def _collectives(rank, world, port, folder):
         out["sender"] = dist.recv(t, src=0)
         out["p2p"] = _np(t)
         dist.isend(torch.tensor([9.0]), dst=0).wait()
+    mine, theirs = torch.full((3_000_000,), float(rank)), torch.zeros(3_000_000)  # 12 MB both ways at once
+    works = [dist.isend(mine, dst=1 - rank), dist.irecv(theirs, src=1 - rank)]
+    for w in works:
+        w.wait()
+    out["exchange"] = (float(theirs.min()), float(theirs.max()))
     dist.barrier()
     dist.monitored_barrier(timeout=datetime.timedelta(seconds=10))
     world_group = dist.new_group()
@@ -144,6 +149,7 @@ def test_every_collective_and_reduce_op(tmp_path):
             np.testing.assert_array_equal(r["all_to_all_sizes"][0], [r["rank"]])
             np.testing.assert_array_equal(r["all_to_all_sizes"][1], [100.0 + r["rank"]] * 2)
         np.testing.assert_array_equal(r["new_group"], [2.0])
+        assert r["exchange"] == (1.0 - r["rank"], 1.0 - r["rank"])
     np.testing.assert_array_equal(res[1]["reduce"], [3.0] * 3)
     if MINIDL:  # not the destination: minidl leaves it alone (PyTorch's gloo leaves scratch values)
         np.testing.assert_array_equal(res[0]["reduce"], [1.0] * 3)

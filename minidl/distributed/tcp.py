@@ -129,6 +129,53 @@ class _Request:
         return self._done.is_set()
 
 
+class _Sent:
+    """One message handed to a :class:`_Sender`; ``wait`` re-raises its failure."""
+
+    def __init__(self, data, rank):
+        self.data, self.rank, self.error, self.done = data, rank, None, threading.Event()
+
+    def wait(self, timeout, what):
+        """Block until sent (``timeout`` seconds at most, then RuntimeError); re-raise a failure."""
+        if not self.done.wait(timeout):
+            raise RuntimeError(f"minidl.distributed: {what} on rank {self.rank} timed out after {timeout:g} s")
+        if self.error is not None:
+            raise self.error
+
+
+class _Sender:
+    """The one thread writing to a peer's socket, in the order messages were posted, so that a
+    ``send`` never blocks the collectives and receives queued after it (no send/send deadlock)."""
+
+    def __init__(self, comm, peer, sock):
+        self.comm, self.peer, self.sock = comm, peer, sock
+        self.queue = queue.Queue()
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name=f"minidl-gloo-send-{comm.rank}-{peer}", daemon=True)
+        self.thread.start()
+
+    def post(self, data):
+        """Queue ``data`` (bytes-like; not to be modified until sent); returns a :class:`_Sent`."""
+        item = _Sent(data, self.comm.rank)
+        self.queue.put(item)
+        return item
+
+    def _run(self):
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    TCPCommunicator._send_bytes(self.sock, item.data)
+                except OSError as exc:
+                    what = "timed out" if isinstance(exc, socket.timeout) else f"failed ({exc})"
+                    self.error = RuntimeError(f"minidl.distributed: sending from rank {self.comm.rank} to rank "
+                                              f"{self.peer} {what}")
+            item.error = self.error
+            item.done.set()
+
+
 def _connect(host, port, deadline, rank):
     """A socket connected to ``host:port``, retrying until ``deadline`` (the peer may start later)."""
     pause = 0.01
@@ -170,6 +217,7 @@ class TCPCommunicator:
                 raise
         for sock in self.peers.values():
             sock.settimeout(timeout)
+        self._senders = {r: _Sender(self, r, sock) for r, sock in self.peers.items()}
         self._jobs = queue.Queue()
         self._thread = threading.Thread(target=self._work, name=f"minidl-gloo-rank{self.rank}", daemon=True)
         self._thread.start()
@@ -283,6 +331,13 @@ class TCPCommunicator:
         self._recv_exact(sock, memoryview(buf), peer, what)
         return buf
 
+    def _send_to(self, rank, data):
+        """Send ``data`` to ``rank`` through its sender thread (after what was queued before) and wait."""
+        self._senders[rank].post(data).wait(None, "send")
+
+    def _send_obj_to(self, rank, obj):
+        self._send_to(rank, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
     def _send_obj(self, sock, obj):
         self._send_bytes(sock, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -330,14 +385,14 @@ class TCPCommunicator:
         if self.rank == root:
             for r in range(self.size):
                 if r != root:
-                    self._send_bytes(self.peers[r], host)
+                    self._send_to(r, host)
         else:
             self._recv_bytes(self.peers[root], root, what, into=host)
 
     def _gather_arrays(self, host, dst, what):
         """On ``dst``: the list of every rank's array (rank order); elsewhere None."""
         if self.rank != dst:
-            self._send_bytes(self.peers[dst], host)
+            self._send_to(dst, host)
             return None
         parts = []
         for r in range(self.size):
@@ -360,13 +415,13 @@ class TCPCommunicator:
         """Every rank's object, in rank order, on ``dst`` (None: on every rank)."""
         root = 0 if dst is None else dst
         if self.rank != root:
-            self._send_obj(self.peers[root], obj)
+            self._send_obj_to(root, obj)
             return self._recv_obj(self.peers[root], root, what) if dst is None else None
         objs = [obj if r == root else self._recv_obj(self.peers[r], r, what) for r in range(self.size)]
         if dst is None:
             for r in range(self.size):
                 if r != root:
-                    self._send_obj(self.peers[r], objs)
+                    self._send_obj_to(r, objs)
         return objs
 
     # ------------------------------------------------------------ the communicator interface
@@ -412,7 +467,7 @@ class TCPCommunicator:
             if self.rank == root:
                 for r in range(self.size):
                     if r != root:
-                        self._send_obj(self.peers[r], obj)
+                        self._send_obj_to(r, obj)
                 return obj
             return self._recv_obj(self.peers[root], root, "broadcast_object")
         return self._submit("broadcast_object", job).wait(self.timeout)
@@ -424,7 +479,11 @@ class TCPCommunicator:
     def send(self, array, dst):
         """Start sending ``array`` to rank ``dst``."""
         host = np.ascontiguousarray(backend.to_device(array, "cpu")).copy()
-        return self._submit("send", lambda: self._send_bytes(self.peers[dst], host))
+        sent = []
+
+        def finish():
+            sent[0].wait(self.timeout, "send")
+        return self._submit("send", lambda: sent.append(self._senders[dst].post(host)), finish)
 
     def recv(self, array, src=None):
         """Start receiving into ``array`` from rank ``src`` (None: whichever rank sends first);
@@ -450,6 +509,8 @@ class TCPCommunicator:
         os._exit(code)
 
     def _close(self):
+        for sender in getattr(self, "_senders", {}).values():
+            sender.queue.put(None)
         for sock in self.peers.values():
             try:
                 sock.close()
@@ -464,4 +525,9 @@ class TCPCommunicator:
             self._jobs = None
             jobs.put(None)
             self._thread.join(5.0 if self.timeout is None else self.timeout)
+        senders, self._senders = getattr(self, "_senders", {}), {}
+        for sender in senders.values():  # let what was sent reach the peers before closing
+            sender.queue.put(None)
+        for sender in senders.values():
+            sender.thread.join(5.0 if self.timeout is None else self.timeout)
         self._close()
