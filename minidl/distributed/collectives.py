@@ -26,6 +26,8 @@ class Work:
 
     def wait(self, timeout=None) -> bool:
         """Complete the operation; ``timeout`` (seconds) overrides the group's. Returns True."""
+        if timeout is not None and hasattr(timeout, "total_seconds"):
+            timeout = timeout.total_seconds()
         self._request.wait(self._timeout if timeout is None else timeout)
         if self._finish is not None:
             finish, self._finish = self._finish, None

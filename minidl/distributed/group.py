@@ -20,10 +20,11 @@ import traceback
 from minidl.distributed.communicators import LocalCommunicator, MPICommunicator, import_mpi
 
 __all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
-           "is_mpi_available", "is_nccl_available", "get_rank", "get_world_size", "get_backend",
+           "is_mpi_available", "is_nccl_available", "is_gloo_available", "get_rank", "get_world_size",
+           "get_backend",
            "is_main_process", "launcher_world_size", "default_group"]
 
-_BACKENDS = ("mpi", "nccl")
+_BACKENDS = ("mpi", "nccl", "gloo")
 
 
 class _Group:
@@ -35,6 +36,8 @@ class _Group:
 
 
 _group = None
+#: the default group (``dist.group.WORLD``, as in PyTorch); None when not initialized
+WORLD = None
 _previous_excepthook = None
 _ABORT_GRACE_S = 0.5  # seconds for a failing rank's traceback to reach mpiexec before MPI_Abort
 
@@ -63,6 +66,11 @@ def is_mpi_available() -> bool:
         import_mpi()
     except (ImportError, RuntimeError, OSError):
         return False
+    return True
+
+
+def is_gloo_available() -> bool:
+    """True: the ``"gloo"`` backend (TCP sockets) needs only the standard library."""
     return True
 
 
@@ -103,15 +111,22 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """Join the default process group (every rank calls it once, before any collective).
 
     Args:
-        backend: ``"mpi"`` (CPU, or GPU arrays staged through host memory) or
+        backend: ``"mpi"`` (CPU, or GPU arrays staged through host memory),
+            ``"gloo"`` (CPU processes started by ``minidl.multiprocessing.spawn``,
+            torchrun or by hand, talking over TCP: :mod:`minidl.distributed.tcp`) or
             ``"nccl"`` (CuPy arrays on one GPU per rank, NCCL's id exchanged
-            over MPI); None means ``"mpi"``.
-        init_method: None or ``"env://"``: the ranks come from the MPI
-            launcher (``mpiexec``). TCP/file rendezvous is not supported.
+            over MPI); None means ``"mpi"`` (``"gloo"`` with a ``tcp://`` init_method).
+        init_method: with ``"mpi"``/``"nccl"``, None or ``"env://"``: the ranks
+            come from the MPI launcher (``mpiexec``). With ``"gloo"``: ``"env://"``
+            (the default: ``MASTER_ADDR``, ``MASTER_PORT`` and, unless ``rank``/
+            ``world_size`` are given, ``RANK``/``WORLD_SIZE`` from the environment)
+            or ``"tcp://host:port"`` (rank 0 listens there).
         timeout: a ``datetime.timedelta`` or seconds; a collective that waits
             longer raises RuntimeError (and, the exception being uncaught,
-            aborts the job). None (default) waits as long as it takes.
-        world_size, rank: optional checks: -1 (default) accepts what the
+            aborts the job). None (default) waits as long as it takes
+            (30 minutes with ``"gloo"``, as in PyTorch).
+        world_size, rank: with ``"gloo"``, this process's place (-1: from the
+            environment); otherwise optional checks: -1 (default) accepts what the
             launcher says; other values must agree with it.
         store, group_name, pg_options: accepted for PyTorch compatibility;
             ``store`` must be None.
@@ -124,13 +139,20 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     (0, 1)
     >>> dist.destroy_process_group()
     """
-    global _group
+    global _group, WORLD
     if _group is not None:
         raise RuntimeError("init_process_group: the default process group is already initialized "
                            "(call destroy_process_group() first)")
-    backend = "mpi" if backend is None else str(backend).lower()
+    if backend is None:
+        backend = "gloo" if str(init_method).startswith("tcp://") else "mpi"
+    backend = str(backend).lower()
     if backend not in _BACKENDS:
         raise ValueError(f"init_process_group: unknown backend {backend!r}; use one of {_BACKENDS}")
+    if backend == "gloo":
+        if store is not None:
+            raise ValueError("init_process_group: store is not supported (use init_method)")
+        _start_gloo(init_method, 1800.0 if timeout is None else _timeout_seconds(timeout), world_size, rank)
+        return
     if init_method not in (None, "env://"):
         raise ValueError(f"init_method {init_method!r} is not supported: minidl's processes find each other "
                          "through MPI; launch them with `mpiexec -n N python script.py`")
@@ -150,19 +172,30 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         except BaseException:
             comm.free()
             raise
-    _group = _Group(comm, backend, seconds)
+    _group = WORLD = _Group(comm, backend, seconds)
+    if comm.size > 1:
+        _install_abort_hook()
+
+
+def _start_gloo(init_method, seconds, world_size, rank):
+    """The "gloo" group: TCP rendezvous (``tcp://`` or ``env://``) and a TCPCommunicator."""
+    global _group, WORLD
+    from minidl.distributed.tcp import TCPCommunicator, rendezvous_address
+    host, port, rank, size = rendezvous_address(init_method, rank, world_size)
+    comm = TCPCommunicator(host, port, rank, size, timeout=seconds)
+    _group = WORLD = _Group(comm, "gloo", seconds)
     if comm.size > 1:
         _install_abort_hook()
 
 
 def destroy_process_group(group=None) -> None:
     """Leave the default group (MPI itself stays initialised until the process exits)."""
-    global _group
+    global _group, WORLD
     if group is not None and group is not _group:
         raise ValueError("destroy_process_group: only the default group exists")
     if _group is None:
         return
-    comm, _group = _group.comm, None
+    comm, _group, WORLD = _group.comm, None, None
     comm.free()
     _remove_abort_hook()
 
@@ -191,7 +224,7 @@ def get_world_size(group=None) -> int:
 
 
 def get_backend(group=None) -> str:
-    """``"mpi"`` or ``"nccl"``."""
+    """``"mpi"``, ``"gloo"`` or ``"nccl"``."""
     return default_group("get_backend").backend
 
 

@@ -119,9 +119,9 @@ class DistributedDataParallel(Module):
         if device_ids is not None and len(device_ids) > 1:
             raise ValueError(f"DistributedDataParallel: device_ids={device_ids}: one device per process "
                              "(launch one process per device)")
-        if process_group is not None:
+        if process_group is not None and process_group is not dist.group.WORLD:
             raise ValueError("DistributedDataParallel: only the default process group (process_group=None) "
-                             "is supported")
+                             "(or dist.new_group() of every rank) is supported")
         if int(dim) != 0:
             raise ValueError(f"DistributedDataParallel: dim={dim}: the batch must be split along dim 0")
         if float(bucket_cap_mb) <= 0:
