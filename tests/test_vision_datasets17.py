@@ -415,6 +415,10 @@ def test_usps(tmp_path):
     assert img.mode == "L" and img.size == (16, 16) and label == 1
     np.testing.assert_array_equal(ds.data, expected)
     assert repr(ds) == f"Dataset USPS\n    Number of datapoints: 3\n    Root location: {tmp_path}"
+    ds = datasets.USPS(tmp_path, train=False, transform=T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]))
+    assert repr(ds).splitlines()[3:] == ["    StandardTransform", "Transform: Compose(",
+                                         "               ToTensor()",
+                                         "               Normalize(mean=(0.5,), std=(0.5,))", "           )"]
     with pytest.raises(FileNotFoundError, match="usps.bz2"):
         datasets.USPS(tmp_path, train=True)
 
