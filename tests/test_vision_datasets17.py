@@ -415,6 +415,10 @@ def test_usps(tmp_path):
     assert img.mode == "L" and img.size == (16, 16) and label == 1
     np.testing.assert_array_equal(ds.data, expected)
     assert repr(ds) == f"Dataset USPS\n    Number of datapoints: 3\n    Root location: {tmp_path}"
+    ds = datasets.USPS(tmp_path, train=False, transform=T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]))
+    assert repr(ds).splitlines()[3:] == ["    StandardTransform", "Transform: Compose(",
+                                         "               ToTensor()",
+                                         "               Normalize(mean=(0.5,), std=(0.5,))", "           )"]
     with pytest.raises(FileNotFoundError, match="usps.bz2"):
         datasets.USPS(tmp_path, train=True)
 
@@ -449,3 +453,34 @@ def test_subsetting_by_assigning_data_and_targets(tmp_path, stl10):
     st.data, st.labels = st.data[[3, 0]], st.labels[[3, 0]]
     assert len(st) == 2 and st[0][1] == 3
     np.testing.assert_array_equal(np.asarray(st[0][0]), imgs["train"][3])
+
+
+def test_datasets_utils(tmp_path, http_root):
+    import tarfile
+
+    from minidl.vision.datasets import utils
+    src = http_root[0] / "utils"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"hello")
+    (src / "b.txt.gz").write_bytes(gzip.compress(b"gz body"))
+    with tarfile.open(src / "pack.tar.gz", "w:gz") as tar:
+        tar.add(src / "a.txt", arcname="pack/a.txt")
+    assert utils.calculate_md5(src / "a.txt") == hashlib.md5(b"hello").hexdigest()
+    assert utils.check_integrity(src / "a.txt") and utils.check_integrity(src / "a.txt", md5(src / "a.txt"))
+    assert not utils.check_integrity(src / "a.txt", "0" * 32) and not utils.check_integrity(src / "zz")
+    utils.download_url(url_of(src / "a.txt", http_root), str(tmp_path / "dl"), md5=md5(src / "a.txt"))
+    assert (tmp_path / "dl" / "a.txt").read_bytes() == b"hello"
+    with pytest.raises(RuntimeError, match="File not found or corrupted."):
+        utils.download_url(url_of(src / "a.txt", http_root), str(tmp_path / "dl"), "c.txt", md5="0" * 32)
+    utils.download_and_extract_archive(url_of(src / "pack.tar.gz", http_root), str(tmp_path / "dl2"))
+    assert (tmp_path / "dl2" / "pack" / "a.txt").read_bytes() == b"hello"
+    out = utils.extract_archive(str(src / "b.txt.gz"), str(tmp_path))
+    assert out == str(tmp_path / "b.txt") and (tmp_path / "b.txt").read_bytes() == b"gz body"
+    assert sorted(utils.list_files(str(src), ".txt")) == ["a.txt"]
+    assert utils.list_dir(str(tmp_path / "dl2")) == ["pack"]
+    assert utils.iterable_to_str(["a", 1]) == "'a', '1'"
+    assert utils.verify_str_arg("x", "arg", ("x", "y")) == "x"
+    with pytest.raises(ValueError, match="Expected type str for argument arg, but got type <class 'int'>."):
+        utils.verify_str_arg(3, "arg", ("x",))
+    with pytest.raises(RuntimeError, match="Unknown compression or archive type: '.rar'."):
+        utils.extract_archive(str(src / "x.rar"))

@@ -22,6 +22,13 @@ def _np(x):
     return np.asarray(x)
 
 
+def _like(arr, ref):
+    """``arr`` as a Tensor on the device of the Tensor ``ref`` (the input, as torchvision's)."""
+    out = Tensor(np.ascontiguousarray(arr))
+    device = getattr(ref, "device", None)
+    return out if device is None or getattr(device, "type", "cpu") == "cpu" else out.to(device)
+
+
 def _dtype_name(arr):
     return f"minidl.{np.dtype(arr.dtype).name}"
 
@@ -178,7 +185,7 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
                                fill=label_bg)
             draw.text((bbox[0] + margin, bbox[1] + margin), label, fill=label_color, font=txt_font)
     out = np.asarray(pil).transpose(2, 0, 1)
-    return Tensor(np.ascontiguousarray(_from_uint8(out, original)))
+    return _like(_from_uint8(out, original), image)
 
 
 def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
@@ -213,7 +220,7 @@ def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
     painted[:, overlapping] = 0
     compute = arr.dtype.type if floating else np.float32
     out = arr.astype(compute) * compute(1 - alpha) + painted.astype(compute) * compute(alpha)
-    return Tensor(out.astype(arr.dtype))
+    return _like(out.astype(arr.dtype), image)
 
 
 def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, width=3, visibility=None):
@@ -256,7 +263,7 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
             if vis_inst[i] and vis_inst[j]:
                 draw.line(((kpt_inst[i][0], kpt_inst[i][1]), (kpt_inst[j][0], kpt_inst[j][1])), width=width)
     out = np.asarray(pil).transpose(2, 0, 1)
-    return Tensor(np.ascontiguousarray(_from_uint8(out, original)))
+    return _like(_from_uint8(out, original), image)
 
 
 def _make_colorwheel():
@@ -319,4 +326,4 @@ def flow_to_image(flow):
         col = (1 - f) * col0 + f * col1
         col = 1 - norm * (1 - col)
         img[:, c] = np.floor(np.float32(255) * col)
-    return Tensor(img[0] if len(orig_shape) == 3 else img)
+    return _like(img[0] if len(orig_shape) == 3 else img, flow)

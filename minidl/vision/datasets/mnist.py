@@ -52,6 +52,8 @@ class MNIST(ArrayVisionDataset):
                              "expected (N, rows, cols) and (N,)")
         self._set_arrays(x, y, type(self).classes)
 
+    _also_read = "or .gz"
+
     def _raw_names(self):
         """The (images, labels) file names in ``raw_folder``, without ``.gz``."""
         prefix = "train" if self.train else "t10k"
@@ -64,7 +66,7 @@ class MNIST(ArrayVisionDataset):
         for name, path in zip(names, paths):
             if path is None:
                 raise RuntimeError("Dataset not found. You can use download=True to download it "
-                                   f"(expected {self.raw_folder / name} (or .gz), torchvision's layout)")
+                                   f"(expected {self.raw_folder / name} ({self._also_read}), torchvision's layout)")
         return paths
 
     def _load_data(self):

@@ -158,6 +158,7 @@ class QMNIST(MNIST):
                  (_base + "xnist-labels-idx2-int.xz", "5ed0e788978e45d4a8bd4b7caec3d79d")],
     }
     del _base
+    _also_read = "or .gz, .xz"
 
     def __init__(self, root, what=None, compat=True, train=True, **kwargs):
         if what is None:
