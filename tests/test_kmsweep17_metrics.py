@@ -1,9 +1,10 @@
 """Every class in keras.metrics against Keras 3: tests/fixtures/make_kmsweep17_metrics.py's ``run`` feeds the
 same random batches (three, unweighted, then weighted after ``reset_state``) to the same metrics and records
 results, result dtypes, configs and their from_config round trip, names, reprs, state variables (name, path,
-shape, dtype), the stateless API and which bad calls raise. tests/fixtures/kmsweep17_metrics.json is that
-record made once with Keras 3.15 on JAX (``KERAS_BACKEND=jax /work/refvenv/bin/python
-tests/fixtures/make_kmsweep17_metrics.py``); here the same ``run`` goes on minidl.keras.
+shape, dtype), the stateless API and which bad calls raise, plus the metric function forms and a table of
+metrics x data kinds. tests/fixtures/kmsweep17_metrics.json is that record made once with Keras 3.15 on JAX
+(``KERAS_BACKEND=jax /work/refvenv/bin/python tests/fixtures/make_kmsweep17_metrics.py``); here the same
+``run`` goes on minidl.keras.
 """
 import importlib.util
 import json
@@ -33,7 +34,7 @@ def _close(a, b, key):
     np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=2e-4, atol=2e-5, err_msg=key)
 
 
-CASES = sorted(k for k in REF if not k.startswith("_"))  # "_errors", "_functions": their own tests
+CASES = sorted(k for k in REF if not k.startswith("_"))  # "_errors", "_functions", "_cross": their own tests
 # Keras refuses per-sample weights of shape (batch,) on rank-3 inputs of Precision/Recall with class_id (its
 # confusion-matrix update broadcasts (batch, 1) against (batch, steps, 1)); minidl weighs each sample instead,
 # as its Mean-based metrics (and Keras') do for such weights. Likewise F1Score with weights of shape (batch, 1).
@@ -72,6 +73,20 @@ def test_functions(got, key):
     mine, ref = got["_functions"][key], REF["_functions"][key]
     assert (mine["shape"], mine["dtype"]) == (ref["shape"], ref["dtype"]), key
     _close(mine["value"], ref["value"], key)
+
+
+# the same leniency as LENIENT: (batch,) weights on rank-3 inputs of the confusion-matrix metrics
+CROSS_LENIENT = {f"{name}.seq_cat" for name in ("AUC", "Precision", "Recall", "TruePositives")}
+
+
+@pytest.mark.parametrize("key", sorted(REF["_cross"]))
+def test_cross_metrics_and_data(got, key):
+    mine, ref = got["_cross"][key], REF["_cross"][key]
+    _close(mine["u"], ref["u"], key + " unweighted")
+    if key in CROSS_LENIENT and isinstance(ref["w"], str) and not isinstance(mine["w"], str):
+        assert ref["w"].startswith("error:") and np.isfinite(mine["w"]), key
+        return
+    _close(mine["w"], ref["w"], key + " weighted")
 
 
 @pytest.mark.parametrize("check", sorted(REF["_errors"]))

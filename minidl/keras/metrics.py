@@ -102,7 +102,7 @@ def _mae(y_true, y_pred):
 
 
 # ---------------------------------------------------------------------- objects
-from minidl.keras.metric_base import Metric, MetricVariable  # noqa: E402,F401
+from minidl.keras.metric_base import Metric  # noqa: E402
 
 
 def _squeeze_or_expand(x1, x2):
