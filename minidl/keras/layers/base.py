@@ -111,7 +111,7 @@ class _KerasVariableAPI:
 
     def _describe(self):
         return (f"<Variable path={self.path}, shape={self.keras_shape}, dtype="
-                f"{np.dtype(self.tensor.dtype)}, value={self.numpy()!r}>")
+                f"{np.dtype(self.tensor.dtype)}, value={self.numpy()}>")
 
 
 class Variable(_KerasVariableAPI, Parameter):
