@@ -509,3 +509,28 @@ def test_von_mises_and_binomial_samples_follow_pytorch_stream():
     torch.manual_seed(0)
     b = torch.distributions.Binomial(torch.tensor([5.0, 50, 500]), torch.tensor([0.1, 0.5, 0.9])).sample((2,))
     assert b.tolist() == [[2.0, 31.0, 444.0], [0.0, 26.0, 451.0]]
+
+
+def test_sample_streams_exponential_cauchy_multinomial_wishart():
+    p = torch.tensor([0.6, 1.3, 2.0])
+    torch.manual_seed(4)
+    d = torch.distributions.Exponential(p)
+    np.testing.assert_allclose(d.sample((2,)).numpy(), [[1.0806382, 1.0119084, 0.0296399],
+                                                        [4.7791038, 2.2836540, 0.4006973]], rtol=1e-6)
+    torch.manual_seed(4)
+    d = torch.distributions.Cauchy(p, p)
+    np.testing.assert_allclose(d.sample((2,)).numpy(), [[0.5567777, 2.4581702, -8.939866],
+                                                        [3.9240942, 9.2856855, 2.3251297]], rtol=1e-6)
+    torch.manual_seed(4)
+    m = torch.distributions.Multinomial(7, torch.tensor([0.1, 0.2, 0.7]))
+    assert m.sample((3,)).tolist() == [[0.0, 0.0, 7.0], [1.0, 2.0, 4.0], [1.0, 2.0, 4.0]]
+    assert m.sample().tolist() == [1.0, 1.0, 5.0]
+    cov = torch.tensor([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]], dtype=torch.float64)
+    torch.manual_seed(4)
+    w = torch.distributions.Wishart(torch.tensor(4.0, dtype=torch.float64), covariance_matrix=cov)
+    with pytest.warns(UserWarning, match="Singular sample detected"):   # PyTorch 2.13's inverted check
+        x = w.sample((2,))
+    np.testing.assert_allclose(x[1].numpy(), [[9.38814347922264, 3.3792437311685015, 4.5371007789633495],
+                                              [3.3792437311685015, 4.4525525198091565, 2.643165518915188],
+                                              [4.5371007789633495, 2.643165518915188, 3.9807595345631097]],
+                               rtol=1e-10)
