@@ -516,11 +516,11 @@ def test_sample_streams_exponential_cauchy_multinomial_wishart():
     torch.manual_seed(4)
     d = torch.distributions.Exponential(p)
     np.testing.assert_allclose(d.sample((2,)).numpy(), [[1.0806382, 1.0119084, 0.0296399],
-                                                        [4.7791038, 2.2836540, 0.4006973]], rtol=1e-6)
+                                                        [4.7791038, 2.2836540, 0.4006973]], atol=2e-6)
     torch.manual_seed(4)
     d = torch.distributions.Cauchy(p, p)
     np.testing.assert_allclose(d.sample((2,)).numpy(), [[0.5567777, 2.4581702, -8.939866],
-                                                        [3.9240942, 9.2856855, 2.3251297]], rtol=1e-6)
+                                                        [3.9240942, 9.2856855, 2.3251297]], atol=2e-6)
     torch.manual_seed(4)
     m = torch.distributions.Multinomial(7, torch.tensor([0.1, 0.2, 0.7]))
     assert m.sample((3,)).tolist() == [[0.0, 0.0, 7.0], [1.0, 2.0, 4.0], [1.0, 2.0, 4.0]]
