@@ -534,3 +534,33 @@ def test_sample_streams_exponential_cauchy_multinomial_wishart():
                                               [3.3792437311685015, 4.4525525198091565, 2.643165518915188],
                                               [4.5371007789633495, 2.643165518915188, 3.9807595345631097]],
                                rtol=1e-10)
+
+
+def test_top_level_matrix_functions_out_and_checks():
+    sq = torch.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
+    out = torch.empty(0, dtype=torch.float64)
+    assert torch.inverse(sq, out=out) is out and torch.allclose(out, torch.linalg.inv(sq))
+    _raises(RuntimeError, "Expected out tensor to have dtype double, but got long int instead",
+            lambda: torch.inverse(sq, out=torch.empty(0, dtype=torch.int64)))
+    sign, logabs = torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64)
+    r = torch.slogdet(sq, out=(sign, logabs))
+    assert r[0] is sign and sign.item() == 1.0
+    _raises(RuntimeError, "cholesky: Expected result to be safely castable from Double dtype, but got result with "
+            "dtype Long", lambda: torch.cholesky(sq, out=torch.empty(0, dtype=torch.int64)))
+    _raises(RuntimeError, "cholesky_solve: Expected result to be safely castable from Double dtype",
+            lambda: torch.cholesky_solve(sq, torch.linalg.cholesky(sq), out=torch.empty(0, dtype=torch.int64)))
+    res = torch.empty(0, dtype=torch.float64)
+    assert torch.cholesky_inverse(torch.linalg.cholesky(sq), out=res) is res
+    _raises(RuntimeError, "matrix_power: Expected result to be safely castable from Double dtype",
+            lambda: torch.matrix_power(sq, 2, out=torch.empty(0, dtype=torch.int64)))
+    _raises(RuntimeError, "Expected out tensor to have dtype double, but got long int instead",
+            lambda: torch.triangular_solve(sq, sq, out=(torch.empty(0, dtype=torch.int64),
+                                                        torch.empty(0, dtype=torch.float64))))
+    _raises(RuntimeError, "result type Double can't be cast to the desired output type Long",
+            lambda: torch.ger(sq[0], sq[1], out=torch.empty(0, dtype=torch.int64)))
+    ints = torch.ones(2, 2, dtype=torch.int64)
+    _raises(RuntimeError, "logdet: Expected a floating point or complex tensor as input. Got Long",
+            lambda: torch.logdet(ints))
+    _raises(NotImplementedError, "\"cholesky_cpu\" not implemented for 'Long'", lambda: torch.cholesky(ints))
+    u, s, v = torch.svd(torch.ones(4, 3), compute_uv=False)
+    assert tuple(u.shape) == (4, 4) and tuple(v.shape) == (3, 3) and not u.any()
