@@ -31,6 +31,8 @@ def _np(x):
         return tuple(_np(v) for v in x)
     if isinstance(x, list):
         return [_np(v) for v in x]
+    if type(x).__module__.split(".")[0] in ("torch", "minidl"):   # keep the pickle library-free
+        return repr(x).replace("minidl.", "torch.")
     return x
 
 
@@ -555,6 +557,85 @@ def _outs(t, result, dtype):
     return t.empty(0, dtype=dtype)
 
 
+def error_cases(s):
+    """Argument errors: bad ords, dims, modes, shapes; distribution parameter and value validation."""
+    t, L, F, D = s.t, s.t.linalg, s.t.fft, s.t.distributions
+    T = s.tensor
+    m = _arr((3, 4), "float64", 60)
+    v = _arr((4,), "float64", 61)
+    for ord_ in ("fro", "nuc", 3, "bad", 0):
+        s.record(("err_matrix_norm_ord", str(ord_)), lambda: L.matrix_norm(T(m), ord_))
+        s.record(("err_norm_vec_ord", str(ord_)), lambda: L.norm(T(v), ord_))
+    s.record(("err_vector_norm_str",), lambda: L.vector_norm(T(v), "fro"))
+    s.record(("err_norm_dim3",), lambda: L.norm(T(m), dim=(0, 1, 1)))
+    s.record(("err_matrix_norm_dim",), lambda: L.matrix_norm(T(m), dim=(0, 0)))
+    s.record(("err_matrix_norm_dim_range",), lambda: L.matrix_norm(T(m), dim=(0, 5)))
+    s.record(("err_vector_norm_dim_range",), lambda: L.vector_norm(T(m), dim=3))
+    s.record(("err_norm_3d_ord",), lambda: L.norm(T(_arr((2, 3, 4), "float64", 62)), 2))
+    s.record(("norm_3d_none",), lambda: L.norm(T(_arr((2, 3, 4), "float64", 62))))
+    s.record(("err_qr_mode",), lambda: L.qr(T(m), mode="bad"))
+    s.record(("err_svd_driver",), lambda: L.svd(T(m), driver="gesvd"))
+    s.record(("err_cross_dim",), lambda: L.cross(T(m), T(m)))
+    s.record(("err_cross_shape",), lambda: L.cross(T(np.ones((2, 3))), T(np.ones((3, 3)))))
+    s.record(("err_vecdot_shape",), lambda: L.vecdot(T(m), T(np.ones((3, 3)))))
+    s.record(("err_multi_dot_one",), lambda: L.multi_dot([T(m)]))
+    s.record(("err_multi_dot_3d",), lambda: L.multi_dot([T(m), T(np.ones((2, 4, 3)))]))
+    s.record(("err_multi_dot_shape",), lambda: L.multi_dot([T(m), T(m)]))
+    s.record(("err_tensorinv",), lambda: L.tensorinv(T(m), 1))
+    s.record(("err_tensorinv_ind",), lambda: L.tensorinv(T(np.eye(4)), 0))
+    s.record(("err_matrix_power_float",), lambda: L.matrix_power(T(np.eye(3)), 1.5))
+    s.record(("err_householder",), lambda: L.householder_product(T(m.T), T(np.ones(5))))
+    s.record(("err_lu_solve",), lambda: L.lu_solve(*L.lu_factor(T(np.eye(3))), T(np.ones((4, 1)))))
+    s.record(("err_solve_triangular_shape",), lambda: L.solve_triangular(T(np.eye(3)), T(np.ones((4, 1))),
+                                                                          upper=True))
+    s.record(("err_vander_N",), lambda: L.vander(T(v), N=0))
+    s.record(("err_vander_0d",), lambda: L.vander(T(np.array(1.0))))
+    s.record(("err_eigh_uplo",), lambda: L.eigh(T(np.eye(2)), UPLO="X"))
+    s.record(("err_cholesky_ex_shape",), lambda: L.cholesky_ex(T(m)))
+    s.record(("err_det_empty_batch_rect",), lambda: L.det(T(np.ones((0, 2, 3)))))
+    s.record(("err_ldl_solve_piv",), lambda: L.ldl_solve(*L.ldl_factor(T(np.eye(3))), T(np.ones((4, 1)))))
+    s.record(("err_lstsq_int",), lambda: L.lstsq(T(np.ones((3, 2), dtype=np.int64)), T(np.ones((3, 1),
+                                                                                              dtype=np.int64))))
+    s.record(("err_diagonal",), lambda: L.diagonal(T(v)))
+    x = _arr((4, 6), "float64", 63)
+    s.record(("err_fft_norm",), lambda: F.fftn(T(x), norm="bad"))
+    s.record(("err_fft_out",), lambda: F.fft(T(x), out=t.empty(0, dtype=t.float32)))
+    s.record(("fft_out_ok",), lambda: F.fft(T(x), out=t.empty(0, dtype=t.complex128)))
+    s.record(("fft_out_c64",), lambda: F.fft(T(x), out=t.empty(0, dtype=t.complex64)))
+    s.record(("err_fftshift_dim",), lambda: F.fftshift(T(x), dim=5))
+    s.record(("err_irfftn_s",), lambda: F.irfftn(T(x), s=(0, 3)))
+    s.record(("err_hfft_n",), lambda: F.hfft(T(x), n=1))
+    s.record(("err_fftfreq_n",), lambda: F.fftfreq(-1))
+    s.record(("err_fft_0d",), lambda: F.fft(T(np.array(1.0))))
+    s.record(("err_fft2_1d",), lambda: F.fft2(T(v)))
+    s.record(("fft_int_input",), lambda: F.fft(T(np.arange(4))))
+    s.record(("fftn_empty_dim",), lambda: F.fftn(T(x), dim=()))
+    s.record(("fftn_none",), lambda: F.fftn(T(x), s=None, dim=None))
+    p = np.array([0.5, 1.5])
+    for name, bad in [("Normal", (p, -p)), ("Gamma", (-p, p)), ("Beta", (p, -p)), ("Exponential", (-p,)),
+                      ("Poisson", (-p,)), ("Bernoulli", (p * 2,)), ("Uniform", (p, p)), ("Laplace", (p, -p)),
+                      ("Dirichlet", (-p,)), ("Categorical", (-p,)), ("StudentT", (-p,)),
+                      ("Binomial", (np.array([-1.0, 2.0]), p / 2)), ("Geometric", (p * 3,)),
+                      ("Chi2", (-p,)), ("VonMises", (p, -p)), ("Weibull", (-p, p)), ("Pareto", (p, -p))]:
+        s.record(("err_dist", name), lambda name=name, bad=bad: getattr(D, name)(
+            *[T(a) if isinstance(a, np.ndarray) else a for a in bad], validate_args=True))
+    s.record(("err_dist_default_validate",), lambda: D.Normal(T(p), T(-p)))
+    s.record(("dist_no_validate",), lambda: D.Normal(T(p), T(-p), validate_args=False).scale)
+    s.record(("err_value_shape",), lambda: D.Normal(T(p), T(p)).log_prob(T(np.ones(3))))
+    s.record(("err_cat_value",), lambda: D.Categorical(T(np.array([0.5, 0.5]))).log_prob(T(np.array([2.0]))))
+    s.record(("err_bern_value",), lambda: D.Bernoulli(T(np.array([0.5]))).log_prob(T(np.array([0.5]))))
+    s.record(("err_poisson_value",), lambda: D.Poisson(T(np.array([0.5]))).log_prob(T(np.array([-1.0]))))
+    s.record(("err_kl_none",), lambda: D.kl_divergence(D.Beta(T(p), T(p)), D.Cauchy(T(p), T(p))))
+    s.record(("err_mvn_none",), lambda: D.MultivariateNormal(T(p)))
+    s.record(("err_mvn_two",), lambda: D.MultivariateNormal(T(p), T(np.eye(2)), T(np.eye(2))))
+    s.record(("err_mvn_loc0d",), lambda: D.MultivariateNormal(T(np.array(0.0)), T(np.eye(2))))
+    s.record(("err_multinomial_count",), lambda: D.Multinomial(T(np.array(3.0)), T(p)))
+    s.record(("err_icdf",), lambda: D.Poisson(T(p)).icdf(T(p / 4)))
+    s.record(("err_rsample",), lambda: D.Poisson(T(p)).rsample())
+    s.record(("err_enumerate",), lambda: D.Normal(T(p), T(p)).enumerate_support())
+    s.record(("err_sample_shape",), lambda: D.Normal(T(p), T(p)).sample(3))
+
+
 def run(lib, path):
     s = Sweep(lib)
     if lib == "torch":
@@ -565,6 +646,7 @@ def run(lib, path):
     dist_cases(s)
     edge_cases(s)
     more_cases(s)
+    error_cases(s)
     with open(path, "wb") as f:
         pickle.dump(s.results, f)
     print(len(s.results), "cases")
