@@ -42,7 +42,9 @@ def with_out(fn, name=None):
         with no_grad():
             result = fn(*args, **kwargs)
         if not np.can_cast(result.array.dtype, out.array.dtype, casting="same_kind"):
-            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+            from .linalg_ex import type_name  # PyTorch's texts name C++ types ("Double", "Long")
+            raise RuntimeError(f"result type {type_name(result.array.dtype)} can't be cast to the desired output "
+                               f"type {type_name(out.array.dtype)}")
         if tuple(out.array.shape) != tuple(result.array.shape):
             if out.array.size:
                 warnings.warn(f"{name}(): an output with one or more elements was resized since it had shape "

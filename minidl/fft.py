@@ -20,6 +20,7 @@ tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 
 import numpy as np
@@ -36,7 +37,8 @@ __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rf
            "ifftshift"]
 
 _COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64), np.dtype(np.float64): np.dtype(np.complex128)}
-_TYPE_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_TYPE_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+               "float32": "Float", "float64": "Double"}
 
 
 # --- argument checks ---------------------------------------------------------------
@@ -273,24 +275,43 @@ def _ihfft2(input, s=None, dim=(-2, -1), norm=None):
     return _conj(_r2c_n("ihfft2", input, s, dim, _DUAL[_norm(norm)]))
 
 
-fft = with_out(_fft, "fft_fft")
-ifft = with_out(_ifft, "fft_ifft")
-fft2 = with_out(_fft2, "fft_fft2")
-ifft2 = with_out(_ifft2, "fft_ifft2")
-fftn = with_out(_fftn, "fft_fftn")
-ifftn = with_out(_ifftn, "fft_ifftn")
-rfft = with_out(_rfft, "fft_rfft")
-irfft = with_out(_irfft, "fft_irfft")
-rfft2 = with_out(_rfft2, "fft_rfft2")
-irfft2 = with_out(_irfft2, "fft_irfft2")
-rfftn = with_out(_rfftn, "fft_rfftn")
-irfftn = with_out(_irfftn, "fft_irfftn")
-hfft = with_out(_hfft, "fft_hfft")
-ihfft = with_out(_ihfft, "fft_ihfft")
-hfft2 = with_out(_hfft2, "fft_hfft2")
-ihfft2 = with_out(_ihfft2, "fft_ihfft2")
-hfftn = with_out(_hfftn, "fft_hfftn")
-ihfftn = with_out(_ihfftn, "fft_ihfftn")
+def _out_kind(fn, name, kind):
+    """``fn`` with out=, which must be complex (``kind`` "c") or real ("f") as PyTorch's check says."""
+    inner = with_out(fn, "fft_" + fn.__name__.lstrip("_"))
+
+    @functools.wraps(inner)
+    def wrapper(*args, out=None, **kwargs):
+        if out is not None and isinstance(out, Tensor):
+            dtype = out.array.dtype
+            if kind == "c" and dtype.kind != "c":
+                raise RuntimeError(f"{name} expects a complex output tensor, but got "
+                                   f"{_TYPE_NAMES.get(dtype.name, dtype.name)}")
+            if kind == "f" and dtype.kind == "c":
+                raise RuntimeError(f"{name} expects a floating point output tensor, but got "
+                                   f"{_TYPE_NAMES.get(dtype.name, dtype.name)}")
+        return inner(*args, out=out, **kwargs)
+
+    return wrapper
+
+
+fft = _out_kind(_fft, "fft", "c")
+ifft = _out_kind(_ifft, "ifft", "c")
+fft2 = _out_kind(_fft2, "fftn", "c")
+ifft2 = _out_kind(_ifft2, "fftn", "c")
+fftn = _out_kind(_fftn, "fftn", "c")
+ifftn = _out_kind(_ifftn, "fftn", "c")
+rfft = _out_kind(_rfft, "rfft", "c")
+irfft = _out_kind(_irfft, "irfft", "f")
+rfft2 = _out_kind(_rfft2, "rfftn", "c")
+irfft2 = _out_kind(_irfft2, "irfftn", "f")
+rfftn = _out_kind(_rfftn, "rfftn", "c")
+irfftn = _out_kind(_irfftn, "irfftn", "f")
+hfft = _out_kind(_hfft, "hfft", "f")
+ihfft = _out_kind(_ihfft, "ihfft", "c")
+hfft2 = _out_kind(_hfft2, "hfftn", "f")
+ihfft2 = _out_kind(_ihfft2, "ihfftn", "c")
+hfftn = _out_kind(_hfftn, "hfftn", "f")
+ihfftn = _out_kind(_ihfftn, "ihfftn", "c")
 
 
 # --- frequencies and shifts ----------------------------------------------------------
@@ -302,7 +323,9 @@ def _frequencies(values, n, d, dtype, device, requires_grad):
 
 
 def _freq_count(name, n):
-    if not isinstance(n, numbers.Integral) or n < 0:
+    if isinstance(n, numbers.Integral) and n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if not isinstance(n, numbers.Integral):
         raise RuntimeError(f"{name}: n must be a non-negative integer, got {n!r}")
     return int(n)
 
@@ -338,7 +361,15 @@ def _write(out, result):
 def _shift_dims(input, dim):
     if dim is None:
         return tuple(range(input.ndim))
-    return (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    return tuple(_axis_checked(d, input.ndim) for d in dims)
+
+
+def _axis_checked(d, ndim):
+    if not -max(ndim, 1) <= d < max(ndim, 1):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], "
+                         f"but got {d})")
+    return d
 
 
 def fftshift(input, dim=None):

@@ -62,7 +62,10 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     solution = solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
     result = return_types.triangular_solve(solution, A.clone())
     if out is not None:
+        from .linalg_out import _exact
         for target, value in zip(out, result):
+            if target.dtype != value.dtype:
+                raise RuntimeError(_exact(None, value.array.dtype, target.array.dtype))
             target.resize_(value.shape)
             target.copy_(value)
         return return_types.triangular_solve(*out)

@@ -37,6 +37,10 @@ def slogdet(input):
 
 def logdet(input):
     """log(det(input)): NaN where the determinant is negative, -inf where it is 0."""
+    from .linalg_ex import type_name
+    if isinstance(input, Tensor) and input.array.dtype.kind not in "fcV":
+        raise RuntimeError(f"logdet: Expected a floating point or complex tensor as input. Got "
+                           f"{type_name(input.array.dtype)}")
     sign, logabsdet = _linalg.slogdet(input)
     if sign.array.dtype.kind == "c":   # complex: log|det| + i arg(det), as PyTorch
         return logabsdet + _math_log(sign)
@@ -48,11 +52,14 @@ def logdet(input):
 def svd(input, some=True, compute_uv=True, *, out=None):
     """``(U, S, V)`` with ``input = U @ diag(S) @ V.mH`` (note V, not Vh); ``some=False`` gives full U and V;
     without ``compute_uv``, U and V are zeros."""
-    U, S, Vh = _linalg.svd(input, full_matrices=not some)
-    if not compute_uv:
+    if not compute_uv:   # PyTorch: zero-filled U (m, m) and V (n, n), whatever ``some`` says
+        S = _linalg.svdvals(input)
         xp = get_array_module(S.array)
-        return return_types.svd(Tensor(xp.zeros(U.array.shape, U.array.dtype)), S,
-                                Tensor(xp.zeros(Vh.array.shape, Vh.array.dtype)))
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        return return_types.svd(Tensor(xp.zeros(batch + (m, m), input.array.dtype)), S,
+                                Tensor(xp.zeros(batch + (n, n), input.array.dtype)))
+    U, S, Vh = _linalg.svd(input, full_matrices=not some)
     return return_types.svd(U, S, Vh.mH)
 
 
@@ -64,6 +71,9 @@ def qr(input, some=True, *, out=None):
 
 def cholesky(input, upper=False, *, out=None):
     """The Cholesky factor (lower, or upper with ``upper=True``) of symmetric positive-definite matrices."""
+    from .linalg_ex import type_name
+    if isinstance(input, Tensor) and input.array.dtype.kind not in "fcV":
+        raise NotImplementedError(f"\"cholesky_cpu\" not implemented for '{type_name(input.array.dtype)}'")
     return _linalg.cholesky(input, upper=upper)
 
 
@@ -75,3 +85,14 @@ def matrix_power(input, n):
 def pinverse(input, rcond=1e-15):
     """The Moore-Penrose pseudo-inverse (singular values below ``rcond`` times the largest count as 0)."""
     return _linalg.pinv(input, rtol=rcond)
+
+
+from .linalg_out import linalg_out as _linalg_out  # noqa: E402
+
+# PyTorch's out= on the top-level forms (its dtype rules and texts, as minidl.linalg's)
+inverse = _linalg_out(inverse, "linalg_inv_ex", "exact")
+slogdet = _linalg_out(slogdet, "_linalg_slogdet", "exact")
+svd = _linalg_out(svd, "_linalg_svd", "exact")
+qr = _linalg_out(qr, "linalg_qr", "exact")
+cholesky = _linalg_out(cholesky, "cholesky", "castable", "cholesky")
+matrix_power = _linalg_out(matrix_power, "linalg_matrix_power", "castable_exact", "matrix_power")

@@ -358,13 +358,15 @@ def chain_matmul(*matrices, out=None):
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with ``(L @ L.mH) @ X = B`` for the Cholesky factor ``L`` (``L.mH @ L`` when ``upper``)."""
     from .linalg_ex import cholesky_solve as _cholesky_solve
-    return _cholesky_solve(B, L, upper)
+    from .linalg_out import linalg_out
+    return linalg_out(_cholesky_solve, "cholesky_solve", "castable", "cholesky_solve")(B, L, upper, out=out)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
     """The inverse of ``L @ L.mH`` (``L.mH @ L`` when ``upper``) from its Cholesky factor."""
     from .linalg_ex import cholesky_inverse as _cholesky_inverse
-    return _cholesky_inverse(L, upper)
+    from .linalg_out import linalg_out
+    return linalg_out(_cholesky_inverse, "cholesky_inverse", "castable", "cholesky_inverse")(L, upper, out=out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):

@@ -140,6 +140,9 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U @ diag(S) @ Vh``, S descending. Gradients flow through the first
     min(m, n) columns (use ``full_matrices=False`` for rectangular A, as PyTorch advises)."""
     a = _float_matrices("svd", A, square=False)
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+                           "cuSOLVER backend.")
     xp = get_array_module(a.array)
     m, n = a.array.shape[-2:]
     k = min(m, n)
@@ -157,7 +160,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending."""
-    return svd(A, full_matrices=False).S
+    return svd(A, full_matrices=False, driver=driver).S
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -201,6 +204,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """
     from .ops.extrema import amax, amin
     x = _t(x)
+    if isinstance(ord, str):
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str")
     if dtype is None and x.array.dtype.kind not in "fc":
         float_input("vector_norm", x)
     x = _math._float(x)
@@ -230,6 +235,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     smallest singular value), 1 / -1 (max / min column sum of |A|), inf / -inf (max / min row sum)."""
     from .ops.extrema import amax, amin
     a = _t(A)
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, float("inf"), float("-inf")):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if dtype is None and a.array.dtype.kind not in "fc":
         float_input("matrix_norm", a)
     a = _math._float(a)
@@ -239,6 +246,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if nd < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     d0, d1 = (_shape._dim(d, nd) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord == "fro":
         return vector_norm(a, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
@@ -262,11 +271,15 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """A vector norm (1-D input, an int ``dim``, or ``ord`` None with ``dim`` None: all elements) or a matrix
     norm (2-D input or a 2-tuple ``dim``), as ``torch.linalg.norm``."""
     a = _t(A)
+    if isinstance(dim, (tuple, list)) and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
     if isinstance(dim, numbers.Integral) or (isinstance(dim, (tuple, list)) and len(dim) == 1):
         return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
     if dim is None and ord is None:
         return vector_norm(a, 2, None, keepdim, dtype=dtype)
     if dim is None:
+        if isinstance(ord, str):   # PyTorch: a string order is a matrix norm's, whatever the input
+            return matrix_norm(a, ord, (-2, -1), keepdim, dtype=dtype)
         if a.array.ndim == 1:
             return vector_norm(a, ord, None, keepdim, dtype=dtype)
         if a.array.ndim != 2:
@@ -279,12 +292,21 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
 def cross(input, other, *, dim=-1, out=None):
     """The cross product of 3-vectors along ``dim`` (default: the last), broadcast."""
     from .functions_shape import cross as _cross
-    return _cross(input, other, dim)
+    a, b = _t(input), _t(other)
+    if a.array.ndim == b.array.ndim:
+        sizes = (a.shape[dim] if -a.ndim <= dim < a.ndim else None, b.shape[dim] if -b.ndim <= dim < b.ndim else None)
+        if None not in sizes and sizes != (3, 3):
+            raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {sizes[0]} and "
+                               f"{sizes[1]}")
+    broadcast_batch(a.shape, b.shape)
+    return _cross(a, b, dim)
 
 
 def matrix_power(A, n, *, out=None):
     """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for negative n)."""
     a = _t(A)
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     if a.array.ndim < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
     if a.array.shape[-1] != a.array.shape[-2]:
@@ -309,6 +331,20 @@ def multi_dot(tensors, *, out=None):
     tensors = [_t(t) for t in tensors]
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    last = len(tensors) - 1
+    for i, t in enumerate(tensors):
+        nd = t.array.ndim
+        if i in (0, last) and nd not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or 2D but got "
+                               f"{nd}D")
+        if 0 < i < last and nd != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {nd}D")
+    shapes = [tuple(t.shape) if t.array.ndim == 2 else ((1,) + tuple(t.shape) if i == 0 else tuple(t.shape) + (1,))
+              for i, t in enumerate(tensors)]
+    for i in range(last):
+        if shapes[i][1] != shapes[i + 1][0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(tensors[i].shape)} and "
+                               f"{list(tensors[i + 1].shape)} cannot be multiplied")
     result = tensors[0]
     for t in tensors[1:]:
         result = result.matmul(t)
@@ -322,7 +358,8 @@ def matmul(input, other, *, out=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """The dot product of vectors along ``dim``, broadcast: sum(conj(x) * y) (conj only for complex x)."""
-    x = _t(x)
+    x, y = _t(x), _t(y)
+    broadcast_batch(x.shape, y.shape)
     return _reduction.sum((x.conj() if x.array.dtype.kind == "c" else x) * y, dim)
 
 
@@ -397,9 +434,9 @@ def matrix_exp(A):
 def vander(x, N=None):
     """The Vandermonde matrix with columns ``x**0, x**1, ..., x**(N-1)`` (increasing powers, as PyTorch's)."""
     x = _t(x)
-    n = x.array.shape[-1] if N is None else int(N)
-    if n <= 1 and N is not None and n < 1:
-        raise RuntimeError(f"N must be greater than 1, got {N}")
+    n = (x.array.shape[-1] if x.array.ndim else 0) if N is None else int(N)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
     cols = [_math.pow(x, 0) if x.array.dtype.kind != "f" else x * 0 + 1] + [x ** k for k in range(1, n)]
     return _shape.stack(cols[:n], -1)
 
@@ -408,6 +445,8 @@ def tensorinv(A, ind=2, *, out=None):
     """The inverse of ``A`` seen as a matrix from its first ``ind`` dims to the rest (result shape:
     ``A.shape[ind:] + A.shape[:ind]``)."""
     a = _t(A)
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     front, back = a.array.shape[:ind], a.array.shape[ind:]
     rows, cols = int(np.prod(front)), int(np.prod(back))
     if rows != cols:

@@ -248,8 +248,8 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
                            f"pivots with shape {list(pivots.shape)} instead")
     n = ld.shape[-1]
     if b.shape[-2] != n:
-        raise RuntimeError(f"torch.linalg.ldl_solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+        raise RuntimeError(f"Incompatible matrix sizes for torch.linalg.ldl_solve: each A matrix is {n} by {n} but "
+                           f"each b matrix is {b.shape[-2]} by {b.shape[-1]}")
     batch = tuple(np.broadcast_shapes(tuple(ld.shape[:-2]), tuple(b.shape[:-2])))
     count = int(np.prod(batch))
     lds = np.broadcast_to(to_numpy(ld.array), batch + (n, n)).reshape((count, n, n))

@@ -8,14 +8,10 @@
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .. import backend
 from .. import functions as _functions
 from ..autograd import no_grad
-from ..generator import current_rng
 from ..size import Size
-from ..tensor import Tensor, as_tensor
+from ..tensor import as_tensor
 from . import constraints
 from .categorical import Categorical
 from .counts import Binomial
@@ -92,16 +88,18 @@ class Multinomial(Distribution):
         return self.total_count * self.probs * (1 - self.probs)
 
     def sample(self, sample_shape=_EMPTY_SHAPE):
-        """Count vectors of shape ``sample_shape + batch_shape + (K,)``, each summing to ``total_count``."""
-        shape = tuple(self._extended_shape(sample_shape))
-        k = self.event_shape[0]
+        """Count vectors of shape ``sample_shape + batch_shape + (K,)``, each summing to ``total_count``: as
+        PyTorch, ``total_count`` categorical draws per vector, counted with ``scatter_add_`` (the same stream)."""
+        from ..creation import ones_like, zeros
+        sample_shape = tuple(Size(sample_shape))
         with no_grad():
-            probs = backend.to_numpy(self.probs.array).astype(np.float64).reshape(-1, k)
-            probs = probs / probs.sum(-1, keepdims=True)
-            count = int(np.prod(shape[:len(shape) - len(self.batch_shape) - 1], dtype=np.int64))
-            draws = current_rng().multinomial(self.total_count, probs, size=(count, probs.shape[0]))
-            out = draws.reshape(shape).astype(self.probs.array.dtype)
-        return Tensor(backend.to_device(out, self.probs.device) if self.probs.device.type != "cpu" else out)
+            samples = self._categorical.sample((self.total_count,) + sample_shape)
+            order = list(range(samples.dim()))
+            order.append(order.pop(0))
+            samples = samples.permute(*order)
+            counts = zeros(tuple(self._extended_shape(sample_shape)), dtype=samples.dtype, device=samples.device)
+            counts.scatter_add_(-1, samples, ones_like(samples))
+        return counts.type_as(self.probs)
 
     def entropy(self):
         """``n H(probs) - lgamma(n + 1) + sum_i E[lgamma(x_i + 1)]`` with x_i ~ Binomial(n, p_i)."""

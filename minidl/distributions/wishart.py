@@ -10,7 +10,7 @@ import warnings
 
 from .. import functions as _f
 from .. import linalg
-from ..creation import arange, eye, full_like, randn
+from ..creation import arange, eye, full_like, randn, zeros_like
 from ..functions_math import digamma, mvlgamma
 from ..functions_more import cholesky_solve
 from ..functions_shape import broadcast_shapes
@@ -31,6 +31,30 @@ def _mvdigamma(x, p):
     """The multivariate digamma: sum over i < p of digamma(x - i / 2)."""
     halves = arange(p, dtype=x.dtype, device=x.device) / 2
     return digamma(x.unsqueeze(-1) - halves).sum(-1)
+
+
+def _replace(sample, mask, fresh):
+    """``sample`` with the entries where the (sample_shape) ``mask`` is True taken, in order, from ``fresh``
+    (recorded, so gradients reach whichever draw was kept)."""
+    import numpy as np
+
+    from ..backend import to_numpy
+    flat_mask = np.asarray(to_numpy(mask.array), dtype=bool).reshape(-1)
+    lead = int(np.prod(mask.shape, dtype=np.int64))
+    rows = sample.reshape(lead, *sample.shape[mask.dim():]).unbind(0)
+    pieces = iter(fresh.unbind(0))
+    return _f.stack([next(pieces) if m else row for row, m in zip(rows, flat_mask)], 0).reshape(*sample.shape)
+
+
+def _flag_again(mask, fresh_bad):
+    """PyTorch's ``is_singular[is_singular.clone()] = is_singular_new``: the flagged entries take the new flags."""
+    import numpy as np
+
+    from ..backend import to_numpy
+    from ..tensor import Tensor
+    flags = np.array(to_numpy(mask.array), dtype=bool).reshape(-1)
+    flags[flags] = np.asarray(to_numpy(fresh_bad.array), dtype=bool).reshape(-1)
+    return Tensor(flags.reshape(tuple(mask.shape)))
 
 
 def _not_positive_definite(sample):
@@ -167,34 +191,42 @@ class Wishart(ExponentialFamily):
         return self._df_matrix(self.df) * (V.pow(2) + diag.unsqueeze(-1) * diag.unsqueeze(-2))
 
     def _bartlett_sampling(self, sample_shape):
-        """``(L A)(L A)ᵀ`` with A lower triangular: sqrt(chi2(df - i)) on the diagonal, N(0, 1) below."""
+        """``(L A)(L A)ᵀ`` with A lower triangular: sqrt(chi2(df - i)) on the diagonal, N(0, 1) below (drawn as
+        PyTorch draws them: the chi2s, then p (p - 1) / 2 normals per matrix in ``tril_indices`` order)."""
+        from ..functions_stats import tril_indices
         p = self._event_shape[-1]
         tiny = finfo(self._unbroadcasted_scale_tril.dtype).eps
-        diag = self._dist_chi2.rsample(sample_shape).sqrt().clamp(min=tiny)
-        below = randn(tuple(Size(sample_shape)) + tuple(self._batch_shape) + (p, p), dtype=diag.dtype,
-                      device=diag.device).tril(-1)
-        chol = self._unbroadcasted_scale_tril @ (below + diag.diag_embed())
+        noise = self._dist_chi2.rsample(sample_shape).sqrt().clamp(min=tiny).diag_embed()
+        i, j = tril_indices(p, p, offset=-1)
+        below = randn(tuple(Size(sample_shape)) + tuple(self._batch_shape) + (p * (p - 1) // 2,),
+                      dtype=noise.dtype, device=noise.device)
+        strict = zeros_like(noise)
+        strict[..., i, j] = below
+        chol = self._unbroadcasted_scale_tril @ (noise + strict)
         return chol @ chol.mT
 
     def rsample(self, sample_shape=_EMPTY_SHAPE, max_try_correction=None):
-        """Samples of shape sample_shape + batch_shape + (p, p), differentiable in ``df`` and Σ; samples that
-        come out singular (possible for p - 1 < df < p) are drawn again up to ``max_try_correction`` (10)
-        times, with a warning."""
+        """Samples of shape sample_shape + batch_shape + (p, p), differentiable in ``df`` and Σ.
+
+        As PyTorch 2.13's: its "singular sample" check is inverted (it flags the samples that *are* in the
+        support), so valid samples are drawn a second time, with its "Singular sample detected." warning; kept
+        so that seeded samples agree with PyTorch's (a redraw is again a Wishart sample)."""
         max_try_correction = 10 if max_try_correction is None else max_try_correction
-        sample = self._bartlett_sampling(Size(sample_shape))
-        singular = _not_positive_definite(sample)
+        sample_shape = Size(sample_shape)
+        sample = self._bartlett_sampling(sample_shape)
+        flagged = self.support.check(sample)
         if self._batch_shape:
-            singular = singular.amax(self._batch_dims)
-        if bool(singular.any()):
+            flagged = flagged.amax(self._batch_dims)
+        if bool(flagged.any()):
             warnings.warn("Singular sample detected.", stacklevel=2)
             for _ in range(max_try_correction):
-                fresh = self._bartlett_sampling(Size(sample_shape))
-                mask = singular.reshape(*(tuple(singular.shape) + (1,) * (sample.dim() - singular.dim())))
-                sample = _f.where(mask, fresh, sample)
-                singular = _not_positive_definite(sample)
+                fresh = self._bartlett_sampling(Size((int(flagged.sum()),)))
+                sample = _replace(sample, flagged, fresh)
+                fresh_bad = ~self.support.check(fresh)
                 if self._batch_shape:
-                    singular = singular.amax(self._batch_dims)
-                if not bool(singular.any()):
+                    fresh_bad = fresh_bad.amax(tuple(range(1, 1 + len(self._batch_shape))))
+                flagged = _flag_again(flagged, fresh_bad)
+                if not bool(flagged.any()):
                     break
         return sample
 
