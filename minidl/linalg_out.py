@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ._out_arg import _tensors
 from .autograd import is_grad_enabled, no_grad
 from .tensor import Tensor
 
@@ -59,14 +60,6 @@ def _scalar_type_style(name, result, target):
 
 _EXACT_STYLES = {"exact": _exact, "norm": _norm_style, "multi_dot": _multi_dot_style, "vecdot": _vecdot_style,
                  "scalar_type": _scalar_type_style}
-
-
-def _tensors(values):
-    for value in values:
-        if isinstance(value, Tensor):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from _tensors(value)
 
 
 def _write(target, value, name):
