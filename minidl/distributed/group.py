@@ -107,7 +107,7 @@ def _mpi_communicator():
 
 
 def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
-                       store=None, group_name="", pg_options=None):
+                       store=None, group_name="", pg_options=None, device_id=None):
     """Join the default process group (every rank calls it once, before any collective).
 
     Args:
@@ -128,7 +128,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         world_size, rank: with ``"gloo"``, this process's place (-1: from the
             environment); otherwise optional checks: -1 (default) accepts what the
             launcher says; other values must agree with it.
-        store, group_name, pg_options: accepted for PyTorch compatibility;
+        store, group_name, pg_options, device_id: accepted for PyTorch compatibility;
             ``store`` must be None.
 
     Without ``mpiexec`` (or without mpi4py) the group has world size 1.
