@@ -228,7 +228,7 @@ class TCPCommunicator:
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                listener.bind((host, port))
+                listener.bind(("", port))  # every interface, as PyTorch's TCPStore
             except OSError as exc:
                 listener.close()
                 raise RuntimeError(f"minidl.distributed: rank 0 cannot listen on {host}:{port} "
