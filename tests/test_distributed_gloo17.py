@@ -206,7 +206,7 @@ _LAUNCHED = textwrap.dedent("""
     rank = dist.get_rank()
     t = torch.tensor([float(rank + 1)])
     dist.all_reduce(t)
-    sys.stdout.write(f"rank {rank} local {os.environ['LOCAL_RANK']} of {dist.get_world_size()} sum {t.item()}\n")
+    sys.stdout.write(f"rank {rank} local {os.environ['LOCAL_RANK']} of {dist.get_world_size()} sum {t.item()}\\n")
     dist.destroy_process_group()
 """)
 
