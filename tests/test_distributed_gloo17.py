@@ -258,7 +258,8 @@ def test_bad_init_method_and_missing_env(monkeypatch):
 def test_world_of_one_over_gloo(monkeypatch):
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", str(_free_port()))
-    dist.init_process_group("gloo", rank=0, world_size=1)
+    assert dist.Backend("GLOO") == dist.Backend.GLOO == "gloo" and dist.is_gloo_available()
+    dist.init_process_group("cpu:gloo,cuda:nccl", rank=0, world_size=1)
     try:
         t = torch.tensor([2.0, 3.0])
         dist.all_reduce(t)
