@@ -265,7 +265,7 @@ def test_world_of_one_over_gloo(monkeypatch):
         dist.all_reduce(t)
         objs = [None]
         dist.all_gather_object(objs, "x")
-        assert t.tolist() == [2.0, 3.0] and objs == ["x"] and dist.get_backend() == "gloo"
+        assert t.tolist() == [2.0, 3.0] and objs == ["x"] and "gloo" in dist.get_backend()
         assert dist.new_group([0]) is not None and dist.get_node_local_rank(fallback_rank=0) >= 0
         if MINIDL:
             with pytest.raises(ValueError, match="only a group of every rank"):
