@@ -115,8 +115,8 @@ class _Request:
                                "running a different collective)")
         if self.error is not None:
             error, self.error = self.error, None
-            if isinstance(error, (RuntimeError, ValueError, TypeError)):
-                raise error
+            if type(error) in (RuntimeError, ValueError, TypeError, _Broken):  # ours: one line, from here
+                raise RuntimeError(str(error)) if type(error) is _Broken else type(error)(str(error)) from None
             raise RuntimeError(f"minidl.distributed: {self.what} on rank {self._comm.rank} failed: "
                                f"{error}") from error
         if self._finish is not None:
