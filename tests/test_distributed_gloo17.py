@@ -198,6 +198,20 @@ def test_object_collectives_with_master_addr_env(tmp_path):
     assert res[1]["gather_object"] == [("from", 0), ("from", 1)]
 
 
+def _file_init(rank, world, port, folder):
+    dist.init_process_group("gloo", init_method=f"file://{folder}/rendezvous", rank=rank, world_size=world)
+    t = torch.tensor([rank + 1.0])
+    dist.all_reduce(t, op=dist.ReduceOp.PRODUCT)
+    dist.destroy_process_group()
+    _save(folder, rank, t.tolist())
+
+
+def test_file_rendezvous(tmp_path):
+    assert _run(_file_init, tmp_path) == [[2.0], [2.0]]
+    if MINIDL:
+        assert not (tmp_path / "rendezvous").exists()  # removed once everyone had joined
+
+
 _LAUNCHED = textwrap.dedent("""
     import os, sys
     import minidl as torch
@@ -250,6 +264,8 @@ def test_bad_init_method_and_missing_env(monkeypatch):
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:1234", world_size=2)
     with pytest.raises(ValueError, match="tcp:// rendezvous: world size parameter missing"):
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:1234", rank=0)
+    with pytest.raises(ValueError, match="file:// rendezvous: world size parameter missing"):
+        dist.init_process_group("gloo", init_method="file:///tmp/nothing", rank=0)
     with pytest.raises(RuntimeError, match="No rendezvous handler for foo://"):
         dist.init_process_group("gloo", init_method="foo://bar", rank=0, world_size=1)
     assert not dist.is_initialized()
