@@ -1,7 +1,7 @@
 """The "gloo" backend: two real processes talking over TCP, as in PyTorch's DDP tutorial.
 
 The processes are started by ``mp.start_processes`` (fork, fast) or ``mp.spawn`` (the tutorial's
-pattern), or as ``subprocess``es with torchrun's ``env://`` variables; each writes what it saw to a
+pattern), or by ``python -m minidl.distributed.run`` (torchrun's ``env://`` variables); each writes what it saw to a
 pickle that the test checks against NumPy. Every run is bounded (``_JOIN_S``), ports are free ones.
 The collectives and DDP tests run unchanged under PyTorch (``sed s/minidl/torch/``); the checks of
 minidl's own messages are skipped there.
@@ -198,37 +198,56 @@ def test_object_collectives_with_master_addr_env(tmp_path):
     assert res[1]["gather_object"] == [("from", 0), ("from", 1)]
 
 
-_ENV_SCRIPT = textwrap.dedent("""
-    import sys
+def _file_init(rank, world, port, folder):
+    dist.init_process_group("gloo", init_method=f"file://{folder}/rendezvous", rank=rank, world_size=world)
+    t = torch.tensor([rank + 1.0])
+    dist.all_reduce(t, op=dist.ReduceOp.PRODUCT)
+    dist.destroy_process_group()
+    _save(folder, rank, t.tolist())
+
+
+def test_file_rendezvous(tmp_path):
+    assert _run(_file_init, tmp_path) == [[2.0], [2.0]]
+    if MINIDL:
+        assert not (tmp_path / "rendezvous").exists()  # removed once everyone had joined
+
+
+_LAUNCHED = textwrap.dedent("""
+    import os, sys
     import minidl as torch
     import minidl.distributed as dist
-    dist.init_process_group("gloo", init_method="env://")
-    t = torch.tensor([float(dist.get_rank() + 1)])
+    dist.init_process_group("gloo")
+    rank = dist.get_rank()
+    t = torch.tensor([float(rank + 1)])
     dist.all_reduce(t)
-    print("rank", dist.get_rank(), "of", dist.get_world_size(), "sum", t.item())
+    sys.stdout.write(f"rank {rank} local {os.environ['LOCAL_RANK']} of {dist.get_world_size()} sum {t.item()}\\n")
     dist.destroy_process_group()
 """)
 
 
-def test_env_rendezvous_in_subprocesses_like_torchrun(tmp_path):
+def test_launcher_module_like_torchrun(tmp_path):
     script = tmp_path / "script.py"
-    script.write_text(_ENV_SCRIPT.replace("minidl", torch.__name__))
-    port = str(_free_port())
-    procs = []
+    script.write_text(_LAUNCHED.replace("minidl", torch.__name__))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    launcher = [sys.executable, "-m", f"{torch.__name__}.distributed.run", "--nproc_per_node=2",
+                f"--master_port={_free_port()}", str(script)]
+    done = subprocess.run(launcher, env=env, capture_output=True, text=True, timeout=_JOIN_S)
+    assert done.returncode == 0, done.stderr
     for rank in range(2):
-        env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=port, RANK=str(rank), WORLD_SIZE="2",
-                   LOCAL_RANK=str(rank), PYTHONPATH=str(ROOT))
-        procs.append(subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
-    outs = []
-    try:
-        for p in procs:
-            outs.append(p.communicate(timeout=_JOIN_S)[0])
-    finally:
-        for p in procs:
-            p.kill()
-    assert [p.returncode for p in procs] == [0, 0], outs
-    assert "rank 0 of 2 sum 3.0" in outs[0] and "rank 1 of 2 sum 3.0" in outs[1]
+        assert f"rank {rank} local {rank} of 2 sum 3.0" in done.stdout
+
+
+def test_launcher_stops_the_others_when_one_fails(tmp_path):
+    script = tmp_path / "fail.py"  # rank 1 fails at once; rank 0 would run for a minute
+    script.write_text("import os, sys, time\nif os.environ['RANK'] == '1':\n    sys.exit(7)\ntime.sleep(60)\n")
+    start = time.monotonic()
+    failed = subprocess.run([sys.executable, "-m", f"{torch.__name__}.distributed.run", "--nproc_per_node=2",
+                             f"--master_port={_free_port()}", str(script)],
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                            timeout=_JOIN_S)
+    assert failed.returncode != 0 and time.monotonic() - start < _JOIN_S
+    if MINIDL:
+        assert failed.returncode == 7 and "rank 1 (local rank 1) failed with exit code 7" in failed.stderr
 
 
 # ---------------------------------------------------------------- errors
@@ -245,6 +264,8 @@ def test_bad_init_method_and_missing_env(monkeypatch):
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:1234", world_size=2)
     with pytest.raises(ValueError, match="tcp:// rendezvous: world size parameter missing"):
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:1234", rank=0)
+    with pytest.raises(ValueError, match="file:// rendezvous: world size parameter missing"):
+        dist.init_process_group("gloo", init_method="file:///tmp/nothing", rank=0)
     with pytest.raises(RuntimeError, match="No rendezvous handler for foo://"):
         dist.init_process_group("gloo", init_method="foo://bar", rank=0, world_size=1)
     assert not dist.is_initialized()
@@ -253,13 +274,14 @@ def test_bad_init_method_and_missing_env(monkeypatch):
 def test_world_of_one_over_gloo(monkeypatch):
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", str(_free_port()))
-    dist.init_process_group("gloo", rank=0, world_size=1)
+    assert dist.Backend("GLOO") == dist.Backend.GLOO == "gloo" and dist.is_gloo_available()
+    dist.init_process_group("cpu:gloo", rank=0, world_size=1)
     try:
         t = torch.tensor([2.0, 3.0])
         dist.all_reduce(t)
         objs = [None]
         dist.all_gather_object(objs, "x")
-        assert t.tolist() == [2.0, 3.0] and objs == ["x"] and dist.get_backend() == "gloo"
+        assert t.tolist() == [2.0, 3.0] and objs == ["x"] and "gloo" in dist.get_backend()
         assert dist.new_group([0]) is not None and dist.get_node_local_rank(fallback_rank=0) >= 0
         if MINIDL:
             with pytest.raises(ValueError, match="only a group of every rank"):

@@ -193,3 +193,13 @@ def test_init_process_group_without_mpiexec_is_world_size_one():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", "1", "True"]
+
+
+def test_the_other_collectives_over_mpi():
+    """reduce, gather, scatter, reduce_scatter, all_to_all and the object collectives on 2 ranks."""
+    mpiexec, env = _launcher()
+    proc = subprocess.run([mpiexec, "-n", "2", sys.executable, str(HERE / "_distributed_more_worker.py")],
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "rank 0 ok" in output and "rank 1 ok" in output

@@ -17,6 +17,7 @@ A script run without ``mpiexec`` is a group of world size 1 and trains exactly a
 """
 from minidl.distributed.collectives import ReduceOp, Work, all_gather, all_reduce, all_reduce_sums, barrier, broadcast
 from minidl.distributed.group import (
+                                            Backend,
                                             destroy_process_group,
                                             get_backend,
                                             get_rank,
@@ -52,7 +53,7 @@ from minidl.distributed.more_collectives import (
                                             send,
 )
 
-__all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
+__all__ = ["Backend", "init_process_group", "destroy_process_group", "is_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "is_gloo_available", "get_rank", "get_world_size",
            "get_backend",
            "is_main_process", "launcher_world_size", "ReduceOp", "Work", "all_reduce", "broadcast",

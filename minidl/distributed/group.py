@@ -19,12 +19,38 @@ import traceback
 
 from minidl.distributed.communicators import LocalCommunicator, MPICommunicator, import_mpi
 
-__all__ = ["init_process_group", "destroy_process_group", "is_available", "is_initialized",
+__all__ = ["Backend", "init_process_group", "destroy_process_group", "is_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "is_gloo_available", "get_rank", "get_world_size",
            "get_backend",
            "is_main_process", "launcher_world_size", "default_group"]
 
 _BACKENDS = ("mpi", "nccl", "gloo")
+
+
+class Backend(str):
+    """Backend names (``torch.distributed.Backend``): ``Backend("GLOO") == Backend.GLOO == "gloo"``."""
+
+    UNDEFINED = "undefined"
+    GLOO = "gloo"
+    NCCL = "nccl"
+    MPI = "mpi"
+
+    def __new__(cls, name):
+        if not isinstance(name, str):
+            raise ValueError("Backend constructor parameter must be string-ish")
+        value = getattr(Backend, name.upper(), Backend.UNDEFINED)
+        return name.lower() if value == Backend.UNDEFINED else value
+
+
+def _backend_name(backend, init_method):
+    """The backend's name: None -> "mpi" ("gloo" with a tcp:// init_method); "cpu:gloo,cuda:nccl" -> "gloo"."""
+    if backend is None:
+        return "gloo" if str(init_method).startswith("tcp://") else "mpi"
+    backend = str(backend).lower()
+    if ":" in backend:  # PyTorch's per-device form: minidl's processes use the CPU one
+        devices = dict(part.split(":", 1) for part in backend.split(",") if ":" in part)
+        backend = devices.get("cpu", backend)
+    return backend
 
 
 class _Group:
@@ -107,7 +133,7 @@ def _mpi_communicator():
 
 
 def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
-                       store=None, group_name="", pg_options=None):
+                       store=None, group_name="", pg_options=None, device_id=None):
     """Join the default process group (every rank calls it once, before any collective).
 
     Args:
@@ -128,7 +154,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         world_size, rank: with ``"gloo"``, this process's place (-1: from the
             environment); otherwise optional checks: -1 (default) accepts what the
             launcher says; other values must agree with it.
-        store, group_name, pg_options: accepted for PyTorch compatibility;
+        store, group_name, pg_options, device_id: accepted for PyTorch compatibility;
             ``store`` must be None.
 
     Without ``mpiexec`` (or without mpi4py) the group has world size 1.
@@ -143,9 +169,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if _group is not None:
         raise RuntimeError("init_process_group: the default process group is already initialized "
                            "(call destroy_process_group() first)")
-    if backend is None:
-        backend = "gloo" if str(init_method).startswith("tcp://") else "mpi"
-    backend = str(backend).lower()
+    backend = _backend_name(backend, init_method)
     if backend not in _BACKENDS:
         raise ValueError(f"init_process_group: unknown backend {backend!r}; use one of {_BACKENDS}")
     if backend == "gloo":

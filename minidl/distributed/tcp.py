@@ -2,7 +2,9 @@
 
 Rendezvous (:func:`rendezvous_address` then :class:`TCPCommunicator`): rank 0
 listens on ``MASTER_ADDR:MASTER_PORT`` (or the ``tcp://host:port`` of
-``init_method``); every other rank opens a listener of its own on a free port,
+``init_method``, or a free port that it writes into the file of a
+``file:///path`` init_method, removed again once everyone has joined;
+as in PyTorch, the file must not exist beforehand); every other rank opens a listener of its own on a free port,
 connects to rank 0 and says who it is; rank 0 answers with everyone's
 address, and the other ranks connect to each other, so every pair of ranks
 ends up with one socket (a full mesh).
@@ -45,8 +47,9 @@ def _rendezvous_error(msg):
 
 
 def rendezvous_address(init_method, rank, world_size):
-    """``(host, port, rank, world_size)`` from ``init_method`` (None, ``"env://"`` or
-    ``"tcp://host:port"``, with optional ``?rank=&world_size=`` queries) and the explicit
+    """``(host, port, rank, world_size)`` from ``init_method`` (None, ``"env://"``,
+    ``"tcp://host:port"`` or ``"file:///path"``, where host is None and port the path; with optional
+    ``?rank=&world_size=`` queries) and the explicit
     ``rank``/``world_size`` (-1: not given), raising PyTorch's ValueErrors for what is missing."""
     url = "env://" if init_method is None else str(init_method)
     parsed = urlparse(url)
@@ -65,6 +68,16 @@ def rendezvous_address(init_method, rank, world_size):
         if "world_size" not in query:
             raise error("world size parameter missing")
         host, port = parsed.hostname, parsed.port
+    elif parsed.scheme == "file":
+        def error(msg):
+            return _rendezvous_error("file:// rendezvous: " + msg)
+        if not parsed.path:
+            raise error("path missing")
+        if "rank" not in query:
+            raise error("rank parameter missing")
+        if "world_size" not in query:
+            raise error("world size parameter missing")
+        host, port = None, parsed.path  # TCPCommunicator: host None means "port is the file's path"
     elif parsed.scheme == "env":
         def env(var):
             value = os.environ.get(var)
@@ -115,8 +128,8 @@ class _Request:
                                "running a different collective)")
         if self.error is not None:
             error, self.error = self.error, None
-            if isinstance(error, (RuntimeError, ValueError, TypeError)):
-                raise error
+            if type(error) in (RuntimeError, ValueError, TypeError, _Broken):  # ours: one line, from here
+                raise RuntimeError(str(error)) if type(error) is _Broken else type(error)(str(error)) from None
             raise RuntimeError(f"minidl.distributed: {self.what} on rank {self._comm.rank} failed: "
                                f"{error}") from error
         if self._finish is not None:
@@ -176,6 +189,42 @@ class _Sender:
             item.done.set()
 
 
+def _publish(path, port):
+    """Write rank 0's addresses and port into ``path`` (atomically)."""
+    try:
+        hosts = [socket.gethostbyname(socket.gethostname())]
+    except OSError:
+        hosts = []
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump((hosts + ["127.0.0.1"], port), fh)
+    os.replace(tmp, path)
+
+
+def _read_published(path, deadline, rank):
+    """``(hosts, port)`` that rank 0 wrote into ``path``, waiting for the file until ``deadline``."""
+    while True:
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"minidl.distributed: rendezvous on rank {rank} timed out waiting for rank 0 "
+                                   f"to write {path}") from None
+            time.sleep(0.02)
+
+
+def _connect_any(hosts, port, deadline, rank):
+    """A socket connected to the first of ``hosts`` that answers on ``port``."""
+    while True:
+        for host in hosts:
+            try:
+                return _connect(host, port, min(deadline, time.monotonic() + 1.0), rank)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+
+
 def _connect(host, port, deadline, rank):
     """A socket connected to ``host:port``, retrying until ``deadline`` (the peer may start later)."""
     pause = 0.01
@@ -211,7 +260,7 @@ class TCPCommunicator:
         deadline = time.monotonic() + (1800.0 if timeout is None else float(timeout))
         if self.size > 1:
             try:
-                self._rendezvous(host, int(port), deadline)
+                self._rendezvous(host, port if host is None else int(port), deadline)
             except BaseException:
                 self._close()
                 raise
@@ -228,16 +277,20 @@ class TCPCommunicator:
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                listener.bind((host, port))
+                listener.bind(("", 0 if host is None else port))  # every interface, as PyTorch's TCPStore
             except OSError as exc:
                 listener.close()
                 raise RuntimeError(f"minidl.distributed: rank 0 cannot listen on {host}:{port} "
                                    f"(MASTER_ADDR/MASTER_PORT): {exc}") from None
             listener.listen(self.size)
             try:
+                if host is None:
+                    _publish(port, listener.getsockname()[1])
                 table = self._accept_all(listener, deadline)
             finally:
                 listener.close()
+                if host is None and os.path.exists(port):
+                    os.unlink(port)
             for r in range(1, self.size):
                 self._send_obj(self.peers[r], table)
             return
@@ -245,7 +298,11 @@ class TCPCommunicator:
         listener.bind(("", 0))
         listener.listen(self.size)
         try:
-            root = _connect(host, port, deadline, self.rank)
+            if host is None:  # file:// rendezvous: rank 0 writes its address into the file
+                hosts, port = _read_published(port, deadline, self.rank)
+                root = _connect_any(hosts, port, deadline, self.rank)
+            else:
+                root = _connect(host, port, deadline, self.rank)
             self.peers[0] = root
             root.settimeout(max(0.05, deadline - time.monotonic()))
             self._send_obj(root, (_MAGIC, self.rank, self.size, listener.getsockname()[1]))
