@@ -222,3 +222,12 @@ def test_index_select_quantile_lerp_edges():
         torch.lerp(torch.ones(2, dtype=torch.int64), torch.ones(2, dtype=torch.int64), 0.5)
     assert torch.lerp(torch.ones(2), torch.zeros(2), torch.tensor(0.5, dtype=torch.float64)).tolist() == [0.5, 0.5]
     assert torch.lerp(torch.ones(2), torch.zeros(2), 0.25).tolist() == [0.75, 0.75]
+
+
+def test_unflatten_infers_from_the_dim():
+    assert torch.zeros(2, 0).unflatten(0, (1, -1)).shape == (1, 2, 0)
+    assert torch.zeros(6, 2).unflatten(0, (2, -1)).shape == (2, 3, 2)
+    with pytest.raises(RuntimeError, match="unflatten: Provided sizes \\[2, -1\\] don't multiply up to the size of "
+                                           "dim 0 \\(5\\) in the input tensor"):
+        torch.zeros(5).unflatten(0, (2, -1))
+    assert torch.tensor(1.).unique_consecutive().tolist() == [1.]
