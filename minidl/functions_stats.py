@@ -262,7 +262,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         starts = np.zeros(0, dtype=np.int64)
     else:
         change = np.ones(n, dtype=bool)
-        change[1:] = (moved[1:] != moved[:-1]).reshape(n - 1, -1).any(axis=1)
+        if n > 1:   # a single element (a 0-d input too) starts the only run
+            change[1:] = (moved[1:] != moved[:-1]).reshape(n - 1, -1).any(axis=1)
         starts = np.nonzero(change)[0]
     values = moved[starts] if dim is None else np.moveaxis(moved[starts], 0, dim)
     device = input.device

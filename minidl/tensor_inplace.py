@@ -152,7 +152,9 @@ class InplaceMixin:
         return self._inplace("neg_", ops.math.neg)
 
     def abs_(self):
-        """Absolute value in place."""
+        """Absolute value in place (not for complex tensors, whose result is real, as PyTorch)."""
+        if self.array.dtype.kind == "c":
+            raise RuntimeError("In-place abs is not supported for complex tensors.")
         return self._inplace("abs_", ops.math.abs)
 
     def sqrt_(self):

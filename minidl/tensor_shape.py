@@ -87,9 +87,24 @@ class ShapeMixin:
         return ops.shape.flatten(self, start_dim, end_dim)
 
     def unflatten(self, dim, sizes):
-        """Split dimension ``dim`` into ``sizes``."""
+        """Split dimension ``dim`` into ``sizes`` (one -1 is inferred from that dimension alone, as PyTorch)."""
         shape = list(self.shape)
+        if not shape:
+            raise RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no dimensions")
         d = ops.shape._dim(dim, len(shape))
+        given = [int(s) for s in sizes]
+        sizes = list(given)
+        known = 1
+        for s in sizes:
+            known *= s if s != -1 else 1
+        if sizes.count(-1) == 1 and known:
+            sizes[sizes.index(-1)] = shape[d] // known
+        total = 1
+        for s in sizes:
+            total *= s
+        if -1 not in sizes and total != shape[d]:
+            raise RuntimeError(f"unflatten: Provided sizes {given} don't multiply up to the size of dim {dim} "
+                               f"({shape[d]}) in the input tensor")
         return ops.shape.reshape(self, tuple(shape[:d]) + tuple(sizes) + tuple(shape[d + 1:]))
 
     def expand(self, *sizes):

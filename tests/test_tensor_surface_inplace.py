@@ -131,7 +131,7 @@ def test_shifts_match_a_reference_including_out_of_range_amounts():
 
 
 def test_shift_errors():
-    with pytest.raises(NotImplementedError, match="integer"):
+    with pytest.raises(NotImplementedError, match="\"lshift_cpu\" not implemented for 'Float'"):   # PyTorch's
         mdl.bitwise_left_shift(mdl.tensor([1.5]), 1)
     with pytest.raises(TypeError, match="input"):
         mdl.bitwise_left_shift(1, 2)
