@@ -277,3 +277,26 @@ def test_regnet_block_params_and_defaults():
     net = build_meta("regnet_y_400mf")
     assert net.stem[1].eps == 1e-5 and net.stem[1].momentum == 0.1
     assert "se" in dict(net.trunk_output.block1.named_children())["block1-0"].f._modules
+
+
+def test_efficientnet_v2_blocks_and_configs():
+    from minidl.vision import ops
+    from minidl.vision.models import efficientnet as ef
+    assert ops.Conv2dNormActivation is ef.Conv2dNormActivation and ops.SqueezeExcitation is ef.SqueezeExcitation
+    fused = ef.FusedMBConvConfig(4, 3, 2, 8, 16, 2)
+    assert (fused.input_channels, fused.out_channels, fused.num_layers, fused.block) == (8, 16, 2, ef.FusedMBConv)
+    assert ef.MBConvConfig(6, 3, 1, 30, 50, 3, width_mult=1.0, depth_mult=1.5).num_layers == 5
+    net = models.EfficientNet([ef.FusedMBConvConfig(1, 3, 1, 8, 8, 2), fused, ef.MBConvConfig(4, 3, 2, 16, 24, 1)],
+                              0.1, stochastic_depth_prob=0.5, last_channel=32, num_classes=3)
+    blocks = [m for m in net.modules() if hasattr(m, "stochastic_depth")]
+    assert [type(b).__name__ for b in blocks] == ["FusedMBConv"] * 4 + ["MBConv"]
+    assert [b.stochastic_depth.p for b in blocks] == [0.5 * i / 5 for i in range(5)]
+    assert len(blocks[0].block) == 1 and len(blocks[2].block) == 2      # no expansion: one conv
+    assert net.features[-1][0].out_channels == 32 and net.classifier[1].in_features == 32
+    assert tuple(net.eval()(mdl.randn(1, 3, 33, 33)).shape) == (1, 3)     # min_size 33
+    with pytest.raises(TypeError, match="The inverted_residual_setting should be List\\[MBConvConfig\\]"):
+        models.EfficientNet([(1, 3, 1, 8, 8, 2)], 0.1)
+    v2 = build_meta("efficientnet_v2_s")
+    assert v2.features[0][1].eps == 1e-3 and v2.classifier[0].p == 0.2
+    preset = models.EfficientNet_V2_L_Weights.DEFAULT.transforms()
+    assert preset.mean == [0.5, 0.5, 0.5] and preset.crop_size == [480]

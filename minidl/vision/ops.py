@@ -1,7 +1,8 @@
 """``minidl.vision.ops`` as ``torchvision.ops``: box utilities (``box_area``, ``box_iou``,
 ``generalized_box_iou``, ``box_convert``, ``clip_boxes_to_image``, ``remove_small_boxes``),
 non-maximum suppression (``nms``, ``batched_nms``), ``sigmoid_focal_loss``, and the model layers
-``stochastic_depth``/``StochasticDepth``, ``Permute`` and ``MLP``.
+``stochastic_depth``/``StochasticDepth``, ``Permute``, ``MLP``, ``Conv2dNormActivation`` and
+``SqueezeExcitation``.
 
 Boxes are (N, 4) Tensors in ``(x1, y1, x2, y2)`` form unless a ``fmt`` says otherwise.
 The IoU functions and the focal loss are built from differentiable Tensor ops.
@@ -15,10 +16,12 @@ import minidl.nn.functional as F
 from minidl.tensor import Tensor
 
 from ._ops_layers import MLP, Permute, StochasticDepth, stochastic_depth
+from .models.mobilenetv2 import Conv2dNormActivation
+from .models.mobilenetv3 import SqueezeExcitation
 
 __all__ = ["box_area", "box_iou", "generalized_box_iou", "box_convert", "clip_boxes_to_image",
            "remove_small_boxes", "nms", "batched_nms", "sigmoid_focal_loss", "stochastic_depth", "StochasticDepth",
-           "Permute", "MLP"]
+           "Permute", "MLP", "Conv2dNormActivation", "SqueezeExcitation"]
 
 
 def _check_boxes(name, boxes):

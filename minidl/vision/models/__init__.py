@@ -4,12 +4,13 @@ Every builder has torchvision's signature, ``builder(*, weights=None, progress=T
 and torchvision's module structure, so ``state_dict()`` keys and shapes are those of
 torchvision's checkpoints: ResNet (``resnet18`` ... ``resnet152``, ``resnext*``,
 ``wide_resnet*``), VGG (``vgg11`` ... ``vgg19_bn``), ``alexnet``, ``googlenet``, ``inception_v3``,
-``mobilenet_v2``, ``mobilenet_v3_large/small``, ``efficientnet_b0`` ... ``b7``, DenseNet
-(``densenet121/161/169/201``), SqueezeNet (``squeezenet1_0/1_1``), ShuffleNetV2
-(``shufflenet_v2_x0_5`` ... ``x2_0``) MNASNet (``mnasnet0_5/0_75/1_0/1_3``) ConvNeXt
-(``convnext_tiny/small/base/large``),
-VisionTransformer (``vit_b_16/b_32/l_16/l_32/h_14``) and RegNet (``regnet_y_400mf`` ... ``regnet_y_128gf``,
-``regnet_x_400mf`` ... ``regnet_x_32gf``).
+``mobilenet_v2``, ``mobilenet_v3_large/small``, EfficientNet (``efficientnet_b0`` ... ``b7``,
+``efficientnet_v2_s/m/l``), DenseNet (``densenet121/161/169/201``), SqueezeNet
+(``squeezenet1_0/1_1``), ShuffleNetV2 (``shufflenet_v2_x0_5`` ... ``x2_0``), MNASNet
+(``mnasnet0_5/0_75/1_0/1_3``), ConvNeXt (``convnext_tiny/small/base/large``), VisionTransformer
+(``vit_b_16/b_32/l_16/l_32/h_14``) and RegNet (``regnet_y_400mf`` ... ``regnet_y_128gf``,
+``regnet_x_400mf`` ... ``regnet_x_32gf``). Under the same ``manual_seed`` the builders draw
+torchvision's random initialisation (tested for the families from ShuffleNetV2 on).
 
 ``weights`` may be None (random init), a ``*_Weights`` member or its name
 (``ResNet50_Weights.DEFAULT``, ``"IMAGENET1K_V1"``), a state dict, or the path of a
@@ -64,6 +65,9 @@ from .efficientnet import (
                    EfficientNet_B5_Weights,
                    EfficientNet_B6_Weights,
                    EfficientNet_B7_Weights,
+                   EfficientNet_V2_L_Weights,
+                   EfficientNet_V2_M_Weights,
+                   EfficientNet_V2_S_Weights,
                    efficientnet_b0,
                    efficientnet_b1,
                    efficientnet_b2,
@@ -72,6 +76,9 @@ from .efficientnet import (
                    efficientnet_b5,
                    efficientnet_b6,
                    efficientnet_b7,
+                   efficientnet_v2_l,
+                   efficientnet_v2_m,
+                   efficientnet_v2_s,
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
@@ -224,7 +231,8 @@ __all__ = [
     "EfficientNet", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
     "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights",
     "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
-    "EfficientNet_B6_Weights", "EfficientNet_B7_Weights",
+    "EfficientNet_B6_Weights", "EfficientNet_B7_Weights", "efficientnet_v2_s", "efficientnet_v2_m",
+    "efficientnet_v2_l", "EfficientNet_V2_S_Weights", "EfficientNet_V2_M_Weights", "EfficientNet_V2_L_Weights",
     "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights",
     "ShuffleNetV2", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
     "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
