@@ -71,8 +71,20 @@ class Bidirectional(Layer):
         """The forward layer (Keras keeps the wrapped layer's config under ``layer``)."""
         return self.forward_layer
 
+    @staticmethod
+    def _sequence_shape(input_shape):
+        """The sequences' shape of a shape that may list the initial states' shapes after it."""
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            return tuple(input_shape[0])
+        return tuple(input_shape)
+
+    def _keras_node_kwargs(self, args):
+        """A saved node's ``(args, kwargs)`` as Keras writes it: the sequences, then ``initial_state``."""
+        return (args[:1], {"initial_state": list(args[1:])}) if len(args) > 1 else (args, {})
+
     def build(self, input_shape):
         """Build both layers for (batch, steps, features) inputs."""
+        input_shape = self._sequence_shape(input_shape)
         self.forward_layer._ensure_built(tuple(input_shape))
         self.backward_layer._ensure_built(tuple(input_shape))
         self.built = True
@@ -85,6 +97,7 @@ class Bidirectional(Layer):
     def compute_output_shape(self, input_shape):
         """The merged output's shape (two for ``merge_mode=None``); with ``return_state``, followed by the
         forward layer's state shapes and then the backward layer's (Keras' order)."""
+        input_shape = self._sequence_shape(input_shape)
         shape = self.forward_layer.compute_output_shape(tuple(input_shape))
         states = []
         if self.return_state:
@@ -114,6 +127,8 @@ class Bidirectional(Layer):
         return self._forward_masked(x, None, training)
 
     def _forward_masked(self, x, mask, training=False, initial_state=None):
+        if isinstance(x, (list, tuple)):   # a functional node's [sequences, *initial states]
+            x, initial_state = x[0], (list(x[1:]) or initial_state)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         forward_state = backward_state = None
@@ -143,10 +158,15 @@ class Bidirectional(Layer):
         return outputs + states
 
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
+        if args and initial_state is None and isinstance(inputs, KerasTensor):   # a reloaded node's parents
+            initial_state, args = list(args), ()
         if initial_state is not None and isinstance(inputs, KerasTensor):
-            raise NotImplementedError("Bidirectional: initial_state in a functional model is not supported by "
-                                      "minidl.keras (call the layer on arrays, or give the wrapped layers their "
-                                      "states)")
+            # a node whose parents are the sequences, then the forward layer's states, then the backward's
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            if not all(isinstance(s, KerasTensor) for s in states):
+                raise TypeError(f"Layer {self.name}: in a functional model the sequences and every initial state "
+                                "must be symbolic tensors")
+            return super().__call__(inputs, *states, *args, **kwargs)
         if isinstance(inputs, KerasTensor):
             return super().__call__(inputs, *args, **kwargs)
         if self.merge_mode is None or self.return_state or initial_state is not None:
