@@ -153,8 +153,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         # PyTorch's kernel returns d(loss)/d(log_probs) plus exp(log_probs) on each element's frames (the
         # gradient with respect to logits under log_softmax); this term is exactly 0 and adds that gradient.
         probs = log_probs.exp()
-        frames = Tensor(xp.asarray((np.arange(steps)[:, None] < input_lengths[None, :])[..., None]))
-        losses = losses + where(frames, probs - probs.detach(), probs.detach() * 0).sum((0, 2))
+        frames = (np.arange(steps)[:, None] < input_lengths[None, :])[..., None]
+        losses = losses + ((probs - probs.detach()) * Tensor(xp.asarray(frames, dtype=dtype))).sum((0, 2))
     impossible = (input_lengths == 0) | (to_numpy(losses.array) > -_LOG_ZERO / 10)
     if impossible.any():
         fill = 0.0 if zero_infinity else np.inf

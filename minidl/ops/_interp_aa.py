@@ -7,7 +7,8 @@ result, Pillow's resampling):
 
     center = s * (i + 0.5),   support = r * max(s, 1)   (r: 1 bilinear, 2 bicubic, 3 lanczos)
     taps j in [max(int(center - support + 0.5), 0), min(int(center + support + 0.5), n_in))
-    w_ij = filter((j - center + 0.5) / max(s, 1)),  then each row normalised to sum 1.
+    w_ij = filter((j - center + 0.5) / max(s, 1)),  then each row normalised to sum 1
+    (the filters vanish outside those taps, so every j can be weighed at once).
 
 Filters: triangle ``max(0, 1 - |x|)``; Keys' cubic with a = -0.5; Lanczos-3 ``sinc(x) sinc(x / 3)``.
 """
@@ -38,21 +39,18 @@ AA_MODES = {"bilinear": (_triangle, 1.0), "bicubic": (_cubic, 2.0), "lanczos": (
 
 
 def aa_matrix(n_in, n_out, scale_factor, align_corners, mode, dtype):
-    """The (n_out, n_in) antialiased resampling matrix of ``mode`` ("bilinear", "bicubic" or "lanczos")."""
+    """The (n_out, n_in) antialiased resampling matrix of ``mode`` ("bilinear", "bicubic" or "lanczos").
+
+    Every input index is weighed at once: the filters are zero outside their support, which is exactly the
+    tap window PyTorch's kernel walks.
+    """
     if align_corners:
         scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
     else:
         scale = 1.0 / scale_factor if scale_factor else n_in / n_out
-    filt, radius = AA_MODES[mode]
+    filt, _ = AA_MODES[mode]
     stretch = max(scale, 1.0)
-    support = radius * stretch
-    m = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        center = scale * (i + 0.5)
-        lo = max(int(center - support + 0.5), 0)
-        hi = min(int(center + support + 0.5), n_in)
-        taps = np.arange(lo, hi)
-        w = filt((taps - center + 0.5) / stretch)
-        total = w.sum()
-        m[i, lo:hi] = w / total if total != 0 else w
-    return m.astype(dtype)
+    centers = scale * (np.arange(n_out) + 0.5)
+    w = filt((np.arange(n_in)[None, :] - centers[:, None] + 0.5) / stretch)
+    total = w.sum(axis=1, keepdims=True)
+    return (w / np.where(total != 0, total, 1.0)).astype(dtype)

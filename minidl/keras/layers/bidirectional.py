@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from minidl.keras.layers._rnn_state import RecurrentStateMixin
 from minidl.keras.layers.base import KerasTensor, Layer
 from minidl.ops import shape as _shape
 
@@ -71,12 +72,9 @@ class Bidirectional(Layer):
         """The forward layer (Keras keeps the wrapped layer's config under ``layer``)."""
         return self.forward_layer
 
-    @staticmethod
-    def _sequence_shape(input_shape):
-        """The sequences' shape of a shape that may list the initial states' shapes after it."""
-        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
-            return tuple(input_shape[0])
-        return tuple(input_shape)
+    # a functional node's [sequences, *initial states] (shapes and values), as the recurrent layers split them
+    _sequence_shape = staticmethod(RecurrentStateMixin._sequence_shape)
+    _split_sequences = staticmethod(RecurrentStateMixin._split_sequences)
 
     def _keras_node_kwargs(self, args):
         """A saved node's ``(args, kwargs)`` as Keras writes it: the sequences, then ``initial_state``."""
@@ -127,8 +125,7 @@ class Bidirectional(Layer):
         return self._forward_masked(x, None, training)
 
     def _forward_masked(self, x, mask, training=False, initial_state=None):
-        if isinstance(x, (list, tuple)):   # a functional node's [sequences, *initial states]
-            x, initial_state = x[0], (list(x[1:]) or initial_state)
+        x, initial_state = self._split_sequences(x, initial_state)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         forward_state = backward_state = None

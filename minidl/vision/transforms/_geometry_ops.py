@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ...data.geometry import apply_separable, resize_matrices, sample_points
+from ...ops._interp_aa import aa_matrix
 
 __all__ = ["inverse_affine_matrix", "affine_output_size", "warp_affine", "perspective_coeffs",
            "warp_perspective", "warp_elastic", "sample_grid", "resize_array", "crop_array", "pad_array"]
@@ -157,13 +158,10 @@ def cubic_matrix(in_size, out_size, antialias=True):
     """(out_size, in_size) bicubic resampling matrix, as PyTorch's ``interpolate(mode="bicubic",
     align_corners=False)``: antialiased (a = -0.5, kernel widened when shrinking, rows renormalised at the
     borders) or plain (a = -0.75, four taps with the indices clamped into the image)."""
+    if antialias:   # F.interpolate(antialias=True)'s weights
+        return aa_matrix(in_size, out_size, None, False, "bicubic", np.float64)
     scale = in_size / out_size
     centres = (np.arange(out_size) + 0.5) * scale - 0.5
-    src = np.arange(in_size, dtype=np.float64)
-    if antialias:
-        support = max(scale, 1.0)
-        w = _cubic(np.abs(src[None, :] - centres[:, None]) / support, -0.5)
-        return w / w.sum(axis=1, keepdims=True)
     base = np.floor(centres).astype(np.int64)
     frac = centres - base
     m = np.zeros((out_size, in_size))
