@@ -24,6 +24,19 @@ from minidl.backend import get_array_module
 from . import _numba
 from ._dispatch import implementation
 from ._numba import REDUCE_MATH, fill, prange, uint64
+from .direct_taps import (  # noqa: F401
+    _dot_taps3,
+    _dot_taps3x2,
+    _dot_taps5,
+    _dot_taps5x2,
+    _gather_taps3,
+    _gather_taps3x2,
+    _gather_taps5x2,
+    _taps3,
+    _taps3x2,
+    _taps5,
+    _taps5x2,
+)
 from .shapes import DirectConvGeometry, check_float, check_nchw, conv_output_size
 
 __all__ = ["conv2d_direct_forward", "conv2d_direct_backward", "direct_conv_suited",
@@ -90,23 +103,34 @@ def _backward_numpy(dy, x, w, g, need_input, need_weight, need_bias=False):
 def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
     # y[n, o] = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]: each plane is
     # accumulated in the wide layout in a scratch plane (in cache), whose OW valid columns of each
-    # row are then copied into y, so no separate cropping pass over the output is needed.
+    # row are then copied into y, so no separate cropping pass over the output is needed. For 3- and
+    # 5-wide kernels a work item makes two output planes of one group at once (PAIRED_PLANES): each
+    # input element loaded feeds both.
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = w.shape
     oh, ow = y.shape[2], y.shape[3]
     og = o_ // groups
     length = uint64(oh * wp - (kw - 1) * dw)
-    for q in prange(n * o_):
-        b = q // o_
-        o = q % o_
+    per = 2 if (kw == 3 or kw == 5) and og % 2 == 0 else 1
+    items = o_ // per
+    for q in prange(n * items):
+        b = q // items
+        o = (q % items) * per
         acc = np.empty(oh * wp, dtype=y.dtype)
         fill(acc, 0, oh * wp, bias[o])
+        acc2 = np.empty(oh * wp if per == 2 else 0, dtype=y.dtype)
+        if per == 2:
+            fill(acc2, 0, oh * wp, bias[o + 1])
         c0 = (o // og) * cg
         for ci in range(cg):
             src = xpad[b, c0 + ci].reshape(-1)
             for i in range(kh):
                 row = uint64(i * dh * wp)
-                if kw == 3:        # one pass per kernel row: a third of the stores (LeNet's, TinyVGG's taps)
+                if per == 2 and kw == 3:
+                    _taps3x2(acc, acc2, src, row, uint64(dw), w[o, ci, i], w[o + 1, ci, i], length)
+                elif per == 2:
+                    _taps5x2(acc, acc2, src, row, uint64(dw), w[o, ci, i], w[o + 1, ci, i], length)
+                elif kw == 3:        # one pass per kernel row: a third of the stores (LeNet's, TinyVGG's taps)
                     _taps3(acc, src, row, uint64(dw), w[o, ci, i, 0], w[o, ci, i, 1], w[o, ci, i, 2], length)
                 elif kw == 5:
                     _taps5(acc, src, row, uint64(dw), w[o, ci, i], length)
@@ -116,80 +140,17 @@ def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
                         off = row + uint64(j * dw)
                         for t in range(length):
                             acc[t] += wv * src[t + off]
-        out = y[b, o].reshape(-1)
-        for r in range(oh):
-            src_row, dst_row = uint64(r * wp), uint64(r * ow)
-            for t in range(uint64(ow)):
-                out[dst_row + t] = acc[src_row + t]
+        _crop_plane(acc, y[b, o].reshape(-1), oh, ow, wp)
+        if per == 2:
+            _crop_plane(acc2, y[b, o + 1].reshape(-1), oh, ow, wp)
 
 
-def _taps3(acc, src, off, step, w0, w1, w2, length):
-    """acc[t] += w0*src[t+off] + w1*src[t+off+step] + w2*src[t+off+2*step] for t < length (all unsigned)."""
-    s1 = off + step            # unsigned sums only: uint64 * int64 would be a float in Numba
-    s2 = s1 + step
-    for t in range(length):
-        acc[t] += w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
-
-
-def _taps5(acc, src, off, step, wr, length):
-    """acc[t] += sum over j < 5 of wr[j] * src[t + off + j*step] for t < length."""
-    w0, w1, w2, w3, w4 = wr[0], wr[1], wr[2], wr[3], wr[4]
-    s1 = off + step
-    s2 = s1 + step
-    s3 = s2 + step
-    s4 = s3 + step
-    for t in range(length):
-        acc[t] += (w0 * src[t + off] + w1 * src[t + s1] + w2 * src[t + s2]
-                   + w3 * src[t + s3] + w4 * src[t + s4])
-
-
-def _gather_taps3(acc, g, off, step, w0, w1, w2, count):
-    """acc[off + v] += w0*g[v] + w1*g[v - step] + w2*g[v - 2*step] for v < count (= OH*Wp), terms with a
-    negative g index left out. g's junk columns are 0, so g may be read up to count - 1 (past L)."""
-    s2 = step + step
-    for v in range(min(s2, count)):          # the first 2*step positions: only the terms that exist
-        part = w0 * g[v]
-        if v >= step:
-            part += w1 * g[v - step]
-        acc[off + v] += part
-    for v in range(s2, count):
-        acc[off + v] += w0 * g[v] + w1 * g[v - step] + w2 * g[v - s2]
-
-
-def _dot_taps3(g, src, off, step, length, zero):
-    """(sum_t g[t]*src[t+off], ... src[t+off+step], ... src[t+off+2*step]) over t < length, in one pass."""
-    s1 = off + step
-    s2 = s1 + step
-    p0 = zero
-    p1 = zero
-    p2 = zero
-    for t in range(length):
-        gt = g[t]
-        p0 += gt * src[t + off]
-        p1 += gt * src[t + s1]
-        p2 += gt * src[t + s2]
-    return p0, p1, p2
-
-
-def _dot_taps5(g, src, off, step, length, zero):
-    """The five sums of g[t]*src[t + off + j*step], j < 5, over t < length, in one pass (LeNet's 5x5 taps)."""
-    s1 = off + step
-    s2 = s1 + step
-    s3 = s2 + step
-    s4 = s3 + step
-    p0 = zero
-    p1 = zero
-    p2 = zero
-    p3 = zero
-    p4 = zero
-    for t in range(length):
-        gt = g[t]
-        p0 += gt * src[t + off]
-        p1 += gt * src[t + s1]
-        p2 += gt * src[t + s2]
-        p3 += gt * src[t + s3]
-        p4 += gt * src[t + s4]
-    return p0, p1, p2, p3, p4
+def _crop_plane(acc, out, oh, ow, wp):
+    """out[r*OW + t] = acc[r*Wp + t] for r < OH, t < OW: a wide scratch plane's valid columns."""
+    for r in range(oh):
+        src_row, dst_row = uint64(r * wp), uint64(r * ow)
+        for t in range(uint64(ow)):
+            out[dst_row + t] = acc[src_row + t]
 
 
 def _widen(dy, dyw, zero):
@@ -211,65 +172,100 @@ def _widen(dy, dyw, zero):
 
 def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
     # gw[o, c, i, j] = sum over n, t of dyw[n, o, t] * xpad[n, g*Cg + c, t + i*dh*Wp + j*dw];
-    # one (o, c) pair per work item, batch item outermost so that the two
-    # planes stay in L1 across the kh*kw dot products. With want_bias, the item
-    # with c = 0 also sums dyw[n, o] (junk columns are 0) into gb[o].
+    # one (o, c) pair per work item -- two output channels (o, o+1) of a group for 3- and 5-wide
+    # kernels, which share each input read -- batch item outermost so that the planes stay in L1
+    # across the kh*kw dot products. With want_bias, the item with c = 0 also sums dyw[n, o]
+    # (junk columns are 0) into gb[o].
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = gw.shape
     oh = dyw.shape[2]
     og = o_ // groups
     length = uint64(oh * wp - (kw - 1) * dw)
-    for q in prange(o_ * cg):
-        o = q // cg
+    per = 2 if (kw == 3 or kw == 5) and og % 2 == 0 else 1
+    items = o_ // per
+    for q in prange(items * cg):
+        o = (q // cg) * per
         ci = q % cg
         c0 = (o // og) * cg
-        sums = np.zeros(kh * kw, dtype=np.float64)
-        bias_sum = 0.0
+        sums = np.zeros((per, kh * kw), dtype=np.float64)
+        bias_sums = np.zeros(per, dtype=np.float64)
         for b in range(n):
-            g = dyw[b, o].reshape(-1)
             src = xpad[b, c0 + ci].reshape(-1)
             if want_bias and ci == 0:
-                part = zero
-                for t in range(g.shape[0]):
-                    part += g[t]
-                bias_sum += part
+                for k in range(per):
+                    g = dyw[b, o + k].reshape(-1)
+                    part = zero
+                    for t in range(g.shape[0]):
+                        part += g[t]
+                    bias_sums[k] += part
+            if per == 2:
+                g = dyw[b, o].reshape(-1)
+                h = dyw[b, o + 1].reshape(-1)
+                for i in range(kh):
+                    row = uint64(i * dh * wp)
+                    if kw == 3:
+                        p0, p1, p2, q0, q1, q2 = _dot_taps3x2(g, h, src, row, uint64(dw), length, zero)
+                        sums[0, i * 3] += p0
+                        sums[0, i * 3 + 1] += p1
+                        sums[0, i * 3 + 2] += p2
+                        sums[1, i * 3] += q0
+                        sums[1, i * 3 + 1] += q1
+                        sums[1, i * 3 + 2] += q2
+                    else:
+                        p0, p1, p2, p3, p4, q0, q1, q2, q3, q4 = _dot_taps5x2(g, h, src, row, uint64(dw), length,
+                                                                              zero)
+                        sums[0, i * 5] += p0
+                        sums[0, i * 5 + 1] += p1
+                        sums[0, i * 5 + 2] += p2
+                        sums[0, i * 5 + 3] += p3
+                        sums[0, i * 5 + 4] += p4
+                        sums[1, i * 5] += q0
+                        sums[1, i * 5 + 1] += q1
+                        sums[1, i * 5 + 2] += q2
+                        sums[1, i * 5 + 3] += q3
+                        sums[1, i * 5 + 4] += q4
+                continue
+            g = dyw[b, o].reshape(-1)
             for i in range(kh):
                 row = uint64(i * dh * wp)
                 if kw == 3:        # the row's three dot products in one pass: g read once
                     p0, p1, p2 = _dot_taps3(g, src, row, uint64(dw), length, zero)
-                    sums[i * 3] += p0
-                    sums[i * 3 + 1] += p1
-                    sums[i * 3 + 2] += p2
+                    sums[0, i * 3] += p0
+                    sums[0, i * 3 + 1] += p1
+                    sums[0, i * 3 + 2] += p2
                     continue
                 if kw == 5:
                     p0, p1, p2, p3, p4 = _dot_taps5(g, src, row, uint64(dw), length, zero)
-                    sums[i * 5] += p0
-                    sums[i * 5 + 1] += p1
-                    sums[i * 5 + 2] += p2
-                    sums[i * 5 + 3] += p3
-                    sums[i * 5 + 4] += p4
+                    sums[0, i * 5] += p0
+                    sums[0, i * 5 + 1] += p1
+                    sums[0, i * 5 + 2] += p2
+                    sums[0, i * 5 + 3] += p3
+                    sums[0, i * 5 + 4] += p4
                     continue
                 for j in range(kw):
                     off = row + uint64(j * dw)
                     part = zero
                     for t in range(length):
                         part += g[t] * src[t + off]
-                    sums[i * kw + j] += part
-        for i in range(kh):
-            for j in range(kw):
-                gw[o, ci, i, j] = sums[i * kw + j]
-        if want_bias and ci == 0:
-            gb[o] = bias_sum
+                    sums[0, i * kw + j] += part
+        for k in range(per):
+            for i in range(kh):
+                for j in range(kw):
+                    gw[o + k, ci, i, j] = sums[k, i * kw + j]
+            if want_bias and ci == 0:
+                gb[o + k] = bias_sums[k]
 
 
 def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
     # dxpad[n, c] (Hp*Wp, flat) gets w[o, c - g*Cg, i, j] * dyw[n, o] shifted by
-    # i*dh*Wp + j*dw, for every o of c's group g; one (n, c) plane per work item.
+    # i*dh*Wp + j*dw, for every o of c's group g; one (n, c) plane per work item. For 3- and
+    # 5-wide kernels each kernel row is one gathering pass over the plane per pair of o's.
     n, c, hp, wp = dxpad.shape
     o_, cg, kh, kw = w.shape
     oh = dyw.shape[2]
     og = o_ // groups
     length = uint64(oh * wp - (kw - 1) * dw)
+    paired = (kw == 3 or kw == 5) and og % 2 == 0
     for q in prange(n * c):
         b = q // c
         ci = q % c
@@ -277,6 +273,17 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
         cl = ci % cg
         acc = dxpad[b, ci].reshape(-1)
         fill(acc, 0, hp * wp, zero)
+        if paired:
+            for o in range(g0, g0 + og, 2):
+                g = dyw[b, o].reshape(-1)
+                h = dyw[b, o + 1].reshape(-1)
+                for i in range(kh):
+                    row = uint64(i * dh * wp)
+                    if kw == 3:
+                        _gather_taps3x2(acc, g, h, row, uint64(dw), w[o, cl, i], w[o + 1, cl, i], uint64(oh * wp))
+                    else:
+                        _gather_taps5x2(acc, g, h, row, uint64(dw), w[o, cl, i], w[o + 1, cl, i], uint64(oh * wp))
+            continue
         for o in range(g0, g0 + og):
             g = dyw[b, o].reshape(-1)
             for i in range(kh):
@@ -292,9 +299,16 @@ def _direct_dx(dyw, w, dxpad, dh, dw, groups, zero):
                         acc[t + off] += wv * g[t]
 
 
-_NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_gather_taps3": dict(cache=True),
+# Inlined into the kernels (compile_kernels): there LLVM sees that the two scratch planes are fresh
+# allocations, so the loops need no overlap checks (LeNet's second layer's forward ran about 1.4x faster than with
+# separate functions).
+_INLINE_HELPERS = ("_taps3x2", "_taps5x2", "_gather_taps3x2", "_gather_taps5x2")
+_NUMBA_KERNELS = {"_taps3": dict(cache=True), "_taps5": dict(cache=True), "_crop_plane": dict(cache=True),
+                  "_gather_taps3": dict(cache=True),
                   "_dot_taps3": dict(cache=True, fastmath=REDUCE_MATH),
                   "_dot_taps5": dict(cache=True, fastmath=REDUCE_MATH),
+                  "_dot_taps3x2": dict(cache=True, fastmath=REDUCE_MATH),
+                  "_dot_taps5x2": dict(cache=True, fastmath=REDUCE_MATH),
                   "_direct_fwd": dict(parallel=True, cache=True),
                   "_widen": dict(parallel=True, cache=True),
                   "_direct_dw": dict(parallel=True, cache=True, fastmath=REDUCE_MATH),
@@ -395,9 +409,13 @@ def conv2d_direct_backward(dy, x, w, padding, dilation, groups, need_input=True,
 # thin (few input and output channels) and the planes long enough for the
 # vectorised loops (measured by benchmarks/bench_conv_algorithm.py: 2-3x faster
 # on LeNet's and TinyVGG's 3-16-channel layers, 1.2-3x slower from 32
-# channels on, or on 10x10 planes).
+# channels on). Since the kernels make two output planes per pass (session 18),
+# LeNet's second layer (10x14 wide plane, 140 elements) is faster direct too:
+# its two-thread training step took 0.91x the im2col time in that benchmark, and
+# LeNet's whole step 0.905x (two threads) and 0.938x (one) of the step with the
+# old 256-element floor (benchmarks/ab_constants.py, five process pairs each).
 DIRECT_MAX_CHANNELS = 16
-DIRECT_MIN_PLANE = 256
+DIRECT_MIN_PLANE = 128
 
 
 def direct_conv_suited(x, w_shape, stride, padding, dilation, groups):

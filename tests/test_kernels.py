@@ -435,6 +435,10 @@ DIRECT_CASES = [
     ((2, 3, 9, 11), (4, 3, 3), (1, 2), (2, 2), 1),
     ((1, 2, 12, 13), (3, 2, 5), (0, 1), (1, 2), 1),
     ((1, 2, 3, 5), (2, 3, 3), (0, 0), (1, 2), 1),
+    # two output channels per pass (even channels per group, kw 3 or 5): dilated, padded, grouped
+    ((2, 3, 10, 13), (4, 2, 5), (1, 2), (1, 2), 1),
+    ((2, 4, 9, 7), (4, 5, 5), (2, 1), (1, 2), 2),
+    ((3, 6, 7, 9), (8, 3, 3), (1, 1), (1, 1), 2),
 ]
 
 
@@ -530,13 +534,15 @@ def test_direct_conv_bad_input(impl):
 
 
 def test_direct_conv_suited_rule():
-    """Direct only for stride 1, few channels and planes of at least 256 elements (Numba kernels)."""
+    """Direct only for stride 1, few channels and planes of at least 128 elements (Numba kernels)."""
     x = np.zeros((64, 3, 32, 32), np.float32)
     assert K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)        # LeNet conv1
     assert not K.direct_conv_suited(x, (6, 3, 5, 5), (2, 2), (0, 0), (1, 1), 1)    # stride 2
     assert not K.direct_conv_suited(x, (32, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1)   # 32 outputs
     x2 = np.zeros((64, 6, 14, 14), np.float32)
-    assert not K.direct_conv_suited(x2, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)  # 10x14 plane
+    assert K.direct_conv_suited(x2, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)      # LeNet conv2: 10x14 plane
+    x3 = np.zeros((64, 6, 12, 12), np.float32)
+    assert not K.direct_conv_suited(x3, (16, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1)  # 8x12 plane
     with minidl.using_config(cpu_kernels="numpy"):
         assert not K.direct_conv_suited(x, (6, 3, 5, 5), (1, 1), (0, 0), (1, 1), 1)
 
