@@ -1,13 +1,15 @@
 """ReLU's forward and backward in one pass each: NumPy reference, Numba kernels, dispatch.
 
-``relu_forward(x) -> (y, mask)`` with ``y = max(x, 0)`` (NumPy's ``maximum``:
-NaN stays NaN, -0.0 becomes +0.0) and ``mask = x > 0``;
-``relu_backward(g, mask) -> g * mask`` (NumPy's product with the mask as 0/1 in
-g's dtype, so a NaN or infinite ``g`` at a masked element gives NaN, and a
-negative one -0.0, as before).
+``relu_forward(x) -> y`` with ``y = max(x, 0)`` (NumPy's ``maximum``:
+NaN stays NaN, -0.0 becomes +0.0); ``relu_backward(g, y) -> g * (y > 0)``
+from the forward's output, as PyTorch's ReLU keeps only its result (``y > 0``
+exactly where ``x > 0``; NumPy's product with the mask as 0/1 in g's dtype, so
+a NaN or infinite ``g`` at a masked element gives NaN, and a negative one -0.0).
+No mask is kept: ResNet-18's peak memory holds one boolean array less per ReLU
+than with a separate mask (docs/performance.md, "Session 18").
 
-The NumPy code makes two passes over ``x`` forward (the comparison, then
-``maximum``) and a mixed-type product backward, each on one core. The Numba
+The NumPy code makes one pass over ``x`` forward (``maximum``) and a comparison
+and a mixed-type product backward, each on one core. The Numba
 kernels make one pass, over fixed blocks of ``BLOCK`` elements in a ``prange``
 loop, so they run on ``T`` threads under ``config.intra_op_parallel`` (and on
 Numba's threads otherwise). Every element is computed by the same operations
@@ -17,7 +19,7 @@ They work on the arrays' memory in memory order, so any dense layout
 (C-contiguous, channels-last, Fortran) is kept: the outputs have ``x``'s
 strides. Arrays below ``PARALLEL_MIN`` elements take the serial kernel.
 Arrays that are not dense, a gradient whose layout differs from the
-mask's, small arrays (below ``MIN_SIZE``) and device arrays take the NumPy code.
+output's, small arrays (below ``MIN_SIZE``) and device arrays take the NumPy code.
 """
 from __future__ import annotations
 
@@ -39,16 +41,16 @@ PARALLEL_MIN = 1 << 18   # below this the serial kernel: starting Numba's thread
 # --- 1. NumPy reference ------------------------------------------------------------
 
 def _forward_numpy(x):
-    return get_array_module(x).maximum(x, 0), x > 0      # not x * mask: that makes -0.0 of negatives
+    return get_array_module(x).maximum(x, 0)      # not x * (x > 0): that makes -0.0 of negatives
 
 
-def _backward_numpy(g, mask):
-    return g * mask
+def _backward_numpy(g, y):
+    return g * (y > 0)
 
 
 # --- 2. Numba kernels (1-D views of the arrays' memory) --------------------------------
 
-def _relu_fwd(x, y, mask, zero, block):
+def _relu_fwd(x, y, zero, block):
     # zero: +0.0 in x's dtype
     count = x.shape[0]
     for item in prange((count + block - 1) // block):
@@ -56,20 +58,18 @@ def _relu_fwd(x, y, mask, zero, block):
         hi = uint64(min(item * block + block, count))
         for i in range(lo, hi):
             xi = x[i]
-            positive = xi > 0
-            mask[i] = positive
             # NumPy's maximum(x, 0): x where x > 0 or x is NaN, else +0.0
-            y[i] = xi if (positive or xi != xi) else zero
+            y[i] = xi if (xi > 0 or xi != xi) else zero
 
 
-def _relu_bwd(g, mask, out, one, zero, block):
-    # one, zero: 1 and +0 in g's dtype (the mask's values in NumPy's product)
+def _relu_bwd(g, y, out, one, zero, block):
+    # one, zero: 1 and +0 in g's dtype (the mask's values in NumPy's product g * (y > 0))
     count = g.shape[0]
     for item in prange((count + block - 1) // block):
         lo = uint64(item * block)
         hi = uint64(min(item * block + block, count))
         for i in range(lo, hi):
-            out[i] = g[i] * (one if mask[i] else zero)
+            out[i] = g[i] * (one if y[i] > 0 else zero)
 
 
 _NUMBA_KERNELS = {"_relu_fwd": dict(parallel=True, cache=True),
@@ -119,25 +119,25 @@ def _numba_applies(*arrays):
 # --- 3. dispatch ------------------------------------------------------------------
 
 def relu_forward(x):
-    """``(max(x, 0), x > 0)`` for a float array x of any shape; both outputs in x's memory layout."""
+    """``max(x, 0)`` for a float array x of any shape, in x's memory layout."""
     perm = _numba_applies(x) if implementation(x) == "numba" else None
     if perm is None:
         return _forward_numpy(x)
     compile_numba()
     y, y_flat = _empty_in_order(x, perm, x.dtype)
-    mask, mask_flat = _empty_in_order(x, perm, np.bool_)
     kernel = _relu_fwd if x.size >= PARALLEL_MIN else _relu_fwd.serial
-    kernel(_flat(x, perm), y_flat, mask_flat, x.dtype.type(0), BLOCK)
-    return y, mask
+    kernel(_flat(x, perm), y_flat, x.dtype.type(0), BLOCK)
+    return y
 
 
-def relu_backward(g, mask):
-    """``g * mask``: ReLU's input gradient from the output gradient ``g`` and the forward's ``mask``."""
-    perm = _numba_applies(g, mask) if implementation(g) == "numba" and mask.dtype == np.bool_ else None
+def relu_backward(g, y):
+    """``g * (y > 0)``: ReLU's input gradient from the output gradient ``g`` and the forward's output ``y``
+    (both of the same shape)."""
+    perm = _numba_applies(g, y) if implementation(g) == "numba" and y.dtype == g.dtype else None
     if perm is None:
-        return _backward_numpy(g, mask)
+        return _backward_numpy(g, y)
     compile_numba()
     out, out_flat = _empty_in_order(g, perm, g.dtype)
     kernel = _relu_bwd if g.size >= PARALLEL_MIN else _relu_bwd.serial
-    kernel(_flat(g, perm), _flat(mask, perm), out_flat, g.dtype.type(1), g.dtype.type(0), BLOCK)
+    kernel(_flat(g, perm), _flat(y, perm), out_flat, g.dtype.type(1), g.dtype.type(0), BLOCK)
     return out

@@ -320,8 +320,11 @@ class Tensor(GradAttrMixin, ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, In
         from .autograd.function import output_index
         node = self.creator
         watched = node.__dict__.setdefault("_watched", [])
-        if not any(ref() is self for _, ref in watched):
-            watched.append((output_index(self), weakref.ref(self)))
+        for _, ref in watched:
+            if ref() is self:
+                ref.hooks = self._backward_hooks    # retain_grad() first, register_hook later
+                return
+        watched.append((output_index(self), _HookRef(weakref.ref(self), self._backward_hooks)))
 
     @property
     def grad_fn(self):
@@ -452,3 +455,33 @@ def as_tensor(data, dtype=None, device=None, *, like=None):
             arr = backend.to_device(arr, device)
         return Tensor(arr)
     return tensor(data, dtype=dtype, device=device)
+
+
+class _HookRef:
+    """What a node keeps of a watched non-leaf output: a weak reference to the Tensor, and its hooks.
+
+    As PyTorch's tensor hooks live on the graph node, a hook registered on an intermediate tensor runs even
+    when that Tensor object is gone (``y.register_hook(h); loss = y.sum(); del y``), and nodes hold stand-ins
+    rather than their input Tensors (``Function._input_values_unused``), so the node must keep the hooks.
+    Called, it gives the Tensor while it lives, else a holder of its hooks that retains no gradient.
+    """
+
+    __slots__ = ("ref", "hooks")
+
+    def __init__(self, ref, hooks):
+        self.ref, self.hooks = ref, hooks
+
+    def __call__(self):
+        t = self.ref()
+        return t if t is not None else (_GoneTensorHooks(self.hooks) if self.hooks else None)
+
+
+class _GoneTensorHooks:
+    """The hooks of a watched Tensor that no longer exists (see :class:`_HookRef`)."""
+
+    __slots__ = ("_backward_hooks",)
+    retains_grad = False
+
+    def __init__(self, hooks):
+        self._backward_hooks = hooks
+

@@ -195,6 +195,11 @@ class Function(Node):
     __slots__ = ("inputs", "needs_input_grad", "__dict__")
     _ctx_style = True
     _reusable = False   # True: backward reads no saved values; a second backward may run it (released.py)
+    # True: neither backward nor backward_graph reads the inputs' values (a _reusable op, or one such as ReLU that
+    # keeps what it needs itself). Such a node holds stand-ins for its non-leaf inputs from the start (creator,
+    # shape, dtype: released.py), as PyTorch's nodes hold only their saved tensors, so an activation is freed
+    # once nothing else keeps it: ResNet-18's peak memory (docs/performance.md, "Session 18").
+    _input_values_unused = False
     _bf16_native = False   # True: run on bfloat16 arrays as they are, else in float32 (bfloat16_compute.py)
     _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
@@ -268,12 +273,16 @@ class Function(Node):
         if out_data.base is not None if type(out_data) is np.ndarray else not on_cpu and is_device_view(out_data):
             note_view(out, tensors)   # a view of an input's memory: note its base (Tensor._base)
         if requires:
-            fn.inputs = list(tensors)
             fn.needs_input_grad = needs
             out.creator = fn
-            for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
-                if t is not None and t.creator is not None:
-                    t._used = True
+            if cls._reusable or cls._input_values_unused:
+                # stand-ins keep the creator the input had now: an in-place op on it later needs no re-pointing
+                fn.inputs = shape_only_inputs(tensors)
+            else:
+                fn.inputs = list(tensors)
+                for t in tensors:  # an in-place op on a used non-leaf re-points its users (Tensor._inplace)
+                    if t is not None and t.creator is not None:
+                        t._used = True
             _versions.note_saved(fn, tensors, out)   # in-place writes into kept arrays raise (versions.py)
             if _saved_hooks._active:  # saved_tensors_hooks: pack what the op keeps for backward
                 _saved_hooks.pack_node(fn, tensors)

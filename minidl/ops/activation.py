@@ -25,24 +25,27 @@ class ReLU(Function):
     """max(x, 0); d/dx = 1 where x > 0.
 
     One pass each way (``kernels.relu_forward``/``relu_backward``: NumPy's
-    ``maximum(x, 0)`` and ``g * (x > 0)``, bit for bit, on the intra-op threads).
+    ``maximum(x, 0)`` and ``g * (y > 0)``, bit for bit, on the intra-op threads).
+    Like PyTorch's, the node keeps only its output y (``y > 0`` exactly where
+    ``x > 0``), which the next layer usually keeps anyway, and no mask.
     """
 
     _saves_result = True   # PyTorch saves the output: changing it in place refuses backward
+    _input_values_unused = True   # backward and backward_graph read y only: x is not kept
 
     def name(self):
         """``ReluBackward0``: PyTorch's node for this op."""
         return "ReluBackward0"
 
     def forward(self, x):
-        y, self.mask = kernels.relu_forward(x)
-        return y
+        self.y = kernels.relu_forward(x)
+        return self.y
 
     def backward(self, g):
-        return kernels.relu_backward(g, self.mask)
+        return kernels.relu_backward(g, self.y)
 
     def backward_graph(self, g):
-        return g * Tensor(self.mask)
+        return g * Tensor(self.y > 0)
 
 
 class LeakyReLU(Function):

@@ -19,6 +19,8 @@ def keep_scale(dtype, p):
 class Dropout(Function):
     """y = x * mask / (1 - p); dy/dx = mask / (1 - p)."""
 
+    _input_values_unused = True   # backward and backward_graph read the scaled mask only
+
     def name(self):
         """``MulBackward0``: PyTorch's dropout multiplies by the scaled mask."""
         return "MulBackward0"

@@ -61,7 +61,7 @@ class BatchNorm(Function):
                         mean, var, weight, bias, running_mean, running_var, eps, momentum, m)
                     y = kernels.channel_affine(x4, scale, shift)
                     self.scale, self.shape, self.eps = scale, x.shape, eps
-                    self.xhat = kernels.channel_affine(x4, invstd, xshift)
+                    self.x4, self.invstd, self.xshift = x4, invstd, xshift
                     return y.reshape(x.shape)
                 mom = running_mean.dtype.type(momentum)
                 running_mean *= 1 - mom
@@ -78,11 +78,12 @@ class BatchNorm(Function):
             shift = -mean * scale if bias is None else bias - mean * scale
         y = kernels.channel_affine(x4, scale, shift)
         self.scale, self.shape, self.eps = scale, x.shape, eps
+        # Kept for backward: x (the input, which the node holds for backward_graph anyway) and the constants,
+        # as PyTorch; in training the backward makes x_hat = (x - mean) * invstd again, the same pass with the
+        # same constants as here (the same bits), instead of keeping a second activation-sized array.
+        self.x4, self.mean, self.invstd = x4, mean, invstd
         if self.use_batch:
-            # x_hat = (x - mean) * invstd, kept for backward
-            self.xhat = kernels.channel_affine(x4, invstd, -mean * invstd)
-        else:  # eval: x_hat is only needed for dweight; keep x and the constants instead
-            self.x4, self.mean, self.invstd = x4, mean, invstd
+            self.xshift = -mean * invstd
         return y.reshape(x.shape)
 
     def backward(self, g):
@@ -91,7 +92,7 @@ class BatchNorm(Function):
         need_x, need_w, need_b = self.needs_input_grad
         gx = gw = gb = None
         if self.use_batch:
-            xhat = self.xhat
+            xhat = kernels.channel_affine(self.x4, self.invstd, self.xshift)
             sum_g, sum_gx = kernels.channel_sum_dot(g4, xhat)
             sum_g, sum_gx = sum_g.astype(g.dtype, copy=False), sum_gx.astype(g.dtype, copy=False)
             if need_x:

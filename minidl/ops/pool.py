@@ -28,6 +28,8 @@ def _nchw_or_channels_last(x):
 class MaxPool2d(Function):
     """Window maxima; the gradient goes to the (first) arg-max of each window."""
 
+    _input_values_unused = True   # backward and backward_graph need the input's shape only
+
     def name(self):
         """``MaxPool2DWithIndicesBackward0``: PyTorch's node for this op."""
         return "MaxPool2DWithIndicesBackward0"
@@ -89,6 +91,8 @@ class MaxPoolGather(Function):
 class AvgPool2d(Function):
     """Window means; each input gets g / divisor from every window that covers it."""
 
+    _input_values_unused = True   # backward and backward_graph need the input's shape only
+
     def name(self):
         """``AvgPool2DBackward0``: PyTorch's node for this op."""
         return "AvgPool2DBackward0"
@@ -126,6 +130,8 @@ class AvgPoolAdjoint(Function):
 class GlobalAvgPool2d(Function):
     """Mean over H and W, keeping (N, C, 1, 1); d/dx = g / (H*W)."""
 
+    _input_values_unused = True   # backward and backward_graph need the input's shape only
+
     def name(self):
         """``MeanBackward1``: PyTorch's node for this op."""
         return "MeanBackward1"
@@ -155,6 +161,8 @@ class AdaptiveAvgPool2d(Function):
     Used only when the bins differ in size (H not a multiple of OH): one
     vectorised mean per output cell, OH*OW Python steps for the whole batch.
     """
+
+    _input_values_unused = True   # backward and backward_graph need the input's shape only
 
     def name(self):
         """``AdaptiveAvgPool2DBackward0``: PyTorch's node for this op."""
