@@ -104,8 +104,8 @@ def _direct_fwd(xpad, w, bias, y, dh, dw, groups):
     # y[n, o] = bias[o] + sum over c, i, j of w[o, c, i, j] * shifted xpad[n, g*Cg + c]: each plane is
     # accumulated in the wide layout in a scratch plane (in cache), whose OW valid columns of each
     # row are then copied into y, so no separate cropping pass over the output is needed. For 3- and
-    # 5-wide kernels a work item makes two output planes of one group at once (PAIRED_PLANES): each
-    # input element loaded feeds both.
+    # 5-wide kernels a work item makes two output planes of one group at once (when the group's output
+    # count is even): each input element loaded feeds both.
     n, c, hp, wp = xpad.shape
     o_, cg, kh, kw = w.shape
     oh, ow = y.shape[2], y.shape[3]
@@ -203,44 +203,30 @@ def _direct_dw(xpad, dyw, gw, gb, want_bias, dh, dw, groups, zero):
                 h = dyw[b, o + 1].reshape(-1)
                 for i in range(kh):
                     row = uint64(i * dh * wp)
+                    # kw sums for g's plane, then kw for h's (tuples of 6 and 10 are different types)
                     if kw == 3:
-                        p0, p1, p2, q0, q1, q2 = _dot_taps3x2(g, h, src, row, uint64(dw), length, zero)
-                        sums[0, i * 3] += p0
-                        sums[0, i * 3 + 1] += p1
-                        sums[0, i * 3 + 2] += p2
-                        sums[1, i * 3] += q0
-                        sums[1, i * 3 + 1] += q1
-                        sums[1, i * 3 + 2] += q2
+                        six = _dot_taps3x2(g, h, src, row, uint64(dw), length, zero)
+                        for j in range(3):
+                            sums[0, i * 3 + j] += six[j]
+                            sums[1, i * 3 + j] += six[3 + j]
                     else:
-                        p0, p1, p2, p3, p4, q0, q1, q2, q3, q4 = _dot_taps5x2(g, h, src, row, uint64(dw), length,
-                                                                              zero)
-                        sums[0, i * 5] += p0
-                        sums[0, i * 5 + 1] += p1
-                        sums[0, i * 5 + 2] += p2
-                        sums[0, i * 5 + 3] += p3
-                        sums[0, i * 5 + 4] += p4
-                        sums[1, i * 5] += q0
-                        sums[1, i * 5 + 1] += q1
-                        sums[1, i * 5 + 2] += q2
-                        sums[1, i * 5 + 3] += q3
-                        sums[1, i * 5 + 4] += q4
+                        ten = _dot_taps5x2(g, h, src, row, uint64(dw), length, zero)
+                        for j in range(5):
+                            sums[0, i * 5 + j] += ten[j]
+                            sums[1, i * 5 + j] += ten[5 + j]
                 continue
             g = dyw[b, o].reshape(-1)
             for i in range(kh):
                 row = uint64(i * dh * wp)
-                if kw == 3:        # the row's three dot products in one pass: g read once
-                    p0, p1, p2 = _dot_taps3(g, src, row, uint64(dw), length, zero)
-                    sums[0, i * 3] += p0
-                    sums[0, i * 3 + 1] += p1
-                    sums[0, i * 3 + 2] += p2
+                if kw == 3:        # the row's dot products in one pass: g read once
+                    three = _dot_taps3(g, src, row, uint64(dw), length, zero)
+                    for j in range(3):
+                        sums[0, i * 3 + j] += three[j]
                     continue
                 if kw == 5:
-                    p0, p1, p2, p3, p4 = _dot_taps5(g, src, row, uint64(dw), length, zero)
-                    sums[0, i * 5] += p0
-                    sums[0, i * 5 + 1] += p1
-                    sums[0, i * 5 + 2] += p2
-                    sums[0, i * 5 + 3] += p3
-                    sums[0, i * 5 + 4] += p4
+                    five = _dot_taps5(g, src, row, uint64(dw), length, zero)
+                    for j in range(5):
+                        sums[0, i * 5 + j] += five[j]
                     continue
                 for j in range(kw):
                     off = row + uint64(j * dw)
