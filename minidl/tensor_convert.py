@@ -36,13 +36,20 @@ class ConvertMixin:
 
     # --- Python numbers and NumPy -------------------------------------------------
     def numpy(self, force=False):
-        """The data as a NumPy array (shares memory on the CPU; copied off the GPU). As PyTorch's, a
-        bfloat16 tensor raises TypeError (NumPy has no bfloat16: call ``.float()`` first)."""
+        """The data as a NumPy array (shares memory on the CPU; copied off the GPU).
+
+        A conjugate view raises RuntimeError, as PyTorch's; ``force=True`` returns
+        ``detach().resolve_conj()``'s data instead. A bfloat16 tensor raises TypeError (NumPy has no
+        bfloat16: call ``.float()`` first). Unlike PyTorch, a tensor that requires grad is not refused:
+        the array returned is the data, outside the graph, as ``.detach().numpy()`` would give."""
         if self.array.dtype == BFLOAT16:
             raise TypeError("Got unsupported ScalarType BFloat16")
         if backend.is_meta_array(self.array):
             raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
                             "to host memory first.")
+        if force:
+            source = self.resolve_conj() if "_conj" in self.__dict__ else self
+            return backend.to_device(source.array, "cpu")
         if "_conj" in self.__dict__:
             raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
                                "tensor.resolve_conj().numpy() instead.")
@@ -65,7 +72,7 @@ class ConvertMixin:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if backend.is_meta_array(self.array):
             raise RuntimeError("Tensor.item() cannot be called on meta tensors")
-        return self.numpy().reshape(()).item()
+        return self.numpy(force=True).reshape(()).item()
 
     def __bool__(self):
         if self.array.size != 1:
