@@ -1,0 +1,34 @@
+"""Session 19's ported PyTorch tutorials, recipes and example scripts, run on minidl through ``_run_script.py`` (see
+``test_pytorch_scripts.py`` for the scheme). The scripts are written anew in their originals' idiom (the same API
+calls, smaller sizes) rather than copied; each names what it follows in its header. Where a script prints
+deterministic text, its output is compared with the same script's output under PyTorch 2.13
+(``pytorch_scripts/expected/<name>.txt``, made by running it with ``minidl`` written back as ``torch`` in
+/work/refvenv: ``sed -e 's/minidl\\.vision/torchvision/g' -e 's/import minidl as torch/import torch/'
+-e 's/\\bminidl\\b/torch/g'``); lines that carry timings are left out on both sides."""
+from __future__ import annotations
+
+from test_pytorch_scripts import SCRIPTS, run_script
+
+
+def _expected(name):
+    return (SCRIPTS / "expected" / f"{name}.txt").read_text()
+
+
+def _as_torch(out):
+    return out.replace("minidl.", "torch.")
+
+
+def _untimed(out, *prefixes):
+    return "".join(ln for ln in out.splitlines(keepends=True) if not ln.startswith(prefixes))
+
+
+def test_jacobians_hessians_prints_what_pytorch_prints(tmp_path):
+    """The function-transforms tutorial, seeded: Jacobian rows from ``autograd.grad`` with unit vectors equal
+    ``vmap(vjp_fn)`` and ``jacrev`` (``argnums`` an int or a tuple), ``jacfwd`` against ``jacrev``, ``hessian``
+    against ``jacfwd(jacfwd)``/``jacrev(jacrev)``, batched Jacobians and Hessians through ``vmap(in_dims=(None,
+    None, 0))`` and the sum trick with ``movedim``, hvp by ``jvp(grad(f))`` and by ``vjp(grad(f))``, the
+    ``autograd.functional`` spellings, and ``benchmark.Timer.timeit`` Measurements: every printed tensor, shape
+    and flag is torch 2.13's (the timing line aside)."""
+    out = run_script(SCRIPTS / "jacobians_hessians.py", tmp_path)
+    assert out.count(" Performance delta: ") == 1
+    assert _untimed(_as_torch(out), " Performance delta") == _expected("jacobians_hessians")
