@@ -32,3 +32,13 @@ def test_jacobians_hessians_prints_what_pytorch_prints(tmp_path):
     out = run_script(SCRIPTS / "jacobians_hessians.py", tmp_path)
     assert out.count(" Performance delta: ") == 1
     assert _untimed(_as_torch(out), " Performance delta") == _expected("jacobians_hessians")
+
+
+def test_torch_compile_basics_prints_what_pytorch_prints(tmp_path):
+    """``torch.compile`` run eagerly: a compiled function (a new function named as the original), the decorator
+    with arguments, nested calls, a compiled Module as an ``OptimizedModule`` (its repr, ``_orig_mod``, prefixed
+    ``state_dict`` keys, mirrored ``training``), ``Module.compile()`` returning None, data-dependent control flow
+    after ``torch._dynamo.reset()``, and Adam steps through a compiled Sequential whose state dict loads back
+    with the prefix stripped: every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "torch_compile_basics.py", tmp_path)
+    assert _as_torch(out) == _expected("torch_compile_basics")
