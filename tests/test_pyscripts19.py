@@ -7,6 +7,9 @@ deterministic text, its output is compared with the same script's output under P
 -e 's/\\bminidl\\b/torch/g'``); lines that carry timings are left out on both sides."""
 from __future__ import annotations
 
+import re
+import sys
+
 from test_pytorch_scripts import SCRIPTS, run_script
 
 
@@ -42,3 +45,25 @@ def test_torch_compile_basics_prints_what_pytorch_prints(tmp_path):
     with the prefix stripped: every printed value is torch 2.13's."""
     out = run_script(SCRIPTS / "torch_compile_basics.py", tmp_path)
     assert _as_torch(out) == _expected("torch_compile_basics")
+
+
+def _cora(folder):
+    """The synthetic ``cora.tgz`` (``gcn/make_cora.py``) in ``folder``, for the requests stand-in to serve."""
+    sys.path.insert(0, str(SCRIPTS / "gcn"))
+    try:
+        import make_cora
+    finally:
+        sys.path.pop(0)
+    make_cora.make(folder / "cora.tgz")
+
+
+def test_gcn_example_prints_what_pytorch_prints(tmp_path):
+    """pytorch/examples' GCN on a synthetic Cora (60 papers, 24 words, 150 citations) fetched through the requests
+    stand-in and untarred: sparse COO features and adjacency (``to_sparse``, ``sparse_coo_tensor`` with a dtype,
+    dense + sparse, ``sum(dim=1)`` of a sparse matrix, sparse @ sparse @ sparse, ``torch.spmm``), Xavier-initialised
+    graph convolutions, dropout, Adam with weight decay and masked NLL, seeded: every printed loss and accuracy
+    (timings aside), the layouts and the adjacency's nnz are torch 2.13's."""
+    _cora(tmp_path)
+    out = run_script(SCRIPTS / "gcn" / "main.py", tmp_path, "--epochs", "40", "--val-every", "10", "--split", "20",
+                     "35", env={"PYTHONPATH": str(SCRIPTS / "requests_standin")})
+    assert re.sub(r"\([0-9.]+s\)", "(T)", _as_torch(out)) == _expected("gcn_main")
