@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
+import pytest
 from test_pytorch_scripts import SCRIPTS, run_script
 
 
@@ -67,3 +68,20 @@ def test_gcn_example_prints_what_pytorch_prints(tmp_path):
     out = run_script(SCRIPTS / "gcn" / "main.py", tmp_path, "--epochs", "40", "--val-every", "10", "--split", "20",
                      "35", env={"PYTHONPATH": str(SCRIPTS / "requests_standin")})
     assert re.sub(r"\([0-9.]+s\)", "(T)", _as_torch(out)) == _expected("gcn_main")
+
+
+@pytest.mark.parametrize("concat", [False, True])
+def test_gat_example_prints_what_pytorch_prints(tmp_path, concat):
+    """pytorch/examples' GAT on the synthetic Cora: ``torch.accelerator`` for the device, a dense adjacency made
+    from eye + sparse COO, Xavier-initialised 3-D attention weights, scores by broadcast matmul and ``.mT``,
+    ``torch.where`` masking, softmax and dropout on attention, heads averaged (or concatenated through
+    ``permute().contiguous().view()``), ELU, Adam with weight decay, seeded: every printed loss and accuracy
+    (timings aside) is torch 2.13's."""
+    _cora(tmp_path)
+    args = ["--epochs", "20", "--val-every", "5", "--split", "20", "35", "--hidden-dim", "16", "--num-heads", "4"]
+    if concat:
+        args = ["--epochs", "10", *args[2:], "--concat-heads"]
+    out = run_script(SCRIPTS / "gat" / "main.py", tmp_path, *args,
+                     env={"PYTHONPATH": str(SCRIPTS / "requests_standin")})
+    expected = _expected("gat_main_concat" if concat else "gat_main")
+    assert re.sub(r"\([0-9.]+s\)", "(T)", _as_torch(out)) == expected
