@@ -85,3 +85,39 @@ def test_gat_example_prints_what_pytorch_prints(tmp_path, concat):
                      env={"PYTHONPATH": str(SCRIPTS / "requests_standin")})
     expected = _expected("gat_main_concat" if concat else "gat_main")
     assert re.sub(r"\([0-9.]+s\)", "(T)", _as_torch(out)) == expected
+
+
+def test_vision_transformer_example_trains_and_saves_best_weights(tmp_path):
+    """pytorch/examples' ViT (16x16 CIFAR-10 images in 8x8 patches, 2 encoders of width 32, batch 2) for 2 epochs on
+    the test layout's 10 training and 10 test images: ``Tensor.unfold`` patches, class token and position
+    embedding, ``nn.MultiheadAttention`` blocks, ``torch.hub.tqdm`` progress with ``set_postfix``, Adam and the best
+    weights saved with ``torch.save``. (torchvision is not in the reference environment; the model's losses,
+    gradients and Adam steps from one set of weights were checked against torch 2.13 by hand: equal to 6 digits.)"""
+    import _layouts
+
+    import minidl
+    _layouts.build(tmp_path / "dataset", mnist_sizes={"train": 8, "test": 8}, cifar_per_batch=2, cifar_test=10)
+    out = run_script(SCRIPTS / "vision_transformer" / "main.py", tmp_path, "--img-size", "16", "--patch-size", "8",
+                     "--latent-size", "32", "--num-heads", "4", "--num-encoders", "2", "--epochs", "2",
+                     "--batch-size", "2")
+    assert 1 <= out.count("Saved Best Weights") <= 2
+    assert re.search(r"^Training Loss : \d+\.\d+$", out, flags=re.M)
+    assert re.search(r"^Valid Loss : \d+\.\d+$", out, flags=re.M)
+    weights = minidl.load(tmp_path / "best-weights.pt")
+    assert weights["embedding.class_token"].shape == (2, 1, 32) and len(weights) == 30
+
+
+def test_torch_hub_tqdm_is_tqdm_or_pytorchs_stand_in(capsys):
+    """``from torch.hub import tqdm``: the tqdm package's class when installed, else PyTorch's stand-in, which
+    writes percentages to stderr."""
+    import minidl.hub as hub
+    try:
+        import tqdm as tqdm_package
+    except ImportError:
+        assert hub.tqdm is hub._Faketqdm
+    else:
+        assert hub.tqdm is tqdm_package.tqdm
+    with hub._Faketqdm(total=4) as bar:
+        bar.update(1)
+        bar.set_description("ignored")
+    assert capsys.readouterr().err == "\r25.0%\n"
