@@ -121,3 +121,30 @@ def test_torch_hub_tqdm_is_tqdm_or_pytorchs_stand_in(capsys):
         bar.update(1)
         bar.set_description("ignored")
     assert capsys.readouterr().err == "\r25.0%\n"
+
+
+def test_reproducibility_recipe_prints_what_pytorch_prints(tmp_path):
+    """The reproducibility notes, seeded: deterministic-algorithm switches and debug mode, then a shuffled DataLoader
+    whose samples draw from torch, ``random`` and NumPy, built in the main process (the global streams, which
+    ``torch.manual_seed`` leaves ``random``'s and NumPy's alone) and in 2 workers with and without a
+    ``seed_worker`` ``worker_init_fn`` (workers seeded as PyTorch seeds them: ``base_seed + worker_id`` for torch
+    and ``random``, ``_generate_state(base_seed, worker_id)`` for NumPy), each run twice; and a Generator's
+    ``get_state``/``set_state``: every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "reproducibility_recipe.py", tmp_path)
+    assert _as_torch(out) == _expected("reproducibility_recipe")
+
+
+def test_manual_seed_leaves_python_and_numpy_random_alone():
+    """``torch.manual_seed`` seeds torch's generator only, as PyTorch's."""
+    import random
+
+    import numpy as np
+
+    import minidl
+    random.seed(3)
+    np.random.seed(3)
+    expected = (random.random(), np.random.rand())
+    random.seed(3)
+    np.random.seed(3)
+    minidl.manual_seed(0)
+    assert (random.random(), np.random.rand()) == expected
