@@ -148,3 +148,13 @@ def test_manual_seed_leaves_python_and_numpy_random_alone():
     np.random.seed(3)
     minidl.manual_seed(0)
     assert (random.random(), np.random.rand()) == expected
+
+
+def test_changing_default_device_prints_what_pytorch_prints(tmp_path):
+    """The default-device recipe with the meta device for CUDA: ``torch.device`` as a (nested) context manager and
+    ``set_default_device``/``get_default_device`` steering module parameters and factory functions (explicit
+    ``device=`` winning), ``set_default_device(None)``, and the default-dtype switches (float64 defaults for
+    tensors, Linear weights, arange and complex literals; an integer default refused): every printed value is
+    torch 2.13's."""
+    out = run_script(SCRIPTS / "changing_default_device.py", tmp_path)
+    assert _as_torch(out) == _expected("changing_default_device")
