@@ -323,4 +323,7 @@ def __getattr__(name):
     if name in ("complex32", "chalf"):
         raise AttributeError(f"module 'minidl' has no attribute '{name}': minidl has no complex32 (NumPy has no "
                              "half-precision complex type); use minidl.complex64")
+    if name == "_dynamo":  # torch._dynamo is reachable without importing it
+        import importlib
+        return importlib.import_module("minidl._dynamo")
     raise AttributeError(f"module 'minidl' has no attribute '{name}'")

@@ -16,7 +16,6 @@ import builtins
 import contextlib
 import importlib
 import os
-import random
 import threading
 
 import numpy as np
@@ -430,13 +429,12 @@ _thread_rng = threading.local()  # per-thread override set by ``rng_scope``
 
 
 def manual_seed(seed: int) -> None:
-    """Seed every random source minidl uses (init, dropout, shuffling, augmentation)."""
+    """Seed every random source minidl uses (init, dropout, shuffling, augmentation). As PyTorch's, it leaves
+    Python's ``random`` and NumPy's global state alone (scripts seed those themselves)."""
     global _rng, _initial_seed
     seed = int(seed)
     _initial_seed = seed
     _rng = _mt19937.seeded(seed)
-    random.seed(seed)
-    np.random.seed(seed % (2 ** 32))
     if _cupy is not None:
         _cupy.random.seed(seed)
 

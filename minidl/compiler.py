@@ -1,6 +1,6 @@
 """``minidl.compiler`` (as ``torch.compiler``): the switches scripts use around ``torch.compile``.
 
-minidl compiles nothing (``minidl.compile`` returns the model unchanged), so code never runs "compiled":
+minidl compiles nothing (``minidl.compile`` runs the model eagerly), so code never runs "compiled":
 :func:`is_compiling`, :func:`is_dynamo_compiling` and :func:`is_exporting` are False, :func:`disable` and the
 graph-boundary decorators leave functions as they are, and :func:`set_stance` only records its stance. Those
 are exactly PyTorch's answers for code running eagerly. :func:`wrap_numpy` does real work: it lets a NumPy
@@ -19,7 +19,7 @@ _settings = {"backend": "inductor", "stance": "default"}
 
 
 def compile(*args, **kwargs):  # noqa: A001
-    """``torch.compiler.compile``: :func:`minidl.compile` (the model back unchanged)."""
+    """``torch.compiler.compile``: :func:`minidl.compile` (the model run eagerly)."""
     from .functions_runtime import compile as compile_
     return compile_(*args, **kwargs)
 

@@ -139,8 +139,10 @@ _BACKENDS = ("inductor", "cudagraphs", "eager", "aot_eager", "aot_eager_default_
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None,  # noqa: A001
             name=None, disable=False, recompile_limit=None, isolate_recompiles=False, shapes_spec=None):
-    """PyTorch's ``torch.compile`` signature, with no compilation: ``model`` (a function or Module) comes back
-    unchanged, so a script using it runs with the same results and minidl's usual speed (no speed-up).
+    """PyTorch's ``torch.compile`` signature, with no compilation: the code runs eagerly, with the same results and
+    minidl's usual speed (no speed-up). As in PyTorch, a Module comes back wrapped in
+    ``minidl._dynamo.OptimizedModule`` (the original as ``_orig_mod``), any other callable as a new function
+    wrapping it, and ``disable=True`` gives ``model`` itself.
 
     The arguments are checked as PyTorch checks them: ``mode`` must be one of
     PyTorch's modes and not given together with ``options``, ``backend`` a known
@@ -164,4 +166,22 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=Non
         return decorator
     if not callable(model):
         raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
-    return model
+    if disable:
+        return model
+    from ._dynamo.eval_frame import OptimizedModule
+    from .nn.module import Module
+    if isinstance(model, Module) and not isinstance(model, OptimizedModule):
+        return OptimizedModule(model)
+    return _eager_wrapper(model)
+
+
+def _eager_wrapper(fn):
+    """A new function calling ``fn`` (PyTorch's compiled function is a new function wrapping the original, with its
+    name and ``__wrapped__``)."""
+    import functools
+
+    @functools.wraps(fn)
+    def compiled(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return compiled

@@ -95,16 +95,17 @@ def as_numpy_generator(generator) -> np.random.Generator:
 
 def current_rng() -> np.random.Generator:
     """The calling thread's current NumPy Generator: the one set by
-    :func:`use_generator`, else minidl's global one (``minidl.manual_seed``)."""
+    :func:`use_generator`, else minidl's global one (``minidl.manual_seed``), which ``use_generator(None)`` also
+    selects."""
     stack = getattr(_local, "stack", None)
-    if stack:
+    if stack and stack[-1] is not None:
         return stack[-1]
     return backend.rng()
 
 
 @contextlib.contextmanager
-def use_generator(rng: np.random.Generator):
-    """Within the block, :func:`current_rng` returns ``rng`` in this thread."""
+def use_generator(rng: np.random.Generator | None):
+    """Within the block, :func:`current_rng` returns ``rng`` (None: the global one) in this thread."""
     stack = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []

@@ -32,6 +32,51 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import Request, urlopen
 
+
+class _Faketqdm:
+    """PyTorch's stand-in for ``tqdm`` when that package is missing: counts ``update`` calls and writes the
+    percentage (or byte count) to stderr."""
+
+    def __init__(self, total=None, disable=False, unit=None, *args, **kwargs):
+        self.total = total
+        self.disable = disable
+        self.n = 0
+
+    def update(self, n):
+        """Advance by ``n`` and write the progress to stderr."""
+        if self.disable:
+            return
+        self.n += n
+        if self.total is None:
+            sys.stderr.write(f"\r{self.n:.1f} bytes")
+        else:
+            sys.stderr.write(f"\r{100 * self.n / float(self.total):.1f}%")
+        sys.stderr.flush()
+
+    def set_description(self, *args, **kwargs):
+        """Ignored, as in PyTorch's stand-in."""
+
+    def write(self, s):
+        """Write ``s`` and a newline to stderr."""
+        sys.stderr.write(f"{s}\n")
+
+    def close(self):
+        """Stop writing progress."""
+        self.disable = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        if not self.disable:
+            sys.stderr.write("\n")
+
+
+try:  # torch.hub.tqdm: the tqdm package's class when installed, as PyTorch's
+    from tqdm import tqdm
+except ImportError:
+    tqdm = _Faketqdm
+
 __all__ = ["get_dir", "set_dir", "load_state_dict_from_url", "download_url_to_file", "list", "help", "load"]
 
 _builtin_list = list

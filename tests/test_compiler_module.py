@@ -15,7 +15,8 @@ def test_eager_answers_and_decorators():
     assert compiler.allow_in_graph(f) is f and compiler.assume_constant_result(f) is f
     assert compiler.nested_compile_region(f) is f
     model = mdl.nn.Linear(2, 2)
-    assert compiler.compile(model) is model
+    compiled = compiler.compile(model)  # an OptimizedModule wrapping the original, as PyTorch's
+    assert compiled._orig_mod is model and compiler.compile(model, disable=True) is model
     assert compiler.list_backends() == ["cudagraphs", "inductor", "openxla", "tvm"]
     assert compiler.get_default_backend() == "inductor"
     with compiler.set_stance("force_eager"):

@@ -269,17 +269,29 @@ def test_runtime_helpers():
     assert not mdl.is_inference_mode_enabled()
 
 
-def test_compile_returns_the_model_and_checks_pytorchs_arguments():
+def test_compile_wraps_the_model_and_checks_pytorchs_arguments():
+    """As PyTorch's: a Module comes back as an OptimizedModule around it (state_dict keys prefixed ``_orig_mod.``),
+    a function as a new function wrapping it; both run eagerly with the same results."""
     model = mdl.nn.Linear(2, 1)
-    assert mdl.compile(model) is model
-    assert mdl.compile(model, fullgraph=True, dynamic=False, backend="eager", mode="max-autotune") is model
+    compiled = mdl.compile(model)
+    assert type(compiled).__name__ == "OptimizedModule" and compiled._orig_mod is model
+    assert list(compiled.state_dict()) == ["_orig_mod.weight", "_orig_mod.bias"]
+    assert compiled.weight is model.weight and compiled.training
+    compiled.eval()
+    assert not model.training
+    x = mdl.ones(3, 2)
+    assert mdl.equal(compiled(x), model(x))
+    full = mdl.compile(model, fullgraph=True, dynamic=False, backend="eager", mode="max-autotune")
+    assert full._orig_mod is model
 
     @mdl.compile(mode="reduce-overhead")
     def double(v):
         return v * 2
 
     assert double(mdl.ones(2)).tolist() == [2.0, 2.0]
-    assert mdl.compile(double, backend=lambda gm, inputs: gm) is double
+    again = mdl.compile(double, backend=lambda gm, inputs: gm)
+    assert again is not double and again.__name__ == "double"
+    assert mdl.compile(double, disable=True) is double
     with pytest.raises(RuntimeError, match="Unrecognized mode=fast"):
         mdl.compile(model, mode="fast")
     with pytest.raises(RuntimeError, match="Either mode or options"):

@@ -154,11 +154,17 @@ def test_epoch_order_depends_only_on_seed_and_epoch():
     other.set_epoch(2)
     mdl.manual_seed(123)                               # global state does not matter with a seed
     assert same(list(other), epochs[2])
-    # generator= follows PyTorch (base seed and order drawn from the generator), not seed=:
-    # the same generator seed gives the same epoch (test_diffoptim_fixes14 checks PyTorch's order)
+    # generator= follows PyTorch (base seed and order drawn from the generator), not seed=: the same generator
+    # seed gives the same order (test_diffoptim_fixes14 checks PyTorch's order), while the samples' own random
+    # draws come, as in PyTorch, from the global stream (the same after the same manual_seed)
     g1, g2 = mdl.Generator().manual_seed(7), mdl.Generator().manual_seed(7)
-    assert same(list(DataLoader(ds, batch_size=5, shuffle=True, generator=g1)),
-                list(DataLoader(ds, batch_size=5, shuffle=True, generator=g2)))
+    mdl.manual_seed(1)
+    a = list(DataLoader(ds, batch_size=5, shuffle=True, generator=g1))
+    b = list(DataLoader(ds, batch_size=5, shuffle=True, generator=g2))
+    assert same([y for _, y in a], [y for _, y in b]) and not same(a, b)
+    g1.manual_seed(7)
+    mdl.manual_seed(1)
+    assert same(list(DataLoader(ds, batch_size=5, shuffle=True, generator=g1)), a)
     assert not same(list(DataLoader(ds, batch_size=5, shuffle=True, seed=8)), epochs[0])
 
 

@@ -160,9 +160,7 @@ class ModuleMoreMixin:
         """``torch.compile`` this module's forward in place (``minidl.compile``: same results, no
         compilation); the arguments are checked as ``minidl.compile`` checks them. Returns None."""
         from .. import compile as compile_fn
-        compiled = compile_fn(self.forward, *args, **kwargs)
-        if compiled is not self.forward:
-            self.forward = compiled
+        compile_fn(self.forward, *args, **kwargs)  # checks the arguments; forward itself is kept (eager)
 
     def share_memory(self):
         """Move every parameter, buffer (and existing gradient) into shared memory (``Tensor.share_memory_``), for

@@ -3,7 +3,8 @@
 A worker receives tasks on its own queue and answers on a shared result queue:
 
 * ``("map", token, b, indices, seed_key)``: build batch ``b`` from ``indices``
-  with the random stream ``SeedSequence(*seed_key)`` as the current generator;
+  with the random stream ``SeedSequence(*seed_key)`` as the current generator
+  (``seed_key`` None: the worker's own global stream, seeded as PyTorch seeds it);
 * ``("iter", token, seed_key, batch_size, drop_last)``: iterate its own copy of
   an IterableDataset, sending each batch as it is built, then a "done" marker;
 * ``None``: exit.
@@ -44,8 +45,10 @@ def get_worker_info():
     return _info
 
 
-def stream(seed_key) -> np.random.Generator:
-    """The NumPy Generator of ``SeedSequence(seed_key[0], spawn_key=seed_key[1:])``."""
+def stream(seed_key) -> np.random.Generator | None:
+    """The NumPy Generator of ``SeedSequence(seed_key[0], spawn_key=seed_key[1:])``; None for no key."""
+    if seed_key is None:
+        return None
     return np.random.default_rng(np.random.SeedSequence(seed_key[0], spawn_key=tuple(seed_key[1:])))
 
 
@@ -57,8 +60,11 @@ def _worker_loop(worker_id, num_workers, seed, dataset, fetch, iter_batches, ini
                  tasks, results):
     global _info
     _info = WorkerInfo(worker_id, num_workers, seed, dataset)
+    # PyTorch's worker seeding: random and torch from base_seed + worker_id, NumPy from a SeedSequence-style hash
+    # of (worker_id, base_seed) (torch.utils.data._utils.worker._generate_state)
     random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
+    base_seed = seed - worker_id
+    np.random.seed(np.random.SeedSequence([worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32, 0]).generate_state(4))
     from ... import backend
     backend.manual_seed(seed)
     try:
@@ -79,8 +85,11 @@ def _worker_loop(worker_id, num_workers, seed, dataset, fetch, iter_batches, ini
         if kind == "map":
             _, _, b, indices, seed_key = task
             try:
-                with use_generator(stream(seed_key)):
+                if seed_key is None:
                     batch = fetch(indices)
+                else:
+                    with use_generator(stream(seed_key)):
+                        batch = fetch(indices)
                 results.put((token, worker_id, b, True, batch))
             except Exception as exc:
                 results.put((token, worker_id, b, False, _describe(exc)))

@@ -10,8 +10,11 @@ drawn when the epoch starts from ``generator=`` (else minidl's global generator,
   draws, after the base seed, from ``generator=`` (``shuffle=True`` builds its
   RandomSampler on it) or the global generator, as PyTorch's does, so a shuffled
   loader visits the samples in PyTorch's order for the same seed;
-* ``SeedSequence(base, spawn_key=(e, 1, b))`` as the current generator while
-  batch ``b`` is built (random transforms draw from it).
+* with ``seed=``, ``SeedSequence(base, spawn_key=(e, 1, b))`` as the current generator while
+  batch ``b`` is built (random transforms draw from it); without, as in PyTorch, batches are
+  built from the global stream of the process building them: the main process's with
+  ``num_workers=0``, else worker ``w``'s, seeded with ``base + w`` (NumPy's and ``random``'s
+  seeded as PyTorch seeds them).
 
 So with a seed, epoch ``e``'s order and augmentation depend only on (seed, e),
 whatever ran before and however many workers there are. The epoch counter
@@ -87,7 +90,7 @@ class _IterBatcher:
     def __call__(self, seed_key, worker_id=None):
         it = iter(self.dataset)
         for k in itertools.count():
-            key = tuple(seed_key) + ((k,) if worker_id is None else (worker_id, k))
+            key = None if seed_key is None else tuple(seed_key) + ((k,) if worker_id is None else (worker_id, k))
             with use_generator(stream(key)):
                 if self.batch_size is None:
                     try:
@@ -262,15 +265,20 @@ class DataLoader:
         if self._iterable:
             batcher = _IterBatcher(self.dataset, self.batch_size, self.drop_last, self.collate_fn)
             if self.num_workers == 0:
-                return batcher((base, epoch, 1))
+                return batcher(self._batch_key(base, epoch))
             return self._iter_workers(base, epoch, None, batcher)
         if self.num_workers == 0:
             return self._iter_serial(base, epoch, fetch)
         return self._iter_workers(base, epoch, fetch, None)
 
+    def _batch_key(self, base, epoch, *rest):
+        """The seed key of a batch's random stream with ``seed=``; None (the global stream of the process building
+        it, as in PyTorch) without."""
+        return None if self.seed is None else (base, epoch, 1, *rest)
+
     def _iter_serial(self, base, epoch, fetch):
         for b, indices in enumerate(self._index_batches(base, epoch)):
-            with use_generator(stream((base, epoch, 1, b))):
+            with use_generator(stream(self._batch_key(base, epoch, b))):
                 yield fetch(indices)
 
     def _get_pool(self, base, fetch, batcher):
@@ -304,7 +312,7 @@ class DataLoader:
                     return
                 pool.tasks[b % self.num_workers].put(("map", token, b,
                                                       list(indices) if self._auto_collation else indices,
-                                                      (base, epoch, 1, b)))
+                                                      self._batch_key(base, epoch, b)))
                 sent += 1
 
             while not exhausted and sent - nxt < ahead:
@@ -334,7 +342,7 @@ class DataLoader:
     def _iterable_from_workers(self, pool, token, base, epoch):
         n = self.num_workers
         for w in range(n):
-            pool.tasks[w].put(("iter", token, (base, epoch, 1)))
+            pool.tasks[w].put(("iter", token, self._batch_key(base, epoch)))
         buffers = [dict() for _ in range(n)]
         expected = [0] * n
         active = list(range(n))
