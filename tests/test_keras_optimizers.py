@@ -30,9 +30,14 @@ GRADS = [np.array([0.5, -1.0, 2.0]), np.array([-0.3, 0.2, 1.0]), np.array([1.0, 
 P0 = np.array([1.0, 2.0, -1.0])
 
 
+def f32(x):
+    """``x`` as Keras' float32 learning-rate variable holds it (the update casts it to the weight's dtype)."""
+    return float(np.float32(x))
+
+
 def test_adam_epsilon_outside_root_with_keras_bias_correction():
-    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
-    got = run(keras.optimizers.Adam(lr), GRADS, P0)
+    lr, b1, b2, eps = f32(0.01), 0.9, 0.999, 1e-7
+    got = run(keras.optimizers.Adam(0.01), GRADS, P0)
     p, m, v = P0.copy(), 0 * P0, 0 * P0
     for t, (g, q) in enumerate(zip(GRADS, got), start=1):
         m += (g - m) * (1 - b1)
@@ -42,8 +47,8 @@ def test_adam_epsilon_outside_root_with_keras_bias_correction():
 
 
 def test_rmsprop_epsilon_inside_root():
-    lr, rho, eps = 0.01, 0.9, 1e-7
-    got = run(keras.optimizers.RMSprop(lr), GRADS, P0)
+    lr, rho, eps = f32(0.01), 0.9, 1e-7
+    got = run(keras.optimizers.RMSprop(0.01), GRADS, P0)
     p, v = P0.copy(), 0 * P0
     for g, q in zip(GRADS, got):
         v = rho * v + (1 - rho) * g * g
@@ -55,11 +60,11 @@ def test_sgd_momentum_and_nesterov():
     p, m = P0.copy(), 0 * P0
     got = run(keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True), GRADS, P0)
     for g, q in zip(GRADS, got):
-        m = 0.9 * m - 0.1 * g
-        p += 0.9 * m - 0.1 * g
+        m = 0.9 * m - f32(0.1) * g
+        p += 0.9 * m - f32(0.1) * g
         np.testing.assert_allclose(q, p, rtol=1e-12)
     plain = run(keras.optimizers.SGD(), GRADS[:1], P0)[0]
-    np.testing.assert_allclose(plain, P0 - 0.01 * GRADS[0])
+    np.testing.assert_allclose(plain, P0 - f32(0.01) * GRADS[0])
 
 
 def test_adadelta_and_adagrad():
@@ -76,13 +81,13 @@ def test_adadelta_and_adagrad():
     p, acc = P0.copy(), np.full(3, 0.1)
     for g, q in zip(GRADS, got):
         acc += g * g
-        p -= 0.1 * g / np.sqrt(acc + 1e-7)
+        p -= f32(0.1) * g / np.sqrt(acc + 1e-7)
         np.testing.assert_allclose(q, p, rtol=1e-12)
 
 
 def test_adamw_decoupled_decay_and_clipping():
-    lr, wd = 0.01, 0.1
-    got = run(keras.optimizers.AdamW(lr, weight_decay=wd), GRADS[:1], P0)[0]
+    lr, wd = f32(0.01), 0.1
+    got = run(keras.optimizers.AdamW(0.01, weight_decay=wd), GRADS[:1], P0)[0]
     p = P0 - P0 * wd * lr
     m, v = 0.1 * GRADS[0], 0.001 * GRADS[0] ** 2
     p -= lr * np.sqrt(1 - 0.999) / (1 - 0.9) * m / (np.sqrt(v) + 1e-7)
@@ -108,9 +113,11 @@ def test_learning_rate_property_schedule_and_legacy_decay():
     np.testing.assert_allclose(got[1], expected - 0.1 * 0.5 ** 0.5 * GRADS[1])
     assert opt.learning_rate == pytest.approx(0.1 * 0.5 ** 1.5)
     with pytest.warns(DeprecationWarning):
-        old = keras.optimizers.SGD(lr=0.2, decay=0.5)  # Keras 2 arguments of the 2018 papers
+        old = keras.optimizers.SGD(lr=0.2)  # Keras 2's name of the argument (minidl still reads it)
+    with pytest.warns(UserWarning, match="`decay` is no longer supported"):
+        old = keras.optimizers.SGD(0.2, decay=0.5)  # Keras 3 ignores Keras 2's decay
     run(old, GRADS[:2], P0)
-    assert old.learning_rate == pytest.approx(0.2 / (1 + 0.5 * 2))
+    assert old.learning_rate == pytest.approx(0.2)
     with pytest.raises(ValueError, match="not recognized"):
         keras.optimizers.Adam(betas=(0.9, 0.99))
 

@@ -28,12 +28,18 @@ import numpy as np
 
 from minidl import backend
 from minidl.autograd import no_grad
-from minidl.keras.optimizers import _ema, schedules
+from minidl.keras._naming import to_snake_case, unique_name
+from minidl.keras.optimizers import _ema, _keras_state, schedules
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adadelta", "Adagrad",
            "get", "serialize", "schedules"]
+
+
+def _f32(value) -> float:
+    """``value`` rounded to float32 (Keras' learning-rate variable), as a Python float."""
+    return float(np.float32(value))
 
 
 def _grad(p):
@@ -56,29 +62,32 @@ class Optimizer(_MinidlOptimizer):
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
-        if "lr" in kwargs:
+        if "lr" in kwargs:  # (Keras 2's name; Keras 3 refuses it, minidl still reads it)
             warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.",
                           DeprecationWarning, stacklevel=3)
             learning_rate = kwargs.pop("lr")
-        if "decay" in kwargs:  # Keras 2's per-step inverse-time decay
-            decay = float(kwargs.pop("decay"))
-            if decay:
-                learning_rate = schedules.InverseTimeDecay(learning_rate, 1, decay)
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        self.name = name if name is not None else unique_name(to_snake_case(type(self).__name__))
         if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
             raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
                              f"gradient_accumulation_steps={gradient_accumulation_steps}")
         self.loss_scale_factor, self.gradient_accumulation_steps = loss_scale_factor, gradient_accumulation_steps
         _ema.check_arguments(use_ema, ema_momentum, ema_overwrite_frequency)
-        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.use_ema, self.ema_momentum = use_ema, ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
-        self.name = name or type(self).__name__.lower()
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
-        self._lr = None if self._schedule is not None else float(learning_rate)
-        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self._lr_callable = learning_rate if self._schedule is None and callable(learning_rate) else None
+        if self._schedule is None and self._lr_callable is None:
+            _keras_state.check_learning_rate(learning_rate)
+        # Keras keeps the rate in a float32 variable: 1e-3 reads back as 0.0010000000474974513
+        self._lr = None if self._schedule is not None or self._lr_callable is not None else _f32(learning_rate)
+        self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self.built = False
@@ -89,10 +98,8 @@ class Optimizer(_MinidlOptimizer):
     def build(self, variables) -> None:
         """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
         params = [v for v in variables]
-        if self._schedule is not None:
-            lr = float(self._schedule(self._schedule_step))
-        else:
-            lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
+        lr = float(self.learning_rate) if not self.built or self._schedule is not None else \
+            float(self.param_groups[0]["lr"])
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
         self.built = True
 
@@ -103,22 +110,39 @@ class Optimizer(_MinidlOptimizer):
         return getattr(self, "_calls", 0) if self.gradient_accumulation_steps else self.iterations
 
     @property
+    def iterations(self):
+        """The number of updates applied (an int that also has Keras' ``numpy()``)."""
+        return _keras_state.Count(self.__dict__.get("_iterations", 0))
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
+
+    @property
     def learning_rate(self) -> float:
-        """The current learning rate (a schedule's value at the current step)."""
+        """The current learning rate (a schedule's value at the current step, a callable's value),
+        a float32 value as Keras' variable holds it."""
         if self._schedule is not None:
-            return float(self._schedule(self._schedule_step))
-        return float(self.param_groups[0]["lr"]) if self.built else self._lr
+            return _keras_state.ScalarValue(_f32(self._schedule(self._schedule_step)))
+        if self._lr_callable is not None:
+            return _keras_state.ScalarValue(_f32(self._lr_callable()))
+        lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
+        return _keras_state.ScalarValue(lr, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
         if isinstance(value, schedules.LearningRateSchedule):
-            self._schedule, self._lr = value, None
+            self._schedule, self._lr, self._lr_callable = value, None, None
             return
         if self._schedule is not None:
             raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
                             "`learning_rate` constructor argument, hence its learning rate is not "
-                            "settable.")
-        self._lr = float(value)
+                            "settable. If you need the learning rate to be settable, you should instantiate "
+                            "the optimizer with a float `learning_rate` argument.")
+        if callable(value):
+            self._lr_callable, self._lr = value, None
+            return
+        self._lr, self._lr_callable = _f32(value), None
         for group in self.param_groups:
             group["lr"] = self._lr
 
@@ -126,20 +150,39 @@ class Optimizer(_MinidlOptimizer):
 
     @property
     def variables(self) -> list:
-        """Shapes of the optimiser's state, as Keras counts them (iterations, lr, the ``use_ema``
-        averages, slots)."""
-        shapes = [(), ()] + _ema.average_shapes(self)
-        for group in self.param_groups:
-            for p in group["params"]:
-                shapes += [tuple(p.shape)] * len(self._active_slots())
-        return shapes
+        """The optimiser's state as Keras lists it: ``iteration``, ``learning_rate``, the ``use_ema``
+        averages, the gradient accumulators, then the slots (``v0_momentum``, ...), each with
+        ``name``, ``path``, ``shape``, ``dtype``, ``numpy()`` and ``assign``."""
+        return _keras_state.optimizer_variables(self)
+
+    def _slots_of(self, p):
+        """The state slots of Parameter ``p`` (all of them but for Muon)."""
+        return self._active_slots()
+
+    def _slot_groups(self):
+        """The slots in the order Keras' ``build`` creates them: a list of groups, each made for every
+        weight in turn (Adam's ``(momentum, velocity)`` then amsgrad's ``(velocity_hat,)``)."""
+        return [tuple(self._active_slots())]
+
+    def _slot_variable_name(self, p, slot) -> str:
+        """Keras' name of slot ``slot`` of ``p``: ``<weight path with _>_<slot>``."""
+        return f"{_keras_state.keras_path(p).replace('/', '_')}_{slot}"
+
+    def _extra_variables(self) -> list:
+        """Per-optimiser variables after the slots (Nadam's momentum product)."""
+        return []
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """No weight decay for the variables of ``var_list``, nor for those whose name contains one of
+        ``var_names`` (regular expressions); call before the optimiser is built."""
+        _keras_state.exclude_from_weight_decay(self, var_list, var_names)
 
     def _active_slots(self):
         return self._slots
 
     def count_params(self) -> int:
         """Number of scalars in the optimiser's state (Keras' ``Optimizer params`` line)."""
-        return int(sum(int(np.prod(s)) for s in self.variables))
+        return int(sum(int(np.prod(v.shape)) for v in self.variables))
 
     # -------------------------------------------------------------------- step
     def _clip(self, grads):
@@ -203,9 +246,11 @@ class Optimizer(_MinidlOptimizer):
         return xp.full_like(p.array, self._initial_value(slot))
 
     def _apply_weight_decay(self, p, data, lr):
-        """Keras' decoupled decay ``p -= p * weight_decay * lr`` before the update."""
-        if self.weight_decay:
-            data -= data * data.dtype.type(self.weight_decay * lr)
+        """Keras' decoupled decay ``p -= p * weight_decay * lr`` before the update (float32 factors,
+        not for the weights :meth:`exclude_from_weight_decay` names)."""
+        if self.weight_decay and _keras_state.uses_weight_decay(self, p):
+            dt = data.dtype.type
+            data -= data * dt(self.weight_decay) * dt(lr)
 
     def scale_loss(self, loss):
         """The loss to differentiate: ``loss * loss_scale_factor`` when it is set (``fit`` calls this)."""
@@ -327,10 +372,12 @@ class Adam(Optimizer):
     def _active_slots(self):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
+    def _slot_groups(self):
+        return [("momentum", "velocity"), ("velocity_hat",)]
+
     def _update_step(self, p, g, state, lr):
-        t = self.iterations + 1
         dt = p.dtype.type
-        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        alpha = _adam_alpha(dt, lr, self.beta_1, self.beta_2, self.iterations + 1)
         m, v = state["momentum"], state["velocity"]
         m += (g - m) * dt(1 - self.beta_1)
         v += (g * g - v) * dt(1 - self.beta_2)
@@ -345,15 +392,21 @@ class Adam(Optimizer):
                 "amsgrad": self.amsgrad}
 
 
+def _adam_alpha(dt, lr, beta_1, beta_2, t):
+    """Adam's ``lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`` in the weight's dtype, as Keras computes it."""
+    one, t = dt(1), dt(t)
+    return dt(lr) * np.sqrt(one - dt(beta_2) ** t) / (one - dt(beta_1) ** t)
+
+
 class AdamW(Adam):
     """Adam with decoupled weight decay (Keras' default weight_decay 0.004)."""
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, **kwargs):
-        if weight_decay is None:
-            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay,
                          **kwargs)
+        if weight_decay is None:  # (checked after the base class took a name, as Keras does)
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
 
 
 class Adamax(Adam):
@@ -363,14 +416,20 @@ class Adamax(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def _active_slots(self):
-        return ("m", "norm")
+        return ("momentum", "norm")
+
+    def _slot_groups(self):
+        return [("momentum", "norm")]
 
     def _update_step(self, p, g, state, lr):
         xp, dt = backend.get_array_module(p), p.dtype.type
-        m, u = state["m"], state["norm"]
+        m, u = state["momentum"], state["norm"]
         m += (g - m) * dt(1 - self.beta_1)
         xp.maximum(u * dt(self.beta_2), xp.abs(g), out=u)
         p -= (m * dt(lr / (1 - self.beta_1 ** (self.iterations + 1)))) / (u + dt(self.epsilon))
+
+    def _hyper(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 class Nadam(Adam):
@@ -380,10 +439,12 @@ class Nadam(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._u_product = 1.0
 
-    @property
-    def variables(self):
-        """As :attr:`Optimizer.variables`, plus Nadam's momentum product."""
-        return super().variables + [()]
+    def _extra_variables(self):
+        """Nadam's momentum product, after the slots."""
+        return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product))]
+
+    def _hyper(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def _before_step(self):
         t = self.iterations + 1
@@ -420,6 +481,9 @@ class RMSprop(Optimizer):
         if self.centered:
             slots.append("average_gradient")
         return tuple(slots)
+
+    def _slot_groups(self):
+        return [(slot,) for slot in self._active_slots()]  # Keras' build loops once per slot
 
     def _update_step(self, p, g, state, lr):
         xp, dt = backend.get_array_module(p), p.dtype.type
@@ -492,39 +556,8 @@ class Adagrad(Optimizer):
         return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
-            "rmsprop": RMSprop, "adadelta": Adadelta, "adagrad": Adagrad}
-
-
-def get(identifier) -> Optimizer:
-    """An optimiser from a name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...; Keras' defaults),
-    a config dict, or an :class:`Optimizer` (returned as is)."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, _MinidlOptimizer):
-        raise TypeError("minidl.keras needs a keras optimizer (a name such as 'adam', or "
-                        "keras.optimizers.Adam(...)); a minidl.optim optimizer was given")
-    if isinstance(identifier, dict):
-        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
-        if cls is None:
-            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r} "
-                             f"(known: {sorted(_BY_NAME)})")
-        return cls()
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
-
-
-def serialize(optimizer) -> dict:
-    """Keras 3's serialised form ``{"module", "class_name", "config", "registered_name"}`` of an optimiser."""
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": optimizer.get_config(),
-            "registered_name": None}
-
-
 # the rest of Keras' optimisers (appended): Ftrl, Lion, Lamb, Adafactor, Muon, LossScaleOptimizer
+from minidl.keras.optimizers._lookup import _BY_NAME, deserialize, get, serialize  # noqa: E402,F401
 from minidl.keras.optimizers.more import (  # noqa: E402
     Adafactor,
     Ftrl,
@@ -534,18 +567,4 @@ from minidl.keras.optimizers.more import (  # noqa: E402
     Muon,
 )
 
-_BY_NAME.update({"ftrl": Ftrl, "lion": Lion, "lamb": Lamb, "adafactor": Adafactor, "muon": Muon,
-                 "lossscaleoptimizer": LossScaleOptimizer})
 __all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "deserialize"]
-
-
-def deserialize(config, custom_objects=None) -> Optimizer:
-    """The optimiser a config dict (``{"class_name", "config"}``, as :func:`serialize` or Keras
-    writes it) or a name describes."""
-    if isinstance(config, dict):
-        name = config.get("class_name")
-        cls = (custom_objects or {}).get(name) or _BY_NAME.get(str(name).lower())
-        if cls is None:
-            raise ValueError(f"Could not interpret optimizer identifier: {config!r}")
-        return cls.from_config(config.get("config", {}))
-    return get(config)

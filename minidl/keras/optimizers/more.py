@@ -25,8 +25,10 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 from minidl import backend
-from minidl.keras.optimizers import Optimizer, _ema, _grad
+from minidl.keras.optimizers import Optimizer, _adam_alpha, _grad, _keras_state
 from minidl.tensor import Tensor
 
 __all__ = ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer"]
@@ -154,20 +156,12 @@ class Adafactor(Optimizer):
         if slot == "velocity":
             return xp.zeros_like(p.array)
         if len(shape) < 2:
-            return xp.zeros((), dtype=p.array.dtype)
+            return xp.zeros((), dtype=np.int32)  # Keras' placeholder r and c of a vector: int32 zeros
         return xp.zeros(shape[:-1] if slot == "r" else shape[:-2] + shape[-1:], dtype=p.array.dtype)
 
-    @property
-    def variables(self) -> list:
-        """Shapes of the state: iterations, learning rate, the ``use_ema`` averages, then r, c and
-        velocity of each weight."""
-        shapes = [(), ()] + _ema.average_shapes(self)
-        for group in self.param_groups:
-            for p in group["params"]:
-                shape = tuple(_keras_view(p, p.array).shape)
-                rank2 = len(shape) >= 2
-                shapes += [shape[:-1] if rank2 else (), shape[:-2] + shape[-1:] if rank2 else (), shape]
-        return shapes
+    def _slot_variable_name(self, p, slot) -> str:
+        """Keras names r and c after the weight's name, the velocity after its path."""
+        return _keras_state.keras_name(p) if slot in ("r", "c") else super()._slot_variable_name(p, slot)
 
     def _update_step(self, p, g, state, lr):
         xp, dt = backend.get_array_module(p), p.dtype.type
@@ -223,6 +217,10 @@ class Muon(Optimizer):
             return True
         return any(re.search(keyword, path) for keyword in self.exclude_layers)
 
+    def _slots_of(self, p):
+        """Momentum for the Muon weights, momentum and velocity for the AdamW ones."""
+        return ("momentum", "velocity") if self._should_use_adamw(p) else ("momentum",)
+
     def _apply_weight_decay(self, p, data, lr):
         decay = self.adam_weight_decay if self._should_use_adamw(p) else self.weight_decay
         if decay:
@@ -244,9 +242,9 @@ class Muon(Optimizer):
         xp, dt = backend.get_array_module(p), p.dtype.type
         m = state["momentum"]
         if self._should_use_adamw(self._param):
-            v, t = state["velocity"], self.iterations + 1
-            lr = lr * self.adam_lr_ratio
-            alpha = lr * math.sqrt(1 - self.adam_beta_2 ** t) / (1 - self.adam_beta_1 ** t)
+            v = state["velocity"]
+            alpha = _adam_alpha(dt, dt(lr) * dt(self.adam_lr_ratio), self.adam_beta_1, self.adam_beta_2,
+                                self.iterations + 1)
             m += (g - m) * dt(1 - self.adam_beta_1)
             v += (g * g - v) * dt(1 - self.adam_beta_2)
             p -= (m * dt(alpha)) / (xp.sqrt(v) + dt(self.epsilon))
@@ -276,7 +274,7 @@ class LossScaleOptimizer(Optimizer):
             raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
                              "`loss_scale_factor` directly on the `inner_optimizer`.")
         from minidl.keras import optimizers
-        super().__init__(learning_rate=0.0, name=name or "loss_scale_optimizer", **kwargs)
+        super().__init__(learning_rate=0.0, name=name, **kwargs)
         self.inner_optimizer = optimizers.get(inner_optimizer)
         self.initial_scale, self.dynamic_growth_steps = float(initial_scale), int(dynamic_growth_steps)
         self.dynamic_scale, self.step_counter = self.initial_scale, 0
@@ -314,8 +312,11 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self) -> list:
-        """The inner optimiser's state shapes plus the step counter and the scale."""
-        return self.inner_optimizer.variables + [(), ()]
+        """The inner optimiser's variables, then the step counter and the scale."""
+        sv = _keras_state.StateVariable
+        return self.inner_optimizer.variables + [
+            sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter)),
+            sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale))]
 
     def _active_slots(self):
         return self.inner_optimizer._active_slots()
