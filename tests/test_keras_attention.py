@@ -67,8 +67,8 @@ def test_multi_head_attention_weights_in_keras_order_and_shapes():
     assert tuple(out.shape) == (2, 7, 8)
     shapes = [tuple(w.shape) for w in mha.weights]
     assert shapes == [(8, 4, 5), (4, 5), (10, 4, 5), (4, 5), (10, 4, 3), (4, 3), (4, 3, 8), (8,)]
-    assert [w.path for w in mha.weights][::2] == ["query/kernel", "key/kernel", "value/kernel",
-                                                  "attention_output/kernel"]
+    assert [w.path for w in mha.weights][::2] == [f"{mha.name}/{p}/kernel" for p in  # (Keras' nested scopes)
+                                                  ("query", "key", "value", "attention_output")]
     assert mha.count_params() == sum(int(np.prod(s)) for s in shapes)
     # Glorot-uniform over the kernel's input/output axes, as Keras' EinsumDense: (8, 4, 5) has fans
     # 8 and 20 (limit sqrt(6 / 28) = 0.46), not a convolution's 32 and 40 (limit 0.29)

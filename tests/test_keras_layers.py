@@ -63,7 +63,7 @@ def test_dense_kernel_layout_and_output(rng):
     np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ w + b, 0), rtol=1e-5, atol=1e-6)
     assert model.layers[0].kernel.shape == (3, 2)
     assert [v.name for v in model.weights] == ["kernel", "bias"]
-    assert model.weights[0].path == "dense/kernel"
+    assert model.weights[0].path == f"{model.name}/dense/kernel"  # built in the Sequential's scope, as Keras
 
 
 def test_conv2d_kernel_layout_matches_direct_convolution(rng):

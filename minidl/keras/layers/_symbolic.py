@@ -274,6 +274,11 @@ class CallMixin:
 
         ``training`` as Keras 3: when not passed, the outer call's value, else the layer's default
         (augmentation layers augment on a plain call; Dropout, noise and BatchNormalization do not)."""
+        from minidl.keras.layers._name_scope import layer_scope
+        with layer_scope(self):  # sublayers built inside get this layer's path, as Keras
+            return self._scoped_call(args, training, mask, kwargs)
+
+    def _scoped_call(self, args, training, mask, kwargs):
         inputs, args = bind_call_arguments(self, args, kwargs)
         if getattr(self, "input_spec", None):  # a layer's ``InputSpec`` checks the first argument, as Keras
             from minidl.keras.layers.input_spec import assert_input_compatibility

@@ -168,7 +168,11 @@ class Attention(CallOptionsMixin, Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        query, value, key = self._check_shapes(input_shape)
+        """``query``'s shape with ``value``'s last dimension (the dimensions are checked at call time)."""
+        self._validate_inputs(input_shape)
+        shapes = [tuple(s) for s in input_shape]
+        query, value = shapes[0], shapes[1]
+        key = shapes[2] if len(shapes) > 2 else value
         out = tuple(query[:-1]) + (value[-1],)
         if self._options["return_attention_scores"]:
             return (out, tuple(query[:-1]) + (key[-2],))

@@ -20,6 +20,7 @@ from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
 from minidl.keras.layers._call_args import UserCallOptions
 from minidl.keras.layers._keras_config import wrap_get_config as _wrap_get_config
 from minidl.keras.layers._mask import MaskingMixin
+from minidl.keras.layers._name_scope import name_scope, scoped_build, variable_path
 from minidl.keras.layers._saving_hooks import SavingHooksMixin
 from minidl.keras.layers._symbolic import UNSET, CallMixin, KerasTensor, Positional, call_scope, training_context  # noqa
 from minidl.nn.module import Module, Parameter
@@ -57,8 +58,8 @@ class _KerasVariableAPI:
 
     @property
     def path(self) -> str:
-        """``layer_name/weight_name``."""
-        return f"{self._layer.name}/{self.name}"
+        """``outer_layer/layer_name/weight_name``: the name scopes open when the weight was made."""
+        return self.__dict__.get("_path") or f"{self._layer.name}/{self.name}"
 
     @property
     def trainable(self) -> bool:
@@ -132,11 +133,15 @@ class Variable(_KerasVariableAPI, Parameter):
             arr = arr.astype(np.dtype(dtype or "float32"))
         Parameter.__init__(self, arr, requires_grad=bool(trainable) and arr.dtype.kind == "f")
         self._setup(_layer, name or "variable", _attr)
+        if _layer is None:
+            self._path = variable_path(self.name)
         self._own_trainable = bool(trainable)
 
     @property
     def path(self) -> str:
-        """``layer_name/weight_name`` (the name alone for a free-standing variable)."""
+        """``outer_layer/layer_name/weight_name`` (the name scopes open when the weight was made)."""
+        if self.__dict__.get("_path"):
+            return self._path
         return self.name if self._layer is None else f"{self._layer.name}/{self.name}"
 
     @property
@@ -231,6 +236,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         super().__init_subclass__(**kwargs)
         from minidl.keras.layers._call_override import install_override
         install_override(cls)
+        if "build" in cls.__dict__:  # built inside the layer's name scope, as Keras
+            cls.build = scoped_build(cls.__dict__["build"])
         _wrap_get_config(cls)  # a built-in class's config in Keras 3's form
 
     def __new__(cls, *args, **kwargs):
@@ -297,6 +304,8 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         else:
             var = BufferVariable(values, self, name, attr)
             self.register_buffer(attr, var)
+        with name_scope(self.name, caller=self):
+            var._path = variable_path(name)
         self._weight_specs.append((var, bool(trainable)))
         reg = _reg.get(regularizer)
         if reg is not None:

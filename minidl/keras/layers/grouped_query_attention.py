@@ -40,6 +40,7 @@ class GroupedQueryAttention(MultiHeadAttention):
     training=None, use_causal_mask=False)`` -> (batch, T, dim) (and the (batch, Hq, T, S) scores).
     """
 
+    _honours_query_mask = True  # (unlike MultiHeadAttention, Keras' GroupedQueryAttention uses `query_mask`)
     _keras_class_name = "GroupQueryAttention"  # Keras' exported name (configs); files key it by the class name
 
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,

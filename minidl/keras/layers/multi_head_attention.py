@@ -126,7 +126,7 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         elif attention_axes and not isinstance(attention_axes, (list, tuple)):
             raise ValueError("`attention_axes` must be an int, list, or tuple."
                              f"Received: attention_axes={attention_axes}")
-        self._attention_axes = tuple(attention_axes) if attention_axes else None
+        self._attention_axes = attention_axes  # as given (a tuple once built), as Keras
         self._kernel_initializer = _init.get(kernel_initializer)
         self._bias_initializer = _init.get(bias_initializer)
         self._kernel_regularizer = _reg.get(kernel_regularizer)
@@ -146,6 +146,10 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
     output_dense = property(lambda self: self._output_dense, doc="The output projection (EinsumDense).")
 
     # ------------------------------------------------------------------ calling
+    # Keras 3's MultiHeadAttention reads the query's mask from the query alone (an explicit `query_mask`
+    # is overwritten); GroupedQueryAttention uses it
+    _honours_query_mask = False
+
     def __call__(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
                  attention_mask=None, return_attention_scores=False, training=UNSET, use_causal_mask=False, **kwargs):
         """Attend from ``query`` (batch, T, dim) to ``value`` (batch, S, dim) (keys: ``key`` or ``value``)."""
@@ -165,7 +169,8 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
                                       "taken from the inputs' Keras masks in minidl.keras; do not pass them")
         mask = None
         if not symbolic:
-            own = [explicit[0] if explicit[0] is not None else getattr(query, "_keras_mask", None),
+            explicit_query = explicit[0] if self._honours_query_mask else None
+            own = [explicit_query if explicit_query is not None else getattr(query, "_keras_mask", None),
                    explicit[1] if explicit[1] is not None else getattr(value, "_keras_mask", None)]
             if key is not None:
                 own.append(explicit[2] if explicit[2] is not None else getattr(key, "_keras_mask", None))
@@ -353,7 +358,7 @@ class MultiHeadAttention(CallOptionsMixin, Layer):
         return dict(super().get_config(), num_heads=self._num_heads, key_dim=self._key_dim,
                     value_dim=self._value_dim, dropout=self._dropout, use_bias=self._use_bias, use_gate=False,
                     output_shape=self._output_shape_arg,
-                    attention_axes=list(self._attention_axes) if self._attention_axes else None,
+                    attention_axes=self._attention_axes,
                     sliding_window=None, kernel_initializer=ser(self._kernel_initializer, _init),
                     bias_initializer=ser(self._bias_initializer, _init),
                     kernel_regularizer=ser(self._kernel_regularizer, _reg),

@@ -45,7 +45,8 @@ class BatchNormalization(Layer):
             raise NotImplementedError("BatchNormalization: renorm=True is not supported by minidl.keras")
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
-        self.axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+        # one axis (Keras' int(axis): a list of several is a TypeError); a one-item list from a tf.keras config
+        self.axis = int(axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis)
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self._initializers = (beta_initializer, gamma_initializer, moving_mean_initializer,

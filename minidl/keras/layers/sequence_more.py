@@ -39,17 +39,21 @@ class LayerNormalization(Layer):
         self.rms_scaling = bool(rms_scaling)
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
-        self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)  # (a sorted list once built)
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
         self._initializers = (beta_initializer, gamma_initializer)
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
 
     def _axes(self, rank):
-        axes = self.axis if isinstance(self.axis, tuple) else (self.axis,)
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else (self.axis,)
         return tuple(sorted(a % rank for a in axes))
 
     def build(self, input_shape):
         rank = len(input_shape)
+        given = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
+        for a in given:  # an axis past the rank fails as Keras' shape lookup does
+            input_shape[a]
+        self.axis = sorted(given)  # Keras keeps the axes as a sorted list once built
         axes = self._axes(rank)
         if 0 in axes:
             raise ValueError(f"LayerNormalization {self.name}: axis {self.axis} includes the batch axis")
