@@ -75,7 +75,8 @@ class Optimizer(_MinidlOptimizer):
         self.ema_overwrite_frequency = ema_overwrite_frequency
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
-        self.name = name or type(self).__name__.lower()
+        from minidl.keras._naming import to_snake_case, unique_name
+        self.name = name or unique_name(to_snake_case(type(self).__name__))  # Keras' auto_name: adam, adam_1
         self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
         self._lr = None if self._schedule is not None else float(learning_rate)
         self.weight_decay = None if weight_decay is None else float(weight_decay)

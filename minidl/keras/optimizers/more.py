@@ -276,7 +276,7 @@ class LossScaleOptimizer(Optimizer):
             raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
                              "`loss_scale_factor` directly on the `inner_optimizer`.")
         from minidl.keras import optimizers
-        super().__init__(learning_rate=0.0, name=name or "loss_scale_optimizer", **kwargs)
+        super().__init__(learning_rate=0.0, name=name, **kwargs)
         self.inner_optimizer = optimizers.get(inner_optimizer)
         self.initial_scale, self.dynamic_growth_steps = float(initial_scale), int(dynamic_growth_steps)
         self.dynamic_scale, self.step_counter = self.initial_scale, 0
