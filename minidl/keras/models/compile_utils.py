@@ -46,6 +46,10 @@ class OutputHead:
         objs += [(_metrics.resolve(m, y_shape, p_shape), True) for m in self.weighted_metric_ids]
         self.metric_objs = [(m, weighted, self.log_name(m)) for m, weighted in objs]
 
+    def loss_tracker_name(self) -> str:
+        """This output's loss log name (``<output>_loss``)."""
+        return f"{self.key}_loss"
+
 
 def _as_id_list(ids):
     if ids is None:
@@ -75,6 +79,11 @@ class CompiledHeads:
     """The compiled losses and metrics of a model's outputs, and the logs they give."""
 
     def __init__(self, keys, structured, loss, loss_weights, metrics, weighted_metrics):
+        for what, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value and not isinstance(value, (list, tuple, dict)):
+                kind = "`metrics`" if what == "metrics" else "`weighted_metrics`"
+                raise ValueError(f"Expected {kind} argument to be a list, tuple, or dict. Received instead: "
+                                 f"{what}={value} of type {type(value)}")
         self.keys, self.structured = list(keys), bool(structured)
         self.resolved = False  # set once the first batch has created the metric objects
         if not self.structured:
@@ -162,6 +171,40 @@ class CompiledHeads:
             total = term if total is None else total + term
         return total, parts
 
+    def name_metrics(self) -> None:
+        """Give the resolved metrics Keras' unique log names: a repeated name gets ``_1``, ``_2``, ...;
+        a weighted metric whose name is taken becomes ``weighted_<name>`` (``<output>_weighted_<name>``)."""
+        counters = {}
+        for weighted in (False, True):
+            for head in self.heads:
+                entries = head.metric_objs or []
+                for i, (metric, w, _) in enumerate(entries):
+                    if w is not weighted:
+                        continue
+                    name = head.log_name(metric)
+                    if name in counters and weighted:
+                        name = f"weighted_{metric.name}" if head.key is None else \
+                            f"{head.key}_weighted_{metric.name}"
+                    if name in counters:
+                        index = counters[name]
+                        counters[name] += 1
+                        name = f"{name}_{index}"
+                    else:
+                        counters[name] = 1
+                    entries[i] = (metric, w, name)
+
+    def ordered_metrics(self) -> list:
+        """``[(metric, weighted, log name)]`` in Keras' ``compile_metrics`` order: the unweighted
+        metrics of every output, then the weighted ones."""
+        return [entry for weighted in (False, True) for head in self.heads
+                for entry in head.metric_objs or [] if entry[1] is weighted]
+
+    def output_loss_trackers(self) -> list:
+        """The per-output loss trackers Keras lists in ``model.metrics`` (several outputs with a loss)."""
+        if not (self.resolved and self.logs_output_losses):
+            return []
+        return [h.loss_tracker for h in self.heads if h.loss_obj is not None]
+
     @property
     def logs_output_losses(self) -> bool:
         """True when each output's loss is logged (``<output>_loss``): several outputs have one."""
@@ -189,16 +232,17 @@ class CompiledHeads:
                 logs[name] = log_value(metric.result())
         return dict(sorted(logs.items()))
 
+    def metric_results(self) -> dict:
+        """``{log name: result}`` of the compiled metrics in Keras' ``compile_metrics`` order."""
+        return {name: metric.result() for metric, _, name in self.ordered_metrics()}
+
     def ordered_values(self, logs):
-        """``evaluate``'s list: ``loss``, the per-output losses in output order, then the metrics
-        (compile order for one output; sorted by name for several, as Keras 3 orders them)."""
-        names = ["loss"]
-        if self.logs_output_losses:
-            names += [f"{h.key}_loss" for h in self.heads if h.loss_obj is not None]
-        if not self.structured:
-            names += [name for h in self.heads for _, _, name in h.metric_objs or []]
-        names += sorted(k for k in logs if k not in names)
-        values = [logs[k] for k in names]
+        """``evaluate``'s list as Keras' ``_flatten_metrics_in_order``: ``loss``, then each compiled
+        metric by its own (unprefixed) name and the per-output losses, where the logs hold them, then the
+        other logs sorted by name; one value alone unwrapped."""
+        names = ["loss"] + [metric.name for metric, _, _ in self.ordered_metrics()]
+        names += [t.name for t in self.output_loss_trackers()]
+        values = [logs[k] for k in names if k in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     def reset(self):

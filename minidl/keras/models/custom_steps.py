@@ -119,7 +119,7 @@ class CompileMetrics:
     @property
     def metrics(self) -> list:
         """The compiled metric objects (one list over all outputs)."""
-        return [metric for head in self._model._heads.heads for metric, _, _ in head.metric_objs or []]
+        return [metric for metric, _, _ in self._model._heads.ordered_metrics()]
 
     @property
     def variables(self) -> list:
@@ -138,9 +138,7 @@ class CompileMetrics:
 
     def result(self) -> dict:
         """``{metric log name: value}`` of the compiled metrics."""
-        heads = self._model._heads
-        losses = {"loss"} | {f"{h.key}_loss" for h in heads.heads}
-        return {k: v for k, v in heads.logs(0.0).items() if k not in losses}
+        return self._model._heads.metric_results()
 
     def reset_state(self):
         """Forget the accumulated values."""
@@ -172,6 +170,7 @@ def model_metrics(model) -> list:
             if "_compile_metrics_object" not in model.__dict__:
                 model.__dict__["_compile_metrics_object"] = CompileMetrics(model)
             out.append(model.__dict__["_compile_metrics_object"])
+        out += model._heads.output_loss_trackers()
     seen = {id(m) for m in out}
     for layer in model.modules():
         if layer is not model and (not isinstance(layer, Layer) or getattr(layer, "compiled", False)):
@@ -248,7 +247,7 @@ def ordered_results(model, logs):
     names = []
     for metric in model.metrics:
         if isinstance(metric, CompileMetrics):
-            names += [name for head in model._heads.heads for _, _, name in head.metric_objs or []]
+            names += [m.name for m in metric.metrics]
         else:
             names.append(metric.name)
     values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]

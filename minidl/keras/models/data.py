@@ -111,19 +111,43 @@ class ArrayData:
                                  f"{', '.join(str(v) for v in sizes)}. Make sure all arrays contain the "
                                  "same number of samples.")
         self.n, self.batch_size, self.shuffle = n, int(batch_size), shuffle
-        full = -(-n // self.batch_size)
-        self.steps = full if steps is None else min(int(steps), full)
+        self.full = -(-n // self.batch_size)
+        self.explicit_steps = steps is not None
+        self.steps = self.full if steps is None else int(steps)
+        self.reset()
 
     def __len__(self):
         return self.steps
 
+    def reset(self):
+        """Start the next epoch on a fresh pass (Keras' ``EpochIterator.reset``)."""
+        self._order, self._pos = None, None
+
     def epoch(self):
-        """The batches of one epoch: ``(x, y, sample_weight)`` tuples."""
-        order = backend.rng().permutation(self.n) if self.shuffle else None
-        for i in range(self.steps):
-            sl = slice(i * self.batch_size, (i + 1) * self.batch_size)
-            idx = sl if order is None else order[sl]
+        """The batches of one epoch: ``(x, y, sample_weight)`` tuples. With explicit ``steps`` an epoch
+        takes the next ``steps`` batches of the current pass, as Keras' ``EpochIterator``: it ends early
+        (with Keras' warning) where the pass runs out, and the next epoch starts a new pass."""
+        if self._pos is None or not self.explicit_steps:
+            self._order = backend.rng().permutation(self.n) if self.shuffle else None
+            self._pos = 0
+        for _ in range(self.steps):
+            if self._pos >= self.full:
+                if self.explicit_steps:
+                    _interrupted_warning()
+                break
+            sl = slice(self._pos * self.batch_size, (self._pos + 1) * self.batch_size)
+            self._pos += 1
+            idx = sl if self._order is None else self._order[sl]
             yield _take(self.x, idx), _take(self.y, idx), _take(self.sw, idx)
+        if self._pos >= self.full:
+            self._pos = None
+
+
+def _interrupted_warning():
+    import warnings
+    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                  "can generate at least `steps_per_epoch * epochs` batches. You may need to use the "
+                  "`.repeat()` function when building your dataset.", stacklevel=3)
 
 
 def _unpack(batch):

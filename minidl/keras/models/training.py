@@ -21,7 +21,6 @@ from minidl import backend
 from minidl.autograd import no_grad
 from minidl.keras import callbacks as _callbacks
 from minidl.keras import losses as _losses
-from minidl.keras import metrics as _metrics
 from minidl.keras import optimizers as _optimizers
 from minidl.keras._tensor import as_tensor, numpy_of, to_external, to_internal
 from minidl.keras.models import custom_steps as _steps
@@ -118,9 +117,7 @@ class TrainingMixin(_steps.StepsMixin):
         if heads is None:
             return ["loss"]
         names = ["loss", "compile_metrics"] if heads.has_metrics() else ["loss"]
-        if heads.resolved and heads.logs_output_losses:
-            names += [f"{h.key}_loss" for h in heads.heads if h.loss_obj is not None]
-        return names
+        return names + [t.name for t in heads.output_loss_trackers()]
 
     def _assert_compiled(self):
         if not self.compiled:
@@ -219,6 +216,8 @@ class TrainingMixin(_steps.StepsMixin):
                 _losses.check_outputs(head.loss_obj, out_np)
         for head, y, out_np in zip(heads.heads, ys, outs_np):
             head.resolve_metrics(y, out_np)
+        if not heads.resolved:
+            heads.name_metrics()
         heads.resolved = True
 
     def _penalty(self):
@@ -274,7 +273,10 @@ class TrainingMixin(_steps.StepsMixin):
         return self._heads.logs(float(tracker.result()))
 
     def _reset_metrics(self):
+        """Keras' ``reset_metrics``: every metric of ``model.metrics`` (the loss tracker, the compiled
+        metrics, the layers' metrics) starts over."""
         self._heads.reset()
+        _steps.reset_metrics(self)
 
     def _targets(self, y, sw):
         """Targets and sample weights as one entry per output."""
@@ -310,8 +312,10 @@ class TrainingMixin(_steps.StepsMixin):
     def _evaluate_data(self, data, cbs):
         if _steps.overrides(self, "test_step"):
             return _steps.evaluate_batches(self, data, cbs)
-        tracker = _metrics.Mean(name="loss")
         self._reset_metrics()
+        tracker = _steps.loss_tracker(self)
+        if hasattr(data, "reset"):
+            data.reset()  # each evaluation starts a fresh pass over the data
         cbs.on_test_begin({})
         step = -1
         for step, (x, y, sw) in enumerate(data.epoch()):
@@ -382,10 +386,8 @@ class TrainingMixin(_steps.StepsMixin):
         initial_epoch = resume_epoch or initial_epoch
         epoch_logs, custom = {}, _steps.overrides(self, "train_step")
         for epoch in range(int(initial_epoch), int(epochs)):
-            self._reset_metrics()
-            if custom:  # a user train_step: Keras resets model.metrics each epoch
-                _steps.reset_metrics(self)
-            tracker = _metrics.Mean(name="loss")
+            self._reset_metrics()  # Keras resets model.metrics each epoch
+            tracker = _steps.loss_tracker(self)
             cbs.on_epoch_begin(epoch, {})
             step = -1
             for step, (xb, yb, swb) in enumerate(data.epoch()):
@@ -406,7 +408,7 @@ class TrainingMixin(_steps.StepsMixin):
                 break
             if step < 0:
                 raise ValueError("The training data yielded no batches")
-            if val_data is not None and (epoch + 1) % int(validation_freq) == 0:
+            if val_data is not None and _should_eval(epoch, validation_freq):
                 val_logs = self._evaluate_data(val_data, cbs)
                 epoch_logs = dict(sorted({**epoch_logs, **{f"val_{k}": v for k, v in val_logs.items()}}.items()))
             cbs.on_epoch_end(epoch, epoch_logs)
@@ -483,7 +485,7 @@ class TrainingMixin(_steps.StepsMixin):
             cw = class_weights_to_sample_weights(y, class_weight)
             sw = cw if sw is None else cw * sw
         self._reset_metrics()
-        tracker = _metrics.Mean(name="loss")
+        tracker = _steps.loss_tracker(self)
         self._train_batch(x, y, sw, tracker)
         return self._batch_result(tracker, return_dict)
 
@@ -491,7 +493,7 @@ class TrainingMixin(_steps.StepsMixin):
         """Loss (and metrics) of one batch in inference mode."""
         self._assert_compiled()
         self._reset_metrics()
-        tracker = _metrics.Mean(name="loss")
+        tracker = _steps.loss_tracker(self)
         self._test_batch(to_arrays(x), to_arrays(y), to_arrays(sample_weight), tracker)
         return self._batch_result(tracker, return_dict)
 
@@ -500,6 +502,17 @@ class TrainingMixin(_steps.StepsMixin):
         if return_dict:
             return logs
         return self._heads.ordered_values(logs)
+
+
+def _should_eval(epoch, validation_freq) -> bool:
+    """Keras' ``_should_eval``: every ``validation_freq``-th epoch, or the (1-based) epochs listed."""
+    epoch += 1
+    if isinstance(validation_freq, int):
+        return epoch % validation_freq == 0
+    if isinstance(validation_freq, list):
+        return epoch in validation_freq
+    raise ValueError(f"Expected `validation_freq` to be a list or int. Received: validation_freq={validation_freq} "
+                     f"of the type {type(validation_freq)}.")
 
 
 def _config_of(obj, module):
