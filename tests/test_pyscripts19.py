@@ -158,3 +158,13 @@ def test_changing_default_device_prints_what_pytorch_prints(tmp_path):
     torch 2.13's."""
     out = run_script(SCRIPTS / "changing_default_device.py", tmp_path)
     assert _as_torch(out) == _expected("changing_default_device")
+
+
+def test_performance_tuning_guide_prints_what_pytorch_prints(tmp_path):
+    """The tuning guide's CPU snippets, seeded: cuDNN/TF32 flags and matmul precision, a 2-worker DataLoader,
+    a bias-free Conv before BatchNorm, ``no_grad``/``inference_mode``, ``zero_grad(set_to_none=True)``, a
+    ``torch.jit.script`` GELU, channels_last input and model, ``checkpoint``/``checkpoint_sequential``, disabled
+    anomaly detection and profilers, thread count, bfloat16 autocast and a disabled GradScaler: every printed
+    value is torch 2.13's."""
+    out = run_script(SCRIPTS / "performance_tuning_guide.py", tmp_path)
+    assert _as_torch(out) == _expected("performance_tuning_guide")
