@@ -252,6 +252,7 @@ from . import quasirandom  # noqa: E402  (torch.quasirandom.SobolEngine)
 
 __all__ += ["quasirandom"]
 
+from . import __future__ as __future__  # noqa: E402  (torch.__future__: the module-conversion switches)
 from . import compiler  # noqa: E402  (torch.compiler: is_compiling, disable, ...)
 
 __all__ += ["compiler"]

@@ -168,3 +168,13 @@ def test_performance_tuning_guide_prints_what_pytorch_prints(tmp_path):
     value is torch 2.13's."""
     out = run_script(SCRIPTS / "performance_tuning_guide.py", tmp_path)
     assert _as_torch(out) == _expected("performance_tuning_guide")
+
+
+def test_swap_tensors_recipe_prints_what_pytorch_prints(tmp_path):
+    """The swap-tensors recipe's subclass-free parts, seeded: ``torch.utils.swap_tensors``, an optimizer left with
+    the old Parameter, ``torch.__future__``'s overwrite switch (new Parameter objects from ``bfloat16()``, the old
+    ones untouched) and swap switch (the same objects, taking precedence), and ``load_state_dict`` into a meta
+    skeleton with ``assign=True`` (new objects, or under the swap switch the module's own objects holding the
+    state dict's storage, through ``Tensor.module_load``): every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "swap_tensors_recipe.py", tmp_path)
+    assert _as_torch(out) == _expected("swap_tensors_recipe")
