@@ -178,3 +178,15 @@ def test_swap_tensors_recipe_prints_what_pytorch_prints(tmp_path):
     state dict's storage, through ``Tensor.module_load``): every printed value is torch 2.13's."""
     out = run_script(SCRIPTS / "swap_tensors_recipe.py", tmp_path)
     assert _as_torch(out) == _expected("swap_tensors_recipe")
+
+
+def test_regional_compilation_prints_what_pytorch_prints(tmp_path):
+    """The regional-compilation recipe (8 layers, eager backend): ``torch.compile`` of the whole model and of each
+    repeated layer inside a ModuleList (``layers.0._orig_mod.`` state dict keys, the OptimizedModule repr),
+    ``torch.compiler.reset()`` and ``torch._inductor.utils.fresh_inductor_cache()`` around the timed first call,
+    and the regional state dict loading into the plain model once its prefixes are stripped: every printed value
+    is torch 2.13's (the timings aside)."""
+    out = run_script(SCRIPTS / "regional_compilation.py", tmp_path)
+    assert len(re.findall(r"^(Full model|Regional) compilation time = \d+\.\d\d seconds$", out, flags=re.M)) == 2
+    assert _untimed(_as_torch(out), "Full model compilation time", "Regional compilation time") == _expected(
+        "regional_compilation")
