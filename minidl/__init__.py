@@ -252,6 +252,7 @@ from . import quasirandom  # noqa: E402  (torch.quasirandom.SobolEngine)
 
 __all__ += ["quasirandom"]
 
+from . import __future__ as __future__  # noqa: E402  (torch.__future__: the module-conversion switches)
 from . import compiler  # noqa: E402  (torch.compiler: is_compiling, disable, ...)
 
 __all__ += ["compiler"]
@@ -323,7 +324,7 @@ def __getattr__(name):
     if name in ("complex32", "chalf"):
         raise AttributeError(f"module 'minidl' has no attribute '{name}': minidl has no complex32 (NumPy has no "
                              "half-precision complex type); use minidl.complex64")
-    if name == "_dynamo":  # torch._dynamo is reachable without importing it
+    if name in ("_dynamo", "_inductor"):  # torch._dynamo/_inductor are reachable without importing them
         import importlib
-        return importlib.import_module("minidl._dynamo")
+        return importlib.import_module(f"minidl.{name}")
     raise AttributeError(f"module 'minidl' has no attribute '{name}'")

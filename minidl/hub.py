@@ -72,10 +72,17 @@ class _Faketqdm:
             sys.stderr.write("\n")
 
 
-try:  # torch.hub.tqdm: the tqdm package's class when installed, as PyTorch's
-    from tqdm import tqdm
-except ImportError:
-    tqdm = _Faketqdm
+def __getattr__(name):
+    """``torch.hub.tqdm``: the tqdm package's class when installed, else :class:`_Faketqdm`, as PyTorch's (imported
+    on first use, keeping ``import minidl`` quick)."""
+    if name == "tqdm":
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = _Faketqdm
+        globals()["tqdm"] = tqdm
+        return tqdm
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["get_dir", "set_dir", "load_state_dict_from_url", "download_url_to_file", "list", "help", "load"]
 

@@ -158,3 +158,35 @@ def test_changing_default_device_prints_what_pytorch_prints(tmp_path):
     torch 2.13's."""
     out = run_script(SCRIPTS / "changing_default_device.py", tmp_path)
     assert _as_torch(out) == _expected("changing_default_device")
+
+
+def test_performance_tuning_guide_prints_what_pytorch_prints(tmp_path):
+    """The tuning guide's CPU snippets, seeded: cuDNN/TF32 flags and matmul precision, a 2-worker DataLoader,
+    a bias-free Conv before BatchNorm, ``no_grad``/``inference_mode``, ``zero_grad(set_to_none=True)``, a
+    ``torch.jit.script`` GELU, channels_last input and model, ``checkpoint``/``checkpoint_sequential``, disabled
+    anomaly detection and profilers, thread count, bfloat16 autocast and a disabled GradScaler: every printed
+    value is torch 2.13's."""
+    out = run_script(SCRIPTS / "performance_tuning_guide.py", tmp_path)
+    assert _as_torch(out) == _expected("performance_tuning_guide")
+
+
+def test_swap_tensors_recipe_prints_what_pytorch_prints(tmp_path):
+    """The swap-tensors recipe's subclass-free parts, seeded: ``torch.utils.swap_tensors``, an optimizer left with
+    the old Parameter, ``torch.__future__``'s overwrite switch (new Parameter objects from ``bfloat16()``, the old
+    ones untouched) and swap switch (the same objects, taking precedence), and ``load_state_dict`` into a meta
+    skeleton with ``assign=True`` (new objects, or under the swap switch the module's own objects holding the
+    state dict's storage, through ``Tensor.module_load``): every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "swap_tensors_recipe.py", tmp_path)
+    assert _as_torch(out) == _expected("swap_tensors_recipe")
+
+
+def test_regional_compilation_prints_what_pytorch_prints(tmp_path):
+    """The regional-compilation recipe (8 layers, eager backend): ``torch.compile`` of the whole model and of each
+    repeated layer inside a ModuleList (``layers.0._orig_mod.`` state dict keys, the OptimizedModule repr),
+    ``torch.compiler.reset()`` and ``torch._inductor.utils.fresh_inductor_cache()`` around the timed first call,
+    and the regional state dict loading into the plain model once its prefixes are stripped: every printed value
+    is torch 2.13's (the timings aside)."""
+    out = run_script(SCRIPTS / "regional_compilation.py", tmp_path)
+    assert len(re.findall(r"^(Full model|Regional) compilation time = \d+\.\d\d seconds$", out, flags=re.M)) == 2
+    assert _untimed(_as_torch(out), "Full model compilation time", "Regional compilation time") == _expected(
+        "regional_compilation")

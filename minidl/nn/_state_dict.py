@@ -190,7 +190,12 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
     if errors:
         raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
                            + "\n\t".join(errors))
+    from .. import __future__ as future
+    swap = future.get_swap_module_params_on_conversion()
     for owner, name, target, value, array in copies:
+        if swap:   # PyTorch's swap path: module_load's result swapped into the module's own tensor object
+            _swap_in(target, value if isinstance(value, Tensor) else Tensor(array), assign, Parameter)
+            continue
         if assign:
             if isinstance(target, Parameter):
                 new = value if isinstance(value, Parameter) else Parameter(array, target.requires_grad)
@@ -213,3 +218,21 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if key in state_dict:
             sub.set_extra_state(state_dict[key])
     return keys
+
+
+def _swap_in(target, value, assign, parameter_cls):
+    """``load_state_dict`` under ``torch.__future__.set_swap_module_params_on_conversion(True)``: ``target`` keeps
+    its identity and takes what ``target.module_load(value, assign)`` gives (a Parameter stays a Parameter)."""
+    from ..autograd.grad_mode import no_grad
+    from ..utils.swap import swap_tensors
+    with no_grad():   # PyTorch loads state dicts under no_grad: copy_ into a parameter is allowed
+        new = target.module_load(value, assign=assign)
+    if new is value or new is target:
+        raise RuntimeError("module_load returned one of self or other, please .detach() the result if returning "
+                           "one of the inputs in module_load")
+    if isinstance(target, parameter_cls):
+        if not isinstance(new, parameter_cls):
+            new = parameter_cls(new, requires_grad=target.requires_grad)
+        else:
+            new.requires_grad_(target.requires_grad)
+    swap_tensors(target, new)

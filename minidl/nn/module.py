@@ -81,6 +81,21 @@ def _parse_to_args(device, dtype):
     return dev, dt
 
 
+def _overwrite_parameters(module, dev, dt):
+    """``Module.to`` under ``set_overwrite_module_params_on_conversion(True)``: each parameter replaced by a new
+    Parameter on the converted data (its gradient converted too); buffers converted in place."""
+    for name, p in list(module._parameters.items()):
+        if p is None:
+            continue
+        new = Parameter(Tensor(_convert_array(p.array, dev, dt)), requires_grad=p.requires_grad)
+        if p.grad is not None:
+            new.grad = Tensor(_convert_array(p.grad.array, dev, dt))
+        module._parameters[name] = new
+    for b in module._buffers.values():
+        if b is not None:
+            b.array = _convert_array(b.array, dev, dt)
+
+
 def _convert_array(array, dev, dt):
     """``array`` moved to ``dev`` and (if floating) cast to ``dt``; same object if unchanged."""
     if dev is not None and dev.type != "meta" and backend.is_meta_array(array):
@@ -479,7 +494,13 @@ class Module(ModuleMoreMixin):
             relayout_module(self, convert_to_format)
         if dev is None and dt is None:
             return self
+        from .. import __future__ as future
+        overwrite = (future.get_overwrite_module_params_on_conversion()
+                     and not future.get_swap_module_params_on_conversion())
         for module in self.modules():
+            if overwrite:   # torch.__future__: new Parameter objects (with their gradients) replace the old
+                _overwrite_parameters(module, dev, dt)
+                continue
             for p in module._parameters.values():
                 if p is None:
                     continue

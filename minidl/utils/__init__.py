@@ -11,6 +11,10 @@ from . import checkpoint, data, hooks  # (minidl.utils.checkpoint, as torch.util
 
 __all__ = ["data", "checkpoint", "hooks"]
 
+from ..tensor import Tensor as _Tensor  # noqa: E402
+from .swap import module_load as _module_load  # noqa: E402
 from .swap import swap_tensors  # noqa: E402  (torch.utils.swap_tensors)
+
+_Tensor.module_load = _module_load  # Tensor.module_load, the hook of load_state_dict's swap path
 
 __all__ += ["swap_tensors"]

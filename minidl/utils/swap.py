@@ -29,3 +29,12 @@ def swap_tensors(t1, t2) -> None:
     t1.__dict__.update(state2)
     t2.__dict__.clear()
     t2.__dict__.update(state1)
+
+
+def module_load(self, other, assign=False):
+    """``Tensor.module_load``: how ``other`` (a state dict's value) is turned into what is swapped into ``self`` (a
+    module's parameter or buffer) by ``load_state_dict`` under ``torch.__future__``'s swap switch: ``other.detach()``
+    with ``assign``, else ``self.copy_(other).detach()``."""
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()
