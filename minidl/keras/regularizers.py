@@ -42,6 +42,12 @@ class Regularizer:
         return cls(**config)
 
 
+def _tensor(x):
+    """``x`` as a Tensor (Keras' regularisers take arrays too)."""
+    from minidl.tensor import Tensor
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
 class L1L2(Regularizer):
     """``l1 * sum(|x|) + l2 * sum(x**2)`` (defaults 0, 0)."""
 
@@ -50,6 +56,7 @@ class L1L2(Regularizer):
         self.l2 = validate_float_arg(0.0 if l2 is None else l2, name="l2")
 
     def __call__(self, x):
+        x = _tensor(x)
         total = None
         if self.l1:
             total = tsum(_math.abs(x)) * self.l1
@@ -94,6 +101,7 @@ class OrthogonalRegularizer(Regularizer):
 
     def __call__(self, x):
         from minidl.keras._tensor import permute
+        x = _tensor(x)
         if x.ndim != 2:
             raise ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: "
                              f"inputs.shape={tuple(x.shape)}")
