@@ -47,10 +47,22 @@ class Initializer:
     """Base class: ``init(shape, dtype=None) -> np.ndarray`` (float32 by default)."""
 
     def __init__(self, seed=None):
+        if seed is not None and not isinstance(seed, (int, np.integer)) and not hasattr(seed, "next"):
+            raise ValueError("`seed` argument should be an instance of `keras.random.SeedGenerator()` or an "
+                             f"integer. Received: seed={seed}")
         self.seed = seed
 
     def _rng(self):
-        return backend.rng() if self.seed is None else np.random.default_rng(self.seed)
+        """The generator of one call. As Keras 3: an int seed gives the same values on every call, and so
+        does an unseeded initialiser (its seed is drawn once, from minidl's generator, at the first call);
+        a ``keras.random.SeedGenerator`` gives new values each call."""
+        if self.seed is None:
+            if getattr(self, "_default_seed", None) is None:
+                self._default_seed = int(backend.rng().integers(1, 10 ** 9))
+            return np.random.default_rng(self._default_seed)
+        if hasattr(self.seed, "next"):
+            return np.random.default_rng(self.seed.next())
+        return np.random.default_rng(int(self.seed))
 
     def __call__(self, shape, dtype=None):
         """A new array of ``shape``."""
@@ -129,7 +141,8 @@ class RandomUniform(Initializer):
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape, dtype=None):
-        return _out(self._rng().uniform(self.minval, self.maxval, size=shape), dtype)
+        u = self._rng().random(size=shape)  # (maxval < minval allowed, as Keras)
+        return _out(self.minval + (self.maxval - self.minval) * u, dtype)
 
     def get_config(self):
         return dict(super().get_config(), minval=self.minval, maxval=self.maxval)
@@ -167,15 +180,16 @@ class VarianceScaling(Initializer):
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
                  output_axes=None):
         super().__init__(seed)
-        if scale <= 0:
-            raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"VarianceScaling: invalid mode {mode!r} (fan_in, fan_out, fan_avg)")
+            raise ValueError(f"Invalid `mode` argument: {mode}. Please use one of {{'fan_in', 'fan_out', 'fan_avg'}}")
         distribution = distribution.lower()
         if distribution == "normal":  # Keras' alias
             distribution = "truncated_normal"
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
-            raise ValueError(f"VarianceScaling: invalid distribution {distribution!r}")
+            raise ValueError(f"Invalid `distribution` argument: {distribution}.Please use one of "
+                             "{'uniform', 'truncated_normal', 'untruncated_normal'}")
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
         self.input_axes, self.output_axes = input_axes, output_axes
 
@@ -262,7 +276,8 @@ class Orthogonal(Initializer):
 
     def __call__(self, shape, dtype=None):
         if len(shape) < 2:
-            raise ValueError(f"Orthogonal needs a shape of rank >= 2, got {tuple(shape)}")
+            raise ValueError("The tensor to initialize must be at least two-dimensional. Received: "
+                             f"shape={tuple(shape)} of rank {len(shape)}.")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = self._rng().normal(size=(max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
@@ -284,7 +299,8 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
-            raise ValueError(f"Identity needs a 2-D shape, got {tuple(shape)}")
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices. Received: "
+                             f"shape={tuple(shape)} of rank {len(shape)}.")
         return _out(self.gain * np.eye(*shape), dtype)
 
     _random = False
@@ -304,6 +320,7 @@ _ALIASES = {
 for _cls in list(_ALIASES.values()):
     _ALIASES[_cls.__name__.lower()] = _cls
 _ALIASES["uniform"], _ALIASES["normal"] = RandomUniform, RandomNormal  # Keras' short names (Embedding's default)
+_ALIASES.update(one=Ones, zero=Zeros, identityinitializer=Identity, orthogonalinitializer=Orthogonal)  # Keras' aliases
 # Keras' lower-case function-style names
 zeros, ones, constant = Zeros, Ones, Constant
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
@@ -329,8 +346,7 @@ def get(identifier) -> Initializer:
     if isinstance(identifier, str):
         cls = _ALIASES.get(identifier.lower())
         if cls is None:
-            raise ValueError(f"Could not interpret initializer identifier: {identifier!r} "
-                             f"(known: {sorted(k for k in _ALIASES if '_' in k or k.islower())})")
+            raise ValueError(f"Could not interpret initializer identifier: {identifier}")
         return cls()
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
 

@@ -426,7 +426,8 @@ class Adamax(Adam):
         m, u = state["momentum"], state["norm"]
         m += (g - m) * dt(1 - self.beta_1)
         xp.maximum(u * dt(self.beta_2), xp.abs(g), out=u)
-        p -= (m * dt(lr / (1 - self.beta_1 ** (self.iterations + 1)))) / (u + dt(self.epsilon))
+        beta_1_power = dt(self.beta_1) ** dt(self.iterations + 1)
+        p -= (dt(lr) * m) / ((dt(1) - beta_1_power) * (u + dt(self.epsilon)))
 
     def _hyper(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -447,21 +448,23 @@ class Nadam(Adam):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def _before_step(self):
-        t = self.iterations + 1
-        self._u_product *= self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+        f32 = np.float32
+        t = f32(self.iterations + 1)
+        self._u_product = f32(self._u_product) * f32(self.beta_1) * (f32(1) - f32(0.5) * f32(0.96) ** t)
 
     def _update_step(self, p, g, state, lr):
         xp, dt = backend.get_array_module(p), p.dtype.type
-        t = self.iterations + 1
-        u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
-        u_t1 = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        u_prod_t = self._u_product
+        one, t = dt(1), dt(self.iterations + 1)  # Keras' float arithmetic in the weight's dtype
+        beta_1, beta_2 = dt(self.beta_1), dt(self.beta_2)
+        u_t = beta_1 * (one - dt(0.5) * dt(0.96) ** t)
+        u_t1 = beta_1 * (one - dt(0.5) * dt(0.96) ** (t + one))
+        u_prod_t = dt(self._u_product)
         u_prod_t1 = u_prod_t * u_t1
         m, v = state["momentum"], state["velocity"]
-        m += (g - m) * dt(1 - self.beta_1)
-        v += (g * g - v) * dt(1 - self.beta_2)
-        m_hat = m * dt(u_t1 / (1 - u_prod_t1)) + g * dt((1 - u_t) / (1 - u_prod_t))
-        v_hat = v / dt(1 - self.beta_2 ** t)
+        m += (g - m) * (one - beta_1)  # (1 - the float32 beta, unlike Adam's 1 - the Python float)
+        v += (g * g - v) * (one - beta_2)
+        m_hat = (u_t1 * m) / (one - u_prod_t1) + ((one - u_t) * g) / (one - u_prod_t)
+        v_hat = v / (one - beta_2 ** t)
         p -= (m_hat * dt(lr)) / (xp.sqrt(v_hat) + dt(self.epsilon))
 
 

@@ -239,9 +239,8 @@ def _keras_view(p, arr):
 
 def exclude_from_weight_decay(opt, var_list=None, var_names=None) -> None:
     """Keras' ``exclude_from_weight_decay``: no decay for the variables of ``var_list`` and those whose
-    name matches one of the ``var_names`` patterns (before the optimiser is built)."""
-    if opt.built:
-        raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+    name matches one of the ``var_names`` patterns (Keras' "before build" check tests an attribute its
+    optimisers never set, so a later call is allowed and replaces the earlier choice)."""
     from minidl.keras._variable_value import parameter_of
     opt._exclude_ids = {id(parameter_of(v)) for v in var_list or []}
     opt._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from minidl.keras.optimizers import schedules as _base
+from minidl.keras.optimizers.schedules import _check_steps, _float_dtype, _out, _step_array
 
 __all__ = ["PolynomialDecay", "CosineDecayRestarts", "serialize", "deserialize"]
 
@@ -14,19 +17,22 @@ class PolynomialDecay(_base.LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
                  name="PolynomialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"Argument `decay_steps` must be > 0. Received: decay_steps={decay_steps}")
+        super().__init__()
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
         self.end_learning_rate, self.power, self.cycle, self.name = end_learning_rate, power, cycle, name
+        _check_steps(self.decay_steps)
 
     def __call__(self, step):
-        step, decay_steps = float(step), float(self.decay_steps)
+        dt = _float_dtype(self.initial_learning_rate)
+        lr0, end, power = dt.type(self.initial_learning_rate), dt.type(self.end_learning_rate), dt.type(self.power)
+        step = _step_array(step).astype(dt)
+        decay_steps = dt.type(self.decay_steps)
         if self.cycle:
-            decay_steps *= 1.0 if step == 0 else math.ceil(step / self.decay_steps)
+            decay_steps = decay_steps * np.where(step == 0, dt.type(1), np.ceil(step / dt.type(self.decay_steps)))
         else:
-            step = min(step, decay_steps)
+            step = np.minimum(step, decay_steps)
         p = step / decay_steps
-        return (self.initial_learning_rate - self.end_learning_rate) * (1 - p) ** self.power + self.end_learning_rate
+        return _out((lr0 - end) * np.power(dt.type(1) - p, power) + end, dt)
 
     def get_config(self) -> dict:
         """Keras' config."""
@@ -40,24 +46,25 @@ class CosineDecayRestarts(_base.LearningRateSchedule):
     periods ``t_mul`` times longer and peaks ``m_mul`` times lower, floor ``alpha * lr0``."""
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
-        if first_decay_steps <= 0:
-            raise ValueError("Argument `first_decay_steps` must be > 0. "
-                             f"Received: first_decay_steps={first_decay_steps}")
+        super().__init__()
         self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, first_decay_steps
         self._t_mul, self._m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+        _check_steps(self.first_decay_steps, "first_decay_steps")
 
     def __call__(self, step):
-        fraction = float(step) / self.first_decay_steps
-        t_mul = float(self._t_mul)
+        dt = _float_dtype(self.initial_learning_rate)
+        one = dt.type(1)
+        alpha, t_mul, m_mul = dt.type(self.alpha), dt.type(self._t_mul), dt.type(self._m_mul)
+        fraction = _step_array(step).astype(dt) / dt.type(self.first_decay_steps)
         if t_mul == 1.0:
-            i_restart = math.floor(fraction)
-            fraction -= i_restart
+            i_restart = np.floor(fraction)
+            fraction = fraction - i_restart
         else:
-            i_restart = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
-            sum_r = (1.0 - t_mul ** i_restart) / (1.0 - t_mul)
-            fraction = (fraction - sum_r) / t_mul ** i_restart
-        cosine = 0.5 * self._m_mul ** i_restart * (1.0 + math.cos(math.pi * fraction))
-        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+            i_restart = np.floor(np.log(one - fraction * (one - t_mul)) / np.log(t_mul))
+            sum_r = (one - np.power(t_mul, i_restart)) / (one - t_mul)
+            fraction = (fraction - sum_r) / np.power(t_mul, i_restart)
+        cosine = dt.type(0.5) * np.power(m_mul, i_restart) * (one + np.cos(dt.type(math.pi) * fraction))
+        return _out(dt.type(self.initial_learning_rate) * ((one - alpha) * cosine + alpha), dt)
 
     def get_config(self) -> dict:
         """Keras' config."""
@@ -72,28 +79,27 @@ def _classes() -> dict:
     return classes
 
 
-def _config_of(schedule) -> dict:
-    config = schedule.get_config()
-    # the older schedules' get_config is already {"class_name", "config"}
-    return config["config"] if set(config) == {"class_name", "config"} else config
-
-
 def serialize(learning_rate_schedule) -> dict:
     """Keras 3's serialised form ``{"module", "class_name", "config", "registered_name"}``."""
     if not isinstance(learning_rate_schedule, _base.LearningRateSchedule):
         raise ValueError(f"keras.optimizers.schedules.serialize: not a schedule: {learning_rate_schedule!r}")
-    return {"module": "keras.optimizers.schedules", "class_name": type(learning_rate_schedule).__name__,
-            "config": _config_of(learning_rate_schedule), "registered_name": None}
+    module, registered = "keras.optimizers.schedules", None
+    if type(learning_rate_schedule) not in _classes().values():  # a user's schedule
+        from minidl.keras.models.saving_custom import entry_names
+        module, registered = entry_names(learning_rate_schedule, "keras.optimizers.schedules")
+    return {"module": module, "class_name": type(learning_rate_schedule).__name__,
+            "config": learning_rate_schedule.get_config(), "registered_name": registered}
 
 
 def deserialize(config, custom_objects=None) -> _base.LearningRateSchedule:
     """The schedule :func:`serialize` (or Keras) describes."""
+    if isinstance(config, _base.LearningRateSchedule):
+        return config
     name = config.get("class_name") if isinstance(config, dict) else None
     cls = (custom_objects or {}).get(name) or _classes().get(name)
+    if cls is None and isinstance(config, dict) and config.get("registered_name"):
+        from minidl.keras import _registry
+        cls = _registry.GLOBAL_CUSTOM_OBJECTS.get(config["registered_name"])
     if cls is None:
         raise ValueError(f"Could not interpret learning-rate schedule {config!r}")
-    kwargs = dict(config.get("config", {}))
-    if cls in (_base.ExponentialDecay, _base.InverseTimeDecay, _base.PiecewiseConstantDecay, _base.CosineDecay) \
-            and "name" not in cls.__init__.__code__.co_varnames:
-        kwargs.pop("name", None)
-    return cls(**kwargs)
+    return cls.from_config(dict(config.get("config", {})))
