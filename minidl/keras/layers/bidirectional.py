@@ -34,6 +34,9 @@ class Bidirectional(Layer):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` "
                              f"instance. Received: {layer}")
+        if not hasattr(layer, "go_backwards"):  # (Keras fails re-creating the reversed copy: a TypeError)
+            raise TypeError(f"{type(layer)} could not be deserialized properly: `Bidirectional` wraps a recurrent "
+                            "layer (one with `go_backwards`)")
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise ValueError("`backward_layer` need to be a `keras.layers.Layer` instance. "
                              f"Received: {backward_layer}")

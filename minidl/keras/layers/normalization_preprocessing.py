@@ -70,8 +70,8 @@ class Normalization(Layer):
         self._stat_shape = tuple(input_shape[d] for d in self._keep_axis)
         self._build_input_shape = tuple(input_shape)
         if self.input_mean is None:
-            self.mean = self.add_weight(self._stat_shape, "zeros", name="mean", trainable=False)
-            self.variance = self.add_weight(self._stat_shape, "ones", name="variance", trainable=False)
+            self.add_weight(self._stat_shape, "zeros", name="mean", attr="adapt_mean", trainable=False)
+            self.add_weight(self._stat_shape, "ones", name="variance", attr="adapt_variance", trainable=False)
             self.count = self.add_weight((), "zeros", name="count", trainable=False, dtype="int32")
         else:
             mean, variance = np.asarray(self.input_mean, np.float32), np.asarray(self.input_variance, np.float32)
@@ -87,8 +87,19 @@ class Normalization(Layer):
     def _statistics(self):
         if self._constants is not None:
             return self._constants
-        return (numpy_of(self.mean.array).reshape(self._broadcast_shape),
-                numpy_of(self.variance.array).reshape(self._broadcast_shape))
+        return (numpy_of(self.adapt_mean.array).reshape(self._broadcast_shape),
+                numpy_of(self.adapt_variance.array).reshape(self._broadcast_shape))
+
+    @property
+    def mean(self):
+        """Keras' ``mean``: the statistics in the inputs' broadcast shape (e.g. (1, features)); None
+        before the layer is built."""
+        return Tensor(self._statistics()[0].astype(np.float32)) if self.built else None
+
+    @property
+    def variance(self):
+        """Keras' ``variance``, in the broadcast shape like :attr:`mean`."""
+        return Tensor(self._statistics()[1].astype(np.float32)) if self.built else None
 
     def adapt(self, data):
         """Set ``mean``/``variance`` from ``data``: an array / Tensor, or an iterable of batches (a
@@ -103,6 +114,11 @@ class Normalization(Layer):
             total_mean = total_var = None
             total_count = 0
             for batch in batches:
+                if not hasattr(_first_component(batch), "shape"):
+                    raise TypeError("adapt() expects an iterable that yields arrays or tensors with a `.shape` "
+                                    "attribute (e.g. numpy arrays or backend tensors). Got an element of type "
+                                    f"{type(_first_component(batch)).__name__}. Ensure each yielded element is "
+                                    "array-like with a `.shape` attribute.")
                 array = _as_array(_first_component(batch)).astype(np.float32)
                 self._ensure_built(array.shape)
                 self._check_shape(array.shape)
@@ -124,8 +140,8 @@ class Normalization(Layer):
                             "iterables of batches (e.g. list, generator, dataset).")
         if self._constants is not None:
             return  # Keras keeps given statistics
-        self.mean.assign(np.asarray(total_mean, dtype=np.float32).reshape(self._stat_shape))
-        self.variance.assign(np.asarray(total_var, dtype=np.float32).reshape(self._stat_shape))
+        self.adapt_mean.assign(np.asarray(total_mean, dtype=np.float32).reshape(self._stat_shape))
+        self.adapt_variance.assign(np.asarray(total_var, dtype=np.float32).reshape(self._stat_shape))
 
     def _check_shape(self, shape):
         for d in self._keep_axis:

@@ -88,6 +88,10 @@ class _RNN(RecurrentStateMixin, Layer):
         if self.use_bias:
             self.bias = self.add_weight(self._bias_shape(), self._bias_values(), name="bias",
                                         regularizer=self.bias_regularizer)
+        cell = _CellWeights(self).name  # Keras' weights belong to the layer's cell: lstm/lstm_cell/kernel
+        for var, _ in self._weight_specs:
+            head, _, tail = var.path.rpartition("/")
+            var._path = f"{head}/{cell}/{tail}"
         self.built = True
 
     def compute_output_shape(self, input_shape):

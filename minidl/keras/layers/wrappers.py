@@ -104,6 +104,8 @@ class TimeDistributed(Wrapper):
                                  f"{tuple(mask.shape)} that is incompatible with the input shape {shape}. The first "
                                  "two dimensions of the mask (batch size and timesteps) must match the input's "
                                  f"first two dimensions. Expected mask shape prefix: ({batch}, {steps}).")
+        if training and _has_batch_statistics(self.layer):  # Keras runs the layer step by step: batch
+            return self._forward_steps(xe, mask, training)   # statistics (and their updates) per time step
         folded = to_internal(xe.reshape((batch * steps,) + shape[2:]))
         inner_mask = None
         if mask is not None and self.layer._mask_consumer():
@@ -111,3 +113,21 @@ class TimeDistributed(Wrapper):
         out, _ = self.layer._call_masked(folded, inner_mask, training)
         out = to_external(out)
         return to_internal(out.reshape((batch, steps) + tuple(out.shape[1:])))
+
+    def _forward_steps(self, xe, mask, training):
+        """One call of the wrapped layer per time step, stacked on the time axis (Keras' static-steps loop)."""
+        from minidl import stack
+        outs = []
+        for i in range(xe.shape[1]):
+            inner_mask = Tensor(mask.array[:, i]) if mask is not None and self.layer._mask_consumer() else None
+            out, _ = self.layer._call_masked(to_internal(xe[:, i]), inner_mask, training)
+            outs.append(to_external(out))
+        return to_internal(stack(outs, 1))
+
+
+def _has_batch_statistics(layer):
+    """True when ``layer`` (or one inside it) normalises with batch statistics in training."""
+    from minidl.keras.layers.normalization import BatchNormalization
+    if isinstance(layer, BatchNormalization):
+        return True
+    return any(_has_batch_statistics(sub) for sub in layer._sublayers())

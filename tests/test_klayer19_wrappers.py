@@ -1,0 +1,50 @@
+"""Keras 3 Bidirectional / TimeDistributed / recurrent layers: weight paths, per-step batch statistics,
+and bad arguments, checked against Keras 3.15 (JAX) with the import switched (``import keras``)."""
+import numpy as np
+import pytest
+
+import minidl.keras as keras
+
+X = np.random.RandomState(3).randn(2, 4, 3).astype("float32")
+
+
+@pytest.mark.parametrize("rnn,cell", [("LSTM", "lstm_cell"), ("GRU", "gru_cell"), ("SimpleRNN", "simple_rnn_cell")])
+def test_recurrent_weight_paths_name_the_cell(rnn, cell):
+    layer = getattr(keras.layers, rnn)(2, name="r")
+    layer(X)
+    assert [w.path for w in layer.weights] == [f"r/{cell}/{n}" for n in ("kernel", "recurrent_kernel", "bias")]
+    bi = keras.layers.Bidirectional(getattr(keras.layers, rnn)(2, name="q"), name="bi")
+    bi(X)
+    assert [w.path for w in bi.weights] == [f"bi/{side}_q/{cell}/{n}" for side in ("forward", "backward")
+                                            for n in ("kernel", "recurrent_kernel", "bias")]
+
+
+def test_bidirectional_needs_a_recurrent_layer():
+    with pytest.raises(TypeError):
+        keras.layers.Bidirectional(keras.layers.Dense(2))
+    with pytest.raises(ValueError):
+        keras.layers.Bidirectional(keras.layers.LSTM(2), merge_mode="max")
+
+
+def test_time_distributed_batch_norm_uses_per_step_statistics():
+    layer = keras.layers.TimeDistributed(keras.layers.BatchNormalization(momentum=0.5, epsilon=1e-3))
+    out = np.asarray(layer(X, training=True))
+    mean = X.mean(axis=0, keepdims=True)  # over the batch, one time step at a time
+    var = X.var(axis=0, keepdims=True)
+    np.testing.assert_allclose(out, (X - mean) / np.sqrt(var + 1e-3), atol=1e-4)
+    moving_mean = np.zeros(3, "float32")
+    moving_var = np.ones(3, "float32")
+    for t in range(X.shape[1]):  # one moving-statistics update per step
+        moving_mean = 0.5 * moving_mean + 0.5 * X[:, t].mean(0)
+        moving_var = 0.5 * moving_var + 0.5 * X[:, t].var(0)
+    got = layer.get_weights()
+    np.testing.assert_allclose(got[2], moving_mean, atol=1e-5)
+    np.testing.assert_allclose(got[3], moving_var, atol=1e-5)
+
+
+def test_time_distributed_dense_path_and_shape():
+    layer = keras.layers.TimeDistributed(keras.layers.Dense(5, name="dd"), name="td")
+    out = layer(X)
+    assert tuple(out.shape) == (2, 4, 5)
+    assert [w.path for w in layer.weights] == ["td/dd/kernel", "td/dd/bias"]
+    assert tuple(layer.compute_output_shape((2, 4, 3))) == (2, 4, 5)
