@@ -425,7 +425,8 @@ class Model(TrainingMixin, Layer):
             return
         import numpy as np
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
-        zeros = [np.zeros((1,) + tuple(s[1:]), dtype=np.float32) for s in shapes]
+        # (a concrete batch size is kept: the sublayers record the shapes of the call that built them)
+        zeros = [np.zeros((s[0] or 1,) + tuple(s[1:]), dtype=np.float32) for s in shapes]
         unbuilt = [layer for layer in self.modules() if isinstance(layer, Layer) and not layer.built]
         self._build_from_data(zeros if isinstance(input_shape, list) else zeros[0])
         if all(s[0] is None for s in shapes):  # built for any batch size, as Keras' symbolic build
