@@ -451,7 +451,8 @@ def _load_all(path):
     """(meta, decoded object, decoded config)."""
     from . import serialization
     if serialization.handles(path):  # PyTorch-style files carry no minidl metadata
-        obj, config = serialization.load_with_config(path)
+        from .serialization.pt import STATE_DICT_ONLY
+        obj, config = serialization.load_with_config(path, weights_only=STATE_DICT_ONLY)
         return ({"format": "pt"} if config else None), obj, config
     meta, arrays = _read(path)
     if meta is None:  # not written by minidl: give back its arrays
@@ -481,8 +482,10 @@ def load(path, map_location=None, weights_only=True, *, mmap=None):
     their object back with minidl Tensors, placed by ``map_location`` (None:
     where they were saved); the pickle inside a ``.pt`` is read by a restricted
     unpickler that never runs code; a whole Module saved by ``save(model, path)``
-    comes back as that Module only with ``weights_only=False`` (Python's pickle,
-    as ``torch.load``; else its state dict). HDF5 and ``.npz`` files give plain data:
+    comes back as that Module with ``weights_only=False`` (Python's pickle, as
+    ``torch.load``), or with ``weights_only=True`` when its classes are allowlisted
+    (``minidl.serialization.safe_globals``); otherwise ``pickle.UnpicklingError``,
+    as PyTorch's. HDF5 and ``.npz`` files give plain data:
 
     A Module's or a state dict's file gives its state dict (name -> NumPy
     array); a checkpoint gives its dict back (int keys, tuples, scalars
@@ -496,6 +499,7 @@ def load(path, map_location=None, weights_only=True, *, mmap=None):
     naming the file for a truncated/corrupt/wrong-format file or a missing array.
     """
     from . import serialization
+    weights_only = True if weights_only is None else weights_only  # None: PyTorch's default
     if mmap and not isinstance(path, (str, bytes, os.PathLike)):
         raise ValueError("f must be a file path in order to use the mmap argument")
     if serialization.handles(path):

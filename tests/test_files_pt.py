@@ -60,7 +60,9 @@ def test_round_trip_module_state_dict_and_checkpoint(tmp_path):
     model = mdl.models.lenet(num_classes=10)
     opt = mdl.optim.Adam(model.parameters(), lr=1e-3)
     path = mdl.save(model, tmp_path / "lenet.pt")
-    sd = mdl.load(path)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        mdl.load(path)  # a whole Module needs weights_only=False (or its classes allowlisted), as in PyTorch
+    sd = mdl.load(path, weights_only=False).state_dict()
     assert isinstance(sd, collections.OrderedDict) and list(sd) == list(model.state_dict())
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(sd[k].numpy(), v.numpy())

@@ -190,3 +190,24 @@ def test_regional_compilation_prints_what_pytorch_prints(tmp_path):
     assert len(re.findall(r"^(Full model|Regional) compilation time = \d+\.\d\d seconds$", out, flags=re.M)) == 2
     assert _untimed(_as_torch(out), "Full model compilation time", "Regional compilation time") == _expected(
         "regional_compilation")
+
+
+@pytest.mark.parametrize("shape, index, message", [
+    ((), 0, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+            "convert a 0-dim tensor to a number"),
+    ((), -1, "index -1 is out of bounds for dimension 0 with size 0"),
+    ((), slice(None), "slice() cannot be applied to a 0-dim tensor."),
+    ((), (0,), "too many indices for tensor of dimension 0"),
+    ((2,), (0, 0), "too many indices for tensor of dimension 1"),
+    ((2, 3), (0, 0, 0), "too many indices for tensor of dimension 2"),
+    ((2,), 5, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (0, 7), "index 7 is out of bounds for dimension 1 with size 3"),
+    ((2, 3), (-3, 0), "index -3 is out of bounds for dimension 0 with size 2"),
+])
+def test_index_errors_read_as_pytorchs(shape, index, message):
+    """Indexing errors carry PyTorch's wording (char-rnn's ``loss.data[0]`` on a 0-dim loss among them)."""
+    import minidl
+    x = minidl.zeros(shape)
+    with pytest.raises(IndexError) as info:
+        x[index]
+    assert str(info.value) == message

@@ -5,6 +5,7 @@ pytorch/examples' word_language_model saves ``torch.save(model, f)`` and reloads
 """
 import argparse
 import io
+import pickle
 
 import pytest
 
@@ -47,7 +48,8 @@ def test_add_get_clear_and_the_context_manager():
 def test_whole_module_loads_under_weights_only_when_its_classes_are_allowlisted(tmp_path):
     model = TwoLayer()
     path = minidl.save(model, tmp_path / "model.pt")
-    assert isinstance(minidl.load(path), dict)  # not allowlisted: its state dict, as before
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL test_serialization_safe_globals.TwoLayer"):
+        minidl.load(path)  # not allowlisted: refused, as by PyTorch's torch.load
     with serialization.safe_globals([TwoLayer, nn.Linear, nn.Dropout, nn.functional.relu]):
         loaded = minidl.load(path)
     assert type(loaded) is TwoLayer and loaded.act is nn.functional.relu
@@ -55,9 +57,10 @@ def test_whole_module_loads_under_weights_only_when_its_classes_are_allowlisted(
     model.eval()
     loaded.eval()
     assert minidl.equal(loaded(x), model(x))
-    # one missing class: the state dict again, and the checkpoint names what it lacks
+    # one missing class: refused again, and the checkpoint names what it lacks
     with serialization.safe_globals([TwoLayer, nn.Linear, nn.functional.relu]):
-        assert isinstance(minidl.load(path), dict)
+        with pytest.raises(pickle.UnpicklingError, match="GLOBAL minidl.nn.layers.dropout.Dropout"):
+            minidl.load(path)
         assert serialization.get_unsafe_globals_in_checkpoint(path) == ["minidl.nn.layers.dropout.Dropout"]
 
 

@@ -439,7 +439,33 @@ def _normalise_index(x, index):
 
 def getitem(x, index):
     """``x[index]``: basic slicing, integer arrays/Tensors, boolean masks; gradients add up over repeats."""
-    return GetItem.apply(x, index=_normalise_index(x, index))
+    if getattr(x, "ndim", None) == 0 and not isinstance(index, (bool, np.bool_)):
+        if isinstance(index, (int, np.integer)) and index != 0:
+            raise IndexError(f"index {index} is out of bounds for dimension 0 with size 0")
+        if isinstance(index, (int, np.integer)):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                             "in C++ to convert a 0-dim tensor to a number")
+        if isinstance(index, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    try:
+        return GetItem.apply(x, index=_normalise_index(x, index))
+    except IndexError as exc:
+        message = _torch_index_message(str(exc))
+        if message is None:
+            raise
+        raise IndexError(message) from None
+
+
+def _torch_index_message(message):
+    """PyTorch's wording of NumPy's too-many-indices and out-of-bounds IndexErrors (None for others)."""
+    import re
+    found = re.fullmatch(r"too many indices for array: array is (\d+)-dimensional, but \d+ were indexed", message)
+    if found:
+        return f"too many indices for tensor of dimension {found.group(1)}"
+    found = re.fullmatch(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", message)
+    if found:
+        return f"index {found.group(1)} is out of bounds for dimension {found.group(2)} with size {found.group(3)}"
+    return None
 
 
 def index_select(input, dim, index):

@@ -10,8 +10,8 @@ them here, as in PyTorch::
 Each entry is a class/function, identified in a pickle by ``f"{obj.__module__}.{obj.__qualname__}"``, or a
 ``(obj, "module.qualname")`` tuple naming the path the pickle uses. A file saved by ``minidl.save(model)``
 comes back as that Module under ``weights_only=True`` when every class and function its pickle needs is
-allowlisted (its tensors, NumPy arrays, dtypes and ``OrderedDict`` always are); otherwise minidl gives back
-its state dict as before.
+allowlisted (its tensors, NumPy arrays, dtypes and ``OrderedDict`` always are); otherwise the load raises
+``pickle.UnpicklingError`` naming the first global that is not, as PyTorch's.
 """
 from __future__ import annotations
 

@@ -74,6 +74,7 @@ _CONFIG_RECORD = "minidl/config.json"
 # a whole Module saved by torch.save(model, path): Python's pickle of it, read back by
 # load(..., weights_only=False) only (data.pkl holds its state dict, which PyTorch can read)
 _MODULE_RECORD = "minidl/module.pkl"
+from ._module_record import STATE_DICT_ONLY, _module_for, read_module_record  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ writing
@@ -456,56 +457,11 @@ def _read_zip(path, map_location, source=None, weights_only=True, mmap=False):
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
-        if prefix + _MODULE_RECORD in names:
+        if prefix + _MODULE_RECORD in names and weights_only is not STATE_DICT_ONLY:
             module = _module_for(read(_MODULE_RECORD), path, map_location, weights_only)
             if module is not None:
                 return module, config
     return _materialise(obj, path, map_location), config
-
-
-def _module_for(data, path, map_location, weights_only):
-    """The whole Module a file holds: always with ``weights_only=False``; with ``weights_only=True`` only
-    when every class and function it needs is allowlisted (:mod:`minidl.serialization.safe_globals`),
-    else None (the caller gives back the state dict)."""
-    if not weights_only:
-        return _unpickle_module(data, path, map_location)
-    from ._allowlist import NotAllowedGlobal, load_allowlisted
-    try:
-        module = load_allowlisted(data)
-    except NotAllowedGlobal:
-        return None
-    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
-        module.to(map_location)
-    return module
-
-
-def read_module_record(path):
-    """The pickle of the whole Module in a file ``minidl.save(model, path)`` wrote (a path or a binary file
-    object, read from its current position and left there), or None when the file holds none."""
-    if is_file_like(path):
-        start = path.tell()
-        source = io.BytesIO(path.read())
-        path.seek(start)
-    else:
-        source = os.fspath(path)
-    try:
-        with zipfile.ZipFile(source) as zf:
-            records = [n for n in zf.namelist() if n.endswith("/" + _MODULE_RECORD) and n.count("/") == 2]
-            return zf.read(records[0]) if records else None
-    except zipfile.BadZipFile:
-        return None
-
-
-def _unpickle_module(data, path, map_location):
-    """The Module a ``weights_only=False`` load asked for, moved to ``map_location`` (a device)."""
-    try:
-        module = pickle.loads(data)
-    except (AttributeError, ImportError, pickle.UnpicklingError) as exc:
-        raise format_error(path, f"cannot rebuild the saved Module ({type(exc).__name__}: {exc}); its class "
-                                 "must be importable where it was defined, as for torch.load") from exc
-    if map_location is not None and not isinstance(map_location, dict) and not callable(map_location):
-        module.to(map_location)
-    return module
 
 
 def _read_legacy(path, map_location, source=None):
@@ -565,7 +521,8 @@ def load_pt(path, map_location=None, weights_only=True, mmap=False):
     ``map_location`` says (None: where they were saved, CPU or GPU). ``path``
     may also be a binary file object (``io.BytesIO``, an open file) read from
     its current position, as ``torch.load`` takes. ``weights_only=False`` gives back a whole
-    Module saved by ``save(model, path)`` (else its state dict). ``mmap=True`` (a path only, zip format)
+    Module saved by ``save(model, path)`` (``weights_only=True``: only when its classes are allowlisted, else
+    ``pickle.UnpicklingError``; ``STATE_DICT_ONLY``: its state dict). ``mmap=True`` (a path only, zip format)
     memory-maps the storages copy-on-write instead of reading them, as ``torch.load(mmap=True)``.
     """
     if mmap and is_file_like(path):
