@@ -197,3 +197,25 @@ def test_schedule_edges():
         S.CosineDecay(0.1, 0)
     with pytest.raises(NotImplementedError, match="must override `__call__"):
         S.LearningRateSchedule()(1)
+
+
+def test_loss_scale_optimizer_in_fit_and_its_variables():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.set_weights([np.full((3, 2), 0.1, np.float32), np.zeros(2, np.float32)])
+    opt = OPT.LossScaleOptimizer(OPT.SGD(0.05), initial_scale=4.0, dynamic_growth_steps=2)
+    model.compile(optimizer=opt, loss="mse")
+    x = np.arange(24, dtype=np.float32).reshape(8, 3) / 24
+    model.fit(x, np.ones((8, 2), np.float32), batch_size=4, epochs=2, verbose=0, shuffle=False)
+    names = [v.name for v in model.optimizer.variables]
+    assert names == ["iteration", "learning_rate", "step_counter", "dynamic_scale", "iteration", "learning_rate"]
+    assert int(np.asarray(model.optimizer.iterations)) == 4
+    # Keras 3.15 on JAX: the scale doubled twice (four finite steps, growth every 2)
+    assert float(np.asarray(model.optimizer.variables[3].numpy())) == 16.0
+
+
+def test_sgd_momentum_must_be_a_float():
+    with pytest.raises(ValueError, match="`momentum` must be a float between"):
+        OPT.SGD(momentum=0)
+    with pytest.raises(ValueError, match="`momentum` must be a float between"):
+        OPT.SGD(momentum=1.5)
+    assert OPT.SGD(momentum=0.0).get_config()["momentum"] == 0.0

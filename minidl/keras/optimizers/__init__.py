@@ -337,7 +337,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if not 0 <= float(momentum) <= 1:
+        if not isinstance(momentum, float) or momentum < 0 or momentum > 1:  # (an int is refused, as Keras)
             raise ValueError("`momentum` must be a float between [0, 1].")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
