@@ -25,6 +25,7 @@ AFTER_3_STEPS = {
     "RMSprop": [[-0.244523197, -1.7284621, 2.3384192], [[0.7200495, -0.628321409], [-1.07351661, 1.68576121]]],
     "Ftrl": [[-0.0725772381, -0.154750168, 1.58518314], [[0.179929882, -0.325872391], [-0.143715829, 1.48984134]]],
 }
+SF_AFTER_3_STEPS = [[0.90306896, -1.99469161, 2.95653534], [[0.559776604, -0.552009225], [0.147591174, 1.99392569]]]
 SPECS = {"Adam": dict(learning_rate=0.1), "AdamW": dict(learning_rate=0.1, weight_decay=0.1, amsgrad=True),
          "Nadam": dict(learning_rate=0.1), "Adamax": dict(learning_rate=0.1), "Lamb": dict(learning_rate=0.1),
          "RMSprop": dict(learning_rate=0.1, momentum=0.5, centered=True),
@@ -219,3 +220,14 @@ def test_sgd_momentum_must_be_a_float():
     with pytest.raises(ValueError, match="`momentum` must be a float between"):
         OPT.SGD(momentum=1.5)
     assert OPT.SGD(momentum=0.0).get_config()["momentum"] == 0.0
+
+
+def test_schedule_free_adamw():
+    # Keras 3.15 on JAX, three steps as in AFTER_3_STEPS (the z slot starts at the weight, before the decay)
+    opt = OPT.ScheduleFreeAdamW(0.05, beta_1=0.8, warmup_steps=2, weight_decay=0.1)
+    v, b = _run(opt)
+    np.testing.assert_allclose(np.asarray(v.numpy()), SF_AFTER_3_STEPS[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(b.numpy()), SF_AFTER_3_STEPS[1], rtol=1e-6, atol=1e-6)
+    config = opt.get_config()
+    assert (config["beta_1"], config["epsilon"], config["warmup_steps"]) == (0.8, 1e-08, 2)
+    assert [x.name for x in opt.variables][2:4] == ["w_momentum", "w_velocity"]

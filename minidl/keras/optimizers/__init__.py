@@ -221,11 +221,11 @@ class Optimizer(_MinidlOptimizer):
             for (p, _, group), g in zip(pairs, grads or []):
                 glr = float(group["lr"])
                 data = p.array
-                self._apply_weight_decay(p, data, glr)
                 state = self.state[p]
-                if not state:
+                if not state:  # (built before the decay, as Keras builds its slots before any step)
                     for slot in self._active_slots():
                         state[slot] = self._init_slot(p, slot)
+                self._apply_weight_decay(p, data, glr)
                 self._param = p  # the Parameter being updated, for rules that need its Keras layout/path
                 self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
             if self.use_ema:
@@ -561,6 +561,7 @@ class Adagrad(Optimizer):
 
 # the rest of Keras' optimisers (appended): Ftrl, Lion, Lamb, Adafactor, Muon, LossScaleOptimizer
 from minidl.keras.optimizers._lookup import _BY_NAME, deserialize, get, serialize  # noqa: E402,F401
+from minidl.keras.optimizers._schedule_free import ScheduleFreeAdamW  # noqa: E402
 from minidl.keras.optimizers.more import (  # noqa: E402
     Adafactor,
     Ftrl,
@@ -570,4 +571,4 @@ from minidl.keras.optimizers.more import (  # noqa: E402
     Muon,
 )
 
-__all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "deserialize"]
+__all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "ScheduleFreeAdamW", "deserialize"]
