@@ -231,3 +231,47 @@ def test_schedule_free_adamw():
     config = opt.get_config()
     assert (config["beta_1"], config["epsilon"], config["warmup_steps"]) == (0.8, 1e-08, 2)
     assert [x.name for x in opt.variables][2:4] == ["w_momentum", "w_velocity"]
+
+
+class MomentumSGD(OPT.Optimizer):
+    """The custom optimiser of Keras' documentation (build + update_step)."""
+
+    def __init__(self, learning_rate=0.05, momentum=0.9, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.momentum = momentum
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums = [self.add_variable_from_reference(reference_variable=v, name="momentum") for v in variables]
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops = keras.ops
+        learning_rate = ops.cast(learning_rate, variable.dtype)
+        m = self.momentums[self._get_variable_index(variable)]
+        self.assign(m, ops.subtract(ops.multiply(m, ops.cast(self.momentum, variable.dtype)),
+                                    ops.multiply(ops.cast(gradient, variable.dtype), learning_rate)))
+        self.assign_add(variable, m)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum})
+        return config
+
+
+def test_a_custom_optimizer_with_build_and_update_step():
+    v = keras.Variable(np.array([1.0, -2.0, 3.0], np.float32), name="w")
+    opt = MomentumSGD(0.1, weight_decay=0.1)
+    for s in range(3):
+        opt.apply_gradients([(np.array([0.5, -0.25, 1.0], np.float32) * (s + 1), v)])
+    # the same three steps written out (decay first, then m = 0.9 m - lr g; w += m), in float32
+    w, m = np.array([1.0, -2.0, 3.0], np.float32), np.zeros(3, np.float32)
+    lr = np.float32(0.1)
+    for s in range(3):
+        w = w - w * np.float32(0.1) * lr
+        m = m * np.float32(0.9) - np.array([0.5, -0.25, 1.0], np.float32) * np.float32(s + 1) * lr
+        w = w + m
+    np.testing.assert_allclose(np.asarray(v.numpy()), w, rtol=1e-6)
+    assert [x.name for x in opt.variables] == ["iteration", "learning_rate", "w_momentum"]
+    assert int(np.asarray(opt.iterations)) == 3 and opt.get_config()["momentum"] == 0.9

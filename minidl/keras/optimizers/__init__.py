@@ -30,6 +30,7 @@ from minidl import backend
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras.optimizers import _ema, _keras_state, schedules
+from minidl.keras.optimizers._custom import CustomStepMixin
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
 
@@ -47,7 +48,7 @@ def _grad(p):
     return g.array if isinstance(g, Tensor) else g
 
 
-class Optimizer(_MinidlOptimizer):
+class Optimizer(CustomStepMixin, _MinidlOptimizer):
     """Base class of the Keras optimisers.
 
     Args (Keras' base arguments): ``learning_rate`` (a float or a
@@ -169,8 +170,8 @@ class Optimizer(_MinidlOptimizer):
         return f"{_keras_state.keras_path(p).replace('/', '_')}_{slot}"
 
     def _extra_variables(self) -> list:
-        """Per-optimiser variables after the slots (Nadam's momentum product)."""
-        return []
+        """Per-optimiser variables after the slots (Nadam's momentum product; a user optimiser's)."""
+        return list(self.__dict__.get("_custom_variables", []))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """No weight decay for the variables of ``var_list``, nor for those whose name contains one of
@@ -218,6 +219,7 @@ class Optimizer(_MinidlOptimizer):
             else:
                 grads = self._clip(grads)
                 self._before_step()
+            custom = self._uses_custom_update_step()  # a user's subclass with Keras' update_step
             for (p, _, group), g in zip(pairs, grads or []):
                 glr = float(group["lr"])
                 data = p.array
@@ -227,7 +229,10 @@ class Optimizer(_MinidlOptimizer):
                         state[slot] = self._init_slot(p, slot)
                 self._apply_weight_decay(p, data, glr)
                 self._param = p  # the Parameter being updated, for rules that need its Keras layout/path
-                self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
+                if custom:
+                    self._run_custom_update(p, g.astype(data.dtype, copy=False), glr)
+                else:
+                    self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
             if self.use_ema:
                 _ema.update(self, [p for group in self.param_groups for p in group["params"] if p.requires_grad])
             from minidl.keras.constraints import apply_constraints
