@@ -275,3 +275,20 @@ def test_a_custom_optimizer_with_build_and_update_step():
     np.testing.assert_allclose(np.asarray(v.numpy()), w, rtol=1e-6)
     assert [x.name for x in opt.variables] == ["iteration", "learning_rate", "w_momentum"]
     assert int(np.asarray(opt.iterations)) == 3 and opt.get_config()["momentum"] == 0.9
+
+
+def test_build_on_model_variables_and_assign_the_counters():
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    opt = OPT.Adam()
+    opt.build(model.trainable_variables)  # conv kernels included
+    assert [list(v.shape) for v in opt.variables] == [[], [], [3, 3, 1, 2], [3, 3, 1, 2], [2], [2], [8, 1], [8, 1],
+                                                      [1], [1]]
+    opt = OPT.SGD(0.1)
+    v = keras.Variable(np.ones(2, np.float32))
+    opt.apply_gradients([(np.ones(2, np.float32), v)])
+    opt.iterations.assign(5)
+    opt.learning_rate.assign(0.5)
+    opt.apply_gradients([(np.ones(2, np.float32), v)])
+    assert int(np.asarray(opt.iterations)) == 6
+    np.testing.assert_allclose(np.asarray(v.numpy()), [0.4, 0.4], rtol=1e-6)

@@ -97,8 +97,10 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
 
     # ------------------------------------------------------------ construction
     def build(self, variables) -> None:
-        """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
-        params = [v for v in variables]
+        """Attach the weights to update (minidl Parameters or Keras variables, as
+        ``model.trainable_variables``); called by ``compile``/``fit``."""
+        from minidl.keras._variable_value import parameter_of
+        params = [parameter_of(v) for v in variables]
         lr = float(self.learning_rate) if not self.built or self._schedule is not None else \
             float(self.param_groups[0]["lr"])
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
@@ -113,7 +115,7 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
     @property
     def iterations(self):
         """The number of updates applied (an int that also has Keras' ``numpy()``)."""
-        return _keras_state.Count(self.__dict__.get("_iterations", 0))
+        return _keras_state.Count(self.__dict__.get("_iterations", 0), self)
 
     @iterations.setter
     def iterations(self, value):
