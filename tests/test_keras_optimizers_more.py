@@ -69,7 +69,7 @@ def test_names_config_round_trip_and_fit(name, cls):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
     lr = {"ftrl": 0.5, "lion": 0.01, "lamb": 0.05, "adafactor": 0.05, "muon": 0.05}[name]
     model.compile(optimizer=type(opt)(learning_rate=lr), loss="mse")
-    hist = model.fit(x, y, epochs=6, batch_size=16, verbose=0).history["loss"]
+    hist = model.fit(x, y, epochs=12, batch_size=16, verbose=0).history["loss"]
     assert hist[-1] < 0.5 * hist[0], (name, hist)
 
 

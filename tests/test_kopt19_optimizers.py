@@ -25,6 +25,7 @@ AFTER_3_STEPS = {
     "RMSprop": [[-0.244523197, -1.7284621, 2.3384192], [[0.7200495, -0.628321409], [-1.07351661, 1.68576121]]],
     "Ftrl": [[-0.0725772381, -0.154750168, 1.58518314], [[0.179929882, -0.325872391], [-0.143715829, 1.48984134]]],
 }
+SF_AFTER_3_STEPS = [[0.90306896, -1.99469161, 2.95653534], [[0.559776604, -0.552009225], [0.147591174, 1.99392569]]]
 SPECS = {"Adam": dict(learning_rate=0.1), "AdamW": dict(learning_rate=0.1, weight_decay=0.1, amsgrad=True),
          "Nadam": dict(learning_rate=0.1), "Adamax": dict(learning_rate=0.1), "Lamb": dict(learning_rate=0.1),
          "RMSprop": dict(learning_rate=0.1, momentum=0.5, centered=True),
@@ -197,3 +198,97 @@ def test_schedule_edges():
         S.CosineDecay(0.1, 0)
     with pytest.raises(NotImplementedError, match="must override `__call__"):
         S.LearningRateSchedule()(1)
+
+
+def test_loss_scale_optimizer_in_fit_and_its_variables():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.set_weights([np.full((3, 2), 0.1, np.float32), np.zeros(2, np.float32)])
+    opt = OPT.LossScaleOptimizer(OPT.SGD(0.05), initial_scale=4.0, dynamic_growth_steps=2)
+    model.compile(optimizer=opt, loss="mse")
+    x = np.arange(24, dtype=np.float32).reshape(8, 3) / 24
+    model.fit(x, np.ones((8, 2), np.float32), batch_size=4, epochs=2, verbose=0, shuffle=False)
+    names = [v.name for v in model.optimizer.variables]
+    assert names == ["iteration", "learning_rate", "step_counter", "dynamic_scale", "iteration", "learning_rate"]
+    assert int(np.asarray(model.optimizer.iterations)) == 4
+    # Keras 3.15 on JAX: the scale doubled twice (four finite steps, growth every 2)
+    assert float(np.asarray(model.optimizer.variables[3].numpy())) == 16.0
+
+
+def test_sgd_momentum_must_be_a_float():
+    with pytest.raises(ValueError, match="`momentum` must be a float between"):
+        OPT.SGD(momentum=0)
+    with pytest.raises(ValueError, match="`momentum` must be a float between"):
+        OPT.SGD(momentum=1.5)
+    assert OPT.SGD(momentum=0.0).get_config()["momentum"] == 0.0
+
+
+def test_schedule_free_adamw():
+    # Keras 3.15 on JAX, three steps as in AFTER_3_STEPS (the z slot starts at the weight, before the decay)
+    opt = OPT.ScheduleFreeAdamW(0.05, beta_1=0.8, warmup_steps=2, weight_decay=0.1)
+    v, b = _run(opt)
+    np.testing.assert_allclose(np.asarray(v.numpy()), SF_AFTER_3_STEPS[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(b.numpy()), SF_AFTER_3_STEPS[1], rtol=1e-6, atol=1e-6)
+    config = opt.get_config()
+    assert (config["beta_1"], config["epsilon"], config["warmup_steps"]) == (0.8, 1e-08, 2)
+    assert [x.name for x in opt.variables][2:4] == ["w_momentum", "w_velocity"]
+
+
+class MomentumSGD(OPT.Optimizer):
+    """The custom optimiser of Keras' documentation (build + update_step)."""
+
+    def __init__(self, learning_rate=0.05, momentum=0.9, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.momentum = momentum
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums = [self.add_variable_from_reference(reference_variable=v, name="momentum") for v in variables]
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops = keras.ops
+        learning_rate = ops.cast(learning_rate, variable.dtype)
+        m = self.momentums[self._get_variable_index(variable)]
+        self.assign(m, ops.subtract(ops.multiply(m, ops.cast(self.momentum, variable.dtype)),
+                                    ops.multiply(ops.cast(gradient, variable.dtype), learning_rate)))
+        self.assign_add(variable, m)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum})
+        return config
+
+
+def test_a_custom_optimizer_with_build_and_update_step():
+    v = keras.Variable(np.array([1.0, -2.0, 3.0], np.float32), name="w")
+    opt = MomentumSGD(0.1, weight_decay=0.1)
+    for s in range(3):
+        opt.apply_gradients([(np.array([0.5, -0.25, 1.0], np.float32) * (s + 1), v)])
+    # the same three steps written out (decay first, then m = 0.9 m - lr g; w += m), in float32
+    w, m = np.array([1.0, -2.0, 3.0], np.float32), np.zeros(3, np.float32)
+    lr = np.float32(0.1)
+    for s in range(3):
+        w = w - w * np.float32(0.1) * lr
+        m = m * np.float32(0.9) - np.array([0.5, -0.25, 1.0], np.float32) * np.float32(s + 1) * lr
+        w = w + m
+    np.testing.assert_allclose(np.asarray(v.numpy()), w, rtol=1e-6)
+    assert [x.name for x in opt.variables] == ["iteration", "learning_rate", "w_momentum"]
+    assert int(np.asarray(opt.iterations)) == 3 and opt.get_config()["momentum"] == 0.9
+
+
+def test_build_on_model_variables_and_assign_the_counters():
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    opt = OPT.Adam()
+    opt.build(model.trainable_variables)  # conv kernels included
+    assert [list(v.shape) for v in opt.variables] == [[], [], [3, 3, 1, 2], [3, 3, 1, 2], [2], [2], [8, 1], [8, 1],
+                                                      [1], [1]]
+    opt = OPT.SGD(0.1)
+    v = keras.Variable(np.ones(2, np.float32))
+    opt.apply_gradients([(np.ones(2, np.float32), v)])
+    opt.iterations.assign(5)
+    opt.learning_rate.assign(0.5)
+    opt.apply_gradients([(np.ones(2, np.float32), v)])
+    assert int(np.asarray(opt.iterations)) == 6
+    np.testing.assert_allclose(np.asarray(v.numpy()), [0.4, 0.4], rtol=1e-6)

@@ -30,6 +30,7 @@ from minidl import backend
 from minidl.autograd import no_grad
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras.optimizers import _ema, _keras_state, schedules
+from minidl.keras.optimizers._custom import CustomStepMixin
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 from minidl.tensor import Tensor
 
@@ -47,7 +48,7 @@ def _grad(p):
     return g.array if isinstance(g, Tensor) else g
 
 
-class Optimizer(_MinidlOptimizer):
+class Optimizer(CustomStepMixin, _MinidlOptimizer):
     """Base class of the Keras optimisers.
 
     Args (Keras' base arguments): ``learning_rate`` (a float or a
@@ -96,8 +97,10 @@ class Optimizer(_MinidlOptimizer):
 
     # ------------------------------------------------------------ construction
     def build(self, variables) -> None:
-        """Attach the (minidl) parameters to update; called by ``compile``/``fit``."""
-        params = [v for v in variables]
+        """Attach the weights to update (minidl Parameters or Keras variables, as
+        ``model.trainable_variables``); called by ``compile``/``fit``."""
+        from minidl.keras._variable_value import parameter_of
+        params = [parameter_of(v) for v in variables]
         lr = float(self.learning_rate) if not self.built or self._schedule is not None else \
             float(self.param_groups[0]["lr"])
         _MinidlOptimizer.__init__(self, params, dict(lr=lr))
@@ -112,7 +115,7 @@ class Optimizer(_MinidlOptimizer):
     @property
     def iterations(self):
         """The number of updates applied (an int that also has Keras' ``numpy()``)."""
-        return _keras_state.Count(self.__dict__.get("_iterations", 0))
+        return _keras_state.Count(self.__dict__.get("_iterations", 0), self)
 
     @iterations.setter
     def iterations(self, value):
@@ -169,8 +172,8 @@ class Optimizer(_MinidlOptimizer):
         return f"{_keras_state.keras_path(p).replace('/', '_')}_{slot}"
 
     def _extra_variables(self) -> list:
-        """Per-optimiser variables after the slots (Nadam's momentum product)."""
-        return []
+        """Per-optimiser variables after the slots (Nadam's momentum product; a user optimiser's)."""
+        return list(self.__dict__.get("_custom_variables", []))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """No weight decay for the variables of ``var_list``, nor for those whose name contains one of
@@ -218,16 +221,20 @@ class Optimizer(_MinidlOptimizer):
             else:
                 grads = self._clip(grads)
                 self._before_step()
+            custom = self._uses_custom_update_step()  # a user's subclass with Keras' update_step
             for (p, _, group), g in zip(pairs, grads or []):
                 glr = float(group["lr"])
                 data = p.array
-                self._apply_weight_decay(p, data, glr)
                 state = self.state[p]
-                if not state:
+                if not state:  # (built before the decay, as Keras builds its slots before any step)
                     for slot in self._active_slots():
                         state[slot] = self._init_slot(p, slot)
+                self._apply_weight_decay(p, data, glr)
                 self._param = p  # the Parameter being updated, for rules that need its Keras layout/path
-                self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
+                if custom:
+                    self._run_custom_update(p, g.astype(data.dtype, copy=False), glr)
+                else:
+                    self._update_step(data, g.astype(data.dtype, copy=False), state, glr)
             if self.use_ema:
                 _ema.update(self, [p for group in self.param_groups for p in group["params"] if p.requires_grad])
             from minidl.keras.constraints import apply_constraints
@@ -337,7 +344,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if not 0 <= float(momentum) <= 1:
+        if not isinstance(momentum, float) or momentum < 0 or momentum > 1:  # (an int is refused, as Keras)
             raise ValueError("`momentum` must be a float between [0, 1].")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
@@ -561,6 +568,7 @@ class Adagrad(Optimizer):
 
 # the rest of Keras' optimisers (appended): Ftrl, Lion, Lamb, Adafactor, Muon, LossScaleOptimizer
 from minidl.keras.optimizers._lookup import _BY_NAME, deserialize, get, serialize  # noqa: E402,F401
+from minidl.keras.optimizers._schedule_free import ScheduleFreeAdamW  # noqa: E402
 from minidl.keras.optimizers.more import (  # noqa: E402
     Adafactor,
     Ftrl,
@@ -570,4 +578,4 @@ from minidl.keras.optimizers.more import (  # noqa: E402
     Muon,
 )
 
-__all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "deserialize"]
+__all__ += ["Ftrl", "Lion", "Lamb", "Adafactor", "Muon", "LossScaleOptimizer", "ScheduleFreeAdamW", "deserialize"]

@@ -27,6 +27,19 @@ class Count(int):
 
     name, shape, dtype, trainable = "iteration", (), "int32", False
 
+    def __new__(cls, value, owner=None):
+        obj = int.__new__(cls, value)
+        obj._owner = owner
+        return obj
+
+    def assign(self, value):
+        """Set the optimiser's step count (``optimizer.iterations.assign(0)``)."""
+        if self._owner is None:
+            raise ValueError("this count is not a variable")
+        from minidl.keras.optimizers import _ema
+        _ema.set_iterations(self._owner, int(np.asarray(value)))
+        return self._owner.iterations
+
     def numpy(self):
         """The count as a 0-d int32 array."""
         return np.asarray(int(self), dtype=np.int32)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from minidl.keras.optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, Optimizer, RMSprop
+from minidl.keras.optimizers._schedule_free import ScheduleFreeAdamW
 from minidl.keras.optimizers.more import Adafactor, Ftrl, Lamb, Lion, LossScaleOptimizer, Muon
 from minidl.optim.optimizer import Optimizer as _MinidlOptimizer
 
@@ -9,7 +10,8 @@ __all__ = ["get", "serialize", "deserialize"]
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
             "rmsprop": RMSprop, "adadelta": Adadelta, "adagrad": Adagrad, "ftrl": Ftrl, "lion": Lion,
-            "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "lossscaleoptimizer": LossScaleOptimizer}
+            "lamb": Lamb, "adafactor": Adafactor, "muon": Muon, "lossscaleoptimizer": LossScaleOptimizer,
+            "schedulefreeadamw": ScheduleFreeAdamW, "schedule_free_adam_w": ScheduleFreeAdamW}
 
 
 def get(identifier) -> Optimizer:

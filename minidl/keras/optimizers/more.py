@@ -312,11 +312,14 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self) -> list:
-        """The inner optimiser's variables, then the step counter and the scale."""
+        """Keras' order: its own iteration and learning rate, the step counter and the scale, then the
+        inner optimiser's variables."""
         sv = _keras_state.StateVariable
-        return self.inner_optimizer.variables + [
-            sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter)),
-            sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale))]
+        return [sv(self, "iteration", (), np.int32, lambda: np.int32(self.iterations)),
+                sv(self, "learning_rate", (), np.float32, lambda: np.float32(self.learning_rate)),
+                sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter)),
+                sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale))
+                ] + self.inner_optimizer.variables
 
     def _active_slots(self):
         return self.inner_optimizer._active_slots()
