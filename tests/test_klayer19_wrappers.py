@@ -48,3 +48,16 @@ def test_time_distributed_dense_path_and_shape():
     assert tuple(out.shape) == (2, 4, 5)
     assert [w.path for w in layer.weights] == ["td/dd/kernel", "td/dd/bias"]
     assert tuple(layer.compute_output_shape((2, 4, 3))) == (2, 4, 5)
+
+
+@pytest.mark.parametrize("rnn,cell,state_size", [("LSTM", "lstm_cell", [2, 2]), ("GRU", "gru_cell", 2),
+                                                 ("SimpleRNN", "simple_rnn_cell", 2)])
+def test_recurrent_layer_cell(rnn, cell, state_size):
+    layer = getattr(keras.layers, rnn)(2, name="r")
+    layer(X)
+    assert layer.cell.name == cell and layer.cell.units == 2
+    assert list(layer.cell.state_size) == state_size if isinstance(state_size, list) else \
+        layer.cell.state_size == state_size
+    assert [w.path for w in layer.cell.weights] == [w.path for w in layer.weights]
+    config = layer.cell.get_config()
+    assert config["units"] == 2 and "return_sequences" not in config and "seed" in config
