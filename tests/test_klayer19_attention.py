@@ -102,3 +102,25 @@ def test_attention_compute_output_shape_takes_the_value_dim():
     layer = keras.layers.Attention()
     assert tuple(layer.compute_output_shape([(2, 3, 4), (2, 5, 6)])) == (2, 3, 6)
     assert tuple(layer.compute_output_shape([(2, 3, 4), (2, 5, 4)])) == (2, 3, 4)
+
+
+def test_subclassed_model_and_lazy_sequential_paths():
+    class M(keras.Model):
+        def __init__(self):
+            super().__init__(name="mm")
+            self.d = keras.layers.Dense(2, name="d1")
+            self.bn = keras.layers.BatchNormalization(name="bn")
+
+        def call(self, x):
+            return self.bn(self.d(x))
+
+    model = M()
+    model(np.zeros((2, 3), "float32"))
+    assert [w.path for w in model.weights] == ["mm/d1/kernel", "mm/d1/bias", "mm/bn/gamma", "mm/bn/beta",
+                                               "mm/bn/moving_mean", "mm/bn/moving_variance"]
+    lazy = keras.Sequential([keras.layers.Dense(2, name="a")], name="lazy")
+    lazy(np.zeros((1, 3), "float32"))
+    assert [w.path for w in lazy.weights] == ["lazy/a/kernel", "lazy/a/bias"]
+    built = keras.Sequential([keras.layers.Dense(2, name="a2")], name="lazy2")
+    built.build((None, 3))
+    assert [w.path for w in built.weights] == ["lazy2/a2/kernel", "lazy2/a2/bias"]

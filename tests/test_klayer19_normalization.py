@@ -51,3 +51,35 @@ def test_batch_norm_axis1_moving_statistics():
     gamma, beta, moving_mean, moving_var = layer.get_weights()
     np.testing.assert_allclose(moving_mean, 0.5 * mean, atol=1e-5)
     np.testing.assert_allclose(moving_var, 0.5 + 0.5 * var, atol=1e-4)
+
+
+def test_batch_norm_renorm_training_step_and_statistics():
+    layer = keras.layers.BatchNormalization(renorm=True, renorm_momentum=0.5, momentum=0.8,
+                                            renorm_clipping={"rmax": 1.5, "rmin": 0.5, "dmax": 0.2})
+    layer(X3)
+    assert [w.name for w in layer.weights] == ["gamma", "beta", "moving_mean", "moving_variance", "moving_stddev",
+                                               "renorm_mean", "renorm_stddev"]
+    gamma = np.array([1.5, 0.5, 1.0, 2.0, 1.0, 0.7], "float32")
+    beta = np.linspace(-1, 1, 6).astype("float32")
+    renorm_mean = np.full(6, 0.5, "float32")
+    renorm_stddev = np.full(6, 1.5, "float32")
+    layer.set_weights([gamma, beta, np.zeros(6, "float32"), np.ones(6, "float32"), np.ones(6, "float32"),
+                       renorm_mean, renorm_stddev])
+    out = np.asarray(layer(X3, training=True))
+    mean, var = X3.mean(axis=(0, 1)), X3.var(axis=(0, 1))
+    std = np.sqrt(var + 1e-3)
+    r = np.clip(std / renorm_stddev, 0.5, 1.5)
+    d = np.clip((mean - renorm_mean) / renorm_stddev, -0.2, 0.2)
+    want = (X3 - mean) / std * (r * gamma) + (d * gamma + beta)
+    np.testing.assert_allclose(out, want, atol=1e-4)
+    _, _, moving_mean, moving_var, moving_std, new_renorm_mean, new_renorm_std = layer.get_weights()
+    np.testing.assert_allclose(new_renorm_mean, 0.5 * renorm_mean + 0.5 * mean, atol=1e-5)
+    np.testing.assert_allclose(new_renorm_std, 0.5 * renorm_stddev + 0.5 * std, atol=1e-5)
+    np.testing.assert_allclose(moving_mean, 0.2 * mean, atol=1e-5)
+    np.testing.assert_allclose(moving_std, 0.8 + 0.2 * std, atol=1e-5)
+    np.testing.assert_allclose(moving_var, np.maximum(moving_std ** 2 - 1e-3, 0), atol=1e-5)
+    config = layer.get_config()
+    assert config["renorm"] is True and config["renorm_momentum"] == 0.5
+    assert config["renorm_clipping"] == {"rmax": 1.5, "rmin": 0.5, "dmax": 0.2}
+    with pytest.raises(ValueError):
+        keras.layers.BatchNormalization(renorm=True, renorm_clipping={"foo": 1})

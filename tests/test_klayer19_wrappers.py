@@ -48,3 +48,44 @@ def test_time_distributed_dense_path_and_shape():
     assert tuple(out.shape) == (2, 4, 5)
     assert [w.path for w in layer.weights] == ["td/dd/kernel", "td/dd/bias"]
     assert tuple(layer.compute_output_shape((2, 4, 3))) == (2, 4, 5)
+
+
+@pytest.mark.parametrize("rnn,cell,state_size", [("LSTM", "lstm_cell", [2, 2]), ("GRU", "gru_cell", 2),
+                                                 ("SimpleRNN", "simple_rnn_cell", 2)])
+def test_recurrent_layer_cell(rnn, cell, state_size):
+    layer = getattr(keras.layers, rnn)(2, name="r")
+    layer(X)
+    assert layer.cell.name == cell and layer.cell.units == 2
+    assert list(layer.cell.state_size) == state_size if isinstance(state_size, list) else \
+        layer.cell.state_size == state_size
+    assert [w.path for w in layer.cell.weights] == [w.path for w in layer.weights]
+    config = layer.cell.get_config()
+    assert config["units"] == 2 and "return_sequences" not in config and "seed" in config
+
+
+def test_bidirectional_conv_lstm_merges_on_the_channels():
+    x = np.random.RandomState(4).randn(2, 3, 5, 5, 2).astype("float32")
+    layer = keras.layers.Bidirectional(keras.layers.ConvLSTM2D(2, 3, name="c"), name="b")
+    out = layer(x)
+    assert tuple(out.shape) == (2, 3, 3, 4)
+    assert [w.path for w in layer.weights][:3] == [f"b/forward_c/conv_lstm_cell/{n}"
+                                                  for n in ("kernel", "recurrent_kernel", "bias")]
+    forward = np.asarray(layer.forward_layer(x))
+    np.testing.assert_allclose(np.asarray(out)[..., :2], forward, atol=1e-5)
+    seq = keras.layers.Bidirectional(keras.layers.ConvLSTM1D(2, 3, return_sequences=True))
+    assert tuple(seq(x[:, :, 0]).shape) == (2, 3, 3, 4)
+    summed = keras.layers.Bidirectional(keras.layers.ConvLSTM2D(2, 3, return_state=True), merge_mode="sum")
+    assert [tuple(t.shape) for t in summed(x)] == [(2, 3, 3, 2)] * 5
+
+
+def test_bidirectional_stateful_states_and_reset():
+    layer = keras.layers.Bidirectional(keras.layers.LSTM(2, stateful=True, return_sequences=True))
+    assert layer.stateful
+    first = np.asarray(layer(X))
+    assert len(layer.states) == 4
+    second = np.asarray(layer(X))
+    assert not np.allclose(first, second)
+    layer.reset_states()
+    np.testing.assert_allclose(np.asarray(layer(X)), first, atol=1e-6)
+    with pytest.raises(AttributeError):
+        keras.layers.Bidirectional(keras.layers.LSTM(2)).reset_state()

@@ -83,6 +83,11 @@ def _listify(data):
         np.asarray(data, dtype=object))) else np.asarray(data)
 
 
+def _contiguous(array):
+    """``array`` C-contiguous, keeping a 0-d result 0-d (``np.ascontiguousarray`` makes it 1-d)."""
+    return np.require(np.asarray(array), requirements="C")
+
+
 class DataLayer(Layer):
     """Base of the preprocessing layers that compute in NumPy on data (numbers or strings).
 
@@ -99,11 +104,11 @@ class DataLayer(Layer):
         # on data: computed here, without the float32 cast of ordinary layers (ids stay exact)
         array = numpy_of(inputs) if isinstance(inputs, Tensor) else np.asarray(inputs)
         self._ensure_built(tuple(array.shape))
-        return Tensor(np.ascontiguousarray(self._compute(array)))
+        return Tensor(_contiguous(self._compute(array)))
 
     def _forward(self, x, training=False):
         out = self._compute(numpy_of(x) if isinstance(x, Tensor) else np.asarray(x))
-        return Tensor(np.ascontiguousarray(out))
+        return Tensor(_contiguous(out))
 
     def _compute(self, array):
         raise NotImplementedError

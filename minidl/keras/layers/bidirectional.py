@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._rnn_state import RecurrentStateMixin
 from minidl.keras.layers.base import KerasTensor, Layer
 from minidl.ops import shape as _shape
@@ -65,7 +66,7 @@ class Bidirectional(Layer):
             sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = fwd.return_sequences, fwd.return_state
-        self.stateful = False
+        self.stateful = bool(getattr(fwd, "stateful", False))
         self._initial_weights = list(weights) if weights else None
 
     supports_masking = True
@@ -141,6 +142,7 @@ class Bidirectional(Layer):
         if self.return_state:
             (y, *forward_states), (y_rev, *backward_states) = y, y_rev
             states = forward_states + backward_states
+        y, y_rev = to_external(y), to_external(y_rev)  # merged in Keras' layout (a 4-D output is NCHW inside)
         if self.return_sequences:
             y_rev = y_rev.flip(1)
         if self.merge_mode == "concat":
@@ -153,6 +155,7 @@ class Bidirectional(Layer):
             outputs = [y * y_rev]
         else:
             outputs = [y, y_rev]
+        outputs = [to_internal(o) for o in outputs]
         if not self.return_state:
             return outputs if self.merge_mode is None else outputs[0]
         return outputs + states
@@ -179,10 +182,28 @@ class Bidirectional(Layer):
             training = kwargs.get("training")
             mask = as_mask(getattr(inputs, "_keras_mask", None) if kwargs.get("mask") is None else kwargs["mask"])
             if initial_state is not None:
-                initial_state = [as_tensor(s) for s in
+                initial_state = [to_internal(as_tensor(s)) for s in
                                  (initial_state if isinstance(initial_state, (list, tuple)) else [initial_state])]
-            return self._forward_masked(t, mask, eager_training(self, training), initial_state)
+            out = self._forward_masked(to_internal(t), mask, eager_training(self, training), initial_state)
+            return [to_external(o) for o in out] if isinstance(out, list) else to_external(out)
         return super().__call__(inputs, *args, **kwargs)
+
+    @property
+    def states(self):
+        """The kept states of a stateful pair: the forward layer's, then the backward's (None otherwise)."""
+        forward, backward = self.forward_layer.__dict__.get("states"), self.backward_layer.__dict__.get("states")
+        return tuple(list(forward) + list(backward)) if forward and backward else None
+
+    def reset_state(self):
+        """Zero the kept states of both layers (a stateful pair only, as Keras)."""
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    def reset_states(self):
+        """Same as :meth:`reset_state`."""
+        self.reset_state()
 
     def _keras_save_children(self):
         """Keras' weight files nest the two layers: ``forward_layer/...`` and ``backward_layer/...``."""

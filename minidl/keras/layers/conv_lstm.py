@@ -133,6 +133,9 @@ class _ConvLSTM(RecurrentStateMixin, Layer):
         if self.use_bias:
             init = lstm_bias_initializer(self.bias_initializer, self.filters, self.unit_forget_bias)
             self.bias = self.add_weight((n,), init, name="bias", regularizer=self.bias_regularizer)
+        for var, _ in self._weight_specs:  # Keras' weights belong to the cell: conv_lstm2d/conv_lstm_cell/kernel
+            head, _, tail = var.path.rpartition("/")
+            var._path = f"{head}/conv_lstm_cell/{tail}"
         self.built = True
 
     def _spatial_out(self, spatial):

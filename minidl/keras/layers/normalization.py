@@ -15,6 +15,7 @@ import numpy as np
 import minidl.nn.functional as F
 from minidl import kernels
 from minidl.backend import get_array_module
+from minidl.keras import initializers as _init
 from minidl.keras._tensor import to_external, to_internal
 from minidl.keras.layers._mask import float_mask
 from minidl.keras.layers.base import Layer
@@ -41,8 +42,21 @@ class BatchNormalization(Layer):
                  beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
                  renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        if renorm:
-            raise NotImplementedError("BatchNormalization: renorm=True is not supported by minidl.keras")
+        self.renorm, self.renorm_momentum, self.synchronized = bool(renorm), renorm_momentum, synchronized
+        if renorm:  # batch renormalisation (Ioffe 2017), as Keras 3
+            renorm_clipping = renorm_clipping or {}
+            keys = ["rmax", "rmin", "dmax"]
+            if set(renorm_clipping) - set(keys):
+                raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
+                                 f"Supported values: {keys}.")
+            rmax, rmin, dmax = (renorm_clipping.get(k) for k in keys)
+            if rmax is not None and rmin is not None and rmax < rmin:
+                raise ValueError("rmax should be greater than rmin in the `renorm_clipping` argument. "
+                                 f"Received: rmax={rmax}, rmin={rmin}.")
+            if dmax is not None and dmax < 0:
+                raise ValueError(f"dmax should be non-negative in the `renorm_clipping` argument. Received: "
+                                 f"dmax={dmax}.")
+        self.renorm_clipping = renorm_clipping
         from minidl.keras.layers._constraint_args import set_constraints
         set_constraints(self, beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         # one axis (Keras' int(axis): a list of several is a TypeError); a one-item list from a tf.keras config
@@ -73,6 +87,12 @@ class BatchNormalization(Layer):
         self.moving_mean = self.add_weight((c,), mean_init, name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight((c,), var_init, name="moving_variance",
                                                trainable=False)
+        if self.renorm:
+            def stddev_init(shape, dtype=None):
+                return np.sqrt(np.asarray(_init.get(var_init)(shape, dtype=dtype or "float32")))
+            self.moving_stddev = self.add_weight((c,), stddev_init, name="moving_stddev", trainable=False)
+            self.renorm_mean = self.add_weight((c,), mean_init, name="renorm_mean", trainable=False)
+            self.renorm_stddev = self.add_weight((c,), stddev_init, name="renorm_stddev", trainable=False)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -83,7 +103,7 @@ class BatchNormalization(Layer):
         return input_shape
 
     def _forward(self, x, training=False):
-        if self._channel_axis != x.ndim - 1:
+        if self._channel_axis != x.ndim - 1 or self.renorm:
             return self._forward_other_axis(x, None, training)
         if x.ndim not in (2, 4):
             return self._forward_masked(x, None, training)
@@ -103,7 +123,7 @@ class BatchNormalization(Layer):
         if mask is not None and mask.ndim != x.ndim - 1:
             raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
                              f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(to_external(x).shape)}")
-        if self._channel_axis != x.ndim - 1:
+        if self._channel_axis != x.ndim - 1 or self.renorm:
             return self._forward_other_axis(x, mask, training)
         xe = to_external(x)
         axes = tuple(range(xe.ndim - 1))
@@ -145,6 +165,8 @@ class BatchNormalization(Layer):
                 total = weights.sum(dim=axes, keepdim=True) + 1e-7
                 mean = (xe * weights).sum(dim=axes, keepdim=True) / total
                 var = (((xe - mean) * weights) ** 2).sum(dim=axes, keepdim=True) / total
+            if self.renorm:
+                return to_internal(self._renormalised(xe, mean, var, shape))
             m = np.float32(self.momentum)
             for buf, stat in ((self.moving_mean.array, mean.array), (self.moving_variance.array, var.array)):
                 buf *= m
@@ -157,6 +179,39 @@ class BatchNormalization(Layer):
         if self.center:
             out = out + self.beta.reshape(*shape)
         return to_internal(out)
+
+    def _renormalised(self, xe, mean, var, shape):
+        """Keras' training step with ``renorm``: the batch-normalised values corrected by ``r`` and ``d``
+        (from the renorm statistics, clipped, without gradient), then the statistics updated."""
+        eps = self.epsilon
+        stddev = (var + eps).sqrt()
+        renorm_mean = self.renorm_mean.reshape(*shape).detach()
+        renorm_stddev = self.renorm_stddev.reshape(*shape).detach().clamp(min=float(np.sqrt(eps)))
+        r = (stddev / renorm_stddev).detach()
+        d = ((mean - renorm_mean) / renorm_stddev).detach()
+        clip = self.renorm_clipping
+        if clip.get("rmin") is not None:
+            r = r.clamp(min=clip["rmin"])
+        if clip.get("rmax") is not None:
+            r = r.clamp(max=clip["rmax"])
+        if clip.get("dmax") is not None:
+            d = d.clamp(-clip["dmax"], clip["dmax"])
+        gamma = r * self.gamma.reshape(*shape) if self.scale else r
+        beta = d * self.gamma.reshape(*shape) if self.scale else d
+        if self.center:
+            beta = beta + self.beta.reshape(*shape)
+        out = (xe - mean) / stddev * gamma + beta
+        batch_mean = mean.array.reshape(-1)
+        batch_stddev = stddev.array.reshape(-1)
+        rm, m = np.float32(self.renorm_momentum), np.float32(self.momentum)
+        for buf, stat, mom in ((self.renorm_mean.array, batch_mean, rm), (self.renorm_stddev.array, batch_stddev, rm),
+                               (self.moving_mean.array, batch_mean, m), (self.moving_stddev.array, batch_stddev, m)):
+            buf *= mom
+            buf += (1 - mom) * stat.astype(buf.dtype, copy=False)
+        moving_stddev = self.moving_stddev.array
+        xp = get_array_module(moving_stddev)
+        self.moving_variance.array[...] = xp.maximum(moving_stddev * moving_stddev - np.float32(eps), 0)
+        return out
 
     def _update_moving(self, data):
         """Keras' moving-average update with the biased batch statistics."""
@@ -172,7 +227,8 @@ class BatchNormalization(Layer):
                     epsilon=self.epsilon, center=self.center, scale=self.scale, beta_initializer=beta_init,
                     gamma_initializer=gamma_init, moving_mean_initializer=mean_init,
                     moving_variance_initializer=var_init, beta_regularizer=self.beta_regularizer,
-                    gamma_regularizer=self.gamma_regularizer,
+                    gamma_regularizer=self.gamma_regularizer, synchronized=self.synchronized, renorm=self.renorm,
+                    renorm_clipping=self.renorm_clipping, renorm_momentum=self.renorm_momentum,
                     **_constraint_config(self, "beta_constraint", "gamma_constraint"))
 
 

@@ -202,6 +202,42 @@ class _CellWeights:
         """Assign from NumPy arrays in Keras' layout."""
         self.layer.set_weights(weights)
 
+    @property
+    def state_size(self):
+        """``[units, units]`` for an LSTM's (h, c), else ``units``."""
+        units = self.layer.units
+        return [units, units] if isinstance(self.layer, LSTM) else units
+
+    @property
+    def output_size(self):
+        """``units``."""
+        return self.layer.units
+
+    def get_config(self):
+        """The cell's config: the layer's, less the arguments of the RNN around it."""
+        config = {k: v for k, v in self.layer.get_config().items() if k not in _RNN_ONLY_KEYS}
+        config["name"] = self.name
+        config.setdefault("seed", getattr(self.layer, "seed", None))  # (SimpleRNN's cell has one)
+        return config
+
+    def __getattr__(self, name):  # units, activation, kernel, ... as the layer holds them
+        if name.startswith("_") or name == "layer":  # (private names: the saving code probes them)
+            raise AttributeError(name)
+        return getattr(self.layer, name)
+
+
+_RNN_ONLY_KEYS = frozenset(("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                            "zero_output_for_mask", "use_cudnn", "activity_regularizer", "time_major"))
+
+
+def _cell(layer):
+    """Keras' ``layer.cell`` (``lstm_cell``, ...): a view of the layer's cell weights and arguments."""
+    return _CellWeights(layer)
+
+
+_RNN.cell = property(_cell, doc="The layer's cell (Keras' ``LSTMCell`` / ``GRUCell`` / ``SimpleRNNCell``), as a "
+                                "view: its name, units, state_size, weights and config.")
+
 
 class SimpleRNN(_RNN):
     """``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``."""

@@ -145,12 +145,12 @@ class TextVectorization(DataLayer):
 
     def _preprocess(self, data):
         """Standardised, split and n-grammed text: a list of token lists (one per string; a scalar
-        string gives one row), or with ``split=None`` an array of whole strings."""
+        string gives one row), or with ``split=None`` an array of whole strings (the inputs' shape)."""
         texts = as_text_array(data.array if isinstance(data, Tensor) else data, self._encoding,
                               f"TextVectorization {self.name}")
         texts = self._standardized(texts)
-        if self._split is None:
-            return texts.reshape(-1, 1) if texts.ndim <= 1 else texts
+        if self._split is None:  # whole strings keep the inputs' shape (a 1-D batch is one multi-hot row)
+            return texts
         if texts.ndim > 1:
             if texts.shape[-1] != 1:
                 raise ValueError("When using `TextVectorization` to tokenize strings, the input rank must be 1 "
@@ -219,8 +219,8 @@ class TextVectorization(DataLayer):
         return out if self._output_mode == "int" else self._lookup_layer._encode(out)
 
     def compute_output_shape(self, input_shape):
-        if self._output_mode == "int":
-            return (input_shape[0], self._output_sequence_length)
+        if self._output_mode == "int":  # (one scalar string: its tokens)
+            return (input_shape[0], self._output_sequence_length) if input_shape else (self._output_sequence_length,)
         if self._split is None:
             if len(input_shape) <= 1:
                 input_shape = tuple(input_shape) + (1,)
