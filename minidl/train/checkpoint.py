@@ -44,6 +44,8 @@ class ModelCheckpoint(Callback):
     without ``module.``).
     """
 
+    _missing_message = None  # (Keras' subclasses word the missing-monitor warning their own way)
+
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto",
                  save_weights_only=False, verbose=0, initial_value_threshold=None):
         super().__init__()
@@ -75,7 +77,7 @@ class ModelCheckpoint(Callback):
                           RuntimeWarning, stacklevel=2)
             return
         if self.save_best_only:
-            current = monitored_value("ModelCheckpoint (not saving)", self.monitor, logs)
+            current = monitored_value("ModelCheckpoint (not saving)", self.monitor, logs, self._missing_message)
             if current is None or not improves(current, self.best, self.mode):
                 return
             if self.verbose:
