@@ -75,3 +75,17 @@ def test_auto_mode_reads_the_compiled_metric(monitor, op):
         warnings.simplefilter("ignore")
         m.fit(X, [Y, Y], epochs=1, verbose=0, validation_split=0.25, callbacks=[cb])
     assert cb.monitor_op.__name__ == op
+
+
+def test_reduce_lr_message_shows_the_float32_learning_rate(capsys):
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(keras.optimizers.SGD(3.0), "binary_crossentropy")
+    cb = keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, min_delta=1, verbose=1)
+    capsys.readouterr()
+    h = m.fit(X, Y, batch_size=8, epochs=4, verbose=0, callbacks=[cb])
+    out = capsys.readouterr().out
+    # Keras multiplies the float32 variable's value: 3.0 * 0.1, then float32(0.3) * 0.1, ...
+    assert out.splitlines() == ["", "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.30000000000000004.",
+                                "", "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.030000001192092896.",
+                                "", "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.0030000001192092896."]
+    np.testing.assert_allclose(h.history["learning_rate"], [3.0, 0.3, 0.03, 0.003], rtol=1e-6)

@@ -289,6 +289,9 @@ class ReduceLROnPlateau(_MonitorOp, _cb.ReduceLROnPlateau, Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         _log_learning_rate(self, logs)
+        optimizer = getattr(self.model, "optimizer", None)
+        for group in getattr(optimizer, "param_groups", []):  # Keras reduces the float32 variable's value
+            group["lr"] = float(np.float32(group["lr"]))
         super().on_epoch_end(epoch, logs)
 
 
