@@ -88,4 +88,4 @@ def test_reduce_lr_message_shows_the_float32_learning_rate(capsys):
     assert out.splitlines() == ["", "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.30000000000000004.",
                                 "", "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.030000001192092896.",
                                 "", "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.0030000001192092896."]
-    np.testing.assert_allclose(h.history["learning_rate"], [3.0, 0.3, 0.03, 0.003], rtol=1e-6)
+    np.testing.assert_allclose(h.history["learning_rate"], [3.0, 3.0, 0.3, 0.03], rtol=1e-6)  # (the epoch's rate)
