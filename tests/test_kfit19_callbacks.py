@@ -89,3 +89,30 @@ def test_reduce_lr_message_shows_the_float32_learning_rate(capsys):
                                 "", "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.030000001192092896.",
                                 "", "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.0030000001192092896."]
     np.testing.assert_allclose(h.history["learning_rate"], [3.0, 3.0, 0.3, 0.03], rtol=1e-6)  # (the epoch's rate)
+
+
+class _Feed(keras.callbacks.Callback):
+    """Replaces the monitored value of each epoch with a scripted one (before the callbacks after it)."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = list(values)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["score"] = self.values[epoch]
+
+
+def test_early_stopping_compares_in_float32():
+    m = _model()
+    # float32 accuracies 0.55 and 0.6 as logged: 0.6 - 0.05 is not greater than 0.55 in float32 (Keras'
+    # ops.greater), though it is in float64
+    a, b = float(np.float32(0.55)), float(np.float32(0.6))
+    es = keras.callbacks.EarlyStopping(monitor="score", mode="max", min_delta=0.05, patience=1)
+    h = m.fit(X, Y, epochs=5, verbose=0, callbacks=[_Feed([a, b, b, b, b]), es])
+    assert len(h.epoch) == 2 and es.best == pytest.approx(0.55) and es.stopped_epoch == 1
+
+
+def test_model_checkpoint_filepath_attribute(tmp_path):
+    path = os.path.join(tmp_path, "m-{epoch:02d}.keras")
+    cb = keras.callbacks.ModelCheckpoint(path)
+    assert cb.filepath == path and cb.monitor == "val_loss" and cb.save_freq == "epoch"

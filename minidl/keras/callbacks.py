@@ -204,6 +204,14 @@ class _MonitorOp:
             _check_auto_monitor(self, self.model)
         super().on_epoch_end(epoch, logs)
 
+    def _is_improvement(self, value, reference) -> bool:
+        """Keras' ``monitor_op(value - min_delta, reference)``: ``keras.ops.less``/``greater`` compare in
+        float32 (so 0.6 - 0.05 does not beat 0.55)."""
+        delta = abs(getattr(self, "min_delta", 0.0))
+        if self.mode == "min":
+            return bool(np.float32(value + delta) < np.float32(reference))
+        return bool(np.float32(value - delta) > np.float32(reference))
+
 
 def _check_auto_monitor(callback, model):
     from minidl.keras.models.custom_steps import CompileMetrics
@@ -352,6 +360,7 @@ class ModelCheckpoint(_MonitorOp, _cb.ModelCheckpoint, Callback):
         super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
                          save_weights_only=save_weights_only, verbose=verbose,
                          initial_value_threshold=initial_value_threshold)
+        self.filepath = path  # (Keras' attribute name)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch

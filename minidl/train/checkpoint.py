@@ -61,6 +61,10 @@ class ModelCheckpoint(Callback):
         self.last_path = None
         self.saved = []
 
+    def _is_improvement(self, value, reference) -> bool:
+        """Whether ``value`` beats the best so far ``reference``."""
+        return improves(value, reference, self.mode)
+
     def _file_path(self, epoch, logs):
         try:
             return self.path.format(epoch=epoch + 1, **logs)
@@ -78,7 +82,7 @@ class ModelCheckpoint(Callback):
             return
         if self.save_best_only:
             current = monitored_value("ModelCheckpoint (not saving)", self.monitor, logs, self._missing_message)
-            if current is None or not improves(current, self.best, self.mode):
+            if current is None or not self._is_improvement(current, self.best):
                 return
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
