@@ -180,3 +180,25 @@ def test_validation_data_as_a_list_or_one_tuple():
     assert sorted(h.history) == ["loss", "val_loss"]
     with pytest.raises(ValueError):
         m.fit(X, Y, validation_data=(X,), epochs=1, verbose=0)
+
+
+def test_uncompiled_fit_and_evaluate_raise_keras_value_error():
+    m = _seq()
+    for call in (lambda: m.fit(X, Y, verbose=0), lambda: m.evaluate(X, Y, verbose=0)):
+        with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model."):
+            call()
+
+
+def test_compile_config_round_trip():
+    m = _seq()
+    assert m.get_compile_config() == {}
+    m.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    config = m.get_compile_config()
+    assert sorted(config) == ["jit_compile", "loss", "loss_weights", "metrics", "optimizer", "run_eagerly",
+                              "steps_per_execution", "weighted_metrics"]
+    other = _seq()
+    other.compile_from_config(config)
+    h = other.fit(X, Y, epochs=1, verbose=0)
+    assert type(other.optimizer).__name__ == "Adam"
+    assert float(other.optimizer.learning_rate) == pytest.approx(0.01)
+    assert sorted(h.history) == ["loss", "mae"]

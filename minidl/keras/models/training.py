@@ -121,8 +121,7 @@ class TrainingMixin(_steps.StepsMixin):
 
     def _assert_compiled(self):
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` with a loss before training or evaluating "
-                               "the model.")
+            raise ValueError("You must call `compile()` before using the model.")
 
     def _output_layers(self):
         """The layer making each output (None where unknown), in flattened output order."""
