@@ -66,11 +66,16 @@ def initial_best(mode: str) -> float:
     return math.inf if mode == "min" else -math.inf
 
 
-def monitored_value(owner, monitor: str, logs):
-    """``logs[monitor]`` as a float, or None with a RuntimeWarning naming ``owner`` and the logged keys."""
+def monitored_value(owner, monitor: str, logs, message=None):
+    """``logs[monitor]`` as a float, or None with a RuntimeWarning naming ``owner`` and the logged keys;
+    ``message`` (a template with ``{monitor}`` and ``{available}``, the keys joined by commas) replaces that
+    text with a UserWarning (Keras' callbacks word it their own way)."""
     value = (logs or {}).get(monitor)
     if value is None:
-        warnings.warn(f"{owner}: '{monitor}' is not in the logs (available: {sorted(logs or {})})",
-                      RuntimeWarning, stacklevel=3)
+        if message is not None:
+            warnings.warn(message.format(monitor=monitor, available=",".join(logs or {})), stacklevel=3)
+        else:
+            warnings.warn(f"{owner}: '{monitor}' is not in the logs (available: {sorted(logs or {})})",
+                          RuntimeWarning, stacklevel=3)
         return None
     return float(value)

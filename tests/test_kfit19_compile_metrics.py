@@ -153,3 +153,52 @@ def _split(events):
             out.append(group)
             group = []
     return out
+
+
+def test_class_weight_with_sample_weight_is_an_error():
+    m = _seq()
+    m.compile("sgd", "binary_crossentropy")
+    with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight` at the same time"):
+        m.fit(X, Y, class_weight={0: 1.0, 1: 2.0}, sample_weight=SW, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="cannot be specified at the same time"):
+        m.train_on_batch(X, Y, class_weight={0: 1.0, 1: 2.0}, sample_weight=SW)
+
+
+def test_class_weight_defaults_to_one_for_missing_classes():
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    m.compile(keras.optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    yc = np.array([0, 1, 2, 2] * 5)
+    weighted = m.fit(X, yc, class_weight={0: 1.0, 1: 1.0}, batch_size=20, epochs=1, verbose=0).history["loss"][0]
+    plain = m.evaluate(X, yc, batch_size=20, verbose=0)
+    assert weighted == pytest.approx(plain, rel=1e-5)
+
+
+def test_validation_data_as_a_list_or_one_tuple():
+    m = _seq()
+    m.compile(keras.optimizers.SGD(0.1), "binary_crossentropy")
+    h = m.fit(X, Y, validation_data=[X[:5], Y[:5]], epochs=1, verbose=0)
+    assert sorted(h.history) == ["loss", "val_loss"]
+    with pytest.raises(ValueError):
+        m.fit(X, Y, validation_data=(X,), epochs=1, verbose=0)
+
+
+def test_uncompiled_fit_and_evaluate_raise_keras_value_error():
+    m = _seq()
+    for call in (lambda: m.fit(X, Y, verbose=0), lambda: m.evaluate(X, Y, verbose=0)):
+        with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model."):
+            call()
+
+
+def test_compile_config_round_trip():
+    m = _seq()
+    assert m.get_compile_config() == {}
+    m.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    config = m.get_compile_config()
+    assert sorted(config) == ["jit_compile", "loss", "loss_weights", "metrics", "optimizer", "run_eagerly",
+                              "steps_per_execution", "weighted_metrics"]
+    other = _seq()
+    other.compile_from_config(config)
+    h = other.fit(X, Y, epochs=1, verbose=0)
+    assert type(other.optimizer).__name__ == "Adam"
+    assert float(other.optimizer.learning_rate) == pytest.approx(0.01)
+    assert sorted(h.history) == ["loss", "mae"]

@@ -181,9 +181,57 @@ class ProgbarLogger(Callback):
         self._finalize(None)
 
 
-class EarlyStopping(_cb.EarlyStopping, Callback):
+class _MonitorOp:
+    """Keras' ``monitor_op`` (``keras.ops.less`` when the monitored value should fall, else ``greater``) and
+    its check of ``mode="auto"``: at the first epoch end the monitored name (``val_`` dropped) must be
+    ``loss`` or the name of a compiled metric, or Keras cannot tell the direction and raises."""
+
+    def __init__(self, *args, **kwargs):
+        import inspect
+        super().__init__(*args, **kwargs)
+        bound = inspect.signature(super().__init__).bind(*args, **kwargs)
+        self._auto_mode_unchecked = bound.arguments.get("mode", "auto") == "auto"
+
+    @property
+    def monitor_op(self):
+        """The comparison that says a value improves (from the resolved ``mode``)."""
+        from minidl.keras import ops
+        return ops.less if self.mode == "min" else ops.greater
+
+    def on_epoch_end(self, epoch, logs=None):
+        if getattr(self, "_auto_mode_unchecked", False):
+            self._auto_mode_unchecked = False
+            _check_auto_monitor(self, self.model)
+        super().on_epoch_end(epoch, logs)
+
+    def _is_improvement(self, value, reference) -> bool:
+        """Keras' ``monitor_op(value - min_delta, reference)``: ``keras.ops.less``/``greater`` compare in
+        float32 (so 0.6 - 0.05 does not beat 0.55)."""
+        delta = abs(getattr(self, "min_delta", 0.0))
+        if self.mode == "min":
+            return bool(np.float32(value + delta) < np.float32(reference))
+        return bool(np.float32(value - delta) > np.float32(reference))
+
+
+def _check_auto_monitor(callback, model):
+    from minidl.keras.models.custom_steps import CompileMetrics
+    name = callback.monitor.removeprefix("val_")
+    if name == "loss" or model is None:
+        return
+    compiled = [m for c in getattr(model, "metrics", []) if isinstance(c, CompileMetrics) for m in c.metrics]
+    if not any(m.name == name for m in compiled):
+        raise ValueError(f"{type(callback).__name__} callback received monitor={callback.monitor}, but Keras isn't "
+                         "able to automatically determine whether that metric should be maximized or minimized. "
+                         "Pass `mode='max'` in order to monitor based on the highest metric value, or pass "
+                         "`mode='min'` in order to use the lowest value.")
+
+
+class EarlyStopping(_MonitorOp, _cb.EarlyStopping, Callback):
     """Keras' EarlyStopping(monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
     baseline=None, restore_best_weights=False, start_from_epoch=0): minidl's rule."""
+
+    _missing_message = ("Early stopping conditioned on metric `{monitor}` which is not available. "
+                        "Available metrics are: {available}")
 
 
 class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
@@ -231,11 +279,13 @@ def _log_learning_rate(callback, logs):
         logs["learning_rate"] = float(callback.model.optimizer.learning_rate)
 
 
-class ReduceLROnPlateau(_cb.ReduceLROnPlateau, Callback):
+class ReduceLROnPlateau(_MonitorOp, _cb.ReduceLROnPlateau, Callback):
     """Keras' ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
     min_delta=1e-4, cooldown=0, min_lr=0.0): minidl's rule; logs ``learning_rate``."""
 
     _message_prefix = "\n"  # Keras prints "\nEpoch 3: ReduceLROnPlateau reducing learning rate to ..."
+    _missing_message = ("Learning rate reduction is conditioned on metric `{monitor}` which is not available. "
+                        "Available metrics are: {available}.")
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
@@ -247,6 +297,9 @@ class ReduceLROnPlateau(_cb.ReduceLROnPlateau, Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         _log_learning_rate(self, logs)
+        optimizer = getattr(self.model, "optimizer", None)
+        for group in getattr(optimizer, "param_groups", []):  # Keras reduces the float32 variable's value
+            group["lr"] = float(np.float32(group["lr"]))
         super().on_epoch_end(epoch, logs)
 
 
@@ -275,7 +328,7 @@ class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
         super().on_epoch_end(epoch, logs)
 
 
-class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
+class ModelCheckpoint(_MonitorOp, _cb.ModelCheckpoint, Callback):
     """Keras' ModelCheckpoint(filepath, monitor="val_loss", verbose=0, save_best_only=False,
     save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None).
 
@@ -286,6 +339,8 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
     across epochs), with that batch's logs. When to save (``save_best_only``, ``mode``) is
     minidl's rule.
     """
+
+    _missing_message = "Can save best model only with {monitor} available."
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
@@ -305,6 +360,7 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
         super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
                          save_weights_only=save_weights_only, verbose=verbose,
                          initial_value_threshold=initial_value_threshold)
+        self.filepath = path  # (Keras' attribute name)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -322,6 +378,9 @@ class ModelCheckpoint(_cb.ModelCheckpoint, Callback):
             self._batch = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if getattr(self, "_auto_mode_unchecked", False):  # (Keras' _set_monitor_op at the first epoch end)
+            self._auto_mode_unchecked = False
+            _check_auto_monitor(self, self.model)
         if self.save_freq == "epoch":
             self._checkpoint(epoch, logs)
 

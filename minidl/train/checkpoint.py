@@ -44,6 +44,8 @@ class ModelCheckpoint(Callback):
     without ``module.``).
     """
 
+    _missing_message = None  # (Keras' subclasses word the missing-monitor warning their own way)
+
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto",
                  save_weights_only=False, verbose=0, initial_value_threshold=None):
         super().__init__()
@@ -58,6 +60,10 @@ class ModelCheckpoint(Callback):
                      else initial_best(self.mode))
         self.last_path = None
         self.saved = []
+
+    def _is_improvement(self, value, reference) -> bool:
+        """Whether ``value`` beats the best so far ``reference``."""
+        return improves(value, reference, self.mode)
 
     def _file_path(self, epoch, logs):
         try:
@@ -75,8 +81,8 @@ class ModelCheckpoint(Callback):
                           RuntimeWarning, stacklevel=2)
             return
         if self.save_best_only:
-            current = monitored_value("ModelCheckpoint (not saving)", self.monitor, logs)
-            if current is None or not improves(current, self.best, self.mode):
+            current = monitored_value("ModelCheckpoint (not saving)", self.monitor, logs, self._missing_message)
+            if current is None or not self._is_improvement(current, self.best):
                 return
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "

@@ -34,6 +34,8 @@ class EarlyStopping(Callback):
     it did not stop).
     """
 
+    _missing_message = None  # (Keras' subclasses word the missing-monitor warning their own way)
+
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
         super().__init__()
@@ -63,7 +65,7 @@ class EarlyStopping(Callback):
         self._restored = False
 
     def on_epoch_end(self, epoch, logs=None):
-        current = monitored_value(type(self).__name__, self.monitor, logs)
+        current = monitored_value(type(self).__name__, self.monitor, logs, self._missing_message)
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:

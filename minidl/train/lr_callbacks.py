@@ -115,6 +115,8 @@ class ReduceLROnPlateau(Callback):
 
     _message_prefix = ""  # what precedes the verbose message (Keras' subclass: a newline)
 
+    _missing_message = None  # (Keras' subclasses word the missing-monitor warning their own way)
+
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):
         super().__init__()
@@ -159,7 +161,7 @@ class ReduceLROnPlateau(Callback):
         self._restored = False
 
     def on_epoch_end(self, epoch, logs=None):
-        current = monitored_value("ReduceLROnPlateau", self.monitor, logs)
+        current = monitored_value("ReduceLROnPlateau", self.monitor, logs, self._missing_message)
         if current is None:
             return
         if self.scheduler is None:

@@ -74,6 +74,18 @@ class StepsMixin:
             model_metrics(self)[1].update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
+    def get_compile_config(self) -> dict:
+        """Keras' serialized ``compile`` arguments (optimizer, loss, metrics, ...); ``{}`` before ``compile``."""
+        if not getattr(self, "compiled", False):
+            return {}
+        from minidl.keras.models.saving import _json_value
+        return _json_value(self._compile_args)
+
+    def compile_from_config(self, config) -> None:
+        """Compile with the arguments of :meth:`get_compile_config`'s dict."""
+        from minidl.keras.models.saving import _compile_from
+        _compile_from(self, config, None)
+
     def get_metrics_result(self) -> dict:
         """``{name: result}`` of every metric in :attr:`metrics` (a dict result merged in)."""
         out = {}

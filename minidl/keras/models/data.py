@@ -85,17 +85,13 @@ def train_validation_split(arrays, validation_split):
 
 
 def class_weights_to_sample_weights(y, class_weight):
-    """Per-sample weights ``class_weight[class of y]`` (class ids, or argmax of one-hot rows)."""
+    """Keras' ``class_weight_to_sample_weights``: per-sample weights ``class_weight.get(class, 1.0)``, the
+    class the rounded label (or the argmax of a one-hot row)."""
     y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        ids = np.argmax(y, axis=1)
-    else:
-        ids = y.reshape(len(y)).astype(np.int64)
-    try:
-        return np.array([class_weight[int(c)] for c in ids], dtype=np.float32)
-    except KeyError as exc:
-        raise ValueError(f"class_weight has no entry for class {exc.args[0]} "
-                         f"(given classes: {sorted(class_weight)})") from None
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    ids = np.round(y).astype(np.int32).reshape(len(y))
+    return np.array([class_weight.get(int(c), 1.0) for c in ids], dtype=np.float32)
 
 
 class ArrayData:

@@ -121,8 +121,7 @@ class TrainingMixin(_steps.StepsMixin):
 
     def _assert_compiled(self):
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` with a loss before training or evaluating "
-                               "the model.")
+            raise ValueError("You must call `compile()` before using the model.")
 
     def _output_layers(self):
         """The layer making each output (None where unknown), in flattened output order."""
@@ -350,8 +349,8 @@ class TrainingMixin(_steps.StepsMixin):
             (x, y, sample_weight), val = train_validation_split(
                 (to_arrays(x), to_arrays(y), to_arrays(sample_weight)), validation_split)
         elif validation_data is not None:
-            if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
-                val = tuple(validation_data) + (None,) * (3 - len(validation_data))
+            if isinstance(validation_data, (tuple, list)) and len(validation_data) in (1, 2, 3):
+                val = tuple(validation_data) + (None,) * (3 - len(validation_data))  # Keras' unpacking
             else:
                 val = (validation_data, None, None)
         if class_weight is not None:
@@ -360,8 +359,9 @@ class TrainingMixin(_steps.StepsMixin):
                                  "`sample_weight` (a dict keyed by output name) instead")
             if y is None:
                 raise ValueError("`class_weight` is only supported with array targets `y`")
-            cw = class_weights_to_sample_weights(numpy_of(y), class_weight)
-            sample_weight = cw if sample_weight is None else cw * np.asarray(numpy_of(sample_weight))
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            sample_weight = class_weights_to_sample_weights(numpy_of(y), class_weight)
         data = make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         val_data = None
         if val is not None:
@@ -482,8 +482,10 @@ class TrainingMixin(_steps.StepsMixin):
         self._assert_compiled()
         x, y, sw = to_arrays(x), to_arrays(y), to_arrays(sample_weight)
         if class_weight is not None:
-            cw = class_weights_to_sample_weights(y, class_weight)
-            sw = cw if sw is None else cw * sw
+            if sw is not None:
+                raise ValueError("Arguments `sample_weight` and `class_weight` cannot be specified at the same "
+                                 f"time. Received: sample_weight={sample_weight}, class_weight={class_weight}")
+            sw = class_weights_to_sample_weights(y, class_weight)
         self._reset_metrics()
         tracker = _steps.loss_tracker(self)
         self._train_batch(x, y, sw, tracker)

@@ -164,6 +164,7 @@ def symbolic_aware(fn, op_name):
             return record(fn, op_name, args, kwargs)
         return fn(*args, **kwargs)
     op.__wrapped_op__ = fn
+    op.__name__ = op.__qualname__ = op_name  # (factory-made ops are all "op" inside: keras.ops.less.__name__ == "less")
     return op
 
 
