@@ -72,7 +72,8 @@ class ConvertMixin:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if backend.is_meta_array(self.array):
             raise RuntimeError("Tensor.item() cannot be called on meta tensors")
-        return self.numpy(force=True).reshape(()).item()
+        source = self.resolve_conj() if "_conj" in self.__dict__ else self
+        return source.numpy().reshape(()).item()
 
     def __bool__(self):
         if self.array.size != 1:
