@@ -124,3 +124,19 @@ def test_subclassed_model_and_lazy_sequential_paths():
     built = keras.Sequential([keras.layers.Dense(2, name="a2")], name="lazy2")
     built.build((None, 3))
     assert [w.path for w in built.weights] == ["lazy2/a2/kernel", "lazy2/a2/bias"]
+
+
+def test_layer_path_is_where_it_was_built():
+    seq = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a"), keras.layers.ReLU(name="r")],
+                           name="s")
+    assert (seq.layers[0].path, seq.layers[1].path, seq.path) == ("s/a", None, "s")
+    dense = keras.layers.Dense(2)
+    assert dense.path is None
+    dense.build((None, 3))
+    assert dense.path == dense.name
+    mha = keras.layers.MultiHeadAttention(2, 3, name="mh")
+    mha(Q, V)
+    assert (mha.path, mha.query_dense.path) == ("mh", "mh/query")
+    bi = keras.layers.Bidirectional(keras.layers.LSTM(2, name="l"), name="bi")
+    bi(np.zeros((1, 2, 3), "float32"))
+    assert (bi.path, bi.forward_layer.path) == ("bi", "bi/forward_l")

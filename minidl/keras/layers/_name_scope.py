@@ -60,6 +60,7 @@ def scoped_build(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
         with layer_scope(self):
+            self.__dict__["_path"] = current_path()  # Keras' `layer.path`: where it was built
             return build(self, *args, **kwargs)
     wrapper._scoped = True
     return wrapper

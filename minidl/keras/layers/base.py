@@ -240,6 +240,15 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
             cls.build = scoped_build(cls.__dict__["build"])
         _wrap_get_config(cls)  # a built-in class's config in Keras 3's form
 
+    @property
+    def path(self):
+        """Keras' ``layer.path``: the name scopes the layer was built in (``outer/inner``); None unbuilt."""
+        return self.__dict__.get("_user_path", self.__dict__.get("_path"))
+
+    @path.setter
+    def path(self, value):  # (a user layer may keep an attribute of that name: kept apart from the scope's)
+        self.__dict__["_user_path"] = value
+
     def __new__(cls, *args, **kwargs):
         """Record a user class's constructor arguments for Keras' automatic ``get_config``."""
         from minidl.keras._auto_config import record_auto_config
