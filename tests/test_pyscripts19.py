@@ -211,3 +211,16 @@ def test_index_errors_read_as_pytorchs(shape, index, message):
     with pytest.raises(IndexError) as info:
         x[index]
     assert str(info.value) == message
+
+
+def test_sdpa_tutorial_prints_what_pytorch_prints(tmp_path):
+    """The scaled-dot-product-attention tutorial at CPU sizes, seeded: ``F.scaled_dot_product_attention``,
+    ``sdpa_kernel`` with one backend or a list (on the CPU, as PyTorch's, the math and flash kernels run and the
+    memory-efficient one is refused), ``SDPBackend``'s members, a causal self-attention block and its repr,
+    ``torch.compile`` of it, the profiler's table around ``record_function``, and the ``causal_upper_left`` /
+    ``causal_lower_right`` biases (their masks, and attention under them): every printed value is torch 2.13's
+    (timings aside). The tutorial's nested-tensor batch is left out: minidl has no ``torch.nested``."""
+    out = run_script(SCRIPTS / "sdpa_tutorial.py", tmp_path)
+    assert len(re.findall(r" runs in +\d+\.\d{3} microseconds$", out, flags=re.M)) == 4
+    assert _untimed(_as_torch(out), "The default implementation", "The math implementation",
+                    "The non compiled module", "The compiled module") == _expected("sdpa_tutorial")
