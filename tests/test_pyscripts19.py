@@ -211,3 +211,47 @@ def test_index_errors_read_as_pytorchs(shape, index, message):
     with pytest.raises(IndexError) as info:
         x[index]
     assert str(info.value) == message
+
+
+def test_sdpa_tutorial_prints_what_pytorch_prints(tmp_path):
+    """The scaled-dot-product-attention tutorial at CPU sizes, seeded: ``F.scaled_dot_product_attention``,
+    ``sdpa_kernel`` with one backend or a list (on the CPU, as PyTorch's, the math and flash kernels run and the
+    memory-efficient one is refused), ``SDPBackend``'s members, a causal self-attention block and its repr,
+    ``torch.compile`` of it, the profiler's table around ``record_function``, and the ``causal_upper_left`` /
+    ``causal_lower_right`` biases (their masks, and attention under them): every printed value is torch 2.13's
+    (timings aside). The tutorial's nested-tensor batch is left out: minidl has no ``torch.nested``."""
+    out = run_script(SCRIPTS / "sdpa_tutorial.py", tmp_path)
+    assert len(re.findall(r" runs in +\d+\.\d{3} microseconds$", out, flags=re.M)) == 4
+    assert _untimed(_as_torch(out), "The default implementation", "The math implementation",
+                    "The non compiled module", "The compiled module") == _expected("sdpa_tutorial")
+
+
+def test_optimized_module_behaves_as_pytorchs(tmp_path):
+    """``torch.compile(module)``'s wrapper: deep copies, prefixed state dicts round-tripping through save/load,
+    ``len``, module names, ``requires_grad_``/attribute writes reaching the original, ``to(dtype)``, its own forward
+    hooks, and whole-object saving (``weights_only=False``) keep PyTorch's behaviour."""
+    import copy
+
+    import minidl as torch
+    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+    om = torch.compile(m)
+    c = copy.deepcopy(om)
+    assert type(c).__name__ == "OptimizedModule" and c._orig_mod is not m
+    torch.save(om.state_dict(), tmp_path / "om.pt")
+    sd = torch.load(tmp_path / "om.pt")
+    assert list(sd) == ["_orig_mod.0.weight", "_orig_mod.0.bias"]
+    om.load_state_dict(sd)
+    assert len(om) == 2 and [n for n, _ in om.named_modules()] == ["", "_orig_mod", "_orig_mod.0", "_orig_mod.1"]
+    om.requires_grad_(False)
+    assert not m[0].weight.requires_grad
+    om.foo = 3
+    assert m.foo == 3
+    assert om.to(torch.float64)._orig_mod[0].weight.dtype == torch.float64
+    seen = []
+    handle = om.register_forward_hook(lambda mod, i, o: seen.append(type(mod).__name__))
+    om(torch.ones(1, 2, dtype=torch.float64))
+    handle.remove()
+    assert seen == ["OptimizedModule"]
+    torch.save(om, tmp_path / "full.pt")
+    back = torch.load(tmp_path / "full.pt", weights_only=False)
+    assert type(back).__name__ == "OptimizedModule" and type(back._orig_mod).__name__ == "Sequential"
