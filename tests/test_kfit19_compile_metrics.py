@@ -202,3 +202,29 @@ def test_compile_config_round_trip():
     assert type(other.optimizer).__name__ == "Adam"
     assert float(other.optimizer.learning_rate) == pytest.approx(0.01)
     assert sorted(h.history) == ["loss", "mae"]
+
+
+class _TwoHeads(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d1 = keras.layers.Dense(1, activation="sigmoid")
+        self.d2 = keras.layers.Dense(2)
+
+    def call(self, x):
+        return [self.d1(x), self.d2(x)]
+
+
+@pytest.mark.parametrize("loss, names", [
+    (["mse", "mse"], ["loss", "mae", "mae_1", "mse_loss"]),
+    ("mse", ["loss", "mae", "mae_1", "mse_loss"]),
+    ([keras.losses.BinaryCrossentropy(), "mae"], ["binary_crossentropy_loss", "loss", "mae", "mae_1", "mae_loss"]),
+])
+def test_subclassed_model_with_several_outputs_trains(loss, names):
+    m = _TwoHeads()
+    m(X[:1])
+    m.compile("sgd", loss, metrics=[["mae"], ["mae"]])
+    h = m.fit(X, [Y, YR], epochs=1, batch_size=8, verbose=0, shuffle=False)
+    assert sorted(h.history) == sorted(names)
+    d = m.evaluate(X, [Y, YR], verbose=0, return_dict=True)
+    assert sorted(d) == sorted(names)
+    assert [p.shape for p in m.predict(X, verbose=0)] == [(20, 1), (20, 2)]

@@ -52,3 +52,26 @@ def test_sizes_in_kilobytes_and_megabytes():
     assert " Total params: 4,003,000 (15.27 MB)" in text
     m = keras.Sequential([keras.Input((10,)), keras.layers.Dense(100)])
     assert " Total params: 1,100 (4.30 KB)" in _text(m)
+
+
+def _seq():
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dropout(0.1),
+                             keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+
+
+def test_a_table_wider_than_the_console_is_cropped(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    m = _seq()
+    m.layers[3].trainable = False
+    lines = _text(m, show_trainable=True, line_length=120).splitlines()
+    table = lines[1:-3]
+    assert all(len(line) == 80 for line in table)
+    assert table[1] == "┃ Layer (type)                                  ┃ Output Shape" + " " * 18
+    assert lines[-2] == " Trainable params: 21 (84.00 B)"
+
+
+def test_wrapped_header_cells_sit_at_the_bottom(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = _text(_seq(), positions=[0.5, 0.7, 1.0]).splitlines()
+    assert lines[2] == "┃                                     ┃ Output      ┃                      ┃"
+    assert lines[3] == "┃ Layer (type)                        ┃ Shape       ┃              Param # ┃"

@@ -31,7 +31,8 @@ class OutputHead:
         self.metric_ids = _as_id_list(metric_ids)
         self.weighted_metric_ids = _as_id_list(weighted_metric_ids)
         self.metric_objs = None  # [(metric, weighted, log name)] once the first batch shows the shapes
-        self.loss_tracker = _metrics.Mean(name=f"{key}_loss")
+        # (an output without a name, of a subclassed model, logs its loss by the loss's name, as Keras)
+        self.loss_tracker = _metrics.Mean(name=f"{key if key is not None else _loss_name(loss)}_loss")
 
     def log_name(self, metric) -> str:
         """The name this output's ``metric`` is logged under."""
@@ -48,7 +49,14 @@ class OutputHead:
 
     def loss_tracker_name(self) -> str:
         """This output's loss log name (``<output>_loss``)."""
-        return f"{self.key}_loss"
+        return self.loss_tracker.name
+
+
+def _loss_name(loss) -> str:
+    """Keras' name of a compiled loss: the string given, a Loss object's name, a function's name."""
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
 
 
 def _as_id_list(ids):
@@ -227,7 +235,7 @@ class CompiledHeads:
         logs = {"loss": loss_value}
         for head in self.heads:
             if head.loss_obj is not None and self.logs_output_losses:
-                logs[f"{head.key}_loss"] = float(head.loss_tracker.result())
+                logs[head.loss_tracker.name] = float(head.loss_tracker.result())
             for metric, _, name in head.metric_objs or []:
                 logs[name] = log_value(metric.result())
         return dict(sorted(logs.items()))

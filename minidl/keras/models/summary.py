@@ -85,6 +85,8 @@ def _cells(text, width, align):
 def _row(fields, widths, aligns, bar="│"):
     cells = [_cells(f, w, a) for f, w, a in zip(fields, widths, aligns)]
     height = max(len(c) for c in cells)
+    if bar == "┃":  # rich sets header cells at the bottom of a header row that wraps
+        cells = [[" " * w] * (height - len(c)) + c for c, w in zip(cells, widths)]
     lines = []
     for i in range(height):
         parts = [c[i] if i < len(c) else " " * w for c, w in zip(cells, widths)]
@@ -246,7 +248,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     lines.append(f" Non-trainable params: {frozen:,} ({readable_memory_size(frozen * 4)})")
     if opt is not None and opt.built:
         lines.append(f" Optimizer params: {opt_count:,} ({readable_memory_size(opt_count * 4)})")
-    text = "\n".join(lines)
+    # rich's console (as wide as the terminal, 80 columns when there is none) crops a wider table's lines
+    console_width = shutil.get_terminal_size().columns
+    text = "\n".join(line[:console_width] for line in lines)
     if print_fn is not None:
         print_fn(text + "\n")
     else:

@@ -89,6 +89,9 @@ class TrainingMixin(_steps.StepsMixin):
         self.loss = loss
         self.loss_weights = loss_weights
         keys, structured = self._compile_keys()
+        self._compiled_specs = (loss, loss_weights, metrics, weighted_metrics)
+        if getattr(self, "_graph", None) is None and isinstance(loss, (list, tuple)) and len(loss) > 1:
+            keys, structured = [None] * len(loss), True  # a subclassed model with several outputs
         self._heads = CompiledHeads(keys, structured, loss, loss_weights, metrics, weighted_metrics)
         self.compiled = True
         self._compile_args = {"optimizer": _config_of(self.optimizer, "keras.optimizers"),
@@ -278,7 +281,12 @@ class TrainingMixin(_steps.StepsMixin):
         _steps.reset_metrics(self)
 
     def _targets(self, y, sw):
-        """Targets and sample weights as one entry per output."""
+        """Targets and sample weights as one entry per output (a subclassed model given a list of targets
+        has that many outputs, unnamed: the first batch spreads one compiled loss over them)."""
+        heads = self._heads
+        if (getattr(self, "_graph", None) is None and not heads.structured and not heads.resolved
+                and isinstance(y, (list, tuple)) and len(y) > 1):
+            self._heads = CompiledHeads([None] * len(y), True, *self._compiled_specs)
         return self._heads.flatten(y, "y"), self._heads.flatten(sw, "sample_weight")
 
     # --------------------------------------------------------------- one batch
