@@ -449,7 +449,8 @@ class Nadam(Adam):
 
     def _extra_variables(self):
         """Nadam's momentum product, after the slots."""
-        return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product))]
+        return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product),
+                                           lambda v: setattr(self, "_u_product", float(v)))]
 
     def _hyper(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
