@@ -25,6 +25,15 @@ def test_an_initializer_gives_the_same_values_on_each_call(make):
     np.testing.assert_array_equal(_np(init((4, 5))), _np(init((4, 5))))
 
 
+def test_an_unseeded_initializer_fixes_its_seed_when_made():
+    keras.utils.set_random_seed(0)
+    first = _np(INIT.GlorotUniform()((3, 3)))
+    keras.utils.set_random_seed(0)
+    init = INIT.GlorotUniform()
+    keras.utils.set_random_seed(1)  # (too late: the seed was drawn when the initialiser was made)
+    np.testing.assert_array_equal(_np(init((3, 3))), first)
+
+
 def test_random_initializers_different_instances_differ():
     a, b = INIT.GlorotUniform()((6, 6)), INIT.GlorotUniform()((6, 6))
     assert not np.array_equal(_np(a), _np(b))

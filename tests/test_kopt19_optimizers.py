@@ -292,3 +292,26 @@ def test_build_on_model_variables_and_assign_the_counters():
     opt.apply_gradients([(np.ones(2, np.float32), v)])
     assert int(np.asarray(opt.iterations)) == 6
     np.testing.assert_allclose(np.asarray(v.numpy()), [0.4, 0.4], rtol=1e-6)
+
+
+def test_saved_optimizer_state_is_in_keras_order_and_layout(tmp_path):
+    import io
+    import zipfile
+
+    h5py = pytest.importorskip("h5py")
+    model = keras.Sequential([keras.Input((4, 4, 2)), keras.layers.Conv2D(3, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(2)])
+    model.compile(optimizer=OPT.RMSprop(0.01, momentum=0.5, centered=True), loss="mse")
+    x = np.linspace(0, 1, 64, dtype=np.float32).reshape(2, 4, 4, 2)
+    model.fit(x, np.ones((2, 2), np.float32), epochs=1, batch_size=1, verbose=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    want = [np.asarray(v.numpy()) for v in model.optimizer.variables]  # RMSprop: slots kind by kind
+    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
+        stored = [np.asarray(f["optimizer"]["vars"][str(i)]) for i in range(len(f["optimizer"]["vars"]))]
+    assert [a.shape for a in stored] == [a.shape for a in want]  # the conv kernel's slots in (kh, kw, in, out)
+    for a, b in zip(stored, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    again = keras.models.load_model(path)
+    for a, b in zip(again.optimizer.variables, want):
+        np.testing.assert_allclose(np.asarray(a.numpy()), b, rtol=1e-6)

@@ -51,10 +51,12 @@ class Initializer:
             raise ValueError("`seed` argument should be an instance of `keras.random.SeedGenerator()` or an "
                              f"integer. Received: seed={seed}")
         self.seed = seed
+        if seed is None and self._random:  # Keras fixes an unseeded random initialiser's seed when it is made
+            self._default_seed = int(backend.rng().integers(1, 10 ** 9))
 
     def _rng(self):
         """The generator of one call. As Keras 3: an int seed gives the same values on every call, and so
-        does an unseeded initialiser (its seed is drawn once, from minidl's generator, at the first call);
+        does an unseeded initialiser (its seed is drawn from minidl's generator when it is made);
         a ``keras.random.SeedGenerator`` gives new values each call."""
         if self.seed is None:
             if getattr(self, "_default_seed", None) is None:

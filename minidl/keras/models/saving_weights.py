@@ -92,6 +92,11 @@ def _overrides(layer, hook):
 def _write_optimizer(group, optimizer):
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = optimizer.name
+    if hasattr(optimizer, "_slot_groups"):  # a Keras optimiser: its variables in Keras' order and layout
+        for i, var in enumerate(optimizer.variables):
+            value = np.asarray(var.numpy())
+            vars_group.create_dataset(str(i), data=value.astype(np.int64) if i == 0 else value)
+        return
     values = [np.asarray(_ema_average_values(optimizer, "iterations"), dtype=np.int64),
               np.asarray(optimizer.learning_rate, dtype=np.float32)]
     values += _ema_average_values(optimizer)  # use_ema: Keras keeps the averages right after the learning rate
@@ -210,6 +215,8 @@ def _restore_optimizer(model, f):
     values = _read_vars(f["optimizer"])
     if not opt.built:
         opt.build([p for p in model.parameters() if p.requires_grad])
+    if hasattr(opt, "_slot_groups") and _restore_in_keras_order(opt, values):
+        return
     slots = opt._active_slots()
     params = [p for g in opt.param_groups for p in g["params"]]
     from minidl.keras.optimizers import _ema
@@ -230,6 +237,18 @@ def _restore_optimizer(model, f):
         for slot in slots:
             arr = next(it)
             state[slot] = backend.to_device(arr.astype(p.dtype), p.device)
+
+
+def _restore_in_keras_order(opt, values) -> bool:
+    """Assign ``values`` (a Keras file's optimiser variables, in ``optimizer.variables`` order: RMSprop's
+    slots kind by kind, conv-kernel slots in Keras' layout) to ``opt``; False when they do not fit (a file
+    of an older minidl: the caller's variable-by-variable reading)."""
+    variables = opt.variables
+    if len(values) != len(variables) or any(np.shape(v) != tuple(var.shape) for v, var in zip(values, variables)):
+        return False
+    for var, value in zip(variables, values):
+        var.assign(np.asarray(value))
+    return True
 
 
 def _load_weights_h5(model, f, skip_mismatch, where, with_optimizer=False):

@@ -129,7 +129,7 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
             return _keras_state.ScalarValue(_f32(self._schedule(self._schedule_step)))
         if self._lr_callable is not None:
             return _keras_state.ScalarValue(_f32(self._lr_callable()))
-        lr = float(self.param_groups[0]["lr"]) if self.built else self._lr
+        lr = _f32(self.param_groups[0]["lr"]) if self.built else self._lr  # (a callback may write a Python float)
         return _keras_state.ScalarValue(lr, self)
 
     @learning_rate.setter
@@ -223,7 +223,7 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
                 self._before_step()
             custom = self._uses_custom_update_step()  # a user's subclass with Keras' update_step
             for (p, _, group), g in zip(pairs, grads or []):
-                glr = float(group["lr"])
+                glr = _f32(group["lr"])  # Keras' learning rate is a float32 variable, whoever set it
                 data = p.array
                 state = self.state[p]
                 if not state:  # (built before the decay, as Keras builds its slots before any step)
@@ -449,7 +449,8 @@ class Nadam(Adam):
 
     def _extra_variables(self):
         """Nadam's momentum product, after the slots."""
-        return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product))]
+        return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product),
+                                           lambda v: setattr(self, "_u_product", float(v)))]
 
     def _hyper(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

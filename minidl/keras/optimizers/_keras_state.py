@@ -227,15 +227,25 @@ def optimizer_variables(opt) -> list:
     if getattr(opt, "use_ema", False):
         store = _ema.averages(opt)
         for p in params:
+            def write_average(value, p=p):
+                store[id(p)] = (p, _from_keras(p, value))
             out.append(StateVariable(opt, f"{keras_path(p).replace('/', '_')}_average", _keras_shape(p),
-                                     p.array.dtype, lambda p=p: _keras_view(p, store.get(id(p), (p, p.array))[1])))
+                                     p.array.dtype, lambda p=p: _keras_view(p, store.get(id(p), (p, p.array))[1]),
+                                     write_average))
     if getattr(opt, "gradient_accumulation_steps", None):
         for p in params:
             def read(p=p):
                 acc = getattr(opt, "_accumulated_gradients", {}).get(id(p))
                 return _keras_view(p, acc if acc is not None else np.zeros(tuple(p.shape), p.array.dtype))
+
+            def write_accumulator(value, p=p):
+                store = opt.__dict__.setdefault("_accumulated_gradients", {})
+                if np.any(value != 0):  # (all zeros: nothing accumulated)
+                    store[id(p)] = _from_keras(p, value)
+                else:
+                    store.pop(id(p), None)
             out.append(StateVariable(opt, f"{keras_path(p).replace('/', '_')}_gradient_accumulator",
-                                     _keras_shape(p), p.array.dtype, read))
+                                     _keras_shape(p), p.array.dtype, read, write_accumulator))
     order = []
     for group in opt._slot_groups():  # each group variable by variable, the groups one after the other
         for p in params:
@@ -248,6 +258,13 @@ def optimizer_variables(opt) -> list:
 def _keras_view(p, arr):
     perm = getattr(p, "_keras_to_keras", None)
     return arr.transpose(perm) if perm and arr.ndim == len(perm) else arr
+
+
+def _from_keras(p, value):
+    """A Keras-layout array shaped like ``p`` back in ``p``'s layout, dtype and device."""
+    perm = getattr(p, "_keras_to_keras", None)
+    value = np.asarray(value).transpose(np.argsort(perm)) if perm else np.asarray(value)
+    return backend.to_device(value.astype(p.array.dtype), backend.device_of(p.array))
 
 
 def exclude_from_weight_decay(opt, var_list=None, var_names=None) -> None:
