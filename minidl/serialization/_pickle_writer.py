@@ -5,7 +5,7 @@ on a *persistent id* that names a storage record of the zip archive. Python's
 own pickler refuses to name a function it cannot import (torch is not a
 dependency), so this module writes the opcodes itself: None, bools, ints,
 floats, strings, tuples, lists, dicts, ``collections.OrderedDict``, global
-references, persistent ids, ``bytes`` (as Python's protocol 2 writes them) and
+references, NEWOBJ calls, persistent ids, ``bytes`` (as Python's protocol 2 writes them) and
 BUILD states (NumPy arrays, as Python's pickle reduces them). The output is an ordinary pickle that
 ``pickletools.dis`` lists.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import struct
 
-__all__ = ["PickleWriter", "Global", "Call", "Build", "PersistentId"]
+__all__ = ["PickleWriter", "Global", "Call", "NewObj", "Build", "PersistentId"]
 
 
 class Global:
@@ -30,6 +30,14 @@ class Call:
 
     def __init__(self, func: Global, args: tuple, items=None):
         self.func, self.args, self.items = func, args, items
+
+
+class NewObj:
+    """``cls.__new__(cls, *args)`` at unpickling time (the NEWOBJ opcode), as Python's protocol 2 writes an
+    object whose ``__reduce_ex__`` names ``copyreg.__newobj__``; ``items``, if given, are then set on it."""
+
+    def __init__(self, cls: Global, args: tuple, items=None):
+        self.cls, self.args, self.items = cls, args, items
 
 
 class Build:
@@ -93,6 +101,12 @@ class PickleWriter:
             self._save(obj.func)
             self._tuple(tuple(obj.args))
             w(b"R")
+            if obj.items:
+                self._setitems(obj.items)
+        elif isinstance(obj, NewObj):
+            self._save(obj.cls)
+            self._tuple(tuple(obj.args))
+            w(b"\x81")
             if obj.items:
                 self._setitems(obj.items)
         elif isinstance(obj, Build):

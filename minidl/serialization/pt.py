@@ -27,6 +27,7 @@ global it asked for.
 """
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import contextlib
 import io
@@ -46,6 +47,7 @@ from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_m
 from ._locations import device_for as _device_for
 from ._meta import META_GLOBALS, PendingMeta, is_meta_tensor, meta_record
 from ._numpy_records import NUMPY_GLOBALS, numpy_record
+from ._objects import WeightsOnlyRefusal, object_record, objects_in, trusted_class
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 from ._sparse import SPARSE_GLOBALS, PendingSparse, is_sparse_tensor, sparse_record
 
@@ -165,8 +167,20 @@ class _Converter:
         if isinstance(obj, (list, tuple)):
             vals = [self.convert(v, f"{where}/{i}") for i, v in enumerate(obj)]
             return tuple(vals) if isinstance(obj, tuple) else vals
-        raise TypeError(f"cannot save a {type(obj).__name__} at '{where}' in a .pt file; "
-                        "supported: Tensors, arrays, dicts, lists, tuples, numbers, strings, None")
+        return self._other(obj, where)
+
+    def _other(self, obj, where):
+        """A dtype or device as PyTorch writes them (``torch.float32``, ``torch.device("cpu")``); any other
+        object by Python's pickle rules (:mod:`._objects`)."""
+        from .. import backend
+        from ..dtypes import dtype
+        if type(obj) is bytes:
+            return obj
+        if isinstance(obj, dtype):
+            return Global("torch", str(obj).rsplit(".", 1)[-1])
+        if isinstance(obj, backend.Device):
+            return Call(Global("torch", "device"), (str(obj),))
+        return object_record(self.convert, obj, where)
 
 
 def _pickle_module(module):
@@ -278,6 +292,12 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=Non
     return data
 
 
+def _torch_device(*args):
+    """``torch.device(...)`` in a pickle: minidl's device."""
+    from .. import backend
+    return backend.Device(*args)
+
+
 _SAFE_GLOBALS = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch", "Size"): tuple,
@@ -285,7 +305,10 @@ _SAFE_GLOBALS = {
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-    ("torch", "device"): str,
+    ("torch", "device"): _torch_device,
+    # plain data PyTorch's weights_only unpickler also rebuilds
+    ("builtins", "set"): set, ("builtins", "frozenset"): frozenset, ("builtins", "complex"): complex,
+    ("builtins", "slice"): slice, ("builtins", "bytearray"): bytearray,
     **SPARSE_GLOBALS,  # sparse COO/CSR tensors (minidl/serialization/_sparse.py)
     **META_GLOBALS,  # meta tensors, which have no storage (minidl/serialization/_meta.py)
     **NUMPY_GLOBALS,  # NumPy arrays and scalars (a torch.save of NumPy values): pure data
@@ -297,32 +320,40 @@ for _name in STORAGE_DTYPES:
 class _RestrictedUnpickler(pickle.Unpickler):
     """Resolves only :data:`_SAFE_GLOBALS`; every other global is refused."""
 
-    def __init__(self, file, path, persistent_load):
+    def __init__(self, file, path, persistent_load, trusted=False):
         super().__init__(file, encoding="utf-8")
         self._path = path
         self._persistent = persistent_load
+        self._trusted = trusted     # weights_only=False: other globals are imported, as Python's pickle
 
     def find_class(self, module, name):
+        if (module, name) in _compat_pickle.NAME_MAPPING:   # protocol 2's Python 2 names, as pickle maps them
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         found = _SAFE_GLOBALS.get((module, name))
         if found is None:  # what the user allowlisted (minidl.serialization.add_safe_globals)
             from ._allowlist import user_allowed_globals
             found = user_allowed_globals().get(f"{module}.{name}")
         if found is None and module == "torch" and name in _TORCH_DTYPES:
-            return np.dtype(_TORCH_DTYPES[name])
+            from ..dtypes import as_dtype
+            return as_dtype(np.dtype(_TORCH_DTYPES[name]))
+        if found is None and self._trusted:
+            return trusted_class(self._path, module, name)
         if found is None:
-            raise format_error(self._path, f"refusing to load {module}.{name}: the pickle may run "
-                                           "code; minidl reads only tensors, numbers, strings and "
-                                           "plain containers (dict, list, tuple, OrderedDict)")
+            raise WeightsOnlyRefusal(
+                f"{self._path}: refusing to load {module}.{name}: the pickle may run code; minidl reads only "
+                "tensors, numbers, strings and plain containers (dict, list, tuple, OrderedDict) unless "
+                f"weights_only=False or `minidl.serialization.add_safe_globals([{name}])` allows it")
         return found
 
     def persistent_load(self, pid):
         return self._persistent(pid)
 
 
-def _unpickle(data_or_file, path, persistent_load):
+def _unpickle(data_or_file, path, persistent_load, trusted=False):
     fh = io.BytesIO(data_or_file) if isinstance(data_or_file, bytes) else data_or_file
     try:
-        return _RestrictedUnpickler(fh, path, persistent_load).load()
+        return _RestrictedUnpickler(fh, path, persistent_load, trusted).load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
             IndexError, KeyError, struct.error) as exc:
         from ..io import FileFormatError
@@ -369,6 +400,8 @@ def _materialise(obj, path, map_location):
             out.requires_grad_(True)
         return out
 
+    seen = set()   # objects already walked (an object's attributes may refer back to it)
+
     def walk(o):
         if isinstance(o, _Pending):
             return tensor(o)
@@ -386,6 +419,11 @@ def _materialise(obj, path, map_location):
             return tuple(walk(v) for v in o)
         if isinstance(o, (_Storage, _StorageType)):
             raise format_error(path, "holds a bare storage object; minidl reads tensors only")
+        attrs = objects_in(o)       # an object unpickled with weights_only=False: its attributes
+        if attrs is not None and id(o) not in seen:
+            seen.add(id(o))
+            for k in list(attrs):
+                attrs[k] = walk(attrs[k])
         return o
 
     return walk(obj)
@@ -453,7 +491,7 @@ def _read_zip(path, map_location, source=None, weights_only=True, mmap=False):
                 storages[key] = st
             return storages[key]
 
-        obj = _unpickle(read("data.pkl"), path, persistent_load)
+        obj = _unpickle(read("data.pkl"), path, persistent_load, trusted=weights_only is False)
         config = None
         if prefix + _CONFIG_RECORD in names:
             config = json.loads(read(_CONFIG_RECORD).decode())
