@@ -28,7 +28,8 @@ def _model():
     return keras.Model(inputs, keras.layers.Dense(1, name="out", kernel_initializer="ones")(-mixed))
 
 
-def test_ops_and_operators_record_graph_nodes(tmp_path):
+def test_ops_and_operators_record_graph_nodes(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")   # Keras' table is cut at the console's width (80 without a terminal)
     model = _model()
     lines = []
     model.summary(line_length=90, print_fn=lambda line, *args, **kwargs: lines.append(line))
