@@ -369,7 +369,7 @@ def _to_array(data, np_dtype):
         items = [_to_array(d, None) if isinstance(d, (list, tuple, Tensor)) else d for d in data]
         arr = np.array(items, dtype=np_dtype)
     elif isinstance(data, Tensor):
-        arr = np.array((data.resolve_conj() if "_conj" in data.__dict__ else data).numpy(), dtype=np_dtype)
+        arr = np.array(data._conj_resolved().numpy(), dtype=np_dtype)
     else:
         arr = np.array(data, dtype=np_dtype)
     if arr.dtype == object:

@@ -48,8 +48,7 @@ class ConvertMixin:
             raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
                             "to host memory first.")
         if force:
-            source = self.resolve_conj() if "_conj" in self.__dict__ else self
-            return backend.to_device(source.array, "cpu")
+            return backend.to_device(self._conj_resolved().array, "cpu")
         if "_conj" in self.__dict__:
             raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
                                "tensor.resolve_conj().numpy() instead.")
@@ -72,8 +71,11 @@ class ConvertMixin:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if backend.is_meta_array(self.array):
             raise RuntimeError("Tensor.item() cannot be called on meta tensors")
-        source = self.resolve_conj() if "_conj" in self.__dict__ else self
-        return source.numpy().reshape(()).item()
+        return self._conj_resolved().numpy().reshape(()).item()
+
+    def _conj_resolved(self):
+        """``self``, or ``resolve_conj()`` of a conjugate view: what a conversion to plain numbers reads."""
+        return self.resolve_conj() if "_conj" in self.__dict__ else self
 
     def __bool__(self):
         if self.array.size != 1:

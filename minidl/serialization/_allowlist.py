@@ -95,6 +95,13 @@ class NotAllowedGlobal(pickle.UnpicklingError):
     """A ``weights_only`` pickle asked for a global that is neither data nor allowlisted."""
 
 
+def unsupported_global(key: str, name: str) -> str:
+    """PyTorch's ``weights_only`` refusal of the global ``key`` (``"module.qualname"``; ``name``: its last part)."""
+    return (f"Unsupported global: GLOBAL {key} was not an allowed global by default. Please use "
+            f"`minidl.serialization.add_safe_globals([{name}])` or the `minidl.serialization.safe_globals([{name}])` "
+            "context manager to allowlist this global if you trust this class/function.")
+
+
 class _AllowlistUnpickler(pickle.Unpickler):
     """Resolves data globals and allowlisted ones (to the very objects the user listed); refuses the rest
     with :class:`NotAllowedGlobal` before importing anything."""
@@ -115,10 +122,7 @@ class _AllowlistUnpickler(pickle.Unpickler):
             from ..dtypes import dtype
             if isinstance(found, dtype):  # minidl.float32 and the other dtype constants
                 return found
-        raise NotAllowedGlobal(f"Unsupported global: GLOBAL {key} was not an allowed global by default. "
-                               f"Please use `minidl.serialization.add_safe_globals([{name}])` or the "
-                               f"`minidl.serialization.safe_globals([{name}])` context manager to allowlist "
-                               "this global if you trust this class/function.")
+        raise NotAllowedGlobal(unsupported_global(key, name))
 
 
 def load_allowlisted(data: bytes):

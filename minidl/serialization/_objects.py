@@ -14,19 +14,33 @@ from __future__ import annotations
 
 import copyreg
 import importlib
-import pickle
 import types
 
 from ..io import FileFormatError
+from ._allowlist import NotAllowedGlobal, unsupported_global
 from ._common import format_error
 from ._pickle_writer import Build, Call, Global, NewObj
 
-__all__ = ["global_of", "object_record", "trusted_class", "objects_in", "WeightsOnlyRefusal"]
+__all__ = ["global_of", "object_record", "trusted_class", "objects_in", "WeightsOnlyRefusal", "refusal"]
 
 
-class WeightsOnlyRefusal(FileFormatError, pickle.UnpicklingError):
+class WeightsOnlyRefusal(FileFormatError, NotAllowedGlobal):
     """A ``weights_only`` load met a global it may not import: ``pickle.UnpicklingError`` as PyTorch's,
     and a :class:`minidl.io.FileFormatError` (a ValueError) as minidl's other file-format errors."""
+
+
+def refusal(path, module: str, name: str) -> WeightsOnlyRefusal:
+    """The error of a ``weights_only`` load of ``path`` that met ``module.name``."""
+    return WeightsOnlyRefusal(f"{path}: refusing to load {module}.{name} (pass weights_only=False only for a file "
+                              f"you trust): {unsupported_global(f'{module}.{name}', name.rsplit('.', 1)[-1])}")
+
+
+def _import_global(module: str, name: str):
+    """``module.name`` (``name`` may be dotted) as pickle finds a global; ImportError/AttributeError if absent."""
+    found = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def global_of(obj, where: str) -> Global:
@@ -36,9 +50,7 @@ def global_of(obj, where: str) -> Global:
     found = None
     if module and name and "<" not in name:
         try:
-            found = importlib.import_module(module)
-            for part in name.split("."):
-                found = getattr(found, part)
+            found = _import_global(module, name)
         except (ImportError, AttributeError):
             found = None
     if found is not obj:
@@ -89,12 +101,9 @@ def trusted_class(path, module: str, name: str):
         raise format_error(path, f"cannot load {module}.{name}: the file needs PyTorch's own class, which "
                                  "minidl does not have (save the state_dict instead)")
     try:
-        found = importlib.import_module(module)
-        for part in name.split("."):
-            found = getattr(found, part)
+        return _import_global(module, name)
     except (ImportError, AttributeError) as exc:
         raise format_error(path, f"cannot load {module}.{name}: {exc}") from None
-    return found
 
 
 def objects_in(obj):

@@ -47,7 +47,7 @@ from ._common import as_array, chmod_for_umask, format_error, is_file_like, is_m
 from ._locations import device_for as _device_for
 from ._meta import META_GLOBALS, PendingMeta, is_meta_tensor, meta_record
 from ._numpy_records import NUMPY_GLOBALS, numpy_record
-from ._objects import WeightsOnlyRefusal, object_record, objects_in, trusted_class
+from ._objects import object_record, objects_in, refusal, trusted_class
 from ._pickle_writer import Call, Global, PersistentId, PickleWriter
 from ._sparse import SPARSE_GLOBALS, PendingSparse, is_sparse_tensor, sparse_record
 
@@ -75,8 +75,7 @@ _ALIGN = 64
 _CONFIG_RECORD = "minidl/config.json"
 # a whole Module saved by torch.save(model, path): Python's pickle of it, read back by
 # load(..., weights_only=False) only (data.pkl holds its state dict, which PyTorch can read)
-_MODULE_RECORD = "minidl/module.pkl"
-from ._module_record import STATE_DICT_ONLY, _module_for, read_module_record  # noqa: E402,F401
+from ._module_record import _MODULE_RECORD, STATE_DICT_ONLY, _module_for, read_module_record  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ writing
@@ -340,10 +339,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if found is None and self._trusted:
             return trusted_class(self._path, module, name)
         if found is None:
-            raise WeightsOnlyRefusal(
-                f"{self._path}: refusing to load {module}.{name}: the pickle may run code; minidl reads only "
-                "tensors, numbers, strings and plain containers (dict, list, tuple, OrderedDict) unless "
-                f"weights_only=False or `minidl.serialization.add_safe_globals([{name}])` allows it")
+            raise refusal(self._path, module, name)
         return found
 
     def persistent_load(self, pid):

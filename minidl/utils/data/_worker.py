@@ -85,11 +85,8 @@ def _worker_loop(worker_id, num_workers, seed, dataset, fetch, iter_batches, ini
         if kind == "map":
             _, _, b, indices, seed_key = task
             try:
-                if seed_key is None:
+                with use_generator(stream(seed_key)):     # None: the worker's global stream
                     batch = fetch(indices)
-                else:
-                    with use_generator(stream(seed_key)):
-                        batch = fetch(indices)
                 results.put((token, worker_id, b, True, batch))
             except Exception as exc:
                 results.put((token, worker_id, b, False, _describe(exc)))
