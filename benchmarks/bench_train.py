@@ -139,12 +139,11 @@ def _limit_minidl_threads(threads):
     """Pin BLAS (threadpoolctl, when installed) and Numba to ``threads`` threads.
 
     Numba's OpenMP pool starts here, before minidl loads Numba, so minidl's
-    ``OMP_WAIT_POLICY=PASSIVE`` (``config.omp_passive_wait``) is set first, as
-    minidl would: libgomp reads it once, and its default lets idle workers spin.
+    setting of how long its idle workers spin (``config.omp_spin_count``) is
+    applied first, as minidl would: libgomp reads it once.
     """
-    from minidl import config
-    if config.omp_passive_wait:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from minidl.kernels._numba import set_omp_wait
+    set_omp_wait()
     import numba
     numba.set_num_threads(threads)
     try:

@@ -33,7 +33,7 @@ from minidl import config
 
 from . import _threads
 
-__all__ = ["numba_module", "compile_kernels", "prange", "uint64", "fill", "gather", "gather_add",
+__all__ = ["numba_module", "set_omp_wait", "compile_kernels", "prange", "uint64", "fill", "gather", "gather_add",
            "scatter_add", "valid_range", "REDUCE_MATH"]
 
 # Placeholders until Numba is loaded: the kernels are valid (slow) Python with these.
@@ -53,23 +53,44 @@ _thread_state = threading.local()   # .saved/.current: this thread's Numba count
 def numba_module():
     """Import Numba once, applying the two process settings minidl makes for it.
 
-    1. ``OMP_WAIT_POLICY=PASSIVE`` unless the user set it (``config.omp_passive_wait``):
-       a conv net alternates these kernels with BLAS GEMMs on the same cores,
-       and an OpenMP pool that spins after each parallel region (libgomp's
-       default) steals the cores the next GEMM needs. Measured on 2 cores, an
-       im2col + 3 GEMM + col2im step took 60 ms with spinning workers and 50 ms
-       with passive ones. libgomp reads it when Numba first starts its pool,
-       which happens after this import.
+    1. How long Numba's idle OpenMP workers spin before sleeping
+       (:func:`set_omp_wait`, ``config.omp_spin_count``), unless the user chose.
     2. One Numba thread while BLAS may run several (see :func:`_one_thread_beside_spinning_blas`).
     """
     global _numba
     if _numba is None:
-        if config.omp_passive_wait:
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        set_omp_wait()
         import numba
         _one_thread_beside_spinning_blas(numba)
         _numba = numba
     return _numba
+
+
+def set_omp_wait(environ=None):
+    """Set ``GOMP_SPINCOUNT`` to ``config.omp_spin_count`` in ``environ`` (default ``os.environ``), or
+    ``OMP_WAIT_POLICY=PASSIVE`` when that is 0, unless the user has set either variable.
+
+    libgomp reads both once, when Numba first starts its pool. A worker that
+    sleeps as soon as a parallel region ends (PASSIVE) must be woken for the
+    next one, which cost 0.1-0.3 ms per launch on the 2-core development
+    machine (a virtual machine), several times a small kernel's own time; one
+    that spins without bound (libgomp's default, about 300000 rounds, or
+    ACTIVE) keeps a core busy while minidl's own threads split an im2col
+    convolution or BLAS runs a GEMM on both. 10000 rounds (about 0.2 ms) cover
+    the gap between one op's kernel and the next's. Measured on 2 cores (two-
+    thread training steps against PASSIVE, docs/performance.md, session 20):
+    LeNet 0.81x, TinyVGG 0.84x, the Tiny-ImageNet CNN 0.88x, the CIFAR CNN
+    0.93x, the MLP and ResNet-18 0.98x; libgomp's default took the CIFAR CNN
+    1.46x and ResNet-18 1.31x.
+    """
+    environ = os.environ if environ is None else environ
+    if "OMP_WAIT_POLICY" in environ or "GOMP_SPINCOUNT" in environ:
+        return
+    spins = config.omp_spin_count
+    if spins == 0:
+        environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    else:
+        environ["GOMP_SPINCOUNT"] = str(spins)
 
 
 # OpenBLAS's idle threads spin for about 2^28 cycles (0.1 s) after every GEMM

@@ -46,6 +46,8 @@ class Field:
             return "True or False (environment: 1/0, true/false, yes/no, on/off)"
         if self.kind == "path":
             return "a folder path (str or os.PathLike; ~ expanded) or None"
+        if self.kind == "count":
+            return "an integer >= 0"
         return "a number > 0"
 
     def check(self, value, source=None):
@@ -62,6 +64,12 @@ class Field:
             if key not in self.choices:
                 raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
             return key
+        if self.kind == "count":
+            if isinstance(value, str) and value.strip().isdigit():
+                return int(value.strip())
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                return int(value)
+            raise ValueError(f"{where} must be {self.allowed()}; got {value!r}")
         if self.kind == "bool":
             if isinstance(value, str):
                 key = value.strip().lower()
@@ -133,8 +141,11 @@ _FIELDS = [
           "own (BLAS on one thread meanwhile), and the Numba kernels run on T threads, each op as the per-op rule "
           "of kernels/_threads.py decides (small ops as with the field off, the largest linear GEMMs on BLAS's "
           "threads); otherwise BLAS alone uses the threads"),
-    Field("omp_passive_wait", "MINIDL_OMP_PASSIVE_WAIT", True, "bool",
-          "set OMP_WAIT_POLICY=PASSIVE (when unset) before Numba's thread pool starts"),
+    Field("omp_spin_count", "MINIDL_OMP_SPIN_COUNT", 10000, "count",
+          "before Numba's thread pool starts, when neither GOMP_SPINCOUNT nor OMP_WAIT_POLICY is set: "
+          "GOMP_SPINCOUNT, the rounds an idle Numba (OpenMP) worker spins before it sleeps (10000: about "
+          "0.2 ms on the 2-core development machine, enough to cover the gaps between one op's kernel and "
+          "the next's); 0 sets OMP_WAIT_POLICY=PASSIVE (sleep at once)"),
     Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",
           "at import, ask glibc to keep freed array memory in the process (minidl.allocator)"),
     Field("hub_dir", "MINIDL_HUB_DIR", None, "path",

@@ -23,13 +23,13 @@ def _in_fresh_process(code, **env_extra):
 
 def test_fields_start_from_their_environment_variables():
     code = "import minidl; c = minidl.config; print(c.conv_algorithm, c.im2col_budget_mb, c.cpu_kernels, " \
-           "c.keep_numba_threads, c.omp_passive_wait, c.malloc_tuning)"
+           "c.keep_numba_threads, c.omp_spin_count, c.malloc_tuning)"
     defaults = _in_fresh_process(code)
-    assert defaults.stdout.split() == ["auto", "4.0", "numba", "False", "True", "True"], defaults.stderr
+    assert defaults.stdout.split() == ["auto", "4.0", "numba", "False", "10000", "True"], defaults.stderr
     changed = _in_fresh_process(code, MINIDL_CONV_ALGORITHM="Direct", MINIDL_IM2COL_BUDGET_MB="0.5",
                                 MINIDL_CPU_KERNELS="numpy", MINIDL_KEEP_NUMBA_THREADS="yes",
-                                MINIDL_OMP_PASSIVE_WAIT="off", MINIDL_MALLOC_TUNING="0")
-    assert changed.stdout.split() == ["direct", "0.5", "numpy", "True", "False", "False"], changed.stderr
+                                MINIDL_OMP_SPIN_COUNT=" 0 ", MINIDL_MALLOC_TUNING="0")
+    assert changed.stdout.split() == ["direct", "0.5", "numpy", "True", "0", "False"], changed.stderr
 
 
 def test_a_bad_environment_value_fails_at_import_naming_field_and_variable():
@@ -47,6 +47,10 @@ def test_a_bad_environment_value_fails_at_import_naming_field_and_variable():
     ("im2col_budget_mb", float("inf"), "a number > 0"),
     ("malloc_tuning", "maybe", "True or False"),
     ("keep_numba_threads", 2, "True or False"),
+    ("omp_spin_count", -1, "an integer >= 0"),
+    ("omp_spin_count", 2.5, "an integer >= 0"),
+    ("omp_spin_count", "lots", "an integer >= 0"),
+    ("omp_spin_count", True, "an integer >= 0"),
 ])
 def test_bad_values_raise_one_line_naming_field_and_allowed_values(field, bad, allowed):
     before = getattr(config, field)

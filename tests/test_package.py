@@ -120,19 +120,23 @@ def test_numba_kernels_take_one_thread_beside_a_spinning_blas():
         assert _numba_threads_after_import({"MINIDL_KEEP_NUMBA_THREADS": "0"})[0] == 1
 
 
-def _omp_wait_policy(env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "MINIDL_OMP_PASSIVE_WAIT")}
+def _omp_wait_settings(env_extra):
+    """OMP_WAIT_POLICY and GOMP_SPINCOUNT once minidl has loaded Numba, in a fresh process with ``env_extra``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MINIDL_OMP_SPIN_COUNT")}
     env.update(env_extra)
     code = ("import os, numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
-            "print(os.environ.get('OMP_WAIT_POLICY'))")
+            "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env=env).stdout.strip()
 
 
-def test_numba_pool_waits_passively_unless_told_not_to():
-    assert _omp_wait_policy({}) == "PASSIVE"
-    assert _omp_wait_policy({"MINIDL_OMP_PASSIVE_WAIT": "0"}) == "None"
-    assert _omp_wait_policy({"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE"     # the user's own setting wins
+def test_numba_pool_spins_briefly_unless_told_otherwise():
+    assert _omp_wait_settings({}) == "None 10000"
+    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "250"}) == "None 250"
+    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "0"}) == "PASSIVE None"
+    assert _omp_wait_settings({"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE None"     # the user's own settings win
+    assert _omp_wait_settings({"GOMP_SPINCOUNT": "7", "MINIDL_OMP_SPIN_COUNT": "0"}) == "None 7"
 
 
 SOURCE_DIRS = ("minidl", "kernels", "examples", "benchmarks", "tools")
