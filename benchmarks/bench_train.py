@@ -2,7 +2,9 @@
 
 For each net it measures, in a fresh child process per (net, framework):
 the median time of a training step (forward, cross-entropy, backward, Adam
-step) after warm-up, the median inference time (eval mode, no graph),
+step) after warm-up, over ``--steps`` steps or more, until at least
+``--min-seconds`` (default 1 s) are timed, the median inference time
+(eval mode, no graph, timed the same way),
 images/s, and the peak resident memory of the process.
 
 PyTorch and DeZero are never dependencies: each is only timed when importable
@@ -259,11 +261,16 @@ def _sync_fn(device):
     return backend.gpu_synchronize
 
 
+MIN_SECONDS = 0.0      # set from --min-seconds in a child: time steps until at least this much is timed
+
+
 def _time(fn, steps, warmup):
+    """Times of ``fn()`` after ``warmup`` untimed calls: at least ``steps`` calls, and more until they add up to
+    ``MIN_SECONDS`` (a median over a few ms-long steps moves with the machine's noise of the moment)."""
     for _ in range(warmup):
         fn()
     times = []
-    for _ in range(steps):
+    while len(times) < steps or sum(times) < MIN_SECONDS:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -279,6 +286,8 @@ def _result(net, framework, device, batch, train_times, infer_times, base_rss):
 
 
 def child_main(args):
+    global MIN_SECONDS
+    MIN_SECONDS = args.min_seconds
     if args.framework == "torch":
         res = run_torch(args.nets[0], args.steps, args.warmup, args.threads, args.device)
     elif args.framework == "dezero":
@@ -296,7 +305,8 @@ def _spawn(net, framework, args):
         env["OPENBLAS_NUM_THREADS"] = str(args.threads)
     python = sys.executable if framework == "minidl" else args.peer_python
     cmd = [python, __file__, "--child", "--framework", framework, "--nets", net,
-           "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device,
+           "--steps", str(args.steps), "--min-seconds", str(args.min_seconds), "--warmup", str(args.warmup),
+           "--device", args.device,
            "--threads", str(args.threads)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
@@ -355,6 +365,8 @@ def main(argv=None):
     ap.add_argument("--nets", nargs="+", default=sorted(NETS))
     ap.add_argument("--steps", type=int, default=10, help="timed steps per measurement (median reported)")
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--min-seconds", type=float, default=1.0,
+                    help="time more than --steps steps when they add up to less than this (per measurement)")
     ap.add_argument("--rounds", type=int, default=1,
                     help="alternating rounds over nets and frameworks; >1 also prints medians and per-round ratios")
     ap.add_argument("--device", default="cpu", help="cpu, or gpu (minidl on CuPy against PyTorch CUDA)")

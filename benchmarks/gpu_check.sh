@@ -68,6 +68,6 @@ timeout 150 "$PYTHON" -m pytest -q -m gpu -p no:cacheprovider tests || { status=
 
 say "benchmarks/bench_train.py --device gpu ..."
 timeout 170 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PYTHON" benchmarks/bench_train.py --device gpu \
-    --steps 10 --warmup 3 $torch_flag || { status=1; say "GPU benchmark FAILED or timed out"; }
+    --steps 10 --min-seconds 0.5 --warmup 3 $torch_flag || { status=1; say "GPU benchmark FAILED or timed out"; }
 say "done in ${SECONDS}s, status $status"
 exit $status
