@@ -67,8 +67,9 @@ def numba_module():
 
 
 def set_omp_wait(environ=None):
-    """Set ``GOMP_SPINCOUNT`` to ``config.omp_spin_count`` in ``environ`` (default ``os.environ``), or
-    ``OMP_WAIT_POLICY=PASSIVE`` when that is 0, unless the user has set either variable.
+    """Set ``GOMP_SPINCOUNT`` to ``config.omp_spin_count`` in ``environ`` (default ``os.environ``), with
+    ``KMP_BLOCKTIME=0`` unless set, or ``OMP_WAIT_POLICY=PASSIVE`` when the count is 0; nothing when the user
+    has set ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY``.
 
     libgomp reads both once, when Numba first starts its pool. A worker that
     sleeps as soon as a parallel region ends (PASSIVE) must be woken for the
@@ -89,8 +90,11 @@ def set_omp_wait(environ=None):
     spins = config.omp_spin_count
     if spins == 0:
         environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    else:
-        environ["GOMP_SPINCOUNT"] = str(spins)
+        return
+    environ["GOMP_SPINCOUNT"] = str(spins)
+    # Intel's and LLVM's OpenMP (a Numba built against them) read KMP_BLOCKTIME, not GOMP_SPINCOUNT, and spin
+    # 200 ms by default: they keep the passive wait of sessions 8-19 (not measured with a spin).
+    environ.setdefault("KMP_BLOCKTIME", "0")
 
 
 # OpenBLAS's idle threads spin for about 2^28 cycles (0.1 s) after every GEMM

@@ -145,7 +145,8 @@ _FIELDS = [
           "before Numba's thread pool starts, when neither GOMP_SPINCOUNT nor OMP_WAIT_POLICY is set: "
           "GOMP_SPINCOUNT, the rounds an idle Numba (OpenMP) worker spins before it sleeps (10000: about "
           "0.2 ms on the 2-core development machine, enough to cover the gaps between one op's kernel and "
-          "the next's); 0 sets OMP_WAIT_POLICY=PASSIVE (sleep at once)"),
+          "the next's), and KMP_BLOCKTIME=0 unless set (Intel's and LLVM's OpenMP keep the passive wait); "
+          "0 sets OMP_WAIT_POLICY=PASSIVE (sleep at once)"),
     Field("malloc_tuning", "MINIDL_MALLOC_TUNING", True, "bool",
           "at import, ask glibc to keep freed array memory in the process (minidl.allocator)"),
     Field("hub_dir", "MINIDL_HUB_DIR", None, "path",

@@ -123,20 +123,21 @@ def test_numba_kernels_take_one_thread_beside_a_spinning_blas():
 def _omp_wait_settings(env_extra):
     """OMP_WAIT_POLICY and GOMP_SPINCOUNT once minidl has loaded Numba, in a fresh process with ``env_extra``."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MINIDL_OMP_SPIN_COUNT")}
+           if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "MINIDL_OMP_SPIN_COUNT")}
     env.update(env_extra)
     code = ("import os, numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
-            "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))")
+            "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'), os.environ.get('KMP_BLOCKTIME'))")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env=env).stdout.strip()
 
 
 def test_numba_pool_spins_briefly_unless_told_otherwise():
-    assert _omp_wait_settings({}) == "None 10000"
-    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "250"}) == "None 250"
-    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "0"}) == "PASSIVE None"
-    assert _omp_wait_settings({"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE None"     # the user's own settings win
-    assert _omp_wait_settings({"GOMP_SPINCOUNT": "7", "MINIDL_OMP_SPIN_COUNT": "0"}) == "None 7"
+    assert _omp_wait_settings({}) == "None 10000 0"      # libgomp spins briefly; Intel's/LLVM's runtime does not
+    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "250"}) == "None 250 0"
+    assert _omp_wait_settings({"KMP_BLOCKTIME": "5"}) == "None 10000 5"
+    assert _omp_wait_settings({"MINIDL_OMP_SPIN_COUNT": "0"}) == "PASSIVE None None"
+    assert _omp_wait_settings({"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE None None"     # the user's own settings win
+    assert _omp_wait_settings({"GOMP_SPINCOUNT": "7", "MINIDL_OMP_SPIN_COUNT": "0"}) == "None 7 None"
 
 
 SOURCE_DIRS = ("minidl", "kernels", "examples", "benchmarks", "tools")
