@@ -15,6 +15,7 @@ Creation functions (``zeros``, ``randn``, ...) live in :mod:`minidl.creation`.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -377,6 +378,14 @@ def _to_array(data, np_dtype):
     return arr
 
 
+def warn_copy_construct(stacklevel=3):
+    """PyTorch's UserWarning for ``torch.tensor(t)``/``x.new_tensor(t)`` of a Tensor ``t``, pointing at the
+    caller of the function that calls this (``stacklevel`` frames up)."""
+    warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                  "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                  "torch.tensor(sourceTensor).", UserWarning, stacklevel=stacklevel)
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Build a Tensor from lists, scalars, NumPy/CuPy arrays or another Tensor (always a copy).
 
@@ -392,6 +401,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """
     np_dtype = to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
+        warn_copy_construct()
         data = data.array
     if hasattr(data, "__array_interface__") or backend.is_device_array(data):
         arr = backend.get_array_module(data).array(data, dtype=np_dtype, copy=True)

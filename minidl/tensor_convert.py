@@ -330,6 +330,9 @@ class ConvertMixin:
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A copy of ``data`` with this tensor's dtype and device (unless given)."""
-        from .tensor import tensor
+        from .tensor import Tensor, tensor, warn_copy_construct
+        if isinstance(data, Tensor):
+            warn_copy_construct()
+            data = data.array
         return tensor(data, dtype=dtype if dtype is not None else as_dtype(self.array.dtype),
                       device=device if device is not None else self.device, requires_grad=requires_grad)
