@@ -282,7 +282,9 @@ def dot(input, tensor):
     if a.array.ndim != 1 or b.array.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.array.ndim}D and {b.array.ndim}D tensors")
     if a.array.dtype != b.array.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype} and {b.dtype}")
+        from .linalg_ex import type_name
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {type_name(a.dtype)} and "
+                           f"{type_name(b.dtype)}")
     if a.array.shape != b.array.shape:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src "
                            f"[{b.array.shape[0]}] to have the same number of elements, but got {a.array.shape[0]} "

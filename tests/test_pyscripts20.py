@@ -1,0 +1,106 @@
+"""Session 20's ported PyTorch scripts, run on minidl through ``_run_script.py`` (see ``test_pytorch_scripts.py``
+for the scheme). The scripts are written anew in their originals' idiom (the same API calls, smaller sizes) rather
+than copied; each names what it follows in its header. Where a script prints deterministic text, its output is
+compared with the same script's output under PyTorch 2.13 (``pytorch_scripts/expected/<name>.txt``, made by running
+it through ``_run_script.py`` with ``minidl`` written back as ``torch`` in /work/refvenv: ``sed -e
+'s/minidl\\.vision/torchvision/g' -e 's/import minidl as torch/import torch/' -e 's/\\bminidl\\b/torch/g'``, a
+do-nothing matplotlib on the path). Scripts that read MNIST through ``minidl.vision`` have no reference run
+(torchvision is not in the reference environment) and are checked for what they print."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_pytorch_scripts import SCRIPTS, _layouts, run_script
+
+MORVAN = SCRIPTS / "morvan"
+
+
+def _expected(name):
+    return (SCRIPTS / "expected" / f"{name}.txt").read_text()
+
+
+def _as_torch(out):
+    return out.replace("minidl.", "torch.")
+
+
+@pytest.mark.parametrize("name, env", [
+    ("torch_numpy", {}), ("variable", {}), ("activation", {}), ("regression", {}), ("classification", {}),
+    ("build_nn_quickly", {}), ("save_reload", {}), ("batch_train", {}), ("optimizer", {}), ("rnn_regressor", {}),
+    ("gan", {"MINIDL_SCRIPT_MAX_OPTIMIZER_STEPS": "400"}), ("dynamic_graph", {}), ("dropout", {}),
+])
+def test_morvan_tutorial_prints_what_pytorch_prints(tmp_path, name, env):
+    """MorvanZhou/PyTorch-Tutorial's scripts, seeded (their own commented-out ``manual_seed(1)`` switched on):
+    NumPy round trips and ``FloatTensor`` math (``Tensor.dot`` of 2-D tensors refused with PyTorch's text),
+    ``Variable``, activations, regression and classification nets (``torch.normal`` clusters, ``.type(LongTensor)``),
+    whole-net and state-dict saving (the whole net refused under ``weights_only``), shuffled 2-worker loaders, four
+    optimizers racing, RNNs carrying ``h_state.data``, a GAN with ``retain_graph`` (200 steps), dropout nets in
+    eval mode: every printed value is torch 2.13's."""
+    out = run_script(MORVAN / f"{name}.py", tmp_path, env=env)
+    assert _as_torch(out) == _expected(f"morvan_{name}")
+
+
+def test_morvan_batch_normalization_trains_both_nets(tmp_path):
+    """504_batch_normalization: eight tanh layers registered through ``setattr``, BatchNorm1d with momentum 0.5,
+    2 loader workers. The plain net's test losses are torch 2.13's (to float32 rounding); the BN net's drift from
+    them in float32 noise (its pre-activations are nearly constant, so BatchNorm divides rounding error by a
+    variance near zero: the two libraries' first training loss differs in the 7th digit and 3 epochs of Adam at
+    lr 0.03 amplify it)."""
+    out = run_script(MORVAN / "batch_normalization.py", tmp_path)
+    plain = re.findall(r"^\['(\d+\.\d+)', '\d+\.\d+'\]", out, flags=re.M)
+    assert [float(v) for v in plain[:3]] == pytest.approx([1188.4851, 1145.9724, 1088.8441], abs=2e-4)
+    assert "(bn7): BatchNorm1d(10, eps=1e-05, momentum=0.5, affine=True, track_running_stats=True)" in out
+    assert out.rstrip().endswith("tensor(12)")
+
+
+@pytest.mark.parametrize("name", ["cnn", "rnn_classifier", "autoencoder"])
+def test_morvan_mnist_scripts_run(tmp_path, name):
+    """401_CNN, 402_RNN_classifier and 404_autoencoder on 100 training and 20 test images in ``./mnist/``: the
+    legacy ``train_data``/``train_labels``/``test_data``/``test_labels`` attributes (torchvision's renaming
+    warnings), ``.type(torch.FloatTensor)`` scaling, an LSTM over image rows and a 784-3-784 autoencoder."""
+    _layouts.build(tmp_path / "mnist", mnist_sizes={"train": 100, "test": 20}, cifar_per_batch=1, cifar_test=1)
+    out = run_script(MORVAN / f"{name}.py", tmp_path)
+    if name == "autoencoder":
+        assert len(re.findall(r"^Epoch:  \d \| train loss: \d\.\d{4}$", out, flags=re.M)) == 4
+        assert out.rstrip().endswith("(100,) float32 (100,) int64 (100,)")
+        return
+    assert out.startswith("torch.Size([100, 28, 28])\ntorch.Size([100])\n".replace("torch", "minidl"))
+    assert len(re.findall(r"^Epoch:  0 \| train loss: \d\.\d{4} \| test accuracy: \d\.\d\d$", out, flags=re.M)) >= 1
+    assert re.search(r"^\[[\d ]+\] prediction number$", out, flags=re.M)
+    assert re.search(r"^\[[\d ]+\] real number$", out, flags=re.M)
+
+
+def test_mnist_legacy_attributes_warn_and_answer(tmp_path):
+    """``MNIST.train_data`` & co. are torchvision's deprecated aliases of ``data``/``targets``: a UserWarning naming
+    the new attribute, then the same tensor."""
+    import minidl
+    from minidl.vision import datasets
+    _layouts.build(tmp_path, mnist_sizes={"train": 4, "test": 2}, cifar_per_batch=1, cifar_test=1)
+    ds = datasets.MNIST(tmp_path, train=False)
+    for old, new in [("train_data", "data"), ("test_data", "data"), ("train_labels", "targets"),
+                     ("test_labels", "targets")]:
+        with pytest.warns(UserWarning, match=f"^{old} has been renamed {new}$"):
+            value = getattr(ds, old)
+        assert minidl.equal(value, getattr(ds, new))
+
+
+@pytest.mark.parametrize("a, b, message", [
+    ((2, 2), (2, 2), "1D tensors expected, but got 2D and 2D tensors"),
+    ((2,), (2, 2), "1D tensors expected, but got 1D and 2D tensors"),
+    ((2,), (3,), "inconsistent tensor size, expected tensor [2] and src [3] to have the same number of elements, "
+                 "but got 2 and 3 elements respectively"),
+])
+def test_tensor_dot_checks_as_torch_dot(a, b, message):
+    """``Tensor.dot`` refuses what ``torch.dot`` refuses, with PyTorch's text (201_torch_numpy's 2-D dot)."""
+    import minidl
+    with pytest.raises(RuntimeError) as info:
+        minidl.ones(a).dot(minidl.ones(b))
+    assert str(info.value) == message
+
+
+def test_dot_dtype_mismatch_names_cpp_types():
+    """``torch.dot`` of float32 and float64: PyTorch's message names the C++ types (Float, Double)."""
+    import minidl
+    with pytest.raises(RuntimeError, match=r"^dot : expected both vectors to have same dtype, but found Float and "
+                                           r"Double$"):
+        minidl.dot(minidl.ones(2), minidl.ones(2, dtype=minidl.float64))
