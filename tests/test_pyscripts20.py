@@ -49,8 +49,8 @@ def test_morvan_batch_normalization_trains_both_nets(tmp_path):
     out = run_script(MORVAN / "batch_normalization.py", tmp_path)
     plain = re.findall(r"^\['(\d+\.\d+)', '\d+\.\d+'\]", out, flags=re.M)
     assert [float(v) for v in plain[:3]] == pytest.approx([1188.4851, 1145.9724, 1088.8441], abs=2e-4)
-    assert "(bn7): BatchNorm1d(10, eps=1e-05, momentum=0.5, affine=True, bias=True, "
-            "track_running_stats=True)" in out
+    assert ("(bn7): BatchNorm1d(10, eps=1e-05, momentum=0.5, affine=True, bias=True, "
+            "track_running_stats=True)") in out
     assert out.rstrip().endswith("tensor(12)")
 
 
