@@ -105,3 +105,51 @@ def test_dot_dtype_mismatch_names_cpp_types():
     with pytest.raises(RuntimeError, match=r"^dot : expected both vectors to have same dtype, but found Float and "
                                            r"Double$"):
         minidl.dot(minidl.ones(2), minidl.ones(2, dtype=minidl.float64))
+
+
+@pytest.mark.parametrize("name", ["amp_recipe", "save_load_across_devices", "checkpoint_recipe"])
+def test_recipes_print_what_pytorch_prints(tmp_path, name):
+    """PyTorch's recipes, seeded: CPU mixed precision (bfloat16 autocast over a Linear stack, a disabled
+    ``torch.amp.GradScaler`` and its state dict in a checkpoint, the dtype each op gets inside and outside nested
+    regions and the decorator form); saving and loading across devices (``map_location`` as a string, a device, a
+    dict, a function of ``(storage, location)`` and None; ``type(device).__name__``); and ``torch.utils.checkpoint``
+    (non-reentrant with keyword arguments, reentrant, ``checkpoint_sequential``, dropout replayed by
+    ``preserve_rng_state``, gradients equal to the plain run's): every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "recipes20" / f"{name}.py", tmp_path)
+    assert _as_torch(out) == _expected(f"recipes20_{name}")
+
+
+def test_autocast_lowers_what_pytorch_lowers():
+    """Inside a CPU bfloat16 region: ``addmm``/``baddbmm``/``addbmm`` (their added input too), ``einsum``,
+    ``tensordot``, ``inner``, ``linalg.vecdot`` and ``prelu`` compute in bfloat16 (PyTorch's lower-precision list
+    or ops it runs through ``mm``/``bmm``); ``dot``, ``mv``, ``addmv``, ``addr`` and ``outer`` keep float32.
+    (Each dtype read from torch 2.13.)"""
+    import minidl as torch
+    a, v, b3 = torch.randn(4, 4), torch.randn(4), torch.randn(2, 4, 4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        lowered = [torch.addmm(a, a, a), torch.baddbmm(b3, b3, b3), torch.addbmm(a, b3, b3), a.addmm(a, a),
+                   torch.einsum("ij,jk->ik", a, a), torch.tensordot(a, a, 1), torch.inner(a, a),
+                   torch.linalg.vecdot(a, a), torch.nn.functional.prelu(a, torch.ones(1)),
+                   torch.linalg.multi_dot([a, a])]
+        kept = [torch.dot(v, v), torch.mv(a, v), torch.addmv(v, a, v), torch.addr(a, v, v), torch.outer(v, v),
+                v.dot(v)]
+    assert [t.dtype for t in lowered] == [torch.bfloat16] * len(lowered)
+    assert [t.dtype for t in kept] == [torch.float32] * len(kept)
+    assert torch.dot(v, v).dtype == torch.float32
+
+
+def test_map_location_function_and_device_type_name(tmp_path):
+    """``torch.load(map_location=fn)`` calls ``fn(storage, location)``: returning the storage (or None) keeps the
+    tensor on the CPU; ``type(torch.device("cpu")).__name__`` is ``device``."""
+    import minidl as torch
+    torch.save({"w": torch.arange(3.)}, tmp_path / "w.pt")
+    seen = []
+
+    def location(storage, loc):
+        seen.append(loc)
+        return storage
+
+    assert torch.load(tmp_path / "w.pt", map_location=location)["w"].device == torch.device("cpu")
+    assert seen == ["cpu"]
+    assert torch.load(tmp_path / "w.pt", map_location=lambda s, loc: None)["w"].tolist() == [0.0, 1.0, 2.0]
+    assert type(torch.device("cpu")).__name__ == "device"
