@@ -107,14 +107,16 @@ def test_dot_dtype_mismatch_names_cpp_types():
         minidl.dot(minidl.ones(2), minidl.ones(2, dtype=minidl.float64))
 
 
-@pytest.mark.parametrize("name", ["amp_recipe", "save_load_across_devices", "checkpoint_recipe"])
+@pytest.mark.parametrize("name", ["amp_recipe", "save_load_across_devices", "checkpoint_recipe", "hooks_examples"])
 def test_recipes_print_what_pytorch_prints(tmp_path, name):
     """PyTorch's recipes, seeded: CPU mixed precision (bfloat16 autocast over a Linear stack, a disabled
     ``torch.amp.GradScaler`` and its state dict in a checkpoint, the dtype each op gets inside and outside nested
     regions and the decorator form); saving and loading across devices (``map_location`` as a string, a device, a
     dict, a function of ``(storage, location)`` and None; ``type(device).__name__``); and ``torch.utils.checkpoint``
     (non-reentrant with keyword arguments, reentrant, ``checkpoint_sequential``, dropout replayed by
-    ``preserve_rng_state``, gradients equal to the plain run's): every printed value is torch 2.13's."""
+    ``preserve_rng_state``, gradients equal to the plain run's); module and tensor hooks (forward hooks reading and
+    replacing outputs, pre-hooks with and without ``with_kwargs``, full backward hooks and pre-hooks, tensor and
+    post-accumulate-grad hooks, ``always_call``): every printed value is torch 2.13's."""
     out = run_script(SCRIPTS / "recipes20" / f"{name}.py", tmp_path)
     assert _as_torch(out) == _expected(f"recipes20_{name}")
 
