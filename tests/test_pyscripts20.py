@@ -155,3 +155,30 @@ def test_map_location_function_and_device_type_name(tmp_path):
     assert seen == ["cpu"]
     assert torch.load(tmp_path / "w.pt", map_location=lambda s, loc: None)["w"].tolist() == [0.0, 1.0, 2.0]
     assert type(torch.device("cpu")).__name__ == "device"
+
+
+@pytest.mark.parametrize("name", ["from_scratch", "modern_cnns"])
+def test_d2l_chapters_print_what_pytorch_prints(tmp_path, name):
+    """d2l.ai's PyTorch chapters without the d2l package, seeded: linear and softmax regression, an MLP and dropout
+    from scratch (``random.shuffle`` batches, ``sgd`` under ``no_grad``, ``y_hat[range(n), y]``), BatchNorm from
+    scratch against ``nn.BatchNorm2d``; LeNet, AlexNet, NiN, Inception, Residual and DenseNet blocks built from
+    ``Lazy*`` layers, walked layer by layer (``torch.rand(size=...)``) and trained a step: every printed value is
+    torch 2.13's."""
+    out = run_script(SCRIPTS / "d2l" / f"{name}.py", tmp_path)
+    assert _as_torch(out) == _expected(f"d2l_{name}")
+
+
+def test_random_factories_take_size_and_bounds_as_keywords():
+    """``rand``/``randn`` take ``size=`` (the same draws as positional sizes; both at once refused) and ``randint``
+    takes ``low=``/``high=``, as PyTorch's."""
+    import minidl as torch
+    torch.manual_seed(0)
+    a = torch.rand(size=(2, 3), dtype=torch.float64)
+    torch.manual_seed(0)
+    assert torch.equal(a, torch.rand(2, 3, dtype=torch.float64))
+    assert torch.randn(size=[4]).shape == (4,)
+    with pytest.raises(TypeError, match=r"^rand\(\) received an invalid combination of arguments"):
+        torch.rand(2, 3, size=(2,))
+    assert torch.randint(low=0, high=5, size=(3,)).shape == (3,)
+    assert torch.randint(2, high=3, size=(4,)).tolist() == [2, 2, 2, 2]
+    assert torch.randint(high=1, size=(2,)).tolist() == [0, 0]
