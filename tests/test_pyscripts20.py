@@ -157,13 +157,14 @@ def test_map_location_function_and_device_type_name(tmp_path):
     assert type(torch.device("cpu")).__name__ == "device"
 
 
-@pytest.mark.parametrize("name", ["from_scratch", "modern_cnns"])
+@pytest.mark.parametrize("name", ["from_scratch", "modern_cnns", "rnns"])
 def test_d2l_chapters_print_what_pytorch_prints(tmp_path, name):
     """d2l.ai's PyTorch chapters without the d2l package, seeded: linear and softmax regression, an MLP and dropout
     from scratch (``random.shuffle`` batches, ``sgd`` under ``no_grad``, ``y_hat[range(n), y]``), BatchNorm from
     scratch against ``nn.BatchNorm2d``; LeNet, AlexNet, NiN, Inception, Residual and DenseNet blocks built from
-    ``Lazy*`` layers, walked layer by layer (``torch.rand(size=...)``) and trained a step: every printed value is
-    torch 2.13's."""
+    ``Lazy*`` layers, walked layer by layer (``torch.rand(size=...)``) and trained a step; an RNN from scratch on
+    one-hot characters with global-norm gradient clipping, then ``nn.RNN``/``GRU``/``LSTM`` (2 layers, bidirectional)
+    language models carrying ``detach_``-ed state: every printed value is torch 2.13's."""
     out = run_script(SCRIPTS / "d2l" / f"{name}.py", tmp_path)
     assert _as_torch(out) == _expected(f"d2l_{name}")
 
@@ -182,3 +183,57 @@ def test_random_factories_take_size_and_bounds_as_keywords():
     assert torch.randint(low=0, high=5, size=(3,)).shape == (3,)
     assert torch.randint(2, high=3, size=(4,)).tolist() == [2, 2, 2, 2]
     assert torch.randint(high=1, size=(2,)).tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("name", ["ngram", "backward", "seq_lstm"])
+def test_pytorch_beginner_prints_what_pytorch_prints(tmp_path, name):
+    """L1aoXingyu/pytorch-beginner, seeded (``loss.data[0]``/``retain_variables`` in their modern spellings): a
+    trigram model with ``F.log_softmax`` without ``dim`` (PyTorch's implicit-dim choice), gradients of tensors
+    written by item assignment (``grad_fn`` ``CopySlices``) and Jacobians by ``retain_graph``, and a tagger whose
+    character features are ``torch.cat`` onto an empty ``torch.FloatTensor()``: every printed value is torch 2.13's."""
+    out = run_script(SCRIPTS / "beginner" / f"{name}.py", tmp_path)
+    assert _as_torch(out) == _expected(f"beginner_{name}")
+
+
+def test_pytorch_beginner_linear_regression_matches_pytorch(tmp_path):
+    """01-Linear Regression, seeded: 200 SGD steps on 15 points print torch 2.13's losses to float32 rounding
+    (the sixth decimal may differ by one), and the saved state dict loads back."""
+    out = run_script(SCRIPTS / "beginner" / "linear_regression.py", tmp_path)
+    pattern = r"^Epoch\[(\d+)/200\], loss: (\d+\.\d+)$"
+    got = re.findall(pattern, out, flags=re.M)
+    want = re.findall(pattern, _expected("beginner_linear_regression"), flags=re.M)
+    assert [e for e, _ in got] == [e for e, _ in want] and len(got) == 10
+    assert [float(v) for _, v in got] == pytest.approx([float(v) for _, v in want], abs=2e-6)
+    assert out.rstrip().endswith("['linear.weight', 'linear.bias'] (15, 1) float32")
+
+
+@pytest.mark.parametrize("index, name", [
+    ((0, 0), "CopySlices"), (slice(1, None), "CopySlices"), ((Ellipsis, 0), "CopySlices"),
+    ("tensor", "IndexPutBackward0"), ("mask", "IndexPutBackward0"),
+])
+def test_setitem_node_is_named_as_pytorchs(index, name):
+    """Writing into a tensor by a basic index records PyTorch's ``CopySlices`` node (``name()`` is
+    ``torch::autograd::CopySlices``, the repr shows ``<CopySlices>``); an advanced index, ``IndexPutBackward0``."""
+    import minidl as torch
+    m = torch.ones(2, 3, requires_grad=True)
+    n = torch.zeros(2, 3)
+    index = {"tensor": torch.tensor([0]), "mask": torch.tensor([True, False])}.get(index, index) \
+        if isinstance(index, str) else index
+    n[index] = m[0, 0] * 2
+    assert n.grad_fn.name().rsplit("::", 1)[-1] == name
+    assert f"grad_fn=<{name}>" in repr(n)
+
+
+def test_cat_skips_legacy_empty_tensors_and_words_errors_as_pytorch():
+    """``torch.cat`` skips 1-D empty tensors among others (their dtype still promotes) and words a size mismatch as
+    PyTorch does."""
+    import minidl as torch
+    a = torch.ones(2, 3)
+    assert torch.cat((torch.FloatTensor(), a), 0).shape == (2, 3)
+    assert torch.cat((a, torch.ones(0, dtype=torch.float64)), 1).dtype == torch.float64
+    assert torch.cat((torch.ones(0), torch.ones(0))).shape == (0,)
+    with pytest.raises(RuntimeError, match=r"^Sizes of tensors must match except in dimension 0. Expected size 3 "
+                                           r"but got size 4 for tensor number 2 in the list.$"):
+        torch.cat([a, torch.ones(0), torch.ones(2, 4)])
+    with pytest.raises(RuntimeError, match="^Tensors must have same number of dimensions: got 2 and 3$"):
+        torch.cat([a, torch.ones(2, 3, 1)])
