@@ -8,7 +8,9 @@ do-nothing matplotlib on the path). Scripts that read MNIST through ``minidl.vis
 (torchvision is not in the reference environment) and are checked for what they print."""
 from __future__ import annotations
 
+import os
 import re
+import sys
 
 import pytest
 from test_pytorch_scripts import SCRIPTS, _layouts, run_script
@@ -237,3 +239,48 @@ def test_cat_skips_legacy_empty_tensors_and_words_errors_as_pytorch():
         torch.cat([a, torch.ones(0), torch.ones(2, 4)])
     with pytest.raises(RuntimeError, match="^Tensors must have same number of dimensions: got 2 and 3$"):
         torch.cat([a, torch.ones(2, 3, 1)])
+
+
+def test_pytorch_beginner_vae_trains_and_saves_images(tmp_path):
+    """08-AutoEncoder's VAE on 100 MNIST images in ``./data``: ``nn.MSELoss(size_average=False)`` (PyTorch's
+    deprecation warning, reduction 'sum'), ``torch.FloatTensor(std.size()).normal_()``, in-place ``mul_``/``add_``
+    chains on the KL term, ``F.sigmoid``, ``save_image`` of the reconstructions and the state dict saved."""
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 100, "test": 10}, cifar_per_batch=1, cifar_test=1)
+    out = run_script(SCRIPTS / "beginner" / "vae.py", tmp_path)
+    assert len(re.findall(r"^Train Epoch: [01] \[\d+/100 \(\d+%\)\]\tLoss: \d+\.\d{6}$", out, flags=re.M)) == 4
+    assert len(re.findall(r"^====> Epoch: [01] Average loss: \d+\.\d{4}$", out, flags=re.M)) == 2
+    assert out.rstrip().endswith("['image_0.png', 'image_1.png'] 10")
+
+
+def test_size_average_warning_reads_as_pytorchs():
+    """The deprecated ``size_average``/``reduce`` flags warn with PyTorch's text (no prefix) and pick its
+    reduction."""
+    import minidl as torch
+    with pytest.warns(UserWarning, match=r"^size_average and reduce args will be deprecated, please use "
+                                         r"reduction='sum' instead\.$"):
+        assert torch.nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match=r"^size_average and reduce args will be deprecated, please use "
+                                         r"reduction='none' instead\.$"):
+        assert torch.nn.functional.mse_loss(torch.ones(2), torch.zeros(2), reduce=False).shape == (2,)
+
+
+def test_data_loading_tutorial_batches_dict_samples(tmp_path):
+    """The custom-datasets tutorial on 6 synthetic faces (``data_loading/make_faces.py``; pandas and scikit-image
+    stand-ins where those are absent): a Dataset of dict samples read from a CSV file, callable-class transforms
+    through ``transforms.Compose``, a shuffled DataLoader collating dicts of float64 tensors, and ``make_grid`` of a
+    batch of four 24x24 crops (3 x 28 x 106, torchvision's padding of 2)."""
+    sys.path.insert(0, str(SCRIPTS / "data_loading"))
+    try:
+        import make_faces
+    finally:
+        sys.path.pop(0)
+    make_faces.make(tmp_path)
+    standins = os.pathsep.join(str(SCRIPTS / name) for name in ("pandas_standin", "skimage_standin"))
+    out = run_script(SCRIPTS / "data_loading" / "data_loading_tutorial.py", tmp_path, env={"PYTHONPATH": standins})
+    out = _as_torch(out)
+    assert "Image name: face_3.ppm\nLandmarks shape: (68, 2)\n" in out
+    assert "Rescale (53, 36, 3) (68, 2)\nRandomCrop (16, 16, 3) (68, 2)\nCompose (24, 24, 3) (68, 2)\n" in out
+    assert out.count("torch.Size([3, 24, 24]) torch.Size([68, 2]) torch.float64 torch.float64") == 4
+    assert "0 torch.Size([4, 3, 24, 24]) torch.Size([4, 68, 2])\ngrid (3, 28, 106) torch.float64\n" in out
+    assert "1 torch.Size([2, 3, 24, 24]) torch.Size([2, 68, 2])\n" in out
+    assert out.rstrip().endswith("dict ['image', 'landmarks']")
