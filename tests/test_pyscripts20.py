@@ -284,3 +284,16 @@ def test_data_loading_tutorial_batches_dict_samples(tmp_path):
     assert "0 torch.Size([4, 3, 24, 24]) torch.Size([4, 68, 2])\ngrid (3, 28, 106) torch.float64\n" in out
     assert "1 torch.Size([2, 3, 24, 24]) torch.Size([2, 68, 2])\n" in out
     assert out.rstrip().endswith("dict ['image', 'landmarks']")
+
+
+def test_pytorch_beginner_conv_autoencoder_trains_and_saves_images(tmp_path):
+    """08-AutoEncoder's convolutional autoencoder on 100 MNIST images: ``Normalize((0.5), (0.5))`` with bare floats,
+    strided Conv2d/MaxPool2d down to 8x2x2 and ConvTranspose2d (with padding) back to 1x28x28, ``nn.ReLU(True)``,
+    Adam with weight decay, a loss summed through ``loss.data``, ``save_image``. (The model's losses and gradients
+    over 3 Adam steps from one seed were compared with torch 2.13's by hand: equal to 6 digits.)"""
+    _layouts.build(tmp_path / "data", mnist_sizes={"train": 100, "test": 10}, cifar_per_batch=1, cifar_test=1)
+    out = run_script(SCRIPTS / "beginner" / "conv_autoencoder.py", tmp_path)
+    assert "(2): ConvTranspose2d(16, 8, kernel_size=(5, 5), stride=(3, 3), padding=(1, 1))" in out
+    assert len(re.findall(r"^epoch \[[12]/2\], loss:\d+\.\d{4}$", out, flags=re.M)) == 2
+    assert out.count("Tensor False minidl.Size([4, 1, 28, 28]) True") == 2
+    assert out.rstrip().endswith("['image_0.png', 'image_1.png'] ['encoder.0.weight', 'encoder.0.bias']")
