@@ -509,8 +509,7 @@ def masked_select(input, mask):
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dimension ``dim`` (``axis`` is accepted as NumPy's name for it).
 
-    Dtypes promote as in PyTorch; shapes must agree outside ``dim``.
-    """
+    Dtypes promote as in PyTorch; shapes must agree outside ``dim``; 1-D empty tensors among others are skipped."""
     from ..dtypes import result_type
     from .math import cast
     if axis is not None:
@@ -522,21 +521,16 @@ def cat(tensors, dim=0, *, axis=None, out=None):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be concatenated")
     target = result_type(*tensors) if any(t.array.dtype != tensors[0].array.dtype for t in tensors) else None
-    numbered = list(enumerate(tensors))
-    if any(tuple(t.array.shape) != (0,) for t in tensors):   # PyTorch's legacy rule: 1-D empty tensors are
-        numbered = [(k, t) for k, t in numbered if tuple(t.array.shape) != (0,)]   # skipped (dtypes still promote)
+    numbered = [(k, t) for k, t in enumerate(tensors) if t.array.shape != (0,)] or list(enumerate(tensors))
     ref = tuple(numbered[0][1].array.shape)
     ax = _dim(dim, len(ref))
     for k, t in numbered[1:]:
         if t.ndim != len(ref):
             raise ShapeError(f"Tensors must have same number of dimensions: got {len(ref)} and {t.ndim}")
-        for i, (a, b) in enumerate(zip(ref, t.shape)):
-            if i != ax and a != b:
-                raise ShapeError(f"Sizes of tensors must match except in dimension {ax}. Expected size {a} but got "
-                                 f"size {b} for tensor number {k} in the list.")
-    tensors = [t for _, t in numbered]
-    if target is not None:
-        tensors = [cast(t, target) for t in tensors]
+        for a, b in ((a, b) for i, (a, b) in enumerate(zip(ref, t.shape)) if i != ax and a != b):
+            raise ShapeError(f"Sizes of tensors must match except in dimension {ax}. Expected size {a} but got "
+                             f"size {b} for tensor number {k} in the list.")
+    tensors = [t if target is None else cast(t, target) for _, t in numbered]
     return Concat.apply(*tensors, axis=ax)
 
 
