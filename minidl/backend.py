@@ -243,6 +243,7 @@ def same_device(a, b) -> bool:
     return a.type in ("cpu", "meta") or (a.index or 0) == (b.index or 0)
 
 
+Device.__name__ = Device.__qualname__ = "device"   # ``type(torch.device("cpu")).__name__``, as PyTorch's
 CPU, META = Device("cpu"), Device("meta")   # META: PyTorch's meta device, shapes and no data (minidl.meta_array)
 _GPU = None  # Device("cuda", 0): what tensors on the GPU report, as PyTorch's cuda:0
 

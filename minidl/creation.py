@@ -157,18 +157,34 @@ def _stream(generator):
     return as_numpy_generator(generator)
 
 
+def _size_keyword(name, size, size_kw):
+    """The shape given positionally or as ``size=`` (``torch.rand(size=(2, 3))``), not both."""
+    if not size_kw:
+        return size
+    unknown = sorted(set(size_kw) - {"size"})
+    if unknown:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{unknown[0]}'")
+    if size:
+        got = ", ".join(type(v).__name__ for v in size)
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, size=tuple), but "
+                        "expected one of: (tuple of ints size, ...)")
+    return (size_kw["size"],)
+
+
 @factory_out
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-         pin_memory=False):
+         pin_memory=False, **size_kw):
     """Uniform samples from [0, 1), PyTorch's for the same seed (see :mod:`minidl.mt19937`)."""
+    size = _size_keyword("rand", size, size_kw)
     stream = _stream(generator)
     return _random(lambda s, d: mt19937.uniform(stream, s, d), size, dtype, device, requires_grad, "rand")
 
 
 @factory_out
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False):
+          pin_memory=False, **size_kw):
     """Standard-normal samples, PyTorch's for the same seed up to float32 rounding (see :mod:`minidl.mt19937`)."""
+    size = _size_keyword("randn", size, size_kw)
     stream = _stream(generator)
     return _random(lambda s, d: mt19937.normal(stream, s, d), size, dtype, device, requires_grad, "randn")
 
@@ -187,9 +203,14 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 @factory_out
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-            layout=None, pin_memory=False):
-    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64."""
+            layout=None, pin_memory=False, low=None, high=None):
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)`` (each also a
+    keyword); int64."""
     args = list(args)
+    if high is not None:   # randint(low=0, high=5, size=(3,)), randint(0, high=5, ...)
+        args = [0 if low is None else low, high] if not args else [*args, high]
+    elif low is not None:
+        args = [low, *args]
     if size is None and args and isinstance(args[-1], (tuple, list)):
         size = args.pop()
     if size is None:

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from minidl.autograd import autocast_state as _autocast
 from minidl.autograd.naming import names_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
@@ -244,6 +245,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``: (n, m) @ (m, p), ``input`` broadcast to (n, p)."""
     _check_ndim("addmm", "mat1", mat1, 2)
     _check_ndim("addmm", "mat2", mat2, 2)
+    input, mat1, mat2 = _autocast.lower(input, mat1, mat2)
     return _scaled(beta, input, alpha, _t(mat1).mm(mat2))
 
 
@@ -256,12 +258,14 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 @names_node("BaddbmmBackward0")   # PyTorch's node name
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * (batch1 @ batch2)``: (b, n, m) @ (b, m, p), ``input`` broadcast to (b, n, p)."""
+    input, batch1, batch2 = _autocast.lower(input, batch1, batch2)
     return _scaled(beta, input, alpha, _t(batch1).bmm(batch2))
 
 
 @names_node("AddbmmBackward0")   # PyTorch's node name
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``: ``input`` broadcast to (n, p)."""
+    input, batch1, batch2 = _autocast.lower(input, batch1, batch2)
     return _scaled(beta, input, alpha, _reduction.sum(_t(batch1).bmm(batch2), 0))
 
 
@@ -282,12 +286,15 @@ def dot(input, tensor):
     if a.array.ndim != 1 or b.array.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.array.ndim}D and {b.array.ndim}D tensors")
     if a.array.dtype != b.array.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype} and {b.dtype}")
+        from .linalg_ex import type_name
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {type_name(a.dtype)} and "
+                           f"{type_name(b.dtype)}")
     if a.array.shape != b.array.shape:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.array.shape[0]}] and src "
                            f"[{b.array.shape[0]}] to have the same number of elements, but got {a.array.shape[0]} "
                            f"and {b.array.shape[0]} elements respectively")
-    return _math.matmul(a, b)
+    with _autocast.suspended():   # off autocast's lists: computed in the dtypes given
+        return _math.matmul(a, b)
 
 
 def vdot(input, other):
@@ -308,7 +315,8 @@ def mv(input, vec):
     """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
     _check_ndim("mv", "input", input, 2)
     _check_ndim("mv", "vec", vec, 1)
-    return _math.matmul(_t(input), _t(vec))
+    with _autocast.suspended():   # off autocast's lists: computed in the dtypes given
+        return _math.matmul(_t(input), _t(vec))
 
 
 def tensordot(a, b, dims=2):
@@ -316,7 +324,7 @@ def tensordot(a, b, dims=2):
 
     ``dims`` is an int or a pair of lists ``([dims of a], [dims of b])``.
     """
-    a, b = _t(a), _t(b)
+    a, b = _autocast.lower(_t(a), _t(b))
     na, nb = a.array.ndim, b.array.ndim
     if isinstance(dims, Tensor):
         dims = dims.tolist()

@@ -358,7 +358,8 @@ def matmul(input, other, *, out=None):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """The dot product of vectors along ``dim``, broadcast: sum(conj(x) * y) (conj only for complex x)."""
-    x, y = _t(x), _t(y)
+    from .autograd.autocast_state import lower
+    x, y = lower(_t(x), _t(y))
     broadcast_batch(x.shape, y.shape)
     return _reduction.sum((x.conj() if x.array.dtype.kind == "c" else x) * y, dim)
 

@@ -222,7 +222,7 @@ class Tensor(GradAttrMixin, ConvertMixin, MathMixin, ShapeMixin, ReduceMixin, In
                                                     and kind != _dtypes._default_complex)):
             suffixes.append(f"dtype={self.dtype}")
         if self.creator is not None:
-            suffixes.append(f"grad_fn=<{self.creator.name()}>")
+            suffixes.append(f"grad_fn=<{self.creator.name().rsplit('::', 1)[-1]}>")   # <CopySlices>, as PyTorch
         elif self.requires_grad:
             suffixes.append("requires_grad=True")
         if "_fw_tangent" in self.__dict__:   # a dual Tensor of forward-mode AD (autograd/forward_ad.py)

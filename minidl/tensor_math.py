@@ -248,10 +248,9 @@ class MathMixin:
         return name_grad_fn(ops.math.matmul(self, other), "BmmBackward0")
 
     def dot(self, other):
-        """Inner product of two 1-D tensors."""
-        if self.array.ndim != 1 or getattr(other, "ndim", 0) != 1:
-            raise RuntimeError("dot: 1D tensors expected")
-        return ops.math.matmul(self, other)
+        """Inner product of two 1-D tensors (``torch.dot``: the same checks and messages)."""
+        from .functions_math import dot
+        return dot(self, other)
 
     def maximum(self, other):
         """Elementwise maximum with ``other``."""

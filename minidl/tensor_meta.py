@@ -14,7 +14,7 @@ def meta_repr(tensor) -> str:
     if tensor.array.dtype != default_float():
         parts.append(f"dtype={tensor.dtype}")
     if tensor.creator is not None:
-        parts.append(f"grad_fn=<{tensor.creator.name()}>")
+        parts.append(f"grad_fn=<{tensor.creator.name().rsplit('::', 1)[-1]}>")
     elif tensor.requires_grad:
         parts.append("requires_grad=True")
     # as PyTorch's printer: a suffix that would pass the line width starts a new, indented line

@@ -116,7 +116,8 @@ def test_cat_stack():
     assert mdl.stack([mdl.ones(2), mdl.zeros(2)], dim=1).tolist() == [[1, 0], [1, 0]]
     assert mdl.stack([mdl.ones(2), mdl.zeros(2)]).shape == (2, 2)
     assert mdl.stack([mdl.ones(2), mdl.zeros(2)], dim=-1).shape == (2, 2)
-    with pytest.raises(ValueError, match="differ outside dimension"):
+    with pytest.raises(RuntimeError, match="^Sizes of tensors must match except in dimension 1. Expected size 2 "
+                                           "but got size 3"):
         mdl.cat([mdl.ones(2, 1), mdl.ones(3, 2)], dim=1)
 
 

@@ -8,13 +8,14 @@ dtypes it is given. The casts are recorded ops, so gradients flow back to the fl
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import numpy as np
 
 from minidl.dtypes import is_floating
 
-__all__ = ["active", "autocast_inputs", "float32_op"]
+__all__ = ["active", "autocast_inputs", "float32_op", "lower", "suspended"]
 
 #: device type ("cpu" or "cuda") -> the NumPy dtype its open autocast region lowers to
 active = {}
@@ -53,3 +54,21 @@ def float32_op(fn):
             kwargs = {k: _cast(v, "float32") for k, v in kwargs.items()}
         return fn(*args, **kwargs)
     return wrapper
+
+
+def lower(*values):
+    """``values`` cast as an op of the lower-precision list casts its inputs (unchanged outside regions): for the
+    composite ops PyTorch runs through ``mm``/``bmm`` (``addmm``, ``einsum``, ``tensordot``, ``vecdot``, ``prelu``)."""
+    return autocast_inputs("lower", values) if active else values
+
+
+@contextlib.contextmanager
+def suspended():
+    """No autocast region inside: for ops off PyTorch's lists (``dot``, ``mv``) that minidl computes through
+    matmul, which is on them."""
+    saved = dict(active)
+    active.clear()
+    try:
+        yield
+    finally:
+        active.update(saved)

@@ -13,9 +13,15 @@ one computed). A pre-hook ``hook(module, grad_output)`` may return a new
 """
 from __future__ import annotations
 
+import warnings
+
 from minidl.tensor import Tensor
 
 __all__ = ["call_with_backward_hooks"]
+
+_NO_INPUT_GRAD_WARNING = ("Full backward hook is firing when gradients are computed with respect to module outputs "
+                          "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+                          "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
 
 
 def _alias(t):
@@ -75,6 +81,7 @@ def call_with_backward_hooks(module, args, run_forward):
                     grad_output = _as_tuple(new)
             state["grad_output"] = grad_output
             if not tracked:
+                warnings.warn(_NO_INPUT_GRAD_WARNING, UserWarning, stacklevel=2)
                 fire()
             return grad_output[index]
         return on_grad

@@ -262,6 +262,8 @@ def prelu(input, weight):
             weight = weight.reshape((n,) + (1,) * (input.ndim - 2))
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
+    from ..autograd.autocast_state import lower as _autocast_lower
+    input, weight = _autocast_lower(input, weight)   # on autocast's lower-precision list, as PyTorch's
     negative = input * weight
     from ..autograd.naming import name_grad_fn
     return name_grad_fn(_where(input.array > 0, input, negative), "PreluKernelBackward0")   # PyTorch's node

@@ -203,6 +203,8 @@ def einsum(*args):
     if not operands:
         raise RuntimeError("einsum(): must provide at least one operand")
     operands = [o if isinstance(o, Tensor) else as_tensor(o) for o in operands]
+    from ..autograd.autocast_state import lower
+    operands = list(lower(*operands))   # on autocast's lower-precision list, as PyTorch's (it runs through bmm)
     dtypes = {o.array.dtype for o in operands}
     if len(dtypes) > 1:
         raise RuntimeError(f"einsum(): expected all operands to have the same dtype, got "

@@ -6,6 +6,8 @@ their gradients say that the old value was overwritten.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module
 
@@ -77,3 +79,13 @@ class SetItem(Function):
             g_old = SetItem.apply(g, _zeros(g, ()), index=self.index)
         g_value = GetItem.apply(g, index=self.index) if self.needs_input_grad[1] else None
         return g_old, g_value
+
+    def name(self):
+        """PyTorch's node: ``torch::autograd::CopySlices`` for a basic index (ints, slices, None, ...),
+        ``IndexPutBackward0`` for an advanced one (a tensor, array or list)."""
+        kept = self.__dict__.get("_node_name")
+        if kept:
+            return kept
+        parts = self.index if isinstance(self.index, tuple) else (self.index,)
+        advanced = any(not (p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))) for p in parts)
+        return "IndexPutBackward0" if advanced else "torch::autograd::CopySlices"

@@ -509,8 +509,7 @@ def masked_select(input, mask):
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dimension ``dim`` (``axis`` is accepted as NumPy's name for it).
 
-    Dtypes promote as in PyTorch; shapes must agree outside ``dim``.
-    """
+    Dtypes promote as in PyTorch; shapes must agree outside ``dim``; 1-D empty tensors among others are skipped."""
     from ..dtypes import result_type
     from .math import cast
     if axis is not None:
@@ -521,14 +520,17 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     for position, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be concatenated")
-    ref = tuple(tensors[0].array.shape)
+    target = result_type(*tensors) if any(t.array.dtype != tensors[0].array.dtype for t in tensors) else None
+    numbered = [(k, t) for k, t in enumerate(tensors) if t.array.shape != (0,)] or list(enumerate(tensors))
+    ref = tuple(numbered[0][1].array.shape)
     ax = _dim(dim, len(ref))
-    for t in tensors[1:]:
-        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != ax):
-            raise ShapeError(f"cat: shapes {ref} and {tuple(t.shape)} differ outside dimension {dim}")
-    if any(t.array.dtype != tensors[0].array.dtype for t in tensors):
-        target = result_type(*tensors)
-        tensors = [cast(t, target) for t in tensors]
+    for k, t in numbered[1:]:
+        if t.ndim != len(ref):
+            raise ShapeError(f"Tensors must have same number of dimensions: got {len(ref)} and {t.ndim}")
+        for a, b in ((a, b) for i, (a, b) in enumerate(zip(ref, t.shape)) if i != ax and a != b):
+            raise ShapeError(f"Sizes of tensors must match except in dimension {ax}. Expected size {a} but got "
+                             f"size {b} for tensor number {k} in the list.")
+    tensors = [t if target is None else cast(t, target) for _, t in numbered]
     return Concat.apply(*tensors, axis=ax)
 
 

@@ -30,8 +30,9 @@ _REENTRANT_WARNING = ("minidl.utils.checkpoint: the use_reentrant parameter shou
                       "gradients reach the parameters only when an input requires grad).")
 
 
-class _Checkpoint(Function):
-    """Forward without a graph; backward recomputes ``run_function`` with one and backpropagates through it."""
+class CheckpointFunction(Function):
+    """Forward without a graph; backward recomputes ``run_function`` with one and backpropagates through it
+    (named as PyTorch's reentrant checkpoint function, so its node reads ``CheckpointFunctionBackward``)."""
 
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, kwargs, anchor, *args):
@@ -93,7 +94,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     else:
         from ..creation import zeros
         anchor = zeros((), requires_grad=True)   # makes the node recorded even when no input requires grad
-    return _Checkpoint.apply(function, preserve, kwargs, anchor, *args)
+    return CheckpointFunction.apply(function, preserve, kwargs, anchor, *args)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,30 @@ class MNIST(ArrayVisionDataset):
     @targets.setter
     def targets(self, value):
         self._labels = _to_array(value).astype(np.int64).reshape(-1)
+
+    @property
+    def train_labels(self):
+        """``targets`` under its pre-0.2 name (torchvision warns, then answers)."""
+        warnings.warn("train_labels has been renamed targets", stacklevel=2)
+        return self.targets
+
+    @property
+    def test_labels(self):
+        """``targets`` under its pre-0.2 name (torchvision warns, then answers)."""
+        warnings.warn("test_labels has been renamed targets", stacklevel=2)
+        return self.targets
+
+    @property
+    def train_data(self):
+        """``data`` under its pre-0.2 name (torchvision warns, then answers)."""
+        warnings.warn("train_data has been renamed data", stacklevel=2)
+        return self.data
+
+    @property
+    def test_data(self):
+        """``data`` under its pre-0.2 name (torchvision warns, then answers)."""
+        warnings.warn("test_data has been renamed data", stacklevel=2)
+        return self.data
 
     def _check_exists(self) -> bool:
         return all(self._find(f[:-3]) is not None for f, _ in self.resources)
