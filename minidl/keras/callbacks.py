@@ -226,14 +226,6 @@ def _check_auto_monitor(callback, model):
                          "`mode='min'` in order to use the lowest value.")
 
 
-class EarlyStopping(_MonitorOp, _cb.EarlyStopping, Callback):
-    """Keras' EarlyStopping(monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-    baseline=None, restore_best_weights=False, start_from_epoch=0): minidl's rule."""
-
-    _missing_message = ("Early stopping conditioned on metric `{monitor}` which is not available. "
-                        "Available metrics are: {available}")
-
-
 class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
     """Stop training when the loss becomes NaN or infinite."""
 
@@ -277,30 +269,6 @@ class CSVLogger(_cb.CSVLogger, Callback):
 def _log_learning_rate(callback, logs):
     if logs is not None and callback.model is not None and getattr(callback.model, "optimizer", None):
         logs["learning_rate"] = float(callback.model.optimizer.learning_rate)
-
-
-class ReduceLROnPlateau(_MonitorOp, _cb.ReduceLROnPlateau, Callback):
-    """Keras' ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-    min_delta=1e-4, cooldown=0, min_lr=0.0): minidl's rule; logs ``learning_rate``."""
-
-    _message_prefix = "\n"  # Keras prints "\nEpoch 3: ReduceLROnPlateau reducing learning rate to ..."
-    _missing_message = ("Learning rate reduction is conditioned on metric `{monitor}` which is not available. "
-                        "Available metrics are: {available}.")
-
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
-        if "epsilon" in kwargs:  # Keras 2 name of min_delta
-            min_delta = kwargs.pop("epsilon")
-        if kwargs:
-            raise TypeError(f"ReduceLROnPlateau: unexpected arguments {sorted(kwargs)}")
-        super().__init__(monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr)
-
-    def on_epoch_end(self, epoch, logs=None):
-        _log_learning_rate(self, logs)
-        optimizer = getattr(self.model, "optimizer", None)
-        for group in getattr(optimizer, "param_groups", []):  # Keras reduces the float32 variable's value
-            group["lr"] = float(np.float32(group["lr"]))
-        super().on_epoch_end(epoch, logs)
 
 
 class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
@@ -436,6 +404,7 @@ class LambdaCallback(Callback):
 
 
 # more of Keras' callbacks (appended): BackupAndRestore, SwapEMAWeights, RemoteMonitor
+from minidl.keras.callbacks_monitor import EarlyStopping, ReduceLROnPlateau  # noqa: E402
 from minidl.keras.callbacks_more import BackupAndRestore, RemoteMonitor, SwapEMAWeights  # noqa: E402
 
 __all__ += ["BackupAndRestore", "SwapEMAWeights", "RemoteMonitor"]
