@@ -28,8 +28,12 @@ class Callback(_cb.Callback):
     """Base class of Keras callbacks: every hook (training, test, predict, batch) is a no-op.
 
     ``self.model`` is the Keras model (``self.model.stop_training = True``
-    stops training), ``self.params`` holds ``verbose``, ``epochs``, ``steps``.
+    stops training), ``self.params`` holds ``verbose``, ``epochs``, ``steps`` (None before ``fit``).
     """
+
+    def __init__(self):
+        super().__init__()
+        self.params = None
 
     def on_batch_begin(self, batch, logs=None):
         """Alias of ``on_train_batch_begin`` (Keras 2)."""
@@ -115,7 +119,7 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self.progbar, self.seen, self.target = None, 0, None
-        self.verbose, self.epochs, self._in_fit = 1, 1, False
+        self.verbose, self.epochs, self._called_in_fit = 1, 1, False
 
     def set_params(self, params):
         super().set_params(params)
@@ -143,10 +147,10 @@ class ProgbarLogger(Callback):
         self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
 
     def on_train_begin(self, logs=None):
-        self._in_fit = True
+        self._called_in_fit = True
 
     def on_train_end(self, logs=None):
-        self._in_fit = False
+        self._called_in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start()
@@ -160,15 +164,15 @@ class ProgbarLogger(Callback):
         self._finalize(logs)
 
     def on_test_begin(self, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._start()
 
     def on_test_batch_end(self, batch, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._update(batch, logs)
 
     def on_test_end(self, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._finalize(logs)
 
     def on_predict_begin(self, logs=None):
@@ -181,53 +185,22 @@ class ProgbarLogger(Callback):
         self._finalize(None)
 
 
-class _MonitorOp:
-    """Keras' ``monitor_op`` (``keras.ops.less`` when the monitored value should fall, else ``greater``) and
-    its check of ``mode="auto"``: at the first epoch end the monitored name (``val_`` dropped) must be
-    ``loss`` or the name of a compiled metric, or Keras cannot tell the direction and raises."""
+class TerminateOnNaN(Callback):
+    """Stop training when the loss becomes NaN or infinite (``raise_error=True``: raise RuntimeError)."""
 
-    def __init__(self, *args, **kwargs):
-        import inspect
-        super().__init__(*args, **kwargs)
-        bound = inspect.signature(super().__init__).bind(*args, **kwargs)
-        self._auto_mode_unchecked = bound.arguments.get("mode", "auto") == "auto"
+    def __init__(self, raise_error: bool = False):
+        super().__init__()
+        self.raise_error = raise_error
 
-    @property
-    def monitor_op(self):
-        """The comparison that says a value improves (from the resolved ``mode``)."""
-        from minidl.keras import ops
-        return ops.less if self.mode == "min" else ops.greater
-
-    def on_epoch_end(self, epoch, logs=None):
-        if getattr(self, "_auto_mode_unchecked", False):
-            self._auto_mode_unchecked = False
-            _check_auto_monitor(self, self.model)
-        super().on_epoch_end(epoch, logs)
-
-    def _is_improvement(self, value, reference) -> bool:
-        """Keras' ``monitor_op(value - min_delta, reference)``: ``keras.ops.less``/``greater`` compare in
-        float32 (so 0.6 - 0.05 does not beat 0.55)."""
-        delta = abs(getattr(self, "min_delta", 0.0))
-        if self.mode == "min":
-            return bool(np.float32(value + delta) < np.float32(reference))
-        return bool(np.float32(value - delta) > np.float32(reference))
-
-
-def _check_auto_monitor(callback, model):
-    from minidl.keras.models.custom_steps import CompileMetrics
-    name = callback.monitor.removeprefix("val_")
-    if name == "loss" or model is None:
-        return
-    compiled = [m for c in getattr(model, "metrics", []) if isinstance(c, CompileMetrics) for m in c.metrics]
-    if not any(m.name == name for m in compiled):
-        raise ValueError(f"{type(callback).__name__} callback received monitor={callback.monitor}, but Keras isn't "
-                         "able to automatically determine whether that metric should be maximized or minimized. "
-                         "Pass `mode='max'` in order to monitor based on the highest metric value, or pass "
-                         "`mode='min'` in order to use the lowest value.")
-
-
-class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
-    """Stop training when the loss becomes NaN or infinite."""
+    def on_batch_end(self, batch, logs=None):
+        """Check the batch's loss."""
+        loss = (logs or {}).get("loss")
+        if loss is not None and (np.isnan(loss) or np.isinf(loss)):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                                   "Terminating training immediately.")
+            print(f"Batch {batch}: Invalid loss, terminating training", flush=True)
+            self.model.stop_training = True
 
 
 class TensorBoard(_tb.TensorBoard, Callback):
@@ -251,19 +224,72 @@ class TensorBoard(_tb.TensorBoard, Callback):
         self.write_graph = bool(write_graph)
 
 
-class CSVLogger(_cb.CSVLogger, Callback):
-    """Keras' CSVLogger(filename, separator=",", append=False): one row per epoch."""
+class CSVLogger(Callback):
+    """Stream the epoch results to a CSV file (Keras' ``CSVLogger``): an ``epoch`` column, then the
+    sorted logged keys (with a ``val_`` twin of each, written ``NA``, when no ``val_`` key is logged).
+
+    ``append=True`` appends to an existing file (writing the header only when it is empty).
+    """
 
     def __init__(self, filename, separator=",", append=False):
-        super().__init__(filename, separator=separator, append=append)
+        super().__init__()
+        self.sep = separator
+        self.filename = os.fspath(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
 
-    def _columns(self, logs):
-        """Keras' columns: the sorted keys, then (when there is no ``val_`` key) a ``val_`` twin of each,
-        written as ``NA`` while there is no validation."""
-        keys = sorted(logs)
-        if keys and not any(k.startswith("val_") for k in keys):
-            keys += [f"val_{k}" for k in keys]
-        return keys
+    def on_train_begin(self, logs=None):
+        """Open the file (``"a"`` or ``"w"``)."""
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename) as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, mode)
+        self.writer = None
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Write the epoch's row (the header first)."""
+        import collections
+        import csv
+        logs = logs or {}
+
+        def handle_value(k):
+            if isinstance(k, str):
+                return k
+            if isinstance(k, collections.abc.Iterable) and not (isinstance(k, np.ndarray) and k.ndim == 0):
+                return '"[' + ", ".join(map(str, k)) + ']"'
+            return k
+
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if self.keys and not any(key.startswith("val_") for key in self.keys):
+                self.keys.extend([f"val_{k}" for k in self.keys])
+        if not self.writer:
+            class CustomDialect(csv.excel):
+                delimiter = self.sep
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + (self.keys or []),
+                                         dialect=CustomDialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({"epoch": epoch})
+        row.update((key, handle_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        """Close the file."""
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
 
 
 def _log_learning_rate(callback, logs):
@@ -296,114 +322,24 @@ class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
         super().on_epoch_end(epoch, logs)
 
 
-class ModelCheckpoint(_MonitorOp, _cb.ModelCheckpoint, Callback):
-    """Keras' ModelCheckpoint(filepath, monitor="val_loss", verbose=0, save_best_only=False,
-    save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None).
-
-    ``filepath`` may hold ``{epoch:02d}``/``{val_loss:.2f}`` fields (and ``{batch}`` when saving
-    every ``save_freq`` batches); it must end in ``.keras`` (``model.save``) or, with
-    ``save_weights_only``, in ``.weights.h5`` (``model.save_weights``). ``save_freq="epoch"``
-    saves at each epoch's end; an int saves after every that many training batches (counted
-    across epochs), with that batch's logs. When to save (``save_best_only``, ``mode``) is
-    minidl's rule.
-    """
-
-    _missing_message = "Can save best model only with {monitor} available."
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
-        path = os.fspath(filepath)
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer "
-                             "values")
-        self.save_freq = save_freq
-        self._current_epoch, self._batches_seen, self._batch = 0, 0, None
-        if save_weights_only and not path.endswith(".weights.h5"):
-            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                             f"provided must end in `.weights.h5` (Keras weights format). "
-                             f"Received: filepath={path}")
-        if not save_weights_only and not path.endswith((".keras", ".h5")):
-            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
-                             f"Received: filepath={path}")
-        super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
-                         save_weights_only=save_weights_only, verbose=verbose,
-                         initial_value_threshold=initial_value_threshold)
-        self.filepath = path  # (Keras' attribute name)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen += 1
-        if self._batches_seen < self.save_freq:
-            return
-        self._batches_seen, self._batch = 0, batch
-        try:  # the epoch-end rules (best value, file name), with this batch's logs
-            self._checkpoint(self._current_epoch, logs)
-        finally:
-            self._batch = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if getattr(self, "_auto_mode_unchecked", False):  # (Keras' _set_monitor_op at the first epoch end)
-            self._auto_mode_unchecked = False
-            _check_auto_monitor(self, self.model)
-        if self.save_freq == "epoch":
-            self._checkpoint(epoch, logs)
-
-    def _checkpoint(self, epoch, logs):
-        """Save by the epoch-end rules, printing Keras 3.15's messages when ``verbose`` > 0."""
-        verbose, self.verbose = self.verbose, 0  # (the base class's own message is not Keras')
-        best, count = self.best, len(self.saved)
-        try:
-            _cb.ModelCheckpoint.on_epoch_end(self, epoch, logs)
-        finally:
-            self.verbose = verbose
-        if not verbose:
-            return
-        saved = self.saved[-1][1] if len(self.saved) > count else None
-        current = (logs or {}).get(self.monitor)
-        if self.save_best_only and current is not None:
-            unset = self.initial_value_threshold is None and not np.isfinite(best)
-            best_text = "None" if unset else f"{float(best):.5f}"
-            if saved is None:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_text}", flush=True)
-                return
-            print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_text} to {float(current):.5f}, saving "
-                  f"model to {saved}", flush=True)
-        elif saved is not None:
-            print(f"\nEpoch {epoch + 1}: saving model to {saved}", flush=True)
-        if saved is not None:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {saved}", flush=True)
-
-    def _file_path(self, epoch, logs):
-        if self._batch is not None and "batch" not in logs and "{batch" in self.path:
-            logs = dict(logs, batch=self._batch + 1)
-        return super()._file_path(epoch, logs)
-
-    def _save(self, path, epoch, logs):
-        if self.save_weights_only:
-            self.model.save_weights(path, overwrite=True)
-        else:
-            self.model.save(path, overwrite=True)
-
-
 class LambdaCallback(Callback):
-    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``
-    (also ``on_epoch_begin``, ``on_train_batch_*``/``on_batch_*``, ``on_train_begin/end``)."""
+    """A callback from functions (Keras' ``LambdaCallback``): ``on_epoch_begin``/``on_epoch_end``
+    (``epoch, logs``), ``on_train_begin``/``on_train_end`` (``logs``), ``on_train_batch_begin``/
+    ``on_train_batch_end`` (``batch, logs``); any other keyword becomes an attribute (``on_batch_end=``)."""
 
-    def __init__(self, **hooks):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
         super().__init__()
-        for name, fn in hooks.items():
-            if not name.startswith("on_") or not hasattr(Callback, name):
-                raise TypeError(f"LambdaCallback: unknown hook {name!r}")
-            setattr(self, name, fn)
-
-
+        self.__dict__.update(kwargs)
+        for name, fn in (("on_epoch_begin", on_epoch_begin), ("on_epoch_end", on_epoch_end),
+                         ("on_train_begin", on_train_begin), ("on_train_end", on_train_end),
+                         ("on_train_batch_begin", on_train_batch_begin), ("on_train_batch_end", on_train_batch_end)):
+            if fn is not None:
+                setattr(self, name, fn)
 
 
 # more of Keras' callbacks (appended): BackupAndRestore, SwapEMAWeights, RemoteMonitor
+from minidl.keras.callbacks_checkpoint import ModelCheckpoint  # noqa: E402
 from minidl.keras.callbacks_monitor import EarlyStopping, ReduceLROnPlateau  # noqa: E402
 from minidl.keras.callbacks_more import BackupAndRestore, RemoteMonitor, SwapEMAWeights  # noqa: E402
 
