@@ -1,0 +1,119 @@
+"""ModelCheckpoint, CSVLogger, TerminateOnNaN, LambdaCallback and ProgbarLogger against Keras 3.15
+(differential: expected values read from Keras 3.15.1, JAX backend; the file passes with ``import keras``
+in place of minidl.keras)."""
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import minidl.keras as keras  # noqa: E402
+
+
+class _Feed(keras.callbacks.Callback):
+    def __init__(self, key, values):
+        super().__init__()
+        self.key, self.values = key, values
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs[self.key] = self.values[epoch]
+
+
+X, Y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+
+
+def _model(metrics=()):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=list(metrics))
+    return model
+
+
+def test_model_checkpoint_state(tmp_path):
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras"), save_best_only=True, verbose=1)
+    assert (cb.mode, cb.best, cb.monitor_op, cb.min_delta) == ("auto", None, None, 0)
+    assert cb._batches_seen_since_last_saving == 0 and cb._last_batch_seen is None
+    feed = _Feed("val_loss", [1.0, 0.9, 0.95, 0.8, 0.85])
+    _model().fit(X, Y, epochs=5, batch_size=2, verbose=0, callbacks=[feed, cb])
+    assert cb.best == 0.8 and cb.monitor_op.__name__ == "less" and cb.min_delta == 0
+    assert sorted(os.listdir(tmp_path)) == ["m-01.keras", "m-02.keras", "m-04.keras"]
+
+
+def test_model_checkpoint_messages(tmp_path, capsys):
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True, verbose=1,
+                                         initial_value_threshold=0.92)
+    assert cb.best == 0.92
+    _model().fit(X, Y, epochs=2, verbose=0, callbacks=[_Feed("val_loss", [1.0, 0.9]), cb])
+    out = capsys.readouterr().out.replace(str(tmp_path), "D")
+    assert out == ("\nEpoch 1: val_loss did not improve from 0.92000\n"
+                   "\nEpoch 2: val_loss improved from 0.92000 to 0.90000, saving model to D/m.keras\n"
+                   "\nEpoch 2: finished saving model to D/m.keras\n")
+
+
+def test_model_checkpoint_missing_monitor_warns_and_saves(tmp_path):
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True)
+    with pytest.warns(UserWarning, match="Can save best model only with val_loss available."):
+        _model().fit(X, Y, epochs=1, verbose=0, callbacks=[cb])
+    assert os.listdir(tmp_path) == ["m.keras"] and cb.best is None
+
+
+def test_model_checkpoint_batch_counters(tmp_path):
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch}-{batch}.keras"), save_freq=3)
+    _model().fit(X, Y, epochs=2, batch_size=2, verbose=0, callbacks=[cb])
+    assert (cb._batches_seen_since_last_saving, cb._last_batch_seen) == (2, 3)
+    assert sorted(os.listdir(tmp_path)) == ["m-1-3.keras", "m-2-2.keras"]
+
+
+def test_model_checkpoint_errors(tmp_path):
+    with pytest.warns(UserWarning, match="ModelCheckpoint mode 'xx' is unknown, fallback to auto mode."):
+        assert keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), mode="xx").mode == "auto"
+    with pytest.raises(ValueError, match="Unrecognized save_freq: batch"):
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_freq="batch")
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m-{nope}.keras"))
+    with pytest.raises(KeyError, match="Failed to format this callback filepath"):
+        _model().fit(X, Y, epochs=1, verbose=0, callbacks=[cb])
+
+
+def test_csv_logger_attributes_and_append(tmp_path):
+    path = str(tmp_path / "log.csv")
+    cb = keras.callbacks.CSVLogger(path, separator=";", append=True)
+    assert (cb.filename, cb.sep, cb.append, cb.keys, cb.append_header, cb.writer, cb.csv_file) == \
+        (path, ";", True, None, True, None, None)
+    model = _model(["mae"])
+    model.fit(X, Y, epochs=2, verbose=0, callbacks=[cb])
+    assert cb.keys == ["loss", "mae", "val_loss", "val_mae"] and cb.writer is None and cb.csv_file.closed
+    model.fit(X, Y, epochs=1, verbose=0, callbacks=[cb])
+    assert cb.append_header is False
+    lines = open(path).read().splitlines()
+    assert lines[0] == "epoch;loss;mae;val_loss;val_mae" and len(lines) == 4
+    assert [line.split(";")[0] for line in lines[1:]] == ["0", "1", "0"]
+    assert lines[1].endswith(";NA;NA")
+
+
+def test_terminate_on_nan(capsys):
+    class Bad(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                logs["loss"] = float("nan")
+    cb = keras.callbacks.TerminateOnNaN()
+    assert cb.raise_error is False
+    history = _model().fit(X, Y, epochs=3, batch_size=2, verbose=0, callbacks=[Bad(), cb])
+    assert history.epoch == [0] and "Batch 1: Invalid loss, terminating training\n" in capsys.readouterr().out
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 1"):
+        _model().fit(X, Y, epochs=1, batch_size=2, verbose=0,
+                     callbacks=[Bad(), keras.callbacks.TerminateOnNaN(raise_error=True)])
+
+
+def test_lambda_callback_extra_keywords_and_params():
+    events = []
+    cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: events.append(epoch),
+                                        on_batch_end=lambda batch, logs: events.append(("b", batch)), other=3)
+    assert cb.params is None and cb.other == 3
+    _model().fit(X, Y, epochs=2, batch_size=4, verbose=0, callbacks=[cb])
+    assert events == [("b", 0), ("b", 1), 0, ("b", 0), ("b", 1), 1]
+    assert cb.params["epochs"] == 2 and cb.params["steps"] == 2
+
+
+def test_progbar_logger_initial_state():
+    cb = keras.callbacks.ProgbarLogger()
+    assert (cb.seen, cb.progbar, cb.target, cb.verbose, cb.epochs, cb._called_in_fit) == (0, None, None, 1, 1, False)
