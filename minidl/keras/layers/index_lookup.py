@@ -39,7 +39,12 @@ class IndexLookup(DataLayer):
         frozen_size = kwargs.pop("vocabulary_size", None)
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("vocabulary_dtype", None)
-        super().__init__(name=name, **kwargs)
+        kwargs.pop("trainable", None)
+        kwargs.pop("dtype", None)  # (Keras ignores it: the layer's dtype is its vocabulary's)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword argument(s): {kwargs}")
+        super().__init__(name=name)
+        self.vocabulary_dtype = "string" if self._is_string else "int64"
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         if pad_to_max_tokens and max_tokens is None:
@@ -62,9 +67,9 @@ class IndexLookup(DataLayer):
                 raise ValueError("The `salt` argument for `IndexLookup` can only be a tuple of 2 integers, or "
                                  f"a single integer. Received: salt={salt}.")
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
-        if output_mode not in OUTPUT_MODES:
-            raise ValueError(f"Invalid value for argument `output_mode` in {type(self).__name__}. Expected one "
-                             f"of {set(OUTPUT_MODES)}. Received: output_mode={output_mode}")
+        if not (isinstance(output_mode, str) and output_mode in OUTPUT_MODES):
+            raise ValueError(f"Unknown value for `output_mode` argument of {type(self).__name__}. Allowed values "
+                             f"are: {tuple(OUTPUT_MODES)}. Received: output_mode={output_mode}")
         if invert and output_mode != "int":
             raise ValueError(f"`output_mode` must be `'int'` when `invert` is true. Received: "
                              f"output_mode={output_mode}")
@@ -363,13 +368,27 @@ class IndexLookup(DataLayer):
             if self.output_mode == "tf_idf" and self.idf_weights is not None:
                 start = self._token_start_index()
                 idf = self.idf_weights[start:start + len(self._tokens)]
-        return dict(super().get_config(), invert=self.invert, max_tokens=self.max_tokens,
+        config = super().get_config()
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                           "registered_name": None}  # (Keras' default policy: the dtype argument is ignored)
+        return dict(config, invert=self.invert, max_tokens=self.max_tokens,
                     num_oov_indices=self.num_oov_indices, oov_token=self.oov_token, mask_token=self.mask_token,
                     output_mode=self.output_mode, sparse=self.sparse, pad_to_max_tokens=self.pad_to_max_tokens,
                     vocabulary_dtype="string" if self._is_string else "int64",
                     idf_weights=None if idf is None else np.asarray(idf, dtype=np.float64).tolist(),
                     vocabulary=None if vocabulary is None else _listify_vocab(vocabulary, self._is_string),
                     vocabulary_size=self._frozen_vocab_size, oov_method=self.oov_method, salt=self.salt)
+
+    @property
+    def dtype(self):
+        """The vocabulary's dtype (``"string"`` or ``"int64"``), as Keras' lookup layers report it."""
+        return "string" if self._is_string else "int64"
+
+    @dtype.setter
+    def dtype(self, value):  # (the base class's default; the layer's dtype is its vocabulary's)
+        pass
+
+    compute_dtype = variable_dtype = dtype
 
     def _symbolic_dtype(self):
         if self.invert:
