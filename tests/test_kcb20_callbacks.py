@@ -117,3 +117,43 @@ def test_lambda_callback_extra_keywords_and_params():
 def test_progbar_logger_initial_state():
     cb = keras.callbacks.ProgbarLogger()
     assert (cb.seen, cb.progbar, cb.target, cb.verbose, cb.epochs, cb._called_in_fit) == (0, None, None, 1, 1, False)
+
+
+def test_callback_list_signature_and_batch_aliases():
+    events = []
+
+    class C(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(("eb", epoch, logs))
+
+        def on_train_batch_end(self, batch, logs=None):
+            events.append(("tbe", batch, logs))
+
+        def on_batch_end(self, batch, logs=None):  # (not called: on_train_batch_end is overridden)
+            events.append(("be", batch))
+
+    class D(keras.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):  # called by the default on_train_batch_end
+            events.append(("d", batch))
+
+    model = _model()
+    cbs = keras.callbacks.CallbackList([C(), D()], add_history=True, model=model, epochs=3, verbose=0, steps=2)
+    assert [type(c).__name__ for c in cbs.callbacks] == ["C", "D", "History"]
+    assert cbs.callbacks[0].params == {"epochs": 3, "verbose": 0, "steps": 2}
+    cbs.on_epoch_begin(0)
+    cbs.on_train_batch_end(0, {"loss": 1.0})
+    assert events == [("eb", 0, {}), ("tbe", 0, {"loss": 1.0}), ("d", 0)]
+
+
+def test_learning_rate_scheduler(capsys):
+    cb = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5, verbose=1)
+    history = _model().fit(X, Y, epochs=2, verbose=0, callbacks=[cb])
+    np.testing.assert_allclose(history.history["learning_rate"], [0.05, 0.025], rtol=1e-6)
+    assert "\nEpoch 1: LearningRateScheduler setting learning rate to 0.05000000074505806.\n" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="The output of the `schedule` function should be a float. Got: 1"):
+        _model().fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e: 1)])
+    model = _model()
+    model.compile(optimizer=keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 1, 0.5)),
+                  loss="mse")
+    with pytest.raises(TypeError, match="its learning rate is not settable"):
+        model.fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: 0.1)])

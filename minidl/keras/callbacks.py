@@ -41,6 +41,14 @@ class Callback(_cb.Callback):
     def on_batch_end(self, batch, logs=None):
         """Alias of ``on_train_batch_end`` (Keras 2)."""
 
+    def on_train_batch_begin(self, batch, logs=None):
+        """Before each training batch: calls ``on_batch_begin`` (as Keras, for backwards compatibility)."""
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        """After each training batch: calls ``on_batch_end`` (as Keras, for backwards compatibility)."""
+        self.on_batch_end(batch, logs=logs)
+
     def on_predict_begin(self, logs=None):
         """Before ``predict``."""
 
@@ -56,10 +64,11 @@ class Callback(_cb.Callback):
 
 class CallbackList:
     """Dispatches every hook to each callback (Keras' order: the user's, then History, then the
-    progress bar); ``on_train_batch_*`` also calls the Keras-2 ``on_batch_*`` aliases."""
+    progress bar): ``CallbackList(callbacks=None, add_history=False, add_progbar=False, model=None,
+    **params)``, the ``params`` given to every callback's ``set_params``."""
 
-    def __init__(self, callbacks=None, model=None, params=None, trainer=None, add_history=False,
-                 add_progbar=False):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, _trainer=None,
+                 **params):
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not hasattr(cb, "on_epoch_end"):
@@ -71,13 +80,32 @@ class CallbackList:
             self.callbacks.append(self.history)
         if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
             self.callbacks.append(ProgbarLogger())
-        for cb in self.callbacks:
-            if trainer is not None and hasattr(cb, "set_trainer"):
-                cb.set_trainer(trainer)
-            if model is not None:
-                cb.set_model(model)
-            if params is not None:
+        if _trainer is not None:
+            for cb in self.callbacks:
+                if hasattr(cb, "set_trainer"):
+                    cb.set_trainer(_trainer)
+        self.model = None
+        self.set_model(model)
+        self.set_params(params)
+
+    def set_params(self, params):
+        """Give ``params`` to every callback (when there are any)."""
+        self.params = params
+        if params:
+            for cb in self.callbacks:
                 cb.set_params(params)
+
+    def set_model(self, model):
+        """Give ``model`` to every callback (when it is not None)."""
+        if model is None:
+            return
+        self.model = model
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def append(self, callback):
+        """Add a callback at the end."""
+        self.callbacks.append(callback)
 
     def _call(self, name, *args):
         for cb in self.callbacks:
@@ -89,10 +117,14 @@ class CallbackList:
         if not name.startswith("on_"):
             raise AttributeError(name)
 
-        def call(*args):
+        indexed = name.startswith(("on_epoch_", "on_batch_")) or "_batch_" in name
+        n_args = 2 if indexed else 1
+
+        def call(*args, logs=None):
+            args = args + (logs,) if len(args) < n_args else args
+            if args and args[-1] is None and len(args) == n_args:  # (Keras hands {} for missing logs)
+                args = args[:-1] + ({},)
             self._call(name, *args)
-            if name.startswith("on_train_batch_"):
-                self._call(name.replace("on_train_batch_", "on_batch_"), *args)
         return call
 
 
@@ -292,34 +324,48 @@ class CSVLogger(Callback):
         self.writer = None
 
 
-def _log_learning_rate(callback, logs):
-    if logs is not None and callback.model is not None and getattr(callback.model, "optimizer", None):
-        logs["learning_rate"] = float(callback.model.optimizer.learning_rate)
-
-
-class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
-    """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the learning rate
-    becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``); logs ``learning_rate``."""
-
-    _message_prefix = "\n"  # Keras prints "\nEpoch 1: LearningRateScheduler setting learning rate to ..."
+class LearningRateScheduler(Callback):
+    """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the optimizer's learning
+    rate becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``), which must return a float; logs
+    ``learning_rate`` at each epoch end."""
 
     def __init__(self, schedule, verbose=0):
+        super().__init__()
         self.schedule = schedule
+        self.verbose = verbose
 
-        def two_args(epoch, lr):
-            try:
-                value = schedule(epoch, lr)
-            except TypeError:
-                value = schedule(epoch)
-            if not isinstance(value, (float, int)) and not hasattr(value, "__float__"):
-                raise ValueError(f"The output of the `schedule` function should be a float. "
-                                 f"Got: {value}")
-            return float(value)
-        super().__init__(two_args, per="epoch", verbose=verbose)
+    def _update_optimizer_lr(self, optimizer, epoch):
+        if not hasattr(optimizer, "learning_rate"):
+            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        try:  # new API
+            learning_rate = float(np.asarray(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, learning_rate)
+        except TypeError:  # the old API: schedule(epoch)
+            learning_rate = self.schedule(epoch)
+        if not isinstance(learning_rate, (float, np.float32, np.float64)):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate}")
+        optimizer.learning_rate = learning_rate
+        return learning_rate
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Set the epoch's learning rate."""
+        optimizers = getattr(self.model.optimizer, "optimizers", None)
+        for opt in optimizers if optimizers is not None else [self.model.optimizer]:
+            learning_rate = self._update_optimizer_lr(opt, epoch)
+            if self.verbose > 0:
+                name = f"{opt.name} " if optimizers is not None else ""
+                print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {name}learning rate to {learning_rate}.",
+                      flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
-        _log_learning_rate(self, logs)
-        super().on_epoch_end(epoch, logs)
+        """Log the learning rate."""
+        logs = logs if logs is not None else {}
+        optimizers = getattr(self.model.optimizer, "optimizers", None)
+        if optimizers is not None:
+            for opt in optimizers:
+                logs[f"learning_rate_{opt.name}"] = float(np.asarray(opt.learning_rate))
+        else:
+            logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
 
 
 class LambdaCallback(Callback):
