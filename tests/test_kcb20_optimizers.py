@@ -45,11 +45,11 @@ def test_nadam_momentum_product_is_made_at_build_outside_the_scope():
 
 
 def test_adafactor_placeholders_of_1d_weights():
-    opt = opts.Adafactor()
+    opt = opts.Adafactor(name="af")
     _build(opt)
     names = _names(opt)
-    assert names[2:6] == [("kernel", "adafactor/kernel", [3]), ("kernel", "adafactor/kernel", [2]),
-                          ("seq_d1_kernel_velocity", "adafactor/seq_d1_kernel_velocity", [3, 2]),
+    assert names[2:6] == [("kernel", "af/kernel", [3]), ("kernel", "af/kernel", [2]),
+                          ("seq_d1_kernel_velocity", "af/seq_d1_kernel_velocity", [3, 2]),
                           ("bias", "bias", [])]
 
 
@@ -76,3 +76,9 @@ def test_schedule_config_round_trip(schedule):
     assert type(config["learning_rate"]) is type(sched)  # (Keras deserialises in place)
     assert opt2.get_config()["learning_rate"] == lr
     np.testing.assert_allclose(float(np.asarray(opt2.learning_rate)), float(np.asarray(opt.learning_rate)))
+
+
+def test_loss_scale_optimizer_variables_before_build():
+    opt = opts.LossScaleOptimizer(opts.SGD(name="inner"), name="ls")
+    assert [v.path for v in opt.variables] == ["ls/iteration", "ls/learning_rate", "inner/iteration",
+                                                "inner/learning_rate"]

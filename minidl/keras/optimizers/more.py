@@ -317,15 +317,16 @@ class LossScaleOptimizer(Optimizer):
     @property
     def variables(self) -> list:
         """Keras' order: its own iteration and learning rate, the step counter and the scale, then the
-        inner optimiser's variables."""
+        inner optimiser's variables (the step counter and the scale exist once built, as in Keras)."""
         sv = _keras_state.StateVariable
-        return [sv(self, "iteration", (), np.int32, lambda: np.int32(self.iterations), lambda v: None),
-                sv(self, "learning_rate", (), np.float32, lambda: np.float32(self.learning_rate), lambda v: None),
-                sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter),
-                   lambda v: setattr(self, "step_counter", int(v))),
-                sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale),
-                   lambda v: setattr(self, "dynamic_scale", float(v)))
-                ] + self.inner_optimizer.variables  # (its own iteration and rate are the inner one's)
+        own = [sv(self, "iteration", (), np.int32, lambda: np.int32(self.iterations), lambda v: None),
+               sv(self, "learning_rate", (), np.float32, lambda: np.float32(self.learning_rate), lambda v: None)]
+        if self.built:
+            own += [sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter),
+                       lambda v: setattr(self, "step_counter", int(v))),
+                    sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale),
+                       lambda v: setattr(self, "dynamic_scale", float(v)))]
+        return own + self.inner_optimizer.variables  # (its own iteration and rate are the inner one's)
 
     def _active_slots(self):
         return self.inner_optimizer._active_slots()
