@@ -83,3 +83,16 @@ def test_lookup_errors():
         _lookup("StringLookup", foo=1)
     with pytest.raises(ValueError, match="`output_mode` must be `'int'` when `invert` is true"):
         _lookup("StringLookup", invert=True, output_mode="one_hot")
+
+
+def test_lookup_reserved_tokens_in_vocabulary():
+    # Keras 3.15's IndexLookup.set_vocabulary: the OOV token is only refused with invert=True; the index
+    # printed is the last occurrence, as numpy prints np.argwhere(...)[-1]
+    layer = _lookup("StringLookup", vocabulary=["a", "[UNK]", "b"])
+    assert layer.get_vocabulary() == ["[UNK]", "a", "[UNK]", "b"]
+    with pytest.raises(ValueError, match=r"Found reserved OOV token at unexpected location in `vocabulary`.*"
+                                         r"Received: oov_token=\[UNK\] at vocabulary index \[1\]"):
+        _lookup("StringLookup", vocabulary=["a", "[UNK]", "b"], invert=True)
+    with pytest.raises(ValueError, match=r"Found reserved mask token at unexpected location.*"
+                                         r"Received: mask_token=m at vocabulary index \[1\]"):
+        _lookup("StringLookup", vocabulary=["a", "m", "b"], mask_token="m")

@@ -156,13 +156,15 @@ class IndexLookup(DataLayer):
         if repeated:
             raise ValueError("The passed vocabulary has at least one repeated term. Please uniquify your "
                              f"dataset. The repeated terms are: {repeated}")
-        for what, token in (("mask_token", self.mask_token), ("oov_token", self.oov_token)):
-            if token is not None and token in tokens and not (what == "oov_token" and self.num_oov_indices == 0):
-                raise ValueError(f"Found reserved {what.split('_')[0].upper()} token at unexpected location in "
+        # (as Keras, the OOV token is only refused with invert=True, where it would be ambiguous)
+        for what, label, token in (("mask_token", "mask", self.mask_token), ("oov_token", "OOV", self.oov_token)):
+            if token is not None and token in tokens and (what == "mask_token" or self.invert):
+                last = len(vocabulary) - 1 - vocabulary[::-1].index(token)
+                raise ValueError(f"Found reserved {label} token at unexpected location in "
                                  "`vocabulary`. Note that passed `vocabulary` does not need to include the OOV "
                                  "and mask tokens. Either remove all mask and OOV tokens, or include them only "
                                  f"at the start of the vocabulary in precisely this order: {special}. Received: "
-                                 f"{what}={token} at vocabulary index {vocabulary.index(token)}")
+                                 f"{what}={token} at vocabulary index [{last}]")
         if self.max_tokens is not None and token_start + len(tokens) > self.max_tokens:
             raise ValueError("Attempted to set a vocabulary larger than the maximum vocab size. Received "
                              f"vocabulary size is {token_start + len(tokens)}; `max_tokens` is {self.max_tokens}.")
