@@ -141,3 +141,35 @@ def test_reduce_lr_cooldown_and_min_lr():
 def test_reduce_lr_bad_factor():
     with pytest.raises(ValueError, match=r"does not support a factor >= 1.0. Received factor=1.0"):
         keras.callbacks.ReduceLROnPlateau(factor=1.0)
+
+
+def _metric_fit(cb, metric, y=None):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+    x = np.ones((4, 3), "float32")
+    y = np.zeros((4, 1), "float32") if y is None else y
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[cb])
+
+
+@pytest.mark.parametrize("monitor,metric,op", [("val_precision", "precision", "greater"),
+                                               ("val_mean_squared_error", "mean_squared_error", "less"),
+                                               ("val_r2_score", "r2_score", "greater"),
+                                               ("val_mae", "mae", "less")])
+def test_auto_mode_reads_the_metric_direction(monitor, metric, op):
+    metrics = {"precision": lambda: keras.metrics.Precision(), "mean_squared_error": keras.losses.MeanSquaredError,
+               "r2_score": lambda: keras.metrics.R2Score(), "mae": lambda: "mae"}
+    cb = keras.callbacks.EarlyStopping(monitor=monitor)
+    _metric_fit(cb, metrics[metric]())
+    assert cb.monitor_op.__name__ == op
+
+
+@pytest.mark.parametrize("name", ["custom", "true_positives"])
+def test_auto_mode_refuses_a_metric_without_direction(name):
+    def custom(y_true, y_pred):
+        return y_pred
+
+    metric = custom if name == "custom" else keras.metrics.TruePositives()
+    cb = keras.callbacks.ReduceLROnPlateau(monitor=f"val_{name}")
+    with pytest.raises(ValueError, match=f"ReduceLROnPlateau callback received monitor=val_{name}, but Keras isn't"):
+        _metric_fit(cb, metric)

@@ -19,18 +19,38 @@ from minidl.monitor import resolve_mode
 __all__ = ["MonitorCallback", "EarlyStopping", "ReduceLROnPlateau"]
 
 
+# Keras' metrics without a ``_direction`` (``mode="auto"`` cannot monitor them)
+_UNDIRECTED_METRICS = {"FalseNegatives", "FalsePositives", "TrueNegatives", "TruePositives", "Mean", "Sum"}
+
+
+def _direction_of(metric):
+    """Keras' ``metric._direction`` (``"up"``/``"down"``), or None where Keras' metric has none: the
+    counters, ``Mean``/``Sum``, a ``MeanMetricWrapper`` of a function that is not a Keras loss, a user's
+    class that sets none."""
+    direction = getattr(metric, "_direction", None)
+    if direction is not None:
+        return direction
+    cls = type(metric)
+    if not cls.__module__.startswith("minidl.keras") or cls.__name__ in _UNDIRECTED_METRICS:
+        return None
+    if cls.__name__ == "MeanMetricWrapper":
+        fn = getattr(metric, "_fn", None)
+        module = getattr(fn, "__module__", "") if callable(fn) and not hasattr(fn, "get_config") \
+            else type(fn).__module__
+        return "down" if str(module).startswith("minidl.keras.losses") else None
+    return "up" if resolve_mode("auto", metric.name) == "max" else "down"  # (minidl's classes: by name)
+
+
 def _metric_direction(model, name):
-    """``"up"``/``"down"`` for a compiled metric called ``name`` (None when there is none)."""
+    """``"up"``/``"down"`` for a compiled metric called ``name`` (None when there is none or it has none)."""
     from minidl.keras.models.custom_steps import CompileMetrics
     found = None
     for container in getattr(model, "metrics", None) or []:
         if isinstance(container, CompileMetrics) or type(container).__name__ == "MetricsList":
             for metric in getattr(container, "metrics", []):
                 if getattr(metric, "name", None) == name:
-                    direction = getattr(metric, "_direction", None)
-                    if direction is None:  # (minidl's metrics: read the direction from the name)
-                        direction = "up" if resolve_mode("auto", name) == "max" else "down"
-                    found = direction
+                    direction = _direction_of(metric)
+                    found = direction if direction is not None else found
     return found
 
 
