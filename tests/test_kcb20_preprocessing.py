@@ -96,3 +96,9 @@ def test_lookup_reserved_tokens_in_vocabulary():
     with pytest.raises(ValueError, match=r"Found reserved mask token at unexpected location.*"
                                          r"Received: mask_token=m at vocabulary index \[1\]"):
         _lookup("StringLookup", vocabulary=["a", "m", "b"], mask_token="m")
+
+
+def test_sparse_int_output_errors():
+    with pytest.raises(ValueError, match=r"`sparse=True` may only be used if `output_mode` is `'one_hot'`, "
+                                         r"`'multi_hot'`, or `'count'`. Received: sparse=True and output_mode=int"):
+        L.Discretization(bin_boundaries=[0.0], sparse=True)

@@ -119,6 +119,9 @@ class Hashing(DataLayer):
         if output_mode not in accepted_output_modes:
             raise ValueError(f"Invalid value for argument `output_mode`. Expected one of {accepted_output_modes}. "
                              f"Received: output_mode={output_mode}")
+        if sparse and output_mode == "int":
+            raise ValueError('`sparse` may only be true if `output_mode` is `"one_hot"`, `"multi_hot"`, or '
+                             f'`"count"`. Received: sparse={sparse} and output_mode={output_mode}')
         if sparse:
             raise ValueError("`sparse=True` cannot be used with backend minidl")
         if salt is not None:
@@ -237,6 +240,9 @@ class Discretization(DataLayer):
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False,
                  dtype=None, name=None, **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse=True` may only be used if `output_mode` is `'one_hot'`, `'multi_hot'`, or "
+                             f"`'count'`. Received: sparse={sparse} and output_mode={output_mode}")
         if sparse:
             raise ValueError("`sparse=True` cannot be used with backend minidl")
         _check_mode("Discretization", output_mode, ("int", "one_hot", "multi_hot", "count"))
