@@ -157,3 +157,25 @@ def test_learning_rate_scheduler(capsys):
                   loss="mse")
     with pytest.raises(TypeError, match="its learning rate is not settable"):
         model.fit(X, Y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: 0.1)])
+
+
+def test_hook_order_and_logs_in_fit():
+    events = []
+
+    class Recorder(keras.callbacks.Callback):
+        pass
+
+    for hook in ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+                 "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end"]:
+        def record(self, *args, _hook=hook, **kwargs):
+            logs = kwargs["logs"] if "logs" in kwargs else args[-1]
+            events.append((_hook, "kw" if "logs" in kwargs else "pos", sorted(logs or {})))
+        setattr(Recorder, hook, record)
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    _model(["mae"]).fit(x, y, epochs=1, batch_size=4, verbose=0, validation_data=(x, y), callbacks=[Recorder()])
+    logs, val = ["loss", "mae"], ["loss", "mae", "val_loss", "val_mae"]
+    assert events == [("on_train_begin", "pos", []), ("on_epoch_begin", "pos", []),
+                      ("on_train_batch_begin", "kw", []), ("on_train_batch_end", "kw", logs),
+                      ("on_test_begin", "pos", []), ("on_test_batch_begin", "kw", []),
+                      ("on_test_batch_end", "kw", logs), ("on_test_end", "pos", logs),
+                      ("on_epoch_end", "pos", val), ("on_train_end", "pos", val)]

@@ -124,6 +124,12 @@ class CallbackList:
             args = args + (logs,) if len(args) < n_args else args
             if args and args[-1] is None and len(args) == n_args:  # (Keras hands {} for missing logs)
                 args = args[:-1] + ({},)
+            if "batch" in name and len(args) == 2:  # (Keras passes a batch hook's logs by keyword)
+                for cb in self.callbacks:
+                    fn = getattr(cb, name, None)
+                    if fn is not None:
+                        fn(args[0], logs=args[1])
+                return
             self._call(name, *args)
         return call
 
