@@ -130,4 +130,6 @@ def test_remote_monitor_warns_when_unreachable():
                                           ("val_pearson_correlation", "max"), ("val_loss", "min"),
                                           ("val_kl_divergence", "min"), ("logcosh", "min")])
 def test_auto_mode_follows_keras_metric_direction(monitor, mode):
-    assert keras.callbacks.EarlyStopping(monitor=monitor).mode == mode
+    from minidl.monitor import resolve_mode
+    assert keras.callbacks.EarlyStopping(monitor=monitor).mode == "auto"  # (Keras keeps the mode as given)
+    assert resolve_mode("auto", monitor) == mode  # the direction minidl's metrics (no _direction) get

@@ -28,14 +28,26 @@ class Callback(_cb.Callback):
     """Base class of Keras callbacks: every hook (training, test, predict, batch) is a no-op.
 
     ``self.model`` is the Keras model (``self.model.stop_training = True``
-    stops training), ``self.params`` holds ``verbose``, ``epochs``, ``steps``.
+    stops training), ``self.params`` holds ``verbose``, ``epochs``, ``steps`` (None before ``fit``).
     """
+
+    def __init__(self):
+        super().__init__()
+        self.params = None
 
     def on_batch_begin(self, batch, logs=None):
         """Alias of ``on_train_batch_begin`` (Keras 2)."""
 
     def on_batch_end(self, batch, logs=None):
         """Alias of ``on_train_batch_end`` (Keras 2)."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        """Before each training batch: calls ``on_batch_begin`` (as Keras, for backwards compatibility)."""
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        """After each training batch: calls ``on_batch_end`` (as Keras, for backwards compatibility)."""
+        self.on_batch_end(batch, logs=logs)
 
     def on_predict_begin(self, logs=None):
         """Before ``predict``."""
@@ -52,10 +64,11 @@ class Callback(_cb.Callback):
 
 class CallbackList:
     """Dispatches every hook to each callback (Keras' order: the user's, then History, then the
-    progress bar); ``on_train_batch_*`` also calls the Keras-2 ``on_batch_*`` aliases."""
+    progress bar): ``CallbackList(callbacks=None, add_history=False, add_progbar=False, model=None,
+    **params)``, the ``params`` given to every callback's ``set_params``."""
 
-    def __init__(self, callbacks=None, model=None, params=None, trainer=None, add_history=False,
-                 add_progbar=False):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, _trainer=None,
+                 **params):
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not hasattr(cb, "on_epoch_end"):
@@ -67,13 +80,32 @@ class CallbackList:
             self.callbacks.append(self.history)
         if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
             self.callbacks.append(ProgbarLogger())
-        for cb in self.callbacks:
-            if trainer is not None and hasattr(cb, "set_trainer"):
-                cb.set_trainer(trainer)
-            if model is not None:
-                cb.set_model(model)
-            if params is not None:
+        if _trainer is not None:
+            for cb in self.callbacks:
+                if hasattr(cb, "set_trainer"):
+                    cb.set_trainer(_trainer)
+        self.model = None
+        self.set_model(model)
+        self.set_params(params)
+
+    def set_params(self, params):
+        """Give ``params`` to every callback (when there are any)."""
+        self.params = params
+        if params:
+            for cb in self.callbacks:
                 cb.set_params(params)
+
+    def set_model(self, model):
+        """Give ``model`` to every callback (when it is not None)."""
+        if model is None:
+            return
+        self.model = model
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def append(self, callback):
+        """Add a callback at the end."""
+        self.callbacks.append(callback)
 
     def _call(self, name, *args):
         for cb in self.callbacks:
@@ -85,10 +117,20 @@ class CallbackList:
         if not name.startswith("on_"):
             raise AttributeError(name)
 
-        def call(*args):
+        indexed = name.startswith(("on_epoch_", "on_batch_")) or "_batch_" in name
+        n_args = 2 if indexed else 1
+
+        def call(*args, logs=None):
+            args = args + (logs,) if len(args) < n_args else args
+            if args and args[-1] is None and len(args) == n_args:  # (Keras hands {} for missing logs)
+                args = args[:-1] + ({},)
+            if "batch" in name and len(args) == 2:  # (Keras passes a batch hook's logs by keyword)
+                for cb in self.callbacks:
+                    fn = getattr(cb, name, None)
+                    if fn is not None:
+                        fn(args[0], logs=args[1])
+                return
             self._call(name, *args)
-            if name.startswith("on_train_batch_"):
-                self._call(name.replace("on_train_batch_", "on_batch_"), *args)
         return call
 
 
@@ -115,7 +157,7 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self.progbar, self.seen, self.target = None, 0, None
-        self.verbose, self.epochs, self._in_fit = 1, 1, False
+        self.verbose, self.epochs, self._called_in_fit = 1, 1, False
 
     def set_params(self, params):
         super().set_params(params)
@@ -143,10 +185,10 @@ class ProgbarLogger(Callback):
         self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
 
     def on_train_begin(self, logs=None):
-        self._in_fit = True
+        self._called_in_fit = True
 
     def on_train_end(self, logs=None):
-        self._in_fit = False
+        self._called_in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start()
@@ -160,15 +202,15 @@ class ProgbarLogger(Callback):
         self._finalize(logs)
 
     def on_test_begin(self, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._start()
 
     def on_test_batch_end(self, batch, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._update(batch, logs)
 
     def on_test_end(self, logs=None):
-        if not self._in_fit:
+        if not self._called_in_fit:
             self._finalize(logs)
 
     def on_predict_begin(self, logs=None):
@@ -181,61 +223,22 @@ class ProgbarLogger(Callback):
         self._finalize(None)
 
 
-class _MonitorOp:
-    """Keras' ``monitor_op`` (``keras.ops.less`` when the monitored value should fall, else ``greater``) and
-    its check of ``mode="auto"``: at the first epoch end the monitored name (``val_`` dropped) must be
-    ``loss`` or the name of a compiled metric, or Keras cannot tell the direction and raises."""
+class TerminateOnNaN(Callback):
+    """Stop training when the loss becomes NaN or infinite (``raise_error=True``: raise RuntimeError)."""
 
-    def __init__(self, *args, **kwargs):
-        import inspect
-        super().__init__(*args, **kwargs)
-        bound = inspect.signature(super().__init__).bind(*args, **kwargs)
-        self._auto_mode_unchecked = bound.arguments.get("mode", "auto") == "auto"
+    def __init__(self, raise_error: bool = False):
+        super().__init__()
+        self.raise_error = raise_error
 
-    @property
-    def monitor_op(self):
-        """The comparison that says a value improves (from the resolved ``mode``)."""
-        from minidl.keras import ops
-        return ops.less if self.mode == "min" else ops.greater
-
-    def on_epoch_end(self, epoch, logs=None):
-        if getattr(self, "_auto_mode_unchecked", False):
-            self._auto_mode_unchecked = False
-            _check_auto_monitor(self, self.model)
-        super().on_epoch_end(epoch, logs)
-
-    def _is_improvement(self, value, reference) -> bool:
-        """Keras' ``monitor_op(value - min_delta, reference)``: ``keras.ops.less``/``greater`` compare in
-        float32 (so 0.6 - 0.05 does not beat 0.55)."""
-        delta = abs(getattr(self, "min_delta", 0.0))
-        if self.mode == "min":
-            return bool(np.float32(value + delta) < np.float32(reference))
-        return bool(np.float32(value - delta) > np.float32(reference))
-
-
-def _check_auto_monitor(callback, model):
-    from minidl.keras.models.custom_steps import CompileMetrics
-    name = callback.monitor.removeprefix("val_")
-    if name == "loss" or model is None:
-        return
-    compiled = [m for c in getattr(model, "metrics", []) if isinstance(c, CompileMetrics) for m in c.metrics]
-    if not any(m.name == name for m in compiled):
-        raise ValueError(f"{type(callback).__name__} callback received monitor={callback.monitor}, but Keras isn't "
-                         "able to automatically determine whether that metric should be maximized or minimized. "
-                         "Pass `mode='max'` in order to monitor based on the highest metric value, or pass "
-                         "`mode='min'` in order to use the lowest value.")
-
-
-class EarlyStopping(_MonitorOp, _cb.EarlyStopping, Callback):
-    """Keras' EarlyStopping(monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-    baseline=None, restore_best_weights=False, start_from_epoch=0): minidl's rule."""
-
-    _missing_message = ("Early stopping conditioned on metric `{monitor}` which is not available. "
-                        "Available metrics are: {available}")
-
-
-class TerminateOnNaN(_cb.TerminateOnNaN, Callback):
-    """Stop training when the loss becomes NaN or infinite."""
+    def on_batch_end(self, batch, logs=None):
+        """Check the batch's loss."""
+        loss = (logs or {}).get("loss")
+        if loss is not None and (np.isnan(loss) or np.isinf(loss)):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                                   "Terminating training immediately.")
+            print(f"Batch {batch}: Invalid loss, terminating training", flush=True)
+            self.model.stop_training = True
 
 
 class TensorBoard(_tb.TensorBoard, Callback):
@@ -259,183 +262,137 @@ class TensorBoard(_tb.TensorBoard, Callback):
         self.write_graph = bool(write_graph)
 
 
-class CSVLogger(_cb.CSVLogger, Callback):
-    """Keras' CSVLogger(filename, separator=",", append=False): one row per epoch."""
+class CSVLogger(Callback):
+    """Stream the epoch results to a CSV file (Keras' ``CSVLogger``): an ``epoch`` column, then the
+    sorted logged keys (with a ``val_`` twin of each, written ``NA``, when no ``val_`` key is logged).
 
-    def __init__(self, filename, separator=",", append=False):
-        super().__init__(filename, separator=separator, append=append)
-
-    def _columns(self, logs):
-        """Keras' columns: the sorted keys, then (when there is no ``val_`` key) a ``val_`` twin of each,
-        written as ``NA`` while there is no validation."""
-        keys = sorted(logs)
-        if keys and not any(k.startswith("val_") for k in keys):
-            keys += [f"val_{k}" for k in keys]
-        return keys
-
-
-def _log_learning_rate(callback, logs):
-    if logs is not None and callback.model is not None and getattr(callback.model, "optimizer", None):
-        logs["learning_rate"] = float(callback.model.optimizer.learning_rate)
-
-
-class ReduceLROnPlateau(_MonitorOp, _cb.ReduceLROnPlateau, Callback):
-    """Keras' ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-    min_delta=1e-4, cooldown=0, min_lr=0.0): minidl's rule; logs ``learning_rate``."""
-
-    _message_prefix = "\n"  # Keras prints "\nEpoch 3: ReduceLROnPlateau reducing learning rate to ..."
-    _missing_message = ("Learning rate reduction is conditioned on metric `{monitor}` which is not available. "
-                        "Available metrics are: {available}.")
-
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
-        if "epsilon" in kwargs:  # Keras 2 name of min_delta
-            min_delta = kwargs.pop("epsilon")
-        if kwargs:
-            raise TypeError(f"ReduceLROnPlateau: unexpected arguments {sorted(kwargs)}")
-        super().__init__(monitor, factor, patience, verbose, mode, min_delta, cooldown, min_lr)
-
-    def on_epoch_end(self, epoch, logs=None):
-        _log_learning_rate(self, logs)
-        optimizer = getattr(self.model, "optimizer", None)
-        for group in getattr(optimizer, "param_groups", []):  # Keras reduces the float32 variable's value
-            group["lr"] = float(np.float32(group["lr"]))
-        super().on_epoch_end(epoch, logs)
-
-
-class LearningRateScheduler(_cb.LearningRateScheduler, Callback):
-    """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the learning rate
-    becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``); logs ``learning_rate``."""
-
-    _message_prefix = "\n"  # Keras prints "\nEpoch 1: LearningRateScheduler setting learning rate to ..."
-
-    def __init__(self, schedule, verbose=0):
-        self.schedule = schedule
-
-        def two_args(epoch, lr):
-            try:
-                value = schedule(epoch, lr)
-            except TypeError:
-                value = schedule(epoch)
-            if not isinstance(value, (float, int)) and not hasattr(value, "__float__"):
-                raise ValueError(f"The output of the `schedule` function should be a float. "
-                                 f"Got: {value}")
-            return float(value)
-        super().__init__(two_args, per="epoch", verbose=verbose)
-
-    def on_epoch_end(self, epoch, logs=None):
-        _log_learning_rate(self, logs)
-        super().on_epoch_end(epoch, logs)
-
-
-class ModelCheckpoint(_MonitorOp, _cb.ModelCheckpoint, Callback):
-    """Keras' ModelCheckpoint(filepath, monitor="val_loss", verbose=0, save_best_only=False,
-    save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None).
-
-    ``filepath`` may hold ``{epoch:02d}``/``{val_loss:.2f}`` fields (and ``{batch}`` when saving
-    every ``save_freq`` batches); it must end in ``.keras`` (``model.save``) or, with
-    ``save_weights_only``, in ``.weights.h5`` (``model.save_weights``). ``save_freq="epoch"``
-    saves at each epoch's end; an int saves after every that many training batches (counted
-    across epochs), with that batch's logs. When to save (``save_best_only``, ``mode``) is
-    minidl's rule.
+    ``append=True`` appends to an existing file (writing the header only when it is empty).
     """
 
-    _missing_message = "Can save best model only with {monitor} available."
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.sep = separator
+        self.filename = os.fspath(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
-        path = os.fspath(filepath)
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer "
-                             "values")
-        self.save_freq = save_freq
-        self._current_epoch, self._batches_seen, self._batch = 0, 0, None
-        if save_weights_only and not path.endswith(".weights.h5"):
-            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                             f"provided must end in `.weights.h5` (Keras weights format). "
-                             f"Received: filepath={path}")
-        if not save_weights_only and not path.endswith((".keras", ".h5")):
-            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
-                             f"Received: filepath={path}")
-        super().__init__(path, monitor=monitor, save_best_only=save_best_only, mode=mode,
-                         save_weights_only=save_weights_only, verbose=verbose,
-                         initial_value_threshold=initial_value_threshold)
-        self.filepath = path  # (Keras' attribute name)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_seen += 1
-        if self._batches_seen < self.save_freq:
-            return
-        self._batches_seen, self._batch = 0, batch
-        try:  # the epoch-end rules (best value, file name), with this batch's logs
-            self._checkpoint(self._current_epoch, logs)
-        finally:
-            self._batch = None
+    def on_train_begin(self, logs=None):
+        """Open the file (``"a"`` or ``"w"``)."""
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename) as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, mode)
+        self.writer = None
+        self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
-        if getattr(self, "_auto_mode_unchecked", False):  # (Keras' _set_monitor_op at the first epoch end)
-            self._auto_mode_unchecked = False
-            _check_auto_monitor(self, self.model)
-        if self.save_freq == "epoch":
-            self._checkpoint(epoch, logs)
+        """Write the epoch's row (the header first)."""
+        import collections
+        import csv
+        logs = logs or {}
 
-    def _checkpoint(self, epoch, logs):
-        """Save by the epoch-end rules, printing Keras 3.15's messages when ``verbose`` > 0."""
-        verbose, self.verbose = self.verbose, 0  # (the base class's own message is not Keras')
-        best, count = self.best, len(self.saved)
-        try:
-            _cb.ModelCheckpoint.on_epoch_end(self, epoch, logs)
-        finally:
-            self.verbose = verbose
-        if not verbose:
-            return
-        saved = self.saved[-1][1] if len(self.saved) > count else None
-        current = (logs or {}).get(self.monitor)
-        if self.save_best_only and current is not None:
-            unset = self.initial_value_threshold is None and not np.isfinite(best)
-            best_text = "None" if unset else f"{float(best):.5f}"
-            if saved is None:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_text}", flush=True)
-                return
-            print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_text} to {float(current):.5f}, saving "
-                  f"model to {saved}", flush=True)
-        elif saved is not None:
-            print(f"\nEpoch {epoch + 1}: saving model to {saved}", flush=True)
-        if saved is not None:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {saved}", flush=True)
+        def handle_value(k):
+            if isinstance(k, str):
+                return k
+            if isinstance(k, collections.abc.Iterable) and not (isinstance(k, np.ndarray) and k.ndim == 0):
+                return '"[' + ", ".join(map(str, k)) + ']"'
+            return k
 
-    def _file_path(self, epoch, logs):
-        if self._batch is not None and "batch" not in logs and "{batch" in self.path:
-            logs = dict(logs, batch=self._batch + 1)
-        return super()._file_path(epoch, logs)
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if self.keys and not any(key.startswith("val_") for key in self.keys):
+                self.keys.extend([f"val_{k}" for k in self.keys])
+        if not self.writer:
+            class CustomDialect(csv.excel):
+                delimiter = self.sep
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + (self.keys or []),
+                                         dialect=CustomDialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({"epoch": epoch})
+        row.update((key, handle_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
 
-    def _save(self, path, epoch, logs):
-        if self.save_weights_only:
-            self.model.save_weights(path, overwrite=True)
+    def on_train_end(self, logs=None):
+        """Close the file."""
+        if self.csv_file and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+class LearningRateScheduler(Callback):
+    """Keras' LearningRateScheduler(schedule, verbose=0): at each epoch start the optimizer's learning
+    rate becomes ``schedule(epoch, lr)`` (or ``schedule(epoch)``), which must return a float; logs
+    ``learning_rate`` at each epoch end."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def _update_optimizer_lr(self, optimizer, epoch):
+        if not hasattr(optimizer, "learning_rate"):
+            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        try:  # new API
+            learning_rate = float(np.asarray(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, learning_rate)
+        except TypeError:  # the old API: schedule(epoch)
+            learning_rate = self.schedule(epoch)
+        if not isinstance(learning_rate, (float, np.float32, np.float64)):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate}")
+        optimizer.learning_rate = learning_rate
+        return learning_rate
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Set the epoch's learning rate."""
+        optimizers = getattr(self.model.optimizer, "optimizers", None)
+        for opt in optimizers if optimizers is not None else [self.model.optimizer]:
+            learning_rate = self._update_optimizer_lr(opt, epoch)
+            if self.verbose > 0:
+                name = f"{opt.name} " if optimizers is not None else ""
+                print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {name}learning rate to {learning_rate}.",
+                      flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Log the learning rate."""
+        logs = logs if logs is not None else {}
+        optimizers = getattr(self.model.optimizer, "optimizers", None)
+        if optimizers is not None:
+            for opt in optimizers:
+                logs[f"learning_rate_{opt.name}"] = float(np.asarray(opt.learning_rate))
         else:
-            self.model.save(path, overwrite=True)
+            logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
 
 
 class LambdaCallback(Callback):
-    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``
-    (also ``on_epoch_begin``, ``on_train_batch_*``/``on_batch_*``, ``on_train_begin/end``)."""
+    """A callback from functions (Keras' ``LambdaCallback``): ``on_epoch_begin``/``on_epoch_end``
+    (``epoch, logs``), ``on_train_begin``/``on_train_end`` (``logs``), ``on_train_batch_begin``/
+    ``on_train_batch_end`` (``batch, logs``); any other keyword becomes an attribute (``on_batch_end=``)."""
 
-    def __init__(self, **hooks):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
         super().__init__()
-        for name, fn in hooks.items():
-            if not name.startswith("on_") or not hasattr(Callback, name):
-                raise TypeError(f"LambdaCallback: unknown hook {name!r}")
-            setattr(self, name, fn)
-
-
+        self.__dict__.update(kwargs)
+        for name, fn in (("on_epoch_begin", on_epoch_begin), ("on_epoch_end", on_epoch_end),
+                         ("on_train_begin", on_train_begin), ("on_train_end", on_train_end),
+                         ("on_train_batch_begin", on_train_batch_begin), ("on_train_batch_end", on_train_batch_end)):
+            if fn is not None:
+                setattr(self, name, fn)
 
 
 # more of Keras' callbacks (appended): BackupAndRestore, SwapEMAWeights, RemoteMonitor
+from minidl.keras.callbacks_checkpoint import ModelCheckpoint  # noqa: E402
+from minidl.keras.callbacks_monitor import EarlyStopping, ReduceLROnPlateau  # noqa: E402
 from minidl.keras.callbacks_more import BackupAndRestore, RemoteMonitor, SwapEMAWeights  # noqa: E402
 
 __all__ += ["BackupAndRestore", "SwapEMAWeights", "RemoteMonitor"]

@@ -46,8 +46,8 @@ def encode_categorical(indices, output_mode, depth, dtype="float32", count_weigh
     ``"int"``: the indices cast to ``dtype``. ``"one_hot"``: a trailing size-1 axis is replaced by
     ``depth`` (otherwise one is appended), a scalar becomes (1, depth). ``"multi_hot"`` /
     ``"count"``: the last axis is reduced to ``depth`` bins (a 1-D input gives (depth,), a
-    scalar one sample); values outside [0, depth) are dropped, ``count_weights`` weight the
-    counts.
+    scalar one sample; as in Keras, a rank > 2 input has its axis 1 reduced instead); values
+    outside [0, depth) are dropped, ``count_weights`` weight the counts.
     """
     indices = np.asarray(indices)
     if output_mode == "int":
@@ -64,6 +64,10 @@ def encode_categorical(indices, output_mode, depth, dtype="float32", count_weigh
         where = np.nonzero(valid)
         out[where + (indices[where],)] = 1
         return out
+    if indices.ndim > 2:  # Keras reduces axis 1 (not the last one) of a rank > 2 input
+        indices, valid = np.moveaxis(indices, 1, -1), np.moveaxis(valid, 1, -1)
+        if count_weights is not None:
+            count_weights = np.moveaxis(np.asarray(count_weights), 1, -1)
     flat = indices.reshape(-1, indices.shape[-1]) if indices.ndim > 1 else indices.reshape(1, -1)
     flat_valid = valid.reshape(flat.shape)
     weights = None if count_weights is None else np.asarray(count_weights, dtype=np.float64).reshape(flat.shape)

@@ -18,6 +18,7 @@ from minidl.keras import regularizers as _reg
 from minidl.keras._naming import to_snake_case, unique_name
 from minidl.keras._tensor import numpy_of, permute, to_external, to_internal
 from minidl.keras.layers._call_args import UserCallOptions
+from minidl.keras.layers._dtype_props import DTypeViewsMixin
 from minidl.keras.layers._keras_config import wrap_get_config as _wrap_get_config
 from minidl.keras.layers._mask import MaskingMixin
 from minidl.keras.layers._name_scope import name_scope, scoped_build, variable_path
@@ -217,7 +218,7 @@ _KNOWN_BASE_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_si
                       "trainable", "dtype", "autocast", "activity_regularizer"}
 
 
-class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
+class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, DTypeViewsMixin, Module):
     """Base class of the Keras layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with

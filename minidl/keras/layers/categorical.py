@@ -20,9 +20,10 @@ __all__ = ["CategoryEncoding", "Hashing", "HashedCrossing", "Discretization"]
 
 
 def _check_mode(layer, mode, allowed):
-    if mode not in allowed:
-        raise ValueError(f"Invalid value for argument `output_mode` in {layer}. Expected one of "
-                         f"{set(allowed)}. Received: output_mode={mode}")
+    """Keras' ``validate_string_arg`` for ``output_mode``."""
+    if not (isinstance(mode, str) and mode in allowed):
+        raise ValueError(f"Unknown value for `output_mode` argument of {layer}. Allowed values are: {allowed}. "
+                         f"Received: output_mode={mode}")
 
 
 class CategoryEncoding(DataLayer):
@@ -111,7 +112,16 @@ class Hashing(DataLayer):
         if num_bins is None or num_bins <= 0:
             raise ValueError(f"The `num_bins` for `Hashing` cannot be `None` or non-positive values. "
                              f"Received: num_bins={num_bins}.")
-        _check_mode("Hashing", output_mode, ("int", "one_hot", "multi_hot", "count"))
+        if output_mode == "int" and str(self.dtype) not in ("int32", "int64"):
+            raise ValueError('When `output_mode="int"`, `dtype` should be an integer type, \'int32\' or \'in64\'. '
+                             f"Received: dtype={dtype}")
+        accepted_output_modes = ("int", "one_hot", "multi_hot", "count")
+        if output_mode not in accepted_output_modes:
+            raise ValueError(f"Invalid value for argument `output_mode`. Expected one of {accepted_output_modes}. "
+                             f"Received: output_mode={output_mode}")
+        if sparse and output_mode == "int":
+            raise ValueError('`sparse` may only be true if `output_mode` is `"one_hot"`, `"multi_hot"`, or '
+                             f'`"count"`. Received: sparse={sparse} and output_mode={output_mode}')
         if sparse:
             raise ValueError("`sparse=True` cannot be used with backend minidl")
         if salt is not None:
@@ -230,6 +240,9 @@ class Discretization(DataLayer):
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False,
                  dtype=None, name=None, **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse=True` may only be used if `output_mode` is `'one_hot'`, `'multi_hot'`, or "
+                             f"`'count'`. Received: sparse={sparse} and output_mode={output_mode}")
         if sparse:
             raise ValueError("`sparse=True` cannot be used with backend minidl")
         _check_mode("Discretization", output_mode, ("int", "one_hot", "multi_hot", "count"))

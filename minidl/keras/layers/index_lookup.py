@@ -39,7 +39,12 @@ class IndexLookup(DataLayer):
         frozen_size = kwargs.pop("vocabulary_size", None)
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("vocabulary_dtype", None)
-        super().__init__(name=name, **kwargs)
+        kwargs.pop("trainable", None)
+        kwargs.pop("dtype", None)  # (Keras ignores it: the layer's dtype is its vocabulary's)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword argument(s): {kwargs}")
+        super().__init__(name=name)
+        self.vocabulary_dtype = "string" if self._is_string else "int64"
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         if pad_to_max_tokens and max_tokens is None:
@@ -62,9 +67,9 @@ class IndexLookup(DataLayer):
                 raise ValueError("The `salt` argument for `IndexLookup` can only be a tuple of 2 integers, or "
                                  f"a single integer. Received: salt={salt}.")
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
-        if output_mode not in OUTPUT_MODES:
-            raise ValueError(f"Invalid value for argument `output_mode` in {type(self).__name__}. Expected one "
-                             f"of {set(OUTPUT_MODES)}. Received: output_mode={output_mode}")
+        if not (isinstance(output_mode, str) and output_mode in OUTPUT_MODES):
+            raise ValueError(f"Unknown value for `output_mode` argument of {type(self).__name__}. Allowed values "
+                             f"are: {tuple(OUTPUT_MODES)}. Received: output_mode={output_mode}")
         if invert and output_mode != "int":
             raise ValueError(f"`output_mode` must be `'int'` when `invert` is true. Received: "
                              f"output_mode={output_mode}")
@@ -151,13 +156,15 @@ class IndexLookup(DataLayer):
         if repeated:
             raise ValueError("The passed vocabulary has at least one repeated term. Please uniquify your "
                              f"dataset. The repeated terms are: {repeated}")
-        for what, token in (("mask_token", self.mask_token), ("oov_token", self.oov_token)):
-            if token is not None and token in tokens and not (what == "oov_token" and self.num_oov_indices == 0):
-                raise ValueError(f"Found reserved {what.split('_')[0].upper()} token at unexpected location in "
+        # (as Keras, the OOV token is only refused with invert=True, where it would be ambiguous)
+        for what, label, token in (("mask_token", "mask", self.mask_token), ("oov_token", "OOV", self.oov_token)):
+            if token is not None and token in tokens and (what == "mask_token" or self.invert):
+                last = len(vocabulary) - 1 - vocabulary[::-1].index(token)
+                raise ValueError(f"Found reserved {label} token at unexpected location in "
                                  "`vocabulary`. Note that passed `vocabulary` does not need to include the OOV "
                                  "and mask tokens. Either remove all mask and OOV tokens, or include them only "
                                  f"at the start of the vocabulary in precisely this order: {special}. Received: "
-                                 f"{what}={token} at vocabulary index {vocabulary.index(token)}")
+                                 f"{what}={token} at vocabulary index [{last}]")
         if self.max_tokens is not None and token_start + len(tokens) > self.max_tokens:
             raise ValueError("Attempted to set a vocabulary larger than the maximum vocab size. Received "
                              f"vocabulary size is {token_start + len(tokens)}; `max_tokens` is {self.max_tokens}.")
@@ -363,13 +370,27 @@ class IndexLookup(DataLayer):
             if self.output_mode == "tf_idf" and self.idf_weights is not None:
                 start = self._token_start_index()
                 idf = self.idf_weights[start:start + len(self._tokens)]
-        return dict(super().get_config(), invert=self.invert, max_tokens=self.max_tokens,
+        config = super().get_config()
+        config["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                           "registered_name": None}  # (Keras' default policy: the dtype argument is ignored)
+        return dict(config, invert=self.invert, max_tokens=self.max_tokens,
                     num_oov_indices=self.num_oov_indices, oov_token=self.oov_token, mask_token=self.mask_token,
                     output_mode=self.output_mode, sparse=self.sparse, pad_to_max_tokens=self.pad_to_max_tokens,
                     vocabulary_dtype="string" if self._is_string else "int64",
                     idf_weights=None if idf is None else np.asarray(idf, dtype=np.float64).tolist(),
                     vocabulary=None if vocabulary is None else _listify_vocab(vocabulary, self._is_string),
                     vocabulary_size=self._frozen_vocab_size, oov_method=self.oov_method, salt=self.salt)
+
+    @property
+    def dtype(self):
+        """The vocabulary's dtype (``"string"`` or ``"int64"``), as Keras' lookup layers report it."""
+        return "string" if self._is_string else "int64"
+
+    @dtype.setter
+    def dtype(self, value):  # (the base class's default; the layer's dtype is its vocabulary's)
+        pass
+
+    compute_dtype = variable_dtype = dtype
 
     def _symbolic_dtype(self):
         if self.invert:

@@ -384,8 +384,8 @@ class TrainingMixin(_steps.StepsMixin):
         verbose = _verbosity(verbose)
         params = {"verbose": verbose, "epochs": int(epochs), "steps": data.steps}
         state = _FitState(self)
-        cbs = _callbacks.CallbackList(callbacks, model=self, params=params, trainer=state,
-                                      add_history=True, add_progbar=verbose != 0)
+        cbs = _callbacks.CallbackList(callbacks, model=self, _trainer=state, add_history=True,
+                                      add_progbar=verbose != 0, **params)
         state.history, state.callbacks = cbs.history, cbs.callbacks
         self.stop_training = False
         cbs.on_train_begin({})
@@ -437,8 +437,7 @@ class TrainingMixin(_steps.StepsMixin):
             raise ValueError(f"Arguments not recognized: {kwargs}")
         data = make_data(x, y, sample_weight, batch_size, False, steps)
         verbose = _verbosity(verbose)
-        cbs = _callbacks.CallbackList(callbacks, model=self,
-                                      params={"verbose": verbose, "epochs": 1, "steps": data.steps},
+        cbs = _callbacks.CallbackList(callbacks, model=self, verbose=verbose, epochs=1, steps=data.steps,
                                       add_progbar=verbose != 0)
         logs = self._evaluate_data(data, cbs)
         if return_dict:
@@ -453,8 +452,7 @@ class TrainingMixin(_steps.StepsMixin):
         model with several outputs gives a list or dict of arrays, as it was built."""
         data = make_data(x, None, None, batch_size, False, steps)
         verbose = _verbosity(verbose)
-        cbs = _callbacks.CallbackList(callbacks, model=self,
-                                      params={"verbose": verbose, "epochs": 1, "steps": data.steps},
+        cbs = _callbacks.CallbackList(callbacks, model=self, verbose=verbose, epochs=1, steps=data.steps,
                                       add_progbar=verbose != 0)
         cbs.on_predict_begin({})
         outs = []

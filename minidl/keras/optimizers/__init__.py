@@ -127,10 +127,19 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
         a float32 value as Keras' variable holds it."""
         if self._schedule is not None:
             return _keras_state.ScalarValue(_f32(self._schedule(self._schedule_step)))
-        if self._lr_callable is not None:
-            return _keras_state.ScalarValue(_f32(self._lr_callable()))
+        if self._lr_callable is not None:  # (Keras returns what the callable returns)
+            return self._lr_callable()
         lr = _f32(self.param_groups[0]["lr"]) if self.built else self._lr  # (a callback may write a Python float)
         return _keras_state.ScalarValue(lr, self)
+
+    @property
+    def _learning_rate(self):
+        """Keras' attribute behind ``learning_rate``: the schedule, the callable, or the variable."""
+        if self._schedule is not None:
+            return self._schedule
+        if self._lr_callable is not None:
+            return self._lr_callable
+        return self.learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -327,12 +336,12 @@ class Optimizer(CustomStepMixin, _MinidlOptimizer):
         return {}
 
     @classmethod
-    def from_config(cls, config):
-        """Rebuild from :meth:`get_config`."""
-        config = dict(config)
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild from :meth:`get_config` (as Keras, a serialised schedule in ``config`` is replaced,
+        in place, by the schedule object)."""
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
-            config["learning_rate"] = schedules.deserialize(lr)
+            config["learning_rate"] = schedules.deserialize(lr, custom_objects=custom_objects)
         return cls(**config)
 
     def __repr__(self):
@@ -448,9 +457,11 @@ class Nadam(Adam):
         self._u_product = 1.0
 
     def _extra_variables(self):
-        """Nadam's momentum product, after the slots."""
+        """Nadam's momentum product, after the slots (made at build, outside the name scope)."""
+        if not self.built:
+            return []
         return [_keras_state.StateVariable(self, "variable", (), np.float32, lambda: np.float32(self._u_product),
-                                           lambda v: setattr(self, "_u_product", float(v)))]
+                                           lambda v: setattr(self, "_u_product", float(v)), scoped=False)]
 
     def _hyper(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -21,6 +21,11 @@ __all__ = ["Count", "ScalarValue", "StateVariable", "check_learning_rate", "kera
            "optimizer_variables", "exclude_from_weight_decay", "uses_weight_decay"]
 
 
+def _owner_path(owner, name) -> str:
+    owner_name = getattr(owner, "name", None)
+    return f"{owner_name}/{name}" if owner_name else name
+
+
 class Count(int):
     """``optimizer.iterations``: an int that also answers Keras' Variable calls (``numpy()``, ``value``,
     ``name``, ``shape``, ``dtype``; JAX's int32)."""
@@ -39,6 +44,11 @@ class Count(int):
         from minidl.keras.optimizers import _ema
         _ema.set_iterations(self._owner, int(np.asarray(value)))
         return self._owner.iterations
+
+    @property
+    def path(self) -> str:
+        """``optimizer_name/iteration`` (Keras' variable path)."""
+        return _owner_path(self._owner, self.name)
 
     def numpy(self):
         """The count as a 0-d int32 array."""
@@ -63,6 +73,11 @@ class ScalarValue(float):
         obj = float.__new__(cls, value)
         obj._owner = owner
         return obj
+
+    @property
+    def path(self) -> str:
+        """``optimizer_name/learning_rate`` (Keras' variable path)."""
+        return _owner_path(self._owner, self.name)
 
     def numpy(self):
         """The value as a 0-d float32 array."""
@@ -143,15 +158,16 @@ class StateVariable:
 
     trainable = False
 
-    def __init__(self, optimizer, name, shape, dtype, read, write=None):
-        self.name, self._optimizer = name, optimizer
+    def __init__(self, optimizer, name, shape, dtype, read, write=None, scoped=True):
+        self.name, self._optimizer, self._scoped = name, optimizer, scoped
         self.shape, self.dtype = tuple(shape), str(np.dtype(dtype))
         self._read, self._write = read, write
 
     @property
     def path(self) -> str:
-        """``optimizer_name/variable_name``."""
-        return f"{self._optimizer.name}/{self.name}"
+        """``optimizer_name/variable_name`` (just the name for a variable Keras makes outside the
+        optimiser's name scope: Nadam's momentum product, Adafactor's placeholders of 1-D weights)."""
+        return f"{self._optimizer.name}/{self.name}" if self._scoped else self.name
 
     def numpy(self):
         """A NumPy copy of the values."""
@@ -212,7 +228,8 @@ def _slot_variable(opt, p, slot, name):
         target[...] = backend.to_device(value.astype(target.dtype), backend.device_of(target))
 
     arr = backend.to_numpy(read())
-    return StateVariable(opt, name, np.shape(arr), np.asarray(arr).dtype, read, write)
+    scoped = not getattr(opt, "_slot_is_unscoped", lambda p, slot: False)(p, slot)
+    return StateVariable(opt, name, np.shape(arr), np.asarray(arr).dtype, read, write, scoped=scoped)
 
 
 def optimizer_variables(opt) -> list:

@@ -159,6 +159,10 @@ class Adafactor(Optimizer):
             return xp.zeros((), dtype=np.int32)  # Keras' placeholder r and c of a vector: int32 zeros
         return xp.zeros(shape[:-1] if slot == "r" else shape[:-2] + shape[-1:], dtype=p.array.dtype)
 
+    def _slot_is_unscoped(self, p, slot) -> bool:
+        """Keras makes the r and c placeholders of a weight of under 2 axes outside its name scope."""
+        return slot in ("r", "c") and len(p.shape) < 2
+
     def _slot_variable_name(self, p, slot) -> str:
         """Keras names r and c after the weight's name, the velocity after its path."""
         return _keras_state.keras_name(p) if slot in ("r", "c") else super()._slot_variable_name(p, slot)
@@ -313,15 +317,16 @@ class LossScaleOptimizer(Optimizer):
     @property
     def variables(self) -> list:
         """Keras' order: its own iteration and learning rate, the step counter and the scale, then the
-        inner optimiser's variables."""
+        inner optimiser's variables (the step counter and the scale exist once built, as in Keras)."""
         sv = _keras_state.StateVariable
-        return [sv(self, "iteration", (), np.int32, lambda: np.int32(self.iterations), lambda v: None),
-                sv(self, "learning_rate", (), np.float32, lambda: np.float32(self.learning_rate), lambda v: None),
-                sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter),
-                   lambda v: setattr(self, "step_counter", int(v))),
-                sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale),
-                   lambda v: setattr(self, "dynamic_scale", float(v)))
-                ] + self.inner_optimizer.variables  # (its own iteration and rate are the inner one's)
+        own = [sv(self, "iteration", (), np.int32, lambda: np.int32(self.iterations), lambda v: None),
+               sv(self, "learning_rate", (), np.float32, lambda: np.float32(self.learning_rate), lambda v: None)]
+        if self.built:
+            own += [sv(self, "step_counter", (), np.int32, lambda: np.int32(self.step_counter),
+                       lambda v: setattr(self, "step_counter", int(v))),
+                    sv(self, "dynamic_scale", (), np.float32, lambda: np.float32(self.dynamic_scale),
+                       lambda v: setattr(self, "dynamic_scale", float(v)))]
+        return own + self.inner_optimizer.variables  # (its own iteration and rate are the inner one's)
 
     def _active_slots(self):
         return self.inner_optimizer._active_slots()
@@ -371,12 +376,13 @@ class LossScaleOptimizer(Optimizer):
                 "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         """Rebuild from :meth:`get_config`."""
         from minidl.keras import optimizers
         config = dict(config)
         inner = config.pop("inner_optimizer")
-        return cls(optimizers.deserialize(inner) if isinstance(inner, dict) else inner, **config)
+        inner = optimizers.deserialize(inner, custom_objects=custom_objects) if isinstance(inner, dict) else inner
+        return cls(inner, **config)
 
     def __repr__(self):
         return f"<keras.optimizers.LossScaleOptimizer inner={self.inner_optimizer!r}>"
