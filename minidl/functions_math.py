@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from minidl.autograd.naming import names_node
+from minidl.autograd.versions import saved_by_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
 from . import return_types
@@ -88,13 +89,15 @@ def erfc(input):
 @names_node("ReciprocalBackward0")   # PyTorch's node name
 def reciprocal(input):
     """Elementwise 1 / input (integer tensors give float32)."""
-    return _math.div(1.0, _math._float(input))
+    out = _math.div(1.0, _math._float(input))
+    return saved_by_node(out, out)   # PyTorch's ReciprocalBackward0 saves its result
 
 
 @names_node("RsqrtBackward0")   # PyTorch's node name
 def rsqrt(input):
     """Elementwise 1 / sqrt(input)."""
-    return reciprocal(_math.sqrt(_math._float(input)))
+    out = reciprocal(_math.sqrt(_math._float(input)))
+    return saved_by_node(out, out)   # PyTorch's RsqrtBackward0 saves its result
 
 
 def frac(input):
@@ -503,7 +506,8 @@ def cumprod(input, dim, *, dtype=None):
     running = [parts[0]]
     for p in parts[1:]:
         running.append(running[-1] * p)
-    return _shape.stack(running, d)
+    out = _shape.stack(running, d)
+    return saved_by_node(out, input, out)   # PyTorch's CumprodBackward0 saves self and result
 
 
 def _cum_extreme(name, input, dim, better):

@@ -280,7 +280,8 @@ class MathMixin:
 
     def rsqrt(self):
         """Elementwise 1 / sqrt(x)."""
-        return name_grad_fn(ops.math.div(1.0, ops.math.sqrt(self)), "RsqrtBackward0")
+        out = ops.math.div(1.0, ops.math.sqrt(self))
+        return name_grad_fn(out, "RsqrtBackward0", saved=(out,))   # PyTorch's node saves its result
 
     def square(self):
         """Elementwise x**2 (bool gives int64, as PyTorch)."""
@@ -289,7 +290,8 @@ class MathMixin:
 
     def reciprocal(self):
         """Elementwise 1 / x."""
-        return name_grad_fn(ops.math.div(1.0, self), "ReciprocalBackward0")
+        out = ops.math.div(1.0, self)
+        return name_grad_fn(out, "ReciprocalBackward0", saved=(out,))   # PyTorch's node saves its result
 
     def abs(self):
         """Elementwise absolute value."""

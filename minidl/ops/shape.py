@@ -480,7 +480,8 @@ def index_select(input, dim, index):
         if idx.size != 1 or int(idx[0]) not in (0, -1):
             raise IndexError("index_select(): index out of range in self")
         return name_grad_fn(Reshape.apply(input, shape=()), "IndexSelectBackward0")
-    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0")
+    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0",
+                        saved=(index,))   # PyTorch's node saves the index
 
 
 def nonzero(input, *, as_tuple=False):

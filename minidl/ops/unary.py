@@ -59,6 +59,7 @@ Log1p = _unary("Log1p", "log(1 + x); d/dx = 1 / (1 + x).",
 Log1p.name = lambda self: "Log1PBackward0"     # PyTorch's spelling of this node
 Expm1 = _unary("Expm1", "exp(x) - 1; d/dx = exp(x).",
                lambda xp, x: xp.expm1(x), lambda xp, x: xp.exp(x), lambda x: x.exp())
+Expm1._saved_inputs, Expm1._saves_result = {}, True   # PyTorch's Expm1Backward0 saves its result only
 Log2 = _unary("Log2", "log2(x); d/dx = 1 / (x ln 2).",
               lambda xp, x: _in_double(xp.log2, x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)),
               lambda x: 1 / (x * _LN2))
@@ -127,6 +128,8 @@ Erfc = _unary("Erfc", "erfc(x) = 1 - erf(x), accurate in the tail; d/dx = -2/sqr
 
 class Atan2(Function):
     """atan2(y, x), the angle of the point (x, y); d/dy = x / (x**2 + y**2), d/dx = -y / (x**2 + y**2)."""
+
+    _saved_inputs = {0: None, 1: None}   # PyTorch's Atan2Backward0 saves both
 
     def forward(self, y, x):
         self.y, self.x = y, x
