@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from minidl.autograd.naming import names_node
+from minidl.autograd.naming import name_grad_fn, names_node
 from minidl.autograd.versions import saved_by_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
@@ -507,7 +507,7 @@ def cumprod(input, dim, *, dtype=None):
     for p in parts[1:]:
         running.append(running[-1] * p)
     out = _shape.stack(running, d)
-    return saved_by_node(out, input, out)   # PyTorch's CumprodBackward0 saves self and result
+    return name_grad_fn(out, "CumprodBackward0", saved=(input, out))   # PyTorch's node saves self and result
 
 
 def _cum_extreme(name, input, dim, better):

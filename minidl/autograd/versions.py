@@ -161,6 +161,10 @@ def saved_by_node(out, *tensors):
     fn = out.creator
     if fn is None or not hasattr(fn, "__dict__"):
         return out
+    from . import graph
+    if graph._active and graph._current_hooks() is not None:   # saved_tensors_hooks: PyTorch checks nothing
+        fn.__dict__.pop("_saved_versions", None)
+        return out
     records = []
     for t in tensors:
         if t is out:
