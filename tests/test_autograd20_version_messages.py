@@ -191,3 +191,43 @@ def test_stepping_between_two_backwards_of_one_graph_raises():
     torch.optim.SGD(lin2.parameters(), lr=0.1).step()   # lin2's weight was saved for lin1's output gradient
     with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[2, 2\]\].* is at version 2; expected version 1 "):
         out.backward()
+
+
+class _SaveIn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x * w
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g * w, g * x
+
+
+class _SaveOut(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * y
+
+
+def test_custom_function_saved_output_is_named_by_the_function():
+    y = _SaveOut.apply(_h(3))
+    y.add_(1)
+    _raises("[torch.FloatTensor [3]], which is output 0 of _SaveOut, is at version 1; expected version 0 instead.", y)
+
+
+def test_custom_function_input_changed_through_a_one_element_view():
+    h = _h(3)
+    y = _SaveIn.apply(h, torch.ones(3))
+    assert h[0]._base is h   # a single element is a 0-d view, as PyTorch's select
+    h[0].add_(1)
+    _raises("[torch.FloatTensor [3]], which is output 0 of torch::autograd::CopySlices, is at version 1; "
+            "expected version 0 instead.", y)

@@ -186,12 +186,12 @@ def _node_text(creator):
     return re.sub(r"Backward(0$)?", "", name, count=1)
 
 
-def _message(source, creator, now, expected):
+def _message(source, creator, now, expected, output_nr=0):
     """PyTorch's text; the creator is named by its forward op (``ExpBackward0`` -> ``Exp``)."""
     from ..tensor import Tensor
     if not isinstance(source, Tensor):
         source = Tensor(source)
-    where = f", which is output 0 of {_node_text(creator)}," if creator is not None else ""
+    where = f", which is output {output_nr} of {_node_text(creator)}," if creator is not None else ""
     return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"[{source.type()} {list(source.array.shape)}]{where} is at version {now}; expected version {expected} "
             f"instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
@@ -224,4 +224,7 @@ def check_ctx_saved(ctx):
     for tensor, record in zip(ctx._saved, ctx._saved_ctx_versions):   # the tensors: freed with ctx._saved
         if record is not None and record[0][VALUE] != record[1]:
             counter, value = record
-            raise RuntimeError(_message(tensor, tensor.creator, counter[VALUE], value))
+            # an output of this node is named by it (PyTorch's saved output), an input by its node now
+            out_nr = next((i for i, ref in enumerate(ctx._output_refs) if ref() is tensor), None)
+            creator = tensor.creator if out_nr is None else ctx
+            raise RuntimeError(_message(tensor, creator, counter[VALUE], value, out_nr or 0))
