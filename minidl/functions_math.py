@@ -19,7 +19,6 @@ import math
 import numpy as np
 
 from minidl.autograd.naming import name_grad_fn, names_node
-from minidl.autograd.versions import saved_by_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
 from . import return_types
@@ -89,15 +88,14 @@ def erfc(input):
 @names_node("ReciprocalBackward0")   # PyTorch's node name
 def reciprocal(input):
     """Elementwise 1 / input (integer tensors give float32)."""
-    out = _math.div(1.0, _math._float(input))
-    return saved_by_node(out, out)   # PyTorch's ReciprocalBackward0 saves its result
+    from .ops.unary import Reciprocal
+    return Reciprocal.apply(_math._float(input))
 
 
 @names_node("RsqrtBackward0")   # PyTorch's node name
 def rsqrt(input):
     """Elementwise 1 / sqrt(input)."""
-    out = reciprocal(_math.sqrt(_math._float(input)))
-    return saved_by_node(out, out)   # PyTorch's RsqrtBackward0 saves its result
+    return reciprocal(_math.sqrt(_math._float(input)))   # its node saves its result, as PyTorch's
 
 
 def frac(input):

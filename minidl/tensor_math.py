@@ -280,8 +280,8 @@ class MathMixin:
 
     def rsqrt(self):
         """Elementwise 1 / sqrt(x)."""
-        out = ops.math.div(1.0, ops.math.sqrt(self))
-        return name_grad_fn(out, "RsqrtBackward0", saved=(out,))   # PyTorch's node saves its result
+        from minidl.functions_math import rsqrt
+        return rsqrt(self)
 
     def square(self):
         """Elementwise x**2 (bool gives int64, as PyTorch)."""
@@ -290,8 +290,8 @@ class MathMixin:
 
     def reciprocal(self):
         """Elementwise 1 / x."""
-        out = ops.math.div(1.0, self)
-        return name_grad_fn(out, "ReciprocalBackward0", saved=(out,))   # PyTorch's node saves its result
+        from minidl.functions_math import reciprocal
+        return reciprocal(self)
 
     def abs(self):
         """Elementwise absolute value."""
