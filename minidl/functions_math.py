@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from minidl.autograd import autocast_state as _autocast
-from minidl.autograd.naming import names_node
+from minidl.autograd.naming import name_grad_fn, names_node
 from minidl.dtypes import is_float_or_complex, is_floating
 
 from . import return_types
@@ -89,13 +89,14 @@ def erfc(input):
 @names_node("ReciprocalBackward0")   # PyTorch's node name
 def reciprocal(input):
     """Elementwise 1 / input (integer tensors give float32)."""
-    return _math.div(1.0, _math._float(input))
+    from .ops.unary import Reciprocal
+    return Reciprocal.apply(_math._float(input))
 
 
 @names_node("RsqrtBackward0")   # PyTorch's node name
 def rsqrt(input):
     """Elementwise 1 / sqrt(input)."""
-    return reciprocal(_math.sqrt(_math._float(input)))
+    return reciprocal(_math.sqrt(_math._float(input)))   # its node saves its result, as PyTorch's
 
 
 def frac(input):
@@ -511,7 +512,8 @@ def cumprod(input, dim, *, dtype=None):
     running = [parts[0]]
     for p in parts[1:]:
         running.append(running[-1] * p)
-    return _shape.stack(running, d)
+    out = _shape.stack(running, d)
+    return name_grad_fn(out, "CumprodBackward0", saved=(input, out))   # PyTorch's node saves self and result
 
 
 def _cum_extreme(name, input, dim, better):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minidl.autograd.naming import names_node
+from minidl.autograd.naming import name_grad_fn, names_node
 
 from . import backend
 from .ops import shape as _shape
@@ -92,7 +92,8 @@ def index_fill(input, dim, index, value):
         fill = _cast(value, input)
     else:
         fill = Tensor(input.xp.asarray(value, dtype=input.array.dtype))
-    return Where.apply(fill, input, cond=backend.to_device(mask, input.device))
+    out = Where.apply(fill, input, cond=backend.to_device(mask, input.device))
+    return name_grad_fn(out, "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0")
 
 
 def index_copy(input, dim, index, source):

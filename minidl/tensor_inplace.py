@@ -32,6 +32,13 @@ _TORCH_NAMES = {"f2": "Half", "f4": "Float", "f8": "Double", "i1": "Char", "i2":
                 "c8": "ComplexFloat", "c16": "ComplexDouble", "u2": "UInt16", "u4": "UInt32", "u8": "UInt64"}
 
 
+# the grad_fn PyTorch's recorded in-place op gets where minidl's node has another name (the node named in
+# the "modified by an inplace operation" message: x[0] = 0 on a saved x says "output 0 of CopySlices")
+_INPLACE_NODE = {"zero_": "ZeroBackward0", "fill_": "FillBackward2", "__setitem__": "torch::autograd::CopySlices",
+                 "copy_": "torch::autograd::CopyBackwards", "masked_fill_": "MaskedFillBackward0",
+                 "uniform_": "UniformBackward0", "normal_": "NormalBackward0"}
+
+
 def _torch_name(np_dtype):
     return _TORCH_NAMES.get(np_dtype.str[1:], str(np_dtype))
 
@@ -83,6 +90,8 @@ class InplaceMixin:
             if self.requires_grad and self.__dict__.pop("_used", False):
                 _redirect_consumers(name, self, old)
             result = self._recorded_result(name, compute(old))
+            if name in _INPLACE_NODE:
+                name_grad_fn(result, _INPLACE_NODE[name])
             self.array, self.creator, self.requires_grad = result.array, result.creator, result.requires_grad
             _versions.rebound(self)
             if dual:

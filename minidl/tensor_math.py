@@ -279,7 +279,8 @@ class MathMixin:
 
     def rsqrt(self):
         """Elementwise 1 / sqrt(x)."""
-        return name_grad_fn(ops.math.div(1.0, ops.math.sqrt(self)), "RsqrtBackward0")
+        from minidl.functions_math import rsqrt
+        return rsqrt(self)
 
     def square(self):
         """Elementwise x**2 (bool gives int64, as PyTorch)."""
@@ -288,7 +289,8 @@ class MathMixin:
 
     def reciprocal(self):
         """Elementwise 1 / x."""
-        return name_grad_fn(ops.math.div(1.0, self), "ReciprocalBackward0")
+        from minidl.functions_math import reciprocal
+        return reciprocal(self)
 
     def abs(self):
         """Elementwise absolute value."""

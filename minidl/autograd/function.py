@@ -204,7 +204,11 @@ class Function(Node):
     _autocast = None   # "lower" for ops of autocast's lower-precision list (autocast_state.py)
     _name_from_attributes = False   # True for subclasses with their own name() (kept by _release)
     _sparse_ok = False   # True: takes sparse-layout inputs (minidl/sparse), else they go to its dispatch
-    _saves_result = False   # True where PyTorch saves the output: changing it in place refuses backward (versions.py)
+    # What PyTorch's node saves (versions.py): changing it in place refuses backward. None: read off the arrays
+    # this node keeps; else _saves_result True/False, _saved_inputs {input index: None (always) or the inputs
+    # whose gradient needs it}.
+    _saves_result = None
+    _saved_inputs = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -126,6 +126,7 @@ def pack_node(fn, tensors):
     hooks = _current_hooks()
     if hooks is None:
         return
+    fn.__dict__.pop("_saved_versions", None)   # PyTorch checks no version of a hooked saved tensor
     pack_hook, unpack_hook = hooks
     from ..tensor import Tensor
     # A Tensor over the saved array itself, never the input Tensor object: an in-place op on the input later

@@ -14,12 +14,17 @@ import functools
 __all__ = ["name_grad_fn", "kept_name_first"]
 
 
-def name_grad_fn(tensor, name):
+def name_grad_fn(tensor, name, saved=None):
     """Give ``tensor.grad_fn`` the name PyTorch's node has (e.g. ``"MseLossBackward0"``) where minidl
-    builds the operation from other differentiable ones; the gradients are unchanged. Returns ``tensor``."""
+    builds the operation from other differentiable ones; the gradients are unchanged. ``saved``: the tensors
+    PyTorch's node saves for backward (``tensor`` itself for its result), whose in-place change then
+    refuses backward as there (versions.saved_by_node). Returns ``tensor``."""
     node = tensor.creator
     if node is not None and hasattr(node, "__dict__"):
         node.__dict__["_node_name"] = name
+        if saved is not None:
+            from .versions import saved_by_node
+            saved_by_node(tensor, *saved)
     return tensor
 
 

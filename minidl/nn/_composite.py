@@ -65,8 +65,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if sparse:
         return _sparse_embedding(weight, ids, padding_idx, scale_grad_by_freq)
     out = weight[ids]
-    if padding_idx is None and not scale_grad_by_freq:
-        return name_grad_fn(out, "EmbeddingBackward0")
+    if padding_idx is None and not scale_grad_by_freq:   # PyTorch's node saves the indices
+        return name_grad_fn(out, "EmbeddingBackward0", saved=(input,))
     xp = weight.xp
     scale = xp.ones(ids.shape, dtype=weight.array.dtype)
     if scale_grad_by_freq:
@@ -76,7 +76,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         scale = xp.where(ids == padding_idx, 0, scale).astype(weight.array.dtype)
     # the value is ``out``; the gradient reaching ``weight`` is scaled by ``scale`` per looked-up position
     factor = Tensor(scale[..., None])
-    return name_grad_fn(out * factor + (out * (1 - factor)).detach(), "EmbeddingBackward0")
+    return name_grad_fn(out * factor + (out * (1 - factor)).detach(), "EmbeddingBackward0", saved=(input,))
 
 
 def _sparse_embedding(weight, ids, padding_idx, scale_grad_by_freq):
@@ -109,4 +109,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         out = out * weight
     if bias is not None:
         out = out + bias
-    return name_grad_fn(out, "NativeLayerNormBackward0")
+    return name_grad_fn(out, "NativeLayerNormBackward0", saved=(input, weight, bias))   # PyTorch's node saves them

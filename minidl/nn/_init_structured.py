@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from minidl import backend, mt19937
+from minidl.autograd import versions as _versions
 from minidl.generator import as_numpy_generator
 
 from .. import random_fill as _draws
@@ -28,6 +29,7 @@ def _write(tensor, values):
     target = tensor.array
     values = np.asarray(values).reshape(target.shape).astype(target.dtype, copy=False)
     target[...] = backend.to_device(values, backend.device_of(target))
+    _versions.bump(tensor, True)   # an in-place write: the version moves, as PyTorch's
     return tensor
 
 

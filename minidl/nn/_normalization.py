@@ -11,6 +11,7 @@ from minidl._out_arg import with_out
 from minidl.autograd import no_grad
 from minidl.autograd.bfloat16_compute import float32_composite
 from minidl.autograd.naming import names_node
+from minidl.autograd.versions import saved_by_node
 from minidl.dtypes import is_floating
 from minidl.ops.vector_norm import vector_norm
 from minidl.tensor import Tensor
@@ -54,7 +55,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         out = out * _channel_view(weight, input.ndim)
     if bias is not None:
         out = out + _channel_view(bias, input.ndim)
-    return out
+    return saved_by_node(out, input, weight)   # what PyTorch's NativeGroupNormBackward0 saves
 
 
 def _update_running(running, batch_value, momentum):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from minidl import backend, mt19937
+from minidl.autograd import versions as _versions
 from minidl.tensor import Tensor
 
 from .. import random_fill as _draws
@@ -32,6 +33,8 @@ def _fill(tensor, values):
         values = backend.to_device(values.astype(target.dtype, copy=False),
                                    backend.device_of(target))
     target[...] = values
+    if isinstance(tensor, Tensor):   # an in-place write: the version moves, as PyTorch's init functions'
+        _versions.bump(tensor, True)
     return tensor
 
 

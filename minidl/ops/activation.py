@@ -51,6 +51,8 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """x if x > 0 else slope*x; d/dx = 1 or slope."""
 
+    _saved_inputs = {0: None}   # PyTorch saves self
+
     def name(self):
         """``LeakyReluBackward0``: PyTorch's node for this op."""
         return "LeakyReluBackward0"

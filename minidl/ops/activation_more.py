@@ -53,6 +53,8 @@ def _where(mask, a, b):
 class Hardtanh(Function):
     """clip(x, lo, hi); d/dx = 1 strictly inside (lo, hi), 0 elsewhere (at the bounds too, as PyTorch)."""
 
+    _saved_inputs = {0: None}   # PyTorch saves self
+
     def forward(self, x, lo=-1.0, hi=1.0):
         xp = get_array_module(x)
         self.mask = (x > lo) & (x < hi)
@@ -67,6 +69,8 @@ class Hardtanh(Function):
 
 class Softplus(Function):
     """log(1 + exp(beta x)) / beta, or x where beta x > threshold; d/dx = sigmoid(beta x) (or 1)."""
+
+    _saved_inputs = {0: None}   # PyTorch saves self
 
     def forward(self, x, beta=1.0, threshold=20.0):
         xp = get_array_module(x)

@@ -57,6 +57,8 @@ class Einsum(Function):
 
     def forward(self, *arrays, terms=(), out="", sizes=None):
         self.terms, self.out, self.sizes = terms, out, sizes
+        n = len(arrays)   # PyTorch's einsum (bmm's) saves an operand where another one needs a gradient
+        self._saved_inputs = {i: tuple(j for j in range(n) if j != i) for i in range(n)}
         equation = ",".join(terms) + "->" + out
         xp = get_array_module(arrays[0])
         return xp.einsum(equation, *arrays, optimize=len(arrays) > 1)

@@ -82,6 +82,8 @@ class Piecewise(Function):
 class ClampScalar(Function):
     """clamp(x, lo, hi) with number bounds; d/dx = 1 where lo <= x <= hi, else 0."""
 
+    _saved_inputs = {0: None}   # PyTorch's ClampBackward1 saves self
+
     def name(self):
         """``ClampBackward1``: PyTorch's node for this op."""
         return "ClampBackward1"

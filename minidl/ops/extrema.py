@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from minidl.autograd.naming import name_grad_fn
+from minidl.autograd.versions import saved_by_node
 
 from .. import return_types
 from ..autograd import Function
@@ -25,6 +26,8 @@ __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "gather", "topk", "
 
 class Gather(Function):
     """take_along_axis(x, index, dim); the gradient is scatter-added back (repeats add up)."""
+
+    _saved_inputs = {0: None}   # PyTorch saves self and index (gather())
 
     def forward(self, x, index=None, dim=0, grid=False):
         self.in_shape, self.index, self.dim = x.shape, index, dim
@@ -111,6 +114,7 @@ def gather(input, dim, index, *, sparse_grad=False):
         raise RuntimeError(f"index {int(idx[bad].reshape(-1)[0])} is out of bounds for dimension {d} with size "
                            f"{size[d]}")
     out = Gather.apply(x, index=idx.astype(np.int64, copy=False), dim=d, grid=True)
+    saved_by_node(out, input, index)   # PyTorch's GatherBackward0 saves self and index
     if tuple(out_shape) != tuple(idx.shape):
         from .shape import reshape
         out = reshape(out, tuple(out_shape))
@@ -127,14 +131,15 @@ def _with_dim(name, input, dim, keepdim, argfn):
         from .layout import Clone
         return getattr(return_types, name)(Clone.apply(input), Tensor(np.zeros((), np.int64)))
     idx = argfn(x, axis=d, keepdims=True).astype(np.int64, copy=False)
-    values = Gather.apply(input, index=idx, dim=d)
+    values = saved_by_node(Gather.apply(input, index=idx, dim=d))   # PyTorch's node saves the indices only
     if not keepdim:
         from .shape import squeeze
         values = squeeze(values, d)
         idx = idx.reshape(idx.shape[:d] + idx.shape[d + 1:])
     node = {"max": "MaxBackward0", "min": "MinBackward0", "median": "MedianBackward1", "mode": "ModeBackward0",
             "kthvalue": "KthvalueBackward0"}.get(name)
-    return getattr(return_types, name)(name_grad_fn(values, node) if node else values, Tensor(idx))
+    indices = Tensor(idx)
+    return getattr(return_types, name)(name_grad_fn(values, node, saved=(indices,)) if node else values, indices)
 
 
 def _reduce_or_pair(name, input, dim, keepdim, other, argfn, pairwise, full):

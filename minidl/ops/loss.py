@@ -262,6 +262,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     target_shape = tuple(target.shape) if hasattr(target, "shape") else np.shape(target)
     probabilities = target_shape == tuple(input.shape) and np.dtype(
         target.dtype if hasattr(target, "dtype") else np.asarray(target).dtype).kind == "f"
+    saved = (target, weight)   # what PyTorch's NllLoss node saves (besides log_softmax's result)
     input, target, unbatched = _batched(input, target)
     if probabilities:
         out = _probability_cross_entropy(input, target, weight, reduction, float(label_smoothing))
@@ -275,7 +276,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                       reduction, float(label_smoothing))
         node = "AddBackward0" if label_smoothing else _nll_node_name(input.ndim, reduction)
     out = out.reshape(()) if unbatched and reduction == "none" else out
-    return name_grad_fn(out, node)
+    return name_grad_fn(out, node, saved=saved)
 
 
 def _nll_node_name(ndim, reduction):
@@ -321,6 +322,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = reduction_arg("nll_loss", size_average, reduce, reduction)
     if input.ndim == 0:
         raise ValueError("nll_loss: input must have a class dimension, got a 0-d tensor")
+    saved = (input, target, weight)   # what PyTorch's NllLoss node saves
     input, target, unbatched = _batched(input, target)
     t, valid = _class_targets("nll_loss", input, target, ignore_index)
     if _plain(input, t, valid, weight):
@@ -328,4 +330,4 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     else:
         out = _weighted_class_sum("nll_loss", input, t, valid, weight, reduction, 0.0)
     out = out.reshape(()) if unbatched and reduction == "none" else out
-    return name_grad_fn(out, _nll_node_name(input.ndim, reduction))
+    return name_grad_fn(out, _nll_node_name(input.ndim, reduction), saved=saved)

@@ -83,7 +83,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = reduction_arg("mse_loss", size_average, reduce, reduction)
     diff = input - _target("mse_loss", input, target, same_shape=False)
     if weight is None:
-        return name_grad_fn(_reduce(diff * diff, reduction), "MseLossBackward0")
+        return name_grad_fn(_reduce(diff * diff, reduction), "MseLossBackward0", saved=(input, target))
     return _weighted_reduce(_apply_weight("mse_loss", diff * diff, weight, input, True), weight, input, reduction)
 
 
@@ -178,7 +178,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         loss = loss * (1.0 - e) + at_edge * e
     if weight is not None:
         loss = loss * _operand(weight, input)
-    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
+    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyBackward0", saved=(input, target, weight))
 
 
 def _bce_terms(input, target):
@@ -220,4 +220,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = (1.0 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * _operand(weight, input)
-    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0")
+    return name_grad_fn(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0",
+                        saved=(input, target, weight, pos_weight))

@@ -135,6 +135,8 @@ class Mul(Function):
 class Div(Function):
     """a / b; d/da = 1/b, d/db = -a/b**2."""
 
+    _saved_inputs = {0: (1,), 1: None}   # PyTorch's DivBackward0: other always, self for other's gradient
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
@@ -193,6 +195,9 @@ class PowScalar(Function):
 
 class Pow(Function):
     """a ** b; d/da = b * a**(b-1), d/db = a**b * log(a)."""
+
+    _saved_inputs = {0: None, 1: None}   # PyTorch's PowBackward1 saves self, exponent and result
+    _saves_result = True
 
     def name(self):
         """``PowBackward1``: PyTorch's node for this op."""
@@ -352,6 +357,8 @@ class Minimum(Function):
 
 
 class MaximumSplit(Function):
+    _saved_inputs = {0: None, 1: None}   # PyTorch saves both operands
+
     """maximum(a, b) as ``torch.maximum``: the gradient goes to the larger, split in half on ties."""
 
     def name(self):
@@ -370,6 +377,8 @@ class MaximumSplit(Function):
 
 
 class MinimumSplit(Function):
+    _saved_inputs = {0: None, 1: None}   # PyTorch saves both operands
+
     """minimum(a, b) as ``torch.minimum``: the gradient goes to the smaller, split in half on ties."""
 
     def name(self):

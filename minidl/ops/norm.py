@@ -37,6 +37,8 @@ class BatchNorm(Function):
     backward reductions and one for the input gradient.
     """
 
+    _saved_inputs = {0: None, 1: None}   # PyTorch saves input and weight (not bias)
+
     def name(self):
         """``NativeBatchNormBackward0``: PyTorch's node for this op."""
         return "NativeBatchNormBackward0"

@@ -28,6 +28,8 @@ def _nchw_or_channels_last(x):
 class MaxPool2d(Function):
     """Window maxima; the gradient goes to the (first) arg-max of each window."""
 
+    _saved_inputs = {0: None}   # PyTorch saves self (and its indices)
+
     _input_values_unused = True   # backward and backward_graph need the input's shape only
 
     def name(self):
@@ -90,6 +92,8 @@ class MaxPoolGather(Function):
 
 class AvgPool2d(Function):
     """Window means; each input gets g / divisor from every window that covers it."""
+
+    _saved_inputs = {0: None}   # PyTorch's AvgPool2DBackward0 saves self
 
     _input_values_unused = True   # backward and backward_graph need the input's shape only
 

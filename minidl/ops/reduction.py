@@ -112,6 +112,9 @@ class Mean(Function):
 class Max(Function):
     """max(x, axes); the gradient is shared equally between tied maxima."""
 
+    _saved_inputs = {0: None}   # PyTorch's Max/AmaxBackward save self and result
+    _saves_result = True
+
     def name(self):
         """``MaxBackward1`` (all elements, ties share the gradient): PyTorch's node."""
         return "MaxBackward1" if self.axes is None else "AmaxBackward0"

@@ -119,7 +119,8 @@ class GetItem(Function):
         # basic indexing saves nothing (PyTorch's Select/Slice nodes); an index array is a saved tensor
         # (IndexBackward0), freed by backward unless a caller marks it constant (roll, unfold)
         self._reusable = not _is_advanced(index)
-        return x[index]
+        out = x[index]   # one element: NumPy's copy; a 0-d view with the Ellipsis, as PyTorch's select
+        return x[(*index, ...) if isinstance(index, tuple) else (index, ...)] if isinstance(out, np.generic) else out
 
     def backward(self, g):
         return _scatter(g, self.in_shape, self.index)
@@ -480,7 +481,8 @@ def index_select(input, dim, index):
         if idx.size != 1 or int(idx[0]) not in (0, -1):
             raise IndexError("index_select(): index out of range in self")
         return name_grad_fn(Reshape.apply(input, shape=()), "IndexSelectBackward0")
-    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0")
+    return name_grad_fn(GetItem.apply(input, index=(slice(None),) * d + (idx,)), "IndexSelectBackward0",
+                        saved=(index,))   # PyTorch's node saves the index
 
 
 def nonzero(input, *, as_tuple=False):

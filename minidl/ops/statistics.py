@@ -29,6 +29,9 @@ def _count(shape, axes):
 class Prod(Function):
     """prod(x, axis); d/dx_i = product of the other elements (exact with zeros: no division)."""
 
+    _saved_inputs = {0: None}   # PyTorch's ProdBackward saves self and result
+    _saves_result = True
+
     def name(self):
         """``ProdBackward0`` (all elements) or ``ProdBackward1`` (along ``dim``): PyTorch's nodes."""
         return "ProdBackward0" if self.axis is None else "ProdBackward1"
@@ -85,8 +88,11 @@ class Prod(Function):
 class Var(Function):
     """var(x) = sum((x - mean)^2) / (n - correction); d/dx = 2 (x - mean) / (n - correction)."""
 
+    _saved_inputs = {0: None}   # PyTorch saves self; std (root) its result too
+
     def forward(self, x, axes=None, correction=1, keepdims=False, root=False):
         self.axes, self.keepdims, self.root, self.correction = axes, keepdims, root, correction
+        self._saves_result = root
         self.dev = x - x.mean(axis=axes, keepdims=True)
         self.denom = max(_count(x.shape, axes) - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -125,6 +131,9 @@ class Var(Function):
 
 class LogSumExp(Function):
     """log(sum(exp(x))) computed from the maximum; d/dx = softmax(x) along the reduced dims."""
+
+    _saved_inputs = {0: None}   # PyTorch's LogsumexpBackward0 saves self and result
+    _saves_result = True
 
     def name(self):
         """``LogsumexpBackward0``: PyTorch's node for this op."""
@@ -282,7 +291,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     refuse_kinds("", input.array.dtype, "iub", RuntimeError, "linalg.vector_norm: Expected a floating point or "
                  f"complex tensor as input. Got {torch_name(input.array.dtype)}")
     input = m._float(input)
-    return name_grad_fn(_vector_norm(input, p, dim, keepdim), "LinalgVectorNormBackward0")
+    out = _vector_norm(input, p, dim, keepdim)
+    return name_grad_fn(out, "LinalgVectorNormBackward0", saved=(input, out))   # PyTorch's node saves both
 
 
 def _nuclear(input, dim, keepdim, dtype):

@@ -59,6 +59,38 @@ Log1p = _unary("Log1p", "log(1 + x); d/dx = 1 / (1 + x).",
 Log1p.name = lambda self: "Log1PBackward0"     # PyTorch's spelling of this node
 Expm1 = _unary("Expm1", "exp(x) - 1; d/dx = exp(x).",
                lambda xp, x: xp.expm1(x), lambda xp, x: xp.exp(x), lambda x: x.exp())
+
+
+class _ResultSaving(Unary):
+    """A unary op whose backward reads its result, as PyTorch's node (which saves only that): changing the
+    input in place afterwards leaves the gradient right; changing the result refuses backward."""
+
+    _saved_inputs, _saves_result = {}, True
+
+    def forward(self, x):
+        self.out = self.compute(get_array_module(x), x)
+        return self.out
+
+    def backward(self, g):
+        return g * cj(self.from_result(self.out))
+
+
+Expm1 = type("Expm1", (_ResultSaving,), {"__doc__": Expm1.__doc__, "__module__": __name__,
+                                          "compute": staticmethod(Expm1.compute),
+                                          "deriv_graph": staticmethod(Expm1.deriv_graph),
+                                          "from_result": staticmethod(lambda out: out + 1)})
+
+
+class Reciprocal(_ResultSaving):
+    """1 / x; d/dx = -1/x**2 = -result**2."""
+
+    compute = staticmethod(lambda xp, x: 1 / x)
+    deriv_graph = staticmethod(lambda x: -1 / (x * x))
+    from_result = staticmethod(lambda out: -(out * out))
+
+    def name(self):
+        """``ReciprocalBackward0``: PyTorch's node for this op."""
+        return "ReciprocalBackward0"
 Log2 = _unary("Log2", "log2(x); d/dx = 1 / (x ln 2).",
               lambda xp, x: _in_double(xp.log2, x), lambda xp, x: 1 / (x * x.dtype.type(_LN2)),
               lambda x: 1 / (x * _LN2))
@@ -127,6 +159,8 @@ Erfc = _unary("Erfc", "erfc(x) = 1 - erf(x), accurate in the tail; d/dx = -2/sqr
 
 class Atan2(Function):
     """atan2(y, x), the angle of the point (x, y); d/dy = x / (x**2 + y**2), d/dx = -y / (x**2 + y**2)."""
+
+    _saved_inputs = {0: None, 1: None}   # PyTorch's Atan2Backward0 saves both
 
     def forward(self, y, x):
         self.y, self.x = y, x
