@@ -11,6 +11,8 @@ edge (see :mod:`minidl.keras._tensor`).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from minidl.keras import initializers as _init
@@ -273,6 +275,10 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
         self._build_shape = None
         self._output_shape = None
         shape = kwargs.get("batch_input_shape")
+        if kwargs.get("input_shape") is not None or kwargs.get("input_dim") is not None:
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                          "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
+                          stacklevel=2)
         if shape is not None:
             self._input_shape_arg = standardize_shape(shape)
         elif kwargs.get("input_shape") is not None:
