@@ -30,7 +30,7 @@ def entry_names(obj, builtin_module="keras.layers"):
 
 def subclassed_model_config(model, compile_config=True) -> dict:
     """Keras' entry for a subclassed model: its class, ``get_config()``, build and compile configs."""
-    from minidl.keras.models.saving import _json_value
+    from minidl.keras.models.saving import _config_value, _json_value
     module, registered = entry_names(model)
     try:
         config = model.get_config()
@@ -38,7 +38,7 @@ def subclassed_model_config(model, compile_config=True) -> dict:
         raise NotImplementedError(f"Model {type(model).__name__} ({model.name}) cannot be saved: {err}. "
                                   "Implement get_config() (and from_config() if its constructor needs "
                                   "more than the config's keys), or use save_weights") from None
-    out = {"module": module, "class_name": type(model).__name__, "config": _json_value(config),
+    out = {"module": module, "class_name": type(model).__name__, "config": _config_value(config),
            "registered_name": registered}
     shape = getattr(model, "_build_shape", None)
     if model.built and shape is not None:
