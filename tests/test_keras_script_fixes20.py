@@ -1,0 +1,58 @@
+"""The minidl.keras fixes the session-20 keras.io scripts needed, checked directly. Differential: the
+file passes unchanged under Keras 3 (``import keras`` for the import line below, KERAS_BACKEND=jax)."""
+import json
+import warnings
+
+import pytest
+
+import minidl.keras as keras
+
+
+@pytest.mark.parametrize("make", [lambda: keras.layers.Dense(2, input_shape=(4,)),
+                                  lambda: keras.layers.Dense(2, input_dim=4),
+                                  lambda: keras.layers.LSTM(3, input_shape=(5, 2)),
+                                  lambda: keras.layers.Conv2D(2, 3, input_shape=(8, 8, 1))])
+def test_input_shape_argument_warns(make):
+    with pytest.warns(UserWarning, match=r"Do not pass an `input_shape`/`input_dim` argument to a layer"):
+        make()
+
+
+@pytest.mark.parametrize("make", [lambda: keras.layers.Dense(2), lambda: keras.layers.Embedding(10, 3),
+                                  lambda: keras.Input((4,))])
+def test_no_warning_without_input_shape(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make()
+
+
+class Holder(keras.layers.Layer):
+    def __init__(self, inner=None, reg=None, **kwargs):
+        super().__init__(**kwargs)
+        self.inner, self.reg = inner, reg
+
+    def get_config(self):
+        return {**super().get_config(), "inner": self.inner, "reg": self.reg}
+
+    def call(self, x):
+        return x
+
+
+def test_layer_in_config_serializes_to_nested_dict():
+    inner = keras.layers.Dense(3, name="inner_dense")
+    config = keras.layers.serialize(Holder(inner=inner, reg=keras.regularizers.L1(0.5), name="holder"))
+    nested = config["config"]["inner"]
+    assert isinstance(nested, dict) and nested["class_name"] == "Dense"
+    assert nested["module"] == "keras.layers" and nested["config"]["units"] == 3
+    assert nested["config"]["name"] == "inner_dense"
+    assert config["config"]["reg"] == {"module": "keras.regularizers", "class_name": "L1",
+                                       "config": {"l1": 0.5}, "registered_name": None}
+    assert isinstance(keras.layers.deserialize(nested), keras.layers.Dense)
+    json.dumps(config)  # JSON-able through and through
+
+
+def test_functional_config_nests_held_layer():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Holder(inner=keras.layers.Dense(2), name="holder")(inputs))
+    entry = [layer for layer in model.get_config()["layers"] if layer["class_name"] == "Holder"][0]
+    assert entry["config"]["inner"]["class_name"] == "Dense"
+    assert entry["config"]["inner"]["config"]["units"] == 2
