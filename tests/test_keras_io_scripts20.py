@@ -161,3 +161,40 @@ def test_bidirectional_lstm_imdb(tmp_path):
     assert printed(out, exprs[0]) == "(64, 200)" and printed(out, exprs[1]) == "2757761"
     assert printed(out, exprs[2]) == "dict_keys(['accuracy', 'loss', 'val_accuracy', 'val_loss'])"
     assert "Epoch 2/2" in out and all(np.isfinite(epoch_logs(out, "val_loss")))
+
+
+CALLBACK_HOOK_LINES = """\
+Starting training; got log keys: []
+Start epoch 0 of training; got log keys: []
+...Training: start of batch 0; got log keys: []
+...Training: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Start testing; got log keys: []
+...Evaluating: start of batch 0; got log keys: []
+...Evaluating: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Stop testing; got log keys: ['loss', 'mean_absolute_error']
+End epoch 0 of training; got log keys: ['loss', 'mean_absolute_error', 'val_loss', 'val_mean_absolute_error']
+Stop training; got log keys: ['loss', 'mean_absolute_error', 'val_loss', 'val_mean_absolute_error']
+Start testing; got log keys: []
+...Evaluating: start of batch 0; got log keys: []
+...Evaluating: end of batch 0; got log keys: ['loss', 'mean_absolute_error']
+Stop testing; got log keys: ['loss', 'mean_absolute_error']
+Start predicting; got log keys: []
+...Predicting: start of batch 0; got log keys: []
+...Predicting: end of batch 0; got log keys: ['outputs']"""
+
+
+def test_writing_your_own_callbacks_guide(tmp_path):
+    # the guide as published on 64 training / 16 test digits (each fit is one or two batches): Keras 3.15's
+    # log keys at every hook, its early stop after the loss rises, and the float32 learning rates the
+    # schedule callback reads back (0.05 set, 0.05000000074505806 read the next epoch)
+    write_mnist(tmp_path / "datasets")
+    out = run_script("writing_your_own_callbacks", tmp_path, env={"KERAS_HOME": str(tmp_path)})
+    assert out.startswith(CALLBACK_HOOK_LINES + "\n")
+    assert "Restoring model weights from the end of the best epoch.\nEpoch 2: early stopping" in out
+    rates = [line.split(" is ")[1] for line in out.split("\n") if ": Learning rate is " in line]
+    assert rates == ["0.10000000149011612."] * 3 + ["0.05.", "0.05000000074505806.", "0.05000000074505806.",
+                                                   "0.01.", "0.009999999776482582.", "0.009999999776482582.",
+                                                   "0.005.", "0.004999999888241291.", "0.004999999888241291.",
+                                                   "0.001.", "0.0010000000474974513.", "0.0010000000474974513."]
+    epochs = [int(line.split()[5]) for line in out.split("\n") if line.startswith("The average loss for epoch")]
+    assert epochs == [0, 1, 0, 1] + list(range(15))  # 2 epochs, then the early stop's 2, then 15
