@@ -4,7 +4,7 @@ Each script in ``tests/keras_io_scripts/`` is the Keras 3 page's code with its p
 imports rewritten to ``minidl.keras``; data the page downloads is a small generated stand-in (Keras'
 dataset files under ``$KERAS_HOME``, or files a fixed path or URL is mapped to through the runner's
 ``MINIDL_SCRIPT_PATH_MAP``). Expected values were read from the same scripts run under Keras 3.15 (JAX
-backend) with ``keras`` imports (the two ``keras_io_*_stdout.txt`` fixtures: see
+backend) with ``keras`` imports (the ``keras_io_*_stdout.txt`` fixtures: see
 fixtures/make_keras_io_script_stdout.py).
 """
 from __future__ import annotations
@@ -198,3 +198,17 @@ def test_writing_your_own_callbacks_guide(tmp_path):
                                                    "0.001.", "0.0010000000474974513.", "0.0010000000474974513."]
     epochs = [int(line.split()[5]) for line in out.split("\n") if line.startswith("The average loss for epoch")]
     assert epochs == [0, 1, 0, 1] + list(range(15))  # 2 epochs, then the early stop's 2, then 15
+
+
+def test_working_with_rnns_guide(tmp_path):
+    # the guide's backend-agnostic part: unbuilt Sequential summaries ("?" shapes, "0 (unbuilt)"), the
+    # encoder-decoder summary whose return_state LSTM lists its three outputs "[(None, 64), ...]",
+    # stateful LSTMs and state reuse, a Bidirectional summary, then the LSTM and RNN(LSTMCell) models fit
+    # for one epoch on 64 stand-in digits (validated on the 16 test digits); every printed line as Keras'
+    write_mnist(tmp_path / "datasets")
+    proc = run_script("working_with_rnns", tmp_path, env={"KERAS_HOME": str(tmp_path), "COLUMNS": "80"},
+                      check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _lines(proc.stdout) == _lines((FIXTURES / "keras_io_working_with_rnns_stdout.txt").read_text())
+    assert "│ encoder (LSTM)      │ [(None, 64),      │     33,024 │ embedding_2[0][0] │" in proc.stdout
+    assert len(epoch_logs(proc.stdout, "val_accuracy")) == 2

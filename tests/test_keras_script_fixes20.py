@@ -56,3 +56,14 @@ def test_functional_config_nests_held_layer():
     entry = [layer for layer in model.get_config()["layers"] if layer["class_name"] == "Holder"][0]
     assert entry["config"]["inner"]["class_name"] == "Dense"
     assert entry["config"]["inner"]["config"]["units"] == 2
+
+
+def test_summary_lists_a_multi_output_layer_shapes():
+    inputs = keras.Input((None, 8))
+    output, state_h, state_c = keras.layers.LSTM(4, return_state=True, name="enc")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2)(output))
+    lines = []
+    model.summary(line_length=120, print_fn=lambda line, **kwargs: lines.append(line))
+    text = "\n".join(lines)
+    # (the table is cut at the console's width, as Keras' rich table is without a terminal)
+    assert "│ enc (LSTM)                                          │ [(None, 4), (None, 4), (" in text
