@@ -67,3 +67,35 @@ def test_summary_lists_a_multi_output_layer_shapes():
     text = "\n".join(lines)
     # (the table is cut at the console's width, as Keras' rich table is without a terminal)
     assert "│ enc (LSTM)                                          │ [(None, 4), (None, 4), (" in text
+
+
+# the element-wise losses broadcast y_true against y_pred as Keras 3's ops do (the cross-entropies alone
+# insist on equal shapes); minidl's values matched Keras 3.15 (JAX) to float32 rounding on these inputs
+BROADCAST_CASES = [("mean_squared_error", (8, 10), (8, 1)), ("mean_absolute_error", (8, 1), (8, 5)),
+                   ("huber", (2, 3, 4), (2, 3, 1)), ("log_cosh", (1, 6), (5, 6)),
+                   ("mean_squared_logarithmic_error", (8, 10), (8, 1)), ("poisson", (8, 1), (8, 5)),
+                   ("hinge", (8, 10), (8, 1)), ("kl_divergence", (8, 10), (8, 1))]
+
+
+@pytest.mark.parametrize("name,s_true,s_pred", BROADCAST_CASES)
+def test_regression_losses_broadcast_like_keras(name, s_true, s_pred):
+    # the keras.io customizing_saving guide fits a Dense(1) on (8, 10) targets with "mean_squared_error"
+    import numpy as np
+    rng = np.random.default_rng(0)
+    t = rng.random(s_true).astype("float32")
+    p = rng.random(s_pred).astype("float32") + 0.1
+    out = keras.ops.convert_to_numpy(getattr(keras.losses, name)(t, p))
+    assert out.shape == np.broadcast_shapes(s_true, s_pred)[:-1]
+    fn = {"mean_squared_error": lambda d: d ** 2, "mean_absolute_error": np.abs,
+          "log_cosh": lambda d: np.log(np.cosh(d)),
+          "huber": lambda d: np.where(np.abs(d) <= 1, 0.5 * d ** 2, np.abs(d) - 0.5)}.get(name)
+    if fn is not None:  # the reference formula on the broadcast difference
+        np.testing.assert_allclose(out, fn(p - t).mean(-1), rtol=1e-5)
+
+
+def test_fit_with_targets_broadcasting_against_outputs():
+    import numpy as np
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    history = model.fit(np.ones((8, 10)), np.zeros((8, 10)), verbose=0)
+    assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
