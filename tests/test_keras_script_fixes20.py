@@ -99,3 +99,76 @@ def test_fit_with_targets_broadcasting_against_outputs():
     model.compile(optimizer="adam", loss="mean_squared_error")
     history = model.fit(np.ones((8, 10)), np.zeros((8, 10)), verbose=0)
     assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
+
+
+class Sub(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(4)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+def test_subclassed_model_built_by_fit_records_its_build_config():
+    import numpy as np
+    model = Sub()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 8)), np.ones((4, 4)), verbose=0)
+    assert model.get_build_config() == {"input_shape": (4, 8)}
+    called = Sub()
+    called(np.ones((2, 8)))
+    assert called.get_build_config() == {"input_shape": (2, 8)}
+    built = Sub()
+    built.build((None, 8))
+    assert built.get_build_config() == {"input_shape": (None, 8)}
+
+
+@keras.saving.register_keras_serializable(package="fixes20")
+def fixes20_loss(y_true, y_pred):
+    return keras.ops.mean(keras.ops.square(y_pred - y_true), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="fixes20")
+class OwnCompile(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def compile(self, optimizer, loss_fn):
+        super().compile(optimizer=optimizer, loss=loss_fn)
+        self.model_optimizer, self.loss_fn = optimizer, loss_fn
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=keras.utils.deserialize_keras_object(config["loss_fn"]))
+
+
+def test_own_get_compile_config_and_compile_from_config_round_trip(tmp_path):
+    # keras.io customizing_saving_and_serialization: the saved compile_config is the user's dict with the
+    # function serialized, and load_model calls the class's compile_from_config (not compile(loss=...))
+    import zipfile
+
+    import numpy as np
+    model = OwnCompile()
+    model.compile(optimizer="SGD", loss_fn=fixes20_loss)
+    model.fit(np.ones((4, 3)), np.zeros((4, 2)), verbose=0)
+    path = str(tmp_path / "own_compile.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+    assert config["compile_config"] == {
+        "model_optimizer": "SGD",
+        "loss_fn": {"module": "builtins", "class_name": "function", "config": "fixes20>fixes20_loss",
+                    "registered_name": "function"}}
+    assert config["build_config"] == {"input_shape": [4, 3]}
+    restored = keras.models.load_model(path)
+    assert restored.model_optimizer == "SGD" and restored.loss_fn is fixes20_loss
+    np.testing.assert_allclose(restored.predict(np.ones((2, 3)), verbose=0), model.predict(np.ones((2, 3)), verbose=0),
+                               rtol=1e-6)

@@ -516,7 +516,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             from minidl.keras.models._assets import load_assets
             load_assets(model, assets)
         if compile and config.get("compile_config"):
-            _compile_from(model, config["compile_config"], custom_objects)
+            _custom.compile_loaded(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
     from minidl.keras.models._assets import load_layer_assets
