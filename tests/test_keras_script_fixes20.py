@@ -172,3 +172,31 @@ def test_own_get_compile_config_and_compile_from_config_round_trip(tmp_path):
     assert restored.model_optimizer == "SGD" and restored.loss_fn is fixes20_loss
     np.testing.assert_allclose(restored.predict(np.ones((2, 3)), verbose=0), model.predict(np.ones((2, 3)), verbose=0),
                                rtol=1e-6)
+
+
+class CountingLayer(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = keras.Variable([0.0, 0.0], name="seen", trainable=False)  # made before the kernel
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+        self.scale = self.add_weight(shape=(), initializer="ones", name="scale", trainable=False)
+        self.bias = self.add_weight(shape=(2,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.kernel) * self.scale + self.bias
+
+
+def test_own_weights_trainable_first_then_non_trainable():
+    # Keras' Layer.weights: the variables made trainable, then the others (each in creation order);
+    # get_weights() and the default save_own_variables follow the same order
+    layer = CountingLayer()
+    layer.build((None, 3))
+    assert [w.name for w in layer.weights] == ["kernel", "bias", "seen", "scale"]
+    assert [w.shape for w in layer.get_weights()] == [(3, 2), (2,), (2,), ()]
+    store = {}
+    layer.save_own_variables(store)
+    assert [tuple(store[k].shape) for k in sorted(store)] == [(3, 2), (2,), (2,), ()]
+    model = keras.Sequential([keras.Input((3,)), CountingLayer()])
+    assert [w.name for w in model.weights] == ["kernel", "bias", "seen", "scale"]

@@ -360,9 +360,12 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
                 self._modules[f"{name}_{i}"] = layer
 
     def _own_weights(self, trainable=None):
+        if trainable is None:  # Keras' own order: the variables made trainable, then the others
+            return [var for var, is_param in self._weight_specs if is_param] + \
+                [var for var, is_param in self._weight_specs if not is_param]
         out = []
         for var, is_param in self._weight_specs:
-            if trainable is None or (is_param and self._trainable) == trainable:
+            if (is_param and self._trainable) == trainable:
                 out.append(var)
         return out
 
@@ -377,10 +380,10 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, Module):
 
     @property
     def weights(self) -> list:
-        """All weights (:class:`Variable`) in Keras' order: each layer's in creation order
-        (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance),
-        layer after layer."""
-        out = [var for var, _ in self._weight_specs]
+        """All weights (:class:`Variable`) in Keras' order: each layer's own, those made trainable then the
+        others, each in creation order (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean,
+        moving_variance), then its sublayers'."""
+        out = self._own_weights()
         for sub in self._sublayers():
             out += sub.weights
         return out
