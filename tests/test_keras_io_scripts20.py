@@ -241,3 +241,17 @@ def test_customizing_saving_and_serialization_guide(tmp_path):
         "metric": ["accuracy", {**function, "config": "my_custom_package>mean_pred"}]}
     with zipfile.ZipFile(tmp_path / "custom_assets_model.keras") as archive:
         assert "assets/layers/layer_with_custom_assets/vocabulary.txt" in archive.namelist()
+
+
+def test_timeseries_classification_transformer(tmp_path):
+    # 40 + 16 stand-in series of length 60 (the page's FordA has 500: attention over 500 steps is slow on
+    # a CPU) behind the page's URLs; 2 of its epochs. Every line the script prints but the progress bars
+    # as Keras 3.15's: the functional summary with its "Connected to" column (MultiHeadAttention called
+    # on (x, x), the residual adds) and the parameter counts
+    write_forda(tmp_path, length=60)
+    paths = ";".join(f"{FORDA_URL}{name}={tmp_path / name}" for name in ("FordA_TRAIN.tsv", "FordA_TEST.tsv"))
+    out = run_script("timeseries_classification_transformer", tmp_path, env={
+        "MINIDL_SCRIPT_PATH_MAP": paths, "MINIDL_KERAS_MAX_EPOCHS": "2", "COLUMNS": "80"})
+    expected = (FIXTURES / "keras_io_timeseries_classification_transformer_stdout.txt").read_text()
+    assert _lines(out) == _lines(expected)
+    assert len(epoch_logs(out, "val_sparse_categorical_accuracy")) == 2
