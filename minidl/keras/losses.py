@@ -38,13 +38,22 @@ def _pred(y_pred):
     return y_pred if hasattr(y_pred, "creator") else as_tensor(y_pred)
 
 
-def _true(y_true, like):
+def _true(y_true, like, broadcast=False):
+    """``y_true`` as a float32 array of ``like``'s rank (a trailing axis of 1 added or dropped). The
+    cross-entropies want ``like``'s shape; with ``broadcast`` (the element-wise regression losses, which
+    Keras computes with broadcasting ops) any shape that broadcasts against it is kept."""
     arr = numpy_of(y_true.array if hasattr(y_true, "creator") else y_true)
     arr = np.asarray(arr, dtype=np.float32)
     if arr.ndim == like.ndim - 1:
         arr = arr[..., None]
     elif arr.ndim == like.ndim + 1 and arr.shape[-1] == 1:
         arr = arr[..., 0]
+    if broadcast and arr.shape != tuple(like.shape):
+        try:
+            np.broadcast_shapes(arr.shape, tuple(like.shape))
+            return arr
+        except ValueError:
+            pass
     if arr.shape != tuple(like.shape):
         raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
                          f"target.shape={arr.shape}, output.shape={tuple(like.shape)}")
@@ -127,20 +136,20 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 def mean_squared_error(y_true, y_pred):
     """``mean((y_true - y_pred)**2)`` over the last axis."""
     y_pred = _pred(y_pred)
-    d = y_pred - _true(y_true, y_pred)
+    d = y_pred - _true(y_true, y_pred, broadcast=True)
     return tmean(d * d, -1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """``mean(|y_true - y_pred|)`` over the last axis."""
     y_pred = _pred(y_pred)
-    return tmean(_math.abs(y_pred - _true(y_true, y_pred)), -1)
+    return tmean(_math.abs(y_pred - _true(y_true, y_pred, broadcast=True)), -1)
 
 
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss: 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta); mean over the last axis."""
     y_pred = _pred(y_pred)
-    d = _math.abs(y_pred - _true(y_true, y_pred))
+    d = _math.abs(y_pred - _true(y_true, y_pred, broadcast=True))
     quad = _math.minimum(d, delta)
     return tmean(quad * quad * 0.5 + (d - quad) * delta, -1)
 
@@ -148,7 +157,7 @@ def huber(y_true, y_pred, delta=1.0):
 def kl_divergence(y_true, y_pred):
     """``sum(t * log(t / p))`` over the last axis, both clipped into [1e-7, 1]."""
     y_pred = _pred(y_pred)
-    t = np.clip(_true(y_true, y_pred), EPSILON, 1.0)
+    t = np.clip(_true(y_true, y_pred, broadcast=True), EPSILON, 1.0)
     p = clip(y_pred, EPSILON, 1.0)
     return tsum((log(p) * -1.0 + np.log(t)) * t, -1)
 

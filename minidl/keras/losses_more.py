@@ -38,14 +38,14 @@ def hinge(y_true, y_pred):
 
     Shapes: ``y_true``, ``y_pred`` (batch, ..., d) -> (batch, ...)."""
     y_pred = _pred(y_pred)
-    t = _hinge_labels(_true(y_true, y_pred))
+    t = _hinge_labels(_true(y_true, y_pred, broadcast=True))
     return tmean(_F.relu(1.0 - y_pred * t), -1)
 
 
 def squared_hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0) ** 2)`` over the last axis; 0/1 labels become -1/+1."""
     y_pred = _pred(y_pred)
-    t = _hinge_labels(_true(y_true, y_pred))
+    t = _hinge_labels(_true(y_true, y_pred, broadcast=True))
     margin = _F.relu(1.0 - y_pred * t)
     return tmean(margin * margin, -1)
 
@@ -62,14 +62,14 @@ def categorical_hinge(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7))`` over the last axis."""
     y_pred = _pred(y_pred)
-    t = _true(y_true, y_pred)
+    t = _true(y_true, y_pred, broadcast=True)
     return tmean(_md.abs(y_pred - t) * (1.0 / np.maximum(np.abs(t), EPSILON)), -1) * 100.0
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2)`` over the last axis."""
     y_pred = _pred(y_pred)
-    t = _true(y_true, y_pred)
+    t = _true(y_true, y_pred, broadcast=True)
     d = log(_md.clamp(y_pred, min=EPSILON) + 1.0) - np.log(np.maximum(t, EPSILON) + 1.0)
     return tmean(d * d, -1)
 
@@ -90,14 +90,14 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 def log_cosh(y_true, y_pred):
     """``mean(log(cosh(y_pred - y_true)))`` over the last axis, as ``x + softplus(-2x) - log 2``."""
     y_pred = _pred(y_pred)
-    x = y_pred - _true(y_true, y_pred)
+    x = y_pred - _true(y_true, y_pred, broadcast=True)
     return tmean(x + _base._softplus(x * -2.0) - float(np.log(2.0)), -1)
 
 
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + 1e-7))`` over the last axis."""
     y_pred = _pred(y_pred)
-    t = _true(y_true, y_pred)
+    t = _true(y_true, y_pred, broadcast=True)
     return tmean(y_pred - log(y_pred + EPSILON) * t, -1)
 
 

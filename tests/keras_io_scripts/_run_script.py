@@ -13,6 +13,8 @@ shorten the work by monkeypatching minidl.keras, never the script:
   script once it has run, for a test to read what a script keeps without printing.
 - ``MINIDL_SCRIPT_PRINT_EXPRS=expr;expr``: likewise ``expr = repr(eval(expr))`` in the script's globals
   (``vectorize_layer.get_vocabulary()[:5]``).
+- ``MINIDL_SCRIPT_PATH_MAP=src=dst;src=dst``: ``open(src)`` and ``numpy.loadtxt(src)`` read ``dst``
+  instead, for scripts that read their data from a fixed absolute path or a URL (exact matches only).
 
 Matplotlib is switched to its non-interactive backend so ``plt.show()`` returns at once.
 """
@@ -49,6 +51,23 @@ def _skip_plot_model():
     utils.plot_model = plot_model
 
 
+def _map_paths(spec):
+    """Make ``open`` and ``numpy.loadtxt`` read the mapped local file for each ``src=dst`` of ``spec``."""
+    import builtins
+
+    import numpy
+    mapping = dict(item.split("=", 1) for item in filter(None, spec.split(";")))
+    original_open, original_loadtxt = builtins.open, numpy.loadtxt
+
+    def open_(file, *args, **kwargs):
+        return original_open(mapping.get(file, file) if isinstance(file, str) else file, *args, **kwargs)
+
+    def loadtxt(fname, *args, **kwargs):
+        return original_loadtxt(mapping.get(fname, fname) if isinstance(fname, str) else fname, *args, **kwargs)
+
+    builtins.open, numpy.loadtxt = open_, loadtxt
+
+
 def main():
     """Patch, then run the script named by ``sys.argv[1]``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -58,6 +77,8 @@ def main():
         _cap_epochs(int(os.environ["MINIDL_KERAS_MAX_EPOCHS"]))
     if os.environ.get("MINIDL_SCRIPT_NO_PLOT_MODEL"):
         _skip_plot_model()
+    if os.environ.get("MINIDL_SCRIPT_PATH_MAP"):
+        _map_paths(os.environ["MINIDL_SCRIPT_PATH_MAP"])
     if os.environ.get("MINIDL_SCRIPT_SEED"):
         keras.utils.set_random_seed(int(os.environ["MINIDL_SCRIPT_SEED"]))
 

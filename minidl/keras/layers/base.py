@@ -11,6 +11,8 @@ edge (see :mod:`minidl.keras._tensor`).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from minidl.keras import initializers as _init
@@ -274,6 +276,10 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, DTypeVie
         self._build_shape = None
         self._output_shape = None
         shape = kwargs.get("batch_input_shape")
+        if kwargs.get("input_shape") is not None or kwargs.get("input_dim") is not None:
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                          "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
+                          stacklevel=2)
         if shape is not None:
             self._input_shape_arg = standardize_shape(shape)
         elif kwargs.get("input_shape") is not None:
@@ -355,9 +361,12 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, DTypeVie
                 self._modules[f"{name}_{i}"] = layer
 
     def _own_weights(self, trainable=None):
+        if trainable is None:  # Keras' own order: the variables made trainable, then the others
+            return [var for var, is_param in self._weight_specs if is_param] + \
+                [var for var, is_param in self._weight_specs if not is_param]
         out = []
         for var, is_param in self._weight_specs:
-            if trainable is None or (is_param and self._trainable) == trainable:
+            if (is_param and self._trainable) == trainable:
                 out.append(var)
         return out
 
@@ -372,10 +381,10 @@ class Layer(MaskingMixin, CallMixin, UserCallOptions, SavingHooksMixin, DTypeVie
 
     @property
     def weights(self) -> list:
-        """All weights (:class:`Variable`) in Keras' order: each layer's in creation order
-        (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance),
-        layer after layer."""
-        out = [var for var, _ in self._weight_specs]
+        """All weights (:class:`Variable`) in Keras' order: each layer's own, those made trainable then the
+        others, each in creation order (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean,
+        moving_variance), then its sublayers'."""
+        out = self._own_weights()
         for sub in self._sublayers():
             out += sub.weights
         return out

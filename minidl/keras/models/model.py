@@ -428,6 +428,8 @@ class Model(TrainingMixin, Layer):
         # (a concrete batch size is kept: the sublayers record the shapes of the call that built them)
         zeros = [np.zeros((s[0] or 1,) + tuple(s[1:]), dtype=np.float32) for s in shapes]
         unbuilt = [layer for layer in self.modules() if isinstance(layer, Layer) and not layer.built]
+        if self.__dict__.get("_build_shape") is None:  # (Keras' build_config keeps the shape as given)
+            self._build_shape = input_shape
         self._build_from_data(zeros if isinstance(input_shape, list) else zeros[0])
         if all(s[0] is None for s in shapes):  # built for any batch size, as Keras' symbolic build
             for layer in unbuilt:
@@ -454,6 +456,10 @@ class Model(TrainingMixin, Layer):
             {k: v[:size] for k, v in x.items()} if isinstance(x, dict) else x[:size]
         with no_grad():
             self._forward(self._input_tensors(sample), training=False)
+        if self._build_shape is None and not isinstance(sample, dict):  # the first batch's shape(s), which
+            from numpy import shape
+            self._build_shape = [tuple(shape(v)) for v in sample] if isinstance(sample, list) \
+                else tuple(shape(sample))  # Keras' build_config records (fit, predict)
         self.built = True
 
     def call(self, inputs, training=None):

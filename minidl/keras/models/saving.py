@@ -58,6 +58,22 @@ def _json_value(value):
     return value
 
 
+def _config_value(value):
+    """A layer's ``get_config()`` value as Keras' ``serialize_keras_object`` writes it: a layer (or another
+    Keras object with ``get_config``) held in the config becomes its nested config dict."""
+    from minidl.keras.layers.base import Layer
+    if isinstance(value, dict):
+        return {k: _config_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_config_value(v) for v in value]
+    if isinstance(value, Layer):
+        return _layer_entry(value)
+    if not inspect.isclass(value) and hasattr(value, "get_config") and not isinstance(value, type(_config_value)):
+        from minidl.keras.serialization import serialize_keras_object
+        return serialize_keras_object(value)
+    return _json_value(value)
+
+
 def _layer_entry(layer):
     from minidl.keras.models.model import Model
     if isinstance(layer, Model):
@@ -67,7 +83,7 @@ def _layer_entry(layer):
         if hasattr(layer, "_keras_module"):  # keras.applications' own layers (LayerScale...): Keras' names
             module, registered = layer._keras_module, type(layer).__name__
         entry = {"module": module, "class_name": getattr(layer, "_keras_class_name", type(layer).__name__),
-                 "config": _json_value(layer.get_config()), "registered_name": registered}
+                 "config": _config_value(layer.get_config()), "registered_name": registered}
     from minidl.keras.layers._keras_config import records_build_config
     if isinstance(layer, Model) and layer._graph is not None:
         pass  # a Functional model: model_config wrote Keras' {"input_shape": None}
@@ -500,7 +516,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             from minidl.keras.models._assets import load_assets
             load_assets(model, assets)
         if compile and config.get("compile_config"):
-            _compile_from(model, config["compile_config"], custom_objects)
+            _custom.compile_loaded(model, config["compile_config"], custom_objects)
     with h5py.File(_pyio.BytesIO(weights), "r") as f:
         _load_weights_h5(model, f, False, path, with_optimizer=compile)
     from minidl.keras.models._assets import load_layer_assets

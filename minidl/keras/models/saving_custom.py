@@ -30,7 +30,7 @@ def entry_names(obj, builtin_module="keras.layers"):
 
 def subclassed_model_config(model, compile_config=True) -> dict:
     """Keras' entry for a subclassed model: its class, ``get_config()``, build and compile configs."""
-    from minidl.keras.models.saving import _json_value
+    from minidl.keras.models.saving import _config_value, _json_value
     module, registered = entry_names(model)
     try:
         config = model.get_config()
@@ -38,14 +38,41 @@ def subclassed_model_config(model, compile_config=True) -> dict:
         raise NotImplementedError(f"Model {type(model).__name__} ({model.name}) cannot be saved: {err}. "
                                   "Implement get_config() (and from_config() if its constructor needs "
                                   "more than the config's keys), or use save_weights") from None
-    out = {"module": module, "class_name": type(model).__name__, "config": _json_value(config),
+    out = {"module": module, "class_name": type(model).__name__, "config": _config_value(config),
            "registered_name": registered}
     shape = getattr(model, "_build_shape", None)
     if model.built and shape is not None:
         out["build_config"] = {"input_shape": _json_value(shape)}
     if compile_config and getattr(model, "compiled", False):
-        out["compile_config"] = _json_value(model._compile_args)
+        out["compile_config"] = compile_config_of(model)
     return out
+
+
+def _overrides(model, hook) -> bool:
+    from minidl.keras.models.custom_steps import StepsMixin
+    return getattr(type(model), hook, None) is not getattr(StepsMixin, hook)
+
+
+def compile_config_of(model):
+    """Keras' ``compile_config`` entry of a compiled ``model``: a user class's own ``get_compile_config()``
+    serialized as Keras' ``serialize_dict`` does (functions and objects as their configs), else the
+    ``compile()`` arguments minidl recorded."""
+    if _overrides(model, "get_compile_config"):
+        from minidl.keras.serialization import serialize_keras_object
+        config = model.get_compile_config()
+        return None if config is None else serialize_keras_object(config)
+    from minidl.keras.models.saving import _json_value
+    return _json_value(model._compile_args)
+
+
+def compile_loaded(model, compile_config, custom_objects) -> None:
+    """Compile a loaded model from its ``compile_config``: a user class's own ``compile_from_config``
+    (called as Keras calls it), else minidl's rebuilding of the ``compile()`` arguments."""
+    if _overrides(model, "compile_from_config"):
+        model.compile_from_config(compile_config)
+    else:
+        from minidl.keras.models.saving import _compile_from
+        _compile_from(model, compile_config, custom_objects)
 
 
 def resolve_class(entry, custom_objects=None):

@@ -105,9 +105,20 @@ def _shape_text(layer):
         return "?"
     if isinstance(shape, dict):  # a dict-output model: its shapes in flattened (sorted key) order
         shape = [shape[k] for k in sorted(shape)]
-    if isinstance(shape, list):
+    if isinstance(shape, tuple) and any(isinstance(s, (tuple, list, dict)) for s in shape):
+        shape = _flat_shapes(shape)  # several outputs (an RNN's return_state): Keras lists its node's
+    if isinstance(shape, list):  # flat output tensors, "[(None, 64), (None, 64)]"
         return "[" + ", ".join(_tuple_text(s) for s in shape) + "]"
     return _tuple_text(shape)
+
+
+def _flat_shapes(structure):
+    """The shapes in a nested tuple/list/dict of output shapes, in Keras' flattened order."""
+    if isinstance(structure, dict):
+        return [s for k in sorted(structure) for s in _flat_shapes(structure[k])]
+    if isinstance(structure, (tuple, list)) and any(isinstance(s, (tuple, list, dict)) for s in structure):
+        return [s for part in structure for s in _flat_shapes(part)]
+    return [structure]
 
 
 def _type_text(layer):
