@@ -124,6 +124,7 @@ class Conv2d(Function):
     """2-D cross-correlation: im2col and one GEMM per group (per chunk of images), direct, or Winograd."""
 
     _autocast = "lower"   # in an autocast region: computed in its lower precision, as PyTorch
+    _saved_inputs = {0: None, 1: None}   # PyTorch's ConvolutionBackward0 saves input and weight, not bias
 
     def name(self):
         """``ConvolutionBackward0``: PyTorch's node for this op."""
