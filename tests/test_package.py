@@ -126,7 +126,7 @@ def _omp_wait_settings(env_extra):
            if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "MINIDL_OMP_SPIN_COUNT")}
     env.update(env_extra)
     code = ("import os, numpy as np, minidl.kernels as K; K.im2col(np.ones((1, 1, 2, 2), np.float32), 1, 1, 0, 1); "
-            "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'), os.environ.get('KMP_BLOCKTIME'))")
+            "print(*(os.environ.get(k) for k in ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'KMP_BLOCKTIME')))")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env=env).stdout.strip()
 

@@ -1,8 +1,7 @@
 """Shape ops: reshape, transpose/permute, (un)squeeze, expand, repeat, split, indexing, cat, stack, pad.
 
-None of these changes values, so each backward only moves the gradient back
-into the input's layout. Dimensions follow PyTorch: ``transpose(x, d0, d1)``
-swaps two dimensions, ``permute(x, dims)`` reorders them all.
+None of these changes values, so each backward only moves the gradient back into the input's layout.
+Dimensions follow PyTorch: ``transpose(x, d0, d1)`` swaps two dimensions, ``permute(x, dims)`` reorders them all.
 """
 from __future__ import annotations
 
