@@ -22,6 +22,14 @@ def _to_array(value):
     return np.asarray(value.numpy() if isinstance(value, Tensor) else value)
 
 
+def _renamed(old, new):
+    """A property ``old`` that answers ``new`` after torchvision's "``old`` has been renamed ``new``" warning."""
+    def get(self):
+        warnings.warn(f"{old} has been renamed {new}", stacklevel=2)
+        return getattr(self, new)
+    return property(get, doc=f"``{new}`` under its pre-0.2 name (torchvision warns, then answers).")
+
+
 class MNIST(ArrayVisionDataset):
     """MNIST digits (torchvision's ``datasets.MNIST``): 60,000 train / 10,000 test, 28x28 gray.
 
@@ -107,29 +115,10 @@ class MNIST(ArrayVisionDataset):
     def targets(self, value):
         self._labels = _to_array(value).astype(np.int64).reshape(-1)
 
-    @property
-    def train_labels(self):
-        """``targets`` under its pre-0.2 name (torchvision warns, then answers)."""
-        warnings.warn("train_labels has been renamed targets", stacklevel=2)
-        return self.targets
-
-    @property
-    def test_labels(self):
-        """``targets`` under its pre-0.2 name (torchvision warns, then answers)."""
-        warnings.warn("test_labels has been renamed targets", stacklevel=2)
-        return self.targets
-
-    @property
-    def train_data(self):
-        """``data`` under its pre-0.2 name (torchvision warns, then answers)."""
-        warnings.warn("train_data has been renamed data", stacklevel=2)
-        return self.data
-
-    @property
-    def test_data(self):
-        """``data`` under its pre-0.2 name (torchvision warns, then answers)."""
-        warnings.warn("test_data has been renamed data", stacklevel=2)
-        return self.data
+    train_labels = _renamed("train_labels", "targets")
+    test_labels = _renamed("test_labels", "targets")
+    train_data = _renamed("train_data", "data")
+    test_data = _renamed("test_data", "data")
 
     def _check_exists(self) -> bool:
         return all(self._find(f[:-3]) is not None for f, _ in self.resources)
