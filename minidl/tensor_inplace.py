@@ -33,8 +33,9 @@ _TORCH_NAMES = {"f2": "Half", "f4": "Float", "f8": "Double", "i1": "Char", "i2":
 
 
 # the grad_fn PyTorch's recorded in-place op gets where minidl's node has another name (the node named in
-# the "modified by an inplace operation" message: x[0] = 0 on a saved x says "output 0 of CopySlices")
-_INPLACE_NODE = {"zero_": "ZeroBackward0", "fill_": "FillBackward2", "__setitem__": "torch::autograd::CopySlices",
+# the "modified by an inplace operation" message). __setitem__'s node names itself: CopySlices for a basic
+# index, IndexPutBackward0 for an advanced one (ops/inplace.py).
+_INPLACE_NODE = {"zero_": "ZeroBackward0", "fill_": "FillBackward2",
                  "copy_": "torch::autograd::CopyBackwards", "masked_fill_": "MaskedFillBackward0",
                  "uniform_": "UniformBackward0", "normal_": "NormalBackward0"}
 

@@ -160,6 +160,7 @@ def test_auto_mode_reads_the_metric_direction(monitor, metric, op):
     metrics = {"precision": lambda: keras.metrics.Precision(), "mean_squared_error": keras.losses.MeanSquaredError,
                "r2_score": lambda: keras.metrics.R2Score(), "mae": lambda: "mae"}
     cb = keras.callbacks.EarlyStopping(monitor=monitor)
+    keras.backend.clear_session()   # metric names are uniquified per session: "precision" must not be "precision_1"
     _metric_fit(cb, metrics[metric]())
     assert cb.monitor_op.__name__ == op
 

@@ -37,7 +37,7 @@ def scalar_run(cls, grads, p0=1.0, **kwargs):
     for g in grads:
         p.grad = Tensor(np.array([float(g)]))
         opt.step()
-        out.append(p.data[0])
+        out.append(p.data[0].item())   # p.data[0] is a view of p, as in PyTorch
     return out
 
 

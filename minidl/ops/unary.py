@@ -74,6 +74,9 @@ class _ResultSaving(Unary):
     def backward(self, g):
         return g * cj(self.from_result(self.out))
 
+    def backward_graph(self, g):   # create_graph: the derivative as a graph of the input (Unary's rule)
+        return Unary.backward_graph(self, g)
+
 
 Expm1 = type("Expm1", (_ResultSaving,), {"__doc__": Expm1.__doc__, "__module__": __name__,
                                           "compute": staticmethod(Expm1.compute),
