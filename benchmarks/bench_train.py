@@ -269,11 +269,12 @@ def _time(fn, steps, warmup):
     ``MIN_SECONDS`` (a median over a few ms-long steps moves with the machine's noise of the moment)."""
     for _ in range(warmup):
         fn()
-    times = []
-    while len(times) < steps or sum(times) < MIN_SECONDS:
+    times, total = [], 0.0
+    while len(times) < steps or total < MIN_SECONDS:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        total += times[-1]
     return times
 
 
